@@ -1,0 +1,441 @@
+//! One annotator's spans on one text: the RON file format v1 (`docs/FORMAT.md`).
+//!
+//! A [`Layer`] is exactly what is on disk. Writing is deterministic: spans are sorted by
+//! (start, end, id), fields keep their declared order and maps are sorted, so re-saving an
+//! unchanged layer gives identical bytes.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::tags::TagSet;
+use crate::text::Text;
+
+/// The file format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How many chars of context are stored before and after a span.
+pub const CONTEXT_CHARS: usize = 32;
+
+/// Where an annotator is with a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Status {
+    #[default]
+    NotStarted,
+    InProgress,
+    Done,
+    /// Used by the curated layer once a reviewer has finished the document.
+    Reviewed,
+}
+
+impl Status {
+    /// How the status reads in the app and CLI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::NotStarted => "not started",
+            Status::InProgress => "in progress",
+            Status::Done => "done",
+            Status::Reviewed => "reviewed",
+        }
+    }
+}
+
+/// One highlighted, tagged range of the text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// Unique within its file and never reused.
+    pub id: u64,
+    /// First char of the span (Unicode scalar values, BOM excluded).
+    pub start: usize,
+    /// One past the last char.
+    pub end: usize,
+    pub tag: String,
+    /// The text at `start..end` (W3C TextQuoteSelector `exact`).
+    pub exact: String,
+    /// Up to 32 chars before the span.
+    #[serde(default)]
+    pub prefix: String,
+    /// Up to 32 chars after the span.
+    #[serde(default)]
+    pub suffix: String,
+    #[serde(default)]
+    pub note: String,
+    /// Free key → value strings (e.g. `anchor: "fuzzy"`).
+    #[serde(default)]
+    pub attrs: BTreeMap<String, String>,
+    /// RFC 3339 UTC, second precision.
+    #[serde(default)]
+    pub created: String,
+    #[serde(default)]
+    pub modified: String,
+}
+
+impl Span {
+    /// The order spans are kept and written in.
+    pub fn sort_key(&self) -> (usize, usize, u64) {
+        (self.start, self.end, self.id)
+    }
+
+    /// Whether `[start, end)` overlaps this span.
+    pub fn overlaps(&self, start: usize, end: usize) -> bool {
+        self.start < end && start < self.end
+    }
+}
+
+/// A span that could not be re-anchored after its text changed; kept, never dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Orphan {
+    /// The span as it was, with its old offsets.
+    pub span: Span,
+    /// The sha256 of the text it was anchored in.
+    pub old_text_sha256: String,
+}
+
+/// One annotator's annotation file for one text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layer {
+    pub format: u32,
+    /// Path of the text relative to the workspace root, `/` separators.
+    pub text: String,
+    pub text_sha256: String,
+    pub text_chars: usize,
+    pub annotator: String,
+    #[serde(default)]
+    pub status: Status,
+    /// The id the next new span gets; ids are never reused.
+    #[serde(default)]
+    pub next_id: u64,
+    #[serde(default)]
+    pub spans: Vec<Span>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orphans: Vec<Orphan>,
+}
+
+/// A problem found when checking a layer against its text and tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerProblem {
+    UnknownFormat(u32),
+    EmptySpan { id: u64 },
+    Reversed { id: u64, start: usize, end: usize },
+    OutOfRange { id: u64, end: usize, len: usize },
+    DuplicateId(u64),
+    UnknownTag { id: u64, tag: String },
+    ExactMismatch { id: u64, expected: String, found: String },
+    Stale { recorded: String, actual: String },
+    AnnotatorMismatch { in_file: String, folder: String },
+    TextPathMismatch { in_file: String, expected: String },
+}
+
+impl std::fmt::Display for LayerProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LayerProblem::UnknownFormat(v) => write!(
+                f,
+                "unknown format version {v} (this build reads version {FORMAT_VERSION})"
+            ),
+            LayerProblem::EmptySpan { id } => write!(f, "span {id} is empty"),
+            LayerProblem::Reversed { id, start, end } => {
+                write!(f, "span {id} has start {start} > end {end}")
+            }
+            LayerProblem::OutOfRange { id, end, len } => write!(
+                f,
+                "span {id} ends at {end}, past the end of the text ({len} chars)"
+            ),
+            LayerProblem::DuplicateId(id) => write!(f, "span id {id} is used more than once"),
+            LayerProblem::UnknownTag { id, tag } => {
+                write!(f, "span {id} has unknown tag {tag:?}")
+            }
+            LayerProblem::ExactMismatch {
+                id,
+                expected,
+                found,
+            } => write!(
+                f,
+                "span {id}: exact {} does not match the text there, {}",
+                shorten(expected),
+                shorten(found)
+            ),
+            LayerProblem::Stale { recorded, actual } => write!(
+                f,
+                "stale: the text changed since it was annotated (sha256 {} in the file, {} on disk); run `marginalia reanchor`",
+                &recorded.get(..12).unwrap_or(recorded),
+                &actual.get(..12).unwrap_or(actual)
+            ),
+            LayerProblem::AnnotatorMismatch { in_file, folder } => write!(
+                f,
+                "annotator {in_file:?} in the file differs from its folder {folder:?}"
+            ),
+            LayerProblem::TextPathMismatch { in_file, expected } => write!(
+                f,
+                "text path {in_file:?} in the file should be {expected:?}"
+            ),
+        }
+    }
+}
+
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    format!("{out:?}")
+}
+
+impl LayerProblem {
+    /// Stale is a warning the app can fix by re-anchoring; everything else makes a file invalid.
+    pub fn is_stale(&self) -> bool {
+        matches!(self, LayerProblem::Stale { .. })
+    }
+}
+
+/// The RON options used for every read: default recursion limit, so deep nesting is an error,
+/// not a stack overflow.
+pub fn ron_options() -> ron::Options {
+    ron::Options::default().with_recursion_limit(64)
+}
+
+/// Pretty RON with a stable layout: four-space indent, `\n` line ends, no struct names.
+pub fn to_pretty_ron<T: Serialize>(value: &T) -> Result<String, ron::Error> {
+    let config = ron::ser::PrettyConfig::new()
+        .indentor("    ")
+        .new_line("\n")
+        .struct_names(false)
+        .separate_tuple_members(false)
+        .enumerate_arrays(false);
+    let mut s = ron_options().to_string_pretty(value, config)?;
+    s.push('\n');
+    Ok(s)
+}
+
+impl Layer {
+    /// A new, empty layer for a text.
+    pub fn new(text_rel: &str, text: &Text, annotator: &str) -> Self {
+        Self {
+            format: FORMAT_VERSION,
+            text: text_rel.to_owned(),
+            text_sha256: text.sha256().to_owned(),
+            text_chars: text.char_len(),
+            annotator: annotator.to_owned(),
+            status: Status::NotStarted,
+            next_id: 1,
+            spans: Vec::new(),
+            orphans: Vec::new(),
+        }
+    }
+
+    /// Parses a layer from RON source.
+    ///
+    /// # Errors
+    /// The RON error with its line and column.
+    pub fn from_ron(src: &str) -> Result<Self, ron::error::SpannedError> {
+        let mut layer: Layer = ron_options().from_str(src)?;
+        layer.normalize();
+        Ok(layer)
+    }
+
+    /// Serialises the layer; deterministic for equal layers.
+    pub fn to_ron(&self) -> String {
+        let mut copy = self.clone();
+        copy.normalize();
+        // Serialising plain strings, numbers and maps cannot fail.
+        to_pretty_ron(&copy).unwrap_or_default()
+    }
+
+    /// Sorts spans and makes `next_id` larger than every id in use.
+    pub fn normalize(&mut self) {
+        self.spans.sort_by_key(Span::sort_key);
+        let max_id = self
+            .spans
+            .iter()
+            .map(|s| s.id)
+            .chain(self.orphans.iter().map(|o| o.span.id))
+            .max()
+            .unwrap_or(0);
+        if self.next_id <= max_id {
+            self.next_id = max_id.saturating_add(1);
+        }
+        if self.next_id == 0 {
+            self.next_id = 1;
+        }
+    }
+
+    /// Takes a fresh span id.
+    pub fn take_id(&mut self) -> u64 {
+        self.normalize_next_id();
+        let id = self.next_id;
+        self.next_id = self.next_id.saturating_add(1);
+        id
+    }
+
+    fn normalize_next_id(&mut self) {
+        let max_id = self.spans.iter().map(|s| s.id).max().unwrap_or(0);
+        if self.next_id <= max_id {
+            self.next_id = max_id.saturating_add(1);
+        }
+    }
+
+    /// Checks the layer against its text and tag set. Returns every problem found.
+    pub fn problems(&self, text: Option<&Text>, tags: &TagSet) -> Vec<LayerProblem> {
+        let mut out = Vec::new();
+        if self.format != FORMAT_VERSION {
+            out.push(LayerProblem::UnknownFormat(self.format));
+            return out;
+        }
+        let mut ids = HashSet::new();
+        for s in &self.spans {
+            if !ids.insert(s.id) {
+                out.push(LayerProblem::DuplicateId(s.id));
+            }
+            if !tags.contains(&s.tag) {
+                out.push(LayerProblem::UnknownTag {
+                    id: s.id,
+                    tag: s.tag.clone(),
+                });
+            }
+            if s.start > s.end {
+                out.push(LayerProblem::Reversed {
+                    id: s.id,
+                    start: s.start,
+                    end: s.end,
+                });
+                continue;
+            }
+            if s.start == s.end {
+                out.push(LayerProblem::EmptySpan { id: s.id });
+                continue;
+            }
+            if let Some(text) = text {
+                if s.end > text.char_len() {
+                    out.push(LayerProblem::OutOfRange {
+                        id: s.id,
+                        end: s.end,
+                        len: text.char_len(),
+                    });
+                    continue;
+                }
+                // Only compare quotes when the text is the one annotated: a stale layer's
+                // mismatches are for re-anchoring to resolve, not errors.
+                if text.sha256() == self.text_sha256 {
+                    let found = text.slice(s.start, s.end);
+                    if found != s.exact {
+                        out.push(LayerProblem::ExactMismatch {
+                            id: s.id,
+                            expected: s.exact.clone(),
+                            found: found.to_owned(),
+                        });
+                    }
+                }
+            }
+        }
+        for o in &self.orphans {
+            if !ids.insert(o.span.id) {
+                out.push(LayerProblem::DuplicateId(o.span.id));
+            }
+        }
+        if let Some(text) = text
+            && text.sha256() != self.text_sha256
+        {
+            out.push(LayerProblem::Stale {
+                recorded: self.text_sha256.clone(),
+                actual: text.sha256().to_owned(),
+            });
+        }
+        out
+    }
+
+    /// The span with id `id`.
+    pub fn span(&self, id: u64) -> Option<&Span> {
+        self.spans.iter().find(|s| s.id == id)
+    }
+
+    /// Span counts per tag name.
+    pub fn counts_by_tag(&self) -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for s in &self.spans {
+            *m.entry(s.tag.clone()).or_insert(0) += 1;
+        }
+        m
+    }
+}
+
+/// Makes a span over `[start, end)` of `text`, filling `exact`, `prefix` and `suffix`.
+pub fn make_span(text: &Text, id: u64, start: usize, end: usize, tag: &str, now: &str) -> Span {
+    let (prefix, suffix) = text.context(start, end, CONTEXT_CHARS);
+    Span {
+        id,
+        start,
+        end,
+        tag: tag.to_owned(),
+        exact: text.slice(start, end).to_owned(),
+        prefix,
+        suffix,
+        note: String::new(),
+        attrs: BTreeMap::new(),
+        created: now.to_owned(),
+        modified: now.to_owned(),
+    }
+}
+
+/// The current time as RFC 3339 UTC with second precision, e.g. `2026-11-21T10:04:11Z`.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    );
+    now.format(&fmt).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (Text, Layer) {
+        let text = Text::from_string("“You want War between France and Russia?” Putin asked.");
+        let mut layer = Layer::new("seeds/x.txt", &text, "editor-a");
+        let id = layer.take_id();
+        layer
+            .spans
+            .push(make_span(&text, id, 1, 40, "quote", "2026-11-21T10:04:11Z"));
+        (text, layer)
+    }
+
+    #[test]
+    fn round_trip_is_byte_identical() {
+        let (_, layer) = sample();
+        let a = layer.to_ron();
+        let back = Layer::from_ron(&a).unwrap();
+        assert_eq!(back, layer);
+        assert_eq!(back.to_ron(), a);
+    }
+
+    #[test]
+    fn exact_uses_char_offsets() {
+        let (text, layer) = sample();
+        assert_eq!(layer.spans[0].exact, "You want War between France and Russia?");
+        assert!(layer.problems(Some(&text), &TagSet::default()).is_empty());
+    }
+
+    #[test]
+    fn problems_are_found() {
+        let (text, mut layer) = sample();
+        let mut bad = layer.spans[0].clone();
+        bad.tag = "rumour".into();
+        bad.end = 500;
+        layer.spans.push(bad);
+        let p = layer.problems(Some(&text), &TagSet::default());
+        assert!(p.contains(&LayerProblem::DuplicateId(1)));
+        assert!(p.iter().any(|p| matches!(p, LayerProblem::UnknownTag { .. })));
+        assert!(p.iter().any(|p| matches!(p, LayerProblem::OutOfRange { .. })));
+    }
+
+    #[test]
+    fn ids_are_never_reused_after_delete() {
+        let (_, mut layer) = sample();
+        let id2 = layer.take_id();
+        assert_eq!(id2, 2);
+        layer.spans.clear();
+        let reloaded = Layer::from_ron(&layer.to_ron()).unwrap();
+        let mut reloaded = reloaded;
+        assert_eq!(reloaded.take_id(), 3);
+    }
+}

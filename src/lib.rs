@@ -1,0 +1,30 @@
+//! Marginalia: a desktop app for annotating news texts with tagged spans.
+//!
+//! The crate has three layers:
+//! - the **core** (every module except [`app`]): texts, spans, tags, workspaces, the RON store,
+//!   validation and statistics. It imports no egui and no rfd; the CLI, the tests and the GUI
+//!   all call it;
+//! - [`cli`]: the command line, which runs core operations without a window;
+//! - [`app`]: the egui layer, which draws state and turns input into core commands. It never
+//!   writes files itself.
+//!
+//! All offsets are Unicode scalar values (Rust `char`s) in half-open ranges `[start, end)`.
+
+pub mod cli;
+pub mod document;
+pub mod layer;
+pub mod span_index;
+pub mod stats;
+pub mod store;
+pub mod tags;
+pub mod text;
+pub mod validate;
+pub mod workspace;
+
+pub mod app;
+
+pub use document::Document;
+pub use layer::{Layer, Span, Status};
+pub use tags::{Tag, TagSet};
+pub use text::Text;
+pub use workspace::Workspace;

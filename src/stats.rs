@@ -1,0 +1,110 @@
+//! Counts for `marginalia stats`: spans per tag, per annotator and per document, and statuses.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::store;
+use crate::workspace::Workspace;
+
+/// The workspace's counts.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct Stats {
+    pub documents: usize,
+    pub layers: usize,
+    pub spans: usize,
+    pub by_tag: BTreeMap<String, usize>,
+    pub by_annotator: BTreeMap<String, AnnotatorStats>,
+    pub by_document: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Files that could not be read, with the reason.
+    pub unreadable: Vec<String>,
+}
+
+/// One annotator's counts.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct AnnotatorStats {
+    pub spans: usize,
+    pub by_tag: BTreeMap<String, usize>,
+    /// Documents per status (`not started` for texts without a file).
+    pub status: BTreeMap<String, usize>,
+}
+
+/// Gathers the counts.
+pub fn gather(ws: &Workspace) -> Stats {
+    let texts = ws.texts();
+    let mut st = Stats {
+        documents: texts.len(),
+        ..Default::default()
+    };
+    for name in ws.layer_names() {
+        let mut a = AnnotatorStats::default();
+        let files = ws.layer_files(&name);
+        let mut seen = 0;
+        for (rel, path) in files {
+            match store::load_layer(&path) {
+                Ok(Some((layer, _))) => {
+                    seen += 1;
+                    st.layers += 1;
+                    *a.status.entry(layer.status.label().to_owned()).or_default() += 1;
+                    for s in &layer.spans {
+                        st.spans += 1;
+                        a.spans += 1;
+                        *a.by_tag.entry(s.tag.clone()).or_default() += 1;
+                        *st.by_tag.entry(s.tag.clone()).or_default() += 1;
+                    }
+                    *st.by_document
+                        .entry(rel)
+                        .or_default()
+                        .entry(name.clone())
+                        .or_default() += layer.spans.len();
+                }
+                Ok(None) => {}
+                Err(e) => st.unreadable.push(e.to_string()),
+            }
+        }
+        let missing = texts.len().saturating_sub(seen);
+        if missing > 0 {
+            *a.status.entry("not started".into()).or_default() += missing;
+        }
+        st.by_annotator.insert(name, a);
+    }
+    st
+}
+
+impl Stats {
+    /// A readable multi-line report.
+    pub fn to_table(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{} documents, {} annotation files, {} spans",
+            self.documents, self.layers, self.spans
+        );
+        let _ = writeln!(s, "\nSpans per tag");
+        for (t, n) in &self.by_tag {
+            let _ = writeln!(s, "  {t:<16} {n:>6}");
+        }
+        let _ = writeln!(s, "\nPer annotator");
+        for (a, st) in &self.by_annotator {
+            let tags: Vec<String> = st.by_tag.iter().map(|(t, n)| format!("{t} {n}")).collect();
+            let status: Vec<String> = st.status.iter().map(|(t, n)| format!("{t} {n}")).collect();
+            let _ = writeln!(
+                s,
+                "  {a:<16} {:>6} spans ({}); documents: {}",
+                st.spans,
+                tags.join(", "),
+                status.join(", ")
+            );
+        }
+        let _ = writeln!(s, "\nPer document");
+        for (d, per) in &self.by_document {
+            let parts: Vec<String> = per.iter().map(|(a, n)| format!("{a} {n}")).collect();
+            let _ = writeln!(s, "  {d}: {}", parts.join(", "));
+        }
+        for u in &self.unreadable {
+            let _ = writeln!(s, "unreadable: {u}");
+        }
+        s
+    }
+}

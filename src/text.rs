@@ -1,0 +1,457 @@
+//! Source texts as the annotator sees them: decoding, char offsets, and word and grapheme snapping.
+//!
+//! Every offset in Marginalia counts Unicode scalar values (Rust `char`s, Python `str` indices)
+//! in half-open ranges `[start, end)`. Byte offsets exist only inside this module, at the edge
+//! where `str` slicing needs them, behind [`Text::byte_of`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// The default largest text Marginalia opens, in bytes. Larger files are refused with a message
+/// rather than freezing the app; set `MARGINALIA_MAX_TEXT_BYTES` to change it.
+pub const DEFAULT_MAX_TEXT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How many chars apart the char→byte checkpoints sit. Lookups scan at most this many chars.
+const CHECKPOINT_EVERY: usize = 256;
+
+/// Why a text could not be opened.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum TextError {
+    #[error("{path}: cannot read the file: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("{path}: not valid UTF-8 (first bad byte at byte offset {byte_offset})")]
+    NotUtf8 { path: String, byte_offset: usize },
+    #[error(
+        "{path}: the text is {size} bytes, over the limit of {limit} bytes (set MARGINALIA_MAX_TEXT_BYTES to raise it)"
+    )]
+    TooLarge { path: String, size: u64, limit: u64 },
+}
+
+/// The largest text size to open, from `MARGINALIA_MAX_TEXT_BYTES` or the default.
+pub fn max_text_bytes() -> u64 {
+    std::env::var("MARGINALIA_MAX_TEXT_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DEFAULT_MAX_TEXT_BYTES)
+}
+
+/// A decoded source text with a char-offset index.
+///
+/// A leading UTF-8 byte-order mark is not part of the text (offsets start after it), but it is
+/// part of the hashed bytes. CRLF stays two chars.
+#[derive(Clone)]
+pub struct Text {
+    content: Arc<str>,
+    /// `checkpoints[i]` is the byte offset of char `i * CHECKPOINT_EVERY`.
+    checkpoints: Vec<usize>,
+    char_len: usize,
+    sha256: String,
+    had_bom: bool,
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Text")
+            .field("chars", &self.char_len)
+            .field("sha256", &self.sha256)
+            .finish()
+    }
+}
+
+impl Text {
+    /// Reads and decodes a text file, refusing files over [`max_text_bytes`].
+    ///
+    /// # Errors
+    /// [`TextError`] naming the file: unreadable, too large, or not UTF-8 (with the byte offset).
+    pub fn load(path: &Path) -> Result<Self, TextError> {
+        let shown = path.display().to_string();
+        let limit = max_text_bytes();
+        let meta = std::fs::metadata(path).map_err(|e| TextError::Unreadable {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        if meta.len() > limit {
+            return Err(TextError::TooLarge {
+                path: shown,
+                size: meta.len(),
+                limit,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|e| TextError::Unreadable {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        Self::from_bytes(&bytes).map_err(|byte_offset| TextError::NotUtf8 {
+            path: shown,
+            byte_offset,
+        })
+    }
+
+    /// Decodes file bytes. On invalid UTF-8 returns the byte offset of the first bad byte
+    /// (counted in the file, BOM included).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, usize> {
+        let sha256 = sha256_hex(bytes);
+        let (had_bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (true, rest),
+            None => (false, bytes),
+        };
+        let content = std::str::from_utf8(body)
+            .map_err(|e| e.valid_up_to() + if had_bom { 3 } else { 0 })?;
+        let mut text = Self::from_str_inner(content, sha256);
+        text.had_bom = had_bom;
+        Ok(text)
+    }
+
+    /// A text from a string (its hash is of its UTF-8 bytes, no BOM).
+    pub fn from_string(s: &str) -> Self {
+        Self::from_str_inner(s, sha256_hex(s.as_bytes()))
+    }
+
+    fn from_str_inner(content: &str, sha256: String) -> Self {
+        let mut checkpoints = Vec::with_capacity(content.len() / CHECKPOINT_EVERY + 1);
+        let mut n = 0usize;
+        for (b, _) in content.char_indices() {
+            if n % CHECKPOINT_EVERY == 0 {
+                checkpoints.push(b);
+            }
+            n += 1;
+        }
+        if checkpoints.is_empty() {
+            checkpoints.push(0);
+        }
+        Self {
+            content: Arc::from(content),
+            checkpoints,
+            char_len: n,
+            sha256,
+            had_bom: false,
+        }
+    }
+
+    /// The whole text (without BOM).
+    pub fn as_str(&self) -> &str {
+        &self.content
+    }
+
+    /// A shared handle to the whole text.
+    pub fn shared(&self) -> Arc<str> {
+        Arc::clone(&self.content)
+    }
+
+    /// Length in chars.
+    pub fn char_len(&self) -> usize {
+        self.char_len
+    }
+
+    /// sha256 of the file's bytes as read, lowercase hex.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// Whether the file started with a UTF-8 BOM (which is not part of the text).
+    pub fn had_bom(&self) -> bool {
+        self.had_bom
+    }
+
+    /// Byte offset of char `c`, clamped to the end. O(1) plus a scan of at most 256 chars.
+    pub fn byte_of(&self, c: usize) -> usize {
+        if c >= self.char_len {
+            return self.content.len();
+        }
+        let block = c / CHECKPOINT_EVERY;
+        let base = self.checkpoints[block.min(self.checkpoints.len() - 1)];
+        let skip = c - block * CHECKPOINT_EVERY;
+        match self.content[base..].char_indices().nth(skip) {
+            Some((b, _)) => base + b,
+            None => self.content.len(),
+        }
+    }
+
+    /// Char offset of byte `b` (which must be a char boundary; otherwise the char containing it).
+    /// O(log n) plus a scan of at most 256 chars.
+    pub fn char_of_byte(&self, b: usize) -> usize {
+        let b = b.min(self.content.len());
+        let block = match self.checkpoints.binary_search(&b) {
+            Ok(i) => return i * CHECKPOINT_EVERY,
+            Err(i) => i.saturating_sub(1),
+        };
+        let base = self.checkpoints[block];
+        // Chars whose first byte lies before `b`.
+        let exact = self.content.as_bytes()[base..b]
+            .iter()
+            .filter(|&&byte| (byte & 0xC0) != 0x80)
+            .count();
+        block * CHECKPOINT_EVERY + exact
+    }
+
+    /// The text of the char range `[start, end)`, clamped to the text.
+    pub fn slice(&self, start: usize, end: usize) -> &str {
+        let s = self.byte_of(start.min(end));
+        let e = self.byte_of(end);
+        &self.content[s..e]
+    }
+
+    /// The char at offset `c`, if any.
+    pub fn char_at(&self, c: usize) -> Option<char> {
+        if c >= self.char_len {
+            return None;
+        }
+        self.content[self.byte_of(c)..].chars().next()
+    }
+
+    /// The char range of the line (paragraph) containing `c`, without its line break.
+    pub fn line_around(&self, c: usize) -> (usize, usize) {
+        let b = self.byte_of(c);
+        let s = self.content[..b].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let e = self.content[b..]
+            .find(['\n', '\r'])
+            .map(|i| b + i)
+            .unwrap_or(self.content.len());
+        (self.char_of_byte(s), self.char_of_byte(e))
+    }
+
+    /// A window of text around `[start, end)` bounded to the paragraph(s) it touches, but never
+    /// more than `max_extra` chars beyond either end. Returns (window start char, window str).
+    fn window(&self, start: usize, end: usize, max_extra: usize) -> (usize, &str) {
+        let ws = start.saturating_sub(max_extra);
+        let we = (end + max_extra).min(self.char_len);
+        (ws, self.slice(ws, we))
+    }
+
+    /// Snaps `[start, end)` outward to grapheme-cluster boundaries, so that a range never splits
+    /// an emoji sequence or an accent from its letter.
+    pub fn snap_to_graphemes(&self, start: usize, end: usize) -> (usize, usize) {
+        let (start, end) = order(start, end, self.char_len);
+        let (ws, w) = self.window(start, end, 64);
+        let mut new_start = start;
+        let mut new_end = end;
+        let mut c = ws;
+        for g in w.graphemes(true) {
+            let n = g.chars().count();
+            let (gs, ge) = (c, c + n);
+            if gs < start && start < ge {
+                new_start = gs;
+            }
+            if gs < end && end < ge {
+                new_end = ge;
+            }
+            c = ge;
+        }
+        (new_start, new_end)
+    }
+
+    /// Snaps a dragged range to whole words: the start moves back to the start of the word it
+    /// falls in, the end moves forward to the end of its word, and surrounding whitespace is
+    /// trimmed. A range of only whitespace or punctuation is kept as graphemes.
+    pub fn snap_to_words(&self, start: usize, end: usize) -> (usize, usize) {
+        let (start, end) = order(start, end, self.char_len);
+        if start == end {
+            return self.word_at(start).unwrap_or((start, end));
+        }
+        let (ws, w) = self.window(start, end, 256);
+        let mut new_start = start;
+        let mut new_end = end;
+        let mut c = ws;
+        for piece in w.split_word_bounds() {
+            let n = piece.chars().count();
+            let (ps, pe) = (c, c + n);
+            let wordy = piece.chars().any(char::is_alphanumeric);
+            if wordy && ps < start && start < pe {
+                new_start = ps;
+            }
+            if wordy && ps < end && end < pe {
+                new_end = pe;
+            }
+            c = pe;
+        }
+        let (s, e) = self.trim_whitespace(new_start, new_end);
+        if s >= e {
+            return self.snap_to_graphemes(start, end);
+        }
+        self.snap_to_graphemes(s, e)
+    }
+
+    /// The word containing `c` (for double-click), or `None` on whitespace.
+    pub fn word_at(&self, c: usize) -> Option<(usize, usize)> {
+        if c >= self.char_len {
+            return None;
+        }
+        let (ws, w) = self.window(c, c + 1, 256);
+        let mut p = ws;
+        for piece in w.split_word_bounds() {
+            let n = piece.chars().count();
+            if p <= c && c < p + n {
+                if piece.chars().all(char::is_whitespace) {
+                    return None;
+                }
+                return Some((p, p + n));
+            }
+            p += n;
+        }
+        None
+    }
+
+    /// The next word boundary after `c` (for Ctrl+Shift+Right), skipping whitespace.
+    pub fn next_word_end(&self, c: usize) -> usize {
+        let (ws, w) = self.window(c, c, 512);
+        let mut p = ws;
+        for piece in w.split_word_bounds() {
+            let n = piece.chars().count();
+            let pe = p + n;
+            if pe > c && !piece.chars().all(char::is_whitespace) {
+                return pe;
+            }
+            p = pe;
+        }
+        (c + 1).min(self.char_len).max(p.min(self.char_len))
+    }
+
+    /// The previous word start before `c` (for Ctrl+Shift+Left), skipping whitespace.
+    pub fn prev_word_start(&self, c: usize) -> usize {
+        let (ws, w) = self.window(c, c, 512);
+        let mut best = ws;
+        let mut p = ws;
+        for piece in w.split_word_bounds() {
+            let n = piece.chars().count();
+            if p >= c {
+                break;
+            }
+            if !piece.chars().all(char::is_whitespace) {
+                best = p;
+            }
+            p += n;
+        }
+        best
+    }
+
+    /// The next grapheme boundary after `c` (for Shift+Right).
+    pub fn next_grapheme(&self, c: usize) -> usize {
+        if c >= self.char_len {
+            return self.char_len;
+        }
+        let (_, e) = self.snap_to_graphemes(c, c + 1);
+        e
+    }
+
+    /// The previous grapheme boundary before `c` (for Shift+Left).
+    pub fn prev_grapheme(&self, c: usize) -> usize {
+        if c == 0 {
+            return 0;
+        }
+        let (s, _) = self.snap_to_graphemes(c - 1, c);
+        s
+    }
+
+    fn trim_whitespace(&self, start: usize, end: usize) -> (usize, usize) {
+        let s = self.slice(start, end);
+        let lead = s.chars().take_while(|c| c.is_whitespace()).count();
+        let trail = s.chars().rev().take_while(|c| c.is_whitespace()).count();
+        let len = end - start;
+        if lead >= len {
+            return (start, start);
+        }
+        (start + lead, end - trail)
+    }
+
+    /// W3C TextQuoteSelector context: up to `n` chars before `start` and after `end`.
+    pub fn context(&self, start: usize, end: usize, n: usize) -> (String, String) {
+        let prefix = self.slice(start.saturating_sub(n), start).to_owned();
+        let suffix = self.slice(end, (end + n).min(self.char_len)).to_owned();
+        (prefix, suffix)
+    }
+}
+
+fn order(a: usize, b: usize, len: usize) -> (usize, usize) {
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    (a.min(len), b.min(len))
+}
+
+/// Lowercase hex sha256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_and_char_offsets_agree_across_multibyte_text() {
+        let s = "a’b—c\u{a0}d😀e".repeat(300);
+        let t = Text::from_string(&s);
+        let chars: Vec<(usize, char)> = s.char_indices().collect();
+        assert_eq!(t.char_len(), chars.len());
+        for (i, (b, _)) in chars.iter().enumerate() {
+            assert_eq!(t.byte_of(i), *b, "byte_of({i})");
+            assert_eq!(t.char_of_byte(*b), i, "char_of_byte({b})");
+        }
+        assert_eq!(t.byte_of(chars.len()), s.len());
+        assert_eq!(t.char_of_byte(s.len()), chars.len());
+    }
+
+    #[test]
+    fn bom_is_not_part_of_the_text_but_is_hashed() {
+        let with = Text::from_bytes(b"\xEF\xBB\xBFhi").unwrap();
+        let without = Text::from_bytes(b"hi").unwrap();
+        assert_eq!(with.as_str(), "hi");
+        assert!(with.had_bom());
+        assert_ne!(with.sha256(), without.sha256());
+    }
+
+    #[test]
+    fn invalid_utf8_reports_the_byte_offset() {
+        assert_eq!(Text::from_bytes(b"abc\xFFdef").err(), Some(3));
+        assert_eq!(Text::from_bytes(b"\xEF\xBB\xBFab\xC3").err(), Some(5));
+    }
+
+    #[test]
+    fn crlf_stays_two_chars() {
+        let t = Text::from_string("a\r\nb");
+        assert_eq!(t.char_len(), 4);
+        assert_eq!(t.slice(3, 4), "b");
+    }
+
+    #[test]
+    fn words_snap_outward_and_trim_spaces() {
+        let t = Text::from_string("Putin asked reporters: do you");
+        // "tin ask" → "Putin asked"
+        assert_eq!(t.snap_to_words(2, 9), (0, 11));
+        // leading/trailing space trimmed
+        assert_eq!(t.snap_to_words(5, 12), (6, 11));
+        assert_eq!(t.word_at(8), Some((6, 11)));
+        assert_eq!(t.word_at(5), None);
+    }
+
+    #[test]
+    fn graphemes_are_never_split() {
+        // e + combining acute, family emoji (ZWJ sequence), flag.
+        let s = "cafe\u{301} 👨\u{200d}👩\u{200d}👧 🇫🇷";
+        let t = Text::from_string(s);
+        // Range ending between 'e' and the combining accent extends over it.
+        assert_eq!(t.snap_to_graphemes(0, 4), (0, 5));
+        // Range starting inside the ZWJ sequence starts at its beginning.
+        assert_eq!(t.snap_to_graphemes(8, 10), (6, 11));
+        // Flag: two regional indicators.
+        assert_eq!(t.snap_to_graphemes(12, 13), (12, 14));
+        assert_eq!(t.next_grapheme(6), 11);
+        assert_eq!(t.prev_grapheme(11), 6);
+    }
+
+    #[test]
+    fn words_in_cjk_and_rtl() {
+        let t = Text::from_string("שלום עולם");
+        assert_eq!(t.snap_to_words(1, 2), (0, 4));
+        let t = Text::from_string("東京都に行く");
+        let (s, e) = t.snap_to_words(1, 2);
+        assert!(s <= 1 && e >= 2 && e <= 6);
+    }
+}
