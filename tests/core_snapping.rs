@@ -56,7 +56,7 @@ fn trimmed(t: &Text, a: usize, b: usize) -> Option<(usize, usize)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(2048))]
 
     #[test]
     fn snap_to_graphemes_never_splits_a_cluster_and_contains_the_input((s, a, b) in text_and_range()) {
@@ -169,4 +169,13 @@ fn drag_over_a_phrase_snaps_to_whole_words_and_drops_outer_spaces() {
     // " remains " → "remains"
     let (s, e) = t.snap_to_words(11, 20);
     assert_eq!(t.slice(s, e), "remains");
+}
+
+/// Found by the property test above: a caret between the `\r` and `\n` of CRLF stayed there.
+#[test]
+fn caret_inside_crlf_moves_to_the_start_of_the_line_break() {
+    let t = Text::from_string("a\r\nb");
+    assert_eq!(t.snap_to_words(2, 2), (1, 1));
+    assert_eq!(t.snap_to_graphemes(2, 2), (1, 3));
+    assert_eq!(t.snap_to_words(1, 3), (1, 3));
 }
