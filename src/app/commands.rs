@@ -192,8 +192,8 @@ impl Action {
             parts.push("Shift");
         }
         let key = match s.logical_key {
-            Key::ArrowLeft => "←",
-            Key::ArrowRight => "→",
+            Key::ArrowLeft => "Left",
+            Key::ArrowRight => "Right",
             Key::Plus => "+",
             Key::Minus => "-",
             Key::Equals => "=",

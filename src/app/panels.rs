@@ -89,7 +89,7 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             commands.push(Command::SetAnnotator(app.annotator_buf.trim().to_owned()));
         }
         if let Some(e) = &app.annotator_error {
-            ui.label(RichText::new("⚠").color(theme::error_color(ui.visuals())))
+            ui.label(RichText::new("invalid").color(theme::error_color(ui.visuals())))
                 .on_hover_text(e);
         }
         layer_picker(app, ui, commands);
@@ -164,7 +164,7 @@ fn save_indicator(app: &MarginaliaApp, ui: &mut Ui) {
     } else {
         match open.doc.save_state() {
             SaveState::Saved => (
-                "✔ saved".to_owned(),
+                "Saved".to_owned(),
                 if v.dark_mode {
                     Color32::from_rgb(120, 200, 140)
                 } else {
@@ -173,7 +173,7 @@ fn save_indicator(app: &MarginaliaApp, ui: &mut Ui) {
                 format!("Saved to {}", open.doc.layer_path().display()),
             ),
             SaveState::Pending => ("saving…".to_owned(), theme::weak(&v), "Edits are written within a second".to_owned()),
-            SaveState::Failed(e) => ("⚠ not saved".to_owned(), theme::error_color(&v), format!("{e} — retrying")),
+            SaveState::Failed(e) => ("NOT SAVED".to_owned(), theme::error_color(&v), format!("{e} — retrying")),
         }
     };
     ui.label(RichText::new(text).color(color)).on_hover_text(hover);
@@ -250,10 +250,10 @@ fn document_list(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comman
 
 fn status_text(s: Status) -> &'static str {
     match s {
-        Status::NotStarted => "○ not started",
-        Status::InProgress => "◐ in progress",
-        Status::Done => "● done",
-        Status::Reviewed => "● reviewed",
+        Status::NotStarted => "not started",
+        Status::InProgress => "in progress",
+        Status::Done => "done",
+        Status::Reviewed => "reviewed",
     }
 }
 
@@ -294,7 +294,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             }
         }
         ui.separator();
-        if ui.small_button("A−").on_hover_text("Smaller text (Ctrl+-)").clicked() {
+        if ui.small_button("A-").on_hover_text("Smaller text (Ctrl+-)").clicked() {
             commands.push(Command::ZoomOut);
         }
         if ui.small_button("A+").on_hover_text("Larger text (Ctrl++)").clicked() {
