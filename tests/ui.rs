@@ -51,7 +51,16 @@ fn harness_with(
     allow_missing_glyphs: bool,
 ) -> Harness<'static, MarginaliaApp> {
     let opts = start(path, dark);
-    let mut builder = Harness::builder().with_size(vec2(1024.0, 700.0));
+    let theme = if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    };
+    // Short steps, so that two clicks in a row count as a double-click.
+    let mut builder = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_theme(theme)
+        .with_step_dt(0.05);
     if allow_missing_glyphs {
         // The default fonts have no emoji; tofu is fine for a selection test.
         builder = builder.allow_missing_glyphs();
@@ -246,13 +255,15 @@ fn shift_arrows_extend_the_selection_without_splitting_graphemes() {
     let p = pos_of(&h, 1) + vec2(2.0, 0.0);
     h.hover_at(p);
     h.step();
-    for _ in 0..2 {
-        h.drag_at(p);
-        h.step();
-        h.drop_at(p);
-        h.step();
+    for pressed in [true, false, true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
     }
-    h.run_steps(1);
+    h.run_steps(2);
     assert_eq!(h.state().selected_text_range(), Some((0, 5)), "Café with its accent");
     h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
     h.run_steps(1);

@@ -743,6 +743,7 @@ impl eframe::App for MarginaliaApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
+        self.prefs.dark = ctx.theme() == egui::Theme::Dark;
         let mut commands = Vec::new();
         self.poll_dialog(&ctx, &mut commands);
         self.shortcuts(&ctx, &mut commands);

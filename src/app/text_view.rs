@@ -248,6 +248,8 @@ pub struct TextView {
     /// Screen origins of the pieces painted last frame, for hit-testing and tests.
     painted: Vec<(usize, Pos2)>,
     last_offset: f32,
+    /// When and where the last single click landed, for double-clicks.
+    last_click: Option<(f64, usize)>,
     /// How many galleys were laid out in the last frame (for tests and stats).
     pub laid_out_last_frame: usize,
 }
@@ -268,6 +270,7 @@ impl TextView {
             scroll_target: None,
             painted: Vec::new(),
             last_offset: 0.0,
+            last_click: None,
             laid_out_last_frame: 0,
         }
     }
@@ -551,8 +554,25 @@ impl TextView {
         if response.drag_stopped() {
             self.drag_anchor = None;
         }
-        if response.double_clicked() {
-            if let Some(c) = response.interact_pointer_pos().and_then(|p| self.char_at(p))
+        // Double-clicks are counted here (same word, within 0.4 s) rather than trusting the
+        // platform's click count, so that they work the same under test.
+        let now = ui.input(|i| i.time);
+        let clicked_char = if response.clicked() {
+            response.interact_pointer_pos().and_then(|p| self.char_at(p))
+        } else {
+            None
+        };
+        let double = match (clicked_char, self.last_click) {
+            (Some(c), Some((t, prev))) => {
+                now - t < 0.4 && input.text.word_at(c) == input.text.word_at(prev)
+            }
+            _ => false,
+        } || (response.double_clicked() && clicked_char.is_some());
+        if let Some(c) = clicked_char {
+            self.last_click = if double { None } else { Some((now, c)) };
+        }
+        if double {
+            if let Some(c) = clicked_char
                 && let Some((a, b)) = input.text.word_at(c)
             {
                 self.selection = Some(Selection { anchor: a, head: b });
