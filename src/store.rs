@@ -52,10 +52,14 @@ impl Fingerprint {
     }
 }
 
+/// How recent an mtime must be for it to prove nothing: two writes within one timestamp tick
+/// (coarse on some file systems) leave the same mtime.
+const AMBIGUOUS_MTIME: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Whether the file at `path` still matches `seen` (absent file matches `None`).
 ///
-/// Size and mtime are checked first; the hash only when they are equal but the mtime is
-/// ambiguous, so an unchanged file costs one `stat`.
+/// A different size means changed. An equal size and an equal mtime older than two seconds
+/// mean unchanged, so an old file costs one `stat`; otherwise the hash decides.
 pub fn unchanged_since(path: &Path, seen: Option<&Fingerprint>) -> bool {
     let meta = std::fs::symlink_metadata(path);
     match (meta, seen) {
@@ -65,7 +69,11 @@ pub fn unchanged_since(path: &Path, seen: Option<&Fingerprint>) -> bool {
             if meta.len() != seen.len {
                 return false;
             }
-            if meta.modified().ok() == seen.modified {
+            let mtime = meta.modified().ok();
+            let settled = mtime
+                .and_then(|m| SystemTime::now().duration_since(m).ok())
+                .is_some_and(|age| age > AMBIGUOUS_MTIME);
+            if mtime == seen.modified && settled {
                 return true;
             }
             match std::fs::read(path) {
@@ -139,7 +147,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
     {
         return Err(StoreError::Symlink { path: shown });
     }
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).map_err(err)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
@@ -202,7 +213,11 @@ mod tests {
     fn stray_temps_are_cleaned() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("x")).unwrap();
-        std::fs::write(dir.path().join("x").join(format!("{TEMP_PREFIX}abc")), b"half").unwrap();
+        std::fs::write(
+            dir.path().join("x").join(format!("{TEMP_PREFIX}abc")),
+            b"half",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("x/keep.ron"), b"()").unwrap();
         assert_eq!(clean_stray_temps(dir.path()), 1);
         assert!(dir.path().join("x/keep.ron").exists());
