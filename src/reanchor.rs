@@ -258,6 +258,20 @@ fn exact_elsewhere(
 ) -> Option<(usize, usize)> {
     let hay = text.as_str();
     let hint_byte = text.byte_of(hint) as i64;
+    // First near the expected place: an occurrence there whose prefix and suffix both match
+    // fully cannot be beaten by one farther away, so the whole text need not be searched.
+    let reach = WINDOW_CHARS.max(2 * quote_len);
+    let win_start = text.byte_of(hint.saturating_sub(reach));
+    let win_end = text.byte_of(hint.saturating_add(quote_len + reach));
+    for (b, _) in hay[win_start..win_end].match_indices(span.exact.as_str()) {
+        let start = text.char_of_byte(win_start + b);
+        let end = start + quote_len;
+        let before = text.slice(start.saturating_sub(span.prefix.chars().count()), start);
+        let after = text.slice(end, end.saturating_add(span.suffix.chars().count()));
+        if before == span.prefix && after == span.suffix {
+            return Some((start, end));
+        }
+    }
     let mut found: Vec<usize> = hay
         .match_indices(span.exact.as_str())
         .map(|(b, _)| b)
