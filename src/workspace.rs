@@ -163,6 +163,8 @@ impl Workspace {
             }
         }
         let tags = TagSet::load_or_default(&root.join(ANNOTATIONS_DIR).join("tags.ron"))?;
+        // Half-written temp files left by a crash; the files they were replacing are intact.
+        crate::store::clean_stray_temps(&root.join(ANNOTATIONS_DIR));
         Ok(Self { root, config, tags })
     }
 
