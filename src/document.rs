@@ -31,6 +31,8 @@ pub enum OpenError {
     Invalid { path: String, problem: String },
     #[error("{0}: not a text of this workspace")]
     NotInWorkspace(String),
+    #[error("{0}")]
+    BadAnnotator(String),
 }
 
 /// One undoable change.
@@ -77,6 +79,8 @@ pub struct Document {
     /// What re-anchoring did when the document was opened on a changed text.
     reanchor_summary: Option<ReanchorSummary>,
     layer_path: PathBuf,
+    /// The workspace root: nothing is written outside it.
+    root: PathBuf,
     /// What the file looked like when last read or written; `None` when it does not exist yet.
     seen: Option<Fingerprint>,
     read_only: bool,
@@ -112,6 +116,7 @@ impl Document {
         annotator: &str,
         read_only: bool,
     ) -> Result<Self, OpenError> {
+        crate::workspace::check_layer_name(annotator).map_err(OpenError::BadAnnotator)?;
         let text_path = ws
             .text_path(rel)
             .ok_or_else(|| OpenError::NotInWorkspace(rel.to_owned()))?;
@@ -164,6 +169,7 @@ impl Document {
             base,
             reanchor_summary,
             layer_path: layer_path.to_path_buf(),
+            root: ws.root().to_path_buf(),
             seen,
             read_only,
             history: Vec::new(),
@@ -290,6 +296,12 @@ impl Document {
             return None;
         }
         let id = self.layer.take_id();
+        if self.layer.span(id).is_some() || self.layer.orphans.iter().any(|o| o.span.id == id) {
+            // Only a hand-edited file with ids at the top of the range gets here.
+            self.notices
+                .push("cannot add a span: this file has used up its span ids".to_owned());
+            return None;
+        }
         let span = make_span(&self.text, id, start, end, tag, &now_rfc3339());
         self.apply(Edit::Add(span));
         Some(id)
@@ -531,6 +543,11 @@ impl Document {
     pub fn save_now(&mut self) -> Result<(), StoreError> {
         if self.read_only || self.dirty_since.is_none() {
             return Ok(());
+        }
+        if let Err(e) = store::check_write_inside(&self.root, &self.layer_path) {
+            self.save_state = SaveState::Failed(e.to_string());
+            self.retry_at = Some(Instant::now() + RETRY_DELAY);
+            return Err(e);
         }
         if !store::unchanged_since(&self.layer_path, self.seen.as_ref()) {
             match store::load_layer(&self.layer_path) {

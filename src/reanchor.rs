@@ -113,7 +113,7 @@ pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary>
     let mut shift: i64 = 0;
     let mut kept_spans = Vec::with_capacity(spans.len());
     for mut span in spans {
-        let hint = clamp_hint(span.start as i64 + shift, text.char_len());
+        let hint = clamp_hint(as_i64(span.start).saturating_add(shift), text.char_len());
         match anchor_span(&span, text, hint, &mut budget) {
             Anchoring::Kept => {
                 summary.kept += 1;
@@ -123,13 +123,13 @@ pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary>
             }
             Anchoring::Moved { start, end } => {
                 summary.moved += 1;
-                shift = start as i64 - span.start as i64;
+                shift = as_i64(start).saturating_sub(as_i64(span.start));
                 place(&mut span, text, start, end);
                 kept_spans.push(span);
             }
             Anchoring::Fuzzy { start, end } => {
                 summary.fuzzy += 1;
-                shift = start as i64 - span.start as i64;
+                shift = as_i64(start).saturating_sub(as_i64(span.start));
                 place(&mut span, text, start, end);
                 span.attrs
                     .insert(ANCHOR_ATTR.to_owned(), ANCHOR_FUZZY.to_owned());
@@ -148,6 +148,10 @@ pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary>
     layer.spans = kept_spans;
     layer.normalize();
     Some(summary)
+}
+
+fn as_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 fn clamp_hint(h: i64, len: usize) -> usize {

@@ -14,8 +14,9 @@ use crate::text::sha256_hex;
 /// Prefix of the temp files used for atomic writes; strays are removed on the next start.
 pub const TEMP_PREFIX: &str = ".marginalia-tmp-";
 
-/// The largest annotation file read, in bytes (a guard against unbounded memory).
-pub const MAX_LAYER_BYTES: u64 = 512 * 1024 * 1024;
+/// The largest annotation file read, in bytes (a guard against unbounded memory): about
+/// 200,000 spans. Larger files are refused with a message naming the file.
+pub const MAX_LAYER_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Errors reading or writing annotation files.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -30,6 +31,36 @@ pub enum StoreError {
     TooLarge { path: String, size: u64, limit: u64 },
     #[error("{path}: refusing to write through a symbolic link")]
     Symlink { path: String },
+    #[error("{path}: refusing to write: the folder leads outside the workspace {root}")]
+    Outside { path: String, root: String },
+}
+
+/// Checks that writing `path` stays inside `root`: the nearest existing folder of `path`,
+/// with symbolic links resolved, must lie under the resolved root, and `path` itself must not
+/// be a symbolic link.
+///
+/// # Errors
+/// [`StoreError::Outside`] or [`StoreError::Symlink`], naming the file.
+pub fn check_write_inside(root: &Path, path: &Path) -> Result<(), StoreError> {
+    let shown = path.display().to_string();
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(StoreError::Symlink { path: shown });
+    }
+    let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if let Ok(real) = d.canonicalize() {
+            if real.starts_with(&root_real) {
+                return Ok(());
+            }
+            break;
+        }
+        dir = d.parent();
+    }
+    Err(StoreError::Outside {
+        path: shown,
+        root: root.display().to_string(),
+    })
 }
 
 /// What a file looked like when it was read, to notice when someone else replaces it.
