@@ -407,7 +407,7 @@ fn reanchoring_a_ten_megabyte_text_is_bounded() {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         big.push_str(words[(x >> 33) as usize % words.len()]);
-        big.push(if x % 17 == 0 { '\n' } else { ' ' });
+        big.push(if x.is_multiple_of(17) { '\n' } else { ' ' });
     }
     let old = Text::from_string(&big);
     let mut layer = Layer::new("big.txt", &old, "editor-a");
