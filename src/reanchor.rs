@@ -12,6 +12,9 @@
 //!    is flagged `attrs["anchor"] = "fuzzy"`;
 //! 4. **orphaned**: nothing matches well enough; the span moves to `orphans` with its old
 //!    offsets and text. It is never dropped.
+//!
+//! Orphans of an earlier change are tried again each time the text changes (it may have been
+//! restored), and count in the summary like spans.
 
 use std::collections::HashMap;
 
@@ -109,6 +112,13 @@ pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary>
     let mut summary = ReanchorSummary::default();
     let mut budget = WHOLE_TEXT_BUDGET;
     let mut spans = std::mem::take(&mut layer.spans);
+    // Orphans of an earlier change are tried again: the text may have been restored.
+    let earlier_orphans = std::mem::take(&mut layer.orphans);
+    let mut old_sha_of: HashMap<u64, String> = HashMap::new();
+    for o in earlier_orphans {
+        old_sha_of.insert(o.span.id, o.old_text_sha256);
+        spans.push(o.span);
+    }
     spans.sort_by_key(Span::sort_key);
     let mut shift: i64 = 0;
     let mut kept_spans = Vec::with_capacity(spans.len());
@@ -137,14 +147,18 @@ pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary>
             }
             Anchoring::Orphan => {
                 summary.orphaned += 1;
+                let old_text_sha256 = old_sha_of
+                    .remove(&span.id)
+                    .unwrap_or_else(|| old_sha.clone());
                 layer.orphans.push(Orphan {
                     span,
-                    old_text_sha256: old_sha.clone(),
+                    old_text_sha256,
                 });
             }
         }
     }
     let _ = old_chars;
+    layer.orphans.sort_by_key(|o| o.span.id);
     layer.spans = kept_spans;
     layer.normalize();
     Some(summary)
@@ -598,6 +612,19 @@ mod tests {
             summary.to_string(),
             "text changed: 0 kept, 1 moved, 1 fuzzy, 1 orphaned"
         );
+    }
+
+    #[test]
+    fn an_orphan_comes_back_when_its_text_is_restored() {
+        let old = Text::from_string("One sentence here. The deleted sentence is this one. End.");
+        let mut layer = layer_on(&old, &[(19, 52), (0, 3)]);
+        let cut = Text::from_string("One sentence here. End.");
+        let s = reanchor_layer(&mut layer, &cut).unwrap();
+        assert_eq!((s.kept, s.orphaned), (1, 1));
+        let s = reanchor_layer(&mut layer, &old).unwrap();
+        assert_eq!((s.kept, s.moved, s.orphaned), (2, 0, 0), "{layer:#?}");
+        assert!(layer.orphans.is_empty());
+        assert_eq!(layer.span(1).unwrap().exact, "The deleted sentence is this one.");
     }
 
     #[test]
