@@ -624,7 +624,10 @@ mod tests {
         let s = reanchor_layer(&mut layer, &old).unwrap();
         assert_eq!((s.kept, s.moved, s.orphaned), (2, 0, 0), "{layer:#?}");
         assert!(layer.orphans.is_empty());
-        assert_eq!(layer.span(1).unwrap().exact, "The deleted sentence is this one.");
+        assert_eq!(
+            layer.span(1).unwrap().exact,
+            "The deleted sentence is this one."
+        );
     }
 
     #[test]

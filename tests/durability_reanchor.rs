@@ -19,6 +19,18 @@ fn workspace() -> (tempfile::TempDir, PathBuf) {
     (dir, root)
 }
 
+/// A temp workspace with the seeds and no annotations, for exact workspace-wide counts.
+fn bare_workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds"),
+        &root.join("seeds"),
+    );
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    (dir, root)
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap().flatten() {
@@ -271,7 +283,7 @@ fn the_whole_text_reflowed_with_crlf_keeps_every_span() {
 
 #[test]
 fn reanchor_command_dry_run_writes_nothing_then_fixes_every_layer() {
-    let (_dir, root) = workspace();
+    let (_dir, root) = bare_workspace();
     let path = annotate(&root);
     // A second annotator's layer on the same text, and a curated one.
     let ws = Workspace::open(&root).unwrap();
