@@ -37,6 +37,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-anchor every annotation file whose text changed; prints the counts per file.
+    Reanchor {
+        /// The workspace (default: the current folder).
+        path: Option<PathBuf>,
+        /// Show what would happen without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 fn here(p: Option<PathBuf>) -> PathBuf {
@@ -48,6 +56,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
     match cmd {
         Command::Validate { path } => validate(here(path), out, err),
         Command::Stats { path, json } => stats(here(path), json, out, err),
+        Command::Reanchor { path, dry_run } => reanchor(here(path), dry_run, out, err),
     }
 }
 
@@ -105,4 +114,53 @@ fn stats(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write) ->
         let _ = write!(out, "{}", st.to_table());
     }
     0
+}
+
+fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let Some(ws) = open_ws(&path, err) else {
+        return 2;
+    };
+    let mut total = crate::reanchor::ReanchorSummary::default();
+    let (mut files, mut changed, mut failed) = (0, 0, 0);
+    for layer_name in ws.layer_names() {
+        for (rel, file) in ws.layer_files(&layer_name) {
+            files += 1;
+            // A dry run opens read-only: re-anchoring happens in memory and nothing is written.
+            match crate::document::Document::open(&ws, &rel, &layer_name, dry_run) {
+                Ok(doc) => match doc.reanchor_summary() {
+                    Some(summary) => {
+                        changed += 1;
+                        total.add(&summary);
+                        if let crate::document::SaveState::Failed(e) = doc.save_state() {
+                            failed += 1;
+                            let _ = writeln!(err, "{}: {summary}; not saved: {e}", file.display());
+                        } else {
+                            let _ = writeln!(out, "{}: {summary}", file.display());
+                        }
+                    }
+                    None => {
+                        let _ = writeln!(out, "{}: text unchanged", file.display());
+                    }
+                },
+                Err(e) => {
+                    failed += 1;
+                    let _ = writeln!(err, "{}: skipped: {e}", file.display());
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{changed} of {files} annotation files re-anchored ({} kept, {} moved, {} fuzzy, {} orphaned){}",
+        total.kept,
+        total.moved,
+        total.fuzzy,
+        total.orphaned,
+        if dry_run {
+            "; dry run, nothing written"
+        } else {
+            ""
+        }
+    );
+    if failed > 0 { 1 } else { 0 }
 }

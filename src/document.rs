@@ -7,7 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::layer::{Layer, Span, Status, make_span, now_rfc3339};
+use std::collections::HashSet;
+
+use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
+use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
 use crate::store::{self, Fingerprint, StoreError};
 use crate::text::{Text, TextError};
 use crate::workspace::Workspace;
@@ -28,6 +31,8 @@ pub enum OpenError {
     Invalid { path: String, problem: String },
     #[error("{0}: not a text of this workspace")]
     NotInWorkspace(String),
+    #[error("{0}")]
+    BadAnnotator(String),
 }
 
 /// One undoable change.
@@ -44,6 +49,13 @@ pub enum Edit {
         before: Status,
         after: Status,
     },
+    /// An orphan was placed again as `span` (same id, new range).
+    Reattach {
+        orphan: Orphan,
+        span: Span,
+    },
+    /// An orphan was deleted for good.
+    DeleteOrphan(Orphan),
 }
 
 /// What the save indicator shows.
@@ -61,7 +73,14 @@ pub struct Document {
     rel: String,
     text: Text,
     layer: Layer,
+    /// The layer as it was last read from or written to disk: the common ancestor for merging
+    /// a version someone else wrote.
+    base: Layer,
+    /// What re-anchoring did when the document was opened on a changed text.
+    reanchor_summary: Option<ReanchorSummary>,
     layer_path: PathBuf,
+    /// The workspace root: nothing is written outside it.
+    root: PathBuf,
     /// What the file looked like when last read or written; `None` when it does not exist yet.
     seen: Option<Fingerprint>,
     read_only: bool,
@@ -97,6 +116,7 @@ impl Document {
         annotator: &str,
         read_only: bool,
     ) -> Result<Self, OpenError> {
+        crate::workspace::check_layer_name(annotator).map_err(OpenError::BadAnnotator)?;
         let text_path = ws
             .text_path(rel)
             .ok_or_else(|| OpenError::NotInWorkspace(rel.to_owned()))?;
@@ -130,6 +150,14 @@ impl Document {
                 layer.annotator
             )));
         }
+        // Problems that do not depend on the text first; a stale layer's offsets are then
+        // re-anchored before they are checked against the new text.
+        if let Some(p) = layer.problems(None, ws.tags()).first() {
+            return Err(invalid(p.to_string()));
+        }
+        let base = layer.clone();
+        let mut layer = layer;
+        let reanchor_summary = reanchor::reanchor_layer(&mut layer, &text);
         let problems = layer.problems(Some(&text), ws.tags());
         if let Some(p) = problems.iter().find(|p| !p.is_stale()) {
             return Err(invalid(p.to_string()));
@@ -138,7 +166,10 @@ impl Document {
             rel: rel.to_owned(),
             text,
             layer,
+            base,
+            reanchor_summary,
             layer_path: layer_path.to_path_buf(),
+            root: ws.root().to_path_buf(),
             seen,
             read_only,
             history: Vec::new(),
@@ -150,7 +181,60 @@ impl Document {
             notices: Vec::new(),
         };
         doc.layer.text = rel.to_owned();
+        if let Some(summary) = doc.reanchor_summary {
+            doc.notices.push(format!("{rel}: {summary}"));
+            if !read_only {
+                // Written at once, so the file on disk matches the text again; a failed save
+                // is shown and retried like any other.
+                doc.mark_dirty();
+                let _ = doc.save_now();
+            }
+        }
         Ok(doc)
+    }
+
+    /// What re-anchoring did when this document was opened on a changed text, if it did.
+    pub fn reanchor_summary(&self) -> Option<ReanchorSummary> {
+        self.reanchor_summary
+    }
+
+    /// Spans that could not be re-anchored after the text changed.
+    pub fn orphans(&self) -> &[Orphan] {
+        &self.layer.orphans
+    }
+
+    /// Places orphan `id` again over `[start, end)` (e.g. the user's selection). Undoable.
+    /// Returns whether it did.
+    pub fn reattach_orphan(&mut self, id: u64, start: usize, end: usize) -> bool {
+        if self.read_only || start >= end || end > self.text.char_len() {
+            return false;
+        }
+        let Some(orphan) = self.layer.orphans.iter().find(|o| o.span.id == id).cloned() else {
+            return false;
+        };
+        let fresh = make_span(&self.text, id, start, end, &orphan.span.tag, "");
+        let mut span = orphan.span.clone();
+        span.start = start;
+        span.end = end;
+        span.exact = fresh.exact;
+        span.prefix = fresh.prefix;
+        span.suffix = fresh.suffix;
+        span.attrs.remove(ANCHOR_ATTR);
+        span.modified = now_rfc3339();
+        self.apply(Edit::Reattach { orphan, span });
+        true
+    }
+
+    /// Deletes orphan `id` for good (undoable). Returns whether it did.
+    pub fn delete_orphan(&mut self, id: u64) -> bool {
+        if self.read_only {
+            return false;
+        }
+        let Some(orphan) = self.layer.orphans.iter().find(|o| o.span.id == id).cloned() else {
+            return false;
+        };
+        self.apply(Edit::DeleteOrphan(orphan));
+        true
     }
 
     /// The text's relative path.
@@ -212,6 +296,12 @@ impl Document {
             return None;
         }
         let id = self.layer.take_id();
+        if self.layer.span(id).is_some() || self.layer.orphans.iter().any(|o| o.span.id == id) {
+            // Only a hand-edited file with ids at the top of the range gets here.
+            self.notices
+                .push("cannot add a span: this file has used up its span ids".to_owned());
+            return None;
+        }
         let span = make_span(&self.text, id, start, end, tag, &now_rfc3339());
         self.apply(Edit::Add(span));
         Some(id)
@@ -330,22 +420,26 @@ impl Document {
         }
         self.cursor -= 1;
         let edit = self.history[self.cursor].clone();
-        let inverse = match &edit {
-            Edit::Add(s) => Edit::Delete(s.clone()),
-            Edit::Delete(s) => Edit::Add(s.clone()),
-            Edit::Change { before, after } => Edit::Change {
+        match &edit {
+            Edit::Add(s) => self.do_edit(&Edit::Delete(s.clone())),
+            Edit::Delete(s) => self.do_edit(&Edit::Add(s.clone())),
+            Edit::Change { before, after } => self.do_edit(&Edit::Change {
                 before: after.clone(),
                 after: before.clone(),
-            },
-            Edit::Status { before, after } => Edit::Status {
+            }),
+            Edit::Status { before, after } => self.do_edit(&Edit::Status {
                 before: *after,
                 after: *before,
-            },
-        };
-        self.do_edit(&inverse);
+            }),
+            Edit::Reattach { orphan, span } => {
+                self.layer.spans.retain(|x| x.id != span.id);
+                self.insert_orphan(orphan.clone());
+            }
+            Edit::DeleteOrphan(orphan) => self.insert_orphan(orphan.clone()),
+        }
         self.note_run = None;
         self.mark_dirty();
-        Some(touched(&inverse))
+        Some(touched(&edit))
     }
 
     /// Redoes the next edit. Returns the span id it touched, if any.
@@ -377,7 +471,23 @@ impl Document {
             Edit::Delete(s) => self.layer.spans.retain(|x| x.id != s.id),
             Edit::Change { after, .. } => self.replace_span(after.clone()),
             Edit::Status { after, .. } => self.layer.status = *after,
+            Edit::Reattach { orphan, span } => {
+                self.layer.orphans.retain(|o| o.span.id != orphan.span.id);
+                self.replace_span(span.clone());
+            }
+            Edit::DeleteOrphan(orphan) => {
+                self.layer.orphans.retain(|o| o.span.id != orphan.span.id);
+            }
         }
+    }
+
+    fn insert_orphan(&mut self, orphan: Orphan) {
+        self.layer.orphans.retain(|o| o.span.id != orphan.span.id);
+        let at = self
+            .layer
+            .orphans
+            .partition_point(|o| o.span.id < orphan.span.id);
+        self.layer.orphans.insert(at, orphan);
     }
 
     fn replace_span(&mut self, span: Span) {
@@ -434,22 +544,40 @@ impl Document {
         if self.read_only || self.dirty_since.is_none() {
             return Ok(());
         }
+        if let Err(e) = store::check_write_inside(&self.root, &self.layer_path) {
+            self.save_state = SaveState::Failed(e.to_string());
+            self.retry_at = Some(Instant::now() + RETRY_DELAY);
+            return Err(e);
+        }
         if !store::unchanged_since(&self.layer_path, self.seen.as_ref()) {
             match store::load_layer(&self.layer_path) {
-                Ok(Some((theirs, fp))) => {
-                    let added = self.merge_theirs(&theirs);
+                Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {
+                    let report = self.merge_theirs(theirs);
                     self.seen = Some(fp);
                     self.notices.push(format!(
-                        "{} was changed outside this window; merged by span id ({added} of their spans kept, yours win on conflicts)",
+                        "{} was changed outside this window; merged by span id: {report}",
                         self.layer_path.display()
                     ));
+                }
+                Ok(Some((theirs, _))) => {
+                    let msg = format!(
+                        "not saved: the file on disk now belongs to annotator {:?}",
+                        theirs.annotator
+                    );
+                    self.save_state = SaveState::Failed(msg.clone());
+                    self.retry_at = Some(Instant::now() + RETRY_DELAY);
+                    return Err(StoreError::Write {
+                        path: self.layer_path.display().to_string(),
+                        reason: msg,
+                    });
                 }
                 Ok(None) => {
                     self.seen = None;
                 }
                 Err(e) => {
                     // Never overwrite a file we could not read.
-                    let msg = format!("not saved: the file on disk changed and cannot be read ({e})");
+                    let msg =
+                        format!("not saved: the file on disk changed and cannot be read ({e})");
                     self.save_state = SaveState::Failed(msg.clone());
                     self.retry_at = Some(Instant::now() + RETRY_DELAY);
                     return Err(StoreError::Write {
@@ -462,6 +590,7 @@ impl Document {
         match store::save_layer(&self.layer_path, &self.layer) {
             Ok(fp) => {
                 self.seen = Some(fp);
+                self.base = self.layer.clone();
                 self.dirty_since = None;
                 self.retry_at = None;
                 self.save_state = SaveState::Saved;
@@ -478,12 +607,16 @@ impl Document {
     /// Reloads the layer from disk if someone else changed it and there are no unsaved edits.
     /// Returns whether it reloaded.
     pub fn reload_if_changed(&mut self) -> bool {
-        if self.dirty_since.is_some() || store::unchanged_since(&self.layer_path, self.seen.as_ref())
+        if self.dirty_since.is_some()
+            || store::unchanged_since(&self.layer_path, self.seen.as_ref())
         {
             return false;
         }
         match store::load_layer(&self.layer_path) {
-            Ok(Some((layer, fp))) if layer.annotator == self.layer.annotator => {
+            Ok(Some((mut layer, fp))) if layer.annotator == self.layer.annotator => {
+                self.base = layer.clone();
+                let summary = reanchor::reanchor_layer(&mut layer, &self.text);
+                layer.text = self.rel.clone();
                 self.layer = layer;
                 self.seen = Some(fp);
                 self.history.clear();
@@ -492,36 +625,110 @@ impl Document {
                     "{} was changed outside this window; reloaded",
                     self.layer_path.display()
                 ));
+                if let Some(summary) = summary {
+                    self.notices.push(format!("{}: {summary}", self.rel));
+                    self.mark_dirty();
+                }
                 true
             }
             _ => false,
         }
     }
 
-    /// Merges another version of this layer: their spans are kept unless they collide with ours
-    /// (same id). Ours win. Returns how many of theirs were added.
-    fn merge_theirs(&mut self, theirs: &Layer) -> usize {
-        let mut added = 0;
-        let ours_ids: std::collections::HashSet<u64> =
-            self.history.iter().filter_map(touched).collect();
-        for s in &theirs.spans {
-            let ours = self.layer.span(s.id).is_some();
-            let we_deleted = !ours && ours_ids.contains(&s.id);
-            if !ours && !we_deleted && s.end <= self.text.char_len() {
-                self.replace_span(s.clone());
-                added += 1;
+    /// Merges the version someone else wrote (`theirs`) into ours, by span id, with the layer
+    /// as last read or written (`base`) as the common ancestor:
+    /// - a span only one side changed takes that side's version; when both changed it, ours win;
+    /// - a span either side deleted, and the other did not change, stays deleted; a span we
+    ///   deleted stays deleted whatever they did;
+    /// - a span both sides created with the same id (two windows each took the next id) is kept
+    ///   twice: theirs gets a fresh id, unless it is the same range and tag;
+    /// - `next_id` ends above every id either side used.
+    fn merge_theirs(&mut self, mut theirs: Layer) -> MergeReport {
+        if theirs.text_sha256 != self.text.sha256() {
+            reanchor::reanchor_layer(&mut theirs, &self.text);
+        }
+        let base = &self.base;
+        let ours = &self.layer;
+        let mut report = MergeReport::default();
+        let touched_ids: HashSet<u64> = self.history.iter().filter_map(touched).collect();
+        let mut next_id = ours
+            .next_id
+            .max(theirs.next_id)
+            .max(base.next_id)
+            .max(max_id(ours).saturating_add(1))
+            .max(max_id(&theirs).saturating_add(1));
+        let mut spans: Vec<Span> = Vec::new();
+        for s in &ours.spans {
+            match (base.span(s.id), theirs.span(s.id)) {
+                (Some(b), None) if b == s => report.deleted_by_them += 1,
+                (Some(b), Some(t)) if b == s => {
+                    if t != s {
+                        report.changed_by_them += 1;
+                    }
+                    spans.push(t.clone());
+                }
+                _ => spans.push(s.clone()),
             }
         }
-        if theirs.next_id > self.layer.next_id {
-            self.layer.next_id = theirs.next_id;
+        for t in &theirs.spans {
+            let in_base = base.span(t.id).is_some();
+            if let Some(o) = ours.span(t.id) {
+                if in_base || (o.start, o.end, &o.tag) == (t.start, t.end, &t.tag) {
+                    continue; // handled above, or the same span created twice
+                }
+                let mut t = t.clone();
+                t.id = next_id;
+                next_id = next_id.saturating_add(1);
+                report.renumbered += 1;
+                report.added += 1;
+                spans.push(t);
+                continue;
+            }
+            let orphan_of_ours = ours.orphans.iter().any(|o| o.span.id == t.id);
+            let reattached_from_base = base.orphans.iter().any(|o| o.span.id == t.id);
+            if in_base || (orphan_of_ours && !reattached_from_base) {
+                continue; // we deleted it: it stays deleted
+            }
+            let mut t = t.clone();
+            if touched_ids.contains(&t.id) || orphan_of_ours {
+                // An id our undo history still refers to: keep theirs under a fresh one.
+                t.id = next_id;
+                next_id = next_id.saturating_add(1);
+                report.renumbered += 1;
+            }
+            report.added += 1;
+            spans.push(t);
         }
-        for o in &theirs.orphans {
-            if !self.layer.orphans.iter().any(|x| x.span.id == o.span.id) {
-                self.layer.orphans.push(o.clone());
+        let span_ids: HashSet<u64> = spans.iter().map(|s| s.id).collect();
+        let mut orphans: Vec<Orphan> = Vec::new();
+        for o in &ours.orphans {
+            let in_base = base.orphans.iter().any(|b| b.span.id == o.span.id);
+            let in_theirs = theirs.orphans.iter().any(|t| t.span.id == o.span.id);
+            if (in_base && !in_theirs) || span_ids.contains(&o.span.id) {
+                continue; // they re-attached or deleted it
+            }
+            orphans.push(o.clone());
+        }
+        for t in &theirs.orphans {
+            let known = orphans.iter().any(|o| o.span.id == t.span.id)
+                || span_ids.contains(&t.span.id)
+                || base.orphans.iter().any(|b| b.span.id == t.span.id);
+            if !known {
+                orphans.push(t.clone());
             }
         }
+        orphans.sort_by_key(|o| o.span.id);
+        let status = if ours.status == base.status {
+            theirs.status
+        } else {
+            ours.status
+        };
+        self.layer.spans = spans;
+        self.layer.orphans = orphans;
+        self.layer.status = status;
+        self.layer.next_id = next_id;
         self.layer.normalize();
-        added
+        report
     }
 
     /// Mutable access to the layer for core operations outside the undo history (re-anchoring).
@@ -536,5 +743,40 @@ fn touched(e: &Edit) -> Option<u64> {
         Edit::Add(s) | Edit::Delete(s) => Some(s.id),
         Edit::Change { after, .. } => Some(after.id),
         Edit::Status { .. } => None,
+        Edit::Reattach { span, .. } => Some(span.id),
+        Edit::DeleteOrphan(o) => Some(o.span.id),
+    }
+}
+
+fn max_id(layer: &Layer) -> u64 {
+    layer
+        .spans
+        .iter()
+        .map(|s| s.id)
+        .chain(layer.orphans.iter().map(|o| o.span.id))
+        .max()
+        .unwrap_or(0)
+}
+
+/// What merging someone else's version of the file did, for the notice shown to the user.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MergeReport {
+    /// Their spans we did not have, now kept.
+    pub added: usize,
+    /// Of those, how many got a fresh id because ours used the same one.
+    pub renumbered: usize,
+    /// Spans they changed and we had not.
+    pub changed_by_them: usize,
+    /// Spans they deleted and we had not changed.
+    pub deleted_by_them: usize,
+}
+
+impl std::fmt::Display for MergeReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of their spans added ({} with a new id), {} changed and {} deleted by them; yours win on conflicts",
+            self.added, self.renumbered, self.changed_by_them, self.deleted_by_them
+        )
     }
 }

@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod document;
 pub mod layer;
+pub mod reanchor;
 pub mod span_index;
 pub mod stats;
 pub mod store;

@@ -14,8 +14,9 @@ use crate::text::sha256_hex;
 /// Prefix of the temp files used for atomic writes; strays are removed on the next start.
 pub const TEMP_PREFIX: &str = ".marginalia-tmp-";
 
-/// The largest annotation file read, in bytes (a guard against unbounded memory).
-pub const MAX_LAYER_BYTES: u64 = 512 * 1024 * 1024;
+/// The largest annotation file read, in bytes (a guard against unbounded memory): about
+/// 200,000 spans. Larger files are refused with a message naming the file.
+pub const MAX_LAYER_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Errors reading or writing annotation files.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -30,6 +31,36 @@ pub enum StoreError {
     TooLarge { path: String, size: u64, limit: u64 },
     #[error("{path}: refusing to write through a symbolic link")]
     Symlink { path: String },
+    #[error("{path}: refusing to write: the folder leads outside the workspace {root}")]
+    Outside { path: String, root: String },
+}
+
+/// Checks that writing `path` stays inside `root`: the nearest existing folder of `path`,
+/// with symbolic links resolved, must lie under the resolved root, and `path` itself must not
+/// be a symbolic link.
+///
+/// # Errors
+/// [`StoreError::Outside`] or [`StoreError::Symlink`], naming the file.
+pub fn check_write_inside(root: &Path, path: &Path) -> Result<(), StoreError> {
+    let shown = path.display().to_string();
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(StoreError::Symlink { path: shown });
+    }
+    let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if let Ok(real) = d.canonicalize() {
+            if real.starts_with(&root_real) {
+                return Ok(());
+            }
+            break;
+        }
+        dir = d.parent();
+    }
+    Err(StoreError::Outside {
+        path: shown,
+        root: root.display().to_string(),
+    })
 }
 
 /// What a file looked like when it was read, to notice when someone else replaces it.
@@ -52,10 +83,14 @@ impl Fingerprint {
     }
 }
 
+/// How recent an mtime must be for it to prove nothing: two writes within one timestamp tick
+/// (coarse on some file systems) leave the same mtime.
+const AMBIGUOUS_MTIME: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Whether the file at `path` still matches `seen` (absent file matches `None`).
 ///
-/// Size and mtime are checked first; the hash only when they are equal but the mtime is
-/// ambiguous, so an unchanged file costs one `stat`.
+/// A different size means changed. An equal size and an equal mtime older than two seconds
+/// mean unchanged, so an old file costs one `stat`; otherwise the hash decides.
 pub fn unchanged_since(path: &Path, seen: Option<&Fingerprint>) -> bool {
     let meta = std::fs::symlink_metadata(path);
     match (meta, seen) {
@@ -65,7 +100,11 @@ pub fn unchanged_since(path: &Path, seen: Option<&Fingerprint>) -> bool {
             if meta.len() != seen.len {
                 return false;
             }
-            if meta.modified().ok() == seen.modified {
+            let mtime = meta.modified().ok();
+            let settled = mtime
+                .and_then(|m| SystemTime::now().duration_since(m).ok())
+                .is_some_and(|age| age > AMBIGUOUS_MTIME);
+            if mtime == seen.modified && settled {
                 return true;
             }
             match std::fs::read(path) {
@@ -139,7 +178,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
     {
         return Err(StoreError::Symlink { path: shown });
     }
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).map_err(err)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
@@ -202,7 +244,11 @@ mod tests {
     fn stray_temps_are_cleaned() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("x")).unwrap();
-        std::fs::write(dir.path().join("x").join(format!("{TEMP_PREFIX}abc")), b"half").unwrap();
+        std::fs::write(
+            dir.path().join("x").join(format!("{TEMP_PREFIX}abc")),
+            b"half",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("x/keep.ron"), b"()").unwrap();
         assert_eq!(clean_stray_temps(dir.path()), 1);
         assert!(dir.path().join("x/keep.ron").exists());

@@ -94,6 +94,17 @@ pub fn check_annotator(name: &str) -> Result<(), String> {
             "{name:?} is reserved for the reviewer's curated layer; choose another annotator name"
         ));
     }
+    // Device names Windows reserves in any folder, with or without an extension.
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    let reserved = matches!(stem.as_str(), "con" | "prn" | "aux" | "nul")
+        || ((stem.starts_with("com") || stem.starts_with("lpt"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        return Err(format!(
+            "{name:?} is a device name on Windows and cannot be an annotator name"
+        ));
+    }
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
@@ -168,6 +179,8 @@ impl Workspace {
             }
         }
         let tags = TagSet::load_or_default(&root.join(ANNOTATIONS_DIR).join("tags.ron"))?;
+        // Half-written temp files left by a crash; the files they were replacing are intact.
+        crate::store::clean_stray_temps(&root.join(ANNOTATIONS_DIR));
         Ok(Self { root, config, tags })
     }
 

@@ -1,0 +1,145 @@
+//! Issue 3 §3: a process killed (SIGKILL) in the middle of saving leaves the annotation file
+//! whole — the previous or the new version, never a mix — and its stray temp files are removed
+//! on the next start.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use marginalia::layer::{Layer, make_span};
+use marginalia::store::{self, TEMP_PREFIX};
+use marginalia::{Text, Workspace};
+
+const SEED: &str = "seeds/003_2bc22f07f8fd66ef.txt";
+const CHILD_ENV: &str = "MARGINALIA_TEST_CRASH_ROOT";
+
+/// Two different, fairly large versions of the same layer (so a write takes a while).
+fn versions(root: &Path) -> (Layer, Layer) {
+    let text = Text::load(&root.join(SEED)).unwrap();
+    let mut a = Layer::new(SEED, &text, "editor-a");
+    let mut b = a.clone();
+    let n = text.char_len();
+    for i in 0..400 {
+        let s = (i * 13) % (n - 40);
+        let id = a.take_id();
+        a.spans.push(make_span(
+            &text,
+            id,
+            s,
+            s + 20,
+            "quote",
+            "2026-11-21T10:00:00Z",
+        ));
+        let id = b.take_id();
+        let mut span = make_span(&text, id, s + 1, s + 35, "claim", "2026-11-21T11:00:00Z");
+        span.note = format!("version B, span {i}");
+        b.spans.push(span);
+    }
+    (a, b)
+}
+
+fn layer_path(root: &Path) -> PathBuf {
+    root.join("annotations/editor-a/seeds/003_2bc22f07f8fd66ef.ron")
+}
+
+fn temps_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
+        .count()
+}
+
+/// Not a test on its own: the child of [`a_save_killed_at_random_moments_leaves_a_whole_file`],
+/// which saves the two versions in turn until it is killed.
+#[test]
+fn child_saves_in_a_tight_loop() {
+    let Ok(root) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let root = PathBuf::from(root);
+    let (a, b) = versions(&root);
+    let path = layer_path(&root);
+    store::save_layer(&path, &b).unwrap();
+    std::fs::write(root.join("started"), b"").unwrap();
+    loop {
+        store::save_layer(&path, &a).unwrap();
+        store::save_layer(&path, &b).unwrap();
+    }
+}
+
+#[test]
+fn a_save_killed_at_random_moments_leaves_a_whole_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    std::fs::create_dir_all(root.join("seeds")).unwrap();
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(SEED),
+        root.join(SEED),
+    )
+    .unwrap();
+    let (a, b) = versions(&root);
+    let (bytes_a, bytes_b) = (a.to_ron().into_bytes(), b.to_ron().into_bytes());
+    assert_ne!(bytes_a, bytes_b);
+    let path = layer_path(&root);
+    store::save_layer(&path, &a).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let (mut saw_a, mut saw_b, mut strays) = (0, 0, 0);
+    let mut x: u64 = 7;
+    const KILLS: usize = 80;
+    for _ in 0..KILLS {
+        let _ = std::fs::remove_file(root.join("started"));
+        let mut child = Command::new(&exe)
+            .args(["--exact", "child_saves_in_a_tight_loop", "--test-threads=1"])
+            .env(CHILD_ENV, &root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !root.join("started").exists() {
+            assert!(Instant::now() < deadline, "the child never started saving");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        std::thread::sleep(Duration::from_micros((x >> 33) % 150_000));
+        child.kill().unwrap(); // SIGKILL on Unix: no destructor, no flush, no cleanup
+        child.wait().unwrap();
+        let now = std::fs::read(&path).unwrap();
+        if now == bytes_a {
+            saw_a += 1;
+        } else if now == bytes_b {
+            saw_b += 1;
+        } else {
+            panic!(
+                "the file is neither version after a kill ({} bytes)",
+                now.len()
+            );
+        }
+        assert!(store::parse_layer(&path, &now).is_ok());
+        strays += temps_in(path.parent().unwrap());
+        // The next start removes the strays; the annotation file itself is untouched.
+        let _ws = Workspace::open(&root).unwrap();
+        assert_eq!(temps_in(path.parent().unwrap()), 0);
+        assert_eq!(std::fs::read(&path).unwrap(), now);
+    }
+    eprintln!(
+        "{KILLS} kills: version A {saw_a} times, version B {saw_b} times; {strays} stray temp files seen"
+    );
+}
+
+#[test]
+fn a_stray_temp_file_is_removed_when_the_workspace_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("annotations/editor-a/seeds");
+    std::fs::create_dir_all(&folder).unwrap();
+    let stray = folder.join(format!("{TEMP_PREFIX}x1y2z3"));
+    std::fs::write(&stray, b"(format: 1, text: \"seeds/a.t").unwrap();
+    std::fs::write(folder.join("a.ron"), b"keep").unwrap();
+    let _ws = Workspace::open(dir.path()).unwrap();
+    assert!(!stray.exists());
+    assert_eq!(std::fs::read(folder.join("a.ron")).unwrap(), b"keep");
+}

@@ -1,0 +1,342 @@
+//! Issue 3 §2 and §5: another window, a `git pull` or a sync tool changes an annotation file
+//! while it is open — nothing is lost; and another annotator's files are never written.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use marginalia::layer::Layer;
+use marginalia::{Document, Workspace};
+
+const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
+
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(root.join("seeds")).unwrap();
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    std::fs::copy(repo.join(SEED), root.join(SEED)).unwrap();
+    (dir, root)
+}
+
+fn open(root: &Path, who: &str) -> Document {
+    let ws = Workspace::open(root).unwrap();
+    Document::open(&ws, SEED, who, false).unwrap()
+}
+
+fn add(doc: &mut Document, phrase: &str, tag: &str) -> u64 {
+    let b = doc.text().as_str().find(phrase).unwrap();
+    let s = doc.text().char_of_byte(b);
+    doc.add_span(s, s + phrase.chars().count(), tag).unwrap()
+}
+
+fn on_disk(doc: &Document) -> Layer {
+    Layer::from_ron(&std::fs::read_to_string(doc.layer_path()).unwrap()).unwrap()
+}
+
+fn exacts(layer: &Layer) -> Vec<&str> {
+    let mut v: Vec<&str> = layer.spans.iter().map(|s| s.exact.as_str()).collect();
+    v.sort();
+    v
+}
+
+fn ids_unique_and_below_next(layer: &Layer) {
+    let mut ids: Vec<u64> = layer.spans.iter().map(|s| s.id).collect();
+    ids.extend(layer.orphans.iter().map(|o| o.span.id));
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate ids in {layer:#?}");
+    assert!(
+        ids.iter().all(|&i| i < layer.next_id),
+        "next_id {} not above {ids:?}",
+        layer.next_id
+    );
+}
+
+#[test]
+fn a_file_changed_outside_is_reloaded_when_nothing_is_unsaved() {
+    let (_d, root) = workspace();
+    let mut a = open(&root, "editor-a");
+    add(&mut a, "Putin asked reporters", "quote");
+    a.save_now().unwrap();
+    let mut b = open(&root, "editor-a");
+    add(&mut b, "Mark Truss", "error");
+    b.save_now().unwrap();
+    assert!(a.reload_if_changed());
+    assert_eq!(exacts(a.layer()), ["Mark Truss", "Putin asked reporters"]);
+    assert!(
+        a.take_notices()
+            .iter()
+            .any(|n| n.contains("changed outside this window; reloaded"))
+    );
+}
+
+#[test]
+fn unsaved_edits_are_merged_with_a_changed_file_and_the_user_is_told() {
+    let (_d, root) = workspace();
+    let mut a = open(&root, "editor-a");
+    let keep = add(&mut a, "Putin asked reporters", "quote");
+    let gone = add(&mut a, "Wolfgang Schorz", "error");
+    let both = add(&mut a, "Mark Truss", "error");
+    a.save_now().unwrap();
+    let mut b = open(&root, "editor-a");
+
+    // Ours: delete one span, retag another; theirs: note on the deleted one, note on the
+    // retagged one (a conflict), a new span, and a note on the third.
+    assert!(a.delete_span(gone));
+    assert!(a.retag(keep, "claim"));
+    assert!(b.set_note(gone, "theirs on a deleted span"));
+    assert!(b.set_note(keep, "theirs on our retagged span"));
+    assert!(b.set_note(both, "theirs only"));
+    let new_theirs = add(&mut b, "Dmitry Peskov", "quote");
+    b.save_now().unwrap();
+    a.save_now().unwrap();
+
+    let layer = on_disk(&a);
+    assert!(
+        layer.span(gone).is_none(),
+        "a span we deleted stays deleted"
+    );
+    let k = layer.span(keep).unwrap();
+    assert_eq!(
+        (k.tag.as_str(), k.note.as_str()),
+        ("claim", ""),
+        "ours win on a conflict"
+    );
+    assert_eq!(layer.span(both).unwrap().note, "theirs only");
+    let added: Vec<_> = layer
+        .spans
+        .iter()
+        .filter(|s| s.exact == "Dmitry Peskov")
+        .collect();
+    assert_eq!(added.len(), 1);
+    // Both windows took the same next id; theirs was created after our last save, so it
+    // keeps its own id unless ours used it (we did not create any span here).
+    assert_eq!(added[0].id, new_theirs);
+    ids_unique_and_below_next(&layer);
+    let notices = a.take_notices();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("merged by span id: 1 of their spans added")),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn two_windows_creating_the_same_next_id_keep_both_spans() {
+    let (_d, root) = workspace();
+    let mut a = open(&root, "editor-a");
+    add(&mut a, "Putin asked reporters", "quote");
+    a.save_now().unwrap();
+    let mut b = open(&root, "editor-a");
+    let ida = add(&mut a, "Mark Truss", "error");
+    let idb = add(&mut b, "Dmitry Peskov", "quote");
+    assert_eq!(ida, idb, "both windows took the same next id");
+    b.save_now().unwrap();
+    a.save_now().unwrap();
+    let layer = on_disk(&a);
+    assert_eq!(
+        exacts(&layer),
+        ["Dmitry Peskov", "Mark Truss", "Putin asked reporters"]
+    );
+    ids_unique_and_below_next(&layer);
+    assert_eq!(
+        layer.span(ida).unwrap().exact,
+        "Mark Truss",
+        "ours keep the id"
+    );
+    // The other window, saving again, takes the renumbered span and keeps everything.
+    add(&mut b, "Emmanuel Macron", "quote");
+    b.save_now().unwrap();
+    let layer = on_disk(&b);
+    assert_eq!(
+        exacts(&layer),
+        [
+            "Dmitry Peskov",
+            "Emmanuel Macron",
+            "Mark Truss",
+            "Putin asked reporters"
+        ]
+    );
+    ids_unique_and_below_next(&layer);
+}
+
+#[test]
+fn a_span_deleted_in_the_other_window_stays_deleted_when_we_did_not_touch_it() {
+    let (_d, root) = workspace();
+    let mut a = open(&root, "editor-a");
+    let x = add(&mut a, "Putin asked reporters", "quote");
+    let y = add(&mut a, "Mark Truss", "error");
+    a.save_now().unwrap();
+    let mut b = open(&root, "editor-a");
+    assert!(b.delete_span(x));
+    b.save_now().unwrap();
+    assert!(a.set_note(y, "ours"));
+    a.save_now().unwrap();
+    let layer = on_disk(&a);
+    assert!(layer.span(x).is_none());
+    assert_eq!(layer.span(y).unwrap().note, "ours");
+}
+
+#[test]
+fn a_changed_file_that_no_longer_parses_is_never_overwritten() {
+    let (_d, root) = workspace();
+    let mut a = open(&root, "editor-a");
+    add(&mut a, "Putin asked reporters", "quote");
+    a.save_now().unwrap();
+    std::fs::write(
+        a.layer_path(),
+        b"(format: 1, spans: [ half a merge conflict",
+    )
+    .unwrap();
+    add(&mut a, "Mark Truss", "error");
+    assert!(a.save_now().is_err());
+    assert_eq!(
+        std::fs::read(a.layer_path()).unwrap(),
+        b"(format: 1, spans: [ half a merge conflict"
+    );
+    assert!(
+        matches!(a.save_state(), marginalia::document::SaveState::Failed(m) if m.contains("cannot be read"))
+    );
+    assert!(a.has_unsaved());
+}
+
+// ---- Two processes --------------------------------------------------------------------------
+
+const CHILD_ENV: &str = "MARGINALIA_TEST_CHILD_ROOT";
+
+fn wait_for(path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "gave up waiting for {}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Not a test on its own: the body of the child processes of
+/// [`two_processes_with_the_same_annotator_keep_each_others_spans`].
+#[test]
+fn child_process_adds_spans() {
+    let Ok(root) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let root = PathBuf::from(root);
+    let who = std::env::var("MARGINALIA_TEST_CHILD_WHO").unwrap();
+    let mut doc = open(&root, "editor-a");
+    let phrases: &[&str] = if who == "a" {
+        &["Putin asked reporters", "Mark Truss"]
+    } else {
+        &["Dmitry Peskov", "Wolfgang Schorz"]
+    };
+    for p in phrases {
+        add(&mut doc, p, "quote");
+    }
+    std::fs::write(root.join(format!("ready-{who}")), b"").unwrap();
+    wait_for(&root.join(format!("go-{who}")));
+    doc.save_now().unwrap();
+    for n in doc.take_notices() {
+        println!("notice: {n}");
+    }
+}
+
+#[test]
+fn two_processes_with_the_same_annotator_keep_each_others_spans() {
+    let (_d, root) = workspace();
+    let exe = std::env::current_exe().unwrap();
+    let spawn = |who: &str| {
+        Command::new(&exe)
+            .args([
+                "--exact",
+                "child_process_adds_spans",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, &root)
+            .env("MARGINALIA_TEST_CHILD_WHO", who)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn("a");
+    let b = spawn("b");
+    // Both have opened the (absent) file and made their edits before either saves.
+    wait_for(&root.join("ready-a"));
+    wait_for(&root.join("ready-b"));
+    std::fs::write(root.join("go-a"), b"").unwrap();
+    let out_a = a.wait_with_output().unwrap();
+    assert!(out_a.status.success());
+    std::fs::write(root.join("go-b"), b"").unwrap();
+    let out_b = b.wait_with_output().unwrap();
+    assert!(out_b.status.success());
+    let stdout_b = String::from_utf8_lossy(&out_b.stdout);
+    assert!(
+        stdout_b.contains("merged by span id: 2 of their spans added (2 with a new id)"),
+        "{stdout_b}"
+    );
+
+    let ws = Workspace::open(&root).unwrap();
+    let path = ws.layer_path("editor-a", SEED).unwrap();
+    let layer = Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(
+        exacts(&layer),
+        [
+            "Dmitry Peskov",
+            "Mark Truss",
+            "Putin asked reporters",
+            "Wolfgang Schorz"
+        ]
+    );
+    ids_unique_and_below_next(&layer);
+}
+
+// ---- §5: another annotator's files are read-only --------------------------------------------
+
+#[test]
+fn browsing_another_annotators_layer_leaves_its_bytes_unchanged() {
+    let (_d, root) = workspace();
+    let mut b = open(&root, "editor-b");
+    let id = add(&mut b, "Putin asked reporters", "quote");
+    add(&mut b, "Mark Truss", "error");
+    b.save_now().unwrap();
+    let path = b.layer_path().to_path_buf();
+    drop(b);
+    // Make it stale too, so opening would re-anchor it if it could write.
+    let text_path = root.join(SEED);
+    let t = std::fs::read_to_string(&text_path).unwrap();
+    std::fs::write(&text_path, format!("Updated.\n{t}")).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+
+    let ws = Workspace::open(&root).unwrap();
+    let mut doc = Document::open(&ws, SEED, "editor-b", true).unwrap();
+    assert!(doc.is_read_only());
+    assert!(
+        doc.reanchor_summary().is_some(),
+        "shown re-anchored in memory"
+    );
+    assert_eq!(doc.layer().spans.len(), 2);
+    // Every editing call is refused, and saving writes nothing.
+    assert_eq!(doc.add_span(0, 5, "quote"), None);
+    assert!(!doc.delete_span(id));
+    assert!(!doc.retag(id, "claim"));
+    assert!(!doc.set_note(id, "x"));
+    assert!(!doc.set_range(id, 0, 3));
+    doc.set_status(marginalia::Status::Done);
+    assert_eq!(doc.undo(), None);
+    doc.save_now().unwrap();
+    doc.save_if_due(Instant::now() + Duration::from_secs(10));
+    doc.reload_if_changed();
+    drop(doc);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        modified
+    );
+}

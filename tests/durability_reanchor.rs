@@ -1,0 +1,468 @@
+//! Issue 3 §1: real edits to the seeds re-anchor every span (kept, moved, fuzzy, orphaned),
+//! and the file on disk says so; `marginalia reanchor` does it for a whole workspace.
+
+use std::path::{Path, PathBuf};
+
+use marginalia::cli::{Command, run_command};
+use marginalia::layer::Layer;
+use marginalia::{Document, TagSet, Text, Workspace};
+
+const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
+
+/// A temp workspace holding a copy of the seeds (and the shipped annotations, if any).
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy_dir(&repo.join("seeds"), &root.join("seeds"));
+    copy_dir(&repo.join("annotations"), &root.join("annotations"));
+    (dir, root)
+}
+
+/// A temp workspace with the seeds and no annotations, for exact workspace-wide counts.
+fn bare_workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds"),
+        &root.join("seeds"),
+    );
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    (dir, root)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn chars_of(text: &Text, phrase: &str) -> (usize, usize) {
+    let b = text
+        .as_str()
+        .find(phrase)
+        .unwrap_or_else(|| panic!("{phrase:?} not in text"));
+    let s = text.char_of_byte(b);
+    (s, s + phrase.chars().count())
+}
+
+const PHRASES: [(&str, &str); 5] = [
+    (
+        "After the russia-France presidential meeting",
+        "boilerplate",
+    ),
+    ("do you want a Franco-Russian war?", "quote"),
+    (
+        "German Chancellor Wolfgang Schorz at the White House",
+        "error",
+    ),
+    (
+        "Russia is one of the world’s leading nuclear powers, and no one wins.",
+        "quote",
+    ),
+    ("British Foreign Secretary Mark Truss", "error"),
+];
+
+/// Annotates the seed with `editor-t`'s spans over [`PHRASES`] and saves. Returns the layer path.
+fn annotate(root: &Path) -> PathBuf {
+    let ws = Workspace::open(root).unwrap();
+    let mut doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    for (phrase, tag) in PHRASES {
+        let (s, e) = chars_of(doc.text(), phrase);
+        doc.add_span(s, e, tag).unwrap();
+    }
+    doc.save_now().unwrap();
+    doc.layer_path().to_path_buf()
+}
+
+fn edit_seed(root: &Path, f: impl FnOnce(&str) -> String) -> Text {
+    let p = root.join(SEED);
+    let old = std::fs::read_to_string(&p).unwrap();
+    let new = f(&old);
+    assert_ne!(old, new);
+    std::fs::write(&p, new.as_bytes()).unwrap();
+    Text::load(&p).unwrap()
+}
+
+/// Reopens the document (which re-anchors and saves) and returns the summary line and the
+/// layer as now on disk.
+fn reopen(root: &Path, layer_path: &Path) -> (String, Layer, Text) {
+    let ws = Workspace::open(root).unwrap();
+    let doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    let summary = doc
+        .reanchor_summary()
+        .expect("the text changed")
+        .to_string();
+    assert!(!doc.has_unsaved(), "re-anchoring is saved at once");
+    let on_disk = Layer::from_ron(&std::fs::read_to_string(layer_path).unwrap()).unwrap();
+    let text = Text::load(&root.join(SEED)).unwrap();
+    // The file records the new text and is valid against it.
+    assert_eq!(on_disk.text_sha256, text.sha256());
+    assert_eq!(on_disk.text_chars, text.char_len());
+    assert!(on_disk.problems(Some(&text), &TagSet::default()).is_empty());
+    for s in &on_disk.spans {
+        assert_eq!(text.slice(s.start, s.end), s.exact);
+    }
+    // Nothing was lost: every span is a span or an orphan.
+    assert_eq!(on_disk.spans.len() + on_disk.orphans.len(), PHRASES.len());
+    (summary, on_disk, text)
+}
+
+fn span_with<'a>(layer: &'a Layer, phrase: &str) -> &'a marginalia::Span {
+    layer
+        .spans
+        .iter()
+        .find(|s| s.exact == phrase)
+        .unwrap_or_else(|| panic!("no span {phrase:?} in {layer:#?}"))
+}
+
+#[test]
+fn text_inserted_before_the_spans_moves_them_all() {
+    let (_dir, root) = workspace();
+    let path = annotate(&root);
+    let before = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let insert = "Editor’s note: this article was corrected on 9 February.\n\n";
+    let text = edit_seed(&root, |t| format!("{insert}{t}"));
+    let (summary, layer, _) = reopen(&root, &path);
+    assert_eq!(
+        summary,
+        "text changed: 0 kept, 5 moved, 0 fuzzy, 0 orphaned"
+    );
+    let shift = insert.chars().count();
+    for old in &before.spans {
+        let new = layer.span(old.id).unwrap();
+        assert_eq!((new.start, new.end), (old.start + shift, old.end + shift));
+        assert_eq!(new.exact, old.exact);
+        assert!(!new.attrs.contains_key("anchor"));
+    }
+    // The first span's prefix now holds the note it follows.
+    assert!(layer.span(1).unwrap().prefix.ends_with("February.\n\n"));
+    let _ = text;
+}
+
+#[test]
+fn a_word_fixed_inside_a_span_gives_a_fuzzy_span() {
+    let (_dir, root) = workspace();
+    let path = annotate(&root);
+    edit_seed(&root, |t| {
+        t.replacen(
+            "Wolfgang Schorz at the White",
+            "Olaf Scholz at the White",
+            1,
+        )
+    });
+    let (summary, layer, _) = reopen(&root, &path);
+    assert_eq!(
+        summary,
+        "text changed: 3 kept, 1 moved, 1 fuzzy, 0 orphaned"
+    );
+    let fixed = span_with(&layer, "German Chancellor Olaf Scholz at the White House");
+    assert_eq!(fixed.attrs.get("anchor").map(String::as_str), Some("fuzzy"));
+    assert_eq!(fixed.tag, "error");
+    let raw = std::fs::read_to_string(&path).unwrap();
+    assert!(raw.contains("\"anchor\": \"fuzzy\""), "{raw}");
+}
+
+#[test]
+fn a_spans_sentence_deleted_makes_an_orphan_that_can_be_reattached_or_deleted() {
+    let (_dir, root) = workspace();
+    let path = annotate(&root);
+    let gone = "”Russia is one of the world’s leading nuclear powers, and no one wins.”";
+    let old_text = Text::load(&root.join(SEED)).unwrap();
+    let (old_start, old_end) = chars_of(
+        &old_text,
+        "Russia is one of the world’s leading nuclear powers, and no one wins.",
+    );
+    edit_seed(&root, |t| t.replacen(gone, "", 1));
+    let (summary, layer, text) = reopen(&root, &path);
+    assert_eq!(
+        summary,
+        "text changed: 2 kept, 2 moved, 0 fuzzy, 1 orphaned"
+    );
+    assert_eq!(layer.orphans.len(), 1);
+    let orphan = &layer.orphans[0];
+    assert_eq!(orphan.span.exact, PHRASES[3].0);
+    assert_eq!((orphan.span.start, orphan.span.end), (old_start, old_end));
+    assert_eq!(orphan.old_text_sha256, old_text.sha256());
+    let raw = std::fs::read_to_string(&path).unwrap();
+    assert!(raw.contains("orphans: ["), "{raw}");
+
+    // Re-attach it to a new selection, undo, then delete it, undo: the file follows each step.
+    let ws = Workspace::open(&root).unwrap();
+    let mut doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    assert!(doc.reanchor_summary().is_none(), "already re-anchored");
+    let id = doc.orphans()[0].span.id;
+    assert!(!text.as_str().contains("no one wins"));
+    let (s2, e2) = chars_of(&text, "Putin told reporters");
+    assert!(doc.reattach_orphan(id, s2, e2));
+    doc.save_now().unwrap();
+    let on_disk = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(on_disk.orphans.is_empty());
+    let back = on_disk.span(id).unwrap();
+    assert_eq!(
+        (back.exact.as_str(), back.tag.as_str()),
+        ("Putin told reporters", "quote")
+    );
+    doc.undo();
+    doc.save_now().unwrap();
+    let on_disk = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(on_disk.orphans.len(), 1);
+    assert!(on_disk.span(id).is_none());
+    assert!(doc.delete_orphan(id));
+    doc.save_now().unwrap();
+    let on_disk = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(on_disk.orphans.is_empty() && on_disk.span(id).is_none());
+    doc.undo();
+    doc.save_now().unwrap();
+    let on_disk = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(on_disk.orphans[0].span.exact, PHRASES[3].0);
+    // Its id is never reused.
+    let new_id = doc.add_span(0, 5, "claim").unwrap();
+    assert!(new_id > id);
+}
+
+#[test]
+fn a_duplicated_paragraph_is_resolved_by_context_not_closeness() {
+    let (_dir, root) = workspace();
+    let ws = Workspace::open(&root).unwrap();
+    let mut doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    // A span at the very start of the second paragraph: its prefix is the end of the first.
+    let (s, e) = chars_of(doc.text(), "French President Emmanuel Macron");
+    let id = doc.add_span(s, e, "claim").unwrap();
+    doc.save_now().unwrap();
+    let path = doc.layer_path().to_path_buf();
+    drop(doc);
+    // The second paragraph is duplicated at the top of the text. The copy is closer to the old
+    // offset than the original is (the first paragraph is shorter than the second), but its
+    // prefix (nothing) does not match.
+    let mut paragraph = String::new();
+    edit_seed(&root, |t| {
+        paragraph = t.split("\n\n").nth(1).unwrap().to_owned();
+        format!("{paragraph}\n\n{t}")
+    });
+    let ws = Workspace::open(&root).unwrap();
+    let doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    assert_eq!(
+        doc.reanchor_summary().unwrap().to_string(),
+        "text changed: 0 kept, 1 moved, 0 fuzzy, 0 orphaned"
+    );
+    let on_disk = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let span = on_disk.span(id).unwrap();
+    let shift = paragraph.chars().count() + 2;
+    assert!(shift > s, "the copy at 0 is the closer one");
+    assert_eq!((span.start, span.end), (s + shift, e + shift));
+}
+
+#[test]
+fn the_whole_text_reflowed_with_crlf_keeps_every_span() {
+    let (_dir, root) = workspace();
+    let path = annotate(&root);
+    let before = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let old_text = Text::load(&root.join(SEED)).unwrap();
+    edit_seed(&root, |t| t.replace('\n', "\r\n"));
+    let (summary, layer, text) = reopen(&root, &path);
+    // The first two spans are on the first line: same offsets. The rest follow two extra chars.
+    assert_eq!(
+        summary,
+        "text changed: 2 kept, 3 moved, 0 fuzzy, 0 orphaned"
+    );
+    for old in &before.spans {
+        let new = layer.span(old.id).unwrap();
+        assert_eq!(new.exact, old.exact);
+        let newlines_before = old_text.slice(0, old.start).matches('\n').count();
+        assert_eq!(new.start, old.start + newlines_before, "{}", old.exact);
+    }
+    assert!(text.as_str().contains("\r\n"));
+}
+
+#[test]
+fn reanchor_command_dry_run_writes_nothing_then_fixes_every_layer() {
+    let (_dir, root) = bare_workspace();
+    let path = annotate(&root);
+    // A second annotator's layer on the same text, and a curated one.
+    let ws = Workspace::open(&root).unwrap();
+    for name in ["editor-u", "curated"] {
+        let mut doc = Document::open(&ws, SEED, name, false).unwrap();
+        let (s, e) = chars_of(doc.text(), "do you want a Franco-Russian war?");
+        doc.add_span(s, e, "quote").unwrap();
+        doc.save_now().unwrap();
+    }
+    edit_seed(&root, |t| format!("UPDATED\n{t}"));
+    let snapshot = |name: &str| std::fs::read(ws.layer_path(name, SEED).unwrap()).unwrap();
+    let before: Vec<Vec<u8>> = ["editor-t", "editor-u", "curated"].map(snapshot).to_vec();
+
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let cmd = Command::Reanchor {
+        path: Some(root.clone()),
+        dry_run: true,
+    };
+    let code = run_command(cmd, &mut out, &mut err);
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(code, 0, "{out}{}", String::from_utf8_lossy(&err));
+    assert!(out.contains("editor-t/seeds/000_b78fa013a4a69998.ron: text changed: 0 kept, 5 moved, 0 fuzzy, 0 orphaned"), "{out}");
+    assert!(
+        out.contains("curated/seeds/000_b78fa013a4a69998.ron: text changed: 0 kept, 1 moved"),
+        "{out}"
+    );
+    assert!(out.contains("dry run, nothing written"), "{out}");
+    let after: Vec<Vec<u8>> = ["editor-t", "editor-u", "curated"].map(snapshot).to_vec();
+    assert_eq!(before, after, "a dry run writes nothing");
+
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let cmd = Command::Reanchor {
+        path: Some(root.clone()),
+        dry_run: false,
+    };
+    assert_eq!(run_command(cmd, &mut out, &mut err), 0);
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("3 of 3 annotation files re-anchored (0 kept, 7 moved"),
+        "{out}"
+    );
+    let text = Text::load(&root.join(SEED)).unwrap();
+    for name in ["editor-t", "editor-u", "curated"] {
+        let layer = Layer::from_ron(&String::from_utf8(snapshot(name)).unwrap()).unwrap();
+        assert_eq!(layer.text_sha256, text.sha256(), "{name}");
+    }
+    let _ = path;
+    // Now the workspace validates, and a second run has nothing to do.
+    let (mut vout, mut verr) = (Vec::new(), Vec::new());
+    let code = run_command(
+        Command::Validate {
+            path: Some(root.clone()),
+        },
+        &mut vout,
+        &mut verr,
+    );
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&vout));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let cmd = Command::Reanchor {
+        path: Some(root.clone()),
+        dry_run: false,
+    };
+    assert_eq!(run_command(cmd, &mut out, &mut err), 0);
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .contains("0 of 3 annotation files re-anchored")
+    );
+}
+
+#[test]
+fn shipped_annotations_survive_an_edited_seed_without_loss() {
+    // Uses the shipped annotations when the repository has them, else a layer of our own.
+    let (_dir, root) = workspace();
+    let _ = annotate(&root);
+    let ws = Workspace::open(&root).unwrap();
+    let names = ws.layer_names();
+    let count = |ws: &Workspace| -> usize {
+        names
+            .iter()
+            .flat_map(|n| ws.layer_files(n))
+            .map(|(_, p)| {
+                let l = Layer::from_ron(&std::fs::read_to_string(p).unwrap()).unwrap();
+                l.spans.len() + l.orphans.len()
+            })
+            .sum()
+    };
+    let before = count(&ws);
+    for t in ws.texts() {
+        let old = std::fs::read_to_string(&t.path).unwrap();
+        let new = format!(
+            "Updated.\r\n{}",
+            old.replace('\n', "\r\n")
+                .replacen("Putin", "Vladimir Putin", 1)
+        );
+        std::fs::write(&t.path, new).unwrap();
+    }
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let cmd = Command::Reanchor {
+        path: Some(root.clone()),
+        dry_run: false,
+    };
+    assert_eq!(
+        run_command(cmd, &mut out, &mut err),
+        0,
+        "{}",
+        String::from_utf8_lossy(&err)
+    );
+    assert_eq!(count(&ws), before, "{}", String::from_utf8_lossy(&out));
+    let (mut vout, mut verr) = (Vec::new(), Vec::new());
+    let code = run_command(
+        Command::Validate {
+            path: Some(root.clone()),
+        },
+        &mut vout,
+        &mut verr,
+    );
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&vout));
+}
+
+#[test]
+fn reanchoring_a_ten_megabyte_text_is_bounded() {
+    // A 10 MB text of words from the seeds in a pseudo-random order (so a 60-char span is
+    // unique); 200 spans; then a line inserted at the top and one char changed in every other
+    // span.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let seed = std::fs::read_to_string(repo.join(SEED)).unwrap();
+    let words: Vec<&str> = seed.split_whitespace().collect();
+    let mut big = String::new();
+    let mut x: u64 = 42;
+    while big.len() < 10_000_000 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        big.push_str(words[(x >> 33) as usize % words.len()]);
+        big.push(if x.is_multiple_of(17) { '\n' } else { ' ' });
+    }
+    let old = Text::from_string(&big);
+    let mut layer = Layer::new("big.txt", &old, "editor-a");
+    let step = old.char_len() / 200;
+    let mut starts = Vec::new();
+    for i in 0..200 {
+        let s = i * step + 11;
+        let id = layer.take_id();
+        layer.spans.push(marginalia::layer::make_span(
+            &old,
+            id,
+            s,
+            s + 60,
+            "claim",
+            "",
+        ));
+        starts.push(s);
+    }
+    // Change one char in the middle of every other span, so it needs a fuzzy match.
+    let mut chars: Vec<char> = big.chars().collect();
+    for (i, s) in starts.iter().enumerate() {
+        if i % 2 == 0 {
+            chars[s + 30] = '#';
+        }
+    }
+    let new_s: String = std::iter::once("A new first line.\n".to_string())
+        .chain(std::iter::once(chars.into_iter().collect::<String>()))
+        .collect();
+    let new = Text::from_string(&new_s);
+    let t0 = std::time::Instant::now();
+    let summary = marginalia::reanchor::reanchor_layer(&mut layer, &new).unwrap();
+    eprintln!(
+        "re-anchoring 200 spans on a {} MB text took {:?}: {summary}",
+        new_s.len() / 1_000_000,
+        t0.elapsed()
+    );
+    assert_eq!(
+        summary.kept + summary.moved + summary.fuzzy + summary.orphaned,
+        200
+    );
+    assert_eq!(summary.fuzzy, 100, "{summary}");
+    assert_eq!(summary.orphaned, 0, "{summary}");
+    for s in &layer.spans {
+        assert_eq!(new.slice(s.start, s.end), s.exact);
+    }
+}
