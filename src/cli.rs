@@ -64,6 +64,26 @@ pub enum Command {
         /// The workspace (default: the current folder).
         path: Option<PathBuf>,
     },
+    /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv or w3c into an annotator's layer.
+    Import {
+        /// brat | jsonl | csv | w3c.
+        #[arg(long, value_parser = parse_import_format)]
+        format: crate::import::ImportFormat,
+        /// Add to existing layers (skipping exact duplicates) instead of skipping their texts.
+        #[arg(long)]
+        merge: bool,
+        /// Whose layer gets the spans (the same option as the global `--annotator`).
+        #[arg(long)]
+        annotator: Option<String>,
+        /// The brat folder (or .ann file), or the jsonl, csv or w3c file.
+        src: PathBuf,
+        /// The workspace (default: the current folder).
+        path: Option<PathBuf>,
+    },
+}
+
+fn parse_import_format(s: &str) -> Result<crate::import::ImportFormat, String> {
+    s.parse()
 }
 
 fn parse_export_format(s: &str) -> Result<crate::export::ExportFormat, String> {
@@ -109,6 +129,13 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             req.overlap = overlap;
             export(&req, out, err)
         }
+        Command::Import {
+            format,
+            merge,
+            annotator,
+            src,
+            path,
+        } => import(annotator, format, merge, src, here(path), out, err),
     }
 }
 
@@ -179,6 +206,43 @@ fn export(req: &crate::export::ExportRequest, out: &mut dyn Write, err: &mut dyn
         Ok(summary) => {
             for line in summary.report(20) {
                 let _ = writeln!(err, "{line}");
+            }
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
+}
+
+fn import(
+    annotator: Option<String>,
+    format: crate::import::ImportFormat,
+    merge: bool,
+    source: PathBuf,
+    workspace: PathBuf,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let Some(annotator) = annotator else {
+        let _ = writeln!(
+            err,
+            "error: import needs --annotator NAME: whose layer gets the spans"
+        );
+        return 2;
+    };
+    let req = crate::import::ImportRequest {
+        workspace,
+        format,
+        annotator,
+        source,
+        merge,
+    };
+    match crate::import::run(&req, &|_, _| true) {
+        Ok(summary) => {
+            for line in summary.report(20) {
+                let _ = writeln!(out, "{line}");
             }
             0
         }

@@ -201,27 +201,21 @@ impl ExportSummary {
             "exported {} document(s), {} span(s), {} chars of text to {}",
             self.documents, self.spans, self.text_chars, self.out
         )];
-        let mut list = |title: String, items: &[String]| {
-            if items.is_empty() {
-                return;
-            }
-            lines.push(title);
-            for it in items.iter().take(limit) {
-                lines.push(format!("  {it}"));
-            }
-            if items.len() > limit {
-                lines.push(format!("  … and {} more", items.len() - limit));
-            }
-        };
-        list(
+        push_list(
+            &mut lines,
+            limit,
             format!("skipped {} document(s):", self.skipped_documents.len()),
             &self.skipped_documents,
         );
-        list(
+        push_list(
+            &mut lines,
+            limit,
             format!("skipped {} span(s):", self.skipped_spans.len()),
             &self.skipped_spans,
         );
-        list(
+        push_list(
+            &mut lines,
+            limit,
             format!(
                 "{} span boundar(y/ies) fall inside a token (the whole token is tagged):",
                 self.boundaries_inside_tokens.len()
@@ -518,5 +512,19 @@ pub(crate) fn write_err(path: &str) -> impl Fn(std::io::Error) -> ExportError + 
     move |e| ExportError::Write {
         path: path.to_owned(),
         reason: e.to_string(),
+    }
+}
+
+/// Appends a titled, indented list capped at `limit` items (nothing when `items` is empty).
+pub fn push_list(lines: &mut Vec<String>, limit: usize, title: String, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    lines.push(title);
+    for it in items.iter().take(limit) {
+        lines.push(format!("  {it}"));
+    }
+    if items.len() > limit {
+        lines.push(format!("  … and {} more", items.len() - limit));
     }
 }
