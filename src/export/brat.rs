@@ -8,8 +8,9 @@
 //! - A span is a `T` line numbered by its span id: `T3<TAB>quote 10 52<TAB>text`. A span that
 //!   crosses a line break becomes brat's discontinuous fragments (`10 20;21 52`), one per line,
 //!   and its text is the fragments joined by a space, as brat writes it.
-//! - A note is `#N<TAB>AnnotatorNotes T3<TAB>note`; brat notes are one line, so line breaks and
-//!   tabs in a note become spaces (counted in the summary).
+//! - A note is `#N<TAB>AnnotatorNotes T3<TAB>note`; brat notes are one line, so a backslash,
+//!   line break or tab in a note is written `\\`, `\n`, `\r`, `\t` (counted in the summary;
+//!   Marginalia's brat import reads them back).
 //! - brat type names are ASCII letters, digits, `_` and `-`; other chars in a tag name become `_`
 //!   in the `.ann` and `annotation.conf`, and `visual.conf` keeps the original name as the label.
 
@@ -83,22 +84,52 @@ pub fn ann_file(text: &Text, spans: &[&Span], summary: &mut ExportSummary) -> St
         );
         if !s.note.is_empty() {
             note_no += 1;
-            let flat: String = s
-                .note
-                .chars()
-                .map(|c| {
-                    if matches!(c, '\n' | '\r' | '\t') {
-                        ' '
-                    } else {
-                        c
-                    }
-                })
-                .collect();
+            let flat = escape_note(&s.note);
             if flat != s.note {
-                summary.notes_flattened += 1;
+                summary.notes_escaped += 1;
             }
             let _ = writeln!(out, "#{note_no}\tAnnotatorNotes T{}\t{flat}", s.id);
         }
+    }
+    out
+}
+
+/// A note as one brat line: backslash, line breaks and tabs written as `\\`, `\n`, `\r`, `\t`
+/// (the import reads them back).
+pub fn escape_note(note: &str) -> String {
+    let mut out = String::with_capacity(note.len());
+    for c in note.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Reads back what [`escape_note`] wrote; other backslashes stay as they are.
+pub fn unescape_note(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            let replacement = match chars.peek() {
+                Some('n') => Some('\n'),
+                Some('r') => Some('\r'),
+                Some('t') => Some('\t'),
+                Some('\\') => Some('\\'),
+                _ => None,
+            };
+            if let Some(r) = replacement {
+                chars.next();
+                out.push(r);
+                continue;
+            }
+        }
+        out.push(c);
     }
     out
 }
@@ -225,5 +256,15 @@ mod tests {
             "T3\tquote 1 2;4 6;7 8\tb cd e\n"
         );
         assert_eq!(sum.discontinuous, 1);
+    }
+
+    #[test]
+    fn notes_escape_and_unescape() {
+        for note in ["plain", "two\nlines", "tab\there", "C:\\dir\\n", "\r\n\\"] {
+            let e = escape_note(note);
+            assert!(!e.contains(['\n', '\r', '\t']));
+            assert_eq!(unescape_note(&e), note);
+        }
+        assert_eq!(unescape_note("a\\qb"), "a\\qb");
     }
 }

@@ -188,8 +188,8 @@ pub struct ExportSummary {
     pub boundaries_inside_tokens: Vec<String>,
     /// brat: spans written as several fragments because they cross a line break.
     pub discontinuous: usize,
-    /// brat: notes whose line breaks or tabs were turned into spaces (brat notes are one line).
-    pub notes_flattened: usize,
+    /// brat: notes with line breaks, tabs or backslashes, written with `\n`-style escapes.
+    pub notes_escaped: usize,
     /// Where it went.
     pub out: String,
 }
@@ -234,10 +234,10 @@ impl ExportSummary {
                 self.discontinuous
             ));
         }
-        if self.notes_flattened > 0 {
+        if self.notes_escaped > 0 {
             lines.push(format!(
-                "{} note(s) had line breaks or tabs turned into spaces (brat notes are one line)",
-                self.notes_flattened
+                "{} note(s) have line breaks, tabs or backslashes, written as \\n, \\t, \\\\ (brat notes are one line)",
+                self.notes_escaped
             ));
         }
         lines

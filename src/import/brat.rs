@@ -5,7 +5,8 @@
 //!   only, so joining restores it exactly; a brat annotation that skips words gains the words
 //!   between its fragments, and the summary counts such joins. The stated text is checked
 //!   against the fragments (brat joins them with a space).
-//! - `#N AnnotatorNotes Tk` lines become the note of span `Tk`.
+//! - `#N AnnotatorNotes Tk` lines become the note of span `Tk` (`\n`, `\r`, `\t`, `\\` as the
+//!   export escapes them are read back).
 //! - Relations (`R`), events (`E`), attributes (`A`, `M`), normalizations (`N`) and
 //!   equivalences (`*`) cannot be held and are counted per file; notes on them too. An event's
 //!   trigger is a `T` line and is imported as a span.
@@ -197,7 +198,7 @@ pub fn parse_ann(
                 let mut fields = line.splitn(3, '\t');
                 let _ = fields.next();
                 let target = fields.next().unwrap_or("");
-                let note = fields.next().unwrap_or("").to_owned();
+                let note = crate::export::brat::unescape_note(fields.next().unwrap_or(""));
                 match target.split_once(' ') {
                     Some((_, on)) if on.starts_with('T') => {
                         notes.push((line_no, on.trim().to_owned(), note))
