@@ -8,8 +8,11 @@
 //!   number stays whole (`don't`, `100,000`, `3.5`), and every punctuation mark, quote mark,
 //!   dash or symbol is a token of its own (`“`, `—`, `,`, `$`). An emoji sequence or a letter with
 //!   its combining marks is never split. CJK text is split by the same rules (ideographs one by one).
-//! - Sentences follow Unicode (UAX #29) sentence boundaries, and every line break ends a
-//!   sentence.
+//! - News text scraped from the web often lacks the space after a full stop (`rose.The`); UAX #29
+//!   would keep that as one word, so a `.` or `:` between a lowercase letter or digit and an
+//!   uppercase letter is split off (`rose`, `.`, `The`). Abbreviations such as `U.S.` stay whole.
+//! - Sentences follow Unicode (UAX #29) sentence boundaries, every line break ends a sentence,
+//!   and so does a glued full stop as above.
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -62,9 +65,12 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     }
     let mut first = true;
     for (rs, re) in runs {
-        for (off, piece) in text[rs..re].split_word_bound_indices() {
+        let pieces = text[rs..re]
+            .split_word_bound_indices()
+            .flat_map(|(off, piece)| split_glued(off, piece));
+        for (off, piece, glued_start) in pieces {
             let b = rs + off;
-            let mut sentence_start = first;
+            let mut sentence_start = first || glued_start;
             while let Some(&sb) = sentence_starts.peek() {
                 if sb > b {
                     break;
@@ -91,6 +97,45 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
         }
     }
     out
+}
+
+/// Splits a word segment at a full stop or colon glued between a lowercase letter or digit and
+/// an uppercase letter. Yields (byte offset, piece, whether a sentence starts at it).
+fn split_glued(off: usize, piece: &str) -> Vec<(usize, &str, bool)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    let mut prev: Option<char> = None;
+    let mut iter = piece.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        let next = iter.peek().map(|&(_, n)| n);
+        if matches!(c, '.' | ':')
+            && prev.is_some_and(|p| p.is_lowercase() || p.is_numeric())
+            && next.is_some_and(char::is_uppercase)
+        {
+            let after = i + c.len_utf8();
+            out.push((off + from, &piece[from..i], false));
+            out.push((off + i, &piece[i..after], false));
+            from = after;
+            // What follows a glued full stop starts a sentence.
+            if c == '.' {
+                out.push((off + from, "", true));
+            }
+        }
+        prev = Some(c);
+    }
+    out.push((off + from, &piece[from..], false));
+    // Merge the sentence markers into the piece that follows them.
+    let mut merged: Vec<(usize, &str, bool)> = Vec::with_capacity(out.len());
+    let mut pending = false;
+    for (o, p, start) in out {
+        if p.is_empty() {
+            pending |= start;
+            continue;
+        }
+        merged.push((o, p, pending));
+        pending = false;
+    }
+    merged
 }
 
 #[cfg(test)]
@@ -135,6 +180,27 @@ mod tests {
         assert_eq!(
             texts("cafe\u{301} 👨\u{200d}👩\u{200d}👧!"),
             ["cafe\u{301}", "👨\u{200d}👩\u{200d}👧", "!"]
+        );
+    }
+
+    #[test]
+    fn glued_full_stops_split_but_abbreviations_stay() {
+        let toks = tokenize("tensions rose.The U.S. and 2022.In e.g. this");
+        assert_eq!(
+            toks.iter().map(|t| t.text).collect::<Vec<_>>(),
+            [
+                "tensions", "rose", ".", "The", "U.S", ".", "and", "2022", ".", "In", "e.g", ".",
+                "this"
+            ]
+        );
+        let starts: Vec<&str> = toks
+            .iter()
+            .filter(|t| t.sentence_start)
+            .map(|t| t.text)
+            .collect();
+        assert!(
+            starts.contains(&"The") && starts.contains(&"In"),
+            "{starts:?}"
         );
     }
 
