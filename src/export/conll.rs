@@ -4,12 +4,13 @@
 //!
 //! CoNLL holds one tag per token, so overlapping spans are resolved by [`Overlap`] and the
 //! number dropped is reported. A span boundary that falls inside a token cannot be represented:
-//! the whole token is tagged and the boundary is reported.
+//! the whole token is tagged and the boundary is reported. A tag name with spaces is written with
+//! `_` in their place, since readers split columns on whitespace.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use super::tokens::tokenize;
+use super::tokens::{is_separator, tokenize};
 use super::{DocSink, ExportDoc, ExportError, ExportSummary, Overlap, write_err};
 use crate::layer::Span;
 
@@ -31,13 +32,13 @@ pub fn resolve_overlaps<'a>(
         Overlap::Error | Overlap::First => {
             let mut kept: Vec<&Span> = Vec::with_capacity(sorted.len());
             for s in sorted {
-                if let Some(last) = kept.last() {
-                    if last.end > s.start {
-                        if rule == Overlap::Error {
-                            return Err((last.id, s.id));
-                        }
-                        continue;
+                if let Some(last) = kept.last()
+                    && last.end > s.start
+                {
+                    if rule == Overlap::Error {
+                        return Err((last.id, s.id));
                     }
+                    continue;
                 }
                 kept.push(s);
             }
@@ -112,7 +113,7 @@ impl DocSink for ConllSink<'_> {
             match kept.get(si) {
                 Some(s) if s.start < t.end => {
                     out.push_str(if tagged[si] { "I-" } else { "B-" });
-                    out.push_str(&s.tag);
+                    out.extend(s.tag.chars().map(|c| if is_separator(c) { '_' } else { c }));
                     tagged[si] = true;
                     let mut describe = |what: &str| {
                         summary.boundaries_inside_tokens.push(format!(
