@@ -45,6 +45,67 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Export a layer's spans as jsonl, conll, brat, csv or w3c (see docs/readme-parts/export.md).
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["layer", "all_layers"])))]
+    Export {
+        /// jsonl | conll | brat | csv | w3c.
+        #[arg(long, value_parser = parse_export_format)]
+        format: crate::export::ExportFormat,
+        /// The layer to export: an annotator's name, or `curated`.
+        #[arg(long)]
+        layer: Option<String>,
+        /// Export every layer; each record names its annotator.
+        #[arg(long)]
+        all_layers: bool,
+        /// Only these tags (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        /// Only documents with this status: not-started, in-progress, done or reviewed.
+        #[arg(long, value_parser = parse_status)]
+        status: Option<crate::layer::Status>,
+        /// CoNLL only: which of overlapping spans to keep: longest, first, or error.
+        #[arg(long, default_value = "longest", value_parser = parse_overlap)]
+        overlap: crate::export::Overlap,
+        /// Output file (a folder for brat); `-` is standard output.
+        #[arg(short = 'o', long = "out", default_value = "-")]
+        out: PathBuf,
+        /// The workspace (default: the current folder).
+        path: Option<PathBuf>,
+    },
+    /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv or w3c into an annotator's layer.
+    Import {
+        /// brat | jsonl | csv | w3c.
+        #[arg(long, value_parser = parse_import_format)]
+        format: crate::import::ImportFormat,
+        /// Add to existing layers (skipping exact duplicates) instead of skipping their texts.
+        #[arg(long)]
+        merge: bool,
+        /// Whose layer gets the spans (the same option as the global `--annotator`).
+        #[arg(long)]
+        annotator: Option<String>,
+        /// The brat folder (or .ann file), or the jsonl, csv or w3c file.
+        src: PathBuf,
+        /// The workspace (default: the current folder).
+        path: Option<PathBuf>,
+    },
+}
+
+fn parse_import_format(s: &str) -> Result<crate::import::ImportFormat, String> {
+    s.parse()
+}
+
+fn parse_export_format(s: &str) -> Result<crate::export::ExportFormat, String> {
+    s.parse()
+}
+
+fn parse_overlap(s: &str) -> Result<crate::export::Overlap, String> {
+    s.parse()
+}
+
+fn parse_status(s: &str) -> Result<crate::layer::Status, String> {
+    crate::export::parse_status(s).ok_or_else(|| {
+        format!("unknown status {s:?}; use not-started, in-progress, done or reviewed")
+    })
 }
 
 fn here(p: Option<PathBuf>) -> PathBuf {
@@ -57,6 +118,33 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
         Command::Validate { path } => validate(here(path), out, err),
         Command::Stats { path, json } => stats(here(path), json, out, err),
         Command::Reanchor { path, dry_run } => reanchor(here(path), dry_run, out, err),
+        Command::Export {
+            format,
+            layer,
+            all_layers,
+            tags,
+            status,
+            overlap,
+            out: target,
+            path,
+        } => {
+            let layers = match (layer, all_layers) {
+                (Some(name), false) => crate::export::Layers::One(name),
+                _ => crate::export::Layers::All,
+            };
+            let mut req = crate::export::ExportRequest::new(&here(path), format, layers, &target);
+            req.tags = tags;
+            req.status = status;
+            req.overlap = overlap;
+            export(&req, out, err)
+        }
+        Command::Import {
+            format,
+            merge,
+            annotator,
+            src,
+            path,
+        } => import(annotator, format, merge, src, here(path), out, err),
     }
 }
 
@@ -163,4 +251,62 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
         }
     );
     if failed > 0 { 1 } else { 0 }
+}
+
+fn export(req: &crate::export::ExportRequest, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let go_on = |_: usize, _: usize| true;
+    let result = if req.out.as_os_str() == "-" && !req.format.writes_folder() {
+        crate::export::run_to_writer(req, out, &go_on)
+    } else {
+        crate::export::run(req, &go_on)
+    };
+    match result {
+        Ok(summary) => {
+            for line in summary.report(20) {
+                let _ = writeln!(err, "{line}");
+            }
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
+}
+
+fn import(
+    annotator: Option<String>,
+    format: crate::import::ImportFormat,
+    merge: bool,
+    source: PathBuf,
+    workspace: PathBuf,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let Some(annotator) = annotator else {
+        let _ = writeln!(
+            err,
+            "error: import needs --annotator NAME: whose layer gets the spans"
+        );
+        return 2;
+    };
+    let req = crate::import::ImportRequest {
+        workspace,
+        format,
+        annotator,
+        source,
+        merge,
+    };
+    match crate::import::run(&req, &|_, _| true) {
+        Ok(summary) => {
+            for line in summary.report(20) {
+                let _ = writeln!(out, "{line}");
+            }
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
 }

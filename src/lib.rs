@@ -12,6 +12,8 @@
 
 pub mod cli;
 pub mod document;
+pub mod export;
+pub mod import;
 pub mod layer;
 pub mod reanchor;
 pub mod span_index;

@@ -1,0 +1,171 @@
+//! Export throughput: generates a 10,000-document news-like workspace in a temp folder
+//! (deterministically, from the seeds' sentences, a few spans each), exports it in every format
+//! and prints MB/s of text. A plain binary (`harness = false`): `cargo bench --bench export`.
+//! Set `MARGINALIA_BENCH_DOCS` to change the number of documents.
+
+use std::path::Path;
+use std::time::Instant;
+
+use marginalia::export::{ExportFormat, ExportRequest, Layers};
+use marginalia::layer::{Layer, Status, make_span};
+use marginalia::text::Text;
+
+const TAGS: [&str; 4] = ["quote", "claim", "error", "boilerplate"];
+
+/// xorshift64*: a fixed sequence, so every run generates the same workspace.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// The seeds' sentences: lines split after full stops, trimmed, non-empty.
+fn seed_sentences() -> Vec<String> {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let mut names: Vec<_> = std::fs::read_dir(&seeds)
+        .expect("seeds folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for path in names {
+        let text = std::fs::read_to_string(&path).expect("seed text");
+        for line in text.lines() {
+            for s in line.split_inclusive(". ") {
+                let s = s.trim();
+                if s.chars().count() > 3 {
+                    out.push(s.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn generate(root: &Path, docs: usize) -> usize {
+    let sentences = seed_sentences();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut bytes = 0;
+    std::fs::create_dir_all(root.join("annotations")).expect("mkdir");
+    for i in 0..docs {
+        let rel = format!("news/{:02}/doc-{i:05}.txt", i / 1000);
+        let mut text = String::new();
+        let mut starts = Vec::new();
+        let paragraphs = 3 + rng.below(6);
+        for _ in 0..paragraphs {
+            for _ in 0..1 + rng.below(4) {
+                let s = &sentences[rng.below(sentences.len())];
+                starts.push((text.chars().count(), s.chars().count()));
+                text.push_str(s);
+                text.push(' ');
+            }
+            text.pop();
+            text.push_str("\n\n");
+        }
+        let path = root.join(&rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, &text).expect("write text");
+        bytes += text.len();
+        let t = Text::from_string(&text);
+        let mut layer = Layer::new(&rel, &t, "editor-a");
+        layer.status = if i % 3 == 0 {
+            Status::InProgress
+        } else {
+            Status::Done
+        };
+        for _ in 0..2 + rng.below(4) {
+            let (start, len) = starts[rng.below(starts.len())];
+            let id = layer.take_id();
+            let mut span = make_span(
+                &t,
+                id,
+                start,
+                start + len,
+                TAGS[rng.below(4)],
+                "2026-11-21T10:04:11Z",
+            );
+            if rng.below(3) == 0 {
+                span.note = "checked against the wire copy".into();
+            }
+            layer.spans.push(span);
+        }
+        let lp = root
+            .join("annotations/editor-a")
+            .join(&rel)
+            .with_extension("ron");
+        std::fs::create_dir_all(lp.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&lp, layer.to_ron()).expect("write layer");
+    }
+    bytes
+}
+
+fn peak_rss_mb() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
+        })
+        .unwrap_or_else(|| "n/a".into())
+}
+
+fn main() {
+    let docs: usize = std::env::var("MARGINALIA_BENCH_DOCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("ws");
+    let t0 = Instant::now();
+    let bytes = generate(&root, docs);
+    println!(
+        "generated {docs} documents, {:.1} MB of text, in {:.1} s",
+        bytes as f64 / 1e6,
+        t0.elapsed().as_secs_f64()
+    );
+    println!("| format | seconds | MB/s of text | documents | spans | output MB |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for format in ExportFormat::ALL {
+        let out = dir.path().join(format!("out.{}", format.name()));
+        let req = ExportRequest::new(&root, format, Layers::One("editor-a".into()), &out);
+        let t = Instant::now();
+        let summary = marginalia::export::run(&req, &|_, _| true).expect("export");
+        let secs = t.elapsed().as_secs_f64();
+        let out_bytes = dir_size(&out);
+        println!(
+            "| {} | {:.2} | {:.1} | {} | {} | {:.1} |",
+            format.name(),
+            secs,
+            summary.text_bytes as f64 / 1e6 / secs,
+            summary.documents,
+            summary.spans,
+            out_bytes as f64 / 1e6
+        );
+    }
+    println!(
+        "peak resident memory of the whole run (VmHWM): {}",
+        peak_rss_mb()
+    );
+}
+
+fn dir_size(p: &Path) -> u64 {
+    if p.is_file() {
+        return std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    }
+    let mut n = 0;
+    if let Ok(rd) = std::fs::read_dir(p) {
+        for e in rd.flatten() {
+            n += dir_size(&e.path());
+        }
+    }
+    n
+}

@@ -1,0 +1,270 @@
+//! brat standoff export: a folder holding each text as `<rel>.txt`, its spans as `<rel>.ann`,
+//! and `annotation.conf` and `visual.conf` declaring the tags and their colours, so the folder
+//! opens in brat as-is. With several layers, each annotator gets a sub-folder.
+//!
+//! - brat offsets are code points into the `.txt`. The `.txt` is the text exactly as Marginalia
+//!   counts it: a leading byte-order mark is not written (Marginalia's offsets exclude it), CRLF
+//!   stays two chars.
+//! - A span is a `T` line numbered by its span id: `T3<TAB>quote 10 52<TAB>text`. A span that
+//!   crosses a line break becomes brat's discontinuous fragments (`10 20;21 52`), one per line,
+//!   and its text is the fragments joined by a space, as brat writes it.
+//! - A note is `#N<TAB>AnnotatorNotes T3<TAB>note`; brat notes are one line, so a backslash,
+//!   line break or tab in a note is written `\\`, `\n`, `\r`, `\t` (counted in the summary;
+//!   Marginalia's brat import reads them back).
+//! - brat type names are ASCII letters, digits, `_` and `-`; other chars in a tag name become `_`
+//!   in the `.ann` and `annotation.conf`, and `visual.conf` keeps the original name as the label.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
+use crate::layer::Span;
+use crate::tags::TagSet;
+use crate::text::Text;
+use crate::workspace::{Workspace, safe_rel};
+
+/// A tag name as a brat type name.
+pub fn brat_type(tag: &str) -> String {
+    tag.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The char ranges of a span split at line breaks (`\r`, `\n`): brat's fragments. Empty pieces
+/// are left out.
+pub fn fragments(text: &Text, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut frag_start = start;
+    for (i, c) in text.slice(start, end).chars().enumerate() {
+        let at = start + i;
+        if c == '\n' || c == '\r' {
+            if frag_start < at {
+                out.push((frag_start, at));
+            }
+            frag_start = at + 1;
+        }
+    }
+    if frag_start < end {
+        out.push((frag_start, end));
+    }
+    out
+}
+
+/// The `.ann` file for one document.
+pub fn ann_file(text: &Text, spans: &[&Span], summary: &mut ExportSummary) -> String {
+    let mut out = String::new();
+    let mut note_no = 0usize;
+    for s in spans {
+        let frags = fragments(text, s.start, s.end);
+        if frags.is_empty() {
+            summary.skipped_spans.push(format!(
+                "span {} ({}) covers only line breaks and cannot be a brat annotation",
+                s.id, s.tag
+            ));
+            continue;
+        }
+        if frags.len() > 1 {
+            summary.discontinuous += 1;
+        }
+        let offsets: Vec<String> = frags.iter().map(|(a, b)| format!("{a} {b}")).collect();
+        let shown: Vec<&str> = frags.iter().map(|&(a, b)| text.slice(a, b)).collect();
+        let _ = writeln!(
+            out,
+            "T{}\t{} {}\t{}",
+            s.id,
+            brat_type(&s.tag),
+            offsets.join(";"),
+            shown.join(" ")
+        );
+        if !s.note.is_empty() {
+            note_no += 1;
+            let flat = escape_note(&s.note);
+            if flat != s.note {
+                summary.notes_escaped += 1;
+            }
+            let _ = writeln!(out, "#{note_no}\tAnnotatorNotes T{}\t{flat}", s.id);
+        }
+    }
+    out
+}
+
+/// A note as one brat line: backslash, line breaks and tabs written as `\\`, `\n`, `\r`, `\t`
+/// (the import reads them back).
+pub fn escape_note(note: &str) -> String {
+    let mut out = String::with_capacity(note.len());
+    for c in note.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Reads back what [`escape_note`] wrote; other backslashes stay as they are.
+pub fn unescape_note(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            let replacement = match chars.peek() {
+                Some('n') => Some('\n'),
+                Some('r') => Some('\r'),
+                Some('t') => Some('\t'),
+                Some('\\') => Some('\\'),
+                _ => None,
+            };
+            if let Some(r) = replacement {
+                chars.next();
+                out.push(r);
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `annotation.conf`: the tags as entity types; no relations, events or attributes.
+pub fn annotation_conf(tags: &TagSet, only: &[String]) -> String {
+    let mut out =
+        String::from("# Written by Marginalia: its tags as brat entity types.\n[entities]\n");
+    for t in tags
+        .tags
+        .iter()
+        .filter(|t| only.is_empty() || only.contains(&t.name))
+    {
+        let _ = writeln!(out, "{}", brat_type(&t.name));
+    }
+    out.push_str("\n[relations]\n\n[events]\n\n[attributes]\n");
+    out
+}
+
+/// `visual.conf`: each tag's label and colour.
+pub fn visual_conf(tags: &TagSet, only: &[String]) -> String {
+    let shown = |t: &&crate::tags::Tag| only.is_empty() || only.contains(&t.name);
+    let mut out = String::from("# Written by Marginalia: its tags' names and colours.\n[labels]\n");
+    for t in tags.tags.iter().filter(shown) {
+        let _ = writeln!(out, "{} | {}", brat_type(&t.name), t.name);
+    }
+    out.push_str("\n[drawing]\n");
+    for t in tags.tags.iter().filter(shown) {
+        let _ = writeln!(out, "{}\tbgColor:{}", brat_type(&t.name), t.color);
+    }
+    out
+}
+
+pub(crate) struct BratSink {
+    dir: PathBuf,
+    /// With several layers, each annotator's files go in a sub-folder named after them.
+    per_annotator: bool,
+}
+
+impl BratSink {
+    /// Creates the folder and writes the two conf files.
+    pub(crate) fn create(
+        dir: &Path,
+        ws: &Workspace,
+        only: &[String],
+        per_annotator: bool,
+    ) -> Result<Self, ExportError> {
+        let shown = dir.display().to_string();
+        if dir.is_file() {
+            return Err(ExportError::BadRequest(format!(
+                "{shown}: is a file; brat writes a folder"
+            )));
+        }
+        std::fs::create_dir_all(dir).map_err(write_err(&shown))?;
+        write(
+            &dir.join("annotation.conf"),
+            &annotation_conf(ws.tags(), only),
+        )?;
+        write(&dir.join("visual.conf"), &visual_conf(ws.tags(), only))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            per_annotator,
+        })
+    }
+}
+
+fn write(path: &Path, content: &str) -> Result<(), ExportError> {
+    let shown = path.display().to_string();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(write_err(&shown))?;
+    }
+    std::fs::write(path, content).map_err(write_err(&shown))
+}
+
+impl BratSink {
+    fn doc_paths(&self, doc: &ExportDoc<'_>) -> Option<(PathBuf, PathBuf)> {
+        let rel = safe_rel(doc.rel)?;
+        let base = if self.per_annotator {
+            self.dir.join(doc.annotator).join(rel)
+        } else {
+            self.dir.join(rel)
+        };
+        let txt = base.clone();
+        let mut ann = base;
+        ann.set_extension("ann");
+        Some((txt, ann))
+    }
+}
+
+impl DocSink for BratSink {
+    fn document(
+        &mut self,
+        doc: &ExportDoc<'_>,
+        summary: &mut ExportSummary,
+    ) -> Result<(), ExportError> {
+        let Some((txt, ann)) = self.doc_paths(doc) else {
+            summary
+                .skipped_documents
+                .push(format!("{}: not a relative path", doc.rel));
+            return Ok(());
+        };
+        write(&txt, doc.text.as_str())?;
+        write(&ann, &ann_file(doc.text, &doc.spans, summary))
+    }
+
+    fn finish(&mut self, _: &mut ExportSummary) -> Result<(), ExportError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::make_span;
+
+    #[test]
+    fn spans_crossing_line_breaks_become_fragments() {
+        let text = Text::from_string("ab\r\ncd\nef");
+        assert_eq!(fragments(&text, 0, 9), vec![(0, 2), (4, 6), (7, 9)]);
+        let s = make_span(&text, 3, 1, 8, "quote", "t");
+        let mut sum = ExportSummary::default();
+        assert_eq!(
+            ann_file(&text, &[&s], &mut sum),
+            "T3\tquote 1 2;4 6;7 8\tb cd e\n"
+        );
+        assert_eq!(sum.discontinuous, 1);
+    }
+
+    #[test]
+    fn notes_escape_and_unescape() {
+        for note in ["plain", "two\nlines", "tab\there", "C:\\dir\\n", "\r\n\\"] {
+            let e = escape_note(note);
+            assert!(!e.contains(['\n', '\r', '\t']));
+            assert_eq!(unescape_note(&e), note);
+        }
+        assert_eq!(unescape_note("a\\qb"), "a\\qb");
+    }
+}

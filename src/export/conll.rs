@@ -1,0 +1,182 @@
+//! CoNLL-2003-style IOB2 export: one `token<TAB>tag` line per token, a blank line between
+//! sentences, and `-DOCSTART- -X- O O` before each document — the delimiter spaCy's
+//! `spacy convert -c ner` splits documents on. Tokens are made by [`super::tokens`].
+//!
+//! CoNLL holds one tag per token, so overlapping spans are resolved by [`Overlap`] and the
+//! number dropped is reported. A span boundary that falls inside a token cannot be represented:
+//! the whole token is tagged and the boundary is reported. A tag name with spaces is written with
+//! `_` in their place, since readers split columns on whitespace.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use super::tokens::{is_separator, tokenize};
+use super::{DocSink, ExportDoc, ExportError, ExportSummary, Overlap, write_err};
+use crate::layer::Span;
+
+/// The line written before each document.
+pub const DOCSTART: &str = "-DOCSTART- -X- O O";
+
+/// Chooses non-overlapping spans. Returns the kept spans sorted by start, and how many were
+/// dropped.
+///
+/// # Errors
+/// With [`Overlap::Error`], the ids of the first two overlapping spans.
+pub fn resolve_overlaps<'a>(
+    spans: &[&'a Span],
+    rule: Overlap,
+) -> Result<(Vec<&'a Span>, usize), (u64, u64)> {
+    let mut sorted: Vec<&Span> = spans.to_vec();
+    sorted.sort_by_key(|s| s.sort_key());
+    match rule {
+        Overlap::Error | Overlap::First => {
+            let mut kept: Vec<&Span> = Vec::with_capacity(sorted.len());
+            for s in sorted {
+                if let Some(last) = kept.last()
+                    && last.end > s.start
+                {
+                    if rule == Overlap::Error {
+                        return Err((last.id, s.id));
+                    }
+                    continue;
+                }
+                kept.push(s);
+            }
+            let dropped = spans.len() - kept.len();
+            Ok((kept, dropped))
+        }
+        Overlap::Longest => {
+            let mut by_len = sorted.clone();
+            by_len.sort_by_key(|s| (std::cmp::Reverse(s.end - s.start), s.start, s.id));
+            // Kept spans keyed by start; none of them overlap, so a neighbour check suffices.
+            let mut kept: BTreeMap<usize, &Span> = BTreeMap::new();
+            for s in by_len {
+                let before = kept.range(..s.end).next_back().map(|(_, k)| *k);
+                if before.is_some_and(|k| k.end > s.start) {
+                    continue;
+                }
+                kept.insert(s.start, s);
+            }
+            let kept: Vec<&Span> = kept.into_values().collect();
+            let dropped = spans.len() - kept.len();
+            Ok((kept, dropped))
+        }
+    }
+}
+
+pub(crate) struct ConllSink<'w> {
+    w: &'w mut dyn Write,
+    shown: String,
+    overlap: Overlap,
+}
+
+impl<'w> ConllSink<'w> {
+    pub(crate) fn new(w: &'w mut dyn Write, shown: &str, overlap: Overlap) -> Self {
+        Self {
+            w,
+            shown: shown.to_owned(),
+            overlap,
+        }
+    }
+}
+
+impl DocSink for ConllSink<'_> {
+    fn document(
+        &mut self,
+        doc: &ExportDoc<'_>,
+        summary: &mut ExportSummary,
+    ) -> Result<(), ExportError> {
+        let (kept, dropped) =
+            resolve_overlaps(&doc.spans, self.overlap).map_err(|(a, b)| ExportError::Overlap {
+                document: format!("{} ({})", doc.rel, doc.annotator),
+                first: a,
+                second: b,
+            })?;
+        summary.overlaps_dropped += dropped;
+        let tokens = tokenize(doc.text.as_str());
+        let mut out = String::with_capacity(doc.text.as_str().len() * 2);
+        out.push_str(DOCSTART);
+        out.push_str("\n\n");
+        let mut si = 0usize; // first kept span that may still cover a token
+        let mut tagged = vec![false; kept.len()];
+        let mut in_sentence = false;
+        for t in &tokens {
+            if t.sentence_start && in_sentence {
+                out.push('\n');
+            }
+            in_sentence = true;
+            while si < kept.len() && kept[si].end <= t.start {
+                si += 1;
+            }
+            out.push_str(t.text);
+            out.push('\t');
+            match kept.get(si) {
+                Some(s) if s.start < t.end => {
+                    out.push_str(if tagged[si] { "I-" } else { "B-" });
+                    out.extend(s.tag.chars().map(|c| if is_separator(c) { '_' } else { c }));
+                    tagged[si] = true;
+                    let mut describe = |what: &str| {
+                        summary.boundaries_inside_tokens.push(format!(
+                            "{} ({}): span {} ({}) {what} inside the token {:?} at {}..{}",
+                            doc.rel, doc.annotator, s.id, s.tag, t.text, t.start, t.end
+                        ))
+                    };
+                    if t.start < s.start {
+                        describe("starts");
+                    }
+                    if s.end < t.end {
+                        describe("ends");
+                    }
+                }
+                _ => out.push('O'),
+            }
+            out.push('\n');
+        }
+        if in_sentence {
+            out.push('\n');
+        }
+        for (s, was_tagged) in kept.iter().zip(&tagged) {
+            if !was_tagged {
+                summary.boundaries_inside_tokens.push(format!(
+                    "{} ({}): span {} ({}) covers no token and is not in the file",
+                    doc.rel, doc.annotator, s.id, s.tag
+                ));
+            }
+        }
+        self.w
+            .write_all(out.as_bytes())
+            .map_err(write_err(&self.shown))
+    }
+
+    fn finish(&mut self, _: &mut ExportSummary) -> Result<(), ExportError> {
+        self.w.flush().map_err(write_err(&self.shown))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::make_span;
+    use crate::text::Text;
+
+    fn spans(text: &Text, ranges: &[(usize, usize)]) -> Vec<Span> {
+        ranges
+            .iter()
+            .enumerate()
+            .map(|(i, &(s, e))| make_span(text, i as u64 + 1, s, e, "quote", "t"))
+            .collect()
+    }
+
+    #[test]
+    fn overlap_rules_keep_what_they_promise() {
+        let text = Text::from_string(&"x".repeat(40));
+        let owned = spans(&text, &[(0, 5), (3, 20), (18, 25), (30, 35)]);
+        let refs: Vec<&Span> = owned.iter().collect();
+        let ids = |v: &[&Span]| v.iter().map(|s| s.id).collect::<Vec<_>>();
+        let (k, d) = resolve_overlaps(&refs, Overlap::First).unwrap();
+        assert_eq!((ids(&k), d), (vec![1, 3, 4], 1));
+        let (k, d) = resolve_overlaps(&refs, Overlap::Longest).unwrap();
+        assert_eq!((ids(&k), d), (vec![2, 4], 2));
+        assert_eq!(resolve_overlaps(&refs, Overlap::Error).unwrap_err(), (1, 2));
+    }
+}

@@ -1,0 +1,109 @@
+//! Reads Marginalia's CSV export (`document, annotator, tag, start, end, text, note`). The CSV
+//! does not carry texts, so each document must already be in the workspace. Consecutive rows
+//! of the same document and annotator make one document.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats};
+
+pub(crate) fn read(
+    source: &Path,
+    sink: &mut DocSink<'_>,
+    stats: &mut SourceStats,
+    progress: Progress<'_>,
+) -> Result<(), ImportError> {
+    let shown = source.display().to_string();
+    let total = std::fs::metadata(source)
+        .map(|m| m.len() as usize)
+        .unwrap_or(0);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(source)
+        .map_err(|e| ImportError::Read {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+    let headers = reader.headers().map_err(|e| ImportError::Read {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+    };
+    let (Some(c_doc), Some(c_tag), Some(c_start), Some(c_end)) =
+        (col("document"), col("tag"), col("start"), col("end"))
+    else {
+        return Err(ImportError::Read {
+            path: shown,
+            reason: "the header must name the columns document, tag, start and end".into(),
+        });
+    };
+    let (c_ann, c_text, c_note) = (col("annotator"), col("text"), col("note"));
+    let mut current: Option<(String, String, Incoming)> = None;
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                stats.rejected.push(format!("{shown}: {e}"));
+                continue;
+            }
+        };
+        let pos = record.position().map(|p| (p.line(), p.byte() as usize));
+        let (line, byte) = pos.unwrap_or((0, 0));
+        if !progress(byte, total) {
+            return Err(ImportError::Cancelled { done: stats.done });
+        }
+        let origin = format!("{shown}:{line}");
+        let field = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("");
+        let doc = field(Some(c_doc)).to_owned();
+        let annotator = field(c_ann).to_owned();
+        let (Ok(start), Ok(end)) = (
+            field(Some(c_start)).trim().parse::<usize>(),
+            field(Some(c_end)).trim().parse::<usize>(),
+        ) else {
+            stats
+                .rejected
+                .push(format!("{origin}: start and end must be whole numbers"));
+            continue;
+        };
+        let span = IncomingSpan {
+            start,
+            end,
+            tag: field(Some(c_tag)).to_owned(),
+            note: field(c_note).to_owned(),
+            attrs: BTreeMap::new(),
+            stated: c_text.map(|_| field(c_text).to_owned()),
+            id: None,
+            origin: origin.clone(),
+        };
+        match &mut current {
+            Some((d, a, inc)) if *d == doc && *a == annotator => inc.spans.push(span),
+            _ => {
+                if let Some((_, _, inc)) = current.take() {
+                    sink(inc, None)?;
+                    stats.done += 1;
+                }
+                current = Some((
+                    doc.clone(),
+                    annotator,
+                    Incoming {
+                        rel: doc,
+                        text: None,
+                        status: None,
+                        spans: vec![span],
+                        origin,
+                    },
+                ));
+            }
+        }
+    }
+    if let Some((_, _, inc)) = current.take() {
+        sink(inc, None)?;
+        stats.done += 1;
+    }
+    progress(total, total);
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Reads JSON Lines, one document per line, in three shapes:
+//! - Marginalia's own (`{"text", "spans": [{"start", "end", "label", "text", "meta": {"note",
+//!   "attrs"}}], "meta": {"path", "status", …}}`);
+//! - Prodigy's (`{"text", "spans": [{"start", "end", "label"}]}`, `text` optional per span);
+//! - doccano's (`{"text", "label": [[start, end, "tag"], …]}`, also `labels`, or `entities` with
+//!   `start_offset`/`end_offset`).
+//!
+//! Offsets are code points. A line without `meta.path` becomes `<file stem>/<line number>.txt`
+//! (six digits), e.g. `doccano/000012.txt`.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats};
+use crate::export::parse_status;
+use crate::workspace::safe_rel;
+
+pub(crate) fn read(
+    source: &Path,
+    sink: &mut DocSink<'_>,
+    stats: &mut SourceStats,
+    progress: Progress<'_>,
+) -> Result<(), ImportError> {
+    let shown = source.display().to_string();
+    let read_err = |e: std::io::Error| ImportError::Read {
+        path: shown.clone(),
+        reason: e.to_string(),
+    };
+    let file = std::fs::File::open(source).map_err(read_err)?;
+    let total = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let stem = source
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "imported".into());
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = String::new();
+    let mut line_no = 0usize;
+    let mut read_bytes = 0usize;
+    loop {
+        line.clear();
+        let n = reader.read_line(&mut line).map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        read_bytes += n;
+        line_no += 1;
+        if !progress(read_bytes, total) {
+            return Err(ImportError::Cancelled { done: stats.done });
+        }
+        let body = line.trim_start_matches('\u{feff}').trim();
+        if body.is_empty() {
+            continue;
+        }
+        let origin = format!("{shown}:{line_no}");
+        let value: Value = match serde_json::from_str(body) {
+            Ok(v) => v,
+            Err(e) => {
+                stats.skipped.push(format!("{origin}: not JSON: {e}"));
+                continue;
+            }
+        };
+        match parse_record(&value, &origin, &stem, line_no, stats) {
+            Some(doc) => {
+                sink(doc, None)?;
+                stats.done += 1;
+            }
+            None => continue,
+        }
+    }
+    progress(total, total);
+    Ok(())
+}
+
+/// One line's document, or `None` (recorded in `stats`) when it has no text.
+pub fn parse_record(
+    v: &Value,
+    origin: &str,
+    stem: &str,
+    line_no: usize,
+    stats: &mut SourceStats,
+) -> Option<Incoming> {
+    let Some(text) = v.get("text").and_then(Value::as_str) else {
+        stats
+            .skipped
+            .push(format!("{origin}: no \"text\" string; not a document"));
+        return None;
+    };
+    let meta = v.get("meta");
+    let rel = meta
+        .and_then(|m| m.get("path"))
+        .and_then(Value::as_str)
+        .filter(|p| safe_rel(p).is_some() && p.ends_with(".txt"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{stem}/{line_no:06}.txt"));
+    let status = meta
+        .and_then(|m| m.get("status"))
+        .and_then(Value::as_str)
+        .and_then(parse_status);
+    let mut spans = Vec::new();
+    let mut reject = |i: usize, why: &str| {
+        stats
+            .rejected
+            .push(format!("{origin}: span {}: {why}", i + 1))
+    };
+    let as_usize = |v: Option<&Value>| v.and_then(Value::as_u64).map(|n| n as usize);
+    if let Some(list) = v.get("spans").and_then(Value::as_array) {
+        // Marginalia's and Prodigy's shape.
+        for (i, s) in list.iter().enumerate() {
+            let (Some(start), Some(end), Some(label)) = (
+                as_usize(s.get("start")),
+                as_usize(s.get("end")),
+                s.get("label").and_then(Value::as_str),
+            ) else {
+                reject(i, "needs \"start\", \"end\" (whole numbers) and \"label\"");
+                continue;
+            };
+            let span_meta = s.get("meta");
+            let note = span_meta
+                .and_then(|m| m.get("note"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let attrs: BTreeMap<String, String> = span_meta
+                .and_then(|m| m.get("attrs"))
+                .and_then(Value::as_object)
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| {
+                            let v = v
+                                .as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| v.to_string());
+                            (k.clone(), v)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            spans.push(IncomingSpan {
+                start,
+                end,
+                tag: label.to_owned(),
+                note,
+                attrs,
+                stated: s.get("text").and_then(Value::as_str).map(str::to_owned),
+                id: None,
+                origin: format!("{origin}: span {}", i + 1),
+            });
+        }
+    } else if let Some(list) = v
+        .get("label")
+        .or_else(|| v.get("labels"))
+        .and_then(Value::as_array)
+    {
+        // doccano: [[start, end, "tag"], …]
+        for (i, s) in list.iter().enumerate() {
+            let triple = s.as_array().map(Vec::as_slice).unwrap_or(&[]);
+            let (Some(start), Some(end), Some(tag)) = (
+                as_usize(triple.first()),
+                as_usize(triple.get(1)),
+                triple.get(2).and_then(Value::as_str),
+            ) else {
+                reject(i, "a doccano label is [start, end, \"tag\"]");
+                continue;
+            };
+            spans.push(incoming(
+                start,
+                end,
+                tag,
+                format!("{origin}: span {}", i + 1),
+            ));
+        }
+    } else if let Some(list) = v.get("entities").and_then(Value::as_array) {
+        // doccano's newer shape: [{"start_offset", "end_offset", "label"}, …]
+        for (i, s) in list.iter().enumerate() {
+            let (Some(start), Some(end), Some(tag)) = (
+                as_usize(s.get("start_offset")),
+                as_usize(s.get("end_offset")),
+                s.get("label").and_then(Value::as_str),
+            ) else {
+                reject(i, "needs \"start_offset\", \"end_offset\" and \"label\"");
+                continue;
+            };
+            spans.push(incoming(
+                start,
+                end,
+                tag,
+                format!("{origin}: span {}", i + 1),
+            ));
+        }
+    }
+    Some(Incoming {
+        rel,
+        text: Some(text.to_owned()),
+        status,
+        spans,
+        origin: origin.to_owned(),
+    })
+}
+
+fn incoming(start: usize, end: usize, tag: &str, origin: String) -> IncomingSpan {
+    IncomingSpan {
+        start,
+        end,
+        tag: tag.to_owned(),
+        note: String::new(),
+        attrs: BTreeMap::new(),
+        stated: None,
+        id: None,
+        origin,
+    }
+}

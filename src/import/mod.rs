@@ -1,0 +1,567 @@
+//! Import: brings spans made by other tools (brat, doccano, Prodigy) or exported by Marginalia
+//! (jsonl, csv, w3c) into one annotator's layer.
+//!
+//! One entry point, [`run`], serves the CLI and the app, with the same progress-and-cancel shape
+//! as export. Each source format only parses its files into [`Incoming`] documents; this module
+//! decides what happens to them, the same way for every format:
+//! - a text missing from the workspace is copied in under the same relative path (when the
+//!   source carries the text: brat and jsonl do, csv and w3c refer to workspace texts);
+//! - an existing layer is never overwritten: with `merge` the imported spans are added, skipping
+//!   exact duplicates (same start, end and tag); without it the document is skipped and reported;
+//! - a span out of range or whose stated text differs from the text at its offsets is reported
+//!   with its file and line and not imported;
+//! - tags not in the tag set are added with generated colours and `annotations/tags.ron` is
+//!   written before the first layer that uses them.
+
+pub mod brat;
+pub mod csv;
+pub mod jsonl;
+pub mod w3c;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::export::push_list;
+use crate::layer::{Layer, Status, make_span, now_rfc3339};
+use crate::store::{self, StoreError};
+use crate::tags::TagSet;
+use crate::text::Text;
+use crate::workspace::{Workspace, WorkspaceError, check_annotator, safe_rel};
+
+/// The formats Marginalia reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImportFormat {
+    /// A folder of brat `.txt` + `.ann` pairs (or one `.ann` file).
+    Brat,
+    /// Marginalia's jsonl, doccano's `{"text", "label": [[s, e, "tag"]]}` or Prodigy's
+    /// `{"text", "spans": [...]}`.
+    Jsonl,
+    /// Marginalia's csv (the texts must be in the workspace).
+    Csv,
+    /// Marginalia's W3C AnnotationCollection (the texts must be in the workspace).
+    W3c,
+}
+
+impl std::str::FromStr for ImportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "brat" => Ok(Self::Brat),
+            "jsonl" => Ok(Self::Jsonl),
+            "csv" => Ok(Self::Csv),
+            "w3c" => Ok(Self::W3c),
+            _ => Err(format!("unknown format {s:?}; use brat, jsonl, csv or w3c")),
+        }
+    }
+}
+
+/// Everything an import needs to know.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// The workspace (any path inside it).
+    pub workspace: PathBuf,
+    pub format: ImportFormat,
+    /// Whose layer the spans go into.
+    pub annotator: String,
+    /// The file or folder to read.
+    pub source: PathBuf,
+    /// Add to existing layers instead of skipping their documents.
+    pub merge: bool,
+}
+
+/// Annotations a source held that a Marginalia span cannot: counted per file, never dropped
+/// silently.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unsupported {
+    pub relations: usize,
+    pub events: usize,
+    pub attributes: usize,
+    pub normalizations: usize,
+    pub equivalences: usize,
+    /// Notes on something other than a text span (a relation or an event).
+    pub notes_on_others: usize,
+    /// Lines of no known kind.
+    pub unknown_lines: usize,
+}
+
+impl Unsupported {
+    /// How many in all.
+    pub fn total(&self) -> usize {
+        self.relations
+            + self.events
+            + self.attributes
+            + self.normalizations
+            + self.equivalences
+            + self.notes_on_others
+            + self.unknown_lines
+    }
+}
+
+impl std::fmt::Display for Unsupported {
+    /// `3 relations, 1 event`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = [
+            (self.relations, "relation", "relations"),
+            (self.events, "event", "events"),
+            (self.attributes, "attribute", "attributes"),
+            (self.normalizations, "normalization", "normalizations"),
+            (self.equivalences, "equivalence", "equivalences"),
+            (
+                self.notes_on_others,
+                "note on a relation or event",
+                "notes on relations or events",
+            ),
+            (
+                self.unknown_lines,
+                "unrecognised line",
+                "unrecognised lines",
+            ),
+        ];
+        let shown: Vec<String> = parts
+            .iter()
+            .filter(|(n, _, _)| *n > 0)
+            .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
+            .collect();
+        write!(f, "{}", shown.join(", "))
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Layers written (new or merged).
+    pub documents: usize,
+    /// Spans added.
+    pub spans: usize,
+    /// Texts copied into the workspace, by relative path.
+    pub texts_copied: Vec<String>,
+    /// Documents merged into an existing layer.
+    pub merged: usize,
+    /// Spans left out of a merge because the layer already had them.
+    pub duplicates: usize,
+    /// Documents not imported, each with its reason.
+    pub skipped_documents: Vec<String>,
+    /// Spans not imported, each with its file, line and reason.
+    pub rejected_spans: Vec<String>,
+    /// Per source file, what it held that cannot be imported.
+    pub unsupported: Vec<(String, Unsupported)>,
+    /// brat: discontinuous annotations joined into one span.
+    pub joined_fragments: usize,
+    /// Tags added to `annotations/tags.ron`.
+    pub tags_added: Vec<String>,
+    /// Other things the user should know.
+    pub warnings: Vec<String>,
+}
+
+impl ImportSummary {
+    /// Human-readable lines for the CLI and the app. `limit` caps each list.
+    pub fn report(&self, limit: usize) -> Vec<String> {
+        let mut lines = vec![format!(
+            "imported {} span(s) into {} document(s){}",
+            self.spans,
+            self.documents,
+            if self.merged > 0 {
+                format!(
+                    " ({} merged into existing layers, {} duplicate span(s) left out)",
+                    self.merged, self.duplicates
+                )
+            } else {
+                String::new()
+            }
+        )];
+        push_list(
+            &mut lines,
+            limit,
+            format!(
+                "copied {} text(s) into the workspace:",
+                self.texts_copied.len()
+            ),
+            &self.texts_copied,
+        );
+        push_list(
+            &mut lines,
+            limit,
+            format!("skipped {} document(s):", self.skipped_documents.len()),
+            &self.skipped_documents,
+        );
+        push_list(
+            &mut lines,
+            limit,
+            format!("rejected {} span(s):", self.rejected_spans.len()),
+            &self.rejected_spans,
+        );
+        let unsupported: Vec<String> = self
+            .unsupported
+            .iter()
+            .map(|(file, u)| format!("{file}: skipped: {u}"))
+            .collect();
+        push_list(
+            &mut lines,
+            limit,
+            "annotations Marginalia cannot hold (not imported):".into(),
+            &unsupported,
+        );
+        if self.joined_fragments > 0 {
+            lines.push(format!(
+                "{} discontinuous brat annotation(s) joined into one span each (first start to last end)",
+                self.joined_fragments
+            ));
+        }
+        if !self.tags_added.is_empty() {
+            lines.push(format!(
+                "added {} tag(s) to annotations/tags.ron with generated colours: {}",
+                self.tags_added.len(),
+                self.tags_added.join(", ")
+            ));
+        }
+        push_list(&mut lines, limit, "note:".into(), &self.warnings);
+        lines
+    }
+}
+
+/// Why an import stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{path}: cannot read: {reason}")]
+    Read { path: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("import cancelled after {done} document(s); those stay imported")]
+    Cancelled { done: usize },
+}
+
+/// One span as a source states it, before checking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingSpan {
+    pub start: usize,
+    pub end: usize,
+    pub tag: String,
+    pub note: String,
+    pub attrs: BTreeMap<String, String>,
+    /// The text the source says the span covers, checked against the text at the offsets.
+    pub stated: Option<String>,
+    /// An id to keep in a new layer (brat's `T` number), if free.
+    pub id: Option<u64>,
+    /// Where it was stated, for messages: `file:line`.
+    pub origin: String,
+}
+
+/// One document as a source states it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    /// The text's path relative to the workspace root.
+    pub rel: String,
+    /// The text, when the source carries it.
+    pub text: Option<String>,
+    pub status: Option<Status>,
+    pub spans: Vec<IncomingSpan>,
+    /// Where it came from, for messages.
+    pub origin: String,
+}
+
+/// Progress callbacks get (work done, work in all) and return whether to go on.
+pub type Progress<'a> = &'a dyn Fn(usize, usize) -> bool;
+
+/// Runs an import.
+///
+/// # Errors
+/// A bad annotator name or source, an unreadable source file, a failed write (naming the file),
+/// or [`ImportError::Cancelled`] (what was imported before stays).
+pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary, ImportError> {
+    check_annotator(&req.annotator).map_err(ImportError::BadRequest)?;
+    if !req.source.exists() {
+        return Err(ImportError::Read {
+            path: req.source.display().to_string(),
+            reason: "no such file or folder".into(),
+        });
+    }
+    let ws = Workspace::open(&req.workspace)?;
+    let mut importer = Importer {
+        tags: ws.tags().clone(),
+        ws,
+        req,
+        summary: ImportSummary::default(),
+        texts_listed: None,
+    };
+    let mut sink = |doc: Incoming, summary_extra: Option<(String, Unsupported)>| {
+        if let Some((file, u)) = summary_extra
+            && u.total() > 0
+        {
+            importer.summary.unsupported.push((file, u));
+        }
+        importer.apply(doc)
+    };
+    let mut stats = SourceStats::default();
+    match req.format {
+        ImportFormat::Brat => brat::read(&req.source, &mut sink, &mut stats, progress)?,
+        ImportFormat::Jsonl => jsonl::read(&req.source, &mut sink, &mut stats, progress)?,
+        ImportFormat::Csv => csv::read(&req.source, &mut sink, &mut stats, progress)?,
+        ImportFormat::W3c => w3c::read(&req.source, &mut sink, &mut stats, progress)?,
+    }
+    let mut summary = importer.summary;
+    summary.rejected_spans.extend(stats.rejected);
+    summary.skipped_documents.extend(stats.skipped);
+    summary.joined_fragments += stats.joined_fragments;
+    Ok(summary)
+}
+
+/// What a source reader found while parsing, besides documents.
+#[derive(Debug, Default)]
+pub struct SourceStats {
+    /// Spans refused while parsing (bad offsets, text mismatch), with file and line.
+    pub rejected: Vec<String>,
+    /// Source documents that could not be read at all.
+    pub skipped: Vec<String>,
+    pub joined_fragments: usize,
+    /// Documents handed on so far (for the cancel message).
+    pub done: usize,
+}
+
+/// Where a reader hands each parsed document, with the file's unsupported counts if any.
+pub type DocSink<'a> =
+    dyn FnMut(Incoming, Option<(String, Unsupported)>) -> Result<(), ImportError> + 'a;
+
+struct Importer<'r> {
+    ws: Workspace,
+    tags: TagSet,
+    req: &'r ImportRequest,
+    summary: ImportSummary,
+    /// The workspace's text paths, loaded once when a copied text needs checking.
+    texts_listed: Option<HashSet<String>>,
+}
+
+impl Importer<'_> {
+    fn skip(&mut self, doc: &Incoming, why: &str) {
+        self.summary
+            .skipped_documents
+            .push(format!("{} ({}): {why}", doc.rel, doc.origin));
+    }
+
+    fn apply(&mut self, doc: Incoming) -> Result<(), ImportError> {
+        let annotator = self.req.annotator.clone();
+        let (Some(text_path), Some(layer_path)) = (
+            self.ws.text_path(&doc.rel),
+            self.ws.layer_path(&annotator, &doc.rel),
+        ) else {
+            self.skip(&doc, "not a relative path inside the workspace");
+            return Ok(());
+        };
+        if safe_rel(&doc.rel).is_none() || !doc.rel.ends_with(".txt") {
+            self.skip(&doc, "not a relative path to a .txt file");
+            return Ok(());
+        }
+        // The existing layer, if any: never overwritten, and only merged into when asked.
+        let existing = match store::load_layer(&layer_path) {
+            Ok(found) => found.map(|(l, _)| l),
+            Err(e) => {
+                self.skip(
+                    &doc,
+                    &format!("its layer cannot be read, so it is left alone: {e}"),
+                );
+                return Ok(());
+            }
+        };
+        if existing.is_some() && !self.req.merge {
+            self.skip(
+                &doc,
+                &format!(
+                    "{annotator} already has a layer for it ({}); use --merge to add to it",
+                    layer_path.display()
+                ),
+            );
+            return Ok(());
+        }
+        // The text: the workspace's copy must be the one the offsets refer to.
+        let text = if text_path.exists() {
+            let text = match Text::load(&text_path) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.skip(&doc, &e.to_string());
+                    return Ok(());
+                }
+            };
+            if let Some(carried) = &doc.text
+                && carried != text.as_str()
+            {
+                self.skip(
+                    &doc,
+                    &format!(
+                        "the workspace already has a different {}; offsets would not fit",
+                        doc.rel
+                    ),
+                );
+                return Ok(());
+            }
+            text
+        } else {
+            let Some(carried) = &doc.text else {
+                self.skip(
+                    &doc,
+                    "the text is not in the workspace and this format does not carry it",
+                );
+                return Ok(());
+            };
+            store::write_atomic(&text_path, carried.as_bytes())?;
+            self.summary.texts_copied.push(doc.rel.clone());
+            self.warn_if_unlisted(&doc.rel);
+            match Text::load(&text_path) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.skip(&doc, &e.to_string());
+                    return Ok(());
+                }
+            }
+        };
+        if let Some(layer) = &existing
+            && layer.text_sha256 != text.sha256()
+        {
+            self.skip(
+                &doc,
+                "its layer is stale (the text changed since); run `marginalia reanchor` first",
+            );
+            return Ok(());
+        }
+        // Check every span against the text.
+        let now = now_rfc3339();
+        let mut accepted = Vec::with_capacity(doc.spans.len());
+        for s in &doc.spans {
+            let problem = if s.start >= s.end {
+                Some(format!("empty or reversed range {}..{}", s.start, s.end))
+            } else if s.end > text.char_len() {
+                Some(format!(
+                    "{}..{} is outside the text ({} chars)",
+                    s.start,
+                    s.end,
+                    text.char_len()
+                ))
+            } else if s.tag.trim().is_empty() || s.tag.chars().any(char::is_control) {
+                Some(format!(
+                    "tag {:?} is empty or has control characters",
+                    s.tag
+                ))
+            } else {
+                match &s.stated {
+                    Some(stated) if stated != text.slice(s.start, s.end) => Some(format!(
+                        "{}..{} says {:?} but the text there is {:?}",
+                        s.start,
+                        s.end,
+                        shorten(stated),
+                        shorten(text.slice(s.start, s.end))
+                    )),
+                    _ => None,
+                }
+            };
+            if let Some(p) = problem {
+                self.summary
+                    .rejected_spans
+                    .push(format!("{}: {p}", s.origin));
+                continue;
+            }
+            accepted.push(s);
+        }
+        // New tags go into tags.ron before any layer uses them.
+        let mut added = false;
+        for s in &accepted {
+            if self.tags.add_generated(&s.tag) {
+                self.summary.tags_added.push(s.tag.clone());
+                added = true;
+            }
+        }
+        if added {
+            let path = self.ws.annotations_dir().join("tags.ron");
+            store::write_atomic(&path, self.tags.to_ron().as_bytes())?;
+            self.ws.set_tags(self.tags.clone());
+        }
+        let merging = existing.is_some();
+        let mut layer = existing.unwrap_or_else(|| {
+            let mut l = Layer::new(&doc.rel, &text, &annotator);
+            l.status = doc.status.unwrap_or(Status::InProgress);
+            l
+        });
+        let mut present: HashSet<(usize, usize, String)> = layer
+            .spans
+            .iter()
+            .map(|s| (s.start, s.end, s.tag.clone()))
+            .collect();
+        let mut used_ids: HashSet<u64> = layer.spans.iter().map(|s| s.id).collect();
+        let mut without_id = Vec::new();
+        let mut added_spans = 0usize;
+        for s in accepted {
+            if !present.insert((s.start, s.end, s.tag.clone())) {
+                self.summary.duplicates += 1;
+                continue;
+            }
+            let mut span = make_span(&text, 0, s.start, s.end, &s.tag, &now);
+            span.note = s.note.clone();
+            span.attrs = s.attrs.clone();
+            // Keep the source's id in a new layer when it is free, so brat's T3 stays span 3.
+            match s.id {
+                Some(id) if !merging && id > 0 && used_ids.insert(id) => {
+                    span.id = id;
+                    layer.spans.push(span);
+                }
+                _ => without_id.push(span),
+            }
+            added_spans += 1;
+        }
+        layer.normalize();
+        for mut span in without_id {
+            span.id = layer.take_id();
+            layer.spans.push(span);
+        }
+        layer.normalize();
+        store::save_layer(&layer_path, &layer)?;
+        self.summary.documents += 1;
+        self.summary.spans += added_spans;
+        if merging {
+            self.summary.merged += 1;
+        }
+        Ok(())
+    }
+
+    /// A copied text outside the folders `workspace.ron` lists would not show up; say so.
+    fn warn_if_unlisted(&mut self, rel: &str) {
+        if self.ws.config().texts.is_empty() {
+            return;
+        }
+        let listed = self
+            .texts_listed
+            .get_or_insert_with(|| self.ws.texts().into_iter().map(|t| t.rel).collect());
+        let inside = self
+            .ws
+            .config()
+            .texts
+            .iter()
+            .any(|f| rel.starts_with(&format!("{}/", f.trim_end_matches('/'))));
+        if !inside && !listed.contains(rel) {
+            self.summary.warnings.push(format!(
+                "{rel} is outside the text folders listed in annotations/workspace.ron, so the app will not list it"
+            ));
+        }
+    }
+}
+
+/// Reads a source file whole, with a clear error.
+pub(crate) fn read_source(path: &Path) -> Result<String, ImportError> {
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Read {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    String::from_utf8(body.to_vec()).map_err(|e| ImportError::Read {
+        path: path.display().to_string(),
+        reason: format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+    })
+}
+
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}

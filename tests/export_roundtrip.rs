@@ -1,0 +1,172 @@
+//! Round trips: exporting the seed annotations and importing them again gives the same spans,
+//! tags and notes, for every format that can carry spans (jsonl, brat, csv, w3c).
+
+mod export_support;
+
+use export_support::*;
+use marginalia::workspace::Workspace;
+
+fn tag_names(root: &std::path::Path) -> Vec<String> {
+    Workspace::open(root)
+        .unwrap()
+        .tags()
+        .tags
+        .iter()
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// Exports `layer` of `src` in `format`, imports it as the same annotator into `dst`, and
+/// checks the spans, tags and notes are the same.
+fn round_trip(src: &std::path::Path, dst: &std::path::Path, layer: &str, format: &str) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join(format!("export.{format}"));
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        format,
+        "--layer",
+        layer,
+        "-o",
+        p(&out),
+        p(src),
+    ]);
+    assert_eq!(code, 0, "export {format}: {err}");
+    let (code, stdout, err) = cli(&[
+        "import",
+        "--format",
+        format,
+        "--annotator",
+        layer,
+        p(&out),
+        p(dst),
+    ]);
+    assert_eq!(code, 0, "import {format}: {err}");
+    assert!(!stdout.contains("rejected"), "{format}: {stdout}");
+    assert!(
+        !stdout.contains("added"),
+        "{format} must not invent tags: {stdout}"
+    );
+    let before = spans_of(src, layer);
+    assert!(!before.is_empty());
+    assert_eq!(
+        spans_of(dst, layer),
+        before,
+        "{format} round trip of {layer}"
+    );
+    assert_eq!(tag_names(dst), tag_names(src));
+    let (code, out, err) = cli(&["validate", p(dst)]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn jsonl_round_trip_keeps_spans_tags_notes_and_copies_texts() {
+    let (_d, src) = seed_workspace();
+    for layer in ["editor-a", "editor-b"] {
+        let (_e, dst) = empty_workspace();
+        round_trip(&src, &dst, layer, "jsonl");
+        // The texts came along, byte for byte (the seeds have no BOM).
+        for (rel, ..) in spans_of(&src, layer) {
+            assert_eq!(
+                std::fs::read(dst.join(&rel)).unwrap(),
+                std::fs::read(src.join(&rel)).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn brat_round_trip_keeps_spans_tags_notes() {
+    let (_d, src) = seed_workspace();
+    for layer in ["editor-a", "editor-b"] {
+        let (_e, dst) = empty_workspace();
+        round_trip(&src, &dst, layer, "brat");
+    }
+}
+
+#[test]
+fn csv_round_trip_uses_the_workspace_texts() {
+    let (_d, src) = seed_workspace();
+    for layer in ["editor-a", "editor-b"] {
+        let (_e, dst) = texts_only_copy(&src);
+        round_trip(&src, &dst, layer, "csv");
+    }
+}
+
+#[test]
+fn w3c_round_trip_uses_the_workspace_texts() {
+    let (_d, src) = seed_workspace();
+    for layer in ["editor-a", "editor-b"] {
+        let (_e, dst) = texts_only_copy(&src);
+        round_trip(&src, &dst, layer, "w3c");
+    }
+}
+
+#[test]
+fn round_trips_hold_on_emoji_cjk_nbsp_crlf_and_bom_texts() {
+    let (_d, src) = tricky_workspace();
+    for format in ["jsonl", "brat"] {
+        let (_e, dst) = empty_workspace();
+        round_trip(&src, &dst, "editor-a", format);
+    }
+    for format in ["csv", "w3c"] {
+        let (_e, dst) = texts_only_copy(&src);
+        round_trip(&src, &dst, "editor-a", format);
+    }
+}
+
+#[test]
+fn csv_import_without_the_texts_skips_and_says_why() {
+    let (_d, src) = seed_workspace();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("a.csv");
+    let (code, ..) = cli(&[
+        "export",
+        "--format",
+        "csv",
+        "--layer",
+        "editor-a",
+        "-o",
+        p(&out),
+        p(&src),
+    ]);
+    assert_eq!(code, 0);
+    let (_e, dst) = empty_workspace();
+    let (code, stdout, _) = cli(&[
+        "import",
+        "--format",
+        "csv",
+        "--annotator",
+        "editor-a",
+        p(&out),
+        p(&dst),
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("imported 0 span(s)"), "{stdout}");
+    assert!(
+        stdout.contains("the text is not in the workspace"),
+        "{stdout}"
+    );
+    assert!(spans_of(&dst, "editor-a").is_empty());
+}
+
+#[test]
+fn all_layers_jsonl_names_each_annotator() {
+    let (_d, src) = seed_workspace();
+    let (code, out, err) = cli(&["export", "--format", "jsonl", "--all-layers", p(&src)]);
+    assert_eq!(code, 0, "{err}");
+    let mut seen = std::collections::BTreeMap::new();
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let who = v["meta"]["annotator"].as_str().unwrap().to_owned();
+        *seen.entry(who).or_insert(0) += v["spans"].as_array().unwrap().len();
+    }
+    assert_eq!(
+        seen.get("editor-a").copied(),
+        Some(spans_of(&src, "editor-a").len())
+    );
+    assert_eq!(
+        seen.get("editor-b").copied(),
+        Some(spans_of(&src, "editor-b").len())
+    );
+}

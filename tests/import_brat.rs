@@ -1,0 +1,281 @@
+//! brat import on brat's own files (`tests/fixtures/brat/`, from the brat project's example
+//! data): importing and exporting again gives the same `T` lines and notes, and exactly the
+//! annotations a span cannot hold are reported as skipped, per file.
+
+mod export_support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use export_support::*;
+use marginalia::import::{ImportFormat, ImportRequest, Unsupported};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(REPO).join("tests/fixtures/brat").join(name)
+}
+
+fn ann_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ann"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn import(src: &Path, root: &Path, merge: bool) -> marginalia::import::ImportSummary {
+    let req = ImportRequest {
+        workspace: root.to_path_buf(),
+        format: ImportFormat::Brat,
+        annotator: "brat-user".into(),
+        source: src.to_path_buf(),
+        merge,
+    };
+    marginalia::import::run(&req, &|_, _| true).unwrap()
+}
+
+/// What a span cannot hold, counted straight from the file by each line's first char.
+fn expected_unsupported(ann: &str) -> Unsupported {
+    let mut u = Unsupported::default();
+    for line in ann.lines().filter(|l| !l.is_empty()) {
+        match line.as_bytes()[0] {
+            b'R' => u.relations += 1,
+            b'E' => u.events += 1,
+            b'A' | b'M' => u.attributes += 1,
+            b'N' => u.normalizations += 1,
+            b'*' => u.equivalences += 1,
+            b'#' if !line
+                .split('\t')
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .nth(1)
+                .unwrap()
+                .starts_with('T') =>
+            {
+                u.notes_on_others += 1
+            }
+            b'T' | b'#' => {}
+            other => panic!("unexpected line kind {}", other as char),
+        }
+    }
+    u
+}
+
+fn t_lines(ann: &str) -> BTreeSet<String> {
+    ann.lines()
+        .filter(|l| l.starts_with('T'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Notes on text spans as (span, note): the `#N` numbers themselves carry no meaning.
+fn t_notes(ann: &str) -> BTreeSet<(String, String)> {
+    ann.lines()
+        .filter(|l| l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let on = f[1].strip_prefix("AnnotatorNotes ")?;
+            on.starts_with('T')
+                .then(|| (on.to_owned(), f.get(2).unwrap_or(&"").to_string()))
+        })
+        .collect()
+}
+
+fn brat_round_trip(name: &str) {
+    let src = fixture(name);
+    let (_d, root) = empty_workspace();
+    let summary = import(&src, &root, false);
+    // Every T line imported, nothing rejected.
+    let mut expected_spans = 0;
+    let mut expected_skips = Vec::new();
+    for ann in ann_files(&src) {
+        let content = std::fs::read_to_string(&ann).unwrap();
+        expected_spans += t_lines(&content).len();
+        let u = expected_unsupported(&content);
+        if u.total() > 0 {
+            expected_skips.push((ann.display().to_string(), u));
+        }
+    }
+    assert!(
+        summary.rejected_spans.is_empty(),
+        "{:?}",
+        summary.rejected_spans
+    );
+    assert_eq!(summary.spans, expected_spans);
+    assert_eq!(summary.documents, ann_files(&src).len());
+    assert_eq!(
+        summary.unsupported, expected_skips,
+        "skipped annotations, per file"
+    );
+    // Export again as brat: the same T lines and notes, the same texts.
+    let out = root.parent().unwrap().join("out");
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "brat",
+        "--layer",
+        "brat-user",
+        "-o",
+        p(&out),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for ann in ann_files(&src) {
+        let file = ann.file_name().unwrap();
+        let original = std::fs::read_to_string(&ann).unwrap();
+        let again = std::fs::read_to_string(out.join(file)).unwrap();
+        assert_eq!(t_lines(&again), t_lines(&original), "{}", ann.display());
+        assert_eq!(t_notes(&again), t_notes(&original), "{}", ann.display());
+        assert_eq!(
+            std::fs::read(out.join(file).with_extension("txt")).unwrap(),
+            std::fs::read(ann.with_extension("txt")).unwrap()
+        );
+    }
+}
+
+#[test]
+fn brat_tutorial_round_trip_keeps_t_lines_and_notes_and_reports_every_skip() {
+    brat_round_trip("news");
+}
+
+#[test]
+fn conll2002_news_round_trip_keeps_t_lines() {
+    brat_round_trip("conll2002-esp");
+}
+
+#[test]
+fn the_cli_reports_skips_per_file_and_the_tags_it_added() {
+    let (_d, root) = empty_workspace();
+    let src = fixture("news");
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "brat",
+        "--annotator",
+        "ann",
+        p(&src),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let intro = src.join("000-introduction.ann");
+    assert!(
+        out.contains(&format!(
+            "{}: skipped: 2 relations, 1 event, 5 attributes, 1 normalization",
+            intro.display()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("2 notes on relations or events"), "{out}");
+    // New tags: in tags.ron, after the defaults, and the user is told.
+    let tags = std::fs::read_to_string(root.join("annotations/tags.ron")).unwrap();
+    for t in [
+        "quote",
+        "boilerplate",
+        "Person",
+        "Organization",
+        "GPE",
+        "Money",
+    ] {
+        assert!(tags.contains(&format!("name: \"{t}\"")), "{t} in {tags}");
+    }
+    assert!(
+        out.contains("added 7 tag(s) to annotations/tags.ron"),
+        "{out}"
+    );
+    let (code, v, e) = cli(&["validate", p(&root)]);
+    assert_eq!(code, 0, "{v}{e}");
+}
+
+#[test]
+fn offsets_that_do_not_match_are_reported_with_their_line_and_not_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("a.txt"), "Hello world.\nSecond line here.\n").unwrap();
+    std::fs::write(
+        src.join("a.ann"),
+        "T1\tquote 0 5\tHello\nT2\tquote 1 6\tHello\nT3\tclaim 13 40\tSecond\nT4\tclaim 6 11;13 19\tworld Second\n#1\tAnnotatorNotes T1\ttwo\\nlines\n",
+    )
+    .unwrap();
+    let (_d, root) = empty_workspace();
+    let s = import(&src, &root, false);
+    let shown = src.join("a.ann").display().to_string();
+    assert_eq!(s.spans, 2);
+    assert_eq!(s.rejected_spans.len(), 2, "{:?}", s.rejected_spans);
+    assert!(
+        s.rejected_spans[0].starts_with(&format!("{shown}:2: ")),
+        "{:?}",
+        s.rejected_spans
+    );
+    assert!(s.rejected_spans[0].contains("\"ello \""));
+    assert!(s.rejected_spans[1].starts_with(&format!("{shown}:3: ")));
+    assert!(s.rejected_spans[1].contains("outside the text"));
+    // The discontinuous T4 becomes one span from its first start to its last end.
+    assert_eq!(s.joined_fragments, 1);
+    let spans = spans_of(&root, "brat-user");
+    assert_eq!(
+        spans,
+        vec![
+            ("a.txt".into(), 0, 5, "quote".into(), "two\nlines".into()),
+            ("a.txt".into(), 6, 19, "claim".into(), String::new()),
+        ]
+    );
+}
+
+#[test]
+fn an_existing_layer_is_never_overwritten_and_merge_skips_duplicates() {
+    let (_d, root) = empty_workspace();
+    let src = fixture("conll2002-esp");
+    let first = import(&src, &root, false);
+    let layer_file = root.join("annotations/brat-user/esp.train-doc-100.ron");
+    let before = std::fs::read(&layer_file).unwrap();
+    // Again without merge: every document skipped and said so, nothing rewritten.
+    let again = import(&src, &root, false);
+    assert_eq!(again.documents, 0);
+    assert_eq!(again.skipped_documents.len(), first.documents);
+    assert!(again.skipped_documents[0].contains("use --merge"));
+    assert_eq!(std::fs::read(&layer_file).unwrap(), before);
+    // With merge: everything is a duplicate.
+    let merged = import(&src, &root, true);
+    assert_eq!((merged.spans, merged.duplicates), (0, first.spans));
+    // A new span in a changed copy is merged in, keeping the old ones.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("esp");
+    std::fs::create_dir_all(&copy).unwrap();
+    for ext in ["txt", "ann"] {
+        std::fs::copy(
+            src.join(format!("esp.train-doc-100.{ext}")),
+            copy.join(format!("esp.train-doc-100.{ext}")),
+        )
+        .unwrap();
+    }
+    let mut ann = std::fs::read_to_string(copy.join("esp.train-doc-100.ann")).unwrap();
+    ann.push_str("T999\tquote 0 3\tPor\n");
+    std::fs::write(copy.join("esp.train-doc-100.ann"), ann).unwrap();
+    let before_spans = spans_of(&root, "brat-user").len();
+    let m = import(&copy, &root, true);
+    assert_eq!((m.spans, m.merged), (1, 1));
+    assert_eq!(spans_of(&root, "brat-user").len(), before_spans + 1);
+}
+
+#[test]
+fn a_text_that_differs_from_the_workspace_copy_is_skipped() {
+    let (_d, root) = empty_workspace();
+    std::fs::write(root.join("a.txt"), "Different text.").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "Hello world.").unwrap();
+    std::fs::write(dir.path().join("a.ann"), "T1\tquote 0 5\tHello\n").unwrap();
+    let s = import(dir.path(), &root, false);
+    assert_eq!(s.documents, 0);
+    assert!(
+        s.skipped_documents[0].contains("different a.txt"),
+        "{:?}",
+        s.skipped_documents
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("a.txt")).unwrap(),
+        "Different text."
+    );
+}

@@ -1,0 +1,201 @@
+//! JSON Lines import in its three shapes (Marginalia's, doccano's, Prodigy's), with spans that
+//! do not fit reported by line and left out.
+
+mod export_support;
+
+use export_support::*;
+use marginalia::import::{ImportFormat, ImportRequest, ImportSummary};
+use marginalia::workspace::Workspace;
+
+fn import(file: &std::path::Path, root: &std::path::Path) -> ImportSummary {
+    let req = ImportRequest {
+        workspace: root.to_path_buf(),
+        format: ImportFormat::Jsonl,
+        annotator: "ml".into(),
+        source: file.to_path_buf(),
+        merge: false,
+    };
+    marginalia::import::run(&req, &|_, _| true).unwrap()
+}
+
+#[test]
+fn doccano_and_prodigy_lines_become_texts_and_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("team.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"id": 7, "text": "Macron met Putin 😀 in Moscow.", "label": [[0, 6, "PER"], [11, 16, "PER"], [22, 28, "LOC"]]}"#, "\n",
+            r#"{"text": "“Hi,” said Zoë.", "spans": [{"start": 1, "end": 3, "label": "quote", "token_start": 1, "token_end": 1}, {"start": 11, "end": 14, "label": "PER", "text": "Zoë"}], "meta": {"source": "prodigy"}, "_input_hash": 1}"#, "\n",
+            "\n",
+            r#"{"text": "x", "entities": [{"id": 1, "start_offset": 0, "end_offset": 1, "label": "LOC"}]}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let (_d, root) = empty_workspace();
+    let s = import(&file, &root);
+    assert!(s.rejected_spans.is_empty(), "{:?}", s.rejected_spans);
+    assert_eq!((s.documents, s.spans), (3, 6));
+    assert_eq!(
+        s.texts_copied,
+        ["team/000001.txt", "team/000002.txt", "team/000004.txt"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("team/000001.txt")).unwrap(),
+        "Macron met Putin 😀 in Moscow."
+    );
+    let spans = spans_of(&root, "ml");
+    assert!(spans.contains(&(
+        "team/000001.txt".into(),
+        22,
+        28,
+        "LOC".into(),
+        String::new()
+    )));
+    assert!(spans.contains(&(
+        "team/000002.txt".into(),
+        11,
+        14,
+        "PER".into(),
+        String::new()
+    )));
+    let ws = Workspace::open(&root).unwrap();
+    assert!(ws.tags().contains("PER") && ws.tags().contains("LOC") && ws.tags().contains("quote"));
+    assert_eq!(s.tags_added, ["PER", "LOC"]);
+}
+
+#[test]
+fn spans_that_do_not_fit_are_reported_by_line_and_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"text": "Hello world", "spans": [{"start": 0, "end": 5, "label": "quote", "text": "Hello"}]}"#, "\n",
+            r#"{"text": "Hello world", "spans": [{"start": 1, "end": 6, "label": "quote", "text": "Hello"}]}"#, "\n",
+            r#"{"text": "Hello world", "label": [[6, 99, "claim"], [0, 5]]}"#, "\n",
+            "{not json\n",
+            r#"{"spans": []}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let (_d, root) = empty_workspace();
+    let s = import(&file, &root);
+    let shown = file.display().to_string();
+    assert_eq!(s.spans, 1);
+    assert_eq!(s.rejected_spans.len(), 3, "{:?}", s.rejected_spans);
+    assert!(
+        s.rejected_spans.iter().any(|r| r.starts_with(&format!(
+            "{shown}:2: span 1: 1..6 says \"Hello\" but the text there is \"ello \""
+        ))),
+        "{:?}",
+        s.rejected_spans
+    );
+    assert!(
+        s.rejected_spans
+            .iter()
+            .any(|r| r.starts_with(&format!("{shown}:3: span 1: 6..99 is outside the text"))),
+        "{:?}",
+        s.rejected_spans
+    );
+    assert!(
+        s.rejected_spans
+            .iter()
+            .any(|r| r.starts_with(&format!("{shown}:3: span 2:"))),
+        "{:?}",
+        s.rejected_spans
+    );
+    assert!(
+        s.skipped_documents
+            .iter()
+            .any(|r| r.starts_with(&format!("{shown}:4: not JSON")))
+    );
+    assert!(
+        s.skipped_documents
+            .iter()
+            .any(|r| r.starts_with(&format!("{shown}:5: no \"text\"")))
+    );
+}
+
+#[test]
+fn our_own_shape_keeps_path_status_notes_and_attrs() {
+    let (_d, src) = seed_workspace();
+    let (code, out, err) = cli(&[
+        "export",
+        "--format",
+        "jsonl",
+        "--layer",
+        "editor-a",
+        p(&src),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.jsonl");
+    std::fs::write(&file, &out).unwrap();
+    let (_e, dst) = empty_workspace();
+    let req = ImportRequest {
+        workspace: dst.clone(),
+        format: ImportFormat::Jsonl,
+        annotator: "editor-a".into(),
+        source: file,
+        merge: false,
+    };
+    marginalia::import::run(&req, &|_, _| true).unwrap();
+    let ws_src = Workspace::open(&src).unwrap();
+    for (rel, path) in ws_src.layer_files("editor-a") {
+        let (a, _) = marginalia::store::load_layer(&path).unwrap().unwrap();
+        let (b, _) = marginalia::store::load_layer(
+            &dst.join("annotations/editor-a")
+                .join(&rel)
+                .with_extension("ron"),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(a.status, b.status, "{rel}");
+        assert_eq!(a.text_sha256, b.text_sha256, "{rel}: the same text bytes");
+        let key = |l: &marginalia::Layer| {
+            l.spans
+                .iter()
+                .map(|s| {
+                    (
+                        s.start,
+                        s.end,
+                        s.tag.clone(),
+                        s.note.clone(),
+                        s.attrs.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key(&a), key(&b), "{rel}");
+    }
+}
+
+#[test]
+fn cancelling_stops_between_documents_and_keeps_what_was_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.jsonl");
+    let lines: String = (0..5)
+        .map(|i| format!("{{\"text\": \"doc {i}\", \"label\": [[0, 3, \"claim\"]]}}\n"))
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    let (_d, root) = empty_workspace();
+    let req = ImportRequest {
+        workspace: root.clone(),
+        format: ImportFormat::Jsonl,
+        annotator: "ml".into(),
+        source: file,
+        merge: false,
+    };
+    let calls = std::cell::Cell::new(0);
+    let err = marginalia::import::run(&req, &|_, _| {
+        calls.set(calls.get() + 1);
+        calls.get() <= 2
+    })
+    .unwrap_err();
+    assert!(
+        matches!(err, marginalia::import::ImportError::Cancelled { done: 2 }),
+        "{err}"
+    );
+    assert_eq!(spans_of(&root, "ml").len(), 2);
+}

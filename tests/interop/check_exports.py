@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Checks Marginalia's exports with the tools they are meant for.
+
+Usage: check_exports.py EXPORT_DIR WORKSPACE
+
+EXPORT_DIR holds `seeds.jsonl`, `seeds.conll`, `seeds.csv`, `seeds.w3c.jsonld` and the brat folder
+`brat/`, as tests/interop/run.sh writes them. WORKSPACE is the workspace they came from (csv and
+w3c refer to its texts).
+
+- jsonl: every span's text equals Python's `text[start:end]`; spaCy's `doc.char_span(start, end)`
+  (on `spacy.blank("en")`, no model needed) is not None and has the same text; Hugging Face
+  `datasets.load_dataset("json", ...)` loads it with every row and span.
+- conll: `python -m spacy convert FILE OUT -c ner` converts it, with one spaCy doc per
+  `-DOCSTART-` and one entity per `B-` tag; `seqeval.metrics.sequence_labeling.get_entities`
+  reads the same entities.
+- csv, w3c, brat: every stated text equals Python's slice of the text at its offsets.
+
+Exits non-zero on the first kind of failure, printing what failed.
+"""
+
+import csv
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL:", msg)
+
+
+def read_text(workspace, rel):
+    # Marginalia's offsets exclude a leading BOM; utf-8-sig drops it the same way.
+    return (workspace / rel).read_bytes().decode("utf-8-sig")
+
+
+def check_jsonl(path):
+    import spacy
+
+    nlp = spacy.blank("en")
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    spans = 0
+    for rec in records:
+        text = rec["text"]
+        doc = nlp.make_doc(text)
+        for s in rec["spans"]:
+            spans += 1
+            if text[s["start"]:s["end"]] != s["text"]:
+                fail(f"jsonl {rec['meta']['path']}: text[{s['start']}:{s['end']}] != {s['text']!r}")
+            cs = doc.char_span(s["start"], s["end"], label=s["label"])
+            if cs is None:
+                fail(f"jsonl {rec['meta']['path']}: spaCy char_span({s['start']}, {s['end']}) is None "
+                     f"for {s['text']!r}")
+            elif cs.text != s["text"]:
+                fail(f"jsonl: char_span text {cs.text!r} != {s['text']!r}")
+    print(f"jsonl: {len(records)} documents, {spans} spans: Python slices and spaCy char_span agree")
+
+    import datasets
+
+    with tempfile.TemporaryDirectory() as cache:
+        ds = datasets.load_dataset("json", data_files=str(path), split="train", cache_dir=cache)
+        if ds.num_rows != len(records):
+            fail(f"datasets: {ds.num_rows} rows, expected {len(records)}")
+        for row, rec in zip(ds, records):
+            if row["text"] != rec["text"]:
+                fail(f"datasets: text of {rec['meta']['path']} differs")
+            got = [(s["start"], s["end"], s["label"], s["text"]) for s in row["spans"]]
+            want = [(s["start"], s["end"], s["label"], s["text"]) for s in rec["spans"]]
+            if got != want:
+                fail(f"datasets: spans of {rec['meta']['path']} differ")
+            for s in row["spans"]:
+                if row["text"][s["start"]:s["end"]] != s["text"]:
+                    fail("datasets: a span's offsets do not fit its text")
+        print(f"datasets: loaded {ds.num_rows} rows; columns {sorted(ds.column_names)}")
+    return records
+
+
+def read_conll(path):
+    """Documents as lists of sentences of (token, tag)."""
+    docs = []
+    sent = []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("-DOCSTART-"):
+            docs.append([])
+            continue
+        if not line.strip():
+            if sent:
+                docs[-1].append(sent)
+                sent = []
+            continue
+        token, tag = line.split("\t")
+        sent.append((token, tag))
+    if sent:
+        docs[-1].append(sent)
+    return docs
+
+
+def check_conll(path):
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    docs = read_conll(path)
+    b_tags = sum(1 for d in docs for s in d for _, t in s if t.startswith("B-"))
+    entities = 0
+    for d in docs:
+        for s in d:
+            tags = [t for _, t in s]
+            for label, start, end in get_entities(tags):
+                entities += 1
+                if not tags[start].startswith("B-"):
+                    fail(f"seqeval: entity {label} does not start with B-")
+    if entities != b_tags:
+        fail(f"seqeval read {entities} entities, the file has {b_tags} B- tags")
+    print(f"seqeval: {len(docs)} documents, {entities} entities, one per B- tag")
+
+    with tempfile.TemporaryDirectory() as out:
+        r = subprocess.run(
+            [sys.executable, "-m", "spacy", "convert", str(path), out, "-c", "ner"],
+            capture_output=True, text=True)
+        if r.returncode != 0:
+            fail(f"spacy convert -c ner failed: {r.stdout}{r.stderr}")
+            return
+        from spacy.tokens import DocBin
+        import spacy
+
+        produced = list(pathlib.Path(out).glob("*.spacy"))
+        if len(produced) != 1:
+            fail(f"spacy convert wrote {produced}")
+            return
+        spacy_docs = list(DocBin().from_disk(produced[0]).get_docs(spacy.blank("en").vocab))
+        ents = sum(len(d.ents) for d in spacy_docs)
+        tokens = sum(len(d) for d in spacy_docs)
+        want_tokens = sum(len(s) for d in docs for s in d)
+        if len(spacy_docs) != len([d for d in docs if d]):
+            fail(f"spacy convert made {len(spacy_docs)} docs, the file has {len(docs)} -DOCSTART-")
+        if ents != b_tags:
+            fail(f"spacy convert found {ents} entities, the file has {b_tags} B- tags")
+        if tokens != want_tokens:
+            fail(f"spacy convert has {tokens} tokens, the file {want_tokens}")
+        print(f"spacy convert -c ner: {len(spacy_docs)} docs, {tokens} tokens, {ents} entities")
+
+
+def check_csv(path, workspace):
+    n = 0
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = csv.DictReader(f)
+        if rows.fieldnames != ["document", "annotator", "tag", "start", "end", "text", "note"]:
+            fail(f"csv header is {rows.fieldnames}")
+        for row in rows:
+            n += 1
+            text = read_text(workspace, row["document"])
+            if text[int(row["start"]):int(row["end"])] != row["text"]:
+                fail(f"csv {row['document']} {row['start']}..{row['end']}: text differs")
+    print(f"csv: {n} rows; Python slices of the workspace texts agree")
+
+
+def check_w3c(path, workspace):
+    coll = json.loads(path.read_text(encoding="utf-8"))
+    items = coll["first"]["items"]
+    if coll.get("total") != len(items):
+        fail("w3c: total differs from the number of items")
+    for a in items:
+        text = read_text(workspace, a["target"]["source"])
+        sel = {s["type"]: s for s in a["target"]["selector"]}
+        pos, quote = sel["TextPositionSelector"], sel["TextQuoteSelector"]
+        s, e = pos["start"], pos["end"]
+        if text[s:e] != quote["exact"]:
+            fail(f"w3c {a['id']}: exact differs from the text")
+        if text[max(0, s - 32):s] != quote["prefix"] or text[e:e + 32] != quote["suffix"]:
+            fail(f"w3c {a['id']}: prefix or suffix differs")
+    print(f"w3c: {len(items)} annotations; both selectors agree with the texts")
+
+
+def check_brat(folder):
+    n = 0
+    for ann in sorted(folder.rglob("*.ann")):
+        raw = ann.with_suffix(".txt").read_bytes()
+        if raw.startswith(b"\xef\xbb\xbf"):
+            fail(f"brat {ann}: the .txt has a BOM, brat would count it")
+        text = raw.decode("utf-8")  # as brat reads it
+        for line in ann.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("T"):
+                continue
+            n += 1
+            _, type_offsets, stated = line.split("\t")
+            frags = [tuple(map(int, f.split())) for f in type_offsets.split(" ", 1)[1].split(";")]
+            if " ".join(text[a:b] for a, b in frags) != stated:
+                fail(f"brat {ann}: {line!r} does not match the text")
+    for conf in ("annotation.conf", "visual.conf"):
+        if not (folder / conf).is_file():
+            fail(f"brat: no {conf}")
+    print(f"brat: {n} T lines; fragments agree with the .txt files")
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        sys.exit(2)
+    out, workspace = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    check_jsonl(out / "seeds.jsonl")
+    check_conll(out / "seeds.conll")
+    check_csv(out / "seeds.csv", workspace)
+    check_w3c(out / "seeds.w3c.jsonld", workspace)
+    check_brat(out / "brat")
+    import datasets, seqeval, spacy  # noqa: E401  (versions for the report)
+    from importlib.metadata import version
+    print(f"versions: python {sys.version.split()[0]}, spacy {spacy.__version__}, "
+          f"datasets {datasets.__version__}, seqeval {version('seqeval')}")
+    if failures:
+        print(f"{len(failures)} failure(s)")
+        sys.exit(1)
+    print("all interop checks passed")
+
+
+if __name__ == "__main__":
+    main()
