@@ -10,6 +10,7 @@
 //!
 //! All offsets are Unicode scalar values (Rust `char`s) in half-open ranges `[start, end)`.
 
+pub mod agreement;
 pub mod cli;
 pub mod document;
 pub mod layer;
