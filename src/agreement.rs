@@ -825,9 +825,10 @@ impl AgreementReport {
             }
             let _ = writeln!(
                 s,
-                "  {:<14} {:>7} {:>41}",
+                "  {:<14} {:>7} {:>31} {:>8}",
                 "macro",
                 fmt_opt(p.macro_kappa),
+                "",
                 fmt_opt(p.macro_exact_f1)
             );
             let _ = writeln!(
