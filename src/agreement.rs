@@ -431,10 +431,16 @@ impl Tally {
             ranges.insert(i, r);
         }
         // Krippendorff's α: every present annotator gives a value to every unit.
-        for t in 0..k {
-            for u in 0..units.len() {
-                let ones = present.iter().filter(|i| labels[i][t][u]).count() as u64;
-                self.alpha[t].add_unit(present.len() as u64 - ones, ones);
+        let m = present.len() as u64;
+        for (t, counts) in self.alpha.iter_mut().enumerate() {
+            let mut ones = vec![0u64; units.len()];
+            for per_tag in labels.values() {
+                for (o, &l) in ones.iter_mut().zip(&per_tag[t]) {
+                    *o += u64::from(l);
+                }
+            }
+            for o in ones {
+                counts.add_unit(m - o, o);
             }
         }
         let mut doc = DocumentDisagreement {

@@ -14,6 +14,7 @@ pub mod agreement;
 pub mod cli;
 pub mod document;
 pub mod layer;
+pub mod review;
 pub mod span_index;
 pub mod stats;
 pub mod store;

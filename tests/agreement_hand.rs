@@ -115,7 +115,10 @@ fn overlapping_spans_match_for_overlap_f1_only() {
     let c = &r.pairs[0].confusion;
     assert_eq!(c.counts, vec![vec![0, 0, 1], vec![0, 0, 0], vec![1, 0, 0]]);
     let d = &r.documents_by_disagreement[0];
-    assert_eq!((d.disagreeing_units, d.labelled_units, d.unmatched_spans), (4, 8, 2));
+    assert_eq!(
+        (d.disagreeing_units, d.labelled_units, d.unmatched_spans),
+        (4, 8, 2)
+    );
     close(Some(d.score), 0.5);
 }
 
