@@ -831,7 +831,7 @@ impl AgreementReport {
             }
             let _ = writeln!(
                 s,
-                "  {:<14} {:>7} {:>31} {:>8}",
+                "  {:<14} {:>7} {:>32} {:>8}",
                 "macro",
                 fmt_opt(p.macro_kappa),
                 "",

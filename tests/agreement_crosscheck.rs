@@ -106,6 +106,14 @@ fn compare_with_reference(workspace: PathBuf, reference: &str) -> usize {
 }
 
 #[test]
+fn shipped_seed_annotations_match_sklearn_and_krippendorff() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let n = compare_with_reference(repo, "seeds_expected.json");
+    // editor-a vs editor-b: 2 macro + 4 tags × 7, and 4 alphas.
+    assert_eq!(n, 34);
+}
+
+#[test]
 fn three_annotators_match_sklearn_and_krippendorff() {
     let n = compare_with_reference(fixture("three"), "three_expected.json");
     // 3 pairs × (2 macro + 4 tags × 7) + 4 alphas.

@@ -52,8 +52,16 @@ fn open_fails_and_changes_nothing(root: &Path) -> OpenError {
     let text_before = std::fs::read(&text_path).unwrap();
     let ws = Workspace::open(root).unwrap();
     let err = Document::open(&ws, SEED, "editor-a", false).expect_err("open must fail");
-    assert_eq!(std::fs::read(&layer_path).unwrap(), layer_before, "layer file changed");
-    assert_eq!(std::fs::read(&text_path).unwrap(), text_before, "text changed");
+    assert_eq!(
+        std::fs::read(&layer_path).unwrap(),
+        layer_before,
+        "layer file changed"
+    );
+    assert_eq!(
+        std::fs::read(&text_path).unwrap(),
+        text_before,
+        "text changed"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(layer_path.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -109,7 +117,10 @@ fn a_truncated_annotation_file_is_an_error_and_is_never_overwritten() {
     let err = open_fails_and_changes_nothing(dir.path());
     assert!(matches!(err, OpenError::Store(_)), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains("editor-a/seeds/000_b78fa013a4a69998.ron"), "{msg}");
+    assert!(
+        msg.contains("editor-a/seeds/000_b78fa013a4a69998.ron"),
+        "{msg}"
+    );
     assert!(msg.contains("not a valid annotation file"), "{msg}");
 }
 
@@ -126,9 +137,19 @@ fn a_file_truncated_while_open_is_not_overwritten_by_the_next_save() {
     // …while this window still has an edit to save.
     doc.add_span(0, 5, "claim").unwrap();
     let err = doc.save_now().expect_err("save must refuse");
-    assert!(err.to_string().contains("000_b78fa013a4a69998.ron"), "{err}");
-    assert_eq!(std::fs::read(&layer_path).unwrap(), broken, "broken file was overwritten");
-    assert!(doc.has_unsaved(), "the edit must stay pending, not be dropped");
+    assert!(
+        err.to_string().contains("000_b78fa013a4a69998.ron"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&layer_path).unwrap(),
+        broken,
+        "broken file was overwritten"
+    );
+    assert!(
+        doc.has_unsaved(),
+        "the edit must stay pending, not be dropped"
+    );
 }
 
 #[test]
@@ -136,26 +157,44 @@ fn wrong_offsets_are_an_error_naming_the_span() {
     let dir = copy_workspace();
     let layer_path = dir.path().join(LAYER);
     // Span 28 is "Mark Truss" at 4039..4049; shift it by one char.
-    edit(&layer_path, "start: 4039,\n            end: 4049,", "start: 4040,\n            end: 4050,");
+    edit(
+        &layer_path,
+        "start: 4039,\n            end: 4049,",
+        "start: 4040,\n            end: 4050,",
+    );
     let msg = open_fails_and_changes_nothing(dir.path()).to_string();
     assert!(msg.contains("000_b78fa013a4a69998.ron"), "{msg}");
-    assert!(msg.contains("span 28") && msg.contains("Mark Truss"), "{msg}");
+    assert!(
+        msg.contains("span 28") && msg.contains("Mark Truss"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn offsets_past_the_end_are_an_error() {
     let dir = copy_workspace();
     let layer_path = dir.path().join(LAYER);
-    edit(&layer_path, "start: 4039,\n            end: 4049,", "start: 4039,\n            end: 9999,");
+    edit(
+        &layer_path,
+        "start: 4039,\n            end: 4049,",
+        "start: 4039,\n            end: 9999,",
+    );
     let msg = open_fails_and_changes_nothing(dir.path()).to_string();
-    assert!(msg.contains("span 28") && msg.contains("past the end"), "{msg}");
+    assert!(
+        msg.contains("span 28") && msg.contains("past the end"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn an_unknown_tag_is_an_error_naming_the_tag() {
     let dir = copy_workspace();
     let layer_path = dir.path().join(LAYER);
-    edit(&layer_path, "tag: \"error\",\n            exact: \"Mark Truss\"", "tag: \"rumour\",\n            exact: \"Mark Truss\"");
+    edit(
+        &layer_path,
+        "tag: \"error\",\n            exact: \"Mark Truss\"",
+        "tag: \"rumour\",\n            exact: \"Mark Truss\"",
+    );
     let msg = open_fails_and_changes_nothing(dir.path()).to_string();
     assert!(msg.contains("000_b78fa013a4a69998.ron"), "{msg}");
     assert!(msg.contains("unknown tag \"rumour\""), "{msg}");

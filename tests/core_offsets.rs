@@ -109,8 +109,20 @@ fn byte_of_and_char_of_byte_match_python_on_the_seeds() {
     let texts = load_texts();
     for r in rows() {
         let t = &texts[&r.file];
-        assert_eq!(t.byte_of(r.start), r.start_byte, "{} byte_of({})", r.file, r.start);
-        assert_eq!(t.byte_of(r.end), r.end_byte, "{} byte_of({})", r.file, r.end);
+        assert_eq!(
+            t.byte_of(r.start),
+            r.start_byte,
+            "{} byte_of({})",
+            r.file,
+            r.start
+        );
+        assert_eq!(
+            t.byte_of(r.end),
+            r.end_byte,
+            "{} byte_of({})",
+            r.file,
+            r.end
+        );
         assert_eq!(
             t.char_of_byte(r.start_byte),
             r.start,
@@ -163,7 +175,10 @@ fn shipped_layers() -> Vec<(String, PathBuf)> {
 fn shipped_spans_are_text_slices_by_char_offset() {
     let ws = Workspace::open(&repo()).unwrap();
     let files = shipped_layers();
-    assert!(files.len() >= 10, "expected editor-a and editor-b files for five seeds");
+    assert!(
+        files.len() >= 10,
+        "expected editor-a and editor-b files for five seeds"
+    );
     let mut spans = 0;
     for (_, path) in files {
         let (layer, _) = store::load_layer(&path).unwrap().unwrap();
@@ -188,7 +203,10 @@ fn shipped_spans_are_text_slices_by_char_offset() {
 #[test]
 fn python_agrees_with_shipped_spans_when_available() {
     // Cross-check with a real Python, when the machine has one: text[start:end] == exact.
-    let Ok(probe) = std::process::Command::new("python3").arg("--version").output() else {
+    let Ok(probe) = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+    else {
         eprintln!("python3 not found; the Vec<char> model above stands in for it");
         return;
     };
@@ -232,7 +250,10 @@ fn python_agrees_with_shipped_spans_when_available() {
 #[test]
 fn offsets_table_is_what_the_committed_script_makes() {
     let script = repo().join("tests/fixtures/make_offsets.py");
-    assert!(script.is_file(), "tests/fixtures/make_offsets.py is missing");
+    assert!(
+        script.is_file(),
+        "tests/fixtures/make_offsets.py is missing"
+    );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("offsets.tsv");
     let Ok(run) = std::process::Command::new("python3")
@@ -243,7 +264,11 @@ fn offsets_table_is_what_the_committed_script_makes() {
         eprintln!("python3 not found; cannot regenerate offsets.tsv here");
         return;
     };
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert_eq!(
         std::fs::read(&out).unwrap(),
         std::fs::read(repo().join("tests/fixtures/offsets.tsv")).unwrap(),

@@ -22,9 +22,32 @@ fn tricky_string() -> impl Strategy<Value = String> {
         any::<String>(),
         prop::collection::vec(
             prop::sample::select(vec![
-                "\"", "\\", "\n", "\r\n", "\t", "\u{a0}", "“", "”", "’", "—", "👨\u{200d}👩\u{200d}👧",
-                "🇫🇷", "e\u{301}", "東京", "שלום", "مرحبا", "\u{0}", "\u{7f}", "\u{feff}", "}", ")",
-                "//", "/*", "r#\"", "a", " ",
+                "\"",
+                "\\",
+                "\n",
+                "\r\n",
+                "\t",
+                "\u{a0}",
+                "“",
+                "”",
+                "’",
+                "—",
+                "👨\u{200d}👩\u{200d}👧",
+                "🇫🇷",
+                "e\u{301}",
+                "東京",
+                "שלום",
+                "مرحبا",
+                "\u{0}",
+                "\u{7f}",
+                "\u{feff}",
+                "}",
+                ")",
+                "//",
+                "/*",
+                "r#\"",
+                "a",
+                " ",
             ]),
             0..12,
         )
@@ -44,7 +67,12 @@ fn status() -> impl Strategy<Value = Status> {
 fn span() -> impl Strategy<Value = Span> {
     (
         (0u64..1_000_000, 0usize..100_000, 0usize..100_000),
-        (tricky_string(), tricky_string(), tricky_string(), tricky_string()),
+        (
+            tricky_string(),
+            tricky_string(),
+            tricky_string(),
+            tricky_string(),
+        ),
         tricky_string(),
         prop::collection::btree_map(tricky_string(), tricky_string(), 0..4),
         (tricky_string(), tricky_string()),
@@ -70,13 +98,23 @@ fn span() -> impl Strategy<Value = Span> {
 
 fn layer() -> impl Strategy<Value = Layer> {
     (
-        (any::<u32>(), tricky_string(), tricky_string(), any::<usize>()),
+        (
+            any::<u32>(),
+            tricky_string(),
+            tricky_string(),
+            any::<usize>(),
+        ),
         (tricky_string(), status(), any::<u64>()),
         prop::collection::vec(span(), 0..8),
         prop::collection::vec((span(), tricky_string()), 0..3),
     )
         .prop_map(
-            |((format, text, text_sha256, text_chars), (annotator, status, next_id), spans, orphans)| {
+            |(
+                (format, text, text_sha256, text_chars),
+                (annotator, status, next_id),
+                spans,
+                orphans,
+            )| {
                 Layer {
                     format,
                     text,
@@ -146,7 +184,12 @@ fn every_shipped_file_resaves_to_identical_bytes() {
         for (_, path) in ws.layer_files(&name) {
             let bytes = std::fs::read_to_string(&path).unwrap();
             let layer = Layer::from_ron(&bytes).unwrap();
-            assert_eq!(layer.to_ron(), bytes, "{} is not in canonical form", path.display());
+            assert_eq!(
+                layer.to_ron(),
+                bytes,
+                "{} is not in canonical form",
+                path.display()
+            );
             n += 1;
         }
     }
@@ -195,7 +238,10 @@ fn strings_are_escaped_as_format_md_says() {
 #[test]
 fn format_doc_example_is_a_valid_layer() {
     let doc = std::fs::read_to_string(repo().join("docs/FORMAT.md")).unwrap();
-    let start = doc.find("```ron\n(\n    format: 1,").expect("example in FORMAT.md") + "```ron\n".len();
+    let start = doc
+        .find("```ron\n(\n    format: 1,")
+        .expect("example in FORMAT.md")
+        + "```ron\n".len();
     let len = doc[start..].find("```").unwrap();
     let example = Layer::from_ron(&doc[start..start + len]).expect("the example parses");
     let text = Text::load(&repo().join(&example.text)).unwrap();
@@ -213,12 +259,21 @@ fn format_doc_example_is_a_valid_layer() {
     assert_eq!(example.next_id, shipped.next_id);
     assert_eq!(example.text_sha256, shipped.text_sha256);
     for s in &example.spans {
-        assert_eq!(shipped.span(s.id), Some(s), "span {} differs from the shipped file", s.id);
+        assert_eq!(
+            shipped.span(s.id),
+            Some(s),
+            "span {} differs from the shipped file",
+            s.id
+        );
     }
     let by_id: BTreeMap<u64, &Span> = example.spans.iter().map(|s| (s.id, s)).collect();
     // The example shows a nested pair: an error inside a quote.
-    assert!(by_id.values().any(|outer| by_id.values().any(|inner| outer.id != inner.id
-        && outer.start <= inner.start
-        && inner.end <= outer.end
-        && outer.tag != inner.tag)));
+    assert!(
+        by_id
+            .values()
+            .any(|outer| by_id.values().any(|inner| outer.id != inner.id
+                && outer.start <= inner.start
+                && inner.end <= outer.end
+                && outer.tag != inner.tag))
+    );
 }

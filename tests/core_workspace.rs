@@ -47,7 +47,10 @@ fn the_nearest_annotations_folder_wins() {
     std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
     std::fs::create_dir_all(dir.path().join("inner/annotations")).unwrap();
     write(&dir.path().join("inner/x/t.txt"), "x");
-    assert_eq!(find_root(&dir.path().join("inner/x")), canon(&dir.path().join("inner")));
+    assert_eq!(
+        find_root(&dir.path().join("inner/x")),
+        canon(&dir.path().join("inner"))
+    );
 }
 
 #[test]
@@ -70,7 +73,10 @@ fn without_annotations_the_root_is_the_opened_folder_or_the_files_folder() {
     assert_eq!(Workspace::open(&folder).unwrap().root(), canon(&folder));
     let ws = Workspace::open(&file).unwrap();
     assert_eq!(ws.root(), canon(&folder));
-    assert!(!folder.join("annotations").exists(), "opening must not create files");
+    assert!(
+        !folder.join("annotations").exists(),
+        "opening must not create files"
+    );
 
     // The first save creates annotations/ there.
     let mut doc = Document::open(&ws, "story.txt", "editor-a", false).unwrap();
@@ -113,12 +119,25 @@ fn hidden_folders_target_and_annotations_hold_no_texts() {
 fn workspace_ron_narrows_the_texts_to_its_folders() {
     let dir = tempfile::tempdir().unwrap();
     let r = dir.path();
-    write(&r.join("annotations/workspace.ron"), "(texts: [\"seeds\", \"more/texts\"])");
-    for p in ["seeds/1.txt", "seeds/sub/2.txt", "more/texts/3.txt", "more/4.txt", "tests/fixtures/5.txt", "6.txt"] {
+    write(
+        &r.join("annotations/workspace.ron"),
+        "(texts: [\"seeds\", \"more/texts\"])",
+    );
+    for p in [
+        "seeds/1.txt",
+        "seeds/sub/2.txt",
+        "more/texts/3.txt",
+        "more/4.txt",
+        "tests/fixtures/5.txt",
+        "6.txt",
+    ] {
         write(&r.join(p), "text");
     }
     let ws = Workspace::open(&r.join("seeds")).unwrap();
-    assert_eq!(rels(&ws), vec!["more/texts/3.txt", "seeds/1.txt", "seeds/sub/2.txt"]);
+    assert_eq!(
+        rels(&ws),
+        vec!["more/texts/3.txt", "seeds/1.txt", "seeds/sub/2.txt"]
+    );
 }
 
 #[test]
@@ -129,16 +148,27 @@ fn workspace_ron_that_leaves_the_root_is_refused_naming_the_file() {
     let err = Workspace::open(dir.path()).unwrap_err();
     assert!(matches!(err, WorkspaceError::BadConfig { .. }), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains("workspace.ron") && msg.contains("../elsewhere"), "{msg}");
+    assert!(
+        msg.contains("workspace.ron") && msg.contains("../elsewhere"),
+        "{msg}"
+    );
 
     write(&cfg, "(texts: [\"seeds\"");
     let msg = Workspace::open(dir.path()).unwrap_err().to_string();
-    assert!(msg.contains("workspace.ron") && msg.contains("not a valid workspace.ron"), "{msg}");
+    assert!(
+        msg.contains("workspace.ron") && msg.contains("not a valid workspace.ron"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn the_repository_is_a_workspace_of_exactly_the_five_seeds() {
-    for opened in [repo(), repo().join("seeds"), repo().join("src"), repo().join("seeds/000_b78fa013a4a69998.txt")] {
+    for opened in [
+        repo(),
+        repo().join("seeds"),
+        repo().join("src"),
+        repo().join("seeds/000_b78fa013a4a69998.txt"),
+    ] {
         let ws = Workspace::open(&opened).unwrap();
         assert_eq!(ws.root(), canon(&repo()), "opened {}", opened.display());
         assert_eq!(
@@ -162,20 +192,34 @@ fn layer_paths_never_leave_the_annotations_folder() {
     assert!(ws.layer_path("editor-a", "../a.txt").is_none());
     assert!(ws.layer_path("editor-a", "/etc/passwd").is_none());
     assert!(ws.text_path("seeds/../../x.txt").is_none());
-    let p = ws.layer_path("editor-a", "seeds/000_b78fa013a4a69998.txt").unwrap();
+    let p = ws
+        .layer_path("editor-a", "seeds/000_b78fa013a4a69998.txt")
+        .unwrap();
     assert!(p.starts_with(ws.annotations_dir().join("editor-a")));
     assert!(p.ends_with("seeds/000_b78fa013a4a69998.ron"));
     // The reserved curated layer has its own folder.
-    assert!(ws.layer_path("curated", "seeds/000_b78fa013a4a69998.txt").is_some());
+    assert!(
+        ws.layer_path("curated", "seeds/000_b78fa013a4a69998.txt")
+            .is_some()
+    );
 }
 
 #[test]
 fn annotator_names_follow_the_documented_rule() {
     let long_ok = "a".repeat(64);
     for ok in [
-        "editor-a", "editor-b", "a", "Z", "x.y_z-1", "jane.doe", "2026", long_ok.as_str(),
+        "editor-a",
+        "editor-b",
+        "a",
+        "Z",
+        "x.y_z-1",
+        "jane.doe",
+        "2026",
+        long_ok.as_str(),
         // Windows device names are allowed (see docs/FORMAT.md): the files live on Unix too.
-        "con", "nul", "COM1",
+        "con",
+        "nul",
+        "COM1",
     ] {
         assert_eq!(check_annotator(ok), Ok(()), "{ok:?} should be accepted");
     }
