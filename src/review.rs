@@ -250,7 +250,7 @@ pub fn load_curated(path: &Path) -> Result<Option<(CuratedLayer, Fingerprint)>, 
 }
 
 /// How the two layers relate at one place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum ItemKind {
     /// Same start, end and tag.
     Agreed,
