@@ -384,3 +384,18 @@ fn classify_matches_boundaries_by_largest_overlap() {
     assert_eq!(items[1].b.as_ref().map(|s| (s.start, s.end)), Some((3, 11)));
     let _ = Path::new("");
 }
+
+#[test]
+fn the_curated_example_in_format_md_is_what_the_core_writes() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(repo.join("docs/FORMAT.md")).unwrap();
+    let section = &doc[doc.find("## The curated layer").unwrap()..];
+    let start = section.find("```ron\n").unwrap() + "```ron\n".len();
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let c = CuratedLayer::from_ron(example).unwrap();
+    assert_eq!(c.to_ron(), example, "the example is laid out as the core writes it");
+    assert_eq!((c.spans[0].from.len(), c.rejected.len(), c.comments.len()), (2, 1, 1));
+    let plain = Layer::from_ron(example).expect("a curated file is also a plain layer");
+    assert_eq!(plain.spans.len(), 1);
+    assert_eq!(plain.annotator, "curated");
+}
