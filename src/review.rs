@@ -353,8 +353,7 @@ pub fn classify(a: &[Span], b: Option<&[Span]>) -> Vec<Item> {
             });
         }
     }
-    for (i, s) in a.iter().enumerate().filter(|(i, _)| a_left[*i]) {
-        let _ = i;
+    for (_, s) in a.iter().enumerate().filter(|(i, _)| a_left[*i]) {
         items.push(Item {
             kind: ItemKind::OnlyA,
             a: Some(s.clone()),
@@ -417,6 +416,8 @@ pub enum ReviewError {
     ReviewerIsReviewed(String),
     #[error("{0}")]
     BadAnnotator(String),
+    #[error("{path}: {problem}")]
+    Invalid { path: String, problem: String },
     #[error("no item {0}")]
     NoItem(usize),
     #[error("this item has no span from {0}")]
@@ -528,7 +529,16 @@ impl Review {
         for name in layers {
             let path = ws.layer_path(name, rel).ok_or_else(not_here)?;
             match store::load_layer(&path)? {
-                Some((layer, _)) => loaded.push((name.to_string(), layer)),
+                Some((layer, _)) => {
+                    // Spans that do not fit the text must not be copied into the curated layer.
+                    if let Some(p) = layer.problems(Some(&text), ws.tags()).first() {
+                        return Err(ReviewError::Invalid {
+                            path: path.display().to_string(),
+                            problem: p.to_string(),
+                        });
+                    }
+                    loaded.push((name.to_string(), layer));
+                }
                 None => {
                     return Err(ReviewError::NoLayer {
                         layer: name.to_string(),
@@ -542,6 +552,22 @@ impl Review {
             Some((c, fp)) => (c, Some(fp)),
             None => (CuratedLayer::new(rel, &text), None),
         };
+        let mut problems = curated.to_layer().problems(Some(&text), ws.tags());
+        if curated.annotator != CURATED_LAYER {
+            problems.insert(
+                0,
+                crate::layer::LayerProblem::AnnotatorMismatch {
+                    in_file: curated.annotator.clone(),
+                    folder: CURATED_LAYER.to_owned(),
+                },
+            );
+        }
+        if let Some(p) = problems.first() {
+            return Err(ReviewError::Invalid {
+                path: path.display().to_string(),
+                problem: p.to_string(),
+            });
+        }
         if curated.reviewed != names {
             // Recorded so the document list can show progress without asking which layers.
             curated.reviewed = names;

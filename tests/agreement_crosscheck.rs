@@ -182,3 +182,44 @@ fn progress_is_reported_and_can_cancel() {
     let result = compute(&ws, &AgreementOptions::default(), &|done, _| done < 2);
     assert_eq!(result, Err(AgreementError::Cancelled));
 }
+
+#[test]
+fn dump_units_gives_one_label_per_non_whitespace_char() {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_command(
+        Command::Agree {
+            path: Some(fixture("three")),
+            annotators: vec![],
+            tags: vec![],
+            json: true,
+            dump_units: true,
+        },
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let docs = v["documents"].as_array().unwrap();
+    assert_eq!(
+        docs.len(),
+        4,
+        "texts/solo.txt has one annotator and is left out"
+    );
+    let mixed = docs
+        .iter()
+        .find(|d| d["text"] == "texts/mixed.txt")
+        .unwrap();
+    let text = std::fs::read_to_string(fixture("three/texts/mixed.txt")).unwrap();
+    let units = text
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count();
+    for (annotator, per_tag) in mixed["labels"].as_object().unwrap() {
+        for (tag, labels) in per_tag.as_object().unwrap() {
+            let labels = labels.as_str().unwrap();
+            assert_eq!(labels.len(), units, "{annotator} {tag}");
+            assert!(labels.chars().all(|c| c == '0' || c == '1'));
+        }
+    }
+}

@@ -393,9 +393,34 @@ fn the_curated_example_in_format_md_is_what_the_core_writes() {
     let start = section.find("```ron\n").unwrap() + "```ron\n".len();
     let example = &section[start..start + section[start..].find("```").unwrap()];
     let c = CuratedLayer::from_ron(example).unwrap();
-    assert_eq!(c.to_ron(), example, "the example is laid out as the core writes it");
-    assert_eq!((c.spans[0].from.len(), c.rejected.len(), c.comments.len()), (2, 1, 1));
+    assert_eq!(
+        c.to_ron(),
+        example,
+        "the example is laid out as the core writes it"
+    );
+    assert_eq!(
+        (c.spans[0].from.len(), c.rejected.len(), c.comments.len()),
+        (2, 1, 1)
+    );
     let plain = Layer::from_ron(example).expect("a curated file is also a plain layer");
     assert_eq!(plain.spans.len(), 1);
     assert_eq!(plain.annotator, "curated");
+}
+
+#[test]
+fn a_reviewed_layer_that_does_not_fit_its_text_is_refused() {
+    let (_d, ws) = workspace();
+    let path = ws.layer_path("editor-b", REL).unwrap();
+    let src = std::fs::read_to_string(&path).unwrap();
+    let broken = src.replacen("end: 5,", "end: 500,", 1);
+    assert_ne!(broken, src);
+    std::fs::write(&path, &broken).unwrap();
+    let err = Review::open(&ws, REL, &["editor-a", "editor-b"], "rev").unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&path.display().to_string()) && msg.contains("past the end"),
+        "{msg}"
+    );
+    assert!(!ws.layer_path("curated", REL).unwrap().exists());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
 }
