@@ -37,6 +37,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Inter-annotator agreement: Cohen's kappa, Krippendorff's alpha, span F1, tag confusion.
+    Agree {
+        /// The workspace (default: the current folder).
+        path: Option<PathBuf>,
+        /// Annotators to compare, comma-separated (default: every layer except `curated`).
+        #[arg(long, value_delimiter = ',')]
+        annotators: Vec<String>,
+        /// Tags to compare, comma-separated (default: the workspace's tag set).
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        /// Print JSON with every figure instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// With --json: print the per-character labels instead, for cross-checking.
+        #[arg(long, hide = true)]
+        dump_units: bool,
+    },
     /// Re-anchor every annotation file whose text changed; prints the counts per file.
     Reanchor {
         /// The workspace (default: the current folder).
@@ -117,6 +134,20 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
     match cmd {
         Command::Validate { path } => validate(here(path), out, err),
         Command::Stats { path, json } => stats(here(path), json, out, err),
+        Command::Agree {
+            path,
+            annotators,
+            tags,
+            json,
+            dump_units,
+        } => agree(
+            here(path),
+            crate::agreement::AgreementOptions { annotators, tags },
+            json,
+            dump_units,
+            out,
+            err,
+        ),
         Command::Reanchor { path, dry_run } => reanchor(here(path), dry_run, out, err),
         Command::Export {
             format,
@@ -302,6 +333,52 @@ fn import(
             for line in summary.report(20) {
                 let _ = writeln!(out, "{line}");
             }
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => {
+            let _ = writeln!(out, "{s}");
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
+}
+
+fn agree(
+    path: PathBuf,
+    opts: crate::agreement::AgreementOptions,
+    json: bool,
+    dump_units: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let Some(ws) = open_ws(&path, err) else {
+        return 2;
+    };
+    if dump_units {
+        return match crate::agreement::dump_units(&ws, &opts) {
+            Ok(d) => print_json(&d, out, err),
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                1
+            }
+        };
+    }
+    match crate::agreement::compute(&ws, &opts, &|_, _| true) {
+        Ok(report) if json => print_json(&report, out, err),
+        Ok(report) => {
+            let _ = write!(out, "{}", report.to_table());
             0
         }
         Err(e) => {

@@ -10,12 +10,14 @@
 //!
 //! All offsets are Unicode scalar values (Rust `char`s) in half-open ranges `[start, end)`.
 
+pub mod agreement;
 pub mod cli;
 pub mod document;
 pub mod export;
 pub mod import;
 pub mod layer;
 pub mod reanchor;
+pub mod review;
 pub mod span_index;
 pub mod stats;
 pub mod store;

@@ -1,0 +1,913 @@
+//! Inter-annotator agreement: Cohen's κ, Krippendorff's α, span F1 and a tag confusion matrix,
+//! with the fixed definitions of `docs/AGREEMENT.md`, so the figures can be checked against
+//! scikit-learn and the `krippendorff` package.
+//!
+//! Every figure is a sum of counts over documents, so the computation streams: a [`Tally`]
+//! takes one document at a time ([`Tally::add_document`]) and [`Tally::finish`] turns the
+//! counts into an [`AgreementReport`]. [`compute`] runs it over a workspace with a progress
+//! callback that can cancel, so the app can run it on a thread.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::layer::Span;
+use crate::store::{self, StoreError};
+use crate::text::{Text, TextError};
+use crate::workspace::{CURATED_LAYER, Workspace};
+
+/// The column and row name for "no span with this range" in the confusion matrix.
+pub const NONE_LABEL: &str = "none";
+
+/// Which annotators and tags to compare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgreementOptions {
+    /// Empty: every layer of the workspace except `curated`.
+    pub annotators: Vec<String>,
+    /// Empty: every tag of the workspace's tag set.
+    pub tags: Vec<String>,
+}
+
+/// Why agreement could not be computed.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum AgreementError {
+    #[error("agreement needs at least two annotators; found {0}")]
+    TooFewAnnotators(usize),
+    #[error("no tags to compare")]
+    NoTags,
+    #[error("annotator {0:?} has no annotation files in this workspace")]
+    UnknownAnnotator(String),
+    #[error("{0:?} is given twice")]
+    Duplicate(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Text(#[from] TextError),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// Cohen's κ from a 2×2 table `[[n00, n01], [n10, n11]]` (rows: A, columns: B).
+///
+/// Equal to `sklearn.metrics.cohen_kappa_score`; `None` where sklearn gives `nan`: when the
+/// chance agreement is 1 (both annotators give every unit the same constant label) or there are
+/// no units.
+pub fn cohen_kappa(table: [[u64; 2]; 2]) -> Option<f64> {
+    let [[n00, n01], [n10, n11]] = table;
+    let n = (n00 + n01 + n10 + n11) as f64;
+    let (r0, r1) = ((n00 + n01) as f64, (n10 + n11) as f64);
+    let (c0, c1) = ((n00 + n10) as f64, (n01 + n11) as f64);
+    // sklearn: 1 - Σ w·observed / Σ w·expected, with w = 1 off the diagonal.
+    let expected_disagreement = (r0 * c1 + r1 * c0) / n;
+    if n == 0.0 || expected_disagreement == 0.0 {
+        return None;
+    }
+    Some(1.0 - (n01 + n10) as f64 / expected_disagreement)
+}
+
+/// The counts Krippendorff's nominal α needs for binary values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlphaCounts {
+    /// Pairable values (from units with at least two values) equal to 0 and to 1.
+    pub zeros: u64,
+    pub ones: u64,
+    /// Units with at least two values.
+    pub units: u64,
+    /// `cross[m]` = Σ n0·n1 over units with `m` values.
+    pub cross: Vec<u64>,
+}
+
+impl AlphaCounts {
+    /// Adds one unit with `zeros` 0-values and `ones` 1-values (missing values not counted).
+    pub fn add_unit(&mut self, zeros: u64, ones: u64) {
+        let m = (zeros + ones) as usize;
+        if m < 2 {
+            return;
+        }
+        self.units += 1;
+        self.zeros += zeros;
+        self.ones += ones;
+        if self.cross.len() <= m {
+            self.cross.resize(m + 1, 0);
+        }
+        self.cross[m] += zeros * ones;
+    }
+
+    /// Nominal α; equal to `krippendorff.alpha(..., level_of_measurement="nominal")`. `None`
+    /// where that package raises an error: fewer than two distinct values, or no unit with two.
+    pub fn alpha(&self) -> Option<f64> {
+        if self.zeros == 0 || self.ones == 0 {
+            return None;
+        }
+        let n = (self.zeros + self.ones) as f64;
+        // Observed off-diagonal coincidences / 2, and expected ones / 2.
+        let observed: f64 = self
+            .cross
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| *m >= 2)
+            .map(|(m, &c)| c as f64 / (m as f64 - 1.0))
+            .sum();
+        let expected = self.zeros as f64 * self.ones as f64 / (n - 1.0);
+        Some(1.0 - observed / expected)
+    }
+}
+
+/// Counts of span matches, with precision and recall taking A as the reference.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SpanScores {
+    pub a_spans: u64,
+    pub b_spans: u64,
+    pub matched: u64,
+    /// matched / b_spans; `null` when B has no spans.
+    pub precision: Option<f64>,
+    /// matched / a_spans; `null` when A has no spans.
+    pub recall: Option<f64>,
+    /// 2·matched / (a_spans + b_spans); `null` when neither has spans.
+    pub f1: Option<f64>,
+}
+
+impl SpanScores {
+    fn from_counts(a_spans: u64, b_spans: u64, matched: u64) -> Self {
+        let ratio = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
+        Self {
+            a_spans,
+            b_spans,
+            matched,
+            precision: ratio(matched, b_spans),
+            recall: ratio(matched, a_spans),
+            f1: ratio(2 * matched, a_spans + b_spans),
+        }
+    }
+}
+
+/// One tag's figures for one pair of annotators.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairTag {
+    pub tag: String,
+    /// `null` when undefined (both annotators constant and equal; see `docs/AGREEMENT.md`).
+    pub kappa: Option<f64>,
+    /// Share of units with equal labels.
+    pub observed_agreement: Option<f64>,
+    /// `[[n00, n01], [n10, n11]]`, rows A's label, columns B's label.
+    pub units_table: [[u64; 2]; 2],
+    pub exact: SpanScores,
+    pub overlap: SpanScores,
+}
+
+/// The tag confusion matrix over same-range span pairs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Confusion {
+    /// Row and column names: the tags, then `none`.
+    pub labels: Vec<String>,
+    /// `counts[i][j]`: ranges where A has `labels[i]` and B has `labels[j]`.
+    pub counts: Vec<Vec<u64>>,
+}
+
+/// Figures for one pair of annotators.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairReport {
+    pub a: String,
+    pub b: String,
+    /// Documents both annotated.
+    pub documents: usize,
+    /// Non-whitespace chars in those documents.
+    pub units: u64,
+    pub tags: Vec<PairTag>,
+    /// Mean κ over the tags where κ is defined.
+    pub macro_kappa: Option<f64>,
+    /// Mean exact F1 over the tags where it is defined.
+    pub macro_exact_f1: Option<f64>,
+    pub confusion: Confusion,
+}
+
+/// Krippendorff's α for one tag across all annotators.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TagAlpha {
+    pub tag: String,
+    pub alpha: Option<f64>,
+    /// Units with at least two values.
+    pub units: u64,
+}
+
+/// How much the annotators of one document disagree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentDisagreement {
+    pub text: String,
+    /// Annotators with a file for this document.
+    pub annotators: Vec<String>,
+    /// Over every pair and tag: units labelled differently.
+    pub disagreeing_units: u64,
+    /// Over every pair and tag: units labelled 1 by at least one of the pair.
+    pub labelled_units: u64,
+    /// `disagreeing_units / labelled_units` (0 when nothing is labelled).
+    pub score: f64,
+    /// Over every pair and tag: spans without an exact match in the other layer.
+    pub unmatched_spans: u64,
+}
+
+/// Everything `marginalia agree` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgreementReport {
+    pub annotators: Vec<String>,
+    pub tags: Vec<String>,
+    /// Documents with a file from at least two of the annotators.
+    pub documents: usize,
+    pub pairs: Vec<PairReport>,
+    pub alpha: Vec<TagAlpha>,
+    /// Every document with at least two annotators, most disagreement first.
+    pub documents_by_disagreement: Vec<DocumentDisagreement>,
+    /// Stale layers and other things that may make figures misleading.
+    pub warnings: Vec<String>,
+}
+
+/// The per-char labels of one document: its units and, per annotator with a file, per tag,
+/// one label per unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentUnits {
+    pub text: String,
+    /// Char offsets of the non-whitespace chars.
+    #[serde(skip)]
+    pub units: Vec<usize>,
+    /// annotator → tag → labels as a string of `0` and `1`, one per unit.
+    pub labels: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Whether a char is a unit: not Unicode whitespace (`char::is_whitespace`, the Unicode
+/// `White_Space` property).
+pub fn is_unit(c: char) -> bool {
+    !c.is_whitespace()
+}
+
+/// Matches spans one to one, greedily by largest overlap: every pair of overlapping ranges is
+/// a candidate, taken in order of decreasing overlap (ties by A's then B's position in the
+/// input) if neither side is taken. Returns `(index in a, index in b)` pairs.
+pub fn greedy_overlap_match(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut candidates = Vec::new();
+    for (i, &(s1, e1)) in a.iter().enumerate() {
+        for (j, &(s2, e2)) in b.iter().enumerate() {
+            let overlap = e1.min(e2).saturating_sub(s1.max(s2));
+            if overlap > 0 {
+                candidates.push((overlap, i, j));
+            }
+        }
+    }
+    candidates.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    let mut a_taken = vec![false; a.len()];
+    let mut b_taken = vec![false; b.len()];
+    let mut out = Vec::new();
+    for (_, i, j) in candidates {
+        if !a_taken[i] && !b_taken[j] {
+            a_taken[i] = true;
+            b_taken[j] = true;
+            out.push((i, j));
+        }
+    }
+    out
+}
+
+/// How many spans match exactly (same range), one to one.
+fn exact_matches(a: &[(usize, usize)], b: &[(usize, usize)]) -> u64 {
+    let mut counts: BTreeMap<(usize, usize), (u64, u64)> = BTreeMap::new();
+    for r in a {
+        counts.entry(*r).or_default().0 += 1;
+    }
+    for r in b {
+        counts.entry(*r).or_default().1 += 1;
+    }
+    counts.values().map(|(x, y)| (*x).min(*y)).sum()
+}
+
+#[derive(Debug, Clone, Default)]
+struct PairTagCounts {
+    table: [[u64; 2]; 2],
+    a_spans: u64,
+    b_spans: u64,
+    exact: u64,
+    overlap: u64,
+}
+
+#[derive(Debug, Clone)]
+struct PairCounts {
+    documents: usize,
+    units: u64,
+    tags: Vec<PairTagCounts>,
+    /// (tags + 1)², last index = none.
+    confusion: Vec<Vec<u64>>,
+}
+
+/// Streaming counts behind an [`AgreementReport`].
+#[derive(Debug, Clone)]
+pub struct Tally {
+    annotators: Vec<String>,
+    tags: Vec<String>,
+    documents: usize,
+    pairs: Vec<PairCounts>,
+    alpha: Vec<AlphaCounts>,
+    by_document: Vec<DocumentDisagreement>,
+    warnings: Vec<String>,
+}
+
+/// Ranges of one annotator's spans per selected tag (spans clamped to the text).
+fn ranges_by_tag(spans: &[Span], tags: &[String], len: usize) -> Vec<Vec<(usize, usize)>> {
+    let mut out = vec![Vec::new(); tags.len()];
+    for s in spans {
+        let (start, end) = (s.start.min(len), s.end.min(len));
+        if start >= end {
+            continue;
+        }
+        if let Some(t) = tags.iter().position(|t| *t == s.tag) {
+            out[t].push((start, end));
+        }
+    }
+    for v in &mut out {
+        v.sort_unstable();
+    }
+    out
+}
+
+/// Per tag, per unit: whether the unit is inside one of the ranges.
+fn unit_labels(ranges: &[Vec<(usize, usize)>], units: &[usize], len: usize) -> Vec<Vec<bool>> {
+    ranges
+        .iter()
+        .map(|rs| {
+            let mut inside = vec![false; len];
+            for &(s, e) in rs {
+                inside[s..e].fill(true);
+            }
+            units.iter().map(|&u| inside[u]).collect()
+        })
+        .collect()
+}
+
+/// The units (non-whitespace char offsets) of a text.
+pub fn units_of(text: &str) -> Vec<usize> {
+    text.chars()
+        .enumerate()
+        .filter(|(_, c)| is_unit(*c))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A document's per-tag unit labels for each annotator that has a file for it.
+pub fn document_units(
+    rel: &str,
+    text: &str,
+    layers: &BTreeMap<String, Vec<Span>>,
+    tags: &[String],
+) -> DocumentUnits {
+    let len = text.chars().count();
+    let units = units_of(text);
+    let mut labels = BTreeMap::new();
+    for (name, spans) in layers {
+        let per_tag = unit_labels(&ranges_by_tag(spans, tags, len), &units, len);
+        let m = tags
+            .iter()
+            .zip(per_tag)
+            .map(|(t, l)| {
+                let s: String = l.iter().map(|&b| if b { '1' } else { '0' }).collect();
+                (t.clone(), s)
+            })
+            .collect();
+        labels.insert(name.clone(), m);
+    }
+    DocumentUnits {
+        text: rel.to_owned(),
+        units,
+        labels,
+    }
+}
+
+impl Tally {
+    /// Starts counting for these annotators (in this order; pairs are `(i, j)` with `i < j`)
+    /// and tags.
+    pub fn new(annotators: Vec<String>, tags: Vec<String>) -> Self {
+        let n = annotators.len();
+        let k = tags.len();
+        let pair = PairCounts {
+            documents: 0,
+            units: 0,
+            tags: vec![PairTagCounts::default(); k],
+            confusion: vec![vec![0; k + 1]; k + 1],
+        };
+        Self {
+            annotators,
+            tags,
+            documents: 0,
+            pairs: vec![pair; n * n.saturating_sub(1) / 2],
+            alpha: vec![AlphaCounts::default(); k],
+            by_document: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Records a warning shown with the report.
+    pub fn warn(&mut self, w: String) {
+        self.warnings.push(w);
+    }
+
+    /// Adds one document: its text and the spans of each annotator that has a file for it
+    /// (annotators not in the tally are ignored; an annotator absent from `layers` is missing).
+    pub fn add_document(&mut self, rel: &str, text: &str, layers: &BTreeMap<String, Vec<Span>>) {
+        let present: Vec<usize> = (0..self.annotators.len())
+            .filter(|&i| layers.contains_key(&self.annotators[i]))
+            .collect();
+        if present.len() < 2 {
+            return;
+        }
+        self.documents += 1;
+        let len = text.chars().count();
+        let units = units_of(text);
+        let k = self.tags.len();
+        let mut ranges: BTreeMap<usize, Vec<Vec<(usize, usize)>>> = BTreeMap::new();
+        let mut labels: BTreeMap<usize, Vec<Vec<bool>>> = BTreeMap::new();
+        for &i in &present {
+            let spans = layers
+                .get(&self.annotators[i])
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let r = ranges_by_tag(spans, &self.tags, len);
+            labels.insert(i, unit_labels(&r, &units, len));
+            ranges.insert(i, r);
+        }
+        // Krippendorff's α: every present annotator gives a value to every unit.
+        let m = present.len() as u64;
+        for (t, counts) in self.alpha.iter_mut().enumerate() {
+            let mut ones = vec![0u64; units.len()];
+            for per_tag in labels.values() {
+                for (o, &l) in ones.iter_mut().zip(&per_tag[t]) {
+                    *o += u64::from(l);
+                }
+            }
+            for o in ones {
+                counts.add_unit(m - o, o);
+            }
+        }
+        let mut doc = DocumentDisagreement {
+            text: rel.to_owned(),
+            annotators: present
+                .iter()
+                .map(|&i| self.annotators[i].clone())
+                .collect(),
+            disagreeing_units: 0,
+            labelled_units: 0,
+            score: 0.0,
+            unmatched_spans: 0,
+        };
+        let n = self.annotators.len();
+        for (pi, (a, b)) in pair_indices(n).enumerate() {
+            let (Some(la), Some(lb)) = (labels.get(&a), labels.get(&b)) else {
+                continue;
+            };
+            let (ra, rb) = (&ranges[&a], &ranges[&b]);
+            let pair = &mut self.pairs[pi];
+            pair.documents += 1;
+            pair.units += units.len() as u64;
+            for t in 0..k {
+                let c = &mut pair.tags[t];
+                for u in 0..units.len() {
+                    let (x, y) = (la[t][u] as usize, lb[t][u] as usize);
+                    c.table[x][y] += 1;
+                    if x != y {
+                        doc.disagreeing_units += 1;
+                    }
+                    if x == 1 || y == 1 {
+                        doc.labelled_units += 1;
+                    }
+                }
+                c.a_spans += ra[t].len() as u64;
+                c.b_spans += rb[t].len() as u64;
+                let exact = exact_matches(&ra[t], &rb[t]);
+                c.exact += exact;
+                c.overlap += greedy_overlap_match(&ra[t], &rb[t]).len() as u64;
+                doc.unmatched_spans += (ra[t].len() + rb[t].len()) as u64 - 2 * exact;
+            }
+            add_confusion(&mut pair.confusion, ra, rb);
+        }
+        if doc.labelled_units > 0 {
+            doc.score = doc.disagreeing_units as f64 / doc.labelled_units as f64;
+        }
+        self.by_document.push(doc);
+    }
+
+    /// The figures.
+    pub fn finish(self) -> AgreementReport {
+        let n = self.annotators.len();
+        let mut labels = self.tags.clone();
+        labels.push(NONE_LABEL.to_owned());
+        let pairs = pair_indices(n)
+            .zip(self.pairs)
+            .map(|((a, b), p)| {
+                let tags: Vec<PairTag> = self
+                    .tags
+                    .iter()
+                    .zip(&p.tags)
+                    .map(|(tag, c)| {
+                        let total: u64 = c.table.iter().flatten().sum();
+                        PairTag {
+                            tag: tag.clone(),
+                            kappa: cohen_kappa(c.table),
+                            observed_agreement: (total > 0)
+                                .then(|| (c.table[0][0] + c.table[1][1]) as f64 / total as f64),
+                            units_table: c.table,
+                            exact: SpanScores::from_counts(c.a_spans, c.b_spans, c.exact),
+                            overlap: SpanScores::from_counts(c.a_spans, c.b_spans, c.overlap),
+                        }
+                    })
+                    .collect();
+                PairReport {
+                    a: self.annotators[a].clone(),
+                    b: self.annotators[b].clone(),
+                    documents: p.documents,
+                    units: p.units,
+                    macro_kappa: mean(tags.iter().filter_map(|t| t.kappa)),
+                    macro_exact_f1: mean(tags.iter().filter_map(|t| t.exact.f1)),
+                    tags,
+                    confusion: Confusion {
+                        labels: labels.clone(),
+                        counts: p.confusion,
+                    },
+                }
+            })
+            .collect();
+        let alpha = self
+            .tags
+            .iter()
+            .zip(&self.alpha)
+            .map(|(tag, c)| TagAlpha {
+                tag: tag.clone(),
+                alpha: c.alpha(),
+                units: c.units,
+            })
+            .collect();
+        let mut by_document = self.by_document;
+        by_document.sort_by(|x, y| {
+            y.score
+                .total_cmp(&x.score)
+                .then(y.disagreeing_units.cmp(&x.disagreeing_units))
+                .then(x.text.cmp(&y.text))
+        });
+        AgreementReport {
+            annotators: self.annotators,
+            tags: self.tags,
+            documents: self.documents,
+            pairs,
+            alpha,
+            documents_by_disagreement: by_document,
+            warnings: self.warnings,
+        }
+    }
+}
+
+fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// Pairs `(i, j)`, `i < j`, in a fixed order.
+fn pair_indices(n: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..n).flat_map(move |i| (i + 1..n).map(move |j| (i, j)))
+}
+
+/// Adds same-range span pairs to a confusion matrix: at each range, equal tags pair first,
+/// then the remaining tags pair in tag order, and what is left pairs with `none`.
+fn add_confusion(m: &mut [Vec<u64>], ra: &[Vec<(usize, usize)>], rb: &[Vec<(usize, usize)>]) {
+    let none = m.len() - 1;
+    let mut at: BTreeMap<(usize, usize), (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (t, rs) in ra.iter().enumerate() {
+        for r in rs {
+            at.entry(*r).or_default().0.push(t);
+        }
+    }
+    for (t, rs) in rb.iter().enumerate() {
+        for r in rs {
+            at.entry(*r).or_default().1.push(t);
+        }
+    }
+    for (_, (mut ta, mut tb)) in at {
+        let mut rest_a = Vec::new();
+        for t in ta.drain(..) {
+            if let Some(p) = tb.iter().position(|&x| x == t) {
+                tb.remove(p);
+                m[t][t] += 1;
+            } else {
+                rest_a.push(t);
+            }
+        }
+        let mut rb_iter = tb.into_iter();
+        for t in rest_a {
+            match rb_iter.next() {
+                Some(u) => m[t][u] += 1,
+                None => m[t][none] += 1,
+            }
+        }
+        for u in rb_iter {
+            m[none][u] += 1;
+        }
+    }
+}
+
+/// The annotators and tags a computation uses, after defaults.
+///
+/// # Errors
+/// Fewer than two annotators, an annotator without files, a name given twice, or no tags.
+pub fn resolve_options(
+    ws: &Workspace,
+    opts: &AgreementOptions,
+) -> Result<(Vec<String>, Vec<String>), AgreementError> {
+    let names = ws.layer_names();
+    let annotators: Vec<String> = if opts.annotators.is_empty() {
+        names.into_iter().filter(|n| n != CURATED_LAYER).collect()
+    } else {
+        for a in &opts.annotators {
+            if !names.contains(a) {
+                return Err(AgreementError::UnknownAnnotator(a.clone()));
+            }
+        }
+        opts.annotators.clone()
+    };
+    let tags: Vec<String> = if opts.tags.is_empty() {
+        ws.tags().tags.iter().map(|t| t.name.clone()).collect()
+    } else {
+        opts.tags.clone()
+    };
+    for list in [&annotators, &tags] {
+        let mut seen = BTreeSet::new();
+        for x in list {
+            if !seen.insert(x) {
+                return Err(AgreementError::Duplicate(x.clone()));
+            }
+        }
+    }
+    if annotators.len() < 2 {
+        return Err(AgreementError::TooFewAnnotators(annotators.len()));
+    }
+    if tags.is_empty() {
+        return Err(AgreementError::NoTags);
+    }
+    Ok((annotators, tags))
+}
+
+/// One document of the workspace with the selected annotators' spans.
+struct LoadedDocument {
+    rel: String,
+    text: Text,
+    layers: BTreeMap<String, Vec<Span>>,
+    stale: Vec<String>,
+}
+
+/// Texts that at least two of `annotators` have a file for, sorted.
+fn shared_texts(ws: &Workspace, annotators: &[String]) -> Vec<String> {
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for a in annotators {
+        for (rel, _) in ws.layer_files(a) {
+            *count.entry(rel).or_default() += 1;
+        }
+    }
+    count
+        .into_iter()
+        .filter(|(_, n)| *n >= 2)
+        .map(|(rel, _)| rel)
+        .collect()
+}
+
+fn load_document(
+    ws: &Workspace,
+    rel: &str,
+    annotators: &[String],
+) -> Result<Option<LoadedDocument>, AgreementError> {
+    let Some(text_path) = ws.text_path(rel) else {
+        return Ok(None);
+    };
+    if !text_path.is_file() {
+        return Ok(None);
+    }
+    let text = Text::load(&text_path)?;
+    let mut layers = BTreeMap::new();
+    let mut stale = Vec::new();
+    for a in annotators {
+        let Some(path) = ws.layer_path(a, rel) else {
+            continue;
+        };
+        if let Some((layer, _)) = store::load_layer(&path)? {
+            if layer.text_sha256 != text.sha256() {
+                stale.push(format!(
+                    "{}: stale (the text changed since it was annotated); figures use its offsets as they are",
+                    path.display()
+                ));
+            }
+            layers.insert(a.clone(), layer.spans);
+        }
+    }
+    Ok(Some(LoadedDocument {
+        rel: rel.to_owned(),
+        text,
+        layers,
+        stale,
+    }))
+}
+
+/// Computes agreement over a workspace.
+///
+/// `progress(done, total)` is called before the first document and after each one (`total` =
+/// documents with files from at least two annotators); returning `false` cancels.
+///
+/// # Errors
+/// Bad options ([`resolve_options`]), an unreadable text or annotation file (naming it), or
+/// [`AgreementError::Cancelled`].
+pub fn compute(
+    ws: &Workspace,
+    opts: &AgreementOptions,
+    progress: &dyn Fn(usize, usize) -> bool,
+) -> Result<AgreementReport, AgreementError> {
+    let (annotators, tags) = resolve_options(ws, opts)?;
+    let rels = shared_texts(ws, &annotators);
+    let total = rels.len();
+    let mut tally = Tally::new(annotators.clone(), tags);
+    if !progress(0, total) {
+        return Err(AgreementError::Cancelled);
+    }
+    for (done, rel) in rels.iter().enumerate() {
+        match load_document(ws, rel, &annotators)? {
+            Some(doc) => {
+                for w in doc.stale {
+                    tally.warn(w);
+                }
+                tally.add_document(&doc.rel, doc.text.as_str(), &doc.layers);
+            }
+            None => tally.warn(format!(
+                "{rel}: annotation files exist but the text is not in the workspace; skipped"
+            )),
+        }
+        if !progress(done + 1, total) {
+            return Err(AgreementError::Cancelled);
+        }
+    }
+    Ok(tally.finish())
+}
+
+/// The per-char labels behind the figures, for checking them with other tools
+/// (`marginalia agree --json --dump-units`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitsDump {
+    pub annotators: Vec<String>,
+    pub tags: Vec<String>,
+    /// Documents with files from at least two annotators.
+    pub documents: Vec<DocumentUnits>,
+}
+
+/// Dumps the unit labels of every document with files from at least two annotators.
+///
+/// # Errors
+/// As [`compute`].
+pub fn dump_units(ws: &Workspace, opts: &AgreementOptions) -> Result<UnitsDump, AgreementError> {
+    let (annotators, tags) = resolve_options(ws, opts)?;
+    let mut documents = Vec::new();
+    for rel in shared_texts(ws, &annotators) {
+        if let Some(doc) = load_document(ws, &rel, &annotators)? {
+            documents.push(document_units(
+                &doc.rel,
+                doc.text.as_str(),
+                &doc.layers,
+                &tags,
+            ));
+        }
+    }
+    Ok(UnitsDump {
+        annotators,
+        tags,
+        documents,
+    })
+}
+
+fn fmt_opt(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"))
+}
+
+impl AgreementReport {
+    /// A readable report for the terminal.
+    pub fn to_table(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "Agreement of {} over {} documents (units: non-whitespace characters)",
+            self.annotators.join(", "),
+            self.documents
+        );
+        for p in &self.pairs {
+            let _ = writeln!(
+                s,
+                "\n{} (A) vs {} (B): {} documents, {} units",
+                p.a, p.b, p.documents, p.units
+            );
+            let _ = writeln!(
+                s,
+                "  {:<14} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
+                "tag",
+                "kappa",
+                "spans A",
+                "spans B",
+                "exact P",
+                "exact R",
+                "exact F1",
+                "ovl F1",
+                "obs agr"
+            );
+            for t in &p.tags {
+                let _ = writeln!(
+                    s,
+                    "  {:<14} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7}",
+                    t.tag,
+                    fmt_opt(t.kappa),
+                    t.exact.a_spans,
+                    t.exact.b_spans,
+                    fmt_opt(t.exact.precision),
+                    fmt_opt(t.exact.recall),
+                    fmt_opt(t.exact.f1),
+                    fmt_opt(t.overlap.f1),
+                    fmt_opt(t.observed_agreement),
+                );
+            }
+            let _ = writeln!(
+                s,
+                "  {:<14} {:>7} {:>32} {:>8}",
+                "macro",
+                fmt_opt(p.macro_kappa),
+                "",
+                fmt_opt(p.macro_exact_f1)
+            );
+            let _ = writeln!(
+                s,
+                "  Tag confusion (rows {}, columns {}, same range):",
+                p.a, p.b
+            );
+            let w = p
+                .confusion
+                .labels
+                .iter()
+                .map(|l| l.len())
+                .max()
+                .unwrap_or(4)
+                .max(5);
+            let _ = write!(s, "    {:<w$}", "");
+            for l in &p.confusion.labels {
+                let _ = write!(s, " {l:>w$}");
+            }
+            let _ = writeln!(s);
+            for (l, row) in p.confusion.labels.iter().zip(&p.confusion.counts) {
+                let _ = write!(s, "    {l:<w$}");
+                for c in row {
+                    let _ = write!(s, " {c:>w$}");
+                }
+                let _ = writeln!(s);
+            }
+        }
+        let _ = writeln!(s, "\nKrippendorff's alpha (nominal, all annotators)");
+        for a in &self.alpha {
+            let _ = writeln!(
+                s,
+                "  {:<14} {:>7}  ({} units)",
+                a.tag,
+                fmt_opt(a.alpha),
+                a.units
+            );
+        }
+        let _ = writeln!(s, "\nDocuments that disagree most");
+        for d in self.documents_by_disagreement.iter().take(10) {
+            let _ = writeln!(
+                s,
+                "  {:.3}  {}  ({} of {} labelled units differ, {} unmatched spans)",
+                d.score, d.text, d.disagreeing_units, d.labelled_units, d.unmatched_spans
+            );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "warning: {w}");
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kappa_matches_hand_computation() {
+        // po = 0.7, pe = 0.5·0.6 + 0.5·0.4 = 0.5 → κ = 0.4.
+        let k = cohen_kappa([[4, 1], [2, 3]]).unwrap();
+        assert!((k - 0.4).abs() < 1e-12, "{k}");
+        assert_eq!(cohen_kappa([[10, 0], [0, 0]]), None);
+        assert_eq!(cohen_kappa([[0, 0], [0, 0]]), None);
+        assert_eq!(cohen_kappa([[0, 10], [0, 0]]), Some(0.0));
+    }
+
+    #[test]
+    fn greedy_matching_prefers_the_largest_overlap() {
+        let a = [(0, 10), (20, 30)];
+        let b = [(5, 25), (8, 12)];
+        // (0,10)-(5,25): 5; (20,30)-(5,25): 5; (0,10)-(8,12): 2.
+        let m = greedy_overlap_match(&a, &b);
+        assert_eq!(m, vec![(0, 0)]);
+    }
+}

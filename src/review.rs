@@ -1,0 +1,1261 @@
+//! Review mode's core: compare one or two annotators' layers of a text item by item, record
+//! the reviewer's decisions in the curated layer (`annotations/curated/<rel>.ron`), and tell
+//! each annotator what became of their spans.
+//!
+//! A [`Review`] holds the text, the reviewed layers (read once, never written), the curated
+//! layer and an undo history of decisions. The app draws [`Review::items`] and calls the
+//! decision methods; saving works like [`crate::document::Document`]: atomic writes, a delay,
+//! retries, and a merge when someone else changed the file.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::agreement::greedy_overlap_match;
+use crate::document::{RETRY_DELAY, SAVE_DELAY, SaveState};
+use crate::layer::{FORMAT_VERSION, Layer, Orphan, Span, Status, make_span, now_rfc3339};
+use crate::store::{self, Fingerprint, StoreError};
+use crate::tags::TagSet;
+use crate::text::{Text, TextError};
+use crate::workspace::{CURATED_LAYER, Workspace};
+
+/// A span of a reviewed layer: which layer, which span id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub layer: String,
+    pub id: u64,
+}
+
+/// A span of the curated layer: the fields of [`Span`], in the same order (so every tool that
+/// reads layers reads the curated layer too), then where it came from and who accepted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CuratedSpan {
+    pub id: u64,
+    pub start: usize,
+    pub end: usize,
+    pub tag: String,
+    pub exact: String,
+    #[serde(default)]
+    pub prefix: String,
+    #[serde(default)]
+    pub suffix: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub attrs: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub created: String,
+    #[serde(default)]
+    pub modified: String,
+    /// The reviewed spans it was accepted from (empty: added by the reviewer).
+    #[serde(default)]
+    pub from: Vec<SourceRef>,
+    /// The reviewer who accepted it.
+    #[serde(default)]
+    pub accepted_by: String,
+    /// When, RFC 3339 UTC.
+    #[serde(default)]
+    pub accepted_at: String,
+    /// Whether the reviewer changed its boundaries or tag before accepting.
+    #[serde(default)]
+    pub edited: bool,
+}
+
+impl CuratedSpan {
+    /// The plain span (what export, agreement and the editor see).
+    pub fn to_span(&self) -> Span {
+        Span {
+            id: self.id,
+            start: self.start,
+            end: self.end,
+            tag: self.tag.clone(),
+            exact: self.exact.clone(),
+            prefix: self.prefix.clone(),
+            suffix: self.suffix.clone(),
+            note: self.note.clone(),
+            attrs: self.attrs.clone(),
+            created: self.created.clone(),
+            modified: self.modified.clone(),
+        }
+    }
+
+    fn from_span(s: Span, from: Vec<SourceRef>, by: &str, at: &str, edited: bool) -> Self {
+        Self {
+            id: s.id,
+            start: s.start,
+            end: s.end,
+            tag: s.tag,
+            exact: s.exact,
+            prefix: s.prefix,
+            suffix: s.suffix,
+            note: s.note,
+            attrs: s.attrs,
+            created: s.created,
+            modified: s.modified,
+            from,
+            accepted_by: by.to_owned(),
+            accepted_at: at.to_owned(),
+            edited,
+        }
+    }
+}
+
+/// A reviewed span the reviewer did not accept, with the reason shown to its annotator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub from: SourceRef,
+    /// The span as it was when rejected.
+    pub start: usize,
+    pub end: usize,
+    pub tag: String,
+    pub exact: String,
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// A reviewer's comment on a range, about some reviewed spans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewComment {
+    pub start: usize,
+    pub end: usize,
+    #[serde(default)]
+    pub about: Vec<SourceRef>,
+    pub text: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// The curated layer file: a layer (format v1, readable as a [`Layer`]) whose spans say where
+/// they came from, plus rejections and comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CuratedLayer {
+    pub format: u32,
+    pub text: String,
+    pub text_sha256: String,
+    pub text_chars: usize,
+    /// Always `curated`.
+    pub annotator: String,
+    #[serde(default)]
+    pub status: Status,
+    #[serde(default)]
+    pub next_id: u64,
+    #[serde(default)]
+    pub spans: Vec<CuratedSpan>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orphans: Vec<Orphan>,
+    /// The layers under review (one: checking; two: adjudicating).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviewed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<Rejection>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<ReviewComment>,
+}
+
+impl CuratedLayer {
+    /// An empty curated layer for a text.
+    pub fn new(rel: &str, text: &Text) -> Self {
+        Self {
+            format: FORMAT_VERSION,
+            text: rel.to_owned(),
+            text_sha256: text.sha256().to_owned(),
+            text_chars: text.char_len(),
+            annotator: CURATED_LAYER.to_owned(),
+            status: Status::NotStarted,
+            next_id: 1,
+            spans: Vec::new(),
+            orphans: Vec::new(),
+            reviewed: Vec::new(),
+            rejected: Vec::new(),
+            comments: Vec::new(),
+        }
+    }
+
+    /// Parses a curated layer.
+    ///
+    /// # Errors
+    /// The RON error with its line and column.
+    pub fn from_ron(src: &str) -> Result<Self, ron::error::SpannedError> {
+        let mut c: CuratedLayer = crate::layer::ron_options().from_str(src)?;
+        c.normalize();
+        Ok(c)
+    }
+
+    /// Deterministic RON, laid out like every layer file.
+    pub fn to_ron(&self) -> String {
+        let mut copy = self.clone();
+        copy.normalize();
+        crate::layer::to_pretty_ron(&copy).unwrap_or_default()
+    }
+
+    fn normalize(&mut self) {
+        self.spans.sort_by_key(|s| (s.start, s.end, s.id));
+        self.rejected
+            .sort_by(|a, b| (a.start, a.end, &a.from).cmp(&(b.start, b.end, &b.from)));
+        self.comments
+            .sort_by(|a, b| (a.start, a.end, &a.at).cmp(&(b.start, b.end, &b.at)));
+        let max = self.spans.iter().map(|s| s.id).max().unwrap_or(0);
+        if self.next_id <= max {
+            self.next_id = max + 1;
+        }
+        if self.next_id == 0 {
+            self.next_id = 1;
+        }
+    }
+
+    /// The curated spans as a plain layer.
+    pub fn to_layer(&self) -> Layer {
+        Layer {
+            format: self.format,
+            text: self.text.clone(),
+            text_sha256: self.text_sha256.clone(),
+            text_chars: self.text_chars,
+            annotator: self.annotator.clone(),
+            status: self.status,
+            next_id: self.next_id,
+            spans: self.spans.iter().map(CuratedSpan::to_span).collect(),
+            orphans: self.orphans.clone(),
+        }
+    }
+
+    /// Whether a reviewed span has a decision: accepted into a curated span or rejected.
+    pub fn is_decided(&self, r: &SourceRef) -> bool {
+        self.spans.iter().any(|s| s.from.contains(r)) || self.rejected.iter().any(|x| x.from == *r)
+    }
+}
+
+/// Loads a curated layer file. `Ok(None)` when it does not exist.
+///
+/// # Errors
+/// Unreadable, too large or not a valid curated layer, naming the file.
+pub fn load_curated(path: &Path) -> Result<Option<(CuratedLayer, Fingerprint)>, StoreError> {
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(None);
+    }
+    let bytes = store::read_limited(path, store::MAX_LAYER_BYTES)?;
+    let fp = Fingerprint::of(path, &bytes);
+    let shown = path.display().to_string();
+    let src = std::str::from_utf8(&bytes).map_err(|e| StoreError::Parse {
+        path: shown.clone(),
+        reason: format!("not UTF-8 at byte {}", e.valid_up_to()),
+    })?;
+    let c = CuratedLayer::from_ron(src).map_err(|e| StoreError::Parse {
+        path: shown,
+        reason: e.to_string(),
+    })?;
+    Ok(Some((c, fp)))
+}
+
+/// How the two layers relate at one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum ItemKind {
+    /// Same start, end and tag.
+    Agreed,
+    /// Same range, different tags.
+    TagConflict,
+    /// Same tag, overlapping but different ranges.
+    BoundaryConflict,
+    OnlyA,
+    OnlyB,
+}
+
+impl ItemKind {
+    /// How the kind reads in the app.
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemKind::Agreed => "agreed",
+            ItemKind::TagConflict => "tag conflict",
+            ItemKind::BoundaryConflict => "boundary conflict",
+            ItemKind::OnlyA => "only in A",
+            ItemKind::OnlyB => "only in B",
+        }
+    }
+}
+
+/// One thing to decide: a span of A, of B, or one of each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub kind: ItemKind,
+    pub a: Option<Span>,
+    pub b: Option<Span>,
+}
+
+impl Item {
+    /// The range covering the item's spans.
+    pub fn range(&self) -> (usize, usize) {
+        let spans = self.a.iter().chain(self.b.iter());
+        let start = spans.clone().map(|s| s.start).min().unwrap_or(0);
+        let end = spans.map(|s| s.end).max().unwrap_or(0);
+        (start, end)
+    }
+}
+
+/// Classifies the spans of A (and B, when adjudicating) into items, sorted by position:
+/// agreed pairs first matched one to one, then same-range pairs with different tags, then
+/// same-tag overlapping pairs (greedily by largest overlap); the rest are only in A or B.
+pub fn classify(a: &[Span], b: Option<&[Span]>) -> Vec<Item> {
+    let mut items = Vec::new();
+    let Some(b) = b else {
+        return a
+            .iter()
+            .map(|s| Item {
+                kind: ItemKind::OnlyA,
+                a: Some(s.clone()),
+                b: None,
+            })
+            .collect();
+    };
+    let mut a_left: Vec<bool> = vec![true; a.len()];
+    let mut b_left: Vec<bool> = vec![true; b.len()];
+    let mut pair = |items: &mut Vec<Item>, kind, same: &dyn Fn(&Span, &Span) -> bool| {
+        for (i, sa) in a.iter().enumerate() {
+            if !a_left[i] {
+                continue;
+            }
+            if let Some(j) = (0..b.len()).find(|&j| b_left[j] && same(sa, &b[j])) {
+                a_left[i] = false;
+                b_left[j] = false;
+                items.push(Item {
+                    kind,
+                    a: Some(sa.clone()),
+                    b: Some(b[j].clone()),
+                });
+            }
+        }
+    };
+    pair(&mut items, ItemKind::Agreed, &|x, y| {
+        (x.start, x.end, &x.tag) == (y.start, y.end, &y.tag)
+    });
+    pair(&mut items, ItemKind::TagConflict, &|x, y| {
+        (x.start, x.end) == (y.start, y.end)
+    });
+    let tags: BTreeSet<&str> = a.iter().map(|s| s.tag.as_str()).collect();
+    for tag in tags {
+        let ai: Vec<usize> = (0..a.len())
+            .filter(|&i| a_left[i] && a[i].tag == tag)
+            .collect();
+        let bi: Vec<usize> = (0..b.len())
+            .filter(|&j| b_left[j] && b[j].tag == tag)
+            .collect();
+        let ra: Vec<(usize, usize)> = ai.iter().map(|&i| (a[i].start, a[i].end)).collect();
+        let rb: Vec<(usize, usize)> = bi.iter().map(|&j| (b[j].start, b[j].end)).collect();
+        for (x, y) in greedy_overlap_match(&ra, &rb) {
+            let (i, j) = (ai[x], bi[y]);
+            a_left[i] = false;
+            b_left[j] = false;
+            items.push(Item {
+                kind: ItemKind::BoundaryConflict,
+                a: Some(a[i].clone()),
+                b: Some(b[j].clone()),
+            });
+        }
+    }
+    for (_, s) in a.iter().enumerate().filter(|(i, _)| a_left[*i]) {
+        items.push(Item {
+            kind: ItemKind::OnlyA,
+            a: Some(s.clone()),
+            b: None,
+        });
+    }
+    for (_, s) in b.iter().enumerate().filter(|(j, _)| b_left[*j]) {
+        items.push(Item {
+            kind: ItemKind::OnlyB,
+            a: None,
+            b: Some(s.clone()),
+        });
+    }
+    items.sort_by_key(|it| {
+        let (s, e) = it.range();
+        (
+            s,
+            e,
+            it.a.as_ref().map(|x| x.id),
+            it.b.as_ref().map(|x| x.id),
+        )
+    });
+    items
+}
+
+/// A reviewer's decision on one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Keep A's span (B's, if any, is rejected as "the other version was accepted").
+    AcceptA,
+    AcceptB,
+    /// Keep both spans (one span when they agree).
+    AcceptBoth,
+    /// Keep neither, with a reason the annotators will see.
+    Reject {
+        reason: String,
+    },
+    /// Accept one span with these boundaries and tag.
+    Edit {
+        start: usize,
+        end: usize,
+        tag: String,
+    },
+}
+
+/// Why a review cannot start or a decision cannot be made.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ReviewError {
+    #[error(transparent)]
+    Text(#[from] TextError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}: not a text of this workspace")]
+    NotInWorkspace(String),
+    #[error("{layer} has no annotations of {rel}")]
+    NoLayer { layer: String, rel: String },
+    #[error("review one or two layers, other than `curated`; got {0:?}")]
+    BadLayers(Vec<String>),
+    #[error("the reviewer {0:?} is also one of the reviewed annotators")]
+    ReviewerIsReviewed(String),
+    #[error("{0}")]
+    BadAnnotator(String),
+    #[error("{path}: {problem}")]
+    Invalid { path: String, problem: String },
+    #[error("no item {0}")]
+    NoItem(usize),
+    #[error("this item has no span from {0}")]
+    NoSide(&'static str),
+    #[error("range {start}..{end} is not a non-empty range of the text ({len} chars)")]
+    BadRange {
+        start: usize,
+        end: usize,
+        len: usize,
+    },
+    #[error("unknown tag {0:?}")]
+    UnknownTag(String),
+}
+
+/// One primitive change to the curated layer; a decision is a list of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Change {
+    AddSpan(CuratedSpan),
+    RemoveSpan(CuratedSpan),
+    AddRejection(Rejection),
+    RemoveRejection(Rejection),
+    AddComment(ReviewComment),
+    RemoveComment(ReviewComment),
+    Status { before: Status, after: Status },
+}
+
+impl Change {
+    fn inverse(&self) -> Change {
+        match self {
+            Change::AddSpan(s) => Change::RemoveSpan(s.clone()),
+            Change::RemoveSpan(s) => Change::AddSpan(s.clone()),
+            Change::AddRejection(r) => Change::RemoveRejection(r.clone()),
+            Change::RemoveRejection(r) => Change::AddRejection(r.clone()),
+            Change::AddComment(c) => Change::RemoveComment(c.clone()),
+            Change::RemoveComment(c) => Change::AddComment(c.clone()),
+            Change::Status { before, after } => Change::Status {
+                before: *after,
+                after: *before,
+            },
+        }
+    }
+}
+
+/// Where an item's decision stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemState {
+    Undecided,
+    Decided,
+}
+
+/// An open review of one text.
+pub struct Review {
+    rel: String,
+    text: Text,
+    tags: TagSet,
+    reviewer: String,
+    /// The reviewed layers' names and spans (A, then B).
+    layers: Vec<(String, Layer)>,
+    items: Vec<Item>,
+    curated: CuratedLayer,
+    path: PathBuf,
+    seen: Option<Fingerprint>,
+    history: Vec<Vec<Change>>,
+    cursor: usize,
+    dirty_since: Option<Instant>,
+    retry_at: Option<Instant>,
+    save_state: SaveState,
+    notices: Vec<String>,
+}
+
+impl std::fmt::Debug for Review {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Review")
+            .field("rel", &self.rel)
+            .field("reviewer", &self.reviewer)
+            .field("items", &self.items.len())
+            .finish()
+    }
+}
+
+impl Review {
+    /// Opens a review of text `rel`: `layers` is one annotator (checking their work) or two
+    /// (adjudicating); `reviewer` is the current annotator.
+    ///
+    /// # Errors
+    /// Bad layer names, a layer without a file for this text, an unreadable text, or an
+    /// unreadable annotation or curated file (naming it).
+    pub fn open(
+        ws: &Workspace,
+        rel: &str,
+        layers: &[&str],
+        reviewer: &str,
+    ) -> Result<Self, ReviewError> {
+        crate::workspace::check_annotator(reviewer).map_err(ReviewError::BadAnnotator)?;
+        let names: Vec<String> = layers.iter().map(|s| s.to_string()).collect();
+        if layers.is_empty()
+            || layers.len() > 2
+            || layers.contains(&CURATED_LAYER)
+            || (layers.len() == 2 && layers[0] == layers[1])
+        {
+            return Err(ReviewError::BadLayers(names));
+        }
+        if layers.contains(&reviewer) {
+            return Err(ReviewError::ReviewerIsReviewed(reviewer.to_owned()));
+        }
+        let not_here = || ReviewError::NotInWorkspace(rel.to_owned());
+        let text = Text::load(&ws.text_path(rel).ok_or_else(not_here)?)?;
+        let mut loaded = Vec::new();
+        for name in layers {
+            let path = ws.layer_path(name, rel).ok_or_else(not_here)?;
+            match store::load_layer(&path)? {
+                Some((layer, _)) => {
+                    // Spans that do not fit the text must not be copied into the curated layer.
+                    if let Some(p) = layer.problems(Some(&text), ws.tags()).first() {
+                        return Err(ReviewError::Invalid {
+                            path: path.display().to_string(),
+                            problem: p.to_string(),
+                        });
+                    }
+                    loaded.push((name.to_string(), layer));
+                }
+                None => {
+                    return Err(ReviewError::NoLayer {
+                        layer: name.to_string(),
+                        rel: rel.to_owned(),
+                    });
+                }
+            }
+        }
+        let path = ws.layer_path(CURATED_LAYER, rel).ok_or_else(not_here)?;
+        let (mut curated, seen) = match load_curated(&path)? {
+            Some((c, fp)) => (c, Some(fp)),
+            None => (CuratedLayer::new(rel, &text), None),
+        };
+        let mut problems = curated.to_layer().problems(Some(&text), ws.tags());
+        if curated.annotator != CURATED_LAYER {
+            problems.insert(
+                0,
+                crate::layer::LayerProblem::AnnotatorMismatch {
+                    in_file: curated.annotator.clone(),
+                    folder: CURATED_LAYER.to_owned(),
+                },
+            );
+        }
+        if let Some(p) = problems.first() {
+            return Err(ReviewError::Invalid {
+                path: path.display().to_string(),
+                problem: p.to_string(),
+            });
+        }
+        if curated.reviewed != names {
+            // Recorded so the document list can show progress without asking which layers.
+            curated.reviewed = names;
+        }
+        let items = classify(
+            &loaded[0].1.spans,
+            loaded.get(1).map(|(_, l)| l.spans.as_slice()),
+        );
+        Ok(Self {
+            rel: rel.to_owned(),
+            text,
+            tags: ws.tags().clone(),
+            reviewer: reviewer.to_owned(),
+            layers: loaded,
+            items,
+            curated,
+            path,
+            seen,
+            history: Vec::new(),
+            cursor: 0,
+            dirty_since: None,
+            retry_at: None,
+            save_state: SaveState::Saved,
+            notices: Vec::new(),
+        })
+    }
+
+    pub fn rel(&self) -> &str {
+        &self.rel
+    }
+    pub fn text(&self) -> &Text {
+        &self.text
+    }
+    pub fn reviewer(&self) -> &str {
+        &self.reviewer
+    }
+    /// The reviewed layer names: A, then B when adjudicating.
+    pub fn layer_names(&self) -> Vec<&str> {
+        self.layers.iter().map(|(n, _)| n.as_str()).collect()
+    }
+    /// A reviewed layer (0 = A, 1 = B).
+    pub fn layer(&self, side: usize) -> Option<&Layer> {
+        self.layers.get(side).map(|(_, l)| l)
+    }
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+    pub fn curated(&self) -> &CuratedLayer {
+        &self.curated
+    }
+    /// Where the curated layer is saved.
+    pub fn curated_path(&self) -> &Path {
+        &self.path
+    }
+    pub fn save_state(&self) -> &SaveState {
+        &self.save_state
+    }
+    pub fn has_unsaved(&self) -> bool {
+        self.dirty_since.is_some()
+    }
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
+    }
+    pub fn can_undo(&self) -> bool {
+        self.cursor > 0
+    }
+    pub fn can_redo(&self) -> bool {
+        self.cursor < self.history.len()
+    }
+
+    fn refs(&self, item: &Item) -> Vec<SourceRef> {
+        let mut out = Vec::new();
+        if let Some(s) = &item.a {
+            out.push(SourceRef {
+                layer: self.layers[0].0.clone(),
+                id: s.id,
+            });
+        }
+        if let (Some(s), Some((name, _))) = (&item.b, self.layers.get(1)) {
+            out.push(SourceRef {
+                layer: name.clone(),
+                id: s.id,
+            });
+        }
+        out
+    }
+
+    /// Whether item `i` is decided: every one of its spans was accepted or rejected.
+    pub fn state(&self, i: usize) -> ItemState {
+        match self.items.get(i) {
+            Some(item) if self.refs(item).iter().all(|r| self.curated.is_decided(r)) => {
+                ItemState::Decided
+            }
+            _ => ItemState::Undecided,
+        }
+    }
+
+    /// Decided items out of all items.
+    pub fn progress(&self) -> (usize, usize) {
+        let decided = (0..self.items.len())
+            .filter(|&i| self.state(i) == ItemState::Decided)
+            .count();
+        (decided, self.items.len())
+    }
+
+    /// The next undecided item after `from` (from the start when `None`), wrapping around.
+    pub fn next_undecided(&self, from: Option<usize>) -> Option<usize> {
+        let n = self.items.len();
+        let start = from.map_or(0, |i| i + 1);
+        (0..n)
+            .map(|k| (start + k) % n)
+            .find(|&i| self.state(i) == ItemState::Undecided)
+    }
+
+    /// The previous undecided item before `from` (from the end when `None`), wrapping around.
+    pub fn prev_undecided(&self, from: Option<usize>) -> Option<usize> {
+        let n = self.items.len();
+        let start = from.unwrap_or(0) + n;
+        (1..=n)
+            .map(|k| (start - k) % n)
+            .find(|&i| self.state(i) == ItemState::Undecided)
+    }
+
+    /// The curated spans and rejections currently recorded for item `i`'s spans.
+    fn existing_for(&self, refs: &[SourceRef]) -> Vec<Change> {
+        let mut out = Vec::new();
+        for s in &self.curated.spans {
+            if s.from.iter().any(|r| refs.contains(r)) {
+                out.push(Change::RemoveSpan(s.clone()));
+            }
+        }
+        for r in &self.curated.rejected {
+            if refs.contains(&r.from) {
+                out.push(Change::RemoveRejection(r.clone()));
+            }
+        }
+        out
+    }
+
+    fn next_id_after(&self, changes: &[Change]) -> u64 {
+        let pending = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AddSpan(s) => Some(s.id + 1),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        self.curated.next_id.max(pending).max(1)
+    }
+
+    fn accepted(&self, span: &Span, from: Vec<SourceRef>, id: u64, now: &str) -> CuratedSpan {
+        let mut s = span.clone();
+        s.id = id;
+        CuratedSpan::from_span(s, from, &self.reviewer, now, false)
+    }
+
+    fn rejection(&self, span: &Span, from: SourceRef, reason: &str, now: &str) -> Rejection {
+        Rejection {
+            from,
+            start: span.start,
+            end: span.end,
+            tag: span.tag.clone(),
+            exact: span.exact.clone(),
+            reason: reason.to_owned(),
+            by: self.reviewer.clone(),
+            at: now.to_owned(),
+        }
+    }
+
+    /// Decides item `i`, replacing any earlier decision on it. One undo step.
+    ///
+    /// # Errors
+    /// No such item, accepting a side the item does not have, or an edit with a bad range or
+    /// an unknown tag.
+    pub fn decide(&mut self, i: usize, decision: Decision) -> Result<(), ReviewError> {
+        let item = self.items.get(i).cloned().ok_or(ReviewError::NoItem(i))?;
+        let refs = self.refs(&item);
+        let now = now_rfc3339();
+        let mut changes = self.existing_for(&refs);
+        let ref_a = item.a.as_ref().map(|_| refs[0].clone());
+        let ref_b = item.b.as_ref().map(|_| refs[refs.len() - 1].clone());
+        let agreed = item.kind == ItemKind::Agreed;
+        let other_kept = |name: &str| format!("{name}'s version was accepted");
+        match decision {
+            Decision::AcceptA | Decision::AcceptB => {
+                let take_a = decision == Decision::AcceptA;
+                let (keep, keep_ref, drop, drop_ref) = if take_a {
+                    (&item.a, &ref_a, &item.b, &ref_b)
+                } else {
+                    (&item.b, &ref_b, &item.a, &ref_a)
+                };
+                let (Some(keep), Some(keep_ref)) = (keep, keep_ref) else {
+                    return Err(ReviewError::NoSide(if take_a { "A" } else { "B" }));
+                };
+                let from = if agreed {
+                    refs.clone()
+                } else {
+                    vec![keep_ref.clone()]
+                };
+                let id = self.next_id_after(&changes);
+                changes.push(Change::AddSpan(self.accepted(keep, from, id, &now)));
+                if let (false, Some(drop), Some(drop_ref)) = (agreed, drop, drop_ref) {
+                    let reason = other_kept(&keep_ref.layer);
+                    changes.push(Change::AddRejection(self.rejection(
+                        drop,
+                        drop_ref.clone(),
+                        &reason,
+                        &now,
+                    )));
+                }
+            }
+            Decision::AcceptBoth => {
+                if agreed {
+                    let id = self.next_id_after(&changes);
+                    let span = item.a.as_ref().ok_or(ReviewError::NoSide("A"))?;
+                    changes.push(Change::AddSpan(self.accepted(span, refs.clone(), id, &now)));
+                } else {
+                    for (span, r) in [(&item.a, &ref_a), (&item.b, &ref_b)] {
+                        if let (Some(span), Some(r)) = (span, r) {
+                            let id = self.next_id_after(&changes);
+                            changes.push(Change::AddSpan(self.accepted(
+                                span,
+                                vec![r.clone()],
+                                id,
+                                &now,
+                            )));
+                        }
+                    }
+                }
+            }
+            Decision::Reject { reason } => {
+                for (span, r) in [(&item.a, &ref_a), (&item.b, &ref_b)] {
+                    if let (Some(span), Some(r)) = (span, r) {
+                        changes.push(Change::AddRejection(self.rejection(
+                            span,
+                            r.clone(),
+                            &reason,
+                            &now,
+                        )));
+                    }
+                }
+            }
+            Decision::Edit { start, end, tag } => {
+                let len = self.text.char_len();
+                if start >= end || end > len {
+                    return Err(ReviewError::BadRange { start, end, len });
+                }
+                if !self.tags.contains(&tag) {
+                    return Err(ReviewError::UnknownTag(tag));
+                }
+                let id = self.next_id_after(&changes);
+                let mut span = make_span(&self.text, id, start, end, &tag, &now);
+                if let Some(orig) = item.a.as_ref().or(item.b.as_ref()) {
+                    span.note = orig.note.clone();
+                }
+                changes.push(Change::AddSpan(CuratedSpan::from_span(
+                    span,
+                    refs.clone(),
+                    &self.reviewer,
+                    &now,
+                    true,
+                )));
+            }
+        }
+        self.commit(changes);
+        Ok(())
+    }
+
+    /// Accepts every undecided agreed item at once. One undo step. Returns how many.
+    pub fn accept_all_agreed(&mut self) -> usize {
+        let now = now_rfc3339();
+        let mut changes = Vec::new();
+        let mut n = 0;
+        for i in 0..self.items.len() {
+            let item = &self.items[i];
+            if item.kind != ItemKind::Agreed || self.state(i) == ItemState::Decided {
+                continue;
+            }
+            let refs = self.refs(item);
+            changes.extend(self.existing_for(&refs));
+            let id = self.next_id_after(&changes);
+            if let Some(span) = &item.a {
+                changes.push(Change::AddSpan(self.accepted(span, refs, id, &now)));
+                n += 1;
+            }
+        }
+        if n > 0 {
+            self.commit(changes);
+        }
+        n
+    }
+
+    /// Takes back the decision on item `i` (it becomes undecided). One undo step.
+    pub fn reopen(&mut self, i: usize) -> bool {
+        let Some(item) = self.items.get(i) else {
+            return false;
+        };
+        let changes = self.existing_for(&self.refs(item));
+        if changes.is_empty() {
+            return false;
+        }
+        self.commit(changes);
+        true
+    }
+
+    /// Adds the reviewer's comment on item `i`. One undo step.
+    ///
+    /// # Errors
+    /// No such item.
+    pub fn comment(&mut self, i: usize, text: &str) -> Result<(), ReviewError> {
+        let item = self.items.get(i).ok_or(ReviewError::NoItem(i))?;
+        let (start, end) = item.range();
+        let c = ReviewComment {
+            start,
+            end,
+            about: self.refs(item),
+            text: text.to_owned(),
+            by: self.reviewer.clone(),
+            at: now_rfc3339(),
+        };
+        self.commit(vec![Change::AddComment(c)]);
+        Ok(())
+    }
+
+    /// Comments on item `i`.
+    pub fn comments_on(&self, i: usize) -> Vec<&ReviewComment> {
+        let Some(item) = self.items.get(i) else {
+            return Vec::new();
+        };
+        let refs = self.refs(item);
+        self.curated
+            .comments
+            .iter()
+            .filter(|c| c.about.iter().any(|r| refs.contains(r)))
+            .collect()
+    }
+
+    /// Marks the document Reviewed (or back to in progress). One undo step.
+    pub fn set_reviewed(&mut self, reviewed: bool) {
+        let after = if reviewed {
+            Status::Reviewed
+        } else {
+            Status::InProgress
+        };
+        if self.curated.status != after {
+            self.commit(vec![Change::Status {
+                before: self.curated.status,
+                after,
+            }]);
+        }
+    }
+
+    fn commit(&mut self, changes: Vec<Change>) {
+        self.history.truncate(self.cursor);
+        for c in &changes {
+            self.apply(c);
+        }
+        self.history.push(changes);
+        self.cursor = self.history.len();
+        if self.curated.status == Status::NotStarted {
+            self.curated.status = Status::InProgress;
+        }
+        self.mark_dirty();
+    }
+
+    fn apply(&mut self, c: &Change) {
+        let cur = &mut self.curated;
+        match c {
+            Change::AddSpan(s) => {
+                cur.spans.retain(|x| x.id != s.id);
+                cur.spans.push(s.clone());
+                cur.next_id = cur.next_id.max(s.id + 1);
+            }
+            Change::RemoveSpan(s) => cur.spans.retain(|x| x.id != s.id),
+            Change::AddRejection(r) => cur.rejected.push(r.clone()),
+            Change::RemoveRejection(r) => {
+                if let Some(p) = cur.rejected.iter().position(|x| x == r) {
+                    cur.rejected.remove(p);
+                }
+            }
+            Change::AddComment(k) => cur.comments.push(k.clone()),
+            Change::RemoveComment(k) => {
+                if let Some(p) = cur.comments.iter().position(|x| x == k) {
+                    cur.comments.remove(p);
+                }
+            }
+            Change::Status { after, .. } => cur.status = *after,
+        }
+        cur.normalize();
+    }
+
+    /// Undoes the last decision. Returns whether there was one.
+    pub fn undo(&mut self) -> bool {
+        if self.cursor == 0 {
+            return false;
+        }
+        self.cursor -= 1;
+        let changes = self.history[self.cursor].clone();
+        for c in changes.iter().rev() {
+            self.apply(&c.inverse());
+        }
+        self.mark_dirty();
+        true
+    }
+
+    /// Redoes the next decision. Returns whether there was one.
+    pub fn redo(&mut self) -> bool {
+        if self.cursor >= self.history.len() {
+            return false;
+        }
+        let changes = self.history[self.cursor].clone();
+        for c in &changes {
+            self.apply(c);
+        }
+        self.cursor += 1;
+        self.mark_dirty();
+        true
+    }
+
+    fn mark_dirty(&mut self) {
+        if self.dirty_since.is_none() {
+            self.dirty_since = Some(Instant::now());
+        }
+        if !matches!(self.save_state, SaveState::Failed(_)) {
+            self.save_state = SaveState::Pending;
+        }
+    }
+
+    /// Saves if a decision has waited [`SAVE_DELAY`] (or a failed save is due for retry).
+    /// Returns whether a write was attempted.
+    pub fn save_if_due(&mut self, now: Instant) -> bool {
+        let Some(since) = self.dirty_since else {
+            return false;
+        };
+        if now.duration_since(since) < SAVE_DELAY || self.retry_at.is_some_and(|r| now < r) {
+            return false;
+        }
+        let _ = self.save_now();
+        true
+    }
+
+    /// Writes pending decisions now. If someone else changed the curated file since it was
+    /// read, their spans, rejections and comments are merged in first (ours win by span id).
+    ///
+    /// # Errors
+    /// The write failed, or the changed file cannot be read; decisions stay pending.
+    pub fn save_now(&mut self) -> Result<(), StoreError> {
+        if self.dirty_since.is_none() {
+            return Ok(());
+        }
+        if !store::unchanged_since(&self.path, self.seen.as_ref()) {
+            match load_curated(&self.path) {
+                Ok(Some((theirs, fp))) => {
+                    self.merge_theirs(theirs);
+                    self.seen = Some(fp);
+                    self.notices.push(format!(
+                        "{} was changed outside this window; merged (your decisions win on conflicts)",
+                        self.path.display()
+                    ));
+                }
+                Ok(None) => self.seen = None,
+                Err(e) => {
+                    let msg =
+                        format!("not saved: the file on disk changed and cannot be read ({e})");
+                    self.save_state = SaveState::Failed(msg.clone());
+                    self.retry_at = Some(Instant::now() + RETRY_DELAY);
+                    return Err(StoreError::Write {
+                        path: self.path.display().to_string(),
+                        reason: msg,
+                    });
+                }
+            }
+        }
+        match store::write_atomic(&self.path, self.curated.to_ron().as_bytes()) {
+            Ok(fp) => {
+                self.seen = Some(fp);
+                self.dirty_since = None;
+                self.retry_at = None;
+                self.save_state = SaveState::Saved;
+                Ok(())
+            }
+            Err(e) => {
+                self.save_state = SaveState::Failed(e.to_string());
+                self.retry_at = Some(Instant::now() + RETRY_DELAY);
+                Err(e)
+            }
+        }
+    }
+
+    /// Merges another version of the curated layer: their decisions on items we have not
+    /// decided are kept (with a fresh id if theirs collides with ours); ours win otherwise.
+    fn merge_theirs(&mut self, theirs: CuratedLayer) {
+        let known: Vec<&CuratedSpan> = self
+            .history
+            .iter()
+            .flatten()
+            .filter_map(|c| match c {
+                Change::AddSpan(s) | Change::RemoveSpan(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let cur = &self.curated;
+        let ours_decided: BTreeSet<SourceRef> = cur
+            .spans
+            .iter()
+            .flat_map(|s| s.from.iter().cloned())
+            .chain(cur.rejected.iter().map(|r| r.from.clone()))
+            .collect();
+        let mut add = Vec::new();
+        for s in theirs.spans {
+            let seen = known.contains(&&s) || cur.spans.contains(&s);
+            if seen || s.from.iter().any(|r| ours_decided.contains(r)) {
+                continue;
+            }
+            add.push(s);
+        }
+        let cur = &mut self.curated;
+        cur.next_id = cur.next_id.max(theirs.next_id);
+        for mut s in add {
+            if cur.spans.iter().any(|x| x.id == s.id) {
+                s.id = cur.next_id;
+            }
+            cur.next_id = cur.next_id.max(s.id + 1);
+            cur.spans.push(s);
+        }
+        for r in theirs.rejected {
+            if !cur.rejected.contains(&r) && !ours_decided.contains(&r.from) {
+                cur.rejected.push(r);
+            }
+        }
+        for c in theirs.comments {
+            if !cur.comments.contains(&c) {
+                cur.comments.push(c);
+            }
+        }
+        cur.normalize();
+    }
+
+    /// Reloads the curated layer if someone else changed it and nothing is pending.
+    /// Returns whether it reloaded (the undo history is then cleared).
+    pub fn reload_if_changed(&mut self) -> bool {
+        if self.dirty_since.is_some() || store::unchanged_since(&self.path, self.seen.as_ref()) {
+            return false;
+        }
+        match load_curated(&self.path) {
+            Ok(Some((c, fp))) => {
+                let reviewed = std::mem::take(&mut self.curated.reviewed);
+                self.curated = c;
+                self.curated.reviewed = reviewed;
+                self.seen = Some(fp);
+                self.history.clear();
+                self.cursor = 0;
+                self.notices.push(format!(
+                    "{} was changed outside this window; reloaded",
+                    self.path.display()
+                ));
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What became of one of an annotator's spans in review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    /// Accepted as it is.
+    Accepted,
+    /// Accepted with other boundaries or another tag.
+    Edited {
+        start: usize,
+        end: usize,
+        tag: String,
+    },
+    Rejected {
+        reason: String,
+    },
+    NotReviewed,
+}
+
+/// The verdict on one span, for the annotator who made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpanFeedback {
+    pub span_id: u64,
+    pub verdict: Verdict,
+    /// The reviewer and when (empty when not reviewed).
+    pub by: String,
+    pub at: String,
+    /// Review comments about this span.
+    pub comments: Vec<String>,
+}
+
+/// The verdict on each of `annotator`'s spans in `layer`, from the curated layer.
+pub fn feedback(annotator: &str, layer: &Layer, curated: &CuratedLayer) -> Vec<SpanFeedback> {
+    layer
+        .spans
+        .iter()
+        .map(|s| {
+            let r = SourceRef {
+                layer: annotator.to_owned(),
+                id: s.id,
+            };
+            let comments = curated
+                .comments
+                .iter()
+                .filter(|c| c.about.contains(&r))
+                .map(|c| c.text.clone())
+                .collect();
+            let (verdict, by, at) =
+                if let Some(c) = curated.spans.iter().find(|c| c.from.contains(&r)) {
+                    let same = (c.start, c.end, &c.tag) == (s.start, s.end, &s.tag);
+                    let v = if c.edited || !same {
+                        Verdict::Edited {
+                            start: c.start,
+                            end: c.end,
+                            tag: c.tag.clone(),
+                        }
+                    } else {
+                        Verdict::Accepted
+                    };
+                    (v, c.accepted_by.clone(), c.accepted_at.clone())
+                } else if let Some(x) = curated.rejected.iter().find(|x| x.from == r) {
+                    (
+                        Verdict::Rejected {
+                            reason: x.reason.clone(),
+                        },
+                        x.by.clone(),
+                        x.at.clone(),
+                    )
+                } else {
+                    (Verdict::NotReviewed, String::new(), String::new())
+                };
+            SpanFeedback {
+                span_id: s.id,
+                verdict,
+                by,
+                at,
+                comments,
+            }
+        })
+        .collect()
+}
+
+/// Review progress of text `rel` for the document list: decided items out of all, and whether
+/// it is marked Reviewed. `None` when it has no curated file (or it names no reviewed layers).
+///
+/// # Errors
+/// An unreadable curated or reviewed layer file.
+pub fn progress_of(ws: &Workspace, rel: &str) -> Result<Option<(usize, usize, bool)>, StoreError> {
+    let Some(path) = ws.layer_path(CURATED_LAYER, rel) else {
+        return Ok(None);
+    };
+    let Some((curated, _)) = load_curated(&path)? else {
+        return Ok(None);
+    };
+    let mut layers = Vec::new();
+    for name in curated.reviewed.iter().take(2) {
+        let Some(p) = ws.layer_path(name, rel) else {
+            return Ok(None);
+        };
+        match store::load_layer(&p)? {
+            Some((l, _)) => layers.push((name.clone(), l)),
+            None => return Ok(None),
+        }
+    }
+    let Some((a_name, a)) = layers.first() else {
+        return Ok(None);
+    };
+    let b = layers.get(1);
+    let items = classify(&a.spans, b.map(|(_, l)| l.spans.as_slice()));
+    let decided = items
+        .iter()
+        .filter(|it| {
+            let ra = it.a.as_ref().map(|s| SourceRef {
+                layer: a_name.clone(),
+                id: s.id,
+            });
+            let rb = it.b.as_ref().zip(b).map(|(s, (n, _))| SourceRef {
+                layer: n.clone(),
+                id: s.id,
+            });
+            ra.iter().chain(rb.iter()).all(|r| curated.is_decided(r))
+        })
+        .count();
+    Ok(Some((
+        decided,
+        items.len(),
+        curated.status == Status::Reviewed,
+    )))
+}

@@ -1,0 +1,225 @@
+//! `marginalia agree` against reference figures from scikit-learn and `krippendorff`, made by
+//! `tests/fixtures/agreement/crosscheck.py` and committed as fixtures.
+
+use std::path::{Path, PathBuf};
+
+use marginalia::agreement::{AgreementError, AgreementOptions, compute};
+use marginalia::cli::{Command, run_command};
+use marginalia::workspace::Workspace;
+use serde_json::Value;
+
+fn fixture(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/agreement")
+        .join(p)
+}
+
+fn agree(path: PathBuf, annotators: &[&str], tags: &[&str], json: bool) -> (i32, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_command(
+        Command::Agree {
+            path: Some(path),
+            annotators: annotators.iter().map(|s| s.to_string()).collect(),
+            tags: tags.iter().map(|s| s.to_string()).collect(),
+            json,
+            dump_units: false,
+        },
+        &mut out,
+        &mut err,
+    );
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn same_number(ours: &Value, reference: &Value, what: &str) {
+    match (ours.as_f64(), reference.as_f64()) {
+        (Some(x), Some(y)) => assert!((x - y).abs() < 1e-9, "{what}: ours {x}, reference {y}"),
+        (None, None) => assert!(ours.is_null() && reference.is_null(), "{what}"),
+        _ => panic!("{what}: ours {ours}, reference {reference}"),
+    }
+}
+
+/// Compares every figure the reference has with ours; returns how many were compared.
+fn compare_with_reference(workspace: PathBuf, reference: &str) -> usize {
+    let (code, out, err) = agree(workspace, &[], &[], true);
+    assert_eq!(code, 0, "{err}");
+    let ours: Value = serde_json::from_str(&out).unwrap();
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(reference)).unwrap()).unwrap();
+    assert_eq!(ours["annotators"], reference["annotators"]);
+    assert_eq!(ours["tags"], reference["tags"]);
+    assert_eq!(ours["documents"], reference["documents"]);
+    let mut compared = 0;
+    let (op, rp) = (
+        ours["pairs"].as_array().unwrap(),
+        reference["pairs"].as_array().unwrap(),
+    );
+    assert_eq!(op.len(), rp.len());
+    for (o, r) in op.iter().zip(rp) {
+        let pair = format!("{} vs {}", r["a"], r["b"]);
+        for key in ["a", "b", "documents", "units"] {
+            assert_eq!(o[key], r[key], "{pair}: {key}");
+        }
+        for key in ["macro_kappa", "macro_exact_f1"] {
+            same_number(&o[key], &r[key], &format!("{pair}: {key}"));
+            compared += 1;
+        }
+        for (ot, rt) in o["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(r["tags"].as_array().unwrap())
+        {
+            let what = format!("{pair}, {}", rt["tag"]);
+            assert_eq!(ot["tag"], rt["tag"]);
+            same_number(&ot["kappa"], &rt["kappa"], &format!("{what}: kappa"));
+            compared += 1;
+            for kind in ["exact", "overlap"] {
+                for key in ["a_spans", "b_spans", "matched"] {
+                    assert_eq!(ot[kind][key], rt[kind][key], "{what}: {kind} {key}");
+                }
+                for key in ["precision", "recall", "f1"] {
+                    same_number(
+                        &ot[kind][key],
+                        &rt[kind][key],
+                        &format!("{what}: {kind} {key}"),
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    for (o, r) in ours["alpha"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(reference["alpha"].as_array().unwrap())
+    {
+        assert_eq!(o["tag"], r["tag"]);
+        same_number(&o["alpha"], &r["alpha"], &format!("alpha {}", r["tag"]));
+        compared += 1;
+    }
+    compared
+}
+
+#[test]
+fn shipped_seed_annotations_match_sklearn_and_krippendorff() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let n = compare_with_reference(repo, "seeds_expected.json");
+    // editor-a vs editor-b: 2 macro + 4 tags × 7, and 4 alphas.
+    assert_eq!(n, 34);
+}
+
+#[test]
+fn three_annotators_match_sklearn_and_krippendorff() {
+    let n = compare_with_reference(fixture("three"), "three_expected.json");
+    // 3 pairs × (2 macro + 4 tags × 7) + 4 alphas.
+    assert_eq!(n, 94);
+}
+
+#[test]
+fn table_names_pairs_and_shows_undefined_kappa_as_n_a() {
+    let (code, out, err) = agree(
+        fixture("three"),
+        &["ann-a", "ann-b"],
+        &["quote", "rumour"],
+        false,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ann-a (A) vs ann-b (B): 3 documents"), "{out}");
+    assert!(!out.contains("ann-c"), "{out}");
+    let rumour = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("rumour"))
+        .unwrap();
+    assert!(rumour.contains("n/a"), "{rumour}");
+    assert!(out.contains("Krippendorff's alpha"), "{out}");
+    assert!(out.contains("texts/moscow.txt"), "{out}");
+    assert!(
+        !out.contains("texts/solo.txt"),
+        "a document only one annotator has: {out}"
+    );
+}
+
+#[test]
+fn json_reports_undefined_kappa_as_null() {
+    let (code, out, _) = agree(
+        fixture("three"),
+        &["ann-a", "ann-b"],
+        &["quote", "rumour"],
+        true,
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(v["pairs"][0]["tags"][1]["kappa"].is_null());
+    assert!(v["pairs"][0]["tags"][0]["kappa"].as_f64().is_some());
+}
+
+#[test]
+fn too_few_or_unknown_annotators_are_refused() {
+    let (code, _, err) = agree(fixture("three"), &["ann-a"], &[], false);
+    assert_eq!(code, 1);
+    assert!(err.contains("at least two annotators"), "{err}");
+    let (code, _, err) = agree(fixture("three"), &["ann-a", "nobody"], &[], false);
+    assert_eq!(code, 1);
+    assert!(err.contains("\"nobody\""), "{err}");
+}
+
+#[test]
+fn progress_is_reported_and_can_cancel() {
+    let ws = Workspace::open(&fixture("three")).unwrap();
+    let seen = std::cell::RefCell::new(Vec::new());
+    let report = compute(&ws, &AgreementOptions::default(), &|done, total| {
+        seen.borrow_mut().push((done, total));
+        true
+    })
+    .unwrap();
+    assert_eq!(report.documents, 4);
+    assert_eq!(*seen.borrow(), vec![(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]);
+    let result = compute(&ws, &AgreementOptions::default(), &|done, _| done < 2);
+    assert_eq!(result, Err(AgreementError::Cancelled));
+}
+
+#[test]
+fn dump_units_gives_one_label_per_non_whitespace_char() {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_command(
+        Command::Agree {
+            path: Some(fixture("three")),
+            annotators: vec![],
+            tags: vec![],
+            json: true,
+            dump_units: true,
+        },
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let docs = v["documents"].as_array().unwrap();
+    assert_eq!(
+        docs.len(),
+        4,
+        "texts/solo.txt has one annotator and is left out"
+    );
+    let mixed = docs
+        .iter()
+        .find(|d| d["text"] == "texts/mixed.txt")
+        .unwrap();
+    let text = std::fs::read_to_string(fixture("three/texts/mixed.txt")).unwrap();
+    let units = text
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count();
+    for (annotator, per_tag) in mixed["labels"].as_object().unwrap() {
+        for (tag, labels) in per_tag.as_object().unwrap() {
+            let labels = labels.as_str().unwrap();
+            assert_eq!(labels.len(), units, "{annotator} {tag}");
+            assert!(labels.chars().all(|c| c == '0' || c == '1'));
+        }
+    }
+}

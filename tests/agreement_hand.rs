@@ -1,0 +1,200 @@
+//! Agreement figures on tiny hand-computed examples (worked out in `docs/AGREEMENT.md`).
+
+use std::collections::BTreeMap;
+
+use marginalia::agreement::{AgreementReport, PairTag, Tally};
+use marginalia::layer::{Span, make_span};
+use marginalia::text::Text;
+
+/// 11 chars, 8 units: `aa bb cc dd` (offsets 0,1,3,4,6,7,9,10).
+const TEXT: &str = "aa bb cc dd";
+
+fn spans(text: &str, list: &[(usize, usize, &str)]) -> Vec<Span> {
+    let t = Text::from_string(text);
+    list.iter()
+        .enumerate()
+        .map(|(i, &(s, e, tag))| make_span(&t, i as u64 + 1, s, e, tag, "2026-11-21T06:00:00Z"))
+        .collect()
+}
+
+fn two(a: &[(usize, usize, &str)], b: &[(usize, usize, &str)]) -> AgreementReport {
+    let mut tally = Tally::new(
+        vec!["a".into(), "b".into()],
+        vec!["quote".into(), "claim".into()],
+    );
+    let mut layers = BTreeMap::new();
+    layers.insert("a".to_owned(), spans(TEXT, a));
+    layers.insert("b".to_owned(), spans(TEXT, b));
+    tally.add_document("doc.txt", TEXT, &layers);
+    tally.finish()
+}
+
+fn tag<'r>(r: &'r AgreementReport, name: &str) -> &'r PairTag {
+    r.pairs[0].tags.iter().find(|t| t.tag == name).unwrap()
+}
+
+fn close(x: Option<f64>, want: f64) {
+    let x = x.expect("defined");
+    assert!((x - want).abs() < 1e-12, "{x} != {want}");
+}
+
+#[test]
+fn perfect_agreement_gives_one_everywhere() {
+    let r = two(&[(0, 5, "quote")], &[(0, 5, "quote")]);
+    let q = tag(&r, "quote");
+    assert_eq!(q.units_table, [[4, 0], [0, 4]]);
+    close(q.kappa, 1.0);
+    close(q.exact.f1, 1.0);
+    close(q.overlap.f1, 1.0);
+    close(r.alpha[0].alpha, 1.0);
+    assert_eq!(r.pairs[0].units, 8);
+    assert_eq!(r.documents_by_disagreement[0].score, 0.0);
+}
+
+#[test]
+fn total_disagreement_gives_minus_one_kappa() {
+    let r = two(&[(0, 5, "quote")], &[(6, 11, "quote")]);
+    let q = tag(&r, "quote");
+    assert_eq!(q.units_table, [[0, 4], [4, 0]]);
+    // Expected disagreement (4·4 + 4·4)/8 = 4, observed 8: κ = 1 − 8/4 = −1.
+    close(q.kappa, -1.0);
+    close(q.exact.f1, 0.0);
+    close(q.overlap.f1, 0.0);
+    // α = 1 − (n−1)·O/(n0·n1) = 1 − 15·8/64 = −0.875.
+    close(r.alpha[0].alpha, -0.875);
+    let d = &r.documents_by_disagreement[0];
+    assert_eq!(
+        (d.disagreeing_units, d.labelled_units, d.unmatched_spans),
+        (8, 8, 2)
+    );
+    close(Some(d.score), 1.0);
+}
+
+#[test]
+fn a_tag_nobody_used_is_undefined_not_a_number() {
+    let r = two(&[(0, 5, "quote")], &[(0, 5, "quote")]);
+    let c = tag(&r, "claim");
+    assert_eq!(c.units_table, [[8, 0], [0, 0]]);
+    assert_eq!(c.kappa, None);
+    assert_eq!(c.exact.f1, None);
+    assert_eq!(c.exact.precision, None);
+    assert_eq!(r.alpha[1].alpha, None);
+    // Undefined tags are left out of the macro average, not counted as 0.
+    close(r.pairs[0].macro_kappa, 1.0);
+    close(r.pairs[0].macro_exact_f1, 1.0);
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(json.contains(r#""kappa":null"#), "{json}");
+    assert!(!json.contains("NaN"));
+}
+
+#[test]
+fn one_annotator_without_spans_of_a_tag_gives_zero_kappa() {
+    let r = two(&[(0, 5, "claim")], &[]);
+    let c = tag(&r, "claim");
+    // po = 4/8 = pe: κ = 0. Recall 0 of 1, precision undefined (B has no spans).
+    close(c.kappa, 0.0);
+    close(c.exact.recall, 0.0);
+    assert_eq!(c.exact.precision, None);
+    close(c.exact.f1, 0.0);
+}
+
+#[test]
+fn overlapping_spans_match_for_overlap_f1_only() {
+    let r = two(&[(0, 8, "quote")], &[(3, 11, "quote")]);
+    let q = tag(&r, "quote");
+    assert_eq!(q.units_table, [[0, 2], [2, 4]]);
+    // Expected disagreement (2·6 + 6·2)/8 = 3, observed 4: κ = −1/3.
+    close(q.kappa, -1.0 / 3.0);
+    close(q.exact.f1, 0.0);
+    close(q.overlap.f1, 1.0);
+    // n0 = 4, n1 = 12, O = 4: α = 1 − 15·4/48 = −0.25.
+    close(r.alpha[0].alpha, -0.25);
+    // The rest of the worked example in docs/AGREEMENT.md.
+    assert_eq!(tag(&r, "claim").kappa, None);
+    close(r.pairs[0].macro_kappa, -1.0 / 3.0);
+    let c = &r.pairs[0].confusion;
+    assert_eq!(c.counts, vec![vec![0, 0, 1], vec![0, 0, 0], vec![1, 0, 0]]);
+    let d = &r.documents_by_disagreement[0];
+    assert_eq!(
+        (d.disagreeing_units, d.labelled_units, d.unmatched_spans),
+        (4, 8, 2)
+    );
+    close(Some(d.score), 0.5);
+}
+
+#[test]
+fn overlap_matching_is_one_to_one_by_largest_overlap() {
+    let r = two(&[(0, 5, "quote"), (6, 11, "quote")], &[(0, 8, "quote")]);
+    let q = tag(&r, "quote");
+    assert_eq!(
+        (q.overlap.a_spans, q.overlap.b_spans, q.overlap.matched),
+        (2, 1, 1)
+    );
+    close(q.overlap.precision, 1.0);
+    close(q.overlap.recall, 0.5);
+    close(q.overlap.f1, 2.0 / 3.0);
+}
+
+#[test]
+fn confusion_pairs_same_ranges_and_counts_the_rest_as_none() {
+    let r = two(
+        &[(0, 5, "quote"), (6, 11, "claim")],
+        &[(0, 5, "claim"), (6, 11, "claim"), (9, 11, "quote")],
+    );
+    let c = &r.pairs[0].confusion;
+    assert_eq!(c.labels, ["quote", "claim", "none"]);
+    assert_eq!(c.counts, vec![vec![0, 1, 0], vec![0, 1, 0], vec![1, 0, 0]]);
+}
+
+#[test]
+fn a_document_only_one_annotator_has_is_left_out() {
+    let mut tally = Tally::new(vec!["a".into(), "b".into()], vec!["quote".into()]);
+    let mut both = BTreeMap::new();
+    both.insert("a".to_owned(), spans(TEXT, &[(0, 5, "quote")]));
+    both.insert("b".to_owned(), spans(TEXT, &[(0, 5, "quote")]));
+    tally.add_document("shared.txt", TEXT, &both);
+    let mut alone = BTreeMap::new();
+    alone.insert("a".to_owned(), spans(TEXT, &[(6, 11, "quote")]));
+    tally.add_document("alone.txt", TEXT, &alone);
+    let r = tally.finish();
+    assert_eq!(r.documents, 1);
+    assert_eq!(r.pairs[0].documents, 1);
+    assert_eq!(r.pairs[0].units, 8);
+    assert_eq!(r.pairs[0].tags[0].exact.a_spans, 1);
+    close(r.pairs[0].tags[0].kappa, 1.0);
+    assert_eq!(r.documents_by_disagreement.len(), 1);
+}
+
+#[test]
+fn alpha_across_three_annotators_treats_absent_files_as_missing() {
+    let text = "ab cd";
+    let mut tally = Tally::new(
+        vec!["a".into(), "b".into(), "c".into()],
+        vec!["quote".into()],
+    );
+    let mut doc1 = BTreeMap::new();
+    doc1.insert("a".to_owned(), spans(text, &[(0, 2, "quote")]));
+    doc1.insert("b".to_owned(), spans(text, &[(0, 4, "quote")]));
+    doc1.insert("c".to_owned(), spans(text, &[(0, 1, "quote")]));
+    tally.add_document("one.txt", text, &doc1);
+    let mut doc2 = BTreeMap::new();
+    doc2.insert("a".to_owned(), spans(text, &[(0, 2, "quote")]));
+    doc2.insert("b".to_owned(), spans(text, &[(1, 2, "quote")]));
+    tally.add_document("two.txt", text, &doc2);
+    let r = tally.finish();
+    // n0 = 11, n1 = 9, O = 4/2 + 1/1 = 3: α = 1 − 19·3/99 = 42/99.
+    close(r.alpha[0].alpha, 42.0 / 99.0);
+    assert_eq!(r.alpha[0].units, 8);
+    // Pairs with c see only the first document.
+    let ac = r.pairs.iter().find(|p| p.a == "a" && p.b == "c").unwrap();
+    assert_eq!((ac.documents, ac.units), (1, 4));
+}
+
+#[test]
+fn whitespace_of_every_kind_is_not_a_unit() {
+    let text = "a\u{a0}b\tc\r\nd\u{2028}e\u{3000}f 🙂";
+    assert_eq!(
+        marginalia::agreement::units_of(text),
+        vec![0, 2, 4, 7, 9, 11, 13]
+    );
+}
