@@ -366,6 +366,14 @@ impl Document {
         })
     }
 
+    /// Confirms a span placed by fuzzy re-anchoring where it is: removes its `anchor` flag
+    /// (undoable). Returns whether it did.
+    pub fn confirm_anchor(&mut self, id: u64) -> bool {
+        self.change(id, |s| {
+            s.attrs.remove(ANCHOR_ATTR);
+        })
+    }
+
     /// Sets the document status.
     pub fn set_status(&mut self, status: Status) {
         if self.read_only || self.layer.status == status {
