@@ -557,6 +557,8 @@ impl Document {
             self.retry_at = Some(Instant::now() + RETRY_DELAY);
             return Err(e);
         }
+        // Check, merge and write under one lock, so another window's save cannot slip between.
+        let _lock = store::lock_for_saving(&self.layer_path);
         if !store::unchanged_since(&self.layer_path, self.seen.as_ref()) {
             match store::load_layer(&self.layer_path) {
                 Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {

@@ -197,6 +197,41 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
     Ok(Fingerprint::of(path, bytes))
 }
 
+/// Holds an exclusive lock between Marginalia processes on this machine for saving `path`,
+/// so that two windows cannot both check the file and then both write it. Released on drop.
+pub struct SaveLock {
+    _file: std::fs::File,
+}
+
+/// Takes the save lock for `path`, waiting while another process holds it (a save takes
+/// milliseconds). The lock file lives in the system temp folder, not in the workspace.
+/// Best effort: `None` when locks are not available, and saving goes on without one.
+pub fn lock_for_saving(path: &Path) -> Option<SaveLock> {
+    // The nearest existing folder resolved, plus the rest: the same key in every process,
+    // whether or not the file's folders exist yet.
+    let mut existing = path;
+    let mut rest = Vec::new();
+    let abs = loop {
+        match existing.canonicalize() {
+            Ok(real) => break rest.iter().rev().fold(real, |p, c| p.join(c)),
+            Err(_) => {
+                rest.push(existing.file_name()?.to_owned());
+                existing = existing.parent()?;
+            }
+        }
+    };
+    let key = sha256_hex(abs.to_string_lossy().as_bytes());
+    let lock_path = std::env::temp_dir().join(format!("marginalia-save-{}.lock", &key[..24]));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)
+        .ok()?;
+    file.lock().ok()?;
+    Some(SaveLock { _file: file })
+}
+
 /// Saves a layer atomically.
 pub fn save_layer(path: &Path, layer: &Layer) -> Result<Fingerprint, StoreError> {
     write_atomic(path, layer.to_ron().as_bytes())
