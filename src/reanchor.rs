@@ -40,6 +40,9 @@ const WINDOW_CHARS: usize = 4096;
 /// At most this many exact occurrences are scored (the nearest to the expected place).
 const MAX_SCORED_OCCURRENCES: usize = 1000;
 
+/// At most this many approximate match ends are collected in one search.
+const MAX_FUZZY_CANDIDATES: usize = 10_000;
+
 /// Hypothesis' weights: quote, prefix, suffix, position.
 const QUOTE_WEIGHT: f64 = 50.0;
 const PREFIX_WEIGHT: f64 = 20.0;
@@ -107,7 +110,6 @@ pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary>
         return None;
     }
     let old_sha = std::mem::replace(&mut layer.text_sha256, text.sha256().to_owned());
-    let old_chars = layer.text_chars;
     layer.text_chars = text.char_len();
     let mut summary = ReanchorSummary::default();
     let mut budget = WHOLE_TEXT_BUDGET;
@@ -157,7 +159,6 @@ pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary>
             }
         }
     }
-    let _ = old_chars;
     layer.orphans.sort_by_key(|o| o.span.id);
     layer.spans = kept_spans;
     layer.normalize();
@@ -486,7 +487,10 @@ fn fuzzy_in(
                         *last = (end, d);
                     }
                 }
-                _ => runs.push((end, d)),
+                // A pathological text (the quote matching almost everywhere) stops adding
+                // candidates rather than growing without bound.
+                _ if runs.len() < MAX_FUZZY_CANDIDATES => runs.push((end, d)),
+                _ => {}
             }
             in_run = true;
         } else {

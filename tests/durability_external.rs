@@ -223,6 +223,7 @@ fn wait_for(path: &Path) {
 /// Not a test on its own: the body of the child processes of
 /// [`two_processes_with_the_same_annotator_keep_each_others_spans`].
 #[test]
+#[ignore = "the body of a child process, run by another test"]
 fn child_process_adds_spans() {
     let Ok(root) = std::env::var(CHILD_ENV) else {
         return;
@@ -253,6 +254,7 @@ fn two_processes_with_the_same_annotator_keep_each_others_spans() {
     let spawn = |who: &str| {
         Command::new(&exe)
             .args([
+                "--ignored",
                 "--exact",
                 "child_process_adds_spans",
                 "--nocapture",
@@ -344,6 +346,7 @@ fn browsing_another_annotators_layer_leaves_its_bytes_unchanged() {
 /// Not a test on its own: the body of the children of
 /// [`two_processes_saving_in_turns_as_fast_as_they_can_lose_nothing`].
 #[test]
+#[ignore = "the body of a child process, run by another test"]
 fn child_process_adds_and_saves_in_a_loop() {
     let Ok(root) = std::env::var("MARGINALIA_TEST_LOOP_ROOT") else {
         return;
@@ -368,6 +371,7 @@ fn two_processes_saving_in_turns_as_fast_as_they_can_lose_nothing() {
     let spawn = |tag: &str| {
         Command::new(&exe)
             .args([
+                "--ignored",
                 "--exact",
                 "child_process_adds_and_saves_in_a_loop",
                 "--test-threads=1",

@@ -172,10 +172,18 @@ fn a_word_fixed_inside_a_span_gives_a_fuzzy_span() {
     let mut doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
     assert!(doc.confirm_anchor(fixed.id));
     doc.save_now().unwrap();
-    assert!(!std::fs::read_to_string(&path).unwrap().contains("\"anchor\""));
+    assert!(
+        !std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"anchor\"")
+    );
     doc.undo();
     doc.save_now().unwrap();
-    assert!(std::fs::read_to_string(&path).unwrap().contains("\"anchor\": \"fuzzy\""));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"anchor\": \"fuzzy\"")
+    );
 }
 
 #[test]
