@@ -481,6 +481,7 @@ fn fuzzy_in(
     myers(peq, m, text.slice(ws, we).chars(), false, |j, d| {
         if d <= max_errors {
             let end = ws + j + 1;
+            let room = runs.len() < MAX_FUZZY_CANDIDATES;
             match runs.last_mut() {
                 Some(last) if in_run => {
                     if d < last.1 {
@@ -489,7 +490,7 @@ fn fuzzy_in(
                 }
                 // A pathological text (the quote matching almost everywhere) stops adding
                 // candidates rather than growing without bound.
-                _ if runs.len() < MAX_FUZZY_CANDIDATES => runs.push((end, d)),
+                _ if room => runs.push((end, d)),
                 _ => {}
             }
             in_run = true;
