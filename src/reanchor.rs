@@ -483,11 +483,8 @@ fn fuzzy_in(
             let end = ws + j + 1;
             let room = runs.len() < MAX_FUZZY_CANDIDATES;
             match runs.last_mut() {
-                Some(last) if in_run => {
-                    if d < last.1 {
-                        *last = (end, d);
-                    }
-                }
+                Some(last) if in_run && d < last.1 => *last = (end, d),
+                Some(_) if in_run => {}
                 // A pathological text (the quote matching almost everywhere) stops adding
                 // candidates rather than growing without bound.
                 _ if room => runs.push((end, d)),
