@@ -182,7 +182,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&dir).map_err(err)?;
+    if !dir.is_dir() {
+        // New folders are made durable too: each one's entry lives in its parent folder.
+        let mut first_existing = dir.as_path();
+        while let Some(parent) = first_existing.parent() {
+            first_existing = parent;
+            if parent.as_os_str().is_empty() || parent.is_dir() {
+                break;
+            }
+        }
+        std::fs::create_dir_all(&dir).map_err(err)?;
+        let mut d = dir.as_path();
+        while d != first_existing {
+            let Some(parent) = d.parent() else { break };
+            if let Ok(f) = std::fs::File::open(if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            }) {
+                let _ = f.sync_all();
+            }
+            d = parent;
+        }
+    }
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .tempfile_in(&dir)
