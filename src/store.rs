@@ -210,6 +210,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
         .tempfile_in(&dir)
         .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
+    // Temp files are created private (0600); the annotation file keeps the permissions it had,
+    // or gets the usual ones for a new file, so colleagues and tools can still read it.
+    let permissions = match std::fs::metadata(path) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(_) => new_file_permissions(),
+    };
+    if let Some(p) = permissions {
+        let _ = tmp.as_file().set_permissions(p);
+    }
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     if let Ok(d) = std::fs::File::open(&dir) {
@@ -254,6 +263,17 @@ pub fn lock_for_saving(path: &Path) -> Option<SaveLock> {
     Some(SaveLock { _file: file })
 }
 
+#[cfg(unix)]
+fn new_file_permissions() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Some(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn new_file_permissions() -> Option<std::fs::Permissions> {
+    None
+}
+
 /// Saves a layer atomically.
 pub fn save_layer(path: &Path, layer: &Layer) -> Result<Fingerprint, StoreError> {
     write_atomic(path, layer.to_ron().as_bytes())
@@ -295,6 +315,25 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"two!");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("a")).unwrap().collect();
         assert_eq!(leftovers.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rewrite_keeps_the_files_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.ron");
+        write_atomic(&p, b"one").unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o664)).unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o664
+        );
     }
 
     #[test]
