@@ -366,6 +366,14 @@ impl Document {
         })
     }
 
+    /// Confirms a span placed by fuzzy re-anchoring where it is: removes its `anchor` flag
+    /// (undoable). Returns whether it did.
+    pub fn confirm_anchor(&mut self, id: u64) -> bool {
+        self.change(id, |s| {
+            s.attrs.remove(ANCHOR_ATTR);
+        })
+    }
+
     /// Sets the document status.
     pub fn set_status(&mut self, status: Status) {
         if self.read_only || self.layer.status == status {
@@ -549,6 +557,8 @@ impl Document {
             self.retry_at = Some(Instant::now() + RETRY_DELAY);
             return Err(e);
         }
+        // Check, merge and write under one lock, so another window's save cannot slip between.
+        let _lock = store::lock_for_saving(&self.layer_path);
         if !store::unchanged_since(&self.layer_path, self.seen.as_ref()) {
             match store::load_layer(&self.layer_path) {
                 Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {

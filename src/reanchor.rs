@@ -40,6 +40,9 @@ const WINDOW_CHARS: usize = 4096;
 /// At most this many exact occurrences are scored (the nearest to the expected place).
 const MAX_SCORED_OCCURRENCES: usize = 1000;
 
+/// At most this many approximate match ends are collected in one search.
+const MAX_FUZZY_CANDIDATES: usize = 10_000;
+
 /// Hypothesis' weights: quote, prefix, suffix, position.
 const QUOTE_WEIGHT: f64 = 50.0;
 const PREFIX_WEIGHT: f64 = 20.0;
@@ -107,7 +110,6 @@ pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary>
         return None;
     }
     let old_sha = std::mem::replace(&mut layer.text_sha256, text.sha256().to_owned());
-    let old_chars = layer.text_chars;
     layer.text_chars = text.char_len();
     let mut summary = ReanchorSummary::default();
     let mut budget = WHOLE_TEXT_BUDGET;
@@ -157,7 +159,6 @@ pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary>
             }
         }
     }
-    let _ = old_chars;
     layer.orphans.sort_by_key(|o| o.span.id);
     layer.spans = kept_spans;
     layer.normalize();
@@ -480,13 +481,14 @@ fn fuzzy_in(
     myers(peq, m, text.slice(ws, we).chars(), false, |j, d| {
         if d <= max_errors {
             let end = ws + j + 1;
+            let room = runs.len() < MAX_FUZZY_CANDIDATES;
             match runs.last_mut() {
-                Some(last) if in_run => {
-                    if d < last.1 {
-                        *last = (end, d);
-                    }
-                }
-                _ => runs.push((end, d)),
+                Some(last) if in_run && d < last.1 => *last = (end, d),
+                Some(_) if in_run => {}
+                // A pathological text (the quote matching almost everywhere) stops adding
+                // candidates rather than growing without bound.
+                _ if room => runs.push((end, d)),
+                _ => {}
             }
             in_run = true;
         } else {
@@ -628,6 +630,54 @@ mod tests {
             layer.span(1).unwrap().exact,
             "The deleted sentence is this one."
         );
+    }
+
+    #[test]
+    fn an_emptied_text_orphans_everything() {
+        let old = Text::from_string("Putin asked reporters: do you want a Franco-Russian war?");
+        let mut layer = layer_on(&old, &[(0, 5), (23, 56)]);
+        let s = reanchor_layer(&mut layer, &Text::from_string("")).unwrap();
+        assert_eq!((s.kept, s.moved, s.fuzzy, s.orphaned), (0, 0, 0, 2));
+        assert_eq!(layer.text_chars, 0);
+    }
+
+    proptest::proptest! {
+        /// Whatever happens to the text, every span ends up where its `exact` is, or as an
+        /// orphan; none is lost and none is duplicated.
+        #[test]
+        fn reanchoring_never_loses_or_misplaces_a_span(
+            edits in proptest::collection::vec((0usize..400, 0usize..12, "[a-z ’—é😀\n]{0,12}"), 0..6),
+            ranges in proptest::collection::vec((0usize..380, 1usize..60), 1..8),
+        ) {
+            let base = "After the meeting, Putin asked reporters: do you want a Franco-Russian war? \
+                Macron’s ideas were “realistic”, the Kremlin said — and talks go on.\n\
+                Biden met Chancellor Wolfgang Schorz at the White House on the same day.\n\
+                British Foreign Secretary Mark Truss is expected in Moscow. 😀 é fin.";
+            let old = Text::from_string(base);
+            let n = old.char_len();
+            let spans: Vec<(usize, usize)> = ranges
+                .iter()
+                .map(|&(s, l)| (s % (n - 1), (s % (n - 1) + l).min(n)))
+                .collect();
+            let mut layer = layer_on(&old, &spans);
+            let mut chars: Vec<char> = base.chars().collect();
+            for (at, del, ins) in &edits {
+                let at = at % (chars.len() + 1);
+                let end = (at + del).min(chars.len());
+                chars.splice(at..end, ins.chars());
+            }
+            let new_s: String = chars.into_iter().collect();
+            let new = Text::from_string(&new_s);
+            let before = layer.spans.len();
+            if let Some(sum) = reanchor_layer(&mut layer, &new) {
+                proptest::prop_assert_eq!(sum.kept + sum.moved + sum.fuzzy + sum.orphaned, before);
+            }
+            proptest::prop_assert_eq!(layer.spans.len() + layer.orphans.len(), before);
+            for s in &layer.spans {
+                proptest::prop_assert_eq!(new.slice(s.start, s.end), s.exact.as_str());
+                proptest::prop_assert!(s.start < s.end && s.end <= new.char_len());
+            }
+        }
     }
 
     #[test]

@@ -182,12 +182,43 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&dir).map_err(err)?;
+    if !dir.is_dir() {
+        // New folders are made durable too: each one's entry lives in its parent folder.
+        let mut first_existing = dir.as_path();
+        while let Some(parent) = first_existing.parent() {
+            first_existing = parent;
+            if parent.as_os_str().is_empty() || parent.is_dir() {
+                break;
+            }
+        }
+        std::fs::create_dir_all(&dir).map_err(err)?;
+        let mut d = dir.as_path();
+        while d != first_existing {
+            let Some(parent) = d.parent() else { break };
+            if let Ok(f) = std::fs::File::open(if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            }) {
+                let _ = f.sync_all();
+            }
+            d = parent;
+        }
+    }
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .tempfile_in(&dir)
         .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
+    // Temp files are created private (0600); the annotation file keeps the permissions it had,
+    // or gets the usual ones for a new file, so colleagues and tools can still read it.
+    let permissions = match std::fs::metadata(path) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(_) => new_file_permissions(),
+    };
+    if let Some(p) = permissions {
+        let _ = tmp.as_file().set_permissions(p);
+    }
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     if let Ok(d) = std::fs::File::open(&dir) {
@@ -195,6 +226,52 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
         let _ = d.sync_all();
     }
     Ok(Fingerprint::of(path, bytes))
+}
+
+/// Holds an exclusive lock between Marginalia processes on this machine for saving `path`,
+/// so that two windows cannot both check the file and then both write it. Released on drop.
+pub struct SaveLock {
+    _file: std::fs::File,
+}
+
+/// Takes the save lock for `path`, waiting while another process holds it (a save takes
+/// milliseconds). The lock file lives in the system temp folder, not in the workspace.
+/// Best effort: `None` when locks are not available, and saving goes on without one.
+pub fn lock_for_saving(path: &Path) -> Option<SaveLock> {
+    // The nearest existing folder resolved, plus the rest: the same key in every process,
+    // whether or not the file's folders exist yet.
+    let mut existing = path;
+    let mut rest = Vec::new();
+    let abs = loop {
+        match existing.canonicalize() {
+            Ok(real) => break rest.iter().rev().fold(real, |p, c| p.join(c)),
+            Err(_) => {
+                rest.push(existing.file_name()?.to_owned());
+                existing = existing.parent()?;
+            }
+        }
+    };
+    let key = sha256_hex(abs.to_string_lossy().as_bytes());
+    let lock_path = std::env::temp_dir().join(format!("marginalia-save-{}.lock", &key[..24]));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)
+        .ok()?;
+    file.lock().ok()?;
+    Some(SaveLock { _file: file })
+}
+
+#[cfg(unix)]
+fn new_file_permissions() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Some(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn new_file_permissions() -> Option<std::fs::Permissions> {
+    None
 }
 
 /// Saves a layer atomically.
@@ -238,6 +315,25 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"two!");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("a")).unwrap().collect();
         assert_eq!(leftovers.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rewrite_keeps_the_files_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.ron");
+        write_atomic(&p, b"one").unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o664)).unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o664
+        );
     }
 
     #[test]

@@ -223,6 +223,7 @@ fn wait_for(path: &Path) {
 /// Not a test on its own: the body of the child processes of
 /// [`two_processes_with_the_same_annotator_keep_each_others_spans`].
 #[test]
+#[ignore = "the body of a child process, run by another test"]
 fn child_process_adds_spans() {
     let Ok(root) = std::env::var(CHILD_ENV) else {
         return;
@@ -253,6 +254,7 @@ fn two_processes_with_the_same_annotator_keep_each_others_spans() {
     let spawn = |who: &str| {
         Command::new(&exe)
             .args([
+                "--ignored",
                 "--exact",
                 "child_process_adds_spans",
                 "--nocapture",
@@ -339,4 +341,67 @@ fn browsing_another_annotators_layer_leaves_its_bytes_unchanged() {
         std::fs::metadata(&path).unwrap().modified().unwrap(),
         modified
     );
+}
+
+/// Not a test on its own: the body of the children of
+/// [`two_processes_saving_in_turns_as_fast_as_they_can_lose_nothing`].
+#[test]
+#[ignore = "the body of a child process, run by another test"]
+fn child_process_adds_and_saves_in_a_loop() {
+    let Ok(root) = std::env::var("MARGINALIA_TEST_LOOP_ROOT") else {
+        return;
+    };
+    let root = PathBuf::from(root);
+    let tag = std::env::var("MARGINALIA_TEST_LOOP_TAG").unwrap();
+    let mut doc = open(&root, "editor-a");
+    std::fs::write(root.join(format!("ready-{tag}")), b"").unwrap();
+    wait_for(&root.join("go"));
+    for i in 0..LOOP_SPANS {
+        doc.add_span(i * 7, i * 7 + 5, &tag).unwrap();
+        doc.save_now().unwrap();
+    }
+}
+
+const LOOP_SPANS: usize = 40;
+
+#[test]
+fn two_processes_saving_in_turns_as_fast_as_they_can_lose_nothing() {
+    let (_d, root) = workspace();
+    let exe = std::env::current_exe().unwrap();
+    let spawn = |tag: &str| {
+        Command::new(&exe)
+            .args([
+                "--ignored",
+                "--exact",
+                "child_process_adds_and_saves_in_a_loop",
+                "--test-threads=1",
+            ])
+            .env("MARGINALIA_TEST_LOOP_ROOT", &root)
+            .env("MARGINALIA_TEST_LOOP_TAG", tag)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut a = spawn("quote");
+    let mut b = spawn("claim");
+    wait_for(&root.join("ready-quote"));
+    wait_for(&root.join("ready-claim"));
+    std::fs::write(root.join("go"), b"").unwrap();
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    let ws = Workspace::open(&root).unwrap();
+    let path = ws.layer_path("editor-a", SEED).unwrap();
+    let layer = Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for tag in ["quote", "claim"] {
+        let mut starts: Vec<usize> = layer
+            .spans
+            .iter()
+            .filter(|s| s.tag == tag)
+            .map(|s| s.start)
+            .collect();
+        starts.sort();
+        let expected: Vec<usize> = (0..LOOP_SPANS).map(|i| i * 7).collect();
+        assert_eq!(starts, expected, "{tag} spans");
+    }
+    ids_unique_and_below_next(&layer);
 }

@@ -167,6 +167,23 @@ fn a_word_fixed_inside_a_span_gives_a_fuzzy_span() {
     assert_eq!(fixed.tag, "error");
     let raw = std::fs::read_to_string(&path).unwrap();
     assert!(raw.contains("\"anchor\": \"fuzzy\""), "{raw}");
+    // The annotator confirms it: the flag goes; undo brings it back.
+    let ws = Workspace::open(&root).unwrap();
+    let mut doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    assert!(doc.confirm_anchor(fixed.id));
+    doc.save_now().unwrap();
+    assert!(
+        !std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"anchor\"")
+    );
+    doc.undo();
+    doc.save_now().unwrap();
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"anchor\": \"fuzzy\"")
+    );
 }
 
 #[test]
