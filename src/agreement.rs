@@ -243,14 +243,16 @@ pub fn is_unit(c: char) -> bool {
 /// a candidate, taken in order of decreasing overlap (ties by A's then B's position in the
 /// input) if neither side is taken. Returns `(index in a, index in b)` pairs.
 pub fn greedy_overlap_match(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let index = crate::span_index::SpanIndex::from_ranges(b.iter().copied());
     let mut candidates = Vec::new();
     for (i, &(s1, e1)) in a.iter().enumerate() {
-        for (j, &(s2, e2)) in b.iter().enumerate() {
+        index.visit_overlapping(s1, e1, |j| {
+            let (s2, e2) = b[j];
             let overlap = e1.min(e2).saturating_sub(s1.max(s2));
             if overlap > 0 {
                 candidates.push((overlap, i, j));
             }
-        }
+        });
     }
     candidates.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
     let mut a_taken = vec![false; a.len()];
