@@ -681,6 +681,31 @@ impl Review {
         }
     }
 
+    /// What the curated layer holds for item `i`: the curated spans accepted from its spans,
+    /// and its spans' rejections (both empty while undecided).
+    pub fn outcome(&self, i: usize) -> (Vec<&CuratedSpan>, Vec<&Rejection>) {
+        let Some(item) = self.items.get(i) else {
+            return (Vec::new(), Vec::new());
+        };
+        let refs = self.refs(item);
+        if !refs.iter().any(|r| self.decided.contains(r)) {
+            return (Vec::new(), Vec::new());
+        }
+        let spans = self
+            .curated
+            .spans
+            .iter()
+            .filter(|s| s.from.iter().any(|r| refs.contains(r)))
+            .collect();
+        let rejected = self
+            .curated
+            .rejected
+            .iter()
+            .filter(|x| refs.contains(&x.from))
+            .collect();
+        (spans, rejected)
+    }
+
     /// Decided items out of all items.
     pub fn progress(&self) -> (usize, usize) {
         let decided = (0..self.items.len())
