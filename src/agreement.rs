@@ -243,14 +243,16 @@ pub fn is_unit(c: char) -> bool {
 /// a candidate, taken in order of decreasing overlap (ties by A's then B's position in the
 /// input) if neither side is taken. Returns `(index in a, index in b)` pairs.
 pub fn greedy_overlap_match(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let index = crate::span_index::SpanIndex::from_ranges(b.iter().copied());
     let mut candidates = Vec::new();
     for (i, &(s1, e1)) in a.iter().enumerate() {
-        for (j, &(s2, e2)) in b.iter().enumerate() {
+        index.visit_overlapping(s1, e1, |j| {
+            let (s2, e2) = b[j];
             let overlap = e1.min(e2).saturating_sub(s1.max(s2));
             if overlap > 0 {
                 candidates.push((overlap, i, j));
             }
-        }
+        });
     }
     candidates.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
     let mut a_taken = vec![false; a.len()];
@@ -900,6 +902,41 @@ mod tests {
         assert_eq!(cohen_kappa([[10, 0], [0, 0]]), None);
         assert_eq!(cohen_kappa([[0, 0], [0, 0]]), None);
         assert_eq!(cohen_kappa([[0, 10], [0, 0]]), Some(0.0));
+    }
+
+    /// The obviously-correct model: every pair compared.
+    fn greedy_by_brute_force(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> {
+        let mut c = Vec::new();
+        for (i, &(s1, e1)) in a.iter().enumerate() {
+            for (j, &(s2, e2)) in b.iter().enumerate() {
+                let o = e1.min(e2).saturating_sub(s1.max(s2));
+                if o > 0 {
+                    c.push((o, i, j));
+                }
+            }
+        }
+        c.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+        let (mut ta, mut tb, mut out) = (vec![false; a.len()], vec![false; b.len()], vec![]);
+        for (_, i, j) in c {
+            if !ta[i] && !tb[j] {
+                ta[i] = true;
+                tb[j] = true;
+                out.push((i, j));
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn indexed_matching_equals_brute_force(
+            a in proptest::collection::vec((0usize..200, 1usize..40), 0..40),
+            b in proptest::collection::vec((0usize..200, 1usize..40), 0..40),
+        ) {
+            let a: Vec<(usize, usize)> = a.into_iter().map(|(s, l)| (s, s + l)).collect();
+            let b: Vec<(usize, usize)> = b.into_iter().map(|(s, l)| (s, s + l)).collect();
+            proptest::prop_assert_eq!(greedy_overlap_match(&a, &b), greedy_by_brute_force(&a, &b));
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! decision methods; saving works like [`crate::document::Document`]: atomic writes, a delay,
 //! retries, and a merge when someone else changed the file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -30,7 +30,7 @@ pub struct SourceRef {
 
 /// A span of the curated layer: the fields of [`Span`], in the same order (so every tool that
 /// reads layers reads the curated layer too), then where it came from and who accepted it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CuratedSpan {
     pub id: u64,
     pub start: usize,
@@ -221,9 +221,13 @@ impl CuratedLayer {
         }
     }
 
-    /// Whether a reviewed span has a decision: accepted into a curated span or rejected.
-    pub fn is_decided(&self, r: &SourceRef) -> bool {
-        self.spans.iter().any(|s| s.from.contains(r)) || self.rejected.iter().any(|x| x.from == *r)
+    /// Every reviewed span with a decision: accepted into a curated span or rejected.
+    pub fn decided(&self) -> HashSet<SourceRef> {
+        self.spans
+            .iter()
+            .flat_map(|s| s.from.iter().cloned())
+            .chain(self.rejected.iter().map(|r| r.from.clone()))
+            .collect()
     }
 }
 
@@ -310,12 +314,27 @@ pub fn classify(a: &[Span], b: Option<&[Span]>) -> Vec<Item> {
     };
     let mut a_left: Vec<bool> = vec![true; a.len()];
     let mut b_left: Vec<bool> = vec![true; b.len()];
-    let mut pair = |items: &mut Vec<Item>, kind, same: &dyn Fn(&Span, &Span) -> bool| {
+    // Agreed first, then same range with another tag; B's candidates are queued by key so
+    // this stays linear in the number of spans.
+    for kind in [ItemKind::Agreed, ItemKind::TagConflict] {
+        let key = |s: &Span| {
+            let tag = if kind == ItemKind::Agreed {
+                s.tag.as_str()
+            } else {
+                ""
+            };
+            (s.start, s.end, tag.to_owned())
+        };
+        let mut queue: HashMap<(usize, usize, String), std::collections::VecDeque<usize>> =
+            HashMap::new();
+        for (j, sb) in b.iter().enumerate().filter(|(j, _)| b_left[*j]) {
+            queue.entry(key(sb)).or_default().push_back(j);
+        }
         for (i, sa) in a.iter().enumerate() {
             if !a_left[i] {
                 continue;
             }
-            if let Some(j) = (0..b.len()).find(|&j| b_left[j] && same(sa, &b[j])) {
+            if let Some(j) = queue.get_mut(&key(sa)).and_then(|q| q.pop_front()) {
                 a_left[i] = false;
                 b_left[j] = false;
                 items.push(Item {
@@ -325,13 +344,7 @@ pub fn classify(a: &[Span], b: Option<&[Span]>) -> Vec<Item> {
                 });
             }
         }
-    };
-    pair(&mut items, ItemKind::Agreed, &|x, y| {
-        (x.start, x.end, &x.tag) == (y.start, y.end, &y.tag)
-    });
-    pair(&mut items, ItemKind::TagConflict, &|x, y| {
-        (x.start, x.end) == (y.start, y.end)
-    });
+    }
     let tags: BTreeSet<&str> = a.iter().map(|s| s.tag.as_str()).collect();
     for tag in tags {
         let ai: Vec<usize> = (0..a.len())
@@ -477,6 +490,8 @@ pub struct Review {
     /// The reviewed layers' names and spans (A, then B).
     layers: Vec<(String, Layer)>,
     items: Vec<Item>,
+    /// Reviewed spans with a decision, kept in step with `curated`.
+    decided: HashSet<SourceRef>,
     curated: CuratedLayer,
     path: PathBuf,
     seen: Option<Fingerprint>,
@@ -583,6 +598,7 @@ impl Review {
             reviewer: reviewer.to_owned(),
             layers: loaded,
             items,
+            decided: curated.decided(),
             curated,
             path,
             seen,
@@ -658,11 +674,36 @@ impl Review {
     /// Whether item `i` is decided: every one of its spans was accepted or rejected.
     pub fn state(&self, i: usize) -> ItemState {
         match self.items.get(i) {
-            Some(item) if self.refs(item).iter().all(|r| self.curated.is_decided(r)) => {
+            Some(item) if self.refs(item).iter().all(|r| self.decided.contains(r)) => {
                 ItemState::Decided
             }
             _ => ItemState::Undecided,
         }
+    }
+
+    /// What the curated layer holds for item `i`: the curated spans accepted from its spans,
+    /// and its spans' rejections (both empty while undecided).
+    pub fn outcome(&self, i: usize) -> (Vec<&CuratedSpan>, Vec<&Rejection>) {
+        let Some(item) = self.items.get(i) else {
+            return (Vec::new(), Vec::new());
+        };
+        let refs = self.refs(item);
+        if !refs.iter().any(|r| self.decided.contains(r)) {
+            return (Vec::new(), Vec::new());
+        }
+        let spans = self
+            .curated
+            .spans
+            .iter()
+            .filter(|s| s.from.iter().any(|r| refs.contains(r)))
+            .collect();
+        let rejected = self
+            .curated
+            .rejected
+            .iter()
+            .filter(|x| refs.contains(&x.from))
+            .collect();
+        (spans, rejected)
     }
 
     /// Decided items out of all items.
@@ -842,14 +883,18 @@ impl Review {
         let now = now_rfc3339();
         let mut changes = Vec::new();
         let mut n = 0;
+        let mut next_id = self.curated.next_id.max(1);
         for i in 0..self.items.len() {
             let item = &self.items[i];
             if item.kind != ItemKind::Agreed || self.state(i) == ItemState::Decided {
                 continue;
             }
             let refs = self.refs(item);
-            changes.extend(self.existing_for(&refs));
-            let id = self.next_id_after(&changes);
+            if refs.iter().any(|r| self.decided.contains(r)) {
+                changes.extend(self.existing_for(&refs));
+            }
+            let id = next_id;
+            next_id += 1;
             if let Some(span) = &item.a {
                 changes.push(Change::AddSpan(self.accepted(span, refs, id, &now)));
                 n += 1;
@@ -923,9 +968,7 @@ impl Review {
 
     fn commit(&mut self, changes: Vec<Change>) {
         self.history.truncate(self.cursor);
-        for c in &changes {
-            self.apply(c);
-        }
+        self.apply(&changes);
         self.history.push(changes);
         self.cursor = self.history.len();
         if self.curated.status == Status::NotStarted {
@@ -934,30 +977,46 @@ impl Review {
         self.mark_dirty();
     }
 
-    fn apply(&mut self, c: &Change) {
+    /// Applies one decision's changes. Every decision removes what was there before adding, so
+    /// removals go first; batching them keeps "accept all" and its undo linear.
+    fn apply(&mut self, changes: &[Change]) {
         let cur = &mut self.curated;
-        match c {
-            Change::AddSpan(s) => {
-                cur.spans.retain(|x| x.id != s.id);
-                cur.spans.push(s.clone());
-                cur.next_id = cur.next_id.max(s.id + 1);
-            }
-            Change::RemoveSpan(s) => cur.spans.retain(|x| x.id != s.id),
-            Change::AddRejection(r) => cur.rejected.push(r.clone()),
-            Change::RemoveRejection(r) => {
-                if let Some(p) = cur.rejected.iter().position(|x| x == r) {
-                    cur.rejected.remove(p);
+        let mut remove_ids = HashSet::new();
+        for c in changes {
+            match c {
+                Change::RemoveSpan(s) => {
+                    remove_ids.insert(s.id);
                 }
-            }
-            Change::AddComment(k) => cur.comments.push(k.clone()),
-            Change::RemoveComment(k) => {
-                if let Some(p) = cur.comments.iter().position(|x| x == k) {
-                    cur.comments.remove(p);
+                Change::RemoveRejection(r) => {
+                    if let Some(p) = cur.rejected.iter().position(|x| x == r) {
+                        cur.rejected.remove(p);
+                    }
                 }
+                Change::RemoveComment(k) => {
+                    if let Some(p) = cur.comments.iter().position(|x| x == k) {
+                        cur.comments.remove(p);
+                    }
+                }
+                Change::Status { after, .. } => cur.status = *after,
+                Change::AddSpan(_) | Change::AddRejection(_) | Change::AddComment(_) => {}
             }
-            Change::Status { after, .. } => cur.status = *after,
+        }
+        if !remove_ids.is_empty() {
+            cur.spans.retain(|x| !remove_ids.contains(&x.id));
+        }
+        for c in changes {
+            match c {
+                Change::AddSpan(s) => {
+                    cur.next_id = cur.next_id.max(s.id + 1);
+                    cur.spans.push(s.clone());
+                }
+                Change::AddRejection(r) => cur.rejected.push(r.clone()),
+                Change::AddComment(k) => cur.comments.push(k.clone()),
+                _ => {}
+            }
         }
         cur.normalize();
+        self.decided = cur.decided();
     }
 
     /// Undoes the last decision. Returns whether there was one.
@@ -966,10 +1025,12 @@ impl Review {
             return false;
         }
         self.cursor -= 1;
-        let changes = self.history[self.cursor].clone();
-        for c in changes.iter().rev() {
-            self.apply(&c.inverse());
-        }
+        let inverse: Vec<Change> = self.history[self.cursor]
+            .iter()
+            .rev()
+            .map(Change::inverse)
+            .collect();
+        self.apply(&inverse);
         self.mark_dirty();
         true
     }
@@ -980,9 +1041,7 @@ impl Review {
             return false;
         }
         let changes = self.history[self.cursor].clone();
-        for c in &changes {
-            self.apply(c);
-        }
+        self.apply(&changes);
         self.cursor += 1;
         self.mark_dirty();
         true
@@ -1061,7 +1120,7 @@ impl Review {
     /// Merges another version of the curated layer: their decisions on items we have not
     /// decided are kept (with a fresh id if theirs collides with ours); ours win otherwise.
     fn merge_theirs(&mut self, theirs: CuratedLayer) {
-        let known: Vec<&CuratedSpan> = self
+        let known: HashSet<&CuratedSpan> = self
             .history
             .iter()
             .flatten()
@@ -1071,25 +1130,24 @@ impl Review {
             })
             .collect();
         let cur = &self.curated;
-        let ours_decided: BTreeSet<SourceRef> = cur
-            .spans
-            .iter()
-            .flat_map(|s| s.from.iter().cloned())
-            .chain(cur.rejected.iter().map(|r| r.from.clone()))
-            .collect();
+        let ours_decided = &self.decided;
+        let ours: HashMap<u64, &CuratedSpan> = cur.spans.iter().map(|s| (s.id, s)).collect();
         let mut add = Vec::new();
         for s in theirs.spans {
-            let seen = known.contains(&&s) || cur.spans.contains(&s);
+            let seen = known.contains(&s) || ours.get(&s.id) == Some(&&s);
             if seen || s.from.iter().any(|r| ours_decided.contains(r)) {
                 continue;
             }
             add.push(s);
         }
+        let mut taken: HashSet<u64> = ours.keys().copied().collect();
+        let ours_decided = ours_decided.clone();
         let cur = &mut self.curated;
         cur.next_id = cur.next_id.max(theirs.next_id);
         for mut s in add {
-            if cur.spans.iter().any(|x| x.id == s.id) {
+            if !taken.insert(s.id) {
                 s.id = cur.next_id;
+                taken.insert(s.id);
             }
             cur.next_id = cur.next_id.max(s.id + 1);
             cur.spans.push(s);
@@ -1105,6 +1163,7 @@ impl Review {
             }
         }
         cur.normalize();
+        self.decided = cur.decided();
     }
 
     /// Reloads the curated layer if someone else changed it and nothing is pending.
@@ -1118,6 +1177,7 @@ impl Review {
                 let reviewed = std::mem::take(&mut self.curated.reviewed);
                 self.curated = c;
                 self.curated.reviewed = reviewed;
+                self.decided = self.curated.decided();
                 self.seen = Some(fp);
                 self.history.clear();
                 self.cursor = 0;
@@ -1163,50 +1223,56 @@ pub struct SpanFeedback {
 
 /// The verdict on each of `annotator`'s spans in `layer`, from the curated layer.
 pub fn feedback(annotator: &str, layer: &Layer, curated: &CuratedLayer) -> Vec<SpanFeedback> {
+    let mine = |r: &SourceRef| r.layer == annotator;
+    let mut accepted: HashMap<u64, &CuratedSpan> = HashMap::new();
+    for c in &curated.spans {
+        for r in c.from.iter().filter(|r| mine(r)) {
+            accepted.entry(r.id).or_insert(c);
+        }
+    }
+    let mut rejected: HashMap<u64, &Rejection> = HashMap::new();
+    for x in curated.rejected.iter().filter(|x| mine(&x.from)) {
+        rejected.entry(x.from.id).or_insert(x);
+    }
+    let mut comments: HashMap<u64, Vec<String>> = HashMap::new();
+    for c in &curated.comments {
+        for r in c.about.iter().filter(|r| mine(r)) {
+            comments.entry(r.id).or_default().push(c.text.clone());
+        }
+    }
     layer
         .spans
         .iter()
         .map(|s| {
-            let r = SourceRef {
-                layer: annotator.to_owned(),
-                id: s.id,
-            };
-            let comments = curated
-                .comments
-                .iter()
-                .filter(|c| c.about.contains(&r))
-                .map(|c| c.text.clone())
-                .collect();
-            let (verdict, by, at) =
-                if let Some(c) = curated.spans.iter().find(|c| c.from.contains(&r)) {
-                    let same = (c.start, c.end, &c.tag) == (s.start, s.end, &s.tag);
-                    let v = if c.edited || !same {
-                        Verdict::Edited {
-                            start: c.start,
-                            end: c.end,
-                            tag: c.tag.clone(),
-                        }
-                    } else {
-                        Verdict::Accepted
-                    };
-                    (v, c.accepted_by.clone(), c.accepted_at.clone())
-                } else if let Some(x) = curated.rejected.iter().find(|x| x.from == r) {
-                    (
-                        Verdict::Rejected {
-                            reason: x.reason.clone(),
-                        },
-                        x.by.clone(),
-                        x.at.clone(),
-                    )
+            let (verdict, by, at) = if let Some(c) = accepted.get(&s.id) {
+                let same = (c.start, c.end, &c.tag) == (s.start, s.end, &s.tag);
+                let v = if c.edited || !same {
+                    Verdict::Edited {
+                        start: c.start,
+                        end: c.end,
+                        tag: c.tag.clone(),
+                    }
                 } else {
-                    (Verdict::NotReviewed, String::new(), String::new())
+                    Verdict::Accepted
                 };
+                (v, c.accepted_by.clone(), c.accepted_at.clone())
+            } else if let Some(x) = rejected.get(&s.id) {
+                (
+                    Verdict::Rejected {
+                        reason: x.reason.clone(),
+                    },
+                    x.by.clone(),
+                    x.at.clone(),
+                )
+            } else {
+                (Verdict::NotReviewed, String::new(), String::new())
+            };
             SpanFeedback {
                 span_id: s.id,
                 verdict,
                 by,
                 at,
-                comments,
+                comments: comments.get(&s.id).cloned().unwrap_or_default(),
             }
         })
         .collect()
@@ -1239,6 +1305,7 @@ pub fn progress_of(ws: &Workspace, rel: &str) -> Result<Option<(usize, usize, bo
     };
     let b = layers.get(1);
     let items = classify(&a.spans, b.map(|(_, l)| l.spans.as_slice()));
+    let decided = curated.decided();
     let decided = items
         .iter()
         .filter(|it| {
@@ -1250,7 +1317,7 @@ pub fn progress_of(ws: &Workspace, rel: &str) -> Result<Option<(usize, usize, bo
                 layer: n.clone(),
                 id: s.id,
             });
-            ra.iter().chain(rb.iter()).all(|r| curated.is_decided(r))
+            ra.iter().chain(rb.iter()).all(|r| decided.contains(r))
         })
         .count();
     Ok(Some((

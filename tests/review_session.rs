@@ -424,3 +424,43 @@ fn a_reviewed_layer_that_does_not_fit_its_text_is_refused() {
     assert!(!ws.layer_path("curated", REL).unwrap().exists());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
 }
+
+#[test]
+fn when_both_reviewers_decided_the_same_item_the_one_saving_wins() {
+    let (_d, ws) = workspace();
+    let mut first = Review::open(&ws, REL, &["editor-a", "editor-b"], "rev").unwrap();
+    let mut second = Review::open(&ws, REL, &["editor-a", "editor-b"], "rev2").unwrap();
+    second
+        .decide(
+            1,
+            Decision::Reject {
+                reason: "neither".into(),
+            },
+        )
+        .unwrap();
+    second.save_now().unwrap();
+    first.decide(1, Decision::AcceptA).unwrap();
+    first.save_now().unwrap();
+    let (c, _) = curated_on_disk(&ws);
+    assert_eq!(c.spans.len(), 1);
+    assert_eq!(c.spans[0].tag, "claim");
+    let reasons: Vec<&str> = c.rejected.iter().map(|r| r.reason.as_str()).collect();
+    assert_eq!(reasons, ["editor-a's version was accepted"]);
+    let (spans, rejected) = first.outcome(1);
+    assert_eq!((spans.len(), rejected.len()), (1, 1));
+    assert_eq!(first.outcome(0), (vec![], vec![]));
+}
+
+#[test]
+fn decisions_are_saved_by_autosave_once_due() {
+    let (_d, ws) = workspace();
+    let mut r = Review::open(&ws, REL, &["editor-a"], "rev").unwrap();
+    let path = ws.layer_path("curated", REL).unwrap();
+    assert!(!r.save_if_due(std::time::Instant::now() + std::time::Duration::from_secs(5)));
+    r.decide(0, Decision::AcceptA).unwrap();
+    assert!(r.has_unsaved());
+    assert!(!path.exists());
+    assert!(r.save_if_due(std::time::Instant::now() + std::time::Duration::from_secs(5)));
+    assert!(!r.has_unsaved());
+    assert_eq!(load_curated(&path).unwrap().unwrap().0.spans.len(), 1);
+}
