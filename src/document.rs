@@ -31,8 +31,8 @@ pub enum OpenError {
     Invalid { path: String, problem: String },
     #[error("{0}: not a text of this workspace")]
     NotInWorkspace(String),
-    #[error("{0}")]
-    BadAnnotator(String),
+    #[error("{rel}: cannot open as annotator: {reason}")]
+    BadAnnotator { rel: String, reason: String },
 }
 
 /// One undoable change.
@@ -116,7 +116,10 @@ impl Document {
         annotator: &str,
         read_only: bool,
     ) -> Result<Self, OpenError> {
-        crate::workspace::check_layer_name(annotator).map_err(OpenError::BadAnnotator)?;
+        crate::workspace::check_layer_name(annotator).map_err(|reason| OpenError::BadAnnotator {
+            rel: rel.to_owned(),
+            reason,
+        })?;
         let text_path = ws
             .text_path(rel)
             .ok_or_else(|| OpenError::NotInWorkspace(rel.to_owned()))?;
