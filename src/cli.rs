@@ -179,7 +179,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
     }
 }
 
-fn open_ws(path: &PathBuf, err: &mut dyn Write) -> Option<Workspace> {
+fn open_ws(path: &std::path::Path, err: &mut dyn Write) -> Option<Workspace> {
     match Workspace::open(path) {
         Ok(ws) => Some(ws),
         Err(e) => {

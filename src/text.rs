@@ -114,7 +114,7 @@ impl Text {
         let mut checkpoints = Vec::with_capacity(content.len() / CHECKPOINT_EVERY + 1);
         let mut n = 0usize;
         for (b, _) in content.char_indices() {
-            if n % CHECKPOINT_EVERY == 0 {
+            if n.is_multiple_of(CHECKPOINT_EVERY) {
                 checkpoints.push(b);
             }
             n += 1;

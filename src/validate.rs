@@ -88,17 +88,18 @@ pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
                     None
                 }
             };
-            if let Some(text) = text {
-                if layer.text_chars != text.char_len() && layer.text_sha256 == text.sha256() {
-                    push(
-                        format!(
-                            "text_chars is {} but the text has {} chars",
-                            layer.text_chars,
-                            text.char_len()
-                        ),
-                        false,
-                    );
-                }
+            if let Some(text) = text
+                && layer.text_chars != text.char_len()
+                && layer.text_sha256 == text.sha256()
+            {
+                push(
+                    format!(
+                        "text_chars is {} but the text has {} chars",
+                        layer.text_chars,
+                        text.char_len()
+                    ),
+                    false,
+                );
             }
             for p in layer.problems(text, ws.tags()) {
                 let stale = p.is_stale();

@@ -291,12 +291,12 @@ fn collect_ron(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
             collect_ron(base, &path, out);
-        } else if path.extension().is_some_and(|x| x == "ron") {
-            if let Ok(rel) = path.strip_prefix(base) {
-                let mut rel = rel.to_path_buf();
-                rel.set_extension("txt");
-                out.push((rel_string(&rel), path));
-            }
+        } else if path.extension().is_some_and(|x| x == "ron")
+            && let Ok(rel) = path.strip_prefix(base)
+        {
+            let mut rel = rel.to_path_buf();
+            rel.set_extension("txt");
+            out.push((rel_string(&rel), path));
         }
     }
 }

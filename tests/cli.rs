@@ -244,11 +244,14 @@ fn validate_on_a_missing_folder_says_so() {
 }
 
 /// Counts read straight from the files' text, independently of the crate's parser.
+/// Total spans, spans per tag, and documents per status label.
+type AnnotatorCounts = (usize, BTreeMap<String, usize>, BTreeMap<String, usize>);
+
 #[derive(Default)]
 struct Expected {
     spans: usize,
     by_tag: BTreeMap<String, usize>,
-    by_annotator: BTreeMap<String, (usize, BTreeMap<String, usize>, BTreeMap<String, usize>)>,
+    by_annotator: BTreeMap<String, AnnotatorCounts>,
     by_document: BTreeMap<String, BTreeMap<String, usize>>,
     files: usize,
 }
