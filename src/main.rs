@@ -9,7 +9,8 @@ fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Some(cmd) => {
-            let code = marginalia::cli::run_command(cmd, &mut std::io::stdout(), &mut std::io::stderr());
+            let code =
+                marginalia::cli::run_command(cmd, &mut std::io::stdout(), &mut std::io::stderr());
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
         None => {
@@ -25,7 +26,8 @@ fn main() -> anyhow::Result<ExitCode> {
             };
             let mut start = marginalia::app::StartOptions::new(path);
             start.annotator = cli.annotator;
-            marginalia::app::run(start).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
+            marginalia::app::run(start)
+                .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
             Ok(ExitCode::SUCCESS)
         }
     }
