@@ -100,7 +100,7 @@ struct OpenDoc {
 }
 
 impl OpenDoc {
-    fn new(doc: Document) -> Self {
+    fn new(doc: Document, tag_filter: Option<&str>) -> Self {
         let view = TextView::new(doc.text());
         let mut open = Self {
             doc,
@@ -110,7 +110,7 @@ impl OpenDoc {
             counts: Default::default(),
             view,
         };
-        open.refresh(None);
+        open.refresh(tag_filter);
         open
     }
 
@@ -129,6 +129,9 @@ impl OpenDoc {
     }
 }
 
+/// Where a background open sends its result.
+type Loader = mpsc::Receiver<Result<OpenDoc, crate::document::OpenError>>;
+
 /// The Marginalia window.
 pub struct MarginaliaApp {
     prefs: Prefs,
@@ -137,9 +140,13 @@ pub struct MarginaliaApp {
     /// The workspace could not be opened.
     ws_error: Option<String>,
     entries: Vec<DocEntry>,
+    /// The layer folders of the workspace, for the layer picker.
+    layer_names: Vec<String>,
     /// The layer shown: the annotator's own (editable) or another (read-only).
     layer: String,
     open: Option<OpenDoc>,
+    /// A document being opened in the background: its path, the loader, when it started.
+    loading: Option<(String, Loader, Instant)>,
     selected_span: Option<u64>,
     tag_filter: Option<String>,
     doc_filter: String,
@@ -196,7 +203,9 @@ impl MarginaliaApp {
             ws: None,
             ws_error: None,
             entries: Vec::new(),
+            layer_names: Vec::new(),
             open: None,
+            loading: None,
             selected_span: None,
             tag_filter: None,
             doc_filter: String::new(),
@@ -282,11 +291,8 @@ impl MarginaliaApp {
                 if let Some(rel) = doc_rel {
                     self.open_document_rel(&rel);
                 } else {
-                    self.status_line = format!(
-                        "Opened {} — {} texts",
-                        root.display(),
-                        self.entries.len()
-                    );
+                    self.status_line =
+                        format!("Opened {} — {} texts", root.display(), self.entries.len());
                 }
             }
             Err(e) => {
@@ -302,6 +308,7 @@ impl MarginaliaApp {
             self.entries.clear();
             return;
         };
+        self.layer_names = ws.layer_names();
         self.entries = ws
             .texts()
             .into_iter()
@@ -322,14 +329,60 @@ impl MarginaliaApp {
             .collect();
     }
 
+    /// Opens a document on a background thread. Small texts are ready within the first 100 ms
+    /// and open at once; larger ones show a progress note while the UI keeps running.
     fn open_document_rel(&mut self, rel: &str) {
         self.save_pending();
         let Some(ws) = &self.ws else { return };
         let read_only = self.read_only();
-        match Document::open(ws, rel, &self.layer, read_only) {
-            Ok(doc) => {
-                let mut open = OpenDoc::new(doc);
-                open.refresh(self.tag_filter.as_deref());
+        let (tx, rx) = mpsc::channel();
+        let (ws, rel_owned, layer) = (ws.clone(), rel.to_owned(), self.layer.clone());
+        let filter = self.tag_filter.clone();
+        let spawned = std::thread::Builder::new()
+            .name("open document".into())
+            .spawn(move || {
+                let opened = Document::open(&ws, &rel_owned, &layer, read_only)
+                    .map(|doc| OpenDoc::new(doc, filter.as_deref()));
+                let _ = tx.send(opened);
+            });
+        if let Err(e) = spawned {
+            self.status_line = format!("Cannot open {rel}: {e}");
+            return;
+        }
+        self.loading = Some((rel.to_owned(), rx, Instant::now()));
+        self.poll_loading(Some(Duration::from_millis(100)));
+    }
+
+    /// Takes the opened document if the loader has finished (waiting up to `wait`).
+    fn poll_loading(&mut self, wait: Option<Duration>) {
+        let Some((rel, rx, _)) = &self.loading else {
+            return;
+        };
+        let got = match wait {
+            Some(w) => rx.recv_timeout(w).map_err(|e| match e {
+                mpsc::RecvTimeoutError::Timeout => mpsc::TryRecvError::Empty,
+                mpsc::RecvTimeoutError::Disconnected => mpsc::TryRecvError::Disconnected,
+            }),
+            None => rx.try_recv(),
+        };
+        let rel = rel.clone();
+        match got {
+            Err(mpsc::TryRecvError::Empty) => {}
+            Err(mpsc::TryRecvError::Disconnected) => {
+                self.loading = None;
+                self.status_line = format!("Cannot open {rel}: the loader stopped");
+            }
+            Ok(result) => {
+                self.loading = None;
+                self.finish_open(&rel, result);
+            }
+        }
+    }
+
+    fn finish_open(&mut self, rel: &str, result: Result<OpenDoc, crate::document::OpenError>) {
+        let read_only = self.read_only();
+        match result {
+            Ok(open) => {
                 self.status_line = if read_only {
                     format!("{rel}: browsing {}'s layer, read-only", self.layer)
                 } else if open.doc.is_stale() {
@@ -527,7 +580,9 @@ impl MarginaliaApp {
                 });
             }
             Command::SaveNow => {
-                if let Some(open) = &mut self.open {
+                if self.read_only() {
+                    self.status_line = format!("{}'s layer is read-only; nothing is written", self.layer);
+                } else if let Some(open) = &mut self.open {
                     match open.doc.save_now() {
                         Ok(()) => self.status_line = "Saved".into(),
                         Err(e) => self.status_line = format!("Not saved: {e}"),
@@ -575,7 +630,8 @@ impl MarginaliaApp {
                 self.status_line = format!("Retagged {tag}");
             }
         } else {
-            self.status_line = "Select some text first (drag across it), then press a tag's key".into();
+            self.status_line =
+                "Select some text first (drag across it), then press a tag's key".into();
         }
     }
 
@@ -586,7 +642,9 @@ impl MarginaliaApp {
         if spans.is_empty() {
             return;
         }
-        let current = self.selected_span.and_then(|id| open.positions.get(&id).copied());
+        let current = self
+            .selected_span
+            .and_then(|id| open.positions.get(&id).copied());
         let next = match current {
             // Positions follow (start, end, id) order, the order of the text.
             Some(p) if forward => (p + 1).min(spans.len() - 1),
@@ -633,11 +691,11 @@ impl MarginaliaApp {
         match spawned {
             Ok(_) => {
                 self.dialog = Some(rx);
-                self.status_line = "Choosing… (if no dialog appears, type a path under Open…)".into();
+                self.status_line =
+                    "Choosing… (if no dialog appears, type a path under Open…)".into();
             }
             Err(e) => {
-                self.status_line =
-                    format!("No file dialog ({e}); type a path under Open… instead");
+                self.status_line = format!("No file dialog ({e}); type a path under Open… instead");
             }
         }
     }
@@ -665,7 +723,11 @@ impl MarginaliaApp {
         if ctx.text_edit_focused() || self.open.is_none() {
             return;
         }
-        let tags = self.ws.as_ref().map(|w| w.tags().clone()).unwrap_or_default();
+        let tags = self
+            .ws
+            .as_ref()
+            .map(|w| w.tags().clone())
+            .unwrap_or_default();
         let has_span = self.selected_span.is_some();
         let has_selection = self.selected_text_range().is_some();
         ctx.input_mut(|i| {
@@ -746,6 +808,10 @@ impl eframe::App for MarginaliaApp {
         self.prefs.dark = ctx.theme() == egui::Theme::Dark;
         let mut commands = Vec::new();
         self.poll_dialog(&ctx, &mut commands);
+        if self.loading.is_some() {
+            self.poll_loading(None);
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
         self.shortcuts(&ctx, &mut commands);
         panels::draw(self, ui, &mut commands);
         for c in commands {

@@ -11,9 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use egui::text::{CCursor, LayoutJob, TextFormat};
-use egui::{
-    Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2,
-};
+use egui::{Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 
 use crate::layer::Span;
 use crate::span_index::SpanIndex;
@@ -287,9 +285,7 @@ impl TextView {
 
     /// The selected range, if it is not empty.
     pub fn selected_range(&self) -> Option<(usize, usize)> {
-        self.selection
-            .map(Selection::range)
-            .filter(|(a, b)| a < b)
+        self.selection.map(Selection::range).filter(|(a, b)| a < b)
     }
 
     /// Replaces the selection.
@@ -339,12 +335,8 @@ impl TextView {
         );
         job.wrap.max_width = key.wrap_width;
         let galley = ui.fonts_mut(|f| f.layout_job(job));
-        let gap = if p.ends_paragraph {
-            key.font_size * 0.8
-        } else {
-            0.0
-        };
-        self.heights.set(i, galley.size().y + gap);
+        self.heights
+            .set(i, piece_height(&p, galley.size().y, key.font_size));
         self.galleys.insert(i, (Arc::clone(&galley), self.frame));
         self.laid_out_last_frame += 1;
         galley
@@ -354,12 +346,7 @@ impl TextView {
         let chars = (p.end - p.start).max(1) as f32;
         let per_row = (key.wrap_width / (key.font_size * 0.5)).max(1.0);
         let rows = (chars / per_row).ceil().max(1.0);
-        let gap = if p.ends_paragraph {
-            key.font_size * 0.8
-        } else {
-            0.0
-        };
-        rows * line_height(key.font_size) + gap
+        piece_height(p, rows * line_height(key.font_size), key.font_size)
     }
 
     fn relayout_all(&mut self, key: LayoutKey) {
@@ -374,7 +361,8 @@ impl TextView {
         let mut best: Option<(usize, f32)> = None;
         for (i, origin) in &self.painted {
             let (g, _) = self.galleys.get(i)?;
-            let rect = Rect::from_min_size(*origin, g.size());
+            // The piece's slot, not the galley: an empty line's galley is taller than its slot.
+            let rect = Rect::from_min_size(*origin, vec2(g.size().x, self.heights.values[*i]));
             let dist = if pos.y < rect.top() {
                 rect.top() - pos.y
             } else if pos.y > rect.bottom() {
@@ -493,9 +481,7 @@ impl TextView {
             (content_top + viewport.top())..=(content_top + viewport.bottom()),
         );
         let response = ui.interact(visible, id, Sense::click_and_drag());
-        response.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::Role::Document, true, input.name)
-        });
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Document, true, input.name));
         ui.allocate_rect(
             Rect::from_min_size(pos2(full.left(), content_top), vec2(full.width(), total)),
             Sense::hover(),
@@ -546,7 +532,11 @@ impl TextView {
             // Scroll while dragging past the top or bottom edge.
             let clip = ui.clip_rect();
             if pos.y < clip.top() + 8.0 || pos.y > clip.bottom() - 8.0 {
-                let dy = if pos.y < clip.top() + 8.0 { 12.0 } else { -12.0 };
+                let dy = if pos.y < clip.top() + 8.0 {
+                    12.0
+                } else {
+                    -12.0
+                };
                 ui.scroll_with_delta(vec2(0.0, dy));
                 ui.ctx().request_repaint();
             }
@@ -558,7 +548,9 @@ impl TextView {
         // platform's click count, so that they work the same under test.
         let now = ui.input(|i| i.time);
         let clicked_char = if response.clicked() {
-            response.interact_pointer_pos().and_then(|p| self.char_at(p))
+            response
+                .interact_pointer_pos()
+                .and_then(|p| self.char_at(p))
         } else {
             None
         };
@@ -580,7 +572,9 @@ impl TextView {
             }
         } else if response.clicked() {
             ui.ctx().memory_mut(|m| m.stop_text_input());
-            let c = response.interact_pointer_pos().and_then(|p| self.char_at(p));
+            let c = response
+                .interact_pointer_pos()
+                .and_then(|p| self.char_at(p));
             let hit = c.and_then(|c| innermost_span_at(input, c));
             self.selection = None;
             match hit {
@@ -755,6 +749,20 @@ impl TextView {
     }
 }
 
+/// The room a piece takes: its galley plus a paragraph gap; an empty line is only a small gap,
+/// so blank lines between paragraphs do not double the spacing.
+fn piece_height(p: &Piece, galley_height: f32, font_size: f32) -> f32 {
+    if p.start == p.end {
+        return font_size * 0.4;
+    }
+    let gap = if p.ends_paragraph {
+        font_size * 0.8
+    } else {
+        0.0
+    };
+    galley_height + gap
+}
+
 /// The line height of the text view: room below each line for the lanes of span bars.
 fn line_height(font_size: f32) -> f32 {
     (font_size * 1.85).round()
@@ -829,7 +837,6 @@ pub fn excerpt(s: &str, n: usize) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -841,7 +848,14 @@ mod tests {
         let s = format!("Title\r\n\n{long}\nend 😀");
         let t = Text::from_string(&s);
         let pieces = split_pieces(&t);
-        assert_eq!(pieces[0], Piece { start: 0, end: 5, ends_paragraph: true });
+        assert_eq!(
+            pieces[0],
+            Piece {
+                start: 0,
+                end: 5,
+                ends_paragraph: true
+            }
+        );
         assert_eq!(pieces[1].start, 7);
         assert_eq!(pieces[1].end, 7);
         let mut prev_end_para = true;
