@@ -249,7 +249,11 @@ impl Text {
     pub fn snap_to_words(&self, start: usize, end: usize) -> (usize, usize) {
         let (start, end) = order(start, end, self.char_len);
         if start == end {
-            return self.word_at(start).unwrap_or((start, end));
+            // A caret never rests inside a cluster (e.g. between the \r and \n of CRLF).
+            return self.word_at(start).unwrap_or_else(|| {
+                let (s, _) = self.snap_to_graphemes(start, start);
+                (s, s)
+            });
         }
         let (ws, w) = self.window(start, end, 256);
         let mut new_start = start;

@@ -89,6 +89,11 @@ pub fn check_annotator(name: &str) -> Result<(), String> {
     if name == "." || name == ".." {
         return Err(format!("{name:?} cannot be an annotator name"));
     }
+    if name == CURATED_LAYER {
+        return Err(format!(
+            "{name:?} is reserved for the reviewer's curated layer; choose another annotator name"
+        ));
+    }
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
