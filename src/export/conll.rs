@@ -4,7 +4,8 @@
 //!
 //! CoNLL holds one tag per token, so overlapping spans are resolved by [`Overlap`] and the
 //! number dropped is reported. A span boundary that falls inside a token cannot be represented:
-//! the whole token is tagged and the boundary is reported. A tag name with spaces is written with
+//! the whole token is tagged and the boundary is reported. A sentence never ends inside a span
+//! (the span's tokens stay in one sentence), so no entity starts with `I-`. A tag name with spaces is written with
 //! `_` in their place, since readers split columns on whitespace.
 
 use std::collections::BTreeMap;
@@ -101,13 +102,16 @@ impl DocSink for ConllSink<'_> {
         let mut tagged = vec![false; kept.len()];
         let mut in_sentence = false;
         for t in &tokens {
-            if t.sentence_start && in_sentence {
-                out.push('\n');
-            }
-            in_sentence = true;
             while si < kept.len() && kept[si].end <= t.start {
                 si += 1;
             }
+            // A sentence never ends inside a span: IOB2 readers take each sentence alone, and an
+            // entity must not start with I-.
+            let continues_span = si < kept.len() && tagged[si] && kept[si].start < t.end;
+            if t.sentence_start && in_sentence && !continues_span {
+                out.push('\n');
+            }
+            in_sentence = true;
             out.push_str(t.text);
             out.push('\t');
             match kept.get(si) {
@@ -165,6 +169,28 @@ mod tests {
             .enumerate()
             .map(|(i, &(s, e))| make_span(text, i as u64 + 1, s, e, "quote", "t"))
             .collect()
+    }
+
+    #[test]
+    fn a_span_across_a_sentence_boundary_keeps_its_sentence_together() {
+        let text = Text::from_string("He left. She stayed.\nNext line.");
+        let owned = spans(&text, &[(3, 12), (19, 25)]);
+        let doc = ExportDoc {
+            rel: "a.txt",
+            text: &text,
+            annotator: "a",
+            status: crate::layer::Status::Done,
+            spans: owned.iter().collect(),
+        };
+        let mut buf = Vec::new();
+        let mut sum = ExportSummary::default();
+        let mut sink = ConllSink::new(&mut buf, "-", Overlap::Longest);
+        sink.document(&doc, &mut sum).unwrap();
+        let out = String::from_utf8(buf).unwrap();
+        assert_eq!(
+            out,
+            "-DOCSTART- -X- O O\n\nHe\tO\nleft\tB-quote\n.\tI-quote\nShe\tI-quote\nstayed\tO\n.\tB-quote\nNext\tI-quote\nline\tO\n.\tO\n\n"
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@
 #   tests/interop/run.sh [WORKSPACE]
 #
 # WORKSPACE defaults to the repository. If it has no annotation layers yet, a temp copy of the
-# seeds is annotated by importing the golden jsonl (tests/fixtures/golden/seed-000.jsonl).
+# seeds is annotated by importing the golden jsonl (tests/fixtures/golden/seed-000.jsonl) as
+# editor-a and the ten CoNLL-2002 news documents in brat (tests/fixtures/brat/conll2002-esp)
+# as editor-b.
 # Needs python3 with spacy, datasets and seqeval (set PYTHON to choose the interpreter, e.g. a
 # venv made with `python3 -m venv v && v/bin/pip install spacy datasets seqeval`).
 set -euo pipefail
@@ -23,6 +25,7 @@ if [ -z "$(find "$ws/annotations" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" 
   mkdir -p "$tmp/ws/annotations"
   cp -r "$repo/seeds" "$tmp/ws/seeds"
   "$bin" import --format jsonl --annotator editor-a "$repo/tests/fixtures/golden/seed-000.jsonl" "$tmp/ws"
+  "$bin" import --format brat --annotator editor-b "$repo/tests/fixtures/brat/conll2002-esp" "$tmp/ws" | head -1
   ws="$tmp/ws"
 fi
 
