@@ -16,6 +16,7 @@ pub mod layer;
 pub mod span_index;
 pub mod stats;
 pub mod store;
+pub mod synth;
 pub mod tags;
 pub mod text;
 pub mod validate;
