@@ -11,7 +11,9 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{BenchDoc, arg_value, median, ms, print_table, proc_status_mib, run_child};
+use common::{
+    BenchDoc, arg_value, median, ms, print_table, proc_status_mib, run_child, thread_cpu_time,
+};
 use marginalia::span_index::SpanIndex;
 use marginalia::synth::SYNTH_TEXT_NAME;
 use marginalia::{Document, Workspace};
@@ -32,6 +34,9 @@ struct OpenRun {
     check: Duration,
     index: Duration,
     total: Duration,
+    /// CPU time of the end-to-end open (this thread), which the shared machine's load does not
+    /// inflate the way it inflates wall time.
+    total_cpu: Duration,
 }
 
 fn open_by_stages(dir: &Path) -> OpenRun {
@@ -41,27 +46,29 @@ fn open_by_stages(dir: &Path) -> OpenRun {
         .layer_path(common::ANNOTATOR, SYNTH_TEXT_NAME)
         .expect("layer path");
 
-    // The stages one by one, as Document::open runs them.
-    let t0 = Instant::now();
+    // The stages one by one, as Document::open runs them (CPU time).
+    let t0 = thread_cpu_time();
     let text = marginalia::Text::load(&text_path).expect("text");
-    let t1 = Instant::now();
+    let t1 = thread_cpu_time();
     let (layer, _) = marginalia::store::load_layer(&layer_path)
         .expect("layer")
         .expect("layer exists");
-    let t2 = Instant::now();
+    let t2 = thread_cpu_time();
     let problems = layer.problems(Some(&text), ws.tags());
     assert!(problems.is_empty(), "{problems:?}");
-    let t3 = Instant::now();
+    let t3 = thread_cpu_time();
     let index = SpanIndex::build(&layer.spans);
-    let t4 = Instant::now();
+    let t4 = thread_cpu_time();
     assert_eq!(index.len(), layer.spans.len());
     drop((text, layer, index));
 
     // And the real thing, end to end.
+    let c5 = thread_cpu_time();
     let t5 = Instant::now();
     let doc = Document::open(&ws, SYNTH_TEXT_NAME, common::ANNOTATOR, false).expect("open");
     let index = SpanIndex::build(&doc.layer().spans);
     let total = t5.elapsed();
+    let total_cpu = thread_cpu_time() - c5;
     assert_eq!(index.len(), doc.layer().spans.len());
     OpenRun {
         text: t1 - t0,
@@ -69,22 +76,25 @@ fn open_by_stages(dir: &Path) -> OpenRun {
         check: t3 - t2,
         index: t4 - t3,
         total,
+        total_cpu,
     }
 }
 
-/// Save timings of one run: the serialisation alone, and one edit saved by the document.
-fn save_once(doc: &mut Document, k: usize) -> (Duration, Duration) {
-    let t0 = Instant::now();
+/// Save timings of one run: the serialisation alone, and one edit saved by the document (wall
+/// and CPU time).
+fn save_once(doc: &mut Document, k: usize) -> (Duration, Duration, Duration) {
+    let t0 = thread_cpu_time();
     let ron = doc.layer().to_ron();
-    let serialise = t0.elapsed();
+    let serialise = thread_cpu_time() - t0;
     assert!(ron.len() > 100);
     drop(ron);
     // A one-span edit, as an annotator makes it, then the autosave's write.
     let c = doc.text().char_len() / 2 + k * 17;
     doc.add_span(c, c + 5, "claim").expect("add span");
+    let c1 = thread_cpu_time();
     let t1 = Instant::now();
     doc.save_now().expect("save");
-    (serialise, t1.elapsed())
+    (serialise, t1.elapsed(), thread_cpu_time() - c1)
 }
 
 fn child_memory(dir: &str) {
@@ -125,23 +135,27 @@ fn main() {
             ms(median(&col(|r| r.index))),
             ms(median(&totals)),
             ms(totals.iter().copied().min().unwrap_or_default()),
+            ms(median(&col(|r| r.total_cpu))),
         ]);
 
         eprintln!("{}: saving {runs} times ...", d.name);
         let ws = Workspace::open(&d.dir).expect("workspace");
         let mut doc = Document::open(&ws, SYNTH_TEXT_NAME, common::ANNOTATOR, false).expect("open");
-        let saves: Vec<(Duration, Duration)> = (0..runs).map(|k| save_once(&mut doc, k)).collect();
+        let saves: Vec<(Duration, Duration, Duration)> =
+            (0..runs).map(|k| save_once(&mut doc, k)).collect();
         let ser: Vec<Duration> = saves.iter().map(|s| s.0).collect();
         let total: Vec<Duration> = saves.iter().map(|s| s.1).collect();
+        let cpu: Vec<Duration> = saves.iter().map(|s| s.2).collect();
         let ron_bytes = std::fs::metadata(doc.layer_path())
             .map(|m| m.len())
             .unwrap_or(0);
         save_rows.push(vec![
-            format!("{} / {} spans", d.name, doc.layer().spans.len()),
+            format!("{} / {} spans", d.name, d.spans),
             format!("{:.1}", ron_bytes as f64 / (1024.0 * 1024.0)),
             ms(median(&ser)),
             ms(median(&total)),
             ms(total.iter().copied().min().unwrap_or_default()),
+            ms(median(&cpu)),
         ]);
     }
 
@@ -166,19 +180,29 @@ fn main() {
     }
 
     println!();
-    println!("Open (ms, median of runs): text = read + decode, layer = read + parse RON,");
+    println!("Open (ms, median of runs): the stages in CPU time: text = read + decode,");
+    println!("layer = read + parse RON,");
     println!(
         "check = validate against the text, index = SpanIndex::build; total = Document::open + index"
     );
     print_table(
         &[
-            "document", "text", "layer", "check", "index", "total", "best",
+            "document",
+            "text",
+            "layer",
+            "check",
+            "index",
+            "total",
+            "best",
+            "total CPU",
         ],
         &open_rows,
     );
     println!();
-    println!("Save (ms): serialise = Layer::to_ron alone; save = one edit then Document::save_now");
-    println!("(serialise + temp file + fsync + rename + folder fsync)");
+    println!(
+        "Save (ms): serialise = Layer::to_ron alone (CPU); save = one edit then Document::save_now"
+    );
+    println!("(serialise + temp file + fsync + rename + folder fsync), wall and CPU time");
     print_table(
         &[
             "document",
@@ -186,6 +210,7 @@ fn main() {
             "serialise",
             "save median",
             "save best",
+            "save CPU",
         ],
         &save_rows,
     );

@@ -21,10 +21,16 @@ pub struct BenchDoc {
     pub spans: usize,
 }
 
-/// Writes the three benchmark documents (4 KB/40, 1 MB/10k, 10 MB/100k spans) under `root`.
+/// Writes the three benchmark documents (4 KB/40, 1 MB/10k, 10 MB/100k spans) under `root`,
+/// or those named in `MARGINALIA_BENCH_DOCS` (e.g. `4kb,10mb`).
 pub fn write_bench_docs(root: &Path) -> Vec<BenchDoc> {
+    let only = std::env::var("MARGINALIA_BENCH_DOCS").ok();
     SynthSpec::bench_documents()
         .into_iter()
+        .filter(|(name, _)| {
+            only.as_ref()
+                .is_none_or(|o| o.split(',').any(|n| n.trim() == *name))
+        })
         .map(|(name, spec)| {
             let dir = root.join(name);
             let w = synth::write_workspace(&dir, &spec, ANNOTATOR)
