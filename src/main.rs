@@ -13,7 +13,20 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
         None => {
-            anyhow::bail!("the app is not built yet")
+            if let Some(name) = &cli.annotator
+                && let Err(problem) = marginalia::workspace::check_annotator(name)
+            {
+                eprintln!("error: --annotator: {problem}");
+                return Ok(ExitCode::from(2));
+            }
+            let path = match cli.path {
+                Some(p) => p,
+                None => std::env::current_dir()?,
+            };
+            let mut start = marginalia::app::StartOptions::new(path);
+            start.annotator = cli.annotator;
+            marginalia::app::run(start).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

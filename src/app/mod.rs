@@ -1,1 +1,819 @@
 //! The egui layer: panels and widgets that draw state and send commands to the core.
+//!
+//! [`MarginaliaApp`] holds the open workspace and document. Each frame the panels draw that
+//! state and collect [`Command`]s (from clicks and keys); the commands are applied after the
+//! frame, through the core's [`Document`] API. This layer never writes files itself.
+
+mod commands;
+mod panels;
+pub mod text_view;
+mod theme;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::{Document, SaveState};
+use crate::layer::Status;
+use crate::span_index::SpanIndex;
+use crate::workspace::{self, Workspace};
+
+pub use commands::{Action, Command, shortcut_for};
+use text_view::TextView;
+
+/// The text size at zoom 1.
+const BASE_FONT_SIZE: f32 = 15.0;
+/// The id of the note editor, so Enter can focus it.
+const NOTE_EDITOR: &str = "note editor";
+
+/// How the app is started.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    /// A workspace folder or a text file.
+    pub path: PathBuf,
+    /// Overrides the remembered annotator (already validated).
+    pub annotator: Option<String>,
+    /// Whether preferences are read from and written to eframe's storage (off in tests).
+    pub persist: bool,
+    /// Forces the theme (tests); `None` uses the remembered one.
+    pub dark: Option<bool>,
+}
+
+impl StartOptions {
+    /// Options for opening `path`, remembering preferences.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            annotator: None,
+            persist: true,
+            dark: None,
+        }
+    }
+}
+
+/// What is remembered between runs (never annotations).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub annotator: String,
+    pub last_workspace: Option<PathBuf>,
+    pub last_document: Option<String>,
+    pub dark: bool,
+    pub zoom: f32,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self {
+            annotator: workspace::default_annotator(),
+            last_workspace: None,
+            last_document: None,
+            dark: false,
+            zoom: 1.0,
+        }
+    }
+}
+
+/// One line of the document list.
+#[derive(Debug, Clone)]
+pub struct DocEntry {
+    pub rel: String,
+    pub status: Status,
+    pub spans: usize,
+    /// Why it cannot be opened, if it cannot.
+    pub error: Option<String>,
+}
+
+/// The open document with what the view needs, rebuilt after each edit.
+struct OpenDoc {
+    doc: Document,
+    index: SpanIndex,
+    /// Span id → position in the layer's (sorted) spans.
+    positions: HashMap<u64, usize>,
+    /// Positions shown in the span list (filtered by tag).
+    list: Vec<usize>,
+    counts: std::collections::BTreeMap<String, usize>,
+    view: TextView,
+}
+
+impl OpenDoc {
+    fn new(doc: Document) -> Self {
+        let view = TextView::new(doc.text());
+        let mut open = Self {
+            doc,
+            index: SpanIndex::default(),
+            positions: HashMap::new(),
+            list: Vec::new(),
+            counts: Default::default(),
+            view,
+        };
+        open.refresh(None);
+        open
+    }
+
+    /// Rebuilds the index and lists after the layer changed. O(n log n) per edit, never per frame.
+    fn refresh(&mut self, tag_filter: Option<&str>) {
+        let spans = &self.doc.layer().spans;
+        self.index = SpanIndex::build(spans);
+        self.positions = spans.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        self.list = spans
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| tag_filter.is_none_or(|t| s.tag == t))
+            .map(|(i, _)| i)
+            .collect();
+        self.counts = self.doc.layer().counts_by_tag();
+    }
+}
+
+/// The Marginalia window.
+pub struct MarginaliaApp {
+    prefs: Prefs,
+    persist: bool,
+    ws: Option<Workspace>,
+    /// The workspace could not be opened.
+    ws_error: Option<String>,
+    entries: Vec<DocEntry>,
+    /// The layer shown: the annotator's own (editable) or another (read-only).
+    layer: String,
+    open: Option<OpenDoc>,
+    selected_span: Option<u64>,
+    tag_filter: Option<String>,
+    doc_filter: String,
+    note_buf: String,
+    note_for: Option<u64>,
+    annotator_buf: String,
+    annotator_error: Option<String>,
+    path_buf: String,
+    dialog: Option<mpsc::Receiver<Option<PathBuf>>>,
+    status_line: String,
+    title: String,
+    frame_times: Option<Vec<f32>>,
+}
+
+impl MarginaliaApp {
+    /// Creates the app and opens `start.path`.
+    pub fn new(cc: &eframe::CreationContext<'_>, start: StartOptions) -> Self {
+        let mut prefs: Prefs = if start.persist {
+            cc.storage
+                .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+                .unwrap_or_default()
+        } else {
+            Prefs::default()
+        };
+        if let Some(a) = &start.annotator {
+            prefs.annotator = a.clone();
+        }
+        if workspace::check_annotator(&prefs.annotator).is_err() {
+            prefs.annotator = workspace::default_annotator();
+        }
+        if let Some(d) = start.dark {
+            prefs.dark = d;
+        }
+        if !(0.5..=3.0).contains(&prefs.zoom) {
+            prefs.zoom = 1.0;
+        }
+        let ctx = &cc.egui_ctx;
+        ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        ctx.set_visuals_of(egui::Theme::Light, theme::visuals(false));
+        ctx.set_visuals_of(egui::Theme::Dark, theme::visuals(true));
+        ctx.set_theme(if prefs.dark {
+            egui::Theme::Dark
+        } else {
+            egui::Theme::Light
+        });
+        let frame_times = std::env::var("MARGINALIA_FRAME_STATS")
+            .is_ok_and(|v| v == "1")
+            .then(Vec::new);
+        let mut app = Self {
+            annotator_buf: prefs.annotator.clone(),
+            layer: prefs.annotator.clone(),
+            prefs,
+            persist: start.persist,
+            ws: None,
+            ws_error: None,
+            entries: Vec::new(),
+            open: None,
+            selected_span: None,
+            tag_filter: None,
+            doc_filter: String::new(),
+            note_buf: String::new(),
+            note_for: None,
+            annotator_error: None,
+            path_buf: start.path.display().to_string(),
+            dialog: None,
+            status_line: String::new(),
+            title: String::new(),
+            frame_times,
+        };
+        app.open_path(&start.path, true);
+        app
+    }
+
+    /// The open document's relative path, if one is open.
+    pub fn open_document(&self) -> Option<&str> {
+        self.open.as_ref().map(|o| o.doc.rel())
+    }
+
+    /// The document list as shown.
+    pub fn entries(&self) -> &[DocEntry] {
+        &self.entries
+    }
+
+    /// The selected span's id.
+    pub fn selected_span(&self) -> Option<u64> {
+        self.selected_span
+    }
+
+    /// The selected text range (chars), if any.
+    pub fn selected_text_range(&self) -> Option<(usize, usize)> {
+        self.open.as_ref().and_then(|o| o.view.selected_range())
+    }
+
+    /// Where char `c` of the open text was painted last frame, if it is on screen.
+    pub fn screen_pos_of_char(&self, c: usize) -> Option<egui::Pos2> {
+        self.open.as_ref()?.view.screen_pos_of_char(c)
+    }
+
+    /// The open text, if any.
+    pub fn open_text(&self) -> Option<&crate::text::Text> {
+        self.open.as_ref().map(|o| o.doc.text())
+    }
+
+    /// The status line's message.
+    pub fn status_line(&self) -> &str {
+        &self.status_line
+    }
+
+    fn read_only(&self) -> bool {
+        self.layer != self.prefs.annotator
+    }
+
+    /// Opens a workspace folder, or a text file (its workspace, then the document).
+    fn open_path(&mut self, path: &Path, at_start: bool) {
+        self.save_pending();
+        match Workspace::open(path) {
+            Ok(ws) => {
+                let root = ws.root().to_path_buf();
+                let doc_rel = if path.is_file() {
+                    match ws.rel_of(path) {
+                        Ok(r) => Some(r),
+                        Err(e) => {
+                            self.status_line = e.to_string();
+                            None
+                        }
+                    }
+                } else if at_start && self.prefs.last_workspace.as_deref() == Some(&root) {
+                    self.prefs.last_document.clone()
+                } else {
+                    None
+                };
+                self.ws = Some(ws);
+                self.ws_error = None;
+                self.open = None;
+                self.selected_span = None;
+                self.layer = self.prefs.annotator.clone();
+                self.prefs.last_workspace = Some(root.clone());
+                self.path_buf = root.display().to_string();
+                self.reload_entries();
+                if let Some(rel) = doc_rel {
+                    self.open_document_rel(&rel);
+                } else {
+                    self.status_line = format!(
+                        "Opened {} — {} texts",
+                        root.display(),
+                        self.entries.len()
+                    );
+                }
+            }
+            Err(e) => {
+                self.ws_error = Some(e.to_string());
+                self.status_line = format!("Cannot open {}: {e}", path.display());
+            }
+        }
+    }
+
+    /// Reads every text's status, span count and problems for the shown layer.
+    fn reload_entries(&mut self) {
+        let Some(ws) = &self.ws else {
+            self.entries.clear();
+            return;
+        };
+        self.entries = ws
+            .texts()
+            .into_iter()
+            .map(|t| match Document::open(ws, &t.rel, &self.layer, true) {
+                Ok(d) => DocEntry {
+                    status: d.layer().status,
+                    spans: d.layer().spans.len(),
+                    error: None,
+                    rel: t.rel,
+                },
+                Err(e) => DocEntry {
+                    status: Status::NotStarted,
+                    spans: 0,
+                    error: Some(e.to_string()),
+                    rel: t.rel,
+                },
+            })
+            .collect();
+    }
+
+    fn open_document_rel(&mut self, rel: &str) {
+        self.save_pending();
+        let Some(ws) = &self.ws else { return };
+        let read_only = self.read_only();
+        match Document::open(ws, rel, &self.layer, read_only) {
+            Ok(doc) => {
+                let mut open = OpenDoc::new(doc);
+                open.refresh(self.tag_filter.as_deref());
+                self.status_line = if read_only {
+                    format!("{rel}: browsing {}'s layer, read-only", self.layer)
+                } else if open.doc.is_stale() {
+                    format!("{rel}: the text changed since these spans were saved")
+                } else {
+                    format!("{rel}: select text, then press a tag's key")
+                };
+                self.open = Some(open);
+                self.selected_span = None;
+                self.note_for = None;
+                if !read_only {
+                    self.prefs.last_document = Some(rel.to_owned());
+                }
+            }
+            Err(e) => {
+                self.status_line = format!("Cannot open: {e}");
+                if let Some(entry) = self.entries.iter_mut().find(|x| x.rel == rel) {
+                    entry.error = Some(e.to_string());
+                }
+            }
+        }
+    }
+
+    fn save_pending(&mut self) {
+        if let Some(open) = &mut self.open
+            && let Err(e) = open.doc.save_now()
+        {
+            self.status_line = format!("Not saved: {e}");
+        }
+    }
+
+    /// After an edit: rebuild the index and lists, update the document list's line.
+    fn after_edit(&mut self) {
+        let Some(open) = &mut self.open else { return };
+        open.refresh(self.tag_filter.as_deref());
+        let rel = open.doc.rel().to_owned();
+        let status = open.doc.layer().status;
+        let spans = open.doc.layer().spans.len();
+        if let Some(e) = self.entries.iter_mut().find(|e| e.rel == rel) {
+            e.status = status;
+            e.spans = spans;
+        }
+        if let Some(id) = self.selected_span
+            && !open.positions.contains_key(&id)
+        {
+            self.selected_span = None;
+        }
+    }
+
+    fn select_span(&mut self, id: u64, scroll: bool) {
+        let Some(open) = &mut self.open else { return };
+        let Some(&pos) = open.positions.get(&id) else {
+            return;
+        };
+        self.selected_span = Some(id);
+        open.view.set_selection(None);
+        if scroll {
+            let start = open.doc.layer().spans[pos].start;
+            open.view.scroll_to_char(start);
+        }
+    }
+
+    fn refuse_read_only(&mut self) -> bool {
+        if self.read_only() {
+            self.status_line = format!(
+                "{}'s layer is read-only; switch the layer to {} to edit",
+                self.layer, self.prefs.annotator
+            );
+            return true;
+        }
+        false
+    }
+
+    /// Applies one command.
+    fn apply(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::OpenPath(p) => self.open_path(&p, false),
+            Command::Browse { folder } => self.browse(folder),
+            Command::OpenDocument(rel) => self.open_document_rel(&rel),
+            Command::ShowLayer(name) => {
+                self.save_pending();
+                self.layer = name;
+                let rel = self.open.as_ref().map(|o| o.doc.rel().to_owned());
+                self.open = None;
+                self.selected_span = None;
+                self.reload_entries();
+                if let Some(rel) = rel {
+                    self.open_document_rel(&rel);
+                }
+            }
+            Command::SetAnnotator(name) => match workspace::check_annotator(&name) {
+                Ok(()) if name == workspace::CURATED_LAYER => {
+                    self.annotator_error = Some("\"curated\" is the reviewers' layer".into());
+                }
+                Ok(()) => {
+                    self.annotator_error = None;
+                    if name != self.prefs.annotator {
+                        self.save_pending();
+                        self.prefs.annotator = name.clone();
+                        self.status_line = format!("Annotating as {name}");
+                        self.apply(ctx, Command::ShowLayer(name));
+                    }
+                }
+                Err(e) => self.annotator_error = Some(e),
+            },
+            Command::Tag(tag) => self.tag(&tag),
+            Command::DeleteSelectedSpan => {
+                if let Some(id) = self.selected_span
+                    && !self.refuse_read_only()
+                    && let Some(open) = &mut self.open
+                    && open.doc.delete_span(id)
+                {
+                    self.selected_span = None;
+                    self.after_edit();
+                }
+            }
+            Command::SelectSpan { id, scroll } => self.select_span(id, scroll),
+            Command::ClearSpanSelection => self.selected_span = None,
+            Command::Deselect => {
+                if self.selected_span.is_some() {
+                    self.selected_span = None;
+                } else if let Some(open) = &mut self.open {
+                    open.view.set_selection(None);
+                }
+            }
+            Command::NextSpan | Command::PrevSpan => self.step_span(command == Command::NextSpan),
+            Command::EditNote => {
+                if self.selected_span.is_some() && !self.refuse_read_only() {
+                    ctx.memory_mut(|m| m.request_focus(egui::Id::unique(NOTE_EDITOR)));
+                }
+            }
+            Command::SetNote { id, note } => {
+                if let Some(open) = &mut self.open
+                    && open.doc.set_note(id, &note)
+                {
+                    self.after_edit();
+                }
+            }
+            Command::Undo | Command::Redo => {
+                let Some(open) = &mut self.open else { return };
+                let touched = if command == Command::Undo {
+                    open.doc.undo()
+                } else {
+                    open.doc.redo()
+                };
+                match touched {
+                    Some(t) => {
+                        self.after_edit();
+                        self.note_for = None;
+                        if let Some(id) = t
+                            && self
+                                .open
+                                .as_ref()
+                                .is_some_and(|o| o.positions.contains_key(&id))
+                        {
+                            self.select_span(id, true);
+                        }
+                    }
+                    None => {
+                        self.status_line = if command == Command::Undo {
+                            "Nothing to undo".into()
+                        } else {
+                            "Nothing to redo".into()
+                        }
+                    }
+                }
+            }
+            Command::SetStatus(s) => {
+                if !self.refuse_read_only()
+                    && let Some(open) = &mut self.open
+                {
+                    open.doc.set_status(s);
+                    self.after_edit();
+                }
+            }
+            Command::ToggleDone => {
+                if let Some(open) = &self.open {
+                    let next = if open.doc.layer().status == Status::Done {
+                        Status::InProgress
+                    } else {
+                        Status::Done
+                    };
+                    self.apply(ctx, Command::SetStatus(next));
+                }
+            }
+            Command::ZoomIn => self.prefs.zoom = (self.prefs.zoom + 0.1).min(2.5),
+            Command::ZoomOut => self.prefs.zoom = (self.prefs.zoom - 0.1).max(0.6),
+            Command::ZoomReset => self.prefs.zoom = 1.0,
+            Command::ToggleTheme => {
+                self.prefs.dark = !self.prefs.dark;
+                ctx.set_theme(if self.prefs.dark {
+                    egui::Theme::Dark
+                } else {
+                    egui::Theme::Light
+                });
+            }
+            Command::SaveNow => {
+                if let Some(open) = &mut self.open {
+                    match open.doc.save_now() {
+                        Ok(()) => self.status_line = "Saved".into(),
+                        Err(e) => self.status_line = format!("Not saved: {e}"),
+                    }
+                }
+            }
+            Command::ExtendSelection { forward, by_word } => {
+                let span_range = self.selected_span_range();
+                if let Some(open) = &mut self.open {
+                    let text = open.doc.text().clone();
+                    open.view
+                        .extend_selection(&text, forward, by_word, span_range);
+                    self.selected_span = None;
+                }
+            }
+            Command::SetTagFilter(t) => {
+                self.tag_filter = t;
+                self.after_edit();
+            }
+        }
+    }
+
+    fn selected_span_range(&self) -> Option<(usize, usize)> {
+        let open = self.open.as_ref()?;
+        let pos = *open.positions.get(&self.selected_span?)?;
+        let s = &open.doc.layer().spans[pos];
+        Some((s.start, s.end))
+    }
+
+    fn tag(&mut self, tag: &str) {
+        if self.refuse_read_only() {
+            return;
+        }
+        let Some(open) = &mut self.open else { return };
+        if let Some((a, b)) = open.view.selected_range() {
+            if let Some(id) = open.doc.add_span(a, b, tag) {
+                open.view.set_selection(None);
+                self.after_edit();
+                self.selected_span = Some(id);
+                self.status_line = format!("Tagged {tag}");
+            }
+        } else if let Some(id) = self.selected_span {
+            if open.doc.retag(id, tag) {
+                self.after_edit();
+                self.status_line = format!("Retagged {tag}");
+            }
+        } else {
+            self.status_line = "Select some text first (drag across it), then press a tag's key".into();
+        }
+    }
+
+    /// Tab / Shift+Tab: the next or previous span in text order, scrolled into view.
+    fn step_span(&mut self, forward: bool) {
+        let Some(open) = &self.open else { return };
+        let spans = &open.doc.layer().spans;
+        if spans.is_empty() {
+            return;
+        }
+        let current = self.selected_span.and_then(|id| open.positions.get(&id).copied());
+        let next = match current {
+            // Positions follow (start, end, id) order, the order of the text.
+            Some(p) if forward => (p + 1).min(spans.len() - 1),
+            Some(p) => p.saturating_sub(1),
+            None => {
+                let from = open.view.selected_range().map(|r| r.0).unwrap_or(0);
+                let found = if forward {
+                    open.index.next_after(from)
+                } else {
+                    open.index.prev_before(from.max(1))
+                };
+                found.map(|x| x.0).unwrap_or(0)
+            }
+        };
+        let id = spans[next].id;
+        self.select_span(id, true);
+    }
+
+    fn browse(&mut self, folder: bool) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let (tx, rx) = mpsc::channel();
+        let start_dir = self
+            .ws
+            .as_ref()
+            .map(|w| w.root().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let spawned = std::thread::Builder::new()
+            .name("open dialog".into())
+            .spawn(move || {
+                let picked = std::panic::catch_unwind(|| {
+                    let dialog = rfd::FileDialog::new().set_directory(&start_dir);
+                    if folder {
+                        dialog.pick_folder()
+                    } else {
+                        dialog.add_filter("Text", &["txt"]).pick_file()
+                    }
+                })
+                .ok()
+                .flatten();
+                let _ = tx.send(picked);
+            });
+        match spawned {
+            Ok(_) => {
+                self.dialog = Some(rx);
+                self.status_line = "Choosing… (if no dialog appears, type a path under Open…)".into();
+            }
+            Err(e) => {
+                self.status_line =
+                    format!("No file dialog ({e}); type a path under Open… instead");
+            }
+        }
+    }
+
+    fn poll_dialog(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let Some(rx) = &self.dialog else { return };
+        match rx.try_recv() {
+            Ok(Some(path)) => {
+                self.dialog = None;
+                commands.push(Command::OpenPath(path));
+            }
+            Ok(None) | Err(mpsc::TryRecvError::Disconnected) => {
+                self.dialog = None;
+                self.status_line =
+                    "Nothing chosen. If no dialog appeared, type a path under Open…".into();
+            }
+            Err(mpsc::TryRecvError::Empty) => {
+                ctx.request_repaint_after(Duration::from_millis(150));
+            }
+        }
+    }
+
+    /// Keyboard shortcuts, unless a text field has the keyboard.
+    fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        if ctx.text_edit_focused() || self.open.is_none() {
+            return;
+        }
+        let tags = self.ws.as_ref().map(|w| w.tags().clone()).unwrap_or_default();
+        let has_span = self.selected_span.is_some();
+        let has_selection = self.selected_text_range().is_some();
+        ctx.input_mut(|i| {
+            for action in Action::ALL {
+                let needs_span = matches!(
+                    action,
+                    Action::Delete | Action::DeleteBackspace | Action::EditNote
+                );
+                if needs_span && !has_span {
+                    continue;
+                }
+                if action == Action::Deselect && !has_span && !has_selection {
+                    continue;
+                }
+                if i.consume_shortcut(&action.shortcut()) {
+                    commands.push(action.command());
+                }
+            }
+            for tag in &tags.tags {
+                if let Some(key) = egui::Key::from_name(&tag.hotkey)
+                    && i.consume_key(egui::Modifiers::NONE, key)
+                {
+                    commands.push(Command::Tag(tag.name.clone()));
+                }
+            }
+        });
+        // Tab moves between spans here, not between widgets.
+        if commands
+            .iter()
+            .any(|c| matches!(c, Command::NextSpan | Command::PrevSpan))
+        {
+            ctx.memory_mut(|m| m.move_focus(egui::FocusDirection::None));
+        }
+    }
+
+    fn autosave(&mut self, ctx: &egui::Context) {
+        let Some(open) = &mut self.open else { return };
+        let now = Instant::now();
+        open.doc.save_if_due(now);
+        for n in open.doc.take_notices() {
+            self.status_line = n;
+        }
+        if open.doc.reload_if_changed() {
+            self.after_edit();
+        }
+        if let Some(open) = &self.open
+            && let Some(wait) = open.doc.next_save_in(now)
+        {
+            ctx.request_repaint_after(wait + Duration::from_millis(5));
+        }
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = match &self.open {
+            Some(o) => {
+                let name = o.doc.rel().rsplit('/').next().unwrap_or(o.doc.rel());
+                let state = match o.doc.save_state() {
+                    SaveState::Saved if o.doc.is_read_only() => "read-only",
+                    SaveState::Saved => "saved",
+                    SaveState::Pending => "saving…",
+                    SaveState::Failed(_) => "NOT SAVED",
+                };
+                format!("{name} ({state}) — Marginalia")
+            }
+            None => "Marginalia".to_owned(),
+        };
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+}
+
+impl eframe::App for MarginaliaApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let started = Instant::now();
+        let ctx = ui.ctx().clone();
+        self.prefs.dark = ctx.theme() == egui::Theme::Dark;
+        let mut commands = Vec::new();
+        self.poll_dialog(&ctx, &mut commands);
+        self.shortcuts(&ctx, &mut commands);
+        panels::draw(self, ui, &mut commands);
+        for c in commands {
+            self.apply(&ctx, c);
+        }
+        self.autosave(&ctx);
+        self.update_title(&ctx);
+        if let Some(times) = &mut self.frame_times {
+            times.push(started.elapsed().as_secs_f32() * 1000.0);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.save_pending();
+        if self.persist {
+            eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+        }
+    }
+
+    fn on_exit(&mut self) {
+        self.save_pending();
+        if let Some(times) = &mut self.frame_times
+            && !times.is_empty()
+        {
+            times.sort_by(f32::total_cmp);
+            let at = |q: f32| times[((times.len() - 1) as f32 * q).round() as usize];
+            eprintln!(
+                "frame CPU time over {} frames: median {:.2} ms, p99 {:.2} ms",
+                times.len(),
+                at(0.5),
+                at(0.99)
+            );
+        }
+    }
+}
+
+/// The window icon, drawn by `assets/make_icon.py`.
+fn icon() -> Option<egui::IconData> {
+    let bytes = include_bytes!("../../assets/icon.png");
+    let img = image::load_from_memory_with_format(bytes, image::ImageFormat::Png).ok()?;
+    let rgba = img.to_rgba8();
+    Some(egui::IconData {
+        width: rgba.width(),
+        height: rgba.height(),
+        rgba: rgba.into_raw(),
+    })
+}
+
+/// Opens the window.
+///
+/// # Errors
+/// When no window can be created (no display, no graphics driver).
+pub fn run(start: StartOptions) -> Result<(), eframe::Error> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Marginalia")
+        .with_inner_size([1200.0, 800.0])
+        .with_min_inner_size([640.0, 420.0])
+        .with_app_id("marginalia");
+    if let Some(icon) = icon() {
+        viewport = viewport.with_icon(std::sync::Arc::new(icon));
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Marginalia",
+        options,
+        Box::new(move |cc| Ok(Box::new(MarginaliaApp::new(cc, start)))),
+    )
+}

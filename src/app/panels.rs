@@ -1,0 +1,516 @@
+//! The panels around the text: top bar, document list (left), span list, details and legend
+//! (right), the tag toolbar and the status line. Each draws state and pushes [`Command`]s.
+
+use egui::{Align, Color32, Id, Layout, RichText, Sense, Ui, vec2};
+
+use crate::document::SaveState;
+use crate::layer::Status;
+
+use super::text_view::{ViewInput, excerpt};
+use super::{BASE_FONT_SIZE, Command, MarginaliaApp, NOTE_EDITOR, shortcut_for, theme};
+
+/// Draws the whole window.
+pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    egui::Panel::top("top bar")
+        .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(8, 6)))
+        .show(ui, |ui| top_bar(app, ui, commands));
+    egui::Panel::bottom("status line").show(ui, |ui| status_line(app, ui));
+    egui::Panel::left("documents")
+        .resizable(true)
+        .default_size(230.0)
+        .size_range(170.0..=420.0)
+        .show(ui, |ui| document_list(app, ui, commands));
+    if app.open.is_some() {
+        egui::Panel::right("spans")
+            .resizable(true)
+            .default_size(290.0)
+            .size_range(220.0..=480.0)
+            .show(ui, |ui| span_panel(app, ui, commands));
+    }
+    egui::CentralPanel::default()
+        .frame(egui::Frame::central_panel(ui.style()).fill(ui.visuals().extreme_bg_color))
+        .show(ui, |ui| centre(app, ui, commands));
+}
+
+fn button_with_shortcut(ui: &mut Ui, enabled: bool, text: &str, command: &Command) -> bool {
+    let hover = match shortcut_for(command) {
+        Some(s) => format!("{text} ({s})"),
+        None => text.to_owned(),
+    };
+    ui.add_enabled(enabled, egui::Button::new(text))
+        .on_hover_text(hover)
+        .clicked()
+}
+
+fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Marginalia").strong().size(16.0));
+        ui.separator();
+        let ws_text = match (&app.ws, &app.ws_error) {
+            (Some(ws), _) => ws.root().display().to_string(),
+            (None, Some(_)) => "no workspace".to_owned(),
+            (None, None) => "no workspace".to_owned(),
+        };
+        ui.add(egui::Label::new(RichText::new(&ws_text).monospace().small()).truncate())
+            .on_hover_text(format!("Workspace: {ws_text}"));
+        ui.menu_button("Open…", |ui| {
+            ui.set_min_width(320.0);
+            if ui.button("Workspace folder…").clicked() {
+                commands.push(Command::Browse { folder: true });
+                ui.close();
+            }
+            if ui.button("Text file…").clicked() {
+                commands.push(Command::Browse { folder: false });
+                ui.close();
+            }
+            ui.separator();
+            ui.label("Or type a folder or .txt path:");
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut app.path_buf)
+                    .desired_width(300.0)
+                    .hint_text("/path/to/workspace"),
+            );
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui.button("Open this path").clicked() || enter {
+                commands.push(Command::OpenPath(app.path_buf.trim().into()));
+                ui.close();
+            }
+        });
+        ui.separator();
+        let label = ui.label("Annotator");
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut app.annotator_buf)
+                    .desired_width(96.0)
+                    .char_limit(64),
+            )
+            .labelled_by(label.id);
+        if r.lost_focus() {
+            commands.push(Command::SetAnnotator(app.annotator_buf.trim().to_owned()));
+        }
+        if let Some(e) = &app.annotator_error {
+            ui.label(RichText::new("invalid").color(theme::error_color(ui.visuals())))
+                .on_hover_text(e);
+        }
+        layer_picker(app, ui, commands);
+
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            let dark = app.prefs.dark;
+            if ui
+                .button(if dark { "Light" } else { "Dark" })
+                .on_hover_text("Switch between the light and dark theme")
+                .clicked()
+            {
+                commands.push(Command::ToggleTheme);
+            }
+            save_indicator(app, ui);
+            if let Some(open) = &app.open {
+                let editable = !open.doc.is_read_only();
+                let mut done = open.doc.layer().status == Status::Done;
+                if ui
+                    .add_enabled(editable, egui::Checkbox::new(&mut done, "Mark done"))
+                    .on_hover_text("This document is finished for this annotator")
+                    .changed()
+                {
+                    commands.push(Command::ToggleDone);
+                }
+                if button_with_shortcut(ui, editable && open.doc.can_redo(), "Redo", &Command::Redo) {
+                    commands.push(Command::Redo);
+                }
+                if button_with_shortcut(ui, editable && open.doc.can_undo(), "Undo", &Command::Undo) {
+                    commands.push(Command::Undo);
+                }
+            }
+        });
+    });
+}
+
+fn layer_picker(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let Some(ws) = &app.ws else { return };
+    let mut names = ws.layer_names();
+    if !names.contains(&app.prefs.annotator) {
+        names.insert(0, app.prefs.annotator.clone());
+    }
+    let shown = if app.read_only() {
+        format!("{} (read-only)", app.layer)
+    } else {
+        app.layer.clone()
+    };
+    egui::ComboBox::from_id_salt("layer picker")
+        .selected_text(shown)
+        .width(130.0)
+        .show_ui(ui, |ui| {
+            for name in names {
+                let own = name == app.prefs.annotator;
+                let text = if own {
+                    format!("{name} (you)")
+                } else {
+                    format!("{name} (read-only)")
+                };
+                if ui.selectable_label(app.layer == name, text).clicked() && app.layer != name {
+                    commands.push(Command::ShowLayer(name));
+                }
+            }
+        })
+        .response
+        .on_hover_text("Whose spans to show. Only your own layer can be edited.");
+}
+
+fn save_indicator(app: &MarginaliaApp, ui: &mut Ui) {
+    let Some(open) = &app.open else { return };
+    let v = ui.visuals().clone();
+    let (text, color, hover) = if open.doc.is_read_only() {
+        ("read-only".to_owned(), theme::weak(&v), "Another annotator's layer is never written".to_owned())
+    } else {
+        match open.doc.save_state() {
+            SaveState::Saved => (
+                "Saved".to_owned(),
+                if v.dark_mode {
+                    Color32::from_rgb(120, 200, 140)
+                } else {
+                    Color32::from_rgb(20, 120, 50)
+                },
+                format!("Saved to {}", open.doc.layer_path().display()),
+            ),
+            SaveState::Pending => ("saving…".to_owned(), theme::weak(&v), "Edits are written within a second".to_owned()),
+            SaveState::Failed(e) => ("NOT SAVED".to_owned(), theme::error_color(&v), format!("{e} — retrying")),
+        }
+    };
+    ui.label(RichText::new(text).color(color)).on_hover_text(hover);
+}
+
+fn status_line(app: &MarginaliaApp, ui: &mut Ui) {
+    ui.horizontal(|ui| {
+        if let Some(e) = &app.ws_error {
+            ui.label(RichText::new(e).color(theme::error_color(ui.visuals())));
+        } else if let Some(SaveState::Failed(e)) = app.open.as_ref().map(|o| o.doc.save_state()) {
+            ui.label(RichText::new(format!("Not saved: {e} (retrying)")).color(theme::error_color(ui.visuals())));
+        } else {
+            ui.label(RichText::new(&app.status_line).color(theme::weak(ui.visuals())));
+        }
+    });
+}
+
+fn document_list(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.heading("Documents");
+        ui.label(RichText::new(format!("{}", app.entries.len())).color(theme::weak(ui.visuals())));
+    });
+    let label = ui.label(RichText::new("Filter").small());
+    ui.add(
+        egui::TextEdit::singleline(&mut app.doc_filter)
+            .hint_text("name contains…")
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label.id);
+    ui.add_space(4.0);
+    let filter = app.doc_filter.trim().to_lowercase();
+    let open_rel = app.open.as_ref().map(|o| o.doc.rel().to_owned());
+    let weak = theme::weak(ui.visuals());
+    let err = theme::error_color(ui.visuals());
+    egui::ScrollArea::vertical()
+        .id_salt("document list")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if app.entries.is_empty() {
+                ui.label(RichText::new("No .txt files in this workspace.").color(weak));
+            }
+            for e in &app.entries {
+                if !filter.is_empty() && !e.rel.to_lowercase().contains(&filter) {
+                    continue;
+                }
+                let name = e.rel.rsplit('/').next().unwrap_or(&e.rel);
+                let selected = open_rel.as_deref() == Some(e.rel.as_str());
+                ui.push_id(&e.rel, |ui| {
+                    let r = ui
+                        .selectable_label(selected, RichText::new(name).strong())
+                        .on_hover_text(&e.rel);
+                    match &e.error {
+                        Some(problem) => {
+                            ui.label(RichText::new(problem).color(err).small());
+                        }
+                        None => {
+                            let status = status_text(e.status);
+                            ui.label(
+                                RichText::new(format!("{status} · {} spans", e.spans))
+                                    .small()
+                                    .color(weak),
+                            );
+                            if r.clicked() && !selected {
+                                commands.push(Command::OpenDocument(e.rel.clone()));
+                            }
+                        }
+                    }
+                });
+                ui.add_space(4.0);
+            }
+        });
+}
+
+fn status_text(s: Status) -> &'static str {
+    match s {
+        Status::NotStarted => "not started",
+        Status::InProgress => "in progress",
+        Status::Done => "done",
+        Status::Reviewed => "reviewed",
+    }
+}
+
+fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let Some(ws) = &app.ws else {
+        ui.centered_and_justified(|ui| {
+            ui.label("Open a workspace folder or a .txt file with Open… above.");
+        });
+        return;
+    };
+    let tags = ws.tags().clone();
+    let read_only = app.read_only();
+    let Some(open) = &mut app.open else {
+        ui.centered_and_justified(|ui| {
+            ui.label(
+                RichText::new("Choose a document on the left.")
+                    .size(18.0)
+                    .color(theme::weak(ui.visuals())),
+            );
+        });
+        return;
+    };
+    // Tag toolbar.
+    ui.add_space(2.0);
+    ui.horizontal_wrapped(|ui| {
+        let can_tag = !read_only && (open.view.selected_range().is_some() || app.selected_span.is_some());
+        for t in &tags.tags {
+            let color = theme::tag_color(&tags, &t.name);
+            let text = format!("{}  {}", t.hotkey, t.name);
+            let button = egui::Button::new(RichText::new(text).color(theme::text_on(color)))
+                .fill(color);
+            let r = ui
+                .add_enabled(can_tag, button)
+                .on_hover_text(format!("{} (key {})", t.description, t.hotkey))
+                .on_disabled_hover_text("Select text first, or click a span to retag it");
+            if r.clicked() {
+                commands.push(Command::Tag(t.name.clone()));
+            }
+        }
+        ui.separator();
+        if ui.small_button("A-").on_hover_text("Smaller text (Ctrl+-)").clicked() {
+            commands.push(Command::ZoomOut);
+        }
+        if ui.small_button("A+").on_hover_text("Larger text (Ctrl++)").clicked() {
+            commands.push(Command::ZoomIn);
+        }
+    });
+    ui.separator();
+    let name = open.doc.rel().to_owned();
+    let font_size = (BASE_FONT_SIZE * app.prefs.zoom).round();
+    let input = ViewInput {
+        text: open.doc.text(),
+        spans: &open.doc.layer().spans,
+        index: &open.index,
+        tags: &tags,
+        selected_span: app.selected_span,
+        font_size,
+        name: &name,
+    };
+    open.view.show(ui, &input, commands);
+}
+
+fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let Some(ws) = &app.ws else { return };
+    let tags = ws.tags().clone();
+    let read_only = app.read_only();
+    let Some(open) = &app.open else { return };
+    let weak = theme::weak(ui.visuals());
+    let spans = &open.doc.layer().spans;
+
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.heading("Spans");
+        ui.label(RichText::new(format!("{}", spans.len())).color(weak));
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            let shown = app.tag_filter.clone().unwrap_or_else(|| "all tags".into());
+            egui::ComboBox::from_id_salt("tag filter")
+                .selected_text(shown)
+                .width(110.0)
+                .show_ui(ui, |ui| {
+                    if ui.selectable_label(app.tag_filter.is_none(), "all tags").clicked() {
+                        commands.push(Command::SetTagFilter(None));
+                    }
+                    for t in &tags.tags {
+                        if ui
+                            .selectable_label(app.tag_filter.as_deref() == Some(&t.name), &t.name)
+                            .clicked()
+                        {
+                            commands.push(Command::SetTagFilter(Some(t.name.clone())));
+                        }
+                    }
+                });
+        });
+    });
+
+    // The list: virtualized, one fixed-height row per span.
+    let row_h = 38.0;
+    let list_h = (ui.available_height() * 0.42).max(120.0);
+    let selected = app.selected_span;
+    let mut scroll_list_to: Option<usize> = None;
+    if let Some(id) = selected
+        && let Some(&pos) = open.positions.get(&id)
+        && ui.memory(|m| m.data.get_temp::<u64>(Id::unique("list follows")) != Some(id))
+    {
+        scroll_list_to = open.list.binary_search(&pos).ok();
+        ui.memory_mut(|m| m.data.insert_temp(Id::unique("list follows"), id));
+    }
+    let mut area = egui::ScrollArea::vertical()
+        .id_salt("span list")
+        .max_height(list_h)
+        .min_scrolled_height(list_h)
+        .auto_shrink([false, false]);
+    if let Some(row) = scroll_list_to {
+        let spacing = ui.spacing().item_spacing.y;
+        let y = row as f32 * (row_h + spacing);
+        area = area.vertical_scroll_offset((y - list_h / 3.0).max(0.0));
+    }
+    area.show_rows(ui, row_h, open.list.len(), |ui, rows| {
+        for row in rows {
+            let pos = open.list[row];
+            let s = &spans[pos];
+            let (rect, r) = ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
+            let is_sel = selected == Some(s.id);
+            let v = ui.visuals();
+            if is_sel {
+                ui.painter().rect_filled(rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
+            } else if r.hovered() {
+                ui.painter().rect_filled(rect, 4.0, v.widgets.hovered.weak_bg_fill);
+            }
+            let color = theme::tag_color(&tags, &s.tag);
+            let chip = egui::Rect::from_min_size(rect.min + vec2(4.0, 4.0), vec2(4.0, row_h - 8.0));
+            ui.painter().rect_filled(chip, 2.0, color);
+            let text_color = v.text_color();
+            let line1 = format!("{}  ·  {}", s.tag, excerpt(&s.exact, 60));
+            let g = ui.painter().layout(
+                line1,
+                egui::FontId::proportional(13.0),
+                text_color,
+                rect.width() - 16.0,
+            );
+            let g = truncate_galley(ui, g, rect.width() - 16.0, 13.0, text_color);
+            ui.painter().galley(rect.min + vec2(12.0, 3.0), g, text_color);
+            let line2 = if s.note.is_empty() {
+                format!("chars {}–{}", s.start, s.end)
+            } else {
+                excerpt(&s.note, 70)
+            };
+            let g2 = ui.painter().layout_no_wrap(line2, egui::FontId::proportional(11.5), weak);
+            let g2 = truncate_galley(ui, g2, rect.width() - 16.0, 11.5, weak);
+            ui.painter().galley(rect.min + vec2(12.0, 21.0), g2, weak);
+            r.widget_info(|| {
+                egui::WidgetInfo::selected(
+                    egui::Role::ListItem,
+                    true,
+                    is_sel,
+                    format!("{}: {}", s.tag, excerpt(&s.exact, 60)),
+                )
+            });
+            if r.clicked() {
+                commands.push(Command::SelectSpan { id: s.id, scroll: true });
+            }
+        }
+    });
+    if open.list.is_empty() {
+        ui.label(RichText::new("No spans yet. Drag across text, then press 1–4.").color(weak));
+    }
+    ui.separator();
+
+    // Details of the selected span.
+    let sel_span = selected
+        .and_then(|id| open.positions.get(&id))
+        .map(|&p| spans[p].clone());
+    if let Some(s) = sel_span {
+        if app.note_for != Some(s.id) || !ui.memory(|m| m.has_focus(Id::unique(NOTE_EDITOR))) {
+            if app.note_for != Some(s.id) || app.note_buf != s.note {
+                app.note_buf = s.note.clone();
+            }
+            app.note_for = Some(s.id);
+        }
+        ui.horizontal(|ui| {
+            theme::tag_chip(ui, &tags, &s.tag);
+            ui.label(RichText::new(format!("#{} · chars {}–{}", s.id, s.start, s.end)).small().color(weak));
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                if button_with_shortcut(ui, !read_only, "Delete", &Command::DeleteSelectedSpan) {
+                    commands.push(Command::DeleteSelectedSpan);
+                }
+            });
+        });
+        egui::ScrollArea::vertical()
+            .id_salt("exact")
+            .max_height(70.0)
+            .show(ui, |ui| {
+                ui.label(RichText::new(format!("“{}”", s.exact)).italics());
+            });
+        let label = ui.label(RichText::new("Note (Enter to edit, Esc to leave)").small().color(weak));
+        let r = ui
+            .add_enabled(
+                !read_only,
+                egui::TextEdit::multiline(&mut app.note_buf)
+                    .id(Id::unique(NOTE_EDITOR))
+                    .desired_rows(3)
+                    .desired_width(f32::INFINITY)
+                    .hint_text("Why this span, what to check…"),
+            )
+            .labelled_by(label.id);
+        if r.changed() {
+            commands.push(Command::SetNote {
+                id: s.id,
+                note: app.note_buf.clone(),
+            });
+        }
+        ui.label(
+            RichText::new(format!("created {}  ·  modified {}", s.created, s.modified))
+                .small()
+                .color(weak),
+        );
+    } else {
+        app.note_for = None;
+        ui.label(RichText::new("Click a span to see and edit it; Tab goes to the next one.").color(weak));
+    }
+    ui.separator();
+
+    // Legend.
+    ui.label(RichText::new("Tags").strong());
+    let Some(open) = &app.open else { return };
+    egui::ScrollArea::vertical().id_salt("legend").show(ui, |ui| {
+        for t in &tags.tags {
+            ui.horizontal(|ui| {
+                theme::tag_chip(ui, &tags, &t.name);
+                ui.label(RichText::new(format!("key {}", t.hotkey)).monospace().small());
+                let n = open.counts.get(&t.name).copied().unwrap_or(0);
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    ui.label(RichText::new(format!("{n}")).strong());
+                });
+            });
+            ui.add(egui::Label::new(RichText::new(&t.description).small().color(weak)).wrap());
+            ui.add_space(2.0);
+        }
+    });
+}
+
+/// Keeps a one-line galley inside `width`, cutting it with an ellipsis.
+fn truncate_galley(
+    ui: &Ui,
+    g: std::sync::Arc<egui::Galley>,
+    width: f32,
+    size: f32,
+    color: Color32,
+) -> std::sync::Arc<egui::Galley> {
+    if g.rows.len() <= 1 && g.size().x <= width {
+        return g;
+    }
+    let mut job = egui::text::LayoutJob::simple_singleline(
+        g.text().to_owned(),
+        egui::FontId::proportional(size),
+        color,
+    );
+    job.wrap = egui::text::TextWrapping::truncate_at_width(width);
+    ui.fonts_mut(|f| f.layout_job(job))
+}

@@ -1,0 +1,876 @@
+//! The centre text view: a virtualized, per-paragraph view of one text with its spans painted
+//! behind the words.
+//!
+//! The text is cut once into pieces (paragraphs, and long paragraphs again at sentence ends), each
+//! laid out into its own cached [`Galley`]. A Fenwick tree of piece heights (estimated until a
+//! piece is first laid out) maps scroll positions to pieces in O(log n), so a frame lays out and
+//! paints only what is on screen. Highlights are shapes found through the [`SpanIndex`]; adding a
+//! span never invalidates a layout.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use egui::text::{CCursor, LayoutJob, TextFormat};
+use egui::{
+    Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2,
+};
+
+use crate::layer::Span;
+use crate::span_index::SpanIndex;
+use crate::tags::TagSet;
+use crate::text::Text;
+
+use super::Command;
+use super::theme;
+
+/// Pieces longer than this (in chars) are cut at a sentence end.
+const SOFT_PIECE_CHARS: usize = 1200;
+/// No piece is longer than this; past it a piece is cut at whitespace or a grapheme boundary.
+const MAX_PIECE_CHARS: usize = 3000;
+/// How many galleys are kept before the ones not used recently are dropped.
+const GALLEY_CACHE_LIMIT: usize = 600;
+/// Lanes of underline bars under a line; deeper nesting shares the last lane.
+const LANES: usize = 3;
+
+/// A run of text laid out as one galley: a paragraph, or part of a long one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece {
+    /// First char.
+    pub start: usize,
+    /// One past the last char shown (a line's `\r\n` or `\n` is not part of it).
+    pub end: usize,
+    /// Whether a paragraph gap follows (false for the inner cuts of a long paragraph).
+    pub ends_paragraph: bool,
+}
+
+/// Cuts a text into pieces: at every `\n`, and long paragraphs again at sentence ends so that no
+/// galley grows unbounded. O(text), done once per opened text.
+pub fn split_pieces(text: &Text) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut c = 0usize;
+    for line in text.as_str().split('\n') {
+        let n = line.chars().count();
+        let shown = if line.ends_with('\r') { n - 1 } else { n };
+        split_line(text, line, c, c + shown, &mut out);
+        c += n + 1;
+    }
+    out
+}
+
+fn split_line(text: &Text, line: &str, start: usize, end: usize, out: &mut Vec<Piece>) {
+    if end - start <= SOFT_PIECE_CHARS {
+        out.push(Piece {
+            start,
+            end,
+            ends_paragraph: true,
+        });
+        return;
+    }
+    let mut piece_start = start;
+    let mut last_space: Option<usize> = None;
+    let mut prev: Option<char> = None;
+    let mut prev2: Option<char> = None;
+    for (i, ch) in line.chars().enumerate() {
+        let c = start + i;
+        if c >= end {
+            break;
+        }
+        let len = c - piece_start;
+        if ch.is_whitespace() {
+            last_space = Some(c + 1);
+            // A sentence end: ". " / "? " / "! " (or after a closing quote).
+            let sentence_end = matches!(prev, Some('.' | '!' | '?'))
+                || (matches!(prev, Some('"' | '”' | '’' | ')'))
+                    && matches!(prev2, Some('.' | '!' | '?')));
+            if sentence_end && len >= SOFT_PIECE_CHARS && end - (c + 1) > 0 {
+                out.push(Piece {
+                    start: piece_start,
+                    end: c + 1,
+                    ends_paragraph: false,
+                });
+                piece_start = c + 1;
+                last_space = None;
+            }
+        } else if len >= MAX_PIECE_CHARS {
+            let cut = match last_space {
+                Some(s) if s > piece_start => s,
+                _ => {
+                    let (g, _) = text.snap_to_graphemes(c, c + 1);
+                    if g > piece_start { g } else { c }
+                }
+            };
+            out.push(Piece {
+                start: piece_start,
+                end: cut,
+                ends_paragraph: false,
+            });
+            piece_start = cut;
+            last_space = None;
+        }
+        prev2 = prev;
+        prev = Some(ch);
+    }
+    out.push(Piece {
+        start: piece_start,
+        end,
+        ends_paragraph: true,
+    });
+}
+
+/// Piece heights with prefix sums in O(log n) (a Fenwick tree).
+#[derive(Debug, Default)]
+struct Heights {
+    tree: Vec<f64>,
+    values: Vec<f32>,
+    measured: Vec<bool>,
+}
+
+impl Heights {
+    fn new(values: Vec<f32>) -> Self {
+        let n = values.len();
+        let mut tree = vec![0.0f64; n + 1];
+        for (i, v) in values.iter().enumerate() {
+            tree[i + 1] += f64::from(*v);
+            let parent = (i + 1) + ((i + 1) & (!(i + 1) + 1));
+            if parent <= n {
+                let t = tree[i + 1];
+                tree[parent] += t;
+            }
+        }
+        Self {
+            tree,
+            measured: vec![false; n],
+            values,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    fn set(&mut self, i: usize, h: f32) {
+        let delta = f64::from(h) - f64::from(self.values[i]);
+        self.values[i] = h;
+        self.measured[i] = true;
+        if delta == 0.0 {
+            return;
+        }
+        let mut k = i + 1;
+        while k < self.tree.len() {
+            self.tree[k] += delta;
+            k += k & (!k + 1);
+        }
+    }
+
+    /// Sum of the heights of pieces `[0, i)`.
+    fn prefix(&self, i: usize) -> f32 {
+        let mut k = i.min(self.len());
+        let mut s = 0.0;
+        while k > 0 {
+            s += self.tree[k];
+            k &= k - 1;
+        }
+        s as f32
+    }
+
+    fn total(&self) -> f32 {
+        self.prefix(self.len())
+    }
+
+    /// The piece at height `y` (the last piece whose top is <= y).
+    fn find(&self, y: f32) -> usize {
+        let n = self.len();
+        if n == 0 {
+            return 0;
+        }
+        let mut pos = 0usize;
+        let mut rem = f64::from(y.max(0.0));
+        let mut step = n.next_power_of_two();
+        while step > 0 {
+            let next = pos + step;
+            if next <= n && self.tree[next] <= rem {
+                pos = next;
+                rem -= self.tree[next];
+            }
+            step >>= 1;
+        }
+        pos.min(n - 1)
+    }
+}
+
+/// What invalidates every layout: width, text size, colours.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LayoutKey {
+    wrap_width: f32,
+    font_size: f32,
+    text_color: Color32,
+    pixels_per_point: f32,
+}
+
+/// A selection of text as dragged: the anchor stays, the head moves. Offsets in chars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    pub anchor: usize,
+    pub head: usize,
+}
+
+impl Selection {
+    /// The selected range, ordered.
+    pub fn range(self) -> (usize, usize) {
+        (self.anchor.min(self.head), self.anchor.max(self.head))
+    }
+}
+
+/// What the app passes in each frame.
+pub struct ViewInput<'a> {
+    pub text: &'a Text,
+    pub spans: &'a [Span],
+    pub index: &'a SpanIndex,
+    pub tags: &'a TagSet,
+    pub selected_span: Option<u64>,
+    pub font_size: f32,
+    /// Shown to assistive technology and tests as the view's label.
+    pub name: &'a str,
+}
+
+/// The view of one open text.
+pub struct TextView {
+    pieces: Vec<Piece>,
+    heights: Heights,
+    galleys: HashMap<usize, (Arc<Galley>, u64)>,
+    key: Option<LayoutKey>,
+    frame: u64,
+    selection: Option<Selection>,
+    /// Where the current drag started, in chars.
+    drag_anchor: Option<usize>,
+    /// A char to bring into view; kept for a few frames until the scroll position settles.
+    scroll_target: Option<(usize, u8)>,
+    /// Screen origins of the pieces painted last frame, for hit-testing and tests.
+    painted: Vec<(usize, Pos2)>,
+    last_offset: f32,
+    /// When and where the last single click landed, for double-clicks.
+    last_click: Option<(f64, usize)>,
+    /// How many galleys were laid out in the last frame (for tests and stats).
+    pub laid_out_last_frame: usize,
+}
+
+impl TextView {
+    /// A view of `text`.
+    pub fn new(text: &Text) -> Self {
+        let pieces = split_pieces(text);
+        let heights = Heights::new(vec![20.0; pieces.len()]);
+        Self {
+            pieces,
+            heights,
+            galleys: HashMap::new(),
+            key: None,
+            frame: 0,
+            selection: None,
+            drag_anchor: None,
+            scroll_target: None,
+            painted: Vec::new(),
+            last_offset: 0.0,
+            last_click: None,
+            laid_out_last_frame: 0,
+        }
+    }
+
+    /// The pieces the text is cut into.
+    pub fn pieces(&self) -> &[Piece] {
+        &self.pieces
+    }
+
+    /// The current selection, if any.
+    pub fn selection(&self) -> Option<Selection> {
+        self.selection
+    }
+
+    /// The selected range, if it is not empty.
+    pub fn selected_range(&self) -> Option<(usize, usize)> {
+        self.selection
+            .map(Selection::range)
+            .filter(|(a, b)| a < b)
+    }
+
+    /// Replaces the selection.
+    pub fn set_selection(&mut self, sel: Option<Selection>) {
+        self.selection = sel;
+    }
+
+    /// Scrolls so that char `c` is in view (exactly, once the layout above it settles).
+    pub fn scroll_to_char(&mut self, c: usize) {
+        self.scroll_target = Some((c, 6));
+    }
+
+    /// Where char `c` was painted last frame (the left edge, vertically centred), if it was.
+    pub fn screen_pos_of_char(&self, c: usize) -> Option<Pos2> {
+        for (i, origin) in &self.painted {
+            let p = self.pieces[*i];
+            if p.start <= c && c <= p.end {
+                let (g, _) = self.galleys.get(i)?;
+                let r = g.pos_from_cursor(CCursor::new(c - p.start));
+                return Some(origin.to_owned() + vec2(r.min.x, r.center().y));
+            }
+        }
+        None
+    }
+
+    /// The piece containing char `c`. O(log n).
+    fn piece_of(&self, c: usize) -> usize {
+        let i = self.pieces.partition_point(|p| p.start <= c);
+        i.saturating_sub(1)
+    }
+
+    fn galley(&mut self, ui: &Ui, text: &Text, i: usize, key: LayoutKey) -> Arc<Galley> {
+        if let Some((g, used)) = self.galleys.get_mut(&i) {
+            *used = self.frame;
+            return Arc::clone(g);
+        }
+        let p = self.pieces[i];
+        let s = text.slice(p.start, p.end).to_owned();
+        let mut job = LayoutJob::single_section(
+            s,
+            TextFormat {
+                font_id: FontId::proportional(key.font_size),
+                color: key.text_color,
+                line_height: Some(line_height(key.font_size)),
+                ..Default::default()
+            },
+        );
+        job.wrap.max_width = key.wrap_width;
+        let galley = ui.fonts_mut(|f| f.layout_job(job));
+        let gap = if p.ends_paragraph {
+            key.font_size * 0.8
+        } else {
+            0.0
+        };
+        self.heights.set(i, galley.size().y + gap);
+        self.galleys.insert(i, (Arc::clone(&galley), self.frame));
+        self.laid_out_last_frame += 1;
+        galley
+    }
+
+    fn estimate(&self, p: &Piece, key: LayoutKey) -> f32 {
+        let chars = (p.end - p.start).max(1) as f32;
+        let per_row = (key.wrap_width / (key.font_size * 0.5)).max(1.0);
+        let rows = (chars / per_row).ceil().max(1.0);
+        let gap = if p.ends_paragraph {
+            key.font_size * 0.8
+        } else {
+            0.0
+        };
+        rows * line_height(key.font_size) + gap
+    }
+
+    fn relayout_all(&mut self, key: LayoutKey) {
+        self.galleys.clear();
+        let estimates: Vec<f32> = self.pieces.iter().map(|p| self.estimate(p, key)).collect();
+        self.heights = Heights::new(estimates);
+        self.key = Some(key);
+    }
+
+    /// The char under a screen position, using the pieces painted this frame.
+    fn char_at(&self, pos: Pos2) -> Option<usize> {
+        let mut best: Option<(usize, f32)> = None;
+        for (i, origin) in &self.painted {
+            let (g, _) = self.galleys.get(i)?;
+            let rect = Rect::from_min_size(*origin, g.size());
+            let dist = if pos.y < rect.top() {
+                rect.top() - pos.y
+            } else if pos.y > rect.bottom() {
+                pos.y - rect.bottom()
+            } else {
+                0.0
+            };
+            if best.is_none_or(|(_, d)| dist < d) {
+                best = Some((*i, dist));
+            }
+        }
+        let (i, _) = best?;
+        let (g, _) = self.galleys.get(&i)?;
+        let origin = self.painted.iter().find(|(j, _)| *j == i)?.1;
+        let cur = g.cursor_from_pos(pos - origin);
+        let p = self.pieces[i];
+        Some((p.start + cur.index.0).min(p.end))
+    }
+
+    /// Draws the view and turns pointer input into commands.
+    pub fn show(&mut self, ui: &mut Ui, input: &ViewInput<'_>, commands: &mut Vec<Command>) {
+        self.frame += 1;
+        self.laid_out_last_frame = 0;
+        let avail = ui.available_width();
+        let column = readable_width(input.font_size).min(avail - 24.0).max(120.0);
+        let key = LayoutKey {
+            wrap_width: column.floor(),
+            font_size: input.font_size,
+            text_color: ui.visuals().text_color(),
+            pixels_per_point: ui.pixels_per_point(),
+        };
+        if self.key != Some(key) {
+            self.relayout_all(key);
+        }
+
+        let mut scroll = egui::ScrollArea::vertical()
+            .id_salt("text view")
+            .auto_shrink([false, false]);
+        let mut settled_target = false;
+        if let Some((c, left)) = self.scroll_target {
+            let i = self.piece_of(c);
+            if i < self.pieces.len() {
+                let g = self.galley(ui, input.text, i, key);
+                let within = g
+                    .pos_from_cursor(CCursor::new(c - self.pieces[i].start))
+                    .min
+                    .y;
+                let y = self.heights.prefix(i) + within;
+                let view_h = ui.available_height();
+                let target = (y - view_h / 3.0).max(0.0);
+                if (target - self.last_offset).abs() < 0.5 || left == 0 {
+                    settled_target = true;
+                }
+                scroll = scroll.vertical_scroll_offset(target);
+                self.scroll_target = if settled_target {
+                    None
+                } else {
+                    Some((c, left - 1))
+                };
+            } else {
+                self.scroll_target = None;
+            }
+        }
+        if self.scroll_target.is_some() {
+            ui.ctx().request_repaint();
+        }
+
+        let out = scroll.show_viewport(ui, |ui, viewport| {
+            self.paint(ui, input, key, column, viewport, commands);
+        });
+        self.last_offset = out.state.clamped_offset().y;
+        self.evict();
+    }
+
+    fn evict(&mut self) {
+        if self.galleys.len() <= GALLEY_CACHE_LIMIT {
+            return;
+        }
+        let keep_after = self.frame.saturating_sub(2);
+        self.galleys.retain(|_, (_, used)| *used >= keep_after);
+    }
+
+    fn paint(
+        &mut self,
+        ui: &mut Ui,
+        input: &ViewInput<'_>,
+        key: LayoutKey,
+        column: f32,
+        viewport: Rect,
+        commands: &mut Vec<Command>,
+    ) {
+        let content_top = ui.max_rect().top();
+        let full = ui.max_rect();
+        let left = full.left() + ((full.width() - column) / 2.0).max(8.0);
+        self.painted.clear();
+
+        // Lay out the visible pieces; measuring them may move later pieces, so place each one
+        // from the prefix sums after the ones before it are measured.
+        if !self.pieces.is_empty() {
+            let mut i = self.heights.find(viewport.top());
+            while i < self.pieces.len() {
+                let top = self.heights.prefix(i);
+                if top > viewport.bottom() {
+                    break;
+                }
+                self.galley(ui, input.text, i, key);
+                self.painted
+                    .push((i, pos2(left, content_top + self.heights.prefix(i))));
+                i += 1;
+            }
+        }
+        let total = self.heights.total();
+        let id = Id::unique("text view body");
+        let visible = Rect::from_x_y_ranges(
+            full.x_range(),
+            (content_top + viewport.top())..=(content_top + viewport.bottom()),
+        );
+        let response = ui.interact(visible, id, Sense::click_and_drag());
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::Document, true, input.name)
+        });
+        ui.allocate_rect(
+            Rect::from_min_size(pos2(full.left(), content_top), vec2(full.width(), total)),
+            Sense::hover(),
+        );
+        if response.hovered() {
+            ui.ctx().set_cursor_icon(egui::CursorIcon::Text);
+        }
+
+        self.handle_pointer(ui, &response, input, commands);
+        self.paint_pieces(ui, input, key);
+        self.hover_tooltip(ui, &response, input);
+    }
+
+    fn handle_pointer(
+        &mut self,
+        ui: &Ui,
+        response: &egui::Response,
+        input: &ViewInput<'_>,
+        commands: &mut Vec<Command>,
+    ) {
+        let alt = ui.input(|i| i.modifiers.alt);
+        let snap = |a: usize, b: usize| {
+            if alt {
+                input.text.snap_to_graphemes(a, b)
+            } else {
+                input.text.snap_to_words(a, b)
+            }
+        };
+        if response.drag_started() {
+            let origin = ui.input(|i| i.pointer.press_origin());
+            self.drag_anchor = origin.and_then(|p| self.char_at(p));
+            ui.ctx().memory_mut(|m| m.stop_text_input());
+        }
+        if response.dragged()
+            && let (Some(anchor), Some(pos)) = (self.drag_anchor, response.interact_pointer_pos())
+            && let Some(head) = self.char_at(pos)
+        {
+            let (a, b) = snap(anchor, head);
+            let sel = if head >= anchor {
+                Selection { anchor: a, head: b }
+            } else {
+                Selection { anchor: b, head: a }
+            };
+            if self.selection != Some(sel) {
+                self.selection = Some(sel);
+                commands.push(Command::ClearSpanSelection);
+            }
+            // Scroll while dragging past the top or bottom edge.
+            let clip = ui.clip_rect();
+            if pos.y < clip.top() + 8.0 || pos.y > clip.bottom() - 8.0 {
+                let dy = if pos.y < clip.top() + 8.0 { 12.0 } else { -12.0 };
+                ui.scroll_with_delta(vec2(0.0, dy));
+                ui.ctx().request_repaint();
+            }
+        }
+        if response.drag_stopped() {
+            self.drag_anchor = None;
+        }
+        // Double-clicks are counted here (same word, within 0.4 s) rather than trusting the
+        // platform's click count, so that they work the same under test.
+        let now = ui.input(|i| i.time);
+        let clicked_char = if response.clicked() {
+            response.interact_pointer_pos().and_then(|p| self.char_at(p))
+        } else {
+            None
+        };
+        let double = match (clicked_char, self.last_click) {
+            (Some(c), Some((t, prev))) => {
+                now - t < 0.4 && input.text.word_at(c) == input.text.word_at(prev)
+            }
+            _ => false,
+        } || (response.double_clicked() && clicked_char.is_some());
+        if let Some(c) = clicked_char {
+            self.last_click = if double { None } else { Some((now, c)) };
+        }
+        if double {
+            if let Some(c) = clicked_char
+                && let Some((a, b)) = input.text.word_at(c)
+            {
+                self.selection = Some(Selection { anchor: a, head: b });
+                commands.push(Command::ClearSpanSelection);
+            }
+        } else if response.clicked() {
+            ui.ctx().memory_mut(|m| m.stop_text_input());
+            let c = response.interact_pointer_pos().and_then(|p| self.char_at(p));
+            let hit = c.and_then(|c| innermost_span_at(input, c));
+            self.selection = None;
+            match hit {
+                Some(id) => commands.push(Command::SelectSpan { id, scroll: false }),
+                None => commands.push(Command::ClearSpanSelection),
+            }
+        }
+    }
+
+    fn paint_pieces(&self, ui: &Ui, input: &ViewInput<'_>, key: LayoutKey) {
+        let (Some(first), Some(last)) = (self.painted.first(), self.painted.last()) else {
+            return;
+        };
+        let vis_start = self.pieces[first.0].start;
+        let vis_end = self.pieces[last.0].end.max(vis_start + 1);
+        let dark = ui.visuals().dark_mode;
+        let painter = ui.painter();
+
+        // Spans in view, in (start, end) order, each given the lowest free underline lane.
+        let mut visible: Vec<(usize, usize)> = Vec::new(); // (span position, lane)
+        let mut lane_ends: Vec<usize> = Vec::new();
+        input.index.visit_overlapping(vis_start, vis_end, |pos| {
+            let s = &input.spans[pos];
+            let lane = match lane_ends.iter().position(|e| *e <= s.start) {
+                Some(l) => {
+                    lane_ends[l] = s.end;
+                    l
+                }
+                None => {
+                    lane_ends.push(s.end);
+                    lane_ends.len() - 1
+                }
+            };
+            visible.push((pos, lane.min(LANES - 1)));
+        });
+
+        let sel = self.selected_range();
+        let selection_fill = theme::selection_fill(ui.visuals());
+        for (i, origin) in &self.painted {
+            let Some((g, _)) = self.galleys.get(i) else {
+                continue;
+            };
+            let p = self.pieces[*i];
+            let rows = row_ranges(g);
+            let band = |row_rect: Rect| {
+                let half = key.font_size * 0.62;
+                (row_rect.center().y - half, row_rect.center().y + half)
+            };
+            for (pos, lane) in &visible {
+                let s = &input.spans[*pos];
+                if s.end <= p.start || s.start >= p.end {
+                    continue;
+                }
+                let color = theme::tag_color(input.tags, &s.tag);
+                let fill = theme::tag_fill(color, dark);
+                let is_selected = input.selected_span == Some(s.id);
+                let a = s.start.max(p.start) - p.start;
+                let b = s.end.min(p.end) - p.start;
+                for (rect, row_rect) in segments(g, &rows, a, b) {
+                    let (top, bottom) = band(row_rect);
+                    let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
+                        .translate(origin.to_vec2());
+                    painter.rect_filled(r, CornerRadius::same(2), fill);
+                    let bar_y = bottom + 1.5 + *lane as f32 * 3.0;
+                    let bar = Rect::from_x_y_ranges(rect.x_range(), bar_y..=(bar_y + 2.0))
+                        .translate(origin.to_vec2());
+                    painter.rect_filled(bar, CornerRadius::ZERO, color);
+                    if is_selected {
+                        painter.rect_stroke(
+                            r.expand(1.0),
+                            CornerRadius::same(3),
+                            Stroke::new(2.0, theme::selected_outline(ui.visuals())),
+                            egui::StrokeKind::Outside,
+                        );
+                    }
+                }
+            }
+            if let Some((sa, sb)) = sel
+                && sb > p.start
+                && sa < p.end.max(p.start + 1)
+            {
+                let a = sa.max(p.start) - p.start;
+                let b = sb.min(p.end) - p.start;
+                for (rect, row_rect) in segments(g, &rows, a, b) {
+                    let (top, bottom) = band(row_rect);
+                    let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
+                        .translate(origin.to_vec2());
+                    painter.rect_filled(r, CornerRadius::ZERO, selection_fill);
+                }
+            }
+            painter.galley(*origin, Arc::clone(g), key.text_color);
+        }
+    }
+
+    fn hover_tooltip(&self, ui: &Ui, response: &egui::Response, input: &ViewInput<'_>) {
+        if response.dragged() {
+            return;
+        }
+        let Some(pos) = response.hover_pos() else {
+            return;
+        };
+        let Some(c) = self.char_at(pos) else {
+            return;
+        };
+        // Only when the pointer is really over text, not the margin after a line.
+        let Some(at) = self.screen_pos_of_char(c) else {
+            return;
+        };
+        if (pos.y - at.y).abs() > input.font_size {
+            return;
+        }
+        let hits = input.index.at(c);
+        if hits.is_empty() {
+            return;
+        }
+        egui::Tooltip::always_open(
+            ui.ctx().clone(),
+            ui.layer_id(),
+            Id::unique("span tooltip"),
+            egui::PopupAnchor::Pointer,
+        )
+        .gap(12.0)
+        .show(|ui| {
+            ui.set_max_width(320.0);
+            for pos in hits {
+                let s = &input.spans[pos];
+                ui.horizontal(|ui| {
+                    theme::tag_chip(ui, input.tags, &s.tag);
+                    ui.label(excerpt(&s.exact, 60));
+                });
+                if !s.note.is_empty() {
+                    ui.label(egui::RichText::new(&s.note).italics());
+                }
+            }
+        });
+    }
+
+    /// Moves the selection head for Shift+arrows (by grapheme) or Ctrl+Shift+arrows (by word).
+    /// With no selection it starts from `from` (the selected span's range) if given.
+    pub fn extend_selection(
+        &mut self,
+        text: &Text,
+        forward: bool,
+        by_word: bool,
+        from: Option<(usize, usize)>,
+    ) {
+        let sel = match (self.selection, from) {
+            (Some(s), _) => s,
+            (None, Some((a, b))) => Selection { anchor: a, head: b },
+            (None, None) => {
+                let start = self
+                    .painted
+                    .first()
+                    .map(|(i, _)| self.pieces[*i].start)
+                    .unwrap_or(0);
+                Selection {
+                    anchor: start,
+                    head: start,
+                }
+            }
+        };
+        let head = match (forward, by_word) {
+            (true, false) => text.next_grapheme(sel.head),
+            (false, false) => text.prev_grapheme(sel.head),
+            (true, true) => text.next_word_end(sel.head),
+            (false, true) => text.prev_word_start(sel.head),
+        };
+        self.selection = Some(Selection {
+            anchor: sel.anchor,
+            head,
+        });
+    }
+}
+
+/// The line height of the text view: room below each line for the lanes of span bars.
+fn line_height(font_size: f32) -> f32 {
+    (font_size * 1.85).round()
+}
+
+/// At most about 75 characters per line.
+pub fn readable_width(font_size: f32) -> f32 {
+    font_size * 38.0
+}
+
+/// The char range `[a, b)` (in galley chars) of each row of `g`.
+fn row_ranges(g: &Galley) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(g.rows.len());
+    let mut c = 0usize;
+    for row in &g.rows {
+        let n = row.char_count_including_newline().0;
+        out.push((c, c + n));
+        c += n;
+    }
+    out
+}
+
+/// The rectangles (in galley coordinates) covering chars `[a, b)`, one per row, with each row's
+/// rect.
+fn segments(g: &Galley, rows: &[(usize, usize)], a: usize, b: usize) -> Vec<(Rect, Rect)> {
+    let mut out = Vec::new();
+    if a >= b {
+        return out;
+    }
+    for (row, (rs, re)) in g.rows.iter().zip(rows) {
+        if *re <= a || *rs >= b {
+            continue;
+        }
+        let ca = a.max(*rs) - rs;
+        let cb = b.min(*re) - rs;
+        let x0 = row.pos.x + row.row.x_offset(egui::text::CharIndex(ca));
+        let x1 = row.pos.x + row.row.x_offset(egui::text::CharIndex(cb));
+        if x1 <= x0 {
+            continue;
+        }
+        let rr = row.rect();
+        out.push((
+            Rect::from_min_max(pos2(x0, rr.top()), pos2(x1, rr.bottom())),
+            rr,
+        ));
+    }
+    out
+}
+
+/// The shortest span containing char `c`: the innermost of nested spans.
+fn innermost_span_at(input: &ViewInput<'_>, c: usize) -> Option<u64> {
+    input
+        .index
+        .at(c)
+        .into_iter()
+        .map(|pos| &input.spans[pos])
+        .min_by_key(|s| (s.end - s.start, s.id))
+        .map(|s| s.id)
+}
+
+/// The first `n` chars of `s` on one line, with an ellipsis if cut.
+pub fn excerpt(s: &str, n: usize) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        let cut: String = one_line.chars().take(n).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_cover_the_text_and_stay_bounded() {
+        let sentence = "The minister said the talks “went well.” Nobody agreed. ";
+        let long = sentence.repeat(200);
+        let s = format!("Title\r\n\n{long}\nend 😀");
+        let t = Text::from_string(&s);
+        let pieces = split_pieces(&t);
+        assert_eq!(pieces[0], Piece { start: 0, end: 5, ends_paragraph: true });
+        assert_eq!(pieces[1].start, 7);
+        assert_eq!(pieces[1].end, 7);
+        let mut prev_end_para = true;
+        for w in pieces.windows(2) {
+            if !w[0].ends_paragraph {
+                assert_eq!(w[0].end, w[1].start, "inner cuts are contiguous");
+            }
+        }
+        for p in &pieces {
+            assert!(p.end - p.start <= MAX_PIECE_CHARS);
+            prev_end_para = p.ends_paragraph;
+        }
+        assert!(prev_end_para);
+        assert!(pieces.len() > 5, "the long paragraph was cut");
+        let last = pieces.last().unwrap();
+        assert_eq!(t.slice(last.start, last.end), "end 😀");
+    }
+
+    #[test]
+    fn heights_prefix_and_find() {
+        let mut h = Heights::new(vec![10.0, 20.0, 30.0, 40.0, 50.0]);
+        assert_eq!(h.prefix(3), 60.0);
+        assert_eq!(h.find(0.0), 0);
+        assert_eq!(h.find(29.0), 1);
+        assert_eq!(h.find(30.0), 2);
+        assert_eq!(h.find(1000.0), 4);
+        h.set(1, 5.0);
+        assert_eq!(h.prefix(3), 45.0);
+        assert_eq!(h.find(15.0), 2);
+        assert_eq!(h.total(), 135.0);
+    }
+}

@@ -1,0 +1,110 @@
+//! Colours: tag colours as readable tints behind text, chips with contrasting labels, and the
+//! light and dark looks.
+
+use egui::{Color32, CornerRadius, RichText, Ui, Visuals};
+
+use crate::tags::TagSet;
+
+/// The full colour of tag `name` (grey if unknown).
+pub fn tag_color(tags: &TagSet, name: &str) -> Color32 {
+    let [r, g, b] = tags.get(name).map(|t| t.rgb()).unwrap_or([128, 128, 128]);
+    Color32::from_rgb(r, g, b)
+}
+
+/// A translucent tint of a tag colour to paint behind normal text: light enough in the light
+/// theme and dark enough in the dark theme that the default text colour stays readable.
+pub fn tag_fill(color: Color32, dark: bool) -> Color32 {
+    let alpha = if dark { 0.30 } else { 0.26 };
+    color.gamma_multiply(alpha)
+}
+
+/// Black or white, whichever reads better on `bg`.
+pub fn text_on(bg: Color32) -> Color32 {
+    let lin = |c: u8| {
+        let c = f32::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * lin(bg.r()) + 0.7152 * lin(bg.g()) + 0.0722 * lin(bg.b());
+    // Contrast against black is (l + 0.05) / 0.05, against white 1.05 / (l + 0.05).
+    if (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) {
+        Color32::BLACK
+    } else {
+        Color32::WHITE
+    }
+}
+
+/// A small filled label with a tag's name in its colour.
+pub fn tag_chip(ui: &mut Ui, tags: &TagSet, name: &str) -> egui::Response {
+    let color = tag_color(tags, name);
+    egui::Frame::new()
+        .fill(color)
+        .corner_radius(CornerRadius::same(4))
+        .inner_margin(egui::Margin::symmetric(5, 1))
+        .show(ui, |ui| {
+            ui.label(RichText::new(name).color(text_on(color)).small().strong());
+        })
+        .response
+}
+
+/// The fill behind selected (not yet tagged) text.
+pub fn selection_fill(v: &Visuals) -> Color32 {
+    v.selection.bg_fill.gamma_multiply(if v.dark_mode { 0.55 } else { 0.45 })
+}
+
+/// The outline around the selected span.
+pub fn selected_outline(v: &Visuals) -> Color32 {
+    if v.dark_mode {
+        Color32::from_gray(235)
+    } else {
+        Color32::from_gray(20)
+    }
+}
+
+/// The colour for error messages that must stay readable in both themes.
+pub fn error_color(v: &Visuals) -> Color32 {
+    if v.dark_mode {
+        Color32::from_rgb(255, 120, 110)
+    } else {
+        Color32::from_rgb(180, 20, 20)
+    }
+}
+
+/// A quieter colour for secondary text.
+pub fn weak(v: &Visuals) -> Color32 {
+    v.weak_text_color()
+}
+
+/// The visuals for the chosen theme, a little calmer than egui's defaults.
+pub fn visuals(dark: bool) -> Visuals {
+    let mut v = if dark {
+        Visuals::dark()
+    } else {
+        Visuals::light()
+    };
+    if !dark {
+        v.panel_fill = Color32::from_rgb(246, 246, 244);
+        v.extreme_bg_color = Color32::WHITE;
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chip_text_contrasts_with_every_default_tag() {
+        for t in &TagSet::default().tags {
+            let [r, g, b] = t.rgb();
+            let bg = Color32::from_rgb(r, g, b);
+            let fg = text_on(bg);
+            assert!(fg == Color32::BLACK || fg == Color32::WHITE, "{}", t.name);
+        }
+        assert_eq!(text_on(Color32::from_rgb(0x56, 0xB4, 0xE9)), Color32::BLACK);
+        assert_eq!(text_on(Color32::from_rgb(0x20, 0x20, 0x60)), Color32::WHITE);
+    }
+}

@@ -1,0 +1,351 @@
+//! The real app, driven with egui_kittest: pointer drags and key presses go in as events, and
+//! the checks read what a user could observe — the RON files on disk and the window itself.
+
+use std::path::{Path, PathBuf};
+
+use egui::{Event, Key, Modifiers, Pos2, vec2};
+use egui_kittest::kittest::Queryable;
+use egui_kittest::{Harness, SnapshotOptions};
+use marginalia::app::{MarginaliaApp, StartOptions};
+use marginalia::layer::Layer;
+
+const SEED: &str = "000_b78fa013a4a69998.txt";
+const ANNOTATOR: &str = "tester";
+
+/// A temp copy of the repo's workspace: the seeds and `annotations/workspace.ron` only, so the
+/// shipped annotations of other annotators do not change what the tests see.
+fn temp_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(dir.path().join("seeds")).unwrap();
+    std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
+    for e in std::fs::read_dir(repo.join("seeds")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join("seeds").join(e.file_name())).unwrap();
+    }
+    std::fs::copy(
+        repo.join("annotations/workspace.ron"),
+        dir.path().join("annotations/workspace.ron"),
+    )
+    .unwrap();
+    dir
+}
+
+fn start(path: &Path, dark: bool) -> StartOptions {
+    StartOptions {
+        path: path.to_path_buf(),
+        annotator: Some(ANNOTATOR.into()),
+        persist: false,
+        dark: Some(dark),
+    }
+}
+
+fn harness(path: &Path, dark: bool, wgpu: bool) -> Harness<'static, MarginaliaApp> {
+    harness_with(path, dark, wgpu, false)
+}
+
+fn harness_with(
+    path: &Path,
+    dark: bool,
+    wgpu: bool,
+    allow_missing_glyphs: bool,
+) -> Harness<'static, MarginaliaApp> {
+    let opts = start(path, dark);
+    let theme = if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    };
+    // Short steps, so that two clicks in a row count as a double-click.
+    let mut builder = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_theme(theme)
+        .with_step_dt(0.05);
+    if allow_missing_glyphs {
+        // The default fonts have no emoji; tofu is fine for a selection test.
+        builder = builder.allow_missing_glyphs();
+    }
+    let builder = if wgpu { builder.wgpu() } else { builder };
+    let mut h = builder.build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    h
+}
+
+fn layer_file(ws: &Path) -> PathBuf {
+    ws.join("annotations")
+        .join(ANNOTATOR)
+        .join("seeds")
+        .join(SEED.replace(".txt", ".ron"))
+}
+
+fn read_layer(ws: &Path) -> Layer {
+    let src = std::fs::read_to_string(layer_file(ws)).expect("the layer file was written");
+    Layer::from_ron(&src).expect("the layer file parses")
+}
+
+fn open_seed(h: &mut Harness<'_, MarginaliaApp>) {
+    h.get_by_label(SEED).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(&*format!("seeds/{SEED}")));
+}
+
+/// The char offset of `needle` in the open text.
+fn char_offset(h: &Harness<'_, MarginaliaApp>, needle: &str) -> usize {
+    let text = h.state().open_text().unwrap();
+    let byte = text.as_str().find(needle).unwrap();
+    text.char_of_byte(byte)
+}
+
+fn pos_of(h: &Harness<'_, MarginaliaApp>, c: usize) -> Pos2 {
+    h.state()
+        .screen_pos_of_char(c)
+        .unwrap_or_else(|| panic!("char {c} is not on screen"))
+}
+
+/// Drags from the middle of one char to the middle of another, as a mouse would.
+fn drag(h: &mut Harness<'_, MarginaliaApp>, from: usize, to: usize) {
+    let a = pos_of(h, from) + vec2(2.0, 0.0);
+    let b = pos_of(h, to) + vec2(2.0, 0.0);
+    h.hover_at(a);
+    h.step();
+    h.drag_at(a);
+    h.step();
+    h.hover_at(a + (b - a) * 0.5);
+    h.step();
+    h.hover_at(b);
+    h.step();
+    h.drop_at(b);
+    h.run_steps(2);
+}
+
+fn press(h: &mut Harness<'_, MarginaliaApp>, key: Key) {
+    h.key_press(key);
+    h.run_steps(2);
+}
+
+fn save_now(h: &mut Harness<'_, MarginaliaApp>) {
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(2);
+}
+
+/// Drags across "Emmanuel Macron … interlocutor" starting and ending inside words, and tags it.
+/// The phrase has a ’, so char and byte offsets differ in it.
+const PHRASE: &str = "Emmanuel Macron has emerged as Europe’s most active interlocutor";
+
+fn tag_phrase(h: &mut Harness<'_, MarginaliaApp>, key: Key) -> (usize, usize) {
+    let start = char_offset(h, PHRASE);
+    let end = start + PHRASE.chars().count();
+    drag(h, start + 3, end - 4);
+    assert_eq!(h.state().selected_text_range(), Some((start, end)));
+    press(h, key);
+    (start, end)
+}
+
+#[test]
+fn drag_and_key_1_save_a_quote_snapped_to_words_and_undo_removes_it() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let (start, end) = tag_phrase(&mut h, Key::Num1);
+    save_now(&mut h);
+
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1);
+    let s = &layer.spans[0];
+    assert_eq!(s.tag, "quote");
+    assert_eq!(s.exact, PHRASE);
+    assert_eq!((s.start, s.end), (start, end));
+    assert_eq!(layer.annotator, ANNOTATOR);
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty(), "Ctrl+Z removed it from disk");
+
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).spans.len(), 1, "Ctrl+Shift+Z brought it back");
+}
+
+#[test]
+fn autosave_writes_without_being_asked() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num3);
+    // The save delay is 300 ms of real time; then one frame writes it.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    h.run_steps(2);
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1);
+    assert_eq!(layer.spans[0].tag, "error");
+}
+
+#[test]
+fn retag_note_and_delete_reach_the_file() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let (start, _) = tag_phrase(&mut h, Key::Num1);
+
+    // The new span is selected: another tag key retags it.
+    press(&mut h, Key::Num2);
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).spans[0].tag, "claim");
+
+    // Enter edits the note; typing goes into the note, not to the tag keys.
+    press(&mut h, Key::Enter);
+    h.event(Event::Text("checked 1".into()));
+    h.run_steps(2);
+    press(&mut h, Key::Escape);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans[0].note, "checked 1");
+    assert_eq!(layer.spans[0].tag, "claim", "typing '1' in the note did not retag");
+
+    // Esc deselects; clicking the span selects it again; Delete removes it.
+    press(&mut h, Key::Escape);
+    assert_eq!(h.state().selected_span(), None);
+    let p = pos_of(&h, start + 2) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    h.drag_at(p);
+    h.step();
+    h.drop_at(p);
+    h.run_steps(2);
+    assert!(h.state().selected_span().is_some(), "clicking a span selects it");
+    press(&mut h, Key::Delete);
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty());
+}
+
+#[test]
+fn tab_moves_between_spans_in_text_order() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    // A first span in the title line, then the phrase.
+    let s0 = char_offset(&h, "Putin asked reporters");
+    drag(&mut h, s0 + 1, s0 + 19);
+    press(&mut h, Key::Num2);
+    let first = h.state().selected_span().unwrap();
+    tag_phrase(&mut h, Key::Num1);
+    let second = h.state().selected_span().unwrap();
+    assert_ne!(first, second);
+    h.key_press_modifiers(Modifiers::SHIFT, Key::Tab);
+    h.run_steps(3);
+    assert_eq!(h.state().selected_span(), Some(first));
+    press(&mut h, Key::Tab);
+    assert_eq!(h.state().selected_span(), Some(second));
+}
+
+#[test]
+fn shift_arrows_extend_the_selection_without_splitting_graphemes() {
+    let ws = temp_workspace();
+    std::fs::write(
+        ws.path().join("seeds/zz_emoji.txt"),
+        "Cafe\u{301} 👩‍👩‍👧 ok then\n",
+    )
+    .unwrap();
+    let mut h = harness_with(ws.path(), false, false, true);
+    h.get_by_label("zz_emoji.txt").click();
+    h.run_steps(3);
+    // Double-click selects a word.
+    let p = pos_of(&h, 1) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    for pressed in [true, false, true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+    assert_eq!(h.state().selected_text_range(), Some((0, 5)), "Café with its accent");
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
+    h.run_steps(1);
+    assert_eq!(h.state().selected_text_range(), Some((0, 6)));
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
+    h.run_steps(1);
+    // The family emoji is five chars and one grapheme.
+    assert_eq!(h.state().selected_text_range(), Some((0, 11)));
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::ArrowRight);
+    h.run_steps(1);
+    assert_eq!(h.state().selected_text_range(), Some((0, 14)));
+}
+
+#[test]
+fn unreadable_texts_and_broken_layers_are_listed_with_their_error_and_not_opened() {
+    let ws = temp_workspace();
+    std::fs::write(ws.path().join("seeds/bad_bytes.txt"), b"ok \xff\xfe bad").unwrap();
+    let broken = layer_file(ws.path());
+    std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
+    std::fs::write(&broken, "(format: 1, text: \"seeds/").unwrap();
+    let mut h = harness(ws.path(), false, false);
+    assert!(
+        h.query_by_label_contains("not valid UTF-8").is_some(),
+        "the non-UTF-8 text shows its error"
+    );
+    h.get_by_label(SEED).click();
+    h.run_steps(2);
+    assert_eq!(h.state().open_document(), None, "a broken layer is not opened");
+    h.get_by_label("bad_bytes.txt").click();
+    h.run_steps(2);
+    assert_eq!(h.state().open_document(), None);
+    // And the broken file was not touched.
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap(),
+        "(format: 1, text: \"seeds/"
+    );
+}
+
+#[test]
+fn the_text_view_is_a_labelled_document() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let label = format!("seeds/{SEED}");
+    let node = h.get_by_role_and_label(egui::Role::Document, &label);
+    assert!(node.rect().width() > 300.0);
+}
+
+fn snapshot(dark: bool, name: &str) {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), dark, true);
+    open_seed(&mut h);
+    // Two nested spans and one overlapping, then nothing selected (so no clock times show).
+    tag_phrase(&mut h, Key::Num2);
+    let inner = char_offset(&h, "Europe’s most active");
+    drag(&mut h, inner + 1, inner + 18);
+    press(&mut h, Key::Num3);
+    let title = char_offset(&h, "Putin asked reporters");
+    drag(&mut h, title + 1, title + 40);
+    press(&mut h, Key::Num1);
+    press(&mut h, Key::Escape);
+    save_now(&mut h);
+    h.remove_cursor();
+    h.run_steps(2);
+    // The temp folder's name changes every run.
+    let root = ws.path().canonicalize().unwrap().display().to_string();
+    let path_label = h.get_by_label(root.as_str()).rect();
+    h.mask(path_label);
+    h.snapshot_options(
+        name,
+        &SnapshotOptions::new()
+            .threshold(1.5)
+            .max_failed_pixels(400),
+    );
+}
+
+#[test]
+fn snapshot_main_light() {
+    snapshot(false, "main_light");
+}
+
+#[test]
+fn snapshot_main_dark() {
+    snapshot(true, "main_dark");
+}
