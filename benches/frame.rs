@@ -9,7 +9,8 @@
 //! Two views are compared in the same run:
 //! - **naive**: the whole text as one `LayoutJob` with a background-coloured section per span,
 //!   in a `ScrollArea` — what issue 6 says not to do, measured so the ratio is visible;
-//! - **real**: the app's virtualized view, plugged in by [`real_view`].
+//! - **real**: the app's virtualized view (`marginalia::app::text_view`), plugged in by
+//!   [`real_view`].
 
 mod common;
 
@@ -23,6 +24,7 @@ use common::{
 };
 use egui::text::{CCursor, LayoutJob, LayoutSection, TextFormat};
 use egui::{Color32, Event, FontId, Modifiers, PointerButton, Pos2, RawInput, Rect, Vec2};
+use marginalia::app::text_view::{TextView, ViewInput};
 use marginalia::span_index::SpanIndex;
 use marginalia::synth::SYNTH_TEXT_NAME;
 use marginalia::{Document, TagSet, Workspace};
@@ -49,10 +51,62 @@ pub trait BenchView {
     fn selection(&self) -> Option<(usize, usize)>;
 }
 
-/// THE PLUG-IN POINT for the real view: `marginalia::app::text_view` from the `app` branch.
-/// Until that view is merged there is nothing to measure and only the naive view runs.
-fn real_view(_loaded: &Loaded) -> Option<Box<dyn BenchView>> {
-    None
+/// The text size both views use (the app's default zoom).
+const FONT_SIZE: f32 = 15.0;
+
+/// THE PLUG-IN POINT for the real view: the app's `marginalia::app::text_view::TextView`,
+/// driven the way `app::panels` drives it (a `ViewInput` per frame, `SelectSpan` commands
+/// applied after the frame).
+fn real_view(loaded: &Loaded) -> Option<Box<dyn BenchView>> {
+    Some(Box::new(RealView {
+        view: TextView::new(loaded.doc.text()),
+        selected_span: None,
+        commands: Vec::new(),
+    }))
+}
+
+struct RealView {
+    view: TextView,
+    selected_span: Option<u64>,
+    commands: Vec<marginalia::app::Command>,
+}
+
+impl BenchView for RealView {
+    fn show(&mut self, ui: &mut egui::Ui, loaded: &Loaded) {
+        let input = ViewInput {
+            text: loaded.doc.text(),
+            spans: &loaded.doc.layer().spans,
+            index: &loaded.index,
+            tags: &loaded.tags,
+            selected_span: self.selected_span,
+            font_size: FONT_SIZE,
+            name: SYNTH_TEXT_NAME,
+        };
+        self.commands.clear();
+        self.view.show(ui, &input, &mut self.commands);
+        for c in self.commands.drain(..) {
+            match c {
+                marginalia::app::Command::SelectSpan { id, .. } => self.selected_span = Some(id),
+                marginalia::app::Command::ClearSpanSelection => self.selected_span = None,
+                _ => {}
+            }
+        }
+    }
+
+    fn scroll_to_char(&mut self, _loaded: &Loaded, c: usize) {
+        self.view.scroll_to_char(c);
+    }
+
+    fn select_span(&mut self, loaded: &Loaded, pos: usize) {
+        if let Some(s) = loaded.doc.layer().spans.get(pos) {
+            self.selected_span = Some(s.id);
+            self.view.scroll_to_char(s.start);
+        }
+    }
+
+    fn selection(&self) -> Option<(usize, usize)> {
+        self.view.selected_range()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -111,7 +165,7 @@ impl NaiveView {
         }
         cuts.sort_unstable();
         cuts.dedup();
-        let font_id = FontId::proportional(15.0);
+        let font_id = FontId::proportional(FONT_SIZE);
         let text_color = style.visuals.text_color();
         let mut job = LayoutJob {
             text: text.as_str().to_owned(),
