@@ -389,6 +389,27 @@ fn child_frames(view_name: &str, dir: &str) {
         d.frame(view.as_mut(), &loaded, vec![])
     });
 
+    // Wheel scrolling from a random place: three lines a frame, pointer over the text.
+    view.scroll_to_char(&loaded, rng.below(n_chars));
+    d.frame(view.as_mut(), &loaded, vec![]);
+    let over_text = Pos2::new(SCREEN.x * 0.4, SCREEN.y * 0.5);
+    let wheel = scenario(150, budget, |_| {
+        d.frame(
+            view.as_mut(),
+            &loaded,
+            vec![
+                Event::PointerMoved(over_text),
+                Event::MouseWheel {
+                    unit: egui::MouseWheelUnit::Point,
+                    delta: Vec2::new(0.0, -60.0),
+                    phase: egui::TouchPhase::Move,
+                    source: egui::MouseWheelSource::Unknown,
+                    modifiers: Modifiers::NONE,
+                },
+            ],
+        )
+    });
+
     let center = Pos2::new(SCREEN.x * 0.35, SCREEN.y * 0.4);
     let selected = scenario(150, budget, |k| {
         if k % 25 == 0 && n_spans > 0 {
@@ -435,6 +456,7 @@ fn child_frames(view_name: &str, dir: &str) {
     let selection = view.selection().map(|(a, b)| b - a).unwrap_or(0);
     let all: Vec<Duration> = scroll
         .iter()
+        .chain(&wheel)
         .chain(&selected)
         .chain(&drag)
         .copied()
@@ -442,10 +464,12 @@ fn child_frames(view_name: &str, dir: &str) {
     let hwm = proc_status_mib("VmHWM").unwrap_or(0.0);
     let f = |d: Duration| format!("{:.4}", d.as_secs_f64() * 1e3);
     println!(
-        "RESULT first={} scroll_med={} scroll_p99={} sel_med={} sel_p99={} drag_med={} drag_p99={} all_med={} all_p99={} frames={}/{}/{} hwm={hwm:.0} vertices={vertices} dragged_chars={selection}",
+        "RESULT first={} scroll_med={} scroll_p99={} wheel_med={} wheel_p99={} sel_med={} sel_p99={} drag_med={} drag_p99={} all_med={} all_p99={} frames={}/{}/{}/{} hwm={hwm:.0} vertices={vertices} dragged_chars={selection}",
         f(first),
         f(median(&scroll)),
         f(p99(&scroll)),
+        f(median(&wheel)),
+        f(p99(&wheel)),
         f(median(&selected)),
         f(p99(&selected)),
         f(median(&drag)),
@@ -453,6 +477,7 @@ fn child_frames(view_name: &str, dir: &str) {
         f(median(&all)),
         f(p99(&all)),
         scroll.len(),
+        wheel.len(),
         selected.len(),
         drag.len(),
     );
@@ -511,6 +536,11 @@ fn main() {
                     fmt(num(r, "scroll_med")),
                     fmt(num(r, "scroll_p99"))
                 ),
+                format!(
+                    "{} / {}",
+                    fmt(num(r, "wheel_med")),
+                    fmt(num(r, "wheel_p99"))
+                ),
                 format!("{} / {}", fmt(num(r, "sel_med")), fmt(num(r, "sel_p99"))),
                 format!("{} / {}", fmt(num(r, "drag_med")), fmt(num(r, "drag_p99"))),
                 format!("{} / {}", fmt(num(r, "all_med")), fmt(num(r, "all_p99"))),
@@ -529,7 +559,8 @@ fn main() {
             "document",
             "view",
             "first frame",
-            "scroll",
+            "jump scroll",
+            "wheel scroll",
             "span selected",
             "drag select",
             "all frames",
@@ -556,9 +587,17 @@ fn main() {
         results.get(&("4kb".to_owned(), "real")),
         results.get(&("10mb".to_owned(), "real")),
     ) {
-        println!(
-            "real view: 10mb / 4kb all-frames median = {:.2}x",
-            num(big, "all_med") / num(small, "all_med")
-        );
+        for (label, key) in [
+            ("all frames", "all_med"),
+            ("jump scroll", "scroll_med"),
+            ("wheel scroll", "wheel_med"),
+            ("span selected", "sel_med"),
+            ("drag select", "drag_med"),
+        ] {
+            println!(
+                "real view, {label}: 10mb / 4kb median = {:.2}x",
+                num(big, key) / num(small, key)
+            );
+        }
     }
 }
