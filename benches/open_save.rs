@@ -82,11 +82,16 @@ fn open_by_stages(dir: &Path) -> OpenRun {
 
 /// Save timings of one run: the serialisation alone, and one edit saved by the document (wall
 /// and CPU time).
-fn save_once(doc: &mut Document, k: usize) -> (Duration, Duration, Duration) {
+fn save_once(doc: &mut Document, k: usize) -> (Duration, Duration, Duration, Duration) {
     let t0 = thread_cpu_time();
     let ron = doc.layer().to_ron();
     let serialise = thread_cpu_time() - t0;
     assert!(ron.len() > 100);
+    // The disk's share: the same bytes written atomically (temp file, fsync, rename) beside it.
+    let beside = doc.layer_path().with_extension("copy");
+    let w0 = Instant::now();
+    marginalia::store::write_atomic(&beside, ron.as_bytes()).expect("write");
+    let write = w0.elapsed();
     drop(ron);
     // A one-span edit, as an annotator makes it, then the autosave's write.
     let c = doc.text().char_len() / 2 + k * 17;
@@ -94,7 +99,7 @@ fn save_once(doc: &mut Document, k: usize) -> (Duration, Duration, Duration) {
     let c1 = thread_cpu_time();
     let t1 = Instant::now();
     doc.save_now().expect("save");
-    (serialise, t1.elapsed(), thread_cpu_time() - c1)
+    (serialise, t1.elapsed(), thread_cpu_time() - c1, write)
 }
 
 fn child_memory(dir: &str) {
@@ -141,11 +146,12 @@ fn main() {
         eprintln!("{}: saving {runs} times ...", d.name);
         let ws = Workspace::open(&d.dir).expect("workspace");
         let mut doc = Document::open(&ws, SYNTH_TEXT_NAME, common::ANNOTATOR, false).expect("open");
-        let saves: Vec<(Duration, Duration, Duration)> =
+        let saves: Vec<(Duration, Duration, Duration, Duration)> =
             (0..runs).map(|k| save_once(&mut doc, k)).collect();
         let ser: Vec<Duration> = saves.iter().map(|s| s.0).collect();
         let total: Vec<Duration> = saves.iter().map(|s| s.1).collect();
         let cpu: Vec<Duration> = saves.iter().map(|s| s.2).collect();
+        let write: Vec<Duration> = saves.iter().map(|s| s.3).collect();
         let ron_bytes = std::fs::metadata(doc.layer_path())
             .map(|m| m.len())
             .unwrap_or(0);
@@ -153,6 +159,7 @@ fn main() {
             format!("{} / {} spans", d.name, d.spans),
             format!("{:.1}", ron_bytes as f64 / (1024.0 * 1024.0)),
             ms(median(&ser)),
+            ms(median(&write)),
             ms(median(&total)),
             ms(total.iter().copied().min().unwrap_or_default()),
             ms(median(&cpu)),
@@ -202,12 +209,16 @@ fn main() {
     println!(
         "Save (ms): serialise = Layer::to_ron alone (CPU); save = one edit then Document::save_now"
     );
-    println!("(serialise + temp file + fsync + rename + folder fsync), wall and CPU time");
+    println!("(serialise + temp file + fsync + rename + folder fsync), wall and CPU time;");
+    println!(
+        "write+fsync = the same bytes written atomically to another file (wall): the disk's share"
+    );
     print_table(
         &[
             "document",
             "RON MiB",
             "serialise",
+            "write+fsync",
             "save median",
             "save best",
             "save CPU",
