@@ -126,6 +126,7 @@ fn main() {
 
     let mut open_rows = Vec::new();
     let mut save_rows = Vec::new();
+    let mut ron_rows = Vec::new();
     for d in &docs {
         let runs = runs_for(d);
         eprintln!("{}: opening {runs} times ...", d.name);
@@ -152,6 +153,22 @@ fn main() {
         let total: Vec<Duration> = saves.iter().map(|s| s.1).collect();
         let cpu: Vec<Duration> = saves.iter().map(|s| s.2).collect();
         let write: Vec<Duration> = saves.iter().map(|s| s.3).collect();
+        // The same file through the generic `ron` crate (the fallback path), once, for scale.
+        let src = std::fs::read_to_string(doc.layer_path()).expect("read layer");
+        let r0 = thread_cpu_time();
+        let parsed: marginalia::Layer = marginalia::layer::ron_options()
+            .from_str(&src)
+            .expect("ron parses the file");
+        let r1 = thread_cpu_time();
+        let written = marginalia::layer::to_pretty_ron(&parsed).expect("ron writes");
+        let r2 = thread_cpu_time();
+        assert_eq!(written, src, "the fast writer and ron agree");
+        ron_rows.push(vec![
+            format!("{} / {} spans", d.name, d.spans),
+            ms(r1 - r0),
+            ms(r2 - r1),
+        ]);
+        drop((src, parsed, written));
         let ron_bytes = std::fs::metadata(doc.layer_path())
             .map(|m| m.len())
             .unwrap_or(0);
@@ -225,6 +242,9 @@ fn main() {
         ],
         &save_rows,
     );
+    println!();
+    println!("For scale: the same layer file through the generic ron crate (CPU ms, one run)");
+    print_table(&["document", "ron parse", "ron write"], &ron_rows);
     println!();
     println!("Peak memory (MiB) of a fresh process that opens the document and builds the index");
     print_table(
