@@ -37,6 +37,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a generated big document as a workspace, for manual performance testing:
+    /// `OUT_DIR/big.txt` and `OUT_DIR/annotations/<annotator>/big.ron`.
+    #[command(hide = true)]
+    Synth {
+        /// Text size, e.g. 4kb, 1mb, 10mb (binary units).
+        #[arg(long, default_value = "10mb")]
+        size: String,
+        /// Number of spans (a tenth of them nested or overlapping).
+        #[arg(long, default_value_t = 100_000)]
+        spans: usize,
+        /// Seed of the generator; the same seed gives the same files.
+        #[arg(long, default_value_t = crate::synth::SynthSpec::DEFAULT_SEED)]
+        seed: u64,
+        /// Whose layer to write.
+        #[arg(long, default_value = "editor-a")]
+        annotated_by: String,
+        /// The folder to write the workspace into.
+        out_dir: PathBuf,
+    },
     /// Inter-annotator agreement: Cohen's kappa, Krippendorff's alpha, span F1, tag confusion.
     Agree {
         /// The workspace (default: the current folder).
@@ -134,6 +153,13 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
     match cmd {
         Command::Validate { path } => validate(here(path), out, err),
         Command::Stats { path, json } => stats(here(path), json, out, err),
+        Command::Synth {
+            size,
+            spans,
+            seed,
+            annotated_by,
+            out_dir,
+        } => synth(&size, spans, seed, &annotated_by, &out_dir, out, err),
         Command::Agree {
             path,
             annotators,
@@ -379,6 +405,43 @@ fn agree(
         Ok(report) if json => print_json(&report, out, err),
         Ok(report) => {
             let _ = write!(out, "{}", report.to_table());
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
+}
+
+fn synth(
+    size: &str,
+    spans: usize,
+    seed: u64,
+    annotator: &str,
+    out_dir: &std::path::Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let bytes = match crate::synth::parse_size(size) {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
+    };
+    let spec = crate::synth::SynthSpec { bytes, spans, seed };
+    match crate::synth::write_workspace(out_dir, &spec, annotator) {
+        Ok(w) => {
+            let _ = writeln!(
+                out,
+                "wrote {} ({} bytes, {} chars) and {} ({} spans)",
+                w.text_path.display(),
+                w.text_bytes,
+                w.text_chars,
+                w.layer_path.display(),
+                w.spans
+            );
             0
         }
         Err(e) => {

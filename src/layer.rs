@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::tags::TagSet;
 use crate::text::Text;
 
+mod canonical;
+
 /// The file format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -254,17 +256,19 @@ impl Layer {
     /// # Errors
     /// The RON error with its line and column.
     pub fn from_ron(src: &str) -> Result<Self, ron::error::SpannedError> {
+        // Files this program wrote take the fast path; anything else is parsed by `ron`.
+        if let Some(layer) = canonical::read(src) {
+            return Ok(layer);
+        }
         let mut layer: Layer = ron_options().from_str(src)?;
         layer.normalize();
         Ok(layer)
     }
 
-    /// Serialises the layer; deterministic for equal layers.
+    /// Serialises the layer as if normalized; deterministic for equal layers. The bytes are
+    /// those of [`to_pretty_ron`], written without copying the layer (see `canonical`).
     pub fn to_ron(&self) -> String {
-        let mut copy = self.clone();
-        copy.normalize();
-        // Serialising plain strings, numbers and maps cannot fail.
-        to_pretty_ron(&copy).unwrap_or_default()
+        canonical::write(self)
     }
 
     /// Sorts spans and makes `next_id` larger than every id in use.

@@ -21,6 +21,7 @@ pub mod review;
 pub mod span_index;
 pub mod stats;
 pub mod store;
+pub mod synth;
 pub mod tags;
 pub mod text;
 pub mod validate;

@@ -1,0 +1,603 @@
+//! Frame time of the text view, headless, at 4 KB, 1 MB and 10 MB (issue 6).
+//!
+//! `cargo bench --bench frame`. Each (document, view) pair runs in its own child process, which
+//! opens the document like the app (Document::open + SpanIndex), drives an `egui::Context`
+//! frame by frame (`run_ui`, then `tessellate`), and measures the CPU time of each frame in
+//! three scenarios: scrolling to a random position every frame, hovering with a span selected
+//! (a new span selected every 25 frames), and a drag selection growing 4 px per frame.
+//!
+//! Two views are compared in the same run:
+//! - **naive**: the whole text as one `LayoutJob` with a background-coloured section per span,
+//!   in a `ScrollArea` — what issue 6 says not to do, measured so the ratio is visible;
+//! - **real**: the app's virtualized view (`marginalia::app::text_view`), plugged in by
+//!   [`real_view`].
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{
+    arg_value, median, ms, p99, print_table, proc_status_mib, run_child, thread_cpu_time,
+};
+use egui::text::{CCursor, LayoutJob, LayoutSection, TextFormat};
+use egui::{Color32, Event, FontId, Modifiers, PointerButton, Pos2, RawInput, Rect, Vec2};
+use marginalia::app::text_view::{TextView, ViewInput};
+use marginalia::span_index::SpanIndex;
+use marginalia::synth::SYNTH_TEXT_NAME;
+use marginalia::{Document, TagSet, Workspace};
+
+/// The window the frames are drawn into, in points (pixels_per_point = 1).
+const SCREEN: Vec2 = Vec2::new(1100.0, 800.0);
+
+/// A document opened as the app opens it.
+pub struct Loaded {
+    pub doc: Document,
+    pub index: SpanIndex,
+    pub tags: TagSet,
+}
+
+/// What the bench needs from a text view: draw a frame, jump to a char, select a span.
+pub trait BenchView {
+    /// Draws one frame of the view into `ui` (the central panel).
+    fn show(&mut self, ui: &mut egui::Ui, loaded: &Loaded);
+    /// Scrolls so that char `c` is in view (takes effect in the next frame at the latest).
+    fn scroll_to_char(&mut self, loaded: &Loaded, c: usize);
+    /// Selects the span at position `pos` of `loaded.doc.layer().spans`.
+    fn select_span(&mut self, loaded: &Loaded, pos: usize);
+    /// The selected char range, if any (to check that the drag really selected).
+    fn selection(&self) -> Option<(usize, usize)>;
+}
+
+/// The text size both views use (the app's default zoom).
+const FONT_SIZE: f32 = 15.0;
+
+/// THE PLUG-IN POINT for the real view: the app's `marginalia::app::text_view::TextView`,
+/// driven the way `app::panels` drives it (a `ViewInput` per frame, `SelectSpan` commands
+/// applied after the frame).
+fn real_view(loaded: &Loaded) -> Option<Box<dyn BenchView>> {
+    Some(Box::new(RealView {
+        view: TextView::new(loaded.doc.text()),
+        selected_span: None,
+        commands: Vec::new(),
+    }))
+}
+
+struct RealView {
+    view: TextView,
+    selected_span: Option<u64>,
+    commands: Vec<marginalia::app::Command>,
+}
+
+impl BenchView for RealView {
+    fn show(&mut self, ui: &mut egui::Ui, loaded: &Loaded) {
+        let input = ViewInput {
+            text: loaded.doc.text(),
+            spans: &loaded.doc.layer().spans,
+            index: &loaded.index,
+            tags: &loaded.tags,
+            selected_span: self.selected_span,
+            font_size: FONT_SIZE,
+            name: SYNTH_TEXT_NAME,
+        };
+        self.commands.clear();
+        self.view.show(ui, &input, &mut self.commands);
+        for c in self.commands.drain(..) {
+            match c {
+                marginalia::app::Command::SelectSpan { id, .. } => self.selected_span = Some(id),
+                marginalia::app::Command::ClearSpanSelection => self.selected_span = None,
+                _ => {}
+            }
+        }
+    }
+
+    fn scroll_to_char(&mut self, _loaded: &Loaded, c: usize) {
+        self.view.scroll_to_char(c);
+    }
+
+    fn select_span(&mut self, loaded: &Loaded, pos: usize) {
+        if let Some(s) = loaded.doc.layer().spans.get(pos) {
+            self.selected_span = Some(s.id);
+            self.view.scroll_to_char(s.start);
+        }
+    }
+
+    fn selection(&self) -> Option<(usize, usize)> {
+        self.view.selected_range()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The naive view.
+
+/// The naive approach: one `LayoutJob` for the whole text, a coloured section per span, rebuilt
+/// whenever the selection or the selected span changes, shown by a `Label` in a `ScrollArea`.
+struct NaiveView {
+    job: Option<Arc<LayoutJob>>,
+    /// The galley of the last frame, to turn a char into a scroll offset.
+    last_galley: Option<Arc<egui::Galley>>,
+    scroll_to: Option<usize>,
+    selected: Option<usize>,
+    selection: Option<(usize, usize)>,
+    drag_anchor: Option<usize>,
+    colors: BTreeMap<String, Color32>,
+}
+
+impl NaiveView {
+    fn new(loaded: &Loaded) -> Self {
+        let colors = loaded
+            .tags
+            .tags
+            .iter()
+            .map(|t| {
+                let [r, g, b] = t.rgb();
+                (t.name.clone(), Color32::from_rgba_unmultiplied(r, g, b, 90))
+            })
+            .collect();
+        Self {
+            job: None,
+            last_galley: None,
+            scroll_to: None,
+            selected: None,
+            selection: None,
+            drag_anchor: None,
+            colors,
+        }
+    }
+
+    /// Splits the text at every span boundary and colours each piece by the innermost
+    /// (latest-starting) span covering it; the selected span and the selection stand out.
+    fn build_job(&self, loaded: &Loaded, style: &egui::Style) -> LayoutJob {
+        let text = loaded.doc.text();
+        let spans = &loaded.doc.layer().spans;
+        let mut cuts: Vec<usize> = Vec::with_capacity(spans.len() * 2 + 4);
+        cuts.push(0);
+        cuts.push(text.char_len());
+        for s in spans {
+            cuts.push(s.start);
+            cuts.push(s.end);
+        }
+        if let Some((a, b)) = self.selection {
+            cuts.push(a);
+            cuts.push(b);
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let font_id = FontId::proportional(FONT_SIZE);
+        let text_color = style.visuals.text_color();
+        let mut job = LayoutJob {
+            text: text.as_str().to_owned(),
+            ..Default::default()
+        };
+        let mut byte = 0;
+        for w in cuts.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let next_byte = text.byte_of(b);
+            let mut format = TextFormat::simple(font_id.clone(), text_color);
+            let covering = loaded.index.at(a);
+            if let Some(&pos) = covering.last() {
+                format.background = self
+                    .colors
+                    .get(&spans[pos].tag)
+                    .copied()
+                    .unwrap_or(Color32::GRAY);
+            }
+            if let Some(sel) = self.selected
+                && covering.contains(&sel)
+            {
+                format.underline = egui::Stroke::new(2.0, style.visuals.strong_text_color());
+            }
+            if let Some((sa, sb)) = self.selection
+                && sa <= a
+                && b <= sb
+            {
+                format.background = style.visuals.selection.bg_fill;
+            }
+            job.sections.push(LayoutSection {
+                leading_space: 0.0,
+                byte_range: egui::text::ByteIndex(byte)..egui::text::ByteIndex(next_byte),
+                format,
+            });
+            byte = next_byte;
+        }
+        job
+    }
+}
+
+impl BenchView for NaiveView {
+    fn show(&mut self, ui: &mut egui::Ui, loaded: &Loaded) {
+        let mut area = egui::ScrollArea::vertical().auto_shrink(false);
+        if let (Some(c), Some(g)) = (self.scroll_to.take(), &self.last_galley) {
+            area = area.vertical_scroll_offset(g.pos_from_cursor(CCursor::new(c)).min.y);
+        }
+        area.show(ui, |ui| {
+            ui.set_max_width(680.0);
+            if self.job.is_none() {
+                self.job = Some(Arc::new(self.build_job(loaded, ui.style())));
+            }
+            let job = self.job.clone().unwrap_or_default();
+            let (pos, galley, response) = egui::Label::new(egui::WidgetText::LayoutJob(job))
+                .sense(egui::Sense::click_and_drag())
+                .selectable(false)
+                .layout_in_ui(ui);
+            ui.painter()
+                .galley(pos, Arc::clone(&galley), ui.visuals().text_color());
+            let char_at = |p: Pos2| galley.cursor_from_pos(p - pos).index.0;
+            if let Some(p) = response.interact_pointer_pos() {
+                let c = char_at(p);
+                if response.drag_started() {
+                    self.drag_anchor = Some(c);
+                }
+                if let Some(a) = self.drag_anchor
+                    && response.dragged()
+                {
+                    let sel = (a.min(c), a.max(c));
+                    if self.selection != Some(sel) {
+                        self.selection = Some(sel);
+                        self.job = None;
+                    }
+                }
+            }
+            if response.drag_stopped() {
+                self.drag_anchor = None;
+            }
+            if let Some(p) = response.hover_pos() {
+                let under = loaded.index.at(char_at(p));
+                if let Some(&pos) = under.last() {
+                    let s = &loaded.doc.layer().spans[pos];
+                    response.on_hover_text(format!("{} {}", s.tag, s.note));
+                }
+            }
+            self.last_galley = Some(galley);
+        });
+    }
+
+    fn scroll_to_char(&mut self, _loaded: &Loaded, c: usize) {
+        self.scroll_to = Some(c);
+    }
+
+    fn selection(&self) -> Option<(usize, usize)> {
+        self.selection
+    }
+
+    fn select_span(&mut self, loaded: &Loaded, pos: usize) {
+        self.selected = Some(pos);
+        self.scroll_to = loaded.doc.layer().spans.get(pos).map(|s| s.start);
+        self.job = None;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving frames.
+
+/// splitmix64 for reproducible positions.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % n.max(1) as u64) as usize
+    }
+}
+
+struct Driver {
+    ctx: egui::Context,
+    frame: u64,
+    /// Vertices tessellated in the last frame (to show that frames really paint the text).
+    vertices: usize,
+}
+
+impl Driver {
+    fn new() -> Self {
+        Self {
+            ctx: egui::Context::default(),
+            frame: 0,
+            vertices: 0,
+        }
+    }
+
+    /// Runs one frame with `events` and returns its CPU time (UI pass + tessellation).
+    fn frame(&mut self, view: &mut dyn BenchView, loaded: &Loaded, events: Vec<Event>) -> Duration {
+        self.frame += 1;
+        let input = RawInput {
+            screen_rect: Some(Rect::from_min_size(Pos2::ZERO, SCREEN)),
+            time: Some(self.frame as f64 / 60.0),
+            predicted_dt: 1.0 / 60.0,
+            events,
+            focused: true,
+            ..Default::default()
+        };
+        let t0 = thread_cpu_time();
+        let out = self.ctx.run_ui(input, |ui| {
+            egui::CentralPanel::default_margins().show(ui, |ui| view.show(ui, loaded));
+        });
+        let mut out = out;
+        let shapes = std::mem::take(&mut out.shapes);
+        let prims = self.ctx.tessellate(shapes, out.pixels_per_point);
+        let dt = thread_cpu_time() - t0;
+        self.vertices = prims
+            .iter()
+            .map(|p| match &p.primitive {
+                egui::epaint::Primitive::Mesh(m) => m.vertices.len(),
+                egui::epaint::Primitive::Callback(_) => 0,
+            })
+            .sum();
+        std::hint::black_box(prims);
+        // There is no renderer to upload the font atlas to.
+        out.drop_without_applying_deltas();
+        dt
+    }
+}
+
+/// Frame times of one scenario, stopping after `max` frames or once `budget` of wall time is
+/// spent (at least 3 frames), so the naive view at 10 MB finishes.
+fn scenario(
+    max: usize,
+    budget: Duration,
+    mut step: impl FnMut(usize) -> Duration,
+) -> Vec<Duration> {
+    let started = Instant::now();
+    let mut times = Vec::new();
+    for k in 0..max {
+        times.push(step(k));
+        if k >= 2 && started.elapsed() > budget {
+            break;
+        }
+    }
+    times
+}
+
+fn child_frames(view_name: &str, dir: &str) {
+    let ws = Workspace::open(Path::new(dir)).expect("workspace");
+    let doc = Document::open(&ws, SYNTH_TEXT_NAME, common::ANNOTATOR, true).expect("open");
+    let index = SpanIndex::build(&doc.layer().spans);
+    let loaded = Loaded {
+        doc,
+        index,
+        tags: ws.tags().clone(),
+    };
+    let mut view: Box<dyn BenchView> = match view_name {
+        "naive" => Box::new(NaiveView::new(&loaded)),
+        _ => match real_view(&loaded) {
+            Some(v) => v,
+            None => return,
+        },
+    };
+    let budget = Duration::from_secs(
+        std::env::var("FRAME_BENCH_BUDGET_S")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20),
+    );
+    let n_chars = loaded.doc.text().char_len();
+    let n_spans = loaded.doc.layer().spans.len();
+    let mut rng = Rng(42);
+    let mut d = Driver::new();
+
+    let first = d.frame(view.as_mut(), &loaded, vec![]);
+    for _ in 0..2 {
+        d.frame(view.as_mut(), &loaded, vec![]);
+    }
+
+    let scroll = scenario(200, budget, |_| {
+        view.scroll_to_char(&loaded, rng.below(n_chars));
+        d.frame(view.as_mut(), &loaded, vec![])
+    });
+
+    // Wheel scrolling from a random place: three lines a frame, pointer over the text.
+    view.scroll_to_char(&loaded, rng.below(n_chars));
+    d.frame(view.as_mut(), &loaded, vec![]);
+    let over_text = Pos2::new(SCREEN.x * 0.4, SCREEN.y * 0.5);
+    let wheel = scenario(150, budget, |_| {
+        d.frame(
+            view.as_mut(),
+            &loaded,
+            vec![
+                Event::PointerMoved(over_text),
+                Event::MouseWheel {
+                    unit: egui::MouseWheelUnit::Point,
+                    delta: Vec2::new(0.0, -60.0),
+                    phase: egui::TouchPhase::Move,
+                    source: egui::MouseWheelSource::Unknown,
+                    modifiers: Modifiers::NONE,
+                },
+            ],
+        )
+    });
+
+    let center = Pos2::new(SCREEN.x * 0.35, SCREEN.y * 0.4);
+    let selected = scenario(150, budget, |k| {
+        if k % 25 == 0 && n_spans > 0 {
+            view.select_span(&loaded, rng.below(n_spans));
+        }
+        let a = k as f32 * 0.7;
+        let p = center + Vec2::new(a.cos() * 120.0, a.sin() * 60.0);
+        d.frame(view.as_mut(), &loaded, vec![Event::PointerMoved(p)])
+    });
+
+    view.scroll_to_char(&loaded, rng.below(n_chars));
+    d.frame(view.as_mut(), &loaded, vec![]);
+    let start = Pos2::new(SCREEN.x * 0.2, 120.0);
+    d.frame(
+        view.as_mut(),
+        &loaded,
+        vec![
+            Event::PointerMoved(start),
+            Event::PointerButton {
+                pos: start,
+                button: PointerButton::Primary,
+                pressed: true,
+                modifiers: Modifiers::NONE,
+            },
+        ],
+    );
+    let vertices = d.vertices;
+    let drag = scenario(150, budget, |k| {
+        let p = start + Vec2::new((k % 40) as f32 * 5.0, 4.0 * (k + 1) as f32);
+        d.frame(view.as_mut(), &loaded, vec![Event::PointerMoved(p)])
+    });
+    let end = start + Vec2::new(0.0, 4.0 * (drag.len() + 1) as f32);
+    d.frame(
+        view.as_mut(),
+        &loaded,
+        vec![Event::PointerButton {
+            pos: end,
+            button: PointerButton::Primary,
+            pressed: false,
+            modifiers: Modifiers::NONE,
+        }],
+    );
+
+    let selection = view.selection().map(|(a, b)| b - a).unwrap_or(0);
+    let all: Vec<Duration> = scroll
+        .iter()
+        .chain(&wheel)
+        .chain(&selected)
+        .chain(&drag)
+        .copied()
+        .collect();
+    let hwm = proc_status_mib("VmHWM").unwrap_or(0.0);
+    let f = |d: Duration| format!("{:.4}", d.as_secs_f64() * 1e3);
+    println!(
+        "RESULT first={} scroll_med={} scroll_p99={} wheel_med={} wheel_p99={} sel_med={} sel_p99={} drag_med={} drag_p99={} all_med={} all_p99={} frames={}/{}/{}/{} hwm={hwm:.0} vertices={vertices} dragged_chars={selection}",
+        f(first),
+        f(median(&scroll)),
+        f(p99(&scroll)),
+        f(median(&wheel)),
+        f(p99(&wheel)),
+        f(median(&selected)),
+        f(p99(&selected)),
+        f(median(&drag)),
+        f(p99(&drag)),
+        f(median(&all)),
+        f(p99(&all)),
+        scroll.len(),
+        wheel.len(),
+        selected.len(),
+        drag.len(),
+    );
+}
+
+fn parse_result(line: &str) -> BTreeMap<String, String> {
+    line.split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+fn main() {
+    if let (Some(view), Some(dir)) = (arg_value("--child-view"), arg_value("--dir")) {
+        child_frames(&view, &dir);
+        return;
+    }
+    let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    eprintln!(
+        "generating the benchmark documents in {} ...",
+        tmp.path().display()
+    );
+    let docs = common::write_bench_docs(tmp.path());
+    let mut results: BTreeMap<(String, &str), BTreeMap<String, String>> = BTreeMap::new();
+    for d in &docs {
+        for view in ["real", "naive"] {
+            eprintln!("{} / {view} view ...", d.name);
+            let dir = d.dir.display().to_string();
+            match run_child(&["--child-view", view, "--dir", &dir]) {
+                Ok(lines) => {
+                    if let Some(l) = lines.first() {
+                        results.insert((d.name.to_owned(), view), parse_result(l));
+                    } else {
+                        eprintln!("  ({view} view not available)");
+                    }
+                }
+                Err(e) => eprintln!("  {e}"),
+            }
+        }
+    }
+    let get = |r: &BTreeMap<String, String>, k: &str| r.get(k).cloned().unwrap_or_default();
+    let num = |r: &BTreeMap<String, String>, k: &str| get(r, k).parse::<f64>().unwrap_or(f64::NAN);
+    let fmt = |v: f64| ms(Duration::from_secs_f64(v.max(0.0) / 1e3));
+    let mut rows = Vec::new();
+    for d in &docs {
+        for view in ["real", "naive"] {
+            let Some(r) = results.get(&(d.name.to_owned(), view)) else {
+                continue;
+            };
+            rows.push(vec![
+                format!("{} / {} spans", d.name, d.spans),
+                view.to_owned(),
+                fmt(num(r, "first")),
+                format!(
+                    "{} / {}",
+                    fmt(num(r, "scroll_med")),
+                    fmt(num(r, "scroll_p99"))
+                ),
+                format!(
+                    "{} / {}",
+                    fmt(num(r, "wheel_med")),
+                    fmt(num(r, "wheel_p99"))
+                ),
+                format!("{} / {}", fmt(num(r, "sel_med")), fmt(num(r, "sel_p99"))),
+                format!("{} / {}", fmt(num(r, "drag_med")), fmt(num(r, "drag_p99"))),
+                format!("{} / {}", fmt(num(r, "all_med")), fmt(num(r, "all_p99"))),
+                get(r, "frames"),
+                get(r, "hwm"),
+            ]);
+        }
+    }
+    println!();
+    println!(
+        "Frame CPU time in ms (UI pass + tessellation), median / p99, window {}x{} pt",
+        SCREEN.x, SCREEN.y
+    );
+    print_table(
+        &[
+            "document",
+            "view",
+            "first frame",
+            "jump scroll",
+            "wheel scroll",
+            "span selected",
+            "drag select",
+            "all frames",
+            "frames",
+            "peak MiB",
+        ],
+        &rows,
+    );
+    println!();
+    for d in &docs {
+        let (Some(real), Some(naive)) = (
+            results.get(&(d.name.to_owned(), "real")),
+            results.get(&(d.name.to_owned(), "naive")),
+        ) else {
+            continue;
+        };
+        println!(
+            "{}: naive / real all-frames median = {:.0}x",
+            d.name,
+            num(naive, "all_med") / num(real, "all_med")
+        );
+    }
+    if let (Some(small), Some(big)) = (
+        results.get(&("4kb".to_owned(), "real")),
+        results.get(&("10mb".to_owned(), "real")),
+    ) {
+        for (label, key) in [
+            ("all frames", "all_med"),
+            ("jump scroll", "scroll_med"),
+            ("wheel scroll", "wheel_med"),
+            ("span selected", "sel_med"),
+            ("drag select", "drag_med"),
+        ] {
+            println!(
+                "real view, {label}: 10mb / 4kb median = {:.2}x",
+                num(big, key) / num(small, key)
+            );
+        }
+    }
+}
