@@ -70,7 +70,9 @@ impl Durability {
         if let Some(summary) = doc.reanchor_summary() {
             let mut text = format!("{}: {summary}", doc.rel());
             if summary.fuzzy > 0 {
-                text.push_str(". Spans marked ? were placed approximately: check and confirm them.");
+                text.push_str(
+                    ". Spans marked ? were placed approximately: check and confirm them.",
+                );
             }
             if summary.orphaned > 0 {
                 text.push_str(" Orphaned spans are listed on the right: re-attach or delete them.");
@@ -95,6 +97,11 @@ pub fn is_fuzzy(span: &Span) -> bool {
 }
 
 impl MarginaliaApp {
+    /// Whether the open document has edits not yet on disk.
+    pub fn has_unsaved_edits(&self) -> bool {
+        self.open.as_ref().is_some_and(|o| o.doc.has_unsaved())
+    }
+
     /// Applies the commands of this module.
     pub(super) fn apply_durability(&mut self, command: Command) {
         match command {
@@ -147,11 +154,7 @@ impl MarginaliaApp {
                 self.open = None;
                 self.selected_span = None;
                 self.note_for = None;
-                if let Some(e) = self.entries.iter().find(|e| e.rel == rel)
-                    && let Some(problem) = &e.error
-                {
-                    self.status_line = format!("Cannot open: {problem}");
-                }
+                self.status_line = format!("{rel} cannot be opened: see why above");
                 self.durability.problem = Some(rel);
             }
             _ => {}
@@ -166,21 +169,26 @@ fn banner_colors(kind: BannerKind, dark: bool) -> (Color32, Color32) {
             Color32::from_rgb(255, 244, 206),
             Color32::from_rgb(214, 170, 40),
         ),
-        (BannerKind::TextChanged, true) => {
-            (Color32::from_rgb(72, 60, 22), Color32::from_rgb(190, 150, 50))
-        }
+        (BannerKind::TextChanged, true) => (
+            Color32::from_rgb(72, 60, 22),
+            Color32::from_rgb(190, 150, 50),
+        ),
         (BannerKind::ExternalChange, false) => (
             Color32::from_rgb(222, 236, 255),
             Color32::from_rgb(80, 130, 210),
         ),
-        (BannerKind::ExternalChange, true) => {
-            (Color32::from_rgb(28, 48, 78), Color32::from_rgb(90, 140, 220))
-        }
+        (BannerKind::ExternalChange, true) => (
+            Color32::from_rgb(28, 48, 78),
+            Color32::from_rgb(90, 140, 220),
+        ),
         (BannerKind::Notice, false) => (
             Color32::from_rgb(238, 238, 238),
             Color32::from_rgb(160, 160, 160),
         ),
-        (BannerKind::Notice, true) => (Color32::from_rgb(50, 50, 50), Color32::from_rgb(110, 110, 110)),
+        (BannerKind::Notice, true) => (
+            Color32::from_rgb(50, 50, 50),
+            Color32::from_rgb(110, 110, 110),
+        ),
     }
 }
 
@@ -202,7 +210,11 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
         return;
     }
     egui::Panel::top("durability banners")
-        .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(8, 4)))
+        .frame(
+            egui::Frame::new()
+                .fill(ui.visuals().extreme_bg_color)
+                .inner_margin(egui::Margin::symmetric(8, 4)),
+        )
         .show(ui, |ui| {
             let dark = ui.visuals().dark_mode;
             if let Some(e) = failed {
@@ -300,19 +312,28 @@ pub fn orphans_section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
                             ui.horizontal(|ui| {
                                 theme::tag_chip(ui, tags, &s.tag);
                                 ui.label(
-                                    RichText::new(format!("#{} · was chars {}–{}", s.id, s.start, s.end))
-                                        .small()
-                                        .color(weak),
+                                    RichText::new(format!(
+                                        "#{} · was chars {}–{}",
+                                        s.id, s.start, s.end
+                                    ))
+                                    .small()
+                                    .color(weak),
                                 );
                             });
                             ui.add(
-                                egui::Label::new(RichText::new(format!("“{}”", excerpt(&s.exact, 160))).italics())
-                                    .wrap(),
+                                egui::Label::new(
+                                    RichText::new(format!("“{}”", excerpt(&s.exact, 160)))
+                                        .italics(),
+                                )
+                                .wrap(),
                             );
                             if !s.note.is_empty() {
                                 ui.add(
-                                    egui::Label::new(RichText::new(format!("Note: {}", excerpt(&s.note, 160))).small())
-                                        .wrap(),
+                                    egui::Label::new(
+                                        RichText::new(format!("Note: {}", excerpt(&s.note, 160)))
+                                            .small(),
+                                    )
+                                    .wrap(),
                                 );
                             }
                             ui.horizontal(|ui| {
@@ -354,9 +375,20 @@ pub fn mark_fuzzy_row(ui: &Ui, rect: egui::Rect, span: &Span) {
     let color = fuzzy_color(ui.visuals());
     let r = rect.shrink(1.0);
     let p = ui.painter();
-    let corners = [r.left_top(), r.right_top(), r.right_bottom(), r.left_bottom(), r.left_top()];
+    let corners = [
+        r.left_top(),
+        r.right_top(),
+        r.right_bottom(),
+        r.left_bottom(),
+        r.left_top(),
+    ];
     for w in corners.windows(2) {
-        p.extend(egui::Shape::dashed_line(&[w[0], w[1]], Stroke::new(1.0, color), 4.0, 3.0));
+        p.extend(egui::Shape::dashed_line(
+            &[w[0], w[1]],
+            Stroke::new(1.0, color),
+            4.0,
+            3.0,
+        ));
     }
     let c = egui::pos2(r.right() - 12.0, r.top() + 11.0);
     p.circle_filled(c, 8.0, color);
@@ -461,7 +493,11 @@ pub fn problem_page(app: &MarginaliaApp, ui: &mut Ui) -> bool {
             .inner_margin(egui::Margin::same(10))
             .show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                ui.add(egui::Label::new(RichText::new(problem).monospace()).wrap().selectable(true));
+                ui.add(
+                    egui::Label::new(RichText::new(problem).monospace())
+                        .wrap()
+                        .selectable(true),
+                );
             });
         ui.add_space(10.0);
         ui.label(RichText::new("What to do").strong());
@@ -489,14 +525,21 @@ mod tests {
 
     #[test]
     fn advice_names_the_fix_for_each_kind_of_problem() {
-        assert!(advice_for("a.txt: not valid UTF-8 (first bad byte at byte offset 3)").contains("iconv"));
-        assert!(advice_for("/w/annotations/x/a.ron: not a valid annotation file: x").contains("overwritten"));
+        assert!(
+            advice_for("a.txt: not valid UTF-8 (first bad byte at byte offset 3)")
+                .contains("iconv")
+        );
+        assert!(
+            advice_for("/w/annotations/x/a.ron: not a valid annotation file: x")
+                .contains("overwritten")
+        );
     }
 
     #[test]
     fn a_notice_about_an_outside_change_is_an_external_change_banner_shown_once() {
         let mut d = Durability::default();
-        let n = "f.ron was changed outside this window; merged by span id: 1 of their spans added".to_owned();
+        let n = "f.ron was changed outside this window; merged by span id: 1 of their spans added"
+            .to_owned();
         d.arrived(vec![n.clone(), n]);
         assert_eq!(d.banners().len(), 1);
         assert_eq!(d.banners()[0].kind, BannerKind::ExternalChange);
