@@ -395,3 +395,48 @@ fn an_external_change_during_an_unsaved_edit_is_merged_and_the_banner_says_so() 
     h.run_steps(2);
     assert!(h.state().banners().is_empty());
 }
+
+#[test]
+fn a_failed_save_is_shown_until_a_retry_succeeds_and_an_unreadable_file_is_never_overwritten() {
+    let seed = "002_c14de4e8ffe1b554.txt";
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    open(&mut h, seed);
+    let original = std::fs::read_to_string(layer_file(ws.path(), seed)).unwrap();
+    let at = char_offset(&h, "The meeting between");
+    drag(&mut h, at + 1, at + 18);
+    h.key_press(Key::Num2);
+    h.step();
+    assert!(h.state().has_unsaved_edits());
+
+    // A sync tool leaves a half-written file: the app must not write over it.
+    std::fs::write(layer_file(ws.path(), seed), "(format: 1, spans: [").unwrap();
+    save_now(&mut h);
+    assert!(
+        h.query_by_label("Not saved").is_some(),
+        "the failure is shown above the text"
+    );
+    assert!(
+        h.query_by_label("NOT SAVED").is_some(),
+        "and in the save indicator"
+    );
+    assert!(h.query_all_by_label_contains("cannot be read").count() >= 1);
+    assert_eq!(
+        std::fs::read_to_string(layer_file(ws.path(), seed)).unwrap(),
+        "(format: 1, spans: [",
+        "not overwritten"
+    );
+
+    // The file is restored; "Retry now" saves the edit.
+    std::fs::write(layer_file(ws.path(), seed), &original).unwrap();
+    h.get_by_label("Retry now").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Not saved").is_none());
+    let layer = read_layer(ws.path(), seed);
+    assert!(
+        layer
+            .spans
+            .iter()
+            .any(|s| s.start == at && s.tag == "claim")
+    );
+}

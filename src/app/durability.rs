@@ -39,6 +39,11 @@ pub struct Durability {
 }
 
 impl Durability {
+    /// The document whose error the centre shows, if any.
+    pub fn problem_shown(&self) -> Option<&str> {
+        self.problem.as_deref()
+    }
+
     /// The banners shown, oldest first.
     pub fn banners(&self) -> &[Banner] {
         &self.banners
@@ -458,7 +463,7 @@ fn advice_for(problem: &str) -> &'static str {
          MARGINALIA_MAX_TEXT_BYTES environment variable and restart Marginalia."
     } else if problem.contains(".ron") {
         "The annotation file could not be used, so it was not opened and will not be \
-         overwritten. Fix the place the error names in a text editor, or restore the file \
+         overwritten. Fix the place the error names (line:column) in a text editor, or restore the file \
          (for example `git checkout -- <file>`), then choose the document again. \
          `marginalia validate` checks every file."
     } else {

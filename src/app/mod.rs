@@ -724,12 +724,13 @@ impl MarginaliaApp {
         let Some(open) = &mut self.open else { return };
         let now = Instant::now();
         open.doc.save_if_due(now);
+        let reloaded = open.doc.reload_if_changed();
         let notices = open.doc.take_notices();
         if let Some(last) = notices.last() {
             self.status_line = last.clone();
         }
         self.durability.arrived(notices);
-        if open.doc.reload_if_changed() {
+        if reloaded {
             self.after_edit();
         }
         if let Some(open) = &self.open

@@ -222,7 +222,8 @@ fn document_list(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comman
                     continue;
                 }
                 let name = e.rel.rsplit('/').next().unwrap_or(&e.rel);
-                let selected = open_rel.as_deref() == Some(e.rel.as_str());
+                let selected = open_rel.as_deref() == Some(e.rel.as_str())
+                    || app.durability.problem_shown() == Some(e.rel.as_str());
                 ui.push_id(&e.rel, |ui| {
                     let r = ui.selectable_label(selected, RichText::new(name).strong());
                     match &e.error {
