@@ -53,6 +53,16 @@ pub enum Command {
         by_word: bool,
     },
     SetTagFilter(Option<String>),
+    // Durability (src/app/durability.rs).
+    /// Hide banner number `i`.
+    DismissBanner(usize),
+    /// Keep the selected fuzzy span where re-anchoring placed it.
+    ConfirmSelectedAnchor,
+    /// Place orphan `id` over the selected text.
+    ReattachOrphan(u64),
+    DeleteOrphan(u64),
+    /// Show why document `rel` cannot be opened.
+    ShowProblem(String),
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).
@@ -74,13 +84,14 @@ pub enum Action {
     ExtendRight,
     Delete,
     DeleteBackspace,
+    ConfirmAnchor,
     EditNote,
     Deselect,
 }
 
 impl Action {
     /// Every action, in matching order.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Redo,
         Action::RedoY,
         Action::Undo,
@@ -97,6 +108,7 @@ impl Action {
         Action::ExtendRight,
         Action::Delete,
         Action::DeleteBackspace,
+        Action::ConfirmAnchor,
         Action::EditNote,
         Action::Deselect,
     ];
@@ -122,6 +134,7 @@ impl Action {
             Action::ExtendRight => (Modifiers::SHIFT, Key::ArrowRight),
             Action::Delete => (Modifiers::NONE, Key::Delete),
             Action::DeleteBackspace => (Modifiers::NONE, Key::Backspace),
+            Action::ConfirmAnchor => (cmd, Key::Enter),
             Action::EditNote => (Modifiers::NONE, Key::Enter),
             Action::Deselect => (Modifiers::NONE, Key::Escape),
         };
@@ -142,6 +155,7 @@ impl Action {
             Action::ExtendWordLeft | Action::ExtendWordRight => "Extend the selection by a word",
             Action::ExtendLeft | Action::ExtendRight => "Extend the selection by a character",
             Action::Delete | Action::DeleteBackspace => "Delete the selected span",
+            Action::ConfirmAnchor => "Confirm the selected fuzzy span's position",
             Action::EditNote => "Edit the selected span's note",
             Action::Deselect => "Deselect",
         }
@@ -175,6 +189,7 @@ impl Action {
                 by_word: false,
             },
             Action::Delete | Action::DeleteBackspace => Command::DeleteSelectedSpan,
+            Action::ConfirmAnchor => Command::ConfirmSelectedAnchor,
             Action::EditNote => Command::EditNote,
             Action::Deselect => Command::Deselect,
         }

@@ -5,6 +5,7 @@
 //! frame, through the core's [`Document`] API. This layer never writes files itself.
 
 mod commands;
+mod durability;
 mod panels;
 pub mod text_view;
 mod theme;
@@ -22,6 +23,7 @@ use crate::span_index::SpanIndex;
 use crate::workspace::{self, Workspace};
 
 pub use commands::{Action, Command, shortcut_for};
+pub use durability::{Banner, BannerKind};
 use text_view::TextView;
 
 /// The text size at zoom 1.
@@ -159,6 +161,8 @@ pub struct MarginaliaApp {
     status_line: String,
     title: String,
     frame_times: Option<Vec<f32>>,
+    /// Banners, the problem page (src/app/durability.rs).
+    durability: durability::Durability,
 }
 
 impl MarginaliaApp {
@@ -217,6 +221,7 @@ impl MarginaliaApp {
             status_line: String::new(),
             title: String::new(),
             frame_times,
+            durability: Default::default(),
         };
         app.open_path(&start.path, true);
         app
@@ -255,6 +260,11 @@ impl MarginaliaApp {
     /// The status line's message.
     pub fn status_line(&self) -> &str {
         &self.status_line
+    }
+
+    /// The banners shown above the text (re-anchor summary, merged external change…).
+    pub fn banners(&self) -> &[Banner] {
+        self.durability.banners()
     }
 
     fn read_only(&self) -> bool {
@@ -382,7 +392,8 @@ impl MarginaliaApp {
     fn finish_open(&mut self, rel: &str, result: Result<OpenDoc, crate::document::OpenError>) {
         let read_only = self.read_only();
         match result {
-            Ok(open) => {
+            Ok(mut open) => {
+                self.durability.opened(&mut open.doc);
                 self.status_line = if read_only {
                     format!("{rel}: browsing {}'s layer, read-only", self.layer)
                 } else if open.doc.is_stale() {
@@ -602,6 +613,11 @@ impl MarginaliaApp {
                 self.tag_filter = t;
                 self.after_edit();
             }
+            c @ (Command::DismissBanner(_)
+            | Command::ConfirmSelectedAnchor
+            | Command::ReattachOrphan(_)
+            | Command::DeleteOrphan(_)
+            | Command::ShowProblem(_)) => self.apply_durability(c),
         }
     }
 
@@ -734,7 +750,10 @@ impl MarginaliaApp {
             for action in Action::ALL {
                 let needs_span = matches!(
                     action,
-                    Action::Delete | Action::DeleteBackspace | Action::EditNote
+                    Action::Delete
+                        | Action::DeleteBackspace
+                        | Action::EditNote
+                        | Action::ConfirmAnchor
                 );
                 if needs_span && !has_span {
                     continue;
@@ -767,10 +786,13 @@ impl MarginaliaApp {
         let Some(open) = &mut self.open else { return };
         let now = Instant::now();
         open.doc.save_if_due(now);
-        for n in open.doc.take_notices() {
-            self.status_line = n;
+        let reloaded = open.doc.reload_if_changed();
+        let notices = open.doc.take_notices();
+        if let Some(last) = notices.last() {
+            self.status_line = last.clone();
         }
-        if open.doc.reload_if_changed() {
+        self.durability.arrived(notices);
+        if reloaded {
             self.after_edit();
         }
         if let Some(open) = &self.open

@@ -27,6 +27,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             .size_range(220.0..=480.0)
             .show(ui, |ui| span_panel(app, ui, commands));
     }
+    super::durability::banner_panel(app, ui, commands);
     egui::CentralPanel::default()
         .frame(egui::Frame::central_panel(ui.style()).fill(ui.visuals().extreme_bg_color))
         .show(ui, |ui| centre(app, ui, commands));
@@ -241,16 +242,25 @@ fn document_list(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comman
                     continue;
                 }
                 let name = e.rel.rsplit('/').next().unwrap_or(&e.rel);
-                let selected = open_rel.as_deref() == Some(e.rel.as_str());
+                let selected = open_rel.as_deref() == Some(e.rel.as_str())
+                    || app.durability.problem_shown() == Some(e.rel.as_str());
                 ui.push_id(&e.rel, |ui| {
-                    let r = ui
-                        .selectable_label(selected, RichText::new(name).strong())
-                        .on_hover_text(&e.rel);
+                    let r = ui.selectable_label(selected, RichText::new(name).strong());
                     match &e.error {
                         Some(problem) => {
-                            ui.label(RichText::new(problem).color(err).small());
+                            let hover = super::durability::problem_hover(problem);
+                            let r = r.on_hover_text(&hover);
+                            let l = ui.add(
+                                egui::Label::new(RichText::new(problem).color(err).small())
+                                    .wrap()
+                                    .sense(Sense::click()),
+                            );
+                            if r.clicked() || l.on_hover_text(hover).clicked() {
+                                commands.push(Command::ShowProblem(e.rel.clone()));
+                            }
                         }
                         None => {
+                            let r = r.on_hover_text(&e.rel);
                             let status = status_text(e.status);
                             ui.label(
                                 RichText::new(format!("{status} · {} spans", e.spans))
@@ -296,6 +306,9 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 ));
             });
         });
+        return;
+    }
+    if app.open.is_none() && super::durability::problem_page(app, ui) {
         return;
     }
     let Some(open) = &mut app.open else {
@@ -365,6 +378,8 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
     let weak = theme::weak(ui.visuals());
     let spans = &open.doc.layer().spans;
 
+    super::durability::orphans_section(app, ui, commands);
+    let Some(open) = &app.open else { return };
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         ui.heading("Spans");
@@ -454,12 +469,18 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                 .layout_no_wrap(line2, egui::FontId::proportional(11.5), weak);
             let g2 = truncate_galley(ui, g2, rect.width() - 16.0, 11.5, weak);
             ui.painter().galley(rect.min + vec2(12.0, 21.0), g2, weak);
+            super::durability::mark_fuzzy_row(ui, rect, s);
             r.widget_info(|| {
                 egui::WidgetInfo::selected(
                     egui::Role::ListItem,
                     true,
                     is_sel,
-                    format!("{}: {}", s.tag, excerpt(&s.exact, 60)),
+                    format!(
+                        "{}: {}{}",
+                        s.tag,
+                        excerpt(&s.exact, 60),
+                        if super::durability::is_fuzzy(s) { " (position uncertain)" } else { "" }
+                    ),
                 )
             });
             if r.clicked() {
@@ -499,6 +520,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                 }
             });
         });
+        super::durability::fuzzy_details(ui, &s, read_only, commands);
         egui::ScrollArea::vertical()
             .id_salt("exact")
             .max_height(70.0)

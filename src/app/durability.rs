@@ -1,0 +1,552 @@
+//! What the durability core did, shown so that nothing happens to an annotator's spans silently:
+//! banners for a changed text's re-anchor summary, a merged external change and a failed save;
+//! the "?" mark and "Confirm position" on fuzzy spans; the Orphans list; and a readable page for
+//! a text or annotation file that cannot be opened.
+
+use egui::{Align, Color32, Layout, RichText, Stroke, Ui};
+
+use crate::document::{Document, SaveState};
+use crate::layer::Span;
+use crate::reanchor::{ANCHOR_ATTR, ANCHOR_FUZZY};
+
+use super::text_view::excerpt;
+use super::{Command, MarginaliaApp, shortcut_for, theme};
+
+/// What a banner tells the user about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BannerKind {
+    /// The text changed since the spans were saved; they were re-anchored.
+    TextChanged,
+    /// Someone else changed the annotation file; it was merged or reloaded.
+    ExternalChange,
+    /// Anything else the core wants the user to know.
+    Notice,
+}
+
+/// A message that stays above the text until the user dismisses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Banner {
+    pub kind: BannerKind,
+    pub text: String,
+}
+
+/// The banners and the problem page's state.
+#[derive(Debug, Default)]
+pub struct Durability {
+    banners: Vec<Banner>,
+    /// The document whose error is shown in the centre (it could not be opened).
+    problem: Option<String>,
+}
+
+impl Durability {
+    /// The document whose error the centre shows, if any.
+    pub fn problem_shown(&self) -> Option<&str> {
+        self.problem.as_deref()
+    }
+
+    /// The banners shown, oldest first.
+    pub fn banners(&self) -> &[Banner] {
+        &self.banners
+    }
+
+    fn push(&mut self, kind: BannerKind, text: String) {
+        if !self.banners.iter().any(|b| b.text == text) {
+            self.banners.push(Banner { kind, text });
+        }
+    }
+
+    /// Turns the core's notices into banners (a notice is never only a transient status line).
+    fn notices(&mut self, notices: Vec<String>) {
+        for n in notices {
+            let kind = if n.contains("changed outside this window") {
+                BannerKind::ExternalChange
+            } else {
+                BannerKind::Notice
+            };
+            self.push(kind, n);
+        }
+    }
+
+    /// Called when `doc` was just opened: its re-anchor summary becomes a banner, and its
+    /// notices are taken here so they are not shown twice.
+    pub fn opened(&mut self, doc: &mut Document) {
+        self.problem = None;
+        let notices = doc.take_notices();
+        if let Some(summary) = doc.reanchor_summary() {
+            let mut text = format!("{}: {summary}", doc.rel());
+            if summary.fuzzy > 0 {
+                text.push_str(
+                    ". Spans marked ? were placed approximately: check and confirm them.",
+                );
+            }
+            if summary.orphaned > 0 {
+                text.push_str(" Orphaned spans are listed on the right: re-attach or delete them.");
+            }
+            self.push(BannerKind::TextChanged, text);
+            let plain = format!("{}: {summary}", doc.rel());
+            self.notices(notices.into_iter().filter(|n| *n != plain).collect());
+        } else {
+            self.notices(notices);
+        }
+    }
+
+    /// Notices that arrived while the document was open (merges, reloads).
+    pub fn arrived(&mut self, notices: Vec<String>) {
+        self.notices(notices);
+    }
+}
+
+/// Whether re-anchoring placed `span` approximately and the user has not confirmed it yet.
+pub fn is_fuzzy(span: &Span) -> bool {
+    span.attrs.get(ANCHOR_ATTR).map(String::as_str) == Some(ANCHOR_FUZZY)
+}
+
+impl MarginaliaApp {
+    /// Whether the open document has edits not yet on disk.
+    pub fn has_unsaved_edits(&self) -> bool {
+        self.open.as_ref().is_some_and(|o| o.doc.has_unsaved())
+    }
+
+    /// Applies the commands of this module.
+    pub(super) fn apply_durability(&mut self, command: Command) {
+        match command {
+            Command::DismissBanner(i) => {
+                if i < self.durability.banners.len() {
+                    self.durability.banners.remove(i);
+                }
+            }
+            Command::ConfirmSelectedAnchor => {
+                if let Some(id) = self.selected_span
+                    && !self.refuse_read_only()
+                    && let Some(open) = &mut self.open
+                {
+                    if open.doc.confirm_anchor(id) {
+                        self.after_edit();
+                        self.status_line = format!("Position of span #{id} confirmed");
+                    } else {
+                        self.status_line = "This span's position needs no confirming".into();
+                    }
+                }
+            }
+            Command::ReattachOrphan(id) => {
+                if self.refuse_read_only() {
+                    return;
+                }
+                let Some(open) = &mut self.open else { return };
+                let Some((a, b)) = open.view.selected_range() else {
+                    self.status_line =
+                        "Select the text where the orphan belongs, then re-attach it".into();
+                    return;
+                };
+                if open.doc.reattach_orphan(id, a, b) {
+                    open.view.set_selection(None);
+                    self.after_edit();
+                    self.select_span(id, false);
+                    self.status_line = format!("Orphan #{id} re-attached to chars {a}–{b}");
+                }
+            }
+            Command::DeleteOrphan(id) => {
+                if !self.refuse_read_only()
+                    && let Some(open) = &mut self.open
+                    && open.doc.delete_orphan(id)
+                {
+                    self.after_edit();
+                    self.status_line = format!("Orphan #{id} deleted (Ctrl+Z brings it back)");
+                }
+            }
+            Command::ShowProblem(rel) => {
+                self.save_pending();
+                self.open = None;
+                self.selected_span = None;
+                self.note_for = None;
+                self.status_line = format!("{rel} cannot be opened: see why above");
+                self.durability.problem = Some(rel);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn banner_colors(kind: BannerKind, dark: bool) -> (Color32, Color32) {
+    // (fill, stroke)
+    match (kind, dark) {
+        (BannerKind::TextChanged, false) => (
+            Color32::from_rgb(255, 244, 206),
+            Color32::from_rgb(214, 170, 40),
+        ),
+        (BannerKind::TextChanged, true) => (
+            Color32::from_rgb(72, 60, 22),
+            Color32::from_rgb(190, 150, 50),
+        ),
+        (BannerKind::ExternalChange, false) => (
+            Color32::from_rgb(222, 236, 255),
+            Color32::from_rgb(80, 130, 210),
+        ),
+        (BannerKind::ExternalChange, true) => (
+            Color32::from_rgb(28, 48, 78),
+            Color32::from_rgb(90, 140, 220),
+        ),
+        (BannerKind::Notice, false) => (
+            Color32::from_rgb(238, 238, 238),
+            Color32::from_rgb(160, 160, 160),
+        ),
+        (BannerKind::Notice, true) => (
+            Color32::from_rgb(50, 50, 50),
+            Color32::from_rgb(110, 110, 110),
+        ),
+    }
+}
+
+fn banner_title(kind: BannerKind) -> &'static str {
+    match kind {
+        BannerKind::TextChanged => "Text changed",
+        BannerKind::ExternalChange => "Changed outside this window",
+        BannerKind::Notice => "Note",
+    }
+}
+
+/// The banners above the text, and a failed save's banner (which stays while it fails).
+pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let failed = app.open.as_ref().and_then(|o| match o.doc.save_state() {
+        SaveState::Failed(e) => Some(e.clone()),
+        _ => None,
+    });
+    if app.durability.banners.is_empty() && failed.is_none() {
+        return;
+    }
+    egui::Panel::top("durability banners")
+        .frame(
+            egui::Frame::new()
+                .fill(ui.visuals().extreme_bg_color)
+                .inner_margin(egui::Margin::symmetric(8, 4)),
+        )
+        .show(ui, |ui| {
+            let dark = ui.visuals().dark_mode;
+            if let Some(e) = failed {
+                let err = theme::error_color(ui.visuals());
+                let fill = if dark {
+                    Color32::from_rgb(70, 24, 24)
+                } else {
+                    Color32::from_rgb(255, 228, 228)
+                };
+                banner_frame(ui, fill, err, |ui| {
+                    ui.label(RichText::new("Not saved").strong().color(err));
+                    ui.add(egui::Label::new(format!("{e}. Your edits are kept in memory and saving is retried every few seconds.")).wrap());
+                    ui.with_layout(Layout::right_to_left(Align::Min), |ui| {
+                        if ui.button("Retry now").clicked() {
+                            commands.push(Command::SaveNow);
+                        }
+                    });
+                });
+            }
+            for (i, b) in app.durability.banners.iter().enumerate() {
+                let (fill, stroke) = banner_colors(b.kind, dark);
+                banner_frame(ui, fill, stroke, |ui| {
+                    ui.label(RichText::new(banner_title(b.kind)).strong());
+                    ui.add(egui::Label::new(&b.text).wrap());
+                    ui.with_layout(Layout::right_to_left(Align::Min), |ui| {
+                        if ui
+                            .button("Dismiss")
+                            .on_hover_text("Hide this message")
+                            .clicked()
+                        {
+                            commands.push(Command::DismissBanner(i));
+                        }
+                    });
+                });
+            }
+        });
+}
+
+fn banner_frame(ui: &mut Ui, fill: Color32, stroke: Color32, add: impl FnOnce(&mut Ui)) {
+    egui::Frame::new()
+        .fill(fill)
+        .stroke(Stroke::new(1.0, stroke))
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::symmetric(10, 6))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(add);
+        });
+    ui.add_space(2.0);
+}
+
+/// The Orphans section of the right panel, drawn whenever the document has orphans.
+pub fn orphans_section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let Some(open) = &app.open else { return };
+    let orphans = open.doc.orphans();
+    if orphans.is_empty() {
+        return;
+    }
+    let Some(ws) = &app.ws else { return };
+    let tags = ws.tags();
+    let weak = theme::weak(ui.visuals());
+    let read_only = app.read_only();
+    let has_selection = open.view.selected_range().is_some();
+    let (fill, stroke) = banner_colors(BannerKind::TextChanged, ui.visuals().dark_mode);
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.heading("Orphans");
+        ui.label(RichText::new(format!("{}", orphans.len())).strong());
+    });
+    ui.add(
+        egui::Label::new(
+            RichText::new(
+                "Spans that could not be found in the changed text. Select where one belongs, \
+                 then re-attach it, or delete it.",
+            )
+            .small()
+            .color(weak),
+        )
+        .wrap(),
+    );
+    egui::ScrollArea::vertical()
+        .id_salt("orphans")
+        .max_height(ui.available_height() * 0.35)
+        .show(ui, |ui| {
+            for o in orphans {
+                let s = &o.span;
+                ui.push_id(s.id, |ui| {
+                    egui::Frame::new()
+                        .fill(fill)
+                        .stroke(Stroke::new(1.0, stroke))
+                        .corner_radius(4.0)
+                        .inner_margin(egui::Margin::same(6))
+                        .show(ui, |ui| {
+                            ui.set_width(ui.available_width());
+                            ui.horizontal(|ui| {
+                                theme::tag_chip(ui, tags, &s.tag);
+                                ui.label(
+                                    RichText::new(format!(
+                                        "#{} · was chars {}–{}",
+                                        s.id, s.start, s.end
+                                    ))
+                                    .small()
+                                    .color(weak),
+                                );
+                            });
+                            ui.add(
+                                egui::Label::new(
+                                    RichText::new(format!("“{}”", excerpt(&s.exact, 160)))
+                                        .italics(),
+                                )
+                                .wrap(),
+                            );
+                            if !s.note.is_empty() {
+                                ui.add(
+                                    egui::Label::new(
+                                        RichText::new(format!("Note: {}", excerpt(&s.note, 160)))
+                                            .small(),
+                                    )
+                                    .wrap(),
+                                );
+                            }
+                            ui.horizontal(|ui| {
+                                let reattach = ui
+                                    .add_enabled(
+                                        !read_only && has_selection,
+                                        egui::Button::new("Re-attach to selection"),
+                                    )
+                                    .on_hover_text("Place this span over the selected text")
+                                    .on_disabled_hover_text(if read_only {
+                                        "Another annotator's layer is read-only"
+                                    } else {
+                                        "Select the text where it belongs first"
+                                    });
+                                if reattach.clicked() {
+                                    commands.push(Command::ReattachOrphan(s.id));
+                                }
+                                if ui
+                                    .add_enabled(!read_only, egui::Button::new("Delete"))
+                                    .on_hover_text("Delete this orphan (Ctrl+Z brings it back)")
+                                    .clicked()
+                                {
+                                    commands.push(Command::DeleteOrphan(s.id));
+                                }
+                            });
+                        });
+                });
+                ui.add_space(3.0);
+            }
+        });
+    ui.separator();
+}
+
+/// Marks a fuzzy span's row in the span list: a dashed outline and a "?" badge.
+pub fn mark_fuzzy_row(ui: &Ui, rect: egui::Rect, span: &Span) {
+    if !is_fuzzy(span) {
+        return;
+    }
+    let color = fuzzy_color(ui.visuals());
+    let r = rect.shrink(1.0);
+    let p = ui.painter();
+    let corners = [
+        r.left_top(),
+        r.right_top(),
+        r.right_bottom(),
+        r.left_bottom(),
+        r.left_top(),
+    ];
+    for w in corners.windows(2) {
+        p.extend(egui::Shape::dashed_line(
+            &[w[0], w[1]],
+            Stroke::new(1.0, color),
+            4.0,
+            3.0,
+        ));
+    }
+    let c = egui::pos2(r.right() - 12.0, r.top() + 11.0);
+    p.circle_filled(c, 8.0, color);
+    p.text(
+        c,
+        egui::Align2::CENTER_CENTER,
+        "?",
+        egui::FontId::proportional(12.0),
+        Color32::WHITE,
+    );
+}
+
+fn fuzzy_color(v: &egui::Visuals) -> Color32 {
+    if v.dark_mode {
+        Color32::from_rgb(220, 160, 50)
+    } else {
+        Color32::from_rgb(190, 110, 0)
+    }
+}
+
+/// In the selected span's details: a fuzzy span's warning and its "Confirm position" button.
+pub fn fuzzy_details(ui: &mut Ui, span: &Span, read_only: bool, commands: &mut Vec<Command>) {
+    if !is_fuzzy(span) {
+        return;
+    }
+    let color = fuzzy_color(ui.visuals());
+    egui::Frame::new()
+        .stroke(Stroke::new(1.0, color))
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::same(6))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.add(
+                egui::Label::new(
+                    RichText::new(
+                        "? Position uncertain: the text changed and this span was placed \
+                         approximately. Check that it covers the right words.",
+                    )
+                    .color(color),
+                )
+                .wrap(),
+            );
+            let command = Command::ConfirmSelectedAnchor;
+            let hover = match shortcut_for(&command) {
+                Some(k) => format!("Keep it where it is ({k})"),
+                None => "Keep it where it is".to_owned(),
+            };
+            if ui
+                .add_enabled(!read_only, egui::Button::new("Confirm position"))
+                .on_hover_text(hover)
+                .clicked()
+            {
+                commands.push(command);
+            }
+        });
+    ui.add_space(2.0);
+}
+
+/// What the user can do about a document that cannot be opened.
+fn advice_for(problem: &str) -> &'static str {
+    if problem.contains("not valid UTF-8") {
+        "The text file is not UTF-8. Convert it, for example with \
+         `iconv -f windows-1252 -t utf-8 old.txt > new.txt`, and replace the file. \
+         Its annotation file, if any, is left as it is."
+    } else if problem.contains("limit") && !problem.contains("annotation") {
+        "The text is larger than the size limit. Split it, or raise the limit with the \
+         MARGINALIA_MAX_TEXT_BYTES environment variable and restart Marginalia."
+    } else if problem.contains(".ron") {
+        "The annotation file could not be used, so it was not opened and will not be \
+         overwritten. Fix the place the error names (line:column) in a text editor, or restore the file \
+         (for example `git checkout -- <file>`), then choose the document again. \
+         `marginalia validate` checks every file."
+    } else {
+        "Fix the file the error names, then choose the document again."
+    }
+}
+
+/// The centre when the chosen document cannot be opened: the full error and what to do.
+/// Returns whether it drew anything.
+pub fn problem_page(app: &MarginaliaApp, ui: &mut Ui) -> bool {
+    let Some(rel) = &app.durability.problem else {
+        return false;
+    };
+    let Some(problem) = app
+        .entries
+        .iter()
+        .find(|e| &e.rel == rel)
+        .and_then(|e| e.error.as_ref())
+    else {
+        return false;
+    };
+    let err = theme::error_color(ui.visuals());
+    ui.add_space(24.0);
+    ui.vertical(|ui| {
+        ui.set_max_width(720.0);
+        ui.heading(RichText::new(format!("Cannot open {rel}")).color(err));
+        ui.add_space(8.0);
+        egui::Frame::new()
+            .fill(ui.visuals().faint_bg_color)
+            .stroke(Stroke::new(1.0, err))
+            .corner_radius(4.0)
+            .inner_margin(egui::Margin::same(10))
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.add(
+                    egui::Label::new(RichText::new(problem).monospace())
+                        .wrap()
+                        .selectable(true),
+                );
+            });
+        ui.add_space(10.0);
+        ui.label(RichText::new("What to do").strong());
+        ui.add(egui::Label::new(advice_for(problem)).wrap());
+        ui.add_space(6.0);
+        ui.add(
+            egui::Label::new(
+                RichText::new("Nothing was written: your annotations on disk are unchanged.")
+                    .color(theme::weak(ui.visuals())),
+            )
+            .wrap(),
+        );
+    });
+    true
+}
+
+/// Hover text for a document the list shows with an error.
+pub fn problem_hover(problem: &str) -> String {
+    format!("{problem}\n\nClick for details and what to do.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advice_names_the_fix_for_each_kind_of_problem() {
+        assert!(
+            advice_for("a.txt: not valid UTF-8 (first bad byte at byte offset 3)")
+                .contains("iconv")
+        );
+        assert!(
+            advice_for("/w/annotations/x/a.ron: not a valid annotation file: x")
+                .contains("overwritten")
+        );
+    }
+
+    #[test]
+    fn a_notice_about_an_outside_change_is_an_external_change_banner_shown_once() {
+        let mut d = Durability::default();
+        let n = "f.ron was changed outside this window; merged by span id: 1 of their spans added"
+            .to_owned();
+        d.arrived(vec![n.clone(), n]);
+        assert_eq!(d.banners().len(), 1);
+        assert_eq!(d.banners()[0].kind, BannerKind::ExternalChange);
+    }
+}

@@ -1,0 +1,442 @@
+//! The durability states in the real app, driven with egui_kittest: a changed text's re-anchor
+//! banner, fuzzy spans, the Orphans list, unopenable files and a merged external change. The
+//! checks read what a user could observe: the window's labels and the RON files on disk.
+
+use std::path::{Path, PathBuf};
+
+use egui::{Key, Modifiers, Pos2, vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use marginalia::app::{BannerKind, MarginaliaApp, StartOptions};
+use marginalia::layer::{Layer, make_span, to_pretty_ron};
+use marginalia::text::Text;
+
+const SEED: &str = "000_b78fa013a4a69998.txt";
+const ANNOTATOR: &str = "editor-a";
+/// Span #2's quote in editor-a's layer of the seed: deleting it from the text orphans the span.
+const DELETED: &str = "Mr. Putin made it clear that European countries would be drawn into a war with Russia if Ukraine joined NATO and took military action against Crimea";
+/// Span #1's quote: fixing a word inside it makes the span fuzzy.
+const FIXED_BEFORE: &str = "The two have spoken by phone five times since December";
+const FIXED_AFTER: &str = "The two have spoken by telephone five times since December";
+const INSERTED: &str = "Editor's note: this article was updated on February 9.\n\n";
+
+/// A temp copy of the seeds with editor-a's annotations.
+fn temp_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let layers = Path::new("annotations").join(ANNOTATOR).join("seeds");
+    std::fs::create_dir_all(dir.path().join("seeds")).unwrap();
+    std::fs::create_dir_all(dir.path().join(&layers)).unwrap();
+    for (from, to) in [
+        (repo.join("seeds"), dir.path().join("seeds")),
+        (repo.join(&layers), dir.path().join(&layers)),
+    ] {
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+    std::fs::copy(
+        repo.join("annotations/workspace.ron"),
+        dir.path().join("annotations/workspace.ron"),
+    )
+    .unwrap();
+    dir
+}
+
+fn layer_file(ws: &Path, seed: &str) -> PathBuf {
+    ws.join("annotations")
+        .join(ANNOTATOR)
+        .join("seeds")
+        .join(seed.replace(".txt", ".ron"))
+}
+
+fn read_layer(ws: &Path, seed: &str) -> Layer {
+    let src = std::fs::read_to_string(layer_file(ws, seed)).expect("the layer file exists");
+    Layer::from_ron(&src).expect("the layer file parses")
+}
+
+/// Deletes span #2's sentence, fixes a word in span #1 and inserts a line before every span.
+fn change_seed_text(ws: &Path) {
+    let path = ws.join("seeds").join(SEED);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(DELETED) && text.contains(FIXED_BEFORE));
+    let text = format!(
+        "{INSERTED}{}",
+        text.replace(DELETED, "").replace(FIXED_BEFORE, FIXED_AFTER)
+    );
+    std::fs::write(&path, text).unwrap();
+}
+
+fn harness(ws: &Path) -> Harness<'static, MarginaliaApp> {
+    let opts = StartOptions {
+        path: ws.to_path_buf(),
+        annotator: Some(ANNOTATOR.into()),
+        persist: false,
+        dark: Some(false),
+    };
+    let mut h = Harness::builder()
+        .with_size(vec2(1200.0, 800.0))
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    h
+}
+
+fn open(h: &mut Harness<'_, MarginaliaApp>, seed: &str) {
+    h.get_by_label(seed).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(&*format!("seeds/{seed}")));
+}
+
+fn save_now(h: &mut Harness<'_, MarginaliaApp>) {
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(2);
+}
+
+fn pos_of(h: &Harness<'_, MarginaliaApp>, c: usize) -> Pos2 {
+    h.state()
+        .screen_pos_of_char(c)
+        .unwrap_or_else(|| panic!("char {c} is not on screen"))
+}
+
+/// Selects the words from char `from` to char `to` with a mouse drag; returns the selection.
+fn drag(h: &mut Harness<'_, MarginaliaApp>, from: usize, to: usize) -> (usize, usize) {
+    let a = pos_of(h, from) + vec2(2.0, 0.0);
+    let b = pos_of(h, to) + vec2(2.0, 0.0);
+    h.hover_at(a);
+    h.step();
+    h.drag_at(a);
+    h.step();
+    h.hover_at(a + (b - a) * 0.5);
+    h.step();
+    h.hover_at(b);
+    h.step();
+    h.drop_at(b);
+    h.run_steps(2);
+    h.state()
+        .selected_text_range()
+        .expect("the drag selected text")
+}
+
+fn char_offset(h: &Harness<'_, MarginaliaApp>, needle: &str) -> usize {
+    let text = h.state().open_text().unwrap();
+    text.char_of_byte(text.as_str().find(needle).unwrap())
+}
+
+#[test]
+fn a_changed_text_shows_its_summary_and_its_orphan_which_can_be_reattached_to_a_selection() {
+    let ws = temp_workspace();
+    let before = read_layer(ws.path(), SEED);
+    assert!(before.span(2).is_some_and(|s| s.exact == DELETED));
+    change_seed_text(ws.path());
+    let mut h = harness(ws.path());
+    open(&mut h, SEED);
+
+    // The banner gives the counts: one orphan, one fuzzy, every other span moved by the insert.
+    let expected = format!(
+        "text changed: 0 kept, {} moved, 1 fuzzy, 1 orphaned",
+        before.spans.len() - 2
+    );
+    assert!(
+        h.query_by_label_contains(&expected).is_some(),
+        "the banner shows {expected:?}; banners: {:?}",
+        h.state().banners()
+    );
+    assert_eq!(h.state().banners()[0].kind, BannerKind::TextChanged);
+
+    // The Orphans list shows the orphan's old text; re-attach is disabled without a selection.
+    assert!(h.query_by_label("Orphans").is_some());
+    assert!(
+        h.query_by_label_contains("Mr. Putin made it clear")
+            .is_some()
+    );
+    assert!(
+        h.get_by_label("Re-attach to selection")
+            .accesskit_node()
+            .is_disabled()
+    );
+
+    // Select "Putin asked in response" and re-attach the orphan there.
+    let at = char_offset(&h, "Putin asked in response");
+    let (a, b) = drag(&mut h, at + 1, at + 20);
+    assert_eq!((a, b), (at, at + "Putin asked in response".chars().count()));
+    h.get_by_label("Re-attach to selection").click();
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path(), SEED);
+    assert!(layer.orphans.is_empty(), "no orphan left on disk");
+    let s = layer.span(2).expect("span #2 is back among the spans");
+    assert_eq!((s.start, s.end), (a, b));
+    assert_eq!(s.exact, "Putin asked in response");
+    assert_eq!(s.tag, before.span(2).unwrap().tag);
+    assert!(
+        h.query_by_label("Orphans").is_none(),
+        "the list goes once it is empty"
+    );
+
+    // The banner stays until dismissed.
+    h.get_by_label("Dismiss").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains(&expected).is_none());
+}
+
+#[test]
+fn a_fuzzy_span_is_marked_and_confirm_position_removes_the_flag_on_disk() {
+    let ws = temp_workspace();
+    change_seed_text(ws.path());
+    let mut h = harness(ws.path());
+    open(&mut h, SEED);
+    let fuzzy = read_layer(ws.path(), SEED);
+    assert_eq!(
+        fuzzy
+            .span(1)
+            .unwrap()
+            .attrs
+            .get("anchor")
+            .map(String::as_str),
+        Some("fuzzy")
+    );
+
+    h.get_by_label_contains("(position uncertain)").click();
+    h.run_steps(2);
+    assert_eq!(h.state().selected_span(), Some(1));
+    assert!(h.query_by_label_contains("Position uncertain").is_some());
+    h.get_by_label("Confirm position").click();
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path(), SEED);
+    assert!(
+        !layer.span(1).unwrap().attrs.contains_key("anchor"),
+        "the flag is gone from the file"
+    );
+    assert!(h.query_by_label_contains("(position uncertain)").is_none());
+
+    // Ctrl+Z puts the flag back; Ctrl+Enter confirms it again.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(
+        read_layer(ws.path(), SEED)
+            .span(1)
+            .unwrap()
+            .attrs
+            .contains_key("anchor")
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(
+        !read_layer(ws.path(), SEED)
+            .span(1)
+            .unwrap()
+            .attrs
+            .contains_key("anchor")
+    );
+}
+
+#[test]
+fn deleting_an_orphan_reaches_the_file_and_ctrl_z_restores_it() {
+    let ws = temp_workspace();
+    change_seed_text(ws.path());
+    let mut h = harness(ws.path());
+    open(&mut h, SEED);
+    assert_eq!(
+        read_layer(ws.path(), SEED).orphans.len(),
+        1,
+        "re-anchoring wrote the orphan"
+    );
+
+    h.get_by_label("Delete").click();
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path(), SEED);
+    assert!(layer.orphans.is_empty());
+    assert!(layer.span(2).is_none());
+    assert!(h.query_by_label("Orphans").is_none());
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path(), SEED);
+    assert_eq!(layer.orphans.len(), 1);
+    assert_eq!(layer.orphans[0].span.exact, DELETED);
+    assert!(
+        h.query_by_label_contains("Mr. Putin made it clear")
+            .is_some()
+    );
+}
+
+#[test]
+fn an_unreadable_text_and_a_broken_layer_are_listed_and_clicking_shows_the_error_and_what_to_do() {
+    let ws = temp_workspace();
+    std::fs::write(ws.path().join("seeds/zz_latin1.txt"), b"Caf\xe9 society\n").unwrap();
+    let broken = layer_file(ws.path(), "001_3e981e5bab7b45a2.txt");
+    let src = std::fs::read_to_string(&broken).unwrap();
+    std::fs::write(&broken, &src[..src.len() / 2]).unwrap();
+    let mut h = harness(ws.path());
+
+    let utf8 = "not valid UTF-8 (first bad byte at byte offset 3)";
+    assert_eq!(
+        h.query_all_by_label_contains(utf8).count(),
+        1,
+        "listed with its error"
+    );
+    assert_eq!(
+        h.query_all_by_label_contains("not a valid annotation file")
+            .count(),
+        1
+    );
+
+    h.get_by_label("zz_latin1.txt").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Cannot open seeds/zz_latin1.txt")
+            .is_some()
+    );
+    assert_eq!(
+        h.query_all_by_label_contains(utf8).count(),
+        2,
+        "the full message in the centre"
+    );
+    assert!(
+        h.query_by_label_contains("iconv").is_some(),
+        "and what to do"
+    );
+    assert_eq!(h.state().open_document(), None);
+
+    h.get_by_label("001_3e981e5bab7b45a2.txt").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Cannot open seeds/001_3e981e5bab7b45a2.txt")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("will not be overwritten")
+            .is_some()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap(),
+        src[..src.len() / 2],
+        "left as it was"
+    );
+}
+
+#[test]
+fn an_external_change_during_an_unsaved_edit_is_merged_and_the_banner_says_so() {
+    let seed = "002_c14de4e8ffe1b554.txt";
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    open(&mut h, seed);
+    let ours_before = read_layer(ws.path(), seed).spans.len();
+
+    // Our edit: a new span over the first words of the text, not yet saved.
+    let text = Text::load(&ws.path().join("seeds").join(seed)).unwrap();
+    let words = text
+        .as_str()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let at = char_offset(&h, &words);
+    drag(&mut h, at + 1, at + words.chars().count() - 1);
+    h.key_press(Key::Num2);
+    h.step();
+    assert!(h.state().has_unsaved_edits(), "the edit is still in memory");
+
+    // Someone else adds a span (with the same next id) and writes the file.
+    let mut theirs = read_layer(ws.path(), seed);
+    let id = theirs.take_id();
+    let end = text.char_len();
+    theirs.spans.push(make_span(
+        &text,
+        id,
+        end - 10,
+        end - 2,
+        "error",
+        "2026-11-21T00:00:00Z",
+    ));
+    std::fs::write(layer_file(ws.path(), seed), to_pretty_ron(&theirs).unwrap()).unwrap();
+
+    save_now(&mut h);
+    let layer = read_layer(ws.path(), seed);
+    assert_eq!(
+        layer.spans.len(),
+        ours_before + 2,
+        "both new spans are on disk"
+    );
+    assert!(
+        layer
+            .spans
+            .iter()
+            .any(|s| s.tag == "error" && s.end == end - 2),
+        "theirs"
+    );
+    assert!(
+        layer
+            .spans
+            .iter()
+            .any(|s| s.tag == "claim" && s.start == at),
+        "ours"
+    );
+    assert!(
+        h.query_all_by_label_contains("merged by span id").count() >= 1,
+        "the merge is shown; banners: {:?}",
+        h.state().banners()
+    );
+    assert_eq!(
+        h.state().banners().last().unwrap().kind,
+        BannerKind::ExternalChange
+    );
+    // It stays for later frames until dismissed.
+    h.run_steps(5);
+    assert_eq!(h.state().banners().len(), 1);
+    h.get_by_label("Dismiss").click();
+    h.run_steps(2);
+    assert!(h.state().banners().is_empty());
+}
+
+#[test]
+fn a_failed_save_is_shown_until_a_retry_succeeds_and_an_unreadable_file_is_never_overwritten() {
+    let seed = "002_c14de4e8ffe1b554.txt";
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    open(&mut h, seed);
+    let original = std::fs::read_to_string(layer_file(ws.path(), seed)).unwrap();
+    let at = char_offset(&h, "The meeting between");
+    drag(&mut h, at + 1, at + 18);
+    h.key_press(Key::Num2);
+    h.step();
+    assert!(h.state().has_unsaved_edits());
+
+    // A sync tool leaves a half-written file: the app must not write over it.
+    std::fs::write(layer_file(ws.path(), seed), "(format: 1, spans: [").unwrap();
+    save_now(&mut h);
+    assert!(
+        h.query_by_label("Not saved").is_some(),
+        "the failure is shown above the text"
+    );
+    assert!(
+        h.query_by_label("NOT SAVED").is_some(),
+        "and in the save indicator"
+    );
+    assert!(h.query_all_by_label_contains("cannot be read").count() >= 1);
+    assert_eq!(
+        std::fs::read_to_string(layer_file(ws.path(), seed)).unwrap(),
+        "(format: 1, spans: [",
+        "not overwritten"
+    );
+
+    // The file is restored; "Retry now" saves the edit.
+    std::fs::write(layer_file(ws.path(), seed), &original).unwrap();
+    h.get_by_label("Retry now").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Not saved").is_none());
+    let layer = read_layer(ws.path(), seed);
+    assert!(
+        layer
+            .spans
+            .iter()
+            .any(|s| s.start == at && s.tag == "claim")
+    );
+}
