@@ -51,6 +51,12 @@ pub enum Command {
         by_word: bool,
     },
     SetTagFilter(Option<String>),
+    /// File → Export…
+    OpenExport,
+    /// File → Import…
+    OpenImport,
+    /// An import changed texts, layers or tags: reread them.
+    WorkspaceChanged,
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).

@@ -8,6 +8,7 @@ mod commands;
 mod panels;
 pub mod text_view;
 mod theme;
+mod transfer;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -152,6 +153,8 @@ pub struct MarginaliaApp {
     status_line: String,
     title: String,
     frame_times: Option<Vec<f32>>,
+    /// File → Export… and File → Import… windows.
+    transfer: transfer::Transfer,
 }
 
 impl MarginaliaApp {
@@ -208,6 +211,7 @@ impl MarginaliaApp {
             status_line: String::new(),
             title: String::new(),
             frame_times,
+            transfer: Default::default(),
         };
         app.open_path(&start.path, true);
         app
@@ -547,6 +551,9 @@ impl MarginaliaApp {
                 self.tag_filter = t;
                 self.after_edit();
             }
+            Command::OpenExport => self.open_export(),
+            Command::OpenImport => self.open_import(),
+            Command::WorkspaceChanged => self.reload_workspace(),
         }
     }
 
@@ -748,6 +755,7 @@ impl eframe::App for MarginaliaApp {
         self.poll_dialog(&ctx, &mut commands);
         self.shortcuts(&ctx, &mut commands);
         panels::draw(self, ui, &mut commands);
+        transfer::draw(self, &ctx, &mut commands);
         for c in commands {
             self.apply(&ctx, c);
         }

@@ -53,6 +53,7 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         };
         ui.add(egui::Label::new(RichText::new(&ws_text).monospace().small()).truncate())
             .on_hover_text(format!("Workspace: {ws_text}"));
+        super::transfer::file_menu(app, ui, commands);
         ui.menu_button("Open…", |ui| {
             ui.set_min_width(320.0);
             if ui.button("Workspace folder…").clicked() {
