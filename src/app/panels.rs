@@ -46,6 +46,7 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Marginalia").strong().size(16.0));
         ui.separator();
+        super::transfer::file_menu(app, ui, commands);
         let ws_text = match (&app.ws, &app.ws_error) {
             (Some(ws), _) => ws.root().display().to_string(),
             (None, Some(_)) => "no workspace".to_owned(),
@@ -53,7 +54,6 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         };
         ui.add(egui::Label::new(RichText::new(&ws_text).monospace().small()).truncate())
             .on_hover_text(format!("Workspace: {ws_text}"));
-        super::transfer::file_menu(app, ui, commands);
         ui.menu_button("Open…", |ui| {
             ui.set_min_width(320.0);
             if ui.button("Workspace folder…").clicked() {

@@ -519,7 +519,7 @@ impl ImportDialog {
                     });
                     ui.end_row();
 
-                    let l = ui.label("Annotator");
+                    let l = ui.label("Import as annotator");
                     ui.add(
                         egui::TextEdit::singleline(&mut self.annotator)
                             .desired_width(200.0)
@@ -659,6 +659,8 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         let mut open = true;
         egui::Window::new("Export annotations")
             .id(Id::unique("export window"))
+            .pivot(egui::Align2::CENTER_TOP)
+            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
             .collapsible(false)
             .resizable(true)
             .default_width(520.0)
@@ -679,6 +681,8 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         let mut open = true;
         egui::Window::new("Import annotations")
             .id(Id::unique("import window"))
+            .pivot(egui::Align2::CENTER_TOP)
+            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
             .collapsible(false)
             .resizable(true)
             .default_width(520.0)
