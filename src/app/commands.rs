@@ -63,6 +63,12 @@ pub enum Command {
     DeleteOrphan(u64),
     /// Show why document `rel` cannot be opened.
     ShowProblem(String),
+    /// File → Export…
+    OpenExport,
+    /// File → Import…
+    OpenImport,
+    /// An import changed texts, layers or tags: reread them.
+    WorkspaceChanged,
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).

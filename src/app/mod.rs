@@ -9,6 +9,7 @@ mod durability;
 mod panels;
 pub mod text_view;
 mod theme;
+mod transfer;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -163,6 +164,8 @@ pub struct MarginaliaApp {
     frame_times: Option<Vec<f32>>,
     /// Banners, the problem page (src/app/durability.rs).
     durability: durability::Durability,
+    /// File → Export… and File → Import… windows.
+    transfer: transfer::Transfer,
 }
 
 impl MarginaliaApp {
@@ -222,6 +225,7 @@ impl MarginaliaApp {
             title: String::new(),
             frame_times,
             durability: Default::default(),
+            transfer: Default::default(),
         };
         app.open_path(&start.path, true);
         app
@@ -618,6 +622,9 @@ impl MarginaliaApp {
             | Command::ReattachOrphan(_)
             | Command::DeleteOrphan(_)
             | Command::ShowProblem(_)) => self.apply_durability(c),
+            Command::OpenExport => self.open_export(),
+            Command::OpenImport => self.open_import(),
+            Command::WorkspaceChanged => self.reload_workspace(),
         }
     }
 
@@ -836,6 +843,7 @@ impl eframe::App for MarginaliaApp {
         }
         self.shortcuts(&ctx, &mut commands);
         panels::draw(self, ui, &mut commands);
+        transfer::draw(self, &ctx, &mut commands);
         for c in commands {
             self.apply(&ctx, c);
         }

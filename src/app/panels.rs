@@ -47,6 +47,7 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Marginalia").strong().size(16.0));
         ui.separator();
+        super::transfer::file_menu(app, ui, commands);
         let ws_text = match (&app.ws, &app.ws_error) {
             (Some(ws), _) => ws.root().display().to_string(),
             (None, Some(_)) => "no workspace".to_owned(),

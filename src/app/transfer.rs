@@ -1,0 +1,766 @@
+//! File → Export… and File → Import…: two windows that gather the same choices as the CLI's
+//! `export` and `import`, run the core's [`export::run`] / [`import::run`] on a background thread
+//! (progress bar, Cancel) so the window never freezes, and show the core's summary at the end.
+//!
+//! Paths come from rfd's dialogs, opened on their own thread, or from a typed path field that is
+//! always there (rfd needs an XDG portal that may be missing).
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use egui::{Id, RichText, Ui};
+
+use crate::export::{self, ExportFormat, ExportRequest, ExportSummary, Layers, Overlap};
+use crate::import::{self, ImportFormat, ImportRequest, ImportSummary};
+use crate::layer::Status;
+use crate::workspace::{self, Workspace};
+
+use super::{Command, MarginaliaApp, theme};
+
+/// How many items of each list a summary shows.
+const SUMMARY_LIMIT: usize = 20;
+
+/// The export and import windows; each is `None` while closed.
+#[derive(Default)]
+pub struct Transfer {
+    export: Option<ExportDialog>,
+    import: Option<ImportDialog>,
+}
+
+/// Work running on a background thread, with its progress and a cancel flag.
+struct Job<T> {
+    rx: mpsc::Receiver<Result<T, String>>,
+    done: Arc<AtomicUsize>,
+    total: Arc<AtomicUsize>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl<T: Send + 'static> Job<T> {
+    /// Starts `work` on a thread; it gets a progress callback that returns false once cancelled.
+    fn spawn(
+        ctx: &egui::Context,
+        name: &str,
+        work: impl FnOnce(&dyn Fn(usize, usize) -> bool) -> Result<T, String> + Send + 'static,
+    ) -> Result<Self, String> {
+        let (tx, rx) = mpsc::channel();
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = Arc::new(AtomicUsize::new(0));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (d, t, c, ctx) = (done.clone(), total.clone(), cancel.clone(), ctx.clone());
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                let progress = |n: usize, of: usize| {
+                    d.store(n, Ordering::Relaxed);
+                    t.store(of, Ordering::Relaxed);
+                    ctx.request_repaint();
+                    !c.load(Ordering::Relaxed)
+                };
+                let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(&progress)))
+                    .unwrap_or_else(|_| Err("stopped by an internal error".into()));
+                let _ = tx.send(result);
+                ctx.request_repaint();
+            })
+            .map_err(|e| format!("cannot start a background thread: {e}"))?;
+        Ok(Self {
+            rx,
+            done,
+            total,
+            cancel,
+        })
+    }
+
+    /// The result, once the thread has finished.
+    fn poll(&self) -> Option<Result<T, String>> {
+        match self.rx.try_recv() {
+            Ok(r) => Some(r),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                Some(Err("the background thread stopped without a result".into()))
+            }
+        }
+    }
+
+    fn progress_bar(&self, ui: &mut Ui, what: &str) {
+        let done = self.done.load(Ordering::Relaxed);
+        let total = self.total.load(Ordering::Relaxed);
+        let fraction = if total == 0 {
+            0.0
+        } else {
+            done as f32 / total as f32
+        };
+        let text = if self.cancel.load(Ordering::Relaxed) {
+            "cancelling…".to_owned()
+        } else if total == 0 {
+            "starting…".to_owned()
+        } else {
+            format!("{done} / {total} {what}")
+        };
+        ui.add(egui::ProgressBar::new(fraction).text(text).animate(true));
+    }
+}
+
+/// What a native file dialog is asked for.
+#[derive(Clone, Copy)]
+enum Pick {
+    SaveFile,
+    File,
+    Folder,
+}
+
+/// Opens an rfd dialog on its own thread; the receiver gets the chosen path, or `None`.
+fn pick_path(
+    pick: Pick,
+    start_dir: PathBuf,
+    file_name: String,
+) -> Result<mpsc::Receiver<Option<PathBuf>>, String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("file dialog".into())
+        .spawn(move || {
+            let picked = std::panic::catch_unwind(|| {
+                let dialog = rfd::FileDialog::new().set_directory(&start_dir);
+                match pick {
+                    Pick::SaveFile => dialog.set_file_name(file_name).save_file(),
+                    Pick::File => dialog.pick_file(),
+                    Pick::Folder => dialog.pick_folder(),
+                }
+            })
+            .ok()
+            .flatten();
+            let _ = tx.send(picked);
+        })
+        .map_err(|e| format!("no file dialog ({e}); type the path instead"))?;
+    Ok(rx)
+}
+
+/// A typed path with an optional rfd dialog feeding it.
+#[derive(Default)]
+struct PathField {
+    text: String,
+    /// The user typed or picked it (so format changes no longer replace it).
+    chosen: bool,
+    dialog: Option<mpsc::Receiver<Option<PathBuf>>>,
+    note: Option<String>,
+}
+
+impl PathField {
+    /// Takes a path from a finished dialog.
+    fn poll(&mut self, ctx: &egui::Context) {
+        let Some(rx) = &self.dialog else { return };
+        match rx.try_recv() {
+            Ok(Some(p)) => {
+                self.text = p.display().to_string();
+                self.chosen = true;
+                self.dialog = None;
+                self.note = None;
+            }
+            Ok(None) | Err(mpsc::TryRecvError::Disconnected) => {
+                self.dialog = None;
+                self.note = Some("Nothing chosen. If no dialog appeared, type the path.".into());
+            }
+            Err(mpsc::TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(150)),
+        }
+    }
+
+    fn browse(&mut self, pick: Pick, start_dir: PathBuf, file_name: String) {
+        if self.dialog.is_some() {
+            return;
+        }
+        match pick_path(pick, start_dir, file_name) {
+            Ok(rx) => {
+                self.dialog = Some(rx);
+                self.note = Some("Choosing… (if no dialog appears, type the path)".into());
+            }
+            Err(e) => self.note = Some(e),
+        }
+    }
+
+    /// The labelled text field; returns whether Enter was pressed in it.
+    fn edit(&mut self, ui: &mut Ui, label: &str, hint: &str) -> bool {
+        let l = ui.label(label);
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.text)
+                    .hint_text(hint)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(l.id)
+            .on_hover_text(self.text.clone());
+        if r.changed() {
+            self.chosen = true;
+        }
+        r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+    }
+
+    fn show_note(&self, ui: &mut Ui) {
+        if let Some(n) = &self.note {
+            ui.label(RichText::new(n).small().color(theme::weak(ui.visuals())));
+        }
+    }
+}
+
+/// How a finished run went, as shown in its window.
+struct Outcome {
+    ok: bool,
+    lines: Vec<String>,
+}
+
+fn show_outcome(ui: &mut Ui, outcome: &Outcome) {
+    let v = ui.visuals().clone();
+    ui.separator();
+    let (head, rest) = outcome
+        .lines
+        .split_first()
+        .map_or(("", &[][..]), |(h, r)| (h.as_str(), r));
+    if outcome.ok {
+        ui.label(RichText::new(head).strong());
+    } else {
+        ui.label(RichText::new(head).strong().color(theme::error_color(&v)));
+    }
+    if !rest.is_empty() {
+        egui::ScrollArea::vertical()
+            .id_salt("summary")
+            .max_height(200.0)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                for line in rest {
+                    let indented = line.starts_with("  ");
+                    let text = RichText::new(line.trim_start()).small();
+                    if indented {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.add_space(12.0);
+                            ui.label(text.color(theme::weak(&v)));
+                        });
+                    } else {
+                        ui.label(text);
+                    }
+                }
+            });
+    }
+}
+
+fn error_label(ui: &mut Ui, text: &str) {
+    let c = theme::error_color(ui.visuals());
+    ui.add(egui::Label::new(RichText::new(text).color(c)).wrap());
+}
+
+/// The export window's choices and its running job.
+struct ExportDialog {
+    format: ExportFormat,
+    /// `None`: every layer.
+    layer: Option<String>,
+    layers: Vec<String>,
+    tags: Vec<(String, bool)>,
+    status: Option<Status>,
+    overlap: Overlap,
+    out: PathField,
+    job: Option<Job<ExportSummary>>,
+    outcome: Option<Outcome>,
+    problem: Option<String>,
+}
+
+/// The import window's choices and its running job.
+struct ImportDialog {
+    format: ImportFormat,
+    source: PathField,
+    annotator: String,
+    merge: bool,
+    job: Option<Job<ImportSummary>>,
+    outcome: Option<Outcome>,
+    problem: Option<String>,
+}
+
+const IMPORT_FORMATS: [(ImportFormat, &str); 4] = [
+    (ImportFormat::Brat, "brat"),
+    (ImportFormat::Jsonl, "jsonl"),
+    (ImportFormat::Csv, "csv"),
+    (ImportFormat::W3c, "w3c"),
+];
+
+const STATUSES: [(Option<Status>, &str); 5] = [
+    (None, "any status"),
+    (Some(Status::NotStarted), "not started"),
+    (Some(Status::InProgress), "in progress"),
+    (Some(Status::Done), "done"),
+    (Some(Status::Reviewed), "reviewed"),
+];
+
+/// Where an export goes unless the user says otherwise: beside the workspace, not inside it
+/// (a brat folder's `.txt` files inside it would become texts).
+fn suggested_out(root: &Path, layer: Option<&str>, format: ExportFormat) -> PathBuf {
+    let base = root.file_name().map_or_else(
+        || "workspace".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let layer = layer.unwrap_or("all-layers");
+    let dir = root.parent().unwrap_or(root);
+    if format.writes_folder() {
+        dir.join(format!("{base}-{layer}-brat"))
+    } else {
+        dir.join(format!("{base}-{layer}.{}", format.extension()))
+    }
+}
+
+impl ExportDialog {
+    fn running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, ws: &Workspace) {
+        let root = ws.root().to_path_buf();
+        let idle = !self.running();
+        ui.add_enabled_ui(idle, |ui| {
+            egui::Grid::new("export choices")
+                .num_columns(2)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
+                    ui.label("Format");
+                    ui.horizontal_wrapped(|ui| {
+                        for f in ExportFormat::ALL {
+                            ui.radio_value(&mut self.format, f, f.name());
+                        }
+                    });
+                    ui.end_row();
+
+                    ui.label("Layer");
+                    let shown = self.layer.clone().unwrap_or_else(|| "all layers".into());
+                    egui::ComboBox::from_id_salt("export layer")
+                        .selected_text(shown)
+                        .width(200.0)
+                        .show_ui(ui, |ui| {
+                            for name in &self.layers {
+                                ui.selectable_value(&mut self.layer, Some(name.clone()), name);
+                            }
+                            ui.selectable_value(&mut self.layer, None, "all layers");
+                        });
+                    ui.end_row();
+
+                    ui.label("Tags");
+                    ui.horizontal_wrapped(|ui| {
+                        for (name, on) in &mut self.tags {
+                            ui.checkbox(on, name.as_str());
+                        }
+                    });
+                    ui.end_row();
+
+                    ui.label("Status");
+                    let shown = STATUSES
+                        .iter()
+                        .find(|(s, _)| *s == self.status)
+                        .map_or("any status", |(_, n)| n);
+                    egui::ComboBox::from_id_salt("export status")
+                        .selected_text(shown)
+                        .width(200.0)
+                        .show_ui(ui, |ui| {
+                            for (s, name) in STATUSES {
+                                ui.selectable_value(&mut self.status, s, name);
+                            }
+                        });
+                    ui.end_row();
+
+                    if self.format == ExportFormat::Conll {
+                        ui.label("Overlaps");
+                        ui.horizontal_wrapped(|ui| {
+                            ui.radio_value(&mut self.overlap, Overlap::Longest, "keep longest")
+                                .on_hover_text("CoNLL holds one tag per token: keep the longest span of each overlapping group");
+                            ui.radio_value(&mut self.overlap, Overlap::First, "keep first")
+                                .on_hover_text("Keep the span that starts first");
+                            ui.radio_value(&mut self.overlap, Overlap::Error, "refuse")
+                                .on_hover_text("Stop with an error at the first overlap");
+                        });
+                        ui.end_row();
+                    }
+                });
+            if !self.out.chosen {
+                self.out.text = suggested_out(&root, self.layer.as_deref(), self.format)
+                    .display()
+                    .to_string();
+            }
+            ui.add_space(4.0);
+            let label = if self.format.writes_folder() {
+                "Output folder (brat writes a folder)"
+            } else {
+                "Output file"
+            };
+            self.out.edit(ui, label, "/path/to/export");
+            ui.horizontal(|ui| {
+                let (pick, text) = if self.format.writes_folder() {
+                    (Pick::Folder, "Choose folder…")
+                } else {
+                    (Pick::SaveFile, "Save as…")
+                };
+                if ui.button(text).clicked() {
+                    let name = Path::new(&self.out.text)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let dir = Path::new(&self.out.text)
+                        .parent()
+                        .filter(|p| p.is_dir())
+                        .map_or_else(|| root.clone(), Path::to_path_buf);
+                    self.out.browse(pick, dir, name);
+                }
+                self.out.show_note(ui);
+            });
+        });
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if let Some(job) = &self.job {
+                if ui.button("Cancel").clicked() {
+                    job.cancel.store(true, Ordering::Relaxed);
+                }
+                job.progress_bar(ui, "texts");
+            } else if ui
+                .add(egui::Button::new(RichText::new("Export").strong()))
+                .clicked()
+            {
+                self.start(ui.ctx(), &root);
+            }
+        });
+        if let Some(p) = &self.problem {
+            error_label(ui, p);
+        }
+        if let Some(o) = &self.outcome {
+            show_outcome(ui, o);
+        }
+    }
+
+    fn request(&self, root: &Path) -> Result<ExportRequest, String> {
+        let out = self.out.text.trim();
+        if out.is_empty() {
+            return Err("Give an output path.".into());
+        }
+        let chosen: Vec<String> = self
+            .tags
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| n.clone())
+            .collect();
+        if chosen.is_empty() {
+            return Err("Tick at least one tag.".into());
+        }
+        let layers = match &self.layer {
+            Some(name) => Layers::One(name.clone()),
+            None => Layers::All,
+        };
+        let mut req = ExportRequest::new(root, self.format, layers, Path::new(out));
+        // Every tag ticked means no filter, so spans with tags outside the tag set still go out.
+        if chosen.len() < self.tags.len() {
+            req.tags = chosen;
+        }
+        req.status = self.status;
+        req.overlap = self.overlap;
+        Ok(req)
+    }
+
+    fn start(&mut self, ctx: &egui::Context, root: &Path) {
+        self.outcome = None;
+        self.problem = None;
+        let req = match self.request(root) {
+            Ok(r) => r,
+            Err(e) => {
+                self.problem = Some(e);
+                return;
+            }
+        };
+        match Job::spawn(ctx, "export", move |progress| {
+            export::run(&req, progress).map_err(|e| e.to_string())
+        }) {
+            Ok(job) => self.job = Some(job),
+            Err(e) => self.problem = Some(e),
+        }
+    }
+
+    fn poll(&mut self) {
+        let Some(result) = self.job.as_ref().and_then(Job::poll) else {
+            return;
+        };
+        self.job = None;
+        self.outcome = Some(match result {
+            Ok(summary) => Outcome {
+                ok: true,
+                lines: summary.report(SUMMARY_LIMIT),
+            },
+            Err(e) => Outcome {
+                ok: false,
+                lines: vec![format!("Export failed: {e}")],
+            },
+        });
+    }
+}
+
+impl ImportDialog {
+    fn running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    fn annotator_problem(&self) -> Option<String> {
+        workspace::check_annotator(self.annotator.trim()).err()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, ws: &Workspace) {
+        let root = ws.root().to_path_buf();
+        let idle = !self.running();
+        ui.add_enabled_ui(idle, |ui| {
+            egui::Grid::new("import choices")
+                .num_columns(2)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
+                    ui.label("Format");
+                    ui.horizontal_wrapped(|ui| {
+                        for (f, name) in IMPORT_FORMATS {
+                            ui.radio_value(&mut self.format, f, name);
+                        }
+                    });
+                    ui.end_row();
+
+                    let l = ui.label("Import as annotator");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.annotator)
+                            .desired_width(200.0)
+                            .char_limit(64),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text("Whose layer the imported spans go into");
+                    ui.end_row();
+
+                    ui.label("");
+                    ui.checkbox(&mut self.merge, "Merge into existing layers")
+                        .on_hover_text(
+                            "Add the spans to a layer that already exists (exact duplicates are left out). \
+                             Without this, a text that already has a layer is skipped.",
+                        );
+                    ui.end_row();
+                });
+            if let Some(p) = self.annotator_problem() {
+                error_label(ui, &p);
+            }
+            ui.add_space(4.0);
+            let hint = match self.format {
+                ImportFormat::Brat => "a folder of .txt + .ann files, or one .ann",
+                ImportFormat::Jsonl => "a .jsonl file",
+                ImportFormat::Csv => "a .csv file",
+                ImportFormat::W3c => "a .jsonld file",
+            };
+            self.source.edit(ui, "Source", hint);
+            ui.horizontal(|ui| {
+                if self.format == ImportFormat::Brat && ui.button("Choose folder…").clicked() {
+                    self.source.browse(Pick::Folder, root.clone(), String::new());
+                }
+                if ui.button("Choose file…").clicked() {
+                    self.source.browse(Pick::File, root.clone(), String::new());
+                }
+                self.source.show_note(ui);
+            });
+        });
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if let Some(job) = &self.job {
+                if ui.button("Cancel").clicked() {
+                    job.cancel.store(true, Ordering::Relaxed);
+                }
+                job.progress_bar(ui, "files");
+            } else {
+                let can = self.annotator_problem().is_none();
+                if ui
+                    .add_enabled(can, egui::Button::new(RichText::new("Import").strong()))
+                    .clicked()
+                {
+                    self.start(ui.ctx(), &root);
+                }
+            }
+        });
+        if let Some(p) = &self.problem {
+            error_label(ui, p);
+        }
+        if let Some(o) = &self.outcome {
+            show_outcome(ui, o);
+        }
+    }
+
+    fn start(&mut self, ctx: &egui::Context, root: &Path) {
+        self.outcome = None;
+        self.problem = None;
+        let source = self.source.text.trim();
+        if source.is_empty() {
+            self.problem = Some("Give a file or folder to import.".into());
+            return;
+        }
+        let req = ImportRequest {
+            workspace: root.to_path_buf(),
+            format: self.format,
+            annotator: self.annotator.trim().to_owned(),
+            source: PathBuf::from(source),
+            merge: self.merge,
+        };
+        match Job::spawn(ctx, "import", move |progress| {
+            import::run(&req, progress).map_err(|e| e.to_string())
+        }) {
+            Ok(job) => self.job = Some(job),
+            Err(e) => self.problem = Some(e),
+        }
+    }
+
+    /// Returns true when a run just ended (the workspace may have changed, even if it failed).
+    fn poll(&mut self) -> bool {
+        let Some(result) = self.job.as_ref().and_then(Job::poll) else {
+            return false;
+        };
+        self.job = None;
+        self.outcome = Some(match result {
+            Ok(summary) => Outcome {
+                ok: true,
+                lines: summary.report(SUMMARY_LIMIT),
+            },
+            Err(e) => Outcome {
+                ok: false,
+                lines: vec![format!("Import stopped: {e}")],
+            },
+        });
+        true
+    }
+}
+
+/// The File menu's entries (in the top bar).
+pub fn file_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let has_ws = app.ws.is_some();
+    ui.menu_button("File", |ui| {
+        ui.set_min_width(160.0);
+        if ui
+            .add_enabled(has_ws, egui::Button::new("Export…"))
+            .on_hover_text("Write the spans as jsonl, CoNLL, brat, csv or W3C annotations")
+            .clicked()
+        {
+            commands.push(Command::OpenExport);
+            ui.close();
+        }
+        if ui
+            .add_enabled(has_ws, egui::Button::new("Import…"))
+            .on_hover_text("Bring in spans from brat, jsonl (doccano, Prodigy), csv or W3C")
+            .clicked()
+        {
+            commands.push(Command::OpenImport);
+            ui.close();
+        }
+    });
+}
+
+/// Draws the open windows and collects their results.
+pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
+    let Some(ws) = &app.ws else { return };
+    if let Some(d) = &mut app.transfer.export {
+        d.out.poll(ctx);
+        d.poll();
+        let mut open = true;
+        egui::Window::new("Export annotations")
+            .id(Id::unique("export window"))
+            .pivot(egui::Align2::CENTER_TOP)
+            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
+            .collapsible(false)
+            .resizable(true)
+            .default_width(520.0)
+            .open(&mut open)
+            .show(ctx, |ui| d.ui(ui, ws));
+        if !open {
+            if let Some(job) = &d.job {
+                job.cancel.store(true, Ordering::Relaxed);
+            }
+            app.transfer.export = None;
+        }
+    }
+    if let Some(d) = &mut app.transfer.import {
+        d.source.poll(ctx);
+        if d.poll() {
+            commands.push(Command::WorkspaceChanged);
+        }
+        let mut open = true;
+        egui::Window::new("Import annotations")
+            .id(Id::unique("import window"))
+            .pivot(egui::Align2::CENTER_TOP)
+            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
+            .collapsible(false)
+            .resizable(true)
+            .default_width(520.0)
+            .open(&mut open)
+            .show(ctx, |ui| d.ui(ui, ws));
+        // A running import is left to finish (it stops at the next document when cancelled),
+        // so closing the window cannot leave a half-merged layer.
+        if !open {
+            if let Some(job) = &d.job {
+                job.cancel.store(true, Ordering::Relaxed);
+            } else {
+                app.transfer.import = None;
+            }
+        }
+    }
+}
+
+impl MarginaliaApp {
+    /// File → Export…: the current annotator's layer by default.
+    pub(super) fn open_export(&mut self) {
+        let Some(ws) = &self.ws else { return };
+        if self.transfer.export.is_some() {
+            return;
+        }
+        let mut layers = ws.layer_names();
+        if !layers.contains(&self.prefs.annotator) {
+            layers.insert(0, self.prefs.annotator.clone());
+        }
+        self.transfer.export = Some(ExportDialog {
+            format: ExportFormat::Jsonl,
+            layer: Some(self.prefs.annotator.clone()),
+            layers,
+            tags: ws
+                .tags()
+                .tags
+                .iter()
+                .map(|t| (t.name.clone(), true))
+                .collect(),
+            status: None,
+            overlap: Overlap::default(),
+            out: PathField::default(),
+            job: None,
+            outcome: None,
+            problem: None,
+        });
+        // The export reads the files: write what is pending first.
+        self.save_pending();
+    }
+
+    /// File → Import…: into the current annotator's layer by default.
+    pub(super) fn open_import(&mut self) {
+        if self.ws.is_none() || self.transfer.import.is_some() {
+            return;
+        }
+        self.save_pending();
+        self.transfer.import = Some(ImportDialog {
+            format: ImportFormat::Brat,
+            source: PathField::default(),
+            annotator: self.prefs.annotator.clone(),
+            merge: false,
+            job: None,
+            outcome: None,
+            problem: None,
+        });
+    }
+
+    /// After an import: reread the tag set and the document list, so new texts and tags show.
+    pub(super) fn reload_workspace(&mut self) {
+        let Some(root) = self.ws.as_ref().map(|w| w.root().to_path_buf()) else {
+            return;
+        };
+        match Workspace::open(&root) {
+            Ok(ws) => {
+                self.ws = Some(ws);
+                self.reload_entries();
+                self.status_line = format!("Import finished — {} texts", self.entries.len());
+            }
+            Err(e) => self.status_line = format!("Cannot reread the workspace: {e}"),
+        }
+    }
+}

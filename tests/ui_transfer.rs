@@ -1,0 +1,211 @@
+//! File → Export… and File → Import… in the real app, driven with egui_kittest: the choices are
+//! clicked and typed as a user would, the run goes through the background thread, and the checks
+//! read the files it wrote and what the window shows.
+
+use std::path::Path;
+
+use egui::{Key, Modifiers, vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use marginalia::app::{MarginaliaApp, StartOptions};
+use marginalia::layer::Layer;
+
+const ANNOTATOR: &str = "editor-a";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A temp copy of the repo's workspace: the seeds and the shipped annotations.
+fn temp_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy_dir(&repo.join("seeds"), &dir.path().join("seeds"));
+    copy_dir(&repo.join("annotations"), &dir.path().join("annotations"));
+    dir
+}
+
+fn harness(ws: &Path) -> Harness<'static, MarginaliaApp> {
+    let opts = StartOptions {
+        path: ws.to_path_buf(),
+        annotator: Some(ANNOTATOR.into()),
+        persist: false,
+        dark: Some(false),
+    };
+    let mut h = Harness::builder()
+        .with_size(vec2(1100.0, 760.0))
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    h
+}
+
+/// File → `entry`.
+fn open_from_file_menu(h: &mut Harness<'_, MarginaliaApp>, entry: &str) {
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label(entry).click();
+    // The window sizes itself over its first frames; let it settle before clicking in it.
+    h.run_steps(10);
+}
+
+/// Replaces the text of the field labelled `label` with `text`.
+fn type_into(h: &mut Harness<'_, MarginaliaApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(1);
+    h.get_by_label(label).type_text(text);
+    h.run_steps(2);
+}
+
+/// Steps the app until a label containing `needle` shows (the run is on another thread).
+fn step_until_shown(h: &mut Harness<'_, MarginaliaApp>, needle: &str) {
+    for _ in 0..3000 {
+        if h.query_by_label_contains(needle).is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    panic!("{needle:?} never showed");
+}
+
+#[test]
+fn export_dialog_writes_jsonl_with_one_line_per_seed_and_the_annotators_spans() {
+    let ws = temp_workspace();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("quotes.jsonl");
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Export…");
+    h.get_by_label("jsonl").click();
+    h.run_steps(2);
+    type_into(&mut h, "Output file", &out.display().to_string());
+    h.get_by_label("Export").click();
+    step_until_shown(&mut h, "exported ");
+
+    let body = std::fs::read_to_string(&out).expect("the export file was written");
+    let seeds: Vec<_> = std::fs::read_dir(ws.path().join("seeds"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".txt"))
+        .collect();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), seeds.len(), "one line per seed document");
+    let mut total = 0;
+    for line in lines {
+        let rec: serde_json::Value = serde_json::from_str(line).unwrap();
+        let rel = rec["meta"]["path"].as_str().unwrap();
+        assert_eq!(rec["meta"]["annotator"], ANNOTATOR);
+        let layer_path = ws
+            .path()
+            .join("annotations")
+            .join(ANNOTATOR)
+            .join(rel.replace(".txt", ".ron"));
+        let layer = Layer::from_ron(&std::fs::read_to_string(layer_path).unwrap()).unwrap();
+        let spans = rec["spans"].as_array().unwrap();
+        assert_eq!(spans.len(), layer.spans.len(), "{rel}: span count");
+        total += spans.len();
+    }
+    assert!(total > 0);
+    // The summary names what was written.
+    assert!(
+        h.query_by_label_contains(&format!(
+            "exported {} document(s), {total} span(s)",
+            seeds.len()
+        ))
+        .is_some()
+    );
+}
+
+#[test]
+fn export_dialog_shows_the_error_when_the_output_is_a_folder_and_writes_nothing() {
+    let ws = temp_workspace();
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Export…");
+    h.get_by_label("csv").click();
+    h.run_steps(2);
+    type_into(&mut h, "Output file", &out_dir.path().display().to_string());
+    h.get_by_label("Export").click();
+    step_until_shown(&mut h, "Export failed");
+    assert!(h.query_by_label_contains("is a folder").is_some());
+    assert_eq!(std::fs::read_dir(out_dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn import_dialog_brings_in_a_brat_folder_and_the_document_list_shows_its_texts() {
+    let ws = temp_workspace();
+    let src = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/brat");
+    // Under `seeds/`, the folder the workspace lists, so the app shows the imported texts.
+    let into = src.path().join("seeds");
+    std::fs::create_dir_all(&into).unwrap();
+    let docs = [
+        ("conll2002-esp", "esp.train-doc-29"),
+        ("news", "000-introduction"),
+    ];
+    for (folder, stem) in docs {
+        for ext in ["txt", "ann"] {
+            let name = format!("{stem}.{ext}");
+            std::fs::copy(fixtures.join(folder).join(&name), into.join(&name)).unwrap();
+        }
+    }
+    let mut h = harness(ws.path());
+    let before = h.state().entries().len();
+    open_from_file_menu(&mut h, "Import…");
+    h.get_by_label("brat").click();
+    h.run_steps(2);
+    type_into(&mut h, "Import as annotator", "importer");
+    type_into(&mut h, "Source", &src.path().display().to_string());
+    h.get_by_label("Import").click();
+    step_until_shown(&mut h, "imported ");
+    h.run_steps(2);
+
+    for (_, stem) in docs {
+        let text = ws.path().join("seeds").join(format!("{stem}.txt"));
+        assert!(text.is_file(), "{stem}.txt was copied into the workspace");
+        let layer_path = ws
+            .path()
+            .join("annotations/importer/seeds")
+            .join(format!("{stem}.ron"));
+        let layer = Layer::from_ron(&std::fs::read_to_string(&layer_path).unwrap()).unwrap();
+        let ann = std::fs::read_to_string(into.join(format!("{stem}.ann"))).unwrap();
+        let t_lines = ann.lines().filter(|l| l.starts_with('T')).count();
+        assert_eq!(layer.spans.len(), t_lines, "{stem}: one span per T line");
+        // The document list shows it.
+        assert!(
+            h.state()
+                .entries()
+                .iter()
+                .any(|e| e.rel == format!("seeds/{stem}.txt"))
+        );
+        assert!(h.query_by_label(&format!("{stem}.txt")).is_some());
+    }
+    assert_eq!(h.state().entries().len(), before + docs.len());
+    // New tags went into tags.ron, and the summary says so; skipped brat annotations are reported.
+    let tags = std::fs::read_to_string(ws.path().join("annotations/tags.ron")).unwrap();
+    assert!(tags.contains("\"PER\""), "{tags}");
+    assert!(h.query_by_label_contains("added ").is_some());
+    assert!(h.query_by_label_contains("2 relations").is_some());
+}
+
+#[test]
+fn import_dialog_refuses_the_curated_layer_as_annotator() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Import…");
+    type_into(&mut h, "Import as annotator", "curated");
+    assert!(h.query_by_label_contains("reserved").is_some());
+    assert!(h.get_by_label("Import").accesskit_node().is_disabled());
+    assert!(!ws.path().join("annotations/curated").exists());
+}
