@@ -14,7 +14,9 @@ pub enum Command {
     /// Open a workspace folder or a single text file.
     OpenPath(PathBuf),
     /// Ask for a folder (`folder: true`) or a text file with the native dialog.
-    Browse { folder: bool },
+    Browse {
+        folder: bool,
+    },
     OpenDocument(String),
     /// Show another layer (read-only unless it is the annotator's own).
     ShowLayer(String),
@@ -51,6 +53,10 @@ pub enum Command {
         by_word: bool,
     },
     SetTagFilter(Option<String>),
+    /// Review mode (see `review_mode.rs`).
+    Review(super::review_mode::ReviewCommand),
+    /// The Agreement window (see `agreement_view.rs`).
+    Agreement(super::agreement_view::AgreementCommand),
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).

@@ -4,8 +4,10 @@
 //! state and collect [`Command`]s (from clicks and keys); the commands are applied after the
 //! frame, through the core's [`Document`] API. This layer never writes files itself.
 
+pub mod agreement_view;
 mod commands;
 mod panels;
+pub mod review_mode;
 pub mod text_view;
 mod theme;
 
@@ -152,6 +154,11 @@ pub struct MarginaliaApp {
     status_line: String,
     title: String,
     frame_times: Option<Vec<f32>>,
+    // Review mode and agreement (see review_mode.rs and agreement_view.rs).
+    review: Option<review_mode::ReviewMode>,
+    chooser: Option<review_mode::LayerChooser>,
+    review_progress: HashMap<String, (usize, usize, bool)>,
+    agreement: agreement_view::AgreementView,
 }
 
 impl MarginaliaApp {
@@ -208,6 +215,10 @@ impl MarginaliaApp {
             status_line: String::new(),
             title: String::new(),
             frame_times,
+            review: None,
+            chooser: None,
+            review_progress: HashMap::new(),
+            agreement: agreement_view::AgreementView::default(),
         };
         app.open_path(&start.path, true);
         app
@@ -243,6 +254,16 @@ impl MarginaliaApp {
         self.open.as_ref().map(|o| o.doc.text())
     }
 
+    /// The open review, in review mode.
+    pub fn review_mode(&self) -> Option<&review_mode::ReviewMode> {
+        self.review.as_ref()
+    }
+
+    /// The Agreement window's state.
+    pub fn agreement_view(&self) -> &agreement_view::AgreementView {
+        &self.agreement
+    }
+
     /// The status line's message.
     pub fn status_line(&self) -> &str {
         &self.status_line
@@ -271,6 +292,8 @@ impl MarginaliaApp {
                 } else {
                     None
                 };
+                review_mode::save_pending(self);
+                self.review = None;
                 self.ws = Some(ws);
                 self.ws_error = None;
                 self.open = None;
@@ -282,11 +305,8 @@ impl MarginaliaApp {
                 if let Some(rel) = doc_rel {
                     self.open_document_rel(&rel);
                 } else {
-                    self.status_line = format!(
-                        "Opened {} — {} texts",
-                        root.display(),
-                        self.entries.len()
-                    );
+                    self.status_line =
+                        format!("Opened {} — {} texts", root.display(), self.entries.len());
                 }
             }
             Err(e) => {
@@ -320,6 +340,7 @@ impl MarginaliaApp {
                 },
             })
             .collect();
+        self.review_progress = review_mode::progress_map(self);
     }
 
     fn open_document_rel(&mut self, rel: &str) {
@@ -354,6 +375,7 @@ impl MarginaliaApp {
     }
 
     fn save_pending(&mut self) {
+        review_mode::save_pending(self);
         if let Some(open) = &mut self.open
             && let Err(e) = open.doc.save_now()
         {
@@ -547,6 +569,8 @@ impl MarginaliaApp {
                 self.tag_filter = t;
                 self.after_edit();
             }
+            Command::Review(c) => review_mode::apply(self, c),
+            Command::Agreement(c) => agreement_view::apply(self, c),
         }
     }
 
@@ -575,7 +599,8 @@ impl MarginaliaApp {
                 self.status_line = format!("Retagged {tag}");
             }
         } else {
-            self.status_line = "Select some text first (drag across it), then press a tag's key".into();
+            self.status_line =
+                "Select some text first (drag across it), then press a tag's key".into();
         }
     }
 
@@ -586,7 +611,9 @@ impl MarginaliaApp {
         if spans.is_empty() {
             return;
         }
-        let current = self.selected_span.and_then(|id| open.positions.get(&id).copied());
+        let current = self
+            .selected_span
+            .and_then(|id| open.positions.get(&id).copied());
         let next = match current {
             // Positions follow (start, end, id) order, the order of the text.
             Some(p) if forward => (p + 1).min(spans.len() - 1),
@@ -633,11 +660,11 @@ impl MarginaliaApp {
         match spawned {
             Ok(_) => {
                 self.dialog = Some(rx);
-                self.status_line = "Choosing… (if no dialog appears, type a path under Open…)".into();
+                self.status_line =
+                    "Choosing… (if no dialog appears, type a path under Open…)".into();
             }
             Err(e) => {
-                self.status_line =
-                    format!("No file dialog ({e}); type a path under Open… instead");
+                self.status_line = format!("No file dialog ({e}); type a path under Open… instead");
             }
         }
     }
@@ -665,7 +692,11 @@ impl MarginaliaApp {
         if ctx.text_edit_focused() || self.open.is_none() {
             return;
         }
-        let tags = self.ws.as_ref().map(|w| w.tags().clone()).unwrap_or_default();
+        let tags = self
+            .ws
+            .as_ref()
+            .map(|w| w.tags().clone())
+            .unwrap_or_default();
         let has_span = self.selected_span.is_some();
         let has_selection = self.selected_text_range().is_some();
         ctx.input_mut(|i| {
@@ -746,12 +777,22 @@ impl eframe::App for MarginaliaApp {
         self.prefs.dark = ctx.theme() == egui::Theme::Dark;
         let mut commands = Vec::new();
         self.poll_dialog(&ctx, &mut commands);
-        self.shortcuts(&ctx, &mut commands);
-        panels::draw(self, ui, &mut commands);
+        agreement_view::poll(self, &ctx);
+        review_mode::global_shortcuts(self, &ctx, &mut commands);
+        if self.review.is_some() {
+            review_mode::shortcuts(self, &ctx, &mut commands);
+            review_mode::draw(self, ui, &mut commands);
+        } else {
+            self.shortcuts(&ctx, &mut commands);
+            panels::draw(self, ui, &mut commands);
+        }
+        review_mode::draw_chooser(self, &ctx, &mut commands);
+        agreement_view::draw(self, &ctx, &mut commands);
         for c in commands {
             self.apply(&ctx, c);
         }
         self.autosave(&ctx);
+        review_mode::autosave(self, &ctx);
         self.update_title(&ctx);
         if let Some(times) = &mut self.frame_times {
             times.push(started.elapsed().as_secs_f32() * 1000.0);

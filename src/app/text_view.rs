@@ -11,9 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use egui::text::{CCursor, LayoutJob, TextFormat};
-use egui::{
-    Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2,
-};
+use egui::{Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 
 use crate::layer::Span;
 use crate::span_index::SpanIndex;
@@ -231,6 +229,18 @@ pub struct ViewInput<'a> {
     pub font_size: f32,
     /// Shown to assistive technology and tests as the view's label.
     pub name: &'a str,
+    /// Review mode: how each span (parallel to `spans`) is drawn; `None` for plain spans.
+    pub marks: Option<&'a [ReviewMark]>,
+}
+
+/// How review mode draws one span: A's spans fill the upper half of the line, B's the lower
+/// half, agreed items the whole line; conflicts get an outline, decided items fade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewMark {
+    /// 0 = A, 1 = B, 2 = both (an agreed item).
+    pub side: u8,
+    pub conflict: bool,
+    pub decided: bool,
 }
 
 /// The view of one open text.
@@ -287,9 +297,7 @@ impl TextView {
 
     /// The selected range, if it is not empty.
     pub fn selected_range(&self) -> Option<(usize, usize)> {
-        self.selection
-            .map(Selection::range)
-            .filter(|(a, b)| a < b)
+        self.selection.map(Selection::range).filter(|(a, b)| a < b)
     }
 
     /// Replaces the selection.
@@ -493,9 +501,7 @@ impl TextView {
             (content_top + viewport.top())..=(content_top + viewport.bottom()),
         );
         let response = ui.interact(visible, id, Sense::click_and_drag());
-        response.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::Role::Document, true, input.name)
-        });
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Document, true, input.name));
         ui.allocate_rect(
             Rect::from_min_size(pos2(full.left(), content_top), vec2(full.width(), total)),
             Sense::hover(),
@@ -546,7 +552,11 @@ impl TextView {
             // Scroll while dragging past the top or bottom edge.
             let clip = ui.clip_rect();
             if pos.y < clip.top() + 8.0 || pos.y > clip.bottom() - 8.0 {
-                let dy = if pos.y < clip.top() + 8.0 { 12.0 } else { -12.0 };
+                let dy = if pos.y < clip.top() + 8.0 {
+                    12.0
+                } else {
+                    -12.0
+                };
                 ui.scroll_with_delta(vec2(0.0, dy));
                 ui.ctx().request_repaint();
             }
@@ -558,7 +568,9 @@ impl TextView {
         // platform's click count, so that they work the same under test.
         let now = ui.input(|i| i.time);
         let clicked_char = if response.clicked() {
-            response.interact_pointer_pos().and_then(|p| self.char_at(p))
+            response
+                .interact_pointer_pos()
+                .and_then(|p| self.char_at(p))
         } else {
             None
         };
@@ -580,7 +592,9 @@ impl TextView {
             }
         } else if response.clicked() {
             ui.ctx().memory_mut(|m| m.stop_text_input());
-            let c = response.interact_pointer_pos().and_then(|p| self.char_at(p));
+            let c = response
+                .interact_pointer_pos()
+                .and_then(|p| self.char_at(p));
             let hit = c.and_then(|c| innermost_span_at(input, c));
             self.selection = None;
             match hit {
@@ -639,10 +653,23 @@ impl TextView {
                 let is_selected = input.selected_span == Some(s.id);
                 let a = s.start.max(p.start) - p.start;
                 let b = s.end.min(p.end) - p.start;
+                let mark = input.marks.and_then(|m| m.get(*pos).copied());
                 for (rect, row_rect) in segments(g, &rows, a, b) {
                     let (top, bottom) = band(row_rect);
                     let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
                         .translate(origin.to_vec2());
+                    if let Some(m) = mark {
+                        paint_review_mark(painter, r, m, fill, color, ui.visuals());
+                        if is_selected {
+                            painter.rect_stroke(
+                                r.expand(2.0),
+                                CornerRadius::same(3),
+                                Stroke::new(2.0, theme::selected_outline(ui.visuals())),
+                                egui::StrokeKind::Outside,
+                            );
+                        }
+                        continue;
+                    }
                     painter.rect_filled(r, CornerRadius::same(2), fill);
                     let bar_y = bottom + 1.5 + *lane as f32 * 3.0;
                     let bar = Rect::from_x_y_ranges(rect.x_range(), bar_y..=(bar_y + 2.0))
@@ -756,6 +783,39 @@ impl TextView {
 }
 
 /// The line height of the text view: room below each line for the lanes of span bars.
+/// Review mode's drawing of one span segment `r` (see [`ReviewMark`]).
+fn paint_review_mark(
+    painter: &egui::Painter,
+    r: Rect,
+    m: ReviewMark,
+    fill: Color32,
+    color: Color32,
+    visuals: &egui::Visuals,
+) {
+    let fade = |c: Color32| if m.decided { c.gamma_multiply(0.45) } else { c };
+    let mid = r.center().y;
+    let part = match m.side {
+        0 => Rect::from_x_y_ranges(r.x_range(), r.top()..=mid),
+        1 => Rect::from_x_y_ranges(r.x_range(), mid..=r.bottom()),
+        _ => r,
+    };
+    painter.rect_filled(part, CornerRadius::same(2), fade(fill));
+    // A's bar sits on top of the line, B's below it: the side shows even without colour.
+    let bar = match m.side {
+        0 => Rect::from_x_y_ranges(r.x_range(), (r.top() - 2.5)..=(r.top() - 0.5)),
+        _ => Rect::from_x_y_ranges(r.x_range(), (r.bottom() + 0.5)..=(r.bottom() + 2.5)),
+    };
+    painter.rect_filled(bar, CornerRadius::ZERO, fade(color));
+    if m.conflict && !m.decided {
+        painter.rect_stroke(
+            part,
+            CornerRadius::same(2),
+            Stroke::new(1.5, theme::error_color(visuals)),
+            egui::StrokeKind::Outside,
+        );
+    }
+}
+
 fn line_height(font_size: f32) -> f32 {
     (font_size * 1.85).round()
 }
@@ -829,7 +889,6 @@ pub fn excerpt(s: &str, n: usize) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -841,7 +900,14 @@ mod tests {
         let s = format!("Title\r\n\n{long}\nend 😀");
         let t = Text::from_string(&s);
         let pieces = split_pieces(&t);
-        assert_eq!(pieces[0], Piece { start: 0, end: 5, ends_paragraph: true });
+        assert_eq!(
+            pieces[0],
+            Piece {
+                start: 0,
+                end: 5,
+                ends_paragraph: true
+            }
+        );
         assert_eq!(pieces[1].start, 7);
         assert_eq!(pieces[1].end, 7);
         let mut prev_end_para = true;
