@@ -231,7 +231,7 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
     ));
     for w in &report.warnings {
         ui.label(
-            RichText::new(format!("⚠ {w}"))
+            RichText::new(format!("Warning: {w}"))
                 .small()
                 .color(theme::error_color(ui.visuals())),
         );
@@ -439,7 +439,10 @@ fn disagreeing(report: &AgreementReport, reviewer: &str, ui: &mut Ui, commands: 
                     .collect();
                 let name = d.text.rsplit('/').next().unwrap_or(&d.text);
                 let r = ui
-                    .add_enabled(!layers.is_empty(), egui::Button::new(name).small())
+                    .add_enabled(
+                        !layers.is_empty(),
+                        egui::Button::new(format!("review {name}")).small(),
+                    )
                     .on_hover_text(format!(
                         "Review {} ({})",
                         d.text,

@@ -652,9 +652,12 @@ pub fn draw_chooser(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut
             }
             ui.add_space(6.0);
             ui.horizontal(|ui| {
+                let enter = ui.input(|i| i.key_pressed(Key::Enter));
                 if ui
                     .add_enabled(!same, egui::Button::new("Start review"))
+                    .on_hover_text("Enter")
                     .clicked()
+                    || (enter && !same)
                 {
                     commands.push(Command::Review(ReviewCommand::Start {
                         rel: ch.rel.clone(),
@@ -797,23 +800,44 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
     });
 }
 
-/// How the overlay reads, above the text.
+/// How the overlay reads, above the text: a small painted sample of each style.
 fn legend(mode: &ReviewMode, ui: &mut Ui) {
     let weak = theme::weak(ui.visuals());
     let names = mode.review.layer_names();
-    ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new("▀ upper half + bar above:").small().strong());
-        ui.label(RichText::new(format!("A ({})", names.first().copied().unwrap_or("A"))).small());
-        if let Some(b) = names.get(1) {
-            ui.label(RichText::new("▄ lower half + bar below:").small().strong());
-            ui.label(RichText::new(format!("B ({b})")).small());
-            ui.label(RichText::new("full: agreed").small().strong());
-        }
-        ui.label(
-            RichText::new("red outline: conflict · faded: decided")
-                .small()
-                .color(weak),
+    let fill = theme::tag_fill(
+        egui::Color32::from_rgb(90, 150, 220),
+        ui.visuals().dark_mode,
+    );
+    let bar = egui::Color32::from_rgb(90, 150, 220);
+    let sample = |ui: &mut Ui, side: u8, conflict: bool, decided: bool| {
+        let (rect, _) = ui.allocate_exact_size(vec2(26.0, 14.0), Sense::hover());
+        let mark = ReviewMark {
+            side,
+            conflict,
+            decided,
+        };
+        super::text_view::paint_review_mark(
+            ui.painter(),
+            rect.shrink2(vec2(1.0, 3.0)),
+            mark,
+            fill,
+            bar,
+            ui.visuals(),
         );
+    };
+    ui.horizontal_wrapped(|ui| {
+        sample(ui, 0, false, false);
+        ui.label(RichText::new(format!("A: {}", names.first().copied().unwrap_or("A"))).small());
+        if let Some(b) = names.get(1) {
+            sample(ui, 1, false, false);
+            ui.label(RichText::new(format!("B: {b}")).small());
+            sample(ui, 2, false, false);
+            ui.label(RichText::new("agreed").small());
+            sample(ui, 0, true, false);
+            ui.label(RichText::new("conflict").small());
+        }
+        sample(ui, 2, false, true);
+        ui.label(RichText::new("decided").small().color(weak));
     });
 }
 
@@ -930,7 +954,7 @@ fn item_panel(
                         .color(kind_color(item.kind, &v)),
                 );
                 ui.label(
-                    RichText::new(if decided { "✔ decided" } else { "undecided" })
+                    RichText::new(if decided { "decided" } else { "undecided" })
                         .small()
                         .color(if decided {
                             theme::weak(&v)
@@ -1013,7 +1037,7 @@ fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
     for c in mode.review.comments_on(i) {
         ui.add(
             egui::Label::new(
-                RichText::new(format!("💬 {}: {}", c.by, c.text))
+                RichText::new(format!("comment by {}: {}", c.by, c.text))
                     .small()
                     .italics(),
             )

@@ -784,7 +784,7 @@ impl TextView {
 
 /// The line height of the text view: room below each line for the lanes of span bars.
 /// Review mode's drawing of one span segment `r` (see [`ReviewMark`]).
-fn paint_review_mark(
+pub fn paint_review_mark(
     painter: &egui::Painter,
     r: Rect,
     m: ReviewMark,
