@@ -69,6 +69,10 @@ pub enum Command {
     OpenImport,
     /// An import changed texts, layers or tags: reread them.
     WorkspaceChanged,
+    /// Review mode (see `review_mode.rs`).
+    Review(super::review_mode::ReviewCommand),
+    /// The Agreement window (see `agreement_view.rs`).
+    Agreement(super::agreement_view::AgreementCommand),
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).

@@ -4,9 +4,11 @@
 //! state and collect [`Command`]s (from clicks and keys); the commands are applied after the
 //! frame, through the core's [`Document`] API. This layer never writes files itself.
 
+pub mod agreement_view;
 mod commands;
 mod durability;
 mod panels;
+pub mod review_mode;
 pub mod text_view;
 mod theme;
 mod transfer;
@@ -166,6 +168,11 @@ pub struct MarginaliaApp {
     durability: durability::Durability,
     /// File → Export… and File → Import… windows.
     transfer: transfer::Transfer,
+    // Review mode and agreement (see review_mode.rs and agreement_view.rs).
+    review: Option<review_mode::ReviewMode>,
+    chooser: Option<review_mode::LayerChooser>,
+    review_progress: HashMap<String, (usize, usize, bool)>,
+    agreement: agreement_view::AgreementView,
 }
 
 impl MarginaliaApp {
@@ -226,6 +233,10 @@ impl MarginaliaApp {
             frame_times,
             durability: Default::default(),
             transfer: Default::default(),
+            review: None,
+            chooser: None,
+            review_progress: HashMap::new(),
+            agreement: agreement_view::AgreementView::default(),
         };
         app.open_path(&start.path, true);
         app
@@ -261,6 +272,16 @@ impl MarginaliaApp {
         self.open.as_ref().map(|o| o.doc.text())
     }
 
+    /// The open review, in review mode.
+    pub fn review_mode(&self) -> Option<&review_mode::ReviewMode> {
+        self.review.as_ref()
+    }
+
+    /// The Agreement window's state.
+    pub fn agreement_view(&self) -> &agreement_view::AgreementView {
+        &self.agreement
+    }
+
     /// The status line's message.
     pub fn status_line(&self) -> &str {
         &self.status_line
@@ -294,6 +315,8 @@ impl MarginaliaApp {
                 } else {
                     None
                 };
+                review_mode::save_pending(self);
+                self.review = None;
                 self.ws = Some(ws);
                 self.ws_error = None;
                 self.open = None;
@@ -341,6 +364,7 @@ impl MarginaliaApp {
                 },
             })
             .collect();
+        self.review_progress = review_mode::progress_map(self);
     }
 
     /// Opens a document on a background thread. Small texts are ready within the first 100 ms
@@ -422,6 +446,7 @@ impl MarginaliaApp {
     }
 
     fn save_pending(&mut self) {
+        review_mode::save_pending(self);
         if let Some(open) = &mut self.open
             && let Err(e) = open.doc.save_now()
         {
@@ -625,6 +650,8 @@ impl MarginaliaApp {
             Command::OpenExport => self.open_export(),
             Command::OpenImport => self.open_import(),
             Command::WorkspaceChanged => self.reload_workspace(),
+            Command::Review(c) => review_mode::apply(self, c),
+            Command::Agreement(c) => agreement_view::apply(self, c),
         }
     }
 
@@ -841,13 +868,23 @@ impl eframe::App for MarginaliaApp {
             self.poll_loading(None);
             ctx.request_repaint_after(Duration::from_millis(50));
         }
-        self.shortcuts(&ctx, &mut commands);
-        panels::draw(self, ui, &mut commands);
+        agreement_view::poll(self, &ctx);
+        review_mode::global_shortcuts(self, &ctx, &mut commands);
+        if self.review.is_some() {
+            review_mode::shortcuts(self, &ctx, &mut commands);
+            review_mode::draw(self, ui, &mut commands);
+        } else {
+            self.shortcuts(&ctx, &mut commands);
+            panels::draw(self, ui, &mut commands);
+        }
+        review_mode::draw_chooser(self, &ctx, &mut commands);
+        agreement_view::draw(self, &ctx, &mut commands);
         transfer::draw(self, &ctx, &mut commands);
         for c in commands {
             self.apply(&ctx, c);
         }
         self.autosave(&ctx);
+        review_mode::autosave(self, &ctx);
         self.update_title(&ctx);
         if let Some(times) = &mut self.frame_times {
             times.push(started.elapsed().as_secs_f32() * 1000.0);

@@ -95,6 +95,8 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 .on_hover_text(e);
         }
         layer_picker(app, ui, commands);
+        ui.separator();
+        super::review_mode::top_bar_buttons(app, ui, commands);
 
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             let dark = app.prefs.dark;
@@ -268,6 +270,9 @@ fn document_list(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comman
                                     .small()
                                     .color(weak),
                             );
+                            if let Some(p) = super::review_mode::progress_text(app, &e.rel) {
+                                ui.label(RichText::new(p).small().color(weak));
+                            }
                             if r.clicked() && !selected {
                                 commands.push(Command::OpenDocument(e.rel.clone()));
                             }
@@ -367,6 +372,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         selected_span: app.selected_span,
         font_size,
         name: &name,
+        marks: None,
     };
     open.view.show(ui, &input, commands);
 }

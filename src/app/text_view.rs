@@ -229,6 +229,18 @@ pub struct ViewInput<'a> {
     pub font_size: f32,
     /// Shown to assistive technology and tests as the view's label.
     pub name: &'a str,
+    /// Review mode: how each span (parallel to `spans`) is drawn; `None` for plain spans.
+    pub marks: Option<&'a [ReviewMark]>,
+}
+
+/// How review mode draws one span: A's spans fill the upper half of the line, B's the lower
+/// half, agreed items the whole line; conflicts get an outline, decided items fade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewMark {
+    /// 0 = A, 1 = B, 2 = both (an agreed item).
+    pub side: u8,
+    pub conflict: bool,
+    pub decided: bool,
 }
 
 /// The view of one open text.
@@ -633,10 +645,23 @@ impl TextView {
                 let is_selected = input.selected_span == Some(s.id);
                 let a = s.start.max(p.start) - p.start;
                 let b = s.end.min(p.end) - p.start;
+                let mark = input.marks.and_then(|m| m.get(*pos).copied());
                 for (rect, row_rect) in segments(g, &rows, a, b) {
                     let (top, bottom) = band(row_rect);
                     let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
                         .translate(origin.to_vec2());
+                    if let Some(m) = mark {
+                        paint_review_mark(painter, r, m, fill, color, ui.visuals());
+                        if is_selected {
+                            painter.rect_stroke(
+                                r.expand(2.0),
+                                CornerRadius::same(3),
+                                Stroke::new(2.0, theme::selected_outline(ui.visuals())),
+                                egui::StrokeKind::Outside,
+                            );
+                        }
+                        continue;
+                    }
                     painter.rect_filled(r, CornerRadius::same(2), fill);
                     let bar_y = bottom + 1.5 + *lane as f32 * 3.0;
                     let bar = Rect::from_x_y_ranges(rect.x_range(), bar_y..=(bar_y + 2.0))
@@ -764,6 +789,39 @@ fn piece_height(p: &Piece, galley_height: f32, font_size: f32) -> f32 {
 }
 
 /// The line height of the text view: room below each line for the lanes of span bars.
+/// Review mode's drawing of one span segment `r` (see [`ReviewMark`]).
+pub fn paint_review_mark(
+    painter: &egui::Painter,
+    r: Rect,
+    m: ReviewMark,
+    fill: Color32,
+    color: Color32,
+    visuals: &egui::Visuals,
+) {
+    let fade = |c: Color32| if m.decided { c.gamma_multiply(0.45) } else { c };
+    let mid = r.center().y;
+    let part = match m.side {
+        0 => Rect::from_x_y_ranges(r.x_range(), r.top()..=mid),
+        1 => Rect::from_x_y_ranges(r.x_range(), mid..=r.bottom()),
+        _ => r,
+    };
+    painter.rect_filled(part, CornerRadius::same(2), fade(fill));
+    // A's bar sits on top of the line, B's below it: the side shows even without colour.
+    let bar = match m.side {
+        0 => Rect::from_x_y_ranges(r.x_range(), (r.top() - 2.5)..=(r.top() - 0.5)),
+        _ => Rect::from_x_y_ranges(r.x_range(), (r.bottom() + 0.5)..=(r.bottom() + 2.5)),
+    };
+    painter.rect_filled(bar, CornerRadius::ZERO, fade(color));
+    if m.conflict && !m.decided {
+        painter.rect_stroke(
+            part,
+            CornerRadius::same(2),
+            Stroke::new(1.5, theme::error_color(visuals)),
+            egui::StrokeKind::Outside,
+        );
+    }
+}
+
 fn line_height(font_size: f32) -> f32 {
     (font_size * 1.85).round()
 }

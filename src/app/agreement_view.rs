@@ -1,0 +1,473 @@
+//! The Agreement window: runs [`crate::agreement::compute`] on a thread (with progress and
+//! cancel, so a large workspace never freezes the window) and shows its report: κ and span F1
+//! per pair and tag, α per tag, a bar chart, the confusion matrix and the documents that
+//! disagree most, each one click away from review mode.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use egui::{RichText, Ui};
+
+use crate::agreement::{AgreementOptions, AgreementReport, compute};
+use crate::workspace::{CURATED_LAYER, Workspace};
+
+use super::review_mode::ReviewCommand;
+use super::{Command, MarginaliaApp, theme};
+
+/// What the Agreement window asks for; sent as [`Command::Agreement`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgreementCommand {
+    Toggle,
+    Compute,
+    Cancel,
+    SelectPair(usize),
+}
+
+enum Message {
+    Progress(usize, usize),
+    Done(Result<AgreementReport, String>),
+}
+
+struct Job {
+    rx: mpsc::Receiver<Message>,
+    cancel: Arc<AtomicBool>,
+    done: usize,
+    total: usize,
+}
+
+/// The Agreement window's state.
+#[derive(Default)]
+pub struct AgreementView {
+    open: bool,
+    job: Option<Job>,
+    result: Option<Result<AgreementReport, String>>,
+    pair: usize,
+}
+
+impl AgreementView {
+    /// The last computed report, if any.
+    pub fn report(&self) -> Option<&AgreementReport> {
+        self.result.as_ref().and_then(|r| r.as_ref().ok())
+    }
+
+    /// Whether a computation is running.
+    pub fn is_computing(&self) -> bool {
+        self.job.is_some()
+    }
+}
+
+/// A figure as shown: three decimals, or "–" where it is undefined.
+pub fn figure(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_owned(), |v| format!("{v:.3}"))
+}
+
+fn start_job(root: PathBuf) -> Job {
+    let (tx, rx) = mpsc::channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let stop = Arc::clone(&cancel);
+    let spawned = std::thread::Builder::new()
+        .name("agreement".into())
+        .spawn(move || {
+            let result = match Workspace::open(&root) {
+                Ok(ws) => {
+                    let progress = |done: usize, total: usize| {
+                        let _ = tx.send(Message::Progress(done, total));
+                        !stop.load(Ordering::Relaxed)
+                    };
+                    compute(&ws, &AgreementOptions::default(), &progress).map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = tx.send(Message::Done(result));
+        });
+    if let Err(e) = spawned {
+        let (tx2, rx2) = mpsc::channel();
+        let _ = tx2.send(Message::Done(Err(format!("cannot start: {e}"))));
+        return Job {
+            rx: rx2,
+            cancel,
+            done: 0,
+            total: 0,
+        };
+    }
+    Job {
+        rx,
+        cancel,
+        done: 0,
+        total: 0,
+    }
+}
+
+/// Applies one command.
+pub fn apply(app: &mut MarginaliaApp, command: AgreementCommand) {
+    let view = &mut app.agreement;
+    match command {
+        AgreementCommand::Toggle => {
+            view.open = !view.open;
+            if view.open && view.result.is_none() && view.job.is_none() {
+                apply(app, AgreementCommand::Compute);
+            }
+        }
+        AgreementCommand::Compute => {
+            if view.job.is_some() {
+                return;
+            }
+            let Some(ws) = &app.ws else { return };
+            view.job = Some(start_job(ws.root().to_path_buf()));
+            view.open = true;
+        }
+        AgreementCommand::Cancel => {
+            if let Some(job) = &view.job {
+                job.cancel.store(true, Ordering::Relaxed);
+            }
+        }
+        AgreementCommand::SelectPair(i) => view.pair = i,
+    }
+}
+
+/// Takes what the thread reported (every frame).
+pub fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
+    let view = &mut app.agreement;
+    let Some(job) = &mut view.job else { return };
+    loop {
+        match job.rx.try_recv() {
+            Ok(Message::Progress(d, t)) => {
+                job.done = d;
+                job.total = t;
+            }
+            Ok(Message::Done(r)) => {
+                view.pair = 0;
+                view.result = Some(r);
+                view.job = None;
+                return;
+            }
+            Err(mpsc::TryRecvError::Empty) => break,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                view.result = Some(Err("the computation stopped".into()));
+                view.job = None;
+                return;
+            }
+        }
+    }
+    ctx.request_repaint_after(Duration::from_millis(50));
+}
+
+/// Draws the Agreement window, if open.
+pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
+    if !app.agreement.open {
+        return;
+    }
+    let reviewer = app.prefs.annotator.clone();
+    let mut open = true;
+    let screen = ctx.content_rect();
+    egui::Window::new("Agreement")
+        .open(&mut open)
+        .default_size([screen.width() * 0.8, screen.height() * 0.8])
+        .max_size([screen.width() - 20.0, screen.height() - 40.0])
+        .default_pos(screen.min + egui::vec2(screen.width() * 0.1, 40.0))
+        .vscroll(true)
+        .show(ctx, |ui| body(&app.agreement, &reviewer, ui, commands));
+    if !open {
+        commands.push(Command::Agreement(AgreementCommand::Toggle));
+    }
+}
+
+fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let weak = theme::weak(ui.visuals());
+    ui.horizontal(|ui| {
+        if let Some(job) = &view.job {
+            let frac = if job.total == 0 {
+                0.0
+            } else {
+                job.done as f32 / job.total as f32
+            };
+            ui.add(
+                egui::ProgressBar::new(frac)
+                    .desired_width(240.0)
+                    .text(format!("{} of {} documents", job.done, job.total)),
+            );
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::Agreement(AgreementCommand::Cancel));
+            }
+        } else if ui
+            .button("Recompute")
+            .on_hover_text("Read the annotation files again and recompute")
+            .clicked()
+        {
+            commands.push(Command::Agreement(AgreementCommand::Compute));
+        }
+        ui.label(
+            RichText::new(
+                "κ and α on non-whitespace characters; F1 on spans (see docs/AGREEMENT.md)",
+            )
+            .small()
+            .color(weak),
+        );
+    });
+    let report = match &view.result {
+        None => {
+            if view.job.is_none() {
+                ui.label("Not computed yet.");
+            }
+            return;
+        }
+        Some(Err(e)) => {
+            ui.label(
+                RichText::new(format!("Agreement not computed: {e}"))
+                    .color(theme::error_color(ui.visuals())),
+            );
+            return;
+        }
+        Some(Ok(r)) => r,
+    };
+    ui.label(format!(
+        "{} annotators ({}), {} documents with two or more layers",
+        report.annotators.len(),
+        report.annotators.join(", "),
+        report.documents
+    ));
+    for w in &report.warnings {
+        ui.label(
+            RichText::new(format!("Warning: {w}"))
+                .small()
+                .color(theme::error_color(ui.visuals())),
+        );
+    }
+    if report.pairs.is_empty() {
+        ui.label("No pair of annotators shares a document.");
+        return;
+    }
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Pair:");
+        for (i, p) in report.pairs.iter().enumerate() {
+            if ui
+                .selectable_label(view.pair == i, format!("{} × {}", p.a, p.b))
+                .clicked()
+            {
+                commands.push(Command::Agreement(AgreementCommand::SelectPair(i)));
+            }
+        }
+    });
+    let Some(pair) = report.pairs.get(view.pair).or(report.pairs.first()) else {
+        return;
+    };
+    ui.label(
+        RichText::new(format!(
+            "{} × {}: {} documents, {} units · macro κ {} · macro exact F1 {}",
+            pair.a,
+            pair.b,
+            pair.documents,
+            pair.units,
+            figure(pair.macro_kappa),
+            figure(pair.macro_exact_f1)
+        ))
+        .strong(),
+    );
+    ui.add_space(4.0);
+    ui.columns(2, |cols| {
+        let ui = &mut cols[0];
+        egui::Grid::new("agreement table")
+            .striped(true)
+            .num_columns(9)
+            .spacing([12.0, 4.0])
+            .show(ui, |ui| {
+                for h in [
+                    "tag",
+                    "κ",
+                    "α",
+                    "P exact",
+                    "R exact",
+                    "F1 exact",
+                    "F1 overlap",
+                    "A spans",
+                    "B spans",
+                ] {
+                    ui.label(RichText::new(h).strong());
+                }
+                ui.end_row();
+                for t in &pair.tags {
+                    let alpha = report
+                        .alpha
+                        .iter()
+                        .find(|a| a.tag == t.tag)
+                        .and_then(|a| a.alpha);
+                    ui.label(&t.tag);
+                    ui.label(figure(t.kappa)).on_hover_text(format!(
+                        "Cohen's κ of {} between {} and {}",
+                        t.tag, pair.a, pair.b
+                    ));
+                    ui.label(figure(alpha))
+                        .on_hover_text("Krippendorff's α (nominal) across all annotators");
+                    ui.label(figure(t.exact.precision));
+                    ui.label(figure(t.exact.recall));
+                    ui.label(figure(t.exact.f1));
+                    ui.label(figure(t.overlap.f1));
+                    ui.label(t.exact.a_spans.to_string());
+                    ui.label(t.exact.b_spans.to_string());
+                    ui.end_row();
+                }
+            });
+        ui.label(
+            RichText::new("P and R take A as the reference; – = undefined")
+                .small()
+                .color(weak),
+        );
+        chart(pair, &mut cols[1]);
+    });
+    ui.add_space(8.0);
+    ui.columns(2, |cols| {
+        confusion(pair, &mut cols[0]);
+        disagreeing(report, reviewer, &mut cols[1], commands);
+    });
+}
+
+fn chart(pair: &crate::agreement::PairReport, ui: &mut Ui) {
+    use egui_plot::{Bar, BarChart, Legend, Plot};
+    let names: Vec<String> = pair.tags.iter().map(|t| t.tag.clone()).collect();
+    let kappa: Vec<Bar> = pair
+        .tags
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            Bar::new(i as f64 - 0.18, t.kappa.unwrap_or(0.0))
+                .width(0.34)
+                .name(&t.tag)
+        })
+        .collect();
+    let f1: Vec<Bar> = pair
+        .tags
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            Bar::new(i as f64 + 0.18, t.exact.f1.unwrap_or(0.0))
+                .width(0.34)
+                .name(&t.tag)
+        })
+        .collect();
+    let dark = ui.visuals().dark_mode;
+    let (c1, c2) = if dark {
+        (
+            egui::Color32::from_rgb(110, 170, 255),
+            egui::Color32::from_rgb(255, 180, 90),
+        )
+    } else {
+        (
+            egui::Color32::from_rgb(40, 100, 200),
+            egui::Color32::from_rgb(210, 120, 20),
+        )
+    };
+    Plot::new("agreement chart")
+        .height(220.0)
+        .legend(Legend::default())
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .include_y(0.0)
+        .include_y(1.0)
+        .x_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("κ", kappa).color(c1));
+            plot.bar_chart(BarChart::new("exact F1", f1).color(c2));
+        });
+}
+
+fn confusion(pair: &crate::agreement::PairReport, ui: &mut Ui) {
+    ui.label(
+        RichText::new(format!(
+            "Tag confusion (same-range spans; rows {}, columns {})",
+            pair.a, pair.b
+        ))
+        .strong(),
+    );
+    let c = &pair.confusion;
+    egui::Grid::new("confusion")
+        .striped(true)
+        .spacing([10.0, 3.0])
+        .show(ui, |ui| {
+            ui.label("");
+            for l in &c.labels {
+                ui.label(RichText::new(l).strong());
+            }
+            ui.end_row();
+            for (i, row) in c.counts.iter().enumerate() {
+                ui.label(RichText::new(c.labels.get(i).map_or("", |s| s.as_str())).strong());
+                for (j, n) in row.iter().enumerate() {
+                    let text = RichText::new(n.to_string());
+                    ui.label(if i == j || *n == 0 {
+                        text
+                    } else {
+                        text.strong().color(theme::error_color(ui.visuals()))
+                    });
+                }
+                ui.end_row();
+            }
+        });
+}
+
+fn disagreeing(report: &AgreementReport, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
+    ui.label(RichText::new("Documents that disagree most").strong());
+    ui.label(
+        RichText::new("Click one to review it with its first two annotators.")
+            .small()
+            .color(theme::weak(ui.visuals())),
+    );
+    egui::Grid::new("disagreeing documents")
+        .striped(true)
+        .spacing([10.0, 3.0])
+        .show(ui, |ui| {
+            for h in ["document", "disagreement", "unmatched spans"] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for d in report.documents_by_disagreement.iter().take(10) {
+                let layers: Vec<&String> = d
+                    .annotators
+                    .iter()
+                    .filter(|a| a.as_str() != reviewer && a.as_str() != CURATED_LAYER)
+                    .take(2)
+                    .collect();
+                let name = d.text.rsplit('/').next().unwrap_or(&d.text);
+                let r = ui
+                    .add_enabled(
+                        !layers.is_empty(),
+                        egui::Button::new(format!("review {name}")).small(),
+                    )
+                    .on_hover_text(format!(
+                        "Review {} ({})",
+                        d.text,
+                        layers
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" × ")
+                    ))
+                    .on_disabled_hover_text(
+                        "You annotated it yourself; choose another annotator name to review it",
+                    );
+                if r.clicked()
+                    && let Some(a) = layers.first()
+                {
+                    commands.push(Command::Review(ReviewCommand::Start {
+                        rel: d.text.clone(),
+                        a: (*a).clone(),
+                        b: layers.get(1).map(|s| (*s).clone()),
+                    }));
+                    commands.push(Command::Agreement(AgreementCommand::Toggle));
+                }
+                ui.label(format!("{:.1}%", d.score * 100.0));
+                ui.label(d.unmatched_spans.to_string());
+                ui.end_row();
+            }
+        });
+}

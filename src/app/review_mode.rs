@@ -1,0 +1,1137 @@
+//! Review mode in the window: choose one or two layers of the open text, see them overlaid and
+//! side by side, and decide item by item from the keyboard. Decisions go through
+//! [`crate::review::Review`], which writes the curated layer.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use egui::{Align, Key, Layout, Modifiers, RichText, Sense, Ui, vec2};
+
+use crate::layer::{Span, Status};
+use crate::review::{Decision, ItemKind, ItemState, Review};
+use crate::span_index::SpanIndex;
+use crate::workspace::CURATED_LAYER;
+
+use super::text_view::{ReviewMark, TextView, ViewInput, excerpt};
+use super::{BASE_FONT_SIZE, Command, MarginaliaApp, theme};
+
+/// What the reviewer asks for; sent as [`Command::Review`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewCommand {
+    /// Show the "Review…" dialog for the open document.
+    ChooseLayers,
+    CloseChooser,
+    /// Start reviewing text `rel`: layer `a` alone, or `a` against `b`.
+    Start {
+        rel: String,
+        a: String,
+        b: Option<String>,
+    },
+    Exit,
+    Select(usize),
+    Next,
+    Prev,
+    Decide(DecisionKey),
+    /// Accept the selected item with the selected text as boundaries (if any) and this tag
+    /// (the item's own when `None`).
+    EditAccept(Option<String>),
+    AskReason,
+    AskComment,
+    /// The reason or comment being typed is confirmed.
+    ConfirmPrompt,
+    CancelPrompt,
+    AcceptAllAgreed,
+    Reopen,
+    Undo,
+    Redo,
+    ToggleReviewed,
+    SaveNow,
+}
+
+/// The one-key decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKey {
+    AcceptA,
+    AcceptB,
+    AcceptBoth,
+}
+
+/// The keys of review mode, as shown in the window (tag keys come from the tag set).
+pub const KEYS: &[(&str, &str)] = &[
+    ("n / p", "next / previous undecided"),
+    ("a", "accept A"),
+    ("b", "accept B"),
+    ("Shift+B", "accept both"),
+    ("r", "reject (asks why)"),
+    ("e", "edit: accept with the selected text as boundaries"),
+    ("1–4", "edit: accept with that tag"),
+    ("c", "comment"),
+    ("Shift+A", "accept all agreed"),
+    ("u", "reopen (undecide)"),
+    ("Ctrl+Z / Ctrl+Y", "undo / redo"),
+    ("Shift+R", "mark reviewed"),
+    ("Ctrl+R", "leave review"),
+];
+
+/// The "Review…" dialog's choices.
+pub struct LayerChooser {
+    rel: String,
+    a: String,
+    b: Option<String>,
+    /// Layers with a file for this text, other than the reviewer's and `curated`.
+    candidates: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prompt {
+    Reason,
+    Comment,
+}
+
+/// An open review and what the window shows of it.
+pub struct ReviewMode {
+    review: Review,
+    view: TextView,
+    /// A's and B's spans, each given a fresh id (`item * 2 + side`) so the sides never clash.
+    spans: Vec<Span>,
+    marks: Vec<ReviewMark>,
+    index: SpanIndex,
+    /// Position in `spans` → item.
+    item_of_span: Vec<usize>,
+    selected: Option<usize>,
+    prompt: Option<Prompt>,
+    prompt_buf: String,
+    /// Scroll the item list to the selected item once.
+    list_follows: bool,
+}
+
+impl ReviewMode {
+    fn new(review: Review) -> Self {
+        let view = TextView::new(review.text());
+        let mut mode = Self {
+            review,
+            view,
+            spans: Vec::new(),
+            marks: Vec::new(),
+            index: SpanIndex::default(),
+            item_of_span: Vec::new(),
+            selected: None,
+            prompt: None,
+            prompt_buf: String::new(),
+            list_follows: false,
+        };
+        mode.refresh();
+        mode
+    }
+
+    /// The open review.
+    pub fn review(&self) -> &Review {
+        &self.review
+    }
+
+    /// The selected item.
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// Rebuilds the overlay after a decision. O(n log n), never per frame.
+    fn refresh(&mut self) {
+        let names = self.review.layer_names().join(" / ");
+        let names: Vec<&str> = names.split(" / ").collect();
+        self.spans.clear();
+        self.marks.clear();
+        self.item_of_span.clear();
+        for (i, item) in self.review.items().iter().enumerate() {
+            let decided = self.review.state(i) == ItemState::Decided;
+            let conflict = matches!(
+                item.kind,
+                ItemKind::TagConflict | ItemKind::BoundaryConflict
+            );
+            let sides: Vec<(u8, &Span)> = if item.kind == ItemKind::Agreed {
+                item.a.iter().map(|s| (2, s)).collect()
+            } else {
+                item.a
+                    .iter()
+                    .map(|s| (0, s))
+                    .chain(item.b.iter().map(|s| (1, s)))
+                    .collect()
+            };
+            for (side, s) in sides {
+                let mut span = s.clone();
+                span.id = i as u64 * 2 + u64::from(side.min(1));
+                let who = match side {
+                    0 => format!("A: {}", names.first().copied().unwrap_or("A")),
+                    1 => format!("B: {}", names.get(1).copied().unwrap_or("B")),
+                    _ => "A and B".to_owned(),
+                };
+                span.note = format!("{who} · {}", item.kind.label());
+                self.spans.push(span);
+                self.marks.push(ReviewMark {
+                    side,
+                    conflict,
+                    decided,
+                });
+                self.item_of_span.push(i);
+            }
+        }
+        self.index = SpanIndex::build(&self.spans);
+    }
+
+    fn select(&mut self, i: usize) {
+        if let Some(item) = self.review.items().get(i) {
+            self.selected = Some(i);
+            self.view.scroll_to_char(item.range().0);
+            self.list_follows = true;
+        }
+    }
+}
+
+/// The layers that can be reviewed for `rel`: those with a file, except the reviewer's and
+/// `curated`.
+fn reviewable_layers(app: &MarginaliaApp, rel: &str) -> Vec<String> {
+    let Some(ws) = &app.ws else { return Vec::new() };
+    ws.layer_names()
+        .into_iter()
+        .filter(|n| n != CURATED_LAYER && *n != app.prefs.annotator)
+        .filter(|n| ws.layer_path(n, rel).is_some_and(|p| p.is_file()))
+        .collect()
+}
+
+/// Review progress per document, for the document list: (decided, total, reviewed).
+pub fn progress_map(app: &MarginaliaApp) -> HashMap<String, (usize, usize, bool)> {
+    let Some(ws) = &app.ws else {
+        return HashMap::new();
+    };
+    app.entries
+        .iter()
+        .filter_map(|e| {
+            crate::review::progress_of(ws, &e.rel)
+                .ok()
+                .flatten()
+                .map(|p| (e.rel.clone(), p))
+        })
+        .collect()
+}
+
+/// The document list's review line for `rel`, if it has a curated file.
+pub fn progress_text(app: &MarginaliaApp, rel: &str) -> Option<String> {
+    let (d, n, reviewed) = *app.review_progress.get(rel)?;
+    Some(if reviewed {
+        format!("review: reviewed ({d}/{n})")
+    } else {
+        format!("review: {d} of {n} decided")
+    })
+}
+
+/// The top bar's entries: "Review…" and "Agreement".
+pub fn top_bar_buttons(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    if ui
+        .add_enabled(app.open.is_some(), egui::Button::new("Review…"))
+        .on_hover_text(
+            "Review another annotator's layer of this document, or adjudicate two (Ctrl+R)",
+        )
+        .on_disabled_hover_text("Open a document first")
+        .clicked()
+    {
+        commands.push(Command::Review(ReviewCommand::ChooseLayers));
+    }
+    if ui
+        .add_enabled(app.ws.is_some(), egui::Button::new("Agreement"))
+        .on_hover_text("Inter-annotator agreement over the workspace (Ctrl+G)")
+        .clicked()
+    {
+        commands.push(Command::Agreement(
+            super::agreement_view::AgreementCommand::Toggle,
+        ));
+    }
+}
+
+/// Keys that work everywhere: Ctrl+R (review) and Ctrl+G (agreement).
+pub fn global_shortcuts(app: &MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
+    if ctx.text_edit_focused() {
+        return;
+    }
+    ctx.input_mut(|i| {
+        if i.consume_key(Modifiers::COMMAND, Key::R) {
+            commands.push(Command::Review(if app.review.is_some() {
+                ReviewCommand::Exit
+            } else {
+                ReviewCommand::ChooseLayers
+            }));
+        }
+        if i.consume_key(Modifiers::COMMAND, Key::G) {
+            commands.push(Command::Agreement(
+                super::agreement_view::AgreementCommand::Toggle,
+            ));
+        }
+    });
+}
+
+/// Review mode's keys, unless a text field has the keyboard.
+pub fn shortcuts(app: &MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
+    let Some(mode) = &app.review else { return };
+    if mode.prompt.is_some() {
+        ctx.input_mut(|i| {
+            if i.consume_key(Modifiers::NONE, Key::Escape) {
+                commands.push(Command::Review(ReviewCommand::CancelPrompt));
+            }
+        });
+        return;
+    }
+    if ctx.text_edit_focused() {
+        return;
+    }
+    let tags = app
+        .ws
+        .as_ref()
+        .map(|w| w.tags().clone())
+        .unwrap_or_default();
+    let shift = Modifiers::SHIFT;
+    let none = Modifiers::NONE;
+    let cmd = Modifiers::COMMAND;
+    // Longer chords first: a plain key also matches with Shift held.
+    let keys: [(Modifiers, Key, ReviewCommand); 16] = [
+        (cmd | shift, Key::Z, ReviewCommand::Redo),
+        (cmd, Key::Y, ReviewCommand::Redo),
+        (cmd, Key::Z, ReviewCommand::Undo),
+        (cmd, Key::S, ReviewCommand::SaveNow),
+        (
+            shift,
+            Key::B,
+            ReviewCommand::Decide(DecisionKey::AcceptBoth),
+        ),
+        (shift, Key::A, ReviewCommand::AcceptAllAgreed),
+        (shift, Key::R, ReviewCommand::ToggleReviewed),
+        (none, Key::N, ReviewCommand::Next),
+        (none, Key::P, ReviewCommand::Prev),
+        (none, Key::A, ReviewCommand::Decide(DecisionKey::AcceptA)),
+        (none, Key::B, ReviewCommand::Decide(DecisionKey::AcceptB)),
+        (none, Key::R, ReviewCommand::AskReason),
+        (none, Key::E, ReviewCommand::EditAccept(None)),
+        (none, Key::C, ReviewCommand::AskComment),
+        (none, Key::U, ReviewCommand::Reopen),
+        (none, Key::Escape, ReviewCommand::CancelPrompt),
+    ];
+    ctx.input_mut(|i| {
+        for (m, k, c) in keys {
+            if i.consume_key(m, k) {
+                commands.push(Command::Review(c));
+            }
+        }
+        for tag in &tags.tags {
+            if let Some(key) = Key::from_name(&tag.hotkey)
+                && i.consume_key(none, key)
+            {
+                commands.push(Command::Review(ReviewCommand::EditAccept(Some(
+                    tag.name.clone(),
+                ))));
+            }
+        }
+    });
+}
+
+/// Applies one review command.
+pub fn apply(app: &mut MarginaliaApp, command: ReviewCommand) {
+    match command {
+        ReviewCommand::ChooseLayers => {
+            let Some(rel) = app.open.as_ref().map(|o| o.doc.rel().to_owned()) else {
+                app.status_line = "Open a document first, then choose Review…".into();
+                return;
+            };
+            let candidates = reviewable_layers(app, &rel);
+            if candidates.is_empty() {
+                app.status_line = format!(
+                    "{rel}: no other annotator's layer to review (you are {})",
+                    app.prefs.annotator
+                );
+                return;
+            }
+            app.chooser = Some(LayerChooser {
+                rel,
+                a: candidates[0].clone(),
+                b: candidates.get(1).cloned(),
+                candidates,
+            });
+        }
+        ReviewCommand::CloseChooser => app.chooser = None,
+        ReviewCommand::Start { rel, a, b } => start(app, &rel, &a, b.as_deref()),
+        ReviewCommand::Exit => {
+            save_now(app);
+            if let Some(mode) = app.review.take() {
+                let rel = mode.review.rel().to_owned();
+                app.reload_entries();
+                app.open_document_rel(&rel);
+                app.status_line = format!("Left review of {rel}");
+            }
+        }
+        other => {
+            let Some(mode) = &mut app.review else { return };
+            let message = decide(mode, other, app.ws.as_ref().map(|w| w.tags()));
+            if let Some(m) = message {
+                app.status_line = m;
+            }
+            mode.refresh();
+            let rel = mode.review.rel().to_owned();
+            let (d, n) = mode.review.progress();
+            let reviewed = mode.review.curated().status == Status::Reviewed;
+            app.review_progress.insert(rel, (d, n, reviewed));
+        }
+    }
+}
+
+fn start(app: &mut MarginaliaApp, rel: &str, a: &str, b: Option<&str>) {
+    app.save_pending();
+    save_now(app);
+    let Some(ws) = &app.ws else { return };
+    let mut layers = vec![a];
+    layers.extend(b);
+    match Review::open(ws, rel, &layers, &app.prefs.annotator) {
+        Ok(review) => {
+            let mut mode = ReviewMode::new(review);
+            let first = mode.review.next_undecided(None);
+            if let Some(i) = first {
+                mode.select(i);
+            }
+            let (d, n) = mode.review.progress();
+            app.status_line = format!(
+                "Reviewing {rel} as {}: {d} of {n} decided. n = next undecided",
+                app.prefs.annotator
+            );
+            app.review = Some(mode);
+            app.chooser = None;
+        }
+        Err(e) => app.status_line = format!("Cannot review: {e}"),
+    }
+}
+
+fn save_now(app: &mut MarginaliaApp) {
+    if let Some(mode) = &mut app.review
+        && let Err(e) = mode.review.save_now()
+    {
+        app.status_line = format!("Review not saved: {e}");
+    }
+}
+
+/// Saves pending decisions (before the app leaves or switches).
+pub fn save_pending(app: &mut MarginaliaApp) {
+    save_now(app);
+}
+
+/// Applies a decision-level command to the open review; returns a message for the status line.
+fn decide(
+    mode: &mut ReviewMode,
+    command: ReviewCommand,
+    tags: Option<&crate::tags::TagSet>,
+) -> Option<String> {
+    let need_item = |mode: &ReviewMode| -> Result<usize, String> {
+        mode.selected
+            .ok_or_else(|| "Choose an item first (n = next undecided)".to_owned())
+    };
+    let after_decision = |mode: &mut ReviewMode, i: usize, what: &str| -> String {
+        let (d, n) = mode.review.progress();
+        match mode.review.next_undecided(Some(i)) {
+            Some(j) => {
+                mode.select(j);
+                format!("{what} — {d} of {n} decided")
+            }
+            None => format!("{what} — all {n} items decided; Shift+R marks the document reviewed"),
+        }
+    };
+    match command {
+        ReviewCommand::Select(i) => {
+            mode.select(i);
+            None
+        }
+        ReviewCommand::Next | ReviewCommand::Prev => {
+            let next = if command == ReviewCommand::Next {
+                mode.review.next_undecided(mode.selected)
+            } else {
+                mode.review.prev_undecided(mode.selected)
+            };
+            match next {
+                Some(i) => {
+                    mode.select(i);
+                    None
+                }
+                None => Some("No undecided items left".into()),
+            }
+        }
+        ReviewCommand::Decide(key) => {
+            let i = match need_item(mode) {
+                Ok(i) => i,
+                Err(e) => return Some(e),
+            };
+            let (decision, what) = match key {
+                DecisionKey::AcceptA => (Decision::AcceptA, "Accepted A"),
+                DecisionKey::AcceptB => (Decision::AcceptB, "Accepted B"),
+                DecisionKey::AcceptBoth => (Decision::AcceptBoth, "Accepted both"),
+            };
+            match mode.review.decide(i, decision) {
+                Ok(()) => Some(after_decision(mode, i, what)),
+                Err(e) => Some(format!("Cannot: {e}")),
+            }
+        }
+        ReviewCommand::EditAccept(tag) => {
+            let i = match need_item(mode) {
+                Ok(i) => i,
+                Err(e) => return Some(e),
+            };
+            let item = mode.review.items()[i].clone();
+            let Some(own) = item.a.as_ref().or(item.b.as_ref()) else {
+                return None;
+            };
+            let (start, end) = mode.view.selected_range().unwrap_or((own.start, own.end));
+            let tag = tag.unwrap_or_else(|| own.tag.clone());
+            if tags.is_some_and(|t| !t.contains(&tag)) {
+                return Some(format!("Unknown tag {tag}"));
+            }
+            match mode.review.decide(
+                i,
+                Decision::Edit {
+                    start,
+                    end,
+                    tag: tag.clone(),
+                },
+            ) {
+                Ok(()) => {
+                    mode.view.set_selection(None);
+                    Some(after_decision(
+                        mode,
+                        i,
+                        &format!("Accepted as {tag}, chars {start}–{end}"),
+                    ))
+                }
+                Err(e) => Some(format!("Cannot: {e}")),
+            }
+        }
+        ReviewCommand::AskReason | ReviewCommand::AskComment => {
+            if let Err(e) = need_item(mode) {
+                return Some(e);
+            }
+            mode.prompt = Some(if command == ReviewCommand::AskReason {
+                Prompt::Reason
+            } else {
+                Prompt::Comment
+            });
+            mode.prompt_buf.clear();
+            None
+        }
+        ReviewCommand::ConfirmPrompt => {
+            let (Some(prompt), Some(i)) = (mode.prompt, mode.selected) else {
+                return None;
+            };
+            let text = mode.prompt_buf.trim().to_owned();
+            if text.is_empty() {
+                return Some(match prompt {
+                    Prompt::Reason => "Say why it is rejected (the annotator will see it)".into(),
+                    Prompt::Comment => "The comment is empty".into(),
+                });
+            }
+            mode.prompt = None;
+            mode.prompt_buf.clear();
+            match prompt {
+                Prompt::Reason => match mode.review.decide(i, Decision::Reject { reason: text }) {
+                    Ok(()) => Some(after_decision(mode, i, "Rejected")),
+                    Err(e) => Some(format!("Cannot: {e}")),
+                },
+                Prompt::Comment => match mode.review.comment(i, &text) {
+                    Ok(()) => Some("Comment added".into()),
+                    Err(e) => Some(format!("Cannot: {e}")),
+                },
+            }
+        }
+        ReviewCommand::CancelPrompt => {
+            if mode.prompt.take().is_none() {
+                mode.view.set_selection(None);
+            }
+            None
+        }
+        ReviewCommand::AcceptAllAgreed => {
+            let n = mode.review.accept_all_agreed();
+            Some(format!("Accepted {n} agreed items"))
+        }
+        ReviewCommand::Reopen => {
+            let i = match need_item(mode) {
+                Ok(i) => i,
+                Err(e) => return Some(e),
+            };
+            mode.review
+                .reopen(i)
+                .then(|| "Item is undecided again".into())
+        }
+        ReviewCommand::Undo => Some(if mode.review.undo() {
+            "Undone".into()
+        } else {
+            "Nothing to undo".into()
+        }),
+        ReviewCommand::Redo => Some(if mode.review.redo() {
+            "Redone".into()
+        } else {
+            "Nothing to redo".into()
+        }),
+        ReviewCommand::ToggleReviewed => {
+            let reviewed = mode.review.curated().status == Status::Reviewed;
+            mode.review.set_reviewed(!reviewed);
+            Some(if reviewed {
+                "Marked in progress".into()
+            } else {
+                "Marked reviewed".into()
+            })
+        }
+        ReviewCommand::SaveNow => Some(match mode.review.save_now() {
+            Ok(()) => "Saved".into(),
+            Err(e) => format!("Not saved: {e}"),
+        }),
+        ReviewCommand::ChooseLayers
+        | ReviewCommand::CloseChooser
+        | ReviewCommand::Start { .. }
+        | ReviewCommand::Exit => None,
+    }
+}
+
+/// Saves when due, and picks up notices (every frame).
+pub fn autosave(app: &mut MarginaliaApp, ctx: &egui::Context) {
+    let Some(mode) = &mut app.review else { return };
+    mode.review.save_if_due(Instant::now());
+    if mode.review.reload_if_changed() {
+        mode.refresh();
+    }
+    for n in mode.review.take_notices() {
+        app.status_line = n;
+    }
+    if mode.review.has_unsaved() {
+        ctx.request_repaint_after(Duration::from_millis(200));
+    }
+}
+
+/// The "Review…" dialog.
+pub fn draw_chooser(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
+    let reviewer = app.prefs.annotator.clone();
+    let Some(ch) = &mut app.chooser else { return };
+    let mut open = true;
+    egui::Window::new("Review")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_TOP, vec2(0.0, 80.0))
+        .show(ctx, |ui| {
+            ui.label(format!("Review {} as {reviewer}.", ch.rel));
+            ui.add_space(4.0);
+            egui::Grid::new("review layers")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    ui.label("Layer A");
+                    egui::ComboBox::from_id_salt("review layer a")
+                        .selected_text(ch.a.clone())
+                        .show_ui(ui, |ui| {
+                            for c in &ch.candidates {
+                                ui.selectable_value(&mut ch.a, c.clone(), c);
+                            }
+                        });
+                    ui.end_row();
+                    ui.label("Layer B");
+                    let shown =
+                        ch.b.clone()
+                            .unwrap_or_else(|| "none (check A alone)".into());
+                    egui::ComboBox::from_id_salt("review layer b")
+                        .selected_text(shown)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut ch.b, None, "none (check A alone)");
+                            for c in &ch.candidates {
+                                ui.selectable_value(&mut ch.b, Some(c.clone()), c);
+                            }
+                        });
+                    ui.end_row();
+                });
+            let same = ch.b.as_deref() == Some(ch.a.as_str());
+            if same {
+                ui.label(
+                    RichText::new("Choose two different layers")
+                        .color(theme::error_color(ui.visuals())),
+                );
+            }
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                let enter = ui.input(|i| i.key_pressed(Key::Enter));
+                if ui
+                    .add_enabled(!same, egui::Button::new("Start review"))
+                    .on_hover_text("Enter")
+                    .clicked()
+                    || (enter && !same)
+                {
+                    commands.push(Command::Review(ReviewCommand::Start {
+                        rel: ch.rel.clone(),
+                        a: ch.a.clone(),
+                        b: ch.b.clone(),
+                    }));
+                }
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::Review(ReviewCommand::CloseChooser));
+                }
+            });
+        });
+    if !open {
+        commands.push(Command::Review(ReviewCommand::CloseChooser));
+    }
+}
+
+/// Draws the whole window in review mode.
+pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let font_size = (BASE_FONT_SIZE * app.prefs.zoom).round();
+    let Some(ws) = &app.ws else { return };
+    let tags = ws.tags().clone();
+    let status_line = app.status_line.clone();
+    let Some(mode) = &mut app.review else { return };
+    egui::Panel::top("review bar")
+        .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(8, 6)))
+        .show(ui, |ui| review_bar(mode, ui, commands));
+    egui::Panel::bottom("review keys").show(ui, |ui| {
+        let weak = theme::weak(ui.visuals());
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 10.0;
+            for (k, what) in KEYS {
+                ui.label(RichText::new(*k).monospace().strong().small());
+                ui.label(RichText::new(*what).small().color(weak));
+            }
+        });
+        ui.label(RichText::new(status_line).color(weak));
+    });
+    egui::Panel::right("review items")
+        .resizable(true)
+        .default_size(400.0)
+        .size_range(300.0..=620.0)
+        .show(ui, |ui| item_panel(mode, &tags, ui, commands));
+    egui::CentralPanel::default()
+        .frame(egui::Frame::central_panel(ui.style()).fill(ui.visuals().extreme_bg_color))
+        .show(ui, |ui| {
+            legend(mode, ui);
+            ui.separator();
+            let selected_span = mode.selected.and_then(|i| {
+                mode.item_of_span
+                    .iter()
+                    .position(|&x| x == i)
+                    .map(|p| mode.spans[p].id)
+            });
+            let name = format!("review of {}", mode.review.rel());
+            let input = ViewInput {
+                text: mode.review.text(),
+                spans: &mode.spans,
+                index: &mode.index,
+                tags: &tags,
+                selected_span,
+                font_size,
+                name: &name,
+                marks: Some(&mode.marks),
+            };
+            let mut view_commands = Vec::new();
+            mode.view.show(ui, &input, &mut view_commands);
+            for c in view_commands {
+                if let Command::SelectSpan { id, .. } = c
+                    && let Some(p) = mode.spans.iter().position(|s| s.id == id)
+                {
+                    commands.push(Command::Review(ReviewCommand::Select(mode.item_of_span[p])));
+                }
+            }
+        });
+}
+
+fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Review").strong().size(16.0));
+        ui.separator();
+        let names = mode.review.layer_names();
+        let who = match names.as_slice() {
+            [a] => format!("checking {a}"),
+            [a, b] => format!("A = {a}   B = {b}"),
+            _ => String::new(),
+        };
+        ui.label(RichText::new(mode.review.rel()).monospace().small());
+        ui.label(who);
+        ui.label(
+            RichText::new(format!("reviewer: {}", mode.review.reviewer()))
+                .color(theme::weak(ui.visuals())),
+        );
+        ui.separator();
+        let (d, n) = mode.review.progress();
+        ui.label(RichText::new(format!("decided {d} of {n}")).strong());
+        let frac = if n == 0 { 1.0 } else { d as f32 / n as f32 };
+        ui.add(egui::ProgressBar::new(frac).desired_width(90.0));
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            if ui.button("Leave review").on_hover_text("Ctrl+R").clicked() {
+                commands.push(Command::Review(ReviewCommand::Exit));
+            }
+            let mut reviewed = mode.review.curated().status == Status::Reviewed;
+            if ui
+                .checkbox(&mut reviewed, "Mark reviewed")
+                .on_hover_text("The whole document is reviewed (Shift+R)")
+                .changed()
+            {
+                commands.push(Command::Review(ReviewCommand::ToggleReviewed));
+            }
+            let state = match mode.review.save_state() {
+                crate::document::SaveState::Saved => "saved",
+                crate::document::SaveState::Pending => "saving…",
+                crate::document::SaveState::Failed(_) => "NOT SAVED",
+            };
+            ui.label(RichText::new(state).color(theme::weak(ui.visuals())))
+                .on_hover_text(format!("{}", mode.review.curated_path().display()));
+            if ui
+                .add_enabled(mode.review.can_redo(), egui::Button::new("Redo"))
+                .on_hover_text("Redo (Ctrl+Y)")
+                .clicked()
+            {
+                commands.push(Command::Review(ReviewCommand::Redo));
+            }
+            if ui
+                .add_enabled(mode.review.can_undo(), egui::Button::new("Undo"))
+                .on_hover_text("Undo (Ctrl+Z)")
+                .clicked()
+            {
+                commands.push(Command::Review(ReviewCommand::Undo));
+            }
+            if ui
+                .button("Accept all agreed")
+                .on_hover_text("Shift+A")
+                .clicked()
+            {
+                commands.push(Command::Review(ReviewCommand::AcceptAllAgreed));
+            }
+        });
+    });
+}
+
+/// How the overlay reads, above the text: a small painted sample of each style.
+fn legend(mode: &ReviewMode, ui: &mut Ui) {
+    let weak = theme::weak(ui.visuals());
+    let names = mode.review.layer_names();
+    let fill = theme::tag_fill(
+        egui::Color32::from_rgb(90, 150, 220),
+        ui.visuals().dark_mode,
+    );
+    let bar = egui::Color32::from_rgb(90, 150, 220);
+    let sample = |ui: &mut Ui, side: u8, conflict: bool, decided: bool| {
+        let (rect, _) = ui.allocate_exact_size(vec2(26.0, 14.0), Sense::hover());
+        let mark = ReviewMark {
+            side,
+            conflict,
+            decided,
+        };
+        super::text_view::paint_review_mark(
+            ui.painter(),
+            rect.shrink2(vec2(1.0, 3.0)),
+            mark,
+            fill,
+            bar,
+            ui.visuals(),
+        );
+    };
+    ui.horizontal_wrapped(|ui| {
+        sample(ui, 0, false, false);
+        ui.label(RichText::new(format!("A: {}", names.first().copied().unwrap_or("A"))).small());
+        if let Some(b) = names.get(1) {
+            sample(ui, 1, false, false);
+            ui.label(RichText::new(format!("B: {b}")).small());
+            sample(ui, 2, false, false);
+            ui.label(RichText::new("agreed").small());
+            sample(ui, 0, true, false);
+            ui.label(RichText::new("conflict").small());
+        }
+        sample(ui, 2, false, true);
+        ui.label(RichText::new("decided").small().color(weak));
+    });
+}
+
+fn kind_color(kind: ItemKind, v: &egui::Visuals) -> egui::Color32 {
+    match kind {
+        ItemKind::Agreed => theme::weak(v),
+        ItemKind::TagConflict | ItemKind::BoundaryConflict => theme::error_color(v),
+        ItemKind::OnlyA | ItemKind::OnlyB => v.text_color(),
+    }
+}
+
+fn side_cell(ui: &mut Ui, tags: &crate::tags::TagSet, span: Option<&Span>, width: f32) {
+    ui.allocate_ui_with_layout(vec2(width, 34.0), Layout::top_down(Align::Min), |ui| {
+        ui.set_width(width);
+        match span {
+            Some(s) => {
+                ui.horizontal(|ui| {
+                    theme::tag_chip(ui, tags, &s.tag);
+                    ui.label(
+                        RichText::new(format!("{}–{}", s.start, s.end))
+                            .small()
+                            .monospace(),
+                    );
+                });
+                ui.add(egui::Label::new(RichText::new(excerpt(&s.exact, 40)).small()).truncate());
+            }
+            None => {
+                ui.label(RichText::new("—").color(theme::weak(ui.visuals())));
+            }
+        }
+    });
+}
+
+fn item_panel(
+    mode: &mut ReviewMode,
+    tags: &crate::tags::TagSet,
+    ui: &mut Ui,
+    commands: &mut Vec<Command>,
+) {
+    let weak = theme::weak(ui.visuals());
+    let names = mode
+        .review
+        .layer_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>();
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.heading("Items");
+        ui.label(RichText::new(format!("{}", mode.review.items().len())).color(weak));
+    });
+    let col = ((ui.available_width() - 24.0) / 2.0).max(100.0);
+    ui.horizontal(|ui| {
+        ui.allocate_ui(vec2(col, 18.0), |ui| {
+            ui.set_width(col);
+            ui.label(
+                RichText::new(format!(
+                    "A · {}",
+                    names.first().cloned().unwrap_or_default()
+                ))
+                .strong(),
+            );
+        });
+        ui.label(
+            RichText::new(format!(
+                "B · {}",
+                names.get(1).cloned().unwrap_or_else(|| "—".into())
+            ))
+            .strong(),
+        );
+    });
+    ui.separator();
+    let list_h = (ui.available_height() * 0.55).max(140.0);
+    let row_h = 62.0;
+    let mut area = egui::ScrollArea::vertical()
+        .id_salt("review item list")
+        .max_height(list_h)
+        .min_scrolled_height(list_h)
+        .auto_shrink([false, false]);
+    if mode.list_follows
+        && let Some(i) = mode.selected
+    {
+        let y = i as f32 * (row_h + ui.spacing().item_spacing.y);
+        area = area.vertical_scroll_offset((y - list_h / 3.0).max(0.0));
+        mode.list_follows = false;
+    }
+    let n = mode.review.items().len();
+    area.show_rows(ui, row_h, n, |ui, rows| {
+        for i in rows {
+            let item = mode.review.items()[i].clone();
+            let decided = mode.review.state(i) == ItemState::Decided;
+            let is_sel = mode.selected == Some(i);
+            let (rect, r) =
+                ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
+            let v = ui.visuals().clone();
+            if is_sel {
+                ui.painter()
+                    .rect_filled(rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
+            } else if r.hovered() {
+                ui.painter()
+                    .rect_filled(rect, 4.0, v.widgets.hovered.weak_bg_fill);
+            }
+            let outcome = outcome_text(mode, i);
+            let mut child = ui.new_child(
+                egui::UiBuilder::new()
+                    .max_rect(rect.shrink2(vec2(6.0, 3.0)))
+                    .layout(Layout::top_down(Align::Min)),
+            );
+            child.horizontal(|ui| {
+                ui.label(
+                    RichText::new(item.kind.label())
+                        .small()
+                        .strong()
+                        .color(kind_color(item.kind, &v)),
+                );
+                ui.label(
+                    RichText::new(if decided { "decided" } else { "undecided" })
+                        .small()
+                        .color(if decided {
+                            theme::weak(&v)
+                        } else {
+                            v.text_color()
+                        }),
+                );
+                if let Some(o) = &outcome {
+                    ui.add(
+                        egui::Label::new(RichText::new(o).small().color(theme::weak(&v)))
+                            .truncate(),
+                    );
+                }
+            });
+            child.horizontal(|ui| {
+                side_cell(ui, tags, item.a.as_ref(), col);
+                side_cell(ui, tags, item.b.as_ref(), col);
+            });
+            let label = format!(
+                "item {}: {}, {}",
+                i + 1,
+                item.kind.label(),
+                if decided { "decided" } else { "undecided" }
+            );
+            r.widget_info(|| {
+                egui::WidgetInfo::selected(egui::Role::ListItem, true, is_sel, &label)
+            });
+            if r.clicked() {
+                commands.push(Command::Review(ReviewCommand::Select(i)));
+            }
+        }
+    });
+    ui.separator();
+    details(mode, ui, commands);
+}
+
+/// What the curated layer holds for item `i`, in a few words.
+fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
+    let (spans, rejected) = mode.review.outcome(i);
+    if spans.is_empty() && rejected.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for s in spans {
+        parts.push(if s.edited {
+            format!("edited → {} {}–{}", s.tag, s.start, s.end)
+        } else {
+            format!(
+                "accepted {}",
+                s.from
+                    .iter()
+                    .map(|r| r.layer.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            )
+        });
+    }
+    for r in rejected {
+        parts.push(format!("rejected {}: {}", r.from.layer, r.reason));
+    }
+    Some(parts.join("; "))
+}
+
+fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let weak = theme::weak(ui.visuals());
+    let Some(i) = mode.selected else {
+        ui.label(RichText::new("Press n for the first undecided item.").color(weak));
+        return;
+    };
+    let item = mode.review.items()[i].clone();
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(format!("Item {} of {}", i + 1, mode.review.items().len())).strong(),
+        );
+        ui.label(RichText::new(item.kind.label()).color(kind_color(item.kind, ui.visuals())));
+    });
+    if let Some(o) = outcome_text(mode, i) {
+        ui.add(egui::Label::new(RichText::new(o).small()).wrap());
+    }
+    for c in mode.review.comments_on(i) {
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!("comment by {}: {}", c.by, c.text))
+                    .small()
+                    .italics(),
+            )
+            .wrap(),
+        );
+    }
+    let has_a = item.a.is_some();
+    let has_b = item.b.is_some();
+    let two = mode.review.layer_names().len() == 2;
+    ui.horizontal_wrapped(|ui| {
+        let mut button = |ui: &mut Ui, enabled: bool, text: &str, key: &str, c: ReviewCommand| {
+            if ui
+                .add_enabled(enabled, egui::Button::new(format!("{text}  [{key}]")))
+                .clicked()
+            {
+                commands.push(Command::Review(c));
+            }
+        };
+        button(
+            ui,
+            has_a,
+            "Accept A",
+            "a",
+            ReviewCommand::Decide(DecisionKey::AcceptA),
+        );
+        if two {
+            button(
+                ui,
+                has_b,
+                "Accept B",
+                "b",
+                ReviewCommand::Decide(DecisionKey::AcceptB),
+            );
+            button(
+                ui,
+                true,
+                "Accept both",
+                "Shift+B",
+                ReviewCommand::Decide(DecisionKey::AcceptBoth),
+            );
+        }
+        button(ui, true, "Reject…", "r", ReviewCommand::AskReason);
+        button(
+            ui,
+            true,
+            "Edit & accept",
+            "e",
+            ReviewCommand::EditAccept(None),
+        );
+        button(ui, true, "Comment…", "c", ReviewCommand::AskComment);
+        button(ui, true, "Undecide", "u", ReviewCommand::Reopen);
+    });
+    if let Some((a, b)) = mode.view.selected_range() {
+        ui.label(
+            RichText::new(format!(
+                "Selected text {a}–{b}: e accepts with these boundaries"
+            ))
+            .small()
+            .color(weak),
+        );
+    } else {
+        ui.label(
+            RichText::new(
+                "To change boundaries, select text, then press e (or a tag key to change the tag).",
+            )
+            .small()
+            .color(weak),
+        );
+    }
+    if let Some(prompt) = mode.prompt {
+        ui.separator();
+        let label = ui.label(match prompt {
+            Prompt::Reason => "Why is it rejected? (Enter to confirm, Esc to cancel)",
+            Prompt::Comment => "Comment (Enter to add, Esc to cancel)",
+        });
+        let id = egui::Id::unique("review prompt");
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut mode.prompt_buf)
+                    .id(id)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        if !r.has_focus() && !r.lost_focus() {
+            r.request_focus();
+        }
+        let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+        ui.horizontal(|ui| {
+            if ui.button("OK").clicked() || enter {
+                commands.push(Command::Review(ReviewCommand::ConfirmPrompt));
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::Review(ReviewCommand::CancelPrompt));
+            }
+        });
+    }
+}

@@ -1,0 +1,232 @@
+//! Review mode and the Agreement window in the real app, driven with egui_kittest: keys go in
+//! as events, and the checks read the curated file on disk and what the window shows.
+
+use std::path::Path;
+
+use egui::{Event, Key, Modifiers, vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use marginalia::agreement::{AgreementOptions, compute};
+use marginalia::app::{MarginaliaApp, StartOptions};
+use marginalia::review::{CuratedLayer, ItemKind};
+use marginalia::workspace::Workspace;
+
+const SEED: &str = "000_b78fa013a4a69998.txt";
+const REVIEWER: &str = "chief";
+
+/// A temp copy of the repo's seeds with the shipped editor-a and editor-b annotations.
+fn temp_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for sub in [
+        "seeds",
+        "annotations/editor-a/seeds",
+        "annotations/editor-b/seeds",
+    ] {
+        let to = dir.path().join(sub);
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(repo.join(sub)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+    std::fs::copy(
+        repo.join("annotations/workspace.ron"),
+        dir.path().join("annotations/workspace.ron"),
+    )
+    .unwrap();
+    dir
+}
+
+fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
+    let opts = StartOptions {
+        path: path.to_path_buf(),
+        annotator: Some(REVIEWER.into()),
+        persist: false,
+        dark: Some(false),
+    };
+    let mut h = Harness::builder()
+        .with_size(vec2(1280.0, 800.0))
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    h
+}
+
+fn press(h: &mut Harness<'_, MarginaliaApp>, key: Key) {
+    h.key_press(key);
+    h.run_steps(2);
+}
+
+fn press_mod(h: &mut Harness<'_, MarginaliaApp>, m: Modifiers, key: Key) {
+    h.key_press_modifiers(m, key);
+    h.run_steps(2);
+}
+
+/// Lets the autosave delay (300 ms of real time) pass, then runs frames so it writes.
+fn let_autosave_run(h: &mut Harness<'_, MarginaliaApp>) {
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    h.run_steps(2);
+}
+
+fn curated(ws: &Path) -> CuratedLayer {
+    let path = ws
+        .join("annotations/curated/seeds")
+        .join(SEED.replace(".txt", ".ron"));
+    let src = std::fs::read_to_string(&path).expect("the curated file was written");
+    CuratedLayer::from_ron(&src).expect("the curated file parses")
+}
+
+/// Opens the seed and starts reviewing editor-a against editor-b by keyboard (Ctrl+R, Enter).
+fn start_review(h: &mut Harness<'_, MarginaliaApp>) {
+    h.get_by_label(SEED).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(&*format!("seeds/{SEED}")));
+    press_mod(h, Modifiers::COMMAND, Key::R);
+    h.get_by_label("Start review");
+    press(h, Key::Enter);
+    let mode = h.state().review_mode().expect("review mode is on");
+    assert_eq!(mode.review().layer_names(), vec!["editor-a", "editor-b"]);
+    assert_eq!(
+        mode.selected(),
+        Some(0),
+        "the first undecided item is selected"
+    );
+}
+
+#[test]
+fn accept_reject_with_reason_and_undo_reach_the_curated_file() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    let items = h.state().review_mode().unwrap().review().items().to_vec();
+    assert!(items.len() >= 2);
+    let first = items[0].a.clone().expect("the first item has a span of A");
+
+    // `a` accepts A's span of the first item, and the next undecided item is selected.
+    press(&mut h, Key::A);
+    assert_eq!(h.state().review_mode().unwrap().selected(), Some(1));
+    // `r` asks for a reason; Enter confirms it.
+    press(&mut h, Key::R);
+    h.event(Event::Text("not what the text says".into()));
+    h.run_steps(2);
+    press(&mut h, Key::Enter);
+    h.get_by_label(&format!("decided 2 of {}", items.len()));
+    let_autosave_run(&mut h);
+
+    let c = curated(ws.path());
+    assert_eq!(c.reviewed, vec!["editor-a", "editor-b"]);
+    assert_eq!(c.spans.len(), 1, "exactly the accepted span");
+    let s = &c.spans[0];
+    assert_eq!(
+        (s.start, s.end, s.tag.as_str()),
+        (first.start, first.end, first.tag.as_str())
+    );
+    assert_eq!(s.accepted_by, REVIEWER);
+    assert!(!s.edited);
+    let from: Vec<&str> = s.from.iter().map(|r| r.layer.as_str()).collect();
+    if items[0].kind == ItemKind::Agreed {
+        assert_eq!(from, vec!["editor-a", "editor-b"]);
+    } else {
+        assert_eq!(from, vec!["editor-a"]);
+    }
+    let second_sides = usize::from(items[1].a.is_some()) + usize::from(items[1].b.is_some());
+    let expected_rejections =
+        second_sides + usize::from(items[0].kind != ItemKind::Agreed && items[0].b.is_some());
+    assert_eq!(c.rejected.len(), expected_rejections);
+    let reasons: Vec<&str> = c
+        .rejected
+        .iter()
+        .filter(|r| r.reason == "not what the text says")
+        .map(|r| r.by.as_str())
+        .collect();
+    assert_eq!(reasons, vec![REVIEWER; second_sides]);
+
+    // Ctrl+Z takes back the rejection only.
+    press_mod(&mut h, Modifiers::COMMAND, Key::Z);
+    h.get_by_label(&format!("decided 1 of {}", items.len()));
+    let_autosave_run(&mut h);
+    let c = curated(ws.path());
+    assert_eq!(c.spans.len(), 1);
+    assert!(
+        c.rejected
+            .iter()
+            .all(|r| r.reason != "not what the text says")
+    );
+
+    // Ctrl+Y does it again.
+    press_mod(&mut h, Modifiers::COMMAND, Key::Y);
+    let_autosave_run(&mut h);
+    assert_eq!(curated(ws.path()).rejected.len(), expected_rejections);
+
+    // The reviewed annotators' files are untouched.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for who in ["editor-a", "editor-b"] {
+        let rel = format!("annotations/{who}/seeds/{}", SEED.replace(".txt", ".ron"));
+        assert_eq!(
+            std::fs::read(ws.path().join(&rel)).unwrap(),
+            std::fs::read(repo.join(&rel)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn accept_all_agreed_and_mark_reviewed_show_in_the_document_list() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    let items = h.state().review_mode().unwrap().review().items().to_vec();
+    let agreed = items.iter().filter(|i| i.kind == ItemKind::Agreed).count();
+    assert!(agreed > 0);
+    press_mod(&mut h, Modifiers::SHIFT, Key::A);
+    h.get_by_label(&format!("decided {agreed} of {}", items.len()));
+    press_mod(&mut h, Modifiers::SHIFT, Key::R);
+    // Leaving review shows the document list with the review's progress.
+    press_mod(&mut h, Modifiers::COMMAND, Key::R);
+    assert!(h.state().review_mode().is_none());
+    h.get_by_label(&format!("review: reviewed ({agreed}/{})", items.len()));
+    let c = curated(ws.path());
+    assert_eq!(c.spans.len(), agreed);
+    assert_eq!(c.status, marginalia::layer::Status::Reviewed);
+}
+
+#[test]
+fn agreement_window_shows_the_computed_kappa() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    press_mod(&mut h, Modifiers::COMMAND, Key::G);
+    // The computation runs on a thread; step until it reports.
+    let mut frames = 0;
+    while h.state().agreement_view().is_computing() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+        frames += 1;
+        assert!(frames < 3000, "agreement never finished");
+    }
+    h.run_steps(2);
+    let wsp = Workspace::open(ws.path()).unwrap();
+    let report = compute(&wsp, &AgreementOptions::default(), &|_, _| true).unwrap();
+    assert_eq!(h.state().agreement_view().report(), Some(&report));
+    let pair = &report.pairs[0];
+    assert_eq!((pair.a.as_str(), pair.b.as_str()), ("editor-a", "editor-b"));
+    let quote = pair.tags.iter().find(|t| t.tag == "quote").unwrap();
+    let kappa = quote.kappa.expect("both editors tagged quotes");
+    let shown = format!("{kappa:.3}");
+    assert!(
+        h.query_all_by_label(&shown).count() >= 1,
+        "the table shows κ of quote as {shown}"
+    );
+
+    // One click on the document that disagrees most opens it in review mode.
+    let worst = &report.documents_by_disagreement[0];
+    let name = worst.text.rsplit('/').next().unwrap();
+    h.get_by_label(&format!("review {name}")).click();
+    h.run_steps(3);
+    let mode = h.state().review_mode().expect("review mode is on");
+    assert_eq!(mode.review().rel(), worst.text);
+    assert_eq!(mode.review().layer_names(), vec!["editor-a", "editor-b"]);
+    assert!(
+        h.query_by_label("Documents that disagree most").is_none(),
+        "the window closed"
+    );
+}
