@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Rebuilds README.md from the parts in this folder, in a fixed order.
+set -euo pipefail
+cd "$(dirname "$0")"
+{
+  for part in 00-header app files durability export review performance 99-footer; do
+    cat "$part.md"
+    echo
+  done
+} > ../../README.md
