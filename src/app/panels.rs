@@ -51,8 +51,16 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             (None, Some(_)) => "no workspace".to_owned(),
             (None, None) => "no workspace".to_owned(),
         };
-        ui.add(egui::Label::new(RichText::new(&ws_text).monospace().small()).truncate())
-            .on_hover_text(format!("Workspace: {ws_text}"));
+        // A fixed slot, so the bar does not shift with the path's length.
+        ui.allocate_ui_with_layout(
+            vec2(190.0, ui.spacing().interact_size.y),
+            Layout::left_to_right(Align::Center),
+            |ui| {
+                ui.set_min_width(190.0);
+                ui.add(egui::Label::new(RichText::new(&ws_text).monospace().small()).truncate())
+                    .on_hover_text(format!("Workspace: {ws_text}"));
+            },
+        );
         ui.menu_button("Open…", |ui| {
             ui.set_min_width(320.0);
             if ui.button("Workspace folder…").clicked() {
