@@ -581,7 +581,8 @@ impl MarginaliaApp {
             }
             Command::SaveNow => {
                 if self.read_only() {
-                    self.status_line = format!("{}'s layer is read-only; nothing is written", self.layer);
+                    self.status_line =
+                        format!("{}'s layer is read-only; nothing is written", self.layer);
                 } else if let Some(open) = &mut self.open {
                     match open.doc.save_now() {
                         Ok(()) => self.status_line = "Saved".into(),
