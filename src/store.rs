@@ -139,10 +139,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
     {
         return Err(StoreError::Symlink { path: shown });
     }
-    let dir = path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).map_err(err)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
@@ -205,11 +202,7 @@ mod tests {
     fn stray_temps_are_cleaned() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("x")).unwrap();
-        std::fs::write(
-            dir.path().join("x").join(format!("{TEMP_PREFIX}abc")),
-            b"half",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("x").join(format!("{TEMP_PREFIX}abc")), b"half").unwrap();
         std::fs::write(dir.path().join("x/keep.ron"), b"()").unwrap();
         assert_eq!(clean_stray_temps(dir.path()), 1);
         assert!(dir.path().join("x/keep.ron").exists());
