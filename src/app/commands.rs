@@ -53,11 +53,14 @@ pub enum Command {
         by_word: bool,
     },
     SetTagFilter(Option<String>),
+    /// Close the window (pending edits are saved on the way out).
+    Quit,
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    Quit,
     Redo,
     RedoY,
     Undo,
@@ -80,7 +83,8 @@ pub enum Action {
 
 impl Action {
     /// Every action, in matching order.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
+        Action::Quit,
         Action::Redo,
         Action::RedoY,
         Action::Undo,
@@ -106,6 +110,7 @@ impl Action {
         let cmd = Modifiers::COMMAND;
         let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
         let (m, k) = match self {
+            Action::Quit => (cmd, Key::Q),
             Action::Redo => (cmd_shift, Key::Z),
             Action::RedoY => (cmd, Key::Y),
             Action::Undo => (cmd, Key::Z),
@@ -131,6 +136,7 @@ impl Action {
     /// What it does, for tooltips and the README's shortcut table.
     pub fn description(self) -> &'static str {
         match self {
+            Action::Quit => "Close the window (saving first)",
             Action::Redo | Action::RedoY => "Redo",
             Action::Undo => "Undo",
             Action::SaveNow => "Save now (edits are also saved automatically)",
@@ -150,6 +156,7 @@ impl Action {
     /// The command it sends.
     pub fn command(self) -> Command {
         match self {
+            Action::Quit => Command::Quit,
             Action::Redo | Action::RedoY => Command::Redo,
             Action::Undo => Command::Undo,
             Action::SaveNow => Command::SaveNow,

@@ -599,6 +599,10 @@ impl MarginaliaApp {
                     self.selected_span = None;
                 }
             }
+            Command::Quit => {
+                self.save_pending();
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
             Command::SetTagFilter(t) => {
                 self.tag_filter = t;
                 self.after_edit();
