@@ -340,11 +340,7 @@ mod tests {
     fn stray_temps_are_cleaned() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("x")).unwrap();
-        std::fs::write(
-            dir.path().join("x").join(format!("{TEMP_PREFIX}abc")),
-            b"half",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("x").join(format!("{TEMP_PREFIX}abc")), b"half").unwrap();
         std::fs::write(dir.path().join("x/keep.ron"), b"()").unwrap();
         assert_eq!(clean_stray_temps(dir.path()), 1);
         assert!(dir.path().join("x/keep.ron").exists());

@@ -410,3 +410,18 @@ fn another_annotators_layer_is_browsed_read_only_and_never_written() {
         "nothing written for the viewer either"
     );
 }
+
+#[test]
+fn mark_done_is_saved_and_undone() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.get_by_label("Mark done").click();
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).status, marginalia::Status::Done);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_ne!(read_layer(ws.path()).status, marginalia::Status::Done);
+}

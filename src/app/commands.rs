@@ -73,11 +73,14 @@ pub enum Command {
     Review(super::review_mode::ReviewCommand),
     /// The Agreement window (see `agreement_view.rs`).
     Agreement(super::agreement_view::AgreementCommand),
+    /// Close the window (pending edits are saved on the way out).
+    Quit,
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    Quit,
     Redo,
     RedoY,
     Undo,
@@ -101,7 +104,8 @@ pub enum Action {
 
 impl Action {
     /// Every action, in matching order.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
+        Action::Quit,
         Action::Redo,
         Action::RedoY,
         Action::Undo,
@@ -128,6 +132,7 @@ impl Action {
         let cmd = Modifiers::COMMAND;
         let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
         let (m, k) = match self {
+            Action::Quit => (cmd, Key::Q),
             Action::Redo => (cmd_shift, Key::Z),
             Action::RedoY => (cmd, Key::Y),
             Action::Undo => (cmd, Key::Z),
@@ -154,6 +159,7 @@ impl Action {
     /// What it does, for tooltips and the README's shortcut table.
     pub fn description(self) -> &'static str {
         match self {
+            Action::Quit => "Close the window (saving first)",
             Action::Redo | Action::RedoY => "Redo",
             Action::Undo => "Undo",
             Action::SaveNow => "Save now (edits are also saved automatically)",
@@ -174,6 +180,7 @@ impl Action {
     /// The command it sends.
     pub fn command(self) -> Command {
         match self {
+            Action::Quit => Command::Quit,
             Action::Redo | Action::RedoY => Command::Redo,
             Action::Undo => Command::Undo,
             Action::SaveNow => Command::SaveNow,

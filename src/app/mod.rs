@@ -621,7 +621,8 @@ impl MarginaliaApp {
             }
             Command::SaveNow => {
                 if self.read_only() {
-                    self.status_line = format!("{}'s layer is read-only; nothing is written", self.layer);
+                    self.status_line =
+                        format!("{}'s layer is read-only; nothing is written", self.layer);
                 } else if let Some(open) = &mut self.open {
                     match open.doc.save_now() {
                         Ok(()) => self.status_line = "Saved".into(),
@@ -637,6 +638,10 @@ impl MarginaliaApp {
                         .extend_selection(&text, forward, by_word, span_range);
                     self.selected_span = None;
                 }
+            }
+            Command::Quit => {
+                self.save_pending();
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             Command::SetTagFilter(t) => {
                 self.tag_filter = t;

@@ -44,6 +44,7 @@ fn button_with_shortcut(ui: &mut Ui, enabled: bool, text: &str, command: &Comman
 }
 
 fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let wide = ui.available_width() >= 980.0;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Marginalia").strong().size(16.0));
         ui.separator();
@@ -53,8 +54,16 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             (None, Some(_)) => "no workspace".to_owned(),
             (None, None) => "no workspace".to_owned(),
         };
-        ui.add(egui::Label::new(RichText::new(&ws_text).monospace().small()).truncate())
-            .on_hover_text(format!("Workspace: {ws_text}"));
+        // A fixed slot, so the bar does not shift with the path's length.
+        ui.allocate_ui_with_layout(
+            vec2(190.0, ui.spacing().interact_size.y),
+            Layout::left_to_right(Align::Center),
+            |ui| {
+                ui.set_min_width(190.0);
+                ui.add(egui::Label::new(RichText::new(&ws_text).monospace().small()).truncate())
+                    .on_hover_text(format!("Workspace: {ws_text}"));
+            },
+        );
         ui.menu_button("Open…", |ui| {
             ui.set_min_width(320.0);
             if ui.button("Workspace folder…").clicked() {
@@ -98,37 +107,50 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         ui.separator();
         super::review_mode::top_bar_buttons(app, ui, commands);
 
-        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            let dark = app.prefs.dark;
-            if ui
-                .button(if dark { "Light" } else { "Dark" })
-                .on_hover_text("Switch between the light and dark theme")
-                .clicked()
-            {
-                commands.push(Command::ToggleTheme);
-            }
-            save_indicator(app, ui);
-            if let Some(open) = &app.open {
-                let editable = !open.doc.is_read_only();
-                let mut done = open.doc.layer().status == Status::Done;
-                if ui
-                    .add_enabled(editable, egui::Checkbox::new(&mut done, "Mark done"))
-                    .on_hover_text("This document is finished for this annotator")
-                    .changed()
-                {
-                    commands.push(Command::ToggleDone);
-                }
-                if button_with_shortcut(ui, editable && open.doc.can_redo(), "Redo", &Command::Redo)
-                {
-                    commands.push(Command::Redo);
-                }
-                if button_with_shortcut(ui, editable && open.doc.can_undo(), "Undo", &Command::Undo)
-                {
-                    commands.push(Command::Undo);
-                }
-            }
-        });
+        if wide {
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                document_actions(app, ui, commands);
+            });
+        }
     });
+    if !wide {
+        // A narrow window: the document's actions get their own row instead of overlapping.
+        ui.horizontal(|ui| {
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                document_actions(app, ui, commands);
+            });
+        });
+    }
+}
+
+/// Undo, Redo, Mark done, the save indicator and the theme switch, laid out right to left.
+fn document_actions(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let dark = app.prefs.dark;
+    if ui
+        .button(if dark { "Light" } else { "Dark" })
+        .on_hover_text("Switch between the light and dark theme")
+        .clicked()
+    {
+        commands.push(Command::ToggleTheme);
+    }
+    save_indicator(app, ui);
+    if let Some(open) = &app.open {
+        let editable = !open.doc.is_read_only();
+        let mut done = open.doc.layer().status == Status::Done;
+        if ui
+            .add_enabled(editable, egui::Checkbox::new(&mut done, "Mark done"))
+            .on_hover_text("This document is finished for this annotator")
+            .changed()
+        {
+            commands.push(Command::ToggleDone);
+        }
+        if button_with_shortcut(ui, editable && open.doc.can_redo(), "Redo", &Command::Redo) {
+            commands.push(Command::Redo);
+        }
+        if button_with_shortcut(ui, editable && open.doc.can_undo(), "Undo", &Command::Undo) {
+            commands.push(Command::Undo);
+        }
+    }
 }
 
 fn layer_picker(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {

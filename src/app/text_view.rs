@@ -527,7 +527,8 @@ impl TextView {
             self.drag_anchor = origin.and_then(|p| self.char_at(p));
             ui.ctx().memory_mut(|m| m.stop_text_input());
         }
-        if response.dragged()
+        // The release frame counts too: the last move and the release may arrive together.
+        if (response.dragged() || response.drag_stopped())
             && let (Some(anchor), Some(pos)) = (self.drag_anchor, response.interact_pointer_pos())
             && let Some(head) = self.char_at(pos)
         {
