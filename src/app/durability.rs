@@ -229,36 +229,53 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                 } else {
                     Color32::from_rgb(255, 228, 228)
                 };
-                banner_frame(ui, fill, err, |ui| {
-                    ui.label(RichText::new("Not saved").strong().color(err));
-                    ui.add(egui::Label::new(format!("{e}. Your edits are kept in memory and saving is retried every few seconds.")).wrap());
-                    ui.with_layout(Layout::right_to_left(Align::Min), |ui| {
-                        if ui.button("Retry now").clicked() {
-                            commands.push(Command::SaveNow);
-                        }
-                    });
-                });
+                let why = e.strip_prefix("not saved: ").unwrap_or(&e);
+                let message = format!(
+                    "{why}. Your edits are kept in memory and saving is retried every few seconds."
+                );
+                let title = RichText::new("Not saved").strong().color(err);
+                if banner(
+                    ui,
+                    fill,
+                    err,
+                    title,
+                    &message,
+                    "Retry now",
+                    "Try to save now",
+                ) {
+                    commands.push(Command::SaveNow);
+                }
             }
             for (i, b) in app.durability.banners.iter().enumerate() {
                 let (fill, stroke) = banner_colors(b.kind, dark);
-                banner_frame(ui, fill, stroke, |ui| {
-                    ui.label(RichText::new(banner_title(b.kind)).strong());
-                    ui.add(egui::Label::new(&b.text).wrap());
-                    ui.with_layout(Layout::right_to_left(Align::Min), |ui| {
-                        if ui
-                            .button("Dismiss")
-                            .on_hover_text("Hide this message")
-                            .clicked()
-                        {
-                            commands.push(Command::DismissBanner(i));
-                        }
-                    });
-                });
+                let title = RichText::new(banner_title(b.kind)).strong();
+                if banner(
+                    ui,
+                    fill,
+                    stroke,
+                    title,
+                    &b.text,
+                    "Dismiss",
+                    "Hide this message",
+                ) {
+                    commands.push(Command::DismissBanner(i));
+                }
             }
         });
 }
 
-fn banner_frame(ui: &mut Ui, fill: Color32, stroke: Color32, add: impl FnOnce(&mut Ui)) {
+/// One banner: a title with a button at the right, the message wrapped below.
+/// Returns whether the button was clicked.
+fn banner(
+    ui: &mut Ui,
+    fill: Color32,
+    stroke: Color32,
+    title: RichText,
+    message: &str,
+    button: &str,
+    hover: &str,
+) -> bool {
+    let mut clicked = false;
     egui::Frame::new()
         .fill(fill)
         .stroke(Stroke::new(1.0, stroke))
@@ -266,9 +283,16 @@ fn banner_frame(ui: &mut Ui, fill: Color32, stroke: Color32, add: impl FnOnce(&m
         .inner_margin(egui::Margin::symmetric(10, 6))
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.horizontal_wrapped(add);
+            ui.horizontal(|ui| {
+                ui.label(title);
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    clicked = ui.small_button(button).on_hover_text(hover).clicked();
+                });
+            });
+            ui.add(egui::Label::new(message).wrap());
         });
     ui.add_space(2.0);
+    clicked
 }
 
 /// The Orphans section of the right panel, drawn whenever the document has orphans.
