@@ -419,7 +419,8 @@ pub fn mark_fuzzy_row(ui: &Ui, rect: egui::Rect, span: &Span) {
             3.0,
         ));
     }
-    let c = egui::pos2(r.right() - 12.0, r.top() + 11.0);
+    // Bottom right, over the short second line rather than the tag and quote.
+    let c = egui::pos2(r.right() - 12.0, r.bottom() - 10.0);
     p.circle_filled(c, 8.0, color);
     p.text(
         c,
