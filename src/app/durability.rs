@@ -110,10 +110,8 @@ impl MarginaliaApp {
     /// Applies the commands of this module.
     pub(super) fn apply_durability(&mut self, command: Command) {
         match command {
-            Command::DismissBanner(i) => {
-                if i < self.durability.banners.len() {
-                    self.durability.banners.remove(i);
-                }
+            Command::DismissBanner(i) if i < self.durability.banners.len() => {
+                self.durability.banners.remove(i);
             }
             Command::ConfirmSelectedAnchor => {
                 if let Some(id) = self.selected_span
@@ -404,21 +402,7 @@ pub fn mark_fuzzy_row(ui: &Ui, rect: egui::Rect, span: &Span) {
     let color = fuzzy_color(ui.visuals());
     let r = rect.shrink(1.0);
     let p = ui.painter();
-    let corners = [
-        r.left_top(),
-        r.right_top(),
-        r.right_bottom(),
-        r.left_bottom(),
-        r.left_top(),
-    ];
-    for w in corners.windows(2) {
-        p.extend(egui::Shape::dashed_line(
-            &[w[0], w[1]],
-            Stroke::new(1.0, color),
-            4.0,
-            3.0,
-        ));
-    }
+    dashed_rect(p, r, Stroke::new(1.0, color));
     // Bottom right, over the short second line rather than the tag and quote.
     let c = egui::pos2(r.right() - 12.0, r.bottom() - 10.0);
     p.circle_filled(c, 8.0, color);
@@ -429,6 +413,27 @@ pub fn mark_fuzzy_row(ui: &Ui, rect: egui::Rect, span: &Span) {
         egui::FontId::proportional(12.0),
         Color32::WHITE,
     );
+}
+
+/// Marks a fuzzy span's piece in the text view with a dashed outline.
+pub fn mark_fuzzy_text(painter: &egui::Painter, r: egui::Rect, span: &Span, v: &egui::Visuals) {
+    if !is_fuzzy(span) {
+        return;
+    }
+    dashed_rect(painter, r.expand(1.0), Stroke::new(1.0, fuzzy_color(v)));
+}
+
+fn dashed_rect(painter: &egui::Painter, r: egui::Rect, stroke: Stroke) {
+    let corners = [
+        r.left_top(),
+        r.right_top(),
+        r.right_bottom(),
+        r.left_bottom(),
+        r.left_top(),
+    ];
+    for w in corners.windows(2) {
+        painter.extend(egui::Shape::dashed_line(&[w[0], w[1]], stroke, 4.0, 3.0));
+    }
 }
 
 fn fuzzy_color(v: &egui::Visuals) -> Color32 {
