@@ -228,6 +228,11 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                     Color32::from_rgb(255, 228, 228)
                 };
                 let why = e.strip_prefix("not saved: ").unwrap_or(&e);
+                let mut chars = why.chars();
+                let why: String = match chars.next() {
+                    Some(first) => first.to_uppercase().chain(chars).collect(),
+                    None => String::new(),
+                };
                 let message = format!(
                     "{why}. Your edits are kept in memory and saving is retried every few seconds."
                 );
