@@ -18,6 +18,8 @@ const DELETED: &str = "Mr. Putin made it clear that European countries would be 
 /// Span #1's quote: fixing a word inside it makes the span fuzzy.
 const FIXED_BEFORE: &str = "The two have spoken by phone five times since December";
 const FIXED_AFTER: &str = "The two have spoken by telephone five times since December";
+/// What "another window" tags in seed 002 while ours has an unsaved edit.
+const THEIRS: &str = "French and Russian presidents";
 const INSERTED: &str = "Editor's note: this article was updated on February 9.\n\n";
 
 /// A temp copy of the seeds with editor-a's annotations.
@@ -347,12 +349,13 @@ fn an_external_change_during_an_unsaved_edit_is_merged_and_the_banner_says_so() 
     // Someone else adds a span (with the same next id) and writes the file.
     let mut theirs = read_layer(ws.path(), seed);
     let id = theirs.take_id();
-    let end = text.char_len();
+    let start = char_offset(&h, THEIRS);
+    let end = start + THEIRS.chars().count();
     theirs.spans.push(make_span(
         &text,
         id,
-        end - 10,
-        end - 2,
+        start,
+        end,
         "error",
         "2026-11-21T00:00:00Z",
     ));
@@ -369,7 +372,7 @@ fn an_external_change_during_an_unsaved_edit_is_merged_and_the_banner_says_so() 
         layer
             .spans
             .iter()
-            .any(|s| s.tag == "error" && s.end == end - 2),
+            .any(|s| s.tag == "error" && (s.start, s.end) == (start, end)),
         "theirs"
     );
     assert!(
@@ -388,6 +391,21 @@ fn an_external_change_during_an_unsaved_edit_is_merged_and_the_banner_says_so() 
         h.state().banners().last().unwrap().kind,
         BannerKind::ExternalChange
     );
+    // Their span is in the view too, not only in the file: clicking its words selects it.
+    let their_id = layer
+        .spans
+        .iter()
+        .find(|s| (s.start, s.end) == (start, end))
+        .unwrap()
+        .id;
+    let p = pos_of(&h, start + 2) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    h.drag_at(p);
+    h.step();
+    h.drop_at(p);
+    h.run_steps(2);
+    assert_eq!(h.state().selected_span(), Some(their_id));
     // It stays for later frames until dismissed.
     h.run_steps(5);
     assert_eq!(h.state().banners().len(), 1);

@@ -110,10 +110,8 @@ impl MarginaliaApp {
     /// Applies the commands of this module.
     pub(super) fn apply_durability(&mut self, command: Command) {
         match command {
-            Command::DismissBanner(i) => {
-                if i < self.durability.banners.len() {
-                    self.durability.banners.remove(i);
-                }
+            Command::DismissBanner(i) if i < self.durability.banners.len() => {
+                self.durability.banners.remove(i);
             }
             Command::ConfirmSelectedAnchor => {
                 if let Some(id) = self.selected_span
@@ -229,36 +227,58 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                 } else {
                     Color32::from_rgb(255, 228, 228)
                 };
-                banner_frame(ui, fill, err, |ui| {
-                    ui.label(RichText::new("Not saved").strong().color(err));
-                    ui.add(egui::Label::new(format!("{e}. Your edits are kept in memory and saving is retried every few seconds.")).wrap());
-                    ui.with_layout(Layout::right_to_left(Align::Min), |ui| {
-                        if ui.button("Retry now").clicked() {
-                            commands.push(Command::SaveNow);
-                        }
-                    });
-                });
+                let why = e.strip_prefix("not saved: ").unwrap_or(&e);
+                let mut chars = why.chars();
+                let why: String = match chars.next() {
+                    Some(first) => first.to_uppercase().chain(chars).collect(),
+                    None => String::new(),
+                };
+                let message = format!(
+                    "{why}. Your edits are kept in memory and saving is retried every few seconds."
+                );
+                let title = RichText::new("Not saved").strong().color(err);
+                if banner(
+                    ui,
+                    fill,
+                    err,
+                    title,
+                    &message,
+                    "Retry now",
+                    "Try to save now",
+                ) {
+                    commands.push(Command::SaveNow);
+                }
             }
             for (i, b) in app.durability.banners.iter().enumerate() {
                 let (fill, stroke) = banner_colors(b.kind, dark);
-                banner_frame(ui, fill, stroke, |ui| {
-                    ui.label(RichText::new(banner_title(b.kind)).strong());
-                    ui.add(egui::Label::new(&b.text).wrap());
-                    ui.with_layout(Layout::right_to_left(Align::Min), |ui| {
-                        if ui
-                            .button("Dismiss")
-                            .on_hover_text("Hide this message")
-                            .clicked()
-                        {
-                            commands.push(Command::DismissBanner(i));
-                        }
-                    });
-                });
+                let title = RichText::new(banner_title(b.kind)).strong();
+                if banner(
+                    ui,
+                    fill,
+                    stroke,
+                    title,
+                    &b.text,
+                    "Dismiss",
+                    "Hide this message",
+                ) {
+                    commands.push(Command::DismissBanner(i));
+                }
             }
         });
 }
 
-fn banner_frame(ui: &mut Ui, fill: Color32, stroke: Color32, add: impl FnOnce(&mut Ui)) {
+/// One banner: a title with a button at the right, the message wrapped below.
+/// Returns whether the button was clicked.
+fn banner(
+    ui: &mut Ui,
+    fill: Color32,
+    stroke: Color32,
+    title: RichText,
+    message: &str,
+    button: &str,
+    hover: &str,
+) -> bool {
+    let mut clicked = false;
     egui::Frame::new()
         .fill(fill)
         .stroke(Stroke::new(1.0, stroke))
@@ -266,9 +286,16 @@ fn banner_frame(ui: &mut Ui, fill: Color32, stroke: Color32, add: impl FnOnce(&m
         .inner_margin(egui::Margin::symmetric(10, 6))
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.horizontal_wrapped(add);
+            ui.horizontal(|ui| {
+                ui.label(title);
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    clicked = ui.small_button(button).on_hover_text(hover).clicked();
+                });
+            });
+            ui.add(egui::Label::new(message).wrap());
         });
     ui.add_space(2.0);
+    clicked
 }
 
 /// The Orphans section of the right panel, drawn whenever the document has orphans.
@@ -380,22 +407,9 @@ pub fn mark_fuzzy_row(ui: &Ui, rect: egui::Rect, span: &Span) {
     let color = fuzzy_color(ui.visuals());
     let r = rect.shrink(1.0);
     let p = ui.painter();
-    let corners = [
-        r.left_top(),
-        r.right_top(),
-        r.right_bottom(),
-        r.left_bottom(),
-        r.left_top(),
-    ];
-    for w in corners.windows(2) {
-        p.extend(egui::Shape::dashed_line(
-            &[w[0], w[1]],
-            Stroke::new(1.0, color),
-            4.0,
-            3.0,
-        ));
-    }
-    let c = egui::pos2(r.right() - 12.0, r.top() + 11.0);
+    dashed_rect(p, r, Stroke::new(1.0, color));
+    // Bottom right, over the short second line rather than the tag and quote.
+    let c = egui::pos2(r.right() - 12.0, r.bottom() - 10.0);
     p.circle_filled(c, 8.0, color);
     p.text(
         c,
@@ -404,6 +418,27 @@ pub fn mark_fuzzy_row(ui: &Ui, rect: egui::Rect, span: &Span) {
         egui::FontId::proportional(12.0),
         Color32::WHITE,
     );
+}
+
+/// Marks a fuzzy span's piece in the text view with a dashed outline.
+pub fn mark_fuzzy_text(painter: &egui::Painter, r: egui::Rect, span: &Span, v: &egui::Visuals) {
+    if !is_fuzzy(span) {
+        return;
+    }
+    dashed_rect(painter, r.expand(1.0), Stroke::new(1.0, fuzzy_color(v)));
+}
+
+fn dashed_rect(painter: &egui::Painter, r: egui::Rect, stroke: Stroke) {
+    let corners = [
+        r.left_top(),
+        r.right_top(),
+        r.right_bottom(),
+        r.left_bottom(),
+        r.left_top(),
+    ];
+    for w in corners.windows(2) {
+        painter.extend(egui::Shape::dashed_line(&[w[0], w[1]], stroke, 4.0, 3.0));
+    }
 }
 
 fn fuzzy_color(v: &egui::Visuals) -> Color32 {

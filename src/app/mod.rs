@@ -830,8 +830,10 @@ impl MarginaliaApp {
         if let Some(last) = notices.last() {
             self.status_line = last.clone();
         }
+        // A merge or reload changed the spans behind the view's back.
+        let changed = reloaded || !notices.is_empty();
         self.durability.arrived(notices);
-        if reloaded {
+        if changed {
             self.after_edit();
         }
         if let Some(open) = &self.open

@@ -668,6 +668,7 @@ impl TextView {
                     let bar = Rect::from_x_y_ranges(rect.x_range(), bar_y..=(bar_y + 2.0))
                         .translate(origin.to_vec2());
                     painter.rect_filled(bar, CornerRadius::ZERO, color);
+                    super::durability::mark_fuzzy_text(painter, r, s, ui.visuals());
                     if is_selected {
                         painter.rect_stroke(
                             r.expand(1.0),
