@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use egui::{Align, Key, Layout, Modifiers, RichText, Sense, Ui, vec2};
 
 use crate::layer::{Span, Status};
-use crate::review::{Decision, ItemKind, ItemState, Review};
+use crate::review::{Decision, ItemKind, ItemState, Review, SpanFeedback, Verdict};
 use crate::span_index::SpanIndex;
 use crate::workspace::CURATED_LAYER;
 
@@ -722,6 +722,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 font_size,
                 name: &name,
                 marks: Some(&mode.marks),
+                feedback: None,
             };
             let mut view_commands = Vec::new();
             mode.view.show(ui, &input, &mut view_commands);
@@ -1134,4 +1135,82 @@ fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             }
         });
     }
+}
+
+/// The verdicts on the annotator's own spans of `rel`, from the curated layer (empty when the
+/// text has no curated file or it cannot be read).
+pub fn load_feedback(app: &MarginaliaApp) -> HashMap<u64, SpanFeedback> {
+    let (Some(ws), Some(open)) = (&app.ws, &app.open) else {
+        return HashMap::new();
+    };
+    if open.doc.is_read_only() {
+        return HashMap::new();
+    }
+    let Some(path) = ws.layer_path(CURATED_LAYER, open.doc.rel()) else {
+        return HashMap::new();
+    };
+    let Ok(Some((curated, _))) = crate::review::load_curated(&path) else {
+        return HashMap::new();
+    };
+    crate::review::feedback(&app.prefs.annotator, open.doc.layer(), &curated)
+        .into_iter()
+        .filter(|f| f.verdict != Verdict::NotReviewed || !f.comments.is_empty())
+        .map(|f| (f.span_id, f))
+        .collect()
+}
+
+/// A verdict in one word, and its colour.
+pub fn verdict_badge(f: &SpanFeedback, v: &egui::Visuals) -> (&'static str, egui::Color32) {
+    let green = if v.dark_mode {
+        egui::Color32::from_rgb(120, 200, 140)
+    } else {
+        egui::Color32::from_rgb(20, 120, 50)
+    };
+    let amber = if v.dark_mode {
+        egui::Color32::from_rgb(240, 190, 90)
+    } else {
+        egui::Color32::from_rgb(150, 90, 0)
+    };
+    match &f.verdict {
+        Verdict::Accepted => ("accepted", green),
+        Verdict::Edited { .. } => ("edited", amber),
+        Verdict::Rejected { .. } => ("rejected", theme::error_color(v)),
+        Verdict::NotReviewed => ("comment", theme::weak(v)),
+    }
+}
+
+/// The verdict in a sentence: what became of the span, by whom, why, and the comments.
+pub fn verdict_text(f: &SpanFeedback) -> String {
+    let mut s = match &f.verdict {
+        Verdict::Accepted => format!("Accepted by {}", f.by),
+        Verdict::Edited { start, end, tag } => {
+            format!("Accepted by {} as {tag}, chars {start}–{end}", f.by)
+        }
+        Verdict::Rejected { reason } => format!("Rejected by {}: {reason}", f.by),
+        Verdict::NotReviewed => "Not decided yet".to_owned(),
+    };
+    for c in &f.comments {
+        s.push_str(&format!("\nComment: {c}"));
+    }
+    s
+}
+
+/// The selected span's verdict, under its details.
+pub fn feedback_details(app: &MarginaliaApp, ui: &mut Ui, id: u64) {
+    let Some(f) = app.feedback.get(&id) else {
+        return;
+    };
+    let (word, color) = verdict_badge(f, ui.visuals());
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Review:").small().strong());
+        ui.label(RichText::new(word).small().strong().color(color));
+        if !f.at.is_empty() {
+            ui.label(
+                RichText::new(&f.at)
+                    .small()
+                    .color(theme::weak(ui.visuals())),
+            );
+        }
+    });
+    ui.add(egui::Label::new(RichText::new(verdict_text(f)).small()).wrap());
 }
