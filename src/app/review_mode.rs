@@ -752,15 +752,20 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             RichText::new(format!("reviewer: {}", mode.review.reviewer()))
                 .color(theme::weak(ui.visuals())),
         );
-        ui.separator();
-        let (d, n) = mode.review.progress();
-        ui.label(RichText::new(format!("decided {d} of {n}")).strong());
-        let frac = if n == 0 { 1.0 } else { d as f32 / n as f32 };
-        ui.add(egui::ProgressBar::new(frac).desired_width(90.0));
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             if ui.button("Leave review").on_hover_text("Ctrl+R").clicked() {
                 commands.push(Command::Review(ReviewCommand::Exit));
             }
+        });
+    });
+    // Second row: progress and the document-wide actions, left to right so nothing overlaps.
+    ui.horizontal_wrapped(|ui| {
+        let (d, n) = mode.review.progress();
+        ui.label(RichText::new(format!("decided {d} of {n}")).strong());
+        let frac = if n == 0 { 1.0 } else { d as f32 / n as f32 };
+        ui.add(egui::ProgressBar::new(frac).desired_width(120.0));
+        ui.separator();
+        {
             let mut reviewed = mode.review.curated().status == Status::Reviewed;
             if ui
                 .checkbox(&mut reviewed, "Mark reviewed")
@@ -777,18 +782,18 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             ui.label(RichText::new(state).color(theme::weak(ui.visuals())))
                 .on_hover_text(format!("{}", mode.review.curated_path().display()));
             if ui
-                .add_enabled(mode.review.can_redo(), egui::Button::new("Redo"))
-                .on_hover_text("Redo (Ctrl+Y)")
-                .clicked()
-            {
-                commands.push(Command::Review(ReviewCommand::Redo));
-            }
-            if ui
                 .add_enabled(mode.review.can_undo(), egui::Button::new("Undo"))
                 .on_hover_text("Undo (Ctrl+Z)")
                 .clicked()
             {
                 commands.push(Command::Review(ReviewCommand::Undo));
+            }
+            if ui
+                .add_enabled(mode.review.can_redo(), egui::Button::new("Redo"))
+                .on_hover_text("Redo (Ctrl+Y)")
+                .clicked()
+            {
+                commands.push(Command::Review(ReviewCommand::Redo));
             }
             if ui
                 .button("Accept all agreed")
@@ -797,7 +802,7 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             {
                 commands.push(Command::Review(ReviewCommand::AcceptAllAgreed));
             }
-        });
+        }
     });
 }
 

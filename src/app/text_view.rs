@@ -814,9 +814,10 @@ pub fn paint_review_mark(
         _ => Rect::from_x_y_ranges(r.x_range(), (r.bottom() + 0.5)..=(r.bottom() + 2.5)),
     };
     painter.rect_filled(bar, CornerRadius::ZERO, fade(color));
+    // Around the whole line, so the outline never runs through the letters.
     if m.conflict && !m.decided {
         painter.rect_stroke(
-            part,
+            r,
             CornerRadius::same(2),
             Stroke::new(1.5, theme::error_color(visuals)),
             egui::StrokeKind::Outside,
