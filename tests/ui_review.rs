@@ -279,3 +279,22 @@ fn the_annotator_sees_the_reviewers_verdict_on_their_span() {
     h.get_by_label(&format!("Rejected by {REVIEWER}: the quote ends earlier"));
     h.get_by_label("rejected");
 }
+
+#[test]
+fn a_tag_key_accepts_the_item_with_that_tag_as_an_edit() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    let items = h.state().review_mode().unwrap().review().items().to_vec();
+    let own = items[0].a.clone().or(items[0].b.clone()).unwrap();
+    // Key 4 is boilerplate in the default tag set.
+    press(&mut h, Key::Num4);
+    press_mod(&mut h, Modifiers::COMMAND, Key::S);
+    let c = curated(ws.path());
+    assert_eq!(c.spans.len(), 1);
+    let s = &c.spans[0];
+    assert_eq!(
+        (s.start, s.end, s.tag.as_str(), s.edited),
+        (own.start, own.end, "boilerplate", true)
+    );
+}

@@ -477,9 +477,7 @@ fn decide(
                 Err(e) => return Some(e),
             };
             let item = mode.review.items()[i].clone();
-            let Some(own) = item.a.as_ref().or(item.b.as_ref()) else {
-                return None;
-            };
+            let own = item.a.as_ref().or(item.b.as_ref())?;
             let (start, end) = mode.view.selected_range().unwrap_or((own.start, own.end));
             let tag = tag.unwrap_or_else(|| own.tag.clone());
             if tags.is_some_and(|t| !t.contains(&tag)) {
@@ -1006,7 +1004,7 @@ fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
     let mut parts = Vec::new();
     for s in spans {
         parts.push(if s.edited {
-            format!("edited → {} {}–{}", s.tag, s.start, s.end)
+            format!("edited to {} {}–{}", s.tag, s.start, s.end)
         } else {
             format!(
                 "accepted {}",
