@@ -225,25 +225,36 @@ pub fn progress_text(app: &MarginaliaApp, rel: &str) -> Option<String> {
 
 /// The top bar's entries: "Review…" and "Agreement".
 pub fn top_bar_buttons(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    if ui
-        .add_enabled(app.open.is_some(), egui::Button::new("Review…"))
-        .on_hover_text(
-            "Review another annotator's layer of this document, or adjudicate two (Ctrl+R)",
-        )
-        .on_disabled_hover_text("Open a document first")
-        .clicked()
-    {
-        commands.push(Command::Review(ReviewCommand::ChooseLayers));
-    }
-    if ui
-        .add_enabled(app.ws.is_some(), egui::Button::new("Agreement"))
-        .on_hover_text("Inter-annotator agreement over the workspace (Ctrl+G)")
-        .clicked()
-    {
-        commands.push(Command::Agreement(
-            super::agreement_view::AgreementCommand::Toggle,
-        ));
-    }
+    // One menu, so the top bar still fits a 1024-pixel window.
+    ui.menu_button("Review", |ui| {
+        if ui
+            .add_enabled(
+                app.open.is_some(),
+                egui::Button::new("Review this document…").shortcut_text("Ctrl+R"),
+            )
+            .on_hover_text("Check another annotator's layer, or adjudicate two")
+            .on_disabled_hover_text("Open a document first")
+            .clicked()
+        {
+            commands.push(Command::Review(ReviewCommand::ChooseLayers));
+            ui.close();
+        }
+        if ui
+            .add_enabled(
+                app.ws.is_some(),
+                egui::Button::new("Agreement").shortcut_text("Ctrl+G"),
+            )
+            .on_hover_text("Inter-annotator agreement over the workspace")
+            .clicked()
+        {
+            commands.push(Command::Agreement(
+                super::agreement_view::AgreementCommand::Toggle,
+            ));
+            ui.close();
+        }
+    })
+    .response
+    .on_hover_text("Review mode and agreement");
 }
 
 /// Keys that work everywhere: Ctrl+R (review) and Ctrl+G (agreement).
