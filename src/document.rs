@@ -116,11 +116,9 @@ impl Document {
         annotator: &str,
         read_only: bool,
     ) -> Result<Self, OpenError> {
-        crate::workspace::check_layer_name(annotator).map_err(|reason| {
-            OpenError::BadAnnotator {
-                rel: rel.to_owned(),
-                reason,
-            }
+        crate::workspace::check_layer_name(annotator).map_err(|reason| OpenError::BadAnnotator {
+            rel: rel.to_owned(),
+            reason,
         })?;
         let text_path = ws
             .text_path(rel)

@@ -26,8 +26,7 @@ fn main() -> anyhow::Result<ExitCode> {
             };
             let mut start = marginalia::app::StartOptions::new(path);
             start.annotator = cli.annotator;
-            marginalia::app::run(start)
-                .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
+            marginalia::app::run(start).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
             Ok(ExitCode::SUCCESS)
         }
     }

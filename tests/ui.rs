@@ -160,19 +160,12 @@ fn drag_and_key_1_save_a_quote_snapped_to_words_and_undo_removes_it() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run_steps(2);
     save_now(&mut h);
-    assert!(
-        read_layer(ws.path()).spans.is_empty(),
-        "Ctrl+Z removed it from disk"
-    );
+    assert!(read_layer(ws.path()).spans.is_empty(), "Ctrl+Z removed it from disk");
 
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
     h.run_steps(2);
     save_now(&mut h);
-    assert_eq!(
-        read_layer(ws.path()).spans.len(),
-        1,
-        "Ctrl+Shift+Z brought it back"
-    );
+    assert_eq!(read_layer(ws.path()).spans.len(), 1, "Ctrl+Shift+Z brought it back");
 }
 
 #[test]
@@ -209,10 +202,7 @@ fn retag_note_and_delete_reach_the_file() {
     save_now(&mut h);
     let layer = read_layer(ws.path());
     assert_eq!(layer.spans[0].note, "checked 1");
-    assert_eq!(
-        layer.spans[0].tag, "claim",
-        "typing '1' in the note did not retag"
-    );
+    assert_eq!(layer.spans[0].tag, "claim", "typing '1' in the note did not retag");
 
     // Esc deselects; clicking the span selects it again; Delete removes it.
     press(&mut h, Key::Escape);
@@ -224,10 +214,7 @@ fn retag_note_and_delete_reach_the_file() {
     h.step();
     h.drop_at(p);
     h.run_steps(2);
-    assert!(
-        h.state().selected_span().is_some(),
-        "clicking a span selects it"
-    );
+    assert!(h.state().selected_span().is_some(), "clicking a span selects it");
     press(&mut h, Key::Delete);
     save_now(&mut h);
     assert!(read_layer(ws.path()).spans.is_empty());
@@ -277,11 +264,7 @@ fn shift_arrows_extend_the_selection_without_splitting_graphemes() {
         });
     }
     h.run_steps(2);
-    assert_eq!(
-        h.state().selected_text_range(),
-        Some((0, 5)),
-        "Café with its accent"
-    );
+    assert_eq!(h.state().selected_text_range(), Some((0, 5)), "Café with its accent");
     h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
     h.run_steps(1);
     assert_eq!(h.state().selected_text_range(), Some((0, 6)));
@@ -308,11 +291,7 @@ fn unreadable_texts_and_broken_layers_are_listed_with_their_error_and_not_opened
     );
     h.get_by_label(SEED).click();
     h.run_steps(2);
-    assert_eq!(
-        h.state().open_document(),
-        None,
-        "a broken layer is not opened"
-    );
+    assert_eq!(h.state().open_document(), None, "a broken layer is not opened");
     h.get_by_label("bad_bytes.txt").click();
     h.run_steps(2);
     assert_eq!(h.state().open_document(), None);
@@ -355,7 +334,9 @@ fn snapshot(dark: bool, name: &str) {
     h.mask(path_label);
     h.snapshot_options(
         name,
-        &SnapshotOptions::new().threshold(1.5).max_failed_pixels(400),
+        &SnapshotOptions::new()
+            .threshold(1.5)
+            .max_failed_pixels(400),
     );
 }
 

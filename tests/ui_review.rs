@@ -230,3 +230,71 @@ fn agreement_window_shows_the_computed_kappa() {
         "the window closed"
     );
 }
+
+#[test]
+fn the_annotator_sees_the_reviewers_verdict_on_their_span() {
+    let ws = temp_workspace();
+    // A reviewer rejects editor-a's first span, through the core.
+    let wsp = Workspace::open(ws.path()).unwrap();
+    let rel = format!("seeds/{SEED}");
+    let mut review =
+        marginalia::review::Review::open(&wsp, &rel, &["editor-a", "editor-b"], REVIEWER).unwrap();
+    let (i, span) = review
+        .items()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, it)| it.a.clone().map(|a| (i, a)))
+        .min_by_key(|(_, a)| (a.start, a.end, a.id))
+        .unwrap();
+    review
+        .decide(
+            i,
+            marginalia::review::Decision::Reject {
+                reason: "the quote ends earlier".into(),
+            },
+        )
+        .unwrap();
+    review.save_now().unwrap();
+
+    // editor-a opens the document and steps to that span with Tab.
+    let opts = StartOptions {
+        path: ws.path().to_path_buf(),
+        annotator: Some("editor-a".into()),
+        persist: false,
+        dark: Some(false),
+    };
+    let mut h = Harness::builder()
+        .with_size(vec2(1280.0, 800.0))
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    h.get_by_label(SEED).click();
+    h.run_steps(3);
+    let mut tabs = 0;
+    while h.state().selected_span() != Some(span.id) {
+        press(&mut h, Key::Tab);
+        tabs += 1;
+        assert!(tabs < 50, "Tab never reached span {}", span.id);
+    }
+    h.get_by_label(&format!("Rejected by {REVIEWER}: the quote ends earlier"));
+    h.get_by_label("rejected");
+}
+
+#[test]
+fn a_tag_key_accepts_the_item_with_that_tag_as_an_edit() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    let items = h.state().review_mode().unwrap().review().items().to_vec();
+    let own = items[0].a.clone().or(items[0].b.clone()).unwrap();
+    // Key 4 is boilerplate in the default tag set.
+    press(&mut h, Key::Num4);
+    press_mod(&mut h, Modifiers::COMMAND, Key::S);
+    let c = curated(ws.path());
+    assert_eq!(c.spans.len(), 1);
+    let s = &c.spans[0];
+    assert_eq!(
+        (s.start, s.end, s.tag.as_str(), s.edited),
+        (own.start, own.end, "boilerplate", true)
+    );
+}

@@ -268,8 +268,7 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
         .strong(),
     );
     ui.add_space(4.0);
-    ui.columns(2, |cols| {
-        let ui = &mut cols[0];
+    {
         egui::Grid::new("agreement table")
             .striped(true)
             .num_columns(9)
@@ -316,8 +315,9 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
                 .small()
                 .color(weak),
         );
-        chart(pair, &mut cols[1]);
-    });
+        ui.add_space(6.0);
+        chart(pair, ui);
+    }
     ui.add_space(8.0);
     ui.columns(2, |cols| {
         confusion(pair, &mut cols[0]);
@@ -361,7 +361,8 @@ fn chart(pair: &crate::agreement::PairReport, ui: &mut Ui) {
         )
     };
     Plot::new("agreement chart")
-        .height(220.0)
+        .height(200.0)
+        .width(520.0_f32.min(ui.available_width()))
         .legend(Legend::default())
         .allow_zoom(false)
         .allow_drag(false)

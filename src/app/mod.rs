@@ -173,6 +173,8 @@ pub struct MarginaliaApp {
     chooser: Option<review_mode::LayerChooser>,
     review_progress: HashMap<String, (usize, usize, bool)>,
     agreement: agreement_view::AgreementView,
+    /// The reviewer's verdicts on the open document's spans (own layer only).
+    feedback: HashMap<u64, crate::review::SpanFeedback>,
 }
 
 impl MarginaliaApp {
@@ -237,6 +239,7 @@ impl MarginaliaApp {
             chooser: None,
             review_progress: HashMap::new(),
             agreement: agreement_view::AgreementView::default(),
+            feedback: HashMap::new(),
         };
         app.open_path(&start.path, true);
         app
@@ -328,8 +331,11 @@ impl MarginaliaApp {
                 if let Some(rel) = doc_rel {
                     self.open_document_rel(&rel);
                 } else {
-                    self.status_line =
-                        format!("Opened {} — {} texts", root.display(), self.entries.len());
+                    self.status_line = format!(
+                        "Opened {} — {} texts",
+                        root.display(),
+                        self.entries.len()
+                    );
                 }
             }
             Err(e) => {
@@ -430,6 +436,7 @@ impl MarginaliaApp {
                     format!("{rel}: select text, then press a tag's key")
                 };
                 self.open = Some(open);
+                self.feedback = review_mode::load_feedback(self);
                 self.selected_span = None;
                 self.note_for = None;
                 if !read_only {
@@ -685,8 +692,7 @@ impl MarginaliaApp {
                 self.status_line = format!("Retagged {tag}");
             }
         } else {
-            self.status_line =
-                "Select some text first (drag across it), then press a tag's key".into();
+            self.status_line = "Select some text first (drag across it), then press a tag's key".into();
         }
     }
 
@@ -697,9 +703,7 @@ impl MarginaliaApp {
         if spans.is_empty() {
             return;
         }
-        let current = self
-            .selected_span
-            .and_then(|id| open.positions.get(&id).copied());
+        let current = self.selected_span.and_then(|id| open.positions.get(&id).copied());
         let next = match current {
             // Positions follow (start, end, id) order, the order of the text.
             Some(p) if forward => (p + 1).min(spans.len() - 1),
@@ -746,11 +750,11 @@ impl MarginaliaApp {
         match spawned {
             Ok(_) => {
                 self.dialog = Some(rx);
-                self.status_line =
-                    "Choosing… (if no dialog appears, type a path under Open…)".into();
+                self.status_line = "Choosing… (if no dialog appears, type a path under Open…)".into();
             }
             Err(e) => {
-                self.status_line = format!("No file dialog ({e}); type a path under Open… instead");
+                self.status_line =
+                    format!("No file dialog ({e}); type a path under Open… instead");
             }
         }
     }
@@ -778,11 +782,7 @@ impl MarginaliaApp {
         if ctx.text_edit_focused() || self.open.is_none() {
             return;
         }
-        let tags = self
-            .ws
-            .as_ref()
-            .map(|w| w.tags().clone())
-            .unwrap_or_default();
+        let tags = self.ws.as_ref().map(|w| w.tags().clone()).unwrap_or_default();
         let has_span = self.selected_span.is_some();
         let has_selection = self.selected_text_range().is_some();
         ctx.input_mut(|i| {

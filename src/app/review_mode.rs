@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use egui::{Align, Key, Layout, Modifiers, RichText, Sense, Ui, vec2};
 
 use crate::layer::{Span, Status};
-use crate::review::{Decision, ItemKind, ItemState, Review};
+use crate::review::{Decision, ItemKind, ItemState, Review, SpanFeedback, Verdict};
 use crate::span_index::SpanIndex;
 use crate::workspace::CURATED_LAYER;
 
@@ -225,25 +225,36 @@ pub fn progress_text(app: &MarginaliaApp, rel: &str) -> Option<String> {
 
 /// The top bar's entries: "Review…" and "Agreement".
 pub fn top_bar_buttons(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    if ui
-        .add_enabled(app.open.is_some(), egui::Button::new("Review…"))
-        .on_hover_text(
-            "Review another annotator's layer of this document, or adjudicate two (Ctrl+R)",
-        )
-        .on_disabled_hover_text("Open a document first")
-        .clicked()
-    {
-        commands.push(Command::Review(ReviewCommand::ChooseLayers));
-    }
-    if ui
-        .add_enabled(app.ws.is_some(), egui::Button::new("Agreement"))
-        .on_hover_text("Inter-annotator agreement over the workspace (Ctrl+G)")
-        .clicked()
-    {
-        commands.push(Command::Agreement(
-            super::agreement_view::AgreementCommand::Toggle,
-        ));
-    }
+    // One menu, so the top bar still fits a 1024-pixel window.
+    ui.menu_button("Review", |ui| {
+        if ui
+            .add_enabled(
+                app.open.is_some(),
+                egui::Button::new("Review this document…").shortcut_text("Ctrl+R"),
+            )
+            .on_hover_text("Check another annotator's layer, or adjudicate two")
+            .on_disabled_hover_text("Open a document first")
+            .clicked()
+        {
+            commands.push(Command::Review(ReviewCommand::ChooseLayers));
+            ui.close();
+        }
+        if ui
+            .add_enabled(
+                app.ws.is_some(),
+                egui::Button::new("Agreement").shortcut_text("Ctrl+G"),
+            )
+            .on_hover_text("Inter-annotator agreement over the workspace")
+            .clicked()
+        {
+            commands.push(Command::Agreement(
+                super::agreement_view::AgreementCommand::Toggle,
+            ));
+            ui.close();
+        }
+    })
+    .response
+    .on_hover_text("Review mode and agreement");
 }
 
 /// Keys that work everywhere: Ctrl+R (review) and Ctrl+G (agreement).
@@ -477,9 +488,7 @@ fn decide(
                 Err(e) => return Some(e),
             };
             let item = mode.review.items()[i].clone();
-            let Some(own) = item.a.as_ref().or(item.b.as_ref()) else {
-                return None;
-            };
+            let own = item.a.as_ref().or(item.b.as_ref())?;
             let (start, end) = mode.view.selected_range().unwrap_or((own.start, own.end));
             let tag = tag.unwrap_or_else(|| own.tag.clone());
             if tags.is_some_and(|t| !t.contains(&tag)) {
@@ -722,6 +731,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 font_size,
                 name: &name,
                 marks: Some(&mode.marks),
+                feedback: None,
             };
             let mut view_commands = Vec::new();
             mode.view.show(ui, &input, &mut view_commands);
@@ -751,15 +761,20 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             RichText::new(format!("reviewer: {}", mode.review.reviewer()))
                 .color(theme::weak(ui.visuals())),
         );
-        ui.separator();
-        let (d, n) = mode.review.progress();
-        ui.label(RichText::new(format!("decided {d} of {n}")).strong());
-        let frac = if n == 0 { 1.0 } else { d as f32 / n as f32 };
-        ui.add(egui::ProgressBar::new(frac).desired_width(90.0));
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             if ui.button("Leave review").on_hover_text("Ctrl+R").clicked() {
                 commands.push(Command::Review(ReviewCommand::Exit));
             }
+        });
+    });
+    // Second row: progress and the document-wide actions, left to right so nothing overlaps.
+    ui.horizontal_wrapped(|ui| {
+        let (d, n) = mode.review.progress();
+        ui.label(RichText::new(format!("decided {d} of {n}")).strong());
+        let frac = if n == 0 { 1.0 } else { d as f32 / n as f32 };
+        ui.add(egui::ProgressBar::new(frac).desired_width(120.0));
+        ui.separator();
+        {
             let mut reviewed = mode.review.curated().status == Status::Reviewed;
             if ui
                 .checkbox(&mut reviewed, "Mark reviewed")
@@ -776,18 +791,18 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             ui.label(RichText::new(state).color(theme::weak(ui.visuals())))
                 .on_hover_text(format!("{}", mode.review.curated_path().display()));
             if ui
-                .add_enabled(mode.review.can_redo(), egui::Button::new("Redo"))
-                .on_hover_text("Redo (Ctrl+Y)")
-                .clicked()
-            {
-                commands.push(Command::Review(ReviewCommand::Redo));
-            }
-            if ui
                 .add_enabled(mode.review.can_undo(), egui::Button::new("Undo"))
                 .on_hover_text("Undo (Ctrl+Z)")
                 .clicked()
             {
                 commands.push(Command::Review(ReviewCommand::Undo));
+            }
+            if ui
+                .add_enabled(mode.review.can_redo(), egui::Button::new("Redo"))
+                .on_hover_text("Redo (Ctrl+Y)")
+                .clicked()
+            {
+                commands.push(Command::Review(ReviewCommand::Redo));
             }
             if ui
                 .button("Accept all agreed")
@@ -796,7 +811,7 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             {
                 commands.push(Command::Review(ReviewCommand::AcceptAllAgreed));
             }
-        });
+        }
     });
 }
 
@@ -1000,7 +1015,7 @@ fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
     let mut parts = Vec::new();
     for s in spans {
         parts.push(if s.edited {
-            format!("edited → {} {}–{}", s.tag, s.start, s.end)
+            format!("edited to {} {}–{}", s.tag, s.start, s.end)
         } else {
             format!(
                 "accepted {}",
@@ -1134,4 +1149,82 @@ fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             }
         });
     }
+}
+
+/// The verdicts on the annotator's own spans of `rel`, from the curated layer (empty when the
+/// text has no curated file or it cannot be read).
+pub fn load_feedback(app: &MarginaliaApp) -> HashMap<u64, SpanFeedback> {
+    let (Some(ws), Some(open)) = (&app.ws, &app.open) else {
+        return HashMap::new();
+    };
+    if open.doc.is_read_only() {
+        return HashMap::new();
+    }
+    let Some(path) = ws.layer_path(CURATED_LAYER, open.doc.rel()) else {
+        return HashMap::new();
+    };
+    let Ok(Some((curated, _))) = crate::review::load_curated(&path) else {
+        return HashMap::new();
+    };
+    crate::review::feedback(&app.prefs.annotator, open.doc.layer(), &curated)
+        .into_iter()
+        .filter(|f| f.verdict != Verdict::NotReviewed || !f.comments.is_empty())
+        .map(|f| (f.span_id, f))
+        .collect()
+}
+
+/// A verdict in one word, and its colour.
+pub fn verdict_badge(f: &SpanFeedback, v: &egui::Visuals) -> (&'static str, egui::Color32) {
+    let green = if v.dark_mode {
+        egui::Color32::from_rgb(120, 200, 140)
+    } else {
+        egui::Color32::from_rgb(20, 120, 50)
+    };
+    let amber = if v.dark_mode {
+        egui::Color32::from_rgb(240, 190, 90)
+    } else {
+        egui::Color32::from_rgb(150, 90, 0)
+    };
+    match &f.verdict {
+        Verdict::Accepted => ("accepted", green),
+        Verdict::Edited { .. } => ("edited", amber),
+        Verdict::Rejected { .. } => ("rejected", theme::error_color(v)),
+        Verdict::NotReviewed => ("comment", theme::weak(v)),
+    }
+}
+
+/// The verdict in a sentence: what became of the span, by whom, why, and the comments.
+pub fn verdict_text(f: &SpanFeedback) -> String {
+    let mut s = match &f.verdict {
+        Verdict::Accepted => format!("Accepted by {}", f.by),
+        Verdict::Edited { start, end, tag } => {
+            format!("Accepted by {} as {tag}, chars {start}–{end}", f.by)
+        }
+        Verdict::Rejected { reason } => format!("Rejected by {}: {reason}", f.by),
+        Verdict::NotReviewed => "Not decided yet".to_owned(),
+    };
+    for c in &f.comments {
+        s.push_str(&format!("\nComment: {c}"));
+    }
+    s
+}
+
+/// The selected span's verdict, under its details.
+pub fn feedback_details(app: &MarginaliaApp, ui: &mut Ui, id: u64) {
+    let Some(f) = app.feedback.get(&id) else {
+        return;
+    };
+    let (word, color) = verdict_badge(f, ui.visuals());
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Review:").small().strong());
+        ui.label(RichText::new(word).small().strong().color(color));
+        if !f.at.is_empty() {
+            ui.label(
+                RichText::new(&f.at)
+                    .small()
+                    .color(theme::weak(ui.visuals())),
+            );
+        }
+    });
+    ui.add(egui::Label::new(RichText::new(verdict_text(f)).small()).wrap());
 }

@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use egui::text::{CCursor, LayoutJob, TextFormat};
-use egui::{Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
+use egui::{
+    Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2,
+};
 
 use crate::layer::Span;
 use crate::span_index::SpanIndex;
@@ -231,6 +233,8 @@ pub struct ViewInput<'a> {
     pub name: &'a str,
     /// Review mode: how each span (parallel to `spans`) is drawn; `None` for plain spans.
     pub marks: Option<&'a [ReviewMark]>,
+    /// The reviewer's verdicts by span id, shown in the hover tooltip.
+    pub feedback: Option<&'a HashMap<u64, crate::review::SpanFeedback>>,
 }
 
 /// How review mode draws one span: A's spans fill the upper half of the line, B's the lower
@@ -297,7 +301,9 @@ impl TextView {
 
     /// The selected range, if it is not empty.
     pub fn selected_range(&self) -> Option<(usize, usize)> {
-        self.selection.map(Selection::range).filter(|(a, b)| a < b)
+        self.selection
+            .map(Selection::range)
+            .filter(|(a, b)| a < b)
     }
 
     /// Replaces the selection.
@@ -493,7 +499,9 @@ impl TextView {
             (content_top + viewport.top())..=(content_top + viewport.bottom()),
         );
         let response = ui.interact(visible, id, Sense::click_and_drag());
-        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Document, true, input.name));
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::Document, true, input.name)
+        });
         ui.allocate_rect(
             Rect::from_min_size(pos2(full.left(), content_top), vec2(full.width(), total)),
             Sense::hover(),
@@ -545,11 +553,7 @@ impl TextView {
             // Scroll while dragging past the top or bottom edge.
             let clip = ui.clip_rect();
             if pos.y < clip.top() + 8.0 || pos.y > clip.bottom() - 8.0 {
-                let dy = if pos.y < clip.top() + 8.0 {
-                    12.0
-                } else {
-                    -12.0
-                };
+                let dy = if pos.y < clip.top() + 8.0 { 12.0 } else { -12.0 };
                 ui.scroll_with_delta(vec2(0.0, dy));
                 ui.ctx().request_repaint();
             }
@@ -561,9 +565,7 @@ impl TextView {
         // platform's click count, so that they work the same under test.
         let now = ui.input(|i| i.time);
         let clicked_char = if response.clicked() {
-            response
-                .interact_pointer_pos()
-                .and_then(|p| self.char_at(p))
+            response.interact_pointer_pos().and_then(|p| self.char_at(p))
         } else {
             None
         };
@@ -585,9 +587,7 @@ impl TextView {
             }
         } else if response.clicked() {
             ui.ctx().memory_mut(|m| m.stop_text_input());
-            let c = response
-                .interact_pointer_pos()
-                .and_then(|p| self.char_at(p));
+            let c = response.interact_pointer_pos().and_then(|p| self.char_at(p));
             let hit = c.and_then(|c| innermost_span_at(input, c));
             self.selection = None;
             match hit {
@@ -732,6 +732,14 @@ impl TextView {
                     theme::tag_chip(ui, input.tags, &s.tag);
                     ui.label(excerpt(&s.exact, 60));
                 });
+                if let Some(f) = input.feedback.and_then(|m| m.get(&s.id)) {
+                    let (_, color) = super::review_mode::verdict_badge(f, ui.visuals());
+                    ui.label(
+                        egui::RichText::new(super::review_mode::verdict_text(f))
+                            .small()
+                            .color(color),
+                    );
+                }
                 if !s.note.is_empty() {
                     ui.label(egui::RichText::new(&s.note).italics());
                 }
@@ -814,9 +822,10 @@ pub fn paint_review_mark(
         _ => Rect::from_x_y_ranges(r.x_range(), (r.bottom() + 0.5)..=(r.bottom() + 2.5)),
     };
     painter.rect_filled(bar, CornerRadius::ZERO, fade(color));
+    // Around the whole line, so the outline never runs through the letters.
     if m.conflict && !m.decided {
         painter.rect_stroke(
-            part,
+            r,
             CornerRadius::same(2),
             Stroke::new(1.5, theme::error_color(visuals)),
             egui::StrokeKind::Outside,
@@ -897,6 +906,7 @@ pub fn excerpt(s: &str, n: usize) -> String {
     }
 }
 
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -908,14 +918,7 @@ mod tests {
         let s = format!("Title\r\n\n{long}\nend 😀");
         let t = Text::from_string(&s);
         let pieces = split_pieces(&t);
-        assert_eq!(
-            pieces[0],
-            Piece {
-                start: 0,
-                end: 5,
-                ends_paragraph: true
-            }
-        );
+        assert_eq!(pieces[0], Piece { start: 0, end: 5, ends_paragraph: true });
         assert_eq!(pieces[1].start, 7);
         assert_eq!(pieces[1].end, 7);
         let mut prev_end_para = true;
