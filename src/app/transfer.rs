@@ -217,31 +217,32 @@ fn show_outcome(ui: &mut Ui, outcome: &Outcome) {
         .lines
         .split_first()
         .map_or(("", &[][..]), |(h, r)| (h.as_str(), r));
-    if outcome.ok {
-        ui.label(RichText::new(head).strong());
+    let head = RichText::new(head).strong();
+    let head = if outcome.ok {
+        head
     } else {
-        ui.label(RichText::new(head).strong().color(theme::error_color(&v)));
+        head.color(theme::error_color(&v))
+    };
+    ui.add(egui::Label::new(head).wrap());
+    if rest.is_empty() {
+        return;
     }
-    if !rest.is_empty() {
-        egui::ScrollArea::vertical()
-            .id_salt("summary")
-            .max_height(200.0)
-            .auto_shrink([false, true])
-            .show(ui, |ui| {
-                for line in rest {
-                    let indented = line.starts_with("  ");
-                    let text = RichText::new(line.trim_start()).small();
-                    if indented {
-                        ui.horizontal_wrapped(|ui| {
-                            ui.add_space(12.0);
-                            ui.label(text.color(theme::weak(&v)));
-                        });
-                    } else {
-                        ui.label(text);
-                    }
+    egui::ScrollArea::vertical()
+        .id_salt("summary")
+        .max_height(220.0)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            for (i, line) in rest.iter().enumerate() {
+                // The core's report indents the items of each list by two spaces.
+                if let Some(item) = line.strip_prefix("  ") {
+                    ui.indent(("summary item", i), |ui| {
+                        ui.add(egui::Label::new(RichText::new(item).color(v.text_color())).wrap());
+                    });
+                } else {
+                    ui.add(egui::Label::new(RichText::new(line).strong()).wrap());
                 }
-            });
-    }
+            }
+        });
 }
 
 fn error_label(ui: &mut Ui, text: &str) {
