@@ -217,7 +217,7 @@ fn show_outcome(ui: &mut Ui, outcome: &Outcome) {
         .lines
         .split_first()
         .map_or(("", &[][..]), |(h, r)| (h.as_str(), r));
-    let head = RichText::new(head).strong();
+    let head = RichText::new(head).strong().size(16.0);
     let head = if outcome.ok {
         head
     } else {
@@ -229,7 +229,8 @@ fn show_outcome(ui: &mut Ui, outcome: &Outcome) {
     }
     egui::ScrollArea::vertical()
         .id_salt("summary")
-        .max_height(220.0)
+        .max_height(300.0)
+        .min_scrolled_height(260.0)
         .auto_shrink([false, true])
         .show(ui, |ui| {
             for (i, line) in rest.iter().enumerate() {
@@ -239,7 +240,7 @@ fn show_outcome(ui: &mut Ui, outcome: &Outcome) {
                         ui.add(egui::Label::new(RichText::new(item).color(v.text_color())).wrap());
                     });
                 } else {
-                    ui.add(egui::Label::new(RichText::new(line).strong()).wrap());
+                    ui.add(egui::Label::new(line.as_str()).wrap());
                 }
             }
         });
@@ -663,7 +664,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
             .pivot(egui::Align2::CENTER_TOP)
             .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
             .collapsible(false)
-            .resizable(true)
+            .resizable([true, false])
             .default_width(520.0)
             .open(&mut open)
             .show(ctx, |ui| d.ui(ui, ws));
@@ -685,7 +686,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
             .pivot(egui::Align2::CENTER_TOP)
             .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
             .collapsible(false)
-            .resizable(true)
+            .resizable([true, false])
             .default_width(520.0)
             .open(&mut open)
             .show(ctx, |ui| d.ui(ui, ws));
