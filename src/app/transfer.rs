@@ -342,14 +342,22 @@ impl ExportDialog {
                         });
                     ui.end_row();
 
-                    ui.label("Tags");
-                    ui.horizontal_wrapped(|ui| {
-                        for (name, on) in &mut self.tags {
-                            ui.checkbox(on, name.as_str());
-                        }
-                    });
-                    ui.end_row();
-
+                });
+            ui.add_space(4.0);
+            // Outside the grid: with many tags (imports add some) the row wraps, and a
+            // wrapping row inside a grid cell overlaps the rows below it.
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Tags");
+                ui.add_space(8.0);
+                for (name, on) in &mut self.tags {
+                    ui.checkbox(on, name.as_str());
+                }
+            });
+            ui.add_space(4.0);
+            egui::Grid::new("export filters")
+                .num_columns(2)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
                     ui.label("Status");
                     let shown = STATUSES
                         .iter()
