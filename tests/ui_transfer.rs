@@ -209,3 +209,33 @@ fn import_dialog_refuses_the_curated_layer_as_annotator() {
     assert!(h.get_by_label("Import").accesskit_node().is_disabled());
     assert!(!ws.path().join("annotations/curated").exists());
 }
+
+#[test]
+fn unticking_a_tag_in_the_export_dialog_leaves_its_spans_out() {
+    let ws = temp_workspace();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("no-quotes.csv");
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Export…");
+    h.get_by_label("csv").click();
+    h.run_steps(2);
+    h.get_by_label("quote").click();
+    h.run_steps(2);
+    type_into(&mut h, "Output file", &out.display().to_string());
+    h.get_by_label("Export").click();
+    step_until_shown(&mut h, "exported ");
+
+    let mut expected = 0;
+    for e in std::fs::read_dir(ws.path().join("annotations").join(ANNOTATOR).join("seeds")).unwrap()
+    {
+        let layer = Layer::from_ron(&std::fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
+        expected += layer.spans.iter().filter(|s| s.tag != "quote").count();
+    }
+    let mut rows = csv::Reader::from_path(&out).unwrap();
+    let tags: Vec<String> = rows
+        .records()
+        .map(|r| r.unwrap().get(2).unwrap().to_owned())
+        .collect();
+    assert_eq!(tags.len(), expected);
+    assert!(tags.iter().all(|t| t != "quote"), "{tags:?}");
+}

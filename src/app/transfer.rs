@@ -217,31 +217,33 @@ fn show_outcome(ui: &mut Ui, outcome: &Outcome) {
         .lines
         .split_first()
         .map_or(("", &[][..]), |(h, r)| (h.as_str(), r));
-    if outcome.ok {
-        ui.label(RichText::new(head).strong());
+    let head = RichText::new(head).strong().size(16.0);
+    let head = if outcome.ok {
+        head
     } else {
-        ui.label(RichText::new(head).strong().color(theme::error_color(&v)));
+        head.color(theme::error_color(&v))
+    };
+    ui.add(egui::Label::new(head).wrap());
+    if rest.is_empty() {
+        return;
     }
-    if !rest.is_empty() {
-        egui::ScrollArea::vertical()
-            .id_salt("summary")
-            .max_height(200.0)
-            .auto_shrink([false, true])
-            .show(ui, |ui| {
-                for line in rest {
-                    let indented = line.starts_with("  ");
-                    let text = RichText::new(line.trim_start()).small();
-                    if indented {
-                        ui.horizontal_wrapped(|ui| {
-                            ui.add_space(12.0);
-                            ui.label(text.color(theme::weak(&v)));
-                        });
-                    } else {
-                        ui.label(text);
-                    }
+    egui::ScrollArea::vertical()
+        .id_salt("summary")
+        .max_height(300.0)
+        .min_scrolled_height(260.0)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            for (i, line) in rest.iter().enumerate() {
+                // The core's report indents the items of each list by two spaces.
+                if let Some(item) = line.strip_prefix("  ") {
+                    ui.indent(("summary item", i), |ui| {
+                        ui.add(egui::Label::new(RichText::new(item).color(v.text_color())).wrap());
+                    });
+                } else {
+                    ui.add(egui::Label::new(line.as_str()).wrap());
                 }
-            });
-    }
+            }
+        });
 }
 
 fn error_label(ui: &mut Ui, text: &str) {
@@ -340,14 +342,22 @@ impl ExportDialog {
                         });
                     ui.end_row();
 
-                    ui.label("Tags");
-                    ui.horizontal_wrapped(|ui| {
-                        for (name, on) in &mut self.tags {
-                            ui.checkbox(on, name.as_str());
-                        }
-                    });
-                    ui.end_row();
-
+                });
+            ui.add_space(4.0);
+            // Outside the grid: with many tags (imports add some) the row wraps, and a
+            // wrapping row inside a grid cell overlaps the rows below it.
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Tags");
+                ui.add_space(8.0);
+                for (name, on) in &mut self.tags {
+                    ui.checkbox(on, name.as_str());
+                }
+            });
+            ui.add_space(4.0);
+            egui::Grid::new("export filters")
+                .num_columns(2)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
                     ui.label("Status");
                     let shown = STATUSES
                         .iter()
@@ -662,7 +672,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
             .pivot(egui::Align2::CENTER_TOP)
             .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
             .collapsible(false)
-            .resizable(true)
+            .resizable([true, false])
             .default_width(520.0)
             .open(&mut open)
             .show(ctx, |ui| d.ui(ui, ws));
@@ -684,7 +694,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
             .pivot(egui::Align2::CENTER_TOP)
             .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
             .collapsible(false)
-            .resizable(true)
+            .resizable([true, false])
             .default_width(520.0)
             .open(&mut open)
             .show(ctx, |ui| d.ui(ui, ws));
