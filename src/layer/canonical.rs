@@ -196,7 +196,7 @@ struct Reader<'a> {
     pos: usize,
 }
 
-impl<'a> Reader<'a> {
+impl Reader<'_> {
     fn lit(&mut self, s: &str) -> Option<()> {
         if self.src.as_bytes()[self.pos..].starts_with(s.as_bytes()) {
             self.pos += s.len();
