@@ -313,10 +313,9 @@ impl Driver {
             ..Default::default()
         };
         let t0 = thread_cpu_time();
-        let out = self.ctx.run_ui(input, |ui| {
+        let mut out = self.ctx.run_ui(input, |ui| {
             egui::CentralPanel::default_margins().show(ui, |ui| view.show(ui, loaded));
         });
-        let mut out = out;
         let shapes = std::mem::take(&mut out.shapes);
         let prims = self.ctx.tessellate(shapes, out.pixels_per_point);
         let dt = thread_cpu_time() - t0;

@@ -196,7 +196,7 @@ struct Reader<'a> {
     pos: usize,
 }
 
-impl<'a> Reader<'a> {
+impl Reader<'_> {
     fn lit(&mut self, s: &str) -> Option<()> {
         if self.src.as_bytes()[self.pos..].starts_with(s.as_bytes()) {
             self.pos += s.len();
@@ -527,9 +527,36 @@ mod tests {
     /// quotes, combining marks, emoji, non-breaking and zero-width spaces, `#`.
     fn tricky_string() -> impl Strategy<Value = String> {
         let pieces = prop::sample::select(vec![
-            "a", "Putin", " ", "\"", "'", "\\", "\n", "\r", "\t", "\0", "\u{7f}", "\u{1b}",
-            "“", "”", "’", "—", "\u{a0}", "\u{200b}", "\u{301}", "e\u{301}", "😀", "#", "r#\"",
-            "}", "{", "\u{feff}", "\u{10ffff}", "\u{e000}", ")", ",\n",
+            "a",
+            "Putin",
+            " ",
+            "\"",
+            "'",
+            "\\",
+            "\n",
+            "\r",
+            "\t",
+            "\0",
+            "\u{7f}",
+            "\u{1b}",
+            "“",
+            "”",
+            "’",
+            "—",
+            "\u{a0}",
+            "\u{200b}",
+            "\u{301}",
+            "e\u{301}",
+            "😀",
+            "#",
+            "r#\"",
+            "}",
+            "{",
+            "\u{feff}",
+            "\u{10ffff}",
+            "\u{e000}",
+            ")",
+            ",\n",
         ]);
         prop::collection::vec(pieces, 0..8).prop_map(|v| v.concat())
     }
@@ -537,23 +564,30 @@ mod tests {
     fn span_strategy() -> impl Strategy<Value = Span> {
         (
             (0u64..1000, 0usize..5000, 0usize..50),
-            (tricky_string(), tricky_string(), tricky_string(), tricky_string()),
+            (
+                tricky_string(),
+                tricky_string(),
+                tricky_string(),
+                tricky_string(),
+            ),
             prop::collection::btree_map(tricky_string(), tricky_string(), 0..3),
             tricky_string(),
         )
-            .prop_map(|((id, start, len), (tag, exact, prefix, note), attrs, created)| Span {
-                id,
-                start,
-                end: start + len,
-                tag,
-                exact,
-                prefix: prefix.clone(),
-                suffix: prefix,
-                note,
-                attrs,
-                created: created.clone(),
-                modified: created,
-            })
+            .prop_map(
+                |((id, start, len), (tag, exact, prefix, note), attrs, created)| Span {
+                    id,
+                    start,
+                    end: start + len,
+                    tag,
+                    exact,
+                    prefix: prefix.clone(),
+                    suffix: prefix,
+                    note,
+                    attrs,
+                    created: created.clone(),
+                    modified: created,
+                },
+            )
     }
 
     fn layer_strategy() -> impl Strategy<Value = Layer> {
@@ -631,7 +665,8 @@ mod tests {
 
     #[test]
     fn hand_written_spacing_is_left_to_ron() {
-        let src = "(format: 1, text: \"a.txt\", text_sha256: \"x\", text_chars: 3, annotator: \"e\")";
+        let src =
+            "(format: 1, text: \"a.txt\", text_sha256: \"x\", text_chars: 3, annotator: \"e\")";
         assert!(read(src).is_none());
         assert!(ron_read(src).is_some());
         let crlf = write(&ron_read(src).unwrap()).replace('\n', "\r\n");
