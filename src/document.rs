@@ -116,9 +116,11 @@ impl Document {
         annotator: &str,
         read_only: bool,
     ) -> Result<Self, OpenError> {
-        crate::workspace::check_layer_name(annotator).map_err(|reason| OpenError::BadAnnotator {
-            rel: rel.to_owned(),
-            reason,
+        crate::workspace::check_layer_name(annotator).map_err(|reason| {
+            OpenError::BadAnnotator {
+                rel: rel.to_owned(),
+                reason,
+            }
         })?;
         let text_path = ws
             .text_path(rel)
@@ -589,7 +591,8 @@ impl Document {
                 }
                 Err(e) => {
                     // Never overwrite a file we could not read.
-                    let msg = format!("not saved: the file on disk changed and cannot be read ({e})");
+                    let msg =
+                        format!("not saved: the file on disk changed and cannot be read ({e})");
                     self.save_state = SaveState::Failed(msg.clone());
                     self.retry_at = Some(Instant::now() + RETRY_DELAY);
                     return Err(StoreError::Write {
@@ -619,7 +622,8 @@ impl Document {
     /// Reloads the layer from disk if someone else changed it and there are no unsaved edits.
     /// Returns whether it reloaded.
     pub fn reload_if_changed(&mut self) -> bool {
-        if self.dirty_since.is_some() || store::unchanged_since(&self.layer_path, self.seen.as_ref())
+        if self.dirty_since.is_some()
+            || store::unchanged_since(&self.layer_path, self.seen.as_ref())
         {
             return false;
         }

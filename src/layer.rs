@@ -117,15 +117,41 @@ pub struct Layer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LayerProblem {
     UnknownFormat(u32),
-    EmptySpan { id: u64 },
-    Reversed { id: u64, start: usize, end: usize },
-    OutOfRange { id: u64, end: usize, len: usize },
+    EmptySpan {
+        id: u64,
+    },
+    Reversed {
+        id: u64,
+        start: usize,
+        end: usize,
+    },
+    OutOfRange {
+        id: u64,
+        end: usize,
+        len: usize,
+    },
     DuplicateId(u64),
-    UnknownTag { id: u64, tag: String },
-    ExactMismatch { id: u64, expected: String, found: String },
-    Stale { recorded: String, actual: String },
-    AnnotatorMismatch { in_file: String, folder: String },
-    TextPathMismatch { in_file: String, expected: String },
+    UnknownTag {
+        id: u64,
+        tag: String,
+    },
+    ExactMismatch {
+        id: u64,
+        expected: String,
+        found: String,
+    },
+    Stale {
+        recorded: String,
+        actual: String,
+    },
+    AnnotatorMismatch {
+        in_file: String,
+        folder: String,
+    },
+    TextPathMismatch {
+        in_file: String,
+        expected: String,
+    },
 }
 
 impl std::fmt::Display for LayerProblem {
@@ -383,9 +409,7 @@ pub fn make_span(text: &Text, id: u64, start: usize, end: usize, tag: &str, now:
 /// The current time as RFC 3339 UTC with second precision, e.g. `2026-11-21T10:04:11Z`.
 pub fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc();
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     now.format(&fmt).unwrap_or_default()
 }
 
@@ -415,7 +439,10 @@ mod tests {
     #[test]
     fn exact_uses_char_offsets() {
         let (text, layer) = sample();
-        assert_eq!(layer.spans[0].exact, "You want War between France and Russia?");
+        assert_eq!(
+            layer.spans[0].exact,
+            "You want War between France and Russia?"
+        );
         assert!(layer.problems(Some(&text), &TagSet::default()).is_empty());
     }
 
@@ -428,8 +455,14 @@ mod tests {
         layer.spans.push(bad);
         let p = layer.problems(Some(&text), &TagSet::default());
         assert!(p.contains(&LayerProblem::DuplicateId(1)));
-        assert!(p.iter().any(|p| matches!(p, LayerProblem::UnknownTag { .. })));
-        assert!(p.iter().any(|p| matches!(p, LayerProblem::OutOfRange { .. })));
+        assert!(
+            p.iter()
+                .any(|p| matches!(p, LayerProblem::UnknownTag { .. }))
+        );
+        assert!(
+            p.iter()
+                .any(|p| matches!(p, LayerProblem::OutOfRange { .. }))
+        );
     }
 
     #[test]

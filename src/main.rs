@@ -26,7 +26,8 @@ fn main() -> anyhow::Result<ExitCode> {
             };
             let mut start = marginalia::app::StartOptions::new(path);
             start.annotator = cli.annotator;
-            marginalia::app::run(start).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
+            marginalia::app::run(start)
+                .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -35,7 +35,11 @@ impl SpanIndex {
         let n = items.len();
         let max_end: Vec<usize> = items.iter().map(|x| x.1).collect();
         // The root of the implicit tree sits at 2^max_level - 1, the largest such index < n.
-        let max_level = if n == 0 { 0 } else { usize::BITS - 1 - n.leading_zeros() };
+        let max_level = if n == 0 {
+            0
+        } else {
+            usize::BITS - 1 - n.leading_zeros()
+        };
         let mut idx = Self {
             items,
             max_end,

@@ -263,14 +263,16 @@ pub fn lock_for_saving(path: &Path) -> Option<SaveLock> {
     Some(SaveLock { _file: file })
 }
 
+/// The permissions a newly created file gets (temp files start private, 0600).
 #[cfg(unix)]
-fn new_file_permissions() -> Option<std::fs::Permissions> {
+pub fn new_file_permissions() -> Option<std::fs::Permissions> {
     use std::os::unix::fs::PermissionsExt as _;
     Some(std::fs::Permissions::from_mode(0o644))
 }
 
+/// The permissions a newly created file gets (the platform default).
 #[cfg(not(unix))]
-fn new_file_permissions() -> Option<std::fs::Permissions> {
+pub fn new_file_permissions() -> Option<std::fs::Permissions> {
     None
 }
 
@@ -340,7 +342,11 @@ mod tests {
     fn stray_temps_are_cleaned() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("x")).unwrap();
-        std::fs::write(dir.path().join("x").join(format!("{TEMP_PREFIX}abc")), b"half").unwrap();
+        std::fs::write(
+            dir.path().join("x").join(format!("{TEMP_PREFIX}abc")),
+            b"half",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("x/keep.ron"), b"()").unwrap();
         assert_eq!(clean_stray_temps(dir.path()), 1);
         assert!(dir.path().join("x/keep.ron").exists());

@@ -103,12 +103,13 @@ impl TagSet {
                 });
             }
         };
-        let set: TagSet = crate::layer::ron_options()
-            .from_str(&src)
-            .map_err(|e| TagError::Parse {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })?;
+        let set: TagSet =
+            crate::layer::ron_options()
+                .from_str(&src)
+                .map_err(|e| TagError::Parse {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                })?;
         set.check().map_err(|problem| TagError::Invalid {
             path: shown,
             problem,
@@ -125,7 +126,10 @@ impl TagSet {
         let mut keys = HashSet::new();
         for t in &self.tags {
             if t.name.trim().is_empty() || t.name.chars().any(char::is_control) {
-                return Err(format!("tag name {:?} is empty or has control characters", t.name));
+                return Err(format!(
+                    "tag name {:?} is empty or has control characters",
+                    t.name
+                ));
             }
             if !names.insert(t.name.as_str()) {
                 return Err(format!("duplicate tag name {:?}", t.name));

@@ -98,8 +98,8 @@ impl Text {
             Some(rest) => (true, rest),
             None => (false, bytes),
         };
-        let content = std::str::from_utf8(body)
-            .map_err(|e| e.valid_up_to() + if had_bom { 3 } else { 0 })?;
+        let content =
+            std::str::from_utf8(body).map_err(|e| e.valid_up_to() + if had_bom { 3 } else { 0 })?;
         let mut text = Self::from_str_inner(content, sha256);
         text.had_bom = had_bom;
         Ok(text)

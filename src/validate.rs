@@ -75,12 +75,12 @@ pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
                     false,
                 );
             }
-            let text = texts.entry(rel.clone()).or_insert_with(|| {
-                match ws.text_path(&rel) {
+            let text = texts
+                .entry(rel.clone())
+                .or_insert_with(|| match ws.text_path(&rel) {
                     Some(p) => Text::load(&p).map_err(|e| e.to_string()),
                     None => Err(format!("{rel}: not a path inside the workspace")),
-                }
-            });
+                });
             let text = match text {
                 Ok(t) => Some(&*t),
                 Err(e) => {

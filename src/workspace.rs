@@ -174,7 +174,9 @@ impl Workspace {
             if safe_rel(folder).is_none() {
                 return Err(WorkspaceError::BadConfig {
                     path: cfg_path.display().to_string(),
-                    reason: format!("texts folder {folder:?} is not a relative path inside the workspace"),
+                    reason: format!(
+                        "texts folder {folder:?} is not a relative path inside the workspace"
+                    ),
                 });
             }
         }
@@ -371,7 +373,16 @@ mod tests {
         for ok in ["editor-a", "a", "x.y_z-1", &"a".repeat(64)] {
             assert!(check_annotator(ok).is_ok(), "{ok}");
         }
-        for bad in ["", ".", "..", "../x", "a/b", "with space", "é", &"a".repeat(65)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x",
+            "a/b",
+            "with space",
+            "é",
+            &"a".repeat(65),
+        ] {
             assert!(check_annotator(bad).is_err(), "{bad}");
         }
     }

@@ -16,19 +16,33 @@ const ANNOTATOR: &str = "tester";
 /// shipped annotations of other annotators do not change what the tests see.
 fn temp_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    fill_workspace(dir.path());
+    dir
+}
+
+/// The same at a fixed path, for snapshots: the top bar shows the workspace path, and a random
+/// temp name would change its width and shift everything after it. Left behind after the test
+/// (it is replaced by the next run).
+fn fixed_workspace(name: &str) -> std::path::PathBuf {
+    let path = Path::new("/tmp").join(format!("marginalia-ui-{name}"));
+    let _ = std::fs::remove_dir_all(&path);
+    fill_workspace(&path);
+    path
+}
+
+fn fill_workspace(dir: &Path) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::create_dir_all(dir.path().join("seeds")).unwrap();
-    std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
+    std::fs::create_dir_all(dir.join("seeds")).unwrap();
+    std::fs::create_dir_all(dir.join("annotations")).unwrap();
     for e in std::fs::read_dir(repo.join("seeds")).unwrap() {
         let e = e.unwrap();
-        std::fs::copy(e.path(), dir.path().join("seeds").join(e.file_name())).unwrap();
+        std::fs::copy(e.path(), dir.join("seeds").join(e.file_name())).unwrap();
     }
     std::fs::copy(
         repo.join("annotations/workspace.ron"),
-        dir.path().join("annotations/workspace.ron"),
+        dir.join("annotations/workspace.ron"),
     )
     .unwrap();
-    dir
 }
 
 fn start(path: &Path, dark: bool) -> StartOptions {
@@ -160,12 +174,19 @@ fn drag_and_key_1_save_a_quote_snapped_to_words_and_undo_removes_it() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run_steps(2);
     save_now(&mut h);
-    assert!(read_layer(ws.path()).spans.is_empty(), "Ctrl+Z removed it from disk");
+    assert!(
+        read_layer(ws.path()).spans.is_empty(),
+        "Ctrl+Z removed it from disk"
+    );
 
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
     h.run_steps(2);
     save_now(&mut h);
-    assert_eq!(read_layer(ws.path()).spans.len(), 1, "Ctrl+Shift+Z brought it back");
+    assert_eq!(
+        read_layer(ws.path()).spans.len(),
+        1,
+        "Ctrl+Shift+Z brought it back"
+    );
 }
 
 #[test]
@@ -202,7 +223,10 @@ fn retag_note_and_delete_reach_the_file() {
     save_now(&mut h);
     let layer = read_layer(ws.path());
     assert_eq!(layer.spans[0].note, "checked 1");
-    assert_eq!(layer.spans[0].tag, "claim", "typing '1' in the note did not retag");
+    assert_eq!(
+        layer.spans[0].tag, "claim",
+        "typing '1' in the note did not retag"
+    );
 
     // Esc deselects; clicking the span selects it again; Delete removes it.
     press(&mut h, Key::Escape);
@@ -214,7 +238,10 @@ fn retag_note_and_delete_reach_the_file() {
     h.step();
     h.drop_at(p);
     h.run_steps(2);
-    assert!(h.state().selected_span().is_some(), "clicking a span selects it");
+    assert!(
+        h.state().selected_span().is_some(),
+        "clicking a span selects it"
+    );
     press(&mut h, Key::Delete);
     save_now(&mut h);
     assert!(read_layer(ws.path()).spans.is_empty());
@@ -264,7 +291,11 @@ fn shift_arrows_extend_the_selection_without_splitting_graphemes() {
         });
     }
     h.run_steps(2);
-    assert_eq!(h.state().selected_text_range(), Some((0, 5)), "Café with its accent");
+    assert_eq!(
+        h.state().selected_text_range(),
+        Some((0, 5)),
+        "Café with its accent"
+    );
     h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
     h.run_steps(1);
     assert_eq!(h.state().selected_text_range(), Some((0, 6)));
@@ -291,7 +322,11 @@ fn unreadable_texts_and_broken_layers_are_listed_with_their_error_and_not_opened
     );
     h.get_by_label(SEED).click();
     h.run_steps(2);
-    assert_eq!(h.state().open_document(), None, "a broken layer is not opened");
+    assert_eq!(
+        h.state().open_document(),
+        None,
+        "a broken layer is not opened"
+    );
     h.get_by_label("bad_bytes.txt").click();
     h.run_steps(2);
     assert_eq!(h.state().open_document(), None);
@@ -313,8 +348,8 @@ fn the_text_view_is_a_labelled_document() {
 }
 
 fn snapshot(dark: bool, name: &str) {
-    let ws = temp_workspace();
-    let mut h = harness(ws.path(), dark, true);
+    let ws = fixed_workspace(name);
+    let mut h = harness(&ws, dark, true);
     open_seed(&mut h);
     // Two nested spans and one overlapping, then nothing selected (so no clock times show).
     tag_phrase(&mut h, Key::Num2);
@@ -328,15 +363,13 @@ fn snapshot(dark: bool, name: &str) {
     save_now(&mut h);
     h.remove_cursor();
     h.run_steps(2);
-    // The temp folder's name changes every run.
-    let root = ws.path().canonicalize().unwrap().display().to_string();
+    // The path is fixed, but masked anyway: it is not what these snapshots are about.
+    let root = ws.canonicalize().unwrap().display().to_string();
     let path_label = h.get_by_label(root.as_str()).rect();
     h.mask(path_label);
     h.snapshot_options(
         name,
-        &SnapshotOptions::new()
-            .threshold(1.5)
-            .max_failed_pixels(400),
+        &SnapshotOptions::new().threshold(1.5).max_failed_pixels(400),
     );
 }
 

@@ -14,7 +14,9 @@ pub enum Command {
     /// Open a workspace folder or a single text file.
     OpenPath(PathBuf),
     /// Ask for a folder (`folder: true`) or a text file with the native dialog.
-    Browse { folder: bool },
+    Browse {
+        folder: bool,
+    },
     OpenDocument(String),
     /// Show another layer (read-only unless it is the annotator's own).
     ShowLayer(String),

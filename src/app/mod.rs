@@ -331,11 +331,8 @@ impl MarginaliaApp {
                 if let Some(rel) = doc_rel {
                     self.open_document_rel(&rel);
                 } else {
-                    self.status_line = format!(
-                        "Opened {} — {} texts",
-                        root.display(),
-                        self.entries.len()
-                    );
+                    self.status_line =
+                        format!("Opened {} — {} texts", root.display(), self.entries.len());
                 }
             }
             Err(e) => {
@@ -692,7 +689,8 @@ impl MarginaliaApp {
                 self.status_line = format!("Retagged {tag}");
             }
         } else {
-            self.status_line = "Select some text first (drag across it), then press a tag's key".into();
+            self.status_line =
+                "Select some text first (drag across it), then press a tag's key".into();
         }
     }
 
@@ -703,7 +701,9 @@ impl MarginaliaApp {
         if spans.is_empty() {
             return;
         }
-        let current = self.selected_span.and_then(|id| open.positions.get(&id).copied());
+        let current = self
+            .selected_span
+            .and_then(|id| open.positions.get(&id).copied());
         let next = match current {
             // Positions follow (start, end, id) order, the order of the text.
             Some(p) if forward => (p + 1).min(spans.len() - 1),
@@ -750,11 +750,11 @@ impl MarginaliaApp {
         match spawned {
             Ok(_) => {
                 self.dialog = Some(rx);
-                self.status_line = "Choosing… (if no dialog appears, type a path under Open…)".into();
+                self.status_line =
+                    "Choosing… (if no dialog appears, type a path under Open…)".into();
             }
             Err(e) => {
-                self.status_line =
-                    format!("No file dialog ({e}); type a path under Open… instead");
+                self.status_line = format!("No file dialog ({e}); type a path under Open… instead");
             }
         }
     }
@@ -782,7 +782,11 @@ impl MarginaliaApp {
         if ctx.text_edit_focused() || self.open.is_none() {
             return;
         }
-        let tags = self.ws.as_ref().map(|w| w.tags().clone()).unwrap_or_default();
+        let tags = self
+            .ws
+            .as_ref()
+            .map(|w| w.tags().clone())
+            .unwrap_or_default();
         let has_span = self.selected_span.is_some();
         let has_selection = self.selected_text_range().is_some();
         ctx.input_mut(|i| {

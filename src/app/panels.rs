@@ -190,7 +190,11 @@ fn save_indicator(app: &MarginaliaApp, ui: &mut Ui) {
     let Some(open) = &app.open else { return };
     let v = ui.visuals().clone();
     let (text, color, hover) = if open.doc.is_read_only() {
-        ("read-only".to_owned(), theme::weak(&v), "Another annotator's layer is never written".to_owned())
+        (
+            "read-only".to_owned(),
+            theme::weak(&v),
+            "Another annotator's layer is never written".to_owned(),
+        )
     } else {
         match open.doc.save_state() {
             SaveState::Saved => (
@@ -202,11 +206,20 @@ fn save_indicator(app: &MarginaliaApp, ui: &mut Ui) {
                 },
                 format!("Saved to {}", open.doc.layer_path().display()),
             ),
-            SaveState::Pending => ("saving…".to_owned(), theme::weak(&v), "Edits are written within a second".to_owned()),
-            SaveState::Failed(e) => ("NOT SAVED".to_owned(), theme::error_color(&v), format!("{e} — retrying")),
+            SaveState::Pending => (
+                "saving…".to_owned(),
+                theme::weak(&v),
+                "Edits are written within a second".to_owned(),
+            ),
+            SaveState::Failed(e) => (
+                "NOT SAVED".to_owned(),
+                theme::error_color(&v),
+                format!("{e} — retrying"),
+            ),
         }
     };
-    ui.label(RichText::new(text).color(color)).on_hover_text(hover);
+    ui.label(RichText::new(text).color(color))
+        .on_hover_text(hover);
 }
 
 fn status_line(app: &MarginaliaApp, ui: &mut Ui) {
@@ -214,7 +227,10 @@ fn status_line(app: &MarginaliaApp, ui: &mut Ui) {
         if let Some(e) = &app.ws_error {
             ui.label(RichText::new(e).color(theme::error_color(ui.visuals())));
         } else if let Some(SaveState::Failed(e)) = app.open.as_ref().map(|o| o.doc.save_state()) {
-            ui.label(RichText::new(format!("Not saved: {e} (retrying)")).color(theme::error_color(ui.visuals())));
+            ui.label(
+                RichText::new(format!("Not saved: {e} (retrying)"))
+                    .color(theme::error_color(ui.visuals())),
+            );
         } else {
             ui.label(RichText::new(&app.status_line).color(theme::weak(ui.visuals())));
         }
@@ -336,12 +352,13 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     // Tag toolbar.
     ui.add_space(2.0);
     ui.horizontal_wrapped(|ui| {
-        let can_tag = !read_only && (open.view.selected_range().is_some() || app.selected_span.is_some());
+        let can_tag =
+            !read_only && (open.view.selected_range().is_some() || app.selected_span.is_some());
         for t in &tags.tags {
             let color = theme::tag_color(&tags, &t.name);
             let text = format!("{}  {}", t.hotkey, t.name);
-            let button = egui::Button::new(RichText::new(text).color(theme::text_on(color)))
-                .fill(color);
+            let button =
+                egui::Button::new(RichText::new(text).color(theme::text_on(color))).fill(color);
             let r = ui
                 .add_enabled(can_tag, button)
                 .on_hover_text(format!("{} (key {})", t.description, t.hotkey))
@@ -351,10 +368,18 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             }
         }
         ui.separator();
-        if ui.small_button("A-").on_hover_text("Smaller text (Ctrl+-)").clicked() {
+        if ui
+            .small_button("A-")
+            .on_hover_text("Smaller text (Ctrl+-)")
+            .clicked()
+        {
             commands.push(Command::ZoomOut);
         }
-        if ui.small_button("A+").on_hover_text("Larger text (Ctrl++)").clicked() {
+        if ui
+            .small_button("A+")
+            .on_hover_text("Larger text (Ctrl++)")
+            .clicked()
+        {
             commands.push(Command::ZoomIn);
         }
     });
@@ -395,7 +420,10 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                 .selected_text(shown)
                 .width(110.0)
                 .show_ui(ui, |ui| {
-                    if ui.selectable_label(app.tag_filter.is_none(), "all tags").clicked() {
+                    if ui
+                        .selectable_label(app.tag_filter.is_none(), "all tags")
+                        .clicked()
+                    {
                         commands.push(Command::SetTagFilter(None));
                     }
                     for t in &tags.tags {
@@ -436,13 +464,16 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         for row in rows {
             let pos = open.list[row];
             let s = &spans[pos];
-            let (rect, r) = ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
+            let (rect, r) =
+                ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
             let is_sel = selected == Some(s.id);
             let v = ui.visuals();
             if is_sel {
-                ui.painter().rect_filled(rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
+                ui.painter()
+                    .rect_filled(rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
             } else if r.hovered() {
-                ui.painter().rect_filled(rect, 4.0, v.widgets.hovered.weak_bg_fill);
+                ui.painter()
+                    .rect_filled(rect, 4.0, v.widgets.hovered.weak_bg_fill);
             }
             let color = theme::tag_color(&tags, &s.tag);
             let chip = egui::Rect::from_min_size(rect.min + vec2(4.0, 4.0), vec2(4.0, row_h - 8.0));
@@ -456,13 +487,16 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                 rect.width() - 16.0,
             );
             let g = truncate_galley(ui, g, rect.width() - 16.0, 13.0, text_color);
-            ui.painter().galley(rect.min + vec2(12.0, 3.0), g, text_color);
+            ui.painter()
+                .galley(rect.min + vec2(12.0, 3.0), g, text_color);
             let line2 = if s.note.is_empty() {
                 format!("chars {}–{}", s.start, s.end)
             } else {
                 excerpt(&s.note, 70)
             };
-            let g2 = ui.painter().layout_no_wrap(line2, egui::FontId::proportional(11.5), weak);
+            let g2 = ui
+                .painter()
+                .layout_no_wrap(line2, egui::FontId::proportional(11.5), weak);
             let g2 = truncate_galley(ui, g2, rect.width() - 16.0, 11.5, weak);
             ui.painter().galley(rect.min + vec2(12.0, 21.0), g2, weak);
             super::durability::mark_fuzzy_row(ui, rect, s);
@@ -485,12 +519,19 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                         "{}: {}{}",
                         s.tag,
                         excerpt(&s.exact, 60),
-                        if super::durability::is_fuzzy(s) { " (position uncertain)" } else { "" }
+                        if super::durability::is_fuzzy(s) {
+                            " (position uncertain)"
+                        } else {
+                            ""
+                        }
                     ),
                 )
             });
             if r.clicked() {
-                commands.push(Command::SelectSpan { id: s.id, scroll: true });
+                commands.push(Command::SelectSpan {
+                    id: s.id,
+                    scroll: true,
+                });
             }
         }
     });
@@ -512,7 +553,11 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         }
         ui.horizontal(|ui| {
             theme::tag_chip(ui, &tags, &s.tag);
-            ui.label(RichText::new(format!("#{} · chars {}–{}", s.id, s.start, s.end)).small().color(weak));
+            ui.label(
+                RichText::new(format!("#{} · chars {}–{}", s.id, s.start, s.end))
+                    .small()
+                    .color(weak),
+            );
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 if button_with_shortcut(ui, !read_only, "Delete", &Command::DeleteSelectedSpan) {
                     commands.push(Command::DeleteSelectedSpan);
@@ -527,7 +572,11 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                 ui.label(RichText::new(format!("“{}”", s.exact)).italics());
             });
         super::review_mode::feedback_details(app, ui, s.id);
-        let label = ui.label(RichText::new("Note (Enter to edit, Esc to leave)").small().color(weak));
+        let label = ui.label(
+            RichText::new("Note (Enter to edit, Esc to leave)")
+                .small()
+                .color(weak),
+        );
         let r = ui
             .add_enabled(
                 !read_only,
@@ -551,27 +600,35 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         );
     } else {
         app.note_for = None;
-        ui.label(RichText::new("Click a span to see and edit it; Tab goes to the next one.").color(weak));
+        ui.label(
+            RichText::new("Click a span to see and edit it; Tab goes to the next one.").color(weak),
+        );
     }
     ui.separator();
 
     // Legend.
     ui.label(RichText::new("Tags").strong());
     let Some(open) = &app.open else { return };
-    egui::ScrollArea::vertical().id_salt("legend").show(ui, |ui| {
-        for t in &tags.tags {
-            ui.horizontal(|ui| {
-                theme::tag_chip(ui, &tags, &t.name);
-                ui.label(RichText::new(format!("key {}", t.hotkey)).monospace().small());
-                let n = open.counts.get(&t.name).copied().unwrap_or(0);
-                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    ui.label(RichText::new(format!("{n}")).strong());
+    egui::ScrollArea::vertical()
+        .id_salt("legend")
+        .show(ui, |ui| {
+            for t in &tags.tags {
+                ui.horizontal(|ui| {
+                    theme::tag_chip(ui, &tags, &t.name);
+                    ui.label(
+                        RichText::new(format!("key {}", t.hotkey))
+                            .monospace()
+                            .small(),
+                    );
+                    let n = open.counts.get(&t.name).copied().unwrap_or(0);
+                    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                        ui.label(RichText::new(format!("{n}")).strong());
+                    });
                 });
-            });
-            ui.add(egui::Label::new(RichText::new(&t.description).small().color(weak)).wrap());
-            ui.add_space(2.0);
-        }
-    });
+                ui.add(egui::Label::new(RichText::new(&t.description).small().color(weak)).wrap());
+                ui.add_space(2.0);
+            }
+        });
 }
 
 /// Keeps a one-line galley inside `width`, cutting it with an ellipsis.

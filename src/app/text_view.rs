@@ -11,9 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use egui::text::{CCursor, LayoutJob, TextFormat};
-use egui::{
-    Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2,
-};
+use egui::{Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 
 use crate::layer::Span;
 use crate::span_index::SpanIndex;
@@ -301,9 +299,7 @@ impl TextView {
 
     /// The selected range, if it is not empty.
     pub fn selected_range(&self) -> Option<(usize, usize)> {
-        self.selection
-            .map(Selection::range)
-            .filter(|(a, b)| a < b)
+        self.selection.map(Selection::range).filter(|(a, b)| a < b)
     }
 
     /// Replaces the selection.
@@ -499,9 +495,7 @@ impl TextView {
             (content_top + viewport.top())..=(content_top + viewport.bottom()),
         );
         let response = ui.interact(visible, id, Sense::click_and_drag());
-        response.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::Role::Document, true, input.name)
-        });
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Document, true, input.name));
         ui.allocate_rect(
             Rect::from_min_size(pos2(full.left(), content_top), vec2(full.width(), total)),
             Sense::hover(),
@@ -553,7 +547,11 @@ impl TextView {
             // Scroll while dragging past the top or bottom edge.
             let clip = ui.clip_rect();
             if pos.y < clip.top() + 8.0 || pos.y > clip.bottom() - 8.0 {
-                let dy = if pos.y < clip.top() + 8.0 { 12.0 } else { -12.0 };
+                let dy = if pos.y < clip.top() + 8.0 {
+                    12.0
+                } else {
+                    -12.0
+                };
                 ui.scroll_with_delta(vec2(0.0, dy));
                 ui.ctx().request_repaint();
             }
@@ -565,7 +563,9 @@ impl TextView {
         // platform's click count, so that they work the same under test.
         let now = ui.input(|i| i.time);
         let clicked_char = if response.clicked() {
-            response.interact_pointer_pos().and_then(|p| self.char_at(p))
+            response
+                .interact_pointer_pos()
+                .and_then(|p| self.char_at(p))
         } else {
             None
         };
@@ -587,7 +587,9 @@ impl TextView {
             }
         } else if response.clicked() {
             ui.ctx().memory_mut(|m| m.stop_text_input());
-            let c = response.interact_pointer_pos().and_then(|p| self.char_at(p));
+            let c = response
+                .interact_pointer_pos()
+                .and_then(|p| self.char_at(p));
             let hit = c.and_then(|c| innermost_span_at(input, c));
             self.selection = None;
             match hit {
@@ -906,7 +908,6 @@ pub fn excerpt(s: &str, n: usize) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -918,7 +919,14 @@ mod tests {
         let s = format!("Title\r\n\n{long}\nend 😀");
         let t = Text::from_string(&s);
         let pieces = split_pieces(&t);
-        assert_eq!(pieces[0], Piece { start: 0, end: 5, ends_paragraph: true });
+        assert_eq!(
+            pieces[0],
+            Piece {
+                start: 0,
+                end: 5,
+                ends_paragraph: true
+            }
+        );
         assert_eq!(pieces[1].start, 7);
         assert_eq!(pieces[1].end, 7);
         let mut prev_end_para = true;

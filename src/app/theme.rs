@@ -52,7 +52,9 @@ pub fn tag_chip(ui: &mut Ui, tags: &TagSet, name: &str) -> egui::Response {
 
 /// The fill behind selected (not yet tagged) text.
 pub fn selection_fill(v: &Visuals) -> Color32 {
-    v.selection.bg_fill.gamma_multiply(if v.dark_mode { 0.55 } else { 0.45 })
+    v.selection
+        .bg_fill
+        .gamma_multiply(if v.dark_mode { 0.55 } else { 0.45 })
 }
 
 /// The outline around the selected span.

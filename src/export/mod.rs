@@ -342,6 +342,14 @@ pub fn run(req: &ExportRequest, progress: Progress<'_>) -> Result<ExportSummary,
     let mut buf = std::io::BufWriter::with_capacity(1 << 16, tmp);
     let summary = run_single(&ws, req, &mut buf, &shown, progress)?;
     let tmp = buf.into_inner().map_err(|e| write_err(e.into_error()))?;
+    // The temp file is private; an export is an ordinary file like any other the user writes.
+    let permissions = match std::fs::metadata(&req.out) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(_) => store::new_file_permissions(),
+    };
+    if let Some(p) = permissions {
+        let _ = tmp.as_file().set_permissions(p);
+    }
     tmp.persist(&req.out).map_err(|e| write_err(e.error))?;
     Ok(summary)
 }
