@@ -44,7 +44,9 @@ fn button_with_shortcut(ui: &mut Ui, enabled: bool, text: &str, command: &Comman
 }
 
 fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    let wide = ui.available_width() >= 980.0;
+    // Below this width the document actions get a row of their own (measured: the left group
+    // takes about 800 points and the actions about 320).
+    let wide = ui.available_width() >= 1160.0;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Marginalia").strong().size(16.0));
         ui.separator();
