@@ -81,6 +81,8 @@ impl BenchView for RealView {
             selected_span: self.selected_span,
             font_size: FONT_SIZE,
             name: SYNTH_TEXT_NAME,
+            marks: None,
+            feedback: None,
         };
         self.commands.clear();
         self.view.show(ui, &input, &mut self.commands);
