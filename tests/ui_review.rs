@@ -50,7 +50,21 @@ fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
         .with_step_dt(0.05)
         .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
     h.run_steps(2);
+    wait_for_document_list(&mut h);
     h
+}
+
+/// Steps the app until the document list has read every layer (it reads them on a thread).
+fn wait_for_document_list(h: &mut Harness<'_, MarginaliaApp>) {
+    for _ in 0..6000 {
+        if !h.state().document_list_loading() {
+            h.run_steps(1);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    panic!("the document list never finished reading its layers");
 }
 
 fn press(h: &mut Harness<'_, MarginaliaApp>, key: Key) {

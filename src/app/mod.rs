@@ -7,6 +7,7 @@
 pub mod agreement_view;
 mod commands;
 mod durability;
+mod list_scan;
 mod panels;
 pub mod review_mode;
 pub mod text_view;
@@ -90,6 +91,8 @@ pub struct DocEntry {
     pub spans: usize,
     /// Why it cannot be opened, if it cannot.
     pub error: Option<String>,
+    /// Whether its layer has been read yet (the list fills in on a background thread).
+    pub scanned: bool,
 }
 
 /// The open document with what the view needs, rebuilt after each edit.
@@ -145,6 +148,8 @@ pub struct MarginaliaApp {
     /// The workspace could not be opened.
     ws_error: Option<String>,
     entries: Vec<DocEntry>,
+    /// The background read of the document list's layers, while it runs.
+    list_scan: Option<list_scan::ListScan>,
     /// The layer folders of the workspace, for the layer picker.
     layer_names: Vec<String>,
     /// The layer shown: the annotator's own (editable) or another (read-only).
@@ -219,6 +224,7 @@ impl MarginaliaApp {
             ws: None,
             ws_error: None,
             entries: Vec::new(),
+            list_scan: None,
             layer_names: Vec::new(),
             open: None,
             loading: None,
@@ -253,6 +259,11 @@ impl MarginaliaApp {
     /// The document list as shown.
     pub fn entries(&self) -> &[DocEntry] {
         &self.entries
+    }
+
+    /// Whether the document list is still reading its layers in the background.
+    pub fn document_list_loading(&self) -> bool {
+        self.list_scan.is_some()
     }
 
     /// The selected span's id.
@@ -325,6 +336,7 @@ impl MarginaliaApp {
                 self.open = None;
                 self.selected_span = None;
                 self.layer = self.prefs.annotator.clone();
+                self.review_progress.clear();
                 self.prefs.last_workspace = Some(root.clone());
                 self.path_buf = root.display().to_string();
                 self.reload_entries();
@@ -342,8 +354,10 @@ impl MarginaliaApp {
         }
     }
 
-    /// Reads every text's status, span count and problems for the shown layer.
+    /// Lists the workspace's texts at once, then reads each one's status, span count and
+    /// problems for the shown layer on a background thread ([`Self::poll_list_scan`]).
     fn reload_entries(&mut self) {
+        self.list_scan = None;
         let Some(ws) = &self.ws else {
             self.entries.clear();
             return;
@@ -352,22 +366,73 @@ impl MarginaliaApp {
         self.entries = ws
             .texts()
             .into_iter()
-            .map(|t| match Document::open(ws, &t.rel, &self.layer, true) {
-                Ok(d) => DocEntry {
-                    status: d.layer().status,
-                    spans: d.layer().spans.len(),
-                    error: None,
-                    rel: t.rel,
-                },
-                Err(e) => DocEntry {
-                    status: Status::NotStarted,
-                    spans: 0,
-                    error: Some(e.to_string()),
-                    rel: t.rel,
-                },
+            .map(|t| DocEntry {
+                rel: t.rel,
+                status: Status::NotStarted,
+                spans: 0,
+                error: None,
+                scanned: false,
             })
             .collect();
-        self.review_progress = review_mode::progress_map(self);
+        let rels = self.entries.iter().map(|e| e.rel.clone()).collect();
+        match list_scan::start(ws, &self.layer, rels) {
+            Ok(scan) => self.list_scan = Some(scan),
+            Err(e) => {
+                // No thread: read them here rather than show an empty list.
+                self.status_line = format!("Reading the document list without a thread: {e}");
+                let (ws, layer) = (ws.clone(), self.layer.clone());
+                let lines: Vec<_> = (self.entries.iter().enumerate())
+                    .map(|(i, e)| list_scan::scan_one(&ws, &layer, i, e.rel.clone()))
+                    .collect();
+                for line in lines {
+                    self.take_scanned(line);
+                }
+            }
+        }
+    }
+
+    /// Takes the document list lines read so far; drops the scan when it has finished.
+    fn poll_list_scan(&mut self) {
+        let Some(scan) = &self.list_scan else { return };
+        let mut lines = Vec::new();
+        let finished = loop {
+            match scan.try_recv() {
+                Ok(line) => lines.push(line),
+                Err(mpsc::TryRecvError::Empty) => break false,
+                Err(mpsc::TryRecvError::Disconnected) => break true,
+            }
+        };
+        for line in lines {
+            self.take_scanned(line);
+        }
+        if finished {
+            self.list_scan = None;
+        }
+    }
+
+    fn take_scanned(&mut self, line: list_scan::ScannedLine) {
+        match line.review {
+            Some(p) => self.review_progress.insert(line.rel.clone(), p),
+            None => self.review_progress.remove(&line.rel),
+        };
+        let Some(entry) = self
+            .entries
+            .get_mut(line.index)
+            .filter(|e| e.rel == line.rel)
+        else {
+            return;
+        };
+        entry.scanned = true;
+        // The open document knows better than the file: it may hold unsaved edits.
+        if let Some(open) = self.open.as_ref().filter(|o| o.doc.rel() == line.rel) {
+            entry.status = open.doc.layer().status;
+            entry.spans = open.doc.layer().spans.len();
+            entry.error = None;
+        } else {
+            entry.status = line.status;
+            entry.spans = line.spans;
+            entry.error = line.error;
+        }
     }
 
     /// Opens a document on a background thread. Small texts are ready within the first 100 ms
@@ -468,6 +533,7 @@ impl MarginaliaApp {
         if let Some(e) = self.entries.iter_mut().find(|e| e.rel == rel) {
             e.status = status;
             e.spans = spans;
+            e.scanned = true;
         }
         if let Some(id) = self.selected_span
             && !open.positions.contains_key(&id)
@@ -877,6 +943,10 @@ impl eframe::App for MarginaliaApp {
         self.poll_dialog(&ctx, &mut commands);
         if self.loading.is_some() {
             self.poll_loading(None);
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
+        if self.list_scan.is_some() {
+            self.poll_list_scan();
             ctx.request_repaint_after(Duration::from_millis(50));
         }
         agreement_view::poll(self, &ctx);

@@ -288,12 +288,12 @@ fn document_list(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comman
                         }
                         None => {
                             let r = r.on_hover_text(&e.rel);
-                            let status = status_text(e.status);
-                            ui.label(
-                                RichText::new(format!("{status} · {} spans", e.spans))
-                                    .small()
-                                    .color(weak),
-                            );
+                            let line = if e.scanned {
+                                format!("{} · {} spans", status_text(e.status), e.spans)
+                            } else {
+                                "reading…".to_owned()
+                            };
+                            ui.label(RichText::new(line).small().color(weak));
                             if let Some(p) = super::review_mode::progress_text(app, &e.rel) {
                                 ui.label(RichText::new(p).small().color(weak));
                             }

@@ -2,7 +2,6 @@
 //! side by side, and decide item by item from the keyboard. Decisions go through
 //! [`crate::review::Review`], which writes the curated layer.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use egui::{Align, Key, Layout, Modifiers, RichText, Sense, Ui, vec2};
@@ -194,22 +193,6 @@ fn reviewable_layers(app: &MarginaliaApp, rel: &str) -> Vec<String> {
         .into_iter()
         .filter(|n| n != CURATED_LAYER && *n != app.prefs.annotator)
         .filter(|n| ws.layer_path(n, rel).is_some_and(|p| p.is_file()))
-        .collect()
-}
-
-/// Review progress per document, for the document list: (decided, total, reviewed).
-pub fn progress_map(app: &MarginaliaApp) -> HashMap<String, (usize, usize, bool)> {
-    let Some(ws) = &app.ws else {
-        return HashMap::new();
-    };
-    app.entries
-        .iter()
-        .filter_map(|e| {
-            crate::review::progress_of(ws, &e.rel)
-                .ok()
-                .flatten()
-                .map(|p| (e.rel.clone(), p))
-        })
         .collect()
 }
 
