@@ -44,7 +44,9 @@ fn button_with_shortcut(ui: &mut Ui, enabled: bool, text: &str, command: &Comman
 }
 
 fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    let wide = ui.available_width() >= 980.0;
+    // Undo, Redo, Mark done, the save indicator and the theme switch need about this much.
+    const ACTIONS_WIDTH: f32 = 300.0;
+    let mut wide = false;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Marginalia").strong().size(16.0));
         ui.separator();
@@ -107,6 +109,7 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         ui.separator();
         super::review_mode::top_bar_buttons(app, ui, commands);
 
+        wide = ui.available_width() >= ACTIONS_WIDTH;
         if wide {
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 document_actions(app, ui, commands);
