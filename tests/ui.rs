@@ -453,3 +453,30 @@ fn mark_done_is_saved_and_undone() {
     save_now(&mut h);
     assert_ne!(read_layer(ws.path()).status, marginalia::Status::Done);
 }
+
+#[test]
+fn the_document_list_shows_its_texts_at_once_and_fills_in_their_counts_as_they_are_read() {
+    let ws = temp_workspace();
+    // The annotator's layer of the first seed, with one span.
+    {
+        let w = marginalia::Workspace::open(ws.path()).unwrap();
+        let mut doc =
+            marginalia::document::Document::open(&w, &format!("seeds/{SEED}"), ANNOTATOR, false)
+                .unwrap();
+        doc.add_span(0, 5, "quote").unwrap();
+        doc.save_now().unwrap();
+    }
+    let opts = start(ws.path(), false);
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.step();
+    // Every text is listed from the first frames on, whether or not its layer was read yet.
+    assert!(h.query_by_label(SEED).is_some());
+    assert!(h.query_by_label("004_2bdf081e938a524a.txt").is_some());
+    wait_for_document_list(&mut h);
+    assert_eq!(h.query_all_by_label("reading…").count(), 0);
+    assert!(h.query_by_label("in progress · 1 spans").is_some());
+    assert_eq!(h.query_all_by_label("not started · 0 spans").count(), 4);
+}

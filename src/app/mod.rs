@@ -150,6 +150,9 @@ pub struct MarginaliaApp {
     entries: Vec<DocEntry>,
     /// The background read of the document list's layers, while it runs.
     list_scan: Option<list_scan::ListScan>,
+    /// The list was reloaded; its scan starts at the end of the frame, once it is known which
+    /// document is being opened (that one is not read twice).
+    list_scan_due: bool,
     /// The layer folders of the workspace, for the layer picker.
     layer_names: Vec<String>,
     /// The layer shown: the annotator's own (editable) or another (read-only).
@@ -225,6 +228,7 @@ impl MarginaliaApp {
             ws_error: None,
             entries: Vec::new(),
             list_scan: None,
+            list_scan_due: false,
             layer_names: Vec::new(),
             open: None,
             loading: None,
@@ -263,7 +267,7 @@ impl MarginaliaApp {
 
     /// Whether the document list is still reading its layers in the background.
     pub fn document_list_loading(&self) -> bool {
-        self.list_scan.is_some()
+        self.list_scan.is_some() || self.list_scan_due
     }
 
     /// The selected span's id.
@@ -374,15 +378,30 @@ impl MarginaliaApp {
                 scanned: false,
             })
             .collect();
+        self.list_scan_due = true;
+    }
+
+    /// Starts the scan asked for by [`Self::reload_entries`], skipping the document being opened.
+    fn start_list_scan(&mut self) {
+        self.list_scan_due = false;
+        let Some(ws) = &self.ws else { return };
         let rels = self.entries.iter().map(|e| e.rel.clone()).collect();
-        match list_scan::start(ws, &self.layer, rels) {
+        let skip = match (&self.loading, &self.open) {
+            (Some((rel, _, _)), _) => Some(rel.clone()),
+            (None, Some(open)) => Some(open.doc.rel().to_owned()),
+            (None, None) => None,
+        };
+        match list_scan::start(ws, &self.layer, rels, skip.clone()) {
             Ok(scan) => self.list_scan = Some(scan),
             Err(e) => {
                 // No thread: read them here rather than show an empty list.
                 self.status_line = format!("Reading the document list without a thread: {e}");
                 let (ws, layer) = (ws.clone(), self.layer.clone());
                 let lines: Vec<_> = (self.entries.iter().enumerate())
-                    .map(|(i, e)| list_scan::scan_one(&ws, &layer, i, e.rel.clone()))
+                    .map(|(i, e)| {
+                        let read = skip.as_deref() != Some(e.rel.as_str());
+                        list_scan::scan_one(&ws, &layer, i, e.rel.clone(), read)
+                    })
                     .collect();
                 for line in lines {
                     self.take_scanned(line);
@@ -422,13 +441,14 @@ impl MarginaliaApp {
         else {
             return;
         };
-        entry.scanned = true;
         // The open document knows better than the file: it may hold unsaved edits.
         if let Some(open) = self.open.as_ref().filter(|o| o.doc.rel() == line.rel) {
+            entry.scanned = true;
             entry.status = open.doc.layer().status;
             entry.spans = open.doc.layer().spans.len();
             entry.error = None;
-        } else {
+        } else if line.layer_read {
+            entry.scanned = true;
             entry.status = line.status;
             entry.spans = line.spans;
             entry.error = line.error;
@@ -497,6 +517,11 @@ impl MarginaliaApp {
                 } else {
                     format!("{rel}: select text, then press a tag's key")
                 };
+                let (status, spans) = (open.doc.layer().status, open.doc.layer().spans.len());
+                if let Some(entry) = self.entries.iter_mut().find(|x| x.rel == rel) {
+                    (entry.status, entry.spans, entry.error) = (status, spans, None);
+                    entry.scanned = true;
+                }
                 self.open = Some(open);
                 self.feedback = review_mode::load_feedback(self);
                 self.selected_span = None;
@@ -509,6 +534,7 @@ impl MarginaliaApp {
                 self.status_line = format!("Cannot open: {e}");
                 if let Some(entry) = self.entries.iter_mut().find(|x| x.rel == rel) {
                     entry.error = Some(e.to_string());
+                    entry.scanned = true;
                 }
             }
         }
@@ -967,6 +993,10 @@ impl eframe::App for MarginaliaApp {
         self.autosave(&ctx);
         review_mode::autosave(self, &ctx);
         self.update_title(&ctx);
+        if self.list_scan_due {
+            self.start_list_scan();
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
         if let Some(times) = &mut self.frame_times {
             times.push(started.elapsed().as_secs_f32() * 1000.0);
         }

@@ -44,9 +44,9 @@ fn button_with_shortcut(ui: &mut Ui, enabled: bool, text: &str, command: &Comman
 }
 
 fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    // Below this width the document actions get a row of their own (measured: the left group
-    // takes about 800 points and the actions about 320).
-    let wide = ui.available_width() >= 1160.0;
+    // Undo, Redo, Mark done, the save indicator and the theme switch need about this much.
+    const ACTIONS_WIDTH: f32 = 300.0;
+    let mut wide = false;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Marginalia").strong().size(16.0));
         ui.separator();
@@ -109,6 +109,7 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         ui.separator();
         super::review_mode::top_bar_buttons(app, ui, commands);
 
+        wide = ui.available_width() >= ACTIONS_WIDTH;
         if wide {
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 document_actions(app, ui, commands);
@@ -397,7 +398,6 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         font_size,
         name: &name,
         marks: None,
-        feedback: Some(&app.feedback),
     };
     open.view.show(ui, &input, commands);
 }
@@ -502,16 +502,6 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             let g2 = truncate_galley(ui, g2, rect.width() - 16.0, 11.5, weak);
             ui.painter().galley(rect.min + vec2(12.0, 21.0), g2, weak);
             super::durability::mark_fuzzy_row(ui, rect, s);
-            if let Some(f) = app.feedback.get(&s.id) {
-                let (word, c) = super::review_mode::verdict_badge(f, v);
-                ui.painter().text(
-                    rect.right_bottom() + vec2(-6.0, -4.0),
-                    egui::Align2::RIGHT_BOTTOM,
-                    word,
-                    egui::FontId::proportional(11.0),
-                    c,
-                );
-            }
             r.widget_info(|| {
                 egui::WidgetInfo::selected(
                     egui::Role::ListItem,
@@ -573,7 +563,6 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             .show(ui, |ui| {
                 ui.label(RichText::new(format!("“{}”", s.exact)).italics());
             });
-        super::review_mode::feedback_details(app, ui, s.id);
         let label = ui.label(
             RichText::new("Note (Enter to edit, Esc to leave)")
                 .small()
