@@ -398,6 +398,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         font_size,
         name: &name,
         marks: None,
+        feedback: Some(&app.feedback),
     };
     open.view.show(ui, &input, commands);
 }
@@ -502,6 +503,16 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             let g2 = truncate_galley(ui, g2, rect.width() - 16.0, 11.5, weak);
             ui.painter().galley(rect.min + vec2(12.0, 21.0), g2, weak);
             super::durability::mark_fuzzy_row(ui, rect, s);
+            if let Some(f) = app.feedback.get(&s.id) {
+                let (word, c) = super::review_mode::verdict_badge(f, v);
+                ui.painter().text(
+                    rect.right_bottom() + vec2(-6.0, -4.0),
+                    egui::Align2::RIGHT_BOTTOM,
+                    word,
+                    egui::FontId::proportional(11.0),
+                    c,
+                );
+            }
             r.widget_info(|| {
                 egui::WidgetInfo::selected(
                     egui::Role::ListItem,
@@ -563,6 +574,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             .show(ui, |ui| {
                 ui.label(RichText::new(format!("“{}”", s.exact)).italics());
             });
+        super::review_mode::feedback_details(app, ui, s.id);
         let label = ui.label(
             RichText::new("Note (Enter to edit, Esc to leave)")
                 .small()

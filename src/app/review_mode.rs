@@ -2,6 +2,7 @@
 //! side by side, and decide item by item from the keyboard. Decisions go through
 //! [`crate::review::Review`], which writes the curated layer.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use egui::{Align, Key, Layout, Modifiers, RichText, Sense, Ui, vec2};
