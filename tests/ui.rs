@@ -1,6 +1,8 @@
 //! The real app, driven with egui_kittest: pointer drags and key presses go in as events, and
 //! the checks read what a user could observe — the RON files on disk and the window itself.
 
+mod common;
+use common::{press, wait_for_document_list};
 use std::path::{Path, PathBuf};
 
 use egui::{Event, Key, Modifiers, Pos2, vec2};
@@ -86,19 +88,6 @@ fn harness_with(
     h
 }
 
-/// Steps the app until the document list has read every layer (it reads them on a thread).
-fn wait_for_document_list(h: &mut Harness<'_, MarginaliaApp>) {
-    for _ in 0..6000 {
-        if !h.state().document_list_loading() {
-            h.run_steps(1);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        h.step();
-    }
-    panic!("the document list never finished reading its layers");
-}
-
 fn layer_file(ws: &Path) -> PathBuf {
     ws.join("annotations")
         .join(ANNOTATOR)
@@ -143,11 +132,6 @@ fn drag(h: &mut Harness<'_, MarginaliaApp>, from: usize, to: usize) {
     h.hover_at(b);
     h.step();
     h.drop_at(b);
-    h.run_steps(2);
-}
-
-fn press(h: &mut Harness<'_, MarginaliaApp>, key: Key) {
-    h.key_press(key);
     h.run_steps(2);
 }
 

@@ -2,12 +2,13 @@
 //! banner, fuzzy spans, the Orphans list, unopenable files and a merged external change. The
 //! checks read what a user could observe: the window's labels and the RON files on disk.
 
+mod common;
 use std::path::{Path, PathBuf};
 
 use egui::{Key, Modifiers, Pos2, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use marginalia::app::{BannerKind, MarginaliaApp, StartOptions};
+use marginalia::app::{BannerKind, MarginaliaApp};
 use marginalia::layer::{Layer, make_span, to_pretty_ron};
 use marginalia::text::Text;
 
@@ -68,35 +69,6 @@ fn change_seed_text(ws: &Path) {
         text.replace(DELETED, "").replace(FIXED_BEFORE, FIXED_AFTER)
     );
     std::fs::write(&path, text).unwrap();
-}
-
-fn harness(ws: &Path) -> Harness<'static, MarginaliaApp> {
-    let opts = StartOptions {
-        path: ws.to_path_buf(),
-        annotator: Some(ANNOTATOR.into()),
-        persist: false,
-        dark: Some(false),
-    };
-    let mut h = Harness::builder()
-        .with_size(vec2(1200.0, 800.0))
-        .with_step_dt(0.05)
-        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
-    h.run_steps(2);
-    wait_for_document_list(&mut h);
-    h
-}
-
-/// Steps the app until the document list has read every layer (it reads them on a thread).
-fn wait_for_document_list(h: &mut Harness<'_, MarginaliaApp>) {
-    for _ in 0..6000 {
-        if !h.state().document_list_loading() {
-            h.run_steps(1);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        h.step();
-    }
-    panic!("the document list never finished reading its layers");
 }
 
 fn open(h: &mut Harness<'_, MarginaliaApp>, seed: &str) {
@@ -471,4 +443,8 @@ fn a_failed_save_is_shown_until_a_retry_succeeds_and_an_unreadable_file_is_never
             .iter()
             .any(|s| s.start == at && s.tag == "claim")
     );
+}
+
+fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
+    common::open_app(path, ANNOTATOR, vec2(1200.0, 800.0))
 }

@@ -1,6 +1,8 @@
 //! Review mode and the Agreement window in the real app, driven with egui_kittest: keys go in
 //! as events, and the checks read the curated file on disk and what the window shows.
 
+mod common;
+use common::press;
 use std::path::Path;
 
 use egui::{Event, Key, Modifiers, vec2};
@@ -36,40 +38,6 @@ fn temp_workspace() -> tempfile::TempDir {
     )
     .unwrap();
     dir
-}
-
-fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
-    let opts = StartOptions {
-        path: path.to_path_buf(),
-        annotator: Some(REVIEWER.into()),
-        persist: false,
-        dark: Some(false),
-    };
-    let mut h = Harness::builder()
-        .with_size(vec2(1280.0, 800.0))
-        .with_step_dt(0.05)
-        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
-    h.run_steps(2);
-    wait_for_document_list(&mut h);
-    h
-}
-
-/// Steps the app until the document list has read every layer (it reads them on a thread).
-fn wait_for_document_list(h: &mut Harness<'_, MarginaliaApp>) {
-    for _ in 0..6000 {
-        if !h.state().document_list_loading() {
-            h.run_steps(1);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        h.step();
-    }
-    panic!("the document list never finished reading its layers");
-}
-
-fn press(h: &mut Harness<'_, MarginaliaApp>, key: Key) {
-    h.key_press(key);
-    h.run_steps(2);
 }
 
 fn press_mod(h: &mut Harness<'_, MarginaliaApp>, m: Modifiers, key: Key) {
@@ -311,4 +279,8 @@ fn a_tag_key_accepts_the_item_with_that_tag_as_an_edit() {
         (s.start, s.end, s.tag.as_str(), s.edited),
         (own.start, own.end, "boilerplate", true)
     );
+}
+
+fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
+    common::open_app(path, REVIEWER, vec2(1280.0, 800.0))
 }

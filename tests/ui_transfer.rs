@@ -2,12 +2,13 @@
 //! clicked and typed as a user would, the run goes through the background thread, and the checks
 //! read the files it wrote and what the window shows.
 
+mod common;
 use std::path::Path;
 
 use egui::{Key, Modifiers, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use marginalia::app::{MarginaliaApp, StartOptions};
+use marginalia::app::MarginaliaApp;
 use marginalia::layer::Layer;
 
 const ANNOTATOR: &str = "editor-a";
@@ -32,35 +33,6 @@ fn temp_workspace() -> tempfile::TempDir {
     copy_dir(&repo.join("seeds"), &dir.path().join("seeds"));
     copy_dir(&repo.join("annotations"), &dir.path().join("annotations"));
     dir
-}
-
-fn harness(ws: &Path) -> Harness<'static, MarginaliaApp> {
-    let opts = StartOptions {
-        path: ws.to_path_buf(),
-        annotator: Some(ANNOTATOR.into()),
-        persist: false,
-        dark: Some(false),
-    };
-    let mut h = Harness::builder()
-        .with_size(vec2(1100.0, 760.0))
-        .with_step_dt(0.05)
-        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
-    h.run_steps(2);
-    wait_for_document_list(&mut h);
-    h
-}
-
-/// Steps the app until the document list has read every layer (it reads them on a thread).
-fn wait_for_document_list(h: &mut Harness<'_, MarginaliaApp>) {
-    for _ in 0..6000 {
-        if !h.state().document_list_loading() {
-            h.run_steps(1);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        h.step();
-    }
-    panic!("the document list never finished reading its layers");
 }
 
 /// File → `entry`.
@@ -252,4 +224,8 @@ fn unticking_a_tag_in_the_export_dialog_leaves_its_spans_out() {
         .collect();
     assert_eq!(tags.len(), expected);
     assert!(tags.iter().all(|t| t != "quote"), "{tags:?}");
+}
+
+fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
+    common::open_app(path, ANNOTATOR, vec2(1100.0, 760.0))
 }
