@@ -258,13 +258,17 @@ fn stats(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write) ->
     } else {
         let _ = write!(out, "{}", st.to_table());
     }
-    0
+    // Counts that leave files out are not the workspace's counts: say so in the exit code.
+    if st.unreadable.is_empty() { 0 } else { 1 }
 }
 
 fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let Some(ws) = open_ws(&path, err) else {
         return 2;
     };
+    if !dry_run {
+        ws.clean_stray_temps();
+    }
     let mut total = crate::reanchor::ReanchorSummary::default();
     let (mut files, mut changed, mut failed) = (0, 0, 0);
     for layer_name in ws.layer_names() {
@@ -322,7 +326,12 @@ fn export(req: &crate::export::ExportRequest, out: &mut dyn Write, err: &mut dyn
             for line in summary.report(20) {
                 let _ = writeln!(err, "{line}");
             }
-            0
+            // A document or span left out is a failure the exit code must show.
+            if summary.skipped_documents.is_empty() && summary.skipped_spans.is_empty() {
+                0
+            } else {
+                1
+            }
         }
         Err(e) => {
             let _ = writeln!(err, "error: {e}");

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 
 use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
+use crate::recovery::{Journal, Recovered};
 use crate::store::{self, Fingerprint, StoreError};
 use crate::text::{Text, TextError};
 use crate::workspace::Workspace;
@@ -56,6 +57,11 @@ pub enum Edit {
     },
     /// An orphan was deleted for good.
     DeleteOrphan(Orphan),
+    /// Edits recovered from the journal replaced the layer's spans, orphans and status.
+    Restore {
+        before: Box<Layer>,
+        after: Box<Layer>,
+    },
 }
 
 /// What the save indicator shows.
@@ -92,6 +98,18 @@ pub struct Document {
     retry_at: Option<Instant>,
     save_state: SaveState,
     notices: Vec<String>,
+    /// Why the layer cannot be written although it is the annotator's own (a read-only file).
+    read_only_reason: Option<String>,
+    /// Where edits that cannot be saved are kept (outside the workspace), if anywhere.
+    journal: Option<Journal>,
+    /// Whether the journal holds the current unsaved edits.
+    journaled: bool,
+    /// Unsaved edits found in the journal when the document was opened, not yet restored or
+    /// discarded; while they wait, the journal entry is left alone.
+    recovered: Option<(Layer, Recovered)>,
+    /// The layer file was deleted by someone else while open: nothing is written until the
+    /// user chooses to keep their spans (save again) or close.
+    deleted_outside: bool,
 }
 
 impl std::fmt::Debug for Document {
@@ -160,6 +178,18 @@ impl Document {
         if let Some(p) = layer.problems(None, ws.tags()).first() {
             return Err(invalid(p.to_string()));
         }
+        // A file without write permission (chmod 0444, a read-only checkout) is respected:
+        // the layer opens read-only and says why.
+        let read_only_reason = (!read_only
+            && std::fs::metadata(layer_path).is_ok_and(|m| m.permissions().readonly()))
+        .then(|| {
+            format!(
+                "{path_shown} is read-only on disk (no write permission), so this layer opens \
+                 read-only: its spans are shown but cannot be changed. Make the file writable \
+                 and reopen the document to edit it"
+            )
+        });
+        let read_only = read_only || read_only_reason.is_some();
         let base = layer.clone();
         let mut layer = layer;
         let reanchor_summary = reanchor::reanchor_layer(&mut layer, &text);
@@ -184,8 +214,16 @@ impl Document {
             retry_at: None,
             save_state: SaveState::Saved,
             notices: Vec::new(),
+            read_only_reason,
+            journal: None,
+            journaled: false,
+            recovered: None,
+            deleted_outside: false,
         };
         doc.layer.text = rel.to_owned();
+        if let Some(reason) = &doc.read_only_reason {
+            doc.notices.push(reason.clone());
+        }
         if let Some(summary) = doc.reanchor_summary {
             doc.notices.push(format!("{rel}: {summary}"));
             if !read_only {
@@ -265,6 +303,155 @@ impl Document {
     /// Whether this document is browsed read-only.
     pub fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// Why this layer is read-only although it is the annotator's own, if it is.
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.read_only_reason.as_deref()
+    }
+
+    /// Keeps edits that cannot be saved in `journal`, and looks there for edits an earlier
+    /// window could not save: if some differ from the file, [`Document::recovered`] offers them.
+    pub fn set_journal(&mut self, journal: Journal) {
+        if self.read_only {
+            return;
+        }
+        if let Some(found) = journal.find(&self.layer_path) {
+            match store::parse_layer(&found.entry, found.contents.as_bytes()) {
+                Ok(layer) if layer.annotator == self.layer.annotator => {
+                    if same_content(&layer, &self.layer) {
+                        // Those edits reached the file after all.
+                        journal.clear(&self.layer_path);
+                    } else {
+                        self.recovered = Some((layer, found));
+                    }
+                }
+                Ok(_) | Err(_) => self.notices.push(format!(
+                    "a recovery journal entry for this layer at {} cannot be used; it was left as it is",
+                    found.entry.display()
+                )),
+            }
+        }
+        self.journal = Some(journal);
+    }
+
+    /// Unsaved edits found in the recovery journal, waiting for the user: the layer as it was
+    /// then, and where the entry is.
+    pub fn recovered(&self) -> Option<(&Layer, &Recovered)> {
+        self.recovered.as_ref().map(|(l, r)| (l, r))
+    }
+
+    /// Replaces the layer's spans, orphans and status with the recovered ones, as one undoable
+    /// edit (re-anchored first if the text changed since). Returns whether it did.
+    pub fn restore_recovered(&mut self) -> bool {
+        if self.read_only {
+            return false;
+        }
+        let Some((mut layer, _)) = self.recovered.take() else {
+            return false;
+        };
+        if layer.text_sha256 != self.text.sha256() {
+            reanchor::reanchor_layer(&mut layer, &self.text);
+        }
+        let before = Box::new(self.layer.clone());
+        let mut after = self.layer.clone();
+        after.next_id = after
+            .next_id
+            .max(layer.next_id)
+            .max(max_id(&layer).saturating_add(1));
+        after.spans = layer.spans;
+        after.orphans = layer.orphans;
+        after.status = layer.status;
+        after.normalize();
+        self.apply(Edit::Restore {
+            before,
+            after: Box::new(after),
+        });
+        true
+    }
+
+    /// Drops the recovered edits and their journal entry, at the user's word.
+    pub fn discard_recovered(&mut self) -> bool {
+        if self.recovered.take().is_none() {
+            return false;
+        }
+        if let Some(j) = &self.journal {
+            j.clear(&self.layer_path);
+        }
+        true
+    }
+
+    /// Writes the unsaved edits to the journal now (before quitting with edits that could not
+    /// be saved). Returns the entry's path.
+    ///
+    /// # Errors
+    /// No journal is set, or it cannot be written.
+    pub fn journal_unsaved(&mut self) -> Result<PathBuf, StoreError> {
+        let Some(journal) = &self.journal else {
+            return Err(StoreError::Write {
+                path: self.layer_path.display().to_string(),
+                reason: "no recovery journal folder is known (no home folder)".into(),
+            });
+        };
+        let entry = journal.keep(&self.layer_path, &self.layer.to_ron())?;
+        self.journaled = true;
+        Ok(entry)
+    }
+
+    /// Forgets the unsaved edits: the user chose to discard them (their journal entry goes too).
+    pub fn discard_unsaved(&mut self) {
+        if self.dirty_since.take().is_some()
+            && self.recovered.is_none()
+            && let Some(j) = &self.journal
+        {
+            j.clear(&self.layer_path);
+        }
+        self.retry_at = None;
+        self.save_state = SaveState::Saved;
+    }
+
+    /// Writes the layer as it is in memory to `path` (outside the workspace is fine), for
+    /// "Save a copy elsewhere…" when the layer file itself cannot be written.
+    ///
+    /// # Errors
+    /// The copy cannot be written, naming the file.
+    pub fn save_copy(&self, path: &Path) -> Result<(), StoreError> {
+        if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(StoreError::Write {
+                path: path.display().to_string(),
+                reason: "not a regular file".into(),
+            });
+        }
+        store::write_atomic(path, self.layer.to_ron().as_bytes()).map(|_| ())
+    }
+
+    /// Whether the layer file was deleted outside this window while it was open.
+    pub fn is_deleted_outside(&self) -> bool {
+        self.deleted_outside
+    }
+
+    /// After the file was deleted outside: writes the spans again as a new file.
+    ///
+    /// # Errors
+    /// The write failed; the edits stay pending.
+    pub fn keep_after_deletion(&mut self) -> Result<(), StoreError> {
+        self.deleted_outside = false;
+        self.seen = None;
+        self.retry_at = None;
+        self.mark_dirty();
+        self.save_now()
+    }
+
+    fn notice_deleted(&mut self) {
+        if !self.deleted_outside {
+            self.deleted_outside = true;
+            self.notices.push(format!(
+                "{} was deleted outside this window; nothing is written until you choose to keep your spans (save them again) or close the document",
+                self.layer_path.display()
+            ));
+        }
+        self.save_state =
+            SaveState::Failed("the annotation file was deleted outside this window".to_owned());
     }
 
     /// Whether the text changed since the layer was written (needs re-anchoring).
@@ -449,6 +636,10 @@ impl Document {
                 self.insert_orphan(orphan.clone());
             }
             Edit::DeleteOrphan(orphan) => self.insert_orphan(orphan.clone()),
+            Edit::Restore { before, after } => self.do_edit(&Edit::Restore {
+                before: after.clone(),
+                after: before.clone(),
+            }),
         }
         self.note_run = None;
         self.mark_dirty();
@@ -491,6 +682,12 @@ impl Document {
             Edit::DeleteOrphan(orphan) => {
                 self.layer.orphans.retain(|o| o.span.id != orphan.span.id);
             }
+            Edit::Restore { after, .. } => {
+                self.layer.spans = after.spans.clone();
+                self.layer.orphans = after.orphans.clone();
+                self.layer.status = after.status;
+                self.layer.next_id = self.layer.next_id.max(after.next_id);
+            }
         }
     }
 
@@ -513,6 +710,7 @@ impl Document {
     }
 
     fn mark_dirty(&mut self) {
+        self.journaled = false;
         if self.dirty_since.is_none() {
             self.dirty_since = Some(Instant::now());
         }
@@ -527,7 +725,7 @@ impl Document {
         let Some(since) = self.dirty_since else {
             return false;
         };
-        if now.duration_since(since) < SAVE_DELAY {
+        if now.duration_since(since) < SAVE_DELAY || self.deleted_outside {
             return false;
         }
         if let Some(retry) = self.retry_at
@@ -556,6 +754,50 @@ impl Document {
     pub fn save_now(&mut self) -> Result<(), StoreError> {
         if self.read_only || self.dirty_since.is_none() {
             return Ok(());
+        }
+        let result = self.write_pending();
+        match &result {
+            Ok(()) => {
+                // The edits reached the layer file: the journal entry has done its work.
+                if self.recovered.is_none()
+                    && let Some(j) = &self.journal
+                {
+                    j.clear(&self.layer_path);
+                }
+            }
+            Err(_) => {
+                if !self.journaled && self.recovered.is_none() && self.journal.is_some() {
+                    match self.journal_unsaved() {
+                        Ok(entry) => self.journal_notice(&entry),
+                        Err(e) => self.notices.push(format!(
+                            "the unsaved edits could not be kept in the recovery journal either: {e}"
+                        )),
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    fn journal_notice(&mut self, entry: &Path) {
+        let text = format!(
+            "unsaved edits of {} are kept in the recovery journal ({}) until they can be saved",
+            self.rel,
+            entry.display()
+        );
+        if !self.notices.contains(&text) {
+            self.notices.push(text);
+        }
+    }
+
+    fn write_pending(&mut self) -> Result<(), StoreError> {
+        if self.deleted_outside {
+            return Err(StoreError::Write {
+                path: self.layer_path.display().to_string(),
+                reason:
+                    "the file was deleted outside this window; keep your spans to write it again"
+                        .into(),
+            });
         }
         if let Err(e) = store::check_write_inside(&self.root, &self.layer_path) {
             self.save_state = SaveState::Failed(e.to_string());
@@ -586,9 +828,14 @@ impl Document {
                         reason: msg,
                     });
                 }
-                Ok(None) => {
-                    self.seen = None;
+                Ok(None) if self.seen.is_some() => {
+                    self.notice_deleted();
+                    return Err(StoreError::Write {
+                        path: self.layer_path.display().to_string(),
+                        reason: "the file was deleted outside this window".into(),
+                    });
                 }
+                Ok(None) => {}
                 Err(e) => {
                     // Never overwrite a file we could not read.
                     let msg =
@@ -622,6 +869,22 @@ impl Document {
     /// Reloads the layer from disk if someone else changed it and there are no unsaved edits.
     /// Returns whether it reloaded.
     pub fn reload_if_changed(&mut self) -> bool {
+        if self.seen.is_some() && std::fs::symlink_metadata(&self.layer_path).is_err() {
+            if !self.read_only {
+                self.notice_deleted();
+            }
+            return false;
+        }
+        if self.deleted_outside {
+            // The file came back (a checkout that deleted and recreated it): carry on as usual,
+            // merging before the next save.
+            self.deleted_outside = false;
+            self.save_state = if self.dirty_since.is_some() {
+                SaveState::Pending
+            } else {
+                SaveState::Saved
+            };
+        }
         if self.dirty_since.is_some()
             || store::unchanged_since(&self.layer_path, self.seen.as_ref())
         {
@@ -760,7 +1023,13 @@ fn touched(e: &Edit) -> Option<u64> {
         Edit::Status { .. } => None,
         Edit::Reattach { span, .. } => Some(span.id),
         Edit::DeleteOrphan(o) => Some(o.span.id),
+        Edit::Restore { .. } => None,
     }
+}
+
+/// Whether two versions of a layer hold the same spans, orphans and status.
+fn same_content(a: &Layer, b: &Layer) -> bool {
+    a.spans == b.spans && a.orphans == b.orphans && a.status == b.status
 }
 
 fn max_id(layer: &Layer) -> u64 {

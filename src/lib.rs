@@ -17,6 +17,7 @@ pub mod export;
 pub mod import;
 pub mod layer;
 pub mod reanchor;
+pub mod recovery;
 pub mod review;
 pub mod span_index;
 pub mod stats;

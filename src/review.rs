@@ -1101,7 +1101,9 @@ impl Review {
                 }
             }
         }
-        match store::write_atomic(&self.path, self.curated.to_ron().as_bytes()) {
+        let written = store::refuse_read_only(&self.path)
+            .and_then(|()| store::write_atomic(&self.path, self.curated.to_ron().as_bytes()));
+        match written {
             Ok(fp) => {
                 self.seen = Some(fp);
                 self.dirty_since = None;
@@ -1115,6 +1117,27 @@ impl Review {
                 Err(e)
             }
         }
+    }
+
+    /// Forgets the pending decisions: the user chose to discard them on quitting.
+    pub fn discard_unsaved(&mut self) {
+        self.dirty_since = None;
+        self.retry_at = None;
+        self.save_state = SaveState::Saved;
+    }
+
+    /// Writes the curated layer as it is in memory to `path`, for "Save a copy elsewhere…".
+    ///
+    /// # Errors
+    /// The copy cannot be written, naming the file.
+    pub fn save_copy(&self, path: &Path) -> Result<(), StoreError> {
+        if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(StoreError::Write {
+                path: path.display().to_string(),
+                reason: "not a regular file".into(),
+            });
+        }
+        store::write_atomic(path, self.curated.to_ron().as_bytes()).map(|_| ())
     }
 
     /// Merges another version of the curated layer: their decisions on items we have not

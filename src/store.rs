@@ -18,6 +18,9 @@ pub const TEMP_PREFIX: &str = ".marginalia-tmp-";
 /// 200,000 spans. Larger files are refused with a message naming the file.
 pub const MAX_LAYER_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The largest `tags.ron` or `workspace.ron` read, in bytes.
+pub const MAX_SETTINGS_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Errors reading or writing annotation files.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum StoreError {
@@ -29,6 +32,8 @@ pub enum StoreError {
     Parse { path: String, reason: String },
     #[error("{path}: file is {size} bytes, over the {limit}-byte limit for annotation files")]
     TooLarge { path: String, size: u64, limit: u64 },
+    #[error("{path}: the file is read-only (no write permission); it was not overwritten")]
+    ReadOnly { path: String },
     #[error("{path}: refusing to write through a symbolic link")]
     Symlink { path: String },
     #[error("{path}: refusing to write: the folder leads outside the workspace {root}")]
@@ -107,7 +112,7 @@ pub fn unchanged_since(path: &Path, seen: Option<&Fingerprint>) -> bool {
             if mtime == seen.modified && settled {
                 return true;
             }
-            match std::fs::read(path) {
+            match read_regular(path, MAX_LAYER_BYTES) {
                 Ok(bytes) => sha256_hex(&bytes) == seen.sha256,
                 Err(_) => false,
             }
@@ -115,23 +120,119 @@ pub fn unchanged_since(path: &Path, seen: Option<&Fingerprint>) -> bool {
     }
 }
 
-/// Reads a file with a size limit.
-pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, StoreError> {
-    let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| StoreError::Read {
-        path: shown.clone(),
-        reason: e.to_string(),
-    })?;
-    if meta.len() > limit {
-        return Err(StoreError::TooLarge {
-            path: shown,
-            size: meta.len(),
-            limit,
+/// Why a bounded read of a regular file failed.
+#[derive(Debug)]
+pub enum BoundedReadError {
+    /// Opening or reading failed (including "not found").
+    Io(std::io::Error),
+    /// The path is not a regular file (a FIFO, a device, a folder, a socket); nothing was read.
+    NotRegular(&'static str),
+    /// The file holds more than the limit; `size` is at least the limit plus one.
+    TooLarge { size: u64 },
+}
+
+impl BoundedReadError {
+    /// Whether the file does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Io(e) if e.kind() == std::io::ErrorKind::NotFound)
+    }
+
+    /// The problem in words, for error messages that name the file themselves.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Io(e) => e.to_string(),
+            Self::NotRegular(kind) => format!("not a regular file ({kind}); nothing was read"),
+            Self::TooLarge { size } => format!("more than {} bytes", size.saturating_sub(1)),
+        }
+    }
+}
+
+/// Opens `path` for reading without blocking, and only if it is a regular file.
+///
+/// The open does not wait for a writer on a FIFO (`O_NONBLOCK`), and the type is checked on
+/// the opened file (`fstat`), so a symbolic link to `/dev/zero` or a named pipe in a cloned
+/// repository is refused instead of hanging or filling memory.
+///
+/// # Errors
+/// [`BoundedReadError::Io`] or [`BoundedReadError::NotRegular`].
+pub fn open_regular(path: &Path) -> Result<std::fs::File, BoundedReadError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(BoundedReadError::Io)?;
+    let meta = file.metadata().map_err(BoundedReadError::Io)?;
+    if !meta.is_file() {
+        return Err(BoundedReadError::NotRegular(file_kind(&meta)));
+    }
+    Ok(file)
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if ft.is_fifo() {
+            return "a named pipe";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "a device";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a file"
+}
+
+/// Reads the whole of a regular file, at most `limit` bytes. The cap applies to the bytes
+/// actually read, not to the size `stat` reports, so a file that grows while it is read (or a
+/// size that lies) still stops at the limit.
+///
+/// # Errors
+/// See [`BoundedReadError`].
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, BoundedReadError> {
+    use std::io::Read as _;
+    let file = open_regular(path)?;
+    let stated = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if stated > limit {
+        return Err(BoundedReadError::TooLarge { size: stated });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(stated).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(BoundedReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(BoundedReadError::TooLarge {
+            size: stated.max(bytes.len() as u64),
         });
     }
-    std::fs::read(path).map_err(|e| StoreError::Read {
-        path: shown,
-        reason: e.to_string(),
+    Ok(bytes)
+}
+
+/// Reads an annotation file with a size limit.
+///
+/// # Errors
+/// Unreadable, not a regular file, or over `limit`, naming the file.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, StoreError> {
+    let shown = path.display().to_string();
+    read_regular(path, limit).map_err(|e| match e {
+        BoundedReadError::TooLarge { size } => StoreError::TooLarge {
+            path: shown,
+            size,
+            limit,
+        },
+        other => StoreError::Read {
+            path: shown,
+            reason: other.reason(),
+        },
     })
 }
 
@@ -209,6 +310,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
         .prefix(TEMP_PREFIX)
         .tempfile_in(&dir)
         .map_err(err)?;
+    // Locked while written, so that cleaning up after a crash never takes a live save's file.
+    let _ = tmp.as_file().lock();
     tmp.write_all(bytes).map_err(err)?;
     // Temp files are created private (0600); the annotation file keeps the permissions it had,
     // or gets the usual ones for a new file, so colleagues and tools can still read it.
@@ -276,13 +379,42 @@ pub fn new_file_permissions() -> Option<std::fs::Permissions> {
     None
 }
 
-/// Saves a layer atomically.
+/// Saves a layer atomically. An existing file without write permission (mode 0444, say) is
+/// respected even where the rename would succeed (as root, or in a writable folder).
+///
+/// # Errors
+/// [`StoreError::ReadOnly`], or any write failure, naming the file.
 pub fn save_layer(path: &Path, layer: &Layer) -> Result<Fingerprint, StoreError> {
+    refuse_read_only(path)?;
     write_atomic(path, layer.to_ron().as_bytes())
 }
 
-/// Removes stray temp files left by a crash under `dir`. Returns how many were removed.
+/// Refuses to replace an existing annotation file that has no write permission.
+///
+/// # Errors
+/// [`StoreError::ReadOnly`] naming the file.
+pub fn refuse_read_only(path: &Path) -> Result<(), StoreError> {
+    if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(StoreError::ReadOnly {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// How old a temp file must be before it may be taken for a crash's leftover. A save takes
+/// milliseconds; a window's in-flight temp file is also locked while it is written.
+pub const STRAY_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Removes temp files under `dir` that a crashed save left behind: only those older than
+/// [`STRAY_TEMP_AGE`] and not locked by a live writer, so another window's save in progress
+/// is never broken. Returns how many were removed. Read-only commands never call this.
 pub fn clean_stray_temps(dir: &Path) -> usize {
+    clean_stray_temps_older_than(dir, STRAY_TEMP_AGE)
+}
+
+/// [`clean_stray_temps`] with another age threshold (tests use zero).
+pub fn clean_stray_temps_older_than(dir: &Path, min_age: std::time::Duration) -> usize {
     let mut removed = 0;
     let Ok(rd) = std::fs::read_dir(dir) else {
         return 0;
@@ -291,15 +423,33 @@ pub fn clean_stray_temps(dir: &Path) -> usize {
         let Ok(ft) = e.file_type() else { continue };
         let path = e.path();
         if ft.is_dir() {
-            removed += clean_stray_temps(&path);
+            removed += clean_stray_temps_older_than(&path, min_age);
         } else if ft.is_file()
             && e.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            && is_abandoned(&path, min_age)
             && std::fs::remove_file(&path).is_ok()
         {
             removed += 1;
         }
     }
     removed
+}
+
+/// Whether a temp file is old enough and no writer holds its lock.
+fn is_abandoned(path: &Path, min_age: std::time::Duration) -> bool {
+    let old_enough = std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|m| SystemTime::now().duration_since(m).ok())
+        .is_some_and(|age| age >= min_age);
+    if !old_enough {
+        return false;
+    }
+    let Ok(file) = std::fs::OpenOptions::new().read(true).open(path) else {
+        return false;
+    };
+    // A writer locks its temp file from creation until the rename; the lock dies with it.
+    file.try_lock().is_ok()
 }
 
 #[cfg(test)]
@@ -348,7 +498,29 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.path().join("x/keep.ron"), b"()").unwrap();
-        assert_eq!(clean_stray_temps(dir.path()), 1);
+        // A fresh temp file may be another window's save in progress: kept.
+        assert_eq!(clean_stray_temps(dir.path()), 0);
+        assert_eq!(
+            clean_stray_temps_older_than(dir.path(), std::time::Duration::ZERO),
+            1
+        );
         assert!(dir.path().join("x/keep.ron").exists());
+    }
+
+    #[test]
+    fn a_locked_temp_file_is_never_taken_for_a_stray() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(format!("{TEMP_PREFIX}live"));
+        let f = std::fs::File::create(&p).unwrap();
+        f.lock().unwrap();
+        assert_eq!(
+            clean_stray_temps_older_than(dir.path(), std::time::Duration::ZERO),
+            0
+        );
+        drop(f);
+        assert_eq!(
+            clean_stray_temps_older_than(dir.path(), std::time::Duration::ZERO),
+            1
+        );
     }
 }

@@ -93,13 +93,16 @@ impl TagSet {
     /// empty names or bad colours.
     pub fn load_or_default(path: &Path) -> Result<Self, TagError> {
         let shown = path.display().to_string();
-        let src = match std::fs::read_to_string(path) {
-            Ok(s) => s,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+        let src = match crate::store::read_regular(path, crate::store::MAX_SETTINGS_BYTES) {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|e| TagError::Unreadable {
+                path: shown.clone(),
+                reason: format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+            })?,
+            Err(e) if e.is_not_found() => return Ok(Self::default()),
             Err(e) => {
                 return Err(TagError::Unreadable {
                     path: shown,
-                    reason: e.to_string(),
+                    reason: e.reason(),
                 });
             }
         };

@@ -69,20 +69,16 @@ impl Text {
     pub fn load(path: &Path) -> Result<Self, TextError> {
         let shown = path.display().to_string();
         let limit = max_text_bytes();
-        let meta = std::fs::metadata(path).map_err(|e| TextError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
-        if meta.len() > limit {
-            return Err(TextError::TooLarge {
-                path: shown,
-                size: meta.len(),
+        let bytes = crate::store::read_regular(path, limit).map_err(|e| match e {
+            crate::store::BoundedReadError::TooLarge { size } => TextError::TooLarge {
+                path: shown.clone(),
+                size,
                 limit,
-            });
-        }
-        let bytes = std::fs::read(path).map_err(|e| TextError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
+            },
+            other => TextError::Unreadable {
+                path: shown.clone(),
+                reason: other.reason(),
+            },
         })?;
         Self::from_bytes(&bytes).map_err(|byte_offset| TextError::NotUtf8 {
             path: shown,

@@ -75,7 +75,12 @@ pub fn find_root(opened: &Path) -> PathBuf {
     start
 }
 
-/// Checks an annotator name: 1–64 chars of `[A-Za-z0-9._-]`, not `.` or `..`, not `curated`.
+/// Checks an annotator name. This is the one place the rule lives; the README quotes it.
+///
+/// A name is 1–64 characters of `A–Z a–z 0–9 . _ -`; it does not start with `.` (hidden
+/// folders, temp files, `.git`) or `-` (read as an option by command lines), does not end with
+/// `.` (Windows cannot check such a folder out), is not a Windows device name (`con`, `nul`,
+/// `com1`…), and is not `curated`, which is the reviewer's layer.
 ///
 /// # Errors
 /// A sentence saying what is wrong with the name.
@@ -86,8 +91,20 @@ pub fn check_annotator(name: &str) -> Result<(), String> {
     if name.chars().count() > 64 {
         return Err("the annotator name is longer than 64 characters".into());
     }
-    if name == "." || name == ".." {
-        return Err(format!("{name:?} cannot be an annotator name"));
+    if name.starts_with('.') {
+        return Err(format!(
+            "the annotator name {name:?} starts with '.'; such folders are hidden or reserved"
+        ));
+    }
+    if name.starts_with('-') {
+        return Err(format!(
+            "the annotator name {name:?} starts with '-', which command lines read as an option"
+        ));
+    }
+    if name.ends_with('.') || name.ends_with(' ') {
+        return Err(format!(
+            "the annotator name {name:?} ends with '.' or a space, which Windows cannot check out"
+        ));
     }
     if name == CURATED_LAYER {
         return Err(format!(
@@ -155,18 +172,24 @@ impl Workspace {
             });
         }
         let cfg_path = root.join(ANNOTATIONS_DIR).join("workspace.ron");
-        let config = match std::fs::read_to_string(&cfg_path) {
-            Ok(src) => crate::layer::ron_options()
-                .from_str::<WorkspaceConfig>(&src)
-                .map_err(|e| WorkspaceError::BadConfig {
+        let config = match crate::store::read_regular(&cfg_path, crate::store::MAX_SETTINGS_BYTES) {
+            Ok(bytes) => {
+                let src = std::str::from_utf8(&bytes).map_err(|e| WorkspaceError::BadConfig {
                     path: cfg_path.display().to_string(),
-                    reason: e.to_string(),
-                })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => WorkspaceConfig::default(),
+                    reason: format!("not UTF-8 at byte {}", e.valid_up_to()),
+                })?;
+                crate::layer::ron_options()
+                    .from_str::<WorkspaceConfig>(src)
+                    .map_err(|e| WorkspaceError::BadConfig {
+                        path: cfg_path.display().to_string(),
+                        reason: e.to_string(),
+                    })?
+            }
+            Err(e) if e.is_not_found() => WorkspaceConfig::default(),
             Err(e) => {
                 return Err(WorkspaceError::Unreadable {
                     path: cfg_path.display().to_string(),
-                    reason: e.to_string(),
+                    reason: e.reason(),
                 });
             }
         };
@@ -181,9 +204,14 @@ impl Workspace {
             }
         }
         let tags = TagSet::load_or_default(&root.join(ANNOTATIONS_DIR).join("tags.ron"))?;
-        // Half-written temp files left by a crash; the files they were replacing are intact.
-        crate::store::clean_stray_temps(&root.join(ANNOTATIONS_DIR));
         Ok(Self { root, config, tags })
+    }
+
+    /// Removes half-written temp files that a crashed save left under `annotations/` (the
+    /// files they were replacing are intact). Only commands that write call this; a fresh or
+    /// locked temp file, which may be another window's save in progress, is left alone.
+    pub fn clean_stray_temps(&self) -> usize {
+        crate::store::clean_stray_temps(&self.annotations_dir())
     }
 
     /// The root folder.
@@ -377,6 +405,14 @@ mod tests {
             "",
             ".",
             "..",
+            "...",
+            ".hidden",
+            ".git",
+            ".marginalia-tmp-1",
+            "a.",
+            "a ",
+            "-x",
+            "--annotator",
             "../x",
             "a/b",
             "with space",

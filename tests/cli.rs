@@ -397,3 +397,203 @@ fn stats_counts_change_when_a_file_changes() {
     assert_eq!(v["layers"], before.files - 1);
     assert_eq!(v["by_annotator"]["editor-a"]["status"]["not started"], 1);
 }
+
+/// Runs the binary with a time limit: a command that hangs fails the test instead of hanging
+/// the suite.
+fn run_within(args: &[&str], dir: &Path, limit: std::time::Duration) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run marginalia");
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("marginalia {args:?} still running after {limit:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let _ = std::fs::remove_file(path);
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
+}
+
+/// Issue 9 §3: a `.ron` that is a named pipe, or a link to `/dev/zero`, hung every command
+/// (and `/dev/zero` grew memory without bound). Now each is refused, by name, at once.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_link_to_dev_zero_in_a_workspace_never_hangs_a_command() {
+    let limit = std::time::Duration::from_secs(60);
+    let ws = copy_workspace();
+    let root = ws.path();
+    let outdir = tempfile::tempdir().unwrap();
+    let out_file = outdir.path().join("out.jsonl");
+    mkfifo(&root.join(A000));
+    std::fs::remove_file(root.join(A001)).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", root.join(A001)).unwrap();
+    let commands: [Vec<&str>; 4] = [
+        vec!["validate", "."],
+        vec!["stats", "."],
+        vec![
+            "export",
+            "--format",
+            "jsonl",
+            "--layer",
+            "editor-a",
+            "-o",
+            out_file.to_str().unwrap(),
+            ".",
+        ],
+        vec!["reanchor", "."],
+    ];
+    for args in &commands {
+        let o = run_within(args, root, limit);
+        let said = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+        assert!(!o.status.success(), "{args:?} must fail: {said}");
+        for (file, kind) in [(A000, "named pipe"), (A001, "device")] {
+            assert!(
+                said.lines().any(|l| l.contains(file)
+                    && l.contains("not a regular file")
+                    && l.contains(kind)),
+                "{args:?} must name {file} as {kind}: {said}"
+            );
+        }
+    }
+    // Neither special file was replaced.
+    use std::os::unix::fs::FileTypeExt as _;
+    assert!(
+        std::fs::symlink_metadata(root.join(A000))
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(
+        std::fs::symlink_metadata(root.join(A001))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+/// Issue 9 §3: the same for a text, `tags.ron` and `workspace.ron`.
+#[cfg(unix)]
+#[test]
+fn special_texts_and_settings_files_are_refused_by_name() {
+    let limit = std::time::Duration::from_secs(60);
+    let cases = [
+        ("seeds/000_b78fa013a4a69998.txt", "device"),
+        ("annotations/tags.ron", "device"),
+        ("annotations/workspace.ron", "named pipe"),
+    ];
+    for (file, kind) in cases {
+        let ws = copy_workspace();
+        let root = ws.path();
+        let path = root.join(file);
+        if kind == "named pipe" {
+            mkfifo(&path);
+        } else {
+            let _ = std::fs::remove_file(&path);
+            std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        }
+        let o = run_within(&["validate", "."], root, limit);
+        let said = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+        assert!(!o.status.success(), "{file}: {said}");
+        assert!(
+            said.lines().any(|l| l.contains(&path.display().to_string())
+                && l.contains("not a regular file")
+                && l.contains(kind)),
+            "{file}: {said}"
+        );
+    }
+}
+
+/// Issue 9 §4: any command removed every `.marginalia-tmp-*` under `annotations/`, including
+/// a running window's save in progress. Read-only commands now delete nothing; writing ones
+/// remove only old, unlocked leftovers.
+#[test]
+fn read_only_commands_never_delete_temp_files_and_writers_spare_fresh_ones() {
+    let ws = copy_workspace();
+    let root = ws.path();
+    let dir = root.join("annotations/editor-a/seeds");
+    let fresh = dir.join(".marginalia-tmp-fresh");
+    let old = dir.join(".marginalia-tmp-old");
+    std::fs::write(&fresh, b"a save in progress").unwrap();
+    std::fs::write(&old, b"left by a crash").unwrap();
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let out_file = out.path().join("x.csv");
+    for args in [
+        vec!["validate", "."],
+        vec!["stats", "."],
+        vec!["agree", "."],
+        vec![
+            "export",
+            "--format",
+            "csv",
+            "--layer",
+            "editor-a",
+            "-o",
+            out_file.to_str().unwrap(),
+            ".",
+        ],
+    ] {
+        let o = run(&args, root);
+        assert!(
+            fresh.exists() && old.exists(),
+            "{args:?} deleted a temp file: {o:?}"
+        );
+    }
+    let o = run(&["reanchor", "."], root);
+    assert!(o.status.success(), "{o:?}");
+    assert!(fresh.exists(), "a fresh temp file may be a live save");
+    assert!(
+        !old.exists(),
+        "an hour-old unlocked temp file is a crash's leftover"
+    );
+}
+
+/// Issue 9 §9: names that make hidden, reserved or uncheckoutable folders, or read as an
+/// option, are refused before anything is written.
+#[test]
+fn hidden_dotted_and_dashed_annotator_names_are_refused() {
+    let ws = copy_workspace();
+    let root = ws.path();
+    let src = root.join("in.jsonl");
+    std::fs::write(
+        &src,
+        "{\"text\": \"Hello world\", \"label\": [[0, 5, \"quote\"]]}\n",
+    )
+    .unwrap();
+    for name in [".hidden", ".git", ".marginalia-tmp-1", "a.", "...", "-x"] {
+        let flag = format!("--annotator={name}");
+        let o = run(
+            &["import", "--format", "jsonl", &flag, "in.jsonl", "."],
+            root,
+        );
+        assert!(!o.status.success(), "{name} accepted: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(name), "{name}: {err}");
+        assert!(
+            !root.join("annotations").join(name).exists(),
+            "{name} folder made"
+        );
+    }
+}

@@ -225,9 +225,17 @@ fn annotator_names_follow_the_documented_rule() {
     let long_bad = "a".repeat(65);
     let cases = [
         ("", "empty"),
-        (".", "cannot be"),
-        ("..", "cannot be"),
-        ("../x", "'/'"),
+        (".", "starts with '.'"),
+        ("..", "starts with '.'"),
+        ("../x", "starts with '.'"),
+        ("x/../y", "'/'"),
+        // Hidden, reserved, option-like or uncheckoutable on Windows (issue 9 §9).
+        (".hidden", "starts with '.'"),
+        (".git", "starts with '.'"),
+        (".marginalia-tmp-1", "starts with '.'"),
+        ("...", "starts with '.'"),
+        ("-x", "starts with '-'"),
+        ("a.", "ends with '.'"),
         ("a/b", "'/'"),
         ("a\\b", "'\\\\'"),
         ("with space", "' '"),

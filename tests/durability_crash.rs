@@ -127,8 +127,9 @@ fn a_save_killed_at_random_moments_leaves_a_whole_file() {
         }
         assert!(store::parse_layer(&path, &now).is_ok());
         strays += temps_in(path.parent().unwrap());
-        // The next start removes the strays; the annotation file itself is untouched.
-        let _ws = Workspace::open(&root).unwrap();
+        // A killed writer's lock died with it, so its temp file counts as abandoned (here with
+        // no age threshold); the annotation file itself is untouched.
+        store::clean_stray_temps_older_than(&root.join("annotations"), Duration::ZERO);
         assert_eq!(temps_in(path.parent().unwrap()), 0);
         assert_eq!(std::fs::read(&path).unwrap(), now);
     }
@@ -138,14 +139,28 @@ fn a_save_killed_at_random_moments_leaves_a_whole_file() {
 }
 
 #[test]
-fn a_stray_temp_file_is_removed_when_the_workspace_opens() {
+fn an_old_unlocked_stray_temp_file_is_removed_by_a_writer_and_a_fresh_one_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("annotations/editor-a/seeds");
     std::fs::create_dir_all(&folder).unwrap();
     let stray = folder.join(format!("{TEMP_PREFIX}x1y2z3"));
+    let fresh = folder.join(format!("{TEMP_PREFIX}fresh"));
     std::fs::write(&stray, b"(format: 1, text: \"seeds/a.t").unwrap();
+    std::fs::write(&fresh, b"(format: 1, text: \"seeds/b.t").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&stray)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
     std::fs::write(folder.join("a.ron"), b"keep").unwrap();
-    let _ws = Workspace::open(dir.path()).unwrap();
+    let ws = Workspace::open(dir.path()).unwrap();
+    assert!(stray.exists(), "opening alone deletes nothing");
+    assert_eq!(ws.clean_stray_temps(), 1);
     assert!(!stray.exists());
+    assert!(
+        fresh.exists(),
+        "a fresh temp file may be another window's save"
+    );
     assert_eq!(std::fs::read(folder.join("a.ron")).unwrap(), b"keep");
 }

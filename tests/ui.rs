@@ -52,6 +52,7 @@ fn start(path: &Path, dark: bool) -> StartOptions {
         path: path.to_path_buf(),
         annotator: Some(ANNOTATOR.into()),
         persist: false,
+        journal: None,
         dark: Some(dark),
     }
 }

@@ -448,3 +448,288 @@ fn a_failed_save_is_shown_until_a_retry_succeeds_and_an_unreadable_file_is_never
 fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
     common::open_app(path, ANNOTATOR, vec2(1200.0, 800.0))
 }
+
+/// Tags a claim in seed 002 and makes the save fail (the file on disk no longer parses, so it
+/// is never overwritten). Returns where the claim starts.
+fn unsaved_claim(h: &mut Harness<'_, MarginaliaApp>, ws: &Path) -> usize {
+    let seed = "002_c14de4e8ffe1b554.txt";
+    open(h, seed);
+    let at = char_offset(h, "The meeting between");
+    drag(h, at + 1, at + 18);
+    h.key_press(Key::Num2);
+    h.step();
+    std::fs::write(layer_file(ws, seed), "(format: 1, spans: [").unwrap();
+    save_now(h);
+    assert!(h.query_by_label("NOT SAVED").is_some());
+    at
+}
+
+fn request_close(h: &mut Harness<'_, MarginaliaApp>) {
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.run_steps(2);
+}
+
+/// The journal's entries: (file, the layer it holds).
+fn journal_entries(dir: &Path) -> Vec<(PathBuf, Layer)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    rd.map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .map(|p| {
+            let src = std::fs::read_to_string(&p).unwrap();
+            let (first, rest) = src.split_once('\n').unwrap();
+            assert!(
+                first.starts_with("// marginalia recovery journal for: "),
+                "{first}"
+            );
+            let layer = Layer::from_ron(rest).expect("a journal entry is a layer");
+            (p, layer)
+        })
+        .collect()
+}
+
+/// Issue 9 §1: closing with edits that could not be saved exited at once and lost them. Now
+/// the close is held back with a prompt, the edits are in the recovery journal, and "Save a
+/// copy elsewhere" writes them where the user says before the window closes.
+#[test]
+fn closing_with_unsaved_edits_asks_and_a_copy_elsewhere_keeps_them() {
+    let ws = temp_workspace();
+    let journal = tempfile::tempdir().unwrap();
+    let mut h = common::open_app_with(
+        ws.path(),
+        ANNOTATOR,
+        vec2(1200.0, 800.0),
+        Some(journal.path()),
+    );
+    let at = unsaved_claim(&mut h, ws.path());
+
+    request_close(&mut h);
+    assert!(h.state().quit_prompt_open(), "the close waits for the user");
+    assert!(!h.state().will_close());
+    assert!(h.query_by_label("Edits not saved").is_some());
+    let entries = journal_entries(journal.path());
+    assert_eq!(entries.len(), 1, "one journal entry for the one layer");
+    assert!(
+        entries[0]
+            .1
+            .spans
+            .iter()
+            .any(|s| s.start == at && s.tag == "claim")
+    );
+
+    // "Cancel" keeps working; a second close asks again.
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(!h.state().quit_prompt_open() && !h.state().will_close());
+    request_close(&mut h);
+    assert!(h.state().quit_prompt_open());
+
+    let copy = journal.path().join("copy").join("mine.ron");
+    h.get_by_label("Copy to").click();
+    h.run_steps(1);
+    h.get_by_label("Copy to")
+        .type_text(&copy.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Save a copy elsewhere").click();
+    h.run_steps(2);
+    assert!(
+        h.state().will_close(),
+        "the copy was written, so the window may close"
+    );
+    let saved = Layer::from_ron(&std::fs::read_to_string(&copy).unwrap()).unwrap();
+    assert!(
+        saved
+            .spans
+            .iter()
+            .any(|s| s.start == at && s.tag == "claim")
+    );
+    // The layer file itself was never overwritten, and the journal still has the edits.
+    assert_eq!(
+        std::fs::read_to_string(layer_file(ws.path(), "002_c14de4e8ffe1b554.txt")).unwrap(),
+        "(format: 1, spans: ["
+    );
+    assert_eq!(journal_entries(journal.path()).len(), 1);
+}
+
+/// Issue 9 §1: "Discard and quit" is the only way edits are dropped, and it says so; SIGTERM
+/// keeps them in the journal and closes without asking.
+#[test]
+fn discard_and_quit_drops_the_edits_and_terminate_keeps_them_in_the_journal() {
+    let ws = temp_workspace();
+    let journal = tempfile::tempdir().unwrap();
+    let mut h = common::open_app_with(
+        ws.path(),
+        ANNOTATOR,
+        vec2(1200.0, 800.0),
+        Some(journal.path()),
+    );
+    unsaved_claim(&mut h, ws.path());
+    request_close(&mut h);
+    assert_eq!(journal_entries(journal.path()).len(), 1);
+    h.get_by_label("Discard and quit").click();
+    h.run_steps(2);
+    assert!(h.state().will_close());
+    assert!(
+        journal_entries(journal.path()).is_empty(),
+        "discarded on the user's word"
+    );
+
+    let ws = temp_workspace();
+    let mut h = common::open_app_with(
+        ws.path(),
+        ANNOTATOR,
+        vec2(1200.0, 800.0),
+        Some(journal.path()),
+    );
+    let at = unsaved_claim(&mut h, ws.path());
+    h.state().request_terminate();
+    h.run_steps(2);
+    assert!(h.state().will_close(), "SIGTERM does not wait for a prompt");
+    assert!(!h.state().quit_prompt_open());
+    let entries = journal_entries(journal.path());
+    assert_eq!(entries.len(), 1);
+    assert!(
+        entries[0]
+            .1
+            .spans
+            .iter()
+            .any(|s| s.start == at && s.tag == "claim")
+    );
+}
+
+/// Issue 9 §1: the journal's edits are offered back when the layer is next opened; Restore
+/// puts them in (they reach the file), and the entry is removed once they are on disk.
+#[test]
+fn edits_in_the_journal_are_offered_back_and_restored_to_the_file() {
+    let seed = "002_c14de4e8ffe1b554.txt";
+    let ws = temp_workspace();
+    let original = std::fs::read_to_string(layer_file(ws.path(), seed)).unwrap();
+    let journal = tempfile::tempdir().unwrap();
+    let at = {
+        let mut h = common::open_app_with(
+            ws.path(),
+            ANNOTATOR,
+            vec2(1200.0, 800.0),
+            Some(journal.path()),
+        );
+        let at = unsaved_claim(&mut h, ws.path());
+        h.state().request_terminate();
+        h.run_steps(2);
+        assert!(h.state().will_close());
+        at
+    };
+    // The disk problem is fixed; a new window opens the document.
+    std::fs::write(layer_file(ws.path(), seed), &original).unwrap();
+    let mut h = common::open_app_with(
+        ws.path(),
+        ANNOTATOR,
+        vec2(1200.0, 800.0),
+        Some(journal.path()),
+    );
+    open(&mut h, seed);
+    assert!(h.query_by_label("Unsaved edits recovered").is_some());
+    assert!(
+        !read_layer(ws.path(), seed)
+            .spans
+            .iter()
+            .any(|s| s.start == at)
+    );
+    h.get_by_label("Restore").click();
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(
+        read_layer(ws.path(), seed)
+            .spans
+            .iter()
+            .any(|s| s.start == at && s.tag == "claim"),
+        "the recovered claim reached the file"
+    );
+    assert!(
+        journal_entries(journal.path()).is_empty(),
+        "and the journal entry is gone"
+    );
+    assert!(h.query_by_label("Unsaved edits recovered").is_none());
+}
+
+/// Issue 9 §5: a layer file with mode 0444 was saved over. It now opens read-only and says
+/// why; tagging changes nothing on disk.
+#[cfg(unix)]
+#[test]
+fn a_read_only_layer_file_opens_read_only_and_is_never_written() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let seed = "002_c14de4e8ffe1b554.txt";
+    let ws = temp_workspace();
+    let file = layer_file(ws.path(), seed);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read(&file).unwrap();
+    let mut h = harness(ws.path());
+    open(&mut h, seed);
+    assert!(
+        h.query_all_by_label_contains("is read-only on disk")
+            .count()
+            >= 1,
+        "a banner says why"
+    );
+    let at = char_offset(&h, "The meeting between");
+    drag(&mut h, at + 1, at + 18);
+    h.key_press(Key::Num2);
+    h.run_steps(2);
+    assert!(
+        h.state().status_line().contains("read-only"),
+        "{}",
+        h.state().status_line()
+    );
+    save_now(&mut h);
+    h.run_steps(10);
+    assert_eq!(std::fs::read(&file).unwrap(), before, "never written");
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o444
+    );
+}
+
+/// Issue 9 §6: a layer file deleted while shown was silently recreated by the next edit. Now
+/// the deletion is shown, nothing is written, and the user keeps the spans or closes.
+#[test]
+fn a_layer_file_deleted_while_open_is_shown_and_only_rewritten_when_the_user_says() {
+    let seed = "002_c14de4e8ffe1b554.txt";
+    let ws = temp_workspace();
+    let file = layer_file(ws.path(), seed);
+    let spans_before = read_layer(ws.path(), seed).spans.len();
+    let mut h = harness(ws.path());
+    open(&mut h, seed);
+    std::fs::remove_file(&file).unwrap();
+    h.run_steps(3);
+    assert!(h.query_by_label("Annotation file deleted").is_some());
+    let at = char_offset(&h, "The meeting between");
+    drag(&mut h, at + 1, at + 18);
+    h.key_press(Key::Num2);
+    h.run_steps(2);
+    save_now(&mut h);
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    h.run_steps(10);
+    assert!(!file.exists(), "not recreated behind the user's back");
+    h.get_by_label("Keep my spans").click();
+    h.run_steps(2);
+    let layer = read_layer(ws.path(), seed);
+    assert_eq!(
+        layer.spans.len(),
+        spans_before + 1,
+        "every span, the new one too"
+    );
+    assert!(h.query_by_label("Annotation file deleted").is_none());
+
+    // Closing instead leaves the file deleted.
+    std::fs::remove_file(&file).unwrap();
+    h.run_steps(3);
+    h.get_by_label("Close document").click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), None);
+    assert!(!file.exists());
+}

@@ -243,6 +243,7 @@ fn the_annotator_sees_the_reviewers_verdict_on_their_span() {
         path: ws.path().to_path_buf(),
         annotator: Some("editor-a".into()),
         persist: false,
+        journal: None,
         dark: Some(false),
     };
     let mut h = Harness::builder()

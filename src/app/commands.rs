@@ -75,6 +75,16 @@ pub enum Command {
     Agreement(super::agreement_view::AgreementCommand),
     /// Close the window (pending edits are saved on the way out).
     Quit,
+    /// A choice in the prompt shown when closing with unsaved edits (src/app/quit.rs).
+    QuitPrompt(super::quit::QuitChoice),
+    /// Put back the edits found in the recovery journal.
+    RestoreRecovered,
+    /// Drop the edits found in the recovery journal.
+    DiscardRecovered,
+    /// The layer file was deleted outside: write the spans again.
+    KeepDeletedLayer,
+    /// Close the open document.
+    CloseDocument,
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).

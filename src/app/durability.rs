@@ -152,6 +152,40 @@ impl MarginaliaApp {
                     self.status_line = format!("Orphan #{id} deleted (Ctrl+Z brings it back)");
                 }
             }
+            Command::RestoreRecovered => {
+                if let Some(open) = &mut self.open
+                    && open.doc.restore_recovered()
+                {
+                    self.after_edit();
+                    self.status_line =
+                        "Recovered edits restored (Ctrl+Z takes them back out)".into();
+                }
+            }
+            Command::DiscardRecovered => {
+                if let Some(open) = &mut self.open
+                    && open.doc.discard_recovered()
+                {
+                    self.status_line = "Recovered edits discarded".into();
+                }
+            }
+            Command::KeepDeletedLayer => {
+                if let Some(open) = &mut self.open {
+                    self.status_line = match open.doc.keep_after_deletion() {
+                        Ok(()) => format!("{} written again", open.doc.layer_path().display()),
+                        Err(e) => format!("Not saved: {e}"),
+                    };
+                }
+            }
+            Command::CloseDocument => {
+                if let Some(open) = &mut self.open {
+                    // The user chose to close a document whose file was deleted outside.
+                    open.doc.discard_unsaved();
+                }
+                self.open = None;
+                self.selected_span = None;
+                self.note_for = None;
+                self.status_line = "Document closed".into();
+            }
             Command::ShowProblem(rel) => {
                 self.save_pending();
                 self.open = None;
@@ -205,11 +239,34 @@ fn banner_title(kind: BannerKind) -> &'static str {
 
 /// The banners above the text, and a failed save's banner (which stays while it fails).
 pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let deleted = app
+        .open
+        .as_ref()
+        .is_some_and(|o| o.doc.is_deleted_outside());
     let failed = app.open.as_ref().and_then(|o| match o.doc.save_state() {
-        SaveState::Failed(e) => Some(e.clone()),
+        SaveState::Failed(e) if !deleted => Some(e.clone()),
         _ => None,
     });
-    if app.durability.banners.is_empty() && failed.is_none() {
+    let recovered = app.open.as_ref().and_then(|o| {
+        o.doc.recovered().map(|(layer, found)| {
+            let when = found
+                .saved
+                .map(|t| {
+                    time::OffsetDateTime::from(t)
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default();
+            format!(
+                "Edits to this document that could not be saved{} were kept in the recovery journal ({}): {} spans, {} orphans. Restore them (one undo step), or discard them.",
+                if when.is_empty() { String::new() } else { format!(" ({when})") },
+                found.entry.display(),
+                layer.spans.len(),
+                layer.orphans.len()
+            )
+        })
+    });
+    if app.durability.banners.is_empty() && failed.is_none() && !deleted && recovered.is_none() {
         return;
     }
     egui::Panel::top("durability banners")
@@ -220,13 +277,56 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
         )
         .show(ui, |ui| {
             let dark = ui.visuals().dark_mode;
+            let err = theme::error_color(ui.visuals());
+            let error_fill = if dark {
+                Color32::from_rgb(70, 24, 24)
+            } else {
+                Color32::from_rgb(255, 228, 228)
+            };
+            if deleted && let Some(open) = &app.open {
+                let message = format!(
+                    "{} was deleted outside this window (another program, or a git checkout). Nothing is written until you choose: keep your {} spans by saving them again, or close the document.",
+                    open.doc.layer_path().display(),
+                    open.doc.layer().spans.len()
+                );
+                let title = RichText::new("Annotation file deleted").strong().color(err);
+                match banner_with(
+                    ui,
+                    error_fill,
+                    err,
+                    title,
+                    &message,
+                    &[
+                        ("Keep my spans", "Write this layer's spans to the file again"),
+                        ("Close document", "Close it without writing the file"),
+                    ],
+                ) {
+                    Some(0) => commands.push(Command::KeepDeletedLayer),
+                    Some(_) => commands.push(Command::CloseDocument),
+                    None => {}
+                }
+            }
+            if let Some(message) = recovered {
+                let (fill, stroke) = banner_colors(BannerKind::TextChanged, dark);
+                let title = RichText::new("Unsaved edits recovered").strong();
+                match banner_with(
+                    ui,
+                    fill,
+                    stroke,
+                    title,
+                    &message,
+                    &[
+                        ("Restore", "Put the recovered edits back into this layer"),
+                        ("Discard", "Delete the recovered edits for good"),
+                    ],
+                ) {
+                    Some(0) => commands.push(Command::RestoreRecovered),
+                    Some(_) => commands.push(Command::DiscardRecovered),
+                    None => {}
+                }
+            }
             if let Some(e) = failed {
-                let err = theme::error_color(ui.visuals());
-                let fill = if dark {
-                    Color32::from_rgb(70, 24, 24)
-                } else {
-                    Color32::from_rgb(255, 228, 228)
-                };
+                let fill = error_fill;
                 let why = e.strip_prefix("not saved: ").unwrap_or(&e);
                 let mut chars = why.chars();
                 let why: String = match chars.next() {
@@ -278,7 +378,20 @@ fn banner(
     button: &str,
     hover: &str,
 ) -> bool {
-    let mut clicked = false;
+    banner_with(ui, fill, stroke, title, message, &[(button, hover)]).is_some()
+}
+
+/// A banner with several buttons at the right, in the order given.
+/// Returns the index of the clicked one.
+fn banner_with(
+    ui: &mut Ui,
+    fill: Color32,
+    stroke: Color32,
+    title: RichText,
+    message: &str,
+    buttons: &[(&str, &str)],
+) -> Option<usize> {
+    let mut clicked = None;
     egui::Frame::new()
         .fill(fill)
         .stroke(Stroke::new(1.0, stroke))
@@ -289,7 +402,12 @@ fn banner(
             ui.horizontal(|ui| {
                 ui.label(title);
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    clicked = ui.small_button(button).on_hover_text(hover).clicked();
+                    // Right to left: the last button is drawn first, so they read in order.
+                    for (i, (button, hover)) in buttons.iter().enumerate().rev() {
+                        if ui.small_button(*button).on_hover_text(*hover).clicked() {
+                            clicked = Some(i);
+                        }
+                    }
                 });
             });
             ui.add(egui::Label::new(message).wrap());

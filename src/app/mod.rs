@@ -9,6 +9,7 @@ mod commands;
 mod durability;
 mod list_scan;
 mod panels;
+mod quit;
 pub mod review_mode;
 pub mod text_view;
 mod theme;
@@ -28,6 +29,7 @@ use crate::workspace::{self, Workspace};
 
 pub use commands::{Action, Command, shortcut_for};
 pub use durability::{Banner, BannerKind};
+pub use quit::QuitChoice;
 use text_view::TextView;
 
 /// The text size at zoom 1.
@@ -46,6 +48,8 @@ pub struct StartOptions {
     pub persist: bool,
     /// Forces the theme (tests); `None` uses the remembered one.
     pub dark: Option<bool>,
+    /// Where edits that cannot be saved are kept, outside the workspace; `None` keeps none.
+    pub journal: Option<crate::recovery::Journal>,
 }
 
 impl StartOptions {
@@ -56,6 +60,7 @@ impl StartOptions {
             annotator: None,
             persist: true,
             dark: None,
+            journal: crate::recovery::Journal::default_location(),
         }
     }
 }
@@ -183,6 +188,10 @@ pub struct MarginaliaApp {
     agreement: agreement_view::AgreementView,
     /// The reviewer's verdicts on the open document's spans (own layer only).
     feedback: HashMap<u64, crate::review::SpanFeedback>,
+    /// The recovery journal for edits that cannot be saved.
+    journal: Option<crate::recovery::Journal>,
+    /// Closing with unsaved edits (src/app/quit.rs).
+    quit: quit::QuitGuard,
 }
 
 impl MarginaliaApp {
@@ -250,6 +259,8 @@ impl MarginaliaApp {
             review_progress: HashMap::new(),
             agreement: agreement_view::AgreementView::default(),
             feedback: HashMap::new(),
+            journal: start.journal.clone(),
+            quit: Default::default(),
         };
         app.open_path(&start.path, true);
         app
@@ -319,6 +330,8 @@ impl MarginaliaApp {
         self.save_pending();
         match Workspace::open(path) {
             Ok(ws) => {
+                // The window writes layers, so it may clear what a crashed save left behind.
+                ws.clean_stray_temps();
                 let root = ws.root().to_path_buf();
                 let doc_rel = if path.is_file() {
                     match ws.rel_of(path) {
@@ -509,6 +522,9 @@ impl MarginaliaApp {
         let read_only = self.read_only();
         match result {
             Ok(mut open) => {
+                if let Some(j) = &self.journal {
+                    open.doc.set_journal(j.clone());
+                }
                 self.durability.opened(&mut open.doc);
                 self.status_line = if read_only {
                     format!("{rel}: browsing {}'s layer, read-only", self.layer)
@@ -582,6 +598,14 @@ impl MarginaliaApp {
     }
 
     fn refuse_read_only(&mut self) -> bool {
+        if let Some(reason) = self
+            .open
+            .as_ref()
+            .and_then(|o| o.doc.read_only_reason().map(str::to_owned))
+        {
+            self.status_line = reason;
+            return true;
+        }
         if self.read_only() {
             self.status_line = format!(
                 "{}'s layer is read-only; switch the layer to {} to edit",
@@ -736,9 +760,10 @@ impl MarginaliaApp {
                 }
             }
             Command::Quit => {
-                self.save_pending();
+                // Closing goes through `handle_close`, which asks when edits are unsaved.
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
+            Command::QuitPrompt(choice) => self.apply_quit(ctx, choice),
             Command::SetTagFilter(t) => {
                 self.tag_filter = t;
                 self.after_edit();
@@ -747,7 +772,11 @@ impl MarginaliaApp {
             | Command::ConfirmSelectedAnchor
             | Command::ReattachOrphan(_)
             | Command::DeleteOrphan(_)
-            | Command::ShowProblem(_)) => self.apply_durability(c),
+            | Command::ShowProblem(_)
+            | Command::RestoreRecovered
+            | Command::DiscardRecovered
+            | Command::KeepDeletedLayer
+            | Command::CloseDocument) => self.apply_durability(c),
             Command::OpenExport => self.open_export(),
             Command::OpenImport => self.open_import(),
             Command::WorkspaceChanged => self.reload_workspace(),
@@ -964,6 +993,7 @@ impl eframe::App for MarginaliaApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
+        self.handle_close(&ctx);
         self.prefs.dark = ctx.theme() == egui::Theme::Dark;
         let mut commands = Vec::new();
         self.poll_dialog(&ctx, &mut commands);
@@ -987,6 +1017,7 @@ impl eframe::App for MarginaliaApp {
         review_mode::draw_chooser(self, &ctx, &mut commands);
         agreement_view::draw(self, &ctx, &mut commands);
         transfer::draw(self, &ctx, &mut commands);
+        quit::draw(self, &ctx, &mut commands);
         for c in commands {
             self.apply(&ctx, c);
         }
@@ -1058,6 +1089,10 @@ pub fn run(start: StartOptions) -> Result<(), eframe::Error> {
     eframe::run_native(
         "Marginalia",
         options,
-        Box::new(move |cc| Ok(Box::new(MarginaliaApp::new(cc, start)))),
+        Box::new(move |cc| {
+            let app = MarginaliaApp::new(cc, start);
+            quit::install_signal_handler(cc.egui_ctx.clone(), app.terminate_flag());
+            Ok(Box::new(app))
+        }),
     )
 }

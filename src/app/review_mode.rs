@@ -90,7 +90,7 @@ enum Prompt {
 
 /// An open review and what the window shows of it.
 pub struct ReviewMode {
-    review: Review,
+    pub(super) review: Review,
     view: TextView,
     /// A's and B's spans, each given a fresh id (`item * 2 + side`) so the sides never clash.
     spans: Vec<Span>,

@@ -106,7 +106,7 @@ impl<T: Send + 'static> Job<T> {
 
 /// What a native file dialog is asked for.
 #[derive(Clone, Copy)]
-enum Pick {
+pub(super) enum Pick {
     SaveFile,
     File,
     Folder,
@@ -140,8 +140,8 @@ fn pick_path(
 
 /// A typed path with an optional rfd dialog feeding it.
 #[derive(Default)]
-struct PathField {
-    text: String,
+pub(super) struct PathField {
+    pub(super) text: String,
     /// The user typed or picked it (so format changes no longer replace it).
     chosen: bool,
     dialog: Option<mpsc::Receiver<Option<PathBuf>>>,
@@ -150,7 +150,7 @@ struct PathField {
 
 impl PathField {
     /// Takes a path from a finished dialog.
-    fn poll(&mut self, ctx: &egui::Context) {
+    pub(super) fn poll(&mut self, ctx: &egui::Context) {
         let Some(rx) = &self.dialog else { return };
         match rx.try_recv() {
             Ok(Some(p)) => {
@@ -167,7 +167,7 @@ impl PathField {
         }
     }
 
-    fn browse(&mut self, pick: Pick, start_dir: PathBuf, file_name: String) {
+    pub(super) fn browse(&mut self, pick: Pick, start_dir: PathBuf, file_name: String) {
         if self.dialog.is_some() {
             return;
         }
@@ -181,7 +181,7 @@ impl PathField {
     }
 
     /// The labelled text field; returns whether Enter was pressed in it.
-    fn edit(&mut self, ui: &mut Ui, label: &str, hint: &str) -> bool {
+    pub(super) fn edit(&mut self, ui: &mut Ui, label: &str, hint: &str) -> bool {
         let l = ui.label(label);
         let r = ui
             .add(
@@ -197,7 +197,7 @@ impl PathField {
         r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
     }
 
-    fn show_note(&self, ui: &mut Ui) {
+    pub(super) fn show_note(&self, ui: &mut Ui) {
         if let Some(n) = &self.note {
             ui.label(RichText::new(n).small().color(theme::weak(ui.visuals())));
         }

@@ -280,6 +280,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         });
     }
     let ws = Workspace::open(&req.workspace)?;
+    ws.clean_stray_temps();
     let mut importer = Importer {
         tags: ws.tags().clone(),
         ws,

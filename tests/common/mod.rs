@@ -8,13 +8,25 @@ use egui::{Key, Vec2};
 use egui_kittest::Harness;
 use marginalia::app::{MarginaliaApp, StartOptions};
 
-/// The real app on `path` as `annotator`, light theme, no persistence, at `size`.
+/// The real app on `path` as `annotator`, light theme, no persistence, no recovery journal,
+/// at `size`.
 pub fn open_app(path: &Path, annotator: &str, size: Vec2) -> Harness<'static, MarginaliaApp> {
+    open_app_with(path, annotator, size, None)
+}
+
+/// [`open_app`] with a recovery journal folder.
+pub fn open_app_with(
+    path: &Path,
+    annotator: &str,
+    size: Vec2,
+    journal: Option<&Path>,
+) -> Harness<'static, MarginaliaApp> {
     let opts = StartOptions {
         path: path.to_path_buf(),
         annotator: Some(annotator.into()),
         persist: false,
         dark: Some(false),
+        journal: journal.map(marginalia::recovery::Journal::at),
     };
     let mut h = Harness::builder()
         .with_size(size)

@@ -1,0 +1,335 @@
+//! Closing the window never discards edits silently: a close (the window's button, Ctrl+Q)
+//! with edits that could not be saved asks what to do, and SIGTERM keeps them in the recovery
+//! journal before the app exits.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use egui::{Id, RichText};
+
+use super::transfer::{PathField, Pick};
+use super::{Command, MarginaliaApp, theme};
+
+/// What the user chose in the quit prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuitChoice {
+    /// Try to save again; close if it works.
+    Retry,
+    /// Ask for a place for the copy with the native dialog.
+    BrowseCopy,
+    /// Write the unsaved layer to the typed path, then close.
+    SaveCopy,
+    /// Drop the unsaved edits and close.
+    Discard,
+    /// Keep the window open.
+    Cancel,
+}
+
+/// The close state: whether closing is allowed now, and the prompt while it is open.
+#[derive(Default)]
+pub struct QuitGuard {
+    allowed: bool,
+    prompt: Option<QuitPrompt>,
+    /// Set by the signal thread when SIGTERM (or SIGINT, SIGHUP) arrives.
+    terminate: Arc<AtomicBool>,
+}
+
+struct QuitPrompt {
+    copy: PathField,
+    problem: Option<String>,
+    /// Where the recovery journal keeps the edits, if it could.
+    kept: Vec<String>,
+}
+
+impl MarginaliaApp {
+    /// Whether the quit prompt is showing.
+    pub fn quit_prompt_open(&self) -> bool {
+        self.quit.prompt.is_some()
+    }
+
+    /// Asks the app to close as if it had received SIGTERM: unsaved edits go to the recovery
+    /// journal, then the window closes without asking.
+    pub fn request_terminate(&self) {
+        self.quit.terminate.store(true, Ordering::SeqCst);
+    }
+
+    /// The flag the signal thread sets.
+    pub(super) fn terminate_flag(&self) -> Arc<AtomicBool> {
+        self.quit.terminate.clone()
+    }
+
+    /// Whether the window is allowed to close (nothing unsaved, or the user chose).
+    pub fn will_close(&self) -> bool {
+        self.quit.allowed
+    }
+
+    /// What is unsaved, one line per file with why, or nothing.
+    fn unsaved_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(open) = &self.open
+            && open.doc.has_unsaved()
+        {
+            lines.push(format!(
+                "{}: {}",
+                open.doc.rel(),
+                why(open.doc.save_state())
+            ));
+        }
+        if let Some(mode) = &self.review
+            && mode.review.has_unsaved()
+        {
+            lines.push(format!(
+                "review of {}: {}",
+                mode.review.rel(),
+                why(mode.review.save_state())
+            ));
+        }
+        lines
+    }
+
+    /// Called first in every frame: a close request (or SIGTERM) with unsaved edits is held
+    /// back and turned into the prompt; without unsaved edits the window closes.
+    pub(super) fn handle_close(&mut self, ctx: &egui::Context) {
+        let terminate = self.quit.terminate.load(Ordering::SeqCst);
+        let requested = ctx.input(|i| i.viewport().close_requested());
+        if !(requested || terminate) || self.quit.allowed {
+            return;
+        }
+        self.save_pending();
+        let unsaved = self.unsaved_lines();
+        if unsaved.is_empty() {
+            self.allow_close(ctx, requested);
+            return;
+        }
+        let kept = self.keep_in_journal();
+        if terminate {
+            eprintln!(
+                "marginalia: terminated with unsaved edits ({}); {}",
+                unsaved.join("; "),
+                if kept.is_empty() {
+                    "they could not be kept in the recovery journal".to_owned()
+                } else {
+                    kept.join("; ")
+                }
+            );
+            self.allow_close(ctx, requested);
+            return;
+        }
+        ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        if self.quit.prompt.is_none() {
+            self.quit.prompt = Some(QuitPrompt {
+                copy: PathField::default(),
+                problem: None,
+                kept,
+            });
+        }
+    }
+
+    fn allow_close(&mut self, ctx: &egui::Context, already_requested: bool) {
+        self.quit.allowed = true;
+        self.quit.prompt = None;
+        if !already_requested {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    /// Writes the open document's unsaved edits to the recovery journal; says where.
+    fn keep_in_journal(&mut self) -> Vec<String> {
+        let mut kept = Vec::new();
+        if let Some(open) = &mut self.open
+            && open.doc.has_unsaved()
+        {
+            match open.doc.journal_unsaved() {
+                Ok(entry) => kept.push(format!(
+                    "the edits of {} are kept in the recovery journal at {}; they are offered back when the document is next opened",
+                    open.doc.rel(),
+                    entry.display()
+                )),
+                Err(e) => kept.push(format!("not kept in the recovery journal: {e}")),
+            }
+        }
+        kept
+    }
+
+    /// Applies the user's choice in the prompt.
+    pub(super) fn apply_quit(&mut self, ctx: &egui::Context, choice: QuitChoice) {
+        match choice {
+            QuitChoice::Cancel => self.quit.prompt = None,
+            QuitChoice::Retry => {
+                self.save_pending();
+                let left = self.unsaved_lines();
+                if left.is_empty() {
+                    self.allow_close(ctx, false);
+                } else if let Some(p) = &mut self.quit.prompt {
+                    p.problem = Some(format!("Still not saved: {}", left.join("; ")));
+                }
+            }
+            QuitChoice::BrowseCopy => {
+                let start = self
+                    .ws
+                    .as_ref()
+                    .and_then(|w| w.root().parent().map(std::path::Path::to_path_buf))
+                    .unwrap_or_default();
+                let name = self
+                    .open
+                    .as_ref()
+                    .map(|o| {
+                        let stem = o.doc.rel().rsplit('/').next().unwrap_or("layer");
+                        format!("{}.unsaved.ron", stem.trim_end_matches(".txt"))
+                    })
+                    .unwrap_or_else(|| "unsaved.ron".into());
+                if let Some(p) = &mut self.quit.prompt {
+                    p.copy.browse(Pick::SaveFile, start, name);
+                }
+            }
+            QuitChoice::SaveCopy => {
+                let Some(p) = &self.quit.prompt else { return };
+                let typed = p.copy.text.trim().to_owned();
+                if typed.is_empty() {
+                    if let Some(p) = &mut self.quit.prompt {
+                        p.problem = Some("Type or choose where the copy goes first".into());
+                    }
+                    return;
+                }
+                match self.save_copies(std::path::Path::new(&typed)) {
+                    Ok(()) => self.allow_close(ctx, false),
+                    Err(e) => {
+                        if let Some(p) = &mut self.quit.prompt {
+                            p.problem = Some(format!("The copy was not written: {e}"));
+                        }
+                    }
+                }
+            }
+            QuitChoice::Discard => {
+                if let Some(open) = &mut self.open {
+                    open.doc.discard_unsaved();
+                }
+                if let Some(mode) = &mut self.review {
+                    mode.review.discard_unsaved();
+                }
+                self.allow_close(ctx, false);
+            }
+        }
+    }
+
+    /// Writes the unsaved layer (and review) to `path`; a review next to it gets `.curated`.
+    fn save_copies(&self, path: &std::path::Path) -> Result<(), crate::store::StoreError> {
+        let doc_unsaved = self.open.as_ref().is_some_and(|o| o.doc.has_unsaved());
+        if let Some(open) = &self.open
+            && doc_unsaved
+        {
+            open.doc.save_copy(path)?;
+        }
+        if let Some(mode) = &self.review
+            && mode.review.has_unsaved()
+        {
+            if doc_unsaved {
+                mode.review.save_copy(&path.with_extension("curated.ron"))?;
+            } else {
+                mode.review.save_copy(path)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn why(state: &crate::document::SaveState) -> String {
+    match state {
+        crate::document::SaveState::Failed(e) => e.clone(),
+        _ => "not saved yet".into(),
+    }
+}
+
+/// The prompt, while a close waits on unsaved edits.
+pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
+    let unsaved = app.unsaved_lines();
+    let Some(prompt) = &mut app.quit.prompt else {
+        return;
+    };
+    prompt.copy.poll(ctx);
+    egui::Modal::new(Id::unique("quit with unsaved edits")).show(ctx, |ui| {
+        ui.set_max_width(520.0);
+        ui.heading("Edits not saved");
+        ui.add_space(4.0);
+        ui.label("These edits could not be written to their files:");
+        for line in &unsaved {
+            ui.label(RichText::new(format!("• {line}")).color(theme::error_color(ui.visuals())));
+        }
+        for line in &prompt.kept {
+            ui.add(egui::Label::new(RichText::new(line).small()).wrap());
+        }
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if prompt
+                .copy
+                .edit(ui, "Copy to", "a path outside the unwritable folder")
+            {
+                commands.push(Command::QuitPrompt(QuitChoice::SaveCopy));
+            }
+        });
+        prompt.copy.show_note(ui);
+        if let Some(p) = &prompt.problem {
+            ui.add(
+                egui::Label::new(RichText::new(p).color(theme::error_color(ui.visuals()))).wrap(),
+            );
+        }
+        ui.add_space(6.0);
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .button("Retry")
+                .on_hover_text("Try to save again; the window closes if it works")
+                .clicked()
+            {
+                commands.push(Command::QuitPrompt(QuitChoice::Retry));
+            }
+            if ui
+                .button("Choose…")
+                .on_hover_text("Choose where the copy goes with the file dialog")
+                .clicked()
+            {
+                commands.push(Command::QuitPrompt(QuitChoice::BrowseCopy));
+            }
+            if ui
+                .button("Save a copy elsewhere")
+                .on_hover_text("Write the unsaved spans to the path above, then close")
+                .clicked()
+            {
+                commands.push(Command::QuitPrompt(QuitChoice::SaveCopy));
+            }
+            if ui
+                .button("Discard and quit")
+                .on_hover_text("Close and lose these edits")
+                .clicked()
+            {
+                commands.push(Command::QuitPrompt(QuitChoice::Discard));
+            }
+            if ui.button("Cancel").on_hover_text("Keep working").clicked() {
+                commands.push(Command::QuitPrompt(QuitChoice::Cancel));
+            }
+        });
+    });
+}
+
+/// Turns SIGTERM, SIGINT and SIGHUP into a close that keeps unsaved edits in the journal.
+/// The window gets a few seconds to do it; then the process exits anyway.
+pub fn install_signal_handler(ctx: egui::Context, terminate: Arc<AtomicBool>) {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    terminate.store(true, Ordering::SeqCst);
+                    ctx.request_repaint();
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                    std::process::exit(128 + signal);
+                }
+            });
+    }
+    #[cfg(not(unix))]
+    let _ = (ctx, terminate);
+}
