@@ -253,16 +253,20 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                 .saved
                 .map(|t| {
                     time::OffsetDateTime::from(t)
-                        .format(&time::format_description::well_known::Rfc3339)
+                        .format(time::macros::format_description!(
+                            "[year]-[month]-[day] [hour]:[minute] UTC"
+                        ))
                         .unwrap_or_default()
                 })
                 .unwrap_or_default();
             format!(
-                "Edits to this document that could not be saved{} were kept in the recovery journal ({}): {} spans, {} orphans. Restore them (one undo step), or discard them.",
-                if when.is_empty() { String::new() } else { format!(" ({when})") },
+                "Edits to this document that could not be saved{} are in the recovery journal ({}): {} spans and {} orphans, against {} spans and {} orphans in the file. Restore them (one undo step), or discard them.",
+                if when.is_empty() { String::new() } else { format!(" on {when}") },
                 found.entry.display(),
                 layer.spans.len(),
-                layer.orphans.len()
+                layer.orphans.len(),
+                o.doc.layer().spans.len(),
+                o.doc.layer().orphans.len()
             )
         })
     });

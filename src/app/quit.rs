@@ -235,7 +235,9 @@ impl MarginaliaApp {
 
 fn why(state: &crate::document::SaveState) -> String {
     match state {
-        crate::document::SaveState::Failed(e) => e.clone(),
+        crate::document::SaveState::Failed(e) => {
+            e.strip_prefix("not saved: ").unwrap_or(e).to_owned()
+        }
         _ => "not saved yet".into(),
     }
 }
@@ -256,10 +258,17 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
             ui.label(RichText::new(format!("• {line}")).color(theme::error_color(ui.visuals())));
         }
         for line in &prompt.kept {
-            ui.add(egui::Label::new(RichText::new(line).small()).wrap());
+            ui.add(egui::Label::new(RichText::new(line).color(theme::weak(ui.visuals()))).wrap());
         }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
+            if ui
+                .button("Choose…")
+                .on_hover_text("Choose where the copy goes with the file dialog")
+                .clicked()
+            {
+                commands.push(Command::QuitPrompt(QuitChoice::BrowseCopy));
+            }
             if prompt
                 .copy
                 .edit(ui, "Copy to", "a path outside the unwritable folder")
@@ -281,13 +290,6 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
                 .clicked()
             {
                 commands.push(Command::QuitPrompt(QuitChoice::Retry));
-            }
-            if ui
-                .button("Choose…")
-                .on_hover_text("Choose where the copy goes with the file dialog")
-                .clicked()
-            {
-                commands.push(Command::QuitPrompt(QuitChoice::BrowseCopy));
             }
             if ui
                 .button("Save a copy elsewhere")
