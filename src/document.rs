@@ -443,13 +443,8 @@ impl Document {
     }
 
     fn notice_deleted(&mut self) {
-        if !self.deleted_outside {
-            self.deleted_outside = true;
-            self.notices.push(format!(
-                "{} was deleted outside this window; nothing is written until you choose to keep your spans (save them again) or close the document",
-                self.layer_path.display()
-            ));
-        }
+        // The window shows this state itself (a banner with the two choices), not as a notice.
+        self.deleted_outside = true;
         self.save_state =
             SaveState::Failed("the annotation file was deleted outside this window".to_owned());
     }

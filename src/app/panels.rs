@@ -214,6 +214,11 @@ fn save_indicator(app: &MarginaliaApp, ui: &mut Ui) {
                 theme::weak(&v),
                 "Edits are written within a second".to_owned(),
             ),
+            SaveState::Failed(e) if open.doc.is_deleted_outside() => (
+                "NOT SAVED".to_owned(),
+                theme::error_color(&v),
+                format!("{e}: keep your spans or close the document"),
+            ),
             SaveState::Failed(e) => (
                 "NOT SAVED".to_owned(),
                 theme::error_color(&v),
@@ -229,11 +234,16 @@ fn status_line(app: &MarginaliaApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
         if let Some(e) = &app.ws_error {
             ui.label(RichText::new(e).color(theme::error_color(ui.visuals())));
-        } else if let Some(SaveState::Failed(e)) = app.open.as_ref().map(|o| o.doc.save_state()) {
-            ui.label(
-                RichText::new(format!("Not saved: {e} (retrying)"))
-                    .color(theme::error_color(ui.visuals())),
-            );
+        } else if let Some(open) = &app.open
+            && let SaveState::Failed(e) = open.doc.save_state()
+        {
+            let e = e.strip_prefix("not saved: ").unwrap_or(e);
+            let text = if open.doc.is_deleted_outside() {
+                format!("Not saved: {e}")
+            } else {
+                format!("Not saved: {e} (retrying)")
+            };
+            ui.label(RichText::new(text).color(theme::error_color(ui.visuals())));
         } else {
             ui.label(RichText::new(&app.status_line).color(theme::weak(ui.visuals())));
         }
