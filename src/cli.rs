@@ -283,7 +283,15 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
             match crate::document::Document::open(&ws, &rel, &layer_name, dry_run) {
                 Ok(doc) => match doc.reanchor_summary() {
                     Some(summary) => {
-                        if let crate::document::SaveState::Failed(e) = doc.save_state() {
+                        // Counted only once it is on disk (or would be, in a dry run).
+                        let not_saved = match doc.save_state() {
+                            crate::document::SaveState::Saved => None,
+                            crate::document::SaveState::Failed(e) => Some(e.clone()),
+                            crate::document::SaveState::Pending => {
+                                Some("the write did not happen".to_owned())
+                            }
+                        };
+                        if let Some(e) = not_saved {
                             failed += 1;
                             let _ = writeln!(err, "{}: {summary}; not saved: {e}", file.display());
                         } else {

@@ -415,11 +415,16 @@ impl Importer<'_> {
             );
             return Ok(());
         }
-        for path in [&text_path, &layer_path] {
-            if let Err(e) = store::check_write_inside(self.ws.root(), path) {
-                self.refuse(&doc, &e.to_string());
-                return Ok(());
-            }
+        if let Some(link) = self.ws.symlink_on_layer_path(&layer_path) {
+            self.refuse(
+                &doc,
+                &format!("{}: {}", link.display(), crate::workspace::SYMLINK_REASON),
+            );
+            return Ok(());
+        }
+        if let Err(e) = store::check_write_inside(self.ws.root(), &layer_path) {
+            self.refuse(&doc, &e.to_string());
+            return Ok(());
         }
         // The existing layer, if any: never overwritten, and only merged into when asked.
         let existing = match store::load_layer(&layer_path) {
@@ -472,7 +477,9 @@ impl Importer<'_> {
                 );
                 return Ok(());
             };
-            if let Err(e) = store::write_atomic(&text_path, carried.as_bytes()) {
+            let written = store::check_write_inside(self.ws.root(), &text_path)
+                .and_then(|()| store::write_atomic(&text_path, carried.as_bytes()));
+            if let Err(e) = written {
                 self.refuse(&doc, &e.to_string());
                 return Ok(());
             }
