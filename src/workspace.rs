@@ -548,6 +548,52 @@ mod tests {
     }
 
     #[test]
+    fn texts_lists_exactly_the_paths_check_text_rel_accepts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let all = [
+            "a.txt",
+            "news/b.txt",
+            "annotations/c.txt",
+            "annotations/editor-a/d.txt",
+            "target/e.txt",
+            "news/target/f.txt",
+            ".hidden/g.txt",
+            "news/.h.txt",
+            "news/notes.md",
+        ];
+        for rel in all {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "x").unwrap();
+        }
+        let check = |ws: &Workspace| {
+            let listed: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
+            let accepted: Vec<String> = all
+                .iter()
+                .filter(|r| ws.check_text_rel(r).is_ok())
+                .map(|r| (*r).to_owned())
+                .collect();
+            assert_eq!(listed, accepted);
+            listed
+        };
+        let ws = Workspace::open(root).unwrap();
+        assert_eq!(check(&ws), ["a.txt", "news/b.txt"]);
+        std::fs::write(
+            root.join("annotations/workspace.ron"),
+            "(texts: [\"news\"])",
+        )
+        .unwrap();
+        let ws = Workspace::open(root).unwrap();
+        assert_eq!(check(&ws), ["news/b.txt"]);
+        assert_eq!(
+            ws.check_text_rel("news/./x/../b.txt"),
+            Err("not a relative path inside the workspace".into())
+        );
+        assert_eq!(ws.check_text_rel("news/././b.txt"), Ok("news/b.txt".into()));
+    }
+
+    #[test]
     fn safe_rel_refuses_escapes() {
         assert!(safe_rel("seeds/a.txt").is_some());
         assert!(safe_rel("../a.txt").is_none());
