@@ -457,7 +457,7 @@ pub fn check_output(ws: &Workspace, req: &ExportRequest) -> Result<bool, ExportE
             );
         }
         if folder && !ft.is_dir() {
-            return refuse("is a file; brat writes a folder".into());
+            return refuse("is not a folder; brat writes a folder".into());
         }
         if !folder && ft.is_dir() {
             return refuse(format!(
