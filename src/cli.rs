@@ -271,19 +271,36 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
     }
     let mut total = crate::reanchor::ReanchorSummary::default();
     let (mut files, mut changed, mut failed) = (0, 0, 0);
+    for skipped in ws.skipped_layer_folders() {
+        failed += 1;
+        let _ = writeln!(err, "{skipped}");
+    }
     for layer_name in ws.layer_names() {
-        for (rel, file) in ws.layer_files(&layer_name) {
+        let found = ws.layer_files(&layer_name);
+        for skipped in &found.skipped {
+            failed += 1;
+            let _ = writeln!(err, "{skipped}");
+        }
+        for (rel, file) in found.files {
             files += 1;
             // A dry run opens read-only: re-anchoring happens in memory and nothing is written.
             match crate::document::Document::open(&ws, &rel, &layer_name, dry_run) {
                 Ok(doc) => match doc.reanchor_summary() {
                     Some(summary) => {
-                        changed += 1;
-                        total.add(&summary);
-                        if let crate::document::SaveState::Failed(e) = doc.save_state() {
+                        // Counted only once it is on disk (or would be, in a dry run).
+                        let not_saved = match doc.save_state() {
+                            crate::document::SaveState::Saved => None,
+                            crate::document::SaveState::Failed(e) => Some(e.clone()),
+                            crate::document::SaveState::Pending => {
+                                Some("the write did not happen".to_owned())
+                            }
+                        };
+                        if let Some(e) = not_saved {
                             failed += 1;
                             let _ = writeln!(err, "{}: {summary}; not saved: {e}", file.display());
                         } else {
+                            changed += 1;
+                            total.add(&summary);
                             let _ = writeln!(out, "{}: {summary}", file.display());
                         }
                     }
@@ -300,11 +317,16 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
     }
     let _ = writeln!(
         out,
-        "{changed} of {files} annotation files re-anchored ({} kept, {} moved, {} fuzzy, {} orphaned){}",
+        "{changed} of {files} annotation files re-anchored ({} kept, {} moved, {} fuzzy, {} orphaned){}{}",
         total.kept,
         total.moved,
         total.fuzzy,
         total.orphaned,
+        if failed > 0 {
+            format!("; {failed} failed or skipped")
+        } else {
+            String::new()
+        },
         if dry_run {
             "; dry run, nothing written"
         } else {
@@ -316,7 +338,7 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
 
 fn export(req: &crate::export::ExportRequest, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let go_on = |_: usize, _: usize| true;
-    let result = if req.out.as_os_str() == "-" && !req.format.writes_folder() {
+    let result = if crate::export::is_stream(&req.out) && !req.format.writes_folder() {
         crate::export::run_to_writer(req, out, &go_on)
     } else {
         crate::export::run(req, &go_on)
@@ -368,7 +390,16 @@ fn import(
             for line in summary.report(20) {
                 let _ = writeln!(out, "{line}");
             }
-            0
+            if summary.refused_documents.is_empty() {
+                0
+            } else {
+                let _ = writeln!(
+                    err,
+                    "error: {} document(s) refused (listed above); the others were imported",
+                    summary.refused_documents.len()
+                );
+                1
+            }
         }
         Err(e) => {
             let _ = writeln!(err, "error: {e}");

@@ -16,7 +16,7 @@ pub struct Stats {
     pub by_tag: BTreeMap<String, usize>,
     pub by_annotator: BTreeMap<String, AnnotatorStats>,
     pub by_document: BTreeMap<String, BTreeMap<String, usize>>,
-    /// Files that could not be read, with the reason.
+    /// Files that could not be read, and symbolic links that were not followed, with the reason.
     pub unreadable: Vec<String>,
 }
 
@@ -36,11 +36,15 @@ pub fn gather(ws: &Workspace) -> Stats {
         documents: texts.len(),
         ..Default::default()
     };
+    st.unreadable
+        .extend(ws.skipped_layer_folders().iter().map(ToString::to_string));
     for name in ws.layer_names() {
         let mut a = AnnotatorStats::default();
-        let files = ws.layer_files(&name);
+        let found = ws.layer_files(&name);
+        st.unreadable
+            .extend(found.skipped.iter().map(ToString::to_string));
         let mut seen = 0;
-        for (rel, path) in files {
+        for (rel, path) in found.files {
             match store::load_layer(&path) {
                 Ok(Some((layer, _))) => {
                     seen += 1;

@@ -24,14 +24,33 @@ impl std::fmt::Display for Finding {
     }
 }
 
-/// Checks every layer file of every layer in the workspace. Returns the findings (empty when
-/// everything is valid) and how many files were checked.
+/// An error message without the `path: ` it starts with (the finding names the file).
+fn reason_only(msg: String, path: &std::path::Path) -> String {
+    let shown = format!("{}: ", path.display());
+    match msg.strip_prefix(&shown) {
+        Some(rest) => rest.to_owned(),
+        None => msg,
+    }
+}
+
+/// Checks every layer file of every layer in the workspace, and every text that no layer file
+/// refers to. Symbolic links under `annotations/` are not followed and are reported as
+/// findings, as are texts that cannot be read. Returns the findings (empty when everything is
+/// valid) and how many annotation files were checked.
 pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
     let mut findings = Vec::new();
     let mut checked = 0;
     let mut texts: BTreeMap<String, Result<Text, String>> = BTreeMap::new();
+    let skipped_finding = |s: crate::workspace::Skipped| Finding {
+        file: s.path,
+        message: format!("skipped: {}", s.reason),
+        stale: false,
+    };
+    findings.extend(ws.skipped_layer_folders().into_iter().map(skipped_finding));
     for layer_name in ws.layer_names() {
-        for (rel, path) in ws.layer_files(&layer_name) {
+        let found = ws.layer_files(&layer_name);
+        findings.extend(found.skipped.into_iter().map(skipped_finding));
+        for (rel, path) in found.files {
             checked += 1;
             let mut push = |message: String, stale: bool| {
                 findings.push(Finding {
@@ -106,6 +125,20 @@ pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
                 push(p.to_string(), stale);
             }
             let _ = CURATED_LAYER;
+        }
+    }
+    // A text no layer refers to is still a document: the app lists it in red if it cannot be
+    // read, so validate says so too.
+    for entry in ws.texts() {
+        if texts.contains_key(&entry.rel) {
+            continue;
+        }
+        if let Err(e) = Text::load(&entry.path) {
+            findings.push(Finding {
+                file: entry.path.clone(),
+                message: reason_only(e.to_string(), &entry.path),
+                stale: false,
+            });
         }
     }
     (findings, checked)

@@ -16,6 +16,47 @@ pub const ANNOTATIONS_DIR: &str = "annotations";
 /// The layer name reserved for the reviewer's curated layer.
 pub const CURATED_LAYER: &str = "curated";
 
+/// The longest file or folder name common file systems take, in bytes.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// The longest whole path Linux takes, in bytes (`PATH_MAX` less the closing NUL).
+pub const MAX_PATH_BYTES: usize = 4095;
+
+/// Something under `annotations/` that was not read, and why (e.g. a symbolic link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Skipped {
+    /// `annotations/editor-a/seeds: skipped: symbolic link`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: skipped: {}", self.path.display(), self.reason)
+    }
+}
+
+/// One layer's files, and what was found but not read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LayerFiles {
+    /// Each `.ron` file with the text rel path it should belong to, sorted.
+    pub files: Vec<(String, PathBuf)>,
+    /// Symbolic links (to folders or `.ron` files), which are never followed.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Iterates over the files only; callers that report what was skipped read `skipped` first.
+impl IntoIterator for LayerFiles {
+    type Item = (String, PathBuf);
+    type IntoIter = std::vec::IntoIter<(String, PathBuf)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.files.into_iter()
+    }
+}
+
+/// The reason given for every symbolic link under `annotations/` that is not followed.
+pub const SYMLINK_REASON: &str = "symbolic link (Marginalia does not follow links under annotations/; replace it with the real folder or file)";
+
 /// Errors about the workspace itself.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
@@ -243,16 +284,33 @@ impl Workspace {
     pub fn texts(&self) -> Vec<TextEntry> {
         let mut out = Vec::new();
         if self.config.texts.is_empty() {
-            walk(&self.root, &self.root, &mut out, true);
+            walk(&self.root, &self.root, &mut out, &self.config);
         } else {
             for folder in &self.config.texts {
                 let dir = self.root.join(folder);
-                walk(&self.root, &dir, &mut out, false);
+                walk(&self.root, &dir, &mut out, &self.config);
             }
         }
         out.sort_by(|a, b| a.rel.cmp(&b.rel));
         out.dedup_by(|a, b| a.rel == b.rel);
         out
+    }
+
+    /// Whether `rel` is a path this workspace lists as a text ([`Self::texts`] uses the same
+    /// rule). Returns it normalised (`seeds/./a.txt` → `seeds/a.txt`), or why not.
+    ///
+    /// # Errors
+    /// A sentence: outside the workspace, not `.txt`, under `annotations/`, hidden, in a
+    /// `target/` folder, outside `workspace.ron`'s text folders, or too long for the file system.
+    pub fn check_text_rel(&self, rel: &str) -> Result<String, String> {
+        let norm = text_rel_rule(&self.config, rel)?;
+        let whole = self.root.join(&norm).as_os_str().len();
+        if whole > MAX_PATH_BYTES {
+            return Err(format!(
+                "the whole path would be {whole} bytes, over the {MAX_PATH_BYTES}-byte limit of the file system"
+            ));
+        }
+        Ok(norm)
     }
 
     /// The relative path of a text inside the workspace, `/`-separated.
@@ -284,6 +342,41 @@ impl Workspace {
         Some(p)
     }
 
+    /// Symbolic links under `annotations/` with a layer's name: not followed, so not listed by
+    /// [`Self::layer_names`].
+    pub fn skipped_layer_folders(&self) -> Vec<Skipped> {
+        let mut out = Vec::new();
+        if let Ok(rd) = std::fs::read_dir(self.annotations_dir()) {
+            for e in rd.flatten() {
+                let is_link = e.file_type().map(|t| t.is_symlink()).unwrap_or(false);
+                let name = e.file_name().to_string_lossy().into_owned();
+                if is_link && check_layer_name(&name).is_ok() {
+                    out.push(Skipped {
+                        path: e.path(),
+                        reason: SYMLINK_REASON.into(),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    /// The first symbolic link on the way from `annotations/` down to `path` (itself
+    /// included), if any: such a layer file is not read.
+    pub fn symlink_on_layer_path(&self, path: &Path) -> Option<PathBuf> {
+        let base = self.annotations_dir();
+        let rest = path.strip_prefix(&base).ok()?;
+        let mut p = base;
+        for c in rest.components() {
+            p.push(c);
+            if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Some(p);
+            }
+        }
+        None
+    }
+
     /// The annotator (and curated) layer folders present under `annotations/`, sorted.
     pub fn layer_names(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -300,36 +393,103 @@ impl Workspace {
         out
     }
 
-    /// Every `.ron` layer file of layer `name`, with the text rel path it should belong to.
-    pub fn layer_files(&self, name: &str) -> Vec<(String, PathBuf)> {
+    /// Every `.ron` layer file of layer `name`, with the text rel path it should belong to,
+    /// and the symbolic links found among them (not followed; callers report them).
+    pub fn layer_files(&self, name: &str) -> LayerFiles {
         let dir = self.annotations_dir().join(name);
-        let mut files = Vec::new();
-        collect_ron(&dir, &dir, &mut files);
-        files.sort();
-        files
+        let mut found = LayerFiles::default();
+        collect_ron(&dir, &dir, &mut found);
+        found.files.sort();
+        found.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        found
     }
 }
 
-fn collect_ron(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
+fn collect_ron(base: &Path, dir: &Path, out: &mut LayerFiles) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     for e in rd.flatten() {
         let path = e.path();
         let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
+        if ft.is_symlink() {
+            if path.is_dir() || path.extension().is_some_and(|x| x == "ron") {
+                out.skipped.push(Skipped {
+                    path,
+                    reason: SYMLINK_REASON.into(),
+                });
+            }
+        } else if ft.is_dir() {
             collect_ron(base, &path, out);
         } else if path.extension().is_some_and(|x| x == "ron")
             && let Ok(rel) = path.strip_prefix(base)
         {
             let mut rel = rel.to_path_buf();
             rel.set_extension("txt");
-            out.push((rel_string(&rel), path));
+            out.files.push((rel_string(&rel), path));
         }
     }
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<TextEntry>, skip_reserved: bool) {
+/// The one rule for which relative paths are texts: [`Workspace::texts`] lists only these, and
+/// import writes only these. Returns the path normalised, or why it is not a text.
+fn text_rel_rule(config: &WorkspaceConfig, rel: &str) -> Result<String, String> {
+    let Some(p) = safe_rel(rel) else {
+        return Err("not a relative path inside the workspace".into());
+    };
+    let parts: Vec<String> = p
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let norm = parts.join("/");
+    if !norm.ends_with(".txt") {
+        return Err("not a .txt file".into());
+    }
+    if parts[0] == ANNOTATIONS_DIR {
+        return Err("it is under annotations/, which holds annotations, not texts".into());
+    }
+    // With text folders in workspace.ron, only what is under one of them is listed, and only
+    // the part below the folder is checked for hidden and target/ names.
+    let inner: &[String] = if config.texts.is_empty() {
+        &parts
+    } else {
+        let below = config.texts.iter().find_map(|f| {
+            let folder: Vec<String> = safe_rel(f)?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            (parts.len() > folder.len() && parts[..folder.len()] == folder[..])
+                .then_some(folder.len())
+        });
+        match below {
+            Some(n) => &parts[n..],
+            None => {
+                return Err(format!(
+                    "it is outside the text folders annotations/workspace.ron lists ({})",
+                    config.texts.join(", ")
+                ));
+            }
+        }
+    };
+    if let Some(c) = inner.iter().find(|c| c.starts_with('.')) {
+        return Err(format!(
+            "{c:?} is hidden (starts with '.'), and the workspace does not list hidden files"
+        ));
+    }
+    if inner[..inner.len() - 1].iter().any(|c| c == "target") {
+        return Err("it is in a target/ folder, which the workspace does not list".into());
+    }
+    if let Some(c) = parts.iter().find(|c| c.len() > MAX_NAME_BYTES) {
+        return Err(format!(
+            "the name {:?} is {} bytes, over the {MAX_NAME_BYTES}-byte limit of file systems",
+            c.chars().take(20).chain("…".chars()).collect::<String>(),
+            c.len()
+        ));
+    }
+    Ok(norm)
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<TextEntry>, config: &WorkspaceConfig) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -342,21 +502,21 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<TextEntry>, skip_reserved: bool) 
         let Ok(ft) = e.file_type() else { continue };
         // Symlinked folders are not followed, so a link cannot pull outside texts in.
         if ft.is_dir() {
-            if skip_reserved && dir == root && (name == ANNOTATIONS_DIR || name == "target") {
-                continue;
-            }
             if name == "target" || (dir == root && name == ANNOTATIONS_DIR) {
                 continue;
             }
-            walk(root, &path, out, skip_reserved);
+            walk(root, &path, out, config);
         } else if (ft.is_file() || ft.is_symlink())
             && path.extension().is_some_and(|x| x == "txt")
             && let Ok(rel) = path.strip_prefix(root)
         {
-            out.push(TextEntry {
-                rel: rel_string(rel),
-                path: path.clone(),
-            });
+            let rel = rel_string(rel);
+            if text_rel_rule(config, &rel).is_ok() {
+                out.push(TextEntry {
+                    rel,
+                    path: path.clone(),
+                });
+            }
         }
     }
 }
@@ -421,6 +581,52 @@ mod tests {
         ] {
             assert!(check_annotator(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn texts_lists_exactly_the_paths_check_text_rel_accepts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let all = [
+            "a.txt",
+            "news/b.txt",
+            "annotations/c.txt",
+            "annotations/editor-a/d.txt",
+            "target/e.txt",
+            "news/target/f.txt",
+            ".hidden/g.txt",
+            "news/.h.txt",
+            "news/notes.md",
+        ];
+        for rel in all {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "x").unwrap();
+        }
+        let check = |ws: &Workspace| {
+            let listed: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
+            let accepted: Vec<String> = all
+                .iter()
+                .filter(|r| ws.check_text_rel(r).is_ok())
+                .map(|r| (*r).to_owned())
+                .collect();
+            assert_eq!(listed, accepted);
+            listed
+        };
+        let ws = Workspace::open(root).unwrap();
+        assert_eq!(check(&ws), ["a.txt", "news/b.txt"]);
+        std::fs::write(
+            root.join("annotations/workspace.ron"),
+            "(texts: [\"news\"])",
+        )
+        .unwrap();
+        let ws = Workspace::open(root).unwrap();
+        assert_eq!(check(&ws), ["news/b.txt"]);
+        assert_eq!(
+            ws.check_text_rel("news/./x/../b.txt"),
+            Err("not a relative path inside the workspace".into())
+        );
+        assert_eq!(ws.check_text_rel("news/././b.txt"), Ok("news/b.txt".into()));
     }
 
     #[test]

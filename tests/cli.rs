@@ -462,11 +462,14 @@ fn a_fifo_or_a_link_to_dev_zero_in_a_workspace_never_hangs_a_command() {
         let o = run_within(args, root, limit);
         let said = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
         assert!(!o.status.success(), "{args:?} must fail: {said}");
-        for (file, kind) in [(A000, "named pipe"), (A001, "device")] {
+        // The pipe is refused on reading; the link is skipped before reading (links under
+        // annotations/ are never followed), and either way named.
+        for (file, kind) in [
+            (A000, "not a regular file (a named pipe)"),
+            (A001, "skipped: symbolic link"),
+        ] {
             assert!(
-                said.lines().any(|l| l.contains(file)
-                    && l.contains("not a regular file")
-                    && l.contains(kind)),
+                said.lines().any(|l| l.contains(file) && l.contains(kind)),
                 "{args:?} must name {file} as {kind}: {said}"
             );
         }
@@ -596,4 +599,81 @@ fn hidden_dotted_and_dashed_annotator_names_are_refused() {
             "{name} folder made"
         );
     }
+}
+
+#[test]
+fn a_symlinked_layer_folder_is_reported_by_validate_stats_and_export_not_silently_skipped() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    // editor-a's files moved elsewhere and linked back in.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let moved = elsewhere.path().join("seeds");
+    copy_dir(&root.join("annotations/editor-a/seeds"), &moved);
+    std::fs::remove_dir_all(root.join("annotations/editor-a/seeds")).unwrap();
+    std::os::unix::fs::symlink(&moved, root.join("annotations/editor-a/seeds")).unwrap();
+    let link = root.join("annotations/editor-a/seeds");
+    let said = format!("{}: skipped: symbolic link", link.display());
+    let o = run(&["validate", "."], root);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains(&said), "{out}");
+    let o = run(&["stats", "."], root);
+    assert!(stdout(&o).contains(&said), "{}", stdout(&o));
+    let o = run(
+        &[
+            "export", "--format", "jsonl", "--layer", "editor-a", "-o", "-", ".",
+        ],
+        root,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("skipped: symbolic link"), "{err}");
+    let o = run(&["reanchor", "."], root);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(&said));
+}
+
+#[test]
+fn reanchor_that_cannot_write_through_a_symlinked_file_fails() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    let file = root.join(A000);
+    let real = root.join("a000.ron");
+    std::fs::rename(&file, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &file).unwrap();
+    // The text changes, so the file would need re-anchoring.
+    let text = root.join("seeds/000_b78fa013a4a69998.txt");
+    let mut body = std::fs::read_to_string(&text).unwrap();
+    body.insert_str(0, "Inserted. ");
+    std::fs::write(&text, body).unwrap();
+    let before = std::fs::read(&real).unwrap();
+    let o = run(&["reanchor", "."], root);
+    let (out, err) = (stdout(&o), String::from_utf8_lossy(&o.stderr).into_owned());
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(
+        err.contains(&format!("{}: skipped: symbolic link", file.display())),
+        "{err}"
+    );
+    // editor-b's file for the same text is re-anchored; editor-a's link is not followed.
+    assert!(out.contains("1 of 9 annotation files re-anchored"), "{out}");
+    assert_eq!(std::fs::read(&real).unwrap(), before);
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn validate_reports_a_text_that_is_not_utf8_even_without_annotations() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    std::fs::write(root.join("seeds/zz_latin1.txt"), b"caf\xe9 au lait").unwrap();
+    let o = run(&["validate", "."], root);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let shown = root.join("seeds/zz_latin1.txt");
+    assert!(
+        out.contains(&format!(
+            "{}: not valid UTF-8 (first bad byte at byte offset 3)",
+            shown.display()
+        )),
+        "{out}"
+    );
 }

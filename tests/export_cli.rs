@@ -303,3 +303,148 @@ fn a_stale_layer_is_skipped_and_reported_not_exported_with_wrong_offsets() {
     assert!(err.contains("stale"), "{err}");
     assert!(!out.contains(rel));
 }
+
+/// What `-o` points at, for checking it survived: its type and, for files, its bytes.
+fn snapshot(path: &Path) -> (String, Option<Vec<u8>>) {
+    let meta = std::fs::symlink_metadata(path).unwrap();
+    (
+        format!("{:?}", meta.file_type()),
+        meta.is_file().then(|| std::fs::read(path).unwrap()),
+    )
+}
+
+#[test]
+fn export_refuses_to_write_over_annotations_texts_devices_and_links() {
+    let (_d, root) = seed_workspace();
+    let outside = root.parent().unwrap();
+    let layer = root.join("annotations/editor-a/seeds/000_b78fa013a4a69998.ron");
+    let text = root.join("seeds/000_b78fa013a4a69998.txt");
+    let config = root.join("annotations/workspace.ron");
+    let fifo = outside.join("pipe");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let target = outside.join("real.jsonl");
+    std::fs::write(&target, "keep me\n").unwrap();
+    let link = outside.join("link.jsonl");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let cases: [(&Path, &str); 5] = [
+        (&layer, "annotations folder"),
+        (&config, "annotations folder"),
+        (
+            &text,
+            "is the workspace text seeds/000_b78fa013a4a69998.txt",
+        ),
+        (&fifo, "is not a regular file"),
+        (&link, "is a symbolic link"),
+    ];
+    for (out, why) in cases {
+        let before = snapshot(out);
+        let (code, _, err) = cli(&[
+            "export",
+            "--format",
+            "jsonl",
+            "--layer",
+            "editor-a",
+            "-o",
+            p(out),
+            p(&root),
+        ]);
+        assert_eq!(code, 1, "{}: {err}", out.display());
+        assert!(
+            err.starts_with(&format!("error: {}: ", out.display())) && err.contains(why),
+            "{err}"
+        );
+        assert_eq!(snapshot(out), before, "{} is untouched", out.display());
+    }
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me\n");
+    // A relative path that climbs back into annotations/ is caught too.
+    let sneaky = root.join("seeds/../annotations/editor-a/x.jsonl");
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "csv",
+        "--all-layers",
+        "-o",
+        p(&sneaky),
+        p(&root),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!root.join("annotations/editor-a/x.jsonl").exists());
+    // brat into the workspace root would write its copies over the texts (without their BOM).
+    let texts_before = all_files(&root.join("seeds"));
+    for (which, args) in [("--layer", "editor-a"), ("--all-layers", "")] {
+        let mut argv = vec!["export", "--format", "brat", which];
+        if !args.is_empty() {
+            argv.push(args);
+        }
+        argv.extend(["-o", p(&root), p(&root)]);
+        let (code, _, err) = cli(&argv);
+        if which == "--layer" {
+            assert_eq!(code, 1, "{err}");
+            assert!(err.contains("over the workspace text"), "{err}");
+        } else {
+            // Each annotator gets a sub-folder: nothing lands on a text.
+            assert_eq!(code, 0, "{err}");
+        }
+    }
+    assert_eq!(all_files(&root.join("seeds")), texts_before);
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "brat",
+        "--layer",
+        "editor-a",
+        "-o",
+        p(&root.join("annotations/brat")),
+        p(&root),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!root.join("annotations/brat").exists());
+}
+
+#[test]
+fn export_replaces_its_own_file_and_says_so_and_writes_through_dev_stdout() {
+    let (_d, root) = seed_workspace();
+    let out = root.parent().unwrap().join("quotes.jsonl");
+    let args = |o: &Path| {
+        cli(&[
+            "export",
+            "--format",
+            "jsonl",
+            "--layer",
+            "editor-a",
+            "-o",
+            p(o),
+            p(&root),
+        ])
+    };
+    let (code, _, err) = args(&out);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("replaced"), "{err}");
+    let (code, _, err) = args(&out);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!("replaced existing file {}", out.display())),
+        "{err}"
+    );
+    // /dev/stdout is a stream, as `-` is: the records go to standard output.
+    let (code, stdout, err) = args(Path::new("/dev/stdout"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(stdout.as_bytes(), std::fs::read(&out).unwrap());
+    assert!(std::fs::symlink_metadata("/dev/stdout").is_ok());
+}
+
+#[test]
+fn the_window_export_uses_the_same_refusals() {
+    // File → Export… runs `export::run`, which checks the output itself.
+    let (_d, root) = seed_workspace();
+    let layer = root.join("annotations/editor-a/seeds/000_b78fa013a4a69998.ron");
+    let before = std::fs::read(&layer).unwrap();
+    let req = ExportRequest::new(&root, ExportFormat::Conll, Layers::All, &layer);
+    let err = marginalia::export::run(&req, &|_, _| true).unwrap_err();
+    assert!(err.to_string().contains("annotations folder"), "{err}");
+    assert_eq!(std::fs::read(&layer).unwrap(), before);
+}

@@ -279,3 +279,41 @@ fn a_text_that_differs_from_the_workspace_copy_is_skipped() {
         "Different text."
     );
 }
+
+#[test]
+fn brat_files_whose_paths_the_workspace_would_not_list_are_refused_and_the_rest_imported() {
+    let (_d, root) = empty_workspace();
+    let src = tempfile::tempdir().unwrap();
+    for (rel, ann) in [
+        ("target/a", "T1\tquote 0 5\tHello\n"),
+        ("annotations/editor-a/b", "T1\tquote 0 5\tHello\n"),
+        ("news/c", "T1\tquote 0 5\tHello\n"),
+        // An .ann that is not UTF-8 stops only its own document.
+        ("news/d", "T1\tquote 0 5\tHello \u{0}"),
+    ] {
+        let base = src.path().join(rel);
+        std::fs::create_dir_all(base.parent().unwrap()).unwrap();
+        std::fs::write(base.with_extension("txt"), "Hello world").unwrap();
+        std::fs::write(base.with_extension("ann"), ann).unwrap();
+    }
+    std::fs::write(src.path().join("news/d.ann"), b"T1\tquote 0 5\t\xff\n").unwrap();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "brat",
+        "--annotator",
+        "ann",
+        p(src.path()),
+        p(&root),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("refused 2 document(s):"), "{out}{err}");
+    assert!(
+        out.contains("target/ folder") && out.contains("under annotations/"),
+        "{out}"
+    );
+    assert!(out.contains("d.ann: cannot read: not UTF-8"), "{out}");
+    assert!(root.join("annotations/ann/news/c.ron").is_file());
+    assert!(!root.join("target").exists());
+    assert!(!root.join("annotations/editor-a").exists());
+}

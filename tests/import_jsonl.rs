@@ -199,3 +199,107 @@ fn cancelling_stops_between_documents_and_keeps_what_was_imported() {
     );
     assert_eq!(spans_of(&root, "ml").len(), 2);
 }
+
+#[test]
+fn paths_the_workspace_would_not_list_are_refused_one_by_one() {
+    let (_d, root) = seed_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("paths.jsonl");
+    let long = format!("seeds/{}.txt", "x".repeat(300));
+    let line = |path: &str| {
+        format!(
+            "{{\"text\": \"Hello world\", \"spans\": [{{\"start\": 0, \"end\": 5, \"label\": \"quote\"}}], \"meta\": {{\"path\": \"{path}\"}}}}\n"
+        )
+    };
+    let paths = [
+        "annotations/editor-a/evil.txt",
+        "annotations/editor-c/annotations/x.txt",
+        "seeds/./././dotted.txt",
+        "target/built.txt",
+        "seeds/target/built.txt",
+        ".hidden/x.txt",
+        "seeds/.x.txt",
+        "elsewhere/outside.txt",
+        "../escape.txt",
+        "seeds/notes.md",
+        &long,
+        "seeds/fine.txt",
+    ];
+    std::fs::write(&file, paths.map(line).concat()).unwrap();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--annotator",
+        "ml",
+        p(&file),
+        p(&root),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("10 document(s) refused"), "{err}");
+    assert!(out.contains("refused 10 document(s):"), "{out}");
+    for (why, at) in [
+        ("under annotations/", 1),
+        ("under annotations/", 2),
+        ("outside the text folders", 4),
+        ("target/ folder", 5),
+        ("hidden", 6),
+        ("hidden", 7),
+        ("outside the text folders", 8),
+        ("not a relative path inside the workspace", 9),
+        ("not a .txt file", 10),
+        ("over the 255-byte limit", 11),
+    ] {
+        let origin = format!("{}:{at}", file.display());
+        assert!(
+            out.lines()
+                .any(|l| l.contains(&format!("({origin}): refused path:")) && l.contains(why)),
+            "line {at}: {why}\n{out}"
+        );
+    }
+    // The two good ones went in: `./` parts are normalised away.
+    assert!(
+        out.contains("imported 2 span(s) into 2 document(s)"),
+        "{out}"
+    );
+    assert!(root.join("seeds/dotted.txt").is_file());
+    assert!(root.join("annotations/ml/seeds/dotted.ron").is_file());
+    assert!(root.join("annotations/ml/seeds/fine.ron").is_file());
+    // Nothing landed in another annotator's folder, in target/ or in hidden folders.
+    assert!(!root.join("annotations/editor-a/evil.txt").exists());
+    assert!(!root.join("annotations/editor-c").exists());
+    assert!(!root.join("annotations/ml/annotations").exists());
+    assert!(!root.join("target").exists() && !root.join(".hidden").exists());
+    assert!(!root.join("elsewhere").exists());
+    let (code, v, e) = cli(&["validate", p(&root)]);
+    assert_eq!(code, 0, "{v}{e}");
+}
+
+#[test]
+fn a_source_named_annotations_jsonl_imports_texts_the_workspace_lists() {
+    // spaCy's tutorials ship a file with this very name.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("annotations.jsonl");
+    std::fs::write(
+        &file,
+        "{\"text\": \"Macron met Putin.\", \"label\": [[0, 6, \"PER\"]]}\n",
+    )
+    .unwrap();
+    let (_d, root) = empty_workspace();
+    let s = import(&file, &root);
+    assert_eq!(s.texts_copied, ["imported-annotations/000001.txt"]);
+    assert!(!root.join("annotations/000001.txt").exists());
+    let (code, out, err) = cli(&["export", "--format", "jsonl", "--layer", "ml", p(&root)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Macron met Putin."), "{out}");
+    // With text folders in workspace.ron, the texts go inside the first one.
+    let (_e, root) = seed_workspace();
+    let s = import(&file, &root);
+    assert_eq!(s.texts_copied, ["seeds/annotations/000001.txt"]);
+    let ws = Workspace::open(&root).unwrap();
+    assert!(
+        ws.texts()
+            .iter()
+            .any(|t| t.rel == "seeds/annotations/000001.txt")
+    );
+}

@@ -229,3 +229,20 @@ fn unticking_a_tag_in_the_export_dialog_leaves_its_spans_out() {
 fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
     common::open_app(path, ANNOTATOR, vec2(1100.0, 760.0))
 }
+
+#[test]
+fn export_dialog_refuses_an_output_inside_annotations_and_leaves_the_file_alone() {
+    let ws = temp_workspace();
+    let layer = ws
+        .path()
+        .join("annotations/editor-a/seeds/000_b78fa013a4a69998.ron");
+    let before = std::fs::read(&layer).unwrap();
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Export…");
+    h.get_by_label("jsonl").click();
+    h.run_steps(2);
+    type_into(&mut h, "Output file", &layer.display().to_string());
+    h.get_by_label("Export").click();
+    step_until_shown(&mut h, "annotations folder");
+    assert_eq!(std::fs::read(&layer).unwrap(), before);
+}

@@ -623,8 +623,9 @@ impl ImportDialog {
         };
         self.job = None;
         self.outcome = Some(match result {
+            // Refused documents colour the summary's first line as an error, as the CLI exits 1.
             Ok(summary) => Outcome {
-                ok: true,
+                ok: summary.refused_documents.is_empty(),
                 lines: summary.report(SUMMARY_LIMIT),
             },
             Err(e) => Outcome {

@@ -198,6 +198,13 @@ impl BratSink {
 
 fn write(path: &Path, content: &str) -> Result<(), ExportError> {
     let shown = path.display().to_string();
+    // Writing would follow the link and change whatever it points to (perhaps a workspace text).
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(ExportError::Write {
+            path: shown,
+            reason: "is a symbolic link; export does not write through links".into(),
+        });
+    }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(write_err(&shown))?;
     }

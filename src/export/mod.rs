@@ -192,6 +192,8 @@ pub struct ExportSummary {
     pub notes_escaped: usize,
     /// Where it went.
     pub out: String,
+    /// The output file existed before and was replaced.
+    pub replaced: bool,
 }
 
 impl ExportSummary {
@@ -201,6 +203,9 @@ impl ExportSummary {
             "exported {} document(s), {} span(s), {} chars of text to {}",
             self.documents, self.spans, self.text_chars, self.out
         )];
+        if self.replaced {
+            lines.push(format!("replaced existing file {}", self.out));
+        }
         push_list(
             &mut lines,
             limit,
@@ -299,11 +304,12 @@ pub fn run(req: &ExportRequest, progress: Progress<'_>) -> Result<ExportSummary,
     let ws = Workspace::open(&req.workspace)?;
     check_request(&ws, req)?;
     if req.format.writes_folder() {
-        if req.out.as_os_str() == "-" {
+        if is_stream(&req.out) {
             return Err(ExportError::BadRequest(
                 "brat writes a folder; give a folder with -o, not -".into(),
             ));
         }
+        check_output(&ws, req)?;
         let per_annotator = req.layers == Layers::All;
         let mut sink = brat::BratSink::create(&req.out, &ws, &req.tags, per_annotator)?;
         let mut summary = ExportSummary {
@@ -313,18 +319,12 @@ pub fn run(req: &ExportRequest, progress: Progress<'_>) -> Result<ExportSummary,
         drive(&ws, req, progress, &mut sink, &mut summary)?;
         return Ok(summary);
     }
-    if req.out.as_os_str() == "-" {
+    if is_stream(&req.out) {
         let stdout = std::io::stdout();
         let mut lock = stdout.lock();
         return run_single(&ws, req, &mut lock, "standard output", progress);
     }
-    if req.out.is_dir() {
-        return Err(ExportError::BadRequest(format!(
-            "{}: is a folder; {} writes one file",
-            req.out.display(),
-            req.format.name()
-        )));
-    }
+    let replacing = check_output(&ws, req)?;
     let shown = req.out.display().to_string();
     let write_err = |e: std::io::Error| ExportError::Write {
         path: shown.clone(),
@@ -340,7 +340,8 @@ pub fn run(req: &ExportRequest, progress: Progress<'_>) -> Result<ExportSummary,
         .tempfile_in(&dir)
         .map_err(write_err)?;
     let mut buf = std::io::BufWriter::with_capacity(1 << 16, tmp);
-    let summary = run_single(&ws, req, &mut buf, &shown, progress)?;
+    let mut summary = run_single(&ws, req, &mut buf, &shown, progress)?;
+    summary.replaced = replacing;
     let tmp = buf.into_inner().map_err(|e| write_err(e.into_error()))?;
     // The temp file is private; an export is an ordinary file like any other the user writes.
     let permissions = match std::fs::metadata(&req.out) {
@@ -395,6 +396,138 @@ fn run_single(
     Ok(summary)
 }
 
+/// Whether an output path means standard output: `-`, or `/dev/stdout`, which is written
+/// through as a plain stream (never replaced by a file).
+pub fn is_stream(out: &Path) -> bool {
+    out.as_os_str() == "-" || out == Path::new("/dev/stdout")
+}
+
+/// `path` made absolute with symbolic links in its existing folders resolved; the part that does
+/// not exist yet is added as written (`..` in it goes up a folder).
+fn resolve(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let parts: Vec<Component<'_>> = abs.components().collect();
+    let mut out = abs.clone();
+    let mut rest: &[Component<'_>] = &[];
+    for i in (1..=parts.len()).rev() {
+        let prefix: PathBuf = parts[..i].iter().collect();
+        if let Ok(real) = prefix.canonicalize() {
+            out = real;
+            rest = &parts[i..];
+            break;
+        }
+    }
+    for c in rest {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(n) => out.push(n),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Refuses outputs that would destroy something: a symbolic link or a device, FIFO or socket
+/// (the export would replace it with a file), anything inside `annotations/`, a workspace
+/// text, or a brat folder whose files would land on workspace texts. Returns whether a
+/// single-file export replaces an existing file.
+///
+/// # Errors
+/// [`ExportError::BadRequest`] saying what the output is and why it is refused.
+pub fn check_output(ws: &Workspace, req: &ExportRequest) -> Result<bool, ExportError> {
+    let out = &req.out;
+    let shown = out.display();
+    let refuse = |why: String| Err(ExportError::BadRequest(format!("{shown}: {why}")));
+    let folder = req.format.writes_folder();
+    let mut exists = false;
+    if let Ok(meta) = std::fs::symlink_metadata(out) {
+        exists = true;
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            return refuse(
+                "is a symbolic link; export does not replace links. Give the path it points to, or another name"
+                    .into(),
+            );
+        }
+        if folder && !ft.is_dir() {
+            return refuse("is not a folder; brat writes a folder".into());
+        }
+        if !folder && ft.is_dir() {
+            return refuse(format!(
+                "is a folder; {} writes one file",
+                req.format.name()
+            ));
+        }
+        if !folder && !ft.is_file() {
+            return refuse(
+                "is not a regular file (a device, FIFO or socket), and export would replace it with one. Give a file path, or - for standard output"
+                    .into(),
+            );
+        }
+    }
+    let real = resolve(out);
+    let root = ws
+        .root()
+        .canonicalize()
+        .unwrap_or_else(|_| ws.root().into());
+    let annotations = root.join(crate::workspace::ANNOTATIONS_DIR);
+    if real.starts_with(&annotations) {
+        return refuse(format!(
+            "is inside the workspace's annotations folder {}; an export there could replace annotation files. Choose a path outside it",
+            annotations.display()
+        ));
+    }
+    let texts: std::collections::HashSet<String> = ws.texts().into_iter().map(|t| t.rel).collect();
+    let text_at = |p: &Path| -> Option<String> {
+        let rel = p.strip_prefix(&root).ok()?;
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        texts.contains(&rel).then_some(rel)
+    };
+    if !folder {
+        if let Some(rel) = text_at(&real) {
+            return refuse(format!(
+                "is the workspace text {rel}; an export would replace it. Choose another file"
+            ));
+        }
+        return Ok(exists);
+    }
+    // brat writes `<folder>/<rel>` (or `<folder>/<annotator>/<rel>`) for every text.
+    let prefixes: Vec<String> = match &req.layers {
+        Layers::All => ws.layer_names(),
+        Layers::One(_) => vec![String::new()],
+    };
+    for prefix in &prefixes {
+        for rel in &texts {
+            let dest = real.join(prefix).join(rel);
+            let mut ann = dest.clone();
+            ann.set_extension("ann");
+            if let Some(hit) = text_at(&dest) {
+                return refuse(format!(
+                    "brat would write its copy of {rel} over the workspace text {hit}. Choose a folder outside the workspace's texts"
+                ));
+            }
+            if dest.starts_with(&annotations) || ann.starts_with(&annotations) {
+                return refuse(format!(
+                    "brat would write into the workspace's annotations folder {}. Choose another folder",
+                    annotations.display()
+                ));
+            }
+        }
+    }
+    Ok(false)
+}
+
 fn check_request(ws: &Workspace, req: &ExportRequest) -> Result<(), ExportError> {
     if let Layers::One(name) = &req.layers {
         check_layer_name(name).map_err(ExportError::BadRequest)?;
@@ -447,6 +580,18 @@ fn drive(
             let Some(path) = ws.layer_path(layer_name, &entry.rel) else {
                 continue;
             };
+            // Links under annotations/ are never followed (validate reports them too).
+            if let Some(link) = ws.symlink_on_layer_path(&path) {
+                let said = format!(
+                    "{}: skipped: {}",
+                    link.display(),
+                    crate::workspace::SYMLINK_REASON
+                );
+                if !summary.skipped_documents.contains(&said) {
+                    summary.skipped_documents.push(said);
+                }
+                continue;
+            }
             let layer = match store::load_layer(&path) {
                 Ok(Some((layer, _))) => layer,
                 Ok(None) => continue,

@@ -94,7 +94,13 @@ pub(crate) fn read(
                 continue;
             }
         };
-        let ann = super::read_source(ann_path)?;
+        let ann = match super::read_source(ann_path) {
+            Ok(a) => a,
+            Err(e) => {
+                stats.skipped.push(e.to_string());
+                continue;
+            }
+        };
         let (spans, unsupported) = parse_ann(&ann, &text, &shown, stats);
         let rel = format!("{}.txt", ann_rel.strip_suffix(".ann").unwrap_or(ann_rel));
         let doc = Incoming {

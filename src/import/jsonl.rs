@@ -5,8 +5,9 @@
 //! - doccano's (`{"text", "label": [[start, end, "tag"], …]}`, also `labels`, or `entities` with
 //!   `start_offset`/`end_offset`).
 //!
-//! Offsets are code points. A line without `meta.path` becomes `<file stem>/<line number>.txt`
-//! (six digits), e.g. `doccano/000012.txt`.
+//! Offsets are code points. A line without `meta.path` becomes `<folder>/<line number>.txt`
+//! (six digits), e.g. `doccano/000012.txt`; the folder is chosen by
+//! [`super::default_folder`] so the workspace lists the texts.
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -16,10 +17,10 @@ use serde_json::Value;
 
 use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats};
 use crate::export::parse_status;
-use crate::workspace::safe_rel;
 
 pub(crate) fn read(
     source: &Path,
+    folder: &str,
     sink: &mut DocSink<'_>,
     stats: &mut SourceStats,
     progress: Progress<'_>,
@@ -31,10 +32,6 @@ pub(crate) fn read(
     };
     let file = std::fs::File::open(source).map_err(read_err)?;
     let total = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let stem = source
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "imported".into());
     let mut reader = std::io::BufReader::new(file);
     let mut line = String::new();
     let mut line_no = 0usize;
@@ -62,7 +59,7 @@ pub(crate) fn read(
                 continue;
             }
         };
-        match parse_record(&value, &origin, &stem, line_no, stats) {
+        match parse_record(&value, &origin, folder, line_no, stats) {
             Some(doc) => {
                 sink(doc, None)?;
                 stats.done += 1;
@@ -74,11 +71,13 @@ pub(crate) fn read(
     Ok(())
 }
 
-/// One line's document, or `None` (recorded in `stats`) when it has no text.
+/// One line's document, or `None` (recorded in `stats`) when it has no text. A line without a
+/// `meta.path` string goes into `folder`; a stated path is kept as written, for the import to
+/// check.
 pub fn parse_record(
     v: &Value,
     origin: &str,
-    stem: &str,
+    folder: &str,
     line_no: usize,
     stats: &mut SourceStats,
 ) -> Option<Incoming> {
@@ -92,9 +91,8 @@ pub fn parse_record(
     let rel = meta
         .and_then(|m| m.get("path"))
         .and_then(Value::as_str)
-        .filter(|p| safe_rel(p).is_some() && p.ends_with(".txt"))
         .map(str::to_owned)
-        .unwrap_or_else(|| format!("{stem}/{line_no:06}.txt"));
+        .unwrap_or_else(|| format!("{folder}/{line_no:06}.txt"));
     let status = meta
         .and_then(|m| m.get("status"))
         .and_then(Value::as_str)

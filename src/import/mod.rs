@@ -26,7 +26,7 @@ use crate::layer::{Layer, Status, make_span, now_rfc3339};
 use crate::store::{self, StoreError};
 use crate::tags::TagSet;
 use crate::text::Text;
-use crate::workspace::{Workspace, WorkspaceError, check_annotator, safe_rel};
+use crate::workspace::{MAX_PATH_BYTES, Workspace, WorkspaceError, check_annotator};
 
 /// The formats Marginalia reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,6 +141,9 @@ pub struct ImportSummary {
     pub duplicates: usize,
     /// Documents not imported, each with its reason.
     pub skipped_documents: Vec<String>,
+    /// Documents refused: a path the workspace would not list as a text, or a text or layer
+    /// that could not be written. The CLI exits non-zero when there are any.
+    pub refused_documents: Vec<String>,
     /// Spans not imported, each with its file, line and reason.
     pub rejected_spans: Vec<String>,
     /// Per source file, what it held that cannot be imported.
@@ -183,6 +186,12 @@ impl ImportSummary {
             limit,
             format!("skipped {} document(s):", self.skipped_documents.len()),
             &self.skipped_documents,
+        );
+        push_list(
+            &mut lines,
+            limit,
+            format!("refused {} document(s):", self.refused_documents.len()),
+            &self.refused_documents,
         );
         push_list(
             &mut lines,
@@ -281,12 +290,12 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     }
     let ws = Workspace::open(&req.workspace)?;
     ws.clean_stray_temps();
+    let folder = default_folder(&ws, &req.source);
     let mut importer = Importer {
         tags: ws.tags().clone(),
         ws,
         req,
         summary: ImportSummary::default(),
-        texts_listed: None,
     };
     let mut sink = |doc: Incoming, summary_extra: Option<(String, Unsupported)>| {
         if let Some((file, u)) = summary_extra
@@ -299,7 +308,9 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     let mut stats = SourceStats::default();
     match req.format {
         ImportFormat::Brat => brat::read(&req.source, &mut sink, &mut stats, progress)?,
-        ImportFormat::Jsonl => jsonl::read(&req.source, &mut sink, &mut stats, progress)?,
+        ImportFormat::Jsonl => {
+            jsonl::read(&req.source, &folder, &mut sink, &mut stats, progress)?;
+        }
         ImportFormat::Csv => csv::read(&req.source, &mut sink, &mut stats, progress)?,
         ImportFormat::W3c => w3c::read(&req.source, &mut sink, &mut stats, progress)?,
     }
@@ -308,6 +319,34 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     summary.skipped_documents.extend(stats.skipped);
     summary.joined_fragments += stats.joined_fragments;
     Ok(summary)
+}
+
+/// The folder for texts a source gives no path for: `<source file stem>`, inside the first text
+/// folder `workspace.ron` lists if any. When that is not a folder the workspace lists (a stem
+/// such as `annotations`, `target` or `.hidden`, or too long), `imported-<stem>`, else
+/// `imported`.
+pub fn default_folder(ws: &Workspace, source: &Path) -> String {
+    let stem = source
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let base = ws
+        .config()
+        .texts
+        .first()
+        .map(|f| format!("{}/", f.trim_end_matches('/')))
+        .unwrap_or_default();
+    let candidates = [stem.clone(), format!("imported-{stem}")];
+    for cand in candidates {
+        if cand.is_empty() || cand.contains(['/', '\\']) {
+            continue;
+        }
+        let folder = format!("{base}{cand}");
+        if ws.check_text_rel(&format!("{folder}/000001.txt")).is_ok() {
+            return folder;
+        }
+    }
+    format!("{base}imported")
 }
 
 /// What a source reader found while parsing, besides documents.
@@ -331,8 +370,6 @@ struct Importer<'r> {
     tags: TagSet,
     req: &'r ImportRequest,
     summary: ImportSummary,
-    /// The workspace's text paths, loaded once when a copied text needs checking.
-    texts_listed: Option<HashSet<String>>,
 }
 
 impl Importer<'_> {
@@ -342,17 +379,52 @@ impl Importer<'_> {
             .push(format!("{} ({}): {why}", doc.rel, doc.origin));
     }
 
-    fn apply(&mut self, doc: Incoming) -> Result<(), ImportError> {
+    fn refuse(&mut self, doc: &Incoming, why: &str) {
+        self.summary
+            .refused_documents
+            .push(format!("{} ({}): {why}", doc.rel, doc.origin));
+    }
+
+    fn apply(&mut self, mut doc: Incoming) -> Result<(), ImportError> {
         let annotator = self.req.annotator.clone();
+        // Only a path the workspace lists as a text: anything else would be invisible, or
+        // land among the annotations.
+        match self.ws.check_text_rel(&doc.rel) {
+            Ok(norm) => doc.rel = norm,
+            Err(why) => {
+                self.refuse(&doc, &format!("refused path: {why}"));
+                return Ok(());
+            }
+        }
         let (Some(text_path), Some(layer_path)) = (
             self.ws.text_path(&doc.rel),
             self.ws.layer_path(&annotator, &doc.rel),
         ) else {
-            self.skip(&doc, "not a relative path inside the workspace");
+            self.refuse(
+                &doc,
+                "refused path: not a relative path inside the workspace",
+            );
             return Ok(());
         };
-        if safe_rel(&doc.rel).is_none() || !doc.rel.ends_with(".txt") {
-            self.skip(&doc, "not a relative path to a .txt file");
+        let layer_len = layer_path.as_os_str().len();
+        if layer_len > MAX_PATH_BYTES {
+            self.refuse(
+                &doc,
+                &format!(
+                    "refused path: its annotation file's path would be {layer_len} bytes, over the {MAX_PATH_BYTES}-byte limit of the file system"
+                ),
+            );
+            return Ok(());
+        }
+        if let Some(link) = self.ws.symlink_on_layer_path(&layer_path) {
+            self.refuse(
+                &doc,
+                &format!("{}: {}", link.display(), crate::workspace::SYMLINK_REASON),
+            );
+            return Ok(());
+        }
+        if let Err(e) = store::check_write_inside(self.ws.root(), &layer_path) {
+            self.refuse(&doc, &e.to_string());
             return Ok(());
         }
         // The existing layer, if any: never overwritten, and only merged into when asked.
@@ -406,9 +478,13 @@ impl Importer<'_> {
                 );
                 return Ok(());
             };
-            store::write_atomic(&text_path, carried.as_bytes())?;
+            let written = store::check_write_inside(self.ws.root(), &text_path)
+                .and_then(|()| store::write_atomic(&text_path, carried.as_bytes()));
+            if let Err(e) = written {
+                self.refuse(&doc, &e.to_string());
+                return Ok(());
+            }
             self.summary.texts_copied.push(doc.rel.clone());
-            self.warn_if_unlisted(&doc.rel);
             match Text::load(&text_path) {
                 Ok(t) => t,
                 Err(e) => {
@@ -515,34 +591,16 @@ impl Importer<'_> {
             layer.spans.push(span);
         }
         layer.normalize();
-        store::save_layer(&layer_path, &layer)?;
+        if let Err(e) = store::save_layer(&layer_path, &layer) {
+            self.refuse(&doc, &e.to_string());
+            return Ok(());
+        }
         self.summary.documents += 1;
         self.summary.spans += added_spans;
         if merging {
             self.summary.merged += 1;
         }
         Ok(())
-    }
-
-    /// A copied text outside the folders `workspace.ron` lists would not show up; say so.
-    fn warn_if_unlisted(&mut self, rel: &str) {
-        if self.ws.config().texts.is_empty() {
-            return;
-        }
-        let listed = self
-            .texts_listed
-            .get_or_insert_with(|| self.ws.texts().into_iter().map(|t| t.rel).collect());
-        let inside = self
-            .ws
-            .config()
-            .texts
-            .iter()
-            .any(|f| rel.starts_with(&format!("{}/", f.trim_end_matches('/'))));
-        if !inside && !listed.contains(rel) {
-            self.summary.warnings.push(format!(
-                "{rel} is outside the text folders listed in annotations/workspace.ron, so the app will not list it"
-            ));
-        }
     }
 }
 
