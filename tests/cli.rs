@@ -677,3 +677,34 @@ fn validate_reports_a_text_that_is_not_utf8_even_without_annotations() {
         "{out}"
     );
 }
+
+/// Issue 9 §3: an import source that is a named pipe or a device is refused by name at once.
+#[cfg(unix)]
+#[test]
+fn an_import_source_that_is_a_pipe_or_a_device_is_refused_without_hanging() {
+    let ws = copy_workspace();
+    let root = ws.path();
+    mkfifo(&root.join("pipe.jsonl"));
+    std::os::unix::fs::symlink("/dev/zero", root.join("zero.csv")).unwrap();
+    for (format, src, kind) in [
+        ("jsonl", "pipe.jsonl", "named pipe"),
+        ("csv", "zero.csv", "device"),
+    ] {
+        let args = [
+            "import",
+            "--format",
+            format,
+            "--annotator",
+            "importer",
+            src,
+            ".",
+        ];
+        let o = run_within(&args, root, std::time::Duration::from_secs(60));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{src}: {err}");
+        assert!(
+            err.contains(src) && err.contains(&format!("not a regular file ({kind})")),
+            "{src}: {err}"
+        );
+    }
+}

@@ -74,12 +74,13 @@ pub(crate) fn read(
         }
         let txt_path = ann_path.with_extension("txt");
         let shown = ann_path.display().to_string();
-        let bytes = match std::fs::read(&txt_path) {
+        let bytes = match crate::store::read_regular(&txt_path, crate::text::max_text_bytes()) {
             Ok(b) => b,
             Err(e) => {
                 stats.skipped.push(format!(
-                    "{shown}: its text {} cannot be read: {e}",
-                    txt_path.display()
+                    "{shown}: its text {} cannot be read: {}",
+                    txt_path.display(),
+                    e.reason()
                 ));
                 continue;
             }

@@ -30,7 +30,11 @@ pub(crate) fn read(
         path: shown.clone(),
         reason: e.to_string(),
     };
-    let file = std::fs::File::open(source).map_err(read_err)?;
+    // Only a regular file: a named pipe would block, a device would never end.
+    let file = crate::store::open_regular(source).map_err(|e| ImportError::Read {
+        path: shown.clone(),
+        reason: e.reason(),
+    })?;
     let total = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
     let mut reader = std::io::BufReader::new(file);
     let mut line = String::new();

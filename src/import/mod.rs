@@ -604,12 +604,17 @@ impl Importer<'_> {
     }
 }
 
-/// Reads a source file whole, with a clear error.
+/// The largest source file (csv, w3c, a brat .ann) read whole, in bytes.
+const MAX_SOURCE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Reads a source file whole, with a clear error; only regular files, at most
+/// [`MAX_SOURCE_BYTES`].
 pub(crate) fn read_source(path: &Path) -> Result<String, ImportError> {
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Read {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let bytes =
+        crate::store::read_regular(path, MAX_SOURCE_BYTES).map_err(|e| ImportError::Read {
+            path: path.display().to_string(),
+            reason: e.reason(),
+        })?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     String::from_utf8(body.to_vec()).map_err(|e| ImportError::Read {
         path: path.display().to_string(),
