@@ -687,8 +687,8 @@ fn an_import_source_that_is_a_pipe_or_a_device_is_refused_without_hanging() {
     mkfifo(&root.join("pipe.jsonl"));
     std::os::unix::fs::symlink("/dev/zero", root.join("zero.csv")).unwrap();
     for (format, src, kind) in [
-        ("jsonl", "pipe.jsonl", "named pipe"),
-        ("csv", "zero.csv", "device"),
+        ("jsonl", "pipe.jsonl", "a named pipe"),
+        ("csv", "zero.csv", "a device"),
     ] {
         let args = [
             "import",
