@@ -17,13 +17,14 @@ pub(crate) fn read(
     let total = std::fs::metadata(source)
         .map(|m| m.len() as usize)
         .unwrap_or(0);
+    // Only a regular file: a named pipe would block, a device would never end.
+    let file = crate::store::open_regular(source).map_err(|e| ImportError::Read {
+        path: shown.clone(),
+        reason: e.reason(),
+    })?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
-        .from_path(source)
-        .map_err(|e| ImportError::Read {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        .from_reader(std::io::BufReader::new(file));
     let headers = reader.headers().map_err(|e| ImportError::Read {
         path: shown.clone(),
         reason: e.to_string(),
