@@ -78,7 +78,7 @@ fn harness_with(
         .with_theme(theme)
         .with_step_dt(0.05);
     if allow_missing_glyphs {
-        // The default fonts have no emoji; tofu is fine for a selection test.
+        // Tofu is fine for tests that are not about fonts.
         builder = builder.allow_missing_glyphs();
     }
     let builder = if wgpu { builder.wgpu() } else { builder };
@@ -273,7 +273,7 @@ fn shift_arrows_extend_the_selection_without_splitting_graphemes() {
         "Cafe\u{301} 👩‍👩‍👧 ok then\n",
     )
     .unwrap();
-    let mut h = harness_with(ws.path(), false, false, true);
+    let mut h = harness(ws.path(), false, false);
     h.get_by_label("zz_emoji.txt").click();
     h.run_steps(3);
     // Double-click selects a word.
@@ -304,6 +304,43 @@ fn shift_arrows_extend_the_selection_without_splitting_graphemes() {
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::ArrowRight);
     h.run_steps(1);
     assert_eq!(h.state().selected_text_range(), Some((0, 14)));
+}
+
+/// Lines as they come in quoted social posts: emoji with skin tones, ZWJ families and flags, and
+/// scripts the bundled fonts lack (found among the system's fonts).
+const WORLD_TEXT: &[&str] = &[
+    "🚨 Breaking: 👍🏽 from the 👨‍👩‍👧‍👦 in 🇫🇷 ❤️ ✅ 😂🔥",
+    "नमस्ते दुनिया",
+    "สวัสดีชาวโลก",
+    "שלום עולם",
+    "你好，世界 こんにちは 안녕하세요",
+];
+
+#[test]
+fn emoji_and_other_scripts_are_drawn_without_missing_glyph_boxes() {
+    let ws = temp_workspace();
+    std::fs::write(ws.path().join("seeds/zz_world.txt"), WORLD_TEXT.join("\n")).unwrap();
+    // The harness panics on any glyph drawn as a box ("tofu"), naming the character.
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label("zz_world.txt").click();
+    h.run_steps(3);
+    let text = h.state().open_text().unwrap().as_str().to_owned();
+    let last = text.chars().count() - 1;
+    assert!(
+        h.state().screen_pos_of_char(last).is_some(),
+        "every line was laid out and drawn"
+    );
+    // And each line on its own, in the text view's font, through the app's font setup.
+    for line in WORLD_TEXT {
+        let galley = h.ctx.fonts_mut(|f| {
+            f.layout_no_wrap(
+                (*line).to_owned(),
+                egui::FontId::proportional(15.0),
+                egui::Color32::BLACK,
+            )
+        });
+        assert!(galley.size().x > 0.0, "{line}");
+    }
 }
 
 #[test]

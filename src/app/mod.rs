@@ -209,6 +209,7 @@ impl MarginaliaApp {
         }
         let ctx = &cc.egui_ctx;
         ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        theme::install_fonts(ctx);
         ctx.set_visuals_of(egui::Theme::Light, theme::visuals(false));
         ctx.set_visuals_of(egui::Theme::Dark, theme::visuals(true));
         ctx.set_theme(if prefs.dark {
@@ -1053,6 +1054,8 @@ pub fn run(start: StartOptions) -> Result<(), eframe::Error> {
     }
     let options = eframe::NativeOptions {
         viewport,
+        // The app adds the system font fallback itself (theme::install_fonts).
+        system_font_fallback: false,
         ..Default::default()
     };
     eframe::run_native(

@@ -80,6 +80,16 @@ pub fn weak(v: &Visuals) -> Color32 {
     v.weak_text_color()
 }
 
+/// Fonts: egui's bundled ones with its monochrome emoji (the `monochrome_emoji_fonts` feature),
+/// then the system's fonts for any script those lack (Devanagari, Thai, Hebrew, CJK…), found
+/// through fontconfig / CoreText / DirectWrite. Installed by the app itself rather than by eframe
+/// so that the UI tests draw text with the same fonts as the window.
+pub fn install_fonts(ctx: &egui::Context) {
+    ctx.add_font_provider(std::sync::Arc::new(
+        egui_system_font_provider::SystemFontProvider::new(),
+    ));
+}
+
 /// The visuals for the chosen theme, a little calmer than egui's defaults.
 pub fn visuals(dark: bool) -> Visuals {
     let mut v = if dark {
