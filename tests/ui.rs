@@ -343,6 +343,89 @@ fn emoji_and_other_scripts_are_drawn_without_missing_glyph_boxes() {
     }
 }
 
+/// Gives the annotator's layer of `rel` a span on its first three words and one on each of the
+/// next `n` words; returns the span list's label of the first.
+fn span_many_words(ws: &Path, rel: &str, n: usize) -> String {
+    let w = marginalia::Workspace::open(ws).unwrap();
+    let mut doc = marginalia::document::Document::open(&w, rel, ANNOTATOR, false).unwrap();
+    let mut words = Vec::new();
+    let mut c = 0;
+    while words.len() < n + 3 {
+        match doc.text().word_at(c) {
+            Some((a, b)) if doc.text().slice(a, b).chars().any(char::is_alphanumeric) => {
+                words.push((a, b));
+                c = b;
+            }
+            _ => c += 1,
+        }
+    }
+    let first = (words[0].0, words[2].1);
+    doc.add_span(first.0, first.1, "quote").unwrap();
+    for (a, b) in &words[3..] {
+        doc.add_span(*a, *b, "quote").unwrap();
+    }
+    doc.save_now().unwrap();
+    format!("quote: {}", doc.text().slice(first.0, first.1))
+}
+
+fn wheel_at(h: &mut Harness<'_, MarginaliaApp>, at: Pos2, dy: f32) {
+    h.hover_at(at);
+    h.step();
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: vec2(0.0, dy),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(3);
+}
+
+/// Whether the first line of the open text is in view, not scrolled off or cut at the top.
+fn first_line_in_view(h: &Harness<'_, MarginaliaApp>) -> bool {
+    let label = h.state().open_document().unwrap().to_owned();
+    let view = h.get_by_role_and_label(egui::Role::Document, &label).rect();
+    h.state()
+        .screen_pos_of_char(0)
+        .is_some_and(|p| p.y - 8.0 >= view.top())
+}
+
+#[test]
+fn every_document_opens_at_its_top_and_its_span_list_too() {
+    let ws = temp_workspace();
+    let (two, three) = ("002_c14de4e8ffe1b554.txt", "003_2bc22f07f8fd66ef.txt");
+    let first_of_three = span_many_words(ws.path(), &format!("seeds/{three}"), 40);
+    let first_of_two = span_many_words(ws.path(), &format!("seeds/{two}"), 40);
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label(three).click();
+    h.run_steps(3);
+    assert!(first_line_in_view(&h));
+    // Scroll the text and the span list of 003 down.
+    let label = format!("seeds/{three}");
+    let view = h.get_by_role_and_label(egui::Role::Document, &label).rect();
+    wheel_at(&mut h, view.center(), -3000.0);
+    assert!(!first_line_in_view(&h), "the text scrolled");
+    let list_row = h
+        .get_all_by_label_contains("quote: ")
+        .next()
+        .unwrap()
+        .rect();
+    wheel_at(&mut h, list_row.center(), -3000.0);
+    assert!(
+        h.query_by_label_contains(&first_of_three).is_none(),
+        "the span list scrolled"
+    );
+
+    h.get_by_label(two).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(&*format!("seeds/{two}")));
+    assert!(first_line_in_view(&h), "002 opens at its first line");
+    assert!(
+        h.query_by_label_contains(&first_of_two).is_some(),
+        "002's span list opens at its first span"
+    );
+}
+
 #[test]
 fn unreadable_texts_and_broken_layers_are_listed_with_their_error_and_not_opened() {
     let ws = temp_workspace();

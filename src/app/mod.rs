@@ -105,6 +105,8 @@ struct OpenDoc {
     list: Vec<usize>,
     counts: std::collections::BTreeMap<String, usize>,
     view: TextView,
+    /// The span list has not been shown yet: it starts at its top.
+    list_fresh: bool,
 }
 
 impl OpenDoc {
@@ -117,6 +119,7 @@ impl OpenDoc {
             list: Vec::new(),
             counts: Default::default(),
             view,
+            list_fresh: true,
         };
         open.refresh(tag_filter);
         open

@@ -264,6 +264,9 @@ pub struct TextView {
     last_click: Option<(f64, usize)>,
     /// How many galleys were laid out in the last frame (for tests and stats).
     pub laid_out_last_frame: usize,
+    /// Not shown yet: the first frame starts at the top, whatever scroll position egui
+    /// remembers (from another document, or from a previous run).
+    fresh: bool,
 }
 
 impl TextView {
@@ -284,6 +287,7 @@ impl TextView {
             last_offset: 0.0,
             last_click: None,
             laid_out_last_frame: 0,
+            fresh: true,
         }
     }
 
@@ -415,6 +419,9 @@ impl TextView {
         let mut scroll = egui::ScrollArea::vertical()
             .id_salt("text view")
             .auto_shrink([false, false]);
+        if std::mem::take(&mut self.fresh) {
+            scroll = scroll.vertical_scroll_offset(0.0);
+        }
         let mut settled_target = false;
         if let Some((c, left)) = self.scroll_target {
             let i = self.piece_of(c);
