@@ -245,6 +245,53 @@ fn retag_note_and_delete_reach_the_file() {
     assert!(read_layer(ws.path()).spans.is_empty());
 }
 
+fn double_click(h: &mut Harness<'_, MarginaliaApp>, c: usize) {
+    let p = pos_of(h, c) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    for pressed in [true, false, true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}
+
+#[test]
+fn tagging_the_same_range_twice_selects_the_existing_span_and_adds_none() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let c = char_offset(&h, "Vladimir");
+    double_click(&mut h, c + 2);
+    assert_eq!(h.state().selected_text_range(), Some((c, c + 8)));
+    press(&mut h, Key::Num1);
+    let first = h.state().selected_span();
+    press(&mut h, Key::Escape);
+    assert_eq!(h.state().selected_span(), None);
+    h.run_steps(10); // not a triple-click
+    double_click(&mut h, c + 2);
+    assert_eq!(h.state().selected_text_range(), Some((c, c + 8)));
+    press(&mut h, Key::Num1);
+    assert_eq!(
+        h.state().selected_span(),
+        first,
+        "the existing span is selected"
+    );
+    assert!(
+        h.state().status_line().contains("Already tagged"),
+        "{}",
+        h.state().status_line()
+    );
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1, "one span on disk, not two");
+    assert_eq!((layer.spans[0].start, layer.spans[0].end), (c, c + 8));
+}
+
 #[test]
 fn tab_moves_between_spans_in_text_order() {
     let ws = temp_workspace();

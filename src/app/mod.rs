@@ -773,11 +773,18 @@ impl MarginaliaApp {
         }
         let Some(open) = &mut self.open else { return };
         if let Some((a, b)) = open.view.selected_range() {
-            if let Some(id) = open.doc.add_span(a, b, tag) {
-                open.view.set_selection(None);
-                self.after_edit();
-                self.selected_span = Some(id);
-                self.status_line = format!("Tagged {tag}");
+            match open.doc.add_span_checked(a, b, tag) {
+                Some(crate::document::Added::New(id)) => {
+                    open.view.set_selection(None);
+                    self.after_edit();
+                    self.selected_span = Some(id);
+                    self.status_line = format!("Tagged {tag}");
+                }
+                Some(crate::document::Added::Existing(id)) => {
+                    self.select_span(id, false);
+                    self.status_line = format!("Already tagged {tag}: selected that span");
+                }
+                None => {}
             }
         } else if let Some(id) = self.selected_span {
             if open.doc.retag(id, tag) {
