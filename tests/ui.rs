@@ -293,6 +293,24 @@ fn tagging_the_same_range_twice_selects_the_existing_span_and_adds_none() {
 }
 
 #[test]
+fn esc_leaves_the_note_but_keeps_the_span_selected_so_delete_works_next() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num1);
+    let id = h.state().selected_span();
+    assert!(id.is_some());
+    press(&mut h, Key::Enter);
+    h.event(Event::Text("check".into()));
+    h.run_steps(2);
+    press(&mut h, Key::Escape);
+    assert_eq!(h.state().selected_span(), id, "Esc only left the note");
+    press(&mut h, Key::Delete);
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty(), "Delete removed it");
+}
+
+#[test]
 fn tab_moves_between_spans_in_text_order() {
     let ws = temp_workspace();
     let mut h = harness(ws.path(), false, false);

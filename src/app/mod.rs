@@ -186,6 +186,9 @@ pub struct MarginaliaApp {
     agreement: agreement_view::AgreementView,
     /// The reviewer's verdicts on the open document's spans (own layer only).
     feedback: HashMap<u64, crate::review::SpanFeedback>,
+    /// A text field had the keyboard last frame: an Esc now only leaves it (egui drops the
+    /// focus on Esc before the frame starts, so the shortcuts would otherwise see it too).
+    was_typing: bool,
 }
 
 impl MarginaliaApp {
@@ -254,6 +257,7 @@ impl MarginaliaApp {
             review_progress: HashMap::new(),
             agreement: agreement_view::AgreementView::default(),
             feedback: HashMap::new(),
+            was_typing: false,
         };
         app.open_path(&start.path, true);
         app
@@ -885,6 +889,10 @@ impl MarginaliaApp {
         if ctx.text_edit_focused() || self.open.is_none() {
             return;
         }
+        if self.was_typing {
+            // The Esc that left the note (or another field) keeps the span selected.
+            ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape));
+        }
         let tags = self
             .ws
             .as_ref()
@@ -1004,6 +1012,7 @@ impl eframe::App for MarginaliaApp {
         self.autosave(&ctx);
         review_mode::autosave(self, &ctx);
         self.update_title(&ctx);
+        self.was_typing = ctx.text_edit_focused();
         if self.list_scan_due {
             self.start_list_scan();
             ctx.request_repaint_after(Duration::from_millis(50));
