@@ -635,6 +635,7 @@ impl TextView {
 
         let sel = self.selected_range();
         let selection_fill = theme::selection_fill(ui.visuals());
+        let selection_edge = Stroke::new(1.5, theme::selection_color(ui.visuals()));
         for (i, origin) in &self.painted {
             let Some((g, _)) = self.galleys.get(i) else {
                 continue;
@@ -699,6 +700,12 @@ impl TextView {
                     let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
                         .translate(origin.to_vec2());
                     painter.rect_filled(r, CornerRadius::ZERO, selection_fill);
+                    painter.rect_stroke(
+                        r,
+                        CornerRadius::ZERO,
+                        selection_edge,
+                        egui::StrokeKind::Inside,
+                    );
                 }
             }
             painter.galley(*origin, Arc::clone(g), key.text_color);
