@@ -292,6 +292,49 @@ fn tagging_the_same_range_twice_selects_the_existing_span_and_adds_none() {
     assert_eq!((layer.spans[0].start, layer.spans[0].end), (c, c + 8));
 }
 
+fn click(h: &mut Harness<'_, MarginaliaApp>, c: usize) {
+    let p = pos_of(h, c) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    h.drag_at(p);
+    h.step();
+    h.drop_at(p);
+    h.run_steps(2);
+}
+
+#[test]
+fn clicking_the_same_place_again_selects_the_next_span_outward() {
+    let ws = temp_workspace();
+    // "Europe’s most" is covered entirely by "Europe’s" and " most": no char of it is only its.
+    let rel = format!("seeds/{SEED}");
+    let (outer, inner) = {
+        let w = marginalia::Workspace::open(ws.path()).unwrap();
+        let mut doc = marginalia::Document::open(&w, &rel, ANNOTATOR, false).unwrap();
+        let b = doc.text().as_str().find("Europe’s most").unwrap();
+        let a = doc.text().char_of_byte(b);
+        let outer = doc.add_span(a, a + 13, "quote").unwrap();
+        let inner = doc.add_span(a, a + 8, "claim").unwrap();
+        doc.add_span(a + 8, a + 13, "error").unwrap();
+        doc.save_now().unwrap();
+        (outer, inner)
+    };
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let c = char_offset(&h, "Europe’s most") + 2;
+    click(&mut h, c);
+    assert_eq!(h.state().selected_span(), Some(inner), "innermost first");
+    h.run_steps(10); // not a double-click
+    click(&mut h, c);
+    assert_eq!(
+        h.state().selected_span(),
+        Some(outer),
+        "then the one around it"
+    );
+    h.run_steps(10);
+    click(&mut h, c);
+    assert_eq!(h.state().selected_span(), Some(inner), "and round again");
+}
+
 #[test]
 fn esc_leaves_the_note_but_keeps_the_span_selected_so_delete_works_next() {
     let ws = temp_workspace();

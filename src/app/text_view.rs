@@ -597,7 +597,7 @@ impl TextView {
             let c = response
                 .interact_pointer_pos()
                 .and_then(|p| self.char_at(p));
-            let hit = c.and_then(|c| innermost_span_at(input, c));
+            let hit = c.and_then(|c| span_to_select_at(input, c));
             self.selection = None;
             match hit {
                 Some(id) => commands.push(Command::SelectSpan { id, scroll: false }),
@@ -729,7 +729,7 @@ impl TextView {
         if (pos.y - at.y).abs() > input.font_size {
             return;
         }
-        let hits = input.index.at(c);
+        let hits = spans_at_innermost_first(input, c);
         if hits.is_empty() {
             return;
         }
@@ -897,15 +897,29 @@ fn segments(g: &Galley, rows: &[(usize, usize)], a: usize, b: usize) -> Vec<(Rec
     out
 }
 
-/// The shortest span containing char `c`: the innermost of nested spans.
-fn innermost_span_at(input: &ViewInput<'_>, c: usize) -> Option<u64> {
-    input
-        .index
-        .at(c)
+/// The positions of the spans containing char `c`, innermost (shortest) first.
+fn spans_at_innermost_first(input: &ViewInput<'_>, c: usize) -> Vec<usize> {
+    let mut hits = input.index.at(c);
+    hits.sort_by_key(|&pos| {
+        let s = &input.spans[pos];
+        (s.end - s.start, s.start, s.id)
+    });
+    hits
+}
+
+/// The span a click on char `c` selects: the innermost there, or, when one of the spans there
+/// is already selected, the next one outward (after the outermost, the innermost again), so
+/// that a span covered entirely by inner spans can still be selected.
+fn span_to_select_at(input: &ViewInput<'_>, c: usize) -> Option<u64> {
+    let ids: Vec<u64> = spans_at_innermost_first(input, c)
         .into_iter()
-        .map(|pos| &input.spans[pos])
-        .min_by_key(|s| (s.end - s.start, s.id))
-        .map(|s| s.id)
+        .map(|pos| input.spans[pos].id)
+        .collect();
+    let next = input
+        .selected_span
+        .and_then(|sel| ids.iter().position(|id| *id == sel))
+        .map_or(0, |i| (i + 1) % ids.len());
+    ids.get(next).copied()
 }
 
 /// The first `n` chars of `s` on one line, with an ellipsis if cut.
