@@ -692,3 +692,56 @@ fn the_document_list_shows_its_texts_at_once_and_fills_in_their_counts_as_they_a
     assert!(h.query_by_label("in progress · 1 spans").is_some());
     assert_eq!(h.query_all_by_label("not started · 0 spans").count(), 4);
 }
+
+/// eframe's storage in memory, counting flushes (writes to disk in the real app).
+#[derive(Default)]
+struct MemStorage {
+    kv: std::collections::HashMap<String, String>,
+    flushed: Option<std::collections::HashMap<String, String>>,
+}
+
+impl eframe::Storage for MemStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.kv.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.kv.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.kv.remove(key);
+    }
+    fn flush(&mut self) {
+        self.flushed = Some(self.kv.clone());
+    }
+}
+
+#[test]
+fn a_changed_preference_is_written_at_once_not_only_at_exit() {
+    let ws = temp_workspace();
+    let opts = StartOptions {
+        persist: true,
+        ..start(ws.path(), false)
+    };
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_theme(egui::Theme::Light)
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    let mut storage = MemStorage::default();
+    let on_disk = |s: &MemStorage| -> marginalia::app::Prefs {
+        let flushed = s.flushed.as_ref().expect("flushed to disk");
+        ron::from_str(&flushed[eframe::APP_KEY]).unwrap()
+    };
+    assert!(h.state_mut().save_prefs_if_changed(&mut storage));
+    assert!(!on_disk(&storage).dark);
+    assert!(
+        !h.state_mut().save_prefs_if_changed(&mut storage),
+        "nothing changed, nothing written"
+    );
+    h.get_by_label("Dark").click();
+    h.run_steps(2);
+    assert!(h.state_mut().save_prefs_if_changed(&mut storage));
+    assert!(on_disk(&storage).dark, "the dark theme is on disk at once");
+}

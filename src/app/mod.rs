@@ -61,7 +61,7 @@ impl StartOptions {
 }
 
 /// What is remembered between runs (never annotations).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Prefs {
     pub annotator: String,
@@ -189,6 +189,8 @@ pub struct MarginaliaApp {
     /// A text field had the keyboard last frame: an Esc now only leaves it (egui drops the
     /// focus on Esc before the frame starts, so the shortcuts would otherwise see it too).
     was_typing: bool,
+    /// The preferences as last written to eframe's storage.
+    saved_prefs: Option<Prefs>,
 }
 
 impl MarginaliaApp {
@@ -258,6 +260,7 @@ impl MarginaliaApp {
             agreement: agreement_view::AgreementView::default(),
             feedback: HashMap::new(),
             was_typing: false,
+            saved_prefs: None,
         };
         app.open_path(&start.path, true);
         app
@@ -316,6 +319,19 @@ impl MarginaliaApp {
     /// The banners shown above the text (re-anchor summary, merged external change…).
     pub fn banners(&self) -> &[Banner] {
         self.durability.banners()
+    }
+
+    /// Writes the preferences to `storage` and flushes it, if they changed since they were last
+    /// written: a change survives the app being killed, not only a clean exit. Returns whether
+    /// it wrote. Does nothing when started without persistence.
+    pub fn save_prefs_if_changed(&mut self, storage: &mut dyn eframe::Storage) -> bool {
+        if !self.persist || self.saved_prefs.as_ref() == Some(&self.prefs) {
+            return false;
+        }
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+        storage.flush();
+        self.saved_prefs = Some(self.prefs.clone());
+        true
     }
 
     fn read_only(&self) -> bool {
@@ -980,7 +996,7 @@ impl MarginaliaApp {
 }
 
 impl eframe::App for MarginaliaApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         self.prefs.dark = ctx.theme() == egui::Theme::Dark;
@@ -1013,6 +1029,9 @@ impl eframe::App for MarginaliaApp {
         review_mode::autosave(self, &ctx);
         self.update_title(&ctx);
         self.was_typing = ctx.text_edit_focused();
+        if let Some(storage) = frame.storage_mut() {
+            self.save_prefs_if_changed(storage);
+        }
         if self.list_scan_due {
             self.start_list_scan();
             ctx.request_repaint_after(Duration::from_millis(50));
@@ -1026,6 +1045,7 @@ impl eframe::App for MarginaliaApp {
         self.save_pending();
         if self.persist {
             eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+            self.saved_prefs = Some(self.prefs.clone());
         }
     }
 
