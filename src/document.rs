@@ -64,6 +64,24 @@ pub enum Edit {
     },
 }
 
+/// What [`Document::add_span_checked`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    /// A new span with this id.
+    New(u64),
+    /// A span with the same range and tag was there already; nothing was added.
+    Existing(u64),
+}
+
+impl Added {
+    /// The span's id, new or existing.
+    pub fn id(self) -> u64 {
+        match self {
+            Self::New(id) | Self::Existing(id) => id,
+        }
+    }
+}
+
 /// What the save indicator shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveState {
@@ -477,10 +495,28 @@ impl Document {
         self.cursor < self.history.len()
     }
 
-    /// Creates a span over `[start, end)` with `tag`. Returns its id.
+    /// Creates a span over `[start, end)` with `tag`. Returns its id, or the id of the span that
+    /// already has exactly this range and tag (no duplicate is made). See [`Self::add_span_checked`].
     pub fn add_span(&mut self, start: usize, end: usize, tag: &str) -> Option<u64> {
+        self.add_span_checked(start, end, tag).map(|a| a.id())
+    }
+
+    /// The span with exactly this range and tag, if there is one.
+    pub fn find_span(&self, start: usize, end: usize, tag: &str) -> Option<u64> {
+        (self.layer.spans.iter())
+            .find(|s| s.start == start && s.end == end && s.tag == tag)
+            .map(|s| s.id)
+    }
+
+    /// Creates a span over `[start, end)` with `tag`, unless one with exactly this range and tag
+    /// exists: then nothing changes and that span is returned as [`Added::Existing`]. `None`
+    /// when read-only, the range is empty or out of the text, or the ids are used up.
+    pub fn add_span_checked(&mut self, start: usize, end: usize, tag: &str) -> Option<Added> {
         if self.read_only || start >= end || end > self.text.char_len() {
             return None;
+        }
+        if let Some(id) = self.find_span(start, end, tag) {
+            return Some(Added::Existing(id));
         }
         let id = self.layer.take_id();
         if self.layer.span(id).is_some() || self.layer.orphans.iter().any(|o| o.span.id == id) {
@@ -491,7 +527,7 @@ impl Document {
         }
         let span = make_span(&self.text, id, start, end, tag, &now_rfc3339());
         self.apply(Edit::Add(span));
-        Some(id)
+        Some(Added::New(id))
     }
 
     /// Removes span `id`.

@@ -261,3 +261,35 @@ fn a_refused_annotator_name_opens_no_document() {
     let err = Document::open(&ws, "seeds/000_b78fa013a4a69998.txt", "../x", false).unwrap_err();
     assert!(err.to_string().contains("seeds/000"), "{err}");
 }
+
+#[test]
+fn adding_a_span_that_exists_with_the_same_range_and_tag_adds_nothing() {
+    use marginalia::document::Added;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("story.txt");
+    write(&file, "Russia has denied that it wants to invade Ukraine.");
+    let ws = Workspace::open(&file).unwrap();
+    let mut doc = Document::open(&ws, "story.txt", "editor-a", false).unwrap();
+    let Some(Added::New(id)) = doc.add_span_checked(0, 6, "quote") else {
+        panic!("the first one is new");
+    };
+    assert_eq!(
+        doc.add_span_checked(0, 6, "quote"),
+        Some(Added::Existing(id))
+    );
+    assert_eq!(doc.add_span(0, 6, "quote"), Some(id), "add_span checks too");
+    // Another tag on the same range is another span.
+    assert!(matches!(
+        doc.add_span_checked(0, 6, "claim"),
+        Some(Added::New(_))
+    ));
+    doc.save_now().unwrap();
+    let src = std::fs::read_to_string(dir.path().join("annotations/editor-a/story.ron")).unwrap();
+    assert_eq!(src.matches("tag: \"quote\"").count(), 1, "{src}");
+    assert_eq!(src.matches("tag: \"claim\"").count(), 1, "{src}");
+    // The duplicate was no edit: one undo takes the claim away, the next the quote.
+    assert!(doc.undo().is_some());
+    assert!(doc.undo().is_some());
+    assert!(doc.undo().is_none());
+    assert!(doc.layer().spans.is_empty());
+}

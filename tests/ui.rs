@@ -79,7 +79,7 @@ fn harness_with(
         .with_theme(theme)
         .with_step_dt(0.05);
     if allow_missing_glyphs {
-        // The default fonts have no emoji; tofu is fine for a selection test.
+        // Tofu is fine for tests that are not about fonts.
         builder = builder.allow_missing_glyphs();
     }
     let builder = if wgpu { builder.wgpu() } else { builder };
@@ -246,6 +246,114 @@ fn retag_note_and_delete_reach_the_file() {
     assert!(read_layer(ws.path()).spans.is_empty());
 }
 
+fn double_click(h: &mut Harness<'_, MarginaliaApp>, c: usize) {
+    let p = pos_of(h, c) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    for pressed in [true, false, true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}
+
+#[test]
+fn tagging_the_same_range_twice_selects_the_existing_span_and_adds_none() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let c = char_offset(&h, "Vladimir");
+    double_click(&mut h, c + 2);
+    assert_eq!(h.state().selected_text_range(), Some((c, c + 8)));
+    press(&mut h, Key::Num1);
+    let first = h.state().selected_span();
+    press(&mut h, Key::Escape);
+    assert_eq!(h.state().selected_span(), None);
+    h.run_steps(10); // not a triple-click
+    double_click(&mut h, c + 2);
+    assert_eq!(h.state().selected_text_range(), Some((c, c + 8)));
+    press(&mut h, Key::Num1);
+    assert_eq!(
+        h.state().selected_span(),
+        first,
+        "the existing span is selected"
+    );
+    assert!(
+        h.state().status_line().contains("Already tagged"),
+        "{}",
+        h.state().status_line()
+    );
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1, "one span on disk, not two");
+    assert_eq!((layer.spans[0].start, layer.spans[0].end), (c, c + 8));
+}
+
+fn click(h: &mut Harness<'_, MarginaliaApp>, c: usize) {
+    let p = pos_of(h, c) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    h.drag_at(p);
+    h.step();
+    h.drop_at(p);
+    h.run_steps(2);
+}
+
+#[test]
+fn clicking_the_same_place_again_selects_the_next_span_outward() {
+    let ws = temp_workspace();
+    // "Europe’s most" is covered entirely by "Europe’s" and " most": no char of it is only its.
+    let rel = format!("seeds/{SEED}");
+    let (outer, inner) = {
+        let w = marginalia::Workspace::open(ws.path()).unwrap();
+        let mut doc = marginalia::Document::open(&w, &rel, ANNOTATOR, false).unwrap();
+        let b = doc.text().as_str().find("Europe’s most").unwrap();
+        let a = doc.text().char_of_byte(b);
+        let outer = doc.add_span(a, a + 13, "quote").unwrap();
+        let inner = doc.add_span(a, a + 8, "claim").unwrap();
+        doc.add_span(a + 8, a + 13, "error").unwrap();
+        doc.save_now().unwrap();
+        (outer, inner)
+    };
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let c = char_offset(&h, "Europe’s most") + 2;
+    click(&mut h, c);
+    assert_eq!(h.state().selected_span(), Some(inner), "innermost first");
+    h.run_steps(10); // not a double-click
+    click(&mut h, c);
+    assert_eq!(
+        h.state().selected_span(),
+        Some(outer),
+        "then the one around it"
+    );
+    h.run_steps(10);
+    click(&mut h, c);
+    assert_eq!(h.state().selected_span(), Some(inner), "and round again");
+}
+
+#[test]
+fn esc_leaves_the_note_but_keeps_the_span_selected_so_delete_works_next() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num1);
+    let id = h.state().selected_span();
+    assert!(id.is_some());
+    press(&mut h, Key::Enter);
+    h.event(Event::Text("check".into()));
+    h.run_steps(2);
+    press(&mut h, Key::Escape);
+    assert_eq!(h.state().selected_span(), id, "Esc only left the note");
+    press(&mut h, Key::Delete);
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty(), "Delete removed it");
+}
+
 #[test]
 fn tab_moves_between_spans_in_text_order() {
     let ws = temp_workspace();
@@ -274,7 +382,7 @@ fn shift_arrows_extend_the_selection_without_splitting_graphemes() {
         "Cafe\u{301} 👩‍👩‍👧 ok then\n",
     )
     .unwrap();
-    let mut h = harness_with(ws.path(), false, false, true);
+    let mut h = harness(ws.path(), false, false);
     h.get_by_label("zz_emoji.txt").click();
     h.run_steps(3);
     // Double-click selects a word.
@@ -305,6 +413,126 @@ fn shift_arrows_extend_the_selection_without_splitting_graphemes() {
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::ArrowRight);
     h.run_steps(1);
     assert_eq!(h.state().selected_text_range(), Some((0, 14)));
+}
+
+/// Lines as they come in quoted social posts: emoji with skin tones, ZWJ families and flags, and
+/// scripts the bundled fonts lack (found among the system's fonts).
+const WORLD_TEXT: &[&str] = &[
+    "🚨 Breaking: 👍🏽 from the 👨‍👩‍👧‍👦 in 🇫🇷 ❤️ ✅ 😂🔥",
+    "नमस्ते दुनिया",
+    "สวัสดีชาวโลก",
+    "שלום עולם",
+    "你好，世界 こんにちは 안녕하세요",
+];
+
+#[test]
+fn emoji_and_other_scripts_are_drawn_without_missing_glyph_boxes() {
+    let ws = temp_workspace();
+    std::fs::write(ws.path().join("seeds/zz_world.txt"), WORLD_TEXT.join("\n")).unwrap();
+    // The harness panics on any glyph drawn as a box ("tofu"), naming the character.
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label("zz_world.txt").click();
+    h.run_steps(3);
+    let text = h.state().open_text().unwrap().as_str().to_owned();
+    let last = text.chars().count() - 1;
+    assert!(
+        h.state().screen_pos_of_char(last).is_some(),
+        "every line was laid out and drawn"
+    );
+    // And each line on its own, in the text view's font, through the app's font setup.
+    for line in WORLD_TEXT {
+        let galley = h.ctx.fonts_mut(|f| {
+            f.layout_no_wrap(
+                (*line).to_owned(),
+                egui::FontId::proportional(15.0),
+                egui::Color32::BLACK,
+            )
+        });
+        assert!(galley.size().x > 0.0, "{line}");
+    }
+}
+
+/// Gives the annotator's layer of `rel` a span on its first three words and one on each of the
+/// next `n` words; returns the span list's label of the first.
+fn span_many_words(ws: &Path, rel: &str, n: usize) -> String {
+    let w = marginalia::Workspace::open(ws).unwrap();
+    let mut doc = marginalia::document::Document::open(&w, rel, ANNOTATOR, false).unwrap();
+    let mut words = Vec::new();
+    let mut c = 0;
+    while words.len() < n + 3 {
+        match doc.text().word_at(c) {
+            Some((a, b)) if doc.text().slice(a, b).chars().any(char::is_alphanumeric) => {
+                words.push((a, b));
+                c = b;
+            }
+            _ => c += 1,
+        }
+    }
+    let first = (words[0].0, words[2].1);
+    doc.add_span(first.0, first.1, "quote").unwrap();
+    for (a, b) in &words[3..] {
+        doc.add_span(*a, *b, "quote").unwrap();
+    }
+    doc.save_now().unwrap();
+    format!("quote: {}", doc.text().slice(first.0, first.1))
+}
+
+fn wheel_at(h: &mut Harness<'_, MarginaliaApp>, at: Pos2, dy: f32) {
+    h.hover_at(at);
+    h.step();
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: vec2(0.0, dy),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(3);
+}
+
+/// Whether the first line of the open text is in view, not scrolled off or cut at the top.
+fn first_line_in_view(h: &Harness<'_, MarginaliaApp>) -> bool {
+    let label = h.state().open_document().unwrap().to_owned();
+    let view = h.get_by_role_and_label(egui::Role::Document, &label).rect();
+    h.state()
+        .screen_pos_of_char(0)
+        .is_some_and(|p| p.y - 8.0 >= view.top())
+}
+
+#[test]
+fn every_document_opens_at_its_top_and_its_span_list_too() {
+    let ws = temp_workspace();
+    let (two, three) = ("002_c14de4e8ffe1b554.txt", "003_2bc22f07f8fd66ef.txt");
+    let first_of_three = span_many_words(ws.path(), &format!("seeds/{three}"), 40);
+    let first_of_two = span_many_words(ws.path(), &format!("seeds/{two}"), 40);
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label(three).click();
+    h.run_steps(3);
+    assert!(first_line_in_view(&h));
+    // Scroll the text and the span list of 003 down.
+    let label = format!("seeds/{three}");
+    let view = h.get_by_role_and_label(egui::Role::Document, &label).rect();
+    wheel_at(&mut h, view.center(), -3000.0);
+    assert!(!first_line_in_view(&h), "the text scrolled");
+    let list_row = h
+        .get_all_by_label_contains("quote: ")
+        .next()
+        .unwrap()
+        .rect();
+    wheel_at(&mut h, list_row.center(), -3000.0);
+    assert!(
+        h.query_by_label_contains(&first_of_three).is_none(),
+        "the span list scrolled"
+    );
+
+    h.get_by_label(two).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(&*format!("seeds/{two}")));
+    assert!(first_line_in_view(&h), "002 opens at its first line");
+    assert!(
+        h.query_by_label_contains(&first_of_two).is_some(),
+        "002's span list opens at its first span"
+    );
 }
 
 #[test]
@@ -464,4 +692,57 @@ fn the_document_list_shows_its_texts_at_once_and_fills_in_their_counts_as_they_a
     assert_eq!(h.query_all_by_label("reading…").count(), 0);
     assert!(h.query_by_label("in progress · 1 spans").is_some());
     assert_eq!(h.query_all_by_label("not started · 0 spans").count(), 4);
+}
+
+/// eframe's storage in memory, counting flushes (writes to disk in the real app).
+#[derive(Default)]
+struct MemStorage {
+    kv: std::collections::HashMap<String, String>,
+    flushed: Option<std::collections::HashMap<String, String>>,
+}
+
+impl eframe::Storage for MemStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.kv.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.kv.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.kv.remove(key);
+    }
+    fn flush(&mut self) {
+        self.flushed = Some(self.kv.clone());
+    }
+}
+
+#[test]
+fn a_changed_preference_is_written_at_once_not_only_at_exit() {
+    let ws = temp_workspace();
+    let opts = StartOptions {
+        persist: true,
+        ..start(ws.path(), false)
+    };
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_theme(egui::Theme::Light)
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    let mut storage = MemStorage::default();
+    let on_disk = |s: &MemStorage| -> marginalia::app::Prefs {
+        let flushed = s.flushed.as_ref().expect("flushed to disk");
+        ron::from_str(&flushed[eframe::APP_KEY]).unwrap()
+    };
+    assert!(h.state_mut().save_prefs_if_changed(&mut storage));
+    assert!(!on_disk(&storage).dark);
+    assert!(
+        !h.state_mut().save_prefs_if_changed(&mut storage),
+        "nothing changed, nothing written"
+    );
+    h.get_by_label("Dark").click();
+    h.run_steps(2);
+    assert!(h.state_mut().save_prefs_if_changed(&mut storage));
+    assert!(on_disk(&storage).dark, "the dark theme is on disk at once");
 }

@@ -66,7 +66,7 @@ impl StartOptions {
 }
 
 /// What is remembered between runs (never annotations).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Prefs {
     pub annotator: String,
@@ -110,6 +110,8 @@ struct OpenDoc {
     list: Vec<usize>,
     counts: std::collections::BTreeMap<String, usize>,
     view: TextView,
+    /// The span list has not been shown yet: it starts at its top.
+    list_fresh: bool,
 }
 
 impl OpenDoc {
@@ -122,6 +124,7 @@ impl OpenDoc {
             list: Vec::new(),
             counts: Default::default(),
             view,
+            list_fresh: true,
         };
         open.refresh(tag_filter);
         open
@@ -192,6 +195,11 @@ pub struct MarginaliaApp {
     journal: Option<crate::recovery::Journal>,
     /// Closing with unsaved edits (src/app/quit.rs).
     quit: quit::QuitGuard,
+    /// A text field had the keyboard last frame: an Esc now only leaves it (egui drops the
+    /// focus on Esc before the frame starts, so the shortcuts would otherwise see it too).
+    was_typing: bool,
+    /// The preferences as last written to eframe's storage.
+    saved_prefs: Option<Prefs>,
 }
 
 impl MarginaliaApp {
@@ -218,6 +226,7 @@ impl MarginaliaApp {
         }
         let ctx = &cc.egui_ctx;
         ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        theme::install_fonts(ctx);
         ctx.set_visuals_of(egui::Theme::Light, theme::visuals(false));
         ctx.set_visuals_of(egui::Theme::Dark, theme::visuals(true));
         ctx.set_theme(if prefs.dark {
@@ -261,6 +270,8 @@ impl MarginaliaApp {
             feedback: HashMap::new(),
             journal: start.journal.clone(),
             quit: Default::default(),
+            was_typing: false,
+            saved_prefs: None,
         };
         app.open_path(&start.path, true);
         app
@@ -319,6 +330,19 @@ impl MarginaliaApp {
     /// The banners shown above the text (re-anchor summary, merged external change…).
     pub fn banners(&self) -> &[Banner] {
         self.durability.banners()
+    }
+
+    /// Writes the preferences to `storage` and flushes it, if they changed since they were last
+    /// written: a change survives the app being killed, not only a clean exit. Returns whether
+    /// it wrote. Does nothing when started without persistence.
+    pub fn save_prefs_if_changed(&mut self, storage: &mut dyn eframe::Storage) -> bool {
+        if !self.persist || self.saved_prefs.as_ref() == Some(&self.prefs) {
+            return false;
+        }
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+        storage.flush();
+        self.saved_prefs = Some(self.prefs.clone());
+        true
     }
 
     fn read_only(&self) -> bool {
@@ -798,11 +822,18 @@ impl MarginaliaApp {
         }
         let Some(open) = &mut self.open else { return };
         if let Some((a, b)) = open.view.selected_range() {
-            if let Some(id) = open.doc.add_span(a, b, tag) {
-                open.view.set_selection(None);
-                self.after_edit();
-                self.selected_span = Some(id);
-                self.status_line = format!("Tagged {tag}");
+            match open.doc.add_span_checked(a, b, tag) {
+                Some(crate::document::Added::New(id)) => {
+                    open.view.set_selection(None);
+                    self.after_edit();
+                    self.selected_span = Some(id);
+                    self.status_line = format!("Tagged {tag}");
+                }
+                Some(crate::document::Added::Existing(id)) => {
+                    self.select_span(id, false);
+                    self.status_line = format!("Already tagged {tag}: selected that span");
+                }
+                None => {}
             }
         } else if let Some(id) = self.selected_span {
             if open.doc.retag(id, tag) {
@@ -903,6 +934,10 @@ impl MarginaliaApp {
         if ctx.text_edit_focused() || self.open.is_none() {
             return;
         }
+        if self.was_typing {
+            // The Esc that left the note (or another field) keeps the span selected.
+            ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape));
+        }
         let tags = self
             .ws
             .as_ref()
@@ -990,7 +1025,7 @@ impl MarginaliaApp {
 }
 
 impl eframe::App for MarginaliaApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         self.handle_close(&ctx);
@@ -1024,6 +1059,10 @@ impl eframe::App for MarginaliaApp {
         self.autosave(&ctx);
         review_mode::autosave(self, &ctx);
         self.update_title(&ctx);
+        self.was_typing = ctx.text_edit_focused();
+        if let Some(storage) = frame.storage_mut() {
+            self.save_prefs_if_changed(storage);
+        }
         if self.list_scan_due {
             self.start_list_scan();
             ctx.request_repaint_after(Duration::from_millis(50));
@@ -1037,6 +1076,7 @@ impl eframe::App for MarginaliaApp {
         self.save_pending();
         if self.persist {
             eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+            self.saved_prefs = Some(self.prefs.clone());
         }
     }
 
@@ -1084,6 +1124,8 @@ pub fn run(start: StartOptions) -> Result<(), eframe::Error> {
     }
     let options = eframe::NativeOptions {
         viewport,
+        // The app adds the system font fallback itself (theme::install_fonts).
+        system_font_fallback: false,
         ..Default::default()
     };
     eframe::run_native(

@@ -417,6 +417,10 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
     let Some(ws) = &app.ws else { return };
     let tags = ws.tags().clone();
     let read_only = app.read_only();
+    let list_fresh = app
+        .open
+        .as_mut()
+        .is_some_and(|o| std::mem::take(&mut o.list_fresh));
     let Some(open) = &app.open else { return };
     let weak = theme::weak(ui.visuals());
     let spans = &open.doc.layer().spans;
@@ -472,6 +476,9 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         let spacing = ui.spacing().item_spacing.y;
         let y = row as f32 * (row_h + spacing);
         area = area.vertical_scroll_offset((y - list_h / 3.0).max(0.0));
+    } else if list_fresh {
+        // A document opens with its list at the top, not where another one's was left.
+        area = area.vertical_scroll_offset(0.0);
     }
     area.show_rows(ui, row_h, open.list.len(), |ui, rows| {
         for row in rows {

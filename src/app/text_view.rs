@@ -264,6 +264,9 @@ pub struct TextView {
     last_click: Option<(f64, usize)>,
     /// How many galleys were laid out in the last frame (for tests and stats).
     pub laid_out_last_frame: usize,
+    /// Not shown yet: the first frame starts at the top, whatever scroll position egui
+    /// remembers (from another document, or from a previous run).
+    fresh: bool,
 }
 
 impl TextView {
@@ -284,6 +287,7 @@ impl TextView {
             last_offset: 0.0,
             last_click: None,
             laid_out_last_frame: 0,
+            fresh: true,
         }
     }
 
@@ -415,6 +419,9 @@ impl TextView {
         let mut scroll = egui::ScrollArea::vertical()
             .id_salt("text view")
             .auto_shrink([false, false]);
+        if std::mem::take(&mut self.fresh) {
+            scroll = scroll.vertical_scroll_offset(0.0);
+        }
         let mut settled_target = false;
         if let Some((c, left)) = self.scroll_target {
             let i = self.piece_of(c);
@@ -590,7 +597,7 @@ impl TextView {
             let c = response
                 .interact_pointer_pos()
                 .and_then(|p| self.char_at(p));
-            let hit = c.and_then(|c| innermost_span_at(input, c));
+            let hit = c.and_then(|c| span_to_select_at(input, c));
             self.selection = None;
             match hit {
                 Some(id) => commands.push(Command::SelectSpan { id, scroll: false }),
@@ -628,6 +635,7 @@ impl TextView {
 
         let sel = self.selected_range();
         let selection_fill = theme::selection_fill(ui.visuals());
+        let selection_edge = Stroke::new(1.5, theme::selection_color(ui.visuals()));
         for (i, origin) in &self.painted {
             let Some((g, _)) = self.galleys.get(i) else {
                 continue;
@@ -692,6 +700,12 @@ impl TextView {
                     let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
                         .translate(origin.to_vec2());
                     painter.rect_filled(r, CornerRadius::ZERO, selection_fill);
+                    painter.rect_stroke(
+                        r,
+                        CornerRadius::ZERO,
+                        selection_edge,
+                        egui::StrokeKind::Inside,
+                    );
                 }
             }
             painter.galley(*origin, Arc::clone(g), key.text_color);
@@ -715,7 +729,7 @@ impl TextView {
         if (pos.y - at.y).abs() > input.font_size {
             return;
         }
-        let hits = input.index.at(c);
+        let hits = spans_at_innermost_first(input, c);
         if hits.is_empty() {
             return;
         }
@@ -883,15 +897,29 @@ fn segments(g: &Galley, rows: &[(usize, usize)], a: usize, b: usize) -> Vec<(Rec
     out
 }
 
-/// The shortest span containing char `c`: the innermost of nested spans.
-fn innermost_span_at(input: &ViewInput<'_>, c: usize) -> Option<u64> {
-    input
-        .index
-        .at(c)
+/// The positions of the spans containing char `c`, innermost (shortest) first.
+fn spans_at_innermost_first(input: &ViewInput<'_>, c: usize) -> Vec<usize> {
+    let mut hits = input.index.at(c);
+    hits.sort_by_key(|&pos| {
+        let s = &input.spans[pos];
+        (s.end - s.start, s.start, s.id)
+    });
+    hits
+}
+
+/// The span a click on char `c` selects: the innermost there, or, when one of the spans there
+/// is already selected, the next one outward (after the outermost, the innermost again), so
+/// that a span covered entirely by inner spans can still be selected.
+fn span_to_select_at(input: &ViewInput<'_>, c: usize) -> Option<u64> {
+    let ids: Vec<u64> = spans_at_innermost_first(input, c)
         .into_iter()
-        .map(|pos| &input.spans[pos])
-        .min_by_key(|s| (s.end - s.start, s.id))
-        .map(|s| s.id)
+        .map(|pos| input.spans[pos].id)
+        .collect();
+    let next = input
+        .selected_span
+        .and_then(|sel| ids.iter().position(|id| *id == sel))
+        .map_or(0, |i| (i + 1) % ids.len());
+    ids.get(next).copied()
 }
 
 /// The first `n` chars of `s` on one line, with an ellipsis if cut.

@@ -50,11 +50,19 @@ pub fn tag_chip(ui: &mut Ui, tags: &TagSet, name: &str) -> egui::Response {
         .response
 }
 
+/// The colour of selected, not yet tagged text: an indigo that no tag colour is near (egui's
+/// light blue is the quote tag's look), outlined so a selection never passes for a span.
+pub fn selection_color(v: &Visuals) -> Color32 {
+    if v.dark_mode {
+        Color32::from_rgb(150, 128, 255)
+    } else {
+        Color32::from_rgb(92, 62, 230)
+    }
+}
+
 /// The fill behind selected (not yet tagged) text.
 pub fn selection_fill(v: &Visuals) -> Color32 {
-    v.selection
-        .bg_fill
-        .gamma_multiply(if v.dark_mode { 0.55 } else { 0.45 })
+    selection_color(v).gamma_multiply(if v.dark_mode { 0.45 } else { 0.32 })
 }
 
 /// The outline around the selected span.
@@ -80,6 +88,16 @@ pub fn weak(v: &Visuals) -> Color32 {
     v.weak_text_color()
 }
 
+/// Fonts: egui's bundled ones with its monochrome emoji (the `monochrome_emoji_fonts` feature),
+/// then the system's fonts for any script those lack (Devanagari, Thai, Hebrew, CJK…), found
+/// through fontconfig / CoreText / DirectWrite. Installed by the app itself rather than by eframe
+/// so that the UI tests draw text with the same fonts as the window.
+pub fn install_fonts(ctx: &egui::Context) {
+    ctx.add_font_provider(std::sync::Arc::new(
+        egui_system_font_provider::SystemFontProvider::new(),
+    ));
+}
+
 /// The visuals for the chosen theme, a little calmer than egui's defaults.
 pub fn visuals(dark: bool) -> Visuals {
     let mut v = if dark {
@@ -97,6 +115,72 @@ pub fn visuals(dark: bool) -> Visuals {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A premultiplied `fill` painted over an opaque `bg`.
+    fn over(fill: Color32, bg: Color32) -> [f32; 3] {
+        let a = f32::from(fill.a()) / 255.0;
+        let mix = |f: u8, b: u8| f32::from(f) + (1.0 - a) * f32::from(b);
+        [
+            mix(fill.r(), bg.r()),
+            mix(fill.g(), bg.g()),
+            mix(fill.b(), bg.b()),
+        ]
+    }
+
+    /// CIELAB of an sRGB colour (0–255 channels), D65.
+    fn lab([r, g, b]: [f32; 3]) -> [f32; 3] {
+        let lin = |c: f32| {
+            let c = c / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let (r, g, b) = (lin(r), lin(g), lin(b));
+        let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+        let f = |t: f32| {
+            if t > 0.008856 {
+                t.cbrt()
+            } else {
+                7.787 * t + 16.0 / 116.0
+            }
+        };
+        let (fx, fy, fz) = (f(x), f(y), f(z));
+        [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+    }
+
+    fn delta_e(a: [f32; 3], b: [f32; 3]) -> f32 {
+        let (a, b) = (lab(a), lab(b));
+        ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+    }
+
+    #[test]
+    fn a_selection_looks_unlike_every_tag_in_both_themes() {
+        // The default tags and every colour given to imported tags.
+        let mut tags = TagSet::default();
+        for i in 0..6 {
+            tags.add_generated(&format!("imported {i}"));
+        }
+        for dark in [false, true] {
+            let v = visuals(dark);
+            let bg = v.extreme_bg_color;
+            let selection = over(selection_fill(&v), bg);
+            for t in &tags.tags {
+                let tint = over(tag_fill(tag_color(&tags, &t.name), dark), bg);
+                let d = delta_e(selection, tint);
+                // About 2 is a just-noticeable difference; 20 is plainly another colour.
+                assert!(d > 20.0, "{} (dark: {dark}): ΔE {d:.1}", t.name);
+            }
+            let old_look = over(v.selection.bg_fill.gamma_multiply(0.45), bg);
+            let quote = over(tag_fill(tag_color(&tags, "quote"), dark), bg);
+            if !dark {
+                assert!(delta_e(old_look, quote) < 20.0, "the test tells them apart");
+            }
+        }
+    }
 
     #[test]
     fn chip_text_contrasts_with_every_default_tag() {
