@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use std::collections::HashSet;
 
+use crate::history::History;
 use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
 use crate::recovery::{Journal, Recovered};
@@ -108,8 +109,7 @@ pub struct Document {
     /// What the file looked like when last read or written; `None` when it does not exist yet.
     seen: Option<Fingerprint>,
     read_only: bool,
-    history: Vec<Edit>,
-    cursor: usize,
+    history: History<Edit>,
     /// Whether the last edit was a note change that further typing may extend.
     note_run: Option<u64>,
     dirty_since: Option<Instant>,
@@ -225,8 +225,7 @@ impl Document {
             root: ws.root().to_path_buf(),
             seen,
             read_only,
-            history: Vec::new(),
-            cursor: 0,
+            history: History::new(),
             note_run: None,
             dirty_since: None,
             retry_at: None,
@@ -489,10 +488,10 @@ impl Document {
 
     /// Whether undo / redo have anything to do.
     pub fn can_undo(&self) -> bool {
-        self.cursor > 0
+        self.history.can_undo()
     }
     pub fn can_redo(&self) -> bool {
-        self.cursor < self.history.len()
+        self.history.can_redo()
     }
 
     /// Creates a span over `[start, end)` with `tag`. Returns its id, or the id of the span that
@@ -551,17 +550,18 @@ impl Document {
         if self.layer.span(id).is_some_and(|s| s.note == note) {
             return false;
         }
-        let extend = self.note_run == Some(id) && self.cursor == self.history.len();
-        if extend && let Some(Edit::Change { before, .. }) = self.history.last().cloned() {
-            let Some(current) = self.layer.span(id).cloned() else {
-                return false;
-            };
-            let mut after = current.clone();
-            after.note = note.to_owned();
-            after.modified = now_rfc3339();
-            self.replace_span(after.clone());
-            self.history.pop();
-            self.history.push(Edit::Change { before, after });
+        if self.note_run == Some(id)
+            && let Some(current) = self.layer.span(id).cloned()
+            && let Some(step) = self.history.last_step_mut()
+            && let [Edit::Change { after, .. }] = step.as_mut_slice()
+            && after.id == id
+        {
+            // Typing on in the same note extends the last step instead of adding one.
+            let mut next = current;
+            next.note = note.to_owned();
+            next.modified = now_rfc3339();
+            *after = next.clone();
+            self.replace_span(next);
             self.mark_dirty();
             return true;
         }
@@ -630,28 +630,45 @@ impl Document {
         if self.read_only {
             return;
         }
-        self.history.truncate(self.cursor);
+        let is_status = matches!(edit, Edit::Status { .. });
         self.do_edit(&edit);
-        self.history.push(edit);
-        self.cursor = self.history.len();
+        self.history.record(edit);
         self.note_run = None;
-        if self.layer.status == Status::NotStarted
-            && !matches!(self.history.last(), Some(Edit::Status { .. }))
-        {
+        if self.layer.status == Status::NotStarted && !is_status {
             // First real edit: the document is now in progress (not itself an undo step).
             self.layer.status = Status::InProgress;
         }
         self.mark_dirty();
     }
 
-    /// Undoes the last edit. Returns the span id it touched, if any.
+    /// Starts a compound edit: every edit until [`Document::end_compound`] undoes and redoes
+    /// as one step (tag every match, accept a group of suggestions).
+    pub fn begin_compound(&mut self) {
+        self.history.begin_group();
+    }
+
+    /// Ends the compound edit. Returns whether it recorded anything.
+    pub fn end_compound(&mut self) -> bool {
+        self.history.end_group()
+    }
+
+    /// Undoes the last step (a whole compound edit at once). Returns the span id it touched,
+    /// if any (the first one of a compound edit).
     pub fn undo(&mut self) -> Option<Option<u64>> {
-        if self.read_only || self.cursor == 0 {
+        if self.read_only {
             return None;
         }
-        self.cursor -= 1;
-        let edit = self.history[self.cursor].clone();
-        match &edit {
+        let step = self.history.undo()?;
+        for edit in step.iter().rev() {
+            self.invert(edit);
+        }
+        self.note_run = None;
+        self.mark_dirty();
+        Some(step.iter().find_map(touched))
+    }
+
+    fn invert(&mut self, edit: &Edit) {
+        match edit {
             Edit::Add(s) => self.do_edit(&Edit::Delete(s.clone())),
             Edit::Delete(s) => self.do_edit(&Edit::Add(s.clone())),
             Edit::Change { before, after } => self.do_edit(&Edit::Change {
@@ -672,22 +689,20 @@ impl Document {
                 after: before.clone(),
             }),
         }
-        self.note_run = None;
-        self.mark_dirty();
-        Some(touched(&edit))
     }
 
-    /// Redoes the next edit. Returns the span id it touched, if any.
+    /// Redoes the next step. Returns the span id it touched, if any.
     pub fn redo(&mut self) -> Option<Option<u64>> {
-        if self.read_only || self.cursor >= self.history.len() {
+        if self.read_only {
             return None;
         }
-        let edit = self.history[self.cursor].clone();
-        self.do_edit(&edit);
-        self.cursor += 1;
+        let step = self.history.redo()?;
+        for edit in &step {
+            self.do_edit(edit);
+        }
         self.note_run = None;
         self.mark_dirty();
-        Some(touched(&edit))
+        Some(step.iter().find_map(touched))
     }
 
     fn do_edit(&mut self, edit: &Edit) {
@@ -929,7 +944,6 @@ impl Document {
                 self.layer = layer;
                 self.seen = Some(fp);
                 self.history.clear();
-                self.cursor = 0;
                 self.notices.push(format!(
                     "{} was changed outside this window; reloaded",
                     self.layer_path.display()
@@ -959,7 +973,7 @@ impl Document {
         let base = &self.base;
         let ours = &self.layer;
         let mut report = MergeReport::default();
-        let touched_ids: HashSet<u64> = self.history.iter().filter_map(touched).collect();
+        let touched_ids: HashSet<u64> = self.history.edits().filter_map(touched).collect();
         let mut next_id = ours
             .next_id
             .max(theirs.next_id)

@@ -14,6 +14,7 @@ pub mod agreement;
 pub mod cli;
 pub mod document;
 pub mod export;
+pub mod history;
 pub mod import;
 pub mod layer;
 pub mod reanchor;

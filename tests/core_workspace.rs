@@ -293,3 +293,38 @@ fn adding_a_span_that_exists_with_the_same_range_and_tag_adds_nothing() {
     assert!(doc.undo().is_none());
     assert!(doc.layer().spans.is_empty());
 }
+
+/// Issue 11: a compound edit (the shape of "tag every match") undoes and redoes as one step,
+/// and what reaches the file follows.
+#[test]
+fn a_compound_edit_undoes_and_redoes_as_one_step_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("story.txt");
+    write(&file, "Russia denied it. Russia said no. Russia again.");
+    let ws = Workspace::open(&file).unwrap();
+    let mut doc = Document::open(&ws, "story.txt", "editor-a", false).unwrap();
+    doc.add_span(7, 13, "claim").unwrap();
+    doc.begin_compound();
+    for start in [0, 18, 34] {
+        doc.add_span(start, start + 6, "quote").unwrap();
+    }
+    assert!(doc.end_compound());
+    let on_disk = |doc: &mut Document| {
+        doc.save_now().unwrap();
+        let src =
+            std::fs::read_to_string(dir.path().join("annotations/editor-a/story.ron")).unwrap();
+        (
+            src.matches("tag: \"quote\"").count(),
+            src.matches("tag: \"claim\"").count(),
+        )
+    };
+    assert_eq!(on_disk(&mut doc), (3, 1));
+    doc.undo().unwrap();
+    assert_eq!(on_disk(&mut doc), (0, 1), "one undo takes all three");
+    doc.redo().unwrap();
+    assert_eq!(on_disk(&mut doc), (3, 1), "one redo brings all three back");
+    doc.undo().unwrap();
+    doc.undo().unwrap();
+    assert_eq!(on_disk(&mut doc), (0, 0));
+    assert!(doc.undo().is_none());
+}
