@@ -26,10 +26,12 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 use crate::layer::Span;
 
-/// An index over a slice of spans. It holds positions into that slice, so rebuild it when the
+/// A build-once index over a slice of spans (for an index that follows edits, see
+/// [`LiveSpanIndex`]). It holds positions into that slice, so rebuild it when the
 /// slice changes (building is O(n log n), and cheap compared with a frame at 100,000 spans).
 #[derive(Debug, Clone, Default)]
 pub struct SpanIndex {
@@ -208,6 +210,50 @@ impl SpanIndex {
     }
 }
 
+/// Hashes span ids for [`LiveSpanIndex`]'s id map: one multiply-xorshift round (the splitmix64
+/// finaliser) of the id xor a per-index random key. Several times faster than the default SipHash
+/// on the u64 keys here, and the random key keeps a crafted layer file from choosing colliding
+/// ids.
+#[derive(Debug, Clone, Copy)]
+struct IdHash(u64);
+
+impl Default for IdHash {
+    fn default() -> Self {
+        IdHash(RandomState::new().hash_one(0x5eed_u64))
+    }
+}
+
+impl BuildHasher for IdHash {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        let mut z = (self.0 ^ x).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        self.0 = z ^ (z >> 31);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdMap = HashMap<u64, u32, IdHash>;
+
 /// "No node" in [`LiveSpanIndex`]'s arena.
 const NIL: u32 = u32::MAX;
 
@@ -254,7 +300,7 @@ pub struct LiveSpanIndex {
     free: Vec<u32>,
     root: u32,
     /// Span id → its node in the arena (node identity never changes while the span is indexed).
-    by_id: HashMap<u64, u32>,
+    by_id: IdMap,
 }
 
 impl Default for LiveSpanIndex {
@@ -270,7 +316,7 @@ impl LiveSpanIndex {
             nodes: Vec::new(),
             free: Vec::new(),
             root: NIL,
-            by_id: HashMap::new(),
+            by_id: IdMap::default(),
         }
     }
 
@@ -282,64 +328,68 @@ impl LiveSpanIndex {
 
     /// Indexes `(id, start, end)` triples. A repeated id keeps its last range.
     pub fn from_ranges(ranges: impl IntoIterator<Item = (u64, usize, usize)>) -> Self {
-        let mut items: Vec<(usize, usize, u64)> = ranges
+        // Arena slot = input position, so the id map is filled in one pass; for a sorted layer
+        // the arena is then also in key order, which keeps walks cache-friendly.
+        let nodes: Vec<Node> = ranges
             .into_iter()
-            .map(|(id, s, e)| (s, e.max(s), id))
-            .collect();
-        // id → input position of its last occurrence, later rewritten to its node.
-        let mut by_id: HashMap<u64, u32> = HashMap::with_capacity(items.len());
-        for (i, &(_, _, id)) in items.iter().enumerate() {
-            by_id.insert(id, i as u32);
-        }
-        if by_id.len() != items.len() {
-            // Rare (a layer's ids are unique): keep the last range given for each id.
-            let mut i = 0u32;
-            items.retain(|&(_, _, id)| {
-                let keep = by_id.get(&id) == Some(&i);
-                i += 1;
-                keep
-            });
-        }
-        if !items.is_sorted() {
-            items.sort_unstable();
-        }
-        for (i, &(_, _, id)) in items.iter().enumerate() {
-            by_id.insert(id, i as u32);
-        }
-        let nodes: Vec<Node> = items
-            .iter()
-            .map(|&(start, end, id)| Node {
-                start,
-                end,
-                id,
-                max_end: end,
-                left: NIL,
-                right: NIL,
-                size: 1,
-                height: 1,
+            .map(|(id, start, end)| {
+                let end = end.max(start);
+                Node {
+                    start,
+                    end,
+                    id,
+                    max_end: end,
+                    left: NIL,
+                    right: NIL,
+                    size: 1,
+                    height: 1,
+                }
             })
             .collect();
+        let mut by_id = IdMap::with_capacity_and_hasher(nodes.len(), IdHash::default());
+        let mut free = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            if let Some(earlier) = by_id.insert(node.id, i as u32) {
+                // Rare (a layer's ids are unique): the last range given for an id wins.
+                free.push(earlier);
+            }
+        }
+        let mut order: Vec<u32> = if free.is_empty() {
+            (0..nodes.len() as u32).collect()
+        } else {
+            let mut dead = vec![false; nodes.len()];
+            for &f in &free {
+                dead[f as usize] = true;
+            }
+            (0..nodes.len() as u32)
+                .filter(|&i| !dead[i as usize])
+                .collect()
+        };
+        let key = |i: &u32| nodes[*i as usize].key();
+        if !order.is_sorted_by_key(key) {
+            order.sort_unstable_by_key(key);
+        }
         let mut idx = Self {
             nodes,
-            free: Vec::new(),
+            free,
             root: NIL,
             by_id,
         };
-        idx.root = idx.link_balanced(0, idx.nodes.len());
+        idx.root = idx.link_balanced(&order);
         idx
     }
 
-    /// Links `nodes[lo..hi]` (already in key order) into a perfectly balanced subtree.
-    fn link_balanced(&mut self, lo: usize, hi: usize) -> u32 {
-        if lo >= hi {
+    /// Links the nodes `order` lists (in key order) into a perfectly balanced subtree.
+    fn link_balanced(&mut self, order: &[u32]) -> u32 {
+        if order.is_empty() {
             return NIL;
         }
-        let mid = lo + (hi - lo) / 2;
-        let left = self.link_balanced(lo, mid);
-        let right = self.link_balanced(mid + 1, hi);
-        let m = mid as u32;
-        self.nodes[mid].left = left;
-        self.nodes[mid].right = right;
+        let mid = order.len() / 2;
+        let left = self.link_balanced(&order[..mid]);
+        let right = self.link_balanced(&order[mid + 1..]);
+        let m = order[mid];
+        self.nodes[m as usize].left = left;
+        self.nodes[m as usize].right = right;
         self.pull(m);
         m
     }
@@ -859,6 +909,12 @@ mod tests {
         let mut model = HashMap::new();
         model.insert(1, (8, 9));
         model.insert(2, (3, 4));
+        assert_matches(&idx, &model, 0, 10);
+        // The dropped range's slot is reused.
+        let mut idx = idx;
+        idx.insert(5, 2, 9);
+        model.insert(5, (2, 9));
+        assert_eq!(idx.nodes.len(), 3);
         assert_matches(&idx, &model, 0, 10);
     }
 
