@@ -5,6 +5,7 @@
 //! one else replaced the file since it was read, and merges by span id if they did.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use std::collections::HashSet;
@@ -100,7 +101,7 @@ pub struct Document {
     layer: Layer,
     /// The layer as it was last read from or written to disk: the common ancestor for merging
     /// a version someone else wrote.
-    base: Layer,
+    base: Arc<Layer>,
     /// What re-anchoring did when the document was opened on a changed text.
     reanchor_summary: Option<ReanchorSummary>,
     layer_path: PathBuf,
@@ -128,6 +129,13 @@ pub struct Document {
     /// The layer file was deleted by someone else while open: nothing is written until the
     /// user chooses to keep their spans (save again) or close.
     deleted_outside: bool,
+    /// Counts edits, so a finished background save knows whether it included the latest.
+    generation: u64,
+    /// The background writer, started by the first [`Document::save_if_due`] (commands that
+    /// save with [`Document::save_now`] never start one).
+    writer: Option<crate::writer::Writer>,
+    /// The snapshot the writer is saving, with its generation.
+    in_flight: Option<(u64, Arc<Layer>)>,
 }
 
 impl std::fmt::Debug for Document {
@@ -208,7 +216,7 @@ impl Document {
             )
         });
         let read_only = read_only || read_only_reason.is_some();
-        let base = layer.clone();
+        let base = Arc::new(layer.clone());
         let mut layer = layer;
         let reanchor_summary = reanchor::reanchor_layer(&mut layer, &text);
         let problems = layer.problems(Some(&text), ws.tags());
@@ -236,6 +244,9 @@ impl Document {
             journaled: false,
             recovered: None,
             deleted_outside: false,
+            generation: 0,
+            writer: None,
+            in_flight: None,
         };
         doc.layer.text = rel.to_owned();
         if let Some(reason) = &doc.read_only_reason {
@@ -757,6 +768,7 @@ impl Document {
 
     fn mark_dirty(&mut self) {
         self.journaled = false;
+        self.generation = self.generation.wrapping_add(1);
         if self.dirty_since.is_none() {
             self.dirty_since = Some(Instant::now());
         }
@@ -767,11 +779,20 @@ impl Document {
 
     /// Saves if an edit has waited [`SAVE_DELAY`] (or a failed save is due for retry).
     /// Returns whether a write was attempted.
+    ///
+    /// The save runs on a background writer thread from a snapshot of the layer: this thread
+    /// only clones the layer and never serialises or syncs. The outcome is taken by a later
+    /// call (or [`Document::save_now`]); edits made meanwhile are saved by the next one.
     pub fn save_if_due(&mut self, now: Instant) -> bool {
+        self.poll_writer();
         let Some(since) = self.dirty_since else {
             return false;
         };
-        if now.duration_since(since) < SAVE_DELAY || self.deleted_outside {
+        if self.in_flight.is_some()
+            || now.duration_since(since) < SAVE_DELAY
+            || self.deleted_outside
+            || self.read_only
+        {
             return false;
         }
         if let Some(retry) = self.retry_at
@@ -779,12 +800,104 @@ impl Document {
         {
             return false;
         }
-        let _ = self.save_now();
+        if self.writer.is_none() {
+            self.writer = crate::writer::Writer::spawn().ok();
+        }
+        let snapshot = Arc::new(self.layer.clone());
+        let for_writer = snapshot.clone();
+        let job = crate::writer::Job {
+            path: self.layer_path.clone(),
+            root: self.root.clone(),
+            seen: self.seen.clone(),
+            generation: self.generation,
+            render: Box::new(move || for_writer.to_ron()),
+        };
+        let submitted = self.writer.as_mut().is_some_and(|w| w.submit(job));
+        if submitted {
+            self.in_flight = Some((self.generation, snapshot));
+        } else {
+            // No thread could be started: save here rather than not at all.
+            let _ = self.save_now();
+        }
         true
+    }
+
+    /// Whether a background save is running.
+    pub fn is_saving(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Takes a finished background save's outcome, if any (without waiting).
+    fn poll_writer(&mut self) {
+        let outcome = match &mut self.writer {
+            Some(w) if self.in_flight.is_some() => w.try_outcome(),
+            _ => None,
+        };
+        if let Some(outcome) = outcome {
+            self.finish_background_save(outcome);
+        }
+    }
+
+    /// Waits for a running background save and takes its outcome.
+    fn wait_for_writer(&mut self) {
+        if self.in_flight.is_none() {
+            return;
+        }
+        let outcome = self.writer.as_mut().and_then(crate::writer::Writer::wait);
+        match outcome {
+            Some(outcome) => self.finish_background_save(outcome),
+            None => self.in_flight = None,
+        }
+    }
+
+    fn finish_background_save(&mut self, outcome: crate::writer::Outcome) {
+        use crate::writer::Outcome;
+        let Some((generation, snapshot)) = self.in_flight.take() else {
+            return;
+        };
+        match outcome {
+            Outcome::Written { fingerprint, .. } => {
+                self.seen = Some(fingerprint);
+                self.base = snapshot;
+                self.retry_at = None;
+                if generation == self.generation {
+                    self.dirty_since = None;
+                    self.save_state = SaveState::Saved;
+                    if self.recovered.is_none()
+                        && let Some(j) = &self.journal
+                    {
+                        j.clear(&self.layer_path);
+                    }
+                } else {
+                    // Edits made while it was saving: still pending, saved next.
+                    self.save_state = SaveState::Pending;
+                }
+            }
+            Outcome::Changed { .. } => {
+                // Someone else wrote or deleted the file: merge (or notice) here, then write.
+                let _ = self.save_now();
+            }
+            Outcome::Failed { error, .. } => {
+                self.save_state = SaveState::Failed(error.to_string());
+                self.retry_at = Some(Instant::now() + RETRY_DELAY);
+                if !self.journaled && self.recovered.is_none() && self.journal.is_some() {
+                    match self.journal_unsaved() {
+                        Ok(entry) => self.journal_notice(&entry),
+                        Err(e) => self.notices.push(format!(
+                            "the unsaved edits could not be kept in the recovery journal either: {e}"
+                        )),
+                    }
+                }
+            }
+        }
     }
 
     /// Time until the next save attempt is due, for scheduling a repaint.
     pub fn next_save_in(&self, now: Instant) -> Option<Duration> {
+        if self.in_flight.is_some() {
+            // Look for the writer's outcome soon.
+            return Some(Duration::from_millis(15));
+        }
         let since = self.dirty_since?;
         let due = match self.retry_at {
             Some(r) => r.max(since + SAVE_DELAY),
@@ -798,6 +911,8 @@ impl Document {
     /// # Errors
     /// The write failed; the edits stay pending and are retried.
     pub fn save_now(&mut self) -> Result<(), StoreError> {
+        // A background save first: its outcome decides what is left to write.
+        self.wait_for_writer();
         if self.read_only || self.dirty_since.is_none() {
             return Ok(());
         }
@@ -898,7 +1013,7 @@ impl Document {
         match store::save_layer(&self.layer_path, &self.layer) {
             Ok(fp) => {
                 self.seen = Some(fp);
-                self.base = self.layer.clone();
+                self.base = Arc::new(self.layer.clone());
                 self.dirty_since = None;
                 self.retry_at = None;
                 self.save_state = SaveState::Saved;
@@ -938,7 +1053,7 @@ impl Document {
         }
         match store::load_layer(&self.layer_path) {
             Ok(Some((mut layer, fp))) if layer.annotator == self.layer.annotator => {
-                self.base = layer.clone();
+                self.base = Arc::new(layer.clone());
                 let summary = reanchor::reanchor_layer(&mut layer, &self.text);
                 layer.text = self.rel.clone();
                 self.layer = layer;
@@ -970,7 +1085,7 @@ impl Document {
         if theirs.text_sha256 != self.text.sha256() {
             reanchor::reanchor_layer(&mut theirs, &self.text);
         }
-        let base = &self.base;
+        let base = &*self.base;
         let ours = &self.layer;
         let mut report = MergeReport::default();
         let touched_ids: HashSet<u64> = self.history.edits().filter_map(touched).collect();

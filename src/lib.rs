@@ -28,6 +28,7 @@ pub mod tags;
 pub mod text;
 pub mod validate;
 pub mod workspace;
+pub mod writer;
 
 pub mod app;
 

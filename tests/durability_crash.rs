@@ -1,6 +1,7 @@
 //! Issue 3 §3: a process killed (SIGKILL) in the middle of saving leaves the annotation file
 //! whole — the previous or the new version, never a mix — and its stray temp files are removed
-//! on the next start.
+//! by the next writer. Half the kills land on the background writer thread the window saves
+//! with (issue 11).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +13,8 @@ use marginalia::{Text, Workspace};
 
 const SEED: &str = "seeds/003_2bc22f07f8fd66ef.txt";
 const CHILD_ENV: &str = "MARGINALIA_TEST_CRASH_ROOT";
+/// Set for the child to save through the background writer thread (issue 11).
+const WRITER_ENV: &str = "MARGINALIA_TEST_CRASH_WRITER";
 
 /// Two different, fairly large versions of the same layer (so a write takes a while).
 fn versions(root: &Path) -> (Layer, Layer) {
@@ -63,6 +66,26 @@ fn child_saves_in_a_tight_loop() {
     let path = layer_path(&root);
     store::save_layer(&path, &b).unwrap();
     std::fs::write(root.join("started"), b"").unwrap();
+    if std::env::var_os(WRITER_ENV).is_some() {
+        // The same through the background writer thread the window saves with.
+        let mut writer = marginalia::writer::Writer::spawn().unwrap();
+        let mut seen = None;
+        for layer in [a.clone(), b.clone()].into_iter().cycle() {
+            writer.submit(marginalia::writer::Job {
+                path: path.clone(),
+                root: root.clone(),
+                seen: seen.take(),
+                generation: 0,
+                render: Box::new(move || layer.to_ron()),
+            });
+            match writer.wait() {
+                Some(marginalia::writer::Outcome::Written { fingerprint, .. }) => {
+                    seen = Some(fingerprint);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
     loop {
         store::save_layer(&path, &a).unwrap();
         store::save_layer(&path, &b).unwrap();
@@ -89,9 +112,14 @@ fn a_save_killed_at_random_moments_leaves_a_whole_file() {
     let (mut saw_a, mut saw_b, mut strays) = (0, 0, 0);
     let mut x: u64 = 7;
     const KILLS: usize = 80;
-    for _ in 0..KILLS {
+    for kill in 0..KILLS {
         let _ = std::fs::remove_file(root.join("started"));
-        let mut child = Command::new(&exe)
+        let mut child = Command::new(&exe);
+        if kill % 2 == 1 {
+            // Every other child saves through the window's background writer thread.
+            child.env(WRITER_ENV, "1");
+        }
+        let mut child = child
             .args([
                 "--ignored",
                 "--exact",

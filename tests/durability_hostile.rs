@@ -349,13 +349,17 @@ fn bad_annotator_names_are_refused_with_a_reason() {
     let (_d, root) = workspace();
     let ws = Workspace::open(&root).unwrap();
     for (name, reason) in [
-        ("../x", "'/'"),
+        ("../x", "starts with '.'"),
+        ("x/../y", "'/'"),
         ("con", "device name on Windows"),
         ("COM1", "device name on Windows"),
         ("nul.txt", "device name on Windows"),
         ("", "empty"),
         ("a/b", "'/'"),
-        ("..", "cannot be an annotator name"),
+        ("..", "starts with '.'"),
+        (".git", "starts with '.'"),
+        ("-x", "starts with '-'"),
+        ("a.", "ends with '.'"),
     ] {
         let err = Document::open(&ws, SEED, name, false)
             .unwrap_err()

@@ -194,9 +194,21 @@ fn autosave_writes_without_being_asked() {
     let mut h = harness(ws.path(), false, false);
     open_seed(&mut h);
     tag_phrase(&mut h, Key::Num3);
-    // The save delay is 300 ms of real time; then one frame writes it.
+    // The save delay is 300 ms of real time; then a frame hands it to the writer thread, and
+    // a later frame sees it done (the window never waits for the disk).
     std::thread::sleep(std::time::Duration::from_millis(400));
-    h.run_steps(2);
+    h.run_steps(1);
+    for _ in 0..500 {
+        if !h.state().has_unsaved_edits() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    assert!(
+        !h.state().has_unsaved_edits(),
+        "the background save finished"
+    );
     let layer = read_layer(ws.path());
     assert_eq!(layer.spans.len(), 1);
     assert_eq!(layer.spans[0].tag, "error");
