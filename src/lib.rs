@@ -25,6 +25,7 @@ pub mod synth;
 pub mod tags;
 pub mod text;
 pub mod validate;
+pub mod wording;
 pub mod workspace;
 
 pub mod app;

@@ -181,7 +181,7 @@ fn the_cli_reports_skips_per_file_and_the_tags_it_added() {
         assert!(tags.contains(&format!("name: \"{t}\"")), "{t} in {tags}");
     }
     assert!(
-        out.contains("added 7 tag(s) to annotations/tags.ron"),
+        out.contains("added 7 tags to annotations/tags.ron"),
         "{out}"
     );
     let (code, v, e) = cli(&["validate", p(&root)]);
