@@ -292,11 +292,8 @@ fn the_review_key_strip_breaks_only_between_items() {
     let mut h = common::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
     start_review(&mut h);
     for (k, what) in marginalia::app::review_mode::KEYS {
-        let item = h.get_by_label(&format!("{k} {what}"));
-        assert!(
-            item.rect().height() < 20.0,
-            "{k} {what} is on one line: {:?}",
-            item.rect()
-        );
+        let label = format!("{k} {what}");
+        let rect = h.get_by_label(&label).rect();
+        assert!(rect.height() < 20.0, "{label} is on one line: {rect:?}");
     }
 }

@@ -107,6 +107,9 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         ui.heading("Documents");
+        if app.entries.is_empty() {
+            return;
+        }
         ui.label(RichText::new(progress(app)).color(weak))
             .on_hover_text(
                 "Alt+Down / Alt+Up: next / previous document; Ctrl+Alt+Down: next not done",
@@ -185,10 +188,14 @@ fn entry(
         open_rel == Some(e.rel.as_str()) || app.durability.problem_shown() == Some(e.rel.as_str());
     let title = e.title.as_deref().filter(|t| *t != name);
     ui.push_id(&e.rel, |ui| {
-        let mut r = ui.selectable_label(selected, RichText::new(title.unwrap_or(name)).strong());
+        // One line each, so the list stays scannable; the hover shows the whole title.
+        let mut r = ui.add(
+            egui::Button::selectable(selected, RichText::new(title.unwrap_or(name)).strong())
+                .truncate(),
+        );
         if title.is_some() {
             let n = ui.add(
-                egui::Label::new(RichText::new(name).small().monospace().color(weak))
+                egui::Label::new(RichText::new(name).monospace().size(10.0).color(weak))
                     .truncate()
                     .sense(Sense::click()),
             );
@@ -208,7 +215,10 @@ fn entry(
                 }
             }
             None => {
-                let r = r.on_hover_text(&e.rel);
+                let r = r.on_hover_text(match title {
+                    Some(t) => format!("{t}\n{}", e.rel),
+                    None => e.rel.clone(),
+                });
                 let line = if e.scanned {
                     format!("{} · {}", status_text(e.status), plural(e.spans, "span"))
                 } else {

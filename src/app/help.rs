@@ -36,18 +36,25 @@ fn rows(actions: impl Iterator<Item = Action>) -> Vec<(String, &'static str)> {
     out
 }
 
-fn section(ui: &mut Ui, title: &str, rows: &[(String, String)]) {
-    ui.add_space(6.0);
-    ui.label(RichText::new(title).strong());
-    egui::Grid::new(title)
+/// One grid for every section, so the columns line up.
+fn sheet(ui: &mut Ui, sections: &[(&str, &[(String, String)])]) {
+    egui::Grid::new("shortcut sheet")
         .num_columns(2)
         .spacing([16.0, 3.0])
-        .striped(true)
         .show(ui, |ui| {
-            for (keys, what) in rows {
-                ui.label(RichText::new(keys).monospace());
-                ui.label(what);
+            for (i, (title, rows)) in sections.iter().enumerate() {
+                if i > 0 {
+                    // A blank row between sections.
+                    ui.label("");
+                    ui.end_row();
+                }
+                ui.label(RichText::new(*title).strong());
                 ui.end_row();
+                for (keys, what) in *rows {
+                    ui.label(RichText::new(keys).monospace());
+                    ui.label(what);
+                    ui.end_row();
+                }
             }
         });
 }
@@ -103,6 +110,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
         .collapsible(false)
         .resizable(true)
         .default_width(560.0)
+        .default_height(520.0)
         .default_pos(ctx.content_rect().center() - egui::vec2(280.0, 260.0))
         .show(ctx, |ui| {
             ui.label(
@@ -111,10 +119,15 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
                     .color(theme::weak(ui.visuals())),
             );
             egui::ScrollArea::vertical().show(ui, |ui| {
-                section(ui, "Everywhere", &everywhere);
-                section(ui, "Documents", &documents);
-                section(ui, "Annotating", &editing);
-                section(ui, "Review mode", &review);
+                sheet(
+                    ui,
+                    &[
+                        ("Everywhere", &everywhere),
+                        ("Documents", &documents),
+                        ("Annotating", &editing),
+                        ("Review mode", &review),
+                    ],
+                );
             });
         });
     app.help_open = open;
