@@ -671,27 +671,37 @@ fn a_document_that_takes_long_to_open_can_be_cancelled() {
         .status()
         .unwrap();
     assert!(made.success());
-    std::os::unix::fs::symlink(&pipe, ws.path().join("slow.txt")).unwrap();
+    std::os::unix::fs::symlink(&pipe, ws.path().join("seeds/zz_slow.txt")).unwrap();
     let opts = start(ws.path(), false);
     let mut h = Harness::builder()
         .with_size(vec2(1024.0, 700.0))
         .with_step_dt(0.05)
         .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
     h.run_steps(2);
-    // (The list's own reading of slow.txt never ends either, so it is not waited for.)
+    // (The list's own reading of zz_slow.txt never ends either, so it is not waited for.)
     open_seed(&mut h);
-    h.get_by_label("slow.txt").click();
+    h.get_by_label("zz_slow.txt").click();
     h.run_steps(3);
-    assert!(h.query_by_label_contains("Opening slow.txt").is_some());
+    assert!(
+        h.query_by_label_contains("Opening seeds/zz_slow.txt")
+            .is_some()
+    );
     h.get_by_label("Cancel").click();
     h.run_steps(2);
-    assert!(h.query_by_label_contains("Opening slow.txt").is_none());
+    assert!(
+        h.query_by_label_contains("Opening seeds/zz_slow.txt")
+            .is_none()
+    );
     assert_eq!(
         h.state().open_document(),
         Some(&*format!("seeds/{SEED}")),
         "back to the document shown before"
     );
-    assert!(h.state().status_line().contains("Stopped opening slow.txt"));
+    assert!(
+        h.state()
+            .status_line()
+            .contains("Stopped opening seeds/zz_slow.txt")
+    );
     // And it still works: tagging goes on in the previous document.
     tag_phrase(&mut h, Key::Num1);
     assert!(h.state().selected_span().is_some());
