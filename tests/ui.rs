@@ -766,3 +766,41 @@ fn shift_arrows_move_the_selected_spans_ends_one_undo_step_each() {
         "the seventh undo removes the span"
     );
 }
+
+#[test]
+fn dragging_an_end_of_the_selected_span_moves_it_in_one_undo_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let (start, end) = tag_phrase(&mut h, Key::Num1);
+    let id = h.state().selected_span().unwrap();
+    // Grab the end (just left of it, inside the grab distance) and drop it inside "Vladimir".
+    let vladimir = char_offset(&h, "Vladimir");
+    let from = pos_of(&h, end) + vec2(-2.0, 0.0);
+    let to = pos_of(&h, vladimir + 3) + vec2(2.0, 0.0);
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    h.hover_at(from + (to - from) * 0.5);
+    h.step();
+    h.hover_at(to);
+    h.step();
+    h.drop_at(to);
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    let s = layer.spans.iter().find(|s| s.id == id).unwrap();
+    assert_eq!(
+        s.exact,
+        format!("{PHRASE} with Vladimir"),
+        "snapped to the word"
+    );
+    assert_eq!(s.start, start);
+    assert_eq!(h.state().selected_span(), Some(id));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!((layer.spans[0].start, layer.spans[0].end), (start, end));
+}

@@ -62,6 +62,12 @@ pub enum Command {
         forward: bool,
         undone: bool,
     },
+    /// Give span `id` new boundaries (an end of it was dragged).
+    SetSpanRange {
+        id: u64,
+        start: usize,
+        end: usize,
+    },
     /// Move the selected span's start (`start`) or end by a character or a word.
     MoveSpanEdge {
         start: bool,

@@ -788,6 +788,7 @@ impl MarginaliaApp {
                     review_mode::ReviewCommand::ChooseLayers
                 },
             ),
+            Command::SetSpanRange { id, start, end } => self.set_span_range(id, start, end),
             Command::MoveSpanEdge {
                 start,
                 forward,

@@ -36,6 +36,19 @@ fn step(text: &Text, c: usize, start: bool, forward: bool, by_word: bool) -> usi
 }
 
 impl MarginaliaApp {
+    /// Gives span `id` the boundaries `[start, end)` (an end was dragged), one undo step.
+    pub(super) fn set_span_range(&mut self, id: u64, start: usize, end: usize) {
+        if self.refuse_read_only() {
+            return;
+        }
+        let Some(open) = &mut self.open else { return };
+        if open.doc.set_range(id, start, end) {
+            self.after_edit();
+            self.selected_span = Some(id);
+            self.status_line = format!("Span now chars {start}–{end}; Ctrl+Z undoes it");
+        }
+    }
+
     /// Moves the selected span's start (`start`) or end. Returns false when no span is selected
     /// (the keys then extend the text selection instead).
     pub(super) fn move_span_edge(&mut self, start: bool, forward: bool, by_word: bool) -> bool {
