@@ -793,15 +793,18 @@ impl AgreementReport {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "Agreement of {} over {} documents (units: non-whitespace characters)",
+            "Agreement of {} over {} (units: non-whitespace characters)",
             self.annotators.join(", "),
-            self.documents
+            crate::wording::plural(self.documents, "document")
         );
         for p in &self.pairs {
             let _ = writeln!(
                 s,
-                "\n{} (A) vs {} (B): {} documents, {} units",
-                p.a, p.b, p.documents, p.units
+                "\n{} (A) vs {} (B): {}, {}",
+                p.a,
+                p.b,
+                crate::wording::plural(p.documents, "document"),
+                crate::wording::plural(p.units, "unit")
             );
             let _ = writeln!(
                 s,
@@ -869,10 +872,10 @@ impl AgreementReport {
         for a in &self.alpha {
             let _ = writeln!(
                 s,
-                "  {:<14} {:>7}  ({} units)",
+                "  {:<14} {:>7}  ({})",
                 a.tag,
                 fmt_opt(a.alpha),
-                a.units
+                crate::wording::plural(a.units, "unit")
             );
         }
         let _ = writeln!(s, "\nDocuments that disagree most");

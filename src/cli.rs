@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::wording::plural;
 use crate::workspace::Workspace;
 
 /// Marginalia: annotate news texts with quote, claim, error and boilerplate spans.
@@ -233,8 +234,9 @@ fn validate(path: PathBuf, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         let _ = writeln!(
             err,
-            "{} problem(s) in {checked} annotation files",
-            findings.len()
+            "{} in {}",
+            plural(findings.len(), "problem"),
+            plural(checked, "annotation file")
         );
         1
     }
@@ -395,8 +397,8 @@ fn import(
             } else {
                 let _ = writeln!(
                     err,
-                    "error: {} document(s) refused (listed above); the others were imported",
-                    summary.refused_documents.len()
+                    "error: {} refused (listed above); the others were imported",
+                    crate::wording::plural(summary.refused_documents.len(), "document")
                 );
                 1
             }

@@ -27,6 +27,7 @@ pub mod synth;
 pub mod tags;
 pub mod text;
 pub mod validate;
+pub mod wording;
 pub mod workspace;
 pub mod writer;
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::store;
+use crate::wording::plural;
 use crate::workspace::Workspace;
 
 /// The workspace's counts.
@@ -82,8 +83,10 @@ impl Stats {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{} documents, {} annotation files, {} spans",
-            self.documents, self.layers, self.spans
+            "{}, {}, {}",
+            plural(self.documents, "document"),
+            plural(self.layers, "annotation file"),
+            plural(self.spans, "span")
         );
         let _ = writeln!(s, "\nSpans per tag");
         for (t, n) in &self.by_tag {
@@ -95,8 +98,9 @@ impl Stats {
             let status: Vec<String> = st.status.iter().map(|(t, n)| format!("{t} {n}")).collect();
             let _ = writeln!(
                 s,
-                "  {a:<16} {:>6} spans ({}); documents: {}",
+                "  {a:<16} {:>6} {} ({}); documents: {}",
                 st.spans,
+                if st.spans == 1 { "span " } else { "spans" },
                 tags.join(", "),
                 status.join(", ")
             );

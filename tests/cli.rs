@@ -212,7 +212,7 @@ fn validate_fails_on_each_broken_copy_with_one_line_per_problem() {
         check_lines(dir.path(), &stdout(&o), b.expect, b.name);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
-            err.contains(&format!("{} problem(s)", b.expect.len())),
+            err.contains(&marginalia::wording::plural(b.expect.len(), "problem")),
             "{}: {err}",
             b.name
         );
@@ -356,8 +356,9 @@ fn stats_table_counts_what_is_in_the_files() {
     let out = stdout(&o);
     assert!(
         out.starts_with(&format!(
-            "5 documents, {} annotation files, {} spans\n",
-            e.files, e.spans
+            "5 documents, {}, {}\n",
+            marginalia::wording::plural(e.files, "annotation file"),
+            marginalia::wording::plural(e.spans, "span")
         )),
         "{out}"
     );

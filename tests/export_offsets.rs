@@ -232,5 +232,5 @@ fn conll_tokens_are_the_text_in_order_and_tags_land_on_the_right_tokens() {
     }
     // The error on 😀 and the quote on Café lie inside the longer claim across the line break:
     // CoNLL keeps the longest (the default rule), drops both and says so.
-    assert!(report.contains("dropped 2 overlapping span(s)"), "{report}");
+    assert!(report.contains("dropped 2 overlapping spans"), "{report}");
 }

@@ -142,7 +142,7 @@ fn csv_import_without_the_texts_skips_and_says_why() {
         p(&dst),
     ]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("imported 0 span(s)"), "{stdout}");
+    assert!(stdout.contains("imported 0 spans"), "{stdout}");
     assert!(
         stdout.contains("the text is not in the workspace"),
         "{stdout}"

@@ -181,7 +181,7 @@ fn the_cli_reports_skips_per_file_and_the_tags_it_added() {
         assert!(tags.contains(&format!("name: \"{t}\"")), "{t} in {tags}");
     }
     assert!(
-        out.contains("added 7 tag(s) to annotations/tags.ron"),
+        out.contains("added 7 tags to annotations/tags.ron"),
         "{out}"
     );
     let (code, v, e) = cli(&["validate", p(&root)]);
@@ -307,7 +307,7 @@ fn brat_files_whose_paths_the_workspace_would_not_list_are_refused_and_the_rest_
         p(&root),
     ]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("refused 2 document(s):"), "{out}{err}");
+    assert!(out.contains("refused 2 documents:"), "{out}{err}");
     assert!(
         out.contains("target/ folder") && out.contains("under annotations/"),
         "{out}"

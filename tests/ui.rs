@@ -702,7 +702,7 @@ fn the_document_list_shows_its_texts_at_once_and_fills_in_their_counts_as_they_a
     assert!(h.query_by_label("004_2bdf081e938a524a.txt").is_some());
     wait_for_document_list(&mut h);
     assert_eq!(h.query_all_by_label("reading…").count(), 0);
-    assert!(h.query_by_label("in progress · 1 spans").is_some());
+    assert!(h.query_by_label("in progress · 1 span").is_some());
     assert_eq!(h.query_all_by_label("not started · 0 spans").count(), 4);
 }
 
@@ -753,8 +753,343 @@ fn a_changed_preference_is_written_at_once_not_only_at_exit() {
         !h.state_mut().save_prefs_if_changed(&mut storage),
         "nothing changed, nothing written"
     );
-    h.get_by_label("Dark").click();
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Dark theme").click();
     h.run_steps(2);
     assert!(h.state_mut().save_prefs_if_changed(&mut storage));
     assert!(on_disk(&storage).dark, "the dark theme is on disk at once");
+}
+
+/// Sets `rel`'s status in the annotator's layer through the core, as the app would have.
+fn set_status(ws: &Path, rel: &str, status: marginalia::Status) {
+    let w = marginalia::Workspace::open(ws).unwrap();
+    let mut doc = marginalia::document::Document::open(&w, rel, ANNOTATOR, false).unwrap();
+    doc.set_status(status);
+    doc.save_now().unwrap();
+}
+
+fn press_with(h: &mut Harness<'_, MarginaliaApp>, modifiers: Modifiers, key: Key) {
+    h.key_press_modifiers(modifiers, key);
+    h.run_steps(3);
+}
+
+#[test]
+fn alt_arrows_go_through_the_documents_and_ctrl_alt_down_skips_the_done_ones() {
+    let ws = temp_workspace();
+    set_status(
+        ws.path(),
+        "seeds/001_3e981e5bab7b45a2.txt",
+        marginalia::Status::Done,
+    );
+    set_status(
+        ws.path(),
+        "seeds/002_c14de4e8ffe1b554.txt",
+        marginalia::Status::Done,
+    );
+    let mut h = harness(ws.path(), false, false);
+    assert!(h.query_by_label("2 of 5 done").is_some(), "progress on top");
+    let open = |h: &Harness<'_, MarginaliaApp>| h.state().open_document().map(str::to_owned);
+
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    assert_eq!(open(&h).as_deref(), Some("seeds/000_b78fa013a4a69998.txt"));
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    assert_eq!(open(&h).as_deref(), Some("seeds/001_3e981e5bab7b45a2.txt"));
+    press_with(&mut h, Modifiers::ALT, Key::ArrowUp);
+    assert_eq!(open(&h).as_deref(), Some("seeds/000_b78fa013a4a69998.txt"));
+
+    let ctrl_alt = Modifiers::COMMAND | Modifiers::ALT;
+    press_with(&mut h, ctrl_alt, Key::ArrowDown);
+    assert_eq!(open(&h).as_deref(), Some("seeds/003_2bc22f07f8fd66ef.txt"));
+    press_with(&mut h, ctrl_alt, Key::ArrowDown);
+    assert_eq!(open(&h).as_deref(), Some("seeds/004_2bdf081e938a524a.txt"));
+    press_with(&mut h, ctrl_alt, Key::ArrowDown);
+    assert_eq!(
+        open(&h).as_deref(),
+        Some("seeds/000_b78fa013a4a69998.txt"),
+        "wraps around to the first one not done"
+    );
+
+    // Marking the open one done counts at once.
+    h.get_by_label("Mark done").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("3 of 5 done").is_some());
+}
+
+#[test]
+fn f1_and_question_mark_show_a_sheet_with_every_shortcut_the_app_handles() {
+    use marginalia::app::Action;
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+    press(&mut h, Key::F1);
+    assert!(h.query_by_label("Keyboard shortcuts").is_some());
+    for action in Action::ALL {
+        let keys = action.shortcut_text();
+        let shown = h
+            .query_all_by(|n| {
+                (n.label().or(n.value())).is_some_and(|l| l.split(" or ").any(|k| k == keys))
+            })
+            .count();
+        assert!(
+            shown > 0,
+            "{keys} ({}) is on the sheet",
+            action.description()
+        );
+    }
+    // Review mode's keys and the tag keys are there too.
+    assert!(h.query_by_label("Shift+B").is_some());
+    assert!(h.query_all_by_label_contains("as quote").count() >= 2);
+    press(&mut h, Key::F1);
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+
+    press(&mut h, Key::Questionmark);
+    assert!(
+        h.query_by_label("Keyboard shortcuts").is_some(),
+        "? opens it"
+    );
+    press(&mut h, Key::Questionmark);
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+
+    // In a text field, ? is just a character.
+    h.get_by_label("Filter").focus();
+    h.run_steps(1);
+    press(&mut h, Key::Questionmark);
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+}
+
+#[test]
+fn the_list_shows_titles_over_file_names_in_folder_groups_and_filters_on_both() {
+    let ws = temp_workspace();
+    // (The workspace lists the texts under seeds/, subfolders included.)
+    std::fs::create_dir_all(ws.path().join("seeds/extra")).unwrap();
+    std::fs::write(
+        ws.path().join("seeds/extra/notes.txt"),
+        "\u{feff}\n\n   A note at   the root \nand its body\n",
+    )
+    .unwrap();
+    let mut h = harness(ws.path(), false, false);
+    // Titles, with the file names below them.
+    assert!(h.query_by_label("A note at the root").is_some());
+    assert!(h.query_by_label("notes.txt").is_some());
+    assert!(
+        h.query_by_label("Macron Meets With Putin in Moscow, Seeks to ‘Avoid War’")
+            .is_some()
+    );
+    assert!(h.query_by_label("001_3e981e5bab7b45a2.txt").is_some());
+    let long = h.get_by_label_contains("After the russia-France presidential meeting");
+    assert!(
+        egui_kittest::kittest::NodeT::accesskit_node(&long)
+            .label()
+            .unwrap()
+            .ends_with('…'),
+        "long titles are shortened"
+    );
+    // Each folder is a group with its counts; collapsing it hides its texts.
+    assert!(h.query_by_label("seeds/extra  (0/1)").is_some());
+    h.get_by_label("seeds  (0/5)").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("001_3e981e5bab7b45a2.txt").is_none());
+    assert!(h.query_by_label("notes.txt").is_some());
+    h.get_by_label("seeds  (0/5)").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("001_3e981e5bab7b45a2.txt").is_some());
+    // The filter matches titles and file names.
+    h.get_by_label("Filter").focus();
+    h.run_steps(1);
+    h.event(Event::Text("moscow".into()));
+    h.run_steps(2);
+    assert!(h.query_by_label("001_3e981e5bab7b45a2.txt").is_some());
+    assert!(h.query_by_label(SEED).is_none());
+    assert!(h.query_by_label("notes.txt").is_none());
+    h.get_by_label("Filter").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.event(Event::Text("b78fa".into()));
+    h.run_steps(2);
+    assert!(h.query_by_label(SEED).is_some());
+    assert!(h.query_by_label("001_3e981e5bab7b45a2.txt").is_none());
+}
+
+#[test]
+fn an_empty_workspace_says_what_to_do_and_offers_import() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut h = harness(ws.path(), false, false);
+    eprintln!("{:#?}", h.root());
+    assert!(h.query_by_label_contains("Put .txt files").is_some());
+    assert!(h.query_by_label("Choose a document on the left.").is_none());
+    assert!(h.query_by_label("Open another folder…").is_some());
+    h.get_by_label("Import texts and annotations…").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Import annotations").is_some(),
+        "the import window opened"
+    );
+}
+
+#[test]
+fn mark_done_replaces_the_tagged_message_and_the_top_bar_is_one_row_at_1024() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num3);
+    assert_eq!(h.state().status_line(), "Tagged error");
+    h.get_by_label("Mark done").click();
+    h.run_steps(2);
+    assert!(
+        h.state().status_line().starts_with("Marked done"),
+        "{}",
+        h.state().status_line()
+    );
+    // One row: the document's actions sit beside the menus, not below them.
+    let file = h.get_by_label("File").rect();
+    let undo = h.get_by_label("Undo").rect();
+    assert!(
+        (file.center().y - undo.center().y).abs() < 4.0,
+        "File at {file:?}, Undo at {undo:?}"
+    );
+    // The theme switch moved into View.
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Dark theme").click();
+    h.run_steps(2);
+    assert_eq!(h.ctx.theme(), egui::Theme::Dark);
+}
+
+#[test]
+fn a_document_that_takes_long_to_open_can_be_cancelled() {
+    let ws = temp_workspace();
+    // A big document with many spans: opening it takes well over the 100 ms the window waits
+    // before it shows the progress line (this build reads layers unoptimised).
+    let spec = marginalia::synth::SynthSpec {
+        bytes: 4 * 1024 * 1024,
+        spans: 40_000,
+        ..marginalia::synth::SynthSpec::ONE_MB
+    };
+    let doc = marginalia::synth::generate(&spec, "seeds/big.txt", ANNOTATOR);
+    std::fs::write(ws.path().join("seeds/big.txt"), doc.text.as_str()).unwrap();
+    std::fs::create_dir_all(ws.path().join("annotations").join(ANNOTATOR).join("seeds")).unwrap();
+    std::fs::write(
+        ws.path()
+            .join("annotations")
+            .join(ANNOTATOR)
+            .join("seeds/big.ron"),
+        doc.layer.to_ron(),
+    )
+    .unwrap();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.get_by_label("big.txt").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Opening seeds/big.txt").is_some());
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Opening seeds/big.txt").is_none());
+    assert_eq!(
+        h.state().open_document(),
+        Some(&*format!("seeds/{SEED}")),
+        "back to the document shown before"
+    );
+    assert!(h.state().status_line().contains("Stopped opening seeds/big.txt"));
+    // And it still works: tagging goes on in the previous document.
+    tag_phrase(&mut h, Key::Num1);
+    assert!(h.state().selected_span().is_some());
+}
+
+#[test]
+fn shift_arrows_move_the_selected_spans_ends_one_undo_step_each() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let (start, end) = tag_phrase(&mut h, Key::Num1);
+    let id = h.state().selected_span().unwrap();
+    let range = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        let l = read_layer(ws.path());
+        let s = l.spans.iter().find(|s| s.id == id).unwrap().clone();
+        (s.start, s.end, s.exact)
+    };
+    // Shift+Right: the end takes one more char (the space after "interlocutor").
+    press_with(&mut h, Modifiers::SHIFT, Key::ArrowRight);
+    assert_eq!(range(&mut h).1, end + 1);
+    // Ctrl+Shift+Right: the end takes the next word.
+    press_with(
+        &mut h,
+        Modifiers::COMMAND | Modifiers::SHIFT,
+        Key::ArrowRight,
+    );
+    let (_, e, exact) = range(&mut h);
+    assert_eq!(exact, format!("{PHRASE} with"));
+    assert_eq!(e, end + " with".chars().count());
+    // Ctrl+Shift+Left drops it again, without the space.
+    press_with(
+        &mut h,
+        Modifiers::COMMAND | Modifiers::SHIFT,
+        Key::ArrowLeft,
+    );
+    assert_eq!(range(&mut h).2, PHRASE);
+    // Alt+Shift+Right moves the start; Ctrl+Alt+Shift+Left goes back to the word's start,
+    // then takes in the word before.
+    press_with(&mut h, Modifiers::ALT | Modifiers::SHIFT, Key::ArrowRight);
+    assert_eq!(range(&mut h).0, start + 1);
+    let ctrl_alt_shift = Modifiers::COMMAND | Modifiers::ALT | Modifiers::SHIFT;
+    press_with(&mut h, ctrl_alt_shift, Key::ArrowLeft);
+    assert_eq!(range(&mut h).2, PHRASE);
+    press_with(&mut h, ctrl_alt_shift, Key::ArrowLeft);
+    let (s, _, exact) = range(&mut h);
+    assert_eq!(exact, format!("President {PHRASE}"));
+    assert!(s < start);
+    assert_eq!(h.state().selected_span(), Some(id), "still selected");
+    assert_eq!(h.state().selected_text_range(), None, "no text selection");
+    // One undo per key press, back to where it was tagged.
+    for _ in 0..6 {
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        h.run_steps(2);
+    }
+    assert_eq!(range(&mut h), (start, end, PHRASE.to_owned()));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(
+        read_layer(ws.path()).spans.is_empty(),
+        "the seventh undo removes the span"
+    );
+}
+
+#[test]
+fn dragging_an_end_of_the_selected_span_moves_it_in_one_undo_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let (start, end) = tag_phrase(&mut h, Key::Num1);
+    let id = h.state().selected_span().unwrap();
+    // Grab the end (just left of it, inside the grab distance) and drop it inside "Vladimir".
+    let vladimir = char_offset(&h, "Vladimir");
+    let from = pos_of(&h, end) + vec2(-2.0, 0.0);
+    let to = pos_of(&h, vladimir + 3) + vec2(2.0, 0.0);
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    h.hover_at(from + (to - from) * 0.5);
+    h.step();
+    h.hover_at(to);
+    h.step();
+    h.drop_at(to);
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    let s = layer.spans.iter().find(|s| s.id == id).unwrap();
+    assert_eq!(
+        s.exact,
+        format!("{PHRASE} with Vladimir"),
+        "snapped to the word"
+    );
+    assert_eq!(s.start, start);
+    assert_eq!(h.state().selected_span(), Some(id));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!((layer.spans[0].start, layer.spans[0].end), (start, end));
 }

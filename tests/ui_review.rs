@@ -285,3 +285,16 @@ fn a_tag_key_accepts_the_item_with_that_tag_as_an_edit() {
 fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
     common::open_app(path, REVIEWER, vec2(1280.0, 800.0))
 }
+
+#[test]
+fn the_review_key_strip_breaks_only_between_items() {
+    let ws = temp_workspace();
+    // Narrow, so the strip needs more than one row.
+    let mut h = common::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
+    start_review(&mut h);
+    for (k, what) in marginalia::app::review_mode::KEYS {
+        let label = format!("{k} {what}");
+        let rect = h.get_by_label(&label).rect();
+        assert!(rect.height() < 20.0, "{label} is on one line: {rect:?}");
+    }
+}

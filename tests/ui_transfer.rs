@@ -106,7 +106,7 @@ fn export_dialog_writes_jsonl_with_one_line_per_seed_and_the_annotators_spans() 
     // The summary names what was written.
     assert!(
         h.query_by_label_contains(&format!(
-            "exported {} document(s), {total} span(s)",
+            "exported {} documents, {total} spans",
             seeds.len()
         ))
         .is_some()

@@ -187,7 +187,11 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
             ui.add(
                 egui::ProgressBar::new(frac)
                     .desired_width(240.0)
-                    .text(format!("{} of {} documents", job.done, job.total)),
+                    .text(format!(
+                        "{} of {}",
+                        job.done,
+                        crate::wording::plural(job.total, "document")
+                    )),
             );
             if ui.button("Cancel").clicked() {
                 commands.push(Command::Agreement(AgreementCommand::Cancel));
@@ -224,10 +228,10 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
         Some(Ok(r)) => r,
     };
     ui.label(format!(
-        "{} annotators ({}), {} documents with two or more layers",
-        report.annotators.len(),
+        "{} ({}), {} with two or more layers",
+        crate::wording::plural(report.annotators.len(), "annotator"),
         report.annotators.join(", "),
-        report.documents
+        crate::wording::plural(report.documents, "document")
     ));
     for w in &report.warnings {
         ui.label(
@@ -257,11 +261,11 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
     };
     ui.label(
         RichText::new(format!(
-            "{} × {}: {} documents, {} units · macro κ {} · macro exact F1 {}",
+            "{} × {}: {}, {} · macro κ {} · macro exact F1 {}",
             pair.a,
             pair.b,
-            pair.documents,
-            pair.units,
+            crate::wording::plural(pair.documents, "document"),
+            crate::wording::plural(pair.units, "unit"),
             figure(pair.macro_kappa),
             figure(pair.macro_exact_f1)
         ))

@@ -7,6 +7,9 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::layer::Status;
 
+use super::agreement_view::AgreementCommand;
+use super::review_mode::{DecisionKey, ReviewCommand};
+
 /// A user's request, collected while drawing a frame and applied after it.
 #[must_use]
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +56,30 @@ pub enum Command {
         by_word: bool,
     },
     SetTagFilter(Option<String>),
+    /// Alt+↓ / Alt+↑: the next or previous document of the list (`undone`: the next one not
+    /// done, wrapping around).
+    StepDocument {
+        forward: bool,
+        undone: bool,
+    },
+    /// Give span `id` new boundaries (an end of it was dragged).
+    SetSpanRange {
+        id: u64,
+        start: usize,
+        end: usize,
+    },
+    /// Move the selected span's start (`start`) or end by a character or a word.
+    MoveSpanEdge {
+        start: bool,
+        forward: bool,
+        by_word: bool,
+    },
+    /// Stop opening the document being opened and go back to what was shown before.
+    CancelOpen,
+    /// F1 / ?: show or hide the shortcut sheet.
+    ToggleHelp,
+    /// Ctrl+R: review the open document, or leave review mode.
+    ToggleReview,
     // Durability (src/app/durability.rs).
     /// Hide banner number `i`.
     DismissBanner(usize),
@@ -90,6 +117,10 @@ pub enum Command {
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    Help,
+    HelpQuestion,
+    Review,
+    Agreement,
     Quit,
     Redo,
     RedoY,
@@ -101,6 +132,13 @@ pub enum Action {
     ZoomReset,
     PrevSpan,
     NextSpan,
+    NextUndoneDocument,
+    NextDocument,
+    PrevDocument,
+    StartWordLeft,
+    StartWordRight,
+    StartLeft,
+    StartRight,
     ExtendWordLeft,
     ExtendWordRight,
     ExtendLeft,
@@ -114,7 +152,11 @@ pub enum Action {
 
 impl Action {
     /// Every action, in matching order.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 31] = [
+        Action::Help,
+        Action::HelpQuestion,
+        Action::Review,
+        Action::Agreement,
         Action::Quit,
         Action::Redo,
         Action::RedoY,
@@ -126,6 +168,13 @@ impl Action {
         Action::ZoomReset,
         Action::PrevSpan,
         Action::NextSpan,
+        Action::NextUndoneDocument,
+        Action::NextDocument,
+        Action::PrevDocument,
+        Action::StartWordLeft,
+        Action::StartWordRight,
+        Action::StartLeft,
+        Action::StartRight,
         Action::ExtendWordLeft,
         Action::ExtendWordRight,
         Action::ExtendLeft,
@@ -141,7 +190,12 @@ impl Action {
     pub fn shortcut(self) -> KeyboardShortcut {
         let cmd = Modifiers::COMMAND;
         let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
+        let alt_shift = Modifiers::ALT | Modifiers::SHIFT;
         let (m, k) = match self {
+            Action::Help => (Modifiers::NONE, Key::F1),
+            Action::HelpQuestion => (Modifiers::NONE, Key::Questionmark),
+            Action::Review => (cmd, Key::R),
+            Action::Agreement => (cmd, Key::G),
             Action::Quit => (cmd, Key::Q),
             Action::Redo => (cmd_shift, Key::Z),
             Action::RedoY => (cmd, Key::Y),
@@ -153,6 +207,13 @@ impl Action {
             Action::ZoomReset => (cmd, Key::Num0),
             Action::PrevSpan => (Modifiers::SHIFT, Key::Tab),
             Action::NextSpan => (Modifiers::NONE, Key::Tab),
+            Action::NextUndoneDocument => (cmd | Modifiers::ALT, Key::ArrowDown),
+            Action::NextDocument => (Modifiers::ALT, Key::ArrowDown),
+            Action::PrevDocument => (Modifiers::ALT, Key::ArrowUp),
+            Action::StartWordLeft => (cmd_shift | Modifiers::ALT, Key::ArrowLeft),
+            Action::StartWordRight => (cmd_shift | Modifiers::ALT, Key::ArrowRight),
+            Action::StartLeft => (alt_shift, Key::ArrowLeft),
+            Action::StartRight => (alt_shift, Key::ArrowRight),
             Action::ExtendWordLeft => (cmd_shift, Key::ArrowLeft),
             Action::ExtendWordRight => (cmd_shift, Key::ArrowRight),
             Action::ExtendLeft => (Modifiers::SHIFT, Key::ArrowLeft),
@@ -166,9 +227,50 @@ impl Action {
         KeyboardShortcut::new(m, k)
     }
 
+    /// Whether it only applies to a selected span (otherwise the key is left to others).
+    pub fn needs_span(self) -> bool {
+        matches!(
+            self,
+            Action::Delete
+                | Action::DeleteBackspace
+                | Action::EditNote
+                | Action::ConfirmAnchor
+                | Action::StartWordLeft
+                | Action::StartWordRight
+                | Action::StartLeft
+                | Action::StartRight
+        )
+    }
+
+    /// Whether it works everywhere, in review mode too.
+    pub fn is_global(self) -> bool {
+        matches!(
+            self,
+            Action::Help | Action::HelpQuestion | Action::Review | Action::Agreement
+        )
+    }
+
+    /// Whether it needs an open document.
+    pub fn needs_document(self) -> bool {
+        !matches!(
+            self,
+            Action::Help
+                | Action::HelpQuestion
+                | Action::Review
+                | Action::Agreement
+                | Action::Quit
+                | Action::NextDocument
+                | Action::PrevDocument
+                | Action::NextUndoneDocument
+        )
+    }
+
     /// What it does, for tooltips and the README's shortcut table.
     pub fn description(self) -> &'static str {
         match self {
+            Action::Help | Action::HelpQuestion => "Show or hide this list of shortcuts",
+            Action::Review => "Review the open document, or leave review mode",
+            Action::Agreement => "Show or hide the Agreement window",
             Action::Quit => "Close the window (saving first)",
             Action::Redo | Action::RedoY => "Redo",
             Action::Undo => "Undo",
@@ -178,8 +280,21 @@ impl Action {
             Action::ZoomReset => "Reset text size",
             Action::PrevSpan => "Previous span",
             Action::NextSpan => "Next span",
-            Action::ExtendWordLeft | Action::ExtendWordRight => "Extend the selection by a word",
-            Action::ExtendLeft | Action::ExtendRight => "Extend the selection by a character",
+            Action::NextUndoneDocument => "Next document that is not done",
+            Action::NextDocument => "Next document",
+            Action::PrevDocument => "Previous document",
+            Action::StartWordLeft | Action::StartWordRight => {
+                "Move the selected span's start by a word"
+            }
+            Action::StartLeft | Action::StartRight => {
+                "Move the selected span's start by a character"
+            }
+            Action::ExtendWordLeft | Action::ExtendWordRight => {
+                "Extend the selection by a word (with a span selected: move its end)"
+            }
+            Action::ExtendLeft | Action::ExtendRight => {
+                "Extend the selection by a character (with a span selected: move its end)"
+            }
             Action::Delete | Action::DeleteBackspace => "Delete the selected span",
             Action::ConfirmAnchor => "Confirm the selected fuzzy span's position",
             Action::EditNote => "Edit the selected span's note",
@@ -189,7 +304,15 @@ impl Action {
 
     /// The command it sends.
     pub fn command(self) -> Command {
+        let start = |forward, by_word| Command::MoveSpanEdge {
+            start: true,
+            forward,
+            by_word,
+        };
         match self {
+            Action::Help | Action::HelpQuestion => Command::ToggleHelp,
+            Action::Review => Command::ToggleReview,
+            Action::Agreement => Command::Agreement(AgreementCommand::Toggle),
             Action::Quit => Command::Quit,
             Action::Redo | Action::RedoY => Command::Redo,
             Action::Undo => Command::Undo,
@@ -199,6 +322,22 @@ impl Action {
             Action::ZoomReset => Command::ZoomReset,
             Action::PrevSpan => Command::PrevSpan,
             Action::NextSpan => Command::NextSpan,
+            Action::NextUndoneDocument => Command::StepDocument {
+                forward: true,
+                undone: true,
+            },
+            Action::NextDocument => Command::StepDocument {
+                forward: true,
+                undone: false,
+            },
+            Action::PrevDocument => Command::StepDocument {
+                forward: false,
+                undone: false,
+            },
+            Action::StartWordLeft => start(false, true),
+            Action::StartWordRight => start(true, true),
+            Action::StartLeft => start(false, false),
+            Action::StartRight => start(true, false),
             Action::ExtendWordLeft => Command::ExtendSelection {
                 forward: false,
                 by_word: true,
@@ -224,28 +363,99 @@ impl Action {
 
     /// The shortcut as text, e.g. "Ctrl+Shift+Z".
     pub fn shortcut_text(self) -> String {
-        let s = self.shortcut();
-        let mut parts: Vec<&str> = Vec::new();
-        if s.modifiers.command || s.modifiers.ctrl {
-            parts.push("Ctrl");
-        }
-        if s.modifiers.alt {
-            parts.push("Alt");
-        }
-        if s.modifiers.shift {
-            parts.push("Shift");
-        }
-        let key = match s.logical_key {
-            Key::ArrowLeft => "Left",
-            Key::ArrowRight => "Right",
-            Key::Plus => "+",
-            Key::Minus => "-",
-            Key::Equals => "=",
-            k => k.name(),
-        };
-        parts.push(key);
-        parts.join("+")
+        shortcut_text(&self.shortcut())
     }
+}
+
+/// A key chord as text, e.g. "Ctrl+Shift+Z".
+pub fn shortcut_text(s: &KeyboardShortcut) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    if s.modifiers.command || s.modifiers.ctrl {
+        parts.push("Ctrl");
+    }
+    if s.modifiers.alt {
+        parts.push("Alt");
+    }
+    if s.modifiers.shift {
+        parts.push("Shift");
+    }
+    let key = match s.logical_key {
+        Key::ArrowLeft => "Left",
+        Key::ArrowRight => "Right",
+        Key::ArrowUp => "Up",
+        Key::ArrowDown => "Down",
+        Key::Questionmark => "?",
+        Key::Plus => "+",
+        Key::Minus => "-",
+        Key::Equals => "=",
+        k => k.name(),
+    };
+    parts.push(key);
+    parts.join("+")
+}
+
+/// Review mode's keys, in matching order (longer chords first: a plain key also matches with
+/// Shift held), with what each does. Ctrl+R, F1 and Ctrl+G come from [`Action`]; the tag keys
+/// from the tag set.
+pub fn review_keys() -> [(KeyboardShortcut, ReviewCommand, &'static str); 16] {
+    let shift = Modifiers::SHIFT;
+    let none = Modifiers::NONE;
+    let cmd = Modifiers::COMMAND;
+    let k = KeyboardShortcut::new;
+    [
+        (k(cmd | shift, Key::Z), ReviewCommand::Redo, "Redo"),
+        (k(cmd, Key::Y), ReviewCommand::Redo, "Redo"),
+        (k(cmd, Key::Z), ReviewCommand::Undo, "Undo"),
+        (k(cmd, Key::S), ReviewCommand::SaveNow, "Save now"),
+        (
+            k(shift, Key::B),
+            ReviewCommand::Decide(DecisionKey::AcceptBoth),
+            "Accept both",
+        ),
+        (
+            k(shift, Key::A),
+            ReviewCommand::AcceptAllAgreed,
+            "Accept all agreed items",
+        ),
+        (
+            k(shift, Key::R),
+            ReviewCommand::ToggleReviewed,
+            "Mark the document reviewed",
+        ),
+        (k(none, Key::N), ReviewCommand::Next, "Next undecided item"),
+        (
+            k(none, Key::P),
+            ReviewCommand::Prev,
+            "Previous undecided item",
+        ),
+        (
+            k(none, Key::A),
+            ReviewCommand::Decide(DecisionKey::AcceptA),
+            "Accept A",
+        ),
+        (
+            k(none, Key::B),
+            ReviewCommand::Decide(DecisionKey::AcceptB),
+            "Accept B",
+        ),
+        (
+            k(none, Key::R),
+            ReviewCommand::AskReason,
+            "Reject (asks why)",
+        ),
+        (
+            k(none, Key::E),
+            ReviewCommand::EditAccept(None),
+            "Accept with the selected text as boundaries",
+        ),
+        (k(none, Key::C), ReviewCommand::AskComment, "Comment"),
+        (k(none, Key::U), ReviewCommand::Reopen, "Reopen (undecide)"),
+        (
+            k(none, Key::Escape),
+            ReviewCommand::CancelPrompt,
+            "Cancel the reason or comment",
+        ),
+    ]
 }
 
 /// The shortcut text of the first action that sends `command`, for button tooltips.

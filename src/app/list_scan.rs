@@ -13,6 +13,8 @@ pub(super) struct ScannedLine {
     /// Position in the list when the scan started.
     pub index: usize,
     pub rel: String,
+    /// The text's first non-empty line, shortened.
+    pub title: Option<String>,
     pub status: Status,
     pub spans: usize,
     pub error: Option<String>,
@@ -59,9 +61,11 @@ pub(super) fn scan_one(
     read_layer: bool,
 ) -> ScannedLine {
     let review = crate::review::progress_of(ws, &rel).ok().flatten();
+    let title = read_title(ws, &rel);
     if !read_layer {
         return ScannedLine {
             index,
+            title,
             status: Status::NotStarted,
             spans: 0,
             error: None,
@@ -73,6 +77,7 @@ pub(super) fn scan_one(
     match Document::open(ws, &rel, layer, true) {
         Ok(d) => ScannedLine {
             index,
+            title,
             status: d.layer().status,
             spans: d.layer().spans.len(),
             error: None,
@@ -82,6 +87,7 @@ pub(super) fn scan_one(
         },
         Err(e) => ScannedLine {
             index,
+            title,
             status: Status::NotStarted,
             spans: 0,
             error: Some(e.to_string()),
@@ -90,4 +96,16 @@ pub(super) fn scan_one(
             layer_read: true,
         },
     }
+}
+
+/// How much of each file is read for its title.
+const TITLE_BYTES: u64 = 4096;
+
+/// The title of text `rel` from the first [`TITLE_BYTES`] of its file; `None` if unreadable.
+fn read_title(ws: &Workspace, rel: &str) -> Option<String> {
+    use std::io::Read;
+    let file = crate::store::open_regular(&ws.text_path(rel)?).ok()?;
+    let mut head = Vec::with_capacity(TITLE_BYTES as usize);
+    file.take(TITLE_BYTES).read_to_end(&mut head).ok()?;
+    crate::wording::title_from_head(&head)
 }

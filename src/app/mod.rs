@@ -6,11 +6,14 @@
 
 pub mod agreement_view;
 mod commands;
+mod doc_list;
 mod durability;
+mod help;
 mod list_scan;
 mod panels;
 mod quit;
 pub mod review_mode;
+mod span_edit;
 pub mod text_view;
 mod theme;
 mod transfer;
@@ -92,6 +95,8 @@ impl Default for Prefs {
 #[derive(Debug, Clone)]
 pub struct DocEntry {
     pub rel: String,
+    /// The text's first non-empty line, shortened, once the list has read it.
+    pub title: Option<String>,
     pub status: Status,
     pub spans: usize,
     /// Why it cannot be opened, if it cannot.
@@ -200,6 +205,8 @@ pub struct MarginaliaApp {
     was_typing: bool,
     /// The preferences as last written to eframe's storage.
     saved_prefs: Option<Prefs>,
+    /// The shortcut sheet (F1) is shown.
+    help_open: bool,
 }
 
 impl MarginaliaApp {
@@ -272,6 +279,7 @@ impl MarginaliaApp {
             quit: Default::default(),
             was_typing: false,
             saved_prefs: None,
+            help_open: false,
         };
         app.open_path(&start.path, true);
         app
@@ -384,8 +392,11 @@ impl MarginaliaApp {
                 if let Some(rel) = doc_rel {
                     self.open_document_rel(&rel);
                 } else {
-                    self.status_line =
-                        format!("Opened {} — {} texts", root.display(), self.entries.len());
+                    self.status_line = format!(
+                        "Opened {} — {}",
+                        root.display(),
+                        crate::wording::plural(self.entries.len(), "text")
+                    );
                 }
             }
             Err(e) => {
@@ -409,6 +420,7 @@ impl MarginaliaApp {
             .into_iter()
             .map(|t| DocEntry {
                 rel: t.rel,
+                title: None,
                 status: Status::NotStarted,
                 spans: 0,
                 error: None,
@@ -478,6 +490,7 @@ impl MarginaliaApp {
         else {
             return;
         };
+        entry.title = line.title;
         // The open document knows better than the file: it may hold unsaved edits.
         if let Some(open) = self.open.as_ref().filter(|o| o.doc.rel() == line.rel) {
             entry.scanned = true;
@@ -681,6 +694,7 @@ impl MarginaliaApp {
                 {
                     self.selected_span = None;
                     self.after_edit();
+                    self.status_line = "Deleted the span (Ctrl+Z brings it back)".into();
                 }
             }
             Command::SelectSpan { id, scroll } => self.select_span(id, scroll),
@@ -716,6 +730,11 @@ impl MarginaliaApp {
                     Some(t) => {
                         self.after_edit();
                         self.note_for = None;
+                        self.status_line = if command == Command::Undo {
+                            "Undone".into()
+                        } else {
+                            "Redone".into()
+                        };
                         if let Some(id) = t
                             && self
                                 .open
@@ -740,6 +759,12 @@ impl MarginaliaApp {
                 {
                     open.doc.set_status(s);
                     self.after_edit();
+                    self.status_line = match s {
+                        Status::Done => {
+                            "Marked done. Ctrl+Alt+Down opens the next document not done".into()
+                        }
+                        s => format!("Marked {}", doc_list::status_text(s)),
+                    };
                 }
             }
             Command::ToggleDone => {
@@ -775,6 +800,10 @@ impl MarginaliaApp {
                 }
             }
             Command::ExtendSelection { forward, by_word } => {
+                // With a span of one's own selected, the keys move its end.
+                if !self.read_only() && self.move_span_edge(false, forward, by_word) {
+                    return;
+                }
                 let span_range = self.selected_span_range();
                 if let Some(open) = &mut self.open {
                     let text = open.doc.text().clone();
@@ -788,6 +817,34 @@ impl MarginaliaApp {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             Command::QuitPrompt(choice) => self.apply_quit(ctx, choice),
+            Command::StepDocument { forward, undone } => {
+                if let Some(c) = doc_list::step(self, forward, undone) {
+                    self.apply(ctx, c);
+                }
+            }
+            Command::ToggleHelp => self.help_open = !self.help_open,
+            Command::CancelOpen => {
+                // The loader's result goes nowhere: the receiver is dropped with it.
+                if let Some((rel, _, _)) = self.loading.take() {
+                    self.status_line = format!("Stopped opening {rel}");
+                }
+            }
+            Command::ToggleReview => review_mode::apply(
+                self,
+                if self.review.is_some() {
+                    review_mode::ReviewCommand::Exit
+                } else {
+                    review_mode::ReviewCommand::ChooseLayers
+                },
+            ),
+            Command::SetSpanRange { id, start, end } => self.set_span_range(id, start, end),
+            Command::MoveSpanEdge {
+                start,
+                forward,
+                by_word,
+            } => {
+                self.move_span_edge(start, forward, by_word);
+            }
             Command::SetTagFilter(t) => {
                 self.tag_filter = t;
                 self.after_edit();
@@ -931,13 +988,14 @@ impl MarginaliaApp {
 
     /// Keyboard shortcuts, unless a text field has the keyboard.
     fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        if ctx.text_edit_focused() || self.open.is_none() {
+        if ctx.text_edit_focused() {
             return;
         }
         if self.was_typing {
             // The Esc that left the note (or another field) keeps the span selected.
             ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape));
         }
+        let has_doc = self.open.is_some();
         let tags = self
             .ws
             .as_ref()
@@ -947,14 +1005,10 @@ impl MarginaliaApp {
         let has_selection = self.selected_text_range().is_some();
         ctx.input_mut(|i| {
             for action in Action::ALL {
-                let needs_span = matches!(
-                    action,
-                    Action::Delete
-                        | Action::DeleteBackspace
-                        | Action::EditNote
-                        | Action::ConfirmAnchor
-                );
-                if needs_span && !has_span {
+                if action.is_global()
+                    || (action.needs_span() && !has_span)
+                    || (action.needs_document() && !has_doc)
+                {
                     continue;
                 }
                 if action == Action::Deselect && !has_span && !has_selection {
@@ -964,7 +1018,7 @@ impl MarginaliaApp {
                     commands.push(action.command());
                 }
             }
-            for tag in &tags.tags {
+            for tag in tags.tags.iter().filter(|_| has_doc) {
                 if let Some(key) = egui::Key::from_name(&tag.hotkey)
                     && i.consume_key(egui::Modifiers::NONE, key)
                 {
@@ -1041,7 +1095,7 @@ impl eframe::App for MarginaliaApp {
             ctx.request_repaint_after(Duration::from_millis(50));
         }
         agreement_view::poll(self, &ctx);
-        review_mode::global_shortcuts(self, &ctx, &mut commands);
+        help::global_shortcuts(&ctx, &mut commands);
         if self.review.is_some() {
             review_mode::shortcuts(self, &ctx, &mut commands);
             review_mode::draw(self, ui, &mut commands);
@@ -1051,6 +1105,7 @@ impl eframe::App for MarginaliaApp {
         }
         review_mode::draw_chooser(self, &ctx, &mut commands);
         agreement_view::draw(self, &ctx, &mut commands);
+        help::draw(self, &ctx);
         transfer::draw(self, &ctx, &mut commands);
         quit::draw(self, &ctx, &mut commands);
         for c in commands {

@@ -19,7 +19,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         .resizable(true)
         .default_size(230.0)
         .size_range(170.0..=420.0)
-        .show(ui, |ui| document_list(app, ui, commands));
+        .show(ui, |ui| super::doc_list::draw(app, ui, commands));
     if app.open.is_some() {
         egui::Panel::right("spans")
             .resizable(true)
@@ -44,13 +44,14 @@ fn button_with_shortcut(ui: &mut Ui, enabled: bool, text: &str, command: &Comman
 }
 
 fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    // Undo, Redo, Mark done, the save indicator and the theme switch need about this much.
-    const ACTIONS_WIDTH: f32 = 300.0;
+    // Undo, Redo, Mark done and the save indicator need about this much.
+    const ACTIONS_WIDTH: f32 = 250.0;
+    const PATH_WIDTH: f32 = 150.0;
     let mut wide = false;
     ui.horizontal(|ui| {
-        ui.label(RichText::new("Marginalia").strong().size(16.0));
-        ui.separator();
+        // The window's title says "Marginalia"; the bar keeps its room for the document.
         super::transfer::file_menu(app, ui, commands);
+        view_menu(app, ui, commands);
         let ws_text = match (&app.ws, &app.ws_error) {
             (Some(ws), _) => ws.root().display().to_string(),
             (None, Some(_)) => "no workspace".to_owned(),
@@ -58,10 +59,10 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         };
         // A fixed slot, so the bar does not shift with the path's length.
         ui.allocate_ui_with_layout(
-            vec2(190.0, ui.spacing().interact_size.y),
+            vec2(PATH_WIDTH, ui.spacing().interact_size.y),
             Layout::left_to_right(Align::Center),
             |ui| {
-                ui.set_min_width(190.0);
+                ui.set_min_width(PATH_WIDTH);
                 ui.add(egui::Label::new(RichText::new(&ws_text).monospace().small()).truncate())
                     .on_hover_text(format!("Workspace: {ws_text}"));
             },
@@ -126,16 +127,37 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     }
 }
 
-/// Undo, Redo, Mark done, the save indicator and the theme switch, laid out right to left.
+/// View: the theme, the text size and the shortcut sheet, which are used less often than
+/// what stays on the bar.
+fn view_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    ui.menu_button("View", |ui| {
+        let theme = if app.prefs.dark {
+            "Light theme"
+        } else {
+            "Dark theme"
+        };
+        let items = [
+            (theme, Command::ToggleTheme),
+            ("Larger text", Command::ZoomIn),
+            ("Smaller text", Command::ZoomOut),
+            ("Reset text size", Command::ZoomReset),
+            ("Keyboard shortcuts", Command::ToggleHelp),
+        ];
+        for (text, command) in items {
+            let button = match shortcut_for(&command) {
+                Some(s) => egui::Button::new(text).shortcut_text(s),
+                None => egui::Button::new(text),
+            };
+            if ui.add(button).clicked() {
+                commands.push(command);
+                ui.close();
+            }
+        }
+    });
+}
+
+/// Undo, Redo, Mark done and the save indicator, laid out right to left.
 fn document_actions(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    let dark = app.prefs.dark;
-    if ui
-        .button(if dark { "Light" } else { "Dark" })
-        .on_hover_text("Switch between the light and dark theme")
-        .clicked()
-    {
-        commands.push(Command::ToggleTheme);
-    }
     save_indicator(app, ui);
     if let Some(open) = &app.open {
         let editable = !open.doc.is_read_only();
@@ -250,84 +272,6 @@ fn status_line(app: &MarginaliaApp, ui: &mut Ui) {
     });
 }
 
-fn document_list(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    ui.add_space(4.0);
-    ui.horizontal(|ui| {
-        ui.heading("Documents");
-        ui.label(RichText::new(format!("{}", app.entries.len())).color(theme::weak(ui.visuals())));
-    });
-    let label = ui.label(RichText::new("Filter").small());
-    ui.add(
-        egui::TextEdit::singleline(&mut app.doc_filter)
-            .hint_text("name contains…")
-            .desired_width(f32::INFINITY),
-    )
-    .labelled_by(label.id);
-    ui.add_space(4.0);
-    let filter = app.doc_filter.trim().to_lowercase();
-    let open_rel = app.open.as_ref().map(|o| o.doc.rel().to_owned());
-    let weak = theme::weak(ui.visuals());
-    let err = theme::error_color(ui.visuals());
-    egui::ScrollArea::vertical()
-        .id_salt("document list")
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            if app.entries.is_empty() {
-                ui.label(RichText::new("No .txt files in this workspace.").color(weak));
-            }
-            for e in &app.entries {
-                if !filter.is_empty() && !e.rel.to_lowercase().contains(&filter) {
-                    continue;
-                }
-                let name = e.rel.rsplit('/').next().unwrap_or(&e.rel);
-                let selected = open_rel.as_deref() == Some(e.rel.as_str())
-                    || app.durability.problem_shown() == Some(e.rel.as_str());
-                ui.push_id(&e.rel, |ui| {
-                    let r = ui.selectable_label(selected, RichText::new(name).strong());
-                    match &e.error {
-                        Some(problem) => {
-                            let hover = super::durability::problem_hover(problem);
-                            let r = r.on_hover_text(&hover);
-                            let l = ui.add(
-                                egui::Label::new(RichText::new(problem).color(err).small())
-                                    .wrap()
-                                    .sense(Sense::click()),
-                            );
-                            if r.clicked() || l.on_hover_text(hover).clicked() {
-                                commands.push(Command::ShowProblem(e.rel.clone()));
-                            }
-                        }
-                        None => {
-                            let r = r.on_hover_text(&e.rel);
-                            let line = if e.scanned {
-                                format!("{} · {} spans", status_text(e.status), e.spans)
-                            } else {
-                                "reading…".to_owned()
-                            };
-                            ui.label(RichText::new(line).small().color(weak));
-                            if let Some(p) = super::review_mode::progress_text(app, &e.rel) {
-                                ui.label(RichText::new(p).small().color(weak));
-                            }
-                            if r.clicked() && !selected {
-                                commands.push(Command::OpenDocument(e.rel.clone()));
-                            }
-                        }
-                    }
-                });
-                ui.add_space(4.0);
-            }
-        });
-}
-
-fn status_text(s: Status) -> &'static str {
-    match s {
-        Status::NotStarted => "not started",
-        Status::InProgress => "in progress",
-        Status::Done => "done",
-        Status::Reviewed => "reviewed",
-    }
-}
-
 fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let Some(ws) = &app.ws else {
         ui.centered_and_justified(|ui| {
@@ -338,14 +282,21 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let tags = ws.tags().clone();
     let read_only = app.read_only();
     if let Some((rel, _, since)) = &app.loading {
-        ui.centered_and_justified(|ui| {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label(format!(
-                    "Opening {rel}… {:.1} s",
-                    since.elapsed().as_secs_f32()
-                ));
-            });
+        let back = match &app.open {
+            Some(o) => format!("Cancel, back to {}", o.doc.rel()),
+            None => "Cancel".to_owned(),
+        };
+        ui.add_space((ui.available_height() * 0.35).min(240.0));
+        ui.vertical_centered(|ui| {
+            ui.spinner();
+            ui.label(format!(
+                "Opening {rel}… {:.1} s",
+                since.elapsed().as_secs_f32()
+            ));
+            ui.add_space(6.0);
+            if ui.button("Cancel").on_hover_text(back).clicked() {
+                commands.push(Command::CancelOpen);
+            }
         });
         return;
     }
@@ -353,13 +304,18 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         return;
     }
     let Some(open) = &mut app.open else {
-        ui.centered_and_justified(|ui| {
-            ui.label(
-                RichText::new("Choose a document on the left.")
-                    .size(18.0)
-                    .color(theme::weak(ui.visuals())),
-            );
-        });
+        if app.entries.is_empty() {
+            let root = ws.root().display().to_string();
+            empty_workspace(ui, &root, commands);
+        } else {
+            ui.centered_and_justified(|ui| {
+                ui.label(
+                    RichText::new("Choose a document on the left (Alt+Down opens the next one).")
+                        .size(18.0)
+                        .color(theme::weak(ui.visuals())),
+                );
+            });
+        }
         return;
     };
     // Tag toolbar.
@@ -370,12 +326,25 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         for t in &tags.tags {
             let color = theme::tag_color(&tags, &t.name);
             let text = format!("{}  {}", t.hotkey, t.name);
-            let button =
-                egui::Button::new(RichText::new(text).color(theme::text_on(color))).fill(color);
-            let r = ui
-                .add_enabled(can_tag, button)
-                .on_hover_text(format!("{} (key {})", t.description, t.hotkey))
-                .on_disabled_hover_text("Select text first, or click a span to retag it");
+            // Not greyed out by egui (unreadable on a dark panel): a quieter chip that, when
+            // clicked, says what to do first.
+            let (fill, fg) = if can_tag {
+                (color, theme::text_on(color))
+            } else {
+                theme::inactive_chip(color, ui.visuals())
+            };
+            let button = egui::Button::new(RichText::new(text).color(fg))
+                .fill(fill)
+                .stroke(egui::Stroke::new(1.0, color));
+            let hover = if can_tag {
+                format!("{} (key {})", t.description, t.hotkey)
+            } else {
+                format!(
+                    "{} (key {}). Select text first, or click a span to retag it",
+                    t.description, t.hotkey
+                )
+            };
+            let r = ui.add(button).on_hover_text(hover);
             if r.clicked() {
                 commands.push(Command::Tag(t.name.clone()));
             }
@@ -669,4 +638,32 @@ fn truncate_galley(
     );
     job.wrap = egui::text::TextWrapping::truncate_at_width(width);
     ui.fonts_mut(|f| f.layout_job(job))
+}
+
+/// The centre of a workspace without texts: what to do about it.
+fn empty_workspace(ui: &mut Ui, root: &str, commands: &mut Vec<Command>) {
+    let weak = theme::weak(ui.visuals());
+    ui.add_space((ui.available_height() * 0.25).min(160.0));
+    ui.vertical_centered(|ui| {
+        ui.label(RichText::new("This workspace has no texts yet").size(18.0));
+        ui.add_space(8.0);
+        ui.label(RichText::new("Put .txt files (UTF-8) into this folder:").color(weak));
+        ui.label(RichText::new(root).monospace());
+        ui.label(
+            RichText::new("They appear in the list when you open the folder again.").color(weak),
+        );
+        ui.add_space(8.0);
+        ui.label(RichText::new("Or:").color(weak));
+        ui.add_space(4.0);
+        if ui.button("Open another folder…").clicked() {
+            commands.push(Command::Browse { folder: true });
+        }
+        if ui
+            .button("Import texts and annotations…")
+            .on_hover_text("File → Import…: brat or JSONL files")
+            .clicked()
+        {
+            commands.push(Command::OpenImport);
+        }
+    });
 }

@@ -241,27 +241,6 @@ pub fn top_bar_buttons(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
     .on_hover_text("Review mode and agreement");
 }
 
-/// Keys that work everywhere: Ctrl+R (review) and Ctrl+G (agreement).
-pub fn global_shortcuts(app: &MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
-    if ctx.text_edit_focused() {
-        return;
-    }
-    ctx.input_mut(|i| {
-        if i.consume_key(Modifiers::COMMAND, Key::R) {
-            commands.push(Command::Review(if app.review.is_some() {
-                ReviewCommand::Exit
-            } else {
-                ReviewCommand::ChooseLayers
-            }));
-        }
-        if i.consume_key(Modifiers::COMMAND, Key::G) {
-            commands.push(Command::Agreement(
-                super::agreement_view::AgreementCommand::Toggle,
-            ));
-        }
-    });
-}
-
 /// Review mode's keys, unless a text field has the keyboard.
 pub fn shortcuts(app: &MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
     let Some(mode) = &app.review else { return };
@@ -281,41 +260,16 @@ pub fn shortcuts(app: &MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Co
         .as_ref()
         .map(|w| w.tags().clone())
         .unwrap_or_default();
-    let shift = Modifiers::SHIFT;
-    let none = Modifiers::NONE;
-    let cmd = Modifiers::COMMAND;
-    // Longer chords first: a plain key also matches with Shift held.
-    let keys: [(Modifiers, Key, ReviewCommand); 16] = [
-        (cmd | shift, Key::Z, ReviewCommand::Redo),
-        (cmd, Key::Y, ReviewCommand::Redo),
-        (cmd, Key::Z, ReviewCommand::Undo),
-        (cmd, Key::S, ReviewCommand::SaveNow),
-        (
-            shift,
-            Key::B,
-            ReviewCommand::Decide(DecisionKey::AcceptBoth),
-        ),
-        (shift, Key::A, ReviewCommand::AcceptAllAgreed),
-        (shift, Key::R, ReviewCommand::ToggleReviewed),
-        (none, Key::N, ReviewCommand::Next),
-        (none, Key::P, ReviewCommand::Prev),
-        (none, Key::A, ReviewCommand::Decide(DecisionKey::AcceptA)),
-        (none, Key::B, ReviewCommand::Decide(DecisionKey::AcceptB)),
-        (none, Key::R, ReviewCommand::AskReason),
-        (none, Key::E, ReviewCommand::EditAccept(None)),
-        (none, Key::C, ReviewCommand::AskComment),
-        (none, Key::U, ReviewCommand::Reopen),
-        (none, Key::Escape, ReviewCommand::CancelPrompt),
-    ];
+    let keys = super::commands::review_keys();
     ctx.input_mut(|i| {
-        for (m, k, c) in keys {
-            if i.consume_key(m, k) {
+        for (shortcut, c, _) in keys {
+            if i.consume_shortcut(&shortcut) {
                 commands.push(Command::Review(c));
             }
         }
         for tag in &tags.tags {
             if let Some(key) = Key::from_name(&tag.hotkey)
-                && i.consume_key(none, key)
+                && i.consume_key(Modifiers::NONE, key)
             {
                 commands.push(Command::Review(ReviewCommand::EditAccept(Some(
                     tag.name.clone(),
@@ -681,10 +635,28 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     egui::Panel::bottom("review keys").show(ui, |ui| {
         let weak = theme::weak(ui.visuals());
         ui.horizontal_wrapped(|ui| {
-            ui.spacing_mut().item_spacing.x = 10.0;
+            ui.spacing_mut().item_spacing.x = 14.0;
             for (k, what) in KEYS {
-                ui.label(RichText::new(*k).monospace().strong().small());
-                ui.label(RichText::new(*what).small().color(weak));
+                // One label per item, never wrapped inside: the strip breaks between items.
+                let style = ui.style();
+                let mut job = egui::text::LayoutJob::default();
+                RichText::new(format!("{k} "))
+                    .monospace()
+                    .strong()
+                    .small()
+                    .append_to(
+                        &mut job,
+                        style,
+                        egui::FontSelection::Default,
+                        egui::Align::Center,
+                    );
+                RichText::new(*what).small().color(weak).append_to(
+                    &mut job,
+                    style,
+                    egui::FontSelection::Default,
+                    egui::Align::Center,
+                );
+                ui.add(egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend));
             }
         });
         ui.label(RichText::new(status_line).color(weak));

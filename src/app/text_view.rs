@@ -21,6 +21,8 @@ use crate::text::Text;
 use super::Command;
 use super::theme;
 
+mod edges;
+
 /// Pieces longer than this (in chars) are cut at a sentence end.
 const SOFT_PIECE_CHARS: usize = 1200;
 /// No piece is longer than this; past it a piece is cut at whitespace or a grapheme boundary.
@@ -255,6 +257,8 @@ pub struct TextView {
     selection: Option<Selection>,
     /// Where the current drag started, in chars.
     drag_anchor: Option<usize>,
+    /// An end of the selected span being dragged (see `edges.rs`).
+    edge_drag: Option<edges::EdgeDrag>,
     /// A char to bring into view; kept for a few frames until the scroll position settles.
     scroll_target: Option<(usize, u8)>,
     /// Screen origins of the pieces painted last frame, for hit-testing and tests.
@@ -282,6 +286,7 @@ impl TextView {
             frame: 0,
             selection: None,
             drag_anchor: None,
+            edge_drag: None,
             scroll_target: None,
             painted: Vec::new(),
             last_offset: 0.0,
@@ -523,6 +528,9 @@ impl TextView {
         input: &ViewInput<'_>,
         commands: &mut Vec<Command>,
     ) {
+        if self.drag_span_edge(ui, response, input, commands) {
+            return;
+        }
         let alt = ui.input(|i| i.modifiers.alt);
         let snap = |a: usize, b: usize| {
             if alt {

@@ -60,6 +60,39 @@ pub fn selection_color(v: &Visuals) -> Color32 {
     }
 }
 
+/// The fill and text colour of a tag chip that cannot be used now (nothing selected): a tint
+/// of the tag's colour over the panel with the theme's strong text, readable in both themes
+/// (egui's faded disabled look is not, on a dark panel).
+pub fn inactive_chip(color: Color32, v: &Visuals) -> (Color32, Color32) {
+    let t = if v.dark_mode { 0.30 } else { 0.25 };
+    let mix = |a: u8, b: u8| (f32::from(a) * (1.0 - t) + f32::from(b) * t).round() as u8;
+    let bg = v.panel_fill;
+    let fill = Color32::from_rgb(
+        mix(bg.r(), color.r()),
+        mix(bg.g(), color.g()),
+        mix(bg.b(), color.b()),
+    );
+    (fill, v.strong_text_color())
+}
+
+/// The WCAG contrast ratio of two opaque colours (1 to 21).
+#[cfg(test)]
+pub fn contrast(a: Color32, b: Color32) -> f32 {
+    let l = |c: Color32| {
+        let lin = |x: u8| {
+            let x = f32::from(x) / 255.0;
+            if x <= 0.04045 {
+                x / 12.92
+            } else {
+                ((x + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(c.r()) + 0.7152 * lin(c.g()) + 0.0722 * lin(c.b())
+    };
+    let (x, y) = (l(a), l(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
 /// The fill behind selected (not yet tagged) text.
 pub fn selection_fill(v: &Visuals) -> Color32 {
     selection_color(v).gamma_multiply(if v.dark_mode { 0.45 } else { 0.32 })
@@ -192,5 +225,18 @@ mod tests {
         }
         assert_eq!(text_on(Color32::from_rgb(0x56, 0xB4, 0xE9)), Color32::BLACK);
         assert_eq!(text_on(Color32::from_rgb(0x20, 0x20, 0x60)), Color32::WHITE);
+    }
+
+    #[test]
+    fn inactive_chips_are_readable_in_both_themes() {
+        for dark in [false, true] {
+            let v = visuals(dark);
+            for t in &TagSet::default().tags {
+                let [r, g, b] = t.rgb();
+                let (fill, text) = inactive_chip(Color32::from_rgb(r, g, b), &v);
+                let c = contrast(fill, text);
+                assert!(c >= 4.5, "{} in dark={dark}: contrast {c:.2}", t.name);
+            }
+        }
     }
 }

@@ -769,7 +769,10 @@ impl MarginaliaApp {
             Ok(ws) => {
                 self.ws = Some(ws);
                 self.reload_entries();
-                self.status_line = format!("Import finished — {} texts", self.entries.len());
+                self.status_line = format!(
+                    "Import finished — {}",
+                    crate::wording::plural(self.entries.len(), "text")
+                );
             }
             Err(e) => self.status_line = format!("Cannot reread the workspace: {e}"),
         }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::layer::{Span, Status};
 use crate::store;
 use crate::text::Text;
+use crate::wording::{plural, plural_as};
 use crate::workspace::{Workspace, WorkspaceError, check_layer_name};
 
 /// The file formats Marginalia writes.
@@ -200,8 +201,11 @@ impl ExportSummary {
     /// Human-readable lines for the CLI and the app's summary box. `limit` caps each list.
     pub fn report(&self, limit: usize) -> Vec<String> {
         let mut lines = vec![format!(
-            "exported {} document(s), {} span(s), {} chars of text to {}",
-            self.documents, self.spans, self.text_chars, self.out
+            "exported {}, {}, {} of text to {}",
+            plural(self.documents, "document"),
+            plural(self.spans, "span"),
+            plural(self.text_chars, "char"),
+            self.out
         )];
         if self.replaced {
             lines.push(format!("replaced existing file {}", self.out));
@@ -209,40 +213,50 @@ impl ExportSummary {
         push_list(
             &mut lines,
             limit,
-            format!("skipped {} document(s):", self.skipped_documents.len()),
+            format!(
+                "skipped {}:",
+                plural(self.skipped_documents.len(), "document")
+            ),
             &self.skipped_documents,
         );
         push_list(
             &mut lines,
             limit,
-            format!("skipped {} span(s):", self.skipped_spans.len()),
+            format!("skipped {}:", plural(self.skipped_spans.len(), "span")),
             &self.skipped_spans,
         );
         push_list(
             &mut lines,
             limit,
             format!(
-                "{} span boundar(y/ies) fall inside a token (the whole token is tagged):",
-                self.boundaries_inside_tokens.len()
+                "{} inside a token (the whole token is tagged):",
+                match self.boundaries_inside_tokens.len() {
+                    1 => "1 span boundary falls".to_owned(),
+                    n => format!("{n} span boundaries fall"),
+                }
             ),
             &self.boundaries_inside_tokens,
         );
         if self.overlaps_dropped > 0 {
             lines.push(format!(
-                "dropped {} overlapping span(s): CoNLL holds one tag per token",
-                self.overlaps_dropped
+                "dropped {}: CoNLL holds one tag per token",
+                plural_as(
+                    self.overlaps_dropped,
+                    "overlapping span",
+                    "overlapping spans"
+                )
             ));
         }
         if self.discontinuous > 0 {
             lines.push(format!(
-                "{} span(s) cross a line break and were written as brat fragments",
-                self.discontinuous
+                "{} a line break and were written as brat fragments",
+                plural_as(self.discontinuous, "span crosses", "spans cross")
             ));
         }
         if self.notes_escaped > 0 {
             lines.push(format!(
-                "{} note(s) have line breaks, tabs or backslashes, written as \\n, \\t, \\\\ (brat notes are one line)",
-                self.notes_escaped
+                "{} line breaks, tabs or backslashes, written as \\n, \\t, \\\\ (brat notes are one line)",
+                plural_as(self.notes_escaped, "note has", "notes have")
             ));
         }
         lines

@@ -26,6 +26,7 @@ use crate::layer::{Layer, Status, make_span, now_rfc3339};
 use crate::store::{self, StoreError};
 use crate::tags::TagSet;
 use crate::text::Text;
+use crate::wording::plural;
 use crate::workspace::{MAX_PATH_BYTES, Workspace, WorkspaceError, check_annotator};
 
 /// The formats Marginalia reads.
@@ -160,13 +161,14 @@ impl ImportSummary {
     /// Human-readable lines for the CLI and the app. `limit` caps each list.
     pub fn report(&self, limit: usize) -> Vec<String> {
         let mut lines = vec![format!(
-            "imported {} span(s) into {} document(s){}",
-            self.spans,
-            self.documents,
+            "imported {} into {}{}",
+            plural(self.spans, "span"),
+            plural(self.documents, "document"),
             if self.merged > 0 {
                 format!(
-                    " ({} merged into existing layers, {} duplicate span(s) left out)",
-                    self.merged, self.duplicates
+                    " ({} merged into existing layers, {} left out)",
+                    self.merged,
+                    plural(self.duplicates, "duplicate span")
                 )
             } else {
                 String::new()
@@ -176,27 +178,33 @@ impl ImportSummary {
             &mut lines,
             limit,
             format!(
-                "copied {} text(s) into the workspace:",
-                self.texts_copied.len()
+                "copied {} into the workspace:",
+                plural(self.texts_copied.len(), "text")
             ),
             &self.texts_copied,
         );
         push_list(
             &mut lines,
             limit,
-            format!("skipped {} document(s):", self.skipped_documents.len()),
+            format!(
+                "skipped {}:",
+                plural(self.skipped_documents.len(), "document")
+            ),
             &self.skipped_documents,
         );
         push_list(
             &mut lines,
             limit,
-            format!("refused {} document(s):", self.refused_documents.len()),
+            format!(
+                "refused {}:",
+                plural(self.refused_documents.len(), "document")
+            ),
             &self.refused_documents,
         );
         push_list(
             &mut lines,
             limit,
-            format!("rejected {} span(s):", self.rejected_spans.len()),
+            format!("rejected {}:", plural(self.rejected_spans.len(), "span")),
             &self.rejected_spans,
         );
         let unsupported: Vec<String> = self
@@ -212,14 +220,14 @@ impl ImportSummary {
         );
         if self.joined_fragments > 0 {
             lines.push(format!(
-                "{} discontinuous brat annotation(s) joined into one span each (first start to last end)",
-                self.joined_fragments
+                "{} joined into one span each (first start to last end)",
+                plural(self.joined_fragments, "discontinuous brat annotation")
             ));
         }
         if !self.tags_added.is_empty() {
             lines.push(format!(
-                "added {} tag(s) to annotations/tags.ron with generated colours: {}",
-                self.tags_added.len(),
+                "added {} to annotations/tags.ron with generated colours: {}",
+                plural(self.tags_added.len(), "tag"),
                 self.tags_added.join(", ")
             ));
         }
@@ -239,7 +247,7 @@ pub enum ImportError {
     Read { path: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("import cancelled after {done} document(s); those stay imported")]
+    #[error("import cancelled after {}; those stay imported", plural(*.done, "document"))]
     Cancelled { done: usize },
 }
 

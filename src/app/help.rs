@@ -1,0 +1,134 @@
+//! The shortcut sheet (F1 or `?`), built from the same lists that handle the keys
+//! ([`Action::ALL`], [`review_keys`] and the tag set), so it always tells the truth.
+
+use egui::{RichText, Ui};
+
+use super::commands::{review_keys, shortcut_text};
+use super::{Action, Command, MarginaliaApp, theme};
+
+/// The keys that work in every mode (F1, ?, Ctrl+R, Ctrl+G), unless a text field has the keyboard.
+pub(super) fn global_shortcuts(ctx: &egui::Context, commands: &mut Vec<Command>) {
+    if ctx.text_edit_focused() {
+        return;
+    }
+    ctx.input_mut(|i| {
+        for action in Action::ALL.into_iter().filter(|a| a.is_global()) {
+            if i.consume_shortcut(&action.shortcut()) {
+                commands.push(action.command());
+            }
+        }
+    });
+}
+
+/// Rows of (keys, what they do): actions sending the same command share a row.
+fn rows(actions: impl Iterator<Item = Action>) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for a in actions {
+        let keys = a.shortcut_text();
+        match out.iter_mut().find(|(_, d)| *d == a.description()) {
+            Some((k, _)) => {
+                k.push_str(" or ");
+                k.push_str(&keys);
+            }
+            None => out.push((keys, a.description())),
+        }
+    }
+    out
+}
+
+/// One grid for every section, so the columns line up.
+fn sheet(ui: &mut Ui, sections: &[(&str, &[(String, String)])]) {
+    egui::Grid::new("shortcut sheet")
+        .num_columns(2)
+        .spacing([16.0, 3.0])
+        .show(ui, |ui| {
+            for (i, (title, rows)) in sections.iter().enumerate() {
+                if i > 0 {
+                    // A blank row between sections.
+                    ui.label("");
+                    ui.end_row();
+                }
+                ui.label(RichText::new(*title).strong());
+                ui.end_row();
+                for (keys, what) in *rows {
+                    ui.label(RichText::new(keys).monospace());
+                    ui.label(what);
+                    ui.end_row();
+                }
+            }
+        });
+}
+
+/// Draws the sheet while it is open.
+pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
+    if !app.help_open {
+        return;
+    }
+    let own = |v: Vec<(String, &'static str)>| -> Vec<(String, String)> {
+        v.into_iter().map(|(k, d)| (k, d.to_owned())).collect()
+    };
+    let everywhere = own(rows(Action::ALL.into_iter().filter(|a| a.is_global())));
+    let documents = own(rows(
+        Action::ALL
+            .into_iter()
+            .filter(|a| !a.is_global() && !a.needs_document()),
+    ));
+    let mut editing = own(rows(
+        Action::ALL
+            .into_iter()
+            .filter(|a| !a.is_global() && a.needs_document()),
+    ));
+    if let Some(ws) = &app.ws {
+        for t in &ws.tags().tags {
+            editing.push((
+                t.hotkey.clone(),
+                format!(
+                    "Tag the selection, or retag the selected span, as {}",
+                    t.name
+                ),
+            ));
+        }
+    }
+    let mut review: Vec<(String, String)> = Vec::new();
+    for (s, _, what) in review_keys() {
+        match review.iter_mut().find(|(_, d)| d == what) {
+            Some((k, _)) => {
+                k.push_str(" or ");
+                k.push_str(&shortcut_text(&s));
+            }
+            None => review.push((shortcut_text(&s), what.to_owned())),
+        }
+    }
+    if let Some(ws) = &app.ws {
+        for t in &ws.tags().tags {
+            review.push((t.hotkey.clone(), format!("Accept as {}", t.name)));
+        }
+    }
+    let mut open = app.help_open;
+    egui::Window::new("Keyboard shortcuts")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(true)
+        .default_width(560.0)
+        .default_height(520.0)
+        .default_pos(ctx.content_rect().center() - egui::vec2(280.0, 260.0))
+        .show(ctx, |ui| {
+            ui.label(
+                RichText::new("Keys do nothing while a text field has the cursor.")
+                    .small()
+                    .color(theme::weak(ui.visuals())),
+            );
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                sheet(
+                    ui,
+                    &[
+                        ("Everywhere", &everywhere),
+                        ("Documents", &documents),
+                        ("Annotating", &editing),
+                        ("Review mode", &review),
+                    ],
+                );
+            });
+        });
+    app.help_open = open;
+}
