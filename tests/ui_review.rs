@@ -7,7 +7,7 @@ use std::path::Path;
 
 use egui::{Event, Key, Modifiers, vec2};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::agreement::{AgreementOptions, compute};
 use marginalia::app::{MarginaliaApp, StartOptions};
 use marginalia::review::{CuratedLayer, ItemKind};
@@ -63,6 +63,14 @@ fn curated(ws: &Path) -> CuratedLayer {
 fn start_review(h: &mut Harness<'_, MarginaliaApp>) {
     h.get_by_label(SEED).click();
     h.run_steps(3);
+    // Opening runs on a thread; on a loaded machine it takes more than the first frames.
+    for _ in 0..6000 {
+        if h.state().open_document().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
     assert_eq!(h.state().open_document(), Some(&*format!("seeds/{SEED}")));
     press_mod(h, Modifiers::COMMAND, Key::R);
     h.get_by_label("Start review");
@@ -279,6 +287,79 @@ fn a_tag_key_accepts_the_item_with_that_tag_as_an_edit() {
         (s.start, s.end, s.tag.as_str(), s.edited),
         (own.start, own.end, "boilerplate", true)
     );
+}
+
+#[test]
+fn n_then_a_decides_every_item_in_turn() {
+    // The rhythm "n, a, n, b, …": a decision moves on to the next undecided item by itself,
+    // so the `n` after it must not skip that item.
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    let items = h.state().review_mode().unwrap().review().items().to_vec();
+    assert!(items.len() >= 4);
+    let mut visited = Vec::new();
+    for _ in 0..items.len() {
+        press(&mut h, Key::N);
+        let i = h.state().review_mode().unwrap().selected().unwrap();
+        visited.push(i);
+        press(&mut h, if items[i].a.is_some() { Key::A } else { Key::B });
+    }
+    assert_eq!(visited, (0..items.len()).collect::<Vec<_>>());
+    let mode = h.state().review_mode().unwrap();
+    assert_eq!(mode.review().progress(), (items.len(), items.len()));
+    h.get_by_label(&format!("decided {0} of {0}", items.len()));
+    // A second `n` in a row still moves on.
+    press(&mut h, Key::U);
+    let reopened = h.state().review_mode().unwrap().selected().unwrap();
+    press(&mut h, Key::N);
+    assert_eq!(
+        h.state().review_mode().unwrap().selected(),
+        Some(reopened),
+        "the only undecided item"
+    );
+}
+
+#[test]
+fn accept_both_and_accept_b_do_not_apply_to_an_item_only_in_a() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    let items = h.state().review_mode().unwrap().review().items().to_vec();
+    let only_a = items
+        .iter()
+        .position(|it| it.kind == ItemKind::OnlyA)
+        .expect("the seed has an item only in A");
+    while h.state().review_mode().unwrap().selected() != Some(only_a) {
+        press(&mut h, Key::N);
+    }
+    // The buttons that do not apply are disabled …
+    for (label, enabled) in [
+        ("Accept A  [a]", true),
+        ("Accept B  [b]", false),
+        ("Accept both  [Shift+B]", false),
+        ("Undecide  [u]", false),
+    ] {
+        let node = h.get_by_label(label);
+        assert_eq!(!node.accesskit_node().is_disabled(), enabled, "{label}");
+    }
+    // … and their keys decide nothing, saying why.
+    press_mod(&mut h, Modifiers::SHIFT, Key::B);
+    h.get_by_label("Accept both does not apply: this item is only in A");
+    press(&mut h, Key::B);
+    h.get_by_label("Accept B does not apply: this item is only in A");
+    let mode = h.state().review_mode().unwrap();
+    assert_eq!(mode.review().progress().0, 0, "nothing was decided");
+    assert_eq!(mode.selected(), Some(only_a));
+    press_mod(&mut h, Modifiers::COMMAND, Key::S);
+    let path = ws
+        .path()
+        .join("annotations/curated/seeds")
+        .join(SEED.replace(".txt", ".ron"));
+    if path.exists() {
+        let c = curated(ws.path());
+        assert!(c.spans.is_empty() && c.rejected.is_empty());
+    }
 }
 
 fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
