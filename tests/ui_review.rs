@@ -362,6 +362,61 @@ fn accept_both_and_accept_b_do_not_apply_to_an_item_only_in_a() {
     }
 }
 
+#[test]
+fn agreement_window_shows_the_chosen_pairs_alpha_and_documents() {
+    // A third annotator, "tester", tagged only seed 000, differently from editor-a.
+    let ws = temp_workspace();
+    let wsp = Workspace::open(ws.path()).unwrap();
+    let rel = format!("seeds/{SEED}");
+    let mut doc = marginalia::Document::open(&wsp, &rel, "tester", false).unwrap();
+    for (s, e, tag) in [(0, 40, "quote"), (100, 160, "quote"), (300, 330, "claim")] {
+        doc.add_span(s, e, tag).unwrap();
+    }
+    doc.save_now().unwrap();
+    drop(doc);
+    let report = compute(&wsp, &AgreementOptions::default(), &|_, _| true).unwrap();
+    assert_eq!(report.annotators, vec!["editor-a", "editor-b", "tester"]);
+    let pair = report
+        .pairs
+        .iter()
+        .find(|p| p.a == "editor-a" && p.b == "tester")
+        .unwrap();
+    let quote = pair.tags.iter().find(|t| t.tag == "quote").unwrap();
+    let everyone = report.alpha.iter().find(|a| a.tag == "quote").unwrap();
+    let (pair_alpha, all_alpha) = (
+        format!("{:.3}", quote.alpha.unwrap()),
+        format!("{:.3}", everyone.alpha.unwrap()),
+    );
+    assert_ne!(pair_alpha, all_alpha);
+
+    let mut h = harness(ws.path());
+    press_mod(&mut h, Modifiers::COMMAND, Key::G);
+    let mut frames = 0;
+    while h.state().agreement_view().is_computing() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+        frames += 1;
+        assert!(frames < 3000, "agreement never finished");
+    }
+    h.run_steps(2);
+    h.get_by_label("editor-a × tester").click();
+    h.run_steps(2);
+    // The pair's α in its table, the all-annotator α in its own section.
+    assert!(
+        h.query_all_by_label(&pair_alpha).count() >= 1,
+        "the pair's α of quote, {pair_alpha}, is shown"
+    );
+    h.get_by_label("Krippendorff's α, all annotators (editor-a, editor-b, tester)");
+    assert!(h.query_all_by_label(&all_alpha).count() >= 1);
+    // Only the document both of the pair annotated is listed.
+    h.get_by_label(&format!("review {SEED}"));
+    assert!(
+        h.query_by_label("review 001_3e981e5bab7b45a2.txt")
+            .is_none(),
+        "tester did not annotate seed 001"
+    );
+}
+
 fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
     common::open_app(path, REVIEWER, vec2(1280.0, 800.0))
 }
