@@ -267,7 +267,11 @@ fn the_annotator_sees_the_reviewers_verdict_on_their_span() {
         assert!(tabs < 50, "Tab never reached span {}", span.id);
     }
     h.get_by_label(&format!("Rejected by {REVIEWER}: the quote ends earlier"));
-    h.get_by_label("rejected");
+    assert_eq!(
+        h.query_all_by_label("rejected").count(),
+        2,
+        "in the details and on the span's row"
+    );
 }
 
 #[test]
@@ -415,6 +419,73 @@ fn agreement_window_shows_the_chosen_pairs_alpha_and_documents() {
             .is_none(),
         "tester did not annotate seed 001"
     );
+}
+
+#[test]
+fn the_rejected_badge_does_not_cover_the_note_in_the_span_list() {
+    // A reviewer rejects editor-a's span #5, whose note is long enough to reach the badge.
+    let ws = temp_workspace();
+    let wsp = Workspace::open(ws.path()).unwrap();
+    let rel = format!("seeds/{SEED}");
+    let mut review =
+        marginalia::review::Review::open(&wsp, &rel, &["editor-a", "editor-b"], REVIEWER).unwrap();
+    let i = review
+        .items()
+        .iter()
+        .position(|it| it.a.as_ref().is_some_and(|a| a.id == 5))
+        .unwrap();
+    let note = review.items()[i].a.clone().unwrap().note;
+    assert!(note.chars().count() > 60, "{note}");
+    review
+        .decide(
+            i,
+            marginalia::review::Decision::Reject {
+                reason: "see the source".into(),
+            },
+        )
+        .unwrap();
+    review.save_now().unwrap();
+
+    // editor-a opens the document in a narrow window and steps to the span.
+    let mut h = common::open_app(ws.path(), "editor-a", vec2(1000.0, 700.0));
+    h.get_by_label(SEED).click();
+    h.run_steps(3);
+    for _ in 0..6000 {
+        if h.state().open_document().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    let mut tabs = 0;
+    while h.state().selected_span() != Some(5) {
+        press(&mut h, Key::Tab);
+        tabs += 1;
+        assert!(tabs < 50, "Tab never reached span 5");
+    }
+    h.run_steps(2);
+    let row = h
+        .get_all_by_label("error: ‘reintegrate’ the ‘national policy’ of Crimea")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::ListItem)
+        .expect("the span's row")
+        .rect();
+    let inside = |n: &egui_kittest::Node<'_>| row.contains_rect(n.rect());
+    let badge = h
+        .get_all_by_label("rejected")
+        .find(|n| inside(n))
+        .expect("the row's rejected badge")
+        .rect();
+    let note_line = h
+        .get_all_by_label_contains("Garbled translation")
+        .find(|n| inside(n))
+        .expect("the row's note line")
+        .rect();
+    assert!(
+        !badge.intersects(note_line),
+        "badge {badge:?} overlaps the note {note_line:?}"
+    );
+    assert!(note_line.right() < badge.left());
+    assert!(badge.right() <= row.right());
 }
 
 fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
