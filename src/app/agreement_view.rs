@@ -268,6 +268,23 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
         .strong(),
     );
     ui.add_space(4.0);
+    // The pair's table, and beside it the all-annotator α in its own section.
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| pair_table(pair, weak, ui));
+        ui.add_space(32.0);
+        ui.vertical(|ui| all_annotators_alpha(report, ui));
+    });
+    ui.add_space(6.0);
+    chart(pair, ui);
+    ui.add_space(8.0);
+    ui.columns(2, |cols| {
+        confusion(pair, &mut cols[0]);
+        disagreeing(pair, reviewer, &mut cols[1], commands);
+    });
+}
+
+/// The chosen pair's figures per tag.
+fn pair_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
     {
         egui::Grid::new("agreement table")
             .striped(true)
@@ -277,7 +294,7 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
                 for h in [
                     "tag",
                     "κ",
-                    "α",
+                    "α (pair)",
                     "P exact",
                     "R exact",
                     "F1 exact",
@@ -312,16 +329,7 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
                 .small()
                 .color(weak),
         );
-        ui.add_space(6.0);
-        chart(pair, ui);
     }
-    ui.add_space(8.0);
-    ui.columns(2, |cols| {
-        confusion(pair, &mut cols[0]);
-        disagreeing(pair, reviewer, &mut cols[1], commands);
-    });
-    ui.add_space(8.0);
-    all_annotators_alpha(report, ui);
 }
 
 fn chart(pair: &crate::agreement::PairReport, ui: &mut Ui) {
