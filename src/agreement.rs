@@ -147,6 +147,9 @@ pub struct PairTag {
     pub tag: String,
     /// `null` when undefined (both annotators constant and equal; see `docs/AGREEMENT.md`).
     pub kappa: Option<f64>,
+    /// Krippendorff's nominal α of just these two annotators (same method as the
+    /// all-annotator α, on their two values per unit); `null` when undefined.
+    pub alpha: Option<f64>,
     /// Share of units with equal labels.
     pub observed_agreement: Option<f64>,
     /// `[[n00, n01], [n10, n11]]`, rows A's label, columns B's label.
@@ -179,6 +182,8 @@ pub struct PairReport {
     /// Mean exact F1 over the tags where it is defined.
     pub macro_exact_f1: Option<f64>,
     pub confusion: Confusion,
+    /// The documents both annotated, most disagreement between these two first.
+    pub documents_by_disagreement: Vec<DocumentDisagreement>,
 }
 
 /// Krippendorff's α for one tag across all annotators.
@@ -283,6 +288,8 @@ fn exact_matches(a: &[(usize, usize)], b: &[(usize, usize)]) -> u64 {
 #[derive(Debug, Clone, Default)]
 struct PairTagCounts {
     table: [[u64; 2]; 2],
+    /// Krippendorff's α counts over this pair's two values per unit.
+    alpha: AlphaCounts,
     a_spans: u64,
     b_spans: u64,
     exact: u64,
@@ -296,6 +303,17 @@ struct PairCounts {
     tags: Vec<PairTagCounts>,
     /// (tags + 1)², last index = none.
     confusion: Vec<Vec<u64>>,
+    by_document: Vec<DocumentDisagreement>,
+}
+
+/// Most disagreement first.
+fn sort_by_disagreement(docs: &mut [DocumentDisagreement]) {
+    docs.sort_by(|x, y| {
+        y.score
+            .total_cmp(&x.score)
+            .then(y.disagreeing_units.cmp(&x.disagreeing_units))
+            .then(x.text.cmp(&y.text))
+    });
 }
 
 /// Streaming counts behind an [`AgreementReport`].
@@ -391,6 +409,7 @@ impl Tally {
             units: 0,
             tags: vec![PairTagCounts::default(); k],
             confusion: vec![vec![0; k + 1]; k + 1],
+            by_document: Vec::new(),
         };
         Self {
             annotators,
@@ -465,16 +484,25 @@ impl Tally {
             let pair = &mut self.pairs[pi];
             pair.documents += 1;
             pair.units += units.len() as u64;
+            let mut pair_doc = DocumentDisagreement {
+                text: rel.to_owned(),
+                annotators: vec![self.annotators[a].clone(), self.annotators[b].clone()],
+                disagreeing_units: 0,
+                labelled_units: 0,
+                score: 0.0,
+                unmatched_spans: 0,
+            };
             for t in 0..k {
                 let c = &mut pair.tags[t];
                 for u in 0..units.len() {
                     let (x, y) = (la[t][u] as usize, lb[t][u] as usize);
                     c.table[x][y] += 1;
+                    c.alpha.add_unit((2 - x - y) as u64, (x + y) as u64);
                     if x != y {
-                        doc.disagreeing_units += 1;
+                        pair_doc.disagreeing_units += 1;
                     }
                     if x == 1 || y == 1 {
-                        doc.labelled_units += 1;
+                        pair_doc.labelled_units += 1;
                     }
                 }
                 c.a_spans += ra[t].len() as u64;
@@ -482,9 +510,16 @@ impl Tally {
                 let exact = exact_matches(&ra[t], &rb[t]);
                 c.exact += exact;
                 c.overlap += greedy_overlap_match(&ra[t], &rb[t]).len() as u64;
-                doc.unmatched_spans += (ra[t].len() + rb[t].len()) as u64 - 2 * exact;
+                pair_doc.unmatched_spans += (ra[t].len() + rb[t].len()) as u64 - 2 * exact;
             }
             add_confusion(&mut pair.confusion, ra, rb);
+            doc.disagreeing_units += pair_doc.disagreeing_units;
+            doc.labelled_units += pair_doc.labelled_units;
+            doc.unmatched_spans += pair_doc.unmatched_spans;
+            if pair_doc.labelled_units > 0 {
+                pair_doc.score = pair_doc.disagreeing_units as f64 / pair_doc.labelled_units as f64;
+            }
+            pair.by_document.push(pair_doc);
         }
         if doc.labelled_units > 0 {
             doc.score = doc.disagreeing_units as f64 / doc.labelled_units as f64;
@@ -509,6 +544,7 @@ impl Tally {
                         PairTag {
                             tag: tag.clone(),
                             kappa: cohen_kappa(c.table),
+                            alpha: c.alpha.alpha(),
                             observed_agreement: (total > 0)
                                 .then(|| (c.table[0][0] + c.table[1][1]) as f64 / total as f64),
                             units_table: c.table,
@@ -517,9 +553,12 @@ impl Tally {
                         }
                     })
                     .collect();
+                let mut by_document = p.by_document;
+                sort_by_disagreement(&mut by_document);
                 PairReport {
                     a: self.annotators[a].clone(),
                     b: self.annotators[b].clone(),
+                    documents_by_disagreement: by_document,
                     documents: p.documents,
                     units: p.units,
                     macro_kappa: mean(tags.iter().filter_map(|t| t.kappa)),
@@ -543,12 +582,7 @@ impl Tally {
             })
             .collect();
         let mut by_document = self.by_document;
-        by_document.sort_by(|x, y| {
-            y.score
-                .total_cmp(&x.score)
-                .then(y.disagreeing_units.cmp(&x.disagreeing_units))
-                .then(x.text.cmp(&y.text))
-        });
+        sort_by_disagreement(&mut by_document);
         AgreementReport {
             annotators: self.annotators,
             tags: self.tags,
@@ -808,9 +842,10 @@ impl AgreementReport {
             );
             let _ = writeln!(
                 s,
-                "  {:<14} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
+                "  {:<14} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
                 "tag",
                 "kappa",
+                "alpha",
                 "spans A",
                 "spans B",
                 "exact P",
@@ -822,9 +857,10 @@ impl AgreementReport {
             for t in &p.tags {
                 let _ = writeln!(
                     s,
-                    "  {:<14} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7}",
+                    "  {:<14} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7}",
                     t.tag,
                     fmt_opt(t.kappa),
+                    fmt_opt(t.alpha),
                     t.exact.a_spans,
                     t.exact.b_spans,
                     fmt_opt(t.exact.precision),
@@ -836,7 +872,7 @@ impl AgreementReport {
             }
             let _ = writeln!(
                 s,
-                "  {:<14} {:>7} {:>32} {:>8}",
+                "  {:<14} {:>7} {:>40} {:>8}",
                 "macro",
                 fmt_opt(p.macro_kappa),
                 "",
@@ -878,7 +914,7 @@ impl AgreementReport {
                 crate::wording::plural(a.units, "unit")
             );
         }
-        let _ = writeln!(s, "\nDocuments that disagree most");
+        let _ = writeln!(s, "\nDocuments that disagree most (all pairs)");
         for d in self.documents_by_disagreement.iter().take(10) {
             let _ = writeln!(
                 s,

@@ -319,11 +319,8 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
     }
     let _ = writeln!(
         out,
-        "{changed} of {files} annotation files re-anchored ({} kept, {} moved, {} fuzzy, {} orphaned){}{}",
-        total.kept,
-        total.moved,
-        total.fuzzy,
-        total.orphaned,
+        "{changed} of {files} annotation files re-anchored ({}){}{}",
+        total.counts(),
         if failed > 0 {
             format!("; {failed} failed or skipped")
         } else {

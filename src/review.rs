@@ -822,6 +822,13 @@ impl Review {
                 }
             }
             Decision::AcceptBoth => {
+                // "Both" needs two spans: on an item only in A or only in B it does not apply.
+                if item.a.is_none() {
+                    return Err(ReviewError::NoSide("A"));
+                }
+                if item.b.is_none() {
+                    return Err(ReviewError::NoSide("B"));
+                }
                 if agreed {
                     let id = self.next_id_after(&changes);
                     let span = item.a.as_ref().ok_or(ReviewError::NoSide("A"))?;

@@ -223,3 +223,44 @@ fn dump_units_gives_one_label_per_non_whitespace_char() {
         }
     }
 }
+
+#[test]
+fn json_gives_each_pairs_alpha_equal_to_alpha_of_just_those_two() {
+    let (code, out, _) = agree(fixture("three"), &[], &[], true);
+    assert_eq!(code, 0);
+    let all: Value = serde_json::from_str(&out).unwrap();
+    let pairs = all["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 3);
+    let mut differs = false;
+    for p in pairs {
+        let (a, b) = (p["a"].as_str().unwrap(), p["b"].as_str().unwrap());
+        let (code, out, _) = agree(fixture("three"), &[a, b], &[], true);
+        assert_eq!(code, 0);
+        let alone: Value = serde_json::from_str(&out).unwrap();
+        for (t, r) in p["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(alone["alpha"].as_array().unwrap())
+        {
+            assert_eq!(t["tag"], r["tag"]);
+            same_number(
+                &t["alpha"],
+                &r["alpha"],
+                &format!("alpha {a} × {b} {}", t["tag"]),
+            );
+            let everyone = all["alpha"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["tag"] == t["tag"])
+                .unwrap();
+            differs |= t["alpha"] != everyone["alpha"];
+        }
+        // The pair's own list of documents, each naming just the pair.
+        for d in p["documents_by_disagreement"].as_array().unwrap() {
+            assert_eq!(d["annotators"], serde_json::json!([a, b]));
+        }
+    }
+    assert!(differs, "a pair's α is not the all-annotator α");
+}

@@ -198,3 +198,56 @@ fn whitespace_of_every_kind_is_not_a_unit() {
         vec![0, 2, 4, 7, 9, 11, 13]
     );
 }
+
+#[test]
+fn each_pair_has_its_own_alpha_and_its_own_disagreeing_documents() {
+    // The documents of `alpha_across_three_annotators_treats_absent_files_as_missing`.
+    let text = "ab cd";
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let docs = || {
+        let mut doc1 = BTreeMap::new();
+        doc1.insert("a".to_owned(), spans(text, &[(0, 2, "quote")]));
+        doc1.insert("b".to_owned(), spans(text, &[(0, 4, "quote")]));
+        doc1.insert("c".to_owned(), spans(text, &[(0, 1, "quote")]));
+        let mut doc2 = BTreeMap::new();
+        doc2.insert("a".to_owned(), spans(text, &[(0, 2, "quote")]));
+        doc2.insert("b".to_owned(), spans(text, &[(1, 2, "quote")]));
+        [("one.txt", doc1), ("two.txt", doc2)]
+    };
+    let report = |annotators: &[&str]| {
+        let mut tally = Tally::new(names(annotators), names(&["quote"]));
+        for (rel, layers) in docs() {
+            tally.add_document(rel, text, &layers);
+        }
+        tally.finish()
+    };
+    let r = report(&["a", "b", "c"]);
+    let pair = |x: &str, y: &str| r.pairs.iter().find(|p| p.a == x && p.b == y).unwrap();
+    // a × b: 16 values, 8 ones; two units split 0/1: α = 1 − 2·15/64 = 17/32.
+    close(pair("a", "b").tags[0].alpha, 17.0 / 32.0);
+    // a × c: one document, 3 ones of 8, one split unit: α = 1 − 7/15 = 8/15.
+    close(pair("a", "c").tags[0].alpha, 8.0 / 15.0);
+    // The same method as the all-annotator α, on just those two annotators.
+    for (x, y) in [("a", "b"), ("a", "c"), ("b", "c")] {
+        let alone = report(&[x, y]);
+        assert_eq!(pair(x, y).tags[0].alpha, alone.alpha[0].alpha, "{x} × {y}");
+    }
+    // Every pair differs from the all-annotator α (42/99).
+    close(r.alpha[0].alpha, 42.0 / 99.0);
+
+    // Over all pairs one.txt disagrees most (4 of 8 labelled units, tied score, more units);
+    // between a and b alone it is two.txt (1 of 2 against 1 of 3).
+    let order = |d: &[marginalia::agreement::DocumentDisagreement]| {
+        d.iter().map(|d| d.text.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(order(&r.documents_by_disagreement), ["one.txt", "two.txt"]);
+    let ab = &pair("a", "b").documents_by_disagreement;
+    assert_eq!(order(ab), ["two.txt", "one.txt"]);
+    assert_eq!(ab[0].annotators, ["a", "b"]);
+    assert_eq!((ab[0].disagreeing_units, ab[0].labelled_units), (1, 2));
+    // Only the documents both annotated.
+    assert_eq!(
+        order(&pair("a", "c").documents_by_disagreement),
+        ["one.txt"]
+    );
+}

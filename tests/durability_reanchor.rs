@@ -483,3 +483,262 @@ fn reanchoring_a_ten_megabyte_text_is_bounded() {
         assert_eq!(new.slice(s.start, s.end), s.exact);
     }
 }
+
+const SEED_003: &str = "seeds/003_2bc22f07f8fd66ef.txt";
+const CHROME: &str = "Please use Chrome browser for a more accessible video player";
+
+/// Reopens `rel` as `annotator` (re-anchoring and saving) and returns the summary, the layer
+/// before (as shipped) and after (as on disk), and the new text.
+fn reopen_shipped(root: &Path, rel: &str, annotator: &str) -> (String, Layer, Layer, Text) {
+    let ws = Workspace::open(root).unwrap();
+    let path = ws.layer_path(annotator, rel).unwrap();
+    let before = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let doc = Document::open(&ws, rel, annotator, false).unwrap();
+    let summary = doc
+        .reanchor_summary()
+        .expect("the text changed")
+        .to_string();
+    drop(doc);
+    let after = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let text = Text::load(&root.join(rel)).unwrap();
+    for s in &after.spans {
+        assert_eq!(text.slice(s.start, s.end), s.exact);
+    }
+    assert_eq!(
+        after.spans.len() + after.orphans.len(),
+        before.spans.len() + before.orphans.len()
+    );
+    (summary, before, after, text)
+}
+
+/// Spans that were on different ranges before are on different ranges after.
+fn assert_no_two_old_ranges_share_a_place(before: &Layer, after: &Layer) {
+    let old = |id: u64| {
+        let s = before.span(id).unwrap();
+        (s.start, s.end)
+    };
+    for a in &after.spans {
+        for b in &after.spans {
+            if a.id < b.id && (a.start, a.end) == (b.start, b.end) {
+                assert_eq!(
+                    old(a.id),
+                    old(b.id),
+                    "spans #{} and #{} were on different words, now both on {:?} {:?}",
+                    a.id,
+                    b.id,
+                    (a.start, a.end),
+                    a.exact
+                );
+            }
+        }
+    }
+}
+
+fn anchor_flag(span: &marginalia::Span) -> Option<&str> {
+    span.attrs.get("anchor").map(String::as_str)
+}
+
+#[test]
+fn reordered_paragraphs_with_a_repeated_line_keep_one_span_per_copy() {
+    // Seed 003 repeats the "Please use Chrome browser…" line three times; editor-b tagged each
+    // copy. The paragraphs are put in reverse order, so no copy keeps its neighbours.
+    let (_dir, root) = workspace();
+    let p = root.join(SEED_003);
+    let old = std::fs::read_to_string(&p).unwrap();
+    let paragraphs: Vec<&str> = old.split("\n\n").collect();
+    let new: Vec<&str> = paragraphs.iter().rev().copied().collect();
+    std::fs::write(&p, new.join("\n\n")).unwrap();
+    for annotator in ["editor-a", "editor-b"] {
+        let (summary, before, after, text) = reopen_shipped(&root, SEED_003, annotator);
+        assert_no_two_old_ranges_share_a_place(&before, &after);
+        if annotator == "editor-b" {
+            let copies: Vec<usize> = text
+                .as_str()
+                .match_indices(CHROME)
+                .map(|(b, _)| text.char_of_byte(b))
+                .collect();
+            assert_eq!(copies.len(), 3);
+            let mut on: Vec<usize> = after
+                .spans
+                .iter()
+                .filter(|s| s.exact == CHROME)
+                .map(|s| s.start)
+                .collect();
+            on.sort();
+            assert_eq!(on, copies, "every copy of the line is still tagged once");
+            // Neither neighbour of any copy is what it was: each placement is flagged for
+            // the annotator to confirm, none is silently "moved".
+            for s in after.spans.iter().filter(|s| s.exact == CHROME) {
+                let flag = anchor_flag(s);
+                assert!(
+                    matches!(flag, Some("fuzzy" | "ambiguous")),
+                    "span #{} on copy at {} is not flagged: {flag:?}",
+                    s.id,
+                    s.start
+                );
+            }
+            assert_eq!(
+                summary,
+                "text changed: 0 kept, 25 moved, 3 fuzzy, 2 orphaned"
+            );
+        }
+    }
+}
+
+const SCHORZ: &str = "Wolfgang Schorz";
+
+/// The shipped layer's span on the first "Wolfgang Schorz" of seed 000 (editor-a's #19) and
+/// the one on the second (the photo caption, #26).
+fn schorz_spans(layer: &Layer) -> (u64, u64) {
+    let mut ids: Vec<(usize, u64)> = layer
+        .spans
+        .iter()
+        .filter(|s| s.exact == SCHORZ)
+        .map(|s| (s.start, s.id))
+        .collect();
+    ids.sort();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    (ids[0].1, ids[1].1)
+}
+
+#[test]
+fn a_short_quote_whose_words_were_deleted_does_not_jump_onto_another_spans_copy() {
+    // editor-a tagged both "Wolfgang Schorz" of seed 000. The first one's sentence loses the
+    // name: that span must not land on the caption's copy, which has its own span.
+    let (_dir, root) = workspace();
+    edit_seed(&root, |t| {
+        t.replacen(
+            "German Chancellor Wolfgang Schorz at the White House",
+            "German Chancellor at the White House",
+            1,
+        )
+    });
+    for annotator in ["editor-a", "editor-b"] {
+        let (_, before, after, _) = reopen_shipped(&root, SEED, annotator);
+        assert_no_two_old_ranges_share_a_place(&before, &after);
+        let (first, caption) = schorz_spans(&before);
+        // The caption's span stays on the caption, unflagged.
+        let c = after.span(caption).unwrap();
+        assert_eq!(c.exact, SCHORZ);
+        assert!(
+            c.prefix.ends_with("Joe Biden and German Chancellor "),
+            "{c:#?}"
+        );
+        assert_eq!(anchor_flag(c), None);
+        // The first one has nowhere to go: it is an orphan, kept for the annotator.
+        assert!(after.span(first).is_none(), "{annotator}: {after:#?}");
+        assert!(after.orphans.iter().any(|o| o.span.id == first));
+    }
+}
+
+#[test]
+fn a_short_quote_damaged_in_place_is_found_there_fuzzily_not_on_another_copy() {
+    let (_dir, root) = workspace();
+    edit_seed(&root, |t| {
+        // The typo half fixed in the first sentence only.
+        t.replacen(
+            "Chancellor Wolfgang Schorz at the White",
+            "Chancellor Wolfgang Scholz at the White",
+            1,
+        )
+    });
+    let (_, before, after, _) = reopen_shipped(&root, SEED, "editor-a");
+    assert_no_two_old_ranges_share_a_place(&before, &after);
+    let (first, caption) = schorz_spans(&before);
+    let f = after.span(first).unwrap();
+    assert_eq!(f.exact, "Wolfgang Scholz");
+    assert_eq!(anchor_flag(f), Some("fuzzy"));
+    assert!(f.prefix.ends_with("talks with German Chancellor "));
+    let c = after.span(caption).unwrap();
+    assert!(c.prefix.ends_with("Joe Biden and German Chancellor "));
+}
+
+#[test]
+fn a_short_quote_moved_to_a_copy_with_other_context_is_flagged_not_silently_moved() {
+    // Only the first "Wolfgang Schorz" is tagged; its sentence loses the name. The caption's
+    // copy is free, but neither its prefix nor its suffix is the span's: the span may go
+    // there only flagged for the annotator to confirm.
+    let (_dir, root) = bare_workspace();
+    let ws = Workspace::open(&root).unwrap();
+    let mut doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    let (s, e) = chars_of(doc.text(), SCHORZ);
+    let id = doc.add_span(s, e, "error").unwrap();
+    doc.save_now().unwrap();
+    let path = doc.layer_path().to_path_buf();
+    drop(doc);
+    edit_seed(&root, |t| {
+        t.replacen(
+            "German Chancellor Wolfgang Schorz at the White House",
+            "German Chancellor at the White House",
+            1,
+        )
+    });
+    let ws = Workspace::open(&root).unwrap();
+    let doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    assert_eq!(
+        doc.reanchor_summary().unwrap().to_string(),
+        "text changed: 0 kept, 0 moved, 1 fuzzy, 0 orphaned"
+    );
+    drop(doc);
+    let on_disk = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let span = on_disk.span(id).unwrap();
+    assert!(span.prefix.ends_with("Joe Biden and German Chancellor "));
+    assert_eq!(anchor_flag(span), Some("fuzzy"));
+}
+
+#[test]
+fn a_sentence_pasted_twice_makes_its_spans_ambiguous_and_the_cli_counts_them() {
+    // The caption sentence appears twice in a row after a re-scrape, below a new first line:
+    // a span inside it fits both copies equally well.
+    let (_dir, root) = bare_workspace();
+    let ws = Workspace::open(&root).unwrap();
+    let mut doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    let caption = "U.S. President Joe Biden and German Chancellor Wolfgang Schorz discuss the \
+                   Ukrainian border situation at the White House in Washington, D.C., Feb. 7, 2022.";
+    let (cs, _) = chars_of(doc.text(), caption);
+    let s = cs
+        + "U.S. President Joe Biden and German Chancellor "
+            .chars()
+            .count();
+    let id = doc
+        .add_span(s, s + SCHORZ.chars().count(), "error")
+        .unwrap();
+    doc.save_now().unwrap();
+    let path = doc.layer_path().to_path_buf();
+    drop(doc);
+    edit_seed(&root, |t| {
+        format!(
+            "Updated.\n{}",
+            t.replacen(caption, &format!("{caption}{caption}"), 1)
+        )
+    });
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let cmd = Command::Reanchor {
+        path: Some(root.clone()),
+        dry_run: false,
+    };
+    assert_eq!(run_command(cmd, &mut out, &mut err), 0);
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("000_b78fa013a4a69998.ron: text changed: 0 kept, 0 moved, 0 fuzzy, 1 ambiguous, 0 orphaned"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 of 1 annotation files re-anchored (0 kept, 0 moved, 0 fuzzy, 1 ambiguous, 0 orphaned)"),
+        "{out}"
+    );
+    let on_disk = Layer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let span = on_disk.span(id).unwrap();
+    assert_eq!(span.exact, SCHORZ);
+    assert_eq!(anchor_flag(span), Some("ambiguous"));
+    // Confirming it removes the flag, like a fuzzy span's.
+    let ws = Workspace::open(&root).unwrap();
+    let mut doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    assert!(doc.confirm_anchor(id));
+    doc.save_now().unwrap();
+    assert!(
+        !std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"anchor\"")
+    );
+}

@@ -464,3 +464,17 @@ fn decisions_are_saved_by_autosave_once_due() {
     assert!(!r.has_unsaved());
     assert_eq!(load_curated(&path).unwrap().unwrap().0.spans.len(), 1);
 }
+
+#[test]
+fn accept_both_is_refused_on_an_item_with_one_side() {
+    let (_d, ws) = workspace();
+    let mut r = Review::open(&ws, REL, &["editor-a", "editor-b"], "rev").unwrap();
+    let one_sided = r
+        .items()
+        .iter()
+        .position(|it| it.a.is_none() || it.b.is_none())
+        .expect("an item only in one layer");
+    assert!(r.decide(one_sided, Decision::AcceptBoth).is_err());
+    assert_eq!(r.progress().0, 0);
+    assert!(r.curated().spans.is_empty());
+}

@@ -990,7 +990,11 @@ fn a_document_that_takes_long_to_open_can_be_cancelled() {
         Some(&*format!("seeds/{SEED}")),
         "back to the document shown before"
     );
-    assert!(h.state().status_line().contains("Stopped opening seeds/big.txt"));
+    assert!(
+        h.state()
+            .status_line()
+            .contains("Stopped opening seeds/big.txt")
+    );
     // And it still works: tagging goes on in the previous document.
     tag_phrase(&mut h, Key::Num1);
     assert!(h.state().selected_span().is_some());

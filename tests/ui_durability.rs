@@ -74,16 +74,17 @@ fn change_seed_text(ws: &Path) {
 fn open(h: &mut Harness<'_, MarginaliaApp>, seed: &str) {
     h.get_by_label(seed).click();
     h.run_steps(3);
-    // The document opens on a background thread; on a loaded machine that takes a while.
+    // Opening runs on a thread; on a loaded machine it takes longer than the first frames.
     let want = format!("seeds/{seed}");
-    for _ in 0..400 {
+    for _ in 0..6000 {
         if h.state().open_document() == Some(&*want) {
+            h.run_steps(1);
             break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::thread::sleep(std::time::Duration::from_millis(5));
         h.step();
     }
-    assert_eq!(h.state().open_document(), Some(&*want));
+    assert_eq!(h.state().open_document(), Some(&*format!("seeds/{seed}")));
 }
 
 fn save_now(h: &mut Harness<'_, MarginaliaApp>) {
@@ -741,4 +742,50 @@ fn a_layer_file_deleted_while_open_is_shown_and_only_rewritten_when_the_user_say
     h.run_steps(3);
     assert_eq!(h.state().open_document(), None);
     assert!(!file.exists());
+}
+
+#[test]
+fn an_ambiguous_span_is_marked_and_can_be_confirmed_in_the_window() {
+    // The photo caption is pasted twice under a new first line: editor-a's span #26 on its
+    // "Wolfgang Schorz" fits both copies equally, so it is flagged ambiguous.
+    let ws = temp_workspace();
+    let path = ws.path().join("seeds").join(SEED);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let caption = "U.S. President Joe Biden and German Chancellor Wolfgang Schorz discuss the \
+                   Ukrainian border situation at the White House in Washington, D.C., Feb. 7, 2022.";
+    assert!(text.contains(caption));
+    let text = format!(
+        "{INSERTED}{}",
+        text.replacen(caption, &format!("{caption}{caption}"), 1)
+    );
+    std::fs::write(&path, text).unwrap();
+    let mut h = harness(ws.path());
+    open(&mut h, SEED);
+    let flag = |ws: &Path| {
+        read_layer(ws, SEED)
+            .span(26)
+            .unwrap()
+            .attrs
+            .get("anchor")
+            .cloned()
+    };
+    assert_eq!(flag(ws.path()).as_deref(), Some("ambiguous"));
+    assert!(
+        h.query_by_label_contains("ambiguous").is_some(),
+        "the banner counts it"
+    );
+    // Tab walks the spans (the list shows only the rows in view).
+    for _ in 0..40 {
+        if h.state().selected_span() == Some(26) {
+            break;
+        }
+        common::press(&mut h, Key::Tab);
+    }
+    assert!(h.query_by_label_contains("(position uncertain)").is_some());
+    assert_eq!(h.state().selected_span(), Some(26));
+    assert!(h.query_by_label_contains("occur more than once").is_some());
+    h.get_by_label("Confirm position").click();
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_eq!(flag(ws.path()), None, "the flag is gone from the file");
 }

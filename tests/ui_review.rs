@@ -7,7 +7,7 @@ use std::path::Path;
 
 use egui::{Event, Key, Modifiers, vec2};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::agreement::{AgreementOptions, compute};
 use marginalia::app::{MarginaliaApp, StartOptions};
 use marginalia::review::{CuratedLayer, ItemKind};
@@ -63,6 +63,14 @@ fn curated(ws: &Path) -> CuratedLayer {
 fn start_review(h: &mut Harness<'_, MarginaliaApp>) {
     h.get_by_label(SEED).click();
     h.run_steps(3);
+    // Opening runs on a thread; on a loaded machine it takes more than the first frames.
+    for _ in 0..6000 {
+        if h.state().open_document().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
     assert_eq!(h.state().open_document(), Some(&*format!("seeds/{SEED}")));
     press_mod(h, Modifiers::COMMAND, Key::R);
     h.get_by_label("Start review");
@@ -260,7 +268,11 @@ fn the_annotator_sees_the_reviewers_verdict_on_their_span() {
         assert!(tabs < 50, "Tab never reached span {}", span.id);
     }
     h.get_by_label(&format!("Rejected by {REVIEWER}: the quote ends earlier"));
-    h.get_by_label("rejected");
+    assert_eq!(
+        h.query_all_by_label("rejected").count(),
+        2,
+        "in the details and on the span's row"
+    );
 }
 
 #[test]
@@ -280,6 +292,201 @@ fn a_tag_key_accepts_the_item_with_that_tag_as_an_edit() {
         (s.start, s.end, s.tag.as_str(), s.edited),
         (own.start, own.end, "boilerplate", true)
     );
+}
+
+#[test]
+fn n_then_a_decides_every_item_in_turn() {
+    // The rhythm "n, a, n, b, …": a decision moves on to the next undecided item by itself,
+    // so the `n` after it must not skip that item.
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    let items = h.state().review_mode().unwrap().review().items().to_vec();
+    assert!(items.len() >= 4);
+    let mut visited = Vec::new();
+    for _ in 0..items.len() {
+        press(&mut h, Key::N);
+        let i = h.state().review_mode().unwrap().selected().unwrap();
+        visited.push(i);
+        press(&mut h, if items[i].a.is_some() { Key::A } else { Key::B });
+    }
+    assert_eq!(visited, (0..items.len()).collect::<Vec<_>>());
+    let mode = h.state().review_mode().unwrap();
+    assert_eq!(mode.review().progress(), (items.len(), items.len()));
+    h.get_by_label(&format!("decided {0} of {0}", items.len()));
+    // A second `n` in a row still moves on.
+    press(&mut h, Key::U);
+    let reopened = h.state().review_mode().unwrap().selected().unwrap();
+    press(&mut h, Key::N);
+    assert_eq!(
+        h.state().review_mode().unwrap().selected(),
+        Some(reopened),
+        "the only undecided item"
+    );
+}
+
+#[test]
+fn accept_both_and_accept_b_do_not_apply_to_an_item_only_in_a() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    let items = h.state().review_mode().unwrap().review().items().to_vec();
+    let only_a = items
+        .iter()
+        .position(|it| it.kind == ItemKind::OnlyA)
+        .expect("the seed has an item only in A");
+    while h.state().review_mode().unwrap().selected() != Some(only_a) {
+        press(&mut h, Key::N);
+    }
+    // The buttons that do not apply are disabled …
+    for (label, enabled) in [
+        ("Accept A  [a]", true),
+        ("Accept B  [b]", false),
+        ("Accept both  [Shift+B]", false),
+        ("Undecide  [u]", false),
+    ] {
+        let node = h.get_by_label(label);
+        assert_eq!(!node.accesskit_node().is_disabled(), enabled, "{label}");
+    }
+    // … and their keys decide nothing, saying why.
+    press_mod(&mut h, Modifiers::SHIFT, Key::B);
+    h.get_by_label("Accept both does not apply: this item is only in A");
+    press(&mut h, Key::B);
+    h.get_by_label("Accept B does not apply: this item is only in A");
+    let mode = h.state().review_mode().unwrap();
+    assert_eq!(mode.review().progress().0, 0, "nothing was decided");
+    assert_eq!(mode.selected(), Some(only_a));
+    press_mod(&mut h, Modifiers::COMMAND, Key::S);
+    let path = ws
+        .path()
+        .join("annotations/curated/seeds")
+        .join(SEED.replace(".txt", ".ron"));
+    if path.exists() {
+        let c = curated(ws.path());
+        assert!(c.spans.is_empty() && c.rejected.is_empty());
+    }
+}
+
+#[test]
+fn agreement_window_shows_the_chosen_pairs_alpha_and_documents() {
+    // A third annotator, "tester", tagged only seed 000, differently from editor-a.
+    let ws = temp_workspace();
+    let wsp = Workspace::open(ws.path()).unwrap();
+    let rel = format!("seeds/{SEED}");
+    let mut doc = marginalia::Document::open(&wsp, &rel, "tester", false).unwrap();
+    for (s, e, tag) in [(0, 40, "quote"), (100, 160, "quote"), (300, 330, "claim")] {
+        doc.add_span(s, e, tag).unwrap();
+    }
+    doc.save_now().unwrap();
+    drop(doc);
+    let report = compute(&wsp, &AgreementOptions::default(), &|_, _| true).unwrap();
+    assert_eq!(report.annotators, vec!["editor-a", "editor-b", "tester"]);
+    let pair = report
+        .pairs
+        .iter()
+        .find(|p| p.a == "editor-a" && p.b == "tester")
+        .unwrap();
+    let quote = pair.tags.iter().find(|t| t.tag == "quote").unwrap();
+    let everyone = report.alpha.iter().find(|a| a.tag == "quote").unwrap();
+    let (pair_alpha, all_alpha) = (
+        format!("{:.3}", quote.alpha.unwrap()),
+        format!("{:.3}", everyone.alpha.unwrap()),
+    );
+    assert_ne!(pair_alpha, all_alpha);
+
+    let mut h = harness(ws.path());
+    press_mod(&mut h, Modifiers::COMMAND, Key::G);
+    let mut frames = 0;
+    while h.state().agreement_view().is_computing() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+        frames += 1;
+        assert!(frames < 3000, "agreement never finished");
+    }
+    h.run_steps(2);
+    h.get_by_label("editor-a × tester").click();
+    h.run_steps(2);
+    // The pair's α in its table, the all-annotator α in its own section.
+    assert!(
+        h.query_all_by_label(&pair_alpha).count() >= 1,
+        "the pair's α of quote, {pair_alpha}, is shown"
+    );
+    h.get_by_label("Krippendorff's α, all annotators (editor-a, editor-b, tester)");
+    assert!(h.query_all_by_label(&all_alpha).count() >= 1);
+    // Only the document both of the pair annotated is listed.
+    h.get_by_label(&format!("review {SEED}"));
+    assert!(
+        h.query_by_label("review 001_3e981e5bab7b45a2.txt")
+            .is_none(),
+        "tester did not annotate seed 001"
+    );
+}
+
+#[test]
+fn the_rejected_badge_does_not_cover_the_note_in_the_span_list() {
+    // A reviewer rejects editor-a's span #5, whose note is long enough to reach the badge.
+    let ws = temp_workspace();
+    let wsp = Workspace::open(ws.path()).unwrap();
+    let rel = format!("seeds/{SEED}");
+    let mut review =
+        marginalia::review::Review::open(&wsp, &rel, &["editor-a", "editor-b"], REVIEWER).unwrap();
+    let i = review
+        .items()
+        .iter()
+        .position(|it| it.a.as_ref().is_some_and(|a| a.id == 5))
+        .unwrap();
+    let note = review.items()[i].a.clone().unwrap().note;
+    assert!(note.chars().count() > 60, "{note}");
+    review
+        .decide(
+            i,
+            marginalia::review::Decision::Reject {
+                reason: "see the source".into(),
+            },
+        )
+        .unwrap();
+    review.save_now().unwrap();
+
+    // editor-a opens the document in a narrow window and steps to the span.
+    let mut h = common::open_app(ws.path(), "editor-a", vec2(1000.0, 700.0));
+    h.get_by_label(SEED).click();
+    h.run_steps(3);
+    for _ in 0..6000 {
+        if h.state().open_document().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    let mut tabs = 0;
+    while h.state().selected_span() != Some(5) {
+        press(&mut h, Key::Tab);
+        tabs += 1;
+        assert!(tabs < 50, "Tab never reached span 5");
+    }
+    h.run_steps(2);
+    let row = h
+        .get_all_by_label("error: ‘reintegrate’ the ‘national policy’ of Crimea")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::ListItem)
+        .expect("the span's row")
+        .rect();
+    let inside = |n: &egui_kittest::Node<'_>| row.contains_rect(n.rect());
+    let badge = h
+        .get_all_by_label("rejected")
+        .find(|n| inside(n))
+        .expect("the row's rejected badge")
+        .rect();
+    let note_line = h
+        .get_all_by_label_contains("Garbled translation")
+        .find(|n| inside(n))
+        .expect("the row's note line")
+        .rect();
+    assert!(
+        !badge.intersects(note_line),
+        "badge {badge:?} overlaps the note {note_line:?}"
+    );
+    assert!(note_line.right() < badge.left());
+    assert!(badge.right() <= row.right());
 }
 
 fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {

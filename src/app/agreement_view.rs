@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use egui::{RichText, Ui};
 
-use crate::agreement::{AgreementOptions, AgreementReport, compute};
+use crate::agreement::{AgreementOptions, AgreementReport, PairReport, compute};
 use crate::workspace::{CURATED_LAYER, Workspace};
 
 use super::review_mode::ReviewCommand;
@@ -272,6 +272,23 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
         .strong(),
     );
     ui.add_space(4.0);
+    // The pair's table, and beside it the all-annotator α in its own section.
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| pair_table(pair, weak, ui));
+        ui.add_space(32.0);
+        ui.vertical(|ui| all_annotators_alpha(report, ui));
+    });
+    ui.add_space(6.0);
+    chart(pair, ui);
+    ui.add_space(8.0);
+    ui.columns(2, |cols| {
+        confusion(pair, &mut cols[0]);
+        disagreeing(pair, reviewer, &mut cols[1], commands);
+    });
+}
+
+/// The chosen pair's figures per tag.
+fn pair_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
     {
         egui::Grid::new("agreement table")
             .striped(true)
@@ -281,7 +298,7 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
                 for h in [
                     "tag",
                     "κ",
-                    "α",
+                    "α (pair)",
                     "P exact",
                     "R exact",
                     "F1 exact",
@@ -293,18 +310,15 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
                 }
                 ui.end_row();
                 for t in &pair.tags {
-                    let alpha = report
-                        .alpha
-                        .iter()
-                        .find(|a| a.tag == t.tag)
-                        .and_then(|a| a.alpha);
                     ui.label(&t.tag);
                     ui.label(figure(t.kappa)).on_hover_text(format!(
                         "Cohen's κ of {} between {} and {}",
                         t.tag, pair.a, pair.b
                     ));
-                    ui.label(figure(alpha))
-                        .on_hover_text("Krippendorff's α (nominal) across all annotators");
+                    ui.label(figure(t.alpha)).on_hover_text(format!(
+                        "Krippendorff's α (nominal) of {} between {} and {}",
+                        t.tag, pair.a, pair.b
+                    ));
                     ui.label(figure(t.exact.precision));
                     ui.label(figure(t.exact.recall));
                     ui.label(figure(t.exact.f1));
@@ -319,14 +333,7 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
                 .small()
                 .color(weak),
         );
-        ui.add_space(6.0);
-        chart(pair, ui);
     }
-    ui.add_space(8.0);
-    ui.columns(2, |cols| {
-        confusion(pair, &mut cols[0]);
-        disagreeing(report, reviewer, &mut cols[1], commands);
-    });
 }
 
 fn chart(pair: &crate::agreement::PairReport, ui: &mut Ui) {
@@ -420,12 +427,43 @@ fn confusion(pair: &crate::agreement::PairReport, ui: &mut Ui) {
         });
 }
 
-fn disagreeing(report: &AgreementReport, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
+/// Krippendorff's α over every annotator, apart from the chosen pair's figures.
+fn all_annotators_alpha(report: &AgreementReport, ui: &mut Ui) {
+    ui.label(
+        RichText::new(format!(
+            "Krippendorff's α, all annotators ({})",
+            report.annotators.join(", ")
+        ))
+        .strong(),
+    );
+    egui::Grid::new("all-annotator alpha")
+        .striped(true)
+        .spacing([12.0, 3.0])
+        .show(ui, |ui| {
+            for h in ["tag", "α (all)", "units"] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for a in &report.alpha {
+                ui.label(&a.tag);
+                ui.label(figure(a.alpha))
+                    .on_hover_text("Krippendorff's α (nominal) across all annotators");
+                ui.label(a.units.to_string());
+                ui.end_row();
+            }
+        });
+}
+
+/// The documents the chosen pair disagrees on most.
+fn disagreeing(pair: &PairReport, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
     ui.label(RichText::new("Documents that disagree most").strong());
     ui.label(
-        RichText::new("Click one to review it with its first two annotators.")
-            .small()
-            .color(theme::weak(ui.visuals())),
+        RichText::new(format!(
+            "Between {} and {}. Click one to review it with them.",
+            pair.a, pair.b
+        ))
+        .small()
+        .color(theme::weak(ui.visuals())),
     );
     egui::Grid::new("disagreeing documents")
         .striped(true)
@@ -435,7 +473,7 @@ fn disagreeing(report: &AgreementReport, reviewer: &str, ui: &mut Ui, commands: 
                 ui.label(RichText::new(h).strong());
             }
             ui.end_row();
-            for d in report.documents_by_disagreement.iter().take(10) {
+            for d in pair.documents_by_disagreement.iter().take(10) {
                 let layers: Vec<&String> = d
                     .annotators
                     .iter()

@@ -7,7 +7,7 @@ use egui::{Align, Color32, Layout, RichText, Stroke, Ui};
 
 use crate::document::{Document, SaveState};
 use crate::layer::Span;
-use crate::reanchor::{ANCHOR_ATTR, ANCHOR_FUZZY};
+use crate::reanchor::{ANCHOR_AMBIGUOUS, ANCHOR_ATTR, ANCHOR_FUZZY};
 
 use super::text_view::excerpt;
 use super::{Command, MarginaliaApp, shortcut_for, theme};
@@ -74,9 +74,10 @@ impl Durability {
         let notices = doc.take_notices();
         if let Some(summary) = doc.reanchor_summary() {
             let mut text = format!("{}: {summary}", doc.rel());
-            if summary.fuzzy > 0 {
+            if summary.to_confirm() > 0 {
                 text.push_str(
-                    ". Spans marked ? were placed approximately: check and confirm them.",
+                    ". Spans marked ? were placed approximately or on one of several copies of \
+                     their words: check and confirm them.",
                 );
             }
             if summary.orphaned > 0 {
@@ -96,9 +97,18 @@ impl Durability {
     }
 }
 
-/// Whether re-anchoring placed `span` approximately and the user has not confirmed it yet.
+/// Whether re-anchoring placed `span` approximately (fuzzy) or on one of several equally good
+/// places (ambiguous), and the user has not confirmed it yet.
 pub fn is_fuzzy(span: &Span) -> bool {
-    span.attrs.get(ANCHOR_ATTR).map(String::as_str) == Some(ANCHOR_FUZZY)
+    matches!(
+        span.attrs.get(ANCHOR_ATTR).map(String::as_str),
+        Some(ANCHOR_FUZZY | ANCHOR_AMBIGUOUS)
+    )
+}
+
+/// Whether re-anchoring put `span` on one of several places that score the same.
+fn is_ambiguous(span: &Span) -> bool {
+    span.attrs.get(ANCHOR_ATTR).map(String::as_str) == Some(ANCHOR_AMBIGUOUS)
 }
 
 impl MarginaliaApp {
@@ -585,10 +595,14 @@ pub fn fuzzy_details(ui: &mut Ui, span: &Span, read_only: bool, commands: &mut V
             ui.set_width(ui.available_width());
             ui.add(
                 egui::Label::new(
-                    RichText::new(
+                    RichText::new(if is_ambiguous(span) {
+                        "? Position uncertain: the text changed and these words now occur more \
+                         than once; this span was put on one of the copies. Check that it is \
+                         the right one."
+                    } else {
                         "? Position uncertain: the text changed and this span was placed \
-                         approximately. Check that it covers the right words.",
-                    )
+                         approximately. Check that it covers the right words."
+                    })
                     .color(color),
                 )
                 .wrap(),

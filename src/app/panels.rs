@@ -483,20 +483,47 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             } else {
                 excerpt(&s.note, 70)
             };
-            let g2 = ui
-                .painter()
-                .layout_no_wrap(line2, egui::FontId::proportional(11.5), weak);
-            let g2 = truncate_galley(ui, g2, rect.width() - 16.0, 11.5, weak);
-            ui.painter().galley(rect.min + vec2(12.0, 21.0), g2, weak);
-            super::durability::mark_fuzzy_row(ui, rect, s);
-            if let Some(f) = app.feedback.get(&s.id) {
+            // The second line shares the row's right end with the verdict badge and the
+            // fuzzy "?": each gets its own room, and the note is cut short before them.
+            let fuzzy_w = if super::durability::is_fuzzy(s) {
+                24.0
+            } else {
+                0.0
+            };
+            let badge = app.feedback.get(&s.id).map(|f| {
                 let (word, c) = super::review_mode::verdict_badge(f, v);
-                ui.painter().text(
-                    rect.right_bottom() + vec2(-6.0, -4.0),
-                    egui::Align2::RIGHT_BOTTOM,
-                    word,
-                    egui::FontId::proportional(11.0),
-                    c,
+                let g =
+                    ui.painter()
+                        .layout_no_wrap(word.into(), egui::FontId::proportional(11.0), c);
+                (word, c, g.size())
+            });
+            let badge_w = badge.as_ref().map_or(0.0, |(_, _, size)| size.x + 8.0);
+            let line2_w = (rect.width() - 16.0 - fuzzy_w - badge_w).max(0.0);
+            let line2_rect =
+                egui::Rect::from_min_size(rect.min + vec2(12.0, 21.0), vec2(line2_w, row_h - 21.0));
+            place_label(
+                ui,
+                line2_rect,
+                Layout::left_to_right(Align::Min),
+                egui::Label::new(RichText::new(line2).size(11.5).color(weak))
+                    .truncate()
+                    .selectable(false)
+                    .sense(Sense::hover()),
+            );
+            super::durability::mark_fuzzy_row(ui, rect, s);
+            if let Some((word, c, size)) = badge {
+                let right = rect.right() - 6.0 - fuzzy_w;
+                let badge_rect = egui::Rect::from_min_max(
+                    egui::pos2(right - size.x, rect.bottom() - 4.0 - size.y),
+                    egui::pos2(right, rect.bottom() - 4.0),
+                );
+                place_label(
+                    ui,
+                    badge_rect,
+                    Layout::right_to_left(Align::Max),
+                    egui::Label::new(RichText::new(word).size(11.0).color(c))
+                        .selectable(false)
+                        .sense(Sense::hover()),
                 );
             }
             r.widget_info(|| {
@@ -666,4 +693,11 @@ fn empty_workspace(ui: &mut Ui, root: &str, commands: &mut Vec<Command>) {
             commands.push(Command::OpenImport);
         }
     });
+}
+
+/// Puts `label` in `rect` with `layout`, without moving `ui`'s cursor (rows are laid out by
+/// hand), so that it is a widget the window's accessibility tree can see.
+fn place_label(ui: &mut Ui, rect: egui::Rect, layout: Layout, label: egui::Label) {
+    ui.new_child(egui::UiBuilder::new().max_rect(rect).layout(layout))
+        .add(label);
 }

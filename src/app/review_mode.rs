@@ -103,6 +103,9 @@ pub struct ReviewMode {
     prompt_buf: String,
     /// Scroll the item list to the selected item once.
     list_follows: bool,
+    /// A decision just moved the selection on to the next undecided item: the next `n` stays
+    /// there instead of skipping it, so "n, a, n, b" decides every item.
+    auto_advanced: bool,
 }
 
 impl ReviewMode {
@@ -119,6 +122,7 @@ impl ReviewMode {
             prompt: None,
             prompt_buf: String::new(),
             list_follows: false,
+            auto_advanced: false,
         };
         mode.refresh();
         mode
@@ -182,6 +186,7 @@ impl ReviewMode {
             self.selected = Some(i);
             self.view.scroll_to_char(item.range().0);
             self.list_follows = true;
+            self.auto_advanced = false;
         }
     }
 }
@@ -340,6 +345,8 @@ fn start(app: &mut MarginaliaApp, rel: &str, a: &str, b: Option<&str>) {
             let first = mode.review.next_undecided(None);
             if let Some(i) = first {
                 mode.select(i);
+                // Already on the first undecided item: a first `n` stays here.
+                mode.auto_advanced = true;
             }
             let (d, n) = mode.review.progress();
             app.status_line = format!(
@@ -381,7 +388,8 @@ fn decide(
         match mode.review.next_undecided(Some(i)) {
             Some(j) => {
                 mode.select(j);
-                format!("{what} — {d} of {n} decided")
+                mode.auto_advanced = true;
+                format!("{what} — {d} of {n} decided; now on the next undecided item")
             }
             None => format!("{what} — all {n} items decided; Shift+R marks the document reviewed"),
         }
@@ -390,6 +398,16 @@ fn decide(
         ReviewCommand::Select(i) => {
             mode.select(i);
             None
+        }
+        ReviewCommand::Next
+            if mode.auto_advanced
+                && mode
+                    .selected
+                    .is_some_and(|i| mode.review.state(i) == ItemState::Undecided) =>
+        {
+            // The decision already moved here; `n` must not skip this item.
+            mode.auto_advanced = false;
+            Some("Already on the next undecided item".into())
         }
         ReviewCommand::Next | ReviewCommand::Prev => {
             let next = if command == ReviewCommand::Next {
@@ -410,6 +428,9 @@ fn decide(
                 Ok(i) => i,
                 Err(e) => return Some(e),
             };
+            if let Err(why) = applies(mode, i, key) {
+                return Some(why);
+            }
             let (decision, what) = match key {
                 DecisionKey::AcceptA => (Decision::AcceptA, "Accepted A"),
                 DecisionKey::AcceptB => (Decision::AcceptB, "Accepted B"),
@@ -502,9 +523,11 @@ fn decide(
                 Ok(i) => i,
                 Err(e) => return Some(e),
             };
-            mode.review
-                .reopen(i)
-                .then(|| "Item is undecided again".into())
+            Some(if mode.review.reopen(i) {
+                "Item is undecided again".into()
+            } else {
+                "This item is not decided".into()
+            })
         }
         ReviewCommand::Undo => Some(if mode.review.undo() {
             "Undone".into()
@@ -533,6 +556,31 @@ fn decide(
         | ReviewCommand::CloseChooser
         | ReviewCommand::Start { .. }
         | ReviewCommand::Exit => None,
+    }
+}
+
+/// Whether decision `key` applies to item `i`: "Accept A" needs A's span, "Accept B" B's,
+/// "Accept both" both. `Err` says why not (for the status line).
+fn applies(mode: &ReviewMode, i: usize, key: DecisionKey) -> Result<(), String> {
+    let Some(item) = mode.review.items().get(i) else {
+        return Err("Choose an item first (n = next undecided)".into());
+    };
+    let two = mode.review.layer_names().len() == 2;
+    let (has_a, has_b) = (item.a.is_some(), item.b.is_some());
+    let (ok, what) = match key {
+        DecisionKey::AcceptA => (has_a, "Accept A"),
+        DecisionKey::AcceptB => (two && has_b, "Accept B"),
+        DecisionKey::AcceptBoth => (two && has_a && has_b, "Accept both"),
+    };
+    if ok {
+        Ok(())
+    } else if !two {
+        Err(format!("{what} needs two layers; this review has one"))
+    } else {
+        Err(format!(
+            "{what} does not apply: this item is {}",
+            item.kind.label()
+        ))
     }
 }
 
@@ -1015,8 +1063,13 @@ fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             .wrap(),
         );
     }
-    let has_a = item.a.is_some();
-    let has_b = item.b.is_some();
+    let can = |key| applies(mode, i, key).is_ok();
+    let (can_a, can_b, can_both) = (
+        can(DecisionKey::AcceptA),
+        can(DecisionKey::AcceptB),
+        can(DecisionKey::AcceptBoth),
+    );
+    let decided = mode.review.state(i) == ItemState::Decided;
     let two = mode.review.layer_names().len() == 2;
     ui.horizontal_wrapped(|ui| {
         let mut button = |ui: &mut Ui, enabled: bool, text: &str, key: &str, c: ReviewCommand| {
@@ -1029,7 +1082,7 @@ fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
         };
         button(
             ui,
-            has_a,
+            can_a,
             "Accept A",
             "a",
             ReviewCommand::Decide(DecisionKey::AcceptA),
@@ -1037,14 +1090,14 @@ fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
         if two {
             button(
                 ui,
-                has_b,
+                can_b,
                 "Accept B",
                 "b",
                 ReviewCommand::Decide(DecisionKey::AcceptB),
             );
             button(
                 ui,
-                true,
+                can_both,
                 "Accept both",
                 "Shift+B",
                 ReviewCommand::Decide(DecisionKey::AcceptBoth),
@@ -1059,7 +1112,7 @@ fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             ReviewCommand::EditAccept(None),
         );
         button(ui, true, "Comment…", "c", ReviewCommand::AskComment);
-        button(ui, true, "Undecide", "u", ReviewCommand::Reopen);
+        button(ui, decided, "Undecide", "u", ReviewCommand::Reopen);
     });
     if let Some((a, b)) = mode.view.selected_range() {
         ui.label(
