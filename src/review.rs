@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agreement::greedy_overlap_match;
 use crate::document::{RETRY_DELAY, SAVE_DELAY, SaveState};
+use crate::history::History;
 use crate::layer::{FORMAT_VERSION, Layer, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::store::{self, Fingerprint, StoreError};
 use crate::tags::TagSet;
@@ -495,8 +496,8 @@ pub struct Review {
     curated: CuratedLayer,
     path: PathBuf,
     seen: Option<Fingerprint>,
-    history: Vec<Vec<Change>>,
-    cursor: usize,
+    /// Each decision is one step of changes (the same engine as the editor's undo).
+    history: History<Change>,
     dirty_since: Option<Instant>,
     retry_at: Option<Instant>,
     save_state: SaveState,
@@ -602,8 +603,7 @@ impl Review {
             curated,
             path,
             seen,
-            history: Vec::new(),
-            cursor: 0,
+            history: History::new(),
             dirty_since: None,
             retry_at: None,
             save_state: SaveState::Saved,
@@ -648,10 +648,10 @@ impl Review {
         std::mem::take(&mut self.notices)
     }
     pub fn can_undo(&self) -> bool {
-        self.cursor > 0
+        self.history.can_undo()
     }
     pub fn can_redo(&self) -> bool {
-        self.cursor < self.history.len()
+        self.history.can_redo()
     }
 
     fn refs(&self, item: &Item) -> Vec<SourceRef> {
@@ -974,10 +974,12 @@ impl Review {
     }
 
     fn commit(&mut self, changes: Vec<Change>) {
-        self.history.truncate(self.cursor);
         self.apply(&changes);
-        self.history.push(changes);
-        self.cursor = self.history.len();
+        self.history.begin_group();
+        for c in changes {
+            self.history.record(c);
+        }
+        self.history.end_group();
         if self.curated.status == Status::NotStarted {
             self.curated.status = Status::InProgress;
         }
@@ -1028,15 +1030,10 @@ impl Review {
 
     /// Undoes the last decision. Returns whether there was one.
     pub fn undo(&mut self) -> bool {
-        if self.cursor == 0 {
+        let Some(step) = self.history.undo() else {
             return false;
-        }
-        self.cursor -= 1;
-        let inverse: Vec<Change> = self.history[self.cursor]
-            .iter()
-            .rev()
-            .map(Change::inverse)
-            .collect();
+        };
+        let inverse: Vec<Change> = step.iter().rev().map(Change::inverse).collect();
         self.apply(&inverse);
         self.mark_dirty();
         true
@@ -1044,12 +1041,10 @@ impl Review {
 
     /// Redoes the next decision. Returns whether there was one.
     pub fn redo(&mut self) -> bool {
-        if self.cursor >= self.history.len() {
+        let Some(changes) = self.history.redo() else {
             return false;
-        }
-        let changes = self.history[self.cursor].clone();
+        };
         self.apply(&changes);
-        self.cursor += 1;
         self.mark_dirty();
         true
     }
@@ -1152,8 +1147,7 @@ impl Review {
     fn merge_theirs(&mut self, theirs: CuratedLayer) {
         let known: HashSet<&CuratedSpan> = self
             .history
-            .iter()
-            .flatten()
+            .edits()
             .filter_map(|c| match c {
                 Change::AddSpan(s) | Change::RemoveSpan(s) => Some(s),
                 _ => None,
@@ -1210,7 +1204,6 @@ impl Review {
                 self.decided = self.curated.decided();
                 self.seen = Some(fp);
                 self.history.clear();
-                self.cursor = 0;
                 self.notices.push(format!(
                     "{} was changed outside this window; reloaded",
                     self.path.display()
