@@ -271,7 +271,7 @@ impl Action {
             Action::Help | Action::HelpQuestion => "Show or hide this list of shortcuts",
             Action::Review => "Review the open document, or leave review mode",
             Action::Agreement => "Show or hide the Agreement window",
-            Action::Quit => "Close the window (saving first)",
+            Action::Quit => "Close the window (saving first; asks if edits cannot be saved)",
             Action::Redo | Action::RedoY => "Redo",
             Action::Undo => "Undo",
             Action::SaveNow => "Save now (edits are also saved automatically)",
