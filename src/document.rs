@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use std::collections::HashSet;
 
+use crate::autosave::{Autosave, Finished};
 use crate::history::History;
 use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
@@ -113,29 +114,18 @@ pub struct Document {
     history: History<Edit>,
     /// Whether the last edit was a note change that further typing may extend.
     note_run: Option<u64>,
-    dirty_since: Option<Instant>,
-    retry_at: Option<Instant>,
-    save_state: SaveState,
+    /// When and how the layer is saved: the shared autosave engine (background writer,
+    /// retries, indicator, recovery journal).
+    autosave: Autosave<Layer>,
     notices: Vec<String>,
     /// Why the layer cannot be written although it is the annotator's own (a read-only file).
     read_only_reason: Option<String>,
-    /// Where edits that cannot be saved are kept (outside the workspace), if anywhere.
-    journal: Option<Journal>,
-    /// Whether the journal holds the current unsaved edits.
-    journaled: bool,
     /// Unsaved edits found in the journal when the document was opened, not yet restored or
     /// discarded; while they wait, the journal entry is left alone.
     recovered: Option<(Layer, Recovered)>,
     /// The layer file was deleted by someone else while open: nothing is written until the
     /// user chooses to keep their spans (save again) or close.
     deleted_outside: bool,
-    /// Counts edits, so a finished background save knows whether it included the latest.
-    generation: u64,
-    /// The background writer, started by the first [`Document::save_if_due`] (commands that
-    /// save with [`Document::save_now`] never start one).
-    writer: Option<crate::writer::Writer>,
-    /// The snapshot the writer is saving, with its generation.
-    in_flight: Option<(u64, Arc<Layer>)>,
 }
 
 impl std::fmt::Debug for Document {
@@ -235,18 +225,11 @@ impl Document {
             read_only,
             history: History::new(),
             note_run: None,
-            dirty_since: None,
-            retry_at: None,
-            save_state: SaveState::Saved,
+            autosave: Autosave::new(layer_path.to_path_buf()),
             notices: Vec::new(),
             read_only_reason,
-            journal: None,
-            journaled: false,
             recovered: None,
             deleted_outside: false,
-            generation: 0,
-            writer: None,
-            in_flight: None,
         };
         doc.layer.text = rel.to_owned();
         if let Some(reason) = &doc.read_only_reason {
@@ -352,6 +335,7 @@ impl Document {
                         journal.clear(&self.layer_path);
                     } else {
                         self.recovered = Some((layer, found));
+                        self.autosave.hold_journal(true);
                     }
                 }
                 Ok(_) | Err(_) => self.notices.push(format!(
@@ -360,7 +344,7 @@ impl Document {
                 )),
             }
         }
-        self.journal = Some(journal);
+        self.autosave.set_journal(journal);
     }
 
     /// Unsaved edits found in the recovery journal, waiting for the user: the layer as it was
@@ -378,6 +362,8 @@ impl Document {
         let Some((mut layer, _)) = self.recovered.take() else {
             return false;
         };
+        // The entry is replaced by the next save's outcome: on disk, or journaled again.
+        self.autosave.hold_journal(false);
         if layer.text_sha256 != self.text.sha256() {
             reanchor::reanchor_layer(&mut layer, &self.text);
         }
@@ -403,7 +389,8 @@ impl Document {
         if self.recovered.take().is_none() {
             return false;
         }
-        if let Some(j) = &self.journal {
+        self.autosave.hold_journal(false);
+        if let Some(j) = self.autosave.journal() {
             j.clear(&self.layer_path);
         }
         true
@@ -415,27 +402,12 @@ impl Document {
     /// # Errors
     /// No journal is set, or it cannot be written.
     pub fn journal_unsaved(&mut self) -> Result<PathBuf, StoreError> {
-        let Some(journal) = &self.journal else {
-            return Err(StoreError::Write {
-                path: self.layer_path.display().to_string(),
-                reason: "no recovery journal folder is known (no home folder)".into(),
-            });
-        };
-        let entry = journal.keep(&self.layer_path, &self.layer.to_ron())?;
-        self.journaled = true;
-        Ok(entry)
+        self.autosave.keep_in_journal(&self.layer.to_ron())
     }
 
     /// Forgets the unsaved edits: the user chose to discard them (their journal entry goes too).
     pub fn discard_unsaved(&mut self) {
-        if self.dirty_since.take().is_some()
-            && self.recovered.is_none()
-            && let Some(j) = &self.journal
-        {
-            j.clear(&self.layer_path);
-        }
-        self.retry_at = None;
-        self.save_state = SaveState::Saved;
+        self.autosave.discard();
     }
 
     /// Writes the layer as it is in memory to `path` (outside the workspace is fine), for
@@ -465,7 +437,6 @@ impl Document {
     pub fn keep_after_deletion(&mut self) -> Result<(), StoreError> {
         self.deleted_outside = false;
         self.seen = None;
-        self.retry_at = None;
         self.mark_dirty();
         self.save_now()
     }
@@ -473,8 +444,9 @@ impl Document {
     fn notice_deleted(&mut self) {
         // The window shows this state itself (a banner with the two choices), not as a notice.
         self.deleted_outside = true;
-        self.save_state =
-            SaveState::Failed("the annotation file was deleted outside this window".to_owned());
+        self.autosave.set_state(SaveState::Failed(
+            "the annotation file was deleted outside this window".to_owned(),
+        ));
     }
 
     /// Whether the text changed since the layer was written (needs re-anchoring).
@@ -484,12 +456,12 @@ impl Document {
 
     /// The save indicator's state.
     pub fn save_state(&self) -> &SaveState {
-        &self.save_state
+        self.autosave.state()
     }
 
     /// Whether there are edits not yet on disk.
     pub fn has_unsaved(&self) -> bool {
-        self.dirty_since.is_some()
+        self.autosave.has_unsaved()
     }
 
     /// Messages for the user since last asked (merges, reloads).
@@ -767,55 +739,27 @@ impl Document {
     }
 
     fn mark_dirty(&mut self) {
-        self.journaled = false;
-        self.generation = self.generation.wrapping_add(1);
-        if self.dirty_since.is_none() {
-            self.dirty_since = Some(Instant::now());
-        }
-        if !matches!(self.save_state, SaveState::Failed(_)) {
-            self.save_state = SaveState::Pending;
-        }
+        self.autosave.mark_dirty();
     }
 
     /// Saves if an edit has waited [`SAVE_DELAY`] (or a failed save is due for retry).
-    /// Returns whether a write was attempted.
+    /// Returns whether a save was started.
     ///
     /// The save runs on a background writer thread from a snapshot of the layer: this thread
     /// only clones the layer and never serialises or syncs. The outcome is taken by a later
     /// call (or [`Document::save_now`]); edits made meanwhile are saved by the next one.
     pub fn save_if_due(&mut self, now: Instant) -> bool {
         self.poll_writer();
-        let Some(since) = self.dirty_since else {
+        if self.deleted_outside || self.read_only || !self.autosave.due(now) {
             return false;
-        };
-        if self.in_flight.is_some()
-            || now.duration_since(since) < SAVE_DELAY
-            || self.deleted_outside
-            || self.read_only
-        {
-            return false;
-        }
-        if let Some(retry) = self.retry_at
-            && now < retry
-        {
-            return false;
-        }
-        if self.writer.is_none() {
-            self.writer = crate::writer::Writer::spawn().ok();
         }
         let snapshot = Arc::new(self.layer.clone());
-        let for_writer = snapshot.clone();
-        let job = crate::writer::Job {
-            path: self.layer_path.clone(),
-            root: self.root.clone(),
-            seen: self.seen.clone(),
-            generation: self.generation,
-            render: Box::new(move || for_writer.to_ron()),
-        };
-        let submitted = self.writer.as_mut().is_some_and(|w| w.submit(job));
-        if submitted {
-            self.in_flight = Some((self.generation, snapshot));
-        } else {
+        if !self.autosave.start(
+            snapshot,
+            self.root.clone(),
+            self.seen.clone(),
+            Layer::to_ron,
+        ) {
             // No thread could be started: save here rather than not at all.
             let _ = self.save_now();
         }
@@ -824,86 +768,50 @@ impl Document {
 
     /// Whether a background save is running.
     pub fn is_saving(&self) -> bool {
-        self.in_flight.is_some()
+        self.autosave.is_saving()
     }
 
     /// Takes a finished background save's outcome, if any (without waiting).
     fn poll_writer(&mut self) {
-        let outcome = match &mut self.writer {
-            Some(w) if self.in_flight.is_some() => w.try_outcome(),
-            _ => None,
-        };
-        if let Some(outcome) = outcome {
-            self.finish_background_save(outcome);
+        if let Some(finished) = self.autosave.poll() {
+            self.finish_background_save(finished);
         }
     }
 
-    /// Waits for a running background save and takes its outcome.
-    fn wait_for_writer(&mut self) {
-        if self.in_flight.is_none() {
-            return;
-        }
-        let outcome = self.writer.as_mut().and_then(crate::writer::Writer::wait);
-        match outcome {
-            Some(outcome) => self.finish_background_save(outcome),
-            None => self.in_flight = None,
-        }
-    }
-
-    fn finish_background_save(&mut self, outcome: crate::writer::Outcome) {
-        use crate::writer::Outcome;
-        let Some((generation, snapshot)) = self.in_flight.take() else {
-            return;
-        };
-        match outcome {
-            Outcome::Written { fingerprint, .. } => {
+    fn finish_background_save(&mut self, finished: Finished<Layer>) {
+        match finished {
+            Finished::Written {
+                fingerprint,
+                snapshot,
+                ..
+            } => {
                 self.seen = Some(fingerprint);
                 self.base = snapshot;
-                self.retry_at = None;
-                if generation == self.generation {
-                    self.dirty_since = None;
-                    self.save_state = SaveState::Saved;
-                    if self.recovered.is_none()
-                        && let Some(j) = &self.journal
-                    {
-                        j.clear(&self.layer_path);
-                    }
-                } else {
-                    // Edits made while it was saving: still pending, saved next.
-                    self.save_state = SaveState::Pending;
-                }
             }
-            Outcome::Changed { .. } => {
+            Finished::Changed => {
                 // Someone else wrote or deleted the file: merge (or notice) here, then write.
                 let _ = self.save_now();
             }
-            Outcome::Failed { error, .. } => {
-                self.save_state = SaveState::Failed(error.to_string());
-                self.retry_at = Some(Instant::now() + RETRY_DELAY);
-                if !self.journaled && self.recovered.is_none() && self.journal.is_some() {
-                    match self.journal_unsaved() {
-                        Ok(entry) => self.journal_notice(&entry),
-                        Err(e) => self.notices.push(format!(
-                            "the unsaved edits could not be kept in the recovery journal either: {e}"
-                        )),
-                    }
-                }
-            }
+            Finished::Failed(_) => self.journal_after_failure(),
+        }
+    }
+
+    /// After a failed save: the unsaved edits go to the recovery journal, once per change.
+    fn journal_after_failure(&mut self) {
+        if !self.autosave.should_journal() {
+            return;
+        }
+        match self.journal_unsaved() {
+            Ok(entry) => self.journal_notice(&entry),
+            Err(e) => self.notices.push(format!(
+                "the unsaved edits could not be kept in the recovery journal either: {e}"
+            )),
         }
     }
 
     /// Time until the next save attempt is due, for scheduling a repaint.
     pub fn next_save_in(&self, now: Instant) -> Option<Duration> {
-        if self.in_flight.is_some() {
-            // Look for the writer's outcome soon.
-            return Some(Duration::from_millis(15));
-        }
-        let since = self.dirty_since?;
-        let due = match self.retry_at {
-            Some(r) => r.max(since + SAVE_DELAY),
-            None => since + SAVE_DELAY,
-        };
-        Some(due.saturating_duration_since(now))
+        self.autosave.next_save_in(now)
     }
 
     /// Writes pending edits now. Before writing, a file replaced by someone else is merged.
@@ -912,30 +820,15 @@ impl Document {
     /// The write failed; the edits stay pending and are retried.
     pub fn save_now(&mut self) -> Result<(), StoreError> {
         // A background save first: its outcome decides what is left to write.
-        self.wait_for_writer();
-        if self.read_only || self.dirty_since.is_none() {
+        if let Some(finished) = self.autosave.wait() {
+            self.finish_background_save(finished);
+        }
+        if self.read_only || !self.autosave.has_unsaved() {
             return Ok(());
         }
         let result = self.write_pending();
-        match &result {
-            Ok(()) => {
-                // The edits reached the layer file: the journal entry has done its work.
-                if self.recovered.is_none()
-                    && let Some(j) = &self.journal
-                {
-                    j.clear(&self.layer_path);
-                }
-            }
-            Err(_) => {
-                if !self.journaled && self.recovered.is_none() && self.journal.is_some() {
-                    match self.journal_unsaved() {
-                        Ok(entry) => self.journal_notice(&entry),
-                        Err(e) => self.notices.push(format!(
-                            "the unsaved edits could not be kept in the recovery journal either: {e}"
-                        )),
-                    }
-                }
-            }
+        if result.is_err() {
+            self.journal_after_failure();
         }
         result
     }
@@ -961,8 +854,7 @@ impl Document {
             });
         }
         if let Err(e) = store::check_write_inside(&self.root, &self.layer_path) {
-            self.save_state = SaveState::Failed(e.to_string());
-            self.retry_at = Some(Instant::now() + RETRY_DELAY);
+            self.autosave.failed(e.to_string());
             return Err(e);
         }
         // Check, merge and write under one lock, so another window's save cannot slip between.
@@ -982,8 +874,7 @@ impl Document {
                         "not saved: the file on disk now belongs to annotator {:?}",
                         theirs.annotator
                     );
-                    self.save_state = SaveState::Failed(msg.clone());
-                    self.retry_at = Some(Instant::now() + RETRY_DELAY);
+                    self.autosave.failed(msg.clone());
                     return Err(StoreError::Write {
                         path: self.layer_path.display().to_string(),
                         reason: msg,
@@ -1001,8 +892,7 @@ impl Document {
                     // Never overwrite a file we could not read.
                     let msg =
                         format!("not saved: the file on disk changed and cannot be read ({e})");
-                    self.save_state = SaveState::Failed(msg.clone());
-                    self.retry_at = Some(Instant::now() + RETRY_DELAY);
+                    self.autosave.failed(msg.clone());
                     return Err(StoreError::Write {
                         path: self.layer_path.display().to_string(),
                         reason: msg,
@@ -1014,14 +904,11 @@ impl Document {
             Ok(fp) => {
                 self.seen = Some(fp);
                 self.base = Arc::new(self.layer.clone());
-                self.dirty_since = None;
-                self.retry_at = None;
-                self.save_state = SaveState::Saved;
+                self.autosave.written();
                 Ok(())
             }
             Err(e) => {
-                self.save_state = SaveState::Failed(e.to_string());
-                self.retry_at = Some(Instant::now() + RETRY_DELAY);
+                self.autosave.failed(e.to_string());
                 Err(e)
             }
         }
@@ -1040,13 +927,13 @@ impl Document {
             // The file came back (a checkout that deleted and recreated it): carry on as usual,
             // merging before the next save.
             self.deleted_outside = false;
-            self.save_state = if self.dirty_since.is_some() {
+            self.autosave.set_state(if self.autosave.has_unsaved() {
                 SaveState::Pending
             } else {
                 SaveState::Saved
-            };
+            });
         }
-        if self.dirty_since.is_some()
+        if self.autosave.has_unsaved()
             || store::unchanged_since(&self.layer_path, self.seen.as_ref())
         {
             return false;

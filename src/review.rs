@@ -9,14 +9,17 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use crate::agreement::greedy_overlap_match;
-use crate::document::{RETRY_DELAY, SAVE_DELAY, SaveState};
+use crate::autosave::{Autosave, Finished};
+use crate::document::SaveState;
 use crate::history::History;
 use crate::layer::{FORMAT_VERSION, Layer, Orphan, Span, Status, make_span, now_rfc3339};
+use crate::recovery::Journal;
 use crate::store::{self, Fingerprint, StoreError};
 use crate::tags::TagSet;
 use crate::text::{Text, TextError};
@@ -498,9 +501,11 @@ pub struct Review {
     seen: Option<Fingerprint>,
     /// Each decision is one step of changes (the same engine as the editor's undo).
     history: History<Change>,
-    dirty_since: Option<Instant>,
-    retry_at: Option<Instant>,
-    save_state: SaveState,
+    /// When and how the curated layer is saved: the same engine as the editor's (background
+    /// writer, retries, indicator, recovery journal).
+    autosave: Autosave<CuratedLayer>,
+    /// The workspace root: nothing is written outside it.
+    root: PathBuf,
     notices: Vec<String>,
 }
 
@@ -601,12 +606,11 @@ impl Review {
             items,
             decided: curated.decided(),
             curated,
+            autosave: Autosave::new(path.clone()),
+            root: ws.root().to_path_buf(),
             path,
             seen,
             history: History::new(),
-            dirty_since: None,
-            retry_at: None,
-            save_state: SaveState::Saved,
             notices: Vec::new(),
         })
     }
@@ -639,10 +643,10 @@ impl Review {
         &self.path
     }
     pub fn save_state(&self) -> &SaveState {
-        &self.save_state
+        self.autosave.state()
     }
     pub fn has_unsaved(&self) -> bool {
-        self.dirty_since.is_some()
+        self.autosave.has_unsaved()
     }
     pub fn take_notices(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notices)
@@ -1050,25 +1054,77 @@ impl Review {
     }
 
     fn mark_dirty(&mut self) {
-        if self.dirty_since.is_none() {
-            self.dirty_since = Some(Instant::now());
+        self.autosave.mark_dirty();
+    }
+
+    /// Keeps decisions that cannot be saved in `journal` (outside the workspace). An entry
+    /// an earlier window left for this curated file is reported as a notice: it is a valid
+    /// curated file, to be copied back by hand if wanted.
+    pub fn set_journal(&mut self, journal: Journal) {
+        if let Some(found) = journal.find(&self.path) {
+            self.notices.push(format!(
+                "review decisions that could not be saved earlier are in the recovery journal at {}",
+                found.entry.display()
+            ));
+            self.autosave.hold_journal(true);
         }
-        if !matches!(self.save_state, SaveState::Failed(_)) {
-            self.save_state = SaveState::Pending;
+        self.autosave.set_journal(journal);
+    }
+
+    /// Starts a background save if decisions have waited [`crate::document::SAVE_DELAY`] (or a failed save is
+    /// due for retry). Returns whether it started one. Like the editor's, the save runs on a
+    /// writer thread from a snapshot; a later call takes its outcome.
+    pub fn save_if_due(&mut self, now: Instant) -> bool {
+        self.poll_writer();
+        if !self.autosave.due(now) {
+            return false;
+        }
+        let snapshot = Arc::new(self.curated.clone());
+        if !self.autosave.start(
+            snapshot,
+            self.root.clone(),
+            self.seen.clone(),
+            CuratedLayer::to_ron,
+        ) {
+            let _ = self.save_now();
+        }
+        true
+    }
+
+    fn poll_writer(&mut self) {
+        if let Some(finished) = self.autosave.poll() {
+            self.finish_background_save(finished);
         }
     }
 
-    /// Saves if a decision has waited [`SAVE_DELAY`] (or a failed save is due for retry).
-    /// Returns whether a write was attempted.
-    pub fn save_if_due(&mut self, now: Instant) -> bool {
-        let Some(since) = self.dirty_since else {
-            return false;
-        };
-        if now.duration_since(since) < SAVE_DELAY || self.retry_at.is_some_and(|r| now < r) {
-            return false;
+    fn finish_background_save(&mut self, finished: Finished<CuratedLayer>) {
+        match finished {
+            Finished::Written { fingerprint, .. } => self.seen = Some(fingerprint),
+            Finished::Changed => {
+                let _ = self.save_now();
+            }
+            Finished::Failed(_) => self.journal_after_failure(),
         }
-        let _ = self.save_now();
-        true
+    }
+
+    fn journal_after_failure(&mut self) {
+        if !self.autosave.should_journal() {
+            return;
+        }
+        match self.autosave.keep_in_journal(&self.curated.to_ron()) {
+            Ok(entry) => self.notices.push(format!(
+                "unsaved review decisions are kept in the recovery journal ({}) until they can be saved",
+                entry.display()
+            )),
+            Err(e) => self.notices.push(format!(
+                "the unsaved review decisions could not be kept in the recovery journal either: {e}"
+            )),
+        }
+    }
+
+    /// Time until the next save attempt is due, for scheduling a repaint.
+    pub fn next_save_in(&self, now: Instant) -> Option<std::time::Duration> {
+        self.autosave.next_save_in(now)
     }
 
     /// Writes pending decisions now. If someone else changed the curated file since it was
@@ -1077,9 +1133,26 @@ impl Review {
     /// # Errors
     /// The write failed, or the changed file cannot be read; decisions stay pending.
     pub fn save_now(&mut self) -> Result<(), StoreError> {
-        if self.dirty_since.is_none() {
+        if let Some(finished) = self.autosave.wait() {
+            self.finish_background_save(finished);
+        }
+        if !self.autosave.has_unsaved() {
             return Ok(());
         }
+        let result = self.write_pending();
+        if result.is_err() {
+            self.journal_after_failure();
+        }
+        result
+    }
+
+    fn write_pending(&mut self) -> Result<(), StoreError> {
+        if let Err(e) = store::check_write_inside(&self.root, &self.path) {
+            self.autosave.failed(e.to_string());
+            return Err(e);
+        }
+        // Check, merge and write under one lock, so another window's save cannot slip between.
+        let _lock = store::lock_for_saving(&self.path);
         if !store::unchanged_since(&self.path, self.seen.as_ref()) {
             match load_curated(&self.path) {
                 Ok(Some((theirs, fp))) => {
@@ -1094,8 +1167,7 @@ impl Review {
                 Err(e) => {
                     let msg =
                         format!("not saved: the file on disk changed and cannot be read ({e})");
-                    self.save_state = SaveState::Failed(msg.clone());
-                    self.retry_at = Some(Instant::now() + RETRY_DELAY);
+                    self.autosave.failed(msg.clone());
                     return Err(StoreError::Write {
                         path: self.path.display().to_string(),
                         reason: msg,
@@ -1108,14 +1180,11 @@ impl Review {
         match written {
             Ok(fp) => {
                 self.seen = Some(fp);
-                self.dirty_since = None;
-                self.retry_at = None;
-                self.save_state = SaveState::Saved;
+                self.autosave.written();
                 Ok(())
             }
             Err(e) => {
-                self.save_state = SaveState::Failed(e.to_string());
-                self.retry_at = Some(Instant::now() + RETRY_DELAY);
+                self.autosave.failed(e.to_string());
                 Err(e)
             }
         }
@@ -1123,9 +1192,7 @@ impl Review {
 
     /// Forgets the pending decisions: the user chose to discard them on quitting.
     pub fn discard_unsaved(&mut self) {
-        self.dirty_since = None;
-        self.retry_at = None;
-        self.save_state = SaveState::Saved;
+        self.autosave.discard();
     }
 
     /// Writes the curated layer as it is in memory to `path`, for "Save a copy elsewhere…".
@@ -1193,7 +1260,7 @@ impl Review {
     /// Reloads the curated layer if someone else changed it and nothing is pending.
     /// Returns whether it reloaded (the undo history is then cleared).
     pub fn reload_if_changed(&mut self) -> bool {
-        if self.dirty_since.is_some() || store::unchanged_since(&self.path, self.seen.as_ref()) {
+        if self.autosave.has_unsaved() || store::unchanged_since(&self.path, self.seen.as_ref()) {
             return false;
         }
         match load_curated(&self.path) {

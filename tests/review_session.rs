@@ -460,7 +460,16 @@ fn decisions_are_saved_by_autosave_once_due() {
     r.decide(0, Decision::AcceptA).unwrap();
     assert!(r.has_unsaved());
     assert!(!path.exists());
-    assert!(r.save_if_due(std::time::Instant::now() + std::time::Duration::from_secs(5)));
+    let later = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    assert!(r.save_if_due(later), "a background save started");
+    // The writer thread saves it; a later call takes the outcome.
+    for _ in 0..500 {
+        if !r.has_unsaved() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        r.save_if_due(later);
+    }
     assert!(!r.has_unsaved());
     assert_eq!(load_curated(&path).unwrap().unwrap().0.spans.len(), 1);
 }

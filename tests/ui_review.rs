@@ -45,10 +45,22 @@ fn press_mod(h: &mut Harness<'_, MarginaliaApp>, m: Modifiers, key: Key) {
     h.run_steps(2);
 }
 
-/// Lets the autosave delay (300 ms of real time) pass, then runs frames so it writes.
+/// Lets the autosave delay (300 ms of real time) pass, then runs frames until the writer
+/// thread has saved.
 fn let_autosave_run(h: &mut Harness<'_, MarginaliaApp>) {
     std::thread::sleep(std::time::Duration::from_millis(400));
-    h.run_steps(2);
+    h.run_steps(1);
+    for _ in 0..500 {
+        let pending = h
+            .state()
+            .review_mode()
+            .is_some_and(|m| m.review().has_unsaved());
+        if !pending {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
 }
 
 fn curated(ws: &Path) -> CuratedLayer {

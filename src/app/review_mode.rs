@@ -340,7 +340,10 @@ fn start(app: &mut MarginaliaApp, rel: &str, a: &str, b: Option<&str>) {
     let mut layers = vec![a];
     layers.extend(b);
     match Review::open(ws, rel, &layers, &app.prefs.annotator) {
-        Ok(review) => {
+        Ok(mut review) => {
+            if let Some(j) = &app.journal {
+                review.set_journal(j.clone());
+            }
             let mut mode = ReviewMode::new(review);
             let first = mode.review.next_undecided(None);
             if let Some(i) = first {
