@@ -12,7 +12,7 @@ use crate::review::{Decision, ItemKind, ItemState, Review, SpanFeedback, Verdict
 use crate::span_index::SpanIndex;
 use crate::workspace::CURATED_LAYER;
 
-use super::text_view::{ReviewMark, TextView, ViewInput, excerpt};
+use super::text_view::{Badge, ReviewMark, TextView, ViewInput, excerpt};
 use super::{BASE_FONT_SIZE, Command, MarginaliaApp, theme};
 
 /// What the reviewer asks for; sent as [`Command::Review`].
@@ -735,7 +735,8 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 font_size,
                 name: &name,
                 marks: Some(&mode.marks),
-                feedback: None,
+                badges: None,
+                uncertain: None,
             };
             let mut view_commands = Vec::new();
             mode.view.show(ui, &input, &mut view_commands);
@@ -1184,22 +1185,31 @@ pub fn load_feedback(app: &MarginaliaApp) -> HashMap<u64, SpanFeedback> {
 
 /// A verdict in one word, and its colour.
 pub fn verdict_badge(f: &SpanFeedback, v: &egui::Visuals) -> (&'static str, egui::Color32) {
-    let green = if v.dark_mode {
-        egui::Color32::from_rgb(120, 200, 140)
-    } else {
-        egui::Color32::from_rgb(20, 120, 50)
-    };
-    let amber = if v.dark_mode {
-        egui::Color32::from_rgb(240, 190, 90)
-    } else {
-        egui::Color32::from_rgb(150, 90, 0)
-    };
+    let (word, tone) = verdict_tone(f);
+    (word, theme::tone_color(tone, v))
+}
+
+/// The verdict's word and tone.
+fn verdict_tone(f: &SpanFeedback) -> (&'static str, theme::Tone) {
     match &f.verdict {
-        Verdict::Accepted => ("accepted", green),
-        Verdict::Edited { .. } => ("edited", amber),
-        Verdict::Rejected { .. } => ("rejected", theme::error_color(v)),
-        Verdict::NotReviewed => ("comment", theme::weak(v)),
+        Verdict::Accepted => ("accepted", theme::Tone::Good),
+        Verdict::Edited { .. } => ("edited", theme::Tone::Warn),
+        Verdict::Rejected { .. } => ("rejected", theme::Tone::Bad),
+        Verdict::NotReviewed => ("comment", theme::Tone::Weak),
     }
+}
+
+/// What the text view's tooltip shows of each verdict, built once when the feedback is read.
+pub fn badges(feedback: &HashMap<u64, SpanFeedback>) -> HashMap<u64, Badge> {
+    (feedback.iter())
+        .map(|(&id, f)| {
+            let badge = Badge {
+                text: verdict_text(f),
+                tone: verdict_tone(f).1,
+            };
+            (id, badge)
+        })
+        .collect()
 }
 
 /// The verdict in a sentence: what became of the span, by whom, why, and the comments.
