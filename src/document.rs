@@ -549,8 +549,12 @@ impl Document {
 
     /// The span with exactly this range and tag, if there is one.
     pub fn find_span(&self, start: usize, end: usize, tag: &str) -> Option<u64> {
-        (self.layer.spans.iter())
-            .find(|s| s.start == start && s.end == end && s.tag == tag)
+        // The spans are sorted by (start, end, id): those with this range sit together.
+        let spans = &self.layer.spans;
+        let from = spans.partition_point(|s| (s.start, s.end) < (start, end));
+        (spans[from..].iter())
+            .take_while(|s| (s.start, s.end) == (start, end))
+            .find(|s| s.tag == tag)
             .map(|s| s.id)
     }
 
