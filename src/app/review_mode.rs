@@ -96,8 +96,8 @@ pub struct ReviewMode {
     spans: Vec<Span>,
     marks: Vec<ReviewMark>,
     index: SpanIndex,
-    /// Position in `spans` → item.
-    item_of_span: Vec<usize>,
+    /// Item → the id of its first span in `spans`, if it has one.
+    first_span_of_item: Vec<Option<u64>>,
     selected: Option<usize>,
     prompt: Option<Prompt>,
     prompt_buf: String,
@@ -117,7 +117,7 @@ impl ReviewMode {
             spans: Vec::new(),
             marks: Vec::new(),
             index: SpanIndex::default(),
-            item_of_span: Vec::new(),
+            first_span_of_item: Vec::new(),
             selected: None,
             prompt: None,
             prompt_buf: String::new(),
@@ -144,8 +144,9 @@ impl ReviewMode {
         let names: Vec<&str> = names.split(" / ").collect();
         self.spans.clear();
         self.marks.clear();
-        self.item_of_span.clear();
+        self.first_span_of_item.clear();
         for (i, item) in self.review.items().iter().enumerate() {
+            self.first_span_of_item.push(None);
             let decided = self.review.state(i) == ItemState::Decided;
             let conflict = matches!(
                 item.kind,
@@ -175,7 +176,7 @@ impl ReviewMode {
                     conflict,
                     decided,
                 });
-                self.item_of_span.push(i);
+                self.first_span_of_item[i].get_or_insert(i as u64 * 2 + u64::from(side.min(1)));
             }
         }
         self.index = SpanIndex::build(&self.spans);
@@ -719,12 +720,8 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         .show(ui, |ui| {
             legend(mode, ui);
             ui.separator();
-            let selected_span = mode.selected.and_then(|i| {
-                mode.item_of_span
-                    .iter()
-                    .position(|&x| x == i)
-                    .map(|p| mode.spans[p].id)
-            });
+            let selected_span =
+                (mode.selected).and_then(|i| mode.first_span_of_item.get(i).copied().flatten());
             let name = format!("review of {}", mode.review.rel());
             let input = ViewInput {
                 text: mode.review.text(),
@@ -741,10 +738,12 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             let mut view_commands = Vec::new();
             mode.view.show(ui, &input, &mut view_commands);
             for c in view_commands {
+                // A span's id is `item * 2 + side` (see `refresh`).
                 if let Command::SelectSpan { id, .. } = c
-                    && let Some(p) = mode.spans.iter().position(|s| s.id == id)
+                    && let Ok(item) = usize::try_from(id / 2)
+                    && item < mode.first_span_of_item.len()
                 {
-                    commands.push(Command::Review(ReviewCommand::Select(mode.item_of_span[p])));
+                    commands.push(Command::Review(ReviewCommand::Select(item)));
                 }
             }
         });
