@@ -82,7 +82,8 @@ impl BenchView for RealView {
             font_size: FONT_SIZE,
             name: SYNTH_TEXT_NAME,
             marks: None,
-            feedback: None,
+            badges: None,
+            uncertain: None,
         };
         self.commands.clear();
         self.view.show(ui, &input, &mut self.commands);

@@ -67,6 +67,39 @@ pub enum Edit {
     },
 }
 
+/// What an edit did to the layer's spans, for views that follow the layer without rebuilding
+/// (see [`Document::take_changes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerChange {
+    /// Span `id` was added, changed or removed: `now` is its range and tag afterwards, `None`
+    /// when it is gone.
+    Span { id: u64, now: Option<SpanKey> },
+    /// Anything may have changed (reload, merge, restore): rebuild from the layer.
+    All,
+}
+
+/// A span's range and tag, as recorded in a [`LayerChange`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpanKey {
+    pub start: usize,
+    pub end: usize,
+    pub tag: String,
+}
+
+impl SpanKey {
+    fn of(s: &Span) -> Self {
+        Self {
+            start: s.start,
+            end: s.end,
+            tag: s.tag.clone(),
+        }
+    }
+}
+
+/// Changes not taken after this many are folded into one [`LayerChange::All`], so a document
+/// nobody follows (the CLI) does not keep a growing log.
+const MAX_PENDING_CHANGES: usize = 4096;
+
 /// What [`Document::add_span_checked`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Added {
@@ -126,6 +159,8 @@ pub struct Document {
     /// The layer file was deleted by someone else while open: nothing is written until the
     /// user chooses to keep their spans (save again) or close.
     deleted_outside: bool,
+    /// Span changes since [`Document::take_changes`] was last called, oldest first.
+    changes: Vec<LayerChange>,
 }
 
 impl std::fmt::Debug for Document {
@@ -230,6 +265,7 @@ impl Document {
             read_only_reason,
             recovered: None,
             deleted_outside: false,
+            changes: Vec::new(),
         };
         doc.layer.text = rel.to_owned();
         if let Some(reason) = &doc.read_only_reason {
@@ -485,8 +521,12 @@ impl Document {
 
     /// The span with exactly this range and tag, if there is one.
     pub fn find_span(&self, start: usize, end: usize, tag: &str) -> Option<u64> {
-        (self.layer.spans.iter())
-            .find(|s| s.start == start && s.end == end && s.tag == tag)
+        // The spans are sorted by (start, end, id): those with this range sit together.
+        let spans = &self.layer.spans;
+        let from = spans.partition_point(|s| (s.start, s.end) < (start, end));
+        (spans[from..].iter())
+            .take_while(|s| (s.start, s.end) == (start, end))
+            .find(|s| s.tag == tag)
             .map(|s| s.id)
     }
 
@@ -560,9 +600,9 @@ impl Document {
         if start >= end || end > self.text.char_len() {
             return false;
         }
-        let text = self.text.clone();
+        // Read from the text before borrowing the layer (no copy of the text per edit).
+        let fresh = make_span(&self.text, id, start, end, "", "");
         self.change(id, |s| {
-            let fresh = make_span(&text, s.id, start, end, &s.tag, "");
             s.start = start;
             s.end = end;
             s.exact = fresh.exact;
@@ -663,7 +703,7 @@ impl Document {
                 after: *before,
             }),
             Edit::Reattach { orphan, span } => {
-                self.layer.spans.retain(|x| x.id != span.id);
+                self.remove_span(span);
                 self.insert_orphan(orphan.clone());
             }
             Edit::DeleteOrphan(orphan) => self.insert_orphan(orphan.clone()),
@@ -691,18 +731,18 @@ impl Document {
     fn do_edit(&mut self, edit: &Edit) {
         match edit {
             Edit::Add(s) => {
-                self.layer.spans.retain(|x| x.id != s.id);
-                let at = self
-                    .layer
-                    .spans
-                    .partition_point(|x| x.sort_key() < s.sort_key());
-                self.layer.spans.insert(at, s.clone());
+                self.replace_span(s.clone());
                 if self.layer.next_id <= s.id {
                     self.layer.next_id = s.id + 1;
                 }
             }
-            Edit::Delete(s) => self.layer.spans.retain(|x| x.id != s.id),
-            Edit::Change { after, .. } => self.replace_span(after.clone()),
+            Edit::Delete(s) => self.remove_span(s),
+            Edit::Change { before, after } => {
+                if before.sort_key() != after.sort_key() {
+                    self.remove_span(before);
+                }
+                self.replace_span(after.clone());
+            }
             Edit::Status { after, .. } => self.layer.status = *after,
             Edit::Reattach { orphan, span } => {
                 self.layer.orphans.retain(|o| o.span.id != orphan.span.id);
@@ -716,8 +756,21 @@ impl Document {
                 self.layer.orphans = after.orphans.clone();
                 self.layer.status = after.status;
                 self.layer.next_id = self.layer.next_id.max(after.next_id);
+                self.record_all();
             }
         }
+    }
+
+    /// Removes span `s` (found by its sort key in O(log n); by id if it changed meanwhile).
+    fn remove_span(&mut self, s: &Span) {
+        let spans = &mut self.layer.spans;
+        match spans.binary_search_by_key(&s.sort_key(), Span::sort_key) {
+            Ok(at) => {
+                spans.remove(at);
+            }
+            Err(_) => spans.retain(|x| x.id != s.id),
+        }
+        self.record_span(s.id, None);
     }
 
     fn insert_orphan(&mut self, orphan: Orphan) {
@@ -729,13 +782,41 @@ impl Document {
         self.layer.orphans.insert(at, orphan);
     }
 
+    /// Puts `span` in its place in the sorted spans, replacing the span there with its id (a
+    /// changed note or tag); a span whose range changed is removed first by the caller. O(log n)
+    /// to find the place.
     fn replace_span(&mut self, span: Span) {
-        self.layer.spans.retain(|x| x.id != span.id);
-        let at = self
-            .layer
-            .spans
-            .partition_point(|x| x.sort_key() < span.sort_key());
-        self.layer.spans.insert(at, span);
+        self.record_span(span.id, Some(&span));
+        let spans = &mut self.layer.spans;
+        match spans.binary_search_by_key(&span.sort_key(), Span::sort_key) {
+            Ok(at) => spans[at] = span,
+            Err(at) => spans.insert(at, span),
+        }
+    }
+
+    /// The span changes since the last call, oldest first: each names a span and its range
+    /// and tag now, or says that anything may have changed ([`LayerChange::All`]). Applying them
+    /// in order to an index of the layer as it was at the last call brings it up to date.
+    pub fn take_changes(&mut self) -> Vec<LayerChange> {
+        std::mem::take(&mut self.changes)
+    }
+
+    fn record_span(&mut self, id: u64, now: Option<&Span>) {
+        if self.changes.len() >= MAX_PENDING_CHANGES {
+            self.record_all();
+            return;
+        }
+        if self.changes.first() != Some(&LayerChange::All) || self.changes.len() != 1 {
+            self.changes.push(LayerChange::Span {
+                id,
+                now: now.map(SpanKey::of),
+            });
+        }
+    }
+
+    fn record_all(&mut self) {
+        self.changes.clear();
+        self.changes.push(LayerChange::All);
     }
 
     fn mark_dirty(&mut self) {
@@ -944,6 +1025,7 @@ impl Document {
                 let summary = reanchor::reanchor_layer(&mut layer, &self.text);
                 layer.text = self.rel.clone();
                 self.layer = layer;
+                self.record_all();
                 self.seen = Some(fp);
                 self.history.clear();
                 self.notices.push(format!(
@@ -1053,12 +1135,14 @@ impl Document {
         self.layer.status = status;
         self.layer.next_id = next_id;
         self.layer.normalize();
+        self.record_all();
         report
     }
 
     /// Mutable access to the layer for core operations outside the undo history (re-anchoring).
     pub fn layer_mut_unrecorded(&mut self) -> &mut Layer {
         self.mark_dirty();
+        self.record_all();
         &mut self.layer
     }
 }

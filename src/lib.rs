@@ -18,6 +18,7 @@ pub mod export;
 pub mod history;
 pub mod import;
 pub mod layer;
+pub mod layer_index;
 pub mod reanchor;
 pub mod recovery;
 pub mod review;

@@ -35,6 +35,15 @@ pub const ANCHOR_FUZZY: &str = "fuzzy";
 /// same (two copies of its words, neither with matching context).
 pub const ANCHOR_AMBIGUOUS: &str = "ambiguous";
 
+/// Whether re-anchoring placed `span` approximately (fuzzy) or on one of several equally good
+/// places (ambiguous), and the user has not confirmed it yet.
+pub fn is_uncertain(span: &Span) -> bool {
+    matches!(
+        span.attrs.get(ANCHOR_ATTR).map(String::as_str),
+        Some(ANCHOR_FUZZY | ANCHOR_AMBIGUOUS)
+    )
+}
+
 /// Longest `exact` (in chars) that fuzzy matching tries; longer spans are kept, moved or
 /// orphaned, never fuzzily placed.
 pub const MAX_FUZZY_CHARS: usize = 2000;

@@ -7,7 +7,7 @@ use egui::{Align, Color32, Layout, RichText, Stroke, Ui};
 
 use crate::document::{Document, SaveState};
 use crate::layer::Span;
-use crate::reanchor::{ANCHOR_AMBIGUOUS, ANCHOR_ATTR, ANCHOR_FUZZY};
+use crate::reanchor::{ANCHOR_AMBIGUOUS, ANCHOR_ATTR};
 
 use super::text_view::excerpt;
 use super::{Command, MarginaliaApp, shortcut_for, theme};
@@ -100,10 +100,7 @@ impl Durability {
 /// Whether re-anchoring placed `span` approximately (fuzzy) or on one of several equally good
 /// places (ambiguous), and the user has not confirmed it yet.
 pub fn is_fuzzy(span: &Span) -> bool {
-    matches!(
-        span.attrs.get(ANCHOR_ATTR).map(String::as_str),
-        Some(ANCHOR_FUZZY | ANCHOR_AMBIGUOUS)
-    )
+    crate::reanchor::is_uncertain(span)
 }
 
 /// Whether re-anchoring put `span` on one of several places that score the same.
@@ -539,7 +536,7 @@ pub fn mark_fuzzy_row(ui: &Ui, rect: egui::Rect, span: &Span) {
     let color = fuzzy_color(ui.visuals());
     let r = rect.shrink(1.0);
     let p = ui.painter();
-    dashed_rect(p, r, Stroke::new(1.0, color));
+    theme::dashed_rect(p, r, Stroke::new(1.0, color));
     // Bottom right, over the short second line rather than the tag and quote.
     let c = egui::pos2(r.right() - 12.0, r.bottom() - 10.0);
     p.circle_filled(c, 8.0, color);
@@ -552,28 +549,8 @@ pub fn mark_fuzzy_row(ui: &Ui, rect: egui::Rect, span: &Span) {
     );
 }
 
-/// Marks a fuzzy span's piece in the text view with a dashed outline.
-pub fn mark_fuzzy_text(painter: &egui::Painter, r: egui::Rect, span: &Span, v: &egui::Visuals) {
-    if !is_fuzzy(span) {
-        return;
-    }
-    dashed_rect(painter, r.expand(1.0), Stroke::new(1.0, fuzzy_color(v)));
-}
-
-fn dashed_rect(painter: &egui::Painter, r: egui::Rect, stroke: Stroke) {
-    let corners = [
-        r.left_top(),
-        r.right_top(),
-        r.right_bottom(),
-        r.left_bottom(),
-        r.left_top(),
-    ];
-    for w in corners.windows(2) {
-        painter.extend(egui::Shape::dashed_line(&[w[0], w[1]], stroke, 4.0, 3.0));
-    }
-}
-
-fn fuzzy_color(v: &egui::Visuals) -> Color32 {
+/// The colour of "position uncertain" marks (the text view's dashed outlines too).
+pub fn fuzzy_color(v: &egui::Visuals) -> Color32 {
     if v.dark_mode {
         Color32::from_rgb(220, 160, 50)
     } else {

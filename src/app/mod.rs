@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{Document, SaveState};
 use crate::layer::Status;
-use crate::span_index::SpanIndex;
+use crate::layer_index::LayerIndex;
 use crate::workspace::{self, Workspace};
 
 pub use commands::{Action, Command, shortcut_for};
@@ -105,48 +105,47 @@ pub struct DocEntry {
     pub scanned: bool,
 }
 
-/// The open document with what the view needs, rebuilt after each edit.
+/// The open document with what the view needs, kept up to date after each edit.
 struct OpenDoc {
     doc: Document,
-    index: SpanIndex,
-    /// Span id → position in the layer's (sorted) spans.
-    positions: HashMap<u64, usize>,
-    /// Positions shown in the span list (filtered by tag).
-    list: Vec<usize>,
-    counts: std::collections::BTreeMap<String, usize>,
+    /// All spans and the spans of each tag, indexed; follows the document's changes
+    /// ([`OpenDoc::refresh`]), so an edit costs O(log n) here and a frame never rebuilds it.
+    index: LayerIndex,
     view: TextView,
     /// The span list has not been shown yet: it starts at its top.
     list_fresh: bool,
 }
 
 impl OpenDoc {
-    fn new(doc: Document, tag_filter: Option<&str>) -> Self {
+    fn new(mut doc: Document) -> Self {
         let view = TextView::new(doc.text());
-        let mut open = Self {
+        doc.take_changes();
+        let index = LayerIndex::build(&doc.layer().spans);
+        Self {
             doc,
-            index: SpanIndex::default(),
-            positions: HashMap::new(),
-            list: Vec::new(),
-            counts: Default::default(),
+            index,
             view,
             list_fresh: true,
-        };
-        open.refresh(tag_filter);
-        open
+        }
     }
 
-    /// Rebuilds the index and lists after the layer changed. O(n log n) per edit, never per frame.
-    fn refresh(&mut self, tag_filter: Option<&str>) {
-        let spans = &self.doc.layer().spans;
-        self.index = SpanIndex::build(spans);
-        self.positions = spans.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-        self.list = spans
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| tag_filter.is_none_or(|t| s.tag == t))
-            .map(|(i, _)| i)
-            .collect();
-        self.counts = self.doc.layer().counts_by_tag();
+    /// Takes the document's changes since the last call into the index: O(log n) per changed
+    /// span, O(n) only after a reload, merge or restore.
+    fn refresh(&mut self) {
+        let changes = self.doc.take_changes();
+        if !changes.is_empty() {
+            self.index.apply_all(&changes, &self.doc.layer().spans);
+        }
+    }
+
+    /// Position of span `id` in the layer's sorted spans. O(log n).
+    fn position(&self, id: u64) -> Option<usize> {
+        self.index.position(id)
+    }
+
+    /// Span `id`. O(log n).
+    fn span(&self, id: u64) -> Option<&crate::layer::Span> {
+        self.doc.layer().spans.get(self.position(id)?)
     }
 }
 
@@ -196,6 +195,8 @@ pub struct MarginaliaApp {
     agreement: agreement_view::AgreementView,
     /// The reviewer's verdicts on the open document's spans (own layer only).
     feedback: HashMap<u64, crate::review::SpanFeedback>,
+    /// The verdicts as the text view's tooltip shows them.
+    badges: HashMap<u64, text_view::Badge>,
     /// The recovery journal for edits that cannot be saved.
     journal: Option<crate::recovery::Journal>,
     /// Closing with unsaved edits (src/app/quit.rs).
@@ -275,6 +276,7 @@ impl MarginaliaApp {
             review_progress: HashMap::new(),
             agreement: agreement_view::AgreementView::default(),
             feedback: HashMap::new(),
+            badges: HashMap::new(),
             journal: start.journal.clone(),
             quit: Default::default(),
             was_typing: false,
@@ -513,12 +515,10 @@ impl MarginaliaApp {
         let read_only = self.read_only();
         let (tx, rx) = mpsc::channel();
         let (ws, rel_owned, layer) = (ws.clone(), rel.to_owned(), self.layer.clone());
-        let filter = self.tag_filter.clone();
         let spawned = std::thread::Builder::new()
             .name("open document".into())
             .spawn(move || {
-                let opened = Document::open(&ws, &rel_owned, &layer, read_only)
-                    .map(|doc| OpenDoc::new(doc, filter.as_deref()));
+                let opened = Document::open(&ws, &rel_owned, &layer, read_only).map(OpenDoc::new);
                 let _ = tx.send(opened);
             });
         if let Err(e) = spawned {
@@ -577,6 +577,7 @@ impl MarginaliaApp {
                 }
                 self.open = Some(open);
                 self.feedback = review_mode::load_feedback(self);
+                self.badges = review_mode::badges(&self.feedback);
                 self.selected_span = None;
                 self.note_for = None;
                 if !read_only {
@@ -605,7 +606,7 @@ impl MarginaliaApp {
     /// After an edit: rebuild the index and lists, update the document list's line.
     fn after_edit(&mut self) {
         let Some(open) = &mut self.open else { return };
-        open.refresh(self.tag_filter.as_deref());
+        open.refresh();
         let rel = open.doc.rel().to_owned();
         let status = open.doc.layer().status;
         let spans = open.doc.layer().spans.len();
@@ -615,7 +616,7 @@ impl MarginaliaApp {
             e.scanned = true;
         }
         if let Some(id) = self.selected_span
-            && !open.positions.contains_key(&id)
+            && open.position(id).is_none()
         {
             self.selected_span = None;
         }
@@ -623,7 +624,7 @@ impl MarginaliaApp {
 
     fn select_span(&mut self, id: u64, scroll: bool) {
         let Some(open) = &mut self.open else { return };
-        let Some(&pos) = open.positions.get(&id) else {
+        let Some(pos) = open.position(id) else {
             return;
         };
         self.selected_span = Some(id);
@@ -736,10 +737,7 @@ impl MarginaliaApp {
                             "Redone".into()
                         };
                         if let Some(id) = t
-                            && self
-                                .open
-                                .as_ref()
-                                .is_some_and(|o| o.positions.contains_key(&id))
+                            && self.open.as_ref().is_some_and(|o| o.position(id).is_some())
                         {
                             self.select_span(id, true);
                         }
@@ -806,9 +804,8 @@ impl MarginaliaApp {
                 }
                 let span_range = self.selected_span_range();
                 if let Some(open) = &mut self.open {
-                    let text = open.doc.text().clone();
                     open.view
-                        .extend_selection(&text, forward, by_word, span_range);
+                        .extend_selection(open.doc.text(), forward, by_word, span_range);
                     self.selected_span = None;
                 }
             }
@@ -845,10 +842,8 @@ impl MarginaliaApp {
             } => {
                 self.move_span_edge(start, forward, by_word);
             }
-            Command::SetTagFilter(t) => {
-                self.tag_filter = t;
-                self.after_edit();
-            }
+            // Every tag's list is kept indexed: a filter needs no rebuild.
+            Command::SetTagFilter(t) => self.tag_filter = t,
             c @ (Command::DismissBanner(_)
             | Command::ConfirmSelectedAnchor
             | Command::ReattachOrphan(_)
@@ -868,8 +863,7 @@ impl MarginaliaApp {
 
     fn selected_span_range(&self) -> Option<(usize, usize)> {
         let open = self.open.as_ref()?;
-        let pos = *open.positions.get(&self.selected_span?)?;
-        let s = &open.doc.layer().spans[pos];
+        let s = open.span(self.selected_span?)?;
         Some((s.start, s.end))
     }
 
@@ -910,9 +904,7 @@ impl MarginaliaApp {
         if spans.is_empty() {
             return;
         }
-        let current = self
-            .selected_span
-            .and_then(|id| open.positions.get(&id).copied());
+        let current = self.selected_span.and_then(|id| open.position(id));
         let next = match current {
             // Positions follow (start, end, id) order, the order of the text.
             Some(p) if forward => (p + 1).min(spans.len() - 1),
@@ -920,11 +912,11 @@ impl MarginaliaApp {
             None => {
                 let from = open.view.selected_range().map(|r| r.0).unwrap_or(0);
                 let found = if forward {
-                    open.index.next_after(from)
+                    open.index.all().next_after(from)
                 } else {
-                    open.index.prev_before(from.max(1))
+                    open.index.all().prev_before(from.max(1))
                 };
-                found.map(|x| x.0).unwrap_or(0)
+                found.map(|x| x.rank).unwrap_or(0)
             }
         };
         let id = spans[next].id;
@@ -1083,6 +1075,10 @@ impl eframe::App for MarginaliaApp {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         self.handle_close(&ctx);
+        if let Some(open) = &mut self.open {
+            // Edits made outside `after_edit` (review mode, durability) reach the index too.
+            open.refresh();
+        }
         self.prefs.dark = ctx.theme() == egui::Theme::Dark;
         let mut commands = Vec::new();
         self.poll_dialog(&ctx, &mut commands);

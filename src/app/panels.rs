@@ -371,13 +371,14 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let input = ViewInput {
         text: open.doc.text(),
         spans: &open.doc.layer().spans,
-        index: &open.index,
+        index: open.index.all(),
         tags: &tags,
         selected_span: app.selected_span,
         font_size,
         name: &name,
         marks: None,
-        feedback: Some(&app.feedback),
+        badges: Some(&app.badges),
+        uncertain: Some(super::durability::fuzzy_color(ui.visuals())),
     };
     open.view.show(ui, &input, commands);
 }
@@ -429,11 +430,12 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
     let list_h = (ui.available_height() * 0.42).max(120.0);
     let selected = app.selected_span;
     let mut scroll_list_to: Option<usize> = None;
+    let filter = app.tag_filter.as_deref();
     if let Some(id) = selected
-        && let Some(&pos) = open.positions.get(&id)
+        && open.position(id).is_some()
         && ui.memory(|m| m.data.get_temp::<u64>(Id::unique("list follows")) != Some(id))
     {
-        scroll_list_to = open.list.binary_search(&pos).ok();
+        scroll_list_to = open.index.row_of(filter, id);
         ui.memory_mut(|m| m.data.insert_temp(Id::unique("list follows"), id));
     }
     let mut area = egui::ScrollArea::vertical()
@@ -449,10 +451,12 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         // A document opens with its list at the top, not where another one's was left.
         area = area.vertical_scroll_offset(0.0);
     }
-    area.show_rows(ui, row_h, open.list.len(), |ui, rows| {
+    let rows = open.index.rows(filter);
+    area.show_rows(ui, row_h, rows, |ui, rows| {
         for row in rows {
-            let pos = open.list[row];
-            let s = &spans[pos];
+            let Some(s) = open.index.row(filter, row).and_then(|pos| spans.get(pos)) else {
+                continue;
+            };
             let (rect, r) =
                 ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
             let is_sel = selected == Some(s.id);
@@ -551,15 +555,13 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             }
         }
     });
-    if open.list.is_empty() {
+    if rows == 0 {
         ui.label(RichText::new("No spans yet. Drag across text, then press 1–4.").color(weak));
     }
     ui.separator();
 
     // Details of the selected span.
-    let sel_span = selected
-        .and_then(|id| open.positions.get(&id))
-        .map(|&p| spans[p].clone());
+    let sel_span = selected.and_then(|id| open.span(id)).cloned();
     if let Some(s) = sel_span {
         if app.note_for != Some(s.id) || !ui.memory(|m| m.has_focus(Id::unique(NOTE_EDITOR))) {
             if app.note_for != Some(s.id) || app.note_buf != s.note {
@@ -636,7 +638,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                             .monospace()
                             .small(),
                     );
-                    let n = open.counts.get(&t.name).copied().unwrap_or(0);
+                    let n = open.index.count(&t.name);
                     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                         ui.label(RichText::new(format!("{n}")).strong());
                     });

@@ -12,7 +12,7 @@ use crate::review::{Decision, ItemKind, ItemState, Review, SpanFeedback, Verdict
 use crate::span_index::SpanIndex;
 use crate::workspace::CURATED_LAYER;
 
-use super::text_view::{ReviewMark, TextView, ViewInput, excerpt};
+use super::text_view::{Badge, ReviewMark, TextView, ViewInput, excerpt};
 use super::{BASE_FONT_SIZE, Command, MarginaliaApp, theme};
 
 /// What the reviewer asks for; sent as [`Command::Review`].
@@ -96,8 +96,8 @@ pub struct ReviewMode {
     spans: Vec<Span>,
     marks: Vec<ReviewMark>,
     index: SpanIndex,
-    /// Position in `spans` → item.
-    item_of_span: Vec<usize>,
+    /// Item → the id of its first span in `spans`, if it has one.
+    first_span_of_item: Vec<Option<u64>>,
     selected: Option<usize>,
     prompt: Option<Prompt>,
     prompt_buf: String,
@@ -117,7 +117,7 @@ impl ReviewMode {
             spans: Vec::new(),
             marks: Vec::new(),
             index: SpanIndex::default(),
-            item_of_span: Vec::new(),
+            first_span_of_item: Vec::new(),
             selected: None,
             prompt: None,
             prompt_buf: String::new(),
@@ -144,8 +144,9 @@ impl ReviewMode {
         let names: Vec<&str> = names.split(" / ").collect();
         self.spans.clear();
         self.marks.clear();
-        self.item_of_span.clear();
+        self.first_span_of_item.clear();
         for (i, item) in self.review.items().iter().enumerate() {
+            self.first_span_of_item.push(None);
             let decided = self.review.state(i) == ItemState::Decided;
             let conflict = matches!(
                 item.kind,
@@ -175,7 +176,7 @@ impl ReviewMode {
                     conflict,
                     decided,
                 });
-                self.item_of_span.push(i);
+                self.first_span_of_item[i].get_or_insert(i as u64 * 2 + u64::from(side.min(1)));
             }
         }
         self.index = SpanIndex::build(&self.spans);
@@ -722,12 +723,8 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         .show(ui, |ui| {
             legend(mode, ui);
             ui.separator();
-            let selected_span = mode.selected.and_then(|i| {
-                mode.item_of_span
-                    .iter()
-                    .position(|&x| x == i)
-                    .map(|p| mode.spans[p].id)
-            });
+            let selected_span =
+                (mode.selected).and_then(|i| mode.first_span_of_item.get(i).copied().flatten());
             let name = format!("review of {}", mode.review.rel());
             let input = ViewInput {
                 text: mode.review.text(),
@@ -738,15 +735,18 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 font_size,
                 name: &name,
                 marks: Some(&mode.marks),
-                feedback: None,
+                badges: None,
+                uncertain: None,
             };
             let mut view_commands = Vec::new();
             mode.view.show(ui, &input, &mut view_commands);
             for c in view_commands {
+                // A span's id is `item * 2 + side` (see `refresh`).
                 if let Command::SelectSpan { id, .. } = c
-                    && let Some(p) = mode.spans.iter().position(|s| s.id == id)
+                    && let Ok(item) = usize::try_from(id / 2)
+                    && item < mode.first_span_of_item.len()
                 {
-                    commands.push(Command::Review(ReviewCommand::Select(mode.item_of_span[p])));
+                    commands.push(Command::Review(ReviewCommand::Select(item)));
                 }
             }
         });
@@ -1187,22 +1187,31 @@ pub fn load_feedback(app: &MarginaliaApp) -> HashMap<u64, SpanFeedback> {
 
 /// A verdict in one word, and its colour.
 pub fn verdict_badge(f: &SpanFeedback, v: &egui::Visuals) -> (&'static str, egui::Color32) {
-    let green = if v.dark_mode {
-        egui::Color32::from_rgb(120, 200, 140)
-    } else {
-        egui::Color32::from_rgb(20, 120, 50)
-    };
-    let amber = if v.dark_mode {
-        egui::Color32::from_rgb(240, 190, 90)
-    } else {
-        egui::Color32::from_rgb(150, 90, 0)
-    };
+    let (word, tone) = verdict_tone(f);
+    (word, theme::tone_color(tone, v))
+}
+
+/// The verdict's word and tone.
+fn verdict_tone(f: &SpanFeedback) -> (&'static str, theme::Tone) {
     match &f.verdict {
-        Verdict::Accepted => ("accepted", green),
-        Verdict::Edited { .. } => ("edited", amber),
-        Verdict::Rejected { .. } => ("rejected", theme::error_color(v)),
-        Verdict::NotReviewed => ("comment", theme::weak(v)),
+        Verdict::Accepted => ("accepted", theme::Tone::Good),
+        Verdict::Edited { .. } => ("edited", theme::Tone::Warn),
+        Verdict::Rejected { .. } => ("rejected", theme::Tone::Bad),
+        Verdict::NotReviewed => ("comment", theme::Tone::Weak),
     }
+}
+
+/// What the text view's tooltip shows of each verdict, built once when the feedback is read.
+pub fn badges(feedback: &HashMap<u64, SpanFeedback>) -> HashMap<u64, Badge> {
+    (feedback.iter())
+        .map(|(&id, f)| {
+            let badge = Badge {
+                text: verdict_text(f),
+                tone: verdict_tone(f).1,
+            };
+            (id, badge)
+        })
+        .collect()
 }
 
 /// The verdict in a sentence: what became of the span, by whom, why, and the comments.

@@ -61,10 +61,9 @@ impl MarginaliaApp {
         let Some(open) = &mut self.open else {
             return false;
         };
-        let Some(&pos) = open.positions.get(&id) else {
+        let Some(span) = open.span(id) else {
             return false;
         };
-        let span = &open.doc.layer().spans[pos];
         let (a, b) = (span.start, span.end);
         let text = open.doc.text();
         let (na, nb) = if start {

@@ -14,7 +14,7 @@ use egui::text::{CCursor, LayoutJob, TextFormat};
 use egui::{Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 
 use crate::layer::Span;
-use crate::span_index::SpanIndex;
+use crate::span_index::{LiveSpanIndex, SpanIndex};
 use crate::tags::TagSet;
 use crate::text::Text;
 
@@ -221,11 +221,13 @@ impl Selection {
     }
 }
 
-/// What the app passes in each frame.
+/// What the app passes in each frame. The view paints what it is given (marks, badges,
+/// outlines) and knows nothing of the modes that give it.
 pub struct ViewInput<'a> {
     pub text: &'a Text,
     pub spans: &'a [Span],
-    pub index: &'a SpanIndex,
+    /// An index over `spans`, answering with positions into it.
+    pub index: &'a dyn SpanLookup,
     pub tags: &'a TagSet,
     pub selected_span: Option<u64>,
     pub font_size: f32,
@@ -233,8 +235,38 @@ pub struct ViewInput<'a> {
     pub name: &'a str,
     /// Review mode: how each span (parallel to `spans`) is drawn; `None` for plain spans.
     pub marks: Option<&'a [ReviewMark]>,
-    /// The reviewer's verdicts by span id, shown in the hover tooltip.
-    pub feedback: Option<&'a HashMap<u64, crate::review::SpanFeedback>>,
+    /// Verdicts by span id, shown in the hover tooltip.
+    pub badges: Option<&'a HashMap<u64, Badge>>,
+    /// Spans whose place re-anchoring could not be sure of get a dashed outline in this colour
+    /// (`None`: no outlines).
+    pub uncertain: Option<Color32>,
+}
+
+/// Which spans overlap a range, as positions into [`ViewInput::spans`].
+pub trait SpanLookup {
+    /// Calls `f` with the position of each span overlapping `[a, b)`, in (start, end) order.
+    fn visit(&self, a: usize, b: usize, f: &mut dyn FnMut(usize));
+}
+
+impl SpanLookup for SpanIndex {
+    fn visit(&self, a: usize, b: usize, f: &mut dyn FnMut(usize)) {
+        self.visit_overlapping(a, b, f);
+    }
+}
+
+/// Positions are ranks: the index must hold exactly the spans of the slice, which is sorted by
+/// (start, end, id) as a layer's spans are.
+impl SpanLookup for LiveSpanIndex {
+    fn visit(&self, a: usize, b: usize, f: &mut dyn FnMut(usize)) {
+        self.visit_overlapping(a, b, |h| f(h.rank));
+    }
+}
+
+/// A verdict on a span as the hover tooltip shows it: a sentence in a colour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Badge {
+    pub text: String,
+    pub tone: theme::Tone,
 }
 
 /// How review mode draws one span: A's spans fill the upper half of the line, B's the lower
@@ -626,7 +658,7 @@ impl TextView {
         // Spans in view, in (start, end) order, each given the lowest free underline lane.
         let mut visible: Vec<(usize, usize)> = Vec::new(); // (span position, lane)
         let mut lane_ends: Vec<usize> = Vec::new();
-        input.index.visit_overlapping(vis_start, vis_end, |pos| {
+        input.index.visit(vis_start, vis_end, &mut |pos| {
             let s = &input.spans[pos];
             let lane = match lane_ends.iter().position(|e| *e <= s.start) {
                 Some(l) => {
@@ -686,7 +718,11 @@ impl TextView {
                     let bar = Rect::from_x_y_ranges(rect.x_range(), bar_y..=(bar_y + 2.0))
                         .translate(origin.to_vec2());
                     painter.rect_filled(bar, CornerRadius::ZERO, color);
-                    super::durability::mark_fuzzy_text(painter, r, s, ui.visuals());
+                    if let Some(c) = input.uncertain
+                        && crate::reanchor::is_uncertain(s)
+                    {
+                        theme::dashed_rect(painter, r.expand(1.0), Stroke::new(1.0, c));
+                    }
                     if is_selected {
                         painter.rect_stroke(
                             r.expand(1.0),
@@ -756,12 +792,11 @@ impl TextView {
                     theme::tag_chip(ui, input.tags, &s.tag);
                     ui.label(excerpt(&s.exact, 60));
                 });
-                if let Some(f) = input.feedback.and_then(|m| m.get(&s.id)) {
-                    let (_, color) = super::review_mode::verdict_badge(f, ui.visuals());
+                if let Some(b) = input.badges.and_then(|m| m.get(&s.id)) {
                     ui.label(
-                        egui::RichText::new(super::review_mode::verdict_text(f))
+                        egui::RichText::new(&b.text)
                             .small()
-                            .color(color),
+                            .color(theme::tone_color(b.tone, ui.visuals())),
                     );
                 }
                 if !s.note.is_empty() {
@@ -769,6 +804,21 @@ impl TextView {
                 }
             }
         });
+    }
+
+    /// The span `id` if it overlaps the pieces painted last: found through the index, so the
+    /// cost follows what is on screen, not the number of spans.
+    fn painted_span<'s>(&self, input: &ViewInput<'s>, id: u64) -> Option<&'s Span> {
+        let (first, last) = (self.painted.first()?, self.painted.last()?);
+        let a = self.pieces[first.0].start;
+        let b = self.pieces[last.0].end.max(a + 1);
+        let mut found = None;
+        input.index.visit(a, b, &mut |pos| {
+            if found.is_none() && input.spans.get(pos).is_some_and(|s| s.id == id) {
+                found = Some(pos);
+            }
+        });
+        input.spans.get(found?)
     }
 
     /// Moves the selection head for Shift+arrows (by grapheme) or Ctrl+Shift+arrows (by word).
@@ -907,7 +957,10 @@ fn segments(g: &Galley, rows: &[(usize, usize)], a: usize, b: usize) -> Vec<(Rec
 
 /// The positions of the spans containing char `c`, innermost (shortest) first.
 fn spans_at_innermost_first(input: &ViewInput<'_>, c: usize) -> Vec<usize> {
-    let mut hits = input.index.at(c);
+    let mut hits = Vec::new();
+    input
+        .index
+        .visit(c, c.saturating_add(1), &mut |pos| hits.push(pos));
     hits.sort_by_key(|&pos| {
         let s = &input.spans[pos];
         (s.end - s.start, s.start, s.id)

@@ -240,3 +240,38 @@ mod tests {
         }
     }
 }
+
+/// A dashed rectangle outline (marks what is uncertain).
+pub fn dashed_rect(painter: &egui::Painter, r: egui::Rect, stroke: egui::Stroke) {
+    let corners = [
+        r.left_top(),
+        r.right_top(),
+        r.right_bottom(),
+        r.left_bottom(),
+        r.left_top(),
+    ];
+    for w in corners.windows(2) {
+        painter.extend(egui::Shape::dashed_line(&[w[0], w[1]], stroke, 4.0, 3.0));
+    }
+}
+
+/// How a verdict or state reads at a glance; [`tone_color`] gives its colour in a theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Warn,
+    Bad,
+    Weak,
+}
+
+/// The colour of `tone` in the current theme.
+pub fn tone_color(tone: Tone, v: &Visuals) -> Color32 {
+    match tone {
+        Tone::Good if v.dark_mode => Color32::from_rgb(120, 200, 140),
+        Tone::Good => Color32::from_rgb(20, 120, 50),
+        Tone::Warn if v.dark_mode => Color32::from_rgb(240, 190, 90),
+        Tone::Warn => Color32::from_rgb(150, 90, 0),
+        Tone::Bad => error_color(v),
+        Tone::Weak => weak(v),
+    }
+}

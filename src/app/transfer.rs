@@ -197,6 +197,31 @@ impl PathField {
         r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
     }
 
+    /// The whole path row: the labelled field, a button for each way of picking (`buttons`:
+    /// what it picks and its caption), and the dialog's note. A dialog opens where `start` says
+    /// (a folder and a file name, from the path typed so far). Returns whether Enter was
+    /// pressed in the field.
+    pub(super) fn row(
+        &mut self,
+        ui: &mut Ui,
+        label: &str,
+        hint: &str,
+        buttons: &[(Pick, &str)],
+        start: impl Fn(&str) -> (PathBuf, String),
+    ) -> bool {
+        let entered = self.edit(ui, label, hint);
+        ui.horizontal(|ui| {
+            for &(pick, text) in buttons {
+                if ui.button(text).clicked() {
+                    let (dir, name) = start(&self.text);
+                    self.browse(pick, dir, name);
+                }
+            }
+            self.show_note(ui);
+        });
+        entered
+    }
+
     pub(super) fn show_note(&self, ui: &mut Ui) {
         if let Some(n) = &self.note {
             ui.label(RichText::new(n).small().color(theme::weak(ui.visuals())));
@@ -397,26 +422,22 @@ impl ExportDialog {
             } else {
                 "Output file"
             };
-            self.out.edit(ui, label, "/path/to/export");
-            ui.horizontal(|ui| {
-                let (pick, text) = if self.format.writes_folder() {
-                    (Pick::Folder, "Choose folder…")
-                } else {
-                    (Pick::SaveFile, "Save as…")
-                };
-                if ui.button(text).clicked() {
-                    let name = Path::new(&self.out.text)
-                        .file_name()
+            let button = if self.format.writes_folder() {
+                (Pick::Folder, "Choose folder…")
+            } else {
+                (Pick::SaveFile, "Save as…")
+            };
+            self.out
+                .row(ui, label, "/path/to/export", &[button], |typed: &str| {
+                    let typed = Path::new(typed);
+                    let name = (typed.file_name())
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    let dir = Path::new(&self.out.text)
-                        .parent()
+                    let dir = (typed.parent())
                         .filter(|p| p.is_dir())
                         .map_or_else(|| root.clone(), Path::to_path_buf);
-                    self.out.browse(pick, dir, name);
-                }
-                self.out.show_note(ui);
-            });
+                    (dir, name)
+                });
         });
         ui.add_space(6.0);
         ui.horizontal(|ui| {
@@ -557,16 +578,13 @@ impl ImportDialog {
                 ImportFormat::Csv => "a .csv file",
                 ImportFormat::W3c => "a .jsonld file",
             };
-            self.source.edit(ui, "Source", hint);
-            ui.horizontal(|ui| {
-                if self.format == ImportFormat::Brat && ui.button("Choose folder…").clicked() {
-                    self.source.browse(Pick::Folder, root.clone(), String::new());
-                }
-                if ui.button("Choose file…").clicked() {
-                    self.source.browse(Pick::File, root.clone(), String::new());
-                }
-                self.source.show_note(ui);
-            });
+            let buttons: &[(Pick, &str)] = if self.format == ImportFormat::Brat {
+                &[(Pick::Folder, "Choose folder…"), (Pick::File, "Choose file…")]
+            } else {
+                &[(Pick::File, "Choose file…")]
+            };
+            self.source
+                .row(ui, "Source", hint, buttons, |_| (root.clone(), String::new()));
         });
         ui.add_space(6.0);
         ui.horizontal(|ui| {

@@ -21,7 +21,7 @@ impl TextView {
     /// The end of the selected span under `pos`, if any.
     fn edge_near(&self, pos: Pos2, input: &ViewInput<'_>) -> Option<EdgeDrag> {
         let id = input.selected_span?;
-        let s = input.spans.iter().find(|s| s.id == id)?;
+        let s = self.painted_span(input, id)?;
         let half_line = line_height(input.font_size) / 2.0;
         let near = |c: usize| {
             self.screen_pos_of_char(c)
