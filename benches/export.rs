@@ -1,12 +1,15 @@
 //! Export throughput: generates a 10,000-document news-like workspace in a temp folder
 //! (deterministically, from the seeds' sentences, a few spans each), exports it in every format
-//! and prints MB/s of text. A plain binary (`harness = false`): `cargo bench --bench export`.
-//! Set `MARGINALIA_BENCH_DOCS` to change the number of documents.
+//! and prints MB/s of text. Then it imports a generated doccano jsonl of as many documents
+//! into an empty workspace and prints wall and CPU time. A plain binary (`harness = false`):
+//! `cargo bench --bench export`. Set `MARGINALIA_BENCH_DOCS` to change the number of documents,
+//! and `MARGINALIA_BENCH_ONLY=import` (or `export`) to run one half.
 
 use std::path::Path;
 use std::time::Instant;
 
 use marginalia::export::{ExportFormat, ExportRequest, Layers};
+use marginalia::import::{ImportFormat, ImportRequest};
 use marginalia::layer::{Layer, Status, make_span};
 use marginalia::text::Text;
 
@@ -135,8 +138,90 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
+    let only = std::env::var("MARGINALIA_BENCH_ONLY").unwrap_or_default();
     let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().join("ws");
+    if only != "import" {
+        export_bench(dir.path(), docs);
+    }
+    if only != "export" {
+        import_bench(dir.path(), docs);
+    }
+    println!(
+        "peak resident memory of the whole run (VmHWM): {}",
+        peak_rss_mb()
+    );
+}
+
+/// Writes `docs` doccano lines (`{"text", "label": [[start, end, "tag"], …]}`) built like the
+/// export workspace's documents; returns the bytes of text.
+fn generate_doccano(path: &Path, docs: usize) -> usize {
+    let sentences = seed_sentences();
+    let mut rng = Rng(0x0123_4567_89AB_CDEF);
+    let mut out = String::new();
+    let mut bytes = 0;
+    for _ in 0..docs {
+        let mut text = String::new();
+        let mut starts = Vec::new();
+        for _ in 0..3 + rng.below(6) {
+            for _ in 0..1 + rng.below(4) {
+                let s = &sentences[rng.below(sentences.len())];
+                starts.push((text.chars().count(), s.chars().count()));
+                text.push_str(s);
+                text.push(' ');
+            }
+            text.pop();
+            text.push_str("\n\n");
+        }
+        bytes += text.len();
+        let labels: Vec<serde_json::Value> = (0..2 + rng.below(4))
+            .map(|_| {
+                let (start, len) = starts[rng.below(starts.len())];
+                serde_json::json!([start, start + len, TAGS[rng.below(4)]])
+            })
+            .collect();
+        out.push_str(&serde_json::json!({ "text": text, "label": labels }).to_string());
+        out.push('\n');
+    }
+    std::fs::write(path, out).expect("write jsonl");
+    bytes
+}
+
+/// Imports a generated doccano file into an empty workspace: wall and CPU time.
+fn import_bench(dir: &Path, docs: usize) {
+    let source = dir.join("doccano.jsonl");
+    let bytes = generate_doccano(&source, docs);
+    let root = dir.join("import-ws");
+    std::fs::create_dir_all(root.join("annotations")).expect("mkdir");
+    println!(
+        "import: {docs} doccano documents, {:.1} MB of text, {:.1} MB of jsonl",
+        bytes as f64 / 1e6,
+        std::fs::metadata(&source).map(|m| m.len()).unwrap_or(0) as f64 / 1e6
+    );
+    let req = ImportRequest {
+        workspace: root.clone(),
+        format: ImportFormat::Jsonl,
+        annotator: "editor-a".into(),
+        source,
+        merge: false,
+    };
+    let t = Instant::now();
+    let cpu0 = cpu_seconds();
+    let summary = marginalia::import::run(&req, &|_, _| true).expect("import");
+    let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu0;
+    assert_eq!(summary.documents, docs, "{:?}", summary.report(5));
+    println!("| import | wall s | CPU s | documents | spans | documents/s (wall) |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| doccano jsonl | {secs:.2} | {cpu:.2} | {} | {} | {:.0} |",
+        summary.documents,
+        summary.spans,
+        summary.documents as f64 / secs
+    );
+}
+
+fn export_bench(dir: &Path, docs: usize) {
+    let root = dir.join("ws");
     let t0 = Instant::now();
     let bytes = generate(&root, docs);
     println!(
@@ -149,7 +234,7 @@ fn main() {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for format in ExportFormat::ALL {
-        let out = dir.path().join(format!("out.{}", format.name()));
+        let out = dir.join(format!("out.{}", format.name()));
         let req = ExportRequest::new(&root, format, Layers::One("editor-a".into()), &out);
         let t = Instant::now();
         let cpu0 = cpu_seconds();
@@ -170,10 +255,6 @@ fn main() {
             out_bytes as f64 / 1e6
         );
     }
-    println!(
-        "peak resident memory of the whole run (VmHWM): {}",
-        peak_rss_mb()
-    );
 }
 
 fn dir_size(p: &Path) -> u64 {

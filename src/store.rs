@@ -279,40 +279,64 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
     {
         return Err(StoreError::Symlink { path: shown });
     }
-    let dir = path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    if !dir.is_dir() {
-        // New folders are made durable too: each one's entry lives in its parent folder.
-        let mut first_existing = dir.as_path();
-        while let Some(parent) = first_existing.parent() {
-            first_existing = parent;
-            if parent.as_os_str().is_empty() || parent.is_dir() {
-                break;
-            }
-        }
-        std::fs::create_dir_all(&dir).map_err(err)?;
-        let mut d = dir.as_path();
-        while d != first_existing {
-            let Some(parent) = d.parent() else { break };
-            if let Ok(f) = std::fs::File::open(if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            }) {
-                let _ = f.sync_all();
-            }
-            d = parent;
+    let dir = dir_of(path);
+    // New folders are made durable too: each one's entry lives in its parent folder.
+    for parent in create_dirs(&dir).map_err(err)? {
+        sync_dir(&parent);
+    }
+    let tmp = write_temp(path, &dir, bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    // Makes the rename itself durable.
+    sync_dir(&dir);
+    Ok(Fingerprint::of(path, bytes))
+}
+
+/// Creates `dir` and its missing parents, and returns the folders whose entries changed (the
+/// parent of each created folder), to be fsynced so that the new folders survive a crash.
+fn create_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut first_existing = dir;
+    while let Some(parent) = first_existing.parent() {
+        first_existing = parent;
+        if parent.as_os_str().is_empty() || parent.is_dir() {
+            break;
         }
     }
+    std::fs::create_dir_all(dir)?;
+    let mut changed = Vec::new();
+    let mut d = dir;
+    while d != first_existing {
+        let Some(parent) = d.parent() else { break };
+        changed.push(if parent.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            parent.to_path_buf()
+        });
+        d = parent;
+    }
+    Ok(changed)
+}
+
+/// Fsyncs a folder, best effort: makes renames and new entries in it durable; not all
+/// platforms support fsync on a folder.
+fn sync_dir(dir: &Path) {
+    if let Ok(f) = std::fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+/// Writes `bytes` to a new temp file beside `path` in `dir`, locked while it lives, with the
+/// permissions `path` has (or a new file's). Not yet synced.
+fn write_temp(path: &Path, dir: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
-        .tempfile_in(&dir)
-        .map_err(err)?;
+        .tempfile_in(dir)?;
     // Locked while written, so that cleaning up after a crash never takes a live save's file.
     let _ = tmp.as_file().lock();
-    tmp.write_all(bytes).map_err(err)?;
+    tmp.write_all(bytes)?;
     // Temp files are created private (0600); the annotation file keeps the permissions it had,
     // or gets the usual ones for a new file, so colleagues and tools can still read it.
     let permissions = match std::fs::metadata(path) {
@@ -322,13 +346,194 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError
     if let Some(p) = permissions {
         let _ = tmp.as_file().set_permissions(p);
     }
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    if let Ok(d) = std::fs::File::open(&dir) {
-        // Makes the rename itself durable; not all platforms support fsync on a folder.
-        let _ = d.sync_all();
+    Ok(tmp)
+}
+
+/// The folder a file is written in.
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
     }
-    Ok(Fingerprint::of(path, bytes))
+}
+
+/// How many files an [`AtomicBatch`] holds before [`AtomicBatch::is_full`] says to commit: each
+/// is an open, locked temp file during the commit, and file handles are limited (often 1,024).
+pub const BATCH_MAX_FILES: usize = 512;
+
+/// How many bytes an [`AtomicBatch`] holds before [`AtomicBatch::is_full`] says to commit.
+pub const BATCH_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// Many atomic writes whose durability is paid once per batch instead of once per file.
+///
+/// [`AtomicBatch::commit`] writes every file to a locked temp file in its target's folder,
+/// fsyncs each, renames each over its target, then fsyncs each distinct folder once (and the
+/// parents of folders it created). Each file is still either old or new after a crash, as with
+/// [`write_atomic`]; the batch as a whole is not all-or-nothing. The safety rules are those of
+/// [`save_layer`]: no writing through a symbolic link, an existing file without write
+/// permission is left alone, permissions are kept (new files get the usual ones), and a file
+/// that fails leaves no temp file behind.
+#[derive(Debug, Default)]
+pub struct AtomicBatch {
+    entries: Vec<BatchEntry>,
+    paths: std::collections::HashSet<PathBuf>,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct BatchEntry {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    /// Written only if this earlier entry is.
+    after: Option<usize>,
+}
+
+impl AtomicBatch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file to write; returns its index in [`AtomicBatch::commit`]'s results.
+    pub fn add(&mut self, path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> usize {
+        self.push(path.into(), bytes.into(), None)
+    }
+
+    /// Adds a file to write only if the entry `after` (an index [`AtomicBatch::add`] returned)
+    /// is written: a layer after the text it refers to, say. Its result is otherwise an error
+    /// naming the entry it depended on.
+    pub fn add_after(
+        &mut self,
+        path: impl Into<PathBuf>,
+        bytes: impl Into<Vec<u8>>,
+        after: usize,
+    ) -> usize {
+        let after = (after < self.entries.len()).then_some(after);
+        self.push(path.into(), bytes.into(), after)
+    }
+
+    fn push(&mut self, path: PathBuf, bytes: Vec<u8>, after: Option<usize>) -> usize {
+        self.bytes += bytes.len();
+        self.paths.insert(path.clone());
+        self.entries.push(BatchEntry { path, bytes, after });
+        self.entries.len() - 1
+    }
+
+    /// Whether a file for `path` is waiting in the batch (reading it would see the old file).
+    pub fn contains(&self, path: &Path) -> bool {
+        self.paths.contains(path)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Whether the batch holds [`BATCH_MAX_FILES`] files or [`BATCH_MAX_BYTES`] bytes, so
+    /// that it should be committed before more are added.
+    pub fn is_full(&self) -> bool {
+        self.entries.len() >= BATCH_MAX_FILES || self.bytes >= BATCH_MAX_BYTES
+    }
+
+    /// Writes every file, and returns one result per file in the order they were added: the
+    /// fingerprint of what was written, or why this file was not (naming it; its old file, if
+    /// any, is then untouched). The batch is empty afterwards.
+    pub fn commit(&mut self) -> Vec<Result<Fingerprint, StoreError>> {
+        let entries = std::mem::take(&mut self.entries);
+        self.paths.clear();
+        self.bytes = 0;
+        let write_err = |path: &Path, e: std::io::Error| StoreError::Write {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(entries.len());
+        let mut temps: Vec<Option<tempfile::NamedTempFile>> = Vec::with_capacity(entries.len());
+        let mut ready_dirs: std::collections::HashSet<PathBuf> = Default::default();
+        let mut to_sync: std::collections::BTreeSet<PathBuf> = Default::default();
+        let blocked = |results: &[Result<(), StoreError>], e: &BatchEntry| {
+            e.after.and_then(|a| {
+                results[a].as_ref().err().map(|why| StoreError::Write {
+                    path: e.path.display().to_string(),
+                    reason: format!("not written, because {why}"),
+                })
+            })
+        };
+        // 1. Every file into its temp file.
+        for e in &entries {
+            let written = match blocked(&results, e) {
+                Some(why) => Err(why),
+                None => Self::prepare(e, &mut ready_dirs, &mut to_sync, write_err),
+            };
+            match written {
+                Ok(tmp) => {
+                    temps.push(Some(tmp));
+                    results.push(Ok(()));
+                }
+                Err(why) => {
+                    temps.push(None);
+                    results.push(Err(why));
+                }
+            }
+        }
+        // 2. Each temp file to disk.
+        for (i, slot) in temps.iter_mut().enumerate() {
+            if let Some(tmp) = slot
+                && let Err(e) = tmp.as_file().sync_all()
+            {
+                results[i] = Err(write_err(&entries[i].path, e));
+                // Dropping the temp file removes it.
+                *slot = None;
+            }
+        }
+        // 3. Each over its target, in order, so a file that depends on another follows it.
+        for (i, e) in entries.iter().enumerate() {
+            // A temp file dropped instead of renamed is removed.
+            let Some(tmp) = temps[i].take() else { continue };
+            if let Some(why) = blocked(&results, e) {
+                results[i] = Err(why);
+                continue;
+            }
+            match tmp.persist(&e.path) {
+                Ok(_) => {
+                    to_sync.insert(dir_of(&e.path));
+                }
+                Err(err) => results[i] = Err(write_err(&e.path, err.error)),
+            }
+        }
+        // 4. Each changed folder once: the renames and new folders become durable.
+        for dir in &to_sync {
+            sync_dir(dir);
+        }
+        entries
+            .iter()
+            .zip(results)
+            .map(|(e, r)| r.map(|()| Fingerprint::of(&e.path, &e.bytes)))
+            .collect()
+    }
+
+    /// Step 1 for one file: the checks, its folder, and its temp file.
+    fn prepare(
+        e: &BatchEntry,
+        ready_dirs: &mut std::collections::HashSet<PathBuf>,
+        to_sync: &mut std::collections::BTreeSet<PathBuf>,
+        write_err: impl Fn(&Path, std::io::Error) -> StoreError,
+    ) -> Result<tempfile::NamedTempFile, StoreError> {
+        if std::fs::symlink_metadata(&e.path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(StoreError::Symlink {
+                path: e.path.display().to_string(),
+            });
+        }
+        refuse_read_only(&e.path)?;
+        let dir = dir_of(&e.path);
+        if !ready_dirs.contains(&dir) {
+            let created = create_dirs(&dir).map_err(|err| write_err(&e.path, err))?;
+            to_sync.extend(created);
+            ready_dirs.insert(dir.clone());
+        }
+        write_temp(&e.path, &dir, &e.bytes).map_err(|err| write_err(&e.path, err))
+    }
 }
 
 /// Holds an exclusive lock between Marginalia processes on this machine for saving `path`,
@@ -521,6 +726,97 @@ mod tests {
         assert_eq!(
             clean_stray_temps_older_than(dir.path(), std::time::Duration::ZERO),
             1
+        );
+    }
+    /// Temp files left anywhere under `dir`.
+    fn temps_under(dir: &Path) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = e.path();
+            if path.is_dir() && !path.is_symlink() {
+                found.extend(temps_under(&path));
+            } else if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                found.push(path);
+            }
+        }
+        found
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_batch_writes_every_file_and_keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("a.ron");
+        std::fs::write(&old, b"old").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o664)).unwrap();
+        let mut batch = AtomicBatch::new();
+        let files = [
+            (old.clone(), b"new a".to_vec()),
+            (dir.path().join("x/y/b.ron"), b"b".to_vec()),
+            (dir.path().join("x/y/c.ron"), b"c".to_vec()),
+            (dir.path().join("x/d.txt"), Vec::new()),
+        ];
+        for (path, bytes) in &files {
+            batch.add(path.clone(), bytes.clone());
+        }
+        assert!(batch.contains(&old) && !batch.is_full());
+        let results = batch.commit();
+        assert!(batch.is_empty());
+        for ((path, bytes), r) in files.iter().zip(&results) {
+            let fp = r.as_ref().unwrap();
+            assert_eq!(&std::fs::read(path).unwrap(), bytes, "{}", path.display());
+            assert!(unchanged_since(path, Some(fp)));
+        }
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&old), 0o664);
+        assert_eq!(mode(&files[1].0), 0o644);
+        assert!(temps_under(dir.path()).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_batch_refuses_one_target_and_writes_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere.ron");
+        std::fs::write(&elsewhere, b"keep").unwrap();
+        let link = dir.path().join("t/link.ron");
+        std::fs::create_dir_all(dir.path().join("t")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        let locked = dir.path().join("t/locked.ron");
+        std::fs::write(&locked, b"locked").unwrap();
+        let mut perms = std::fs::metadata(&locked).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&locked, perms).unwrap();
+        // A folder where the file should go: its temp file is written, the rename fails.
+        let folder = dir.path().join("t/folder.ron");
+        std::fs::create_dir_all(&folder).unwrap();
+        let mut batch = AtomicBatch::new();
+        let a = batch.add(dir.path().join("t/a.ron"), b"a".to_vec());
+        let l = batch.add(link.clone(), b"through".to_vec());
+        let after_l = batch.add_after(dir.path().join("t/after.ron"), b"x".to_vec(), l);
+        let r = batch.add(locked.clone(), b"over".to_vec());
+        let f = batch.add(folder.clone(), b"f".to_vec());
+        let after_f = batch.add_after(dir.path().join("t/after-f.ron"), b"x".to_vec(), f);
+        let b = batch.add(dir.path().join("u/b.ron"), b"b".to_vec());
+        let results = batch.commit();
+        assert!(matches!(&results[l], Err(StoreError::Symlink { .. })));
+        assert!(matches!(&results[r], Err(StoreError::ReadOnly { .. })));
+        assert!(matches!(&results[f], Err(StoreError::Write { .. })));
+        assert!(results[after_l].is_err() && results[after_f].is_err());
+        assert!(results[a].is_ok() && results[b].is_ok());
+        assert_eq!(std::fs::read(dir.path().join("t/a.ron")).unwrap(), b"a");
+        assert_eq!(std::fs::read(dir.path().join("u/b.ron")).unwrap(), b"b");
+        assert_eq!(std::fs::read(&elsewhere).unwrap(), b"keep");
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read(&locked).unwrap(), b"locked");
+        assert!(folder.is_dir());
+        assert!(!dir.path().join("t/after.ron").exists());
+        assert!(!dir.path().join("t/after-f.ron").exists());
+        assert!(
+            temps_under(dir.path()).is_empty(),
+            "{:?}",
+            temps_under(dir.path())
         );
     }
 }

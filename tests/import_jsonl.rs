@@ -300,3 +300,104 @@ fn a_source_named_annotations_jsonl_imports_texts_the_workspace_lists() {
             .any(|t| t.rel == "seeds/annotations/000001.txt")
     );
 }
+
+fn import_merging(file: &std::path::Path, root: &std::path::Path) -> ImportSummary {
+    let req = ImportRequest {
+        workspace: root.to_path_buf(),
+        format: ImportFormat::Jsonl,
+        annotator: "ml".into(),
+        source: file.to_path_buf(),
+        merge: true,
+    };
+    marginalia::import::run(&req, &|_, _| true).unwrap()
+}
+
+/// Files under `root` whose names start with the temp prefix.
+fn temp_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if e
+                .file_name()
+                .to_string_lossy()
+                .starts_with(marginalia::store::TEMP_PREFIX)
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_layer_that_cannot_be_written_is_refused_alone_and_leaves_no_temp_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("team.jsonl");
+    let lines: String = (0..3)
+        .map(|i| {
+            format!(
+                "{{\"text\": \"doc {i}\", \"label\": [[0, 3, \"claim\"]], \"meta\": {{\"path\": \"team/{i}.txt\"}}}}\n"
+            )
+        })
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    let (_d, root) = empty_workspace();
+    // Document 1 already has a layer, and it is read-only: merging into it must not replace it.
+    std::fs::create_dir_all(root.join("team")).unwrap();
+    std::fs::write(root.join("team/1.txt"), "doc 1").unwrap();
+    let text = marginalia::text::Text::from_string("doc 1");
+    let layer = marginalia::layer::Layer::new("team/1.txt", &text, "ml");
+    let layer_path = root.join("annotations/ml/team/1.ron");
+    std::fs::create_dir_all(layer_path.parent().unwrap()).unwrap();
+    std::fs::write(&layer_path, layer.to_ron()).unwrap();
+    let mut perms = std::fs::metadata(&layer_path).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&layer_path, perms).unwrap();
+    let s = import_merging(&file, &root);
+    assert_eq!((s.documents, s.spans), (2, 2), "{:?}", s.report(10));
+    assert_eq!(s.refused_documents.len(), 1, "{:?}", s.refused_documents);
+    assert!(
+        s.refused_documents[0].starts_with("team/1.txt (")
+            && s.refused_documents[0].contains("read-only"),
+        "{:?}",
+        s.refused_documents
+    );
+    assert_eq!(s.texts_copied, ["team/0.txt", "team/2.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(&layer_path).unwrap(),
+        layer.to_ron()
+    );
+    let spans = spans_of(&root, "ml");
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    assert!(temp_files(&root).is_empty(), "{:?}", temp_files(&root));
+}
+
+#[test]
+fn a_document_repeated_in_one_file_sees_its_earlier_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("twice.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"text": "Hello world", "label": [[0, 5, "claim"]], "meta": {"path": "team/a.txt"}}"#, "\n",
+            r#"{"text": "Hello world", "label": [[6, 11, "quote"], [0, 5, "claim"]], "meta": {"path": "team/a.txt"}}"#, "\n",
+        ),
+    )
+    .unwrap();
+    // Without --merge the second is skipped: the first one's layer is there.
+    let (_d, root) = empty_workspace();
+    let s = import(&file, &root);
+    assert_eq!((s.documents, s.spans), (1, 1));
+    assert_eq!(s.texts_copied, ["team/a.txt"]);
+    assert_eq!(s.skipped_documents.len(), 1, "{:?}", s.skipped_documents);
+    assert!(s.skipped_documents[0].contains("already has a layer"));
+    // With --merge the second adds its new span to the first one's layer.
+    let (_d2, root) = empty_workspace();
+    let s = import_merging(&file, &root);
+    assert_eq!((s.documents, s.spans, s.merged, s.duplicates), (2, 2, 1, 1));
+    assert_eq!(spans_of(&root, "ml").len(), 2);
+}

@@ -11,7 +11,10 @@
 //! - a span out of range or whose stated text differs from the text at its offsets is reported
 //!   with its file and line and not imported;
 //! - tags not in the tag set are added with generated colours and `annotations/tags.ron` is
-//!   written before the first layer that uses them.
+//!   written before the first layer that uses them;
+//! - texts and layers are written in batches ([`store::AtomicBatch`]): each file is still
+//!   replaced atomically, but the fsyncs are paid once per batch, and each document's outcome
+//!   is reported after its batch is committed.
 
 pub mod brat;
 pub mod csv;
@@ -304,6 +307,8 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         ws,
         req,
         summary: ImportSummary::default(),
+        batch: store::AtomicBatch::new(),
+        pending: Vec::new(),
     };
     let mut sink = |doc: Incoming, summary_extra: Option<(String, Unsupported)>| {
         if let Some((file, u)) = summary_extra
@@ -314,14 +319,15 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         importer.apply(doc)
     };
     let mut stats = SourceStats::default();
-    match req.format {
-        ImportFormat::Brat => brat::read(&req.source, &mut sink, &mut stats, progress)?,
-        ImportFormat::Jsonl => {
-            jsonl::read(&req.source, &folder, &mut sink, &mut stats, progress)?;
-        }
-        ImportFormat::Csv => csv::read(&req.source, &mut sink, &mut stats, progress)?,
-        ImportFormat::W3c => w3c::read(&req.source, &mut sink, &mut stats, progress)?,
-    }
+    let read = match req.format {
+        ImportFormat::Brat => brat::read(&req.source, &mut sink, &mut stats, progress),
+        ImportFormat::Jsonl => jsonl::read(&req.source, &folder, &mut sink, &mut stats, progress),
+        ImportFormat::Csv => csv::read(&req.source, &mut sink, &mut stats, progress),
+        ImportFormat::W3c => w3c::read(&req.source, &mut sink, &mut stats, progress),
+    };
+    // What was accepted before a cancel or an error is written all the same.
+    importer.commit();
+    read?;
     let mut summary = importer.summary;
     summary.rejected_spans.extend(stats.rejected);
     summary.skipped_documents.extend(stats.skipped);
@@ -378,19 +384,83 @@ struct Importer<'r> {
     tags: TagSet,
     req: &'r ImportRequest,
     summary: ImportSummary,
+    /// Texts and layers waiting to be written together.
+    batch: store::AtomicBatch,
+    /// What became of each document since the last commit, in source order.
+    pending: Vec<Outcome>,
+}
+
+/// A document's outcome, reported when its batch is committed.
+enum Outcome {
+    Skipped(String),
+    Refused(String),
+    /// Its text is batch entry `entry`.
+    TextCopied {
+        label: String,
+        rel: String,
+        entry: usize,
+    },
+    /// Its layer is batch entry `entry`, written only if its text (`text`, when copied) was.
+    Layer {
+        label: String,
+        text: Option<usize>,
+        entry: usize,
+        spans: usize,
+        merging: bool,
+    },
+}
+
+fn label(doc: &Incoming) -> String {
+    format!("{} ({})", doc.rel, doc.origin)
 }
 
 impl Importer<'_> {
     fn skip(&mut self, doc: &Incoming, why: &str) {
-        self.summary
-            .skipped_documents
-            .push(format!("{} ({}): {why}", doc.rel, doc.origin));
+        self.pending
+            .push(Outcome::Skipped(format!("{}: {why}", label(doc))));
     }
 
     fn refuse(&mut self, doc: &Incoming, why: &str) {
-        self.summary
-            .refused_documents
-            .push(format!("{} ({}): {why}", doc.rel, doc.origin));
+        self.pending
+            .push(Outcome::Refused(format!("{}: {why}", label(doc))));
+    }
+
+    /// Writes the batch and reports each document since the last commit, in order.
+    fn commit(&mut self) {
+        let results = self.batch.commit();
+        let failed = |i: usize| results.get(i).and_then(|r| r.as_ref().err());
+        let s = &mut self.summary;
+        for outcome in std::mem::take(&mut self.pending) {
+            match outcome {
+                Outcome::Skipped(m) => s.skipped_documents.push(m),
+                Outcome::Refused(m) => s.refused_documents.push(m),
+                Outcome::TextCopied { label, rel, entry } => match failed(entry) {
+                    Some(e) => s.refused_documents.push(format!("{label}: {e}")),
+                    None => s.texts_copied.push(rel),
+                },
+                Outcome::Layer {
+                    label,
+                    text,
+                    entry,
+                    spans,
+                    merging,
+                } => {
+                    if text.is_some_and(|t| failed(t).is_some()) {
+                        // Refused already, for its text.
+                        continue;
+                    }
+                    if let Some(e) = failed(entry) {
+                        s.refused_documents.push(format!("{label}: {e}"));
+                        continue;
+                    }
+                    s.documents += 1;
+                    s.spans += spans;
+                    if merging {
+                        s.merged += 1;
+                    }
+                }
+            }
+        }
     }
 
     fn apply(&mut self, mut doc: Incoming) -> Result<(), ImportError> {
@@ -414,6 +484,10 @@ impl Importer<'_> {
             );
             return Ok(());
         };
+        // A later document for the same text or layer must see the earlier one on disk.
+        if self.batch.contains(&text_path) || self.batch.contains(&layer_path) {
+            self.commit();
+        }
         let layer_len = layer_path.as_os_str().len();
         if layer_len > MAX_PATH_BYTES {
             self.refuse(
@@ -457,6 +531,7 @@ impl Importer<'_> {
             return Ok(());
         }
         // The text: the workspace's copy must be the one the offsets refer to.
+        let mut text_entry = None;
         let text = if text_path.exists() {
             let text = match Text::load(&text_path) {
                 Ok(t) => t,
@@ -486,20 +561,34 @@ impl Importer<'_> {
                 );
                 return Ok(());
             };
-            let written = store::check_write_inside(self.ws.root(), &text_path)
-                .and_then(|()| store::write_atomic(&text_path, carried.as_bytes()));
-            if let Err(e) = written {
+            if let Err(e) = store::check_write_inside(self.ws.root(), &text_path) {
                 self.refuse(&doc, &e.to_string());
                 return Ok(());
             }
-            self.summary.texts_copied.push(doc.rel.clone());
-            match Text::load(&text_path) {
-                Ok(t) => t,
-                Err(e) => {
-                    self.skip(&doc, &e.to_string());
-                    return Ok(());
-                }
+            // Not copied when the app would not open it.
+            let limit = crate::text::max_text_bytes();
+            if carried.len() as u64 > limit {
+                let e = crate::text::TextError::TooLarge {
+                    path: text_path.display().to_string(),
+                    size: carried.len() as u64,
+                    limit,
+                };
+                self.skip(&doc, &e.to_string());
+                return Ok(());
             }
+            // The text as it will read back from the file.
+            let Ok(text) = Text::from_bytes(carried.as_bytes()) else {
+                self.skip(&doc, "the text is not valid UTF-8");
+                return Ok(());
+            };
+            let entry = self.batch.add(text_path.clone(), carried.as_bytes());
+            text_entry = Some(entry);
+            self.pending.push(Outcome::TextCopied {
+                label: label(&doc),
+                rel: doc.rel.clone(),
+                entry,
+            });
+            text
         };
         if let Some(layer) = &existing
             && layer.text_sha256 != text.sha256()
@@ -599,14 +688,20 @@ impl Importer<'_> {
             layer.spans.push(span);
         }
         layer.normalize();
-        if let Err(e) = store::save_layer(&layer_path, &layer) {
-            self.refuse(&doc, &e.to_string());
-            return Ok(());
-        }
-        self.summary.documents += 1;
-        self.summary.spans += added_spans;
-        if merging {
-            self.summary.merged += 1;
+        let bytes = layer.to_ron().into_bytes();
+        let entry = match text_entry {
+            Some(t) => self.batch.add_after(layer_path, bytes, t),
+            None => self.batch.add(layer_path, bytes),
+        };
+        self.pending.push(Outcome::Layer {
+            label: label(&doc),
+            text: text_entry,
+            entry,
+            spans: added_spans,
+            merging,
+        });
+        if self.batch.is_full() {
+            self.commit();
         }
         Ok(())
     }
