@@ -1015,8 +1015,16 @@ impl Document {
             });
         }
         if self.autosave.has_unsaved()
-            || store::unchanged_since(&self.layer_path, self.seen.as_ref())
+            || store::unchanged_by_stat(&self.layer_path, self.seen.as_ref())
         {
+            return false;
+        }
+        // Size or time differ: the bytes decide (a `touch` is no change), once per change.
+        if let Some(seen) = &self.seen
+            && let Ok(bytes) = store::read_limited(&self.layer_path, store::MAX_LAYER_BYTES)
+            && crate::text::sha256_hex(&bytes) == seen.sha256
+        {
+            self.seen = Some(Fingerprint::of(&self.layer_path, &bytes));
             return false;
         }
         match store::load_layer(&self.layer_path) {

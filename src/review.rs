@@ -1260,7 +1260,7 @@ impl Review {
     /// Reloads the curated layer if someone else changed it and nothing is pending.
     /// Returns whether it reloaded (the undo history is then cleared).
     pub fn reload_if_changed(&mut self) -> bool {
-        if self.autosave.has_unsaved() || store::unchanged_since(&self.path, self.seen.as_ref()) {
+        if self.autosave.has_unsaved() || store::unchanged_by_stat(&self.path, self.seen.as_ref()) {
             return false;
         }
         match load_curated(&self.path) {
