@@ -164,9 +164,7 @@ impl<T: Send + Sync + 'static> Autosave<T> {
 
     /// A finished background save, if there is one, without waiting.
     pub fn poll(&mut self) -> Option<Finished<T>> {
-        if self.in_flight.is_none() {
-            return None;
-        }
+        self.in_flight.as_ref()?;
         let outcome = self.writer.as_mut()?.try_outcome()?;
         self.finish(Some(outcome))
     }
