@@ -1200,13 +1200,7 @@ impl Review {
     /// # Errors
     /// The copy cannot be written, naming the file.
     pub fn save_copy(&self, path: &Path) -> Result<(), StoreError> {
-        if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
-            return Err(StoreError::Write {
-                path: path.display().to_string(),
-                reason: "not a regular file".into(),
-            });
-        }
-        store::write_atomic(path, self.curated.to_ron().as_bytes()).map(|_| ())
+        store::write_copy(path, self.curated.to_ron().as_bytes())
     }
 
     /// Merges another version of the curated layer: their decisions on items we have not

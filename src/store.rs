@@ -553,6 +553,21 @@ impl AtomicBatch {
     }
 }
 
+/// Writes a copy of unsaved data to a path the user chose ("Save a copy elsewhere…"):
+/// atomically, and only over a regular file or nothing.
+///
+/// # Errors
+/// The path is a folder, device, pipe or link, or the write failed, naming the file.
+pub fn write_copy(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(StoreError::Write {
+            path: path.display().to_string(),
+            reason: "not a regular file".into(),
+        });
+    }
+    write_atomic(path, bytes).map(|_| ())
+}
+
 /// Holds an exclusive lock between Marginalia processes on this machine for saving `path`,
 /// so that two windows cannot both check the file and then both write it. Released on drop.
 pub struct SaveLock {
