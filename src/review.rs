@@ -19,7 +19,7 @@ use crate::autosave::{Autosave, Finished};
 use crate::document::SaveState;
 use crate::history::History;
 use crate::layer::{FORMAT_VERSION, Layer, Orphan, Span, Status, make_span, now_rfc3339};
-use crate::recovery::Journal;
+use crate::recovery::{Journal, Recovered};
 use crate::store::{self, Fingerprint, StoreError};
 use crate::tags::TagSet;
 use crate::text::{Text, TextError};
@@ -507,6 +507,9 @@ pub struct Review {
     /// The workspace root: nothing is written outside it.
     root: PathBuf,
     notices: Vec<String>,
+    /// Decisions an earlier window could not save, found in the recovery journal and not yet
+    /// restored or discarded; while they wait, the journal entry is left alone.
+    recovered: Option<(CuratedLayer, Recovered)>,
 }
 
 impl std::fmt::Debug for Review {
@@ -612,6 +615,7 @@ impl Review {
             seen,
             history: History::new(),
             notices: Vec::new(),
+            recovered: None,
         })
     }
 
@@ -1057,18 +1061,98 @@ impl Review {
         self.autosave.mark_dirty();
     }
 
-    /// Keeps decisions that cannot be saved in `journal` (outside the workspace). An entry
-    /// an earlier window left for this curated file is reported as a notice: it is a valid
-    /// curated file, to be copied back by hand if wanted.
+    /// Keeps decisions that cannot be saved in `journal` (outside the workspace), and looks
+    /// there for decisions an earlier window could not save: if they differ from the file,
+    /// [`Review::recovered`] offers them.
     pub fn set_journal(&mut self, journal: Journal) {
         if let Some(found) = journal.find(&self.path) {
-            self.notices.push(format!(
-                "review decisions that could not be saved earlier are in the recovery journal at {}",
-                found.entry.display()
-            ));
-            self.autosave.hold_journal(true);
+            match CuratedLayer::from_ron(&found.contents) {
+                Ok(theirs) if theirs == self.curated => {
+                    journal.clear(&self.path);
+                }
+                Ok(theirs) => {
+                    self.recovered = Some((theirs, found));
+                    self.autosave.hold_journal(true);
+                }
+                Err(_) => self.notices.push(format!(
+                    "a recovery journal entry for this review at {} cannot be used; it was left as it is",
+                    found.entry.display()
+                )),
+            }
         }
         self.autosave.set_journal(journal);
+    }
+
+    /// Decisions found in the recovery journal, waiting for the user, and where the entry is.
+    pub fn recovered(&self) -> Option<(&CuratedLayer, &Recovered)> {
+        self.recovered.as_ref().map(|(c, r)| (c, r))
+    }
+
+    /// Puts the recovered decisions in place of the curated layer's, as one undoable step.
+    /// Returns whether it did.
+    pub fn restore_recovered(&mut self) -> bool {
+        let Some((rec, _)) = self.recovered.take() else {
+            return false;
+        };
+        self.autosave.hold_journal(false);
+        let cur = &self.curated;
+        let mut changes = Vec::new();
+        changes.extend(
+            cur.spans
+                .iter()
+                .filter(|s| !rec.spans.contains(s))
+                .map(|s| Change::RemoveSpan(s.clone())),
+        );
+        changes.extend(
+            rec.spans
+                .iter()
+                .filter(|s| !cur.spans.contains(s))
+                .map(|s| Change::AddSpan(s.clone())),
+        );
+        changes.extend(
+            cur.rejected
+                .iter()
+                .filter(|r| !rec.rejected.contains(r))
+                .map(|r| Change::RemoveRejection(r.clone())),
+        );
+        changes.extend(
+            rec.rejected
+                .iter()
+                .filter(|r| !cur.rejected.contains(r))
+                .map(|r| Change::AddRejection(r.clone())),
+        );
+        changes.extend(
+            cur.comments
+                .iter()
+                .filter(|c| !rec.comments.contains(c))
+                .map(|c| Change::RemoveComment(c.clone())),
+        );
+        changes.extend(
+            rec.comments
+                .iter()
+                .filter(|c| !cur.comments.contains(c))
+                .map(|c| Change::AddComment(c.clone())),
+        );
+        if cur.status != rec.status {
+            changes.push(Change::Status {
+                before: cur.status,
+                after: rec.status,
+            });
+        }
+        self.commit(changes);
+        true
+    }
+
+    /// Drops the recovered decisions and their journal entry, at the user's word.
+    pub fn discard_recovered(&mut self) -> bool {
+        if self.recovered.take().is_none() {
+            return false;
+        }
+        self.autosave.hold_journal(false);
+        if let Some(j) = self.autosave.journal() {
+            j.clear(&self.path);
+        }
+        true
     }
 
     /// Starts a background save if decisions have waited [`crate::document::SAVE_DELAY`] (or a failed save is

@@ -487,3 +487,38 @@ fn accept_both_is_refused_on_an_item_with_one_side() {
     assert_eq!(r.progress().0, 0);
     assert!(r.curated().spans.is_empty());
 }
+
+/// Issue 9 §1 for review: decisions that cannot be saved go to the recovery journal, are
+/// offered back when the review is next opened, and Restore brings them to the curated file.
+#[test]
+fn unsaved_decisions_go_to_the_journal_and_are_restored_by_the_next_review() {
+    let (_d, ws) = workspace();
+    let journal_dir = tempfile::tempdir().unwrap();
+    let journal = marginalia::recovery::Journal::at(journal_dir.path());
+    let path = ws.layer_path("curated", REL).unwrap();
+    let mut r = Review::open(&ws, REL, &["editor-a"], "rev").unwrap();
+    r.set_journal(journal.clone());
+    r.decide(0, Decision::AcceptA).unwrap();
+    // A file that does not parse is never overwritten: the save fails.
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, "(format: 1, spans: [").unwrap();
+    assert!(r.save_now().is_err());
+    let entry = journal
+        .find(&path)
+        .expect("the decisions are in the journal");
+    assert!(entry.contents.contains("accepted"), "{}", entry.contents);
+    drop(r);
+
+    std::fs::remove_file(&path).unwrap();
+    let mut again = Review::open(&ws, REL, &["editor-a"], "rev").unwrap();
+    again.set_journal(journal.clone());
+    assert!(again.recovered().is_some(), "offered back");
+    assert!(again.restore_recovered());
+    again.save_now().unwrap();
+    assert_eq!(load_curated(&path).unwrap().unwrap().0.spans.len(), 1);
+    assert!(
+        journal.find(&path).is_none(),
+        "the entry is gone once on disk"
+    );
+    assert!(again.undo(), "the restore is one undo step");
+}

@@ -46,6 +46,10 @@ pub enum ReviewCommand {
     Redo,
     ToggleReviewed,
     SaveNow,
+    /// Put back the decisions found in the recovery journal.
+    RestoreRecovered,
+    /// Drop the decisions found in the recovery journal.
+    DiscardRecovered,
 }
 
 /// The one-key decisions.
@@ -288,6 +292,22 @@ pub fn shortcuts(app: &MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Co
 /// Applies one review command.
 pub fn apply(app: &mut MarginaliaApp, command: ReviewCommand) {
     match command {
+        ReviewCommand::RestoreRecovered => {
+            if let Some(mode) = &mut app.review
+                && mode.review.restore_recovered()
+            {
+                mode.refresh();
+                app.status_line =
+                    "Recovered decisions restored (Ctrl+Z takes them back out)".into();
+            }
+        }
+        ReviewCommand::DiscardRecovered => {
+            if let Some(mode) = &mut app.review
+                && mode.review.discard_recovered()
+            {
+                app.status_line = "Recovered decisions discarded".into();
+            }
+        }
         ReviewCommand::ChooseLayers => {
             let Some(rel) = app.open.as_ref().map(|o| o.doc.rel().to_owned()) else {
                 app.status_line = "Open a document first, then choose Review…".into();
@@ -559,7 +579,9 @@ fn decide(
         ReviewCommand::ChooseLayers
         | ReviewCommand::CloseChooser
         | ReviewCommand::Start { .. }
-        | ReviewCommand::Exit => None,
+        | ReviewCommand::Exit
+        | ReviewCommand::RestoreRecovered
+        | ReviewCommand::DiscardRecovered => None,
     }
 }
 
@@ -684,6 +706,30 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     egui::Panel::top("review bar")
         .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(8, 6)))
         .show(ui, |ui| review_bar(mode, ui, commands));
+    if let Some((rec, found)) = mode.review.recovered() {
+        let message = format!(
+            "Review decisions that could not be saved are in the recovery journal ({}): {} accepted spans and {} rejections, against {} and {} in the file. Restore them (one undo step), or discard them.",
+            found.entry.display(),
+            rec.spans.len(),
+            rec.rejected.len(),
+            mode.review.curated().spans.len(),
+            mode.review.curated().rejected.len()
+        );
+        egui::Panel::top("review recovered")
+            .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(8, 4)))
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new("Unsaved review decisions recovered").strong());
+                    if ui.small_button("Restore").clicked() {
+                        commands.push(Command::Review(ReviewCommand::RestoreRecovered));
+                    }
+                    if ui.small_button("Discard").clicked() {
+                        commands.push(Command::Review(ReviewCommand::DiscardRecovered));
+                    }
+                });
+                ui.add(egui::Label::new(message).wrap());
+            });
+    }
     egui::Panel::bottom("review keys").show(ui, |ui| {
         let weak = theme::weak(ui.visuals());
         ui.horizontal_wrapped(|ui| {
