@@ -267,13 +267,13 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                 })
                 .unwrap_or_default();
             format!(
-                "Edits to this document that could not be saved{} are in the recovery journal ({}): {} spans and {} orphans, against {} spans and {} orphans in the file. Restore them (one undo step), or discard them.",
+                "Edits to this document that could not be saved{} are in the recovery journal ({}): {} and {}, against {} and {} in the file. Restore them (one undo step), or discard them.",
                 if when.is_empty() { String::new() } else { format!(" on {when}") },
                 found.entry.display(),
-                layer.spans.len(),
-                layer.orphans.len(),
-                o.doc.layer().spans.len(),
-                o.doc.layer().orphans.len()
+                crate::wording::plural(layer.spans.len(), "span"),
+                crate::wording::plural(layer.orphans.len(), "orphan"),
+                crate::wording::plural(o.doc.layer().spans.len(), "span"),
+                crate::wording::plural(o.doc.layer().orphans.len(), "orphan")
             )
         })
     });
@@ -296,9 +296,9 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
             };
             if deleted && let Some(open) = &app.open {
                 let message = format!(
-                    "{} was deleted outside this window (another program, or a git checkout). Nothing is written until you choose: keep your {} spans by saving them again, or close the document.",
+                    "{} was deleted outside this window (another program, or a git checkout). Nothing is written until you choose: keep your {} by saving them again, or close the document.",
                     open.doc.layer_path().display(),
-                    open.doc.layer().spans.len()
+                    crate::wording::plural(open.doc.layer().spans.len(), "span")
                 );
                 let title = RichText::new("Annotation file deleted").strong().color(err);
                 match banner_with(

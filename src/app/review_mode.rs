@@ -708,12 +708,12 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         .show(ui, |ui| review_bar(mode, ui, commands));
     if let Some((rec, found)) = mode.review.recovered() {
         let message = format!(
-            "Review decisions that could not be saved are in the recovery journal ({}): {} accepted spans and {} rejections, against {} and {} in the file. Restore them (one undo step), or discard them.",
+            "Review decisions that could not be saved are in the recovery journal ({}): {} and {}, against {} and {} in the file. Restore them (one undo step), or discard them.",
             found.entry.display(),
-            rec.spans.len(),
-            rec.rejected.len(),
-            mode.review.curated().spans.len(),
-            mode.review.curated().rejected.len()
+            crate::wording::plural(rec.spans.len(), "accepted span"),
+            crate::wording::plural(rec.rejected.len(), "rejection"),
+            crate::wording::plural(mode.review.curated().spans.len(), "accepted span"),
+            crate::wording::plural(mode.review.curated().rejected.len(), "rejection")
         );
         egui::Panel::top("review recovered")
             .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(8, 4)))
