@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::document::{RETRY_DELAY, SAVE_DELAY, SaveState};
-use crate::recovery::Journal;
+use crate::recovery::{Journal, Recovered};
 use crate::store::{Fingerprint, StoreError};
 use crate::writer::{Job, Outcome, Writer};
 
@@ -31,6 +31,17 @@ pub enum Finished<T> {
     Changed,
     /// The write failed; the state says so and a retry is scheduled.
     Failed(StoreError),
+}
+
+/// What [`Autosave::open_journal`] found.
+#[derive(Debug)]
+pub enum JournalFind<D> {
+    /// No entry, or one whose changes are already on disk (it was removed).
+    Nothing,
+    /// Changes an earlier window could not save, and where they are.
+    Recovered(D, Recovered),
+    /// An entry that cannot be read as this file's data; left as it is.
+    Unusable(PathBuf),
 }
 
 /// Autosave state for one file holding a `T`.
@@ -234,14 +245,42 @@ impl<T: Send + Sync + 'static> Autosave<T> {
         self.journal = Some(journal);
     }
 
-    /// The journal, if one is set.
-    pub fn journal(&self) -> Option<&Journal> {
-        self.journal.as_ref()
+    /// Keeps unsaved changes in `journal` from now on, and looks there for an entry an
+    /// earlier window left for this file. `read` turns the entry into the owner's data (`None`
+    /// when it cannot be used); `same` says whether that equals what is on disk, in which case
+    /// the changes arrived after all and the entry is removed. An entry that differs is held
+    /// (left alone) until [`Autosave::release_recovered`].
+    pub fn open_journal<D>(
+        &mut self,
+        journal: Journal,
+        read: impl FnOnce(&Recovered) -> Option<D>,
+        same: impl FnOnce(&D) -> bool,
+    ) -> JournalFind<D> {
+        let found = journal.find(&self.path);
+        self.journal = Some(journal);
+        let Some(found) = found else {
+            return JournalFind::Nothing;
+        };
+        match read(&found) {
+            Some(data) if same(&data) => {
+                self.clear_journal();
+                JournalFind::Nothing
+            }
+            Some(data) => {
+                self.journal_held = true;
+                JournalFind::Recovered(data, found)
+            }
+            None => JournalFind::Unusable(found.entry),
+        }
     }
 
-    /// While a recovered entry waits for the user, the journal is left alone.
-    pub fn hold_journal(&mut self, held: bool) {
-        self.journal_held = held;
+    /// The user chose what to do with a recovered entry: it is no longer held, and with
+    /// `discard` it is deleted (restored changes replace it at the next save).
+    pub fn release_recovered(&mut self, discard: bool) {
+        self.journal_held = false;
+        if discard {
+            self.clear_journal();
+        }
     }
 
     /// Writes `contents` (the unsaved data, serialised) to the journal. Returns the entry.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use std::collections::HashSet;
 
-use crate::autosave::{Autosave, Finished};
+use crate::autosave::{Autosave, Finished, JournalFind};
 use crate::history::History;
 use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
@@ -368,24 +368,23 @@ impl Document {
         if self.read_only {
             return;
         }
-        if let Some(found) = journal.find(&self.layer_path) {
-            match store::parse_layer(&found.entry, found.contents.as_bytes()) {
-                Ok(layer) if layer.annotator == self.layer.annotator => {
-                    if same_content(&layer, &self.layer) {
-                        // Those edits reached the file after all.
-                        journal.clear(&self.layer_path);
-                    } else {
-                        self.recovered = Some((layer, found));
-                        self.autosave.hold_journal(true);
-                    }
-                }
-                Ok(_) | Err(_) => self.notices.push(format!(
-                    "a recovery journal entry for this layer at {} cannot be used; it was left as it is",
-                    found.entry.display()
-                )),
-            }
+        let annotator = &self.layer.annotator;
+        let read = |found: &Recovered| {
+            store::parse_layer(&found.entry, found.contents.as_bytes())
+                .ok()
+                .filter(|l| &l.annotator == annotator)
+        };
+        match self
+            .autosave
+            .open_journal(journal, read, |l| same_content(l, &self.layer))
+        {
+            JournalFind::Nothing => {}
+            JournalFind::Recovered(layer, found) => self.recovered = Some((layer, found)),
+            JournalFind::Unusable(entry) => self.notices.push(format!(
+                "a recovery journal entry for this layer at {} cannot be used; it was left as it is",
+                entry.display()
+            )),
         }
-        self.autosave.set_journal(journal);
     }
 
     /// Unsaved edits found in the recovery journal, waiting for the user: the layer as it was
@@ -404,7 +403,7 @@ impl Document {
             return false;
         };
         // The entry is replaced by the next save's outcome: on disk, or journaled again.
-        self.autosave.hold_journal(false);
+        self.autosave.release_recovered(false);
         if layer.text_sha256 != self.text.sha256() {
             reanchor::reanchor_layer(&mut layer, &self.text);
         }
@@ -430,10 +429,7 @@ impl Document {
         if self.recovered.take().is_none() {
             return false;
         }
-        self.autosave.hold_journal(false);
-        if let Some(j) = self.autosave.journal() {
-            j.clear(&self.layer_path);
-        }
+        self.autosave.release_recovered(true);
         true
     }
 

@@ -15,7 +15,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::agreement::greedy_overlap_match;
-use crate::autosave::{Autosave, Finished};
+use crate::autosave::{Autosave, Finished, JournalFind};
 use crate::document::SaveState;
 use crate::history::History;
 use crate::layer::{FORMAT_VERSION, Layer, Orphan, Span, Status, make_span, now_rfc3339};
@@ -1065,22 +1065,18 @@ impl Review {
     /// there for decisions an earlier window could not save: if they differ from the file,
     /// [`Review::recovered`] offers them.
     pub fn set_journal(&mut self, journal: Journal) {
-        if let Some(found) = journal.find(&self.path) {
-            match CuratedLayer::from_ron(&found.contents) {
-                Ok(theirs) if theirs == self.curated => {
-                    journal.clear(&self.path);
-                }
-                Ok(theirs) => {
-                    self.recovered = Some((theirs, found));
-                    self.autosave.hold_journal(true);
-                }
-                Err(_) => self.notices.push(format!(
-                    "a recovery journal entry for this review at {} cannot be used; it was left as it is",
-                    found.entry.display()
-                )),
-            }
+        let read = |found: &Recovered| CuratedLayer::from_ron(&found.contents).ok();
+        match self
+            .autosave
+            .open_journal(journal, read, |c| *c == self.curated)
+        {
+            JournalFind::Nothing => {}
+            JournalFind::Recovered(curated, found) => self.recovered = Some((curated, found)),
+            JournalFind::Unusable(entry) => self.notices.push(format!(
+                "a recovery journal entry for this review at {} cannot be used; it was left as it is",
+                entry.display()
+            )),
         }
-        self.autosave.set_journal(journal);
     }
 
     /// Decisions found in the recovery journal, waiting for the user, and where the entry is.
@@ -1094,7 +1090,7 @@ impl Review {
         let Some((rec, _)) = self.recovered.take() else {
             return false;
         };
-        self.autosave.hold_journal(false);
+        self.autosave.release_recovered(false);
         let cur = &self.curated;
         let mut changes = Vec::new();
         changes.extend(
@@ -1148,10 +1144,7 @@ impl Review {
         if self.recovered.take().is_none() {
             return false;
         }
-        self.autosave.hold_journal(false);
-        if let Some(j) = self.autosave.journal() {
-            j.clear(&self.path);
-        }
+        self.autosave.release_recovered(true);
         true
     }
 
