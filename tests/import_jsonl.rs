@@ -401,3 +401,25 @@ fn a_document_repeated_in_one_file_sees_its_earlier_copy() {
     assert_eq!((s.documents, s.spans, s.merged, s.duplicates), (2, 2, 1, 1));
     assert_eq!(spans_of(&root, "ml").len(), 2);
 }
+
+/// An exact duplicate inside one source document is left out and counted in the report,
+/// not collapsed silently.
+#[test]
+fn a_duplicate_span_in_the_source_is_counted_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    let file = dir.path().join("in.jsonl");
+    std::fs::write(
+        &file,
+        "{\"text\": \"Hello world\", \"label\": [[0, 5, \"quote\"], [0, 5, \"quote\"]]}\n",
+    )
+    .unwrap();
+    let summary = import(&file, &root);
+    assert_eq!((summary.spans, summary.duplicates), (1, 1));
+    let report = summary.report(20).join("\n");
+    assert!(
+        report.contains("left out 1 duplicate span already there"),
+        "{report}"
+    );
+}

@@ -168,15 +168,18 @@ impl ImportSummary {
             plural(self.spans, "span"),
             plural(self.documents, "document"),
             if self.merged > 0 {
-                format!(
-                    " ({} merged into existing layers, {} left out)",
-                    self.merged,
-                    plural(self.duplicates, "duplicate span")
-                )
+                format!(" ({} merged into existing layers)", self.merged)
             } else {
                 String::new()
             }
         )];
+        if self.duplicates > 0 {
+            // Within one source document or against an existing layer: never silently.
+            lines.push(format!(
+                "left out {} already there (same range and tag)",
+                plural(self.duplicates, "duplicate span")
+            ));
+        }
         push_list(
             &mut lines,
             limit,
