@@ -603,7 +603,7 @@ impl Document {
             s.exact = fresh.exact;
             s.prefix = fresh.prefix;
             s.suffix = fresh.suffix;
-            s.attrs.remove("anchor");
+            s.attrs.remove(ANCHOR_ATTR);
         })
     }
 

@@ -42,6 +42,28 @@ impl Status {
     }
 }
 
+/// The `attrs` key under which files written before attributes had a schema kept the
+/// re-anchoring marker (`anchor: "fuzzy"` or `"ambiguous"`).
+const LEGACY_ANCHOR_ATTR: &str = "anchor";
+
+/// Moves a marker written by older builds out of the user's attribute space: `anchor: "fuzzy"`
+/// (or `"ambiguous"`) becomes `marginalia:anchor`. Any other `anchor` value is a user's own
+/// attribute and stays.
+pub fn migrate_markers(attrs: &mut BTreeMap<String, String>) {
+    if attrs.is_empty() || attrs.contains_key(crate::reanchor::ANCHOR_ATTR) {
+        return;
+    }
+    if let Some(v) = attrs.get(LEGACY_ANCHOR_ATTR)
+        && matches!(
+            v.as_str(),
+            crate::reanchor::ANCHOR_FUZZY | crate::reanchor::ANCHOR_AMBIGUOUS
+        )
+        && let Some(v) = attrs.remove(LEGACY_ANCHOR_ATTR)
+    {
+        attrs.insert(crate::reanchor::ANCHOR_ATTR.to_owned(), v);
+    }
+}
+
 /// One highlighted, tagged range of the text.
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {
@@ -62,7 +84,8 @@ pub struct Span {
     pub suffix: String,
     #[serde(default)]
     pub note: String,
-    /// Free key → value strings (e.g. `anchor: "fuzzy"`).
+    /// Attribute values by name, as the tag's schema declares them (`verdict: "false"`), plus
+    /// Marginalia's own markers under reserved keys (`marginalia:anchor: "fuzzy"`).
     #[serde(default)]
     pub attrs: BTreeMap<String, String>,
     /// RFC 3339 UTC, second precision.
@@ -310,11 +333,20 @@ impl Layer {
     /// The RON error with its line and column.
     pub fn from_ron(src: &str) -> Result<Self, ron::error::SpannedError> {
         // Files this program wrote take the fast path; anything else is parsed by `ron`.
-        if let Some(layer) = canonical::read(src) {
-            return Ok(layer);
+        let mut layer = match canonical::read(src) {
+            Some(layer) => layer,
+            None => {
+                let mut layer: Layer = ron_options().from_str(src)?;
+                layer.normalize();
+                layer
+            }
+        };
+        for span in &mut layer.spans {
+            migrate_markers(&mut span.attrs);
         }
-        let mut layer: Layer = ron_options().from_str(src)?;
-        layer.normalize();
+        for orphan in &mut layer.orphans {
+            migrate_markers(&mut orphan.span.attrs);
+        }
         Ok(layer)
     }
 
@@ -487,7 +519,8 @@ mod tests {
         let id = other.take_id();
         let mut span = make_span(&text, id, 0, 5, "claim", "2026-11-21T10:05:00Z");
         span.note = "a much longer note than any in the source".into();
-        span.attrs.insert("anchor".into(), "fuzzy".into());
+        span.attrs
+            .insert(crate::reanchor::ANCHOR_ATTR.into(), "fuzzy".into());
         other.spans.insert(0, span);
         other.status = Status::Done;
         other.copy_from(&layer);
@@ -545,5 +578,36 @@ mod tests {
         let reloaded = Layer::from_ron(&layer.to_ron()).unwrap();
         let mut reloaded = reloaded;
         assert_eq!(reloaded.take_id(), 3);
+    }
+
+    #[test]
+    fn an_old_anchor_marker_moves_to_its_reserved_key_and_a_user_attribute_stays() {
+        let text = Text::from_string("one two three");
+        let mut layer = Layer::new("t.txt", &text, "a");
+        let mut fuzzy = make_span(&text, 1, 0, 3, "quote", "2026-01-01T00:00:00Z");
+        fuzzy.attrs.insert("anchor".into(), "fuzzy".into());
+        let mut own = make_span(&text, 2, 4, 7, "quote", "2026-01-01T00:00:00Z");
+        own.attrs.insert("anchor".into(), "harbour".into());
+        layer.spans = vec![fuzzy, own];
+        layer.next_id = 3;
+        let old = layer.to_ron();
+        assert!(old.contains("\"anchor\": \"fuzzy\""));
+        let read = Layer::from_ron(&old).unwrap();
+        assert_eq!(
+            read.spans[0]
+                .attrs
+                .get("marginalia:anchor")
+                .map(String::as_str),
+            Some("fuzzy")
+        );
+        assert!(!read.spans[0].attrs.contains_key("anchor"));
+        assert_eq!(
+            read.spans[1].attrs.get("anchor").map(String::as_str),
+            Some("harbour")
+        );
+        // Parsed by `ron` rather than the fast path, the same happens.
+        let spaced = old.replace("(\n", "( \n");
+        let read = Layer::from_ron(&spaced).unwrap();
+        assert!(read.spans[0].attrs.contains_key("marginalia:anchor"));
     }
 }

@@ -7,18 +7,18 @@
 //! 2. **moved**: `exact` occurs elsewhere; the occurrence whose prefix and suffix match best
 //!    wins, ties broken by closeness to where the span was expected. If neither its prefix
 //!    nor its suffix matches there and the words are short or occur more than once, it is
-//!    flagged `attrs["anchor"] = "fuzzy"` instead: it may be on the wrong copy;
+//!    flagged `attrs["marginalia:anchor"] = "fuzzy"` instead: it may be on the wrong copy;
 //! 3. **fuzzy**: an approximate match of `exact` with at most a quarter of its length in edits
 //!    (Myers' bit-parallel search, first in a window around the expected place, then in the
 //!    whole text within a work budget), scored by quote, prefix and suffix similarity; the span
-//!    is flagged `attrs["anchor"] = "fuzzy"`;
+//!    is flagged `attrs["marginalia:anchor"] = "fuzzy"`;
 //! 4. **orphaned**: nothing matches well enough; the span moves to `orphans` with its old
 //!    offsets and text. It is never dropped.
 //!
 //! Places are handed out jointly, best score first: a place goes to the spans of one old
 //! range only, so two spans on different copies of the same words never land on one copy. A
 //! span whose best free place scores the same as another free place (on quote and context) is
-//! flagged `attrs["anchor"] = "ambiguous"`. Both flags ask the annotator to confirm.
+//! flagged `attrs["marginalia:anchor"] = "ambiguous"`. Both flags ask the annotator to confirm.
 //!
 //! Orphans of an earlier change are tried again each time the text changes (it may have been
 //! restored), and count in the summary like spans.
@@ -28,10 +28,12 @@ use std::collections::HashMap;
 use crate::layer::{CONTEXT_CHARS, Layer, Orphan, Span};
 use crate::text::Text;
 
-/// The `attrs` key and value that flag a span placed by approximate matching.
-pub const ANCHOR_ATTR: &str = "anchor";
+/// The `attrs` key and value that flag a span placed by approximate matching. The key is
+/// reserved (see [`crate::tags::RESERVED_PREFIX`]); files from older builds used `anchor` and
+/// are migrated on read ([`crate::layer::migrate_markers`]).
+pub const ANCHOR_ATTR: &str = "marginalia:anchor";
 pub const ANCHOR_FUZZY: &str = "fuzzy";
-/// The `attrs["anchor"]` value that flags a span put on one of several places that score the
+/// The `attrs["marginalia:anchor"]` value that flags a span put on one of several places that score the
 /// same (two copies of its words, neither with matching context).
 pub const ANCHOR_AMBIGUOUS: &str = "ambiguous";
 
@@ -972,7 +974,7 @@ mod tests {
         assert_eq!(s.fuzzy, 1, "{layer:#?}");
         assert_eq!(layer.spans[0].exact, "the voltage remained live in");
         assert_eq!(
-            layer.spans[0].attrs.get("anchor").map(String::as_str),
+            layer.spans[0].attrs.get(ANCHOR_ATTR).map(String::as_str),
             Some("fuzzy")
         );
     }

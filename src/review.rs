@@ -184,6 +184,12 @@ impl CuratedLayer {
     /// The RON error with its line and column.
     pub fn from_ron(src: &str) -> Result<Self, ron::error::SpannedError> {
         let mut c: CuratedLayer = crate::layer::ron_options().from_str(src)?;
+        for span in &mut c.spans {
+            crate::layer::migrate_markers(&mut span.attrs);
+        }
+        for orphan in &mut c.orphans {
+            crate::layer::migrate_markers(&mut orphan.span.attrs);
+        }
         c.normalize();
         Ok(c)
     }

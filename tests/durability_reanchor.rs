@@ -139,7 +139,7 @@ fn text_inserted_before_the_spans_moves_them_all() {
         let new = layer.span(old.id).unwrap();
         assert_eq!((new.start, new.end), (old.start + shift, old.end + shift));
         assert_eq!(new.exact, old.exact);
-        assert!(!new.attrs.contains_key("anchor"));
+        assert!(!new.attrs.contains_key("marginalia:anchor"));
     }
     // The first span's prefix now holds the note it follows.
     assert!(layer.span(1).unwrap().prefix.ends_with("February.\n\n"));
@@ -163,10 +163,13 @@ fn a_word_fixed_inside_a_span_gives_a_fuzzy_span() {
         "text changed: 3 kept, 1 moved, 1 fuzzy, 0 orphaned"
     );
     let fixed = span_with(&layer, "German Chancellor Olaf Scholz at the White House");
-    assert_eq!(fixed.attrs.get("anchor").map(String::as_str), Some("fuzzy"));
+    assert_eq!(
+        fixed.attrs.get("marginalia:anchor").map(String::as_str),
+        Some("fuzzy")
+    );
     assert_eq!(fixed.tag, "error");
     let raw = std::fs::read_to_string(&path).unwrap();
-    assert!(raw.contains("\"anchor\": \"fuzzy\""), "{raw}");
+    assert!(raw.contains("\"marginalia:anchor\": \"fuzzy\""), "{raw}");
     // The annotator confirms it: the flag goes; undo brings it back.
     let ws = Workspace::open(&root).unwrap();
     let mut doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
@@ -175,14 +178,14 @@ fn a_word_fixed_inside_a_span_gives_a_fuzzy_span() {
     assert!(
         !std::fs::read_to_string(&path)
             .unwrap()
-            .contains("\"anchor\"")
+            .contains("\"marginalia:anchor\"")
     );
     doc.undo();
     doc.save_now().unwrap();
     assert!(
         std::fs::read_to_string(&path)
             .unwrap()
-            .contains("\"anchor\": \"fuzzy\"")
+            .contains("\"marginalia:anchor\": \"fuzzy\"")
     );
 }
 
@@ -535,7 +538,7 @@ fn assert_no_two_old_ranges_share_a_place(before: &Layer, after: &Layer) {
 }
 
 fn anchor_flag(span: &marginalia::Span) -> Option<&str> {
-    span.attrs.get("anchor").map(String::as_str)
+    span.attrs.get("marginalia:anchor").map(String::as_str)
 }
 
 #[test]

@@ -191,7 +191,7 @@ fn a_fuzzy_span_is_marked_and_confirm_position_removes_the_flag_on_disk() {
             .span(1)
             .unwrap()
             .attrs
-            .get("anchor")
+            .get("marginalia:anchor")
             .map(String::as_str),
         Some("fuzzy")
     );
@@ -205,7 +205,11 @@ fn a_fuzzy_span_is_marked_and_confirm_position_removes_the_flag_on_disk() {
     save_now(&mut h);
     let layer = read_layer(ws.path(), SEED);
     assert!(
-        !layer.span(1).unwrap().attrs.contains_key("anchor"),
+        !layer
+            .span(1)
+            .unwrap()
+            .attrs
+            .contains_key("marginalia:anchor"),
         "the flag is gone from the file"
     );
     assert!(h.query_by_label_contains("(position uncertain)").is_none());
@@ -219,7 +223,7 @@ fn a_fuzzy_span_is_marked_and_confirm_position_removes_the_flag_on_disk() {
             .span(1)
             .unwrap()
             .attrs
-            .contains_key("anchor")
+            .contains_key("marginalia:anchor")
     );
     h.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
     h.run_steps(2);
@@ -229,7 +233,7 @@ fn a_fuzzy_span_is_marked_and_confirm_position_removes_the_flag_on_disk() {
             .span(1)
             .unwrap()
             .attrs
-            .contains_key("anchor")
+            .contains_key("marginalia:anchor")
     );
 }
 
@@ -766,7 +770,7 @@ fn an_ambiguous_span_is_marked_and_can_be_confirmed_in_the_window() {
             .span(26)
             .unwrap()
             .attrs
-            .get("anchor")
+            .get("marginalia:anchor")
             .cloned()
     };
     assert_eq!(flag(ws.path()).as_deref(), Some("ambiguous"));
