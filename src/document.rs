@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::autosave::{Autosave, Finished, JournalFind};
 use crate::history::History;
@@ -16,6 +16,7 @@ use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
 use crate::recovery::{Journal, Recovered};
 use crate::store::{self, Fingerprint, StoreError};
+use crate::tags::{self, Tag};
 use crate::text::{Text, TextError};
 use crate::workspace::Workspace;
 
@@ -529,6 +530,16 @@ impl Document {
     /// exists: then nothing changes and that span is returned as [`Added::Existing`]. `None`
     /// when read-only, the range is empty or out of the text, or the ids are used up.
     pub fn add_span_checked(&mut self, start: usize, end: usize, tag: &str) -> Option<Added> {
+        self.add_span_with(start, end, tag, Default::default())
+    }
+
+    fn add_span_with(
+        &mut self,
+        start: usize,
+        end: usize,
+        tag: &str,
+        attrs: BTreeMap<String, String>,
+    ) -> Option<Added> {
         if self.read_only || start >= end || end > self.text.char_len() {
             return None;
         }
@@ -542,9 +553,45 @@ impl Document {
                 .push("cannot add a span: this file has used up its span ids".to_owned());
             return None;
         }
-        let span = make_span(&self.text, id, start, end, tag, &now_rfc3339());
+        let mut span = make_span(&self.text, id, start, end, tag, &now_rfc3339());
+        span.attrs = attrs;
         self.apply(Edit::Add(span));
         Some(Added::New(id))
+    }
+
+    /// Creates a span like [`Self::add_span_checked`], starting with `tag`'s default attribute
+    /// values (a new claim's verdict is "unverified"). One undo step.
+    pub fn add_span_tagged(&mut self, start: usize, end: usize, tag: &Tag) -> Option<Added> {
+        self.add_span_with(start, end, &tag.name, tag.default_attrs())
+    }
+
+    /// Changes span `id`'s tag to `new`, carrying its values over as a user expects: values that
+    /// fit `new`'s schema stay, values of the old tag's attributes that do not fit go, values
+    /// outside both schemas (imported ones) and Marginalia's reserved markers stay, and `new`'s
+    /// defaults fill what is unset. `old` is the span's current tag, if known. One undo step.
+    pub fn retag_with(&mut self, id: u64, new: &Tag, old: Option<&Tag>) -> bool {
+        self.change(id, |s| {
+            s.attrs = carry_attrs(&s.attrs, old, new);
+            s.tag = new.name.clone();
+        })
+    }
+
+    /// Sets (or with `None` or an empty value, clears) attribute `name` of span `id`. One undo
+    /// step per call: the window calls it once per field change (a text field when it loses
+    /// the keyboard), not per key. Reserved keys (`marginalia:…`) are refused. Returns whether
+    /// the span changed.
+    pub fn set_attr(&mut self, id: u64, name: &str, value: Option<&str>) -> bool {
+        if name.is_empty() || tags::is_reserved(name) {
+            return false;
+        }
+        self.change(id, |s| match value.filter(|v| !v.is_empty()) {
+            Some(v) => {
+                s.attrs.insert(name.to_owned(), v.to_owned());
+            }
+            None => {
+                s.attrs.remove(name);
+            }
+        })
     }
 
     /// Removes span `id`.
@@ -1171,6 +1218,32 @@ fn touched(e: &Edit) -> Option<u64> {
 }
 
 /// Whether two versions of a layer hold the same spans, orphans and status.
+/// A span's values after retagging from `old` to `new` (see [`Document::retag_with`]).
+fn carry_attrs(
+    attrs: &BTreeMap<String, String>,
+    old: Option<&Tag>,
+    new: &Tag,
+) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = attrs
+        .iter()
+        .filter(|(k, v)| {
+            if tags::is_reserved(k) {
+                return true;
+            }
+            match new.attribute(k) {
+                Some(a) => a.allows(v),
+                // Not the new tag's: dropped if the old tag declared it, kept if nobody did.
+                None => old.is_none_or(|o| o.attribute(k).is_none()),
+            }
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in new.default_attrs() {
+        out.entry(k).or_insert(v);
+    }
+    out
+}
+
 fn same_content(a: &Layer, b: &Layer) -> bool {
     a.spans == b.spans && a.orphans == b.orphans && a.status == b.status
 }

@@ -328,3 +328,62 @@ fn a_compound_edit_undoes_and_redoes_as_one_step_on_disk() {
     assert_eq!(on_disk(&mut doc), (0, 0));
     assert!(doc.undo().is_none());
 }
+
+/// Issue 12: a new span starts with its tag's defaults, each attribute change is one undo
+/// step, and retagging keeps the values that still fit.
+#[test]
+fn attribute_values_start_from_defaults_undo_one_step_each_and_survive_a_fitting_retag() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("story.txt");
+    write(&file, "Russia has denied that it wants to invade Ukraine.");
+    let ws = Workspace::open(&file).unwrap();
+    let tags = ws.tags().clone();
+    let mut doc = Document::open(&ws, "story.txt", "editor-a", false).unwrap();
+    let claim = tags.get("claim").unwrap();
+    let id = doc.add_span_tagged(0, 17, claim).unwrap().id();
+    let attrs = |doc: &mut Document| {
+        doc.save_now().unwrap();
+        let src =
+            std::fs::read_to_string(dir.path().join("annotations/editor-a/story.ron")).unwrap();
+        marginalia::layer::Layer::from_ron(&src).unwrap().spans[0]
+            .attrs
+            .clone()
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    let kv = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    assert_eq!(attrs(&mut doc), vec![kv("verdict", "unverified")]);
+    assert!(doc.set_attr(id, "verdict", Some("false")));
+    assert!(doc.set_attr(id, "source", Some("Kremlin briefing")));
+    assert!(
+        !doc.set_attr(id, "source", Some("Kremlin briefing")),
+        "no change, no step"
+    );
+    assert!(
+        !doc.set_attr(id, "marginalia:anchor", Some("fuzzy")),
+        "reserved"
+    );
+    assert_eq!(
+        attrs(&mut doc),
+        vec![kv("source", "Kremlin briefing"), kv("verdict", "false")]
+    );
+    doc.undo().unwrap();
+    assert_eq!(attrs(&mut doc), vec![kv("verdict", "false")], "one step");
+    doc.redo().unwrap();
+    assert!(doc.set_attr(id, "source", None), "None clears");
+    assert_eq!(attrs(&mut doc), vec![kv("verdict", "false")]);
+
+    // claim → error: the verdict is not an error's; error has no defaults.
+    assert!(doc.retag_with(id, tags.get("error").unwrap(), Some(claim)));
+    doc.set_attr(id, "kind", Some("other"));
+    assert_eq!(attrs(&mut doc), vec![kv("kind", "other")]);
+    // error → boilerplate: both have a `kind` and "other" fits both, so it stays.
+    let error = tags.get("error").unwrap();
+    assert!(doc.retag_with(id, tags.get("boilerplate").unwrap(), Some(error)));
+    assert_eq!(attrs(&mut doc), vec![kv("kind", "other")]);
+    // Undo walks back through the retags.
+    doc.undo().unwrap();
+    doc.undo().unwrap();
+    doc.undo().unwrap();
+    assert_eq!(attrs(&mut doc), vec![kv("verdict", "false")]);
+}
