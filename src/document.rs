@@ -148,6 +148,9 @@ pub struct Document {
     history: History<Edit>,
     /// Whether the last edit was a note change that further typing may extend.
     note_run: Option<u64>,
+    /// Whether the last edit set this span's attribute, which [`Document::extend_attr`] may
+    /// extend.
+    attr_run: Option<(u64, String)>,
     /// When and how the layer is saved: the shared autosave engine (background writer,
     /// retries, indicator, recovery journal).
     autosave: Autosave<Layer>,
@@ -265,6 +268,7 @@ impl Document {
             read_only,
             history: History::new(),
             note_run: None,
+            attr_run: None,
             autosave: Autosave::new(layer_path.to_path_buf()),
             notices: Vec::new(),
             read_only_reason,
@@ -594,6 +598,41 @@ impl Document {
         })
     }
 
+    /// Like [`Self::set_attr`], but when the last step set this same attribute of this span
+    /// and nothing came after, it is extended instead of adding a step: letters typed into a
+    /// choice list that pick "mostly true", then "mixed", then "misleading" are one change.
+    pub fn extend_attr(&mut self, id: u64, name: &str, value: Option<&str>) -> bool {
+        let extendable = self
+            .attr_run
+            .as_ref()
+            .is_some_and(|(i, n)| *i == id && n == name);
+        if extendable
+            && !self.read_only
+            && let Some(mut next) = self.layer.span(id).cloned()
+            && let Some(step) = self.history.last_step_mut()
+            && let [Edit::Change { after, .. }] = step.as_mut_slice()
+            && after.id == id
+        {
+            match value.filter(|v| !v.is_empty()) {
+                Some(v) => next.attrs.insert(name.to_owned(), v.to_owned()),
+                None => next.attrs.remove(name),
+            };
+            if next == *after {
+                return false;
+            }
+            next.modified = now_rfc3339();
+            *after = next.clone();
+            self.replace_span(next);
+            self.mark_dirty();
+            return true;
+        }
+        let changed = self.set_attr(id, name, value);
+        if changed {
+            self.attr_run = Some((id, name.to_owned()));
+        }
+        changed
+    }
+
     /// Removes span `id`.
     pub fn delete_span(&mut self, id: u64) -> bool {
         match self.layer.span(id).cloned() {
@@ -699,6 +738,7 @@ impl Document {
         self.do_edit(&edit);
         self.history.record(edit);
         self.note_run = None;
+        self.attr_run = None;
         if self.layer.status == Status::NotStarted && !is_status {
             // First real edit: the document is now in progress (not itself an undo step).
             self.layer.status = Status::InProgress;
@@ -728,6 +768,7 @@ impl Document {
             self.invert(edit);
         }
         self.note_run = None;
+        self.attr_run = None;
         self.mark_dirty();
         Some(step.iter().find_map(touched))
     }
@@ -766,6 +807,7 @@ impl Document {
             self.do_edit(edit);
         }
         self.note_run = None;
+        self.attr_run = None;
         self.mark_dirty();
         Some(step.iter().find_map(touched))
     }

@@ -1097,3 +1097,168 @@ fn dragging_an_end_of_the_selected_span_moves_it_in_one_undo_step() {
     let layer = read_layer(ws.path());
     assert_eq!((layer.spans[0].start, layer.spans[0].end), (start, end));
 }
+
+/// Types `text` as a keyboard would into whatever has the keyboard.
+fn type_keys(h: &mut Harness<'_, MarginaliaApp>, text: &str) {
+    for c in text.chars() {
+        h.event(Event::Text(c.to_string()));
+        h.run_steps(2);
+    }
+}
+
+fn claim_attrs(ws: &Path) -> Vec<(String, String)> {
+    let layer = read_layer(ws);
+    assert_eq!(layer.spans.len(), 1);
+    layer.spans[0].attrs.clone().into_iter().collect()
+}
+
+fn kv(k: &str, v: &str) -> (String, String) {
+    (k.to_owned(), v.to_owned())
+}
+
+/// Issue 12: a claim's verdict and source set with the keyboard only (A, letters or a number,
+/// Tab, Enter, Esc), each change one undo step, all of it on disk.
+#[test]
+fn a_claims_verdict_is_set_with_the_keyboard_only_and_each_change_undoes_in_one_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num2);
+    save_now(&mut h);
+    assert_eq!(
+        claim_attrs(ws.path()),
+        vec![kv("verdict", "unverified")],
+        "the default"
+    );
+
+    // A: into the first attribute, the verdict's choice list; "f" picks "false".
+    press(&mut h, Key::A);
+    assert!(
+        h.get_by_label("verdict").is_focused(),
+        "A moved into the verdict"
+    );
+    type_keys(&mut h, "f");
+    save_now(&mut h);
+    assert_eq!(claim_attrs(ws.path()), vec![kv("verdict", "false")]);
+    // Typing on in a run: "m", "i", "s" go to mostly true, mixed, misleading; one step.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    type_keys(&mut h, "mis");
+    save_now(&mut h);
+    assert_eq!(claim_attrs(ws.path()), vec![kv("verdict", "misleading")]);
+    // A number picks the value at that place: 4 is "mixed".
+    type_keys(&mut h, "4");
+    save_now(&mut h);
+    assert_eq!(claim_attrs(ws.path()), vec![kv("verdict", "mixed")]);
+
+    // Tab goes to the source; typing is one edit when Enter leaves the field.
+    press(&mut h, Key::Tab);
+    assert!(
+        h.get_by_label("source").is_focused(),
+        "Tab moved to the source"
+    );
+    type_keys(&mut h, "Kremlin");
+    press(&mut h, Key::Enter);
+    save_now(&mut h);
+    assert_eq!(
+        claim_attrs(ws.path()),
+        vec![kv("source", "Kremlin"), kv("verdict", "mixed")]
+    );
+    // Esc goes back to the text with the span still selected; Tab then steps spans again.
+    press(&mut h, Key::A);
+    press(&mut h, Key::Escape);
+    assert!(!h.get_by_label("verdict").is_focused());
+    assert!(
+        h.state().selected_span().is_some(),
+        "the span stays selected"
+    );
+
+    // Undo: the source, then "mixed", then the run to "misleading", then "false".
+    let undo_to = |h: &mut Harness<'_, MarginaliaApp>, want: Vec<(String, String)>| {
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        h.run_steps(2);
+        save_now(h);
+        assert_eq!(claim_attrs(ws.path()), want);
+    };
+    undo_to(&mut h, vec![kv("verdict", "mixed")]);
+    undo_to(&mut h, vec![kv("verdict", "misleading")]);
+    undo_to(&mut h, vec![kv("verdict", "false")]);
+    undo_to(&mut h, vec![kv("verdict", "unverified")]);
+    // The value shows in the span list after the excerpt.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("· false").count() == 1,
+        "the span list shows the verdict: {:?}",
+        h.query_all_by_role(egui::accesskit::Role::ListItem)
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>(),
+    );
+}
+
+/// Issue 12: the tag editor adds a tag with an attribute and writes tags.ron through the core;
+/// a key that is another tag's or the app's own is refused; another window picks it up.
+#[test]
+fn the_tag_editor_adds_a_tag_with_an_attribute_and_refuses_a_taken_key() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    let mut other = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    open_seed(&mut other);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    // The View menu's item (the legend has a button of the same name).
+    h.query_all_by_label("Edit tags…").last().unwrap().click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("New tag name").is_some(),
+        "the tag editor is open"
+    );
+    h.get_by_label("New tag name").focus();
+    h.run_steps(1);
+    type_keys(&mut h, "opinion");
+    h.get_by_label("Add tag").click();
+    h.run_steps(2);
+    h.get_by_label("Add attribute").click();
+    h.run_steps(2);
+
+    h.get_by_label("Hotkey").focus();
+    h.run_steps(1);
+    press(&mut h, Key::Backspace);
+    type_keys(&mut h, "1");
+    assert!(
+        h.query_all_by_label_contains("Refused: key 1 is already tag quote's")
+            .count()
+            > 0
+    );
+    type_keys(&mut h, "a");
+    assert!(h.query_all_by_label_contains("taken by the app").count() > 0);
+    type_keys(&mut h, "o");
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+
+    let path = ws.path().join("annotations/tags.ron");
+    let tags = marginalia::tags::TagSet::load_or_default(&path).unwrap();
+    let opinion = tags.get("opinion").expect("the new tag is in tags.ron");
+    assert_eq!(opinion.hotkey, "o");
+    assert_eq!(opinion.attributes.len(), 1);
+    assert_eq!(opinion.attributes[0].name, "value");
+    assert_eq!(
+        tags.get("quote").unwrap().hotkey,
+        "1",
+        "quote keeps its key"
+    );
+
+    // The other window notices the file changed (a stat check once a second) and uses it.
+    assert!(
+        other
+            .query_all_by_label_contains("opinion")
+            .next()
+            .is_none()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    other.run_steps(3);
+    assert!(
+        other.query_all_by_label_contains("opinion").count() > 0,
+        "the other window shows the new tag"
+    );
+}

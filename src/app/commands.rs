@@ -38,6 +38,22 @@ pub enum Command {
     NextSpan,
     PrevSpan,
     EditNote,
+    /// `A`: move the keyboard into the selected span's first attribute.
+    EditAttributes,
+    /// Set (or with an empty value clear) attribute `name` of span `id`; `extend` joins the
+    /// last step when it set the same attribute (letters typed into a choice list).
+    SetAttr {
+        id: u64,
+        name: String,
+        value: Option<String>,
+        extend: bool,
+    },
+    /// Show only spans with this value in the span list (`None`: all).
+    SetValueFilter(Option<super::attrs::ValueFilter>),
+    /// Tags → Edit tags…: show or hide the tag editor.
+    ToggleTagEditor,
+    /// The tag editor's Save: write this tag set to `tags.ron` (through the core).
+    SaveTags(Box<crate::tags::TagSet>),
     SetNote {
         id: u64,
         note: String,
@@ -147,12 +163,13 @@ pub enum Action {
     DeleteBackspace,
     ConfirmAnchor,
     EditNote,
+    EditAttributes,
     Deselect,
 }
 
 impl Action {
     /// Every action, in matching order.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::Help,
         Action::HelpQuestion,
         Action::Review,
@@ -183,6 +200,7 @@ impl Action {
         Action::DeleteBackspace,
         Action::ConfirmAnchor,
         Action::EditNote,
+        Action::EditAttributes,
         Action::Deselect,
     ];
 
@@ -222,6 +240,7 @@ impl Action {
             Action::DeleteBackspace => (Modifiers::NONE, Key::Backspace),
             Action::ConfirmAnchor => (cmd, Key::Enter),
             Action::EditNote => (Modifiers::NONE, Key::Enter),
+            Action::EditAttributes => (Modifiers::NONE, Key::A),
             Action::Deselect => (Modifiers::NONE, Key::Escape),
         };
         KeyboardShortcut::new(m, k)
@@ -234,6 +253,7 @@ impl Action {
             Action::Delete
                 | Action::DeleteBackspace
                 | Action::EditNote
+                | Action::EditAttributes
                 | Action::ConfirmAnchor
                 | Action::StartWordLeft
                 | Action::StartWordRight
@@ -298,6 +318,9 @@ impl Action {
             Action::Delete | Action::DeleteBackspace => "Delete the selected span",
             Action::ConfirmAnchor => "Confirm the selected fuzzy span's position",
             Action::EditNote => "Edit the selected span's note",
+            Action::EditAttributes => {
+                "Edit the selected span's attributes (Tab moves, Esc goes back)"
+            }
             Action::Deselect => "Deselect",
         }
     }
@@ -357,6 +380,7 @@ impl Action {
             Action::Delete | Action::DeleteBackspace => Command::DeleteSelectedSpan,
             Action::ConfirmAnchor => Command::ConfirmSelectedAnchor,
             Action::EditNote => Command::EditNote,
+            Action::EditAttributes => Command::EditAttributes,
             Action::Deselect => Command::Deselect,
         }
     }

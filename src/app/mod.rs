@@ -5,6 +5,7 @@
 //! frame, through the core's [`Document`] API. This layer never writes files itself.
 
 pub mod agreement_view;
+mod attrs;
 mod commands;
 mod doc_list;
 mod durability;
@@ -14,6 +15,7 @@ mod panels;
 mod quit;
 pub mod review_mode;
 mod span_edit;
+mod tag_editor;
 pub mod text_view;
 mod theme;
 mod transfer;
@@ -211,6 +213,10 @@ pub struct MarginaliaApp {
     saved_prefs: Option<Prefs>,
     /// The shortcut sheet (F1) is shown.
     help_open: bool,
+    /// The selected span's attribute widgets and the span list's value filter.
+    attr_ui: attrs::AttrUi,
+    /// The tag editor window, and the check for `tags.ron` changed on disk.
+    tag_editor: tag_editor::TagEditor,
 }
 
 impl MarginaliaApp {
@@ -286,6 +292,8 @@ impl MarginaliaApp {
             was_typing: false,
             saved_prefs: None,
             help_open: false,
+            attr_ui: Default::default(),
+            tag_editor: Default::default(),
         };
         app.open_path(&start.path, true);
         app
@@ -717,6 +725,43 @@ impl MarginaliaApp {
                     ctx.memory_mut(|m| m.request_focus(egui::Id::unique(NOTE_EDITOR)));
                 }
             }
+            Command::EditAttributes => {
+                if self.selected_span.is_some() && !self.refuse_read_only() {
+                    match self.attr_ui.first() {
+                        Some(first) => ctx.memory_mut(|m| m.request_focus(first)),
+                        None => {
+                            self.status_line =
+                                "This tag has no attributes; Tags → Edit tags… adds some".into()
+                        }
+                    }
+                }
+            }
+            Command::SetAttr {
+                id,
+                name,
+                value,
+                extend,
+            } => {
+                if !self.refuse_read_only()
+                    && let Some(open) = &mut self.open
+                {
+                    let changed = if extend {
+                        open.doc.extend_attr(id, &name, value.as_deref())
+                    } else {
+                        open.doc.set_attr(id, &name, value.as_deref())
+                    };
+                    if changed {
+                        self.after_edit();
+                        self.status_line = match value.as_deref().filter(|v| !v.is_empty()) {
+                            Some(v) => format!("{name}: {v} (Ctrl+Z undoes it)"),
+                            None => format!("{name} cleared (Ctrl+Z undoes it)"),
+                        };
+                    }
+                }
+            }
+            Command::SetValueFilter(f) => self.attr_ui.filter = f,
+            Command::ToggleTagEditor => tag_editor::toggle(self),
+            Command::SaveTags(tags) => tag_editor::save(self, *tags),
             Command::SetNote { id, note } => {
                 if let Some(open) = &mut self.open
                     && open.doc.set_note(id, &note)
@@ -847,7 +892,17 @@ impl MarginaliaApp {
                 self.move_span_edge(start, forward, by_word);
             }
             // Every tag's list is kept indexed: a filter needs no rebuild.
-            Command::SetTagFilter(t) => self.tag_filter = t,
+            Command::SetTagFilter(t) => {
+                if self
+                    .attr_ui
+                    .filter
+                    .as_ref()
+                    .is_some_and(|f| t.as_ref() != Some(&f.tag))
+                {
+                    self.attr_ui.filter = None;
+                }
+                self.tag_filter = t;
+            }
             c @ (Command::DismissBanner(_)
             | Command::ConfirmSelectedAnchor
             | Command::ReattachOrphan(_)
@@ -876,8 +931,14 @@ impl MarginaliaApp {
             return;
         }
         let Some(open) = &mut self.open else { return };
+        let tags = self
+            .ws
+            .as_ref()
+            .map(|w| w.tags().clone())
+            .unwrap_or_default();
+        let Some(schema) = tags.get(tag) else { return };
         if let Some((a, b)) = open.view.selected_range() {
-            match open.doc.add_span_checked(a, b, tag) {
+            match open.doc.add_span_tagged(a, b, schema) {
                 Some(crate::document::Added::New(id)) => {
                     open.view.set_selection(None);
                     self.after_edit();
@@ -891,7 +952,8 @@ impl MarginaliaApp {
                 None => {}
             }
         } else if let Some(id) = self.selected_span {
-            if open.doc.retag(id, tag) {
+            let old = open.span(id).and_then(|s| tags.get(&s.tag));
+            if open.doc.retag_with(id, schema, old) {
                 self.after_edit();
                 self.status_line = format!("Retagged {tag}");
             }
@@ -984,6 +1046,19 @@ impl MarginaliaApp {
 
     /// Keyboard shortcuts, unless a text field has the keyboard.
     fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        if attrs::keys(self, ctx) && !ctx.text_edit_focused() {
+            // A choice list or checkbox has the keyboard: letters and digits pick values, so
+            // only chords (undo, save…) reach the app.
+            ctx.input_mut(|i| {
+                for action in Action::ALL {
+                    let s = action.shortcut();
+                    if s.modifiers.command && i.consume_shortcut(&s) {
+                        commands.push(action.command());
+                    }
+                }
+            });
+            return;
+        }
         if ctx.text_edit_focused() {
             return;
         }
@@ -1111,6 +1186,8 @@ impl eframe::App for MarginaliaApp {
         review_mode::draw_chooser(self, &ctx, &mut commands);
         agreement_view::draw(self, &ctx, &mut commands);
         help::draw(self, &ctx);
+        tag_editor::draw(self, &ctx, &mut commands);
+        tag_editor::notice_changed_tags(self, &ctx);
         transfer::draw(self, &ctx, &mut commands);
         quit::draw(self, &ctx, &mut commands);
         for c in commands {

@@ -142,6 +142,7 @@ fn view_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             ("Smaller text", Command::ZoomOut),
             ("Reset text size", Command::ZoomReset),
             ("Keyboard shortcuts", Command::ToggleHelp),
+            ("Edit tags…", Command::ToggleTagEditor),
         ];
         for (text, command) in items {
             let button = match shortcut_for(&command) {
@@ -425,6 +426,8 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         });
     });
 
+    value_filter(app, ui, &tags, commands);
+
     // The list: virtualized, one fixed-height row per span.
     let row_h = 38.0;
     let list_h = (ui.available_height() * 0.42).max(120.0);
@@ -437,6 +440,16 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
     {
         scroll_list_to = open.index.row_of(filter, id);
         ui.memory_mut(|m| m.data.insert_temp(Id::unique("list follows"), id));
+    }
+    // A value filter keeps the positions that pass: O(n) in the tag's spans per frame.
+    let value_rows: Option<Vec<usize>> = app.attr_ui.filter.as_ref().map(|f| {
+        (0..open.index.rows(filter))
+            .filter_map(|row| open.index.row(filter, row))
+            .filter(|pos| spans.get(*pos).is_some_and(|s| f.keeps(s)))
+            .collect()
+    });
+    if let (Some(rows), Some(id)) = (&value_rows, scroll_list_to.and(selected)) {
+        scroll_list_to = rows.iter().position(|pos| spans[*pos].id == id);
     }
     let mut area = egui::ScrollArea::vertical()
         .id_salt("span list")
@@ -451,10 +464,16 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         // A document opens with its list at the top, not where another one's was left.
         area = area.vertical_scroll_offset(0.0);
     }
-    let rows = open.index.rows(filter);
+    let rows = value_rows
+        .as_ref()
+        .map_or(open.index.rows(filter), Vec::len);
+    let row_pos = |row: usize| match &value_rows {
+        Some(v) => v.get(row).copied(),
+        None => open.index.row(filter, row),
+    };
     area.show_rows(ui, row_h, rows, |ui, rows| {
         for row in rows {
-            let Some(s) = open.index.row(filter, row).and_then(|pos| spans.get(pos)) else {
+            let Some(s) = row_pos(row).and_then(|pos| spans.get(pos)) else {
                 continue;
             };
             let (rect, r) =
@@ -472,7 +491,10 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             let chip = egui::Rect::from_min_size(rect.min + vec2(4.0, 4.0), vec2(4.0, row_h - 8.0));
             ui.painter().rect_filled(chip, 2.0, color);
             let text_color = v.text_color();
-            let line1 = format!("{}  ·  {}", s.tag, excerpt(&s.exact, 60));
+            let line1 = match super::attrs::summary(tags.get(&s.tag), s) {
+                Some(v) => format!("{}  ·  {}  {v}", s.tag, excerpt(&s.exact, 34)),
+                None => format!("{}  ·  {}", s.tag, excerpt(&s.exact, 60)),
+            };
             let g = ui.painter().layout(
                 line1,
                 egui::FontId::proportional(13.0),
@@ -536,9 +558,12 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                     true,
                     is_sel,
                     format!(
-                        "{}: {}{}",
+                        "{}: {}{}{}",
                         s.tag,
                         excerpt(&s.exact, 60),
+                        super::attrs::summary(tags.get(&s.tag), s)
+                            .map(|v| format!(" · {v}"))
+                            .unwrap_or_default(),
                         if super::durability::is_fuzzy(s) {
                             " (position uncertain)"
                         } else {
@@ -590,6 +615,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                 ui.label(RichText::new(format!("“{}”", s.exact)).italics());
             });
         super::review_mode::feedback_details(app, ui, s.id);
+        super::attrs::details(app, ui, &tags, &s, read_only, commands);
         let label = ui.label(
             RichText::new("Note (Enter to edit, Esc to leave)")
                 .small()
@@ -625,7 +651,18 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
     ui.separator();
 
     // Legend.
-    ui.label(RichText::new("Tags").strong());
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Tags").strong());
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            if ui
+                .small_button("Edit tags…")
+                .on_hover_text("Add tags, change colours, keys and attributes")
+                .clicked()
+            {
+                commands.push(Command::ToggleTagEditor);
+            }
+        });
+    });
     let Some(open) = &app.open else { return };
     egui::ScrollArea::vertical()
         .id_salt("legend")
@@ -647,6 +684,74 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                 ui.add_space(2.0);
             }
         });
+}
+
+/// The span list's filter by a value: every choice value and flag of the filtered tag (or of
+/// every tag), e.g. "claim verdict = false".
+fn value_filter(
+    app: &MarginaliaApp,
+    ui: &mut Ui,
+    tags: &crate::tags::TagSet,
+    commands: &mut Vec<Command>,
+) {
+    use super::attrs::ValueFilter;
+    let mut options = Vec::new();
+    for t in &tags.tags {
+        if app.tag_filter.as_ref().is_some_and(|f| *f != t.name) {
+            continue;
+        }
+        for a in &t.attributes {
+            let values: Vec<String> = match &a.kind {
+                crate::tags::AttrKind::Choice(v) => v.clone(),
+                crate::tags::AttrKind::Flag => {
+                    vec![
+                        crate::tags::FLAG_TRUE.into(),
+                        crate::tags::FLAG_FALSE.into(),
+                    ]
+                }
+                crate::tags::AttrKind::Text => continue,
+            };
+            for v in values {
+                options.push(ValueFilter {
+                    tag: t.name.clone(),
+                    name: a.name.clone(),
+                    value: v,
+                });
+            }
+        }
+    }
+    if options.is_empty() && app.attr_ui.filter.is_none() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label(RichText::new("Value").small());
+        let shown = app.attr_ui.filter.as_ref().map_or_else(
+            || "any value".to_owned(),
+            |f| format!("{} {} = {}", f.tag, f.name, f.value),
+        );
+        egui::ComboBox::from_id_salt("value filter")
+            .selected_text(shown)
+            .width(ui.available_width() - 8.0)
+            .height(320.0)
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(app.attr_ui.filter.is_none(), "any value")
+                    .clicked()
+                {
+                    commands.push(Command::SetValueFilter(None));
+                }
+                for f in options {
+                    let text = format!("{} {} = {}", f.tag, f.name, f.value);
+                    let on = app.attr_ui.filter.as_ref() == Some(&f);
+                    if ui.selectable_label(on, text).clicked() {
+                        commands.push(Command::SetValueFilter(Some(f)));
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("Show only spans with this value");
+    });
 }
 
 /// Keeps a one-line galley inside `width`, cutting it with an ellipsis.

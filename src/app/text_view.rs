@@ -792,6 +792,9 @@ impl TextView {
                     theme::tag_chip(ui, input.tags, &s.tag);
                     ui.label(excerpt(&s.exact, 60));
                 });
+                for line in super::attrs::value_lines(input.tags.get(&s.tag), &s.attrs) {
+                    ui.label(egui::RichText::new(line).small().strong());
+                }
                 if let Some(b) = input.badges.and_then(|m| m.get(&s.id)) {
                     ui.label(
                         egui::RichText::new(&b.text)

@@ -75,8 +75,23 @@ pub fn inactive_chip(color: Color32, v: &Visuals) -> (Color32, Color32) {
     (fill, v.strong_text_color())
 }
 
+/// The contrast ratio of the text view's text over a span of colour `color`, as the text view
+/// paints it in the dark or light theme (the tint over the page; one span, no overlap).
+pub fn highlight_contrast(color: Color32, dark: bool) -> f32 {
+    let v = visuals(dark);
+    let fill = tag_fill(color, dark);
+    let bg = v.extreme_bg_color;
+    let a = f32::from(fill.a()) / 255.0;
+    let mix = |f: u8, b: u8| (f32::from(f) + (1.0 - a) * f32::from(b)).round().min(255.0) as u8;
+    let under = Color32::from_rgb(
+        mix(fill.r(), bg.r()),
+        mix(fill.g(), bg.g()),
+        mix(fill.b(), bg.b()),
+    );
+    contrast(v.text_color(), under)
+}
+
 /// The WCAG contrast ratio of two opaque colours (1 to 21).
-#[cfg(test)]
 pub fn contrast(a: Color32, b: Color32) -> f32 {
     let l = |c: Color32| {
         let lin = |x: u8| {
