@@ -1208,7 +1208,8 @@ fn the_tag_editor_adds_a_tag_with_an_attribute_and_refuses_a_taken_key() {
     h.run_steps(2);
     // The View menu's item (the legend has a button of the same name).
     h.query_all_by_label("Edit tags…").last().unwrap().click();
-    h.run_steps(2);
+    // A window's first frame only measures it.
+    h.run_steps(4);
     assert!(
         h.query_by_label("New tag name").is_some(),
         "the tag editor is open"
