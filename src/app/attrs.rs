@@ -107,14 +107,14 @@ pub fn summary(tag: Option<&Tag>, s: &Span) -> Option<String> {
         .and_then(|_| s.attrs.get("correction"))
         .filter(|v| !v.is_empty())
     {
-        return Some(format!("→ {}", one_line(c, 40)));
+        return Some(format!("→ {}", one_line(c, 24)));
     }
     tag.attributes.iter().find_map(|a| {
         let v = s.attrs.get(&a.name).filter(|v| !v.is_empty())?;
         match a.kind {
             AttrKind::Flag if v == tags::FLAG_TRUE => Some(a.name.clone()),
             AttrKind::Flag => None,
-            _ => Some(one_line(v, 40)),
+            _ => Some(one_line(v, 24)),
         }
     })
 }

@@ -492,7 +492,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             ui.painter().rect_filled(chip, 2.0, color);
             let text_color = v.text_color();
             let line1 = match super::attrs::summary(tags.get(&s.tag), s) {
-                Some(v) => format!("{}  ·  {}  {v}", s.tag, excerpt(&s.exact, 34)),
+                Some(v) => format!("{}  ·  {}  {v}", s.tag, excerpt(&s.exact, 18)),
                 None => format!("{}  ·  {}", s.tag, excerpt(&s.exact, 60)),
             };
             let g = ui.painter().layout(
