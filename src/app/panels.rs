@@ -491,10 +491,10 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             let chip = egui::Rect::from_min_size(rect.min + vec2(4.0, 4.0), vec2(4.0, row_h - 8.0));
             ui.painter().rect_filled(chip, 2.0, color);
             let text_color = v.text_color();
-            let line1 = match super::attrs::summary(tags.get(&s.tag), s) {
-                Some(v) => format!("{}  ·  {}  {v}", s.tag, excerpt(&s.exact, 18)),
-                None => format!("{}  ·  {}", s.tag, excerpt(&s.exact, 60)),
-            };
+            // The excerpt keeps the first line; the span's most important value leads the
+            // second, in full-strength text, where the narrow panel still has room for it.
+            let line1 = format!("{}  ·  {}", s.tag, excerpt(&s.exact, 60));
+            let value = super::attrs::summary(tags.get(&s.tag), s);
             let g = ui.painter().layout(
                 line1,
                 egui::FontId::proportional(13.0),
@@ -527,11 +527,22 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             let line2_w = (rect.width() - 16.0 - fuzzy_w - badge_w).max(0.0);
             let line2_rect =
                 egui::Rect::from_min_size(rect.min + vec2(12.0, 21.0), vec2(line2_w, row_h - 21.0));
+            let mut job = egui::text::LayoutJob::default();
+            let font = egui::FontId::proportional(11.5);
+            if let Some(value) = &value {
+                job.append(
+                    value,
+                    0.0,
+                    egui::TextFormat::simple(font.clone(), text_color),
+                );
+                job.append("  ·  ", 0.0, egui::TextFormat::simple(font.clone(), weak));
+            }
+            job.append(&line2, 0.0, egui::TextFormat::simple(font, weak));
             place_label(
                 ui,
                 line2_rect,
                 Layout::left_to_right(Align::Min),
-                egui::Label::new(RichText::new(line2).size(11.5).color(weak))
+                egui::Label::new(job)
                     .truncate()
                     .selectable(false)
                     .sense(Sense::hover()),
@@ -561,7 +572,8 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                         "{}: {}{}{}",
                         s.tag,
                         excerpt(&s.exact, 60),
-                        super::attrs::summary(tags.get(&s.tag), s)
+                        value
+                            .as_ref()
                             .map(|v| format!(" · {v}"))
                             .unwrap_or_default(),
                         if super::durability::is_fuzzy(s) {
