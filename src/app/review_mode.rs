@@ -154,7 +154,7 @@ impl ReviewMode {
             let decided = self.review.state(i) == ItemState::Decided;
             let conflict = matches!(
                 item.kind,
-                ItemKind::TagConflict | ItemKind::BoundaryConflict
+                ItemKind::TagConflict | ItemKind::BoundaryConflict | ItemKind::ValueConflict
             );
             let sides: Vec<(u8, &Span)> = if item.kind == ItemKind::Agreed {
                 item.a.iter().map(|s| (2, s)).collect()
@@ -912,7 +912,9 @@ fn legend(mode: &ReviewMode, ui: &mut Ui) {
 fn kind_color(kind: ItemKind, v: &egui::Visuals) -> egui::Color32 {
     match kind {
         ItemKind::Agreed => theme::weak(v),
-        ItemKind::TagConflict | ItemKind::BoundaryConflict => theme::error_color(v),
+        ItemKind::TagConflict | ItemKind::BoundaryConflict | ItemKind::ValueConflict => {
+            theme::error_color(v)
+        }
         ItemKind::OnlyA | ItemKind::OnlyB => v.text_color(),
     }
 }
