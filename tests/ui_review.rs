@@ -127,14 +127,15 @@ fn accept_reject_with_reason_and_undo_reach_the_curated_file() {
     assert_eq!(s.accepted_by, REVIEWER);
     assert!(!s.edited);
     let from: Vec<&str> = s.from.iter().map(|r| r.layer.as_str()).collect();
-    if items[0].kind == ItemKind::Agreed {
+    // An agreed item, or one whose values differ, is one span from both.
+    let one_span = matches!(items[0].kind, ItemKind::Agreed | ItemKind::ValueConflict);
+    if one_span {
         assert_eq!(from, vec!["editor-a", "editor-b"]);
     } else {
         assert_eq!(from, vec!["editor-a"]);
     }
     let second_sides = usize::from(items[1].a.is_some()) + usize::from(items[1].b.is_some());
-    let expected_rejections =
-        second_sides + usize::from(items[0].kind != ItemKind::Agreed && items[0].b.is_some());
+    let expected_rejections = second_sides + usize::from(!one_span && items[0].b.is_some());
     assert_eq!(c.rejected.len(), expected_rejections);
     let reasons: Vec<&str> = c
         .rejected
@@ -516,4 +517,56 @@ fn the_review_key_strip_breaks_only_between_items() {
         let rect = h.get_by_label(&label).rect();
         assert!(rect.height() < 20.0, "{label} is on one line: {rect:?}");
     }
+}
+
+/// Replaces the seed's editor-a and editor-b layers with one claim each, same range and tag,
+/// verdict `true` for A and `false` for B.
+fn one_value_conflict(ws: &Path) {
+    use marginalia::layer::{Layer, make_span};
+    use marginalia::text::Text;
+    let wsp = Workspace::open(ws).unwrap();
+    let rel = format!("seeds/{SEED}");
+    let text = Text::load(&wsp.text_path(&rel).unwrap()).unwrap();
+    for (who, verdict) in [("editor-a", "true"), ("editor-b", "false")] {
+        let mut l = Layer::new(&rel, &text, who);
+        let id = l.take_id();
+        let mut span = make_span(&text, id, 0, 20, "claim", "2026-11-21T06:00:00Z");
+        span.attrs.insert("verdict".into(), verdict.into());
+        l.spans.push(span);
+        marginalia::store::save_layer(&wsp.layer_path(who, &rel).unwrap(), &l).unwrap();
+    }
+}
+
+#[test]
+fn a_value_conflict_shows_both_values_and_the_picked_one_reaches_the_curated_file() {
+    let ws = temp_workspace();
+    one_value_conflict(ws.path());
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    assert_eq!(
+        h.state().review_mode().unwrap().review().items()[0].kind,
+        ItemKind::ValueConflict
+    );
+    // The item list names the conflict, each side with its value.
+    h.get_by_label("item 1: value conflict, undecided");
+    h.get_by_label("verdict = true");
+    h.get_by_label("verdict = false");
+    // The details show both values as choices; B's is picked.
+    h.get_by_label("true");
+    h.get_by_label("false").click();
+    h.run_steps(3);
+    h.get_by_label("decided 1 of 1");
+    let_autosave_run(&mut h);
+    let c = curated(ws.path());
+    assert_eq!(c.spans.len(), 1);
+    assert_eq!(
+        c.spans[0].attrs.get("verdict").map(String::as_str),
+        Some("false")
+    );
+    assert_eq!(c.spans[0].from.len(), 2, "one span, from both annotators");
+
+    // Undo takes the pick back out of the file.
+    press_mod(&mut h, Modifiers::COMMAND, Key::Z);
+    let_autosave_run(&mut h);
+    assert!(curated(ws.path()).spans.is_empty());
 }
