@@ -522,17 +522,27 @@ fn the_review_key_strip_breaks_only_between_items() {
 /// Replaces the seed's editor-a and editor-b layers with one claim each, same range and tag,
 /// verdict `true` for A and `false` for B.
 fn one_value_conflict(ws: &Path) {
+    claims_with_verdicts(ws, &[("true", "false")]);
+}
+
+/// Replaces the seed's editor-a and editor-b layers with claims at the same ranges (chars
+/// 25k..25k+20), with these verdicts (A's, B's).
+fn claims_with_verdicts(ws: &Path, verdicts: &[(&str, &str)]) {
     use marginalia::layer::{Layer, make_span};
     use marginalia::text::Text;
     let wsp = Workspace::open(ws).unwrap();
     let rel = format!("seeds/{SEED}");
     let text = Text::load(&wsp.text_path(&rel).unwrap()).unwrap();
-    for (who, verdict) in [("editor-a", "true"), ("editor-b", "false")] {
+    for (side, who) in ["editor-a", "editor-b"].into_iter().enumerate() {
         let mut l = Layer::new(&rel, &text, who);
-        let id = l.take_id();
-        let mut span = make_span(&text, id, 0, 20, "claim", "2026-11-21T06:00:00Z");
-        span.attrs.insert("verdict".into(), verdict.into());
-        l.spans.push(span);
+        for (k, pair) in verdicts.iter().enumerate() {
+            let id = l.take_id();
+            let (s, e) = (25 * k, 25 * k + 20);
+            let mut span = make_span(&text, id, s, e, "claim", "2026-11-21T06:00:00Z");
+            let verdict = if side == 0 { pair.0 } else { pair.1 };
+            span.attrs.insert("verdict".into(), verdict.into());
+            l.spans.push(span);
+        }
         marginalia::store::save_layer(&wsp.layer_path(who, &rel).unwrap(), &l).unwrap();
     }
 }
@@ -569,4 +579,33 @@ fn a_value_conflict_shows_both_values_and_the_picked_one_reaches_the_curated_fil
     press_mod(&mut h, Modifiers::COMMAND, Key::Z);
     let_autosave_run(&mut h);
     assert!(curated(ws.path()).spans.is_empty());
+}
+
+#[test]
+fn agreement_window_shows_kappa_per_attribute() {
+    let ws = temp_workspace();
+    // p_o = 2/3, p_e = (2·1 + 1·2)/9 = 4/9: κ = (2/3 − 4/9)/(5/9) = 0.4 over 3 matched claims.
+    claims_with_verdicts(
+        ws.path(),
+        &[("true", "true"), ("true", "false"), ("false", "false")],
+    );
+    let mut h = harness(ws.path());
+    press_mod(&mut h, Modifiers::COMMAND, Key::G);
+    let mut frames = 0;
+    while h.state().agreement_view().is_computing() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+        frames += 1;
+        assert!(frames < 3000, "agreement never finished");
+    }
+    h.run_steps(2);
+    h.get_by_label("Attribute values on matched spans");
+    h.get_by_label("claim.verdict");
+    assert!(
+        h.query_all_by_label("0.400").count() >= 1,
+        "κ of claim.verdict"
+    );
+    // Nobody gave an error a kind: undefined, and said so.
+    h.get_by_label("error.kind");
+    assert!(h.query_all_by_label("n/a").count() >= 2);
 }
