@@ -561,6 +561,12 @@ fn a_value_conflict_shows_both_values_and_the_picked_one_reaches_the_curated_fil
     h.get_by_label("item 1: value conflict, undecided");
     h.get_by_label("verdict = true");
     h.get_by_label("verdict = false");
+    // One span with two sets of values: "accept both" would duplicate it.
+    assert!(
+        h.get_by_label("Accept both  [Shift+B]")
+            .accesskit_node()
+            .is_disabled()
+    );
     // The details show both values as choices; B's is picked.
     h.get_by_label("true");
     h.get_by_label("false").click();

@@ -637,7 +637,11 @@ fn applies(mode: &ReviewMode, i: usize, key: DecisionKey) -> Result<(), String> 
     let (ok, what) = match key {
         DecisionKey::AcceptA => (has_a, "Accept A"),
         DecisionKey::AcceptB => (two && has_b, "Accept B"),
-        DecisionKey::AcceptBoth => (two && has_a && has_b, "Accept both"),
+        // A value conflict is one span: two copies of it would be a duplicate.
+        DecisionKey::AcceptBoth => (
+            two && has_a && has_b && item.kind != ItemKind::ValueConflict,
+            "Accept both",
+        ),
     };
     if ok {
         Ok(())
@@ -1233,8 +1237,9 @@ fn values_table(
                     if value.is_none() {
                         text = text.italics().color(weak);
                     }
+                    // A framed button, so each value reads as something to click.
                     let r = ui
-                        .selectable_label(is_chosen, text)
+                        .add(egui::Button::new(text).selected(is_chosen))
                         .on_hover_text(format!("Keep {name} = {shown} in the curated layer"));
                     if r.clicked() {
                         commands.push(Command::Review(ReviewCommand::SetValue {
