@@ -572,6 +572,12 @@ fn a_value_conflict_shows_both_values_and_the_picked_one_reaches_the_curated_fil
     h.get_by_label("false").click();
     h.run_steps(3);
     h.get_by_label("decided 1 of 1");
+    // The outcome says which value was kept.
+    assert!(
+        h.query_all_by_label("accepted editor-a+editor-b, verdict = false")
+            .count()
+            >= 1
+    );
     let_autosave_run(&mut h);
     let c = curated(ws.path());
     assert_eq!(c.spans.len(), 1);

@@ -1232,7 +1232,8 @@ fn values_table(
                 ui.label(head);
                 for value in &values {
                     let shown = value.map_or("(none)", |s| s.as_str());
-                    let is_chosen = decided && chosen == value.map(|s| s.as_str());
+                    // Marked only where there was a choice to make.
+                    let is_chosen = decided && differ && chosen == value.map(|s| s.as_str());
                     let mut text = RichText::new(shown);
                     if value.is_none() {
                         text = text.italics().color(weak);
@@ -1274,12 +1275,22 @@ fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
         return None;
     }
     let mut parts = Vec::new();
+    let differences = mode.review.items()[i].value_differences();
     for s in spans {
+        // Where the values differed, say which were kept.
+        let kept: Vec<String> = differences
+            .iter()
+            .map(|d| {
+                let v = s.attrs.get(&d.name).map_or("(none)", String::as_str);
+                format!(", {} = {v}", d.name)
+            })
+            .collect();
+        let kept = kept.concat();
         parts.push(if s.edited {
-            format!("edited to {} {}–{}", s.tag, s.start, s.end)
+            format!("edited to {} {}–{}{kept}", s.tag, s.start, s.end)
         } else {
             format!(
-                "accepted {}",
+                "accepted {}{kept}",
                 s.from
                     .iter()
                     .map(|r| r.layer.as_str())
