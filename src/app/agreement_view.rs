@@ -273,20 +273,31 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
     );
     ui.add_space(4.0);
     // The pair's table, and beside it the all-annotator α in its own section.
-    ui.horizontal_top(|ui| {
-        ui.vertical(|ui| pair_table(pair, weak, ui));
-        ui.add_space(32.0);
-        ui.vertical(|ui| all_annotators_alpha(report, ui));
-        if !pair.attributes.is_empty() {
+    let attributes_shown = ui
+        .horizontal_top(|ui| {
+            ui.vertical(|ui| pair_table(pair, weak, ui));
             ui.add_space(32.0);
-            ui.vertical(|ui| attribute_table(pair, weak, ui));
-        }
-    });
+            // The attribute table gets a third column when there is room (about 300 px for α,
+            // 280 for it); otherwise it goes under the confusion matrix, so a narrow window
+            // neither clips it nor pushes the documents out of sight.
+            let room = ui.available_width() >= 32.0 + 300.0 + 32.0 + 280.0;
+            ui.vertical(|ui| all_annotators_alpha(report, ui));
+            if room {
+                ui.add_space(32.0);
+                ui.vertical(|ui| attribute_table(pair, weak, ui));
+            }
+            room
+        })
+        .inner;
     ui.add_space(6.0);
     chart(pair, ui);
     ui.add_space(8.0);
     ui.columns(2, |cols| {
         confusion(pair, &mut cols[0]);
+        if !attributes_shown {
+            cols[0].add_space(8.0);
+            attribute_table(pair, weak, &mut cols[0]);
+        }
         disagreeing(pair, reviewer, &mut cols[1], commands);
     });
 }
@@ -433,6 +444,9 @@ fn confusion(pair: &crate::agreement::PairReport, ui: &mut Ui) {
 
 /// The chosen pair's κ per choice or flag attribute, over matched spans both gave a value.
 fn attribute_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
+    if pair.attributes.is_empty() {
+        return;
+    }
     ui.label(RichText::new("Attribute values on matched spans").strong());
     egui::Grid::new("attribute agreement")
         .striped(true)
