@@ -1532,16 +1532,29 @@ impl Review {
 pub enum Verdict {
     /// Accepted as it is.
     Accepted,
-    /// Accepted with other boundaries or another tag.
+    /// Accepted with other boundaries, another tag or other attribute values.
     Edited {
         start: usize,
         end: usize,
         tag: String,
+        /// The attribute values the curated span holds that differ from the annotator's.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        values: Vec<ValueChange>,
     },
     Rejected {
         reason: String,
     },
     NotReviewed,
+}
+
+/// An attribute value the reviewer kept other than the annotator's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueChange {
+    pub name: String,
+    /// The annotator's value (`None`: they gave none).
+    pub yours: Option<String>,
+    /// The curated layer's (`None`: no value).
+    pub kept: Option<String>,
 }
 
 /// The verdict on one span, for the annotator who made it.
@@ -1580,13 +1593,24 @@ pub fn feedback(annotator: &str, layer: &Layer, curated: &CuratedLayer) -> Vec<S
         .iter()
         .map(|s| {
             let (verdict, by, at) = if let Some(c) = accepted.get(&s.id) {
-                let same = (c.start, c.end, &c.tag) == (s.start, s.end, &s.tag)
-                    && user_attrs(&c.to_span()) == user_attrs(s);
-                let v = if c.edited || !same {
+                let (kept, yours) = (user_attrs(&c.to_span()), user_attrs(s));
+                let names: BTreeSet<&String> = kept.keys().chain(yours.keys()).collect();
+                let values: Vec<ValueChange> = names
+                    .into_iter()
+                    .filter(|n| kept.get(*n) != yours.get(*n))
+                    .map(|n| ValueChange {
+                        name: n.clone(),
+                        yours: yours.get(n).cloned(),
+                        kept: kept.get(n).cloned(),
+                    })
+                    .collect();
+                let same = (c.start, c.end, &c.tag) == (s.start, s.end, &s.tag);
+                let v = if c.edited || !same || !values.is_empty() {
                     Verdict::Edited {
                         start: c.start,
                         end: c.end,
                         tag: c.tag.clone(),
+                        values,
                     }
                 } else {
                     Verdict::Accepted

@@ -271,7 +271,8 @@ fn the_annotator_sees_each_verdict_with_the_reason_and_comments() {
             &Verdict::Edited {
                 start: 9,
                 end: 12,
-                tag: "error".into()
+                tag: "error".into(),
+                values: vec![],
             },
             &Verdict::NotReviewed,
         ]
@@ -612,7 +613,14 @@ fn different_values_on_the_same_span_are_a_value_conflict_resolved_to_either_sid
         .unwrap()
         .0;
     let fb = feedback("editor-b", &b_layer, &curated_on_disk(&ws).0);
-    assert!(matches!(fb[1].verdict, Verdict::Edited { .. }), "{fb:?}");
+    let Verdict::Edited { values, .. } = &fb[1].verdict else {
+        panic!("{fb:?}")
+    };
+    assert_eq!(values.len(), 1);
+    assert_eq!(
+        (values[0].yours.as_deref(), values[0].kept.as_deref()),
+        (Some("false"), Some("true"))
+    );
 
     // Undo goes back one pick at a time, down to undecided.
     assert!(r.undo());

@@ -1492,8 +1492,23 @@ pub fn badges(feedback: &HashMap<u64, SpanFeedback>) -> HashMap<u64, Badge> {
 pub fn verdict_text(f: &SpanFeedback) -> String {
     let mut s = match &f.verdict {
         Verdict::Accepted => format!("Accepted by {}", f.by),
-        Verdict::Edited { start, end, tag } => {
-            format!("Accepted by {} as {tag}, chars {start}–{end}", f.by)
+        Verdict::Edited {
+            start,
+            end,
+            tag,
+            values,
+        } => {
+            let mut s = format!("Accepted by {} as {tag}, chars {start}–{end}", f.by);
+            for v in values {
+                let show = |x: &Option<String>| x.clone().unwrap_or_else(|| "(none)".into());
+                s.push_str(&format!(
+                    "; {}: {} (yours: {})",
+                    v.name,
+                    show(&v.kept),
+                    show(&v.yours)
+                ));
+            }
+            s
         }
         Verdict::Rejected { reason } => format!("Rejected by {}: {reason}", f.by),
         Verdict::NotReviewed => "Not decided yet".to_owned(),
