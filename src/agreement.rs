@@ -65,6 +65,40 @@ pub fn cohen_kappa(table: [[u64; 2]; 2]) -> Option<f64> {
     Some(1.0 - (n01 + n10) as f64 / expected_disagreement)
 }
 
+/// Cohen's κ over any number of categories from `(label of A, label of B, count)` triples:
+/// κ = (p_o − p_e) / (1 − p_e) with p_o the share of equal labels and p_e = Σ_k p_A(k)·p_B(k).
+/// `None` when there are no units or p_e = 1 (both annotators always give the same one label).
+pub fn cohen_kappa_labels<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str, u64)>,
+) -> Option<f64> {
+    let mut n = 0u64;
+    let mut agree = 0u64;
+    let mut rows: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut cols: BTreeMap<&str, u64> = BTreeMap::new();
+    for (a, b, c) in pairs {
+        n += c;
+        if a == b {
+            agree += c;
+        }
+        *rows.entry(a).or_default() += c;
+        *cols.entry(b).or_default() += c;
+    }
+    if n == 0 {
+        return None;
+    }
+    let n2 = (n as f64) * (n as f64);
+    let p_o = agree as f64 / n as f64;
+    let p_e: f64 = rows
+        .iter()
+        .map(|(k, &r)| r as f64 * cols.get(k).copied().unwrap_or(0) as f64 / n2)
+        .sum();
+    // Exactly 1 only when both are constant and equal; rounding otherwise stays below.
+    if (1.0 - p_e).abs() < 1e-12 {
+        return None;
+    }
+    Some((p_o - p_e) / (1.0 - p_e))
+}
+
 /// The counts Krippendorff's nominal α needs for binary values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlphaCounts {
@@ -158,6 +192,22 @@ pub struct PairTag {
     pub overlap: SpanScores,
 }
 
+/// Agreement on one choice or flag attribute of one tag, over the span pairs the overlap
+/// matching pairs (same tag) where both spans carry a value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttrAgreement {
+    pub tag: String,
+    pub attribute: String,
+    /// Matched span pairs with a value of the attribute on both sides.
+    pub matched: u64,
+    /// Cohen's κ over the values; `null` when undefined (no pairs, or both constant and equal).
+    pub kappa: Option<f64>,
+    /// Share of those pairs with equal values.
+    pub observed_agreement: Option<f64>,
+    /// `[A's value, B's value, count]`, sorted by value.
+    pub table: Vec<(String, String, u64)>,
+}
+
 /// The tag confusion matrix over same-range span pairs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Confusion {
@@ -182,6 +232,8 @@ pub struct PairReport {
     /// Mean exact F1 over the tags where it is defined.
     pub macro_exact_f1: Option<f64>,
     pub confusion: Confusion,
+    /// κ per choice and flag attribute of the compared tags, in schema order.
+    pub attributes: Vec<AttrAgreement>,
     /// The documents both annotated, most disagreement between these two first.
     pub documents_by_disagreement: Vec<DocumentDisagreement>,
 }
@@ -303,6 +355,8 @@ struct PairCounts {
     tags: Vec<PairTagCounts>,
     /// (tags + 1)², last index = none.
     confusion: Vec<Vec<u64>>,
+    /// Per compared attribute: (A's value, B's value) → matched pairs.
+    attributes: Vec<BTreeMap<(String, String), u64>>,
     by_document: Vec<DocumentDisagreement>,
 }
 
@@ -321,6 +375,8 @@ fn sort_by_disagreement(docs: &mut [DocumentDisagreement]) {
 pub struct Tally {
     annotators: Vec<String>,
     tags: Vec<String>,
+    /// Choice and flag attributes compared on matched spans: (tag, attribute).
+    attributes: Vec<(String, String)>,
     documents: usize,
     pairs: Vec<PairCounts>,
     alpha: Vec<AlphaCounts>,
@@ -330,14 +386,23 @@ pub struct Tally {
 
 /// Ranges of one annotator's spans per selected tag (spans clamped to the text).
 fn ranges_by_tag(spans: &[Span], tags: &[String], len: usize) -> Vec<Vec<(usize, usize)>> {
+    spans_by_tag(spans, tags, len)
+        .into_iter()
+        .map(|v| v.into_iter().map(|(s, e, _)| (s, e)).collect())
+        .collect()
+}
+
+/// As [`ranges_by_tag`], each range with the index of its span in `spans`, so a match of
+/// ranges can be traced back to the spans (and their attributes).
+fn spans_by_tag(spans: &[Span], tags: &[String], len: usize) -> Vec<Vec<(usize, usize, usize)>> {
     let mut out = vec![Vec::new(); tags.len()];
-    for s in spans {
+    for (i, s) in spans.iter().enumerate() {
         let (start, end) = (s.start.min(len), s.end.min(len));
         if start >= end {
             continue;
         }
         if let Some(t) = tags.iter().position(|t| *t == s.tag) {
-            out[t].push((start, end));
+            out[t].push((start, end, i));
         }
     }
     for v in &mut out {
@@ -409,17 +474,35 @@ impl Tally {
             units: 0,
             tags: vec![PairTagCounts::default(); k],
             confusion: vec![vec![0; k + 1]; k + 1],
+            attributes: Vec::new(),
             by_document: Vec::new(),
         };
         Self {
             annotators,
             tags,
+            attributes: Vec::new(),
             documents: 0,
             pairs: vec![pair; n * n.saturating_sub(1) / 2],
             alpha: vec![AlphaCounts::default(); k],
             by_document: Vec::new(),
             warnings: Vec::new(),
         }
+    }
+
+    /// Also compares these attributes, given as (tag, attribute), on matched spans: each is
+    /// treated as a label (choice and flag attributes; tags not compared are left out).
+    /// Call before the first document.
+    #[must_use]
+    pub fn with_attributes(mut self, attributes: Vec<(String, String)>) -> Self {
+        self.attributes = attributes
+            .into_iter()
+            .filter(|(t, _)| self.tags.contains(t))
+            .collect();
+        let n = self.attributes.len();
+        for p in &mut self.pairs {
+            p.attributes = vec![BTreeMap::new(); n];
+        }
+        self
     }
 
     /// Records a warning shown with the report.
@@ -512,6 +595,21 @@ impl Tally {
                 c.overlap += greedy_overlap_match(&ra[t], &rb[t]).len() as u64;
                 pair_doc.unmatched_spans += (ra[t].len() + rb[t].len()) as u64 - 2 * exact;
             }
+            if !self.attributes.is_empty() {
+                let spans_of = |i: usize| {
+                    layers
+                        .get(&self.annotators[i])
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[])
+                };
+                count_attributes(
+                    &mut pair.attributes,
+                    &self.attributes,
+                    &self.tags,
+                    (spans_of(a), spans_of(b)),
+                    len,
+                );
+            }
             add_confusion(&mut pair.confusion, ra, rb);
             doc.disagreeing_units += pair_doc.disagreeing_units;
             doc.labelled_units += pair_doc.labelled_units;
@@ -568,6 +666,12 @@ impl Tally {
                         labels: labels.clone(),
                         counts: p.confusion,
                     },
+                    attributes: self
+                        .attributes
+                        .iter()
+                        .zip(&p.attributes)
+                        .map(|((tag, attribute), counts)| attr_agreement(tag, attribute, counts))
+                        .collect(),
                 }
             })
             .collect();
@@ -593,6 +697,83 @@ impl Tally {
             warnings: self.warnings,
         }
     }
+}
+
+/// Adds one document's matched span pairs to a pair's attribute counts: per compared tag, the
+/// spans are matched as for overlap F1 ([`greedy_overlap_match`]), and each matched pair with a
+/// value of the attribute on both sides is counted.
+fn count_attributes(
+    counts: &mut [BTreeMap<(String, String), u64>],
+    attributes: &[(String, String)],
+    tags: &[String],
+    (a, b): (&[Span], &[Span]),
+    len: usize,
+) {
+    let (sa, sb) = (spans_by_tag(a, tags, len), spans_by_tag(b, tags, len));
+    for (t, tag) in tags.iter().enumerate() {
+        let wanted: Vec<usize> = (0..attributes.len())
+            .filter(|&k| attributes[k].0 == *tag)
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let ra: Vec<(usize, usize)> = sa[t].iter().map(|&(s, e, _)| (s, e)).collect();
+        let rb: Vec<(usize, usize)> = sb[t].iter().map(|&(s, e, _)| (s, e)).collect();
+        for (x, y) in greedy_overlap_match(&ra, &rb) {
+            let (span_a, span_b) = (&a[sa[t][x].2], &b[sb[t][y].2]);
+            for &k in &wanted {
+                let name = &attributes[k].1;
+                if let (Some(va), Some(vb)) = (span_a.attrs.get(name), span_b.attrs.get(name)) {
+                    *counts[k].entry((va.clone(), vb.clone())).or_default() += 1;
+                }
+            }
+        }
+    }
+}
+
+fn attr_agreement(
+    tag: &str,
+    attribute: &str,
+    counts: &BTreeMap<(String, String), u64>,
+) -> AttrAgreement {
+    let matched: u64 = counts.values().sum();
+    let equal: u64 = counts
+        .iter()
+        .filter(|((x, y), _)| x == y)
+        .map(|(_, c)| c)
+        .sum();
+    AttrAgreement {
+        tag: tag.to_owned(),
+        attribute: attribute.to_owned(),
+        matched,
+        kappa: cohen_kappa_labels(
+            counts
+                .iter()
+                .map(|((x, y), c)| (x.as_str(), y.as_str(), *c)),
+        ),
+        observed_agreement: (matched > 0).then(|| equal as f64 / matched as f64),
+        table: counts
+            .iter()
+            .map(|((x, y), c)| (x.clone(), y.clone(), *c))
+            .collect(),
+    }
+}
+
+/// The choice and flag attributes of the compared tags, in schema order, as (tag, attribute).
+pub fn labelled_attributes(
+    tags: &crate::tags::TagSet,
+    compared: &[String],
+) -> Vec<(String, String)> {
+    compared
+        .iter()
+        .filter_map(|t| tags.get(t))
+        .flat_map(|t| {
+            t.attributes
+                .iter()
+                .filter(|a| !matches!(a.kind, crate::tags::AttrKind::Text))
+                .map(|a| (t.name.clone(), a.name.clone()))
+        })
+        .collect()
 }
 
 fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
@@ -759,7 +940,8 @@ pub fn compute(
     let (annotators, tags) = resolve_options(ws, opts)?;
     let rels = shared_texts(ws, &annotators);
     let total = rels.len();
-    let mut tally = Tally::new(annotators.clone(), tags);
+    let attributes = labelled_attributes(ws.tags(), &tags);
+    let mut tally = Tally::new(annotators.clone(), tags).with_attributes(attributes);
     if !progress(0, total) {
         return Err(AgreementError::Cancelled);
     }
@@ -878,6 +1060,27 @@ impl AgreementReport {
                 "",
                 fmt_opt(p.macro_exact_f1)
             );
+            if !p.attributes.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "  Attribute values on matched spans (same tag, overlap matching):"
+                );
+                let _ = writeln!(
+                    s,
+                    "  {:<24} {:>7} {:>7} {:>8}",
+                    "tag.attribute", "kappa", "obs agr", "matched"
+                );
+                for at in &p.attributes {
+                    let _ = writeln!(
+                        s,
+                        "  {:<24} {:>7} {:>7} {:>8}",
+                        format!("{}.{}", at.tag, at.attribute),
+                        fmt_opt(at.kappa),
+                        fmt_opt(at.observed_agreement),
+                        at.matched
+                    );
+                }
+            }
             let _ = writeln!(
                 s,
                 "  Tag confusion (rows {}, columns {}, same range):",

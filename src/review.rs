@@ -7,7 +7,7 @@
 //! decision methods; saving works like [`crate::document::Document`]: atomic writes, a delay,
 //! retries, and a merge when someone else changed the file.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -268,6 +268,8 @@ pub fn load_curated(path: &Path) -> Result<Option<(CuratedLayer, Fingerprint)>, 
 pub enum ItemKind {
     /// Same start, end and tag.
     Agreed,
+    /// Same start, end and tag, but different attribute values (reserved keys aside).
+    ValueConflict,
     /// Same range, different tags.
     TagConflict,
     /// Same tag, overlapping but different ranges.
@@ -281,6 +283,7 @@ impl ItemKind {
     pub fn label(self) -> &'static str {
         match self {
             ItemKind::Agreed => "agreed",
+            ItemKind::ValueConflict => "value conflict",
             ItemKind::TagConflict => "tag conflict",
             ItemKind::BoundaryConflict => "boundary conflict",
             ItemKind::OnlyA => "only in A",
@@ -297,7 +300,43 @@ pub struct Item {
     pub b: Option<Span>,
 }
 
+/// One attribute on which the two spans of an item differ (or that one of them lacks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueDifference {
+    pub name: String,
+    pub a: Option<String>,
+    pub b: Option<String>,
+}
+
+/// A span's user attributes: its `attrs` without Marginalia's reserved markers.
+pub fn user_attrs(span: &Span) -> BTreeMap<String, String> {
+    span.attrs
+        .iter()
+        .filter(|(k, _)| !crate::tags::is_reserved(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 impl Item {
+    /// The user attributes on which A's and B's spans differ, by name (empty unless both
+    /// spans are there).
+    pub fn value_differences(&self) -> Vec<ValueDifference> {
+        let (Some(a), Some(b)) = (&self.a, &self.b) else {
+            return Vec::new();
+        };
+        let (va, vb) = (user_attrs(a), user_attrs(b));
+        let names: BTreeSet<&String> = va.keys().chain(vb.keys()).collect();
+        names
+            .into_iter()
+            .filter(|n| va.get(*n) != vb.get(*n))
+            .map(|n| ValueDifference {
+                name: n.clone(),
+                a: va.get(n).cloned(),
+                b: vb.get(n).cloned(),
+            })
+            .collect()
+    }
+
     /// The range covering the item's spans.
     pub fn range(&self) -> (usize, usize) {
         let spans = self.a.iter().chain(self.b.iter());
@@ -308,7 +347,8 @@ impl Item {
 }
 
 /// Classifies the spans of A (and B, when adjudicating) into items, sorted by position:
-/// agreed pairs first matched one to one, then same-range pairs with different tags, then
+/// agreed pairs (same range, tag and user attributes) first matched one to one, then
+/// same-range same-tag pairs whose values differ, then same-range pairs with different tags, then
 /// same-tag overlapping pairs (greedily by largest overlap); the rest are only in A or B.
 pub fn classify(a: &[Span], b: Option<&[Span]>) -> Vec<Item> {
     let mut items = Vec::new();
@@ -324,16 +364,21 @@ pub fn classify(a: &[Span], b: Option<&[Span]>) -> Vec<Item> {
     };
     let mut a_left: Vec<bool> = vec![true; a.len()];
     let mut b_left: Vec<bool> = vec![true; b.len()];
-    // Agreed first, then same range with another tag; B's candidates are queued by key so
-    // this stays linear in the number of spans.
-    for kind in [ItemKind::Agreed, ItemKind::TagConflict] {
+    // Agreed first, then same tag with other values, then same range with another tag; B's
+    // candidates are queued by key so this stays linear in the number of spans.
+    for kind in [
+        ItemKind::Agreed,
+        ItemKind::ValueConflict,
+        ItemKind::TagConflict,
+    ] {
         let key = |s: &Span| {
-            let tag = if kind == ItemKind::Agreed {
-                s.tag.as_str()
-            } else {
-                ""
+            let what = match kind {
+                // Tag and values, separated by a char no tag or RON key holds.
+                ItemKind::Agreed => format!("{}\u{0}{:?}", s.tag, user_attrs(s)),
+                ItemKind::ValueConflict => s.tag.clone(),
+                _ => String::new(),
             };
-            (s.start, s.end, tag.to_owned())
+            (s.start, s.end, what)
         };
         let mut queue: HashMap<(usize, usize, String), std::collections::VecDeque<usize>> =
             HashMap::new();
@@ -453,6 +498,20 @@ pub enum ReviewError {
     },
     #[error("unknown tag {0:?}")]
     UnknownTag(String),
+    #[error(
+        "accept both does not apply to a value conflict: take A's or B's values, or pick them one by one"
+    )]
+    BothOfValueConflict,
+    #[error("{0:?} is one of Marginalia's own markers, not an attribute")]
+    ReservedAttr(String),
+    #[error("{value:?} is not a value of {tag}.{name}")]
+    BadValue {
+        tag: String,
+        name: String,
+        value: String,
+    },
+    #[error("cannot set a value here: {0}")]
+    NoSpanForValue(&'static str),
 }
 
 /// One primitive change to the curated layer; a decision is a list of them.
@@ -805,7 +864,9 @@ impl Review {
         let mut changes = self.existing_for(&refs);
         let ref_a = item.a.as_ref().map(|_| refs[0].clone());
         let ref_b = item.b.as_ref().map(|_| refs[refs.len() - 1].clone());
-        let agreed = item.kind == ItemKind::Agreed;
+        // A value conflict is one span with two sets of values: accepting a side keeps one span
+        // from both, with that side's values, and rejects nothing.
+        let agreed = matches!(item.kind, ItemKind::Agreed | ItemKind::ValueConflict);
         let other_kept = |name: &str| format!("{name}'s version was accepted");
         match decision {
             Decision::AcceptA | Decision::AcceptB => {
@@ -842,6 +903,9 @@ impl Review {
                 }
                 if item.b.is_none() {
                     return Err(ReviewError::NoSide("B"));
+                }
+                if item.kind == ItemKind::ValueConflict {
+                    return Err(ReviewError::BothOfValueConflict);
                 }
                 if agreed {
                     let id = self.next_id_after(&changes);
@@ -881,10 +945,22 @@ impl Review {
                 if !self.tags.contains(&tag) {
                     return Err(ReviewError::UnknownTag(tag));
                 }
+                // The values chosen so far (or the first side's) stay, as far as the tag takes them.
+                let chosen = self.single_outcome(&refs).map(|c| c.to_span());
                 let id = self.next_id_after(&changes);
                 let mut span = make_span(&self.text, id, start, end, &tag, &now);
-                if let Some(orig) = item.a.as_ref().or(item.b.as_ref()) {
+                if let Some(orig) = chosen.as_ref().or(item.a.as_ref()).or(item.b.as_ref()) {
                     span.note = orig.note.clone();
+                    let schema = self.tags.get(&tag);
+                    span.attrs = user_attrs(orig)
+                        .into_iter()
+                        .filter(|(k, v)| {
+                            orig.tag == tag
+                                || schema
+                                    .and_then(|t| t.attribute(k))
+                                    .is_some_and(|a| a.allows(v))
+                        })
+                        .collect();
                 }
                 changes.push(Change::AddSpan(CuratedSpan::from_span(
                     span,
@@ -895,6 +971,98 @@ impl Review {
                 )));
             }
         }
+        self.commit(changes);
+        Ok(())
+    }
+
+    /// The one curated span accepted from these reviewed spans, if exactly one is.
+    fn single_outcome(&self, refs: &[SourceRef]) -> Option<&CuratedSpan> {
+        let mut found = self
+            .curated
+            .spans
+            .iter()
+            .filter(|s| s.from.iter().any(|r| refs.contains(r)));
+        let first = found.next()?;
+        found.next().is_none().then_some(first)
+    }
+
+    /// The value of attribute `name` the curated layer holds for item `i` (`None` when the
+    /// item is not accepted as one span, or the span has no such value).
+    pub fn chosen_value(&self, i: usize, name: &str) -> Option<&str> {
+        let item = self.items.get(i)?;
+        let span = self.single_outcome(&self.refs(item))?;
+        span.attrs.get(name).map(String::as_str)
+    }
+
+    /// Sets attribute `name` of item `i`'s curated span to `value` (`None` removes it): the
+    /// reviewer picks one side's value or types another. An undecided item that is one span
+    /// (agreed, value conflict, only in A or B) is accepted with this value, A's other values
+    /// kept. One undo step.
+    ///
+    /// # Errors
+    /// No such item, a reserved key, a value the tag's schema does not allow, or an item that
+    /// is not (or cannot become) one accepted span: rejected, accepted as two spans, or a tag or
+    /// boundary conflict not decided yet.
+    pub fn set_value(
+        &mut self,
+        i: usize,
+        name: &str,
+        value: Option<&str>,
+    ) -> Result<(), ReviewError> {
+        let item = self.items.get(i).cloned().ok_or(ReviewError::NoItem(i))?;
+        if crate::tags::is_reserved(name) {
+            return Err(ReviewError::ReservedAttr(name.to_owned()));
+        }
+        let refs = self.refs(&item);
+        let now = now_rfc3339();
+        let accepted: Vec<&CuratedSpan> = self
+            .curated
+            .spans
+            .iter()
+            .filter(|s| s.from.iter().any(|r| refs.contains(r)))
+            .collect();
+        let (mut changes, mut span) = match accepted.as_slice() {
+            [one] => (vec![Change::RemoveSpan((*one).clone())], (*one).clone()),
+            [_, _, ..] => return Err(ReviewError::NoSpanForValue("it was accepted as two spans")),
+            [] if refs.iter().any(|r| self.decided.contains(r)) => {
+                return Err(ReviewError::NoSpanForValue("it was rejected"));
+            }
+            [] => {
+                let one = matches!(
+                    item.kind,
+                    ItemKind::Agreed | ItemKind::ValueConflict | ItemKind::OnlyA | ItemKind::OnlyB
+                );
+                let base = item.a.as_ref().or(item.b.as_ref());
+                let (true, Some(base)) = (one, base) else {
+                    return Err(ReviewError::NoSpanForValue(
+                        "accept A's or B's span first, then set its values",
+                    ));
+                };
+                let id = self.next_id_after(&[]);
+                (Vec::new(), self.accepted(base, refs.clone(), id, &now))
+            }
+        };
+        if let Some(v) = value
+            && let Some(attr) = self.tags.get(&span.tag).and_then(|t| t.attribute(name))
+            && !attr.allows(v)
+        {
+            return Err(ReviewError::BadValue {
+                tag: span.tag.clone(),
+                name: name.to_owned(),
+                value: v.to_owned(),
+            });
+        }
+        if span.attrs.get(name).map(String::as_str) == value && !changes.is_empty() {
+            return Ok(());
+        }
+        match value {
+            Some(v) => span.attrs.insert(name.to_owned(), v.to_owned()),
+            None => span.attrs.remove(name),
+        };
+        span.modified = now.clone();
+        span.accepted_by = self.reviewer.clone();
+        span.accepted_at = now;
+        changes.push(Change::AddSpan(span));
         self.commit(changes);
         Ok(())
     }
@@ -1364,16 +1532,29 @@ impl Review {
 pub enum Verdict {
     /// Accepted as it is.
     Accepted,
-    /// Accepted with other boundaries or another tag.
+    /// Accepted with other boundaries, another tag or other attribute values.
     Edited {
         start: usize,
         end: usize,
         tag: String,
+        /// The attribute values the curated span holds that differ from the annotator's.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        values: Vec<ValueChange>,
     },
     Rejected {
         reason: String,
     },
     NotReviewed,
+}
+
+/// An attribute value the reviewer kept other than the annotator's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueChange {
+    pub name: String,
+    /// The annotator's value (`None`: they gave none).
+    pub yours: Option<String>,
+    /// The curated layer's (`None`: no value).
+    pub kept: Option<String>,
 }
 
 /// The verdict on one span, for the annotator who made it.
@@ -1412,12 +1593,24 @@ pub fn feedback(annotator: &str, layer: &Layer, curated: &CuratedLayer) -> Vec<S
         .iter()
         .map(|s| {
             let (verdict, by, at) = if let Some(c) = accepted.get(&s.id) {
+                let (kept, yours) = (user_attrs(&c.to_span()), user_attrs(s));
+                let names: BTreeSet<&String> = kept.keys().chain(yours.keys()).collect();
+                let values: Vec<ValueChange> = names
+                    .into_iter()
+                    .filter(|n| kept.get(*n) != yours.get(*n))
+                    .map(|n| ValueChange {
+                        name: n.clone(),
+                        yours: yours.get(n).cloned(),
+                        kept: kept.get(n).cloned(),
+                    })
+                    .collect();
                 let same = (c.start, c.end, &c.tag) == (s.start, s.end, &s.tag);
-                let v = if c.edited || !same {
+                let v = if c.edited || !same || !values.is_empty() {
                     Verdict::Edited {
                         start: c.start,
                         end: c.end,
                         tag: c.tag.clone(),
+                        values,
                     }
                 } else {
                     Verdict::Accepted

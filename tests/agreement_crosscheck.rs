@@ -264,3 +264,63 @@ fn json_gives_each_pairs_alpha_equal_to_alpha_of_just_those_two() {
     }
     assert!(differs, "a pair's α is not the all-annotator α");
 }
+
+/// The CLI takes the choice and flag attributes from the workspace's tag set (the defaults
+/// here: claim.verdict, error.kind, boilerplate.kind; text attributes are left out).
+#[test]
+fn agree_reports_attribute_kappa_from_the_schema_in_text_and_json() {
+    use marginalia::layer::{Layer, make_span};
+    use marginalia::text::Text;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("texts")).unwrap();
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    let rel = "texts/t.txt";
+    let src = "c0 c1 c2 c3\n";
+    std::fs::write(root.join(rel), src).unwrap();
+    let text = Text::from_string(src);
+    let ws = Workspace::open(root).unwrap();
+    // Verdicts: A true, true, false; B true, false, false (and a speaker nobody compares).
+    for (who, verdicts) in [
+        ("ann-a", ["true", "true", "false"]),
+        ("ann-b", ["true", "false", "false"]),
+    ] {
+        let mut l = Layer::new(rel, &text, who);
+        for (k, v) in verdicts.iter().enumerate() {
+            let id = l.take_id();
+            let mut s = make_span(&text, id, k * 3, k * 3 + 2, "claim", "2026-12-01T00:00:00Z");
+            s.attrs.insert("verdict".into(), (*v).into());
+            s.attrs.insert("source".into(), who.into());
+            l.spans.push(s);
+        }
+        marginalia::store::save_layer(&ws.layer_path(who, rel).unwrap(), &l).unwrap();
+    }
+    // p_o = 2/3; p_e = (2·1 + 1·2)/9 = 4/9; κ = (2/3 − 4/9)/(5/9) = 0.4.
+    let (code, out, err) = agree(root.to_path_buf(), &[], &[], false);
+    assert_eq!(code, 0, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("claim.verdict"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("0.400") && line.ends_with(" 3"), "{line}");
+    assert!(!out.contains("claim.source"), "{out}");
+    let (code, out, _) = agree(root.to_path_buf(), &[], &[], true);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let attrs = v["pairs"][0]["attributes"].as_array().unwrap();
+    let names: Vec<String> = attrs
+        .iter()
+        .map(|a| {
+            format!(
+                "{}.{}",
+                a["tag"].as_str().unwrap(),
+                a["attribute"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(names, ["claim.verdict", "error.kind", "boilerplate.kind"]);
+    assert!((attrs[0]["kappa"].as_f64().unwrap() - 0.4).abs() < 1e-12);
+    assert_eq!(attrs[0]["matched"], 3);
+    assert!(attrs[1]["kappa"].is_null());
+    assert_eq!(attrs[1]["matched"], 0);
+}

@@ -251,3 +251,111 @@ fn each_pair_has_its_own_alpha_and_its_own_disagreeing_documents() {
         ["one.txt"]
     );
 }
+
+/// Seven claims and three quotes, two chars each: `c0 c1 … c6 q0 q1 q2` (offsets 0, 3, 6, …).
+const CLAIMS: &str = "c0 c1 c2 c3 c4 c5 c6 q0 q1 q2";
+
+/// Spans with one attribute value each (`None`: no value).
+fn valued(list: &[(usize, &str, &str, Option<&str>)]) -> Vec<Span> {
+    let t = Text::from_string(CLAIMS);
+    list.iter()
+        .enumerate()
+        .map(|(i, &(start, tag, name, value))| {
+            let mut s = make_span(
+                &t,
+                i as u64 + 1,
+                start,
+                start + 2,
+                tag,
+                "2026-12-01T00:00:00Z",
+            );
+            if let Some(v) = value {
+                s.attrs.insert(name.to_owned(), v.to_owned());
+            }
+            // A reserved marker is not an attribute and must not disturb anything.
+            s.attrs
+                .insert("marginalia:anchor".to_owned(), "fuzzy".to_owned());
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn attribute_kappa_on_matched_spans_matches_a_hand_computation() {
+    let v = "verdict";
+    let f = "confirmed";
+    // claim.verdict on the five claims both annotated with a value:
+    //   c0 true/true, c1 true/false, c2 false/false, c3 false/false, c4 mixed/mixed.
+    // c5: B gave no verdict (matched, but not both valued); c6 only A tagged (not matched).
+    // n = 5, equal 4: p_o = 4/5 = 0.8.
+    // A's values: true 2, false 2, mixed 1; B's: true 1, false 3, mixed 1.
+    // p_e = (2·1 + 2·3 + 1·1) / 25 = 9/25 = 0.36.
+    // κ = (0.8 − 0.36) / (1 − 0.36) = 0.44 / 0.64 = 0.6875.
+    // quote.confirmed (a flag): true on both sides for all three quotes: p_o = 1, p_e = 1,
+    // κ undefined ("n/a").
+    let a = valued(&[
+        (0, "claim", v, Some("true")),
+        (3, "claim", v, Some("true")),
+        (6, "claim", v, Some("false")),
+        (9, "claim", v, Some("false")),
+        (12, "claim", v, Some("mixed")),
+        (15, "claim", v, Some("true")),
+        (18, "claim", v, Some("false")),
+        (21, "quote", f, Some("true")),
+        (24, "quote", f, Some("true")),
+        (27, "quote", f, Some("true")),
+    ]);
+    let b = valued(&[
+        (0, "claim", v, Some("true")),
+        (3, "claim", v, Some("false")),
+        (6, "claim", v, Some("false")),
+        (9, "claim", v, Some("false")),
+        (12, "claim", v, Some("mixed")),
+        (15, "claim", v, None),
+        (21, "quote", f, Some("true")),
+        (24, "quote", f, Some("true")),
+        (27, "quote", f, Some("true")),
+    ]);
+    let mut tally = Tally::new(
+        vec!["a".into(), "b".into()],
+        vec!["quote".into(), "claim".into()],
+    )
+    .with_attributes(vec![
+        ("quote".into(), f.into()),
+        ("claim".into(), v.into()),
+        // A tag not compared is left out.
+        ("error".into(), "kind".into()),
+    ]);
+    let mut layers = BTreeMap::new();
+    layers.insert("a".to_owned(), a);
+    layers.insert("b".to_owned(), b);
+    tally.add_document("doc.txt", CLAIMS, &layers);
+    let r = tally.finish();
+    let attrs = &r.pairs[0].attributes;
+    assert_eq!(attrs.len(), 2);
+    let verdict = attrs.iter().find(|x| x.attribute == v).unwrap();
+    assert_eq!(verdict.tag, "claim");
+    assert_eq!(verdict.matched, 5);
+    close(verdict.observed_agreement, 0.8);
+    close(verdict.kappa, 0.6875);
+    let confirmed = attrs.iter().find(|x| x.attribute == f).unwrap();
+    assert_eq!(confirmed.matched, 3);
+    assert_eq!(confirmed.kappa, None);
+    close(confirmed.observed_agreement, 1.0);
+    // The text report names each as tag.attribute, with "n/a" where κ is undefined.
+    let table = r.to_table();
+    assert!(
+        table.contains("claim.verdict              0.688   0.800        5"),
+        "{table}"
+    );
+    assert!(
+        table.contains("quote.confirmed              n/a   1.000        3"),
+        "{table}"
+    );
+    let json = serde_json::to_value(&r).unwrap();
+    close(json["pairs"][0]["attributes"][1]["kappa"].as_f64(), 0.6875);
+    assert_eq!(
+        json["pairs"][0]["attributes"][0]["kappa"],
+        serde_json::Value::Null
+    );
+}

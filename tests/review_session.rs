@@ -271,7 +271,8 @@ fn the_annotator_sees_each_verdict_with_the_reason_and_comments() {
             &Verdict::Edited {
                 start: 9,
                 end: 12,
-                tag: "error".into()
+                tag: "error".into(),
+                values: vec![],
             },
             &Verdict::NotReviewed,
         ]
@@ -521,4 +522,137 @@ fn unsaved_decisions_go_to_the_journal_and_are_restored_by_the_next_review() {
         "the entry is gone once on disk"
     );
     assert!(again.undo(), "the restore is one undo step");
+}
+
+/// A and B: the same claim 6..8 with verdicts `true` / `false` and the same source, the same
+/// quote 0..5 with the same speaker (agreed), and an error 9..11 where only A gave a kind.
+fn workspace_with_values() -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("texts")).unwrap();
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    std::fs::write(root.join(REL), TEXT).unwrap();
+    let text = Text::from_string(TEXT);
+    let with = |who: &str, verdict: &str, kind: Option<&str>| {
+        let mut l = layer(
+            &text,
+            who,
+            &[(0, 5, "quote"), (6, 8, "claim"), (9, 11, "error")],
+        );
+        l.spans[0].attrs.insert("speaker".into(), "Scholz".into());
+        l.spans[1].attrs.insert("verdict".into(), verdict.into());
+        l.spans[1].attrs.insert("source".into(), "Reuters".into());
+        // A reserved marker differs too: it must not make a conflict nor reach the curated values.
+        if who == "editor-b" {
+            l.spans[0]
+                .attrs
+                .insert("marginalia:anchor".into(), "fuzzy".into());
+        }
+        if let Some(k) = kind {
+            l.spans[2].attrs.insert("kind".into(), k.into());
+        }
+        l
+    };
+    let ws = Workspace::open(root).unwrap();
+    let a = with("editor-a", "true", Some("name"));
+    let b = with("editor-b", "false", None);
+    store::save_layer(&ws.layer_path("editor-a", REL).unwrap(), &a).unwrap();
+    store::save_layer(&ws.layer_path("editor-b", REL).unwrap(), &b).unwrap();
+    (dir, ws)
+}
+
+fn curated_value(ws: &Workspace, start: usize, name: &str) -> Option<String> {
+    let (c, _) = curated_on_disk(ws);
+    let span = c.spans.iter().find(|s| s.start == start)?;
+    span.attrs.get(name).cloned()
+}
+
+#[test]
+fn different_values_on_the_same_span_are_a_value_conflict_resolved_to_either_side() {
+    let (_d, ws) = workspace_with_values();
+    let mut r = Review::open(&ws, REL, &["editor-a", "editor-b"], "rev").unwrap();
+    let kinds: Vec<ItemKind> = r.items().iter().map(|i| i.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ItemKind::Agreed,
+            ItemKind::ValueConflict,
+            ItemKind::ValueConflict
+        ]
+    );
+    let diffs = r.items()[1].value_differences();
+    assert_eq!(diffs.len(), 1, "only the verdict differs: {diffs:?}");
+    assert_eq!(diffs[0].name, "verdict");
+    assert_eq!(
+        (diffs[0].a.as_deref(), diffs[0].b.as_deref()),
+        (Some("true"), Some("false"))
+    );
+    assert_eq!(
+        r.decide(1, Decision::AcceptBoth),
+        Err(ReviewError::BothOfValueConflict)
+    );
+
+    // B's value, picked for the verdict alone: one curated span from both, B's verdict.
+    r.set_value(1, "verdict", Some("false")).unwrap();
+    r.save_now().unwrap();
+    assert_eq!(curated_value(&ws, 6, "verdict").as_deref(), Some("false"));
+    assert_eq!(curated_value(&ws, 6, "source").as_deref(), Some("Reuters"));
+    let (c, _) = curated_on_disk(&ws);
+    assert_eq!(c.spans.len(), 1);
+    assert_eq!(c.spans[0].from.len(), 2, "{:?}", c.spans[0].from);
+    assert!(c.rejected.is_empty());
+
+    // Then A's: the same span, now with A's value.
+    r.set_value(1, "verdict", Some("true")).unwrap();
+    r.save_now().unwrap();
+    assert_eq!(curated_value(&ws, 6, "verdict").as_deref(), Some("true"));
+    assert_eq!(curated_on_disk(&ws).0.spans.len(), 1);
+    // The annotator whose value lost sees the span as edited.
+    let b_layer = store::load_layer(&ws.layer_path("editor-b", REL).unwrap())
+        .unwrap()
+        .unwrap()
+        .0;
+    let fb = feedback("editor-b", &b_layer, &curated_on_disk(&ws).0);
+    let Verdict::Edited { values, .. } = &fb[1].verdict else {
+        panic!("{fb:?}")
+    };
+    assert_eq!(values.len(), 1);
+    assert_eq!(
+        (values[0].yours.as_deref(), values[0].kept.as_deref()),
+        (Some("false"), Some("true"))
+    );
+
+    // Undo goes back one pick at a time, down to undecided.
+    assert!(r.undo());
+    r.save_now().unwrap();
+    assert_eq!(curated_value(&ws, 6, "verdict").as_deref(), Some("false"));
+    assert!(r.undo());
+    r.save_now().unwrap();
+    assert_eq!(curated_on_disk(&ws).0.spans.len(), 0);
+    assert!(r.redo());
+
+    // Accepting B takes B's values wholesale; a typed value not in the schema is refused.
+    r.decide(2, Decision::AcceptB).unwrap();
+    assert!(matches!(
+        r.set_value(2, "kind", Some("spelling")),
+        Err(ReviewError::BadValue { .. })
+    ));
+    assert!(matches!(
+        r.set_value(0, "marginalia:anchor", Some("fuzzy")),
+        Err(ReviewError::ReservedAttr(_))
+    ));
+    r.set_value(2, "correction", Some("Olaf Scholz")).unwrap();
+    r.save_now().unwrap();
+    assert_eq!(curated_value(&ws, 9, "kind"), None);
+    assert_eq!(
+        curated_value(&ws, 9, "correction").as_deref(),
+        Some("Olaf Scholz")
+    );
+
+    // The chosen values survive a reload.
+    drop(r);
+    let again = Review::open(&ws, REL, &["editor-a", "editor-b"], "rev").unwrap();
+    assert_eq!(again.chosen_value(1, "verdict"), Some("false"));
+    assert_eq!(again.chosen_value(2, "correction"), Some("Olaf Scholz"));
+    assert_eq!(again.progress(), (2, 3));
 }

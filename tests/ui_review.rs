@@ -127,14 +127,15 @@ fn accept_reject_with_reason_and_undo_reach_the_curated_file() {
     assert_eq!(s.accepted_by, REVIEWER);
     assert!(!s.edited);
     let from: Vec<&str> = s.from.iter().map(|r| r.layer.as_str()).collect();
-    if items[0].kind == ItemKind::Agreed {
+    // An agreed item, or one whose values differ, is one span from both.
+    let one_span = matches!(items[0].kind, ItemKind::Agreed | ItemKind::ValueConflict);
+    if one_span {
         assert_eq!(from, vec!["editor-a", "editor-b"]);
     } else {
         assert_eq!(from, vec!["editor-a"]);
     }
     let second_sides = usize::from(items[1].a.is_some()) + usize::from(items[1].b.is_some());
-    let expected_rejections =
-        second_sides + usize::from(items[0].kind != ItemKind::Agreed && items[0].b.is_some());
+    let expected_rejections = second_sides + usize::from(!one_span && items[0].b.is_some());
     assert_eq!(c.rejected.len(), expected_rejections);
     let reasons: Vec<&str> = c
         .rejected
@@ -516,4 +517,107 @@ fn the_review_key_strip_breaks_only_between_items() {
         let rect = h.get_by_label(&label).rect();
         assert!(rect.height() < 20.0, "{label} is on one line: {rect:?}");
     }
+}
+
+/// Replaces the seed's editor-a and editor-b layers with one claim each, same range and tag,
+/// verdict `true` for A and `false` for B.
+fn one_value_conflict(ws: &Path) {
+    claims_with_verdicts(ws, &[("true", "false")]);
+}
+
+/// Replaces the seed's editor-a and editor-b layers with claims at the same ranges (chars
+/// 25k..25k+20), with these verdicts (A's, B's).
+fn claims_with_verdicts(ws: &Path, verdicts: &[(&str, &str)]) {
+    use marginalia::layer::{Layer, make_span};
+    use marginalia::text::Text;
+    let wsp = Workspace::open(ws).unwrap();
+    let rel = format!("seeds/{SEED}");
+    let text = Text::load(&wsp.text_path(&rel).unwrap()).unwrap();
+    for (side, who) in ["editor-a", "editor-b"].into_iter().enumerate() {
+        let mut l = Layer::new(&rel, &text, who);
+        for (k, pair) in verdicts.iter().enumerate() {
+            let id = l.take_id();
+            let (s, e) = (25 * k, 25 * k + 20);
+            let mut span = make_span(&text, id, s, e, "claim", "2026-11-21T06:00:00Z");
+            let verdict = if side == 0 { pair.0 } else { pair.1 };
+            span.attrs.insert("verdict".into(), verdict.into());
+            l.spans.push(span);
+        }
+        marginalia::store::save_layer(&wsp.layer_path(who, &rel).unwrap(), &l).unwrap();
+    }
+}
+
+#[test]
+fn a_value_conflict_shows_both_values_and_the_picked_one_reaches_the_curated_file() {
+    let ws = temp_workspace();
+    one_value_conflict(ws.path());
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    assert_eq!(
+        h.state().review_mode().unwrap().review().items()[0].kind,
+        ItemKind::ValueConflict
+    );
+    // The item list names the conflict, each side with its value.
+    h.get_by_label("item 1: value conflict, undecided");
+    h.get_by_label("verdict = true");
+    h.get_by_label("verdict = false");
+    // One span with two sets of values: "accept both" would duplicate it.
+    assert!(
+        h.get_by_label("Accept both  [Shift+B]")
+            .accesskit_node()
+            .is_disabled()
+    );
+    // The details show both values as choices; B's is picked.
+    h.get_by_label("true");
+    h.get_by_label("false").click();
+    h.run_steps(3);
+    h.get_by_label("decided 1 of 1");
+    // The outcome says which value was kept.
+    assert!(
+        h.query_all_by_label("accepted editor-a+editor-b, verdict = false")
+            .count()
+            >= 1
+    );
+    let_autosave_run(&mut h);
+    let c = curated(ws.path());
+    assert_eq!(c.spans.len(), 1);
+    assert_eq!(
+        c.spans[0].attrs.get("verdict").map(String::as_str),
+        Some("false")
+    );
+    assert_eq!(c.spans[0].from.len(), 2, "one span, from both annotators");
+
+    // Undo takes the pick back out of the file.
+    press_mod(&mut h, Modifiers::COMMAND, Key::Z);
+    let_autosave_run(&mut h);
+    assert!(curated(ws.path()).spans.is_empty());
+}
+
+#[test]
+fn agreement_window_shows_kappa_per_attribute() {
+    let ws = temp_workspace();
+    // p_o = 2/3, p_e = (2·1 + 1·2)/9 = 4/9: κ = (2/3 − 4/9)/(5/9) = 0.4 over 3 matched claims.
+    claims_with_verdicts(
+        ws.path(),
+        &[("true", "true"), ("true", "false"), ("false", "false")],
+    );
+    let mut h = harness(ws.path());
+    press_mod(&mut h, Modifiers::COMMAND, Key::G);
+    let mut frames = 0;
+    while h.state().agreement_view().is_computing() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+        frames += 1;
+        assert!(frames < 3000, "agreement never finished");
+    }
+    h.run_steps(2);
+    h.get_by_label("Attribute values on matched spans");
+    h.get_by_label("claim.verdict");
+    assert!(
+        h.query_all_by_label("0.400").count() >= 1,
+        "κ of claim.verdict"
+    );
+    // Nobody gave an error a kind: undefined, and said so.
+    h.get_by_label("error.kind");
+    assert!(h.query_all_by_label("n/a").count() >= 2);
 }

@@ -273,16 +273,31 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
     );
     ui.add_space(4.0);
     // The pair's table, and beside it the all-annotator α in its own section.
-    ui.horizontal_top(|ui| {
-        ui.vertical(|ui| pair_table(pair, weak, ui));
-        ui.add_space(32.0);
-        ui.vertical(|ui| all_annotators_alpha(report, ui));
-    });
+    let attributes_shown = ui
+        .horizontal_top(|ui| {
+            ui.vertical(|ui| pair_table(pair, weak, ui));
+            ui.add_space(32.0);
+            // The attribute table gets a third column when there is room (about 300 px for α,
+            // 280 for it); otherwise it goes under the confusion matrix, so a narrow window
+            // neither clips it nor pushes the documents out of sight.
+            let room = ui.available_width() >= 32.0 + 300.0 + 32.0 + 280.0;
+            ui.vertical(|ui| all_annotators_alpha(report, ui));
+            if room {
+                ui.add_space(32.0);
+                ui.vertical(|ui| attribute_table(pair, weak, ui));
+            }
+            room
+        })
+        .inner;
     ui.add_space(6.0);
     chart(pair, ui);
     ui.add_space(8.0);
     ui.columns(2, |cols| {
         confusion(pair, &mut cols[0]);
+        if !attributes_shown {
+            cols[0].add_space(8.0);
+            attribute_table(pair, weak, &mut cols[0]);
+        }
         disagreeing(pair, reviewer, &mut cols[1], commands);
     });
 }
@@ -425,6 +440,43 @@ fn confusion(pair: &crate::agreement::PairReport, ui: &mut Ui) {
                 ui.end_row();
             }
         });
+}
+
+/// The chosen pair's κ per choice or flag attribute, over matched spans both gave a value.
+fn attribute_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
+    if pair.attributes.is_empty() {
+        return;
+    }
+    ui.label(RichText::new("Attribute values on matched spans").strong());
+    egui::Grid::new("attribute agreement")
+        .striped(true)
+        .spacing([12.0, 3.0])
+        .show(ui, |ui| {
+            for h in ["attribute", "κ", "agree", "matched"] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for at in &pair.attributes {
+                let name = format!("{}.{}", at.tag, at.attribute);
+                ui.label(&name);
+                let kappa = at
+                    .kappa
+                    .map_or_else(|| "n/a".to_owned(), |k| format!("{k:.3}"));
+                ui.label(kappa).on_hover_text(format!(
+                    "Cohen's κ of {name} between {} and {}, over the {} matched spans both gave a value",
+                    pair.a, pair.b, at.matched
+                ));
+                ui.label(figure(at.observed_agreement))
+                    .on_hover_text("Share of those spans with the same value");
+                ui.label(at.matched.to_string());
+                ui.end_row();
+            }
+        });
+    ui.label(
+        RichText::new("Spans matched as for F1 overlap; n/a = undefined")
+            .small()
+            .color(weak),
+    );
 }
 
 /// Krippendorff's α over every annotator, apart from the chosen pair's figures.

@@ -37,6 +37,14 @@ pub enum ReviewCommand {
     EditAccept(Option<String>),
     AskReason,
     AskComment,
+    /// Set attribute `name` of the selected item's curated span (`None`: no value), as picked
+    /// from one side or typed.
+    SetValue {
+        name: String,
+        value: Option<String>,
+    },
+    /// Ask for a value of attribute `name` to type in.
+    AskValue(String),
     /// The reason or comment being typed is confirmed.
     ConfirmPrompt,
     CancelPrompt,
@@ -86,10 +94,12 @@ pub struct LayerChooser {
     candidates: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Prompt {
     Reason,
     Comment,
+    /// A value of this attribute.
+    Value(String),
 }
 
 /// An open review and what the window shows of it.
@@ -154,7 +164,7 @@ impl ReviewMode {
             let decided = self.review.state(i) == ItemState::Decided;
             let conflict = matches!(
                 item.kind,
-                ItemKind::TagConflict | ItemKind::BoundaryConflict
+                ItemKind::TagConflict | ItemKind::BoundaryConflict | ItemKind::ValueConflict
             );
             let sides: Vec<(u8, &Span)> = if item.kind == ItemKind::Agreed {
                 item.a.iter().map(|s| (2, s)).collect()
@@ -509,7 +519,7 @@ fn decide(
             None
         }
         ReviewCommand::ConfirmPrompt => {
-            let (Some(prompt), Some(i)) = (mode.prompt, mode.selected) else {
+            let (Some(prompt), Some(i)) = (mode.prompt.clone(), mode.selected) else {
                 return None;
             };
             let text = mode.prompt_buf.trim().to_owned();
@@ -517,6 +527,9 @@ fn decide(
                 return Some(match prompt {
                     Prompt::Reason => "Say why it is rejected (the annotator will see it)".into(),
                     Prompt::Comment => "The comment is empty".into(),
+                    Prompt::Value(name) => {
+                        format!("Type a value for {name}, or pick one side's")
+                    }
                 });
             }
             mode.prompt = None;
@@ -530,12 +543,29 @@ fn decide(
                     Ok(()) => Some("Comment added".into()),
                     Err(e) => Some(format!("Cannot: {e}")),
                 },
+                Prompt::Value(name) => Some(set_value(mode, i, &name, Some(text))),
             }
         }
         ReviewCommand::CancelPrompt => {
             if mode.prompt.take().is_none() {
                 mode.view.set_selection(None);
             }
+            None
+        }
+        ReviewCommand::SetValue { name, value } => {
+            let i = match need_item(mode) {
+                Ok(i) => i,
+                Err(e) => return Some(e),
+            };
+            Some(set_value(mode, i, &name, value))
+        }
+        ReviewCommand::AskValue(name) => {
+            let i = match need_item(mode) {
+                Ok(i) => i,
+                Err(e) => return Some(e),
+            };
+            mode.prompt_buf = mode.review.chosen_value(i, &name).unwrap_or("").to_owned();
+            mode.prompt = Some(Prompt::Value(name));
             None
         }
         ReviewCommand::AcceptAllAgreed => {
@@ -585,6 +615,17 @@ fn decide(
     }
 }
 
+/// Sets a value of item `i`'s curated span; the status line's message.
+fn set_value(mode: &mut ReviewMode, i: usize, name: &str, value: Option<String>) -> String {
+    match mode.review.set_value(i, name, value.as_deref()) {
+        Ok(()) => match value {
+            Some(v) => format!("{name} = {v} in the curated layer"),
+            None => format!("{name} left without a value in the curated layer"),
+        },
+        Err(e) => format!("Cannot: {e}"),
+    }
+}
+
 /// Whether decision `key` applies to item `i`: "Accept A" needs A's span, "Accept B" B's,
 /// "Accept both" both. `Err` says why not (for the status line).
 fn applies(mode: &ReviewMode, i: usize, key: DecisionKey) -> Result<(), String> {
@@ -596,7 +637,11 @@ fn applies(mode: &ReviewMode, i: usize, key: DecisionKey) -> Result<(), String> 
     let (ok, what) = match key {
         DecisionKey::AcceptA => (has_a, "Accept A"),
         DecisionKey::AcceptB => (two && has_b, "Accept B"),
-        DecisionKey::AcceptBoth => (two && has_a && has_b, "Accept both"),
+        // A value conflict is one span: two copies of it would be a duplicate.
+        DecisionKey::AcceptBoth => (
+            two && has_a && has_b && item.kind != ItemKind::ValueConflict,
+            "Accept both",
+        ),
     };
     if ok {
         Ok(())
@@ -912,12 +957,20 @@ fn legend(mode: &ReviewMode, ui: &mut Ui) {
 fn kind_color(kind: ItemKind, v: &egui::Visuals) -> egui::Color32 {
     match kind {
         ItemKind::Agreed => theme::weak(v),
-        ItemKind::TagConflict | ItemKind::BoundaryConflict => theme::error_color(v),
+        ItemKind::TagConflict | ItemKind::BoundaryConflict | ItemKind::ValueConflict => {
+            theme::error_color(v)
+        }
         ItemKind::OnlyA | ItemKind::OnlyB => v.text_color(),
     }
 }
 
-fn side_cell(ui: &mut Ui, tags: &crate::tags::TagSet, span: Option<&Span>, width: f32) {
+fn side_cell(
+    ui: &mut Ui,
+    tags: &crate::tags::TagSet,
+    span: Option<&Span>,
+    values: Option<String>,
+    width: f32,
+) {
     ui.allocate_ui_with_layout(vec2(width, 34.0), Layout::top_down(Align::Min), |ui| {
         ui.set_width(width);
         match span {
@@ -930,7 +983,9 @@ fn side_cell(ui: &mut Ui, tags: &crate::tags::TagSet, span: Option<&Span>, width
                             .monospace(),
                     );
                 });
-                ui.add(egui::Label::new(RichText::new(excerpt(&s.exact, 40)).small()).truncate());
+                // A value conflict's excerpts are the same: its values say more.
+                let line = values.unwrap_or_else(|| excerpt(&s.exact, 40));
+                ui.add(egui::Label::new(RichText::new(line).small()).truncate());
             }
             None => {
                 ui.label(RichText::new("—").color(theme::weak(ui.visuals())));
@@ -1038,8 +1093,23 @@ fn item_panel(
                 }
             });
             child.horizontal(|ui| {
-                side_cell(ui, tags, item.a.as_ref(), col);
-                side_cell(ui, tags, item.b.as_ref(), col);
+                let (va, vb) = if item.kind == ItemKind::ValueConflict {
+                    let d = item.value_differences();
+                    let show = |v: &Option<String>| v.as_deref().unwrap_or("(none)").to_owned();
+                    let line = |side: bool| {
+                        d.iter()
+                            .map(|x| {
+                                format!("{} = {}", x.name, show(if side { &x.a } else { &x.b }))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    (Some(line(true)), Some(line(false)))
+                } else {
+                    (None, None)
+                };
+                side_cell(ui, tags, item.a.as_ref(), va, col);
+                side_cell(ui, tags, item.b.as_ref(), vb, col);
             });
             let label = format!(
                 "item {}: {}, {}",
@@ -1056,7 +1126,146 @@ fn item_panel(
         }
     });
     ui.separator();
-    details(mode, ui, commands);
+    details(mode, tags, ui, commands);
+}
+
+/// The attribute names to show for an item: its tag's attributes in schema order, then any
+/// other (undeclared) user attribute either side has.
+fn value_names(item: &crate::review::Item, tags: &crate::tags::TagSet) -> Vec<String> {
+    let spans = item.a.iter().chain(item.b.iter());
+    let mut names: Vec<String> = Vec::new();
+    for s in spans.clone() {
+        if let Some(t) = tags.get(&s.tag) {
+            for a in &t.attributes {
+                if !names.contains(&a.name) {
+                    names.push(a.name.clone());
+                }
+            }
+        }
+    }
+    for s in spans {
+        for k in crate::review::user_attrs(s).into_keys() {
+            if !names.contains(&k) {
+                names.push(k);
+            }
+        }
+    }
+    names
+}
+
+/// The item's attribute values side by side, one row per attribute: each side's value is a
+/// button that takes it into the curated layer; the last column holds the chosen value and an
+/// edit button. Rows where the sides differ are marked.
+fn values_table(
+    mode: &ReviewMode,
+    tags: &crate::tags::TagSet,
+    i: usize,
+    ui: &mut Ui,
+    commands: &mut Vec<Command>,
+) {
+    let item = &mode.review.items()[i];
+    // Values belong to one span: a tag or boundary conflict is decided first.
+    if matches!(
+        item.kind,
+        ItemKind::TagConflict | ItemKind::BoundaryConflict
+    ) && mode.review.state(i) == ItemState::Undecided
+    {
+        return;
+    }
+    let names = value_names(item, tags);
+    if names.is_empty() {
+        return;
+    }
+    let v = ui.visuals().clone();
+    let weak = theme::weak(&v);
+    let layer_names = mode.review.layer_names();
+    let sides: Vec<(&str, Option<&Span>)> = if item.kind == ItemKind::Agreed {
+        vec![("A and B", item.a.as_ref())]
+    } else {
+        let mut s = vec![("A", item.a.as_ref())];
+        if layer_names.len() == 2 {
+            s.push(("B", item.b.as_ref()));
+        }
+        s
+    };
+    let decided = mode.review.state(i) == ItemState::Decided;
+    ui.add_space(4.0);
+    if item.kind == ItemKind::ValueConflict {
+        ui.label(
+            RichText::new("The values differ: click the one to keep, or ✏ to type another.")
+                .small()
+                .color(theme::error_color(&v)),
+        );
+    }
+    egui::Grid::new(("review values", i))
+        .num_columns(sides.len() + 2)
+        .striped(true)
+        .spacing(vec2(10.0, 4.0))
+        .show(ui, |ui| {
+            ui.label(RichText::new("value").small().strong());
+            for (side, _) in &sides {
+                let who = match *side {
+                    "A" => layer_names.first().copied().unwrap_or("A"),
+                    "B" => layer_names.get(1).copied().unwrap_or("B"),
+                    _ => "",
+                };
+                let head = if who.is_empty() {
+                    (*side).to_owned()
+                } else {
+                    format!("{side} · {who}")
+                };
+                ui.label(RichText::new(head).small().strong());
+            }
+            ui.label(RichText::new("curated").small().strong());
+            ui.end_row();
+            for name in &names {
+                let values: Vec<Option<&String>> = sides
+                    .iter()
+                    .map(|(_, s)| s.and_then(|s| s.attrs.get(name)))
+                    .collect();
+                let chosen = mode.review.chosen_value(i, name);
+                let differ = values.windows(2).any(|w| w[0] != w[1]);
+                let mut head = RichText::new(name).small();
+                if differ {
+                    head = head.strong().color(theme::error_color(&v));
+                }
+                ui.label(head);
+                for value in &values {
+                    let shown = value.map_or("(none)", |s| s.as_str());
+                    // Marked only where there was a choice to make.
+                    let is_chosen = decided && differ && chosen == value.map(|s| s.as_str());
+                    let mut text = RichText::new(shown);
+                    if value.is_none() {
+                        text = text.italics().color(weak);
+                    }
+                    // A framed button, so each value reads as something to click.
+                    let r = ui
+                        .add(egui::Button::new(text).selected(is_chosen))
+                        .on_hover_text(format!("Keep {name} = {shown} in the curated layer"));
+                    if r.clicked() {
+                        commands.push(Command::Review(ReviewCommand::SetValue {
+                            name: name.clone(),
+                            value: value.cloned(),
+                        }));
+                    }
+                }
+                ui.horizontal(|ui| {
+                    match (decided, chosen) {
+                        (true, Some(c)) => ui.label(RichText::new(c).strong()),
+                        (true, None) => ui.label(RichText::new("(none)").italics().color(weak)),
+                        (false, _) => ui.label(RichText::new("undecided").small().color(weak)),
+                    };
+                    if ui
+                        .small_button("✏")
+                        .on_hover_text(format!("Type a value for {name}"))
+                        .clicked()
+                    {
+                        commands.push(Command::Review(ReviewCommand::AskValue(name.clone())));
+                    }
+                });
+                ui.end_row();
+            }
+        });
 }
 
 /// What the curated layer holds for item `i`, in a few words.
@@ -1066,12 +1275,22 @@ fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
         return None;
     }
     let mut parts = Vec::new();
+    let differences = mode.review.items()[i].value_differences();
     for s in spans {
+        // Where the values differed, say which were kept.
+        let kept: Vec<String> = differences
+            .iter()
+            .map(|d| {
+                let v = s.attrs.get(&d.name).map_or("(none)", String::as_str);
+                format!(", {} = {v}", d.name)
+            })
+            .collect();
+        let kept = kept.concat();
         parts.push(if s.edited {
-            format!("edited to {} {}–{}", s.tag, s.start, s.end)
+            format!("edited to {} {}–{}{kept}", s.tag, s.start, s.end)
         } else {
             format!(
-                "accepted {}",
+                "accepted {}{kept}",
                 s.from
                     .iter()
                     .map(|r| r.layer.as_str())
@@ -1086,7 +1305,12 @@ fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
     Some(parts.join("; "))
 }
 
-fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
+fn details(
+    mode: &mut ReviewMode,
+    tags: &crate::tags::TagSet,
+    ui: &mut Ui,
+    commands: &mut Vec<Command>,
+) {
     let weak = theme::weak(ui.visuals());
     let Some(i) = mode.selected else {
         ui.label(RichText::new("Press n for the first undecided item.").color(weak));
@@ -1163,6 +1387,7 @@ fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
         button(ui, true, "Comment…", "c", ReviewCommand::AskComment);
         button(ui, decided, "Undecide", "u", ReviewCommand::Reopen);
     });
+    values_table(mode, tags, i, ui, commands);
     if let Some((a, b)) = mode.view.selected_range() {
         ui.label(
             RichText::new(format!(
@@ -1180,11 +1405,14 @@ fn details(mode: &mut ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             .color(weak),
         );
     }
-    if let Some(prompt) = mode.prompt {
+    if let Some(prompt) = mode.prompt.clone() {
         ui.separator();
         let label = ui.label(match prompt {
-            Prompt::Reason => "Why is it rejected? (Enter to confirm, Esc to cancel)",
-            Prompt::Comment => "Comment (Enter to add, Esc to cancel)",
+            Prompt::Reason => "Why is it rejected? (Enter to confirm, Esc to cancel)".to_owned(),
+            Prompt::Comment => "Comment (Enter to add, Esc to cancel)".to_owned(),
+            Prompt::Value(name) => {
+                format!("Value of {name} in the curated layer (Enter to set, Esc to cancel)")
+            }
         });
         let id = egui::Id::unique("review prompt");
         let r = ui
@@ -1264,8 +1492,23 @@ pub fn badges(feedback: &HashMap<u64, SpanFeedback>) -> HashMap<u64, Badge> {
 pub fn verdict_text(f: &SpanFeedback) -> String {
     let mut s = match &f.verdict {
         Verdict::Accepted => format!("Accepted by {}", f.by),
-        Verdict::Edited { start, end, tag } => {
-            format!("Accepted by {} as {tag}, chars {start}–{end}", f.by)
+        Verdict::Edited {
+            start,
+            end,
+            tag,
+            values,
+        } => {
+            let mut s = format!("Accepted by {} as {tag}, chars {start}–{end}", f.by);
+            for v in values {
+                let show = |x: &Option<String>| x.clone().unwrap_or_else(|| "(none)".into());
+                s.push_str(&format!(
+                    "; {}: {} (yours: {})",
+                    v.name,
+                    show(&v.kept),
+                    show(&v.yours)
+                ));
+            }
+            s
         }
         Verdict::Rejected { reason } => format!("Rejected by {}: {reason}", f.by),
         Verdict::NotReviewed => "Not decided yet".to_owned(),
