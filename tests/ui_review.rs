@@ -479,7 +479,7 @@ fn the_rejected_badge_does_not_cover_the_note_in_the_span_list() {
     }
     h.run_steps(2);
     let row = h
-        .get_all_by_label("error: ‘reintegrate’ the ‘national policy’ of Crimea")
+        .get_all_by_label_contains("error: ‘reintegrate’ the ‘national policy’ of Crimea")
         .find(|n| n.accesskit_node().role() == egui::accesskit::Role::ListItem)
         .expect("the span's row")
         .rect();

@@ -14,9 +14,10 @@ use crate::tags::{AttrKind, Attribute, Tag, TagSet, parse_hex_color};
 use super::commands::review_keys;
 use super::{Action, Command, MarginaliaApp, theme};
 
-/// Okabe–Ito, then Paul Tol's bright and muted schemes: distinct for colour-blind readers.
+/// Okabe–Ito (its black replaced by Tol's pale grey: black tints too dark in the light theme),
+/// then Paul Tol's bright and muted schemes: distinct for colour-blind readers.
 pub const PALETTE: [&str; 22] = [
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#DDDDDD",
     "#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB", "#332288",
     "#88CCEE", "#44AA99", "#117733", "#999933", "#882255", "#AA4499",
 ];
@@ -233,7 +234,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     let mut open = true;
     egui::Window::new("Tag editor")
         .open(&mut open)
-        .default_size([560.0, 520.0])
+        .default_size([780.0, 540.0])
         .vscroll(true)
         .show(ctx, |ui| body(app, ui, commands));
     if !open {
@@ -622,5 +623,21 @@ fn attributes(
     if let Some(ai) = remove {
         tag.attributes.remove(ai);
         choice_bufs.retain(|(t, _), _| *t != ti);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_palette_colour_and_every_default_tag_reads_in_both_themes() {
+        for hex in PALETTE {
+            let (light, dark) = contrasts(hex);
+            assert!(readable(hex), "{hex}: {light:.1}:1 light, {dark:.1}:1 dark");
+        }
+        for tag in TagSet::default().tags {
+            assert!(readable(&tag.color), "{}", tag.color);
+        }
     }
 }
