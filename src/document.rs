@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::autosave::{Autosave, Finished, JournalFind};
 use crate::history::History;
@@ -172,6 +172,10 @@ pub struct Document {
     deleted_outside: bool,
     /// Span changes since [`Document::take_changes`] was last called, oldest first.
     changes: Vec<LayerChange>,
+    /// At least the largest id of a span or orphan in the layer (`None`: no ids), kept as
+    /// spans change, so a new span takes an unused id without reading 100,000 spans; `None`
+    /// outside when it must be read again from the layer (after a reload, merge, restore).
+    max_id: Option<Option<u64>>,
 }
 
 impl std::fmt::Debug for Document {
@@ -285,6 +289,7 @@ impl Document {
             recovered: None,
             deleted_outside: false,
             changes: Vec::new(),
+            max_id: None,
         };
         if doc.reanchor_summary.is_some() {
             // Re-anchoring changed spans without recording which.
@@ -553,13 +558,21 @@ impl Document {
         if let Some(id) = self.find_span(start, end, tag) {
             return Some(Added::Existing(id));
         }
-        let id = self.layer.take_id();
-        if self.layer.span(id).is_some() || self.layer.orphans.iter().any(|o| o.span.id == id) {
-            // Only a hand-edited file with ids at the top of the range gets here.
-            self.notices
-                .push("cannot add a span: this file has used up its span ids".to_owned());
-            return None;
-        }
+        // Above every id in use (the layer's `next_id` may lag behind a hand-edited file).
+        let max_id = *self.max_id.get_or_insert_with(|| ids_max(&self.layer));
+        let id = match max_id {
+            None => self.layer.next_id,
+            Some(max) => match max.checked_add(1) {
+                Some(above) => self.layer.next_id.max(above),
+                None => {
+                    // Only a hand-edited file with ids at the top of the range gets here.
+                    self.notices
+                        .push("cannot add a span: this file has used up its span ids".to_owned());
+                    return None;
+                }
+            },
+        };
+        self.layer.next_id = id.saturating_add(1);
         let span = make_span(&self.text, id, start, end, tag, &now_rfc3339());
         self.apply(Edit::Add(span));
         Some(Added::New(id))
@@ -816,6 +829,9 @@ impl Document {
 
     fn record_span(&mut self, id: u64, now: Option<&Span>) {
         self.pending.record(id, now);
+        if let Some(max) = &mut self.max_id {
+            *max = (*max).max(Some(id));
+        }
         if self.changes.len() >= MAX_PENDING_CHANGES {
             self.changes.clear();
             self.changes.push(LayerChange::All);
@@ -831,6 +847,7 @@ impl Document {
 
     fn record_all(&mut self) {
         self.pending.record_all();
+        self.max_id = None;
         self.changes.clear();
         self.changes.push(LayerChange::All);
     }
@@ -1147,11 +1164,13 @@ impl Document {
             .max(base.next_id)
             .max(max_id(ours).saturating_add(1))
             .max(max_id(&theirs).saturating_add(1));
+        // By id, so a merge of 100,000 spans is O(n), not O(n²).
+        let (base_spans, their_spans, our_spans) = (by_id(base), by_id(&theirs), by_id(ours));
         let mut spans: Vec<Span> = Vec::new();
         for s in &ours.spans {
-            match (base.span(s.id), theirs.span(s.id)) {
-                (Some(b), None) if b == s => report.deleted_by_them += 1,
-                (Some(b), Some(t)) if b == s => {
+            match (base_spans.get(&s.id), their_spans.get(&s.id)) {
+                (Some(&b), None) if b == s => report.deleted_by_them += 1,
+                (Some(&b), Some(&t)) if b == s => {
                     if t != s {
                         report.changed_by_them += 1;
                     }
@@ -1161,8 +1180,8 @@ impl Document {
             }
         }
         for t in &theirs.spans {
-            let in_base = base.span(t.id).is_some();
-            if let Some(o) = ours.span(t.id) {
+            let in_base = base_spans.contains_key(&t.id);
+            if let Some(o) = our_spans.get(&t.id) {
                 if in_base || (o.start, o.end, &o.tag) == (t.start, t.end, &t.tag) {
                     continue; // handled above, or the same span created twice
                 }
@@ -1241,9 +1260,21 @@ fn touched(e: &Edit) -> Option<u64> {
     }
 }
 
+/// A layer's spans by id.
+fn by_id(layer: &Layer) -> HashMap<u64, &Span> {
+    layer.spans.iter().map(|s| (s.id, s)).collect()
+}
+
 /// Whether two versions of a layer hold the same spans, orphans and status.
 fn same_content(a: &Layer, b: &Layer) -> bool {
     a.spans == b.spans && a.orphans == b.orphans && a.status == b.status
+}
+
+/// The largest span or orphan id in `layer`, if it has any.
+fn ids_max(layer: &Layer) -> Option<u64> {
+    (layer.spans.iter().map(|s| s.id))
+        .chain(layer.orphans.iter().map(|o| o.span.id))
+        .max()
 }
 
 fn max_id(layer: &Layer) -> u64 {
