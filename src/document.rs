@@ -291,6 +291,8 @@ impl Document {
             changes: Vec::new(),
             max_id: None,
         };
+        // Read here (the window opens documents on a background thread), not at the first add.
+        doc.max_id = Some(ids_max(&doc.layer));
         if doc.reanchor_summary.is_some() {
             // Re-anchoring changed spans without recording which.
             doc.pending.record_all();
