@@ -6,6 +6,12 @@
 //! three scenarios: scrolling to a random position every frame, hovering with a span selected
 //! (a new span selected every 25 frames), and a drag selection growing 4 px per frame.
 //!
+//! A fourth scenario, **edit** (issue 11), opens the layer writable and runs frames at 60 Hz
+//! while tagging a word every 10 frames: a double-click on the word, then the tag, the index
+//! update and autosave as the app does them (`Document::save_if_due` each frame, the writer
+//! thread saving in the background). A frame's time there is the UI thread's CPU time for
+//! all of that. `FRAME_BENCH_EDIT_SLOW=1` prints each edit frame over 3 ms.
+//!
 //! Two views are compared in the same run:
 //! - **naive**: the whole text as one `LayoutJob` with a background-coloured section per span,
 //!   in a `ScrollArea` — what issue 6 says not to do, measured so the ratio is visible;
@@ -24,7 +30,8 @@ use common::{
 };
 use egui::text::{CCursor, LayoutJob, LayoutSection, TextFormat};
 use egui::{Color32, Event, FontId, Modifiers, PointerButton, Pos2, RawInput, Rect, Vec2};
-use marginalia::app::text_view::{TextView, ViewInput};
+use marginalia::app::text_view::{Selection, TextView, ViewInput};
+use marginalia::layer_index::LayerIndex;
 use marginalia::span_index::SpanIndex;
 use marginalia::synth::SYNTH_TEXT_NAME;
 use marginalia::{Document, TagSet, Workspace};
@@ -306,6 +313,11 @@ impl Driver {
 
     /// Runs one frame with `events` and returns its CPU time (UI pass + tessellation).
     fn frame(&mut self, view: &mut dyn BenchView, loaded: &Loaded, events: Vec<Event>) -> Duration {
+        self.frame_with(events, |ui| view.show(ui, loaded))
+    }
+
+    /// Runs one frame drawing `show` into the central panel; returns its CPU time.
+    fn frame_with(&mut self, events: Vec<Event>, mut show: impl FnMut(&mut egui::Ui)) -> Duration {
         self.frame += 1;
         let input = RawInput {
             screen_rect: Some(Rect::from_min_size(Pos2::ZERO, SCREEN)),
@@ -317,7 +329,7 @@ impl Driver {
         };
         let t0 = thread_cpu_time();
         let mut out = self.ctx.run_ui(input, |ui| {
-            egui::CentralPanel::default_margins().show(ui, |ui| view.show(ui, loaded));
+            egui::CentralPanel::default_margins().show(ui, &mut show);
         });
         let shapes = std::mem::take(&mut out.shapes);
         let prims = self.ctx.tessellate(shapes, out.pixels_per_point);
@@ -485,6 +497,132 @@ fn child_frames(view_name: &str, dir: &str) {
     );
 }
 
+/// The edit scenario (see the module docs), in a child process of its own.
+fn child_edit(dir: &str) {
+    let ws = Workspace::open(Path::new(dir)).expect("workspace");
+    let mut doc = Document::open(&ws, SYNTH_TEXT_NAME, common::ANNOTATOR, false).expect("open");
+    doc.take_changes();
+    let mut index = LayerIndex::build(&doc.layer().spans);
+    let tags = ws.tags().clone();
+    let tag = tags.tags.first().map(|t| t.name.clone()).expect("a tag");
+    let mut view = TextView::new(doc.text());
+    let mut selected_span = None;
+    let mut commands = Vec::new();
+    let mut d = Driver::new();
+    let frames: usize = std::env::var("FRAME_BENCH_EDIT_FRAMES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let n_chars = doc.text().char_len();
+    // Start somewhere in the middle and tag the words that follow, in view.
+    let mut cursor = Rng(7).below(n_chars / 2) + n_chars / 4;
+    view.scroll_to_char(cursor);
+    let tick = Duration::from_secs_f64(1.0 / 60.0);
+    let mut next_tick = Instant::now();
+    let (mut times, mut saves, mut tagged) = (Vec::new(), 0, 0);
+    let mut to_tag: Option<(usize, usize)> = None;
+    for k in 0..frames + 5 {
+        // 60 frames a second, so autosave runs as often as it does in the window.
+        let now = Instant::now();
+        if next_tick > now {
+            std::thread::sleep(next_tick - now);
+        }
+        next_tick += tick;
+        let mut events = Vec::new();
+        if k % 10 == 0 {
+            // Double-click the next word that is painted.
+            while doc.text().word_at(cursor).is_none() && cursor + 1 < n_chars {
+                cursor += 1;
+            }
+            if let Some(p) = view.screen_pos_of_char(cursor + 1) {
+                let p = p + Vec2::new(1.0, 0.0);
+                events.push(Event::PointerMoved(p));
+                for pressed in [true, false, true, false] {
+                    events.push(Event::PointerButton {
+                        pos: p,
+                        button: PointerButton::Primary,
+                        pressed,
+                        modifiers: Modifiers::NONE,
+                    });
+                }
+            }
+        }
+        let t0 = thread_cpu_time();
+        if let Some((a, b)) = to_tag.take() {
+            // The tag key, as `MarginaliaApp::tag` handles it.
+            if view.selected_range().is_none() {
+                view.set_selection(Some(Selection { anchor: a, head: b }));
+            }
+            if let Some((a, b)) = view.selected_range()
+                && let Some(id) = doc.add_span(a, b, &tag)
+            {
+                view.set_selection(None);
+                index.apply_all(&doc.take_changes(), &doc.layer().spans);
+                selected_span = Some(id);
+                tagged += 1;
+            }
+        }
+        let input = ViewInput {
+            text: doc.text(),
+            spans: &doc.layer().spans,
+            index: index.all(),
+            tags: &tags,
+            selected_span,
+            font_size: FONT_SIZE,
+            name: SYNTH_TEXT_NAME,
+            marks: None,
+            badges: None,
+            uncertain: None,
+        };
+        commands.clear();
+        d.frame_with(events, |ui| view.show(ui, &input, &mut commands));
+        for c in commands.drain(..) {
+            match c {
+                marginalia::app::Command::SelectSpan { id, .. } => selected_span = Some(id),
+                marginalia::app::Command::ClearSpanSelection => selected_span = None,
+                _ => {}
+            }
+        }
+        // Autosave as `MarginaliaApp::autosave` runs it, every frame.
+        if doc.save_if_due(Instant::now()) {
+            saves += 1;
+        }
+        if doc.reload_if_changed() || !doc.take_notices().is_empty() {
+            index = LayerIndex::build(&doc.layer().spans);
+        }
+        let dt = thread_cpu_time() - t0;
+        if std::env::var("FRAME_BENCH_EDIT_SLOW").is_ok() && dt > Duration::from_millis(3) {
+            eprintln!(
+                "slow frame {k}: {:.2} ms saving={} saves={saves} tagged={tagged}",
+                dt.as_secs_f64() * 1e3,
+                doc.is_saving()
+            );
+        }
+        if k % 10 == 0 {
+            // The word double-clicked (or, if the click missed, the word there) is tagged
+            // next frame.
+            let word = doc.text().word_at(cursor).unwrap_or((cursor, cursor + 1));
+            to_tag = Some(word);
+            cursor = word.1 + 1;
+        }
+        if k >= 5 {
+            times.push(dt);
+        }
+    }
+    doc.save_now().expect("the last save");
+    let on_disk = std::fs::read_to_string(doc.layer_path()).expect("the layer file");
+    assert_eq!(on_disk, doc.layer().to_ron(), "the edits reached the file");
+    let f = |d: Duration| format!("{:.4}", d.as_secs_f64() * 1e3);
+    let max = times.iter().max().copied().unwrap_or_default();
+    println!(
+        "RESULT edit_med={} edit_p99={} edit_max={} frames={} saves={saves} tagged={tagged}",
+        f(median(&times)),
+        f(p99(&times)),
+        f(max),
+        times.len(),
+    );
+}
+
 fn parse_result(line: &str) -> BTreeMap<String, String> {
     line.split_whitespace()
         .filter_map(|kv| kv.split_once('='))
@@ -495,6 +633,10 @@ fn parse_result(line: &str) -> BTreeMap<String, String> {
 fn main() {
     if let (Some(view), Some(dir)) = (arg_value("--child-view"), arg_value("--dir")) {
         child_frames(&view, &dir);
+        return;
+    }
+    if let Some(dir) = arg_value("--child-edit") {
+        child_edit(&dir);
         return;
     }
     let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
@@ -518,6 +660,15 @@ fn main() {
                 }
                 Err(e) => eprintln!("  {e}"),
             }
+        }
+        eprintln!("{} / edit ...", d.name);
+        match run_child(&["--child-edit", &d.dir.display().to_string()]) {
+            Ok(lines) => {
+                if let Some(l) = lines.first() {
+                    results.insert((d.name.to_owned(), "edit"), parse_result(l));
+                }
+            }
+            Err(e) => eprintln!("  {e}"),
         }
     }
     let get = |r: &BTreeMap<String, String>, k: &str| r.get(k).cloned().unwrap_or_default();
@@ -572,6 +723,31 @@ fn main() {
         &rows,
     );
     println!();
+    println!(
+        "Editing: a word tagged every 10 frames at 60 Hz, autosave on (writer thread); UI-thread CPU ms per frame"
+    );
+    let mut edit_rows = Vec::new();
+    for d in &docs {
+        let Some(r) = results.get(&(d.name.to_owned(), "edit")) else {
+            continue;
+        };
+        edit_rows.push(vec![
+            format!("{} / {} spans", d.name, d.spans),
+            fmt(num(r, "edit_med")),
+            fmt(num(r, "edit_p99")),
+            fmt(num(r, "edit_max")),
+            get(r, "frames"),
+            get(r, "tagged"),
+            get(r, "saves"),
+        ]);
+    }
+    print_table(
+        &[
+            "document", "median", "p99", "max", "frames", "tagged", "saves",
+        ],
+        &edit_rows,
+    );
+    println!();
     for d in &docs {
         let (Some(real), Some(naive)) = (
             results.get(&(d.name.to_owned(), "real")),
@@ -601,5 +777,15 @@ fn main() {
                 num(big, key) / num(small, key)
             );
         }
+    }
+    if let (Some(small), Some(big)) = (
+        results.get(&("4kb".to_owned(), "edit")),
+        results.get(&("10mb".to_owned(), "edit")),
+    ) {
+        println!(
+            "edit: 10mb / 4kb median = {:.2}x; 10mb p99 = {}",
+            num(big, "edit_med") / num(small, "edit_med"),
+            fmt(num(big, "edit_p99"))
+        );
     }
 }

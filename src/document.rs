@@ -5,16 +5,17 @@
 //! one else replaced the file since it was read, and merges by span id if they did.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::autosave::{Autosave, Finished, JournalFind};
 use crate::history::History;
 use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
 use crate::recovery::{Journal, Recovered};
+use crate::save_mirror::{self, Base, Mirror, Pending, Sent, Snapshot};
 use crate::store::{self, Fingerprint, StoreError};
 use crate::tags::{self, Tag};
 use crate::text::{Text, TextError};
@@ -136,7 +137,17 @@ pub struct Document {
     layer: Layer,
     /// The layer as it was last read from or written to disk: the common ancestor for merging
     /// a version someone else wrote.
-    base: Arc<Layer>,
+    base: Base,
+    /// How the layer differs from `base`, for the next background save.
+    pending: Pending,
+    /// What the running background save sent, pending again if it is not written.
+    sent: Option<Sent>,
+    /// The writer thread's copy of the layer (see [`crate::save_mirror`]).
+    mirror: Arc<Mutex<Mirror>>,
+    /// The previous base, handed to the writer with the next save to be reused there.
+    recycle: Option<Arc<Layer>>,
+    /// The last serial number given to a base.
+    serial: u64,
     /// What re-anchoring did when the document was opened on a changed text.
     reanchor_summary: Option<ReanchorSummary>,
     layer_path: PathBuf,
@@ -153,7 +164,7 @@ pub struct Document {
     attr_run: Option<(u64, String)>,
     /// When and how the layer is saved: the shared autosave engine (background writer,
     /// retries, indicator, recovery journal).
-    autosave: Autosave<Layer>,
+    autosave: Autosave<Snapshot>,
     notices: Vec<String>,
     /// Why the layer cannot be written although it is the annotator's own (a read-only file).
     read_only_reason: Option<String>,
@@ -165,10 +176,10 @@ pub struct Document {
     deleted_outside: bool,
     /// Span changes since [`Document::take_changes`] was last called, oldest first.
     changes: Vec<LayerChange>,
-    /// The previous save's snapshot, once nothing else holds it: the next snapshot is copied
-    /// into its buffers instead of allocating 100,000 spans' strings again, and it is never
-    /// freed on this thread.
-    spare: Option<Layer>,
+    /// At least the largest id of a span or orphan in the layer (`None`: no ids), kept as
+    /// spans change, so a new span takes an unused id without reading 100,000 spans; `None`
+    /// outside when it must be read again from the layer (after a reload, merge, restore).
+    max_id: Option<Option<u64>>,
 }
 
 impl std::fmt::Debug for Document {
@@ -260,7 +271,15 @@ impl Document {
             rel: rel.to_owned(),
             text,
             layer,
-            base,
+            base: Base {
+                serial: 0,
+                layer: base,
+            },
+            pending: Pending::default(),
+            sent: None,
+            mirror: Arc::default(),
+            recycle: None,
+            serial: 0,
             reanchor_summary,
             layer_path: layer_path.to_path_buf(),
             root: ws.root().to_path_buf(),
@@ -275,8 +294,14 @@ impl Document {
             recovered: None,
             deleted_outside: false,
             changes: Vec::new(),
-            spare: None,
+            max_id: None,
         };
+        // Read here (the window opens documents on a background thread), not at the first add.
+        doc.max_id = Some(ids_max(&doc.layer));
+        if doc.reanchor_summary.is_some() {
+            // Re-anchoring changed spans without recording which.
+            doc.pending.record_all();
+        }
         doc.layer.text = rel.to_owned();
         if let Some(reason) = &doc.read_only_reason {
             doc.notices.push(reason.clone());
@@ -550,13 +575,21 @@ impl Document {
         if let Some(id) = self.find_span(start, end, tag) {
             return Some(Added::Existing(id));
         }
-        let id = self.layer.take_id();
-        if self.layer.span(id).is_some() || self.layer.orphans.iter().any(|o| o.span.id == id) {
-            // Only a hand-edited file with ids at the top of the range gets here.
-            self.notices
-                .push("cannot add a span: this file has used up its span ids".to_owned());
-            return None;
-        }
+        // Above every id in use (the layer's `next_id` may lag behind a hand-edited file).
+        let max_id = *self.max_id.get_or_insert_with(|| ids_max(&self.layer));
+        let id = match max_id {
+            None => self.layer.next_id,
+            Some(max) => match max.checked_add(1) {
+                Some(above) => self.layer.next_id.max(above),
+                None => {
+                    // Only a hand-edited file with ids at the top of the range gets here.
+                    self.notices
+                        .push("cannot add a span: this file has used up its span ids".to_owned());
+                    return None;
+                }
+            },
+        };
+        self.layer.next_id = id.saturating_add(1);
         let mut span = make_span(&self.text, id, start, end, tag, &now_rfc3339());
         span.attrs = attrs;
         self.apply(Edit::Add(span));
@@ -886,8 +919,13 @@ impl Document {
     }
 
     fn record_span(&mut self, id: u64, now: Option<&Span>) {
+        self.pending.record(id, now);
+        if let Some(max) = &mut self.max_id {
+            *max = (*max).max(Some(id));
+        }
         if self.changes.len() >= MAX_PENDING_CHANGES {
-            self.record_all();
+            self.changes.clear();
+            self.changes.push(LayerChange::All);
             return;
         }
         if self.changes.first() != Some(&LayerChange::All) || self.changes.len() != 1 {
@@ -899,6 +937,8 @@ impl Document {
     }
 
     fn record_all(&mut self) {
+        self.pending.record_all();
+        self.max_id = None;
         self.changes.clear();
         self.changes.push(LayerChange::All);
     }
@@ -910,31 +950,59 @@ impl Document {
     /// Saves if an edit has waited [`SAVE_DELAY`] (or a failed save is due for retry).
     /// Returns whether a save was started.
     ///
-    /// The save runs on a background writer thread from a snapshot of the layer: this thread
-    /// only clones the layer and never serialises or syncs. The outcome is taken by a later
-    /// call (or [`Document::save_now`]); edits made meanwhile are saved by the next one.
+    /// The save runs on a background writer thread, which keeps its own copy of the layer:
+    /// this thread only sends the spans changed since the last save (see
+    /// [`crate::save_mirror`]) and never copies the layer, serialises or syncs. The outcome is
+    /// taken by a later call (or [`Document::save_now`]); edits made meanwhile are saved by
+    /// the next one.
     pub fn save_if_due(&mut self, now: Instant) -> bool {
         self.poll_writer();
         if self.deleted_outside || self.read_only || !self.autosave.due(now) {
             return false;
         }
-        let snapshot = Arc::new(match self.spare.take() {
-            Some(mut spare) => {
-                spare.copy_from(&self.layer);
-                spare
-            }
-            None => self.layer.clone(),
-        });
+        self.serial += 1;
+        let (snapshot, sent) = save_mirror::snapshot(
+            &self.layer,
+            &self.base,
+            &mut self.pending,
+            self.serial,
+            self.recycle.take(),
+            &self.mirror,
+        );
+        self.sent = Some(sent);
         if !self.autosave.start(
-            snapshot,
+            Arc::new(snapshot),
             self.root.clone(),
             self.seen.clone(),
-            Layer::to_ron,
+            Snapshot::render,
         ) {
             // No thread could be started: save here rather than not at all.
+            self.unsent();
             let _ = self.save_now();
         }
         true
+    }
+
+    /// The changes of a save that was not written are pending again.
+    fn unsent(&mut self) {
+        if let Some(sent) = self.sent.take() {
+            save_mirror::restore(&mut self.pending, sent);
+        }
+    }
+
+    /// The layer as it is now is on disk: it becomes the base (the old one is reused by the
+    /// writer).
+    fn set_base(&mut self, layer: Arc<Layer>) {
+        self.serial += 1;
+        let old = std::mem::replace(
+            &mut self.base,
+            Base {
+                serial: self.serial,
+                layer,
+            },
+        );
+        self.recycle = Some(old.layer);
+        self.pending = Pending::default();
     }
 
     /// Whether a background save is running.
@@ -947,9 +1015,20 @@ impl Document {
         if let Some(finished) = self.autosave.poll() {
             self.finish_background_save(finished);
         }
+        self.settle_sent();
     }
 
-    fn finish_background_save(&mut self, finished: Finished<Layer>) {
+    /// With no save running, what the last one sent and did not write is pending again.
+    fn settle_sent(&mut self) {
+        if !self.autosave.is_saving() {
+            self.unsent();
+        }
+    }
+
+    fn finish_background_save(&mut self, finished: Finished<Snapshot>) {
+        if !matches!(finished, Finished::Written { .. }) {
+            self.unsent();
+        }
         match finished {
             Finished::Written {
                 fingerprint,
@@ -957,9 +1036,15 @@ impl Document {
                 ..
             } => {
                 self.seen = Some(fingerprint);
-                let old = std::mem::replace(&mut self.base, snapshot);
-                if let Ok(layer) = Arc::try_unwrap(old) {
-                    self.spare = Some(layer);
+                self.sent = None;
+                match snapshot.written() {
+                    Some(base) => {
+                        let old = std::mem::replace(&mut self.base, base);
+                        self.recycle = Some(old.layer);
+                    }
+                    // Cannot happen (the writer fills it in before writing); if it did, the
+                    // next save sends the whole layer.
+                    None => self.pending.record_all(),
                 }
             }
             Finished::Changed => {
@@ -997,6 +1082,7 @@ impl Document {
         if let Some(finished) = self.autosave.wait() {
             self.finish_background_save(finished);
         }
+        self.settle_sent();
         if self.read_only || !self.autosave.has_unsaved() {
             return Ok(());
         }
@@ -1077,7 +1163,7 @@ impl Document {
         match store::save_layer(&self.layer_path, &self.layer) {
             Ok(fp) => {
                 self.seen = Some(fp);
-                self.base = Arc::new(self.layer.clone());
+                self.set_base(Arc::new(self.layer.clone()));
                 self.autosave.written();
                 Ok(())
             }
@@ -1122,11 +1208,15 @@ impl Document {
         }
         match store::load_layer(&self.layer_path) {
             Ok(Some((mut layer, fp))) if layer.annotator == self.layer.annotator => {
-                self.base = Arc::new(layer.clone());
+                self.set_base(Arc::new(layer.clone()));
                 let summary = reanchor::reanchor_layer(&mut layer, &self.text);
                 layer.text = self.rel.clone();
                 self.layer = layer;
                 self.record_all();
+                if summary.is_none() {
+                    // The layer is the base again: the next save sends only what changes.
+                    self.pending = Pending::default();
+                }
                 self.seen = Some(fp);
                 self.history.clear();
                 self.notices.push(format!(
@@ -1155,7 +1245,7 @@ impl Document {
         if theirs.text_sha256 != self.text.sha256() {
             reanchor::reanchor_layer(&mut theirs, &self.text);
         }
-        let base = &*self.base;
+        let base = &*self.base.layer;
         let ours = &self.layer;
         let mut report = MergeReport::default();
         let touched_ids: HashSet<u64> = self.history.edits().filter_map(touched).collect();
@@ -1165,11 +1255,13 @@ impl Document {
             .max(base.next_id)
             .max(max_id(ours).saturating_add(1))
             .max(max_id(&theirs).saturating_add(1));
+        // By id, so a merge of 100,000 spans is O(n), not O(n²).
+        let (base_spans, their_spans, our_spans) = (by_id(base), by_id(&theirs), by_id(ours));
         let mut spans: Vec<Span> = Vec::new();
         for s in &ours.spans {
-            match (base.span(s.id), theirs.span(s.id)) {
-                (Some(b), None) if b == s => report.deleted_by_them += 1,
-                (Some(b), Some(t)) if b == s => {
+            match (base_spans.get(&s.id), their_spans.get(&s.id)) {
+                (Some(&b), None) if b == s => report.deleted_by_them += 1,
+                (Some(&b), Some(&t)) if b == s => {
                     if t != s {
                         report.changed_by_them += 1;
                     }
@@ -1179,8 +1271,8 @@ impl Document {
             }
         }
         for t in &theirs.spans {
-            let in_base = base.span(t.id).is_some();
-            if let Some(o) = ours.span(t.id) {
+            let in_base = base_spans.contains_key(&t.id);
+            if let Some(o) = our_spans.get(&t.id) {
                 if in_base || (o.start, o.end, &o.tag) == (t.start, t.end, &t.tag) {
                     continue; // handled above, or the same span created twice
                 }
@@ -1259,6 +1351,11 @@ fn touched(e: &Edit) -> Option<u64> {
     }
 }
 
+/// A layer's spans by id.
+fn by_id(layer: &Layer) -> HashMap<u64, &Span> {
+    layer.spans.iter().map(|s| (s.id, s)).collect()
+}
+
 /// Whether two versions of a layer hold the same spans, orphans and status.
 /// A span's values after retagging from `old` to `new` (see [`Document::retag_with`]).
 fn carry_attrs(
@@ -1288,6 +1385,13 @@ fn carry_attrs(
 
 fn same_content(a: &Layer, b: &Layer) -> bool {
     a.spans == b.spans && a.orphans == b.orphans && a.status == b.status
+}
+
+/// The largest span or orphan id in `layer`, if it has any.
+fn ids_max(layer: &Layer) -> Option<u64> {
+    (layer.spans.iter().map(|s| s.id))
+        .chain(layer.orphans.iter().map(|o| o.span.id))
+        .max()
 }
 
 fn max_id(layer: &Layer) -> u64 {

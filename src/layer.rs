@@ -95,9 +95,9 @@ pub struct Span {
     pub modified: String,
 }
 
-/// Written out so that `clone_from` reuses the target's string buffers: the editor copies a
-/// 100,000-span layer into a recycled one for each background save, and allocating every
-/// string anew made that copy the slowest frame.
+/// Written out so that `clone_from` reuses the target's string buffers: the writer thread
+/// copies a 100,000-span layer into a recycled one for each background save
+/// ([`crate::save_mirror`]), and allocating every string anew doubled that copy.
 impl Clone for Span {
     fn clone(&self) -> Self {
         Self {

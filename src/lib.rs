@@ -22,6 +22,7 @@ pub mod layer_index;
 pub mod reanchor;
 pub mod recovery;
 pub mod review;
+pub mod save_mirror;
 pub mod span_index;
 pub mod stats;
 pub mod store;

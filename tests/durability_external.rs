@@ -405,3 +405,92 @@ fn two_processes_saving_in_turns_as_fast_as_they_can_lose_nothing() {
     }
     ids_unique_and_below_next(&layer);
 }
+
+/// Starts a background save (as if its delay had passed) and waits for the writer thread's
+/// outcome, taken the way the app takes it: by the next `save_if_due`.
+fn save_in_background(doc: &mut Document, at: Instant) {
+    assert!(doc.save_if_due(at), "a save is due");
+    let give_up = Instant::now() + Duration::from_secs(20);
+    while doc.is_saving() && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(5));
+        doc.save_if_due(Instant::now());
+    }
+    assert!(!doc.is_saving(), "the writer thread answers");
+}
+
+fn set_read_only(path: &Path, read_only: bool) {
+    let mut perms = std::fs::metadata(path).unwrap().permissions();
+    perms.set_readonly(read_only);
+    std::fs::set_permissions(path, perms).unwrap();
+}
+
+#[test]
+fn background_saves_write_exactly_the_layer_in_memory_through_edits_failures_and_merges() {
+    let (_d, root) = workspace();
+    let mut a = open(&root, "editor-a");
+    let later = || Instant::now() + Duration::from_secs(1);
+    let quote = add(&mut a, "Putin asked reporters", "quote");
+    let error = add(&mut a, "Wolfgang Schorz", "error");
+    let claim = add(&mut a, "Mark Truss", "claim");
+    save_in_background(&mut a, later());
+    assert_eq!(on_disk(&a), *a.layer(), "first save");
+
+    // Changes of every kind; then edits made while the save runs are saved by the next one.
+    assert!(a.retag(quote, "claim"));
+    assert!(a.delete_span(error));
+    let s = a.layer().span(claim).unwrap().start;
+    assert!(a.set_range(claim, s + 1, s + 6));
+    assert!(a.set_note(claim, "moved"));
+    assert!(a.save_if_due(later()));
+    let during = add(&mut a, "Dmitry Peskov", "quote");
+    assert!(a.retag(quote, "error"));
+    while a.is_saving() {
+        std::thread::sleep(Duration::from_millis(5));
+        a.save_if_due(Instant::now());
+    }
+    assert!(
+        a.has_unsaved(),
+        "the edits made during the save are not on disk yet"
+    );
+    save_in_background(&mut a, later());
+    assert_eq!(on_disk(&a), *a.layer(), "edits made while saving");
+    assert!(a.layer().span(during).is_some());
+
+    a.undo().unwrap();
+    a.undo().unwrap();
+    save_in_background(&mut a, later());
+    assert_eq!(on_disk(&a), *a.layer(), "after undo");
+    assert!(a.layer().span(during).is_none());
+
+    // A save refused (read-only file) sends nothing; the retry carries its changes and newer.
+    assert!(a.set_note(quote, "refused first"));
+    set_read_only(a.layer_path(), true);
+    save_in_background(&mut a, later());
+    assert!(a.has_unsaved());
+    set_read_only(a.layer_path(), false);
+    assert!(a.set_note(claim, "after the refusal"));
+    save_in_background(&mut a, later() + marginalia::document::RETRY_DELAY);
+    assert_eq!(on_disk(&a), *a.layer(), "after a refused save");
+
+    // Another window writes: the background save finds the file changed, merges, and the
+    // saves after that still write exactly what is in memory.
+    let mut b = open(&root, "editor-a");
+    let theirs = add(&mut b, "Mark Truss", "error");
+    b.save_now().unwrap();
+    assert!(a.retag(claim, "quote"));
+    save_in_background(&mut a, later());
+    assert!(!a.has_unsaved());
+    let merged = on_disk(&a);
+    assert_eq!(merged, *a.layer(), "merged");
+    assert!(
+        merged
+            .spans
+            .iter()
+            .any(|s| s.id == theirs && s.tag == "error")
+    );
+    assert!(a.delete_span(quote));
+    add(&mut a, "Wolfgang Schorz", "quote");
+    save_in_background(&mut a, later());
+    assert_eq!(on_disk(&a), *a.layer(), "after the merge");
+    ids_unique_and_below_next(&on_disk(&a));
+}

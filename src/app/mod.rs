@@ -1225,6 +1225,16 @@ impl eframe::App for MarginaliaApp {
         if let Some(times) = &mut self.frame_times
             && !times.is_empty()
         {
+            // The slowest frames by number, to tell opening and quitting from editing.
+            let mut slow: Vec<(usize, f32)> = times.iter().copied().enumerate().collect();
+            slow.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let slow: Vec<String> = (slow.iter().take(5))
+                .map(|(i, t)| {
+                    let cpu = self.frame_cpu.get(*i).copied().unwrap_or(f32::NAN);
+                    format!("#{i} {t:.1} ms ({cpu:.1} ms CPU)")
+                })
+                .collect();
+            eprintln!("slowest frames of {}: {}", times.len(), slow.join(", "));
             times.sort_by(f32::total_cmp);
             let at = |q: f32| times[((times.len() - 1) as f32 * q).round() as usize];
             eprintln!(
