@@ -25,6 +25,7 @@ pub mod review;
 pub mod span_index;
 pub mod stats;
 pub mod store;
+pub mod suggest;
 pub mod synth;
 pub mod tags;
 pub mod text;
