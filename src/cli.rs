@@ -129,6 +129,9 @@ pub enum Command {
         /// Measure precision and recall against the layer (default: every annotator's layer).
         #[arg(long)]
         eval: bool,
+        /// Print how long reading, building the model and suggesting took (standard error).
+        #[arg(long, hide = true)]
+        timing: bool,
     },
     /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv or w3c into an annotator's layer.
     Import {
@@ -228,13 +231,19 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             json,
             apply,
             eval,
+            timing,
         } => {
             let path = here(path);
             let layer = layer.as_deref();
             if eval {
                 suggest_eval(&path, layer, json, out, err)
             } else {
-                suggest(&path, layer, &sources, json, apply, out, err)
+                let how = SuggestHow {
+                    json,
+                    apply,
+                    timing,
+                };
+                suggest(&path, layer, &sources, how, out, err)
             }
         }
         Command::Import {
@@ -540,16 +549,28 @@ struct DocSuggestions<'a> {
     added: Option<usize>,
 }
 
+/// How `suggest` reports and whether it writes.
+struct SuggestHow {
+    json: bool,
+    apply: bool,
+    timing: bool,
+}
+
 fn suggest(
     path: &std::path::Path,
     layer: Option<&str>,
     sources: &[crate::suggest::Source],
-    json: bool,
-    apply: bool,
+    how: SuggestHow,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
     use crate::suggest::{Corpus, Model, Sources};
+    let SuggestHow {
+        json,
+        apply,
+        timing,
+    } = how;
+    let t0 = std::time::Instant::now();
     let Some(ws) = open_ws(path, err) else {
         return 2;
     };
@@ -603,7 +624,10 @@ fn suggest(
         let _ = writeln!(err, "error: {rel} is not a readable text of the workspace");
         return 2;
     }
+    let t_read = t0.elapsed();
     let model = Model::new(ws.tags(), &corpus);
+    let t_model = t0.elapsed();
+    let mut t_suggest = std::time::Duration::ZERO;
     let mut docs = Vec::new();
     let mut by_source: std::collections::BTreeMap<crate::suggest::Source, usize> =
         Default::default();
@@ -612,9 +636,11 @@ fn suggest(
         if only.as_ref().is_some_and(|o| o != rel) {
             continue;
         }
+        let t = std::time::Instant::now();
         let mut list = model.suggest(text, sources);
         let own = corpus.layers.get(rel);
         crate::suggest::filter_new(&mut list, rel, own, &rejected);
+        t_suggest += t.elapsed();
         let mut added = None;
         if apply && let Some(name) = layer {
             match crate::suggest::apply(&ws, name, rel, text, &list, &rejected) {
@@ -638,6 +664,21 @@ fn suggest(
             suggestions: list,
             added,
         });
+    }
+    if timing {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        let _ = writeln!(
+            err,
+            "timing: read {:.1} ms, model {:.1} ms, suggest {:.1} ms ({} chars)",
+            ms(t_read),
+            ms(t_model - t_read),
+            ms(t_suggest),
+            corpus
+                .texts
+                .iter()
+                .map(|(_, t)| t.char_len())
+                .sum::<usize>()
+        );
     }
     if json {
         if print_json(&docs, out, err) != 0 {
