@@ -109,6 +109,30 @@ pub enum Command {
         /// The workspace (default: the current folder).
         path: Option<PathBuf>,
     },
+    /// Propose spans from quotation marks, recurring lines, name variants, dictionaries and
+    /// what the layer already tagged; `--apply` adds them to the layer.
+    Suggest {
+        /// The workspace, or one text of it (default: the current folder).
+        path: Option<PathBuf>,
+        /// Whose layer: it learns from it, and leaves out what it has and what it rejected.
+        #[arg(long)]
+        layer: Option<String>,
+        /// Which sources, comma-separated: quotes, boilerplate, names, dictionary, repeats.
+        #[arg(long, value_delimiter = ',', value_parser = parse_source)]
+        sources: Vec<crate::suggest::Source>,
+        /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+        /// Add the suggestions to the layer (needs --layer).
+        #[arg(long, conflicts_with = "eval")]
+        apply: bool,
+        /// Measure precision and recall against the layer (default: every annotator's layer).
+        #[arg(long)]
+        eval: bool,
+        /// Print how long reading, building the model and suggesting took (standard error).
+        #[arg(long, hide = true)]
+        timing: bool,
+    },
     /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv or w3c into an annotator's layer.
     Import {
         /// brat | jsonl | csv | w3c.
@@ -128,6 +152,10 @@ pub enum Command {
 }
 
 fn parse_import_format(s: &str) -> Result<crate::import::ImportFormat, String> {
+    s.parse()
+}
+
+fn parse_source(s: &str) -> Result<crate::suggest::Source, String> {
     s.parse()
 }
 
@@ -195,6 +223,28 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             req.status = status;
             req.overlap = overlap;
             export(&req, out, err)
+        }
+        Command::Suggest {
+            path,
+            layer,
+            sources,
+            json,
+            apply,
+            eval,
+            timing,
+        } => {
+            let path = here(path);
+            let layer = layer.as_deref();
+            if eval {
+                suggest_eval(&path, layer, json, out, err)
+            } else {
+                let how = SuggestHow {
+                    json,
+                    apply,
+                    timing,
+                };
+                suggest(&path, layer, &sources, how, out, err)
+            }
         }
         Command::Import {
             format,
@@ -481,6 +531,233 @@ fn synth(
                 w.layer_path.display(),
                 w.spans
             );
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
+}
+
+/// One document's suggestions, as `--json` prints them.
+#[derive(serde::Serialize)]
+struct DocSuggestions<'a> {
+    document: &'a str,
+    suggestions: Vec<crate::suggest::Suggestion>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    added: Option<usize>,
+}
+
+/// How `suggest` reports and whether it writes.
+struct SuggestHow {
+    json: bool,
+    apply: bool,
+    timing: bool,
+}
+
+fn suggest(
+    path: &std::path::Path,
+    layer: Option<&str>,
+    sources: &[crate::suggest::Source],
+    how: SuggestHow,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    use crate::suggest::{Corpus, Model, Sources};
+    let SuggestHow {
+        json,
+        apply,
+        timing,
+    } = how;
+    let t0 = std::time::Instant::now();
+    let Some(ws) = open_ws(path, err) else {
+        return 2;
+    };
+    if apply && layer.is_none() {
+        let _ = writeln!(
+            err,
+            "error: --apply needs --layer NAME: whose layer gets the spans"
+        );
+        return 2;
+    }
+    // A text file given: only that document (the model still learns from the workspace).
+    let only = if path.is_file() {
+        match ws.rel_of(path) {
+            Ok(rel) => Some(rel),
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    let sources = if sources.is_empty() {
+        Sources::all()
+    } else {
+        Sources::only(sources)
+    };
+    let corpus = match Corpus::load(&ws, layer) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
+    };
+    let rejected = match layer.map(|l| crate::suggest::rejections::load(&ws, l)) {
+        Some(Err(e)) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
+        Some(Ok(r)) => r,
+        None => crate::suggest::Rejections::default(),
+    };
+    let mut failed = 0;
+    for p in &corpus.problems {
+        failed += 1;
+        let _ = writeln!(err, "{p}");
+    }
+    if let Some(rel) = &only
+        && !corpus.texts.iter().any(|(r, _)| r == rel)
+    {
+        let _ = writeln!(err, "error: {rel} is not a readable text of the workspace");
+        return 2;
+    }
+    let t_read = t0.elapsed();
+    let model = Model::new(ws.tags(), &corpus);
+    let t_model = t0.elapsed();
+    let mut t_suggest = std::time::Duration::ZERO;
+    let mut docs = Vec::new();
+    let mut by_source: std::collections::BTreeMap<crate::suggest::Source, usize> =
+        Default::default();
+    let (mut total, mut added_total, mut layers_changed) = (0, 0, 0);
+    for (rel, text) in &corpus.texts {
+        if only.as_ref().is_some_and(|o| o != rel) {
+            continue;
+        }
+        let t = std::time::Instant::now();
+        let mut list = model.suggest(text, sources);
+        let own = corpus.layers.get(rel);
+        crate::suggest::filter_new(&mut list, rel, own, &rejected);
+        t_suggest += t.elapsed();
+        let mut added = None;
+        if apply && let Some(name) = layer {
+            match crate::suggest::apply(&ws, name, rel, text, &list, &rejected) {
+                Ok(n) => {
+                    added = Some(n);
+                    added_total += n;
+                    layers_changed += usize::from(n > 0);
+                }
+                Err(e) => {
+                    failed += 1;
+                    let _ = writeln!(err, "{rel}: not applied: {e}");
+                }
+            }
+        }
+        total += list.len();
+        for x in &list {
+            *by_source.entry(x.source).or_default() += 1;
+        }
+        docs.push(DocSuggestions {
+            document: rel,
+            suggestions: list,
+            added,
+        });
+    }
+    if timing {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        let _ = writeln!(
+            err,
+            "timing: read {:.1} ms, model {:.1} ms, suggest {:.1} ms ({} chars)",
+            ms(t_read),
+            ms(t_model - t_read),
+            ms(t_suggest),
+            corpus
+                .texts
+                .iter()
+                .map(|(_, t)| t.char_len())
+                .sum::<usize>()
+        );
+    }
+    if json {
+        if print_json(&docs, out, err) != 0 {
+            return 1;
+        }
+    } else {
+        for d in &docs {
+            let _ = writeln!(
+                out,
+                "{}: {}{}",
+                d.document,
+                plural(d.suggestions.len(), "suggestion"),
+                match d.added {
+                    Some(n) => format!("; added {}", plural(n, "span")),
+                    None => String::new(),
+                }
+            );
+            for x in &d.suggestions {
+                let attrs: Vec<String> =
+                    x.attrs.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+                let _ = writeln!(
+                    out,
+                    "  {} {}..{} {} {:?}{}{}",
+                    x.tag,
+                    x.start,
+                    x.end,
+                    x.source,
+                    x.text,
+                    if attrs.is_empty() { "" } else { " " },
+                    attrs.join(" ")
+                );
+            }
+        }
+        let per_source: Vec<String> = by_source.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        let _ = writeln!(
+            out,
+            "{} in {}{}",
+            plural(total, "suggestion"),
+            plural(docs.len(), "document"),
+            if per_source.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", per_source.join(", "))
+            }
+        );
+        if apply && let Some(name) = layer {
+            let _ = writeln!(
+                out,
+                "added {} to {} of {name}",
+                plural(added_total, "span"),
+                plural(layers_changed, "layer file")
+            );
+        }
+    }
+    if failed > 0 { 1 } else { 0 }
+}
+
+fn suggest_eval(
+    path: &std::path::Path,
+    layer: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let Some(ws) = open_ws(path, err) else {
+        return 2;
+    };
+    let layers: Vec<String> = match layer {
+        Some(l) => vec![l.to_owned()],
+        None => ws
+            .layer_names()
+            .into_iter()
+            .filter(|n| n != crate::workspace::CURATED_LAYER)
+            .collect(),
+    };
+    match crate::suggest::eval::evaluate(&ws, &layers) {
+        Ok(report) if json => print_json(&report, out, err),
+        Ok(report) => {
+            let _ = write!(out, "{}", report.to_table());
             0
         }
         Err(e) => {

@@ -26,6 +26,7 @@ pub mod save_mirror;
 pub mod span_index;
 pub mod stats;
 pub mod store;
+pub mod suggest;
 pub mod synth;
 pub mod tags;
 pub mod text;

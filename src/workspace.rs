@@ -16,6 +16,10 @@ pub const ANNOTATIONS_DIR: &str = "annotations";
 /// The layer name reserved for the reviewer's curated layer.
 pub const CURATED_LAYER: &str = "curated";
 
+/// The folder under `annotations/` that holds suggestion dictionaries
+/// (`annotations/dictionaries/<tag>.txt`): not a layer, so no annotator may take the name.
+pub const DICTIONARIES_DIR: &str = "dictionaries";
+
 /// The longest file or folder name common file systems take, in bytes.
 pub const MAX_NAME_BYTES: usize = 255;
 
@@ -121,7 +125,8 @@ pub fn find_root(opened: &Path) -> PathBuf {
 /// A name is 1–64 characters of `A–Z a–z 0–9 . _ -`; it does not start with `.` (hidden
 /// folders, temp files, `.git`) or `-` (read as an option by command lines), does not end with
 /// `.` (Windows cannot check such a folder out), is not a Windows device name (`con`, `nul`,
-/// `com1`…), and is not `curated`, which is the reviewer's layer.
+/// `com1`…), and is not `curated`, which is the reviewer's layer, nor `dictionaries`, which
+/// holds the suggestion dictionaries.
 ///
 /// # Errors
 /// A sentence saying what is wrong with the name.
@@ -150,6 +155,11 @@ pub fn check_annotator(name: &str) -> Result<(), String> {
     if name == CURATED_LAYER {
         return Err(format!(
             "{name:?} is reserved for the reviewer's curated layer; choose another annotator name"
+        ));
+    }
+    if name == DICTIONARIES_DIR {
+        return Err(format!(
+            "{name:?} is reserved for the suggestion dictionaries under annotations/; choose another annotator name"
         ));
     }
     // Device names Windows reserves in any folder, with or without an extension.

@@ -709,3 +709,128 @@ fn an_import_source_that_is_a_pipe_or_a_device_is_refused_without_hanging() {
         );
     }
 }
+
+/// Issue 13: `suggest --apply` writes the suggestions into the layer; a second run adds
+/// nothing, and a rejected suggestion is left out.
+#[test]
+fn suggest_apply_writes_the_layer_and_a_second_apply_adds_nothing() {
+    let dir = copy_workspace();
+    let text = "seeds/000_b78fa013a4a69998.txt";
+    let layer = dir
+        .path()
+        .join("annotations/editor-c/seeds/000_b78fa013a4a69998.ron");
+    // Listing writes nothing.
+    let o = run(
+        &[
+            "suggest",
+            text,
+            "--layer",
+            "editor-c",
+            "--sources",
+            "quotes,names",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let listed = stdout(&o);
+    assert!(
+        listed.contains("error 2909..2915 names \"Schorz\" correction=\"Scholz\" kind=\"name\""),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(
+            "quote 729..768 quotes \"You want War between France and Russia?\" speaker=\"Putin\""
+        ),
+        "{listed}"
+    );
+    assert!(!layer.exists());
+    let o = run(
+        &[
+            "suggest",
+            text,
+            "--layer",
+            "editor-c",
+            "--sources",
+            "quotes,names",
+            "--apply",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let report = stdout(&o);
+    assert!(
+        report.contains("added 23 spans to 1 layer file of editor-c"),
+        "{report}"
+    );
+    let src = std::fs::read_to_string(&layer).unwrap();
+    assert_eq!(src.matches("tag: \"quote\"").count(), 21, "{src}");
+    assert!(src.contains("\"correction\": \"Scholz\""), "{src}");
+    let v = run(&["validate"], dir.path());
+    assert_eq!(v.status.code(), Some(0), "{v:?}");
+    // Again: the layer has them all.
+    let o = run(
+        &[
+            "suggest",
+            text,
+            "--layer",
+            "editor-c",
+            "--sources",
+            "quotes,names",
+            "--apply",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(
+        stdout(&o).contains("0 suggestions in 1 document"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("added 0 spans to 0 layer files"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&layer).unwrap(), src);
+    // --apply needs a layer.
+    let o = run(&["suggest", "--apply"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+}
+
+#[test]
+fn suggest_json_lists_each_document_and_leaves_out_rejections() {
+    let dir = copy_workspace();
+    std::fs::write(
+        dir.path().join("annotations/editor-c.rejected.ron"),
+        "(format: 1, layer: \"editor-c\", rejected: [(text: \"seeds/000_b78fa013a4a69998.txt\", start: 2909, end: 2915, tag: \"error\", exact: \"Schorz\")])",
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "suggest",
+            "--layer",
+            "editor-c",
+            "--sources",
+            "names",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let docs = v.as_array().unwrap();
+    assert_eq!(docs.len(), 5);
+    let first = &docs[0]["suggestions"];
+    assert_eq!(first.as_array().unwrap().len(), 1, "{first}");
+    assert_eq!(first[0]["start"], 3692);
+    assert_eq!(first[0]["source"], "names");
+    assert_eq!(first[0]["attrs"]["correction"], "Scholz");
+    // A broken rejections file is refused, naming it.
+    std::fs::write(dir.path().join("annotations/editor-c.rejected.ron"), "(").unwrap();
+    let o = run(&["suggest", "--layer", "editor-c"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("editor-c.rejected.ron"),
+        "{o:?}"
+    );
+}
