@@ -386,6 +386,7 @@ fn attribute_values_start_from_defaults_undo_one_step_each_and_survive_a_fitting
     doc.undo().unwrap();
     doc.undo().unwrap();
     assert_eq!(attrs(&mut doc), vec![kv("verdict", "false")]);
+}
 
 // ---- Issue 13: suggestions ----
 

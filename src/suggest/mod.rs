@@ -326,10 +326,10 @@ impl Model {
             out.extend(self.names.find(s));
         }
         if sources.contains(Source::Dictionary) {
-            out.extend(self.dictionary.find(s, Source::Dictionary));
+            out.extend(self.dictionary.find(text, Source::Dictionary));
         }
         if sources.contains(Source::Repeats) {
-            out.extend(self.repeats.find(s, Source::Repeats));
+            out.extend(self.repeats.find(text, Source::Repeats));
         }
         out.retain(|x| self.tags.contains(&x.tag));
         for x in &mut out {

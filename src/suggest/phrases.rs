@@ -1,9 +1,17 @@
 //! Phrase lists matched as whole words: the dictionaries, and the phrases the annotator
 //! already tagged (proposed for their other occurrences).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
 
 use super::{Source, Suggestion};
+use crate::text::Text;
+
+/// At most this many proposals per phrase list and document: enough for any real article,
+/// and a bound on a text where tagged phrases recur thousands of times (a generated one).
+pub const MAX_HITS: usize = 10_000;
 
 /// Phrases shorter than this (in chars) are not matched: a tagged "it" would be everywhere.
 pub const MIN_PHRASE_CHARS: usize = 3;
@@ -13,21 +21,21 @@ struct Phrase {
     tag: String,
     text: String,
     chars: usize,
-    /// Bytes and chars before the phrase's first word.
-    lead_bytes: usize,
-    lead_chars: usize,
     /// Whether the phrase starts or ends with a letter or digit (then a word boundary is
     /// required there).
     word_start: bool,
     word_end: bool,
 }
 
-/// Phrases indexed by their first word, so a text is scanned once whatever their number.
+/// Phrases in one Aho–Corasick automaton, so a text is scanned once, in linear time, whatever
+/// their number or how many share a first word (indexing by first word took minutes on a
+/// 10 MB text with 100,000 tagged phrases).
 #[derive(Debug, Default)]
 pub(super) struct PhraseIndex {
     phrases: Vec<Phrase>,
-    by_first_word: HashMap<String, Vec<usize>>,
     seen: HashSet<(String, String)>,
+    /// Built on first use, over `phrases` in order (`None` when there are none or it failed).
+    automaton: OnceLock<Option<AhoCorasick>>,
 }
 
 impl PhraseIndex {
@@ -35,91 +43,63 @@ impl PhraseIndex {
         if text.chars().count() < MIN_PHRASE_CHARS || text.trim() != text {
             return;
         }
-        let Some((lead_bytes, first)) = text
-            .char_indices()
-            .find(|(_, c)| c.is_alphanumeric())
-            .map(|(b, _)| (b, first_word(&text[b..])))
-        else {
+        if !text.chars().any(char::is_alphanumeric) {
             return;
-        };
+        }
         if !self.seen.insert((tag.to_owned(), text.to_owned())) {
             return;
         }
-        let id = self.phrases.len();
         self.phrases.push(Phrase {
             tag: tag.to_owned(),
             text: text.to_owned(),
             chars: text.chars().count(),
-            lead_bytes,
-            lead_chars: text[..lead_bytes].chars().count(),
             word_start: text.chars().next().is_some_and(char::is_alphanumeric),
             word_end: text.chars().next_back().is_some_and(char::is_alphanumeric),
         });
-        self.by_first_word
-            .entry(first.to_owned())
-            .or_default()
-            .push(id);
+        self.automaton = OnceLock::new();
     }
 
-    pub(super) fn find(&self, text: &str, source: Source) -> Vec<Suggestion> {
+    pub(super) fn find(&self, text: &Text, source: Source) -> Vec<Suggestion> {
         let mut out = Vec::new();
-        if self.phrases.is_empty() {
+        let automaton = self.automaton.get_or_init(|| {
+            (!self.phrases.is_empty())
+                .then(|| AhoCorasick::new(self.phrases.iter().map(|p| p.text.as_str())).ok())
+                .flatten()
+        });
+        let Some(ac) = automaton else {
             return out;
-        }
-        // Each word start is looked up once, walking the text once.
-        let mut prev: Option<char> = None;
-        for (ci, bi, c) in super::char_positions(text) {
-            let starts_word = c.is_alphanumeric() && !prev.is_some_and(char::is_alphanumeric);
-            prev = Some(c);
-            if !starts_word {
-                continue;
-            }
-            let w = first_word(&text[bi..]);
-            let Some(ids) = self.by_first_word.get(w) else {
+        };
+        let s = text.as_str();
+        for m in ac.find_overlapping_iter(s) {
+            let Some(p) = self.phrases.get(m.pattern().as_usize()) else {
                 continue;
             };
-            for &id in ids {
-                let p = &self.phrases[id];
-                let Some(b0) = bi.checked_sub(p.lead_bytes) else {
-                    continue;
-                };
-                let Some(c0) = ci.checked_sub(p.lead_chars) else {
-                    continue;
-                };
-                if !text.is_char_boundary(b0) || !text[b0..].starts_with(&p.text) {
-                    continue;
-                }
-                let b1 = b0 + p.text.len();
-                let before_ok = !p.word_start
-                    || !text[..b0]
-                        .chars()
-                        .next_back()
-                        .is_some_and(char::is_alphanumeric);
-                let after_ok =
-                    !p.word_end || !text[b1..].chars().next().is_some_and(char::is_alphanumeric);
-                if before_ok && after_ok {
-                    out.push(Suggestion {
-                        start: c0,
-                        end: c0 + p.chars,
-                        tag: p.tag.clone(),
-                        source,
-                        attrs: BTreeMap::new(),
-                        text: p.text.clone(),
-                    });
+            let (b0, b1) = (m.start(), m.end());
+            let before_ok = !p.word_start
+                || !s[..b0]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric);
+            let after_ok =
+                !p.word_end || !s[b1..].chars().next().is_some_and(char::is_alphanumeric);
+            if before_ok && after_ok {
+                let c0 = text.char_of_byte(b0);
+                out.push(Suggestion {
+                    start: c0,
+                    end: c0 + p.chars,
+                    tag: p.tag.clone(),
+                    source,
+                    attrs: BTreeMap::new(),
+                    text: p.text.clone(),
+                });
+                if out.len() >= MAX_HITS {
+                    break;
                 }
             }
         }
+        out.sort_by_key(|x| (x.start, x.end));
         out
     }
-}
-
-/// The run of letters and digits a string starts with.
-fn first_word(s: &str) -> &str {
-    let end = s
-        .char_indices()
-        .find(|(_, c)| !c.is_alphanumeric())
-        .map_or(s.len(), |(b, _)| b);
-    &s[..end]
 }
 
 #[cfg(test)]
@@ -133,7 +113,7 @@ mod tests {
         ix.add("error", "Putin");
         ix.add("claim", "(Macron) said");
         let found = |s: &str| -> Vec<(usize, usize, String)> {
-            ix.find(s, Source::Dictionary)
+            ix.find(&Text::from_string(s), Source::Dictionary)
                 .into_iter()
                 .map(|x| (x.start, x.end, x.tag))
                 .collect()
