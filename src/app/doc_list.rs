@@ -49,11 +49,11 @@ pub(super) struct ListCache {
 
 #[derive(Clone, Debug)]
 enum Row {
-    /// A folder: its name, texts shown by the filter, those done, and whether collapsed.
+    /// A folder: its name, its texts shown by the filter (a range of the order; how many are
+    /// done is counted when the heading is drawn), and whether collapsed.
     Folder {
         name: String,
-        count: usize,
-        done: usize,
+        texts: (usize, usize),
         collapsed: bool,
     },
     /// An entry, by index; `indent` when inside a folder.
@@ -80,36 +80,50 @@ fn refresh(app: &mut MarginaliaApp) {
     let relisted = cache.listing_gen != app.listing_gen || cache.base.len() != entries.len();
     if relisted {
         cache.base = (0..entries.len()).collect();
-        // Entries are sorted by path; a stable sort by folder keeps that order inside each.
-        cache.base.sort_by_key(|&i| folder_of(&entries[i].rel));
+        // Entries are sorted by path; a stable sort by folder keeps that order inside each
+        // (usually they are in folder order already).
+        if !cache.base.is_sorted_by_key(|&i| folder_of(&entries[i].rel)) {
+            cache.base.sort_by_key(|&i| folder_of(&entries[i].rel));
+        }
         cache.listing_gen = app.listing_gen;
     }
     let filter_changed = filter != cache.filter;
     let entries_changed = cache.entries_gen != app.entries_gen;
-    // While the list's thread streams statuses in, they are taken four times a second, not at
-    // every frame; typing in the filter is answered at once.
+    // While the list's thread streams statuses in, the order and the folders' counts follow
+    // once a second, not at every frame (each line's own status is read as it is drawn);
+    // typing in the filter is answered at once.
     let wait = entries_changed
         && !filter_changed
         && !relisted
         && scanning
         && cache
             .refreshed_at
-            .is_some_and(|t| t.elapsed() < std::time::Duration::from_millis(250));
+            .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1));
     if (relisted || filter_changed || entries_changed) && !wait {
         let narrower = !relisted && !entries_changed && filter.contains(cache.filter.as_str());
         let finder = memchr::memmem::Finder::new(filter.as_bytes());
         let pass = |i: &usize| finder.find(entries[*i].search.as_bytes()).is_some();
-        cache.order = if filter.is_empty() {
-            cache.base.clone()
-        } else if narrower {
-            cache.order.iter().copied().filter(pass).collect()
+        // Only a different order remakes the rows; statuses alone change the heights at most.
+        if filter.is_empty() {
+            if cache.order != cache.base {
+                cache.order.clone_from(&cache.base);
+                cache.rows_stale = true;
+            }
         } else {
-            cache.base.iter().copied().filter(pass).collect()
-        };
+            let order: Vec<usize> = if narrower {
+                cache.order.iter().copied().filter(pass).collect()
+            } else {
+                cache.base.iter().copied().filter(pass).collect()
+            };
+            if order != cache.order {
+                cache.order = order;
+                cache.rows_stale = true;
+            }
+        }
         cache.filter = filter;
         cache.entries_gen = app.entries_gen;
         cache.refreshed_at = Some(std::time::Instant::now());
-        cache.rows_stale = true;
+        cache.heights = (0.0, 0.0, 0.0);
     }
     if !cache.rows_stale {
         return;
@@ -131,8 +145,7 @@ fn refresh(app: &mut MarginaliaApp) {
             let collapsed = cache.collapsed.contains(folder);
             cache.rows.push(Row::Folder {
                 name: folder.to_owned(),
-                count: group.len(),
-                done: group.iter().filter(|&&i| is_done(&entries[i])).count(),
+                texts: (k, end),
                 collapsed,
             });
             if !collapsed {
@@ -311,10 +324,12 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
                 match row {
                     Row::Folder {
                         name,
-                        count,
-                        done,
+                        texts: (a, b),
                         collapsed,
                     } => {
+                        let group = &app.list.order[a..b];
+                        let done = group.iter().filter(|&&i| is_done(&app.entries[i])).count();
+                        let count = group.len();
                         if folder_row(&mut child, &name, count, done, collapsed) {
                             toggle = Some(name);
                         }
