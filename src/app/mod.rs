@@ -169,7 +169,7 @@ impl OpenDoc {
 /// then the document with its layer read and checked, or why it cannot be opened.
 enum Loaded {
     Text(Box<Preview>),
-    Done(Result<(Document, LayerIndex), crate::document::OpenError>),
+    Done(Box<Result<(Document, LayerIndex), crate::document::OpenError>>),
 }
 
 /// A document's text, shown while its layer is still being read.
@@ -725,7 +725,7 @@ impl MarginaliaApp {
                 let (t0, c0) = (Instant::now(), thread_cpu_ms());
                 let text = match Document::load_text(&ws, &rel_owned) {
                     Ok(t) => t,
-                    Err(e) => return send(Loaded::Done(Err(e))),
+                    Err(e) => return send(Loaded::Done(Box::new(Err(e)))),
                 };
                 let view = TextView::new(&text);
                 let t1 = Instant::now();
@@ -757,7 +757,7 @@ impl MarginaliaApp {
                         ms(t2.elapsed())
                     );
                 }
-                send(Loaded::Done(opened));
+                send(Loaded::Done(Box::new(opened)));
             });
         if let Err(e) = spawned {
             self.status_line = format!("Cannot open {rel}: {e}");
@@ -804,7 +804,7 @@ impl MarginaliaApp {
                     let Some(loading) = self.loading.take() else {
                         return;
                     };
-                    let result = result.map(|(doc, index)| {
+                    let result = (*result).map(|(doc, index)| {
                         let view = match loading.preview {
                             Some(p) => p.view,
                             None => TextView::new(doc.text()),
