@@ -54,6 +54,10 @@ pub enum Command {
         /// Whose layer to write.
         #[arg(long, default_value = "editor-a")]
         annotated_by: String,
+        /// Write this many documents of --size and --spans each instead of one, 1000 a folder
+        /// (a workspace for the document list at scale).
+        #[arg(long)]
+        docs: Option<usize>,
         /// The folder to write the workspace into.
         out_dir: PathBuf,
     },
@@ -187,8 +191,9 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             spans,
             seed,
             annotated_by,
+            docs,
             out_dir,
-        } => synth(&size, spans, seed, &annotated_by, &out_dir, out, err),
+        } => synth(&size, spans, seed, &annotated_by, docs, &out_dir, out, err),
         Command::Agree {
             path,
             annotators,
@@ -503,11 +508,13 @@ fn agree(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn synth(
     size: &str,
     spans: usize,
     seed: u64,
     annotator: &str,
+    docs: Option<usize>,
     out_dir: &std::path::Path,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -520,6 +527,22 @@ fn synth(
         }
     };
     let spec = crate::synth::SynthSpec { bytes, spans, seed };
+    if let Some(docs) = docs {
+        return match crate::synth::write_many(out_dir, docs, &spec, annotator) {
+            Ok(layers) => {
+                let _ = writeln!(
+                    out,
+                    "wrote {docs} texts and {layers} layers of {annotator} in {}",
+                    out_dir.display()
+                );
+                0
+            }
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                1
+            }
+        };
+    }
     match crate::synth::write_workspace(out_dir, &spec, annotator) {
         Ok(w) => {
             let _ = writeln!(

@@ -192,6 +192,34 @@ impl std::fmt::Debug for Document {
     }
 }
 
+/// Refuses an annotator name that cannot be a layer folder, naming the document.
+fn check_annotator_of(rel: &str, annotator: &str) -> Result<(), OpenError> {
+    crate::workspace::check_layer_name(annotator).map_err(|reason| OpenError::BadAnnotator {
+        rel: rel.to_owned(),
+        reason,
+    })
+}
+
+/// A copy of `layer`, made on another thread while `work` runs on this one if the layer is big
+/// (or after it, when no thread can start).
+fn clone_while<T>(layer: &Layer, work: impl FnOnce() -> T) -> (Layer, T) {
+    if layer.spans.len() < 5_000 {
+        let out = work();
+        return (layer.clone(), out);
+    }
+    std::thread::scope(|s| {
+        let copy = std::thread::Builder::new()
+            .name("copy layer".into())
+            .spawn_scoped(s, || layer.clone());
+        let out = work();
+        let base = copy
+            .ok()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_else(|| layer.clone());
+        (base, out)
+    })
+}
+
 impl Document {
     /// Opens text `rel` of `ws` with `annotator`'s layer. `read_only` is for browsing another
     /// annotator's layer: nothing is ever written.
@@ -204,19 +232,38 @@ impl Document {
         annotator: &str,
         read_only: bool,
     ) -> Result<Self, OpenError> {
-        crate::workspace::check_layer_name(annotator).map_err(|reason| {
-            OpenError::BadAnnotator {
-                rel: rel.to_owned(),
-                reason,
-            }
-        })?;
+        check_annotator_of(rel, annotator)?;
+        let text = Self::load_text(ws, rel)?;
+        Self::open_with_text(ws, rel, text, annotator, read_only)
+    }
+
+    /// Reads and decodes the text of `rel` as [`Self::open`] does, so that a window can show it
+    /// while [`Self::open_with_text`] reads its layer.
+    ///
+    /// # Errors
+    /// `rel` is not a text of the workspace, or the file cannot be read or decoded.
+    pub fn load_text(ws: &Workspace, rel: &str) -> Result<Text, OpenError> {
         let text_path = ws
             .text_path(rel)
             .ok_or_else(|| OpenError::NotInWorkspace(rel.to_owned()))?;
+        Ok(Text::load(&text_path)?)
+    }
+
+    /// [`Self::open`] with the text already read by [`Self::load_text`].
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_with_text(
+        ws: &Workspace,
+        rel: &str,
+        text: Text,
+        annotator: &str,
+        read_only: bool,
+    ) -> Result<Self, OpenError> {
+        check_annotator_of(rel, annotator)?;
         let layer_path = ws
             .layer_path(annotator, rel)
             .ok_or_else(|| OpenError::NotInWorkspace(rel.to_owned()))?;
-        let text = Text::load(&text_path)?;
         Self::from_parts(ws, rel, text, annotator, &layer_path, read_only)
     }
 
@@ -243,9 +290,11 @@ impl Document {
                 layer.annotator
             )));
         }
-        // Problems that do not depend on the text first; a stale layer's offsets are then
-        // re-anchored before they are checked against the new text.
-        if let Some(p) = layer.problems(None, ws.tags()).first() {
+        // A layer of this very text is checked in one pass below. A stale one's problems that do
+        // not depend on the text come first; its offsets are then re-anchored before they are
+        // checked against the new text.
+        let fresh = layer.text_sha256 == text.sha256();
+        if !fresh && let Some(p) = layer.problems(None, ws.tags()).first() {
             return Err(invalid(p.to_string()));
         }
         // A file without write permission (chmod 0444, a read-only checkout) is respected:
@@ -260,10 +309,18 @@ impl Document {
             )
         });
         let read_only = read_only || read_only_reason.is_some();
-        let base = Arc::new(layer.clone());
-        let mut layer = layer;
-        let reanchor_summary = reanchor::reanchor_layer(&mut layer, &text);
-        let problems = layer.problems(Some(&text), ws.tags());
+        let (base, layer, reanchor_summary, problems) = if fresh {
+            // Nothing to re-anchor: the copy kept for merging is made on a second core while
+            // this one checks the spans against the text.
+            let (base, problems) = clone_while(&layer, || layer.problems(Some(&text), ws.tags()));
+            (Arc::new(base), layer, None, problems)
+        } else {
+            let base = Arc::new(layer.clone());
+            let mut layer = layer;
+            let reanchor_summary = reanchor::reanchor_layer(&mut layer, &text);
+            let problems = layer.problems(Some(&text), ws.tags());
+            (base, layer, reanchor_summary, problems)
+        };
         if let Some(p) = problems.iter().find(|p| !p.is_stale()) {
             return Err(invalid(p.to_string()));
         }

@@ -397,6 +397,69 @@ pub fn write_workspace(
     })
 }
 
+/// How many documents [`write_many`] puts in one folder.
+pub const DOCS_PER_FOLDER: usize = 1000;
+
+/// Writes `docs` small documents of `spec` (each with its own seed) as a workspace in `dir`:
+/// `docs-000/000000.txt`, … with [`DOCS_PER_FOLDER`] texts a folder, and a layer of
+/// `annotator` for three texts out of four, their statuses mixed, so a document list has
+/// everything to show. Files are written plainly (no fsync): this is test data. Returns how
+/// many layers were written.
+///
+/// # Errors
+/// A bad annotator name, an existing file with other content, or a failed write.
+pub fn write_many(
+    dir: &Path,
+    docs: usize,
+    spec: &SynthSpec,
+    annotator: &str,
+) -> Result<usize, SynthError> {
+    crate::workspace::check_annotator(annotator).map_err(SynthError::Annotator)?;
+    let write = |path: &Path, bytes: &[u8]| -> Result<(), SynthError> {
+        if let Ok(old) = std::fs::read(path)
+            && old != bytes
+        {
+            return Err(SynthError::Exists {
+                path: path.display().to_string(),
+            });
+        }
+        let failed = |e: std::io::Error| StoreError::Write {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(failed)?;
+        }
+        std::fs::write(path, bytes).map_err(failed)?;
+        Ok(())
+    };
+    let mut layers = 0;
+    for i in 0..docs {
+        let rel = format!("docs-{:03}/{i:06}.txt", i / DOCS_PER_FOLDER);
+        let one = SynthSpec {
+            seed: spec.seed.wrapping_add(i as u64),
+            ..*spec
+        };
+        let mut doc = generate(&one, &rel, annotator);
+        write(&dir.join(&rel), doc.text.as_str().as_bytes())?;
+        if i % 4 == 3 {
+            continue;
+        }
+        doc.layer.status = match i % 4 {
+            0 => Status::Done,
+            1 => Status::InProgress,
+            _ => Status::NotStarted,
+        };
+        let layer_path = dir
+            .join("annotations")
+            .join(annotator)
+            .join(Path::new(&rel).with_extension("ron"));
+        write(&layer_path, doc.layer.to_ron().as_bytes())?;
+        layers += 1;
+    }
+    Ok(layers)
+}
+
 /// Parses a size such as `4096`, `4kb`, `1mb` or `10MB` (binary units: 1 kb = 1024 bytes).
 pub fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim().to_ascii_lowercase();

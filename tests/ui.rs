@@ -998,6 +998,54 @@ fn a_document_that_takes_long_to_open_can_be_cancelled() {
     // And it still works: tagging goes on in the previous document.
     tag_phrase(&mut h, Key::Num1);
     assert!(h.state().selected_span().is_some());
+    // The cancelled open left nothing behind: the big document opens when asked again.
+    h.get_by_label("big.txt").click();
+    for _ in 0..2000 {
+        if h.state().open_document() == Some("seeds/big.txt") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    assert_eq!(h.state().open_document(), Some("seeds/big.txt"));
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Opening seeds/big.txt").is_none());
+    assert!(
+        h.query_by_label("40000").is_some(),
+        "its span count is shown"
+    );
+}
+
+#[test]
+fn a_long_document_list_draws_only_the_rows_in_view_and_its_filter_finds_any() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("docs")).unwrap();
+    for i in 0..3000 {
+        let text = format!("Report number {i}\n\nSome text.\n");
+        std::fs::write(ws.path().join(format!("docs/{i:04}.txt")), text).unwrap();
+    }
+    let mut h = harness(ws.path(), false, false);
+    assert!(h.query_by_label("docs  (0/3000)").is_some());
+    assert!(h.query_by_label("0000.txt").is_some());
+    assert!(
+        h.query_by_label("2999.txt").is_none(),
+        "a row far out of view is not drawn"
+    );
+    h.get_by_label("Filter").focus();
+    h.run_steps(1);
+    h.event(Event::Text("2999".into()));
+    h.run_steps(2);
+    assert!(h.query_by_label("2999.txt").is_some());
+    assert!(h.query_by_label("Report number 2999").is_some());
+    assert!(h.query_by_label("0000.txt").is_none());
+    assert!(h.query_by_label("docs  (0/1)").is_some());
+    // The heading still hides and shows its folder's texts.
+    h.get_by_label("docs  (0/1)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("2999.txt").is_none());
+    h.get_by_label("docs  (0/1)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("2999.txt").is_some());
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! name below, the "3 of 5 done" progress, and moving between documents from the keyboard
 //! (Alt+↓ / Alt+↑ / Ctrl+Alt+↓) in the order the list shows.
 
-use egui::{RichText, Sense, Ui};
+use egui::{RichText, Sense, Ui, vec2};
 
 use crate::layer::Status;
 use crate::wording::plural;
@@ -19,30 +19,154 @@ fn folder_of(rel: &str) -> &str {
     rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
-/// Whether `e` passes the list's filter (already lower-cased; empty passes everything).
-fn matches(e: &DocEntry, filter: &str) -> bool {
-    filter.is_empty()
-        || e.rel.to_lowercase().contains(filter)
-        || e.title
-            .as_deref()
-            .is_some_and(|t| t.to_lowercase().contains(filter))
+/// What the list shows, worked out once per change of the entries, the filter or a folder's
+/// collapsing, never per frame: at 100,000 documents a frame only draws the rows in view.
+#[derive(Default)]
+pub(super) struct ListCache {
+    /// `MarginaliaApp::entries_gen` the rows were made for.
+    entries_gen: u64,
+    /// `MarginaliaApp::listing_gen` `base` was made for.
+    listing_gen: u64,
+    /// Every entry in display order: the root's texts, then each folder's.
+    base: Vec<usize>,
+    /// When the order was last remade.
+    refreshed_at: Option<std::time::Instant>,
+    /// The lower-cased filter `order` was made for.
+    filter: String,
+    /// The entries that pass the filter, in display order: the root's texts, then each folder's.
+    order: Vec<usize>,
+    /// The rows drawn: folder headings and entries, in order.
+    rows: Vec<Row>,
+    /// Folders whose texts are hidden.
+    collapsed: std::collections::HashSet<String>,
+    /// Rebuild the rows (a folder was collapsed or opened).
+    rows_stale: bool,
+    /// Row tops (points from the list's top) for the last drawn row heights, and one past the
+    /// last row: the list's height.
+    tops: Vec<f32>,
+    heights: (f32, f32, f32),
+}
+
+#[derive(Clone, Debug)]
+enum Row {
+    /// A folder: its name, its texts shown by the filter (a range of the order; how many are
+    /// done is counted when the heading is drawn), and whether collapsed.
+    Folder {
+        name: String,
+        texts: (usize, usize),
+        collapsed: bool,
+    },
+    /// An entry, by index; `indent` when inside a folder.
+    Entry { i: usize, indent: bool },
+}
+
+/// The lower-cased text the filter searches: the path and the title.
+pub(super) fn haystack(rel: &str, title: Option<&str>) -> String {
+    let mut h = rel.to_lowercase();
+    if let Some(t) = title {
+        h.push('\n');
+        h.push_str(&t.to_lowercase());
+    }
+    h
+}
+
+/// Brings `app.list`'s order and rows up to date. O(n) when the entries or the filter changed;
+/// a filter that extends the previous one searches only the previous matches.
+fn refresh(app: &mut MarginaliaApp) {
+    let filter = app.doc_filter.trim().to_lowercase();
+    let scanning = app.list_scan.is_some();
+    let cache = &mut app.list;
+    let entries = &app.entries;
+    let relisted = cache.listing_gen != app.listing_gen || cache.base.len() != entries.len();
+    if relisted {
+        cache.base = (0..entries.len()).collect();
+        // Entries are sorted by path; a stable sort by folder keeps that order inside each
+        // (usually they are in folder order already).
+        if !cache.base.is_sorted_by_key(|&i| folder_of(&entries[i].rel)) {
+            cache.base.sort_by_key(|&i| folder_of(&entries[i].rel));
+        }
+        cache.listing_gen = app.listing_gen;
+    }
+    let filter_changed = filter != cache.filter;
+    let entries_changed = cache.entries_gen != app.entries_gen;
+    // While the list's thread streams statuses in, the order and the folders' counts follow
+    // once a second, not at every frame (each line's own status is read as it is drawn);
+    // typing in the filter is answered at once.
+    let wait = entries_changed
+        && !filter_changed
+        && !relisted
+        && scanning
+        && cache
+            .refreshed_at
+            .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1));
+    if (relisted || filter_changed || entries_changed) && !wait {
+        let narrower = !relisted && !entries_changed && filter.contains(cache.filter.as_str());
+        let finder = memchr::memmem::Finder::new(filter.as_bytes());
+        let pass = |i: &usize| finder.find(entries[*i].search.as_bytes()).is_some();
+        // Only a different order remakes the rows; statuses alone change the heights at most.
+        if filter.is_empty() {
+            if cache.order != cache.base {
+                cache.order.clone_from(&cache.base);
+                cache.rows_stale = true;
+            }
+        } else {
+            let order: Vec<usize> = if narrower {
+                cache.order.iter().copied().filter(pass).collect()
+            } else {
+                cache.base.iter().copied().filter(pass).collect()
+            };
+            if order != cache.order {
+                cache.order = order;
+                cache.rows_stale = true;
+            }
+        }
+        cache.filter = filter;
+        cache.entries_gen = app.entries_gen;
+        cache.refreshed_at = Some(std::time::Instant::now());
+        cache.heights = (0.0, 0.0, 0.0);
+    }
+    if !cache.rows_stale {
+        return;
+    }
+    cache.rows_stale = false;
+    cache.rows.clear();
+    let order = &cache.order;
+    let mut k = 0;
+    while k < order.len() {
+        let folder = folder_of(&entries[order[k]].rel);
+        let end = order[k..]
+            .iter()
+            .position(|&i| folder_of(&entries[i].rel) != folder)
+            .map_or(order.len(), |n| k + n);
+        let group = &order[k..end];
+        if folder.is_empty() {
+            (cache.rows).extend(group.iter().map(|&i| Row::Entry { i, indent: false }));
+        } else {
+            let collapsed = cache.collapsed.contains(folder);
+            cache.rows.push(Row::Folder {
+                name: folder.to_owned(),
+                texts: (k, end),
+                collapsed,
+            });
+            if !collapsed {
+                (cache.rows).extend(group.iter().map(|&i| Row::Entry { i, indent: true }));
+            }
+        }
+        k = end;
+    }
+    cache.heights = (0.0, 0.0, 0.0);
 }
 
 /// The entries shown, as indices in display order: the root's texts first, then each folder's.
-pub(super) fn display_order(app: &MarginaliaApp) -> Vec<usize> {
-    let filter = app.doc_filter.trim().to_lowercase();
-    let mut order: Vec<usize> = (0..app.entries.len())
-        .filter(|&i| matches(&app.entries[i], &filter))
-        .collect();
-    // Entries are sorted by path; a stable sort by folder keeps that order inside each folder.
-    order.sort_by_key(|&i| folder_of(&app.entries[i].rel));
-    order
+pub(super) fn display_order(app: &mut MarginaliaApp) -> Vec<usize> {
+    refresh(app);
+    app.list.order.clone()
 }
 
 /// The document the list shows as current: open, being opened, or whose problem is shown.
 fn current_rel(app: &MarginaliaApp) -> Option<String> {
-    if let Some((rel, _, _)) = &app.loading {
-        return Some(rel.clone());
+    if let Some(loading) = &app.loading {
+        return Some(loading.rel.clone());
     }
     if let Some(open) = &app.open {
         return Some(open.doc.rel().to_owned());
@@ -101,7 +225,7 @@ pub(super) fn progress(app: &MarginaliaApp) -> String {
     format!("{done} of {} done", app.entries.len())
 }
 
-/// Draws the document list.
+/// Draws the document list: only the rows in view, at their places in the whole list.
 pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let weak = theme::weak(ui.visuals());
     ui.add_space(4.0);
@@ -123,52 +247,160 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
     )
     .labelled_by(label.id);
     ui.add_space(4.0);
-    let order = display_order(app);
+    refresh(app);
+    if app.entries.is_empty() {
+        let text = if app.document_list_loading() {
+            "Looking for texts…"
+        } else {
+            "No .txt files in this workspace yet."
+        };
+        ui.label(RichText::new(text).color(weak));
+        return;
+    }
+    if app.list.order.is_empty() {
+        ui.label(RichText::new("No document matches the filter.").color(weak));
+        return;
+    }
+    // Row heights from the fonts: a heading; an entry of title, file name, status line and
+    // (when reviewed) review line; an entry with a problem gets three lines for it.
+    let small = ui.text_style_height(&egui::TextStyle::Small);
+    let gap = ui.spacing().item_spacing.y;
+    let title_h = ui
+        .spacing()
+        .interact_size
+        .y
+        .max(ui.text_style_height(&egui::TextStyle::Body));
+    let name_h = 13.0_f32.max(small);
+    let heights = (
+        title_h + gap,
+        title_h + name_h + small + 3.0 * gap + 4.0,
+        small + gap,
+    );
+    if app.list.heights != heights || app.list.tops.len() != app.list.rows.len() + 1 {
+        let (app_ref, cache) = (&*app, &app.list);
+        let mut tops = Vec::with_capacity(cache.rows.len() + 1);
+        let mut y = 0.0;
+        for row in &cache.rows {
+            tops.push(y);
+            y += row_height(app_ref, row, heights);
+        }
+        tops.push(y);
+        app.list.tops = tops;
+        app.list.heights = heights;
+    }
     let open_rel = app.open.as_ref().map(|o| o.doc.rel().to_owned());
+    let total = app.list.tops.last().copied().unwrap_or(0.0);
+    let mut toggle = None;
     egui::ScrollArea::vertical()
         .id_salt("document list")
         .auto_shrink([false, false])
-        .show(ui, |ui| {
-            if app.entries.is_empty() {
-                ui.label(RichText::new("No .txt files in this workspace yet.").color(weak));
-                return;
-            }
-            if order.is_empty() {
-                ui.label(RichText::new("No document matches the filter.").color(weak));
-            }
-            let mut k = 0;
-            while k < order.len() {
-                let folder = folder_of(&app.entries[order[k]].rel).to_owned();
-                let end = order[k..]
-                    .iter()
-                    .position(|&i| folder_of(&app.entries[i].rel) != folder)
-                    .map_or(order.len(), |n| k + n);
-                let group = &order[k..end];
-                if folder.is_empty() {
-                    for &i in group {
-                        entry(app, ui, i, open_rel.as_deref(), commands);
-                    }
-                } else {
-                    let done = group.iter().filter(|&&i| is_done(&app.entries[i])).count();
-                    let heading = format!("{folder}  ({done}/{})", group.len());
-                    egui::CollapsingHeader::new(RichText::new(heading).strong())
-                        .id_salt(("folder", &folder))
-                        .default_open(true)
-                        .show(ui, |ui| {
-                            for &i in group {
-                                entry(app, ui, i, open_rel.as_deref(), commands);
-                            }
-                        })
-                        .header_response
-                        .on_hover_text(format!(
-                            "{}: {}, {done} done",
-                            folder,
-                            plural(group.len(), "text")
-                        ));
+        .show_viewport(ui, |ui, viewport| {
+            let width = ui.available_width();
+            let (whole, _) = ui.allocate_exact_size(vec2(width, total), Sense::hover());
+            let tops = &app.list.tops;
+            let first = tops
+                .partition_point(|&t| t <= viewport.min.y)
+                .saturating_sub(1);
+            for r in first..app.list.rows.len() {
+                let top = tops[r];
+                if top > viewport.max.y {
+                    break;
                 }
-                k = end;
+                let rect = egui::Rect::from_min_size(
+                    whole.min + vec2(0.0, top),
+                    vec2(width, tops[r + 1] - top),
+                );
+                let row = app.list.rows[r].clone();
+                let rect = match row {
+                    Row::Entry { indent: true, .. } => rect.with_min_x(rect.min.x + 14.0),
+                    _ => rect,
+                };
+                let mut child = ui.new_child(
+                    egui::UiBuilder::new()
+                        .max_rect(rect)
+                        .layout(egui::Layout::top_down(egui::Align::Min)),
+                );
+                child.set_clip_rect(rect.intersect(ui.clip_rect()));
+                match row {
+                    Row::Folder {
+                        name,
+                        texts: (a, b),
+                        collapsed,
+                    } => {
+                        let group = &app.list.order[a..b];
+                        let done = group.iter().filter(|&&i| is_done(&app.entries[i])).count();
+                        let count = group.len();
+                        if folder_row(&mut child, &name, count, done, collapsed) {
+                            toggle = Some(name);
+                        }
+                    }
+                    Row::Entry { i, .. } => {
+                        entry(app, &mut child, i, open_rel.as_deref(), commands)
+                    }
+                }
             }
         });
+    if let Some(name) = toggle {
+        let cache = &mut app.list;
+        if !cache.collapsed.remove(&name) {
+            cache.collapsed.insert(name);
+        }
+        cache.rows_stale = true;
+    }
+}
+
+/// The height of `row` for the heights (heading, entry, one small line).
+fn row_height(app: &MarginaliaApp, row: &Row, (heading, entry, line): (f32, f32, f32)) -> f32 {
+    match row {
+        Row::Folder { .. } => heading,
+        Row::Entry { i, .. } => {
+            let e = &app.entries[*i];
+            if e.error.is_some() {
+                entry + 2.0 * line
+            } else if !app.review_progress.is_empty() && app.review_progress.contains_key(&e.rel) {
+                entry + line
+            } else {
+                entry
+            }
+        }
+    }
+}
+
+/// A folder's heading: a triangle and "folder  (done/count)"; returns whether it was clicked.
+fn folder_row(ui: &mut Ui, name: &str, count: usize, done: usize, collapsed: bool) -> bool {
+    let heading = format!("{name}  ({done}/{count})");
+    let r = ui
+        .horizontal(|ui| {
+            let (icon, _) = ui.allocate_exact_size(vec2(10.0, 10.0), Sense::hover());
+            let c = icon.center();
+            let color = ui.visuals().text_color();
+            let points = if collapsed {
+                vec![
+                    c + vec2(-2.0, -4.0),
+                    c + vec2(3.0, 0.0),
+                    c + vec2(-2.0, 4.0),
+                ]
+            } else {
+                vec![
+                    c + vec2(-4.0, -2.0),
+                    c + vec2(4.0, -2.0),
+                    c + vec2(0.0, 3.0),
+                ]
+            };
+            ui.painter().add(egui::Shape::convex_polygon(
+                points,
+                color,
+                egui::Stroke::NONE,
+            ));
+            ui.add(egui::Button::new(RichText::new(heading).strong()).frame(false))
+        })
+        .inner;
+    r.on_hover_text(format!(
+        "{name}: {}, {done} done; click to {}",
+        plural(count, "text"),
+        if collapsed { "show them" } else { "hide them" }
+    ))
+    .clicked()
 }
 
 /// One line: the title (or the file name until the title is read), the file name below it,
@@ -234,7 +466,6 @@ fn entry(
             }
         }
     });
-    ui.add_space(4.0);
 }
 
 pub(super) fn status_text(s: Status) -> &'static str {

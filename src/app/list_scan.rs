@@ -1,6 +1,7 @@
 //! Reads each document's layer for the document list on a background thread, so that opening a
-//! workspace with a 40 MB layer or 10,000 texts never blocks the window: the list shows its
-//! names at once and each line's status, span count or error fills in as it is read.
+//! workspace with a 40 MB layer or 100,000 texts never blocks the window: the list shows its
+//! names as soon as the folders are walked (on this thread too when a workspace is opened) and
+//! each line's status, span count or error fills in as it is read.
 
 use std::sync::mpsc;
 
@@ -15,6 +16,8 @@ pub(super) struct ScannedLine {
     pub rel: String,
     /// The text's first non-empty line, shortened.
     pub title: Option<String>,
+    /// What the list's filter searches (made here, off the window's thread).
+    pub search: String,
     pub status: Status,
     pub spans: usize,
     pub error: Option<String>,
@@ -24,15 +27,25 @@ pub(super) struct ScannedLine {
     pub layer_read: bool,
 }
 
+/// What the scan sends.
+pub(super) enum ScanMsg {
+    /// The workspace's texts, sorted by path, when the scan walked the folders itself.
+    Listed(Vec<String>),
+    /// One document read.
+    Line(ScannedLine),
+}
+
 /// Where the scan sends its lines; dropping it stops the scan at the next document.
-pub(super) type ListScan = mpsc::Receiver<ScannedLine>;
+pub(super) type ListScan = mpsc::Receiver<ScanMsg>;
 
 /// Starts reading `rels` (in this order) for `layer`, except the layer of `skip` (the document
-/// being opened, which fills in its own line). Returns the error if no thread could start.
+/// being opened, which fills in its own line). Without `rels`, first clears stray temp files
+/// and walks the workspace for its texts, and sends them. Returns the error if no thread could
+/// start.
 pub(super) fn start(
     ws: &Workspace,
     layer: &str,
-    rels: Vec<String>,
+    rels: Option<Vec<String>>,
     skip: Option<String>,
 ) -> std::io::Result<ListScan> {
     let (tx, rx) = mpsc::channel();
@@ -40,10 +53,22 @@ pub(super) fn start(
     std::thread::Builder::new()
         .name("read document list".into())
         .spawn(move || {
+            let rels = match rels {
+                Some(r) => r,
+                None => {
+                    let rels: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
+                    if tx.send(ScanMsg::Listed(rels.clone())).is_err() {
+                        return;
+                    }
+                    // Safe beside the window's saves: only old temp files no writer holds.
+                    ws.clean_stray_temps();
+                    rels
+                }
+            };
             for (index, rel) in rels.into_iter().enumerate() {
                 let read_layer = skip.as_deref() != Some(rel.as_str());
                 let line = scan_one(&ws, &layer, index, rel, read_layer);
-                if tx.send(line).is_err() {
+                if tx.send(ScanMsg::Line(line)).is_err() {
                     return; // A newer scan replaced this one.
                 }
             }
@@ -62,9 +87,11 @@ pub(super) fn scan_one(
 ) -> ScannedLine {
     let review = crate::review::progress_of(ws, &rel).ok().flatten();
     let title = read_title(ws, &rel);
+    let search = super::doc_list::haystack(&rel, title.as_deref());
     if !read_layer {
         return ScannedLine {
             index,
+            search,
             title,
             status: Status::NotStarted,
             spans: 0,
@@ -77,6 +104,7 @@ pub(super) fn scan_one(
     match Document::open(ws, &rel, layer, true) {
         Ok(d) => ScannedLine {
             index,
+            search,
             title,
             status: d.layer().status,
             spans: d.layer().spans.len(),
@@ -87,6 +115,7 @@ pub(super) fn scan_one(
         },
         Err(e) => ScannedLine {
             index,
+            search,
             title,
             status: Status::NotStarted,
             spans: 0,

@@ -105,6 +105,23 @@ pub struct DocEntry {
     pub error: Option<String>,
     /// Whether its layer has been read yet (the list fills in on a background thread).
     pub scanned: bool,
+    /// The path and title, lower-cased, for the list's filter.
+    pub(crate) search: String,
+}
+
+impl DocEntry {
+    /// A text just found: only its path is known.
+    fn new(rel: String) -> Self {
+        Self {
+            search: doc_list::haystack(&rel, None),
+            rel,
+            title: None,
+            status: Status::NotStarted,
+            spans: 0,
+            error: None,
+            scanned: false,
+        }
+    }
 }
 
 /// The open document with what the view needs, kept up to date after each edit.
@@ -119,10 +136,9 @@ struct OpenDoc {
 }
 
 impl OpenDoc {
-    fn new(mut doc: Document) -> Self {
-        let view = TextView::new(doc.text());
+    /// `view` shows `doc`'s text (it may already have been shown while the layer was read).
+    fn new(mut doc: Document, index: LayerIndex, view: TextView) -> Self {
         doc.take_changes();
-        let index = LayerIndex::build(&doc.layer().spans);
         Self {
             doc,
             index,
@@ -151,8 +167,30 @@ impl OpenDoc {
     }
 }
 
-/// Where a background open sends its result.
-type Loader = mpsc::Receiver<Result<OpenDoc, crate::document::OpenError>>;
+/// What a background open sends: the text as soon as it is read, so the window can show it,
+/// then the document with its layer read and checked, or why it cannot be opened.
+enum Loaded {
+    Text(Box<Preview>),
+    Done(Box<Result<(Document, LayerIndex), crate::document::OpenError>>),
+}
+
+/// A document's text, shown while its layer is still being read.
+struct Preview {
+    text: crate::text::Text,
+    view: TextView,
+    /// An index of no spans, for drawing the text without any.
+    no_spans: crate::span_index::SpanIndex,
+}
+
+/// A document being opened on a background thread.
+struct Loading {
+    rel: String,
+    rx: mpsc::Receiver<Loaded>,
+    since: Instant,
+    preview: Option<Box<Preview>>,
+    /// Set on Cancel: the loader stops at its next step instead of finishing for nobody.
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
 
 /// The Marginalia window.
 pub struct MarginaliaApp {
@@ -162,18 +200,28 @@ pub struct MarginaliaApp {
     /// The workspace could not be opened.
     ws_error: Option<String>,
     entries: Vec<DocEntry>,
+    /// Counts changes to `entries`, so the list's filtered rows are remade only after one.
+    entries_gen: u64,
+    /// Counts new listings of the workspace's texts (the entries' paths changed).
+    listing_gen: u64,
+    /// The document list's filtered order and rows (src/app/doc_list.rs).
+    list: doc_list::ListCache,
     /// The background read of the document list's layers, while it runs.
     list_scan: Option<list_scan::ListScan>,
     /// The list was reloaded; its scan starts at the end of the frame, once it is known which
     /// document is being opened (that one is not read twice).
     list_scan_due: bool,
+    /// The scan walks the workspace for its texts first (a workspace was just opened).
+    list_walk_due: bool,
     /// The layer folders of the workspace, for the layer picker.
     layer_names: Vec<String>,
     /// The layer shown: the annotator's own (editable) or another (read-only).
     layer: String,
     open: Option<OpenDoc>,
-    /// A document being opened in the background: its path, the loader, when it started.
-    loading: Option<(String, Loader, Instant)>,
+    /// A document being opened in the background.
+    loading: Option<Loading>,
+    /// For loaders to wake the window when they have something.
+    ctx: egui::Context,
     selected_span: Option<u64>,
     tag_filter: Option<String>,
     doc_filter: String,
@@ -189,6 +237,8 @@ pub struct MarginaliaApp {
     /// With `frame_times`: this thread's CPU time per frame, to tell work from waiting for a
     /// core (on two cores the software rasteriser and the writer thread compete with it).
     frame_cpu: Vec<f32>,
+    /// With `frame_times`: the wall times of the frames that took typed text (a filter, a note).
+    typing_frames: Vec<f32>,
     /// Banners, the problem page (src/app/durability.rs).
     durability: durability::Durability,
     /// File → Export… and File → Import… windows.
@@ -217,6 +267,27 @@ pub struct MarginaliaApp {
     attr_ui: attrs::AttrUi,
     /// The tag editor window, and the check for `tags.ron` changed on disk.
     tag_editor: tag_editor::TagEditor,
+    /// With `MARGINALIA_FRAME_STATS=1`: when the app started, for the startup timeline it prints
+    /// (window, list, document shown, list complete).
+    timeline: Option<Timeline>,
+}
+
+/// Milestones of the start, printed once each to stderr with their time since the app started.
+struct Timeline {
+    start: Instant,
+    first_frame: bool,
+    text_shown: bool,
+    document_shown: bool,
+    list_complete: bool,
+}
+
+impl Timeline {
+    fn note(&self, what: &str) {
+        eprintln!(
+            "[{:7.1} ms] {what}",
+            self.start.elapsed().as_secs_f64() * 1000.0
+        );
+    }
 }
 
 impl MarginaliaApp {
@@ -251,9 +322,8 @@ impl MarginaliaApp {
         } else {
             egui::Theme::Light
         });
-        let frame_times = std::env::var("MARGINALIA_FRAME_STATS")
-            .is_ok_and(|v| v == "1")
-            .then(Vec::new);
+        let frame_times_on = std::env::var("MARGINALIA_FRAME_STATS").is_ok_and(|v| v == "1");
+        let frame_times = frame_times_on.then(Vec::new);
         let mut app = Self {
             annotator_buf: prefs.annotator.clone(),
             layer: prefs.annotator.clone(),
@@ -262,11 +332,16 @@ impl MarginaliaApp {
             ws: None,
             ws_error: None,
             entries: Vec::new(),
+            entries_gen: 0,
+            listing_gen: 0,
+            list: Default::default(),
             list_scan: None,
             list_scan_due: false,
+            list_walk_due: false,
             layer_names: Vec::new(),
             open: None,
             loading: None,
+            ctx: ctx.clone(),
             selected_span: None,
             tag_filter: None,
             doc_filter: String::new(),
@@ -279,6 +354,7 @@ impl MarginaliaApp {
             title: String::new(),
             frame_times,
             frame_cpu: Vec::new(),
+            typing_frames: Vec::new(),
             durability: Default::default(),
             transfer: Default::default(),
             review: None,
@@ -294,7 +370,18 @@ impl MarginaliaApp {
             help_open: false,
             attr_ui: Default::default(),
             tag_editor: Default::default(),
+            timeline: None,
         };
+        if frame_times_on {
+            app.timeline = Some(Timeline {
+                start: started(),
+                first_frame: false,
+                text_shown: false,
+                document_shown: false,
+                list_complete: false,
+            });
+            app.timeline_note("app created");
+        }
         app.open_path(&start.path, true);
         app
     }
@@ -371,13 +458,60 @@ impl MarginaliaApp {
         self.layer != self.prefs.annotator
     }
 
+    /// Prints a startup milestone, with `MARGINALIA_FRAME_STATS=1`.
+    fn timeline_note(&self, what: &str) {
+        if let Some(t) = &self.timeline {
+            t.note(what);
+        }
+    }
+
+    /// Prints the milestones reached by the end of this frame.
+    fn timeline_frame(&mut self) {
+        let list_loading = self.document_list_loading();
+        let Some(t) = &mut self.timeline else { return };
+        let mut notes = Vec::new();
+        if !t.first_frame {
+            t.first_frame = true;
+            notes.push(format!(
+                "first frame drawn: {} in the list{}",
+                crate::wording::plural(self.entries.len(), "text"),
+                if self.loading.is_some() {
+                    ", a document opening"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if !t.text_shown
+            && let Some(l) = &self.loading
+            && l.preview.is_some()
+        {
+            t.text_shown = true;
+            notes.push(format!("first frame with the text of {} drawn", l.rel));
+        }
+        if !t.document_shown
+            && let Some(open) = &self.open
+        {
+            t.document_shown = true;
+            notes.push(format!("first frame with {} drawn", open.doc.rel()));
+        }
+        if !t.list_complete && !list_loading && self.ws.is_some() {
+            t.list_complete = true;
+            notes.push(format!(
+                "document list complete: {}",
+                crate::wording::plural(self.entries.len(), "text")
+            ));
+        }
+        for n in notes {
+            t.note(&n);
+        }
+    }
+
     /// Opens a workspace folder, or a text file (its workspace, then the document).
     fn open_path(&mut self, path: &Path, at_start: bool) {
         self.save_pending();
         match Workspace::open(path) {
             Ok(ws) => {
-                // The window writes layers, so it may clear what a crashed save left behind.
-                ws.clean_stray_temps();
                 let root = ws.root().to_path_buf();
                 let doc_rel = if path.is_file() {
                     match ws.rel_of(path) {
@@ -402,16 +536,25 @@ impl MarginaliaApp {
                 self.review_progress.clear();
                 self.prefs.last_workspace = Some(root.clone());
                 self.path_buf = root.display().to_string();
-                self.reload_entries();
+                // The texts are listed on the list's thread, which also clears what a crashed
+                // save left behind (the window writes layers, so it may).
+                self.list_scan = None;
+                self.layer_names = self
+                    .ws
+                    .as_ref()
+                    .map(Workspace::layer_names)
+                    .unwrap_or_default();
+                self.entries.clear();
+                self.entries_gen += 1;
+                self.listing_gen += 1;
+                self.list_scan_due = true;
+                self.list_walk_due = true;
                 if let Some(rel) = doc_rel {
                     self.open_document_rel(&rel);
                 } else {
-                    self.status_line = format!(
-                        "Opened {} — {}",
-                        root.display(),
-                        crate::wording::plural(self.entries.len(), "text")
-                    );
+                    self.status_line = format!("Opened {}", root.display());
                 }
+                self.start_list_scan();
             }
             Err(e) => {
                 self.ws_error = Some(e.to_string());
@@ -424,6 +567,9 @@ impl MarginaliaApp {
     /// problems for the shown layer on a background thread ([`Self::poll_list_scan`]).
     fn reload_entries(&mut self) {
         self.list_scan = None;
+        self.list_walk_due = false;
+        self.entries_gen += 1;
+        self.listing_gen += 1;
         let Some(ws) = &self.ws else {
             self.entries.clear();
             return;
@@ -432,15 +578,9 @@ impl MarginaliaApp {
         self.entries = ws
             .texts()
             .into_iter()
-            .map(|t| DocEntry {
-                rel: t.rel,
-                title: None,
-                status: Status::NotStarted,
-                spans: 0,
-                error: None,
-                scanned: false,
-            })
+            .map(|t| DocEntry::new(t.rel))
             .collect();
+        self.entries_gen += 1;
         self.list_scan_due = true;
     }
 
@@ -448,18 +588,36 @@ impl MarginaliaApp {
     fn start_list_scan(&mut self) {
         self.list_scan_due = false;
         let Some(ws) = &self.ws else { return };
-        let rels = self.entries.iter().map(|e| e.rel.clone()).collect();
+        let rels = (!std::mem::take(&mut self.list_walk_due)).then(|| {
+            self.entries
+                .iter()
+                .map(|e| e.rel.clone())
+                .collect::<Vec<_>>()
+        });
+        let walk = rels.is_none();
         let skip = match (&self.loading, &self.open) {
-            (Some((rel, _, _)), _) => Some(rel.clone()),
+            (Some(loading), _) => Some(loading.rel.clone()),
             (None, Some(open)) => Some(open.doc.rel().to_owned()),
             (None, None) => None,
         };
         match list_scan::start(ws, &self.layer, rels, skip.clone()) {
-            Ok(scan) => self.list_scan = Some(scan),
+            Ok(scan) => {
+                // A workspace of a few thousand texts is listed within this wait, so the
+                // window's first frame shows it; a bigger one shows "Looking for texts…".
+                let first = walk.then(|| scan.recv_timeout(Duration::from_millis(100)).ok());
+                self.list_scan = Some(scan);
+                if let Some(Some(msg)) = first {
+                    self.take_scan_msg(msg);
+                }
+            }
             Err(e) => {
                 // No thread: read them here rather than show an empty list.
                 self.status_line = format!("Reading the document list without a thread: {e}");
                 let (ws, layer) = (ws.clone(), self.layer.clone());
+                if walk {
+                    ws.clean_stray_temps();
+                    self.take_listing(ws.texts().into_iter().map(|t| t.rel).collect());
+                }
                 let lines: Vec<_> = (self.entries.iter().enumerate())
                     .map(|(i, e)| {
                         let read = skip.as_deref() != Some(e.rel.as_str());
@@ -476,19 +634,45 @@ impl MarginaliaApp {
     /// Takes the document list lines read so far; drops the scan when it has finished.
     fn poll_list_scan(&mut self) {
         let Some(scan) = &self.list_scan else { return };
-        let mut lines = Vec::new();
+        let mut msgs = Vec::new();
         let finished = loop {
             match scan.try_recv() {
-                Ok(line) => lines.push(line),
+                Ok(msg) => msgs.push(msg),
                 Err(mpsc::TryRecvError::Empty) => break false,
                 Err(mpsc::TryRecvError::Disconnected) => break true,
             }
         };
-        for line in lines {
-            self.take_scanned(line);
+        for msg in msgs {
+            self.take_scan_msg(msg);
         }
         if finished {
             self.list_scan = None;
+        }
+    }
+
+    fn take_scan_msg(&mut self, msg: list_scan::ScanMsg) {
+        match msg {
+            list_scan::ScanMsg::Listed(rels) => self.take_listing(rels),
+            list_scan::ScanMsg::Line(line) => self.take_scanned(line),
+        }
+    }
+
+    /// The workspace's texts, walked on the list's thread.
+    fn take_listing(&mut self, rels: Vec<String>) {
+        self.entries = rels.into_iter().map(DocEntry::new).collect();
+        self.entries_gen += 1;
+        self.listing_gen += 1;
+        self.timeline_note(&format!(
+            "texts listed: {}",
+            crate::wording::plural(self.entries.len(), "text")
+        ));
+        if let Some(ws) = &self.ws
+            && self.status_line == format!("Opened {}", ws.root().display())
+        {
+            self.status_line.push_str(&format!(
+                " — {}",
+                crate::wording::plural(self.entries.len(), "text")
+            ));
         }
     }
 
@@ -504,7 +688,11 @@ impl MarginaliaApp {
         else {
             return;
         };
-        entry.title = line.title;
+        self.entries_gen += 1;
+        if entry.title != line.title {
+            entry.search = line.search;
+            entry.title = line.title;
+        }
         // The open document knows better than the file: it may hold unsaved edits.
         if let Some(open) = self.open.as_ref().filter(|o| o.doc.rel() == line.rel) {
             entry.scanned = true;
@@ -520,49 +708,120 @@ impl MarginaliaApp {
     }
 
     /// Opens a document on a background thread. Small texts are ready within the first 100 ms
-    /// and open at once; larger ones show a progress note while the UI keeps running.
+    /// and open at once; larger ones show their text as soon as it is read, with a progress note
+    /// and Cancel, until their spans are read and checked. The UI keeps running meanwhile.
     fn open_document_rel(&mut self, rel: &str) {
         self.save_pending();
+        if let Some(old) = self.loading.take() {
+            (old.cancel).store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         let Some(ws) = &self.ws else { return };
         let read_only = self.read_only();
         let (tx, rx) = mpsc::channel();
         let (ws, rel_owned, layer) = (ws.clone(), rel.to_owned(), self.layer.clone());
+        let timed = self.timeline.is_some();
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (stop, ctx) = (cancel.clone(), self.ctx.clone());
         let spawned = std::thread::Builder::new()
             .name("open document".into())
             .spawn(move || {
-                let opened = Document::open(&ws, &rel_owned, &layer, read_only).map(OpenDoc::new);
-                let _ = tx.send(opened);
+                let send = |loaded| {
+                    let _ = tx.send(loaded);
+                    ctx.request_repaint();
+                };
+                let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
+                let (t0, c0) = (Instant::now(), thread_cpu_ms());
+                let text = match Document::load_text(&ws, &rel_owned) {
+                    Ok(t) => t,
+                    Err(e) => return send(Loaded::Done(Box::new(Err(e)))),
+                };
+                let view = TextView::new(&text);
+                let t1 = Instant::now();
+                send(Loaded::Text(Box::new(Preview {
+                    text: text.clone(),
+                    view,
+                    no_spans: crate::span_index::SpanIndex::build(&[]),
+                })));
+                if stopped() {
+                    return;
+                }
+                let doc = Document::open_with_text(&ws, &rel_owned, text, &layer, read_only);
+                let t2 = Instant::now();
+                if stopped() {
+                    return;
+                }
+                let opened = doc.map(|d| {
+                    let index = LayerIndex::build(&d.layer().spans);
+                    (d, index)
+                });
+                if timed {
+                    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+                    let cpu = c0.zip(thread_cpu_ms()).map_or(0.0, |(a, b)| b - a);
+                    eprintln!(
+                        "opened {rel_owned}: text and view {:.1} ms, layer {:.1} ms, index {:.1} ms \
+                         (wall); the loader thread's CPU {cpu:.1} ms",
+                        ms(t1 - t0),
+                        ms(t2 - t1),
+                        ms(t2.elapsed())
+                    );
+                }
+                send(Loaded::Done(Box::new(opened)));
             });
         if let Err(e) = spawned {
             self.status_line = format!("Cannot open {rel}: {e}");
             return;
         }
-        self.loading = Some((rel.to_owned(), rx, Instant::now()));
+        self.loading = Some(Loading {
+            rel: rel.to_owned(),
+            rx,
+            since: Instant::now(),
+            preview: None,
+            cancel,
+        });
         self.poll_loading(Some(Duration::from_millis(100)));
     }
 
-    /// Takes the opened document if the loader has finished (waiting up to `wait`).
+    /// Takes what the loader has sent: the text to show meanwhile, or the opened document
+    /// (waiting up to `wait` for it, so small documents open without a flash of the text alone).
     fn poll_loading(&mut self, wait: Option<Duration>) {
-        let Some((rel, rx, _)) = &self.loading else {
-            return;
-        };
-        let got = match wait {
-            Some(w) => rx.recv_timeout(w).map_err(|e| match e {
-                mpsc::RecvTimeoutError::Timeout => mpsc::TryRecvError::Empty,
-                mpsc::RecvTimeoutError::Disconnected => mpsc::TryRecvError::Disconnected,
-            }),
-            None => rx.try_recv(),
-        };
-        let rel = rel.clone();
-        match got {
-            Err(mpsc::TryRecvError::Empty) => {}
-            Err(mpsc::TryRecvError::Disconnected) => {
-                self.loading = None;
-                self.status_line = format!("Cannot open {rel}: the loader stopped");
-            }
-            Ok(result) => {
-                self.loading = None;
-                self.finish_open(&rel, result);
+        let deadline = wait.map(|w| Instant::now() + w);
+        loop {
+            let Some(loading) = &mut self.loading else {
+                return;
+            };
+            let got = match deadline {
+                Some(d) => loading
+                    .rx
+                    .recv_timeout(d.saturating_duration_since(Instant::now()))
+                    .map_err(|e| match e {
+                        mpsc::RecvTimeoutError::Timeout => mpsc::TryRecvError::Empty,
+                        mpsc::RecvTimeoutError::Disconnected => mpsc::TryRecvError::Disconnected,
+                    }),
+                None => loading.rx.try_recv(),
+            };
+            match got {
+                Err(mpsc::TryRecvError::Empty) => return,
+                Ok(Loaded::Text(preview)) => loading.preview = Some(preview),
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    let rel = loading.rel.clone();
+                    self.loading = None;
+                    self.status_line = format!("Cannot open {rel}: the loader stopped");
+                    return;
+                }
+                Ok(Loaded::Done(result)) => {
+                    let Some(loading) = self.loading.take() else {
+                        return;
+                    };
+                    let result = (*result).map(|(doc, index)| {
+                        let view = match loading.preview {
+                            Some(p) => p.view,
+                            None => TextView::new(doc.text()),
+                        };
+                        OpenDoc::new(doc, index, view)
+                    });
+                    self.finish_open(&loading.rel, result);
+                    return;
+                }
             }
         }
     }
@@ -586,6 +845,7 @@ impl MarginaliaApp {
                 if let Some(entry) = self.entries.iter_mut().find(|x| x.rel == rel) {
                     (entry.status, entry.spans, entry.error) = (status, spans, None);
                     entry.scanned = true;
+                    self.entries_gen += 1;
                 }
                 self.open = Some(open);
                 self.feedback = review_mode::load_feedback(self);
@@ -601,6 +861,7 @@ impl MarginaliaApp {
                 if let Some(entry) = self.entries.iter_mut().find(|x| x.rel == rel) {
                     entry.error = Some(e.to_string());
                     entry.scanned = true;
+                    self.entries_gen += 1;
                 }
             }
         }
@@ -622,10 +883,13 @@ impl MarginaliaApp {
         let rel = open.doc.rel().to_owned();
         let status = open.doc.layer().status;
         let spans = open.doc.layer().spans.len();
-        if let Some(e) = self.entries.iter_mut().find(|e| e.rel == rel) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.rel == rel)
+            && (e.status, e.spans, e.scanned) != (status, spans, true)
+        {
             e.status = status;
             e.spans = spans;
             e.scanned = true;
+            self.entries_gen += 1;
         }
         if let Some(id) = self.selected_span
             && open.position(id).is_none()
@@ -871,8 +1135,9 @@ impl MarginaliaApp {
             Command::ToggleHelp => self.help_open = !self.help_open,
             Command::CancelOpen => {
                 // The loader's result goes nowhere: the receiver is dropped with it.
-                if let Some((rel, _, _)) = self.loading.take() {
-                    self.status_line = format!("Stopped opening {rel}");
+                if let Some(loading) = self.loading.take() {
+                    (loading.cancel).store(true, std::sync::atomic::Ordering::Relaxed);
+                    self.status_line = format!("Stopped opening {}", loading.rel);
                 }
             }
             Command::ToggleReview => review_mode::apply(
@@ -1158,6 +1423,8 @@ impl eframe::App for MarginaliaApp {
             None
         };
         let ctx = ui.ctx().clone();
+        let typing = self.frame_times.is_some()
+            && ctx.input(|i| i.events.iter().any(|e| matches!(e, egui::Event::Text(_))));
         self.handle_close(&ctx);
         if let Some(open) = &mut self.open {
             // Edits made outside `after_edit` (review mode, durability) reach the index too.
@@ -1167,12 +1434,15 @@ impl eframe::App for MarginaliaApp {
         let mut commands = Vec::new();
         self.poll_dialog(&ctx, &mut commands);
         if self.loading.is_some() {
+            // The loader wakes the window when it sends; this only keeps the clock moving.
             self.poll_loading(None);
-            ctx.request_repaint_after(Duration::from_millis(50));
+            ctx.request_repaint_after(Duration::from_millis(250));
         }
         if self.list_scan.is_some() {
             self.poll_list_scan();
-            ctx.request_repaint_after(Duration::from_millis(50));
+            // Four times a second: each frame costs the scan's core a share on a software
+            // renderer, and the list takes new lines at that pace anyway (doc_list.rs).
+            ctx.request_repaint_after(Duration::from_millis(250));
         }
         agreement_view::poll(self, &ctx);
         help::global_shortcuts(&ctx, &mut commands);
@@ -1204,8 +1474,13 @@ impl eframe::App for MarginaliaApp {
             self.start_list_scan();
             ctx.request_repaint_after(Duration::from_millis(50));
         }
+        self.timeline_frame();
         if let Some(times) = &mut self.frame_times {
             times.push(started.elapsed().as_secs_f32() * 1000.0);
+            if typing {
+                self.typing_frames
+                    .push(started.elapsed().as_secs_f32() * 1000.0);
+            }
             if let (Some(a), Some(b)) = (cpu_started, thread_cpu_ms()) {
                 self.frame_cpu.push((b - a) as f32);
             }
@@ -1243,6 +1518,16 @@ impl eframe::App for MarginaliaApp {
                 at(0.5),
                 at(0.99)
             );
+            let typed = &mut self.typing_frames;
+            if !typed.is_empty() {
+                typed.sort_by(f32::total_cmp);
+                eprintln!(
+                    "frames that took typed text: {}, median {:.2} ms, max {:.2} ms",
+                    typed.len(),
+                    typed[typed.len() / 2],
+                    typed[typed.len() - 1]
+                );
+            }
             let cpu = &mut self.frame_cpu;
             if !cpu.is_empty() {
                 cpu.sort_by(f32::total_cmp);
@@ -1255,6 +1540,12 @@ impl eframe::App for MarginaliaApp {
             }
         }
     }
+}
+
+/// When [`run`] was called (or, in tests, when it was first asked), for the startup timeline.
+fn started() -> Instant {
+    static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(Instant::now)
 }
 
 /// This thread's CPU time in milliseconds, where the platform tells it.
@@ -1290,6 +1581,7 @@ fn icon() -> Option<egui::IconData> {
 /// # Errors
 /// When no window can be created (no display, no graphics driver).
 pub fn run(start: StartOptions) -> Result<(), eframe::Error> {
+    started();
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Marginalia")
         .with_inner_size([1200.0, 800.0])

@@ -20,7 +20,8 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         .default_size(230.0)
         .size_range(170.0..=420.0)
         .show(ui, |ui| super::doc_list::draw(app, ui, commands));
-    if app.open.is_some() {
+    // Also while a document's text is shown before its spans, so the text keeps its width.
+    if app.open.is_some() || app.loading.as_ref().is_some_and(|l| l.preview.is_some()) {
         egui::Panel::right("spans")
             .resizable(true)
             .default_size(290.0)
@@ -282,23 +283,52 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     };
     let tags = ws.tags().clone();
     let read_only = app.read_only();
-    if let Some((rel, _, since)) = &app.loading {
+    if let Some(loading) = &mut app.loading {
         let back = match &app.open {
             Some(o) => format!("Cancel, back to {}", o.doc.rel()),
             None => "Cancel".to_owned(),
         };
-        ui.add_space((ui.available_height() * 0.35).min(240.0));
-        ui.vertical_centered(|ui| {
-            ui.spinner();
+        let secs = loading.since.elapsed().as_secs_f32();
+        let Some(preview) = &mut loading.preview else {
+            ui.add_space((ui.available_height() * 0.35).min(240.0));
+            ui.vertical_centered(|ui| {
+                spinner(ui);
+                ui.label(format!("Opening {}… {secs:.1} s", loading.rel));
+                ui.add_space(6.0);
+                if ui.button("Cancel").on_hover_text(back).clicked() {
+                    commands.push(Command::CancelOpen);
+                }
+            });
+            return;
+        };
+        // The text is read: it is shown (without spans) while the layer is read and checked.
+        ui.add_space(2.0);
+        ui.horizontal(|ui| {
+            spinner(ui);
             ui.label(format!(
-                "Opening {rel}… {:.1} s",
-                since.elapsed().as_secs_f32()
+                "Opening {}: reading its spans… {secs:.1} s",
+                loading.rel
             ));
-            ui.add_space(6.0);
             if ui.button("Cancel").on_hover_text(back).clicked() {
                 commands.push(Command::CancelOpen);
             }
         });
+        ui.separator();
+        let font_size = (BASE_FONT_SIZE * app.prefs.zoom).round();
+        let input = ViewInput {
+            text: &preview.text,
+            spans: &[],
+            index: &preview.no_spans,
+            tags: &tags,
+            selected_span: None,
+            font_size,
+            name: &loading.rel,
+            marks: None,
+            badges: None,
+            uncertain: None,
+        };
+        // Nothing can be tagged yet: what the view asks for waits for the spans.
+        preview.view.show(ui, &input, &mut Vec::new());
         return;
     }
     if app.open.is_none() && super::durability::problem_page(app, ui) {
@@ -384,7 +414,40 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     open.view.show(ui, &input, commands);
 }
 
+/// A spinner that turns four times a second: egui's own asks for every frame it can get, and
+/// on a software renderer those frames take the core that the document is being read on.
+fn spinner(ui: &mut Ui) {
+    let size = ui.spacing().interact_size.y;
+    let (rect, r) = ui.allocate_exact_size(vec2(size, size), Sense::hover());
+    r.widget_info(|| egui::WidgetInfo::new(egui::Role::ProgressIndicator));
+    let step = (ui.input(|i| i.time) * 4.0).floor();
+    let start = step * std::f64::consts::TAU / 8.0;
+    let radius = size * 0.5 - 2.0;
+    let points: Vec<egui::Pos2> = (0..=16)
+        .map(|k| {
+            let a = start + f64::from(k) / 16.0 * std::f64::consts::TAU * 0.7;
+            rect.center() + radius * vec2(a.cos() as f32, a.sin() as f32)
+        })
+        .collect();
+    let color = ui.visuals().strong_text_color();
+    ui.painter()
+        .add(egui::Shape::line(points, egui::Stroke::new(3.0, color)));
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_millis(250));
+}
+
+/// The span panel while a document's text is shown and its spans are still being read.
+fn span_panel_loading(ui: &mut Ui) {
+    ui.add_space(4.0);
+    ui.heading("Spans");
+    ui.label(RichText::new("Reading the spans…").color(theme::weak(ui.visuals())));
+}
+
 fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    if app.loading.as_ref().is_some_and(|l| l.preview.is_some()) {
+        span_panel_loading(ui);
+        return;
+    }
     let Some(ws) = &app.ws else { return };
     let tags = ws.tags().clone();
     let read_only = app.read_only();

@@ -360,6 +360,7 @@ pub fn apply(app: &mut MarginaliaApp, command: ReviewCommand) {
             let (d, n) = mode.review.progress();
             let reviewed = mode.review.curated().status == Status::Reviewed;
             app.review_progress.insert(rel, (d, n, reviewed));
+            app.entries_gen += 1;
         }
     }
 }
