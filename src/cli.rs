@@ -224,18 +224,25 @@ fn validate(path: PathBuf, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     for f in &findings {
         let _ = writeln!(out, "{f}");
     }
-    if findings.is_empty() {
+    let warnings = findings.iter().filter(|f| f.warning).count();
+    let problems = findings.len() - warnings;
+    let noted = if warnings > 0 {
+        format!(" ({})", plural(warnings, "warning"))
+    } else {
+        String::new()
+    };
+    if problems == 0 {
         let _ = writeln!(
             out,
-            "ok: {checked} annotation files in {} are valid",
+            "ok: {checked} annotation files in {} are valid{noted}",
             ws.root().display()
         );
         0
     } else {
         let _ = writeln!(
             err,
-            "{} in {}",
-            plural(findings.len(), "problem"),
+            "{} in {}{noted}",
+            plural(problems, "problem"),
             plural(checked, "annotation file")
         );
         1

@@ -709,3 +709,83 @@ fn an_import_source_that_is_a_pipe_or_a_device_is_refused_without_hanging() {
         );
     }
 }
+
+/// A workspace of two texts, `done.txt` (marked done) and `draft.txt` (in progress), each with
+/// one claim carrying `attrs`, and a tag set in which a claim's verdict is required.
+fn attr_workspace(done: &[(&str, &str)], draft: &[(&str, &str)]) -> tempfile::TempDir {
+    use marginalia::layer::{Layer, Status, make_span};
+    let dir = tempfile::tempdir().unwrap();
+    let mut tags = marginalia::TagSet::default();
+    tags.tags[1].attributes[0].required = true;
+    tags.save(&dir.path().join("annotations/tags.ron")).unwrap();
+    for (name, status, attrs) in [
+        ("done", Status::Done, done),
+        ("draft", Status::InProgress, draft),
+    ] {
+        let text = marginalia::Text::from_string("Prices rose 5% last year, the minister said.");
+        std::fs::write(dir.path().join(format!("{name}.txt")), text.as_str()).unwrap();
+        let rel = format!("{name}.txt");
+        let mut layer = Layer::new(&rel, &text, "ann");
+        layer.status = status;
+        let mut span = make_span(&text, 1, 0, 24, "claim", "2026-11-20T09:00:00Z");
+        for (k, v) in attrs {
+            span.attrs.insert((*k).into(), (*v).into());
+        }
+        layer.spans.push(span);
+        layer.next_id = 2;
+        let path = dir.path().join(format!("annotations/ann/{name}.ron"));
+        marginalia::store::save_layer(&path, &layer).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn validate_checks_attribute_values_against_the_schema() {
+    // A missing required verdict fails only the document marked done.
+    let dir = attr_workspace(&[], &[]);
+    let o = run(&["validate", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    check_lines(
+        dir.path(),
+        &stdout(&o),
+        &[(
+            "annotations/ann/done.ron",
+            "span 1 (claim): required attribute \"verdict\" has no value",
+        )],
+        "missing required",
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 problem in 2 annotation files"));
+
+    // An unknown choice value is an error whatever the status.
+    let dir = attr_workspace(&[("verdict", "false")], &[("verdict", "maybe")]);
+    let o = run(&["validate", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    check_lines(
+        dir.path(),
+        &stdout(&o),
+        &[(
+            "annotations/ann/draft.ron",
+            "attribute \"verdict\" has value \"maybe\", not one of unverified, true, mostly true",
+        )],
+        "unknown choice",
+    );
+
+    // An attribute the schema does not declare is a warning: reported, but valid.
+    let dir = attr_workspace(
+        &[("verdict", "true"), ("mood", "calm")],
+        &[("marginalia:anchor", "fuzzy")],
+    );
+    let o = run(&["validate", "."], dir.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let root = dir.path().canonicalize().unwrap();
+    assert_eq!(
+        out,
+        format!(
+            "{}: warning: span 1 (claim): attribute \"mood\" is not in the tag's schema\n\
+             ok: 2 annotation files in {} are valid (1 warning)\n",
+            root.join("annotations/ann/done.ron").display(),
+            root.display()
+        )
+    );
+}
