@@ -26,6 +26,7 @@ pub mod span_index;
 pub mod stats;
 pub mod store;
 pub mod synth;
+pub mod tag_ops;
 pub mod tags;
 pub mod text;
 pub mod validate;
