@@ -129,7 +129,12 @@ fn csv_offsets_point_into_the_workspace_text() {
             "start",
             "end",
             "text",
-            "note"
+            "note",
+            "attr:speaker",
+            "attr:verdict",
+            "attr:source",
+            "attr:kind",
+            "attr:correction",
         ]
     );
     let mut n = 0;
