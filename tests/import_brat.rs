@@ -324,12 +324,11 @@ fn brat_files_whose_paths_the_workspace_would_not_list_are_refused_and_the_rest_
     assert!(!root.join("annotations/editor-a").exists());
 }
 
-/// Each span's (start, end, tag, attrs without markers) in a layer, sorted.
-fn spans_with_attrs(
-    root: &Path,
-    layer: &str,
-    rel: &str,
-) -> Vec<(usize, usize, String, Vec<(String, String)>)> {
+/// A span's start, end, tag and attributes (markers left out).
+type SpanValues = (usize, usize, String, Vec<(String, String)>);
+
+/// Each span of a layer with its values, sorted.
+fn spans_with_attrs(root: &Path, layer: &str, rel: &str) -> Vec<SpanValues> {
     let path = root
         .join("annotations")
         .join(layer)
