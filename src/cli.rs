@@ -78,6 +78,15 @@ pub enum Command {
         #[arg(long, hide = true)]
         dump_units: bool,
     },
+    /// List the tag set: each tag's attributes and how many spans use it (every layer).
+    /// `tags rename OLD NEW` renames a tag in tags.ron and every layer.
+    #[command(args_conflicts_with_subcommands = true)]
+    Tags {
+        /// The workspace (default: the current folder).
+        path: Option<PathBuf>,
+        #[command(subcommand)]
+        action: Option<TagsAction>,
+    },
     /// Re-anchor every annotation file whose text changed; prints the counts per file.
     Reanchor {
         /// The workspace (default: the current folder).
@@ -155,6 +164,25 @@ pub enum Command {
     },
 }
 
+/// What `tags` does besides listing.
+#[derive(Debug, Subcommand)]
+pub enum TagsAction {
+    /// Rename tag OLD to NEW in tags.ron and in every layer, the curated one included; each
+    /// file is written atomically. Nothing is written if a file to change cannot be read.
+    Rename {
+        old: String,
+        new: String,
+        /// The workspace (default: the current folder).
+        path: Option<PathBuf>,
+        /// NEW may be an existing tag: OLD's spans join it and OLD leaves the tag set.
+        #[arg(long)]
+        merge: bool,
+        /// Show what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
 fn parse_import_format(s: &str) -> Result<crate::import::ImportFormat, String> {
     s.parse()
 }
@@ -208,6 +236,26 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             out,
             err,
         ),
+        Command::Tags { path, action: None } => list_tags(here(path), out, err),
+        Command::Tags {
+            action:
+                Some(TagsAction::Rename {
+                    old,
+                    new,
+                    path,
+                    merge,
+                    dry_run,
+                }),
+            ..
+        } => {
+            let req = crate::tag_ops::RenameRequest {
+                old,
+                new,
+                merge,
+                dry_run,
+            };
+            rename_tag(here(path), &req, out, err)
+        }
         Command::Reanchor { path, dry_run } => reanchor(here(path), dry_run, out, err),
         Command::Export {
             format,
@@ -279,18 +327,25 @@ fn validate(path: PathBuf, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     for f in &findings {
         let _ = writeln!(out, "{f}");
     }
-    if findings.is_empty() {
+    let warnings = findings.iter().filter(|f| f.warning).count();
+    let problems = findings.len() - warnings;
+    let noted = if warnings > 0 {
+        format!(" ({})", plural(warnings, "warning"))
+    } else {
+        String::new()
+    };
+    if problems == 0 {
         let _ = writeln!(
             out,
-            "ok: {checked} annotation files in {} are valid",
+            "ok: {checked} annotation files in {} are valid{noted}",
             ws.root().display()
         );
         0
     } else {
         let _ = writeln!(
             err,
-            "{} in {}",
-            plural(findings.len(), "problem"),
+            "{} in {}{noted}",
+            plural(problems, "problem"),
             plural(checked, "annotation file")
         );
         1
@@ -317,6 +372,56 @@ fn stats(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write) ->
     }
     // Counts that leave files out are not the workspace's counts: say so in the exit code.
     if st.unreadable.is_empty() { 0 } else { 1 }
+}
+
+fn list_tags(path: PathBuf, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let Some(ws) = open_ws(&path, err) else {
+        return 2;
+    };
+    let usage = crate::tag_ops::usage(&ws);
+    let _ = write!(out, "{}", crate::tag_ops::usage_table(ws.tags(), &usage));
+    for (file, reason) in &usage.unreadable {
+        let _ = writeln!(err, "{}: not counted: {reason}", file.display());
+    }
+    if usage.unreadable.is_empty() { 0 } else { 1 }
+}
+
+fn rename_tag(
+    path: PathBuf,
+    req: &crate::tag_ops::RenameRequest,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    use crate::tag_ops::RenameError;
+    let Some(ws) = open_ws(&path, err) else {
+        return 2;
+    };
+    if !req.dry_run {
+        ws.clean_stray_temps();
+    }
+    match crate::tag_ops::rename(&ws, req) {
+        Ok(report) => {
+            let (lines, problems) = report.lines(&req.old, &req.new);
+            for l in lines {
+                let _ = writeln!(out, "{l}");
+            }
+            for l in &problems {
+                let _ = writeln!(err, "{l}");
+            }
+            if problems.is_empty() { 0 } else { 1 }
+        }
+        Err(RenameError::Unsafe(files)) => {
+            for (file, reason) in &files {
+                let _ = writeln!(err, "{}: {reason}", file.display());
+            }
+            let _ = writeln!(err, "error: {}", RenameError::Unsafe(files.clone()));
+            1
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            2
+        }
+    }
 }
 
 fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {

@@ -28,6 +28,7 @@ pub mod stats;
 pub mod store;
 pub mod suggest;
 pub mod synth;
+pub mod tag_ops;
 pub mod tags;
 pub mod text;
 pub mod validate;

@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::layer::LayerProblem;
+use crate::layer::{Layer, LayerProblem, Status};
 use crate::store;
+use crate::tags::{AttrIssue, TagSet};
 use crate::text::Text;
 use crate::workspace::{CURATED_LAYER, Workspace};
 
@@ -16,11 +17,41 @@ pub struct Finding {
     pub message: String,
     /// Stale files are reported but can be fixed by re-anchoring.
     pub stale: bool,
+    /// A warning is reported but does not make the workspace invalid (an attribute the tag's
+    /// schema does not declare).
+    pub warning: bool,
 }
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.file.display(), self.message)
+        let kind = if self.warning { "warning: " } else { "" };
+        write!(f, "{}: {kind}{}", self.file.display(), self.message)
+    }
+}
+
+/// Whether a document's status means its annotator called it finished: only then must its
+/// spans carry every required attribute value.
+fn is_finished(status: Status) -> bool {
+    matches!(status, Status::Done | Status::Reviewed)
+}
+
+/// Each span's attribute values against its tag's schema: an unknown choice or a bad flag is an
+/// error; a missing required value is an error on finished documents only; a key the schema
+/// does not declare is a warning. Spans with unknown tags are reported elsewhere.
+fn attr_findings(layer: &Layer, tags: &TagSet, mut push: impl FnMut(String, bool)) {
+    let finished = is_finished(layer.status);
+    for s in &layer.spans {
+        let Some(tag) = tags.get(&s.tag) else {
+            continue;
+        };
+        for issue in tag.attr_issues(&s.attrs) {
+            let warning = match issue {
+                AttrIssue::Undeclared { .. } => true,
+                AttrIssue::Missing { .. } if !finished => continue,
+                AttrIssue::Missing { .. } | AttrIssue::BadValue { .. } => false,
+            };
+            push(format!("span {} ({}): {issue}", s.id, s.tag), warning);
+        }
     }
 }
 
@@ -45,6 +76,7 @@ pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
         file: s.path,
         message: format!("skipped: {}", s.reason),
         stale: false,
+        warning: false,
     };
     findings.extend(ws.skipped_layer_folders().into_iter().map(skipped_finding));
     for layer_name in ws.layer_names() {
@@ -52,13 +84,16 @@ pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
         findings.extend(found.skipped.into_iter().map(skipped_finding));
         for (rel, path) in found.files {
             checked += 1;
-            let mut push = |message: String, stale: bool| {
+            let file = path.clone();
+            let mut push_as = |message: String, stale: bool, warning: bool| {
                 findings.push(Finding {
-                    file: path.clone(),
+                    file: file.clone(),
                     message,
                     stale,
+                    warning,
                 })
             };
+            let mut push = |message: String, stale: bool| push_as(message, stale, false);
             let layer = match store::load_layer(&path) {
                 Ok(Some((layer, _))) => layer,
                 Ok(None) => continue,
@@ -124,6 +159,7 @@ pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
                 let stale = p.is_stale();
                 push(p.to_string(), stale);
             }
+            attr_findings(&layer, ws.tags(), |m, warning| push_as(m, false, warning));
             let _ = CURATED_LAYER;
         }
     }
@@ -138,6 +174,7 @@ pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
                 file: entry.path.clone(),
                 message: reason_only(e.to_string(), &entry.path),
                 stale: false,
+                warning: false,
             });
         }
     }

@@ -834,3 +834,305 @@ fn suggest_json_lists_each_document_and_leaves_out_rejections() {
         "{o:?}"
     );
 }
+
+/// A workspace of two texts, `done.txt` (marked done) and `draft.txt` (in progress), each with
+/// one claim carrying `attrs`, and a tag set in which a claim's verdict is required.
+fn attr_workspace(done: &[(&str, &str)], draft: &[(&str, &str)]) -> tempfile::TempDir {
+    use marginalia::layer::{Layer, Status, make_span};
+    let dir = tempfile::tempdir().unwrap();
+    let mut tags = marginalia::TagSet::default();
+    tags.tags[1].attributes[0].required = true;
+    tags.save(&dir.path().join("annotations/tags.ron")).unwrap();
+    for (name, status, attrs) in [
+        ("done", Status::Done, done),
+        ("draft", Status::InProgress, draft),
+    ] {
+        let text = marginalia::Text::from_string("Prices rose 5% last year, the minister said.");
+        std::fs::write(dir.path().join(format!("{name}.txt")), text.as_str()).unwrap();
+        let rel = format!("{name}.txt");
+        let mut layer = Layer::new(&rel, &text, "ann");
+        layer.status = status;
+        let mut span = make_span(&text, 1, 0, 24, "claim", "2026-11-20T09:00:00Z");
+        for (k, v) in attrs {
+            span.attrs.insert((*k).into(), (*v).into());
+        }
+        layer.spans.push(span);
+        layer.next_id = 2;
+        let path = dir.path().join(format!("annotations/ann/{name}.ron"));
+        marginalia::store::save_layer(&path, &layer).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn validate_checks_attribute_values_against_the_schema() {
+    // A missing required verdict fails only the document marked done.
+    let dir = attr_workspace(&[], &[]);
+    let o = run(&["validate", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    check_lines(
+        dir.path(),
+        &stdout(&o),
+        &[(
+            "annotations/ann/done.ron",
+            "span 1 (claim): required attribute \"verdict\" has no value",
+        )],
+        "missing required",
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 problem in 2 annotation files"));
+
+    // An unknown choice value is an error whatever the status.
+    let dir = attr_workspace(&[("verdict", "false")], &[("verdict", "maybe")]);
+    let o = run(&["validate", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    check_lines(
+        dir.path(),
+        &stdout(&o),
+        &[(
+            "annotations/ann/draft.ron",
+            "attribute \"verdict\" has value \"maybe\", not one of unverified, true, mostly true",
+        )],
+        "unknown choice",
+    );
+
+    // An attribute the schema does not declare is a warning: reported, but valid.
+    let dir = attr_workspace(
+        &[("verdict", "true"), ("mood", "calm")],
+        &[("marginalia:anchor", "fuzzy")],
+    );
+    let o = run(&["validate", "."], dir.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let root = dir.path().canonicalize().unwrap();
+    assert_eq!(
+        out,
+        format!(
+            "{}: warning: span 1 (claim): attribute \"mood\" is not in the tag's schema\n\
+             ok: 2 annotation files in {} are valid (1 warning)\n",
+            root.join("annotations/ann/done.ron").display(),
+            root.display()
+        )
+    );
+}
+
+/// Every file under `annotations/`, by path, with its bytes.
+fn snapshot_annotations(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&root.join("annotations"), &mut out);
+    out
+}
+
+/// Spans per tag in every layer file (curated included), read from the files' text, and how
+/// many layer files there are.
+fn count_tags(root: &Path) -> (BTreeMap<String, usize>, usize) {
+    let mut by_tag = BTreeMap::new();
+    let mut files = 0;
+    for (path, bytes) in snapshot_annotations(root) {
+        if path
+            .file_name()
+            .is_some_and(|n| n == "tags.ron" || n == "workspace.ron")
+        {
+            continue;
+        }
+        files += 1;
+        for line in String::from_utf8(bytes).unwrap().lines() {
+            if let Some(tag) = line
+                .strip_prefix("            tag: \"")
+                .and_then(|t| t.strip_suffix("\","))
+            {
+                *by_tag.entry(tag.to_owned()).or_default() += 1;
+            }
+        }
+    }
+    (by_tag, files)
+}
+
+/// A copy of the shipped workspace with a curated layer for text 001 (editor-a's file, moved).
+fn copy_with_curated() -> tempfile::TempDir {
+    let dir = copy_workspace();
+    let curated = dir
+        .path()
+        .join("annotations/curated/seeds/001_3e981e5bab7b45a2.ron");
+    std::fs::create_dir_all(curated.parent().unwrap()).unwrap();
+    std::fs::copy(dir.path().join(A001), &curated).unwrap();
+    edit(
+        &curated,
+        "annotator: \"editor-a\"",
+        "annotator: \"curated\"",
+    );
+    dir
+}
+
+#[test]
+fn tags_lists_the_schema_and_counts_spans_in_every_layer_curated_included() {
+    let dir = copy_with_curated();
+    let (by_tag, files) = count_tags(dir.path());
+    let o = run(&["tags", "."], dir.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let quotes = by_tag["quote"];
+    assert!(quotes > 0);
+    assert!(
+        out.starts_with(&format!(
+            "quote        key 1  #56B4E9  {quotes} spans\n    speaker  text\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "    verdict  choice: unverified | true | mostly true | mixed | misleading | false  (default unverified)\n"
+        ),
+        "{out}"
+    );
+    for (tag, n) in &by_tag {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(tag.as_str()) && l.ends_with(&format!("  {n} spans"))),
+            "{tag}: {n} in\n{out}"
+        );
+    }
+    assert!(
+        out.ends_with(&format!(
+            "4 tags; {} spans in {} annotation files\n",
+            by_tag.values().sum::<usize>(),
+            files
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn tags_rename_dry_run_reports_and_writes_nothing() {
+    let dir = copy_with_curated();
+    let before = snapshot_annotations(dir.path());
+    let o = run(
+        &["tags", "rename", "quote", "citation", "--dry-run"],
+        dir.path(),
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(snapshot_annotations(dir.path()), before);
+    let quotes = count_tags(dir.path()).0["quote"];
+    assert!(
+        out.ends_with(&format!(
+            "renamed: {quotes} spans in 11 layer files; dry run, nothing written\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "tags.ron: tag \"quote\" would be renamed to \"citation\" (tags.ron was absent"
+        )
+    );
+}
+
+#[test]
+fn tags_rename_changes_tags_ron_and_every_layer_atomically_curated_included() {
+    let dir = copy_with_curated();
+    let root = dir.path();
+    let curated = root.join("annotations/curated/seeds/001_3e981e5bab7b45a2.ron");
+    let quotes = count_tags(root).0["quote"];
+    let o = run(&["tags", "rename", "quote", "citation"], root);
+    let out = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.ends_with(&format!("renamed: {quotes} spans in 11 layer files\n")),
+        "{out}"
+    );
+    // tags.ron now exists: the defaults with the tag renamed, its attributes kept.
+    let ws = marginalia::Workspace::open(root).unwrap();
+    let names: Vec<&str> = ws.tags().tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["citation", "claim", "error", "boilerplate"]);
+    assert!(
+        ws.tags()
+            .get("citation")
+            .unwrap()
+            .attribute("speaker")
+            .is_some()
+    );
+    let after = count_tags(root).0;
+    assert_eq!(after.get("quote"), None);
+    assert_eq!(after["citation"], quotes);
+    // The curated file is still a curated layer, and everything validates.
+    let src = std::fs::read_to_string(&curated).unwrap();
+    assert!(src.contains("accepted_by: \"\""), "{src}");
+    assert!(!src.contains("tag: \"quote\""));
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // No temp files are left behind.
+    assert!(
+        snapshot_annotations(root)
+            .keys()
+            .all(|p| p.extension().is_some_and(|x| x == "ron")),
+    );
+}
+
+#[test]
+fn tags_rename_refuses_an_existing_name_unless_merging() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    let before = snapshot_annotations(root);
+    let o = run(&["tags", "rename", "quote", "claim"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(
+        "error: tag \"claim\" exists already; pass --merge to move the spans of \"quote\" into it"
+    ));
+    assert_eq!(snapshot_annotations(root), before);
+    let o = run(&["tags", "rename", "nosuch", "x"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("there is no tag \"nosuch\""));
+
+    let (e, _) = count_tags(root);
+    let o = run(&["tags", "rename", "quote", "claim", "--merge"], root);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("tag \"quote\" merged into \"claim\""), "{out}");
+    assert!(
+        out.contains("attributes of \"quote\" added to \"claim\": speaker"),
+        "{out}"
+    );
+    let after = count_tags(root).0;
+    assert_eq!(after["claim"], e["claim"] + e["quote"]);
+    let ws = marginalia::Workspace::open(root).unwrap();
+    assert!(!ws.tags().contains("quote"));
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn tags_rename_never_overwrites_a_file_it_could_not_parse_and_writes_nothing() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    let broken = root.join(B001);
+    let full = std::fs::read(&broken).unwrap();
+    std::fs::write(&broken, &full[..full.len() / 2]).unwrap();
+    let before = snapshot_annotations(root);
+    let o = run(&["tags", "rename", "quote", "citation"], root);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let shown = root.canonicalize().unwrap().join(B001);
+    assert!(
+        err.contains(&format!("{}: not a valid annotation file", shown.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: nothing was written: 1 file cannot be changed safely"),
+        "{err}"
+    );
+    assert_eq!(snapshot_annotations(root), before);
+}

@@ -54,6 +54,41 @@ fn one_seed_workspace() -> (tempfile::TempDir, PathBuf) {
             },
         ],
     );
+    // Attribute values of every kind: text, a choice with a space, a flag (declared in a
+    // tags.ron that adds one to claim), a key the schema does not declare, and a marker that
+    // no export writes.
+    let mut tags = marginalia::TagSet::default();
+    tags.tags[1]
+        .attributes
+        .push(marginalia::tags::Attribute::text("checked", ""));
+    tags.tags[1].attributes[2].kind = marginalia::tags::AttrKind::Flag;
+    tags.save(&root.join("annotations/tags.ron")).unwrap();
+    let path = root.join("annotations/editor-a/seeds/000_b78fa013a4a69998.ron");
+    let (mut layer, _) = marginalia::store::load_layer(&path).unwrap().unwrap();
+    let values: [&[(&str, &str)]; 4] = [
+        &[("speaker", "Vladimir Putin")],
+        &[
+            ("verdict", "mostly true"),
+            ("checked", "true"),
+            ("source", "AP, 8 Feb"),
+        ],
+        &[
+            ("kind", "name"),
+            ("correction", "Olaf Scholz"),
+            ("marginalia:anchor", "fuzzy"),
+        ],
+        &[
+            ("kind", "name"),
+            ("correction", "Liz Truss"),
+            ("seen_in", "the caption"),
+        ],
+    ];
+    for (span, values) in layer.spans.iter_mut().zip(values) {
+        for (k, v) in values {
+            span.attrs.insert((*k).to_owned(), (*v).to_owned());
+        }
+    }
+    marginalia::store::save_layer(&path, &layer).unwrap();
     (dir, root)
 }
 

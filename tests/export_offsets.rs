@@ -129,7 +129,12 @@ fn csv_offsets_point_into_the_workspace_text() {
             "start",
             "end",
             "text",
-            "note"
+            "note",
+            "attr:speaker",
+            "attr:verdict",
+            "attr:source",
+            "attr:kind",
+            "attr:correction",
         ]
     );
     let mut n = 0;
@@ -143,7 +148,9 @@ fn csv_offsets_point_into_the_workspace_text() {
     assert_eq!(n, spans_of(&root, "editor-a").len());
     // RFC 4180: CRLF row ends; the field with a CRLF inside is quoted and keeps it.
     let raw = std::fs::read_to_string(&out).unwrap();
-    assert!(raw.starts_with("document,annotator,tag,start,end,text,note\r\n"));
+    assert!(raw.starts_with(
+        "document,annotator,tag,start,end,text,note,attr:speaker,attr:verdict,attr:source,attr:kind,attr:correction\r\n"
+    ));
     assert!(raw.contains("\"Zoë 😀 on Monday.\r\nCafe\u{301}\""));
 }
 

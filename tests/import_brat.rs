@@ -42,7 +42,11 @@ fn expected_unsupported(ann: &str) -> Unsupported {
         match line.as_bytes()[0] {
             b'R' => u.relations += 1,
             b'E' => u.events += 1,
-            b'A' | b'M' => u.attributes += 1,
+            // Attributes on text spans are imported; those on events are not.
+            b'A' | b'M' if !line.split_whitespace().nth(2).unwrap().starts_with('T') => {
+                u.attributes += 1
+            }
+            b'A' | b'M' => {}
             b'N' => u.normalizations += 1,
             b'*' => u.equivalences += 1,
             b'#' if !line
@@ -162,12 +166,14 @@ fn the_cli_reports_skips_per_file_and_the_tags_it_added() {
     let intro = src.join("000-introduction.ann");
     assert!(
         out.contains(&format!(
-            "{}: skipped: 2 relations, 1 event, 5 attributes, 1 normalization",
+            "{}: skipped: 2 relations, 1 event, 1 attribute, 1 normalization",
             intro.display()
         )),
         "{out}"
     );
     assert!(out.contains("2 notes on relations or events"), "{out}");
+    // Attributes on text spans are values now: A lines on T, typed by annotation.conf.
+    assert!(out.contains("imported 5 attribute values"), "{out}");
     // New tags: in tags.ron, after the defaults, and the user is told.
     let tags = std::fs::read_to_string(root.join("annotations/tags.ron")).unwrap();
     for t in [
@@ -316,4 +322,162 @@ fn brat_files_whose_paths_the_workspace_would_not_list_are_refused_and_the_rest_
     assert!(root.join("annotations/ann/news/c.ron").is_file());
     assert!(!root.join("target").exists());
     assert!(!root.join("annotations/editor-a").exists());
+}
+
+/// A span's start, end, tag and attributes (markers left out).
+type SpanValues = (usize, usize, String, Vec<(String, String)>);
+
+/// Each span of a layer with its values, sorted.
+fn spans_with_attrs(root: &Path, layer: &str, rel: &str) -> Vec<SpanValues> {
+    let path = root
+        .join("annotations")
+        .join(layer)
+        .join(rel.replace(".txt", ".ron"));
+    let (l, _) = marginalia::store::load_layer(&path).unwrap().unwrap();
+    let mut v: Vec<_> = l
+        .spans
+        .iter()
+        .map(|s| {
+            let attrs = s
+                .attrs
+                .iter()
+                .filter(|(k, _)| !marginalia::tags::is_reserved(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            (s.start, s.end, s.tag.clone(), attrs)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+}
+
+#[test]
+fn brat_attributes_modifiers_and_typed_notes_become_attrs_and_the_schema_comes_from_the_conf() {
+    let src = fixture("ncbi-attrs");
+    let (_d, root) = empty_workspace();
+    let summary = import(&src, &root, false);
+    assert!(
+        summary.rejected_spans.is_empty(),
+        "{:?}",
+        summary.rejected_spans
+    );
+    assert_eq!(summary.spans, 3);
+    assert_eq!(summary.attribute_values, 4);
+    let report = summary.report(20).join("\n");
+    assert!(report.contains("imported 4 attribute values"), "{report}");
+    assert!(
+        report.contains("added 5 attributes to annotations/tags.ron: SpecificDisease.Negated, SpecificDisease.Certainty, SpecificDisease.MeSH, DiseaseClass.Negated, DiseaseClass.Certainty"),
+        "{report}"
+    );
+    assert_eq!(
+        spans_with_attrs(&root, "brat-user", "PMID-0001.txt"),
+        [
+            (
+                52,
+                74,
+                "SpecificDisease".to_owned(),
+                pairs(&[("Certainty", "Probable cause"), ("MeSH", "D001943")])
+            ),
+            (
+                91,
+                105,
+                "SpecificDisease".to_owned(),
+                pairs(&[("Certainty", "Unlikely"), ("Negated", "true")])
+            ),
+            (132, 150, "DiseaseClass".to_owned(), vec![]),
+        ]
+    );
+    // The schema: Certainty a choice (values read back), Negated a flag, MeSH text.
+    let ws = marginalia::Workspace::open(&root).unwrap();
+    let sd = ws.tags().get("SpecificDisease").unwrap();
+    use marginalia::tags::AttrKind;
+    assert_eq!(
+        sd.attribute("Certainty").unwrap().kind,
+        AttrKind::Choice(vec![
+            "Certain".into(),
+            "Probable cause".into(),
+            "Unlikely".into()
+        ])
+    );
+    assert_eq!(sd.attribute("Negated").unwrap().kind, AttrKind::Flag);
+    assert_eq!(sd.attribute("MeSH").unwrap().kind, AttrKind::Text);
+    // The note keeps brat's own note type.
+    let (code, out, _) = cli(&["validate", p(&root)]);
+    assert_eq!(code, 0, "{out}");
+
+    // Export and import again: the same spans with the same values, and the same A lines.
+    let out_dir = root.parent().unwrap().join("again");
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "brat",
+        "--layer",
+        "brat-user",
+        "-o",
+        p(&out_dir),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let ann = std::fs::read_to_string(out_dir.join("PMID-0001.ann")).unwrap();
+    for line in [
+        "Certainty T1 Probable_cause",
+        "Negated T2",
+        "Certainty T2 Unlikely",
+    ] {
+        assert!(ann.contains(line), "{line:?} in\n{ann}");
+    }
+    assert!(ann.contains("\tMeSH T1\tD001943\n"), "{ann}");
+    let conf = std::fs::read_to_string(out_dir.join("annotation.conf")).unwrap();
+    assert!(
+        conf.contains(
+            "Certainty\tArg:SpecificDisease|DiseaseClass, Value:Certain|Probable_cause|Unlikely\n"
+        ),
+        "{conf}"
+    );
+    let (_d2, root2) = empty_workspace();
+    import(&out_dir, &root2, false);
+    assert_eq!(
+        spans_with_attrs(&root2, "brat-user", "PMID-0001.txt"),
+        spans_with_attrs(&root, "brat-user", "PMID-0001.txt")
+    );
+}
+
+#[test]
+fn marginalia_attributes_survive_a_brat_round_trip() {
+    // The shipped layers carry speakers, verdicts ("mostly true"), kinds shared by two tags and
+    // corrections.
+    let (_d, root) = seed_workspace();
+    let out_dir = root.parent().unwrap().join("brat");
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "brat",
+        "--layer",
+        "editor-a",
+        "-o",
+        p(&out_dir),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_d2, root2) = empty_workspace();
+    let summary = import(&out_dir, &root2, false);
+    assert!(
+        summary.attributes_added.is_empty(),
+        "{:?}",
+        summary.attributes_added
+    );
+    let mut values = 0;
+    for rel in [
+        "seeds/000_b78fa013a4a69998.txt",
+        "seeds/002_c14de4e8ffe1b554.txt",
+    ] {
+        let want = spans_with_attrs(&root, "editor-a", rel);
+        values += want.iter().map(|s| s.3.len()).sum::<usize>();
+        assert_eq!(spans_with_attrs(&root2, "brat-user", rel), want, "{rel}");
+    }
+    assert!(values > 10, "the shipped layers should carry values");
 }

@@ -1,12 +1,16 @@
 //! CSV export: one row per span — `document, annotator, tag, start, end, text, note` — quoted per
 //! RFC 4180 (CRLF row ends, fields with quotes, commas or line breaks in double quotes).
 //! Offsets are code points into the workspace text, which the CSV does not carry.
+//!
+//! Then one column per attribute of the tag set, named `attr:<name>`: in tag order, then each
+//! tag's attribute order, each name once (`error` and `boilerplate` share `attr:kind`). A span
+//! fills the columns it has values for; attributes the schema does not declare are left out.
 
 use std::io::Write;
 
 use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
 
-/// The header row.
+/// The first columns of the header row; the attribute columns follow.
 pub const HEADER: [&str; 7] = [
     "document",
     "annotator",
@@ -21,16 +25,24 @@ pub(crate) struct CsvSink<'w> {
     w: csv::Writer<&'w mut dyn Write>,
     shown: String,
     header_written: bool,
+    /// Attribute names, one column each after [`HEADER`].
+    columns: Vec<String>,
+}
+
+/// The header cell of an attribute's column.
+pub fn attribute_column(name: &str) -> String {
+    format!("attr:{name}")
 }
 
 impl<'w> CsvSink<'w> {
-    pub(crate) fn new(w: &'w mut dyn Write, shown: &str) -> Self {
+    pub(crate) fn new(w: &'w mut dyn Write, shown: &str, columns: Vec<String>) -> Self {
         Self {
             w: csv::WriterBuilder::new()
                 .terminator(csv::Terminator::CRLF)
                 .from_writer(w),
             shown: shown.to_owned(),
             header_written: false,
+            columns,
         }
     }
 
@@ -43,7 +55,12 @@ impl<'w> CsvSink<'w> {
 
     fn header(&mut self) -> Result<(), ExportError> {
         if !self.header_written {
-            self.w.write_record(HEADER).map_err(|e| self.err(e))?;
+            let row: Vec<String> = HEADER
+                .iter()
+                .map(|h| (*h).to_owned())
+                .chain(self.columns.iter().map(|c| attribute_column(c)))
+                .collect();
+            self.w.write_record(&row).map_err(|e| self.err(e))?;
             self.header_written = true;
         }
         Ok(())
@@ -55,17 +72,22 @@ impl DocSink for CsvSink<'_> {
         self.header()?;
         for s in &doc.spans {
             let (start, end) = (s.start.to_string(), s.end.to_string());
-            self.w
-                .write_record([
-                    doc.rel,
-                    doc.annotator,
-                    s.tag.as_str(),
-                    start.as_str(),
-                    end.as_str(),
-                    s.exact.as_str(),
-                    s.note.as_str(),
-                ])
-                .map_err(|e| self.err(e))?;
+            let attrs = self
+                .columns
+                .iter()
+                .map(|c| s.attrs.get(c).map_or("", String::as_str));
+            let row = [
+                doc.rel,
+                doc.annotator,
+                s.tag.as_str(),
+                start.as_str(),
+                end.as_str(),
+                s.exact.as_str(),
+                s.note.as_str(),
+            ]
+            .into_iter()
+            .chain(attrs);
+            self.w.write_record(row).map_err(|e| self.err(e))?;
         }
         Ok(())
     }

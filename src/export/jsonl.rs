@@ -1,5 +1,9 @@
 //! JSON Lines export: one object per document, the shape spaCy (`doc.char_span`), Prodigy and
 //! Hugging Face `datasets.load_dataset("json", …)` read as-is. Offsets are code points.
+//!
+//! Each span's `meta.attrs` holds its attribute values; the schema (kinds, choices) is not in
+//! the records, which stay uniform for `datasets`, but in the workspace's `tags.ron`.
+//! Marginalia's own markers (`marginalia:…` keys) are not exported.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -63,7 +67,9 @@ impl JsonlRecord {
                     text: s.exact.clone(),
                     meta: JsonlSpanMeta {
                         note: s.note.clone(),
-                        attrs: s.attrs.clone(),
+                        attrs: super::user_attrs(s)
+                            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                            .collect(),
                     },
                 })
                 .collect(),

@@ -128,6 +128,33 @@ pub fn status_name(s: Status) -> &'static str {
     }
 }
 
+/// A span's user attributes, in key order: its `attrs` without Marginalia's own markers
+/// (`marginalia:…` keys, such as a fuzzy re-anchoring), which no export writes.
+pub fn user_attrs(s: &Span) -> impl Iterator<Item = (&str, &str)> {
+    s.attrs
+        .iter()
+        .filter(|(k, _)| !crate::tags::is_reserved(k))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// The attribute names of the exported tags (all tags, or only `only`), each once: in tag order,
+/// then each tag's attribute order. CSV gives each its own column.
+pub fn attribute_columns(tags: &crate::tags::TagSet, only: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags
+        .tags
+        .iter()
+        .filter(|t| only.is_empty() || only.contains(&t.name))
+    {
+        for a in &t.attributes {
+            if !out.contains(&a.name) {
+                out.push(a.name.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Which layers to export.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layers {
@@ -398,8 +425,12 @@ fn run_single(
     let mut sink: Box<dyn DocSink + '_> = match req.format {
         ExportFormat::Jsonl => Box::new(jsonl::JsonlSink::new(w, shown)),
         ExportFormat::Conll => Box::new(conll::ConllSink::new(w, shown, req.overlap)),
-        ExportFormat::Csv => Box::new(csv::CsvSink::new(w, shown)),
-        ExportFormat::W3c => Box::new(w3c::W3cSink::new(w, shown, all)?),
+        ExportFormat::Csv => Box::new(csv::CsvSink::new(
+            w,
+            shown,
+            attribute_columns(ws.tags(), &req.tags),
+        )),
+        ExportFormat::W3c => Box::new(w3c::W3cSink::new(w, shown, all, ws.tags().clone())?),
         ExportFormat::Brat => {
             return Err(ExportError::BadRequest(
                 "brat writes a folder, not a stream".into(),

@@ -4,8 +4,13 @@
 //! Each annotation's `target` has the text's workspace-relative path as `source` and two
 //! selectors: a `TextQuoteSelector` (`exact`, plus up to 32 chars of `prefix` and `suffix`) and a
 //! `TextPositionSelector` (`start`, `end` in code points, as the W3C model counts). Its `body`
-//! holds the tag (`purpose: tagging`) and, when there is one, the note (`purpose: commenting`).
-//! `creator` is the annotator.
+//! holds the tag (`purpose: tagging`), then each attribute value, then, when there is one, the
+//! note (`purpose: commenting`). `creator` is the annotator.
+//!
+//! An attribute value is a `TextualBody` whose `name` (a Marginalia extension term) is the
+//! attribute's name: `purpose: classifying` for choice and flag attributes, `describing` for text
+//! and for attributes the schema does not declare. Order: the schema's, then undeclared keys.
+//! Marginalia's own markers (`marginalia:…` keys) are not exported.
 
 use std::io::Write;
 
@@ -13,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
 use crate::layer::{CONTEXT_CHARS, Span};
+use crate::tags::{AttrKind, TagSet};
 use crate::text::Text;
 
 /// The Web Annotation JSON-LD context.
@@ -41,13 +47,50 @@ pub struct W3cAgent {
     pub name: String,
 }
 
-/// A textual body: the tag or the note.
+/// A textual body: the tag, an attribute value or the note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct W3cBody {
     #[serde(rename = "type")]
     pub kind: String,
     pub purpose: String,
+    /// The attribute an attribute value belongs to (absent on the tag and the note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub value: String,
+}
+
+impl W3cBody {
+    fn text(purpose: &str, name: Option<&str>, value: &str) -> Self {
+        Self {
+            kind: "TextualBody".into(),
+            purpose: purpose.into(),
+            name: name.map(str::to_owned),
+            value: value.to_owned(),
+        }
+    }
+}
+
+/// A span's attribute values as bodies, in the schema's order, then undeclared keys.
+fn attribute_bodies(s: &Span, tags: &TagSet) -> Vec<W3cBody> {
+    let tag = tags.get(&s.tag);
+    let mut out = Vec::new();
+    if let Some(tag) = tag {
+        for a in &tag.attributes {
+            if let Some(v) = s.attrs.get(&a.name) {
+                let purpose = match a.kind {
+                    AttrKind::Text => "describing",
+                    AttrKind::Choice(_) | AttrKind::Flag => "classifying",
+                };
+                out.push(W3cBody::text(purpose, Some(&a.name), v));
+            }
+        }
+    }
+    for (k, v) in super::user_attrs(s) {
+        if tag.is_none_or(|t| t.attribute(k).is_none()) {
+            out.push(W3cBody::text("describing", Some(k), v));
+        }
+    }
+    out
 }
 
 /// What is annotated: the text and where in it.
@@ -92,19 +135,12 @@ fn iri_path(rel: &str) -> String {
 
 impl W3cAnnotation {
     /// The annotation for one span of one document.
-    pub fn of(rel: &str, annotator: &str, text: &Text, s: &Span) -> Self {
+    pub fn of(rel: &str, annotator: &str, text: &Text, s: &Span, tags: &TagSet) -> Self {
         let (prefix, suffix) = text.context(s.start, s.end, CONTEXT_CHARS);
-        let mut body = vec![W3cBody {
-            kind: "TextualBody".into(),
-            purpose: "tagging".into(),
-            value: s.tag.clone(),
-        }];
+        let mut body = vec![W3cBody::text("tagging", None, &s.tag)];
+        body.extend(attribute_bodies(s, tags));
         if !s.note.is_empty() {
-            body.push(W3cBody {
-                kind: "TextualBody".into(),
-                purpose: "commenting".into(),
-                value: s.note.clone(),
-            });
+            body.push(W3cBody::text("commenting", None, &s.note));
         }
         Self {
             id: format!("urn:marginalia:{annotator}:{}#{}", iri_path(rel), s.id),
@@ -138,6 +174,7 @@ pub(crate) struct W3cSink<'w> {
     w: &'w mut dyn Write,
     shown: String,
     count: usize,
+    tags: TagSet,
 }
 
 impl<'w> W3cSink<'w> {
@@ -145,6 +182,7 @@ impl<'w> W3cSink<'w> {
         w: &'w mut dyn Write,
         shown: &str,
         all_layers: bool,
+        tags: TagSet,
     ) -> Result<Self, ExportError> {
         let label = if all_layers {
             "Marginalia export (all layers)"
@@ -159,6 +197,7 @@ impl<'w> W3cSink<'w> {
             w,
             shown: shown.to_owned(),
             count: 0,
+            tags,
         })
     }
 }
@@ -166,7 +205,7 @@ impl<'w> W3cSink<'w> {
 impl DocSink for W3cSink<'_> {
     fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
         for s in &doc.spans {
-            let a = W3cAnnotation::of(doc.rel, doc.annotator, doc.text, s);
+            let a = W3cAnnotation::of(doc.rel, doc.annotator, doc.text, s, &self.tags);
             let sep: &[u8] = if self.count == 0 {
                 b"\n      "
             } else {

@@ -7,9 +7,17 @@
 //!   against the fragments (brat joins them with a space).
 //! - `#N AnnotatorNotes Tk` lines become the note of span `Tk` (`\n`, `\r`, `\t`, `\\` as the
 //!   export escapes them are read back).
-//! - Relations (`R`), events (`E`), attributes (`A`, `M`), normalizations (`N`) and
-//!   equivalences (`*`) cannot be held and are counted per file; notes on them too. An event's
-//!   trigger is a `T` line and is imported as a span.
+//! - Attributes (`A`, and the older `M`) on `T` lines become values in the span's `attrs`: a
+//!   binary one is `"true"`, a valued one its value. Notes of any other type than
+//!   `AnnotatorNotes` are text attributes named after the type. Names and values are read back
+//!   as the export writes them ([`crate::export::brat::unbrat_token`]: `_` is a space, `%XX` a
+//!   byte), and a name ending in `-<type of its span>` loses that suffix (`kind-error` → `kind`).
+//! - `annotation.conf` beside the `.ann` files (or in a folder above), when there is one, gives
+//!   the attributes' schema: a `Value:` list makes a choice, none a flag; `Arg:<ENTITY>` means
+//!   every type of `[entities]`. Imported tags get these attributes in `tags.ron`.
+//! - Relations (`R`), events (`E`), attributes on them, normalizations (`N`) and equivalences
+//!   (`*`) cannot be held and are counted per file; notes on them too. An event's trigger is a
+//!   `T` line and is imported as a span.
 //! - brat counts offsets in code points of the `.txt` as read; a `.txt` with a byte-order mark
 //!   has offsets one higher than Marginalia's (which exclude it), and they are shifted.
 
@@ -17,7 +25,110 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats, Unsupported};
+use crate::export::brat::{brat_type, unbrat_token};
+use crate::tags::{AttrKind, Attribute};
 use crate::text::Text;
+
+/// The attribute name of brat attribute `name` on a span of type `tag`: decoded, without a
+/// `-<tag>` suffix.
+fn attr_name(name: &str, tag: &str) -> String {
+    let name = name
+        .strip_suffix(&format!("-{}", brat_type(tag)))
+        .filter(|n| !n.is_empty())
+        .unwrap_or(name);
+    unbrat_token(name)
+}
+
+/// The attributes `annotation.conf` declares, per entity type. The file is looked for in the
+/// source folder (the `.ann` file's folder) and the folders above it, up to three levels.
+pub fn conf_attributes(source: &Path) -> BTreeMap<String, Vec<Attribute>> {
+    let start = if source.is_file() {
+        source.parent()
+    } else {
+        Some(source)
+    };
+    let conf = start.and_then(|s| {
+        s.ancestors()
+            .take(4)
+            .map(|d| d.join("annotation.conf"))
+            .find(|p| p.is_file())
+    });
+    let Some(src) = conf.and_then(|p| crate::store::read_regular(&p, 1 << 20).ok()) else {
+        return BTreeMap::new();
+    };
+    parse_conf_attributes(&String::from_utf8_lossy(&src))
+}
+
+/// The `[attributes]` of an `annotation.conf`: `Name<TAB>Arg:T1|T2, Value:v1|v2`.
+pub fn parse_conf_attributes(conf: &str) -> BTreeMap<String, Vec<Attribute>> {
+    let mut section = "";
+    let mut entities: Vec<String> = Vec::new();
+    let mut out: BTreeMap<String, Vec<Attribute>> = BTreeMap::new();
+    for line in conf.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with('[') {
+            section = line;
+            continue;
+        }
+        match section {
+            "[entities]" => {
+                let name = line.split_whitespace().next().unwrap_or("");
+                entities.push(name.trim_start_matches('!').to_owned());
+            }
+            "[attributes]" => {
+                let Some((name, rest)) = line.split_once(|c: char| c.is_whitespace()) else {
+                    continue;
+                };
+                let mut args: Vec<String> = Vec::new();
+                let mut values: Vec<String> = Vec::new();
+                for pair in rest.split(',') {
+                    match pair.trim().split_once(':') {
+                        Some(("Arg", a)) => args.extend(a.split('|').map(|s| s.trim().to_owned())),
+                        Some(("Value", v)) => {
+                            values.extend(v.split('|').map(|s| unbrat_token(s.trim())))
+                        }
+                        _ => {}
+                    }
+                }
+                let args: Vec<String> = args
+                    .iter()
+                    .flat_map(|a| {
+                        if a == "<ENTITY>" {
+                            entities.clone()
+                        } else if a.starts_with('<') {
+                            Vec::new()
+                        } else {
+                            vec![a.clone()]
+                        }
+                    })
+                    .collect();
+                for tag in args {
+                    let attr_name = attr_name(name.trim_start_matches('!'), &tag);
+                    let kind = if values.is_empty() {
+                        AttrKind::Flag
+                    } else {
+                        AttrKind::Choice(values.clone())
+                    };
+                    let list = out.entry(tag).or_default();
+                    if !list.iter().any(|a| a.name == attr_name) {
+                        list.push(Attribute {
+                            name: attr_name,
+                            kind,
+                            required: false,
+                            default: None,
+                            description: "From brat's annotation.conf.".into(),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
 
 /// The `.ann` files under `source` (or `source` itself), sorted, each with its path relative to
 /// the source folder.
@@ -128,7 +239,10 @@ pub fn parse_ann(
 ) -> (Vec<IncomingSpan>, Unsupported) {
     let mut spans: Vec<IncomingSpan> = Vec::new();
     let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
-    let mut notes: Vec<(usize, String, String)> = Vec::new();
+    // (line, note type, target id, text)
+    let mut notes: Vec<(usize, String, String, String)> = Vec::new();
+    // (line, brat name, target id, value)
+    let mut attributes: Vec<(usize, String, String, Option<String>)> = Vec::new();
     let mut unsupported = Unsupported::default();
     let shift = usize::from(text.had_bom());
     for (i, line) in ann.lines().enumerate() {
@@ -207,8 +321,8 @@ pub fn parse_ann(
                 let target = fields.next().unwrap_or("");
                 let note = crate::export::brat::unescape_note(fields.next().unwrap_or(""));
                 match target.split_once(' ') {
-                    Some((_, on)) if on.starts_with('T') => {
-                        notes.push((line_no, on.trim().to_owned(), note))
+                    Some((kind, on)) if on.starts_with('T') => {
+                        notes.push((line_no, kind.to_owned(), on.trim().to_owned(), note))
                     }
                     Some(_) => unsupported.notes_on_others += 1,
                     None => {
@@ -221,7 +335,19 @@ pub fn parse_ann(
             }
             Some('R') => unsupported.relations += 1,
             Some('E') => unsupported.events += 1,
-            Some('A' | 'M') => unsupported.attributes += 1,
+            Some('A' | 'M') => {
+                let rest = line.split_once('\t').map_or("", |(_, r)| r);
+                let mut words = rest.split_whitespace();
+                match (words.next(), words.next(), words.next()) {
+                    (Some(name), Some(on), value) if on.starts_with('T') => attributes.push((
+                        line_no,
+                        name.to_owned(),
+                        on.to_owned(),
+                        value.map(unbrat_token),
+                    )),
+                    _ => unsupported.attributes += 1,
+                }
+            }
             Some('N') => unsupported.normalizations += 1,
             Some('*') => unsupported.equivalences += 1,
             _ => {
@@ -232,8 +358,25 @@ pub fn parse_ann(
             }
         }
     }
-    for (line_no, on, note) in notes {
+    for (line_no, name, on, value) in attributes {
         match by_id.get(&on) {
+            Some(&i) => {
+                let s = &mut spans[i];
+                let name = attr_name(&name, &s.tag);
+                let value = value.unwrap_or_else(|| crate::tags::FLAG_TRUE.to_owned());
+                s.attrs.insert(name, value);
+            }
+            None => stats.rejected.push(format!(
+                "{shown}:{line_no}: attribute on {on}, which was not imported"
+            )),
+        }
+    }
+    for (line_no, kind, on, note) in notes {
+        match by_id.get(&on) {
+            Some(&i) if kind != "AnnotatorNotes" => {
+                let s = &mut spans[i];
+                s.attrs.insert(attr_name(&kind, &s.tag), note);
+            }
             Some(&i) => {
                 let s = &mut spans[i];
                 if !s.note.is_empty() {

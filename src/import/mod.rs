@@ -156,6 +156,10 @@ pub struct ImportSummary {
     pub joined_fragments: usize,
     /// Tags added to `annotations/tags.ron`.
     pub tags_added: Vec<String>,
+    /// Attribute values imported onto spans.
+    pub attribute_values: usize,
+    /// Attributes added to tags in `annotations/tags.ron`, as `tag.attribute`.
+    pub attributes_added: Vec<String>,
     /// Other things the user should know.
     pub warnings: Vec<String>,
 }
@@ -237,6 +241,19 @@ impl ImportSummary {
                 self.tags_added.join(", ")
             ));
         }
+        if self.attribute_values > 0 {
+            lines.push(format!(
+                "imported {}",
+                plural(self.attribute_values, "attribute value")
+            ));
+        }
+        if !self.attributes_added.is_empty() {
+            lines.push(format!(
+                "added {} to annotations/tags.ron: {}",
+                plural(self.attributes_added.len(), "attribute"),
+                self.attributes_added.join(", ")
+            ));
+        }
         push_list(&mut lines, limit, "note:".into(), &self.warnings);
         lines
     }
@@ -305,8 +322,13 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     let ws = Workspace::open(&req.workspace)?;
     ws.clean_stray_temps();
     let folder = default_folder(&ws, &req.source);
+    let declared = match req.format {
+        ImportFormat::Brat => brat::conf_attributes(&req.source),
+        _ => BTreeMap::new(),
+    };
     let mut importer = Importer {
         tags: ws.tags().clone(),
+        declared,
         ws,
         req,
         summary: ImportSummary::default(),
@@ -385,6 +407,9 @@ pub type DocSink<'a> =
 struct Importer<'r> {
     ws: Workspace,
     tags: TagSet,
+    /// Attributes the source declares per tag (brat's `annotation.conf`), added to a tag's
+    /// schema when spans of the tag are imported.
+    declared: BTreeMap<String, Vec<crate::tags::Attribute>>,
     req: &'r ImportRequest,
     summary: ImportSummary,
     /// Texts and layers waiting to be written together.
@@ -640,12 +665,46 @@ impl Importer<'_> {
             }
             accepted.push(s);
         }
-        // New tags go into tags.ron before any layer uses them.
+        // New tags go into tags.ron before any layer uses them, and so do attributes: those
+        // the source declares, and any other key a span brings (as text).
         let mut added = false;
         for s in &accepted {
             if self.tags.add_generated(&s.tag) {
                 self.summary.tags_added.push(s.tag.clone());
                 added = true;
+            }
+            self.summary.attribute_values += s.attrs.len();
+            let declared = self.declared.get(&s.tag).cloned().unwrap_or_default();
+            let Some(tag) = self.tags.tags.iter_mut().find(|t| t.name == s.tag) else {
+                continue;
+            };
+            let brought = s
+                .attrs
+                .keys()
+                .filter(|k| !crate::tags::is_reserved(k) && !declared.iter().any(|a| &a.name == *k))
+                .map(|k| crate::tags::Attribute::text(k, "Imported attribute."));
+            let wanted: Vec<crate::tags::Attribute> =
+                declared.iter().cloned().chain(brought).collect();
+            for attr in wanted {
+                if tag.attribute(&attr.name).is_some() {
+                    continue;
+                }
+                let name = attr.name.clone();
+                tag.attributes.push(attr);
+                self.summary
+                    .attributes_added
+                    .push(format!("{}.{name}", s.tag));
+                added = true;
+            }
+        }
+        if added && let Err(problem) = self.tags.check() {
+            // A source's schema that does not fit is left out rather than written broken.
+            self.summary.warnings.push(format!(
+                "attributes not added to annotations/tags.ron: {problem}"
+            ));
+            self.tags = self.ws.tags().clone();
+            for s in &accepted {
+                self.tags.add_generated(&s.tag);
             }
         }
         if added {
