@@ -9,8 +9,10 @@ mod attrs;
 mod commands;
 mod doc_list;
 mod durability;
+pub mod find_bar;
 mod help;
 mod list_scan;
+mod palette;
 mod panels;
 mod quit;
 pub mod review_mode;
@@ -217,6 +219,10 @@ pub struct MarginaliaApp {
     attr_ui: attrs::AttrUi,
     /// The tag editor window, and the check for `tags.ron` changed on disk.
     tag_editor: tag_editor::TagEditor,
+    /// The find bar (Ctrl+F).
+    find: find_bar::FindBar,
+    /// The command palette (Ctrl+K).
+    palette: palette::Palette,
 }
 
 impl MarginaliaApp {
@@ -294,6 +300,8 @@ impl MarginaliaApp {
             help_open: false,
             attr_ui: Default::default(),
             tag_editor: Default::default(),
+            find: Default::default(),
+            palette: Default::default(),
         };
         app.open_path(&start.path, true);
         app
@@ -347,6 +355,16 @@ impl MarginaliaApp {
     /// The status line's message.
     pub fn status_line(&self) -> &str {
         &self.status_line
+    }
+
+    /// Whether the find bar is open.
+    pub fn find_bar_open(&self) -> bool {
+        self.find.is_open()
+    }
+
+    /// The find bar's hits (char ranges) and its count text ("3 of 17").
+    pub fn find_hits(&self) -> (&[(usize, usize)], String) {
+        (self.find.hits(), self.find.count_text())
     }
 
     /// The banners shown above the text (re-anchor summary, merged external change…).
@@ -869,6 +887,7 @@ impl MarginaliaApp {
                 }
             }
             Command::ToggleHelp => self.help_open = !self.help_open,
+            Command::TogglePalette => palette::toggle(self),
             Command::CancelOpen => {
                 // The loader's result goes nowhere: the receiver is dropped with it.
                 if let Some((rel, _, _)) = self.loading.take() {
@@ -917,6 +936,7 @@ impl MarginaliaApp {
             Command::WorkspaceChanged => self.reload_workspace(),
             Command::Review(c) => review_mode::apply(self, c),
             Command::Agreement(c) => agreement_view::apply(self, c),
+            Command::Find(c) => find_bar::apply(self, ctx, c),
         }
     }
 
@@ -1180,12 +1200,17 @@ impl eframe::App for MarginaliaApp {
             review_mode::shortcuts(self, &ctx, &mut commands);
             review_mode::draw(self, ui, &mut commands);
         } else {
+            find_bar::poll(self, &ctx);
+            find_bar::keys(self, &ctx, &mut commands);
             self.shortcuts(&ctx, &mut commands);
             panels::draw(self, ui, &mut commands);
         }
         review_mode::draw_chooser(self, &ctx, &mut commands);
         agreement_view::draw(self, &ctx, &mut commands);
         help::draw(self, &ctx);
+        if self.review.is_none() {
+            palette::draw(self, &ctx, &mut commands);
+        }
         tag_editor::draw(self, &ctx, &mut commands);
         tag_editor::notice_changed_tags(self, &ctx);
         transfer::draw(self, &ctx, &mut commands);

@@ -108,6 +108,30 @@ pub fn contrast(a: Color32, b: Color32) -> f32 {
     (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 
+/// The edge of a find hit: amber, unlike any tag colour's tint and the violet selection.
+pub fn find_hit_edge(v: &Visuals) -> Color32 {
+    if v.dark_mode {
+        Color32::from_rgb(255, 196, 64)
+    } else {
+        Color32::from_rgb(196, 110, 0)
+    }
+}
+
+/// The wash behind a find hit (stronger for the current one).
+pub fn find_hit_fill(v: &Visuals, current: bool) -> Color32 {
+    let base = if v.dark_mode {
+        Color32::from_rgb(255, 196, 64)
+    } else {
+        Color32::from_rgb(255, 200, 40)
+    };
+    base.gamma_multiply(match (v.dark_mode, current) {
+        (true, false) => 0.18,
+        (true, true) => 0.35,
+        (false, false) => 0.28,
+        (false, true) => 0.55,
+    })
+}
+
 /// The fill behind selected (not yet tagged) text.
 pub fn selection_fill(v: &Visuals) -> Color32 {
     selection_color(v).gamma_multiply(if v.dark_mode { 0.45 } else { 0.32 })
