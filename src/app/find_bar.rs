@@ -170,7 +170,9 @@ pub(super) fn keys(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
         .map(|w| w.tags().clone())
         .unwrap_or_default();
     let typing_elsewhere = ctx.text_edit_focused() && !app.find.field_had_focus;
-    let esc_left_field = app.find.field_had_focus && !ctx.text_edit_focused();
+    let typing = ctx.text_edit_focused();
+    let esc_left_field = app.find.field_had_focus && !typing;
+    let was_typing = app.was_typing;
     ctx.input_mut(|i| {
         let mut tagged = false;
         for t in &tags.tags {
@@ -191,10 +193,10 @@ pub(super) fn keys(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
         if typing_elsewhere {
             return;
         }
-        if (esc_left_field || !app.was_typing) && i.consume_key(Modifiers::NONE, Key::Escape) {
+        if (esc_left_field || !was_typing) && i.consume_key(Modifiers::NONE, Key::Escape) {
             commands.push(Command::Find(FindCommand::Close));
         }
-        if !ctx.text_edit_focused() {
+        if !typing {
             if i.consume_key(Modifiers::SHIFT, Key::Enter) {
                 commands.push(Command::Find(FindCommand::Prev));
             } else if i.consume_key(Modifiers::NONE, Key::Enter) {
@@ -234,17 +236,19 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
         }
         bar.field_had_focus = r.has_focus();
         let toggle = |ui: &mut Ui, on: &mut bool, text: &str, hover: &str| {
-            if ui
+            let clicked = ui
                 .selectable_label(*on, RichText::new(text).monospace())
                 .on_hover_text(hover)
-                .clicked()
-            {
+                .clicked();
+            if clicked {
                 *on = !*on;
             }
+            clicked
         };
-        toggle(ui, &mut bar.options.case_sensitive, "Aa", "Match case");
-        toggle(ui, &mut bar.options.whole_word, "W", "Whole words only");
-        toggle(ui, &mut bar.options.regex, ".*", "Regular expression");
+        // After a toggle the keyboard goes back to the field.
+        bar.focus |= toggle(ui, &mut bar.options.case_sensitive, "Aa", "Match case");
+        bar.focus |= toggle(ui, &mut bar.options.whole_word, "W", "Whole words only");
+        bar.focus |= toggle(ui, &mut bar.options.regex, ".*", "Regular expression");
         if ui
             .small_button("▲")
             .on_hover_text("Previous hit (Shift+Enter)")
