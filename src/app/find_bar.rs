@@ -213,13 +213,15 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
         return;
     }
     let v = ui.visuals().clone();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Find");
         let id = egui::Id::unique(FIELD);
+        // The toggles, arrows, count and close button need about 300 points.
+        let width = (ui.available_width() - 310.0).clamp(100.0, 260.0);
         let r = ui.add(
             egui::TextEdit::singleline(&mut bar.query)
                 .id(id)
-                .desired_width(220.0)
+                .desired_width(width)
                 .hint_text("text to find"),
         );
         if std::mem::take(&mut bar.focus) {

@@ -761,7 +761,7 @@ impl TextView {
         }
     }
 
-    /// Find hits in piece `p`: an amber wash with an amber edge, the current one with a thick
+    /// Find hits in piece `p`: a green wash with a green edge, the current one with a thick
     /// edge; unlike spans (tinted with a bar under) and the selection (violet).
     #[allow(clippy::too_many_arguments)]
     fn paint_hits(
