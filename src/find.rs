@@ -250,6 +250,78 @@ impl Drop for FindJob {
     }
 }
 
+/// One hit of a workspace search, with its words around it (keyword in context).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextHit {
+    pub start: usize,
+    pub end: usize,
+    /// Up to [`CONTEXT_CHARS`] chars before the hit, on its line.
+    pub before: String,
+    pub matched: String,
+    pub after: String,
+}
+
+/// The hits of one document of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocHits {
+    pub rel: String,
+    pub hits: Vec<ContextHit>,
+    /// How many hits there are in all (`hits` keeps at most [`HITS_PER_DOC`]).
+    pub total: usize,
+}
+
+/// Chars of context on each side of a workspace hit.
+pub const CONTEXT_CHARS: usize = 40;
+/// Hits listed per document in a workspace search.
+pub const HITS_PER_DOC: usize = 200;
+
+/// Searches every text of `ws`, in the workspace's order, leaving out texts without hits.
+/// Texts that cannot be read are reported in the second list as "rel: problem". Stops early
+/// (with what it has) when `cancel` is set.
+pub fn search_workspace(
+    ws: &crate::workspace::Workspace,
+    m: &Matcher,
+    cancel: &AtomicBool,
+) -> (Vec<DocHits>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for entry in ws.texts() {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let text = match crate::text::Text::load(&entry.path) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(format!("{}: {e}", entry.rel));
+                continue;
+            }
+        };
+        let found = m.find_all(text.as_str());
+        if found.is_empty() {
+            continue;
+        }
+        let one_line = |s: String| s.replace(['\n', '\r', '\t'], " ");
+        let hits = (found.iter().take(HITS_PER_DOC))
+            .map(|&(a, b)| {
+                let (before, after) = text.context(a, b, CONTEXT_CHARS);
+                ContextHit {
+                    start: a,
+                    end: b,
+                    before: one_line(before),
+                    matched: one_line(text.slice(a, b).to_owned()),
+                    after: one_line(after),
+                }
+            })
+            .collect();
+        out.push(DocHits {
+            rel: entry.rel,
+            hits,
+            total: found.len(),
+        });
+    }
+    (out, problems)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +407,26 @@ mod tests {
         assert!(msg.contains("unclosed group"), "{msg}");
         // The same text as plain search is fine.
         assert!(Matcher::new("(unclosed", plain()).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_workspace_search_lists_hits_in_context_per_document() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "Scholz said.\nThen Scholz left.").unwrap();
+        std::fs::write(dir.path().join("b.txt"), "Nobody here.").unwrap();
+        std::fs::write(dir.path().join("c.txt"), "«Schölz» — Scholz").unwrap();
+        let ws = crate::workspace::Workspace::open(dir.path()).unwrap();
+        let m = Matcher::new("scholz", plain()).unwrap().unwrap();
+        let (docs, problems) = search_workspace(&ws, &m, &AtomicBool::new(false));
+        assert!(problems.is_empty());
+        let rels: Vec<&str> = docs.iter().map(|d| d.rel.as_str()).collect();
+        assert_eq!(rels, ["a.txt", "c.txt"]);
+        assert_eq!(docs[0].total, 2);
+        let h = &docs[0].hits[1];
+        assert_eq!((h.start, h.end), (18, 24));
+        assert_eq!(h.before, "Scholz said. Then ");
+        assert_eq!(h.after, " left.");
+        assert_eq!((docs[1].hits[0].start, docs[1].hits[0].end), (11, 17));
     }
 
     #[test]

@@ -1411,3 +1411,51 @@ fn the_command_palette_runs_a_command_found_by_fuzzy_words() {
     assert!(h.query_by_label("Export…").is_none());
     assert!(h.query_by_label("Export annotations").is_none());
 }
+
+#[test]
+fn workspace_find_lists_hits_by_document_and_a_click_opens_the_document_at_the_hit() {
+    use marginalia::find::{FindOptions, Matcher, search_workspace};
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::F);
+    h.run_steps(2);
+    assert!(!h.state().find_bar_open(), "Ctrl+Shift+F is not Ctrl+F");
+    type_keys(&mut h, "macron");
+    press(&mut h, Key::Enter);
+    for _ in 0..400 {
+        if h.query_by_label("Searching…").is_none() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(2);
+    let opened = marginalia::Workspace::open(ws.path()).unwrap();
+    let m = Matcher::new("macron", FindOptions::default())
+        .unwrap()
+        .unwrap();
+    let (docs, _) = search_workspace(&opened, &m, &Default::default());
+    assert!(docs.len() >= 3);
+    let total: usize = docs.iter().map(|d| d.total).sum();
+    assert!(
+        h.query_by_label(&format!("{total} hits in {} documents", docs.len()))
+            .is_some()
+    );
+    for d in &docs {
+        assert!(
+            h.query_by_label(&format!("{} ({})", d.rel, d.total))
+                .is_some()
+        );
+    }
+    // The first hit of the second document: a click opens it with the hit selected.
+    let d = &docs[1];
+    let hit = &d.hits[0];
+    let line = format!("…{}{}{}…", hit.before, hit.matched, hit.after);
+    h.get_by_label(&line).scroll_to_me();
+    h.run_steps(3);
+    h.get_by_label(&line).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(d.rel.as_str()));
+    assert_eq!(h.state().selected_text_range(), Some((hit.start, hit.end)));
+}

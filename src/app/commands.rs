@@ -96,6 +96,14 @@ pub enum Command {
     ToggleHelp,
     /// Ctrl+K / Ctrl+Shift+P: show or hide the command palette.
     TogglePalette,
+    /// Ctrl+Shift+F: show or hide the workspace find window.
+    ToggleWorkspaceFind,
+    /// Open document `rel` with `[start, end)` selected and in view (a workspace find hit).
+    OpenAt {
+        rel: String,
+        start: usize,
+        end: usize,
+    },
     /// Ctrl+R: review the open document, or leave review mode.
     ToggleReview,
     // Durability (src/app/durability.rs).
@@ -140,6 +148,7 @@ pub enum Action {
     Help,
     Palette,
     PaletteP,
+    WorkspaceFind,
     Find,
     HelpQuestion,
     Review,
@@ -176,10 +185,11 @@ pub enum Action {
 
 impl Action {
     /// Every action, in matching order.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::Help,
         Action::PaletteP,
         Action::Palette,
+        Action::WorkspaceFind,
         Action::Find,
         Action::HelpQuestion,
         Action::Review,
@@ -223,6 +233,7 @@ impl Action {
             Action::Help => (Modifiers::NONE, Key::F1),
             Action::Palette => (cmd, Key::K),
             Action::PaletteP => (cmd_shift, Key::P),
+            Action::WorkspaceFind => (cmd_shift, Key::F),
             Action::Find => (cmd, Key::F),
             Action::HelpQuestion => (Modifiers::NONE, Key::Questionmark),
             Action::Review => (cmd, Key::R),
@@ -291,6 +302,7 @@ impl Action {
                 | Action::HelpQuestion
                 | Action::Palette
                 | Action::PaletteP
+                | Action::WorkspaceFind
                 | Action::Review
                 | Action::Agreement
                 | Action::Quit
@@ -305,6 +317,7 @@ impl Action {
         match self {
             Action::Help | Action::HelpQuestion => "Show or hide this list of shortcuts",
             Action::Palette | Action::PaletteP => "Command palette: find any command by name",
+            Action::WorkspaceFind => "Find in every document of the workspace",
             Action::Find => "Find in the document",
             Action::Review => "Review the open document, or leave review mode",
             Action::Agreement => "Show or hide the Agreement window",
@@ -352,6 +365,7 @@ impl Action {
         match self {
             Action::Help | Action::HelpQuestion => Command::ToggleHelp,
             Action::Palette | Action::PaletteP => Command::TogglePalette,
+            Action::WorkspaceFind => Command::ToggleWorkspaceFind,
             Action::Find => Command::Find(super::find_bar::FindCommand::Open),
             Action::Review => Command::ToggleReview,
             Action::Agreement => Command::Agreement(AgreementCommand::Toggle),
@@ -568,7 +582,7 @@ fn action_keywords(a: Action) -> &'static str {
     match a {
         Action::NextUndoneDocument => "unfinished undone skip",
         Action::NextDocument | Action::PrevDocument => "text file article",
-        Action::Find => "search look",
+        Action::Find | Action::WorkspaceFind => "search look",
         Action::Undo => "revert back",
         Action::Review => "curate compare adjudicate",
         Action::Agreement => "kappa iaa statistics",

@@ -21,6 +21,7 @@ mod tag_editor;
 pub mod text_view;
 mod theme;
 mod transfer;
+mod workspace_find;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -223,6 +224,10 @@ pub struct MarginaliaApp {
     find: find_bar::FindBar,
     /// The command palette (Ctrl+K).
     palette: palette::Palette,
+    /// Find in the workspace (Ctrl+Shift+F).
+    ws_find: workspace_find::WorkspaceFind,
+    /// A text range to select once the document being opened is open (rel, start, end).
+    pending_select: Option<(String, usize, usize)>,
 }
 
 impl MarginaliaApp {
@@ -302,6 +307,8 @@ impl MarginaliaApp {
             tag_editor: Default::default(),
             find: Default::default(),
             palette: Default::default(),
+            ws_find: Default::default(),
+            pending_select: None,
         };
         app.open_path(&start.path, true);
         app
@@ -610,6 +617,7 @@ impl MarginaliaApp {
                 self.badges = review_mode::badges(&self.feedback);
                 self.selected_span = None;
                 self.note_for = None;
+                self.take_pending_select();
                 if !read_only {
                     self.prefs.last_document = Some(rel.to_owned());
                 }
@@ -622,6 +630,22 @@ impl MarginaliaApp {
                 }
             }
         }
+    }
+
+    /// Selects and shows the range asked for by [`Command::OpenAt`], once its document is open.
+    fn take_pending_select(&mut self) {
+        let Some((rel, a, b)) = self.pending_select.take() else {
+            return;
+        };
+        let Some(open) = self.open.as_mut().filter(|o| o.doc.rel() == rel) else {
+            return;
+        };
+        let len = open.doc.text().char_len();
+        let (a, b) = (a.min(len), b.min(len));
+        open.view
+            .set_selection(Some(text_view::Selection { anchor: a, head: b }));
+        open.view.scroll_to_char(a);
+        self.selected_span = None;
     }
 
     fn save_pending(&mut self) {
@@ -888,6 +912,15 @@ impl MarginaliaApp {
             }
             Command::ToggleHelp => self.help_open = !self.help_open,
             Command::TogglePalette => palette::toggle(self),
+            Command::ToggleWorkspaceFind => workspace_find::toggle(self),
+            Command::OpenAt { rel, start, end } => {
+                self.pending_select = Some((rel.clone(), start, end));
+                if self.open_document() == Some(rel.as_str()) {
+                    self.take_pending_select();
+                } else {
+                    self.open_document_rel(&rel);
+                }
+            }
             Command::CancelOpen => {
                 // The loader's result goes nowhere: the receiver is dropped with it.
                 if let Some((rel, _, _)) = self.loading.take() {
@@ -1209,6 +1242,7 @@ impl eframe::App for MarginaliaApp {
         agreement_view::draw(self, &ctx, &mut commands);
         help::draw(self, &ctx);
         if self.review.is_none() {
+            workspace_find::draw(self, &ctx, &mut commands);
             palette::draw(self, &ctx, &mut commands);
         }
         tag_editor::draw(self, &ctx, &mut commands);
