@@ -322,6 +322,84 @@ pub fn search_workspace(
     (out, problems)
 }
 
+/// What tagging every hit of one document did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tagged {
+    pub added: usize,
+    /// Hits that already carried exactly this span.
+    pub already: usize,
+}
+
+/// Tags every hit of `m` in `doc` with `tag`, as one undo step; hits that already carry that
+/// exact span are skipped.
+pub fn tag_hits(
+    doc: &mut crate::document::Document,
+    hits: &[Hit],
+    tag: &crate::tags::Tag,
+) -> Tagged {
+    let mut t = Tagged::default();
+    doc.begin_compound();
+    for &(a, b) in hits {
+        match doc.add_span_tagged(a, b, tag) {
+            Some(crate::document::Added::New(_)) => t.added += 1,
+            Some(crate::document::Added::Existing(_)) => t.already += 1,
+            None => {}
+        }
+    }
+    doc.end_compound();
+    t
+}
+
+/// What "tag all in workspace" did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkspaceTagReport {
+    /// Documents that got at least one new span.
+    pub documents: usize,
+    pub added: usize,
+    pub already: usize,
+    /// "rel: problem" for each document that could not be opened or saved.
+    pub problems: Vec<String>,
+}
+
+/// Tags every hit of `m` in every text of `ws` with `tag` in `annotator`'s layers, document by
+/// document (each document's change one undo step), saving each. `skip` names a document the
+/// caller tags itself (the one open in the window).
+pub fn tag_in_workspace(
+    ws: &crate::workspace::Workspace,
+    annotator: &str,
+    m: &Matcher,
+    tag: &crate::tags::Tag,
+    skip: Option<&str>,
+) -> WorkspaceTagReport {
+    let mut report = WorkspaceTagReport::default();
+    for entry in ws.texts() {
+        if skip == Some(entry.rel.as_str()) {
+            continue;
+        }
+        let mut doc = match crate::document::Document::open(ws, &entry.rel, annotator, false) {
+            Ok(d) => d,
+            Err(e) => {
+                report.problems.push(format!("{}: {e}", entry.rel));
+                continue;
+            }
+        };
+        let hits = m.find_all(doc.text().as_str());
+        if hits.is_empty() {
+            continue;
+        }
+        let t = tag_hits(&mut doc, &hits, tag);
+        report.added += t.added;
+        report.already += t.already;
+        if t.added > 0 {
+            report.documents += 1;
+            if let Err(e) = doc.save_now() {
+                report.problems.push(format!("{}: {e}", entry.rel));
+            }
+        }
+    }
+    report
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

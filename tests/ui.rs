@@ -1413,7 +1413,7 @@ fn the_command_palette_runs_a_command_found_by_fuzzy_words() {
 }
 
 #[test]
-fn workspace_find_lists_hits_by_document_and_a_click_opens_the_document_at_the_hit() {
+fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_after_asking() {
     use marginalia::find::{FindOptions, Matcher, search_workspace};
     let ws = temp_workspace();
     let mut h = harness(ws.path(), false, false);
@@ -1458,4 +1458,39 @@ fn workspace_find_lists_hits_by_document_and_a_click_opens_the_document_at_the_h
     h.run_steps(3);
     assert_eq!(h.state().open_document(), Some(d.rel.as_str()));
     assert_eq!(h.state().selected_text_range(), Some((hit.start, hit.end)));
+
+    // Tag all in workspace asks, then writes every document's hits to the tester's layers.
+    h.get_by_label("Tag all in workspace…").click();
+    h.run_steps(2);
+    let annotations = ws.path().join("annotations").join(ANNOTATOR);
+    assert!(
+        !annotations.exists(),
+        "nothing is written before the answer"
+    );
+    h.get_by_label("Tag them").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        format!("tagged {total} hits as quote in {} documents", docs.len())
+    );
+    save_now(&mut h);
+    let layer_of = |rel: &str| {
+        let path = ws
+            .path()
+            .join("annotations")
+            .join(ANNOTATOR)
+            .join(rel.replace(".txt", ".ron"));
+        Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    for d in &docs {
+        let layer = layer_of(&d.rel);
+        assert_eq!(layer.spans.len(), d.total, "{}", d.rel);
+        assert!(layer.spans.iter().all(|s| s.tag == "quote"));
+    }
+    // In the open document it was one undo step.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(layer_of(&d.rel).spans.is_empty());
+    assert_eq!(layer_of(&docs[0].rel).spans.len(), docs[0].total);
 }

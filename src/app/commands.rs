@@ -98,6 +98,8 @@ pub enum Command {
     TogglePalette,
     /// Ctrl+Shift+F: show or hide the workspace find window.
     ToggleWorkspaceFind,
+    /// Tag every hit of the workspace search with this tag in the annotator's layers.
+    TagAllInWorkspace(String),
     /// Open document `rel` with `[start, end)` selected and in view (a workspace find hit).
     OpenAt {
         rel: String,

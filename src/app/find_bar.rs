@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use egui::{Key, Modifiers, RichText, Ui};
 
-use crate::document::Added;
 use crate::find::{FindJob, FindOptions, Hit, Matcher};
 
 use super::{Command, MarginaliaApp, theme};
@@ -367,17 +366,8 @@ fn tag_all(app: &mut MarginaliaApp, tag: &str, confirmed: bool) {
         return;
     }
     bar.confirm = None;
-    let mut added = 0usize;
-    let mut already = 0usize;
-    open.doc.begin_compound();
-    for &(a, b) in &bar.hits {
-        match open.doc.add_span_tagged(a, b, &schema) {
-            Some(Added::New(_)) => added += 1,
-            Some(Added::Existing(_)) => already += 1,
-            None => {}
-        }
-    }
-    open.doc.end_compound();
+    let crate::find::Tagged { added, already } =
+        crate::find::tag_hits(&mut open.doc, &bar.hits, &schema);
     app.after_edit();
     let mut msg = format!("tagged {added} of {total} as {tag}");
     if already > 0 {

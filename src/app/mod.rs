@@ -913,6 +913,7 @@ impl MarginaliaApp {
             Command::ToggleHelp => self.help_open = !self.help_open,
             Command::TogglePalette => palette::toggle(self),
             Command::ToggleWorkspaceFind => workspace_find::toggle(self),
+            Command::TagAllInWorkspace(tag) => workspace_find::tag_all(self, &tag),
             Command::OpenAt { rel, start, end } => {
                 self.pending_select = Some((rel.clone(), start, end));
                 if self.open_document() == Some(rel.as_str()) {

@@ -27,6 +27,11 @@ pub struct WorkspaceFind {
     running: Option<(mpsc::Receiver<Results>, Arc<AtomicBool>)>,
     results: Option<Results>,
     error: Option<String>,
+    /// What `results` were found for.
+    searched: Option<(String, FindOptions)>,
+    /// The tag chosen for "Tag all in workspace", and whether the question is showing.
+    tag: String,
+    asking: bool,
 }
 
 impl Drop for WorkspaceFind {
@@ -52,6 +57,8 @@ fn start(app: &mut MarginaliaApp) {
     }
     w.results = None;
     w.error = None;
+    w.asking = false;
+    w.searched = Some((w.query.clone(), w.options));
     let m = match Matcher::new(&w.query, w.options) {
         Ok(Some(m)) => m,
         Ok(None) => return,
@@ -92,6 +99,107 @@ fn poll(w: &mut WorkspaceFind, ctx: &egui::Context) {
     }
 }
 
+/// "Tag all in workspace": a tag picker and a button, which asks once before writing.
+fn tag_row(
+    tag: &mut String,
+    asking: &mut bool,
+    tags: &crate::tags::TagSet,
+    (hits, docs): (usize, usize),
+    ui: &mut egui::Ui,
+    commands: &mut Vec<Command>,
+) {
+    if tags.get(tag).is_none() {
+        *tag = tags
+            .tags
+            .first()
+            .map(|t| t.name.clone())
+            .unwrap_or_default();
+    }
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("workspace find tag")
+            .selected_text(tag.as_str())
+            .width(110.0)
+            .show_ui(ui, |ui| {
+                for t in &tags.tags {
+                    ui.selectable_value(tag, t.name.clone(), &t.name);
+                }
+            });
+        if *asking {
+            ui.label(format!(
+                "Tag {} in {} as {} in your layers?",
+                crate::wording::plural(hits, "hit"),
+                crate::wording::plural(docs, "document"),
+                tag
+            ));
+            if ui.button("Tag them").clicked() {
+                *asking = false;
+                commands.push(Command::TagAllInWorkspace(tag.clone()));
+            }
+            if ui.button("Cancel").clicked() {
+                *asking = false;
+            }
+        } else if ui
+            .button("Tag all in workspace…")
+            .on_hover_text("Adds a span for every hit to your layer of each document (asks first)")
+            .clicked()
+        {
+            *asking = true;
+        }
+    });
+}
+
+/// Tags every hit of the last search in the annotator's layers: the open document through its
+/// live editor (one undo step there), the others through the core, each saved.
+pub(super) fn tag_all(app: &mut MarginaliaApp, tag: &str) {
+    let Some((query, options)) = app.ws_find.searched.clone() else {
+        return;
+    };
+    let Some(ws) = app.ws.clone() else { return };
+    let Some(schema) = ws.tags().get(tag).cloned() else {
+        return;
+    };
+    let Ok(Some(m)) = Matcher::new(&query, options) else {
+        return;
+    };
+    let mut report = crate::find::WorkspaceTagReport::default();
+    let mut skip = None;
+    if !app.read_only()
+        && let Some(open) = &mut app.open
+        && !open.doc.is_read_only()
+    {
+        skip = Some(open.doc.rel().to_owned());
+        let hits = m.find_all(open.doc.text().as_str());
+        let t = crate::find::tag_hits(&mut open.doc, &hits, &schema);
+        report.added += t.added;
+        report.already += t.already;
+        report.documents += usize::from(t.added > 0);
+        app.after_edit();
+    }
+    let rest =
+        crate::find::tag_in_workspace(&ws, &app.prefs.annotator, &m, &schema, skip.as_deref());
+    report.added += rest.added;
+    report.already += rest.already;
+    report.documents += rest.documents;
+    report.problems.extend(rest.problems);
+    let mut msg = format!(
+        "tagged {} as {tag} in {}",
+        crate::wording::plural(report.added, "hit"),
+        crate::wording::plural(report.documents, "document")
+    );
+    if report.already > 0 {
+        let verb = if report.already == 1 { "was" } else { "were" };
+        msg.push_str(&format!("; {} {verb} already tagged", report.already));
+    }
+    if let Some(p) = report.problems.first() {
+        msg.push_str(&format!(
+            "; {} failed ({p})",
+            crate::wording::plural(report.problems.len(), "document")
+        ));
+    }
+    app.status_line = msg;
+    app.reload_entries();
+}
+
 /// Draws the window while it is open.
 pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
     if !app.ws_find.open {
@@ -100,6 +208,11 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     poll(&mut app.ws_find, ctx);
     let mut search = false;
     let mut open = true;
+    let tags = app
+        .ws
+        .as_ref()
+        .map(|w| w.tags().clone())
+        .unwrap_or_default();
     let w = &mut app.ws_find;
     egui::Window::new("Find in workspace")
         .id(egui::Id::unique("workspace find"))
@@ -166,6 +279,10 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
                         .small()
                         .color(theme::error_color(ui.visuals())),
                 );
+            }
+            if total > 0 {
+                let (n_docs, picked, asking) = (docs.len(), &mut w.tag, &mut w.asking);
+                tag_row(picked, asking, &tags, (total, n_docs), ui, commands);
             }
             ui.separator();
             egui::ScrollArea::vertical().show(ui, |ui| {
