@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 {
-  for part in 00-header app files durability export app-export-import review review-gui performance 99-footer; do
+  for part in 00-header app find files durability export app-export-import review review-gui performance 99-footer; do
     cat "$part.md"
     echo
   done

@@ -213,10 +213,18 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
     }
     let v = ui.visuals().clone();
     ui.horizontal_wrapped(|ui| {
+        // First, so that a narrow window wraps the count, never the way out.
+        if ui
+            .small_button("✕")
+            .on_hover_text("Close (Esc); the current hit stays selected")
+            .clicked()
+        {
+            commands.push(Command::Find(FindCommand::Close));
+        }
         ui.label("Find");
         let id = egui::Id::unique(FIELD);
         // The toggles, arrows, count and close button need about 300 points.
-        let width = (ui.available_width() - 310.0).clamp(100.0, 260.0);
+        let width = (ui.available_width() - 330.0).clamp(100.0, 260.0);
         let r = ui.add(
             egui::TextEdit::singleline(&mut bar.query)
                 .id(id)
@@ -272,13 +280,6 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
                 ui.label(bar.count_text())
                     .on_hover_text("Alt + a tag's key tags every hit");
             }
-        }
-        if ui
-            .small_button("✕")
-            .on_hover_text("Close (Esc); the current hit stays selected")
-            .clicked()
-        {
-            commands.push(Command::Find(FindCommand::Close));
         }
     });
     if let Some(tag) = bar.confirm.clone() {
