@@ -189,6 +189,15 @@ pub(super) fn keys(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
             // Alt+1 must not also type "1" into the field.
             i.events.retain(|e| !matches!(e, egui::Event::Text(_)));
         }
+        if typing && app.find.field_had_focus {
+            // From the field, the other finders and the palette are one chord away.
+            use super::Action;
+            for a in [Action::WorkspaceFind, Action::Palette, Action::PaletteP] {
+                if i.consume_shortcut(&a.shortcut()) {
+                    commands.push(a.command());
+                }
+            }
+        }
         if typing_elsewhere {
             return;
         }

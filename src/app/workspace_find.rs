@@ -300,12 +300,15 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
                         job.append(&format!("…{}", h.before), 0.0, plain.clone());
                         job.append(&h.matched, 0.0, strong);
                         job.append(&format!("{}…", h.after), 0.0, plain);
-                        let r =
-                            ui.add(egui::Button::selectable(false, job))
-                                .on_hover_text(format!(
-                                    "Open {} at chars {}–{}",
-                                    d.rel, h.start, h.end
-                                ));
+                        let r = ui
+                            .add(
+                                egui::Button::selectable(false, job)
+                                    .wrap_mode(egui::TextWrapMode::Truncate),
+                            )
+                            .on_hover_text(format!(
+                                "Open {} at chars {}–{}",
+                                d.rel, h.start, h.end
+                            ));
                         if r.clicked() {
                             commands.push(Command::OpenAt {
                                 rel: d.rel.clone(),
