@@ -91,6 +91,8 @@ impl BenchView for RealView {
             marks: None,
             badges: None,
             uncertain: None,
+            hits: &[],
+            current_hit: None,
         };
         self.commands.clear();
         self.view.show(ui, &input, &mut self.commands);

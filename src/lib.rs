@@ -15,6 +15,7 @@ pub mod autosave;
 pub mod cli;
 pub mod document;
 pub mod export;
+pub mod find;
 pub mod history;
 pub mod import;
 pub mod layer;

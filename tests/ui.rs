@@ -1311,3 +1311,234 @@ fn the_tag_editor_adds_a_tag_with_an_attribute_and_refuses_a_taken_key() {
         "the other window shows the new tag"
     );
 }
+
+fn find_count(h: &Harness<'_, MarginaliaApp>) -> String {
+    h.state().find_hits().1
+}
+
+/// Ctrl+F, then types `query` into the find bar and waits for the search to finish.
+fn find(h: &mut Harness<'_, MarginaliaApp>, query: &str) {
+    h.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    h.run_steps(2);
+    assert!(h.state().find_bar_open());
+    type_keys(h, query);
+    for _ in 0..200 {
+        if !find_count(h).starts_with("searching") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(2);
+}
+
+#[test]
+fn find_steps_through_hits_and_alt_1_tags_them_all_in_one_undo_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    find(&mut h, "macron");
+    let hits = h.state().find_hits().0.to_vec();
+    assert_eq!(hits.len(), 11, "case-insensitive by default");
+    assert_eq!(find_count(&h), "1 of 11");
+    assert!(
+        h.query_by_label("1 of 11").is_some(),
+        "the bar shows the count"
+    );
+    assert_eq!(h.state().selected_text_range(), Some(hits[0]));
+    press(&mut h, Key::Enter);
+    assert_eq!(find_count(&h), "2 of 11");
+    assert_eq!(h.state().selected_text_range(), Some(hits[1]));
+    h.key_press_modifiers(Modifiers::SHIFT, Key::Enter);
+    h.run_steps(2);
+    assert_eq!(find_count(&h), "1 of 11");
+    press(&mut h, Key::Enter);
+
+    // Esc closes the bar and leaves the hit selected: the tag key tags it.
+    press(&mut h, Key::Escape);
+    assert!(!h.state().find_bar_open());
+    assert_eq!(h.state().selected_text_range(), Some(hits[1]));
+    press(&mut h, Key::Num1);
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).spans.len(), 1);
+
+    // Alt+1 tags the other ten, skipping the one already tagged.
+    find(&mut h, "");
+    assert_eq!(find_count(&h), "1 of 11", "the bar keeps its query");
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        "tagged 10 of 11 as quote; 1 was already tagged"
+    );
+    press(&mut h, Key::Escape);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    let mut got: Vec<(usize, usize)> = layer.spans.iter().map(|s| (s.start, s.end)).collect();
+    got.sort();
+    assert_eq!(got, hits);
+    assert!(
+        layer
+            .spans
+            .iter()
+            .all(|s| s.tag == "quote" && s.exact == "Macron")
+    );
+
+    // One Ctrl+Z removes all ten.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1);
+    assert_eq!((layer.spans[0].start, layer.spans[0].end), hits[1]);
+}
+
+#[test]
+fn tagging_more_than_50_hits_asks_first_and_a_bad_regex_says_why() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    find(&mut h, "e");
+    let n = h.state().find_hits().0.len();
+    assert!(n > 50, "{n}");
+    h.key_press_modifiers(Modifiers::ALT, Key::Num2);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label(&format!("Tag all {n} hits as claim?"))
+            .is_some(),
+        "the bar asks"
+    );
+    save_now(&mut h);
+    assert!(!layer_file(ws.path()).exists() || read_layer(ws.path()).spans.is_empty());
+    h.get_by_label(&format!("Tag {n}")).click();
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .status_line()
+            .starts_with(&format!("tagged {n} of {n} as claim"))
+    );
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).spans.len(), n);
+
+    // A regex that does not parse: a message in the bar, no hits, no panic.
+    h.get_by_label(".*").click();
+    h.run_steps(2);
+    type_keys(&mut h, "(");
+    h.run_steps(2);
+    assert!(h.state().find_hits().0.is_empty());
+    assert!(
+        h.query_all_by_label_contains("not a valid regular expression")
+            .next()
+            .is_some()
+    );
+}
+
+#[test]
+fn the_command_palette_runs_a_command_found_by_fuzzy_words() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    type_keys(&mut h, "mark done");
+    assert!(h.query_by_label("Mark done (or not done)").is_some());
+    press(&mut h, Key::Enter);
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).status, marginalia::Status::Done);
+    assert!(
+        h.query_by_label("Mark done (or not done)").is_none(),
+        "it closed"
+    );
+
+    // Ctrl+Shift+P opens it too; Esc closes it without running anything.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::P);
+    h.run_steps(2);
+    type_keys(&mut h, "exp jsonl");
+    assert!(h.query_by_label("Export…").is_some());
+    press(&mut h, Key::Escape);
+    assert!(h.query_by_label("Export…").is_none());
+    assert!(h.query_by_label("Export annotations").is_none());
+}
+
+#[test]
+fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_after_asking() {
+    use marginalia::find::{FindOptions, Matcher, search_workspace};
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::F);
+    h.run_steps(2);
+    assert!(!h.state().find_bar_open(), "Ctrl+Shift+F is not Ctrl+F");
+    type_keys(&mut h, "macron");
+    press(&mut h, Key::Enter);
+    for _ in 0..400 {
+        if h.query_by_label("Searching…").is_none() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(2);
+    let opened = marginalia::Workspace::open(ws.path()).unwrap();
+    let m = Matcher::new("macron", FindOptions::default())
+        .unwrap()
+        .unwrap();
+    let (docs, _) = search_workspace(&opened, &m, &Default::default());
+    assert!(docs.len() >= 3);
+    let total: usize = docs.iter().map(|d| d.total).sum();
+    assert!(
+        h.query_by_label(&format!("{total} hits in {} documents", docs.len()))
+            .is_some()
+    );
+    for d in &docs {
+        assert!(
+            h.query_by_label(&format!("{} ({})", d.rel, d.total))
+                .is_some()
+        );
+    }
+    // The first hit of the second document: a click opens it with the hit selected.
+    let d = &docs[1];
+    let hit = &d.hits[0];
+    let line = format!("…{}{}{}…", hit.before, hit.matched, hit.after);
+    h.get_by_label(&line).scroll_to_me();
+    h.run_steps(3);
+    h.get_by_label(&line).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(d.rel.as_str()));
+    assert_eq!(h.state().selected_text_range(), Some((hit.start, hit.end)));
+
+    // Tag all in workspace asks, then writes every document's hits to the tester's layers.
+    h.get_by_label("Tag all in workspace…").click();
+    h.run_steps(2);
+    let annotations = ws.path().join("annotations").join(ANNOTATOR);
+    assert!(
+        !annotations.exists(),
+        "nothing is written before the answer"
+    );
+    h.get_by_label("Tag them").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        format!("tagged {total} hits as quote in {} documents", docs.len())
+    );
+    save_now(&mut h);
+    let layer_of = |rel: &str| {
+        let path = ws
+            .path()
+            .join("annotations")
+            .join(ANNOTATOR)
+            .join(rel.replace(".txt", ".ron"));
+        Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    for d in &docs {
+        let layer = layer_of(&d.rel);
+        assert_eq!(layer.spans.len(), d.total, "{}", d.rel);
+        assert!(layer.spans.iter().all(|s| s.tag == "quote"));
+    }
+    // In the open document it was one undo step.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(layer_of(&d.rel).spans.is_empty());
+    assert_eq!(layer_of(&docs[0].rel).spans.len(), docs[0].total);
+}

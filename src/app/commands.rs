@@ -94,6 +94,18 @@ pub enum Command {
     CancelOpen,
     /// F1 / ?: show or hide the shortcut sheet.
     ToggleHelp,
+    /// Ctrl+K / Ctrl+Shift+P: show or hide the command palette.
+    TogglePalette,
+    /// Ctrl+Shift+F: show or hide the workspace find window.
+    ToggleWorkspaceFind,
+    /// Tag every hit of the workspace search with this tag in the annotator's layers.
+    TagAllInWorkspace(String),
+    /// Open document `rel` with `[start, end)` selected and in view (a workspace find hit).
+    OpenAt {
+        rel: String,
+        start: usize,
+        end: usize,
+    },
     /// Ctrl+R: review the open document, or leave review mode.
     ToggleReview,
     // Durability (src/app/durability.rs).
@@ -128,12 +140,18 @@ pub enum Command {
     KeepDeletedLayer,
     /// Close the open document.
     CloseDocument,
+    /// The find bar (src/app/find_bar.rs).
+    Find(super::find_bar::FindCommand),
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Help,
+    Palette,
+    PaletteP,
+    WorkspaceFind,
+    Find,
     HelpQuestion,
     Review,
     Agreement,
@@ -169,8 +187,12 @@ pub enum Action {
 
 impl Action {
     /// Every action, in matching order.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 36] = [
         Action::Help,
+        Action::PaletteP,
+        Action::Palette,
+        Action::WorkspaceFind,
+        Action::Find,
         Action::HelpQuestion,
         Action::Review,
         Action::Agreement,
@@ -211,6 +233,10 @@ impl Action {
         let alt_shift = Modifiers::ALT | Modifiers::SHIFT;
         let (m, k) = match self {
             Action::Help => (Modifiers::NONE, Key::F1),
+            Action::Palette => (cmd, Key::K),
+            Action::PaletteP => (cmd_shift, Key::P),
+            Action::WorkspaceFind => (cmd_shift, Key::F),
+            Action::Find => (cmd, Key::F),
             Action::HelpQuestion => (Modifiers::NONE, Key::Questionmark),
             Action::Review => (cmd, Key::R),
             Action::Agreement => (cmd, Key::G),
@@ -276,6 +302,9 @@ impl Action {
             self,
             Action::Help
                 | Action::HelpQuestion
+                | Action::Palette
+                | Action::PaletteP
+                | Action::WorkspaceFind
                 | Action::Review
                 | Action::Agreement
                 | Action::Quit
@@ -289,6 +318,9 @@ impl Action {
     pub fn description(self) -> &'static str {
         match self {
             Action::Help | Action::HelpQuestion => "Show or hide this list of shortcuts",
+            Action::Palette | Action::PaletteP => "Command palette: find any command by name",
+            Action::WorkspaceFind => "Find in every document of the workspace",
+            Action::Find => "Find in the document",
             Action::Review => "Review the open document, or leave review mode",
             Action::Agreement => "Show or hide the Agreement window",
             Action::Quit => "Close the window (saving first; asks if edits cannot be saved)",
@@ -334,6 +366,9 @@ impl Action {
         };
         match self {
             Action::Help | Action::HelpQuestion => Command::ToggleHelp,
+            Action::Palette | Action::PaletteP => Command::TogglePalette,
+            Action::WorkspaceFind => Command::ToggleWorkspaceFind,
+            Action::Find => Command::Find(super::find_bar::FindCommand::Open),
             Action::Review => Command::ToggleReview,
             Action::Agreement => Command::Agreement(AgreementCommand::Toggle),
             Action::Quit => Command::Quit,
@@ -482,6 +517,183 @@ pub fn review_keys() -> [(KeyboardShortcut, ReviewCommand, &'static str); 16] {
     ]
 }
 
+/// Commands reached from menus and buttons that have no key: their names (the View menu uses
+/// the same), words that find them in the palette, and the command.
+pub fn menu_commands() -> Vec<(&'static str, &'static str, Command)> {
+    vec![
+        (
+            "Mark done (or not done)",
+            "finished status complete",
+            Command::ToggleDone,
+        ),
+        (
+            "Mark in progress",
+            "status started unfinished",
+            Command::SetStatus(Status::InProgress),
+        ),
+        (
+            "Switch between the light and dark theme",
+            "colours appearance night",
+            Command::ToggleTheme,
+        ),
+        (
+            "Edit tags…",
+            "tag set schema colours attributes",
+            Command::ToggleTagEditor,
+        ),
+        (
+            "Export…",
+            "jsonl conll brat csv w3c write out",
+            Command::OpenExport,
+        ),
+        (
+            "Import…",
+            "brat jsonl doccano prodigy csv w3c read in",
+            Command::OpenImport,
+        ),
+        (
+            "Open a workspace folder…",
+            "browse directory",
+            Command::Browse { folder: true },
+        ),
+        (
+            "Open a text file…",
+            "browse txt",
+            Command::Browse { folder: false },
+        ),
+        ("Close the document", "", Command::CloseDocument),
+    ]
+}
+
+/// The name a menu shows for `command`, from the same registry.
+pub fn menu_name(command: &Command) -> Option<&'static str> {
+    menu_commands()
+        .into_iter()
+        .find(|(_, _, c)| c == command)
+        .map(|(n, _, _)| n)
+        .or_else(|| {
+            Action::ALL
+                .into_iter()
+                .find(|a| &a.command() == command)
+                .map(Action::description)
+        })
+}
+
+/// Extra words that find an action in the palette.
+fn action_keywords(a: Action) -> &'static str {
+    match a {
+        Action::NextUndoneDocument => "unfinished undone skip",
+        Action::NextDocument | Action::PrevDocument => "text file article",
+        Action::Find | Action::WorkspaceFind => "search look",
+        Action::Undo => "revert back",
+        Action::Review => "curate compare adjudicate",
+        Action::Agreement => "kappa iaa statistics",
+        Action::Help => "keys keyboard shortcuts",
+        Action::Quit => "exit",
+        _ => "",
+    }
+}
+
+/// One line of the command palette.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaletteEntry {
+    pub name: String,
+    pub keywords: &'static str,
+    /// Every key that sends it, e.g. "Ctrl+Shift+Z or Ctrl+Y".
+    pub shortcut: Option<String>,
+    pub command: Command,
+}
+
+/// Every command the palette lists: the actions with keys, the menus' commands and one "Tag as"
+/// per tag, each once.
+pub fn palette_entries(tags: &crate::tags::TagSet) -> Vec<PaletteEntry> {
+    let mut out: Vec<PaletteEntry> = Vec::new();
+    for a in Action::ALL {
+        if matches!(a, Action::Palette | Action::PaletteP) {
+            continue;
+        }
+        let command = a.command();
+        if let Some(e) = out.iter_mut().find(|e| e.command == command) {
+            if let Some(s) = &mut e.shortcut {
+                s.push_str(" or ");
+                s.push_str(&a.shortcut_text());
+            }
+            continue;
+        }
+        out.push(PaletteEntry {
+            name: a.description().to_owned(),
+            keywords: action_keywords(a),
+            shortcut: Some(a.shortcut_text()),
+            command,
+        });
+    }
+    for (name, keywords, command) in menu_commands() {
+        out.push(PaletteEntry {
+            name: name.to_owned(),
+            keywords,
+            shortcut: None,
+            command,
+        });
+    }
+    for t in &tags.tags {
+        out.push(PaletteEntry {
+            name: format!("Tag the selection as {}", t.name),
+            keywords: "label mark",
+            shortcut: Some(t.hotkey.clone()),
+            command: Command::Tag(t.name.clone()),
+        });
+    }
+    out
+}
+
+/// How well `query` fits `entry`, or `None` when it does not: every word of the query must
+/// start a word of the entry's name or keywords (best), occur in one, or be spelled out in
+/// order inside one ("expt" in "export"). An empty query fits everything.
+pub fn palette_score(query: &str, entry: &PaletteEntry) -> Option<u32> {
+    let hay = format!("{} {}", entry.name, entry.keywords).to_lowercase();
+    let words: Vec<&str> = hay
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut score = 0;
+    for q in query.to_lowercase().split_whitespace() {
+        let best = words
+            .iter()
+            .map(|w| {
+                if w.starts_with(q) {
+                    3
+                } else if w.contains(q) {
+                    2
+                } else if is_subsequence(q, w) {
+                    1
+                } else {
+                    0
+                }
+            })
+            .max()
+            .unwrap_or(0);
+        if best == 0 {
+            return None;
+        }
+        score += best;
+    }
+    Some(score)
+}
+
+fn is_subsequence(needle: &str, hay: &str) -> bool {
+    let mut h = hay.chars();
+    needle.chars().all(|c| h.any(|x| x == c))
+}
+
+/// The entries that fit `query`, best first (ties keep the registry's order).
+pub fn palette_matches(query: &str, entries: &[PaletteEntry]) -> Vec<usize> {
+    let mut scored: Vec<(u32, usize)> = (entries.iter().enumerate())
+        .filter_map(|(i, e)| palette_score(query, e).map(|s| (s, i)))
+        .collect();
+    scored.sort_by_key(|&(s, i)| (std::cmp::Reverse(s), i));
+    scored.into_iter().map(|(_, i)| i).collect()
+}
+
 /// The shortcut text of the first action that sends `command`, for button tooltips.
 pub fn shortcut_for(command: &Command) -> Option<String> {
     Action::ALL
@@ -499,5 +711,37 @@ mod tests {
         assert_eq!(Action::Redo.shortcut_text(), "Ctrl+Shift+Z");
         assert_eq!(Action::Undo.shortcut_text(), "Ctrl+Z");
         assert_eq!(shortcut_for(&Command::NextSpan).as_deref(), Some("Tab"));
+    }
+
+    fn first_match(query: &str) -> Command {
+        let tags = crate::tags::TagSet::default();
+        let entries = palette_entries(&tags);
+        let m = palette_matches(query, &entries);
+        entries[*m.first().unwrap_or_else(|| panic!("{query}: no match"))]
+            .command
+            .clone()
+    }
+
+    #[test]
+    fn the_palette_finds_commands_by_fuzzy_words() {
+        assert_eq!(first_match("exp jsonl"), Command::OpenExport);
+        assert_eq!(first_match("mark done"), Command::ToggleDone);
+        assert_eq!(
+            first_match("next unfinished"),
+            Command::StepDocument {
+                forward: true,
+                undone: true
+            }
+        );
+        assert_eq!(first_match("redo"), Command::Redo);
+        let entries = palette_entries(&crate::tags::TagSet::default());
+        assert!(palette_matches("zzqx", &entries).is_empty());
+        // Every command is listed once, Redo with both of its keys.
+        let redo: Vec<_> = entries
+            .iter()
+            .filter(|e| e.command == Command::Redo)
+            .collect();
+        assert_eq!(redo.len(), 1);
+        assert_eq!(redo[0].shortcut.as_deref(), Some("Ctrl+Shift+Z or Ctrl+Y"));
     }
 }

@@ -89,6 +89,11 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
             ));
         }
     }
+    editing.extend(
+        super::find_bar::KEYS
+            .iter()
+            .map(|(k, d)| ((*k).to_owned(), (*d).to_owned())),
+    );
     let mut review: Vec<(String, String)> = Vec::new();
     for (s, _, what) in review_keys() {
         match review.iter_mut().find(|(_, d)| d == what) {

@@ -9,8 +9,10 @@ mod attrs;
 mod commands;
 mod doc_list;
 mod durability;
+pub mod find_bar;
 mod help;
 mod list_scan;
+mod palette;
 mod panels;
 mod quit;
 pub mod review_mode;
@@ -19,6 +21,7 @@ mod tag_editor;
 pub mod text_view;
 mod theme;
 mod transfer;
+mod workspace_find;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -267,6 +270,14 @@ pub struct MarginaliaApp {
     attr_ui: attrs::AttrUi,
     /// The tag editor window, and the check for `tags.ron` changed on disk.
     tag_editor: tag_editor::TagEditor,
+    /// The find bar (Ctrl+F).
+    find: find_bar::FindBar,
+    /// The command palette (Ctrl+K).
+    palette: palette::Palette,
+    /// Find in the workspace (Ctrl+Shift+F).
+    ws_find: workspace_find::WorkspaceFind,
+    /// A text range to select once the document being opened is open (rel, start, end).
+    pending_select: Option<(String, usize, usize)>,
     /// With `MARGINALIA_FRAME_STATS=1`: when the app started, for the startup timeline it prints
     /// (window, list, document shown, list complete).
     timeline: Option<Timeline>,
@@ -371,6 +382,10 @@ impl MarginaliaApp {
             attr_ui: Default::default(),
             tag_editor: Default::default(),
             timeline: None,
+            find: Default::default(),
+            palette: Default::default(),
+            ws_find: Default::default(),
+            pending_select: None,
         };
         if frame_times_on {
             app.timeline = Some(Timeline {
@@ -434,6 +449,16 @@ impl MarginaliaApp {
     /// The status line's message.
     pub fn status_line(&self) -> &str {
         &self.status_line
+    }
+
+    /// Whether the find bar is open.
+    pub fn find_bar_open(&self) -> bool {
+        self.find.is_open()
+    }
+
+    /// The find bar's hits (char ranges) and its count text ("3 of 17").
+    pub fn find_hits(&self) -> (&[(usize, usize)], String) {
+        (self.find.hits(), self.find.count_text())
     }
 
     /// The banners shown above the text (re-anchor summary, merged external change…).
@@ -852,6 +877,7 @@ impl MarginaliaApp {
                 self.badges = review_mode::badges(&self.feedback);
                 self.selected_span = None;
                 self.note_for = None;
+                self.take_pending_select();
                 if !read_only {
                     self.prefs.last_document = Some(rel.to_owned());
                 }
@@ -865,6 +891,22 @@ impl MarginaliaApp {
                 }
             }
         }
+    }
+
+    /// Selects and shows the range asked for by [`Command::OpenAt`], once its document is open.
+    fn take_pending_select(&mut self) {
+        let Some((rel, a, b)) = self.pending_select.take() else {
+            return;
+        };
+        let Some(open) = self.open.as_mut().filter(|o| o.doc.rel() == rel) else {
+            return;
+        };
+        let len = open.doc.text().char_len();
+        let (a, b) = (a.min(len), b.min(len));
+        open.view
+            .set_selection(Some(text_view::Selection { anchor: a, head: b }));
+        open.view.scroll_to_char(a);
+        self.selected_span = None;
     }
 
     fn save_pending(&mut self) {
@@ -1133,6 +1175,17 @@ impl MarginaliaApp {
                 }
             }
             Command::ToggleHelp => self.help_open = !self.help_open,
+            Command::TogglePalette => palette::toggle(self),
+            Command::ToggleWorkspaceFind => workspace_find::toggle(self),
+            Command::TagAllInWorkspace(tag) => workspace_find::tag_all(self, &tag),
+            Command::OpenAt { rel, start, end } => {
+                self.pending_select = Some((rel.clone(), start, end));
+                if self.open_document() == Some(rel.as_str()) {
+                    self.take_pending_select();
+                } else {
+                    self.open_document_rel(&rel);
+                }
+            }
             Command::CancelOpen => {
                 // The loader's result goes nowhere: the receiver is dropped with it.
                 if let Some(loading) = self.loading.take() {
@@ -1182,6 +1235,7 @@ impl MarginaliaApp {
             Command::WorkspaceChanged => self.reload_workspace(),
             Command::Review(c) => review_mode::apply(self, c),
             Command::Agreement(c) => agreement_view::apply(self, c),
+            Command::Find(c) => find_bar::apply(self, ctx, c),
         }
     }
 
@@ -1450,12 +1504,18 @@ impl eframe::App for MarginaliaApp {
             review_mode::shortcuts(self, &ctx, &mut commands);
             review_mode::draw(self, ui, &mut commands);
         } else {
+            find_bar::poll(self, &ctx);
+            find_bar::keys(self, &ctx, &mut commands);
             self.shortcuts(&ctx, &mut commands);
             panels::draw(self, ui, &mut commands);
         }
         review_mode::draw_chooser(self, &ctx, &mut commands);
         agreement_view::draw(self, &ctx, &mut commands);
         help::draw(self, &ctx);
+        if self.review.is_none() {
+            workspace_find::draw(self, &ctx, &mut commands);
+            palette::draw(self, &ctx, &mut commands);
+        }
         tag_editor::draw(self, &ctx, &mut commands);
         tag_editor::notice_changed_tags(self, &ctx);
         transfer::draw(self, &ctx, &mut commands);

@@ -143,7 +143,12 @@ fn view_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             ("Smaller text", Command::ZoomOut),
             ("Reset text size", Command::ZoomReset),
             ("Keyboard shortcuts", Command::ToggleHelp),
-            ("Edit tags…", Command::ToggleTagEditor),
+            ("Find…", Command::Find(super::find_bar::FindCommand::Open)),
+            ("Command palette…", Command::TogglePalette),
+            (
+                super::commands::menu_name(&Command::ToggleTagEditor).unwrap_or("Edit tags…"),
+                Command::ToggleTagEditor,
+            ),
         ];
         for (text, command) in items {
             let button = match shortcut_for(&command) {
@@ -326,6 +331,8 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             marks: None,
             badges: None,
             uncertain: None,
+            hits: &[],
+            current_hit: None,
         };
         // Nothing can be tagged yet: what the view asks for waits for the spans.
         preview.view.show(ui, &input, &mut Vec::new());
@@ -397,6 +404,11 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         }
     });
     ui.separator();
+    if app.find.is_open() {
+        super::find_bar::draw(app, ui, commands);
+        ui.separator();
+    }
+    let Some(open) = &mut app.open else { return };
     let name = open.doc.rel().to_owned();
     let font_size = (BASE_FONT_SIZE * app.prefs.zoom).round();
     let input = ViewInput {
@@ -410,6 +422,8 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         marks: None,
         badges: Some(&app.badges),
         uncertain: Some(super::durability::fuzzy_color(ui.visuals())),
+        hits: app.find.hits(),
+        current_hit: app.find.current_hit(),
     };
     open.view.show(ui, &input, commands);
 }

@@ -829,6 +829,8 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 marks: Some(&mode.marks),
                 badges: None,
                 uncertain: None,
+                hits: &[],
+                current_hit: None,
             };
             let mut view_commands = Vec::new();
             mode.view.show(ui, &input, &mut view_commands);

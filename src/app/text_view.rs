@@ -240,6 +240,10 @@ pub struct ViewInput<'a> {
     /// Spans whose place re-anchoring could not be sure of get a dashed outline in this colour
     /// (`None`: no outlines).
     pub uncertain: Option<Color32>,
+    /// Find hits (char ranges, sorted by start), painted with a look of their own.
+    pub hits: &'a [(usize, usize)],
+    /// The hit the find bar is at, painted stronger.
+    pub current_hit: Option<(usize, usize)>,
 }
 
 /// Which spans overlap a range, as positions into [`ViewInput::spans`].
@@ -733,6 +737,7 @@ impl TextView {
                     }
                 }
             }
+            self.paint_hits(painter, input, g, &rows, p, *origin, &band, ui.visuals());
             if let Some((sa, sb)) = sel
                 && sb > p.start
                 && sa < p.end.max(p.start + 1)
@@ -753,6 +758,45 @@ impl TextView {
                 }
             }
             painter.galley(*origin, Arc::clone(g), key.text_color);
+        }
+    }
+
+    /// Find hits in piece `p`: a green wash with a green edge, the current one with a thick
+    /// edge; unlike spans (tinted with a bar under) and the selection (violet).
+    #[allow(clippy::too_many_arguments)]
+    fn paint_hits(
+        &self,
+        painter: &egui::Painter,
+        input: &ViewInput<'_>,
+        g: &Galley,
+        rows: &[(usize, usize)],
+        p: Piece,
+        origin: Pos2,
+        band: &dyn Fn(Rect) -> (f32, f32),
+        v: &egui::Visuals,
+    ) {
+        let hits = input.hits;
+        // Hits do not overlap, so their ends are sorted too.
+        let first = hits.partition_point(|h| h.1 <= p.start);
+        for &(ha, hb) in hits[first..]
+            .iter()
+            .take_while(|h| h.0 < p.end.max(p.start + 1))
+        {
+            let current = input.current_hit == Some((ha, hb));
+            let a = ha.max(p.start) - p.start;
+            let b = hb.min(p.end) - p.start;
+            for (rect, row_rect) in segments(g, rows, a, b) {
+                let (top, bottom) = band(row_rect);
+                let r =
+                    Rect::from_x_y_ranges(rect.x_range(), top..=bottom).translate(origin.to_vec2());
+                painter.rect_filled(r, CornerRadius::same(2), theme::find_hit_fill(v, current));
+                painter.rect_stroke(
+                    r,
+                    CornerRadius::same(2),
+                    Stroke::new(if current { 2.5 } else { 1.0 }, theme::find_hit_edge(v)),
+                    egui::StrokeKind::Outside,
+                );
+            }
         }
     }
 

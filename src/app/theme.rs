@@ -108,6 +108,31 @@ pub fn contrast(a: Color32, b: Color32) -> f32 {
     (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 
+/// The edge of a find hit: green, unlike the default tags' blue, amber, vermillion and grey
+/// and the violet selection.
+pub fn find_hit_edge(v: &Visuals) -> Color32 {
+    if v.dark_mode {
+        Color32::from_rgb(80, 220, 130)
+    } else {
+        Color32::from_rgb(0, 135, 60)
+    }
+}
+
+/// The wash behind a find hit (stronger for the current one).
+pub fn find_hit_fill(v: &Visuals, current: bool) -> Color32 {
+    let base = if v.dark_mode {
+        Color32::from_rgb(80, 220, 130)
+    } else {
+        Color32::from_rgb(60, 200, 110)
+    };
+    base.gamma_multiply(match (v.dark_mode, current) {
+        (true, false) => 0.15,
+        (true, true) => 0.35,
+        (false, false) => 0.18,
+        (false, true) => 0.40,
+    })
+}
+
 /// The fill behind selected (not yet tagged) text.
 pub fn selection_fill(v: &Visuals) -> Color32 {
     selection_color(v).gamma_multiply(if v.dark_mode { 0.45 } else { 0.32 })

@@ -1,0 +1,388 @@
+//! The find bar (Ctrl+F) above the text: it searches the open document through the core's
+//! [`crate::find`] on a background thread, shows the hits as they come, steps through them,
+//! and tags every hit at once (Alt + a tag's key) as one undo step.
+
+use std::time::Duration;
+
+use egui::{Key, Modifiers, RichText, Ui};
+
+use crate::find::{FindJob, FindOptions, Hit, Matcher};
+
+use super::{Command, MarginaliaApp, theme};
+
+/// The id of the bar's text field, so Ctrl+F can focus it.
+const FIELD: &str = "find field";
+/// Tagging more hits than this at once asks first.
+pub const CONFIRM_ABOVE: usize = 50;
+
+/// What the find bar can be asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FindCommand {
+    /// Open the bar (or focus its field when it is open).
+    Open,
+    /// Close the bar, leaving the current hit selected as text.
+    Close,
+    Next,
+    Prev,
+    /// Tag every hit with `tag` (`confirmed`: the user has said yes to many hits).
+    TagAll {
+        tag: String,
+        confirmed: bool,
+    },
+    /// Drop the "tag N hits?" question.
+    CancelConfirm,
+}
+
+/// The bar's own keys, for the shortcut sheet (handled in [`keys`] and [`draw`]).
+pub const KEYS: [(&str, &str); 4] = [
+    ("Enter", "Find bar: next hit"),
+    ("Shift+Enter", "Find bar: previous hit"),
+    ("Esc", "Find bar: close, keeping the current hit selected"),
+    (
+        "Alt+tag key",
+        "Find bar: tag every hit (one undo step; asks first above 50)",
+    ),
+];
+
+/// The bar's state.
+#[derive(Default)]
+pub struct FindBar {
+    open: bool,
+    query: String,
+    options: FindOptions,
+    hits: Vec<Hit>,
+    current: Option<usize>,
+    job: Option<FindJob>,
+    capped: bool,
+    error: Option<String>,
+    /// What `hits` were found for: the query, options and document.
+    searched: Option<(String, FindOptions, String)>,
+    /// The first hit at or after this char becomes the current one.
+    from: usize,
+    focus: bool,
+    field_had_focus: bool,
+    /// The tag waiting for "yes" before many hits are tagged.
+    confirm: Option<String>,
+}
+
+impl FindBar {
+    /// Whether the bar is shown.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// The hits to paint (none when the bar is closed).
+    pub fn hits(&self) -> &[Hit] {
+        if self.open { &self.hits } else { &[] }
+    }
+
+    /// The current hit.
+    pub fn current_hit(&self) -> Option<Hit> {
+        self.current
+            .filter(|_| self.open)
+            .and_then(|i| self.hits.get(i).copied())
+    }
+
+    /// "3 of 17", "17 hits", "no hits", "searching… 12".
+    pub fn count_text(&self) -> String {
+        let n = self.hits.len();
+        let more = if self.capped { "+" } else { "" };
+        if self.job.is_some() {
+            return format!("searching… {n}");
+        }
+        match self.current {
+            _ if n == 0 => "no hits".to_owned(),
+            Some(i) => format!("{} of {n}{more}", i + 1),
+            None => format!("{n}{more} hits"),
+        }
+    }
+}
+
+/// Takes the hits found since the last frame; starts a new search when the query, the
+/// options or the document changed.
+pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
+    let bar = &mut app.find;
+    if !bar.open {
+        bar.job = None;
+        return;
+    }
+    let Some(open) = &mut app.open else { return };
+    let key = (bar.query.clone(), bar.options, open.doc.rel().to_owned());
+    let mut wait = Duration::ZERO;
+    if bar.searched.as_ref() != Some(&key) {
+        bar.searched = Some(key);
+        bar.job = None;
+        bar.hits.clear();
+        bar.current = None;
+        bar.capped = false;
+        bar.confirm = None;
+        bar.error = None;
+        bar.from = open.view.selected_range().map_or(0, |r| r.0);
+        match Matcher::new(&bar.query, bar.options) {
+            Err(e) => bar.error = Some(e.to_string()),
+            Ok(None) => {}
+            Ok(Some(m)) => match FindJob::start(m.clone(), open.doc.text().shared()) {
+                Ok(job) => {
+                    bar.job = Some(job);
+                    // Small texts are searched within this, and show no "searching…" flash.
+                    wait = Duration::from_millis(30);
+                }
+                Err(_) => bar.hits = m.find_all(open.doc.text().as_str()),
+            },
+        }
+    }
+    if let Some(job) = &mut bar.job {
+        job.poll(&mut bar.hits, wait);
+        if job.is_done() {
+            bar.capped = job.is_capped();
+            bar.job = None;
+        } else {
+            ctx.request_repaint_after(Duration::from_millis(30));
+        }
+    }
+    if bar.current.is_none() && !bar.hits.is_empty() {
+        let first = bar.hits.partition_point(|h| h.0 < bar.from);
+        if first < bar.hits.len() || bar.job.is_none() {
+            let i = first % bar.hits.len();
+            go_to(bar, open, i);
+        }
+    }
+}
+
+fn go_to(bar: &mut FindBar, open: &mut super::OpenDoc, i: usize) {
+    bar.current = Some(i);
+    let (a, b) = bar.hits[i];
+    open.view
+        .set_selection(Some(super::text_view::Selection { anchor: a, head: b }));
+    open.view.scroll_to_char(a);
+}
+
+/// The bar's keys that work while its field does not have the keyboard (Enter, Shift+Enter,
+/// Esc, Alt + a tag's key); the field handles Enter itself. Runs before the app's shortcuts.
+pub(super) fn keys(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
+    if !app.find.open || app.open.is_none() {
+        return;
+    }
+    let tags = app
+        .ws
+        .as_ref()
+        .map(|w| w.tags().clone())
+        .unwrap_or_default();
+    let typing_elsewhere = ctx.text_edit_focused() && !app.find.field_had_focus;
+    let typing = ctx.text_edit_focused();
+    let esc_left_field = app.find.field_had_focus && !typing;
+    let was_typing = app.was_typing;
+    ctx.input_mut(|i| {
+        let mut tagged = false;
+        for t in &tags.tags {
+            if let Some(key) = Key::from_name(&t.hotkey)
+                && i.consume_key(Modifiers::ALT, key)
+            {
+                commands.push(Command::Find(FindCommand::TagAll {
+                    tag: t.name.clone(),
+                    confirmed: false,
+                }));
+                tagged = true;
+            }
+        }
+        if tagged {
+            // Alt+1 must not also type "1" into the field.
+            i.events.retain(|e| !matches!(e, egui::Event::Text(_)));
+        }
+        if typing && app.find.field_had_focus {
+            // From the field, the other finders and the palette are one chord away.
+            use super::Action;
+            for a in [Action::WorkspaceFind, Action::Palette, Action::PaletteP] {
+                if i.consume_shortcut(&a.shortcut()) {
+                    commands.push(a.command());
+                }
+            }
+        }
+        if typing_elsewhere {
+            return;
+        }
+        if (esc_left_field || !was_typing) && i.consume_key(Modifiers::NONE, Key::Escape) {
+            commands.push(Command::Find(FindCommand::Close));
+        }
+        if !typing {
+            if i.consume_key(Modifiers::SHIFT, Key::Enter) {
+                commands.push(Command::Find(FindCommand::Prev));
+            } else if i.consume_key(Modifiers::NONE, Key::Enter) {
+                commands.push(Command::Find(FindCommand::Next));
+            }
+        }
+    });
+}
+
+/// Draws the bar above the text, when it is open.
+pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let bar = &mut app.find;
+    if !bar.open {
+        return;
+    }
+    let v = ui.visuals().clone();
+    ui.horizontal_wrapped(|ui| {
+        // First, so that a narrow window wraps the count, never the way out.
+        if ui
+            .small_button("✕")
+            .on_hover_text("Close (Esc); the current hit stays selected")
+            .clicked()
+        {
+            commands.push(Command::Find(FindCommand::Close));
+        }
+        ui.label("Find");
+        let id = egui::Id::unique(FIELD);
+        // The toggles, arrows, count and close button need about 300 points.
+        let width = (ui.available_width() - 330.0).clamp(100.0, 260.0);
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut bar.query)
+                .id(id)
+                .desired_width(width)
+                .hint_text("text to find"),
+        );
+        if std::mem::take(&mut bar.focus) {
+            r.request_focus();
+        }
+        if r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+            let back = ui.input(|i| i.modifiers.shift);
+            commands.push(Command::Find(if back {
+                FindCommand::Prev
+            } else {
+                FindCommand::Next
+            }));
+            r.request_focus();
+        }
+        bar.field_had_focus = r.has_focus();
+        let toggle = |ui: &mut Ui, on: &mut bool, text: &str, hover: &str| {
+            let clicked = ui
+                .selectable_label(*on, RichText::new(text).monospace())
+                .on_hover_text(hover)
+                .clicked();
+            if clicked {
+                *on = !*on;
+            }
+            clicked
+        };
+        // After a toggle the keyboard goes back to the field.
+        bar.focus |= toggle(ui, &mut bar.options.case_sensitive, "Aa", "Match case");
+        bar.focus |= toggle(ui, &mut bar.options.whole_word, "W", "Whole words only");
+        bar.focus |= toggle(ui, &mut bar.options.regex, ".*", "Regular expression");
+        if ui
+            .small_button("▲")
+            .on_hover_text("Previous hit (Shift+Enter)")
+            .clicked()
+        {
+            commands.push(Command::Find(FindCommand::Prev));
+        }
+        if ui
+            .small_button("▼")
+            .on_hover_text("Next hit (Enter)")
+            .clicked()
+        {
+            commands.push(Command::Find(FindCommand::Next));
+        }
+        match &bar.error {
+            Some(e) => {
+                ui.label(RichText::new(e).color(theme::error_color(&v)));
+            }
+            None => {
+                ui.label(bar.count_text())
+                    .on_hover_text("Alt + a tag's key tags every hit");
+            }
+        }
+    });
+    if let Some(tag) = bar.confirm.clone() {
+        let n = bar.hits.len();
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("Tag all {n} hits as {tag}?")).color(theme::weak(&v)));
+            if ui.button(format!("Tag {n}")).clicked() {
+                commands.push(Command::Find(FindCommand::TagAll {
+                    tag: tag.clone(),
+                    confirmed: true,
+                }));
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::Find(FindCommand::CancelConfirm));
+            }
+        });
+    }
+}
+
+/// Applies a find bar command.
+pub(super) fn apply(app: &mut MarginaliaApp, ctx: &egui::Context, c: FindCommand) {
+    match c {
+        FindCommand::Open => {
+            if app.open.is_none() {
+                app.status_line = "Open a document first, then Ctrl+F finds in it".into();
+                return;
+            }
+            app.find.open = true;
+            app.find.focus = true;
+            ctx.memory_mut(|m| m.request_focus(egui::Id::unique(FIELD)));
+        }
+        FindCommand::Close => {
+            app.find.open = false;
+            app.find.job = None;
+            app.find.confirm = None;
+            app.find.searched = None;
+            app.find.field_had_focus = false;
+            ctx.memory_mut(|m| m.surrender_focus(egui::Id::unique(FIELD)));
+            if app.selected_text_range().is_some() {
+                app.selected_span = None;
+                app.status_line = "The hit stays selected: a tag's key tags it".into();
+            }
+        }
+        FindCommand::Next | FindCommand::Prev => {
+            let bar = &mut app.find;
+            let Some(open) = &mut app.open else { return };
+            let n = bar.hits.len();
+            if n == 0 {
+                return;
+            }
+            let i = match (bar.current, c == FindCommand::Next) {
+                (Some(i), true) => (i + 1) % n,
+                (Some(i), false) => (i + n - 1) % n,
+                (None, _) => 0,
+            };
+            go_to(bar, open, i);
+            app.selected_span = None;
+        }
+        FindCommand::CancelConfirm => app.find.confirm = None,
+        FindCommand::TagAll { tag, confirmed } => tag_all(app, &tag, confirmed),
+    }
+}
+
+fn tag_all(app: &mut MarginaliaApp, tag: &str, confirmed: bool) {
+    if app.refuse_read_only() {
+        return;
+    }
+    if app.find.job.is_some() {
+        app.status_line = "Still searching: tag the hits once the count is complete".into();
+        return;
+    }
+    let Some(schema) = app.ws.as_ref().and_then(|w| w.tags().get(tag).cloned()) else {
+        return;
+    };
+    let bar = &mut app.find;
+    let Some(open) = &mut app.open else { return };
+    let total = bar.hits.len();
+    if total == 0 {
+        app.status_line = "No hits to tag".into();
+        return;
+    }
+    let asked = bar.confirm.as_deref() == Some(tag);
+    if total > CONFIRM_ABOVE && !confirmed && !asked {
+        bar.confirm = Some(tag.to_owned());
+        return;
+    }
+    bar.confirm = None;
+    let crate::find::Tagged { added, already } =
+        crate::find::tag_hits(&mut open.doc, &bar.hits, &schema);
+    app.after_edit();
+    let mut msg = format!("tagged {added} of {total} as {tag}");
+    if already > 0 {
+        let verb = if already == 1 { "was" } else { "were" };
+        msg.push_str(&format!("; {already} {verb} already tagged"));
+    }
+    app.status_line = msg;
+}
