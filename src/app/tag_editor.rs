@@ -539,7 +539,9 @@ fn attributes(
             ui.label("");
             ui.end_row();
             for (ai, a) in tag.attributes.iter_mut().enumerate() {
-                ui.add(egui::TextEdit::singleline(&mut a.name).desired_width(90.0))
+                // Sized explicitly: inside a grid a text field only gets the width its column
+                // had last frame, so a desired width alone left the names cut to four letters.
+                ui.add_sized([110.0, 20.0], egui::TextEdit::singleline(&mut a.name))
                     .labelled_by(heads[0]);
                 let kind = a.kind.label();
                 egui::ComboBox::from_id_salt(("attribute kind", ti, ai))
@@ -565,10 +567,9 @@ fn attributes(
                         .entry((ti, ai))
                         .or_insert_with(|| values.join(", "));
                     let r = ui
-                        .add(
-                            egui::TextEdit::singleline(buf)
-                                .desired_width(140.0)
-                                .hint_text("a, b, c"),
+                        .add_sized(
+                            [150.0, 20.0],
+                            egui::TextEdit::singleline(buf).hint_text("a, b, c"),
                         )
                         .labelled_by(heads[2]);
                     if r.changed() {
@@ -606,14 +607,17 @@ fn attributes(
                         r
                     }
                     AttrKind::Text => {
-                        ui.add(egui::TextEdit::singleline(&mut default).desired_width(80.0))
+                        ui.add_sized([80.0, 20.0], egui::TextEdit::singleline(&mut default))
                     }
                 };
                 r.labelled_by(heads[3]);
                 a.default = (!default.is_empty()).then_some(default);
                 ui.checkbox(&mut a.required, "").labelled_by(heads[4]);
-                ui.add(egui::TextEdit::singleline(&mut a.description).desired_width(140.0))
-                    .labelled_by(heads[5]);
+                ui.add_sized(
+                    [160.0, 20.0],
+                    egui::TextEdit::singleline(&mut a.description),
+                )
+                .labelled_by(heads[5]);
                 if ui.small_button("Remove").clicked() {
                     remove = Some(ai);
                 }
