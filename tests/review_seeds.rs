@@ -95,9 +95,22 @@ fn a_seed_is_reviewed_item_by_item_and_the_annotators_see_the_verdicts() {
         fa.iter().filter(|f| f.verdict == preferred_b).count(),
         boundary
     );
+    // Where the two disagreed only on values, B's values were taken: A sees those spans as
+    // edited, with each value the reviewer kept.
+    let value_conflicts = r
+        .items()
+        .iter()
+        .filter(|i| i.kind == ItemKind::ValueConflict)
+        .count();
+    assert!(value_conflicts >= 1, "the shipped layers disagree on values");
+    let values_taken = |f: &&marginalia::review::SpanFeedback| {
+        matches!(&f.verdict, Verdict::Edited { values, .. } if !values.is_empty())
+    };
+    assert_eq!(fa.iter().filter(values_taken).count(), value_conflicts);
     assert!(
-        fa.iter()
-            .all(|f| f.verdict == Verdict::Accepted || f.verdict == preferred_b),
+        fa.iter().all(|f| f.verdict == Verdict::Accepted
+            || f.verdict == preferred_b
+            || values_taken(&f)),
         "{fa:?}"
     );
     let b = store::load_layer(&b_path).unwrap().unwrap().0;

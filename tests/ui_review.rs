@@ -596,6 +596,10 @@ fn a_value_conflict_shows_both_values_and_the_picked_one_reaches_the_curated_fil
 #[test]
 fn agreement_window_shows_kappa_per_attribute() {
     let ws = temp_workspace();
+    // Only these claims: the shipped layers' values would make the other attributes defined.
+    for who in ["editor-a", "editor-b"] {
+        std::fs::remove_dir_all(ws.path().join("annotations").join(who)).unwrap();
+    }
     // p_o = 2/3, p_e = (2·1 + 1·2)/9 = 4/9: κ = (2/3 − 4/9)/(5/9) = 0.4 over 3 matched claims.
     claims_with_verdicts(
         ws.path(),
