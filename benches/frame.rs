@@ -575,6 +575,8 @@ fn child_edit(dir: &str) {
             marks: None,
             badges: None,
             uncertain: None,
+            hits: &[],
+            current_hit: None,
         };
         commands.clear();
         d.frame_with(events, |ui| view.show(ui, &input, &mut commands));

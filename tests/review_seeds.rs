@@ -102,10 +102,11 @@ fn a_seed_is_reviewed_item_by_item_and_the_annotators_see_the_verdicts() {
         .iter()
         .filter(|i| i.kind == ItemKind::ValueConflict)
         .count();
-    assert!(value_conflicts >= 1, "the shipped layers disagree on values");
-    let values_taken = |f: &&marginalia::review::SpanFeedback| {
-        matches!(&f.verdict, Verdict::Edited { values, .. } if !values.is_empty())
-    };
+    assert!(
+        value_conflicts >= 1,
+        "the shipped layers disagree on values"
+    );
+    let values_taken = |f: &&marginalia::review::SpanFeedback| matches!(&f.verdict, Verdict::Edited { values, .. } if !values.is_empty());
     assert_eq!(fa.iter().filter(values_taken).count(), value_conflicts);
     assert!(
         fa.iter().all(|f| f.verdict == Verdict::Accepted

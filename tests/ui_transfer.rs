@@ -182,7 +182,11 @@ fn import_dialog_brings_in_a_brat_folder_and_the_document_list_shows_its_texts()
     let tags = std::fs::read_to_string(ws.path().join("annotations/tags.ron")).unwrap();
     assert!(tags.contains("\"PER\""), "{tags}");
     assert!(h.query_all_by_label_contains("added ").next().is_some());
-    assert!(h.query_all_by_label_contains("2 relations").next().is_some());
+    assert!(
+        h.query_all_by_label_contains("2 relations")
+            .next()
+            .is_some()
+    );
 }
 
 #[test]
