@@ -1241,6 +1241,30 @@ fn a_claims_verdict_is_set_with_the_keyboard_only_and_each_change_undoes_in_one_
             .map(|n| format!("{n:?}"))
             .collect::<Vec<_>>(),
     );
+
+    // The Value filter keeps the claims whose verdict is false, and follows each edit.
+    use egui_kittest::kittest::NodeT;
+    let span_rows = |h: &Harness<'_, MarginaliaApp>| {
+        h.query_all_by_role(egui::accesskit::Role::ListItem)
+            .filter(|n| {
+                n.accesskit_node()
+                    .label()
+                    .is_some_and(|l| l.starts_with("claim: ") || l.starts_with("quote: "))
+            })
+            .count()
+    };
+    assert_eq!(span_rows(&h), 1);
+    h.get_by_label("Value").click();
+    h.run_steps(2);
+    h.get_by_label("claim verdict = false").click();
+    h.run_steps(2);
+    assert_eq!(span_rows(&h), 1, "the false claim passes");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(span_rows(&h), 0, "undone to unverified, it leaves the list");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(span_rows(&h), 1, "redone, it is back");
 }
 
 /// Issue 12: the tag editor adds a tag with an attribute and writes tags.ron through the core;

@@ -43,6 +43,9 @@ pub struct AttrUi {
     typed: (String, f64),
     /// The span list's value filter.
     pub filter: Option<ValueFilter>,
+    /// The positions the value filter keeps, and what they were computed for (the filter, the
+    /// tag filter, the document and its edit count): recomputed on a change, not every frame.
+    pub rows: Option<(ValueFilter, Option<String>, String, u64, Vec<usize>)>,
     /// An attribute widget had the keyboard at the end of the last frame (egui drops the focus
     /// on Esc before the next frame starts, so the Esc is recognised by this).
     had_focus: bool,

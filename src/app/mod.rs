@@ -136,6 +136,9 @@ struct OpenDoc {
     view: TextView,
     /// The span list has not been shown yet: it starts at its top.
     list_fresh: bool,
+    /// How many batches of changes the index has taken: what is derived from the spans (the
+    /// value filter's rows) is recomputed when this moves, not every frame.
+    edits: u64,
 }
 
 impl OpenDoc {
@@ -147,6 +150,7 @@ impl OpenDoc {
             index,
             view,
             list_fresh: true,
+            edits: 0,
         }
     }
 
@@ -156,6 +160,7 @@ impl OpenDoc {
         let changes = self.doc.take_changes();
         if !changes.is_empty() {
             self.index.apply_all(&changes, &self.doc.layer().spans);
+            self.edits += 1;
         }
     }
 

@@ -518,13 +518,35 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         scroll_list_to = open.index.row_of(filter, id);
         ui.memory_mut(|m| m.data.insert_temp(Id::unique("list follows"), id));
     }
-    // A value filter keeps the positions that pass: O(n) in the tag's spans per frame.
-    let value_rows: Option<Vec<usize>> = app.attr_ui.filter.as_ref().map(|f| {
-        (0..open.index.rows(filter))
-            .filter_map(|row| open.index.row(filter, row))
-            .filter(|pos| spans.get(*pos).is_some_and(|s| f.keeps(s)))
-            .collect()
-    });
+    // A value filter keeps the positions that pass: O(n) in the tag's spans, but only when the
+    // filter, the tag filter, the document or its spans change, never per frame.
+    let value_rows: Option<&[usize]> = match &app.attr_ui.filter {
+        None => None,
+        Some(f) => {
+            let rel = open.doc.rel();
+            let fresh = app
+                .attr_ui
+                .rows
+                .as_ref()
+                .is_some_and(|(cf, ct, cr, ce, _)| {
+                    cf == f && ct.as_deref() == filter && cr == rel && *ce == open.edits
+                });
+            if !fresh {
+                let rows = (0..open.index.rows(filter))
+                    .filter_map(|row| open.index.row(filter, row))
+                    .filter(|pos| spans.get(*pos).is_some_and(|s| f.keeps(s)))
+                    .collect();
+                app.attr_ui.rows = Some((
+                    f.clone(),
+                    filter.map(str::to_owned),
+                    rel.to_owned(),
+                    open.edits,
+                    rows,
+                ));
+            }
+            app.attr_ui.rows.as_ref().map(|(.., rows)| rows.as_slice())
+        }
+    };
     if let (Some(rows), Some(id)) = (&value_rows, scroll_list_to.and(selected)) {
         scroll_list_to = rows.iter().position(|pos| spans[*pos].id == id);
     }
@@ -543,7 +565,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
     }
     let rows = value_rows
         .as_ref()
-        .map_or(open.index.rows(filter), Vec::len);
+        .map_or(open.index.rows(filter), |v| v.len());
     let row_pos = |row: usize| match &value_rows {
         Some(v) => v.get(row).copied(),
         None => open.index.row(filter, row),
