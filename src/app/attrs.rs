@@ -15,6 +15,10 @@ use crate::tags::{self, AttrKind, Attribute, Tag, TagSet};
 
 use super::{Command, MarginaliaApp, theme};
 
+/// The value filter's rows, with what they were computed for: the filter, the tag filter, the
+/// document and its edit count.
+pub type FilteredRows = (ValueFilter, Option<String>, String, u64, Vec<usize>);
+
 /// The span list's filter by a value: spans of `tag` whose `name` is `value`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueFilter {
@@ -45,7 +49,7 @@ pub struct AttrUi {
     pub filter: Option<ValueFilter>,
     /// The positions the value filter keeps, and what they were computed for (the filter, the
     /// tag filter, the document and its edit count): recomputed on a change, not every frame.
-    pub rows: Option<(ValueFilter, Option<String>, String, u64, Vec<usize>)>,
+    pub rows: Option<FilteredRows>,
     /// An attribute widget had the keyboard at the end of the last frame (egui drops the focus
     /// on Esc before the next frame starts, so the Esc is recognised by this).
     had_focus: bool,
