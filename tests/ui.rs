@@ -590,6 +590,8 @@ fn snapshot(dark: bool, name: &str) {
     let ws = fixed_workspace(name);
     let mut h = harness(&ws, dark, true);
     open_seed(&mut h);
+    // Suggestions are computed on threads: the picture waits for them (dashed outlines).
+    wait_for_suggestions(&mut h);
     // Two nested spans and one overlapping, then nothing selected (so no clock times show).
     tag_phrase(&mut h, Key::Num2);
     let inner = char_offset(&h, "Europe’s most active");

@@ -450,7 +450,9 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
                         ui.label(RichText::new("▭").color(color));
                         let text =
                             format!("{} “{}”", s.tag, super::text_view::excerpt(&s.text, 34));
-                        if ui.selectable_label(focused == Some(i), text).clicked() {
+                        // Truncated: a long quote must not widen the panel (and reflow the text).
+                        let row = egui::Button::selectable(focused == Some(i), text).truncate();
+                        if ui.add(row).clicked() {
                             commands.push(Command::Suggest(SuggestCommand::Focus(i)));
                         }
                     });
