@@ -452,7 +452,18 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
                             format!("{} “{}”", s.tag, super::text_view::excerpt(&s.text, 34));
                         // Truncated: a long quote must not widen the panel (and reflow the text).
                         let row = egui::Button::selectable(focused == Some(i), text).truncate();
-                        if ui.add(row).clicked() {
+                        let r = ui.add(row);
+                        // The list follows the focus once per newly focused suggestion.
+                        let follows = egui::Id::unique("suggestion list follows");
+                        let key = (s.start, s.end);
+                        if focused == Some(i)
+                            && ui.memory(|m| m.data.get_temp::<(usize, usize)>(follows))
+                                != Some(key)
+                        {
+                            r.scroll_to_me(None);
+                            ui.memory_mut(|m| m.data.insert_temp(follows, key));
+                        }
+                        if r.clicked() {
                             commands.push(Command::Suggest(SuggestCommand::Focus(i)));
                         }
                     });
