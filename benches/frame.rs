@@ -93,6 +93,8 @@ impl BenchView for RealView {
             uncertain: None,
             hits: &[],
             current_hit: None,
+            suggestions: &[],
+            focused_suggestion: None,
         };
         self.commands.clear();
         self.view.show(ui, &input, &mut self.commands);
@@ -577,6 +579,8 @@ fn child_edit(dir: &str) {
             uncertain: None,
             hits: &[],
             current_hit: None,
+            suggestions: &[],
+            focused_suggestion: None,
         };
         commands.clear();
         d.frame_with(events, |ui| view.show(ui, &input, &mut commands));

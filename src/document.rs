@@ -659,6 +659,20 @@ impl Document {
         self.add_span_with(start, end, &tag.name, tag.default_attrs())
     }
 
+    /// Creates a span like [`Self::add_span_tagged`] whose attributes are `tag`'s defaults
+    /// overridden by `values` (an accepted suggestion's speaker or correction). One undo step.
+    pub fn add_span_valued(
+        &mut self,
+        start: usize,
+        end: usize,
+        tag: &Tag,
+        values: &BTreeMap<String, String>,
+    ) -> Option<Added> {
+        let mut attrs = tag.default_attrs();
+        attrs.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.add_span_with(start, end, &tag.name, attrs)
+    }
+
     /// Changes span `id`'s tag to `new`, carrying its values over as a user expects: values that
     /// fit `new`'s schema stay, values of the old tag's attributes that do not fit go, values
     /// outside both schemas (imported ones) and Marginalia's reserved markers stay, and `new`'s

@@ -590,6 +590,8 @@ fn snapshot(dark: bool, name: &str) {
     let ws = fixed_workspace(name);
     let mut h = harness(&ws, dark, true);
     open_seed(&mut h);
+    // Suggestions are computed on threads: the picture waits for them (dashed outlines).
+    wait_for_suggestions(&mut h);
     // Two nested spans and one overlapping, then nothing selected (so no clock times show).
     tag_phrase(&mut h, Key::Num2);
     let inner = char_offset(&h, "Europe’s most active");
@@ -1565,4 +1567,117 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
     save_now(&mut h);
     assert!(layer_of(&d.rel).spans.is_empty());
     assert_eq!(layer_of(&docs[0].rel).spans.len(), docs[0].total);
+}
+
+/// Steps the app until the open document's suggestions are computed (on threads).
+fn wait_for_suggestions(h: &mut Harness<'_, MarginaliaApp>) {
+    for _ in 0..4000 {
+        if !h.state().suggestions().0.is_empty() {
+            h.run_steps(1);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    panic!("no suggestions were shown");
+}
+
+const PUTIN_QUOTE: &str = "You want War between France and Russia?";
+
+#[test]
+fn suggestions_are_listed_by_source_y_accepts_one_and_x_rejects_one_for_good() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    wait_for_suggestions(&mut h);
+    let (shown, focused) = h.state().suggestions();
+    assert_eq!(focused, None);
+    assert_eq!(shown.len(), 23, "21 quotes and 2 name variants");
+    assert_eq!(
+        (shown[0].tag.as_str(), &*shown[0].text),
+        ("quote", PUTIN_QUOTE)
+    );
+    h.get_by_label("quotes (21)");
+    h.get_by_label("names (2)");
+    assert!(
+        !layer_file(ws.path()).exists(),
+        "nothing is written before it is accepted"
+    );
+
+    press(&mut h, Key::CloseBracket);
+    assert_eq!(h.state().suggestions().1, Some(0));
+    press(&mut h, Key::Y);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1);
+    let s = &layer.spans[0];
+    assert_eq!((s.tag.as_str(), s.exact.as_str()), ("quote", PUTIN_QUOTE));
+    assert_eq!(s.attrs.get("speaker").map(String::as_str), Some("Putin"));
+
+    // The next one is focused; x rejects it.
+    let (shown, focused) = h.state().suggestions();
+    assert_eq!(shown.len(), 22);
+    let next = shown[focused.expect("the next suggestion is focused")].clone();
+    assert!(
+        next.text.starts_with("This is what will happen"),
+        "{next:?}"
+    );
+    press(&mut h, Key::X);
+    assert!(!h.state().suggestions().0.contains(&next));
+    assert_eq!(
+        read_layer(ws.path()).spans.len(),
+        1,
+        "a rejection adds no span"
+    );
+    drop(h);
+
+    // A new window on the same workspace proposes neither again.
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    wait_for_suggestions(&mut h);
+    let shown = h.state().suggestions().0;
+    assert_eq!(shown.len(), 21);
+    assert!(!shown.contains(&next));
+    assert!(shown.iter().all(|s| s.text != PUTIN_QUOTE));
+}
+
+#[test]
+fn shift_y_accepts_every_suggestion_of_the_focused_source_as_one_undo_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    wait_for_suggestions(&mut h);
+    // A click in the list focuses a suggestion; [ from the first goes round to the last.
+    h.get_by_label_contains("You want War").click();
+    h.run_steps(2);
+    assert_eq!(h.state().suggestions().1, Some(0));
+    press(&mut h, Key::OpenBracket);
+    let (shown, focused) = h.state().suggestions();
+    let last = &shown[focused.unwrap()];
+    assert_eq!((last.tag.as_str(), last.text.as_str()), ("error", "Schorz"));
+
+    press_with(&mut h, Modifiers::SHIFT, Key::Y);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    let got: Vec<(&str, &str, Option<&str>)> = (layer.spans.iter())
+        .map(|s| {
+            let c = s.attrs.get("correction").map(String::as_str);
+            (s.tag.as_str(), s.exact.as_str(), c)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![("error", "Schorz", Some("Scholz")); 2],
+        "both name variants, not the quotes"
+    );
+    assert_eq!(h.state().suggestions().0.len(), 21);
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(
+        read_layer(ws.path()).spans.is_empty(),
+        "one undo removes both"
+    );
+    assert_eq!(h.state().suggestions().0.len(), 23);
 }

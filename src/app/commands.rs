@@ -9,6 +9,7 @@ use crate::layer::Status;
 
 use super::agreement_view::AgreementCommand;
 use super::review_mode::{DecisionKey, ReviewCommand};
+use super::suggestions::SuggestCommand;
 
 /// A user's request, collected while drawing a frame and applied after it.
 #[must_use]
@@ -142,6 +143,8 @@ pub enum Command {
     CloseDocument,
     /// The find bar (src/app/find_bar.rs).
     Find(super::find_bar::FindCommand),
+    /// Suggestions (src/app/suggestions.rs).
+    Suggest(super::suggestions::SuggestCommand),
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).
@@ -183,11 +186,17 @@ pub enum Action {
     EditNote,
     EditAttributes,
     Deselect,
+    // Suggestions (src/app/suggestions.rs); Shift+Y before Y.
+    AcceptSourceSuggestions,
+    AcceptSuggestion,
+    RejectSuggestion,
+    NextSuggestion,
+    PrevSuggestion,
 }
 
 impl Action {
     /// Every action, in matching order.
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 41] = [
         Action::Help,
         Action::PaletteP,
         Action::Palette,
@@ -224,6 +233,11 @@ impl Action {
         Action::EditNote,
         Action::EditAttributes,
         Action::Deselect,
+        Action::AcceptSourceSuggestions,
+        Action::AcceptSuggestion,
+        Action::RejectSuggestion,
+        Action::NextSuggestion,
+        Action::PrevSuggestion,
     ];
 
     /// The key chord.
@@ -268,6 +282,11 @@ impl Action {
             Action::EditNote => (Modifiers::NONE, Key::Enter),
             Action::EditAttributes => (Modifiers::NONE, Key::A),
             Action::Deselect => (Modifiers::NONE, Key::Escape),
+            Action::AcceptSourceSuggestions => (Modifiers::SHIFT, Key::Y),
+            Action::AcceptSuggestion => (Modifiers::NONE, Key::Y),
+            Action::RejectSuggestion => (Modifiers::NONE, Key::X),
+            Action::NextSuggestion => (Modifiers::NONE, Key::CloseBracket),
+            Action::PrevSuggestion => (Modifiers::NONE, Key::OpenBracket),
         };
         KeyboardShortcut::new(m, k)
     }
@@ -285,6 +304,19 @@ impl Action {
                 | Action::StartWordRight
                 | Action::StartLeft
                 | Action::StartRight
+        )
+    }
+
+    /// Whether it only applies while suggestions are shown (otherwise the key is left to
+    /// others, a tag's key say).
+    pub fn needs_suggestion(self) -> bool {
+        matches!(
+            self,
+            Action::AcceptSourceSuggestions
+                | Action::AcceptSuggestion
+                | Action::RejectSuggestion
+                | Action::NextSuggestion
+                | Action::PrevSuggestion
         )
     }
 
@@ -354,6 +386,13 @@ impl Action {
                 "Edit the selected span's attributes (Tab moves, Esc goes back)"
             }
             Action::Deselect => "Deselect",
+            Action::AcceptSourceSuggestions => {
+                "Accept every suggestion of the focused one's source here (one undo step)"
+            }
+            Action::AcceptSuggestion => "Accept the focused suggestion",
+            Action::RejectSuggestion => "Reject the focused suggestion (it does not come back)",
+            Action::NextSuggestion => "Next suggestion",
+            Action::PrevSuggestion => "Previous suggestion",
         }
     }
 
@@ -417,6 +456,11 @@ impl Action {
             Action::EditNote => Command::EditNote,
             Action::EditAttributes => Command::EditAttributes,
             Action::Deselect => Command::Deselect,
+            Action::AcceptSourceSuggestions => Command::Suggest(SuggestCommand::AcceptSource),
+            Action::AcceptSuggestion => Command::Suggest(SuggestCommand::Accept),
+            Action::RejectSuggestion => Command::Suggest(SuggestCommand::Reject),
+            Action::NextSuggestion => Command::Suggest(SuggestCommand::Next),
+            Action::PrevSuggestion => Command::Suggest(SuggestCommand::Prev),
         }
     }
 
@@ -447,6 +491,8 @@ pub fn shortcut_text(s: &KeyboardShortcut) -> String {
         Key::Plus => "+",
         Key::Minus => "-",
         Key::Equals => "=",
+        Key::OpenBracket => "[",
+        Key::CloseBracket => "]",
         k => k.name(),
     };
     parts.push(key);
@@ -590,6 +636,7 @@ fn action_keywords(a: Action) -> &'static str {
         Action::Agreement => "kappa iaa statistics",
         Action::Help => "keys keyboard shortcuts",
         Action::Quit => "exit",
+        Action::AcceptSuggestion | Action::AcceptSourceSuggestions => "suggestions pre-annotate",
         _ => "",
     }
 }

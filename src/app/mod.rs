@@ -17,6 +17,7 @@ mod panels;
 mod quit;
 pub mod review_mode;
 mod span_edit;
+pub mod suggestions;
 mod tag_editor;
 pub mod text_view;
 mod theme;
@@ -82,6 +83,8 @@ pub struct Prefs {
     pub last_document: Option<String>,
     pub dark: bool,
     pub zoom: f32,
+    /// Suggestion sources switched off, by name ("quotes", "names"…).
+    pub suggestions_off: Vec<String>,
 }
 
 impl Default for Prefs {
@@ -92,6 +95,7 @@ impl Default for Prefs {
             last_document: None,
             dark: false,
             zoom: 1.0,
+            suggestions_off: Vec::new(),
         }
     }
 }
@@ -281,6 +285,8 @@ pub struct MarginaliaApp {
     palette: palette::Palette,
     /// Find in the workspace (Ctrl+Shift+F).
     ws_find: workspace_find::WorkspaceFind,
+    /// Suggestions for the open document (src/app/suggestions.rs).
+    suggest: suggestions::SuggestUi,
     /// A text range to select once the document being opened is open (rel, start, end).
     pending_select: Option<(String, usize, usize)>,
     /// With `MARGINALIA_FRAME_STATS=1`: when the app started, for the startup timeline it prints
@@ -391,6 +397,7 @@ impl MarginaliaApp {
             palette: Default::default(),
             ws_find: Default::default(),
             pending_select: None,
+            suggest: Default::default(),
         };
         if frame_times_on {
             app.timeline = Some(Timeline {
@@ -454,6 +461,11 @@ impl MarginaliaApp {
     /// The status line's message.
     pub fn status_line(&self) -> &str {
         &self.status_line
+    }
+
+    /// The suggestions shown for the open document, and the index of the focused one.
+    pub fn suggestions(&self) -> (&[crate::suggest::Suggestion], Option<usize>) {
+        (self.suggest.shown(), self.suggest.focused_mark())
     }
 
     /// Whether the find bar is open.
@@ -1241,6 +1253,7 @@ impl MarginaliaApp {
             Command::Review(c) => review_mode::apply(self, c),
             Command::Agreement(c) => agreement_view::apply(self, c),
             Command::Find(c) => find_bar::apply(self, ctx, c),
+            Command::Suggest(c) => suggestions::apply(self, c),
         }
     }
 
@@ -1398,10 +1411,12 @@ impl MarginaliaApp {
             .unwrap_or_default();
         let has_span = self.selected_span.is_some();
         let has_selection = self.selected_text_range().is_some();
+        let has_suggestions = self.suggest.has_any();
         ctx.input_mut(|i| {
             for action in Action::ALL {
                 if action.is_global()
                     || (action.needs_span() && !has_span)
+                    || (action.needs_suggestion() && !has_suggestions)
                     || (action.needs_document() && !has_doc)
                 {
                     continue;
@@ -1511,6 +1526,7 @@ impl eframe::App for MarginaliaApp {
         } else {
             find_bar::poll(self, &ctx);
             find_bar::keys(self, &ctx, &mut commands);
+            suggestions::poll(self, &ctx);
             self.shortcuts(&ctx, &mut commands);
             panels::draw(self, ui, &mut commands);
         }

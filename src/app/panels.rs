@@ -333,6 +333,8 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             uncertain: None,
             hits: &[],
             current_hit: None,
+            suggestions: &[],
+            focused_suggestion: None,
         };
         // Nothing can be tagged yet: what the view asks for waits for the spans.
         preview.view.show(ui, &input, &mut Vec::new());
@@ -424,6 +426,8 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         uncertain: Some(super::durability::fuzzy_color(ui.visuals())),
         hits: app.find.hits(),
         current_hit: app.find.current_hit(),
+        suggestions: app.suggest.marks(),
+        focused_suggestion: app.suggest.focused_mark(),
     };
     open.view.show(ui, &input, commands);
 }
@@ -759,6 +763,8 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             RichText::new("Click a span to see and edit it; Tab goes to the next one.").color(weak),
         );
     }
+    ui.separator();
+    super::suggestions::section(app, ui, commands);
     ui.separator();
 
     // Legend.

@@ -831,6 +831,8 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 uncertain: None,
                 hits: &[],
                 current_hit: None,
+                suggestions: &[],
+                focused_suggestion: None,
             };
             let mut view_commands = Vec::new();
             mode.view.show(ui, &input, &mut view_commands);

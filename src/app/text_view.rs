@@ -244,6 +244,18 @@ pub struct ViewInput<'a> {
     pub hits: &'a [(usize, usize)],
     /// The hit the find bar is at, painted stronger.
     pub current_hit: Option<(usize, usize)>,
+    /// Proposed spans (sorted by start), drawn as dashed outlines, never filled.
+    pub suggestions: &'a [SuggestionMark],
+    /// The index into `suggestions` of the focused one, drawn with a thicker outline.
+    pub focused_suggestion: Option<usize>,
+}
+
+/// A proposed span as the view draws it: a range and the colour of its tag.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SuggestionMark {
+    pub start: usize,
+    pub end: usize,
+    pub color: Color32,
 }
 
 /// Which spans overlap a range, as positions into [`ViewInput::spans`].
@@ -738,6 +750,7 @@ impl TextView {
                 }
             }
             self.paint_hits(painter, input, g, &rows, p, *origin, &band, ui.visuals());
+            paint_suggestions(painter, input, g, &rows, p, *origin, &band);
             if let Some((sa, sb)) = sel
                 && sb > p.start
                 && sa < p.end.max(p.start + 1)
@@ -907,6 +920,35 @@ impl TextView {
 
 /// The room a piece takes: its galley plus a paragraph gap; an empty line is only a small gap,
 /// so blank lines between paragraphs do not double the spacing.
+/// Suggestions in piece `p`: a dashed outline in the tag's colour, the focused one thicker and
+/// a little further out, so they never read as saved spans (which are filled).
+fn paint_suggestions(
+    painter: &egui::Painter,
+    input: &ViewInput<'_>,
+    g: &Galley,
+    rows: &[(usize, usize)],
+    p: Piece,
+    origin: Pos2,
+    band: &dyn Fn(Rect) -> (f32, f32),
+) {
+    let marks = input.suggestions;
+    let upto = marks.partition_point(|m| m.start < p.end.max(p.start + 1));
+    for (i, m) in marks[..upto].iter().enumerate() {
+        if m.end <= p.start {
+            continue;
+        }
+        let focused = input.focused_suggestion == Some(i);
+        let a = m.start.max(p.start) - p.start;
+        let b = m.end.min(p.end) - p.start;
+        for (rect, row_rect) in segments(g, rows, a, b) {
+            let (top, bottom) = band(row_rect);
+            let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom).translate(origin.to_vec2());
+            let (grow, width) = if focused { (2.5, 2.5) } else { (1.0, 1.2) };
+            theme::dashed_rect(painter, r.expand(grow), Stroke::new(width, m.color));
+        }
+    }
+}
+
 fn piece_height(p: &Piece, galley_height: f32, font_size: f32) -> f32 {
     if p.start == p.end {
         return font_size * 0.4;

@@ -59,6 +59,17 @@ impl Rejections {
         })
     }
 
+    /// Notes that `s` on text `rel` was rejected (after [`reject`] wrote it).
+    pub fn add(&mut self, rel: &str, s: &Suggestion) {
+        self.set.insert(Rejected {
+            text: rel.to_owned(),
+            start: s.start,
+            end: s.end,
+            tag: s.tag.clone(),
+            exact: s.text.clone(),
+        });
+    }
+
     /// How many rejections there are.
     pub fn len(&self) -> usize {
         self.set.len()

@@ -1,0 +1,473 @@
+//! Suggestions in the window: the core's proposals ([`crate::suggest`]) for the open document,
+//! computed off the UI thread, drawn as dashed outlines, listed by source in the right panel,
+//! and accepted (`y`, Shift+Y) or rejected (`x`) one by one. Nothing reaches a layer until a
+//! person accepts it.
+//!
+//! The model is built once per workspace and annotator on a thread; each document's proposals
+//! are computed once on a thread, for every source; after an edit or a rejection the cached
+//! list is only filtered again against the layer, the rejections and the sources switched on.
+
+use std::path::PathBuf;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use egui::{RichText, Ui};
+
+use crate::suggest::{Model, Rejections, Source, Sources, Suggestion, filter_new, rejections};
+
+use super::text_view::SuggestionMark;
+use super::{Command, MarginaliaApp, theme};
+
+/// What the suggestions can be asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuggestCommand {
+    Accept,
+    Reject,
+    Next,
+    Prev,
+    /// Accept every shown suggestion of the focused one's source, as one undo step.
+    AcceptSource,
+    /// Focus shown suggestion `i` and scroll it into view (a click in the list).
+    Focus(usize),
+    /// Switch a source on or off.
+    SetSource(Source, bool),
+}
+
+type Built = Result<(Arc<Model>, Rejections), String>;
+
+/// The suggestions' state.
+#[derive(Default)]
+pub struct SuggestUi {
+    /// The workspace root and annotator the model is (being) built for.
+    model_key: Option<(PathBuf, String)>,
+    building: Option<mpsc::Receiver<Built>>,
+    model: Option<Arc<Model>>,
+    rejections: Rejections,
+    error: Option<String>,
+    /// The document (path and text hash) `raw` was computed for.
+    raw_for: Option<(String, String)>,
+    job: Option<(String, String, mpsc::Receiver<Vec<Suggestion>>)>,
+    /// Every source's proposals for the open document, unfiltered.
+    raw: Vec<Suggestion>,
+    /// What `shown` was filtered for: the document, its edit count, the sources, a counter
+    /// bumped by rejections and new raw lists.
+    shown_for: Option<(String, u64, [bool; 5], u64)>,
+    generation: u64,
+    shown: Vec<Suggestion>,
+    /// How many of each source are not yet in the layer (also for sources switched off).
+    counts: [usize; 5],
+    marks: Vec<SuggestionMark>,
+    /// The focused suggestion, by range and tag (it keeps its place across refilters).
+    focused: Option<(usize, usize, String)>,
+}
+
+impl SuggestUi {
+    /// The suggestions shown for the open document.
+    pub fn shown(&self) -> &[Suggestion] {
+        &self.shown
+    }
+
+    /// The shown suggestions as the text view draws them.
+    pub fn marks(&self) -> &[SuggestionMark] {
+        &self.marks
+    }
+
+    /// The index of the focused suggestion in [`Self::shown`].
+    pub fn focused_mark(&self) -> Option<usize> {
+        let (a, b, tag) = self.focused.as_ref()?;
+        self.shown
+            .iter()
+            .position(|s| s.start == *a && s.end == *b && &s.tag == tag)
+    }
+
+    /// Whether any suggestion is shown (their keys apply only then).
+    pub fn has_any(&self) -> bool {
+        !self.shown.is_empty()
+    }
+
+    fn still_working(&self) -> bool {
+        self.building.is_some() || self.job.is_some()
+    }
+}
+
+/// The sources switched on in the preferences.
+fn sources(app: &MarginaliaApp) -> Sources {
+    let mut s = Sources::all();
+    for name in &app.prefs.suggestions_off {
+        if let Ok(src) = name.parse::<Source>() {
+            s.set(src, false);
+        }
+    }
+    s
+}
+
+/// Builds the model when the workspace or annotator changed, computes the open document's
+/// proposals when it changed, and filters them again after edits. Every frame, cheap.
+pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
+    let Some(ws) = &app.ws else {
+        app.suggest = SuggestUi::default();
+        return;
+    };
+    let annotator = app.prefs.annotator.clone();
+    let key = (ws.root().to_path_buf(), annotator.clone());
+    let su = &mut app.suggest;
+    if su.model_key.as_ref() != Some(&key) {
+        *su = SuggestUi {
+            model_key: Some(key),
+            ..SuggestUi::default()
+        };
+        let (tx, rx) = mpsc::channel();
+        let (ws, ctx2) = (ws.clone(), ctx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("suggestion model".into())
+            .spawn(move || {
+                let built = (|| {
+                    let corpus = crate::suggest::Corpus::load(&ws, Some(&annotator))
+                        .map_err(|e| e.to_string())?;
+                    let model = Model::new(ws.tags(), &corpus);
+                    let rejected = rejections::load(&ws, &annotator).map_err(|e| e.to_string())?;
+                    Ok((Arc::new(model), rejected))
+                })();
+                let _ = tx.send(built);
+                ctx2.request_repaint();
+            });
+        match spawned {
+            Ok(_) => su.building = Some(rx),
+            Err(e) => su.error = Some(format!("cannot start the suggestions: {e}")),
+        }
+    }
+    if let Some(rx) = &su.building {
+        match rx.try_recv() {
+            Ok(Ok((model, rejected))) => {
+                su.model = Some(model);
+                su.rejections = rejected;
+                su.building = None;
+            }
+            Ok(Err(e)) => {
+                su.error = Some(e);
+                su.building = None;
+            }
+            Err(mpsc::TryRecvError::Disconnected) => su.building = None,
+            Err(mpsc::TryRecvError::Empty) => {}
+        }
+    }
+    let Some(open) = &app.open else {
+        su.shown.clear();
+        su.marks.clear();
+        return;
+    };
+    let rel = open.doc.rel().to_owned();
+    let sha = open.doc.text().sha256().to_owned();
+    let doc_key = (rel.clone(), sha.clone());
+    if su.raw_for.as_ref() != Some(&doc_key)
+        && let Some(model) = &su.model
+        && su
+            .job
+            .as_ref()
+            .is_none_or(|(r, s, _)| (r, s) != (&rel, &sha))
+    {
+        let (tx, rx) = mpsc::channel();
+        let (model, text, ctx2) = (Arc::clone(model), open.doc.text().clone(), ctx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("suggestions".into())
+            .spawn(move || {
+                let _ = tx.send(model.suggest(&text, Sources::all()));
+                ctx2.request_repaint();
+            });
+        if spawned.is_ok() {
+            su.job = Some((rel.clone(), sha.clone(), rx));
+        }
+    }
+    if let Some((r, s, rx)) = &su.job {
+        match rx.try_recv() {
+            Ok(list) => {
+                su.raw = list;
+                su.raw_for = Some((r.clone(), s.clone()));
+                su.generation += 1;
+                su.job = None;
+            }
+            Err(mpsc::TryRecvError::Disconnected) => su.job = None,
+            Err(mpsc::TryRecvError::Empty) => {}
+        }
+    }
+    if su.still_working() {
+        ctx.request_repaint_after(Duration::from_millis(50));
+    }
+    refilter(app);
+}
+
+/// Filters the cached proposals against the layer, the rejections and the sources switched
+/// on, when any of them changed.
+fn refilter(app: &mut MarginaliaApp) {
+    let on = sources(app);
+    let read_only = app.read_only();
+    let su = &mut app.suggest;
+    let (Some(open), Some(ws)) = (&app.open, &app.ws) else {
+        return;
+    };
+    let tags = ws.tags();
+    let rel = open.doc.rel();
+    let fresh_raw = su.raw_for.as_ref().is_some_and(|(r, _)| r == rel);
+    let on_flags = Source::ALL.map(|s| on.contains(s));
+    let key = (rel.to_owned(), open.edits, on_flags, su.generation);
+    if su.shown_for.as_ref() == Some(&key) {
+        return;
+    }
+    su.shown_for = Some(key);
+    su.shown.clear();
+    su.counts = [0; 5];
+    // Another annotator's layer is only browsed: nothing is proposed for it.
+    if fresh_raw && !read_only {
+        let mut pending = su.raw.clone();
+        filter_new(&mut pending, rel, Some(open.doc.layer()), &su.rejections);
+        for s in &pending {
+            su.counts[s.source as usize] += 1;
+        }
+        pending.retain(|s| on.contains(s.source));
+        su.shown = pending;
+    }
+    su.marks = su
+        .shown
+        .iter()
+        .map(|s| SuggestionMark {
+            start: s.start,
+            end: s.end,
+            color: theme::tag_color(tags, &s.tag),
+        })
+        .collect();
+}
+
+fn focus(app: &mut MarginaliaApp, i: usize) {
+    let Some(s) = app.suggest.shown.get(i) else {
+        return;
+    };
+    app.suggest.focused = Some((s.start, s.end, s.tag.clone()));
+    let start = s.start;
+    app.status_line = describe(s);
+    if let Some(open) = &mut app.open {
+        open.view.scroll_to_char(start);
+    }
+}
+
+fn describe(s: &Suggestion) -> String {
+    let mut line = format!(
+        "Suggested {} from {}: “{}”",
+        s.tag,
+        s.source,
+        super::text_view::excerpt(&s.text, 60)
+    );
+    for (k, v) in &s.attrs {
+        line.push_str(&format!(" · {k}: {v}"));
+    }
+    line.push_str(" — y accepts, x rejects, ] next");
+    line
+}
+
+/// After the focused suggestion goes (accepted or rejected): focus what followed it.
+fn focus_after(app: &mut MarginaliaApp, gone: usize) {
+    refilter(app);
+    let n = app.suggest.shown.len();
+    if n == 0 {
+        app.suggest.focused = None;
+        return;
+    }
+    let i = gone.min(n - 1);
+    let status = std::mem::take(&mut app.status_line);
+    focus(app, i);
+    app.status_line = status;
+}
+
+/// Applies a suggestions command.
+pub(super) fn apply(app: &mut MarginaliaApp, c: SuggestCommand) {
+    let n = app.suggest.shown.len();
+    let current = app.suggest.focused_mark();
+    match c {
+        SuggestCommand::Focus(i) => focus(app, i),
+        SuggestCommand::Next | SuggestCommand::Prev => {
+            if n == 0 {
+                return;
+            }
+            let next = c == SuggestCommand::Next;
+            let i = match current {
+                Some(i) if next => (i + 1) % n,
+                Some(i) => (i + n - 1) % n,
+                None => {
+                    // From where the reader is: the first one after the selection, if any.
+                    let from = app.selected_text_range().map_or(0, |r| r.0);
+                    let after = app.suggest.shown.partition_point(|s| s.start < from);
+                    if next { after % n } else { (after + n - 1) % n }
+                }
+            };
+            focus(app, i);
+        }
+        SuggestCommand::Accept | SuggestCommand::Reject | SuggestCommand::AcceptSource => {
+            let Some(i) = current else {
+                app.status_line = "No suggestion is focused: ] goes to the next one".into();
+                return;
+            };
+            if app.refuse_read_only() {
+                return;
+            }
+            match c {
+                SuggestCommand::Accept => {
+                    let s = app.suggest.shown[i].clone();
+                    let added = accept(app, std::slice::from_ref(&s));
+                    if added > 0 {
+                        app.status_line = format!("Accepted {} “{}”", s.tag, excerpt(&s.text));
+                    }
+                }
+                SuggestCommand::Reject => reject(app, i),
+                _ => {
+                    let source = app.suggest.shown[i].source;
+                    let all: Vec<Suggestion> = (app.suggest.shown.iter())
+                        .filter(|s| s.source == source)
+                        .cloned()
+                        .collect();
+                    let added = accept(app, &all);
+                    app.status_line =
+                        format!("Accepted {added} suggestions from {source} (one undo step)");
+                }
+            }
+            focus_after(app, i);
+        }
+        SuggestCommand::SetSource(source, on) => {
+            let name = source.name().to_owned();
+            app.prefs.suggestions_off.retain(|x| x != &name);
+            if !on {
+                app.prefs.suggestions_off.push(name);
+                app.prefs.suggestions_off.sort();
+            }
+            refilter(app);
+            if app.suggest.focused_mark().is_none() {
+                app.suggest.focused = None;
+            }
+        }
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    super::text_view::excerpt(s, 50)
+}
+
+/// Adds `list` to the layer as one undo step, each with its tag's defaults and the values the
+/// suggestion filled. Returns how many spans were added.
+fn accept(app: &mut MarginaliaApp, list: &[Suggestion]) -> usize {
+    let Some(tags) = app.ws.as_ref().map(|w| w.tags().clone()) else {
+        return 0;
+    };
+    let Some(open) = &mut app.open else { return 0 };
+    let mut added = 0;
+    open.doc.begin_compound();
+    for s in list {
+        let Some(tag) = tags.get(&s.tag) else {
+            continue;
+        };
+        if let Some(crate::document::Added::New(_)) =
+            open.doc.add_span_valued(s.start, s.end, tag, &s.attrs)
+        {
+            added += 1;
+        }
+    }
+    open.doc.end_compound();
+    app.after_edit();
+    added
+}
+
+fn reject(app: &mut MarginaliaApp, i: usize) {
+    let Some(ws) = &app.ws else { return };
+    let Some(open) = &app.open else { return };
+    let s = app.suggest.shown[i].clone();
+    let rel = open.doc.rel().to_owned();
+    match rejections::reject(ws, &app.prefs.annotator, &rel, std::slice::from_ref(&s)) {
+        Ok(_) => {
+            app.suggest.rejections.add(&rel, &s);
+            app.suggest.generation += 1;
+            app.status_line = format!(
+                "Rejected {} “{}”: it will not be proposed again",
+                s.tag,
+                excerpt(&s.text)
+            );
+        }
+        Err(e) => app.status_line = format!("Could not store the rejection: {e}"),
+    }
+}
+
+/// The Suggestions section of the right panel: each source with its count and a switch, and
+/// the suggestions of the sources switched on; a click focuses one.
+pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
+    let su = &app.suggest;
+    let weak = theme::weak(ui.visuals());
+    let on = sources(app);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Suggestions").strong());
+        ui.label(RichText::new(format!("{}", su.shown.len())).color(weak));
+        if su.still_working() {
+            ui.label(RichText::new("finding…").small().color(weak));
+        }
+    });
+    if let Some(e) = &su.error {
+        ui.label(
+            RichText::new(e)
+                .small()
+                .color(theme::error_color(ui.visuals())),
+        );
+    }
+    if app.read_only() {
+        ui.label(
+            RichText::new("Only for your own layer.")
+                .small()
+                .color(weak),
+        );
+        return;
+    }
+    let Some(ws) = &app.ws else { return };
+    let tags = ws.tags();
+    let focused = su.focused_mark();
+    egui::ScrollArea::vertical()
+        .id_salt("suggestions")
+        .max_height(150.0)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            for source in Source::ALL {
+                let count = su.counts[source as usize];
+                let mut checked = on.contains(source);
+                let r = ui
+                    .checkbox(&mut checked, format!("{source} ({count})"))
+                    .on_hover_text("Show this source's suggestions");
+                if r.changed() {
+                    commands.push(Command::Suggest(SuggestCommand::SetSource(source, checked)));
+                }
+                if !checked {
+                    continue;
+                }
+                for (i, s) in su.shown.iter().enumerate() {
+                    if s.source != source {
+                        continue;
+                    }
+                    ui.horizontal(|ui| {
+                        ui.add_space(14.0);
+                        let color = theme::tag_color(tags, &s.tag);
+                        ui.label(RichText::new("▭").color(color));
+                        let text =
+                            format!("{} “{}”", s.tag, super::text_view::excerpt(&s.text, 34));
+                        // Truncated: a long quote must not widen the panel (and reflow the text).
+                        let row = egui::Button::selectable(focused == Some(i), text).truncate();
+                        let r = ui.add(row);
+                        // The list follows the focus once per newly focused suggestion.
+                        let follows = egui::Id::unique("suggestion list follows");
+                        let key = (s.start, s.end);
+                        if focused == Some(i)
+                            && ui.memory(|m| m.data.get_temp::<(usize, usize)>(follows))
+                                != Some(key)
+                        {
+                            r.scroll_to_me(None);
+                            ui.memory_mut(|m| m.data.insert_temp(follows, key));
+                        }
+                        if r.clicked() {
+                            commands.push(Command::Suggest(SuggestCommand::Focus(i)));
+                        }
+                    });
+                }
+            }
+        });
+}
