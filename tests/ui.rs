@@ -1589,6 +1589,17 @@ fn rebind(
     h.query_all_by_label("Change").nth(row).unwrap().click();
     h.run_steps(2);
     assert!(h.query_by_label("press the new keys…").is_some());
+    if modifiers.command {
+        // A real keyboard sends Ctrl itself as a key first.
+        h.event(Event::Key {
+            key: Key::ControlLeft,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers,
+        });
+        h.run_steps(1);
+    }
     press_with(h, modifiers, key);
 }
 

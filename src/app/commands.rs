@@ -554,7 +554,27 @@ pub fn parse_shortcut(text: &str) -> Option<KeyboardShortcut> {
         "=" => Key::Equals,
         name => Key::from_name(name)?,
     };
+    if is_modifier_key(key) {
+        return None;
+    }
     Some(KeyboardShortcut::new(modifiers, key))
+}
+
+/// Keys that only modify others (or lock), never a binding of their own.
+pub fn is_modifier_key(key: Key) -> bool {
+    matches!(
+        key,
+        Key::ShiftLeft
+            | Key::ShiftRight
+            | Key::ControlLeft
+            | Key::ControlRight
+            | Key::AltLeft
+            | Key::AltRight
+            | Key::SuperLeft
+            | Key::SuperRight
+            | Key::CapsLock
+            | Key::NumLock
+    )
 }
 
 /// A pressed chord as the bindings keep it: Ctrl and Cmd are both "command".
@@ -895,6 +915,7 @@ mod tests {
             ("Undo", "Ctrl+U"),
             ("NoSuchAction", "Ctrl+J"),
             ("Redo", "Ctrl+Nonsense"),
+            ("SaveNow", "ControlLeft"),
         ]
         .into_iter()
         .map(|(a, k)| (a.to_owned(), k.to_owned()))

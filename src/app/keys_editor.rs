@@ -5,7 +5,7 @@
 
 use egui::{Event, KeyboardShortcut, RichText};
 
-use super::commands::{binding_conflict, normalized, shortcut_text, use_bindings};
+use super::commands::{binding_conflict, is_modifier_key, normalized, shortcut_text, use_bindings};
 use super::{Action, MarginaliaApp, theme};
 
 /// The window's state.
@@ -35,12 +35,13 @@ pub(super) fn capture(app: &mut MarginaliaApp, ctx: &egui::Context) {
     };
     let pressed = ctx.input_mut(|i| {
         let first = i.events.iter().find_map(|e| match e {
+            // Ctrl, Shift… alone come as keys too: wait for the key they modify.
             Event::Key {
                 key,
                 pressed: true,
                 modifiers,
                 ..
-            } => Some(KeyboardShortcut::new(*modifiers, *key)),
+            } if !is_modifier_key(*key) => Some(KeyboardShortcut::new(*modifiers, *key)),
             _ => None,
         });
         i.events
@@ -86,6 +87,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
     egui::Window::new("Keyboard shortcuts editor")
         .open(&mut open)
         .default_size([620.0, 520.0])
+        .default_pos(ctx.content_rect().center() - egui::vec2(310.0, 260.0))
         .vscroll(true)
         .show(ctx, |ui| {
             let ed = &mut app.keys_editor;
