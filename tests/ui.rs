@@ -1681,3 +1681,150 @@ fn shift_y_accepts_every_suggestion_of_the_focused_source_as_one_undo_step() {
     );
     assert_eq!(h.state().suggestions().0.len(), 23);
 }
+
+/// Opens the Keys editor (View menu) unless it is open, clicks `action`'s "Change" and presses
+/// the chord.
+fn rebind(
+    h: &mut Harness<'_, MarginaliaApp>,
+    action: marginalia::app::Action,
+    modifiers: Modifiers,
+    key: Key,
+) {
+    if h.query_by_label("Keyboard shortcuts editor").is_none() {
+        h.get_by_label("View").click();
+        h.run_steps(2);
+        h.get_by_label("Change keyboard shortcuts…").click();
+        // A window's first frame only measures it.
+        h.run_steps(4);
+    }
+    let row = marginalia::app::Action::ALL
+        .iter()
+        .position(|a| *a == action)
+        .unwrap();
+    h.query_all_by_label("Change").nth(row).unwrap().click();
+    h.run_steps(2);
+    assert!(h.query_by_label("press the new keys…").is_some());
+    if modifiers.command {
+        // A real keyboard sends Ctrl itself as a key first.
+        h.event(Event::Key {
+            key: Key::ControlLeft,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers,
+        });
+        h.run_steps(1);
+    }
+    press_with(h, modifiers, key);
+}
+
+fn spans_on_disk(ws: &Path) -> usize {
+    read_layer(ws).spans.len()
+}
+
+#[test]
+fn a_rebound_undo_works_on_its_new_key_only_refuses_conflicts_and_survives_a_restart() {
+    use marginalia::app::Action;
+    let ws = temp_workspace();
+    let builder = || {
+        Harness::builder()
+            .with_size(vec2(1024.0, 700.0))
+            .with_theme(egui::Theme::Light)
+            .with_step_dt(0.05)
+    };
+    let opts = StartOptions {
+        persist: true,
+        ..start(ws.path(), false)
+    };
+    let mut h = builder().build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    open_seed(&mut h);
+
+    // Save's chord and tag quote's hotkey are taken: refused, naming the other.
+    rebind(&mut h, Action::Undo, Modifiers::COMMAND, Key::S);
+    assert!(
+        h.query_all_by_label_contains("Refused: Ctrl+S is already the key of \"Save now")
+            .count()
+            > 0
+    );
+    rebind(&mut h, Action::Undo, Modifiers::NONE, Key::Num1);
+    assert!(
+        h.query_all_by_label_contains("Refused: 1 is tag quote's hotkey")
+            .count()
+            > 0
+    );
+    assert_eq!(Action::Undo.shortcut_text(), "Ctrl+Z", "nothing changed");
+    rebind(&mut h, Action::Undo, Modifiers::COMMAND, Key::U);
+    assert!(h.query_by_label("Undo is now Ctrl+U").is_some());
+    h.get_by_label("Close window").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Keyboard shortcuts editor").is_none());
+
+    // The sheet and the palette show the new key.
+    press(&mut h, Key::F1);
+    // In both sections: review mode's undo follows the binding.
+    assert_eq!(
+        h.query_all_by_label("Ctrl+U").count(),
+        2,
+        "the sheet shows it"
+    );
+    assert!(h.query_by_label("Ctrl+Z").is_none());
+    press(&mut h, Key::F1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    type_keys(&mut h, "undo");
+    assert!(
+        h.query_all_by_label("Ctrl+U").count() > 0,
+        "the palette too"
+    );
+    press(&mut h, Key::Escape);
+
+    // The old key no longer undoes; the new one does.
+    tag_phrase(&mut h, Key::Num1);
+    save_now(&mut h);
+    assert_eq!(spans_on_disk(ws.path()), 1);
+    press_with(&mut h, Modifiers::COMMAND, Key::Z);
+    save_now(&mut h);
+    assert_eq!(spans_on_disk(ws.path()), 1, "Ctrl+Z does nothing now");
+    press_with(&mut h, Modifiers::COMMAND, Key::U);
+    save_now(&mut h);
+    assert_eq!(spans_on_disk(ws.path()), 0, "Ctrl+U undid the tagging");
+
+    // The binding is in the preferences at once, and a restart uses it.
+    let mut storage = MemStorage::default();
+    assert!(h.state_mut().save_prefs_if_changed(&mut storage));
+    let flushed = storage.flushed.as_ref().expect("flushed to disk");
+    let prefs: marginalia::app::Prefs = ron::from_str(&flushed[eframe::APP_KEY]).unwrap();
+    assert_eq!(prefs.keys.get("Undo").map(String::as_str), Some("Ctrl+U"));
+    drop(h);
+    let storage: &'static MemStorage = Box::leak(Box::new(storage));
+    let opts = StartOptions {
+        persist: true,
+        ..start(ws.path(), false)
+    };
+    let mut h = builder().build_eframe(move |cc| {
+        cc.storage = Some(storage);
+        MarginaliaApp::new(cc, opts)
+    });
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    if h.state().open_document().is_none() {
+        open_seed(&mut h);
+    }
+    tag_phrase(&mut h, Key::Num1);
+    press_with(&mut h, Modifiers::COMMAND, Key::U);
+    save_now(&mut h);
+    assert_eq!(spans_on_disk(ws.path()), 0, "Ctrl+U still undoes");
+
+    // Reset all gives Undo its Ctrl+Z back.
+    rebind(&mut h, Action::SaveNow, Modifiers::NONE, Key::Escape);
+    h.get_by_label("Reset all").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Every shortcut is back to its default")
+            .is_some()
+    );
+    assert_eq!(Action::Undo.shortcut_text(), "Ctrl+Z");
+    assert!(h.query_by_label("Ctrl+U").is_none());
+}

@@ -1,6 +1,11 @@
 //! Everything a user can ask the app to do, as one list: buttons, menus and keys all send a
 //! [`Command`], and [`Action`] gives the keyboard shortcut and its text for the ones that have one.
+//! [`Action::shortcut`] is the one answer to "which keys send this": it follows the user's
+//! bindings (the Keys editor, kept in the preferences), so keys, menus, the shortcut sheet and
+//! the palette cannot disagree.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
@@ -95,6 +100,8 @@ pub enum Command {
     CancelOpen,
     /// F1 / ?: show or hide the shortcut sheet.
     ToggleHelp,
+    /// Show or hide the Keys editor, where the user rebinds shortcuts.
+    ToggleKeysEditor,
     /// Ctrl+K / Ctrl+Shift+P: show or hide the command palette.
     TogglePalette,
     /// Ctrl+Shift+F: show or hide the workspace find window.
@@ -240,8 +247,41 @@ impl Action {
         Action::PrevSuggestion,
     ];
 
-    /// The key chord.
+    /// The key chord: the user's binding if there is one, else the default.
     pub fn shortcut(self) -> KeyboardShortcut {
+        BINDINGS
+            .with_borrow(|b| b.parsed.iter().find(|(a, _)| *a == self).map(|(_, s)| *s))
+            .unwrap_or_else(|| self.default_shortcut())
+    }
+
+    /// Whether the user bound it to other keys.
+    pub fn is_rebound(self) -> bool {
+        BINDINGS.with_borrow(|b| b.parsed.iter().any(|(a, _)| *a == self))
+    }
+
+    /// Its name in the preferences' bindings, e.g. "Undo".
+    pub fn id(self) -> String {
+        format!("{self:?}")
+    }
+
+    /// The action named `id` in the preferences' bindings.
+    pub fn from_id(id: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.id() == id)
+    }
+
+    /// Every action in the order keys are matched: chords with more modifiers first, since a
+    /// chord also matches with Shift or Alt held on top (egui's `matches_logically`).
+    pub fn in_match_order() -> Vec<Action> {
+        let mut all = Action::ALL.to_vec();
+        all.sort_by_key(|a| {
+            let m = a.shortcut().modifiers;
+            std::cmp::Reverse(u8::from(m.command || m.ctrl) + u8::from(m.alt) + u8::from(m.shift))
+        });
+        all
+    }
+
+    /// The key chord it has without the user's bindings.
+    pub fn default_shortcut(self) -> KeyboardShortcut {
         let cmd = Modifiers::COMMAND;
         let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
         let alt_shift = Modifiers::ALT | Modifiers::SHIFT;
@@ -499,19 +539,165 @@ pub fn shortcut_text(s: &KeyboardShortcut) -> String {
     parts.join("+")
 }
 
+/// The user's bindings in effect on this thread (the UI thread): installed from the
+/// preferences each frame by [`use_bindings`], read by [`Action::shortcut`].
+#[derive(Default)]
+struct Bindings {
+    source: BTreeMap<String, String>,
+    parsed: Vec<(Action, KeyboardShortcut)>,
+}
+
+thread_local! {
+    static BINDINGS: RefCell<Bindings> = RefCell::new(Bindings::default());
+}
+
+/// Makes `keys` (action id → shortcut text, as kept in the preferences) the bindings in effect.
+/// Unknown actions and unreadable shortcuts are ignored.
+pub fn use_bindings(keys: &BTreeMap<String, String>) {
+    BINDINGS.with_borrow_mut(|b| {
+        if &b.source == keys {
+            return;
+        }
+        b.source = keys.clone();
+        b.parsed = valid_bindings(keys).collect();
+    });
+}
+
+/// The entries of `keys` that name an action and a readable shortcut.
+pub fn valid_bindings(
+    keys: &BTreeMap<String, String>,
+) -> impl Iterator<Item = (Action, KeyboardShortcut)> + '_ {
+    keys.iter()
+        .filter_map(|(id, text)| Some((Action::from_id(id)?, parse_shortcut(text)?)))
+}
+
+/// Reads a chord written by [`shortcut_text`], e.g. "Ctrl+Shift+Z" or "Ctrl++".
+pub fn parse_shortcut(text: &str) -> Option<KeyboardShortcut> {
+    let mut modifiers = Modifiers::NONE;
+    let mut rest = text.trim();
+    loop {
+        if let Some(r) = rest.strip_prefix("Ctrl+") {
+            modifiers.command = true;
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("Alt+") {
+            modifiers.alt = true;
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("Shift+") {
+            modifiers.shift = true;
+            rest = r;
+        } else {
+            break;
+        }
+    }
+    let key = match rest {
+        "Left" => Key::ArrowLeft,
+        "Right" => Key::ArrowRight,
+        "Up" => Key::ArrowUp,
+        "Down" => Key::ArrowDown,
+        "?" => Key::Questionmark,
+        "+" => Key::Plus,
+        "-" => Key::Minus,
+        "=" => Key::Equals,
+        name => Key::from_name(name)?,
+    };
+    if is_modifier_key(key) {
+        return None;
+    }
+    Some(KeyboardShortcut::new(modifiers, key))
+}
+
+/// Keys that only modify others (or lock), never a binding of their own.
+pub fn is_modifier_key(key: Key) -> bool {
+    matches!(
+        key,
+        Key::ShiftLeft
+            | Key::ShiftRight
+            | Key::ControlLeft
+            | Key::ControlRight
+            | Key::AltLeft
+            | Key::AltRight
+            | Key::SuperLeft
+            | Key::SuperRight
+            | Key::CapsLock
+            | Key::NumLock
+    )
+}
+
+/// A pressed chord as the bindings keep it: Ctrl and Cmd are both "command".
+pub fn normalized(s: KeyboardShortcut) -> KeyboardShortcut {
+    let m = s.modifiers;
+    let modifiers = Modifiers {
+        alt: m.alt,
+        shift: m.shift,
+        ctrl: false,
+        mac_cmd: false,
+        command: m.command || m.ctrl || m.mac_cmd,
+    };
+    KeyboardShortcut::new(modifiers, s.logical_key)
+}
+
+/// Why `action` cannot take `shortcut`, naming what has it already: another action, or a tag's
+/// hotkey (tag keys are plain keys, and also match with Shift held).
+pub fn binding_conflict(
+    action: Action,
+    shortcut: KeyboardShortcut,
+    tags: &crate::tags::TagSet,
+) -> Option<String> {
+    let s = normalized(shortcut);
+    let text = shortcut_text(&s);
+    if let Some(other) =
+        (Action::ALL.into_iter()).find(|a| *a != action && normalized(a.shortcut()) == s)
+    {
+        return Some(format!(
+            "Refused: {text} is already the key of \"{}\"",
+            other.description()
+        ));
+    }
+    let own = |c: &ReviewCommand| {
+        matches!(
+            c,
+            ReviewCommand::Undo | ReviewCommand::Redo | ReviewCommand::SaveNow
+        )
+    };
+    if let Some((_, _, what)) =
+        (review_keys().into_iter()).find(|(r, c, _)| !own(c) && normalized(*r) == s)
+    {
+        return Some(format!(
+            "Refused: {text} is review mode's key for \"{what}\""
+        ));
+    }
+    let plain = !s.modifiers.command && !s.modifiers.alt;
+    if plain
+        && let Some(t) = tags.tags.iter().find(|t| {
+            Key::from_name(&t.hotkey.to_ascii_uppercase()) == Some(s.logical_key)
+                || Key::from_name(&t.hotkey) == Some(s.logical_key)
+        })
+    {
+        return Some(format!(
+            "Refused: {text} is tag {}'s hotkey (change it in the tag editor)",
+            t.name
+        ));
+    }
+    None
+}
+
 /// Review mode's keys, in matching order (longer chords first: a plain key also matches with
-/// Shift held), with what each does. Ctrl+R, F1 and Ctrl+G come from [`Action`]; the tag keys
-/// from the tag set.
+/// Shift held), with what each does. Undo, redo and save are [`Action`]'s keys (rebound with
+/// them), as are Ctrl+R, F1 and Ctrl+G; the tag keys come from the tag set.
 pub fn review_keys() -> [(KeyboardShortcut, ReviewCommand, &'static str); 16] {
     let shift = Modifiers::SHIFT;
     let none = Modifiers::NONE;
-    let cmd = Modifiers::COMMAND;
     let k = KeyboardShortcut::new;
     [
-        (k(cmd | shift, Key::Z), ReviewCommand::Redo, "Redo"),
-        (k(cmd, Key::Y), ReviewCommand::Redo, "Redo"),
-        (k(cmd, Key::Z), ReviewCommand::Undo, "Undo"),
-        (k(cmd, Key::S), ReviewCommand::SaveNow, "Save now"),
+        // The same keys as outside review mode, rebound with them.
+        (Action::Redo.shortcut(), ReviewCommand::Redo, "Redo"),
+        (Action::RedoY.shortcut(), ReviewCommand::Redo, "Redo"),
+        (Action::Undo.shortcut(), ReviewCommand::Undo, "Undo"),
+        (
+            Action::SaveNow.shortcut(),
+            ReviewCommand::SaveNow,
+            "Save now",
+        ),
         (
             k(shift, Key::B),
             ReviewCommand::Decide(DecisionKey::AcceptBoth),
@@ -608,6 +794,11 @@ pub fn menu_commands() -> Vec<(&'static str, &'static str, Command)> {
             Command::Browse { folder: false },
         ),
         ("Close the document", "", Command::CloseDocument),
+        (
+            "Change keyboard shortcuts…",
+            "keys rebind bindings hotkeys keymap",
+            Command::ToggleKeysEditor,
+        ),
     ]
 }
 
@@ -758,6 +949,47 @@ mod tests {
         assert_eq!(Action::Redo.shortcut_text(), "Ctrl+Shift+Z");
         assert_eq!(Action::Undo.shortcut_text(), "Ctrl+Z");
         assert_eq!(shortcut_for(&Command::NextSpan).as_deref(), Some("Tab"));
+    }
+
+    #[test]
+    fn every_default_shortcut_reads_back_from_its_text_and_bad_bindings_are_ignored() {
+        for a in Action::ALL {
+            let s = a.default_shortcut();
+            assert_eq!(parse_shortcut(&shortcut_text(&s)), Some(s), "{a:?}");
+            assert_eq!(Action::from_id(&a.id()), Some(a));
+        }
+        let keys: BTreeMap<String, String> = [
+            ("Undo", "Ctrl+U"),
+            ("NoSuchAction", "Ctrl+J"),
+            ("Redo", "Ctrl+Nonsense"),
+            ("SaveNow", "ControlLeft"),
+        ]
+        .into_iter()
+        .map(|(a, k)| (a.to_owned(), k.to_owned()))
+        .collect();
+        let valid: Vec<_> = valid_bindings(&keys).collect();
+        assert_eq!(valid, [(Action::Undo, parse_shortcut("Ctrl+U").unwrap())]);
+    }
+
+    #[test]
+    fn a_binding_taken_by_another_action_a_tag_or_review_mode_is_refused() {
+        let tags = crate::tags::TagSet::default();
+        let conflict = |s: &str| binding_conflict(Action::Undo, parse_shortcut(s).unwrap(), &tags);
+        assert_eq!(
+            conflict("Ctrl+S").as_deref(),
+            Some(
+                "Refused: Ctrl+S is already the key of \"Save now (edits are also saved automatically)\""
+            )
+        );
+        let quote = &tags.tags[0];
+        let refused = conflict(&quote.hotkey.to_ascii_uppercase()).unwrap();
+        assert!(
+            refused.contains(&format!("tag {}'s hotkey", quote.name)),
+            "{refused}"
+        );
+        assert!(conflict("N").unwrap().contains("review mode"));
+        assert_eq!(conflict("Ctrl+U"), None);
+        assert_eq!(conflict("Ctrl+Z"), None, "its own key");
     }
 
     fn first_match(query: &str) -> Command {

@@ -12,7 +12,10 @@ pub(super) fn global_shortcuts(ctx: &egui::Context, commands: &mut Vec<Command>)
         return;
     }
     ctx.input_mut(|i| {
-        for action in Action::ALL.into_iter().filter(|a| a.is_global()) {
+        for action in Action::in_match_order()
+            .into_iter()
+            .filter(|a| a.is_global())
+        {
             if i.consume_shortcut(&action.shortcut()) {
                 commands.push(action.command());
             }
@@ -60,7 +63,7 @@ fn sheet(ui: &mut Ui, sections: &[(&str, &[(String, String)])]) {
 }
 
 /// Draws the sheet while it is open.
-pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
+pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
     if !app.help_open {
         return;
     }
@@ -118,11 +121,16 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
         .default_height(520.0)
         .default_pos(ctx.content_rect().center() - egui::vec2(280.0, 260.0))
         .show(ctx, |ui| {
-            ui.label(
-                RichText::new("Keys do nothing while a text field has the cursor.")
-                    .small()
-                    .color(theme::weak(ui.visuals())),
-            );
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new("Keys do nothing while a text field has the cursor.")
+                        .small()
+                        .color(theme::weak(ui.visuals())),
+                );
+                if ui.button("Change keys…").clicked() {
+                    commands.push(Command::ToggleKeysEditor);
+                }
+            });
             egui::ScrollArea::vertical().show(ui, |ui| {
                 sheet(
                     ui,

@@ -11,6 +11,7 @@ mod doc_list;
 mod durability;
 pub mod find_bar;
 mod help;
+mod keys_editor;
 mod list_scan;
 mod palette;
 mod panels;
@@ -85,6 +86,9 @@ pub struct Prefs {
     pub zoom: f32,
     /// Suggestion sources switched off, by name ("quotes", "names"…).
     pub suggestions_off: Vec<String>,
+    /// The user's key bindings: action id (e.g. "Undo") → keys (e.g. "Ctrl+U"), set in the
+    /// Keys editor. Entries naming no action or no readable keys are ignored.
+    pub keys: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Prefs {
@@ -96,6 +100,7 @@ impl Default for Prefs {
             dark: false,
             zoom: 1.0,
             suggestions_off: Vec::new(),
+            keys: Default::default(),
         }
     }
 }
@@ -283,6 +288,7 @@ pub struct MarginaliaApp {
     find: find_bar::FindBar,
     /// The command palette (Ctrl+K).
     palette: palette::Palette,
+    keys_editor: keys_editor::KeysEditor,
     /// Find in the workspace (Ctrl+Shift+F).
     ws_find: workspace_find::WorkspaceFind,
     /// Suggestions for the open document (src/app/suggestions.rs).
@@ -334,6 +340,12 @@ impl MarginaliaApp {
         if !(0.5..=3.0).contains(&prefs.zoom) {
             prefs.zoom = 1.0;
         }
+        let valid: std::collections::BTreeMap<String, String> =
+            commands::valid_bindings(&prefs.keys)
+                .map(|(a, s)| (a.id(), commands::shortcut_text(&s)))
+                .collect();
+        prefs.keys = valid;
+        commands::use_bindings(&prefs.keys);
         let ctx = &cc.egui_ctx;
         ctx.options_mut(|o| o.zoom_with_keyboard = false);
         theme::install_fonts(ctx);
@@ -395,6 +407,7 @@ impl MarginaliaApp {
             timeline: None,
             find: Default::default(),
             palette: Default::default(),
+            keys_editor: Default::default(),
             ws_find: Default::default(),
             pending_select: None,
             suggest: Default::default(),
@@ -1193,6 +1206,7 @@ impl MarginaliaApp {
             }
             Command::ToggleHelp => self.help_open = !self.help_open,
             Command::TogglePalette => palette::toggle(self),
+            Command::ToggleKeysEditor => keys_editor::toggle(self),
             Command::ToggleWorkspaceFind => workspace_find::toggle(self),
             Command::TagAllInWorkspace(tag) => workspace_find::tag_all(self, &tag),
             Command::OpenAt { rel, start, end } => {
@@ -1387,7 +1401,7 @@ impl MarginaliaApp {
             // A choice list or checkbox has the keyboard: letters and digits pick values, so
             // only chords (undo, save…) reach the app.
             ctx.input_mut(|i| {
-                for action in Action::ALL {
+                for action in Action::in_match_order() {
                     let s = action.shortcut();
                     if s.modifiers.command && i.consume_shortcut(&s) {
                         commands.push(action.command());
@@ -1412,8 +1426,9 @@ impl MarginaliaApp {
         let has_span = self.selected_span.is_some();
         let has_selection = self.selected_text_range().is_some();
         let has_suggestions = self.suggest.has_any();
+        let actions = Action::in_match_order();
         ctx.input_mut(|i| {
-            for action in Action::ALL {
+            for action in actions {
                 if action.is_global()
                     || (action.needs_span() && !has_span)
                     || (action.needs_suggestion() && !has_suggestions)
@@ -1519,6 +1534,9 @@ impl eframe::App for MarginaliaApp {
             ctx.request_repaint_after(Duration::from_millis(250));
         }
         agreement_view::poll(self, &ctx);
+        // This window's bindings (tests run several windows on one thread).
+        commands::use_bindings(&self.prefs.keys);
+        keys_editor::capture(self, &ctx);
         help::global_shortcuts(&ctx, &mut commands);
         if self.review.is_some() {
             review_mode::shortcuts(self, &ctx, &mut commands);
@@ -1532,7 +1550,8 @@ impl eframe::App for MarginaliaApp {
         }
         review_mode::draw_chooser(self, &ctx, &mut commands);
         agreement_view::draw(self, &ctx, &mut commands);
-        help::draw(self, &ctx);
+        help::draw(self, &ctx, &mut commands);
+        keys_editor::draw(self, &ctx);
         if self.review.is_none() {
             workspace_find::draw(self, &ctx, &mut commands);
             palette::draw(self, &ctx, &mut commands);

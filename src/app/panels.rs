@@ -143,6 +143,11 @@ fn view_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             ("Smaller text", Command::ZoomOut),
             ("Reset text size", Command::ZoomReset),
             ("Keyboard shortcuts", Command::ToggleHelp),
+            (
+                super::commands::menu_name(&Command::ToggleKeysEditor)
+                    .unwrap_or("Change keyboard shortcuts…"),
+                Command::ToggleKeysEditor,
+            ),
             ("Find…", Command::Find(super::find_bar::FindCommand::Open)),
             ("Command palette…", Command::TogglePalette),
             (
@@ -485,6 +490,10 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         ui.label(RichText::new(format!("{}", spans.len())).color(weak));
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             let shown = app.tag_filter.clone().unwrap_or_else(|| "all tags".into());
+            // Unlabelled on screen (the heading says what it filters), named for screen readers.
+            let mut info =
+                egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "Tag filter");
+            info.current_text_value = Some(shown.clone());
             egui::ComboBox::from_id_salt("tag filter")
                 .selected_text(shown)
                 .width(110.0)
@@ -503,7 +512,9 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                             commands.push(Command::SetTagFilter(Some(t.name.clone())));
                         }
                     }
-                });
+                })
+                .response
+                .widget_info(|| info.clone());
         });
     });
 

@@ -234,7 +234,8 @@ pub fn top_bar_buttons(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
         if ui
             .add_enabled(
                 app.open.is_some(),
-                egui::Button::new("Review this document…").shortcut_text("Ctrl+R"),
+                egui::Button::new("Review this document…")
+                    .shortcut_text(super::Action::Review.shortcut_text()),
             )
             .on_hover_text("Check another annotator's layer, or adjudicate two")
             .on_disabled_hover_text("Open a document first")
@@ -246,7 +247,8 @@ pub fn top_bar_buttons(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
         if ui
             .add_enabled(
                 app.ws.is_some(),
-                egui::Button::new("Agreement").shortcut_text("Ctrl+G"),
+                egui::Button::new("Agreement")
+                    .shortcut_text(super::Action::Agreement.shortcut_text()),
             )
             .on_hover_text("Inter-annotator agreement over the workspace")
             .clicked()
