@@ -162,7 +162,12 @@ def check_csv(path, workspace):
     n = 0
     with path.open(newline="", encoding="utf-8") as f:
         rows = csv.DictReader(f)
-        if rows.fieldnames != ["document", "annotator", "tag", "start", "end", "text", "note"]:
+        fixed = ["document", "annotator", "tag", "start", "end", "text", "note"]
+        names = rows.fieldnames or []
+        # The fixed columns, then one `attr:<name>` column per attribute of the tag schema.
+        if names[: len(fixed)] != fixed or not all(
+            c.startswith("attr:") for c in names[len(fixed):]
+        ):
             fail(f"csv header is {rows.fieldnames}")
         for row in rows:
             n += 1
