@@ -9,7 +9,7 @@ use egui::{Event, Key, Modifiers, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::agreement::{AgreementOptions, compute};
-use marginalia::app::{MarginaliaApp, StartOptions};
+use marginalia::app::{Action, MarginaliaApp, ReviewKey, StartOptions};
 use marginalia::review::{CuratedLayer, ItemKind};
 use marginalia::workspace::Workspace;
 
@@ -624,4 +624,55 @@ fn agreement_window_shows_kappa_per_attribute() {
     // Nobody gave an error a kind: undefined, and said so.
     h.get_by_label("error.kind");
     assert!(h.query_all_by_label("n/a").count() >= 2);
+}
+
+/// Clicks "Change" on review key `key`'s row of the Keys editor (opened from the View menu)
+/// and presses `new`.
+fn rebind_review_key(h: &mut Harness<'_, MarginaliaApp>, key: ReviewKey, new: Key) {
+    if h.query_by_label("Keyboard shortcuts editor").is_none() {
+        h.get_by_label("View").click();
+        h.run_steps(2);
+        h.get_by_label("Change keyboard shortcuts…").click();
+        // A window's first frame only measures it.
+        h.run_steps(4);
+    }
+    let row = Action::ALL.len() + ReviewKey::ALL.iter().position(|k| *k == key).unwrap();
+    // The review rows are below the fold: scroll to the button first.
+    h.query_all_by_label("Change")
+        .nth(row)
+        .unwrap()
+        .scroll_to_me();
+    h.run_steps(3);
+    h.query_all_by_label("Change").nth(row).unwrap().click();
+    h.run_steps(2);
+    assert!(h.query_by_label("press the new keys…").is_some());
+    press(h, new);
+}
+
+#[test]
+fn a_rebound_review_key_works_on_its_new_key_only_and_refuses_another_review_keys_chord() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    rebind_review_key(&mut h, ReviewKey::Next, Key::J);
+    h.get_by_label("Next undecided item is now J");
+    // Another review key cannot take it.
+    rebind_review_key(&mut h, ReviewKey::Prev, Key::J);
+    h.get_by_label("Refused: J is review mode's key for \"Next undecided item\"");
+    // Close the editor.
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Change keyboard shortcuts…").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Keyboard shortcuts editor").is_none());
+
+    start_review(&mut h);
+    let selected = |h: &Harness<'_, MarginaliaApp>| h.state().review_mode().unwrap().selected();
+    // The first "next" only confirms the item review mode started on.
+    press(&mut h, Key::J);
+    press(&mut h, Key::J);
+    assert_eq!(selected(&h), Some(1), "j moves to the next item");
+    press(&mut h, Key::N);
+    assert_eq!(selected(&h), Some(1), "n no longer moves on");
+    press(&mut h, Key::P);
+    assert_eq!(selected(&h), Some(0), "p is still the previous item");
 }

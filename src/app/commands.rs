@@ -545,6 +545,7 @@ pub fn shortcut_text(s: &KeyboardShortcut) -> String {
 struct Bindings {
     source: BTreeMap<String, String>,
     parsed: Vec<(Action, KeyboardShortcut)>,
+    review: Vec<(ReviewKey, KeyboardShortcut)>,
 }
 
 thread_local! {
@@ -560,7 +561,23 @@ pub fn use_bindings(keys: &BTreeMap<String, String>) {
         }
         b.source = keys.clone();
         b.parsed = valid_bindings(keys).collect();
+        b.review = valid_review_bindings(keys).collect();
     });
+}
+
+/// The entries of `keys` that name a review key and a readable shortcut.
+pub fn valid_review_bindings(
+    keys: &BTreeMap<String, String>,
+) -> impl Iterator<Item = (ReviewKey, KeyboardShortcut)> + '_ {
+    keys.iter()
+        .filter_map(|(id, text)| Some((ReviewKey::from_id(id)?, parse_shortcut(text)?)))
+}
+
+/// `keys` without the entries that name no action or review key, or no readable shortcut.
+pub fn valid_keys(keys: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let app = valid_bindings(keys).map(|(a, s)| (a.id(), shortcut_text(&s)));
+    let review = valid_review_bindings(keys).map(|(r, s)| (r.id(), shortcut_text(&s)));
+    app.chain(review).collect()
 }
 
 /// The entries of `keys` that name an action and a readable shortcut.
@@ -638,26 +655,35 @@ pub fn normalized(s: KeyboardShortcut) -> KeyboardShortcut {
 
 /// Why `action` cannot take `shortcut`, naming what has it already: another action, or a tag's
 /// hotkey (tag keys are plain keys, and also match with Shift held).
+///
+/// A review key may share a chord with an action that review mode does not use (e.g. `a`
+/// with "Edit attributes"), but not with another review key, review mode's undo, redo and
+/// save, the actions that work everywhere (F1, Ctrl+R…) or a tag's hotkey.
 pub fn binding_conflict(
-    action: Action,
+    target: impl Into<Bindable>,
     shortcut: KeyboardShortcut,
     tags: &crate::tags::TagSet,
 ) -> Option<String> {
     let s = normalized(shortcut);
     let text = shortcut_text(&s);
-    if let Some(other) =
-        (Action::ALL.into_iter()).find(|a| *a != action && normalized(a.shortcut()) == s)
-    {
+    let (action, review) = match target.into() {
+        Bindable::App(a) => (Some(a), None),
+        Bindable::Review(r) => (None, Some(r)),
+    };
+    if let Some(other) = (Action::ALL.into_iter()).find(|a| {
+        Some(*a) != action && (action.is_some() || a.is_global()) && normalized(a.shortcut()) == s
+    }) {
         return Some(format!(
             "Refused: {text} is already the key of \"{}\"",
             other.description()
         ));
     }
-    let own = |c: &ReviewCommand| {
-        matches!(
+    let own = |c: &ReviewCommand| match review {
+        Some(r) => *c == r.command(),
+        None => matches!(
             c,
             ReviewCommand::Undo | ReviewCommand::Redo | ReviewCommand::SaveNow
-        )
+        ),
     };
     if let Some((_, _, what)) =
         (review_keys().into_iter()).find(|(r, c, _)| !own(c) && normalized(*r) == s)
@@ -683,70 +709,214 @@ pub fn binding_conflict(
 
 /// Review mode's keys, in matching order (longer chords first: a plain key also matches with
 /// Shift held), with what each does. Undo, redo and save are [`Action`]'s keys (rebound with
-/// them), as are Ctrl+R, F1 and Ctrl+G; the tag keys come from the tag set.
+/// them), as are Ctrl+R, F1 and Ctrl+G; the others are [`ReviewKey`]s; the tag keys come from
+/// the tag set.
 pub fn review_keys() -> [(KeyboardShortcut, ReviewCommand, &'static str); 16] {
-    let shift = Modifiers::SHIFT;
-    let none = Modifiers::NONE;
-    let k = KeyboardShortcut::new;
-    [
+    let app = |a: Action, c: ReviewCommand, what: &'static str| (a.shortcut(), c, what);
+    let r = |k: ReviewKey| (k.shortcut(), k.command(), k.description());
+    let mut keys = [
         // The same keys as outside review mode, rebound with them.
-        (Action::Redo.shortcut(), ReviewCommand::Redo, "Redo"),
-        (Action::RedoY.shortcut(), ReviewCommand::Redo, "Redo"),
-        (Action::Undo.shortcut(), ReviewCommand::Undo, "Undo"),
-        (
-            Action::SaveNow.shortcut(),
-            ReviewCommand::SaveNow,
-            "Save now",
-        ),
-        (
-            k(shift, Key::B),
-            ReviewCommand::Decide(DecisionKey::AcceptBoth),
-            "Accept both",
-        ),
-        (
-            k(shift, Key::A),
-            ReviewCommand::AcceptAllAgreed,
-            "Accept all agreed items",
-        ),
-        (
-            k(shift, Key::R),
-            ReviewCommand::ToggleReviewed,
-            "Mark the document reviewed",
-        ),
-        (k(none, Key::N), ReviewCommand::Next, "Next undecided item"),
-        (
-            k(none, Key::P),
-            ReviewCommand::Prev,
-            "Previous undecided item",
-        ),
-        (
-            k(none, Key::A),
-            ReviewCommand::Decide(DecisionKey::AcceptA),
-            "Accept A",
-        ),
-        (
-            k(none, Key::B),
-            ReviewCommand::Decide(DecisionKey::AcceptB),
-            "Accept B",
-        ),
-        (
-            k(none, Key::R),
-            ReviewCommand::AskReason,
-            "Reject (asks why)",
-        ),
-        (
-            k(none, Key::E),
-            ReviewCommand::EditAccept(None),
-            "Accept with the selected text as boundaries",
-        ),
-        (k(none, Key::C), ReviewCommand::AskComment, "Comment"),
-        (k(none, Key::U), ReviewCommand::Reopen, "Reopen (undecide)"),
-        (
-            k(none, Key::Escape),
-            ReviewCommand::CancelPrompt,
-            "Cancel the reason or comment",
-        ),
-    ]
+        app(Action::Redo, ReviewCommand::Redo, "Redo"),
+        app(Action::RedoY, ReviewCommand::Redo, "Redo"),
+        app(Action::Undo, ReviewCommand::Undo, "Undo"),
+        app(Action::SaveNow, ReviewCommand::SaveNow, "Save now"),
+        r(ReviewKey::ALL[0]),
+        r(ReviewKey::ALL[1]),
+        r(ReviewKey::ALL[2]),
+        r(ReviewKey::ALL[3]),
+        r(ReviewKey::ALL[4]),
+        r(ReviewKey::ALL[5]),
+        r(ReviewKey::ALL[6]),
+        r(ReviewKey::ALL[7]),
+        r(ReviewKey::ALL[8]),
+        r(ReviewKey::ALL[9]),
+        r(ReviewKey::ALL[10]),
+        r(ReviewKey::ALL[11]),
+    ];
+    // Stable: with no bindings this is the order above.
+    keys.sort_by_key(|(s, _, _)| {
+        let m = s.modifiers;
+        std::cmp::Reverse(u8::from(m.command || m.ctrl) + u8::from(m.alt) + u8::from(m.shift))
+    });
+    keys
+}
+
+/// Review mode's own keys, rebound like [`Action`]s (ids "review.next" and so on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewKey {
+    AcceptBoth,
+    AcceptAllAgreed,
+    ToggleReviewed,
+    Next,
+    Prev,
+    AcceptA,
+    AcceptB,
+    Reject,
+    EditAccept,
+    Comment,
+    Reopen,
+    CancelPrompt,
+}
+
+impl ReviewKey {
+    /// Every review key, as the sheet and the Keys editor list them.
+    pub const ALL: [ReviewKey; 12] = [
+        ReviewKey::AcceptBoth,
+        ReviewKey::AcceptAllAgreed,
+        ReviewKey::ToggleReviewed,
+        ReviewKey::Next,
+        ReviewKey::Prev,
+        ReviewKey::AcceptA,
+        ReviewKey::AcceptB,
+        ReviewKey::Reject,
+        ReviewKey::EditAccept,
+        ReviewKey::Comment,
+        ReviewKey::Reopen,
+        ReviewKey::CancelPrompt,
+    ];
+
+    /// Its name in the preferences' bindings, e.g. "review.next".
+    pub fn id(self) -> String {
+        let name = match self {
+            ReviewKey::AcceptBoth => "accept_both",
+            ReviewKey::AcceptAllAgreed => "accept_all_agreed",
+            ReviewKey::ToggleReviewed => "toggle_reviewed",
+            ReviewKey::Next => "next",
+            ReviewKey::Prev => "prev",
+            ReviewKey::AcceptA => "accept_a",
+            ReviewKey::AcceptB => "accept_b",
+            ReviewKey::Reject => "reject",
+            ReviewKey::EditAccept => "edit_accept",
+            ReviewKey::Comment => "comment",
+            ReviewKey::Reopen => "reopen",
+            ReviewKey::CancelPrompt => "cancel",
+        };
+        format!("review.{name}")
+    }
+
+    /// The review key named `id` in the preferences' bindings.
+    pub fn from_id(id: &str) -> Option<ReviewKey> {
+        ReviewKey::ALL.into_iter().find(|r| r.id() == id)
+    }
+
+    /// What it does in review mode.
+    pub fn command(self) -> ReviewCommand {
+        match self {
+            ReviewKey::AcceptBoth => ReviewCommand::Decide(DecisionKey::AcceptBoth),
+            ReviewKey::AcceptAllAgreed => ReviewCommand::AcceptAllAgreed,
+            ReviewKey::ToggleReviewed => ReviewCommand::ToggleReviewed,
+            ReviewKey::Next => ReviewCommand::Next,
+            ReviewKey::Prev => ReviewCommand::Prev,
+            ReviewKey::AcceptA => ReviewCommand::Decide(DecisionKey::AcceptA),
+            ReviewKey::AcceptB => ReviewCommand::Decide(DecisionKey::AcceptB),
+            ReviewKey::Reject => ReviewCommand::AskReason,
+            ReviewKey::EditAccept => ReviewCommand::EditAccept(None),
+            ReviewKey::Comment => ReviewCommand::AskComment,
+            ReviewKey::Reopen => ReviewCommand::Reopen,
+            ReviewKey::CancelPrompt => ReviewCommand::CancelPrompt,
+        }
+    }
+
+    /// What it does, in words.
+    pub fn description(self) -> &'static str {
+        match self {
+            ReviewKey::AcceptBoth => "Accept both",
+            ReviewKey::AcceptAllAgreed => "Accept all agreed items",
+            ReviewKey::ToggleReviewed => "Mark the document reviewed",
+            ReviewKey::Next => "Next undecided item",
+            ReviewKey::Prev => "Previous undecided item",
+            ReviewKey::AcceptA => "Accept A",
+            ReviewKey::AcceptB => "Accept B",
+            ReviewKey::Reject => "Reject (asks why)",
+            ReviewKey::EditAccept => "Accept with the selected text as boundaries",
+            ReviewKey::Comment => "Comment",
+            ReviewKey::Reopen => "Reopen (undecide)",
+            ReviewKey::CancelPrompt => "Cancel the reason or comment",
+        }
+    }
+
+    /// The key chord it has without the user's bindings.
+    pub fn default_shortcut(self) -> KeyboardShortcut {
+        let (m, k) = match self {
+            ReviewKey::AcceptBoth => (Modifiers::SHIFT, Key::B),
+            ReviewKey::AcceptAllAgreed => (Modifiers::SHIFT, Key::A),
+            ReviewKey::ToggleReviewed => (Modifiers::SHIFT, Key::R),
+            ReviewKey::Next => (Modifiers::NONE, Key::N),
+            ReviewKey::Prev => (Modifiers::NONE, Key::P),
+            ReviewKey::AcceptA => (Modifiers::NONE, Key::A),
+            ReviewKey::AcceptB => (Modifiers::NONE, Key::B),
+            ReviewKey::Reject => (Modifiers::NONE, Key::R),
+            ReviewKey::EditAccept => (Modifiers::NONE, Key::E),
+            ReviewKey::Comment => (Modifiers::NONE, Key::C),
+            ReviewKey::Reopen => (Modifiers::NONE, Key::U),
+            ReviewKey::CancelPrompt => (Modifiers::NONE, Key::Escape),
+        };
+        KeyboardShortcut::new(m, k)
+    }
+
+    /// The key chord: the user's binding if there is one, else the default.
+    pub fn shortcut(self) -> KeyboardShortcut {
+        BINDINGS
+            .with_borrow(|b| b.review.iter().find(|(r, _)| *r == self).map(|(_, s)| *s))
+            .unwrap_or_else(|| self.default_shortcut())
+    }
+}
+
+/// Anything the Keys editor rebinds: an app action or a review key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bindable {
+    App(Action),
+    Review(ReviewKey),
+}
+
+impl From<Action> for Bindable {
+    fn from(a: Action) -> Self {
+        Bindable::App(a)
+    }
+}
+
+impl From<ReviewKey> for Bindable {
+    fn from(r: ReviewKey) -> Self {
+        Bindable::Review(r)
+    }
+}
+
+impl Bindable {
+    pub fn id(self) -> String {
+        match self {
+            Bindable::App(a) => a.id(),
+            Bindable::Review(r) => r.id(),
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Bindable::App(a) => a.description(),
+            Bindable::Review(r) => r.description(),
+        }
+    }
+
+    pub fn shortcut(self) -> KeyboardShortcut {
+        match self {
+            Bindable::App(a) => a.shortcut(),
+            Bindable::Review(r) => r.shortcut(),
+        }
+    }
+
+    pub fn default_shortcut(self) -> KeyboardShortcut {
+        match self {
+            Bindable::App(a) => a.default_shortcut(),
+            Bindable::Review(r) => r.default_shortcut(),
+        }
+    }
+
+    /// Whether the user bound it to other keys.
+    pub fn is_rebound(self) -> bool {
+        let id = self.id();
+        BINDINGS.with_borrow(|b| {
+            b.parsed.iter().any(|(a, _)| a.id() == id) || b.review.iter().any(|(r, _)| r.id() == id)
+        })
+    }
 }
 
 /// Commands reached from menus and buttons that have no key: their names (the View menu uses
@@ -969,6 +1139,16 @@ mod tests {
         .collect();
         let valid: Vec<_> = valid_bindings(&keys).collect();
         assert_eq!(valid, [(Action::Undo, parse_shortcut("Ctrl+U").unwrap())]);
+        for r in ReviewKey::ALL {
+            let s = r.default_shortcut();
+            assert_eq!(parse_shortcut(&shortcut_text(&s)), Some(s), "{r:?}");
+            assert_eq!(ReviewKey::from_id(&r.id()), Some(r));
+        }
+        let mut keys = keys;
+        keys.insert("review.next".into(), "J".into());
+        keys.insert("review.nothing".into(), "K".into());
+        let kept: Vec<_> = valid_keys(&keys).into_keys().collect();
+        assert_eq!(kept, ["Undo", "review.next"]);
     }
 
     #[test]
@@ -990,6 +1170,28 @@ mod tests {
         assert!(conflict("N").unwrap().contains("review mode"));
         assert_eq!(conflict("Ctrl+U"), None);
         assert_eq!(conflict("Ctrl+Z"), None, "its own key");
+        let review = |r: ReviewKey, s: &str| binding_conflict(r, parse_shortcut(s).unwrap(), &tags);
+        assert!(
+            review(ReviewKey::Next, "P")
+                .unwrap()
+                .contains("Previous undecided")
+        );
+        assert!(review(ReviewKey::Next, "Ctrl+Z").unwrap().contains("Undo"));
+        assert!(
+            review(ReviewKey::Next, "F1").is_some(),
+            "F1 works in review mode too"
+        );
+        let tag_key = quote.hotkey.to_ascii_uppercase();
+        assert!(
+            review(ReviewKey::Next, &tag_key)
+                .unwrap()
+                .contains("hotkey")
+        );
+        assert_eq!(review(ReviewKey::Next, "J"), None);
+        assert_eq!(review(ReviewKey::Next, "N"), None, "its own key");
+        // Shared with an action review mode does not use, as the defaults are.
+        assert_eq!(review(ReviewKey::AcceptA, "A"), None);
+        assert_eq!(review(ReviewKey::Next, "Y"), None);
     }
 
     fn first_match(query: &str) -> Command {

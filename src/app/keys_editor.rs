@@ -1,11 +1,13 @@
 //! The Keys editor (View → Change keyboard shortcuts…, the F1 sheet or the palette): every
-//! action with its keys; "Change" then a key chord rebinds it, unless another action or a tag
+//! action and review-mode key with its keys; "Change" then a key chord rebinds it, unless another action or a tag
 //! hotkey has that chord. Bindings live in the preferences (`Prefs::keys`), which the registry's
 //! [`Action::shortcut`] follows, so keys, menus, the sheet and the palette move together.
 
 use egui::{Event, KeyboardShortcut, RichText};
 
-use super::commands::{binding_conflict, is_modifier_key, normalized, shortcut_text, use_bindings};
+use super::commands::{
+    Bindable, ReviewKey, binding_conflict, is_modifier_key, normalized, shortcut_text, use_bindings,
+};
 use super::{Action, MarginaliaApp, theme};
 
 /// The window's state.
@@ -13,7 +15,7 @@ use super::{Action, MarginaliaApp, theme};
 pub struct KeysEditor {
     open: bool,
     /// The action waiting for its new keys.
-    capturing: Option<Action>,
+    capturing: Option<Bindable>,
     /// The last word: (is an error, text).
     message: Option<(bool, String)>,
 }
@@ -83,7 +85,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
         return;
     }
     let mut open = true;
-    let mut reset: Option<Option<Action>> = None;
+    let mut reset: Option<Option<Bindable>> = None;
     egui::Window::new("Keyboard shortcuts editor")
         .open(&mut open)
         .default_size([620.0, 520.0])
@@ -115,9 +117,15 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
                 .num_columns(4)
                 .spacing([12.0, 3.0])
                 .show(ui, |ui| {
-                    for a in Action::ALL {
+                    let app = Action::ALL.into_iter().map(Bindable::App);
+                    let review = ReviewKey::ALL.into_iter().map(Bindable::Review);
+                    for a in app.chain(review) {
+                        if a == Bindable::Review(ReviewKey::ALL[0]) {
+                            ui.label(RichText::new("Review mode").strong());
+                            ui.end_row();
+                        }
                         ui.label(a.description());
-                        let keys = RichText::new(a.shortcut_text()).monospace();
+                        let keys = RichText::new(shortcut_text(&a.shortcut())).monospace();
                         ui.label(if a.is_rebound() { keys.strong() } else { keys });
                         if ed.capturing == Some(a) {
                             ui.label(RichText::new("press the new keys…").italics());

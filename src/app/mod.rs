@@ -37,7 +37,7 @@ use crate::layer::Status;
 use crate::layer_index::LayerIndex;
 use crate::workspace::{self, Workspace};
 
-pub use commands::{Action, Command, shortcut_for};
+pub use commands::{Action, Command, ReviewKey, shortcut_for};
 pub use durability::{Banner, BannerKind};
 pub use quit::QuitChoice;
 use text_view::TextView;
@@ -340,11 +340,7 @@ impl MarginaliaApp {
         if !(0.5..=3.0).contains(&prefs.zoom) {
             prefs.zoom = 1.0;
         }
-        let valid: std::collections::BTreeMap<String, String> =
-            commands::valid_bindings(&prefs.keys)
-                .map(|(a, s)| (a.id(), commands::shortcut_text(&s)))
-                .collect();
-        prefs.keys = valid;
+        prefs.keys = commands::valid_keys(&prefs.keys);
         commands::use_bindings(&prefs.keys);
         let ctx = &cc.egui_ctx;
         ctx.options_mut(|o| o.zoom_with_keyboard = false);
