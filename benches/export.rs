@@ -203,6 +203,7 @@ fn import_bench(dir: &Path, docs: usize) {
         annotator: "editor-a".into(),
         source,
         merge: false,
+        answers: Default::default(),
     };
     let t = Instant::now();
     let cpu0 = cpu_seconds();

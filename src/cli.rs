@@ -154,6 +154,10 @@ pub enum Command {
         /// Add to existing layers (skipping exact duplicates) instead of skipping their texts.
         #[arg(long)]
         merge: bool,
+        /// Prodigy answers to import, e.g. `accept,reject,ignore` (default: accept). Records and
+        /// spans with another answer are left out and counted.
+        #[arg(long, value_parser = parse_answers, default_value = "accept")]
+        answers: crate::import::Answers,
         /// Whose layer gets the spans (the same option as the global `--annotator`).
         #[arg(long)]
         annotator: Option<String>,
@@ -184,6 +188,10 @@ pub enum TagsAction {
 }
 
 fn parse_import_format(s: &str) -> Result<crate::import::ImportFormat, String> {
+    s.parse()
+}
+
+fn parse_answers(s: &str) -> Result<crate::import::Answers, String> {
     s.parse()
 }
 
@@ -302,10 +310,18 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
         Command::Import {
             format,
             merge,
+            answers,
             annotator,
             src,
             path,
-        } => import(annotator, format, merge, src, here(path), out, err),
+        } => {
+            let how = ImportHow {
+                format,
+                merge,
+                answers,
+            };
+            import(annotator, how, src, here(path), out, err)
+        }
     }
 }
 
@@ -521,10 +537,16 @@ fn export(req: &crate::export::ExportRequest, out: &mut dyn Write, err: &mut dyn
     }
 }
 
-fn import(
-    annotator: Option<String>,
+/// `import`'s options besides the paths.
+struct ImportHow {
     format: crate::import::ImportFormat,
     merge: bool,
+    answers: crate::import::Answers,
+}
+
+fn import(
+    annotator: Option<String>,
+    how: ImportHow,
     source: PathBuf,
     workspace: PathBuf,
     out: &mut dyn Write,
@@ -539,10 +561,11 @@ fn import(
     };
     let req = crate::import::ImportRequest {
         workspace,
-        format,
+        format: how.format,
         annotator,
         source,
-        merge,
+        merge: how.merge,
+        answers: how.answers,
     };
     match crate::import::run(&req, &|_, _| true) {
         Ok(summary) => {

@@ -31,6 +31,7 @@ fn import(src: &Path, root: &Path, merge: bool) -> marginalia::import::ImportSum
         annotator: "brat-user".into(),
         source: src.to_path_buf(),
         merge,
+        answers: Default::default(),
     };
     marginalia::import::run(&req, &|_, _| true).unwrap()
 }

@@ -3,6 +3,7 @@
 
 mod export_support;
 
+use clap::Parser;
 use export_support::*;
 use marginalia::import::{ImportFormat, ImportRequest, ImportSummary};
 use marginalia::workspace::Workspace;
@@ -14,6 +15,7 @@ fn import(file: &std::path::Path, root: &std::path::Path) -> ImportSummary {
         annotator: "ml".into(),
         source: file.to_path_buf(),
         merge: false,
+        answers: Default::default(),
     };
     marginalia::import::run(&req, &|_, _| true).unwrap()
 }
@@ -139,6 +141,7 @@ fn our_own_shape_keeps_path_status_notes_and_attrs() {
         annotator: "editor-a".into(),
         source: file,
         merge: false,
+        answers: Default::default(),
     };
     marginalia::import::run(&req, &|_, _| true).unwrap();
     let ws_src = Workspace::open(&src).unwrap();
@@ -186,6 +189,7 @@ fn cancelling_stops_between_documents_and_keeps_what_was_imported() {
         annotator: "ml".into(),
         source: file,
         merge: false,
+        answers: Default::default(),
     };
     let calls = std::cell::Cell::new(0);
     let err = marginalia::import::run(&req, &|_, _| {
@@ -308,6 +312,7 @@ fn import_merging(file: &std::path::Path, root: &std::path::Path) -> ImportSumma
         annotator: "ml".into(),
         source: file.to_path_buf(),
         merge: true,
+        answers: Default::default(),
     };
     marginalia::import::run(&req, &|_, _| true).unwrap()
 }
@@ -421,5 +426,186 @@ fn a_duplicate_span_in_the_source_is_counted_in_the_report() {
     assert!(
         report.contains("left out 1 duplicate span already there"),
         "{report}"
+    );
+}
+
+/// A Prodigy file with every answer: an accept record holding a span the annotator rejected,
+/// a reject record, an ignore record and a record with no answer.
+fn prodigy_answers_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join("answers.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"text": "Macron 😀 met Putin.", "spans": [{"start": 0, "end": 6, "label": "PER"}, {"start": 13, "end": 18, "label": "LOC", "answer": "reject"}], "answer": "accept", "_input_hash": 1, "_task_hash": 2}"#, "\r\n",
+            r#"{"text": "Wrong one.", "spans": [{"start": 0, "end": 5, "label": "claim"}, {"start": 6, "end": 9, "label": "claim"}], "answer": "reject"}"#, "\r\n",
+            r#"{"text": "Not sure.", "spans": [{"start": 0, "end": 3, "label": "claim"}], "answer": "ignore"}"#, "\r\n",
+            r#"{"text": "No answer.", "spans": [{"start": 0, "end": 2, "label": "quote"}]}"#, "\r\n",
+        ),
+    )
+    .unwrap();
+    file
+}
+
+/// By default only accepted records (and records without an answer) are imported; what is
+/// left out is counted by answer in the CLI's report, spans with their own answer too.
+#[test]
+fn prodigy_reject_and_ignore_answers_are_left_out_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = prodigy_answers_file(dir.path());
+    let (_d, root) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--annotator",
+        "ml",
+        p(&file),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut spans = spans_of(&root, "ml");
+    spans.sort();
+    assert_eq!(
+        spans,
+        [
+            (
+                "answers/000001.txt".into(),
+                0,
+                6,
+                "PER".into(),
+                String::new()
+            ),
+            (
+                "answers/000004.txt".into(),
+                0,
+                2,
+                "quote".into(),
+                String::new()
+            ),
+        ]
+    );
+    assert!(!root.join("answers/000002.txt").exists());
+    assert!(!root.join("answers/000003.txt").exists());
+    assert!(out.contains("imported 2 spans into 2 documents"), "{out}");
+    assert!(
+        out.contains("left out 1 record answered reject, 1 answered ignore (3 spans in them;"),
+        "{out}"
+    );
+    assert!(out.contains("left out 1 span answered reject"), "{out}");
+}
+
+/// `--answers accept,reject` imports the reject record and the rejected span as well; the
+/// ignore record is still left out and counted.
+#[test]
+fn answers_option_chooses_which_prodigy_answers_are_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = prodigy_answers_file(dir.path());
+    let (_d, root) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--answers",
+        "accept,reject",
+        "--annotator",
+        "ml",
+        p(&file),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut spans = spans_of(&root, "ml");
+    spans.sort();
+    assert_eq!(
+        spans,
+        [
+            (
+                "answers/000001.txt".into(),
+                0,
+                6,
+                "PER".into(),
+                String::new()
+            ),
+            (
+                "answers/000001.txt".into(),
+                13,
+                18,
+                "LOC".into(),
+                String::new()
+            ),
+            (
+                "answers/000002.txt".into(),
+                0,
+                5,
+                "claim".into(),
+                String::new()
+            ),
+            (
+                "answers/000002.txt".into(),
+                6,
+                9,
+                "claim".into(),
+                String::new()
+            ),
+            (
+                "answers/000004.txt".into(),
+                0,
+                2,
+                "quote".into(),
+                String::new()
+            ),
+        ]
+    );
+    assert!(
+        out.contains("left out 1 record answered ignore (1 span in them;"),
+        "{out}"
+    );
+    assert!(!out.contains("answered reject"), "{out}");
+    let refused = marginalia::cli::Cli::try_parse_from([
+        "marginalia",
+        "import",
+        "--format",
+        "jsonl",
+        "--answers",
+        "accept,maybe",
+        p(&file),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(refused.contains("unknown answer \"maybe\""), "{refused}");
+}
+
+/// Relations in doccano's and Prodigy's jsonl are counted as annotations Marginalia cannot
+/// hold, as brat's are; the spans are imported.
+#[test]
+fn doccano_and_prodigy_relations_are_counted_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rel.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"id": 1, "text": "Zoë works at Acme in Oslo.", "entities": [{"id": 10, "start_offset": 0, "end_offset": 3, "label": "PER"}, {"id": 11, "start_offset": 13, "end_offset": 17, "label": "ORG"}, {"id": 12, "start_offset": 21, "end_offset": 25, "label": "LOC"}], "relations": [{"id": 5, "from_id": 10, "to_id": 11, "type": "works_at"}, {"id": 6, "from_id": 11, "to_id": 12, "type": "located_in"}]}"#, "\n",
+            r#"{"text": "Ann met Bo.", "spans": [{"start": 0, "end": 3, "label": "PER"}, {"start": 8, "end": 10, "label": "PER"}], "relations": [{"head": 0, "child": 2, "label": "MET"}], "answer": "accept"}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let (_d, root) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--annotator",
+        "ml",
+        p(&file),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("imported 5 spans into 2 documents"), "{out}");
+    assert!(
+        out.contains("annotations Marginalia cannot hold (not imported):"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{}: skipped: 3 relations", file.display())),
+        "{out}"
     );
 }

@@ -625,6 +625,7 @@ impl ImportDialog {
             annotator: self.annotator.trim().to_owned(),
             source: PathBuf::from(source),
             merge: self.merge,
+            answers: import::Answers::default(),
         };
         match Job::spawn(ctx, "import", move |progress| {
             import::run(&req, progress).map_err(|e| e.to_string())

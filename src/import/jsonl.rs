@@ -5,6 +5,10 @@
 //! - doccano's (`{"text", "label": [[start, end, "tag"], …]}`, also `labels`, or `entities` with
 //!   `start_offset`/`end_offset`).
 //!
+//! Prodigy's `"answer"` on a record or a span is respected: by default only `accept` (or no
+//! answer) is imported, and what is left out is counted by answer. `"relations"` (doccano's and
+//! Prodigy's) are counted as annotations Marginalia cannot hold.
+//!
 //! Offsets are code points. A line without `meta.path` becomes `<folder>/<line number>.txt`
 //! (six digits), e.g. `doccano/000012.txt`; the folder is chosen by
 //! [`super::default_folder`] so the workspace lists the texts.
@@ -15,12 +19,22 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats};
+use super::{
+    Answers, DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats, Unsupported,
+};
 use crate::export::parse_status;
+
+/// How to read a jsonl file.
+pub struct Read<'a> {
+    /// Where texts without a `meta.path` go.
+    pub folder: &'a str,
+    /// Which Prodigy answers to import.
+    pub answers: Answers,
+}
 
 pub(crate) fn read(
     source: &Path,
-    folder: &str,
+    how: &Read<'_>,
     sink: &mut DocSink<'_>,
     stats: &mut SourceStats,
     progress: Progress<'_>,
@@ -40,6 +54,7 @@ pub(crate) fn read(
     let mut line = String::new();
     let mut line_no = 0usize;
     let mut read_bytes = 0usize;
+    let mut unsupported = Unsupported::default();
     loop {
         line.clear();
         let n = reader.read_line(&mut line).map_err(read_err)?;
@@ -63,7 +78,22 @@ pub(crate) fn read(
                 continue;
             }
         };
-        match parse_record(&value, &origin, folder, line_no, stats) {
+        if let Some(answer) = answer_of(&value)
+            && !how.answers.keeps(&answer)
+        {
+            let left = stats.answers_left_out.entry(answer).or_default();
+            left.records += 1;
+            left.spans_in_records += ["spans", "label", "labels", "entities"]
+                .iter()
+                .find_map(|k| value.get(k).and_then(Value::as_array))
+                .map_or(0, Vec::len);
+            continue;
+        }
+        // A left-out record's relations go with it; an imported one's are counted.
+        if let Some(relations) = value.get("relations").and_then(Value::as_array) {
+            unsupported.relations += relations.len();
+        }
+        match parse_record(&value, &origin, how, line_no, stats) {
             Some(doc) => {
                 sink(doc, None)?;
                 stats.done += 1;
@@ -72,7 +102,15 @@ pub(crate) fn read(
         }
     }
     progress(total, total);
+    stats.unsupported.push((shown, unsupported));
     Ok(())
+}
+
+/// A record's or span's Prodigy answer, if it states one (a non-string kept as written, so
+/// that it is counted rather than taken for an accept).
+fn answer_of(v: &Value) -> Option<String> {
+    let a = v.get("answer")?;
+    Some(a.as_str().map_or_else(|| a.to_string(), str::to_owned))
 }
 
 /// One line's document, or `None` (recorded in `stats`) when it has no text. A line without a
@@ -81,7 +119,7 @@ pub(crate) fn read(
 pub fn parse_record(
     v: &Value,
     origin: &str,
-    folder: &str,
+    how: &Read<'_>,
     line_no: usize,
     stats: &mut SourceStats,
 ) -> Option<Incoming> {
@@ -96,7 +134,7 @@ pub fn parse_record(
         .and_then(|m| m.get("path"))
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .unwrap_or_else(|| format!("{folder}/{line_no:06}.txt"));
+        .unwrap_or_else(|| format!("{}/{line_no:06}.txt", how.folder));
     let status = meta
         .and_then(|m| m.get("status"))
         .and_then(Value::as_str)
@@ -119,6 +157,12 @@ pub fn parse_record(
                 reject(i, "needs \"start\", \"end\" (whole numbers) and \"label\"");
                 continue;
             };
+            if let Some(answer) = answer_of(s)
+                && !how.answers.keeps(&answer)
+            {
+                stats.answers_left_out.entry(answer).or_default().spans += 1;
+                continue;
+            }
             let span_meta = s.get("meta");
             let note = span_meta
                 .and_then(|m| m.get("note"))

@@ -71,6 +71,76 @@ pub struct ImportRequest {
     pub source: PathBuf,
     /// Add to existing layers instead of skipping their documents.
     pub merge: bool,
+    /// Which Prodigy answers to import (records and spans without one are always imported).
+    pub answers: Answers,
+}
+
+/// Which Prodigy `"answer"`s an import keeps: by default only `accept`, since `reject` and
+/// `ignore` mark what the annotator said is wrong or not worth annotating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answers {
+    pub accept: bool,
+    pub reject: bool,
+    pub ignore: bool,
+}
+
+impl Default for Answers {
+    fn default() -> Self {
+        Self {
+            accept: true,
+            reject: false,
+            ignore: false,
+        }
+    }
+}
+
+impl Answers {
+    /// Whether a record or span answered `answer` is imported. An answer Prodigy does not give
+    /// is left out (and counted), never taken for an accept.
+    pub fn keeps(&self, answer: &str) -> bool {
+        match answer {
+            "accept" => self.accept,
+            "reject" => self.reject,
+            "ignore" => self.ignore,
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for Answers {
+    type Err = String;
+    /// `accept,reject,ignore` or any non-empty part of it.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut a = Self {
+            accept: false,
+            reject: false,
+            ignore: false,
+        };
+        for part in s.split(',').map(str::trim) {
+            match part.to_ascii_lowercase().as_str() {
+                "accept" => a.accept = true,
+                "reject" => a.reject = true,
+                "ignore" => a.ignore = true,
+                _ => {
+                    return Err(format!(
+                        "unknown answer {part:?}; use accept, reject and/or ignore, separated by commas"
+                    ));
+                }
+            }
+        }
+        Ok(a)
+    }
+}
+
+/// What an import left out for its Prodigy answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeftOut {
+    /// Records (documents) with this answer, not imported.
+    pub records: usize,
+    /// Spans inside those records.
+    pub spans_in_records: usize,
+    /// Spans with this answer of their own, inside records that were imported.
+    pub spans: usize,
 }
 
 /// Annotations a source held that a Marginalia span cannot: counted per file, never dropped
@@ -156,6 +226,8 @@ pub struct ImportSummary {
     pub joined_fragments: usize,
     /// Tags added to `annotations/tags.ron`.
     pub tags_added: Vec<String>,
+    /// Prodigy records and spans left out for their answer, by answer.
+    pub answers_left_out: BTreeMap<String, LeftOut>,
     /// Attribute values imported onto spans.
     pub attribute_values: usize,
     /// Attributes added to tags in `annotations/tags.ron`, as `tag.attribute`.
@@ -217,6 +289,7 @@ impl ImportSummary {
             format!("rejected {}:", plural(self.rejected_spans.len(), "span")),
             &self.rejected_spans,
         );
+        lines.extend(self.answers_report());
         let unsupported: Vec<String> = self
             .unsupported
             .iter()
@@ -255,6 +328,54 @@ impl ImportSummary {
             ));
         }
         push_list(&mut lines, limit, "note:".into(), &self.warnings);
+        lines
+    }
+
+    /// `left out 3 records answered reject, 1 answered ignore (7 spans in them; --answers
+    /// chooses)` and `left out 2 spans answered reject`.
+    fn answers_report(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        // Prodigy's order: reject before ignore, then anything else.
+        let rank = |a: &str| ["accept", "reject", "ignore"].iter().position(|k| *k == a);
+        let mut records: Vec<(&String, &LeftOut)> = self
+            .answers_left_out
+            .iter()
+            .filter(|(_, l)| l.records > 0)
+            .collect();
+        records.sort_by_key(|(a, _)| rank(a).unwrap_or(usize::MAX));
+        if !records.is_empty() {
+            let parts: Vec<String> = records
+                .iter()
+                .enumerate()
+                .map(|(i, (answer, l))| {
+                    let n = if i == 0 {
+                        plural(l.records, "record")
+                    } else {
+                        l.records.to_string()
+                    };
+                    format!("{n} answered {answer}")
+                })
+                .collect();
+            let spans: usize = records.iter().map(|(_, l)| l.spans_in_records).sum();
+            lines.push(format!(
+                "left out {} ({} in them; --answers chooses which answers to import)",
+                parts.join(", "),
+                plural(spans, "span")
+            ));
+        }
+        let mut by_span: Vec<(&String, &LeftOut)> = self
+            .answers_left_out
+            .iter()
+            .filter(|(_, l)| l.spans > 0)
+            .collect();
+        by_span.sort_by_key(|(a, _)| rank(a).unwrap_or(usize::MAX));
+        let spans: Vec<String> = by_span
+            .iter()
+            .map(|(answer, l)| format!("{} answered {answer}", plural(l.spans, "span")))
+            .collect();
+        if !spans.is_empty() {
+            lines.push(format!("left out {}", spans.join(", ")));
+        }
         lines
     }
 }
@@ -346,7 +467,13 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     let mut stats = SourceStats::default();
     let read = match req.format {
         ImportFormat::Brat => brat::read(&req.source, &mut sink, &mut stats, progress),
-        ImportFormat::Jsonl => jsonl::read(&req.source, &folder, &mut sink, &mut stats, progress),
+        ImportFormat::Jsonl => {
+            let how = jsonl::Read {
+                folder: &folder,
+                answers: req.answers,
+            };
+            jsonl::read(&req.source, &how, &mut sink, &mut stats, progress)
+        }
         ImportFormat::Csv => csv::read(&req.source, &mut sink, &mut stats, progress),
         ImportFormat::W3c => w3c::read(&req.source, &mut sink, &mut stats, progress),
     };
@@ -357,6 +484,10 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     summary.rejected_spans.extend(stats.rejected);
     summary.skipped_documents.extend(stats.skipped);
     summary.joined_fragments += stats.joined_fragments;
+    summary
+        .unsupported
+        .extend(stats.unsupported.into_iter().filter(|(_, u)| u.total() > 0));
+    summary.answers_left_out = stats.answers_left_out;
     Ok(summary)
 }
 
@@ -396,6 +527,11 @@ pub struct SourceStats {
     /// Source documents that could not be read at all.
     pub skipped: Vec<String>,
     pub joined_fragments: usize,
+    /// Per source file, what it held that cannot be imported, for readers that do not hand it
+    /// on with a document.
+    pub unsupported: Vec<(String, Unsupported)>,
+    /// Prodigy records and spans left out for their answer, by answer.
+    pub answers_left_out: BTreeMap<String, LeftOut>,
     /// Documents handed on so far (for the cancel message).
     pub done: usize,
 }
