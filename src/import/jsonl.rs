@@ -5,6 +5,9 @@
 //! - doccano's (`{"text", "label": [[start, end, "tag"], …]}`, also `labels`, or `entities` with
 //!   `start_offset`/`end_offset`).
 //!
+//! A file that opens with a JSON array, or whose first record spans several lines
+//! (pretty-printed), is read whole as JSON instead, each record handled like a line.
+//!
 //! Offsets are code points. A line without `meta.path` becomes `<folder>/<line number>.txt`
 //! (six digits), e.g. `doccano/000012.txt`; the folder is chosen by
 //! [`super::default_folder`] so the workspace lists the texts.
@@ -40,6 +43,7 @@ pub(crate) fn read(
     let mut line = String::new();
     let mut line_no = 0usize;
     let mut read_bytes = 0usize;
+    let mut seen_record = false;
     loop {
         line.clear();
         let n = reader.read_line(&mut line).map_err(read_err)?;
@@ -56,8 +60,18 @@ pub(crate) fn read(
             continue;
         }
         let origin = format!("{shown}:{line_no}");
+        let first = !seen_record;
+        seen_record = true;
         let value: Value = match serde_json::from_str(body) {
+            // A file that opens with an array is one JSON document, not JSON Lines.
+            Ok(Value::Array(_)) if first => {
+                return read_whole(source, folder, sink, stats, progress);
+            }
             Ok(v) => v,
+            // The first record does not end on its line: pretty-printed JSON.
+            Err(e) if first && e.is_eof() => {
+                return read_whole(source, folder, sink, stats, progress);
+            }
             Err(e) => {
                 stats.skipped.push(format!("{origin}: not JSON: {e}"));
                 continue;
@@ -69,6 +83,45 @@ pub(crate) fn read(
                 stats.done += 1;
             }
             None => continue,
+        }
+    }
+    progress(total, total);
+    Ok(())
+}
+
+/// Reads a pretty-printed file whole (bounded like every whole read): a top-level array of
+/// records, or one or more multi-line objects. Each record is handled like a JSON Lines line,
+/// numbered from 1 in file order; a file that is not valid JSON is one error naming where.
+fn read_whole(
+    source: &Path,
+    folder: &str,
+    sink: &mut DocSink<'_>,
+    stats: &mut SourceStats,
+    progress: Progress<'_>,
+) -> Result<(), ImportError> {
+    let shown = source.display().to_string();
+    let body = super::read_source(source)?;
+    let total = body.len();
+    let not_json = |e: serde_json::Error| ImportError::Read {
+        path: shown.clone(),
+        reason: format!("not JSON Lines, nor a JSON array of records: {e}"),
+    };
+    let mut records = Vec::new();
+    for value in serde_json::Deserializer::from_str(&body).into_iter::<Value>() {
+        match value.map_err(not_json)? {
+            Value::Array(items) => records.extend(items),
+            other => records.push(other),
+        }
+    }
+    let count = records.len().max(1);
+    for (i, value) in records.into_iter().enumerate() {
+        if !progress(total * i / count, total) {
+            return Err(ImportError::Cancelled { done: stats.done });
+        }
+        let origin = format!("{shown}: record {}", i + 1);
+        if let Some(doc) = parse_record(&value, &origin, folder, i + 1, stats) {
+            sink(doc, None)?;
+            stats.done += 1;
         }
     }
     progress(total, total);
