@@ -572,7 +572,14 @@ fn import(
             for line in summary.report(20) {
                 let _ = writeln!(out, "{line}");
             }
-            if summary.refused_documents.is_empty() {
+            if summary.nothing_imported() {
+                let _ = writeln!(
+                    err,
+                    "error: nothing imported: no span from {} (the skipped documents and rejected spans are listed above)",
+                    req.source.display()
+                );
+                1
+            } else if summary.refused_documents.is_empty() {
                 0
             } else {
                 let _ = writeln!(

@@ -602,6 +602,37 @@ fn hidden_dotted_and_dashed_annotator_names_are_refused() {
     }
 }
 
+/// Issue 14 §3: a CoNLL file given as jsonl imports nothing and says so with a non-zero exit.
+#[test]
+fn an_import_that_imports_no_span_from_a_non_empty_source_exits_non_zero() {
+    let ws = copy_workspace();
+    let root = ws.path();
+    std::fs::write(
+        root.join("train.jsonl"),
+        "-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\n",
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "import",
+            "--format",
+            "jsonl",
+            "--annotator",
+            "ml",
+            "train.jsonl",
+            ".",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("nothing imported") && err.contains("train.jsonl"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("not JSON"), "{o:?}");
+}
+
 #[test]
 fn a_symlinked_layer_folder_is_reported_by_validate_stats_and_export_not_silently_skipped() {
     let dir = copy_workspace();

@@ -132,7 +132,7 @@ fn csv_import_without_the_texts_skips_and_says_why() {
     ]);
     assert_eq!(code, 0);
     let (_e, dst) = empty_workspace();
-    let (code, stdout, _) = cli(&[
+    let (code, stdout, err) = cli(&[
         "import",
         "--format",
         "csv",
@@ -141,7 +141,9 @@ fn csv_import_without_the_texts_skips_and_says_why() {
         p(&out),
         p(&dst),
     ]);
-    assert_eq!(code, 0);
+    // Issue 14 §3: nothing imported from a non-empty source is a failure.
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("nothing imported"), "{err}");
     assert!(stdout.contains("imported 0 spans"), "{stdout}");
     assert!(
         stdout.contains("the text is not in the workspace"),

@@ -609,3 +609,67 @@ fn doccano_and_prodigy_relations_are_counted_in_the_report() {
         "{out}"
     );
 }
+
+/// Issue 14 §8: a pretty-printed JSON array of doccano records imports every record, and a
+/// single multi-line object imports as one; a broken array is one error naming the file.
+#[test]
+fn a_pretty_printed_json_array_or_object_imports_each_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("team.json");
+    std::fs::write(
+        &file,
+        concat!(
+            "[\n",
+            "  {\n",
+            "    \"text\": \"Macron met Putin 😀.\",\n",
+            "    \"label\": [[0, 6, \"PER\"], [11, 16, \"PER\"]]\n",
+            "  },\n",
+            "  {\n",
+            "    \"text\": \"In Moscow.\",\n",
+            "    \"label\": [\n      [3, 9, \"LOC\"]\n    ]\n",
+            "  }\n",
+            "]\n",
+        ),
+    )
+    .unwrap();
+    let (_d, root) = empty_workspace();
+    let s = import(&file, &root);
+    assert!(s.skipped_documents.is_empty(), "{:?}", s.skipped_documents);
+    assert!(s.rejected_spans.is_empty(), "{:?}", s.rejected_spans);
+    assert_eq!((s.documents, s.spans), (2, 3));
+    let spans = spans_of(&root, "ml");
+    assert!(spans.contains(&(
+        "team/000001.txt".into(),
+        11,
+        16,
+        "PER".into(),
+        String::new()
+    )));
+    assert!(spans.contains(&("team/000002.txt".into(), 3, 9, "LOC".into(), String::new())));
+
+    let one = dir.path().join("one.json");
+    std::fs::write(
+        &one,
+        "{\n  \"text\": \"Hello world\",\n  \"label\": [[0, 5, \"quote\"]]\n}\n",
+    )
+    .unwrap();
+    let (_d2, root2) = empty_workspace();
+    let s = import(&one, &root2);
+    assert_eq!((s.documents, s.spans), (1, 1), "{:?}", s.skipped_documents);
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "[\n  {\"text\": \"a\"},\n  {\"text\": \n]\n").unwrap();
+    let (_d3, root3) = empty_workspace();
+    let req = ImportRequest {
+        workspace: root3.clone(),
+        format: ImportFormat::Jsonl,
+        annotator: "ml".into(),
+        source: bad.clone(),
+        merge: false,
+        answers: Default::default(),
+    };
+    let e = marginalia::import::run(&req, &|_, _| true)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("bad.json") && e.contains("line 4"), "{e}");
+}

@@ -5,6 +5,9 @@
 //! - doccano's (`{"text", "label": [[start, end, "tag"], …]}`, also `labels`, or `entities` with
 //!   `start_offset`/`end_offset`).
 //!
+//! A file that opens with a JSON array, or whose first record spans several lines
+//! (pretty-printed), is read whole as JSON instead, each record handled like a line.
+//!
 //! Prodigy's `"answer"` on a record or a span is respected: by default only `accept` (or no
 //! answer) is imported, and what is left out is counted by answer. `"relations"` (doccano's and
 //! Prodigy's) are counted as annotations Marginalia cannot hold.
@@ -55,6 +58,7 @@ pub(crate) fn read(
     let mut line_no = 0usize;
     let mut read_bytes = 0usize;
     let mut unsupported = Unsupported::default();
+    let mut seen_record = false;
     loop {
         line.clear();
         let n = reader.read_line(&mut line).map_err(read_err)?;
@@ -71,35 +75,95 @@ pub(crate) fn read(
             continue;
         }
         let origin = format!("{shown}:{line_no}");
+        let first = !seen_record;
+        seen_record = true;
         let value: Value = match serde_json::from_str(body) {
+            // A file that opens with an array is one JSON document, not JSON Lines.
+            Ok(Value::Array(_)) if first => {
+                return read_whole(source, how, sink, stats, progress);
+            }
             Ok(v) => v,
+            // The first record does not end on its line: pretty-printed JSON.
+            Err(e) if first && e.is_eof() => {
+                return read_whole(source, how, sink, stats, progress);
+            }
             Err(e) => {
                 stats.skipped.push(format!("{origin}: not JSON: {e}"));
                 continue;
             }
         };
-        if let Some(answer) = answer_of(&value)
-            && !how.answers.keeps(&answer)
-        {
-            let left = stats.answers_left_out.entry(answer).or_default();
-            left.records += 1;
-            left.spans_in_records += ["spans", "label", "labels", "entities"]
-                .iter()
-                .find_map(|k| value.get(k).and_then(Value::as_array))
-                .map_or(0, Vec::len);
-            continue;
+        take_record(&value, &origin, how, line_no, sink, stats, &mut unsupported)?;
+    }
+    progress(total, total);
+    stats.unsupported.push((shown, unsupported));
+    Ok(())
+}
+
+/// Handles one record (a JSON Lines line or an element of a JSON array): left out and counted
+/// when its Prodigy answer is not wanted, else its relations counted and its document sent.
+fn take_record(
+    value: &Value,
+    origin: &str,
+    how: &Read<'_>,
+    number: usize,
+    sink: &mut DocSink<'_>,
+    stats: &mut SourceStats,
+    unsupported: &mut Unsupported,
+) -> Result<(), ImportError> {
+    if let Some(answer) = answer_of(value)
+        && !how.answers.keeps(&answer)
+    {
+        let left = stats.answers_left_out.entry(answer).or_default();
+        left.records += 1;
+        left.spans_in_records += ["spans", "label", "labels", "entities"]
+            .iter()
+            .find_map(|k| value.get(k).and_then(Value::as_array))
+            .map_or(0, Vec::len);
+        return Ok(());
+    }
+    // A left-out record's relations go with it; an imported one's are counted.
+    if let Some(relations) = value.get("relations").and_then(Value::as_array) {
+        unsupported.relations += relations.len();
+    }
+    if let Some(doc) = parse_record(value, origin, how, number, stats) {
+        sink(doc, None)?;
+        stats.done += 1;
+    }
+    Ok(())
+}
+
+/// Reads a pretty-printed file whole (bounded like every whole read): a top-level array of
+/// records, or one or more multi-line objects. Each record is handled like a JSON Lines line,
+/// numbered from 1 in file order; a file that is not valid JSON is one error naming where.
+fn read_whole(
+    source: &Path,
+    how: &Read<'_>,
+    sink: &mut DocSink<'_>,
+    stats: &mut SourceStats,
+    progress: Progress<'_>,
+) -> Result<(), ImportError> {
+    let shown = source.display().to_string();
+    let body = super::read_source(source)?;
+    let total = body.len();
+    let not_json = |e: serde_json::Error| ImportError::Read {
+        path: shown.clone(),
+        reason: format!("not JSON Lines, nor a JSON array of records: {e}"),
+    };
+    let mut records = Vec::new();
+    for value in serde_json::Deserializer::from_str(&body).into_iter::<Value>() {
+        match value.map_err(not_json)? {
+            Value::Array(items) => records.extend(items),
+            other => records.push(other),
         }
-        // A left-out record's relations go with it; an imported one's are counted.
-        if let Some(relations) = value.get("relations").and_then(Value::as_array) {
-            unsupported.relations += relations.len();
+    }
+    let mut unsupported = Unsupported::default();
+    let count = records.len().max(1);
+    for (i, value) in records.into_iter().enumerate() {
+        if !progress(total * i / count, total) {
+            return Err(ImportError::Cancelled { done: stats.done });
         }
-        match parse_record(&value, &origin, how, line_no, stats) {
-            Some(doc) => {
-                sink(doc, None)?;
-                stats.done += 1;
-            }
-            None => continue,
-        }
+        let origin = format!("{shown}: record {}", i + 1);
+        take_record(&value, &origin, how, i + 1, sink, stats, &mut unsupported)?;
     }
     progress(total, total);
     stats.unsupported.push((shown, unsupported));

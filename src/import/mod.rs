@@ -237,6 +237,12 @@ pub struct ImportSummary {
 }
 
 impl ImportSummary {
+    /// No span was imported although the source stated something: every document skipped or
+    /// every span rejected. The CLI exits non-zero then.
+    pub fn nothing_imported(&self) -> bool {
+        self.spans == 0 && (!self.skipped_documents.is_empty() || !self.rejected_spans.is_empty())
+    }
+
     /// Human-readable lines for the CLI and the app. `limit` caps each list.
     pub fn report(&self, limit: usize) -> Vec<String> {
         let mut lines = vec![format!(
