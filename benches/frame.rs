@@ -94,6 +94,7 @@ impl BenchView for RealView {
             hits: &[],
             current_hit: None,
             suggestions: &[],
+            suggestion_reach: 0,
             focused_suggestion: None,
         };
         self.commands.clear();
@@ -580,6 +581,7 @@ fn child_edit(dir: &str) {
             hits: &[],
             current_hit: None,
             suggestions: &[],
+            suggestion_reach: 0,
             focused_suggestion: None,
         };
         commands.clear();

@@ -707,6 +707,16 @@ pub fn binding_conflict(
     None
 }
 
+/// The keys that do review command `cmd`, as text ("Shift+A"), for tooltips: from
+/// [`review_keys`], so a rebound key shows as rebound.
+pub fn review_key_text(cmd: &ReviewCommand) -> String {
+    review_keys()
+        .iter()
+        .find(|(_, c, _)| c == cmd)
+        .map(|(k, _, _)| shortcut_text(k))
+        .unwrap_or_default()
+}
+
 /// Review mode's keys, in matching order (longer chords first: a plain key also matches with
 /// Shift held), with what each does. Undo, redo and save are [`Action`]'s keys (rebound with
 /// them), as are Ctrl+R, F1 and Ctrl+G; the others are [`ReviewKey`]s; the tag keys come from

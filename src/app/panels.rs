@@ -7,7 +7,7 @@ use crate::document::SaveState;
 use crate::layer::Status;
 
 use super::text_view::{ViewInput, excerpt};
-use super::{BASE_FONT_SIZE, Command, MarginaliaApp, NOTE_EDITOR, shortcut_for, theme};
+use super::{Action, BASE_FONT_SIZE, Command, MarginaliaApp, NOTE_EDITOR, shortcut_for, theme};
 
 /// Draws the whole window.
 pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -339,6 +339,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             hits: &[],
             current_hit: None,
             suggestions: &[],
+            suggestion_reach: 0,
             focused_suggestion: None,
         };
         // Nothing can be tagged yet: what the view asks for waits for the spans.
@@ -397,14 +398,17 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         ui.separator();
         if ui
             .small_button("A-")
-            .on_hover_text("Smaller text (Ctrl+-)")
+            .on_hover_text(format!(
+                "Smaller text ({})",
+                Action::ZoomOut.shortcut_text()
+            ))
             .clicked()
         {
             commands.push(Command::ZoomOut);
         }
         if ui
             .small_button("A+")
-            .on_hover_text("Larger text (Ctrl++)")
+            .on_hover_text(format!("Larger text ({})", Action::ZoomIn.shortcut_text()))
             .clicked()
         {
             commands.push(Command::ZoomIn);
@@ -432,6 +436,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         hits: app.find.hits(),
         current_hit: app.find.current_hit(),
         suggestions: app.suggest.marks(),
+        suggestion_reach: app.suggest.reach(),
         focused_suggestion: app.suggest.focused_mark(),
     };
     open.view.show(ui, &input, commands);

@@ -12,6 +12,7 @@ use crate::review::{Decision, ItemKind, ItemState, Review, SpanFeedback, Verdict
 use crate::span_index::SpanIndex;
 use crate::workspace::CURATED_LAYER;
 
+use super::commands::review_key_text;
 use super::text_view::{Badge, ReviewMark, TextView, ViewInput, excerpt};
 use super::{BASE_FONT_SIZE, Command, MarginaliaApp, theme};
 
@@ -834,6 +835,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 hits: &[],
                 current_hit: None,
                 suggestions: &[],
+                suggestion_reach: 0,
                 focused_suggestion: None,
             };
             let mut view_commands = Vec::new();
@@ -867,7 +869,11 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
                 .color(theme::weak(ui.visuals())),
         );
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            if ui.button("Leave review").on_hover_text("Ctrl+R").clicked() {
+            if ui
+                .button("Leave review")
+                .on_hover_text(super::Action::Review.shortcut_text())
+                .clicked()
+            {
                 commands.push(Command::Review(ReviewCommand::Exit));
             }
         });
@@ -883,7 +889,10 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
             let mut reviewed = mode.review.curated().status == Status::Reviewed;
             if ui
                 .checkbox(&mut reviewed, "Mark reviewed")
-                .on_hover_text("The whole document is reviewed (Shift+R)")
+                .on_hover_text(format!(
+                    "The whole document is reviewed ({})",
+                    review_key_text(&ReviewCommand::ToggleReviewed)
+                ))
                 .changed()
             {
                 commands.push(Command::Review(ReviewCommand::ToggleReviewed));
@@ -897,21 +906,21 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
                 .on_hover_text(format!("{}", mode.review.curated_path().display()));
             if ui
                 .add_enabled(mode.review.can_undo(), egui::Button::new("Undo"))
-                .on_hover_text("Undo (Ctrl+Z)")
+                .on_hover_text(format!("Undo ({})", super::Action::Undo.shortcut_text()))
                 .clicked()
             {
                 commands.push(Command::Review(ReviewCommand::Undo));
             }
             if ui
                 .add_enabled(mode.review.can_redo(), egui::Button::new("Redo"))
-                .on_hover_text("Redo (Ctrl+Y)")
+                .on_hover_text(format!("Redo ({})", super::Action::Redo.shortcut_text()))
                 .clicked()
             {
                 commands.push(Command::Review(ReviewCommand::Redo));
             }
             if ui
                 .button("Accept all agreed")
-                .on_hover_text("Shift+A")
+                .on_hover_text(review_key_text(&ReviewCommand::AcceptAllAgreed))
                 .clicked()
             {
                 commands.push(Command::Review(ReviewCommand::AcceptAllAgreed));

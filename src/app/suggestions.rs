@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use egui::{RichText, Ui};
 
-use crate::suggest::{Model, Rejections, Source, Sources, Suggestion, filter_new, rejections};
+use crate::suggest::{Model, Rejections, Source, Sources, Suggestion, rejections};
 
 use super::text_view::SuggestionMark;
 use super::{Command, MarginaliaApp, theme};
@@ -59,7 +59,14 @@ pub struct SuggestUi {
     marks: Vec<SuggestionMark>,
     /// The focused suggestion, by range and tag (it keeps its place across refilters).
     focused: Option<(usize, usize, String)>,
+    /// The longest shown suggestion, in chars.
+    reach: usize,
+    /// The list's rows, made when `shown` is, so a frame draws only the rows in view.
+    rows: Vec<ListRow>,
 }
+
+/// One row of the suggestion list: an index into `shown`, grouped by source.
+type ListRow = usize;
 
 impl SuggestUi {
     /// The suggestions shown for the open document.
@@ -72,12 +79,19 @@ impl SuggestUi {
         &self.marks
     }
 
-    /// The index of the focused suggestion in [`Self::shown`].
+    /// The index of the focused suggestion in [`Self::shown`] (sorted by range and tag, as
+    /// the core returns them): a binary search, since the window asks every frame.
     pub fn focused_mark(&self) -> Option<usize> {
         let (a, b, tag) = self.focused.as_ref()?;
         self.shown
-            .iter()
-            .position(|s| s.start == *a && s.end == *b && &s.tag == tag)
+            .binary_search_by(|s| (s.start, s.end, s.tag.as_str()).cmp(&(*a, *b, tag.as_str())))
+            .ok()
+    }
+
+    /// How far a shown suggestion reaches (its longest length in chars): the text view looks
+    /// back this far from a paragraph for outlines that overlap it.
+    pub fn reach(&self) -> usize {
+        self.reach
     }
 
     /// Whether any suggestion is shown (their keys apply only then).
@@ -218,13 +232,31 @@ fn refilter(app: &mut MarginaliaApp) {
     su.counts = [0; 5];
     // Another annotator's layer is only browsed: nothing is proposed for it.
     if fresh_raw && !read_only {
-        let mut pending = su.raw.clone();
-        filter_new(&mut pending, rel, Some(open.doc.layer()), &su.rejections);
-        for s in &pending {
+        // Each proposal is looked up in the layer's sorted spans (O(log n)), not by a set of
+        // every span: an edit on a 100,000-span layer made that set the slowest frame.
+        for s in &su.raw {
+            if open.doc.find_span(s.start, s.end, &s.tag).is_some()
+                || su.rejections.contains(rel, s)
+            {
+                continue;
+            }
             su.counts[s.source as usize] += 1;
+            if on.contains(s.source) {
+                su.shown.push(s.clone());
+            }
         }
-        pending.retain(|s| on.contains(s.source));
-        su.shown = pending;
+    }
+    su.reach = su.shown.iter().map(|s| s.end - s.start).max().unwrap_or(0);
+    su.rows.clear();
+    for source in Source::ALL {
+        if on.contains(source) {
+            let items = su
+                .shown
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.source == source);
+            su.rows.extend(items.map(|(i, _)| i));
+        }
     }
     su.marks = su
         .shown
@@ -423,51 +455,50 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
     let Some(ws) = &app.ws else { return };
     let tags = ws.tags();
     let focused = su.focused_mark();
-    egui::ScrollArea::vertical()
+    let row_h = ui.spacing().interact_size.y;
+    let mut area = egui::ScrollArea::vertical()
         .id_salt("suggestions")
         .max_height(150.0)
-        .auto_shrink([false, true])
-        .show(ui, |ui| {
-            for source in Source::ALL {
-                let count = su.counts[source as usize];
-                let mut checked = on.contains(source);
-                let r = ui
-                    .checkbox(&mut checked, format!("{source} ({count})"))
-                    .on_hover_text("Show this source's suggestions");
-                if r.changed() {
-                    commands.push(Command::Suggest(SuggestCommand::SetSource(source, checked)));
-                }
-                if !checked {
-                    continue;
-                }
-                for (i, s) in su.shown.iter().enumerate() {
-                    if s.source != source {
-                        continue;
-                    }
-                    ui.horizontal(|ui| {
-                        ui.add_space(14.0);
-                        let color = theme::tag_color(tags, &s.tag);
-                        ui.label(RichText::new("▭").color(color));
-                        let text =
-                            format!("{} “{}”", s.tag, super::text_view::excerpt(&s.text, 34));
-                        // Truncated: a long quote must not widen the panel (and reflow the text).
-                        let row = egui::Button::selectable(focused == Some(i), text).truncate();
-                        let r = ui.add(row);
-                        // The list follows the focus once per newly focused suggestion.
-                        let follows = egui::Id::unique("suggestion list follows");
-                        let key = (s.start, s.end);
-                        if focused == Some(i)
-                            && ui.memory(|m| m.data.get_temp::<(usize, usize)>(follows))
-                                != Some(key)
-                        {
-                            r.scroll_to_me(None);
-                            ui.memory_mut(|m| m.data.insert_temp(follows, key));
-                        }
-                        if r.clicked() {
-                            commands.push(Command::Suggest(SuggestCommand::Focus(i)));
-                        }
-                    });
-                }
+        .auto_shrink([false, true]);
+    // The list follows the focus once per newly focused suggestion (rows out of view are not
+    // drawn, so the offset is computed).
+    let follows = egui::Id::unique("suggestion list follows");
+    if let Some(i) = focused
+        && let Some(s) = su.shown.get(i)
+        && ui.memory(|m| m.data.get_temp::<(usize, usize)>(follows)) != Some((s.start, s.end))
+    {
+        ui.memory_mut(|m| m.data.insert_temp(follows, (s.start, s.end)));
+        if let Some(row) = su.rows.iter().position(|&j| j == i) {
+            let step = row_h + ui.spacing().item_spacing.y;
+            area = area.vertical_scroll_offset((row as f32 * step - 60.0).max(0.0));
+        }
+    }
+    // Each source's switch and count stays in view above the list.
+    ui.horizontal_wrapped(|ui| {
+        for source in Source::ALL {
+            let count = su.counts[source as usize];
+            let mut checked = on.contains(source);
+            let r = ui
+                .checkbox(&mut checked, format!("{source} ({count})"))
+                .on_hover_text("Show this source's suggestions");
+            if r.changed() {
+                commands.push(Command::Suggest(SuggestCommand::SetSource(source, checked)));
             }
-        });
+        }
+    });
+    area.show_rows(ui, row_h, su.rows.len(), |ui, range| {
+        for &i in &su.rows[range] {
+            let Some(s) = su.shown.get(i) else { continue };
+            ui.horizontal(|ui| {
+                let color = theme::tag_color(tags, &s.tag);
+                ui.label(RichText::new("▭").color(color));
+                let text = format!("{} “{}”", s.tag, super::text_view::excerpt(&s.text, 34));
+                // Truncated: a long quote must not widen the panel (and reflow the text).
+                let r = ui.add(egui::Button::selectable(focused == Some(i), text).truncate());
+                if r.clicked() {
+                    commands.push(Command::Suggest(SuggestCommand::Focus(i)));
+                }
+            });
+        }
+    });
 }

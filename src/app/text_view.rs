@@ -246,6 +246,9 @@ pub struct ViewInput<'a> {
     pub current_hit: Option<(usize, usize)>,
     /// Proposed spans (sorted by start), drawn as dashed outlines, never filled.
     pub suggestions: &'a [SuggestionMark],
+    /// The longest suggestion's length in chars (how far back one can start and still reach
+    /// a paragraph).
+    pub suggestion_reach: usize,
     /// The index into `suggestions` of the focused one, drawn with a thicker outline.
     pub focused_suggestion: Option<usize>,
 }
@@ -932,8 +935,11 @@ fn paint_suggestions(
     band: &dyn Fn(Rect) -> (f32, f32),
 ) {
     let marks = input.suggestions;
+    // Sorted by start: only marks starting within `suggestion_reach` before the piece can
+    // overlap it, so a piece deep in a long text does not walk every mark before it.
+    let from = marks.partition_point(|m| m.start + input.suggestion_reach < p.start);
     let upto = marks.partition_point(|m| m.start < p.end.max(p.start + 1));
-    for (i, m) in marks[..upto].iter().enumerate() {
+    for (i, m) in marks.iter().enumerate().take(upto.max(from)).skip(from) {
         if m.end <= p.start {
             continue;
         }
