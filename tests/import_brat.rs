@@ -482,3 +482,88 @@ fn marginalia_attributes_survive_a_brat_round_trip() {
     }
     assert!(values > 10, "the shipped layers should carry values");
 }
+
+/// Issue 14 §2: repeats are merged into one span and counted by kind, per document and in all;
+/// a repeat's note and attributes join the span kept.
+#[test]
+fn duplicate_annotations_are_counted_by_kind_per_document_and_in_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let text = "Aspirin lowers fever and aspirin lowers pain.\r\nOne more 🙂 line.\n";
+    std::fs::write(src.join("a.txt"), text).unwrap();
+    // T1/T2 identical, each the trigger of its own event (DiMB-RE's shape); T3, T4 and T5 are
+    // distinct discontinuous annotations that all join onto 8..23; A1 is on the repeat T2.
+    std::fs::write(
+        src.join("a.ann"),
+        "T1\tDrug 0 7\tAspirin\nT2\tDrug 0 7\tAspirin\nE1\tDrug:T1\nE2\tDrug:T2\n\
+         A1\tNegated T2\n\
+         T3\tEffect 8 14;15 24\tlowers fever and\nT4\tEffect 8 9;23 24\tl d\nT5\tEffect 8 24\tlowers fever and\n\
+         #1\tAnnotatorNotes T2\tsecond mention\n",
+    )
+    .unwrap();
+    std::fs::write(src.join("b.txt"), "Plain.\n").unwrap();
+    std::fs::write(src.join("b.ann"), "T1\tquote 0 5\tPlain\n").unwrap();
+    let (_d, root) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "brat",
+        "--annotator",
+        "ann",
+        p(&src),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("imported 3 spans into 2 documents"), "{out}");
+    assert!(
+        out.contains(
+            "left out 3 duplicate annotations (same range and tag as a span kept): 1 identical to another in the document, 2 discontinuous, joined onto the range of another"
+        ),
+        "{out}"
+    );
+    let shown = src.join("a.ann").display().to_string();
+    assert!(
+        out.contains(&format!(
+            "  a.txt ({shown}): 1 identical to another in the document, 2 discontinuous"
+        )),
+        "{out}"
+    );
+    // The repeat's note and attribute are on the span kept.
+    let (layer, _) = marginalia::store::load_layer(&root.join("annotations/ann/a.ron"))
+        .unwrap()
+        .unwrap();
+    let aspirin = layer.spans.iter().find(|s| s.tag == "Drug").unwrap();
+    assert_eq!(aspirin.note, "second mention");
+    assert_eq!(
+        aspirin.attrs.get("Negated").map(String::as_str),
+        Some("true")
+    );
+    // Merging the same folder again: every span is already in the layer, per document.
+    let (code, out, _) = cli(&[
+        "import",
+        "--format",
+        "brat",
+        "--annotator",
+        "ann",
+        "--merge",
+        p(&src),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "left out 6 duplicate annotations (same range and tag as a span kept): 6 already in the layer"
+        ),
+        "{out}"
+    );
+    let b = src.join("b.ann").display().to_string();
+    assert!(
+        out.contains(&format!("  a.txt ({shown}): 5 already in the layer")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("  b.txt ({b}): 1 already in the layer")),
+        "{out}"
+    );
+}

@@ -407,8 +407,8 @@ fn a_document_repeated_in_one_file_sees_its_earlier_copy() {
     assert_eq!(spans_of(&root, "ml").len(), 2);
 }
 
-/// An exact duplicate inside one source document is left out and counted in the report,
-/// not collapsed silently.
+/// An exact duplicate inside one source document (doccano's `example_overlapping.jsonl`) is
+/// left out and counted in the report by kind and document, not collapsed silently.
 #[test]
 fn a_duplicate_span_in_the_source_is_counted_in_the_report() {
     let dir = tempfile::tempdir().unwrap();
@@ -417,14 +417,21 @@ fn a_duplicate_span_in_the_source_is_counted_in_the_report() {
     let file = dir.path().join("in.jsonl");
     std::fs::write(
         &file,
-        "{\"text\": \"Hello world\", \"label\": [[0, 5, \"quote\"], [0, 5, \"quote\"]]}\n",
+        "{\"text\": \"exampleA\", \"label\": [[0, 1, \"LOC\"], [0, 1, \"LOC\"]], \"meta\": {\"wikiPageID\": 1}}\n",
     )
     .unwrap();
     let summary = import(&file, &root);
     assert_eq!((summary.spans, summary.duplicates), (1, 1));
     let report = summary.report(20).join("\n");
     assert!(
-        report.contains("left out 1 duplicate span already there"),
+        report.contains("left out 1 duplicate annotation (same range and tag as a span kept): 1 identical to another in the document"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "  in/000001.txt ({}:1): 1 identical",
+            file.display()
+        )),
         "{report}"
     );
 }

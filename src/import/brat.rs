@@ -312,6 +312,7 @@ pub fn parse_ann(
                     attrs: BTreeMap::new(),
                     stated: None,
                     id: id.get(1..).and_then(|n| n.parse().ok()),
+                    fragments: if frags.len() > 1 { frags } else { Vec::new() },
                     origin,
                 });
             }

@@ -78,6 +78,7 @@ pub(crate) fn read(
             attrs: BTreeMap::new(),
             stated: c_text.map(|_| field(c_text).to_owned()),
             id: None,
+            fragments: Vec::new(),
             origin: origin.clone(),
         };
         match &mut current {

@@ -256,6 +256,7 @@ pub fn parse_record(
                 attrs,
                 stated: s.get("text").and_then(Value::as_str).map(str::to_owned),
                 id: None,
+                fragments: Vec::new(),
                 origin: format!("{origin}: span {}", i + 1),
             });
         }
@@ -319,6 +320,7 @@ fn incoming(start: usize, end: usize, tag: &str, origin: String) -> IncomingSpan
         attrs: BTreeMap::new(),
         stated: None,
         id: None,
+        fragments: Vec::new(),
         origin,
     }
 }

@@ -21,7 +21,7 @@ pub mod csv;
 pub mod jsonl;
 pub mod w3c;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::export::push_list;
@@ -200,6 +200,51 @@ impl std::fmt::Display for Unsupported {
     }
 }
 
+/// Annotations a source stated that landed on a span already imported or already in the layer
+/// (same start, end and tag): left out, counted by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Duplicates {
+    /// The same range and tag stated twice in one document (brat's identical `T` lines,
+    /// doccano's repeated labels).
+    pub identical: usize,
+    /// Distinct discontinuous annotations whose fragments join onto the same range.
+    pub joined: usize,
+    /// Already in the layer merged into (`--merge`).
+    pub in_layer: usize,
+}
+
+impl Duplicates {
+    pub fn total(&self) -> usize {
+        self.identical + self.joined + self.in_layer
+    }
+
+    fn add(&mut self, other: &Duplicates) {
+        self.identical += other.identical;
+        self.joined += other.joined;
+        self.in_layer += other.in_layer;
+    }
+}
+
+impl std::fmt::Display for Duplicates {
+    /// `2 identical, 1 discontinuous joined onto the same range, 3 already in the layer`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = [
+            (self.identical, "identical to another in the document"),
+            (
+                self.joined,
+                "discontinuous, joined onto the range of another",
+            ),
+            (self.in_layer, "already in the layer"),
+        ];
+        let shown: Vec<String> = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+        write!(f, "{}", shown.join(", "))
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -211,7 +256,7 @@ pub struct ImportSummary {
     pub texts_copied: Vec<String>,
     /// Documents merged into an existing layer.
     pub merged: usize,
-    /// Spans left out of a merge because the layer already had them.
+    /// Annotations left out as repeats of a span (same range and tag), in all.
     pub duplicates: usize,
     /// Documents not imported, each with its reason.
     pub skipped_documents: Vec<String>,
@@ -234,6 +279,8 @@ pub struct ImportSummary {
     pub attributes_added: Vec<String>,
     /// Other things the user should know.
     pub warnings: Vec<String>,
+    /// The repeats in `duplicates`, per document (its path and where it came from) and kind.
+    pub duplicates_by_document: Vec<(String, Duplicates)>,
 }
 
 impl ImportSummary {
@@ -257,10 +304,24 @@ impl ImportSummary {
         )];
         if self.duplicates > 0 {
             // Within one source document or against an existing layer: never silently.
-            lines.push(format!(
-                "left out {} already there (same range and tag)",
-                plural(self.duplicates, "duplicate span")
-            ));
+            let mut all = Duplicates::default();
+            for (_, d) in &self.duplicates_by_document {
+                all.add(d);
+            }
+            let per_doc: Vec<String> = self
+                .duplicates_by_document
+                .iter()
+                .map(|(doc, d)| format!("{doc}: {d}"))
+                .collect();
+            push_list(
+                &mut lines,
+                limit,
+                format!(
+                    "left out {} (same range and tag as a span kept): {all}",
+                    plural(self.duplicates, "duplicate annotation")
+                ),
+                &per_doc,
+            );
         }
         push_list(
             &mut lines,
@@ -413,6 +474,10 @@ pub struct IncomingSpan {
     pub stated: Option<String>,
     /// An id to keep in a new layer (brat's `T` number), if free.
     pub id: Option<u64>,
+    /// A discontinuous annotation's fragments, before they were joined into `start..end`
+    /// (empty for a contiguous one): two annotations with the same range but different
+    /// fragments were distinct in the source.
+    pub fragments: Vec<(usize, usize)>,
     /// Where it was stated, for messages: `file:line`.
     pub origin: String,
 }
@@ -860,31 +925,66 @@ impl Importer<'_> {
             l.status = doc.status.unwrap_or(Status::InProgress);
             l
         });
-        let mut present: HashSet<(usize, usize, String)> = layer
+        // Each (start, end, tag) once: what the layer has, then what this document brings. A
+        // repeat is left out and counted by kind; its note and attributes join the span kept
+        // from this document, so nothing it said is lost.
+        let mut present: HashMap<(usize, usize, String), Option<usize>> = layer
             .spans
             .iter()
-            .map(|s| (s.start, s.end, s.tag.clone()))
+            .map(|s| ((s.start, s.end, s.tag.clone()), None))
             .collect();
-        let mut used_ids: HashSet<u64> = layer.spans.iter().map(|s| s.id).collect();
-        let mut without_id = Vec::new();
-        let mut added_spans = 0usize;
+        let mut fresh: Vec<(crate::layer::Span, Option<u64>, &IncomingSpan)> = Vec::new();
+        let mut dups = Duplicates::default();
         for s in accepted {
-            if !present.insert((s.start, s.end, s.tag.clone())) {
-                self.summary.duplicates += 1;
-                continue;
+            match present.get(&(s.start, s.end, s.tag.clone())) {
+                Some(None) => {
+                    dups.in_layer += 1;
+                    continue;
+                }
+                Some(Some(i)) => {
+                    let (kept, _, first) = &mut fresh[*i];
+                    if first.fragments == s.fragments {
+                        dups.identical += 1;
+                    } else {
+                        dups.joined += 1;
+                    }
+                    if !s.note.is_empty() && !kept.note.split('\n').any(|n| n == s.note) {
+                        if !kept.note.is_empty() {
+                            kept.note.push('\n');
+                        }
+                        kept.note.push_str(&s.note);
+                    }
+                    for (k, v) in &s.attrs {
+                        kept.attrs.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                    continue;
+                }
+                None => {}
             }
+            present.insert((s.start, s.end, s.tag.clone()), Some(fresh.len()));
             let mut span = make_span(&text, 0, s.start, s.end, &s.tag, &now);
             span.note = s.note.clone();
             span.attrs = s.attrs.clone();
+            fresh.push((span, s.id, s));
+        }
+        if dups.total() > 0 {
+            self.summary.duplicates += dups.total();
+            self.summary
+                .duplicates_by_document
+                .push((label(&doc), dups));
+        }
+        let added_spans = fresh.len();
+        let mut used_ids: HashSet<u64> = layer.spans.iter().map(|s| s.id).collect();
+        let mut without_id = Vec::new();
+        for (mut span, id, _) in fresh {
             // Keep the source's id in a new layer when it is free, so brat's T3 stays span 3.
-            match s.id {
+            match id {
                 Some(id) if !merging && id > 0 && used_ids.insert(id) => {
                     span.id = id;
                     layer.spans.push(span);
                 }
                 _ => without_id.push(span),
             }
-            added_spans += 1;
         }
         layer.normalize();
         for mut span in without_id {

@@ -108,6 +108,7 @@ pub(crate) fn read(
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             id: None,
+            fragments: Vec::new(),
             origin: origin.clone(),
         };
         match &mut current {
