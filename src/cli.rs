@@ -148,9 +148,9 @@ pub enum Command {
     },
     /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv or w3c into an annotator's layer.
     Import {
-        /// brat | jsonl | csv | w3c.
+        /// brat | jsonl | csv | w3c (default: recognised from the source's content).
         #[arg(long, value_parser = parse_import_format)]
-        format: crate::import::ImportFormat,
+        format: Option<crate::import::ImportFormat>,
         /// Add to existing layers (skipping exact duplicates) instead of skipping their texts.
         #[arg(long)]
         merge: bool,
@@ -539,7 +539,8 @@ fn export(req: &crate::export::ExportRequest, out: &mut dyn Write, err: &mut dyn
 
 /// `import`'s options besides the paths.
 struct ImportHow {
-    format: crate::import::ImportFormat,
+    /// `None`: recognised from the source.
+    format: Option<crate::import::ImportFormat>,
     merge: bool,
     answers: crate::import::Answers,
 }
@@ -559,9 +560,27 @@ fn import(
         );
         return 2;
     };
+    let format = match how.format {
+        Some(f) => f,
+        None => match crate::import::ImportFormat::detect(&source) {
+            Ok(f) => {
+                let _ = writeln!(
+                    out,
+                    "reading {} as {} (recognised from its content; --format chooses)",
+                    source.display(),
+                    f.name()
+                );
+                f
+            }
+            Err(problem) => {
+                let _ = writeln!(err, "error: {problem}");
+                return 1;
+            }
+        },
+    };
     let req = crate::import::ImportRequest {
         workspace,
-        format: how.format,
+        format,
         annotator,
         source,
         merge: how.merge,

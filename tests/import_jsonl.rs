@@ -680,3 +680,69 @@ fn a_pretty_printed_json_array_or_object_imports_each_record() {
         .to_string();
     assert!(e.contains("bad.json") && e.contains("line 4"), "{e}");
 }
+
+/// Issue 14 §4: a source given with the wrong `--format` is refused with one sentence saying
+/// what it looks like (nothing written), and without `--format` the format is recognised.
+#[test]
+fn a_source_in_another_format_is_recognised_and_refused_with_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_w, root) = empty_workspace();
+    // A WebAnno TSV 3 export, in a folder, given as brat.
+    let tsv_dir = dir.path().join("webanno");
+    std::fs::create_dir_all(&tsv_dir).unwrap();
+    std::fs::write(
+        tsv_dir.join("doc1.tsv"),
+        "#FORMAT=WebAnno TSV 3.3\n#T_SP=de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity|value\n\n\n#Text=Hi Bob\n1-1\t0-2\tHi\t_\n1-2\t3-6\tBob\tPER\n",
+    )
+    .unwrap();
+    for src in [tsv_dir.clone(), tsv_dir.join("doc1.tsv")] {
+        let (code, out, err) = cli(&[
+            "import",
+            "--format",
+            "brat",
+            "--annotator",
+            "ann",
+            p(&src),
+            p(&root),
+        ]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(
+            err.contains("this looks like WebAnno TSV 3 (INCEpTION / WebAnno), not brat"),
+            "{err}"
+        );
+        assert!(err.contains("export the project as CoNLL 2002"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // A CoNLL file given as jsonl: one error, not one per line.
+    let conll = dir.path().join("train.txt");
+    std::fs::write(&conll, "-DOCSTART- -X- O O\n\nEU\tB-ORG\nrejects\tO\n").unwrap();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--annotator",
+        "ann",
+        p(&conll),
+        p(&root),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("this looks like CoNLL / IOB columns, not jsonl"),
+        "{err}"
+    );
+    assert!(!root.join("annotations/ann").exists());
+    // No --format: recognised from the content.
+    let jsonl = dir.path().join("d.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"text\": \"Hi 🙂 Bob\", \"label\": [[5, 8, \"PER\"]]}\n",
+    )
+    .unwrap();
+    let (code, out, err) = cli(&["import", "--annotator", "ann", p(&jsonl), p(&root)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("as jsonl (recognised from its content"),
+        "{out}"
+    );
+    assert!(out.contains("imported 1 span into 1 document"), "{out}");
+}

@@ -19,6 +19,7 @@
 pub mod brat;
 pub mod csv;
 pub mod jsonl;
+pub mod sniff;
 pub mod w3c;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -46,6 +47,47 @@ pub enum ImportFormat {
     W3c,
 }
 
+impl ImportFormat {
+    /// Every format, in the order the CLI and the app list them.
+    pub const ALL: [ImportFormat; 4] = [
+        ImportFormat::Brat,
+        ImportFormat::Jsonl,
+        ImportFormat::Csv,
+        ImportFormat::W3c,
+    ];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportFormat::Brat => "brat",
+            ImportFormat::Jsonl => "jsonl",
+            ImportFormat::Csv => "csv",
+            ImportFormat::W3c => "w3c",
+        }
+    }
+
+    /// The format a source's content shows, when Marginalia reads it (see [`sniff`]).
+    pub fn detect(source: &Path) -> Result<ImportFormat, String> {
+        let looks = sniff::sniff(source);
+        looks
+            .format_name()
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| {
+                format!(
+                    "{}: cannot tell its format: it looks like {}; give --format ({})",
+                    source.display(),
+                    looks.describe(),
+                    Self::names().join(", ")
+                )
+            })
+    }
+
+    /// The names of every format.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|f| f.name()).collect()
+    }
+}
+
 impl std::str::FromStr for ImportFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -54,7 +96,10 @@ impl std::str::FromStr for ImportFormat {
             "jsonl" => Ok(Self::Jsonl),
             "csv" => Ok(Self::Csv),
             "w3c" => Ok(Self::W3c),
-            _ => Err(format!("unknown format {s:?}; use brat, jsonl, csv or w3c")),
+            _ => Err(format!(
+                "unknown format {s:?}; use {}",
+                ImportFormat::names().join(", ")
+            )),
         }
     }
 }
@@ -458,6 +503,9 @@ pub enum ImportError {
     Read { path: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The source looks like another format than the one asked for.
+    #[error("{0}")]
+    WrongFormat(String),
     #[error("import cancelled after {}; those stay imported", plural(*.done, "document"))]
     Cancelled { done: usize },
 }
@@ -510,6 +558,9 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
             path: req.source.display().to_string(),
             reason: "no such file or folder".into(),
         });
+    }
+    if let Some(problem) = sniff::mismatch(&req.source, req.format.name(), &ImportFormat::names()) {
+        return Err(ImportError::WrongFormat(problem));
     }
     let ws = Workspace::open(&req.workspace)?;
     ws.clean_stray_temps();
