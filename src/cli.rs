@@ -158,6 +158,9 @@ pub enum Command {
         /// spans with another answer are left out and counted.
         #[arg(long, value_parser = parse_answers, default_value = "accept")]
         answers: crate::import::Answers,
+        /// Print the report as JSON (same counts, same exit status).
+        #[arg(long)]
+        json: bool,
         /// Whose layer gets the spans (the same option as the global `--annotator`).
         #[arg(long)]
         annotator: Option<String>,
@@ -311,6 +314,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             format,
             merge,
             answers,
+            json,
             annotator,
             src,
             path,
@@ -319,6 +323,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
                 format,
                 merge,
                 answers,
+                json,
             };
             import(annotator, how, src, here(path), out, err)
         }
@@ -543,6 +548,8 @@ struct ImportHow {
     format: Option<crate::import::ImportFormat>,
     merge: bool,
     answers: crate::import::Answers,
+    /// Print the report as JSON.
+    json: bool,
 }
 
 fn import(
@@ -563,6 +570,7 @@ fn import(
     let format = match how.format {
         Some(f) => f,
         None => match crate::import::ImportFormat::detect(&source) {
+            Ok(f) if how.json => f,
             Ok(f) => {
                 let _ = writeln!(
                     out,
@@ -588,26 +596,17 @@ fn import(
     };
     match crate::import::run(&req, &|_, _| true) {
         Ok(summary) => {
+            if how.json {
+                let code = print_json(&summary.to_json(req.format, &req.source), out, err);
+                return if code == 0 { summary.exit_code() } else { code };
+            }
             for line in summary.report(20) {
                 let _ = writeln!(out, "{line}");
             }
-            if summary.nothing_imported() {
-                let _ = writeln!(
-                    err,
-                    "error: nothing imported: no span from {} (the skipped documents and rejected spans are listed above)",
-                    req.source.display()
-                );
-                1
-            } else if summary.refused_documents.is_empty() {
-                0
-            } else {
-                let _ = writeln!(
-                    err,
-                    "error: {} refused (listed above); the others were imported",
-                    crate::wording::plural(summary.refused_documents.len(), "document")
-                );
-                1
+            if let Some(problem) = summary.failure(&req.source) {
+                let _ = writeln!(err, "error: {problem}");
             }
+            summary.exit_code()
         }
         Err(e) => {
             let _ = writeln!(err, "error: {e}");

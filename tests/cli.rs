@@ -624,13 +624,39 @@ fn an_import_that_imports_no_span_from_a_non_empty_source_exits_non_zero() {
         ],
         root,
     );
+    // Recognised before reading (§4): one line, not one per record.
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("nothing imported") && err.contains("train.jsonl"),
+        err.contains("train.jsonl: this looks like CoNLL / IOB columns, not jsonl"),
         "{err}"
     );
-    assert!(stdout(&o).contains("not JSON"), "{o:?}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // JSON records that are no documents: nothing imported, exit 1.
+    std::fs::write(
+        root.join("odd.jsonl"),
+        "{\"body\": \"a\"}\n{\"body\": \"b\"}\n",
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "import",
+            "--format",
+            "jsonl",
+            "--annotator",
+            "ml",
+            "odd.jsonl",
+            ".",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("nothing imported") && err.contains("odd.jsonl"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("no \"text\" string"), "{o:?}");
 }
 
 #[test]

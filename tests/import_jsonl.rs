@@ -746,3 +746,67 @@ fn a_source_in_another_format_is_recognised_and_refused_with_advice() {
     );
     assert!(out.contains("imported 1 span into 1 document"), "{out}");
 }
+
+/// Every import ends with one report, in words or (`--json`) as JSON with the same counts; a
+/// source imported in part (a span refused) exits 3, not 0.
+#[test]
+fn the_import_report_as_json_counts_everything_and_a_partial_import_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_w, root) = empty_workspace();
+    let file = dir.path().join("mixed.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            "{\"text\": \"Hi 🙂 Bob\\r\\nand Ann\", \"label\": [[5, 8, \"PER\"], [5, 8, \"PER\"], [14, 99, \"PER\"]], \"relations\": [{\"from_id\": 1, \"to_id\": 2, \"type\": \"knows\"}]}\n",
+            "{\"text\": \"No\", \"spans\": [{\"start\": 0, \"end\": 2, \"label\": \"X\"}], \"answer\": \"reject\"}\n",
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--annotator",
+        "ann",
+        "--json",
+        p(&file),
+        p(&root),
+    ]);
+    assert_eq!(code, 3, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["exit_code"], 3);
+    assert_eq!(v["format"], "jsonl");
+    assert_eq!(v["documents"], 1);
+    assert_eq!(v["spans_imported"], 1);
+    assert_eq!(v["texts_copied"].as_array().unwrap().len(), 1);
+    let rejected = v["spans_rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert!(
+        rejected[0]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}:1: span 3: 14..99 is outside", file.display())),
+        "{rejected:?}"
+    );
+    assert_eq!(v["duplicates"]["by_kind"]["identical"], 1);
+    assert_eq!(v["duplicates"]["total"], 1);
+    assert_eq!(v["cannot_hold"]["total"]["relations"], 1);
+    assert_eq!(v["answers_left_out"]["reject"]["records"], 1);
+    assert_eq!(v["answers_left_out"]["reject"]["spans_in_records"], 1);
+    assert_eq!(v["tags_added"], serde_json::json!(["PER"]));
+    // The same import in words: the same counts, and the partial import named on stderr.
+    let (_w2, root2) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--annotator",
+        "ann",
+        p(&file),
+        p(&root2),
+    ]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(out.contains("imported 1 span into 1 document"), "{out}");
+    assert!(out.contains("rejected 1 span:"), "{out}");
+    assert!(err.contains("imported in part: 1 span rejected"), "{err}");
+}

@@ -250,3 +250,49 @@ fn export_dialog_refuses_an_output_inside_annotations_and_leaves_the_file_alone(
     step_until_shown(&mut h, "annotations folder");
     assert_eq!(std::fs::read(&layer).unwrap(), before);
 }
+
+/// File → Import… has the CLI's choices and report: Prodigy answers are chosen with ticks, and a
+/// source in another format is refused with the sentence that says what it looks like.
+#[test]
+fn import_dialog_chooses_prodigy_answers_and_names_a_wrong_format() {
+    let ws = temp_workspace();
+    let src = tempfile::tempdir().unwrap();
+    let prodigy = src.path().join("seeds.jsonl");
+    std::fs::write(
+        &prodigy,
+        concat!(
+            "{\"text\": \"Yes é Bob\", \"spans\": [{\"start\": 6, \"end\": 9, \"label\": \"PER\"}], \"answer\": \"accept\"}\n",
+            "{\"text\": \"No Ann\", \"spans\": [{\"start\": 3, \"end\": 6, \"label\": \"PER\"}], \"answer\": \"reject\"}\n",
+        ),
+    )
+    .unwrap();
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Import…");
+    h.get_by_label("jsonl").click();
+    h.run_steps(2);
+    // Only accept by default; tick reject too.
+    assert!(h.get_by_label("accept").accesskit_node().is_selected() != Some(false));
+    h.get_by_label("reject").click();
+    h.run_steps(2);
+    type_into(&mut h, "Import as annotator", "importer");
+    type_into(&mut h, "Source", &prodigy.display().to_string());
+    h.get_by_label("Import").click();
+    step_until_shown(&mut h, "imported ");
+    assert!(
+        h.query_all_by_label_contains("imported 2 spans into 2 documents")
+            .next()
+            .is_some()
+    );
+    // A WebAnno TSV given as brat: refused, and the window says what it is.
+    let tsv = src.path().join("doc.tsv");
+    std::fs::write(
+        &tsv,
+        "#FORMAT=WebAnno TSV 3.3\n\n#Text=Hi\n1-1\t0-2\tHi\t_\n",
+    )
+    .unwrap();
+    h.get_by_label("brat").click();
+    h.run_steps(2);
+    type_into(&mut h, "Source", &tsv.display().to_string());
+    h.get_by_label("Import").click();
+    step_until_shown(&mut h, "looks like WebAnno TSV 3");
+}

@@ -297,6 +297,8 @@ struct ImportDialog {
     source: PathField,
     annotator: String,
     merge: bool,
+    /// Which Prodigy answers to import.
+    answers: import::Answers,
     job: Option<Job<ImportSummary>>,
     outcome: Option<Outcome>,
     problem: Option<String>,
@@ -567,6 +569,22 @@ impl ImportDialog {
                              Without this, a text that already has a layer is skipped.",
                         );
                     ui.end_row();
+
+                    if self.format == ImportFormat::Jsonl {
+                        ui.label("Prodigy answers");
+                        ui.horizontal(|ui| {
+                            let a = &mut self.answers;
+                            ui.checkbox(&mut a.accept, "accept");
+                            ui.checkbox(&mut a.reject, "reject");
+                            ui.checkbox(&mut a.ignore, "ignore");
+                        })
+                        .response
+                        .on_hover_text(
+                            "Records (and spans) with these answers are imported; the others are \
+                             left out and counted. Records without an answer are always imported.",
+                        );
+                        ui.end_row();
+                    }
                 });
             if let Some(p) = self.annotator_problem() {
                 error_label(ui, &p);
@@ -625,7 +643,7 @@ impl ImportDialog {
             annotator: self.annotator.trim().to_owned(),
             source: PathBuf::from(source),
             merge: self.merge,
-            answers: import::Answers::default(),
+            answers: self.answers,
         };
         match Job::spawn(ctx, "import", move |progress| {
             import::run(&req, progress).map_err(|e| e.to_string())
@@ -642,11 +660,19 @@ impl ImportDialog {
         };
         self.job = None;
         self.outcome = Some(match result {
-            // Refused documents colour the summary's first line as an error, as the CLI exits 1.
-            Ok(summary) => Outcome {
-                ok: summary.refused_documents.is_empty(),
-                lines: summary.report(SUMMARY_LIMIT),
-            },
+            // Whatever makes the CLI exit non-zero colours the summary's first line as an error,
+            // and its one-line reason ends the summary.
+            Ok(summary) => {
+                let mut lines = summary.report(SUMMARY_LIMIT);
+                let source = PathBuf::from(self.source.text.trim());
+                if let Some(problem) = summary.failure(&source) {
+                    lines.push(problem);
+                }
+                Outcome {
+                    ok: summary.exit_code() == 0,
+                    lines,
+                }
+            }
             Err(e) => Outcome {
                 ok: false,
                 lines: vec![format!("Import stopped: {e}")],
@@ -773,6 +799,7 @@ impl MarginaliaApp {
             source: PathField::default(),
             annotator: self.prefs.annotator.clone(),
             merge: false,
+            answers: import::Answers::default(),
             job: None,
             outcome: None,
             problem: None,

@@ -335,6 +335,128 @@ impl ImportSummary {
         self.spans == 0 && (!self.skipped_documents.is_empty() || !self.rejected_spans.is_empty())
     }
 
+    /// The CLI's exit status: 0 when everything the source held was imported or left out by a
+    /// rule the report names (answers, duplicates, annotations Marginalia cannot hold); 1 when
+    /// nothing was imported from a source that held something, or a document was refused; 3
+    /// when spans were imported but some spans were rejected or documents skipped.
+    pub fn exit_code(&self) -> i32 {
+        if self.nothing_imported() || !self.refused_documents.is_empty() {
+            1
+        } else if !self.rejected_spans.is_empty() || !self.skipped_documents.is_empty() {
+            3
+        } else {
+            0
+        }
+    }
+
+    /// The one line for standard error when the exit status is not 0.
+    pub fn failure(&self, source: &Path) -> Option<String> {
+        match self.exit_code() {
+            0 => None,
+            _ if self.nothing_imported() => Some(format!(
+                "nothing imported: no span from {} (the skipped documents and rejected spans are listed above)",
+                source.display()
+            )),
+            1 => Some(format!(
+                "{} refused (listed above); the others were imported",
+                plural(self.refused_documents.len(), "document")
+            )),
+            _ => Some(format!(
+                "imported in part: {} rejected and {} skipped (listed above)",
+                plural(self.rejected_spans.len(), "span"),
+                plural(self.skipped_documents.len(), "document")
+            )),
+        }
+    }
+
+    /// The same report as JSON, for `import --json`.
+    pub fn to_json(&self, format: ImportFormat, source: &Path) -> serde_json::Value {
+        use serde_json::json;
+        let mut all = Duplicates::default();
+        for (_, d) in &self.duplicates_by_document {
+            all.add(d);
+        }
+        let dup = |d: &Duplicates| {
+            json!({
+                "identical": d.identical,
+                "joined": d.joined,
+                "in_layer": d.in_layer,
+                "total": d.total(),
+            })
+        };
+        let kinds = |u: &Unsupported| {
+            json!({
+                "relations": u.relations,
+                "events": u.events,
+                "attributes": u.attributes,
+                "normalizations": u.normalizations,
+                "equivalences": u.equivalences,
+                "notes_on_others": u.notes_on_others,
+                "unknown_lines": u.unknown_lines,
+                "total": u.total(),
+            })
+        };
+        let mut cannot = Unsupported::default();
+        for (_, u) in &self.unsupported {
+            cannot.relations += u.relations;
+            cannot.events += u.events;
+            cannot.attributes += u.attributes;
+            cannot.normalizations += u.normalizations;
+            cannot.equivalences += u.equivalences;
+            cannot.notes_on_others += u.notes_on_others;
+            cannot.unknown_lines += u.unknown_lines;
+        }
+        let answers: serde_json::Map<String, serde_json::Value> = self
+            .answers_left_out
+            .iter()
+            .map(|(a, l)| {
+                (
+                    a.clone(),
+                    json!({
+                        "records": l.records,
+                        "spans_in_records": l.spans_in_records,
+                        "spans": l.spans,
+                    }),
+                )
+            })
+            .collect();
+        json!({
+            "format": format.name(),
+            "source": source.display().to_string(),
+            "exit_code": self.exit_code(),
+            "documents": self.documents,
+            "merged_documents": self.merged,
+            "spans_imported": self.spans,
+            "texts_copied": self.texts_copied,
+            "spans_rejected": self.rejected_spans,
+            "documents_skipped": self.skipped_documents,
+            "documents_refused": self.refused_documents,
+            "duplicates": {
+                "total": self.duplicates,
+                "by_kind": dup(&all),
+                "per_document": self
+                    .duplicates_by_document
+                    .iter()
+                    .map(|(doc, d)| json!({"document": doc, "counts": dup(d)}))
+                    .collect::<Vec<_>>(),
+            },
+            "cannot_hold": {
+                "total": kinds(&cannot),
+                "per_file": self
+                    .unsupported
+                    .iter()
+                    .map(|(file, u)| json!({"file": file, "counts": kinds(u)}))
+                    .collect::<Vec<_>>(),
+            },
+            "answers_left_out": answers,
+            "discontinuous_joined": self.joined_fragments,
+            "tags_added": self.tags_added,
+            "attribute_values": self.attribute_values,
+            "attributes_added": self.attributes_added,
+            "notes": self.warnings,
+        })
+    }
+
     /// Human-readable lines for the CLI and the app. `limit` caps each list.
     pub fn report(&self, limit: usize) -> Vec<String> {
         let mut lines = vec![format!(
