@@ -40,23 +40,31 @@ impl LayerIndex {
     }
 
     /// Applies one change; `spans` is the layer's spans now (read only for
-    /// [`LayerChange::All`]). O(log n) per span change.
-    pub fn apply(&mut self, change: &LayerChange, spans: &[Span]) {
+    /// [`LayerChange::All`]). O(log n) per span change. Returns the span's range and tag
+    /// before the change, if it existed.
+    pub fn apply(
+        &mut self,
+        change: &LayerChange,
+        spans: &[Span],
+    ) -> Option<(usize, usize, String)> {
         match change {
-            LayerChange::All => *self = Self::build(spans),
+            LayerChange::All => {
+                *self = Self::build(spans);
+                None
+            }
             LayerChange::Span { id, now } => {
                 // A span has one tag; the tags are few (a workspace's tag set).
-                let mut emptied = None;
+                let mut before = None;
                 for (tag, index) in &mut self.by_tag {
-                    if index.remove(*id).is_some() {
-                        if index.is_empty() {
-                            emptied = Some(tag.clone());
-                        }
+                    if let Some((start, end)) = index.remove(*id) {
+                        before = Some((start, end, tag.clone()));
                         break;
                     }
                 }
-                if let Some(tag) = emptied {
-                    self.by_tag.remove(&tag);
+                if let Some((_, _, tag)) = &before
+                    && self.by_tag.get(tag).is_some_and(LiveSpanIndex::is_empty)
+                {
+                    self.by_tag.remove(tag);
                 }
                 match now {
                     Some(k) => {
@@ -67,19 +75,31 @@ impl LayerIndex {
                         self.all.remove(*id);
                     }
                 }
+                before
             }
         }
     }
 
-    /// Applies `changes` in order.
-    pub fn apply_all(&mut self, changes: &[LayerChange], spans: &[Span]) {
+    /// Applies `changes` in order. Returns the range and tag of every span changed, before
+    /// and after (so that what depends on exact ranges, such as the suggestions, can update
+    /// only those), or `None` after [`LayerChange::All`].
+    pub fn apply_all(
+        &mut self,
+        changes: &[LayerChange],
+        spans: &[Span],
+    ) -> Option<Vec<(usize, usize, String)>> {
         if changes.contains(&LayerChange::All) {
             *self = Self::build(spans);
-            return;
+            return None;
         }
+        let mut touched = Vec::with_capacity(changes.len() * 2);
         for c in changes {
-            self.apply(c, spans);
+            touched.extend(self.apply(c, spans));
+            if let LayerChange::Span { now: Some(k), .. } = c {
+                touched.push((k.start, k.end, k.tag.clone()));
+            }
         }
+        Some(touched)
     }
 
     /// All spans: ranks are positions in the layer's sorted spans.

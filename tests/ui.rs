@@ -1647,6 +1647,7 @@ fn shift_y_accepts_every_suggestion_of_the_focused_source_as_one_undo_step() {
     let mut h = harness(ws.path(), false, false);
     open_seed(&mut h);
     wait_for_suggestions(&mut h);
+    let before = h.state().suggestions().0.to_vec();
     // A click in the list focuses a suggestion; [ from the first goes round to the last.
     h.get_by_label_contains("You want War").click();
     h.run_steps(2);
@@ -1671,6 +1672,7 @@ fn shift_y_accepts_every_suggestion_of_the_focused_source_as_one_undo_step() {
         "both name variants, not the quotes"
     );
     assert_eq!(h.state().suggestions().0.len(), 21);
+    h.get_by_label("names (0)");
 
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run_steps(2);
@@ -1679,7 +1681,13 @@ fn shift_y_accepts_every_suggestion_of_the_focused_source_as_one_undo_step() {
         read_layer(ws.path()).spans.is_empty(),
         "one undo removes both"
     );
-    assert_eq!(h.state().suggestions().0.len(), 23);
+    // Both come back, in their places in the list and the counts.
+    assert_eq!(h.state().suggestions().0, &before[..]);
+    h.get_by_label("names (2)");
+    // Redo takes them out again.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().suggestions().0.len(), 21);
 }
 
 /// Opens the Keys editor (View menu) unless it is open, clicks `action`'s "Change" and presses

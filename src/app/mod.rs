@@ -148,6 +148,9 @@ struct OpenDoc {
     /// How many batches of changes the index has taken: what is derived from the spans (the
     /// value filter's rows) is recomputed when this moves, not every frame.
     edits: u64,
+    /// The range and tag of every span changed since the suggestions last looked (before and
+    /// after each change); `None` when anything may have changed (a reload, merge, restore).
+    touched: Option<Vec<(usize, usize, String)>>,
 }
 
 impl OpenDoc {
@@ -160,6 +163,7 @@ impl OpenDoc {
             view,
             list_fresh: true,
             edits: 0,
+            touched: Some(Vec::new()),
         }
     }
 
@@ -168,7 +172,11 @@ impl OpenDoc {
     fn refresh(&mut self) {
         let changes = self.doc.take_changes();
         if !changes.is_empty() {
-            self.index.apply_all(&changes, &self.doc.layer().spans);
+            let touched = self.index.apply_all(&changes, &self.doc.layer().spans);
+            match (&mut self.touched, touched) {
+                (Some(all), Some(more)) if all.len() < 10_000 => all.extend(more),
+                (slot, _) => *slot = None,
+            }
             self.edits += 1;
         }
     }
