@@ -449,3 +449,59 @@ fn the_window_export_uses_the_same_refusals() {
     assert!(err.to_string().contains("annotations folder"), "{err}");
     assert_eq!(std::fs::read(&layer).unwrap(), before);
 }
+
+#[test]
+fn conll_reports_spans_without_a_token_and_a_total_of_spans_not_written() {
+    let (_d, root) = empty_workspace();
+    std::fs::write(root.join("a.txt"), "Nike rose .  Apple fell").unwrap();
+    let want = |range, tag| Want {
+        range,
+        tag,
+        note: "",
+    };
+    write_layer(
+        &root,
+        "editor-a",
+        "a.txt",
+        marginalia::Status::Done,
+        &[
+            want((0, 4), "org"),
+            // Only the two spaces between "." and "Apple".
+            want((11, 13), "claim"),
+            // Both inside "Apple": the second gets no token of its own.
+            want((13, 15), "org"),
+            want((15, 18), "org"),
+            // Overlaps "Apple fell" and is dropped by --overlap first.
+            want((13, 23), "quote"),
+        ],
+    );
+    let (code, out, err) = cli(&[
+        "export",
+        "--format",
+        "conll",
+        "--overlap",
+        "first",
+        "--layer",
+        "editor-a",
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("\tB-").count(), 2, "{out}");
+    assert!(
+        err.contains("1 span covers no token (only whitespace or separators) and not in the file:\n  a.txt (editor-a): span 2 (claim) at 11..13"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 span lies inside a token already tagged for another span and not in the file:\n  a.txt (editor-a): span 4 (org) at 15..18"),
+        "{err}"
+    );
+    assert!(
+        err.contains("3 of 5 spans not written as entities (spans − entities written = 5 − 2): 1 overlapping, 1 covering no token, 1 inside another span's token"),
+        "{err}"
+    );
+    // Neither is a boundary inside a token.
+    assert!(
+        !err.contains("covers no token and is not in the file"),
+        "{err}"
+    );
+}
