@@ -505,3 +505,40 @@ fn conll_reports_spans_without_a_token_and_a_total_of_spans_not_written() {
         "{err}"
     );
 }
+
+#[test]
+fn an_entity_before_a_possessive_is_not_widened() {
+    let (_d, root) = empty_workspace();
+    std::fs::write(
+        root.join("a.txt"),
+        "Nike's shares and Silicon Valley’s mood don't lift.",
+    )
+    .unwrap();
+    let want = |range, tag| Want {
+        range,
+        tag,
+        note: "",
+    };
+    write_layer(
+        &root,
+        "editor-a",
+        "a.txt",
+        marginalia::Status::Done,
+        &[want((0, 4), "org"), want((18, 32), "place")],
+    );
+    let (code, out, err) = cli(&[
+        "export",
+        "--format",
+        "conll",
+        "--layer",
+        "editor-a",
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Nike\tB-org\n's\tO\nshares\tO\n"), "{out}");
+    assert!(
+        out.contains("Silicon\tB-place\nValley\tI-place\n’s\tO\nmood\tO\ndo\tO\nn't\tO\n"),
+        "{out}"
+    );
+    assert!(!err.contains("inside the token"), "{err}");
+}
