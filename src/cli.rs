@@ -146,9 +146,9 @@ pub enum Command {
         #[arg(long, hide = true)]
         timing: bool,
     },
-    /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv or w3c into an annotator's layer.
+    /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv, w3c or conll into an annotator's layer.
     Import {
-        /// brat | jsonl | csv | w3c.
+        /// brat | jsonl | csv | w3c | conll.
         #[arg(long, value_parser = parse_import_format)]
         format: crate::import::ImportFormat,
         /// Add to existing layers (skipping exact duplicates) instead of skipping their texts.
@@ -158,10 +158,14 @@ pub enum Command {
         /// spans with another answer are left out and counted.
         #[arg(long, value_parser = parse_answers, default_value = "accept")]
         answers: crate::import::Answers,
+        /// conll only: the token and tag columns, counted from 0, e.g. `0,3` (default: the
+        /// first and the last column).
+        #[arg(long, value_parser = parse_columns, value_name = "TOKEN,TAG")]
+        columns: Option<crate::import::conll::Columns>,
         /// Whose layer gets the spans (the same option as the global `--annotator`).
         #[arg(long)]
         annotator: Option<String>,
-        /// The brat folder (or .ann file), or the jsonl, csv or w3c file.
+        /// The brat folder (or .ann file), or the jsonl, csv, w3c or conll file.
         src: PathBuf,
         /// The workspace (default: the current folder).
         path: Option<PathBuf>,
@@ -188,6 +192,10 @@ pub enum TagsAction {
 }
 
 fn parse_import_format(s: &str) -> Result<crate::import::ImportFormat, String> {
+    s.parse()
+}
+
+fn parse_columns(s: &str) -> Result<crate::import::conll::Columns, String> {
     s.parse()
 }
 
@@ -308,13 +316,21 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             }
         }
         Command::Import {
-            format,
+            mut format,
             merge,
             answers,
+            columns,
             annotator,
             src,
             path,
         } => {
+            if let Some(columns) = columns {
+                let crate::import::ImportFormat::Conll(opts) = &mut format else {
+                    let _ = writeln!(err, "error: --columns is for --format conll only");
+                    return 2;
+                };
+                opts.columns = Some(columns);
+            }
             let how = ImportHow {
                 format,
                 merge,

@@ -17,6 +17,7 @@
 //!   is reported after its batch is committed.
 
 pub mod brat;
+pub mod conll;
 pub mod csv;
 pub mod jsonl;
 pub mod w3c;
@@ -44,6 +45,8 @@ pub enum ImportFormat {
     Csv,
     /// Marginalia's W3C AnnotationCollection (the texts must be in the workspace).
     W3c,
+    /// CoNLL / IOB columns (IOB1, IOB2, BIOES); the texts are rebuilt from the tokens.
+    Conll(conll::Options),
 }
 
 impl std::str::FromStr for ImportFormat {
@@ -54,7 +57,10 @@ impl std::str::FromStr for ImportFormat {
             "jsonl" => Ok(Self::Jsonl),
             "csv" => Ok(Self::Csv),
             "w3c" => Ok(Self::W3c),
-            _ => Err(format!("unknown format {s:?}; use brat, jsonl, csv or w3c")),
+            "conll" => Ok(Self::Conll(conll::Options::default())),
+            _ => Err(format!(
+                "unknown format {s:?}; use brat, jsonl, csv, w3c or conll"
+            )),
         }
     }
 }
@@ -482,6 +488,9 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         }
         ImportFormat::Csv => csv::read(&req.source, &mut sink, &mut stats, progress),
         ImportFormat::W3c => w3c::read(&req.source, &mut sink, &mut stats, progress),
+        ImportFormat::Conll(opts) => {
+            conll::read(&req.source, opts, &folder, &mut sink, &mut stats, progress)
+        }
     };
     // What was accepted before a cancel or an error is written all the same.
     importer.commit();
@@ -494,6 +503,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         .unsupported
         .extend(stats.unsupported.into_iter().filter(|(_, u)| u.total() > 0));
     summary.answers_left_out = stats.answers_left_out;
+    summary.warnings.extend(stats.notes);
     Ok(summary)
 }
 
@@ -540,6 +550,8 @@ pub struct SourceStats {
     pub answers_left_out: BTreeMap<String, LeftOut>,
     /// Documents handed on so far (for the cancel message).
     pub done: usize,
+    /// What the user should know about how the source was read (a note line each).
+    pub notes: Vec<String>,
 }
 
 /// Where a reader hands each parsed document, with the file's unsupported counts if any.
