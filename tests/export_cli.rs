@@ -635,7 +635,7 @@ fn broken_conll_tags_are_reported_with_their_lines_not_fixed_silently() {
     let src = d.path().join("iob2.conll");
     std::fs::write(
         &src,
-        "# sent_id = 1\nAnna\tB-PER\nlives\tO\nin\tI-LOC\nRome\tI-LOC\n\nBob\tPERSON\nran\tO\n",
+        "# sent_id = 1\nAnna\tB-PER\nlives\tO\nin\tI-LOC\nRome\tI-LOC\n\nBob\tPERSON\nran\tO\n#Roma\tB-LOC\n",
     )
     .unwrap();
     let (code, out, err) = cli(&[
@@ -649,8 +649,13 @@ fn broken_conll_tags_are_reported_with_their_lines_not_fixed_silently() {
     ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.starts_with("imported 2 spans into 1 document\n"),
+        out.starts_with("imported 3 spans into 1 document\n"),
         "{out}"
+    );
+    // The hashtag is a token, the `# sent_id` line a comment.
+    assert_eq!(
+        std::fs::read_to_string(root.join("iob2/000001.txt")).unwrap(),
+        "Anna lives in Rome\nBob ran #Roma\n"
     );
     assert!(
         out.contains("iob2.conll: tags read as IOB2, but 1 entity starts with I- or E- (not IOB2); read as starting there, as conlleval and seqeval do: line 4"),

@@ -6,7 +6,7 @@
 //!   column is the token and the last the tag (as `spacy convert -c ner` reads).
 //! - A blank line ends a sentence; a line whose first column is `-DOCSTART-` starts a new
 //!   document (a file without one is one document). A line starting with `#` is a comment,
-//!   unless it is a `#` token with a tag.
+//!   unless its tag column holds a tag (a hashtag token: `#Roma B-LOC`).
 //! - The text is rebuilt from the tokens: one space between tokens, a line break after each
 //!   sentence (a CoNLL file does not keep the original spacing); the import says so. Texts go
 //!   to `<folder>/000001.txt`, `000002.txt`, … in document order.
@@ -355,11 +355,9 @@ impl Reader<'_, '_> {
             Some(c) => (c.token, c.tag),
             None => (0, fields.len().saturating_sub(1)),
         };
+        // `# text = …` is a comment; `#Roma<TAB>B-LOC` is a hashtag token with its tag.
         let is_comment = first.starts_with('#')
-            && !(first == "#"
-                && fields.len() >= 2
-                && gc > tc
-                && fields.get(gc).is_some_and(|g| parse_tag(g) != Tag::Bad));
+            && !(fields.len() >= 2 && fields.get(gc).is_some_and(|g| parse_tag(g) != Tag::Bad));
         if is_comment {
             self.comments += 1;
             return Ok(());
