@@ -146,9 +146,9 @@ pub enum Command {
         #[arg(long, hide = true)]
         timing: bool,
     },
-    /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv or w3c into an annotator's layer.
+    /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv, w3c or conll into an annotator's layer.
     Import {
-        /// brat | jsonl | csv | w3c (default: recognised from the source's content).
+        /// brat | jsonl | csv | w3c | conll (default: recognised from the source's content).
         #[arg(long, value_parser = parse_import_format)]
         format: Option<crate::import::ImportFormat>,
         /// Add to existing layers (skipping exact duplicates) instead of skipping their texts.
@@ -161,10 +161,14 @@ pub enum Command {
         /// Print the report as JSON (same counts, same exit status).
         #[arg(long)]
         json: bool,
+        /// conll only: the token and tag columns, counted from 0, e.g. `0,3` (default: the
+        /// first and the last column).
+        #[arg(long, value_parser = parse_columns, value_name = "TOKEN,TAG")]
+        columns: Option<crate::import::conll::Columns>,
         /// Whose layer gets the spans (the same option as the global `--annotator`).
         #[arg(long)]
         annotator: Option<String>,
-        /// The brat folder (or .ann file), or the jsonl, csv or w3c file.
+        /// The brat folder (or .ann file), or the jsonl, csv, w3c or conll file.
         src: PathBuf,
         /// The workspace (default: the current folder).
         path: Option<PathBuf>,
@@ -191,6 +195,10 @@ pub enum TagsAction {
 }
 
 fn parse_import_format(s: &str) -> Result<crate::import::ImportFormat, String> {
+    s.parse()
+}
+
+fn parse_columns(s: &str) -> Result<crate::import::conll::Columns, String> {
     s.parse()
 }
 
@@ -311,14 +319,30 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             }
         }
         Command::Import {
-            format,
+            mut format,
             merge,
             answers,
             json,
+            columns,
             annotator,
             src,
             path,
         } => {
+            if let Some(columns) = columns {
+                use crate::import::ImportFormat;
+                match &mut format {
+                    Some(ImportFormat::Conll(opts)) => opts.columns = Some(columns),
+                    None => {
+                        format = Some(ImportFormat::Conll(crate::import::conll::Options {
+                            columns: Some(columns),
+                        }))
+                    }
+                    Some(_) => {
+                        let _ = writeln!(err, "error: --columns is for --format conll only");
+                        return 2;
+                    }
+                }
+            }
             let how = ImportHow {
                 format,
                 merge,

@@ -449,3 +449,257 @@ fn the_window_export_uses_the_same_refusals() {
     assert!(err.to_string().contains("annotations folder"), "{err}");
     assert_eq!(std::fs::read(&layer).unwrap(), before);
 }
+
+#[test]
+fn conll_reports_spans_without_a_token_and_a_total_of_spans_not_written() {
+    let (_d, root) = empty_workspace();
+    std::fs::write(root.join("a.txt"), "Nike rose .  Apple fell").unwrap();
+    let want = |range, tag| Want {
+        range,
+        tag,
+        note: "",
+    };
+    write_layer(
+        &root,
+        "editor-a",
+        "a.txt",
+        marginalia::Status::Done,
+        &[
+            want((0, 4), "org"),
+            // Only the two spaces between "." and "Apple".
+            want((11, 13), "claim"),
+            // Both inside "Apple": the second gets no token of its own.
+            want((13, 15), "org"),
+            want((15, 18), "org"),
+            // Overlaps "Apple fell" and is dropped by --overlap first.
+            want((13, 23), "quote"),
+        ],
+    );
+    let (code, out, err) = cli(&[
+        "export",
+        "--format",
+        "conll",
+        "--overlap",
+        "first",
+        "--layer",
+        "editor-a",
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("\tB-").count(), 2, "{out}");
+    assert!(
+        err.contains("1 span covers no token (only whitespace or separators) and not in the file:\n  a.txt (editor-a): span 2 (claim) at 11..13"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 span lies inside a token already tagged for another span and not in the file:\n  a.txt (editor-a): span 4 (org) at 15..18"),
+        "{err}"
+    );
+    assert!(
+        err.contains("3 of 5 spans not written as entities (spans − entities written = 5 − 2): 1 overlapping, 1 covering no token, 1 inside another span's token"),
+        "{err}"
+    );
+    // Neither is a boundary inside a token.
+    assert!(
+        !err.contains("covers no token and is not in the file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_entity_before_a_possessive_is_not_widened() {
+    let (_d, root) = empty_workspace();
+    std::fs::write(
+        root.join("a.txt"),
+        "Nike's shares and Silicon Valley’s mood don't lift.",
+    )
+    .unwrap();
+    let want = |range, tag| Want {
+        range,
+        tag,
+        note: "",
+    };
+    write_layer(
+        &root,
+        "editor-a",
+        "a.txt",
+        marginalia::Status::Done,
+        &[want((0, 4), "org"), want((18, 32), "place")],
+    );
+    let (code, out, err) = cli(&[
+        "export",
+        "--format",
+        "conll",
+        "--layer",
+        "editor-a",
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Nike\tB-org\n's\tO\nshares\tO\n"), "{out}");
+    assert!(
+        out.contains("Silicon\tB-place\nValley\tI-place\n’s\tO\nmood\tO\ndo\tO\nn't\tO\n"),
+        "{out}"
+    );
+    assert!(!err.contains("inside the token"), "{err}");
+}
+
+#[test]
+fn a_conll_2003_file_imports_with_its_counts_scheme_and_rebuilt_texts() {
+    let (_d, root) = empty_workspace();
+    let src = std::path::Path::new(REPO).join("tests/fixtures/conll/conll2003-iob1.txt");
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "conll",
+        "--annotator",
+        "ann",
+        p(&src),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("imported 9 spans into 2 documents\n"),
+        "{out}"
+    );
+    assert!(out.contains("copied 2 texts into the workspace:\n  conll2003-iob1/000001.txt\n  conll2003-iob1/000002.txt\n"), "{out}");
+    assert!(out.contains("added 4 tags"), "{out}");
+    assert!(
+        out.contains("conll2003-iob1.txt: the texts are rebuilt from the tokens, with one space between tokens and a line break after each sentence"),
+        "{out}"
+    );
+    assert!(
+        out.contains("conll2003-iob1.txt: tags read as IOB1"),
+        "{out}"
+    );
+    assert!(!out.contains("rejected"), "{out}");
+    // CRLF is gone, the emoji counts one char, B-LOC splits two places.
+    assert_eq!(
+        std::fs::read_to_string(root.join("conll2003-iob1/000002.txt")).unwrap(),
+        "BRUSSELS 1996-08-22\nFans cheered 😀 for Nike 's Air Max on the Spain Portugal border .\n"
+    );
+    let spans: Vec<(usize, usize, String)> = spans_of(&root, "ann")
+        .into_iter()
+        .filter(|s| s.0.ends_with("000002.txt"))
+        .map(|(_, s, e, t, _)| (s, e, t))
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            (0, 8, "LOC".to_owned()),
+            (39, 43, "ORG".to_owned()),
+            (47, 54, "MISC".to_owned()),
+            (62, 67, "LOC".to_owned()),
+            (68, 76, "LOC".to_owned())
+        ]
+    );
+    // The same with the columns named (0-based): the chunk column instead gives other tags.
+    let (_e, other) = empty_workspace();
+    let (code, out, _) = cli(&[
+        "import",
+        "--format",
+        "conll",
+        "--columns",
+        "0,2",
+        "--annotator",
+        "ann",
+        p(&src),
+        p(&other),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("added 3 tags to annotations/tags.ron with generated colours: NP, VP, PP"),
+        "{out}"
+    );
+    // --columns with another format is an error.
+    let (code, _, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--columns",
+        "0,3",
+        "--annotator",
+        "ann",
+        p(&src),
+        p(&other),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--columns is for --format conll only"),
+        "{err}"
+    );
+}
+
+#[test]
+fn broken_conll_tags_are_reported_with_their_lines_not_fixed_silently() {
+    let (d, root) = empty_workspace();
+    let src = d.path().join("iob2.conll");
+    std::fs::write(
+        &src,
+        "# sent_id = 1\nAnna\tB-PER\nlives\tO\nin\tI-LOC\nRome\tI-LOC\n\nBob\tPERSON\nran\tO\n#Roma\tB-LOC\n",
+    )
+    .unwrap();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "conll",
+        "--annotator",
+        "ann",
+        p(&src),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("imported 3 spans into 1 document\n"),
+        "{out}"
+    );
+    // The hashtag is a token, the `# sent_id` line a comment.
+    assert_eq!(
+        std::fs::read_to_string(root.join("iob2/000001.txt")).unwrap(),
+        "Anna lives in Rome\nBob ran #Roma\n"
+    );
+    assert!(
+        out.contains("iob2.conll: tags read as IOB2, but 1 entity starts with I- or E- (not IOB2); read as starting there, as conlleval and seqeval do: line 4"),
+        "{out}"
+    );
+    assert!(
+        out.contains("iob2.conll:7: bad tag \"PERSON\" (expected O, or B-, I-, E-, S-, L- or U- and a type): the token is imported untagged"),
+        "{out}"
+    );
+    assert!(out.contains("1 comment line (#) ignored"), "{out}");
+    // A file that is not CoNLL imports nothing and exits 1.
+    let json = d.path().join("doccano.jsonl");
+    std::fs::write(
+        &json,
+        "{\"text\": \"Anna lives\", \"label\": [[0, 4, \"PER\"]]}\n",
+    )
+    .unwrap();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "conll",
+        "--annotator",
+        "ann",
+        p(&json),
+        p(&root),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("is this a CoNLL file"), "{out}");
+    assert!(err.contains("nothing imported"), "{err}");
+    // A line without the columns named skips its document, with file and line.
+    let (code, out, _) = cli(&[
+        "import",
+        "--format",
+        "conll",
+        "--columns",
+        "0,3",
+        "--annotator",
+        "other",
+        p(&src),
+        p(&root),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("iob2.conll:2: 2 columns where the token in column 0 and the tag in column 3 (--columns, counted from 0) were expected"),
+        "{out}"
+    );
+}

@@ -172,3 +172,78 @@ fn all_layers_jsonl_names_each_annotator() {
         Some(spans_of(&src, "editor-b").len())
     );
 }
+
+/// A CoNLL file's token and tag lines, without the document and sentence breaks.
+fn conll_lines(s: &str) -> Vec<String> {
+    s.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("-DOCSTART-"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn conll_import_of_a_conll_export_gives_the_same_tokens_and_tags() {
+    let (_d, src) = seed_workspace();
+    for layer in ["editor-a", "editor-b"] {
+        let out_dir = tempfile::tempdir().unwrap();
+        let first = out_dir.path().join("seeds.conll");
+        let (code, _, err) = cli(&[
+            "export",
+            "--format",
+            "conll",
+            "--layer",
+            layer,
+            "-o",
+            p(&first),
+            p(&src),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let (_e, dst) = empty_workspace();
+        let (code, stdout, err) = cli(&[
+            "import",
+            "--format",
+            "conll",
+            "--annotator",
+            layer,
+            p(&first),
+            p(&dst),
+        ]);
+        assert_eq!(code, 0, "{stdout}{err}");
+        assert!(!stdout.contains("rejected"), "{stdout}");
+        assert!(stdout.contains("tags read as IOB2"), "{stdout}");
+        let docs = std::fs::read_to_string(&first)
+            .unwrap()
+            .matches("-DOCSTART-")
+            .count();
+        assert!(
+            stdout.starts_with(&format!("imported {} spans into {docs} documents\n", {
+                std::fs::read_to_string(&first)
+                    .unwrap()
+                    .matches("\tB-")
+                    .count()
+            })),
+            "{stdout}"
+        );
+        let second = out_dir.path().join("again.conll");
+        let (code, _, err) = cli(&[
+            "export",
+            "--format",
+            "conll",
+            "--layer",
+            layer,
+            "-o",
+            p(&second),
+            p(&dst),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let (a, b) = (
+            conll_lines(&std::fs::read_to_string(&first).unwrap()),
+            conll_lines(&std::fs::read_to_string(&second).unwrap()),
+        );
+        assert!(a.len() > 1000, "{layer}: {} tokens", a.len());
+        if let Some(i) = a.iter().zip(&b).position(|(x, y)| x != y) {
+            panic!("{layer}: line {i} differs: {:?} vs {:?}", a[i], b[i]);
+        }
+        assert_eq!(a.len(), b.len(), "{layer}");
+    }
+}

@@ -190,6 +190,38 @@ fn import_dialog_brings_in_a_brat_folder_and_the_document_list_shows_its_texts()
 }
 
 #[test]
+fn import_dialog_reads_conll_with_the_columns_typed() {
+    let ws = temp_workspace();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/conll/conll2003-iob1.txt");
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Import…");
+    h.get_by_label("conll").click();
+    h.run_steps(2);
+    type_into(&mut h, "Import as annotator", "importer");
+    type_into(&mut h, "Source", &src.display().to_string());
+    // A bad columns value is refused before anything runs.
+    type_into(&mut h, "Columns", "3");
+    h.get_by_label("Import").click();
+    step_until_shown(&mut h, "give TOKEN,TAG");
+    type_into(&mut h, "Columns", "0,3");
+    h.get_by_label("Import").click();
+    step_until_shown(&mut h, "imported 9 spans into 2 documents");
+    assert!(
+        h.query_all_by_label_contains("the texts are rebuilt from the tokens")
+            .next()
+            .is_some()
+    );
+    let text = ws.path().join("seeds/conll2003-iob1/000002.txt");
+    assert!(
+        std::fs::read_to_string(&text)
+            .unwrap()
+            .contains("😀 for Nike 's Air Max"),
+        "{}",
+        text.display()
+    );
+}
+
+#[test]
 fn import_dialog_refuses_the_curated_layer_as_annotator() {
     let ws = temp_workspace();
     let mut h = harness(ws.path());

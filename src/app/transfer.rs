@@ -294,6 +294,8 @@ struct ExportDialog {
 /// The import window's choices and its running job.
 struct ImportDialog {
     format: ImportFormat,
+    /// conll: the token and tag columns as typed (`0,3`; empty: the first and the last).
+    columns: String,
     source: PathField,
     annotator: String,
     merge: bool,
@@ -304,11 +306,15 @@ struct ImportDialog {
     problem: Option<String>,
 }
 
-const IMPORT_FORMATS: [(ImportFormat, &str); 4] = [
+const IMPORT_FORMATS: [(ImportFormat, &str); 5] = [
     (ImportFormat::Brat, "brat"),
     (ImportFormat::Jsonl, "jsonl"),
     (ImportFormat::Csv, "csv"),
     (ImportFormat::W3c, "w3c"),
+    (
+        ImportFormat::Conll(import::conll::Options { columns: None }),
+        "conll",
+    ),
 ];
 
 const STATUSES: [(Option<Status>, &str); 5] = [
@@ -552,6 +558,20 @@ impl ImportDialog {
                     });
                     ui.end_row();
 
+                    if matches!(self.format, ImportFormat::Conll(_)) {
+                        let l = ui.label("Columns");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.columns)
+                                .desired_width(80.0)
+                                .hint_text("first,last"),
+                        )
+                        .labelled_by(l.id)
+                        .on_hover_text(
+                            "The token and tag columns, counted from 0, e.g. 0,3. Empty: the first and the last column.",
+                        );
+                        ui.end_row();
+                    }
+
                     let l = ui.label("Import as annotator");
                     ui.add(
                         egui::TextEdit::singleline(&mut self.annotator)
@@ -595,6 +615,9 @@ impl ImportDialog {
                 ImportFormat::Jsonl => "a .jsonl file",
                 ImportFormat::Csv => "a .csv file",
                 ImportFormat::W3c => "a .jsonld file",
+                ImportFormat::Conll(_) => {
+                    "a CoNLL / IOB file (IOB1, IOB2, BIOES); texts are rebuilt with single spaces"
+                }
             };
             let buttons: &[(Pick, &str)] = if self.format == ImportFormat::Brat {
                 &[(Pick::Folder, "Choose folder…"), (Pick::File, "Choose file…")]
@@ -637,9 +660,22 @@ impl ImportDialog {
             self.problem = Some("Give a file or folder to import.".into());
             return;
         }
+        let mut format = self.format;
+        if let ImportFormat::Conll(opts) = &mut format {
+            let typed = self.columns.trim();
+            if !typed.is_empty() {
+                match typed.parse() {
+                    Ok(c) => opts.columns = Some(c),
+                    Err(e) => {
+                        self.problem = Some(e);
+                        return;
+                    }
+                }
+            }
+        }
         let req = ImportRequest {
             workspace: root.to_path_buf(),
-            format: self.format,
+            format,
             annotator: self.annotator.trim().to_owned(),
             source: PathBuf::from(source),
             merge: self.merge,
@@ -796,6 +832,7 @@ impl MarginaliaApp {
         self.save_pending();
         self.transfer.import = Some(ImportDialog {
             format: ImportFormat::Brat,
+            columns: String::new(),
             source: PathField::default(),
             annotator: self.prefs.annotator.clone(),
             merge: false,

@@ -139,14 +139,25 @@ impl DocSink for ConllSink<'_> {
         if in_sentence {
             out.push('\n');
         }
+        // A span no token was tagged for: either it holds only separators, or its token went to
+        // the span before it (both end inside one token).
+        let chars: Vec<char> = doc.text.as_str().chars().collect();
         for (s, was_tagged) in kept.iter().zip(&tagged) {
-            if !was_tagged {
-                summary.boundaries_inside_tokens.push(format!(
-                    "{} ({}): span {} ({}) covers no token and is not in the file",
-                    doc.rel, doc.annotator, s.id, s.tag
-                ));
+            if *was_tagged {
+                continue;
+            }
+            let covered = chars.get(s.start..s.end).unwrap_or(&[]);
+            let line = format!(
+                "{} ({}): span {} ({}) at {}..{}",
+                doc.rel, doc.annotator, s.id, s.tag, s.start, s.end
+            );
+            if covered.iter().all(|&c| is_separator(c)) {
+                summary.spans_without_token.push(line);
+            } else {
+                summary.spans_in_taken_token.push(line);
             }
         }
+        *summary.entities.get_or_insert(0) += tagged.iter().filter(|&&t| t).count();
         self.w
             .write_all(out.as_bytes())
             .map_err(write_err(&self.shown))

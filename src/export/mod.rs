@@ -222,6 +222,12 @@ pub struct ExportSummary {
     pub out: String,
     /// The output file existed before and was replaced.
     pub replaced: bool,
+    /// CoNLL: spans that cover no token (only whitespace or separators), not in the file.
+    pub spans_without_token: Vec<String>,
+    /// CoNLL: spans inside a token already tagged for another span, not in the file.
+    pub spans_in_taken_token: Vec<String>,
+    /// CoNLL: entities written (one `B-` tag each); `None` for other formats.
+    pub entities: Option<usize>,
 }
 
 impl ExportSummary {
@@ -273,6 +279,39 @@ impl ExportSummary {
                     "overlapping spans"
                 )
             ));
+        }
+        push_list(
+            &mut lines,
+            limit,
+            format!(
+                "{} no token (only whitespace or separators) and not in the file:",
+                plural_as(self.spans_without_token.len(), "span covers", "spans cover")
+            ),
+            &self.spans_without_token,
+        );
+        push_list(
+            &mut lines,
+            limit,
+            format!(
+                "{} inside a token already tagged for another span and not in the file:",
+                plural_as(self.spans_in_taken_token.len(), "span lies", "spans lie")
+            ),
+            &self.spans_in_taken_token,
+        );
+        if let Some(entities) = self.entities {
+            let left = self.spans.saturating_sub(entities);
+            if left > 0 {
+                lines.push(format!(
+                    "{} of {} not written as entities (spans − entities written = {} − {}): {} overlapping, {} covering no token, {} inside another span's token",
+                    left,
+                    plural(self.spans, "span"),
+                    self.spans,
+                    entities,
+                    self.overlaps_dropped,
+                    self.spans_without_token.len(),
+                    self.spans_in_taken_token.len()
+                ));
+            }
         }
         if self.discontinuous > 0 {
             lines.push(format!(

@@ -5,9 +5,12 @@
 //!   NBSP U+00A0, the U+2000 spaces, U+3000 …) plus the separators U+001C–U+001F that Python's
 //!   `str.split()` also splits on, so no token ever contains what a CoNLL reader splits columns on.
 //! - Inside a run of non-space chars, tokens are the Unicode (UAX #29) word segments: a word or
-//!   number stays whole (`don't`, `100,000`, `3.5`), and every punctuation mark, quote mark,
+//!   number stays whole (`100,000`, `3.5`, `O'Neill`), and every punctuation mark, quote mark,
 //!   dash or symbol is a token of its own (`“`, `—`, `,`, `$`). An emoji sequence or a letter with
 //!   its combining marks is never split. CJK text is split by the same rules (ideographs one by one).
+//! - As in spaCy's English tokenizer, the possessive `'s` / `’s` and the negation `n't` are split
+//!   off a word (`Nike` `'s`, `do` `n't`, `ca` `n't`), so an entity that ends before a possessive
+//!   is not widened to it; standing alone (`Nike 's`), they stay one token.
 //! - News text scraped from the web often lacks the space after a full stop (`rose.The`); UAX #29
 //!   would keep that as one word, so a `.` or `:` between a lowercase letter or digit and an
 //!   uppercase letter is split off (`rose`, `.`, `The`). Abbreviations such as `U.S.` stay whole.
@@ -65,10 +68,12 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     }
     let mut first = true;
     for (rs, re) in runs {
-        let pieces = text[rs..re]
+        let run = &text[rs..re];
+        let pieces = run
             .split_word_bound_indices()
-            .flat_map(|(off, piece)| split_glued(off, piece));
-        for (off, piece, glued_start) in pieces {
+            .flat_map(|(off, piece)| split_glued(off, piece))
+            .flat_map(|(off, piece, start)| split_clitic(off, piece, start));
+        for (off, piece, glued_start) in join_lone_possessive(run, pieces) {
             let b = rs + off;
             let mut sentence_start = first || glued_start;
             while let Some(&sb) = sentence_starts.peek() {
@@ -95,6 +100,57 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
             last_end_byte = b + piece.len();
             first = false;
         }
+    }
+    out
+}
+
+/// Splits the English possessive `'s` / `’s` and the negation `n't` / `n’t` off a word, as
+/// spaCy's English tokenizer does: `Nike's` → `Nike` `'s`, `don't` → `do` `n't`, `can't` → `ca`
+/// `n't`. The word part must be letters or digits, so `'s` and `n't` alone stay whole.
+fn split_clitic(off: usize, piece: &str, start: bool) -> Vec<(usize, &str, bool)> {
+    let ends = |suffix: &[char]| -> Option<usize> {
+        let mut rev = piece.char_indices().rev();
+        let mut at = piece.len();
+        for want in suffix.iter().rev() {
+            let (i, c) = rev.next()?;
+            let ok = match want {
+                '\'' => matches!(c, '\'' | '’'),
+                w => c.to_lowercase().eq(std::iter::once(*w)),
+            };
+            if !ok {
+                return None;
+            }
+            at = i;
+        }
+        // The word before must be letters or digits, and not empty.
+        let head = &piece[..at];
+        (!head.is_empty() && head.chars().all(char::is_alphanumeric)).then_some(at)
+    };
+    match ends(&['\'', 's']).or_else(|| ends(&['n', '\'', 't'])) {
+        Some(at) => vec![(off, &piece[..at], start), (off + at, &piece[at..], false)],
+        None => vec![(off, piece, start)],
+    }
+}
+
+/// Keeps a possessive that stands alone (`'s` after a space, as in `Nike 's` — the CoNLL text
+/// rebuilt with spaces) one token, where UAX #29 would split the apostrophe off.
+fn join_lone_possessive<'a>(
+    run: &'a str,
+    pieces: impl Iterator<Item = (usize, &'a str, bool)>,
+) -> Vec<(usize, &'a str, bool)> {
+    let mut out: Vec<(usize, &'a str, bool)> = Vec::new();
+    for (off, piece, start) in pieces {
+        if matches!(piece, "s" | "S")
+            && let Some(&(o, prev, prev_start)) = out.last()
+            && matches!(prev, "'" | "’")
+            && o + prev.len() == off
+            && (o == 0 || !run[..o].ends_with(char::is_alphanumeric))
+        {
+            out.pop();
+            out.push((o, &run[o..off + piece.len()], prev_start || start));
+            continue;
+        }
+        out.push((off, piece, start));
     }
     out
 }
@@ -151,10 +207,34 @@ mod tests {
         assert_eq!(
             texts("“You want War?” Putin asked—twice, don't 100,000."),
             [
-                "“", "You", "want", "War", "?", "”", "Putin", "asked", "—", "twice", ",", "don't",
-                "100,000", "."
+                "“", "You", "want", "War", "?", "”", "Putin", "asked", "—", "twice", ",", "do",
+                "n't", "100,000", "."
             ]
         );
+    }
+
+    #[test]
+    fn possessives_and_negations_split_as_spacy_does() {
+        assert_eq!(
+            texts("Nike's Valley’s don't can't NIKE'S won’t it's"),
+            [
+                "Nike", "'s", "Valley", "’s", "do", "n't", "ca", "n't", "NIKE", "'S", "wo", "n’t",
+                "it", "'s"
+            ]
+        );
+        // Alone, as in a CoNLL text rebuilt with spaces, they stay whole.
+        assert_eq!(
+            texts("Nike 's , ca n't ’s 's"),
+            ["Nike", "'s", ",", "ca", "n't", "’s", "'s"]
+        );
+        // Not a possessive: a quote, a plural's apostrophe, an inner apostrophe.
+        assert_eq!(
+            texts("'so' players' O'Neill rock'n'roll"),
+            ["'", "so", "'", "players", "'", "O'Neill", "rock'n'roll"]
+        );
+        // Offsets still point at the chars.
+        let toks = tokenize("😀 Nike’s");
+        assert_eq!((toks[2].start, toks[2].end, toks[2].text), (6, 8, "’s"));
     }
 
     #[test]

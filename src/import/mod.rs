@@ -17,6 +17,7 @@
 //!   is reported after its batch is committed.
 
 pub mod brat;
+pub mod conll;
 pub mod csv;
 pub mod jsonl;
 pub mod sniff;
@@ -45,15 +46,18 @@ pub enum ImportFormat {
     Csv,
     /// Marginalia's W3C AnnotationCollection (the texts must be in the workspace).
     W3c,
+    /// CoNLL / IOB columns (IOB1, IOB2, BIOES); the texts are rebuilt from the tokens.
+    Conll(conll::Options),
 }
 
 impl ImportFormat {
     /// Every format, in the order the CLI and the app list them.
-    pub const ALL: [ImportFormat; 4] = [
+    pub const ALL: [ImportFormat; 5] = [
         ImportFormat::Brat,
         ImportFormat::Jsonl,
         ImportFormat::Csv,
         ImportFormat::W3c,
+        ImportFormat::Conll(conll::Options { columns: None }),
     ];
 
     /// The name `--format` takes.
@@ -63,6 +67,7 @@ impl ImportFormat {
             ImportFormat::Jsonl => "jsonl",
             ImportFormat::Csv => "csv",
             ImportFormat::W3c => "w3c",
+            ImportFormat::Conll(_) => "conll",
         }
     }
 
@@ -720,6 +725,9 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         }
         ImportFormat::Csv => csv::read(&req.source, &mut sink, &mut stats, progress),
         ImportFormat::W3c => w3c::read(&req.source, &mut sink, &mut stats, progress),
+        ImportFormat::Conll(opts) => {
+            conll::read(&req.source, opts, &folder, &mut sink, &mut stats, progress)
+        }
     };
     // What was accepted before a cancel or an error is written all the same.
     importer.commit();
@@ -732,6 +740,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         .unsupported
         .extend(stats.unsupported.into_iter().filter(|(_, u)| u.total() > 0));
     summary.answers_left_out = stats.answers_left_out;
+    summary.warnings.extend(stats.notes);
     Ok(summary)
 }
 
@@ -778,6 +787,8 @@ pub struct SourceStats {
     pub answers_left_out: BTreeMap<String, LeftOut>,
     /// Documents handed on so far (for the cancel message).
     pub done: usize,
+    /// What the user should know about how the source was read (a note line each).
+    pub notes: Vec<String>,
 }
 
 /// Where a reader hands each parsed document, with the file's unsupported counts if any.

@@ -17,8 +17,12 @@ python="${PYTHON:-python3}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-cargo build --quiet --manifest-path "$repo/Cargo.toml" --bin marginalia
-bin="$repo/target/debug/marginalia"
+# MARGINALIA_BIN runs a binary already built; else a debug build (honouring CARGO_TARGET_DIR).
+bin="${MARGINALIA_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --quiet --manifest-path "$repo/Cargo.toml" --bin marginalia
+  bin="${CARGO_TARGET_DIR:-$repo/target}/debug/marginalia"
+fi
 
 if [ -z "$(find "$ws/annotations" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]; then
   echo "no annotation layers in $ws; annotating a temp copy of the seeds from the golden jsonl"
