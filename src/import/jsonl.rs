@@ -307,6 +307,7 @@ pub fn parse_record(
         status,
         spans,
         origin: origin.to_owned(),
+        annotator: None,
     })
 }
 

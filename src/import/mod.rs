@@ -19,6 +19,7 @@
 pub mod brat;
 pub mod csv;
 pub mod jsonl;
+pub mod labelstudio;
 pub mod w3c;
 
 use std::collections::{BTreeMap, HashSet};
@@ -44,6 +45,8 @@ pub enum ImportFormat {
     Csv,
     /// Marginalia's W3C AnnotationCollection (the texts must be in the workspace).
     W3c,
+    /// Label Studio's JSON or JSON-MIN export (UTF-16 offsets), one layer per annotator.
+    LabelStudio,
 }
 
 impl std::str::FromStr for ImportFormat {
@@ -54,7 +57,10 @@ impl std::str::FromStr for ImportFormat {
             "jsonl" => Ok(Self::Jsonl),
             "csv" => Ok(Self::Csv),
             "w3c" => Ok(Self::W3c),
-            _ => Err(format!("unknown format {s:?}; use brat, jsonl, csv or w3c")),
+            "labelstudio" => Ok(Self::LabelStudio),
+            _ => Err(format!(
+                "unknown format {s:?}; use brat, jsonl, csv, w3c or labelstudio"
+            )),
         }
     }
 }
@@ -156,6 +162,9 @@ pub struct Unsupported {
     pub notes_on_others: usize,
     /// Lines of no known kind.
     pub unknown_lines: usize,
+    /// Other kinds, by the source's name for them (Label Studio's result types: `choices`,
+    /// `textarea`, …).
+    pub other: BTreeMap<String, usize>,
 }
 
 impl Unsupported {
@@ -168,6 +177,7 @@ impl Unsupported {
             + self.equivalences
             + self.notes_on_others
             + self.unknown_lines
+            + self.other.values().sum::<usize>()
     }
 }
 
@@ -191,11 +201,16 @@ impl std::fmt::Display for Unsupported {
                 "unrecognised lines",
             ),
         ];
-        let shown: Vec<String> = parts
+        let mut shown: Vec<String> = parts
             .iter()
             .filter(|(n, _, _)| *n > 0)
             .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
             .collect();
+        shown.extend(
+            self.other.iter().filter(|(_, n)| **n > 0).map(|(kind, n)| {
+                format!("{n} {kind} {}", if *n == 1 { "result" } else { "results" })
+            }),
+        );
         write!(f, "{}", shown.join(", "))
     }
 }
@@ -234,6 +249,8 @@ pub struct ImportSummary {
     pub attributes_added: Vec<String>,
     /// Other things the user should know.
     pub warnings: Vec<String>,
+    /// Label Studio: cancelled annotations and predictions left out, predictions imported.
+    pub labelstudio: labelstudio::Counts,
 }
 
 impl ImportSummary {
@@ -296,6 +313,7 @@ impl ImportSummary {
             &self.rejected_spans,
         );
         lines.extend(self.answers_report());
+        lines.extend(self.labelstudio.report());
         let unsupported: Vec<String> = self
             .unsupported
             .iter()
@@ -428,6 +446,8 @@ pub struct Incoming {
     pub spans: Vec<IncomingSpan>,
     /// Where it came from, for messages.
     pub origin: String,
+    /// Whose layer it goes into; `None` is the request's annotator.
+    pub annotator: Option<String>,
 }
 
 /// Progress callbacks get (work done, work in all) and return whether to go on.
@@ -482,6 +502,13 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         }
         ImportFormat::Csv => csv::read(&req.source, &mut sink, &mut stats, progress),
         ImportFormat::W3c => w3c::read(&req.source, &mut sink, &mut stats, progress),
+        ImportFormat::LabelStudio => {
+            let how = labelstudio::Read {
+                folder: &folder,
+                annotator: &req.annotator,
+            };
+            labelstudio::read(&req.source, &how, &mut sink, &mut stats, progress)
+        }
     };
     // What was accepted before a cancel or an error is written all the same.
     importer.commit();
@@ -494,6 +521,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         .unsupported
         .extend(stats.unsupported.into_iter().filter(|(_, u)| u.total() > 0));
     summary.answers_left_out = stats.answers_left_out;
+    summary.labelstudio = stats.labelstudio;
     Ok(summary)
 }
 
@@ -540,6 +568,8 @@ pub struct SourceStats {
     pub answers_left_out: BTreeMap<String, LeftOut>,
     /// Documents handed on so far (for the cancel message).
     pub done: usize,
+    /// Label Studio: cancelled annotations and predictions left out, predictions imported.
+    pub labelstudio: labelstudio::Counts,
 }
 
 /// Where a reader hands each parsed document, with the file's unsupported counts if any.
@@ -634,7 +664,14 @@ impl Importer<'_> {
     }
 
     fn apply(&mut self, mut doc: Incoming) -> Result<(), ImportError> {
-        let annotator = self.req.annotator.clone();
+        let annotator = doc
+            .annotator
+            .clone()
+            .unwrap_or_else(|| self.req.annotator.clone());
+        if let Err(why) = check_annotator(&annotator) {
+            self.refuse(&doc, &why);
+            return Ok(());
+        }
         // Only a path the workspace lists as a text: anything else would be invisible, or
         // land among the annotations.
         match self.ws.check_text_rel(&doc.rel) {
