@@ -18,10 +18,12 @@
 //! `--format labelstudio` export writes, and what one hands Label Studio to import), and its
 //! predictions are imported, one layer per `model_version`.
 //!
-//! Label Studio counts offsets in UTF-16 code units (JavaScript strings); Marginalia counts
-//! Unicode scalar values. Offsets are converted here, and one that falls inside a surrogate
-//! pair is refused with its file, task and reason. `value.text` is checked against the text at
-//! the converted offsets. A task's text goes to `data.path` when it names one (Marginalia's
+//! Label Studio counted offsets in UTF-16 code units (JavaScript strings), and its newer front
+//! ends count code points; Marginalia counts Unicode scalar values (code points). Offsets are
+//! converted here from UTF-16, unless only the code-point reading gives the result's
+//! `value.text` (counted and reported); one that falls inside a surrogate pair is refused with
+//! its file, task and reason, and `value.text` is checked against the text at the offsets.
+//! A task's text goes to `data.path` when it names one (Marginalia's
 //! export writes it), else to `<folder>/<task id>.txt`; other `data` keys are left out.
 
 use std::collections::{BTreeMap, HashMap};
@@ -49,6 +51,9 @@ pub struct Counts {
     pub predictions_left_out: usize,
     /// Predictions of tasks without annotations, imported as layers.
     pub predictions_imported: usize,
+    /// Spans whose offsets fit their `value.text` only when counted in code points (newer
+    /// Label Studio front ends count so), read that way.
+    pub code_point_offsets: usize,
 }
 
 impl Counts {
@@ -71,6 +76,12 @@ impl Counts {
             lines.push(format!(
                 "imported {} of tasks without annotations, each as the layer of its model_version",
                 plural(self.predictions_imported, "prediction")
+            ));
+        }
+        if self.code_point_offsets > 0 {
+            lines.push(format!(
+                "read the offsets of {} as code points, not UTF-16 code units: only that reading gives their value.text (newer Label Studio versions count so)",
+                plural(self.code_point_offsets, "span")
             ));
         }
         lines
@@ -128,18 +139,36 @@ fn user_name(v: &Value) -> Option<String> {
 pub struct Utf16Map {
     /// The UTF-16 offset where each char starts, and the length at the end.
     starts: Vec<usize>,
+    /// The byte offset where each char starts, and the length at the end.
+    bytes: Vec<usize>,
 }
 
 impl Utf16Map {
     pub fn new(text: &str) -> Self {
         let mut starts = Vec::with_capacity(text.len() + 1);
+        let mut bytes = Vec::with_capacity(text.len() + 1);
         let mut at = 0;
-        for c in text.chars() {
+        for (b, c) in text.char_indices() {
             starts.push(at);
+            bytes.push(b);
             at += c.len_utf16();
         }
         starts.push(at);
-        Self { starts }
+        bytes.push(text.len());
+        Self { starts, bytes }
+    }
+
+    /// The text's length in chars.
+    pub fn char_len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// `text[start..end]` counted in chars, if in range.
+    fn slice<'t>(&self, text: &'t str, start: usize, end: usize) -> Option<&'t str> {
+        if start > end {
+            return None;
+        }
+        text.get(*self.bytes.get(start)?..*self.bytes.get(end)?)
     }
 
     /// The text's length in UTF-16 code units.
@@ -363,6 +392,63 @@ impl Task<'_> {
         }
     }
 
+    /// A region's char offsets. Label Studio counted UTF-16 code units in the browser, and newer
+    /// versions count code points; `value.text` tells which: the UTF-16 reading is taken when
+    /// it gives the stated text, else the code-point reading when that does (counted). When
+    /// neither does, the UTF-16 reading goes on for the import to refuse with both texts, or
+    /// is refused here when it falls inside a surrogate pair. Without a stated text, the two
+    /// readings must agree (no character outside the BMP before the span).
+    fn offsets(
+        &mut self,
+        start16: usize,
+        end16: usize,
+        stated: Option<&str>,
+        origin: &str,
+    ) -> Option<(usize, usize)> {
+        let utf16 = self
+            .map
+            .to_char(start16)
+            .and_then(|s| self.map.to_char(end16).map(|e| (s, e)));
+        let as_utf16 = utf16
+            .as_ref()
+            .ok()
+            .and_then(|&(s, e)| self.map.slice(self.text, s, e));
+        let as_points = self.map.slice(self.text, start16, end16);
+        let Some(stated) = stated else {
+            return match utf16 {
+                Ok((s, e)) if (s, e) == (start16, end16) => Some((s, e)),
+                Ok(_) => {
+                    self.stats.rejected.push(format!(
+                        "{origin}: {start16}..{end16} has no \"text\" to tell UTF-16 offsets from code points, and the two differ here (a character outside the BMP, such as an emoji, comes before)"
+                    ));
+                    None
+                }
+                Err(why) => {
+                    self.stats.rejected.push(format!(
+                        "{origin}: {start16}..{end16} (UTF-16, as Label Studio counts): {why}"
+                    ));
+                    None
+                }
+            };
+        };
+        if as_utf16 == Some(stated) {
+            return utf16.ok();
+        }
+        if as_points == Some(stated) {
+            self.stats.labelstudio.code_point_offsets += 1;
+            return Some((start16, end16));
+        }
+        match utf16 {
+            Ok(pair) => Some(pair),
+            Err(why) => {
+                self.stats.rejected.push(format!(
+                    "{origin}: {start16}..{end16} (UTF-16, as Label Studio counts): {why}"
+                ));
+                None
+            }
+        }
+    }
+
     /// One region `{"start", "end", "text", "<labels_key>": [...]}`: a span per label, its
     /// UTF-16 offsets converted to chars.
     fn take_region(&mut self, who: &str, v: &Value, labels_key: &str, origin: &str) {
@@ -384,16 +470,10 @@ impl Task<'_> {
                 .push(format!("{origin}: no label in \"{labels_key}\""));
             return;
         }
-        let (start, end) = match (self.map.to_char(start16), self.map.to_char(end16)) {
-            (Ok(s), Ok(e)) => (s, e),
-            (Err(why), _) | (_, Err(why)) => {
-                self.stats.rejected.push(format!(
-                    "{origin}: {start16}..{end16} (UTF-16, as Label Studio counts): {why}"
-                ));
-                return;
-            }
-        };
         let stated = v.get("text").and_then(Value::as_str).map(str::to_owned);
+        let Some((start, end)) = self.offsets(start16, end16, stated.as_deref(), origin) else {
+            return;
+        };
         let doc = self.docs.add(self.rel, self.text, who, origin);
         for label in labels {
             doc.spans.push(IncomingSpan {
@@ -427,6 +507,9 @@ mod tests {
         assert!(m.to_char(7).unwrap_err().contains("outside the text"));
         assert_eq!(m.to_utf16(2), 3);
         assert_eq!(m.to_utf16(5), 6);
+        assert_eq!(m.char_len(), 5);
+        assert_eq!(m.slice("a😀é b", 1, 3), Some("😀é"));
+        assert_eq!(m.slice("a😀é b", 3, 6), None);
     }
 
     #[test]
