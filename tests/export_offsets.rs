@@ -415,6 +415,32 @@ fn labelstudio_offsets_are_read_as_utf16_or_code_points_as_value_text_says() {
 }
 
 #[test]
+fn labelstudio_import_of_nothing_usable_exits_1_and_says_why() {
+    let (_d, root) = empty_workspace();
+    let src = root.parent().unwrap().join("ls.json");
+    // An image task, and a text task whose only span starts inside the rocket's surrogate pair
+    // and whose stated text neither reading gives.
+    std::fs::write(
+        &src,
+        r#"[{"id": 1, "data": {"image": "/data/upload/1/cat.jpg"}, "annotations": []},
+            {"id": 2, "data": {"text": "🚀 go"}, "annotations": [{"completed_by": 3,
+             "result": [{"type": "labels", "value": {"start": 1, "end": 5, "text": "go", "labels": ["X"]}}]}]}]"#,
+    )
+    .unwrap();
+    let (code, out, err) = import_ls(&root, &src);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("nothing imported"), "{err}");
+    assert!(
+        out.contains("task 1 (id 1): no data.text string; Marginalia reads text tasks"),
+        "{out}"
+    );
+    assert!(
+        out.contains("task 2 (id 2), annotation 1, result 1: 1..5 (UTF-16, as Label Studio counts): UTF-16 offset 1 falls inside a surrogate pair"),
+        "{out}"
+    );
+}
+
+#[test]
 fn labelstudio_export_offsets_are_utf16_and_slice_the_text() {
     let (_d, root) = tricky_workspace();
     let out = root.parent().unwrap().join("x.json");
