@@ -431,7 +431,9 @@ fn labelstudio_import_of_nothing_usable_exits_1_and_says_why() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("nothing imported"), "{err}");
     assert!(
-        out.contains("task 1 (id 1): no data.text string; Marginalia reads text tasks"),
+        out.contains(
+            "task 1 (id 1): no data.text string (it has: image); Marginalia reads text tasks"
+        ),
         "{out}"
     );
     assert!(

@@ -264,9 +264,18 @@ pub(crate) fn read(
             .any(|k| rec.get(*k).is_some());
         let data = if is_task { rec.get("data") } else { Some(rec) };
         let Some(text) = data.and_then(|d| d.get("text")).and_then(Value::as_str) else {
+            let keys: Vec<&str> = data
+                .and_then(Value::as_object)
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
             stats.skipped.push(format!(
-                "{origin}: no {} string; Marginalia reads text tasks",
-                if is_task { "data.text" } else { "\"text\"" }
+                "{origin}: no {} string (it has: {}); Marginalia reads text tasks",
+                if is_task { "data.text" } else { "\"text\"" },
+                if keys.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    keys.join(", ")
+                }
             ));
             continue;
         };
