@@ -241,3 +241,340 @@ fn conll_tokens_are_the_text_in_order_and_tags_land_on_the_right_tokens() {
     // CoNLL keeps the longest (the default rule), drops both and says so.
     assert!(report.contains("dropped 2 overlapping spans"), "{report}");
 }
+
+// Label Studio counts offsets in UTF-16 code units (JavaScript strings): an emoji is one char
+// to Marginalia and two units to Label Studio, so the two disagree after every emoji.
+
+const LS_EXPORT: &str = "tests/fixtures/labelstudio/project-4-at-2026-11-20-09-20-export.json";
+const LS_MIN: &str = "tests/fixtures/labelstudio/project-4-at-2026-11-20-09-21-min.json";
+
+fn ls_fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(REPO).join(name)
+}
+
+fn import_ls(root: &std::path::Path, src: &std::path::Path) -> (i32, String, String) {
+    cli(&[
+        "import",
+        "--format",
+        "labelstudio",
+        "--annotator",
+        "fallback",
+        p(src),
+        p(root),
+    ])
+}
+
+/// `s[a..b]` counted in UTF-16 code units.
+fn utf16_slice(s: &str, a: usize, b: usize) -> String {
+    let units: Vec<u16> = s.encode_utf16().collect();
+    String::from_utf16(&units[a..b]).unwrap()
+}
+
+#[test]
+fn labelstudio_import_makes_a_layer_per_user_and_counts_what_it_leaves_out() {
+    let (_d, root) = empty_workspace();
+    let (code, out, err) = import_ls(&root, &ls_fixture(LS_EXPORT));
+    assert_eq!(code, 0, "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "imported 11 spans into 5 documents", "{out}");
+    assert!(out.contains("copied 4 texts into the workspace:"), "{out}");
+    assert!(out.contains("rejected 1 span:"), "{out}");
+    assert!(
+        out.contains(
+            "task 3 (id 3), annotation 1, result 2: 4..9 (UTF-16, as Label Studio counts): UTF-16 offset 4 falls inside a surrogate pair"
+        ),
+        "{out}"
+    );
+    assert!(
+        lines.contains(&"left out 1 cancelled annotation (was_cancelled: skipped in Label Studio)"),
+        "{out}"
+    );
+    assert!(
+        lines.contains(
+            &"left out 1 prediction in tasks that have annotations (model output, not annotations)"
+        ),
+        "{out}"
+    );
+    assert!(
+        lines.contains(&"imported 1 prediction of tasks without annotations, each as the layer of its model_version"),
+        "{out}"
+    );
+    assert!(
+        out.contains("export.json: skipped: 1 relation, 1 choices result"),
+        "{out}"
+    );
+    assert!(out.contains("added 2 tags"), "{out}");
+    // completed_by 10 → user-10; {"email": "ana@example.org"} → ana_example.org; the cancelled
+    // annotation by user 11 makes no layer; the prediction-only task's model is a layer.
+    let ws = marginalia::workspace::Workspace::open(&root).unwrap();
+    assert_eq!(
+        ws.layer_names(),
+        ["ana_example.org", "ner-v2", "user-10"],
+        "{out}"
+    );
+    let folder = "project-4-at-2026-11-20-09-20-export";
+    let t1 = format!("{folder}/000001.txt");
+    let ana: Vec<(usize, usize, String)> = spans_of(&root, "ana_example.org")
+        .into_iter()
+        .map(|(_, a, b, t, _)| (a, b, t))
+        .collect();
+    // "Fans 🎉🎉 cheered: “We won!” said Ana Pérez in Zürich": two emoji before the spans, so
+    // Label Studio's 20..27 is chars 18..25, and a result with two labels is two spans.
+    assert_eq!(
+        ana,
+        [
+            (18, 25, "quote".to_owned()),
+            (32, 51, "PER".to_owned()),
+            (32, 51, "claim".to_owned()),
+        ]
+    );
+    let text = std::fs::read_to_string(root.join(&t1)).unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    assert_eq!(chars_slice(&chars, 32, 51), "Ana Pérez in Zürich");
+    // The CRLF text: the span after the line break and the emoji lands on its words.
+    let t2 = format!("{folder}/000002.txt");
+    let crlf = std::fs::read_to_string(root.join(&t2)).unwrap();
+    assert!(crlf.contains("\r\n"));
+    let chars: Vec<char> = crlf.chars().collect();
+    let on_t2: Vec<String> = spans_of(&root, "user-10")
+        .into_iter()
+        .filter(|s| s.0 == t2)
+        .map(|(_, a, b, _, _)| chars_slice(&chars, a, b))
+        .collect();
+    assert_eq!(
+        on_t2,
+        [
+            "Line one is plain.",
+            "The mayor 👋 claimed taxes fell.",
+            "taxes fell"
+        ]
+    );
+}
+
+#[test]
+fn labelstudio_json_min_import_takes_each_record_as_one_annotators_layer() {
+    let (_d, root) = empty_workspace();
+    let (code, out, err) = import_ls(&root, &ls_fixture(LS_MIN));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out.lines().next(),
+        Some("imported 4 spans into 3 documents"),
+        "{out}"
+    );
+    assert!(out.contains("copied 2 texts"), "{out}");
+    let ws = marginalia::workspace::Workspace::open(&root).unwrap();
+    assert_eq!(ws.layer_names(), ["ana_example.org", "user-10"]);
+    let ana = spans_of(&root, "ana_example.org");
+    assert_eq!(
+        (ana[0].1, ana[0].2),
+        (18, 25),
+        "UTF-16 20..27 after two emoji"
+    );
+}
+
+#[test]
+fn labelstudio_offsets_are_read_as_utf16_or_code_points_as_value_text_says() {
+    let (_d, root) = empty_workspace();
+    let src = root.parent().unwrap().join("ls.json");
+    // "😀 Oslo, Bergen": Oslo is 3..7 in UTF-16 (older Label Studio) and 2..6 in code points
+    // (newer); "Bergen" states a text that neither reading gives; the last result has no text,
+    // and its two readings differ.
+    std::fs::write(
+        &src,
+        r#"[{"id": 5, "data": {"text": "😀 Oslo, Bergen"}, "annotations": [{"completed_by": 1,
+            "result": [
+              {"type": "labels", "value": {"start": 3, "end": 7, "text": "Oslo", "labels": ["LOC"]}},
+              {"type": "labels", "value": {"start": 2, "end": 6, "text": "Oslo", "labels": ["PLACE"]}},
+              {"type": "labels", "value": {"start": 9, "end": 15, "text": "Bergn", "labels": ["LOC"]}},
+              {"type": "labels", "value": {"start": 9, "end": 15, "labels": ["LOC"]}}]}]}]"#,
+    )
+    .unwrap();
+    let (code, out, err) = import_ls(&root, &src);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("imported 2 spans into 1 document\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("read the offsets of 1 span as code points, not UTF-16 code units"),
+        "{out}"
+    );
+    assert!(
+        out.contains("task 1 (id 5), annotation 1, result 3: 8..14 says \"Bergn\" but the text there is \"Bergen\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("result 4: 9..15 has no \"text\" to tell UTF-16 offsets from code points"),
+        "{out}"
+    );
+    let spans: Vec<(usize, usize, String)> = spans_of(&root, "user-1")
+        .into_iter()
+        .map(|(_, a, b, t, _)| (a, b, t))
+        .collect();
+    assert_eq!(spans, [(2, 6, "LOC".into()), (2, 6, "PLACE".into())]);
+}
+
+#[test]
+fn labelstudio_import_of_nothing_usable_exits_1_and_says_why() {
+    let (_d, root) = empty_workspace();
+    let src = root.parent().unwrap().join("ls.json");
+    // An image task, and a text task whose only span starts inside the rocket's surrogate pair
+    // and whose stated text neither reading gives.
+    std::fs::write(
+        &src,
+        r#"[{"id": 1, "data": {"image": "/data/upload/1/cat.jpg"}, "annotations": []},
+            {"id": 2, "data": {"text": "🚀 go"}, "annotations": [{"completed_by": 3,
+             "result": [{"type": "labels", "value": {"start": 1, "end": 5, "text": "go", "labels": ["X"]}}]}]}]"#,
+    )
+    .unwrap();
+    let (code, out, err) = import_ls(&root, &src);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("nothing imported"), "{err}");
+    assert!(
+        out.contains(
+            "task 1 (id 1): no data.text string (it has: image); Marginalia reads text tasks"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("task 2 (id 2), annotation 1, result 1: 1..5 (UTF-16, as Label Studio counts): UTF-16 offset 1 falls inside a surrogate pair"),
+        "{out}"
+    );
+}
+
+#[test]
+fn labelstudio_export_offsets_are_utf16_and_slice_the_text() {
+    let (_d, root) = tricky_workspace();
+    let out = root.parent().unwrap().join("x.json");
+    let report = export(&root, "labelstudio", &out);
+    assert!(
+        report.contains("<Labels name=\"label\" toName=\"text\">"),
+        "{report}"
+    );
+    let tasks: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let tasks = tasks.as_array().unwrap();
+    assert_eq!(tasks.len(), TRICKY.len());
+    let (mut checked, mut shifted) = (0, 0);
+    for t in tasks {
+        let text = t["data"]["text"].as_str().unwrap();
+        let rel = t["data"]["path"].as_str().unwrap();
+        let chars = text_of(&root, rel);
+        assert_eq!(text.chars().collect::<Vec<_>>(), chars);
+        let p = &t["predictions"][0];
+        assert_eq!(p["model_version"], "editor-a");
+        for r in p["result"].as_array().unwrap() {
+            assert_eq!(
+                (&r["from_name"], &r["to_name"], &r["type"]),
+                (&"label".into(), &"text".into(), &"labels".into())
+            );
+            let v = &r["value"];
+            let (a, b) = (
+                v["start"].as_u64().unwrap() as usize,
+                v["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(
+                utf16_slice(text, a, b),
+                v["text"].as_str().unwrap(),
+                "{rel}"
+            );
+            assert_eq!(v["labels"].as_array().unwrap().len(), 1);
+            if chars_slice(&chars, a.min(chars.len()), b.min(chars.len())) != v["text"] {
+                shifted += 1;
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, spans_of(&root, "editor-a").len());
+    assert!(
+        shifted >= 3,
+        "spans after an emoji have other offsets in UTF-16"
+    );
+}
+
+#[test]
+fn labelstudio_round_trip_gives_the_same_layers() {
+    let (_d, first) = empty_workspace();
+    let (code, out, err) = import_ls(&first, &ls_fixture(LS_EXPORT));
+    assert_eq!(code, 0, "{out}{err}");
+    let exported = first.parent().unwrap().join("ls-out.json");
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "labelstudio",
+        "--all-layers",
+        "-o",
+        p(&exported),
+        p(&first),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_d2, second) = empty_workspace();
+    let (code, out, err) = import_ls(&second, &exported);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out.lines().next(),
+        Some("imported 11 spans into 5 documents")
+    );
+    let names = marginalia::workspace::Workspace::open(&first)
+        .unwrap()
+        .layer_names();
+    assert_eq!(
+        names,
+        marginalia::workspace::Workspace::open(&second)
+            .unwrap()
+            .layer_names()
+    );
+    for name in &names {
+        assert_eq!(spans_of(&first, name), spans_of(&second, name), "{name}");
+    }
+}
+
+#[test]
+fn labelstudio_export_of_the_seeds_has_every_span_once() {
+    let (_d, root) = seed_workspace();
+    let out = root.parent().unwrap().join("seeds.json");
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "labelstudio",
+        "--all-layers",
+        "-o",
+        p(&out),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let tasks: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let ws = marginalia::workspace::Workspace::open(&root).unwrap();
+    let mut per_layer = std::collections::BTreeMap::<String, usize>::new();
+    let mut paths = Vec::new();
+    for t in tasks.as_array().unwrap() {
+        let text = t["data"]["text"].as_str().unwrap();
+        paths.push(t["data"]["path"].as_str().unwrap().to_owned());
+        for p in t["predictions"].as_array().unwrap() {
+            for r in p["result"].as_array().unwrap() {
+                let v = &r["value"];
+                let (a, b) = (
+                    v["start"].as_u64().unwrap() as usize,
+                    v["end"].as_u64().unwrap() as usize,
+                );
+                assert_eq!(utf16_slice(text, a, b), v["text"].as_str().unwrap());
+                *per_layer
+                    .entry(p["model_version"].as_str().unwrap().to_owned())
+                    .or_default() += 1;
+            }
+        }
+    }
+    let mut sorted = paths.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(paths, sorted, "one task per text, in path order");
+    assert!(!per_layer.is_empty());
+    for name in ws.layer_names() {
+        assert_eq!(
+            per_layer.get(&name).copied().unwrap_or(0),
+            spans_of(&root, &name).len(),
+            "{name}"
+        );
+    }
+}

@@ -328,3 +328,60 @@ fn import_dialog_chooses_prodigy_answers_and_names_a_wrong_format() {
     h.get_by_label("Import").click();
     step_until_shown(&mut h, "looks like WebAnno TSV 3");
 }
+
+#[test]
+fn import_dialog_reads_a_label_studio_export_into_one_layer_per_user() {
+    let ws = temp_workspace();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/labelstudio/project-4-at-2026-11-20-09-20-export.json");
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Import…");
+    h.get_by_label("labelstudio").click();
+    h.run_steps(2);
+    type_into(&mut h, "Import as annotator", "importer");
+    type_into(&mut h, "Source", &src.display().to_string());
+    h.get_by_label("Import").click();
+    step_until_shown(&mut h, "imported ");
+    h.run_steps(2);
+    for layer in ["user-10", "ana_example.org", "ner-v2"] {
+        assert!(
+            ws.path().join("annotations").join(layer).is_dir(),
+            "{layer}'s layer was written"
+        );
+    }
+    assert!(!ws.path().join("annotations/importer").exists());
+    assert!(
+        h.query_all_by_label_contains("left out 1 cancelled annotation")
+            .next()
+            .is_some()
+    );
+}
+
+#[test]
+fn export_dialog_writes_label_studio_tasks_and_shows_the_labeling_config() {
+    let ws = temp_workspace();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("tasks.json");
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Export…");
+    h.get_by_label("labelstudio").click();
+    h.run_steps(2);
+    type_into(&mut h, "Output file", &out.display().to_string());
+    h.get_by_label("Export").click();
+    step_until_shown(&mut h, "exported ");
+    h.run_steps(2);
+    let tasks: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).unwrap();
+    let tasks = tasks.as_array().unwrap();
+    assert!(!tasks.is_empty());
+    assert!(
+        tasks
+            .iter()
+            .all(|t| t["predictions"][0]["model_version"] == ANNOTATOR)
+    );
+    assert!(
+        h.query_all_by_label_contains("<Labels name=\"label\" toName=\"text\">")
+            .next()
+            .is_some()
+    );
+}

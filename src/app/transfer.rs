@@ -306,7 +306,7 @@ struct ImportDialog {
     problem: Option<String>,
 }
 
-const IMPORT_FORMATS: [(ImportFormat, &str); 5] = [
+const IMPORT_FORMATS: [(ImportFormat, &str); 6] = [
     (ImportFormat::Brat, "brat"),
     (ImportFormat::Jsonl, "jsonl"),
     (ImportFormat::Csv, "csv"),
@@ -315,6 +315,7 @@ const IMPORT_FORMATS: [(ImportFormat, &str); 5] = [
         ImportFormat::Conll(import::conll::Options { columns: None }),
         "conll",
     ),
+    (ImportFormat::LabelStudio, "labelstudio"),
 ];
 
 const STATUSES: [(Option<Status>, &str); 5] = [
@@ -618,6 +619,7 @@ impl ImportDialog {
                 ImportFormat::Conll(_) => {
                     "a CoNLL / IOB file (IOB1, IOB2, BIOES); texts are rebuilt with single spaces"
                 }
+                ImportFormat::LabelStudio => "a Label Studio JSON or JSON-MIN export (.json)",
             };
             let buttons: &[(Pick, &str)] = if self.format == ImportFormat::Brat {
                 &[(Pick::Folder, "Choose folder…"), (Pick::File, "Choose file…")]

@@ -10,6 +10,7 @@ pub mod brat;
 pub mod conll;
 pub mod csv;
 pub mod jsonl;
+pub mod labelstudio;
 pub mod tokens;
 pub mod w3c;
 
@@ -30,16 +31,19 @@ pub enum ExportFormat {
     Brat,
     Csv,
     W3c,
+    /// Label Studio tasks with the layers as predictions (pre-annotations).
+    LabelStudio,
 }
 
 impl ExportFormat {
     /// Every format, in the order the docs list them.
-    pub const ALL: [ExportFormat; 5] = [
+    pub const ALL: [ExportFormat; 6] = [
         ExportFormat::Jsonl,
         ExportFormat::Conll,
         ExportFormat::Brat,
         ExportFormat::Csv,
         ExportFormat::W3c,
+        ExportFormat::LabelStudio,
     ];
 
     /// The name used on the command line.
@@ -50,6 +54,7 @@ impl ExportFormat {
             ExportFormat::Brat => "brat",
             ExportFormat::Csv => "csv",
             ExportFormat::W3c => "w3c",
+            ExportFormat::LabelStudio => "labelstudio",
         }
     }
 
@@ -61,6 +66,7 @@ impl ExportFormat {
             ExportFormat::Brat => "",
             ExportFormat::Csv => "csv",
             ExportFormat::W3c => "jsonld",
+            ExportFormat::LabelStudio => "json",
         }
     }
 
@@ -76,7 +82,9 @@ impl std::str::FromStr for ExportFormat {
         Self::ALL
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown format {s:?}; use jsonl, conll, brat, csv or w3c"))
+            .ok_or_else(|| {
+                format!("unknown format {s:?}; use jsonl, conll, brat, csv, w3c or labelstudio")
+            })
     }
 }
 
@@ -228,6 +236,8 @@ pub struct ExportSummary {
     pub spans_in_taken_token: Vec<String>,
     /// CoNLL: entities written (one `B-` tag each); `None` for other formats.
     pub entities: Option<usize>,
+    /// What the user needs to know to use the output (Label Studio's labeling config).
+    pub notes: Vec<String>,
 }
 
 impl ExportSummary {
@@ -325,6 +335,7 @@ impl ExportSummary {
                 plural_as(self.notes_escaped, "note has", "notes have")
             ));
         }
+        lines.extend(self.notes.iter().cloned());
         lines
     }
 }
@@ -470,6 +481,9 @@ fn run_single(
             attribute_columns(ws.tags(), &req.tags),
         )),
         ExportFormat::W3c => Box::new(w3c::W3cSink::new(w, shown, all, ws.tags().clone())?),
+        ExportFormat::LabelStudio => {
+            Box::new(labelstudio::LabelStudioSink::new(w, shown, ws.tags()))
+        }
         ExportFormat::Brat => {
             return Err(ExportError::BadRequest(
                 "brat writes a folder, not a stream".into(),

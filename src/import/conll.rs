@@ -336,6 +336,7 @@ impl Reader<'_, '_> {
             status: None,
             spans: doc.spans,
             origin,
+            annotator: None,
         };
         (self.sink)(incoming, None)?;
         self.stats.done += 1;

@@ -308,6 +308,7 @@ pub fn parse_record(
         status,
         spans,
         origin: origin.to_owned(),
+        annotator: None,
     })
 }
 

@@ -20,6 +20,7 @@ pub mod brat;
 pub mod conll;
 pub mod csv;
 pub mod jsonl;
+pub mod labelstudio;
 pub mod sniff;
 pub mod w3c;
 
@@ -48,16 +49,19 @@ pub enum ImportFormat {
     W3c,
     /// CoNLL / IOB columns (IOB1, IOB2, BIOES); the texts are rebuilt from the tokens.
     Conll(conll::Options),
+    /// Label Studio's JSON or JSON-MIN export (UTF-16 offsets), one layer per annotator.
+    LabelStudio,
 }
 
 impl ImportFormat {
     /// Every format, in the order the CLI and the app list them.
-    pub const ALL: [ImportFormat; 5] = [
+    pub const ALL: [ImportFormat; 6] = [
         ImportFormat::Brat,
         ImportFormat::Jsonl,
         ImportFormat::Csv,
         ImportFormat::W3c,
         ImportFormat::Conll(conll::Options { columns: None }),
+        ImportFormat::LabelStudio,
     ];
 
     /// The name `--format` takes.
@@ -68,6 +72,7 @@ impl ImportFormat {
             ImportFormat::Csv => "csv",
             ImportFormat::W3c => "w3c",
             ImportFormat::Conll(_) => "conll",
+            ImportFormat::LabelStudio => "labelstudio",
         }
     }
 
@@ -101,6 +106,8 @@ impl std::str::FromStr for ImportFormat {
             "jsonl" => Ok(Self::Jsonl),
             "csv" => Ok(Self::Csv),
             "w3c" => Ok(Self::W3c),
+            "conll" => Ok(Self::Conll(conll::Options::default())),
+            "labelstudio" => Ok(Self::LabelStudio),
             _ => Err(format!(
                 "unknown format {s:?}; use {}",
                 ImportFormat::names().join(", ")
@@ -206,6 +213,9 @@ pub struct Unsupported {
     pub notes_on_others: usize,
     /// Lines of no known kind.
     pub unknown_lines: usize,
+    /// Other kinds, by the source's name for them (Label Studio's result types: `choices`,
+    /// `textarea`, …).
+    pub other: BTreeMap<String, usize>,
 }
 
 impl Unsupported {
@@ -218,6 +228,7 @@ impl Unsupported {
             + self.equivalences
             + self.notes_on_others
             + self.unknown_lines
+            + self.other.values().sum::<usize>()
     }
 }
 
@@ -241,11 +252,16 @@ impl std::fmt::Display for Unsupported {
                 "unrecognised lines",
             ),
         ];
-        let shown: Vec<String> = parts
+        let mut shown: Vec<String> = parts
             .iter()
             .filter(|(n, _, _)| *n > 0)
             .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
             .collect();
+        shown.extend(
+            self.other.iter().filter(|(_, n)| **n > 0).map(|(kind, n)| {
+                format!("{n} {kind} {}", if *n == 1 { "result" } else { "results" })
+            }),
+        );
         write!(f, "{}", shown.join(", "))
     }
 }
@@ -331,6 +347,8 @@ pub struct ImportSummary {
     pub warnings: Vec<String>,
     /// The repeats in `duplicates`, per document (its path and where it came from) and kind.
     pub duplicates_by_document: Vec<(String, Duplicates)>,
+    /// Label Studio: cancelled annotations and predictions left out, predictions imported.
+    pub labelstudio: labelstudio::Counts,
 }
 
 impl ImportSummary {
@@ -398,6 +416,7 @@ impl ImportSummary {
                 "equivalences": u.equivalences,
                 "notes_on_others": u.notes_on_others,
                 "unknown_lines": u.unknown_lines,
+                "other": u.other,
                 "total": u.total(),
             })
         };
@@ -410,6 +429,9 @@ impl ImportSummary {
             cannot.equivalences += u.equivalences;
             cannot.notes_on_others += u.notes_on_others;
             cannot.unknown_lines += u.unknown_lines;
+            for (k, n) in &u.other {
+                *cannot.other.entry(k.clone()).or_default() += n;
+            }
         }
         let answers: serde_json::Map<String, serde_json::Value> = self
             .answers_left_out
@@ -458,6 +480,12 @@ impl ImportSummary {
             "tags_added": self.tags_added,
             "attribute_values": self.attribute_values,
             "attributes_added": self.attributes_added,
+            "labelstudio": {
+                "cancelled_annotations": self.labelstudio.cancelled,
+                "predictions_left_out": self.labelstudio.predictions_left_out,
+                "predictions_imported": self.labelstudio.predictions_imported,
+                "code_point_offsets": self.labelstudio.code_point_offsets,
+            },
             "notes": self.warnings,
         })
     }
@@ -529,6 +557,7 @@ impl ImportSummary {
             &self.rejected_spans,
         );
         lines.extend(self.answers_report());
+        lines.extend(self.labelstudio.report());
         let unsupported: Vec<String> = self
             .unsupported
             .iter()
@@ -668,6 +697,8 @@ pub struct Incoming {
     pub spans: Vec<IncomingSpan>,
     /// Where it came from, for messages.
     pub origin: String,
+    /// Whose layer it goes into; `None` is the request's annotator.
+    pub annotator: Option<String>,
 }
 
 /// Progress callbacks get (work done, work in all) and return whether to go on.
@@ -728,6 +759,13 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         ImportFormat::Conll(opts) => {
             conll::read(&req.source, opts, &folder, &mut sink, &mut stats, progress)
         }
+        ImportFormat::LabelStudio => {
+            let how = labelstudio::Read {
+                folder: &folder,
+                annotator: &req.annotator,
+            };
+            labelstudio::read(&req.source, &how, &mut sink, &mut stats, progress)
+        }
     };
     // What was accepted before a cancel or an error is written all the same.
     importer.commit();
@@ -741,6 +779,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         .extend(stats.unsupported.into_iter().filter(|(_, u)| u.total() > 0));
     summary.answers_left_out = stats.answers_left_out;
     summary.warnings.extend(stats.notes);
+    summary.labelstudio = stats.labelstudio;
     Ok(summary)
 }
 
@@ -789,6 +828,8 @@ pub struct SourceStats {
     pub done: usize,
     /// What the user should know about how the source was read (a note line each).
     pub notes: Vec<String>,
+    /// Label Studio: cancelled annotations and predictions left out, predictions imported.
+    pub labelstudio: labelstudio::Counts,
 }
 
 /// Where a reader hands each parsed document, with the file's unsupported counts if any.
@@ -883,7 +924,14 @@ impl Importer<'_> {
     }
 
     fn apply(&mut self, mut doc: Incoming) -> Result<(), ImportError> {
-        let annotator = self.req.annotator.clone();
+        let annotator = doc
+            .annotator
+            .clone()
+            .unwrap_or_else(|| self.req.annotator.clone());
+        if let Err(why) = check_annotator(&annotator) {
+            self.refuse(&doc, &why);
+            return Ok(());
+        }
         // Only a path the workspace lists as a text: anything else would be invisible, or
         // land among the annotations.
         match self.ws.check_text_rel(&doc.rel) {

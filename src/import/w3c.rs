@@ -127,6 +127,7 @@ pub(crate) fn read(
                         status: None,
                         spans: vec![span],
                         origin,
+                        annotator: None,
                     },
                 ));
             }

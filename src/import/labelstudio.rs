@@ -1,0 +1,543 @@
+//! Reads Label Studio's exports, so that work done there comes back as annotators' layers:
+//! - its JSON export: a list of tasks `{"id", "data": {"text", …}, "annotations": [{"completed_by",
+//!   "was_cancelled", "result": [{"type": "labels", "value": {"start", "end", "text",
+//!   "labels": [...]}}]}], "predictions": [...]}`;
+//! - its JSON-MIN export: one flat record per annotation, `{"text", "id", "annotator",
+//!   "<from_name>": [{"start", "end", "text", "labels": [...]}], …}`.
+//!
+//! Which of the two is told per record (a task has `data`, `annotations` or `predictions`).
+//!
+//! Each annotation becomes the layer of the user who completed it (`completed_by`: an id, or an
+//! object with `email`/`username`/`id`), made a valid annotator name by [`annotator_name`]; one
+//! without a user goes to the request's annotator. A result with several labels becomes one span
+//! per label. Cancelled (skipped) annotations are left out and counted; results of other types
+//! are counted as annotations Marginalia cannot hold (`relation` as relations).
+//!
+//! Predictions are not annotations: in a task that has annotations they are counted and left
+//! out. A task without annotations is a pre-annotation task (what Marginalia's
+//! `--format labelstudio` export writes, and what one hands Label Studio to import), and its
+//! predictions are imported, one layer per `model_version`.
+//!
+//! Label Studio counted offsets in UTF-16 code units (JavaScript strings), and its newer front
+//! ends count code points; Marginalia counts Unicode scalar values (code points). Offsets are
+//! converted here from UTF-16, unless only the code-point reading gives the result's
+//! `value.text` (counted and reported); one that falls inside a surrogate pair is refused with
+//! its file, task and reason, and `value.text` is checked against the text at the offsets.
+//! A task's text goes to `data.path` when it names one (Marginalia's
+//! export writes it), else to `<folder>/<task id>.txt`; other `data` keys are left out.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats, Unsupported};
+use crate::wording::plural;
+
+/// How to read a Label Studio file.
+pub struct Read<'a> {
+    /// Where texts without a `data.path` go.
+    pub folder: &'a str,
+    /// Whose layer gets annotations that name no user.
+    pub annotator: &'a str,
+}
+
+/// What a Label Studio import left out or took besides annotations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Annotations marked `was_cancelled` (skipped in Label Studio), not imported.
+    pub cancelled: usize,
+    /// Predictions in tasks that have annotations, not imported.
+    pub predictions_left_out: usize,
+    /// Predictions of tasks without annotations, imported as layers.
+    pub predictions_imported: usize,
+    /// Spans whose offsets fit their `value.text` only when counted in code points (newer
+    /// Label Studio front ends count so), read that way.
+    pub code_point_offsets: usize,
+}
+
+impl Counts {
+    /// The report's lines (none when there is nothing to say).
+    pub fn report(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if self.cancelled > 0 {
+            lines.push(format!(
+                "left out {} (was_cancelled: skipped in Label Studio)",
+                plural(self.cancelled, "cancelled annotation")
+            ));
+        }
+        if self.predictions_left_out > 0 {
+            lines.push(format!(
+                "left out {} in tasks that have annotations (model output, not annotations)",
+                plural(self.predictions_left_out, "prediction")
+            ));
+        }
+        if self.predictions_imported > 0 {
+            lines.push(format!(
+                "imported {} of tasks without annotations, each as the layer of its model_version",
+                plural(self.predictions_imported, "prediction")
+            ));
+        }
+        if self.code_point_offsets > 0 {
+            lines.push(format!(
+                "read the offsets of {} as code points, not UTF-16 code units: only that reading gives their value.text (newer Label Studio versions count so)",
+                plural(self.code_point_offsets, "span")
+            ));
+        }
+        lines
+    }
+}
+
+/// A valid annotator name for a Label Studio user or model: letters, digits, `.`, `_` and `-`
+/// kept, anything else (`@`, spaces) made `_`, at most 64 characters; a name the workspace
+/// reserves (`curated`, a Windows device name) or that starts with `.` or `-` gets `ls-` in
+/// front. `None` when nothing usable is left.
+pub fn annotator_name(raw: &str) -> Option<String> {
+    let mut name: String = raw
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    while name.ends_with('.') {
+        name.pop();
+    }
+    if name.is_empty() || name.chars().all(|c| c == '_') {
+        return None;
+    }
+    if crate::workspace::check_annotator(&name).is_ok() {
+        return Some(name);
+    }
+    let prefixed: String = format!("ls-{name}").chars().take(64).collect();
+    let prefixed = prefixed.trim_end_matches('.').to_owned();
+    crate::workspace::check_annotator(&prefixed)
+        .is_ok()
+        .then_some(prefixed)
+}
+
+/// The layer name for a `completed_by` (or JSON-MIN `annotator`) value: an object's `email`,
+/// `username` or `id`, a string as is, an integer id as `user-<id>`.
+fn user_name(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(o) => ["email", "username"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(Value::as_str).and_then(annotator_name))
+            .or_else(|| o.get("id").and_then(user_name)),
+        Value::String(s) => annotator_name(s),
+        Value::Number(n) => annotator_name(&format!("user-{n}")),
+        _ => None,
+    }
+}
+
+/// UTF-16 offsets of a text to char (scalar value) offsets.
+pub struct Utf16Map {
+    /// The UTF-16 offset where each char starts, and the length at the end.
+    starts: Vec<usize>,
+    /// The byte offset where each char starts, and the length at the end.
+    bytes: Vec<usize>,
+}
+
+impl Utf16Map {
+    pub fn new(text: &str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() + 1);
+        let mut bytes = Vec::with_capacity(text.len() + 1);
+        let mut at = 0;
+        for (b, c) in text.char_indices() {
+            starts.push(at);
+            bytes.push(b);
+            at += c.len_utf16();
+        }
+        starts.push(at);
+        bytes.push(text.len());
+        Self { starts, bytes }
+    }
+
+    /// The text's length in chars.
+    pub fn char_len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// `text[start..end]` counted in chars, if in range.
+    fn slice<'t>(&self, text: &'t str, start: usize, end: usize) -> Option<&'t str> {
+        if start > end {
+            return None;
+        }
+        text.get(*self.bytes.get(start)?..*self.bytes.get(end)?)
+    }
+
+    /// The text's length in UTF-16 code units.
+    pub fn len_utf16(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0)
+    }
+
+    /// The char offset at UTF-16 offset `u`, or why there is none.
+    pub fn to_char(&self, u: usize) -> Result<usize, String> {
+        match self.starts.binary_search(&u) {
+            Ok(i) => Ok(i),
+            Err(_) if u > self.len_utf16() => Err(format!(
+                "UTF-16 offset {u} is outside the text ({} UTF-16 code units)",
+                self.len_utf16()
+            )),
+            Err(_) => Err(format!(
+                "UTF-16 offset {u} falls inside a surrogate pair (the middle of a character such as an emoji)"
+            )),
+        }
+    }
+
+    /// The UTF-16 offset of char offset `c`.
+    pub fn to_utf16(&self, c: usize) -> usize {
+        self.starts
+            .get(c)
+            .copied()
+            .unwrap_or_else(|| self.len_utf16())
+    }
+}
+
+/// Documents being gathered, one per (text, annotator), in the order first seen.
+#[derive(Default)]
+struct Docs {
+    list: Vec<Incoming>,
+    index: HashMap<(String, String), usize>,
+}
+
+impl Docs {
+    fn add(&mut self, rel: &str, text: &str, annotator: &str, origin: &str) -> &mut Incoming {
+        let key = (rel.to_owned(), annotator.to_owned());
+        let i = *self.index.entry(key).or_insert_with(|| {
+            self.list.push(Incoming {
+                rel: rel.to_owned(),
+                text: Some(text.to_owned()),
+                status: None,
+                spans: Vec::new(),
+                origin: origin.to_owned(),
+                annotator: Some(annotator.to_owned()),
+            });
+            self.list.len() - 1
+        });
+        &mut self.list[i]
+    }
+}
+
+pub(crate) fn read(
+    source: &Path,
+    how: &Read<'_>,
+    sink: &mut DocSink<'_>,
+    stats: &mut SourceStats,
+    progress: Progress<'_>,
+) -> Result<(), ImportError> {
+    let shown = source.display().to_string();
+    let body = super::read_source(source)?;
+    let root: Value = serde_json::from_str(&body).map_err(|e| ImportError::Read {
+        path: shown.clone(),
+        reason: format!("not JSON: {e}"),
+    })?;
+    let records = match root {
+        Value::Array(items) => items,
+        one @ Value::Object(_) => vec![one],
+        _ => {
+            return Err(ImportError::Read {
+                path: shown,
+                reason: "not a Label Studio export: expected a JSON list of tasks".into(),
+            });
+        }
+    };
+    let mut unsupported = Unsupported::default();
+    let mut docs = Docs::default();
+    let total = records.len();
+    for (i, rec) in records.iter().enumerate() {
+        if !progress(i, total) {
+            return Err(ImportError::Cancelled { done: stats.done });
+        }
+        let id = rec.get("id").and_then(Value::as_u64);
+        let origin = match id {
+            Some(id) => format!("{shown}: task {} (id {id})", i + 1),
+            None => format!("{shown}: task {}", i + 1),
+        };
+        let is_task = ["data", "annotations", "predictions"]
+            .iter()
+            .any(|k| rec.get(*k).is_some());
+        let data = if is_task { rec.get("data") } else { Some(rec) };
+        let Some(text) = data.and_then(|d| d.get("text")).and_then(Value::as_str) else {
+            let keys: Vec<&str> = data
+                .and_then(Value::as_object)
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            stats.skipped.push(format!(
+                "{origin}: no {} string (it has: {}); Marginalia reads text tasks",
+                if is_task { "data.text" } else { "\"text\"" },
+                if keys.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    keys.join(", ")
+                }
+            ));
+            continue;
+        };
+        let rel = data
+            .and_then(|d| d.get("path"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{}/{:06}.txt", how.folder, id.unwrap_or(i as u64 + 1)));
+        let map = Utf16Map::new(text);
+        let mut task = Task {
+            rel: &rel,
+            text,
+            map: &map,
+            stats,
+            unsupported: &mut unsupported,
+            docs: &mut docs,
+        };
+        if is_task {
+            let annotations = rec
+                .get("annotations")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            for (j, a) in annotations.iter().enumerate() {
+                let here = format!("{origin}, annotation {}", j + 1);
+                if a.get("was_cancelled").and_then(Value::as_bool) == Some(true) {
+                    task.stats.labelstudio.cancelled += 1;
+                    continue;
+                }
+                let who = a
+                    .get("completed_by")
+                    .and_then(user_name)
+                    .unwrap_or_else(|| how.annotator.to_owned());
+                let results = a.get("result").and_then(Value::as_array);
+                task.take_results(&who, results, &here);
+            }
+            let predictions = rec
+                .get("predictions")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            if annotations.is_empty() {
+                for (j, p) in predictions.iter().enumerate() {
+                    let here = format!("{origin}, prediction {}", j + 1);
+                    let who = p
+                        .get("model_version")
+                        .and_then(user_name)
+                        .unwrap_or_else(|| how.annotator.to_owned());
+                    task.stats.labelstudio.predictions_imported += 1;
+                    let results = p.get("result").and_then(Value::as_array);
+                    task.take_results(&who, results, &here);
+                }
+            } else {
+                task.stats.labelstudio.predictions_left_out += predictions.len();
+            }
+        } else {
+            // JSON-MIN: the regions are under their control's name (`label` by default).
+            let who = rec
+                .get("annotator")
+                .and_then(user_name)
+                .unwrap_or_else(|| how.annotator.to_owned());
+            task.take_min_regions(rec, &who, &origin);
+        }
+    }
+    for doc in docs.list {
+        sink(doc, None)?;
+        stats.done += 1;
+    }
+    progress(total, total);
+    stats.unsupported.push((shown, unsupported));
+    Ok(())
+}
+
+/// One task being read.
+struct Task<'t> {
+    rel: &'t str,
+    text: &'t str,
+    map: &'t Utf16Map,
+    stats: &'t mut SourceStats,
+    unsupported: &'t mut Unsupported,
+    docs: &'t mut Docs,
+}
+
+impl Task<'_> {
+    /// An annotation's or prediction's `result` list: `labels` results become spans of `who`'s
+    /// document (made even when there are none, so an empty annotation still makes a layer);
+    /// other types are counted.
+    fn take_results(&mut self, who: &str, results: Option<&Vec<Value>>, origin: &str) {
+        self.docs.add(self.rel, self.text, who, origin);
+        for (k, r) in results.map_or(&[][..], Vec::as_slice).iter().enumerate() {
+            let here = format!("{origin}, result {}", k + 1);
+            match r.get("type").and_then(Value::as_str) {
+                Some("labels") => {
+                    if let Some(v) = r.get("value") {
+                        self.take_region(who, v, "labels", &here);
+                    } else {
+                        self.stats
+                            .rejected
+                            .push(format!("{here}: a labels result without \"value\""));
+                    }
+                }
+                Some("relation") => self.unsupported.relations += 1,
+                Some(other) => *self.unsupported.other.entry(other.to_owned()).or_default() += 1,
+                None => *self.unsupported.other.entry("untyped".into()).or_default() += 1,
+            }
+        }
+    }
+
+    /// A JSON-MIN record's regions: every list of objects with `start`, `end` and `labels`.
+    fn take_min_regions(&mut self, rec: &Value, who: &str, origin: &str) {
+        self.docs.add(self.rel, self.text, who, origin);
+        let Some(fields) = rec.as_object() else {
+            return;
+        };
+        for (key, v) in fields {
+            let Some(list) = v.as_array() else { continue };
+            let is_region = |r: &Value| r.get("start").is_some() && r.get("labels").is_some();
+            if list.is_empty() || !list.iter().all(is_region) {
+                continue;
+            }
+            for (k, r) in list.iter().enumerate() {
+                let here = format!("{origin}, {key} {}", k + 1);
+                self.take_region(who, r, "labels", &here);
+            }
+        }
+    }
+
+    /// A region's char offsets. Label Studio counted UTF-16 code units in the browser, and newer
+    /// versions count code points; `value.text` tells which: the UTF-16 reading is taken when
+    /// it gives the stated text, else the code-point reading when that does (counted). When
+    /// neither does, the UTF-16 reading goes on for the import to refuse with both texts, or
+    /// is refused here when it falls inside a surrogate pair. Without a stated text, the two
+    /// readings must agree (no character outside the BMP before the span).
+    fn offsets(
+        &mut self,
+        start16: usize,
+        end16: usize,
+        stated: Option<&str>,
+        origin: &str,
+    ) -> Option<(usize, usize)> {
+        let utf16 = self
+            .map
+            .to_char(start16)
+            .and_then(|s| self.map.to_char(end16).map(|e| (s, e)));
+        let as_utf16 = utf16
+            .as_ref()
+            .ok()
+            .and_then(|&(s, e)| self.map.slice(self.text, s, e));
+        let as_points = self.map.slice(self.text, start16, end16);
+        let Some(stated) = stated else {
+            return match utf16 {
+                Ok((s, e)) if (s, e) == (start16, end16) => Some((s, e)),
+                Ok(_) => {
+                    self.stats.rejected.push(format!(
+                        "{origin}: {start16}..{end16} has no \"text\" to tell UTF-16 offsets from code points, and the two differ here (a character outside the BMP, such as an emoji, comes before)"
+                    ));
+                    None
+                }
+                Err(why) => {
+                    self.stats.rejected.push(format!(
+                        "{origin}: {start16}..{end16} (UTF-16, as Label Studio counts): {why}"
+                    ));
+                    None
+                }
+            };
+        };
+        if as_utf16 == Some(stated) {
+            return utf16.ok();
+        }
+        if as_points == Some(stated) {
+            self.stats.labelstudio.code_point_offsets += 1;
+            return Some((start16, end16));
+        }
+        match utf16 {
+            Ok(pair) => Some(pair),
+            Err(why) => {
+                self.stats.rejected.push(format!(
+                    "{origin}: {start16}..{end16} (UTF-16, as Label Studio counts): {why}"
+                ));
+                None
+            }
+        }
+    }
+
+    /// One region `{"start", "end", "text", "<labels_key>": [...]}`: a span per label, its
+    /// UTF-16 offsets converted to chars.
+    fn take_region(&mut self, who: &str, v: &Value, labels_key: &str, origin: &str) {
+        let num = |k: &str| v.get(k).and_then(Value::as_u64).map(|n| n as usize);
+        let labels: Vec<&str> = v
+            .get(labels_key)
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let (Some(start16), Some(end16)) = (num("start"), num("end")) else {
+            self.stats.rejected.push(format!(
+                "{origin}: needs \"start\" and \"end\" (whole numbers, UTF-16 offsets)"
+            ));
+            return;
+        };
+        if labels.is_empty() {
+            self.stats
+                .rejected
+                .push(format!("{origin}: no label in \"{labels_key}\""));
+            return;
+        }
+        let stated = v.get("text").and_then(Value::as_str).map(str::to_owned);
+        let Some((start, end)) = self.offsets(start16, end16, stated.as_deref(), origin) else {
+            return;
+        };
+        let doc = self.docs.add(self.rel, self.text, who, origin);
+        for label in labels {
+            doc.spans.push(IncomingSpan {
+                start,
+                end,
+                tag: label.to_owned(),
+                note: String::new(),
+                attrs: BTreeMap::new(),
+                stated: stated.clone(),
+                id: None,
+                fragments: Vec::new(),
+                origin: origin.to_owned(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_offsets_map_to_chars_and_refuse_half_a_surrogate_pair() {
+        // 😀 is one char and two UTF-16 code units; é is one of each.
+        let m = Utf16Map::new("a😀é b");
+        assert_eq!(m.len_utf16(), 6);
+        assert_eq!(m.to_char(0), Ok(0));
+        assert_eq!(m.to_char(1), Ok(1));
+        assert!(m.to_char(2).unwrap_err().contains("surrogate pair"));
+        assert_eq!(m.to_char(3), Ok(2));
+        assert_eq!(m.to_char(6), Ok(5));
+        assert!(m.to_char(7).unwrap_err().contains("outside the text"));
+        assert_eq!(m.to_utf16(2), 3);
+        assert_eq!(m.to_utf16(5), 6);
+        assert_eq!(m.char_len(), 5);
+        assert_eq!(m.slice("a😀é b", 1, 3), Some("😀é"));
+        assert_eq!(m.slice("a😀é b", 3, 6), None);
+    }
+
+    #[test]
+    fn user_names_become_valid_annotator_names() {
+        let v = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+        assert_eq!(user_name(&v("10")).as_deref(), Some("user-10"));
+        assert_eq!(
+            user_name(&v(r#"{"id": 3, "email": "ana.m@example.org"}"#)).as_deref(),
+            Some("ana.m_example.org")
+        );
+        assert_eq!(
+            user_name(&v(r#"{"id": 3, "username": "Bo Li"}"#)).as_deref(),
+            Some("Bo_Li")
+        );
+        assert_eq!(user_name(&v(r#"{"id": 3}"#)).as_deref(), Some("user-3"));
+        assert_eq!(user_name(&v(r#""curated""#)).as_deref(), Some("ls-curated"));
+        assert_eq!(user_name(&v(r#"".hidden""#)).as_deref(), Some("ls-.hidden"));
+        assert_eq!(user_name(&v(r#""@@""#)), None);
+        assert_eq!(user_name(&v("null")), None);
+    }
+}
