@@ -125,6 +125,7 @@ pub fn snapshot(
         next_id: layer.next_id,
         spans: Vec::new(),
         orphans: layer.orphans.clone(),
+        source: layer.source.clone(),
     };
     let snapshot = Snapshot {
         base: Mutex::new(Some(base_layer)),
@@ -200,6 +201,7 @@ impl Snapshot {
         layer.status = h.status;
         layer.next_id = h.next_id;
         layer.orphans.clone_from(&h.orphans);
+        layer.source.clone_from(&h.source);
         mirror.serial = Some(self.serial);
         let copy = match mirror.spare.take() {
             Some(mut spare) => {
