@@ -98,7 +98,7 @@ pub enum Command {
     /// Export a layer's spans as jsonl, conll, brat, csv or w3c (see docs/readme-parts/export.md).
     #[command(group(clap::ArgGroup::new("which").required(true).args(["layer", "all_layers"])))]
     Export {
-        /// jsonl | conll | brat | csv | w3c.
+        /// jsonl | conll | brat | csv | w3c | doccano.
         #[arg(long, value_parser = parse_export_format)]
         format: crate::export::ExportFormat,
         /// The layer to export: an annotator's name, or `curated`.
@@ -148,7 +148,7 @@ pub enum Command {
     },
     /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv or w3c into an annotator's layer.
     Import {
-        /// brat | jsonl | csv | w3c.
+        /// brat | jsonl | csv | w3c | doccano.
         #[arg(long, value_parser = parse_import_format)]
         format: crate::import::ImportFormat,
         /// Add to existing layers (skipping exact duplicates) instead of skipping their texts.

@@ -302,11 +302,12 @@ struct ImportDialog {
     problem: Option<String>,
 }
 
-const IMPORT_FORMATS: [(ImportFormat, &str); 4] = [
+const IMPORT_FORMATS: [(ImportFormat, &str); 5] = [
     (ImportFormat::Brat, "brat"),
     (ImportFormat::Jsonl, "jsonl"),
     (ImportFormat::Csv, "csv"),
     (ImportFormat::W3c, "w3c"),
+    (ImportFormat::Doccano, "doccano"),
 ];
 
 const STATUSES: [(Option<Status>, &str); 5] = [
@@ -577,6 +578,7 @@ impl ImportDialog {
                 ImportFormat::Jsonl => "a .jsonl file",
                 ImportFormat::Csv => "a .csv file",
                 ImportFormat::W3c => "a .jsonld file",
+                ImportFormat::Doccano => "a doccano .jsonl file (1.x or 2.x)",
             };
             let buttons: &[(Pick, &str)] = if self.format == ImportFormat::Brat {
                 &[(Pick::Folder, "Choose folder…"), (Pick::File, "Choose file…")]

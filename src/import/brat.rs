@@ -221,6 +221,7 @@ pub(crate) fn read(
             status: None,
             spans,
             origin: shown.clone(),
+            record: None,
         };
         sink(doc, Some((shown, unsupported)))?;
         stats.done += 1;

@@ -3,7 +3,11 @@
 //!   "attrs"}}], "meta": {"path", "status", …}}`);
 //! - Prodigy's (`{"text", "spans": [{"start", "end", "label"}]}`, `text` optional per span);
 //! - doccano's (`{"text", "label": [[start, end, "tag"], …]}`, also `labels`, or `entities` with
-//!   `start_offset`/`end_offset`).
+//!   `start_offset`/`end_offset`; doccano 1.x names the text `data`).
+//!
+//! A Prodigy record's other top-level keys (`_input_hash`, `_task_hash`, `answer`, `meta`,
+//! `tokens`, …) and a doccano record's `id` are kept on the new layer as its import record
+//! ([`SourceRecord`]), so that the jsonl and doccano exports can write them back.
 //!
 //! A file that opens with a JSON array, or whose first record spans several lines
 //! (pretty-printed), is read whole as JSON instead, each record handled like a line.
@@ -26,6 +30,7 @@ use super::{
     Answers, DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats, Unsupported,
 };
 use crate::export::parse_status;
+use crate::layer::SourceRecord;
 
 /// How to read a jsonl file.
 pub struct Read<'a> {
@@ -187,10 +192,15 @@ pub fn parse_record(
     line_no: usize,
     stats: &mut SourceStats,
 ) -> Option<Incoming> {
-    let Some(text) = v.get("text").and_then(Value::as_str) else {
-        stats
-            .skipped
-            .push(format!("{origin}: no \"text\" string; not a document"));
+    // doccano 1.x calls the text "data".
+    let Some(text) = v
+        .get("text")
+        .or_else(|| v.get("data"))
+        .and_then(Value::as_str)
+    else {
+        stats.skipped.push(format!(
+            "{origin}: no \"text\" (or doccano 1.x \"data\") string; not a document"
+        ));
         return None;
     };
     let meta = v.get("meta");
@@ -307,8 +317,50 @@ pub fn parse_record(
         status,
         spans,
         origin: origin.to_owned(),
+        record: source_record(v),
     })
 }
+
+/// Keys only Prodigy writes on a record: a record with any of them is Prodigy's.
+const PRODIGY_KEYS: [&str; 5] = [
+    "_input_hash",
+    "_task_hash",
+    "answer",
+    "_view_id",
+    "_session_id",
+];
+
+/// What a record holds beyond its text and spans, kept for the way back: a Prodigy record's
+/// every other top-level key (hashes, answer, meta, tokens, view id, …; relations are counted
+/// as unsupported instead), or a doccano record's `id`. `None` for Marginalia's own records
+/// and for records with nothing to keep.
+pub(crate) fn source_record(v: &Value) -> Option<SourceRecord> {
+    let obj = v.as_object()?;
+    if PRODIGY_KEYS.iter().any(|k| obj.contains_key(*k)) {
+        let fields: BTreeMap<String, String> = obj
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "text" | "spans" | "relations"))
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect();
+        return Some(SourceRecord {
+            format: PRODIGY.into(),
+            fields,
+        });
+    }
+    let doccano = ["data", "label", "labels", "entities"]
+        .iter()
+        .any(|k| obj.contains_key(*k));
+    let id = obj.get("id")?;
+    doccano.then(|| SourceRecord {
+        format: DOCCANO.into(),
+        fields: BTreeMap::from([("id".to_owned(), id.to_string())]),
+    })
+}
+
+/// [`SourceRecord::format`] of a Prodigy record.
+pub const PRODIGY: &str = "prodigy";
+/// [`SourceRecord::format`] of a doccano record.
+pub const DOCCANO: &str = "doccano";
 
 fn incoming(start: usize, end: usize, tag: &str, origin: String) -> IncomingSpan {
     IncomingSpan {

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::export::push_list;
-use crate::layer::{Layer, Status, make_span, now_rfc3339};
+use crate::layer::{Layer, SourceRecord, Status, make_span, now_rfc3339};
 use crate::store::{self, StoreError};
 use crate::tags::TagSet;
 use crate::text::Text;
@@ -44,6 +44,9 @@ pub enum ImportFormat {
     Csv,
     /// Marginalia's W3C AnnotationCollection (the texts must be in the workspace).
     W3c,
+    /// doccano's JSON Lines, 1.x (`{"id", "data", "label"}`) or 2.x (`{"text", "label"}`): read
+    /// like [`ImportFormat::Jsonl`].
+    Doccano,
 }
 
 impl std::str::FromStr for ImportFormat {
@@ -54,7 +57,10 @@ impl std::str::FromStr for ImportFormat {
             "jsonl" => Ok(Self::Jsonl),
             "csv" => Ok(Self::Csv),
             "w3c" => Ok(Self::W3c),
-            _ => Err(format!("unknown format {s:?}; use brat, jsonl, csv or w3c")),
+            "doccano" => Ok(Self::Doccano),
+            _ => Err(format!(
+                "unknown format {s:?}; use brat, jsonl, csv, w3c or doccano"
+            )),
         }
     }
 }
@@ -428,6 +434,9 @@ pub struct Incoming {
     pub spans: Vec<IncomingSpan>,
     /// Where it came from, for messages.
     pub origin: String,
+    /// What the source record holds beyond text and spans, kept on a new layer for the way
+    /// back (Prodigy's hashes, answer and meta; doccano's id).
+    pub record: Option<SourceRecord>,
 }
 
 /// Progress callbacks get (work done, work in all) and return whether to go on.
@@ -473,7 +482,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     let mut stats = SourceStats::default();
     let read = match req.format {
         ImportFormat::Brat => brat::read(&req.source, &mut sink, &mut stats, progress),
-        ImportFormat::Jsonl => {
+        ImportFormat::Jsonl | ImportFormat::Doccano => {
             let how = jsonl::Read {
                 folder: &folder,
                 answers: req.answers,
@@ -860,6 +869,10 @@ impl Importer<'_> {
             l.status = doc.status.unwrap_or(Status::InProgress);
             l
         });
+        // A merge keeps the layer's own import record; a layer without one takes the source's.
+        if layer.source.is_none() {
+            layer.source = doc.record.take();
+        }
         let mut present: HashSet<(usize, usize, String)> = layer
             .spans
             .iter()

@@ -126,6 +126,7 @@ pub(crate) fn read(
                         status: None,
                         spans: vec![span],
                         origin,
+                        record: None,
                     },
                 ));
             }
