@@ -265,6 +265,11 @@ mod tests {
         layer.spans.push(new.clone());
         pending.record(9, Some(&new));
         layer.next_id = 10;
+        // An import record the base does not have yet is a header change too.
+        layer.source = Some(crate::layer::SourceRecord {
+            format: "prodigy".into(),
+            fields: [("_input_hash".to_owned(), "-12".to_owned())].into(),
+        });
         layer.normalize();
         for serial in 2..4 {
             let (snap, _) = snapshot(&layer, &base, &mut pending, serial, None, &mirror);

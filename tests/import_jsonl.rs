@@ -876,3 +876,44 @@ fn a_prodigy_file_exported_back_keeps_hashes_answer_meta_tokens_and_spans() {
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(spans_of(&again, "ml"), spans_of(&root, "ml"));
 }
+
+/// `--merge` adds spans to a layer and keeps the layer's own import record: the Prodigy hashes
+/// exported afterwards are those of the first import.
+#[test]
+fn merging_keeps_the_layers_first_import_record() {
+    let file = fixture("prodigy/ner_manual.jsonl");
+    let (_d, root) = empty_workspace();
+    let run = |src: &std::path::Path, merge: bool| {
+        let mut args = vec!["import", "--format", "jsonl", "--annotator", "ml"];
+        if merge {
+            args.push("--merge");
+        }
+        args.extend([p(src), p(&root)]);
+        let (code, out, err) = cli(&args);
+        assert_eq!(code, 0, "{out}{err}");
+    };
+    run(&file, false);
+    let dir = tempfile::tempdir().unwrap();
+    let second = dir.path().join("ner_manual.jsonl");
+    let changed: String = json_lines(&file)
+        .into_iter()
+        .map(|mut v| {
+            v["_task_hash"] = 7.into();
+            v["spans"] = serde_json::json!([{"start": 0, "end": 4, "label": "X"}]);
+            format!("{v}\n")
+        })
+        .collect();
+    std::fs::write(&second, changed).unwrap();
+    run(&second, true);
+    let (code, out, err) = cli(&["export", "--format", "jsonl", "--layer", "ml", p(&root)]);
+    assert_eq!(code, 0, "{err}");
+    let source = json_lines(&file);
+    let back: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (b, s) in back.iter().zip(&source) {
+        assert_eq!(b["_task_hash"], s["_task_hash"]);
+        assert_eq!(b["spans"].as_array().unwrap().len(), 3, "{b}");
+    }
+}
