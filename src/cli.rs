@@ -95,7 +95,7 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Export a layer's spans as jsonl, conll, brat, csv or w3c (see docs/readme-parts/export.md).
+    /// Export a layer's spans as jsonl, conll, brat, csv, w3c or doccano (see docs/readme-parts/export.md).
     #[command(group(clap::ArgGroup::new("which").required(true).args(["layer", "all_layers"])))]
     Export {
         /// jsonl | conll | brat | csv | w3c | doccano.
@@ -146,7 +146,7 @@ pub enum Command {
         #[arg(long, hide = true)]
         timing: bool,
     },
-    /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv or w3c into an annotator's layer.
+    /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv, w3c or doccano into an annotator's layer.
     Import {
         /// brat | jsonl | csv | w3c | doccano.
         #[arg(long, value_parser = parse_import_format)]

@@ -329,6 +329,9 @@ fn suggested_out(root: &Path, layer: Option<&str>, format: ExportFormat) -> Path
     let dir = root.parent().unwrap_or(root);
     if format.writes_folder() {
         dir.join(format!("{base}-{layer}-brat"))
+    } else if format == ExportFormat::Doccano {
+        // Not the jsonl export's name: same extension, other shape.
+        dir.join(format!("{base}-{layer}-doccano.jsonl"))
     } else {
         dir.join(format!("{base}-{layer}.{}", format.extension()))
     }
