@@ -711,6 +711,13 @@ fn doccano_1x_data_records_import_every_span() {
             !out.contains("skipped") && !out.contains("rejected"),
             "{out}"
         );
+        // doccano's screen counts an emoji as 2: the import says where that may matter.
+        assert!(
+            out.contains("2 doccano records with an emoji")
+                && out.contains("doccano1.jsonl:1 and 1 more")
+                && out.contains("(UTF-16)"),
+            "{out}"
+        );
         assert_eq!(
             std::fs::read_to_string(root.join("doccano1/000002.txt")).unwrap(),
             "Line one.\r\nSecond line by Zoë 👋, from Zürich."

@@ -1,7 +1,9 @@
 //! doccano export: one JSON object per document in the shape doccano 2.x imports for sequence
 //! labeling, `{"text", "label": [[start, end, "tag"], …]}`, so a corpus annotated here can go
-//! on in doccano. Offsets are code points, as doccano's Python server counts them (`str`
-//! indices). A document imported from doccano gets its doccano `id` back.
+//! on in doccano. A document imported from doccano gets its doccano `id` back. Offsets are code
+//! points (Python `str` indices), as doccano's files made in Python count them; doccano's
+//! annotation screen counts UTF-16 code units instead (an emoji is 2), which only matters for
+//! texts with characters beyond U+FFFF (the import notes those records).
 
 use std::io::Write;
 

@@ -100,6 +100,7 @@ pub(crate) fn read(
         take_record(&value, &origin, how, line_no, sink, stats, &mut unsupported)?;
     }
     progress(total, total);
+    note_wide_doccano(&shown, stats);
     stats.unsupported.push((shown, unsupported));
     Ok(())
 }
@@ -131,6 +132,9 @@ fn take_record(
         unsupported.relations += relations.len();
     }
     if let Some(doc) = parse_record(value, origin, how, number, stats) {
+        if value.get("spans").is_none() && wide_before_a_span_end(&doc) {
+            stats.wide_doccano.push(origin.to_owned());
+        }
         sink(doc, None)?;
         stats.done += 1;
     }
@@ -171,6 +175,7 @@ fn read_whole(
         take_record(&value, &origin, how, i + 1, sink, stats, &mut unsupported)?;
     }
     progress(total, total);
+    note_wide_doccano(&shown, stats);
     stats.unsupported.push((shown, unsupported));
     Ok(())
 }
@@ -319,6 +324,38 @@ pub fn parse_record(
         origin: origin.to_owned(),
         record: source_record(v),
     })
+}
+
+/// Whether a character beyond U+FFFF (an emoji) comes before the end of one of the spans.
+fn wide_before_a_span_end(doc: &Incoming) -> bool {
+    let Some(text) = &doc.text else {
+        return false;
+    };
+    let Some(first) = text.chars().position(|c| u32::from(c) > 0xFFFF) else {
+        return false;
+    };
+    doc.spans.iter().any(|s| s.end > first)
+}
+
+/// One note for a file's doccano records with emoji before a span's end: doccano's annotation
+/// screen counts offsets in UTF-16 code units (an emoji is 2) unless the project counts
+/// grapheme clusters, while a file made in Python counts code points, and nothing in the
+/// record tells which. Marginalia reads code points; the user is told where to look.
+fn note_wide_doccano(shown: &str, stats: &mut SourceStats) {
+    let wide = std::mem::take(&mut stats.wide_doccano);
+    let Some(first) = wide.first() else {
+        return;
+    };
+    let more = match wide.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    stats.warnings.push(format!(
+        "{shown}: {} with an emoji or another character beyond U+FFFF before a span's end \
+         ({first}{more}): offsets were read as code points (Python str indices); if doccano's \
+         own screen made these spans, it counted such a character as 2 (UTF-16), so check them",
+        crate::wording::plural(wide.len(), "doccano record")
+    ));
 }
 
 /// Keys only Prodigy writes on a record: a record with any of them is Prodigy's.

@@ -503,6 +503,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         .unsupported
         .extend(stats.unsupported.into_iter().filter(|(_, u)| u.total() > 0));
     summary.answers_left_out = stats.answers_left_out;
+    summary.warnings.extend(stats.warnings);
     Ok(summary)
 }
 
@@ -549,6 +550,11 @@ pub struct SourceStats {
     pub answers_left_out: BTreeMap<String, LeftOut>,
     /// Documents handed on so far (for the cancel message).
     pub done: usize,
+    /// doccano records (file and line) with a character beyond U+FFFF before a span's end,
+    /// whose offsets doccano's own screen may have counted differently.
+    pub wide_doccano: Vec<String>,
+    /// Notes for the summary.
+    pub warnings: Vec<String>,
 }
 
 /// Where a reader hands each parsed document, with the file's unsupported counts if any.
