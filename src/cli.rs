@@ -161,7 +161,7 @@ pub enum Command {
         /// Whose layer gets the spans (the same option as the global `--annotator`).
         #[arg(long)]
         annotator: Option<String>,
-        /// The brat folder (or .ann file), or the jsonl, csv or w3c file.
+        /// The brat folder (or .ann file), or the jsonl, csv, w3c or doccano file.
         src: PathBuf,
         /// The workspace (default: the current folder).
         path: Option<PathBuf>,
