@@ -924,3 +924,51 @@ fn merging_keeps_the_layers_first_import_record() {
         assert_eq!(b["spans"].as_array().unwrap().len(), 3, "{b}");
     }
 }
+
+/// doccano's screen counts an emoji as 2 UTF-16 units; a record whose spans cut words when
+/// read as code points but fit them as UTF-16 units is named as probably shifted, while a
+/// record made with code points is only listed to check.
+#[test]
+fn doccano_records_counted_in_utf16_are_named_as_probably_shifted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("screen.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            // Code points: "Moscow" is 4..10.
+            r#"{"id": 1, "data": "I 😀 Moscow today.", "label": [[4, 10, "LOC"]]}"#,
+            "\n",
+            // UTF-16 units, as doccano's screen counts: "Moscow" is 5..11.
+            r#"{"id": 2, "data": "I 😀 Moscow today.", "label": [[5, 11, "LOC"]]}"#,
+            "\n",
+            // No emoji before the span: nothing to say.
+            r#"{"id": 3, "data": "Moscow 😀", "label": [[0, 6, "LOC"]]}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let (_d, root) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "doccano",
+        "--annotator",
+        "ml",
+        p(&file),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let shown = file.display();
+    assert!(
+        out.contains(&format!(
+            "2 doccano records with an emoji or another character beyond U+FFFF before a span's end ({shown}:1 and 1 more)"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "the spans of 1 record ({shown}:2) cut words as code points but not as UTF-16 units"
+        )),
+        "{out}"
+    );
+}

@@ -133,7 +133,8 @@ fn take_record(
     }
     if let Some(doc) = parse_record(value, origin, how, number, stats) {
         if value.get("spans").is_none() && wide_before_a_span_end(&doc) {
-            stats.wide_doccano.push(origin.to_owned());
+            let utf16 = fits_words_only_as_utf16(&doc);
+            stats.wide_doccano.push((origin.to_owned(), utf16));
         }
         sink(doc, None)?;
         stats.done += 1;
@@ -337,24 +338,68 @@ fn wide_before_a_span_end(doc: &Incoming) -> bool {
     doc.spans.iter().any(|s| s.end > first)
 }
 
+/// Whether the spans cut a word somewhere when their offsets are read as code points, and
+/// nowhere when read as UTF-16 code units: the mark of offsets made in a browser.
+fn fits_words_only_as_utf16(doc: &Incoming) -> bool {
+    let Some(text) = &doc.text else {
+        return false;
+    };
+    let chars: Vec<char> = text.chars().collect();
+    // UTF-16 offset → char offset; `None` inside a surrogate pair.
+    let mut from_utf16 = Vec::with_capacity(chars.len() * 2 + 1);
+    for (i, c) in chars.iter().enumerate() {
+        from_utf16.push(Some(i));
+        if c.len_utf16() == 2 {
+            from_utf16.push(None);
+        }
+    }
+    from_utf16.push(Some(chars.len()));
+    let word = |i: usize| chars.get(i).is_some_and(|c| c.is_alphanumeric());
+    // A boundary at `i` is clean unless a word goes on across it.
+    let clean = |i: usize| i == 0 || i >= chars.len() || !(word(i - 1) && word(i));
+    let cuts = |map: &dyn Fn(usize) -> Option<usize>| {
+        doc.spans.iter().any(|s| match (map(s.start), map(s.end)) {
+            (Some(a), Some(b)) => a >= b || !clean(a) || !clean(b),
+            _ => true,
+        })
+    };
+    let as_utf16 = |i: usize| from_utf16.get(i).copied().flatten();
+    cuts(&|i| (i <= chars.len()).then_some(i)) && !cuts(&as_utf16)
+}
+
 /// One note for a file's doccano records with emoji before a span's end: doccano's annotation
 /// screen counts offsets in UTF-16 code units (an emoji is 2) unless the project counts
 /// grapheme clusters, while a file made in Python counts code points, and nothing in the
-/// record tells which. Marginalia reads code points; the user is told where to look.
+/// record says which. Marginalia reads code points; the user is told where to look, and which
+/// records look made on doccano's screen.
 fn note_wide_doccano(shown: &str, stats: &mut SourceStats) {
     let wide = std::mem::take(&mut stats.wide_doccano);
-    let Some(first) = wide.first() else {
-        return;
+    let list = |items: &[&String]| match items {
+        [] => String::new(),
+        [one] => (*one).clone(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
     };
-    let more = match wide.len() {
-        1 => String::new(),
-        n => format!(" and {} more", n - 1),
+    let all: Vec<&String> = wide.iter().map(|(o, _)| o).collect();
+    if all.is_empty() {
+        return;
+    }
+    let utf16: Vec<&String> = wide.iter().filter(|(_, u)| *u).map(|(o, _)| o).collect();
+    let likely = if utf16.is_empty() {
+        "check them".to_owned()
+    } else {
+        format!(
+            "the spans of {} ({}) cut words as code points but not as UTF-16 units, so \
+             doccano's screen probably made them and they are shifted here",
+            crate::wording::plural(utf16.len(), "record"),
+            list(&utf16)
+        )
     };
     stats.warnings.push(format!(
         "{shown}: {} with an emoji or another character beyond U+FFFF before a span's end \
-         ({first}{more}): offsets were read as code points (Python str indices); if doccano's \
-         own screen made these spans, it counted such a character as 2 (UTF-16), so check them",
-        crate::wording::plural(wide.len(), "doccano record")
+         ({}): offsets were read as code points (Python str indices), but doccano's own screen \
+         counts such a character as 2 (UTF-16); {likely}",
+        crate::wording::plural(all.len(), "doccano record"),
+        list(&all)
     ));
 }
 

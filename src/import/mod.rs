@@ -551,8 +551,9 @@ pub struct SourceStats {
     /// Documents handed on so far (for the cancel message).
     pub done: usize,
     /// doccano records (file and line) with a character beyond U+FFFF before a span's end,
-    /// whose offsets doccano's own screen may have counted differently.
-    pub wide_doccano: Vec<String>,
+    /// whose offsets doccano's own screen may have counted differently; `true` when their spans
+    /// cut words as code points but not as UTF-16 units.
+    pub wide_doccano: Vec<(String, bool)>,
     /// Notes for the summary.
     pub warnings: Vec<String>,
 }
