@@ -95,11 +95,11 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Export a layer's spans as jsonl, conll, brat, csv, w3c or labelstudio (see
+    /// Export a layer's spans as jsonl, conll, brat, csv, w3c, labelstudio or doccano (see
     /// docs/readme-parts/export.md).
     #[command(group(clap::ArgGroup::new("which").required(true).args(["layer", "all_layers"])))]
     Export {
-        /// jsonl | conll | brat | csv | w3c | labelstudio.
+        /// jsonl | conll | brat | csv | w3c | labelstudio | doccano.
         #[arg(long, value_parser = parse_export_format)]
         format: crate::export::ExportFormat,
         /// The layer to export: an annotator's name, or `curated`.
@@ -147,10 +147,11 @@ pub enum Command {
         #[arg(long, hide = true)]
         timing: bool,
     },
-    /// Import spans from brat, jsonl (ours, doccano, Prodigy), csv, w3c, conll or Label Studio into
-    /// an annotator's layer (Label Studio: one layer per user who annotated).
+    /// Import spans from brat, jsonl (ours, doccano, Prodigy), doccano, csv, w3c, conll or Label
+    /// Studio into an annotator's layer (Label Studio: one layer per user who annotated).
     Import {
-        /// brat | jsonl | csv | w3c | conll | labelstudio (default: recognised from the source's content).
+        /// brat | jsonl | doccano | csv | w3c | conll | labelstudio (default: recognised from the
+        /// source's content).
         #[arg(long, value_parser = parse_import_format)]
         format: Option<crate::import::ImportFormat>,
         /// Add to existing layers (skipping exact duplicates) instead of skipping their texts.
@@ -170,7 +171,8 @@ pub enum Command {
         /// Whose layer gets the spans (the same option as the global `--annotator`).
         #[arg(long)]
         annotator: Option<String>,
-        /// The brat folder (or .ann file), or the jsonl, csv, w3c, conll or Label Studio .json file.
+        /// The brat folder (or .ann file), or the jsonl, doccano, csv, w3c, conll or Label Studio
+        /// .json file.
         src: PathBuf,
         /// The workspace (default: the current folder).
         path: Option<PathBuf>,

@@ -171,6 +171,21 @@ pub struct Layer {
     pub spans: Vec<Span>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orphans: Vec<Orphan>,
+    /// What the source an import read this layer from said about the document beyond its text
+    /// and spans (Prodigy's hashes, answer and meta; doccano's id), for exporting it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRecord>,
+}
+
+/// A document's import record: the source format and each top-level key of its record that
+/// Marginalia keeps for the way back, as that key's JSON text (`"_input_hash": "-1234"`,
+/// `"answer": "\"accept\""`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRecord {
+    /// `prodigy` or `doccano`.
+    pub format: String,
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
 }
 
 impl Layer {
@@ -186,6 +201,7 @@ impl Layer {
         self.next_id = source.next_id;
         self.spans.clone_from(&source.spans);
         self.orphans.clone_from(&source.orphans);
+        self.source.clone_from(&source.source);
     }
 }
 
@@ -324,6 +340,7 @@ impl Layer {
             next_id: 1,
             spans: Vec::new(),
             orphans: Vec::new(),
+            source: None,
         }
     }
 

@@ -228,6 +228,7 @@ impl CuratedLayer {
             next_id: self.next_id,
             spans: self.spans.iter().map(CuratedSpan::to_span).collect(),
             orphans: self.orphans.clone(),
+            source: None,
         }
     }
 

@@ -125,6 +125,7 @@ pub fn snapshot(
         next_id: layer.next_id,
         spans: Vec::new(),
         orphans: layer.orphans.clone(),
+        source: layer.source.clone(),
     };
     let snapshot = Snapshot {
         base: Mutex::new(Some(base_layer)),
@@ -200,6 +201,7 @@ impl Snapshot {
         layer.status = h.status;
         layer.next_id = h.next_id;
         layer.orphans.clone_from(&h.orphans);
+        layer.source.clone_from(&h.source);
         mirror.serial = Some(self.serial);
         let copy = match mirror.spare.take() {
             Some(mut spare) => {
@@ -263,6 +265,11 @@ mod tests {
         layer.spans.push(new.clone());
         pending.record(9, Some(&new));
         layer.next_id = 10;
+        // An import record the base does not have yet is a header change too.
+        layer.source = Some(crate::layer::SourceRecord {
+            format: "prodigy".into(),
+            fields: [("_input_hash".to_owned(), "-12".to_owned())].into(),
+        });
         layer.normalize();
         for serial in 2..4 {
             let (snap, _) = snapshot(&layer, &base, &mut pending, serial, None, &mirror);

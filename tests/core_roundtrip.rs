@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use marginalia::layer::{Layer, Orphan, Span, Status};
+use marginalia::layer::{Layer, Orphan, SourceRecord, Span, Status};
 use marginalia::store;
 use marginalia::workspace::Workspace;
 use marginalia::{TagSet, Text};
@@ -107,6 +107,10 @@ fn layer() -> impl Strategy<Value = Layer> {
         (tricky_string(), status(), any::<u64>()),
         prop::collection::vec(span(), 0..8),
         prop::collection::vec((span(), tricky_string()), 0..3),
+        prop::option::of((
+            tricky_string(),
+            prop::collection::btree_map(tricky_string(), tricky_string(), 0..3),
+        )),
     )
         .prop_map(
             |(
@@ -114,6 +118,7 @@ fn layer() -> impl Strategy<Value = Layer> {
                 (annotator, status, next_id),
                 spans,
                 orphans,
+                source,
             )| {
                 Layer {
                     format,
@@ -131,6 +136,7 @@ fn layer() -> impl Strategy<Value = Layer> {
                             old_text_sha256,
                         })
                         .collect(),
+                    source: source.map(|(format, fields)| SourceRecord { format, fields }),
                 }
             },
         )

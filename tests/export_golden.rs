@@ -124,6 +124,7 @@ fn single_file_formats_match_their_golden_files() {
         ("conll", "seed-000.conll"),
         ("csv", "seed-000.csv"),
         ("w3c", "seed-000.w3c.jsonld"),
+        ("doccano", "seed-000.doccano.jsonl"),
     ] {
         let (code, out, err) = cli(&[
             "export",

@@ -247,3 +247,57 @@ fn conll_import_of_a_conll_export_gives_the_same_tokens_and_tags() {
         assert_eq!(a.len(), b.len(), "{layer}");
     }
 }
+
+/// The text of each span, as (text without BOM, start, end, tag), sorted.
+fn spans_by_text(root: &std::path::Path, layer: &str) -> Vec<(String, usize, usize, String)> {
+    let mut out: Vec<_> = spans_of(root, layer)
+        .into_iter()
+        .map(|(rel, s, e, tag, _)| {
+            let text = marginalia::text::Text::load(&root.join(&rel)).unwrap();
+            (text.as_str().to_owned(), s, e, tag)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// doccano's shape carries no paths or notes, so a round trip through it keeps each text's
+/// spans (code-point offsets on emoji, combining, CRLF and BOM texts) and tags; documents
+/// never imported from doccano get no `id`.
+#[test]
+fn doccano_round_trip_keeps_each_texts_spans() {
+    let (_d, src) = tricky_workspace();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("export.jsonl");
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "doccano",
+        "--layer",
+        "editor-a",
+        "-o",
+        p(&out),
+        p(&src),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for line in std::fs::read_to_string(&out).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["label", "text"], "{line}");
+    }
+    let (_e, dst) = empty_workspace();
+    let (code, stdout, err) = cli(&[
+        "import",
+        "--format",
+        "doccano",
+        "--annotator",
+        "editor-a",
+        p(&out),
+        p(&dst),
+    ]);
+    assert_eq!(code, 0, "{stdout}{err}");
+    assert!(!stdout.contains("rejected"), "{stdout}");
+    let before = spans_by_text(&src, "editor-a");
+    assert!(!before.is_empty());
+    assert_eq!(spans_by_text(&dst, "editor-a"), before);
+}

@@ -810,3 +810,302 @@ fn the_import_report_as_json_counts_everything_and_a_partial_import_exits_3() {
     assert!(out.contains("rejected 1 span:"), "{out}");
     assert!(err.contains("imported in part: 1 span rejected"), "{err}");
 }
+
+fn fixture(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(REPO).join("tests/fixtures").join(rel)
+}
+
+fn json_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Issue 14 §3: doccano 1.x names the text `data`; such a file imported 0 of its spans. Read
+/// with `--format jsonl` or `--format doccano`, every span comes in, emoji and CRLF texts too.
+#[test]
+fn doccano_1x_data_records_import_every_span() {
+    let file = fixture("doccano/doccano1.jsonl");
+    for format in ["jsonl", "doccano"] {
+        let (_d, root) = empty_workspace();
+        let (code, out, err) = cli(&[
+            "import",
+            "--format",
+            format,
+            "--annotator",
+            "ml",
+            p(&file),
+            p(&root),
+        ]);
+        assert_eq!(code, 0, "{format}: {out}{err}");
+        assert!(
+            out.contains("imported 5 spans into 3 documents"),
+            "{format}: {out}"
+        );
+        assert!(
+            !out.contains("skipped") && !out.contains("rejected"),
+            "{out}"
+        );
+        // doccano's screen counts an emoji as 2: the import says where that may matter.
+        assert!(
+            out.contains("2 doccano records with an emoji")
+                && out.contains("doccano1.jsonl:1 and 1 more")
+                && out.contains("(UTF-16)"),
+            "{out}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("doccano1/000002.txt")).unwrap(),
+            "Line one.\r\nSecond line by Zoë 👋, from Zürich."
+        );
+        let spans: Vec<(String, usize, usize, String)> = spans_of(&root, "ml")
+            .into_iter()
+            .map(|(rel, s, e, tag, _)| (rel, s, e, tag))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                ("doccano1/000001.txt".into(), 0, 6, "PER".into()),
+                ("doccano1/000001.txt".into(), 11, 16, "PER".into()),
+                ("doccano1/000001.txt".into(), 22, 28, "LOC".into()),
+                ("doccano1/000002.txt".into(), 26, 29, "PER".into()),
+                ("doccano1/000002.txt".into(), 38, 44, "LOC".into()),
+            ],
+            "{format}"
+        );
+    }
+}
+
+/// Issue 14, doccano export: a doccano file imported and exported `--format doccano` comes
+/// back in doccano's shape with the same ids, texts and labels, and imports again the same.
+#[test]
+fn a_doccano_file_exported_as_doccano_keeps_ids_texts_and_labels() {
+    let file = fixture("doccano/doccano1.jsonl");
+    let (_d, root) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "doccano",
+        "--annotator",
+        "ml",
+        p(&file),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("back.jsonl");
+    let (code, out, err) = cli(&[
+        "export",
+        "--format",
+        "doccano",
+        "--layer",
+        "ml",
+        "-o",
+        p(&exported),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let back = json_lines(&exported);
+    let source = json_lines(&file);
+    assert_eq!(back.len(), 3);
+    for (b, s) in back.iter().zip(&source) {
+        assert_eq!(b["id"], s["id"]);
+        assert_eq!(b["text"], s["data"]);
+        assert_eq!(b["label"], s["label"]);
+        let keys: Vec<&String> = b.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["id", "label", "text"]);
+    }
+    let (_d2, again) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "doccano",
+        "--annotator",
+        "ml",
+        p(&exported),
+        p(&again),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("imported 5 spans into 3 documents"), "{out}");
+    let strip = |v: Vec<(String, usize, usize, String, String)>| -> Vec<_> {
+        v.into_iter()
+            .map(|(rel, s, e, t, _)| (rel.rsplit('/').next().unwrap().to_owned(), s, e, t))
+            .collect()
+    };
+    assert_eq!(strip(spans_of(&again, "ml")), strip(spans_of(&root, "ml")));
+}
+
+/// Issue 14, Prodigy round trip: a ner.manual file imported and exported as jsonl is still a
+/// Prodigy file: the same hashes, answer, view id, session, timestamp, meta keys, tokens and
+/// spans (with their token indices), and our meta path and status besides.
+#[test]
+fn a_prodigy_file_exported_back_keeps_hashes_answer_meta_tokens_and_spans() {
+    let file = fixture("prodigy/ner_manual.jsonl");
+    let (_d, root) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--annotator",
+        "ml",
+        p(&file),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("imported 4 spans into 2 documents"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("back.jsonl");
+    let (code, out, err) = cli(&[
+        "export",
+        "--format",
+        "jsonl",
+        "--layer",
+        "ml",
+        "-o",
+        p(&exported),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let back = json_lines(&exported);
+    let source = json_lines(&file);
+    assert_eq!(back.len(), 2);
+    for (b, s) in back.iter().zip(&source) {
+        for key in [
+            "text",
+            "_input_hash",
+            "_task_hash",
+            "answer",
+            "_view_id",
+            "_session_id",
+            "_annotator_id",
+            "_timestamp",
+            "tokens",
+        ] {
+            assert_eq!(b[key], s[key], "{key}");
+        }
+        for (k, v) in s["meta"].as_object().unwrap() {
+            assert_eq!(&b["meta"][k], v, "meta.{k}");
+        }
+        assert!(
+            b["meta"]["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("ner_manual/")
+        );
+        assert_eq!(b["meta"]["status"], "in-progress");
+        let spans = |v: &serde_json::Value| -> Vec<[serde_json::Value; 5]> {
+            v["spans"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    ["start", "end", "label", "token_start", "token_end"].map(|k| s[k].clone())
+                })
+                .collect()
+        };
+        assert_eq!(spans(b), spans(s));
+    }
+    // The export reads back in, to the same texts and spans.
+    let (_d2, again) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--annotator",
+        "ml",
+        p(&exported),
+        p(&again),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(spans_of(&again, "ml"), spans_of(&root, "ml"));
+}
+
+/// `--merge` adds spans to a layer and keeps the layer's own import record: the Prodigy hashes
+/// exported afterwards are those of the first import.
+#[test]
+fn merging_keeps_the_layers_first_import_record() {
+    let file = fixture("prodigy/ner_manual.jsonl");
+    let (_d, root) = empty_workspace();
+    let run = |src: &std::path::Path, merge: bool| {
+        let mut args = vec!["import", "--format", "jsonl", "--annotator", "ml"];
+        if merge {
+            args.push("--merge");
+        }
+        args.extend([p(src), p(&root)]);
+        let (code, out, err) = cli(&args);
+        assert_eq!(code, 0, "{out}{err}");
+    };
+    run(&file, false);
+    let dir = tempfile::tempdir().unwrap();
+    let second = dir.path().join("ner_manual.jsonl");
+    let changed: String = json_lines(&file)
+        .into_iter()
+        .map(|mut v| {
+            v["_task_hash"] = 7.into();
+            v["spans"] = serde_json::json!([{"start": 0, "end": 4, "label": "X"}]);
+            format!("{v}\n")
+        })
+        .collect();
+    std::fs::write(&second, changed).unwrap();
+    run(&second, true);
+    let (code, out, err) = cli(&["export", "--format", "jsonl", "--layer", "ml", p(&root)]);
+    assert_eq!(code, 0, "{err}");
+    let source = json_lines(&file);
+    let back: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (b, s) in back.iter().zip(&source) {
+        assert_eq!(b["_task_hash"], s["_task_hash"]);
+        assert_eq!(b["spans"].as_array().unwrap().len(), 3, "{b}");
+    }
+}
+
+/// doccano's screen counts an emoji as 2 UTF-16 units; a record whose spans cut words when
+/// read as code points but fit them as UTF-16 units is named as probably shifted, while a
+/// record made with code points is only listed to check.
+#[test]
+fn doccano_records_counted_in_utf16_are_named_as_probably_shifted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("screen.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            // Code points: "Moscow" is 4..10.
+            r#"{"id": 1, "data": "I 😀 Moscow today.", "label": [[4, 10, "LOC"]]}"#,
+            "\n",
+            // UTF-16 units, as doccano's screen counts: "Moscow" is 5..11.
+            r#"{"id": 2, "data": "I 😀 Moscow today.", "label": [[5, 11, "LOC"]]}"#,
+            "\n",
+            // No emoji before the span: nothing to say.
+            r#"{"id": 3, "data": "Moscow 😀", "label": [[0, 6, "LOC"]]}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let (_d, root) = empty_workspace();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "doccano",
+        "--annotator",
+        "ml",
+        p(&file),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let shown = file.display();
+    assert!(
+        out.contains(&format!(
+            "2 doccano records with an emoji or another character beyond U+FFFF before a span's end ({shown}:1 and 1 more)"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "the spans of 1 record ({shown}:2) cut words as code points but not as UTF-16 units"
+        )),
+        "{out}"
+    );
+}

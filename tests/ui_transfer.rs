@@ -385,3 +385,52 @@ fn export_dialog_writes_label_studio_tasks_and_shows_the_labeling_config() {
             .is_some()
     );
 }
+
+/// doccano in both windows: File → Import… reads a doccano 1.x file (`data`, not `text`) with
+/// every span, and File → Export… writes doccano's shape with the doccano ids back.
+#[test]
+fn doccano_is_offered_to_import_and_export_and_keeps_its_ids() {
+    let ws = temp_workspace();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/doccano/doccano1.jsonl");
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Import…");
+    h.get_by_label("doccano").click();
+    h.run_steps(2);
+    type_into(&mut h, "Source", &fixture.display().to_string());
+    h.get_by_label("Import").click();
+    step_until_shown(&mut h, "imported 5 spans into 3 documents");
+    drop(h);
+
+    // A fresh window, so that only the export window offers "doccano".
+    let mut h = harness(ws.path());
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("doccano.jsonl");
+    open_from_file_menu(&mut h, "Export…");
+    h.get_by_label("doccano").click();
+    h.run_steps(2);
+    type_into(&mut h, "Output file", &out.display().to_string());
+    h.get_by_label("Export").click();
+    step_until_shown(&mut h, "exported ");
+    let source: Vec<serde_json::Value> = std::fs::read_to_string(&fixture)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let body = std::fs::read_to_string(&out).expect("the export file was written");
+    let back: Vec<serde_json::Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for s in &source {
+        let b = back
+            .iter()
+            .find(|b| b["text"] == s["data"])
+            .expect("each imported text is exported");
+        assert_eq!((&b["id"], &b["label"]), (&s["id"], &s["label"]));
+    }
+    // The seeds, never in doccano, have no id.
+    assert!(back.len() > source.len());
+    assert!(back.iter().filter(|b| b.get("id").is_none()).count() == back.len() - source.len());
+}

@@ -955,7 +955,7 @@ pub fn menu_commands() -> Vec<(&'static str, &'static str, Command)> {
         ),
         (
             "Export…",
-            "jsonl conll brat csv w3c write out",
+            "jsonl conll brat csv w3c doccano write out",
             Command::OpenExport,
         ),
         (

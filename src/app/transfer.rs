@@ -306,7 +306,7 @@ struct ImportDialog {
     problem: Option<String>,
 }
 
-const IMPORT_FORMATS: [(ImportFormat, &str); 6] = [
+const IMPORT_FORMATS: [(ImportFormat, &str); 7] = [
     (ImportFormat::Brat, "brat"),
     (ImportFormat::Jsonl, "jsonl"),
     (ImportFormat::Csv, "csv"),
@@ -316,6 +316,7 @@ const IMPORT_FORMATS: [(ImportFormat, &str); 6] = [
         "conll",
     ),
     (ImportFormat::LabelStudio, "labelstudio"),
+    (ImportFormat::Doccano, "doccano"),
 ];
 
 const STATUSES: [(Option<Status>, &str); 5] = [
@@ -337,6 +338,9 @@ fn suggested_out(root: &Path, layer: Option<&str>, format: ExportFormat) -> Path
     let dir = root.parent().unwrap_or(root);
     if format.writes_folder() {
         dir.join(format!("{base}-{layer}-brat"))
+    } else if format == ExportFormat::Doccano {
+        // Not the jsonl export's name: same extension, other shape.
+        dir.join(format!("{base}-{layer}-doccano.jsonl"))
     } else {
         dir.join(format!("{base}-{layer}.{}", format.extension()))
     }
@@ -620,6 +624,7 @@ impl ImportDialog {
                     "a CoNLL / IOB file (IOB1, IOB2, BIOES); texts are rebuilt with single spaces"
                 }
                 ImportFormat::LabelStudio => "a Label Studio JSON or JSON-MIN export (.json)",
+                ImportFormat::Doccano => "a doccano .jsonl file (1.x or 2.x)",
             };
             let buttons: &[(Pick, &str)] = if self.format == ImportFormat::Brat {
                 &[(Pick::Folder, "Choose folder…"), (Pick::File, "Choose file…")]

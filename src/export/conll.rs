@@ -192,6 +192,7 @@ mod tests {
             annotator: "a",
             status: crate::layer::Status::Done,
             spans: owned.iter().collect(),
+            source: None,
         };
         let mut buf = Vec::new();
         let mut sum = ExportSummary::default();

@@ -9,6 +9,7 @@
 pub mod brat;
 pub mod conll;
 pub mod csv;
+pub mod doccano;
 pub mod jsonl;
 pub mod labelstudio;
 pub mod tokens;
@@ -17,7 +18,7 @@ pub mod w3c;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::layer::{Span, Status};
+use crate::layer::{SourceRecord, Span, Status};
 use crate::store;
 use crate::text::Text;
 use crate::wording::{plural, plural_as};
@@ -33,17 +34,20 @@ pub enum ExportFormat {
     W3c,
     /// Label Studio tasks with the layers as predictions (pre-annotations).
     LabelStudio,
+    /// doccano's JSON Lines: `{"text", "label": [[start, end, "tag"], …]}`.
+    Doccano,
 }
 
 impl ExportFormat {
     /// Every format, in the order the docs list them.
-    pub const ALL: [ExportFormat; 6] = [
+    pub const ALL: [ExportFormat; 7] = [
         ExportFormat::Jsonl,
         ExportFormat::Conll,
         ExportFormat::Brat,
         ExportFormat::Csv,
         ExportFormat::W3c,
         ExportFormat::LabelStudio,
+        ExportFormat::Doccano,
     ];
 
     /// The name used on the command line.
@@ -55,6 +59,7 @@ impl ExportFormat {
             ExportFormat::Csv => "csv",
             ExportFormat::W3c => "w3c",
             ExportFormat::LabelStudio => "labelstudio",
+            ExportFormat::Doccano => "doccano",
         }
     }
 
@@ -67,6 +72,7 @@ impl ExportFormat {
             ExportFormat::Csv => "csv",
             ExportFormat::W3c => "jsonld",
             ExportFormat::LabelStudio => "json",
+            ExportFormat::Doccano => "jsonl",
         }
     }
 
@@ -83,7 +89,9 @@ impl std::str::FromStr for ExportFormat {
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
-                format!("unknown format {s:?}; use jsonl, conll, brat, csv, w3c or labelstudio")
+                format!(
+                    "unknown format {s:?}; use jsonl, conll, brat, csv, w3c, labelstudio or doccano"
+                )
             })
     }
 }
@@ -369,6 +377,8 @@ pub struct ExportDoc<'a> {
     pub annotator: &'a str,
     pub status: Status,
     pub spans: Vec<&'a Span>,
+    /// The layer's import record, if an import made it from a Prodigy or doccano record.
+    pub source: Option<&'a SourceRecord>,
 }
 
 /// A format's writer: gets documents one at a time.
@@ -474,6 +484,7 @@ fn run_single(
     let all = req.layers == Layers::All;
     let mut sink: Box<dyn DocSink + '_> = match req.format {
         ExportFormat::Jsonl => Box::new(jsonl::JsonlSink::new(w, shown)),
+        ExportFormat::Doccano => Box::new(doccano::DoccanoSink::new(w, shown)),
         ExportFormat::Conll => Box::new(conll::ConllSink::new(w, shown, req.overlap)),
         ExportFormat::Csv => Box::new(csv::CsvSink::new(
             w,
@@ -745,6 +756,7 @@ fn drive(
                 annotator: &layer.annotator,
                 status: layer.status,
                 spans,
+                source: layer.source.as_ref(),
             };
             sink.document(&doc, summary)?;
             summary.documents += 1;

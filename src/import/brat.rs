@@ -222,6 +222,7 @@ pub(crate) fn read(
             spans,
             origin: shown.clone(),
             annotator: None,
+            record: None,
         };
         sink(doc, Some((shown, unsupported)))?;
         stats.done += 1;

@@ -337,6 +337,7 @@ impl Reader<'_, '_> {
             spans: doc.spans,
             origin,
             annotator: None,
+            record: None,
         };
         (self.sink)(incoming, None)?;
         self.stats.done += 1;

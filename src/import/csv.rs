@@ -98,6 +98,7 @@ pub(crate) fn read(
                         spans: vec![span],
                         origin,
                         annotator: None,
+                        record: None,
                     },
                 ));
             }

@@ -3,7 +3,11 @@
 //!   "attrs"}}], "meta": {"path", "status", …}}`);
 //! - Prodigy's (`{"text", "spans": [{"start", "end", "label"}]}`, `text` optional per span);
 //! - doccano's (`{"text", "label": [[start, end, "tag"], …]}`, also `labels`, or `entities` with
-//!   `start_offset`/`end_offset`).
+//!   `start_offset`/`end_offset`; doccano 1.x names the text `data`).
+//!
+//! A Prodigy record's other top-level keys (`_input_hash`, `_task_hash`, `answer`, `meta`,
+//! `tokens`, …) and a doccano record's `id` are kept on the new layer as its import record
+//! ([`SourceRecord`]), so that the jsonl and doccano exports can write them back.
 //!
 //! A file that opens with a JSON array, or whose first record spans several lines
 //! (pretty-printed), is read whole as JSON instead, each record handled like a line.
@@ -26,6 +30,7 @@ use super::{
     Answers, DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats, Unsupported,
 };
 use crate::export::parse_status;
+use crate::layer::SourceRecord;
 
 /// How to read a jsonl file.
 pub struct Read<'a> {
@@ -95,6 +100,7 @@ pub(crate) fn read(
         take_record(&value, &origin, how, line_no, sink, stats, &mut unsupported)?;
     }
     progress(total, total);
+    note_wide_doccano(&shown, stats);
     stats.unsupported.push((shown, unsupported));
     Ok(())
 }
@@ -126,6 +132,10 @@ fn take_record(
         unsupported.relations += relations.len();
     }
     if let Some(doc) = parse_record(value, origin, how, number, stats) {
+        if value.get("spans").is_none() && wide_before_a_span_end(&doc) {
+            let utf16 = fits_words_only_as_utf16(&doc);
+            stats.wide_doccano.push((origin.to_owned(), utf16));
+        }
         sink(doc, None)?;
         stats.done += 1;
     }
@@ -166,6 +176,7 @@ fn read_whole(
         take_record(&value, &origin, how, i + 1, sink, stats, &mut unsupported)?;
     }
     progress(total, total);
+    note_wide_doccano(&shown, stats);
     stats.unsupported.push((shown, unsupported));
     Ok(())
 }
@@ -187,10 +198,15 @@ pub fn parse_record(
     line_no: usize,
     stats: &mut SourceStats,
 ) -> Option<Incoming> {
-    let Some(text) = v.get("text").and_then(Value::as_str) else {
-        stats
-            .skipped
-            .push(format!("{origin}: no \"text\" string; not a document"));
+    // doccano 1.x calls the text "data".
+    let Some(text) = v
+        .get("text")
+        .or_else(|| v.get("data"))
+        .and_then(Value::as_str)
+    else {
+        stats.skipped.push(format!(
+            "{origin}: no \"text\" (or doccano 1.x \"data\") string; not a document"
+        ));
         return None;
     };
     let meta = v.get("meta");
@@ -309,8 +325,126 @@ pub fn parse_record(
         spans,
         origin: origin.to_owned(),
         annotator: None,
+        record: source_record(v),
     })
 }
+
+/// Whether a character beyond U+FFFF (an emoji) comes before the end of one of the spans.
+fn wide_before_a_span_end(doc: &Incoming) -> bool {
+    let Some(text) = &doc.text else {
+        return false;
+    };
+    let Some(first) = text.chars().position(|c| u32::from(c) > 0xFFFF) else {
+        return false;
+    };
+    doc.spans.iter().any(|s| s.end > first)
+}
+
+/// Whether the spans cut a word somewhere when their offsets are read as code points, and
+/// nowhere when read as UTF-16 code units: the mark of offsets made in a browser.
+fn fits_words_only_as_utf16(doc: &Incoming) -> bool {
+    let Some(text) = &doc.text else {
+        return false;
+    };
+    let chars: Vec<char> = text.chars().collect();
+    // UTF-16 offset → char offset; `None` inside a surrogate pair.
+    let mut from_utf16 = Vec::with_capacity(chars.len() * 2 + 1);
+    for (i, c) in chars.iter().enumerate() {
+        from_utf16.push(Some(i));
+        if c.len_utf16() == 2 {
+            from_utf16.push(None);
+        }
+    }
+    from_utf16.push(Some(chars.len()));
+    let word = |i: usize| chars.get(i).is_some_and(|c| c.is_alphanumeric());
+    // A boundary at `i` is clean unless a word goes on across it.
+    let clean = |i: usize| i == 0 || i >= chars.len() || !(word(i - 1) && word(i));
+    let cuts = |map: &dyn Fn(usize) -> Option<usize>| {
+        doc.spans.iter().any(|s| match (map(s.start), map(s.end)) {
+            (Some(a), Some(b)) => a >= b || !clean(a) || !clean(b),
+            _ => true,
+        })
+    };
+    let as_utf16 = |i: usize| from_utf16.get(i).copied().flatten();
+    cuts(&|i| (i <= chars.len()).then_some(i)) && !cuts(&as_utf16)
+}
+
+/// One note for a file's doccano records with emoji before a span's end: doccano's annotation
+/// screen counts offsets in UTF-16 code units (an emoji is 2) unless the project counts
+/// grapheme clusters, while a file made in Python counts code points, and nothing in the
+/// record says which. Marginalia reads code points; the user is told where to look, and which
+/// records look made on doccano's screen.
+fn note_wide_doccano(shown: &str, stats: &mut SourceStats) {
+    let wide = std::mem::take(&mut stats.wide_doccano);
+    let list = |items: &[&String]| match items {
+        [] => String::new(),
+        [one] => (*one).clone(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+    };
+    let all: Vec<&String> = wide.iter().map(|(o, _)| o).collect();
+    if all.is_empty() {
+        return;
+    }
+    let utf16: Vec<&String> = wide.iter().filter(|(_, u)| *u).map(|(o, _)| o).collect();
+    let likely = if utf16.is_empty() {
+        "check them".to_owned()
+    } else {
+        format!(
+            "the spans of {} ({}) cut words as code points but not as UTF-16 units, so \
+             doccano's screen probably made them and they are shifted here",
+            crate::wording::plural(utf16.len(), "record"),
+            list(&utf16)
+        )
+    };
+    stats.warnings.push(format!(
+        "{shown}: {} with an emoji or another character beyond U+FFFF before a span's end \
+         ({}): offsets were read as code points (Python str indices), but doccano's own screen \
+         counts such a character as 2 (UTF-16); {likely}",
+        crate::wording::plural(all.len(), "doccano record"),
+        list(&all)
+    ));
+}
+
+/// Keys only Prodigy writes on a record: a record with any of them is Prodigy's.
+const PRODIGY_KEYS: [&str; 5] = [
+    "_input_hash",
+    "_task_hash",
+    "answer",
+    "_view_id",
+    "_session_id",
+];
+
+/// What a record holds beyond its text and spans, kept for the way back: a Prodigy record's
+/// every other top-level key (hashes, answer, meta, tokens, view id, …; relations are counted
+/// as unsupported instead), or a doccano record's `id`. `None` for Marginalia's own records
+/// and for records with nothing to keep.
+pub(crate) fn source_record(v: &Value) -> Option<SourceRecord> {
+    let obj = v.as_object()?;
+    if PRODIGY_KEYS.iter().any(|k| obj.contains_key(*k)) {
+        let fields: BTreeMap<String, String> = obj
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "text" | "spans" | "relations"))
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect();
+        return Some(SourceRecord {
+            format: PRODIGY.into(),
+            fields,
+        });
+    }
+    let doccano = ["data", "label", "labels", "entities"]
+        .iter()
+        .any(|k| obj.contains_key(*k));
+    let id = obj.get("id")?;
+    doccano.then(|| SourceRecord {
+        format: DOCCANO.into(),
+        fields: BTreeMap::from([("id".to_owned(), id.to_string())]),
+    })
+}
+
+/// [`SourceRecord::format`] of a Prodigy record.
+pub const PRODIGY: &str = "prodigy";
+/// [`SourceRecord::format`] of a doccano record.
+pub const DOCCANO: &str = "doccano";
 
 fn incoming(start: usize, end: usize, tag: &str, origin: String) -> IncomingSpan {
     IncomingSpan {

@@ -217,6 +217,7 @@ impl Docs {
                 spans: Vec::new(),
                 origin: origin.to_owned(),
                 annotator: Some(annotator.to_owned()),
+                record: None,
             });
             self.list.len() - 1
         });

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::export::push_list;
-use crate::layer::{Layer, Status, make_span, now_rfc3339};
+use crate::layer::{Layer, SourceRecord, Status, make_span, now_rfc3339};
 use crate::store::{self, StoreError};
 use crate::tags::TagSet;
 use crate::text::Text;
@@ -51,13 +51,17 @@ pub enum ImportFormat {
     Conll(conll::Options),
     /// Label Studio's JSON or JSON-MIN export (UTF-16 offsets), one layer per annotator.
     LabelStudio,
+    /// doccano's JSON Lines, 1.x (`{"id", "data", "label"}`) or 2.x (`{"text", "label"}`): read
+    /// like [`ImportFormat::Jsonl`].
+    Doccano,
 }
 
 impl ImportFormat {
     /// Every format, in the order the CLI and the app list them.
-    pub const ALL: [ImportFormat; 6] = [
+    pub const ALL: [ImportFormat; 7] = [
         ImportFormat::Brat,
         ImportFormat::Jsonl,
+        ImportFormat::Doccano,
         ImportFormat::Csv,
         ImportFormat::W3c,
         ImportFormat::Conll(conll::Options { columns: None }),
@@ -73,6 +77,7 @@ impl ImportFormat {
             ImportFormat::W3c => "w3c",
             ImportFormat::Conll(_) => "conll",
             ImportFormat::LabelStudio => "labelstudio",
+            ImportFormat::Doccano => "doccano",
         }
     }
 
@@ -108,6 +113,7 @@ impl std::str::FromStr for ImportFormat {
             "w3c" => Ok(Self::W3c),
             "conll" => Ok(Self::Conll(conll::Options::default())),
             "labelstudio" => Ok(Self::LabelStudio),
+            "doccano" => Ok(Self::Doccano),
             _ => Err(format!(
                 "unknown format {s:?}; use {}",
                 ImportFormat::names().join(", ")
@@ -699,6 +705,9 @@ pub struct Incoming {
     pub origin: String,
     /// Whose layer it goes into; `None` is the request's annotator.
     pub annotator: Option<String>,
+    /// What the source record holds beyond text and spans, kept on a new layer for the way
+    /// back (Prodigy's hashes, answer and meta; doccano's id).
+    pub record: Option<SourceRecord>,
 }
 
 /// Progress callbacks get (work done, work in all) and return whether to go on.
@@ -747,7 +756,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     let mut stats = SourceStats::default();
     let read = match req.format {
         ImportFormat::Brat => brat::read(&req.source, &mut sink, &mut stats, progress),
-        ImportFormat::Jsonl => {
+        ImportFormat::Jsonl | ImportFormat::Doccano => {
             let how = jsonl::Read {
                 folder: &folder,
                 answers: req.answers,
@@ -780,6 +789,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     summary.answers_left_out = stats.answers_left_out;
     summary.warnings.extend(stats.notes);
     summary.labelstudio = stats.labelstudio;
+    summary.warnings.extend(stats.warnings);
     Ok(summary)
 }
 
@@ -830,6 +840,12 @@ pub struct SourceStats {
     pub notes: Vec<String>,
     /// Label Studio: cancelled annotations and predictions left out, predictions imported.
     pub labelstudio: labelstudio::Counts,
+    /// doccano records (file and line) with a character beyond U+FFFF before a span's end,
+    /// whose offsets doccano's own screen may have counted differently; `true` when their spans
+    /// cut words as code points but not as UTF-16 units.
+    pub wide_doccano: Vec<(String, bool)>,
+    /// Notes for the summary.
+    pub warnings: Vec<String>,
 }
 
 /// Where a reader hands each parsed document, with the file's unsupported counts if any.
@@ -1157,6 +1173,10 @@ impl Importer<'_> {
             l.status = doc.status.unwrap_or(Status::InProgress);
             l
         });
+        // A merge keeps the layer's own import record; a layer without one takes the source's.
+        if layer.source.is_none() {
+            layer.source = doc.record.take();
+        }
         // Each (start, end, tag) once: what the layer has, then what this document brings. A
         // repeat is left out and counted by kind; its note and attributes join the span kept
         // from this document, so nothing it said is lost.

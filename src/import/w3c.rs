@@ -128,6 +128,7 @@ pub(crate) fn read(
                         spans: vec![span],
                         origin,
                         annotator: None,
+                        record: None,
                     },
                 ));
             }

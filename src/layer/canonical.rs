@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{Layer, Orphan, Span, Status};
+use super::{Layer, Orphan, SourceRecord, Span, Status};
 
 // ---------------------------------------------------------------------------------------------
 // Writing.
@@ -79,6 +79,25 @@ fn status_name(s: Status) -> &'static str {
     }
 }
 
+/// Writes a map of strings whose opening `{` goes at the current position; `level` is the
+/// indentation of the line it is on.
+fn put_map(out: &mut String, level: usize, map: &BTreeMap<String, String>) {
+    if map.is_empty() {
+        out.push_str("{}");
+        return;
+    }
+    out.push_str("{\n");
+    for (k, v) in map {
+        indent(out, level + 1);
+        put_str(out, k);
+        out.push_str(": ");
+        put_str(out, v);
+        out.push_str(",\n");
+    }
+    indent(out, level);
+    out.push('}');
+}
+
 /// Writes a span struct whose opening `(` is already at the current position; `level` is the
 /// indentation of its fields.
 fn put_span(out: &mut String, level: usize, s: &Span) {
@@ -92,20 +111,7 @@ fn put_span(out: &mut String, level: usize, s: &Span) {
     field_str(out, level, "suffix", &s.suffix);
     field_str(out, level, "note", &s.note);
     field(out, level, "attrs");
-    if s.attrs.is_empty() {
-        out.push_str("{}");
-    } else {
-        out.push_str("{\n");
-        for (k, v) in &s.attrs {
-            indent(out, level + 1);
-            put_str(out, k);
-            out.push_str(": ");
-            put_str(out, v);
-            out.push_str(",\n");
-        }
-        indent(out, level);
-        out.push('}');
-    }
+    put_map(out, level, &s.attrs);
     out.push_str(",\n");
     field_str(out, level, "created", &s.created);
     field_str(out, level, "modified", &s.modified);
@@ -181,6 +187,16 @@ pub(super) fn write(layer: &Layer) -> String {
         }
         indent(&mut out, 1);
         out.push_str("],\n");
+    }
+    if let Some(record) = &layer.source {
+        field(&mut out, 1, "source");
+        out.push_str("Some((\n");
+        field_str(&mut out, 2, "format", &record.format);
+        field(&mut out, 2, "fields");
+        put_map(&mut out, 2, &record.fields);
+        out.push_str(",\n");
+        indent(&mut out, 1);
+        out.push_str(")),\n");
     }
     out.push_str(")\n");
     out
@@ -337,6 +353,35 @@ impl Reader<'_> {
         Some(v)
     }
 
+    /// A map of strings as [`put_map`] writes it; `level` is the indentation of its line.
+    fn map(&mut self, level: usize) -> Option<BTreeMap<String, String>> {
+        let mut map = BTreeMap::new();
+        if self.lit("{}").is_some() {
+            return Some(map);
+        }
+        self.lit("{\n")?;
+        let mut last: Option<String> = None;
+        while !self.peek_closing(level, "}") {
+            self.indent(level + 1)?;
+            let k = self.string()?;
+            self.lit(": ")?;
+            let v = self.string()?;
+            self.lit(",\n")?;
+            // A map is written sorted and without duplicates.
+            if last.as_ref().is_some_and(|l| *l >= k) {
+                return None;
+            }
+            last = Some(k.clone());
+            map.insert(k, v);
+        }
+        if map.is_empty() {
+            return None;
+        }
+        self.indent(level)?;
+        self.lit("}")?;
+        Some(map)
+    }
+
     /// A span struct after its opening position; `level` is the indentation of its fields.
     fn span(&mut self, level: usize) -> Option<Span> {
         self.lit("(\n")?;
@@ -349,29 +394,7 @@ impl Reader<'_> {
         let suffix = self.field_str(level, "suffix")?;
         let note = self.field_str(level, "note")?;
         self.field(level, "attrs")?;
-        let mut attrs = BTreeMap::new();
-        if self.lit("{}").is_none() {
-            self.lit("{\n")?;
-            let mut last: Option<String> = None;
-            while !self.peek_closing(level, "}") {
-                self.indent(level + 1)?;
-                let k = self.string()?;
-                self.lit(": ")?;
-                let v = self.string()?;
-                self.lit(",\n")?;
-                // A map is written sorted and without duplicates.
-                if last.as_ref().is_some_and(|l| *l >= k) {
-                    return None;
-                }
-                last = Some(k.clone());
-                attrs.insert(k, v);
-            }
-            if attrs.is_empty() {
-                return None;
-            }
-            self.indent(level)?;
-            self.lit("}")?;
-        }
+        let attrs = self.map(level)?;
         self.lit(",\n")?;
         let created = self.field_str(level, "created")?;
         let modified = self.field_str(level, "modified")?;
@@ -464,6 +487,18 @@ pub(super) fn read(src: &str) -> Option<Layer> {
         r.indent(1)?;
         r.lit("],\n")?;
     }
+    let mut source = None;
+    if r.peek("    source: ") {
+        r.field(1, "source")?;
+        r.lit("Some((\n")?;
+        let format = r.field_str(2, "format")?;
+        r.field(2, "fields")?;
+        let fields = r.map(2)?;
+        r.lit(",\n")?;
+        r.indent(1)?;
+        r.lit(")),\n")?;
+        source = Some(SourceRecord { format, fields });
+    }
     r.lit(")\n")?;
     if r.pos != src.len() {
         return None;
@@ -478,6 +513,7 @@ pub(super) fn read(src: &str) -> Option<Layer> {
         next_id,
         spans,
         orphans,
+        source,
     };
     // Only a normalized layer is written in this layout; anything else came from elsewhere
     // and goes the slow way, so `write(read(src)) == src` always holds.
@@ -595,29 +631,36 @@ mod tests {
             prop::collection::vec(span_strategy(), 0..6),
             prop::collection::vec((span_strategy(), tricky_string()), 0..3),
             (0u64..2000, 0usize..4, tricky_string(), 0u32..3),
+            prop::option::of((
+                tricky_string(),
+                prop::collection::btree_map(tricky_string(), tricky_string(), 0..3),
+            )),
         )
-            .prop_map(|(spans, orphans, (next_id, status, text, format))| Layer {
-                format,
-                text: text.clone(),
-                text_sha256: "ab12".into(),
-                text_chars: 4206,
-                annotator: text,
-                status: [
-                    Status::NotStarted,
-                    Status::InProgress,
-                    Status::Done,
-                    Status::Reviewed,
-                ][status],
-                next_id,
-                spans,
-                orphans: orphans
-                    .into_iter()
-                    .map(|(span, old_text_sha256)| Orphan {
-                        span,
-                        old_text_sha256,
-                    })
-                    .collect(),
-            })
+            .prop_map(
+                |(spans, orphans, (next_id, status, text, format), source)| Layer {
+                    format,
+                    text: text.clone(),
+                    text_sha256: "ab12".into(),
+                    text_chars: 4206,
+                    annotator: text,
+                    status: [
+                        Status::NotStarted,
+                        Status::InProgress,
+                        Status::Done,
+                        Status::Reviewed,
+                    ][status],
+                    next_id,
+                    spans,
+                    orphans: orphans
+                        .into_iter()
+                        .map(|(span, old_text_sha256)| Orphan {
+                            span,
+                            old_text_sha256,
+                        })
+                        .collect(),
+                    source: source.map(|(format, fields)| SourceRecord { format, fields }),
+                },
+            )
     }
 
     proptest! {
