@@ -647,7 +647,8 @@ fn broken_conll_tags_are_reported_with_their_lines_not_fixed_silently() {
         p(&src),
         p(&root),
     ]);
-    assert_eq!(code, 0, "{out}{err}");
+    // A rejected tag: imported in part.
+    assert_eq!(code, 3, "{out}{err}");
     assert!(
         out.starts_with("imported 3 spans into 1 document\n"),
         "{out}"
@@ -666,7 +667,7 @@ fn broken_conll_tags_are_reported_with_their_lines_not_fixed_silently() {
         "{out}"
     );
     assert!(out.contains("1 comment line (#) ignored"), "{out}");
-    // A file that is not CoNLL imports nothing and exits 1.
+    // A file that is plainly not CoNLL is refused before reading, with what it looks like.
     let json = d.path().join("doccano.jsonl");
     std::fs::write(
         &json,
@@ -683,8 +684,7 @@ fn broken_conll_tags_are_reported_with_their_lines_not_fixed_silently() {
         p(&root),
     ]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("is this a CoNLL file"), "{out}");
-    assert!(err.contains("nothing imported"), "{err}");
+    assert!(err.contains("not conll; use --format jsonl"), "{err}");
     // A line without the columns named skips its document, with file and line.
     let (code, out, _) = cli(&[
         "import",

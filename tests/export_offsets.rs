@@ -274,7 +274,8 @@ fn utf16_slice(s: &str, a: usize, b: usize) -> String {
 fn labelstudio_import_makes_a_layer_per_user_and_counts_what_it_leaves_out() {
     let (_d, root) = empty_workspace();
     let (code, out, err) = import_ls(&root, &ls_fixture(LS_EXPORT));
-    assert_eq!(code, 0, "{out}{err}");
+    // The fixture's span inside a surrogate pair is rejected: imported in part.
+    assert_eq!(code, 3, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "imported 11 spans into 5 documents", "{out}");
     assert!(out.contains("copied 4 texts into the workspace:"), "{out}");
@@ -390,7 +391,7 @@ fn labelstudio_offsets_are_read_as_utf16_or_code_points_as_value_text_says() {
     )
     .unwrap();
     let (code, out, err) = import_ls(&root, &src);
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, 3, "{out}{err}");
     assert!(
         out.starts_with("imported 2 spans into 1 document\n"),
         "{out}"
@@ -496,7 +497,7 @@ fn labelstudio_export_offsets_are_utf16_and_slice_the_text() {
 fn labelstudio_round_trip_gives_the_same_layers() {
     let (_d, first) = empty_workspace();
     let (code, out, err) = import_ls(&first, &ls_fixture(LS_EXPORT));
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, 3, "{out}{err}");
     let exported = first.parent().unwrap().join("ls-out.json");
     let (code, _, err) = cli(&[
         "export",
