@@ -125,7 +125,7 @@ fn sniff_folder(dir: &Path) -> Looks {
     files.sort();
     files
         .iter()
-        .filter(|p| !p.extension().is_some_and(|x| x == "txt"))
+        .filter(|p| p.extension().is_none_or(|x| x != "txt"))
         .take(5)
         .map(|p| sniff(p))
         .find(|l| *l != Looks::Unknown)
@@ -281,9 +281,8 @@ fn is_conll_line(line: &str) -> bool {
 fn sniff_json(text: &str) -> Looks {
     // The first record: the first line of JSON Lines, or the first element of an array (cut at
     // the head's end, so read leniently by looking for keys).
-    let first: Option<serde_json::Value> = if text.starts_with('[') {
-        let mut stream =
-            serde_json::Deserializer::from_str(&text[1..]).into_iter::<serde_json::Value>();
+    let first: Option<serde_json::Value> = if let Some(items) = text.strip_prefix('[') {
+        let mut stream = serde_json::Deserializer::from_str(items).into_iter::<serde_json::Value>();
         stream.next().and_then(Result::ok)
     } else {
         let line = text.lines().next().unwrap_or("");
