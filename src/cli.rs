@@ -117,6 +117,10 @@ pub enum Command {
         /// CoNLL only: which of overlapping spans to keep: longest, first, or error.
         #[arg(long, default_value = "longest", value_parser = parse_overlap)]
         overlap: crate::export::Overlap,
+        /// Label Studio only: count offsets in `utf16` code units (the browser's count; the
+        /// default) or in `code-points` (Label Studio versions that store code points).
+        #[arg(long, value_parser = parse_offsets)]
+        offsets: Option<crate::export::Offsets>,
         /// Output file (a folder for brat); `-` is standard output.
         #[arg(short = 'o', long = "out", default_value = "-")]
         out: PathBuf,
@@ -206,6 +210,10 @@ fn parse_columns(s: &str) -> Result<crate::import::conll::Columns, String> {
     s.parse()
 }
 
+fn parse_offsets(s: &str) -> Result<crate::export::Offsets, String> {
+    s.parse()
+}
+
 fn parse_answers(s: &str) -> Result<crate::import::Answers, String> {
     s.parse()
 }
@@ -287,9 +295,14 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             tags,
             status,
             overlap,
+            offsets,
             out: target,
             path,
         } => {
+            if offsets.is_some() && format != crate::export::ExportFormat::LabelStudio {
+                let _ = writeln!(err, "error: --offsets is for --format labelstudio only");
+                return 2;
+            }
             let layers = match (layer, all_layers) {
                 (Some(name), false) => crate::export::Layers::One(name),
                 _ => crate::export::Layers::All,
@@ -298,6 +311,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             req.tags = tags;
             req.status = status;
             req.overlap = overlap;
+            req.offsets = offsets.unwrap_or_default();
             export(&req, out, err)
         }
         Command::Suggest {

@@ -579,3 +579,58 @@ fn labelstudio_export_of_the_seeds_has_every_span_once() {
         );
     }
 }
+
+/// For Label Studio versions that store code points, `--offsets code-points` writes
+/// Marginalia's own offsets; the option is refused for any other format.
+#[test]
+fn labelstudio_export_can_count_code_points_instead() {
+    let (_d, root) = tricky_workspace();
+    let out = root.parent().unwrap().join("cp.json");
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "labelstudio",
+        "--offsets",
+        "code-points",
+        "--layer",
+        "editor-a",
+        "-o",
+        p(&out),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("offsets are code points"), "{err}");
+    let tasks: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let mut checked = 0;
+    for t in tasks.as_array().unwrap() {
+        let chars: Vec<char> = t["data"]["text"].as_str().unwrap().chars().collect();
+        for r in t["predictions"][0]["result"].as_array().unwrap() {
+            let v = &r["value"];
+            let (a, b) = (
+                v["start"].as_u64().unwrap() as usize,
+                v["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(chars_slice(&chars, a, b), v["text"].as_str().unwrap());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, spans_of(&root, "editor-a").len());
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "jsonl",
+        "--offsets",
+        "utf16",
+        "--layer",
+        "editor-a",
+        "-o",
+        "-",
+        p(&root),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--offsets is for --format labelstudio only"),
+        "{err}"
+    );
+}

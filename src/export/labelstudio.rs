@@ -61,8 +61,12 @@ pub struct LsValue {
 
 impl LsPrediction {
     /// The prediction for one document.
-    pub fn of(doc: &ExportDoc<'_>) -> Self {
+    pub fn of(doc: &ExportDoc<'_>, offsets: super::Offsets) -> Self {
         let map = Utf16Map::new(doc.text.as_str());
+        let at = |c: usize| match offsets {
+            super::Offsets::Utf16 => map.to_utf16(c),
+            super::Offsets::CodePoints => c,
+        };
         Self {
             model_version: doc.annotator.to_owned(),
             result: doc
@@ -74,8 +78,8 @@ impl LsPrediction {
                     to_name: "text",
                     kind: "labels",
                     value: LsValue {
-                        start: map.to_utf16(s.start),
-                        end: map.to_utf16(s.end),
+                        start: at(s.start),
+                        end: at(s.end),
                         text: s.exact.clone(),
                         labels: vec![s.tag.clone()],
                     },
@@ -111,16 +115,23 @@ pub(crate) struct LabelStudioSink<'w> {
     current: Option<LsTask>,
     written: usize,
     config: String,
+    offsets: super::Offsets,
 }
 
 impl<'w> LabelStudioSink<'w> {
-    pub(crate) fn new(w: &'w mut dyn Write, shown: &str, tags: &TagSet) -> Self {
+    pub(crate) fn new(
+        w: &'w mut dyn Write,
+        shown: &str,
+        tags: &TagSet,
+        offsets: super::Offsets,
+    ) -> Self {
         Self {
             w,
             shown: shown.to_owned(),
             current: None,
             written: 0,
             config: labeling_config(tags),
+            offsets,
         }
     }
 
@@ -141,7 +152,7 @@ impl<'w> LabelStudioSink<'w> {
 
 impl DocSink for LabelStudioSink<'_> {
     fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
-        let prediction = LsPrediction::of(doc);
+        let prediction = LsPrediction::of(doc, self.offsets);
         if let Some(task) = &mut self.current
             && task.data.path == doc.rel
         {
@@ -164,9 +175,10 @@ impl DocSink for LabelStudioSink<'_> {
         let tail: &[u8] = if self.written == 0 { b"[]\n" } else { b"\n]\n" };
         self.w.write_all(tail).map_err(write_err(&self.shown))?;
         self.w.flush().map_err(write_err(&self.shown))?;
-        summary.notes.push(
-            "offsets are UTF-16 code units, as Label Studio counts; import the file into a Label Studio project with this labeling config:".into(),
-        );
+        summary.notes.push(match self.offsets {
+            super::Offsets::Utf16 => "offsets are UTF-16 code units, as Label Studio's browser counts (--offsets code-points for versions that store code points); import the file into a Label Studio project with this labeling config:".into(),
+            super::Offsets::CodePoints => "offsets are code points (Python string indices); import the file into a Label Studio project with this labeling config:".into(),
+        });
         summary
             .notes
             .extend(self.config.lines().map(|l| format!("  {l}")));

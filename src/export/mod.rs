@@ -195,6 +195,29 @@ pub struct ExportRequest {
     pub overlap: Overlap,
     /// A file (a folder for brat); `-` is standard output.
     pub out: PathBuf,
+    /// Label Studio only: how offsets are counted.
+    pub offsets: Offsets,
+}
+
+/// How a format that counts offsets otherwise than Marginalia gets them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Offsets {
+    /// UTF-16 code units, as JavaScript strings count (an emoji is 2).
+    #[default]
+    Utf16,
+    /// Unicode scalar values, as Marginalia and Python count.
+    CodePoints,
+}
+
+impl std::str::FromStr for Offsets {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "utf16" | "utf-16" => Ok(Self::Utf16),
+            "code-points" | "codepoints" => Ok(Self::CodePoints),
+            _ => Err(format!("unknown offsets {s:?}; use utf16 or code-points")),
+        }
+    }
 }
 
 impl ExportRequest {
@@ -208,6 +231,7 @@ impl ExportRequest {
             status: None,
             overlap: Overlap::default(),
             out: out.to_path_buf(),
+            offsets: Offsets::default(),
         }
     }
 }
@@ -492,9 +516,12 @@ fn run_single(
             attribute_columns(ws.tags(), &req.tags),
         )),
         ExportFormat::W3c => Box::new(w3c::W3cSink::new(w, shown, all, ws.tags().clone())?),
-        ExportFormat::LabelStudio => {
-            Box::new(labelstudio::LabelStudioSink::new(w, shown, ws.tags()))
-        }
+        ExportFormat::LabelStudio => Box::new(labelstudio::LabelStudioSink::new(
+            w,
+            shown,
+            ws.tags(),
+            req.offsets,
+        )),
         ExportFormat::Brat => {
             return Err(ExportError::BadRequest(
                 "brat writes a folder, not a stream".into(),
