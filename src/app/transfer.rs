@@ -306,17 +306,18 @@ struct ImportDialog {
     problem: Option<String>,
 }
 
+/// Other tools' formats first, then Marginalia's own csv and w3c.
 const IMPORT_FORMATS: [(ImportFormat, &str); 7] = [
     (ImportFormat::Brat, "brat"),
     (ImportFormat::Jsonl, "jsonl"),
-    (ImportFormat::Csv, "csv"),
-    (ImportFormat::W3c, "w3c"),
+    (ImportFormat::Doccano, "doccano"),
     (
         ImportFormat::Conll(import::conll::Options { columns: None }),
         "conll",
     ),
     (ImportFormat::LabelStudio, "labelstudio"),
-    (ImportFormat::Doccano, "doccano"),
+    (ImportFormat::Csv, "csv"),
+    (ImportFormat::W3c, "w3c"),
 ];
 
 const STATUSES: [(Option<Status>, &str); 5] = [
@@ -556,9 +557,24 @@ impl ImportDialog {
                 .spacing([12.0, 8.0])
                 .show(ui, |ui| {
                     ui.label("Format");
-                    ui.horizontal_wrapped(|ui| {
-                        for (f, name) in IMPORT_FORMATS {
-                            ui.radio_value(&mut self.format, f, name);
+                    // Other tools' formats on one line, Marginalia's own exports on the next:
+                    // seven choices do not fit one line of a narrow window.
+                    ui.vertical(|ui| {
+                        let (others, own) = IMPORT_FORMATS.split_at(5);
+                        for row in [others, own] {
+                            ui.horizontal(|ui| {
+                                for (f, name) in row {
+                                    ui.radio_value(&mut self.format, *f, *name);
+                                }
+                                if row.len() == own.len() {
+                                    let weak = theme::weak(ui.visuals());
+                                    ui.label(
+                                        RichText::new("(Marginalia's own exports)")
+                                            .small()
+                                            .color(weak),
+                                    );
+                                }
+                            });
                         }
                     });
                     ui.end_row();
@@ -762,7 +778,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
             .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
             .collapsible(false)
             .resizable([true, false])
-            .default_width(520.0)
+            .default_width(600.0)
             .open(&mut open)
             .show(ctx, |ui| d.ui(ui, ws));
         if !open {
@@ -784,7 +800,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
             .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
             .collapsible(false)
             .resizable([true, false])
-            .default_width(520.0)
+            .default_width(600.0)
             .open(&mut open)
             .show(ctx, |ui| d.ui(ui, ws));
         // A running import is left to finish (it stops at the next document when cancelled),
