@@ -763,6 +763,59 @@ fn a_changed_preference_is_written_at_once_not_only_at_exit() {
     assert!(on_disk(&storage).dark, "the dark theme is on disk at once");
 }
 
+/// The document remembered for a workspace is not carried to another one: opening another
+/// workspace and then the first again does not try to open the first's document in the second.
+#[test]
+fn the_remembered_document_belongs_to_its_workspace() {
+    let a = temp_workspace();
+    let b = temp_workspace();
+    let seed = std::fs::read_dir(a.path().join("seeds"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "txt"))
+        .unwrap();
+    let opts = StartOptions {
+        persist: true,
+        ..start(&seed, false)
+    };
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_theme(egui::Theme::Light)
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    let mut storage = MemStorage::default();
+    let on_disk = |s: &MemStorage| -> marginalia::app::Prefs {
+        ron::from_str(&s.flushed.as_ref().unwrap()[eframe::APP_KEY]).unwrap()
+    };
+    h.state_mut().save_prefs_if_changed(&mut storage);
+    assert!(on_disk(&storage).last_document.is_some());
+    // File → another workspace, typed as a path.
+    h.get_by_label("Open…").click();
+    h.run_steps(2);
+    let field = "Or type a folder or .txt path:";
+    h.get_by_label(field).focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label(field)
+        .type_text(&b.path().display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Open this path").click();
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    h.state_mut().save_prefs_if_changed(&mut storage);
+    let prefs = on_disk(&storage);
+    assert_eq!(
+        prefs.last_workspace.as_deref(),
+        Some(b.path().canonicalize().unwrap().as_path())
+    );
+    assert_eq!(
+        prefs.last_document, None,
+        "not the other workspace's document"
+    );
+}
+
 /// Sets `rel`'s status in the annotator's layer through the core, as the app would have.
 fn set_status(ws: &Path, rel: &str, status: marginalia::Status) {
     let w = marginalia::Workspace::open(ws).unwrap();

@@ -593,6 +593,10 @@ impl MarginaliaApp {
                 self.selected_span = None;
                 self.layer = self.prefs.annotator.clone();
                 self.review_progress.clear();
+                // The remembered document belongs to the remembered workspace only.
+                if self.prefs.last_workspace.as_ref() != Some(&root) {
+                    self.prefs.last_document = None;
+                }
                 self.prefs.last_workspace = Some(root.clone());
                 self.path_buf = root.display().to_string();
                 // The texts are listed on the list's thread, which also clears what a crashed

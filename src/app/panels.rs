@@ -79,12 +79,14 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 ui.close();
             }
             ui.separator();
-            ui.label("Or type a folder or .txt path:");
-            let r = ui.add(
-                egui::TextEdit::singleline(&mut app.path_buf)
-                    .desired_width(300.0)
-                    .hint_text("/path/to/workspace"),
-            );
+            let label = ui.label("Or type a folder or .txt path:");
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut app.path_buf)
+                        .desired_width(300.0)
+                        .hint_text("/path/to/workspace"),
+                )
+                .labelled_by(label.id);
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Open this path").clicked() || enter {
                 commands.push(Command::OpenPath(app.path_buf.trim().into()));
