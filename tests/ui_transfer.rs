@@ -384,6 +384,16 @@ fn export_dialog_writes_label_studio_tasks_and_shows_the_labeling_config() {
             .next()
             .is_some()
     );
+    assert!(
+        h.query_all_by_label_contains("offsets are UTF-16 code units")
+            .next()
+            .is_some()
+    );
+    // The same export counting code points, chosen in the window as with --offsets.
+    h.get_by_label("code points").click();
+    h.run_steps(2);
+    h.get_by_label("Export").click();
+    step_until_shown(&mut h, "offsets are code points");
 }
 
 /// doccano in both windows: File → Import… reads a doccano 1.x file (`data`, not `text`) with

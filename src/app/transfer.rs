@@ -285,6 +285,8 @@ struct ExportDialog {
     tags: Vec<(String, bool)>,
     status: Option<Status>,
     overlap: Overlap,
+    /// Label Studio: how offsets are counted.
+    offsets: export::Offsets,
     out: PathField,
     job: Option<Job<ExportSummary>>,
     outcome: Option<Outcome>,
@@ -424,6 +426,22 @@ impl ExportDialog {
                         });
                         ui.end_row();
                     }
+                    if self.format == ExportFormat::LabelStudio {
+                        ui.label("Offsets");
+                        ui.horizontal(|ui| {
+                            ui.radio_value(&mut self.offsets, export::Offsets::Utf16, "UTF-16")
+                                .on_hover_text("As Label Studio's browser counts: an emoji is 2");
+                            ui.radio_value(
+                                &mut self.offsets,
+                                export::Offsets::CodePoints,
+                                "code points",
+                            )
+                            .on_hover_text(
+                                "For Label Studio versions that store code points (Python string indices)",
+                            );
+                        });
+                        ui.end_row();
+                    }
                 });
             if !self.out.chosen {
                 self.out.text = suggested_out(&root, self.layer.as_deref(), self.format)
@@ -500,6 +518,7 @@ impl ExportDialog {
         }
         req.status = self.status;
         req.overlap = self.overlap;
+        req.offsets = self.offsets;
         Ok(req)
     }
 
@@ -838,6 +857,7 @@ impl MarginaliaApp {
                 .collect(),
             status: None,
             overlap: Overlap::default(),
+            offsets: export::Offsets::default(),
             out: PathField::default(),
             job: None,
             outcome: None,
