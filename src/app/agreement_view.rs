@@ -279,15 +279,13 @@ fn body(view: &mut AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Ve
             ui.vertical(|ui| super::agreement_team_view::means(report, ui));
         });
     }
+    if team {
+        ui.add_space(8.0);
+        all_annotators_alpha(report, ui);
+    }
     if team || report.scorecard.documents > 0 {
         ui.add_space(8.0);
-        ui.horizontal_top(|ui| {
-            if team {
-                ui.vertical(|ui| all_annotators_alpha(report, ui));
-                ui.add_space(24.0);
-            }
-            ui.vertical(|ui| super::agreement_team_view::scorecard(report, ui));
-        });
+        super::agreement_team_view::scorecard(report, ui);
     }
     ui.add_space(8.0);
     ui.separator();
