@@ -97,7 +97,7 @@ pub fn heatmap(
             font.clone(),
             text_color,
         );
-        for j in 0..n {
+        for (j, &kappa) in report.kappa_matrix[i].iter().enumerate() {
             let r = egui::Rect::from_min_size(
                 egui::pos2(rect.left() + name_w + cell * j as f32, y),
                 vec2(cell, cell),
@@ -107,7 +107,6 @@ pub fn heatmap(
                 painter.rect_filled(r, 2.0, ui.visuals().faint_bg_color);
                 continue;
             }
-            let kappa = report.kappa_matrix[i][j];
             let fill = kappa.map_or(ui.visuals().faint_bg_color, |k| kappa_fill(k, dark));
             painter.rect_filled(r, 2.0, fill);
             let Some(pair) = index[i][j] else { continue };

@@ -30,7 +30,7 @@ pub enum AgreementCommand {
 
 enum Message {
     Progress(usize, usize),
-    Done(Result<AgreementReport, String>),
+    Done(Box<Result<AgreementReport, String>>),
 }
 
 struct Job {
@@ -90,11 +90,11 @@ fn start_job(root: PathBuf) -> Job {
                 }
                 Err(e) => Err(e.to_string()),
             };
-            let _ = tx.send(Message::Done(result));
+            let _ = tx.send(Message::Done(Box::new(result)));
         });
     if let Err(e) = spawned {
         let (tx2, rx2) = mpsc::channel();
-        let _ = tx2.send(Message::Done(Err(format!("cannot start: {e}"))));
+        let _ = tx2.send(Message::Done(Box::new(Err(format!("cannot start: {e}")))));
         return Job {
             rx: rx2,
             cancel,
@@ -153,7 +153,7 @@ pub fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
             }
             Ok(Message::Done(r)) => {
                 view.pair = 0;
-                view.result = Some(r);
+                view.result = Some(*r);
                 view.job = None;
                 return;
             }
