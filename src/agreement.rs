@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::agreement_team::{
+    AnnotatorMean, FleissCounts, ScoreCounts, Scorecard, TagFleiss, annotator_means, kappa_matrix,
+};
 use crate::layer::Span;
 use crate::store::{self, StoreError};
 use crate::text::{Text, TextError};
@@ -272,6 +275,17 @@ pub struct AgreementReport {
     pub documents: usize,
     pub pairs: Vec<PairReport>,
     pub alpha: Vec<TagAlpha>,
+    /// Fleiss' κ per tag, over the units of the documents every annotator has a file for.
+    pub fleiss: Vec<TagFleiss>,
+    /// Documents every annotator has a file for (Fleiss' κ uses only these).
+    pub fleiss_documents: usize,
+    /// `kappa_matrix[i][j]`: the macro κ of annotators `i` and `j` (`null` on the diagonal and
+    /// where undefined).
+    pub kappa_matrix: Vec<Vec<Option<f64>>>,
+    /// Each annotator's mean macro κ against the others, lowest first.
+    pub annotator_means: Vec<AnnotatorMean>,
+    /// Each annotator's precision, recall and F1 against the curated layer.
+    pub scorecard: Scorecard,
     /// Every document with at least two annotators, most disagreement first.
     pub documents_by_disagreement: Vec<DocumentDisagreement>,
     /// Stale layers and other things that may make figures misleading.
@@ -326,7 +340,7 @@ pub fn greedy_overlap_match(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(
 }
 
 /// How many spans match exactly (same range), one to one.
-fn exact_matches(a: &[(usize, usize)], b: &[(usize, usize)]) -> u64 {
+pub(crate) fn exact_matches(a: &[(usize, usize)], b: &[(usize, usize)]) -> u64 {
     let mut counts: BTreeMap<(usize, usize), (u64, u64)> = BTreeMap::new();
     for r in a {
         counts.entry(*r).or_default().0 += 1;
@@ -380,6 +394,11 @@ pub struct Tally {
     documents: usize,
     pairs: Vec<PairCounts>,
     alpha: Vec<AlphaCounts>,
+    fleiss: Vec<FleissCounts>,
+    fleiss_documents: usize,
+    /// Per annotator, counts against the curated layer.
+    scores: Vec<ScoreCounts>,
+    curated_documents: usize,
     by_document: Vec<DocumentDisagreement>,
     warnings: Vec<String>,
 }
@@ -484,6 +503,10 @@ impl Tally {
             documents: 0,
             pairs: vec![pair; n * n.saturating_sub(1) / 2],
             alpha: vec![AlphaCounts::default(); k],
+            fleiss: vec![FleissCounts::default(); k],
+            fleiss_documents: 0,
+            scores: vec![ScoreCounts::default(); n],
+            curated_documents: 0,
             by_document: Vec::new(),
             warnings: Vec::new(),
         }
@@ -534,8 +557,13 @@ impl Tally {
             labels.insert(i, unit_labels(&r, &units, len));
             ranges.insert(i, r);
         }
-        // Krippendorff's α: every present annotator gives a value to every unit.
+        // Krippendorff's α: every present annotator gives a value to every unit. Fleiss' κ:
+        // only documents every annotator has.
         let m = present.len() as u64;
+        let everyone = present.len() == self.annotators.len();
+        if everyone {
+            self.fleiss_documents += 1;
+        }
         for (t, counts) in self.alpha.iter_mut().enumerate() {
             let mut ones = vec![0u64; units.len()];
             for per_tag in labels.values() {
@@ -545,6 +573,9 @@ impl Tally {
             }
             for o in ones {
                 counts.add_unit(m - o, o);
+                if everyone {
+                    self.fleiss[t].add_unit(m, o);
+                }
             }
         }
         let mut doc = DocumentDisagreement {
@@ -625,12 +656,34 @@ impl Tally {
         self.by_document.push(doc);
     }
 
+    /// Adds one document's curated layer for the scorecard: each annotator with a file for the
+    /// document (in `layers`) is compared with the curated spans, per tag.
+    pub fn add_curated(
+        &mut self,
+        text: &str,
+        curated: &[Span],
+        layers: &BTreeMap<String, Vec<Span>>,
+    ) {
+        let len = text.chars().count();
+        let reference = ranges_by_tag(curated, &self.tags, len);
+        let mut any = false;
+        for (i, name) in self.annotators.iter().enumerate() {
+            if let Some(spans) = layers.get(name) {
+                any = true;
+                self.scores[i].add_document(&reference, &ranges_by_tag(spans, &self.tags, len));
+            }
+        }
+        if any {
+            self.curated_documents += 1;
+        }
+    }
+
     /// The figures.
     pub fn finish(self) -> AgreementReport {
         let n = self.annotators.len();
         let mut labels = self.tags.clone();
         labels.push(NONE_LABEL.to_owned());
-        let pairs = pair_indices(n)
+        let pairs: Vec<PairReport> = pair_indices(n)
             .zip(self.pairs)
             .map(|((a, b), p)| {
                 let tags: Vec<PairTag> = self
@@ -685,6 +738,24 @@ impl Tally {
                 units: c.units,
             })
             .collect();
+        let fleiss = self
+            .tags
+            .iter()
+            .zip(&self.fleiss)
+            .map(|(tag, c)| TagFleiss {
+                tag: tag.clone(),
+                kappa: c.kappa(),
+                units: c.units,
+            })
+            .collect();
+        let kappa_matrix = kappa_matrix(&self.annotators, &pairs);
+        let annotator_means = annotator_means(&self.annotators, &kappa_matrix);
+        let scorecard = Scorecard::from_counts(
+            self.curated_documents,
+            &self.annotators,
+            &self.tags,
+            &self.scores,
+        );
         let mut by_document = self.by_document;
         sort_by_disagreement(&mut by_document);
         AgreementReport {
@@ -693,6 +764,11 @@ impl Tally {
             documents: self.documents,
             pairs,
             alpha,
+            fleiss,
+            fleiss_documents: self.fleiss_documents,
+            kappa_matrix,
+            annotator_means,
+            scorecard,
             documents_by_disagreement: by_document,
             warnings: self.warnings,
         }
@@ -776,7 +852,7 @@ pub fn labelled_attributes(
         .collect()
 }
 
-fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
+pub(crate) fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
     let (sum, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     (n > 0).then(|| sum / n as f64)
 }
@@ -873,6 +949,34 @@ struct LoadedDocument {
     stale: Vec<String>,
 }
 
+/// Texts with a curated layer file that at least one of `annotators` has a file for.
+fn curated_texts(ws: &Workspace, annotators: &[String]) -> BTreeSet<String> {
+    let mut annotated = BTreeSet::new();
+    for a in annotators {
+        annotated.extend(ws.layer_files(a).into_iter().map(|(rel, _)| rel));
+    }
+    ws.layer_files(CURATED_LAYER)
+        .into_iter()
+        .map(|(rel, _)| rel)
+        .filter(|rel| annotated.contains(rel))
+        .collect()
+}
+
+/// The curated spans of a document, if it has a curated layer file.
+fn load_curated_spans(
+    ws: &Workspace,
+    rel: &str,
+    text: &Text,
+) -> Result<Option<(Vec<Span>, bool)>, AgreementError> {
+    let Some(path) = ws.layer_path(CURATED_LAYER, rel) else {
+        return Ok(None);
+    };
+    Ok(crate::review::load_curated(&path)?.map(|(c, _)| {
+        let stale = c.text_sha256 != text.sha256();
+        (c.to_layer().spans, stale)
+    }))
+}
+
 /// Texts that at least two of `annotators` have a file for, sorted.
 fn shared_texts(ws: &Workspace, annotators: &[String]) -> Vec<String> {
     let mut count: BTreeMap<String, usize> = BTreeMap::new();
@@ -927,7 +1031,8 @@ fn load_document(
 /// Computes agreement over a workspace.
 ///
 /// `progress(done, total)` is called before the first document and after each one (`total` =
-/// documents with files from at least two annotators); returning `false` cancels.
+/// documents with files from at least two annotators, or from one and a curated layer);
+/// returning `false` cancels.
 ///
 /// # Errors
 /// Bad options ([`resolve_options`]), an unreadable text or annotation file (naming it), or
@@ -938,7 +1043,9 @@ pub fn compute(
     progress: &dyn Fn(usize, usize) -> bool,
 ) -> Result<AgreementReport, AgreementError> {
     let (annotators, tags) = resolve_options(ws, opts)?;
-    let rels = shared_texts(ws, &annotators);
+    let curated = curated_texts(ws, &annotators);
+    let mut rels: BTreeSet<String> = shared_texts(ws, &annotators).into_iter().collect();
+    rels.extend(curated.iter().cloned());
     let total = rels.len();
     let attributes = labelled_attributes(ws.tags(), &tags);
     let mut tally = Tally::new(annotators.clone(), tags).with_attributes(attributes);
@@ -952,6 +1059,16 @@ pub fn compute(
                     tally.warn(w);
                 }
                 tally.add_document(&doc.rel, doc.text.as_str(), &doc.layers);
+                if curated.contains(rel)
+                    && let Some((spans, stale)) = load_curated_spans(ws, rel, &doc.text)?
+                {
+                    if stale {
+                        tally.warn(format!(
+                            "{rel}: the curated layer is stale (the text changed since it was reviewed); the scorecard uses its offsets as they are"
+                        ));
+                    }
+                    tally.add_curated(doc.text.as_str(), &spans, &doc.layers);
+                }
             }
             None => tally.warn(format!(
                 "{rel}: annotation files exist but the text is not in the workspace; skipped"
@@ -1003,16 +1120,70 @@ fn fmt_opt(x: Option<f64>) -> String {
 }
 
 impl AgreementReport {
-    /// A readable report for the terminal.
-    pub fn to_table(&self) -> String {
+    fn heading(&self) -> String {
+        let who = if self.annotators.len() > 3 {
+            crate::wording::plural(self.annotators.len(), "annotator")
+        } else {
+            self.annotators.join(", ")
+        };
+        format!(
+            "Agreement of {who} over {} (units: non-whitespace characters)\n",
+            crate::wording::plural(self.documents, "document")
+        )
+    }
+
+    /// The report for a team (the default of `marginalia agree` with more than three
+    /// annotators): the κ matrix, the mean κ of each annotator, α and Fleiss' κ per tag, the
+    /// scorecard against the curated layer and the documents that disagree most.
+    pub fn to_summary(&self) -> String {
         use std::fmt::Write as _;
-        let mut s = String::new();
+        let mut s = self.heading();
+        s.push_str(&crate::agreement_team::matrix_table(self));
+        self.write_alpha(&mut s);
+        s.push_str(&crate::agreement_team::fleiss_table(self));
+        s.push_str(&crate::agreement_team::scorecard_table(self));
+        self.write_documents(&mut s);
         let _ = writeln!(
             s,
-            "Agreement of {} over {} (units: non-whitespace characters)",
-            self.annotators.join(", "),
-            crate::wording::plural(self.documents, "document")
+            "\nEvery pair's tables: marginalia agree --pairs ({} pairs)",
+            self.pairs.len()
         );
+        s
+    }
+
+    fn write_alpha(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        let _ = writeln!(s, "\nKrippendorff's alpha (nominal, all annotators)");
+        for a in &self.alpha {
+            let _ = writeln!(
+                s,
+                "  {:<14} {:>7}  ({})",
+                a.tag,
+                fmt_opt(a.alpha),
+                crate::wording::plural(a.units, "unit")
+            );
+        }
+    }
+
+    fn write_documents(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        let _ = writeln!(s, "\nDocuments that disagree most (all pairs)");
+        for d in self.documents_by_disagreement.iter().take(10) {
+            let _ = writeln!(
+                s,
+                "  {:.3}  {}  ({} of {} labelled units differ, {} unmatched spans)",
+                d.score, d.text, d.disagreeing_units, d.labelled_units, d.unmatched_spans
+            );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "warning: {w}");
+        }
+    }
+
+    /// A readable report for the terminal, with every pair's tables.
+    pub fn to_table(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = self.heading();
         for p in &self.pairs {
             let _ = writeln!(
                 s,
@@ -1107,27 +1278,15 @@ impl AgreementReport {
                 let _ = writeln!(s);
             }
         }
-        let _ = writeln!(s, "\nKrippendorff's alpha (nominal, all annotators)");
-        for a in &self.alpha {
-            let _ = writeln!(
-                s,
-                "  {:<14} {:>7}  ({})",
-                a.tag,
-                fmt_opt(a.alpha),
-                crate::wording::plural(a.units, "unit")
-            );
+        if self.annotators.len() > 3 {
+            s.push_str(&crate::agreement_team::matrix_table(self));
         }
-        let _ = writeln!(s, "\nDocuments that disagree most (all pairs)");
-        for d in self.documents_by_disagreement.iter().take(10) {
-            let _ = writeln!(
-                s,
-                "  {:.3}  {}  ({} of {} labelled units differ, {} unmatched spans)",
-                d.score, d.text, d.disagreeing_units, d.labelled_units, d.unmatched_spans
-            );
+        self.write_alpha(&mut s);
+        s.push_str(&crate::agreement_team::fleiss_table(self));
+        if self.scorecard.documents > 0 {
+            s.push_str(&crate::agreement_team::scorecard_table(self));
         }
-        for w in &self.warnings {
-            let _ = writeln!(s, "warning: {w}");
-        }
+        self.write_documents(&mut s);
         s
     }
 }

@@ -74,6 +74,10 @@ pub enum Command {
         /// Print JSON with every figure instead of a table.
         #[arg(long)]
         json: bool,
+        /// Print every pair's tables (the default with up to three annotators; with more, the
+        /// default is the pairwise kappa matrix and each annotator's mean).
+        #[arg(long)]
+        pairs: bool,
         /// With --json: print the per-character labels instead, for cross-checking.
         #[arg(long, hide = true)]
         dump_units: bool,
@@ -258,11 +262,13 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             annotators,
             tags,
             json,
+            pairs,
             dump_units,
         } => agree(
             here(path),
             crate::agreement::AgreementOptions { annotators, tags },
             json,
+            pairs,
             dump_units,
             out,
             err,
@@ -674,6 +680,7 @@ fn agree(
     path: PathBuf,
     opts: crate::agreement::AgreementOptions,
     json: bool,
+    pairs: bool,
     dump_units: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -692,8 +699,12 @@ fn agree(
     }
     match crate::agreement::compute(&ws, &opts, &|_, _| true) {
         Ok(report) if json => print_json(&report, out, err),
-        Ok(report) => {
+        Ok(report) if pairs || report.annotators.len() <= 3 => {
             let _ = write!(out, "{}", report.to_table());
+            0
+        }
+        Ok(report) => {
+            let _ = write!(out, "{}", report.to_summary());
             0
         }
         Err(e) => {

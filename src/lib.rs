@@ -11,6 +11,7 @@
 //! All offsets are Unicode scalar values (Rust `char`s) in half-open ranges `[start, end)`.
 
 pub mod agreement;
+pub mod agreement_team;
 pub mod autosave;
 pub mod cli;
 pub mod document;

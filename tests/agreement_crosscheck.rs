@@ -22,6 +22,7 @@ fn agree(path: PathBuf, annotators: &[&str], tags: &[&str], json: bool) -> (i32,
             annotators: annotators.iter().map(|s| s.to_string()).collect(),
             tags: tags.iter().map(|s| s.to_string()).collect(),
             json,
+            pairs: false,
             dump_units: false,
         },
         &mut out,
@@ -192,6 +193,7 @@ fn dump_units_gives_one_label_per_non_whitespace_char() {
             annotators: vec![],
             tags: vec![],
             json: true,
+            pairs: false,
             dump_units: true,
         },
         &mut out,
@@ -323,4 +325,149 @@ fn agree_reports_attribute_kappa_from_the_schema_in_text_and_json() {
     assert_eq!(attrs[0]["matched"], 3);
     assert!(attrs[1]["kappa"].is_null());
     assert_eq!(attrs[1]["matched"], 0);
+}
+
+/// The team fixture (six annotators, gaps, a curated layer on three documents) against
+/// `team_expected.json`, made by `team_crosscheck.py` with statsmodels and krippendorff.
+#[test]
+fn team_fleiss_alpha_and_scorecard_match_statsmodels_and_krippendorff() {
+    let (code, out, err) = agree(fixture("team"), &[], &[], true);
+    assert_eq!(code, 0, "{err}");
+    let ours: Value = serde_json::from_str(&out).unwrap();
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("team_expected.json")).unwrap())
+            .unwrap();
+    assert_eq!(ours["annotators"], reference["annotators"]);
+    assert_eq!(ours["fleiss_documents"], reference["fleiss_documents"]);
+    assert_eq!(ours["fleiss_documents"], 3);
+    let mut compared = 0;
+    for (o, r) in ours["fleiss"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(reference["fleiss"].as_array().unwrap())
+    {
+        assert_eq!(o["tag"], r["tag"]);
+        assert_eq!(o["units"], r["units"]);
+        same_number(&o["kappa"], &r["kappa"], &format!("Fleiss {}", r["tag"]));
+        compared += 1;
+    }
+    for (o, r) in ours["alpha"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(reference["alpha"].as_array().unwrap())
+    {
+        assert_eq!(o["tag"], r["tag"]);
+        same_number(&o["alpha"], &r["alpha"], &format!("alpha {}", r["tag"]));
+        compared += 1;
+    }
+    assert_eq!(ours["scorecard"]["documents"], 3);
+    let (os, rs) = (
+        ours["scorecard"]["annotators"].as_array().unwrap(),
+        reference["scorecard"].as_array().unwrap(),
+    );
+    assert_eq!(os.len(), rs.len());
+    for (o, r) in os.iter().zip(rs) {
+        assert_eq!(o["annotator"], r["annotator"]);
+        assert_eq!(o["documents"], r["documents"]);
+        for (ot, rt) in o["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(r["tags"].as_array().unwrap())
+        {
+            let what = format!("{} {}", r["annotator"], rt["tag"]);
+            for key in ["curated_spans", "annotator_spans", "matched"] {
+                assert_eq!(ot["exact"][key], rt[key], "{what}: {key}");
+            }
+            for key in ["precision", "recall", "f1"] {
+                same_number(&ot["exact"][key], &rt[key], &format!("{what}: {key}"));
+                compared += 1;
+            }
+        }
+    }
+    // 4 Fleiss + 4 α + 6 annotators × 4 tags × 3.
+    assert_eq!(compared, 80);
+}
+
+fn marginalia(args: &[&str]) -> (i32, String, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_marginalia"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_team_gets_the_kappa_matrix_and_means_and_pairs_on_request() {
+    let team = fixture("team");
+    let team = team.to_str().unwrap();
+    let (code, out, err) = marginalia(&["agree", team]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("Agreement of 6 annotators over 5 documents"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Pairwise Cohen's kappa (macro over tags"),
+        "{out}"
+    );
+    assert!(!out.contains("(A) vs"), "no pair tables by default: {out}");
+    assert!(out.contains("Every pair's tables: marginalia agree --pairs (15 pairs)"));
+    // The matrix: a row per annotator, its diagonal a dot, values as in the JSON.
+    let (_, json, _) = marginalia(&["agree", "--json", team]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let matrix = v["kappa_matrix"].as_array().unwrap();
+    assert_eq!(matrix.len(), 6);
+    let eli = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("5 eli"))
+        .unwrap();
+    let cells: Vec<&str> = eli.split_whitespace().skip(2).collect();
+    assert_eq!(cells.len(), 6, "{eli}");
+    assert_eq!(cells[4], "·");
+    let ana_eli = matrix[4][0].as_f64().unwrap();
+    assert_eq!(cells[0], format!("{ana_eli:.2}"));
+    assert_eq!(matrix[0][4], matrix[4][0]);
+    // Means: lowest first, in the table as in the JSON.
+    let means = v["annotator_means"].as_array().unwrap();
+    let values: Vec<f64> = means
+        .iter()
+        .map(|m| m["mean_kappa"].as_f64().unwrap())
+        .collect();
+    assert!(values.windows(2).all(|w| w[0] <= w[1]), "{values:?}");
+    // eli (every fifth annotator is careless) is the low outlier.
+    assert_eq!(means[0]["annotator"], "eli");
+    let after = out.split("lowest first)").nth(1).unwrap();
+    let first = after.lines().nth(2).unwrap();
+    assert!(first.trim_start().starts_with("eli"), "{first}");
+    assert!(first.contains(&format!("{:.3}", values[0])), "{first}");
+    assert!(
+        out.contains("Fleiss' kappa (all annotators, over the 3 documents every annotator has)")
+    );
+    assert!(out.contains("Scorecard against the curated layer (3 documents; exact match"));
+
+    // --pairs: today's tables, one per pair.
+    let (code, pairs, _) = marginalia(&["agree", "--pairs", team]);
+    assert_eq!(code, 0);
+    assert_eq!(pairs.matches("(A) vs").count(), 15);
+    assert!(pairs.contains("ana (A) vs ben (B)"), "{pairs}");
+    assert!(pairs.contains("Tag confusion"));
+    // Three annotators keep the pair tables by default.
+    let (code, three, _) = marginalia(&["agree", "--annotators", "ana,ben,cai", team]);
+    assert_eq!(code, 0);
+    assert_eq!(three.matches("(A) vs").count(), 3);
+    assert!(!three.contains("Pairwise Cohen's kappa"));
+    assert!(three.contains("Fleiss' kappa"));
+    // Errors: an unknown annotator, and a folder that is not there.
+    let (code, _, err) = marginalia(&["agree", "--annotators", "ana,nobody", team]);
+    assert_eq!(code, 1);
+    assert!(err.contains("\"nobody\""), "{err}");
+    let (code, _, _) = marginalia(&["agree", "/nonexistent/team"]);
+    assert_eq!(code, 2);
 }

@@ -676,3 +676,81 @@ fn a_rebound_review_key_works_on_its_new_key_only_and_refuses_another_review_key
     press(&mut h, Key::P);
     assert_eq!(selected(&h), Some(0), "p is still the previous item");
 }
+
+/// A temp copy of the team fixture: six annotators, a curated layer on three documents.
+fn team_workspace() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &to.join(e.file_name()));
+            } else {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/agreement/team"),
+        dir.path(),
+    );
+    dir
+}
+
+#[test]
+fn agreement_heatmap_cell_opens_its_pair_and_the_scorecard_is_shown() {
+    let ws = team_workspace();
+    let report = compute(
+        &Workspace::open(ws.path()).unwrap(),
+        &AgreementOptions::default(),
+        &|_, _| true,
+    )
+    .unwrap();
+    let (i, p) = report
+        .pairs
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.a == "ben" && p.b == "eli")
+        .unwrap();
+    let kappa = format!("{:.2}", p.macro_kappa.unwrap());
+    let mut h = common::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
+    press_mod(&mut h, Modifiers::COMMAND, Key::G);
+    let mut frames = 0;
+    while h.state().agreement_view().is_computing() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+        frames += 1;
+        assert!(frames < 3000, "agreement never finished");
+    }
+    h.run_steps(2);
+    // The first pair is shown until a cell is clicked.
+    h.get_by_label_contains("ana × ben: 5 documents");
+    // Both cells of the pair, each with its value; the lower one is clicked.
+    h.get_by_label(&format!("ben × eli: κ {kappa}"));
+    h.get_by_label(&format!("eli × ben: κ {kappa}")).click();
+    h.run_steps(3);
+    assert_eq!(h.state().agreement_view().selected_pair(), i);
+    h.get_by_label_contains(&format!(
+        "ben × eli: {}",
+        marginalia::wording::plural(p.documents, "document")
+    ));
+    assert!(
+        h.query_by_label_contains("ana × ben: 5 documents")
+            .is_none()
+    );
+    // The scorecard: a row per annotator, with eli's macro F1.
+    h.get_by_label("Scorecard against the curated layer (3 documents)");
+    let eli = report
+        .scorecard
+        .annotators
+        .iter()
+        .find(|a| a.annotator == "eli")
+        .unwrap();
+    assert!(
+        h.query_all_by_label(&format!("{:.3}", eli.macro_exact_f1.unwrap()))
+            .count()
+            >= 1
+    );
+    h.get_by_label("Krippendorff's α and Fleiss' κ, all 6 annotators");
+}

@@ -24,11 +24,13 @@ pub enum AgreementCommand {
     Compute,
     Cancel,
     SelectPair(usize),
+    /// Selects a pair and scrolls to its figures (a click in the heatmap).
+    OpenPair(usize),
 }
 
 enum Message {
     Progress(usize, usize),
-    Done(Result<AgreementReport, String>),
+    Done(Box<Result<AgreementReport, String>>),
 }
 
 struct Job {
@@ -45,12 +47,19 @@ pub struct AgreementView {
     job: Option<Job>,
     result: Option<Result<AgreementReport, String>>,
     pair: usize,
+    /// Scroll to the chosen pair's figures on the next frame.
+    scroll_to_pair: bool,
 }
 
 impl AgreementView {
     /// The last computed report, if any.
     pub fn report(&self) -> Option<&AgreementReport> {
         self.result.as_ref().and_then(|r| r.as_ref().ok())
+    }
+
+    /// The index in the report's pairs of the pair whose figures are shown.
+    pub fn selected_pair(&self) -> usize {
+        self.pair
     }
 
     /// Whether a computation is running.
@@ -81,11 +90,11 @@ fn start_job(root: PathBuf) -> Job {
                 }
                 Err(e) => Err(e.to_string()),
             };
-            let _ = tx.send(Message::Done(result));
+            let _ = tx.send(Message::Done(Box::new(result)));
         });
     if let Err(e) = spawned {
         let (tx2, rx2) = mpsc::channel();
-        let _ = tx2.send(Message::Done(Err(format!("cannot start: {e}"))));
+        let _ = tx2.send(Message::Done(Box::new(Err(format!("cannot start: {e}")))));
         return Job {
             rx: rx2,
             cancel,
@@ -125,6 +134,10 @@ pub fn apply(app: &mut MarginaliaApp, command: AgreementCommand) {
             }
         }
         AgreementCommand::SelectPair(i) => view.pair = i,
+        AgreementCommand::OpenPair(i) => {
+            view.pair = i;
+            view.scroll_to_pair = true;
+        }
     }
 }
 
@@ -140,7 +153,7 @@ pub fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
             }
             Ok(Message::Done(r)) => {
                 view.pair = 0;
-                view.result = Some(r);
+                view.result = Some(*r);
                 view.job = None;
                 return;
             }
@@ -169,13 +182,13 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         .max_size([screen.width() - 20.0, screen.height() - 40.0])
         .default_pos(screen.min + egui::vec2(screen.width() * 0.1, 40.0))
         .vscroll(true)
-        .show(ctx, |ui| body(&app.agreement, &reviewer, ui, commands));
+        .show(ctx, |ui| body(&mut app.agreement, &reviewer, ui, commands));
     if !open {
         commands.push(Command::Agreement(AgreementCommand::Toggle));
     }
 }
 
-fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
+fn body(view: &mut AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
     let weak = theme::weak(ui.visuals());
     ui.horizontal(|ui| {
         if let Some(job) = &view.job {
@@ -227,12 +240,21 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
         }
         Some(Ok(r)) => r,
     };
-    ui.label(format!(
-        "{} ({}), {} with two or more layers",
-        crate::wording::plural(report.annotators.len(), "annotator"),
-        report.annotators.join(", "),
-        crate::wording::plural(report.documents, "document")
-    ));
+    let team = report.annotators.len() > 3;
+    if team {
+        ui.label(format!(
+            "{}, {} with two or more layers",
+            crate::wording::plural(report.annotators.len(), "annotator"),
+            crate::wording::plural(report.documents, "document")
+        ));
+    } else {
+        ui.label(format!(
+            "{} ({}), {} with two or more layers",
+            crate::wording::plural(report.annotators.len(), "annotator"),
+            report.annotators.join(", "),
+            crate::wording::plural(report.documents, "document")
+        ));
+    }
     for w in &report.warnings {
         ui.label(
             RichText::new(format!("Warning: {w}"))
@@ -244,22 +266,73 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
         ui.label("No pair of annotators shares a document.");
         return;
     }
-    ui.add_space(4.0);
-    ui.horizontal_wrapped(|ui| {
-        ui.label("Pair:");
-        for (i, p) in report.pairs.iter().enumerate() {
-            if ui
-                .selectable_label(view.pair == i, format!("{} × {}", p.a, p.b))
-                .clicked()
-            {
-                commands.push(Command::Agreement(AgreementCommand::SelectPair(i)));
+    if report.annotators.len() >= 3 {
+        ui.add_space(4.0);
+        ui.label(RichText::new("Pairwise κ (macro over tags)").strong());
+        ui.horizontal_top(|ui| {
+            let width = (ui.available_width() - 300.0).max(220.0);
+            ui.vertical(|ui| {
+                ui.set_max_width(width);
+                super::agreement_team_view::heatmap(report, view.pair, ui, commands);
+            });
+            ui.add_space(24.0);
+            ui.vertical(|ui| super::agreement_team_view::means(report, ui));
+        });
+    }
+    if team {
+        ui.add_space(8.0);
+        all_annotators_alpha(report, ui);
+    }
+    if team || report.scorecard.documents > 0 {
+        ui.add_space(8.0);
+        super::agreement_team_view::scorecard(report, ui);
+    }
+    ui.add_space(8.0);
+    ui.separator();
+    if team {
+        ui.horizontal(|ui| {
+            ui.label("Pair:");
+            let shown = report
+                .pairs
+                .get(view.pair)
+                .map(|p| format!("{} × {}", p.a, p.b))
+                .unwrap_or_default();
+            egui::ComboBox::from_id_salt("agreement pair")
+                .selected_text(shown)
+                .height(400.0)
+                .show_ui(ui, |ui| {
+                    for (i, p) in report.pairs.iter().enumerate() {
+                        if ui
+                            .selectable_label(view.pair == i, format!("{} × {}", p.a, p.b))
+                            .clicked()
+                        {
+                            commands.push(Command::Agreement(AgreementCommand::SelectPair(i)));
+                        }
+                    }
+                });
+            ui.label(
+                RichText::new("or click a cell of the heatmap")
+                    .small()
+                    .color(weak),
+            );
+        });
+    } else {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Pair:");
+            for (i, p) in report.pairs.iter().enumerate() {
+                if ui
+                    .selectable_label(view.pair == i, format!("{} × {}", p.a, p.b))
+                    .clicked()
+                {
+                    commands.push(Command::Agreement(AgreementCommand::SelectPair(i)));
+                }
             }
-        }
-    });
+        });
+    }
     let Some(pair) = report.pairs.get(view.pair).or(report.pairs.first()) else {
         return;
     };
-    ui.label(
+    let heading = ui.label(
         RichText::new(format!(
             "{} × {}: {}, {} · macro κ {} · macro exact F1 {}",
             pair.a,
@@ -271,6 +344,10 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
         ))
         .strong(),
     );
+    if view.scroll_to_pair {
+        heading.scroll_to_me(Some(egui::Align::TOP));
+        view.scroll_to_pair = false;
+    }
     ui.add_space(4.0);
     // The pair's table, and beside it the all-annotator α in its own section.
     let attributes_shown = ui
@@ -281,7 +358,9 @@ fn body(view: &AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Vec<Co
             // 280 for it); otherwise it goes under the confusion matrix, so a narrow window
             // neither clips it nor pushes the documents out of sight.
             let room = ui.available_width() >= 32.0 + 300.0 + 32.0 + 280.0;
-            ui.vertical(|ui| all_annotators_alpha(report, ui));
+            if !team {
+                ui.vertical(|ui| all_annotators_alpha(report, ui));
+            }
             if room {
                 ui.add_space(32.0);
                 ui.vertical(|ui| attribute_table(pair, weak, ui));
@@ -481,26 +560,36 @@ fn attribute_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
 
 /// Krippendorff's α over every annotator, apart from the chosen pair's figures.
 fn all_annotators_alpha(report: &AgreementReport, ui: &mut Ui) {
-    ui.label(
-        RichText::new(format!(
+    let heading = if report.annotators.len() > 3 {
+        format!(
+            "Krippendorff's α and Fleiss' κ, all {} annotators",
+            report.annotators.len()
+        )
+    } else {
+        format!(
             "Krippendorff's α, all annotators ({})",
             report.annotators.join(", ")
-        ))
-        .strong(),
-    );
+        )
+    };
+    ui.label(RichText::new(heading).strong());
     egui::Grid::new("all-annotator alpha")
         .striped(true)
         .spacing([12.0, 3.0])
         .show(ui, |ui| {
-            for h in ["tag", "α (all)", "units"] {
+            for h in ["tag", "α (all)", "units", "Fleiss κ", "units"] {
                 ui.label(RichText::new(h).strong());
             }
             ui.end_row();
-            for a in &report.alpha {
+            for (a, f) in report.alpha.iter().zip(&report.fleiss) {
                 ui.label(&a.tag);
                 ui.label(figure(a.alpha))
                     .on_hover_text("Krippendorff's α (nominal) across all annotators");
                 ui.label(a.units.to_string());
+                ui.label(figure(f.kappa)).on_hover_text(format!(
+                    "Fleiss' κ across all annotators, over the {} every annotator has",
+                    crate::wording::plural(report.fleiss_documents, "document")
+                ));
+                ui.label(f.units.to_string());
                 ui.end_row();
             }
         });

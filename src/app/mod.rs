@@ -4,6 +4,7 @@
 //! state and collect [`Command`]s (from clicks and keys); the commands are applied after the
 //! frame, through the core's [`Document`] API. This layer never writes files itself.
 
+pub mod agreement_team_view;
 pub mod agreement_view;
 mod attrs;
 mod commands;
