@@ -11,6 +11,7 @@
 //! All offsets are Unicode scalar values (Rust `char`s) in half-open ranges `[start, end)`.
 
 pub mod agreement;
+pub mod assign;
 pub mod autosave;
 pub mod cli;
 pub mod document;
@@ -20,6 +21,7 @@ pub mod history;
 pub mod import;
 pub mod layer;
 pub mod layer_index;
+pub mod progress;
 pub mod reanchor;
 pub mod recovery;
 pub mod review;
