@@ -16,7 +16,7 @@
 //! A pattern names a text by its path, a folder (every text under it, with or without the
 //! closing `/`), or a glob: `*` and `?` stay inside one folder name, `**` crosses folders.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -144,6 +144,43 @@ pub fn annotators_of(config: &WorkspaceConfig, rel: &str) -> Vec<String> {
         .map(|a| a.annotator.as_str())
         .collect();
     set.into_iter().map(str::to_owned).collect()
+}
+
+/// One annotator's assigned texts, ready to ask about many texts: exact paths in a set, the
+/// folders and globs in a list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    exact: HashSet<String>,
+    patterns: Vec<String>,
+}
+
+impl Scope {
+    /// `annotator`'s assignments; `None` when the workspace lists none (every text is theirs).
+    pub fn of(config: &WorkspaceConfig, annotator: &str) -> Option<Scope> {
+        if !has_assignments(config) {
+            return None;
+        }
+        let mut scope = Scope::default();
+        for p in config
+            .assignments
+            .iter()
+            .filter(|a| a.annotator == annotator)
+            .flat_map(|a| &a.documents)
+        {
+            let p = p.strip_prefix("./").unwrap_or(p);
+            if p.ends_with(".txt") && !p.contains(['*', '?']) {
+                scope.exact.insert(p.to_owned());
+            } else {
+                scope.patterns.push(p.to_owned());
+            }
+        }
+        Some(scope)
+    }
+
+    /// Whether text `rel` is assigned. O(1) for listed paths, plus one match per folder or glob.
+    pub fn contains(&self, rel: &str) -> bool {
+        self.exact.contains(rel) || self.patterns.iter().any(|p| matches(p, rel))
+    }
 }
 
 /// Every annotator the assignments name, sorted, each once.

@@ -159,6 +159,10 @@ pub fn gather(ws: &Workspace) -> Progress {
             ..Default::default()
         })
         .collect();
+    let scopes: Vec<Option<crate::assign::Scope>> = annotators
+        .iter()
+        .map(|a| crate::assign::Scope::of(config, a))
+        .collect();
     for text in ws.texts() {
         let rel = text.rel;
         let mut row = DocumentRow {
@@ -177,10 +181,9 @@ pub fn gather(ws: &Workspace) -> Progress {
                     Err(e) => unreadable.push(e.to_string()),
                 }
             }
-            cell.assigned = if has_assignments {
-                crate::assign::is_assigned(config, annotator, &rel)
-            } else {
-                cell.status.is_some()
+            cell.assigned = match &scopes[k] {
+                Some(scope) => scope.contains(&rel),
+                None => cell.status.is_some(),
             };
             let t = &mut totals[k];
             t.spans += cell.spans;
