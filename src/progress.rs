@@ -9,6 +9,7 @@
 use serde::{Serialize, Serializer};
 
 use crate::layer::Status;
+use crate::wording::plural;
 use crate::workspace::{CURATED_LAYER, Workspace};
 
 /// One annotator on one document.
@@ -67,11 +68,7 @@ impl Cell {
     pub fn describe(&self, annotator: &str, rel: &str) -> String {
         let what = match self.status {
             None => "no layer yet".to_owned(),
-            Some(s) => format!(
-                "{}, {}",
-                s.label(),
-                crate::wording::plural(self.spans, "span")
-            ),
+            Some(s) => format!("{}, {}", s.label(), plural(self.spans, "span")),
         };
         let assigned = if self.assigned {
             "assigned"
@@ -232,9 +229,9 @@ impl Progress {
         format!("{}/{} done · {}", row.done, row.assigned, row.spans)
     }
 
-    /// An annotator's totals as the table shows them: `3/4 done · 40`.
+    /// An annotator's totals as the Team window shows them: `3/4 · 40` (done of assigned, spans).
     pub fn annotator_total(t: &AnnotatorTotals) -> String {
-        format!("{}/{} done · {}", t.done, t.assigned, t.spans)
+        format!("{}/{} · {}", t.done, t.assigned, t.spans)
     }
 
     /// What the curated column shows.
@@ -254,8 +251,8 @@ impl Progress {
         let _ = writeln!(
             s,
             "{}, {}{}",
-            crate::wording::plural(self.documents.len(), "document"),
-            crate::wording::plural(self.annotators.len(), "annotator"),
+            plural(self.documents.len(), "document"),
+            plural(self.annotators.len(), "annotator"),
             match (self.has_assignments, self.overlap) {
                 (true, 0) => String::new(),
                 (true, o) => format!(", overlap {o}"),
@@ -278,8 +275,13 @@ impl Progress {
             line.push(review);
             rows.push(line);
         }
-        let mut total = vec!["total".to_owned()];
-        total.extend(self.totals.iter().map(Self::annotator_total));
+        // Compact here (the columns stay narrow for 20 annotators); in full per annotator below.
+        let mut total = vec!["done".to_owned()];
+        total.extend(
+            self.totals
+                .iter()
+                .map(|t| format!("{}/{}", t.done, t.assigned)),
+        );
         rows.push(total);
         let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
         let widths: Vec<usize> = (0..columns)
@@ -305,6 +307,24 @@ impl Progress {
             "\ndone N: marked done, N spans; wip N: in progress; todo: assigned, not started; \
              —: not assigned; (…): a layer of a document not assigned to its annotator"
         );
+        let _ = writeln!(s, "\nPer annotator");
+        let width = self
+            .annotators
+            .iter()
+            .map(|a| a.chars().count())
+            .max()
+            .unwrap_or(0);
+        for t in &self.totals {
+            let _ = writeln!(
+                s,
+                "  {:<width$}  {} of {} done, {} not started, {}",
+                t.annotator,
+                t.done,
+                plural(t.assigned, "assigned document"),
+                t.not_started,
+                plural(t.spans, "span")
+            );
+        }
         if self.waiting_for_review.is_empty() {
             let _ = writeln!(s, "\nWaiting for review: none");
         } else {

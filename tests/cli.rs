@@ -1368,10 +1368,14 @@ fn progress_shows_each_annotators_status_totals_and_documents_waiting_for_review
         row("004")[1..],
         ["wip 13", "(done 13)", "todo", "0/2 done · 26"]
     );
-    assert_eq!(
-        table_row(&t, "total"),
-        ["total", "4/5 done · 114", "2/3 done · 105", "0/1 done · 0"]
-    );
+    assert_eq!(table_row(&t, "done"), ["done", "4/5", "2/3", "0/1"]);
+    for line in [
+        "  editor-a  4 of 5 assigned documents done, 0 not started, 114 spans",
+        "  editor-b  2 of 3 assigned documents done, 0 not started, 105 spans",
+        "  zoe       0 of 1 assigned document done, 1 not started, 0 spans",
+    ] {
+        assert!(t.contains(&format!("{line}\n")), "{line:?} in\n{t}");
+    }
     assert!(
         t.contains(
             "Waiting for review (2):\n  seeds/000_b78fa013a4a69998.txt\n  seeds/002_c14de4e8ffe1b554.txt\n"
