@@ -239,71 +239,192 @@ fn tone(cell: &Cell) -> Option<Tone> {
     }
 }
 
+/// Column widths, in points: the document names, each annotator, the totals and the review.
+const DOC_W: f32 = 190.0;
+const CELL_W: f32 = 84.0;
+const TOTAL_W: f32 = 110.0;
+const REVIEW_W: f32 = 150.0;
+
+/// Lays `add` out in a `w` × `h` box on the current row.
+fn boxed(ui: &mut Ui, w: f32, h: f32, add: impl FnOnce(&mut Ui)) {
+    ui.allocate_ui_with_layout(
+        egui::vec2(w, h),
+        egui::Layout::left_to_right(egui::Align::Center),
+        |ui| {
+            ui.set_min_size(egui::vec2(w, h));
+            add(ui);
+        },
+    );
+}
+
+/// The table: the header row and the document column stay in view while the cells scroll
+/// (four scroll areas kept at one offset: the cells', or whichever the wheel moved).
 fn table(p: &Progress, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
     let weak = theme::weak(ui.visuals());
-    egui::Grid::new("team grid")
-        .striped(true)
-        .num_columns(p.annotators.len() + 3)
-        .spacing([14.0, 4.0])
-        .show(ui, |ui| {
-            ui.label(RichText::new("document").strong());
-            for a in &p.annotators {
-                let mut text = RichText::new(a).strong();
-                if a == me {
-                    text = text.underline();
-                }
-                ui.label(text).on_hover_text(if a == me {
-                    format!("{a} (you)")
-                } else {
-                    a.clone()
-                });
-            }
-            ui.label(RichText::new("total").strong());
-            ui.label(RichText::new("review").strong());
-            ui.end_row();
-            // Each annotator's totals right under their name, in view without scrolling down.
-            ui.label(RichText::new("done · spans").strong().color(weak));
-            for t in &p.totals {
-                ui.label(RichText::new(Progress::annotator_total(t)).strong())
-                    .on_hover_text(format!(
-                        "{}: {} of {} assigned done, {} not started, {} in all layers",
-                        t.annotator,
-                        t.done,
-                        plural(t.assigned, "document"),
-                        t.not_started,
-                        plural(t.spans, "span")
-                    ));
-            }
-            ui.end_row();
-            for row in &p.documents {
-                let name = row.document.rsplit('/').next().unwrap_or(&row.document);
-                if ui
-                    .add(egui::Button::new(RichText::new(name).monospace().small()).frame(false))
-                    .on_hover_text(format!("{}: open it", row.document))
-                    .clicked()
-                {
-                    commands.push(Command::OpenDocument(row.document.clone()));
-                }
-                for (cell, a) in row.cells.iter().zip(&p.annotators) {
-                    let mut text = RichText::new(cell.short_text());
-                    if let Some(t) = tone(cell) {
-                        text = text.color(theme::tone_color(t, ui.visuals()));
-                    }
-                    ui.label(text)
-                        .on_hover_text(cell.describe(a, &row.document));
-                }
-                ui.label(Progress::document_total(row));
-                let mut review = Progress::curated_text(row).to_owned();
-                if row.short_of_overlap {
-                    review = format!("{review} (short of overlap)").trim().to_owned();
-                }
-                let tone = if row.waiting_for_review() {
-                    Tone::Warn
-                } else {
-                    Tone::Weak
-                };
-                ui.label(RichText::new(review).color(theme::tone_color(tone, ui.visuals())));
-                ui.end_row();
-            }
+    let row_h = ui.spacing().interact_size.y + 4.0;
+    let id = ui.scope_id().with("team offset");
+    let offset: egui::Vec2 = ui.data(|d| d.get_temp(id)).unwrap_or_default();
+    let mut moved = offset;
+    let cells_w = CELL_W * p.annotators.len() as f32 + TOTAL_W + REVIEW_W;
+    let stripe = ui.visuals().faint_bg_color;
+    ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
+    // The header: "document", then the annotators with their totals under each name.
+    ui.horizontal(|ui| {
+        ui.vertical(|ui| {
+            boxed(ui, DOC_W, row_h, |ui| {
+                ui.label(RichText::new("document").strong());
+            });
+            boxed(ui, DOC_W, row_h, |ui| {
+                ui.label(RichText::new("done · spans").color(weak));
+            });
         });
+        let out = egui::ScrollArea::horizontal()
+            .id_salt("team head")
+            .horizontal_scroll_offset(offset.x)
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysHidden)
+            .show(ui, |ui| {
+                ui.set_min_width(cells_w);
+                ui.vertical(|ui| {
+                    ui.horizontal(|ui| {
+                        for a in &p.annotators {
+                            boxed(ui, CELL_W, row_h, |ui| {
+                                let mut text = RichText::new(a).strong();
+                                if a == me {
+                                    text = text.underline();
+                                }
+                                ui.add(egui::Label::new(text).truncate()).on_hover_text(
+                                    if a == me {
+                                        format!("{a} (you)")
+                                    } else {
+                                        a.clone()
+                                    },
+                                );
+                            });
+                        }
+                        boxed(ui, TOTAL_W, row_h, |ui| {
+                            ui.label(RichText::new("total").strong());
+                        });
+                        boxed(ui, REVIEW_W, row_h, |ui| {
+                            ui.label(RichText::new("review").strong());
+                        });
+                    });
+                    ui.horizontal(|ui| {
+                        for t in &p.totals {
+                            boxed(ui, CELL_W, row_h, |ui| {
+                                ui.label(RichText::new(Progress::annotator_total(t)).strong())
+                                .on_hover_text(format!(
+                                    "{}: {} of {} assigned done, {} not started, {} in all layers",
+                                    t.annotator,
+                                    t.done,
+                                    plural(t.assigned, "document"),
+                                    t.not_started,
+                                    plural(t.spans, "span")
+                                ));
+                            });
+                        }
+                    });
+                });
+            });
+        if out.state.clamped_offset().x != offset.x {
+            moved.x = out.state.clamped_offset().x;
+        }
+    });
+    ui.separator();
+    ui.horizontal_top(|ui| {
+        let docs = egui::ScrollArea::vertical()
+            .id_salt("team docs")
+            .vertical_scroll_offset(offset.y)
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysHidden)
+            .max_width(DOC_W)
+            .auto_shrink([true, false])
+            .show(ui, |ui| {
+                ui.set_width(DOC_W);
+                ui.vertical(|ui| {
+                    for (k, row) in p.documents.iter().enumerate() {
+                        let (rect, _) =
+                            ui.allocate_exact_size(egui::vec2(DOC_W, row_h), egui::Sense::hover());
+                        if k % 2 == 1 {
+                            ui.painter().rect_filled(rect, 0.0, stripe);
+                        }
+                        let name = row.document.rsplit('/').next().unwrap_or(&row.document);
+                        let mut child = ui.new_child(
+                            egui::UiBuilder::new()
+                                .max_rect(rect)
+                                .layout(egui::Layout::left_to_right(egui::Align::Center)),
+                        );
+                        let button =
+                            egui::Button::new(RichText::new(name).monospace().small()).frame(false);
+                        if child
+                            .add(button.truncate())
+                            .on_hover_text(format!("{}: open it", row.document))
+                            .clicked()
+                        {
+                            commands.push(Command::OpenDocument(row.document.clone()));
+                        }
+                    }
+                });
+            });
+        if docs.state.clamped_offset().y != offset.y {
+            moved.y = docs.state.clamped_offset().y;
+        }
+        let cells = egui::ScrollArea::both()
+            .id_salt("team cells")
+            .scroll_offset(offset)
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.set_min_width(cells_w);
+                ui.vertical(|ui| {
+                    for (k, row) in p.documents.iter().enumerate() {
+                        let (rect, _) = ui
+                            .allocate_exact_size(egui::vec2(cells_w, row_h), egui::Sense::hover());
+                        if k % 2 == 1 {
+                            ui.painter().rect_filled(rect, 0.0, stripe);
+                        }
+                        let mut child = ui.new_child(
+                            egui::UiBuilder::new()
+                                .max_rect(rect)
+                                .layout(egui::Layout::left_to_right(egui::Align::Center)),
+                        );
+                        row_cells(p, row, &mut child);
+                    }
+                });
+            });
+        if cells.state.clamped_offset() != offset {
+            moved = cells.state.clamped_offset();
+        }
+    });
+    if moved != offset {
+        ui.data_mut(|d| d.insert_temp(id, moved));
+        ui.ctx().request_repaint();
+    }
+}
+
+/// One document's cells, its total and its review state.
+fn row_cells(p: &Progress, row: &crate::progress::DocumentRow, ui: &mut Ui) {
+    let h = ui.available_height();
+    for (cell, a) in row.cells.iter().zip(&p.annotators) {
+        boxed(ui, CELL_W, h, |ui| {
+            let mut text = RichText::new(cell.short_text());
+            if let Some(t) = tone(cell) {
+                text = text.color(theme::tone_color(t, ui.visuals()));
+            }
+            ui.label(text)
+                .on_hover_text(cell.describe(a, &row.document));
+        });
+    }
+    boxed(ui, TOTAL_W, h, |ui| {
+        ui.label(Progress::document_total(row));
+    });
+    let mut review = Progress::curated_text(row).to_owned();
+    if row.short_of_overlap {
+        review = format!("{review} (short of overlap)").trim().to_owned();
+    }
+    let tone = if row.waiting_for_review() {
+        Tone::Warn
+    } else {
+        Tone::Weak
+    };
+    boxed(ui, REVIEW_W, h, |ui| {
+        ui.label(RichText::new(review).color(theme::tone_color(tone, ui.visuals())));
+    });
 }
