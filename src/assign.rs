@@ -34,7 +34,6 @@ pub struct Assignment {
 }
 
 /// Whether an overlap is left out of `workspace.ron` (0: not set).
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
 pub fn is_unset(overlap: &usize) -> bool {
     *overlap == 0
 }
@@ -564,6 +563,36 @@ mod tests {
         assert!(bad(names(2), 0).contains("overlap is 0"));
         assert!(bad(vec!["a".into(), "a".into()], 1).contains("twice"));
         assert!(bad(Vec::new(), 1).contains("no annotators"));
+    }
+
+    #[test]
+    fn scope_answers_as_is_assigned_does() {
+        let cfg = WorkspaceConfig {
+            assignments: vec![
+                Assignment {
+                    annotator: "ana".into(),
+                    documents: vec!["docs/001.txt".into(), "more".into(), "x/*.txt".into()],
+                },
+                Assignment {
+                    annotator: "bo".into(),
+                    documents: vec!["docs/002.txt".into()],
+                },
+            ],
+            ..Default::default()
+        };
+        let scope = Scope::of(&cfg, "ana").unwrap();
+        for rel in [
+            "docs/001.txt",
+            "docs/002.txt",
+            "more/a/b.txt",
+            "x/y.txt",
+            "x/y/z.txt",
+        ] {
+            assert_eq!(scope.contains(rel), is_assigned(&cfg, "ana", rel), "{rel}");
+        }
+        assert!(scope.contains("more/a/b.txt") && !scope.contains("docs/002.txt"));
+        assert_eq!(Scope::of(&WorkspaceConfig::default(), "ana"), None);
+        assert_eq!(annotators_of(&cfg, "docs/002.txt"), ["bo"]);
     }
 
     #[test]
