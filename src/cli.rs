@@ -185,6 +185,30 @@ pub enum Command {
         /// The workspace (default: the current folder).
         path: Option<PathBuf>,
     },
+    /// Assign the workspace's texts to annotators, balanced and seeded, in
+    /// annotations/workspace.ron: each text gets --overlap distinct annotators.
+    Assign {
+        /// Who annotates, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        annotators: Vec<String>,
+        /// How many annotators each text gets.
+        #[arg(long, default_value_t = 1)]
+        overlap: usize,
+        /// Seed of the draw; the same seed, texts and annotators give the same file.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The workspace (default: the current folder).
+        path: Option<PathBuf>,
+    },
+    /// The team's progress: documents × annotators, each cell the status and span count, with
+    /// totals and the documents waiting for review.
+    Progress {
+        /// The workspace (default: the current folder).
+        path: Option<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// What `tags` does besides listing.
@@ -375,7 +399,95 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             };
             import(annotator, how, src, here(path), out, err)
         }
+        Command::Assign {
+            annotators,
+            overlap,
+            seed,
+            path,
+        } => {
+            let req = crate::assign::AssignRequest {
+                annotators,
+                overlap,
+                seed,
+            };
+            assign(here(path), &req, out, err)
+        }
+        Command::Progress { path, json } => progress(here(path), json, out, err),
     }
+}
+
+fn assign(
+    path: PathBuf,
+    req: &crate::assign::AssignRequest,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    if let Err(e) = req.check() {
+        let _ = writeln!(err, "error: {e}");
+        return 2;
+    }
+    let Some(mut ws) = open_ws(&path, err) else {
+        return 2;
+    };
+    let texts: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
+    if texts.is_empty() {
+        let e = crate::assign::AssignError::NoTexts(ws.root().display().to_string());
+        let _ = writeln!(err, "error: {e}");
+        return 1;
+    }
+    let written = crate::assign::balanced(&texts, req)
+        .and_then(|a| crate::assign::write(&mut ws, a, req.overlap));
+    match written {
+        Ok(w) => {
+            for (who, n, shared) in crate::assign::summary(&ws.config().assignments) {
+                let with: Vec<String> = shared.iter().map(|(b, k)| format!("{b} {k}")).collect();
+                let _ = writeln!(
+                    out,
+                    "  {who:<16} {:>13}{}",
+                    plural(n, "document"),
+                    if with.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; shared with {}", with.join(", "))
+                    }
+                );
+            }
+            let _ = writeln!(
+                out,
+                "{} to {}, {} each: written to {}",
+                plural(w.documents, "document"),
+                plural(req.annotators.len(), "annotator"),
+                req.overlap,
+                w.path.display()
+            );
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            if e.is_usage() { 2 } else { 1 }
+        }
+    }
+}
+
+fn progress(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let Some(ws) = open_ws(&path, err) else {
+        return 2;
+    };
+    let p = crate::progress::gather(&ws);
+    if json {
+        match serde_json::to_string_pretty(&p) {
+            Ok(s) => {
+                let _ = writeln!(out, "{s}");
+            }
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return 1;
+            }
+        }
+    } else {
+        let _ = write!(out, "{}", p.to_table());
+    }
+    if p.unreadable.is_empty() { 0 } else { 1 }
 }
 
 fn open_ws(path: &std::path::Path, err: &mut dyn Write) -> Option<Workspace> {

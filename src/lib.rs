@@ -12,6 +12,7 @@
 
 pub mod agreement;
 pub mod agreement_team;
+pub mod assign;
 pub mod autosave;
 pub mod cli;
 pub mod document;
@@ -21,6 +22,7 @@ pub mod history;
 pub mod import;
 pub mod layer;
 pub mod layer_index;
+pub mod progress;
 pub mod reanchor;
 pub mod recovery;
 pub mod review;

@@ -82,6 +82,13 @@ pub struct WorkspaceConfig {
     /// Folders, relative to the root, that hold the texts. Empty means the whole root.
     #[serde(default)]
     pub texts: Vec<String>,
+    /// How many annotators each document should get (written by `marginalia assign`; the
+    /// team view flags documents with fewer). 0: not set.
+    #[serde(default, skip_serializing_if = "crate::assign::is_unset")]
+    pub overlap: usize,
+    /// Who annotates what (src/assign.rs). Empty: no assignments, every document is everyone's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assignments: Vec<crate::assign::Assignment>,
 }
 
 /// An opened workspace.
@@ -254,6 +261,12 @@ impl Workspace {
                 });
             }
         }
+        if let Err(reason) = crate::assign::check(&config) {
+            return Err(WorkspaceError::BadConfig {
+                path: cfg_path.display().to_string(),
+                reason,
+            });
+        }
         let tags = TagSet::load_or_default(&root.join(ANNOTATIONS_DIR).join("tags.ron"))?;
         Ok(Self { root, config, tags })
     }
@@ -288,6 +301,16 @@ impl Workspace {
     /// The settings.
     pub fn config(&self) -> &WorkspaceConfig {
         &self.config
+    }
+
+    /// Replaces the in-memory settings (after `assign` wrote them).
+    pub fn set_config(&mut self, config: WorkspaceConfig) {
+        self.config = config;
+    }
+
+    /// Where the settings live: `annotations/workspace.ron`.
+    pub fn config_path(&self) -> PathBuf {
+        self.annotations_dir().join("workspace.ron")
     }
 
     /// Every text of the workspace, sorted by relative path.

@@ -1193,3 +1193,230 @@ fn tags_rename_never_overwrites_a_file_it_could_not_parse_and_writes_nothing() {
     );
     assert_eq!(snapshot_annotations(root), before);
 }
+
+/// The columns of a table line printed with two or more spaces between cells.
+fn columns(line: &str) -> Vec<&str> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+fn table_row<'a>(table: &'a str, first: &str) -> Vec<&'a str> {
+    let line = table
+        .lines()
+        .find(|l| l.starts_with(first))
+        .unwrap_or_else(|| panic!("no line starting {first:?} in\n{table}"));
+    columns(line)
+}
+
+/// Issue 15 §2: `assign` writes a balanced assignment, the same for the same seed, and keeps
+/// the rest of workspace.ron (its text folders and opening comment).
+#[test]
+fn assign_writes_a_balanced_seeded_assignment_and_keeps_workspace_ron() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    let config = root.join("annotations/workspace.ron");
+    let o = run(
+        &[
+            "assign",
+            "--annotators",
+            "ana,bo,cy",
+            "--overlap",
+            "2",
+            "--seed",
+            "3",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(0), "{:?}", o);
+    let out = stdout(&o);
+    // 5 texts × 2 = 10 assignments over 3 annotators: loads 3, 3, 4 in some order.
+    let mut loads: Vec<usize> = ["ana", "bo", "cy"]
+        .iter()
+        .map(|a| {
+            let line = out
+                .lines()
+                .find(|l| l.trim_start().starts_with(a))
+                .unwrap_or_else(|| panic!("{a} in {out}"));
+            line.split_whitespace().nth(1).unwrap().parse().unwrap()
+        })
+        .collect();
+    loads.sort();
+    assert_eq!(loads, [3, 3, 4], "{out}");
+    assert!(
+        out.contains("5 documents to 3 annotators, 2 each: written to"),
+        "{out}"
+    );
+    let first = std::fs::read_to_string(&config).unwrap();
+    assert!(first.starts_with("// The repository is itself"), "{first}");
+    assert!(first.contains("\"seeds\""), "{first}");
+    assert!(first.contains("overlap: 2,"), "{first}");
+    // Each text has exactly two assigned annotators.
+    let o = run(&["progress", "--json"], root);
+    assert_eq!(o.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for doc in json["documents"].as_array().unwrap() {
+        assert_eq!(doc["assigned"], 2, "{doc}");
+    }
+    // The same seed writes the same bytes.
+    let o = run(
+        &[
+            "assign",
+            "--annotators",
+            "ana,bo,cy",
+            "--overlap",
+            "2",
+            "--seed",
+            "3",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), first);
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn assign_refuses_an_overlap_it_cannot_meet_and_writes_nothing() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    let config = root.join("annotations/workspace.ron");
+    let before = std::fs::read(&config).unwrap();
+    for (overlap, words) in [
+        ("3", "overlap 3 is more than the 2 annotators given"),
+        ("0", "overlap is 0"),
+    ] {
+        let o = run(
+            &["assign", "--annotators", "ana,bo", "--overlap", overlap],
+            root,
+        );
+        assert_eq!(o.status.code(), Some(2), "{overlap}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(words), "{err}");
+        assert_eq!(std::fs::read(&config).unwrap(), before);
+    }
+    let o = run(&["assign", "--annotators", "ana,curated"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("reserved"));
+    assert_eq!(std::fs::read(&config).unwrap(), before);
+}
+
+/// Issue 15 §2: `progress` shows documents × annotators, totals both ways, and the documents
+/// waiting for review (every assigned annotator done, not reviewed in the curated layer).
+#[test]
+fn progress_shows_each_annotators_status_totals_and_documents_waiting_for_review() {
+    let dir = copy_with_curated();
+    let root = dir.path();
+    edit(
+        &root.join("annotations/curated/seeds/001_3e981e5bab7b45a2.ron"),
+        "status: Done",
+        "status: Reviewed",
+    );
+    std::fs::write(
+        root.join("annotations/workspace.ron"),
+        r#"(
+    texts: ["seeds"],
+    overlap: 2,
+    assignments: [
+        (annotator: "editor-a", documents: ["seeds/"]),
+        (annotator: "editor-b", documents: ["seeds/000_b78fa013a4a69998.txt", "seeds/001_3e981e5bab7b45a2.txt", "seeds/003_*.txt"]),
+        (annotator: "zoe", documents: ["seeds/004_*.txt"]),
+    ],
+)
+"#,
+    )
+    .unwrap();
+    let o = run(&["progress"], root);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let t = stdout(&o);
+    assert!(t.starts_with("5 documents, 3 annotators, overlap 2"), "{t}");
+    assert_eq!(
+        table_row(&t, "document"),
+        ["document", "editor-a", "editor-b", "zoe", "total", "review"]
+    );
+    let row = |d: &str| table_row(&t, &format!("seeds/{d}"));
+    assert_eq!(
+        row("000"),
+        [
+            "seeds/000_b78fa013a4a69998.txt",
+            "done 30",
+            "done 26",
+            "—",
+            "2/2 done · 56",
+            "waiting"
+        ]
+    );
+    assert_eq!(
+        row("001")[1..],
+        ["done 15", "done 17", "—", "2/2 done · 32", "reviewed"]
+    );
+    // editor-b's layer of 002 is not assigned to her: in parentheses, not counted as assigned.
+    assert_eq!(
+        row("002")[1..],
+        [
+            "done 25",
+            "(done 19)",
+            "—",
+            "1/1 done · 44",
+            "waiting short of overlap"
+        ]
+    );
+    assert_eq!(row("003")[1..], ["done 31", "wip 30", "—", "1/2 done · 61"]);
+    assert_eq!(
+        row("004")[1..],
+        ["wip 13", "(done 13)", "todo", "0/2 done · 26"]
+    );
+    assert_eq!(table_row(&t, "done"), ["done", "4/5", "2/3", "0/1"]);
+    for line in [
+        "  editor-a  4 of 5 assigned documents done, 0 not started, 114 spans",
+        "  editor-b  2 of 3 assigned documents done, 0 not started, 105 spans",
+        "  zoe       0 of 1 assigned document done, 1 not started, 0 spans",
+    ] {
+        assert!(t.contains(&format!("{line}\n")), "{line:?} in\n{t}");
+    }
+    assert!(
+        t.contains(
+            "Waiting for review (2):\n  seeds/000_b78fa013a4a69998.txt\n  seeds/002_c14de4e8ffe1b554.txt\n"
+        ),
+        "{t}"
+    );
+
+    let o = run(&["progress", "--json"], root);
+    assert_eq!(o.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        json["annotators"],
+        serde_json::json!(["editor-a", "editor-b", "zoe"])
+    );
+    assert_eq!(
+        json["waiting_for_review"],
+        serde_json::json!([
+            "seeds/000_b78fa013a4a69998.txt",
+            "seeds/002_c14de4e8ffe1b554.txt"
+        ])
+    );
+    let zoe = &json["totals"][2];
+    assert_eq!(
+        (zoe["assigned"].as_u64(), zoe["not_started"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let cell = &json["documents"][4]["cells"][0];
+    assert_eq!(cell["status"], "in progress");
+    assert_eq!(cell["spans"], 13);
+
+    // A bad workspace.ron is one clear error and exit 2.
+    edit(
+        &root.join("annotations/workspace.ron"),
+        "\"zoe\"",
+        "\"zo e\"",
+    );
+    let o = run(&["progress"], root);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("workspace.ron") && err.contains("zo e"),
+        "{err}"
+    );
+}

@@ -1889,3 +1889,128 @@ fn a_rebound_undo_works_on_its_new_key_only_refuses_conflicts_and_survives_a_res
     assert_eq!(Action::Undo.shortcut_text(), "Ctrl+Z");
     assert!(h.query_by_label("Ctrl+U").is_none());
 }
+
+/// Issue 15 §2: with assignments in workspace.ron the list shows the annotator's own documents,
+/// the header counts them, and "All documents" shows every one.
+#[test]
+fn document_list_shows_my_assigned_documents_and_all_documents_shows_every_one() {
+    let ws = temp_workspace();
+    std::fs::write(
+        ws.path().join("annotations/workspace.ron"),
+        format!(
+            r#"(
+    texts: ["seeds"],
+    assignments: [
+        (annotator: "{ANNOTATOR}", documents: ["seeds/000_b78fa013a4a69998.txt", "seeds/001_*.txt", "seeds/003_*.txt"]),
+        (annotator: "someone-else", documents: ["seeds/"]),
+    ],
+)"#
+        ),
+    )
+    .unwrap();
+    set_status(
+        ws.path(),
+        "seeds/001_3e981e5bab7b45a2.txt",
+        marginalia::Status::Done,
+    );
+    set_status(
+        ws.path(),
+        "seeds/002_c14de4e8ffe1b554.txt",
+        marginalia::Status::Done,
+    );
+    let mut h = harness(ws.path(), false, false);
+    let shown = |h: &Harness<'_, MarginaliaApp>| -> Vec<&str> {
+        ["000", "001", "002", "003", "004"]
+            .into_iter()
+            .filter(|n| (h.query_all_by_label_contains(&format!("{n}_")).next()).is_some())
+            .collect()
+    };
+    assert_eq!(shown(&h), ["000", "001", "003"]);
+    assert!(
+        h.query_by_label("1 of 3 done").is_some(),
+        "my progress on top"
+    );
+    h.get_by_label("All documents").click();
+    h.run_steps(2);
+    assert_eq!(shown(&h), ["000", "001", "002", "003", "004"]);
+    assert!(
+        h.query_by_label("1 of 3 done").is_some(),
+        "still my progress"
+    );
+    h.get_by_label("All documents").click();
+    h.run_steps(2);
+    assert_eq!(shown(&h), ["000", "001", "003"]);
+    // The next document goes through mine only.
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    assert_eq!(
+        h.state().open_document(),
+        Some("seeds/003_2bc22f07f8fd66ef.txt")
+    );
+}
+
+/// Issue 15 §2: the Team window (Ctrl+Shift+T) shows documents × annotators with each cell's
+/// status and span count, each annotator's totals, and the documents waiting for review, one
+/// click from opening.
+#[test]
+fn team_window_shows_who_has_done_what_and_what_waits_for_review() {
+    let ws = temp_workspace();
+    std::fs::write(
+        ws.path().join("annotations/workspace.ron"),
+        format!(
+            r#"(
+    texts: ["seeds"],
+    overlap: 1,
+    assignments: [
+        (annotator: "{ANNOTATOR}", documents: ["seeds/000_*.txt", "seeds/001_*.txt"]),
+        (annotator: "someone-else", documents: ["seeds/001_*.txt", "seeds/002_*.txt"]),
+    ],
+)"#
+        ),
+    )
+    .unwrap();
+    set_status(
+        ws.path(),
+        "seeds/000_b78fa013a4a69998.txt",
+        marginalia::Status::Done,
+    );
+    set_status(
+        ws.path(),
+        "seeds/001_3e981e5bab7b45a2.txt",
+        marginalia::Status::InProgress,
+    );
+    let mut h = harness(ws.path(), false, false);
+    assert!(h.query_by_label("Team").is_none());
+    press_with(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::T);
+    for _ in 0..400 {
+        if h.state().team_view().progress().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(2);
+    assert!(h.query_by_label("Team").is_some());
+    assert!(
+        h.query_by_label_contains("5 documents, 2 annotators, overlap 1: 1 of 4 done")
+            .is_some()
+    );
+    assert!(h.query_by_label("someone-else").is_some());
+    // 000: mine, done; 001: mine in progress, theirs not started; 002: theirs not started.
+    assert_eq!(h.query_all_by_label("done 0").count(), 1);
+    assert_eq!(h.query_all_by_label("wip 0").count(), 1);
+    assert_eq!(h.query_all_by_label("todo").count(), 2);
+    assert!(h.query_by_label("1/2 · 0").is_some(), "my totals");
+    assert!(h.query_by_label("0/2 · 0").is_some(), "theirs");
+    assert!(h.query_by_label("Waiting for review (1)").is_some());
+    h.get_by_label("seeds/000_b78fa013a4a69998.txt").click();
+    h.run_steps(4);
+    wait_for_document_list(&mut h);
+    assert_eq!(
+        h.state().open_document(),
+        Some("seeds/000_b78fa013a4a69998.txt")
+    );
+    press_with(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::T);
+    assert!(h.query_by_label("Team").is_none());
+}

@@ -136,6 +136,8 @@ pub enum Command {
     Review(super::review_mode::ReviewCommand),
     /// The Agreement window (see `agreement_view.rs`).
     Agreement(super::agreement_view::AgreementCommand),
+    /// The Team window (see `team_view.rs`).
+    Team(super::team_view::TeamCommand),
     /// Close the window (pending edits are saved on the way out).
     Quit,
     /// A choice in the prompt shown when closing with unsaved edits (src/app/quit.rs).
@@ -165,6 +167,7 @@ pub enum Action {
     HelpQuestion,
     Review,
     Agreement,
+    Team,
     Quit,
     Redo,
     RedoY,
@@ -203,7 +206,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in matching order.
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 42] = [
         Action::Help,
         Action::PaletteP,
         Action::Palette,
@@ -212,6 +215,7 @@ impl Action {
         Action::HelpQuestion,
         Action::Review,
         Action::Agreement,
+        Action::Team,
         Action::Quit,
         Action::Redo,
         Action::RedoY,
@@ -294,6 +298,7 @@ impl Action {
             Action::HelpQuestion => (Modifiers::NONE, Key::Questionmark),
             Action::Review => (cmd, Key::R),
             Action::Agreement => (cmd, Key::G),
+            Action::Team => (cmd_shift, Key::T),
             Action::Quit => (cmd, Key::Q),
             Action::Redo => (cmd_shift, Key::Z),
             Action::RedoY => (cmd, Key::Y),
@@ -364,7 +369,7 @@ impl Action {
     pub fn is_global(self) -> bool {
         matches!(
             self,
-            Action::Help | Action::HelpQuestion | Action::Review | Action::Agreement
+            Action::Help | Action::HelpQuestion | Action::Review | Action::Agreement | Action::Team
         )
     }
 
@@ -379,6 +384,7 @@ impl Action {
                 | Action::WorkspaceFind
                 | Action::Review
                 | Action::Agreement
+                | Action::Team
                 | Action::Quit
                 | Action::NextDocument
                 | Action::PrevDocument
@@ -395,6 +401,7 @@ impl Action {
             Action::Find => "Find in the document",
             Action::Review => "Review the open document, or leave review mode",
             Action::Agreement => "Show or hide the Agreement window",
+            Action::Team => "Show or hide the Team window: who has done what",
             Action::Quit => "Close the window (saving first; asks if edits cannot be saved)",
             Action::Redo | Action::RedoY => "Redo",
             Action::Undo => "Undo",
@@ -450,6 +457,7 @@ impl Action {
             Action::Find => Command::Find(super::find_bar::FindCommand::Open),
             Action::Review => Command::ToggleReview,
             Action::Agreement => Command::Agreement(AgreementCommand::Toggle),
+            Action::Team => Command::Team(super::team_view::TeamCommand::Toggle),
             Action::Quit => Command::Quit,
             Action::Redo | Action::RedoY => Command::Redo,
             Action::Undo => Command::Undo,
@@ -1005,6 +1013,7 @@ fn action_keywords(a: Action) -> &'static str {
         Action::Undo => "revert back",
         Action::Review => "curate compare adjudicate",
         Action::Agreement => "kappa iaa statistics",
+        Action::Team => "progress assignments annotators who done review",
         Action::Help => "keys keyboard shortcuts",
         Action::Quit => "exit",
         Action::AcceptSuggestion | Action::AcceptSourceSuggestions => "suggestions pre-annotate",

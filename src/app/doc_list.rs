@@ -45,6 +45,15 @@ pub(super) struct ListCache {
     /// last row: the list's height.
     tops: Vec<f32>,
     heights: (f32, f32, f32),
+    /// "All documents" is ticked: show every text even when the workspace assigns some.
+    pub(super) show_all: bool,
+    /// `show_all` as the base was last made for.
+    shown_all: bool,
+    /// The (annotator, listing) `mine` was made for; `None` without assignments.
+    scope_key: Option<(String, u64)>,
+    /// The entries assigned to the annotator, in entry order, when the workspace has
+    /// assignments (`workspace.ron`); `None` without.
+    mine: Option<Vec<usize>>,
 }
 
 #[derive(Clone, Debug)]
@@ -73,13 +82,23 @@ pub(super) fn haystack(rel: &str, title: Option<&str>) -> String {
 /// Brings `app.list`'s order and rows up to date. O(n) when the entries or the filter changed;
 /// a filter that extends the previous one searches only the previous matches.
 fn refresh(app: &mut MarginaliaApp) {
+    let scope_changed = refresh_scope(app);
     let filter = app.doc_filter.trim().to_lowercase();
     let scanning = app.list_scan.is_some();
     let cache = &mut app.list;
     let entries = &app.entries;
-    let relisted = cache.listing_gen != app.listing_gen || cache.base.len() != entries.len();
+    let relisted = scope_changed
+        || cache.listing_gen != app.listing_gen
+        || cache.base.len()
+            != match (&cache.mine, cache.show_all) {
+                (Some(mine), false) => mine.len(),
+                _ => entries.len(),
+            };
     if relisted {
-        cache.base = (0..entries.len()).collect();
+        cache.base = match (&cache.mine, cache.show_all) {
+            (Some(mine), false) => mine.clone(),
+            _ => (0..entries.len()).collect(),
+        };
         // Entries are sorted by path; a stable sort by folder keeps that order inside each
         // (usually they are in folder order already).
         if !cache.base.is_sorted_by_key(|&i| folder_of(&entries[i].rel)) {
@@ -157,6 +176,38 @@ fn refresh(app: &mut MarginaliaApp) {
     cache.heights = (0.0, 0.0, 0.0);
 }
 
+/// Remakes the list of the annotator's assigned entries when the annotator, the listing or the
+/// "All documents" toggle changed. Returns whether what the list is made from changed.
+fn refresh_scope(app: &mut MarginaliaApp) -> bool {
+    let key = app.ws.as_ref().and_then(|ws| {
+        crate::assign::has_assignments(ws.config())
+            .then(|| (app.prefs.annotator.clone(), app.listing_gen))
+    });
+    let show_all = app.list.show_all;
+    if key == app.list.scope_key && app.list.shown_all == show_all {
+        return false;
+    }
+    app.list.mine = match (&key, &app.ws) {
+        (Some((annotator, _)), Some(ws)) => {
+            crate::assign::Scope::of(ws.config(), annotator).map(|scope| {
+                (app.entries.iter().enumerate())
+                    .filter(|(_, e)| scope.contains(&e.rel))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+        }
+        _ => None,
+    };
+    app.list.scope_key = key;
+    app.list.shown_all = show_all;
+    true
+}
+
+/// Whether the workspace assigns documents (the list then shows the annotator's own first).
+pub(super) fn has_assignments(app: &MarginaliaApp) -> bool {
+    app.list.mine.is_some()
+}
+
 /// The entries shown, as indices in display order: the root's texts first, then each folder's.
 pub(super) fn display_order(app: &mut MarginaliaApp) -> Vec<usize> {
     refresh(app);
@@ -219,26 +270,49 @@ pub(super) fn step(app: &mut MarginaliaApp, forward: bool, undone: bool) -> Opti
     })
 }
 
-/// "3 of 5 done".
+/// "3 of 5 done": of the annotator's assigned documents when the workspace assigns some.
 pub(super) fn progress(app: &MarginaliaApp) -> String {
-    let done = app.entries.iter().filter(|e| is_done(e)).count();
-    format!("{done} of {} done", app.entries.len())
+    match &app.list.mine {
+        Some(mine) => {
+            let done = mine.iter().filter(|&&i| is_done(&app.entries[i])).count();
+            format!("{done} of {} done", mine.len())
+        }
+        None => {
+            let done = app.entries.iter().filter(|e| is_done(e)).count();
+            format!("{done} of {} done", app.entries.len())
+        }
+    }
 }
 
 /// Draws the document list: only the rows in view, at their places in the whole list.
 pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let weak = theme::weak(ui.visuals());
     ui.add_space(4.0);
+    refresh(app);
+    let assigned = has_assignments(app);
     ui.horizontal(|ui| {
         ui.heading("Documents");
         if app.entries.is_empty() {
             return;
         }
+        let keys = "Alt+Down / Alt+Up: next / previous document; Ctrl+Alt+Down: next not done";
+        let hover = if assigned {
+            format!(
+                "Your assigned documents ({}) that are done\n{keys}",
+                app.prefs.annotator
+            )
+        } else {
+            keys.to_owned()
+        };
         ui.label(RichText::new(progress(app)).color(weak))
-            .on_hover_text(
-                "Alt+Down / Alt+Up: next / previous document; Ctrl+Alt+Down: next not done",
-            );
+            .on_hover_text(hover);
     });
+    if assigned {
+        ui.checkbox(&mut app.list.show_all, "All documents")
+            .on_hover_text(
+                "Show every document of the workspace, not only those workspace.ron assigns to you",
+            );
+    }
     let label = ui.label(RichText::new("Filter").small());
     ui.add(
         egui::TextEdit::singleline(&mut app.doc_filter)
@@ -258,7 +332,15 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
         return;
     }
     if app.list.order.is_empty() {
-        ui.label(RichText::new("No document matches the filter.").color(weak));
+        let text = if app.list.base.is_empty() {
+            format!(
+                "No documents are assigned to {} in workspace.ron. Tick \"All documents\" to see every one.",
+                app.prefs.annotator
+            )
+        } else {
+            "No document matches the filter.".to_owned()
+        };
+        ui.label(RichText::new(text).color(weak));
         return;
     }
     // Row heights from the fonts: a heading; an entry of title, file name, status line and

@@ -21,6 +21,7 @@ pub mod review_mode;
 mod span_edit;
 pub mod suggestions;
 mod tag_editor;
+pub mod team_view;
 pub mod text_view;
 mod theme;
 mod transfer;
@@ -274,6 +275,8 @@ pub struct MarginaliaApp {
     chooser: Option<review_mode::LayerChooser>,
     review_progress: HashMap<String, (usize, usize, bool)>,
     agreement: agreement_view::AgreementView,
+    /// The Team window (src/app/team_view.rs).
+    team: team_view::TeamView,
     /// The reviewer's verdicts on the open document's spans (own layer only).
     feedback: HashMap<u64, crate::review::SpanFeedback>,
     /// The verdicts as the text view's tooltip shows them.
@@ -400,6 +403,7 @@ impl MarginaliaApp {
             chooser: None,
             review_progress: HashMap::new(),
             agreement: agreement_view::AgreementView::default(),
+            team: Default::default(),
             feedback: HashMap::new(),
             badges: HashMap::new(),
             journal: start.journal.clone(),
@@ -469,6 +473,11 @@ impl MarginaliaApp {
     /// The open review, in review mode.
     pub fn review_mode(&self) -> Option<&review_mode::ReviewMode> {
         self.review.as_ref()
+    }
+
+    /// The Team window's state.
+    pub fn team_view(&self) -> &team_view::TeamView {
+        &self.team
     }
 
     /// The Agreement window's state.
@@ -1275,6 +1284,7 @@ impl MarginaliaApp {
             Command::WorkspaceChanged => self.reload_workspace(),
             Command::Review(c) => review_mode::apply(self, c),
             Command::Agreement(c) => agreement_view::apply(self, c),
+            Command::Team(c) => team_view::apply(self, c),
             Command::Find(c) => find_bar::apply(self, ctx, c),
             Command::Suggest(c) => suggestions::apply(self, c),
         }
@@ -1543,6 +1553,7 @@ impl eframe::App for MarginaliaApp {
             ctx.request_repaint_after(Duration::from_millis(250));
         }
         agreement_view::poll(self, &ctx);
+        team_view::poll(self, &ctx);
         // This window's bindings (tests run several windows on one thread).
         commands::use_bindings(&self.prefs.keys);
         keys_editor::capture(self, &ctx);
@@ -1559,6 +1570,7 @@ impl eframe::App for MarginaliaApp {
         }
         review_mode::draw_chooser(self, &ctx, &mut commands);
         agreement_view::draw(self, &ctx, &mut commands);
+        team_view::draw(self, &ctx, &mut commands);
         help::draw(self, &ctx, &mut commands);
         keys_editor::draw(self, &ctx);
         if self.review.is_none() {

@@ -153,6 +153,10 @@ fn view_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             ("Find…", Command::Find(super::find_bar::FindCommand::Open)),
             ("Command palette…", Command::TogglePalette),
             (
+                "Team progress…",
+                Command::Team(super::team_view::TeamCommand::Toggle),
+            ),
+            (
                 super::commands::menu_name(&Command::ToggleTagEditor).unwrap_or("Edit tags…"),
                 Command::ToggleTagEditor,
             ),
