@@ -273,16 +273,16 @@ fn first_wins<T: Item>(a: &T, b: &T) -> bool {
     }
 }
 
-/// Appends a conflict line to a note, once.
+/// Puts a conflict line at the top of a note, once: the span list shows a note's start.
 fn record(note: &mut String, line: &str) {
-    let line = format!("{CONFLICT_MARK} {line}");
+    let mut line = format!("{CONFLICT_MARK} {line}");
     if note.lines().any(|l| l == line) {
         return;
     }
     if !note.is_empty() {
-        note.push('\n');
+        line.push('\n');
     }
-    note.push_str(&line);
+    note.insert_str(0, &line);
 }
 
 fn shown(v: &Json) -> String {

@@ -1249,7 +1249,7 @@ fn merge_file_writes_the_merge_into_ours_and_prints_the_recorded_conflict() {
     assert_eq!(kept.tag, "quote", "the later edit wins");
     assert!(
         kept.note
-            .ends_with("[merge conflict] the other edit had tag \"error\"")
+            .starts_with("[merge conflict] the other edit had tag \"error\"")
     );
     assert_eq!(merged.span(second).unwrap().note, "theirs only");
     let out = stdout(&o);

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 {
-  for part in 00-header app attributes find files durability export app-export-import review review-gui labeling-faster performance 99-footer; do
+  for part in 00-header app attributes find files durability export app-export-import review review-gui team-1-git labeling-faster performance 99-footer; do
     cat "$part.md"
     echo
   done
