@@ -27,14 +27,9 @@ fn git_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-thread_local! {
-    static SPENT: std::cell::RefCell<BTreeMap<String, (u32, f64)>> = Default::default();
-}
-
 /// Runs git in `dir` with a fixed identity, dates and no user or system configuration.
 fn git(dir: &Path, home: &Path, args: &[&str]) -> Output {
-    let t0 = std::time::Instant::now();
-    let out = Command::new("git")
+    Command::new("git")
         .args(args)
         .current_dir(dir)
         .env("HOME", home)
@@ -49,14 +44,7 @@ fn git(dir: &Path, home: &Path, args: &[&str]) -> Output {
         .env("GIT_MERGE_AUTOEDIT", "no")
         .env("LC_ALL", "C")
         .output()
-        .unwrap_or_else(|e| panic!("git {args:?}: {e}"));
-    SPENT.with(|m| {
-        let mut m = m.borrow_mut();
-        let e = m.entry(args[..2.min(args.len())].join(" ")).or_default();
-        e.0 += 1;
-        e.1 += t0.elapsed().as_secs_f64();
-    });
-    out
+        .unwrap_or_else(|e| panic!("git {args:?}: {e}"))
 }
 
 fn ok(dir: &Path, home: &Path, args: &[&str]) -> String {
@@ -110,7 +98,7 @@ struct Clone {
 /// What a run ends with and saw along the way.
 struct Outcome {
     tree: BTreeMap<String, Vec<u8>>,
-    conflicts: usize,
+    conflicts: Vec<Recorded>,
 }
 
 fn stamp(round: usize) -> String {
@@ -277,48 +265,110 @@ fn add_tag(c: &Clone, name: &str) {
     set.save(&path).expect("tags save");
 }
 
-/// Checks that each conflict the driver printed during a pull is in the merged file where the
-/// window shows it: a span's note, or a review comment. Returns how many it checked.
-fn check_recorded(c: &Clone, pull_output: &str) -> usize {
-    let mut n = 0;
+/// A conflict the driver recorded: a line in a span's note (the span by its range), or a
+/// review comment's text.
+#[derive(Debug, Clone)]
+enum Recorded {
+    Note {
+        path: String,
+        range: (usize, usize),
+        line: String,
+    },
+    Comment {
+        path: String,
+        text: String,
+    },
+}
+
+impl Recorded {
+    /// Whether the file's text (as in the tree) still shows it where the window shows it.
+    fn shown_in(&self, file: &str) -> bool {
+        match self {
+            Recorded::Note { path, range, line } => {
+                let spans: Vec<(usize, usize, String)> = if path.contains("annotations/curated/") {
+                    let c = CuratedLayer::from_ron(file).expect("curated parses");
+                    c.spans
+                        .into_iter()
+                        .map(|s| (s.start, s.end, s.note))
+                        .collect()
+                } else {
+                    let l = Layer::from_ron(file).expect("layer parses");
+                    l.spans
+                        .into_iter()
+                        .map(|s| (s.start, s.end, s.note))
+                        .collect()
+                };
+                spans
+                    .iter()
+                    .any(|(s, e, note)| (*s, *e) == *range && note.lines().any(|l| l == line))
+            }
+            Recorded::Comment { text, .. } => CuratedLayer::from_ron(file)
+                .expect("curated parses")
+                .comments
+                .iter()
+                .any(|k| k.by == MERGE_AUTHOR && k.text == *text),
+        }
+    }
+
+    fn path(&self) -> &str {
+        match self {
+            Recorded::Note { path, .. } | Recorded::Comment { path, .. } => path,
+        }
+    }
+}
+
+/// Each conflict the driver printed during a pull, checked to be in the merged file where the
+/// window shows it: a span's note, or a review comment (tag set hotkeys are shown in
+/// `tags.ron` itself).
+fn check_recorded(c: &Clone, pull_output: &str) -> Vec<Recorded> {
+    let mut found = Vec::new();
     for line in pull_output.lines() {
         let Some((path, what)) = line.split_once(": conflict: ") else {
             continue;
         };
+        if what.contains("now span") || path.ends_with("tags.ron") {
+            continue; // a renumbering or a hotkey, nothing to decide in a note
+        }
         let file = std::fs::read_to_string(c.dir.join(path)).expect("merged file");
-        n += 1;
-        if path.contains("annotations/curated/") {
-            let cur = CuratedLayer::from_ron(&file).expect("curated parses");
-            let recorded = cur
-                .comments
-                .iter()
-                .any(|k| k.by == MERGE_AUTHOR && what.contains(k.text.as_str()))
-                || what.contains("now span");
-            assert!(recorded, "{path}: {what} is not a review comment");
-        } else if let Some(rest) = what.strip_prefix("span ") {
+        let recorded = if let Some(at) = what.find(CONFLICT_MARK) {
+            Recorded::Comment {
+                path: path.to_owned(),
+                text: what[at..].to_owned(),
+            }
+        } else {
+            let rest = what.strip_prefix("span ").expect("span N: …");
             let (id, text) = rest.split_once(": ").expect("span N: …");
             let id: u64 = id.parse().expect("span id");
-            let layer = Layer::from_ron(&file).expect("layer parses");
-            if text.contains("now span") {
-                continue; // a renumbering, not a conflict to decide
-            }
-            let span = layer
-                .span(id)
+            let spans: Vec<(u64, usize, usize)> = if path.contains("annotations/curated/") {
+                let c = CuratedLayer::from_ron(&file).expect("curated parses");
+                c.spans.iter().map(|s| (s.id, s.start, s.end)).collect()
+            } else {
+                let l = Layer::from_ron(&file).expect("layer parses");
+                l.spans.iter().map(|s| (s.id, s.start, s.end)).collect()
+            };
+            let &(_, start, end) = spans
+                .iter()
+                .find(|s| s.0 == id)
                 .unwrap_or_else(|| panic!("{path}: span {id} is gone"));
-            assert!(
-                span.note.contains(&format!("{CONFLICT_MARK} {text}")),
-                "{path}: span {id} does not record {text:?}: {:?}",
-                span.note
-            );
-        }
+            Recorded::Note {
+                path: path.to_owned(),
+                range: (start, end),
+                line: format!("{CONFLICT_MARK} {text}"),
+            }
+        };
+        assert!(
+            recorded.shown_in(&file),
+            "{path}: {what} is not recorded: {recorded:?}"
+        );
+        found.push(recorded);
     }
-    n
+    found
 }
 
 /// Pulls (merging with the driver) and pushes; a rejected push (someone pushed in between)
 /// pulls and pushes again. Returns how many recorded conflicts it checked.
-fn pull_and_push(c: &Clone, home: &Path) -> usize {
-    let mut checked = 0;
+fn pull_and_push(c: &Clone, home: &Path) -> Vec<Recorded> {
+    let mut checked = Vec::new();
     for _ in 0..50 {
         let o = git(
             &c.dir,
@@ -332,7 +382,7 @@ fn pull_and_push(c: &Clone, home: &Path) -> usize {
             c.dir.display(),
             String::from_utf8_lossy(&o.stderr)
         );
-        checked += check_recorded(c, &out);
+        checked.extend(check_recorded(c, &out));
         if git(&c.dir, home, &["push", "-q", "origin", "main"])
             .status
             .success()
@@ -424,7 +474,7 @@ fn run(order: &[usize]) -> Outcome {
         });
     }
     let mut expected = BTreeSet::new();
-    let mut conflicts = 0;
+    let mut conflicts = Vec::new();
     for round in 0..ROUNDS {
         for &i in order {
             let c = &mut clones[i];
@@ -444,7 +494,7 @@ fn run(order: &[usize]) -> Outcome {
                 &home,
                 &["commit", "-q", "-m", &format!("{} round {round}", c.who)],
             );
-            conflicts += pull_and_push(c, &home);
+            conflicts.extend(pull_and_push(c, &home));
         }
         // Everyone catches up before the next round (a fast-forward to what was pushed; the
         // clones share the origin's objects, so nothing needs fetching).
@@ -490,6 +540,11 @@ fn run(order: &[usize]) -> Outcome {
             "{who}'s span {start}..{end} on {rel} is missing"
         );
     }
+    // Every conflict recorded along the way is still where the window shows it.
+    for r in &conflicts {
+        let file = String::from_utf8_lossy(&tree[r.path()]).into_owned();
+        assert!(r.shown_in(&file), "{r:?} is no longer in the final tree");
+    }
     // Both new tags are there.
     let tags = TagSet::load_or_default(&last.dir.join("annotations/tags.ron")).expect("tags");
     assert!(tags.contains("person") && tags.contains("place"));
@@ -507,16 +562,21 @@ fn twenty_annotators_and_two_reviewers_merge_through_git_without_markers() {
     let backward: Vec<usize> = (0..n).rev().collect();
     // The two orders run side by side (one per core).
     let t0 = std::time::Instant::now();
-    let other = std::thread::spawn(move || {
-        let b = run(&backward);
-        SPENT.with(|m| eprintln!("{:?} total {:?}", m.borrow(), t0.elapsed()));
-        b
-    });
+    let other = std::thread::spawn(move || run(&backward));
     let a = run(&forward);
-    SPENT.with(|m| eprintln!("{:?} total {:?}", m.borrow(), t0.elapsed()));
     let b = other.join().expect("the second run");
-    assert!(a.conflicts > 0, "the simulation should provoke conflicts");
-    assert!(b.conflicts > 0);
+    eprintln!(
+        "team simulation: {:.1} s for both orders",
+        t0.elapsed().as_secs_f64()
+    );
+    for kind in ["annotations/ann00/", "annotations/curated/"] {
+        assert!(
+            a.conflicts.iter().any(|r| r.path().starts_with(kind)),
+            "no conflict in {kind}: {:?}",
+            a.conflicts
+        );
+    }
+    assert!(!b.conflicts.is_empty());
     let differing: Vec<&String> = a
         .tree
         .keys()
