@@ -220,7 +220,7 @@ fn review(c: &Clone, round: usize) {
                 continue;
             }
             n += 1;
-            if (s.id as usize + c.seat) % 2 == 0 {
+            if (s.id as usize + c.seat).is_multiple_of(2) {
                 let id = cur.next_id.max(1);
                 cur.next_id = id + 1;
                 cur.spans.push(CuratedSpan {
