@@ -984,194 +984,324 @@ fn merge_tag_files(base: &Input, ours: &Input, theirs: &Input) -> Result<Merged,
 
 // ---------------------------------------------------------------------------------------------
 // Any other RON.
+//
+// `ron::Value` cannot tell enum variants apart (`Done` and `InProgress` both read as `()`), so
+// other files are merged on their text: the top-level struct's fields by name, each value as
+// written; a list both sides changed merges as a set of its items' texts.
 
-/// Merges RON values: maps key by key, lists as sets, anything else three-way; both sides
-/// changed a value differently: the greater by content is kept, and reported.
-fn merge_ron(
-    path: &str,
-    base: Option<&ron::Value>,
-    ours: &ron::Value,
-    theirs: &ron::Value,
+/// Skips whitespace and comments from `i`.
+fn skip_blank(s: &[char], mut i: usize) -> usize {
+    loop {
+        while i < s.len() && s[i].is_whitespace() {
+            i += 1;
+        }
+        if s.get(i) == Some(&'/') && s.get(i + 1) == Some(&'/') {
+            while i < s.len() && s[i] != '\n' {
+                i += 1;
+            }
+        } else if s.get(i) == Some(&'/') && s.get(i + 1) == Some(&'*') {
+            i += 2;
+            while i + 1 < s.len() && !(s[i] == '*' && s[i + 1] == '/') {
+                i += 1;
+            }
+            i = (i + 2).min(s.len());
+        } else {
+            return i;
+        }
+    }
+}
+
+/// The end of the value starting at `i`: the first `,` or closing bracket at depth 0.
+fn value_end(s: &[char], mut i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    while i < s.len() {
+        match s[i] {
+            '"' => {
+                i += 1;
+                while i < s.len() && s[i] != '"' {
+                    if s[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            'r' if matches!(s.get(i + 1), Some('#') | Some('"')) => {
+                let mut hashes = 0;
+                let mut j = i + 1;
+                while s.get(j) == Some(&'#') {
+                    hashes += 1;
+                    j += 1;
+                }
+                if s.get(j) != Some(&'"') {
+                    i += 1;
+                    continue;
+                }
+                j += 1;
+                loop {
+                    if j >= s.len() {
+                        return None;
+                    }
+                    if s[j] == '"' && (1..=hashes).all(|k| s.get(j + k) == Some(&'#')) {
+                        i = j + hashes;
+                        break;
+                    }
+                    j += 1;
+                }
+            }
+            '\'' => {
+                i += 1;
+                while i < s.len() && s[i] != '\'' {
+                    if s[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            '/' if matches!(s.get(i + 1), Some('/') | Some('*')) => {
+                i = skip_blank(s, i);
+                continue;
+            }
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' if depth == 0 => return Some(i),
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The items of a bracketed list or the fields of a struct: `(open, close)` around
+/// comma-separated parts. Returns each part's text, trimmed.
+fn split_parts(s: &[char], open: char) -> Option<Vec<String>> {
+    let mut i = skip_blank(s, 0);
+    if open == '(' {
+        // An optional struct name.
+        while i < s.len() && (s[i].is_alphanumeric() || s[i] == '_') {
+            i += 1;
+        }
+        i = skip_blank(s, i);
+    }
+    if s.get(i) != Some(&open) {
+        return None;
+    }
+    i += 1;
+    let mut parts = Vec::new();
+    loop {
+        i = skip_blank(s, i);
+        if matches!(s.get(i), Some(')') | Some(']')) {
+            return (skip_blank(s, i + 1) == s.len()).then_some(parts);
+        }
+        let end = value_end(s, i)?;
+        parts.push(s[i..end].iter().collect::<String>().trim().to_owned());
+        i = if s.get(end) == Some(&',') {
+            end + 1
+        } else {
+            end
+        };
+    }
+}
+
+/// The top-level fields of a struct file, by name, each value as written.
+fn fields_of(src: &str) -> Option<Vec<(String, String)>> {
+    let chars: Vec<char> = src.chars().collect();
+    split_parts(&chars, '(')?
+        .into_iter()
+        .map(|p| {
+            let (k, v) = p.split_once(':')?;
+            let k = k.trim();
+            (!k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                .then(|| (k.to_owned(), v.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// A value's text without layout, to compare values written differently.
+fn squeeze(v: &str) -> String {
+    let chars: Vec<char> = v.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' {
+            let end = value_end(&chars, i).unwrap_or(chars.len());
+            // A string runs to its closing quote; copy it whole.
+            let mut j = i + 1;
+            while j < end && chars[j] != '"' {
+                if chars[j] == '\\' {
+                    j += 1;
+                }
+                j += 1;
+            }
+            let j = (j + 1).min(chars.len());
+            out.extend(&chars[i..j]);
+            i = j;
+            continue;
+        }
+        if c == '/' && matches!(chars.get(i + 1), Some('/') | Some('*')) {
+            i = skip_blank(&chars, i);
+            continue;
+        }
+        if !c.is_whitespace() {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out.trim_end_matches(',').to_owned()
+}
+
+/// Merges one field's value; `path` names it in reports.
+fn merge_field_text(
+    name: &str,
+    base: Option<&str>,
+    ours: &str,
+    theirs: &str,
     conflicts: &mut Vec<String>,
-) -> ron::Value {
-    use ron::Value as V;
-    match pick(base, Some(ours), Some(theirs)) {
-        Pick::Ours => return ours.clone(),
-        Pick::Theirs => return theirs.clone(),
+) -> String {
+    let (b, o, t) = (base.map(squeeze), squeeze(ours), squeeze(theirs));
+    match pick(b.as_ref(), Some(&o), Some(&t)) {
+        Pick::Ours if o == t => return ours.max(theirs).to_owned(),
+        Pick::Ours => return ours.to_owned(),
+        Pick::Theirs => return theirs.to_owned(),
         Pick::Conflict => {}
     }
-    match (base, ours, theirs) {
-        (b, V::Map(o), V::Map(t)) => {
-            let bm = match b {
-                Some(V::Map(m)) => Some(m),
-                _ => None,
-            };
-            let mut keys: Vec<&V> = o.keys().chain(t.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            let mut out = ron::Map::new();
-            for k in keys {
-                let bv = bm.and_then(|m| m.get(k));
-                let (ov, tv) = (o.get(k), t.get(k));
-                let name = match k {
-                    V::String(s) => format!("{path}.{s}"),
-                    other => format!("{path}.{other:?}"),
-                };
-                let v = match (ov, tv) {
-                    (Some(x), Some(y)) => Some(merge_ron(&name, bv, x, y, conflicts)),
-                    (Some(x), None) | (None, Some(x)) => match bv {
-                        Some(b) if b == x => None,
-                        Some(_) => {
-                            conflicts.push(format!(
-                                "{name}: removed by one edit and changed by the other; the change is kept"
-                            ));
-                            Some(x.clone())
-                        }
-                        None => Some(x.clone()),
-                    },
-                    (None, None) => None,
-                };
-                if let Some(v) = v {
-                    out.insert(k.clone(), v);
-                }
-            }
-            V::Map(out)
-        }
-        (b, V::Seq(o), V::Seq(t)) => {
-            let bs = match b {
-                Some(V::Seq(s)) => Some(s.as_slice()),
-                _ => None,
-            };
-            let has = |s: &[V], x: &V| s.contains(x);
-            let mut out: Vec<V> = Vec::new();
-            for x in o.iter().chain(t) {
-                let both = has(o, x) && has(t, x);
-                if (both || !bs.is_some_and(|s| has(s, x))) && !out.contains(x) {
-                    out.push(x.clone());
-                }
-            }
-            out.sort();
-            V::Seq(out)
-        }
-        _ => {
-            conflicts.push(format!(
-                "{path}: changed differently on both sides; kept {}",
-                ron_text(ours.max(theirs))
-            ));
-            ours.max(theirs).clone()
-        }
+    if let (Some(of), Some(tf)) = (fields_of(ours), fields_of(theirs)) {
+        return merge_struct_text(&format!("{name}."), base, &of, &tf, conflicts);
     }
+    let items = |v: &str| -> Option<Vec<String>> {
+        let chars: Vec<char> = v.chars().collect();
+        split_parts(&chars, '[')
+    };
+    if let (Some(oi), Some(ti)) = (items(ours), items(theirs)) {
+        let bi = base.and_then(items).unwrap_or_default();
+        let bs: BTreeSet<String> = bi.iter().map(|x| squeeze(x)).collect();
+        let (os, ts): (BTreeSet<String>, BTreeSet<String>) = (
+            oi.iter().map(|x| squeeze(x)).collect(),
+            ti.iter().map(|x| squeeze(x)).collect(),
+        );
+        let mut kept: BTreeMap<String, String> = BTreeMap::new();
+        for x in oi.iter().chain(&ti) {
+            let k = squeeze(x);
+            if (os.contains(&k) && ts.contains(&k)) || !bs.contains(&k) {
+                kept.entry(k).or_insert_with(|| x.clone());
+            }
+        }
+        if kept.is_empty() {
+            return "[]".into();
+        }
+        let body: Vec<String> = kept
+            .into_values()
+            .map(|x| format!("        {x},\n"))
+            .collect();
+        return format!("[\n{}    ]", body.concat());
+    }
+    let kept = if o >= t { ours } else { theirs };
+    conflicts.push(format!(
+        "{name}: changed differently on both sides; kept {}",
+        squeeze(kept)
+    ));
+    kept.to_owned()
 }
 
-/// Writes a RON value: maps whose keys are all identifiers as structs, so the app reads them.
-fn ron_text(v: &ron::Value) -> String {
-    let mut out = String::new();
-    write_ron(v, 0, &mut out);
+/// Merges two structs' fields (`of`, `tf`) against the base's text, field by field.
+fn merge_struct_text(
+    prefix: &str,
+    base: Option<&str>,
+    of: &[(String, String)],
+    tf: &[(String, String)],
+    conflicts: &mut Vec<String>,
+) -> String {
+    let bf: Vec<(String, String)> = base.and_then(fields_of).unwrap_or_default();
+    let get =
+        |f: &[(String, String)], k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let mut names: Vec<String> = bf.iter().map(|(k, _)| k.clone()).collect();
+    let mut added: BTreeSet<String> = BTreeSet::new();
+    for (k, _) in of.iter().chain(tf) {
+        if !names.contains(k) {
+            added.insert(k.clone());
+        }
+    }
+    names.extend(added);
+    let mut out = String::from("(\n");
+    for k in names {
+        let (bv, ov, tv) = (get(&bf, &k), get(of, &k), get(tf, &k));
+        let v = match (ov, tv) {
+            (Some(x), Some(y)) => Some(merge_field_text(
+                &format!("{prefix}{k}"),
+                bv.as_deref(),
+                &x,
+                &y,
+                conflicts,
+            )),
+            (Some(x), None) | (None, Some(x)) => match bv {
+                Some(b) if squeeze(&b) == squeeze(&x) => None,
+                Some(_) => {
+                    conflicts.push(format!(
+                        "{prefix}{k}: removed by one edit and changed by the other; the change is kept"
+                    ));
+                    Some(x)
+                }
+                None => Some(x),
+            },
+            (None, None) => None,
+        };
+        if let Some(v) = v {
+            out.push_str(&format!("    {k}: {v},\n"));
+        }
+    }
+    out.push(')');
     out
-}
-
-fn is_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn write_ron(v: &ron::Value, depth: usize, out: &mut String) {
-    use ron::Value as V;
-    let pad = |d: usize| "    ".repeat(d);
-    match v {
-        V::Map(m) => {
-            let as_struct = m.keys().all(|k| matches!(k, V::String(s) if is_ident(s)));
-            let (open, close) = if as_struct { ('(', ')') } else { ('{', '}') };
-            if m.is_empty() {
-                out.push(open);
-                out.push(close);
-                return;
-            }
-            out.push(open);
-            out.push('\n');
-            for (k, val) in m.iter() {
-                out.push_str(&pad(depth + 1));
-                match k {
-                    V::String(s) if as_struct => out.push_str(s),
-                    other => write_ron(other, depth + 1, out),
-                }
-                out.push_str(": ");
-                write_ron(val, depth + 1, out);
-                out.push_str(",\n");
-            }
-            out.push_str(&pad(depth));
-            out.push(close);
-        }
-        V::Seq(s) => {
-            if s.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push_str("[\n");
-            for x in s {
-                out.push_str(&pad(depth + 1));
-                write_ron(x, depth + 1, out);
-                out.push_str(",\n");
-            }
-            out.push_str(&pad(depth));
-            out.push(']');
-        }
-        V::Option(None) => out.push_str("None"),
-        V::Option(Some(x)) => {
-            out.push_str("Some(");
-            write_ron(x, depth, out);
-            out.push(')');
-        }
-        other => out.push_str(&ron::to_string(other).unwrap_or_default()),
-    }
 }
 
 fn merge_other_files(base: &Input, ours: &Input, theirs: &Input) -> Result<Merged, MergeError> {
     let read = |s: &str| {
         crate::layer::ron_options()
             .from_str::<ron::Value>(s)
+            .map(|_| s.to_owned())
             .map_err(|e| e.to_string())
     };
     let (b, o, t) = parse_three(base, ours, theirs, "RON file", read)?;
-    let text_of = |i: &Input| String::from_utf8_lossy(&i.bytes).into_owned();
     // Whole files first: a side that left the file as it was takes the other's bytes, so
     // comments and layout survive.
     match pick(b.as_ref(), Some(&o), Some(&t)) {
-        Pick::Ours | Pick::Theirs if o == t => {
-            let (x, y) = (text_of(ours), text_of(theirs));
-            return Ok(Merged {
-                text: x.max(y),
-                conflicts: Vec::new(),
-            });
-        }
         Pick::Ours => {
             return Ok(Merged {
-                text: text_of(ours),
+                text: o,
                 conflicts: Vec::new(),
             });
         }
         Pick::Theirs => {
             return Ok(Merged {
-                text: text_of(theirs),
+                text: t,
                 conflicts: Vec::new(),
             });
         }
         Pick::Conflict => {}
     }
     let mut conflicts = Vec::new();
-    let merged = merge_ron("", b.as_ref(), &o, &t, &mut conflicts);
-    let mut text = ron_text(&merged);
-    text.push('\n');
-    // The written value must read back as the merged one; if it does not, keep one whole side.
-    if read(&text).ok().as_ref() != Some(&merged) {
-        let (x, y) = (text_of(ours), text_of(theirs));
-        conflicts = vec!["both edits changed the file and it could not be merged value by value; kept one version whole".into()];
-        text = x.max(y);
+    let whole = |conflicts: &mut Vec<String>| {
+        conflicts.push(
+            "both edits changed the file and it is not a struct of fields; kept one version whole"
+                .to_owned(),
+        );
+        o.clone().max(t.clone())
+    };
+    let (Some(of), Some(tf)) = (fields_of(&o), fields_of(&t)) else {
+        let text = whole(&mut conflicts);
+        return Ok(Merged { text, conflicts });
+    };
+    let mut out = merge_struct_text("", b.as_deref(), &of, &tf, &mut conflicts);
+    out.push('\n');
+    // The merge must read as RON; if it does not, keep one whole side.
+    if read(&out).is_err() {
+        conflicts.clear();
+        out = whole(&mut conflicts);
     }
-    Ok(Merged { text, conflicts })
+    Ok(Merged {
+        text: out,
+        conflicts,
+    })
 }
 
 #[cfg(test)]
@@ -1535,6 +1665,79 @@ mod tests {
         assert_eq!(
             FileKind::of_content(&TagSet::default().to_ron()),
             FileKind::Tags
+        );
+    }
+}
+
+#[cfg(test)]
+mod other_ron_tests {
+    use super::*;
+
+    fn input(name: &str, s: &str) -> Input {
+        Input {
+            name: name.into(),
+            bytes: s.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn rejections_added_on_both_sides_are_all_kept() {
+        #[derive(serde::Deserialize)]
+        struct File {
+            format: u32,
+            layer: String,
+            rejected: Vec<crate::suggest::rejections::Rejected>,
+        }
+        let one = |t: &str, s: usize| {
+            format!(
+                "(text: {t:?}, start: {s}, end: {}, tag: \"quote\", exact: \"abc\")",
+                s + 3
+            )
+        };
+        let file = |items: &[String]| {
+            format!(
+                "(\n    format: 1,\n    layer: \"ann\",\n    rejected: [{}],\n)\n",
+                items.join(", ")
+            )
+        };
+        let b = file(&[one("a.txt", 0)]);
+        let o = file(&[one("a.txt", 0), one("b.txt", 5)]);
+        let t = file(&[one("c.txt", 9)]);
+        let path = Some("annotations/ann.rejected.ron");
+        let m1 = merge(&input("b", &b), &input("o", &o), &input("t", &t), path).unwrap();
+        let m2 = merge(&input("b", &b), &input("t", &t), &input("o", &o), path).unwrap();
+        assert_eq!(m1.text, m2.text);
+        let f: File = crate::layer::ron_options().from_str(&m1.text).unwrap();
+        assert_eq!((f.format, f.layer.as_str()), (1, "ann"));
+        let texts: Vec<&str> = f.rejected.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["b.txt", "c.txt"],
+            "theirs removed a.txt, both added one"
+        );
+    }
+
+    #[test]
+    fn enum_values_and_nested_structs_survive_a_key_by_key_merge() {
+        let b = "(a: Done, n: 1, inner: (x: 1, y: [\"p\"]))";
+        let o = "(a: InProgress, n: 1, inner: (x: 2, y: [\"p\"]))";
+        let t = "(a: Done, n: 2, inner: (x: 1, y: [\"p\", \"q\"]))";
+        let m = merge(
+            &input("b", b),
+            &input("o", o),
+            &input("t", t),
+            Some("annotations/workspace.ron"),
+        )
+        .unwrap();
+        let v: ron::Value = crate::layer::ron_options().from_str(&m.text).unwrap();
+        let want: ron::Value = crate::layer::ron_options()
+            .from_str("(a: InProgress, n: 2, inner: (x: 2, y: [\"p\", \"q\"]))")
+            .unwrap();
+        assert_eq!(v, want, "{}", m.text);
+        assert!(
+            m.text.contains("a: InProgress,"),
+            "written as a variant: {}",
+            m.text
         );
     }
 }
