@@ -4,6 +4,12 @@
 //! ever lands in the tree, that `validate` passes, that every span created and not deleted
 //! survives, that every conflict the driver reported is recorded where the window shows it, and
 //! that the final tree is the same whatever order the clones push in.
+//!
+//! Each round ends with every clone catching up, so every clone edits from the same state
+//! whatever the order: otherwise what a clone saw, and so what it did, would depend on the
+//! order, and no merge could make the trees equal. Within a round the pushes race as usual.
+//! Edits go through the core (`Layer`, `make_span`, `CuratedLayer`, `TagSet`) with fixed
+//! timestamps, so both runs write the same bytes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
