@@ -1291,7 +1291,26 @@ fn merge_other_files(base: &Input, ours: &Input, theirs: &Input) -> Result<Merge
         let text = whole(&mut conflicts);
         return Ok(Merged { text, conflicts });
     };
-    let mut out = merge_struct_text("", b.as_deref(), &of, &tf, &mut conflicts);
+    // The comment lines that open the file: three-way too (the greater if both changed them).
+    let opening = |src: &str| -> String {
+        src.lines()
+            .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("//"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let (bc, oc, tc) = (b.as_deref().map(opening), opening(&o), opening(&t));
+    let mut out = match pick(bc.as_ref(), Some(&oc), Some(&tc)) {
+        Pick::Ours => oc,
+        Pick::Theirs => tc,
+        Pick::Conflict => oc.max(tc),
+    };
+    out.push_str(&merge_struct_text(
+        "",
+        b.as_deref(),
+        &of,
+        &tf,
+        &mut conflicts,
+    ));
     out.push('\n');
     // The merge must read as RON; if it does not, keep one whole side.
     if read(&out).is_err() {
@@ -1616,6 +1635,11 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}: {}", m.text));
         assert_eq!(cfg.texts, ["blogs", "news", "seeds"]);
         assert!(m.text.contains("extra: Some(3)"), "{}", m.text);
+        assert!(
+            m.text.starts_with("// a comment\n("),
+            "the opening comment stays: {}",
+            m.text
+        );
         // Only one side changed: the other's bytes, comments and all.
         let m = both_ways(b, b, t, "annotations/workspace.ron");
         assert_eq!(m.text, t);
@@ -1715,6 +1739,28 @@ mod other_ron_tests {
             ["b.txt", "c.txt"],
             "theirs removed a.txt, both added one"
         );
+    }
+
+    #[test]
+    fn assignments_added_on_both_sides_are_both_kept() {
+        let b = "// Who does what.\n(\n    texts: [\"seeds\"],\n)\n";
+        let o = "// Who does what.\n(\n    texts: [\"seeds\"],\n    overlap: 2,\n    assignments: [\n        (annotator: \"ana\", documents: [\"seeds/a.txt\"]),\n    ],\n)\n";
+        let t = "// Who does what.\n(\n    texts: [\"seeds\"],\n    assignments: [\n        (annotator: \"bo\", documents: [\"seeds/*.txt\"]),\n    ],\n)\n";
+        let path = Some("annotations/workspace.ron");
+        let m1 = merge(&input("b", b), &input("o", o), &input("t", t), path).unwrap();
+        let m2 = merge(&input("b", b), &input("t", t), &input("o", o), path).unwrap();
+        assert_eq!(m1.text, m2.text);
+        let v: ron::Value = crate::layer::ron_options().from_str(&m1.text).unwrap();
+        let ron::Value::Map(m) = v else {
+            panic!("{}", m1.text)
+        };
+        let key = |k: &str| m.get(&ron::Value::String(k.into())).cloned();
+        let Some(ron::Value::Seq(a)) = key("assignments") else {
+            panic!("{}", m1.text)
+        };
+        assert_eq!(a.len(), 2, "{}", m1.text);
+        assert!(key("overlap").is_some());
+        assert!(m1.conflicts.is_empty(), "{:?}", m1.conflicts);
     }
 
     #[test]
