@@ -57,7 +57,8 @@ pub fn driver_command(exe: &Path) -> String {
 pub fn setup(workspace: &Path, exe: &Path) -> Result<SetupReport, GitError> {
     let inside = git(workspace, &["rev-parse", "--is-inside-work-tree"])?;
     if !inside.status.success() {
-        return Err(GitError::NotARepository(workspace.display().to_string()));
+        let shown = workspace.canonicalize().unwrap_or_else(|_| workspace.to_path_buf());
+        return Err(GitError::NotARepository(shown.display().to_string()));
     }
     let mut report = SetupReport {
         driver: driver_command(exe),
