@@ -10,6 +10,8 @@ use clap::{Parser, Subcommand};
 use crate::wording::plural;
 use crate::workspace::Workspace;
 
+mod git;
+
 /// Marginalia: annotate news texts with quote, claim, error and boilerplate spans.
 #[derive(Debug, Parser)]
 #[command(name = "marginalia", version, about)]
@@ -209,6 +211,33 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// git's merge driver: merge BASE and THEIRS into OURS (written in place) span by span.
+    /// Conflicts are recorded in the file (span notes, review comments) and printed; exits
+    /// non-zero only when a file cannot be read or parsed.
+    MergeFile {
+        base: PathBuf,
+        ours: PathBuf,
+        theirs: PathBuf,
+        /// The file's path in the repository (git's %P), which decides how it is merged.
+        #[arg(long)]
+        path: Option<String>,
+    },
+    /// Git integration: `git setup [PATH]` configures the merge driver for the repository.
+    Git {
+        #[command(subcommand)]
+        action: GitAction,
+    },
+}
+
+/// What `git` does.
+#[derive(Debug, Subcommand)]
+pub enum GitAction {
+    /// Write the .gitattributes line and the `git config` merge-driver entries for the
+    /// repository holding the workspace. Running it twice changes nothing.
+    Setup {
+        /// The workspace (default: the current folder).
+        path: Option<PathBuf>,
+    },
 }
 
 /// What `tags` does besides listing.
@@ -272,6 +301,15 @@ fn here(p: Option<PathBuf>) -> PathBuf {
 pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match cmd {
         Command::Validate { path } => validate(here(path), out, err),
+        Command::MergeFile {
+            base,
+            ours,
+            theirs,
+            path,
+        } => git::merge_file(&base, &ours, &theirs, path.as_deref(), out, err),
+        Command::Git {
+            action: GitAction::Setup { path },
+        } => git::setup(&here(path), out, err),
         Command::Stats { path, json } => stats(here(path), json, out, err),
         Command::Synth {
             size,
@@ -505,6 +543,7 @@ fn validate(path: PathBuf, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         return 2;
     };
     let (findings, checked) = crate::validate::validate_workspace(&ws);
+    git::warn_without_driver(ws.root(), err);
     for f in &findings {
         let _ = writeln!(out, "{f}");
     }

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::autosave::{Autosave, Finished, JournalFind};
 use crate::history::History;
 use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
+use crate::merge3::{self, Pick};
 use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
 use crate::recovery::{Journal, Recovered};
 use crate::save_mirror::{self, Base, Mirror, Pending, Sent, Snapshot};
@@ -1330,15 +1331,15 @@ impl Document {
         let (base_spans, their_spans, our_spans) = (by_id(base), by_id(&theirs), by_id(ours));
         let mut spans: Vec<Span> = Vec::new();
         for s in &ours.spans {
-            match (base_spans.get(&s.id), their_spans.get(&s.id)) {
-                (Some(&b), None) if b == s => report.deleted_by_them += 1,
-                (Some(&b), Some(&t)) if b == s => {
-                    if t != s {
-                        report.changed_by_them += 1;
-                    }
+            // The three-way rule git's merge driver uses too; here ours win on conflicts.
+            let t = their_spans.get(&s.id).copied();
+            match (merge3::pick(base_spans.get(&s.id).copied(), Some(s), t), t) {
+                (Pick::Theirs, None) => report.deleted_by_them += 1,
+                (Pick::Theirs, Some(t)) => {
+                    report.changed_by_them += 1;
                     spans.push(t.clone());
                 }
-                _ => spans.push(s.clone()),
+                (Pick::Ours | Pick::Conflict, _) => spans.push(s.clone()),
             }
         }
         for t in &theirs.spans {
@@ -1389,11 +1390,11 @@ impl Document {
             }
         }
         orphans.sort_by_key(|o| o.span.id);
-        let status = if ours.status == base.status {
-            theirs.status
-        } else {
-            ours.status
-        };
+        let status =
+            match merge3::pick(Some(&base.status), Some(&ours.status), Some(&theirs.status)) {
+                Pick::Theirs => theirs.status,
+                Pick::Ours | Pick::Conflict => ours.status,
+            };
         self.layer.spans = spans;
         self.layer.orphans = orphans;
         self.layer.status = status;

@@ -1420,3 +1420,146 @@ fn progress_shows_each_annotators_status_totals_and_documents_waiting_for_review
         "{err}"
     );
 }
+
+/// Git in `dir` with a private home, no system configuration and a fixed identity.
+fn git_in(dir: &Path, home: &Path, args: &[&str]) -> Option<Output> {
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
+        .output()
+        .ok()
+}
+
+fn run_with_home(args: &[&str], dir: &Path, home: &Path) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
+        .output()
+        .expect("run marginalia")
+}
+
+#[test]
+fn merge_file_writes_the_merge_into_ours_and_prints_the_recorded_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(repo().join(A000)).unwrap();
+    let base = marginalia::Layer::from_ron(&src).unwrap();
+    let (first, second) = (base.spans[0].id, base.spans[1].id);
+    let mut ours = base.clone();
+    ours.spans[0].tag = "quote".into();
+    ours.spans[0].modified = "2030-01-01T00:00:00Z".into();
+    let mut theirs = base.clone();
+    theirs.spans[0].tag = "error".into();
+    theirs.spans[1].note = "theirs only".into();
+    for (name, layer) in [("base", &base), ("ours", &ours), ("theirs", &theirs)] {
+        std::fs::write(dir.path().join(name), layer.to_ron()).unwrap();
+    }
+    let o = run(
+        &["merge-file", "base", "ours", "theirs", "--path", A000],
+        dir.path(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let merged =
+        marginalia::Layer::from_ron(&std::fs::read_to_string(dir.path().join("ours")).unwrap())
+            .unwrap();
+    let kept = merged.span(first).unwrap();
+    assert_eq!(kept.tag, "quote", "the later edit wins");
+    assert!(
+        kept.note
+            .starts_with("[merge conflict] the other edit had tag \"error\"")
+    );
+    assert_eq!(merged.span(second).unwrap().note, "theirs only");
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!(
+            "{A000}: conflict: span {first}: the other edit had tag \"error\""
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn merge_file_fails_on_a_file_that_is_not_what_its_path_says_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(repo().join(A000)).unwrap();
+    std::fs::write(dir.path().join("base"), &src).unwrap();
+    std::fs::write(dir.path().join("ours"), "<<<<<<< HEAD\n").unwrap();
+    std::fs::write(dir.path().join("theirs"), &src).unwrap();
+    let o = run(
+        &["merge-file", "base", "ours", "theirs", "--path", A000],
+        dir.path(),
+    );
+    assert_ne!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("ours: not a valid layer file"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("ours")).unwrap(),
+        "<<<<<<< HEAD\n",
+        "ours is left alone"
+    );
+}
+
+#[test]
+fn git_setup_is_idempotent_and_validate_warns_until_it_has_run() {
+    let ws = copy_workspace();
+    let home = tempfile::tempdir().unwrap();
+    let Some(init) = git_in(ws.path(), home.path(), &["init", "-q"]) else {
+        eprintln!("skipped: git is not installed");
+        return;
+    };
+    assert!(init.status.success());
+    let o = run_with_home(&["validate", "."], ws.path(), home.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the warning leaves the exit status alone"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("warning: ") && err.contains("marginalia git setup"),
+        "{err}"
+    );
+    let o = run_with_home(&["git", "setup", "."], ws.path(), home.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let snapshot = || {
+        (
+            std::fs::read(ws.path().join(".gitattributes")).unwrap(),
+            std::fs::read(ws.path().join(".git/config")).unwrap(),
+        )
+    };
+    let first = snapshot();
+    assert!(String::from_utf8_lossy(&first.0).contains("annotations/**/*.ron merge=marginalia"));
+    let driver = git_in(
+        ws.path(),
+        home.path(),
+        &["config", "merge.marginalia.driver"],
+    )
+    .unwrap();
+    let driver = String::from_utf8_lossy(&driver.stdout);
+    assert!(driver.contains("merge-file %O %A %B --path %P"), "{driver}");
+    let o = run_with_home(&["git", "setup", "."], ws.path(), home.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(snapshot(), first, "a second setup changes nothing");
+    let o = run_with_home(&["validate", "."], ws.path(), home.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "",
+        "no warning once set up"
+    );
+}

@@ -2014,3 +2014,47 @@ fn team_window_shows_who_has_done_what_and_what_waits_for_review() {
     press_with(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::T);
     assert!(h.query_by_label("Team").is_none());
 }
+
+#[test]
+fn a_conflict_the_merge_driver_recorded_shows_in_the_span_list() {
+    use marginalia::merge3::{Input, merge};
+    let ws = temp_workspace();
+    // Two clones retagged the same span differently; git ran the driver on the layer.
+    let base = {
+        let w = marginalia::Workspace::open(ws.path()).unwrap();
+        let rel = format!("seeds/{SEED}");
+        let mut doc = marginalia::document::Document::open(&w, &rel, ANNOTATOR, false).unwrap();
+        let b = doc.text().as_str().find(PHRASE).unwrap();
+        let start = doc.text().char_of_byte(b);
+        doc.add_span(start, start + PHRASE.chars().count(), "quote")
+            .unwrap();
+        doc.save_now().unwrap();
+        read_layer(ws.path())
+    };
+    let (mut ours, mut theirs) = (base.clone(), base.clone());
+    ours.spans[0].tag = "claim".into();
+    theirs.spans[0].tag = "error".into();
+    let input = |name: &str, l: &Layer| Input {
+        name: name.into(),
+        bytes: l.to_ron().into_bytes(),
+    };
+    let merged = merge(
+        &input("base", &base),
+        &input("ours", &ours),
+        &input("theirs", &theirs),
+        Some("annotations/tester/seeds/x.ron"),
+    )
+    .unwrap();
+    assert_eq!(merged.conflicts.len(), 1);
+    std::fs::write(layer_file(ws.path()), merged.text).unwrap();
+
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    // Same modified time: the greater version by content ("error") is kept, and the span's
+    // row says what the other clone chose.
+    assert!(
+        h.query_by_label_contains("error: Emmanuel Macron has emerged")
+            .is_some()
+    );
+    h.get_by_label_contains("· [merge conflict] the other edit had tag \"claim\"");
+}

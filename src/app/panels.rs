@@ -694,7 +694,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                     true,
                     is_sel,
                     format!(
-                        "{}: {}{}{}",
+                        "{}: {}{}{}{}",
                         s.tag,
                         excerpt(&s.exact, 60),
                         value
@@ -705,7 +705,14 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                             " (position uncertain)"
                         } else {
                             ""
-                        }
+                        },
+                        // A conflict git's merge driver recorded (at the top of the note, which
+                        // the row's second line shows).
+                        s.note
+                            .lines()
+                            .find(|l| l.starts_with(crate::merge3::CONFLICT_MARK))
+                            .map(|l| format!(" · {l}"))
+                            .unwrap_or_default()
                     ),
                 )
             });

@@ -1,0 +1,108 @@
+//! The git subcommands: `merge-file` (the merge driver git runs) and `git setup`.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::merge3::{Input, merge};
+
+fn read(path: &Path, err: &mut dyn Write) -> Option<Input> {
+    match crate::store::read_regular(path, crate::store::MAX_LAYER_BYTES) {
+        Ok(bytes) => Some(Input {
+            name: path.display().to_string(),
+            bytes,
+        }),
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "error: {}: cannot read: {}",
+                path.display(),
+                e.reason()
+            );
+            None
+        }
+    }
+}
+
+/// `merge-file BASE OURS THEIRS [--path P]`: the result goes to OURS.
+pub(super) fn merge_file(
+    base: &Path,
+    ours: &Path,
+    theirs: &Path,
+    path: Option<&str>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let (Some(b), Some(o), Some(t)) = (read(base, err), read(ours, err), read(theirs, err)) else {
+        return 2;
+    };
+    let merged = match merge(&b, &o, &t, path) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 1;
+        }
+    };
+    if let Err(e) = crate::store::write_atomic(ours, merged.text.as_bytes()) {
+        let _ = writeln!(err, "error: {e}");
+        return 1;
+    }
+    let shown = path.map_or_else(|| ours.display().to_string(), str::to_owned);
+    for c in &merged.conflicts {
+        let _ = writeln!(out, "{shown}: conflict: {c}");
+    }
+    if !merged.conflicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "{shown}: merged; {} recorded in the file for a person to decide",
+            crate::wording::plural(merged.conflicts.len(), "conflict")
+        );
+    }
+    0
+}
+
+/// `git setup [PATH]`.
+pub(super) fn setup(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot find this program's own path: {e}");
+            return 2;
+        }
+    };
+    match crate::git_driver::setup(path, &exe) {
+        Ok(r) => {
+            match &r.attributes {
+                Some(p) => {
+                    let _ = writeln!(out, "wrote {}", p.display());
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        ".gitattributes already sends annotations/ to the driver"
+                    );
+                }
+            }
+            if r.config_changed {
+                let _ = writeln!(out, "git config merge.marginalia.driver = {}", r.driver);
+            } else {
+                let _ = writeln!(out, "git config already has the driver");
+            }
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            2
+        }
+    }
+}
+
+/// `validate`'s warning when the workspace is in a git repository without the driver.
+pub(super) fn warn_without_driver(root: &Path, err: &mut dyn Write) {
+    if let Some(why) = crate::git_driver::missing_driver(root) {
+        let _ = writeln!(
+            err,
+            "warning: {} is in a git repository without Marginalia's merge driver ({why}); run `marginalia git setup` so that merges do not write conflict markers",
+            root.display()
+        );
+    }
+}
