@@ -255,11 +255,23 @@ fn refilter(app: &mut MarginaliaApp) {
     su.counts = [0; 5];
     // Another annotator's layer is only browsed: nothing is proposed for it.
     if fresh_raw && !read_only {
-        // Each proposal is looked up in the layer's sorted spans (O(log n)), not by a set of
-        // every span: an edit on a 100,000-span layer made that set the slowest frame.
+        // The proposals and the layer's spans are both sorted by range: one walk through
+        // both finds which proposals the layer has. (A binary search per proposal jumped
+        // around 100,000 spans 47,671 times: 80 ms on the 10 MB document.)
+        let spans = &open.doc.layer().spans;
+        let mut at = 0;
         for (j, s) in su.raw.iter().enumerate() {
-            let out = open.doc.find_span(s.start, s.end, &s.tag).is_some()
-                || su.rejections.contains(rel, s);
+            while spans
+                .get(at)
+                .is_some_and(|x| (x.start, x.end) < (s.start, s.end))
+            {
+                at += 1;
+            }
+            let in_layer = spans[at.min(spans.len())..]
+                .iter()
+                .take_while(|x| (x.start, x.end) == (s.start, s.end))
+                .any(|x| x.tag == s.tag);
+            let out = in_layer || su.rejections.contains(rel, s);
             su.out.push(out);
             if out {
                 continue;
