@@ -513,14 +513,9 @@ fn progress(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write)
     };
     let p = crate::progress::gather(&ws);
     if json {
-        match serde_json::to_string_pretty(&p) {
-            Ok(s) => {
-                let _ = writeln!(out, "{s}");
-            }
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                return 1;
-            }
+        let code = print_json(&p, out, err);
+        if code != 0 {
+            return code;
         }
     } else {
         let _ = write!(out, "{}", p.to_table());
@@ -578,14 +573,9 @@ fn stats(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write) ->
     };
     let st = crate::stats::gather(&ws);
     if json {
-        match serde_json::to_string_pretty(&st) {
-            Ok(s) => {
-                let _ = writeln!(out, "{s}");
-            }
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                return 1;
-            }
+        let code = print_json(&st, out, err);
+        if code != 0 {
+            return code;
         }
     } else {
         let _ = write!(out, "{}", st.to_table());
