@@ -731,10 +731,16 @@ impl Document {
             self.mark_dirty();
             return true;
         }
+        self.start_attr_run(id, name, value)
+    }
+
+    /// Like [`Self::set_attr`], and the step it records is one that [`Self::extend_attr`] for
+    /// the same attribute then extends: the first change of a visit to a text field, so what
+    /// one visit types is one step and the next visit another. A run that was going on ends
+    /// here even when nothing changes (a space typed after a value, trimmed away).
+    pub fn start_attr_run(&mut self, id: u64, name: &str, value: Option<&str>) -> bool {
         let changed = self.set_attr(id, name, value);
-        if changed {
-            self.attr_run = Some((id, name.to_owned()));
-        }
+        self.attr_run = changed.then(|| (id, name.to_owned()));
         changed
     }
 

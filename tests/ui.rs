@@ -2058,3 +2058,389 @@ fn a_conflict_the_merge_driver_recorded_shows_in_the_span_list() {
     );
     h.get_by_label_contains("· [merge conflict] the other edit had tag \"claim\"");
 }
+
+/// Issue 20 §1: the ways out of an attribute's text field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum WayOut {
+    Tab,
+    ShiftTab,
+    Esc,
+    Enter,
+    ClickElsewhere,
+    AnotherSpan,
+    AnotherDocument,
+    Palette,
+    ReviewMode,
+    CtrlQ,
+    CloseWindow,
+    Sigterm,
+}
+
+/// Asks the window to close, as its close button does.
+fn request_close(h: &mut Harness<'_, MarginaliaApp>) {
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.run_steps(2);
+}
+
+/// Lets the autosave delay (300 ms of real time) pass and the writer thread finish.
+fn let_autosave_run(h: &mut Harness<'_, MarginaliaApp>) {
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    h.run_steps(1);
+    for _ in 0..500 {
+        if !h.state().has_unsaved_edits() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+}
+
+/// The claim's attributes in the file on disk.
+fn claim_on_disk(ws: &Path) -> std::collections::BTreeMap<String, String> {
+    let layer = read_layer(ws);
+    let claim = layer.spans.iter().find(|s| s.tag == "claim");
+    claim.expect("the claim is on disk").attrs.clone()
+}
+
+/// Issue 20 §1: tags a claim, moves into its source with the keyboard (A, Tab), types "AFP"
+/// and leaves the field by `way`. The value must then be in the file on disk, written by the
+/// app itself (autosave, the document switch, review mode, the close), never by Ctrl+S.
+fn typed_source_reaches_the_disk_after(way: WayOut) {
+    let ws = temp_workspace();
+    if way == WayOut::ReviewMode {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let layer = format!("seeds/{}", SEED.replace(".txt", ".ron"));
+        for who in ["editor-a", "editor-b"] {
+            let to = ws.path().join("annotations").join(who).join(&layer);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(repo.join("annotations").join(who).join(&layer), to).unwrap();
+        }
+    }
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let elsewhere = char_offset(&h, "Vladimir");
+    if way == WayOut::AnotherSpan {
+        double_click(&mut h, elsewhere + 2);
+        press(&mut h, Key::Num1);
+        h.run_steps(10); // the next click is not a triple-click
+    }
+    tag_phrase(&mut h, Key::Num2);
+    let claim = h.state().selected_span();
+    press(&mut h, Key::A);
+    press(&mut h, Key::Tab);
+    assert!(
+        h.get_by_label("source").is_focused(),
+        "{way:?}: in the source"
+    );
+    type_keys(&mut h, "AFP");
+
+    let closing = matches!(way, WayOut::CtrlQ | WayOut::CloseWindow | WayOut::Sigterm);
+    match way {
+        WayOut::Tab => press(&mut h, Key::Tab),
+        WayOut::ShiftTab => press_with(&mut h, Modifiers::SHIFT, Key::Tab),
+        WayOut::Esc => press(&mut h, Key::Escape),
+        WayOut::Enter => press(&mut h, Key::Enter),
+        WayOut::ClickElsewhere => click(&mut h, elsewhere + 2),
+        WayOut::AnotherSpan => {
+            click(&mut h, elsewhere + 2);
+            assert_ne!(h.state().selected_span(), claim, "the quote is selected");
+            assert!(h.state().selected_span().is_some());
+        }
+        WayOut::AnotherDocument => {
+            press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+            assert_ne!(
+                h.state().open_document(),
+                Some(&*format!("seeds/{SEED}")),
+                "Alt+↓ from the field opened the next document"
+            );
+        }
+        WayOut::Palette => {
+            press_with(&mut h, Modifiers::COMMAND, Key::K);
+            assert!(
+                h.query_by_label("Commands").is_some(),
+                "the palette is open"
+            );
+        }
+        WayOut::ReviewMode => {
+            press_with(&mut h, Modifiers::COMMAND, Key::R);
+            h.get_by_label("Start review").click();
+            h.run_steps(2);
+            assert!(h.state().review_mode().is_some(), "review mode is on");
+        }
+        WayOut::CtrlQ => {
+            // The key going down is one frame, whose output has the window's commands.
+            let q = |pressed| Event::Key {
+                key: Key::Q,
+                pressed,
+                modifiers: Modifiers::COMMAND,
+                repeat: false,
+                physical_key: None,
+            };
+            h.event(q(true));
+            h.step();
+            let asked = h
+                .output()
+                .viewport_output
+                .get(&egui::ViewportId::ROOT)
+                .is_some_and(|v| v.commands.contains(&egui::ViewportCommand::Close));
+            assert!(asked, "Ctrl+Q from the field asks the window to close");
+            h.event(q(false));
+            // What eframe then does: the window gets a close request.
+            request_close(&mut h);
+        }
+        WayOut::CloseWindow => request_close(&mut h),
+        WayOut::Sigterm => {
+            h.state().request_terminate();
+            h.run_steps(2);
+        }
+    }
+    if closing {
+        assert!(h.state().will_close(), "{way:?}: the window closes");
+    } else {
+        let_autosave_run(&mut h);
+    }
+    let attrs = claim_on_disk(ws.path());
+    assert_eq!(
+        attrs.get("source").map(String::as_str),
+        Some("AFP"),
+        "{way:?}: the typed source was lost: {attrs:?}"
+    );
+    assert_eq!(attrs.get("verdict").map(String::as_str), Some("unverified"));
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_tab() {
+    typed_source_reaches_the_disk_after(WayOut::Tab);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_shift_tab() {
+    typed_source_reaches_the_disk_after(WayOut::ShiftTab);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_esc() {
+    typed_source_reaches_the_disk_after(WayOut::Esc);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_enter() {
+    typed_source_reaches_the_disk_after(WayOut::Enter);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_a_click_elsewhere() {
+    typed_source_reaches_the_disk_after(WayOut::ClickElsewhere);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_selecting_another_span() {
+    typed_source_reaches_the_disk_after(WayOut::AnotherSpan);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_alt_down_to_another_document() {
+    typed_source_reaches_the_disk_after(WayOut::AnotherDocument);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_opening_the_palette() {
+    typed_source_reaches_the_disk_after(WayOut::Palette);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_entering_review_mode() {
+    typed_source_reaches_the_disk_after(WayOut::ReviewMode);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_ctrl_q() {
+    typed_source_reaches_the_disk_after(WayOut::CtrlQ);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_closing_the_window() {
+    typed_source_reaches_the_disk_after(WayOut::CloseWindow);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_sigterm() {
+    typed_source_reaches_the_disk_after(WayOut::Sigterm);
+}
+
+/// Issue 20 §1: what one visit to a text field types is one undo step, and editing an
+/// existing value then leaving by Tab keeps the edit.
+#[test]
+fn each_visit_to_an_attribute_field_is_one_undo_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num2);
+    press(&mut h, Key::A);
+    press(&mut h, Key::Tab);
+    type_keys(&mut h, "AFP");
+    press(&mut h, Key::Tab);
+    // Back into the source: the existing value is edited and left by Tab again.
+    press_with(&mut h, Modifiers::SHIFT, Key::Tab);
+    assert!(h.get_by_label("source").is_focused());
+    type_keys(&mut h, " wire");
+    press(&mut h, Key::Tab);
+    press(&mut h, Key::Escape);
+    save_now(&mut h);
+    let source = |ws: &Path| claim_on_disk(ws).get("source").cloned();
+    assert_eq!(source(ws.path()).as_deref(), Some("AFP wire"));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_eq!(
+        source(ws.path()).as_deref(),
+        Some("AFP"),
+        "one step per visit"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_eq!(
+        source(ws.path()),
+        None,
+        "the first visit, letter by letter, in one step"
+    );
+    assert_eq!(
+        claim_on_disk(ws.path()).get("verdict").map(String::as_str),
+        Some("unverified")
+    );
+}
+
+/// Issue 20 §1: a choice and a flag are kept too, with the text field, when the app is
+/// terminated right after.
+#[test]
+fn a_choice_a_flag_and_a_text_value_are_all_kept_on_sigterm() {
+    let ws = temp_workspace();
+    std::fs::write(
+        ws.path().join("annotations/tags.ron"),
+        r##"(tags: [(name: "claim", color: "#E69F00", hotkey: "2", attributes: [
+            (name: "verdict", kind: Choice(["true", "false"])),
+            (name: "checked", kind: Flag),
+            (name: "source", kind: Text),
+        ])])"##,
+    )
+    .unwrap();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num2);
+    press(&mut h, Key::A);
+    type_keys(&mut h, "f");
+    press(&mut h, Key::Tab);
+    assert!(h.get_by_label("checked").is_focused());
+    press(&mut h, Key::Space);
+    press(&mut h, Key::Tab);
+    type_keys(&mut h, "AFP");
+    h.state().request_terminate();
+    h.run_steps(2);
+    assert!(h.state().will_close());
+    assert_eq!(
+        claim_on_disk(ws.path()).into_iter().collect::<Vec<_>>(),
+        vec![
+            kv("checked", "true"),
+            kv("source", "AFP"),
+            kv("verdict", "false")
+        ]
+    );
+}
+
+/// Issue 20 §2: egui lays lines out left to right and draws Hebrew runs mirrored, so on a
+/// line with Hebrew a mouse selection names other chars than the ones highlighted. Tagging it
+/// is refused with a message that fits the window; a find hit (exactly what was searched for)
+/// and a mouse selection on a line without right-to-left text are tagged.
+#[test]
+fn a_mouse_selection_over_hebrew_is_refused_and_a_find_hit_is_tagged() {
+    let ws = temp_workspace();
+    let rel = "seeds/zz_hebrew.txt";
+    std::fs::write(
+        ws.path().join(rel),
+        "A greeting\n\nThe minister said שלום עולם to the crowd in Jerusalem.\n",
+    )
+    .unwrap();
+    let mut h = harness_with(ws.path(), false, false, true);
+    h.get_by_label("zz_hebrew.txt").click();
+    for _ in 0..600 {
+        if h.state().open_document() == Some(rel) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(rel));
+    let layer_path = ws
+        .path()
+        .join("annotations")
+        .join(ANNOTATOR)
+        .join("seeds/zz_hebrew.ron");
+    let spans_on_disk = || {
+        std::fs::read_to_string(&layer_path)
+            .map(|s| Layer::from_ron(&s).unwrap().spans)
+            .unwrap_or_default()
+    };
+    let refused = |h: &mut Harness<'_, MarginaliaApp>, how: &str| {
+        assert!(
+            h.state().selected_text_range().is_some(),
+            "{how}: a selection"
+        );
+        press(h, Key::Num1);
+        let status = h.state().status_line().to_owned();
+        assert!(
+            status.starts_with("Not tagged") && status.contains("right-to-left"),
+            "{how}: {status}"
+        );
+        let shown = h.get_by_label(&status).rect();
+        assert!(
+            shown.right() <= 1024.0,
+            "{how}: the message fits: {shown:?}"
+        );
+        save_now(h);
+        assert!(spans_on_disk().is_empty(), "{how}: nothing was tagged");
+    };
+
+    let hebrew = char_offset(&h, "עולם");
+    double_click(&mut h, hebrew + 1);
+    refused(&mut h, "a double-click");
+    press(&mut h, Key::Escape);
+    h.run_steps(10);
+    let said = char_offset(&h, "said");
+    drag(&mut h, said + 1, hebrew - 2);
+    refused(&mut h, "a drag from English into Hebrew");
+    // Shift+→ extends the mouse's selection: still the mouse's anchor, still refused.
+    press_with(&mut h, Modifiers::SHIFT, Key::ArrowRight);
+    refused(&mut h, "a mouse selection extended by the keys");
+    press(&mut h, Key::Escape);
+    // After the Hebrew, the line's glyphs are out of step with its chars too.
+    let crowd = char_offset(&h, "crowd");
+    drag(&mut h, crowd + 1, crowd + 3);
+    refused(&mut h, "English after the Hebrew on its line");
+    press(&mut h, Key::Escape);
+
+    // A line without right-to-left text is tagged as before.
+    let greeting = char_offset(&h, "greeting");
+    drag(&mut h, greeting + 1, greeting + 3);
+    press(&mut h, Key::Num1);
+    save_now(&mut h);
+    let spans = spans_on_disk();
+    assert_eq!(spans.len(), 1);
+    assert_eq!(spans[0].exact, "greeting");
+
+    // Find selects exactly what was searched for: that is tagged.
+    press(&mut h, Key::Escape);
+    find(&mut h, "עולם");
+    press(&mut h, Key::Escape);
+    press(&mut h, Key::Num1);
+    save_now(&mut h);
+    let mut exact: Vec<String> = spans_on_disk().into_iter().map(|s| s.exact).collect();
+    exact.sort();
+    assert_eq!(exact, ["greeting", "עולם"]);
+}

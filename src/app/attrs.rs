@@ -4,7 +4,9 @@
 //!
 //! Keyboard: `A` moves into the first attribute; Tab / Shift+Tab go round the attributes; a
 //! choice takes the typed first letters or its number (1–9); Esc goes back to the text with the
-//! span still selected. A text field's value is one edit when it loses the keyboard.
+//! span still selected. A text field's value is kept as it is typed, like the note, so no way
+//! out of the field (Tab, Esc, a click, another span or document, the palette, review mode,
+//! quit, a signal) can lose it; what one visit to the field typed is one undo step.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,6 +15,7 @@ use egui::{Id, Key, Modifiers, RichText, Ui};
 use crate::layer::Span;
 use crate::tags::{self, AttrKind, Attribute, Tag, TagSet};
 
+use super::commands::{Action, AttrStep};
 use super::{Command, MarginaliaApp, theme};
 
 /// The value filter's rows, with what they were computed for: the filter, the tag filter, the
@@ -53,6 +56,9 @@ pub struct AttrUi {
     /// An attribute widget had the keyboard at the end of the last frame (egui drops the focus
     /// on Esc before the next frame starts, so the Esc is recognised by this).
     had_focus: bool,
+    /// The text field (span, attribute) this visit has already changed: further typing extends
+    /// that undo step. Cleared when the field loses the keyboard.
+    run: Option<(u64, String)>,
 }
 
 impl AttrUi {
@@ -103,6 +109,29 @@ pub(super) fn keys(app: &mut MarginaliaApp, ctx: &egui::Context) -> bool {
         app.status_line = "Back in the text; the span stays selected".into();
     }
     true
+}
+
+/// Whether `action`'s chord works while an attribute's text field has the keyboard: the
+/// chords that take the user elsewhere (another document, the palette, review mode, quit) or
+/// save, when bound to a chord that types nothing. The value typed so far is already kept.
+pub(super) fn leaves_text_field(action: Action) -> bool {
+    let m = action.shortcut().modifiers;
+    (m.command || m.ctrl || m.alt)
+        && matches!(
+            action,
+            Action::Quit
+                | Action::SaveNow
+                | Action::NextDocument
+                | Action::PrevDocument
+                | Action::NextUndoneDocument
+                | Action::Palette
+                | Action::PaletteP
+                | Action::Find
+                | Action::WorkspaceFind
+                | Action::Review
+                | Action::Agreement
+                | Action::Team
+        )
 }
 
 /// The value shown after a span's excerpt in the span list: a correction as `→ value`, else
@@ -176,6 +205,11 @@ pub(super) fn details(
     }
     let mut ids = Vec::new();
     let focused = ui.memory(|m| m.focused());
+    if let Some((span, name)) = &st.run
+        && (*span != s.id || focused != Some(text_id(name)))
+    {
+        st.run = None;
+    }
     if attributes.is_empty() {
         ui.label(
             RichText::new(format!(
@@ -209,7 +243,7 @@ pub(super) fn details(
                 } else {
                     label.on_hover_text(&a.description)
                 };
-                let id = Id::unique(("attribute", &a.name));
+                let id = text_id(&a.name);
                 ui.add_enabled_ui(!read_only, |ui| {
                     ui.horizontal(|ui| {
                         let r = match &a.kind {
@@ -225,12 +259,21 @@ pub(super) fn details(
                                         .desired_width(150.0)
                                         .hint_text(if missing { "required" } else { "" }),
                                 );
-                                if r.lost_focus() && *buf != value {
+                                // Kept as typed (trimmed), the first change of a visit a
+                                // new undo step and the rest extending it.
+                                if r.changed() {
+                                    let this = (s.id, a.name.clone());
+                                    let step = if st.run.as_ref() == Some(&this) {
+                                        AttrStep::Join
+                                    } else {
+                                        AttrStep::Start
+                                    };
+                                    st.run = Some(this);
                                     commands.push(Command::SetAttr {
                                         id: s.id,
                                         name: a.name.clone(),
                                         value: Some(buf.trim().to_owned()),
-                                        extend: false,
+                                        step,
                                     });
                                 }
                                 r
@@ -253,7 +296,7 @@ pub(super) fn details(
                                             }
                                             .to_owned(),
                                         ),
-                                        extend: false,
+                                        step: AttrStep::Own,
                                     });
                                 }
                                 r
@@ -299,6 +342,12 @@ pub(super) fn details(
     app.attr_ui.ids = ids;
 }
 
+/// The id of attribute `name`'s widget (the same for every span, so the keyboard stays on
+/// the field while the details follow the span).
+fn text_id(name: &str) -> Id {
+    Id::unique(("attribute", name))
+}
+
 /// A choice attribute: a drop-down list that also takes typed first letters or a number while
 /// it has the keyboard.
 #[allow(clippy::too_many_arguments)]
@@ -320,7 +369,11 @@ fn choice(
                 id: span,
                 name: a.name.clone(),
                 value: Some(v.unwrap_or("").to_owned()),
-                extend,
+                step: if extend {
+                    AttrStep::Join
+                } else {
+                    AttrStep::Own
+                },
             });
         }
     };

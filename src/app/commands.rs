@@ -46,13 +46,12 @@ pub enum Command {
     EditNote,
     /// `A`: move the keyboard into the selected span's first attribute.
     EditAttributes,
-    /// Set (or with an empty value clear) attribute `name` of span `id`; `extend` joins the
-    /// last step when it set the same attribute (letters typed into a choice list).
+    /// Set (or with an empty value clear) attribute `name` of span `id`, as undo step `step`.
     SetAttr {
         id: u64,
         name: String,
         value: Option<String>,
-        extend: bool,
+        step: AttrStep,
     },
     /// Show only spans with this value in the span list (`None`: all).
     SetValueFilter(Option<super::attrs::ValueFilter>),
@@ -154,6 +153,19 @@ pub enum Command {
     Find(super::find_bar::FindCommand),
     /// Suggestions (src/app/suggestions.rs).
     Suggest(super::suggestions::SuggestCommand),
+}
+
+/// How a [`Command::SetAttr`] goes into the undo history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrStep {
+    /// A step of its own (a flag ticked, a value picked from the list).
+    Own,
+    /// A new step that later [`AttrStep::Join`]s extend: the first change of a visit to a
+    /// text field.
+    Start,
+    /// Joins the last step when it set the same attribute of the same span and nothing came
+    /// after (letters typed into a choice list, typing on in a text field); else starts one.
+    Join,
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).

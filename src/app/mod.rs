@@ -39,7 +39,7 @@ use crate::layer::Status;
 use crate::layer_index::LayerIndex;
 use crate::workspace::{self, Workspace};
 
-pub use commands::{Action, Command, ReviewKey, shortcut_for};
+pub use commands::{Action, AttrStep, Command, ReviewKey, shortcut_for};
 pub use durability::{Banner, BannerKind};
 pub use quit::QuitChoice;
 use text_view::TextView;
@@ -1094,19 +1094,20 @@ impl MarginaliaApp {
                 id,
                 name,
                 value,
-                extend,
+                step,
             } => {
                 if !self.refuse_read_only()
                     && let Some(open) = &mut self.open
                 {
-                    let changed = if extend {
-                        open.doc.extend_attr(id, &name, value.as_deref())
-                    } else {
-                        open.doc.set_attr(id, &name, value.as_deref())
+                    let value = value.as_deref();
+                    let changed = match step {
+                        AttrStep::Own => open.doc.set_attr(id, &name, value),
+                        AttrStep::Start => open.doc.start_attr_run(id, &name, value),
+                        AttrStep::Join => open.doc.extend_attr(id, &name, value),
                     };
                     if changed {
                         self.after_edit();
-                        self.status_line = match value.as_deref().filter(|v| !v.is_empty()) {
+                        self.status_line = match value.filter(|v| !v.is_empty()) {
                             Some(v) => format!("{name}: {v} (Ctrl+Z undoes it)"),
                             None => format!("{name} cleared (Ctrl+Z undoes it)"),
                         };
@@ -1307,7 +1308,9 @@ impl MarginaliaApp {
             .map(|w| w.tags().clone())
             .unwrap_or_default();
         let Some(schema) = tags.get(tag) else { return };
-        if let Some((a, b)) = open.view.selected_range() {
+        if open.view.pointer_selected_right_to_left(open.doc.text()) {
+            self.status_line = text_view::right_to_left_refusal("Not tagged");
+        } else if let Some((a, b)) = open.view.selected_range() {
             match open.doc.add_span_tagged(a, b, schema) {
                 Some(crate::document::Added::New(id)) => {
                     open.view.set_selection(None);
@@ -1416,13 +1419,20 @@ impl MarginaliaApp {
 
     /// Keyboard shortcuts, unless a text field has the keyboard.
     fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        if attrs::keys(self, ctx) && !ctx.text_edit_focused() {
+        if attrs::keys(self, ctx) {
             // A choice list or checkbox has the keyboard: letters and digits pick values, so
-            // only chords (undo, save…) reach the app.
+            // only chords (undo, save…) reach the app. A text field keeps its own editing
+            // chords (undo, words); the ones that go elsewhere still work from it.
+            let text_field = ctx.text_edit_focused();
             ctx.input_mut(|i| {
                 for action in Action::in_match_order() {
                     let s = action.shortcut();
-                    if s.modifiers.command && i.consume_shortcut(&s) {
+                    let usable = if text_field {
+                        attrs::leaves_text_field(action)
+                    } else {
+                        s.modifiers.command
+                    };
+                    if usable && i.consume_shortcut(&s) {
                         commands.push(action.command());
                     }
                 }

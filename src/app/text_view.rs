@@ -207,6 +207,15 @@ struct LayoutKey {
     pixels_per_point: f32,
 }
 
+/// What the status line says when a pointer-made range over right-to-left text is refused:
+/// `what` did not happen (e.g. "Not tagged"), and how to select the text exactly.
+pub fn right_to_left_refusal(what: &str) -> String {
+    format!(
+        "{what}: the mouse cannot select right-to-left text exactly yet; select it with Find ({})",
+        super::Action::Find.shortcut_text()
+    )
+}
+
 /// A selection of text as dragged: the anchor stays, the head moves. Offsets in chars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selection {
@@ -306,6 +315,9 @@ pub struct TextView {
     key: Option<LayoutKey>,
     frame: u64,
     selection: Option<Selection>,
+    /// The pointer made the selection (a drag, a double-click, or keys extending one of
+    /// those), so its ends are where egui's hit-testing put them.
+    by_pointer: bool,
     /// Where the current drag started, in chars.
     drag_anchor: Option<usize>,
     /// An end of the selected span being dragged (see `edges.rs`).
@@ -336,6 +348,7 @@ impl TextView {
             key: None,
             frame: 0,
             selection: None,
+            by_pointer: false,
             drag_anchor: None,
             edge_drag: None,
             scroll_target: None,
@@ -362,9 +375,23 @@ impl TextView {
         self.selection.map(Selection::range).filter(|(a, b)| a < b)
     }
 
-    /// Replaces the selection.
+    /// Replaces the selection with an exact range (a find hit, a place asked for).
     pub fn set_selection(&mut self, sel: Option<Selection>) {
         self.selection = sel;
+        self.by_pointer = false;
+    }
+
+    /// Whether the selection was made with the pointer on a line with right-to-left text.
+    /// egui lays each line out left to right and draws right-to-left runs mirrored, with
+    /// their glyphs out of step with the chars from there to the line's end, so the chars
+    /// under the pointer on such a line are not the ones at those offsets: the range must not
+    /// be saved (a later issue brings bidirectional layout). A find hit, whose range is
+    /// exactly what was searched for, is never refused.
+    pub fn pointer_selected_right_to_left(&self, text: &Text) -> bool {
+        self.by_pointer
+            && self
+                .selected_range()
+                .is_some_and(|(a, b)| text.lines_have_right_to_left(a, b))
     }
 
     /// Scrolls so that char `c` is in view (exactly, once the layout above it settles).
@@ -608,6 +635,7 @@ impl TextView {
             };
             if self.selection != Some(sel) {
                 self.selection = Some(sel);
+                self.by_pointer = true;
                 commands.push(Command::ClearSpanSelection);
             }
             // Scroll while dragging past the top or bottom edge.
@@ -649,6 +677,7 @@ impl TextView {
                 && let Some((a, b)) = input.text.word_at(c)
             {
                 self.selection = Some(Selection { anchor: a, head: b });
+                self.by_pointer = true;
                 commands.push(Command::ClearSpanSelection);
             }
         } else if response.clicked() {
@@ -893,10 +922,16 @@ impl TextView {
         by_word: bool,
         from: Option<(usize, usize)>,
     ) {
+        // Keys move the head by logical offsets, so a selection they start from a span or the
+        // top of the view is exact; one the pointer started keeps its pointer-made anchor.
         let sel = match (self.selection, from) {
             (Some(s), _) => s,
-            (None, Some((a, b))) => Selection { anchor: a, head: b },
+            (None, Some((a, b))) => {
+                self.by_pointer = false;
+                Selection { anchor: a, head: b }
+            }
             (None, None) => {
+                self.by_pointer = false;
                 let start = self
                     .painted
                     .first()
