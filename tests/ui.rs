@@ -2443,4 +2443,23 @@ fn a_mouse_selection_over_hebrew_is_refused_and_a_find_hit_is_tagged() {
     let mut exact: Vec<String> = spans_on_disk().into_iter().map(|s| s.exact).collect();
     exact.sort();
     assert_eq!(exact, ["greeting", "עולם"]);
+
+    // Dragging that span's end along its line is refused the same way.
+    let end = hebrew + 4;
+    let from = pos_of(&h, end) + vec2(-2.0, 0.0);
+    let to = pos_of(&h, crowd + 3) + vec2(2.0, 0.0);
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    h.hover_at(to);
+    h.step();
+    h.drop_at(to);
+    h.run_steps(2);
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Span not changed"), "{status}");
+    save_now(&mut h);
+    let mut exact: Vec<String> = spans_on_disk().into_iter().map(|s| s.exact).collect();
+    exact.sort();
+    assert_eq!(exact, ["greeting", "עולם"], "the span kept its end");
 }
