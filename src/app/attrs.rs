@@ -206,7 +206,7 @@ pub(super) fn details(
     let mut ids = Vec::new();
     let focused = ui.memory(|m| m.focused());
     if let Some((span, name)) = &st.run
-        && (*span != s.id || focused != Some(text_id(name)))
+        && (*span != s.id || focused != Some(widget_id(name)))
     {
         st.run = None;
     }
@@ -243,7 +243,7 @@ pub(super) fn details(
                 } else {
                     label.on_hover_text(&a.description)
                 };
-                let id = text_id(&a.name);
+                let id = widget_id(&a.name);
                 ui.add_enabled_ui(!read_only, |ui| {
                     ui.horizontal(|ui| {
                         let r = match &a.kind {
@@ -342,9 +342,8 @@ pub(super) fn details(
     app.attr_ui.ids = ids;
 }
 
-/// The id of attribute `name`'s widget (the same for every span, so the keyboard stays on
-/// the field while the details follow the span).
-fn text_id(name: &str) -> Id {
+/// The id of attribute `name`'s text field, and the salt of its choice list.
+fn widget_id(name: &str) -> Id {
     Id::unique(("attribute", name))
 }
 

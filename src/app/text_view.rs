@@ -382,11 +382,11 @@ impl TextView {
     }
 
     /// Whether the selection was made with the pointer on a line with right-to-left text.
-    /// egui lays each line out left to right and draws right-to-left runs mirrored, with
-    /// their glyphs out of step with the chars from there to the line's end, so the chars
-    /// under the pointer on such a line are not the ones at those offsets: the range must not
-    /// be saved (a later issue brings bidirectional layout). A find hit, whose range is
-    /// exactly what was searched for, is never refused.
+    /// egui lays each line out left to right, draws a right-to-left run's glyphs mirrored and
+    /// after such a run no longer keeps one glyph per char (epaint 0.37's `text_layout.rs`),
+    /// so the chars under the pointer on that line are not the ones at those offsets: the
+    /// range must not be saved (a later issue brings bidirectional layout). A find hit, whose
+    /// range is exactly what was searched for, is never refused.
     pub fn pointer_selected_right_to_left(&self, text: &Text) -> bool {
         self.by_pointer
             && self
