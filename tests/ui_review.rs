@@ -754,3 +754,57 @@ fn agreement_heatmap_cell_opens_its_pair_and_the_scorecard_is_shown() {
     );
     h.get_by_label("Krippendorff's α and Fleiss' κ, all 6 annotators");
 }
+
+/// Issue 20 §2: in review mode too, a mouse selection on a line with Hebrew (whose glyphs
+/// egui does not place at their chars) is not taken as an item's new boundaries.
+#[test]
+fn review_mode_refuses_a_mouse_selection_over_right_to_left_text() {
+    let ws = temp_workspace();
+    let rel = "seeds/zz_hebrew.txt";
+    let text = "The minister said שלום עולם to the crowd.\n";
+    std::fs::write(ws.path().join(rel), text).unwrap();
+    let w = Workspace::open(ws.path()).unwrap();
+    for who in ["editor-a", "editor-b"] {
+        let mut doc = marginalia::document::Document::open(&w, rel, who, false).unwrap();
+        doc.add_span(4, 12, "quote").unwrap();
+        doc.save_now().unwrap();
+    }
+    let mut h = harness(ws.path());
+    h.get_by_label("zz_hebrew.txt").click();
+    for _ in 0..600 {
+        if h.state().open_document() == Some(rel) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    press_mod(&mut h, Modifiers::COMMAND, Key::R);
+    press(&mut h, Key::Enter);
+    let mode = h.state().review_mode().expect("review mode is on");
+    assert_eq!(mode.selected(), Some(0));
+    let hebrew = text.chars().position(|c| c == 'ע').unwrap();
+    let p = mode.view().screen_pos_of_char(hebrew + 1).unwrap() + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    for pressed in [true, false, true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+    let mode = h.state().review_mode().unwrap();
+    assert!(
+        mode.view().selected_range().is_some(),
+        "the word is selected"
+    );
+    press(&mut h, Key::E);
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Not accepted"), "{status}");
+    let shown = h.get_by_label(&status).rect();
+    assert!(shown.right() <= 1280.0, "the message fits: {shown:?}");
+    let mode = h.state().review_mode().unwrap();
+    assert_eq!(mode.review().progress().0, 0, "nothing was decided");
+}

@@ -148,6 +148,11 @@ impl ReviewMode {
         &self.review
     }
 
+    /// The text view (where its chars were painted, for tests).
+    pub fn view(&self) -> &TextView {
+        &self.view
+    }
+
     /// The selected item.
     pub fn selected(&self) -> Option<usize> {
         self.selected
