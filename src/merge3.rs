@@ -186,11 +186,14 @@ impl LayerTarget {
     }
 }
 
+/// A layer file's header as the checks need it: format, annotator, text.
+type Header<'a> = (u32, &'a str, &'a str);
+
 /// Refuses an input that is not the layer the merge is about: an unknown format, another
 /// annotator's layer or another text's (by the path when there is one, else by OURS).
 fn check_header(
     input: &Input,
-    (format, annotator, text): (u32, &str, &str),
+    (format, annotator, text): Header<'_>,
     target: &LayerTarget,
 ) -> Result<(), MergeError> {
     let invalid = |reason: String| MergeError::Invalid {
@@ -223,11 +226,7 @@ fn check_header(
 /// OURS (so THEIRS and BASE must be the same annotator's layer of the same text).
 fn check_headers(
     (base, ours, theirs): (&Input, &Input, &Input),
-    headers: (
-        Option<(u32, &str, &str)>,
-        (u32, &str, &str),
-        (u32, &str, &str),
-    ),
+    headers: (Option<Header<'_>>, Header<'_>, Header<'_>),
     target: Option<&LayerTarget>,
 ) -> Result<(), MergeError> {
     let (bh, oh, th) = headers;
