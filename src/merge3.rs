@@ -821,7 +821,8 @@ fn merge_layer_files(
 /// (equal to neither side's version), a value its tag does not allow, or a required value it
 /// lacks, takes the greatest allowed value either side gave that span under the same tag;
 /// without one, a disallowed value is dropped. Each change is recorded in the span's note and
-/// returned as a conflict line. Spans one side already had as they are, are left alone.
+/// returned as a conflict line. Spans one side already had as they are, and values (or missing
+/// values) a side already had under the merged tag, are left alone.
 fn fit_schema<T: Item>(merged: &mut [T], ours: &[T], theirs: &[T], tags: &TagSet) -> Vec<String> {
     let by_id = |v: &[T]| -> BTreeMap<u64, T> { v.iter().map(|s| (s.id(), s.clone())).collect() };
     let (o, t) = (by_id(ours), by_id(theirs));
@@ -844,6 +845,20 @@ fn fit_schema<T: Item>(merged: &mut [T], ours: &[T], theirs: &[T], tags: &TagSet
             let Some(attr) = tag.attribute(name) else {
                 continue;
             };
+            // What a side already had under this tag is that side's doing, not the merge's:
+            // a bad value it held, or a value it removed, is for validate to report.
+            let same_tag = || {
+                [os, ts]
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| s.tag() == tag.name)
+            };
+            if same_tag().any(|s| match bad {
+                Some(v) => s.attrs().get(name) == Some(v),
+                None => s.attrs().get(name).is_none_or(String::is_empty),
+            }) {
+                continue;
+            }
             let other = [os, ts]
                 .into_iter()
                 .flatten()
@@ -1643,6 +1658,28 @@ mod tests {
         assert!(s.note.contains(CONFLICT_MARK), "{}", s.note);
         let error = tags.get("error").unwrap();
         assert!(error.attr_issues(&s.attrs).is_empty());
+
+        // A bad value both sides already had is theirs to fix, not the merge's to drop.
+        let mut b = layer(&[(1, 4, 12, "error")]);
+        b.spans[0].attrs.insert("kind".into(), "byline".into());
+        let mut o = b.clone();
+        o.spans[0].note = "ours".into();
+        let mut t = b.clone();
+        t.spans[0].attrs.insert("correction".into(), "x".into());
+        let m = merge_with_schema(
+            &input("base", &b.to_ron()),
+            &input("ours", &o.to_ron()),
+            &input("theirs", &t.to_ron()),
+            path,
+            Some(&tags),
+        )
+        .unwrap();
+        let s = &Layer::from_ron(&m.text).unwrap().spans[0];
+        assert_eq!(
+            (s.note.as_str(), s.attrs["kind"].as_str()),
+            ("ours", "byline")
+        );
+        assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
     }
 
     /// Issue 20 §6: a file that is not the layer the path names is refused, not merged.
