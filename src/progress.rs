@@ -98,9 +98,12 @@ pub struct DocumentRow {
     pub done: usize,
     /// Spans over every annotator's layer.
     pub spans: usize,
-    /// The curated layer's status; `None` without a curated file.
+    /// The curated layer's status; `None` without a curated file (or when it cannot be read).
     #[serde(serialize_with = "status_label")]
     pub curated: Option<Status>,
+    /// Why the curated layer file cannot be read; `None` when it was read or there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curated_unreadable: Option<String>,
     /// Fewer annotators assigned than the workspace's overlap asks.
     pub short_of_overlap: bool,
 }
@@ -117,6 +120,8 @@ pub enum ReviewState {
     InReview,
     /// The curated layer is marked reviewed.
     Reviewed,
+    /// The curated layer file cannot be read, so where the review stands is unknown.
+    Unreadable,
 }
 
 impl ReviewState {
@@ -127,6 +132,7 @@ impl ReviewState {
             ReviewState::Waiting => "waiting",
             ReviewState::InReview => "in review",
             ReviewState::Reviewed => "reviewed",
+            ReviewState::Unreadable => "unreadable",
         }
     }
 }
@@ -134,6 +140,9 @@ impl ReviewState {
 impl DocumentRow {
     /// Where the document's review stands.
     pub fn review_state(&self) -> ReviewState {
+        if self.curated_unreadable.is_some() {
+            return ReviewState::Unreadable;
+        }
         match self.curated {
             Some(Status::Reviewed) => ReviewState::Reviewed,
             Some(_) => ReviewState::InReview,
@@ -181,6 +190,15 @@ pub struct Progress {
     pub unreadable: Vec<String>,
 }
 
+/// An error's message without the `path: ` it starts with (the cell or row names the file).
+fn reason_only(e: &crate::store::StoreError, path: &std::path::Path) -> String {
+    let message = e.to_string();
+    message
+        .strip_prefix(&format!("{}: ", path.display()))
+        .unwrap_or(&message)
+        .to_owned()
+}
+
 /// Reads every layer's status and span count.
 pub fn gather(ws: &Workspace) -> Progress {
     let config = ws.config();
@@ -222,15 +240,8 @@ pub fn gather(ws: &Workspace) -> Progress {
                     }
                     Ok(None) => {}
                     Err(e) => {
-                        let shown = path.display().to_string();
-                        let message = e.to_string();
-                        cell.unreadable = Some(
-                            message
-                                .strip_prefix(&format!("{shown}: "))
-                                .unwrap_or(&message)
-                                .to_owned(),
-                        );
-                        unreadable.push(message);
+                        cell.unreadable = Some(reason_only(&e, &path));
+                        unreadable.push(e.to_string());
                     }
                 }
             }
@@ -258,7 +269,10 @@ pub fn gather(ws: &Workspace) -> Progress {
         if let Some(path) = ws.layer_path(CURATED_LAYER, &rel) {
             match crate::review::load_curated(&path) {
                 Ok(c) => row.curated = c.map(|(c, _)| c.status),
-                Err(e) => unreadable.push(e.to_string()),
+                Err(e) => {
+                    row.curated_unreadable = Some(reason_only(&e, &path));
+                    unreadable.push(e.to_string());
+                }
             }
         }
         row.short_of_overlap = has_assignments && row.assigned < config.overlap;

@@ -1559,6 +1559,18 @@ fn progress_shows_an_unreadable_layer_as_unreadable_and_one_review_state_per_doc
         json["in_review"],
         serde_json::json!(["seeds/001_3e981e5bab7b45a2.txt"])
     );
+
+    // A curated layer that cannot be read: the review column says so, not "waiting".
+    std::fs::write(
+        root.join("annotations/curated/seeds/001_3e981e5bab7b45a2.ron"),
+        [0xff],
+    )
+    .unwrap();
+    let t = stdout(&run(&["progress"], root));
+    assert_eq!(
+        table_row(&t, "seeds/001")[1..],
+        ["done 15", "done 17", "2/2 done · 32", "unreadable"]
+    );
 }
 
 /// Writes base, ours and theirs into `dir`.

@@ -424,9 +424,16 @@ fn row_cells(p: &Progress, row: &crate::progress::DocumentRow, ui: &mut Ui) {
     }
     let tone = match row.review_state() {
         crate::progress::ReviewState::Waiting => Tone::Warn,
+        crate::progress::ReviewState::Unreadable => Tone::Bad,
         _ => Tone::Weak,
     };
     boxed(ui, REVIEW_W, h, |ui| {
-        ui.label(RichText::new(review).color(theme::tone_color(tone, ui.visuals())));
+        let label = ui.label(RichText::new(review).color(theme::tone_color(tone, ui.visuals())));
+        if let Some(why) = &row.curated_unreadable {
+            label.on_hover_text(format!(
+                "{}: the curated layer file cannot be read: {why}",
+                row.document
+            ));
+        }
     });
 }
