@@ -48,6 +48,9 @@ pub enum AgreementError {
     Text(#[from] TextError),
     #[error("cancelled")]
     Cancelled,
+    /// `--dump-units` dumps every label or nothing: a file it cannot read stops it.
+    #[error("{0}")]
+    Unreadable(Skipped),
 }
 
 /// Cohen's κ from a 2×2 table `[[n00, n01], [n10, n11]]` (rows: A, columns: B).
@@ -266,6 +269,33 @@ pub struct DocumentDisagreement {
     pub unmatched_spans: u64,
 }
 
+/// A file the figures leave out because it cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub file: String,
+    pub reason: String,
+}
+
+impl Skipped {
+    /// From an error that names its file first (`path: reason`, as every store and text error
+    /// does).
+    fn from_error(file: &std::path::Path, e: &dyn std::fmt::Display) -> Self {
+        let file = file.display().to_string();
+        let message = e.to_string();
+        let reason = message
+            .strip_prefix(&format!("{file}: "))
+            .unwrap_or(&message)
+            .to_owned();
+        Self { file, reason }
+    }
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file, self.reason)
+    }
+}
+
 /// Everything `marginalia agree` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AgreementReport {
@@ -290,6 +320,8 @@ pub struct AgreementReport {
     pub documents_by_disagreement: Vec<DocumentDisagreement>,
     /// Stale layers and other things that may make figures misleading.
     pub warnings: Vec<String>,
+    /// Files that could not be read: the figures are computed without them.
+    pub skipped: Vec<Skipped>,
 }
 
 /// The per-char labels of one document: its units and, per annotator with a file, per tag,
@@ -399,8 +431,12 @@ pub struct Tally {
     /// Per annotator, counts against the curated layer.
     scores: Vec<ScoreCounts>,
     curated_documents: usize,
+    /// Review items of the curated documents, and how many of them are decided.
+    curated_items: usize,
+    decided_items: usize,
     by_document: Vec<DocumentDisagreement>,
     warnings: Vec<String>,
+    skipped: Vec<Skipped>,
 }
 
 /// Ranges of one annotator's spans per selected tag (spans clamped to the text).
@@ -507,8 +543,11 @@ impl Tally {
             fleiss_documents: 0,
             scores: vec![ScoreCounts::default(); n],
             curated_documents: 0,
+            curated_items: 0,
+            decided_items: 0,
             by_document: Vec::new(),
             warnings: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 
@@ -531,6 +570,13 @@ impl Tally {
     /// Records a warning shown with the report.
     pub fn warn(&mut self, w: String) {
         self.warnings.push(w);
+    }
+
+    /// Records a file left out because it cannot be read (once per file).
+    pub fn skip(&mut self, skipped: Skipped) {
+        if !self.skipped.iter().any(|s| s.file == skipped.file) {
+            self.skipped.push(skipped);
+        }
     }
 
     /// Adds one document: its text and the spans of each annotator that has a file for it
@@ -658,23 +704,58 @@ impl Tally {
 
     /// Adds one document's curated layer for the scorecard: each annotator with a file for the
     /// document (in `layers`) is compared with the curated spans, per tag.
+    ///
+    /// Only what the reviewer decided is scored: `items` are the review items with whether
+    /// each is decided, and every span (curated or an annotator's) that overlaps an undecided
+    /// item's range is left out, neither true nor false. Without items (a curated layer that
+    /// names no reviewed layer) the whole curated layer counts.
     pub fn add_curated(
         &mut self,
         text: &str,
         curated: &[Span],
+        items: &[((usize, usize), bool)],
         layers: &BTreeMap<String, Vec<Span>>,
     ) {
         let len = text.chars().count();
-        let reference = ranges_by_tag(curated, &self.tags, len);
+        let undecided: Vec<(usize, usize)> = items
+            .iter()
+            .filter(|(_, decided)| !decided)
+            .map(|(r, _)| *r)
+            .collect();
+        let index = crate::span_index::SpanIndex::from_ranges(undecided.iter().copied());
+        let decided_only = |ranges: Vec<Vec<(usize, usize)>>| -> Vec<Vec<(usize, usize)>> {
+            if undecided.is_empty() {
+                return ranges;
+            }
+            ranges
+                .into_iter()
+                .map(|rs| {
+                    rs.into_iter()
+                        .filter(|&(s, e)| {
+                            let mut overlaps = false;
+                            index.visit_overlapping(s, e, |j| {
+                                let (us, ue) = undecided[j];
+                                overlaps |= s.max(us) < e.min(ue);
+                            });
+                            !overlaps
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let reference = decided_only(ranges_by_tag(curated, &self.tags, len));
         let mut any = false;
         for (i, name) in self.annotators.iter().enumerate() {
             if let Some(spans) = layers.get(name) {
                 any = true;
-                self.scores[i].add_document(&reference, &ranges_by_tag(spans, &self.tags, len));
+                let mine = decided_only(ranges_by_tag(spans, &self.tags, len));
+                self.scores[i].add_document(&reference, &mine);
             }
         }
         if any {
             self.curated_documents += 1;
+            self.curated_items += items.len();
+            self.decided_items += items.iter().filter(|(_, d)| *d).count();
         }
     }
 
@@ -750,12 +831,14 @@ impl Tally {
             .collect();
         let kappa_matrix = kappa_matrix(&self.annotators, &pairs);
         let annotator_means = annotator_means(&self.annotators, &kappa_matrix);
-        let scorecard = Scorecard::from_counts(
+        let mut scorecard = Scorecard::from_counts(
             self.curated_documents,
             &self.annotators,
             &self.tags,
             &self.scores,
         );
+        scorecard.items = self.curated_items;
+        scorecard.decided_items = self.decided_items;
         let mut by_document = self.by_document;
         sort_by_disagreement(&mut by_document);
         AgreementReport {
@@ -771,6 +854,7 @@ impl Tally {
             scorecard,
             documents_by_disagreement: by_document,
             warnings: self.warnings,
+            skipped: self.skipped,
         }
     }
 }
@@ -947,6 +1031,8 @@ struct LoadedDocument {
     text: Text,
     layers: BTreeMap<String, Vec<Span>>,
     stale: Vec<String>,
+    /// Layer files of this document that cannot be read.
+    skipped: Vec<Skipped>,
 }
 
 /// Texts with a curated layer file that at least one of `annotators` has a file for.
@@ -962,18 +1048,64 @@ fn curated_texts(ws: &Workspace, annotators: &[String]) -> BTreeSet<String> {
         .collect()
 }
 
-/// The curated spans of a document, if it has a curated layer file.
-fn load_curated_spans(
+/// What the scorecard takes from a document's curated layer.
+struct CuratedDocument {
+    spans: Vec<Span>,
+    /// The review items' ranges, each with whether it is decided.
+    items: Vec<((usize, usize), bool)>,
+    stale: bool,
+}
+
+/// The curated layer of a document, with its review items (from the reviewed layers it
+/// names: taken from `loaded` when they are there, read otherwise). `Ok(None)` without a
+/// curated layer file.
+///
+/// # Errors
+/// The file that cannot be read (the curated layer or a reviewed layer) and why.
+fn load_curated_document(
     ws: &Workspace,
     rel: &str,
     text: &Text,
-) -> Result<Option<(Vec<Span>, bool)>, AgreementError> {
+    loaded: &BTreeMap<String, Vec<Span>>,
+) -> Result<Option<CuratedDocument>, Skipped> {
     let Some(path) = ws.layer_path(CURATED_LAYER, rel) else {
         return Ok(None);
     };
-    Ok(crate::review::load_curated(&path)?.map(|(c, _)| {
-        let stale = c.text_sha256 != text.sha256();
-        (c.to_layer().spans, stale)
+    let Some((c, _)) =
+        crate::review::load_curated(&path).map_err(|e| Skipped::from_error(&path, &e))?
+    else {
+        return Ok(None);
+    };
+    let mut reviewed = Vec::new();
+    for name in c.reviewed.iter().take(2) {
+        let spans = match loaded.get(name) {
+            Some(spans) => Some(spans.clone()),
+            None => match ws.layer_path(name, rel) {
+                Some(p) => store::load_layer(&p)
+                    .map_err(|e| Skipped::from_error(&p, &e))?
+                    .map(|(l, _)| l.spans),
+                None => None,
+            },
+        };
+        // A reviewed layer that is gone leaves no items to wait for.
+        let Some(spans) = spans else {
+            reviewed.clear();
+            break;
+        };
+        reviewed.push((name.as_str(), spans));
+    }
+    let reviewed: Vec<(&str, &[Span])> = reviewed
+        .iter()
+        .map(|(n, spans)| (*n, spans.as_slice()))
+        .collect();
+    let items = crate::review::items_with_decisions(&c, &reviewed)
+        .into_iter()
+        .map(|(item, decided)| (item.range(), decided))
+        .collect();
+    Ok(Some(CuratedDocument {
+        stale: c.text_sha256 != text.sha256(),
+        spans: c.to_layer().spans,
+        items,
     }))
 }
 
@@ -992,32 +1124,43 @@ fn shared_texts(ws: &Workspace, annotators: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Reads one document: its text and the layers of `annotators` that have a file for it.
+/// `Ok(None)` when the text is not in the workspace; a layer file that cannot be read is left
+/// out and listed in [`LoadedDocument::skipped`].
+///
+/// # Errors
+/// The text cannot be read.
 fn load_document(
     ws: &Workspace,
     rel: &str,
     annotators: &[String],
-) -> Result<Option<LoadedDocument>, AgreementError> {
+) -> Result<Option<LoadedDocument>, Skipped> {
     let Some(text_path) = ws.text_path(rel) else {
         return Ok(None);
     };
     if !text_path.is_file() {
         return Ok(None);
     }
-    let text = Text::load(&text_path)?;
+    let text = Text::load(&text_path).map_err(|e| Skipped::from_error(&text_path, &e))?;
     let mut layers = BTreeMap::new();
     let mut stale = Vec::new();
+    let mut skipped = Vec::new();
     for a in annotators {
         let Some(path) = ws.layer_path(a, rel) else {
             continue;
         };
-        if let Some((layer, _)) = store::load_layer(&path)? {
-            if layer.text_sha256 != text.sha256() {
-                stale.push(format!(
-                    "{}: stale (the text changed since it was annotated); figures use its offsets as they are",
-                    path.display()
-                ));
+        match store::load_layer(&path) {
+            Ok(Some((layer, _))) => {
+                if layer.text_sha256 != text.sha256() {
+                    stale.push(format!(
+                        "{}: stale (the text changed since it was annotated); figures use its offsets as they are",
+                        path.display()
+                    ));
+                }
+                layers.insert(a.clone(), layer.spans);
             }
-            layers.insert(a.clone(), layer.spans);
+            Ok(None) => {}
+            Err(e) => skipped.push(Skipped::from_error(&path, &e)),
         }
     }
     Ok(Some(LoadedDocument {
@@ -1025,6 +1168,7 @@ fn load_document(
         text,
         layers,
         stale,
+        skipped,
     }))
 }
 
@@ -1034,9 +1178,11 @@ fn load_document(
 /// documents with files from at least two annotators, or from one and a curated layer);
 /// returning `false` cancels.
 ///
+/// A text or annotation file that cannot be read does not stop the figures: they are computed
+/// from the rest and the file is listed in [`AgreementReport::skipped`] with why.
+///
 /// # Errors
-/// Bad options ([`resolve_options`]), an unreadable text or annotation file (naming it), or
-/// [`AgreementError::Cancelled`].
+/// Bad options ([`resolve_options`]) or [`AgreementError::Cancelled`].
 pub fn compute(
     ws: &Workspace,
     opts: &AgreementOptions,
@@ -1053,26 +1199,34 @@ pub fn compute(
         return Err(AgreementError::Cancelled);
     }
     for (done, rel) in rels.iter().enumerate() {
-        match load_document(ws, rel, &annotators)? {
-            Some(doc) => {
+        match load_document(ws, rel, &annotators) {
+            Ok(Some(doc)) => {
                 for w in doc.stale {
                     tally.warn(w);
                 }
+                for s in doc.skipped {
+                    tally.skip(s);
+                }
                 tally.add_document(&doc.rel, doc.text.as_str(), &doc.layers);
-                if curated.contains(rel)
-                    && let Some((spans, stale)) = load_curated_spans(ws, rel, &doc.text)?
-                {
-                    if stale {
-                        tally.warn(format!(
-                            "{rel}: the curated layer is stale (the text changed since it was reviewed); the scorecard uses its offsets as they are"
-                        ));
+                if curated.contains(rel) {
+                    match load_curated_document(ws, rel, &doc.text, &doc.layers) {
+                        Ok(Some(c)) => {
+                            if c.stale {
+                                tally.warn(format!(
+                                    "{rel}: the curated layer is stale (the text changed since it was reviewed); the scorecard uses its offsets as they are"
+                                ));
+                            }
+                            tally.add_curated(doc.text.as_str(), &c.spans, &c.items, &doc.layers);
+                        }
+                        Ok(None) => {}
+                        Err(s) => tally.skip(s),
                     }
-                    tally.add_curated(doc.text.as_str(), &spans, &doc.layers);
                 }
             }
-            None => tally.warn(format!(
+            Ok(None) => tally.warn(format!(
                 "{rel}: annotation files exist but the text is not in the workspace; skipped"
             )),
+            Err(s) => tally.skip(s),
         }
         if !progress(done + 1, total) {
             return Err(AgreementError::Cancelled);
@@ -1099,7 +1253,11 @@ pub fn dump_units(ws: &Workspace, opts: &AgreementOptions) -> Result<UnitsDump, 
     let (annotators, tags) = resolve_options(ws, opts)?;
     let mut documents = Vec::new();
     for rel in shared_texts(ws, &annotators) {
-        if let Some(doc) = load_document(ws, &rel, &annotators)? {
+        let doc = load_document(ws, &rel, &annotators).map_err(AgreementError::Unreadable)?;
+        if let Some(first) = doc.as_ref().and_then(|d| d.skipped.first()) {
+            return Err(AgreementError::Unreadable(first.clone()));
+        }
+        if let Some(doc) = doc {
             documents.push(document_units(
                 &doc.rel,
                 doc.text.as_str(),
@@ -1116,7 +1274,7 @@ pub fn dump_units(ws: &Workspace, opts: &AgreementOptions) -> Result<UnitsDump, 
 }
 
 fn fmt_opt(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"))
+    crate::wording::figure_or(x, 3, "n/a")
 }
 
 impl AgreementReport {
@@ -1171,12 +1329,31 @@ impl AgreementReport {
         for d in self.documents_by_disagreement.iter().take(10) {
             let _ = writeln!(
                 s,
-                "  {:.3}  {}  ({} of {} labelled units differ, {} unmatched spans)",
-                d.score, d.text, d.disagreeing_units, d.labelled_units, d.unmatched_spans
+                "  {}  {}  ({} of {} labelled units differ, {} unmatched spans)",
+                crate::wording::figure(d.score, 3),
+                d.text,
+                d.disagreeing_units,
+                d.labelled_units,
+                d.unmatched_spans
             );
         }
         for w in &self.warnings {
             let _ = writeln!(s, "warning: {w}");
+        }
+        if !self.skipped.is_empty() {
+            let _ = writeln!(
+                s,
+                "\nskipped: {} that cannot be read; the figures above leave {} out",
+                crate::wording::plural(self.skipped.len(), "file"),
+                if self.skipped.len() == 1 {
+                    "it"
+                } else {
+                    "them"
+                }
+            );
+            for x in &self.skipped {
+                let _ = writeln!(s, "  {x}");
+            }
         }
     }
 

@@ -152,11 +152,22 @@ pub struct AnnotatorScore {
     pub macro_exact_f1: Option<f64>,
 }
 
+/// How the scorecard counts, in the JSON and under every scorecard.
+pub const SCORE_RULE: &str = "only decided review items are scored: spans that overlap an \
+     undecided item are left out (neither right nor wrong); a curated layer that names no \
+     reviewed layer counts in full";
+
 /// Every annotator against the curated layer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Scorecard {
     /// Documents with a curated layer file (and a file of at least one compared annotator).
     pub documents: usize,
+    /// Review items of those documents (the reviewed layers' spans, as review mode lists them).
+    pub items: usize,
+    /// Of those, the items the reviewer has decided: only these are scored.
+    pub decided_items: usize,
+    /// [`SCORE_RULE`].
+    pub rule: &'static str,
     pub annotators: Vec<AnnotatorScore>,
 }
 
@@ -194,8 +205,31 @@ impl Scorecard {
             .collect();
         Self {
             documents,
+            items: 0,
+            decided_items: 0,
+            rule: SCORE_RULE,
             annotators,
         }
+    }
+
+    /// What the figures are scored against, for the line under the scorecard's title:
+    /// "scored against 4 decided items of 33; undecided items are not counted".
+    pub fn basis(&self) -> String {
+        if self.items == 0 {
+            return "scored against the whole curated layer (it names no reviewed layer, so \
+                    there are no review items to wait for)"
+                .to_owned();
+        }
+        format!(
+            "scored against {} decided {} of {}; undecided items are not counted",
+            self.decided_items,
+            if self.decided_items == 1 {
+                "item"
+            } else {
+                "items"
+            },
+            self.items
+        )
     }
 }
 
@@ -239,11 +273,11 @@ pub fn annotator_means(annotators: &[String], matrix: &[Vec<Option<f64>>]) -> Ve
 }
 
 fn fmt2(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.2}"))
+    crate::wording::figure_or(x, 2, "n/a")
 }
 
 fn fmt3(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"))
+    crate::wording::figure_or(x, 3, "n/a")
 }
 
 /// The κ matrix for the terminal: rows named and numbered, columns numbered.
@@ -326,6 +360,7 @@ pub fn scorecard_table(r: &AgreementReport) -> String {
         let _ = writeln!(s, "  no document has a curated layer yet");
         return s;
     }
+    let _ = writeln!(s, "  {}", card.basis());
     let w = r
         .annotators
         .iter()

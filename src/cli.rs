@@ -838,20 +838,38 @@ fn agree(
             }
         };
     }
-    match crate::agreement::compute(&ws, &opts, &|_, _| true) {
-        Ok(report) if json => print_json(&report, out, err),
-        Ok(report) if pairs || report.annotators.len() <= 3 => {
-            let _ = write!(out, "{}", report.to_table());
-            0
-        }
-        Ok(report) => {
-            let _ = write!(out, "{}", report.to_summary());
-            0
-        }
+    let report = match crate::agreement::compute(&ws, &opts, &|_, _| true) {
+        Ok(report) => report,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
-            1
+            return 1;
         }
+    };
+    if json {
+        let code = print_json(&report, out, err);
+        if code != 0 {
+            return code;
+        }
+    } else if pairs || report.annotators.len() <= 3 {
+        let _ = write!(out, "{}", report.to_table());
+    } else {
+        let _ = write!(out, "{}", report.to_summary());
+    }
+    // Figures that leave files out are not the workspace's figures: say so in the exit code.
+    if report.skipped.is_empty() {
+        0
+    } else {
+        let _ = writeln!(
+            err,
+            "error: {} could not be read; the figures leave {} out (listed under \"skipped\")",
+            plural(report.skipped.len(), "file"),
+            if report.skipped.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        );
+        1
     }
 }
 

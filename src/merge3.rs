@@ -120,16 +120,133 @@ pub fn merge(
     theirs: &Input,
     path: Option<&str>,
 ) -> Result<Merged, MergeError> {
+    merge_with_schema(base, ours, theirs, path, None)
+}
+
+/// As [`merge`], and the merged spans' attribute values are checked against `tags` (the
+/// workspace's tag set, as `validate` checks them): a value the merge gave a span that its
+/// merged tag does not allow is replaced by an allowed value one edit gave it, or dropped, and
+/// either way recorded as a conflict in the span's note.
+///
+/// # Errors
+/// As [`merge`].
+pub fn merge_with_schema(
+    base: &Input,
+    ours: &Input,
+    theirs: &Input,
+    path: Option<&str>,
+    tags: Option<&TagSet>,
+) -> Result<Merged, MergeError> {
     let kind = match path.and_then(FileKind::of_path) {
         Some(k) => k,
         None => FileKind::of_content(utf8(ours, "RON file")?),
     };
+    let target = path.and_then(LayerTarget::of_path);
     match kind {
-        FileKind::Layer => merge_layer_files(base, ours, theirs),
-        FileKind::Curated => merge_curated_files(base, ours, theirs),
+        FileKind::Layer => merge_layer_files(base, ours, theirs, target.as_ref(), tags),
+        FileKind::Curated => merge_curated_files(base, ours, theirs, target.as_ref(), tags),
         FileKind::Tags => merge_tag_files(base, ours, theirs),
         FileKind::Other => merge_other_files(base, ours, theirs),
     }
+}
+
+/// Whose layer of which text a layer file's path says it is: `annotations/<annotator>/<text
+/// path with .ron for its extension>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LayerTarget {
+    annotator: String,
+    /// The text's path with its extension replaced by `ron`, as the file is named.
+    file: String,
+}
+
+impl LayerTarget {
+    fn of_path(path: &str) -> Option<Self> {
+        let path = path.replace('\\', "/");
+        let parts: Vec<&str> = path.split('/').collect();
+        let at = parts
+            .iter()
+            .position(|p| *p == crate::workspace::ANNOTATIONS_DIR)?;
+        let annotator = parts.get(at + 1)?;
+        let rest = parts.get(at + 2..)?;
+        if rest.is_empty() {
+            return None;
+        }
+        Some(Self {
+            annotator: (*annotator).to_owned(),
+            file: rest.join("/"),
+        })
+    }
+
+    /// The file name a layer of text `text` has.
+    fn file_of(text: &str) -> String {
+        std::path::Path::new(&text.replace('\\', "/"))
+            .with_extension("ron")
+            .to_string_lossy()
+            .replace('\\', "/")
+    }
+}
+
+/// A layer file's header as the checks need it: format, annotator, text.
+type Header<'a> = (u32, &'a str, &'a str);
+
+/// Refuses an input that is not the layer the merge is about: an unknown format, another
+/// annotator's layer or another text's (by the path when there is one, else by OURS).
+fn check_header(
+    input: &Input,
+    (format, annotator, text): Header<'_>,
+    target: &LayerTarget,
+) -> Result<(), MergeError> {
+    let invalid = |reason: String| MergeError::Invalid {
+        name: input.name.clone(),
+        reason,
+    };
+    if format != crate::layer::FORMAT_VERSION {
+        return Err(invalid(format!(
+            "unknown format version {format} (this build merges version {}); not merged",
+            crate::layer::FORMAT_VERSION
+        )));
+    }
+    if annotator != target.annotator {
+        return Err(invalid(format!(
+            "this is {annotator:?}'s layer, not {:?}'s; not merged",
+            target.annotator
+        )));
+    }
+    if LayerTarget::file_of(text) != target.file {
+        return Err(invalid(format!(
+            "this is the layer of text {text:?}, which would be named {}, not {}; not merged",
+            LayerTarget::file_of(text),
+            target.file
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the three inputs' headers: against the path's target, or without a path against
+/// OURS (so THEIRS and BASE must be the same annotator's layer of the same text).
+fn check_headers(
+    (base, ours, theirs): (&Input, &Input, &Input),
+    headers: (Option<Header<'_>>, Header<'_>, Header<'_>),
+    target: Option<&LayerTarget>,
+) -> Result<(), MergeError> {
+    let (bh, oh, th) = headers;
+    let own;
+    let target = match target {
+        Some(t) => t,
+        None => {
+            own = LayerTarget {
+                annotator: oh.1.to_owned(),
+                file: LayerTarget::file_of(oh.2),
+            };
+            &own
+        }
+    };
+    check_header(ours, oh, target)?;
+    check_header(theirs, th, target)?;
+    if let Some(bh) = bh {
+        check_header(base, bh, target)?;
+    }
+    Ok(())
 }
 
 fn utf8<'a>(input: &'a Input, what: &'static str) -> Result<&'a str, MergeError> {
@@ -220,9 +337,21 @@ trait Item: Serialize + DeserializeOwned + Clone + PartialEq {
     fn modified(&self) -> &str;
     /// Range and tag: two new items with one id and the same place are one item.
     fn place(&self) -> (usize, usize, &str);
+    fn tag(&self) -> &str;
+    fn attrs(&self) -> &BTreeMap<String, String>;
+    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String>;
 }
 
 impl Item for Span {
+    fn tag(&self) -> &str {
+        &self.tag
+    }
+    fn attrs(&self) -> &BTreeMap<String, String> {
+        &self.attrs
+    }
+    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.attrs
+    }
     fn id(&self) -> u64 {
         self.id
     }
@@ -241,6 +370,15 @@ impl Item for Span {
 }
 
 impl Item for CuratedSpan {
+    fn tag(&self) -> &str {
+        &self.tag
+    }
+    fn attrs(&self) -> &BTreeMap<String, String> {
+        &self.attrs
+    }
+    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.attrs
+    }
     fn id(&self) -> u64 {
         self.id
     }
@@ -644,7 +782,13 @@ pub fn merge_layers(base: Option<&Layer>, ours: &Layer, theirs: &Layer) -> (Laye
     (layer, m.conflicts)
 }
 
-fn merge_layer_files(base: &Input, ours: &Input, theirs: &Input) -> Result<Merged, MergeError> {
+fn merge_layer_files(
+    base: &Input,
+    ours: &Input,
+    theirs: &Input,
+    target: Option<&LayerTarget>,
+    tags: Option<&TagSet>,
+) -> Result<Merged, MergeError> {
     let read = |s: &str| Layer::from_ron(s).map_err(|e| e.to_string());
     let (b, o, t) = parse_three(base, ours, theirs, "layer file", read)?;
     for (layer, input) in [(&o, ours), (&t, theirs)] {
@@ -655,11 +799,106 @@ fn merge_layer_files(base: &Input, ours: &Input, theirs: &Input) -> Result<Merge
             });
         }
     }
-    let (layer, conflicts) = merge_layers(b.as_ref(), &o, &t);
+    fn header(l: &Layer) -> (u32, &str, &str) {
+        (l.format, l.annotator.as_str(), l.text.as_str())
+    }
+    check_headers(
+        (base, ours, theirs),
+        (b.as_ref().map(header), header(&o), header(&t)),
+        target,
+    )?;
+    let (mut layer, mut conflicts) = merge_layers(b.as_ref(), &o, &t);
+    if let Some(tags) = tags {
+        conflicts.extend(fit_schema(&mut layer.spans, &o.spans, &t.spans, tags));
+    }
     Ok(Merged {
         text: layer.to_ron(),
         conflicts,
     })
+}
+
+/// Makes the merged spans' attribute values fit their tags: for a span the merge combined
+/// (equal to neither side's version), a value its tag does not allow, or a required value it
+/// lacks, takes the greatest allowed value either side gave that span under the same tag;
+/// without one, a disallowed value is dropped. Each change is recorded in the span's note and
+/// returned as a conflict line. Spans one side already had as they are, and values (or missing
+/// values) a side already had under the merged tag, are left alone.
+fn fit_schema<T: Item>(merged: &mut [T], ours: &[T], theirs: &[T], tags: &TagSet) -> Vec<String> {
+    let by_id = |v: &[T]| -> BTreeMap<u64, T> { v.iter().map(|s| (s.id(), s.clone())).collect() };
+    let (o, t) = (by_id(ours), by_id(theirs));
+    let mut conflicts = Vec::new();
+    for span in merged.iter_mut() {
+        let (os, ts) = (o.get(&span.id()), t.get(&span.id()));
+        if os == Some(&*span) || ts == Some(&*span) {
+            continue;
+        }
+        let Some(tag) = tags.get(span.tag()) else {
+            continue;
+        };
+        let mut lines = Vec::new();
+        for issue in tag.attr_issues(span.attrs()) {
+            let (name, bad) = match &issue {
+                crate::tags::AttrIssue::BadValue { name, value, .. } => (name, Some(value)),
+                crate::tags::AttrIssue::Missing { name } => (name, None),
+                crate::tags::AttrIssue::Undeclared { .. } => continue,
+            };
+            let Some(attr) = tag.attribute(name) else {
+                continue;
+            };
+            // What a side already had under this tag is that side's doing, not the merge's:
+            // a bad value it held, or a value it removed, is for validate to report.
+            let same_tag = || {
+                [os, ts]
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| s.tag() == tag.name)
+            };
+            if same_tag().any(|s| match bad {
+                Some(v) => s.attrs().get(name) == Some(v),
+                None => s.attrs().get(name).is_none_or(String::is_empty),
+            }) {
+                continue;
+            }
+            let other = [os, ts]
+                .into_iter()
+                .flatten()
+                .filter(|s| s.tag() == tag.name)
+                .filter_map(|s| s.attrs().get(name))
+                .filter(|v| !v.is_empty() && attr.allows(v))
+                .max()
+                .cloned();
+            let line = match (bad, &other) {
+                (Some(v), Some(k)) => format!(
+                    "{name} = {v:?} is not a value of tag {:?}; kept the other edit's {k:?}",
+                    tag.name
+                ),
+                (Some(v), None) => format!(
+                    "{name} = {v:?} is not a value of tag {:?}; removed",
+                    tag.name
+                ),
+                (None, Some(k)) => format!(
+                    "tag {:?} needs a value of {name}; took the other edit's {k:?}",
+                    tag.name
+                ),
+                // A missing value neither edit can supply is for validate to report.
+                (None, None) => continue,
+            };
+            match other {
+                Some(k) => {
+                    span.attrs_mut().insert(name.clone(), k);
+                }
+                None => {
+                    span.attrs_mut().remove(name);
+                }
+            }
+            lines.push(line);
+        }
+        for line in &lines {
+            record(span.note_mut(), line);
+            conflicts.push(format!("span {}: {line}", span.id()));
+        }
+    }
+    conflicts
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -882,10 +1121,27 @@ fn merge_sets<T: Serialize + Clone>(base: Option<&[T]>, ours: &[T], theirs: &[T]
     out.into_values().collect()
 }
 
-fn merge_curated_files(base: &Input, ours: &Input, theirs: &Input) -> Result<Merged, MergeError> {
+fn merge_curated_files(
+    base: &Input,
+    ours: &Input,
+    theirs: &Input,
+    target: Option<&LayerTarget>,
+    tags: Option<&TagSet>,
+) -> Result<Merged, MergeError> {
     let read = |s: &str| CuratedLayer::from_ron(s).map_err(|e| e.to_string());
     let (b, o, t) = parse_three(base, ours, theirs, "curated layer", read)?;
-    let (c, conflicts) = merge_curated(b.as_ref(), &o, &t);
+    fn header(c: &CuratedLayer) -> (u32, &str, &str) {
+        (c.format, c.annotator.as_str(), c.text.as_str())
+    }
+    check_headers(
+        (base, ours, theirs),
+        (b.as_ref().map(header), header(&o), header(&t)),
+        target,
+    )?;
+    let (mut c, mut conflicts) = merge_curated(b.as_ref(), &o, &t);
+    if let Some(tags) = tags {
+        conflicts.extend(fit_schema(&mut c.spans, &o.spans, &t.spans, tags));
+    }
     Ok(Merged {
         text: c.to_ron(),
         conflicts,
@@ -1360,6 +1616,117 @@ mod tests {
         let m2 = merge(&b, &t, &o, Some(path)).unwrap();
         assert_eq!(m1.text, m2.text, "merge(B,O,T) and merge(B,T,O) differ");
         m1
+    }
+
+    /// Issue 20 §6: the merge gave a span a value its merged tag does not allow.
+    #[test]
+    fn a_value_the_merged_tag_does_not_allow_takes_the_other_sides_allowed_value_or_goes() {
+        let tags = TagSet::default();
+        let mut b = layer(&[(1, 4, 12, "boilerplate")]);
+        b.spans[0].attrs.insert("kind".into(), "navigation".into());
+        let mut o = b.clone();
+        o.spans[0].tag = "error".into();
+        o.spans[0].attrs.insert("kind".into(), "fact".into());
+        o.spans[0].modified = T0.into();
+        let mut t = b.clone();
+        t.spans[0].attrs.insert("kind".into(), "byline".into());
+        t.spans[0].modified = T1.into();
+        let (b, o, t) = (
+            input("base", &b.to_ron()),
+            input("ours", &o.to_ron()),
+            input("theirs", &t.to_ron()),
+        );
+        let path = Some("annotations/ann/a.ron");
+        // Without the schema the later edit's "byline" lands on an error span.
+        let plain = Layer::from_ron(&merge(&b, &o, &t, path).unwrap().text).unwrap();
+        assert_eq!(plain.spans[0].attrs["kind"], "byline");
+        let m = merge_with_schema(&b, &o, &t, path, Some(&tags)).unwrap();
+        let swapped = merge_with_schema(&b, &t, &o, path, Some(&tags)).unwrap();
+        assert_eq!(m.text, swapped.text);
+        let l = Layer::from_ron(&m.text).unwrap();
+        let s = &l.spans[0];
+        assert_eq!(
+            (s.tag.as_str(), s.attrs["kind"].as_str()),
+            ("error", "fact")
+        );
+        assert!(
+            m.conflicts.iter().any(|c| c
+                == "span 1: kind = \"byline\" is not a value of tag \"error\"; kept the other edit's \"fact\""),
+            "{:?}",
+            m.conflicts
+        );
+        assert!(s.note.contains(CONFLICT_MARK), "{}", s.note);
+        let error = tags.get("error").unwrap();
+        assert!(error.attr_issues(&s.attrs).is_empty());
+
+        // A bad value both sides already had is theirs to fix, not the merge's to drop.
+        let mut b = layer(&[(1, 4, 12, "error")]);
+        b.spans[0].attrs.insert("kind".into(), "byline".into());
+        let mut o = b.clone();
+        o.spans[0].note = "ours".into();
+        let mut t = b.clone();
+        t.spans[0].attrs.insert("correction".into(), "x".into());
+        let m = merge_with_schema(
+            &input("base", &b.to_ron()),
+            &input("ours", &o.to_ron()),
+            &input("theirs", &t.to_ron()),
+            path,
+            Some(&tags),
+        )
+        .unwrap();
+        let s = &Layer::from_ron(&m.text).unwrap().spans[0];
+        assert_eq!(
+            (s.note.as_str(), s.attrs["kind"].as_str()),
+            ("ours", "byline")
+        );
+        assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
+    }
+
+    /// Issue 20 §6: a file that is not the layer the path names is refused, not merged.
+    #[test]
+    fn another_annotators_or_texts_layer_or_an_unknown_format_is_refused() {
+        let a = layer(&[(1, 4, 12, "claim")]);
+        let mut other_annotator = a.clone();
+        other_annotator.annotator = "bo".into();
+        let mut other_text = a.clone();
+        other_text.text = "b.txt".into();
+        let mut format2 = a.clone();
+        format2.format = 2;
+        let path = Some("annotations/ann/a.ron");
+        for (bad, words) in [
+            (&other_annotator, "\"bo\"'s layer"),
+            (&other_text, "\"b.txt\""),
+            (&format2, "unknown format version 2"),
+        ] {
+            let (ai, bi) = (input("ours", &a.to_ron()), input("theirs", &bad.to_ron()));
+            let e = merge(&input("base", ""), &ai, &bi, path).unwrap_err();
+            let shown = e.to_string();
+            assert!(
+                shown.starts_with("theirs: ") && shown.contains(words),
+                "{shown}"
+            );
+            let e = merge(&input("base", &bad.to_ron()), &ai, &ai, path).unwrap_err();
+            assert!(e.to_string().starts_with("base: "), "{e}");
+        }
+        // The path names another annotator than both sides.
+        let e = merge(
+            &input("base", ""),
+            &input("ours", &a.to_ron()),
+            &input("theirs", &a.to_ron()),
+            Some("annotations/bo/a.ron"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("ours: "), "{e}");
+        // Same annotator and text, new on both sides: merged.
+        assert!(
+            merge(
+                &input("base", ""),
+                &input("ours", &a.to_ron()),
+                &input("theirs", &a.to_ron()),
+                path
+            )
+            .is_ok()
+        );
     }
 
     fn merged_layer(b: &Layer, o: &Layer, t: &Layer) -> (Layer, Merged) {

@@ -13,14 +13,17 @@ use crate::wording::plural;
 use crate::workspace::{CURATED_LAYER, Workspace};
 
 /// One annotator on one document.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Cell {
     /// The assignments give this document to this annotator.
     pub assigned: bool,
-    /// The layer's status; `None` when there is no layer file.
+    /// The layer's status; `None` when there is no layer file (or it cannot be read).
     #[serde(serialize_with = "status_label")]
     pub status: Option<Status>,
     pub spans: usize,
+    /// Why the layer file cannot be read; `None` when it was read or there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
 
 fn status_label<S: Serializer>(s: &Option<Status>, ser: S) -> Result<S::Ok, S::Error> {
@@ -43,14 +46,18 @@ impl Cell {
 
     /// Assigned, and no span and no status yet.
     pub fn is_waiting_to_start(&self) -> bool {
-        self.assigned && self.spans == 0 && matches!(self.status, None | Some(Status::NotStarted))
+        self.assigned
+            && self.unreadable.is_none()
+            && self.spans == 0
+            && matches!(self.status, None | Some(Status::NotStarted))
     }
 
     /// As the table shows it: `done 12`, `wip 3` (in progress), `todo` (assigned, not started),
-    /// `—` (not assigned, no layer); a layer of a document not assigned to its annotator is in
-    /// parentheses.
+    /// `—` (not assigned, no layer), `unreadable` (a layer file that cannot be read); a layer
+    /// of a document not assigned to its annotator is in parentheses.
     pub fn short_text(&self) -> String {
         let text = match self.status {
+            _ if self.unreadable.is_some() => "unreadable".to_owned(),
             None if self.assigned => "todo".to_owned(),
             None => return "—".to_owned(),
             Some(Status::NotStarted) if self.spans == 0 && self.assigned => "todo".to_owned(),
@@ -66,9 +73,10 @@ impl Cell {
 
     /// A sentence for a tooltip or a screen reader.
     pub fn describe(&self, annotator: &str, rel: &str) -> String {
-        let what = match self.status {
-            None => "no layer yet".to_owned(),
-            Some(s) => format!("{}, {}", s.label(), plural(self.spans, "span")),
+        let what = match (&self.unreadable, self.status) {
+            (Some(why), _) => format!("the layer file cannot be read: {why}"),
+            (None, None) => "no layer yet".to_owned(),
+            (None, Some(s)) => format!("{}, {}", s.label(), plural(self.spans, "span")),
         };
         let assigned = if self.assigned {
             "assigned"
@@ -90,17 +98,62 @@ pub struct DocumentRow {
     pub done: usize,
     /// Spans over every annotator's layer.
     pub spans: usize,
-    /// The curated layer's status; `None` without a curated file.
+    /// The curated layer's status; `None` without a curated file (or when it cannot be read).
     #[serde(serialize_with = "status_label")]
     pub curated: Option<Status>,
+    /// Why the curated layer file cannot be read; `None` when it was read or there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curated_unreadable: Option<String>,
     /// Fewer annotators assigned than the workspace's overlap asks.
     pub short_of_overlap: bool,
 }
 
+/// Where a document's review stands: one rule for the row's review column and the list of
+/// documents waiting for review, so the two never disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewState {
+    /// Not every assigned annotator is done, and no review has started.
+    NotReady,
+    /// Every assigned annotator is done and no curated layer exists yet.
+    Waiting,
+    /// A curated layer exists and is not marked reviewed.
+    InReview,
+    /// The curated layer is marked reviewed.
+    Reviewed,
+    /// The curated layer file cannot be read, so where the review stands is unknown.
+    Unreadable,
+}
+
+impl ReviewState {
+    /// What the review column shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewState::NotReady => "",
+            ReviewState::Waiting => "waiting",
+            ReviewState::InReview => "in review",
+            ReviewState::Reviewed => "reviewed",
+            ReviewState::Unreadable => "unreadable",
+        }
+    }
+}
+
 impl DocumentRow {
-    /// Every assigned annotator is done and the curated layer is not marked reviewed.
+    /// Where the document's review stands.
+    pub fn review_state(&self) -> ReviewState {
+        if self.curated_unreadable.is_some() {
+            return ReviewState::Unreadable;
+        }
+        match self.curated {
+            Some(Status::Reviewed) => ReviewState::Reviewed,
+            Some(_) => ReviewState::InReview,
+            None if self.assigned > 0 && self.done == self.assigned => ReviewState::Waiting,
+            None => ReviewState::NotReady,
+        }
+    }
+
+    /// Every assigned annotator is done and the review has not started.
     pub fn waiting_for_review(&self) -> bool {
-        self.assigned > 0 && self.done == self.assigned && self.curated != Some(Status::Reviewed)
+        self.review_state() == ReviewState::Waiting
     }
 }
 
@@ -129,10 +182,21 @@ pub struct Progress {
     pub documents: Vec<DocumentRow>,
     /// One per annotator, in the same order.
     pub totals: Vec<AnnotatorTotals>,
-    /// Documents whose assigned annotators are all done, not yet reviewed.
+    /// Documents whose assigned annotators are all done and whose review has not started.
     pub waiting_for_review: Vec<String>,
-    /// Files that could not be read, with why; their cells show no layer.
+    /// Documents with a curated layer not yet marked reviewed.
+    pub in_review: Vec<String>,
+    /// Files that could not be read, with why; their cells show `unreadable`.
     pub unreadable: Vec<String>,
+}
+
+/// An error's message without the `path: ` it starts with (the cell or row names the file).
+fn reason_only(e: &crate::store::StoreError, path: &std::path::Path) -> String {
+    let message = e.to_string();
+    message
+        .strip_prefix(&format!("{}: ", path.display()))
+        .unwrap_or(&message)
+        .to_owned()
 }
 
 /// Reads every layer's status and span count.
@@ -175,12 +239,16 @@ pub fn gather(ws: &Workspace) -> Progress {
                         cell.spans = layer.spans.len();
                     }
                     Ok(None) => {}
-                    Err(e) => unreadable.push(e.to_string()),
+                    Err(e) => {
+                        cell.unreadable = Some(reason_only(&e, &path));
+                        unreadable.push(e.to_string());
+                    }
                 }
             }
             cell.assigned = match &scopes[k] {
                 Some(scope) => scope.contains(&rel),
-                None => cell.status.is_some(),
+                // The file is there even if it cannot be read.
+                None => cell.status.is_some() || cell.unreadable.is_some(),
             };
             let t = &mut totals[k];
             t.spans += cell.spans;
@@ -201,17 +269,24 @@ pub fn gather(ws: &Workspace) -> Progress {
         if let Some(path) = ws.layer_path(CURATED_LAYER, &rel) {
             match crate::review::load_curated(&path) {
                 Ok(c) => row.curated = c.map(|(c, _)| c.status),
-                Err(e) => unreadable.push(e.to_string()),
+                Err(e) => {
+                    row.curated_unreadable = Some(reason_only(&e, &path));
+                    unreadable.push(e.to_string());
+                }
             }
         }
         row.short_of_overlap = has_assignments && row.assigned < config.overlap;
         documents.push(row);
     }
-    let waiting_for_review = documents
-        .iter()
-        .filter(|r| r.waiting_for_review())
-        .map(|r| r.document.clone())
-        .collect();
+    let listed = |state: ReviewState| -> Vec<String> {
+        documents
+            .iter()
+            .filter(|r| r.review_state() == state)
+            .map(|r| r.document.clone())
+            .collect()
+    };
+    let waiting_for_review = listed(ReviewState::Waiting);
+    let in_review = listed(ReviewState::InReview);
     Progress {
         has_assignments,
         overlap: config.overlap,
@@ -219,6 +294,7 @@ pub fn gather(ws: &Workspace) -> Progress {
         documents,
         totals,
         waiting_for_review,
+        in_review,
         unreadable,
     }
 }
@@ -234,14 +310,9 @@ impl Progress {
         format!("{}/{} · {}", t.done, t.assigned, t.spans)
     }
 
-    /// What the curated column shows.
+    /// What the curated column shows ([`DocumentRow::review_state`]).
     pub fn curated_text(row: &DocumentRow) -> &'static str {
-        match row.curated {
-            Some(Status::Reviewed) => "reviewed",
-            Some(_) => "in review",
-            None if row.waiting_for_review() => "waiting",
-            None => "",
-        }
+        row.review_state().label()
     }
 
     /// The plain-text table `marginalia progress` prints.
@@ -305,7 +376,8 @@ impl Progress {
         let _ = writeln!(
             s,
             "\ndone N: marked done, N spans; wip N: in progress; todo: assigned, not started; \
-             —: not assigned; (…): a layer of a document not assigned to its annotator"
+             —: not assigned; unreadable: a layer file that cannot be read; \
+             (…): a layer of a document not assigned to its annotator"
         );
         let _ = writeln!(s, "\nPer annotator");
         let width = self
@@ -334,6 +406,12 @@ impl Progress {
                 self.waiting_for_review.len()
             );
             for d in &self.waiting_for_review {
+                let _ = writeln!(s, "  {d}");
+            }
+        }
+        if !self.in_review.is_empty() {
+            let _ = writeln!(s, "\nIn review ({}):", self.in_review.len());
+            for d in &self.in_review {
                 let _ = writeln!(s, "  {d}");
             }
         }

@@ -1639,6 +1639,35 @@ pub fn feedback(annotator: &str, layer: &Layer, curated: &CuratedLayer) -> Vec<S
         .collect()
 }
 
+/// The items of a review of `layers` (A, then B when adjudicating; only the first two count),
+/// each with whether the curated layer decides it: every one of its spans accepted or
+/// rejected, as [`Review::state`] says. Empty without a reviewed layer.
+pub fn items_with_decisions(
+    curated: &CuratedLayer,
+    layers: &[(&str, &[Span])],
+) -> Vec<(Item, bool)> {
+    let Some((a_name, a)) = layers.first() else {
+        return Vec::new();
+    };
+    let b = layers.get(1);
+    let decided = curated.decided();
+    classify(a, b.map(|(_, spans)| *spans))
+        .into_iter()
+        .map(|it| {
+            let ra = it.a.as_ref().map(|s| SourceRef {
+                layer: (*a_name).to_owned(),
+                id: s.id,
+            });
+            let rb = it.b.as_ref().zip(b).map(|(s, (n, _))| SourceRef {
+                layer: (*n).to_owned(),
+                id: s.id,
+            });
+            let done = ra.iter().chain(rb.iter()).all(|r| decided.contains(r));
+            (it, done)
+        })
+        .collect()
+}
+
 /// Review progress of text `rel` for the document list: decided items out of all, and whether
 /// it is marked Reviewed. `None` when it has no curated file (or it names no reviewed layers).
 ///
@@ -1661,26 +1690,15 @@ pub fn progress_of(ws: &Workspace, rel: &str) -> Result<Option<(usize, usize, bo
             None => return Ok(None),
         }
     }
-    let Some((a_name, a)) = layers.first() else {
+    if layers.is_empty() {
         return Ok(None);
-    };
-    let b = layers.get(1);
-    let items = classify(&a.spans, b.map(|(_, l)| l.spans.as_slice()));
-    let decided = curated.decided();
-    let decided = items
+    }
+    let layers: Vec<(&str, &[Span])> = layers
         .iter()
-        .filter(|it| {
-            let ra = it.a.as_ref().map(|s| SourceRef {
-                layer: a_name.clone(),
-                id: s.id,
-            });
-            let rb = it.b.as_ref().zip(b).map(|(s, (n, _))| SourceRef {
-                layer: n.clone(),
-                id: s.id,
-            });
-            ra.iter().chain(rb.iter()).all(|r| decided.contains(r))
-        })
-        .count();
+        .map(|(n, l)| (n.as_str(), l.spans.as_slice()))
+        .collect();
+    let items = items_with_decisions(&curated, &layers);
+    let decided = items.iter().filter(|(_, d)| *d).count();
     Ok(Some((
         decided,
         items.len(),

@@ -46,6 +46,21 @@ pub fn shorten(s: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
+/// A figure (κ, α, F1, ...) with `decimals` places, the one way figures are printed in the
+/// CLI and the window: a value that rounds to zero prints as `0.000`, never `-0.000`.
+pub fn figure(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_owned(),
+        _ => s,
+    }
+}
+
+/// [`figure`] of a figure that may be undefined, `missing` standing for an undefined one.
+pub fn figure_or(x: Option<f64>, decimals: usize, missing: &str) -> String {
+    x.map_or_else(|| missing.to_owned(), |v| figure(v, decimals))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +72,18 @@ mod tests {
         assert_eq!(plural(2, "text"), "2 texts");
         assert_eq!(plural_as(1, "entry", "entries"), "1 entry");
         assert_eq!(plural_as(3, "entry", "entries"), "3 entries");
+    }
+
+    #[test]
+    fn a_figure_that_rounds_to_zero_has_no_minus_sign() {
+        assert_eq!(figure(-0.0, 3), "0.000");
+        assert_eq!(figure(-0.0004, 3), "0.000");
+        assert_eq!(figure(-0.004, 2), "0.00");
+        assert_eq!(figure(-0.0006, 3), "-0.001");
+        assert_eq!(figure(0.25, 2), "0.25");
+        assert_eq!(figure(-1.5, 1), "-1.5");
+        assert_eq!(figure_or(None, 3, "n/a"), "n/a");
+        assert_eq!(figure_or(Some(-0.0), 2, "n/a"), "0.00");
     }
 
     #[test]

@@ -471,3 +471,162 @@ fn a_team_gets_the_kappa_matrix_and_means_and_pairs_on_request() {
     let (code, _, _) = marginalia(&["agree", "/nonexistent/team"]);
     assert_eq!(code, 2);
 }
+
+/// A temp copy of the team fixture.
+fn team_copy() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &to.join(e.file_name()));
+            } else {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture("team"), dir.path());
+    dir
+}
+
+/// Issue 20 §4: one broken layer file stopped every figure. Now the figures come from the
+/// readable files, the broken ones are listed under "skipped" with why, and the exit code is 1.
+#[test]
+fn a_broken_layer_is_skipped_and_listed_and_the_rest_is_still_computed() {
+    let ws = team_copy();
+    let (_, before, _) = agree(ws.path().to_path_buf(), &[], &[], true);
+    let before: Value = serde_json::from_str(&before).unwrap();
+    let broken = ws.path().join("annotations/ben/texts/doc1.ron");
+    std::fs::write(&broken, "(format: 1, spans: [").unwrap();
+    let curated = ws.path().join("annotations/curated/texts/doc2.ron");
+    std::fs::write(&curated, [0xff, 0xfe]).unwrap();
+
+    let (code, out, err) = agree(ws.path().to_path_buf(), &[], &[], false);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.starts_with("Agreement of 6 annotators over 5 documents"),
+        "{out}"
+    );
+    assert!(out.contains("Pairwise Cohen's kappa"), "{out}");
+    assert!(
+        out.contains("Scorecard against the curated layer (2 documents;"),
+        "the broken curated layer is left out of the scorecard: {out}"
+    );
+    assert!(
+        out.contains("\nskipped: 2 files that cannot be read; the figures above leave them out\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "\n  {}: not a valid annotation file",
+            broken.display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "\n  {}: not a valid annotation file: not UTF-8",
+            curated.display()
+        )),
+        "{out}"
+    );
+    assert!(err.contains("2 files could not be read"), "{err}");
+
+    let (code, json, _) = agree(ws.path().to_path_buf(), &[], &[], true);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped[0]["file"], broken.display().to_string());
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not a valid annotation file"),
+        "{skipped:?}"
+    );
+    assert_eq!(v["pairs"].as_array().unwrap().len(), 15);
+    let pair = |r: &Value, a: &str, b: &str| {
+        r["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["a"] == a && p["b"] == b)
+            .unwrap()["documents"]
+            .as_u64()
+            .unwrap()
+    };
+    // ben lost one document; a pair without ben lost nothing.
+    assert_eq!(pair(&v, "ana", "ben") + 1, pair(&before, "ana", "ben"));
+    assert_eq!(pair(&v, "ana", "cai"), pair(&before, "ana", "cai"));
+}
+
+/// Issue 20 §4: the scorecard counted a half-reviewed document as truth. Only decided review
+/// items count now: a span that overlaps an undecided item is neither right nor wrong.
+#[test]
+fn a_half_reviewed_document_is_scored_on_its_decided_items_only() {
+    use marginalia::review::{Decision, Review};
+    let ws = team_copy();
+    std::fs::remove_dir_all(ws.path().join("annotations/curated")).unwrap();
+    let workspace = Workspace::open(ws.path()).unwrap();
+    let mut review = Review::open(&workspace, "texts/doc0.txt", &["ana"], "lead").unwrap();
+    // Accept one item whose range no other item overlaps, and decide nothing else.
+    let items = review.items().to_vec();
+    let alone = (0..items.len())
+        .find(|&i| {
+            let (s, e) = items[i].range();
+            items.iter().enumerate().all(|(j, it)| {
+                let (s2, e2) = it.range();
+                j == i || e2 <= s || e <= s2
+            })
+        })
+        .unwrap();
+    review.decide(alone, Decision::AcceptA).unwrap();
+    review.save_now().unwrap();
+    assert_eq!(review.progress(), (1, items.len()));
+    assert!(items.len() > 3, "{}", items.len());
+    let accepted_tag = items[alone].a.as_ref().unwrap().tag.clone();
+
+    let report = compute(&workspace, &AgreementOptions::default(), &|_, _| true).unwrap();
+    let card = &report.scorecard;
+    assert_eq!(card.documents, 1);
+    assert_eq!((card.decided_items, card.items), (1, items.len()));
+    let ana = card
+        .annotators
+        .iter()
+        .find(|a| a.annotator == "ana")
+        .unwrap();
+    for t in &ana.tags {
+        let e = &t.exact;
+        if t.tag == accepted_tag {
+            assert_eq!(
+                (e.curated_spans, e.annotator_spans, e.matched),
+                (1, 1, 1),
+                "{t:?}"
+            );
+            assert_eq!(e.precision, Some(1.0));
+        } else {
+            assert_eq!((e.curated_spans, e.annotator_spans), (0, 0), "{t:?}");
+        }
+    }
+    let (code, out, err) = agree(ws.path().to_path_buf(), &[], &[], false);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!(
+            "\n  scored against 1 decided item of {}; undecided items are not counted\n",
+            items.len()
+        )),
+        "{out}"
+    );
+    let (_, json, _) = agree(ws.path().to_path_buf(), &[], &[], true);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["scorecard"]["decided_items"], 1);
+    assert_eq!(v["scorecard"]["items"], items.len());
+    assert!(
+        v["scorecard"]["rule"]
+            .as_str()
+            .unwrap()
+            .starts_with("only decided review items are scored")
+    );
+}

@@ -359,3 +359,33 @@ fn attribute_kappa_on_matched_spans_matches_a_hand_computation() {
         serde_json::Value::Null
     );
 }
+
+/// Issue 20 §4: a figure a hair below zero printed as "-0.000". Two one-char spans that miss
+/// each other in 3000 units give κ and α of about -0.0003.
+#[test]
+fn a_figure_just_below_zero_prints_as_zero_without_a_minus_sign() {
+    let text = "x".repeat(3000);
+    let mut tally = Tally::new(vec!["a".into(), "b".into()], vec!["quote".into()]);
+    let mut layers = BTreeMap::new();
+    layers.insert("a".to_owned(), spans(&text, &[(0, 1, "quote")]));
+    layers.insert("b".to_owned(), spans(&text, &[(1, 2, "quote")]));
+    tally.add_document("doc.txt", &text, &layers);
+    let r = tally.finish();
+    let k = r.pairs[0].tags[0].kappa.unwrap();
+    let a = r.alpha[0].alpha.unwrap();
+    assert!(
+        (-0.0005..0.0).contains(&k) && (-0.0005..0.0).contains(&a),
+        "{k} {a}"
+    );
+    let table = r.to_table();
+    assert!(!table.contains("-0.000"), "{table}");
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .filter(|l| l.starts_with("  quote "))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    // The pair's row (κ, α), then α and Fleiss' κ of all annotators.
+    assert_eq!(rows.len(), 3, "{table}");
+    assert_eq!(rows[0][1..3], ["0.000", "0.000"], "{table}");
+    assert_eq!((rows[1][1], rows[2][1]), ("0.000", "0.000"), "{table}");
+}

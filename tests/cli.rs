@@ -1509,6 +1509,182 @@ fn merge_file_fails_on_a_file_that_is_not_what_its_path_says_naming_it() {
     );
 }
 
+/// Issue 20 §4: a layer file that cannot be read showed as "—" (not assigned); a document in
+/// review was listed "waiting for review" while its row said "in review".
+#[test]
+fn progress_shows_an_unreadable_layer_as_unreadable_and_one_review_state_per_document() {
+    let dir = copy_with_curated();
+    let root = dir.path();
+    std::fs::write(root.join(B000), "(format: 1, spans: [").unwrap();
+    let o = run(&["progress"], root);
+    assert_eq!(o.status.code(), Some(1), "an unreadable file is a failure");
+    let t = stdout(&o);
+    assert_eq!(
+        table_row(&t, "seeds/000")[1..],
+        ["done 30", "unreadable", "1/2 done · 30"],
+        "{t}"
+    );
+    // 001's curated layer exists and is not marked reviewed: in review, and so not waiting.
+    assert_eq!(
+        table_row(&t, "seeds/001")[1..],
+        ["done 15", "done 17", "2/2 done · 32", "in review"]
+    );
+    assert!(
+        t.contains("\nIn review (1):\n  seeds/001_3e981e5bab7b45a2.txt\n"),
+        "{t}"
+    );
+    let waiting = t.split("Waiting for review").nth(1).unwrap();
+    let waiting = waiting.split("\n\n").next().unwrap();
+    assert!(!waiting.contains("001_"), "{waiting}");
+    assert!(!waiting.contains("000_"), "{waiting}");
+
+    let o = run(&["progress", "--json"], root);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cell = &json["documents"][0]["cells"][1];
+    assert!(
+        cell["unreadable"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("not a valid annotation file")),
+        "{cell}"
+    );
+    assert_eq!(json["documents"][0]["cells"][0].get("unreadable"), None);
+    assert!(
+        !json["waiting_for_review"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "seeds/001_3e981e5bab7b45a2.txt")
+    );
+    assert_eq!(
+        json["in_review"],
+        serde_json::json!(["seeds/001_3e981e5bab7b45a2.txt"])
+    );
+
+    // A curated layer that cannot be read: the review column says so, not "waiting".
+    std::fs::write(
+        root.join("annotations/curated/seeds/001_3e981e5bab7b45a2.ron"),
+        [0xff],
+    )
+    .unwrap();
+    let t = stdout(&run(&["progress"], root));
+    assert_eq!(
+        table_row(&t, "seeds/001")[1..],
+        ["done 15", "done 17", "2/2 done · 32", "unreadable"]
+    );
+}
+
+/// Writes base, ours and theirs into `dir`.
+fn merge_inputs(dir: &Path, base: &str, ours: &str, theirs: &str) {
+    for (name, src) in [("base", base), ("ours", ours), ("theirs", theirs)] {
+        std::fs::write(dir.join(name), src).unwrap();
+    }
+}
+
+/// Issue 20 §6: boilerplate retagged to error on one side and `kind = "byline"` set on the
+/// other merged into an error with kind "byline", which `validate` refuses. The value is now
+/// dropped and recorded as a conflict, and the merged file passes validate.
+#[test]
+fn merge_file_drops_an_attribute_value_the_merged_tag_does_not_allow_and_says_so() {
+    let ws = copy_workspace();
+    let root = ws.path();
+    let src = std::fs::read_to_string(root.join(A000)).unwrap();
+    let mut base = marginalia::Layer::from_ron(&src).unwrap();
+    base.spans[0].tag = "boilerplate".into();
+    base.spans[0].attrs.clear();
+    let id = base.spans[0].id;
+    let mut ours = base.clone();
+    ours.spans[0].tag = "error".into();
+    ours.spans[0].modified = "2030-01-01T00:00:00Z".into();
+    let mut theirs = base.clone();
+    theirs.spans[0].attrs.insert("kind".into(), "byline".into());
+    merge_inputs(root, &base.to_ron(), &ours.to_ron(), &theirs.to_ron());
+    let o = run(
+        &["merge-file", "base", "ours", "theirs", "--path", A000],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let merged =
+        marginalia::Layer::from_ron(&std::fs::read_to_string(root.join("ours")).unwrap()).unwrap();
+    let span = merged.span(id).unwrap();
+    assert_eq!(span.tag, "error");
+    assert_eq!(span.attrs.get("kind"), None);
+    assert!(
+        span.note.starts_with(
+            "[merge conflict] kind = \"byline\" is not a value of tag \"error\"; removed"
+        ),
+        "{}",
+        span.note
+    );
+    assert!(
+        stdout(&o).contains(&format!(
+            "{A000}: conflict: span {id}: kind = \"byline\" is not a value of tag \"error\""
+        )),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::copy(root.join("ours"), root.join(A000)).unwrap();
+    for f in ["base", "ours", "theirs"] {
+        std::fs::remove_file(root.join(f)).unwrap();
+    }
+    let v = run(&["validate", "."], root);
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&v),
+        String::from_utf8_lossy(&v.stderr)
+    );
+}
+
+/// Issue 20 §6: merge-file merged another annotator's layer, another text's or an unknown format
+/// into OURS with exit 0. Each is now refused with one message naming the file, and OURS is
+/// left as it was; a file both sides added (an empty base) still merges.
+#[test]
+fn merge_file_refuses_a_file_that_is_not_the_layer_its_path_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let read = |p: &str| std::fs::read_to_string(repo().join(p)).unwrap();
+    let a000 = read(A000);
+    let cases = [
+        (
+            "theirs",
+            read(B000),
+            "\"editor-b\"'s layer, not \"editor-a\"'s",
+        ),
+        ("theirs", read(A001), "seeds/001_3e981e5bab7b45a2.txt"),
+        (
+            "base",
+            a000.replacen("format: 1", "format: 2", 1),
+            "unknown format version 2",
+        ),
+    ];
+    for (which, bad, words) in cases {
+        let (b, t) = if which == "base" {
+            (bad.as_str(), a000.as_str())
+        } else {
+            (a000.as_str(), bad.as_str())
+        };
+        merge_inputs(d, b, &a000, t);
+        let o = run(&["merge-file", "base", "ours", "theirs", "--path", A000], d);
+        assert_ne!(o.status.code(), Some(0), "{which}: {words}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!("error: {which}: ")) && err.contains(words),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(d.join("ours")).unwrap(), a000);
+    }
+    // Without --path, THEIRS must be OURS's annotator and text.
+    merge_inputs(d, &a000, &a000, &read(B000));
+    let o = run(&["merge-file", "base", "ours", "theirs"], d);
+    assert_ne!(o.status.code(), Some(0));
+    // A new file on both sides: git passes an empty base.
+    merge_inputs(d, "", &a000, &a000);
+    let o = run(&["merge-file", "base", "ours", "theirs", "--path", A000], d);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+}
+
 #[test]
 fn git_setup_is_idempotent_and_validate_warns_until_it_has_run() {
     let ws = copy_workspace();

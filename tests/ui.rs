@@ -2042,7 +2042,11 @@ fn a_conflict_the_merge_driver_recorded_shows_in_the_span_list() {
         &input("base", &base),
         &input("ours", &ours),
         &input("theirs", &theirs),
-        Some("annotations/tester/seeds/x.ron"),
+        // The layer's own path: merge-file refuses a file that is not the layer it names.
+        Some(&format!(
+            "annotations/{ANNOTATOR}/seeds/{}",
+            SEED.replace(".txt", ".ron")
+        )),
     )
     .unwrap();
     assert_eq!(merged.conflicts.len(), 1);

@@ -808,3 +808,43 @@ fn review_mode_refuses_a_mouse_selection_over_right_to_left_text() {
     let mode = h.state().review_mode().unwrap();
     assert_eq!(mode.review().progress().0, 0, "nothing was decided");
 }
+
+/// Issue 20 §4: one broken layer file stopped the Agreement window's figures and showed as
+/// "—" (unassigned) in the Team window. The figures are computed without it and list it as
+/// skipped; the Team window shows its cell as unreadable.
+#[test]
+fn a_broken_layer_is_listed_as_skipped_in_agreement_and_unreadable_in_team() {
+    let ws = team_workspace();
+    let broken = ws.path().join("annotations/ben/texts/doc1.ron");
+    std::fs::write(&broken, "(format: 1, spans: [").unwrap();
+    let mut h = common::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
+    press_mod(&mut h, Modifiers::COMMAND, Key::G);
+    let mut frames = 0;
+    while h.state().agreement_view().is_computing() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+        frames += 1;
+        assert!(frames < 3000, "agreement never finished");
+    }
+    h.run_steps(2);
+    h.get_by_label("Skipped: 1 file that cannot be read; the figures below leave it out");
+    h.get_by_label_contains(&format!(
+        "Skipped {}: not a valid annotation file",
+        broken.display()
+    ));
+    h.get_by_label("Scorecard against the curated layer (3 documents)");
+    h.get_by_label_contains("scored against the whole curated layer");
+    press_mod(&mut h, Modifiers::COMMAND, Key::G);
+    h.run_steps(2);
+
+    press_mod(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::T);
+    for _ in 0..400 {
+        if h.state().team_view().progress().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(2);
+    assert_eq!(h.query_all_by_label("unreadable").count(), 1);
+}

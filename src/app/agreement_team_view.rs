@@ -122,7 +122,7 @@ pub fn heatmap(
                 painter.text(
                     r.center(),
                     egui::Align2::CENTER_CENTER,
-                    kappa.map_or_else(|| "–".to_owned(), |k| format!("{k:.2}")),
+                    crate::wording::figure_or(kappa, 2, "–"),
                     small.clone(),
                     theme::text_on(fill),
                 );
@@ -130,7 +130,7 @@ pub fn heatmap(
             let (a, b) = (&report.annotators[i], &report.annotators[j]);
             let label = format!(
                 "{a} × {b}: κ {}",
-                kappa.map_or("undefined".into(), |k| format!("{k:.2}"))
+                crate::wording::figure_or(kappa, 2, "undefined")
             );
             let resp = ui
                 .interact(r, ui.scope_id().with(("kappa cell", i, j)), Sense::click())
@@ -215,6 +215,8 @@ pub fn scorecard(report: &AgreementReport, ui: &mut Ui) {
         );
         return;
     }
+    ui.label(RichText::new(card.basis()).small())
+        .on_hover_text(crate::agreement_team::SCORE_RULE);
     egui::ScrollArea::horizontal()
         .id_salt("scorecard scroll")
         .show(ui, |ui| {
@@ -245,9 +247,7 @@ pub fn scorecard(report: &AgreementReport, ui: &mut Ui) {
                         ui.label(a.documents.to_string());
                         for t in &a.tags {
                             let e = &t.exact;
-                            let two = |x: Option<f64>| {
-                                x.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))
-                            };
+                            let two = |x: Option<f64>| crate::wording::figure_or(x, 2, "–");
                             ui.label(two(e.precision)).on_hover_text(format!(
                                 "{}, {}: {} of {}'s {} spans are in the curated layer",
                                 a.annotator, t.tag, e.matched, a.annotator, e.annotator_spans

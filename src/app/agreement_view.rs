@@ -70,7 +70,7 @@ impl AgreementView {
 
 /// A figure as shown: three decimals, or "–" where it is undefined.
 pub fn figure(x: Option<f64>) -> String {
-    x.map_or_else(|| "–".to_owned(), |v| format!("{v:.3}"))
+    crate::wording::figure_or(x, 3, "–")
 }
 
 fn start_job(root: PathBuf) -> Job {
@@ -261,6 +261,23 @@ fn body(view: &mut AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Ve
                 .small()
                 .color(theme::error_color(ui.visuals())),
         );
+    }
+    if !report.skipped.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "Skipped: {} that cannot be read; the figures below leave {} out",
+                crate::wording::plural(report.skipped.len(), "file"),
+                if report.skipped.len() == 1 {
+                    "it"
+                } else {
+                    "them"
+                }
+            ))
+            .color(theme::error_color(ui.visuals())),
+        );
+        for x in &report.skipped {
+            ui.label(RichText::new(format!("Skipped {x}")).small());
+        }
     }
     if report.pairs.is_empty() {
         ui.label("No pair of annotators shares a document.");
@@ -538,9 +555,7 @@ fn attribute_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
             for at in &pair.attributes {
                 let name = format!("{}.{}", at.tag, at.attribute);
                 ui.label(&name);
-                let kappa = at
-                    .kappa
-                    .map_or_else(|| "n/a".to_owned(), |k| format!("{k:.3}"));
+                let kappa = crate::wording::figure_or(at.kappa, 3, "n/a");
                 ui.label(kappa).on_hover_text(format!(
                     "Cohen's κ of {name} between {} and {}, over the {} matched spans both gave a value",
                     pair.a, pair.b, at.matched
@@ -649,7 +664,7 @@ fn disagreeing(pair: &PairReport, reviewer: &str, ui: &mut Ui, commands: &mut Ve
                     }));
                     commands.push(Command::Agreement(AgreementCommand::Toggle));
                 }
-                ui.label(format!("{:.1}%", d.score * 100.0));
+                ui.label(format!("{}%", crate::wording::figure(d.score * 100.0, 1)));
                 ui.label(d.unmatched_spans.to_string());
                 ui.end_row();
             }

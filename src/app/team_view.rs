@@ -163,7 +163,8 @@ fn body(view: &TeamView, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
     ui.label(
         RichText::new(
             "done N: marked done, N spans · wip N: in progress · todo: assigned, not started · \
-             —: not assigned · (…): a layer the assignments do not ask for",
+             —: not assigned · unreadable: a layer file that cannot be read (hover for why) · \
+             (…): a layer the assignments do not ask for",
         )
         .small()
         .color(weak),
@@ -228,7 +229,9 @@ fn waiting(p: &Progress, ui: &mut Ui, commands: &mut Vec<Command>) {
 
 /// The tone a cell is drawn in.
 fn tone(cell: &Cell) -> Option<Tone> {
-    if !cell.assigned {
+    if cell.unreadable.is_some() {
+        Some(Tone::Bad)
+    } else if !cell.assigned {
         Some(Tone::Weak)
     } else if cell.is_done() {
         Some(Tone::Good)
@@ -419,12 +422,18 @@ fn row_cells(p: &Progress, row: &crate::progress::DocumentRow, ui: &mut Ui) {
     if row.short_of_overlap {
         review = format!("{review} (short of overlap)").trim().to_owned();
     }
-    let tone = if row.waiting_for_review() {
-        Tone::Warn
-    } else {
-        Tone::Weak
+    let tone = match row.review_state() {
+        crate::progress::ReviewState::Waiting => Tone::Warn,
+        crate::progress::ReviewState::Unreadable => Tone::Bad,
+        _ => Tone::Weak,
     };
     boxed(ui, REVIEW_W, h, |ui| {
-        ui.label(RichText::new(review).color(theme::tone_color(tone, ui.visuals())));
+        let label = ui.label(RichText::new(review).color(theme::tone_color(tone, ui.visuals())));
+        if let Some(why) = &row.curated_unreadable {
+            label.on_hover_text(format!(
+                "{}: the curated layer file cannot be read: {why}",
+                row.document
+            ));
+        }
     });
 }

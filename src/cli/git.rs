@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::merge3::{Input, merge};
+use crate::merge3::{Input, merge_with_schema};
+use crate::tags::TagSet;
 
 fn read(path: &Path, err: &mut dyn Write) -> Option<Input> {
     match crate::store::read_regular(path, crate::store::MAX_LAYER_BYTES) {
@@ -23,6 +24,33 @@ fn read(path: &Path, err: &mut dyn Write) -> Option<Input> {
     }
 }
 
+/// The tag set of the workspace holding repository path `path` (git runs the driver at the top
+/// of the work tree, so `<…>/annotations/tags.ron` is found from there): the defaults when it
+/// has no `tags.ron`, as the app reads it. `None` (with a warning) when it cannot be read, or
+/// when the path is not under an `annotations` folder.
+fn workspace_tags(path: &str, err: &mut dyn Write) -> Option<TagSet> {
+    let path = path.replace('\\', "/");
+    let parts: Vec<&str> = path.split('/').collect();
+    let at = parts
+        .iter()
+        .position(|p| *p == crate::workspace::ANNOTATIONS_DIR)?;
+    let mut file = std::path::PathBuf::new();
+    for p in &parts[..=at] {
+        file.push(p);
+    }
+    file.push("tags.ron");
+    match TagSet::load_or_default(&file) {
+        Ok(tags) => Some(tags),
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "warning: {e}; attribute values are merged without checking them against the tags"
+            );
+            None
+        }
+    }
+}
+
 /// `merge-file BASE OURS THEIRS [--path P]`: the result goes to OURS.
 pub(super) fn merge_file(
     base: &Path,
@@ -35,7 +63,8 @@ pub(super) fn merge_file(
     let (Some(b), Some(o), Some(t)) = (read(base, err), read(ours, err), read(theirs, err)) else {
         return 2;
     };
-    let merged = match merge(&b, &o, &t, path) {
+    let tags = path.and_then(|p| workspace_tags(p, err));
+    let merged = match merge_with_schema(&b, &o, &t, path, tags.as_ref()) {
         Ok(m) => m,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");

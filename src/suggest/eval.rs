@@ -67,7 +67,7 @@ impl Report {
 
     /// A Markdown table (it goes into the README as it is).
     pub fn to_table(&self) -> String {
-        let f = |x: Option<f64>| x.map_or("–".to_owned(), |v| format!("{v:.2}"));
+        let f = |x: Option<f64>| crate::wording::figure_or(x, 2, "–");
         let mut s = String::from(
             "| source | tag | proposed | precision | recall | exact precision | exact recall |\n\
              |---|---|---:|---:|---:|---:|---:|\n",
