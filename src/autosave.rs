@@ -279,7 +279,11 @@ impl<T: Send + Sync + 'static> Autosave<T> {
                 self.journal_held = true;
                 JournalFind::Recovered(data, found)
             }
-            None => JournalFind::Unusable(found.entry),
+            None => {
+                // Left as it is: a save removes this file's own entry only.
+                self.found_entry = None;
+                JournalFind::Unusable(found.entry)
+            }
         }
     }
 

@@ -224,10 +224,7 @@ impl Listed {
     /// UTC) for the workspace at /old/place".
     pub fn describe(&self) -> String {
         let h = &self.header;
-        let mut details = vec![match &h.layer_rel {
-            Some(layer) => layer.clone(),
-            None => "layer file".to_owned(),
-        }];
+        let mut details: Vec<String> = h.layer_rel.iter().cloned().collect();
         if let Some(n) = self.spans() {
             details.push(crate::wording::plural(n, "span"));
         }
@@ -235,19 +232,16 @@ impl Listed {
         if !when.is_empty() {
             details.push(format!("kept {when}"));
         }
-        let what = match &h.text_rel {
-            Some(text) if h.layer_rel.is_some() => text.clone(),
-            _ => h.layer.display().to_string(),
-        };
-        let ws = match &h.workspace {
-            Some(ws) => ws.display().to_string(),
-            None => h
-                .layer
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-        };
-        format!("{what} ({}) for the workspace at {ws}", details.join(", "))
+        match (&h.text_rel, &h.workspace) {
+            (Some(text), Some(ws)) if h.layer_rel.is_some() => format!(
+                "{text} ({}) for the workspace at {}",
+                details.join(", "),
+                ws.display()
+            ),
+            // Written before entries named their workspace: the layer file is all there is.
+            _ if details.is_empty() => h.layer.display().to_string(),
+            _ => format!("{} ({})", h.layer.display(), details.join(", ")),
+        }
     }
 }
 

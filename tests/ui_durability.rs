@@ -959,6 +959,15 @@ fn a_renamed_workspace_gets_its_edits_back_and_elsewhere_they_are_listed() {
         before.display()
     );
     assert!(h.query_all_by_label_contains(&from).count() >= 1);
+    // Dismiss hides the notice and keeps the entry.
+    let mut h = h;
+    h.get_by_label("Dismiss").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Unsaved edits of a workspace that moved")
+            .is_none()
+    );
+    assert_eq!(journal_entries(journal.path()).len(), 1);
     drop(h);
 
     // The renamed workspace claims it: no listing, and the document offers it.
@@ -985,4 +994,42 @@ fn a_renamed_workspace_gets_its_edits_back_and_elsewhere_they_are_listed() {
         "the recovered claim reached the renamed workspace's file"
     );
     assert!(journal_entries(journal.path()).is_empty());
+}
+
+/// Issue 20 §6: a journal entry whose workspace is gone can be discarded from its notice.
+#[test]
+fn an_orphaned_journal_entry_can_be_discarded_from_its_notice() {
+    use marginalia::recovery::{EntryKey, Journal};
+    let journal = tempfile::tempdir().unwrap();
+    let gone = journal.path().join("a workspace that was unmounted");
+    let key = EntryKey::new(
+        &gone,
+        &gone.join("annotations/editor-a/seeds/x.ron"),
+        "seeds/x.txt",
+        "0123",
+    );
+    let layer = Layer::new("seeds/x.txt", &Text::from_string("x"), ANNOTATOR);
+    let entry = Journal::at(journal.path())
+        .keep(&key, &layer.to_ron(), None)
+        .unwrap()
+        .entry;
+    let ws = temp_workspace();
+    let mut h = common::open_app_with(
+        ws.path(),
+        ANNOTATOR,
+        vec2(1200.0, 800.0),
+        Some(journal.path()),
+    );
+    assert!(
+        h.query_all_by_label_contains("seeds/x.txt (annotations/editor-a/seeds/x.ron, 0 spans")
+            .count()
+            >= 1
+    );
+    h.get_by_label("Discard edits").click();
+    h.run_steps(2);
+    assert!(!entry.exists(), "the entry is deleted");
+    assert!(
+        h.query_by_label("Unsaved edits of a workspace that moved")
+            .is_none()
+    );
 }

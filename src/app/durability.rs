@@ -36,8 +36,9 @@ pub struct Durability {
     banners: Vec<Banner>,
     /// The document whose error is shown in the centre (it could not be opened).
     problem: Option<String>,
-    /// Recovery journal entries no workspace will be offered (theirs moved or is gone).
-    orphans: Vec<crate::recovery::Listed>,
+    /// Recovery journal entries no workspace will be offered (theirs moved or is gone), each
+    /// with its description (read from the entry once).
+    orphans: Vec<(crate::recovery::Listed, String)>,
 }
 
 impl Durability {
@@ -57,7 +58,15 @@ impl Durability {
         journal: Option<&crate::recovery::Journal>,
         ws: Option<&crate::workspace::Workspace>,
     ) {
-        self.orphans = journal.map(|j| j.orphans(ws)).unwrap_or_default();
+        self.orphans = journal
+            .map(|j| j.orphans(ws))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| {
+                let words = l.describe();
+                (l, words)
+            })
+            .collect();
     }
 
     fn push(&mut self, kind: BannerKind, text: String) {
@@ -135,13 +144,13 @@ impl MarginaliaApp {
                 self.durability.orphans.remove(i);
             }
             Command::DiscardJournalOrphan(i) if i < self.durability.orphans.len() => {
-                let gone = self.durability.orphans.remove(i);
+                let (gone, words) = self.durability.orphans.remove(i);
                 let removed = self
                     .journal
                     .as_ref()
                     .is_some_and(|j| j.discard(&gone.entry));
                 self.status_line = if removed {
-                    format!("Recovered edits discarded: {}", gone.describe())
+                    format!("Recovered edits discarded: {words}")
                 } else {
                     format!("{} could not be removed", gone.entry.display())
                 };
@@ -401,7 +410,7 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                     commands.push(Command::SaveNow);
                 }
             }
-            for (i, orphan) in app.durability.orphans.iter().enumerate() {
+            for (i, (orphan, words)) in app.durability.orphans.iter().enumerate() {
                 let (fill, stroke) = banner_colors(BannerKind::TextChanged, dark);
                 let title = RichText::new("Unsaved edits of a workspace that moved").strong();
                 let message = format!(
@@ -409,7 +418,7 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                      longer there. Open that workspace where it is now and they are offered \
                      back with its document. The entry {} is a layer file that can also be \
                      copied back by hand.",
-                    orphan.describe(),
+                    words,
                     orphan.entry.display()
                 );
                 match banner_with(
