@@ -537,9 +537,8 @@ impl Document {
         let mut r = self.recovered.take()?;
         // The entry is replaced by the next save's outcome: on disk, or journaled again.
         self.autosave.release_recovered(false);
-        if r.stale {
-            (r.merged, r.plan) = restore_plan(r.base.as_ref(), &r.layer, &self.layer);
-        }
+        // Against the layer as it is now (a reload may have changed it without an edit).
+        (r.merged, r.plan) = restore_plan(r.base.as_ref(), &r.layer, &self.layer);
         let before = Box::new(self.layer.clone());
         let mut after = self.layer.clone();
         after.next_id = after.next_id.max(r.merged.next_id);
@@ -1053,6 +1052,9 @@ impl Document {
     }
 
     fn record_all(&mut self) {
+        if let Some(r) = &mut self.recovered {
+            r.stale = true;
+        }
         self.pending.record_all();
         self.max_id = None;
         self.changes.clear();
