@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::document::{RETRY_DELAY, SAVE_DELAY, SaveState};
-use crate::recovery::{Journal, Recovered};
+use crate::recovery::{EntryKey, Journal, Kept, Recovered};
 use crate::store::{Fingerprint, StoreError};
 use crate::writer::{Job, Outcome, Writer};
 
@@ -53,8 +53,15 @@ pub struct Autosave<T> {
     /// Counts edits, so a finished background save knows whether it included the latest.
     generation: u64,
     journal: Option<Journal>,
+    /// What the journal knows this file by (its place in the workspace and its text).
+    key: Option<EntryKey>,
+    /// An entry found for this file under another name (its workspace has moved since), removed
+    /// with this file's own.
+    found_entry: Option<PathBuf>,
     /// Whether the journal holds the current unsaved edits.
     journaled: bool,
+    /// Whether the journal may hold an entry for this file (so a save removes it).
+    may_hold: bool,
     /// A recovered journal entry waits for the user: leave it alone.
     journal_held: bool,
     /// Started by the first background save (commands that only save directly never start one).
@@ -82,7 +89,10 @@ impl<T: Send + Sync + 'static> Autosave<T> {
             state: SaveState::Saved,
             generation: 0,
             journal: None,
+            key: None,
+            found_entry: None,
             journaled: false,
+            may_hold: true,
             journal_held: false,
             writer: None,
             in_flight: None,
@@ -240,27 +250,26 @@ impl<T: Send + Sync + 'static> Autosave<T> {
         self.state = SaveState::Saved;
     }
 
-    /// Keeps unsaved changes in `journal` from now on.
-    pub fn set_journal(&mut self, journal: Journal) {
-        self.journal = Some(journal);
-    }
-
-    /// Keeps unsaved changes in `journal` from now on, and looks there for an entry an
-    /// earlier window left for this file. `read` turns the entry into the owner's data (`None`
-    /// when it cannot be used); `same` says whether that equals what is on disk, in which case
-    /// the changes arrived after all and the entry is removed. An entry that differs is held
-    /// (left alone) until [`Autosave::release_recovered`].
+    /// Keeps unsaved changes in `journal` from now on, under `key`, and looks there for an
+    /// entry an earlier window left for this file (perhaps when its workspace was elsewhere).
+    /// `read` turns the entry into the owner's data (`None` when it cannot be used); `same` says
+    /// whether restoring it would change nothing, in which case the changes arrived after all
+    /// and the entry is removed. An entry that differs is held (left alone) until
+    /// [`Autosave::release_recovered`].
     pub fn open_journal<D>(
         &mut self,
         journal: Journal,
+        key: EntryKey,
         read: impl FnOnce(&Recovered) -> Option<D>,
         same: impl FnOnce(&D) -> bool,
     ) -> JournalFind<D> {
-        let found = journal.find(&self.path);
+        let found = journal.find(&key);
         self.journal = Some(journal);
+        self.key = Some(key);
         let Some(found) = found else {
             return JournalFind::Nothing;
         };
+        self.found_entry = Some(found.entry.clone());
         match read(&found) {
             Some(data) if same(&data) => {
                 self.clear_journal();
@@ -270,7 +279,11 @@ impl<T: Send + Sync + 'static> Autosave<T> {
                 self.journal_held = true;
                 JournalFind::Recovered(data, found)
             }
-            None => JournalFind::Unusable(found.entry),
+            None => {
+                // Left as it is: a save removes this file's own entry only.
+                self.found_entry = None;
+                JournalFind::Unusable(found.entry)
+            }
         }
     }
 
@@ -283,20 +296,30 @@ impl<T: Send + Sync + 'static> Autosave<T> {
         }
     }
 
-    /// Writes `contents` (the unsaved data, serialised) to the journal. Returns the entry.
+    /// Writes `contents` (the unsaved data, serialised) to the journal, with `base` (the file
+    /// as last read or written, where the unsaved changes started). Returns where it went.
     ///
     /// # Errors
-    /// No journal is set, or it cannot be written.
-    pub fn keep_in_journal(&mut self, contents: &str) -> Result<PathBuf, StoreError> {
+    /// No journal is set, or no journal folder can be written.
+    pub fn keep_in_journal(
+        &mut self,
+        contents: &str,
+        base: Option<&str>,
+    ) -> Result<Kept, StoreError> {
         let Some(journal) = &self.journal else {
             return Err(StoreError::Write {
                 path: self.path.display().to_string(),
                 reason: "no recovery journal folder is known (no home folder)".into(),
             });
         };
-        let entry = journal.keep(&self.path, contents)?;
+        let key = self
+            .key
+            .clone()
+            .unwrap_or_else(|| EntryKey::of_path(&self.path));
+        self.may_hold = true;
+        let kept = journal.keep(&key, contents, base)?;
         self.journaled = true;
-        Ok(entry)
+        Ok(kept)
     }
 
     /// Whether a failed save should put the changes in the journal now (a journal is set, no
@@ -305,11 +328,17 @@ impl<T: Send + Sync + 'static> Autosave<T> {
         self.journal.is_some() && !self.journaled && !self.journal_held
     }
 
-    fn clear_journal(&self) {
+    fn clear_journal(&mut self) {
         if !self.journal_held
+            && self.may_hold
             && let Some(j) = &self.journal
         {
-            j.clear(&self.path);
+            self.may_hold = false;
+            let key = self
+                .key
+                .clone()
+                .unwrap_or_else(|| EntryKey::of_path(&self.path));
+            j.clear(&key, self.found_entry.take().as_deref());
         }
     }
 }

@@ -222,6 +222,12 @@ pub enum Command {
         #[arg(long)]
         path: Option<String>,
     },
+    /// List the recovery journal's entries: edits a window could not save, kept outside the
+    /// workspace. `recovery discard ENTRY` deletes one.
+    Recovery {
+        #[command(subcommand)]
+        action: Option<RecoveryAction>,
+    },
     /// Git integration: `git setup [PATH]` configures the merge driver for the repository.
     Git {
         #[command(subcommand)]
@@ -238,6 +244,13 @@ pub enum GitAction {
         /// The workspace (default: the current folder).
         path: Option<PathBuf>,
     },
+}
+
+/// What `recovery` does besides listing.
+#[derive(Debug, Subcommand)]
+pub enum RecoveryAction {
+    /// Delete one entry (its path as `recovery` lists it): the edits are lost for good.
+    Discard { entry: PathBuf },
 }
 
 /// What `tags` does besides listing.
@@ -451,6 +464,61 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             assign(here(path), &req, out, err)
         }
         Command::Progress { path, json } => progress(here(path), json, out, err),
+        Command::Recovery { action } => recovery(action, out, err),
+    }
+}
+
+/// Lists the journal's entries, those whose workspace is gone (which no window offers) marked,
+/// or discards one.
+fn recovery(action: Option<RecoveryAction>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let Some(journal) = crate::recovery::Journal::default_location() else {
+        let _ = writeln!(
+            err,
+            "error: no recovery journal folder is known (no home folder)"
+        );
+        return 1;
+    };
+    match action {
+        Some(RecoveryAction::Discard { entry }) => {
+            if journal.discard(&entry) {
+                let _ = writeln!(out, "discarded {}", entry.display());
+                0
+            } else {
+                let _ = writeln!(
+                    err,
+                    "error: {}: not an entry of the recovery journal ({})",
+                    entry.display(),
+                    journal
+                        .dirs()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                1
+            }
+        }
+        None => {
+            let entries = journal.list();
+            for e in &entries {
+                let gone = if e.header.workspace_present() {
+                    ""
+                } else {
+                    " [workspace no longer there]"
+                };
+                let _ = writeln!(out, "{}\n  {}{gone}", e.entry.display(), e.describe());
+            }
+            let _ = writeln!(
+                out,
+                "{} in {}",
+                crate::wording::plural_as(entries.len(), "entry", "entries"),
+                journal
+                    .dirs()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            0
+        }
     }
 }
 

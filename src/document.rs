@@ -15,7 +15,7 @@ use crate::history::History;
 use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::merge3::{self, Pick};
 use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
-use crate::recovery::{Journal, Recovered};
+use crate::recovery::{EntryKey, Journal, Kept, Recovered};
 use crate::save_mirror::{self, Base, Mirror, Pending, Sent, Snapshot};
 use crate::store::{self, Fingerprint, StoreError};
 use crate::tags::{self, Tag};
@@ -171,7 +171,7 @@ pub struct Document {
     read_only_reason: Option<String>,
     /// Unsaved edits found in the journal when the document was opened, not yet restored or
     /// discarded; while they wait, the journal entry is left alone.
-    recovered: Option<(Layer, Recovered)>,
+    recovered: Option<RecoveredEdits>,
     /// The layer file was deleted by someone else while open: nothing is written until the
     /// user chooses to keep their spans (save again) or close.
     deleted_outside: bool,
@@ -451,23 +451,55 @@ impl Document {
     }
 
     /// Keeps edits that cannot be saved in `journal`, and looks there for edits an earlier
-    /// window could not save: if some differ from the file, [`Document::recovered`] offers them.
+    /// window could not save (found by the layer's place in the workspace and its text, so a
+    /// workspace that moved still finds them): if restoring them would change the layer,
+    /// [`Document::recovered`] offers them.
     pub fn set_journal(&mut self, journal: Journal) {
         if self.read_only {
             return;
         }
-        let annotator = &self.layer.annotator;
+        let key = EntryKey::new(&self.root, &self.layer_path, &self.rel, self.text.sha256());
+        let annotator = self.layer.annotator.clone();
+        let text = &self.text;
         let read = |found: &Recovered| {
-            store::parse_layer(&found.entry, found.contents.as_bytes())
-                .ok()
-                .filter(|l| &l.annotator == annotator)
+            let parse = |src: &str| {
+                store::parse_layer(&found.entry, src.as_bytes())
+                    .ok()
+                    .filter(|l| l.annotator == annotator)
+                    .map(|mut l| {
+                        if l.text_sha256 != text.sha256() {
+                            reanchor::reanchor_layer(&mut l, text);
+                        }
+                        l
+                    })
+            };
+            let ours = parse(&found.contents)?;
+            // A base that cannot be read is no base: the restore then never removes a span.
+            let base = found.base.as_deref().and_then(parse);
+            Some((ours, base))
         };
-        match self
-            .autosave
-            .open_journal(journal, read, |l| same_content(l, &self.layer))
-        {
+        let current = &self.layer;
+        let mut planned = None;
+        let same = |(ours, base): &(Layer, Option<Layer>)| {
+            let (merged, plan) = restore_plan(base.as_ref(), ours, current);
+            let same = plan.changes_nothing();
+            planned = Some((merged, plan));
+            same
+        };
+        match self.autosave.open_journal(journal, key, read, same) {
             JournalFind::Nothing => {}
-            JournalFind::Recovered(layer, found) => self.recovered = Some((layer, found)),
+            JournalFind::Recovered((layer, base), found) => {
+                if let Some((merged, plan)) = planned {
+                    self.recovered = Some(RecoveredEdits {
+                        layer,
+                        base,
+                        found,
+                        merged,
+                        plan,
+                        stale: false,
+                    });
+                }
+            }
             JournalFind::Unusable(entry) => self.notices.push(format!(
                 "a recovery journal entry for this layer at {} cannot be used; it was left as it is",
                 entry.display()
@@ -475,41 +507,50 @@ impl Document {
         }
     }
 
-    /// Unsaved edits found in the recovery journal, waiting for the user: the layer as it was
-    /// then, and where the entry is.
-    pub fn recovered(&self) -> Option<(&Layer, &Recovered)> {
-        self.recovered.as_ref().map(|(l, r)| (l, r))
+    /// Unsaved edits found in the recovery journal, waiting for the user: what they are, where
+    /// the entry is, and what restoring them would do to the layer as it is now.
+    pub fn recovered(&self) -> Option<&RecoveredEdits> {
+        self.recovered.as_ref()
     }
 
-    /// Replaces the layer's spans, orphans and status with the recovered ones, as one undoable
-    /// edit (re-anchored first if the text changed since). Returns whether it did.
-    pub fn restore_recovered(&mut self) -> bool {
-        if self.read_only {
-            return false;
+    /// Works out again what restoring the recovered edits would do, if the layer changed since
+    /// it was last worked out (the window calls this once a frame).
+    pub fn refresh_recovered(&mut self) {
+        if let Some(r) = &mut self.recovered
+            && r.stale
+        {
+            (r.merged, r.plan) = restore_plan(r.base.as_ref(), &r.layer, &self.layer);
+            r.stale = false;
         }
-        let Some((mut layer, _)) = self.recovered.take() else {
-            return false;
-        };
+    }
+
+    /// Merges the recovered edits into the layer by the three-way rule of
+    /// [`merge3::merge_layers`] (the rule of the git merge driver): the base is the file as the
+    /// unsaved session last read it, ours its edits, theirs the layer as it is now, so spans
+    /// that reached the file since (a teammate's from `git pull`, the user's own) are kept. An
+    /// entry without a base is merged as a union that removes nothing. One undoable edit.
+    /// Returns what it did, or `None` when there was nothing to restore.
+    pub fn restore_recovered(&mut self) -> Option<RestorePlan> {
+        if self.read_only {
+            return None;
+        }
+        let mut r = self.recovered.take()?;
         // The entry is replaced by the next save's outcome: on disk, or journaled again.
         self.autosave.release_recovered(false);
-        if layer.text_sha256 != self.text.sha256() {
-            reanchor::reanchor_layer(&mut layer, &self.text);
-        }
+        // Against the layer as it is now (a reload may have changed it without an edit).
+        (r.merged, r.plan) = restore_plan(r.base.as_ref(), &r.layer, &self.layer);
         let before = Box::new(self.layer.clone());
         let mut after = self.layer.clone();
-        after.next_id = after
-            .next_id
-            .max(layer.next_id)
-            .max(max_id(&layer).saturating_add(1));
-        after.spans = layer.spans;
-        after.orphans = layer.orphans;
-        after.status = layer.status;
+        after.next_id = after.next_id.max(r.merged.next_id);
+        after.spans = r.merged.spans;
+        after.orphans = r.merged.orphans;
+        after.status = r.merged.status;
         after.normalize();
         self.apply(Edit::Restore {
             before,
             after: Box::new(after),
         });
-        true
+        Some(r.plan)
     }
 
     /// Drops the recovered edits and their journal entry, at the user's word.
@@ -526,8 +567,10 @@ impl Document {
     ///
     /// # Errors
     /// No journal is set, or it cannot be written.
-    pub fn journal_unsaved(&mut self) -> Result<PathBuf, StoreError> {
-        self.autosave.keep_in_journal(&self.layer.to_ron())
+    pub fn journal_unsaved(&mut self) -> Result<Kept, StoreError> {
+        let base = self.base.layer.to_ron();
+        self.autosave
+            .keep_in_journal(&self.layer.to_ron(), Some(&base))
     }
 
     /// Forgets the unsaved edits: the user chose to discard them (their journal entry goes too).
@@ -1015,6 +1058,9 @@ impl Document {
     }
 
     fn record_all(&mut self) {
+        if let Some(r) = &mut self.recovered {
+            r.stale = true;
+        }
         self.pending.record_all();
         self.max_id = None;
         self.changes.clear();
@@ -1023,6 +1069,9 @@ impl Document {
 
     fn mark_dirty(&mut self) {
         self.autosave.mark_dirty();
+        if let Some(r) = &mut self.recovered {
+            r.stale = true;
+        }
     }
 
     /// Saves if an edit has waited [`SAVE_DELAY`] (or a failed save is due for retry).
@@ -1139,7 +1188,7 @@ impl Document {
             return;
         }
         match self.journal_unsaved() {
-            Ok(entry) => self.journal_notice(&entry),
+            Ok(kept) => self.journal_notice(&kept),
             Err(e) => self.notices.push(format!(
                 "the unsaved edits could not be kept in the recovery journal either: {e}"
             )),
@@ -1171,11 +1220,11 @@ impl Document {
         result
     }
 
-    fn journal_notice(&mut self, entry: &Path) {
+    fn journal_notice(&mut self, kept: &Kept) {
         let text = format!(
             "unsaved edits of {} are kept in the recovery journal ({}) until they can be saved",
             self.rel,
-            entry.display()
+            kept.describe()
         );
         if !self.notices.contains(&text) {
             self.notices.push(text);
@@ -1461,8 +1510,187 @@ fn carry_attrs(
     out
 }
 
-fn same_content(a: &Layer, b: &Layer) -> bool {
-    a.spans == b.spans && a.orphans == b.orphans && a.status == b.status
+/// Unsaved edits found in the recovery journal, waiting for the user.
+#[derive(Debug)]
+pub struct RecoveredEdits {
+    /// The layer as it was in memory when it could not be saved (re-anchored to the text).
+    pub layer: Layer,
+    /// The file as that session last read it, if the entry kept it.
+    pub base: Option<Layer>,
+    /// Where the entry is, when it was written, which layer file it was for.
+    pub found: Recovered,
+    /// The layer restoring would give, and what it would change.
+    merged: Layer,
+    plan: RestorePlan,
+    /// The layer changed since `plan` was worked out.
+    stale: bool,
+}
+
+impl RecoveredEdits {
+    /// What restoring would do to the layer (as of the last [`Document::refresh_recovered`]).
+    pub fn plan(&self) -> &RestorePlan {
+        &self.plan
+    }
+}
+
+/// What restoring recovered edits does to a layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestorePlan {
+    /// Spans the layer gains.
+    pub added: usize,
+    /// Spans of the layer that change.
+    pub changed: usize,
+    /// Spans of the layer removed (the unsaved session deleted them; only with a base).
+    pub removed: usize,
+    /// Orphans gained, changed or removed.
+    pub orphans: usize,
+    /// The status afterwards, when it changes.
+    pub status: Option<Status>,
+    /// Spans of the layer the unsaved session never saw, kept (only with a base).
+    pub newer_kept: usize,
+    /// Whether the entry recorded the base (otherwise nothing in the layer is removed).
+    pub with_base: bool,
+    /// Spans changed by both sides differently (the merge notes them on the span).
+    pub conflicts: usize,
+}
+
+impl RestorePlan {
+    /// Whether restoring would leave the layer as it is.
+    pub fn changes_nothing(&self) -> bool {
+        self.added == 0
+            && self.changed == 0
+            && self.removed == 0
+            && self.orphans == 0
+            && self.status.is_none()
+    }
+
+    /// In plain words, as "Restore adds 2 spans and changes 1 from the unsaved session; the
+    /// file's 1 newer span is kept". `verb` is "adds" before a restore, "added" after.
+    pub fn describe(&self, done: bool) -> String {
+        use crate::wording::plural;
+        let (add, change, remove, set) = if done {
+            ("added", "changed", "removed", "set")
+        } else {
+            ("adds", "changes", "removes", "sets")
+        };
+        let mut parts = Vec::new();
+        if self.added > 0 {
+            parts.push(format!("{add} {}", plural(self.added, "span")));
+        }
+        if self.changed > 0 {
+            parts.push(format!("{change} {}", self.changed));
+        }
+        if self.removed > 0 {
+            parts.push(format!("{remove} {}", self.removed));
+        }
+        if self.orphans > 0 {
+            parts.push(format!("{change} {}", plural(self.orphans, "orphan")));
+        }
+        if let Some(status) = self.status {
+            parts.push(format!("{set} the status to {}", status.label()));
+        }
+        let what = match parts.len() {
+            0 => format!("Restore {change} nothing"),
+            1 => format!("Restore {}", parts[0]),
+            n => format!("Restore {} and {}", parts[..n - 1].join(", "), parts[n - 1]),
+        };
+        let mut out = format!("{what} from the unsaved session");
+        if self.with_base {
+            if self.newer_kept > 0 {
+                let kept = match (self.newer_kept == 1, done) {
+                    (true, false) => "span is kept",
+                    (true, true) => "span was kept",
+                    (false, false) => "spans are kept",
+                    (false, true) => "spans were kept",
+                };
+                out.push_str(&format!("; the file's {} newer {kept}", self.newer_kept));
+            }
+        } else {
+            out.push_str(
+                "; this entry does not say which version of the file its edits started from, \
+                 so every span now in the file is kept",
+            );
+        }
+        if self.conflicts > 0 {
+            out.push_str(&format!(
+                "; {} changed on both sides (each noted on its span)",
+                plural(self.conflicts, "span")
+            ));
+        }
+        out
+    }
+}
+
+/// The layer restoring `ours` (with its `base`) into `current` gives, and what it changes.
+fn restore_plan(base: Option<&Layer>, ours: &Layer, current: &Layer) -> (Layer, RestorePlan) {
+    let (merged, conflicts) = merge3::merge_layers(base, ours, current);
+    // Spans both sides changed (two spans created with one id are both kept: no conflict).
+    let conflicted: HashSet<&str> = conflicts
+        .iter()
+        .filter(|l| !l.contains("both edits created"))
+        .filter_map(|l| l.split(':').next())
+        .collect();
+    let mut plan = RestorePlan {
+        with_base: base.is_some(),
+        conflicts: conflicted.len(),
+        ..RestorePlan::default()
+    };
+    // Spans are matched by id, and by content when the merge gave one of two spans created
+    // with the same id a new one (that is no change to the span).
+    let now: HashMap<u64, &Span> = current.spans.iter().map(|s| (s.id, s)).collect();
+    let mut by_place: HashMap<(usize, usize, &str), Vec<&Span>> = HashMap::new();
+    for s in &current.spans {
+        by_place
+            .entry((s.start, s.end, s.tag.as_str()))
+            .or_default()
+            .push(s);
+    }
+    let same_but_id = |a: &Span, b: &Span| {
+        let mut b = b.clone();
+        b.id = a.id;
+        *a == b
+    };
+    let mut unchanged: HashSet<u64> = HashSet::new();
+    let mut rest = Vec::new();
+    for m in &merged.spans {
+        if now.get(&m.id) == Some(&m) {
+            unchanged.insert(m.id);
+        } else if let Some(c) = by_place
+            .get(&(m.start, m.end, m.tag.as_str()))
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| !unchanged.contains(&c.id) && same_but_id(m, c))
+            })
+        {
+            unchanged.insert(c.id);
+        } else {
+            rest.push(m);
+        }
+    }
+    let mut accounted = unchanged.clone();
+    for m in rest {
+        if now.contains_key(&m.id) && accounted.insert(m.id) {
+            plan.changed += 1;
+        } else {
+            plan.added += 1;
+        }
+    }
+    plan.removed = now.keys().filter(|id| !accounted.contains(id)).count();
+    if let Some(base) = base {
+        let seen: HashSet<u64> = base.spans.iter().map(|s| s.id).collect();
+        plan.newer_kept = unchanged.iter().filter(|id| !seen.contains(id)).count();
+    }
+    let orphans = |l: &Layer| -> BTreeMap<u64, Orphan> {
+        l.orphans.iter().map(|o| (o.span.id, o.clone())).collect()
+    };
+    let (o_now, o_after) = (orphans(current), orphans(&merged));
+    plan.orphans = o_after
+        .iter()
+        .filter(|(id, o)| o_now.get(id) != Some(o))
+        .count()
+        + o_now.keys().filter(|id| !o_after.contains_key(id)).count();
+    plan.status = (merged.status != current.status).then_some(merged.status);
+    (merged, plan)
 }
 
 /// The largest span or orphan id in `layer`, if it has any.

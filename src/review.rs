@@ -19,7 +19,8 @@ use crate::autosave::{Autosave, Finished, JournalFind};
 use crate::document::SaveState;
 use crate::history::History;
 use crate::layer::{FORMAT_VERSION, Layer, Orphan, Span, Status, make_span, now_rfc3339};
-use crate::recovery::{Journal, Recovered};
+use crate::merge3;
+use crate::recovery::{EntryKey, Journal, Kept, Recovered};
 use crate::store::{self, Fingerprint, StoreError};
 use crate::tags::TagSet;
 use crate::text::{Text, TextError};
@@ -563,6 +564,9 @@ pub struct Review {
     /// Reviewed spans with a decision, kept in step with `curated`.
     decided: HashSet<SourceRef>,
     curated: CuratedLayer,
+    /// The curated layer as last read from or written to disk: where unsaved decisions
+    /// started (the base of a restore's three-way merge).
+    base: Arc<CuratedLayer>,
     path: PathBuf,
     seen: Option<Fingerprint>,
     /// Each decision is one step of changes (the same engine as the editor's undo).
@@ -575,7 +579,7 @@ pub struct Review {
     notices: Vec<String>,
     /// Decisions an earlier window could not save, found in the recovery journal and not yet
     /// restored or discarded; while they wait, the journal entry is left alone.
-    recovered: Option<(CuratedLayer, Recovered)>,
+    recovered: Option<(CuratedLayer, Option<CuratedLayer>, Recovered)>,
 }
 
 impl std::fmt::Debug for Review {
@@ -674,6 +678,7 @@ impl Review {
             layers: loaded,
             items,
             decided: curated.decided(),
+            base: Arc::new(curated.clone()),
             curated,
             autosave: Autosave::new(path.clone()),
             root: ws.root().to_path_buf(),
@@ -1240,13 +1245,24 @@ impl Review {
     /// there for decisions an earlier window could not save: if they differ from the file,
     /// [`Review::recovered`] offers them.
     pub fn set_journal(&mut self, journal: Journal) {
-        let read = |found: &Recovered| CuratedLayer::from_ron(&found.contents).ok();
-        match self
-            .autosave
-            .open_journal(journal, read, |c| *c == self.curated)
-        {
+        let read = |found: &Recovered| {
+            let ours = CuratedLayer::from_ron(&found.contents).ok()?;
+            let base = found
+                .base
+                .as_deref()
+                .and_then(|b| CuratedLayer::from_ron(b).ok());
+            Some((ours, base))
+        };
+        let key = EntryKey::new(&self.root, &self.path, &self.rel, self.text.sha256());
+        let current = &self.curated;
+        let same = |(ours, base): &(CuratedLayer, Option<CuratedLayer>)| {
+            merge3::merge_curated(base.as_ref(), ours, current).0 == *current
+        };
+        match self.autosave.open_journal(journal, key, read, same) {
             JournalFind::Nothing => {}
-            JournalFind::Recovered(curated, found) => self.recovered = Some((curated, found)),
+            JournalFind::Recovered((curated, base), found) => {
+                self.recovered = Some((curated, base, found));
+            }
             JournalFind::Unusable(entry) => self.notices.push(format!(
                 "a recovery journal entry for this review at {} cannot be used; it was left as it is",
                 entry.display()
@@ -1256,17 +1272,20 @@ impl Review {
 
     /// Decisions found in the recovery journal, waiting for the user, and where the entry is.
     pub fn recovered(&self) -> Option<(&CuratedLayer, &Recovered)> {
-        self.recovered.as_ref().map(|(c, r)| (c, r))
+        self.recovered.as_ref().map(|(c, _, r)| (c, r))
     }
 
-    /// Puts the recovered decisions in place of the curated layer's, as one undoable step.
-    /// Returns whether it did.
+    /// Merges the recovered decisions into the curated layer, as one undoable step: three-way
+    /// (base: the file as that session last read it), so decisions that reached the file since
+    /// are kept; an entry without a base is merged as a union that removes nothing. Returns
+    /// whether it did.
     pub fn restore_recovered(&mut self) -> bool {
-        let Some((rec, _)) = self.recovered.take() else {
+        let Some((ours, base, _)) = self.recovered.take() else {
             return false;
         };
         self.autosave.release_recovered(false);
         let cur = &self.curated;
+        let (rec, _) = merge3::merge_curated(base.as_ref(), &ours, cur);
         let mut changes = Vec::new();
         changes.extend(
             cur.spans
@@ -1351,7 +1370,14 @@ impl Review {
 
     fn finish_background_save(&mut self, finished: Finished<CuratedLayer>) {
         match finished {
-            Finished::Written { fingerprint, .. } => self.seen = Some(fingerprint),
+            Finished::Written {
+                fingerprint,
+                snapshot,
+                ..
+            } => {
+                self.seen = Some(fingerprint);
+                self.base = snapshot;
+            }
             Finished::Changed => {
                 let _ = self.save_now();
             }
@@ -1359,14 +1385,25 @@ impl Review {
         }
     }
 
+    /// Writes the unsaved decisions to the journal now (before quitting with decisions that
+    /// could not be saved). Returns where they went.
+    ///
+    /// # Errors
+    /// No journal is set, or no journal folder can be written.
+    pub fn journal_unsaved(&mut self) -> Result<Kept, StoreError> {
+        let base = self.base.to_ron();
+        self.autosave
+            .keep_in_journal(&self.curated.to_ron(), Some(&base))
+    }
+
     fn journal_after_failure(&mut self) {
         if !self.autosave.should_journal() {
             return;
         }
-        match self.autosave.keep_in_journal(&self.curated.to_ron()) {
-            Ok(entry) => self.notices.push(format!(
+        match self.journal_unsaved() {
+            Ok(kept) => self.notices.push(format!(
                 "unsaved review decisions are kept in the recovery journal ({}) until they can be saved",
-                entry.display()
+                kept.describe()
             )),
             Err(e) => self.notices.push(format!(
                 "the unsaved review decisions could not be kept in the recovery journal either: {e}"
@@ -1408,6 +1445,7 @@ impl Review {
         if !store::unchanged_since(&self.path, self.seen.as_ref()) {
             match load_curated(&self.path) {
                 Ok(Some((theirs, fp))) => {
+                    self.base = Arc::new(theirs.clone());
                     self.merge_theirs(theirs);
                     self.seen = Some(fp);
                     self.notices.push(format!(
@@ -1432,6 +1470,7 @@ impl Review {
         match written {
             Ok(fp) => {
                 self.seen = Some(fp);
+                self.base = Arc::new(self.curated.clone());
                 self.autosave.written();
                 Ok(())
             }
@@ -1514,6 +1553,7 @@ impl Review {
                 let reviewed = std::mem::take(&mut self.curated.reviewed);
                 self.curated = c;
                 self.curated.reviewed = reviewed;
+                self.base = Arc::new(self.curated.clone());
                 self.decided = self.curated.decided();
                 self.seen = Some(fp);
                 self.history.clear();

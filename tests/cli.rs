@@ -1739,3 +1739,60 @@ fn git_setup_is_idempotent_and_validate_warns_until_it_has_run() {
         "no warning once set up"
     );
 }
+
+/// Issue 20 §6: `recovery` lists the journal's entries, marking those whose workspace is gone
+/// (no window offers them), and `recovery discard` deletes one.
+#[test]
+fn recovery_lists_journal_entries_and_discards_one() {
+    use marginalia::recovery::{EntryKey, Journal};
+    let dir = tempfile::tempdir().unwrap();
+    let journal_dir = dir.path().join("journal");
+    let journal = Journal::at(&journal_dir);
+    let here = dir.path().join("here");
+    std::fs::create_dir_all(here.join("seeds")).unwrap();
+    std::fs::write(here.join("seeds/a.txt"), "text").unwrap();
+    let gone = dir.path().join("gone");
+    let key = |root: &Path| {
+        EntryKey::new(
+            root,
+            &root.join("annotations/ann/seeds/a.ron"),
+            "seeds/a.txt",
+            "0123",
+        )
+    };
+    let layer = "(format: 1, text: \"seeds/a.txt\", text_sha256: \"0123\", text_chars: 4, annotator: \"ann\", spans: [])\n";
+    journal.keep(&key(&here), layer, None).unwrap();
+    let orphan = journal.keep(&key(&gone), layer, None).unwrap().entry;
+    let env = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("MARGINALIA_RECOVERY_DIR", &journal_dir)
+            .env_remove("XDG_RUNTIME_DIR")
+            .output()
+            .unwrap()
+    };
+    let out = env(&["recovery"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.contains(&format!("{}\n", orphan.display())), "{text}");
+    let listed = "seeds/a.txt (annotations/ann/seeds/a.ron, 0 spans, kept ";
+    assert_eq!(text.matches(listed).count(), 2, "{text}");
+    assert_eq!(
+        text.matches("[workspace no longer there]").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains(&format!("for the workspace at {}", gone.display())));
+    assert!(
+        text.contains(&format!("2 entries in {}", journal_dir.display())),
+        "{text}"
+    );
+
+    let out = env(&["recovery", "discard", &orphan.display().to_string()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!orphan.exists());
+    assert_eq!(journal.list().len(), 1);
+    let out = env(&["recovery", "discard", &orphan.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an entry of the recovery journal"));
+}

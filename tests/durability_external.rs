@@ -494,3 +494,116 @@ fn background_saves_write_exactly_the_layer_in_memory_through_edits_failures_and
     assert_eq!(on_disk(&a), *a.layer(), "after the merge");
     ids_unique_and_below_next(&on_disk(&a));
 }
+
+/// A journal in `dir`, and a document of editor-a that keeps unsaved edits there.
+fn open_with_journal(root: &Path, dir: &Path) -> Document {
+    let mut doc = open(root, "editor-a");
+    doc.set_journal(marginalia::recovery::Journal::at(dir));
+    doc
+}
+
+/// Makes the layer file unreadable so saves fail (it is never overwritten); returns what it
+/// held.
+fn break_layer_file(doc: &Document) -> String {
+    let held = std::fs::read_to_string(doc.layer_path()).unwrap();
+    std::fs::write(doc.layer_path(), "(format: 1, spans: [").unwrap();
+    held
+}
+
+/// Issue 20 §6: Restore replaced the layer with the journal's, so a teammate's span that
+/// reached the file after the failed save (`git pull`) was deleted without a word. Restore now
+/// merges three-way (base: the file as the session read it) and the banner's words say what
+/// it will do.
+#[test]
+fn restore_merges_the_journal_with_a_span_that_reached_the_file_after_the_failed_save() {
+    let (_d, root) = workspace();
+    let journal = tempfile::tempdir().unwrap();
+    let mut a = open_with_journal(&root, journal.path());
+    let old = add(&mut a, "Putin asked reporters", "quote");
+    let kept = add(&mut a, "Mark Truss", "error");
+    a.save_now().unwrap();
+    // The session: deletes one span, adds one; the save fails and the journal keeps it.
+    assert!(a.delete_span(old));
+    add(&mut a, "Dmitry Peskov", "claim");
+    let good = break_layer_file(&a);
+    assert!(a.save_now().is_err());
+    drop(a);
+
+    // The file is fixed, and a teammate's span arrives with git pull.
+    std::fs::write(
+        root.join("annotations/editor-a/seeds/000_b78fa013a4a69998.ron"),
+        good,
+    )
+    .unwrap();
+    let mut teammate = open(&root, "editor-a");
+    add(&mut teammate, "Wolfgang Schorz", "error");
+    teammate.save_now().unwrap();
+    drop(teammate);
+
+    let mut b = open_with_journal(&root, journal.path());
+    let plan = b
+        .recovered()
+        .expect("the journal's edits are offered")
+        .plan();
+    assert_eq!(
+        plan.describe(false),
+        "Restore adds 1 span and removes 1 from the unsaved session; the file's 1 newer span is kept"
+    );
+    b.restore_recovered().unwrap();
+    b.save_now().unwrap();
+    let layer = on_disk(&b);
+    assert_eq!(
+        exacts(&layer),
+        ["Dmitry Peskov", "Mark Truss", "Wolfgang Schorz"],
+        "the session's span and the teammate's are both on disk; the span the session deleted is gone"
+    );
+    assert!(layer.span(kept).is_some());
+    ids_unique_and_below_next(&layer);
+    assert_eq!(std::fs::read_dir(journal.path()).unwrap().count(), 0);
+}
+
+/// Issue 20 §6: an entry written before the journal kept the base cannot tell a span the
+/// session deleted from one that arrived later: Restore then removes nothing from the file,
+/// and says so.
+#[test]
+fn an_old_journal_entry_without_a_base_is_restored_without_removing_any_span_of_the_file() {
+    let (_d, root) = workspace();
+    let journal = tempfile::tempdir().unwrap();
+    let mut a = open(&root, "editor-a");
+    add(&mut a, "Putin asked reporters", "quote");
+    a.save_now().unwrap();
+    // What an older version wrote: one header line, then the layer with a span added.
+    add(&mut a, "Dmitry Peskov", "claim");
+    let entry = format!(
+        "// marginalia recovery journal for: {}\n{}",
+        a.layer_path().canonicalize().unwrap().display(),
+        a.layer().to_ron()
+    );
+    drop(a);
+    std::fs::write(journal.path().join("0123456789abcdef01234567.ron"), entry).unwrap();
+    let mut teammate = open(&root, "editor-a");
+    add(&mut teammate, "Wolfgang Schorz", "error");
+    teammate.save_now().unwrap();
+    drop(teammate);
+
+    let mut b = open_with_journal(&root, journal.path());
+    let plan = b.recovered().expect("the old entry is offered").plan();
+    assert!(
+        plan.describe(false).starts_with("Restore adds 1 span from the unsaved session; this entry does not say which version of the file its edits started from, so every span now in the file is kept"),
+        "{}",
+        plan.describe(false)
+    );
+    b.restore_recovered().unwrap();
+    b.save_now().unwrap();
+    let layer = on_disk(&b);
+    assert_eq!(
+        exacts(&layer),
+        ["Dmitry Peskov", "Putin asked reporters", "Wolfgang Schorz"]
+    );
+    ids_unique_and_below_next(&layer);
+    assert_eq!(
+        std::fs::read_dir(journal.path()).unwrap().count(),
+        0,
+        "the old entry is gone"
+    );
+}

@@ -793,3 +793,243 @@ fn an_ambiguous_span_is_marked_and_can_be_confirmed_in_the_window() {
     save_now(&mut h);
     assert_eq!(flag(ws.path()), None, "the flag is gone from the file");
 }
+
+/// A journal whose usual folder cannot take a byte (its place is taken by a file: to a writer,
+/// as good as a full disk), with a fallback in `dir`/fallback.
+fn journal_on_a_full_disk(dir: &Path, fallback: bool) -> marginalia::recovery::Journal {
+    let full = dir.join("full");
+    if !full.exists() {
+        std::fs::write(&full, "").unwrap();
+    }
+    let journal = marginalia::recovery::Journal::at(full.join("recovery"));
+    if fallback {
+        journal.with_fallback(dir.join("fallback"))
+    } else {
+        journal
+    }
+}
+
+/// Issue 20 §6: SIGTERM on a full disk lost edits when the journal shared that disk (the
+/// journal's own write needed new space). The journal now falls back to another folder (on
+/// another file system), and every edit is offered back after a restart.
+#[test]
+fn terminate_on_a_full_disk_keeps_every_edit_in_the_fallback_journal() {
+    let seed = "002_c14de4e8ffe1b554.txt";
+    let ws = temp_workspace();
+    let original = std::fs::read_to_string(layer_file(ws.path(), seed)).unwrap();
+    let dirs = tempfile::tempdir().unwrap();
+    let phrases = [
+        ("The meeting between", 18),
+        ("Le Monde with AFP", 15),
+        ("Emmanuel Macron said", 18),
+    ];
+    let starts: Vec<usize> = {
+        let mut h = common::open_app_with_journal(
+            ws.path(),
+            ANNOTATOR,
+            vec2(1200.0, 800.0),
+            Some(journal_on_a_full_disk(dirs.path(), true)),
+        );
+        open(&mut h, seed);
+        std::fs::write(layer_file(ws.path(), seed), "(format: 1, spans: [").unwrap();
+        let mut starts = Vec::new();
+        for (phrase, len) in phrases {
+            let at = char_offset(&h, phrase);
+            drag(&mut h, at + 1, at + len);
+            h.key_press(Key::Num2);
+            h.step();
+            save_now(&mut h);
+            assert!(h.query_by_label("NOT SAVED").is_some());
+            starts.push(at);
+        }
+        h.state().request_terminate();
+        h.run_steps(2);
+        assert!(h.state().will_close());
+        starts
+    };
+    std::fs::write(layer_file(ws.path(), seed), &original).unwrap();
+    let mut h = common::open_app_with_journal(
+        ws.path(),
+        ANNOTATOR,
+        vec2(1200.0, 800.0),
+        Some(journal_on_a_full_disk(dirs.path(), true)),
+    );
+    open(&mut h, seed);
+    assert!(h.query_by_label("Unsaved edits recovered").is_some());
+    h.get_by_label("Restore").click();
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path(), seed);
+    for at in starts {
+        assert!(
+            layer
+                .spans
+                .iter()
+                .any(|s| s.start == at && s.tag == "claim"),
+            "the claim at {at} reached the file"
+        );
+    }
+    assert!(journal_entries(&dirs.path().join("fallback")).is_empty());
+}
+
+/// Issue 20 §6: when not even the journal could keep the edits, SIGTERM closed the window
+/// with one line on stderr. The window now stays and says so, offering a copy elsewhere.
+#[test]
+fn terminate_with_edits_nothing_could_keep_says_so_in_the_window() {
+    let ws = temp_workspace();
+    let dirs = tempfile::tempdir().unwrap();
+    let mut h = common::open_app_with_journal(
+        ws.path(),
+        ANNOTATOR,
+        vec2(1200.0, 800.0),
+        Some(journal_on_a_full_disk(dirs.path(), false)),
+    );
+    let at = unsaved_claim(&mut h, ws.path());
+    h.state().request_terminate();
+    h.run_steps(2);
+    assert!(!h.state().will_close(), "the window does not close on them");
+    assert!(h.state().quit_prompt_open());
+    assert!(
+        h.query_all_by_label_contains(
+            "could not be kept anywhere, not even in the recovery journal"
+        )
+        .count()
+            >= 1
+    );
+    let copy = dirs.path().join("elsewhere.ron");
+    h.get_by_label("Copy to").click();
+    h.run_steps(1);
+    h.get_by_label("Copy to")
+        .type_text(&copy.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Save a copy elsewhere").click();
+    h.run_steps(2);
+    assert!(h.state().will_close());
+    let saved = Layer::from_ron(&std::fs::read_to_string(&copy).unwrap()).unwrap();
+    assert!(
+        saved
+            .spans
+            .iter()
+            .any(|s| s.start == at && s.tag == "claim")
+    );
+}
+
+/// Issue 20 §6: the journal was keyed by the workspace's absolute path, so after the folder
+/// was renamed its edits were never offered again. Entries are now found by the layer's path
+/// in the workspace and its text's hash; one that no open workspace claims is listed.
+#[test]
+fn a_renamed_workspace_gets_its_edits_back_and_elsewhere_they_are_listed() {
+    let seed = "002_c14de4e8ffe1b554.txt";
+    let ws = temp_workspace();
+    let original = std::fs::read_to_string(layer_file(ws.path(), seed)).unwrap();
+    let journal = tempfile::tempdir().unwrap();
+    let size = vec2(1200.0, 800.0);
+    let at = {
+        let mut h = common::open_app_with(ws.path(), ANNOTATOR, size, Some(journal.path()));
+        let at = unsaved_claim(&mut h, ws.path());
+        h.state().request_terminate();
+        h.run_steps(2);
+        assert!(h.state().will_close());
+        at
+    };
+    std::fs::write(layer_file(ws.path(), seed), &original).unwrap();
+    let before = ws.path().canonicalize().unwrap();
+    let parent = tempfile::tempdir().unwrap();
+    let renamed = parent.path().join("renamed workspace");
+    std::fs::rename(ws.path(), &renamed).unwrap();
+
+    // Another workspace with another version of that text: the entry is not its own, so it
+    // is listed there, with where it came from.
+    let other = temp_workspace();
+    let text = other.path().join("seeds").join(seed);
+    let changed = format!(
+        "{}\nA line added.\n",
+        std::fs::read_to_string(&text).unwrap()
+    );
+    std::fs::write(&text, changed).unwrap();
+    let h = common::open_app_with(other.path(), ANNOTATOR, size, Some(journal.path()));
+    assert!(
+        h.query_by_label("Unsaved edits of a workspace that moved")
+            .is_some()
+    );
+    let place = format!("seeds/{seed} (annotations/{ANNOTATOR}/seeds/");
+    assert!(h.query_all_by_label_contains(&place).count() >= 1);
+    let from = format!(
+        "for the workspace at {}, which is no longer there",
+        before.display()
+    );
+    assert!(h.query_all_by_label_contains(&from).count() >= 1);
+    // Dismiss hides the notice and keeps the entry.
+    let mut h = h;
+    h.get_by_label("Dismiss").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Unsaved edits of a workspace that moved")
+            .is_none()
+    );
+    assert_eq!(journal_entries(journal.path()).len(), 1);
+    drop(h);
+
+    // The renamed workspace claims it: no listing, and the document offers it.
+    let mut h = common::open_app_with(&renamed, ANNOTATOR, size, Some(journal.path()));
+    assert!(
+        h.query_by_label("Unsaved edits of a workspace that moved")
+            .is_none()
+    );
+    open(&mut h, seed);
+    assert!(h.query_by_label("Unsaved edits recovered").is_some());
+    assert!(
+        h.query_all_by_label_contains("Restore adds 1 span from the unsaved session")
+            .count()
+            >= 1
+    );
+    h.get_by_label("Restore").click();
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(
+        read_layer(&renamed, seed)
+            .spans
+            .iter()
+            .any(|s| s.start == at && s.tag == "claim"),
+        "the recovered claim reached the renamed workspace's file"
+    );
+    assert!(journal_entries(journal.path()).is_empty());
+}
+
+/// Issue 20 §6: a journal entry whose workspace is gone can be discarded from its notice.
+#[test]
+fn an_orphaned_journal_entry_can_be_discarded_from_its_notice() {
+    use marginalia::recovery::{EntryKey, Journal};
+    let journal = tempfile::tempdir().unwrap();
+    let gone = journal.path().join("a workspace that was unmounted");
+    let key = EntryKey::new(
+        &gone,
+        &gone.join("annotations/editor-a/seeds/x.ron"),
+        "seeds/x.txt",
+        "0123",
+    );
+    let layer = Layer::new("seeds/x.txt", &Text::from_string("x"), ANNOTATOR);
+    let entry = Journal::at(journal.path())
+        .keep(&key, &layer.to_ron(), None)
+        .unwrap()
+        .entry;
+    let ws = temp_workspace();
+    let mut h = common::open_app_with(
+        ws.path(),
+        ANNOTATOR,
+        vec2(1200.0, 800.0),
+        Some(journal.path()),
+    );
+    assert!(
+        h.query_all_by_label_contains("seeds/x.txt (annotations/editor-a/seeds/x.ron, 0 spans")
+            .count()
+            >= 1
+    );
+    h.get_by_label("Discard edits").click();
+    h.run_steps(2);
+    assert!(!entry.exists(), "the entry is deleted");
+    assert!(
+        h.query_by_label("Unsaved edits of a workspace that moved")
+            .is_none()
+    );
+}

@@ -145,6 +145,10 @@ pub enum Command {
     RestoreRecovered,
     /// Drop the edits found in the recovery journal.
     DiscardRecovered,
+    /// Hide the notice of a journal entry whose workspace moved.
+    DismissJournalOrphan(usize),
+    /// Delete a journal entry whose workspace moved, at the user's word.
+    DiscardJournalOrphan(usize),
     /// The layer file was deleted outside: write the spans again.
     KeepDeletedLayer,
     /// Close the open document.

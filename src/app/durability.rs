@@ -36,6 +36,9 @@ pub struct Durability {
     banners: Vec<Banner>,
     /// The document whose error is shown in the centre (it could not be opened).
     problem: Option<String>,
+    /// Recovery journal entries no workspace will be offered (theirs moved or is gone), each
+    /// with its description (read from the entry once).
+    orphans: Vec<(crate::recovery::Listed, String)>,
 }
 
 impl Durability {
@@ -47,6 +50,23 @@ impl Durability {
     /// The banners shown, oldest first.
     pub fn banners(&self) -> &[Banner] {
         &self.banners
+    }
+
+    /// Lists the journal's entries that no workspace will be offered (`ws` is the one opened).
+    pub fn find_orphans(
+        &mut self,
+        journal: Option<&crate::recovery::Journal>,
+        ws: Option<&crate::workspace::Workspace>,
+    ) {
+        self.orphans = journal
+            .map(|j| j.orphans(ws))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| {
+                let words = l.describe();
+                (l, words)
+            })
+            .collect();
     }
 
     fn push(&mut self, kind: BannerKind, text: String) {
@@ -120,6 +140,21 @@ impl MarginaliaApp {
             Command::DismissBanner(i) if i < self.durability.banners.len() => {
                 self.durability.banners.remove(i);
             }
+            Command::DismissJournalOrphan(i) if i < self.durability.orphans.len() => {
+                self.durability.orphans.remove(i);
+            }
+            Command::DiscardJournalOrphan(i) if i < self.durability.orphans.len() => {
+                let (gone, words) = self.durability.orphans.remove(i);
+                let removed = self
+                    .journal
+                    .as_ref()
+                    .is_some_and(|j| j.discard(&gone.entry));
+                self.status_line = if removed {
+                    format!("Recovered edits discarded: {words}")
+                } else {
+                    format!("{} could not be removed", gone.entry.display())
+                };
+            }
             Command::ConfirmSelectedAnchor => {
                 if let Some(id) = self.selected_span
                     && !self.refuse_read_only()
@@ -165,11 +200,11 @@ impl MarginaliaApp {
             }
             Command::RestoreRecovered => {
                 if let Some(open) = &mut self.open
-                    && open.doc.restore_recovered()
+                    && let Some(plan) = open.doc.restore_recovered()
                 {
                     self.after_edit();
                     self.status_line =
-                        "Recovered edits restored (Ctrl+Z takes them back out)".into();
+                        format!("{} (Ctrl+Z takes it back out)", plan.describe(true));
                 }
             }
             Command::DiscardRecovered => {
@@ -259,7 +294,8 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
         _ => None,
     });
     let recovered = app.open.as_ref().and_then(|o| {
-        o.doc.recovered().map(|(layer, found)| {
+        o.doc.recovered().map(|r| {
+            let found = &r.found;
             let when = found
                 .saved
                 .map(|t| {
@@ -270,18 +306,32 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                         .unwrap_or_default()
                 })
                 .unwrap_or_default();
+            let moved = if found.target == o.doc.layer_path()
+                || o.doc
+                    .layer_path()
+                    .canonicalize()
+                    .is_ok_and(|p| p == found.target)
+            {
+                String::new()
+            } else {
+                format!(" (when this layer was at {})", found.target.display())
+            };
             format!(
-                "Edits to this document that could not be saved{} are in the recovery journal ({}): {} and {}, against {} and {} in the file. Restore them (one undo step), or discard them.",
+                "Edits to this document that could not be saved{}{moved} are in the recovery journal ({}): {} and {}. {}. Restore them (one undo step), or discard them.",
                 if when.is_empty() { String::new() } else { format!(" on {when}") },
                 found.entry.display(),
-                crate::wording::plural(layer.spans.len(), "span"),
-                crate::wording::plural(layer.orphans.len(), "orphan"),
-                crate::wording::plural(o.doc.layer().spans.len(), "span"),
-                crate::wording::plural(o.doc.layer().orphans.len(), "orphan")
+                crate::wording::plural(r.layer.spans.len(), "span"),
+                crate::wording::plural(r.layer.orphans.len(), "orphan"),
+                r.plan().describe(false),
             )
         })
     });
-    if app.durability.banners.is_empty() && failed.is_none() && !deleted && recovered.is_none() {
+    if app.durability.banners.is_empty()
+        && app.durability.orphans.is_empty()
+        && failed.is_none()
+        && !deleted
+        && recovered.is_none()
+    {
         return;
     }
     egui::Panel::top("durability banners")
@@ -362,6 +412,33 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                     "Try to save now",
                 ) {
                     commands.push(Command::SaveNow);
+                }
+            }
+            for (i, (orphan, words)) in app.durability.orphans.iter().enumerate() {
+                let (fill, stroke) = banner_colors(BannerKind::TextChanged, dark);
+                let title = RichText::new("Unsaved edits of a workspace that moved").strong();
+                let message = format!(
+                    "The recovery journal holds edits that could not be saved: {}, which is no \
+                     longer there. Open that workspace where it is now and they are offered \
+                     back with its document. The entry {} is a layer file that can also be \
+                     copied back by hand.",
+                    words,
+                    orphan.entry.display()
+                );
+                match banner_with(
+                    ui,
+                    fill,
+                    stroke,
+                    title,
+                    &message,
+                    &[
+                        ("Dismiss", "Hide this message until the next start"),
+                        ("Discard edits", "Delete these recovered edits for good"),
+                    ],
+                ) {
+                    Some(0) => commands.push(Command::DismissJournalOrphan(i)),
+                    Some(_) => commands.push(Command::DiscardJournalOrphan(i)),
+                    None => {}
                 }
             }
             for (i, b) in app.durability.banners.iter().enumerate() {

@@ -622,6 +622,8 @@ impl MarginaliaApp {
                 self.listing_gen += 1;
                 self.list_scan_due = true;
                 self.list_walk_due = true;
+                self.durability
+                    .find_orphans(self.journal.as_ref(), self.ws.as_ref());
                 if let Some(rel) = doc_rel {
                     self.open_document_rel(&rel);
                 } else {
@@ -1278,6 +1280,8 @@ impl MarginaliaApp {
             | Command::ShowProblem(_)
             | Command::RestoreRecovered
             | Command::DiscardRecovered
+            | Command::DismissJournalOrphan(_)
+            | Command::DiscardJournalOrphan(_)
             | Command::KeepDeletedLayer
             | Command::CloseDocument) => self.apply_durability(c),
             Command::OpenExport => self.open_export(),
@@ -1493,6 +1497,7 @@ impl MarginaliaApp {
         let Some(open) = &mut self.open else { return };
         let now = Instant::now();
         open.doc.save_if_due(now);
+        open.doc.refresh_recovered();
         let reloaded = open.doc.reload_if_changed();
         let notices = open.doc.take_notices();
         if let Some(last) = notices.last() {
@@ -1732,7 +1737,7 @@ pub fn run(start: StartOptions) -> Result<(), eframe::Error> {
         options,
         Box::new(move |cc| {
             let app = MarginaliaApp::new(cc, start);
-            quit::install_signal_handler(cc.egui_ctx.clone(), app.terminate_flag());
+            quit::install_signal_handler(cc.egui_ctx.clone(), app.terminate_flags());
             Ok(Box::new(app))
         }),
     )

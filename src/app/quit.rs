@@ -1,6 +1,8 @@
 //! Closing the window never discards edits silently: a close (the window's button, Ctrl+Q)
 //! with edits that could not be saved asks what to do, and SIGTERM keeps them in the recovery
-//! journal before the app exits.
+//! journal before the app exits. When SIGTERM finds that not even the journal can keep them
+//! (every journal folder refused the write), the window stays open and says so, and only a
+//! second signal ends it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +34,9 @@ pub struct QuitGuard {
     prompt: Option<QuitPrompt>,
     /// Set by the signal thread when SIGTERM (or SIGINT, SIGHUP) arrives.
     terminate: Arc<AtomicBool>,
+    /// Set by the window when a termination found edits nothing could keep: the signal
+    /// thread then waits for a second signal instead of exiting.
+    hold: Arc<AtomicBool>,
 }
 
 struct QuitPrompt {
@@ -53,9 +58,9 @@ impl MarginaliaApp {
         self.quit.terminate.store(true, Ordering::SeqCst);
     }
 
-    /// The flag the signal thread sets.
-    pub(super) fn terminate_flag(&self) -> Arc<AtomicBool> {
-        self.quit.terminate.clone()
+    /// The flag the signal thread sets, and the one it reads before exiting.
+    pub(super) fn terminate_flags(&self) -> (Arc<AtomicBool>, Arc<AtomicBool>) {
+        (self.quit.terminate.clone(), self.quit.hold.clone())
     }
 
     /// Whether the window is allowed to close (nothing unsaved, or the user chose).
@@ -90,7 +95,8 @@ impl MarginaliaApp {
     /// Called first in every frame: a close request (or SIGTERM) with unsaved edits is held
     /// back and turned into the prompt; without unsaved edits the window closes.
     pub(super) fn handle_close(&mut self, ctx: &egui::Context) {
-        let terminate = self.quit.terminate.load(Ordering::SeqCst);
+        // Taken, so a termination held open is handled once.
+        let terminate = self.quit.terminate.swap(false, Ordering::SeqCst);
         let requested = ctx.input(|i| i.viewport().close_requested());
         if !(requested || terminate) || self.quit.allowed {
             return;
@@ -101,27 +107,45 @@ impl MarginaliaApp {
             self.allow_close(ctx, requested);
             return;
         }
-        let kept = self.keep_in_journal();
+        let (kept, lost) = self.keep_in_journal();
         if terminate {
             eprintln!(
                 "marginalia: terminated with unsaved edits ({}); {}",
                 unsaved.join("; "),
-                if kept.is_empty() {
-                    "they could not be kept in the recovery journal".to_owned()
-                } else {
-                    kept.join("; ")
-                }
+                kept.join("; ")
             );
-            self.allow_close(ctx, requested);
-            return;
+            if !lost {
+                self.allow_close(ctx, requested);
+                return;
+            }
+            // Nothing could keep them: the window stays and says so.
+            self.quit.hold.store(true, Ordering::SeqCst);
+            eprintln!(
+                "marginalia: the window stays open so that they can be saved elsewhere; \
+                 a second signal ends it"
+            );
         }
         ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-        if self.quit.prompt.is_none() {
-            self.quit.prompt = Some(QuitPrompt {
-                copy: PathField::default(),
-                problem: None,
-                kept,
-            });
+        let problem = (terminate && lost).then(|| {
+            "Marginalia was asked to quit (the system is shutting down, or the process was \
+             signalled), but these edits could not be kept anywhere, not even in the recovery \
+             journal. Save a copy elsewhere (another drive), or discard them. A second signal \
+             quits without them."
+                .to_owned()
+        });
+        match &mut self.quit.prompt {
+            None => {
+                self.quit.prompt = Some(QuitPrompt {
+                    copy: PathField::default(),
+                    problem,
+                    kept,
+                });
+            }
+            Some(p) if problem.is_some() => {
+                p.problem = problem;
+                p.kept = kept;
+            }
+            Some(_) => {}
         }
     }
 
@@ -133,9 +157,11 @@ impl MarginaliaApp {
         }
     }
 
-    /// Writes the open document's unsaved edits to the recovery journal; says where.
-    fn keep_in_journal(&mut self) -> Vec<String> {
+    /// Writes the open document's and the review's unsaved edits to the recovery journal; says
+    /// where, and whether some could not be kept.
+    fn keep_in_journal(&mut self) -> (Vec<String>, bool) {
         let mut kept = Vec::new();
+        let mut lost = false;
         if let Some(open) = &mut self.open
             && open.doc.has_unsaved()
         {
@@ -143,12 +169,36 @@ impl MarginaliaApp {
                 Ok(entry) => kept.push(format!(
                     "the edits of {} are kept in the recovery journal at {}; they are offered back when the document is next opened",
                     open.doc.rel(),
-                    entry.display()
+                    entry.describe()
                 )),
-                Err(e) => kept.push(format!("not kept in the recovery journal: {e}")),
+                Err(e) => {
+                    lost = true;
+                    kept.push(format!(
+                        "the edits of {} could not be kept in the recovery journal: {e}",
+                        open.doc.rel()
+                    ));
+                }
             }
         }
-        kept
+        if let Some(mode) = &mut self.review
+            && mode.review.has_unsaved()
+        {
+            match mode.review.journal_unsaved() {
+                Ok(entry) => kept.push(format!(
+                    "the review decisions of {} are kept in the recovery journal at {}",
+                    mode.review.rel(),
+                    entry.describe()
+                )),
+                Err(e) => {
+                    lost = true;
+                    kept.push(format!(
+                        "the review decisions of {} could not be kept in the recovery journal: {e}",
+                        mode.review.rel()
+                    ));
+                }
+            }
+        }
+        (kept, lost)
     }
 
     /// Applies the user's choice in the prompt.
@@ -314,7 +364,10 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
 
 /// Turns SIGTERM, SIGINT and SIGHUP into a close that keeps unsaved edits in the journal.
 /// The window gets a few seconds to do it; then the process exits anyway.
-pub fn install_signal_handler(ctx: egui::Context, terminate: Arc<AtomicBool>) {
+pub fn install_signal_handler(
+    ctx: egui::Context,
+    (terminate, hold): (Arc<AtomicBool>, Arc<AtomicBool>),
+) {
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -324,14 +377,22 @@ pub fn install_signal_handler(ctx: egui::Context, terminate: Arc<AtomicBool>) {
         let _ = std::thread::Builder::new()
             .name("signals".into())
             .spawn(move || {
-                if let Some(signal) = signals.forever().next() {
+                let mut signals = signals.forever();
+                if let Some(signal) = signals.next() {
                     terminate.store(true, Ordering::SeqCst);
                     ctx.request_repaint();
                     std::thread::sleep(std::time::Duration::from_secs(5));
-                    std::process::exit(128 + signal);
+                    // Edits nothing could keep: the window says so and waits for the user,
+                    // or for a second signal.
+                    let last = if hold.load(Ordering::SeqCst) {
+                        signals.next().unwrap_or(signal)
+                    } else {
+                        signal
+                    };
+                    std::process::exit(128 + last);
                 }
             });
     }
     #[cfg(not(unix))]
-    let _ = (ctx, terminate);
+    let _ = (ctx, terminate, hold);
 }

@@ -769,7 +769,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         .show(ui, |ui| review_bar(mode, ui, commands));
     if let Some((rec, found)) = mode.review.recovered() {
         let message = format!(
-            "Review decisions that could not be saved are in the recovery journal ({}): {} and {}, against {} and {} in the file. Restore them (one undo step), or discard them.",
+            "Review decisions that could not be saved are in the recovery journal ({}): {} and {}, against {} and {} in the file. Restore merges them with the file's (decisions that reached the file since are kept; one undo step), or discard them.",
             found.entry.display(),
             crate::wording::plural(rec.spans.len(), "accepted span"),
             crate::wording::plural(rec.rejected.len(), "rejection"),

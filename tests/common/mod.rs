@@ -21,12 +21,27 @@ pub fn open_app_with(
     size: Vec2,
     journal: Option<&Path>,
 ) -> Harness<'static, MarginaliaApp> {
+    open_app_with_journal(
+        path,
+        annotator,
+        size,
+        journal.map(marginalia::recovery::Journal::at),
+    )
+}
+
+/// [`open_app`] with a recovery journal (with fallbacks, say).
+pub fn open_app_with_journal(
+    path: &Path,
+    annotator: &str,
+    size: Vec2,
+    journal: Option<marginalia::recovery::Journal>,
+) -> Harness<'static, MarginaliaApp> {
     let opts = StartOptions {
         path: path.to_path_buf(),
         annotator: Some(annotator.into()),
         persist: false,
         dark: Some(false),
-        journal: journal.map(marginalia::recovery::Journal::at),
+        journal,
     };
     let mut h = Harness::builder()
         .with_size(size)
