@@ -104,7 +104,8 @@ impl Looks {
 }
 
 /// What `source` (a file, or a folder for brat) looks like. Reads at most [`HEAD_BYTES`] of a
-/// regular file, or up to [`FIRST_RECORD_BYTES`] of JSON whose first record is longer; anything unreadable is [`Looks::Unknown`] and left to the reader to report.
+/// regular file, or up to [`FIRST_RECORD_BYTES`] of JSON whose first record is longer;
+/// anything unreadable is [`Looks::Unknown`] and left to the reader to report.
 pub fn sniff(source: &Path) -> Looks {
     if source.is_dir() {
         return sniff_folder(source);
@@ -118,10 +119,12 @@ pub fn sniff(source: &Path) -> Looks {
         .iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|b| matches!(b, b'{' | b'['));
-    if looks == Looks::Unknown && json && bytes.len() as u64 == HEAD_BYTES {
-        if let Some(more) = head(source, FIRST_RECORD_BYTES) {
-            return sniff_bytes(&more);
-        }
+    if looks == Looks::Unknown
+        && json
+        && bytes.len() as u64 == HEAD_BYTES
+        && let Some(more) = head(source, FIRST_RECORD_BYTES)
+    {
+        return sniff_bytes(&more);
     }
     looks
 }
