@@ -807,8 +807,9 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         Some(f) => Some(check_into(&ws, f)?),
         None => None,
     };
-    // An empty file holds no document in any format; said the same way for each.
-    if is_blank_file(&req.source) {
+    // An empty file holds no document in any format; said the same way for each. (An empty
+    // brat .ann is a document without annotations: its text is the document.)
+    if req.format != ImportFormat::Brat && is_blank_file(&req.source) {
         return Ok(ImportSummary {
             empty_source: true,
             ..ImportSummary::default()
