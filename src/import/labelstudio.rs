@@ -20,11 +20,16 @@
 //!
 //! Label Studio counted offsets in UTF-16 code units (JavaScript strings), and its newer front
 //! ends count code points; Marginalia counts Unicode scalar values (code points). Offsets are
-//! converted here from UTF-16, unless only the code-point reading gives the result's
-//! `value.text` (counted and reported); one that falls inside a surrogate pair is refused with
-//! its file, task and reason, and `value.text` is checked against the text at the offsets.
+//! converted here from UTF-16, unless the task is read as code points: decided per task from
+//! all its results, so that one result whose `value.text` fits only code points carries the
+//! others whose text both readings give (counted and reported; a note when results disagree).
+//! One that falls inside a surrogate pair is refused with its file, task and reason, and
+//! `value.text` is checked against the text at the offsets. An annotation whose results are
+//! all of types Marginalia cannot hold (`hypertextlabels`, …) makes no layer; it is skipped
+//! with the reason. A file may hold a list of tasks or one task per line.
 //! A task's text goes to `data.path` when it names one (Marginalia's
-//! export writes it), else to `<folder>/<task id>.txt`; other `data` keys are left out.
+//! export writes it), else to `<folder>/<task id, six digits>.txt`; other `data` keys are left
+//! out.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

@@ -14,7 +14,12 @@
 //!   written before the first layer that uses them;
 //! - texts and layers are written in batches ([`store::AtomicBatch`]): each file is still
 //!   replaced atomically, but the fsyncs are paid once per batch, and each document's outcome
-//!   is reported after its batch is committed.
+//!   is reported after its batch is committed;
+//! - a source that would fail half-way for a byte that is not UTF-8 is refused before anything
+//!   is written; a run that still stops part-way returns its summary with
+//!   [`ImportSummary::stopped`] (exit 3), listing exactly what was written;
+//! - texts go under [`ImportRequest::into`] when given (`--into`, the Import window's "Into
+//!   folder").
 
 pub mod brat;
 pub mod conll;
