@@ -103,9 +103,9 @@ impl Looks {
     }
 }
 
-/// What `source` (a file, or a folder for brat) looks like. Reads at most 64 KB (`HEAD_BYTES`) of a
-/// regular file, or up to 16 MB (`FIRST_RECORD_BYTES`) of JSON whose first record is longer;
-/// anything unreadable is [`Looks::Unknown`] and left to the reader to report.
+/// What `source` (a file, or a folder for brat) looks like. Reads at most 64 KB (`HEAD_BYTES`)
+/// of a regular file, or up to 16 MB (`FIRST_RECORD_BYTES`) of JSON whose first record is
+/// longer; anything unreadable is [`Looks::Unknown`] and left to the reader to report.
 pub fn sniff(source: &Path) -> Looks {
     if source.is_dir() {
         return sniff_folder(source);
