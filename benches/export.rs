@@ -204,6 +204,7 @@ fn import_bench(dir: &Path, docs: usize) {
         source,
         merge: false,
         answers: Default::default(),
+        into: None,
     };
     let t = Instant::now();
     let cpu0 = cpu_seconds();

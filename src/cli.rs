@@ -181,6 +181,10 @@ pub enum Command {
         /// Whose layer gets the spans (the same option as the global `--annotator`).
         #[arg(long)]
         annotator: Option<String>,
+        /// The workspace folder the texts go into (default: the paths the source gives, and
+        /// one outside workspace.ron's text folders under the first of them).
+        #[arg(long, value_name = "FOLDER")]
+        into: Option<String>,
         /// The brat folder (or .ann file), or the jsonl, doccano, csv, w3c, conll or Label Studio
         /// .json file.
         src: PathBuf,
@@ -424,6 +428,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             json,
             columns,
             annotator,
+            into,
             src,
             path,
         } => {
@@ -447,6 +452,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
                 merge,
                 answers,
                 json,
+                into,
             };
             import(annotator, how, src, here(path), out, err)
         }
@@ -807,6 +813,8 @@ struct ImportHow {
     answers: crate::import::Answers,
     /// Print the report as JSON.
     json: bool,
+    /// `--into`: the folder the texts go into.
+    into: Option<String>,
 }
 
 fn import(
@@ -817,13 +825,37 @@ fn import(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let Some(annotator) = annotator else {
-        let _ = writeln!(
-            err,
-            "error: import needs --annotator NAME: whose layer gets the spans"
-        );
-        return 2;
+    // Every way out prints one line on standard error, or with --json one object on standard
+    // output that says what went wrong and the exit code.
+    let fail = |code: i32, problem: &str, out: &mut dyn Write, err: &mut dyn Write| {
+        if how.json {
+            let value = serde_json::json!({
+                "error": problem,
+                "exit_code": code,
+                "format": how.format.map(|f| f.name()),
+                "source": source.display().to_string(),
+            });
+            let printed = print_json(&value, out, err);
+            if printed != 0 {
+                return printed;
+            }
+        } else {
+            let _ = writeln!(err, "error: {problem}");
+        }
+        code
     };
+    let Some(annotator) = annotator else {
+        return fail(
+            2,
+            "import needs --annotator NAME: whose layer gets the spans",
+            out,
+            err,
+        );
+    };
+    // A bad name is a bad command line, told before the source is looked at.
+    if let Err(problem) = crate::workspace::check_annotator(&annotator) {
+        return fail(2, &format!("--annotator: {problem}"), out, err);
+    }
     let format = match how.format {
         Some(f) => f,
         None => match crate::import::ImportFormat::detect(&source) {
@@ -837,10 +869,7 @@ fn import(
                 );
                 f
             }
-            Err(problem) => {
-                let _ = writeln!(err, "error: {problem}");
-                return 1;
-            }
+            Err(problem) => return fail(1, &problem, out, err),
         },
     };
     let req = crate::import::ImportRequest {
@@ -850,6 +879,7 @@ fn import(
         source,
         merge: how.merge,
         answers: how.answers,
+        into: how.into.clone(),
     };
     match crate::import::run(&req, &|_, _| true) {
         Ok(summary) => {
@@ -866,10 +896,48 @@ fn import(
             summary.exit_code()
         }
         Err(e) => {
+            let code = if matches!(e, crate::import::ImportError::BadRequest(_)) {
+                2
+            } else {
+                1
+            };
+            if how.json {
+                let value = serde_json::json!({
+                    "error": e.to_string(),
+                    "exit_code": code,
+                    "format": req.format.name(),
+                    "source": req.source.display().to_string(),
+                });
+                let printed = print_json(&value, out, err);
+                return if printed == 0 { code } else { printed };
+            }
             let _ = writeln!(err, "error: {e}");
-            1
+            code
         }
     }
+}
+
+/// What a command line clap refused turns into: with `--json` among the arguments of `import`,
+/// one JSON object on standard output (`error`, `exit_code`); the exit code is clap's (2 for a
+/// bad command line, 0 for `--help`). Returns `None` when clap should print it itself.
+pub fn parse_failure_json(args: &[std::ffi::OsString], e: &clap::Error) -> Option<(String, i32)> {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || !args.iter().any(|a| a == "--json")
+        || !args.iter().any(|a| a == "import")
+    {
+        return None;
+    }
+    let code = e.exit_code();
+    let rendered = e.render().to_string();
+    let problem = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("bad command line")
+        .trim_start_matches("error: ")
+        .to_owned();
+    let value = serde_json::json!({ "error": problem, "exit_code": code });
+    serde_json::to_string_pretty(&value).ok().map(|s| (s, code))
 }
 
 fn print_json<T: serde::Serialize>(value: &T, out: &mut dyn Write, err: &mut dyn Write) -> i32 {

@@ -6,7 +6,18 @@ use clap::Parser;
 use marginalia::cli::Cli;
 
 fn main() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `import --json` answers in JSON even when its command line is wrong.
+            if let Some((json, code)) = marginalia::cli::parse_failure_json(&args, &e) {
+                println!("{json}");
+                return Ok(ExitCode::from(code.clamp(0, 255) as u8));
+            }
+            e.exit()
+        }
+    };
     match cli.command {
         Some(cmd) => {
             let code =

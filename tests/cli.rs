@@ -1796,3 +1796,33 @@ fn recovery_lists_journal_entries_and_discards_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an entry of the recovery journal"));
 }
+
+/// `import --json` answers in JSON even when clap refuses the command line (an unknown
+/// `--format`): one object with the error and exit code 2 on standard output.
+#[test]
+fn import_json_with_a_bad_format_prints_one_json_object_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.jsonl"), "{\"text\": \"a\"}\n").unwrap();
+    let o = run(
+        &[
+            "import",
+            "--json",
+            "--format",
+            "xml",
+            "--annotator",
+            "ml",
+            "a.jsonl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["exit_code"], 2);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown format \"xml\""),
+        "{v}"
+    );
+}

@@ -703,3 +703,130 @@ fn broken_conll_tags_are_reported_with_their_lines_not_fixed_silently() {
         "{out}"
     );
 }
+
+/// Regression: eng.train, eng.testa and eng.testb all became `eng/000001.txt…`, so the second
+/// split was skipped entirely, with and without --merge. Each split now has its folder, named
+/// by the file name (a format ending such as `.txt` or `.conll` is dropped), and the fix the
+/// skip message suggests (`--merge`) works.
+#[test]
+fn conll_2003_splits_share_a_workspace_each_in_its_own_folder() {
+    let (_d, root) = empty_workspace();
+    let dir = root.parent().unwrap().join("conll2003");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (split, word) in [("train", "EU"), ("testa", "Paris"), ("testb", "Bonn")] {
+        std::fs::write(
+            dir.join(format!("eng.{split}")),
+            format!("-DOCSTART- -X- O O\n\n{word} NNP B-NP B-LOC\nsays VBZ B-VP O\n\n"),
+        )
+        .unwrap();
+    }
+    for split in ["train", "testa", "testb"] {
+        let src = dir.join(format!("eng.{split}"));
+        let (code, out, err) = cli(&[
+            "import",
+            "--format",
+            "conll",
+            "--annotator",
+            "ann",
+            p(&src),
+            p(&root),
+        ]);
+        assert_eq!(code, 0, "{split}: {out}{err}");
+        assert!(
+            out.contains(&format!("  eng.{split}/000001.txt\n")),
+            "{out}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(root.join("eng.testb/000001.txt")).unwrap(),
+        "Bonn says\n"
+    );
+    // Imported again: skipped, and the message's fix works.
+    let src = dir.join("eng.train");
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "conll",
+        "--annotator",
+        "ann",
+        p(&src),
+        p(&root),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("use --merge to add to it"), "{out}");
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "conll",
+        "--annotator",
+        "ann",
+        "--merge",
+        p(&src),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 already in the layer"), "{out}");
+}
+
+/// Regression: the README's own `export --format brat -o brat-folder/` in a workspace without
+/// workspace.ron wrote `brat-folder/seeds/*.txt` where the workspace lists them (10 documents
+/// instead of 5), and failed the second time. An output folder whose `.txt` copies the
+/// workspace would list is refused, nothing written, the same way every time.
+#[test]
+fn brat_export_into_the_workspace_texts_is_refused_and_nothing_is_written() {
+    let (_d, root) = seed_workspace();
+    let _ = std::fs::remove_file(root.join("annotations/workspace.ron"));
+    let before = marginalia::workspace::Workspace::open(&root)
+        .unwrap()
+        .texts()
+        .len();
+    let out = root.join("brat-folder");
+    for _ in 0..2 {
+        let (code, _, err) = cli(&[
+            "export",
+            "--format",
+            "brat",
+            "--layer",
+            "editor-a",
+            "-o",
+            p(&out),
+            p(&root),
+        ]);
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains("is inside the workspace's text folders")
+                && err.contains("would become a new document"),
+            "{err}"
+        );
+        assert!(!out.exists());
+        assert_eq!(
+            marginalia::workspace::Workspace::open(&root)
+                .unwrap()
+                .texts()
+                .len(),
+            before
+        );
+    }
+    // Outside the workspace it works, twice.
+    let outside = root.parent().unwrap().join("brat-folder");
+    for _ in 0..2 {
+        let (code, _, err) = cli(&[
+            "export",
+            "--format",
+            "brat",
+            "--layer",
+            "editor-a",
+            "-o",
+            p(&outside),
+            p(&root),
+        ]);
+        assert_eq!(code, 0, "{err}");
+    }
+    assert_eq!(
+        marginalia::workspace::Workspace::open(&root)
+            .unwrap()
+            .texts()
+            .len(),
+        before
+    );
+}

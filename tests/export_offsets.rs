@@ -634,3 +634,153 @@ fn labelstudio_export_can_count_code_points_instead() {
         "{err}"
     );
 }
+
+/// Regression: a code-point export re-imported moved "00" (inside "1000") and "!!" (inside
+/// "!!!") after an emoji one character left, with exit 0 and no note, although "1000" in the
+/// same task fits only code points. The reading is decided per task from all its results.
+#[test]
+fn labelstudio_code_point_export_round_trips_repeated_characters_after_an_emoji() {
+    let (_d, root) = empty_workspace();
+    std::fs::create_dir_all(root.join("news")).unwrap();
+    let rel = "news/prices.txt";
+    std::fs::write(root.join(rel), "Prices 😀 rose 1000 times!!! Really.\n").unwrap();
+    let text = Text::load(&root.join(rel)).unwrap();
+    let (a, b) = find(&text, "1000");
+    let (c, d) = find(&text, "!!!");
+    let want = [
+        Want {
+            range: (a, b),
+            tag: "claim",
+            note: "",
+        },
+        Want {
+            range: (a + 2, b),
+            tag: "error",
+            note: "",
+        },
+        Want {
+            range: (c, d),
+            tag: "quote",
+            note: "",
+        },
+        Want {
+            range: (c + 1, d),
+            tag: "error",
+            note: "",
+        },
+    ];
+    write_layer(
+        &root,
+        "editor-a",
+        rel,
+        marginalia::layer::Status::Done,
+        &want,
+    );
+    let out = root.parent().unwrap().join("cp.json");
+    let (code, _, err) = cli(&[
+        "export",
+        "--format",
+        "labelstudio",
+        "--offsets",
+        "code-points",
+        "--layer",
+        "editor-a",
+        "-o",
+        p(&out),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_d2, back) = empty_workspace();
+    let (code, report, err) = import_ls(&back, &out);
+    assert_eq!(code, 0, "{report}{err}");
+    let key =
+        |v: Vec<(String, usize, usize, String, String)>| -> Vec<(String, usize, usize, String)> {
+            v.into_iter().map(|(r, a, b, t, _)| (r, a, b, t)).collect()
+        };
+    assert_eq!(
+        key(spans_of(&back, "editor-a")),
+        key(spans_of(&root, "editor-a"))
+    );
+    assert!(
+        report.contains("read the offsets of 4 spans as code points"),
+        "{report}"
+    );
+}
+
+/// A task whose results disagree (one fits only UTF-16, another only code points) is read
+/// result by result and said in a note.
+#[test]
+fn labelstudio_results_of_one_task_that_disagree_get_a_note() {
+    let (_d, root) = empty_workspace();
+    let src = root.parent().unwrap().join("mixed.json");
+    std::fs::write(
+        &src,
+        r#"[{"id": 9, "data": {"text": "😀 Oslo"}, "annotations": [{"completed_by": 1, "result": [
+          {"type": "labels", "value": {"start": 3, "end": 7, "text": "Oslo", "labels": ["A"]}},
+          {"type": "labels", "value": {"start": 2, "end": 6, "text": "Oslo", "labels": ["B"]}}]}]}]"#,
+    )
+    .unwrap();
+    let (code, out, err) = import_ls(&root, &src);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("task 1 (id 9): some results' value.text fits only UTF-16 offsets and others' only code points"),
+        "{out}"
+    );
+}
+
+/// Label Studio also writes (and reads) one task per line: such a file is recognised as Label
+/// Studio and read, not refused as broken JSON.
+#[test]
+fn labelstudio_one_task_per_line_is_recognised_and_read() {
+    let (_d, root) = empty_workspace();
+    let src = root.parent().unwrap().join("tasks.json");
+    std::fs::write(
+        &src,
+        concat!(
+            r#"{"id": 1405, "data": {"text": "Ana met Bo."}, "annotations": [{"completed_by": 1, "result": [{"type": "labels", "value": {"start": 0, "end": 3, "text": "Ana", "labels": ["PER"]}}]}]}"#,
+            "\n",
+            r#"{"id": 1406, "data": {"text": "Bo left."}, "annotations": [{"completed_by": 1, "result": [{"type": "labels", "value": {"start": 0, "end": 2, "text": "Bo", "labels": ["PER"]}}]}]}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = cli(&["import", "--annotator", "x", p(&src), p(&root)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("as labelstudio (recognised from its content"),
+        "{out}"
+    );
+    assert!(
+        out.starts_with("reading") && out.contains("imported 2 spans into 2 documents"),
+        "{out}"
+    );
+    // Named `<file name>/<task id, six digits>.txt`, as the README says.
+    assert!(root.join("tasks/001405.txt").is_file() && root.join("tasks/001406.txt").is_file());
+}
+
+/// A Label Studio annotation holding only HyperText results (spans on HTML, which Marginalia
+/// cannot hold) makes no empty layer: its document is reported as skipped with the reason.
+#[test]
+fn labelstudio_hypertext_only_results_make_no_empty_layer() {
+    let (_d, root) = empty_workspace();
+    let src = root.parent().unwrap().join("html.json");
+    let result = r#"{"type": "hypertextlabels", "value": {"start": "/p[1]/text()[1]", "end": "/p[1]/text()[1]", "startOffset": 0, "endOffset": 3, "htmllabels": ["PER"]}}"#;
+    std::fs::write(
+        &src,
+        format!(
+            r#"[{{"id": 1, "data": {{"text": "Ana met Bo."}}, "annotations": [{{"completed_by": 1, "result": [{result}, {result}]}}]}},
+               {{"id": 2, "data": {{"text": "Bo left."}}, "annotations": [{{"completed_by": 1, "result": [{{"type": "labels", "value": {{"start": 0, "end": 2, "text": "Bo", "labels": ["PER"]}}}}]}}]}}]"#
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = import_ls(&root, &src);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(out.contains("imported 1 span into 1 document"), "{out}");
+    assert!(
+        out.contains("html/000001.txt (")
+            && out.contains("no layer written for user-1: its 2 results are all hypertextlabels"),
+        "{out}"
+    );
+    assert!(!root.join("annotations/user-1/html/000001.ron").exists());
+    assert!(root.join("annotations/user-1/html/000002.ron").exists());
+}

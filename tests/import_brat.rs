@@ -32,6 +32,7 @@ fn import(src: &Path, root: &Path, merge: bool) -> marginalia::import::ImportSum
         source: src.to_path_buf(),
         merge,
         answers: Default::default(),
+        into: None,
     };
     marginalia::import::run(&req, &|_, _| true).unwrap()
 }
@@ -566,4 +567,127 @@ fn duplicate_annotations_are_counted_by_kind_per_document_and_in_total() {
         out.contains(&format!("  b.txt ({b}): 1 already in the layer")),
         "{out}"
     );
+}
+
+/// Regression: `A1 verdict T1 maybe` (not one of the conf's values) and the flag form
+/// `A2 kind T2` of a choice were written as they were (exit 0, `kind: "true"`), and `validate`
+/// then failed. Each is refused with its reason, the spans are imported, and the layer passes
+/// `validate`.
+#[test]
+fn brat_attribute_values_outside_the_schema_are_refused_and_the_layer_validates() {
+    let (_d, root) = empty_workspace();
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(
+        src.path().join("annotation.conf"),
+        "[entities]\nfinding\n[relations]\n[events]\n[attributes]\nverdict\tArg:finding, Value:yes|no\nkind\tArg:finding, Value:fact|opinion\n",
+    )
+    .unwrap();
+    std::fs::write(src.path().join("a.txt"), "Taxes rose. Prices fell.").unwrap();
+    std::fs::write(
+        src.path().join("a.ann"),
+        "T1\tfinding 0 11\tTaxes rose.\nT2\tfinding 12 24\tPrices fell.\nA1\tverdict T1 maybe\nA2\tkind T2\nA3\tverdict T2 no\n",
+    )
+    .unwrap();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "brat",
+        "--annotator",
+        "ann",
+        "--json",
+        p(src.path()),
+        p(&root),
+    ]);
+    assert_eq!(code, 3, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["spans_imported"], 2);
+    assert_eq!(v["attribute_values"], 1);
+    let refused: Vec<&str> = v["attribute_values_refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(
+        refused[0].contains("\"verdict\" has value \"maybe\", not one of yes, no"),
+        "{refused:?}"
+    );
+    assert!(
+        refused[1].contains("\"kind\" has value \"true\", not one of fact, opinion"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        spans_with_attrs(&root, "ann", "a.txt"),
+        [
+            (0, 11, "finding".to_owned(), vec![]),
+            (12, 24, "finding".to_owned(), pairs(&[("verdict", "no")])),
+        ]
+    );
+    let (code, out, err) = cli(&["validate", p(&root)]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+/// Regression: into a workspace whose workspace.ron lists text folders, a plain brat folder
+/// was refused ("refused path … the others were imported" when none were). Texts now go under
+/// the first text folder, or the one --into names; a folder the workspace does not list is a
+/// bad command line that says which folders it lists.
+#[test]
+fn brat_import_into_a_workspace_with_text_folders_goes_into_a_text_folder() {
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("a.txt"), "Hello world").unwrap();
+    std::fs::write(src.path().join("a.ann"), "T1\tquote 0 5\tHello\n").unwrap();
+    let (_d, root) = empty_workspace();
+    std::fs::write(
+        root.join("annotations/workspace.ron"),
+        "(texts: [\"texts\", \"more\"])\n",
+    )
+    .unwrap();
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "brat",
+        "--annotator",
+        "ann",
+        p(src.path()),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("copied 1 text into the workspace:\n  texts/a.txt\n"),
+        "{out}"
+    );
+    assert!(out.contains("1 document outside the text folders of workspace.ron put under texts/ (--into chooses the folder)"), "{out}");
+    assert!(root.join("annotations/ann/texts/a.ron").is_file());
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "brat",
+        "--annotator",
+        "ann",
+        "--into",
+        "more/",
+        p(src.path()),
+        p(&root),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(root.join("more/a.txt").is_file() && root.join("annotations/ann/more/a.ron").is_file());
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "brat",
+        "--annotator",
+        "ann",
+        "--into",
+        "elsewhere",
+        p(src.path()),
+        p(&root),
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("--into elsewhere: the workspace would not list texts there")
+            && err.contains("its text folders (workspace.ron): texts, more"),
+        "{err}"
+    );
+    assert!(!root.join("elsewhere").exists());
 }

@@ -16,6 +16,7 @@ fn import(file: &std::path::Path, root: &std::path::Path) -> ImportSummary {
         source: file.to_path_buf(),
         merge: false,
         answers: Default::default(),
+        into: None,
     };
     marginalia::import::run(&req, &|_, _| true).unwrap()
 }
@@ -142,6 +143,7 @@ fn our_own_shape_keeps_path_status_notes_and_attrs() {
         source: file,
         merge: false,
         answers: Default::default(),
+        into: None,
     };
     marginalia::import::run(&req, &|_, _| true).unwrap();
     let ws_src = Workspace::open(&src).unwrap();
@@ -190,6 +192,7 @@ fn cancelling_stops_between_documents_and_keeps_what_was_imported() {
         source: file,
         merge: false,
         answers: Default::default(),
+        into: None,
     };
     let calls = std::cell::Cell::new(0);
     let err = marginalia::import::run(&req, &|_, _| {
@@ -242,6 +245,12 @@ fn paths_the_workspace_would_not_list_are_refused_one_by_one() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("10 documents refused"), "{err}");
     assert!(out.contains("refused 10 documents:"), "{out}");
+    // A path outside workspace.ron's text folders is refused with the fix.
+    assert!(
+        out.contains("elsewhere/outside.txt")
+            && out.contains("--into FOLDER puts the texts into one of them (e.g. --into seeds)"),
+        "{out}"
+    );
     for (why, at) in [
         ("under annotations/", 1),
         ("under annotations/", 2),
@@ -313,6 +322,7 @@ fn import_merging(file: &std::path::Path, root: &std::path::Path) -> ImportSumma
         source: file.to_path_buf(),
         merge: true,
         answers: Default::default(),
+        into: None,
     };
     marginalia::import::run(&req, &|_, _| true).unwrap()
 }
@@ -674,6 +684,7 @@ fn a_pretty_printed_json_array_or_object_imports_each_record() {
         source: bad.clone(),
         merge: false,
         answers: Default::default(),
+        into: None,
     };
     let e = marginalia::import::run(&req, &|_, _| true)
         .unwrap_err()
@@ -1107,5 +1118,288 @@ fn doccano_records_counted_in_utf16_are_named_as_probably_shifted() {
             "the spans of 1 record ({shown}:2) cut words as code points but not as UTF-16 units"
         )),
         "{out}"
+    );
+}
+
+/// Every file under `root`, relative, sorted: what an import left on disk.
+fn files_under(root: &std::path::Path) -> Vec<String> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn a_byte_that_is_not_utf8_in_the_middle_of_a_source_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // Past the first 64 KB, where the format is recognised, as in the report (163 layers
+    // written before the error).
+    let pad = "x".repeat(200);
+    let mut jsonl = Vec::new();
+    for i in 0..400 {
+        jsonl.extend_from_slice(
+            format!("{{\"text\": \"Line {i} {pad}\", \"label\": [[0, 4, \"X\"]]}}\n").as_bytes(),
+        );
+    }
+    jsonl.extend_from_slice(b"{\"text\": \"bad \xff byte\", \"label\": []}\n");
+    jsonl.extend_from_slice(b"{\"text\": \"After.\", \"label\": [[0, 5, \"X\"]]}\n");
+    let mut conll = Vec::new();
+    for i in 0..400 {
+        conll.extend_from_slice(format!("-DOCSTART- O\n\nWord{i} B-X\n{pad} O\n\n").as_bytes());
+    }
+    conll.extend_from_slice(b"-DOCSTART- O\n\nBad\xfe B-X\n");
+    for (format, name, bytes) in [
+        ("jsonl", "half.jsonl", &jsonl),
+        ("doccano", "half-doccano.jsonl", &jsonl),
+        ("conll", "half.conll", &conll),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let (_d, root) = empty_workspace();
+        let (code, out, err) = cli(&[
+            "import",
+            "--format",
+            format,
+            "--annotator",
+            "ml",
+            "--json",
+            p(&file),
+            p(&root),
+        ]);
+        assert_eq!(code, 1, "{format}: {out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+        let error = v["error"].as_str().unwrap();
+        let line = if format == "conll" { 2003 } else { 401 };
+        assert!(
+            error.contains(&format!("line {line} is not UTF-8")),
+            "{format}: {error}"
+        );
+        assert_eq!(v["exit_code"], 1);
+        // The workspace is as it was: no text, no layer, no tags.ron.
+        assert!(
+            files_under(&root).is_empty(),
+            "{format}: {:?}",
+            files_under(&root)
+        );
+    }
+}
+
+#[test]
+fn import_json_prints_one_object_with_the_error_and_exit_code_on_every_wrong_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_d, root) = empty_workspace();
+    let binary = dir.path().join("model.spacy");
+    std::fs::write(&binary, b"PK\x03\x04\0\0\0\x01\x02binary").unwrap();
+    let folder = dir.path().join("folder");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("notes.md"), "no annotations here\n").unwrap();
+    let missing = dir.path().join("missing.jsonl");
+    let good = dir.path().join("good.jsonl");
+    std::fs::write(&good, "{\"text\": \"Hi.\", \"label\": [[0, 2, \"X\"]]}\n").unwrap();
+    let cases: [(&[&str], i32); 6] = [
+        (&["--format", "jsonl", "--annotator", "ml", p(&missing)], 1),
+        (&["--format", "jsonl", "--annotator", "ml", p(&folder)], 1),
+        (&["--annotator", "ml", p(&binary)], 1),
+        (&["--format", "jsonl", "--annotator", "ml", p(&binary)], 1),
+        (
+            &["--format", "jsonl", "--annotator", "not a name!", p(&good)],
+            2,
+        ),
+        (&["--format", "jsonl", p(&good)], 2),
+    ];
+    for (args, want) in cases {
+        let mut argv = vec!["import", "--json"];
+        argv.extend_from_slice(args);
+        argv.push(p(&root));
+        let (code, out, err) = cli(&argv);
+        assert_eq!(code, want, "{argv:?}: {out}{err}");
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{argv:?}: {e}: {out:?}"));
+        assert!(
+            v["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{argv:?}: {v}"
+        );
+        assert_eq!(v["exit_code"], want, "{argv:?}: {v}");
+    }
+    // Without --json, a bad annotator name is a bad command line too.
+    let (code, _, err) = cli(&[
+        "import",
+        "--format",
+        "jsonl",
+        "--annotator",
+        "a/b",
+        p(&good),
+        p(&root),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("error: --annotator"), "{err}");
+    assert!(!root.join("good").exists());
+}
+
+#[test]
+fn an_empty_source_exits_1_with_the_same_message_in_every_importer() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty_folder = dir.path().join("brat-empty");
+    std::fs::create_dir_all(&empty_folder).unwrap();
+    for format in [
+        "jsonl",
+        "doccano",
+        "csv",
+        "w3c",
+        "conll",
+        "labelstudio",
+        "brat",
+    ] {
+        let source = if format == "brat" {
+            empty_folder.clone()
+        } else {
+            let f = dir.path().join(format!("empty-{format}.txt"));
+            std::fs::write(&f, "\n").unwrap();
+            f
+        };
+        let (_d, root) = empty_workspace();
+        let (code, out, err) = cli(&[
+            "import",
+            "--format",
+            format,
+            "--annotator",
+            "ml",
+            p(&source),
+            p(&root),
+        ]);
+        assert_eq!(code, 1, "{format}: {out}{err}");
+        assert!(
+            err.contains(&format!(
+                "nothing imported: {} holds no documents",
+                source.display()
+            )),
+            "{format}: {err}"
+        );
+        let (code, out, _) = cli(&[
+            "import",
+            "--format",
+            format,
+            "--annotator",
+            "ml",
+            "--json",
+            p(&source),
+            p(&root),
+        ]);
+        assert_eq!(code, 1, "{format}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            (v["exit_code"].as_i64(), v["empty_source"].as_bool()),
+            (Some(1), Some(true))
+        );
+    }
+}
+
+#[test]
+fn a_first_record_larger_than_64_kb_is_recognised_and_a_wrong_format_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.jsonl");
+    let long = "word ".repeat(30_000);
+    std::fs::write(
+        &file,
+        format!(
+            "{{\"text\": \"{long}\", \"label\": [[0, 4, \"X\"]]}}\n{{\"text\": \"Short.\", \"label\": [[0, 5, \"X\"]]}}\n"
+        ),
+    )
+    .unwrap();
+    let (_d, root) = empty_workspace();
+    // Given the wrong format, the content check still sees the first record.
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "conll",
+        "--annotator",
+        "ml",
+        p(&file),
+        p(&root),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("not conll; use --format jsonl"), "{err}");
+    assert!(files_under(&root).is_empty(), "{:?}", files_under(&root));
+    // Without --format it is recognised and read.
+    let (code, out, err) = cli(&["import", "--annotator", "ml", p(&file), p(&root)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("as jsonl (recognised from its content"),
+        "{out}"
+    );
+    assert!(out.contains("imported 2 spans into 2 documents"), "{out}");
+}
+
+/// A write that fails in the middle of a source (here `tags.ron`, made a folder while the third
+/// record is read) no longer ends the run with only an error after documents were written: the
+/// summary lists exactly what was written, says why it stopped, and the exit status is 3.
+#[test]
+fn an_import_that_stops_half_way_reports_exactly_what_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("three.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"text": "One.", "label": [[0, 3, "A"]]}"#,
+            "\n",
+            r#"{"text": "Two.", "label": [[0, 3, "A"]]}"#,
+            "\n",
+            r#"{"text": "Three.", "label": [[0, 5, "B"]]}"#,
+            "\n",
+            r#"{"text": "Four.", "label": [[0, 4, "A"]]}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let (_d, root) = empty_workspace();
+    let tags = root.join("annotations/tags.ron");
+    let calls = std::cell::Cell::new(0);
+    let sabotage = |_: usize, _: usize| {
+        calls.set(calls.get() + 1);
+        if calls.get() == 3 {
+            std::fs::remove_file(&tags).unwrap();
+            std::fs::create_dir(&tags).unwrap();
+        }
+        true
+    };
+    let req = ImportRequest {
+        workspace: root.clone(),
+        format: ImportFormat::Jsonl,
+        annotator: "ml".into(),
+        source: file.clone(),
+        merge: false,
+        answers: Default::default(),
+        into: None,
+    };
+    let s = marginalia::import::run(&req, &sabotage).expect("a summary, not only an error");
+    assert_eq!(s.exit_code(), 3);
+    assert!(
+        s.stopped.as_deref().is_some_and(|w| w.contains("tags.ron")),
+        "{:?}",
+        s.stopped
+    );
+    assert_eq!(s.documents, 2);
+    assert_eq!(s.texts_copied, ["three/000001.txt", "three/000002.txt"]);
+    assert!(root.join("annotations/ml/three/000002.ron").is_file());
+    assert!(!root.join("three/000003.txt").exists());
+    let report = s.report(20).join("\n");
+    assert!(
+        report.starts_with("stopped before the end of the source: "),
+        "{report}"
+    );
+    assert!(
+        s.failure(&file)
+            .unwrap()
+            .contains("what was written before is listed above (2 layers written, 2 texts copied)")
     );
 }

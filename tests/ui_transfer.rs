@@ -444,3 +444,41 @@ fn doccano_is_offered_to_import_and_export_and_keeps_its_ids() {
     assert!(back.len() > source.len());
     assert!(back.iter().filter(|b| b.get("id").is_none()).count() == back.len() - source.len());
 }
+
+/// File → Import… has the CLI's destination folder: a plain brat folder (`a.txt`, outside
+/// workspace.ron's text folders) goes into the folder typed in "Into folder", and the document
+/// list shows it.
+#[test]
+fn import_dialog_puts_the_texts_into_the_folder_typed() {
+    let ws = temp_workspace();
+    std::fs::write(
+        ws.path().join("annotations/workspace.ron"),
+        "(texts: [\"seeds\", \"extra\"])\n",
+    )
+    .unwrap();
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("plain.txt"), "Hello world").unwrap();
+    std::fs::write(src.path().join("plain.ann"), "T1\tquote 0 5\tHello\n").unwrap();
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Import…");
+    h.get_by_label("brat").click();
+    h.run_steps(2);
+    type_into(&mut h, "Import as annotator", "importer");
+    type_into(&mut h, "Source", &src.path().display().to_string());
+    type_into(&mut h, "Into folder", "extra");
+    h.get_by_label("Import").click();
+    step_until_shown(&mut h, "imported 1 span into 1 document");
+    h.run_steps(2);
+    assert!(ws.path().join("extra/plain.txt").is_file());
+    assert!(
+        ws.path()
+            .join("annotations/importer/extra/plain.ron")
+            .is_file()
+    );
+    assert!(
+        h.state()
+            .entries()
+            .iter()
+            .any(|e| e.rel == "extra/plain.txt")
+    );
+}

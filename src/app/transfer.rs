@@ -303,6 +303,9 @@ struct ImportDialog {
     merge: bool,
     /// Which Prodigy answers to import.
     answers: import::Answers,
+    /// The workspace folder the texts go into, as typed (empty: the paths the source gives, one
+    /// outside `workspace.ron`'s text folders under the first of them, as the CLI does).
+    into: String,
     job: Option<Job<ImportSummary>>,
     outcome: Option<Outcome>,
     problem: Option<String>,
@@ -622,6 +625,23 @@ impl ImportDialog {
                     .on_hover_text("Whose layer the imported spans go into");
                     ui.end_row();
 
+                    let l = ui.label("Into folder");
+                    let hint = match ws.config().texts.first() {
+                        Some(first) => format!("as the source names them, else {first}/"),
+                        None => "as the source names them".to_owned(),
+                    };
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.into)
+                            .desired_width(200.0)
+                            .hint_text(hint),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text(
+                        "The workspace folder the texts go into (one of workspace.ron's text folders). \
+                         Empty: the paths the source gives.",
+                    );
+                    ui.end_row();
+
                     ui.label("");
                     ui.checkbox(&mut self.merge, "Merge into existing layers")
                         .on_hover_text(
@@ -722,6 +742,9 @@ impl ImportDialog {
             source: PathBuf::from(source),
             merge: self.merge,
             answers: self.answers,
+            into: Some(self.into.trim())
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned),
         };
         match Job::spawn(ctx, "import", move |progress| {
             import::run(&req, progress).map_err(|e| e.to_string())
@@ -880,6 +903,7 @@ impl MarginaliaApp {
             annotator: self.prefs.annotator.clone(),
             merge: false,
             answers: import::Answers::default(),
+            into: String::new(),
             job: None,
             outcome: None,
             problem: None,

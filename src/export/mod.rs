@@ -653,6 +653,26 @@ pub fn check_output(ws: &Workspace, req: &ExportRequest) -> Result<bool, ExportE
                     "brat would write its copy of {rel} over the workspace text {hit}. Choose a folder outside the workspace's texts"
                 ));
             }
+            // A `.txt` the workspace would list: the export would add its copies as new
+            // documents (and the next export would collide with them).
+            if let Ok(inside) = dest.strip_prefix(&root) {
+                let inside = inside
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                if ws.check_text_rel(&inside).is_ok() {
+                    let folders = match ws.config().texts.as_slice() {
+                        [] => {
+                            "the whole workspace, as it has no annotations/workspace.ron".to_owned()
+                        }
+                        list => list.join(", "),
+                    };
+                    return refuse(format!(
+                        "is inside the workspace's text folders ({folders}): brat's copy {inside} would become a new document. Choose a folder outside the workspace (e.g. -o ../brat-export), or outside its text folders"
+                    ));
+                }
+            }
             if dest.starts_with(&annotations) || ann.starts_with(&annotations) {
                 return refuse(format!(
                     "brat would write into the workspace's annotations folder {}. Choose another folder",

@@ -20,11 +20,16 @@
 //!
 //! Label Studio counted offsets in UTF-16 code units (JavaScript strings), and its newer front
 //! ends count code points; Marginalia counts Unicode scalar values (code points). Offsets are
-//! converted here from UTF-16, unless only the code-point reading gives the result's
-//! `value.text` (counted and reported); one that falls inside a surrogate pair is refused with
-//! its file, task and reason, and `value.text` is checked against the text at the offsets.
+//! converted here from UTF-16, unless the task is read as code points: decided per task from
+//! all its results, so that one result whose `value.text` fits only code points carries the
+//! others whose text both readings give (counted and reported; a note when results disagree).
+//! One that falls inside a surrogate pair is refused with its file, task and reason, and
+//! `value.text` is checked against the text at the offsets. An annotation whose results are
+//! all of types Marginalia cannot hold (`hypertextlabels`, …) makes no layer; it is skipped
+//! with the reason. A file may hold a list of tasks or one task per line.
 //! A task's text goes to `data.path` when it names one (Marginalia's
-//! export writes it), else to `<folder>/<task id>.txt`; other `data` keys are left out.
+//! export writes it), else to `<folder>/<task id, six digits>.txt`; other `data` keys are left
+//! out.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -225,6 +230,27 @@ impl Docs {
     }
 }
 
+/// The tasks of a Label Studio file: a JSON list of tasks (its JSON and JSON-MIN exports), one
+/// task object, or one task per line (JSON Lines, as Label Studio also imports and exports).
+fn tasks_of(body: &str) -> Result<Vec<Value>, String> {
+    let mut values = Vec::new();
+    let stream = serde_json::Deserializer::from_str(body).into_iter::<Value>();
+    for v in stream {
+        values.push(v.map_err(|e| format!("not JSON: {e}"))?);
+    }
+    if values.len() == 1
+        && values[0].is_array()
+        && let Some(Value::Array(items)) = values.pop()
+    {
+        return Ok(items);
+    }
+    if values.iter().all(Value::is_object) {
+        Ok(values)
+    } else {
+        Err("not a Label Studio export: expected a JSON list of tasks, or one task per line".into())
+    }
+}
+
 pub(crate) fn read(
     source: &Path,
     how: &Read<'_>,
@@ -234,20 +260,10 @@ pub(crate) fn read(
 ) -> Result<(), ImportError> {
     let shown = source.display().to_string();
     let body = super::read_source(source)?;
-    let root: Value = serde_json::from_str(&body).map_err(|e| ImportError::Read {
+    let records = tasks_of(&body).map_err(|reason| ImportError::Read {
         path: shown.clone(),
-        reason: format!("not JSON: {e}"),
+        reason,
     })?;
-    let records = match root {
-        Value::Array(items) => items,
-        one @ Value::Object(_) => vec![one],
-        _ => {
-            return Err(ImportError::Read {
-                path: shown,
-                reason: "not a Label Studio export: expected a JSON list of tasks".into(),
-            });
-        }
-    };
     let mut unsupported = Unsupported::default();
     let mut docs = Docs::default();
     let total = records.len();
@@ -286,10 +302,17 @@ pub(crate) fn read(
             .map(str::to_owned)
             .unwrap_or_else(|| format!("{}/{:06}.txt", how.folder, id.unwrap_or(i as u64 + 1)));
         let map = Utf16Map::new(text);
+        let (reading, disagree) = decide_reading(rec, is_task, text, &map);
+        if disagree {
+            stats.notes.push(format!(
+                "{origin}: some results' value.text fits only UTF-16 offsets and others' only code points; each is read the way that fits it, the others as code points"
+            ));
+        }
         let mut task = Task {
             rel: &rel,
             text,
             map: &map,
+            reading,
             stats,
             unsupported: &mut unsupported,
             docs: &mut docs,
@@ -348,11 +371,90 @@ pub(crate) fn read(
     Ok(())
 }
 
+/// How a task's offsets are counted, decided from all its results together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// UTF-16 code units (Label Studio's browser count, and the default).
+    Utf16,
+    /// Code points: some result's `value.text` fits only this reading.
+    Points,
+}
+
+/// The regions of a task (every labels result of its annotations and predictions) or of a
+/// JSON-MIN record (its span lists).
+fn regions(rec: &Value, is_task: bool) -> Vec<&Value> {
+    let mut out = Vec::new();
+    if is_task {
+        for key in ["annotations", "predictions"] {
+            for a in rec.get(key).and_then(Value::as_array).into_iter().flatten() {
+                for r in a
+                    .get("result")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if r.get("type").and_then(Value::as_str) == Some("labels")
+                        && let Some(v) = r.get("value")
+                    {
+                        out.push(v);
+                    }
+                }
+            }
+        }
+    } else if let Some(fields) = rec.as_object() {
+        for v in fields.values() {
+            let Some(list) = v.as_array() else { continue };
+            if list
+                .iter()
+                .all(|r| r.get("start").is_some() && r.get("labels").is_some())
+            {
+                out.extend(list.iter());
+            }
+        }
+    }
+    out
+}
+
+/// A task's reading: code points when some region's `value.text` fits only that reading, else
+/// UTF-16. `true` too when other regions fit only UTF-16 (the task's results disagree).
+fn decide_reading(rec: &Value, is_task: bool, text: &str, map: &Utf16Map) -> (Reading, bool) {
+    let (mut only_points, mut only_utf16) = (false, false);
+    for v in regions(rec, is_task) {
+        let num = |k: &str| v.get(k).and_then(Value::as_u64).map(|n| n as usize);
+        let (Some(start), Some(end), Some(stated)) = (
+            num("start"),
+            num("end"),
+            v.get("text").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let as_utf16 = map
+            .to_char(start)
+            .ok()
+            .zip(map.to_char(end).ok())
+            .and_then(|(s, e)| map.slice(text, s, e));
+        let as_points = map.slice(text, start, end);
+        match (as_utf16 == Some(stated), as_points == Some(stated)) {
+            (true, false) => only_utf16 = true,
+            (false, true) => only_points = true,
+            _ => {}
+        }
+    }
+    let reading = if only_points {
+        Reading::Points
+    } else {
+        Reading::Utf16
+    };
+    (reading, only_points && only_utf16)
+}
+
 /// One task being read.
 struct Task<'t> {
     rel: &'t str,
     text: &'t str,
     map: &'t Utf16Map,
+    /// How its offsets are counted, unless a result's own `value.text` fits only the other.
+    reading: Reading,
     stats: &'t mut SourceStats,
     unsupported: &'t mut Unsupported,
     docs: &'t mut Docs,
@@ -363,8 +465,28 @@ impl Task<'_> {
     /// document (made even when there are none, so an empty annotation still makes a layer);
     /// other types are counted.
     fn take_results(&mut self, who: &str, results: Option<&Vec<Value>>, origin: &str) {
-        self.docs.add(self.rel, self.text, who, origin);
-        for (k, r) in results.map_or(&[][..], Vec::as_slice).iter().enumerate() {
+        let results = results.map_or(&[][..], Vec::as_slice);
+        let labels = |r: &Value| r.get("type").and_then(Value::as_str) == Some("labels");
+        if !results.is_empty() && !results.iter().any(labels) {
+            // Nothing here becomes a span: no layer for it (an empty result list still makes
+            // one, as the annotator's "nothing to tag").
+            let mut kinds: Vec<&str> = results
+                .iter()
+                .map(|r| r.get("type").and_then(Value::as_str).unwrap_or("untyped"))
+                .collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            self.stats.skipped.push(format!(
+                "{} ({origin}): no layer written for {who}: its {} {} {}, which Marginalia cannot hold (only labels results on text become spans)",
+                self.rel,
+                plural(results.len(), "result"),
+                if results.len() == 1 { "is" } else { "are all" },
+                kinds.join(", ")
+            ));
+        } else {
+            self.docs.add(self.rel, self.text, who, origin);
+        }
+        for (k, r) in results.iter().enumerate() {
             let here = format!("{origin}, result {}", k + 1);
             match r.get("type").and_then(Value::as_str) {
                 Some("labels") => {
@@ -403,11 +525,13 @@ impl Task<'_> {
     }
 
     /// A region's char offsets. Label Studio counted UTF-16 code units in the browser, and newer
-    /// versions count code points; `value.text` tells which: the UTF-16 reading is taken when
-    /// it gives the stated text, else the code-point reading when that does (counted). When
-    /// neither does, the UTF-16 reading goes on for the import to refuse with both texts, or
-    /// is refused here when it falls inside a surrogate pair. Without a stated text, the two
-    /// readings must agree (no character outside the BMP before the span).
+    /// versions count code points; `value.text` tells which, decided per task from all its
+    /// results ([`decide_reading`]): a region whose stated text fits only one reading is read
+    /// that way; one that fits both (or states none) follows the task's reading, so that "00"
+    /// after an emoji is not moved a character left when another span of the task proves code
+    /// points. When neither fits, the task's reading goes on for the import to refuse with both
+    /// texts, or is refused here when it falls inside a surrogate pair. Without a stated text in
+    /// a UTF-16 task, the two readings must agree (no character outside the BMP before).
     fn offsets(
         &mut self,
         start16: usize,
@@ -423,15 +547,27 @@ impl Task<'_> {
             .as_ref()
             .ok()
             .and_then(|&(s, e)| self.map.slice(self.text, s, e));
+        let in_range = end16 <= self.map.char_len() && start16 <= end16;
         let as_points = self.map.slice(self.text, start16, end16);
+        let points = || Some((start16, end16));
         let Some(stated) = stated else {
             return match utf16 {
+                Ok(_) if self.reading == Reading::Points && in_range => {
+                    if utf16.as_ref().ok() != Some(&(start16, end16)) {
+                        self.stats.labelstudio.code_point_offsets += 1;
+                    }
+                    points()
+                }
                 Ok((s, e)) if (s, e) == (start16, end16) => Some((s, e)),
                 Ok(_) => {
                     self.stats.rejected.push(format!(
                         "{origin}: {start16}..{end16} has no \"text\" to tell UTF-16 offsets from code points, and the two differ here (a character outside the BMP, such as an emoji, comes before)"
                     ));
                     None
+                }
+                Err(_) if self.reading == Reading::Points && in_range => {
+                    self.stats.labelstudio.code_point_offsets += 1;
+                    points()
                 }
                 Err(why) => {
                     self.stats.rejected.push(format!(
@@ -441,12 +577,19 @@ impl Task<'_> {
                 }
             };
         };
-        if as_utf16 == Some(stated) {
-            return utf16.ok();
-        }
-        if as_points == Some(stated) {
-            self.stats.labelstudio.code_point_offsets += 1;
-            return Some((start16, end16));
+        let fits16 = as_utf16 == Some(stated);
+        let fits_points = as_points == Some(stated);
+        let take_points = match (fits16, fits_points) {
+            (true, false) => false,
+            (false, true) => true,
+            // Both fit (or neither): the task's reading.
+            _ => self.reading == Reading::Points && in_range,
+        };
+        if take_points {
+            if utf16.as_ref().ok() != Some(&(start16, end16)) {
+                self.stats.labelstudio.code_point_offsets += 1;
+            }
+            return points();
         }
         match utf16 {
             Ok(pair) => Some(pair),

@@ -14,7 +14,12 @@
 //!   written before the first layer that uses them;
 //! - texts and layers are written in batches ([`store::AtomicBatch`]): each file is still
 //!   replaced atomically, but the fsyncs are paid once per batch, and each document's outcome
-//!   is reported after its batch is committed.
+//!   is reported after its batch is committed;
+//! - a source that would fail half-way for a byte that is not UTF-8 is refused before anything
+//!   is written; a run that still stops part-way returns its summary with
+//!   [`ImportSummary::stopped`] (exit 3), listing exactly what was written;
+//! - texts go under [`ImportRequest::into`] when given (`--into`, the Import window's "Into
+//!   folder").
 
 pub mod brat;
 pub mod conll;
@@ -136,6 +141,12 @@ pub struct ImportRequest {
     pub merge: bool,
     /// Which Prodigy answers to import (records and spans without one are always imported).
     pub answers: Answers,
+    /// The folder (relative to the workspace root) the texts go into: a path the source gives
+    /// is put under it unless it is inside it already, and generated names
+    /// (`<file name>/000001.txt`) are made in it. `None`: paths as the source gives them,
+    /// except that a brat path (relative to the brat folder) outside `workspace.ron`'s text
+    /// folders goes under the first of them.
+    pub into: Option<String>,
 }
 
 /// Which Prodigy `"answer"`s an import keeps: by default only `accept`, since `reject` and
@@ -347,6 +358,9 @@ pub struct ImportSummary {
     pub answers_left_out: BTreeMap<String, LeftOut>,
     /// Attribute values imported onto spans.
     pub attribute_values: usize,
+    /// Attribute values the tag's schema does not allow, left off their (imported) spans, each
+    /// with its file, line and reason.
+    pub refused_attributes: Vec<String>,
     /// Attributes added to tags in `annotations/tags.ron`, as `tag.attribute`.
     pub attributes_added: Vec<String>,
     /// Other things the user should know.
@@ -355,6 +369,12 @@ pub struct ImportSummary {
     pub duplicates_by_document: Vec<(String, Duplicates)>,
     /// Label Studio: cancelled annotations and predictions left out, predictions imported.
     pub labelstudio: labelstudio::Counts,
+    /// The source held no document at all (an empty file, a folder without `.ann` files, a
+    /// jsonl of blank lines): exit 1 in every format.
+    pub empty_source: bool,
+    /// Why the import stopped before the end of the source, after writing what the summary
+    /// lists (a read error in the middle of a file): exit 3.
+    pub stopped: Option<String>,
 }
 
 impl ImportSummary {
@@ -369,27 +389,68 @@ impl ImportSummary {
     /// nothing was imported from a source that held something, or a document was refused; 3
     /// when spans were imported but some spans were rejected or documents skipped.
     pub fn exit_code(&self) -> i32 {
-        if self.nothing_imported() || !self.refused_documents.is_empty() {
+        if self.stopped.is_some() {
+            return if self.wrote_anything() { 3 } else { 1 };
+        }
+        if self.empty_source || self.nothing_imported() || !self.refused_documents.is_empty() {
             1
-        } else if !self.rejected_spans.is_empty() || !self.skipped_documents.is_empty() {
+        } else if !self.rejected_spans.is_empty()
+            || !self.skipped_documents.is_empty()
+            || !self.refused_attributes.is_empty()
+        {
             3
         } else {
             0
         }
     }
 
+    /// Whether any file was written: a layer, a copied text or `tags.ron`.
+    pub fn wrote_anything(&self) -> bool {
+        self.documents > 0
+            || !self.texts_copied.is_empty()
+            || !self.tags_added.is_empty()
+            || !self.attributes_added.is_empty()
+    }
+
     /// The one line for standard error when the exit status is not 0.
     pub fn failure(&self, source: &Path) -> Option<String> {
+        if let Some(why) = &self.stopped {
+            return Some(if self.wrote_anything() {
+                format!(
+                    "stopped before the end of the source: {why}; what was written before is listed above ({} written, {} copied)",
+                    plural(self.documents, "layer"),
+                    plural(self.texts_copied.len(), "text")
+                )
+            } else {
+                format!("stopped: {why}; nothing was written")
+            });
+        }
+        if self.empty_source {
+            return Some(format!(
+                "nothing imported: {} holds no documents",
+                source.display()
+            ));
+        }
         match self.exit_code() {
             0 => None,
             _ if self.nothing_imported() => Some(format!(
                 "nothing imported: no span from {} (the skipped documents and rejected spans are listed above)",
                 source.display()
             )),
+            1 if self.documents == 0 => Some(format!(
+                "nothing imported: {} refused (listed above)",
+                plural(self.refused_documents.len(), "document")
+            )),
             1 => Some(format!(
                 "{} refused (listed above); the others were imported",
                 plural(self.refused_documents.len(), "document")
             )),
+            _ if self.rejected_spans.is_empty() && self.skipped_documents.is_empty() => {
+                Some(format!(
+                    "imported in part: {} refused (listed above)",
+                    plural(self.refused_attributes.len(), "attribute value")
+                ))
+            }
             _ => Some(format!(
                 "imported in part: {} rejected and {} skipped (listed above)",
                 plural(self.rejected_spans.len(), "span"),
@@ -457,6 +518,9 @@ impl ImportSummary {
             "format": format.name(),
             "source": source.display().to_string(),
             "exit_code": self.exit_code(),
+            "error": self.failure(source),
+            "stopped": self.stopped,
+            "empty_source": self.empty_source,
             "documents": self.documents,
             "merged_documents": self.merged,
             "spans_imported": self.spans,
@@ -485,6 +549,7 @@ impl ImportSummary {
             "discontinuous_joined": self.joined_fragments,
             "tags_added": self.tags_added,
             "attribute_values": self.attribute_values,
+            "attribute_values_refused": self.refused_attributes,
             "attributes_added": self.attributes_added,
             "labelstudio": {
                 "cancelled_annotations": self.labelstudio.cancelled,
@@ -498,7 +563,11 @@ impl ImportSummary {
 
     /// Human-readable lines for the CLI and the app. `limit` caps each list.
     pub fn report(&self, limit: usize) -> Vec<String> {
-        let mut lines = vec![format!(
+        let mut lines = Vec::new();
+        if let Some(why) = &self.stopped {
+            lines.push(format!("stopped before the end of the source: {why}"));
+        }
+        lines.push(format!(
             "imported {} into {}{}",
             plural(self.spans, "span"),
             plural(self.documents, "document"),
@@ -507,7 +576,7 @@ impl ImportSummary {
             } else {
                 String::new()
             }
-        )];
+        ));
         if self.duplicates > 0 {
             // Within one source document or against an existing layer: never silently.
             let mut all = Duplicates::default();
@@ -594,6 +663,15 @@ impl ImportSummary {
                 plural(self.attribute_values, "attribute value")
             ));
         }
+        push_list(
+            &mut lines,
+            limit,
+            format!(
+                "refused {} the tag's schema does not allow:",
+                plural(self.refused_attributes.len(), "attribute value")
+            ),
+            &self.refused_attributes,
+        );
         if !self.attributes_added.is_empty() {
             lines.push(format!(
                 "added {} to annotations/tags.ron: {}",
@@ -730,8 +808,28 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         return Err(ImportError::WrongFormat(problem));
     }
     let ws = Workspace::open(&req.workspace)?;
+    let into = match &req.into {
+        Some(f) => Some(check_into(&ws, f)?),
+        None => None,
+    };
+    // An empty file holds no document in any format; said the same way for each. (An empty
+    // brat .ann is a document without annotations: its text is the document.)
+    if req.format != ImportFormat::Brat && is_blank_file(&req.source) {
+        return Ok(ImportSummary {
+            empty_source: true,
+            ..ImportSummary::default()
+        });
+    }
+    // A line-by-line reader would stop at a byte that is not UTF-8 after writing the documents
+    // before it: such a file is refused before anything is written.
+    if matches!(
+        req.format,
+        ImportFormat::Jsonl | ImportFormat::Doccano | ImportFormat::Conll(_)
+    ) {
+        check_utf8(&req.source)?;
+    }
     ws.clean_stray_temps();
-    let folder = default_folder(&ws, &req.source);
+    let folder = default_folder(&ws, &req.source, into.as_deref());
     let declared = match req.format {
         ImportFormat::Brat => brat::conf_attributes(&req.source),
         _ => BTreeMap::new(),
@@ -744,6 +842,9 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         summary: ImportSummary::default(),
         batch: store::AtomicBatch::new(),
         pending: Vec::new(),
+        handed: 0,
+        into,
+        moved_under: 0,
     };
     let mut sink = |doc: Incoming, summary_extra: Option<(String, Unsupported)>| {
         if let Some((file, u)) = summary_extra
@@ -751,6 +852,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         {
             importer.summary.unsupported.push((file, u));
         }
+        importer.handed += 1;
         importer.apply(doc)
     };
     let mut stats = SourceStats::default();
@@ -778,8 +880,24 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     };
     // What was accepted before a cancel or an error is written all the same.
     importer.commit();
-    read?;
+    let handed = importer.handed;
+    if importer.moved_under > 0
+        && let Some(first) = importer.ws.config().texts.first()
+    {
+        importer.summary.warnings.push(format!(
+            "{} outside the text folders of workspace.ron put under {first}/ (--into chooses the folder)",
+            plural(importer.moved_under, "document")
+        ));
+    }
     let mut summary = importer.summary;
+    match read {
+        Ok(()) => {}
+        Err(e @ ImportError::Cancelled { .. }) => return Err(e),
+        // Stopped half-way: the summary says exactly what was written (exit 3); when nothing
+        // was, the error alone says it.
+        Err(e) if summary.wrote_anything() => summary.stopped = Some(e.to_string()),
+        Err(e) => return Err(e),
+    }
     summary.rejected_spans.extend(stats.rejected);
     summary.skipped_documents.extend(stats.skipped);
     summary.joined_fragments += stats.joined_fragments;
@@ -790,23 +908,158 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     summary.warnings.extend(stats.notes);
     summary.labelstudio = stats.labelstudio;
     summary.warnings.extend(stats.warnings);
+    summary.empty_source = summary.stopped.is_none()
+        && handed == 0
+        && summary.skipped_documents.is_empty()
+        && summary.rejected_spans.is_empty()
+        && summary.answers_left_out.is_empty()
+        && summary.unsupported.is_empty()
+        && summary.labelstudio == labelstudio::Counts::default();
     Ok(summary)
 }
 
-/// The folder for texts a source gives no path for: `<source file stem>`, inside the first text
-/// folder `workspace.ron` lists if any. When that is not a folder the workspace lists (a stem
-/// such as `annotations`, `target` or `.hidden`, or too long), `imported-<stem>`, else
-/// `imported`.
-pub fn default_folder(ws: &Workspace, source: &Path) -> String {
-    let stem = source
-        .file_stem()
+/// Whether `source` is a regular file holding nothing but white space (read only when small).
+fn is_blank_file(source: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(source) else {
+        return false;
+    };
+    if !meta.is_file() || meta.len() > 4096 {
+        return false;
+    }
+    store::read_regular(source, 4096).is_ok_and(|b| {
+        b.strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&b)
+            .iter()
+            .all(u8::is_ascii_whitespace)
+    })
+}
+
+/// Refuses a source file with a byte sequence that is not UTF-8, naming its line, before
+/// anything is written. Reads the file once in bounded chunks.
+fn check_utf8(source: &Path) -> Result<(), ImportError> {
+    use std::io::Read as _;
+    let shown = || source.display().to_string();
+    let mut file = store::open_regular(source).map_err(|e| ImportError::Read {
+        path: shown(),
+        reason: e.reason(),
+    })?;
+    let mut buf = vec![0u8; 1 << 20];
+    // Bytes of a character cut at the end of the previous chunk.
+    let mut carry = 0usize;
+    let mut line = 1usize;
+    loop {
+        let n = file
+            .read(&mut buf[carry..])
+            .map_err(|e| ImportError::Read {
+                path: shown(),
+                reason: e.to_string(),
+            })?;
+        let filled = carry + n;
+        if n == 0 {
+            if carry > 0 {
+                return Err(not_utf8(source, line));
+            }
+            return Ok(());
+        }
+        match std::str::from_utf8(&buf[..filled]) {
+            Ok(_) => {
+                line += bytecount_newlines(&buf[..filled]);
+                carry = 0;
+            }
+            Err(e) if e.error_len().is_none() => {
+                let good = e.valid_up_to();
+                line += bytecount_newlines(&buf[..good]);
+                buf.copy_within(good..filled, 0);
+                carry = filled - good;
+            }
+            Err(e) => {
+                line += bytecount_newlines(&buf[..e.valid_up_to()]);
+                return Err(not_utf8(source, line));
+            }
+        }
+    }
+}
+
+fn bytecount_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+fn not_utf8(source: &Path, line: usize) -> ImportError {
+    ImportError::Read {
+        path: source.display().to_string(),
+        reason: format!("line {line} is not UTF-8; nothing was imported"),
+    }
+}
+
+/// A destination folder as `--into` gives it, normalised (`texts/` → `texts`), or why it
+/// cannot hold texts: the workspace must list a text inside it.
+fn check_into(ws: &Workspace, folder: &str) -> Result<String, ImportError> {
+    let trimmed = folder.trim().trim_end_matches(['/', '\\']);
+    let norm = if trimmed.is_empty() || trimmed == "." {
+        String::new()
+    } else {
+        ws.check_text_rel(&format!("{trimmed}/x.txt"))
+            .map(|n| n.trim_end_matches("/x.txt").to_owned())
+            .map_err(|why| {
+                ImportError::BadRequest(format!(
+                    "--into {folder}: the workspace would not list texts there: {why}{}",
+                    text_folders_hint(ws)
+                ))
+            })?
+    };
+    if norm.is_empty() && ws.check_text_rel("x.txt").is_err() {
+        return Err(ImportError::BadRequest(format!(
+            "--into {folder}: the workspace root holds no texts{}",
+            text_folders_hint(ws)
+        )));
+    }
+    Ok(norm)
+}
+
+/// `; its text folders (workspace.ron): texts, more` or nothing.
+fn text_folders_hint(ws: &Workspace) -> String {
+    match ws.config().texts.as_slice() {
+        [] => String::new(),
+        list => format!("; its text folders (workspace.ron): {}", list.join(", ")),
+    }
+}
+
+/// File name endings that say a file's format, dropped from the folder name; any other ending is
+/// kept, so that the splits `eng.train`, `eng.testa` and `eng.testb` get folders of their own.
+const FORMAT_EXTENSIONS: [&str; 17] = [
+    "txt", "text", "json", "jsonl", "ndjson", "conll", "conllu", "conllx", "iob", "iob1", "iob2",
+    "bio", "bioes", "bilou", "tsv", "csv", "col",
+];
+
+/// A source file's name without an ending that names its format (`team.jsonl` → `team`,
+/// `eng.train` stays `eng.train`).
+pub fn source_stem(source: &Path) -> String {
+    let name = source
+        .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let base = ws
-        .config()
-        .texts
-        .first()
+    match name.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty()
+                && FORMAT_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()) =>
+        {
+            stem.to_owned()
+        }
+        _ => name,
+    }
+}
+
+/// The folder for texts a source gives no path for: `<source file name>` without a format
+/// ending ([`source_stem`]), inside `into` if given, else inside the first text folder
+/// `workspace.ron` lists if any. When that is not a folder the workspace lists (a stem
+/// such as `annotations`, `target` or `.hidden`, or too long), `imported-<stem>`, else
+/// `imported`.
+pub fn default_folder(ws: &Workspace, source: &Path, into: Option<&str>) -> String {
+    let stem = source_stem(source);
+    let base = into
+        .or(ws.config().texts.first().map(String::as_str))
         .map(|f| format!("{}/", f.trim_end_matches('/')))
+        .filter(|f| f != "/")
         .unwrap_or_default();
     let candidates = [stem.clone(), format!("imported-{stem}")];
     for cand in candidates {
@@ -864,6 +1117,13 @@ struct Importer<'r> {
     batch: store::AtomicBatch,
     /// What became of each document since the last commit, in source order.
     pending: Vec<Outcome>,
+    /// Documents the reader handed on.
+    handed: usize,
+    /// The checked destination folder (`--into`), without a trailing `/`.
+    into: Option<String>,
+    /// Documents put under the first text folder because their path was outside
+    /// `workspace.ron`'s text folders (no `--into` given).
+    moved_under: usize,
 }
 
 /// A document's outcome, reported when its batch is committed.
@@ -948,12 +1208,48 @@ impl Importer<'_> {
             self.refuse(&doc, &why);
             return Ok(());
         }
+        // The destination folder: a path the source gives goes under it, unless inside it.
+        if let Some(into) = self.into.as_deref().filter(|f| !f.is_empty()) {
+            let inside = doc
+                .rel
+                .strip_prefix(into)
+                .is_some_and(|rest| rest.starts_with('/'));
+            if !inside {
+                doc.rel = format!("{into}/{}", doc.rel.trim_start_matches('/'));
+            }
+        } else if self.into.is_none()
+            && self.req.format == ImportFormat::Brat
+            && self
+                .ws
+                .check_text_rel(&doc.rel)
+                .is_err_and(|why| why.contains("outside the text folders"))
+            && let Some(first) = self.ws.config().texts.first()
+        {
+            // brat's paths are relative to the brat folder, not to the workspace: one outside
+            // workspace.ron's text folders goes under the first of them, if that is a place the
+            // workspace lists.
+            let under = format!(
+                "{}/{}",
+                first.trim_end_matches('/'),
+                doc.rel.trim_start_matches('/')
+            );
+            if self.ws.check_text_rel(&under).is_ok() {
+                doc.rel = under;
+                self.moved_under += 1;
+            }
+        }
         // Only a path the workspace lists as a text: anything else would be invisible, or
         // land among the annotations.
         match self.ws.check_text_rel(&doc.rel) {
             Ok(norm) => doc.rel = norm,
             Err(why) => {
-                self.refuse(&doc, &format!("refused path: {why}"));
+                let fix = match self.ws.config().texts.first() {
+                    Some(first) if why.contains("outside the text folders") => format!(
+                        "; --into FOLDER puts the texts into one of them (e.g. --into {first})"
+                    ),
+                    _ => String::new(),
+                };
+                self.refuse(&doc, &format!("refused path: {why}{fix}"));
                 return Ok(());
             }
         }
@@ -1014,7 +1310,7 @@ impl Importer<'_> {
             return Ok(());
         }
         // The text: the workspace's copy must be the one the offsets refer to.
-        let mut text_entry = None;
+        let mut copy: Option<String> = None;
         let text = if text_path.exists() {
             let text = match Text::load(&text_path) {
                 Ok(t) => t,
@@ -1064,13 +1360,9 @@ impl Importer<'_> {
                 self.skip(&doc, "the text is not valid UTF-8");
                 return Ok(());
             };
-            let entry = self.batch.add(text_path.clone(), carried.as_bytes());
-            text_entry = Some(entry);
-            self.pending.push(Outcome::TextCopied {
-                label: label(&doc),
-                rel: doc.rel.clone(),
-                entry,
-            });
+            // Added to the batch once tags.ron is written, so a failed write leaves no text
+            // without its layer.
+            copy = doc.text.take();
             text
         };
         if let Some(layer) = &existing
@@ -1128,7 +1420,6 @@ impl Importer<'_> {
                 self.summary.tags_added.push(s.tag.clone());
                 added = true;
             }
-            self.summary.attribute_values += s.attrs.len();
             let declared = self.declared.get(&s.tag).cloned().unwrap_or_default();
             let Some(tag) = self.tags.tags.iter_mut().find(|t| t.name == s.tag) else {
                 continue;
@@ -1167,6 +1458,35 @@ impl Importer<'_> {
             store::write_atomic(&path, self.tags.to_ron().as_bytes())?;
             self.ws.set_tags(self.tags.clone());
         }
+        let text_entry = copy.map(|carried| {
+            let entry = self.batch.add(text_path.clone(), carried.as_bytes());
+            self.pending.push(Outcome::TextCopied {
+                label: label(&doc),
+                rel: doc.rel.clone(),
+                entry,
+            });
+            entry
+        });
+        // Values the tag's schema does not allow (a choice not listed, brat's flag form on a
+        // choice) are refused one by one, so that no layer written fails `validate`; the span
+        // keeps its other values.
+        let mut values: Vec<BTreeMap<String, String>> = Vec::with_capacity(accepted.len());
+        for s in &accepted {
+            let mut attrs = s.attrs.clone();
+            if let Some(tag) = self.tags.get(&s.tag) {
+                for issue in tag.attr_issues(&s.attrs) {
+                    if let crate::tags::AttrIssue::BadValue { name, .. } = &issue {
+                        attrs.remove(name);
+                        self.summary.refused_attributes.push(format!(
+                            "{}: {issue} (the span is imported without it)",
+                            s.origin
+                        ));
+                    }
+                }
+            }
+            self.summary.attribute_values += attrs.len();
+            values.push(attrs);
+        }
         let merging = existing.is_some();
         let mut layer = existing.unwrap_or_else(|| {
             let mut l = Layer::new(&doc.rel, &text, &annotator);
@@ -1187,7 +1507,7 @@ impl Importer<'_> {
             .collect();
         let mut fresh: Vec<(crate::layer::Span, Option<u64>, &IncomingSpan)> = Vec::new();
         let mut dups = Duplicates::default();
-        for s in accepted {
+        for (s, attrs) in accepted.into_iter().zip(values) {
             match present.get(&(s.start, s.end, s.tag.clone())) {
                 Some(None) => {
                     dups.in_layer += 1;
@@ -1206,8 +1526,8 @@ impl Importer<'_> {
                         }
                         kept.note.push_str(&s.note);
                     }
-                    for (k, v) in &s.attrs {
-                        kept.attrs.entry(k.clone()).or_insert_with(|| v.clone());
+                    for (k, v) in attrs {
+                        kept.attrs.entry(k).or_insert(v);
                     }
                     continue;
                 }
@@ -1216,7 +1536,7 @@ impl Importer<'_> {
             present.insert((s.start, s.end, s.tag.clone()), Some(fresh.len()));
             let mut span = make_span(&text, 0, s.start, s.end, &s.tag, &now);
             span.note = s.note.clone();
-            span.attrs = s.attrs.clone();
+            span.attrs = attrs;
             fresh.push((span, s.id, s));
         }
         if dups.total() > 0 {

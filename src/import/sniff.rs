@@ -9,8 +9,12 @@
 use std::io::Read;
 use std::path::Path;
 
-/// How much of a file is looked at.
+/// How much of a file is looked at first.
 const HEAD_BYTES: u64 = 64 * 1024;
+
+/// How much of a JSON file is read to reach the end of its first record when that record is
+/// larger than [`HEAD_BYTES`] (a long article in one jsonl line).
+const FIRST_RECORD_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What a source looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,16 +103,30 @@ impl Looks {
     }
 }
 
-/// What `source` (a file, or a folder for brat) looks like. Reads at most [`HEAD_BYTES`] of a
-/// regular file; anything unreadable is [`Looks::Unknown`] and left to the reader to report.
+/// What `source` (a file, or a folder for brat) looks like. Reads at most 64 KB (`HEAD_BYTES`)
+/// of a regular file, or up to 16 MB (`FIRST_RECORD_BYTES`) of JSON whose first record is
+/// longer; anything unreadable is [`Looks::Unknown`] and left to the reader to report.
 pub fn sniff(source: &Path) -> Looks {
     if source.is_dir() {
         return sniff_folder(source);
     }
-    match head(source) {
-        Some(bytes) => sniff_bytes(&bytes),
-        None => Looks::Unknown,
+    let Some(bytes) = head(source, HEAD_BYTES) else {
+        return Looks::Unknown;
+    };
+    let looks = sniff_bytes(&bytes);
+    // JSON whose first record does not end in the head: read on to its end (bounded).
+    let json = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| matches!(b, b'{' | b'['));
+    if looks == Looks::Unknown
+        && json
+        && bytes.len() as u64 == HEAD_BYTES
+        && let Some(more) = head(source, FIRST_RECORD_BYTES)
+    {
+        return sniff_bytes(&more);
     }
+    looks
 }
 
 /// A folder: brat if it holds `.ann` files (anywhere below), else what its first files look
@@ -152,11 +170,11 @@ fn collect(dir: &Path, depth: usize, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// The first bytes of a regular file.
-fn head(path: &Path) -> Option<Vec<u8>> {
+/// The first `limit` bytes of a regular file.
+fn head(path: &Path, limit: u64) -> Option<Vec<u8>> {
     let file = crate::store::open_regular(path).ok()?;
     let mut bytes = Vec::new();
-    file.take(HEAD_BYTES).read_to_end(&mut bytes).ok()?;
+    file.take(limit).read_to_end(&mut bytes).ok()?;
     Some(bytes)
 }
 
