@@ -602,6 +602,48 @@ fn hidden_dotted_and_dashed_annotator_names_are_refused() {
     }
 }
 
+/// Issue 20 §6: annotator names that would take the place of the workspace's own files under
+/// annotations/ (tags.ron, workspace.ron, <layer>.rejected.ron) are refused with the reason,
+/// by import's `--annotator` and by `assign`, and nothing is made.
+#[test]
+fn annotator_names_that_collide_with_the_workspaces_own_files_are_refused() {
+    let ws = copy_workspace();
+    let root = ws.path();
+    std::fs::write(
+        root.join("in.jsonl"),
+        "{\"text\": \"Hello world\", \"label\": [[0, 5, \"quote\"]]}\n",
+    )
+    .unwrap();
+    let config = std::fs::read(root.join("annotations/workspace.ron")).unwrap();
+    for name in ["tags.ron", "workspace.ron", "editor-a.rejected.ron", "Notes.RON"] {
+        let flag = format!("--annotator={name}");
+        let o = run(
+            &["import", "--format", "jsonl", &flag, "in.jsonl", "."],
+            root,
+        );
+        assert_eq!(o.status.code(), Some(2), "{name} accepted: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(name) && err.contains("\".ron\""), "{name}: {err}");
+        let o = run(
+            &["assign", "--annotators", &format!("ana,{name}"), "--overlap", "1"],
+            root,
+        );
+        assert_eq!(o.status.code(), Some(2), "{name} assigned: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(name) && err.contains("\".ron\""), "{name}: {err}");
+    }
+    for made in ["tags.ron", "editor-a.rejected.ron", "Notes.RON"] {
+        assert!(!root.join("annotations").join(made).exists(), "{made} made");
+    }
+    assert_eq!(
+        std::fs::read(root.join("annotations/workspace.ron")).unwrap(),
+        config,
+        "assign wrote workspace.ron"
+    );
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+}
+
 /// Issue 14 §3: a CoNLL file given as jsonl imports nothing and says so with a non-zero exit.
 #[test]
 fn an_import_that_imports_no_span_from_a_non_empty_source_exits_non_zero() {

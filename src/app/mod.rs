@@ -1050,7 +1050,10 @@ impl MarginaliaApp {
                         self.apply(ctx, Command::ShowLayer(name));
                     }
                 }
-                Err(e) => self.annotator_error = Some(e),
+                Err(e) => {
+                    self.status_line = format!("Annotator not changed: {e}");
+                    self.annotator_error = Some(e);
+                }
             },
             Command::Tag(tag) => self.tag(&tag),
             Command::DeleteSelectedSpan => {
