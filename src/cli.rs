@@ -523,7 +523,17 @@ fn progress(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write)
     if p.unreadable.is_empty() { 0 } else { 1 }
 }
 
+/// Opens the workspace, saying on `err` when a tag rename in it was interrupted (its spans use
+/// a tag the tag set may not have until the rename is finished).
 fn open_ws(path: &std::path::Path, err: &mut dyn Write) -> Option<Workspace> {
+    let ws = open_ws_quietly(path, err)?;
+    if let Some(r) = crate::tag_ops::interrupted_rename(&ws) {
+        let _ = writeln!(err, "warning: {}", r.message());
+    }
+    Some(ws)
+}
+
+fn open_ws_quietly(path: &std::path::Path, err: &mut dyn Write) -> Option<Workspace> {
     match Workspace::open(path) {
         Ok(ws) => Some(ws),
         Err(e) => {
@@ -603,7 +613,8 @@ fn rename_tag(
     err: &mut dyn Write,
 ) -> i32 {
     use crate::tag_ops::RenameError;
-    let Some(ws) = open_ws(&path, err) else {
+    // This command finishes an interrupted rename (or says which one to finish first).
+    let Some(ws) = open_ws_quietly(&path, err) else {
         return 2;
     };
     if !req.dry_run {
@@ -625,6 +636,10 @@ fn rename_tag(
                 let _ = writeln!(err, "{}: {reason}", file.display());
             }
             let _ = writeln!(err, "error: {}", RenameError::Unsafe(files.clone()));
+            1
+        }
+        Err(e @ RenameError::Record { .. }) => {
+            let _ = writeln!(err, "error: {e}");
             1
         }
         Err(e) => {
@@ -655,6 +670,25 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
         }
         for (rel, file) in found.files {
             files += 1;
+            // The curated layer keeps its review record (sources, rejections, comments),
+            // which a plain layer would drop.
+            if layer_name == crate::workspace::CURATED_LAYER {
+                match crate::review::reanchor_curated(&ws, &rel, dry_run) {
+                    Ok(Some(summary)) => {
+                        changed += 1;
+                        total.add(&summary);
+                        let _ = writeln!(out, "{}: {summary}", file.display());
+                    }
+                    Ok(None) => {
+                        let _ = writeln!(out, "{}: text unchanged", file.display());
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        let _ = writeln!(err, "{}: skipped: {e}", file.display());
+                    }
+                }
+                continue;
+            }
             // A dry run opens read-only: re-anchoring happens in memory and nothing is written.
             match crate::document::Document::open(&ws, &rel, &layer_name, dry_run) {
                 Ok(doc) => match doc.reanchor_summary() {
@@ -756,6 +790,10 @@ fn import(
         );
         return 2;
     };
+    if let Err(problem) = crate::workspace::check_annotator(&annotator) {
+        let _ = writeln!(err, "error: --annotator: {problem}");
+        return 2;
+    }
     let format = match how.format {
         Some(f) => f,
         None => match crate::import::ImportFormat::detect(&source) {
@@ -948,6 +986,15 @@ fn suggest(
         let _ = writeln!(
             err,
             "error: --apply needs --layer NAME: whose layer gets the spans"
+        );
+        return 2;
+    }
+    if apply && layer == Some(crate::workspace::CURATED_LAYER) {
+        let _ = writeln!(
+            err,
+            "error: --apply --layer curated: the curated layer is written by review (its spans \
+             record where they came from and who accepted them), not by --apply; apply to an \
+             annotator's layer and review it"
         );
         return 2;
     }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::autosave::{Autosave, Finished, JournalFind};
 use crate::history::History;
-use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
+use crate::layer::{Layer, LayerProblem, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::merge3::{self, Pick};
 use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
 use crate::recovery::{Journal, Recovered};
@@ -314,7 +314,20 @@ impl Document {
             // Nothing to re-anchor: the copy kept for merging is made on a second core while
             // this one checks the spans against the text.
             let (base, problems) = clone_while(&layer, || layer.problems(Some(&text), ws.tags()));
-            (Arc::new(base), layer, None, problems)
+            // Spans whose words are not at their offsets although the file records this very
+            // text: a merge joined spans made on another version of it (one clone re-anchored
+            // to a re-scraped text while another added a span). They are found again, or kept
+            // as orphans, like after a text change.
+            if problems.iter().any(LayerProblem::is_misplaced)
+                && layer.problems(None, ws.tags()).is_empty()
+            {
+                let mut layer = layer;
+                let summary = reanchor::reanchor_layer(&mut layer, &text);
+                let problems = layer.problems(Some(&text), ws.tags());
+                (Arc::new(base), layer, summary, problems)
+            } else {
+                (Arc::new(base), layer, None, problems)
+            }
         } else {
             let base = Arc::new(layer.clone());
             let mut layer = layer;

@@ -306,6 +306,15 @@ impl LayerProblem {
     pub fn is_stale(&self) -> bool {
         matches!(self, LayerProblem::Stale { .. })
     }
+
+    /// A span whose words are not at its offsets in the text the layer records (a merge
+    /// joined spans made on another version of it); re-anchoring finds them again.
+    pub fn is_misplaced(&self) -> bool {
+        matches!(
+            self,
+            LayerProblem::ExactMismatch { .. } | LayerProblem::OutOfRange { .. }
+        )
+    }
 }
 
 /// The RON options used for every read: default recursion limit, so deep nesting is an error,

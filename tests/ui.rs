@@ -2073,7 +2073,10 @@ fn the_annotator_field_refuses_a_name_that_collides_with_tags_ron() {
     type_keys(&mut h, "tags.ron");
     press(&mut h, Key::Enter);
     h.run_steps(2);
-    assert!(h.query_by_label("invalid").is_some(), "the field is flagged");
+    assert!(
+        h.query_by_label("invalid").is_some(),
+        "the field is flagged"
+    );
     let status = h.state().status_line().to_owned();
     assert!(
         status.contains("\"tags.ron\"") && status.contains("ends with \".ron\""),
@@ -2085,5 +2088,9 @@ fn the_annotator_field_refuses_a_name_that_collides_with_tags_ron() {
     press(&mut h, Key::Num1);
     save_now(&mut h);
     assert!(!ws.path().join("annotations/tags.ron").exists());
-    assert_eq!(read_layer(ws.path()).spans.len(), 1, "{ANNOTATOR} still annotates");
+    assert_eq!(
+        read_layer(ws.path()).spans.len(),
+        1,
+        "{ANNOTATOR} still annotates"
+    );
 }
