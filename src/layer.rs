@@ -269,12 +269,24 @@ impl std::fmt::Display for LayerProblem {
                 id,
                 expected,
                 found,
-            } => write!(
-                f,
-                "span {id}: exact {} does not match the text there, {}",
-                shorten(expected),
-                shorten(found)
-            ),
+            } => {
+                write!(
+                    f,
+                    "span {id}: exact {} does not match the text there, {}",
+                    shorten(expected),
+                    shorten(found)
+                )?;
+                // As long as its place: made on another version of the text, as a merge
+                // leaves it, not damaged (see `reanchor::is_self_consistent`).
+                if expected.chars().count() == found.chars().count() {
+                    write!(
+                        f,
+                        " (made on another version of the text, as after a git merge: opening \
+                         the document or `marginalia reanchor` finds it again)"
+                    )?;
+                }
+                Ok(())
+            }
             LayerProblem::Stale { recorded, actual } => write!(
                 f,
                 "stale: the text changed since it was annotated (sha256 {} in the file, {} on disk); run `marginalia reanchor`",

@@ -190,10 +190,23 @@ pub fn matches_text(span: &Span, text: &Text) -> bool {
         && text.slice(span.start, span.end) == span.exact
 }
 
+/// Whether `span` could have been made on some version of a text: as many chars lie between
+/// its offsets as its `exact` has. A span merged in from another version always is; one that
+/// is not was damaged (by hand, by a tool) and is reported, never moved.
+pub fn is_self_consistent(span: &Span) -> bool {
+    span.end.checked_sub(span.start) == Some(span.exact.chars().count())
+}
+
 /// Re-anchors the spans of a layer of this very text whose `exact` is not at their offsets;
-/// the others, and the orphans, are left as they are.
+/// the others, and the orphans, are left as they are. Nothing is done (`None`) when one of
+/// them is not [self-consistent](is_self_consistent): the file is damaged, not merged.
 fn reanchor_mismatched(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary> {
-    if layer.spans.iter().all(|s| matches_text(s, text)) {
+    let misplaced: Vec<&Span> = layer
+        .spans
+        .iter()
+        .filter(|s| !matches_text(s, text))
+        .collect();
+    if misplaced.is_empty() || !misplaced.iter().all(|s| is_self_consistent(s)) {
         return None;
     }
     let (misplaced, fine): (Vec<Span>, Vec<Span>) = std::mem::take(&mut layer.spans)

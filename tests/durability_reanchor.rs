@@ -886,6 +886,10 @@ fn a_merged_layer_with_spans_made_on_the_old_text_is_re_anchored_not_refused() {
         path: Some(root.clone()),
     });
     assert_eq!(code, 1, "the merged file does not match the text: {out}");
+    assert!(
+        out.contains("as after a git merge: opening the document or `marginalia reanchor` finds it again"),
+        "{out}"
+    );
 
     let said = "1 span re-anchored after a merge (they did not match the text); 1 could not be \
                 found and is kept as orphaned";
