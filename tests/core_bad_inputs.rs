@@ -187,7 +187,10 @@ fn shifted_offsets_are_re_anchored_as_after_a_merge() {
     let summary = doc.reanchor_summary().expect("re-anchored");
     assert!(summary.after_merge && summary.moved == 1, "{summary:?}");
     let span = doc.layer().span(28).unwrap();
-    assert_eq!((span.start, span.end, &*span.exact), (4039, 4049, "Mark Truss"));
+    assert_eq!(
+        (span.start, span.end, &*span.exact),
+        (4039, 4049, "Mark Truss")
+    );
     let on_disk = std::fs::read_to_string(&layer_path).unwrap();
     assert!(on_disk.contains("start: 4039,\n            end: 4049,"));
 }

@@ -887,7 +887,9 @@ fn a_merged_layer_with_spans_made_on_the_old_text_is_re_anchored_not_refused() {
     });
     assert_eq!(code, 1, "the merged file does not match the text: {out}");
     assert!(
-        out.contains("as after a git merge: opening the document or `marginalia reanchor` finds it again"),
+        out.contains(
+            "as after a git merge: opening the document or `marginalia reanchor` finds it again"
+        ),
         "{out}"
     );
 

@@ -831,7 +831,10 @@ fn a_merged_layer_whose_spans_do_not_match_the_text_opens_re_anchored_with_one_b
     );
     assert_eq!(h.state().banners().len(), 1, "{:?}", h.state().banners());
     assert!(h.query_by_label_contains("Cannot open").is_none());
-    assert!(h.query_by_label_contains("The sentence that was cut.").is_some());
+    assert!(
+        h.query_by_label_contains("The sentence that was cut.")
+            .is_some()
+    );
     let on_disk = read_layer(ws.path(), SEED);
     let text = Text::load(&ws.path().join("seeds").join(SEED)).unwrap();
     assert_eq!(on_disk.spans.len(), before + 1);
