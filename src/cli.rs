@@ -739,7 +739,18 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
     if failed > 0 { 1 } else { 0 }
 }
 
+/// For commands that open the workspace themselves: says when a tag rename in it was
+/// interrupted, as [`open_ws`] does (a workspace that cannot be opened is theirs to report).
+fn warn_interrupted_rename(path: &std::path::Path, err: &mut dyn Write) {
+    if let Ok(ws) = Workspace::open(path)
+        && let Some(r) = crate::tag_ops::interrupted_rename(&ws)
+    {
+        let _ = writeln!(err, "warning: {}", r.message());
+    }
+}
+
 fn export(req: &crate::export::ExportRequest, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    warn_interrupted_rename(&req.workspace, err);
     let go_on = |_: usize, _: usize| true;
     let result = if crate::export::is_stream(&req.out) && !req.format.writes_folder() {
         crate::export::run_to_writer(req, out, &go_on)
@@ -813,6 +824,7 @@ fn import(
             }
         },
     };
+    warn_interrupted_rename(&workspace, err);
     let req = crate::import::ImportRequest {
         workspace,
         format,

@@ -1686,7 +1686,8 @@ fn an_interrupted_tags_rename_is_reported_by_every_command_and_finished_by_rerun
     .unwrap();
     let said = "warning: a rename of quote → citation was interrupted; run `marginalia tags \
                 rename quote citation` to finish it\n";
-    for args in [&["validate", "."][..], &["stats", "."], &["tags"]] {
+    let export = ["export", "--format", "jsonl", "--all-layers", "."];
+    for args in [&["validate", "."][..], &["stats", "."], &["tags"], &export] {
         let o = run(args, root);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(said), "{args:?}: {err}");
