@@ -309,6 +309,16 @@ impl Document {
                  and reopen the document to edit it"
             )
         });
+        // The curated layer's spans carry their review record, which this plain layer would
+        // drop on saving: only review mode writes it.
+        let read_only_reason = read_only_reason.or_else(|| {
+            (!read_only && annotator == crate::workspace::CURATED_LAYER).then(|| {
+                format!(
+                    "{path_shown} is the curated layer, which review mode writes (it records where \
+                     each span came from), so it opens read-only here"
+                )
+            })
+        });
         let read_only = read_only || read_only_reason.is_some();
         let (base, layer, reanchor_summary, problems) = if fresh {
             // Nothing to re-anchor: the copy kept for merging is made on a second core while

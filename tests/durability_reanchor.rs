@@ -307,12 +307,19 @@ fn reanchor_command_dry_run_writes_nothing_then_fixes_every_layer() {
     let path = annotate(&root);
     // A second annotator's layer on the same text, and a curated one.
     let ws = Workspace::open(&root).unwrap();
-    for name in ["editor-u", "curated"] {
-        let mut doc = Document::open(&ws, SEED, name, false).unwrap();
-        let (s, e) = chars_of(doc.text(), "do you want a Franco-Russian war?");
-        doc.add_span(s, e, "quote").unwrap();
-        doc.save_now().unwrap();
-    }
+    let mut doc = Document::open(&ws, SEED, "editor-u", false).unwrap();
+    let (s, e) = chars_of(doc.text(), "do you want a Franco-Russian war?");
+    doc.add_span(s, e, "quote").unwrap();
+    doc.save_now().unwrap();
+    // A curated layer is a layer file with annotator "curated" (review mode writes it).
+    let curated = ws.layer_path("curated", SEED).unwrap();
+    std::fs::create_dir_all(curated.parent().unwrap()).unwrap();
+    let src = std::fs::read_to_string(doc.layer_path()).unwrap();
+    std::fs::write(
+        &curated,
+        src.replace("annotator: \"editor-u\"", "annotator: \"curated\""),
+    )
+    .unwrap();
     edit_seed(&root, |t| format!("UPDATED\n{t}"));
     let snapshot = |name: &str| std::fs::read(ws.layer_path(name, SEED).unwrap()).unwrap();
     let before: Vec<Vec<u8>> = ["editor-t", "editor-u", "curated"].map(snapshot).to_vec();
@@ -847,6 +854,11 @@ fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it()
     assert_eq!(after.status, before.status);
     let text = Text::load(&text_path).unwrap();
     assert_eq!(after.text_sha256, text.sha256());
+    // Opened as a plain document, it cannot be written back without its record.
+    let ws = Workspace::open(&root).unwrap();
+    let doc = Document::open(&ws, rel, "curated", false).unwrap();
+    assert!(doc.is_read_only());
+    assert!(doc.read_only_reason().unwrap().contains("review mode writes"));
     let (code, out, _) = cli(Command::Validate {
         path: Some(root.clone()),
     });
