@@ -262,9 +262,12 @@ impl std::fmt::Display for LayerProblem {
                 "span {id} ends at {end}, past the end of the text ({len} chars)"
             ),
             LayerProblem::DuplicateId(id) => write!(f, "span id {id} is used more than once"),
-            LayerProblem::UnknownTag { id, tag } => {
-                write!(f, "span {id} has unknown tag {tag:?}")
-            }
+            LayerProblem::UnknownTag { id, tag } => write!(
+                f,
+                "span {id} has unknown tag {tag:?} (not in the tag set; if the tag was renamed, \
+                 `marginalia tags rename {} NEW` renames the spans left behind)",
+                crate::tag_ops::shell_word(tag)
+            ),
             LayerProblem::ExactMismatch {
                 id,
                 expected,

@@ -1640,7 +1640,10 @@ fn tags_rename_finishes_a_rename_that_a_merge_half_undid() {
     let o = run(&["validate", "."], root);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).contains("unknown tag \"quote\""),
+        stdout(&o).contains(
+            "unknown tag \"quote\" (not in the tag set; if the tag was renamed, `marginalia tags \
+             rename quote NEW` renames the spans left behind)"
+        ),
         "{}",
         stdout(&o)
     );

@@ -858,7 +858,11 @@ fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it()
     let ws = Workspace::open(&root).unwrap();
     let doc = Document::open(&ws, rel, "curated", false).unwrap();
     assert!(doc.is_read_only());
-    assert!(doc.read_only_reason().unwrap().contains("review mode writes"));
+    assert!(
+        doc.read_only_reason()
+            .unwrap()
+            .contains("review mode writes")
+    );
     let (code, out, _) = cli(Command::Validate {
         path: Some(root.clone()),
     });
