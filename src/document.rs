@@ -1337,9 +1337,9 @@ impl Document {
     ///   twice: theirs gets a fresh id, unless it is the same range and tag;
     /// - `next_id` ends above every id either side used.
     fn merge_theirs(&mut self, mut theirs: Layer) -> MergeReport {
-        if theirs.text_sha256 != self.text.sha256() {
-            reanchor::reanchor_layer(&mut theirs, &self.text);
-        }
+        // Also when it records this text: a git merge may have joined spans made on another
+        // version of it.
+        reanchor::reanchor_layer(&mut theirs, &self.text);
         let base = &*self.base.layer;
         let ours = &self.layer;
         let mut report = MergeReport::default();
