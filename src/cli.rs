@@ -244,7 +244,8 @@ pub enum GitAction {
 #[derive(Debug, Subcommand)]
 pub enum TagsAction {
     /// Rename tag OLD to NEW in tags.ron and in every layer, the curated one included; each
-    /// file is written atomically. Nothing is written if a file to change cannot be read.
+    /// file is written atomically. Nothing is written if a file to change cannot be read. Run
+    /// again, it finishes a rename that was interrupted or that a git merge half undid.
     Rename {
         old: String,
         new: String,

@@ -264,9 +264,8 @@ impl std::fmt::Display for LayerProblem {
             LayerProblem::DuplicateId(id) => write!(f, "span id {id} is used more than once"),
             LayerProblem::UnknownTag { id, tag } => write!(
                 f,
-                "span {id} has unknown tag {tag:?} (not in the tag set; if the tag was renamed, \
-                 `marginalia tags rename {} NEW` renames the spans left behind)",
-                crate::tag_ops::shell_word(tag)
+                "span {id} has unknown tag {tag:?} (not in the tag set; if a rename left it \
+                 behind, `marginalia tags rename OLD NEW` run again finishes it)"
             ),
             LayerProblem::ExactMismatch {
                 id,

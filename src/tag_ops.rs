@@ -89,7 +89,7 @@ impl RenameInProgress {
 }
 
 /// `name` as one word of a shell command line: as it is when it is plain, else single-quoted.
-pub(crate) fn shell_word(name: &str) -> String {
+fn shell_word(name: &str) -> String {
     let plain = !name.is_empty()
         && name
             .chars()

@@ -1641,8 +1641,8 @@ fn tags_rename_finishes_a_rename_that_a_merge_half_undid() {
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stdout(&o).contains(
-            "unknown tag \"quote\" (not in the tag set; if the tag was renamed, `marginalia tags \
-             rename quote NEW` renames the spans left behind)"
+            "unknown tag \"quote\" (not in the tag set; if a rename left it behind, `marginalia \
+             tags rename OLD NEW` run again finishes it)"
         ),
         "{}",
         stdout(&o)
