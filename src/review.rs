@@ -342,6 +342,9 @@ pub fn reanchor_curated(
     let not_here = || ReviewError::NotInWorkspace(rel.to_owned());
     let path = ws.layer_path(CURATED_LAYER, rel).ok_or_else(not_here)?;
     let text = Text::load(&ws.text_path(rel).ok_or_else(not_here)?)?;
+    // Read, re-anchored and written under the lock a review window saves under, so that no
+    // decision it saves in between is lost.
+    let _lock = (!dry_run).then(|| store::lock_for_saving(&path));
     let Some((mut curated, _)) = load_curated(&path)? else {
         return Ok(None);
     };
@@ -366,7 +369,6 @@ pub fn reanchor_curated(
     }
     if !dry_run {
         store::check_write_inside(ws.root(), &path)?;
-        let _lock = store::lock_for_saving(&path);
         store::refuse_read_only(&path)?;
         store::write_atomic(&path, curated.to_ron().as_bytes())?;
     }
