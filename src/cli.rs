@@ -261,7 +261,8 @@ pub enum RecoveryAction {
 #[derive(Debug, Subcommand)]
 pub enum TagsAction {
     /// Rename tag OLD to NEW in tags.ron and in every layer, the curated one included; each
-    /// file is written atomically. Nothing is written if a file to change cannot be read.
+    /// file is written atomically. Nothing is written if a file to change cannot be read. Run
+    /// again, it finishes a rename that was interrupted or that a git merge half undid.
     Rename {
         old: String,
         new: String,
@@ -597,7 +598,17 @@ fn progress(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write)
     if p.unreadable.is_empty() { 0 } else { 1 }
 }
 
+/// Opens the workspace, saying on `err` when a tag rename in it was interrupted (its spans use
+/// a tag the tag set may not have until the rename is finished).
 fn open_ws(path: &std::path::Path, err: &mut dyn Write) -> Option<Workspace> {
+    let ws = open_ws_quietly(path, err)?;
+    if let Some(r) = crate::tag_ops::interrupted_rename(&ws) {
+        let _ = writeln!(err, "warning: {}", r.message());
+    }
+    Some(ws)
+}
+
+fn open_ws_quietly(path: &std::path::Path, err: &mut dyn Write) -> Option<Workspace> {
     match Workspace::open(path) {
         Ok(ws) => Some(ws),
         Err(e) => {
@@ -677,7 +688,8 @@ fn rename_tag(
     err: &mut dyn Write,
 ) -> i32 {
     use crate::tag_ops::RenameError;
-    let Some(ws) = open_ws(&path, err) else {
+    // This command finishes an interrupted rename (or says which one to finish first).
+    let Some(ws) = open_ws_quietly(&path, err) else {
         return 2;
     };
     if !req.dry_run {
@@ -699,6 +711,10 @@ fn rename_tag(
                 let _ = writeln!(err, "{}: {reason}", file.display());
             }
             let _ = writeln!(err, "error: {}", RenameError::Unsafe(files.clone()));
+            1
+        }
+        Err(e @ RenameError::Record { .. }) => {
+            let _ = writeln!(err, "error: {e}");
             1
         }
         Err(e) => {
@@ -729,6 +745,25 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
         }
         for (rel, file) in found.files {
             files += 1;
+            // The curated layer keeps its review record (sources, rejections, comments),
+            // which a plain layer would drop.
+            if layer_name == crate::workspace::CURATED_LAYER {
+                match crate::review::reanchor_curated(&ws, &rel, dry_run) {
+                    Ok(Some(summary)) => {
+                        changed += 1;
+                        total.add(&summary);
+                        let _ = writeln!(out, "{}: {summary}", file.display());
+                    }
+                    Ok(None) => {
+                        let _ = writeln!(out, "{}: text unchanged", file.display());
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        let _ = writeln!(err, "{}: skipped: {e}", file.display());
+                    }
+                }
+                continue;
+            }
             // A dry run opens read-only: re-anchoring happens in memory and nothing is written.
             match crate::document::Document::open(&ws, &rel, &layer_name, dry_run) {
                 Ok(doc) => match doc.reanchor_summary() {
@@ -779,7 +814,18 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
     if failed > 0 { 1 } else { 0 }
 }
 
+/// For commands that open the workspace themselves: says when a tag rename in it was
+/// interrupted, as [`open_ws`] does (a workspace that cannot be opened is theirs to report).
+fn warn_interrupted_rename(path: &std::path::Path, err: &mut dyn Write) {
+    if let Ok(ws) = Workspace::open(path)
+        && let Some(r) = crate::tag_ops::interrupted_rename(&ws)
+    {
+        let _ = writeln!(err, "warning: {}", r.message());
+    }
+}
+
 fn export(req: &crate::export::ExportRequest, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    warn_interrupted_rename(&req.workspace, err);
     let go_on = |_: usize, _: usize| true;
     let result = if crate::export::is_stream(&req.out) && !req.format.writes_folder() {
         crate::export::run_to_writer(req, out, &go_on)
@@ -872,6 +918,7 @@ fn import(
             Err(problem) => return fail(1, &problem, out, err),
         },
     };
+    warn_interrupted_rename(&workspace, err);
     let req = crate::import::ImportRequest {
         workspace,
         format,
@@ -1102,6 +1149,15 @@ fn suggest(
         let _ = writeln!(
             err,
             "error: --apply needs --layer NAME: whose layer gets the spans"
+        );
+        return 2;
+    }
+    if apply && layer == Some(crate::workspace::CURATED_LAYER) {
+        let _ = writeln!(
+            err,
+            "error: --apply --layer curated: the curated layer is written by review (its spans \
+             record where they came from and who accepted them), not by --apply; apply to an \
+             annotator's layer and review it"
         );
         return 2;
     }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::autosave::{Autosave, Finished, JournalFind};
 use crate::history::History;
-use crate::layer::{Layer, Orphan, Span, Status, make_span, now_rfc3339};
+use crate::layer::{Layer, LayerProblem, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::merge3::{self, Pick};
 use crate::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
 use crate::recovery::{EntryKey, Journal, Kept, Recovered};
@@ -309,12 +309,35 @@ impl Document {
                  and reopen the document to edit it"
             )
         });
+        // The curated layer's spans carry their review record, which this plain layer would
+        // drop on saving: only review mode writes it.
+        let read_only_reason = read_only_reason.or_else(|| {
+            (!read_only && annotator == crate::workspace::CURATED_LAYER).then(|| {
+                format!(
+                    "{path_shown} is the curated layer, which review mode writes (it records where \
+                     each span came from), so it opens read-only here"
+                )
+            })
+        });
         let read_only = read_only || read_only_reason.is_some();
         let (base, layer, reanchor_summary, problems) = if fresh {
             // Nothing to re-anchor: the copy kept for merging is made on a second core while
             // this one checks the spans against the text.
             let (base, problems) = clone_while(&layer, || layer.problems(Some(&text), ws.tags()));
-            (Arc::new(base), layer, None, problems)
+            // Spans whose words are not at their offsets although the file records this very
+            // text: a merge joined spans made on another version of it (one clone re-anchored
+            // to a re-scraped text while another added a span). They are found again, or kept
+            // as orphans, like after a text change.
+            if problems.iter().any(LayerProblem::is_misplaced)
+                && layer.problems(None, ws.tags()).is_empty()
+            {
+                let mut layer = layer;
+                let summary = reanchor::reanchor_layer(&mut layer, &text);
+                let problems = layer.problems(Some(&text), ws.tags());
+                (Arc::new(base), layer, summary, problems)
+            } else {
+                (Arc::new(base), layer, None, problems)
+            }
         } else {
             let base = Arc::new(layer.clone());
             let mut layer = layer;
@@ -1369,9 +1392,9 @@ impl Document {
     ///   twice: theirs gets a fresh id, unless it is the same range and tag;
     /// - `next_id` ends above every id either side used.
     fn merge_theirs(&mut self, mut theirs: Layer) -> MergeReport {
-        if theirs.text_sha256 != self.text.sha256() {
-            reanchor::reanchor_layer(&mut theirs, &self.text);
-        }
+        // Also when it records this text: a git merge may have joined spans made on another
+        // version of it.
+        reanchor::reanchor_layer(&mut theirs, &self.text);
         let base = &*self.base.layer;
         let ours = &self.layer;
         let mut report = MergeReport::default();

@@ -262,19 +262,33 @@ impl std::fmt::Display for LayerProblem {
                 "span {id} ends at {end}, past the end of the text ({len} chars)"
             ),
             LayerProblem::DuplicateId(id) => write!(f, "span id {id} is used more than once"),
-            LayerProblem::UnknownTag { id, tag } => {
-                write!(f, "span {id} has unknown tag {tag:?}")
-            }
+            LayerProblem::UnknownTag { id, tag } => write!(
+                f,
+                "span {id} has unknown tag {tag:?} (not in the tag set; if a rename left it \
+                 behind, `marginalia tags rename OLD NEW` run again finishes it)"
+            ),
             LayerProblem::ExactMismatch {
                 id,
                 expected,
                 found,
-            } => write!(
-                f,
-                "span {id}: exact {} does not match the text there, {}",
-                shorten(expected),
-                shorten(found)
-            ),
+            } => {
+                write!(
+                    f,
+                    "span {id}: exact {} does not match the text there, {}",
+                    shorten(expected),
+                    shorten(found)
+                )?;
+                // As long as its place: made on another version of the text, as a merge
+                // leaves it, not damaged (see `reanchor::is_self_consistent`).
+                if expected.chars().count() == found.chars().count() {
+                    write!(
+                        f,
+                        " (made on another version of the text, as after a git merge: opening \
+                         the document or `marginalia reanchor` finds it again)"
+                    )?;
+                }
+                Ok(())
+            }
             LayerProblem::Stale { recorded, actual } => write!(
                 f,
                 "stale: the text changed since it was annotated (sha256 {} in the file, {} on disk); run `marginalia reanchor`",
@@ -305,6 +319,15 @@ impl LayerProblem {
     /// Stale is a warning the app can fix by re-anchoring; everything else makes a file invalid.
     pub fn is_stale(&self) -> bool {
         matches!(self, LayerProblem::Stale { .. })
+    }
+
+    /// A span whose words are not at its offsets in the text the layer records (a merge
+    /// joined spans made on another version of it); re-anchoring finds them again.
+    pub fn is_misplaced(&self) -> bool {
+        matches!(
+            self,
+            LayerProblem::ExactMismatch { .. } | LayerProblem::OutOfRange { .. }
+        )
     }
 }
 

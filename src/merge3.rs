@@ -695,16 +695,27 @@ fn merge_value<T: Serialize + Clone + PartialEq>(base: Option<&T>, ours: &T, the
     }
 }
 
+/// An orphan of a layer or of the curated layer, by its span's id.
+trait OrphanId: Serialize + Clone + PartialEq {
+    fn span_id(&self) -> u64;
+}
+
+impl OrphanId for Orphan {
+    fn span_id(&self) -> u64 {
+        self.span.id
+    }
+}
+
+impl OrphanId for crate::review::CuratedOrphan {
+    fn span_id(&self) -> u64 {
+        self.span.id
+    }
+}
+
 /// Orphans by span id: three-way, the greater by content when both changed one.
-fn merge_orphans(
-    base: &[Orphan],
-    ours: &[Orphan],
-    theirs: &[Orphan],
-    spans: &[u64],
-) -> Vec<Orphan> {
-    let index = |v: &[Orphan]| -> BTreeMap<u64, Orphan> {
-        v.iter().map(|o| (o.span.id, o.clone())).collect()
-    };
+fn merge_orphans<O: OrphanId>(base: &[O], ours: &[O], theirs: &[O], spans: &[u64]) -> Vec<O> {
+    let index =
+        |v: &[O]| -> BTreeMap<u64, O> { v.iter().map(|o| (o.span_id(), o.clone())).collect() };
     let (b, o, t) = (index(base), index(ours), index(theirs));
     let ids: BTreeSet<u64> = o.keys().chain(t.keys()).copied().collect();
     ids.into_iter()

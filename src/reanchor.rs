@@ -89,6 +89,10 @@ pub struct ReanchorSummary {
     pub ambiguous: usize,
     /// Spans that could not be placed and were moved to `orphans`.
     pub orphaned: usize,
+    /// The layer recorded this very text, but some of its spans did not match it (a merge
+    /// joined spans made on another version of the text): only those were re-anchored, and
+    /// `kept` counts the others.
+    pub after_merge: bool,
 }
 
 impl ReanchorSummary {
@@ -109,6 +113,7 @@ impl ReanchorSummary {
         self.fuzzy += other.fuzzy;
         self.ambiguous += other.ambiguous;
         self.orphaned += other.orphaned;
+        self.after_merge |= other.after_merge;
     }
 
     /// "1 kept, 2 moved, 0 fuzzy, 0 orphaned", with "N ambiguous" before the orphans when
@@ -127,8 +132,32 @@ impl ReanchorSummary {
 }
 
 impl std::fmt::Display for ReanchorSummary {
+    /// "text changed: 1 kept, 2 moved, 0 fuzzy, 0 orphaned", or after a merge "2 spans
+    /// re-anchored after a merge (they did not match the text); 1 could not be found and is
+    /// kept as orphaned".
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "text changed: {}", self.counts())
+        use crate::wording::plural;
+        if !self.after_merge {
+            return write!(f, "text changed: {}", self.counts());
+        }
+        let placed = self.moved + self.fuzzy + self.ambiguous;
+        write!(
+            f,
+            "{} re-anchored after a merge (they did not match the text)",
+            plural(placed, "span")
+        )?;
+        if self.to_confirm() > 0 {
+            write!(f, ", {} of them to confirm", self.to_confirm())?;
+        }
+        if self.orphaned > 0 {
+            let verb = if self.orphaned == 1 { "is" } else { "are" };
+            write!(
+                f,
+                "; {} could not be found and {verb} kept as orphaned",
+                self.orphaned
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -143,17 +172,81 @@ pub enum Anchoring {
 }
 
 /// Re-anchors every span of `layer` to `text` if the layer is stale (its `text_sha256`
-/// differs). Returns `None` when the layer is not stale (nothing is changed).
+/// differs). A layer that records this very text is re-anchored only where a span's `exact`
+/// is not at its offsets (a merge joined a span made on another version of the text, see
+/// [`ReanchorSummary::after_merge`]). Returns `None` when nothing needed re-anchoring (nothing
+/// is changed).
+pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary> {
+    if layer.text_sha256 == text.sha256() {
+        return reanchor_mismatched(layer, text);
+    }
+    Some(reanchor_stale(layer, text))
+}
+
+/// Whether `span`'s `exact` is at its offsets in `text`.
+pub fn matches_text(span: &Span, text: &Text) -> bool {
+    span.start < span.end
+        && span.end <= text.char_len()
+        && text.slice(span.start, span.end) == span.exact
+}
+
+/// Whether `span` could have been made on some version of a text: as many chars lie between
+/// its offsets as its `exact` has. A span merged in from another version always is; one that
+/// is not was damaged (by hand, by a tool) and is reported, never moved.
+pub fn is_self_consistent(span: &Span) -> bool {
+    span.end.checked_sub(span.start) == Some(span.exact.chars().count())
+}
+
+/// Re-anchors the spans of a layer of this very text whose `exact` is not at their offsets;
+/// the others, and the orphans, are left as they are. Nothing is done (`None`) when one of
+/// them is not [self-consistent](is_self_consistent): the file is damaged, not merged.
+fn reanchor_mismatched(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary> {
+    let misplaced: Vec<&Span> = layer
+        .spans
+        .iter()
+        .filter(|s| !matches_text(s, text))
+        .collect();
+    if misplaced.is_empty() || !misplaced.iter().all(|s| is_self_consistent(s)) {
+        return None;
+    }
+    let (misplaced, fine): (Vec<Span>, Vec<Span>) = std::mem::take(&mut layer.spans)
+        .into_iter()
+        .partition(|s| !matches_text(s, text));
+    let orphans = std::mem::take(&mut layer.orphans);
+    let sha = std::mem::take(&mut layer.text_sha256);
+    // The misplaced spans alone, as if the text had changed under them.
+    let mut sub = layer.clone();
+    sub.spans = misplaced;
+    let mut summary = reanchor_stale(&mut sub, text);
+    summary.kept += fine.len();
+    summary.after_merge = true;
+    layer.text_sha256 = sha;
+    layer.text_chars = text.char_len();
+    layer.orphans = orphans;
+    for mut o in sub.orphans {
+        // The version of the text such a span was made on is unknown.
+        if o.old_text_sha256.is_empty() {
+            o.old_text_sha256 = layer.text_sha256.clone();
+        }
+        layer.orphans.push(o);
+    }
+    layer.orphans.sort_by_key(|o| o.span.id);
+    layer.spans = fine;
+    layer.spans.extend(sub.spans);
+    layer.spans.sort_by_key(Span::sort_key);
+    layer.next_id = layer.next_id.max(sub.next_id);
+    layer.normalize();
+    Some(summary)
+}
+
+/// Re-anchors every span (and earlier orphan) of a stale layer.
 ///
 /// Afterwards the layer records the text's sha256 and length. Candidate places are found for
 /// each span in order of its old start (the shift of the previous span predicts where the
 /// next one now is); then places are handed out best score first, each place to the spans of
 /// one old range only, so two spans that were on different words never end up on the same
 /// copy of them.
-pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary> {
-    if layer.text_sha256 == text.sha256() {
-        return None;
-    }
+fn reanchor_stale(layer: &mut Layer, text: &Text) -> ReanchorSummary {
     let old_sha = std::mem::replace(&mut layer.text_sha256, text.sha256().to_owned());
     layer.text_chars = text.char_len();
     let mut summary = ReanchorSummary::default();
@@ -269,7 +362,7 @@ pub fn reanchor_layer(layer: &mut Layer, text: &Text) -> Option<ReanchorSummary>
     kept_spans.sort_by_key(Span::sort_key);
     layer.spans = kept_spans;
     layer.normalize();
-    Some(summary)
+    summary
 }
 
 /// The old range a span was on (and the text it was on): spans of one group may share a

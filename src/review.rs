@@ -133,6 +133,17 @@ pub struct ReviewComment {
     pub at: String,
 }
 
+/// A curated span that re-anchoring could not place after its text changed: an [`Orphan`]
+/// (read as one by every tool that reads layers) that keeps where the span came from and who
+/// accepted it, so the review record survives until the span is placed again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CuratedOrphan {
+    /// The span as it was, with its old offsets.
+    pub span: CuratedSpan,
+    /// The sha256 of the text it was anchored in.
+    pub old_text_sha256: String,
+}
+
 /// The curated layer file: a layer (format v1, readable as a [`Layer`]) whose spans say where
 /// they came from, plus rejections and comments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,7 +161,7 @@ pub struct CuratedLayer {
     #[serde(default)]
     pub spans: Vec<CuratedSpan>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub orphans: Vec<Orphan>,
+    pub orphans: Vec<CuratedOrphan>,
     /// The layers under review (one: checking; two: adjudicating).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reviewed: Vec<String>,
@@ -228,9 +239,61 @@ impl CuratedLayer {
             status: self.status,
             next_id: self.next_id,
             spans: self.spans.iter().map(CuratedSpan::to_span).collect(),
-            orphans: self.orphans.clone(),
+            orphans: self
+                .orphans
+                .iter()
+                .map(|o| Orphan {
+                    span: o.span.to_span(),
+                    old_text_sha256: o.old_text_sha256.clone(),
+                })
+                .collect(),
             source: None,
         }
+    }
+
+    /// Re-anchors the curated spans to `text` with the same engine and rules as every layer
+    /// ([`crate::reanchor::reanchor_layer`]), keeping each span's review record (where it came
+    /// from, who accepted it, when, whether edited) and the layer's rejections, comments and
+    /// reviewed layers. Returns `None` when nothing needed re-anchoring.
+    pub fn reanchor(&mut self, text: &Text) -> Option<crate::reanchor::ReanchorSummary> {
+        let mut layer = self.to_layer();
+        let summary = crate::reanchor::reanchor_layer(&mut layer, text)?;
+        let mut records: HashMap<u64, CuratedSpan> = HashMap::new();
+        for s in self.spans.drain(..) {
+            records.insert(s.id, s);
+        }
+        for o in self.orphans.drain(..) {
+            records.insert(o.span.id, o.span);
+        }
+        let with_record =
+            |span: Span, records: &HashMap<u64, CuratedSpan>| match records.get(&span.id) {
+                Some(r) => CuratedSpan::from_span(
+                    span,
+                    r.from.clone(),
+                    &r.accepted_by,
+                    &r.accepted_at,
+                    r.edited,
+                ),
+                None => CuratedSpan::from_span(span, Vec::new(), "", "", false),
+            };
+        self.spans = layer
+            .spans
+            .into_iter()
+            .map(|s| with_record(s, &records))
+            .collect();
+        self.orphans = layer
+            .orphans
+            .into_iter()
+            .map(|o| CuratedOrphan {
+                span: with_record(o.span, &records),
+                old_text_sha256: o.old_text_sha256,
+            })
+            .collect();
+        self.text_sha256 = layer.text_sha256;
+        self.text_chars = layer.text_chars;
+        self.next_id = self.next_id.max(layer.next_id);
+        self.normalize();
+        Some(summary)
     }
 
     /// Every reviewed span with a decision: accepted into a curated span or rejected.
@@ -263,6 +326,54 @@ pub fn load_curated(path: &Path) -> Result<Option<(CuratedLayer, Fingerprint)>, 
         reason: e.to_string(),
     })?;
     Ok(Some((c, fp)))
+}
+
+/// Re-anchors the curated layer of text `rel` as `marginalia reanchor` does every layer, keeping
+/// its whole review record (see [`CuratedLayer::reanchor`]), and writes it atomically unless
+/// `dry_run`. `Ok(None)`: no curated file, or nothing needed re-anchoring.
+///
+/// # Errors
+/// The text or file cannot be read, the file is invalid apart from its offsets, or the write
+/// fails (the file is then as it was); each names the file.
+pub fn reanchor_curated(
+    ws: &Workspace,
+    rel: &str,
+    dry_run: bool,
+) -> Result<Option<crate::reanchor::ReanchorSummary>, ReviewError> {
+    let not_here = || ReviewError::NotInWorkspace(rel.to_owned());
+    let path = ws.layer_path(CURATED_LAYER, rel).ok_or_else(not_here)?;
+    let text = Text::load(&ws.text_path(rel).ok_or_else(not_here)?)?;
+    // Read, re-anchored and written under the lock a review window saves under, so that no
+    // decision it saves in between is lost.
+    let _lock = (!dry_run).then(|| store::lock_for_saving(&path));
+    let Some((mut curated, _)) = load_curated(&path)? else {
+        return Ok(None);
+    };
+    let invalid = |problem: String| ReviewError::Invalid {
+        path: path.display().to_string(),
+        problem,
+    };
+    if curated.annotator != CURATED_LAYER {
+        return Err(invalid(format!(
+            "annotator {:?} in the file differs from its folder {CURATED_LAYER:?}",
+            curated.annotator
+        )));
+    }
+    if let Some(p) = curated.to_layer().problems(None, ws.tags()).first() {
+        return Err(invalid(p.to_string()));
+    }
+    let Some(summary) = curated.reanchor(&text) else {
+        return Ok(None);
+    };
+    if let Some(p) = curated.to_layer().problems(Some(&text), ws.tags()).first() {
+        return Err(invalid(p.to_string()));
+    }
+    if !dry_run {
+        store::check_write_inside(ws.root(), &path)?;
+        store::refuse_read_only(&path)?;
+        store::write_atomic(&path, curated.to_ron().as_bytes())?;
+    }
+    Ok(Some(summary))
 }
 
 /// How the two layers relate at one place.
@@ -1744,4 +1855,63 @@ pub fn progress_of(ws: &Workspace, rel: &str) -> Result<Option<(usize, usize, bo
         items.len(),
         curated.status == Status::Reviewed,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A curated layer of `text` with one accepted span per phrase, each with its record.
+    fn curated_on(text: &Text, phrases: &[&str]) -> CuratedLayer {
+        let mut c = CuratedLayer::new("t.txt", text);
+        for (i, p) in phrases.iter().enumerate() {
+            let b = text.as_str().find(p).unwrap();
+            let s = text.char_of_byte(b);
+            let id = i as u64 + 1;
+            let span = make_span(text, id, s, s + p.chars().count(), "quote", "t0");
+            let from = vec![SourceRef {
+                layer: "ana".into(),
+                id: 10 + id,
+            }];
+            c.spans
+                .push(CuratedSpan::from_span(span, from, "lead", "t1", id == 2));
+        }
+        c.reviewed = vec!["ana".into()];
+        c.normalize();
+        c
+    }
+
+    /// Issue 20 §6: a curated span that re-anchoring orphans keeps its review record, in the
+    /// file too, and gets it back when its words return; the file still reads as a layer.
+    #[test]
+    fn an_orphaned_curated_span_keeps_its_review_record_until_it_is_placed_again() {
+        let gone = "The deleted sentence is this one, with enough words.";
+        let old = Text::from_string(&format!("One sentence here. {gone} End of it all."));
+        let mut c = curated_on(&old, &["One sentence here.", gone]);
+        let before = c.clone();
+        let cut = Text::from_string("One sentence here. End of it all.");
+        let s = c.reanchor(&cut).unwrap();
+        assert_eq!((s.kept, s.orphaned), (1, 1));
+        assert_eq!(c.spans.len(), 1);
+        assert_eq!(c.spans[0].from, before.spans[0].from);
+        assert_eq!(c.orphans.len(), 1);
+        let orphan = &c.orphans[0].span;
+        assert_eq!(
+            (&orphan.from, &*orphan.accepted_by, orphan.edited),
+            (&before.spans[1].from, "lead", true)
+        );
+        // On disk: read back as a curated layer with the record, and as a plain layer.
+        let ron = c.to_ron();
+        assert_eq!(CuratedLayer::from_ron(&ron).unwrap(), c);
+        let plain = Layer::from_ron(&ron).unwrap();
+        assert_eq!(plain.orphans.len(), 1);
+        assert_eq!(plain.orphans[0].span.exact, gone);
+        // The text restored: the span is back, with its record.
+        let s = c.reanchor(&old).unwrap();
+        assert_eq!((s.kept, s.orphaned), (2, 0));
+        assert!(c.orphans.is_empty());
+        assert_eq!(c.spans, before.spans);
+        assert_eq!(c.reviewed, before.reviewed);
+        assert!(c.reanchor(&old).is_none(), "nothing left to do");
+    }
 }

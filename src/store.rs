@@ -355,6 +355,25 @@ fn create_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(changed)
 }
 
+/// Removes the file at `path`, if there is one, and makes the removal durable (its folder is
+/// fsynced), so a record removed before a crash stays removed.
+///
+/// # Errors
+/// The removal failed, naming the file.
+pub fn remove_durably(path: &Path) -> Result<(), StoreError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {
+            sync_dir(&dir_of(path));
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::Write {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
 /// Fsyncs a folder, best effort: makes renames and new entries in it durable; not all
 /// platforms support fsync on a folder.
 fn sync_dir(dir: &Path) {

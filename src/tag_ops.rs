@@ -3,8 +3,13 @@
 //! the curated one included (`marginalia tags rename`).
 //!
 //! A rename reads every file it would change before writing any: when one cannot be read or
-//! parsed, or is read-only, nothing is written. Layer files are written first, each atomically,
-//! and `tags.ron` last, so that a failed write leaves a state the same command can finish.
+//! parsed, or is read-only, nothing is written. It then records itself in
+//! `annotations/.tag-rename-in-progress.ron`, writes the layer files, each atomically, then
+//! `tags.ron`, and removes the record last. Killed at any point, it leaves a state the same
+//! command finishes, and every command and the window say so while the record is there
+//! ([`interrupted_rename`]). A tag that is gone from the tag set while spans still use it (a
+//! merge brought back spans of the old name) is renamed the same way: `tags rename OLD NEW`
+//! finishes it.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -57,6 +62,58 @@ pub fn usage(ws: &Workspace) -> TagUsage {
     out
 }
 
+/// The file under `annotations/` that records a rename while it runs.
+pub const RENAME_RECORD: &str = ".tag-rename-in-progress.ron";
+
+/// A rename that started and has not finished (the record in [`RENAME_RECORD`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RenameInProgress {
+    pub old: String,
+    pub new: String,
+    #[serde(default)]
+    pub merge: bool,
+}
+
+impl RenameInProgress {
+    /// "a rename of quote → citation was interrupted; run `marginalia tags rename quote
+    /// citation` to finish it".
+    pub fn message(&self) -> String {
+        format!(
+            "a rename of {} → {} was interrupted; run `marginalia tags rename {} {}` to finish it",
+            self.old,
+            self.new,
+            shell_word(&self.old),
+            shell_word(&self.new)
+        )
+    }
+}
+
+/// `name` as one word of a shell command line: as it is when it is plain, else single-quoted.
+fn shell_word(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/'));
+    if plain {
+        name.to_owned()
+    } else {
+        format!("'{}'", name.replace('\'', "'\\''"))
+    }
+}
+
+/// Where the rename record of `ws` is.
+pub fn rename_record_path(ws: &Workspace) -> PathBuf {
+    ws.annotations_dir().join(RENAME_RECORD)
+}
+
+/// The rename that was interrupted in `ws`, if its record is there. A record that cannot be
+/// read or parsed counts as none (the next rename replaces it).
+pub fn interrupted_rename(ws: &Workspace) -> Option<RenameInProgress> {
+    let bytes = store::read_regular(&rename_record_path(ws), store::MAX_SETTINGS_BYTES).ok()?;
+    let src = std::str::from_utf8(&bytes).ok()?;
+    crate::layer::ron_options().from_str(src).ok()
+}
+
 /// What `tags rename` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenameRequest {
@@ -81,6 +138,10 @@ pub enum RenameError {
     InvalidTagSet(String),
     #[error("nothing was written: {} cannot be changed safely", crate::wording::plural(.0.len(), "file"))]
     Unsafe(Vec<(PathBuf, String)>),
+    #[error("{}; finish it before starting another", .0.message())]
+    Interrupted(RenameInProgress),
+    #[error("{path}: cannot record the rename before starting it: {reason}; nothing was written")]
+    Record { path: PathBuf, reason: String },
 }
 
 /// One layer file the rename changes (or would change).
@@ -110,6 +171,13 @@ pub struct RenameReport {
     pub tags_failed: Option<String>,
     pub merged: bool,
     pub dry_run: bool,
+    /// The old tag was already gone from the tag set: only spans that still used it were
+    /// renamed (an interrupted rename, or one a merge half undid).
+    pub finishing: bool,
+    /// The record of an interrupted rename of the same tags was found; this run finished it.
+    pub resumed: bool,
+    /// Removing the rename record failed with this reason.
+    pub record_failed: Option<String>,
 }
 
 impl RenameReport {
@@ -120,7 +188,9 @@ impl RenameReport {
 
     /// Whether every write succeeded.
     pub fn ok(&self) -> bool {
-        self.tags_failed.is_none() && self.files.iter().all(|f| f.failed.is_none())
+        self.tags_failed.is_none()
+            && self.record_failed.is_none()
+            && self.files.iter().all(|f| f.failed.is_none())
     }
 }
 
@@ -140,17 +210,22 @@ fn retag<'a>(spans: impl Iterator<Item = &'a mut Span>, old: &str, new: &str) ->
     n
 }
 
-/// The tag set after the rename, with the attributes merged, or why not.
+/// The tag set after the rename, with the attributes merged, or why not. `None`: the old tag
+/// is gone and the new one is there, so only spans still using the old name are to rename.
+#[allow(clippy::type_complexity)]
 fn renamed_set(
     set: &TagSet,
     req: &RenameRequest,
-) -> Result<(TagSet, Vec<String>, Vec<String>), RenameError> {
-    let Some(old_tag) = set.get(&req.old).cloned() else {
-        return Err(RenameError::UnknownTag(req.old.clone()));
-    };
+) -> Result<Option<(TagSet, Vec<String>, Vec<String>)>, RenameError> {
     if req.old == req.new {
         return Err(RenameError::Same(req.old.clone(), req.new.clone()));
     }
+    let Some(old_tag) = set.get(&req.old).cloned() else {
+        if set.contains(&req.new) {
+            return Ok(None);
+        }
+        return Err(RenameError::UnknownTag(req.old.clone()));
+    };
     let mut next = set.clone();
     let (mut added, mut differing) = (Vec::new(), Vec::new());
     if let Some(into) = next.tags.iter_mut().find(|t| t.name == req.new) {
@@ -163,7 +238,7 @@ fn renamed_set(
         t.name = req.new.clone();
     }
     next.check().map_err(RenameError::InvalidTagSet)?;
-    Ok((next, added, differing))
+    Ok(Some((next, added, differing)))
 }
 
 fn merge_attributes(
@@ -192,7 +267,24 @@ fn merge_attributes(
 pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, RenameError> {
     let tags_path = ws.annotations_dir().join("tags.ron");
     let tags_was_absent = std::fs::symlink_metadata(&tags_path).is_err();
-    let (next_set, attributes_added, attributes_differing) = renamed_set(ws.tags(), req)?;
+    let record = interrupted_rename(ws);
+    let mut req = req.clone();
+    let resumed = match &record {
+        Some(r) if r.old == req.old && r.new == req.new => {
+            // The interrupted run was a merge: finishing it needs no --merge.
+            req.merge |= r.merge;
+            true
+        }
+        Some(r) => return Err(RenameError::Interrupted(r.clone())),
+        None => false,
+    };
+    let req = &req;
+    let renamed = renamed_set(ws.tags(), req)?;
+    let finishing = renamed.is_none();
+    let (next_set, attributes_added, attributes_differing) = match renamed {
+        Some((set, added, differing)) => (Some(set), added, differing),
+        None => (None, Vec::new(), Vec::new()),
+    };
 
     // Read and change everything in memory first; refuse if any file is in the way.
     let mut unsafe_files = Vec::new();
@@ -211,15 +303,15 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                 match crate::review::load_curated(&path) {
                     Ok(Some((mut c, _))) => {
                         let mut spans = 0;
-                        for s in c.spans.iter_mut().filter(|s| s.tag == req.old) {
+                        for s in c
+                            .spans
+                            .iter_mut()
+                            .chain(c.orphans.iter_mut().map(|o| &mut o.span))
+                            .filter(|s| s.tag == req.old)
+                        {
                             s.tag = req.new.clone();
                             spans += 1;
                         }
-                        spans += retag(
-                            c.orphans.iter_mut().map(|o| &mut o.span),
-                            &req.old,
-                            &req.new,
-                        );
                         let mut rejections = 0;
                         for r in c.rejected.iter_mut().filter(|r| r.tag == req.old) {
                             r.tag = req.new.clone();
@@ -270,7 +362,14 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
             pending.push(item);
         }
     }
-    if !tags_was_absent && let Err(e) = store::refuse_read_only(&tags_path) {
+    if finishing && files.is_empty() && !resumed && unsafe_files.is_empty() {
+        // Nothing uses the old name and no rename of it was interrupted: it is simply unknown.
+        return Err(RenameError::UnknownTag(req.old.clone()));
+    }
+    if !finishing
+        && !tags_was_absent
+        && let Err(e) = store::refuse_read_only(&tags_path)
+    {
         let reason = reason_only(e.to_string(), &tags_path);
         unsafe_files.push((tags_path.clone(), reason));
     }
@@ -285,11 +384,29 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         attributes_added,
         attributes_differing,
         tags_failed: None,
-        merged: ws.tags().contains(&req.new),
+        merged: !finishing && ws.tags().contains(&req.new),
         dry_run: req.dry_run,
+        finishing,
+        resumed,
+        record_failed: None,
     };
     if req.dry_run {
         return Ok(report);
+    }
+    // Recorded before the first write, so that a run killed anywhere after this is known to
+    // the next command and the window, and finished by the same command.
+    let record_path = rename_record_path(ws);
+    let record = RenameInProgress {
+        old: req.old.clone(),
+        new: req.new.clone(),
+        merge: req.merge,
+    };
+    let ron = crate::layer::to_pretty_ron(&record).unwrap_or_default();
+    if let Err(e) = store::write_atomic(&record_path, ron.as_bytes()) {
+        return Err(RenameError::Record {
+            path: record_path,
+            reason: reason_only(e.to_string(), &rename_record_path(ws)),
+        });
     }
     for (item, change) in pending.into_iter().zip(report.files.iter_mut()) {
         let written = match item {
@@ -300,8 +417,16 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
             change.failed = Some(e.to_string());
         }
     }
-    if let Err(e) = next_set.save(&tags_path) {
+    if let Some(next_set) = next_set
+        && let Err(e) = next_set.save(&tags_path)
+    {
         report.tags_failed = Some(e.to_string());
+    }
+    // Kept while anything failed: the same command finishes the rename.
+    if report.ok()
+        && let Err(e) = store::remove_durably(&record_path)
+    {
+        report.record_failed = Some(e.to_string());
     }
     Ok(report)
 }
@@ -387,6 +512,12 @@ impl RenameReport {
         use crate::wording::plural;
         let (mut out, mut problems) = (Vec::new(), Vec::new());
         let would = if self.dry_run { "would be " } else { "" };
+        if self.resumed {
+            out.push(format!(
+                "an interrupted rename of {old} → {new} was found: this run {}finishes it",
+                if self.dry_run { "would " } else { "" }
+            ));
+        }
         for f in &self.files {
             let mut what = plural(f.spans, "span");
             if f.rejections > 0 {
@@ -407,7 +538,17 @@ impl RenameReport {
         } else {
             ""
         };
+        if let Some(e) = &self.record_failed {
+            problems.push(format!(
+                "the record of this rename could not be removed: {e}; run the same command again"
+            ));
+        }
         match &self.tags_failed {
+            _ if self.finishing => out.push(format!(
+                "{}: tag {old:?} is no longer in the tag set, {new:?} is: {} still tagged {old:?} {would}renamed to {new:?} to finish the rename",
+                self.tags_path.display(),
+                plural(self.spans(), "span"),
+            )),
             Some(e) => problems.push(format!(
                 "{}: not written: {e}; run the same command again to finish",
                 self.tags_path.display()

@@ -133,7 +133,9 @@ pub fn find_root(opened: &Path) -> PathBuf {
 /// folders, temp files, `.git`) or `-` (read as an option by command lines), does not end with
 /// `.` (Windows cannot check such a folder out), is not a Windows device name (`con`, `nul`,
 /// `com1`…), and is not `curated`, which is the reviewer's layer, nor `dictionaries`, which
-/// holds the suggestion dictionaries.
+/// holds the suggestion dictionaries. It does not end with `.ron` (in any case): `annotations/`
+/// keeps that ending for the workspace's own files (`tags.ron`, `workspace.ron`,
+/// `<annotator>.rejected.ron`), whose places a folder of that name would take.
 ///
 /// # Errors
 /// A sentence saying what is wrong with the name.
@@ -167,6 +169,14 @@ pub fn check_annotator(name: &str) -> Result<(), String> {
     if name == DICTIONARIES_DIR {
         return Err(format!(
             "{name:?} is reserved for the suggestion dictionaries under annotations/; choose another annotator name"
+        ));
+    }
+    // annotations/ holds the workspace's own files beside the layer folders: tags.ron,
+    // workspace.ron and each layer's <layer>.rejected.ron. A folder with such a name would
+    // stand where one of them belongs (case-insensitively, for macOS and Windows).
+    if name.to_ascii_lowercase().ends_with(".ron") {
+        return Err(format!(
+            "the annotator name {name:?} ends with \".ron\", which annotations/ keeps for the workspace's own files (tags.ron, workspace.ron, <annotator>.rejected.ron); choose another annotator name"
         ));
     }
     // Device names Windows reserves in any folder, with or without an extension.
@@ -611,6 +621,10 @@ mod tests {
             "with space",
             "é",
             &"a".repeat(65),
+            "tags.ron",
+            "workspace.ron",
+            "editor-a.rejected.ron",
+            "Tags.RON",
         ] {
             assert!(check_annotator(bad).is_err(), "{bad}");
         }

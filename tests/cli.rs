@@ -602,6 +602,65 @@ fn hidden_dotted_and_dashed_annotator_names_are_refused() {
     }
 }
 
+/// Issue 20 §6: annotator names that would take the place of the workspace's own files under
+/// annotations/ (tags.ron, workspace.ron, <layer>.rejected.ron) are refused with the reason,
+/// by import's `--annotator` and by `assign`, and nothing is made.
+#[test]
+fn annotator_names_that_collide_with_the_workspaces_own_files_are_refused() {
+    let ws = copy_workspace();
+    let root = ws.path();
+    std::fs::write(
+        root.join("in.jsonl"),
+        "{\"text\": \"Hello world\", \"label\": [[0, 5, \"quote\"]]}\n",
+    )
+    .unwrap();
+    let config = std::fs::read(root.join("annotations/workspace.ron")).unwrap();
+    for name in [
+        "tags.ron",
+        "workspace.ron",
+        "editor-a.rejected.ron",
+        "Notes.RON",
+    ] {
+        let flag = format!("--annotator={name}");
+        let o = run(
+            &["import", "--format", "jsonl", &flag, "in.jsonl", "."],
+            root,
+        );
+        assert_eq!(o.status.code(), Some(2), "{name} accepted: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(name) && err.contains("\".ron\""),
+            "{name}: {err}"
+        );
+        let o = run(
+            &[
+                "assign",
+                "--annotators",
+                &format!("ana,{name}"),
+                "--overlap",
+                "1",
+            ],
+            root,
+        );
+        assert_eq!(o.status.code(), Some(2), "{name} assigned: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(name) && err.contains("\".ron\""),
+            "{name}: {err}"
+        );
+    }
+    for made in ["tags.ron", "editor-a.rejected.ron", "Notes.RON"] {
+        assert!(!root.join("annotations").join(made).exists(), "{made} made");
+    }
+    assert_eq!(
+        std::fs::read(root.join("annotations/workspace.ron")).unwrap(),
+        config,
+        "assign wrote workspace.ron"
+    );
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+}
+
 /// Issue 14 §3: a CoNLL file given as jsonl imports nothing and says so with a non-zero exit.
 #[test]
 fn an_import_that_imports_no_span_from_a_non_empty_source_exits_non_zero() {
@@ -1825,4 +1884,230 @@ fn import_json_with_a_bad_format_prints_one_json_object_and_exits_2() {
             .contains("unknown format \"xml\""),
         "{v}"
     );
+}
+
+/// The record a tag rename keeps while it runs.
+const RENAME_RECORD: &str = "annotations/.tag-rename-in-progress.ron";
+
+/// Issue 20 §6: clone A renamed quote → citation while clone B added a quote; the merge brings
+/// B's span with a tag the tag set no longer has. `tags rename quote citation` finishes the
+/// rename with one line, where it said "there is no tag" before.
+#[test]
+fn tags_rename_finishes_a_rename_that_a_merge_half_undid() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    let o = run(&["tags", "rename", "quote", "citation"], root);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    // B's span, merged in.
+    edit(&root.join(A001), "tag: \"citation\"", "tag: \"quote\"");
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains(
+            "unknown tag \"quote\" (not in the tag set; if a rename left it behind, `marginalia \
+             tags rename OLD NEW` run again finishes it)"
+        ),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = run(&["tags", "rename", "quote", "citation"], root);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{o:?}");
+    assert!(
+        out.contains(
+            "tags.ron: tag \"quote\" is no longer in the tag set, \"citation\" is: 1 span still \
+             tagged \"quote\" renamed to \"citation\" to finish the rename"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("renamed: 1 span in 1 layer file\n"), "{out}");
+    assert_eq!(count_tags(root).0.get("quote"), None);
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // With nothing left to finish, an unknown tag is refused as before.
+    let o = run(&["tags", "rename", "quote", "citation"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("there is no tag \"quote\""));
+}
+
+/// Issue 20 §6: a rename interrupted half way (some layers renamed, the record there) is named
+/// by every command with how to finish it, and the same command finishes it: a plain rename
+/// with tags.ron not yet written, and a merge killed after tags.ron, finished without --merge.
+#[test]
+fn an_interrupted_tags_rename_is_reported_by_every_command_and_finished_by_rerunning_it() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    // Half renamed: one layer file done, tags.ron (the defaults) not yet.
+    let src = std::fs::read_to_string(root.join(A001)).unwrap();
+    std::fs::write(
+        root.join(A001),
+        src.replace("tag: \"quote\"", "tag: \"citation\""),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(RENAME_RECORD),
+        "(old: \"quote\", new: \"citation\", merge: false)\n",
+    )
+    .unwrap();
+    let said = "warning: a rename of quote → citation was interrupted; run `marginalia tags \
+                rename quote citation` to finish it\n";
+    let export = ["export", "--format", "jsonl", "--all-layers", "."];
+    for args in [&["validate", "."][..], &["stats", "."], &["tags"], &export] {
+        let o = run(args, root);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
+    // Another rename waits for this one.
+    let o = run(&["tags", "rename", "claim", "assertion"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("finish it before starting another"),
+        "{o:?}"
+    );
+    let o = run(&["tags", "rename", "quote", "citation"], root);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{o:?}");
+    assert!(
+        out.starts_with(
+            "an interrupted rename of quote → citation was found: this run finishes it\n"
+        ),
+        "{out}"
+    );
+    assert!(!root.join(RENAME_RECORD).exists());
+    assert_eq!(count_tags(root).0.get("quote"), None);
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("interrupted"),
+        "{o:?}"
+    );
+
+    // A merge of citation into claim killed after tags.ron, before the record was removed.
+    let claims = count_tags(root).0["claim"];
+    let citations = count_tags(root).0["citation"];
+    let tags = std::fs::read_to_string(root.join("annotations/tags.ron")).unwrap();
+    let ws = marginalia::Workspace::open(root).unwrap();
+    let mut set = ws.tags().clone();
+    let citation = set.get("citation").unwrap().clone();
+    let claim = set.tags.iter_mut().find(|t| t.name == "claim").unwrap();
+    for a in citation.attributes {
+        if claim.attribute(&a.name).is_none() {
+            claim.attributes.push(a);
+        }
+    }
+    set.tags.retain(|t| t.name != "citation");
+    set.save(&root.join("annotations/tags.ron")).unwrap();
+    assert_ne!(
+        tags,
+        std::fs::read_to_string(root.join("annotations/tags.ron")).unwrap()
+    );
+    let files: Vec<PathBuf> = snapshot_annotations(root)
+        .into_keys()
+        .filter(|p| p.to_string_lossy().contains("editor-b"))
+        .collect();
+    for f in files {
+        let src = std::fs::read_to_string(&f).unwrap();
+        std::fs::write(&f, src.replace("tag: \"citation\"", "tag: \"claim\"")).unwrap();
+    }
+    std::fs::write(
+        root.join(RENAME_RECORD),
+        "(old: \"citation\", new: \"claim\", merge: true)\n",
+    )
+    .unwrap();
+    let o = run(&["tags", "rename", "citation", "claim"], root);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{o:?}");
+    assert!(out.contains("this run finishes it"), "{out}");
+    let after = count_tags(root).0;
+    assert_eq!(after.get("citation"), None);
+    assert_eq!(after["claim"], claims + citations);
+    assert!(!root.join(RENAME_RECORD).exists());
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+/// Issue 20 §6: `tags rename` killed (SIGKILL) part way through 210 layer files, twice: each
+/// time every command says how to finish it, and running the same command again finishes it.
+#[test]
+fn a_tags_rename_killed_part_way_is_finished_by_running_it_again() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    for i in 0..40 {
+        let name = format!("editor-k{i}");
+        let folder = root.join("annotations").join(&name).join("seeds");
+        copy_dir(&root.join("annotations/editor-a/seeds"), &folder);
+        for e in std::fs::read_dir(&folder).unwrap() {
+            let p = e.unwrap().path();
+            let src = std::fs::read_to_string(&p).unwrap();
+            let src = src.replace("annotator: \"editor-a\"", &format!("annotator: \"{name}\""));
+            std::fs::write(&p, src).unwrap();
+        }
+    }
+    let quotes = count_tags(root).0["quote"];
+    // Killed as soon as a given layer file is renamed: the first one written (a fresh run),
+    // then one in the middle (the run that resumes it).
+    let mut finished = false;
+    for watched in ["editor-a", "editor-k1"] {
+        let watched = root
+            .join("annotations")
+            .join(watched)
+            .join("seeds/000_b78fa013a4a69998.ron");
+        let mut child = Command::new(BIN)
+            .args(["tags", "rename", "quote", "citation"])
+            .current_dir(root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !std::fs::read_to_string(&watched).is_ok_and(|s| s.contains("\"citation\""))
+            && child.try_wait().unwrap().is_none()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the rename never got there"
+            );
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        child.kill().unwrap(); // SIGKILL: no cleanup
+        child.wait().unwrap();
+        let by_tag = count_tags(root).0;
+        let (q, c) = (
+            by_tag.get("quote").copied().unwrap_or(0),
+            by_tag.get("citation").copied().unwrap_or(0),
+        );
+        let o = run(&["validate", "."], root);
+        let err = String::from_utf8_lossy(&o.stderr);
+        if root.join(RENAME_RECORD).exists() {
+            assert!(
+                err.contains("a rename of quote → citation was interrupted; run `marginalia tags rename quote citation` to finish it"),
+                "{err}"
+            );
+        } else {
+            // Done before the kill (a fast machine): never half done without the record.
+            assert_eq!(q, 0, "{q} quote, {c} citation without a record");
+            assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+            finished = true;
+            break;
+        }
+        eprintln!(
+            "killed after {}: {q} quote, {c} citation",
+            watched.display()
+        );
+    }
+    if !finished {
+        let o = run(&["tags", "rename", "quote", "citation"], root);
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+    }
+    // The killed runs' temp files (their locks died with them) are not layers.
+    marginalia::store::clean_stray_temps_older_than(
+        &root.join("annotations"),
+        std::time::Duration::ZERO,
+    );
+    let by_tag = count_tags(root).0;
+    assert_eq!((by_tag.get("quote"), by_tag["citation"]), (None, quotes));
+    assert!(!root.join(RENAME_RECORD).exists());
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }

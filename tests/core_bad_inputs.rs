@@ -156,11 +156,12 @@ fn a_file_truncated_while_open_is_not_overwritten_by_the_next_save() {
 fn wrong_offsets_are_an_error_naming_the_span() {
     let dir = copy_workspace();
     let layer_path = dir.path().join(LAYER);
-    // Span 28 is "Mark Truss" at 4039..4049; shift it by one char.
+    // Span 28 is "Mark Truss" at 4039..4049; its start moved by one char, so its offsets no
+    // longer hold as many chars as its quote: damaged, not merged.
     edit(
         &layer_path,
         "start: 4039,\n            end: 4049,",
-        "start: 4040,\n            end: 4050,",
+        "start: 4040,\n            end: 4049,",
     );
     let msg = open_fails_and_changes_nothing(dir.path()).to_string();
     assert!(msg.contains("000_b78fa013a4a69998.ron"), "{msg}");
@@ -168,6 +169,30 @@ fn wrong_offsets_are_an_error_naming_the_span() {
         msg.contains("span 28") && msg.contains("Mark Truss"),
         "{msg}"
     );
+}
+
+/// Issue 20 §6: offsets shifted whole, as a git merge leaves a span made on another version
+/// of the text, are not an error any more: the span is found again and the file says so.
+#[test]
+fn shifted_offsets_are_re_anchored_as_after_a_merge() {
+    let dir = copy_workspace();
+    let layer_path = dir.path().join(LAYER);
+    edit(
+        &layer_path,
+        "start: 4039,\n            end: 4049,",
+        "start: 4040,\n            end: 4050,",
+    );
+    let ws = Workspace::open(dir.path()).unwrap();
+    let doc = Document::open(&ws, SEED, "editor-a", false).unwrap();
+    let summary = doc.reanchor_summary().expect("re-anchored");
+    assert!(summary.after_merge && summary.moved == 1, "{summary:?}");
+    let span = doc.layer().span(28).unwrap();
+    assert_eq!(
+        (span.start, span.end, &*span.exact),
+        (4039, 4049, "Mark Truss")
+    );
+    let on_disk = std::fs::read_to_string(&layer_path).unwrap();
+    assert!(on_disk.contains("start: 4039,\n            end: 4049,"));
 }
 
 #[test]

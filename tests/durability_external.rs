@@ -607,3 +607,59 @@ fn an_old_journal_entry_without_a_base_is_restored_without_removing_any_span_of_
         "the old entry is gone"
     );
 }
+
+/// Issue 20 §6: a `git pull` while the document is open brings a file that records this text
+/// but holds a span made on another version of it; with nothing unsaved it is reloaded, with
+/// unsaved edits merged: either way the span is re-anchored, never kept at the wrong place.
+#[test]
+fn a_pulled_file_with_a_span_made_on_another_text_version_is_re_anchored_in_the_open_window() {
+    let (_d, root) = workspace();
+    let mut a = open(&root, "editor-a");
+    add(&mut a, "Putin asked reporters", "quote");
+    a.save_now().unwrap();
+    // The pulled file: a colleague's span, its offsets from a text with a line more on top.
+    let pulled = |doc: &Document, id: u64| {
+        let mut layer = on_disk(doc);
+        let theirs =
+            marginalia::Text::from_string(&format!("One more line.\n{}", doc.text().as_str()));
+        let b = theirs.as_str().find("Mark Truss").unwrap();
+        let s = theirs.char_of_byte(b);
+        layer.spans.push(marginalia::layer::make_span(
+            &theirs,
+            id,
+            s,
+            s + 10,
+            "error",
+            "t",
+        ));
+        layer.normalize();
+        std::fs::write(doc.layer_path(), layer.to_ron()).unwrap();
+    };
+    let truss = |layer: &Layer, id: u64| {
+        let s = layer.span(id).expect("the colleague's span is kept");
+        assert_eq!(s.exact, "Mark Truss");
+        (s.start, s.end)
+    };
+    let expected = {
+        let b = a.text().as_str().find("Mark Truss").unwrap();
+        let s = a.text().char_of_byte(b);
+        (s, s + 10)
+    };
+    // Reloaded: nothing unsaved.
+    pulled(&a, 50);
+    assert!(a.reload_if_changed());
+    assert_eq!(truss(a.layer(), 50), expected);
+    assert!(
+        a.take_notices()
+            .iter()
+            .any(|n| n.contains("1 span re-anchored after a merge")),
+    );
+    a.save_now().unwrap();
+    // Merged: an unsaved edit of ours meets the pulled file.
+    add(&mut a, "Wolfgang Schorz", "error");
+    pulled(&a, 60);
+    a.save_now().unwrap();
+    let layer = on_disk(&a);
+    assert_eq!(truss(&layer, 60), expected);
+    assert_eq!(layer.spans.len(), 4);
+}

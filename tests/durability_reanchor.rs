@@ -307,12 +307,19 @@ fn reanchor_command_dry_run_writes_nothing_then_fixes_every_layer() {
     let path = annotate(&root);
     // A second annotator's layer on the same text, and a curated one.
     let ws = Workspace::open(&root).unwrap();
-    for name in ["editor-u", "curated"] {
-        let mut doc = Document::open(&ws, SEED, name, false).unwrap();
-        let (s, e) = chars_of(doc.text(), "do you want a Franco-Russian war?");
-        doc.add_span(s, e, "quote").unwrap();
-        doc.save_now().unwrap();
-    }
+    let mut doc = Document::open(&ws, SEED, "editor-u", false).unwrap();
+    let (s, e) = chars_of(doc.text(), "do you want a Franco-Russian war?");
+    doc.add_span(s, e, "quote").unwrap();
+    doc.save_now().unwrap();
+    // A curated layer is a layer file with annotator "curated" (review mode writes it).
+    let curated = ws.layer_path("curated", SEED).unwrap();
+    std::fs::create_dir_all(curated.parent().unwrap()).unwrap();
+    let src = std::fs::read_to_string(doc.layer_path()).unwrap();
+    std::fs::write(
+        &curated,
+        src.replace("annotator: \"editor-u\"", "annotator: \"curated\""),
+    )
+    .unwrap();
     edit_seed(&root, |t| format!("UPDATED\n{t}"));
     let snapshot = |name: &str| std::fs::read(ws.layer_path(name, SEED).unwrap()).unwrap();
     let before: Vec<Vec<u8>> = ["editor-t", "editor-u", "curated"].map(snapshot).to_vec();
@@ -744,4 +751,205 @@ fn a_sentence_pasted_twice_makes_its_spans_ambiguous_and_the_cli_counts_them() {
             .unwrap()
             .contains("\"anchor\"")
     );
+}
+
+/// A run of the CLI in-process: exit code, standard output, standard error.
+fn cli(cmd: Command) -> (i32, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_command(cmd, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+/// Issue 20 §6: `reanchor` on a changed text keeps the curated layer's whole review record
+/// (each span's sources, reviewer, time and edited flag; the rejections, comments and reviewed
+/// layers); before, it wrote the file back as a plain layer without them. And `suggest --apply
+/// --layer curated` is refused: the curated layer is written by review.
+#[test]
+fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it() {
+    use marginalia::review::{CuratedLayer, Rejection, ReviewComment, SourceRef};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/agreement/team"),
+        &root,
+    );
+    let rel = "texts/doc0.txt";
+    let path = root.join("annotations/curated/texts/doc0.ron");
+    let read = |p: &Path| CuratedLayer::from_ron(&std::fs::read_to_string(p).unwrap()).unwrap();
+    // The fixture's record, with every kind of field filled in.
+    let mut c = read(&path);
+    let source = |layer: &str, id| SourceRef {
+        layer: layer.into(),
+        id,
+    };
+    c.spans[0].from = vec![source("ana", 1), source("ben", 2)];
+    c.spans[1].edited = true;
+    c.reviewed = vec!["ana".into(), "ben".into()];
+    c.rejected.push(Rejection {
+        from: source("ben", 7),
+        start: 3,
+        end: 9,
+        tag: "claim".into(),
+        exact: "ignored".into(),
+        reason: "not a claim".into(),
+        by: "lead".into(),
+        at: "2026-12-01T09:00:00Z".into(),
+    });
+    c.comments.push(ReviewComment {
+        start: 0,
+        end: 4,
+        about: vec![source("ana", 1)],
+        text: "check the speaker".into(),
+        by: "lead".into(),
+        at: "2026-12-01T09:00:00Z".into(),
+    });
+    std::fs::write(&path, c.to_ron()).unwrap();
+    let before = read(&path);
+    let bytes_before = std::fs::read(&path).unwrap();
+
+    let (code, _, err) = cli(Command::Suggest {
+        path: Some(root.clone()),
+        layer: Some("curated".into()),
+        sources: Vec::new(),
+        json: false,
+        apply: true,
+        eval: false,
+        timing: false,
+    });
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("curated layer is written by review"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes_before);
+
+    let text_path = root.join(rel);
+    let old = std::fs::read_to_string(&text_path).unwrap();
+    std::fs::write(&text_path, format!("UPDATED\n{old}")).unwrap();
+    let (code, out, err) = cli(Command::Reanchor {
+        path: Some(root.clone()),
+        dry_run: false,
+    });
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("curated/texts/doc0.ron: text changed: 0 kept, 10 moved"),
+        "{out}"
+    );
+    let after = read(&path);
+    assert_eq!(after.spans.len(), before.spans.len());
+    for (a, b) in after.spans.iter().zip(&before.spans) {
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.start, b.start + "UPDATED\n".chars().count());
+        assert_eq!(
+            (&a.exact, &a.from, &a.accepted_by, &a.accepted_at, a.edited),
+            (&b.exact, &b.from, &b.accepted_by, &b.accepted_at, b.edited),
+            "span {}",
+            a.id
+        );
+    }
+    assert_eq!(after.reviewed, before.reviewed);
+    assert_eq!(after.rejected, before.rejected);
+    assert_eq!(after.comments, before.comments);
+    assert_eq!(after.status, before.status);
+    let text = Text::load(&text_path).unwrap();
+    assert_eq!(after.text_sha256, text.sha256());
+    // Opened as a plain document, it cannot be written back without its record.
+    let ws = Workspace::open(&root).unwrap();
+    let doc = Document::open(&ws, rel, "curated", false).unwrap();
+    assert!(doc.is_read_only());
+    assert!(
+        doc.read_only_reason()
+            .unwrap()
+            .contains("review mode writes")
+    );
+    let (code, out, _) = cli(Command::Validate {
+        path: Some(root.clone()),
+    });
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Issue 20 §6: one clone re-scrapes the text and re-anchors while another adds spans on the
+/// old text; git merges the layer file cleanly, so it records the new text but holds spans
+/// whose words are not at their offsets. Before, `validate` said "does not match" and the
+/// window could not open it. Now `reanchor` and opening the document find such a span again,
+/// keep one whose words are gone as an orphan, and say so in one line.
+#[test]
+fn a_merged_layer_with_spans_made_on_the_old_text_is_re_anchored_not_refused() {
+    let (_dir, root) = bare_workspace();
+    let layer_path = annotate(&root);
+    let old = Text::load(&root.join(SEED)).unwrap();
+    let gone = "The two have spoken by phone five times since December, The Times said.";
+    // Clone A: the re-scraped text, re-anchored.
+    let new = edit_seed(&root, |t| format!("UPDATED\n{}", t.replace(gone, "")));
+    let (code, out, err) = cli(Command::Reanchor {
+        path: Some(root.clone()),
+        dry_run: false,
+    });
+    assert_eq!(code, 0, "{out}{err}");
+    // Clone B's spans, made on the old text, as the merge joins them to A's file.
+    let mut merged = Layer::from_ron(&std::fs::read_to_string(&layer_path).unwrap()).unwrap();
+    assert_eq!(merged.text_sha256, new.sha256());
+    let (s, e) = chars_of(&old, "Ukrainian President Volodymyr Zelensky");
+    let b_found = marginalia::layer::make_span(&old, 100, s, e, "claim", "2026-12-02T10:00:00Z");
+    let (s, e) = chars_of(&old, gone);
+    let b_gone = marginalia::layer::make_span(&old, 101, s, e, "claim", "2026-12-02T10:00:00Z");
+    merged.spans.push(b_found);
+    merged.spans.push(b_gone);
+    merged.normalize();
+    std::fs::write(&layer_path, merged.to_ron()).unwrap();
+    let (code, out, _) = cli(Command::Validate {
+        path: Some(root.clone()),
+    });
+    assert_eq!(code, 1, "the merged file does not match the text: {out}");
+    assert!(
+        out.contains(
+            "as after a git merge: opening the document or `marginalia reanchor` finds it again"
+        ),
+        "{out}"
+    );
+
+    let said = "1 span re-anchored after a merge (they did not match the text); 1 could not be \
+                found and is kept as orphaned";
+    let (code, out, err) = cli(Command::Reanchor {
+        path: Some(root.clone()),
+        dry_run: true,
+    });
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("editor-t/seeds/000_b78fa013a4a69998.ron: {said}")),
+        "{out}"
+    );
+    assert_eq!(
+        Layer::from_ron(&std::fs::read_to_string(&layer_path).unwrap()).unwrap(),
+        merged,
+        "a dry run writes nothing"
+    );
+
+    // The window's way in: the document opens, re-anchored and saved, with one notice.
+    let ws = Workspace::open(&root).unwrap();
+    let mut doc = Document::open(&ws, SEED, "editor-t", false).unwrap();
+    let summary = doc.reanchor_summary().expect("re-anchored");
+    assert_eq!(summary.to_string(), said);
+    assert_eq!(
+        doc.take_notices(),
+        vec![format!("{SEED}: {said}")],
+        "one message"
+    );
+    let on_disk = Layer::from_ron(&std::fs::read_to_string(&layer_path).unwrap()).unwrap();
+    assert_eq!(on_disk.spans.len(), PHRASES.len() + 1);
+    for s in &on_disk.spans {
+        assert_eq!(new.slice(s.start, s.end), s.exact, "span {}", s.id);
+    }
+    let found = on_disk.spans.iter().find(|s| s.id == 100).unwrap();
+    assert_eq!(found.exact, "Ukrainian President Volodymyr Zelensky");
+    assert_eq!(on_disk.orphans.len(), 1);
+    assert_eq!(
+        (on_disk.orphans[0].span.id, &*on_disk.orphans[0].span.exact),
+        (101, gone)
+    );
+    let (code, out, _) = cli(Command::Validate {
+        path: Some(root.clone()),
+    });
+    assert_eq!(code, 0, "{out}");
 }

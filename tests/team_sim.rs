@@ -594,3 +594,143 @@ fn twenty_annotators_and_two_reviewers_merge_through_git_without_markers() {
         "the final trees differ in {differing:?}"
     );
 }
+
+/// Issue 20 §6, through real git: each clone's change merges cleanly alone, not together.
+/// Clone A re-scrapes a text and re-anchors while clone B adds a span on the old text; then A
+/// renames quote → citation while B adds a quote. After each `git pull` (exit 0) the merged
+/// layer does not fit: `reanchor`, then `tags rename`, repair it, each with one line.
+#[test]
+fn a_clean_pull_of_a_reanchor_or_a_tag_rename_against_new_spans_is_repaired() {
+    if !git_available() {
+        eprintln!("skipped: git is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    std::fs::write(home.join("gitconfig"), "[core]\n\tfsync = none\n").expect("gitconfig");
+    let origin = tmp.path().join("origin.git");
+    let bare = [
+        "init",
+        "-q",
+        "--bare",
+        "-b",
+        "main",
+        origin.to_str().unwrap(),
+    ];
+    ok(tmp.path(), &home, &bare);
+    let seed = tmp.path().join("seed");
+    ok(
+        tmp.path(),
+        &home,
+        &["clone", "-q", origin.to_str().unwrap(), "seed"],
+    );
+    ok(&seed, &home, &["checkout", "-q", "-b", "main"]);
+    let rel = doc_rel(0);
+    std::fs::create_dir_all(seed.join("texts")).expect("texts");
+    std::fs::write(seed.join(&rel), doc_text(0)).expect("text");
+    let old = Text::from_string(&doc_text(0));
+    let ws = Workspace::open(&seed).expect("workspace");
+    let (path, mut layer) = load_layer(&ws, "ann", &rel, &old);
+    let span_on = |text: &Text, layer: &mut Layer, phrase: &str, tag: &str| {
+        let b = text.as_str().find(phrase).expect("phrase");
+        let s = text.char_of_byte(b);
+        let id = layer.take_id();
+        let e = s + phrase.chars().count();
+        layer.spans.push(make_span(text, id, s, e, tag, &stamp(0)));
+        layer.normalize();
+    };
+    span_on(&old, &mut layer, "Sentence 3 of document 0", "quote");
+    store::save_layer(&path, &layer).expect("save");
+    let o = marginalia(&seed, &home, &["git", "setup", "."]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&seed, &home, &["add", "-A"]);
+    ok(&seed, &home, &["commit", "-q", "-m", "seed"]);
+    ok(&seed, &home, &["push", "-q", "origin", "main"]);
+    let clone = |name: &str| {
+        let dir = tmp.path().join(name);
+        let args = [
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ];
+        ok(tmp.path(), &home, &args);
+        let o = marginalia(&dir, &home, &["git", "setup", "."]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        dir
+    };
+    let (a, b) = (clone("a"), clone("b"));
+    let pull = |dir: &Path| {
+        let o = git(
+            dir,
+            &home,
+            &["pull", "--no-rebase", "--no-edit", "origin", "main"],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let commit_push = |dir: &Path, msg: &str| {
+        ok(dir, &home, &["add", "-A"]);
+        ok(dir, &home, &["commit", "-q", "-m", msg]);
+        ok(dir, &home, &["push", "-q", "origin", "main"]);
+    };
+    let b_adds = |phrase: &str, tag: &str| {
+        let ws = Workspace::open(&b).expect("workspace");
+        let text = Text::load(&b.join(&rel)).expect("text");
+        let (path, mut layer) = load_layer(&ws, "ann", &rel, &text);
+        span_on(&text, &mut layer, phrase, tag);
+        store::save_layer(&path, &layer).expect("save");
+        ok(&b, &home, &["add", "-A"]);
+        ok(&b, &home, &["commit", "-q", "-m", "b adds a span"]);
+    };
+    let cli = |dir: &Path, args: &[&str]| {
+        let o = marginalia(dir, &home, args);
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        (
+            o.status.code(),
+            out,
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+
+    // A re-scrapes and re-anchors; B adds a span on the text it has.
+    std::fs::write(a.join(&rel), format!("Updated.\n{}", doc_text(0))).expect("text");
+    let (code, out, err) = cli(&a, &["reanchor", "."]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    commit_push(&a, "a re-scrapes");
+    b_adds("Sentence 7 of document 0", "claim");
+    pull(&b);
+    let (code, out, _) = cli(&b, &["validate", "."]);
+    assert_eq!(code, Some(1), "the merged layer does not fit: {out}");
+    assert!(out.contains("does not match the text there"), "{out}");
+    let (code, out, err) = cli(&b, &["reanchor", "."]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains(
+            "ann/texts/doc00.ron: 1 span re-anchored after a merge (they did not match the text)\n"
+        ),
+        "{out}"
+    );
+    let (code, out, _) = cli(&b, &["validate", "."]);
+    assert_eq!(code, Some(0), "{out}");
+    commit_push(&b, "b re-anchors the merge");
+    pull(&a);
+
+    // A renames quote → citation; B adds a quote.
+    let (code, out, err) = cli(&a, &["tags", "rename", "quote", "citation"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    commit_push(&a, "a renames quote");
+    b_adds("Sentence 9 of document 0", "quote");
+    pull(&b);
+    let (code, out, _) = cli(&b, &["validate", "."]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("unknown tag \"quote\""), "{out}");
+    let (code, out, err) = cli(&b, &["tags", "rename", "quote", "citation"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("1 span still tagged \"quote\" renamed to \"citation\""),
+        "{out}"
+    );
+    let (code, out, _) = cli(&b, &["validate", "."]);
+    assert_eq!(code, Some(0), "{out}");
+}

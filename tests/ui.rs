@@ -2467,3 +2467,39 @@ fn a_mouse_selection_over_hebrew_is_refused_and_a_find_hit_is_tagged() {
     exact.sort();
     assert_eq!(exact, ["greeting", "עולם"], "the span kept its end");
 }
+
+/// Issue 20 §6: an annotator name that would take the place of a workspace file under
+/// annotations/ (here `tags.ron`) is refused in the top bar with the reason; the window keeps
+/// annotating as before, so no edit can make the folder `annotations/tags.ron/`.
+#[test]
+fn the_annotator_field_refuses_a_name_that_collides_with_tags_ron() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label("Annotator").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(1);
+    type_keys(&mut h, "tags.ron");
+    press(&mut h, Key::Enter);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("invalid").is_some(),
+        "the field is flagged"
+    );
+    let status = h.state().status_line().to_owned();
+    assert!(
+        status.contains("\"tags.ron\"") && status.contains("ends with \".ron\""),
+        "{status}"
+    );
+    open_seed(&mut h);
+    let at = char_offset(&h, PHRASE);
+    drag(&mut h, at, at + 8);
+    press(&mut h, Key::Num1);
+    save_now(&mut h);
+    assert!(!ws.path().join("annotations/tags.ron").exists());
+    assert_eq!(
+        read_layer(ws.path()).spans.len(),
+        1,
+        "{ANNOTATOR} still annotates"
+    );
+}

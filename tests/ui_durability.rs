@@ -1033,3 +1033,74 @@ fn an_orphaned_journal_entry_can_be_discarded_from_its_notice() {
             .is_none()
     );
 }
+
+/// Issue 20 §6: a layer that records this very text but holds spans made on another version of
+/// it (a clean git merge of a re-anchored file and a colleague's new spans) opens, re-anchored,
+/// with one banner, instead of "Cannot open"; the span whose words are gone is an orphan.
+#[test]
+fn a_merged_layer_whose_spans_do_not_match_the_text_opens_re_anchored_with_one_banner() {
+    let ws = temp_workspace();
+    let path = layer_file(ws.path(), SEED);
+    let mut layer = read_layer(ws.path(), SEED);
+    let before = layer.spans.len();
+    // The colleague's text had a line more at the top and a sentence this one lacks.
+    let theirs = Text::from_string(&format!(
+        "A line only their copy had.\n{}The sentence that was cut.",
+        std::fs::read_to_string(ws.path().join("seeds").join(SEED)).unwrap()
+    ));
+    for (id, phrase) in [
+        (900, "Ukrainian President Volodymyr Zelensky"),
+        (901, "The sentence that was cut."),
+    ] {
+        let b = theirs.as_str().find(phrase).unwrap();
+        let s = theirs.char_of_byte(b);
+        let e = s + phrase.chars().count();
+        layer.spans.push(make_span(&theirs, id, s, e, "claim", "t"));
+    }
+    layer.normalize();
+    std::fs::write(&path, to_pretty_ron(&layer).unwrap()).unwrap();
+
+    let mut h = harness(ws.path());
+    open(&mut h, SEED);
+    let said = "1 span re-anchored after a merge (they did not match the text); 1 could not be \
+                found and is kept as orphaned";
+    assert!(
+        h.query_by_label_contains(said).is_some(),
+        "banners: {:?}",
+        h.state().banners()
+    );
+    assert_eq!(h.state().banners().len(), 1, "{:?}", h.state().banners());
+    assert!(h.query_by_label_contains("Cannot open").is_none());
+    assert!(
+        h.query_by_label_contains("The sentence that was cut.")
+            .is_some()
+    );
+    let on_disk = read_layer(ws.path(), SEED);
+    let text = Text::load(&ws.path().join("seeds").join(SEED)).unwrap();
+    assert_eq!(on_disk.spans.len(), before + 1);
+    for s in &on_disk.spans {
+        assert_eq!(text.slice(s.start, s.end), s.exact, "span {}", s.id);
+    }
+    assert_eq!(on_disk.orphans.len(), 1);
+    assert_eq!(on_disk.orphans[0].span.id, 901);
+}
+
+/// Issue 20 §6: the window names an interrupted tag rename, and how to finish it, on opening
+/// the workspace.
+#[test]
+fn the_window_says_how_to_finish_an_interrupted_tag_rename() {
+    let ws = temp_workspace();
+    std::fs::write(
+        ws.path().join("annotations/.tag-rename-in-progress.ron"),
+        "(old: \"quote\", new: \"citation\", merge: false)\n",
+    )
+    .unwrap();
+    let h = harness(ws.path());
+    let said = "a rename of quote → citation was interrupted; run `marginalia tags rename quote \
+                citation` to finish it";
+    assert!(
+        h.query_by_label_contains(said).is_some(),
+        "banners: {:?}",
+        h.state().banners()
+    );
+}

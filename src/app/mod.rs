@@ -582,6 +582,10 @@ impl MarginaliaApp {
         match Workspace::open(path) {
             Ok(ws) => {
                 let root = ws.root().to_path_buf();
+                // Its spans may use a tag the tag set lacks until the rename is finished.
+                if let Some(r) = crate::tag_ops::interrupted_rename(&ws) {
+                    self.durability.arrived(vec![r.message()]);
+                }
                 let doc_rel = if path.is_file() {
                     match ws.rel_of(path) {
                         Ok(r) => Some(r),
@@ -1052,7 +1056,10 @@ impl MarginaliaApp {
                         self.apply(ctx, Command::ShowLayer(name));
                     }
                 }
-                Err(e) => self.annotator_error = Some(e),
+                Err(e) => {
+                    self.status_line = format!("Annotator not changed: {e}");
+                    self.annotator_error = Some(e);
+                }
             },
             Command::Tag(tag) => self.tag(&tag),
             Command::DeleteSelectedSpan => {

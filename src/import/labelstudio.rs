@@ -113,6 +113,11 @@ pub fn annotator_name(raw: &str) -> Option<String> {
     while name.ends_with('.') {
         name.pop();
     }
+    // `annotations/` keeps names ending in `.ron` for its own files (the name is ASCII here).
+    if name.to_ascii_lowercase().ends_with(".ron") {
+        let dot = name.len() - 4;
+        name.replace_range(dot..=dot, "_");
+    }
     if name.is_empty() || name.chars().all(|c| c == '_') {
         return None;
     }
@@ -681,6 +686,10 @@ mod tests {
         assert_eq!(user_name(&v(r#"{"id": 3}"#)).as_deref(), Some("user-3"));
         assert_eq!(user_name(&v(r#""curated""#)).as_deref(), Some("ls-curated"));
         assert_eq!(user_name(&v(r#"".hidden""#)).as_deref(), Some("ls-.hidden"));
+        assert_eq!(
+            user_name(&v(r#"{"email": "bo@tags.ron"}"#)).as_deref(),
+            Some("bo_tags_ron")
+        );
         assert_eq!(user_name(&v(r#""@@""#)), None);
         assert_eq!(user_name(&v("null")), None);
     }

@@ -22,6 +22,12 @@ pub fn apply(
     suggestions: &[Suggestion],
     rejected: &Rejections,
 ) -> Result<usize, SuggestError> {
+    // The curated layer's spans carry their review record, which a plain layer write drops.
+    if layer_name == crate::workspace::CURATED_LAYER {
+        return Err(SuggestError::BadLayer(
+            "the curated layer is written by review, not by accepting suggestions".to_owned(),
+        ));
+    }
     let path = ws
         .layer_path(layer_name, rel)
         .ok_or_else(|| SuggestError::BadLayer(format!("{layer_name:?} or {rel:?} is not valid")))?;
