@@ -117,6 +117,11 @@ impl<E: Clone> History<E> {
             .chain(self.group.iter().flatten())
     }
 
+    /// Drops the steps that could be redone (a change made outside the history).
+    pub fn drop_redo(&mut self) {
+        self.steps.truncate(self.cursor);
+    }
+
     /// Forgets everything (after a reload from disk).
     pub fn clear(&mut self) {
         *self = Self::default();

@@ -25,6 +25,7 @@ pub mod team_view;
 pub mod text_view;
 mod theme;
 mod transfer;
+mod undo;
 mod workspace_find;
 
 use std::collections::HashMap;
@@ -1123,37 +1124,7 @@ impl MarginaliaApp {
                     self.after_edit();
                 }
             }
-            Command::Undo | Command::Redo => {
-                let Some(open) = &mut self.open else { return };
-                let touched = if command == Command::Undo {
-                    open.doc.undo()
-                } else {
-                    open.doc.redo()
-                };
-                match touched {
-                    Some(t) => {
-                        self.after_edit();
-                        self.note_for = None;
-                        self.status_line = if command == Command::Undo {
-                            "Undone".into()
-                        } else {
-                            "Redone".into()
-                        };
-                        if let Some(id) = t
-                            && self.open.as_ref().is_some_and(|o| o.position(id).is_some())
-                        {
-                            self.select_span(id, true);
-                        }
-                    }
-                    None => {
-                        self.status_line = if command == Command::Undo {
-                            "Nothing to undo".into()
-                        } else {
-                            "Nothing to redo".into()
-                        }
-                    }
-                }
-            }
+            Command::Undo | Command::Redo => undo::undo_redo(self, command == Command::Undo),
             Command::SetStatus(s) => {
                 if !self.refuse_read_only()
                     && let Some(open) = &mut self.open

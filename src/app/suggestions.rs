@@ -67,6 +67,9 @@ pub struct SuggestUi {
     reach: usize,
     /// The list's rows, made when `shown` is, so a frame draws only the rows in view.
     rows: Vec<ListRow>,
+    /// The focus moved on by itself (the one focused was accepted or rejected): the next `]`
+    /// stays on the suggestion that followed, which the reader has not been shown yet.
+    advanced: bool,
 }
 
 /// One row of the suggestion list: an index into `shown`, grouped by source.
@@ -393,6 +396,7 @@ fn focus(app: &mut MarginaliaApp, i: usize) {
         return;
     };
     app.suggest.focused = Some((s.start, s.end, s.tag.clone()));
+    app.suggest.advanced = false;
     let start = s.start;
     app.status_line = describe(s);
     if let Some(open) = &mut app.open {
@@ -426,6 +430,7 @@ fn focus_after(app: &mut MarginaliaApp, gone: usize) {
     let status = std::mem::take(&mut app.status_line);
     focus(app, i);
     app.status_line = status;
+    app.suggest.advanced = true;
 }
 
 /// Applies a suggestions command.
@@ -440,6 +445,9 @@ pub(super) fn apply(app: &mut MarginaliaApp, c: SuggestCommand) {
             }
             let next = c == SuggestCommand::Next;
             let i = match current {
+                // After y or x the focus moved on to the following one: ] shows that one
+                // rather than skipping it.
+                Some(i) if next && app.suggest.advanced => i,
                 Some(i) if next => (i + 1) % n,
                 Some(i) => (i + n - 1) % n,
                 None => {
@@ -524,22 +532,58 @@ fn accept(app: &mut MarginaliaApp, list: &[Suggestion]) -> usize {
     added
 }
 
+/// Rejects shown suggestion `i`: written to the rejections file, and a step in the open
+/// document's undo history, so Ctrl+Z brings it back.
 fn reject(app: &mut MarginaliaApp, i: usize) {
     let Some(ws) = &app.ws else { return };
-    let Some(open) = &app.open else { return };
+    let Some(open) = &mut app.open else { return };
     let s = app.suggest.shown[i].clone();
     let rel = open.doc.rel().to_owned();
     match rejections::reject(ws, &app.prefs.annotator, &rel, std::slice::from_ref(&s)) {
         Ok(_) => {
+            open.doc
+                .record_rejection(rejections::Rejected::of(&rel, &s));
             app.suggest.rejections.add(&rel, &s);
             app.suggest.generation += 1;
             app.status_line = format!(
-                "Rejected {} “{}”: it will not be proposed again",
+                "Rejected {} “{}”: it will not be proposed again (Ctrl+Z brings it back)",
                 s.tag,
                 excerpt(&s.text)
             );
         }
         Err(e) => app.status_line = format!("Could not store the rejection: {e}"),
+    }
+}
+
+/// After a rejection was undone (`rejected` false) or redone: the suggestions follow.
+pub(super) fn rejections_changed(
+    app: &mut MarginaliaApp,
+    list: &[rejections::Rejected],
+    rejected: bool,
+) {
+    let su = &mut app.suggest;
+    for r in list {
+        if rejected {
+            su.rejections.insert(r.clone());
+        } else {
+            su.rejections.remove(r);
+        }
+    }
+    su.generation += 1;
+    refilter(app);
+    if let Some(r) = list.first()
+        && !rejected
+    {
+        // The suggestion brought back is focused, as it was when it was rejected.
+        let at = app.suggest.shown.iter().position(|s| {
+            (s.start, s.end, s.tag.as_str(), s.text.as_str())
+                == (r.start, r.end, r.tag.as_str(), r.exact.as_str())
+        });
+        if let Some(i) = at {
+            let status = std::mem::take(&mut app.status_line);
+            focus(app, i);
+            app.status_line = status;
+        }
     }
 }
 
