@@ -16,7 +16,10 @@
 //! every hit as one undo step, as the find bar's Alt + tag key does, then undoes and redoes
 //! it: each the UI thread's CPU time for the edit, the index update and the autosave snapshot
 //! (`Document::save_if_due`), plus the frame drawn after it. The same is timed for the old
-//! path, a span at a time (`add_span_tagged` per hit in a compound edit). Only this scenario:
+//! path, a span at a time (`add_span_tagged` per hit in a compound edit). Then the whole app
+//! (egui_kittest, no renderer) does it as a user would: Ctrl+F, "Putin", Alt+1, the "Tag N"
+//! button, Ctrl+Z, Ctrl+Shift+Z, with its suggestions computed; each frame's UI-thread CPU
+//! time is taken (the app's update, without painting). Only this scenario:
 //! `FRAME_BENCH_ONLY=tagall` (with `MARGINALIA_BENCH_DOCS=10mb`).
 //!
 //! Two views are compared in the same run:
@@ -754,6 +757,88 @@ fn child_tagall(dir: &str) {
     println!("{out}");
 }
 
+/// The tag-all scenario through the whole app (see the module docs).
+fn child_app_tagall(dir: &str) {
+    use egui::Key;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use marginalia::app::{MarginaliaApp, StartOptions};
+    let opts = StartOptions {
+        path: Path::new(dir).to_path_buf(),
+        annotator: Some(common::ANNOTATOR.into()),
+        persist: false,
+        dark: Some(false),
+        journal: None,
+    };
+    let mut h: Harness<'_, MarginaliaApp> = Harness::builder()
+        .with_size(SCREEN)
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    let wait =
+        |h: &mut Harness<'_, MarginaliaApp>, what: &str, done: &dyn Fn(&MarginaliaApp) -> bool| {
+            let started = Instant::now();
+            while !done(h.state()) {
+                assert!(
+                    started.elapsed() < Duration::from_secs(300),
+                    "waited too long for {what}"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+                h.step();
+            }
+        };
+    h.run_steps(2);
+    wait(&mut h, "the document list", &|a| !a.document_list_loading());
+    h.get_by_label(SYNTH_TEXT_NAME).click();
+    h.run_steps(2);
+    wait(&mut h, "the document", &|a| a.open_document().is_some());
+    wait(&mut h, "the suggestions", &|a| {
+        !a.suggestions().0.is_empty()
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    h.run_steps(2);
+    for c in "Putin".chars() {
+        h.event(Event::Text(c.to_string()));
+        h.run_steps(2);
+    }
+    wait(&mut h, "the hits", &|a| {
+        !a.find_hits().1.starts_with("searching")
+    });
+    let hits = h.state().find_hits().0.len();
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    let button = format!("Tag {hits}");
+    h.get_by_label(&button).click();
+    // The frame that takes the click, and the frames after it.
+    let frames = |h: &mut Harness<'_, MarginaliaApp>| -> Vec<Duration> {
+        (0..20)
+            .map(|_| {
+                let t0 = thread_cpu_time();
+                h.step();
+                thread_cpu_time() - t0
+            })
+            .collect()
+    };
+    let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
+    let tag = frames(&mut h);
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("tagged"), "{status}");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    let undo = frames(&mut h);
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Undone: tag"), "{status}");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    let redo = frames(&mut h);
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Redone: tag"), "{status}");
+    let f = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1e3);
+    println!(
+        "RESULT app hits={hits} app_tag_max={} app_undo_max={} app_redo_max={}",
+        f(max(&tag)),
+        f(max(&undo)),
+        f(max(&redo))
+    );
+}
+
 fn parse_result(line: &str) -> BTreeMap<String, String> {
     line.split_whitespace()
         .filter_map(|kv| kv.split_once('='))
@@ -774,6 +859,10 @@ fn main() {
         child_tagall(&dir);
         return;
     }
+    if let Some(dir) = arg_value("--child-app-tagall") {
+        child_app_tagall(&dir);
+        return;
+    }
     let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     eprintln!(
         "generating the benchmark documents in {} ...",
@@ -783,9 +872,11 @@ fn main() {
     if std::env::var("FRAME_BENCH_ONLY").is_ok_and(|v| v == "tagall") {
         for d in &docs {
             eprintln!("{} / tag all ...", d.name);
-            match run_child(&["--child-tagall", &d.dir.display().to_string()]) {
-                Ok(lines) => lines.iter().for_each(|l| println!("{}: {l}", d.name)),
-                Err(e) => eprintln!("  {e}"),
+            for child in ["--child-tagall", "--child-app-tagall"] {
+                match run_child(&[child, &d.dir.display().to_string()]) {
+                    Ok(lines) => lines.iter().for_each(|l| println!("{}: {l}", d.name)),
+                    Err(e) => eprintln!("  {e}"),
+                }
             }
         }
         return;

@@ -719,8 +719,18 @@ impl Document {
         let now = now_rfc3339();
         let attrs = tag.default_attrs();
         let mut new = Vec::with_capacity(ranges.len());
+        // The ranges and the spans are both sorted: one walk finds which are tagged already.
+        let mut at = 0;
         for (a, b) in ranges {
-            if self.find_span(a, b, &tag.name).is_some() {
+            let spans = &self.layer.spans;
+            while spans.get(at).is_some_and(|s| (s.start, s.end) < (a, b)) {
+                at += 1;
+            }
+            let tagged = spans[at.min(spans.len())..]
+                .iter()
+                .take_while(|s| (s.start, s.end) == (a, b))
+                .any(|s| s.tag == tag.name);
+            if tagged {
                 out.already += 1;
                 continue;
             }
@@ -1086,9 +1096,12 @@ impl Document {
         if self.read_only {
             return None;
         }
-        let step = self.history.undo()?;
+        // The step is lent, not copied (23,000 spans), and given back.
+        let (at, step) = self.history.take_undo()?;
         self.replay(&step, true);
-        Some(self.done(&step, true))
+        let done = self.done(&step, true);
+        self.history.give_back(at, step);
+        Some(done)
     }
 
     /// Redoes the next step. Returns the span id it touched, if any.
@@ -1101,9 +1114,11 @@ impl Document {
         if self.read_only {
             return None;
         }
-        let step = self.history.redo()?;
+        let (at, step) = self.history.take_redo()?;
         self.replay(&step, false);
-        Some(self.done(&step, false))
+        let done = self.done(&step, false);
+        self.history.give_back(at, step);
+        Some(done)
     }
 
     fn done(&mut self, step: &[Edit], undo: bool) -> Done {
@@ -1234,13 +1249,19 @@ impl Document {
                 self.layer.next_id = s.id.saturating_add(1);
             }
         }
-        // A span whose sort key is there already replaces it where it is.
+        // A span whose sort key is there already replaces it where it is (found by one walk
+        // along the list: a binary search per span jumped around 100,000 spans 23,000 times).
         let layer = &mut self.layer.spans;
         let mut fresh: Vec<Span> = Vec::with_capacity(dedup.len());
+        let mut at = 0;
         for s in dedup {
-            match layer.binary_search_by_key(&s.sort_key(), Span::sort_key) {
-                Ok(at) => layer[at] = s.clone(),
-                Err(_) => fresh.push(s.clone()),
+            let key = s.sort_key();
+            while layer.get(at).is_some_and(|x| x.sort_key() < key) {
+                at += 1;
+            }
+            match layer.get_mut(at) {
+                Some(x) if x.sort_key() == key => *x = s.clone(),
+                _ => fresh.push(s.clone()),
             }
         }
         // The rest are merged in from the back, in place: each span moves at most once, and
