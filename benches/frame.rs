@@ -831,11 +831,23 @@ fn child_app_tagall(dir: &str) {
     let status = h.state().status_line().to_owned();
     assert!(status.starts_with("Redone: tag"), "{status}");
     let f = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1e3);
+    if std::env::var("FRAME_BENCH_TAGALL_PARTS").is_ok() {
+        for (what, v) in [("tag", &tag), ("undo", &undo), ("redo", &redo)] {
+            let v: Vec<String> = v.iter().map(|d| f(*d)).collect();
+            eprintln!("app {what} frames: {}", v.join(" "));
+        }
+    }
+    // What any frame of this document costs here (the last ten after each edit).
+    let calm: Vec<Duration> = [&tag, &undo, &redo]
+        .iter()
+        .flat_map(|v| v[10..].iter().copied())
+        .collect();
     println!(
-        "RESULT app hits={hits} app_tag_max={} app_undo_max={} app_redo_max={}",
+        "RESULT app hits={hits} app_tag_max={} app_undo_max={} app_redo_max={} app_calm_med={}",
         f(max(&tag)),
         f(max(&undo)),
-        f(max(&redo))
+        f(max(&redo)),
+        f(median(&calm))
     );
 }
 

@@ -492,7 +492,7 @@ impl MarginaliaApp {
     }
 
     /// The suggestions shown for the open document, and the index of the focused one.
-    pub fn suggestions(&self) -> (&[crate::suggest::Suggestion], Option<usize>) {
+    pub fn suggestions(&self) -> (&[std::sync::Arc<crate::suggest::Suggestion>], Option<usize>) {
         (self.suggest.shown(), self.suggest.focused_mark())
     }
 

@@ -47,13 +47,14 @@ pub struct SuggestUi {
     /// The document (path and text hash) `raw` was computed for.
     raw_for: Option<(String, String)>,
     job: Option<(String, String, mpsc::Receiver<Vec<Suggestion>>)>,
-    /// Every source's proposals for the open document, unfiltered.
-    raw: Vec<Suggestion>,
+    /// Every source's proposals for the open document, unfiltered; shared with `shown`, so
+    /// filtering 47,000 of them again after a bulk edit copies no text.
+    raw: Vec<Arc<Suggestion>>,
     /// What `shown` was filtered for: the document, its edit count, the sources, a counter
     /// bumped by rejections and new raw lists.
     shown_for: Option<(String, u64, [bool; 5], u64)>,
     generation: u64,
-    shown: Vec<Suggestion>,
+    shown: Vec<Arc<Suggestion>>,
     /// Each shown suggestion's index in `raw` (ascending, as `shown` follows `raw`'s order).
     shown_raw: Vec<usize>,
     /// Per suggestion of `raw`: filtered out (in the layer already, or rejected).
@@ -77,7 +78,7 @@ type ListRow = usize;
 
 impl SuggestUi {
     /// The suggestions shown for the open document.
-    pub fn shown(&self) -> &[Suggestion] {
+    pub fn shown(&self) -> &[Arc<Suggestion>] {
         &self.shown
     }
 
@@ -203,7 +204,7 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     if let Some((r, s, rx)) = &su.job {
         match rx.try_recv() {
             Ok(list) => {
-                su.raw = list;
+                su.raw = list.into_iter().map(Arc::new).collect();
                 su.raw_for = Some((r.clone(), s.clone()));
                 su.generation += 1;
                 su.job = None;
@@ -281,7 +282,7 @@ fn refilter(app: &mut MarginaliaApp) {
             }
             su.counts[s.source as usize] += 1;
             if on.contains(s.source) {
-                su.shown.push(s.clone());
+                su.shown.push(Arc::clone(s));
                 su.shown_raw.push(j);
             }
         }
@@ -371,7 +372,7 @@ fn update_touched(
             } else {
                 su.counts[source as usize] += 1;
                 if on.contains(source) {
-                    let s = s.clone();
+                    let s = Arc::clone(s);
                     su.reach = su.reach.max(s.end - s.start);
                     let mark = SuggestionMark {
                         start: s.start,
@@ -469,7 +470,7 @@ pub(super) fn apply(app: &mut MarginaliaApp, c: SuggestCommand) {
             }
             match c {
                 SuggestCommand::Accept => {
-                    let s = app.suggest.shown[i].clone();
+                    let s = Suggestion::clone(&app.suggest.shown[i]);
                     let added = accept(app, std::slice::from_ref(&s));
                     if added > 0 {
                         app.status_line = format!("Accepted {} “{}”", s.tag, excerpt(&s.text));
@@ -480,7 +481,7 @@ pub(super) fn apply(app: &mut MarginaliaApp, c: SuggestCommand) {
                     let source = app.suggest.shown[i].source;
                     let all: Vec<Suggestion> = (app.suggest.shown.iter())
                         .filter(|s| s.source == source)
-                        .cloned()
+                        .map(|s| Suggestion::clone(s))
                         .collect();
                     let added = accept(app, &all);
                     app.status_line =
@@ -537,7 +538,7 @@ fn accept(app: &mut MarginaliaApp, list: &[Suggestion]) -> usize {
 fn reject(app: &mut MarginaliaApp, i: usize) {
     let Some(ws) = &app.ws else { return };
     let Some(open) = &mut app.open else { return };
-    let s = app.suggest.shown[i].clone();
+    let s = Suggestion::clone(&app.suggest.shown[i]);
     let rel = open.doc.rel().to_owned();
     match rejections::reject(ws, &app.prefs.annotator, &rel, std::slice::from_ref(&s)) {
         Ok(_) => {
