@@ -807,27 +807,56 @@ fn child_app_tagall(dir: &str) {
     h.key_press_modifiers(Modifiers::ALT, Key::Num1);
     h.run_steps(2);
     let button = format!("Tag {hits}");
-    h.get_by_label(&button).click();
-    // The frame that takes the click, and the frames after it.
-    let frames = |h: &mut Harness<'_, MarginaliaApp>| -> Vec<Duration> {
-        (0..20)
-            .map(|_| {
-                let t0 = thread_cpu_time();
-                h.step();
-                thread_cpu_time() - t0
-            })
-            .collect()
+    let at = h.get_by_label(&button).rect().center();
+    // Each event in a frame of its own (kittest's `step` runs one frame per queued event), then
+    // the frames after it: each frame's CPU time.
+    let frames = |h: &mut Harness<'_, MarginaliaApp>, events: Vec<Event>| -> Vec<Duration> {
+        let mut times = Vec::new();
+        for e in events {
+            h.event(e);
+            let t0 = thread_cpu_time();
+            h.step();
+            times.push(thread_cpu_time() - t0);
+        }
+        for _ in 0..20 {
+            let t0 = thread_cpu_time();
+            h.step();
+            times.push(thread_cpu_time() - t0);
+        }
+        times
+    };
+    let click = |pressed| Event::PointerButton {
+        pos: at,
+        button: PointerButton::Primary,
+        pressed,
+        modifiers: Modifiers::NONE,
+    };
+    let chord = |modifiers: Modifiers, key: Key| {
+        let k = |pressed| Event::Key {
+            key,
+            physical_key: None,
+            pressed,
+            repeat: false,
+            modifiers,
+        };
+        vec![
+            Event::ModifiersChanged(modifiers),
+            k(true),
+            k(false),
+            Event::ModifiersChanged(Modifiers::NONE),
+        ]
     };
     let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
-    let tag = frames(&mut h);
+    let tag = frames(
+        &mut h,
+        vec![Event::PointerMoved(at), click(true), click(false)],
+    );
     let status = h.state().status_line().to_owned();
     assert!(status.starts_with("tagged"), "{status}");
-    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
-    let undo = frames(&mut h);
+    let undo = frames(&mut h, chord(Modifiers::COMMAND, Key::Z));
     let status = h.state().status_line().to_owned();
     assert!(status.starts_with("Undone: tag"), "{status}");
-    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
-    let redo = frames(&mut h);
+    let redo = frames(&mut h, chord(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z));
     let status = h.state().status_line().to_owned();
     assert!(status.starts_with("Redone: tag"), "{status}");
     let f = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1e3);

@@ -1388,6 +1388,12 @@ impl Document {
         std::mem::take(&mut self.changes)
     }
 
+    /// Whether the changes not yet taken are a bulk change ([`LayerChange::All`]: many spans
+    /// at once, a reload, a merge), which a view rebuilds from the layer rather than follows.
+    pub fn has_bulk_changes(&self) -> bool {
+        self.changes.first() == Some(&LayerChange::All)
+    }
+
     fn record_span(&mut self, id: u64, now: Option<&Span>) {
         self.pending.record(id, now);
         if let Some(max) = &mut self.max_id {
