@@ -1530,6 +1530,63 @@ fn tagging_more_than_50_hits_asks_first_and_a_bad_regex_says_why() {
     );
 }
 
+/// Issue 20: tagging thousands of hits is a bulk edit (the window's index catches up in the
+/// next frame): one undo step on disk, and the window counts the new spans right after.
+#[test]
+fn tagging_thousands_of_hits_and_undoing_it_reach_the_file_and_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
+    std::fs::write(dir.path().join("many.txt"), "Putin said no. ".repeat(5000)).unwrap();
+    let mut h = harness(dir.path(), false, false);
+    h.get_by_label("many.txt").click();
+    for _ in 0..400 {
+        if h.state().open_document().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    assert_eq!(h.state().open_document(), Some("many.txt"));
+    find(&mut h, "putin");
+    assert_eq!(h.state().find_hits().0.len(), 5000);
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    h.get_by_label("Tag 5000").click();
+    h.run_steps(2);
+    assert_eq!(h.state().status_line(), "tagged 5000 of 5000 as quote");
+    // The tag panel counts them (and the document list's line).
+    let shown = |h: &Harness<'_, MarginaliaApp>| h.query_all_by_label("5000").count();
+    let counted = shown(&h);
+    assert!(counted >= 1);
+    let file = dir
+        .path()
+        .join("annotations")
+        .join(ANNOTATOR)
+        .join("many.ron");
+    let on_disk = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        Layer::from_ron(&std::fs::read_to_string(&file).unwrap())
+            .unwrap()
+            .spans
+    };
+    let tagged = on_disk(&mut h);
+    assert_eq!(tagged.len(), 5000);
+    assert!(
+        tagged
+            .iter()
+            .all(|s| s.tag == "quote" && s.exact == "Putin")
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().status_line(), "Undone: tag 5000 spans as quote");
+    assert!(on_disk(&mut h).is_empty());
+    assert_eq!(shown(&h), 0);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(on_disk(&mut h), tagged);
+    assert_eq!(shown(&h), counted);
+}
+
 #[test]
 fn the_command_palette_runs_a_command_found_by_fuzzy_words() {
     let ws = temp_workspace();

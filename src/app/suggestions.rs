@@ -530,6 +530,10 @@ fn accept(app: &mut MarginaliaApp, list: &[Suggestion]) -> usize {
     }
     open.doc.end_compound();
     app.after_edit();
+    if let Some(open) = &mut app.open {
+        // The focus moves on over the list filtered again now, also after thousands.
+        open.refresh();
+    }
     added
 }
 
