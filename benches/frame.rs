@@ -20,7 +20,9 @@
 //! (egui_kittest, no renderer) does it as a user would: Ctrl+F, "Putin", Alt+1, the "Tag N"
 //! button, Ctrl+Z, Ctrl+Shift+Z, with its suggestions computed; each frame's UI-thread CPU
 //! time is taken (the app's update, without painting). Only this scenario:
-//! `FRAME_BENCH_ONLY=tagall` (with `MARGINALIA_BENCH_DOCS=10mb`).
+//! `FRAME_BENCH_ONLY=tagall` (with `MARGINALIA_BENCH_DOCS=10mb`); `FRAME_BENCH_TAGALL_OLD=0`
+//! skips the old path, `FRAME_BENCH_TAGALL_PARTS=1` prints the core edit's parts and every
+//! app frame.
 //!
 //! Two views are compared in the same run:
 //! - **naive**: the whole text as one `LayoutJob` with a background-coloured section per span,
