@@ -12,6 +12,18 @@
 //! thread saving in the background). A frame's time there is the UI thread's CPU time for
 //! all of that. `FRAME_BENCH_EDIT_SLOW=1` prints each edit frame over 3 ms.
 //!
+//! A fifth, **tag all** (issue 20), finds "Putin" in the 10 MB document (23,000 hits) and tags
+//! every hit as one undo step, as the find bar's Alt + tag key does, then undoes and redoes
+//! it: each the UI thread's CPU time for the edit, the index update and the autosave snapshot
+//! (`Document::save_if_due`), plus the frame drawn after it. The same is timed for the old
+//! path, a span at a time (`add_span_tagged` per hit in a compound edit). Then the whole app
+//! (egui_kittest, no renderer) does it as a user would: Ctrl+F, "Putin", Alt+1, the "Tag N"
+//! button, Ctrl+Z, Ctrl+Shift+Z, with its suggestions computed; each frame's UI-thread CPU
+//! time is taken (the app's update, without painting). Only this scenario:
+//! `FRAME_BENCH_ONLY=tagall` (with `MARGINALIA_BENCH_DOCS=10mb`); `FRAME_BENCH_TAGALL_OLD=0`
+//! skips the old path, `FRAME_BENCH_TAGALL_PARTS=1` prints the core edit's parts and every
+//! app frame.
+//!
 //! Two views are compared in the same run:
 //! - **naive**: the whole text as one `LayoutJob` with a background-coloured section per span,
 //!   in a `ScrollArea` — what issue 6 says not to do, measured so the ratio is visible;
@@ -633,6 +645,243 @@ fn child_edit(dir: &str) {
     );
 }
 
+/// The tag-all scenario (see the module docs), in a child process of its own.
+fn child_tagall(dir: &str) {
+    let ws = Workspace::open(Path::new(dir)).expect("workspace");
+    let mut doc = Document::open(&ws, SYNTH_TEXT_NAME, common::ANNOTATOR, false).expect("open");
+    doc.take_changes();
+    let mut index = LayerIndex::build(&doc.layer().spans);
+    let tags = ws.tags().clone();
+    let tag = tags.tags.first().cloned().expect("a tag");
+    let m = marginalia::find::Matcher::new("Putin", Default::default())
+        .expect("pattern")
+        .expect("a matcher");
+    let hits = m.find_all(doc.text().as_str());
+    let spans_before = doc.layer().spans.clone();
+    let mut view = TextView::new(doc.text());
+    let mut d = Driver::new();
+    let mut frame = |doc: &Document, index: &LayerIndex, view: &mut TextView| {
+        let input = ViewInput {
+            text: doc.text(),
+            spans: &doc.layer().spans,
+            index: index.all(),
+            tags: &tags,
+            selected_span: None,
+            font_size: FONT_SIZE,
+            name: SYNTH_TEXT_NAME,
+            marks: None,
+            badges: None,
+            uncertain: None,
+            hits: &hits,
+            current_hit: None,
+            suggestions: &[],
+            suggestion_reach: 0,
+            focused_suggestion: None,
+        };
+        let mut commands = Vec::new();
+        d.frame_with(Vec::new(), |ui| view.show(ui, &input, &mut commands))
+    };
+    frame(&doc, &index, &mut view);
+    // The edit as the app does it: the change, the index, the autosave snapshot.
+    let timed =
+        |doc: &mut Document, index: &mut LayerIndex, edit: &mut dyn FnMut(&mut Document)| {
+            let t0 = thread_cpu_time();
+            edit(doc);
+            let t1 = thread_cpu_time();
+            index.apply_all(&doc.take_changes(), &doc.layer().spans);
+            let t2 = thread_cpu_time();
+            doc.save_if_due(Instant::now() + Duration::from_secs(5));
+            let t3 = thread_cpu_time();
+            if std::env::var("FRAME_BENCH_TAGALL_PARTS").is_ok() {
+                eprintln!(
+                    "edit {:.1} ms, index {:.1} ms, save snapshot {:.1} ms",
+                    (t1 - t0).as_secs_f64() * 1e3,
+                    (t2 - t1).as_secs_f64() * 1e3,
+                    (t3 - t2).as_secs_f64() * 1e3
+                );
+            }
+            t3 - t0
+        };
+    let f = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1e3);
+    let mut out = format!("RESULT hits={} spans={}", hits.len(), spans_before.len());
+    // The old path: a span at a time, each moved into place in the sorted list.
+    if std::env::var("FRAME_BENCH_TAGALL_OLD").map_or(true, |v| v != "0") {
+        let old = timed(&mut doc, &mut index, &mut |doc| {
+            doc.begin_compound();
+            for &(a, b) in &hits {
+                doc.add_span_tagged(a, b, &tag);
+            }
+            doc.end_compound();
+        });
+        doc.save_now().expect("save");
+        let undo = timed(&mut doc, &mut index, &mut |doc| {
+            doc.undo().expect("an undo step");
+        });
+        doc.save_now().expect("save");
+        out.push_str(&format!(" old_tag={} old_then_undo={}", f(old), f(undo)));
+    }
+    let (mut tag_t, mut undo_t, mut redo_t, mut after) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..3 {
+        tag_t.push(timed(&mut doc, &mut index, &mut |doc| {
+            let t = marginalia::find::tag_hits(doc, &hits, &tag);
+            assert!(t.added > 0);
+        }));
+        after.push(frame(&doc, &index, &mut view));
+        doc.save_now().expect("save");
+        undo_t.push(timed(&mut doc, &mut index, &mut |doc| {
+            doc.undo().expect("an undo step");
+        }));
+        after.push(frame(&doc, &index, &mut view));
+        assert_eq!(doc.layer().spans.len(), spans_before.len());
+        redo_t.push(timed(&mut doc, &mut index, &mut |doc| {
+            doc.redo().expect("a redo step");
+        }));
+        doc.save_now().expect("save");
+        timed(&mut doc, &mut index, &mut |doc| {
+            doc.undo().expect("an undo step");
+        });
+        doc.save_now().expect("save");
+    }
+    let on_disk = std::fs::read_to_string(doc.layer_path()).expect("the layer file");
+    assert_eq!(on_disk, doc.layer().to_ron(), "the edits reached the file");
+    let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
+    out.push_str(&format!(
+        " tag_med={} tag_max={} undo_med={} undo_max={} redo_med={} redo_max={} frame_after_max={}",
+        f(median(&tag_t)),
+        f(max(&tag_t)),
+        f(median(&undo_t)),
+        f(max(&undo_t)),
+        f(median(&redo_t)),
+        f(max(&redo_t)),
+        f(max(&after)),
+    ));
+    println!("{out}");
+}
+
+/// The tag-all scenario through the whole app (see the module docs).
+fn child_app_tagall(dir: &str) {
+    use egui::Key;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use marginalia::app::{MarginaliaApp, StartOptions};
+    let opts = StartOptions {
+        path: Path::new(dir).to_path_buf(),
+        annotator: Some(common::ANNOTATOR.into()),
+        persist: false,
+        dark: Some(false),
+        journal: None,
+    };
+    let mut h: Harness<'_, MarginaliaApp> = Harness::builder()
+        .with_size(SCREEN)
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    let wait =
+        |h: &mut Harness<'_, MarginaliaApp>, what: &str, done: &dyn Fn(&MarginaliaApp) -> bool| {
+            let started = Instant::now();
+            while !done(h.state()) {
+                assert!(
+                    started.elapsed() < Duration::from_secs(300),
+                    "waited too long for {what}"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+                h.step();
+            }
+        };
+    h.run_steps(2);
+    wait(&mut h, "the document list", &|a| !a.document_list_loading());
+    h.get_by_label(SYNTH_TEXT_NAME).click();
+    h.run_steps(2);
+    wait(&mut h, "the document", &|a| a.open_document().is_some());
+    wait(&mut h, "the suggestions", &|a| {
+        !a.suggestions().0.is_empty()
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    h.run_steps(2);
+    for c in "Putin".chars() {
+        h.event(Event::Text(c.to_string()));
+        h.run_steps(2);
+    }
+    wait(&mut h, "the hits", &|a| {
+        !a.find_hits().1.starts_with("searching")
+    });
+    let hits = h.state().find_hits().0.len();
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    let button = format!("Tag {hits}");
+    let at = h.get_by_label(&button).rect().center();
+    // Each event in a frame of its own (kittest's `step` runs one frame per queued event), then
+    // the frames after it: each frame's CPU time.
+    let frames = |h: &mut Harness<'_, MarginaliaApp>, events: Vec<Event>| -> Vec<Duration> {
+        let mut times = Vec::new();
+        for e in events {
+            h.event(e);
+            let t0 = thread_cpu_time();
+            h.step();
+            times.push(thread_cpu_time() - t0);
+        }
+        for _ in 0..20 {
+            let t0 = thread_cpu_time();
+            h.step();
+            times.push(thread_cpu_time() - t0);
+        }
+        times
+    };
+    let click = |pressed| Event::PointerButton {
+        pos: at,
+        button: PointerButton::Primary,
+        pressed,
+        modifiers: Modifiers::NONE,
+    };
+    let chord = |modifiers: Modifiers, key: Key| {
+        let k = |pressed| Event::Key {
+            key,
+            physical_key: None,
+            pressed,
+            repeat: false,
+            modifiers,
+        };
+        vec![
+            Event::ModifiersChanged(modifiers),
+            k(true),
+            k(false),
+            Event::ModifiersChanged(Modifiers::NONE),
+        ]
+    };
+    let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
+    let tag = frames(
+        &mut h,
+        vec![Event::PointerMoved(at), click(true), click(false)],
+    );
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("tagged"), "{status}");
+    let undo = frames(&mut h, chord(Modifiers::COMMAND, Key::Z));
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Undone: tag"), "{status}");
+    let redo = frames(&mut h, chord(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z));
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Redone: tag"), "{status}");
+    let f = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1e3);
+    if std::env::var("FRAME_BENCH_TAGALL_PARTS").is_ok() {
+        for (what, v) in [("tag", &tag), ("undo", &undo), ("redo", &redo)] {
+            let v: Vec<String> = v.iter().map(|d| f(*d)).collect();
+            eprintln!("app {what} frames: {}", v.join(" "));
+        }
+    }
+    // What any frame of this document costs here (the last ten after each edit).
+    let calm: Vec<Duration> = [&tag, &undo, &redo]
+        .iter()
+        .flat_map(|v| v[10..].iter().copied())
+        .collect();
+    println!(
+        "RESULT app hits={hits} app_tag_max={} app_undo_max={} app_redo_max={} app_calm_med={}",
+        f(max(&tag)),
+        f(max(&undo)),
+        f(max(&redo)),
+        f(median(&calm))
+    );
+}
+
 fn parse_result(line: &str) -> BTreeMap<String, String> {
     line.split_whitespace()
         .filter_map(|kv| kv.split_once('='))
@@ -649,12 +898,32 @@ fn main() {
         child_edit(&dir);
         return;
     }
+    if let Some(dir) = arg_value("--child-tagall") {
+        child_tagall(&dir);
+        return;
+    }
+    if let Some(dir) = arg_value("--child-app-tagall") {
+        child_app_tagall(&dir);
+        return;
+    }
     let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     eprintln!(
         "generating the benchmark documents in {} ...",
         tmp.path().display()
     );
     let docs = common::write_bench_docs(tmp.path());
+    if std::env::var("FRAME_BENCH_ONLY").is_ok_and(|v| v == "tagall") {
+        for d in &docs {
+            eprintln!("{} / tag all ...", d.name);
+            for child in ["--child-tagall", "--child-app-tagall"] {
+                match run_child(&[child, &d.dir.display().to_string()]) {
+                    Ok(lines) => lines.iter().for_each(|l| println!("{}: {l}", d.name)),
+                    Err(e) => eprintln!("  {e}"),
+                }
+            }
+        }
+        return;
+    }
     let mut results: BTreeMap<(String, &str), BTreeMap<String, String>> = BTreeMap::new();
     for d in &docs {
         for view in ["real", "naive"] {

@@ -323,31 +323,63 @@ pub fn search_workspace(
 }
 
 /// What tagging every hit of one document did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tagged {
     pub added: usize,
     /// Hits that already carried exactly this span.
     pub already: usize,
+    /// The new spans' ids.
+    pub ids: Vec<u64>,
 }
 
-/// Tags every hit of `m` in `doc` with `tag`, as one undo step; hits that already carry that
-/// exact span are skipped.
+/// Tags every hit in `doc` with `tag`, as one undo step, in one merge over the layer (see
+/// [`crate::document::Document::add_spans_tagged`]); hits that already carry that exact span
+/// are skipped.
 pub fn tag_hits(
     doc: &mut crate::document::Document,
     hits: &[Hit],
     tag: &crate::tags::Tag,
 ) -> Tagged {
-    let mut t = Tagged::default();
-    doc.begin_compound();
-    for &(a, b) in hits {
-        match doc.add_span_tagged(a, b, tag) {
-            Some(crate::document::Added::New(_)) => t.added += 1,
-            Some(crate::document::Added::Existing(_)) => t.already += 1,
-            None => {}
-        }
+    let r = doc.add_spans_tagged(hits, tag);
+    Tagged {
+        added: r.added.len(),
+        already: r.already,
+        ids: r.added,
     }
-    doc.end_compound();
-    t
+}
+
+/// The spans one workspace "Tag all" added, document by document, kept while the window runs
+/// so that it can be undone (and redone) in every document, open or not, closed and reopened
+/// since: exactly these spans, by id, never one it did not add.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkspaceTagged {
+    pub annotator: String,
+    pub tag: String,
+    /// Each document's text path and the spans added to its layer.
+    pub docs: Vec<(String, Vec<crate::layer::Span>)>,
+}
+
+impl WorkspaceTagged {
+    /// How many spans were added, in all documents.
+    pub fn spans(&self) -> usize {
+        self.docs.iter().map(|(_, s)| s.len()).sum()
+    }
+
+    /// The spans added to document `rel`, if any.
+    pub fn of(&self, rel: &str) -> Option<&[crate::layer::Span]> {
+        (self.docs.iter())
+            .find(|(r, _)| r == rel)
+            .map(|(_, s)| s.as_slice())
+    }
+}
+
+/// The spans of `doc` with these ids, for a [`WorkspaceTagged`].
+pub fn spans_with_ids(doc: &crate::document::Document, ids: &[u64]) -> Vec<crate::layer::Span> {
+    let ids: std::collections::HashSet<u64> = ids.iter().copied().collect();
+    (doc.layer().spans.iter())
+        .filter(|s| ids.contains(&s.id))
+        .cloned()
+        .collect()
 }
 
 /// What "tag all in workspace" did.
@@ -359,11 +391,14 @@ pub struct WorkspaceTagReport {
     pub already: usize,
     /// "rel: problem" for each document that could not be opened or saved.
     pub problems: Vec<String>,
+    /// The spans added, per document, for undo.
+    pub tagged: WorkspaceTagged,
 }
 
 /// Tags every hit of `m` in every text of `ws` with `tag` in `annotator`'s layers, document by
-/// document (each document's change one undo step), saving each. `skip` names a document the
-/// caller tags itself (the one open in the window).
+/// document, saving each at once. `skip` names a document the caller tags itself (the one open
+/// in the window). The report's `tagged` says exactly which spans were added where (a document
+/// whose save failed is not in it: its spans are not on disk).
 pub fn tag_in_workspace(
     ws: &crate::workspace::Workspace,
     annotator: &str,
@@ -371,7 +406,14 @@ pub fn tag_in_workspace(
     tag: &crate::tags::Tag,
     skip: Option<&str>,
 ) -> WorkspaceTagReport {
-    let mut report = WorkspaceTagReport::default();
+    let mut report = WorkspaceTagReport {
+        tagged: WorkspaceTagged {
+            annotator: annotator.to_owned(),
+            tag: tag.name.clone(),
+            docs: Vec::new(),
+        },
+        ..WorkspaceTagReport::default()
+    };
     for entry in ws.texts() {
         if skip == Some(entry.rel.as_str()) {
             continue;
@@ -388,13 +430,74 @@ pub fn tag_in_workspace(
             continue;
         }
         let t = tag_hits(&mut doc, &hits, tag);
-        report.added += t.added;
         report.already += t.already;
         if t.added > 0 {
-            report.documents += 1;
-            if let Err(e) = doc.save_now() {
-                report.problems.push(format!("{}: {e}", entry.rel));
+            match doc.save_now() {
+                Ok(()) => {
+                    report.added += t.added;
+                    report.documents += 1;
+                    let spans = spans_with_ids(&doc, &t.ids);
+                    report.tagged.docs.push((entry.rel.clone(), spans));
+                }
+                Err(e) => report.problems.push(format!("{}: {e}", entry.rel)),
             }
+        }
+    }
+    report
+}
+
+/// What undoing or redoing a workspace "Tag all" did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkspaceUndoReport {
+    /// Spans taken out or put back.
+    pub spans: usize,
+    /// Documents changed.
+    pub documents: usize,
+    /// "rel: problem" for each document that could not be opened or saved.
+    pub problems: Vec<String>,
+}
+
+/// Undoes (`present` false: takes the spans out) or redoes (`present` true: puts them back
+/// under their ids) a workspace "Tag all" in each document it changed but `skip` (the one the
+/// caller changes itself): exactly the spans it added, by id; spans added or changed by anyone
+/// since stay, and a span whose id is in use again is not put back. Each document is read from
+/// disk now and saved at once, under the writer's lock, fingerprint check and merge.
+pub fn set_workspace_tagged(
+    ws: &crate::workspace::Workspace,
+    tagged: &WorkspaceTagged,
+    present: bool,
+    skip: Option<&str>,
+) -> WorkspaceUndoReport {
+    let mut report = WorkspaceUndoReport::default();
+    for (rel, spans) in &tagged.docs {
+        if skip == Some(rel.as_str()) || spans.is_empty() {
+            continue;
+        }
+        let mut doc = match crate::document::Document::open(ws, rel, &tagged.annotator, false) {
+            Ok(d) => d,
+            Err(e) => {
+                report.problems.push(format!("{rel}: {e}"));
+                continue;
+            }
+        };
+        if let Some(reason) = doc.read_only_reason() {
+            report.problems.push(format!("{rel}: {reason}"));
+            continue;
+        }
+        let n = if present {
+            doc.restore_spans(spans)
+        } else {
+            doc.delete_spans(&spans.iter().map(|s| s.id).collect())
+        };
+        if n == 0 {
+            continue;
+        }
+        match doc.save_now() {
+            Ok(()) => {
+                report.spans += n;
+                report.documents += 1;
+            }
+            Err(e) => report.problems.push(format!("{rel}: {e}")),
         }
     }
     report

@@ -89,6 +89,33 @@ impl<E: Clone> History<E> {
         Some(step)
     }
 
+    /// Like [`History::undo`], but lends the step instead of copying it: the caller gives it
+    /// back with [`History::give_back`] once it is applied (a step of 23,000 spans).
+    pub fn take_undo(&mut self) -> Option<(usize, Vec<E>)> {
+        self.end_group();
+        if self.cursor == 0 {
+            return None;
+        }
+        self.cursor -= 1;
+        Some((self.cursor, std::mem::take(&mut self.steps[self.cursor])))
+    }
+
+    /// Like [`History::redo`], lending the step (see [`History::take_undo`]).
+    pub fn take_redo(&mut self) -> Option<(usize, Vec<E>)> {
+        self.end_group();
+        let at = self.cursor;
+        let step = std::mem::take(self.steps.get_mut(at)?);
+        self.cursor += 1;
+        Some((at, step))
+    }
+
+    /// Puts a lent step back in its place.
+    pub fn give_back(&mut self, at: usize, step: Vec<E>) {
+        if let Some(slot) = self.steps.get_mut(at) {
+            *slot = step;
+        }
+    }
+
     /// Whether there is a step to undo.
     pub fn can_undo(&self) -> bool {
         self.cursor > 0 || self.group.as_ref().is_some_and(|g| !g.is_empty())
@@ -115,6 +142,11 @@ impl<E: Clone> History<E> {
             .iter()
             .flatten()
             .chain(self.group.iter().flatten())
+    }
+
+    /// Drops the steps that could be redone (a change made outside the history).
+    pub fn drop_redo(&mut self) {
+        self.steps.truncate(self.cursor);
     }
 
     /// Forgets everything (after a reload from disk).
@@ -219,6 +251,13 @@ mod tests {
         assert_eq!(h.redo(), Some(vec![1]));
         h.record(9);
         assert_eq!(h.redo(), None, "a new step drops the redo branch");
+        // A lent step comes back where it was.
+        let (at, step) = h.take_undo().unwrap();
+        assert_eq!(step, vec![9]);
+        h.give_back(at, step);
+        assert_eq!(h.take_redo(), Some((1, vec![9])));
+        h.give_back(1, vec![9]);
+        assert!(h.can_undo() && !h.can_redo());
         assert_eq!(h.edits().copied().collect::<Vec<_>>(), vec![1, 9]);
     }
 }

@@ -640,3 +640,134 @@ mod suggestions {
         }
     }
 }
+
+/// Issue 20: tagging many hits at once is one merge into the layer (and its undo one pass), with
+/// the result of tagging a hit at a time: the same spans, ids and order, in memory and on disk.
+#[test]
+fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    // Multi-byte chars, so char and byte offsets differ.
+    let text = "Rußland 🙂 ".repeat(300);
+    write(&dir.path().join("a.txt"), &text);
+    write(&dir.path().join("b.txt"), &text);
+    let ws = Workspace::open(dir.path()).unwrap();
+    let tag = ws.tags().get("quote").unwrap().clone();
+    let open = |rel: &str| {
+        let mut doc = Document::open(&ws, rel, "editor-a", false).unwrap();
+        doc.add_span(50, 57, "quote").unwrap(); // a hit tagged already
+        doc.add_span(0, 3, "claim").unwrap();
+        doc
+    };
+    let (mut a, mut b) = (open("a.txt"), open("b.txt"));
+    let mut hits: Vec<(usize, usize)> = (0..300).map(|i| (i * 10, i * 10 + 7)).collect();
+    // An empty range, one past the text and a repeated hit change nothing.
+    hits.extend([(10, 10), (3000, 3007), (10, 17)]);
+    let t = marginalia::find::tag_hits(&mut a, &hits, &tag);
+    assert_eq!((t.added, t.already, t.ids.len()), (299, 1, 299));
+    b.begin_compound();
+    for &(s, e) in &hits[..300] {
+        b.add_span_tagged(s, e, &tag);
+    }
+    b.end_compound();
+    let key = |d: &Document| -> Vec<_> {
+        (d.layer().spans.iter())
+            .map(|s| {
+                (
+                    s.id,
+                    s.start,
+                    s.end,
+                    s.tag.clone(),
+                    s.exact.clone(),
+                    s.prefix.clone(),
+                    s.suffix.clone(),
+                    s.attrs.clone(),
+                )
+            })
+            .collect()
+    };
+    let tagged = key(&a);
+    assert_eq!(tagged.len(), 301);
+    assert_eq!(tagged, key(&b), "the same spans, ids and order");
+    let on_disk = |d: &mut Document, rel: &str| {
+        d.save_now().unwrap();
+        let p = dir
+            .path()
+            .join("annotations/editor-a")
+            .join(rel.replace(".txt", ".ron"));
+        let layer = marginalia::Layer::from_ron(&std::fs::read_to_string(p).unwrap()).unwrap();
+        assert_eq!(&layer.spans, &d.layer().spans);
+        layer.spans.len()
+    };
+    assert_eq!(on_disk(&mut a, "a.txt"), 301);
+    let undone = a.undo_step().unwrap();
+    assert_eq!(undone.what, "tag 299 spans as quote");
+    b.undo().unwrap();
+    assert_eq!(key(&a), key(&b));
+    assert_eq!(on_disk(&mut a, "a.txt"), 2, "one undo takes all 299");
+    assert_eq!(a.redo_step().unwrap().what, "tag 299 spans as quote");
+    b.redo().unwrap();
+    assert_eq!(key(&a), tagged);
+    assert_eq!(key(&b), tagged);
+    assert_eq!(on_disk(&mut a, "a.txt"), 301);
+    assert_eq!(a.layer().spans[5].exact, "Rußland");
+    assert_eq!(
+        a.layer().spans[5].suffix,
+        " 🙂 Rußland 🙂 Rußland 🙂 Rußland 🙂"
+    );
+    // Deleting many at once is one step too, and its undo puts them back where they were.
+    let ids: std::collections::HashSet<u64> = t.ids.iter().copied().step_by(2).collect();
+    assert_eq!(a.delete_spans(&ids), 150);
+    assert_eq!(on_disk(&mut a, "a.txt"), 151);
+    assert_eq!(a.undo_step().unwrap().what, "delete 150 spans tagged quote");
+    assert_eq!(key(&a), tagged);
+    assert_eq!(on_disk(&mut a, "a.txt"), 301);
+}
+
+/// Issue 20: a workspace "Tag all" is undone in a document that is not open by taking out
+/// exactly the spans it added (by id), keeping what was added to the file since, and redone by
+/// putting them back.
+#[test]
+fn a_workspace_tag_all_is_undone_and_redone_in_closed_documents_exactly() {
+    use marginalia::find::{FindOptions, Matcher, set_workspace_tagged, tag_in_workspace};
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("a.txt"), "Putin said no. Putin said yes.");
+    write(&dir.path().join("b.txt"), "Putin again, and Macron.");
+    let ws = Workspace::open(dir.path()).unwrap();
+    let tag = ws.tags().get("quote").unwrap().clone();
+    let mut before = Document::open(&ws, "b.txt", "editor-a", false).unwrap();
+    before.add_span(17, 23, "claim").unwrap();
+    before.save_now().unwrap();
+    drop(before);
+    let m = Matcher::new("putin", FindOptions::default())
+        .unwrap()
+        .unwrap();
+    let report = tag_in_workspace(&ws, "editor-a", &m, &tag, None);
+    assert_eq!((report.added, report.documents), (3, 2));
+    assert_eq!(report.tagged.spans(), 3);
+    // Someone adds a span to a.txt afterwards (another window, git).
+    let mut other = Document::open(&ws, "a.txt", "editor-a", false).unwrap();
+    other.add_span(6, 10, "quote").unwrap();
+    other.save_now().unwrap();
+    drop(other);
+    let spans = |rel: &str| -> Vec<(usize, usize, String)> {
+        let d = Document::open(&ws, rel, "editor-a", true).unwrap();
+        d.layer()
+            .spans
+            .iter()
+            .map(|s| (s.start, s.end, s.tag.clone()))
+            .collect()
+    };
+    let undone = set_workspace_tagged(&ws, &report.tagged, false, None);
+    assert_eq!((undone.spans, undone.documents), (3, 2), "{undone:?}");
+    assert!(undone.problems.is_empty());
+    assert_eq!(spans("a.txt"), vec![(6, 10, "quote".to_owned())]);
+    assert_eq!(spans("b.txt"), vec![(17, 23, "claim".to_owned())]);
+    let redone = set_workspace_tagged(&ws, &report.tagged, true, None);
+    assert_eq!(redone.spans, 3);
+    assert_eq!(spans("a.txt").len(), 3);
+    assert_eq!(spans("b.txt").len(), 2);
+    // `skip` leaves the document the caller changes itself.
+    let undone = set_workspace_tagged(&ws, &report.tagged, false, Some("a.txt"));
+    assert_eq!((undone.spans, undone.documents), (1, 1));
+    assert_eq!(spans("a.txt").len(), 3);
+}

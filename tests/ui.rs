@@ -1497,7 +1497,25 @@ fn tagging_more_than_50_hits_asks_first_and_a_bad_regex_says_why() {
             .starts_with(&format!("tagged {n} of {n} as claim"))
     );
     save_now(&mut h);
-    assert_eq!(read_layer(ws.path()).spans.len(), n);
+    let tagged = read_layer(ws.path()).spans;
+    assert_eq!(tagged.len(), n);
+    // One undo step, which says what it was, takes them all out; redo puts them back.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        format!("Undone: tag {n} spans as claim")
+    );
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty());
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        format!("Redone: tag {n} spans as claim")
+    );
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).spans, tagged);
 
     // A regex that does not parse: a message in the bar, no hits, no panic.
     h.get_by_label(".*").click();
@@ -1510,6 +1528,63 @@ fn tagging_more_than_50_hits_asks_first_and_a_bad_regex_says_why() {
             .next()
             .is_some()
     );
+}
+
+/// Issue 20: tagging thousands of hits is a bulk edit (the window's index catches up in the
+/// next frame): one undo step on disk, and the window counts the new spans right after.
+#[test]
+fn tagging_thousands_of_hits_and_undoing_it_reach_the_file_and_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
+    std::fs::write(dir.path().join("many.txt"), "Putin said no. ".repeat(5000)).unwrap();
+    let mut h = harness(dir.path(), false, false);
+    h.get_by_label("many.txt").click();
+    for _ in 0..400 {
+        if h.state().open_document().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    assert_eq!(h.state().open_document(), Some("many.txt"));
+    find(&mut h, "putin");
+    assert_eq!(h.state().find_hits().0.len(), 5000);
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    h.get_by_label("Tag 5000").click();
+    h.run_steps(2);
+    assert_eq!(h.state().status_line(), "tagged 5000 of 5000 as quote");
+    // The tag panel counts them (and the document list's line).
+    let shown = |h: &Harness<'_, MarginaliaApp>| h.query_all_by_label("5000").count();
+    let counted = shown(&h);
+    assert!(counted >= 1);
+    let file = dir
+        .path()
+        .join("annotations")
+        .join(ANNOTATOR)
+        .join("many.ron");
+    let on_disk = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        Layer::from_ron(&std::fs::read_to_string(&file).unwrap())
+            .unwrap()
+            .spans
+    };
+    let tagged = on_disk(&mut h);
+    assert_eq!(tagged.len(), 5000);
+    assert!(
+        tagged
+            .iter()
+            .all(|s| s.tag == "quote" && s.exact == "Putin")
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().status_line(), "Undone: tag 5000 spans as quote");
+    assert!(on_disk(&mut h).is_empty());
+    assert_eq!(shown(&h), 0);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(on_disk(&mut h), tagged);
+    assert_eq!(shown(&h), counted);
 }
 
 #[test]
@@ -1577,6 +1652,11 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
     }
     // The first hit of the second document: a click opens it with the hit selected.
     let d = &docs[1];
+    eprintln!(
+        "DOCS {:?} d={}",
+        docs.iter().map(|d| d.rel.clone()).collect::<Vec<_>>(),
+        d.rel
+    );
     let hit = &d.hits[0];
     let line = format!("…{}{}{}…", hit.before, hit.matched, hit.after);
     h.get_by_label(&line).scroll_to_me();
@@ -1586,40 +1666,110 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
     assert_eq!(h.state().open_document(), Some(d.rel.as_str()));
     assert_eq!(h.state().selected_text_range(), Some((hit.start, hit.end)));
 
-    // Tag all in workspace asks, then writes every document's hits to the tester's layers.
+    // A span that is there before stays through undo and redo.
+    let mut before = marginalia::Document::open(&opened, &docs[2].rel, ANNOTATOR, false).unwrap();
+    before.add_span(0, 1, "claim").unwrap();
+    before.save_now().unwrap();
+    drop(before);
+
+    // Tag all in workspace asks, saying what will happen, then writes every document's hits to
+    // the tester's layers.
     h.get_by_label("Tag all in workspace…").click();
     h.run_steps(2);
-    let annotations = ws.path().join("annotations").join(ANNOTATOR);
     assert!(
-        !annotations.exists(),
+        h.query_by_label_contains("Ctrl+Z removes exactly these spans again, in every document")
+            .is_some()
+    );
+    let annotations = ws.path().join("annotations").join(ANNOTATOR);
+    let layer_of = |rel: &str| {
+        let path = annotations.join(rel.replace(".txt", ".ron"));
+        Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    assert_eq!(
+        layer_of(&docs[2].rel).spans.len(),
+        1,
         "nothing is written before the answer"
     );
     h.get_by_label("Tag them").click();
     h.run_steps(2);
     assert_eq!(
         h.state().status_line(),
-        format!("tagged {total} hits as quote in {} documents", docs.len())
+        format!(
+            "tagged {total} hits as quote in {} documents; Ctrl+Z removes exactly these",
+            docs.len()
+        )
     );
     save_now(&mut h);
-    let layer_of = |rel: &str| {
-        let path = ws
-            .path()
-            .join("annotations")
-            .join(ANNOTATOR)
-            .join(rel.replace(".txt", ".ron"));
-        Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap()
+    let quotes = |rel: &str| {
+        layer_of(rel)
+            .spans
+            .iter()
+            .filter(|s| s.tag == "quote")
+            .count()
     };
-    for d in &docs {
-        let layer = layer_of(&d.rel);
-        assert_eq!(layer.spans.len(), d.total, "{}", d.rel);
-        assert!(layer.spans.iter().all(|s| s.tag == "quote"));
-    }
-    // In the open document it was one undo step.
+    let all_tagged = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        for d in &docs {
+            assert_eq!(quotes(&d.rel), d.total, "{}", d.rel);
+        }
+        assert_eq!(layer_of(&docs[2].rel).spans.len(), docs[2].total + 1);
+    };
+    let none_tagged = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        for d in &docs {
+            assert_eq!(quotes(&d.rel), 0, "{}", d.rel);
+        }
+        let kept = layer_of(&docs[2].rel).spans;
+        assert_eq!(
+            (kept.len(), kept[0].tag.as_str()),
+            (1, "claim"),
+            "the span that was there stays"
+        );
+    };
+    all_tagged(&mut h);
+    // One undo step, in the open document and in every other one.
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run_steps(2);
-    save_now(&mut h);
-    assert!(layer_of(&d.rel).spans.is_empty());
-    assert_eq!(layer_of(&docs[0].rel).spans.len(), docs[0].total);
+    let others = total - d.total;
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Undone: "), "{status}");
+    assert!(
+        status.ends_with(&format!(
+            "; {} in {} other documents",
+            marginalia::wording::plural(others, "span"),
+            docs.len() - 1
+        )),
+        "{status}"
+    );
+    none_tagged(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    all_tagged(&mut h);
+
+    // After the documents were closed and opened again (their histories are gone), Ctrl+Z
+    // still removes exactly what the tag all added, everywhere.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::F);
+    h.run_steps(2);
+    let name = |rel: &str| rel.rsplit('/').next().unwrap().to_owned();
+    h.get_by_label(&name(&docs[0].rel)).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(docs[0].rel.as_str()));
+    h.get_by_label(&name(&d.rel)).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(d.rel.as_str()));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        format!(
+            "Undone: tag all in workspace as quote ({total} spans in {} documents)",
+            docs.len()
+        )
+    );
+    none_tagged(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    all_tagged(&mut h);
 }
 
 /// Steps the app until the open document's suggestions are computed (on threads).
@@ -1692,6 +1842,78 @@ fn suggestions_are_listed_by_source_y_accepts_one_and_x_rejects_one_for_good() {
     assert_eq!(shown.len(), 21);
     assert!(!shown.contains(&next));
     assert!(shown.iter().all(|s| s.text != PUTIN_QUOTE));
+}
+
+/// The rejections on disk, as a new window would read them.
+fn rejected_on_disk(ws: &Path, s: &marginalia::suggest::Suggestion) -> bool {
+    let opened = marginalia::Workspace::open(ws).unwrap();
+    let r = marginalia::suggest::rejections::load(&opened, ANNOTATOR).unwrap();
+    r.contains(&format!("seeds/{SEED}"), s)
+}
+
+/// Issue 20: `]` right after `y` shows the suggestion that followed the accepted one (the
+/// focus moved there by itself) instead of skipping it; a rejection is an undo step that
+/// brings the suggestion back and takes it out of the rejections file, and redo rejects it
+/// again; the status line names what was undone.
+#[test]
+fn y_then_bracket_skips_nothing_and_ctrl_z_brings_back_a_rejected_suggestion() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    wait_for_suggestions(&mut h);
+    let before = h.state().suggestions().0.to_vec();
+    press(&mut h, Key::CloseBracket);
+    assert_eq!(h.state().suggestions().1, Some(0));
+    press(&mut h, Key::Y);
+    press(&mut h, Key::CloseBracket);
+    let (shown, focused) = h.state().suggestions();
+    assert_eq!(
+        shown[focused.expect("a suggestion is focused")],
+        before[1],
+        "] after y lands on the one after the accepted one"
+    );
+    press(&mut h, Key::CloseBracket);
+    let (shown, focused) = h.state().suggestions();
+    assert_eq!(shown[focused.unwrap()], before[2], "and the next ] goes on");
+    press(&mut h, Key::OpenBracket);
+
+    press(&mut h, Key::X);
+    let gone = before[1].clone();
+    assert!(!h.state().suggestions().0.contains(&gone));
+    assert!(rejected_on_disk(ws.path(), &gone));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    let status = h.state().status_line().to_owned();
+    assert!(
+        status.starts_with("Undone: reject quote “This is what will happen"),
+        "{status}"
+    );
+    assert!(h.state().suggestions().0.contains(&gone), "it is back");
+    assert!(!rejected_on_disk(ws.path(), &gone), "and out of the file");
+    save_now(&mut h);
+    assert_eq!(
+        read_layer(ws.path()).spans.len(),
+        1,
+        "Ctrl+Z undid the rejection, not the accept before it"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert!(h.state().status_line().starts_with("Redone: reject quote"));
+    assert!(!h.state().suggestions().0.contains(&gone));
+    assert!(rejected_on_disk(ws.path(), &gone));
+    // Two more: the rejection, then the accept.
+    for _ in 0..2 {
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        h.run_steps(2);
+    }
+    assert_eq!(
+        h.state().status_line(),
+        format!("Undone: add quote “{}”", &PUTIN_QUOTE)
+    );
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty());
+    assert!(!rejected_on_disk(ws.path(), &gone));
+    assert_eq!(h.state().suggestions().0, &before[..]);
 }
 
 #[test]

@@ -376,7 +376,7 @@ fn tag_all(app: &mut MarginaliaApp, tag: &str, confirmed: bool) {
         return;
     }
     bar.confirm = None;
-    let crate::find::Tagged { added, already } =
+    let crate::find::Tagged { added, already, .. } =
         crate::find::tag_hits(&mut open.doc, &bar.hits, &schema);
     app.after_edit();
     let mut msg = format!("tagged {added} of {total} as {tag}");

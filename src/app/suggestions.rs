@@ -47,13 +47,14 @@ pub struct SuggestUi {
     /// The document (path and text hash) `raw` was computed for.
     raw_for: Option<(String, String)>,
     job: Option<(String, String, mpsc::Receiver<Vec<Suggestion>>)>,
-    /// Every source's proposals for the open document, unfiltered.
-    raw: Vec<Suggestion>,
+    /// Every source's proposals for the open document, unfiltered; shared with `shown`, so
+    /// filtering 47,000 of them again after a bulk edit copies no text.
+    raw: Vec<Arc<Suggestion>>,
     /// What `shown` was filtered for: the document, its edit count, the sources, a counter
     /// bumped by rejections and new raw lists.
     shown_for: Option<(String, u64, [bool; 5], u64)>,
     generation: u64,
-    shown: Vec<Suggestion>,
+    shown: Vec<Arc<Suggestion>>,
     /// Each shown suggestion's index in `raw` (ascending, as `shown` follows `raw`'s order).
     shown_raw: Vec<usize>,
     /// Per suggestion of `raw`: filtered out (in the layer already, or rejected).
@@ -67,6 +68,9 @@ pub struct SuggestUi {
     reach: usize,
     /// The list's rows, made when `shown` is, so a frame draws only the rows in view.
     rows: Vec<ListRow>,
+    /// The focus moved on by itself (the one focused was accepted or rejected): the next `]`
+    /// stays on the suggestion that followed, which the reader has not been shown yet.
+    advanced: bool,
 }
 
 /// One row of the suggestion list: an index into `shown`, grouped by source.
@@ -74,7 +78,7 @@ type ListRow = usize;
 
 impl SuggestUi {
     /// The suggestions shown for the open document.
-    pub fn shown(&self) -> &[Suggestion] {
+    pub fn shown(&self) -> &[Arc<Suggestion>] {
         &self.shown
     }
 
@@ -200,7 +204,7 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     if let Some((r, s, rx)) = &su.job {
         match rx.try_recv() {
             Ok(list) => {
-                su.raw = list;
+                su.raw = list.into_iter().map(Arc::new).collect();
                 su.raw_for = Some((r.clone(), s.clone()));
                 su.generation += 1;
                 su.job = None;
@@ -278,7 +282,7 @@ fn refilter(app: &mut MarginaliaApp) {
             }
             su.counts[s.source as usize] += 1;
             if on.contains(s.source) {
-                su.shown.push(s.clone());
+                su.shown.push(Arc::clone(s));
                 su.shown_raw.push(j);
             }
         }
@@ -368,7 +372,7 @@ fn update_touched(
             } else {
                 su.counts[source as usize] += 1;
                 if on.contains(source) {
-                    let s = s.clone();
+                    let s = Arc::clone(s);
                     su.reach = su.reach.max(s.end - s.start);
                     let mark = SuggestionMark {
                         start: s.start,
@@ -393,6 +397,7 @@ fn focus(app: &mut MarginaliaApp, i: usize) {
         return;
     };
     app.suggest.focused = Some((s.start, s.end, s.tag.clone()));
+    app.suggest.advanced = false;
     let start = s.start;
     app.status_line = describe(s);
     if let Some(open) = &mut app.open {
@@ -426,6 +431,7 @@ fn focus_after(app: &mut MarginaliaApp, gone: usize) {
     let status = std::mem::take(&mut app.status_line);
     focus(app, i);
     app.status_line = status;
+    app.suggest.advanced = true;
 }
 
 /// Applies a suggestions command.
@@ -440,6 +446,9 @@ pub(super) fn apply(app: &mut MarginaliaApp, c: SuggestCommand) {
             }
             let next = c == SuggestCommand::Next;
             let i = match current {
+                // After y or x the focus moved on to the following one: ] shows that one
+                // rather than skipping it.
+                Some(i) if next && app.suggest.advanced => i,
                 Some(i) if next => (i + 1) % n,
                 Some(i) => (i + n - 1) % n,
                 None => {
@@ -461,7 +470,7 @@ pub(super) fn apply(app: &mut MarginaliaApp, c: SuggestCommand) {
             }
             match c {
                 SuggestCommand::Accept => {
-                    let s = app.suggest.shown[i].clone();
+                    let s = Suggestion::clone(&app.suggest.shown[i]);
                     let added = accept(app, std::slice::from_ref(&s));
                     if added > 0 {
                         app.status_line = format!("Accepted {} “{}”", s.tag, excerpt(&s.text));
@@ -472,7 +481,7 @@ pub(super) fn apply(app: &mut MarginaliaApp, c: SuggestCommand) {
                     let source = app.suggest.shown[i].source;
                     let all: Vec<Suggestion> = (app.suggest.shown.iter())
                         .filter(|s| s.source == source)
-                        .cloned()
+                        .map(|s| Suggestion::clone(s))
                         .collect();
                     let added = accept(app, &all);
                     app.status_line =
@@ -521,25 +530,65 @@ fn accept(app: &mut MarginaliaApp, list: &[Suggestion]) -> usize {
     }
     open.doc.end_compound();
     app.after_edit();
+    if let Some(open) = &mut app.open {
+        // The focus moves on over the list filtered again now, also after thousands.
+        open.refresh();
+    }
     added
 }
 
+/// Rejects shown suggestion `i`: written to the rejections file, and a step in the open
+/// document's undo history, so Ctrl+Z brings it back.
 fn reject(app: &mut MarginaliaApp, i: usize) {
     let Some(ws) = &app.ws else { return };
-    let Some(open) = &app.open else { return };
-    let s = app.suggest.shown[i].clone();
+    let Some(open) = &mut app.open else { return };
+    let s = Suggestion::clone(&app.suggest.shown[i]);
     let rel = open.doc.rel().to_owned();
     match rejections::reject(ws, &app.prefs.annotator, &rel, std::slice::from_ref(&s)) {
         Ok(_) => {
+            open.doc
+                .record_rejection(rejections::Rejected::of(&rel, &s));
             app.suggest.rejections.add(&rel, &s);
             app.suggest.generation += 1;
             app.status_line = format!(
-                "Rejected {} “{}”: it will not be proposed again",
+                "Rejected {} “{}”: it will not be proposed again (Ctrl+Z brings it back)",
                 s.tag,
                 excerpt(&s.text)
             );
         }
         Err(e) => app.status_line = format!("Could not store the rejection: {e}"),
+    }
+}
+
+/// After a rejection was undone (`rejected` false) or redone: the suggestions follow.
+pub(super) fn rejections_changed(
+    app: &mut MarginaliaApp,
+    list: &[rejections::Rejected],
+    rejected: bool,
+) {
+    let su = &mut app.suggest;
+    for r in list {
+        if rejected {
+            su.rejections.insert(r.clone());
+        } else {
+            su.rejections.remove(r);
+        }
+    }
+    su.generation += 1;
+    refilter(app);
+    if let Some(r) = list.first()
+        && !rejected
+    {
+        // The suggestion brought back is focused, as it was when it was rejected.
+        let at = app.suggest.shown.iter().position(|s| {
+            (s.start, s.end, s.tag.as_str(), s.text.as_str())
+                == (r.start, r.end, r.tag.as_str(), r.exact.as_str())
+        });
+        if let Some(i) = at {
+            let status = std::mem::take(&mut app.status_line);
+            focus(app, i);
+            app.status_line = status;
+        }
     }
 }
 

@@ -32,6 +32,9 @@ pub struct WorkspaceFind {
     /// The tag chosen for "Tag all in workspace", and whether the question is showing.
     tag: String,
     asking: bool,
+    /// Every "Tag all in workspace" made while the window runs, for undo (src/app/undo.rs);
+    /// a step's number is its index.
+    pub(super) steps: Vec<super::undo::WorkspaceStep>,
 }
 
 impl Drop for WorkspaceFind {
@@ -146,6 +149,17 @@ fn tag_row(
             *asking = true;
         }
     });
+    if *asking {
+        // What will happen, on a line of its own (it wraps).
+        ui.label(
+            RichText::new(
+                "Each hit not tagged so yet gets a span in your layer, saved at once (also in \
+                 documents that are not open). Ctrl+Z removes exactly these spans again, in \
+                 every document, while the window stays open.",
+            )
+            .small(),
+        );
+    }
 }
 
 /// Tags every hit of the last search in the annotator's layers: the open document through its
@@ -161,26 +175,44 @@ pub(super) fn tag_all(app: &mut MarginaliaApp, tag: &str) {
     let Ok(Some(m)) = Matcher::new(&query, options) else {
         return;
     };
-    let mut report = crate::find::WorkspaceTagReport::default();
-    let mut skip = None;
-    if !app.read_only()
-        && let Some(open) = &mut app.open
-        && !open.doc.is_read_only()
-    {
-        skip = Some(open.doc.rel().to_owned());
+    // The open document of this layer is tagged through its editor, the others from disk.
+    let live = !app.read_only()
+        && app.open.as_ref().is_some_and(|o| {
+            !o.doc.is_read_only() && o.doc.layer().annotator == app.prefs.annotator
+        });
+    let skip = live
+        .then(|| app.open.as_ref().map(|o| o.doc.rel().to_owned()))
+        .flatten();
+    let mut report =
+        crate::find::tag_in_workspace(&ws, &app.prefs.annotator, &m, &schema, skip.as_deref());
+    let step = app.ws_find.steps.len() as u64;
+    if live && let Some(open) = &mut app.open {
         let hits = m.find_all(open.doc.text().as_str());
+        // One undo step in the open document, which also undoes the others.
+        open.doc.begin_compound();
         let t = crate::find::tag_hits(&mut open.doc, &hits, &schema);
+        if t.added > 0 || report.added > 0 {
+            open.doc.record_elsewhere(step, true);
+        }
+        open.doc.end_compound();
+        // Saved at once like the others (a failure shows on the save indicator and retries).
+        let _ = open.doc.save_now();
         report.added += t.added;
         report.already += t.already;
-        report.documents += usize::from(t.added > 0);
+        if t.added > 0 {
+            report.documents += 1;
+            let spans = crate::find::spans_with_ids(&open.doc, &t.ids);
+            report.tagged.docs.push((open.doc.rel().to_owned(), spans));
+        }
         app.after_edit();
     }
-    let rest =
-        crate::find::tag_in_workspace(&ws, &app.prefs.annotator, &m, &schema, skip.as_deref());
-    report.added += rest.added;
-    report.already += rest.already;
-    report.documents += rest.documents;
-    report.problems.extend(rest.problems);
+    if report.added > 0 {
+        app.ws_find.steps.push(super::undo::WorkspaceStep {
+            root: ws.root().to_path_buf(),
+            tagged: report.tagged.clone(),
+            present: true,
+        });
+    }
     let mut msg = format!(
         "tagged {} as {tag} in {}",
         crate::wording::plural(report.added, "hit"),
@@ -195,6 +227,9 @@ pub(super) fn tag_all(app: &mut MarginaliaApp, tag: &str) {
             "; {} failed ({p})",
             crate::wording::plural(report.problems.len(), "document")
         ));
+    }
+    if report.added > 0 {
+        msg.push_str("; Ctrl+Z removes exactly these");
     }
     app.status_line = msg;
     app.reload_entries();

@@ -29,6 +29,19 @@ pub struct Rejected {
     pub exact: String,
 }
 
+impl Rejected {
+    /// The rejection of `s` on text `rel`.
+    pub fn of(rel: &str, s: &Suggestion) -> Self {
+        Self {
+            text: rel.to_owned(),
+            start: s.start,
+            end: s.end,
+            tag: s.tag.clone(),
+            exact: s.text.clone(),
+        }
+    }
+}
+
 /// The file on disk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct RejectionsFile {
@@ -61,13 +74,17 @@ impl Rejections {
 
     /// Notes that `s` on text `rel` was rejected (after [`reject`] wrote it).
     pub fn add(&mut self, rel: &str, s: &Suggestion) {
-        self.set.insert(Rejected {
-            text: rel.to_owned(),
-            start: s.start,
-            end: s.end,
-            tag: s.tag.clone(),
-            exact: s.text.clone(),
-        });
+        self.set.insert(Rejected::of(rel, s));
+    }
+
+    /// Notes a rejection again (after [`reject_again`] wrote it).
+    pub fn insert(&mut self, r: Rejected) {
+        self.set.insert(r);
+    }
+
+    /// Forgets a rejection (after [`unreject`] took it out of the file).
+    pub fn remove(&mut self, r: &Rejected) {
+        self.set.remove(r);
     }
 
     /// How many rejections there are.
@@ -165,21 +182,45 @@ pub fn reject(
     rel: &str,
     suggestions: &[Suggestion],
 ) -> Result<usize, SuggestError> {
+    let list: Vec<Rejected> = suggestions.iter().map(|s| Rejected::of(rel, s)).collect();
+    reject_again(ws, layer, &list)
+}
+
+/// Records these rejections (a rejection redone). Returns how many were new.
+///
+/// # Errors
+/// As [`reject`].
+pub fn reject_again(ws: &Workspace, layer: &str, list: &[Rejected]) -> Result<usize, SuggestError> {
+    rewrite(ws, layer, |set| {
+        let before = set.len();
+        set.extend(list.iter().cloned());
+        set.len() - before
+    })
+}
+
+/// Takes these rejections out of `layer`'s file (a rejection undone: the suggestion is
+/// proposed again); the others stay as they are. Returns how many were there.
+///
+/// # Errors
+/// As [`reject`].
+pub fn unreject(ws: &Workspace, layer: &str, list: &[Rejected]) -> Result<usize, SuggestError> {
+    rewrite(ws, layer, |set| {
+        list.iter().filter(|r| set.remove(*r)).count()
+    })
+}
+
+/// Reads the file, lets `change` change the set (returning how many entries it changed) and
+/// writes it back atomically if it changed anything.
+fn rewrite(
+    ws: &Workspace,
+    layer: &str,
+    change: impl FnOnce(&mut std::collections::BTreeSet<Rejected>) -> usize,
+) -> Result<usize, SuggestError> {
     let (path, mut file) = read_file(ws, layer)?;
     crate::store::check_write_inside(ws.root(), &path)?;
     let mut set: std::collections::BTreeSet<Rejected> = file.rejected.drain(..).collect();
-    let before = set.len();
-    for s in suggestions {
-        set.insert(Rejected {
-            text: rel.to_owned(),
-            start: s.start,
-            end: s.end,
-            tag: s.tag.clone(),
-            exact: s.text.clone(),
-        });
-    }
-    let added = set.len() - before;
-    if added == 0 {
+    let changed = change(&mut set);
+    if changed == 0 {
         return Ok(0);
     }
     file.rejected = set.into_iter().collect();
@@ -189,5 +230,5 @@ pub fn reject(
     })?;
     crate::store::refuse_read_only(&path)?;
     crate::store::write_atomic(&path, ron.as_bytes())?;
-    Ok(added)
+    Ok(changed)
 }
