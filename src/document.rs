@@ -1911,6 +1911,10 @@ pub fn describe_step(step: &[Edit]) -> String {
     let step: Vec<&Edit> = (step.iter())
         .filter(|e| !matches!(e, Edit::Elsewhere { .. }))
         .collect();
+    if step.is_empty() {
+        // A workspace "Tag all" that found nothing new in the open document.
+        return "tag all in workspace".into();
+    }
     let quoted = |s: &Span| format!("{} “{}”", s.tag, short(&s.exact));
     fn same_tag<'a>(spans: &[&'a Span]) -> Option<&'a str> {
         let first = spans.first().map(|s| s.tag.as_str());

@@ -393,11 +393,14 @@ pub struct WorkspaceTagReport {
     pub problems: Vec<String>,
     /// The spans added, per document, for undo.
     pub tagged: WorkspaceTagged,
+    /// Stopped before the last document (Cancel): the documents after it were not looked at.
+    pub stopped: bool,
 }
 
 /// Tags every hit of `m` in every text of `ws` with `tag` in `annotator`'s layers, document by
 /// document, saving each at once. `skip` names a document the caller tags itself (the one open
-/// in the window). The report's `tagged` says exactly which spans were added where (a document
+/// in the window). `go_on(done, total)` is asked before each document; `false` stops there (what
+/// was written so far stays, and the report says exactly what that was). The report's `tagged` says exactly which spans were added where (a document
 /// whose save failed is not in it: its spans are not on disk).
 pub fn tag_in_workspace(
     ws: &crate::workspace::Workspace,
@@ -405,6 +408,7 @@ pub fn tag_in_workspace(
     m: &Matcher,
     tag: &crate::tags::Tag,
     skip: Option<&str>,
+    go_on: &dyn Fn(usize, usize) -> bool,
 ) -> WorkspaceTagReport {
     let mut report = WorkspaceTagReport {
         tagged: WorkspaceTagged {
@@ -414,7 +418,12 @@ pub fn tag_in_workspace(
         },
         ..WorkspaceTagReport::default()
     };
-    for entry in ws.texts() {
+    let texts = ws.texts();
+    for (i, entry) in texts.iter().enumerate() {
+        if !go_on(i, texts.len()) {
+            report.stopped = true;
+            break;
+        }
         if skip == Some(entry.rel.as_str()) {
             continue;
         }
@@ -462,14 +471,18 @@ pub struct WorkspaceUndoReport {
 /// caller changes itself): exactly the spans it added, by id; spans added or changed by anyone
 /// since stay, and a span whose id is in use again is not put back. Each document is read from
 /// disk now and saved at once, under the writer's lock, fingerprint check and merge.
+/// `progress(done, total)` is told before each document. It cannot be stopped half-way: a step
+/// is either done or undone in every document.
 pub fn set_workspace_tagged(
     ws: &crate::workspace::Workspace,
     tagged: &WorkspaceTagged,
     present: bool,
     skip: Option<&str>,
+    progress: &dyn Fn(usize, usize),
 ) -> WorkspaceUndoReport {
     let mut report = WorkspaceUndoReport::default();
-    for (rel, spans) in &tagged.docs {
+    for (i, (rel, spans)) in tagged.docs.iter().enumerate() {
+        progress(i, tagged.docs.len());
         if skip == Some(rel.as_str()) || spans.is_empty() {
             continue;
         }

@@ -741,7 +741,7 @@ fn a_workspace_tag_all_is_undone_and_redone_in_closed_documents_exactly() {
     let m = Matcher::new("putin", FindOptions::default())
         .unwrap()
         .unwrap();
-    let report = tag_in_workspace(&ws, "editor-a", &m, &tag, None);
+    let report = tag_in_workspace(&ws, "editor-a", &m, &tag, None, &|_, _| true);
     assert_eq!((report.added, report.documents), (3, 2));
     assert_eq!(report.tagged.spans(), 3);
     // Someone adds a span to a.txt afterwards (another window, git).
@@ -757,17 +757,52 @@ fn a_workspace_tag_all_is_undone_and_redone_in_closed_documents_exactly() {
             .map(|s| (s.start, s.end, s.tag.clone()))
             .collect()
     };
-    let undone = set_workspace_tagged(&ws, &report.tagged, false, None);
+    let undone = set_workspace_tagged(&ws, &report.tagged, false, None, &|_, _| {});
     assert_eq!((undone.spans, undone.documents), (3, 2), "{undone:?}");
     assert!(undone.problems.is_empty());
     assert_eq!(spans("a.txt"), vec![(6, 10, "quote".to_owned())]);
     assert_eq!(spans("b.txt"), vec![(17, 23, "claim".to_owned())]);
-    let redone = set_workspace_tagged(&ws, &report.tagged, true, None);
+    let redone = set_workspace_tagged(&ws, &report.tagged, true, None, &|_, _| {});
     assert_eq!(redone.spans, 3);
     assert_eq!(spans("a.txt").len(), 3);
     assert_eq!(spans("b.txt").len(), 2);
     // `skip` leaves the document the caller changes itself.
-    let undone = set_workspace_tagged(&ws, &report.tagged, false, Some("a.txt"));
+    let undone = set_workspace_tagged(&ws, &report.tagged, false, Some("a.txt"), &|_, _| {});
     assert_eq!((undone.spans, undone.documents), (1, 1));
     assert_eq!(spans("a.txt").len(), 3);
+}
+
+/// Issue 20 §3: a workspace "Tag all" runs on a thread with Cancel. Cancelled after the first
+/// document, it has written that one only, and its report (what Ctrl+Z removes) says exactly
+/// that.
+#[test]
+fn a_workspace_tag_all_stopped_part_way_reports_exactly_what_it_wrote() {
+    use marginalia::find::{FindOptions, Matcher, tag_in_workspace};
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        write(&dir.path().join(name), "Putin said no. Putin said yes.");
+    }
+    let ws = Workspace::open(dir.path()).unwrap();
+    let tag = ws.tags().get("quote").unwrap().clone();
+    let m = Matcher::new("putin", FindOptions::default())
+        .unwrap()
+        .unwrap();
+    let seen = std::cell::RefCell::new(Vec::new());
+    let report = tag_in_workspace(&ws, "editor-a", &m, &tag, None, &|done, total| {
+        seen.borrow_mut().push((done, total));
+        done < 1
+    });
+    assert!(report.stopped);
+    assert_eq!(seen.into_inner(), vec![(0, 3), (1, 3)]);
+    assert_eq!((report.added, report.documents), (2, 1));
+    assert_eq!(report.tagged.docs.len(), 1);
+    assert_eq!(report.tagged.docs[0].0, "a.txt");
+    let on_disk = |rel: &str| {
+        let d = Document::open(&ws, rel, "editor-a", true).unwrap();
+        d.layer().spans.len()
+    };
+    assert_eq!(
+        (on_disk("a.txt"), on_disk("b.txt"), on_disk("c.txt")),
+        (2, 0, 0)
+    );
 }

@@ -1691,7 +1691,7 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
         "nothing is written before the answer"
     );
     h.get_by_label("Tag them").click();
-    h.run_steps(2);
+    wait_for_workspace_job(&mut h);
     assert_eq!(
         h.state().status_line(),
         format!(
@@ -1729,7 +1729,7 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
     all_tagged(&mut h);
     // One undo step, in the open document and in every other one.
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
-    h.run_steps(2);
+    wait_for_workspace_job(&mut h);
     let others = total - d.total;
     let status = h.state().status_line().to_owned();
     assert!(status.starts_with("Undone: "), "{status}");
@@ -1743,7 +1743,7 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
     );
     none_tagged(&mut h);
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
-    h.run_steps(2);
+    wait_for_workspace_job(&mut h);
     all_tagged(&mut h);
 
     // After the documents were closed and opened again (their histories are gone), Ctrl+Z
@@ -1758,7 +1758,7 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
     h.run_steps(3);
     assert_eq!(h.state().open_document(), Some(d.rel.as_str()));
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
-    h.run_steps(2);
+    wait_for_workspace_job(&mut h);
     assert_eq!(
         h.state().status_line(),
         format!(
@@ -1768,8 +1768,23 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
     );
     none_tagged(&mut h);
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
-    h.run_steps(2);
+    wait_for_workspace_job(&mut h);
     all_tagged(&mut h);
+}
+
+/// Steps the app until a workspace "Tag all" (or its undo or redo) has written every document:
+/// it runs on a thread while the window keeps drawing.
+fn wait_for_workspace_job(h: &mut Harness<'_, MarginaliaApp>) {
+    h.run_steps(2);
+    for _ in 0..4000 {
+        if !h.state().workspace_job_running() {
+            h.run_steps(1);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    panic!("the workspace job never finished");
 }
 
 /// Steps the app until the open document's suggestions are computed (on threads).

@@ -494,6 +494,11 @@ impl MarginaliaApp {
         &self.status_line
     }
 
+    /// Whether a workspace "Tag all", or its undo or redo, is still writing documents.
+    pub fn workspace_job_running(&self) -> bool {
+        workspace_find::job_running(self)
+    }
+
     /// The suggestions shown for the open document, and the index of the focused one.
     pub fn suggestions(&self) -> (&[std::sync::Arc<crate::suggest::Suggestion>], Option<usize>) {
         (self.suggest.shown(), self.suggest.focused_mark())
@@ -1594,6 +1599,7 @@ impl eframe::App for MarginaliaApp {
         team_view::draw(self, &ctx, &mut commands);
         help::draw(self, &ctx, &mut commands);
         keys_editor::draw(self, &ctx);
+        workspace_find::poll_job(self, &ctx);
         if self.review.is_none() {
             workspace_find::draw(self, &ctx, &mut commands);
             palette::draw(self, &ctx, &mut commands);

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use crate::find::{WorkspaceTagged, WorkspaceUndoReport, set_workspace_tagged};
+use crate::find::{WorkspaceTagged, WorkspaceUndoReport};
 use crate::suggest::rejections::{self, Rejected};
 
 use super::MarginaliaApp;
@@ -23,6 +23,11 @@ pub struct WorkspaceStep {
 
 /// Ctrl+Z (`undo`) or Ctrl+Shift+Z.
 pub(super) fn undo_redo(app: &mut MarginaliaApp, undo: bool) {
+    // A workspace "Tag all" or its undo is still writing documents: its step is not complete.
+    if let Some(status) = app.ws_find.job_status() {
+        app.status_line = format!("{status} Undo and redo wait until it is done");
+        return;
+    }
     let verb = if undo { "Undone" } else { "Redone" };
     let done = app.open.as_mut().and_then(|o| {
         if undo {
@@ -41,19 +46,14 @@ pub(super) fn undo_redo(app: &mut MarginaliaApp, undo: bool) {
         } else {
             steps.iter().position(|s| mine(&s))
         };
-        app.status_line = match pick {
+        match pick {
             Some(i) => {
-                let (n, extra) = set_step(app, i, !undo, true);
-                let tag = &app.ws_find.steps[i].tagged.tag;
-                format!(
-                    "{verb}: tag all in workspace as {tag} ({} in {}){extra}",
-                    crate::wording::plural(n.spans, "span"),
-                    crate::wording::plural(n.documents, "document"),
-                )
+                let tag = app.ws_find.steps[i].tagged.tag.clone();
+                set_steps(app, &[i], !undo, true, verb.into(), Some(tag));
             }
-            None if undo => "Nothing to undo".into(),
-            None => "Nothing to redo".into(),
-        };
+            None if undo => app.status_line = "Nothing to undo".into(),
+            None => app.status_line = "Nothing to redo".into(),
+        }
         return;
     };
     app.after_edit();
@@ -64,33 +64,20 @@ pub(super) fn undo_redo(app: &mut MarginaliaApp, undo: bool) {
     {
         extra.push_str(&format!("; the rejections file was not changed: {e}"));
     }
-    for &(step, present) in &done.elsewhere {
-        let Ok(i) = usize::try_from(step) else {
-            continue;
-        };
-        if app
-            .ws_find
-            .steps
-            .get(i)
-            .is_some_and(|s| s.present != present)
-        {
-            let (r, more) = set_step(app, i, present, false);
-            if r.documents > 0 {
-                extra.push_str(&format!(
-                    "; {} in {} other {}",
-                    crate::wording::plural(r.spans, "span"),
-                    r.documents,
-                    if r.documents == 1 {
-                        "document"
-                    } else {
-                        "documents"
-                    }
-                ));
-            }
-            extra.push_str(&more);
-        }
-    }
     app.status_line = format!("{verb}: {}{extra}", done.what);
+    // The other documents of a workspace "Tag all" in this step, on a thread.
+    let steps: Vec<usize> = (done.elsewhere.iter())
+        .filter_map(|&(step, present)| {
+            let i = usize::try_from(step).ok()?;
+            (app.ws_find.steps.get(i)).and_then(|s| (s.present != present).then_some(i))
+        })
+        .collect();
+    if let Some(&(_, present)) = done.elsewhere.first()
+        && !steps.is_empty()
+    {
+        let head = app.status_line.clone();
+        set_steps(app, &steps, present, false, head, None);
+    }
     if let Some(id) = done.touched
         && app.open.as_ref().is_some_and(|o| o.position(id).is_some())
     {
@@ -115,55 +102,49 @@ fn set_rejections(
     Ok(())
 }
 
-/// Puts workspace step `i`'s spans back (`present`) or takes them out, in every document; the
-/// open one through its editor if `include_open` (else its history did it already). Returns
-/// what was done and a note on what failed.
-fn set_step(
+/// Puts workspace steps' spans back (`present`) or takes them out, in every document: the open
+/// one through its editor at once if `include_open` (else its history did it already), the
+/// others on a thread (see `workspace_find::start_set`), whose end words the status line
+/// from `head` (and, for a `whole` step undone from the workspace's list, its tag).
+fn set_steps(
     app: &mut MarginaliaApp,
-    i: usize,
+    steps: &[usize],
     present: bool,
     include_open: bool,
-) -> (WorkspaceUndoReport, String) {
-    let Some(ws) = app.ws.clone() else {
-        return (WorkspaceUndoReport::default(), String::new());
-    };
-    let tagged = app.ws_find.steps[i].tagged.clone();
-    let mut report = WorkspaceUndoReport::default();
+    head: String,
+    whole: Option<String>,
+) {
+    let mut open_report = WorkspaceUndoReport::default();
     // The open document of this layer is changed in memory, where its edits live.
-    let live = app
-        .open
-        .as_ref()
-        .filter(|o| !o.doc.is_read_only() && o.doc.layer().annotator == tagged.annotator)
-        .map(|o| o.doc.rel().to_owned());
-    if include_open
-        && let Some(rel) = &live
-        && let Some(spans) = tagged.of(rel)
-        && let Some(open) = &mut app.open
-    {
-        let n = if present {
-            open.doc.put_back_spans(spans)
-        } else {
-            open.doc
-                .take_out_spans(&spans.iter().map(|s| s.id).collect::<HashSet<u64>>())
-        };
-        if n > 0 {
-            report.spans += n;
-            report.documents += 1;
-            app.after_edit();
+    let mut skip = None;
+    let mut sets = Vec::new();
+    for &i in steps {
+        let tagged = app.ws_find.steps[i].tagged.clone();
+        let live = app
+            .open
+            .as_ref()
+            .filter(|o| !o.doc.is_read_only() && o.doc.layer().annotator == tagged.annotator)
+            .map(|o| o.doc.rel().to_owned());
+        if include_open
+            && let Some(rel) = &live
+            && let Some(spans) = tagged.of(rel)
+            && let Some(open) = &mut app.open
+        {
+            let n = if present {
+                open.doc.put_back_spans(spans)
+            } else {
+                open.doc
+                    .take_out_spans(&spans.iter().map(|s| s.id).collect::<HashSet<u64>>())
+            };
+            if n > 0 {
+                open_report.spans += n;
+                open_report.documents += 1;
+                app.after_edit();
+            }
         }
+        skip = live;
+        app.ws_find.steps[i].present = present;
+        sets.push((tagged, present));
     }
-    let rest = set_workspace_tagged(&ws, &tagged, present, live.as_deref());
-    report.spans += rest.spans;
-    report.documents += rest.documents;
-    report.problems.extend(rest.problems);
-    app.ws_find.steps[i].present = present;
-    app.reload_entries();
-    let mut note = String::new();
-    if let Some(p) = report.problems.first() {
-        note = format!(
-            "; {} failed ({p})",
-            crate::wording::plural(report.problems.len(), "document")
-        );
-    }
-    (report, note)
+    super::workspace_find::start_set(app, sets, skip, head, open_report, whole);
 }

@@ -3,13 +3,15 @@
 //! keyword-in-context lines grouped by document; a click opens the document at the hit.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use egui::{Key, RichText};
 
-use crate::find::{DocHits, FindOptions, Matcher};
+use crate::find::{
+    DocHits, FindOptions, Matcher, WorkspaceTagReport, WorkspaceTagged, WorkspaceUndoReport,
+};
 
 use super::{Command, MarginaliaApp, theme};
 
@@ -35,6 +37,8 @@ pub struct WorkspaceFind {
     /// Every "Tag all in workspace" made while the window runs, for undo (src/app/undo.rs);
     /// a step's number is its index.
     pub(super) steps: Vec<super::undo::WorkspaceStep>,
+    /// A "Tag all in workspace", or its undo or redo, writing the documents on a thread.
+    job: Option<Job>,
 }
 
 impl Drop for WorkspaceFind {
@@ -42,6 +46,259 @@ impl Drop for WorkspaceFind {
         if let Some((_, stop)) = &self.running {
             stop.store(true, Ordering::Relaxed);
         }
+        if let Some(job) = &self.job {
+            job.stop.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Writing every document of a workspace takes a while (each is read, changed and saved), so a
+/// "Tag all in workspace" and its undo and redo run on a thread, and the window keeps drawing:
+/// the Find window shows how far it is, with Cancel for a tag all.
+struct Job {
+    rx: mpsc::Receiver<Outcome>,
+    stop: Arc<AtomicBool>,
+    /// Documents looked at so far, and of how many.
+    done: Arc<AtomicUsize>,
+    total: Arc<AtomicUsize>,
+    /// "Tagging", "Undoing", "Redoing".
+    doing: &'static str,
+    then: Then,
+}
+
+enum Outcome {
+    Tagged(WorkspaceTagReport),
+    Set(WorkspaceUndoReport),
+}
+
+/// What to do with the outcome: the parts done in the open document while the job was
+/// started, and the words of the status line.
+enum Then {
+    Tagged {
+        tag: String,
+        /// What the open document got: (its path, added spans, hits tagged already).
+        open: Option<(String, Vec<crate::layer::Span>, usize)>,
+    },
+    Set {
+        /// Status line up to the figures: "Undone: tag 3 spans as quote", or for a step the
+        /// open document's history did not hold, the step's own description.
+        head: String,
+        /// What was done in the open document (counted into the figures when `whole`).
+        open: WorkspaceUndoReport,
+        /// The whole step was undone or redone from the workspace's list (its figures are
+        /// all its documents), not alongside the open document's own undo.
+        whole: Option<String>,
+    },
+}
+
+impl WorkspaceFind {
+    /// What a running workspace job is doing, as a status line ("Tagging 12 of 300
+    /// documents…"), if one runs.
+    pub(super) fn job_status(&self) -> Option<String> {
+        let job = self.job.as_ref()?;
+        Some(format!(
+            "{} the workspace: {} of {} documents…",
+            job.doing,
+            job.done.load(Ordering::Relaxed),
+            job.total.load(Ordering::Relaxed)
+        ))
+    }
+}
+
+/// Starts `work` on a thread; its outcome is taken by [`poll_job`].
+fn spawn_job(
+    w: &mut WorkspaceFind,
+    doing: &'static str,
+    then: Then,
+    ctx: egui::Context,
+    work: impl FnOnce(&dyn Fn(usize, usize) -> bool) -> Outcome + Send + 'static,
+) -> Result<(), String> {
+    let (tx, rx) = mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicUsize::new(0));
+    let total = Arc::new(AtomicUsize::new(0));
+    let (stop2, done2, total2) = (Arc::clone(&stop), Arc::clone(&done), Arc::clone(&total));
+    std::thread::Builder::new()
+        .name("workspace tag all".into())
+        .spawn(move || {
+            let go_on = |d: usize, t: usize| {
+                done2.store(d, Ordering::Relaxed);
+                total2.store(t, Ordering::Relaxed);
+                ctx.request_repaint();
+                !stop2.load(Ordering::Relaxed)
+            };
+            let _ = tx.send(work(&go_on));
+            ctx.request_repaint();
+        })
+        .map_err(|e| format!("cannot start: {e}"))?;
+    w.job = Some(Job {
+        rx,
+        stop,
+        done,
+        total,
+        doing,
+        then,
+    });
+    Ok(())
+}
+
+/// Whether a workspace job runs (undo, redo and another tag all wait for it).
+pub(super) fn job_running(app: &MarginaliaApp) -> bool {
+    app.ws_find.job.is_some()
+}
+
+/// Takes a finished job's outcome: records the step, says what was done. Called every frame.
+pub(super) fn poll_job(app: &mut MarginaliaApp, ctx: &egui::Context) {
+    let Some(job) = &app.ws_find.job else { return };
+    let outcome = match job.rx.try_recv() {
+        Ok(o) => o,
+        Err(mpsc::TryRecvError::Empty) => {
+            if let Some(status) = app.ws_find.job_status() {
+                app.status_line = status;
+            }
+            ctx.request_repaint_after(Duration::from_millis(100));
+            return;
+        }
+        Err(mpsc::TryRecvError::Disconnected) => {
+            app.ws_find.job = None;
+            app.status_line = "The workspace job stopped unexpectedly; some documents may not \
+                               have been changed"
+                .into();
+            app.reload_entries();
+            return;
+        }
+    };
+    let Some(job) = app.ws_find.job.take() else {
+        return;
+    };
+    app.status_line = match (job.then, outcome) {
+        (Then::Tagged { tag, open }, Outcome::Tagged(report)) => tagged(app, tag, open, report),
+        (Then::Set { head, open, whole }, Outcome::Set(rest)) => {
+            let mut r = rest;
+            let note = problems_note(&r.problems);
+            match whole {
+                Some(tag) => {
+                    r.spans += open.spans;
+                    r.documents += open.documents;
+                    format!(
+                        "{head}: tag all in workspace as {tag} ({} in {}){note}",
+                        crate::wording::plural(r.spans, "span"),
+                        crate::wording::plural(r.documents, "document"),
+                    )
+                }
+                None if r.documents > 0 => format!(
+                    "{head}; {} in {} other {}{note}",
+                    crate::wording::plural(r.spans, "span"),
+                    r.documents,
+                    if r.documents == 1 {
+                        "document"
+                    } else {
+                        "documents"
+                    }
+                ),
+                None => format!("{head}{note}"),
+            }
+        }
+        _ => "The workspace job stopped unexpectedly".into(),
+    };
+    app.reload_entries();
+}
+
+/// "; 2 documents failed (first problem)", or nothing.
+fn problems_note(problems: &[String]) -> String {
+    match problems.first() {
+        Some(p) => format!(
+            "; {} failed ({p})",
+            crate::wording::plural(problems.len(), "document")
+        ),
+        None => String::new(),
+    }
+}
+
+/// Records a finished workspace tag all as a step and words the status line.
+fn tagged(
+    app: &mut MarginaliaApp,
+    tag: String,
+    open: Option<(String, Vec<crate::layer::Span>, usize)>,
+    mut report: WorkspaceTagReport,
+) -> String {
+    if let Some((rel, spans, already)) = open {
+        report.already += already;
+        if !spans.is_empty() {
+            report.added += spans.len();
+            report.documents += 1;
+            report.tagged.docs.push((rel, spans));
+        }
+    }
+    // The step is recorded even when nothing was added: the open document's history points
+    // at it by its number.
+    if let Some(ws) = &app.ws {
+        app.ws_find.steps.push(super::undo::WorkspaceStep {
+            root: ws.root().to_path_buf(),
+            tagged: report.tagged.clone(),
+            present: true,
+        });
+    }
+    let mut msg = format!(
+        "tagged {} as {tag} in {}",
+        crate::wording::plural(report.added, "hit"),
+        crate::wording::plural(report.documents, "document")
+    );
+    if report.already > 0 {
+        let verb = if report.already == 1 { "was" } else { "were" };
+        msg.push_str(&format!("; {} {verb} already tagged", report.already));
+    }
+    msg.push_str(&problems_note(&report.problems));
+    if report.stopped {
+        msg.push_str("; cancelled, the other documents were not changed");
+    }
+    if report.added > 0 {
+        msg.push_str("; Ctrl+Z removes exactly these");
+    }
+    msg
+}
+
+/// Undoes (`present` false) or redoes the workspace steps `sets` in every document but
+/// `skip` (the open one, done by the caller) on a thread; the status line starts with `head`.
+pub(super) fn start_set(
+    app: &mut MarginaliaApp,
+    sets: Vec<(WorkspaceTagged, bool)>,
+    skip: Option<String>,
+    head: String,
+    open: WorkspaceUndoReport,
+    whole: Option<String>,
+) {
+    let Some(ws) = app.ws.clone() else { return };
+    let undo = sets.first().is_some_and(|(_, present)| !present);
+    let then = Then::Set { head, open, whole };
+    let ctx = app.ctx.clone();
+    let started = spawn_job(
+        &mut app.ws_find,
+        if undo { "Undoing" } else { "Redoing" },
+        then,
+        ctx,
+        move |go_on| {
+            let mut all = WorkspaceUndoReport::default();
+            for (tagged, present) in &sets {
+                let progress = |d: usize, t: usize| {
+                    go_on(d, t);
+                };
+                let r = crate::find::set_workspace_tagged(
+                    &ws,
+                    tagged,
+                    *present,
+                    skip.as_deref(),
+                    &progress,
+                );
+                all.spans += r.spans;
+                all.documents += r.documents;
+                all.problems.extend(r.problems);
+            }
+            Outcome::Set(all)
+        },
+    );
+    if let Err(e) = started {
+        app.status_line = format!("The other documents were not changed: {e}");
     }
 }
 
@@ -100,6 +357,36 @@ fn poll(w: &mut WorkspaceFind, ctx: &egui::Context) {
             w.error = Some("the search stopped".into());
         }
     }
+}
+
+/// A running workspace job: how far it is, and Cancel for a tag all (an undo or redo runs to
+/// the end, so that a step is either done or undone in every document).
+fn job_row(job: &Job, ui: &mut egui::Ui) {
+    let (done, total) = (
+        job.done.load(Ordering::Relaxed),
+        job.total.load(Ordering::Relaxed),
+    );
+    ui.horizontal(|ui| {
+        let fraction = if total == 0 {
+            0.0
+        } else {
+            done as f32 / total as f32
+        };
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .desired_width(220.0)
+                .text(format!("{} {done} of {total} documents", job.doing)),
+        );
+        if job.doing == "Tagging" {
+            let stopping = job.stop.load(Ordering::Relaxed);
+            let r = ui
+                .add_enabled(!stopping, egui::Button::new("Cancel"))
+                .on_hover_text("Stops after the document being written; what was tagged stays, and Ctrl+Z removes it");
+            if r.clicked() {
+                job.stop.store(true, Ordering::Relaxed);
+            }
+        }
+    });
 }
 
 /// "Tag all in workspace": a tag picker and a button, which asks once before writing.
@@ -163,8 +450,11 @@ fn tag_row(
 }
 
 /// Tags every hit of the last search in the annotator's layers: the open document through its
-/// live editor (one undo step there), the others through the core, each saved.
+/// live editor (one undo step there, at once), the others through the core on a thread.
 pub(super) fn tag_all(app: &mut MarginaliaApp, tag: &str) {
+    if job_running(app) {
+        return;
+    }
     let Some((query, options)) = app.ws_find.searched.clone() else {
         return;
     };
@@ -183,56 +473,41 @@ pub(super) fn tag_all(app: &mut MarginaliaApp, tag: &str) {
     let skip = live
         .then(|| app.open.as_ref().map(|o| o.doc.rel().to_owned()))
         .flatten();
-    let mut report =
-        crate::find::tag_in_workspace(&ws, &app.prefs.annotator, &m, &schema, skip.as_deref());
     let step = app.ws_find.steps.len() as u64;
+    let mut open_part = None;
     if live && let Some(open) = &mut app.open {
         let hits = m.find_all(open.doc.text().as_str());
         // One undo step in the open document, which also undoes the others.
         open.doc.begin_compound();
         let t = crate::find::tag_hits(&mut open.doc, &hits, &schema);
-        if t.added > 0 || report.added > 0 {
-            open.doc.record_elsewhere(step, true);
-        }
+        open.doc.record_elsewhere(step, true);
         open.doc.end_compound();
         // Saved at once like the others (a failure shows on the save indicator and retries).
         let _ = open.doc.save_now();
-        report.added += t.added;
-        report.already += t.already;
-        if t.added > 0 {
-            report.documents += 1;
-            let spans = crate::find::spans_with_ids(&open.doc, &t.ids);
-            report.tagged.docs.push((open.doc.rel().to_owned(), spans));
-        }
+        let spans = crate::find::spans_with_ids(&open.doc, &t.ids);
+        open_part = Some((open.doc.rel().to_owned(), spans, t.already));
         app.after_edit();
     }
-    if report.added > 0 {
-        app.ws_find.steps.push(super::undo::WorkspaceStep {
-            root: ws.root().to_path_buf(),
-            tagged: report.tagged.clone(),
-            present: true,
-        });
+    let annotator = app.prefs.annotator.clone();
+    let then = Then::Tagged {
+        tag: tag.to_owned(),
+        open: open_part,
+    };
+    let ctx = app.ctx.clone();
+    let started = spawn_job(&mut app.ws_find, "Tagging", then, ctx, move |go_on| {
+        Outcome::Tagged(crate::find::tag_in_workspace(
+            &ws,
+            &annotator,
+            &m,
+            &schema,
+            skip.as_deref(),
+            go_on,
+        ))
+    });
+    match started {
+        Ok(()) => app.status_line = app.ws_find.job_status().unwrap_or_default(),
+        Err(e) => app.status_line = format!("The other documents were not tagged: {e}"),
     }
-    let mut msg = format!(
-        "tagged {} as {tag} in {}",
-        crate::wording::plural(report.added, "hit"),
-        crate::wording::plural(report.documents, "document")
-    );
-    if report.already > 0 {
-        let verb = if report.already == 1 { "was" } else { "were" };
-        msg.push_str(&format!("; {} {verb} already tagged", report.already));
-    }
-    if let Some(p) = report.problems.first() {
-        msg.push_str(&format!(
-            "; {} failed ({p})",
-            crate::wording::plural(report.problems.len(), "document")
-        ));
-    }
-    if report.added > 0 {
-        msg.push_str("; Ctrl+Z removes exactly these");
-    }
-    app.status_line = msg;
-    app.reload_entries();
 }
 
 /// Draws the window while it is open.
@@ -315,7 +590,9 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
                         .color(theme::error_color(ui.visuals())),
                 );
             }
-            if total > 0 {
+            if let Some(job) = &w.job {
+                job_row(job, ui);
+            } else if total > 0 {
                 let (n_docs, picked, asking) = (docs.len(), &mut w.tag, &mut w.asking);
                 tag_row(picked, asking, &tags, (total, n_docs), ui, commands);
             }
