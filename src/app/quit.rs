@@ -101,6 +101,12 @@ impl MarginaliaApp {
         if !(requested || terminate) || self.quit.allowed {
             return;
         }
+        // A workspace "Tag all" (or its undo) is writing documents: it stops after the one it
+        // writes (an undo or redo runs to the end), then the window closes.
+        if super::workspace_find::close_after_job(self, terminate) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            return;
+        }
         self.save_pending();
         let unsaved = self.unsaved_lines();
         if unsaved.is_empty() {

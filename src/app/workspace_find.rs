@@ -64,6 +64,9 @@ struct Job {
     /// "Tagging", "Undoing", "Redoing".
     doing: &'static str,
     then: Then,
+    /// The window was asked to close (`Some(true)`: by a signal) while the job ran: it closes
+    /// when the job is done.
+    close_after: Option<bool>,
 }
 
 enum Outcome {
@@ -138,8 +141,31 @@ fn spawn_job(
         total,
         doing,
         then,
+        close_after: None,
     });
     Ok(())
+}
+
+/// Holds a close request (or a signal, `terminate`) back while a workspace job runs: a tag all
+/// is stopped after the document it writes, an undo or redo runs to the end, and the window
+/// closes then. Returns whether the close was held back.
+pub(super) fn close_after_job(app: &mut MarginaliaApp, terminate: bool) -> bool {
+    let Some(job) = &mut app.ws_find.job else {
+        return false;
+    };
+    if job.doing == "Tagging" {
+        job.stop.store(true, Ordering::Relaxed);
+    }
+    job.close_after = Some(job.close_after.unwrap_or(false) || terminate);
+    app.status_line = format!(
+        "Closing once the workspace {} has finished writing documents…",
+        if job.doing == "Tagging" {
+            "tag all"
+        } else {
+            "undo"
+        }
+    );
+    true
 }
 
 /// Whether a workspace job runs (undo, redo and another tag all wait for it).
@@ -171,6 +197,14 @@ pub(super) fn poll_job(app: &mut MarginaliaApp, ctx: &egui::Context) {
     let Some(job) = app.ws_find.job.take() else {
         return;
     };
+    match job.close_after {
+        Some(true) => {
+            app.request_terminate();
+            ctx.request_repaint();
+        }
+        Some(false) => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        None => {}
+    }
     app.status_line = match (job.then, outcome) {
         (Then::Tagged { tag, open }, Outcome::Tagged(report)) => tagged(app, tag, open, report),
         (Then::Set { head, open, whole }, Outcome::Set(rest)) => {
