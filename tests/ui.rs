@@ -1644,21 +1644,33 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
         h.query_by_label(&format!("{total} hits in {} documents", docs.len()))
             .is_some()
     );
-    for d in &docs {
-        assert!(
-            h.query_by_label(&format!("{} ({})", d.rel, d.total))
-                .is_some()
-        );
+    // Only the rows in view are laid out: scrolling down the list shows every document.
+    let header = |d: &marginalia::find::DocHits| format!("{} ({})", d.rel, d.total);
+    let list = h.get_by_label(&header(&docs[0])).rect().center();
+    let mut seen = vec![false; docs.len()];
+    for _ in 0..200 {
+        for (k, d) in docs.iter().enumerate() {
+            seen[k] |= h.query_by_label(&header(d)).is_some();
+        }
+        if seen.iter().all(|s| *s) {
+            break;
+        }
+        wheel_at(&mut h, list, -60.0);
     }
+    assert!(
+        seen.iter().all(|s| *s),
+        "every document is listed: {seen:?}"
+    );
     // The first hit of the second document: a click opens it with the hit selected.
     let d = &docs[1];
-    eprintln!(
-        "DOCS {:?} d={}",
-        docs.iter().map(|d| d.rel.clone()).collect::<Vec<_>>(),
-        d.rel
-    );
     let hit = &d.hits[0];
     let line = format!("…{}{}{}…", hit.before, hit.matched, hit.after);
+    for _ in 0..200 {
+        if h.query_by_label(&line).is_some() {
+            break;
+        }
+        wheel_at(&mut h, list, 60.0);
+    }
     h.get_by_label(&line).scroll_to_me();
     h.run_steps(3);
     h.get_by_label(&line).click();

@@ -393,6 +393,14 @@ fn poll(w: &mut WorkspaceFind, ctx: &egui::Context) {
     }
 }
 
+/// A row of the hit list: a document's name, one of its hits, or how many more it has.
+#[derive(Clone, Copy)]
+enum Row {
+    Document,
+    Hit(usize),
+    More,
+}
+
 /// A running workspace job: how far it is, and Cancel for a tag all (an undo or redo runs to
 /// the end, so that a step is either done or undone in every document).
 fn job_row(job: &Job, ui: &mut egui::Ui) {
@@ -631,48 +639,68 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
                 tag_row(picked, asking, &tags, (total, n_docs), ui, commands);
             }
             ui.separator();
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                for d in docs {
-                    ui.label(RichText::new(format!("{} ({})", d.rel, d.total)).strong());
-                    for h in &d.hits {
-                        let mut job = egui::text::LayoutJob::default();
-                        let font = egui::FontId::proportional(13.0);
-                        let plain = egui::TextFormat::simple(font.clone(), weak);
-                        let strong = egui::TextFormat {
-                            color: ui.visuals().strong_text_color(),
-                            background: theme::find_hit_fill(ui.visuals(), true),
-                            ..egui::TextFormat::simple(font, weak)
-                        };
-                        job.append(&format!("…{}", h.before), 0.0, plain.clone());
-                        job.append(&h.matched, 0.0, strong);
-                        job.append(&format!("{}…", h.after), 0.0, plain);
-                        let r = ui
-                            .add(
-                                egui::Button::selectable(false, job)
-                                    .wrap_mode(egui::TextWrapMode::Truncate),
-                            )
-                            .on_hover_text(format!(
-                                "Open {} at chars {}–{}",
-                                d.rel, h.start, h.end
-                            ));
-                        if r.clicked() {
-                            commands.push(Command::OpenAt {
-                                rel: d.rel.clone(),
-                                start: h.start,
-                                end: h.end,
-                            });
+            // Only the rows in view are laid out: a common word has tens of thousands of
+            // hits, and laying them all out took a quarter of a second every frame.
+            let mut rows: Vec<(usize, Row)> = Vec::new();
+            for (k, d) in docs.iter().enumerate() {
+                rows.push((k, Row::Document));
+                rows.extend((0..d.hits.len()).map(|h| (k, Row::Hit(h))));
+                if d.total > d.hits.len() {
+                    rows.push((k, Row::More));
+                }
+            }
+            let row_height = ui.spacing().interact_size.y;
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show_rows(ui, row_height, rows.len(), |ui, range| {
+                    for &(k, row) in &rows[range] {
+                        let d = &docs[k];
+                        match row {
+                            Row::Document => {
+                                ui.label(
+                                    RichText::new(format!("{} ({})", d.rel, d.total)).strong(),
+                                );
+                            }
+                            Row::Hit(i) => {
+                                let h = &d.hits[i];
+                                let mut job = egui::text::LayoutJob::default();
+                                let font = egui::FontId::proportional(13.0);
+                                let plain = egui::TextFormat::simple(font.clone(), weak);
+                                let strong = egui::TextFormat {
+                                    color: ui.visuals().strong_text_color(),
+                                    background: theme::find_hit_fill(ui.visuals(), true),
+                                    ..egui::TextFormat::simple(font, weak)
+                                };
+                                job.append(&format!("…{}", h.before), 0.0, plain.clone());
+                                job.append(&h.matched, 0.0, strong);
+                                job.append(&format!("{}…", h.after), 0.0, plain);
+                                let r = ui
+                                    .add(
+                                        egui::Button::selectable(false, job)
+                                            .wrap_mode(egui::TextWrapMode::Truncate),
+                                    )
+                                    .on_hover_text(format!(
+                                        "Open {} at chars {}–{}",
+                                        d.rel, h.start, h.end
+                                    ));
+                                if r.clicked() {
+                                    commands.push(Command::OpenAt {
+                                        rel: d.rel.clone(),
+                                        start: h.start,
+                                        end: h.end,
+                                    });
+                                }
+                            }
+                            Row::More => {
+                                ui.label(
+                                    RichText::new(format!("… and {} more", d.total - d.hits.len()))
+                                        .small()
+                                        .color(weak),
+                                );
+                            }
                         }
                     }
-                    if d.total > d.hits.len() {
-                        ui.label(
-                            RichText::new(format!("… and {} more", d.total - d.hits.len()))
-                                .small()
-                                .color(weak),
-                        );
-                    }
-                    ui.add_space(4.0);
-                }
-            });
+                });
         });
     if search {
         start(app);
