@@ -1784,6 +1784,58 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
     all_tagged(&mut h);
 }
 
+/// Issue 20 §3: a workspace "Tag all" made with no document open is undone and redone from
+/// the keyboard and the toolbar too (Ctrl+Z needed an open document, so it could not be).
+#[test]
+fn a_workspace_tag_all_made_with_no_document_open_is_undone_and_redone() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    assert_eq!(h.state().open_document(), None);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::F);
+    h.run_steps(2);
+    type_keys(&mut h, "macron");
+    press(&mut h, Key::Enter);
+    for _ in 0..400 {
+        if h.query_by_label("Tag all in workspace…").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.get_by_label("Tag all in workspace…").click();
+    h.run_steps(2);
+    h.get_by_label("Tag them").click();
+    wait_for_workspace_job(&mut h);
+    let quotes = || -> usize {
+        let dir = ws.path().join("annotations").join(ANNOTATOR).join("seeds");
+        let Ok(files) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        files
+            .map(|f| {
+                let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+                let layer = Layer::from_ron(&text).unwrap();
+                layer.spans.iter().filter(|s| s.tag == "quote").count()
+            })
+            .sum()
+    };
+    let tagged = quotes();
+    assert!(tagged > 3, "{tagged}");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    wait_for_workspace_job(&mut h);
+    assert_eq!(quotes(), 0, "{}", h.state().status_line());
+    assert!(
+        h.state()
+            .status_line()
+            .starts_with("Undone: tag all in workspace as quote"),
+        "{}",
+        h.state().status_line()
+    );
+    h.get_by_label("Redo").click();
+    wait_for_workspace_job(&mut h);
+    assert_eq!(quotes(), tagged);
+}
+
 /// Steps the app until a workspace "Tag all" (or its undo or redo) has written every document:
 /// it runs on a thread while the window keeps drawing.
 fn wait_for_workspace_job(h: &mut Harness<'_, MarginaliaApp>) {

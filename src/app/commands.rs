@@ -405,6 +405,10 @@ impl Action {
                 | Action::NextDocument
                 | Action::PrevDocument
                 | Action::NextUndoneDocument
+                // A workspace "Tag all" is undone with no document open too.
+                | Action::Undo
+                | Action::Redo
+                | Action::RedoY
         )
     }
 

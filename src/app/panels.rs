@@ -187,10 +187,18 @@ fn document_actions(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
         {
             commands.push(Command::ToggleDone);
         }
-        if button_with_shortcut(ui, editable && open.doc.can_redo(), "Redo", &Command::Redo) {
+    }
+    // A workspace "Tag all" is undone from here too, also with no document open.
+    let (redo, undo) = (app.open.as_ref())
+        .filter(|o| !o.doc.is_read_only())
+        .map_or((false, false), |o| (o.doc.can_redo(), o.doc.can_undo()));
+    let redo = redo || super::undo::workspace_step_waits(app, false);
+    let undo = undo || super::undo::workspace_step_waits(app, true);
+    if app.open.is_some() || redo || undo {
+        if button_with_shortcut(ui, redo, "Redo", &Command::Redo) {
             commands.push(Command::Redo);
         }
-        if button_with_shortcut(ui, editable && open.doc.can_undo(), "Undo", &Command::Undo) {
+        if button_with_shortcut(ui, undo, "Undo", &Command::Undo) {
             commands.push(Command::Undo);
         }
     }

@@ -21,6 +21,13 @@ pub struct WorkspaceStep {
     pub present: bool,
 }
 
+/// Whether a workspace "Tag all" of this workspace can be undone (`undo`) or redone from the
+/// workspace's list (when the open document's history has nothing more).
+pub(super) fn workspace_step_waits(app: &MarginaliaApp, undo: bool) -> bool {
+    let root = app.ws.as_ref().map(|w| w.root());
+    (app.ws_find.steps.iter()).any(|s| Some(s.root.as_path()) == root && s.present == undo)
+}
+
 /// Ctrl+Z (`undo`) or Ctrl+Shift+Z.
 pub(super) fn undo_redo(app: &mut MarginaliaApp, undo: bool) {
     // A workspace "Tag all" or its undo is still writing documents: its step is not complete.
