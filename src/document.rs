@@ -1980,7 +1980,8 @@ pub fn describe_step(step: &[Edit]) -> String {
 }
 
 /// A span's text on one line, cut at 40 chars.
-fn short(s: &str) -> String {
+/// A span's text on one line, cut at 40 characters, for status lines.
+pub(crate) fn short(s: &str) -> String {
     let line: String = (s.chars())
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .take(41)

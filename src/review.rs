@@ -639,6 +639,45 @@ enum Change {
     Status { before: Status, after: Status },
 }
 
+/// What a step of review decisions did, for the status line after undo or redo: "accept
+/// quote “…”", "reject claim “…”", "accept 12 items", "mark reviewed"…
+fn describe_changes(step: &[Change]) -> String {
+    let quoted = |tag: &str, exact: &str| format!("{tag} “{}”", crate::document::short(exact));
+    let added: Vec<&CuratedSpan> = (step.iter())
+        .filter_map(|c| match c {
+            Change::AddSpan(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let removed = (step.iter())
+        .filter(|c| matches!(c, Change::RemoveSpan(_)))
+        .count();
+    let rejected: Vec<&Rejection> = (step.iter())
+        .filter_map(|c| match c {
+            Change::AddRejection(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    match (added.as_slice(), removed, rejected.as_slice()) {
+        ([one], 0, []) => format!("accept {}", quoted(&one.tag, &one.exact)),
+        ([one], _, []) => format!("change {}", quoted(&one.tag, &one.exact)),
+        ([], 0, [one]) => format!("reject {}", quoted(&one.tag, &one.exact)),
+        (many, _, []) if many.len() > 1 => {
+            format!("accept {}", crate::wording::plural(many.len(), "item"))
+        }
+        ([], 0, many) if many.len() > 1 => {
+            format!("reject {}", crate::wording::plural(many.len(), "item"))
+        }
+        _ => match step {
+            [Change::Status { after, .. }] if *after == Status::Reviewed => "mark reviewed".into(),
+            [Change::Status { .. }] => "mark in progress".into(),
+            [Change::AddComment(_)] => "comment".into(),
+            [Change::RemoveComment(_)] => "remove a comment".into(),
+            _ => crate::wording::plural(step.len(), "change"),
+        },
+    }
+}
+
 impl Change {
     fn inverse(&self) -> Change {
         match self {
@@ -1329,23 +1368,31 @@ impl Review {
 
     /// Undoes the last decision. Returns whether there was one.
     pub fn undo(&mut self) -> bool {
-        let Some(step) = self.history.undo() else {
-            return false;
-        };
+        self.undo_step().is_some()
+    }
+
+    /// Undoes the last decision and says what it was ("accept quote “…”"), if there was one.
+    pub fn undo_step(&mut self) -> Option<String> {
+        let step = self.history.undo()?;
+        let what = describe_changes(&step);
         let inverse: Vec<Change> = step.iter().rev().map(Change::inverse).collect();
         self.apply(&inverse);
         self.mark_dirty();
-        true
+        Some(what)
     }
 
     /// Redoes the next decision. Returns whether there was one.
     pub fn redo(&mut self) -> bool {
-        let Some(changes) = self.history.redo() else {
-            return false;
-        };
+        self.redo_step().is_some()
+    }
+
+    /// Redoes the next decision and says what it was, if there was one.
+    pub fn redo_step(&mut self) -> Option<String> {
+        let changes = self.history.redo()?;
+        let what = describe_changes(&changes);
         self.apply(&changes);
         self.mark_dirty();
-        true
+        Some(what)
     }
 
     fn mark_dirty(&mut self) {

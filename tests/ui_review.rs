@@ -145,9 +145,11 @@ fn accept_reject_with_reason_and_undo_reach_the_curated_file() {
         .collect();
     assert_eq!(reasons, vec![REVIEWER; second_sides]);
 
-    // Ctrl+Z takes back the rejection only.
+    // Ctrl+Z takes back the rejection only, and says so.
     press_mod(&mut h, Modifiers::COMMAND, Key::Z);
     h.get_by_label(&format!("decided 1 of {}", items.len()));
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Undone: reject "), "{status}");
     let_autosave_run(&mut h);
     let c = curated(ws.path());
     assert_eq!(c.spans.len(), 1);
@@ -159,6 +161,8 @@ fn accept_reject_with_reason_and_undo_reach_the_curated_file() {
 
     // Ctrl+Y does it again.
     press_mod(&mut h, Modifiers::COMMAND, Key::Y);
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Redone: reject "), "{status}");
     let_autosave_run(&mut h);
     assert_eq!(curated(ws.path()).rejected.len(), expected_rejections);
 

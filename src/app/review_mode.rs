@@ -599,15 +599,13 @@ fn decide(
                 "This item is not decided".into()
             })
         }
-        ReviewCommand::Undo => Some(if mode.review.undo() {
-            "Undone".into()
-        } else {
-            "Nothing to undo".into()
+        ReviewCommand::Undo => Some(match mode.review.undo_step() {
+            Some(what) => format!("Undone: {what}"),
+            None => "Nothing to undo".into(),
         }),
-        ReviewCommand::Redo => Some(if mode.review.redo() {
-            "Redone".into()
-        } else {
-            "Nothing to redo".into()
+        ReviewCommand::Redo => Some(match mode.review.redo_step() {
+            Some(what) => format!("Redone: {what}"),
+            None => "Nothing to redo".into(),
         }),
         ReviewCommand::ToggleReviewed => {
             let reviewed = mode.review.curated().status == Status::Reviewed;
