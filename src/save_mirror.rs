@@ -89,6 +89,8 @@ impl Pending {
 #[derive(Debug)]
 pub struct Sent {
     spans: Arc<HashMap<u64, Option<Span>>>,
+    /// The spans recorded by id.
+    by_id: Arc<HashSet<u64>>,
     all: bool,
 }
 
@@ -115,6 +117,11 @@ pub struct Snapshot {
     /// Everything but the spans: header fields and orphans (spans empty).
     header: Layer,
     spans: Arc<HashMap<u64, Option<Span>>>,
+    /// The spans recorded by id (they win over `spans`) and the versions of those the layer
+    /// holds (the rest were deleted), in layer order: moved into the mirror on the writer
+    /// thread, so neither copied nor freed again on the UI thread.
+    by_id: Arc<HashSet<u64>>,
+    by_id_now: Mutex<Vec<Span>>,
     /// An old base to reuse as a buffer (freed on the writer thread if it cannot be).
     recycle: Mutex<Option<Arc<Layer>>>,
     mirror: Arc<Mutex<Mirror>>,
@@ -134,18 +141,14 @@ pub fn snapshot(
     mirror: &Arc<Mutex<Mirror>>,
 ) -> (Snapshot, Sent) {
     let taken = std::mem::take(pending);
-    let mut spans = taken.spans;
+    let spans = Arc::new(taken.spans);
+    let mut by_id_now = Vec::new();
     if !taken.all && !taken.by_id.is_empty() {
-        let mut by_id = taken.by_id;
-        spans.reserve(by_id.len());
-        for s in &layer.spans {
-            if by_id.remove(&s.id) {
-                spans.insert(s.id, Some(s.clone()));
-            }
-        }
-        spans.extend(by_id.into_iter().map(|id| (id, None)));
+        by_id_now.reserve(taken.by_id.len());
+        let found = layer.spans.iter().filter(|s| taken.by_id.contains(&s.id));
+        by_id_now.extend(found.cloned());
     }
-    let spans = Arc::new(spans);
+    let by_id = Arc::new(taken.by_id);
     let (base_layer, base_serial) = if taken.all {
         // A full copy under a serial no mirror has: the writer starts from it.
         (Arc::new(layer.clone()), serial)
@@ -170,12 +173,15 @@ pub fn snapshot(
         serial,
         header,
         spans: spans.clone(),
+        by_id: by_id.clone(),
+        by_id_now: Mutex::new(by_id_now),
         recycle: Mutex::new(recycle),
         mirror: mirror.clone(),
         written: Mutex::new(None),
     };
     let sent = Sent {
         spans,
+        by_id,
         all: taken.all,
     };
     (snapshot, sent)
@@ -190,8 +196,10 @@ pub fn restore(pending: &mut Pending, sent: Sent) {
         pending.record_all();
         return;
     }
+    // The layer holds their versions now (or their deletion): put back by id, not copied.
+    let by_id = (sent.by_id.iter()).filter(|id| !pending.spans.contains_key(id));
+    pending.by_id.extend(by_id);
     if sent.spans.len() > BY_ID_ABOVE {
-        // The layer holds their versions now (or their deletion): no copy of each.
         let by_id = sent
             .spans
             .keys()
@@ -229,10 +237,14 @@ impl Snapshot {
             }
         }
         let layer = mirror.layer.get_or_insert_with(|| self.header.clone());
-        if !self.spans.is_empty() {
-            layer.spans.retain(|s| !self.spans.contains_key(&s.id));
+        let by_id_now = std::mem::take(&mut *lock(&self.by_id_now));
+        if !self.spans.is_empty() || !self.by_id.is_empty() {
+            let by_id = &self.by_id;
+            (layer.spans).retain(|s| !self.spans.contains_key(&s.id) && !by_id.contains(&s.id));
             let kept = layer.spans.len();
-            layer.spans.extend(self.spans.values().flatten().cloned());
+            let eager = self.spans.iter().filter(|(id, _)| !by_id.contains(id));
+            layer.spans.extend(eager.filter_map(|(_, s)| s.clone()));
+            layer.spans.extend(by_id_now);
             if layer.spans.len() > kept {
                 // Mostly one sorted run: close to O(n).
                 layer.spans.sort_by_key(Span::sort_key);
