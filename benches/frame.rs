@@ -22,7 +22,8 @@
 //! time is taken (the app's update, without painting). Only this scenario:
 //! `FRAME_BENCH_ONLY=tagall` (with `MARGINALIA_BENCH_DOCS=10mb`); `FRAME_BENCH_TAGALL_OLD=0`
 //! skips the old path, `FRAME_BENCH_TAGALL_PARTS=1` prints the core edit's parts and every
-//! app frame.
+//! app frame, `FRAME_BENCH_TAGALL_FIND=in` finds "in" instead (the find bar's maximum,
+//! 100,000 hits).
 //!
 //! Two views are compared in the same run:
 //! - **naive**: the whole text as one `LayoutJob` with a background-coloured section per span,
@@ -645,6 +646,11 @@ fn child_edit(dir: &str) {
     );
 }
 
+/// What the tag-all scenario finds: "Putin" (23,201 hits), or `FRAME_BENCH_TAGALL_FIND`.
+fn tagall_pattern() -> String {
+    std::env::var("FRAME_BENCH_TAGALL_FIND").unwrap_or_else(|_| "Putin".to_owned())
+}
+
 /// The tag-all scenario (see the module docs), in a child process of its own.
 fn child_tagall(dir: &str) {
     let ws = Workspace::open(Path::new(dir)).expect("workspace");
@@ -653,7 +659,7 @@ fn child_tagall(dir: &str) {
     let mut index = LayerIndex::build(&doc.layer().spans);
     let tags = ws.tags().clone();
     let tag = tags.tags.first().cloned().expect("a tag");
-    let m = marginalia::find::Matcher::new("Putin", Default::default())
+    let m = marginalia::find::Matcher::new(&tagall_pattern(), Default::default())
         .expect("pattern")
         .expect("a matcher");
     let hits = m.find_all(doc.text().as_str());
@@ -704,6 +710,17 @@ fn child_tagall(dir: &str) {
         };
     let f = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1e3);
     let mut out = format!("RESULT hits={} spans={}", hits.len(), spans_before.len());
+    // 100,000 hits tagged make an 81 MB layer, over the 64 MB a layer file may have: saved, but
+    // the next save cannot read it back to check it. Counted, not fatal, for the timings.
+    let mut save_failed = 0;
+    let mut save = |doc: &mut Document| {
+        if let Err(e) = doc.save_now() {
+            if save_failed == 0 {
+                eprintln!("save failed: {e}");
+            }
+            save_failed += 1;
+        }
+    };
     // The old path: a span at a time, each moved into place in the sorted list.
     if std::env::var("FRAME_BENCH_TAGALL_OLD").map_or(true, |v| v != "0") {
         let old = timed(&mut doc, &mut index, &mut |doc| {
@@ -713,11 +730,11 @@ fn child_tagall(dir: &str) {
             }
             doc.end_compound();
         });
-        doc.save_now().expect("save");
+        save(&mut doc);
         let undo = timed(&mut doc, &mut index, &mut |doc| {
             doc.undo().expect("an undo step");
         });
-        doc.save_now().expect("save");
+        save(&mut doc);
         out.push_str(&format!(" old_tag={} old_then_undo={}", f(old), f(undo)));
     }
     let (mut tag_t, mut undo_t, mut redo_t, mut after) =
@@ -728,7 +745,7 @@ fn child_tagall(dir: &str) {
             assert!(t.added > 0);
         }));
         after.push(frame(&doc, &index, &mut view));
-        doc.save_now().expect("save");
+        save(&mut doc);
         undo_t.push(timed(&mut doc, &mut index, &mut |doc| {
             doc.undo().expect("an undo step");
         }));
@@ -737,14 +754,17 @@ fn child_tagall(dir: &str) {
         redo_t.push(timed(&mut doc, &mut index, &mut |doc| {
             doc.redo().expect("a redo step");
         }));
-        doc.save_now().expect("save");
+        save(&mut doc);
         timed(&mut doc, &mut index, &mut |doc| {
             doc.undo().expect("an undo step");
         });
-        doc.save_now().expect("save");
+        save(&mut doc);
     }
-    let on_disk = std::fs::read_to_string(doc.layer_path()).expect("the layer file");
-    assert_eq!(on_disk, doc.layer().to_ron(), "the edits reached the file");
+    if save_failed == 0 {
+        let on_disk = std::fs::read_to_string(doc.layer_path()).expect("the layer file");
+        assert_eq!(on_disk, doc.layer().to_ron(), "the edits reached the file");
+    }
+    out.push_str(&format!(" save_failed={save_failed}"));
     let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
     out.push_str(&format!(
         " tag_med={} tag_max={} undo_med={} undo_max={} redo_med={} redo_max={} frame_after_max={}",
@@ -798,7 +818,7 @@ fn child_app_tagall(dir: &str) {
     });
     h.key_press_modifiers(Modifiers::COMMAND, Key::F);
     h.run_steps(2);
-    for c in "Putin".chars() {
+    for c in tagall_pattern().chars() {
         h.event(Event::Text(c.to_string()));
         h.run_steps(2);
     }
@@ -915,7 +935,15 @@ fn main() {
     if std::env::var("FRAME_BENCH_ONLY").is_ok_and(|v| v == "tagall") {
         for d in &docs {
             eprintln!("{} / tag all ...", d.name);
+            // Each child starts from the layer as generated.
+            let layer = d
+                .dir
+                .join("annotations")
+                .join(common::ANNOTATOR)
+                .join("big.ron");
+            let generated = std::fs::read(&layer).expect("the generated layer");
             for child in ["--child-tagall", "--child-app-tagall"] {
+                std::fs::write(&layer, &generated).expect("the layer put back");
                 match run_child(&[child, &d.dir.display().to_string()]) {
                     Ok(lines) => lines.iter().for_each(|l| println!("{}: {l}", d.name)),
                     Err(e) => eprintln!("  {e}"),

@@ -161,6 +161,10 @@ pub struct Done {
 /// Runs of at least this many span adds or deletes in one step are applied as one merge.
 const BATCH_MIN: usize = 32;
 
+/// A batch of at least this many spans is recorded for the autosave by id (looked up when it
+/// saves, an O(spans) pass) rather than by a copy of each (most of a 100,000-span edit's time).
+const BY_ID_MIN: usize = 1_000;
+
 /// What the save indicator shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveState {
@@ -827,6 +831,7 @@ impl Document {
             self.history.begin_group();
         }
         self.insert_spans(&spans);
+        self.history.reserve(spans.len());
         for s in spans {
             self.history.record(Edit::Add(s));
         }
@@ -1315,8 +1320,16 @@ impl Document {
                 _ => dedup.push(s),
             }
         }
+        let by_id = dedup.len() >= BY_ID_MIN;
+        if by_id {
+            self.pending.reserve_by_id(dedup.len());
+        }
         for s in &dedup {
-            self.record_span(s.id, Some(s));
+            if by_id {
+                self.record_span_by_id(s.id, Some(s));
+            } else {
+                self.record_span(s.id, Some(s));
+            }
             if self.layer.next_id <= s.id {
                 self.layer.next_id = s.id.saturating_add(1);
             }
@@ -1381,8 +1394,16 @@ impl Document {
         if !missing.is_empty() {
             self.layer.spans.retain(|s| !missing.contains(&s.id));
         }
+        let by_id = spans.len() >= BY_ID_MIN;
+        if by_id {
+            self.pending.reserve_by_id(spans.len());
+        }
         for s in spans {
-            self.record_span(s.id, None);
+            if by_id {
+                self.record_span_by_id(s.id, None);
+            } else {
+                self.record_span(s.id, None);
+            }
         }
     }
 
@@ -1468,6 +1489,18 @@ impl Document {
 
     fn record_span(&mut self, id: u64, now: Option<&Span>) {
         self.pending.record(id, now);
+        self.note_span(id, now);
+    }
+
+    /// [`Self::record_span`] for a bulk edit: the autosave looks the span up when it saves
+    /// rather than keeping a copy of each.
+    fn record_span_by_id(&mut self, id: u64, now: Option<&Span>) {
+        self.pending.record_by_id(id);
+        self.note_span(id, now);
+    }
+
+    /// Span `id` changed: the id range and the change list for the window's index.
+    fn note_span(&mut self, id: u64, now: Option<&Span>) {
         if let Some(max) = &mut self.max_id {
             *max = (*max).max(Some(id));
         }

@@ -40,6 +40,13 @@ impl<E: Clone> History<E> {
         }
     }
 
+    /// Makes room for `n` more edits in the open group (a bulk edit of thousands).
+    pub fn reserve(&mut self, n: usize) {
+        if let Some(group) = &mut self.group {
+            group.reserve(n);
+        }
+    }
+
     fn push_step(&mut self, step: Vec<E>) {
         self.steps.truncate(self.cursor);
         self.steps.push(step);

@@ -19,10 +19,14 @@
 //! whole layer (a merge, a reload that re-anchored, restoring the journal) leave no list of
 //! changed spans: the next save then sends a full copy made on the UI thread, as before.
 //!
+//! A bulk edit (tag all of 100,000 hits, its undo and redo) records its spans by id only: a
+//! copy of each changed span for the map cost most of the edit's frame. The snapshot looks
+//! them up in the layer as it is then (their version now, or deleted), in a later frame.
+//!
 //! Old merge bases go back to the writer with the next save and are reused as buffers there,
 //! so 100,000 spans are never freed on the UI thread either.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::layer::{Layer, Span};
@@ -40,8 +44,14 @@ pub struct Base {
 #[derive(Debug, Default)]
 pub struct Pending {
     spans: HashMap<u64, Option<Span>>,
+    /// Changed spans whose version is looked up in the layer when the snapshot is made (it
+    /// wins over their entry in `spans`, being the newest).
+    by_id: HashSet<u64>,
     all: bool,
 }
+
+/// A save that failed with more changes than this puts them back by id, not by copy.
+const BY_ID_ABOVE: usize = 1_000;
 
 impl Pending {
     /// Span `id` is now `now` (`None`: it was removed).
@@ -51,10 +61,26 @@ impl Pending {
         }
     }
 
+    /// Span `id` changed (or is gone): the snapshot takes its version from the layer. For
+    /// bulk edits, which would otherwise copy every span they change.
+    pub fn record_by_id(&mut self, id: u64) {
+        if !self.all {
+            self.by_id.insert(id);
+        }
+    }
+
+    /// Makes room for `n` more spans recorded by id.
+    pub fn reserve_by_id(&mut self, n: usize) {
+        if !self.all {
+            self.by_id.reserve(n);
+        }
+    }
+
     /// Anything may have changed: the next save sends the whole layer.
     pub fn record_all(&mut self) {
         self.all = true;
         self.spans = HashMap::new();
+        self.by_id = HashSet::new();
     }
 }
 
@@ -63,6 +89,8 @@ impl Pending {
 #[derive(Debug)]
 pub struct Sent {
     spans: Arc<HashMap<u64, Option<Span>>>,
+    /// The spans recorded by id.
+    by_id: Arc<HashSet<u64>>,
     all: bool,
 }
 
@@ -89,6 +117,11 @@ pub struct Snapshot {
     /// Everything but the spans: header fields and orphans (spans empty).
     header: Layer,
     spans: Arc<HashMap<u64, Option<Span>>>,
+    /// The spans recorded by id (they win over `spans`) and the versions of those the layer
+    /// holds (the rest were deleted), in layer order: moved into the mirror on the writer
+    /// thread, so neither copied nor freed again on the UI thread.
+    by_id: Arc<HashSet<u64>>,
+    by_id_now: Mutex<Vec<Span>>,
     /// An old base to reuse as a buffer (freed on the writer thread if it cannot be).
     recycle: Mutex<Option<Arc<Layer>>>,
     mirror: Arc<Mutex<Mirror>>,
@@ -109,6 +142,13 @@ pub fn snapshot(
 ) -> (Snapshot, Sent) {
     let taken = std::mem::take(pending);
     let spans = Arc::new(taken.spans);
+    let mut by_id_now = Vec::new();
+    if !taken.all && !taken.by_id.is_empty() {
+        by_id_now.reserve(taken.by_id.len());
+        let found = layer.spans.iter().filter(|s| taken.by_id.contains(&s.id));
+        by_id_now.extend(found.cloned());
+    }
+    let by_id = Arc::new(taken.by_id);
     let (base_layer, base_serial) = if taken.all {
         // A full copy under a serial no mirror has: the writer starts from it.
         (Arc::new(layer.clone()), serial)
@@ -133,12 +173,15 @@ pub fn snapshot(
         serial,
         header,
         spans: spans.clone(),
+        by_id: by_id.clone(),
+        by_id_now: Mutex::new(by_id_now),
         recycle: Mutex::new(recycle),
         mirror: mirror.clone(),
         written: Mutex::new(None),
     };
     let sent = Sent {
         spans,
+        by_id,
         all: taken.all,
     };
     (snapshot, sent)
@@ -151,6 +194,17 @@ pub fn restore(pending: &mut Pending, sent: Sent) {
     }
     if sent.all {
         pending.record_all();
+        return;
+    }
+    // The layer holds their versions now (or their deletion): put back by id, not copied.
+    let by_id = (sent.by_id.iter()).filter(|id| !pending.spans.contains_key(id));
+    pending.by_id.extend(by_id);
+    if sent.spans.len() > BY_ID_ABOVE {
+        let by_id = sent
+            .spans
+            .keys()
+            .filter(|id| !pending.spans.contains_key(id));
+        pending.by_id.extend(by_id);
         return;
     }
     for (id, span) in sent.spans.iter() {
@@ -183,10 +237,14 @@ impl Snapshot {
             }
         }
         let layer = mirror.layer.get_or_insert_with(|| self.header.clone());
-        if !self.spans.is_empty() {
-            layer.spans.retain(|s| !self.spans.contains_key(&s.id));
+        let by_id_now = std::mem::take(&mut *lock(&self.by_id_now));
+        if !self.spans.is_empty() || !self.by_id.is_empty() {
+            let by_id = &self.by_id;
+            (layer.spans).retain(|s| !self.spans.contains_key(&s.id) && !by_id.contains(&s.id));
             let kept = layer.spans.len();
-            layer.spans.extend(self.spans.values().flatten().cloned());
+            let eager = self.spans.iter().filter(|(id, _)| !by_id.contains(id));
+            layer.spans.extend(eager.filter_map(|(_, s)| s.clone()));
+            layer.spans.extend(by_id_now);
             if layer.spans.len() > kept {
                 // Mostly one sorted run: close to O(n).
                 layer.spans.sort_by_key(Span::sort_key);
@@ -282,5 +340,46 @@ mod tests {
         layer.status = crate::layer::Status::Done;
         let (snap, _) = snapshot(&layer, &base, &mut pending, 4, None, &mirror);
         assert_eq!(snap.render(), layer.to_ron());
+    }
+
+    /// A bulk edit's spans, recorded by id, are saved as the layer holds them when the
+    /// snapshot is made; a save of them that failed sends them again, by id too.
+    #[test]
+    fn spans_recorded_by_id_are_saved_as_the_layer_holds_them_even_after_a_failed_save() {
+        let text = Text::from_string(&"Rußland 🙂 ".repeat(1500));
+        let mut layer = Layer::new("t.txt", &text, "a");
+        layer.spans.push(make_span(&text, 1, 0, 7, "claim", ""));
+        layer.normalize();
+        let mirror = Arc::new(Mutex::new(Mirror::default()));
+        let mut base = Base {
+            serial: 1,
+            layer: Arc::new(layer.clone()),
+        };
+        let mut pending = Pending::default();
+        // 1,500 added by id, then one of them changed and one deleted by id, the old one too.
+        for i in 0..1500 {
+            let id = i as u64 + 2;
+            layer
+                .spans
+                .push(make_span(&text, id, i * 10, i * 10 + 7, "quote", ""));
+            pending.record_by_id(id);
+        }
+        layer.normalize();
+        layer.spans[3].note = "changed after it was recorded".into();
+        let gone = layer.spans.remove(5);
+        pending.record_by_id(gone.id);
+        let first = layer.spans.remove(0);
+        pending.record_by_id(first.id);
+        let (snap, sent) = snapshot(&layer, &base, &mut pending, 2, None, &mirror);
+        // The save fails: all of it is pending again, and a span is changed meanwhile.
+        drop(snap);
+        restore(&mut pending, sent);
+        layer.spans[7].tag = "error".into();
+        pending.record(layer.spans[7].id, Some(&layer.spans[7]));
+        let (snap, _) = snapshot(&layer, &base, &mut pending, 3, None, &mirror);
+        assert_eq!(snap.render(), layer.to_ron());
+        base = snap.written().unwrap();
+        assert_eq!(*base.layer, layer);
+        assert_eq!(base.layer.spans.len(), 1499);
     }
 }

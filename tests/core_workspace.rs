@@ -721,6 +721,23 @@ fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_d
     assert_eq!(a.undo_step().unwrap().what, "delete 150 spans tagged quote");
     assert_eq!(key(&a), tagged);
     assert_eq!(on_disk(&mut a, "a.txt"), 301);
+    // Thousands at once reach the file by the background save (which takes such a step's
+    // spans from the layer when it saves, not copies made in the edit), and so do their undo
+    // and redo.
+    write(&dir.path().join("c.txt"), &"Rußland 🙂 ".repeat(1500));
+    let mut c = open("c.txt");
+    let hits: Vec<(usize, usize)> = (0..1500).map(|i| (i * 10, i * 10 + 7)).collect();
+    let in_background = |d: &mut Document| {
+        let later = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        assert!(d.save_if_due(later), "a background save starts");
+        on_disk(d, "c.txt")
+    };
+    assert_eq!(marginalia::find::tag_hits(&mut c, &hits, &tag).added, 1499);
+    assert_eq!(in_background(&mut c), 1501);
+    assert_eq!(c.undo_step().unwrap().what, "tag 1499 spans as quote");
+    assert_eq!(in_background(&mut c), 2);
+    assert_eq!(c.redo_step().unwrap().what, "tag 1499 spans as quote");
+    assert_eq!(in_background(&mut c), 1501);
 }
 
 /// Issue 20: a workspace "Tag all" is undone in a document that is not open by taking out
