@@ -15,8 +15,9 @@ use crate::text::sha256_hex;
 pub const TEMP_PREFIX: &str = ".marginalia-tmp-";
 
 /// The largest annotation file read, in bytes (a guard against unbounded memory): about
-/// 200,000 spans. Larger files are refused with a message naming the file.
-pub const MAX_LAYER_BYTES: u64 = 64 * 1024 * 1024;
+/// 650,000 spans, as large as the largest text opened. Larger files are refused with a message
+/// naming the file, and none is ever written (see [`check_fits`]).
+pub const MAX_LAYER_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The largest `tags.ron` or `workspace.ron` read, in bytes.
 pub const MAX_SETTINGS_BYTES: u64 = 4 * 1024 * 1024;
@@ -32,6 +33,11 @@ pub enum StoreError {
     Parse { path: String, reason: String },
     #[error("{path}: file is {size} bytes, over the {limit}-byte limit for annotation files")]
     TooLarge { path: String, size: u64, limit: u64 },
+    #[error(
+        "{path}: not written: it would be {size} bytes, over the {limit}-byte limit for \
+         annotation files, so it could not be read back; the file on disk is unchanged"
+    )]
+    WouldBeTooLarge { path: String, size: u64, limit: u64 },
     #[error("{path}: the file is read-only (no write permission); it was not overwritten")]
     ReadOnly { path: String },
     #[error("{path}: refusing to write through a symbolic link")]
@@ -298,12 +304,30 @@ pub fn parse_layer(path: &Path, bytes: &[u8]) -> Result<Layer, StoreError> {
     })
 }
 
+/// Refuses to write an annotation file (any `.ron`) that would be too large to be read back:
+/// a save that succeeded could otherwise leave a document that can never be opened again.
+///
+/// # Errors
+/// [`StoreError::WouldBeTooLarge`], naming the file.
+pub fn check_fits(path: &Path, size: usize) -> Result<(), StoreError> {
+    let size = size as u64;
+    if size > MAX_LAYER_BYTES && path.extension().is_some_and(|e| e == "ron") {
+        return Err(StoreError::WouldBeTooLarge {
+            path: path.display().to_string(),
+            size,
+            limit: MAX_LAYER_BYTES,
+        });
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to `path` atomically, creating parent folders. Refuses to write through a
-/// symlink at `path`.
+/// symlink at `path`, and an annotation file that could not be read back ([`check_fits`]).
 ///
 /// # Errors
 /// Any I/O failure, naming the file; the old file is then untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError> {
+    check_fits(path, bytes.len())?;
     let shown = path.display().to_string();
     let err = |e: std::io::Error| StoreError::Write {
         path: shown.clone(),
@@ -579,6 +603,7 @@ impl AtomicBatch {
                 path: e.path.display().to_string(),
             });
         }
+        check_fits(&e.path, e.bytes.len())?;
         refuse_read_only(&e.path)?;
         let dir = dir_of(&e.path);
         if !ready_dirs.contains(&dir) {
@@ -729,6 +754,23 @@ fn is_abandoned(path: &Path, min_age: std::time::Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_annotation_file_too_large_to_read_back_is_not_written_and_the_old_one_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("layer.ron");
+        write_atomic(&p, b"(spans: [])").unwrap();
+        let big = vec![b' '; MAX_LAYER_BYTES as usize + 1];
+        let e = write_atomic(&p, &big).unwrap_err();
+        assert!(matches!(e, StoreError::WouldBeTooLarge { .. }), "{e}");
+        assert!(e.to_string().contains("could not be read back"), "{e}");
+        let mut batch = AtomicBatch::new();
+        batch.add(&p, big.clone());
+        assert!(batch.commit()[0].is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"(spans: [])");
+        // Other files (an export, a text) are not annotation files.
+        write_atomic(&dir.path().join("big.txt"), &big).unwrap();
+    }
 
     #[test]
     fn atomic_write_replaces_and_fingerprints() {

@@ -14,7 +14,7 @@ use crate::workspace::{Workspace, check_layer_name};
 pub const REJECTIONS_FORMAT: u32 = 1;
 
 /// The largest rejections file read, in bytes.
-pub const MAX_REJECTIONS_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_REJECTIONS_BYTES: u64 = crate::store::MAX_LAYER_BYTES;
 
 /// One rejected suggestion: where it was, with what text, so it stops matching once the text
 /// there changes.
