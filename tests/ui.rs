@@ -1587,6 +1587,82 @@ fn tagging_thousands_of_hits_and_undoing_it_reach_the_file_and_the_window() {
     assert_eq!(shown(&h), counted);
 }
 
+/// Issue 20 §3: more hits than one frame should take are tagged a slice a frame (20,000 each),
+/// as one undo step, with progress and Cancel in the find bar; Cancel leaves nothing tagged.
+#[test]
+fn a_tag_all_of_more_hits_than_a_frame_takes_goes_in_slices_with_cancel() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
+    let n = 90_000;
+    std::fs::write(dir.path().join("many.txt"), "ab ".repeat(n)).unwrap();
+    let mut h = harness(dir.path(), false, false);
+    h.get_by_label("many.txt").click();
+    for _ in 0..400 {
+        if h.state().open_document().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    find(&mut h, "ab");
+    assert_eq!(h.state().find_hits().0.len(), n);
+    let file = dir
+        .path()
+        .join("annotations")
+        .join(ANNOTATOR)
+        .join("many.ron");
+    let quotes_on_disk = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        std::fs::read_to_string(&file)
+            .map(|t| t.matches("tag: \"quote\"").count())
+            .unwrap_or(0)
+    };
+    // Cancel after two slices: nothing stays.
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    h.get_by_label(&format!("Tag {n}")).click();
+    h.step();
+    assert_eq!(
+        h.state().status_line(),
+        format!("Tagging 20000 of {n} hits as quote…")
+    );
+    h.step();
+    // The find bar and the status line both show how far it is.
+    let progress = format!("Tagging 40000 of {n} hits as quote…");
+    assert_eq!(h.query_all_by_label(&progress).count(), 2);
+    // Esc stops it (a slice more goes in the frame the key arrives).
+    h.key_press(Key::Escape);
+    h.step();
+    assert_eq!(
+        h.state().status_line(),
+        "Cancelled: no hit was tagged as quote"
+    );
+    h.run_steps(2);
+    assert_eq!(quotes_on_disk(&mut h), 0);
+    // To the end: every hit, one undo step.
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    h.get_by_label(&format!("Tag {n}")).click();
+    for _ in 0..20 {
+        h.step();
+        if h.state().status_line().starts_with("tagged") {
+            break;
+        }
+    }
+    assert_eq!(
+        h.state().status_line(),
+        format!("tagged {n} of {n} as quote")
+    );
+    assert_eq!(quotes_on_disk(&mut h), n);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        format!("Undone: tag {n} spans as quote")
+    );
+    assert_eq!(quotes_on_disk(&mut h), 0);
+}
+
 #[test]
 fn the_command_palette_runs_a_command_found_by_fuzzy_words() {
     let ws = temp_workspace();

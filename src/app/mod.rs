@@ -1589,6 +1589,7 @@ impl eframe::App for MarginaliaApp {
             review_mode::draw(self, ui, &mut commands);
         } else {
             find_bar::poll(self, &ctx);
+            find_bar::step_bulk(self);
             find_bar::keys(self, &ctx, &mut commands);
             suggestions::poll(self, &ctx);
             self.shortcuts(&ctx, &mut commands);

@@ -30,6 +30,10 @@ pub(super) fn workspace_step_waits(app: &MarginaliaApp, undo: bool) -> bool {
 
 /// Ctrl+Z (`undo`) or Ctrl+Shift+Z.
 pub(super) fn undo_redo(app: &mut MarginaliaApp, undo: bool) {
+    // A tag all going a slice a frame has not finished its undo step yet.
+    if super::find_bar::bulk_running(app) {
+        return;
+    }
     // A workspace "Tag all" or its undo is still writing documents: its step is not complete.
     if let Some(status) = app.ws_find.job_status() {
         app.status_line = format!("{status} Undo and redo wait until it is done");
