@@ -1587,7 +1587,7 @@ fn tagging_thousands_of_hits_and_undoing_it_reach_the_file_and_the_window() {
     assert_eq!(shown(&h), counted);
 }
 
-/// Issue 20 §3: more hits than one frame should take are tagged a slice a frame (20,000 each),
+/// Issue 20 §3: more hits than one frame should take are tagged a slice a frame (15,000 each),
 /// as one undo step, with progress and Cancel in the find bar; Cancel leaves nothing tagged.
 #[test]
 fn a_tag_all_of_more_hits_than_a_frame_takes_goes_in_slices_with_cancel() {
@@ -1624,11 +1624,11 @@ fn a_tag_all_of_more_hits_than_a_frame_takes_goes_in_slices_with_cancel() {
     h.step();
     assert_eq!(
         h.state().status_line(),
-        format!("Tagging 20000 of {n} hits as quote…")
+        format!("Tagging 15000 of {n} hits as quote…")
     );
     h.step();
     // The find bar and the status line both show how far it is.
-    let progress = format!("Tagging 40000 of {n} hits as quote…");
+    let progress = format!("Tagging 30000 of {n} hits as quote…");
     assert_eq!(h.query_all_by_label(&progress).count(), 2);
     // Esc stops it (a slice more goes in the frame the key arrives).
     h.key_press(Key::Escape);

@@ -16,7 +16,7 @@ const FIELD: &str = "find field";
 pub const CONFIRM_ABOVE: usize = 50;
 /// Hits tagged in one frame: more are tagged a slice a frame, as one undo step, so that no
 /// frame takes more than about 60 ms (100,000 hits in one frame took 144–183 ms).
-pub const SLICE: usize = 20_000;
+pub const SLICE: usize = 15_000;
 
 /// What the find bar can be asked to do.
 #[derive(Debug, Clone, PartialEq)]
