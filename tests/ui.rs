@@ -1661,6 +1661,17 @@ fn a_tag_all_of_more_hits_than_a_frame_takes_goes_in_slices_with_cancel() {
         format!("Undone: tag {n} spans as quote")
     );
     assert_eq!(quotes_on_disk(&mut h), 0);
+    // Quitting (or a signal) half-way finishes it first: the file holds every hit, not a part.
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    h.get_by_label(&format!("Tag {n}")).click();
+    h.step();
+    assert!(h.state().status_line().starts_with("Tagging "));
+    h.state().request_terminate();
+    h.run_steps(2);
+    assert!(h.state().will_close());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.matches("tag: \"quote\"").count(), n);
 }
 
 #[test]

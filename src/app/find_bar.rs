@@ -462,9 +462,19 @@ pub(super) fn bulk_running(app: &MarginaliaApp) -> bool {
 /// Tags the next slice of a large tag all; the last one ends its undo step. Called every frame.
 pub(super) fn step_bulk(app: &mut MarginaliaApp) {
     // One slice a frame, not one a pass (egui may lay a frame out twice).
-    if app.ctx.current_pass_index() > 0 {
-        return;
+    if app.ctx.current_pass_index() == 0 {
+        bulk_slice(app, SLICE);
     }
+}
+
+/// Tags what is left of a large tag all at once, before the document is saved and left
+/// (another document, quitting, a signal): its undo step is whole, and the file holds all of it.
+pub(super) fn finish_bulk(app: &mut MarginaliaApp) {
+    bulk_slice(app, usize::MAX);
+}
+
+/// Tags up to `slice` more hits of the tag all going on, and ends it after the last.
+fn bulk_slice(app: &mut MarginaliaApp, slice: usize) {
     let Some(b) = &mut app.find.bulk else { return };
     let Some(open) = app.open.as_mut().filter(|o| o.doc.rel() == b.rel) else {
         // The document was closed: what was tagged in it was saved with it.
@@ -472,7 +482,7 @@ pub(super) fn step_bulk(app: &mut MarginaliaApp) {
         app.status_line = "Tagging stopped: the document was closed".into();
         return;
     };
-    let end = (b.next + SLICE).min(b.hits.len());
+    let end = b.next.saturating_add(slice).min(b.hits.len());
     let t = crate::find::tag_hits(&mut open.doc, &b.hits[b.next..end], &b.tag);
     b.added += t.added;
     b.already += t.already;

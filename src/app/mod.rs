@@ -973,6 +973,7 @@ impl MarginaliaApp {
     }
 
     fn save_pending(&mut self) {
+        find_bar::finish_bulk(self);
         review_mode::save_pending(self);
         if let Some(open) = &mut self.open
             && let Err(e) = open.doc.save_now()
