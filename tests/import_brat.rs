@@ -609,6 +609,8 @@ fn brat_attribute_values_outside_the_schema_are_refused_and_the_layer_validates(
         .map(|r| r.as_str().unwrap())
         .collect();
     assert_eq!(refused.len(), 2, "{refused:?}");
+    // The place named is the span's own line, and the message says so.
+    assert!(refused[0].starts_with("the span at "), "{refused:?}");
     assert!(
         refused[0].contains("\"verdict\" has value \"maybe\", not one of yes, no"),
         "{refused:?}"

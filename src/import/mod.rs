@@ -1478,7 +1478,7 @@ impl Importer<'_> {
                     if let crate::tags::AttrIssue::BadValue { name, .. } = &issue {
                         attrs.remove(name);
                         self.summary.refused_attributes.push(format!(
-                            "{}: {issue} (the span is imported without it)",
+                            "the span at {}: {issue} (it is imported without that value)",
                             s.origin
                         ));
                     }
