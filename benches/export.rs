@@ -8,10 +8,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use marginalia::export::{ExportFormat, ExportRequest, Layers};
-use marginalia::import::{ImportFormat, ImportRequest};
-use marginalia::layer::{Layer, Status, make_span};
-use marginalia::text::Text;
+use marginalia::interchange::export::{ExportFormat, ExportRequest, Layers};
+use marginalia::interchange::import::{ImportFormat, ImportRequest};
+use marginalia::model::layer::{Layer, Status, make_span};
+use marginalia::model::text::Text;
 
 const TAGS: [&str; 4] = ["quote", "claim", "error", "boilerplate"];
 
@@ -208,7 +208,7 @@ fn import_bench(dir: &Path, docs: usize) {
     };
     let t = Instant::now();
     let cpu0 = cpu_seconds();
-    let summary = marginalia::import::run(&req, &|_, _| true).expect("import");
+    let summary = marginalia::interchange::import::run(&req, &|_, _| true).expect("import");
     let secs = t.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu0;
     assert_eq!(summary.documents, docs, "{:?}", summary.report(5));
@@ -240,7 +240,7 @@ fn export_bench(dir: &Path, docs: usize) {
         let req = ExportRequest::new(&root, format, Layers::One("editor-a".into()), &out);
         let t = Instant::now();
         let cpu0 = cpu_seconds();
-        let summary = marginalia::export::run(&req, &|_, _| true).expect("export");
+        let summary = marginalia::interchange::export::run(&req, &|_, _| true).expect("export");
         let secs = t.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu0;
         let out_bytes = dir_size(&out);

@@ -44,9 +44,9 @@ use common::{
 use egui::text::{CCursor, LayoutJob, LayoutSection, TextFormat};
 use egui::{Color32, Event, FontId, Modifiers, PointerButton, Pos2, RawInput, Rect, Vec2};
 use marginalia::app::text_view::{Selection, TextView, ViewInput};
-use marginalia::layer_index::LayerIndex;
-use marginalia::span_index::SpanIndex;
-use marginalia::synth::SYNTH_TEXT_NAME;
+use marginalia::model::span_index::SpanIndex;
+use marginalia::session::layer_index::LayerIndex;
+use marginalia::workspace::synth::SYNTH_TEXT_NAME;
 use marginalia::{Document, TagSet, Workspace};
 
 /// The window the frames are drawn into, in points (pixels_per_point = 1).
@@ -659,7 +659,7 @@ fn child_tagall(dir: &str) {
     let mut index = LayerIndex::build(&doc.layer().spans);
     let tags = ws.tags().clone();
     let tag = tags.tags.first().cloned().expect("a tag");
-    let m = marginalia::find::Matcher::new(&tagall_pattern(), Default::default())
+    let m = marginalia::assist::find::Matcher::new(&tagall_pattern(), Default::default())
         .expect("pattern")
         .expect("a matcher");
     let hits = m.find_all(doc.text().as_str());
@@ -741,7 +741,7 @@ fn child_tagall(dir: &str) {
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..3 {
         tag_t.push(timed(&mut doc, &mut index, &mut |doc| {
-            let t = marginalia::find::tag_hits(doc, &hits, &tag);
+            let t = marginalia::assist::find::tag_hits(doc, &hits, &tag);
             assert!(t.added > 0);
         }));
         after.push(frame(&doc, &index, &mut view));

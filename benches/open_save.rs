@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use common::{
     BenchDoc, arg_value, median, ms, print_table, proc_status_mib, run_child, thread_cpu_time,
 };
-use marginalia::span_index::SpanIndex;
-use marginalia::synth::SYNTH_TEXT_NAME;
+use marginalia::model::span_index::SpanIndex;
+use marginalia::workspace::synth::SYNTH_TEXT_NAME;
 use marginalia::{Document, Workspace};
 
 /// How many times each document is opened and saved.
@@ -156,11 +156,11 @@ fn main() {
         // The same file through the generic `ron` crate (the fallback path), once, for scale.
         let src = std::fs::read_to_string(doc.layer_path()).expect("read layer");
         let r0 = thread_cpu_time();
-        let parsed: marginalia::Layer = marginalia::layer::ron_options()
+        let parsed: marginalia::Layer = marginalia::model::layer::ron_options()
             .from_str(&src)
             .expect("ron parses the file");
         let r1 = thread_cpu_time();
-        let written = marginalia::layer::to_pretty_ron(&parsed).expect("ron writes");
+        let written = marginalia::model::layer::to_pretty_ron(&parsed).expect("ron writes");
         let r2 = thread_cpu_time();
         assert_eq!(written, src, "the fast writer and ron agree");
         ron_rows.push(vec![

@@ -1,51 +1,47 @@
 //! Marginalia: a desktop app for annotating news texts with tagged spans.
 //!
-//! The crate has three layers:
-//! - the **core** (every module except [`app`]): texts, spans, tags, workspaces, the RON store,
-//!   validation and statistics. It imports no egui and no rfd; the CLI, the tests and the GUI
-//!   all call it;
-//! - [`cli`]: the command line, which runs core operations without a window;
-//! - [`app`]: the egui layer, which draws state and turns input into core commands. It never
-//!   writes files itself.
+//! The crate is layered; each folder may import only the folders above it in this list (the
+//! `circles` test in [`lib`](self) checks that no module imports one that imports it back):
 //!
-//! All offsets are Unicode scalar values (Rust `char`s) in half-open ranges `[start, end)`.
+//! | folder | what it owns |
+//! |---|---|
+//! | [`wording`] | how numbers and lists read in messages |
+//! | [`store`] | files on disk: bounded reads, the one atomic write path, fingerprints, locks |
+//! | [`model`] | the text, tags, spans, layers and the curated layer; re-anchoring |
+//! | [`workspace`] | a folder of texts and annotators; validation, statistics, tag renames |
+//! | [`assist`] | find and tag-all, suggestions |
+//! | [`team`] | agreement, the three-way merge, assignments, the git driver, the overview |
+//! | [`session`] | an open document or review: undo, autosave, recovery journal, reload |
+//! | [`interchange`] | import and export of other tools' files |
+//! | [`cli`] | the command line |
+//! | [`app`] | the egui window: draws state, turns input into commands, never writes files |
+//!
+//! Everything but [`app`] is the **core**: it imports no egui and no rfd; the CLI, the tests
+//! and the GUI all call it. All offsets are Unicode scalar values (Rust `char`s) in half-open
+//! ranges `[start, end)`.
 
-pub mod agreement;
-pub mod agreement_team;
-pub mod assign;
-pub mod autosave;
-pub mod cli;
-pub mod document;
-pub mod export;
-pub mod find;
-pub mod git_driver;
-pub mod history;
-pub mod import;
-pub mod layer;
-pub mod layer_index;
-pub mod merge3;
-pub mod progress;
-pub mod reanchor;
-pub mod recovery;
-pub mod review;
-pub mod save_mirror;
-pub mod span_index;
-pub mod stats;
-pub mod store;
-pub mod suggest;
-pub mod synth;
-pub mod tag_ops;
-pub mod tags;
-pub mod text;
-pub mod validate;
 pub mod wording;
+
+pub mod store;
+
+pub mod model;
+
 pub mod workspace;
-pub mod writer;
+
+pub mod assist;
+
+pub mod team;
+
+pub mod session;
+
+pub mod interchange;
+
+pub mod cli;
 
 pub mod app;
 
-pub use document::Document;
-pub use layer::{Layer, Span, Status};
-pub use tags::{Tag, TagSet};
-pub use text::Text;
+pub use model::layer::{Layer, Span, Status};
+pub use model::tags::{Tag, TagSet};
+pub use model::text::Text;
+pub use session::document::Document;
 pub use workspace::Workspace;

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use marginalia::agreement::{AgreementError, AgreementOptions, compute};
 use marginalia::cli::{Command, run_command};
+use marginalia::team::agreement::{AgreementError, AgreementOptions, compute};
 use marginalia::workspace::Workspace;
 use serde_json::Value;
 
@@ -271,8 +271,8 @@ fn json_gives_each_pairs_alpha_equal_to_alpha_of_just_those_two() {
 /// here: claim.verdict, error.kind, boilerplate.kind; text attributes are left out).
 #[test]
 fn agree_reports_attribute_kappa_from_the_schema_in_text_and_json() {
-    use marginalia::layer::{Layer, make_span};
-    use marginalia::text::Text;
+    use marginalia::model::layer::{Layer, make_span};
+    use marginalia::model::text::Text;
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("texts")).unwrap();
@@ -566,7 +566,7 @@ fn a_broken_layer_is_skipped_and_listed_and_the_rest_is_still_computed() {
 /// items count now: a span that overlaps an undecided item is neither right nor wrong.
 #[test]
 fn a_half_reviewed_document_is_scored_on_its_decided_items_only() {
-    use marginalia::review::{Decision, Review};
+    use marginalia::session::review::{Decision, Review};
     let ws = team_copy();
     std::fs::remove_dir_all(ws.path().join("annotations/curated")).unwrap();
     let workspace = Workspace::open(ws.path()).unwrap();

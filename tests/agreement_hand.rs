@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use marginalia::agreement::{AgreementReport, PairTag, Tally};
-use marginalia::layer::{Span, make_span};
-use marginalia::text::Text;
+use marginalia::model::layer::{Span, make_span};
+use marginalia::model::text::Text;
+use marginalia::team::agreement::{AgreementReport, PairTag, Tally};
 
 /// 11 chars, 8 units: `aa bb cc dd` (offsets 0,1,3,4,6,7,9,10).
 const TEXT: &str = "aa bb cc dd";
@@ -194,7 +194,7 @@ fn alpha_across_three_annotators_treats_absent_files_as_missing() {
 fn whitespace_of_every_kind_is_not_a_unit() {
     let text = "a\u{a0}b\tc\r\nd\u{2028}e\u{3000}f 🙂";
     assert_eq!(
-        marginalia::agreement::units_of(text),
+        marginalia::team::agreement::units_of(text),
         vec![0, 2, 4, 7, 9, 11, 13]
     );
 }
@@ -237,7 +237,7 @@ fn each_pair_has_its_own_alpha_and_its_own_disagreeing_documents() {
 
     // Over all pairs one.txt disagrees most (4 of 8 labelled units, tied score, more units);
     // between a and b alone it is two.txt (1 of 2 against 1 of 3).
-    let order = |d: &[marginalia::agreement::DocumentDisagreement]| {
+    let order = |d: &[marginalia::team::agreement::DocumentDisagreement]| {
         d.iter().map(|d| d.text.clone()).collect::<Vec<_>>()
     };
     assert_eq!(order(&r.documents_by_disagreement), ["one.txt", "two.txt"]);

@@ -954,7 +954,7 @@ fn suggest_json_lists_each_document_and_leaves_out_rejections() {
 /// A workspace of two texts, `done.txt` (marked done) and `draft.txt` (in progress), each with
 /// one claim carrying `attrs`, and a tag set in which a claim's verdict is required.
 fn attr_workspace(done: &[(&str, &str)], draft: &[(&str, &str)]) -> tempfile::TempDir {
-    use marginalia::layer::{Layer, Status, make_span};
+    use marginalia::model::layer::{Layer, Status, make_span};
     let dir = tempfile::tempdir().unwrap();
     let mut tags = marginalia::TagSet::default();
     tags.tags[1].attributes[0].required = true;
@@ -1803,7 +1803,7 @@ fn git_setup_is_idempotent_and_validate_warns_until_it_has_run() {
 /// (no window offers them), and `recovery discard` deletes one.
 #[test]
 fn recovery_lists_journal_entries_and_discards_one() {
-    use marginalia::recovery::{EntryKey, Journal};
+    use marginalia::session::recovery::{EntryKey, Journal};
     let dir = tempfile::tempdir().unwrap();
     let journal_dir = dir.path().join("journal");
     let journal = Journal::at(&journal_dir);

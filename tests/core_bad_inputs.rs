@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use marginalia::document::OpenError;
-use marginalia::layer::Layer;
-use marginalia::text::TextError;
+use marginalia::model::layer::Layer;
+use marginalia::model::text::TextError;
+use marginalia::session::document::OpenError;
 use marginalia::{Document, Workspace};
 
 const SEED: &str = "seeds/000_b78fa013a4a69998.txt";

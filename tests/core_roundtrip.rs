@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use marginalia::layer::{Layer, Orphan, SourceRecord, Span, Status};
+use marginalia::model::layer::{Layer, Orphan, SourceRecord, Span, Status};
 use marginalia::store;
 use marginalia::workspace::Workspace;
 use marginalia::{TagSet, Text};
@@ -223,7 +223,7 @@ fn strings_are_escaped_as_format_md_says() {
     let text = Text::from_string("a\u{a0}b\tc\nd \"e\" \\ “f”");
     let mut layer = Layer::new("x.txt", &text, "editor-a");
     let id = layer.take_id();
-    layer.spans.push(marginalia::layer::make_span(
+    layer.spans.push(marginalia::model::layer::make_span(
         &text,
         id,
         0,

@@ -264,7 +264,7 @@ fn a_refused_annotator_name_opens_no_document() {
 
 #[test]
 fn adding_a_span_that_exists_with_the_same_range_and_tag_adds_nothing() {
-    use marginalia::document::Added;
+    use marginalia::session::document::Added;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("story.txt");
     write(&file, "Russia has denied that it wants to invade Ukraine.");
@@ -345,7 +345,9 @@ fn attribute_values_start_from_defaults_undo_one_step_each_and_survive_a_fitting
         doc.save_now().unwrap();
         let src =
             std::fs::read_to_string(dir.path().join("annotations/editor-a/story.ron")).unwrap();
-        marginalia::layer::Layer::from_ron(&src).unwrap().spans[0]
+        marginalia::model::layer::Layer::from_ron(&src)
+            .unwrap()
+            .spans[0]
             .attrs
             .clone()
             .into_iter()
@@ -392,7 +394,7 @@ fn attribute_values_start_from_defaults_undo_one_step_each_and_survive_a_fitting
 
 mod suggestions {
     use super::*;
-    use marginalia::suggest::{
+    use marginalia::assist::suggest::{
         Corpus, Model, Rejections, Source, Sources, Suggestion, eval, filter_new, rejections,
     };
 
@@ -598,7 +600,7 @@ mod suggestions {
         );
         // The workspace does not take it for a layer, and validate passes.
         assert!(ws.layer_names().is_empty());
-        let (findings, _) = marginalia::validate::validate_workspace(&ws);
+        let (findings, _) = marginalia::workspace::validate::validate_workspace(&ws);
         assert!(findings.is_empty(), "{findings:?}");
         // A broken file is an error naming it.
         std::fs::write(&path, "(format: 1, layer: \"ed\", rejected: [").unwrap();
@@ -662,7 +664,7 @@ fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_d
     let mut hits: Vec<(usize, usize)> = (0..300).map(|i| (i * 10, i * 10 + 7)).collect();
     // An empty range, one past the text and a repeated hit change nothing.
     hits.extend([(10, 10), (3000, 3007), (10, 17)]);
-    let t = marginalia::find::tag_hits(&mut a, &hits, &tag);
+    let t = marginalia::assist::find::tag_hits(&mut a, &hits, &tag);
     assert_eq!((t.added, t.already, t.ids.len()), (299, 1, 299));
     b.begin_compound();
     for &(s, e) in &hits[..300] {
@@ -732,7 +734,10 @@ fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_d
         assert!(d.save_if_due(later), "a background save starts");
         on_disk(d, "c.txt")
     };
-    assert_eq!(marginalia::find::tag_hits(&mut c, &hits, &tag).added, 1499);
+    assert_eq!(
+        marginalia::assist::find::tag_hits(&mut c, &hits, &tag).added,
+        1499
+    );
     assert_eq!(in_background(&mut c), 1501);
     assert_eq!(c.undo_step().unwrap().what, "tag 1499 spans as quote");
     assert_eq!(in_background(&mut c), 2);
@@ -745,7 +750,7 @@ fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_d
 /// putting them back.
 #[test]
 fn a_workspace_tag_all_is_undone_and_redone_in_closed_documents_exactly() {
-    use marginalia::find::{FindOptions, Matcher, set_workspace_tagged, tag_in_workspace};
+    use marginalia::assist::find::{FindOptions, Matcher, set_workspace_tagged, tag_in_workspace};
     let dir = tempfile::tempdir().unwrap();
     write(&dir.path().join("a.txt"), "Putin said no. Putin said yes.");
     write(&dir.path().join("b.txt"), "Putin again, and Macron.");
@@ -794,7 +799,7 @@ fn a_workspace_tag_all_is_undone_and_redone_in_closed_documents_exactly() {
 /// that.
 #[test]
 fn a_workspace_tag_all_stopped_part_way_reports_exactly_what_it_wrote() {
-    use marginalia::find::{FindOptions, Matcher, tag_in_workspace};
+    use marginalia::assist::find::{FindOptions, Matcher, tag_in_workspace};
     let dir = tempfile::tempdir().unwrap();
     for name in ["a.txt", "b.txt", "c.txt"] {
         write(&dir.path().join(name), "Putin said no. Putin said yes.");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use marginalia::layer::{Layer, make_span};
+use marginalia::model::layer::{Layer, make_span};
 use marginalia::store::{self, TEMP_PREFIX};
 use marginalia::{Text, Workspace};
 
@@ -68,10 +68,10 @@ fn child_saves_in_a_tight_loop() {
     std::fs::write(root.join("started"), b"").unwrap();
     if std::env::var_os(WRITER_ENV).is_some() {
         // The same through the background writer thread the window saves with.
-        let mut writer = marginalia::writer::Writer::spawn().unwrap();
+        let mut writer = marginalia::store::writer::Writer::spawn().unwrap();
         let mut seen = None;
         for layer in [a.clone(), b.clone()].into_iter().cycle() {
-            writer.submit(marginalia::writer::Job {
+            writer.submit(marginalia::store::writer::Job {
                 path: path.clone(),
                 root: root.clone(),
                 seen: seen.take(),
@@ -79,7 +79,7 @@ fn child_saves_in_a_tight_loop() {
                 render: Box::new(move || layer.to_ron()),
             });
             match writer.wait() {
-                Some(marginalia::writer::Outcome::Written { fingerprint, .. }) => {
+                Some(marginalia::store::writer::Outcome::Written { fingerprint, .. }) => {
                     seen = Some(fingerprint);
                 }
                 other => panic!("{other:?}"),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use marginalia::layer::Layer;
+use marginalia::model::layer::Layer;
 use marginalia::{Document, Workspace};
 
 const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
@@ -199,7 +199,7 @@ fn a_changed_file_that_no_longer_parses_is_never_overwritten() {
         b"(format: 1, spans: [ half a merge conflict"
     );
     assert!(
-        matches!(a.save_state(), marginalia::document::SaveState::Failed(m) if m.contains("cannot be read"))
+        matches!(a.save_state(), marginalia::session::document::SaveState::Failed(m) if m.contains("cannot be read"))
     );
     assert!(a.has_unsaved());
 }
@@ -469,7 +469,7 @@ fn background_saves_write_exactly_the_layer_in_memory_through_edits_failures_and
     assert!(a.has_unsaved());
     set_read_only(a.layer_path(), false);
     assert!(a.set_note(claim, "after the refusal"));
-    save_in_background(&mut a, later() + marginalia::document::RETRY_DELAY);
+    save_in_background(&mut a, later() + marginalia::session::document::RETRY_DELAY);
     assert_eq!(on_disk(&a), *a.layer(), "after a refused save");
 
     // Another window writes: the background save finds the file changed, merges, and the
@@ -498,7 +498,7 @@ fn background_saves_write_exactly_the_layer_in_memory_through_edits_failures_and
 /// A journal in `dir`, and a document of editor-a that keeps unsaved edits there.
 fn open_with_journal(root: &Path, dir: &Path) -> Document {
     let mut doc = open(root, "editor-a");
-    doc.set_journal(marginalia::recovery::Journal::at(dir));
+    doc.set_journal(marginalia::session::recovery::Journal::at(dir));
     doc
 }
 
@@ -624,7 +624,7 @@ fn a_pulled_file_with_a_span_made_on_another_text_version_is_re_anchored_in_the_
             marginalia::Text::from_string(&format!("One more line.\n{}", doc.text().as_str()));
         let b = theirs.as_str().find("Mark Truss").unwrap();
         let s = theirs.char_of_byte(b);
-        layer.spans.push(marginalia::layer::make_span(
+        layer.spans.push(marginalia::model::layer::make_span(
             &theirs,
             id,
             s,

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use marginalia::cli::{Command, run_command};
-use marginalia::layer::{Layer, make_span};
+use marginalia::model::layer::{Layer, make_span};
 use marginalia::store;
 use marginalia::{Document, Text, Workspace};
 use proptest::prelude::*;

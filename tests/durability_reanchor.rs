@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use marginalia::cli::{Command, run_command};
-use marginalia::layer::Layer;
+use marginalia::model::layer::Layer;
 use marginalia::{Document, TagSet, Text, Workspace};
 
 const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
@@ -455,7 +455,7 @@ fn reanchoring_a_ten_megabyte_text_is_bounded() {
     for i in 0..200 {
         let s = i * step + 11;
         let id = layer.take_id();
-        layer.spans.push(marginalia::layer::make_span(
+        layer.spans.push(marginalia::model::layer::make_span(
             &old,
             id,
             s,
@@ -477,7 +477,7 @@ fn reanchoring_a_ten_megabyte_text_is_bounded() {
         .collect();
     let new = Text::from_string(&new_s);
     let t0 = std::time::Instant::now();
-    let summary = marginalia::reanchor::reanchor_layer(&mut layer, &new).unwrap();
+    let summary = marginalia::model::reanchor::reanchor_layer(&mut layer, &new).unwrap();
     eprintln!(
         "re-anchoring 200 spans on a {} MB text took {:?}: {summary}",
         new_s.len() / 1_000_000,
@@ -770,7 +770,7 @@ fn cli(cmd: Command) -> (i32, String, String) {
 /// --layer curated` is refused: the curated layer is written by review.
 #[test]
 fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it() {
-    use marginalia::review::{CuratedLayer, Rejection, ReviewComment, SourceRef};
+    use marginalia::session::review::{CuratedLayer, Rejection, ReviewComment, SourceRef};
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     copy_dir(
@@ -891,9 +891,11 @@ fn a_merged_layer_with_spans_made_on_the_old_text_is_re_anchored_not_refused() {
     let mut merged = Layer::from_ron(&std::fs::read_to_string(&layer_path).unwrap()).unwrap();
     assert_eq!(merged.text_sha256, new.sha256());
     let (s, e) = chars_of(&old, "Ukrainian President Volodymyr Zelensky");
-    let b_found = marginalia::layer::make_span(&old, 100, s, e, "claim", "2026-12-02T10:00:00Z");
+    let b_found =
+        marginalia::model::layer::make_span(&old, 100, s, e, "claim", "2026-12-02T10:00:00Z");
     let (s, e) = chars_of(&old, gone);
-    let b_gone = marginalia::layer::make_span(&old, 101, s, e, "claim", "2026-12-02T10:00:00Z");
+    let b_gone =
+        marginalia::model::layer::make_span(&old, 101, s, e, "claim", "2026-12-02T10:00:00Z");
     merged.spans.push(b_found);
     merged.spans.push(b_gone);
     merged.normalize();

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use clap::Parser;
 use export_support::*;
-use marginalia::export::{ExportFormat, ExportRequest, Layers};
+use marginalia::interchange::export::{ExportFormat, ExportRequest, Layers};
 
 fn all_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
@@ -261,17 +261,20 @@ fn a_cancelled_export_leaves_no_file_and_reports_progress() {
     let out = root.parent().unwrap().join("x.jsonl");
     let req = ExportRequest::new(&root, ExportFormat::Jsonl, Layers::All, &out);
     let seen = std::cell::RefCell::new(Vec::new());
-    let err = marginalia::export::run(&req, &|done, total| {
+    let err = marginalia::interchange::export::run(&req, &|done, total| {
         seen.borrow_mut().push((done, total));
         done < 2
     })
     .unwrap_err();
-    assert!(matches!(err, marginalia::export::ExportError::Cancelled));
+    assert!(matches!(
+        err,
+        marginalia::interchange::export::ExportError::Cancelled
+    ));
     assert!(!out.exists());
     assert_eq!(*seen.borrow(), [(0, 5), (1, 5), (2, 5)]);
     // Not cancelled: progress ends at (total, total) and the file is there.
     let last = std::cell::Cell::new((0, 0));
-    let summary = marginalia::export::run(&req, &|d, t| {
+    let summary = marginalia::interchange::export::run(&req, &|d, t| {
         last.set((d, t));
         true
     })
@@ -445,7 +448,7 @@ fn the_window_export_uses_the_same_refusals() {
     let layer = root.join("annotations/editor-a/seeds/000_b78fa013a4a69998.ron");
     let before = std::fs::read(&layer).unwrap();
     let req = ExportRequest::new(&root, ExportFormat::Conll, Layers::All, &layer);
-    let err = marginalia::export::run(&req, &|_, _| true).unwrap_err();
+    let err = marginalia::interchange::export::run(&req, &|_, _| true).unwrap_err();
     assert!(err.to_string().contains("annotations folder"), "{err}");
     assert_eq!(std::fs::read(&layer).unwrap(), before);
 }

@@ -7,8 +7,8 @@ mod export_support;
 use std::path::{Path, PathBuf};
 
 use export_support::*;
-use marginalia::layer::Status;
-use marginalia::text::Text;
+use marginalia::model::layer::Status;
+use marginalia::model::text::Text;
 
 const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
 
@@ -60,8 +60,8 @@ fn one_seed_workspace() -> (tempfile::TempDir, PathBuf) {
     let mut tags = marginalia::TagSet::default();
     tags.tags[1]
         .attributes
-        .push(marginalia::tags::Attribute::text("checked", ""));
-    tags.tags[1].attributes[2].kind = marginalia::tags::AttrKind::Flag;
+        .push(marginalia::model::tags::Attribute::text("checked", ""));
+    tags.tags[1].attributes[2].kind = marginalia::model::tags::AttrKind::Flag;
     tags.save(&root.join("annotations/tags.ron")).unwrap();
     let path = root.join("annotations/editor-a/seeds/000_b78fa013a4a69998.ron");
     let (mut layer, _) = marginalia::store::load_layer(&path).unwrap().unwrap();

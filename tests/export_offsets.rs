@@ -5,7 +5,7 @@
 mod export_support;
 
 use export_support::*;
-use marginalia::text::Text;
+use marginalia::model::text::Text;
 
 fn export(root: &std::path::Path, format: &str, out: &std::path::Path) -> String {
     let (code, _, err) = cli(&[
@@ -53,7 +53,7 @@ fn jsonl_offsets_are_code_points_and_the_bom_is_not_counted() {
         assert_eq!(chars, text_of(&root, rel));
         assert_eq!(
             v["meta"]["sha256"].as_str().unwrap(),
-            marginalia::text::sha256_hex(&std::fs::read(root.join(rel)).unwrap()),
+            marginalia::model::text::sha256_hex(&std::fs::read(root.join(rel)).unwrap()),
             "sha256 of the file as on disk, BOM included"
         );
         for s in v["spans"].as_array().unwrap() {
@@ -207,7 +207,7 @@ fn conll_tokens_are_the_text_in_order_and_tags_land_on_the_right_tokens() {
                 tag == "O" || tag.starts_with("B-") || tag.starts_with("I-"),
                 "{line}"
             );
-            rest = rest.trim_start_matches(marginalia::export::tokens::is_separator);
+            rest = rest.trim_start_matches(marginalia::interchange::export::tokens::is_separator);
             assert!(
                 rest.starts_with(tok),
                 "{rel}: token {tok:?} is not next in the text"
@@ -215,7 +215,7 @@ fn conll_tokens_are_the_text_in_order_and_tags_land_on_the_right_tokens() {
             rest = &rest[tok.len()..];
         }
         assert!(
-            rest.trim_start_matches(marginalia::export::tokens::is_separator)
+            rest.trim_start_matches(marginalia::interchange::export::tokens::is_separator)
                 .is_empty()
         );
     }
@@ -673,7 +673,7 @@ fn labelstudio_code_point_export_round_trips_repeated_characters_after_an_emoji(
         &root,
         "editor-a",
         rel,
-        marginalia::layer::Status::Done,
+        marginalia::model::layer::Status::Done,
         &want,
     );
     let out = root.parent().unwrap().join("cp.json");

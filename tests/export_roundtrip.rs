@@ -253,7 +253,7 @@ fn spans_by_text(root: &std::path::Path, layer: &str) -> Vec<(String, usize, usi
     let mut out: Vec<_> = spans_of(root, layer)
         .into_iter()
         .map(|(rel, s, e, tag, _)| {
-            let text = marginalia::text::Text::load(&root.join(&rel)).unwrap();
+            let text = marginalia::model::text::Text::load(&root.join(&rel)).unwrap();
             (text.as_str().to_owned(), s, e, tag)
         })
         .collect();

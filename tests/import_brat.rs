@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use export_support::*;
-use marginalia::import::{ImportFormat, ImportRequest, Unsupported};
+use marginalia::interchange::import::{ImportFormat, ImportRequest, Unsupported};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(REPO).join("tests/fixtures/brat").join(name)
@@ -24,7 +24,7 @@ fn ann_files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-fn import(src: &Path, root: &Path, merge: bool) -> marginalia::import::ImportSummary {
+fn import(src: &Path, root: &Path, merge: bool) -> marginalia::interchange::import::ImportSummary {
     let req = ImportRequest {
         workspace: root.to_path_buf(),
         format: ImportFormat::Brat,
@@ -34,7 +34,7 @@ fn import(src: &Path, root: &Path, merge: bool) -> marginalia::import::ImportSum
         answers: Default::default(),
         into: None,
     };
-    marginalia::import::run(&req, &|_, _| true).unwrap()
+    marginalia::interchange::import::run(&req, &|_, _| true).unwrap()
 }
 
 /// What a span cannot hold, counted straight from the file by each line's first char.
@@ -343,7 +343,7 @@ fn spans_with_attrs(root: &Path, layer: &str, rel: &str) -> Vec<SpanValues> {
             let attrs = s
                 .attrs
                 .iter()
-                .filter(|(k, _)| !marginalia::tags::is_reserved(k))
+                .filter(|(k, _)| !marginalia::model::tags::is_reserved(k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             (s.start, s.end, s.tag.clone(), attrs)
@@ -396,7 +396,7 @@ fn brat_attributes_modifiers_and_typed_notes_become_attrs_and_the_schema_comes_f
     // The schema: Certainty a choice (values read back), Negated a flag, MeSH text.
     let ws = marginalia::Workspace::open(&root).unwrap();
     let sd = ws.tags().get("SpecificDisease").unwrap();
-    use marginalia::tags::AttrKind;
+    use marginalia::model::tags::AttrKind;
     assert_eq!(
         sd.attribute("Certainty").unwrap().kind,
         AttrKind::Choice(vec![

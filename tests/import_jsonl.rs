@@ -5,7 +5,7 @@ mod export_support;
 
 use clap::Parser;
 use export_support::*;
-use marginalia::import::{ImportFormat, ImportRequest, ImportSummary};
+use marginalia::interchange::import::{ImportFormat, ImportRequest, ImportSummary};
 use marginalia::workspace::Workspace;
 
 fn import(file: &std::path::Path, root: &std::path::Path) -> ImportSummary {
@@ -18,7 +18,7 @@ fn import(file: &std::path::Path, root: &std::path::Path) -> ImportSummary {
         answers: Default::default(),
         into: None,
     };
-    marginalia::import::run(&req, &|_, _| true).unwrap()
+    marginalia::interchange::import::run(&req, &|_, _| true).unwrap()
 }
 
 #[test]
@@ -145,7 +145,7 @@ fn our_own_shape_keeps_path_status_notes_and_attrs() {
         answers: Default::default(),
         into: None,
     };
-    marginalia::import::run(&req, &|_, _| true).unwrap();
+    marginalia::interchange::import::run(&req, &|_, _| true).unwrap();
     let ws_src = Workspace::open(&src).unwrap();
     for (rel, path) in ws_src.layer_files("editor-a") {
         let (a, _) = marginalia::store::load_layer(&path).unwrap().unwrap();
@@ -195,13 +195,16 @@ fn cancelling_stops_between_documents_and_keeps_what_was_imported() {
         into: None,
     };
     let calls = std::cell::Cell::new(0);
-    let err = marginalia::import::run(&req, &|_, _| {
+    let err = marginalia::interchange::import::run(&req, &|_, _| {
         calls.set(calls.get() + 1);
         calls.get() <= 2
     })
     .unwrap_err();
     assert!(
-        matches!(err, marginalia::import::ImportError::Cancelled { done: 2 }),
+        matches!(
+            err,
+            marginalia::interchange::import::ImportError::Cancelled { done: 2 }
+        ),
         "{err}"
     );
     assert_eq!(spans_of(&root, "ml").len(), 2);
@@ -324,7 +327,7 @@ fn import_merging(file: &std::path::Path, root: &std::path::Path) -> ImportSumma
         answers: Default::default(),
         into: None,
     };
-    marginalia::import::run(&req, &|_, _| true).unwrap()
+    marginalia::interchange::import::run(&req, &|_, _| true).unwrap()
 }
 
 /// Files under `root` whose names start with the temp prefix.
@@ -364,8 +367,8 @@ fn a_layer_that_cannot_be_written_is_refused_alone_and_leaves_no_temp_file() {
     // Document 1 already has a layer, and it is read-only: merging into it must not replace it.
     std::fs::create_dir_all(root.join("team")).unwrap();
     std::fs::write(root.join("team/1.txt"), "doc 1").unwrap();
-    let text = marginalia::text::Text::from_string("doc 1");
-    let layer = marginalia::layer::Layer::new("team/1.txt", &text, "ml");
+    let text = marginalia::model::text::Text::from_string("doc 1");
+    let layer = marginalia::model::layer::Layer::new("team/1.txt", &text, "ml");
     let layer_path = root.join("annotations/ml/team/1.ron");
     std::fs::create_dir_all(layer_path.parent().unwrap()).unwrap();
     std::fs::write(&layer_path, layer.to_ron()).unwrap();
@@ -686,7 +689,7 @@ fn a_pretty_printed_json_array_or_object_imports_each_record() {
         answers: Default::default(),
         into: None,
     };
-    let e = marginalia::import::run(&req, &|_, _| true)
+    let e = marginalia::interchange::import::run(&req, &|_, _| true)
         .unwrap_err()
         .to_string();
     assert!(e.contains("bad.json") && e.contains("line 4"), "{e}");
@@ -1381,7 +1384,8 @@ fn an_import_that_stops_half_way_reports_exactly_what_it_wrote() {
         answers: Default::default(),
         into: None,
     };
-    let s = marginalia::import::run(&req, &sabotage).expect("a summary, not only an error");
+    let s = marginalia::interchange::import::run(&req, &sabotage)
+        .expect("a summary, not only an error");
     assert_eq!(s.exit_code(), 3);
     assert!(
         s.stopped.as_deref().is_some_and(|w| w.contains("tags.ron")),

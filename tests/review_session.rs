@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use marginalia::layer::{Layer, Status, make_span};
-use marginalia::review::{
+use marginalia::model::layer::{Layer, Status, make_span};
+use marginalia::model::text::Text;
+use marginalia::session::review::{
     CuratedLayer, Decision, ItemKind, Review, ReviewError, Verdict, classify, feedback,
     load_curated, progress_of,
 };
 use marginalia::store;
-use marginalia::text::Text;
 use marginalia::workspace::Workspace;
 
 //                     aa bb cc dd ee ff gg
@@ -178,7 +178,7 @@ fn a_full_review_writes_the_curated_file_and_leaves_reviewed_files_alone() {
         .unwrap()
         .unwrap();
     assert_eq!(plain.spans.len(), 4);
-    let (findings, _) = marginalia::validate::validate_workspace(&ws);
+    let (findings, _) = marginalia::workspace::validate::validate_workspace(&ws);
     assert!(findings.is_empty(), "{findings:?}");
 
     assert_eq!(bytes(&ws, "editor-a"), a_before);
@@ -495,7 +495,7 @@ fn accept_both_is_refused_on_an_item_with_one_side() {
 fn unsaved_decisions_go_to_the_journal_and_are_restored_by_the_next_review() {
     let (_d, ws) = workspace();
     let journal_dir = tempfile::tempdir().unwrap();
-    let journal = marginalia::recovery::Journal::at(journal_dir.path());
+    let journal = marginalia::session::recovery::Journal::at(journal_dir.path());
     let path = ws.layer_path("curated", REL).unwrap();
     let mut r = Review::open(&ws, REL, &["editor-a"], "rev").unwrap();
     r.set_journal(journal.clone());
@@ -527,7 +527,7 @@ fn unsaved_decisions_go_to_the_journal_and_are_restored_by_the_next_review() {
 fn restoring_decisions_keeps_a_decision_that_reached_the_file_after_the_failed_save() {
     let (_d, ws) = workspace();
     let journal_dir = tempfile::tempdir().unwrap();
-    let journal = marginalia::recovery::Journal::at(journal_dir.path());
+    let journal = marginalia::session::recovery::Journal::at(journal_dir.path());
     let path = ws.layer_path("curated", REL).unwrap();
     let mut r = Review::open(&ws, REL, &["editor-a"], "rev").unwrap();
     r.set_journal(journal.clone());

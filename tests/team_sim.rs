@@ -15,10 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use marginalia::layer::{Layer, make_span};
-use marginalia::merge3::{CONFLICT_MARK, MERGE_AUTHOR};
-use marginalia::review::{CuratedLayer, CuratedSpan, Rejection, SourceRef};
+use marginalia::model::layer::{Layer, make_span};
+use marginalia::session::review::{CuratedLayer, CuratedSpan, Rejection, SourceRef};
 use marginalia::store;
+use marginalia::team::merge::{CONFLICT_MARK, MERGE_AUTHOR};
 use marginalia::{TagSet, Text, Workspace};
 
 const BIN: &str = env!("CARGO_BIN_EXE_marginalia");
@@ -210,7 +210,8 @@ fn review(c: &Clone, round: usize) {
             continue;
         };
         let path = ws.layer_path("curated", &rel).expect("curated path");
-        let mut cur = match marginalia::review::load_curated(&path).expect("curated reads") {
+        let mut cur = match marginalia::session::review::load_curated(&path).expect("curated reads")
+        {
             Some((c, _)) => c,
             None => CuratedLayer::new(&rel, &text),
         };

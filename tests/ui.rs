@@ -9,7 +9,7 @@ use egui::{Event, Key, Modifiers, Pos2, vec2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
 use marginalia::app::{MarginaliaApp, StartOptions};
-use marginalia::layer::Layer;
+use marginalia::model::layer::Layer;
 
 const SEED: &str = "000_b78fa013a4a69998.txt";
 const ANNOTATOR: &str = "tester";
@@ -468,7 +468,7 @@ fn emoji_and_other_scripts_are_drawn_without_missing_glyph_boxes() {
 /// next `n` words; returns the span list's label of the first.
 fn span_many_words(ws: &Path, rel: &str, n: usize) -> String {
     let w = marginalia::Workspace::open(ws).unwrap();
-    let mut doc = marginalia::document::Document::open(&w, rel, ANNOTATOR, false).unwrap();
+    let mut doc = marginalia::session::document::Document::open(&w, rel, ANNOTATOR, false).unwrap();
     let mut words = Vec::new();
     let mut c = 0;
     while words.len() < n + 3 {
@@ -627,7 +627,7 @@ fn snapshot_main_dark() {
 #[test]
 fn another_annotators_layer_is_browsed_read_only_and_never_written() {
     use marginalia::Workspace;
-    use marginalia::document::Document;
+    use marginalia::session::document::Document;
     let ws = temp_workspace();
     // editor-x annotated the seed (through the core, as the app would have).
     let other_file = {
@@ -687,9 +687,13 @@ fn the_document_list_shows_its_texts_at_once_and_fills_in_their_counts_as_they_a
     // The annotator's layer of the first seed, with one span.
     {
         let w = marginalia::Workspace::open(ws.path()).unwrap();
-        let mut doc =
-            marginalia::document::Document::open(&w, &format!("seeds/{SEED}"), ANNOTATOR, false)
-                .unwrap();
+        let mut doc = marginalia::session::document::Document::open(
+            &w,
+            &format!("seeds/{SEED}"),
+            ANNOTATOR,
+            false,
+        )
+        .unwrap();
         doc.add_span(0, 5, "quote").unwrap();
         doc.save_now().unwrap();
     }
@@ -819,7 +823,7 @@ fn the_remembered_document_belongs_to_its_workspace() {
 /// Sets `rel`'s status in the annotator's layer through the core, as the app would have.
 fn set_status(ws: &Path, rel: &str, status: marginalia::Status) {
     let w = marginalia::Workspace::open(ws).unwrap();
-    let mut doc = marginalia::document::Document::open(&w, rel, ANNOTATOR, false).unwrap();
+    let mut doc = marginalia::session::document::Document::open(&w, rel, ANNOTATOR, false).unwrap();
     doc.set_status(status);
     doc.save_now().unwrap();
 }
@@ -1016,12 +1020,12 @@ fn a_document_that_takes_long_to_open_can_be_cancelled() {
     let ws = temp_workspace();
     // A big document with many spans: opening it takes well over the 100 ms the window waits
     // before it shows the progress line (this build reads layers unoptimised).
-    let spec = marginalia::synth::SynthSpec {
+    let spec = marginalia::workspace::synth::SynthSpec {
         bytes: 4 * 1024 * 1024,
         spans: 40_000,
-        ..marginalia::synth::SynthSpec::ONE_MB
+        ..marginalia::workspace::synth::SynthSpec::ONE_MB
     };
-    let doc = marginalia::synth::generate(&spec, "seeds/big.txt", ANNOTATOR);
+    let doc = marginalia::workspace::synth::generate(&spec, "seeds/big.txt", ANNOTATOR);
     std::fs::write(ws.path().join("seeds/big.txt"), doc.text.as_str()).unwrap();
     std::fs::create_dir_all(ws.path().join("annotations").join(ANNOTATOR).join("seeds")).unwrap();
     std::fs::write(
@@ -1365,7 +1369,7 @@ fn the_tag_editor_adds_a_tag_with_an_attribute_and_refuses_a_taken_key() {
     h.run_steps(2);
 
     let path = ws.path().join("annotations/tags.ron");
-    let tags = marginalia::tags::TagSet::load_or_default(&path).unwrap();
+    let tags = marginalia::model::tags::TagSet::load_or_default(&path).unwrap();
     let opinion = tags.get("opinion").expect("the new tag is in tags.ron");
     assert_eq!(opinion.hotkey, "o");
     assert_eq!(opinion.attributes.len(), 1);
@@ -1703,7 +1707,7 @@ fn the_command_palette_runs_a_command_found_by_fuzzy_words() {
 
 #[test]
 fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_after_asking() {
-    use marginalia::find::{FindOptions, Matcher, search_workspace};
+    use marginalia::assist::find::{FindOptions, Matcher, search_workspace};
     let ws = temp_workspace();
     let mut h = harness(ws.path(), false, false);
     open_seed(&mut h);
@@ -1732,7 +1736,7 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
             .is_some()
     );
     // Only the rows in view are laid out: scrolling down the list shows every document.
-    let header = |d: &marginalia::find::DocHits| format!("{} ({})", d.rel, d.total);
+    let header = |d: &marginalia::assist::find::DocHits| format!("{} ({})", d.rel, d.total);
     let list = h.get_by_label(&header(&docs[0])).rect().center();
     let mut seen = vec![false; docs.len()];
     for _ in 0..200 {
@@ -2011,9 +2015,9 @@ fn suggestions_are_listed_by_source_y_accepts_one_and_x_rejects_one_for_good() {
 }
 
 /// The rejections on disk, as a new window would read them.
-fn rejected_on_disk(ws: &Path, s: &marginalia::suggest::Suggestion) -> bool {
+fn rejected_on_disk(ws: &Path, s: &marginalia::assist::suggest::Suggestion) -> bool {
     let opened = marginalia::Workspace::open(ws).unwrap();
-    let r = marginalia::suggest::rejections::load(&opened, ANNOTATOR).unwrap();
+    let r = marginalia::assist::suggest::rejections::load(&opened, ANNOTATOR).unwrap();
     r.contains(&format!("seeds/{SEED}"), s)
 }
 
@@ -2405,13 +2409,14 @@ fn team_window_shows_who_has_done_what_and_what_waits_for_review() {
 
 #[test]
 fn a_conflict_the_merge_driver_recorded_shows_in_the_span_list() {
-    use marginalia::merge3::{Input, merge};
+    use marginalia::team::merge::{Input, merge};
     let ws = temp_workspace();
     // Two clones retagged the same span differently; git ran the driver on the layer.
     let base = {
         let w = marginalia::Workspace::open(ws.path()).unwrap();
         let rel = format!("seeds/{SEED}");
-        let mut doc = marginalia::document::Document::open(&w, &rel, ANNOTATOR, false).unwrap();
+        let mut doc =
+            marginalia::session::document::Document::open(&w, &rel, ANNOTATOR, false).unwrap();
         let b = doc.text().as_str().find(PHRASE).unwrap();
         let start = doc.text().char_of_byte(b);
         doc.add_span(start, start + PHRASE.chars().count(), "quote")

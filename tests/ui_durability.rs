@@ -9,8 +9,8 @@ use egui::{Key, Modifiers, Pos2, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::app::{BannerKind, MarginaliaApp};
-use marginalia::layer::{Layer, make_span, to_pretty_ron};
-use marginalia::text::Text;
+use marginalia::model::layer::{Layer, make_span, to_pretty_ron};
+use marginalia::model::text::Text;
 
 const SEED: &str = "000_b78fa013a4a69998.txt";
 const ANNOTATOR: &str = "editor-a";
@@ -796,12 +796,12 @@ fn an_ambiguous_span_is_marked_and_can_be_confirmed_in_the_window() {
 
 /// A journal whose usual folder cannot take a byte (its place is taken by a file: to a writer,
 /// as good as a full disk), with a fallback in `dir`/fallback.
-fn journal_on_a_full_disk(dir: &Path, fallback: bool) -> marginalia::recovery::Journal {
+fn journal_on_a_full_disk(dir: &Path, fallback: bool) -> marginalia::session::recovery::Journal {
     let full = dir.join("full");
     if !full.exists() {
         std::fs::write(&full, "").unwrap();
     }
-    let journal = marginalia::recovery::Journal::at(full.join("recovery"));
+    let journal = marginalia::session::recovery::Journal::at(full.join("recovery"));
     if fallback {
         journal.with_fallback(dir.join("fallback"))
     } else {
@@ -999,7 +999,7 @@ fn a_renamed_workspace_gets_its_edits_back_and_elsewhere_they_are_listed() {
 /// Issue 20 §6: a journal entry whose workspace is gone can be discarded from its notice.
 #[test]
 fn an_orphaned_journal_entry_can_be_discarded_from_its_notice() {
-    use marginalia::recovery::{EntryKey, Journal};
+    use marginalia::session::recovery::{EntryKey, Journal};
     let journal = tempfile::tempdir().unwrap();
     let gone = journal.path().join("a workspace that was unmounted");
     let key = EntryKey::new(

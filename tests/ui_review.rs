@@ -8,9 +8,9 @@ use std::path::Path;
 use egui::{Event, Key, Modifiers, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use marginalia::agreement::{AgreementOptions, compute};
 use marginalia::app::{Action, MarginaliaApp, ReviewKey, StartOptions};
-use marginalia::review::{CuratedLayer, ItemKind};
+use marginalia::session::review::{CuratedLayer, ItemKind};
+use marginalia::team::agreement::{AgreementOptions, compute};
 use marginalia::workspace::Workspace;
 
 const SEED: &str = "000_b78fa013a4a69998.txt";
@@ -194,7 +194,7 @@ fn accept_all_agreed_and_mark_reviewed_show_in_the_document_list() {
     h.get_by_label(&format!("review: reviewed ({agreed}/{})", items.len()));
     let c = curated(ws.path());
     assert_eq!(c.spans.len(), agreed);
-    assert_eq!(c.status, marginalia::layer::Status::Reviewed);
+    assert_eq!(c.status, marginalia::model::layer::Status::Reviewed);
 }
 
 #[test]
@@ -245,7 +245,8 @@ fn the_annotator_sees_the_reviewers_verdict_on_their_span() {
     let wsp = Workspace::open(ws.path()).unwrap();
     let rel = format!("seeds/{SEED}");
     let mut review =
-        marginalia::review::Review::open(&wsp, &rel, &["editor-a", "editor-b"], REVIEWER).unwrap();
+        marginalia::session::review::Review::open(&wsp, &rel, &["editor-a", "editor-b"], REVIEWER)
+            .unwrap();
     let (i, span) = review
         .items()
         .iter()
@@ -256,7 +257,7 @@ fn the_annotator_sees_the_reviewers_verdict_on_their_span() {
     review
         .decide(
             i,
-            marginalia::review::Decision::Reject {
+            marginalia::session::review::Decision::Reject {
                 reason: "the quote ends earlier".into(),
             },
         )
@@ -446,7 +447,8 @@ fn the_rejected_badge_does_not_cover_the_note_in_the_span_list() {
     let wsp = Workspace::open(ws.path()).unwrap();
     let rel = format!("seeds/{SEED}");
     let mut review =
-        marginalia::review::Review::open(&wsp, &rel, &["editor-a", "editor-b"], REVIEWER).unwrap();
+        marginalia::session::review::Review::open(&wsp, &rel, &["editor-a", "editor-b"], REVIEWER)
+            .unwrap();
     let i = review
         .items()
         .iter()
@@ -457,7 +459,7 @@ fn the_rejected_badge_does_not_cover_the_note_in_the_span_list() {
     review
         .decide(
             i,
-            marginalia::review::Decision::Reject {
+            marginalia::session::review::Decision::Reject {
                 reason: "see the source".into(),
             },
         )
@@ -532,8 +534,8 @@ fn one_value_conflict(ws: &Path) {
 /// Replaces the seed's editor-a and editor-b layers with claims at the same ranges (chars
 /// 25k..25k+20), with these verdicts (A's, B's).
 fn claims_with_verdicts(ws: &Path, verdicts: &[(&str, &str)]) {
-    use marginalia::layer::{Layer, make_span};
-    use marginalia::text::Text;
+    use marginalia::model::layer::{Layer, make_span};
+    use marginalia::model::text::Text;
     let wsp = Workspace::open(ws).unwrap();
     let rel = format!("seeds/{SEED}");
     let text = Text::load(&wsp.text_path(&rel).unwrap()).unwrap();
@@ -769,7 +771,7 @@ fn review_mode_refuses_a_mouse_selection_over_right_to_left_text() {
     std::fs::write(ws.path().join(rel), text).unwrap();
     let w = Workspace::open(ws.path()).unwrap();
     for who in ["editor-a", "editor-b"] {
-        let mut doc = marginalia::document::Document::open(&w, rel, who, false).unwrap();
+        let mut doc = marginalia::session::document::Document::open(&w, rel, who, false).unwrap();
         doc.add_span(4, 12, "quote").unwrap();
         doc.save_now().unwrap();
     }

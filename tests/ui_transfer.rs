@@ -9,7 +9,7 @@ use egui::{Key, Modifiers, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::app::MarginaliaApp;
-use marginalia::layer::Layer;
+use marginalia::model::layer::Layer;
 
 const ANNOTATOR: &str = "editor-a";
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use marginalia::synth::{self, SynthSpec};
+use marginalia::workspace::synth::{self, SynthSpec};
 
 /// The annotator whose layer the benches generate and open.
 pub const ANNOTATOR: &str = "editor-a";

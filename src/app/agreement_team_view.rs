@@ -5,7 +5,7 @@
 
 use egui::{Color32, RichText, Sense, Ui, vec2};
 
-use crate::agreement::AgreementReport;
+use crate::team::agreement::AgreementReport;
 
 use super::agreement_view::{AgreementCommand, figure};
 use super::{Command, theme};
@@ -216,7 +216,7 @@ pub fn scorecard(report: &AgreementReport, ui: &mut Ui) {
         return;
     }
     ui.label(RichText::new(card.basis()).small())
-        .on_hover_text(crate::agreement_team::SCORE_RULE);
+        .on_hover_text(crate::team::agreement_team::SCORE_RULE);
     egui::ScrollArea::horizontal()
         .id_salt("scorecard scroll")
         .show(ui, |ui| {

@@ -1,4 +1,4 @@
-//! The Agreement window: runs [`crate::agreement::compute`] on a thread (with progress and
+//! The Agreement window: runs [`crate::team::agreement::compute`] on a thread (with progress and
 //! cancel, so a large workspace never freezes the window) and shows its report: κ and span F1
 //! per pair and tag, α per tag, a bar chart, the confusion matrix and the documents that
 //! disagree most, each one click away from review mode.
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use egui::{RichText, Ui};
 
-use crate::agreement::{AgreementOptions, AgreementReport, PairReport, compute};
+use crate::team::agreement::{AgreementOptions, AgreementReport, PairReport, compute};
 use crate::workspace::{CURATED_LAYER, Workspace};
 
 use super::review_mode::ReviewCommand;
@@ -447,7 +447,7 @@ fn pair_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
     }
 }
 
-fn chart(pair: &crate::agreement::PairReport, ui: &mut Ui) {
+fn chart(pair: &crate::team::agreement::PairReport, ui: &mut Ui) {
     use egui_plot::{Bar, BarChart, Legend, Plot};
     let names: Vec<String> = pair.tags.iter().map(|t| t.tag.clone()).collect();
     let kappa: Vec<Bar> = pair
@@ -505,7 +505,7 @@ fn chart(pair: &crate::agreement::PairReport, ui: &mut Ui) {
         });
 }
 
-fn confusion(pair: &crate::agreement::PairReport, ui: &mut Ui) {
+fn confusion(pair: &crate::team::agreement::PairReport, ui: &mut Ui) {
     ui.label(
         RichText::new(format!(
             "Tag confusion (same-range spans; rows {}, columns {})",

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use egui::{Id, Key, Modifiers, RichText, Ui};
 
-use crate::layer::Span;
-use crate::tags::{self, AttrKind, Attribute, Tag, TagSet};
+use crate::model::layer::Span;
+use crate::model::tags::{self, AttrKind, Attribute, Tag, TagSet};
 
 use super::commands::{Action, AttrStep};
 use super::{Command, MarginaliaApp, theme};

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-use crate::layer::Status;
+use crate::model::layer::Status;
 
 use super::agreement_view::AgreementCommand;
 use super::review_mode::{DecisionKey, ReviewCommand};
@@ -58,7 +58,7 @@ pub enum Command {
     /// Tags → Edit tags…: show or hide the tag editor.
     ToggleTagEditor,
     /// The tag editor's Save: write this tag set to `tags.ron` (through the core).
-    SaveTags(Box<crate::tags::TagSet>),
+    SaveTags(Box<crate::model::tags::TagSet>),
     SetNote {
         id: u64,
         note: String,
@@ -690,7 +690,7 @@ pub fn normalized(s: KeyboardShortcut) -> KeyboardShortcut {
 pub fn binding_conflict(
     target: impl Into<Bindable>,
     shortcut: KeyboardShortcut,
-    tags: &crate::tags::TagSet,
+    tags: &crate::model::tags::TagSet,
 ) -> Option<String> {
     let s = normalized(shortcut);
     let text = shortcut_text(&s);
@@ -1053,7 +1053,7 @@ pub struct PaletteEntry {
 
 /// Every command the palette lists: the actions with keys, the menus' commands and one "Tag as"
 /// per tag, each once.
-pub fn palette_entries(tags: &crate::tags::TagSet) -> Vec<PaletteEntry> {
+pub fn palette_entries(tags: &crate::model::tags::TagSet) -> Vec<PaletteEntry> {
     let mut out: Vec<PaletteEntry> = Vec::new();
     for a in Action::ALL {
         if matches!(a, Action::Palette | Action::PaletteP) {
@@ -1192,7 +1192,7 @@ mod tests {
 
     #[test]
     fn a_binding_taken_by_another_action_a_tag_or_review_mode_is_refused() {
-        let tags = crate::tags::TagSet::default();
+        let tags = crate::model::tags::TagSet::default();
         let conflict = |s: &str| binding_conflict(Action::Undo, parse_shortcut(s).unwrap(), &tags);
         assert_eq!(
             conflict("Ctrl+S").as_deref(),
@@ -1234,7 +1234,7 @@ mod tests {
     }
 
     fn first_match(query: &str) -> Command {
-        let tags = crate::tags::TagSet::default();
+        let tags = crate::model::tags::TagSet::default();
         let entries = palette_entries(&tags);
         let m = palette_matches(query, &entries);
         entries[*m.first().unwrap_or_else(|| panic!("{query}: no match"))]
@@ -1254,7 +1254,7 @@ mod tests {
             }
         );
         assert_eq!(first_match("redo"), Command::Redo);
-        let entries = palette_entries(&crate::tags::TagSet::default());
+        let entries = palette_entries(&crate::model::tags::TagSet::default());
         assert!(palette_matches("zzqx", &entries).is_empty());
         // Every command is listed once, Redo with both of its keys.
         let redo: Vec<_> = entries

@@ -4,7 +4,7 @@
 
 use egui::{RichText, Sense, Ui, vec2};
 
-use crate::layer::Status;
+use crate::model::layer::Status;
 use crate::wording::plural;
 
 use super::{Command, DocEntry, MarginaliaApp, theme};
@@ -180,7 +180,7 @@ fn refresh(app: &mut MarginaliaApp) {
 /// "All documents" toggle changed. Returns whether what the list is made from changed.
 fn refresh_scope(app: &mut MarginaliaApp) -> bool {
     let key = app.ws.as_ref().and_then(|ws| {
-        crate::assign::has_assignments(ws.config())
+        crate::team::assign::has_assignments(ws.config())
             .then(|| (app.prefs.annotator.clone(), app.listing_gen))
     });
     let show_all = app.list.show_all;
@@ -188,14 +188,13 @@ fn refresh_scope(app: &mut MarginaliaApp) -> bool {
         return false;
     }
     app.list.mine = match (&key, &app.ws) {
-        (Some((annotator, _)), Some(ws)) => {
-            crate::assign::Scope::of(ws.config(), annotator).map(|scope| {
+        (Some((annotator, _)), Some(ws)) => crate::team::assign::Scope::of(ws.config(), annotator)
+            .map(|scope| {
                 (app.entries.iter().enumerate())
                     .filter(|(_, e)| scope.contains(&e.rel))
                     .map(|(i, _)| i)
                     .collect()
-            })
-        }
+            }),
         _ => None,
     };
     app.list.scope_key = key;

@@ -5,9 +5,9 @@
 
 use egui::{Align, Color32, Layout, RichText, Stroke, Ui};
 
-use crate::document::{Document, SaveState};
-use crate::layer::Span;
-use crate::reanchor::{ANCHOR_AMBIGUOUS, ANCHOR_ATTR};
+use crate::model::layer::Span;
+use crate::model::reanchor::{ANCHOR_AMBIGUOUS, ANCHOR_ATTR};
+use crate::session::document::{Document, SaveState};
 
 use super::text_view::excerpt;
 use super::{Command, MarginaliaApp, shortcut_for, theme};
@@ -38,7 +38,7 @@ pub struct Durability {
     problem: Option<String>,
     /// Recovery journal entries no workspace will be offered (theirs moved or is gone), each
     /// with its description (read from the entry once).
-    orphans: Vec<(crate::recovery::Listed, String)>,
+    orphans: Vec<(crate::session::recovery::Listed, String)>,
 }
 
 impl Durability {
@@ -55,7 +55,7 @@ impl Durability {
     /// Lists the journal's entries that no workspace will be offered (`ws` is the one opened).
     pub fn find_orphans(
         &mut self,
-        journal: Option<&crate::recovery::Journal>,
+        journal: Option<&crate::session::recovery::Journal>,
         ws: Option<&crate::workspace::Workspace>,
     ) {
         self.orphans = journal
@@ -120,7 +120,7 @@ impl Durability {
 /// Whether re-anchoring placed `span` approximately (fuzzy) or on one of several equally good
 /// places (ambiguous), and the user has not confirmed it yet.
 pub fn is_fuzzy(span: &Span) -> bool {
-    crate::reanchor::is_uncertain(span)
+    crate::model::reanchor::is_uncertain(span)
 }
 
 /// Whether re-anchoring put `span` on one of several places that score the same.

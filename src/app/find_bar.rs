@@ -1,12 +1,12 @@
 //! The find bar (Ctrl+F) above the text: it searches the open document through the core's
-//! [`crate::find`] on a background thread, shows the hits as they come, steps through them,
+//! [`crate::assist::find`] on a background thread, shows the hits as they come, steps through them,
 //! and tags every hit at once (Alt + a tag's key) as one undo step.
 
 use std::time::Duration;
 
 use egui::{Key, Modifiers, RichText, Ui};
 
-use crate::find::{FindJob, FindOptions, Hit, Matcher};
+use crate::assist::find::{FindJob, FindOptions, Hit, Matcher};
 
 use super::{Command, MarginaliaApp, theme};
 
@@ -42,7 +42,7 @@ pub enum FindCommand {
 /// the document `rel`.
 struct Bulk {
     rel: String,
-    tag: crate::tags::Tag,
+    tag: crate::model::tags::Tag,
     hits: Vec<Hit>,
     /// The first hit not tagged yet.
     next: usize,
@@ -438,8 +438,8 @@ fn tag_all(app: &mut MarginaliaApp, tag: &str, confirmed: bool) {
         step_bulk(app);
         return;
     }
-    let crate::find::Tagged { added, already, .. } =
-        crate::find::tag_hits(&mut open.doc, &bar.hits, &schema);
+    let crate::assist::find::Tagged { added, already, .. } =
+        crate::assist::find::tag_hits(&mut open.doc, &bar.hits, &schema);
     app.after_edit();
     app.status_line = tagged_message(added, already, total, tag);
 }
@@ -483,7 +483,7 @@ fn bulk_slice(app: &mut MarginaliaApp, slice: usize) {
         return;
     };
     let end = b.next.saturating_add(slice).min(b.hits.len());
-    let t = crate::find::tag_hits(&mut open.doc, &b.hits[b.next..end], &b.tag);
+    let t = crate::assist::find::tag_hits(&mut open.doc, &b.hits[b.next..end], &b.tag);
     b.added += t.added;
     b.already += t.already;
     b.next = end;

@@ -5,8 +5,8 @@
 
 use std::sync::mpsc;
 
-use crate::document::Document;
-use crate::layer::Status;
+use crate::model::layer::Status;
+use crate::session::document::Document;
 use crate::workspace::Workspace;
 
 /// What the scan found for one document of the list.
@@ -85,7 +85,7 @@ pub(super) fn scan_one(
     rel: String,
     read_layer: bool,
 ) -> ScannedLine {
-    let review = crate::review::progress_of(ws, &rel).ok().flatten();
+    let review = crate::session::review::progress_of(ws, &rel).ok().flatten();
     let title = read_title(ws, &rel);
     let search = super::doc_list::haystack(&rel, title.as_deref());
     if !read_layer {

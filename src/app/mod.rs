@@ -35,9 +35,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::document::{Document, SaveState};
-use crate::layer::Status;
-use crate::layer_index::LayerIndex;
+use crate::model::layer::Status;
+use crate::session::document::{Document, SaveState};
+use crate::session::layer_index::LayerIndex;
 use crate::workspace::{self, Workspace};
 
 pub use commands::{Action, AttrStep, Command, ReviewKey, shortcut_for};
@@ -62,7 +62,7 @@ pub struct StartOptions {
     /// Forces the theme (tests); `None` uses the remembered one.
     pub dark: Option<bool>,
     /// Where edits that cannot be saved are kept, outside the workspace; `None` keeps none.
-    pub journal: Option<crate::recovery::Journal>,
+    pub journal: Option<crate::session::recovery::Journal>,
 }
 
 impl StartOptions {
@@ -73,7 +73,7 @@ impl StartOptions {
             annotator: None,
             persist: true,
             dark: None,
-            journal: crate::recovery::Journal::default_location(),
+            journal: crate::session::recovery::Journal::default_location(),
         }
     }
 }
@@ -193,7 +193,7 @@ impl OpenDoc {
     }
 
     /// Span `id`. O(log n).
-    fn span(&self, id: u64) -> Option<&crate::layer::Span> {
+    fn span(&self, id: u64) -> Option<&crate::model::layer::Span> {
         self.doc.layer().spans.get(self.position(id)?)
     }
 }
@@ -202,15 +202,15 @@ impl OpenDoc {
 /// then the document with its layer read and checked, or why it cannot be opened.
 enum Loaded {
     Text(Box<Preview>),
-    Done(Box<Result<(Document, LayerIndex), crate::document::OpenError>>),
+    Done(Box<Result<(Document, LayerIndex), crate::session::document::OpenError>>),
 }
 
 /// A document's text, shown while its layer is still being read.
 struct Preview {
-    text: crate::text::Text,
+    text: crate::model::text::Text,
     view: TextView,
     /// An index of no spans, for drawing the text without any.
-    no_spans: crate::span_index::SpanIndex,
+    no_spans: crate::model::span_index::SpanIndex,
 }
 
 /// A document being opened on a background thread.
@@ -282,11 +282,11 @@ pub struct MarginaliaApp {
     /// The Team window (src/app/team_view.rs).
     team: team_view::TeamView,
     /// The reviewer's verdicts on the open document's spans (own layer only).
-    feedback: HashMap<u64, crate::review::SpanFeedback>,
+    feedback: HashMap<u64, crate::session::review::SpanFeedback>,
     /// The verdicts as the text view's tooltip shows them.
     badges: HashMap<u64, text_view::Badge>,
     /// The recovery journal for edits that cannot be saved.
-    journal: Option<crate::recovery::Journal>,
+    journal: Option<crate::session::recovery::Journal>,
     /// Closing with unsaved edits (src/app/quit.rs).
     quit: quit::QuitGuard,
     /// A text field had the keyboard last frame: an Esc now only leaves it (egui drops the
@@ -470,7 +470,7 @@ impl MarginaliaApp {
     }
 
     /// The open text, if any.
-    pub fn open_text(&self) -> Option<&crate::text::Text> {
+    pub fn open_text(&self) -> Option<&crate::model::text::Text> {
         self.open.as_ref().map(|o| o.doc.text())
     }
 
@@ -500,7 +500,12 @@ impl MarginaliaApp {
     }
 
     /// The suggestions shown for the open document, and the index of the focused one.
-    pub fn suggestions(&self) -> (&[std::sync::Arc<crate::suggest::Suggestion>], Option<usize>) {
+    pub fn suggestions(
+        &self,
+    ) -> (
+        &[std::sync::Arc<crate::assist::suggest::Suggestion>],
+        Option<usize>,
+    ) {
         (self.suggest.shown(), self.suggest.focused_mark())
     }
 
@@ -592,7 +597,7 @@ impl MarginaliaApp {
             Ok(ws) => {
                 let root = ws.root().to_path_buf();
                 // Its spans may use a tag the tag set lacks until the rename is finished.
-                if let Some(r) = crate::tag_ops::interrupted_rename(&ws) {
+                if let Some(r) = crate::workspace::tag_ops::interrupted_rename(&ws) {
                     self.durability.arrived(vec![r.message()]);
                 }
                 let doc_rel = if path.is_file() {
@@ -828,7 +833,7 @@ impl MarginaliaApp {
                 send(Loaded::Text(Box::new(Preview {
                     text: text.clone(),
                     view,
-                    no_spans: crate::span_index::SpanIndex::build(&[]),
+                    no_spans: crate::model::span_index::SpanIndex::build(&[]),
                 })));
                 if stopped() {
                     return;
@@ -914,7 +919,11 @@ impl MarginaliaApp {
         }
     }
 
-    fn finish_open(&mut self, rel: &str, result: Result<OpenDoc, crate::document::OpenError>) {
+    fn finish_open(
+        &mut self,
+        rel: &str,
+        result: Result<OpenDoc, crate::session::document::OpenError>,
+    ) {
         let read_only = self.read_only();
         match result {
             Ok(mut open) => {
@@ -1322,13 +1331,13 @@ impl MarginaliaApp {
             self.status_line = text_view::right_to_left_refusal("Not tagged");
         } else if let Some((a, b)) = open.view.selected_range() {
             match open.doc.add_span_tagged(a, b, schema) {
-                Some(crate::document::Added::New(id)) => {
+                Some(crate::session::document::Added::New(id)) => {
                     open.view.set_selection(None);
                     self.after_edit();
                     self.selected_span = Some(id);
                     self.status_line = format!("Tagged {tag}");
                 }
-                Some(crate::document::Added::Existing(id)) => {
+                Some(crate::session::document::Added::Existing(id)) => {
                     self.select_span(id, false);
                     self.status_line = format!("Already tagged {tag}: selected that span");
                 }

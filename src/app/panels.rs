@@ -3,8 +3,8 @@
 
 use egui::{Align, Color32, Id, Layout, RichText, Sense, Ui, vec2};
 
-use crate::document::SaveState;
-use crate::layer::Status;
+use crate::model::layer::Status;
+use crate::session::document::SaveState;
 
 use super::text_view::{ViewInput, excerpt};
 use super::{Action, BASE_FONT_SIZE, Command, MarginaliaApp, NOTE_EDITOR, shortcut_for, theme};
@@ -718,7 +718,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                         // the row's second line shows).
                         s.note
                             .lines()
-                            .find(|l| l.starts_with(crate::merge3::CONFLICT_MARK))
+                            .find(|l| l.starts_with(crate::team::merge::CONFLICT_MARK))
                             .map(|l| format!(" · {l}"))
                             .unwrap_or_default()
                     ),
@@ -845,7 +845,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
 fn value_filter(
     app: &MarginaliaApp,
     ui: &mut Ui,
-    tags: &crate::tags::TagSet,
+    tags: &crate::model::tags::TagSet,
     commands: &mut Vec<Command>,
 ) {
     use super::attrs::ValueFilter;
@@ -856,14 +856,14 @@ fn value_filter(
         }
         for a in &t.attributes {
             let values: Vec<String> = match &a.kind {
-                crate::tags::AttrKind::Choice(v) => v.clone(),
-                crate::tags::AttrKind::Flag => {
+                crate::model::tags::AttrKind::Choice(v) => v.clone(),
+                crate::model::tags::AttrKind::Flag => {
                     vec![
-                        crate::tags::FLAG_TRUE.into(),
-                        crate::tags::FLAG_FALSE.into(),
+                        crate::model::tags::FLAG_TRUE.into(),
+                        crate::model::tags::FLAG_FALSE.into(),
                     ]
                 }
-                crate::tags::AttrKind::Text => continue,
+                crate::model::tags::AttrKind::Text => continue,
             };
             for v in values {
                 options.push(ValueFilter {

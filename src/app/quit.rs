@@ -289,9 +289,9 @@ impl MarginaliaApp {
     }
 }
 
-fn why(state: &crate::document::SaveState) -> String {
+fn why(state: &crate::session::document::SaveState) -> String {
     match state {
-        crate::document::SaveState::Failed(e) => {
+        crate::session::document::SaveState::Failed(e) => {
             e.strip_prefix("not saved: ").unwrap_or(e).to_owned()
         }
         _ => "not saved yet".into(),

@@ -1,15 +1,15 @@
 //! Review mode in the window: choose one or two layers of the open text, see them overlaid and
 //! side by side, and decide item by item from the keyboard. Decisions go through
-//! [`crate::review::Review`], which writes the curated layer.
+//! [`crate::session::review::Review`], which writes the curated layer.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use egui::{Align, Key, Layout, Modifiers, RichText, Sense, Ui, vec2};
 
-use crate::layer::{Span, Status};
-use crate::review::{Decision, ItemKind, ItemState, Review, SpanFeedback, Verdict};
-use crate::span_index::SpanIndex;
+use crate::model::layer::{Span, Status};
+use crate::model::span_index::SpanIndex;
+use crate::session::review::{Decision, ItemKind, ItemState, Review, SpanFeedback, Verdict};
 use crate::workspace::CURATED_LAYER;
 
 use super::commands::review_key_text;
@@ -420,7 +420,7 @@ pub fn save_pending(app: &mut MarginaliaApp) {
 fn decide(
     mode: &mut ReviewMode,
     command: ReviewCommand,
-    tags: Option<&crate::tags::TagSet>,
+    tags: Option<&crate::model::tags::TagSet>,
 ) -> Option<String> {
     let need_item = |mode: &ReviewMode| -> Result<usize, String> {
         mode.selected
@@ -908,9 +908,9 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
                 commands.push(Command::Review(ReviewCommand::ToggleReviewed));
             }
             let state = match mode.review.save_state() {
-                crate::document::SaveState::Saved => "saved",
-                crate::document::SaveState::Pending => "saving…",
-                crate::document::SaveState::Failed(_) => "NOT SAVED",
+                crate::session::document::SaveState::Saved => "saved",
+                crate::session::document::SaveState::Pending => "saving…",
+                crate::session::document::SaveState::Failed(_) => "NOT SAVED",
             };
             ui.label(RichText::new(state).color(theme::weak(ui.visuals())))
                 .on_hover_text(format!("{}", mode.review.curated_path().display()));
@@ -992,7 +992,7 @@ fn kind_color(kind: ItemKind, v: &egui::Visuals) -> egui::Color32 {
 
 fn side_cell(
     ui: &mut Ui,
-    tags: &crate::tags::TagSet,
+    tags: &crate::model::tags::TagSet,
     span: Option<&Span>,
     values: Option<String>,
     width: f32,
@@ -1022,7 +1022,7 @@ fn side_cell(
 
 fn item_panel(
     mode: &mut ReviewMode,
-    tags: &crate::tags::TagSet,
+    tags: &crate::model::tags::TagSet,
     ui: &mut Ui,
     commands: &mut Vec<Command>,
 ) {
@@ -1157,7 +1157,10 @@ fn item_panel(
 
 /// The attribute names to show for an item: its tag's attributes in schema order, then any
 /// other (undeclared) user attribute either side has.
-fn value_names(item: &crate::review::Item, tags: &crate::tags::TagSet) -> Vec<String> {
+fn value_names(
+    item: &crate::session::review::Item,
+    tags: &crate::model::tags::TagSet,
+) -> Vec<String> {
     let spans = item.a.iter().chain(item.b.iter());
     let mut names: Vec<String> = Vec::new();
     for s in spans.clone() {
@@ -1170,7 +1173,7 @@ fn value_names(item: &crate::review::Item, tags: &crate::tags::TagSet) -> Vec<St
         }
     }
     for s in spans {
-        for k in crate::review::user_attrs(s).into_keys() {
+        for k in crate::session::review::user_attrs(s).into_keys() {
             if !names.contains(&k) {
                 names.push(k);
             }
@@ -1184,7 +1187,7 @@ fn value_names(item: &crate::review::Item, tags: &crate::tags::TagSet) -> Vec<St
 /// edit button. Rows where the sides differ are marked.
 fn values_table(
     mode: &ReviewMode,
-    tags: &crate::tags::TagSet,
+    tags: &crate::model::tags::TagSet,
     i: usize,
     ui: &mut Ui,
     commands: &mut Vec<Command>,
@@ -1333,7 +1336,7 @@ fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
 
 fn details(
     mode: &mut ReviewMode,
-    tags: &crate::tags::TagSet,
+    tags: &crate::model::tags::TagSet,
     ui: &mut Ui,
     commands: &mut Vec<Command>,
 ) {
@@ -1475,10 +1478,10 @@ pub fn load_feedback(app: &MarginaliaApp) -> HashMap<u64, SpanFeedback> {
     let Some(path) = ws.layer_path(CURATED_LAYER, open.doc.rel()) else {
         return HashMap::new();
     };
-    let Ok(Some((curated, _))) = crate::review::load_curated(&path) else {
+    let Ok(Some((curated, _))) = crate::session::review::load_curated(&path) else {
         return HashMap::new();
     };
-    crate::review::feedback(&app.prefs.annotator, open.doc.layer(), &curated)
+    crate::session::review::feedback(&app.prefs.annotator, open.doc.layer(), &curated)
         .into_iter()
         .filter(|f| f.verdict != Verdict::NotReviewed || !f.comments.is_empty())
         .map(|f| (f.span_id, f))

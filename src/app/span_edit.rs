@@ -1,7 +1,7 @@
 //! Moving the selected span's ends from the keyboard (Shift+←/→ moves its end, Alt+Shift+←/→
 //! its start; with Ctrl by a word), one undo step per key press.
 
-use crate::text::Text;
+use crate::model::text::Text;
 
 use super::MarginaliaApp;
 

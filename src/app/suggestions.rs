@@ -1,4 +1,4 @@
-//! Suggestions in the window: the core's proposals ([`crate::suggest`]) for the open document,
+//! Suggestions in the window: the core's proposals ([`crate::assist::suggest`]) for the open document,
 //! computed off the UI thread, drawn as dashed outlines, listed by source in the right panel,
 //! and accepted (`y`, Shift+Y) or rejected (`x`) one by one. Nothing reaches a layer until a
 //! person accepts it.
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use egui::{RichText, Ui};
 
-use crate::suggest::{Model, Rejections, Source, Sources, Suggestion, rejections};
+use crate::assist::suggest::{Model, Rejections, Source, Sources, Suggestion, rejections};
 
 use super::text_view::SuggestionMark;
 use super::{Command, MarginaliaApp, theme};
@@ -144,7 +144,7 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
             .name("suggestion model".into())
             .spawn(move || {
                 let built = (|| {
-                    let corpus = crate::suggest::Corpus::load(&ws, Some(&annotator))
+                    let corpus = crate::assist::suggest::Corpus::load(&ws, Some(&annotator))
                         .map_err(|e| e.to_string())?;
                     let model = Model::new(ws.tags(), &corpus);
                     let rejected = rejections::load(&ws, &annotator).map_err(|e| e.to_string())?;
@@ -306,7 +306,7 @@ fn refilter(app: &mut MarginaliaApp) {
 struct TagColors(Vec<(String, egui::Color32)>);
 
 impl TagColors {
-    fn of(&mut self, tags: &crate::tags::TagSet, tag: &str) -> egui::Color32 {
+    fn of(&mut self, tags: &crate::model::tags::TagSet, tag: &str) -> egui::Color32 {
         if let Some((_, c)) = self.0.iter().find(|(t, _)| t == tag) {
             return *c;
         }
@@ -336,11 +336,11 @@ fn make_rows(su: &mut SuggestUi, on: Sources) {
 /// spans, plus moving the list's tail.
 fn update_touched(
     su: &mut SuggestUi,
-    doc: &crate::document::Document,
+    doc: &crate::session::document::Document,
     rel: &str,
     touched: &[(usize, usize, String)],
     on: Sources,
-    tags: &crate::tags::TagSet,
+    tags: &crate::model::tags::TagSet,
 ) {
     let mut changed = false;
     for (start, end, tag) in touched {
@@ -522,7 +522,7 @@ fn accept(app: &mut MarginaliaApp, list: &[Suggestion]) -> usize {
         let Some(tag) = tags.get(&s.tag) else {
             continue;
         };
-        if let Some(crate::document::Added::New(_)) =
+        if let Some(crate::session::document::Added::New(_)) =
             open.doc.add_span_valued(s.start, s.end, tag, &s.attrs)
         {
             added += 1;

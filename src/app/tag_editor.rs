@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use egui::{Color32, RichText, Ui};
 
-use crate::tags::{AttrKind, Attribute, Tag, TagSet, parse_hex_color};
+use crate::model::tags::{AttrKind, Attribute, Tag, TagSet, parse_hex_color};
 
 use super::commands::review_keys;
 use super::{Action, Command, MarginaliaApp, theme};
@@ -59,7 +59,7 @@ pub(super) fn toggle(app: &mut MarginaliaApp) {
         app.status_line = "Open a workspace first".into();
         return;
     };
-    let mut used = crate::stats::gather(ws).by_tag;
+    let mut used = crate::workspace::stats::gather(ws).by_tag;
     if let Some(open) = &app.open {
         // Spans not yet saved count too.
         for t in &ws.tags().tags {
@@ -597,10 +597,10 @@ fn attributes(
                             .response
                     }
                     AttrKind::Flag => {
-                        let mut on = default == crate::tags::FLAG_TRUE;
+                        let mut on = default == crate::model::tags::FLAG_TRUE;
                         let r = ui.checkbox(&mut on, "");
                         default = if on {
-                            crate::tags::FLAG_TRUE.into()
+                            crate::model::tags::FLAG_TRUE.into()
                         } else {
                             String::new()
                         };

@@ -1,5 +1,5 @@
 //! The Team window: who has done what, documents × annotators, from
-//! [`crate::progress::gather`] (read on a thread, so a large workspace never blocks the
+//! [`crate::team::overview::gather`] (read on a thread, so a large workspace never blocks the
 //! window), with totals both ways and the documents waiting for review; a document's name
 //! opens it.
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use egui::{RichText, Ui};
 
-use crate::progress::{Cell, Progress};
+use crate::team::overview::{Cell, Progress};
 use crate::wording::plural;
 use crate::workspace::Workspace;
 
@@ -50,7 +50,7 @@ fn start(root: PathBuf) -> mpsc::Receiver<Result<Progress, String>> {
         .name("team progress".into())
         .spawn(move || {
             let result = Workspace::open(&root)
-                .map(|ws| crate::progress::gather(&ws))
+                .map(|ws| crate::team::overview::gather(&ws))
                 .map_err(|e| e.to_string());
             let _ = tx.send(result);
         });
@@ -403,7 +403,7 @@ fn table(p: &Progress, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
 }
 
 /// One document's cells, its total and its review state.
-fn row_cells(p: &Progress, row: &crate::progress::DocumentRow, ui: &mut Ui) {
+fn row_cells(p: &Progress, row: &crate::team::overview::DocumentRow, ui: &mut Ui) {
     let h = ui.available_height();
     for (cell, a) in row.cells.iter().zip(&p.annotators) {
         boxed(ui, CELL_W, h, |ui| {
@@ -423,8 +423,8 @@ fn row_cells(p: &Progress, row: &crate::progress::DocumentRow, ui: &mut Ui) {
         review = format!("{review} (short of overlap)").trim().to_owned();
     }
     let tone = match row.review_state() {
-        crate::progress::ReviewState::Waiting => Tone::Warn,
-        crate::progress::ReviewState::Unreadable => Tone::Bad,
+        crate::team::overview::ReviewState::Waiting => Tone::Warn,
+        crate::team::overview::ReviewState::Unreadable => Tone::Bad,
         _ => Tone::Weak,
     };
     boxed(ui, REVIEW_W, h, |ui| {

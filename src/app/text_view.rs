@@ -13,10 +13,10 @@ use std::sync::Arc;
 use egui::text::{CCursor, LayoutJob, TextFormat};
 use egui::{Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 
-use crate::layer::Span;
-use crate::span_index::{LiveSpanIndex, SpanIndex};
-use crate::tags::TagSet;
-use crate::text::Text;
+use crate::model::layer::Span;
+use crate::model::span_index::{LiveSpanIndex, SpanIndex};
+use crate::model::tags::TagSet;
+use crate::model::text::Text;
 
 use super::Command;
 use super::theme;
@@ -767,7 +767,7 @@ impl TextView {
                         .translate(origin.to_vec2());
                     painter.rect_filled(bar, CornerRadius::ZERO, color);
                     if let Some(c) = input.uncertain
-                        && crate::reanchor::is_uncertain(s)
+                        && crate::model::reanchor::is_uncertain(s)
                     {
                         theme::dashed_rect(painter, r.expand(1.0), Stroke::new(1.0, c));
                     }

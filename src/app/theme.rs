@@ -3,7 +3,7 @@
 
 use egui::{Color32, CornerRadius, RichText, Ui, Visuals};
 
-use crate::tags::TagSet;
+use crate::model::tags::TagSet;
 
 /// The full colour of tag `name` (grey if unknown).
 pub fn tag_color(tags: &TagSet, name: &str) -> Color32 {

@@ -14,9 +14,11 @@ use std::time::Duration;
 
 use egui::{Id, RichText, Ui};
 
-use crate::export::{self, ExportFormat, ExportRequest, ExportSummary, Layers, Overlap};
-use crate::import::{self, ImportFormat, ImportRequest, ImportSummary};
-use crate::layer::Status;
+use crate::interchange::export::{
+    self, ExportFormat, ExportRequest, ExportSummary, Layers, Overlap,
+};
+use crate::interchange::import::{self, ImportFormat, ImportRequest, ImportSummary};
+use crate::model::layer::Status;
 use crate::workspace::{self, Workspace};
 
 use super::{Command, MarginaliaApp, theme};

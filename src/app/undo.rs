@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use crate::find::{WorkspaceTagged, WorkspaceUndoReport};
-use crate::suggest::rejections::{self, Rejected};
+use crate::assist::find::{WorkspaceTagged, WorkspaceUndoReport};
+use crate::assist::suggest::rejections::{self, Rejected};
 
 use super::MarginaliaApp;
 
@@ -101,7 +101,7 @@ fn set_rejections(
     app: &mut MarginaliaApp,
     list: &[Rejected],
     rejected: bool,
-) -> Result<(), crate::suggest::SuggestError> {
+) -> Result<(), crate::assist::suggest::SuggestError> {
     let Some(ws) = &app.ws else { return Ok(()) };
     let annotator = &app.prefs.annotator;
     if rejected {

@@ -1,5 +1,5 @@
 //! Find in the whole workspace (Ctrl+Shift+F): a window that searches every text on a
-//! background thread through [`crate::find::search_workspace`] and lists the hits as
+//! background thread through [`crate::assist::find::search_workspace`] and lists the hits as
 //! keyword-in-context lines grouped by document; a click opens the document at the hit.
 
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use egui::{Key, RichText};
 
-use crate::find::{
+use crate::assist::find::{
     DocHits, FindOptions, Matcher, WorkspaceTagReport, WorkspaceTagged, WorkspaceUndoReport,
 };
 
@@ -80,7 +80,7 @@ enum Then {
     Tagged {
         tag: String,
         /// What the open document got: (its path, added spans, hits tagged already).
-        open: Option<(String, Vec<crate::layer::Span>, usize)>,
+        open: Option<(String, Vec<crate::model::layer::Span>, usize)>,
     },
     Set {
         /// Status line up to the figures: "Undone: tag 3 spans as quote", or for a step the
@@ -253,7 +253,7 @@ fn problems_note(problems: &[String]) -> String {
 fn tagged(
     app: &mut MarginaliaApp,
     tag: String,
-    open: Option<(String, Vec<crate::layer::Span>, usize)>,
+    open: Option<(String, Vec<crate::model::layer::Span>, usize)>,
     mut report: WorkspaceTagReport,
 ) -> String {
     if let Some((rel, spans, already)) = open {
@@ -317,7 +317,7 @@ pub(super) fn start_set(
                 let progress = |d: usize, t: usize| {
                     go_on(d, t);
                 };
-                let r = crate::find::set_workspace_tagged(
+                let r = crate::assist::find::set_workspace_tagged(
                     &ws,
                     tagged,
                     *present,
@@ -367,7 +367,7 @@ fn start(app: &mut MarginaliaApp) {
     let spawned = std::thread::Builder::new()
         .name("workspace find".into())
         .spawn(move || {
-            let _ = tx.send(crate::find::search_workspace(&ws, &m, &cancel));
+            let _ = tx.send(crate::assist::find::search_workspace(&ws, &m, &cancel));
         });
     match spawned {
         Ok(_) => w.running = Some((rx, stop)),
@@ -435,7 +435,7 @@ fn job_row(job: &Job, ui: &mut egui::Ui) {
 fn tag_row(
     tag: &mut String,
     asking: &mut bool,
-    tags: &crate::tags::TagSet,
+    tags: &crate::model::tags::TagSet,
     (hits, docs): (usize, usize),
     ui: &mut egui::Ui,
     commands: &mut Vec<Command>,
@@ -521,12 +521,12 @@ pub(super) fn tag_all(app: &mut MarginaliaApp, tag: &str) {
         let hits = m.find_all(open.doc.text().as_str());
         // One undo step in the open document, which also undoes the others.
         open.doc.begin_compound();
-        let t = crate::find::tag_hits(&mut open.doc, &hits, &schema);
+        let t = crate::assist::find::tag_hits(&mut open.doc, &hits, &schema);
         open.doc.record_elsewhere(step, true);
         open.doc.end_compound();
         // Saved at once like the others (a failure shows on the save indicator and retries).
         let _ = open.doc.save_now();
-        let spans = crate::find::spans_with_ids(&open.doc, &t.ids);
+        let spans = crate::assist::find::spans_with_ids(&open.doc, &t.ids);
         open_part = Some((open.doc.rel().to_owned(), spans, t.already));
         app.after_edit();
     }
@@ -537,7 +537,7 @@ pub(super) fn tag_all(app: &mut MarginaliaApp, tag: &str) {
     };
     let ctx = app.ctx.clone();
     let started = spawn_job(&mut app.ws_find, "Tagging", then, ctx, move |go_on| {
-        Outcome::Tagged(crate::find::tag_in_workspace(
+        Outcome::Tagged(crate::assist::find::tag_in_workspace(
             &ws,
             &annotator,
             &m,

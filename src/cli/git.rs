@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::merge3::{Input, merge_with_schema};
-use crate::tags::TagSet;
+use crate::model::tags::TagSet;
+use crate::team::merge::{Input, merge_with_schema};
 
 fn read(path: &Path, err: &mut dyn Write) -> Option<Input> {
     match crate::store::read_regular(path, crate::store::MAX_LAYER_BYTES) {
@@ -98,7 +98,7 @@ pub(super) fn setup(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i3
             return 2;
         }
     };
-    match crate::git_driver::setup(path, &exe) {
+    match crate::team::git_driver::setup(path, &exe) {
         Ok(r) => {
             match &r.attributes {
                 Some(p) => {
@@ -127,7 +127,7 @@ pub(super) fn setup(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i3
 
 /// `validate`'s warning when the workspace is in a git repository without the driver.
 pub(super) fn warn_without_driver(root: &Path, err: &mut dyn Write) {
-    if let Some(why) = crate::git_driver::missing_driver(root) {
+    if let Some(why) = crate::team::git_driver::missing_driver(root) {
         let _ = writeln!(
             err,
             "warning: {} is in a git repository without Marginalia's merge driver ({why}); run `marginalia git setup` so that merges do not write conflict markers",

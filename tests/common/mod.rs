@@ -25,7 +25,7 @@ pub fn open_app_with(
         path,
         annotator,
         size,
-        journal.map(marginalia::recovery::Journal::at),
+        journal.map(marginalia::session::recovery::Journal::at),
     )
 }
 
@@ -34,7 +34,7 @@ pub fn open_app_with_journal(
     path: &Path,
     annotator: &str,
     size: Vec2,
-    journal: Option<marginalia::recovery::Journal>,
+    journal: Option<marginalia::session::recovery::Journal>,
 ) -> Harness<'static, MarginaliaApp> {
     let opts = StartOptions {
         path: path.to_path_buf(),

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use marginalia::layer::{Layer, Status, make_span};
+use marginalia::model::layer::{Layer, Status, make_span};
+use marginalia::model::text::Text;
 use marginalia::store;
-use marginalia::text::Text;
 use marginalia::workspace::Workspace;
 
 pub const REPO: &str = env!("CARGO_MANIFEST_DIR");

@@ -1,0 +1,152 @@
+//! Boilerplate: lines that recur across the workspace (exactly, or after normalising
+//! whitespace and digits), and lines the annotator tagged boilerplate in another document.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::{BOILERPLATE_TAG, Source, Suggestion};
+use crate::model::layer::Layer;
+use crate::model::text::Text;
+
+/// A line recurring in this many documents is proposed.
+pub const MIN_DOCUMENTS: u32 = 3;
+/// A line occurring this many times in the workspace (in any documents) is proposed too:
+/// page furniture such as a player notice repeats within one article.
+pub const MIN_OCCURRENCES: u32 = 3;
+
+/// A line's key: whitespace runs become one space, digit runs one `0`, trimmed. `None` for
+/// lines with no letter (blank lines, bare numbers), which are never proposed.
+fn normalise(line: &str) -> Option<String> {
+    let mut out = String::with_capacity(line.len());
+    let mut letters = false;
+    let (mut in_space, mut in_digit) = (false, false);
+    for c in line.trim().chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+            in_digit = false;
+        } else if c.is_ascii_digit() {
+            if !in_digit {
+                out.push('0');
+            }
+            in_digit = true;
+            in_space = false;
+        } else {
+            letters |= c.is_alphabetic();
+            out.push(c);
+            in_space = false;
+            in_digit = false;
+        }
+    }
+    letters.then_some(out)
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Count {
+    docs: u32,
+    total: u32,
+    /// The last document counted, so each document counts once in `docs`.
+    last_doc: u32,
+}
+
+/// Line counts across the workspace's texts, and the lines the annotator tagged boilerplate.
+#[derive(Debug, Default)]
+pub(super) struct LineStats {
+    /// The keys proposed wherever they occur.
+    proposed: HashSet<String>,
+}
+
+impl LineStats {
+    pub(super) fn new(texts: &[(String, Text)], learned: &[(&str, &Layer, &Text)]) -> Self {
+        let mut counts: HashMap<String, Count> = HashMap::new();
+        for (d, (_, text)) in texts.iter().enumerate() {
+            let doc = d as u32 + 1;
+            for (_, _, line) in super::lines_with_offsets(text.as_str()) {
+                let Some(key) = normalise(line) else { continue };
+                let c = counts.entry(key).or_default();
+                c.total += 1;
+                if c.last_doc != doc {
+                    c.docs += 1;
+                    c.last_doc = doc;
+                }
+            }
+        }
+        let mut proposed: HashSet<String> = counts
+            .into_iter()
+            .filter(|(_, c)| c.docs >= MIN_DOCUMENTS || c.total >= MIN_OCCURRENCES)
+            .map(|(k, _)| k)
+            .collect();
+        // Whole lines inside the annotator's boilerplate spans.
+        for (_, layer, text) in learned {
+            let mut spans: Vec<(usize, usize)> = layer
+                .spans
+                .iter()
+                .filter(|s| s.tag == BOILERPLATE_TAG)
+                .map(|s| (s.start, s.end))
+                .collect();
+            if spans.is_empty() {
+                continue;
+            }
+            // Their union, as sorted disjoint ranges.
+            spans.sort_unstable();
+            let mut union: Vec<(usize, usize)> = Vec::new();
+            for (s, e) in spans {
+                match union.last_mut() {
+                    Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                    _ => union.push((s, e)),
+                }
+            }
+            for (base, _, line) in super::lines_with_offsets(text.as_str()) {
+                let Some((s, e, t)) = super::trimmed(line, base) else {
+                    continue;
+                };
+                let i = union.partition_point(|r| r.0 <= s);
+                let covered = i > 0 && union[i - 1].1 >= e;
+                if covered && let Some(key) = normalise(t) {
+                    proposed.insert(key);
+                }
+            }
+        }
+        Self { proposed }
+    }
+
+    pub(super) fn find(&self, text: &str) -> Vec<Suggestion> {
+        if self.proposed.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (base, _, line) in super::lines_with_offsets(text) {
+            let Some((start, end, t)) = super::trimmed(line, base) else {
+                continue;
+            };
+            let Some(key) = normalise(t) else { continue };
+            if self.proposed.contains(&key) {
+                out.push(Suggestion {
+                    start,
+                    end,
+                    tag: BOILERPLATE_TAG.to_owned(),
+                    source: Source::Boilerplate,
+                    attrs: BTreeMap::new(),
+                    text: t.to_owned(),
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalising_folds_whitespace_and_digits() {
+        assert_eq!(
+            normalise("  Video  2:46\tplayer "),
+            Some("Video 0:0 player".into())
+        );
+        assert_eq!(normalise("1920 1080"), None);
+        assert_eq!(normalise("   "), None);
+    }
+}

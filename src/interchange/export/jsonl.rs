@@ -1,0 +1,210 @@
+//! JSON Lines export: one object per document, the shape spaCy (`doc.char_span`), Prodigy and
+//! Hugging Face `datasets.load_dataset("json", …)` read as-is. Offsets are code points.
+//!
+//! Each span's `meta.attrs` holds its attribute values; the schema (kinds, choices) is not in
+//! the records, which stay uniform for `datasets`, but in the workspace's `tags.ron`.
+//! Marginalia's own markers (`marginalia:…` keys) are not exported.
+//!
+//! A document imported from Prodigy is written back as a Prodigy record: its import record's
+//! keys (`_input_hash`, `_task_hash`, `answer`, `_view_id`, …) come back as they were, its
+//! `meta` keys join ours, and its `tokens` come back while they still fit the text, with each
+//! span's `token_start`/`token_end` where its ends fall on token boundaries.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{DocSink, ExportDoc, ExportError, ExportSummary, status_name, write_err};
+use crate::interchange::import::jsonl::PRODIGY;
+use crate::model::text::Text;
+
+/// One line of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonlRecord {
+    pub text: String,
+    pub spans: Vec<JsonlSpan>,
+    pub meta: JsonlMeta,
+    /// A Prodigy record's other keys, as it was imported (empty for any other document).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// One span: code-point offsets into `text`, its tag as `label`, and the text it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonlSpan {
+    pub start: usize,
+    pub end: usize,
+    pub label: String,
+    pub text: String,
+    #[serde(default)]
+    pub meta: JsonlSpanMeta,
+    /// Prodigy's first and last token of the span (inclusive), when the record's tokens are
+    /// written back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_start: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_end: Option<usize>,
+}
+
+/// A span's note and free attributes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonlSpanMeta {
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub attrs: BTreeMap<String, String>,
+}
+
+/// Where the document came from and who annotated it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonlMeta {
+    /// The text's path relative to the workspace root.
+    pub path: String,
+    /// sha256 of the text file's bytes.
+    pub sha256: String,
+    pub annotator: String,
+    /// `not-started`, `in-progress`, `done` or `reviewed`.
+    pub status: String,
+    /// A Prodigy record's own `meta` keys (ours win on a clash).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// The keys of [`JsonlMeta`] that Marginalia writes itself.
+const OUR_META: [&str; 4] = ["path", "sha256", "annotator", "status"];
+
+/// A Prodigy document's keys to write back: (top-level keys, `meta` keys, token ranges when
+/// its `tokens` still fit the text).
+type ProdigyParts = (
+    BTreeMap<String, Value>,
+    BTreeMap<String, Value>,
+    Option<Vec<(usize, usize)>>,
+);
+
+fn prodigy_parts(doc: &ExportDoc<'_>) -> ProdigyParts {
+    let mut extra = BTreeMap::new();
+    let mut meta = BTreeMap::new();
+    let mut tokens = None;
+    let Some(record) = doc.source.filter(|r| r.format == PRODIGY) else {
+        return (extra, meta, tokens);
+    };
+    for (key, json) in &record.fields {
+        let Ok(value) = serde_json::from_str::<Value>(json) else {
+            continue;
+        };
+        match (key.as_str(), value) {
+            ("text" | "spans", _) => {}
+            ("meta", Value::Object(m)) => {
+                meta = m
+                    .into_iter()
+                    .filter(|(k, _)| !OUR_META.contains(&k.as_str()))
+                    .collect();
+            }
+            ("meta", _) => {}
+            ("tokens", value) => {
+                if let Some(ranges) = token_ranges(&value, doc.text) {
+                    tokens = Some(ranges);
+                    extra.insert(key.clone(), value);
+                }
+            }
+            (_, value) => {
+                extra.insert(key.clone(), value);
+            }
+        }
+    }
+    (extra, meta, tokens)
+}
+
+/// Each Prodigy token's code-point range, if every token states `start`, `end` and the `text`
+/// found there in `text` (the text has not changed since the tokens were made).
+fn token_ranges(tokens: &Value, text: &Text) -> Option<Vec<(usize, usize)>> {
+    let as_usize = |v: Option<&Value>| v.and_then(Value::as_u64).map(|n| n as usize);
+    tokens
+        .as_array()?
+        .iter()
+        .map(|t| {
+            let (start, end) = (as_usize(t.get("start"))?, as_usize(t.get("end"))?);
+            let said = t.get("text").and_then(Value::as_str)?;
+            (start <= end && end <= text.char_len() && text.slice(start, end) == said)
+                .then_some((start, end))
+        })
+        .collect()
+}
+
+impl JsonlRecord {
+    /// The record for one document.
+    pub fn of(doc: &ExportDoc<'_>) -> Self {
+        let (extra, meta_extra, tokens) = prodigy_parts(doc);
+        // A span's first and last token (Prodigy's inclusive `token_end`), when both of its
+        // ends fall on token boundaries.
+        let tokens_of = |start: usize, end: usize| {
+            let t = tokens.as_ref()?;
+            let first = t.iter().position(|r| r.0 == start)?;
+            let last = t.iter().position(|r| r.1 == end)?;
+            Some((first, last))
+        };
+        Self {
+            text: doc.text.as_str().to_owned(),
+            spans: doc
+                .spans
+                .iter()
+                .map(|s| {
+                    let toks = tokens_of(s.start, s.end);
+                    JsonlSpan {
+                        start: s.start,
+                        end: s.end,
+                        label: s.tag.clone(),
+                        text: s.exact.clone(),
+                        meta: JsonlSpanMeta {
+                            note: s.note.clone(),
+                            attrs: super::user_attrs(s)
+                                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                                .collect(),
+                        },
+                        token_start: toks.map(|t| t.0),
+                        token_end: toks.map(|t| t.1),
+                    }
+                })
+                .collect(),
+            meta: JsonlMeta {
+                path: doc.rel.to_owned(),
+                sha256: doc.text.sha256().to_owned(),
+                annotator: doc.annotator.to_owned(),
+                status: status_name(doc.status).to_owned(),
+                extra: meta_extra,
+            },
+            extra,
+        }
+    }
+}
+
+pub(crate) struct JsonlSink<'w> {
+    w: &'w mut dyn Write,
+    shown: String,
+}
+
+impl<'w> JsonlSink<'w> {
+    pub(crate) fn new(w: &'w mut dyn Write, shown: &str) -> Self {
+        Self {
+            w,
+            shown: shown.to_owned(),
+        }
+    }
+}
+
+impl DocSink for JsonlSink<'_> {
+    fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
+        let rec = JsonlRecord::of(doc);
+        serde_json::to_writer(&mut *self.w, &rec).map_err(|e| ExportError::Write {
+            path: self.shown.clone(),
+            reason: e.to_string(),
+        })?;
+        self.w.write_all(b"\n").map_err(write_err(&self.shown))
+    }
+
+    fn finish(&mut self, _: &mut ExportSummary) -> Result<(), ExportError> {
+        self.w.flush().map_err(write_err(&self.shown))
+    }
+}

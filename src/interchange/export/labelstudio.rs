@@ -1,0 +1,203 @@
+//! Label Studio export: a JSON list of tasks that Label Studio imports as pre-annotated tasks,
+//! so that Marginalia's layers can be reviewed and corrected there.
+//!
+//! One task per text: `{"data": {"text", "path"}, "predictions": [{"model_version":
+//! <annotator>, "result": [...]}]}`, a prediction per exported layer. Each span is a `labels`
+//! result `{"id", "from_name": "label", "to_name": "text", "type": "labels", "value": {"start",
+//! "end", "text", "labels": [tag]}}` with offsets in UTF-16 code units, as Label Studio counts
+//! them in the browser. The project's labeling config must name its controls the same way:
+//! [`labeling_config`] writes it for the workspace's tags. Notes, attributes and statuses have
+//! no place in a `labels` result and are not exported; `data.path` lets Marginalia's import put
+//! the text back where it was.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
+use crate::interchange::import::labelstudio::Utf16Map;
+use crate::model::tags::TagSet;
+
+/// A task's data: the text and its workspace path.
+#[derive(Debug, Clone, Serialize)]
+pub struct LsData {
+    pub text: String,
+    pub path: String,
+}
+
+/// One task.
+#[derive(Debug, Clone, Serialize)]
+pub struct LsTask {
+    pub data: LsData,
+    pub predictions: Vec<LsPrediction>,
+}
+
+/// One layer's spans, as a model's pre-annotation named after the annotator.
+#[derive(Debug, Clone, Serialize)]
+pub struct LsPrediction {
+    pub model_version: String,
+    pub result: Vec<LsResult>,
+}
+
+/// One span.
+#[derive(Debug, Clone, Serialize)]
+pub struct LsResult {
+    pub id: String,
+    pub from_name: &'static str,
+    pub to_name: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub value: LsValue,
+}
+
+/// Where a span is (UTF-16 offsets) and its tag.
+#[derive(Debug, Clone, Serialize)]
+pub struct LsValue {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    pub labels: Vec<String>,
+}
+
+impl LsPrediction {
+    /// The prediction for one document.
+    pub fn of(doc: &ExportDoc<'_>, offsets: super::Offsets) -> Self {
+        let map = Utf16Map::new(doc.text.as_str());
+        let at = |c: usize| match offsets {
+            super::Offsets::Utf16 => map.to_utf16(c),
+            super::Offsets::CodePoints => c,
+        };
+        Self {
+            model_version: doc.annotator.to_owned(),
+            result: doc
+                .spans
+                .iter()
+                .map(|s| LsResult {
+                    id: format!("{}-{}", doc.annotator, s.id),
+                    from_name: "label",
+                    to_name: "text",
+                    kind: "labels",
+                    value: LsValue {
+                        start: at(s.start),
+                        end: at(s.end),
+                        text: s.exact.clone(),
+                        labels: vec![s.tag.clone()],
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The labeling config that matches the export: a `Labels` control named `label` with a
+/// `Label` per tag, on a `Text` named `text`.
+pub fn labeling_config(tags: &TagSet) -> String {
+    let mut out = String::from("<View>\n  <Labels name=\"label\" toName=\"text\">\n");
+    for t in &tags.tags {
+        out.push_str(&format!("    <Label value=\"{}\"/>\n", xml_attr(&t.name)));
+    }
+    out.push_str("  </Labels>\n  <Text name=\"text\" value=\"$text\"/>\n</View>");
+    out
+}
+
+fn xml_attr(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Writes tasks as documents stream by: the layers of one text (consecutive, in name order)
+/// gather into one task.
+pub(crate) struct LabelStudioSink<'w> {
+    w: &'w mut dyn Write,
+    shown: String,
+    current: Option<LsTask>,
+    written: usize,
+    config: String,
+    offsets: super::Offsets,
+}
+
+impl<'w> LabelStudioSink<'w> {
+    pub(crate) fn new(
+        w: &'w mut dyn Write,
+        shown: &str,
+        tags: &TagSet,
+        offsets: super::Offsets,
+    ) -> Self {
+        Self {
+            w,
+            shown: shown.to_owned(),
+            current: None,
+            written: 0,
+            config: labeling_config(tags),
+            offsets,
+        }
+    }
+
+    fn flush_task(&mut self) -> Result<(), ExportError> {
+        let Some(task) = self.current.take() else {
+            return Ok(());
+        };
+        let sep: &[u8] = if self.written == 0 { b"[\n" } else { b",\n" };
+        self.w.write_all(sep).map_err(write_err(&self.shown))?;
+        serde_json::to_writer(&mut *self.w, &task).map_err(|e| ExportError::Write {
+            path: self.shown.clone(),
+            reason: e.to_string(),
+        })?;
+        self.written += 1;
+        Ok(())
+    }
+}
+
+impl DocSink for LabelStudioSink<'_> {
+    fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
+        let prediction = LsPrediction::of(doc, self.offsets);
+        if let Some(task) = &mut self.current
+            && task.data.path == doc.rel
+        {
+            task.predictions.push(prediction);
+            return Ok(());
+        }
+        self.flush_task()?;
+        self.current = Some(LsTask {
+            data: LsData {
+                text: doc.text.as_str().to_owned(),
+                path: doc.rel.to_owned(),
+            },
+            predictions: vec![prediction],
+        });
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &mut ExportSummary) -> Result<(), ExportError> {
+        self.flush_task()?;
+        let tail: &[u8] = if self.written == 0 { b"[]\n" } else { b"\n]\n" };
+        self.w.write_all(tail).map_err(write_err(&self.shown))?;
+        self.w.flush().map_err(write_err(&self.shown))?;
+        summary.notes.push(match self.offsets {
+            super::Offsets::Utf16 => "offsets are UTF-16 code units, as Label Studio's browser counts (--offsets code-points for versions that store code points); import the file into a Label Studio project with this labeling config:".into(),
+            super::Offsets::CodePoints => "offsets are code points (Python string indices); import the file into a Label Studio project with this labeling config:".into(),
+        });
+        summary
+            .notes
+            .extend(self.config.lines().map(|l| format!("  {l}")));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_labeling_config_lists_every_tag_on_the_text() {
+        let tags = TagSet::default();
+        let c = labeling_config(&tags);
+        assert!(c.starts_with("<View>\n  <Labels name=\"label\" toName=\"text\">"));
+        assert!(c.ends_with("<Text name=\"text\" value=\"$text\"/>\n</View>"));
+        for t in &tags.tags {
+            assert!(c.contains(&format!("<Label value=\"{}\"/>", t.name)), "{c}");
+        }
+    }
+}

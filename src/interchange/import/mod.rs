@@ -1,0 +1,1612 @@
+//! Import: brings spans made by other tools (brat, doccano, Prodigy) or exported by Marginalia
+//! (jsonl, csv, w3c) into one annotator's layer.
+//!
+//! One entry point, [`run`], serves the CLI and the app, with the same progress-and-cancel shape
+//! as export. Each source format only parses its files into [`Incoming`] documents; this module
+//! decides what happens to them, the same way for every format:
+//! - a text missing from the workspace is copied in under the same relative path (when the
+//!   source carries the text: brat and jsonl do, csv and w3c refer to workspace texts);
+//! - an existing layer is never overwritten: with `merge` the imported spans are added, skipping
+//!   exact duplicates (same start, end and tag); without it the document is skipped and reported;
+//! - a span out of range or whose stated text differs from the text at its offsets is reported
+//!   with its file and line and not imported;
+//! - tags not in the tag set are added with generated colours and `annotations/tags.ron` is
+//!   written before the first layer that uses them;
+//! - texts and layers are written in batches ([`store::AtomicBatch`]): each file is still
+//!   replaced atomically, but the fsyncs are paid once per batch, and each document's outcome
+//!   is reported after its batch is committed;
+//! - a source that would fail half-way for a byte that is not UTF-8 is refused before anything
+//!   is written; a run that still stops part-way returns its summary with
+//!   [`ImportSummary::stopped`] (exit 3), listing exactly what was written;
+//! - texts go under [`ImportRequest::into`] when given (`--into`, the Import window's "Into
+//!   folder").
+
+pub mod brat;
+pub mod conll;
+pub mod csv;
+pub mod jsonl;
+pub mod labelstudio;
+pub mod sniff;
+pub mod w3c;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::interchange::export::push_list;
+use crate::model::layer::{Layer, SourceRecord, Status, make_span, now_rfc3339};
+use crate::model::tags::TagSet;
+use crate::model::text::Text;
+use crate::store::{self, StoreError};
+use crate::wording::plural;
+use crate::workspace::{MAX_PATH_BYTES, Workspace, WorkspaceError, check_annotator};
+
+/// The formats Marginalia reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImportFormat {
+    /// A folder of brat `.txt` + `.ann` pairs (or one `.ann` file).
+    Brat,
+    /// Marginalia's jsonl, doccano's `{"text", "label": [[s, e, "tag"]]}` or Prodigy's
+    /// `{"text", "spans": [...]}`.
+    Jsonl,
+    /// Marginalia's csv (the texts must be in the workspace).
+    Csv,
+    /// Marginalia's W3C AnnotationCollection (the texts must be in the workspace).
+    W3c,
+    /// CoNLL / IOB columns (IOB1, IOB2, BIOES); the texts are rebuilt from the tokens.
+    Conll(conll::Options),
+    /// Label Studio's JSON or JSON-MIN export (UTF-16 offsets), one layer per annotator.
+    LabelStudio,
+    /// doccano's JSON Lines, 1.x (`{"id", "data", "label"}`) or 2.x (`{"text", "label"}`): read
+    /// like [`ImportFormat::Jsonl`].
+    Doccano,
+}
+
+impl ImportFormat {
+    /// Every format, in the order the CLI and the app list them.
+    pub const ALL: [ImportFormat; 7] = [
+        ImportFormat::Brat,
+        ImportFormat::Jsonl,
+        ImportFormat::Doccano,
+        ImportFormat::Csv,
+        ImportFormat::W3c,
+        ImportFormat::Conll(conll::Options { columns: None }),
+        ImportFormat::LabelStudio,
+    ];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportFormat::Brat => "brat",
+            ImportFormat::Jsonl => "jsonl",
+            ImportFormat::Csv => "csv",
+            ImportFormat::W3c => "w3c",
+            ImportFormat::Conll(_) => "conll",
+            ImportFormat::LabelStudio => "labelstudio",
+            ImportFormat::Doccano => "doccano",
+        }
+    }
+
+    /// The format a source's content shows, when Marginalia reads it (see [`sniff`]).
+    pub fn detect(source: &Path) -> Result<ImportFormat, String> {
+        let looks = sniff::sniff(source);
+        looks
+            .format_name()
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| {
+                format!(
+                    "{}: cannot tell its format: it looks like {}; give --format ({})",
+                    source.display(),
+                    looks.describe(),
+                    Self::names().join(", ")
+                )
+            })
+    }
+
+    /// The names of every format.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|f| f.name()).collect()
+    }
+}
+
+impl std::str::FromStr for ImportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "brat" => Ok(Self::Brat),
+            "jsonl" => Ok(Self::Jsonl),
+            "csv" => Ok(Self::Csv),
+            "w3c" => Ok(Self::W3c),
+            "conll" => Ok(Self::Conll(conll::Options::default())),
+            "labelstudio" => Ok(Self::LabelStudio),
+            "doccano" => Ok(Self::Doccano),
+            _ => Err(format!(
+                "unknown format {s:?}; use {}",
+                ImportFormat::names().join(", ")
+            )),
+        }
+    }
+}
+
+/// Everything an import needs to know.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// The workspace (any path inside it).
+    pub workspace: PathBuf,
+    pub format: ImportFormat,
+    /// Whose layer the spans go into.
+    pub annotator: String,
+    /// The file or folder to read.
+    pub source: PathBuf,
+    /// Add to existing layers instead of skipping their documents.
+    pub merge: bool,
+    /// Which Prodigy answers to import (records and spans without one are always imported).
+    pub answers: Answers,
+    /// The folder (relative to the workspace root) the texts go into: a path the source gives
+    /// is put under it unless it is inside it already, and generated names
+    /// (`<file name>/000001.txt`) are made in it. `None`: paths as the source gives them,
+    /// except that a brat path (relative to the brat folder) outside `workspace.ron`'s text
+    /// folders goes under the first of them.
+    pub into: Option<String>,
+}
+
+/// Which Prodigy `"answer"`s an import keeps: by default only `accept`, since `reject` and
+/// `ignore` mark what the annotator said is wrong or not worth annotating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answers {
+    pub accept: bool,
+    pub reject: bool,
+    pub ignore: bool,
+}
+
+impl Default for Answers {
+    fn default() -> Self {
+        Self {
+            accept: true,
+            reject: false,
+            ignore: false,
+        }
+    }
+}
+
+impl Answers {
+    /// Whether a record or span answered `answer` is imported. An answer Prodigy does not give
+    /// is left out (and counted), never taken for an accept.
+    pub fn keeps(&self, answer: &str) -> bool {
+        match answer {
+            "accept" => self.accept,
+            "reject" => self.reject,
+            "ignore" => self.ignore,
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for Answers {
+    type Err = String;
+    /// `accept,reject,ignore` or any non-empty part of it.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut a = Self {
+            accept: false,
+            reject: false,
+            ignore: false,
+        };
+        for part in s.split(',').map(str::trim) {
+            match part.to_ascii_lowercase().as_str() {
+                "accept" => a.accept = true,
+                "reject" => a.reject = true,
+                "ignore" => a.ignore = true,
+                _ => {
+                    return Err(format!(
+                        "unknown answer {part:?}; use accept, reject and/or ignore, separated by commas"
+                    ));
+                }
+            }
+        }
+        Ok(a)
+    }
+}
+
+/// What an import left out for its Prodigy answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeftOut {
+    /// Records (documents) with this answer, not imported.
+    pub records: usize,
+    /// Spans inside those records.
+    pub spans_in_records: usize,
+    /// Spans with this answer of their own, inside records that were imported.
+    pub spans: usize,
+}
+
+/// Annotations a source held that a Marginalia span cannot: counted per file, never dropped
+/// silently.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unsupported {
+    pub relations: usize,
+    pub events: usize,
+    pub attributes: usize,
+    pub normalizations: usize,
+    pub equivalences: usize,
+    /// Notes on something other than a text span (a relation or an event).
+    pub notes_on_others: usize,
+    /// Lines of no known kind.
+    pub unknown_lines: usize,
+    /// Other kinds, by the source's name for them (Label Studio's result types: `choices`,
+    /// `textarea`, …).
+    pub other: BTreeMap<String, usize>,
+}
+
+impl Unsupported {
+    /// How many in all.
+    pub fn total(&self) -> usize {
+        self.relations
+            + self.events
+            + self.attributes
+            + self.normalizations
+            + self.equivalences
+            + self.notes_on_others
+            + self.unknown_lines
+            + self.other.values().sum::<usize>()
+    }
+}
+
+impl std::fmt::Display for Unsupported {
+    /// `3 relations, 1 event`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = [
+            (self.relations, "relation", "relations"),
+            (self.events, "event", "events"),
+            (self.attributes, "attribute", "attributes"),
+            (self.normalizations, "normalization", "normalizations"),
+            (self.equivalences, "equivalence", "equivalences"),
+            (
+                self.notes_on_others,
+                "note on a relation or event",
+                "notes on relations or events",
+            ),
+            (
+                self.unknown_lines,
+                "unrecognised line",
+                "unrecognised lines",
+            ),
+        ];
+        let mut shown: Vec<String> = parts
+            .iter()
+            .filter(|(n, _, _)| *n > 0)
+            .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
+            .collect();
+        shown.extend(
+            self.other.iter().filter(|(_, n)| **n > 0).map(|(kind, n)| {
+                format!("{n} {kind} {}", if *n == 1 { "result" } else { "results" })
+            }),
+        );
+        write!(f, "{}", shown.join(", "))
+    }
+}
+
+/// Annotations a source stated that landed on a span already imported or already in the layer
+/// (same start, end and tag): left out, counted by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Duplicates {
+    /// The same range and tag stated twice in one document (brat's identical `T` lines,
+    /// doccano's repeated labels).
+    pub identical: usize,
+    /// Distinct discontinuous annotations whose fragments join onto the same range.
+    pub joined: usize,
+    /// Already in the layer merged into (`--merge`).
+    pub in_layer: usize,
+}
+
+impl Duplicates {
+    pub fn total(&self) -> usize {
+        self.identical + self.joined + self.in_layer
+    }
+
+    fn add(&mut self, other: &Duplicates) {
+        self.identical += other.identical;
+        self.joined += other.joined;
+        self.in_layer += other.in_layer;
+    }
+}
+
+impl std::fmt::Display for Duplicates {
+    /// `2 identical, 1 discontinuous joined onto the same range, 3 already in the layer`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = [
+            (self.identical, "identical to another in the document"),
+            (
+                self.joined,
+                "discontinuous, joined onto the range of another",
+            ),
+            (self.in_layer, "already in the layer"),
+        ];
+        let shown: Vec<String> = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+        write!(f, "{}", shown.join(", "))
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Layers written (new or merged).
+    pub documents: usize,
+    /// Spans added.
+    pub spans: usize,
+    /// Texts copied into the workspace, by relative path.
+    pub texts_copied: Vec<String>,
+    /// Documents merged into an existing layer.
+    pub merged: usize,
+    /// Annotations left out as repeats of a span (same range and tag), in all.
+    pub duplicates: usize,
+    /// Documents not imported, each with its reason.
+    pub skipped_documents: Vec<String>,
+    /// Documents refused: a path the workspace would not list as a text, or a text or layer
+    /// that could not be written. The CLI exits non-zero when there are any.
+    pub refused_documents: Vec<String>,
+    /// Spans not imported, each with its file, line and reason.
+    pub rejected_spans: Vec<String>,
+    /// Per source file, what it held that cannot be imported.
+    pub unsupported: Vec<(String, Unsupported)>,
+    /// brat: discontinuous annotations joined into one span.
+    pub joined_fragments: usize,
+    /// Tags added to `annotations/tags.ron`.
+    pub tags_added: Vec<String>,
+    /// Prodigy records and spans left out for their answer, by answer.
+    pub answers_left_out: BTreeMap<String, LeftOut>,
+    /// Attribute values imported onto spans.
+    pub attribute_values: usize,
+    /// Attribute values the tag's schema does not allow, left off their (imported) spans, each
+    /// with its file, line and reason.
+    pub refused_attributes: Vec<String>,
+    /// Attributes added to tags in `annotations/tags.ron`, as `tag.attribute`.
+    pub attributes_added: Vec<String>,
+    /// Other things the user should know.
+    pub warnings: Vec<String>,
+    /// The repeats in `duplicates`, per document (its path and where it came from) and kind.
+    pub duplicates_by_document: Vec<(String, Duplicates)>,
+    /// Label Studio: cancelled annotations and predictions left out, predictions imported.
+    pub labelstudio: labelstudio::Counts,
+    /// The source held no document at all (an empty file, a folder without `.ann` files, a
+    /// jsonl of blank lines): exit 1 in every format.
+    pub empty_source: bool,
+    /// Why the import stopped before the end of the source, after writing what the summary
+    /// lists (a read error in the middle of a file): exit 3.
+    pub stopped: Option<String>,
+}
+
+impl ImportSummary {
+    /// No span was imported although the source stated something: every document skipped or
+    /// every span rejected. The CLI exits non-zero then.
+    pub fn nothing_imported(&self) -> bool {
+        self.spans == 0 && (!self.skipped_documents.is_empty() || !self.rejected_spans.is_empty())
+    }
+
+    /// The CLI's exit status: 0 when everything the source held was imported or left out by a
+    /// rule the report names (answers, duplicates, annotations Marginalia cannot hold); 1 when
+    /// nothing was imported from a source that held something, or a document was refused; 3
+    /// when spans were imported but some spans were rejected or documents skipped.
+    pub fn exit_code(&self) -> i32 {
+        if self.stopped.is_some() {
+            return if self.wrote_anything() { 3 } else { 1 };
+        }
+        if self.empty_source || self.nothing_imported() || !self.refused_documents.is_empty() {
+            1
+        } else if !self.rejected_spans.is_empty()
+            || !self.skipped_documents.is_empty()
+            || !self.refused_attributes.is_empty()
+        {
+            3
+        } else {
+            0
+        }
+    }
+
+    /// Whether any file was written: a layer, a copied text or `tags.ron`.
+    pub fn wrote_anything(&self) -> bool {
+        self.documents > 0
+            || !self.texts_copied.is_empty()
+            || !self.tags_added.is_empty()
+            || !self.attributes_added.is_empty()
+    }
+
+    /// The one line for standard error when the exit status is not 0.
+    pub fn failure(&self, source: &Path) -> Option<String> {
+        if let Some(why) = &self.stopped {
+            return Some(if self.wrote_anything() {
+                format!(
+                    "stopped before the end of the source: {why}; what was written before is listed above ({} written, {} copied)",
+                    plural(self.documents, "layer"),
+                    plural(self.texts_copied.len(), "text")
+                )
+            } else {
+                format!("stopped: {why}; nothing was written")
+            });
+        }
+        if self.empty_source {
+            return Some(format!(
+                "nothing imported: {} holds no documents",
+                source.display()
+            ));
+        }
+        match self.exit_code() {
+            0 => None,
+            _ if self.nothing_imported() => Some(format!(
+                "nothing imported: no span from {} (the skipped documents and rejected spans are listed above)",
+                source.display()
+            )),
+            1 if self.documents == 0 => Some(format!(
+                "nothing imported: {} refused (listed above)",
+                plural(self.refused_documents.len(), "document")
+            )),
+            1 => Some(format!(
+                "{} refused (listed above); the others were imported",
+                plural(self.refused_documents.len(), "document")
+            )),
+            _ if self.rejected_spans.is_empty() && self.skipped_documents.is_empty() => {
+                Some(format!(
+                    "imported in part: {} refused (listed above)",
+                    plural(self.refused_attributes.len(), "attribute value")
+                ))
+            }
+            _ => Some(format!(
+                "imported in part: {} rejected and {} skipped (listed above)",
+                plural(self.rejected_spans.len(), "span"),
+                plural(self.skipped_documents.len(), "document")
+            )),
+        }
+    }
+
+    /// The same report as JSON, for `import --json`.
+    pub fn to_json(&self, format: ImportFormat, source: &Path) -> serde_json::Value {
+        use serde_json::json;
+        let mut all = Duplicates::default();
+        for (_, d) in &self.duplicates_by_document {
+            all.add(d);
+        }
+        let dup = |d: &Duplicates| {
+            json!({
+                "identical": d.identical,
+                "joined": d.joined,
+                "in_layer": d.in_layer,
+                "total": d.total(),
+            })
+        };
+        let kinds = |u: &Unsupported| {
+            json!({
+                "relations": u.relations,
+                "events": u.events,
+                "attributes": u.attributes,
+                "normalizations": u.normalizations,
+                "equivalences": u.equivalences,
+                "notes_on_others": u.notes_on_others,
+                "unknown_lines": u.unknown_lines,
+                "other": u.other,
+                "total": u.total(),
+            })
+        };
+        let mut cannot = Unsupported::default();
+        for (_, u) in &self.unsupported {
+            cannot.relations += u.relations;
+            cannot.events += u.events;
+            cannot.attributes += u.attributes;
+            cannot.normalizations += u.normalizations;
+            cannot.equivalences += u.equivalences;
+            cannot.notes_on_others += u.notes_on_others;
+            cannot.unknown_lines += u.unknown_lines;
+            for (k, n) in &u.other {
+                *cannot.other.entry(k.clone()).or_default() += n;
+            }
+        }
+        let answers: serde_json::Map<String, serde_json::Value> = self
+            .answers_left_out
+            .iter()
+            .map(|(a, l)| {
+                (
+                    a.clone(),
+                    json!({
+                        "records": l.records,
+                        "spans_in_records": l.spans_in_records,
+                        "spans": l.spans,
+                    }),
+                )
+            })
+            .collect();
+        json!({
+            "format": format.name(),
+            "source": source.display().to_string(),
+            "exit_code": self.exit_code(),
+            "error": self.failure(source),
+            "stopped": self.stopped,
+            "empty_source": self.empty_source,
+            "documents": self.documents,
+            "merged_documents": self.merged,
+            "spans_imported": self.spans,
+            "texts_copied": self.texts_copied,
+            "spans_rejected": self.rejected_spans,
+            "documents_skipped": self.skipped_documents,
+            "documents_refused": self.refused_documents,
+            "duplicates": {
+                "total": self.duplicates,
+                "by_kind": dup(&all),
+                "per_document": self
+                    .duplicates_by_document
+                    .iter()
+                    .map(|(doc, d)| json!({"document": doc, "counts": dup(d)}))
+                    .collect::<Vec<_>>(),
+            },
+            "cannot_hold": {
+                "total": kinds(&cannot),
+                "per_file": self
+                    .unsupported
+                    .iter()
+                    .map(|(file, u)| json!({"file": file, "counts": kinds(u)}))
+                    .collect::<Vec<_>>(),
+            },
+            "answers_left_out": answers,
+            "discontinuous_joined": self.joined_fragments,
+            "tags_added": self.tags_added,
+            "attribute_values": self.attribute_values,
+            "attribute_values_refused": self.refused_attributes,
+            "attributes_added": self.attributes_added,
+            "labelstudio": {
+                "cancelled_annotations": self.labelstudio.cancelled,
+                "predictions_left_out": self.labelstudio.predictions_left_out,
+                "predictions_imported": self.labelstudio.predictions_imported,
+                "code_point_offsets": self.labelstudio.code_point_offsets,
+            },
+            "notes": self.warnings,
+        })
+    }
+
+    /// Human-readable lines for the CLI and the app. `limit` caps each list.
+    pub fn report(&self, limit: usize) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(why) = &self.stopped {
+            lines.push(format!("stopped before the end of the source: {why}"));
+        }
+        lines.push(format!(
+            "imported {} into {}{}",
+            plural(self.spans, "span"),
+            plural(self.documents, "document"),
+            if self.merged > 0 {
+                format!(" ({} merged into existing layers)", self.merged)
+            } else {
+                String::new()
+            }
+        ));
+        if self.duplicates > 0 {
+            // Within one source document or against an existing layer: never silently.
+            let mut all = Duplicates::default();
+            for (_, d) in &self.duplicates_by_document {
+                all.add(d);
+            }
+            let per_doc: Vec<String> = self
+                .duplicates_by_document
+                .iter()
+                .map(|(doc, d)| format!("{doc}: {d}"))
+                .collect();
+            push_list(
+                &mut lines,
+                limit,
+                format!(
+                    "left out {} (same range and tag as a span kept): {all}",
+                    plural(self.duplicates, "duplicate annotation")
+                ),
+                &per_doc,
+            );
+        }
+        push_list(
+            &mut lines,
+            limit,
+            format!(
+                "copied {} into the workspace:",
+                plural(self.texts_copied.len(), "text")
+            ),
+            &self.texts_copied,
+        );
+        push_list(
+            &mut lines,
+            limit,
+            format!(
+                "skipped {}:",
+                plural(self.skipped_documents.len(), "document")
+            ),
+            &self.skipped_documents,
+        );
+        push_list(
+            &mut lines,
+            limit,
+            format!(
+                "refused {}:",
+                plural(self.refused_documents.len(), "document")
+            ),
+            &self.refused_documents,
+        );
+        push_list(
+            &mut lines,
+            limit,
+            format!("rejected {}:", plural(self.rejected_spans.len(), "span")),
+            &self.rejected_spans,
+        );
+        lines.extend(self.answers_report());
+        lines.extend(self.labelstudio.report());
+        let unsupported: Vec<String> = self
+            .unsupported
+            .iter()
+            .map(|(file, u)| format!("{file}: skipped: {u}"))
+            .collect();
+        push_list(
+            &mut lines,
+            limit,
+            "annotations Marginalia cannot hold (not imported):".into(),
+            &unsupported,
+        );
+        if self.joined_fragments > 0 {
+            lines.push(format!(
+                "{} joined into one span each (first start to last end)",
+                plural(self.joined_fragments, "discontinuous brat annotation")
+            ));
+        }
+        if !self.tags_added.is_empty() {
+            lines.push(format!(
+                "added {} to annotations/tags.ron with generated colours: {}",
+                plural(self.tags_added.len(), "tag"),
+                self.tags_added.join(", ")
+            ));
+        }
+        if self.attribute_values > 0 {
+            lines.push(format!(
+                "imported {}",
+                plural(self.attribute_values, "attribute value")
+            ));
+        }
+        push_list(
+            &mut lines,
+            limit,
+            format!(
+                "refused {} the tag's schema does not allow:",
+                plural(self.refused_attributes.len(), "attribute value")
+            ),
+            &self.refused_attributes,
+        );
+        if !self.attributes_added.is_empty() {
+            lines.push(format!(
+                "added {} to annotations/tags.ron: {}",
+                plural(self.attributes_added.len(), "attribute"),
+                self.attributes_added.join(", ")
+            ));
+        }
+        push_list(&mut lines, limit, "note:".into(), &self.warnings);
+        lines
+    }
+
+    /// `left out 3 records answered reject, 1 answered ignore (7 spans in them; --answers
+    /// chooses)` and `left out 2 spans answered reject`.
+    fn answers_report(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        // Prodigy's order: reject before ignore, then anything else.
+        let rank = |a: &str| ["accept", "reject", "ignore"].iter().position(|k| *k == a);
+        let mut records: Vec<(&String, &LeftOut)> = self
+            .answers_left_out
+            .iter()
+            .filter(|(_, l)| l.records > 0)
+            .collect();
+        records.sort_by_key(|(a, _)| rank(a).unwrap_or(usize::MAX));
+        if !records.is_empty() {
+            let parts: Vec<String> = records
+                .iter()
+                .enumerate()
+                .map(|(i, (answer, l))| {
+                    let n = if i == 0 {
+                        plural(l.records, "record")
+                    } else {
+                        l.records.to_string()
+                    };
+                    format!("{n} answered {answer}")
+                })
+                .collect();
+            let spans: usize = records.iter().map(|(_, l)| l.spans_in_records).sum();
+            lines.push(format!(
+                "left out {} ({} in them; --answers chooses which answers to import)",
+                parts.join(", "),
+                plural(spans, "span")
+            ));
+        }
+        let mut by_span: Vec<(&String, &LeftOut)> = self
+            .answers_left_out
+            .iter()
+            .filter(|(_, l)| l.spans > 0)
+            .collect();
+        by_span.sort_by_key(|(a, _)| rank(a).unwrap_or(usize::MAX));
+        let spans: Vec<String> = by_span
+            .iter()
+            .map(|(answer, l)| format!("{} answered {answer}", plural(l.spans, "span")))
+            .collect();
+        if !spans.is_empty() {
+            lines.push(format!("left out {}", spans.join(", ")));
+        }
+        lines
+    }
+}
+
+/// Why an import stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{path}: cannot read: {reason}")]
+    Read { path: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The source looks like another format than the one asked for.
+    #[error("{0}")]
+    WrongFormat(String),
+    #[error("import cancelled after {}; those stay imported", plural(*.done, "document"))]
+    Cancelled { done: usize },
+}
+
+/// One span as a source states it, before checking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingSpan {
+    pub start: usize,
+    pub end: usize,
+    pub tag: String,
+    pub note: String,
+    pub attrs: BTreeMap<String, String>,
+    /// The text the source says the span covers, checked against the text at the offsets.
+    pub stated: Option<String>,
+    /// An id to keep in a new layer (brat's `T` number), if free.
+    pub id: Option<u64>,
+    /// A discontinuous annotation's fragments, before they were joined into `start..end`
+    /// (empty for a contiguous one): two annotations with the same range but different
+    /// fragments were distinct in the source.
+    pub fragments: Vec<(usize, usize)>,
+    /// Where it was stated, for messages: `file:line`.
+    pub origin: String,
+}
+
+/// One document as a source states it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    /// The text's path relative to the workspace root.
+    pub rel: String,
+    /// The text, when the source carries it.
+    pub text: Option<String>,
+    pub status: Option<Status>,
+    pub spans: Vec<IncomingSpan>,
+    /// Where it came from, for messages.
+    pub origin: String,
+    /// Whose layer it goes into; `None` is the request's annotator.
+    pub annotator: Option<String>,
+    /// What the source record holds beyond text and spans, kept on a new layer for the way
+    /// back (Prodigy's hashes, answer and meta; doccano's id).
+    pub record: Option<SourceRecord>,
+}
+
+/// Progress callbacks get (work done, work in all) and return whether to go on.
+pub type Progress<'a> = &'a dyn Fn(usize, usize) -> bool;
+
+/// Runs an import.
+///
+/// # Errors
+/// A bad annotator name or source, an unreadable source file, a failed write (naming the file),
+/// or [`ImportError::Cancelled`] (what was imported before stays).
+pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary, ImportError> {
+    check_annotator(&req.annotator).map_err(ImportError::BadRequest)?;
+    if !req.source.exists() {
+        return Err(ImportError::Read {
+            path: req.source.display().to_string(),
+            reason: "no such file or folder".into(),
+        });
+    }
+    if let Some(problem) = sniff::mismatch(&req.source, req.format.name(), &ImportFormat::names()) {
+        return Err(ImportError::WrongFormat(problem));
+    }
+    let ws = Workspace::open(&req.workspace)?;
+    let into = match &req.into {
+        Some(f) => Some(check_into(&ws, f)?),
+        None => None,
+    };
+    // An empty file holds no document in any format; said the same way for each. (An empty
+    // brat .ann is a document without annotations: its text is the document.)
+    if req.format != ImportFormat::Brat && is_blank_file(&req.source) {
+        return Ok(ImportSummary {
+            empty_source: true,
+            ..ImportSummary::default()
+        });
+    }
+    // A line-by-line reader would stop at a byte that is not UTF-8 after writing the documents
+    // before it: such a file is refused before anything is written.
+    if matches!(
+        req.format,
+        ImportFormat::Jsonl | ImportFormat::Doccano | ImportFormat::Conll(_)
+    ) {
+        check_utf8(&req.source)?;
+    }
+    ws.clean_stray_temps();
+    let folder = default_folder(&ws, &req.source, into.as_deref());
+    let declared = match req.format {
+        ImportFormat::Brat => brat::conf_attributes(&req.source),
+        _ => BTreeMap::new(),
+    };
+    let mut importer = Importer {
+        tags: ws.tags().clone(),
+        declared,
+        ws,
+        req,
+        summary: ImportSummary::default(),
+        batch: store::AtomicBatch::new(),
+        pending: Vec::new(),
+        handed: 0,
+        into,
+        moved_under: 0,
+    };
+    let mut sink = |doc: Incoming, summary_extra: Option<(String, Unsupported)>| {
+        if let Some((file, u)) = summary_extra
+            && u.total() > 0
+        {
+            importer.summary.unsupported.push((file, u));
+        }
+        importer.handed += 1;
+        importer.apply(doc)
+    };
+    let mut stats = SourceStats::default();
+    let read = match req.format {
+        ImportFormat::Brat => brat::read(&req.source, &mut sink, &mut stats, progress),
+        ImportFormat::Jsonl | ImportFormat::Doccano => {
+            let how = jsonl::Read {
+                folder: &folder,
+                answers: req.answers,
+            };
+            jsonl::read(&req.source, &how, &mut sink, &mut stats, progress)
+        }
+        ImportFormat::Csv => csv::read(&req.source, &mut sink, &mut stats, progress),
+        ImportFormat::W3c => w3c::read(&req.source, &mut sink, &mut stats, progress),
+        ImportFormat::Conll(opts) => {
+            conll::read(&req.source, opts, &folder, &mut sink, &mut stats, progress)
+        }
+        ImportFormat::LabelStudio => {
+            let how = labelstudio::Read {
+                folder: &folder,
+                annotator: &req.annotator,
+            };
+            labelstudio::read(&req.source, &how, &mut sink, &mut stats, progress)
+        }
+    };
+    // What was accepted before a cancel or an error is written all the same.
+    importer.commit();
+    let handed = importer.handed;
+    if importer.moved_under > 0
+        && let Some(first) = importer.ws.config().texts.first()
+    {
+        importer.summary.warnings.push(format!(
+            "{} outside the text folders of workspace.ron put under {first}/ (--into chooses the folder)",
+            plural(importer.moved_under, "document")
+        ));
+    }
+    let mut summary = importer.summary;
+    match read {
+        Ok(()) => {}
+        Err(e @ ImportError::Cancelled { .. }) => return Err(e),
+        // Stopped half-way: the summary says exactly what was written (exit 3); when nothing
+        // was, the error alone says it.
+        Err(e) if summary.wrote_anything() => summary.stopped = Some(e.to_string()),
+        Err(e) => return Err(e),
+    }
+    summary.rejected_spans.extend(stats.rejected);
+    summary.skipped_documents.extend(stats.skipped);
+    summary.joined_fragments += stats.joined_fragments;
+    summary
+        .unsupported
+        .extend(stats.unsupported.into_iter().filter(|(_, u)| u.total() > 0));
+    summary.answers_left_out = stats.answers_left_out;
+    summary.warnings.extend(stats.notes);
+    summary.labelstudio = stats.labelstudio;
+    summary.warnings.extend(stats.warnings);
+    summary.empty_source = summary.stopped.is_none()
+        && handed == 0
+        && summary.skipped_documents.is_empty()
+        && summary.rejected_spans.is_empty()
+        && summary.answers_left_out.is_empty()
+        && summary.unsupported.is_empty()
+        && summary.labelstudio == labelstudio::Counts::default();
+    Ok(summary)
+}
+
+/// Whether `source` is a regular file holding nothing but white space (read only when small).
+fn is_blank_file(source: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(source) else {
+        return false;
+    };
+    if !meta.is_file() || meta.len() > 4096 {
+        return false;
+    }
+    store::read_regular(source, 4096).is_ok_and(|b| {
+        b.strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&b)
+            .iter()
+            .all(u8::is_ascii_whitespace)
+    })
+}
+
+/// Refuses a source file with a byte sequence that is not UTF-8, naming its line, before
+/// anything is written. Reads the file once in bounded chunks.
+fn check_utf8(source: &Path) -> Result<(), ImportError> {
+    use std::io::Read as _;
+    let shown = || source.display().to_string();
+    let mut file = store::open_regular(source).map_err(|e| ImportError::Read {
+        path: shown(),
+        reason: e.reason(),
+    })?;
+    let mut buf = vec![0u8; 1 << 20];
+    // Bytes of a character cut at the end of the previous chunk.
+    let mut carry = 0usize;
+    let mut line = 1usize;
+    loop {
+        let n = file
+            .read(&mut buf[carry..])
+            .map_err(|e| ImportError::Read {
+                path: shown(),
+                reason: e.to_string(),
+            })?;
+        let filled = carry + n;
+        if n == 0 {
+            if carry > 0 {
+                return Err(not_utf8(source, line));
+            }
+            return Ok(());
+        }
+        match std::str::from_utf8(&buf[..filled]) {
+            Ok(_) => {
+                line += bytecount_newlines(&buf[..filled]);
+                carry = 0;
+            }
+            Err(e) if e.error_len().is_none() => {
+                let good = e.valid_up_to();
+                line += bytecount_newlines(&buf[..good]);
+                buf.copy_within(good..filled, 0);
+                carry = filled - good;
+            }
+            Err(e) => {
+                line += bytecount_newlines(&buf[..e.valid_up_to()]);
+                return Err(not_utf8(source, line));
+            }
+        }
+    }
+}
+
+fn bytecount_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+fn not_utf8(source: &Path, line: usize) -> ImportError {
+    ImportError::Read {
+        path: source.display().to_string(),
+        reason: format!("line {line} is not UTF-8; nothing was imported"),
+    }
+}
+
+/// A destination folder as `--into` gives it, normalised (`texts/` → `texts`), or why it
+/// cannot hold texts: the workspace must list a text inside it.
+fn check_into(ws: &Workspace, folder: &str) -> Result<String, ImportError> {
+    let trimmed = folder.trim().trim_end_matches(['/', '\\']);
+    let norm = if trimmed.is_empty() || trimmed == "." {
+        String::new()
+    } else {
+        ws.check_text_rel(&format!("{trimmed}/x.txt"))
+            .map(|n| n.trim_end_matches("/x.txt").to_owned())
+            .map_err(|why| {
+                ImportError::BadRequest(format!(
+                    "--into {folder}: the workspace would not list texts there: {why}{}",
+                    text_folders_hint(ws)
+                ))
+            })?
+    };
+    if norm.is_empty() && ws.check_text_rel("x.txt").is_err() {
+        return Err(ImportError::BadRequest(format!(
+            "--into {folder}: the workspace root holds no texts{}",
+            text_folders_hint(ws)
+        )));
+    }
+    Ok(norm)
+}
+
+/// `; its text folders (workspace.ron): texts, more` or nothing.
+fn text_folders_hint(ws: &Workspace) -> String {
+    match ws.config().texts.as_slice() {
+        [] => String::new(),
+        list => format!("; its text folders (workspace.ron): {}", list.join(", ")),
+    }
+}
+
+/// File name endings that say a file's format, dropped from the folder name; any other ending is
+/// kept, so that the splits `eng.train`, `eng.testa` and `eng.testb` get folders of their own.
+const FORMAT_EXTENSIONS: [&str; 17] = [
+    "txt", "text", "json", "jsonl", "ndjson", "conll", "conllu", "conllx", "iob", "iob1", "iob2",
+    "bio", "bioes", "bilou", "tsv", "csv", "col",
+];
+
+/// A source file's name without an ending that names its format (`team.jsonl` → `team`,
+/// `eng.train` stays `eng.train`).
+pub fn source_stem(source: &Path) -> String {
+    let name = source
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match name.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty()
+                && FORMAT_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()) =>
+        {
+            stem.to_owned()
+        }
+        _ => name,
+    }
+}
+
+/// The folder for texts a source gives no path for: `<source file name>` without a format
+/// ending ([`source_stem`]), inside `into` if given, else inside the first text folder
+/// `workspace.ron` lists if any. When that is not a folder the workspace lists (a stem
+/// such as `annotations`, `target` or `.hidden`, or too long), `imported-<stem>`, else
+/// `imported`.
+pub fn default_folder(ws: &Workspace, source: &Path, into: Option<&str>) -> String {
+    let stem = source_stem(source);
+    let base = into
+        .or(ws.config().texts.first().map(String::as_str))
+        .map(|f| format!("{}/", f.trim_end_matches('/')))
+        .filter(|f| f != "/")
+        .unwrap_or_default();
+    let candidates = [stem.clone(), format!("imported-{stem}")];
+    for cand in candidates {
+        if cand.is_empty() || cand.contains(['/', '\\']) {
+            continue;
+        }
+        let folder = format!("{base}{cand}");
+        if ws.check_text_rel(&format!("{folder}/000001.txt")).is_ok() {
+            return folder;
+        }
+    }
+    format!("{base}imported")
+}
+
+/// What a source reader found while parsing, besides documents.
+#[derive(Debug, Default)]
+pub struct SourceStats {
+    /// Spans refused while parsing (bad offsets, text mismatch), with file and line.
+    pub rejected: Vec<String>,
+    /// Source documents that could not be read at all.
+    pub skipped: Vec<String>,
+    pub joined_fragments: usize,
+    /// Per source file, what it held that cannot be imported, for readers that do not hand it
+    /// on with a document.
+    pub unsupported: Vec<(String, Unsupported)>,
+    /// Prodigy records and spans left out for their answer, by answer.
+    pub answers_left_out: BTreeMap<String, LeftOut>,
+    /// Documents handed on so far (for the cancel message).
+    pub done: usize,
+    /// What the user should know about how the source was read (a note line each).
+    pub notes: Vec<String>,
+    /// Label Studio: cancelled annotations and predictions left out, predictions imported.
+    pub labelstudio: labelstudio::Counts,
+    /// doccano records (file and line) with a character beyond U+FFFF before a span's end,
+    /// whose offsets doccano's own screen may have counted differently; `true` when their spans
+    /// cut words as code points but not as UTF-16 units.
+    pub wide_doccano: Vec<(String, bool)>,
+    /// Notes for the summary.
+    pub warnings: Vec<String>,
+}
+
+/// Where a reader hands each parsed document, with the file's unsupported counts if any.
+pub type DocSink<'a> =
+    dyn FnMut(Incoming, Option<(String, Unsupported)>) -> Result<(), ImportError> + 'a;
+
+struct Importer<'r> {
+    ws: Workspace,
+    tags: TagSet,
+    /// Attributes the source declares per tag (brat's `annotation.conf`), added to a tag's
+    /// schema when spans of the tag are imported.
+    declared: BTreeMap<String, Vec<crate::model::tags::Attribute>>,
+    req: &'r ImportRequest,
+    summary: ImportSummary,
+    /// Texts and layers waiting to be written together.
+    batch: store::AtomicBatch,
+    /// What became of each document since the last commit, in source order.
+    pending: Vec<Outcome>,
+    /// Documents the reader handed on.
+    handed: usize,
+    /// The checked destination folder (`--into`), without a trailing `/`.
+    into: Option<String>,
+    /// Documents put under the first text folder because their path was outside
+    /// `workspace.ron`'s text folders (no `--into` given).
+    moved_under: usize,
+}
+
+/// A document's outcome, reported when its batch is committed.
+enum Outcome {
+    Skipped(String),
+    Refused(String),
+    /// Its text is batch entry `entry`.
+    TextCopied {
+        label: String,
+        rel: String,
+        entry: usize,
+    },
+    /// Its layer is batch entry `entry`, written only if its text (`text`, when copied) was.
+    Layer {
+        label: String,
+        text: Option<usize>,
+        entry: usize,
+        spans: usize,
+        merging: bool,
+    },
+}
+
+fn label(doc: &Incoming) -> String {
+    format!("{} ({})", doc.rel, doc.origin)
+}
+
+impl Importer<'_> {
+    fn skip(&mut self, doc: &Incoming, why: &str) {
+        self.pending
+            .push(Outcome::Skipped(format!("{}: {why}", label(doc))));
+    }
+
+    fn refuse(&mut self, doc: &Incoming, why: &str) {
+        self.pending
+            .push(Outcome::Refused(format!("{}: {why}", label(doc))));
+    }
+
+    /// Writes the batch and reports each document since the last commit, in order.
+    fn commit(&mut self) {
+        let results = self.batch.commit();
+        let failed = |i: usize| results.get(i).and_then(|r| r.as_ref().err());
+        let s = &mut self.summary;
+        for outcome in std::mem::take(&mut self.pending) {
+            match outcome {
+                Outcome::Skipped(m) => s.skipped_documents.push(m),
+                Outcome::Refused(m) => s.refused_documents.push(m),
+                Outcome::TextCopied { label, rel, entry } => match failed(entry) {
+                    Some(e) => s.refused_documents.push(format!("{label}: {e}")),
+                    None => s.texts_copied.push(rel),
+                },
+                Outcome::Layer {
+                    label,
+                    text,
+                    entry,
+                    spans,
+                    merging,
+                } => {
+                    if text.is_some_and(|t| failed(t).is_some()) {
+                        // Refused already, for its text.
+                        continue;
+                    }
+                    if let Some(e) = failed(entry) {
+                        s.refused_documents.push(format!("{label}: {e}"));
+                        continue;
+                    }
+                    s.documents += 1;
+                    s.spans += spans;
+                    if merging {
+                        s.merged += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, mut doc: Incoming) -> Result<(), ImportError> {
+        let annotator = doc
+            .annotator
+            .clone()
+            .unwrap_or_else(|| self.req.annotator.clone());
+        if let Err(why) = check_annotator(&annotator) {
+            self.refuse(&doc, &why);
+            return Ok(());
+        }
+        // The destination folder: a path the source gives goes under it, unless inside it.
+        if let Some(into) = self.into.as_deref().filter(|f| !f.is_empty()) {
+            let inside = doc
+                .rel
+                .strip_prefix(into)
+                .is_some_and(|rest| rest.starts_with('/'));
+            if !inside {
+                doc.rel = format!("{into}/{}", doc.rel.trim_start_matches('/'));
+            }
+        } else if self.into.is_none()
+            && self.req.format == ImportFormat::Brat
+            && self
+                .ws
+                .check_text_rel(&doc.rel)
+                .is_err_and(|why| why.contains("outside the text folders"))
+            && let Some(first) = self.ws.config().texts.first()
+        {
+            // brat's paths are relative to the brat folder, not to the workspace: one outside
+            // workspace.ron's text folders goes under the first of them, if that is a place the
+            // workspace lists.
+            let under = format!(
+                "{}/{}",
+                first.trim_end_matches('/'),
+                doc.rel.trim_start_matches('/')
+            );
+            if self.ws.check_text_rel(&under).is_ok() {
+                doc.rel = under;
+                self.moved_under += 1;
+            }
+        }
+        // Only a path the workspace lists as a text: anything else would be invisible, or
+        // land among the annotations.
+        match self.ws.check_text_rel(&doc.rel) {
+            Ok(norm) => doc.rel = norm,
+            Err(why) => {
+                let fix = match self.ws.config().texts.first() {
+                    Some(first) if why.contains("outside the text folders") => format!(
+                        "; --into FOLDER puts the texts into one of them (e.g. --into {first})"
+                    ),
+                    _ => String::new(),
+                };
+                self.refuse(&doc, &format!("refused path: {why}{fix}"));
+                return Ok(());
+            }
+        }
+        let (Some(text_path), Some(layer_path)) = (
+            self.ws.text_path(&doc.rel),
+            self.ws.layer_path(&annotator, &doc.rel),
+        ) else {
+            self.refuse(
+                &doc,
+                "refused path: not a relative path inside the workspace",
+            );
+            return Ok(());
+        };
+        // A later document for the same text or layer must see the earlier one on disk.
+        if self.batch.contains(&text_path) || self.batch.contains(&layer_path) {
+            self.commit();
+        }
+        let layer_len = layer_path.as_os_str().len();
+        if layer_len > MAX_PATH_BYTES {
+            self.refuse(
+                &doc,
+                &format!(
+                    "refused path: its annotation file's path would be {layer_len} bytes, over the {MAX_PATH_BYTES}-byte limit of the file system"
+                ),
+            );
+            return Ok(());
+        }
+        if let Some(link) = self.ws.symlink_on_layer_path(&layer_path) {
+            self.refuse(
+                &doc,
+                &format!("{}: {}", link.display(), crate::workspace::SYMLINK_REASON),
+            );
+            return Ok(());
+        }
+        if let Err(e) = store::check_write_inside(self.ws.root(), &layer_path) {
+            self.refuse(&doc, &e.to_string());
+            return Ok(());
+        }
+        // The existing layer, if any: never overwritten, and only merged into when asked.
+        let existing = match store::load_layer(&layer_path) {
+            Ok(found) => found.map(|(l, _)| l),
+            Err(e) => {
+                self.skip(
+                    &doc,
+                    &format!("its layer cannot be read, so it is left alone: {e}"),
+                );
+                return Ok(());
+            }
+        };
+        if existing.is_some() && !self.req.merge {
+            self.skip(
+                &doc,
+                &format!(
+                    "{annotator} already has a layer for it ({}); use --merge to add to it",
+                    layer_path.display()
+                ),
+            );
+            return Ok(());
+        }
+        // The text: the workspace's copy must be the one the offsets refer to.
+        let mut copy: Option<String> = None;
+        let text = if text_path.exists() {
+            let text = match Text::load(&text_path) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.skip(&doc, &e.to_string());
+                    return Ok(());
+                }
+            };
+            if let Some(carried) = &doc.text
+                && carried != text.as_str()
+            {
+                self.skip(
+                    &doc,
+                    &format!(
+                        "the workspace already has a different {}; offsets would not fit",
+                        doc.rel
+                    ),
+                );
+                return Ok(());
+            }
+            text
+        } else {
+            let Some(carried) = &doc.text else {
+                self.skip(
+                    &doc,
+                    "the text is not in the workspace and this format does not carry it",
+                );
+                return Ok(());
+            };
+            if let Err(e) = store::check_write_inside(self.ws.root(), &text_path) {
+                self.refuse(&doc, &e.to_string());
+                return Ok(());
+            }
+            // Not copied when the app would not open it.
+            let limit = crate::model::text::max_text_bytes();
+            if carried.len() as u64 > limit {
+                let e = crate::model::text::TextError::TooLarge {
+                    path: text_path.display().to_string(),
+                    size: carried.len() as u64,
+                    limit,
+                };
+                self.skip(&doc, &e.to_string());
+                return Ok(());
+            }
+            // The text as it will read back from the file.
+            let Ok(text) = Text::from_bytes(carried.as_bytes()) else {
+                self.skip(&doc, "the text is not valid UTF-8");
+                return Ok(());
+            };
+            // Added to the batch once tags.ron is written, so a failed write leaves no text
+            // without its layer.
+            copy = doc.text.take();
+            text
+        };
+        if let Some(layer) = &existing
+            && layer.text_sha256 != text.sha256()
+        {
+            self.skip(
+                &doc,
+                "its layer is stale (the text changed since); run `marginalia reanchor` first",
+            );
+            return Ok(());
+        }
+        // Check every span against the text.
+        let now = now_rfc3339();
+        let mut accepted = Vec::with_capacity(doc.spans.len());
+        for s in &doc.spans {
+            let problem = if s.start >= s.end {
+                Some(format!("empty or reversed range {}..{}", s.start, s.end))
+            } else if s.end > text.char_len() {
+                Some(format!(
+                    "{}..{} is outside the text ({} chars)",
+                    s.start,
+                    s.end,
+                    text.char_len()
+                ))
+            } else if s.tag.trim().is_empty() || s.tag.chars().any(char::is_control) {
+                Some(format!(
+                    "tag {:?} is empty or has control characters",
+                    s.tag
+                ))
+            } else {
+                match &s.stated {
+                    Some(stated) if stated != text.slice(s.start, s.end) => Some(format!(
+                        "{}..{} says {:?} but the text there is {:?}",
+                        s.start,
+                        s.end,
+                        shorten(stated),
+                        shorten(text.slice(s.start, s.end))
+                    )),
+                    _ => None,
+                }
+            };
+            if let Some(p) = problem {
+                self.summary
+                    .rejected_spans
+                    .push(format!("{}: {p}", s.origin));
+                continue;
+            }
+            accepted.push(s);
+        }
+        // New tags go into tags.ron before any layer uses them, and so do attributes: those
+        // the source declares, and any other key a span brings (as text).
+        let mut added = false;
+        for s in &accepted {
+            if self.tags.add_generated(&s.tag) {
+                self.summary.tags_added.push(s.tag.clone());
+                added = true;
+            }
+            let declared = self.declared.get(&s.tag).cloned().unwrap_or_default();
+            let Some(tag) = self.tags.tags.iter_mut().find(|t| t.name == s.tag) else {
+                continue;
+            };
+            let brought = s
+                .attrs
+                .keys()
+                .filter(|k| {
+                    !crate::model::tags::is_reserved(k) && !declared.iter().any(|a| &a.name == *k)
+                })
+                .map(|k| crate::model::tags::Attribute::text(k, "Imported attribute."));
+            let wanted: Vec<crate::model::tags::Attribute> =
+                declared.iter().cloned().chain(brought).collect();
+            for attr in wanted {
+                if tag.attribute(&attr.name).is_some() {
+                    continue;
+                }
+                let name = attr.name.clone();
+                tag.attributes.push(attr);
+                self.summary
+                    .attributes_added
+                    .push(format!("{}.{name}", s.tag));
+                added = true;
+            }
+        }
+        if added && let Err(problem) = self.tags.check() {
+            // A source's schema that does not fit is left out rather than written broken.
+            self.summary.warnings.push(format!(
+                "attributes not added to annotations/tags.ron: {problem}"
+            ));
+            self.tags = self.ws.tags().clone();
+            for s in &accepted {
+                self.tags.add_generated(&s.tag);
+            }
+        }
+        if added {
+            let path = self.ws.annotations_dir().join("tags.ron");
+            store::write_atomic(&path, self.tags.to_ron().as_bytes())?;
+            self.ws.set_tags(self.tags.clone());
+        }
+        let text_entry = copy.map(|carried| {
+            let entry = self.batch.add(text_path.clone(), carried.as_bytes());
+            self.pending.push(Outcome::TextCopied {
+                label: label(&doc),
+                rel: doc.rel.clone(),
+                entry,
+            });
+            entry
+        });
+        // Values the tag's schema does not allow (a choice not listed, brat's flag form on a
+        // choice) are refused one by one, so that no layer written fails `validate`; the span
+        // keeps its other values.
+        let mut values: Vec<BTreeMap<String, String>> = Vec::with_capacity(accepted.len());
+        for s in &accepted {
+            let mut attrs = s.attrs.clone();
+            if let Some(tag) = self.tags.get(&s.tag) {
+                for issue in tag.attr_issues(&s.attrs) {
+                    if let crate::model::tags::AttrIssue::BadValue { name, .. } = &issue {
+                        attrs.remove(name);
+                        self.summary.refused_attributes.push(format!(
+                            "the span at {}: {issue} (it is imported without that value)",
+                            s.origin
+                        ));
+                    }
+                }
+            }
+            self.summary.attribute_values += attrs.len();
+            values.push(attrs);
+        }
+        let merging = existing.is_some();
+        let mut layer = existing.unwrap_or_else(|| {
+            let mut l = Layer::new(&doc.rel, &text, &annotator);
+            l.status = doc.status.unwrap_or(Status::InProgress);
+            l
+        });
+        // A merge keeps the layer's own import record; a layer without one takes the source's.
+        if layer.source.is_none() {
+            layer.source = doc.record.take();
+        }
+        // Each (start, end, tag) once: what the layer has, then what this document brings. A
+        // repeat is left out and counted by kind; its note and attributes join the span kept
+        // from this document, so nothing it said is lost.
+        let mut present: HashMap<(usize, usize, String), Option<usize>> = layer
+            .spans
+            .iter()
+            .map(|s| ((s.start, s.end, s.tag.clone()), None))
+            .collect();
+        let mut fresh: Vec<(crate::model::layer::Span, Option<u64>, &IncomingSpan)> = Vec::new();
+        let mut dups = Duplicates::default();
+        for (s, attrs) in accepted.into_iter().zip(values) {
+            match present.get(&(s.start, s.end, s.tag.clone())) {
+                Some(None) => {
+                    dups.in_layer += 1;
+                    continue;
+                }
+                Some(Some(i)) => {
+                    let (kept, _, first) = &mut fresh[*i];
+                    if first.fragments == s.fragments {
+                        dups.identical += 1;
+                    } else {
+                        dups.joined += 1;
+                    }
+                    if !s.note.is_empty() && !kept.note.split('\n').any(|n| n == s.note) {
+                        if !kept.note.is_empty() {
+                            kept.note.push('\n');
+                        }
+                        kept.note.push_str(&s.note);
+                    }
+                    for (k, v) in attrs {
+                        kept.attrs.entry(k).or_insert(v);
+                    }
+                    continue;
+                }
+                None => {}
+            }
+            present.insert((s.start, s.end, s.tag.clone()), Some(fresh.len()));
+            let mut span = make_span(&text, 0, s.start, s.end, &s.tag, &now);
+            span.note = s.note.clone();
+            span.attrs = attrs;
+            fresh.push((span, s.id, s));
+        }
+        if dups.total() > 0 {
+            self.summary.duplicates += dups.total();
+            self.summary
+                .duplicates_by_document
+                .push((label(&doc), dups));
+        }
+        let added_spans = fresh.len();
+        let mut used_ids: HashSet<u64> = layer.spans.iter().map(|s| s.id).collect();
+        let mut without_id = Vec::new();
+        for (mut span, id, _) in fresh {
+            // Keep the source's id in a new layer when it is free, so brat's T3 stays span 3.
+            match id {
+                Some(id) if !merging && id > 0 && used_ids.insert(id) => {
+                    span.id = id;
+                    layer.spans.push(span);
+                }
+                _ => without_id.push(span),
+            }
+        }
+        layer.normalize();
+        for mut span in without_id {
+            span.id = layer.take_id();
+            layer.spans.push(span);
+        }
+        layer.normalize();
+        let bytes = layer.to_ron().into_bytes();
+        let entry = match text_entry {
+            Some(t) => self.batch.add_after(layer_path, bytes, t),
+            None => self.batch.add(layer_path, bytes),
+        };
+        self.pending.push(Outcome::Layer {
+            label: label(&doc),
+            text: text_entry,
+            entry,
+            spans: added_spans,
+            merging,
+        });
+        if self.batch.is_full() {
+            self.commit();
+        }
+        Ok(())
+    }
+}
+
+/// The largest source file (csv, w3c, a brat .ann) read whole, in bytes.
+const MAX_SOURCE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Reads a source file whole, with a clear error; only regular files, at most
+/// [`MAX_SOURCE_BYTES`].
+pub(crate) fn read_source(path: &Path) -> Result<String, ImportError> {
+    let bytes =
+        crate::store::read_regular(path, MAX_SOURCE_BYTES).map_err(|e| ImportError::Read {
+            path: path.display().to_string(),
+            reason: e.reason(),
+        })?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    String::from_utf8(body.to_vec()).map_err(|e| ImportError::Read {
+        path: path.display().to_string(),
+        reason: format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+    })
+}
+
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}

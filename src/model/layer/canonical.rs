@@ -1,0 +1,719 @@
+//! The canonical layout of a layer file, written and read directly, because the generic RON
+//! serializer and parser take seconds on a 40 MB file of 100,000 spans (issue 6).
+//!
+//! [`write`] produces exactly the bytes that `to_pretty_ron` produces for a normalized layer
+//! (same field order, indentation, escapes — `char::escape_debug`, as the `ron` crate does).
+//! [`read`] accepts only that exact layout and returns `None` on the first byte that differs
+//! from it (other spacing, comments, a CRLF checkout, a number out of range, anything a person
+//! might write by hand); the caller then falls back to the `ron` crate, which accepts all of
+//! RON and gives the proper error messages. Because [`read`] accepts a file only if [`write`]
+//! would produce it byte for byte from the result, the fast path cannot change what a file
+//! means. The tests check both directions against the `ron` crate.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::{Layer, Orphan, SourceRecord, Span, Status};
+
+// ---------------------------------------------------------------------------------------------
+// Writing.
+
+/// Appends `s` as a RON string literal, escaping each char with `char::escape_debug`.
+fn put_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut run_start = 0;
+    for (i, c) in s.char_indices() {
+        if is_plain(c) {
+            continue;
+        }
+        out.push_str(&s[run_start..i]);
+        for e in c.escape_debug() {
+            out.push(e);
+        }
+        run_start = i + c.len_utf8();
+    }
+    out.push_str(&s[run_start..]);
+    out.push('"');
+}
+
+/// Whether `escape_debug` leaves `c` as it is. Printable ASCII is decided inline; other chars
+/// ask the standard library.
+fn is_plain(c: char) -> bool {
+    if c.is_ascii() {
+        return matches!(c, ' '..='~') && !matches!(c, '"' | '\'' | '\\');
+    }
+    let mut e = c.escape_debug();
+    e.next() == Some(c) && e.next().is_none()
+}
+
+fn indent(out: &mut String, level: usize) {
+    for _ in 0..level {
+        out.push_str("    ");
+    }
+}
+
+fn field(out: &mut String, level: usize, name: &str) {
+    indent(out, level);
+    out.push_str(name);
+    out.push_str(": ");
+}
+
+fn field_u64(out: &mut String, level: usize, name: &str, v: u64) {
+    field(out, level, name);
+    let _ = write!(out, "{v}");
+    out.push_str(",\n");
+}
+
+fn field_str(out: &mut String, level: usize, name: &str, v: &str) {
+    field(out, level, name);
+    put_str(out, v);
+    out.push_str(",\n");
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::NotStarted => "NotStarted",
+        Status::InProgress => "InProgress",
+        Status::Done => "Done",
+        Status::Reviewed => "Reviewed",
+    }
+}
+
+/// Writes a map of strings whose opening `{` goes at the current position; `level` is the
+/// indentation of the line it is on.
+fn put_map(out: &mut String, level: usize, map: &BTreeMap<String, String>) {
+    if map.is_empty() {
+        out.push_str("{}");
+        return;
+    }
+    out.push_str("{\n");
+    for (k, v) in map {
+        indent(out, level + 1);
+        put_str(out, k);
+        out.push_str(": ");
+        put_str(out, v);
+        out.push_str(",\n");
+    }
+    indent(out, level);
+    out.push('}');
+}
+
+/// Writes a span struct whose opening `(` is already at the current position; `level` is the
+/// indentation of its fields.
+fn put_span(out: &mut String, level: usize, s: &Span) {
+    out.push_str("(\n");
+    field_u64(out, level, "id", s.id);
+    field_u64(out, level, "start", s.start as u64);
+    field_u64(out, level, "end", s.end as u64);
+    field_str(out, level, "tag", &s.tag);
+    field_str(out, level, "exact", &s.exact);
+    field_str(out, level, "prefix", &s.prefix);
+    field_str(out, level, "suffix", &s.suffix);
+    field_str(out, level, "note", &s.note);
+    field(out, level, "attrs");
+    put_map(out, level, &s.attrs);
+    out.push_str(",\n");
+    field_str(out, level, "created", &s.created);
+    field_str(out, level, "modified", &s.modified);
+    indent(out, level - 1);
+    out.push(')');
+}
+
+/// The canonical file of `layer` as if normalized first (spans sorted by (start, end, id),
+/// `next_id` above every id in use), without copying the layer.
+pub(super) fn write(layer: &Layer) -> String {
+    let mut sorted: Vec<&Span> = layer.spans.iter().collect();
+    // Stable, like `Layer::normalize`, so equal keys keep their order.
+    if !layer.spans.is_sorted_by_key(Span::sort_key) {
+        sorted.sort_by_key(|s| s.sort_key());
+    }
+    let max_id = layer
+        .spans
+        .iter()
+        .map(|s| s.id)
+        .chain(layer.orphans.iter().map(|o| o.span.id))
+        .max()
+        .unwrap_or(0);
+    let mut next_id = layer.next_id;
+    if next_id <= max_id {
+        next_id = max_id.saturating_add(1);
+    }
+    if next_id == 0 {
+        next_id = 1;
+    }
+
+    let approx: usize = layer
+        .spans
+        .iter()
+        .map(|s| 300 + s.exact.len() + s.prefix.len() + s.suffix.len() + s.note.len())
+        .sum();
+    let mut out = String::with_capacity(approx + 512);
+    out.push_str("(\n");
+    field_u64(&mut out, 1, "format", u64::from(layer.format));
+    field_str(&mut out, 1, "text", &layer.text);
+    field_str(&mut out, 1, "text_sha256", &layer.text_sha256);
+    field_u64(&mut out, 1, "text_chars", layer.text_chars as u64);
+    field_str(&mut out, 1, "annotator", &layer.annotator);
+    field(&mut out, 1, "status");
+    out.push_str(status_name(layer.status));
+    out.push_str(",\n");
+    field_u64(&mut out, 1, "next_id", next_id);
+    field(&mut out, 1, "spans");
+    if sorted.is_empty() {
+        out.push_str("[]");
+    } else {
+        out.push_str("[\n");
+        for s in &sorted {
+            indent(&mut out, 2);
+            put_span(&mut out, 3, s);
+            out.push_str(",\n");
+        }
+        indent(&mut out, 1);
+        out.push(']');
+    }
+    out.push_str(",\n");
+    if !layer.orphans.is_empty() {
+        field(&mut out, 1, "orphans");
+        out.push_str("[\n");
+        for o in &layer.orphans {
+            indent(&mut out, 2);
+            out.push_str("(\n");
+            field(&mut out, 3, "span");
+            put_span(&mut out, 4, &o.span);
+            out.push_str(",\n");
+            field_str(&mut out, 3, "old_text_sha256", &o.old_text_sha256);
+            indent(&mut out, 2);
+            out.push_str("),\n");
+        }
+        indent(&mut out, 1);
+        out.push_str("],\n");
+    }
+    if let Some(record) = &layer.source {
+        field(&mut out, 1, "source");
+        out.push_str("Some((\n");
+        field_str(&mut out, 2, "format", &record.format);
+        field(&mut out, 2, "fields");
+        put_map(&mut out, 2, &record.fields);
+        out.push_str(",\n");
+        indent(&mut out, 1);
+        out.push_str(")),\n");
+    }
+    out.push_str(")\n");
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading.
+
+/// A cursor over canonical source; every method returns `None` where the source leaves the
+/// canonical layout.
+struct Reader<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn lit(&mut self, s: &str) -> Option<()> {
+        if self.src.as_bytes()[self.pos..].starts_with(s.as_bytes()) {
+            self.pos += s.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn peek(&self, s: &str) -> bool {
+        self.src.as_bytes()[self.pos..].starts_with(s.as_bytes())
+    }
+
+    fn indent(&mut self, level: usize) -> Option<()> {
+        for _ in 0..level {
+            self.lit("    ")?;
+        }
+        Some(())
+    }
+
+    fn field(&mut self, level: usize, name: &str) -> Option<()> {
+        self.indent(level)?;
+        self.lit(name)?;
+        self.lit(": ")
+    }
+
+    /// A decimal number as `write!` prints it: no sign, no leading zeros, no separators.
+    fn u64(&mut self) -> Option<u64> {
+        let bytes = self.src.as_bytes();
+        let start = self.pos;
+        let mut v: u64 = 0;
+        while let Some(&b) = bytes.get(self.pos) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+            self.pos += 1;
+        }
+        let n = self.pos - start;
+        if n == 0 || (n > 1 && bytes[start] == b'0') {
+            return None;
+        }
+        Some(v)
+    }
+
+    fn field_u64(&mut self, level: usize, name: &str) -> Option<u64> {
+        self.field(level, name)?;
+        let v = self.u64()?;
+        self.lit(",\n")?;
+        Some(v)
+    }
+
+    fn field_usize(&mut self, level: usize, name: &str) -> Option<usize> {
+        usize::try_from(self.field_u64(level, name)?).ok()
+    }
+
+    /// A string literal exactly as [`put_str`] writes it.
+    fn string(&mut self) -> Option<String> {
+        self.lit("\"")?;
+        let bytes = self.src.as_bytes();
+        let mut out = String::new();
+        let mut run_start = self.pos;
+        loop {
+            let b = *bytes.get(self.pos)?;
+            match b {
+                b'"' => {
+                    out.push_str(&self.src[run_start..self.pos]);
+                    self.pos += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    out.push_str(&self.src[run_start..self.pos]);
+                    let esc_start = self.pos;
+                    let c = self.escape()?;
+                    // Only the escape that `escape_debug` writes for this char is canonical.
+                    let mut canonical = [0u8; 16];
+                    let mut n = 0;
+                    for e in c.escape_debug() {
+                        n += e.encode_utf8(&mut canonical[n..]).len();
+                    }
+                    if canonical.get(..n)? != &bytes[esc_start..self.pos] || is_plain(c) {
+                        return None;
+                    }
+                    out.push(c);
+                    run_start = self.pos;
+                }
+                b' '..=b'~' => {
+                    if b == b'\'' {
+                        return None;
+                    }
+                    self.pos += 1;
+                }
+                0x80.. => {
+                    let c = self.src[self.pos..].chars().next()?;
+                    if !is_plain(c) {
+                        return None;
+                    }
+                    self.pos += c.len_utf8();
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// One escape sequence after a backslash: `\t \r \n \\ \' \"`, `\0` or `\u{hex}`.
+    fn escape(&mut self) -> Option<char> {
+        self.lit("\\")?;
+        let b = *self.src.as_bytes().get(self.pos)?;
+        self.pos += 1;
+        match b {
+            b't' => Some('\t'),
+            b'r' => Some('\r'),
+            b'n' => Some('\n'),
+            b'0' => Some('\0'),
+            b'\\' => Some('\\'),
+            b'\'' => Some('\''),
+            b'"' => Some('"'),
+            b'u' => {
+                self.lit("{")?;
+                let start = self.pos;
+                let end = start + self.src[start..].find('}')?;
+                let hex = &self.src[start..end];
+                if hex.is_empty() || hex.len() > 6 {
+                    return None;
+                }
+                let v = u32::from_str_radix(hex, 16).ok()?;
+                self.pos = end + 1;
+                char::from_u32(v)
+            }
+            _ => None,
+        }
+    }
+
+    fn field_str(&mut self, level: usize, name: &str) -> Option<String> {
+        self.field(level, name)?;
+        let v = self.string()?;
+        self.lit(",\n")?;
+        Some(v)
+    }
+
+    /// A map of strings as [`put_map`] writes it; `level` is the indentation of its line.
+    fn map(&mut self, level: usize) -> Option<BTreeMap<String, String>> {
+        let mut map = BTreeMap::new();
+        if self.lit("{}").is_some() {
+            return Some(map);
+        }
+        self.lit("{\n")?;
+        let mut last: Option<String> = None;
+        while !self.peek_closing(level, "}") {
+            self.indent(level + 1)?;
+            let k = self.string()?;
+            self.lit(": ")?;
+            let v = self.string()?;
+            self.lit(",\n")?;
+            // A map is written sorted and without duplicates.
+            if last.as_ref().is_some_and(|l| *l >= k) {
+                return None;
+            }
+            last = Some(k.clone());
+            map.insert(k, v);
+        }
+        if map.is_empty() {
+            return None;
+        }
+        self.indent(level)?;
+        self.lit("}")?;
+        Some(map)
+    }
+
+    /// A span struct after its opening position; `level` is the indentation of its fields.
+    fn span(&mut self, level: usize) -> Option<Span> {
+        self.lit("(\n")?;
+        let id = self.field_u64(level, "id")?;
+        let start = self.field_usize(level, "start")?;
+        let end = self.field_usize(level, "end")?;
+        let tag = self.field_str(level, "tag")?;
+        let exact = self.field_str(level, "exact")?;
+        let prefix = self.field_str(level, "prefix")?;
+        let suffix = self.field_str(level, "suffix")?;
+        let note = self.field_str(level, "note")?;
+        self.field(level, "attrs")?;
+        let attrs = self.map(level)?;
+        self.lit(",\n")?;
+        let created = self.field_str(level, "created")?;
+        let modified = self.field_str(level, "modified")?;
+        self.indent(level - 1)?;
+        self.lit(")")?;
+        Some(Span {
+            id,
+            start,
+            end,
+            tag,
+            exact,
+            prefix,
+            suffix,
+            note,
+            attrs,
+            created,
+            modified,
+        })
+    }
+
+    fn peek_closing(&self, level: usize, close: &str) -> bool {
+        let rest = &self.src.as_bytes()[self.pos..];
+        let n = level * 4;
+        rest.len() >= n + close.len()
+            && rest[..n].iter().all(|&b| b == b' ')
+            && rest[n..].starts_with(close.as_bytes())
+    }
+}
+
+/// Reads a layer in the canonical layout, or `None` if `src` is anything else.
+pub(super) fn read(src: &str) -> Option<Layer> {
+    let mut r = Reader { src, pos: 0 };
+    r.lit("(\n")?;
+    let format = u32::try_from(r.field_u64(1, "format")?).ok()?;
+    let text = r.field_str(1, "text")?;
+    let text_sha256 = r.field_str(1, "text_sha256")?;
+    let text_chars = r.field_usize(1, "text_chars")?;
+    let annotator = r.field_str(1, "annotator")?;
+    r.field(1, "status")?;
+    let status = [
+        Status::NotStarted,
+        Status::InProgress,
+        Status::Done,
+        Status::Reviewed,
+    ]
+    .into_iter()
+    .find(|s| r.peek(status_name(*s)) && r.peek_after(status_name(*s), ",\n"))?;
+    r.lit(status_name(status))?;
+    r.lit(",\n")?;
+    let next_id = r.field_u64(1, "next_id")?;
+    r.field(1, "spans")?;
+    let mut spans = Vec::new();
+    if r.lit("[]").is_none() {
+        r.lit("[\n")?;
+        // About 400 bytes a span: reserve once instead of growing.
+        spans.reserve(src.len() / 400);
+        while !r.peek_closing(1, "]") {
+            r.indent(2)?;
+            spans.push(r.span(3)?);
+            r.lit(",\n")?;
+        }
+        if spans.is_empty() {
+            return None;
+        }
+        r.indent(1)?;
+        r.lit("]")?;
+    }
+    r.lit(",\n")?;
+    let mut orphans = Vec::new();
+    if r.peek("    orphans: ") {
+        r.field(1, "orphans")?;
+        r.lit("[\n")?;
+        while !r.peek_closing(1, "]") {
+            r.indent(2)?;
+            r.lit("(\n")?;
+            r.field(3, "span")?;
+            let span = r.span(4)?;
+            r.lit(",\n")?;
+            let old_text_sha256 = r.field_str(3, "old_text_sha256")?;
+            r.indent(2)?;
+            r.lit("),\n")?;
+            orphans.push(Orphan {
+                span,
+                old_text_sha256,
+            });
+        }
+        if orphans.is_empty() {
+            return None;
+        }
+        r.indent(1)?;
+        r.lit("],\n")?;
+    }
+    let mut source = None;
+    if r.peek("    source: ") {
+        r.field(1, "source")?;
+        r.lit("Some((\n")?;
+        let format = r.field_str(2, "format")?;
+        r.field(2, "fields")?;
+        let fields = r.map(2)?;
+        r.lit(",\n")?;
+        r.indent(1)?;
+        r.lit(")),\n")?;
+        source = Some(SourceRecord { format, fields });
+    }
+    r.lit(")\n")?;
+    if r.pos != src.len() {
+        return None;
+    }
+    let layer = Layer {
+        format,
+        text,
+        text_sha256,
+        text_chars,
+        annotator,
+        status,
+        next_id,
+        spans,
+        orphans,
+        source,
+    };
+    // Only a normalized layer is written in this layout; anything else came from elsewhere
+    // and goes the slow way, so `write(read(src)) == src` always holds.
+    if !layer.spans.is_sorted_by_key(Span::sort_key) {
+        return None;
+    }
+    let max_id = layer
+        .spans
+        .iter()
+        .map(|s| s.id)
+        .chain(layer.orphans.iter().map(|o| o.span.id))
+        .max()
+        .unwrap_or(0);
+    if layer.next_id <= max_id || layer.next_id == 0 {
+        return None;
+    }
+    Some(layer)
+}
+
+impl Reader<'_> {
+    fn peek_after(&self, first: &str, then: &str) -> bool {
+        self.src.as_bytes()[self.pos..]
+            .get(first.len()..)
+            .is_some_and(|rest| rest.starts_with(then.as_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::layer::to_pretty_ron;
+    use proptest::prelude::*;
+
+    fn ron_write(layer: &Layer) -> String {
+        let mut copy = layer.clone();
+        copy.normalize();
+        to_pretty_ron(&copy).unwrap()
+    }
+
+    fn ron_read(src: &str) -> Option<Layer> {
+        let mut l: Layer = crate::model::layer::ron_options().from_str(src).ok()?;
+        l.normalize();
+        Some(l)
+    }
+
+    /// Strings with the chars that need care: quotes, backslashes, control chars, curly
+    /// quotes, combining marks, emoji, non-breaking and zero-width spaces, `#`.
+    fn tricky_string() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "a",
+            "Putin",
+            " ",
+            "\"",
+            "'",
+            "\\",
+            "\n",
+            "\r",
+            "\t",
+            "\0",
+            "\u{7f}",
+            "\u{1b}",
+            "“",
+            "”",
+            "’",
+            "—",
+            "\u{a0}",
+            "\u{200b}",
+            "\u{301}",
+            "e\u{301}",
+            "😀",
+            "#",
+            "r#\"",
+            "}",
+            "{",
+            "\u{feff}",
+            "\u{10ffff}",
+            "\u{e000}",
+            ")",
+            ",\n",
+        ]);
+        prop::collection::vec(pieces, 0..8).prop_map(|v| v.concat())
+    }
+
+    fn span_strategy() -> impl Strategy<Value = Span> {
+        (
+            (0u64..1000, 0usize..5000, 0usize..50),
+            (
+                tricky_string(),
+                tricky_string(),
+                tricky_string(),
+                tricky_string(),
+            ),
+            prop::collection::btree_map(tricky_string(), tricky_string(), 0..3),
+            tricky_string(),
+        )
+            .prop_map(
+                |((id, start, len), (tag, exact, prefix, note), attrs, created)| Span {
+                    id,
+                    start,
+                    end: start + len,
+                    tag,
+                    exact,
+                    prefix: prefix.clone(),
+                    suffix: prefix,
+                    note,
+                    attrs,
+                    created: created.clone(),
+                    modified: created,
+                },
+            )
+    }
+
+    fn layer_strategy() -> impl Strategy<Value = Layer> {
+        (
+            prop::collection::vec(span_strategy(), 0..6),
+            prop::collection::vec((span_strategy(), tricky_string()), 0..3),
+            (0u64..2000, 0usize..4, tricky_string(), 0u32..3),
+            prop::option::of((
+                tricky_string(),
+                prop::collection::btree_map(tricky_string(), tricky_string(), 0..3),
+            )),
+        )
+            .prop_map(
+                |(spans, orphans, (next_id, status, text, format), source)| Layer {
+                    format,
+                    text: text.clone(),
+                    text_sha256: "ab12".into(),
+                    text_chars: 4206,
+                    annotator: text,
+                    status: [
+                        Status::NotStarted,
+                        Status::InProgress,
+                        Status::Done,
+                        Status::Reviewed,
+                    ][status],
+                    next_id,
+                    spans,
+                    orphans: orphans
+                        .into_iter()
+                        .map(|(span, old_text_sha256)| Orphan {
+                            span,
+                            old_text_sha256,
+                        })
+                        .collect(),
+                    source: source.map(|(format, fields)| SourceRecord { format, fields }),
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn writes_what_ron_writes_and_reads_it_back(layer in layer_strategy()) {
+            let fast = write(&layer);
+            prop_assert_eq!(&fast, &ron_write(&layer));
+            let mut normalized = layer.clone();
+            normalized.normalize();
+            prop_assert_eq!(read(&fast), Some(normalized.clone()));
+            prop_assert_eq!(ron_read(&fast), Some(normalized));
+        }
+
+        #[test]
+        fn anything_read_fast_means_the_same_to_ron(
+            layer in layer_strategy(),
+            at in any::<prop::sample::Index>(),
+            edit in prop::sample::select(vec![
+                "", " ", "\n", "\\", "\"", "0", "9", "\\u{41}", "\\'", "//x\n", "\r", ",", "a",
+                "\\u{301}", "#", "é", "\t", "(", ")", "[", "]", "{}",
+            ]),
+            cut in 0usize..3,
+        ) {
+            let src = write(&layer);
+            // Insert a snippet at a char boundary, and maybe drop a few chars after it.
+            let mut i = at.index(src.len() + 1);
+            while !src.is_char_boundary(i) {
+                i -= 1;
+            }
+            let mut j = i;
+            for _ in 0..cut {
+                if let Some(c) = src[j..].chars().next() {
+                    j += c.len_utf8();
+                }
+            }
+            let mutated = format!("{}{}{}", &src[..i], edit, &src[j..]);
+            if let Some(fast) = read(&mutated) {
+                prop_assert_eq!(write(&fast), mutated.clone());
+                prop_assert_eq!(Some(fast), ron_read(&mutated));
+            }
+        }
+    }
+
+    #[test]
+    fn hand_written_spacing_is_left_to_ron() {
+        let src =
+            "(format: 1, text: \"a.txt\", text_sha256: \"x\", text_chars: 3, annotator: \"e\")";
+        assert!(read(src).is_none());
+        assert!(ron_read(src).is_some());
+        let crlf = write(&ron_read(src).unwrap()).replace('\n', "\r\n");
+        assert!(read(&crlf).is_none());
+        assert!(ron_read(&crlf).is_some());
+    }
+}

@@ -1,0 +1,2334 @@
+//! An open document: one text, one annotator's layer on it, the undo history, and autosave.
+//!
+//! Every edit goes through [`Document::apply`], which records it for undo and marks the layer
+//! dirty. [`Document::save_if_due`] writes it within a second; before writing it checks that no
+//! one else replaced the file since it was read, and merges by span id if they did.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::assist::suggest::rejections::Rejected;
+use crate::model::layer::{Layer, LayerProblem, Orphan, Span, Status, make_span, now_rfc3339};
+use crate::model::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
+use crate::model::tags::{self, Tag};
+use crate::model::text::{Text, TextError};
+use crate::session::autosave::{Autosave, Finished, JournalFind};
+use crate::session::history::History;
+use crate::session::recovery::{EntryKey, Journal, Kept, Recovered};
+use crate::session::save_mirror::{self, Base, Mirror, Pending, Sent, Snapshot};
+use crate::store::{self, Fingerprint, StoreError};
+use crate::team::merge::{self, Pick};
+use crate::workspace::Workspace;
+
+/// How long an edit may wait before it is written.
+pub const SAVE_DELAY: Duration = Duration::from_millis(300);
+/// How long to wait before retrying a failed save.
+pub const RETRY_DELAY: Duration = Duration::from_secs(2);
+
+/// Why a document could not be opened for editing.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum OpenError {
+    #[error(transparent)]
+    Text(#[from] TextError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: {problem}")]
+    Invalid { path: String, problem: String },
+    #[error("{0}: not a text of this workspace")]
+    NotInWorkspace(String),
+    #[error("{rel}: cannot open as annotator: {reason}")]
+    BadAnnotator { rel: String, reason: String },
+}
+
+/// One undoable change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    Add(Span),
+    Delete(Span),
+    /// A span changed (tag, note, boundaries); both versions kept.
+    Change {
+        before: Span,
+        after: Span,
+    },
+    Status {
+        before: Status,
+        after: Status,
+    },
+    /// An orphan was placed again as `span` (same id, new range).
+    Reattach {
+        orphan: Orphan,
+        span: Span,
+    },
+    /// An orphan was deleted for good.
+    DeleteOrphan(Orphan),
+    /// Edits recovered from the journal replaced the layer's spans, orphans and status.
+    Restore {
+        before: Box<Layer>,
+        after: Box<Layer>,
+    },
+    /// A suggestion was rejected: nothing in the layer changes, but the step is in the
+    /// history, so undo hands it back to the caller to take out of the rejections file (and
+    /// redo to put in again). See [`Document::record_rejection`].
+    Reject(Rejected),
+    /// The step also changed other documents: workspace "Tag all" number `step` added its
+    /// spans there (`added`), or took them out. Undo and redo hand it back to the caller, which
+    /// keeps those documents' spans (see [`crate::assist::find::WorkspaceTagged`]).
+    Elsewhere {
+        step: u64,
+        added: bool,
+    },
+}
+
+/// What an edit did to the layer's spans, for views that follow the layer without rebuilding
+/// (see [`Document::take_changes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerChange {
+    /// Span `id` was added, changed or removed: `now` is its range and tag afterwards, `None`
+    /// when it is gone.
+    Span { id: u64, now: Option<SpanKey> },
+    /// Anything may have changed (reload, merge, restore): rebuild from the layer.
+    All,
+}
+
+/// A span's range and tag, as recorded in a [`LayerChange`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpanKey {
+    pub start: usize,
+    pub end: usize,
+    pub tag: String,
+}
+
+impl SpanKey {
+    fn of(s: &Span) -> Self {
+        Self {
+            start: s.start,
+            end: s.end,
+            tag: s.tag.clone(),
+        }
+    }
+}
+
+/// Changes not taken after this many are folded into one [`LayerChange::All`], so a document
+/// nobody follows (the CLI) does not keep a growing log.
+const MAX_PENDING_CHANGES: usize = 4096;
+
+/// What [`Document::add_span_checked`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    /// A new span with this id.
+    New(u64),
+    /// A span with the same range and tag was there already; nothing was added.
+    Existing(u64),
+}
+
+impl Added {
+    /// The span's id, new or existing.
+    pub fn id(self) -> u64 {
+        match self {
+            Self::New(id) | Self::Existing(id) => id,
+        }
+    }
+}
+
+/// What [`Document::add_spans_tagged`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddedMany {
+    /// The new spans' ids, ascending.
+    pub added: Vec<u64>,
+    /// Ranges that had a span with this tag already (nothing added for them).
+    pub already: usize,
+}
+
+/// What one undo or redo did: for the status line and for the rejections, which live outside
+/// the layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done {
+    /// The span the step touched, if any (the first one of a compound step).
+    pub touched: Option<u64>,
+    /// What the step was, e.g. "tag 23201 spans as quote", "reject quote “begin”".
+    pub what: String,
+    /// The rejections the step holds: undo takes them out of the rejections file, redo puts
+    /// them in again (the caller does, through [`crate::assist::suggest::rejections`]).
+    pub rejections: Vec<Rejected>,
+    /// The workspace "Tag all" steps this step also covers, and whether their spans in other
+    /// documents are now to be in place (`true`) or taken out: the caller does that.
+    pub elsewhere: Vec<(u64, bool)>,
+}
+
+/// Runs of at least this many span adds or deletes in one step are applied as one merge.
+const BATCH_MIN: usize = 32;
+
+/// A batch of at least this many spans is recorded for the autosave by id (looked up when it
+/// saves, an O(spans) pass) rather than by a copy of each (most of a 100,000-span edit's time).
+const BY_ID_MIN: usize = 1_000;
+
+/// What the save indicator shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveState {
+    Saved,
+    /// Edits not yet on disk.
+    Pending,
+    /// The last attempt failed; it will be retried.
+    Failed(String),
+}
+
+/// An open document.
+pub struct Document {
+    rel: String,
+    text: Text,
+    layer: Layer,
+    /// The layer as it was last read from or written to disk: the common ancestor for merging
+    /// a version someone else wrote.
+    base: Base,
+    /// How the layer differs from `base`, for the next background save.
+    pending: Pending,
+    /// What the running background save sent, pending again if it is not written.
+    sent: Option<Sent>,
+    /// The writer thread's copy of the layer (see [`crate::session::save_mirror`]).
+    mirror: Arc<Mutex<Mirror>>,
+    /// The previous base, handed to the writer with the next save to be reused there.
+    recycle: Option<Arc<Layer>>,
+    /// The last serial number given to a base.
+    serial: u64,
+    /// What re-anchoring did when the document was opened on a changed text.
+    reanchor_summary: Option<ReanchorSummary>,
+    layer_path: PathBuf,
+    /// The workspace root: nothing is written outside it.
+    root: PathBuf,
+    /// What the file looked like when last read or written; `None` when it does not exist yet.
+    seen: Option<Fingerprint>,
+    read_only: bool,
+    history: History<Edit>,
+    /// Whether the last edit was a note change that further typing may extend.
+    note_run: Option<u64>,
+    /// Whether the last edit set this span's attribute, which [`Document::extend_attr`] may
+    /// extend.
+    attr_run: Option<(u64, String)>,
+    /// When and how the layer is saved: the shared autosave engine (background writer,
+    /// retries, indicator, recovery journal).
+    autosave: Autosave<Snapshot>,
+    notices: Vec<String>,
+    /// Why the layer cannot be written although it is the annotator's own (a read-only file).
+    read_only_reason: Option<String>,
+    /// Unsaved edits found in the journal when the document was opened, not yet restored or
+    /// discarded; while they wait, the journal entry is left alone.
+    recovered: Option<RecoveredEdits>,
+    /// The layer file was deleted by someone else while open: nothing is written until the
+    /// user chooses to keep their spans (save again) or close.
+    deleted_outside: bool,
+    /// Span changes since [`Document::take_changes`] was last called, oldest first.
+    changes: Vec<LayerChange>,
+    /// At least the largest id of a span or orphan in the layer (`None`: no ids), kept as
+    /// spans change, so a new span takes an unused id without reading 100,000 spans; `None`
+    /// outside when it must be read again from the layer (after a reload, merge, restore).
+    max_id: Option<Option<u64>>,
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("rel", &self.rel)
+            .field("annotator", &self.layer.annotator)
+            .field("spans", &self.layer.spans.len())
+            .finish()
+    }
+}
+
+/// Refuses an annotator name that cannot be a layer folder, naming the document.
+fn check_annotator_of(rel: &str, annotator: &str) -> Result<(), OpenError> {
+    crate::workspace::check_layer_name(annotator).map_err(|reason| OpenError::BadAnnotator {
+        rel: rel.to_owned(),
+        reason,
+    })
+}
+
+/// A copy of `layer`, made on another thread while `work` runs on this one if the layer is big
+/// (or after it, when no thread can start).
+fn clone_while<T>(layer: &Layer, work: impl FnOnce() -> T) -> (Layer, T) {
+    if layer.spans.len() < 5_000 {
+        let out = work();
+        return (layer.clone(), out);
+    }
+    std::thread::scope(|s| {
+        let copy = std::thread::Builder::new()
+            .name("copy layer".into())
+            .spawn_scoped(s, || layer.clone());
+        let out = work();
+        let base = copy
+            .ok()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_else(|| layer.clone());
+        (base, out)
+    })
+}
+
+impl Document {
+    /// Opens text `rel` of `ws` with `annotator`'s layer. `read_only` is for browsing another
+    /// annotator's layer: nothing is ever written.
+    ///
+    /// # Errors
+    /// The text cannot be read, or the layer file exists but cannot be parsed or is invalid.
+    pub fn open(
+        ws: &Workspace,
+        rel: &str,
+        annotator: &str,
+        read_only: bool,
+    ) -> Result<Self, OpenError> {
+        check_annotator_of(rel, annotator)?;
+        let text = Self::load_text(ws, rel)?;
+        Self::open_with_text(ws, rel, text, annotator, read_only)
+    }
+
+    /// Reads and decodes the text of `rel` as [`Self::open`] does, so that a window can show it
+    /// while [`Self::open_with_text`] reads its layer.
+    ///
+    /// # Errors
+    /// `rel` is not a text of the workspace, or the file cannot be read or decoded.
+    pub fn load_text(ws: &Workspace, rel: &str) -> Result<Text, OpenError> {
+        let text_path = ws
+            .text_path(rel)
+            .ok_or_else(|| OpenError::NotInWorkspace(rel.to_owned()))?;
+        Ok(Text::load(&text_path)?)
+    }
+
+    /// [`Self::open`] with the text already read by [`Self::load_text`].
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_with_text(
+        ws: &Workspace,
+        rel: &str,
+        text: Text,
+        annotator: &str,
+        read_only: bool,
+    ) -> Result<Self, OpenError> {
+        check_annotator_of(rel, annotator)?;
+        let layer_path = ws
+            .layer_path(annotator, rel)
+            .ok_or_else(|| OpenError::NotInWorkspace(rel.to_owned()))?;
+        Self::from_parts(ws, rel, text, annotator, &layer_path, read_only)
+    }
+
+    fn from_parts(
+        ws: &Workspace,
+        rel: &str,
+        text: Text,
+        annotator: &str,
+        layer_path: &Path,
+        read_only: bool,
+    ) -> Result<Self, OpenError> {
+        let (layer, seen) = match store::load_layer(layer_path)? {
+            Some((layer, fp)) => (layer, Some(fp)),
+            None => (Layer::new(rel, &text, annotator), None),
+        };
+        let path_shown = layer_path.display().to_string();
+        let invalid = |problem: String| OpenError::Invalid {
+            path: path_shown.clone(),
+            problem,
+        };
+        if layer.annotator != annotator {
+            return Err(invalid(format!(
+                "annotator {:?} in the file differs from its folder {annotator:?}",
+                layer.annotator
+            )));
+        }
+        // A layer of this very text is checked in one pass below. A stale one's problems that do
+        // not depend on the text come first; its offsets are then re-anchored before they are
+        // checked against the new text.
+        let fresh = layer.text_sha256 == text.sha256();
+        if !fresh && let Some(p) = layer.problems(None, ws.tags()).first() {
+            return Err(invalid(p.to_string()));
+        }
+        // A file without write permission (chmod 0444, a read-only checkout) is respected:
+        // the layer opens read-only and says why.
+        let read_only_reason = (!read_only
+            && std::fs::metadata(layer_path).is_ok_and(|m| m.permissions().readonly()))
+        .then(|| {
+            format!(
+                "{path_shown} is read-only on disk (no write permission), so this layer opens \
+                 read-only: its spans are shown but cannot be changed. Make the file writable \
+                 and reopen the document to edit it"
+            )
+        });
+        // The curated layer's spans carry their review record, which this plain layer would
+        // drop on saving: only review mode writes it.
+        let read_only_reason = read_only_reason.or_else(|| {
+            (!read_only && annotator == crate::workspace::CURATED_LAYER).then(|| {
+                format!(
+                    "{path_shown} is the curated layer, which review mode writes (it records where \
+                     each span came from), so it opens read-only here"
+                )
+            })
+        });
+        let read_only = read_only || read_only_reason.is_some();
+        let (base, layer, reanchor_summary, problems) = if fresh {
+            // Nothing to re-anchor: the copy kept for merging is made on a second core while
+            // this one checks the spans against the text.
+            let (base, problems) = clone_while(&layer, || layer.problems(Some(&text), ws.tags()));
+            // Spans whose words are not at their offsets although the file records this very
+            // text: a merge joined spans made on another version of it (one clone re-anchored
+            // to a re-scraped text while another added a span). They are found again, or kept
+            // as orphans, like after a text change.
+            if problems.iter().any(LayerProblem::is_misplaced)
+                && layer.problems(None, ws.tags()).is_empty()
+            {
+                let mut layer = layer;
+                let summary = reanchor::reanchor_layer(&mut layer, &text);
+                let problems = layer.problems(Some(&text), ws.tags());
+                (Arc::new(base), layer, summary, problems)
+            } else {
+                (Arc::new(base), layer, None, problems)
+            }
+        } else {
+            let base = Arc::new(layer.clone());
+            let mut layer = layer;
+            let reanchor_summary = reanchor::reanchor_layer(&mut layer, &text);
+            let problems = layer.problems(Some(&text), ws.tags());
+            (base, layer, reanchor_summary, problems)
+        };
+        if let Some(p) = problems.iter().find(|p| !p.is_stale()) {
+            return Err(invalid(p.to_string()));
+        }
+        let mut doc = Self {
+            rel: rel.to_owned(),
+            text,
+            layer,
+            base: Base {
+                serial: 0,
+                layer: base,
+            },
+            pending: Pending::default(),
+            sent: None,
+            mirror: Arc::default(),
+            recycle: None,
+            serial: 0,
+            reanchor_summary,
+            layer_path: layer_path.to_path_buf(),
+            root: ws.root().to_path_buf(),
+            seen,
+            read_only,
+            history: History::new(),
+            note_run: None,
+            attr_run: None,
+            autosave: Autosave::new(layer_path.to_path_buf()),
+            notices: Vec::new(),
+            read_only_reason,
+            recovered: None,
+            deleted_outside: false,
+            changes: Vec::new(),
+            max_id: None,
+        };
+        // Read here (the window opens documents on a background thread), not at the first add.
+        doc.max_id = Some(ids_max(&doc.layer));
+        if doc.reanchor_summary.is_some() {
+            // Re-anchoring changed spans without recording which.
+            doc.pending.record_all();
+        }
+        doc.layer.text = rel.to_owned();
+        if let Some(reason) = &doc.read_only_reason {
+            doc.notices.push(reason.clone());
+        }
+        if let Some(summary) = doc.reanchor_summary {
+            doc.notices.push(format!("{rel}: {summary}"));
+            if !read_only {
+                // Written at once, so the file on disk matches the text again; a failed save
+                // is shown and retried like any other.
+                doc.mark_dirty();
+                let _ = doc.save_now();
+            }
+        }
+        Ok(doc)
+    }
+
+    /// What re-anchoring did when this document was opened on a changed text, if it did.
+    pub fn reanchor_summary(&self) -> Option<ReanchorSummary> {
+        self.reanchor_summary
+    }
+
+    /// Spans that could not be re-anchored after the text changed.
+    pub fn orphans(&self) -> &[Orphan] {
+        &self.layer.orphans
+    }
+
+    /// Places orphan `id` again over `[start, end)` (e.g. the user's selection). Undoable.
+    /// Returns whether it did.
+    pub fn reattach_orphan(&mut self, id: u64, start: usize, end: usize) -> bool {
+        if self.read_only || start >= end || end > self.text.char_len() {
+            return false;
+        }
+        let Some(orphan) = self.layer.orphans.iter().find(|o| o.span.id == id).cloned() else {
+            return false;
+        };
+        let fresh = make_span(&self.text, id, start, end, &orphan.span.tag, "");
+        let mut span = orphan.span.clone();
+        span.start = start;
+        span.end = end;
+        span.exact = fresh.exact;
+        span.prefix = fresh.prefix;
+        span.suffix = fresh.suffix;
+        span.attrs.remove(ANCHOR_ATTR);
+        span.modified = now_rfc3339();
+        self.apply(Edit::Reattach { orphan, span });
+        true
+    }
+
+    /// Deletes orphan `id` for good (undoable). Returns whether it did.
+    pub fn delete_orphan(&mut self, id: u64) -> bool {
+        if self.read_only {
+            return false;
+        }
+        let Some(orphan) = self.layer.orphans.iter().find(|o| o.span.id == id).cloned() else {
+            return false;
+        };
+        self.apply(Edit::DeleteOrphan(orphan));
+        true
+    }
+
+    /// The text's relative path.
+    pub fn rel(&self) -> &str {
+        &self.rel
+    }
+
+    /// The text.
+    pub fn text(&self) -> &Text {
+        &self.text
+    }
+
+    /// The layer as it is in memory.
+    pub fn layer(&self) -> &Layer {
+        &self.layer
+    }
+
+    /// Where the layer is saved.
+    pub fn layer_path(&self) -> &Path {
+        &self.layer_path
+    }
+
+    /// Whether this document is browsed read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Why this layer is read-only although it is the annotator's own, if it is.
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.read_only_reason.as_deref()
+    }
+
+    /// Keeps edits that cannot be saved in `journal`, and looks there for edits an earlier
+    /// window could not save (found by the layer's place in the workspace and its text, so a
+    /// workspace that moved still finds them): if restoring them would change the layer,
+    /// [`Document::recovered`] offers them.
+    pub fn set_journal(&mut self, journal: Journal) {
+        if self.read_only {
+            return;
+        }
+        let key = EntryKey::new(&self.root, &self.layer_path, &self.rel, self.text.sha256());
+        let annotator = self.layer.annotator.clone();
+        let text = &self.text;
+        let read = |found: &Recovered| {
+            let parse = |src: &str| {
+                store::parse_layer(&found.entry, src.as_bytes())
+                    .ok()
+                    .filter(|l| l.annotator == annotator)
+                    .map(|mut l| {
+                        if l.text_sha256 != text.sha256() {
+                            reanchor::reanchor_layer(&mut l, text);
+                        }
+                        l
+                    })
+            };
+            let ours = parse(&found.contents)?;
+            // A base that cannot be read is no base: the restore then never removes a span.
+            let base = found.base.as_deref().and_then(parse);
+            Some((ours, base))
+        };
+        let current = &self.layer;
+        let mut planned = None;
+        let same = |(ours, base): &(Layer, Option<Layer>)| {
+            let (merged, plan) = restore_plan(base.as_ref(), ours, current);
+            let same = plan.changes_nothing();
+            planned = Some((merged, plan));
+            same
+        };
+        match self.autosave.open_journal(journal, key, read, same) {
+            JournalFind::Nothing => {}
+            JournalFind::Recovered((layer, base), found) => {
+                if let Some((merged, plan)) = planned {
+                    self.recovered = Some(RecoveredEdits {
+                        layer,
+                        base,
+                        found,
+                        merged,
+                        plan,
+                        stale: false,
+                    });
+                }
+            }
+            JournalFind::Unusable(entry) => self.notices.push(format!(
+                "a recovery journal entry for this layer at {} cannot be used; it was left as it is",
+                entry.display()
+            )),
+        }
+    }
+
+    /// Unsaved edits found in the recovery journal, waiting for the user: what they are, where
+    /// the entry is, and what restoring them would do to the layer as it is now.
+    pub fn recovered(&self) -> Option<&RecoveredEdits> {
+        self.recovered.as_ref()
+    }
+
+    /// Works out again what restoring the recovered edits would do, if the layer changed since
+    /// it was last worked out (the window calls this once a frame).
+    pub fn refresh_recovered(&mut self) {
+        if let Some(r) = &mut self.recovered
+            && r.stale
+        {
+            (r.merged, r.plan) = restore_plan(r.base.as_ref(), &r.layer, &self.layer);
+            r.stale = false;
+        }
+    }
+
+    /// Merges the recovered edits into the layer by the three-way rule of
+    /// [`merge::merge_layers`] (the rule of the git merge driver): the base is the file as the
+    /// unsaved session last read it, ours its edits, theirs the layer as it is now, so spans
+    /// that reached the file since (a teammate's from `git pull`, the user's own) are kept. An
+    /// entry without a base is merged as a union that removes nothing. One undoable edit.
+    /// Returns what it did, or `None` when there was nothing to restore.
+    pub fn restore_recovered(&mut self) -> Option<RestorePlan> {
+        if self.read_only {
+            return None;
+        }
+        let mut r = self.recovered.take()?;
+        // The entry is replaced by the next save's outcome: on disk, or journaled again.
+        self.autosave.release_recovered(false);
+        // Against the layer as it is now (a reload may have changed it without an edit).
+        (r.merged, r.plan) = restore_plan(r.base.as_ref(), &r.layer, &self.layer);
+        let before = Box::new(self.layer.clone());
+        let mut after = self.layer.clone();
+        after.next_id = after.next_id.max(r.merged.next_id);
+        after.spans = r.merged.spans;
+        after.orphans = r.merged.orphans;
+        after.status = r.merged.status;
+        after.normalize();
+        self.apply(Edit::Restore {
+            before,
+            after: Box::new(after),
+        });
+        Some(r.plan)
+    }
+
+    /// Drops the recovered edits and their journal entry, at the user's word.
+    pub fn discard_recovered(&mut self) -> bool {
+        if self.recovered.take().is_none() {
+            return false;
+        }
+        self.autosave.release_recovered(true);
+        true
+    }
+
+    /// Writes the unsaved edits to the journal now (before quitting with edits that could not
+    /// be saved). Returns the entry's path.
+    ///
+    /// # Errors
+    /// No journal is set, or it cannot be written.
+    pub fn journal_unsaved(&mut self) -> Result<Kept, StoreError> {
+        let base = self.base.layer.to_ron();
+        self.autosave
+            .keep_in_journal(&self.layer.to_ron(), Some(&base))
+    }
+
+    /// Forgets the unsaved edits: the user chose to discard them (their journal entry goes too).
+    pub fn discard_unsaved(&mut self) {
+        self.autosave.discard();
+    }
+
+    /// Writes the layer as it is in memory to `path` (outside the workspace is fine), for
+    /// "Save a copy elsewhere…" when the layer file itself cannot be written.
+    ///
+    /// # Errors
+    /// The copy cannot be written, naming the file.
+    pub fn save_copy(&self, path: &Path) -> Result<(), StoreError> {
+        store::write_copy(path, self.layer.to_ron().as_bytes())
+    }
+
+    /// Whether the layer file was deleted outside this window while it was open.
+    pub fn is_deleted_outside(&self) -> bool {
+        self.deleted_outside
+    }
+
+    /// After the file was deleted outside: writes the spans again as a new file.
+    ///
+    /// # Errors
+    /// The write failed; the edits stay pending.
+    pub fn keep_after_deletion(&mut self) -> Result<(), StoreError> {
+        self.deleted_outside = false;
+        self.seen = None;
+        self.mark_dirty();
+        self.save_now()
+    }
+
+    fn notice_deleted(&mut self) {
+        // The window shows this state itself (a banner with the two choices), not as a notice.
+        self.deleted_outside = true;
+        self.autosave.set_state(SaveState::Failed(
+            "the annotation file was deleted outside this window".to_owned(),
+        ));
+    }
+
+    /// Whether the text changed since the layer was written (needs re-anchoring).
+    pub fn is_stale(&self) -> bool {
+        self.layer.text_sha256 != self.text.sha256()
+    }
+
+    /// The save indicator's state.
+    pub fn save_state(&self) -> &SaveState {
+        self.autosave.state()
+    }
+
+    /// Whether there are edits not yet on disk.
+    pub fn has_unsaved(&self) -> bool {
+        self.autosave.has_unsaved()
+    }
+
+    /// Messages for the user since last asked (merges, reloads).
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Whether undo / redo have anything to do.
+    pub fn can_undo(&self) -> bool {
+        self.history.can_undo()
+    }
+    pub fn can_redo(&self) -> bool {
+        self.history.can_redo()
+    }
+
+    /// Creates a span over `[start, end)` with `tag`. Returns its id, or the id of the span that
+    /// already has exactly this range and tag (no duplicate is made). See [`Self::add_span_checked`].
+    pub fn add_span(&mut self, start: usize, end: usize, tag: &str) -> Option<u64> {
+        self.add_span_checked(start, end, tag).map(|a| a.id())
+    }
+
+    /// The span with exactly this range and tag, if there is one.
+    pub fn find_span(&self, start: usize, end: usize, tag: &str) -> Option<u64> {
+        // The spans are sorted by (start, end, id): those with this range sit together.
+        let spans = &self.layer.spans;
+        let from = spans.partition_point(|s| (s.start, s.end) < (start, end));
+        (spans[from..].iter())
+            .take_while(|s| (s.start, s.end) == (start, end))
+            .find(|s| s.tag == tag)
+            .map(|s| s.id)
+    }
+
+    /// Creates a span over `[start, end)` with `tag`, unless one with exactly this range and tag
+    /// exists: then nothing changes and that span is returned as [`Added::Existing`]. `None`
+    /// when read-only, the range is empty or out of the text, or the ids are used up.
+    pub fn add_span_checked(&mut self, start: usize, end: usize, tag: &str) -> Option<Added> {
+        self.add_span_with(start, end, tag, Default::default())
+    }
+
+    fn add_span_with(
+        &mut self,
+        start: usize,
+        end: usize,
+        tag: &str,
+        attrs: BTreeMap<String, String>,
+    ) -> Option<Added> {
+        if self.read_only || start >= end || end > self.text.char_len() {
+            return None;
+        }
+        if let Some(id) = self.find_span(start, end, tag) {
+            return Some(Added::Existing(id));
+        }
+        // Above every id in use (the layer's `next_id` may lag behind a hand-edited file).
+        let max_id = *self.max_id.get_or_insert_with(|| ids_max(&self.layer));
+        let id = match max_id {
+            None => self.layer.next_id,
+            Some(max) => match max.checked_add(1) {
+                Some(above) => self.layer.next_id.max(above),
+                None => {
+                    // Only a hand-edited file with ids at the top of the range gets here.
+                    self.notices
+                        .push("cannot add a span: this file has used up its span ids".to_owned());
+                    return None;
+                }
+            },
+        };
+        self.layer.next_id = id.saturating_add(1);
+        let mut span = make_span(&self.text, id, start, end, tag, &now_rfc3339());
+        span.attrs = attrs;
+        self.apply(Edit::Add(span));
+        Some(Added::New(id))
+    }
+
+    /// Creates a span with `tag` (and its default attribute values) over each of `ranges` that
+    /// has no span with this range and tag yet, as ONE undo step (joining an open compound
+    /// edit). Tags 23,000 hits of a 100,000-span layer in one merge, O(n + k log k), where a
+    /// span at a time moved the layer 23,000 times. Empty and out-of-text ranges are skipped.
+    pub fn add_spans_tagged(&mut self, ranges: &[(usize, usize)], tag: &Tag) -> AddedMany {
+        let mut out = AddedMany::default();
+        if self.read_only {
+            return out;
+        }
+        let len = self.text.char_len();
+        let mut ranges: Vec<(usize, usize)> = (ranges.iter().copied())
+            .filter(|&(a, b)| a < b && b <= len)
+            .collect();
+        ranges.sort_unstable();
+        ranges.dedup();
+        let max_id = *self.max_id.get_or_insert_with(|| ids_max(&self.layer));
+        let mut next = match max_id {
+            None => Some(self.layer.next_id),
+            Some(max) => max
+                .checked_add(1)
+                .map(|above| self.layer.next_id.max(above)),
+        };
+        let now = now_rfc3339();
+        let attrs = tag.default_attrs();
+        let mut new = Vec::with_capacity(ranges.len());
+        // The ranges and the spans are both sorted: one walk finds which are tagged already.
+        let mut at = 0;
+        for (a, b) in ranges {
+            let spans = &self.layer.spans;
+            while spans.get(at).is_some_and(|s| (s.start, s.end) < (a, b)) {
+                at += 1;
+            }
+            let tagged = spans[at.min(spans.len())..]
+                .iter()
+                .take_while(|s| (s.start, s.end) == (a, b))
+                .any(|s| s.tag == tag.name);
+            if tagged {
+                out.already += 1;
+                continue;
+            }
+            let Some(id) = next else {
+                // Only a hand-edited file with ids at the top of the range gets here.
+                self.notices
+                    .push("cannot add a span: this file has used up its span ids".to_owned());
+                break;
+            };
+            let mut span = span_at(&self.text, id, a, b, &tag.name, &now);
+            span.attrs.clone_from(&attrs);
+            new.push(span);
+            out.added.push(id);
+            next = id.checked_add(1);
+        }
+        if let Some(last) = out.added.last() {
+            self.layer.next_id = last.saturating_add(1);
+            self.apply_many(new);
+        }
+        out
+    }
+
+    /// Puts `spans` (new ids) in the layer and records them as one undo step (or as part of the
+    /// open compound edit).
+    fn apply_many(&mut self, spans: Vec<Span>) {
+        let own = !self.history.in_group();
+        if own {
+            self.history.begin_group();
+        }
+        self.insert_spans(&spans);
+        self.history.reserve(spans.len());
+        for s in spans {
+            self.history.record(Edit::Add(s));
+        }
+        if own {
+            self.history.end_group();
+        }
+        self.note_run = None;
+        self.attr_run = None;
+        if self.layer.status == Status::NotStarted {
+            self.layer.status = Status::InProgress;
+        }
+        self.mark_dirty();
+    }
+
+    /// Removes the spans with these ids as ONE undo step, in one pass over the layer. Returns
+    /// how many there were.
+    pub fn delete_spans(&mut self, ids: &HashSet<u64>) -> usize {
+        self.delete_spans_with(ids, true)
+    }
+
+    /// Takes the spans with these ids out WITHOUT an undo step: a workspace "Tag all" undone
+    /// in every document while this one's history does not hold it (it was reopened since).
+    /// The redo branch is dropped.
+    pub fn take_out_spans(&mut self, ids: &HashSet<u64>) -> usize {
+        self.delete_spans_with(ids, false)
+    }
+
+    fn delete_spans_with(&mut self, ids: &HashSet<u64>, record: bool) -> usize {
+        if self.read_only || ids.is_empty() {
+            return 0;
+        }
+        let gone: Vec<Span> = (self.layer.spans.iter())
+            .filter(|s| ids.contains(&s.id))
+            .cloned()
+            .collect();
+        if gone.is_empty() {
+            return 0;
+        }
+        self.remove_spans(&gone);
+        let n = gone.len();
+        if record {
+            let own = !self.history.in_group();
+            if own {
+                self.history.begin_group();
+            }
+            for s in gone {
+                self.history.record(Edit::Delete(s));
+            }
+            if own {
+                self.history.end_group();
+            }
+        } else {
+            self.history.drop_redo();
+        }
+        self.note_run = None;
+        self.attr_run = None;
+        self.mark_dirty();
+        n
+    }
+
+    /// Puts spans that were taken out (by an undone [`Self::delete_spans`] or a workspace
+    /// "Tag all" being redone) back under their own ids, as one undo step; spans whose id is
+    /// in use again are left out. Returns how many were put back.
+    pub fn restore_spans(&mut self, spans: &[Span]) -> usize {
+        self.restore_spans_with(spans, true)
+    }
+
+    /// Puts spans back like [`Self::restore_spans`] WITHOUT an undo step (the counterpart of
+    /// [`Self::take_out_spans`]).
+    pub fn put_back_spans(&mut self, spans: &[Span]) -> usize {
+        self.restore_spans_with(spans, false)
+    }
+
+    fn restore_spans_with(&mut self, spans: &[Span], record: bool) -> usize {
+        if self.read_only {
+            return 0;
+        }
+        let ids: HashSet<u64> = self.layer.spans.iter().map(|s| s.id).collect();
+        let len = self.text.char_len();
+        let back: Vec<Span> = (spans.iter())
+            .filter(|s| !ids.contains(&s.id) && s.start < s.end && s.end <= len)
+            .filter(|s| self.find_span(s.start, s.end, &s.tag).is_none())
+            .cloned()
+            .collect();
+        let n = back.len();
+        if n > 0 && record {
+            self.apply_many(back);
+        } else if n > 0 {
+            self.insert_spans(&back);
+            self.history.drop_redo();
+            self.mark_dirty();
+        }
+        n
+    }
+
+    /// Notes in the open compound edit (or as a step of its own) that it also added (`added`)
+    /// or took out workspace "Tag all" number `step`'s spans in other documents; undo and redo
+    /// say so in [`Done::elsewhere`].
+    pub fn record_elsewhere(&mut self, step: u64, added: bool) {
+        if !self.read_only {
+            self.history.record(Edit::Elsewhere { step, added });
+        }
+    }
+
+    /// Records that a suggestion was rejected (the caller wrote it to the rejections file):
+    /// a step of its own, so Ctrl+Z brings the suggestion back instead of undoing the edit
+    /// before. The layer does not change and nothing is saved for it.
+    pub fn record_rejection(&mut self, rejected: Rejected) {
+        if self.read_only {
+            return;
+        }
+        self.history.record(Edit::Reject(rejected));
+        self.note_run = None;
+        self.attr_run = None;
+    }
+
+    /// Creates a span like [`Self::add_span_checked`], starting with `tag`'s default attribute
+    /// values (a new claim's verdict is "unverified"). One undo step.
+    pub fn add_span_tagged(&mut self, start: usize, end: usize, tag: &Tag) -> Option<Added> {
+        self.add_span_with(start, end, &tag.name, tag.default_attrs())
+    }
+
+    /// Creates a span like [`Self::add_span_tagged`] whose attributes are `tag`'s defaults
+    /// overridden by `values` (an accepted suggestion's speaker or correction). One undo step.
+    pub fn add_span_valued(
+        &mut self,
+        start: usize,
+        end: usize,
+        tag: &Tag,
+        values: &BTreeMap<String, String>,
+    ) -> Option<Added> {
+        let mut attrs = tag.default_attrs();
+        attrs.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.add_span_with(start, end, &tag.name, attrs)
+    }
+
+    /// Changes span `id`'s tag to `new`, carrying its values over as a user expects: values that
+    /// fit `new`'s schema stay, values of the old tag's attributes that do not fit go, values
+    /// outside both schemas (imported ones) and Marginalia's reserved markers stay, and `new`'s
+    /// defaults fill what is unset. `old` is the span's current tag, if known. One undo step.
+    pub fn retag_with(&mut self, id: u64, new: &Tag, old: Option<&Tag>) -> bool {
+        self.change(id, |s| {
+            s.attrs = carry_attrs(&s.attrs, old, new);
+            s.tag = new.name.clone();
+        })
+    }
+
+    /// Sets (or with `None` or an empty value, clears) attribute `name` of span `id`. One undo
+    /// step per call: the window calls it once per field change (a text field when it loses
+    /// the keyboard), not per key. Reserved keys (`marginalia:…`) are refused. Returns whether
+    /// the span changed.
+    pub fn set_attr(&mut self, id: u64, name: &str, value: Option<&str>) -> bool {
+        if name.is_empty() || tags::is_reserved(name) {
+            return false;
+        }
+        self.change(id, |s| match value.filter(|v| !v.is_empty()) {
+            Some(v) => {
+                s.attrs.insert(name.to_owned(), v.to_owned());
+            }
+            None => {
+                s.attrs.remove(name);
+            }
+        })
+    }
+
+    /// Like [`Self::set_attr`], but when the last step set this same attribute of this span
+    /// and nothing came after, it is extended instead of adding a step: letters typed into a
+    /// choice list that pick "mostly true", then "mixed", then "misleading" are one change.
+    pub fn extend_attr(&mut self, id: u64, name: &str, value: Option<&str>) -> bool {
+        let extendable = self
+            .attr_run
+            .as_ref()
+            .is_some_and(|(i, n)| *i == id && n == name);
+        if extendable
+            && !self.read_only
+            && let Some(mut next) = self.layer.span(id).cloned()
+            && let Some(step) = self.history.last_step_mut()
+            && let [Edit::Change { after, .. }] = step.as_mut_slice()
+            && after.id == id
+        {
+            match value.filter(|v| !v.is_empty()) {
+                Some(v) => next.attrs.insert(name.to_owned(), v.to_owned()),
+                None => next.attrs.remove(name),
+            };
+            if next == *after {
+                return false;
+            }
+            next.modified = now_rfc3339();
+            *after = next.clone();
+            self.replace_span(next);
+            self.mark_dirty();
+            return true;
+        }
+        self.start_attr_run(id, name, value)
+    }
+
+    /// Like [`Self::set_attr`], and the step it records is one that [`Self::extend_attr`] for
+    /// the same attribute then extends: the first change of a visit to a text field, so what
+    /// one visit types is one step and the next visit another. A run that was going on ends
+    /// here even when nothing changes (a space typed after a value, trimmed away).
+    pub fn start_attr_run(&mut self, id: u64, name: &str, value: Option<&str>) -> bool {
+        let changed = self.set_attr(id, name, value);
+        self.attr_run = changed.then(|| (id, name.to_owned()));
+        changed
+    }
+
+    /// Removes span `id`.
+    pub fn delete_span(&mut self, id: u64) -> bool {
+        match self.layer.span(id).cloned() {
+            Some(s) if !self.read_only => {
+                self.apply(Edit::Delete(s));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Changes span `id`'s tag.
+    pub fn retag(&mut self, id: u64, tag: &str) -> bool {
+        self.change(id, |s| s.tag = tag.to_owned())
+    }
+
+    /// Sets span `id`'s note. Consecutive note edits of one span are one undo step.
+    pub fn set_note(&mut self, id: u64, note: &str) -> bool {
+        if self.layer.span(id).is_some_and(|s| s.note == note) {
+            return false;
+        }
+        if self.note_run == Some(id)
+            && let Some(current) = self.layer.span(id).cloned()
+            && let Some(step) = self.history.last_step_mut()
+            && let [Edit::Change { after, .. }] = step.as_mut_slice()
+            && after.id == id
+        {
+            // Typing on in the same note extends the last step instead of adding one.
+            let mut next = current;
+            next.note = note.to_owned();
+            next.modified = now_rfc3339();
+            *after = next.clone();
+            self.replace_span(next);
+            self.mark_dirty();
+            return true;
+        }
+        let changed = self.change(id, |s| s.note = note.to_owned());
+        if changed {
+            self.note_run = Some(id);
+        }
+        changed
+    }
+
+    /// Changes span `id`'s boundaries (re-reading exact/prefix/suffix from the text).
+    pub fn set_range(&mut self, id: u64, start: usize, end: usize) -> bool {
+        if start >= end || end > self.text.char_len() {
+            return false;
+        }
+        // Read from the text before borrowing the layer (no copy of the text per edit).
+        let fresh = make_span(&self.text, id, start, end, "", "");
+        self.change(id, |s| {
+            s.start = start;
+            s.end = end;
+            s.exact = fresh.exact;
+            s.prefix = fresh.prefix;
+            s.suffix = fresh.suffix;
+            s.attrs.remove(ANCHOR_ATTR);
+        })
+    }
+
+    /// Confirms a span placed by fuzzy re-anchoring where it is: removes its `anchor` flag
+    /// (undoable). Returns whether it did.
+    pub fn confirm_anchor(&mut self, id: u64) -> bool {
+        self.change(id, |s| {
+            s.attrs.remove(ANCHOR_ATTR);
+        })
+    }
+
+    /// Sets the document status.
+    pub fn set_status(&mut self, status: Status) {
+        if self.read_only || self.layer.status == status {
+            return;
+        }
+        self.apply(Edit::Status {
+            before: self.layer.status,
+            after: status,
+        });
+    }
+
+    fn change(&mut self, id: u64, f: impl FnOnce(&mut Span)) -> bool {
+        if self.read_only {
+            return false;
+        }
+        let Some(before) = self.layer.span(id).cloned() else {
+            return false;
+        };
+        let mut after = before.clone();
+        f(&mut after);
+        if after == before {
+            return false;
+        }
+        after.modified = now_rfc3339();
+        self.apply(Edit::Change { before, after });
+        true
+    }
+
+    /// Applies an edit and records it; drops any redo branch.
+    pub fn apply(&mut self, edit: Edit) {
+        if self.read_only {
+            return;
+        }
+        let is_status = matches!(edit, Edit::Status { .. });
+        self.do_edit(&edit);
+        self.history.record(edit);
+        self.note_run = None;
+        self.attr_run = None;
+        if self.layer.status == Status::NotStarted && !is_status {
+            // First real edit: the document is now in progress (not itself an undo step).
+            self.layer.status = Status::InProgress;
+        }
+        self.mark_dirty();
+    }
+
+    /// Starts a compound edit: every edit until [`Document::end_compound`] undoes and redoes
+    /// as one step (tag every match, accept a group of suggestions).
+    pub fn begin_compound(&mut self) {
+        self.history.begin_group();
+    }
+
+    /// Ends the compound edit. Returns whether it recorded anything.
+    pub fn end_compound(&mut self) -> bool {
+        self.history.end_group()
+    }
+
+    /// Undoes the last step (a whole compound edit at once). Returns the span id it touched,
+    /// if any (the first one of a compound edit).
+    pub fn undo(&mut self) -> Option<Option<u64>> {
+        self.undo_step().map(|d| d.touched)
+    }
+
+    /// Undoes the last step and says what it was (see [`Done`]).
+    pub fn undo_step(&mut self) -> Option<Done> {
+        if self.read_only {
+            return None;
+        }
+        // The step is lent, not copied (23,000 spans), and given back.
+        let (at, step) = self.history.take_undo()?;
+        self.replay(&step, true);
+        let done = self.done(&step, true);
+        self.history.give_back(at, step);
+        Some(done)
+    }
+
+    /// Redoes the next step. Returns the span id it touched, if any.
+    pub fn redo(&mut self) -> Option<Option<u64>> {
+        self.redo_step().map(|d| d.touched)
+    }
+
+    /// Redoes the next step and says what it was (see [`Done`]).
+    pub fn redo_step(&mut self) -> Option<Done> {
+        if self.read_only {
+            return None;
+        }
+        let (at, step) = self.history.take_redo()?;
+        self.replay(&step, false);
+        let done = self.done(&step, false);
+        self.history.give_back(at, step);
+        Some(done)
+    }
+
+    fn done(&mut self, step: &[Edit], undo: bool) -> Done {
+        self.note_run = None;
+        self.attr_run = None;
+        if step
+            .iter()
+            .any(|e| !matches!(e, Edit::Reject(_) | Edit::Elsewhere { .. }))
+        {
+            self.mark_dirty();
+        }
+        let mut done = Done {
+            touched: step.iter().find_map(touched),
+            what: describe_step(step),
+            rejections: Vec::new(),
+            elsewhere: Vec::new(),
+        };
+        for e in step {
+            match e {
+                Edit::Reject(r) => done.rejections.push(r.clone()),
+                Edit::Elsewhere { step, added } => done.elsewhere.push((*step, *added != undo)),
+                _ => {}
+            }
+        }
+        done
+    }
+
+    /// Applies a step's edits in order (`undo`: inverted, in reverse order). A run of many
+    /// span adds or deletes is applied as one merge over the layer (undoing "tag all" of 23,000
+    /// hits: one pass instead of 23,000 removals from the middle of a 100,000-span list).
+    fn replay(&mut self, step: &[Edit], undo: bool) {
+        let edits: Vec<&Edit> = if undo {
+            step.iter().rev().collect()
+        } else {
+            step.iter().collect()
+        };
+        let mut i = 0;
+        while i < edits.len() {
+            let kind = |e: &Edit| match e {
+                Edit::Add(_) => Some(true),
+                Edit::Delete(_) => Some(false),
+                _ => None,
+            };
+            let Some(adds) = kind(edits[i]) else {
+                self.apply_one(edits[i], undo);
+                i += 1;
+                continue;
+            };
+            let run = edits[i..]
+                .iter()
+                .take_while(|e| kind(e) == Some(adds))
+                .count();
+            if run < BATCH_MIN {
+                for e in &edits[i..i + run] {
+                    self.apply_one(e, undo);
+                }
+            } else {
+                let spans: Vec<&Span> = (edits[i..i + run].iter())
+                    .filter_map(|e| match e {
+                        Edit::Add(s) | Edit::Delete(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect();
+                if adds != undo {
+                    self.insert_spans_ref(&spans);
+                } else {
+                    self.remove_spans_ref(&spans);
+                }
+            }
+            i += run;
+        }
+    }
+
+    fn apply_one(&mut self, edit: &Edit, undo: bool) {
+        if undo {
+            self.invert(edit);
+        } else {
+            self.do_edit(edit);
+        }
+    }
+
+    fn invert(&mut self, edit: &Edit) {
+        match edit {
+            Edit::Add(s) => self.do_edit(&Edit::Delete(s.clone())),
+            Edit::Delete(s) => self.do_edit(&Edit::Add(s.clone())),
+            Edit::Change { before, after } => self.do_edit(&Edit::Change {
+                before: after.clone(),
+                after: before.clone(),
+            }),
+            Edit::Status { before, after } => self.do_edit(&Edit::Status {
+                before: *after,
+                after: *before,
+            }),
+            Edit::Reattach { orphan, span } => {
+                self.remove_span(span);
+                self.insert_orphan(orphan.clone());
+            }
+            Edit::DeleteOrphan(orphan) => self.insert_orphan(orphan.clone()),
+            Edit::Restore { before, after } => self.do_edit(&Edit::Restore {
+                before: after.clone(),
+                after: before.clone(),
+            }),
+            Edit::Reject(_) | Edit::Elsewhere { .. } => {}
+        }
+    }
+
+    /// Merges `spans` into the sorted layer in one pass, replacing spans with the same sort key
+    /// (as [`Self::replace_span`] does one at a time). O(n + k log k).
+    fn insert_spans(&mut self, spans: &[Span]) {
+        let refs: Vec<&Span> = spans.iter().collect();
+        self.insert_spans_ref(&refs);
+    }
+
+    fn insert_spans_ref(&mut self, spans: &[&Span]) {
+        let mut add: Vec<&Span> = spans.to_vec();
+        // Stable: of two with one sort key, the later one wins, as it would one at a time.
+        add.sort_by_key(|s| s.sort_key());
+        let mut dedup: Vec<&Span> = Vec::with_capacity(add.len());
+        for s in add {
+            match dedup.last_mut() {
+                Some(last) if last.sort_key() == s.sort_key() => *last = s,
+                _ => dedup.push(s),
+            }
+        }
+        let by_id = dedup.len() >= BY_ID_MIN;
+        if by_id {
+            self.pending.reserve_by_id(dedup.len());
+        }
+        for s in &dedup {
+            if by_id {
+                self.record_span_by_id(s.id, Some(s));
+            } else {
+                self.record_span(s.id, Some(s));
+            }
+            if self.layer.next_id <= s.id {
+                self.layer.next_id = s.id.saturating_add(1);
+            }
+        }
+        // A span whose sort key is there already replaces it where it is (found by one walk
+        // along the list: a binary search per span jumped around 100,000 spans 23,000 times).
+        let layer = &mut self.layer.spans;
+        let mut fresh: Vec<Span> = Vec::with_capacity(dedup.len());
+        let mut at = 0;
+        for s in dedup {
+            let key = s.sort_key();
+            while layer.get(at).is_some_and(|x| x.sort_key() < key) {
+                at += 1;
+            }
+            match layer.get_mut(at) {
+                Some(x) if x.sort_key() == key => *x = s.clone(),
+                _ => fresh.push(s.clone()),
+            }
+        }
+        // The rest are merged in from the back, in place: each span moves at most once, and
+        // the list's buffer is reused (a new 25 MB one per edit cost as much in page faults).
+        let n = layer.len();
+        layer.resize_with(n + fresh.len(), placeholder_span);
+        let (mut old, mut w) = (n, layer.len());
+        while let Some(new) = fresh.pop() {
+            let key = new.sort_key();
+            while old > 0 && layer[old - 1].sort_key() > key {
+                old -= 1;
+                w -= 1;
+                layer.swap(old, w);
+            }
+            w -= 1;
+            layer[w] = new;
+        }
+    }
+
+    /// Removes `spans` from the layer in one pass: each found by its sort key, or by id if it
+    /// changed meanwhile (as [`Self::remove_span`] does one at a time). O(n + k log k).
+    fn remove_spans(&mut self, spans: &[Span]) {
+        let refs: Vec<&Span> = spans.iter().collect();
+        self.remove_spans_ref(&refs);
+    }
+
+    fn remove_spans_ref(&mut self, spans: &[&Span]) {
+        let mut keys: Vec<(usize, usize, u64)> = spans.iter().map(|s| s.sort_key()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut missing: HashSet<u64> = spans.iter().map(|s| s.id).collect();
+        let mut k = 0;
+        // `retain` visits the spans in order, so one cursor walks the sorted keys along.
+        self.layer.spans.retain(|s| {
+            let key = s.sort_key();
+            while keys.get(k).is_some_and(|x| *x < key) {
+                k += 1;
+            }
+            if keys.get(k) == Some(&key) {
+                missing.remove(&s.id);
+                return false;
+            }
+            true
+        });
+        if !missing.is_empty() {
+            self.layer.spans.retain(|s| !missing.contains(&s.id));
+        }
+        let by_id = spans.len() >= BY_ID_MIN;
+        if by_id {
+            self.pending.reserve_by_id(spans.len());
+        }
+        for s in spans {
+            if by_id {
+                self.record_span_by_id(s.id, None);
+            } else {
+                self.record_span(s.id, None);
+            }
+        }
+    }
+
+    fn do_edit(&mut self, edit: &Edit) {
+        match edit {
+            Edit::Add(s) => {
+                self.replace_span(s.clone());
+                if self.layer.next_id <= s.id {
+                    self.layer.next_id = s.id + 1;
+                }
+            }
+            Edit::Delete(s) => self.remove_span(s),
+            Edit::Change { before, after } => {
+                if before.sort_key() != after.sort_key() {
+                    self.remove_span(before);
+                }
+                self.replace_span(after.clone());
+            }
+            Edit::Status { after, .. } => self.layer.status = *after,
+            Edit::Reattach { orphan, span } => {
+                self.layer.orphans.retain(|o| o.span.id != orphan.span.id);
+                self.replace_span(span.clone());
+            }
+            Edit::DeleteOrphan(orphan) => {
+                self.layer.orphans.retain(|o| o.span.id != orphan.span.id);
+            }
+            Edit::Restore { after, .. } => {
+                self.layer.spans = after.spans.clone();
+                self.layer.orphans = after.orphans.clone();
+                self.layer.status = after.status;
+                self.layer.next_id = self.layer.next_id.max(after.next_id);
+                self.record_all();
+            }
+            Edit::Reject(_) | Edit::Elsewhere { .. } => {}
+        }
+    }
+
+    /// Removes span `s` (found by its sort key in O(log n); by id if it changed meanwhile).
+    fn remove_span(&mut self, s: &Span) {
+        let spans = &mut self.layer.spans;
+        match spans.binary_search_by_key(&s.sort_key(), Span::sort_key) {
+            Ok(at) => {
+                spans.remove(at);
+            }
+            Err(_) => spans.retain(|x| x.id != s.id),
+        }
+        self.record_span(s.id, None);
+    }
+
+    fn insert_orphan(&mut self, orphan: Orphan) {
+        self.layer.orphans.retain(|o| o.span.id != orphan.span.id);
+        let at = self
+            .layer
+            .orphans
+            .partition_point(|o| o.span.id < orphan.span.id);
+        self.layer.orphans.insert(at, orphan);
+    }
+
+    /// Puts `span` in its place in the sorted spans, replacing the span there with its id (a
+    /// changed note or tag); a span whose range changed is removed first by the caller. O(log n)
+    /// to find the place.
+    fn replace_span(&mut self, span: Span) {
+        self.record_span(span.id, Some(&span));
+        let spans = &mut self.layer.spans;
+        match spans.binary_search_by_key(&span.sort_key(), Span::sort_key) {
+            Ok(at) => spans[at] = span,
+            Err(at) => spans.insert(at, span),
+        }
+    }
+
+    /// The span changes since the last call, oldest first: each names a span and its range
+    /// and tag now, or says that anything may have changed ([`LayerChange::All`]). Applying them
+    /// in order to an index of the layer as it was at the last call brings it up to date.
+    pub fn take_changes(&mut self) -> Vec<LayerChange> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Whether the changes not yet taken are a bulk change ([`LayerChange::All`]: many spans
+    /// at once, a reload, a merge), which a view rebuilds from the layer rather than follows.
+    pub fn has_bulk_changes(&self) -> bool {
+        self.changes.first() == Some(&LayerChange::All)
+    }
+
+    fn record_span(&mut self, id: u64, now: Option<&Span>) {
+        self.pending.record(id, now);
+        self.note_span(id, now);
+    }
+
+    /// [`Self::record_span`] for a bulk edit: the autosave looks the span up when it saves
+    /// rather than keeping a copy of each.
+    fn record_span_by_id(&mut self, id: u64, now: Option<&Span>) {
+        self.pending.record_by_id(id);
+        self.note_span(id, now);
+    }
+
+    /// Span `id` changed: the id range and the change list for the window's index.
+    fn note_span(&mut self, id: u64, now: Option<&Span>) {
+        if let Some(max) = &mut self.max_id {
+            *max = (*max).max(Some(id));
+        }
+        if self.changes.len() >= MAX_PENDING_CHANGES {
+            self.changes.clear();
+            self.changes.push(LayerChange::All);
+            return;
+        }
+        if self.changes.first() != Some(&LayerChange::All) || self.changes.len() != 1 {
+            self.changes.push(LayerChange::Span {
+                id,
+                now: now.map(SpanKey::of),
+            });
+        }
+    }
+
+    fn record_all(&mut self) {
+        if let Some(r) = &mut self.recovered {
+            r.stale = true;
+        }
+        self.pending.record_all();
+        self.max_id = None;
+        self.changes.clear();
+        self.changes.push(LayerChange::All);
+    }
+
+    fn mark_dirty(&mut self) {
+        self.autosave.mark_dirty();
+        if let Some(r) = &mut self.recovered {
+            r.stale = true;
+        }
+    }
+
+    /// Saves if an edit has waited [`SAVE_DELAY`] (or a failed save is due for retry).
+    /// Returns whether a save was started.
+    ///
+    /// The save runs on a background writer thread, which keeps its own copy of the layer:
+    /// this thread only sends the spans changed since the last save (see
+    /// [`crate::session::save_mirror`]) and never copies the layer, serialises or syncs. The outcome is
+    /// taken by a later call (or [`Document::save_now`]); edits made meanwhile are saved by
+    /// the next one.
+    pub fn save_if_due(&mut self, now: Instant) -> bool {
+        self.poll_writer();
+        if self.deleted_outside || self.read_only || !self.autosave.due(now) {
+            return false;
+        }
+        self.serial += 1;
+        let (snapshot, sent) = save_mirror::snapshot(
+            &self.layer,
+            &self.base,
+            &mut self.pending,
+            self.serial,
+            self.recycle.take(),
+            &self.mirror,
+        );
+        self.sent = Some(sent);
+        if !self.autosave.start(
+            Arc::new(snapshot),
+            self.root.clone(),
+            self.seen.clone(),
+            Snapshot::render,
+        ) {
+            // No thread could be started: save here rather than not at all.
+            self.unsent();
+            let _ = self.save_now();
+        }
+        true
+    }
+
+    /// The changes of a save that was not written are pending again.
+    fn unsent(&mut self) {
+        if let Some(sent) = self.sent.take() {
+            save_mirror::restore(&mut self.pending, sent);
+        }
+    }
+
+    /// The layer as it is now is on disk: it becomes the base (the old one is reused by the
+    /// writer).
+    fn set_base(&mut self, layer: Arc<Layer>) {
+        self.serial += 1;
+        let old = std::mem::replace(
+            &mut self.base,
+            Base {
+                serial: self.serial,
+                layer,
+            },
+        );
+        self.recycle = Some(old.layer);
+        self.pending = Pending::default();
+    }
+
+    /// Whether a background save is running.
+    pub fn is_saving(&self) -> bool {
+        self.autosave.is_saving()
+    }
+
+    /// Takes a finished background save's outcome, if any (without waiting).
+    fn poll_writer(&mut self) {
+        if let Some(finished) = self.autosave.poll() {
+            self.finish_background_save(finished);
+        }
+        self.settle_sent();
+    }
+
+    /// With no save running, what the last one sent and did not write is pending again.
+    fn settle_sent(&mut self) {
+        if !self.autosave.is_saving() {
+            self.unsent();
+        }
+    }
+
+    fn finish_background_save(&mut self, finished: Finished<Snapshot>) {
+        if !matches!(finished, Finished::Written { .. }) {
+            self.unsent();
+        }
+        match finished {
+            Finished::Written {
+                fingerprint,
+                snapshot,
+                ..
+            } => {
+                self.seen = Some(fingerprint);
+                self.sent = None;
+                match snapshot.written() {
+                    Some(base) => {
+                        let old = std::mem::replace(&mut self.base, base);
+                        self.recycle = Some(old.layer);
+                    }
+                    // Cannot happen (the writer fills it in before writing); if it did, the
+                    // next save sends the whole layer.
+                    None => self.pending.record_all(),
+                }
+            }
+            Finished::Changed => {
+                // Someone else wrote or deleted the file: merge (or notice) here, then write.
+                let _ = self.save_now();
+            }
+            Finished::Failed(_) => self.journal_after_failure(),
+        }
+    }
+
+    /// After a failed save: the unsaved edits go to the recovery journal, once per change.
+    fn journal_after_failure(&mut self) {
+        if !self.autosave.should_journal() {
+            return;
+        }
+        match self.journal_unsaved() {
+            Ok(kept) => self.journal_notice(&kept),
+            Err(e) => self.notices.push(format!(
+                "the unsaved edits could not be kept in the recovery journal either: {e}"
+            )),
+        }
+    }
+
+    /// Time until the next save attempt is due, for scheduling a repaint.
+    pub fn next_save_in(&self, now: Instant) -> Option<Duration> {
+        self.autosave.next_save_in(now)
+    }
+
+    /// Writes pending edits now. Before writing, a file replaced by someone else is merged.
+    ///
+    /// # Errors
+    /// The write failed; the edits stay pending and are retried.
+    pub fn save_now(&mut self) -> Result<(), StoreError> {
+        // A background save first: its outcome decides what is left to write.
+        if let Some(finished) = self.autosave.wait() {
+            self.finish_background_save(finished);
+        }
+        self.settle_sent();
+        if self.read_only || !self.autosave.has_unsaved() {
+            return Ok(());
+        }
+        let result = self.write_pending();
+        if result.is_err() {
+            self.journal_after_failure();
+        }
+        result
+    }
+
+    fn journal_notice(&mut self, kept: &Kept) {
+        let text = format!(
+            "unsaved edits of {} are kept in the recovery journal ({}) until they can be saved",
+            self.rel,
+            kept.describe()
+        );
+        if !self.notices.contains(&text) {
+            self.notices.push(text);
+        }
+    }
+
+    fn write_pending(&mut self) -> Result<(), StoreError> {
+        if self.deleted_outside {
+            return Err(StoreError::Write {
+                path: self.layer_path.display().to_string(),
+                reason:
+                    "the file was deleted outside this window; keep your spans to write it again"
+                        .into(),
+            });
+        }
+        if let Err(e) = store::check_write_inside(&self.root, &self.layer_path) {
+            self.autosave.failed(e.to_string());
+            return Err(e);
+        }
+        // Check, merge and write under one lock, so another window's save cannot slip between.
+        let _lock = store::lock_for_saving(&self.layer_path);
+        if !store::unchanged_since(&self.layer_path, self.seen.as_ref()) {
+            match store::load_layer(&self.layer_path) {
+                Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {
+                    let report = self.merge_theirs(theirs);
+                    self.seen = Some(fp);
+                    self.notices.push(format!(
+                        "{} was changed outside this window; merged by span id: {report}",
+                        self.layer_path.display()
+                    ));
+                }
+                Ok(Some((theirs, _))) => {
+                    let msg = format!(
+                        "not saved: the file on disk now belongs to annotator {:?}",
+                        theirs.annotator
+                    );
+                    self.autosave.failed(msg.clone());
+                    return Err(StoreError::Write {
+                        path: self.layer_path.display().to_string(),
+                        reason: msg,
+                    });
+                }
+                Ok(None) if self.seen.is_some() => {
+                    self.notice_deleted();
+                    return Err(StoreError::Write {
+                        path: self.layer_path.display().to_string(),
+                        reason: "the file was deleted outside this window".into(),
+                    });
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    // Never overwrite a file we could not read.
+                    let msg =
+                        format!("not saved: the file on disk changed and cannot be read ({e})");
+                    self.autosave.failed(msg.clone());
+                    return Err(StoreError::Write {
+                        path: self.layer_path.display().to_string(),
+                        reason: msg,
+                    });
+                }
+            }
+        }
+        match store::save_layer(&self.layer_path, &self.layer) {
+            Ok(fp) => {
+                self.seen = Some(fp);
+                self.set_base(Arc::new(self.layer.clone()));
+                self.autosave.written();
+                Ok(())
+            }
+            Err(e) => {
+                self.autosave.failed(e.to_string());
+                Err(e)
+            }
+        }
+    }
+
+    /// Reloads the layer from disk if someone else changed it and there are no unsaved edits.
+    /// Returns whether it reloaded.
+    pub fn reload_if_changed(&mut self) -> bool {
+        if self.seen.is_some() && std::fs::symlink_metadata(&self.layer_path).is_err() {
+            if !self.read_only {
+                self.notice_deleted();
+            }
+            return false;
+        }
+        if self.deleted_outside {
+            // The file came back (a checkout that deleted and recreated it): carry on as usual,
+            // merging before the next save.
+            self.deleted_outside = false;
+            self.autosave.set_state(if self.autosave.has_unsaved() {
+                SaveState::Pending
+            } else {
+                SaveState::Saved
+            });
+        }
+        if self.autosave.has_unsaved()
+            || store::unchanged_by_stat(&self.layer_path, self.seen.as_ref())
+        {
+            return false;
+        }
+        // Size or time differ: the bytes decide (a `touch` is no change), once per change.
+        if let Some(seen) = &self.seen
+            && let Ok(bytes) = store::read_limited(&self.layer_path, store::MAX_LAYER_BYTES)
+            && crate::model::text::sha256_hex(&bytes) == seen.sha256
+        {
+            self.seen = Some(Fingerprint::of(&self.layer_path, &bytes));
+            return false;
+        }
+        match store::load_layer(&self.layer_path) {
+            Ok(Some((mut layer, fp))) if layer.annotator == self.layer.annotator => {
+                self.set_base(Arc::new(layer.clone()));
+                let summary = reanchor::reanchor_layer(&mut layer, &self.text);
+                layer.text = self.rel.clone();
+                self.layer = layer;
+                self.record_all();
+                if summary.is_none() {
+                    // The layer is the base again: the next save sends only what changes.
+                    self.pending = Pending::default();
+                }
+                self.seen = Some(fp);
+                self.history.clear();
+                self.notices.push(format!(
+                    "{} was changed outside this window; reloaded",
+                    self.layer_path.display()
+                ));
+                if let Some(summary) = summary {
+                    self.notices.push(format!("{}: {summary}", self.rel));
+                    self.mark_dirty();
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Merges the version someone else wrote (`theirs`) into ours, by span id, with the layer
+    /// as last read or written (`base`) as the common ancestor:
+    /// - a span only one side changed takes that side's version; when both changed it, ours win;
+    /// - a span either side deleted, and the other did not change, stays deleted; a span we
+    ///   deleted stays deleted whatever they did;
+    /// - a span both sides created with the same id (two windows each took the next id) is kept
+    ///   twice: theirs gets a fresh id, unless it is the same range and tag;
+    /// - `next_id` ends above every id either side used.
+    fn merge_theirs(&mut self, mut theirs: Layer) -> MergeReport {
+        // Also when it records this text: a git merge may have joined spans made on another
+        // version of it.
+        reanchor::reanchor_layer(&mut theirs, &self.text);
+        let base = &*self.base.layer;
+        let ours = &self.layer;
+        let mut report = MergeReport::default();
+        let touched_ids: HashSet<u64> = self.history.edits().filter_map(touched).collect();
+        let mut next_id = ours
+            .next_id
+            .max(theirs.next_id)
+            .max(base.next_id)
+            .max(max_id(ours).saturating_add(1))
+            .max(max_id(&theirs).saturating_add(1));
+        // By id, so a merge of 100,000 spans is O(n), not O(n²).
+        let (base_spans, their_spans, our_spans) = (by_id(base), by_id(&theirs), by_id(ours));
+        let mut spans: Vec<Span> = Vec::new();
+        for s in &ours.spans {
+            // The three-way rule git's merge driver uses too; here ours win on conflicts.
+            let t = their_spans.get(&s.id).copied();
+            match (merge::pick(base_spans.get(&s.id).copied(), Some(s), t), t) {
+                (Pick::Theirs, None) => report.deleted_by_them += 1,
+                (Pick::Theirs, Some(t)) => {
+                    report.changed_by_them += 1;
+                    spans.push(t.clone());
+                }
+                (Pick::Ours | Pick::Conflict, _) => spans.push(s.clone()),
+            }
+        }
+        for t in &theirs.spans {
+            let in_base = base_spans.contains_key(&t.id);
+            if let Some(o) = our_spans.get(&t.id) {
+                if in_base || (o.start, o.end, &o.tag) == (t.start, t.end, &t.tag) {
+                    continue; // handled above, or the same span created twice
+                }
+                let mut t = t.clone();
+                t.id = next_id;
+                next_id = next_id.saturating_add(1);
+                report.renumbered += 1;
+                report.added += 1;
+                spans.push(t);
+                continue;
+            }
+            let orphan_of_ours = ours.orphans.iter().any(|o| o.span.id == t.id);
+            let reattached_from_base = base.orphans.iter().any(|o| o.span.id == t.id);
+            if in_base || (orphan_of_ours && !reattached_from_base) {
+                continue; // we deleted it: it stays deleted
+            }
+            let mut t = t.clone();
+            if touched_ids.contains(&t.id) || orphan_of_ours {
+                // An id our undo history still refers to: keep theirs under a fresh one.
+                t.id = next_id;
+                next_id = next_id.saturating_add(1);
+                report.renumbered += 1;
+            }
+            report.added += 1;
+            spans.push(t);
+        }
+        let span_ids: HashSet<u64> = spans.iter().map(|s| s.id).collect();
+        let mut orphans: Vec<Orphan> = Vec::new();
+        for o in &ours.orphans {
+            let in_base = base.orphans.iter().any(|b| b.span.id == o.span.id);
+            let in_theirs = theirs.orphans.iter().any(|t| t.span.id == o.span.id);
+            if (in_base && !in_theirs) || span_ids.contains(&o.span.id) {
+                continue; // they re-attached or deleted it
+            }
+            orphans.push(o.clone());
+        }
+        for t in &theirs.orphans {
+            let known = orphans.iter().any(|o| o.span.id == t.span.id)
+                || span_ids.contains(&t.span.id)
+                || base.orphans.iter().any(|b| b.span.id == t.span.id);
+            if !known {
+                orphans.push(t.clone());
+            }
+        }
+        orphans.sort_by_key(|o| o.span.id);
+        let status = match merge::pick(Some(&base.status), Some(&ours.status), Some(&theirs.status))
+        {
+            Pick::Theirs => theirs.status,
+            Pick::Ours | Pick::Conflict => ours.status,
+        };
+        self.layer.spans = spans;
+        self.layer.orphans = orphans;
+        self.layer.status = status;
+        self.layer.next_id = next_id;
+        self.layer.normalize();
+        self.record_all();
+        report
+    }
+
+    /// Mutable access to the layer for core operations outside the undo history (re-anchoring).
+    pub fn layer_mut_unrecorded(&mut self) -> &mut Layer {
+        self.mark_dirty();
+        self.record_all();
+        &mut self.layer
+    }
+}
+
+fn touched(e: &Edit) -> Option<u64> {
+    match e {
+        Edit::Add(s) | Edit::Delete(s) => Some(s.id),
+        Edit::Change { after, .. } => Some(after.id),
+        Edit::Status { .. } => None,
+        Edit::Reattach { span, .. } => Some(span.id),
+        Edit::DeleteOrphan(o) => Some(o.span.id),
+        Edit::Restore { .. } | Edit::Reject(_) | Edit::Elsewhere { .. } => None,
+    }
+}
+
+/// What a step did, in a few words, for the status line's "Undone: …" and "Redone: …":
+/// "reject quote “begin”", "tag 23201 spans as quote", "note of claim “…”".
+pub fn describe_step(step: &[Edit]) -> String {
+    let step: Vec<&Edit> = (step.iter())
+        .filter(|e| !matches!(e, Edit::Elsewhere { .. }))
+        .collect();
+    if step.is_empty() {
+        // A workspace "Tag all" that found nothing new in the open document.
+        return "tag all in workspace".into();
+    }
+    let quoted = |s: &Span| format!("{} “{}”", s.tag, short(&s.exact));
+    fn same_tag<'a>(spans: &[&'a Span]) -> Option<&'a str> {
+        let first = spans.first().map(|s| s.tag.as_str());
+        first.filter(|t| spans.iter().all(|s| s.tag == *t))
+    }
+    let spans = |pick: fn(&Edit) -> Option<&Span>| -> Option<Vec<&Span>> {
+        step.iter().map(|e| pick(e)).collect()
+    };
+    if let Some(adds) = spans(|e| match e {
+        Edit::Add(s) => Some(s),
+        _ => None,
+    }) {
+        return match (adds.as_slice(), same_tag(&adds)) {
+            ([one], _) => format!("add {}", quoted(one)),
+            (_, Some(tag)) => format!(
+                "tag {} as {tag}",
+                crate::wording::plural(adds.len(), "span")
+            ),
+            _ => format!("add {}", crate::wording::plural(adds.len(), "span")),
+        };
+    }
+    if let Some(gone) = spans(|e| match e {
+        Edit::Delete(s) => Some(s),
+        _ => None,
+    }) {
+        return match (gone.as_slice(), same_tag(&gone)) {
+            ([one], _) => format!("delete {}", quoted(one)),
+            (_, Some(tag)) => format!(
+                "delete {} tagged {tag}",
+                crate::wording::plural(gone.len(), "span")
+            ),
+            _ => format!("delete {}", crate::wording::plural(gone.len(), "span")),
+        };
+    }
+    match step.as_slice() {
+        [Edit::Reject(r)] => format!("reject {} “{}”", r.tag, short(&r.exact)),
+        [Edit::Change { before, after }] => {
+            if before.tag != after.tag {
+                format!(
+                    "retag “{}” {} → {}",
+                    short(&after.exact),
+                    before.tag,
+                    after.tag
+                )
+            } else if (before.start, before.end) != (after.start, after.end) {
+                format!("resize {}", quoted(after))
+            } else if before.note != after.note {
+                format!("note of {}", quoted(after))
+            } else if let Some(name) = (before.attrs.keys().chain(after.attrs.keys()))
+                .find(|k| before.attrs.get(*k) != after.attrs.get(*k))
+            {
+                format!("{name} of {}", quoted(after))
+            } else {
+                format!("change {}", quoted(after))
+            }
+        }
+        [Edit::Status { after, .. }] => format!("mark {}", after.label()),
+        [Edit::Reattach { span, .. }] => format!("reattach {}", quoted(span)),
+        [Edit::DeleteOrphan(o)] => format!("delete orphan {}", quoted(&o.span)),
+        [Edit::Restore { .. }] => "restore recovered edits".to_owned(),
+        _ => format!("{} edits", step.len()),
+    }
+}
+
+/// A span's text on one line, cut at 40 chars.
+/// A span's text on one line, cut at 40 characters, for status lines.
+pub(crate) fn short(s: &str) -> String {
+    let line: String = (s.chars())
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .take(41)
+        .collect();
+    if line.chars().count() > 40 {
+        let cut: String = line.chars().take(40).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line
+    }
+}
+
+/// An empty span, which allocates nothing: a hole filled at once by the in-place merge.
+fn placeholder_span() -> Span {
+    Span {
+        id: 0,
+        start: 0,
+        end: 0,
+        tag: String::new(),
+        exact: String::new(),
+        prefix: String::new(),
+        suffix: String::new(),
+        note: String::new(),
+        attrs: BTreeMap::new(),
+        created: String::new(),
+        modified: String::new(),
+    }
+}
+
+/// [`make_span`] with one char-to-byte lookup instead of four: from the prefix's start, the
+/// span's bounds and the suffix's end are found by walking the few chars in between.
+fn span_at(text: &Text, id: u64, start: usize, end: usize, tag: &str, now: &str) -> Span {
+    let from = start.saturating_sub(crate::model::layer::CONTEXT_CHARS);
+    let to = (end + crate::model::layer::CONTEXT_CHARS).min(text.char_len());
+    let src = text.as_str();
+    let base = text.byte_of(from);
+    let want = [start, end, to];
+    let mut at = [src.len(); 3];
+    let mut k = 0;
+    for (c, (b, _)) in (from..).zip(src[base..].char_indices()) {
+        while k < 3 && want[k] == c {
+            at[k] = base + b;
+            k += 1;
+        }
+        if k == 3 {
+            break;
+        }
+    }
+    Span {
+        id,
+        start,
+        end,
+        tag: tag.to_owned(),
+        exact: src[at[0]..at[1]].to_owned(),
+        prefix: src[base..at[0]].to_owned(),
+        suffix: src[at[1]..at[2]].to_owned(),
+        note: String::new(),
+        attrs: BTreeMap::new(),
+        created: now.to_owned(),
+        modified: now.to_owned(),
+    }
+}
+
+/// A layer's spans by id.
+fn by_id(layer: &Layer) -> HashMap<u64, &Span> {
+    layer.spans.iter().map(|s| (s.id, s)).collect()
+}
+
+/// Whether two versions of a layer hold the same spans, orphans and status.
+/// A span's values after retagging from `old` to `new` (see [`Document::retag_with`]).
+fn carry_attrs(
+    attrs: &BTreeMap<String, String>,
+    old: Option<&Tag>,
+    new: &Tag,
+) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = attrs
+        .iter()
+        .filter(|(k, v)| {
+            if tags::is_reserved(k) {
+                return true;
+            }
+            match new.attribute(k) {
+                Some(a) => a.allows(v),
+                // Not the new tag's: dropped if the old tag declared it, kept if nobody did.
+                None => old.is_none_or(|o| o.attribute(k).is_none()),
+            }
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in new.default_attrs() {
+        out.entry(k).or_insert(v);
+    }
+    out
+}
+
+/// Unsaved edits found in the recovery journal, waiting for the user.
+#[derive(Debug)]
+pub struct RecoveredEdits {
+    /// The layer as it was in memory when it could not be saved (re-anchored to the text).
+    pub layer: Layer,
+    /// The file as that session last read it, if the entry kept it.
+    pub base: Option<Layer>,
+    /// Where the entry is, when it was written, which layer file it was for.
+    pub found: Recovered,
+    /// The layer restoring would give, and what it would change.
+    merged: Layer,
+    plan: RestorePlan,
+    /// The layer changed since `plan` was worked out.
+    stale: bool,
+}
+
+impl RecoveredEdits {
+    /// What restoring would do to the layer (as of the last [`Document::refresh_recovered`]).
+    pub fn plan(&self) -> &RestorePlan {
+        &self.plan
+    }
+}
+
+/// What restoring recovered edits does to a layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestorePlan {
+    /// Spans the layer gains.
+    pub added: usize,
+    /// Spans of the layer that change.
+    pub changed: usize,
+    /// Spans of the layer removed (the unsaved session deleted them; only with a base).
+    pub removed: usize,
+    /// Orphans gained, changed or removed.
+    pub orphans: usize,
+    /// The status afterwards, when it changes.
+    pub status: Option<Status>,
+    /// Spans of the layer the unsaved session never saw, kept (only with a base).
+    pub newer_kept: usize,
+    /// Whether the entry recorded the base (otherwise nothing in the layer is removed).
+    pub with_base: bool,
+    /// Spans changed by both sides differently (the merge notes them on the span).
+    pub conflicts: usize,
+}
+
+impl RestorePlan {
+    /// Whether restoring would leave the layer as it is.
+    pub fn changes_nothing(&self) -> bool {
+        self.added == 0
+            && self.changed == 0
+            && self.removed == 0
+            && self.orphans == 0
+            && self.status.is_none()
+    }
+
+    /// In plain words, as "Restore adds 2 spans and changes 1 from the unsaved session; the
+    /// file's 1 newer span is kept". `verb` is "adds" before a restore, "added" after.
+    pub fn describe(&self, done: bool) -> String {
+        use crate::wording::plural;
+        let (add, change, remove, set) = if done {
+            ("added", "changed", "removed", "set")
+        } else {
+            ("adds", "changes", "removes", "sets")
+        };
+        let mut parts = Vec::new();
+        if self.added > 0 {
+            parts.push(format!("{add} {}", plural(self.added, "span")));
+        }
+        if self.changed > 0 {
+            parts.push(format!("{change} {}", self.changed));
+        }
+        if self.removed > 0 {
+            parts.push(format!("{remove} {}", self.removed));
+        }
+        if self.orphans > 0 {
+            parts.push(format!("{change} {}", plural(self.orphans, "orphan")));
+        }
+        if let Some(status) = self.status {
+            parts.push(format!("{set} the status to {}", status.label()));
+        }
+        let what = match parts.len() {
+            0 => format!("Restore {change} nothing"),
+            1 => format!("Restore {}", parts[0]),
+            n => format!("Restore {} and {}", parts[..n - 1].join(", "), parts[n - 1]),
+        };
+        let mut out = format!("{what} from the unsaved session");
+        if self.with_base {
+            if self.newer_kept > 0 {
+                let kept = match (self.newer_kept == 1, done) {
+                    (true, false) => "span is kept",
+                    (true, true) => "span was kept",
+                    (false, false) => "spans are kept",
+                    (false, true) => "spans were kept",
+                };
+                out.push_str(&format!("; the file's {} newer {kept}", self.newer_kept));
+            }
+        } else {
+            out.push_str(
+                "; this entry does not say which version of the file its edits started from, \
+                 so every span now in the file is kept",
+            );
+        }
+        if self.conflicts > 0 {
+            out.push_str(&format!(
+                "; {} changed on both sides (each noted on its span)",
+                plural(self.conflicts, "span")
+            ));
+        }
+        out
+    }
+}
+
+/// The layer restoring `ours` (with its `base`) into `current` gives, and what it changes.
+fn restore_plan(base: Option<&Layer>, ours: &Layer, current: &Layer) -> (Layer, RestorePlan) {
+    let (merged, conflicts) = merge::merge_layers(base, ours, current);
+    // Spans both sides changed (two spans created with one id are both kept: no conflict).
+    let conflicted: HashSet<&str> = conflicts
+        .iter()
+        .filter(|l| !l.contains("both edits created"))
+        .filter_map(|l| l.split(':').next())
+        .collect();
+    let mut plan = RestorePlan {
+        with_base: base.is_some(),
+        conflicts: conflicted.len(),
+        ..RestorePlan::default()
+    };
+    // Spans are matched by id, and by content when the merge gave one of two spans created
+    // with the same id a new one (that is no change to the span).
+    let now: HashMap<u64, &Span> = current.spans.iter().map(|s| (s.id, s)).collect();
+    let mut by_place: HashMap<(usize, usize, &str), Vec<&Span>> = HashMap::new();
+    for s in &current.spans {
+        by_place
+            .entry((s.start, s.end, s.tag.as_str()))
+            .or_default()
+            .push(s);
+    }
+    let same_but_id = |a: &Span, b: &Span| {
+        let mut b = b.clone();
+        b.id = a.id;
+        *a == b
+    };
+    let mut unchanged: HashSet<u64> = HashSet::new();
+    let mut rest = Vec::new();
+    for m in &merged.spans {
+        if now.get(&m.id) == Some(&m) {
+            unchanged.insert(m.id);
+        } else if let Some(c) = by_place
+            .get(&(m.start, m.end, m.tag.as_str()))
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| !unchanged.contains(&c.id) && same_but_id(m, c))
+            })
+        {
+            unchanged.insert(c.id);
+        } else {
+            rest.push(m);
+        }
+    }
+    let mut accounted = unchanged.clone();
+    for m in rest {
+        if now.contains_key(&m.id) && accounted.insert(m.id) {
+            plan.changed += 1;
+        } else {
+            plan.added += 1;
+        }
+    }
+    plan.removed = now.keys().filter(|id| !accounted.contains(id)).count();
+    if let Some(base) = base {
+        let seen: HashSet<u64> = base.spans.iter().map(|s| s.id).collect();
+        plan.newer_kept = unchanged.iter().filter(|id| !seen.contains(id)).count();
+    }
+    let orphans = |l: &Layer| -> BTreeMap<u64, Orphan> {
+        l.orphans.iter().map(|o| (o.span.id, o.clone())).collect()
+    };
+    let (o_now, o_after) = (orphans(current), orphans(&merged));
+    plan.orphans = o_after
+        .iter()
+        .filter(|(id, o)| o_now.get(id) != Some(o))
+        .count()
+        + o_now.keys().filter(|id| !o_after.contains_key(id)).count();
+    plan.status = (merged.status != current.status).then_some(merged.status);
+    (merged, plan)
+}
+
+/// The largest span or orphan id in `layer`, if it has any.
+fn ids_max(layer: &Layer) -> Option<u64> {
+    (layer.spans.iter().map(|s| s.id))
+        .chain(layer.orphans.iter().map(|o| o.span.id))
+        .max()
+}
+
+fn max_id(layer: &Layer) -> u64 {
+    layer
+        .spans
+        .iter()
+        .map(|s| s.id)
+        .chain(layer.orphans.iter().map(|o| o.span.id))
+        .max()
+        .unwrap_or(0)
+}
+
+/// What merging someone else's version of the file did, for the notice shown to the user.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MergeReport {
+    /// Their spans we did not have, now kept.
+    pub added: usize,
+    /// Of those, how many got a fresh id because ours used the same one.
+    pub renumbered: usize,
+    /// Spans they changed and we had not.
+    pub changed_by_them: usize,
+    /// Spans they deleted and we had not changed.
+    pub deleted_by_them: usize,
+}
+
+impl std::fmt::Display for MergeReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of their spans added ({} with a new id), {} changed and {} deleted by them; yours win on conflicts",
+            self.added, self.renumbered, self.changed_by_them, self.deleted_by_them
+        )
+    }
+}

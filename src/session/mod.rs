@@ -1,0 +1,15 @@
+//! Editing sessions: one open document being annotated ([`document::Document`]) or one text
+//! being reviewed ([`review::Review`]), with their undo history, autosave, recovery journal
+//! and reload when the file changes outside.
+//!
+//! Owns: the session engines. May import: the model, the store, the workspace, assistance
+//! (find, suggestions) and the team's merge rule and review items; never the interchange,
+//! the CLI or the app.
+
+pub mod autosave;
+pub mod document;
+pub mod history;
+pub mod layer_index;
+pub mod recovery;
+pub mod review;
+pub mod save_mirror;

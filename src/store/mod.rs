@@ -1,0 +1,935 @@
+//! Reading and writing annotation files safely: atomic replace, fingerprints of what was read,
+//! and clear errors naming the file.
+//!
+//! A write goes to a temp file in the same folder, is fsynced, renamed over the target, and the
+//! folder is fsynced, so a crash leaves either the old or the new file, never a mix.
+
+pub mod writer;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::model::layer::Layer;
+use crate::model::text::sha256_hex;
+
+/// Prefix of the temp files used for atomic writes; strays are removed on the next start.
+pub const TEMP_PREFIX: &str = ".marginalia-tmp-";
+
+/// The largest annotation file read, in bytes (a guard against unbounded memory): about
+/// 650,000 spans, as large as the largest text opened. Larger files are refused with a message
+/// naming the file, and none is ever written (see [`check_fits`]).
+pub const MAX_LAYER_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The largest `tags.ron` or `workspace.ron` read, in bytes.
+pub const MAX_SETTINGS_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Errors reading or writing annotation files.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    #[error("{path}: cannot read: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path}: cannot write: {reason}")]
+    Write { path: String, reason: String },
+    #[error("{path}: not a valid annotation file: {reason}")]
+    Parse { path: String, reason: String },
+    #[error("{path}: file is {size} bytes, over the {limit}-byte limit for annotation files")]
+    TooLarge { path: String, size: u64, limit: u64 },
+    #[error(
+        "{path}: not written: it would be {size} bytes, over the {limit}-byte limit for \
+         annotation files, so it could not be read back; the file on disk is unchanged"
+    )]
+    WouldBeTooLarge { path: String, size: u64, limit: u64 },
+    #[error("{path}: the file is read-only (no write permission); it was not overwritten")]
+    ReadOnly { path: String },
+    #[error("{path}: refusing to write through a symbolic link")]
+    Symlink { path: String },
+    #[error("{path}: refusing to write: the folder leads outside the workspace {root}")]
+    Outside { path: String, root: String },
+}
+
+/// Checks that writing `path` stays inside `root`: the nearest existing folder of `path`,
+/// with symbolic links resolved, must lie under the resolved root, and `path` itself must not
+/// be a symbolic link.
+///
+/// # Errors
+/// [`StoreError::Outside`] or [`StoreError::Symlink`], naming the file.
+pub fn check_write_inside(root: &Path, path: &Path) -> Result<(), StoreError> {
+    let shown = path.display().to_string();
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(StoreError::Symlink { path: shown });
+    }
+    let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if let Ok(real) = d.canonicalize() {
+            if real.starts_with(&root_real) {
+                return Ok(());
+            }
+            break;
+        }
+        dir = d.parent();
+    }
+    Err(StoreError::Outside {
+        path: shown,
+        root: root.display().to_string(),
+    })
+}
+
+/// What a file looked like when it was read, to notice when someone else replaces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub len: u64,
+    pub modified: Option<SystemTime>,
+    pub sha256: String,
+}
+
+impl Fingerprint {
+    /// The fingerprint of bytes just read from or written to `path`.
+    pub fn of(path: &Path, bytes: &[u8]) -> Self {
+        let meta = std::fs::metadata(path).ok();
+        Self {
+            len: bytes.len() as u64,
+            modified: meta.and_then(|m| m.modified().ok()),
+            sha256: sha256_hex(bytes),
+        }
+    }
+}
+
+/// How recent an mtime must be for it to prove nothing: two writes within one timestamp tick
+/// (coarse on some file systems) leave the same mtime.
+const AMBIGUOUS_MTIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether the file at `path` still matches `seen` (absent file matches `None`).
+///
+/// A different size means changed. An equal size and an equal mtime older than two seconds
+/// mean unchanged, so an old file costs one `stat`; otherwise the hash decides.
+pub fn unchanged_since(path: &Path, seen: Option<&Fingerprint>) -> bool {
+    let meta = std::fs::symlink_metadata(path);
+    match (meta, seen) {
+        (Err(_), None) => true,
+        (Err(_), Some(_)) | (Ok(_), None) => false,
+        (Ok(meta), Some(seen)) => {
+            if meta.len() != seen.len {
+                return false;
+            }
+            let mtime = meta.modified().ok();
+            let settled = mtime
+                .and_then(|m| SystemTime::now().duration_since(m).ok())
+                .is_some_and(|age| age > AMBIGUOUS_MTIME);
+            if mtime == seen.modified && settled {
+                return true;
+            }
+            match read_regular(path, MAX_LAYER_BYTES) {
+                Ok(bytes) => sha256_hex(&bytes) == seen.sha256,
+                Err(_) => false,
+            }
+        }
+    }
+}
+
+/// Why a bounded read of a regular file failed.
+#[derive(Debug)]
+pub enum BoundedReadError {
+    /// Opening or reading failed (including "not found").
+    Io(std::io::Error),
+    /// The path is not a regular file (a FIFO, a device, a folder, a socket); nothing was read.
+    NotRegular(&'static str),
+    /// The file holds more than the limit; `size` is at least the limit plus one.
+    TooLarge { size: u64 },
+}
+
+impl BoundedReadError {
+    /// Whether the file does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Io(e) if e.kind() == std::io::ErrorKind::NotFound)
+    }
+
+    /// The problem in words, for error messages that name the file themselves.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Io(e) => e.to_string(),
+            Self::NotRegular(kind) => format!("not a regular file ({kind}); nothing was read"),
+            Self::TooLarge { size } => format!("more than {} bytes", size.saturating_sub(1)),
+        }
+    }
+}
+
+/// Opens `path` for reading without blocking, and only if it is a regular file.
+///
+/// The open does not wait for a writer on a FIFO (`O_NONBLOCK`), and the type is checked on
+/// the opened file (`fstat`), so a symbolic link to `/dev/zero` or a named pipe in a cloned
+/// repository is refused instead of hanging or filling memory.
+///
+/// # Errors
+/// [`BoundedReadError::Io`] or [`BoundedReadError::NotRegular`].
+pub fn open_regular(path: &Path) -> Result<std::fs::File, BoundedReadError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(BoundedReadError::Io)?;
+    let meta = file.metadata().map_err(BoundedReadError::Io)?;
+    if !meta.is_file() {
+        return Err(BoundedReadError::NotRegular(file_kind(&meta)));
+    }
+    Ok(file)
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if ft.is_fifo() {
+            return "a named pipe";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "a device";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a file"
+}
+
+/// Whether the file at `path` still has the size and mtime of `seen`, by one `stat` and no
+/// read. For the window's frame-by-frame look for outside changes: hashing a 40 MB layer on
+/// the UI thread each frame for two seconds after every save was the editor's worst hitch.
+/// A write of the same size within the same mtime tick goes unseen here; every save still
+/// checks with [`unchanged_since`], which hashes, before it writes.
+pub fn unchanged_by_stat(path: &Path, seen: Option<&Fingerprint>) -> bool {
+    match (std::fs::symlink_metadata(path), seen) {
+        (Err(_), None) => true,
+        (Err(_), Some(_)) | (Ok(_), None) => false,
+        (Ok(meta), Some(seen)) => {
+            meta.len() == seen.len
+                && meta.modified().ok() == seen.modified
+                && seen.modified.is_some()
+        }
+    }
+}
+
+/// Reads the whole of a regular file, at most `limit` bytes. The cap applies to the bytes
+/// actually read, not to the size `stat` reports, so a file that grows while it is read (or a
+/// size that lies) still stops at the limit.
+///
+/// # Errors
+/// See [`BoundedReadError`].
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, BoundedReadError> {
+    use std::io::Read as _;
+    let file = open_regular(path)?;
+    let stated = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if stated > limit {
+        return Err(BoundedReadError::TooLarge { size: stated });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(stated).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(BoundedReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(BoundedReadError::TooLarge {
+            size: stated.max(bytes.len() as u64),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Reads an annotation file with a size limit.
+///
+/// # Errors
+/// Unreadable, not a regular file, or over `limit`, naming the file.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, StoreError> {
+    let shown = path.display().to_string();
+    read_regular(path, limit).map_err(|e| match e {
+        BoundedReadError::TooLarge { size } => StoreError::TooLarge {
+            path: shown,
+            size,
+            limit,
+        },
+        other => StoreError::Read {
+            path: shown,
+            reason: other.reason(),
+        },
+    })
+}
+
+/// From this size on, [`load_layer`] hashes a layer on another thread while it parses it.
+const PARALLEL_HASH_BYTES: usize = 1 << 20;
+
+/// Loads a layer file. `Ok(None)` when it does not exist.
+///
+/// # Errors
+/// Unreadable, too large, not UTF-8 or not a valid layer — each naming the file.
+pub fn load_layer(path: &Path) -> Result<Option<(Layer, Fingerprint)>, StoreError> {
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(None);
+    }
+    let bytes = read_limited(path, MAX_LAYER_BYTES)?;
+    if bytes.len() < PARALLEL_HASH_BYTES {
+        let fp = Fingerprint::of(path, &bytes);
+        return Ok(Some((parse_layer(path, &bytes)?, fp)));
+    }
+    // A big layer's hash (20 ms for 40 MB) is taken on a second core during the parse, when a
+    // thread can start.
+    let (fp, layer) = std::thread::scope(|s| {
+        let hashing = std::thread::Builder::new()
+            .name("hash layer".into())
+            .spawn_scoped(s, || Fingerprint::of(path, &bytes));
+        let layer = parse_layer(path, &bytes);
+        let fp = hashing
+            .ok()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_else(|| Fingerprint::of(path, &bytes));
+        (fp, layer)
+    });
+    Ok(Some((layer?, fp)))
+}
+
+/// Parses layer bytes, naming `path` in errors.
+pub fn parse_layer(path: &Path, bytes: &[u8]) -> Result<Layer, StoreError> {
+    let shown = path.display().to_string();
+    let src = std::str::from_utf8(bytes).map_err(|e| StoreError::Parse {
+        path: shown.clone(),
+        reason: format!("not UTF-8 at byte {}", e.valid_up_to()),
+    })?;
+    Layer::from_ron(src).map_err(|e| StoreError::Parse {
+        path: shown,
+        reason: e.to_string(),
+    })
+}
+
+/// Refuses to write an annotation file (any `.ron`) that would be too large to be read back:
+/// a save that succeeded could otherwise leave a document that can never be opened again.
+///
+/// # Errors
+/// [`StoreError::WouldBeTooLarge`], naming the file.
+pub fn check_fits(path: &Path, size: usize) -> Result<(), StoreError> {
+    let size = size as u64;
+    if size > MAX_LAYER_BYTES && path.extension().is_some_and(|e| e == "ron") {
+        return Err(StoreError::WouldBeTooLarge {
+            path: path.display().to_string(),
+            size,
+            limit: MAX_LAYER_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically, creating parent folders. Refuses to write through a
+/// symlink at `path`, and an annotation file that could not be read back ([`check_fits`]).
+///
+/// # Errors
+/// Any I/O failure, naming the file; the old file is then untouched.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError> {
+    check_fits(path, bytes.len())?;
+    let shown = path.display().to_string();
+    let err = |e: std::io::Error| StoreError::Write {
+        path: shown.clone(),
+        reason: e.to_string(),
+    };
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && meta.file_type().is_symlink()
+    {
+        return Err(StoreError::Symlink { path: shown });
+    }
+    let dir = dir_of(path);
+    // New folders are made durable too: each one's entry lives in its parent folder.
+    for parent in create_dirs(&dir).map_err(err)? {
+        sync_dir(&parent);
+    }
+    let tmp = write_temp(path, &dir, bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    // Makes the rename itself durable.
+    sync_dir(&dir);
+    Ok(Fingerprint::of(path, bytes))
+}
+
+/// Creates `dir` and its missing parents, and returns the folders whose entries changed (the
+/// parent of each created folder), to be fsynced so that the new folders survive a crash.
+fn create_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut first_existing = dir;
+    while let Some(parent) = first_existing.parent() {
+        first_existing = parent;
+        if parent.as_os_str().is_empty() || parent.is_dir() {
+            break;
+        }
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut changed = Vec::new();
+    let mut d = dir;
+    while d != first_existing {
+        let Some(parent) = d.parent() else { break };
+        changed.push(if parent.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            parent.to_path_buf()
+        });
+        d = parent;
+    }
+    Ok(changed)
+}
+
+/// Removes the file at `path`, if there is one, and makes the removal durable (its folder is
+/// fsynced), so a record removed before a crash stays removed.
+///
+/// # Errors
+/// The removal failed, naming the file.
+pub fn remove_durably(path: &Path) -> Result<(), StoreError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {
+            sync_dir(&dir_of(path));
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::Write {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Fsyncs a folder, best effort: makes renames and new entries in it durable; not all
+/// platforms support fsync on a folder.
+fn sync_dir(dir: &Path) {
+    if let Ok(f) = std::fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+/// Writes `bytes` to a new temp file beside `path` in `dir`, locked while it lives, with the
+/// permissions `path` has (or a new file's). Not yet synced.
+fn write_temp(path: &Path, dir: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)?;
+    // Locked while written, so that cleaning up after a crash never takes a live save's file.
+    let _ = tmp.as_file().lock();
+    tmp.write_all(bytes)?;
+    // Temp files are created private (0600); the annotation file keeps the permissions it had,
+    // or gets the usual ones for a new file, so colleagues and tools can still read it.
+    let permissions = match std::fs::metadata(path) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(_) => new_file_permissions(),
+    };
+    if let Some(p) = permissions {
+        let _ = tmp.as_file().set_permissions(p);
+    }
+    Ok(tmp)
+}
+
+/// The folder a file is written in.
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// How many files an [`AtomicBatch`] holds before [`AtomicBatch::is_full`] says to commit: each
+/// is an open, locked temp file during the commit, and file handles are limited (often 1,024).
+pub const BATCH_MAX_FILES: usize = 512;
+
+/// How many bytes an [`AtomicBatch`] holds before [`AtomicBatch::is_full`] says to commit.
+pub const BATCH_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// Many atomic writes whose durability is paid once per batch instead of once per file.
+///
+/// [`AtomicBatch::commit`] writes every file to a locked temp file in its target's folder,
+/// fsyncs each, renames each over its target, then fsyncs each distinct folder once (and the
+/// parents of folders it created). Each file is still either old or new after a crash, as with
+/// [`write_atomic`]; the batch as a whole is not all-or-nothing. The safety rules are those of
+/// [`save_layer`]: no writing through a symbolic link, an existing file without write
+/// permission is left alone, permissions are kept (new files get the usual ones), and a file
+/// that fails leaves no temp file behind.
+#[derive(Debug, Default)]
+pub struct AtomicBatch {
+    entries: Vec<BatchEntry>,
+    paths: std::collections::HashSet<PathBuf>,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct BatchEntry {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    /// Written only if this earlier entry is.
+    after: Option<usize>,
+}
+
+impl AtomicBatch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file to write; returns its index in [`AtomicBatch::commit`]'s results.
+    pub fn add(&mut self, path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> usize {
+        self.push(path.into(), bytes.into(), None)
+    }
+
+    /// Adds a file to write only if the entry `after` (an index [`AtomicBatch::add`] returned)
+    /// is written: a layer after the text it refers to, say. Its result is otherwise an error
+    /// naming the entry it depended on.
+    pub fn add_after(
+        &mut self,
+        path: impl Into<PathBuf>,
+        bytes: impl Into<Vec<u8>>,
+        after: usize,
+    ) -> usize {
+        let after = (after < self.entries.len()).then_some(after);
+        self.push(path.into(), bytes.into(), after)
+    }
+
+    fn push(&mut self, path: PathBuf, bytes: Vec<u8>, after: Option<usize>) -> usize {
+        self.bytes += bytes.len();
+        self.paths.insert(path.clone());
+        self.entries.push(BatchEntry { path, bytes, after });
+        self.entries.len() - 1
+    }
+
+    /// Whether a file for `path` is waiting in the batch (reading it would see the old file).
+    pub fn contains(&self, path: &Path) -> bool {
+        self.paths.contains(path)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Whether the batch holds [`BATCH_MAX_FILES`] files or [`BATCH_MAX_BYTES`] bytes, so
+    /// that it should be committed before more are added.
+    pub fn is_full(&self) -> bool {
+        self.entries.len() >= BATCH_MAX_FILES || self.bytes >= BATCH_MAX_BYTES
+    }
+
+    /// Writes every file, and returns one result per file in the order they were added: the
+    /// fingerprint of what was written, or why this file was not (naming it; its old file, if
+    /// any, is then untouched). The batch is empty afterwards.
+    pub fn commit(&mut self) -> Vec<Result<Fingerprint, StoreError>> {
+        let entries = std::mem::take(&mut self.entries);
+        self.paths.clear();
+        self.bytes = 0;
+        let write_err = |path: &Path, e: std::io::Error| StoreError::Write {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(entries.len());
+        let mut temps: Vec<Option<tempfile::NamedTempFile>> = Vec::with_capacity(entries.len());
+        let mut ready_dirs: std::collections::HashSet<PathBuf> = Default::default();
+        let mut to_sync: std::collections::BTreeSet<PathBuf> = Default::default();
+        let blocked = |results: &[Result<(), StoreError>], e: &BatchEntry| {
+            e.after.and_then(|a| {
+                results[a].as_ref().err().map(|why| StoreError::Write {
+                    path: e.path.display().to_string(),
+                    reason: format!("not written, because {why}"),
+                })
+            })
+        };
+        // 1. Every file into its temp file.
+        for e in &entries {
+            let written = match blocked(&results, e) {
+                Some(why) => Err(why),
+                None => Self::prepare(e, &mut ready_dirs, &mut to_sync, write_err),
+            };
+            match written {
+                Ok(tmp) => {
+                    temps.push(Some(tmp));
+                    results.push(Ok(()));
+                }
+                Err(why) => {
+                    temps.push(None);
+                    results.push(Err(why));
+                }
+            }
+        }
+        // 2. Each temp file to disk.
+        for (i, slot) in temps.iter_mut().enumerate() {
+            if let Some(tmp) = slot
+                && let Err(e) = tmp.as_file().sync_all()
+            {
+                results[i] = Err(write_err(&entries[i].path, e));
+                // Dropping the temp file removes it.
+                *slot = None;
+            }
+        }
+        // 3. Each over its target, in order, so a file that depends on another follows it.
+        for (i, e) in entries.iter().enumerate() {
+            // A temp file dropped instead of renamed is removed.
+            let Some(tmp) = temps[i].take() else { continue };
+            if let Some(why) = blocked(&results, e) {
+                results[i] = Err(why);
+                continue;
+            }
+            match tmp.persist(&e.path) {
+                Ok(_) => {
+                    to_sync.insert(dir_of(&e.path));
+                }
+                Err(err) => results[i] = Err(write_err(&e.path, err.error)),
+            }
+        }
+        // 4. Each changed folder once: the renames and new folders become durable.
+        for dir in &to_sync {
+            sync_dir(dir);
+        }
+        entries
+            .iter()
+            .zip(results)
+            .map(|(e, r)| r.map(|()| Fingerprint::of(&e.path, &e.bytes)))
+            .collect()
+    }
+
+    /// Step 1 for one file: the checks, its folder, and its temp file.
+    fn prepare(
+        e: &BatchEntry,
+        ready_dirs: &mut std::collections::HashSet<PathBuf>,
+        to_sync: &mut std::collections::BTreeSet<PathBuf>,
+        write_err: impl Fn(&Path, std::io::Error) -> StoreError,
+    ) -> Result<tempfile::NamedTempFile, StoreError> {
+        if std::fs::symlink_metadata(&e.path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(StoreError::Symlink {
+                path: e.path.display().to_string(),
+            });
+        }
+        check_fits(&e.path, e.bytes.len())?;
+        refuse_read_only(&e.path)?;
+        let dir = dir_of(&e.path);
+        if !ready_dirs.contains(&dir) {
+            let created = create_dirs(&dir).map_err(|err| write_err(&e.path, err))?;
+            to_sync.extend(created);
+            ready_dirs.insert(dir.clone());
+        }
+        write_temp(&e.path, &dir, &e.bytes).map_err(|err| write_err(&e.path, err))
+    }
+}
+
+/// Writes a copy of unsaved data to a path the user chose ("Save a copy elsewhere…"):
+/// atomically, and only over a regular file or nothing.
+///
+/// # Errors
+/// The path is a folder, device, pipe or link, or the write failed, naming the file.
+pub fn write_copy(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(StoreError::Write {
+            path: path.display().to_string(),
+            reason: "not a regular file".into(),
+        });
+    }
+    write_atomic(path, bytes).map(|_| ())
+}
+
+/// Holds an exclusive lock between Marginalia processes on this machine for saving `path`,
+/// so that two windows cannot both check the file and then both write it. Released on drop.
+pub struct SaveLock {
+    _file: std::fs::File,
+}
+
+/// Takes the save lock for `path`, waiting while another process holds it (a save takes
+/// milliseconds). The lock file lives in the system temp folder, not in the workspace.
+/// Best effort: `None` when locks are not available, and saving goes on without one.
+pub fn lock_for_saving(path: &Path) -> Option<SaveLock> {
+    // The nearest existing folder resolved, plus the rest: the same key in every process,
+    // whether or not the file's folders exist yet.
+    let mut existing = path;
+    let mut rest = Vec::new();
+    let abs = loop {
+        match existing.canonicalize() {
+            Ok(real) => break rest.iter().rev().fold(real, |p, c| p.join(c)),
+            Err(_) => {
+                rest.push(existing.file_name()?.to_owned());
+                existing = existing.parent()?;
+            }
+        }
+    };
+    let key = sha256_hex(abs.to_string_lossy().as_bytes());
+    let lock_path = std::env::temp_dir().join(format!("marginalia-save-{}.lock", &key[..24]));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)
+        .ok()?;
+    file.lock().ok()?;
+    Some(SaveLock { _file: file })
+}
+
+/// The permissions a newly created file gets (temp files start private, 0600).
+#[cfg(unix)]
+pub fn new_file_permissions() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Some(std::fs::Permissions::from_mode(0o644))
+}
+
+/// The permissions a newly created file gets (the platform default).
+#[cfg(not(unix))]
+pub fn new_file_permissions() -> Option<std::fs::Permissions> {
+    None
+}
+
+/// Saves a layer atomically. An existing file without write permission (mode 0444, say) is
+/// respected even where the rename would succeed (as root, or in a writable folder).
+///
+/// # Errors
+/// [`StoreError::ReadOnly`], or any write failure, naming the file.
+pub fn save_layer(path: &Path, layer: &Layer) -> Result<Fingerprint, StoreError> {
+    refuse_read_only(path)?;
+    write_atomic(path, layer.to_ron().as_bytes())
+}
+
+/// Refuses to replace an existing annotation file that has no write permission.
+///
+/// # Errors
+/// [`StoreError::ReadOnly`] naming the file.
+pub fn refuse_read_only(path: &Path) -> Result<(), StoreError> {
+    if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(StoreError::ReadOnly {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// How old a temp file must be before it may be taken for a crash's leftover. A save takes
+/// milliseconds; a window's in-flight temp file is also locked while it is written.
+pub const STRAY_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Removes temp files under `dir` that a crashed save left behind: only those older than
+/// [`STRAY_TEMP_AGE`] and not locked by a live writer, so another window's save in progress
+/// is never broken. Returns how many were removed. Read-only commands never call this.
+pub fn clean_stray_temps(dir: &Path) -> usize {
+    clean_stray_temps_older_than(dir, STRAY_TEMP_AGE)
+}
+
+/// [`clean_stray_temps`] with another age threshold (tests use zero).
+pub fn clean_stray_temps_older_than(dir: &Path, min_age: std::time::Duration) -> usize {
+    let mut removed = 0;
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    for e in rd.flatten() {
+        let Ok(ft) = e.file_type() else { continue };
+        let path = e.path();
+        if ft.is_dir() {
+            removed += clean_stray_temps_older_than(&path, min_age);
+        } else if ft.is_file()
+            && e.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            && is_abandoned(&path, min_age)
+            && std::fs::remove_file(&path).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Whether a temp file is old enough and no writer holds its lock.
+fn is_abandoned(path: &Path, min_age: std::time::Duration) -> bool {
+    let old_enough = std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|m| SystemTime::now().duration_since(m).ok())
+        .is_some_and(|age| age >= min_age);
+    if !old_enough {
+        return false;
+    }
+    let Ok(file) = std::fs::OpenOptions::new().read(true).open(path) else {
+        return false;
+    };
+    // A writer locks its temp file from creation until the rename; the lock dies with it.
+    file.try_lock().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_annotation_file_too_large_to_read_back_is_not_written_and_the_old_one_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("layer.ron");
+        write_atomic(&p, b"(spans: [])").unwrap();
+        let big = vec![b' '; MAX_LAYER_BYTES as usize + 1];
+        let e = write_atomic(&p, &big).unwrap_err();
+        assert!(matches!(e, StoreError::WouldBeTooLarge { .. }), "{e}");
+        assert!(e.to_string().contains("could not be read back"), "{e}");
+        let mut batch = AtomicBatch::new();
+        batch.add(&p, big.clone());
+        assert!(batch.commit()[0].is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"(spans: [])");
+        // Other files (an export, a text) are not annotation files.
+        write_atomic(&dir.path().join("big.txt"), &big).unwrap();
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_fingerprints() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a/b.ron");
+        let fp = write_atomic(&p, b"one").unwrap();
+        assert!(unchanged_since(&p, Some(&fp)));
+        write_atomic(&p, b"two!").unwrap();
+        assert!(!unchanged_since(&p, Some(&fp)));
+        assert_eq!(std::fs::read(&p).unwrap(), b"two!");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("a")).unwrap().collect();
+        assert_eq!(leftovers.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rewrite_keeps_the_files_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.ron");
+        write_atomic(&p, b"one").unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o664)).unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o664
+        );
+    }
+
+    #[test]
+    fn stray_temps_are_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("x")).unwrap();
+        std::fs::write(
+            dir.path().join("x").join(format!("{TEMP_PREFIX}abc")),
+            b"half",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("x/keep.ron"), b"()").unwrap();
+        // A fresh temp file may be another window's save in progress: kept.
+        assert_eq!(clean_stray_temps(dir.path()), 0);
+        assert_eq!(
+            clean_stray_temps_older_than(dir.path(), std::time::Duration::ZERO),
+            1
+        );
+        assert!(dir.path().join("x/keep.ron").exists());
+    }
+
+    #[test]
+    fn a_locked_temp_file_is_never_taken_for_a_stray() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(format!("{TEMP_PREFIX}live"));
+        let f = std::fs::File::create(&p).unwrap();
+        f.lock().unwrap();
+        assert_eq!(
+            clean_stray_temps_older_than(dir.path(), std::time::Duration::ZERO),
+            0
+        );
+        drop(f);
+        assert_eq!(
+            clean_stray_temps_older_than(dir.path(), std::time::Duration::ZERO),
+            1
+        );
+    }
+    /// Temp files left anywhere under `dir`.
+    fn temps_under(dir: &Path) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = e.path();
+            if path.is_dir() && !path.is_symlink() {
+                found.extend(temps_under(&path));
+            } else if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                found.push(path);
+            }
+        }
+        found
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_batch_writes_every_file_and_keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("a.ron");
+        std::fs::write(&old, b"old").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o664)).unwrap();
+        let mut batch = AtomicBatch::new();
+        let files = [
+            (old.clone(), b"new a".to_vec()),
+            (dir.path().join("x/y/b.ron"), b"b".to_vec()),
+            (dir.path().join("x/y/c.ron"), b"c".to_vec()),
+            (dir.path().join("x/d.txt"), Vec::new()),
+        ];
+        for (path, bytes) in &files {
+            batch.add(path.clone(), bytes.clone());
+        }
+        assert!(batch.contains(&old) && !batch.is_full());
+        let results = batch.commit();
+        assert!(batch.is_empty());
+        for ((path, bytes), r) in files.iter().zip(&results) {
+            let fp = r.as_ref().unwrap();
+            assert_eq!(&std::fs::read(path).unwrap(), bytes, "{}", path.display());
+            assert!(unchanged_since(path, Some(fp)));
+        }
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&old), 0o664);
+        assert_eq!(mode(&files[1].0), 0o644);
+        assert!(temps_under(dir.path()).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_batch_refuses_one_target_and_writes_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere.ron");
+        std::fs::write(&elsewhere, b"keep").unwrap();
+        let link = dir.path().join("t/link.ron");
+        std::fs::create_dir_all(dir.path().join("t")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        let locked = dir.path().join("t/locked.ron");
+        std::fs::write(&locked, b"locked").unwrap();
+        let mut perms = std::fs::metadata(&locked).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&locked, perms).unwrap();
+        // A folder where the file should go: its temp file is written, the rename fails.
+        let folder = dir.path().join("t/folder.ron");
+        std::fs::create_dir_all(&folder).unwrap();
+        let mut batch = AtomicBatch::new();
+        let a = batch.add(dir.path().join("t/a.ron"), b"a".to_vec());
+        let l = batch.add(link.clone(), b"through".to_vec());
+        let after_l = batch.add_after(dir.path().join("t/after.ron"), b"x".to_vec(), l);
+        let r = batch.add(locked.clone(), b"over".to_vec());
+        let f = batch.add(folder.clone(), b"f".to_vec());
+        let after_f = batch.add_after(dir.path().join("t/after-f.ron"), b"x".to_vec(), f);
+        let b = batch.add(dir.path().join("u/b.ron"), b"b".to_vec());
+        let results = batch.commit();
+        assert!(matches!(&results[l], Err(StoreError::Symlink { .. })));
+        assert!(matches!(&results[r], Err(StoreError::ReadOnly { .. })));
+        assert!(matches!(&results[f], Err(StoreError::Write { .. })));
+        assert!(results[after_l].is_err() && results[after_f].is_err());
+        assert!(results[a].is_ok() && results[b].is_ok());
+        assert_eq!(std::fs::read(dir.path().join("t/a.ron")).unwrap(), b"a");
+        assert_eq!(std::fs::read(dir.path().join("u/b.ron")).unwrap(), b"b");
+        assert_eq!(std::fs::read(&elsewhere).unwrap(), b"keep");
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read(&locked).unwrap(), b"locked");
+        assert!(folder.is_dir());
+        assert!(!dir.path().join("t/after.ron").exists());
+        assert!(!dir.path().join("t/after-f.ron").exists());
+        assert!(
+            temps_under(dir.path()).is_empty(),
+            "{:?}",
+            temps_under(dir.path())
+        );
+    }
+}

@@ -1,0 +1,692 @@
+//! Where things are: the workspace root, its texts, and where each annotator's files go.
+//!
+//! Like git's `.git`, the root is the nearest folder, from the opened path upward, holding an
+//! `annotations/` folder. Annotator `A`'s file for `<root>/<rel>.txt` is
+//! `<root>/annotations/<A>/<rel>.ron`.
+
+pub mod stats;
+pub mod synth;
+pub mod tag_ops;
+pub mod validate;
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::tags::{TagError, TagSet};
+
+/// The folder, under the root, that holds annotations and workspace settings.
+pub const ANNOTATIONS_DIR: &str = "annotations";
+
+/// The layer name reserved for the reviewer's curated layer.
+pub const CURATED_LAYER: &str = "curated";
+
+/// The folder under `annotations/` that holds suggestion dictionaries
+/// (`annotations/dictionaries/<tag>.txt`): not a layer, so no annotator may take the name.
+pub const DICTIONARIES_DIR: &str = "dictionaries";
+
+/// The longest file or folder name common file systems take, in bytes.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// The longest whole path Linux takes, in bytes (`PATH_MAX` less the closing NUL).
+pub const MAX_PATH_BYTES: usize = 4095;
+
+/// Something under `annotations/` that was not read, and why (e.g. a symbolic link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Skipped {
+    /// `annotations/editor-a/seeds: skipped: symbolic link`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: skipped: {}", self.path.display(), self.reason)
+    }
+}
+
+/// One layer's files, and what was found but not read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LayerFiles {
+    /// Each `.ron` file with the text rel path it should belong to, sorted.
+    pub files: Vec<(String, PathBuf)>,
+    /// Symbolic links (to folders or `.ron` files), which are never followed.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Iterates over the files only; callers that report what was skipped read `skipped` first.
+impl IntoIterator for LayerFiles {
+    type Item = (String, PathBuf);
+    type IntoIter = std::vec::IntoIter<(String, PathBuf)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.files.into_iter()
+    }
+}
+
+/// The reason given for every symbolic link under `annotations/` that is not followed.
+pub const SYMLINK_REASON: &str = "symbolic link (Marginalia does not follow links under annotations/; replace it with the real folder or file)";
+
+/// Errors about the workspace itself.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error("{path}: cannot open: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("{path}: not a valid workspace.ron: {reason}")]
+    BadConfig { path: String, reason: String },
+    #[error(transparent)]
+    Tags(#[from] TagError),
+    #[error("{0}")]
+    BadAnnotator(String),
+    #[error("{path}: {reason}")]
+    OutsideWorkspace { path: String, reason: String },
+}
+
+/// Optional `annotations/workspace.ron`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceConfig {
+    /// Folders, relative to the root, that hold the texts. Empty means the whole root.
+    #[serde(default)]
+    pub texts: Vec<String>,
+    /// How many annotators each document should get (written by `marginalia assign`; the
+    /// team view flags documents with fewer). 0: not set.
+    #[serde(default, skip_serializing_if = "crate::team::assign::is_unset")]
+    pub overlap: usize,
+    /// Who annotates what (src/assign.rs). Empty: no assignments, every document is everyone's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assignments: Vec<crate::team::assign::Assignment>,
+}
+
+/// An opened workspace.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    root: PathBuf,
+    config: WorkspaceConfig,
+    tags: TagSet,
+}
+
+/// One text of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextEntry {
+    /// Relative to the root, `/` separators, e.g. `seeds/000_b78fa013a4a69998.txt`.
+    pub rel: String,
+    pub path: PathBuf,
+}
+
+/// Finds the workspace root for an opened path (folder or file).
+pub fn find_root(opened: &Path) -> PathBuf {
+    let opened = opened
+        .canonicalize()
+        .unwrap_or_else(|_| opened.to_path_buf());
+    let start = if opened.is_file() {
+        opened.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        opened.clone()
+    };
+    let mut dir: Option<&Path> = Some(&start);
+    while let Some(d) = dir {
+        if d.join(ANNOTATIONS_DIR).is_dir() {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    start
+}
+
+/// Checks an annotator name. This is the one place the rule lives; the README quotes it.
+///
+/// A name is 1–64 characters of `A–Z a–z 0–9 . _ -`; it does not start with `.` (hidden
+/// folders, temp files, `.git`) or `-` (read as an option by command lines), does not end with
+/// `.` (Windows cannot check such a folder out), is not a Windows device name (`con`, `nul`,
+/// `com1`…), and is not `curated`, which is the reviewer's layer, nor `dictionaries`, which
+/// holds the suggestion dictionaries. It does not end with `.ron` (in any case): `annotations/`
+/// keeps that ending for the workspace's own files (`tags.ron`, `workspace.ron`,
+/// `<annotator>.rejected.ron`), whose places a folder of that name would take.
+///
+/// # Errors
+/// A sentence saying what is wrong with the name.
+pub fn check_annotator(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the annotator name is empty".into());
+    }
+    if name.chars().count() > 64 {
+        return Err("the annotator name is longer than 64 characters".into());
+    }
+    if name.starts_with('.') {
+        return Err(format!(
+            "the annotator name {name:?} starts with '.'; such folders are hidden or reserved"
+        ));
+    }
+    if name.starts_with('-') {
+        return Err(format!(
+            "the annotator name {name:?} starts with '-', which command lines read as an option"
+        ));
+    }
+    if name.ends_with('.') || name.ends_with(' ') {
+        return Err(format!(
+            "the annotator name {name:?} ends with '.' or a space, which Windows cannot check out"
+        ));
+    }
+    if name == CURATED_LAYER {
+        return Err(format!(
+            "{name:?} is reserved for the reviewer's curated layer; choose another annotator name"
+        ));
+    }
+    if name == DICTIONARIES_DIR {
+        return Err(format!(
+            "{name:?} is reserved for the suggestion dictionaries under annotations/; choose another annotator name"
+        ));
+    }
+    // annotations/ holds the workspace's own files beside the layer folders: tags.ron,
+    // workspace.ron and each layer's <layer>.rejected.ron. A folder with such a name would
+    // stand where one of them belongs (case-insensitively, for macOS and Windows).
+    if name.to_ascii_lowercase().ends_with(".ron") {
+        return Err(format!(
+            "the annotator name {name:?} ends with \".ron\", which annotations/ keeps for the workspace's own files (tags.ron, workspace.ron, <annotator>.rejected.ron); choose another annotator name"
+        ));
+    }
+    // Device names Windows reserves in any folder, with or without an extension.
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    let reserved = matches!(stem.as_str(), "con" | "prn" | "aux" | "nul")
+        || ((stem.starts_with("com") || stem.starts_with("lpt"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        return Err(format!(
+            "{name:?} is a device name on Windows and cannot be an annotator name"
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!(
+            "the annotator name {name:?} has {bad:?}; use only letters, digits, '.', '_' and '-'"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a layer name is allowed as a folder under `annotations/` (an annotator or `curated`).
+pub fn check_layer_name(name: &str) -> Result<(), String> {
+    if name == CURATED_LAYER {
+        return Ok(());
+    }
+    check_annotator(name)
+}
+
+/// A default annotator name from the OS user, made valid.
+pub fn default_annotator() -> String {
+    let raw = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_default();
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .take(64)
+        .collect();
+    if check_annotator(&cleaned).is_ok() && cleaned != CURATED_LAYER {
+        cleaned
+    } else {
+        "annotator".into()
+    }
+}
+
+impl Workspace {
+    /// Opens the workspace containing `opened`, reading its optional settings and tag set.
+    ///
+    /// # Errors
+    /// A bad `workspace.ron` or `tags.ron`, naming the file.
+    pub fn open(opened: &Path) -> Result<Self, WorkspaceError> {
+        let root = find_root(opened);
+        if !root.is_dir() {
+            return Err(WorkspaceError::Unreadable {
+                path: root.display().to_string(),
+                reason: "not a folder".into(),
+            });
+        }
+        let cfg_path = root.join(ANNOTATIONS_DIR).join("workspace.ron");
+        let config = match crate::store::read_regular(&cfg_path, crate::store::MAX_SETTINGS_BYTES) {
+            Ok(bytes) => {
+                let src = std::str::from_utf8(&bytes).map_err(|e| WorkspaceError::BadConfig {
+                    path: cfg_path.display().to_string(),
+                    reason: format!("not UTF-8 at byte {}", e.valid_up_to()),
+                })?;
+                crate::model::layer::ron_options()
+                    .from_str::<WorkspaceConfig>(src)
+                    .map_err(|e| WorkspaceError::BadConfig {
+                        path: cfg_path.display().to_string(),
+                        reason: e.to_string(),
+                    })?
+            }
+            Err(e) if e.is_not_found() => WorkspaceConfig::default(),
+            Err(e) => {
+                return Err(WorkspaceError::Unreadable {
+                    path: cfg_path.display().to_string(),
+                    reason: e.reason(),
+                });
+            }
+        };
+        for folder in &config.texts {
+            if safe_rel(folder).is_none() {
+                return Err(WorkspaceError::BadConfig {
+                    path: cfg_path.display().to_string(),
+                    reason: format!(
+                        "texts folder {folder:?} is not a relative path inside the workspace"
+                    ),
+                });
+            }
+        }
+        if let Err(reason) = crate::team::assign::check(&config) {
+            return Err(WorkspaceError::BadConfig {
+                path: cfg_path.display().to_string(),
+                reason,
+            });
+        }
+        let tags = TagSet::load_or_default(&root.join(ANNOTATIONS_DIR).join("tags.ron"))?;
+        Ok(Self { root, config, tags })
+    }
+
+    /// Removes half-written temp files that a crashed save left under `annotations/` (the
+    /// files they were replacing are intact). Only commands that write call this; a fresh or
+    /// locked temp file, which may be another window's save in progress, is left alone.
+    pub fn clean_stray_temps(&self) -> usize {
+        crate::store::clean_stray_temps(&self.annotations_dir())
+    }
+
+    /// The root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The `annotations/` folder.
+    pub fn annotations_dir(&self) -> PathBuf {
+        self.root.join(ANNOTATIONS_DIR)
+    }
+
+    /// The tag set.
+    pub fn tags(&self) -> &TagSet {
+        &self.tags
+    }
+
+    /// Replaces the in-memory tag set (after import added tags and the file was written).
+    pub fn set_tags(&mut self, tags: TagSet) {
+        self.tags = tags;
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &WorkspaceConfig {
+        &self.config
+    }
+
+    /// Replaces the in-memory settings (after `assign` wrote them).
+    pub fn set_config(&mut self, config: WorkspaceConfig) {
+        self.config = config;
+    }
+
+    /// Where the settings live: `annotations/workspace.ron`.
+    pub fn config_path(&self) -> PathBuf {
+        self.annotations_dir().join("workspace.ron")
+    }
+
+    /// Every text of the workspace, sorted by relative path.
+    pub fn texts(&self) -> Vec<TextEntry> {
+        let mut out = Vec::new();
+        if self.config.texts.is_empty() {
+            walk(&self.root, &self.root, &mut out, &self.config);
+        } else {
+            for folder in &self.config.texts {
+                let dir = self.root.join(folder);
+                walk(&self.root, &dir, &mut out, &self.config);
+            }
+        }
+        out.sort_by(|a, b| a.rel.cmp(&b.rel));
+        out.dedup_by(|a, b| a.rel == b.rel);
+        out
+    }
+
+    /// Whether `rel` is a path this workspace lists as a text ([`Self::texts`] uses the same
+    /// rule). Returns it normalised (`seeds/./a.txt` → `seeds/a.txt`), or why not.
+    ///
+    /// # Errors
+    /// A sentence: outside the workspace, not `.txt`, under `annotations/`, hidden, in a
+    /// `target/` folder, outside `workspace.ron`'s text folders, or too long for the file system.
+    pub fn check_text_rel(&self, rel: &str) -> Result<String, String> {
+        let norm = text_rel_rule(&self.config, rel)?;
+        let whole = self.root.join(&norm).as_os_str().len();
+        if whole > MAX_PATH_BYTES {
+            return Err(format!(
+                "the whole path would be {whole} bytes, over the {MAX_PATH_BYTES}-byte limit of the file system"
+            ));
+        }
+        Ok(norm)
+    }
+
+    /// The relative path of a text inside the workspace, `/`-separated.
+    ///
+    /// # Errors
+    /// When `path` is not inside the root.
+    pub fn rel_of(&self, path: &Path) -> Result<String, WorkspaceError> {
+        let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let rel = abs
+            .strip_prefix(&self.root)
+            .map_err(|_| WorkspaceError::OutsideWorkspace {
+                path: path.display().to_string(),
+                reason: format!("not inside the workspace {}", self.root.display()),
+            })?;
+        Ok(rel_string(rel))
+    }
+
+    /// The absolute path of a text from its relative path, refusing anything that leaves the root.
+    pub fn text_path(&self, rel: &str) -> Option<PathBuf> {
+        safe_rel(rel).map(|r| self.root.join(r))
+    }
+
+    /// Where `layer`'s file for text `rel` lives: `annotations/<layer>/<rel minus .txt>.ron`.
+    pub fn layer_path(&self, layer: &str, rel: &str) -> Option<PathBuf> {
+        check_layer_name(layer).ok()?;
+        let rel = safe_rel(rel)?;
+        let mut p = self.annotations_dir().join(layer).join(rel);
+        p.set_extension("ron");
+        Some(p)
+    }
+
+    /// Symbolic links under `annotations/` with a layer's name: not followed, so not listed by
+    /// [`Self::layer_names`].
+    pub fn skipped_layer_folders(&self) -> Vec<Skipped> {
+        let mut out = Vec::new();
+        if let Ok(rd) = std::fs::read_dir(self.annotations_dir()) {
+            for e in rd.flatten() {
+                let is_link = e.file_type().map(|t| t.is_symlink()).unwrap_or(false);
+                let name = e.file_name().to_string_lossy().into_owned();
+                if is_link && check_layer_name(&name).is_ok() {
+                    out.push(Skipped {
+                        path: e.path(),
+                        reason: SYMLINK_REASON.into(),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    /// The first symbolic link on the way from `annotations/` down to `path` (itself
+    /// included), if any: such a layer file is not read.
+    pub fn symlink_on_layer_path(&self, path: &Path) -> Option<PathBuf> {
+        let base = self.annotations_dir();
+        let rest = path.strip_prefix(&base).ok()?;
+        let mut p = base;
+        for c in rest.components() {
+            p.push(c);
+            if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    /// The annotator (and curated) layer folders present under `annotations/`, sorted.
+    pub fn layer_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Ok(rd) = std::fs::read_dir(self.annotations_dir()) {
+            for e in rd.flatten() {
+                let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                let name = e.file_name().to_string_lossy().into_owned();
+                if is_dir && check_layer_name(&name).is_ok() {
+                    out.push(name);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Every `.ron` layer file of layer `name`, with the text rel path it should belong to,
+    /// and the symbolic links found among them (not followed; callers report them).
+    pub fn layer_files(&self, name: &str) -> LayerFiles {
+        let dir = self.annotations_dir().join(name);
+        let mut found = LayerFiles::default();
+        collect_ron(&dir, &dir, &mut found);
+        found.files.sort();
+        found.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        found
+    }
+}
+
+fn collect_ron(base: &Path, dir: &Path, out: &mut LayerFiles) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let path = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_symlink() {
+            if path.is_dir() || path.extension().is_some_and(|x| x == "ron") {
+                out.skipped.push(Skipped {
+                    path,
+                    reason: SYMLINK_REASON.into(),
+                });
+            }
+        } else if ft.is_dir() {
+            collect_ron(base, &path, out);
+        } else if path.extension().is_some_and(|x| x == "ron")
+            && let Ok(rel) = path.strip_prefix(base)
+        {
+            let mut rel = rel.to_path_buf();
+            rel.set_extension("txt");
+            out.files.push((rel_string(&rel), path));
+        }
+    }
+}
+
+/// The one rule for which relative paths are texts: [`Workspace::texts`] lists only these, and
+/// import writes only these. Returns the path normalised, or why it is not a text.
+fn text_rel_rule(config: &WorkspaceConfig, rel: &str) -> Result<String, String> {
+    let Some(p) = safe_rel(rel) else {
+        return Err("not a relative path inside the workspace".into());
+    };
+    let parts: Vec<String> = p
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let norm = parts.join("/");
+    if !norm.ends_with(".txt") {
+        return Err("not a .txt file".into());
+    }
+    if parts[0] == ANNOTATIONS_DIR {
+        return Err("it is under annotations/, which holds annotations, not texts".into());
+    }
+    // With text folders in workspace.ron, only what is under one of them is listed, and only
+    // the part below the folder is checked for hidden and target/ names.
+    let inner: &[String] = if config.texts.is_empty() {
+        &parts
+    } else {
+        let below = config.texts.iter().find_map(|f| {
+            let folder: Vec<String> = safe_rel(f)?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            (parts.len() > folder.len() && parts[..folder.len()] == folder[..])
+                .then_some(folder.len())
+        });
+        match below {
+            Some(n) => &parts[n..],
+            None => {
+                return Err(format!(
+                    "it is outside the text folders annotations/workspace.ron lists ({})",
+                    config.texts.join(", ")
+                ));
+            }
+        }
+    };
+    if let Some(c) = inner.iter().find(|c| c.starts_with('.')) {
+        return Err(format!(
+            "{c:?} is hidden (starts with '.'), and the workspace does not list hidden files"
+        ));
+    }
+    if inner[..inner.len() - 1].iter().any(|c| c == "target") {
+        return Err("it is in a target/ folder, which the workspace does not list".into());
+    }
+    if let Some(c) = parts.iter().find(|c| c.len() > MAX_NAME_BYTES) {
+        return Err(format!(
+            "the name {:?} is {} bytes, over the {MAX_NAME_BYTES}-byte limit of file systems",
+            c.chars().take(20).chain("…".chars()).collect::<String>(),
+            c.len()
+        ));
+    }
+    Ok(norm)
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<TextEntry>, config: &WorkspaceConfig) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        // Symlinked folders are not followed, so a link cannot pull outside texts in.
+        if ft.is_dir() {
+            if name == "target" || (dir == root && name == ANNOTATIONS_DIR) {
+                continue;
+            }
+            walk(root, &path, out, config);
+        } else if (ft.is_file() || ft.is_symlink())
+            && path.extension().is_some_and(|x| x == "txt")
+            && let Ok(rel) = path.strip_prefix(root)
+        {
+            let rel = rel_string(rel);
+            if text_rel_rule(config, &rel).is_ok() {
+                out.push(TextEntry {
+                    rel,
+                    path: path.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// A relative path made of normal components only (no `..`, no root, no prefix).
+pub fn safe_rel(rel: &str) -> Option<PathBuf> {
+    if rel.is_empty() || rel.contains('\\') || rel.contains('\0') {
+        return None;
+    }
+    let p = Path::new(rel);
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::Normal(s) => out.push(s),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if out.as_os_str().is_empty() {
+        None
+    } else {
+        Some(out)
+    }
+}
+
+fn rel_string(rel: &Path) -> String {
+    rel.components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotator_names() {
+        for ok in ["editor-a", "a", "x.y_z-1", &"a".repeat(64)] {
+            assert!(check_annotator(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "...",
+            ".hidden",
+            ".git",
+            ".marginalia-tmp-1",
+            "a.",
+            "a ",
+            "-x",
+            "--annotator",
+            "../x",
+            "a/b",
+            "with space",
+            "é",
+            &"a".repeat(65),
+            "tags.ron",
+            "workspace.ron",
+            "editor-a.rejected.ron",
+            "Tags.RON",
+        ] {
+            assert!(check_annotator(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn texts_lists_exactly_the_paths_check_text_rel_accepts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let all = [
+            "a.txt",
+            "news/b.txt",
+            "annotations/c.txt",
+            "annotations/editor-a/d.txt",
+            "target/e.txt",
+            "news/target/f.txt",
+            ".hidden/g.txt",
+            "news/.h.txt",
+            "news/notes.md",
+        ];
+        for rel in all {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "x").unwrap();
+        }
+        let check = |ws: &Workspace| {
+            let listed: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
+            let accepted: Vec<String> = all
+                .iter()
+                .filter(|r| ws.check_text_rel(r).is_ok())
+                .map(|r| (*r).to_owned())
+                .collect();
+            assert_eq!(listed, accepted);
+            listed
+        };
+        let ws = Workspace::open(root).unwrap();
+        assert_eq!(check(&ws), ["a.txt", "news/b.txt"]);
+        std::fs::write(
+            root.join("annotations/workspace.ron"),
+            "(texts: [\"news\"])",
+        )
+        .unwrap();
+        let ws = Workspace::open(root).unwrap();
+        assert_eq!(check(&ws), ["news/b.txt"]);
+        assert_eq!(
+            ws.check_text_rel("news/./x/../b.txt"),
+            Err("not a relative path inside the workspace".into())
+        );
+        assert_eq!(ws.check_text_rel("news/././b.txt"), Ok("news/b.txt".into()));
+    }
+
+    #[test]
+    fn safe_rel_refuses_escapes() {
+        assert!(safe_rel("seeds/a.txt").is_some());
+        assert!(safe_rel("../a.txt").is_none());
+        assert!(safe_rel("/etc/passwd").is_none());
+        assert!(safe_rel("a/../../b").is_none());
+        assert!(safe_rel("").is_none());
+    }
+}
