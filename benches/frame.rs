@@ -741,7 +741,7 @@ fn child_tagall(dir: &str) {
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..3 {
         tag_t.push(timed(&mut doc, &mut index, &mut |doc| {
-            let t = marginalia::assist::find::tag_hits(doc, &hits, &tag);
+            let t = marginalia::session::tag_all::tag_hits(doc, &hits, &tag);
             assert!(t.added > 0);
         }));
         after.push(frame(&doc, &index, &mut view));

@@ -157,6 +157,15 @@ fn strip(text: &str) -> String {
                 block = 1;
             }
             '"' => {
+                // A serde attribute names a function by path ("crate::a::b"): that is a use.
+                let rest: String = chars.clone().take_while(|c| *c != '"').collect();
+                if rest.starts_with("crate::") && !rest.contains(char::is_whitespace) {
+                    out.push(' ');
+                    out.push_str(&rest);
+                    chars.nth(rest.chars().count());
+                    out.push(' ');
+                    continue;
+                }
                 in_str = true;
                 out.push(' ');
             }
@@ -501,7 +510,7 @@ mod tests {
             ),
             (
                 "store/x.rs",
-                "use super::Shared;\nconst S: &str = \"crate::model::Text\";\n",
+                "use super::Shared;\nconst S: &str = \"see crate::model::Text\";\n",
             ),
             (
                 "model/mod.rs",
@@ -516,11 +525,19 @@ mod tests {
         let p = tree(&[
             ("lib.rs", "pub mod store;\npub mod session;\n"),
             ("store/mod.rs", "fn f(d: &crate::session::Doc) {}\n"),
+            (
+                "store/file.rs",
+                "#[serde(skip_serializing_if = \"crate::session::none\")]\n",
+            ),
             ("session/mod.rs", "pub struct Doc;\n"),
         ]);
-        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p.len(), 2, "{p:?}");
         assert!(
-            p[0].starts_with("store/mod.rs:1: `store` uses `session`"),
+            p[0].starts_with("store/file.rs:1: `store` uses `session`"),
+            "{p:?}"
+        );
+        assert!(
+            p[1].starts_with("store/mod.rs:1: `store` uses `session`"),
             "{p:?}"
         );
     }

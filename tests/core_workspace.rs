@@ -664,7 +664,7 @@ fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_d
     let mut hits: Vec<(usize, usize)> = (0..300).map(|i| (i * 10, i * 10 + 7)).collect();
     // An empty range, one past the text and a repeated hit change nothing.
     hits.extend([(10, 10), (3000, 3007), (10, 17)]);
-    let t = marginalia::assist::find::tag_hits(&mut a, &hits, &tag);
+    let t = marginalia::session::tag_all::tag_hits(&mut a, &hits, &tag);
     assert_eq!((t.added, t.already, t.ids.len()), (299, 1, 299));
     b.begin_compound();
     for &(s, e) in &hits[..300] {
@@ -735,7 +735,7 @@ fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_d
         on_disk(d, "c.txt")
     };
     assert_eq!(
-        marginalia::assist::find::tag_hits(&mut c, &hits, &tag).added,
+        marginalia::session::tag_all::tag_hits(&mut c, &hits, &tag).added,
         1499
     );
     assert_eq!(in_background(&mut c), 1501);
@@ -750,7 +750,8 @@ fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_d
 /// putting them back.
 #[test]
 fn a_workspace_tag_all_is_undone_and_redone_in_closed_documents_exactly() {
-    use marginalia::assist::find::{FindOptions, Matcher, set_workspace_tagged, tag_in_workspace};
+    use marginalia::assist::find::{FindOptions, Matcher};
+    use marginalia::session::tag_all::{set_workspace_tagged, tag_in_workspace};
     let dir = tempfile::tempdir().unwrap();
     write(&dir.path().join("a.txt"), "Putin said no. Putin said yes.");
     write(&dir.path().join("b.txt"), "Putin again, and Macron.");
@@ -799,7 +800,8 @@ fn a_workspace_tag_all_is_undone_and_redone_in_closed_documents_exactly() {
 /// that.
 #[test]
 fn a_workspace_tag_all_stopped_part_way_reports_exactly_what_it_wrote() {
-    use marginalia::assist::find::{FindOptions, Matcher, tag_in_workspace};
+    use marginalia::assist::find::{FindOptions, Matcher};
+    use marginalia::session::tag_all::tag_in_workspace;
     let dir = tempfile::tempdir().unwrap();
     for name in ["a.txt", "b.txt", "c.txt"] {
         write(&dir.path().join(name), "Putin said no. Putin said yes.");

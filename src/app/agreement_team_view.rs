@@ -216,7 +216,7 @@ pub fn scorecard(report: &AgreementReport, ui: &mut Ui) {
         return;
     }
     ui.label(RichText::new(card.basis()).small())
-        .on_hover_text(crate::team::agreement_team::SCORE_RULE);
+        .on_hover_text(crate::team::agreement::team_scale::SCORE_RULE);
     egui::ScrollArea::horizontal()
         .id_salt("scorecard scroll")
         .show(ui, |ui| {

@@ -6,7 +6,7 @@
 use egui::{Align, Color32, Layout, RichText, Stroke, Ui};
 
 use crate::model::layer::Span;
-use crate::model::reanchor::{ANCHOR_AMBIGUOUS, ANCHOR_ATTR};
+use crate::model::layer::{ANCHOR_AMBIGUOUS, ANCHOR_ATTR};
 use crate::session::document::{Document, SaveState};
 
 use super::text_view::excerpt;

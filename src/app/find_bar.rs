@@ -438,8 +438,8 @@ fn tag_all(app: &mut MarginaliaApp, tag: &str, confirmed: bool) {
         step_bulk(app);
         return;
     }
-    let crate::assist::find::Tagged { added, already, .. } =
-        crate::assist::find::tag_hits(&mut open.doc, &bar.hits, &schema);
+    let crate::session::tag_all::Tagged { added, already, .. } =
+        crate::session::tag_all::tag_hits(&mut open.doc, &bar.hits, &schema);
     app.after_edit();
     app.status_line = tagged_message(added, already, total, tag);
 }
@@ -483,7 +483,7 @@ fn bulk_slice(app: &mut MarginaliaApp, slice: usize) {
         return;
     };
     let end = b.next.saturating_add(slice).min(b.hits.len());
-    let t = crate::assist::find::tag_hits(&mut open.doc, &b.hits[b.next..end], &b.tag);
+    let t = crate::session::tag_all::tag_hits(&mut open.doc, &b.hits[b.next..end], &b.tag);
     b.added += t.added;
     b.already += t.already;
     b.next = end;

@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use crate::assist::find::{WorkspaceTagged, WorkspaceUndoReport};
 use crate::assist::suggest::rejections::{self, Rejected};
+use crate::session::tag_all::{WorkspaceTagged, WorkspaceUndoReport};
 
 use super::MarginaliaApp;
 

@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use egui::{Key, RichText};
 
-use crate::assist::find::{
-    DocHits, FindOptions, Matcher, WorkspaceTagReport, WorkspaceTagged, WorkspaceUndoReport,
-};
+use crate::assist::find::{DocHits, FindOptions, Matcher};
+use crate::session::tag_all::{WorkspaceTagReport, WorkspaceTagged, WorkspaceUndoReport};
 
 use super::{Command, MarginaliaApp, theme};
 
@@ -317,7 +316,7 @@ pub(super) fn start_set(
                 let progress = |d: usize, t: usize| {
                     go_on(d, t);
                 };
-                let r = crate::assist::find::set_workspace_tagged(
+                let r = crate::session::tag_all::set_workspace_tagged(
                     &ws,
                     tagged,
                     *present,
@@ -521,12 +520,12 @@ pub(super) fn tag_all(app: &mut MarginaliaApp, tag: &str) {
         let hits = m.find_all(open.doc.text().as_str());
         // One undo step in the open document, which also undoes the others.
         open.doc.begin_compound();
-        let t = crate::assist::find::tag_hits(&mut open.doc, &hits, &schema);
+        let t = crate::session::tag_all::tag_hits(&mut open.doc, &hits, &schema);
         open.doc.record_elsewhere(step, true);
         open.doc.end_compound();
         // Saved at once like the others (a failure shows on the save indicator and retries).
         let _ = open.doc.save_now();
-        let spans = crate::assist::find::spans_with_ids(&open.doc, &t.ids);
+        let spans = crate::session::tag_all::spans_with_ids(&open.doc, &t.ids);
         open_part = Some((open.doc.rel().to_owned(), spans, t.already));
         app.after_edit();
     }
@@ -537,7 +536,7 @@ pub(super) fn tag_all(app: &mut MarginaliaApp, tag: &str) {
     };
     let ctx = app.ctx.clone();
     let started = spawn_job(&mut app.ws_find, "Tagging", then, ctx, move |go_on| {
-        Outcome::Tagged(crate::assist::find::tag_in_workspace(
+        Outcome::Tagged(crate::session::tag_all::tag_in_workspace(
             &ws,
             &annotator,
             &m,

@@ -19,6 +19,15 @@ pub const FORMAT_VERSION: u32 = 1;
 /// How many chars of context are stored before and after a span.
 pub const CONTEXT_CHARS: usize = 32;
 
+/// The `attrs` key and value that flag a span placed by approximate matching. The key is
+/// reserved (see [`crate::model::tags::RESERVED_PREFIX`]); files from older builds used `anchor` and
+/// are migrated on read ([`migrate_markers`]).
+pub const ANCHOR_ATTR: &str = "marginalia:anchor";
+pub const ANCHOR_FUZZY: &str = "fuzzy";
+/// The `attrs["marginalia:anchor"]` value that flags a span put on one of several places that score the
+/// same (two copies of its words, neither with matching context).
+pub const ANCHOR_AMBIGUOUS: &str = "ambiguous";
+
 /// Where an annotator is with a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Status {
@@ -50,17 +59,14 @@ const LEGACY_ANCHOR_ATTR: &str = "anchor";
 /// (or `"ambiguous"`) becomes `marginalia:anchor`. Any other `anchor` value is a user's own
 /// attribute and stays.
 pub fn migrate_markers(attrs: &mut BTreeMap<String, String>) {
-    if attrs.is_empty() || attrs.contains_key(crate::model::reanchor::ANCHOR_ATTR) {
+    if attrs.is_empty() || attrs.contains_key(ANCHOR_ATTR) {
         return;
     }
     if let Some(v) = attrs.get(LEGACY_ANCHOR_ATTR)
-        && matches!(
-            v.as_str(),
-            crate::model::reanchor::ANCHOR_FUZZY | crate::model::reanchor::ANCHOR_AMBIGUOUS
-        )
+        && matches!(v.as_str(), ANCHOR_FUZZY | ANCHOR_AMBIGUOUS)
         && let Some(v) = attrs.remove(LEGACY_ANCHOR_ATTR)
     {
-        attrs.insert(crate::model::reanchor::ANCHOR_ATTR.to_owned(), v);
+        attrs.insert(ANCHOR_ATTR.to_owned(), v);
     }
 }
 
@@ -559,8 +565,7 @@ mod tests {
         let id = other.take_id();
         let mut span = make_span(&text, id, 0, 5, "claim", "2026-11-21T10:05:00Z");
         span.note = "a much longer note than any in the source".into();
-        span.attrs
-            .insert(crate::model::reanchor::ANCHOR_ATTR.into(), "fuzzy".into());
+        span.attrs.insert(ANCHOR_ATTR.into(), "fuzzy".into());
         other.spans.insert(0, span);
         other.status = Status::Done;
         other.copy_from(&layer);

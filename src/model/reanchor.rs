@@ -25,17 +25,10 @@
 
 use std::collections::HashMap;
 
-use crate::model::layer::{CONTEXT_CHARS, Layer, Orphan, Span};
+use crate::model::layer::{
+    ANCHOR_AMBIGUOUS, ANCHOR_ATTR, ANCHOR_FUZZY, CONTEXT_CHARS, Layer, Orphan, Span,
+};
 use crate::model::text::Text;
-
-/// The `attrs` key and value that flag a span placed by approximate matching. The key is
-/// reserved (see [`crate::model::tags::RESERVED_PREFIX`]); files from older builds used `anchor` and
-/// are migrated on read ([`crate::model::layer::migrate_markers`]).
-pub const ANCHOR_ATTR: &str = "marginalia:anchor";
-pub const ANCHOR_FUZZY: &str = "fuzzy";
-/// The `attrs["marginalia:anchor"]` value that flags a span put on one of several places that score the
-/// same (two copies of its words, neither with matching context).
-pub const ANCHOR_AMBIGUOUS: &str = "ambiguous";
 
 /// Whether re-anchoring placed `span` approximately (fuzzy) or on one of several equally good
 /// places (ambiguous), and the user has not confirmed it yet.

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::assist::suggest::rejections::Rejected;
+use crate::model::layer::ANCHOR_ATTR;
 use crate::model::layer::{Layer, LayerProblem, Orphan, Span, Status, make_span, now_rfc3339};
-use crate::model::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
+use crate::model::reanchor::{self, ReanchorSummary};
 use crate::model::tags::{self, Tag};
 use crate::model::text::{Text, TextError};
 use crate::session::autosave::{Autosave, Finished, JournalFind};
@@ -75,7 +76,7 @@ pub enum Edit {
     Reject(Rejected),
     /// The step also changed other documents: workspace "Tag all" number `step` added its
     /// spans there (`added`), or took them out. Undo and redo hand it back to the caller, which
-    /// keeps those documents' spans (see [`crate::assist::find::WorkspaceTagged`]).
+    /// keeps those documents' spans (see [`crate::session::tag_all::WorkspaceTagged`]).
     Elsewhere {
         step: u64,
         added: bool,

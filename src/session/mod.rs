@@ -13,3 +13,4 @@ pub mod layer_index;
 pub mod recovery;
 pub mod review;
 pub mod save_mirror;
+pub mod tag_all;

@@ -19,54 +19,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
 use crate::store::StoreError;
-use crate::workspace::{Workspace, WorkspaceConfig, check_annotator};
-
-/// One annotator's documents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Assignment {
-    pub annotator: String,
-    /// Text paths, folders or globs, relative to the workspace root (`/` separators).
-    #[serde(default)]
-    pub documents: Vec<String>,
-}
-
-/// Whether an overlap is left out of `workspace.ron` (0: not set).
-pub fn is_unset(overlap: &usize) -> bool {
-    *overlap == 0
-}
-
-/// Checks the assignments of a `workspace.ron`: valid annotator names and patterns that stay
-/// inside the workspace. Returns the first problem as a sentence.
-///
-/// # Errors
-/// A sentence naming the annotator and the pattern.
-pub fn check(config: &WorkspaceConfig) -> Result<(), String> {
-    for a in &config.assignments {
-        check_annotator(&a.annotator).map_err(|e| format!("assignments: {e}"))?;
-        for p in &a.documents {
-            check_pattern(p)
-                .map_err(|why| format!("assignments of {:?}: document {p:?} {why}", a.annotator))?;
-        }
-    }
-    Ok(())
-}
-
-fn check_pattern(p: &str) -> Result<(), &'static str> {
-    let trimmed = p.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return Err("is empty");
-    }
-    if p.starts_with('/') || p.contains('\\') || p.contains('\0') {
-        return Err("is not a relative path with / separators");
-    }
-    if trimmed.split('/').any(|c| c == ".." || c.is_empty()) {
-        return Err("is not a relative path inside the workspace");
-    }
-    Ok(())
-}
+use crate::workspace::{Assignment, Workspace, WorkspaceConfig, check_annotator};
 
 /// Whether `pattern` (a text path, a folder or a glob) takes in text `rel`.
 pub fn matches(pattern: &str, rel: &str) -> bool {
@@ -484,11 +438,11 @@ mod tests {
             }],
             ..Default::default()
         };
-        assert!(check(&cfg("ana", "seeds/*.txt")).is_ok());
-        assert!(check(&cfg("ana", "../x.txt")).is_err());
-        assert!(check(&cfg("ana", "/etc")).is_err());
-        assert!(check(&cfg("curated", "a.txt")).is_err());
-        assert!(check(&cfg("a b", "a.txt")).is_err());
+        assert!(crate::workspace::check_assignments(&cfg("ana", "seeds/*.txt")).is_ok());
+        assert!(crate::workspace::check_assignments(&cfg("ana", "../x.txt")).is_err());
+        assert!(crate::workspace::check_assignments(&cfg("ana", "/etc")).is_err());
+        assert!(crate::workspace::check_assignments(&cfg("curated", "a.txt")).is_err());
+        assert!(crate::workspace::check_assignments(&cfg("a b", "a.txt")).is_err());
     }
 
     #[test]

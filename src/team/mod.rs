@@ -6,7 +6,6 @@
 //! model, the store and the workspace; never a session, the interchange, the CLI or the app.
 
 pub mod agreement;
-pub mod agreement_team;
 pub mod assign;
 pub mod git_driver;
 pub mod merge;

@@ -89,11 +89,55 @@ pub struct WorkspaceConfig {
     pub texts: Vec<String>,
     /// How many annotators each document should get (written by `marginalia assign`; the
     /// team view flags documents with fewer). 0: not set.
-    #[serde(default, skip_serializing_if = "crate::team::assign::is_unset")]
+    #[serde(default, skip_serializing_if = "is_unset")]
     pub overlap: usize,
-    /// Who annotates what (src/assign.rs). Empty: no assignments, every document is everyone's.
+    /// Who annotates what (see [`crate::team::assign`]). Empty: no assignments, every document is everyone's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub assignments: Vec<crate::team::assign::Assignment>,
+    pub assignments: Vec<Assignment>,
+}
+
+/// One annotator's documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub annotator: String,
+    /// Text paths, folders or globs, relative to the workspace root (`/` separators).
+    #[serde(default)]
+    pub documents: Vec<String>,
+}
+
+/// Whether an overlap is left out of `workspace.ron` (0: not set).
+pub fn is_unset(overlap: &usize) -> bool {
+    *overlap == 0
+}
+
+/// Checks the assignments of a `workspace.ron`: valid annotator names and patterns that stay
+/// inside the workspace. Returns the first problem as a sentence.
+///
+/// # Errors
+/// A sentence naming the annotator and the pattern.
+pub fn check_assignments(config: &WorkspaceConfig) -> Result<(), String> {
+    for a in &config.assignments {
+        check_annotator(&a.annotator).map_err(|e| format!("assignments: {e}"))?;
+        for p in &a.documents {
+            check_pattern(p)
+                .map_err(|why| format!("assignments of {:?}: document {p:?} {why}", a.annotator))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_pattern(p: &str) -> Result<(), &'static str> {
+    let trimmed = p.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Err("is empty");
+    }
+    if p.starts_with('/') || p.contains('\\') || p.contains('\0') {
+        return Err("is not a relative path with / separators");
+    }
+    if trimmed.split('/').any(|c| c == ".." || c.is_empty()) {
+        return Err("is not a relative path inside the workspace");
+    }
+    Ok(())
 }
 
 /// An opened workspace.
@@ -276,7 +320,7 @@ impl Workspace {
                 });
             }
         }
-        if let Err(reason) = crate::team::assign::check(&config) {
+        if let Err(reason) = check_assignments(&config) {
             return Err(WorkspaceError::BadConfig {
                 path: cfg_path.display().to_string(),
                 reason,

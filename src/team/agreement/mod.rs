@@ -7,6 +7,8 @@
 //! counts into an [`AgreementReport`]. [`compute`] runs it over a workspace with a progress
 //! callback that can cancel, so the app can run it on a thread.
 
+pub mod team_scale;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -14,7 +16,7 @@ use serde::Serialize;
 use crate::model::layer::Span;
 use crate::model::text::{Text, TextError};
 use crate::store::{self, StoreError};
-use crate::team::agreement_team::{
+use crate::team::agreement::team_scale::{
     AnnotatorMean, FleissCounts, ScoreCounts, Scorecard, TagFleiss, annotator_means, kappa_matrix,
 };
 use crate::workspace::{CURATED_LAYER, Workspace};
@@ -1296,10 +1298,10 @@ impl AgreementReport {
     pub fn to_summary(&self) -> String {
         use std::fmt::Write as _;
         let mut s = self.heading();
-        s.push_str(&crate::team::agreement_team::matrix_table(self));
+        s.push_str(&crate::team::agreement::team_scale::matrix_table(self));
         self.write_alpha(&mut s);
-        s.push_str(&crate::team::agreement_team::fleiss_table(self));
-        s.push_str(&crate::team::agreement_team::scorecard_table(self));
+        s.push_str(&crate::team::agreement::team_scale::fleiss_table(self));
+        s.push_str(&crate::team::agreement::team_scale::scorecard_table(self));
         self.write_documents(&mut s);
         let _ = writeln!(
             s,
@@ -1456,12 +1458,12 @@ impl AgreementReport {
             }
         }
         if self.annotators.len() > 3 {
-            s.push_str(&crate::team::agreement_team::matrix_table(self));
+            s.push_str(&crate::team::agreement::team_scale::matrix_table(self));
         }
         self.write_alpha(&mut s);
-        s.push_str(&crate::team::agreement_team::fleiss_table(self));
+        s.push_str(&crate::team::agreement::team_scale::fleiss_table(self));
         if self.scorecard.documents > 0 {
-            s.push_str(&crate::team::agreement_team::scorecard_table(self));
+            s.push_str(&crate::team::agreement::team_scale::scorecard_table(self));
         }
         self.write_documents(&mut s);
         s
