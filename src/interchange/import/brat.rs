@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats, Unsupported};
+use super::{ImportError, Incoming, IncomingSpan, Intake, SourceStats, Unsupported};
 use crate::interchange::export::brat::{brat_type, unbrat_token};
 use crate::model::tags::{AttrKind, Attribute};
 use crate::model::text::Text;
@@ -171,12 +171,8 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<(PathBuf, String)>) {
     }
 }
 
-pub(crate) fn read(
-    source: &Path,
-    sink: &mut DocSink<'_>,
-    stats: &mut SourceStats,
-    progress: Progress<'_>,
-) -> Result<(), ImportError> {
+pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
+    let Intake(sink, stats, progress) = to;
     let files = ann_files(source);
     let total = files.len();
     for (i, (ann_path, ann_rel)) in files.iter().enumerate() {

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::Path;
 
-use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats};
+use super::{DocSink, ImportError, Incoming, IncomingSpan, Intake, SourceStats};
 use crate::wording::plural;
 
 /// The token and tag columns, counted from 0.
@@ -398,22 +398,15 @@ pub(crate) fn read(
     source: &Path,
     opts: Options,
     folder: &str,
-    sink: &mut DocSink<'_>,
-    stats: &mut SourceStats,
-    progress: Progress<'_>,
+    to: Intake<'_>,
 ) -> Result<(), ImportError> {
+    let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
     let read_err = |e: std::io::Error| ImportError::Read {
         path: shown.clone(),
         reason: e.to_string(),
     };
-    // Only a regular file: a named pipe would block, a device would never end.
-    let file = crate::store::open_regular(source).map_err(|e| ImportError::Read {
-        path: shown.clone(),
-        reason: e.reason(),
-    })?;
-    let total = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let mut input = std::io::BufReader::new(file);
+    let (mut input, total) = super::open_source(source)?;
     let mut r = Reader {
         shown: shown.clone(),
         folder,

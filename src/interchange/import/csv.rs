@@ -5,26 +5,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats};
+use super::{ImportError, Incoming, IncomingSpan, Intake};
 
-pub(crate) fn read(
-    source: &Path,
-    sink: &mut DocSink<'_>,
-    stats: &mut SourceStats,
-    progress: Progress<'_>,
-) -> Result<(), ImportError> {
+pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
+    let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
-    let total = std::fs::metadata(source)
-        .map(|m| m.len() as usize)
-        .unwrap_or(0);
-    // Only a regular file: a named pipe would block, a device would never end.
-    let file = crate::store::open_regular(source).map_err(|e| ImportError::Read {
-        path: shown.clone(),
-        reason: e.reason(),
-    })?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(std::io::BufReader::new(file));
+    let (input, total) = super::open_source(source)?;
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let headers = reader.headers().map_err(|e| ImportError::Read {
         path: shown.clone(),
         reason: e.to_string(),

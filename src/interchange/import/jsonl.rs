@@ -27,7 +27,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{
-    Answers, DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats, Unsupported,
+    Answers, DocSink, ImportError, Incoming, IncomingSpan, Intake, Progress, SourceStats,
+    Unsupported,
 };
 use crate::interchange::export::parse_status;
 use crate::model::layer::SourceRecord;
@@ -40,25 +41,14 @@ pub struct Read<'a> {
     pub answers: Answers,
 }
 
-pub(crate) fn read(
-    source: &Path,
-    how: &Read<'_>,
-    sink: &mut DocSink<'_>,
-    stats: &mut SourceStats,
-    progress: Progress<'_>,
-) -> Result<(), ImportError> {
+pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), ImportError> {
+    let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
     let read_err = |e: std::io::Error| ImportError::Read {
         path: shown.clone(),
         reason: e.to_string(),
     };
-    // Only a regular file: a named pipe would block, a device would never end.
-    let file = crate::store::open_regular(source).map_err(|e| ImportError::Read {
-        path: shown.clone(),
-        reason: e.reason(),
-    })?;
-    let total = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let mut reader = std::io::BufReader::new(file);
+    let (mut reader, total) = super::open_source(source)?;
     let mut line = String::new();
     let mut line_no = 0usize;
     let mut read_bytes = 0usize;

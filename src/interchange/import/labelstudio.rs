@@ -36,7 +36,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats, Unsupported};
+use super::{ImportError, Incoming, IncomingSpan, Intake, SourceStats, Unsupported};
 use crate::wording::plural;
 
 /// How to read a Label Studio file.
@@ -256,13 +256,8 @@ fn tasks_of(body: &str) -> Result<Vec<Value>, String> {
     }
 }
 
-pub(crate) fn read(
-    source: &Path,
-    how: &Read<'_>,
-    sink: &mut DocSink<'_>,
-    stats: &mut SourceStats,
-    progress: Progress<'_>,
-) -> Result<(), ImportError> {
+pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), ImportError> {
+    let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
     let body = super::read_source(source)?;
     let records = tasks_of(&body).map_err(|reason| ImportError::Read {

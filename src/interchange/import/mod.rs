@@ -856,26 +856,25 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         importer.apply(doc)
     };
     let mut stats = SourceStats::default();
+    let to = Intake(&mut sink, &mut stats, progress);
     let read = match req.format {
-        ImportFormat::Brat => brat::read(&req.source, &mut sink, &mut stats, progress),
+        ImportFormat::Brat => brat::read(&req.source, to),
         ImportFormat::Jsonl | ImportFormat::Doccano => {
             let how = jsonl::Read {
                 folder: &folder,
                 answers: req.answers,
             };
-            jsonl::read(&req.source, &how, &mut sink, &mut stats, progress)
+            jsonl::read(&req.source, &how, to)
         }
-        ImportFormat::Csv => csv::read(&req.source, &mut sink, &mut stats, progress),
-        ImportFormat::W3c => w3c::read(&req.source, &mut sink, &mut stats, progress),
-        ImportFormat::Conll(opts) => {
-            conll::read(&req.source, opts, &folder, &mut sink, &mut stats, progress)
-        }
+        ImportFormat::Csv => csv::read(&req.source, to),
+        ImportFormat::W3c => w3c::read(&req.source, to),
+        ImportFormat::Conll(opts) => conll::read(&req.source, opts, &folder, to),
         ImportFormat::LabelStudio => {
             let how = labelstudio::Read {
                 folder: &folder,
                 annotator: &req.annotator,
             };
-            labelstudio::read(&req.source, &how, &mut sink, &mut stats, progress)
+            labelstudio::read(&req.source, &how, to)
         }
     };
     // What was accepted before a cancel or an error is written all the same.
@@ -1104,6 +1103,14 @@ pub struct SourceStats {
 /// Where a reader hands each parsed document, with the file's unsupported counts if any.
 pub type DocSink<'a> =
     dyn FnMut(Incoming, Option<(String, Unsupported)>) -> Result<(), ImportError> + 'a;
+
+/// What a source reader is given besides its source: where each document goes (the sink),
+/// where its findings are counted, and whom to tell how far it got (`false` back: stop).
+pub(crate) struct Intake<'a>(
+    pub &'a mut DocSink<'a>,
+    pub &'a mut SourceStats,
+    pub Progress<'a>,
+);
 
 struct Importer<'r> {
     ws: Workspace,
@@ -1601,6 +1608,19 @@ pub(crate) fn read_source(path: &Path) -> Result<String, ImportError> {
         path: path.display().to_string(),
         reason: format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
     })
+}
+
+/// Opens a source file read line by line, with its size for progress and a clear error; only
+/// a regular file: a named pipe would block, a device would never end.
+pub(crate) fn open_source(
+    path: &Path,
+) -> Result<(std::io::BufReader<std::fs::File>, usize), ImportError> {
+    let file = crate::store::open_regular(path).map_err(|e| ImportError::Read {
+        path: path.display().to_string(),
+        reason: e.reason(),
+    })?;
+    let total = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    Ok((std::io::BufReader::new(file), total))
 }
 
 fn shorten(s: &str) -> String {

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats};
+use super::{ImportError, Incoming, IncomingSpan, Intake};
 
 fn items(v: &Value) -> Vec<&Value> {
     if let Some(list) = v.as_array() {
@@ -38,12 +38,8 @@ fn as_list(v: Option<&Value>) -> Vec<&Value> {
     }
 }
 
-pub(crate) fn read(
-    source: &Path,
-    sink: &mut DocSink<'_>,
-    stats: &mut SourceStats,
-    progress: Progress<'_>,
-) -> Result<(), ImportError> {
+pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
+    let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
     let src = super::read_source(source)?;
     let root: Value = serde_json::from_str(&src).map_err(|e| ImportError::Read {
