@@ -3,6 +3,10 @@
 //! [`MarginaliaApp`] holds the open workspace and document. Each frame the panels draw that
 //! state and collect [`Command`]s (from clicks and keys); the commands are applied after the
 //! frame, through the core's [`Document`] API. This layer never writes files itself.
+//!
+//! Owns: the window. May import: every core folder (through their public APIs) and egui/rfd;
+//! nothing in the core imports it. Inside, views take data and modes depend on views; a child
+//! module may use [`MarginaliaApp`] from here, and no two children import each other in a circle.
 
 pub mod agreement_team_view;
 pub mod agreement_view;

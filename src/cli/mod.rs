@@ -1,6 +1,9 @@
 //! The command line: `marginalia [PATH]` opens the app; subcommands work on a workspace without
 //! a window. Each subcommand returns an exit code and writes only to the given streams, so tests
 //! can run it in-process.
+//!
+//! Owns: argument parsing, the subcommands' output and exit codes, the git merge driver's entry.
+//! May import: every core folder; never [`crate::app`].
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -3,6 +3,10 @@
 //!
 //! A write goes to a temp file in the same folder, is fsynced, renamed over the target, and the
 //! folder is fsynced, so a crash leaves either the old or the new file, never a mix.
+//!
+//! Owns: every write to disk (the one atomic write path, batches, locks, fingerprints, the
+//! read-only check), bounded reads of regular files, RON options and the background writer.
+//! May import: [`crate::wording`] only; it knows bytes and paths, not annotations.
 
 pub mod writer;
 

@@ -3,6 +3,10 @@
 //! Like git's `.git`, the root is the nearest folder, from the opened path upward, holding an
 //! `annotations/` folder. Annotator `A`'s file for `<root>/<rel>.txt` is
 //! `<root>/annotations/<A>/<rel>.ron`.
+//!
+//! Owns: the workspace (its root, texts, annotators, `workspace.ron` with its assignments'
+//! shape), validation, statistics, tag renames across all layers, and the synthetic documents of
+//! the benchmarks. May import: [`crate::model`], [`crate::store`], [`crate::wording`].
 
 pub mod stats;
 pub mod synth;

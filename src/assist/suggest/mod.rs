@@ -8,6 +8,9 @@
 //! then cheap for each document and returns plain data. Nothing here writes a layer:
 //! [`filter_new`] leaves out what a layer has and what its annotator rejected
 //! ([`rejections`]), and callers add accepted suggestions through the usual save paths.
+//!
+//! Owns: the suggestion sources, their evaluation and the rejection memory. May import: the
+//! model, the store and the workspace.
 
 mod apply;
 mod boilerplate;

@@ -5,6 +5,9 @@
 //! progress callback that may cancel, streams documents one at a time (a workspace is never held
 //! in memory whole) and returns an [`ExportSummary`] of what was written and what was not.
 //! Output is deterministic: texts in path order, layers in name order, spans by (start, end, id).
+//!
+//! Owns: the export formats and their report. May import: the model, the store, the workspace
+//! and the curated layer; never [`crate::interchange::import`].
 
 pub mod brat;
 pub mod conll;

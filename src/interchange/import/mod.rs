@@ -20,6 +20,9 @@
 //!   [`ImportSummary::stopped`] (exit 3), listing exactly what was written;
 //! - texts go under [`ImportRequest::into`] when given (`--into`, the Import window's "Into
 //!   folder").
+//!
+//! Owns: the import formats, the sniffing of a source's format, and the import report. May
+//! import: the model, the store, the workspace and [`crate::interchange::export`]'s shared shapes.
 
 pub mod brat;
 pub mod conll;

@@ -6,6 +6,9 @@
 //! takes one document at a time ([`Tally::add_document`]) and [`Tally::finish`] turns the
 //! counts into an [`AgreementReport`]. [`compute`] runs it over a workspace with a progress
 //! callback that can cancel, so the app can run it on a thread.
+//!
+//! Owns: pairwise agreement and, in [`team_scale`], the team's matrix, Fleiss' κ and
+//! scorecards. May import: the model, the store, the workspace and the curated layer.
 
 pub mod team_scale;
 
