@@ -815,16 +815,9 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
     if let Some(d) = &mut app.transfer.export {
         d.out.poll(ctx);
         d.poll();
-        let mut open = true;
-        egui::Window::new("Export annotations")
-            .id(Id::unique("export window"))
-            .pivot(egui::Align2::CENTER_TOP)
-            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
-            .collapsible(false)
-            .resizable([true, false])
-            .default_width(600.0)
-            .open(&mut open)
-            .show(ctx, |ui| d.ui(ui, ws));
+        let open = transfer_window(ctx, "Export annotations", "export window", |ui| {
+            d.ui(ui, ws)
+        });
         if !open {
             if let Some(job) = &d.job {
                 job.cancel.store(true, Ordering::Relaxed);
@@ -837,16 +830,9 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         if d.poll() {
             commands.push(Command::WorkspaceChanged);
         }
-        let mut open = true;
-        egui::Window::new("Import annotations")
-            .id(Id::unique("import window"))
-            .pivot(egui::Align2::CENTER_TOP)
-            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
-            .collapsible(false)
-            .resizable([true, false])
-            .default_width(600.0)
-            .open(&mut open)
-            .show(ctx, |ui| d.ui(ui, ws));
+        let open = transfer_window(ctx, "Import annotations", "import window", |ui| {
+            d.ui(ui, ws)
+        });
         // A running import is left to finish (it stops at the next document when cancelled),
         // so closing the window cannot leave a half-merged layer.
         if !open {
@@ -929,4 +915,24 @@ impl MarginaliaApp {
             Err(e) => self.status_line = format!("Cannot reread the workspace: {e}"),
         }
     }
+}
+
+/// The export or import window, below the menu bar and centred; `false` when the user closed it.
+fn transfer_window(
+    ctx: &egui::Context,
+    title: &str,
+    id: &str,
+    body: impl FnOnce(&mut egui::Ui),
+) -> bool {
+    let mut open = true;
+    egui::Window::new(title)
+        .id(Id::unique(id))
+        .pivot(egui::Align2::CENTER_TOP)
+        .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
+        .collapsible(false)
+        .resizable([true, false])
+        .default_width(600.0)
+        .open(&mut open)
+        .show(ctx, body);
+    open
 }

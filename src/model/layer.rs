@@ -402,16 +402,18 @@ impl Layer {
         canonical::write(self)
     }
 
+    /// The largest id in use, by a span or an orphan (0: none).
+    pub fn max_id(&self) -> u64 {
+        (self.spans.iter().map(|s| s.id))
+            .chain(self.orphans.iter().map(|o| o.span.id))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Sorts spans and makes `next_id` larger than every id in use.
     pub fn normalize(&mut self) {
         self.spans.sort_by_key(Span::sort_key);
-        let max_id = self
-            .spans
-            .iter()
-            .map(|s| s.id)
-            .chain(self.orphans.iter().map(|o| o.span.id))
-            .max()
-            .unwrap_or(0);
+        let max_id = self.max_id();
         if self.next_id <= max_id {
             self.next_id = max_id.saturating_add(1);
         }

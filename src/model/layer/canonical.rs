@@ -127,13 +127,7 @@ pub(super) fn write(layer: &Layer) -> String {
     if !layer.spans.is_sorted_by_key(Span::sort_key) {
         sorted.sort_by_key(|s| s.sort_key());
     }
-    let max_id = layer
-        .spans
-        .iter()
-        .map(|s| s.id)
-        .chain(layer.orphans.iter().map(|o| o.span.id))
-        .max()
-        .unwrap_or(0);
+    let max_id = layer.max_id();
     let mut next_id = layer.next_id;
     if next_id <= max_id {
         next_id = max_id.saturating_add(1);
@@ -520,13 +514,7 @@ pub(super) fn read(src: &str) -> Option<Layer> {
     if !layer.spans.is_sorted_by_key(Span::sort_key) {
         return None;
     }
-    let max_id = layer
-        .spans
-        .iter()
-        .map(|s| s.id)
-        .chain(layer.orphans.iter().map(|o| o.span.id))
-        .max()
-        .unwrap_or(0);
+    let max_id = layer.max_id();
     if layer.next_id <= max_id || layer.next_id == 0 {
         return None;
     }

@@ -283,16 +283,18 @@ fn fmt3(x: Option<f64>) -> String {
 }
 
 /// The κ matrix for the terminal: rows named and numbered, columns numbered.
+/// The width of the annotator column: the longest name, at least 9.
+fn name_width(r: &AgreementReport) -> usize {
+    (r.annotators.iter().map(|a| a.chars().count()))
+        .max()
+        .unwrap_or(9)
+        .max(9)
+}
+
 pub fn matrix_table(r: &AgreementReport) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
-    let w = r
-        .annotators
-        .iter()
-        .map(|a| a.chars().count())
-        .max()
-        .unwrap_or(9)
-        .max(9);
+    let w = name_width(r);
     let _ = writeln!(
         s,
         "\nPairwise Cohen's kappa (macro over tags; columns numbered as the rows)"
@@ -363,13 +365,7 @@ pub fn scorecard_table(r: &AgreementReport) -> String {
         return s;
     }
     let _ = writeln!(s, "  {}", card.basis());
-    let w = r
-        .annotators
-        .iter()
-        .map(|a| a.chars().count())
-        .max()
-        .unwrap_or(9)
-        .max(9);
+    let w = name_width(r);
     let _ = write!(s, "  {:<w$} {:>5}", "", "");
     for t in &r.tags {
         let name: String = t.chars().take(17).collect();
