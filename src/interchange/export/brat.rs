@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
 use crate::model::layer::Span;
 use crate::model::tags::{AttrKind, FLAG_TRUE, TagSet};
 use crate::model::text::Text;
@@ -423,7 +423,7 @@ impl BratSink {
     }
 }
 
-impl DocSink for BratSink {
+impl DocWriter for BratSink {
     fn document(
         &mut self,
         doc: &ExportDoc<'_>,

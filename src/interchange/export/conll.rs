@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::tokens::{is_separator, tokenize};
-use super::{DocSink, ExportDoc, ExportError, ExportSummary, Overlap, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, Overlap, write_err};
 use crate::model::layer::Span;
 
 /// The line written before each document.
@@ -81,7 +81,7 @@ impl<'w> ConllSink<'w> {
     }
 }
 
-impl DocSink for ConllSink<'_> {
+impl DocWriter for ConllSink<'_> {
     fn document(
         &mut self,
         doc: &ExportDoc<'_>,

@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
 
 /// The first columns of the header row; the attribute columns follow.
 pub const HEADER: [&str; 7] = [
@@ -67,7 +67,7 @@ impl<'w> CsvSink<'w> {
     }
 }
 
-impl DocSink for CsvSink<'_> {
+impl DocWriter for CsvSink<'_> {
     fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
         self.header()?;
         for s in &doc.spans {

@@ -10,7 +10,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
 use crate::interchange::import::jsonl::DOCCANO;
 
 /// One line of the file.
@@ -58,7 +58,7 @@ impl<'w> DoccanoSink<'w> {
     }
 }
 
-impl DocSink for DoccanoSink<'_> {
+impl DocWriter for DoccanoSink<'_> {
     fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
         serde_json::to_writer(&mut *self.w, &DoccanoRecord::of(doc)).map_err(|e| {
             ExportError::Write {

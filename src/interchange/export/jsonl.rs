@@ -16,7 +16,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{DocSink, ExportDoc, ExportError, ExportSummary, status_name, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, status_name, write_err};
 use crate::interchange::import::jsonl::PRODIGY;
 use crate::model::text::Text;
 
@@ -194,7 +194,7 @@ impl<'w> JsonlSink<'w> {
     }
 }
 
-impl DocSink for JsonlSink<'_> {
+impl DocWriter for JsonlSink<'_> {
     fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
         let rec = JsonlRecord::of(doc);
         serde_json::to_writer(&mut *self.w, &rec).map_err(|e| ExportError::Write {

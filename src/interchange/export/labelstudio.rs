@@ -14,7 +14,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
 use crate::interchange::import::labelstudio::Utf16Map;
 use crate::model::tags::TagSet;
 
@@ -150,7 +150,7 @@ impl<'w> LabelStudioSink<'w> {
     }
 }
 
-impl DocSink for LabelStudioSink<'_> {
+impl DocWriter for LabelStudioSink<'_> {
     fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
         let prediction = LsPrediction::of(doc, self.offsets);
         if let Some(task) = &mut self.current

@@ -409,7 +409,7 @@ pub struct ExportDoc<'a> {
 }
 
 /// A format's writer: gets documents one at a time.
-pub(crate) trait DocSink {
+pub(crate) trait DocWriter {
     fn document(
         &mut self,
         doc: &ExportDoc<'_>,
@@ -509,7 +509,7 @@ fn run_single(
         ..Default::default()
     };
     let all = req.layers == Layers::All;
-    let mut sink: Box<dyn DocSink + '_> = match req.format {
+    let mut sink: Box<dyn DocWriter + '_> = match req.format {
         ExportFormat::Jsonl => Box::new(jsonl::JsonlSink::new(w, shown)),
         ExportFormat::Doccano => Box::new(doccano::DoccanoSink::new(w, shown)),
         ExportFormat::Conll => Box::new(conll::ConllSink::new(w, shown, req.overlap)),
@@ -721,7 +721,7 @@ fn drive(
     ws: &Workspace,
     req: &ExportRequest,
     progress: Progress<'_>,
-    sink: &mut dyn DocSink,
+    sink: &mut dyn DocWriter,
     summary: &mut ExportSummary,
 ) -> Result<(), ExportError> {
     let layers = match &req.layers {

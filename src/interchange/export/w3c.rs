@@ -16,7 +16,7 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
-use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
 use crate::model::layer::{CONTEXT_CHARS, Span};
 use crate::model::tags::{AttrKind, TagSet};
 use crate::model::text::Text;
@@ -202,7 +202,7 @@ impl<'w> W3cSink<'w> {
     }
 }
 
-impl DocSink for W3cSink<'_> {
+impl DocWriter for W3cSink<'_> {
     fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
         for s in &doc.spans {
             let a = W3cAnnotation::of(doc.rel, doc.annotator, doc.text, s, &self.tags);
