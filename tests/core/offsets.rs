@@ -9,9 +9,7 @@ use marginalia::Text;
 use marginalia::store;
 use marginalia::workspace::Workspace;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::files::repo;
 
 struct Row {
     file: String,

@@ -3,7 +3,6 @@
 //! `docs/FORMAT.md` is a valid file of the real seed.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use marginalia::layer::{Layer, Orphan, SourceRecord, Span, Status};
 use marginalia::store;
@@ -11,9 +10,7 @@ use marginalia::workspace::Workspace;
 use marginalia::{TagSet, Text};
 use proptest::prelude::*;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::files::repo;
 
 /// Strings that stress RON escaping: any Unicode, plus quotes, backslashes, line breaks, NBSP,
 /// emoji and RTL text.

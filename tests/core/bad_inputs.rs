@@ -1,47 +1,17 @@
 //! Bad inputs give one clear error naming the file and the problem, and nothing is overwritten:
 //! a text that is not UTF-8, a truncated annotation file, wrong offsets, an unknown tag.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use marginalia::document::OpenError;
 use marginalia::layer::Layer;
 use marginalia::text::TextError;
 use marginalia::{Document, Workspace};
 
+use crate::support::files::{copy_workspace, edit, repo};
+
 const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
 const LAYER: &str = "annotations/editor-a/seeds/000_b78fa013a4a69998.ron";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A temp copy of the repository's workspace: seeds and annotations.
-fn copy_workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("seeds"), &dir.path().join("seeds"));
-    copy_dir(&repo().join("annotations"), &dir.path().join("annotations"));
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
-/// Replaces `from` by `to` (first occurrence) in a file.
-fn edit(path: &Path, from: &str, to: &str) {
-    let src = std::fs::read_to_string(path).unwrap();
-    assert!(src.contains(from), "{from:?} not in {}", path.display());
-    std::fs::write(path, src.replacen(from, to, 1)).unwrap();
-}
 
 /// Opens the seed for editor-a, expecting an error; checks the layer file and the text are
 /// byte-for-byte unchanged afterwards, also after trying to save. Returns the error.

@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use marginalia::Document;
 use marginalia::workspace::{Workspace, WorkspaceError, check_annotator, find_root};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::files::repo;
 
 fn write(path: &Path, s: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
