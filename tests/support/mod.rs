@@ -11,3 +11,5 @@
 #![allow(dead_code)]
 
 pub mod files;
+pub mod interchange;
+pub mod process;

@@ -2,10 +2,11 @@
 //! a BOM: each span's stated text is checked against the text at its offsets, sliced by chars
 //! (code points) exactly as Python's `str` slicing does.
 
-mod export_support;
-
-use export_support::*;
 use marginalia::text::Text;
+
+use crate::support::files::REPO;
+use crate::support::interchange::*;
+use crate::support::process::cli;
 
 fn export(root: &std::path::Path, format: &str, out: &std::path::Path) -> String {
     let (code, _, err) = cli(&[

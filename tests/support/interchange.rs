@@ -1,33 +1,17 @@
-//! Shared by the export and import tests: temp workspaces with annotated seeds or tricky
-//! Unicode texts, and the CLI run in-process.
-#![allow(dead_code)]
+//! The workspaces the export and import tests work on: annotated seeds, tricky Unicode texts,
+//! texts only, empty.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
 use marginalia::layer::{Layer, Status, make_span};
 use marginalia::store;
 use marginalia::text::Text;
 use marginalia::workspace::Workspace;
 
-pub const REPO: &str = env!("CARGO_MANIFEST_DIR");
-pub const TIME: &str = "2026-11-21T10:04:11Z";
+use super::files::{REPO, copy_dir};
 
-/// Runs `marginalia ARGS…` in-process. Returns (exit code, stdout, stderr).
-pub fn cli(args: &[&str]) -> (i32, String, String) {
-    let mut argv = vec!["marginalia"];
-    argv.extend_from_slice(args);
-    let parsed = marginalia::cli::Cli::try_parse_from(argv).expect("arguments parse");
-    let cmd = parsed.command.expect("a subcommand");
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = marginalia::cli::run_command(cmd, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).expect("utf-8 stdout"),
-        String::from_utf8(err).expect("utf-8 stderr"),
-    )
-}
+pub const TIME: &str = "2026-11-21T10:04:11Z";
 
 pub fn p(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -78,19 +62,6 @@ pub fn copy_seeds(root: &Path) {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A temp workspace with the seeds and their annotations: the shipped `annotations/editor-a`
 /// and `editor-b` when the repository has them, otherwise spans made here on the same
 /// phrases the shipped ones cover (quotes, claims, errors, boilerplate, an overlap, a span
@@ -101,7 +72,7 @@ pub fn seed_workspace() -> (tempfile::TempDir, PathBuf) {
     copy_seeds(&root);
     let shipped = Path::new(REPO).join("annotations");
     if shipped.join("editor-a").is_dir() && shipped.join("editor-b").is_dir() {
-        copy_tree(&shipped, &root.join("annotations"));
+        copy_dir(&shipped, &root.join("annotations"));
         return (dir, root);
     }
     let load = |rel: &str| Text::load(&root.join(rel)).unwrap();

@@ -2,13 +2,14 @@
 //! data): importing and exporting again gives the same `T` lines and notes, and exactly the
 //! annotations a span cannot hold are reported as skipped, per file.
 
-mod export_support;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use export_support::*;
 use marginalia::import::{ImportFormat, ImportRequest, Unsupported};
+
+use crate::support::files::REPO;
+use crate::support::interchange::*;
+use crate::support::process::cli;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(REPO).join("tests/fixtures/brat").join(name)

@@ -1,12 +1,13 @@
 //! JSON Lines import in its three shapes (Marginalia's, doccano's, Prodigy's), with spans that
 //! do not fit reported by line and left out.
 
-mod export_support;
-
 use clap::Parser;
-use export_support::*;
 use marginalia::import::{ImportFormat, ImportRequest, ImportSummary};
 use marginalia::workspace::Workspace;
+
+use crate::support::files::REPO;
+use crate::support::interchange::*;
+use crate::support::process::cli;
 
 fn import(file: &std::path::Path, root: &std::path::Path) -> ImportSummary {
     let req = ImportRequest {

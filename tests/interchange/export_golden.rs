@@ -1,14 +1,15 @@
 //! Golden files: one seed document exported in every format, compared byte for byte with the
 //! committed files in `tests/fixtures/golden/`, so any change in output is a visible diff.
-//! Regenerate with `UPDATE_GOLDEN=1 cargo test --test export_golden` and review the diff.
-
-mod export_support;
+//! Regenerate with `UPDATE_GOLDEN=1 cargo test --test interchange export_golden` and review the diff.
 
 use std::path::{Path, PathBuf};
 
-use export_support::*;
 use marginalia::layer::Status;
 use marginalia::text::Text;
+
+use crate::support::files::REPO;
+use crate::support::interchange::*;
+use crate::support::process::cli;
 
 const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
 

@@ -1,10 +1,10 @@
 //! Round trips: exporting the seed annotations and importing them again gives the same spans,
 //! tags and notes, for every format that can carry spans (jsonl, brat, csv, w3c).
 
-mod export_support;
-
-use export_support::*;
 use marginalia::workspace::Workspace;
+
+use crate::support::interchange::*;
+use crate::support::process::cli;
 
 fn tag_names(root: &std::path::Path) -> Vec<String> {
     Workspace::open(root)

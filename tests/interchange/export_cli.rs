@@ -1,13 +1,14 @@
 //! `marginalia export` as a user runs it: filters, overlap rules, determinism, errors, cancel,
 //! and stale layers.
 
-mod export_support;
-
 use std::path::Path;
 
 use clap::Parser;
-use export_support::*;
 use marginalia::export::{ExportFormat, ExportRequest, Layers};
+
+use crate::support::files::REPO;
+use crate::support::interchange::*;
+use crate::support::process::cli;
 
 fn all_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
