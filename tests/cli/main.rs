@@ -1,11 +1,18 @@
 //! The real `marginalia` binary: `validate` passes on the shipped annotations and fails, one
 //! line per problem naming the file, on broken copies; `stats` counts what is in the files.
+//! Also the other commands as a user runs them (hostile files, `suggest`, `assign`, `progress`,
+//! `git setup`, `merge-file`). One test binary: `cargo test --test cli`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_marginalia");
+#[path = "../support/mod.rs"]
+mod support;
+
+use support::files::{copy_dir, copy_workspace, edit, repo};
+use support::process::{BIN, run, run_with_home, run_within, stdout};
+
 const A000: &str = "annotations/editor-a/seeds/000_b78fa013a4a69998.ron";
 const A001: &str = "annotations/editor-a/seeds/001_3e981e5bab7b45a2.ron";
 const A002: &str = "annotations/editor-a/seeds/002_c14de4e8ffe1b554.ron";
@@ -15,48 +22,6 @@ const B000: &str = "annotations/editor-b/seeds/000_b78fa013a4a69998.ron";
 const B001: &str = "annotations/editor-b/seeds/001_3e981e5bab7b45a2.ron";
 const B004: &str = "annotations/editor-b/seeds/004_2bdf081e938a524a.ron";
 const C003: &str = "annotations/editor-c/seeds/003_2bc22f07f8fd66ef.ron";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run marginalia")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
-fn copy_workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("seeds"), &dir.path().join("seeds"));
-    copy_dir(&repo().join("annotations"), &dir.path().join("annotations"));
-    dir
-}
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let src = std::fs::read_to_string(path).unwrap();
-    assert!(src.contains(from), "{from:?} not in {}", path.display());
-    std::fs::write(path, src.replacen(from, to, 1)).unwrap();
-}
 
 /// One way of breaking a copy of the workspace: what to do, and the (file, words) of each line
 /// `validate` must print.
@@ -397,30 +362,6 @@ fn stats_counts_change_when_a_file_changes() {
     assert_eq!(v["spans"], before.spans - removed);
     assert_eq!(v["layers"], before.files - 1);
     assert_eq!(v["by_annotator"]["editor-a"]["status"]["not started"], 1);
-}
-
-/// Runs the binary with a time limit: a command that hangs fails the test instead of hanging
-/// the suite.
-fn run_within(args: &[&str], dir: &Path, limit: std::time::Duration) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run marginalia");
-    let started = std::time::Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            return child.wait_with_output().expect("output");
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("marginalia {args:?} still running after {limit:?}: it hangs");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
 }
 
 #[cfg(unix)]
@@ -1490,17 +1431,6 @@ fn git_in(dir: &Path, home: &Path, args: &[&str]) -> Option<Output> {
         .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
         .output()
         .ok()
-}
-
-fn run_with_home(args: &[&str], dir: &Path, home: &Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
-        .output()
-        .expect("run marginalia")
 }
 
 #[test]
