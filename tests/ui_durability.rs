@@ -2,6 +2,7 @@
 //! banner, fuzzy spans, the Orphans list, unopenable files and a merged external change. The
 //! checks read what a user could observe: the window's labels and the RON files on disk.
 
+#[path = "support/app.rs"]
 mod common;
 use std::path::{Path, PathBuf};
 

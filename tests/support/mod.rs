@@ -10,6 +10,7 @@
 // Each binary uses a different subset of these.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod files;
 pub mod interchange;
 pub mod process;

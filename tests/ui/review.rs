@@ -1,8 +1,6 @@
 //! Review mode and the Agreement window in the real app, driven with egui_kittest: keys go in
 //! as events, and the checks read the curated file on disk and what the window shows.
 
-mod common;
-use common::press;
 use std::path::Path;
 
 use egui::{Event, Key, Modifiers, vec2};
@@ -12,6 +10,9 @@ use marginalia::agreement::{AgreementOptions, compute};
 use marginalia::app::{Action, MarginaliaApp, ReviewKey, StartOptions};
 use marginalia::review::{CuratedLayer, ItemKind};
 use marginalia::workspace::Workspace;
+
+use crate::support::app::{self, press};
+use crate::support::files::team_copy;
 
 const SEED: &str = "000_b78fa013a4a69998.txt";
 const REVIEWER: &str = "chief";
@@ -465,7 +466,7 @@ fn the_rejected_badge_does_not_cover_the_note_in_the_span_list() {
     review.save_now().unwrap();
 
     // editor-a opens the document in a narrow window and steps to the span.
-    let mut h = common::open_app(ws.path(), "editor-a", vec2(1000.0, 700.0));
+    let mut h = app::open_app(ws.path(), "editor-a", vec2(1000.0, 700.0));
     h.get_by_label(SEED).click();
     h.run_steps(3);
     for _ in 0..6000 {
@@ -507,14 +508,14 @@ fn the_rejected_badge_does_not_cover_the_note_in_the_span_list() {
 }
 
 fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
-    common::open_app(path, REVIEWER, vec2(1280.0, 800.0))
+    app::open_app(path, REVIEWER, vec2(1280.0, 800.0))
 }
 
 #[test]
 fn the_review_key_strip_breaks_only_between_items() {
     let ws = temp_workspace();
     // Narrow, so the strip needs more than one row.
-    let mut h = common::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
+    let mut h = app::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
     start_review(&mut h);
     for (k, what) in marginalia::app::review_mode::KEYS {
         let label = format!("{k} {what}");
@@ -681,30 +682,9 @@ fn a_rebound_review_key_works_on_its_new_key_only_and_refuses_another_review_key
     assert_eq!(selected(&h), Some(0), "p is still the previous item");
 }
 
-/// A temp copy of the team fixture: six annotators, a curated layer on three documents.
-fn team_workspace() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_dir() {
-                copy(&e.path(), &to.join(e.file_name()));
-            } else {
-                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/agreement/team"),
-        dir.path(),
-    );
-    dir
-}
-
 #[test]
 fn agreement_heatmap_cell_opens_its_pair_and_the_scorecard_is_shown() {
-    let ws = team_workspace();
+    let ws = team_copy();
     let report = compute(
         &Workspace::open(ws.path()).unwrap(),
         &AgreementOptions::default(),
@@ -718,7 +698,7 @@ fn agreement_heatmap_cell_opens_its_pair_and_the_scorecard_is_shown() {
         .find(|(_, p)| p.a == "ben" && p.b == "eli")
         .unwrap();
     let kappa = format!("{:.2}", p.macro_kappa.unwrap());
-    let mut h = common::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
+    let mut h = app::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
     press_mod(&mut h, Modifiers::COMMAND, Key::G);
     let mut frames = 0;
     while h.state().agreement_view().is_computing() {
@@ -818,10 +798,10 @@ fn review_mode_refuses_a_mouse_selection_over_right_to_left_text() {
 /// skipped; the Team window shows its cell as unreadable.
 #[test]
 fn a_broken_layer_is_listed_as_skipped_in_agreement_and_unreadable_in_team() {
-    let ws = team_workspace();
+    let ws = team_copy();
     let broken = ws.path().join("annotations/ben/texts/doc1.ron");
     std::fs::write(&broken, "(format: 1, spans: [").unwrap();
-    let mut h = common::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
+    let mut h = app::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
     press_mod(&mut h, Modifiers::COMMAND, Key::G);
     let mut frames = 0;
     while h.state().agreement_view().is_computing() {

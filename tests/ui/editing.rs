@@ -1,8 +1,6 @@
 //! The real app, driven with egui_kittest: pointer drags and key presses go in as events, and
 //! the checks read what a user could observe — the RON files on disk and the window itself.
 
-mod common;
-use common::{press, wait_for_document_list};
 use std::path::{Path, PathBuf};
 
 use egui::{Event, Key, Modifiers, Pos2, vec2};
@@ -10,6 +8,10 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
 use marginalia::app::{MarginaliaApp, StartOptions};
 use marginalia::layer::Layer;
+
+use crate::support::app::{
+    char_offset, drag, pos_of, press, request_close, save_now, wait_for_document_list,
+};
 
 const SEED: &str = "000_b78fa013a4a69998.txt";
 const ANNOTATOR: &str = "tester";
@@ -105,40 +107,6 @@ fn open_seed(h: &mut Harness<'_, MarginaliaApp>) {
     h.get_by_label(SEED).click();
     h.run_steps(3);
     assert_eq!(h.state().open_document(), Some(&*format!("seeds/{SEED}")));
-}
-
-/// The char offset of `needle` in the open text.
-fn char_offset(h: &Harness<'_, MarginaliaApp>, needle: &str) -> usize {
-    let text = h.state().open_text().unwrap();
-    let byte = text.as_str().find(needle).unwrap();
-    text.char_of_byte(byte)
-}
-
-fn pos_of(h: &Harness<'_, MarginaliaApp>, c: usize) -> Pos2 {
-    h.state()
-        .screen_pos_of_char(c)
-        .unwrap_or_else(|| panic!("char {c} is not on screen"))
-}
-
-/// Drags from the middle of one char to the middle of another, as a mouse would.
-fn drag(h: &mut Harness<'_, MarginaliaApp>, from: usize, to: usize) {
-    let a = pos_of(h, from) + vec2(2.0, 0.0);
-    let b = pos_of(h, to) + vec2(2.0, 0.0);
-    h.hover_at(a);
-    h.step();
-    h.drag_at(a);
-    h.step();
-    h.hover_at(a + (b - a) * 0.5);
-    h.step();
-    h.hover_at(b);
-    h.step();
-    h.drop_at(b);
-    h.run_steps(2);
-}
-
-fn save_now(h: &mut Harness<'_, MarginaliaApp>) {
-    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
-    h.run_steps(2);
 }
 
 /// Drags across "Emmanuel Macron … interlocutor" starting and ending inside words, and tags it.
@@ -2466,17 +2434,6 @@ enum WayOut {
     CtrlQ,
     CloseWindow,
     Sigterm,
-}
-
-/// Asks the window to close, as its close button does.
-fn request_close(h: &mut Harness<'_, MarginaliaApp>) {
-    h.input_mut()
-        .viewports
-        .entry(egui::ViewportId::ROOT)
-        .or_default()
-        .events
-        .push(egui::ViewportEvent::Close);
-    h.run_steps(2);
 }
 
 /// Lets the autosave delay (300 ms of real time) pass and the writer thread finish.

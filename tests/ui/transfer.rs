@@ -2,7 +2,6 @@
 //! clicked and typed as a user would, the run goes through the background thread, and the checks
 //! read the files it wrote and what the window shows.
 
-mod common;
 use std::path::Path;
 
 use egui::{Key, Modifiers, vec2};
@@ -11,29 +10,10 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::app::MarginaliaApp;
 use marginalia::layer::Layer;
 
+use crate::support::app;
+use crate::support::files::copy_workspace;
+
 const ANNOTATOR: &str = "editor-a";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
-/// A temp copy of the repo's workspace: the seeds and the shipped annotations.
-fn temp_workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_dir(&repo.join("seeds"), &dir.path().join("seeds"));
-    copy_dir(&repo.join("annotations"), &dir.path().join("annotations"));
-    dir
-}
 
 /// File → `entry`.
 fn open_from_file_menu(h: &mut Harness<'_, MarginaliaApp>, entry: &str) {
@@ -68,7 +48,7 @@ fn step_until_shown(h: &mut Harness<'_, MarginaliaApp>, needle: &str) {
 
 #[test]
 fn export_dialog_writes_jsonl_with_one_line_per_seed_and_the_annotators_spans() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let out_dir = tempfile::tempdir().unwrap();
     let out = out_dir.path().join("quotes.jsonl");
     let mut h = harness(ws.path());
@@ -115,7 +95,7 @@ fn export_dialog_writes_jsonl_with_one_line_per_seed_and_the_annotators_spans() 
 
 #[test]
 fn export_dialog_shows_the_error_when_the_output_is_a_folder_and_writes_nothing() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let out_dir = tempfile::tempdir().unwrap();
     let mut h = harness(ws.path());
     open_from_file_menu(&mut h, "Export…");
@@ -130,7 +110,7 @@ fn export_dialog_shows_the_error_when_the_output_is_a_folder_and_writes_nothing(
 
 #[test]
 fn import_dialog_brings_in_a_brat_folder_and_the_document_list_shows_its_texts() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let src = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/brat");
     // Under `seeds/`, the folder the workspace lists, so the app shows the imported texts.
@@ -191,7 +171,7 @@ fn import_dialog_brings_in_a_brat_folder_and_the_document_list_shows_its_texts()
 
 #[test]
 fn import_dialog_reads_conll_with_the_columns_typed() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/conll/conll2003-iob1.txt");
     let mut h = harness(ws.path());
     open_from_file_menu(&mut h, "Import…");
@@ -223,7 +203,7 @@ fn import_dialog_reads_conll_with_the_columns_typed() {
 
 #[test]
 fn import_dialog_refuses_the_curated_layer_as_annotator() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let mut h = harness(ws.path());
     open_from_file_menu(&mut h, "Import…");
     type_into(&mut h, "Import as annotator", "curated");
@@ -234,7 +214,7 @@ fn import_dialog_refuses_the_curated_layer_as_annotator() {
 
 #[test]
 fn unticking_a_tag_in_the_export_dialog_leaves_its_spans_out() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let out_dir = tempfile::tempdir().unwrap();
     let out = out_dir.path().join("no-quotes.csv");
     let mut h = harness(ws.path());
@@ -263,12 +243,12 @@ fn unticking_a_tag_in_the_export_dialog_leaves_its_spans_out() {
 }
 
 fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
-    common::open_app(path, ANNOTATOR, vec2(1100.0, 760.0))
+    app::open_app(path, ANNOTATOR, vec2(1100.0, 760.0))
 }
 
 #[test]
 fn export_dialog_refuses_an_output_inside_annotations_and_leaves_the_file_alone() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let layer = ws
         .path()
         .join("annotations/editor-a/seeds/000_b78fa013a4a69998.ron");
@@ -287,7 +267,7 @@ fn export_dialog_refuses_an_output_inside_annotations_and_leaves_the_file_alone(
 /// source in another format is refused with the sentence that says what it looks like.
 #[test]
 fn import_dialog_chooses_prodigy_answers_and_names_a_wrong_format() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let src = tempfile::tempdir().unwrap();
     let prodigy = src.path().join("seeds.jsonl");
     std::fs::write(
@@ -331,7 +311,7 @@ fn import_dialog_chooses_prodigy_answers_and_names_a_wrong_format() {
 
 #[test]
 fn import_dialog_reads_a_label_studio_export_into_one_layer_per_user() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/labelstudio/project-4-at-2026-11-20-09-20-export.json");
     let mut h = harness(ws.path());
@@ -359,7 +339,7 @@ fn import_dialog_reads_a_label_studio_export_into_one_layer_per_user() {
 
 #[test]
 fn export_dialog_writes_label_studio_tasks_and_shows_the_labeling_config() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let out_dir = tempfile::tempdir().unwrap();
     let out = out_dir.path().join("tasks.json");
     let mut h = harness(ws.path());
@@ -400,7 +380,7 @@ fn export_dialog_writes_label_studio_tasks_and_shows_the_labeling_config() {
 /// every span, and File → Export… writes doccano's shape with the doccano ids back.
 #[test]
 fn doccano_is_offered_to_import_and_export_and_keeps_its_ids() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/doccano/doccano1.jsonl");
     let mut h = harness(ws.path());
@@ -450,7 +430,7 @@ fn doccano_is_offered_to_import_and_export_and_keeps_its_ids() {
 /// list shows it.
 #[test]
 fn import_dialog_puts_the_texts_into_the_folder_typed() {
-    let ws = temp_workspace();
+    let ws = copy_workspace();
     std::fs::write(
         ws.path().join("annotations/workspace.ron"),
         "(texts: [\"seeds\", \"extra\"])\n",
