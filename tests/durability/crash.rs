@@ -11,6 +11,8 @@ use marginalia::layer::{Layer, make_span};
 use marginalia::store::{self, TEMP_PREFIX};
 use marginalia::{Text, Workspace};
 
+use crate::support::process::test_name;
+
 const SEED: &str = "seeds/003_2bc22f07f8fd66ef.txt";
 const CHILD_ENV: &str = "MARGINALIA_TEST_CRASH_ROOT";
 /// Set for the child to save through the background writer thread (issue 11).
@@ -123,7 +125,7 @@ fn a_save_killed_at_random_moments_leaves_a_whole_file() {
             .args([
                 "--ignored",
                 "--exact",
-                "child_saves_in_a_tight_loop",
+                &test_name(module_path!(), "child_saves_in_a_tight_loop"),
                 "--test-threads=1",
             ])
             .env(CHILD_ENV, &root)

@@ -2,16 +2,16 @@
 //! banner, fuzzy spans, the Orphans list, unopenable files and a merged external change. The
 //! checks read what a user could observe: the window's labels and the RON files on disk.
 
-#[path = "support/app.rs"]
-mod common;
 use std::path::{Path, PathBuf};
 
-use egui::{Key, Modifiers, Pos2, vec2};
+use egui::{Key, Modifiers, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::app::{BannerKind, MarginaliaApp};
 use marginalia::layer::{Layer, make_span, to_pretty_ron};
 use marginalia::text::Text;
+
+use crate::support::app::{self, char_offset, pos_of, request_close, save_now};
 
 const SEED: &str = "000_b78fa013a4a69998.txt";
 const ANNOTATOR: &str = "editor-a";
@@ -88,39 +88,12 @@ fn open(h: &mut Harness<'_, MarginaliaApp>, seed: &str) {
     assert_eq!(h.state().open_document(), Some(&*format!("seeds/{seed}")));
 }
 
-fn save_now(h: &mut Harness<'_, MarginaliaApp>) {
-    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
-    h.run_steps(2);
-}
-
-fn pos_of(h: &Harness<'_, MarginaliaApp>, c: usize) -> Pos2 {
-    h.state()
-        .screen_pos_of_char(c)
-        .unwrap_or_else(|| panic!("char {c} is not on screen"))
-}
-
 /// Selects the words from char `from` to char `to` with a mouse drag; returns the selection.
 fn drag(h: &mut Harness<'_, MarginaliaApp>, from: usize, to: usize) -> (usize, usize) {
-    let a = pos_of(h, from) + vec2(2.0, 0.0);
-    let b = pos_of(h, to) + vec2(2.0, 0.0);
-    h.hover_at(a);
-    h.step();
-    h.drag_at(a);
-    h.step();
-    h.hover_at(a + (b - a) * 0.5);
-    h.step();
-    h.hover_at(b);
-    h.step();
-    h.drop_at(b);
-    h.run_steps(2);
+    app::drag(h, from, to);
     h.state()
         .selected_text_range()
         .expect("the drag selected text")
-}
-
-fn char_offset(h: &Harness<'_, MarginaliaApp>, needle: &str) -> usize {
-    let text = h.state().open_text().unwrap();
-    text.char_of_byte(text.as_str().find(needle).unwrap())
 }
 
 #[test]
@@ -461,7 +434,7 @@ fn a_failed_save_is_shown_until_a_retry_succeeds_and_an_unreadable_file_is_never
 }
 
 fn harness(path: &Path) -> Harness<'static, MarginaliaApp> {
-    common::open_app(path, ANNOTATOR, vec2(1200.0, 800.0))
+    app::open_app(path, ANNOTATOR, vec2(1200.0, 800.0))
 }
 
 /// Tags a claim in seed 002 and makes the save fail (the file on disk no longer parses, so it
@@ -477,16 +450,6 @@ fn unsaved_claim(h: &mut Harness<'_, MarginaliaApp>, ws: &Path) -> usize {
     save_now(h);
     assert!(h.query_by_label("NOT SAVED").is_some());
     at
-}
-
-fn request_close(h: &mut Harness<'_, MarginaliaApp>) {
-    h.input_mut()
-        .viewports
-        .entry(egui::ViewportId::ROOT)
-        .or_default()
-        .events
-        .push(egui::ViewportEvent::Close);
-    h.run_steps(2);
 }
 
 /// The journal's entries: (file, the layer it holds).
@@ -516,7 +479,7 @@ fn journal_entries(dir: &Path) -> Vec<(PathBuf, Layer)> {
 fn closing_with_unsaved_edits_asks_and_a_copy_elsewhere_keeps_them() {
     let ws = temp_workspace();
     let journal = tempfile::tempdir().unwrap();
-    let mut h = common::open_app_with(
+    let mut h = app::open_app_with(
         ws.path(),
         ANNOTATOR,
         vec2(1200.0, 800.0),
@@ -578,7 +541,7 @@ fn closing_with_unsaved_edits_asks_and_a_copy_elsewhere_keeps_them() {
 fn discard_and_quit_drops_the_edits_and_terminate_keeps_them_in_the_journal() {
     let ws = temp_workspace();
     let journal = tempfile::tempdir().unwrap();
-    let mut h = common::open_app_with(
+    let mut h = app::open_app_with(
         ws.path(),
         ANNOTATOR,
         vec2(1200.0, 800.0),
@@ -596,7 +559,7 @@ fn discard_and_quit_drops_the_edits_and_terminate_keeps_them_in_the_journal() {
     );
 
     let ws = temp_workspace();
-    let mut h = common::open_app_with(
+    let mut h = app::open_app_with(
         ws.path(),
         ANNOTATOR,
         vec2(1200.0, 800.0),
@@ -627,7 +590,7 @@ fn edits_in_the_journal_are_offered_back_and_restored_to_the_file() {
     let original = std::fs::read_to_string(layer_file(ws.path(), seed)).unwrap();
     let journal = tempfile::tempdir().unwrap();
     let at = {
-        let mut h = common::open_app_with(
+        let mut h = app::open_app_with(
             ws.path(),
             ANNOTATOR,
             vec2(1200.0, 800.0),
@@ -641,7 +604,7 @@ fn edits_in_the_journal_are_offered_back_and_restored_to_the_file() {
     };
     // The disk problem is fixed; a new window opens the document.
     std::fs::write(layer_file(ws.path(), seed), &original).unwrap();
-    let mut h = common::open_app_with(
+    let mut h = app::open_app_with(
         ws.path(),
         ANNOTATOR,
         vec2(1200.0, 800.0),
@@ -784,7 +747,7 @@ fn an_ambiguous_span_is_marked_and_can_be_confirmed_in_the_window() {
         if h.state().selected_span() == Some(26) {
             break;
         }
-        common::press(&mut h, Key::Tab);
+        app::press(&mut h, Key::Tab);
     }
     assert!(h.query_by_label_contains("(position uncertain)").is_some());
     assert_eq!(h.state().selected_span(), Some(26));
@@ -825,7 +788,7 @@ fn terminate_on_a_full_disk_keeps_every_edit_in_the_fallback_journal() {
         ("Emmanuel Macron said", 18),
     ];
     let starts: Vec<usize> = {
-        let mut h = common::open_app_with_journal(
+        let mut h = app::open_app_with_journal(
             ws.path(),
             ANNOTATOR,
             vec2(1200.0, 800.0),
@@ -849,7 +812,7 @@ fn terminate_on_a_full_disk_keeps_every_edit_in_the_fallback_journal() {
         starts
     };
     std::fs::write(layer_file(ws.path(), seed), &original).unwrap();
-    let mut h = common::open_app_with_journal(
+    let mut h = app::open_app_with_journal(
         ws.path(),
         ANNOTATOR,
         vec2(1200.0, 800.0),
@@ -879,7 +842,7 @@ fn terminate_on_a_full_disk_keeps_every_edit_in_the_fallback_journal() {
 fn terminate_with_edits_nothing_could_keep_says_so_in_the_window() {
     let ws = temp_workspace();
     let dirs = tempfile::tempdir().unwrap();
-    let mut h = common::open_app_with_journal(
+    let mut h = app::open_app_with_journal(
         ws.path(),
         ANNOTATOR,
         vec2(1200.0, 800.0),
@@ -926,7 +889,7 @@ fn a_renamed_workspace_gets_its_edits_back_and_elsewhere_they_are_listed() {
     let journal = tempfile::tempdir().unwrap();
     let size = vec2(1200.0, 800.0);
     let at = {
-        let mut h = common::open_app_with(ws.path(), ANNOTATOR, size, Some(journal.path()));
+        let mut h = app::open_app_with(ws.path(), ANNOTATOR, size, Some(journal.path()));
         let at = unsaved_claim(&mut h, ws.path());
         h.state().request_terminate();
         h.run_steps(2);
@@ -948,7 +911,7 @@ fn a_renamed_workspace_gets_its_edits_back_and_elsewhere_they_are_listed() {
         std::fs::read_to_string(&text).unwrap()
     );
     std::fs::write(&text, changed).unwrap();
-    let h = common::open_app_with(other.path(), ANNOTATOR, size, Some(journal.path()));
+    let h = app::open_app_with(other.path(), ANNOTATOR, size, Some(journal.path()));
     assert!(
         h.query_by_label("Unsaved edits of a workspace that moved")
             .is_some()
@@ -972,7 +935,7 @@ fn a_renamed_workspace_gets_its_edits_back_and_elsewhere_they_are_listed() {
     drop(h);
 
     // The renamed workspace claims it: no listing, and the document offers it.
-    let mut h = common::open_app_with(&renamed, ANNOTATOR, size, Some(journal.path()));
+    let mut h = app::open_app_with(&renamed, ANNOTATOR, size, Some(journal.path()));
     assert!(
         h.query_by_label("Unsaved edits of a workspace that moved")
             .is_none()
@@ -1015,7 +978,7 @@ fn an_orphaned_journal_entry_can_be_discarded_from_its_notice() {
         .unwrap()
         .entry;
     let ws = temp_workspace();
-    let mut h = common::open_app_with(
+    let mut h = app::open_app_with(
         ws.path(),
         ANNOTATOR,
         vec2(1200.0, 800.0),

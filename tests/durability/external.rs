@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use marginalia::layer::Layer;
 use marginalia::{Document, Workspace};
 
+use crate::support::process::test_name;
+
 const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
 
 fn workspace() -> (tempfile::TempDir, PathBuf) {
@@ -256,7 +258,7 @@ fn two_processes_with_the_same_annotator_keep_each_others_spans() {
             .args([
                 "--ignored",
                 "--exact",
-                "child_process_adds_spans",
+                &test_name(module_path!(), "child_process_adds_spans"),
                 "--nocapture",
                 "--test-threads=1",
             ])
@@ -373,7 +375,7 @@ fn two_processes_saving_in_turns_as_fast_as_they_can_lose_nothing() {
             .args([
                 "--ignored",
                 "--exact",
-                "child_process_adds_and_saves_in_a_loop",
+                &test_name(module_path!(), "child_process_adds_and_saves_in_a_loop"),
                 "--test-threads=1",
             ])
             .env("MARGINALIA_TEST_LOOP_ROOT", &root)

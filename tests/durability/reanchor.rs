@@ -7,6 +7,9 @@ use marginalia::cli::{Command, run_command};
 use marginalia::layer::Layer;
 use marginalia::{Document, TagSet, Text, Workspace};
 
+use crate::support::files::copy_dir;
+use crate::support::process::run_in_process;
+
 const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
 
 /// A temp workspace holding a copy of the seeds (and the shipped annotations, if any).
@@ -29,18 +32,6 @@ fn bare_workspace() -> (tempfile::TempDir, PathBuf) {
     );
     std::fs::create_dir_all(root.join("annotations")).unwrap();
     (dir, root)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 fn chars_of(text: &Text, phrase: &str) -> (usize, usize) {
@@ -753,17 +744,6 @@ fn a_sentence_pasted_twice_makes_its_spans_ambiguous_and_the_cli_counts_them() {
     );
 }
 
-/// A run of the CLI in-process: exit code, standard output, standard error.
-fn cli(cmd: Command) -> (i32, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_command(cmd, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
-
 /// Issue 20 §6: `reanchor` on a changed text keeps the curated layer's whole review record
 /// (each span's sources, reviewer, time and edited flag; the rejections, comments and reviewed
 /// layers); before, it wrote the file back as a plain layer without them. And `suggest --apply
@@ -811,7 +791,7 @@ fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it()
     let before = read(&path);
     let bytes_before = std::fs::read(&path).unwrap();
 
-    let (code, _, err) = cli(Command::Suggest {
+    let (code, _, err) = run_in_process(Command::Suggest {
         path: Some(root.clone()),
         layer: Some("curated".into()),
         sources: Vec::new(),
@@ -827,7 +807,7 @@ fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it()
     let text_path = root.join(rel);
     let old = std::fs::read_to_string(&text_path).unwrap();
     std::fs::write(&text_path, format!("UPDATED\n{old}")).unwrap();
-    let (code, out, err) = cli(Command::Reanchor {
+    let (code, out, err) = run_in_process(Command::Reanchor {
         path: Some(root.clone()),
         dry_run: false,
     });
@@ -863,7 +843,7 @@ fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it()
             .unwrap()
             .contains("review mode writes")
     );
-    let (code, out, _) = cli(Command::Validate {
+    let (code, out, _) = run_in_process(Command::Validate {
         path: Some(root.clone()),
     });
     assert_eq!(code, 0, "{out}");
@@ -882,7 +862,7 @@ fn a_merged_layer_with_spans_made_on_the_old_text_is_re_anchored_not_refused() {
     let gone = "The two have spoken by phone five times since December, The Times said.";
     // Clone A: the re-scraped text, re-anchored.
     let new = edit_seed(&root, |t| format!("UPDATED\n{}", t.replace(gone, "")));
-    let (code, out, err) = cli(Command::Reanchor {
+    let (code, out, err) = run_in_process(Command::Reanchor {
         path: Some(root.clone()),
         dry_run: false,
     });
@@ -898,7 +878,7 @@ fn a_merged_layer_with_spans_made_on_the_old_text_is_re_anchored_not_refused() {
     merged.spans.push(b_gone);
     merged.normalize();
     std::fs::write(&layer_path, merged.to_ron()).unwrap();
-    let (code, out, _) = cli(Command::Validate {
+    let (code, out, _) = run_in_process(Command::Validate {
         path: Some(root.clone()),
     });
     assert_eq!(code, 1, "the merged file does not match the text: {out}");
@@ -911,7 +891,7 @@ fn a_merged_layer_with_spans_made_on_the_old_text_is_re_anchored_not_refused() {
 
     let said = "1 span re-anchored after a merge (they did not match the text); 1 could not be \
                 found and is kept as orphaned";
-    let (code, out, err) = cli(Command::Reanchor {
+    let (code, out, err) = run_in_process(Command::Reanchor {
         path: Some(root.clone()),
         dry_run: true,
     });
@@ -948,7 +928,7 @@ fn a_merged_layer_with_spans_made_on_the_old_text_is_re_anchored_not_refused() {
         (on_disk.orphans[0].span.id, &*on_disk.orphans[0].span.exact),
         (101, gone)
     );
-    let (code, out, _) = cli(Command::Validate {
+    let (code, out, _) = run_in_process(Command::Validate {
         path: Some(root.clone()),
     });
     assert_eq!(code, 0, "{out}");
