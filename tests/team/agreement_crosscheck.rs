@@ -8,6 +8,9 @@ use marginalia::cli::{Command, run_command};
 use marginalia::workspace::Workspace;
 use serde_json::Value;
 
+use crate::support::files::team_copy;
+use crate::support::process::{run_binary, run_in_process};
+
 fn fixture(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/agreement")
@@ -15,24 +18,14 @@ fn fixture(p: &str) -> PathBuf {
 }
 
 fn agree(path: PathBuf, annotators: &[&str], tags: &[&str], json: bool) -> (i32, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_command(
-        Command::Agree {
-            path: Some(path),
-            annotators: annotators.iter().map(|s| s.to_string()).collect(),
-            tags: tags.iter().map(|s| s.to_string()).collect(),
-            json,
-            pairs: false,
-            dump_units: false,
-        },
-        &mut out,
-        &mut err,
-    );
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
+    run_in_process(Command::Agree {
+        path: Some(path),
+        annotators: annotators.iter().map(|s| s.to_string()).collect(),
+        tags: tags.iter().map(|s| s.to_string()).collect(),
+        json,
+        pairs: false,
+        dump_units: false,
+    })
 }
 
 fn same_number(ours: &Value, reference: &Value, what: &str) {
@@ -391,23 +384,11 @@ fn team_fleiss_alpha_and_scorecard_match_statsmodels_and_krippendorff() {
     assert_eq!(compared, 80);
 }
 
-fn marginalia(args: &[&str]) -> (i32, String, String) {
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_marginalia"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
-}
-
 #[test]
 fn a_team_gets_the_kappa_matrix_and_means_and_pairs_on_request() {
     let team = fixture("team");
     let team = team.to_str().unwrap();
-    let (code, out, err) = marginalia(&["agree", team]);
+    let (code, out, err) = run_binary(&["agree", team]);
     assert_eq!(code, 0, "{err}");
     assert!(
         out.starts_with("Agreement of 6 annotators over 5 documents"),
@@ -420,7 +401,7 @@ fn a_team_gets_the_kappa_matrix_and_means_and_pairs_on_request() {
     assert!(!out.contains("(A) vs"), "no pair tables by default: {out}");
     assert!(out.contains("Every pair's tables: marginalia agree --pairs (15 pairs)"));
     // The matrix: a row per annotator, its diagonal a dot, values as in the JSON.
-    let (_, json, _) = marginalia(&["agree", "--json", team]);
+    let (_, json, _) = run_binary(&["agree", "--json", team]);
     let v: Value = serde_json::from_str(&json).unwrap();
     let matrix = v["kappa_matrix"].as_array().unwrap();
     assert_eq!(matrix.len(), 6);
@@ -453,41 +434,23 @@ fn a_team_gets_the_kappa_matrix_and_means_and_pairs_on_request() {
     assert!(out.contains("Scorecard against the curated layer (3 documents; exact match"));
 
     // --pairs: today's tables, one per pair.
-    let (code, pairs, _) = marginalia(&["agree", "--pairs", team]);
+    let (code, pairs, _) = run_binary(&["agree", "--pairs", team]);
     assert_eq!(code, 0);
     assert_eq!(pairs.matches("(A) vs").count(), 15);
     assert!(pairs.contains("ana (A) vs ben (B)"), "{pairs}");
     assert!(pairs.contains("Tag confusion"));
     // Three annotators keep the pair tables by default.
-    let (code, three, _) = marginalia(&["agree", "--annotators", "ana,ben,cai", team]);
+    let (code, three, _) = run_binary(&["agree", "--annotators", "ana,ben,cai", team]);
     assert_eq!(code, 0);
     assert_eq!(three.matches("(A) vs").count(), 3);
     assert!(!three.contains("Pairwise Cohen's kappa"));
     assert!(three.contains("Fleiss' kappa"));
     // Errors: an unknown annotator, and a folder that is not there.
-    let (code, _, err) = marginalia(&["agree", "--annotators", "ana,nobody", team]);
+    let (code, _, err) = run_binary(&["agree", "--annotators", "ana,nobody", team]);
     assert_eq!(code, 1);
     assert!(err.contains("\"nobody\""), "{err}");
-    let (code, _, _) = marginalia(&["agree", "/nonexistent/team"]);
+    let (code, _, _) = run_binary(&["agree", "/nonexistent/team"]);
     assert_eq!(code, 2);
-}
-
-/// A temp copy of the team fixture.
-fn team_copy() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_dir() {
-                copy(&e.path(), &to.join(e.file_name()));
-            } else {
-                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture("team"), dir.path());
-    dir
 }
 
 /// Issue 20 §4: one broken layer file stopped every figure. Now the figures come from the

@@ -8,20 +8,9 @@ use marginalia::review::{Decision, ItemKind, Review, Verdict, feedback, progress
 use marginalia::store;
 use marginalia::workspace::Workspace;
 
-const REL: &str = "seeds/002_c14de4e8ffe1b554.txt";
+use crate::support::files::copy_dir;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
+const REL: &str = "seeds/002_c14de4e8ffe1b554.txt";
 
 #[test]
 fn a_seed_is_reviewed_item_by_item_and_the_annotators_see_the_verdicts() {

@@ -21,7 +21,8 @@ use marginalia::review::{CuratedLayer, CuratedSpan, Rejection, SourceRef};
 use marginalia::store;
 use marginalia::{TagSet, Text, Workspace};
 
-const BIN: &str = env!("CARGO_BIN_EXE_marginalia");
+use crate::support::process::run_with_home;
+
 const DOCS: usize = 10;
 const ROUNDS: usize = 10;
 const TAGS: [&str; 4] = ["quote", "claim", "error", "boilerplate"];
@@ -63,17 +64,6 @@ fn ok(dir: &Path, home: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn marginalia(dir: &Path, home: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
-        .output()
-        .unwrap_or_else(|e| panic!("marginalia {args:?}: {e}"))
 }
 
 fn doc_rel(d: usize) -> String {
@@ -438,7 +428,7 @@ fn run(order: &[usize]) -> Outcome {
     TagSet::default()
         .save(&seed.join("annotations/tags.ron"))
         .expect("tags");
-    let o = marginalia(&seed, &home, &["git", "setup", "."]);
+    let o = run_with_home(&["git", "setup", "."], &seed, &home);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     ok(&seed, &home, &["add", "-A"]);
     ok(&seed, &home, &["commit", "-q", "-m", "seed"]);
@@ -468,7 +458,7 @@ fn run(order: &[usize]) -> Outcome {
                 dir.to_str().unwrap(),
             ],
         );
-        let o = marginalia(&dir, &home, &["git", "setup", "."]);
+        let o = run_with_home(&["git", "setup", "."], &dir, &home);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         clones.push(Clone {
             who: name,
@@ -524,7 +514,7 @@ fn run(order: &[usize]) -> Outcome {
         tree.insert(f.to_owned(), bytes);
     }
     // validate passes, and does not warn about the driver.
-    let o = marginalia(&last.dir, &home, &["validate", "."]);
+    let o = run_with_home(&["validate", "."], &last.dir, &home);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(
         o.status.code(),
@@ -642,7 +632,7 @@ fn a_clean_pull_of_a_reanchor_or_a_tag_rename_against_new_spans_is_repaired() {
     };
     span_on(&old, &mut layer, "Sentence 3 of document 0", "quote");
     store::save_layer(&path, &layer).expect("save");
-    let o = marginalia(&seed, &home, &["git", "setup", "."]);
+    let o = run_with_home(&["git", "setup", "."], &seed, &home);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     ok(&seed, &home, &["add", "-A"]);
     ok(&seed, &home, &["commit", "-q", "-m", "seed"]);
@@ -656,7 +646,7 @@ fn a_clean_pull_of_a_reanchor_or_a_tag_rename_against_new_spans_is_repaired() {
             dir.to_str().unwrap(),
         ];
         ok(tmp.path(), &home, &args);
-        let o = marginalia(&dir, &home, &["git", "setup", "."]);
+        let o = run_with_home(&["git", "setup", "."], &dir, &home);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         dir
     };
@@ -684,7 +674,7 @@ fn a_clean_pull_of_a_reanchor_or_a_tag_rename_against_new_spans_is_repaired() {
         ok(&b, &home, &["commit", "-q", "-m", "b adds a span"]);
     };
     let cli = |dir: &Path, args: &[&str]| {
-        let o = marginalia(dir, &home, args);
+        let o = run_with_home(args, dir, &home);
         let out = String::from_utf8_lossy(&o.stdout).into_owned();
         (
             o.status.code(),
