@@ -7,18 +7,15 @@ use marginalia::cli::{Command, run_command};
 use marginalia::layer::Layer;
 use marginalia::{Document, TagSet, Text, Workspace};
 
-use crate::support::files::copy_dir;
+use crate::support::files::{copy_dir, copy_workspace};
 use crate::support::process::run_in_process;
 
 const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
 
 /// A temp workspace holding a copy of the seeds (and the shipped annotations, if any).
 fn workspace() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = copy_workspace();
     let root = dir.path().to_path_buf();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_dir(&repo.join("seeds"), &root.join("seeds"));
-    copy_dir(&repo.join("annotations"), &root.join("annotations"));
     (dir, root)
 }
 

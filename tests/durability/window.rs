@@ -12,6 +12,7 @@ use marginalia::layer::{Layer, make_span, to_pretty_ron};
 use marginalia::text::Text;
 
 use crate::support::app::{self, char_offset, pos_of, request_close, save_now};
+use crate::support::files::{copy_dir, repo};
 
 const SEED: &str = "000_b78fa013a4a69998.txt";
 const ANNOTATOR: &str = "editor-a";
@@ -27,21 +28,11 @@ const INSERTED: &str = "Editor's note: this article was updated on February 9.\n
 /// A temp copy of the seeds with editor-a's annotations.
 fn temp_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let layers = Path::new("annotations").join(ANNOTATOR).join("seeds");
-    std::fs::create_dir_all(dir.path().join("seeds")).unwrap();
-    std::fs::create_dir_all(dir.path().join(&layers)).unwrap();
-    for (from, to) in [
-        (repo.join("seeds"), dir.path().join("seeds")),
-        (repo.join(&layers), dir.path().join(&layers)),
-    ] {
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
+    copy_dir(&repo().join("seeds"), &dir.path().join("seeds"));
+    copy_dir(&repo().join(&layers), &dir.path().join(&layers));
     std::fs::copy(
-        repo.join("annotations/workspace.ron"),
+        repo().join("annotations/workspace.ron"),
         dir.path().join("annotations/workspace.ron"),
     )
     .unwrap();

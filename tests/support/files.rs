@@ -32,6 +32,16 @@ pub fn copy_workspace() -> tempfile::TempDir {
     dir
 }
 
+/// Copies the seeds into `root/seeds` and makes `root` a workspace.
+pub fn copy_seeds(root: &Path) {
+    std::fs::create_dir_all(root.join("seeds")).unwrap();
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    for e in std::fs::read_dir(repo().join("seeds")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), root.join("seeds").join(e.file_name())).unwrap();
+    }
+}
+
 /// A temp copy of the team fixture (`tests/fixtures/agreement/team`): six annotators, a
 /// curated layer on three documents.
 pub fn team_copy() -> tempfile::TempDir {

@@ -9,7 +9,7 @@ use marginalia::store;
 use marginalia::text::Text;
 use marginalia::workspace::Workspace;
 
-use super::files::{REPO, copy_dir};
+use super::files::{REPO, copy_dir, copy_seeds};
 
 pub const TIME: &str = "2026-11-21T10:04:11Z";
 
@@ -50,16 +50,6 @@ pub fn write_layer(root: &Path, annotator: &str, rel: &str, status: Status, span
         layer.spans.push(s);
     }
     store::save_layer(&ws.layer_path(annotator, rel).unwrap(), &layer).unwrap();
-}
-
-/// Copies the seeds into `root/seeds` and makes `root` a workspace.
-pub fn copy_seeds(root: &Path) {
-    std::fs::create_dir_all(root.join("seeds")).unwrap();
-    std::fs::create_dir_all(root.join("annotations")).unwrap();
-    for e in std::fs::read_dir(Path::new(REPO).join("seeds")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), root.join("seeds").join(e.file_name())).unwrap();
-    }
 }
 
 /// A temp workspace with the seeds and their annotations: the shipped `annotations/editor-a`

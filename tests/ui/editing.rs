@@ -12,6 +12,7 @@ use marginalia::layer::Layer;
 use crate::support::app::{
     char_offset, drag, pos_of, press, request_close, save_now, wait_for_document_list,
 };
+use crate::support::files::{copy_seeds, repo};
 
 const SEED: &str = "000_b78fa013a4a69998.txt";
 const ANNOTATOR: &str = "tester";
@@ -35,15 +36,9 @@ fn fixed_workspace(name: &str) -> std::path::PathBuf {
 }
 
 fn fill_workspace(dir: &Path) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::create_dir_all(dir.join("seeds")).unwrap();
-    std::fs::create_dir_all(dir.join("annotations")).unwrap();
-    for e in std::fs::read_dir(repo.join("seeds")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), dir.join("seeds").join(e.file_name())).unwrap();
-    }
+    copy_seeds(dir);
     std::fs::copy(
-        repo.join("annotations/workspace.ron"),
+        repo().join("annotations/workspace.ron"),
         dir.join("annotations/workspace.ron"),
     )
     .unwrap();

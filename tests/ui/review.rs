@@ -12,7 +12,7 @@ use marginalia::review::{CuratedLayer, ItemKind};
 use marginalia::workspace::Workspace;
 
 use crate::support::app::{self, press};
-use crate::support::files::team_copy;
+use crate::support::files::{copy_dir, repo, team_copy};
 
 const SEED: &str = "000_b78fa013a4a69998.txt";
 const REVIEWER: &str = "chief";
@@ -20,21 +20,15 @@ const REVIEWER: &str = "chief";
 /// A temp copy of the repo's seeds with the shipped editor-a and editor-b annotations.
 fn temp_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     for sub in [
         "seeds",
         "annotations/editor-a/seeds",
         "annotations/editor-b/seeds",
     ] {
-        let to = dir.path().join(sub);
-        std::fs::create_dir_all(&to).unwrap();
-        for e in std::fs::read_dir(repo.join(sub)).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
+        copy_dir(&repo().join(sub), &dir.path().join(sub));
     }
     std::fs::copy(
-        repo.join("annotations/workspace.ron"),
+        repo().join("annotations/workspace.ron"),
         dir.path().join("annotations/workspace.ron"),
     )
     .unwrap();
