@@ -372,7 +372,7 @@ fn mkfifo(path: &Path) {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
 }
 
-/// Issue 9 §3: a `.ron` that is a named pipe, or a link to `/dev/zero`, hung every command
+/// Special files: a `.ron` that is a named pipe, or a link to `/dev/zero`, hung every command
 /// (and `/dev/zero` grew memory without bound). Now each is refused, by name, at once.
 #[cfg(unix)]
 #[test]
@@ -432,7 +432,7 @@ fn a_fifo_or_a_link_to_dev_zero_in_a_workspace_never_hangs_a_command() {
     );
 }
 
-/// Issue 9 §3: the same for a text, `tags.ron` and `workspace.ron`.
+/// Special files: the same for a text, `tags.ron` and `workspace.ron`.
 #[cfg(unix)]
 #[test]
 fn special_texts_and_settings_files_are_refused_by_name() {
@@ -464,7 +464,7 @@ fn special_texts_and_settings_files_are_refused_by_name() {
     }
 }
 
-/// Issue 9 §4: any command removed every `.marginalia-tmp-*` under `annotations/`, including
+/// Temp files: any command removed every `.marginalia-tmp-*` under `annotations/`, including
 /// a running window's save in progress. Read-only commands now delete nothing; writing ones
 /// remove only old, unlocked leftovers.
 #[test]
@@ -515,7 +515,7 @@ fn read_only_commands_never_delete_temp_files_and_writers_spare_fresh_ones() {
     );
 }
 
-/// Issue 9 §9: names that make hidden, reserved or uncheckoutable folders, or read as an
+/// Annotator names: names that make hidden, reserved or uncheckoutable folders, or read as an
 /// option, are refused before anything is written.
 #[test]
 fn hidden_dotted_and_dashed_annotator_names_are_refused() {
@@ -543,7 +543,7 @@ fn hidden_dotted_and_dashed_annotator_names_are_refused() {
     }
 }
 
-/// Issue 20 §6: annotator names that would take the place of the workspace's own files under
+/// Annotator names: names that would take the place of the workspace's own files under
 /// annotations/ (tags.ron, workspace.ron, <layer>.rejected.ron) are refused with the reason,
 /// by import's `--annotator` and by `assign`, and nothing is made.
 #[test]
@@ -602,7 +602,7 @@ fn annotator_names_that_collide_with_the_workspaces_own_files_are_refused() {
     assert_eq!(o.status.code(), Some(0), "{o:?}");
 }
 
-/// Issue 14 §3: a CoNLL file given as jsonl imports nothing and says so with a non-zero exit.
+/// Import exit codes: a CoNLL file given as jsonl imports nothing and says so with a non-zero exit.
 #[test]
 fn an_import_that_imports_no_span_from_a_non_empty_source_exits_non_zero() {
     let ws = copy_workspace();
@@ -624,7 +624,7 @@ fn an_import_that_imports_no_span_from_a_non_empty_source_exits_non_zero() {
         ],
         root,
     );
-    // Recognised before reading (§4): one line, not one per record.
+    // Recognised before reading (format sniffing): one line, not one per record.
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -736,7 +736,7 @@ fn validate_reports_a_text_that_is_not_utf8_even_without_annotations() {
     );
 }
 
-/// Issue 9 §3: an import source that is a named pipe or a device is refused by name at once.
+/// Special files: an import source that is a named pipe or a device is refused by name at once.
 #[cfg(unix)]
 #[test]
 fn an_import_source_that_is_a_pipe_or_a_device_is_refused_without_hanging() {
@@ -767,7 +767,7 @@ fn an_import_source_that_is_a_pipe_or_a_device_is_refused_without_hanging() {
     }
 }
 
-/// Issue 13: `suggest --apply` writes the suggestions into the layer; a second run adds
+/// Suggestions: `suggest --apply` writes the suggestions into the layer; a second run adds
 /// nothing, and a rejected suggestion is left out.
 #[test]
 fn suggest_apply_writes_the_layer_and_a_second_apply_adds_nothing() {
@@ -1210,7 +1210,7 @@ fn table_row<'a>(table: &'a str, first: &str) -> Vec<&'a str> {
     columns(line)
 }
 
-/// Issue 15 §2: `assign` writes a balanced assignment, the same for the same seed, and keeps
+/// Assignments: `assign` writes a balanced assignment, the same for the same seed, and keeps
 /// the rest of workspace.ron (its text folders and opening comment).
 #[test]
 fn assign_writes_a_balanced_seeded_assignment_and_keeps_workspace_ron() {
@@ -1303,7 +1303,7 @@ fn assign_refuses_an_overlap_it_cannot_meet_and_writes_nothing() {
     assert_eq!(std::fs::read(&config).unwrap(), before);
 }
 
-/// Issue 15 §2: `progress` shows documents × annotators, totals both ways, and the documents
+/// Assignments: `progress` shows documents × annotators, totals both ways, and the documents
 /// waiting for review (every assigned annotator done, not reviewed in the curated layer).
 #[test]
 fn progress_shows_each_annotators_status_totals_and_documents_waiting_for_review() {
@@ -1498,7 +1498,7 @@ fn merge_file_fails_on_a_file_that_is_not_what_its_path_says_naming_it() {
     );
 }
 
-/// Issue 20 §4: a layer file that cannot be read showed as "—" (not assigned); a document in
+/// Broken layer files: a layer file that cannot be read showed as "—" (not assigned); a document in
 /// review was listed "waiting for review" while its row said "in review".
 #[test]
 fn progress_shows_an_unreadable_layer_as_unreadable_and_one_review_state_per_document() {
@@ -1569,7 +1569,7 @@ fn merge_inputs(dir: &Path, base: &str, ours: &str, theirs: &str) {
     }
 }
 
-/// Issue 20 §6: boilerplate retagged to error on one side and `kind = "byline"` set on the
+/// Merge driver: boilerplate retagged to error on one side and `kind = "byline"` set on the
 /// other merged into an error with kind "byline", which `validate` refuses. The value is now
 /// dropped and recorded as a conflict, and the merged file passes validate.
 #[test]
@@ -1625,7 +1625,7 @@ fn merge_file_drops_an_attribute_value_the_merged_tag_does_not_allow_and_says_so
     );
 }
 
-/// Issue 20 §6: merge-file merged another annotator's layer, another text's or an unknown format
+/// Merge driver: merge-file merged another annotator's layer, another text's or an unknown format
 /// into OURS with exit 0. Each is now refused with one message naming the file, and OURS is
 /// left as it was; a file both sides added (an empty base) still merges.
 #[test]
@@ -1729,7 +1729,7 @@ fn git_setup_is_idempotent_and_validate_warns_until_it_has_run() {
     );
 }
 
-/// Issue 20 §6: `recovery` lists the journal's entries, marking those whose workspace is gone
+/// Recovery journal: `recovery` lists the journal's entries, marking those whose workspace is gone
 /// (no window offers them), and `recovery discard` deletes one.
 #[test]
 fn recovery_lists_journal_entries_and_discards_one() {
@@ -1819,8 +1819,8 @@ fn import_json_with_a_bad_format_prints_one_json_object_and_exits_2() {
 /// The record a tag rename keeps while it runs.
 const RENAME_RECORD: &str = "annotations/.tag-rename-in-progress.ron";
 
-/// Issue 20 §6: clone A renamed quote → citation while clone B added a quote; the merge brings
-/// B's span with a tag the tag set no longer has. `tags rename quote citation` finishes the
+/// Tag rename and merges: clone A renamed quote → citation while clone B added a quote; the merge
+/// brings B's span with a tag the tag set no longer has. `tags rename quote citation` finishes the
 /// rename with one line, where it said "there is no tag" before.
 #[test]
 fn tags_rename_finishes_a_rename_that_a_merge_half_undid() {
@@ -1861,8 +1861,8 @@ fn tags_rename_finishes_a_rename_that_a_merge_half_undid() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("there is no tag \"quote\""));
 }
 
-/// Issue 20 §6: a rename interrupted half way (some layers renamed, the record there) is named
-/// by every command with how to finish it, and the same command finishes it: a plain rename
+/// Interrupted tag rename: a rename interrupted half way (some layers renamed, the record there) is
+/// named by every command with how to finish it, and the same command finishes it: a plain rename
 /// with tags.ron not yet written, and a merge killed after tags.ron, finished without --merge.
 #[test]
 fn an_interrupted_tags_rename_is_reported_by_every_command_and_finished_by_rerunning_it() {
@@ -1957,8 +1957,8 @@ fn an_interrupted_tags_rename_is_reported_by_every_command_and_finished_by_rerun
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
-/// Issue 20 §6: `tags rename` killed (SIGKILL) part way through 210 layer files, twice: each
-/// time every command says how to finish it, and running the same command again finishes it.
+/// Interrupted tag rename: `tags rename` killed (SIGKILL) part way through 210 layer files, twice:
+/// each time every command says how to finish it, and running the same command again finishes it.
 #[test]
 fn a_tags_rename_killed_part_way_is_finished_by_running_it_again() {
     let dir = copy_workspace();

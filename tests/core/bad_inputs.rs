@@ -141,8 +141,9 @@ fn wrong_offsets_are_an_error_naming_the_span() {
     );
 }
 
-/// Issue 20 §6: offsets shifted whole, as a git merge leaves a span made on another version
-/// of the text, are not an error any more: the span is found again and the file says so.
+/// Layers from another version of the text: offsets shifted whole, as a git merge leaves a span
+/// made on another version of the text, are not an error any more: the span is found again and the
+/// file says so.
 #[test]
 fn shifted_offsets_are_re_anchored_as_after_a_merge() {
     let dir = copy_workspace();

@@ -227,7 +227,7 @@ fn annotator_names_follow_the_documented_rule() {
         ("..", "starts with '.'"),
         ("../x", "starts with '.'"),
         ("x/../y", "'/'"),
-        // Hidden, reserved, option-like or uncheckoutable on Windows (issue 9 §9).
+        // Hidden, reserved, option-like or uncheckoutable on Windows.
         (".hidden", "starts with '.'"),
         (".git", "starts with '.'"),
         (".marginalia-tmp-1", "starts with '.'"),
@@ -292,7 +292,7 @@ fn adding_a_span_that_exists_with_the_same_range_and_tag_adds_nothing() {
     assert!(doc.layer().spans.is_empty());
 }
 
-/// Issue 11: a compound edit (the shape of "tag every match") undoes and redoes as one step,
+/// Undo: a compound edit (the shape of "tag every match") undoes and redoes as one step,
 /// and what reaches the file follows.
 #[test]
 fn a_compound_edit_undoes_and_redoes_as_one_step_on_disk() {
@@ -327,7 +327,7 @@ fn a_compound_edit_undoes_and_redoes_as_one_step_on_disk() {
     assert!(doc.undo().is_none());
 }
 
-/// Issue 12: a new span starts with its tag's defaults, each attribute change is one undo
+/// Attribute fields: a new span starts with its tag's defaults, each attribute change is one undo
 /// step, and retagging keeps the values that still fit.
 #[test]
 fn attribute_values_start_from_defaults_undo_one_step_each_and_survive_a_fitting_retag() {
@@ -386,7 +386,7 @@ fn attribute_values_start_from_defaults_undo_one_step_each_and_survive_a_fitting
     assert_eq!(attrs(&mut doc), vec![kv("verdict", "false")]);
 }
 
-// ---- Issue 13: suggestions ----
+// ---- Suggestions ----
 
 mod suggestions {
     use super::*;
@@ -639,7 +639,7 @@ mod suggestions {
     }
 }
 
-/// Issue 20: tagging many hits at once is one merge into the layer (and its undo one pass), with
+/// Tag all: tagging many hits at once is one merge into the layer (and its undo one pass), with
 /// the result of tagging a hit at a time: the same spans, ids and order, in memory and on disk.
 #[test]
 fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_disk() {
@@ -738,7 +738,7 @@ fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_d
     assert_eq!(in_background(&mut c), 1501);
 }
 
-/// Issue 20: a workspace "Tag all" is undone in a document that is not open by taking out
+/// Tag all: a workspace "Tag all" is undone in a document that is not open by taking out
 /// exactly the spans it added (by id), keeping what was added to the file since, and redone by
 /// putting them back.
 #[test]
@@ -787,7 +787,7 @@ fn a_workspace_tag_all_is_undone_and_redone_in_closed_documents_exactly() {
     assert_eq!(spans("a.txt").len(), 3);
 }
 
-/// Issue 20 §3: a workspace "Tag all" runs on a thread with Cancel. Cancelled after the first
+/// Tag all: a workspace "Tag all" runs on a thread with Cancel. Cancelled after the first
 /// document, it has written that one only, and its report (what Ctrl+Z removes) says exactly
 /// that.
 #[test]

@@ -1,7 +1,7 @@
-//! Issue 3 §3: a process killed (SIGKILL) in the middle of saving leaves the annotation file
+//! Atomic save: a process killed (SIGKILL) in the middle of saving leaves the annotation file
 //! whole — the previous or the new version, never a mix — and its stray temp files are removed
 //! by the next writer. Half the kills land on the background writer thread the window saves
-//! with (issue 11).
+//! with.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,7 +15,7 @@ use crate::support::process::test_name;
 
 const SEED: &str = "seeds/003_2bc22f07f8fd66ef.txt";
 const CHILD_ENV: &str = "MARGINALIA_TEST_CRASH_ROOT";
-/// Set for the child to save through the background writer thread (issue 11).
+/// Set for the child to save through the background writer thread.
 const WRITER_ENV: &str = "MARGINALIA_TEST_CRASH_WRITER";
 
 /// Two different, fairly large versions of the same layer (so a write takes a while).

@@ -1,4 +1,4 @@
-//! Issue 3 §2 and §5: another window, a `git pull` or a sync tool changes an annotation file
+//! Changes from outside: another window, a `git pull` or a sync tool changes an annotation file
 //! while it is open — nothing is lost; and another annotator's files are never written.
 
 use std::path::{Path, PathBuf};
@@ -300,7 +300,7 @@ fn two_processes_with_the_same_annotator_keep_each_others_spans() {
     ids_unique_and_below_next(&layer);
 }
 
-// ---- §5: another annotator's files are read-only --------------------------------------------
+// ---- Another annotator's files are read-only --------------------------------------------
 
 #[test]
 fn browsing_another_annotators_layer_leaves_its_bytes_unchanged() {
@@ -512,7 +512,7 @@ fn break_layer_file(doc: &Document) -> String {
     held
 }
 
-/// Issue 20 §6: Restore replaced the layer with the journal's, so a teammate's span that
+/// Recovery journal: Restore replaced the layer with the journal's, so a teammate's span that
 /// reached the file after the failed save (`git pull`) was deleted without a word. Restore now
 /// merges three-way (base: the file as the session read it) and the banner's words say what
 /// it will do.
@@ -564,7 +564,7 @@ fn restore_merges_the_journal_with_a_span_that_reached_the_file_after_the_failed
     assert_eq!(std::fs::read_dir(journal.path()).unwrap().count(), 0);
 }
 
-/// Issue 20 §6: an entry written before the journal kept the base cannot tell a span the
+/// Recovery journal: an entry written before the journal kept the base cannot tell a span the
 /// session deleted from one that arrived later: Restore then removes nothing from the file,
 /// and says so.
 #[test]
@@ -610,8 +610,8 @@ fn an_old_journal_entry_without_a_base_is_restored_without_removing_any_span_of_
     );
 }
 
-/// Issue 20 §6: a `git pull` while the document is open brings a file that records this text
-/// but holds a span made on another version of it; with nothing unsaved it is reloaded, with
+/// Changes from outside: a `git pull` while the document is open brings a file that records this
+/// text but holds a span made on another version of it; with nothing unsaved it is reloaded, with
 /// unsaved edits merged: either way the span is re-anchored, never kept at the wrong place.
 #[test]
 fn a_pulled_file_with_a_span_made_on_another_text_version_is_re_anchored_in_the_open_window() {

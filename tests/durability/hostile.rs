@@ -1,4 +1,4 @@
-//! Issue 3 §4: hostile and broken input. Each case gives one clear error naming the file and
+//! Hostile and broken input. Each case gives one clear error naming the file and
 //! the problem, or a safe documented behaviour; never a panic, a hang, unbounded memory or a
 //! write outside the workspace. Ends with mutation fuzzing of the layer loader.
 

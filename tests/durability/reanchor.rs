@@ -1,4 +1,4 @@
-//! Issue 3 §1: real edits to the seeds re-anchor every span (kept, moved, fuzzy, orphaned),
+//! Re-anchoring: real edits to the seeds re-anchor every span (kept, moved, fuzzy, orphaned),
 //! and the file on disk says so; `marginalia reanchor` does it for a whole workspace.
 
 use std::path::{Path, PathBuf};
@@ -741,10 +741,10 @@ fn a_sentence_pasted_twice_makes_its_spans_ambiguous_and_the_cli_counts_them() {
     );
 }
 
-/// Issue 20 §6: `reanchor` on a changed text keeps the curated layer's whole review record
-/// (each span's sources, reviewer, time and edited flag; the rejections, comments and reviewed
-/// layers); before, it wrote the file back as a plain layer without them. And `suggest --apply
-/// --layer curated` is refused: the curated layer is written by review.
+/// Re-anchoring the curated layer: `reanchor` on a changed text keeps the curated layer's whole
+/// review record (each span's sources, reviewer, time and edited flag; the rejections, comments and
+/// reviewed layers); before, it wrote the file back as a plain layer without them. And `suggest
+/// --apply --layer curated` is refused: the curated layer is written by review.
 #[test]
 fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it() {
     use marginalia::review::{CuratedLayer, Rejection, ReviewComment, SourceRef};
@@ -846,11 +846,11 @@ fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it()
     assert_eq!(code, 0, "{out}");
 }
 
-/// Issue 20 §6: one clone re-scrapes the text and re-anchors while another adds spans on the
-/// old text; git merges the layer file cleanly, so it records the new text but holds spans
-/// whose words are not at their offsets. Before, `validate` said "does not match" and the
-/// window could not open it. Now `reanchor` and opening the document find such a span again,
-/// keep one whose words are gone as an orphan, and say so in one line.
+/// Re-anchoring and merges: one clone re-scrapes the text and re-anchors while another adds spans
+/// on the old text; git merges the layer file cleanly, so it records the new text but holds spans
+/// whose words are not at their offsets. Before, `validate` said "does not match" and the window
+/// could not open it. Now `reanchor` and opening the document find such a span again, keep one
+/// whose words are gone as an orphan, and say so in one line.
 #[test]
 fn a_merged_layer_with_spans_made_on_the_old_text_is_re_anchored_not_refused() {
     let (_dir, root) = bare_workspace();

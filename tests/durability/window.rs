@@ -463,8 +463,8 @@ fn journal_entries(dir: &Path) -> Vec<(PathBuf, Layer)> {
         .collect()
 }
 
-/// Issue 9 §1: closing with edits that could not be saved exited at once and lost them. Now
-/// the close is held back with a prompt, the edits are in the recovery journal, and "Save a
+/// Unsaved edits on quit: closing with edits that could not be saved exited at once and lost them.
+/// Now the close is held back with a prompt, the edits are in the recovery journal, and "Save a
 /// copy elsewhere" writes them where the user says before the window closes.
 #[test]
 fn closing_with_unsaved_edits_asks_and_a_copy_elsewhere_keeps_them() {
@@ -526,8 +526,8 @@ fn closing_with_unsaved_edits_asks_and_a_copy_elsewhere_keeps_them() {
     assert_eq!(journal_entries(journal.path()).len(), 1);
 }
 
-/// Issue 9 §1: "Discard and quit" is the only way edits are dropped, and it says so; SIGTERM
-/// keeps them in the journal and closes without asking.
+/// Unsaved edits on quit: "Discard and quit" is the only way edits are dropped, and it says so;
+/// SIGTERM keeps them in the journal and closes without asking.
 #[test]
 fn discard_and_quit_drops_the_edits_and_terminate_keeps_them_in_the_journal() {
     let ws = temp_workspace();
@@ -572,7 +572,7 @@ fn discard_and_quit_drops_the_edits_and_terminate_keeps_them_in_the_journal() {
     );
 }
 
-/// Issue 9 §1: the journal's edits are offered back when the layer is next opened; Restore
+/// Recovery journal: the journal's edits are offered back when the layer is next opened; Restore
 /// puts them in (they reach the file), and the entry is removed once they are on disk.
 #[test]
 fn edits_in_the_journal_are_offered_back_and_restored_to_the_file() {
@@ -626,8 +626,8 @@ fn edits_in_the_journal_are_offered_back_and_restored_to_the_file() {
     assert!(h.query_by_label("Unsaved edits recovered").is_none());
 }
 
-/// Issue 9 §5: a layer file with mode 0444 was saved over. It now opens read-only and says
-/// why; tagging changes nothing on disk.
+/// Read-only layer files: a layer file with mode 0444 was saved over. It now opens read-only and
+/// says why; tagging changes nothing on disk.
 #[cfg(unix)]
 #[test]
 fn a_read_only_layer_file_opens_read_only_and_is_never_written() {
@@ -663,8 +663,8 @@ fn a_read_only_layer_file_opens_read_only_and_is_never_written() {
     );
 }
 
-/// Issue 9 §6: a layer file deleted while shown was silently recreated by the next edit. Now
-/// the deletion is shown, nothing is written, and the user keeps the spans or closes.
+/// Deleted layer files: a layer file deleted while shown was silently recreated by the next edit.
+/// Now the deletion is shown, nothing is written, and the user keeps the spans or closes.
 #[test]
 fn a_layer_file_deleted_while_open_is_shown_and_only_rewritten_when_the_user_says() {
     let seed = "002_c14de4e8ffe1b554.txt";
@@ -764,7 +764,7 @@ fn journal_on_a_full_disk(dir: &Path, fallback: bool) -> marginalia::recovery::J
     }
 }
 
-/// Issue 20 §6: SIGTERM on a full disk lost edits when the journal shared that disk (the
+/// Recovery journal: SIGTERM on a full disk lost edits when the journal shared that disk (the
 /// journal's own write needed new space). The journal now falls back to another folder (on
 /// another file system), and every edit is offered back after a restart.
 #[test]
@@ -827,7 +827,7 @@ fn terminate_on_a_full_disk_keeps_every_edit_in_the_fallback_journal() {
     assert!(journal_entries(&dirs.path().join("fallback")).is_empty());
 }
 
-/// Issue 20 §6: when not even the journal could keep the edits, SIGTERM closed the window
+/// Recovery journal: when not even the journal could keep the edits, SIGTERM closed the window
 /// with one line on stderr. The window now stays and says so, offering a copy elsewhere.
 #[test]
 fn terminate_with_edits_nothing_could_keep_says_so_in_the_window() {
@@ -869,7 +869,7 @@ fn terminate_with_edits_nothing_could_keep_says_so_in_the_window() {
     );
 }
 
-/// Issue 20 §6: the journal was keyed by the workspace's absolute path, so after the folder
+/// Recovery journal: the journal was keyed by the workspace's absolute path, so after the folder
 /// was renamed its edits were never offered again. Entries are now found by the layer's path
 /// in the workspace and its text's hash; one that no open workspace claims is listed.
 #[test]
@@ -951,7 +951,7 @@ fn a_renamed_workspace_gets_its_edits_back_and_elsewhere_they_are_listed() {
     assert!(journal_entries(journal.path()).is_empty());
 }
 
-/// Issue 20 §6: a journal entry whose workspace is gone can be discarded from its notice.
+/// Recovery journal: a journal entry whose workspace is gone can be discarded from its notice.
 #[test]
 fn an_orphaned_journal_entry_can_be_discarded_from_its_notice() {
     use marginalia::recovery::{EntryKey, Journal};
@@ -989,9 +989,10 @@ fn an_orphaned_journal_entry_can_be_discarded_from_its_notice() {
     );
 }
 
-/// Issue 20 §6: a layer that records this very text but holds spans made on another version of
-/// it (a clean git merge of a re-anchored file and a colleague's new spans) opens, re-anchored,
-/// with one banner, instead of "Cannot open"; the span whose words are gone is an orphan.
+/// Layers from another version of the text: a layer that records this very text but holds spans
+/// made on another version of it (a clean git merge of a re-anchored file and a colleague's new
+/// spans) opens, re-anchored, with one banner, instead of "Cannot open"; the span whose words are
+/// gone is an orphan.
 #[test]
 fn a_merged_layer_whose_spans_do_not_match_the_text_opens_re_anchored_with_one_banner() {
     let ws = temp_workspace();
@@ -1040,8 +1041,8 @@ fn a_merged_layer_whose_spans_do_not_match_the_text_opens_re_anchored_with_one_b
     assert_eq!(on_disk.orphans[0].span.id, 901);
 }
 
-/// Issue 20 §6: the window names an interrupted tag rename, and how to finish it, on opening
-/// the workspace.
+/// Interrupted tag rename: the window names an interrupted tag rename, and how to finish it, on
+/// opening the workspace.
 #[test]
 fn the_window_says_how_to_finish_an_interrupted_tag_rename() {
     let ws = temp_workspace();

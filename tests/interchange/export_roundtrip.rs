@@ -141,7 +141,7 @@ fn csv_import_without_the_texts_skips_and_says_why() {
         p(&out),
         p(&dst),
     ]);
-    // Issue 14 §3: nothing imported from a non-empty source is a failure.
+    // Import exit codes: nothing imported from a non-empty source is a failure.
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("nothing imported"), "{err}");
     assert!(stdout.contains("imported 0 spans"), "{stdout}");

@@ -485,7 +485,7 @@ fn marginalia_attributes_survive_a_brat_round_trip() {
     assert!(values > 10, "the shipped layers should carry values");
 }
 
-/// Issue 14 §2: repeats are merged into one span and counted by kind, per document and in all;
+/// Duplicates: repeats are merged into one span and counted by kind, per document and in all;
 /// a repeat's note and attributes join the span kept.
 #[test]
 fn duplicate_annotations_are_counted_by_kind_per_document_and_in_total() {

@@ -628,7 +628,7 @@ fn doccano_and_prodigy_relations_are_counted_in_the_report() {
     );
 }
 
-/// Issue 14 §8: a pretty-printed JSON array of doccano records imports every record, and a
+/// Pretty-printed JSON: a pretty-printed JSON array of doccano records imports every record, and a
 /// single multi-line object imports as one; a broken array is one error naming the file.
 #[test]
 fn a_pretty_printed_json_array_or_object_imports_each_record() {
@@ -693,7 +693,7 @@ fn a_pretty_printed_json_array_or_object_imports_each_record() {
     assert!(e.contains("bad.json") && e.contains("line 4"), "{e}");
 }
 
-/// Issue 14 §4: a source given with the wrong `--format` is refused with one sentence saying
+/// Format sniffing: a source given with the wrong `--format` is refused with one sentence saying
 /// what it looks like (nothing written), and without `--format` the format is recognised.
 #[test]
 fn a_source_in_another_format_is_recognised_and_refused_with_advice() {
@@ -835,7 +835,7 @@ fn json_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Issue 14 §3: doccano 1.x names the text `data`; such a file imported 0 of its spans. Read
+/// doccano 1.x: doccano 1.x names the text `data`; such a file imported 0 of its spans. Read
 /// with `--format jsonl` or `--format doccano`, every span comes in, emoji and CRLF texts too.
 #[test]
 fn doccano_1x_data_records_import_every_span() {
@@ -889,7 +889,7 @@ fn doccano_1x_data_records_import_every_span() {
     }
 }
 
-/// Issue 14, doccano export: a doccano file imported and exported `--format doccano` comes
+/// doccano export: a doccano file imported and exported `--format doccano` comes
 /// back in doccano's shape with the same ids, texts and labels, and imports again the same.
 #[test]
 fn a_doccano_file_exported_as_doccano_keeps_ids_texts_and_labels() {
@@ -948,7 +948,7 @@ fn a_doccano_file_exported_as_doccano_keeps_ids_texts_and_labels() {
     assert_eq!(strip(spans_of(&again, "ml")), strip(spans_of(&root, "ml")));
 }
 
-/// Issue 14, Prodigy round trip: a ner.manual file imported and exported as jsonl is still a
+/// Prodigy round trip: a ner.manual file imported and exported as jsonl is still a
 /// Prodigy file: the same hashes, answer, view id, session, timestamp, meta keys, tokens and
 /// spans (with their token indices), and our meta path and status besides.
 #[test]

@@ -453,7 +453,7 @@ fn a_team_gets_the_kappa_matrix_and_means_and_pairs_on_request() {
     assert_eq!(code, 2);
 }
 
-/// Issue 20 §4: one broken layer file stopped every figure. Now the figures come from the
+/// Broken layer files: one broken layer file stopped every figure. Now the figures come from the
 /// readable files, the broken ones are listed under "skipped" with why, and the exit code is 1.
 #[test]
 fn a_broken_layer_is_skipped_and_listed_and_the_rest_is_still_computed() {
@@ -525,7 +525,7 @@ fn a_broken_layer_is_skipped_and_listed_and_the_rest_is_still_computed() {
     assert_eq!(pair(&v, "ana", "cai"), pair(&before, "ana", "cai"));
 }
 
-/// Issue 20 §4: the scorecard counted a half-reviewed document as truth. Only decided review
+/// Scorecard: the scorecard counted a half-reviewed document as truth. Only decided review
 /// items count now: a span that overlaps an undecided item is neither right nor wrong.
 #[test]
 fn a_half_reviewed_document_is_scored_on_its_decided_items_only() {

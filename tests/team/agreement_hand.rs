@@ -360,7 +360,7 @@ fn attribute_kappa_on_matched_spans_matches_a_hand_computation() {
     );
 }
 
-/// Issue 20 §4: a figure a hair below zero printed as "-0.000". Two one-char spans that miss
+/// Printed figures: a figure a hair below zero printed as "-0.000". Two one-char spans that miss
 /// each other in 3000 units give κ and α of about -0.0003.
 #[test]
 fn a_figure_just_below_zero_prints_as_zero_without_a_minus_sign() {

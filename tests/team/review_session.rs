@@ -489,7 +489,7 @@ fn accept_both_is_refused_on_an_item_with_one_side() {
     assert!(r.curated().spans.is_empty());
 }
 
-/// Issue 9 §1 for review: decisions that cannot be saved go to the recovery journal, are
+/// Recovery journal, for review: decisions that cannot be saved go to the recovery journal, are
 /// offered back when the review is next opened, and Restore brings them to the curated file.
 #[test]
 fn unsaved_decisions_go_to_the_journal_and_are_restored_by_the_next_review() {
@@ -521,7 +521,7 @@ fn unsaved_decisions_go_to_the_journal_and_are_restored_by_the_next_review() {
     assert!(again.undo(), "the restore is one undo step");
 }
 
-/// Issue 20 §6 for review: Restore replaced the curated layer with the journal's, so a
+/// Recovery journal, for review: Restore replaced the curated layer with the journal's, so a
 /// decision that reached the file after the failed save was lost. It now merges three-way.
 #[test]
 fn restoring_decisions_keeps_a_decision_that_reached_the_file_after_the_failed_save() {

@@ -585,7 +585,7 @@ fn twenty_annotators_and_two_reviewers_merge_through_git_without_markers() {
     );
 }
 
-/// Issue 20 §6, through real git: each clone's change merges cleanly alone, not together.
+/// Merges that fit alone, through real git: each clone's change merges cleanly alone, not together.
 /// Clone A re-scrapes a text and re-anchors while clone B adds a span on the old text; then A
 /// renames quote → citation while B adds a quote. After each `git pull` (exit 0) the merged
 /// layer does not fit: `reanchor`, then `tags rename`, repair it, each with one line.

@@ -1182,8 +1182,8 @@ fn kv(k: &str, v: &str) -> (String, String) {
     (k.to_owned(), v.to_owned())
 }
 
-/// Issue 12: a claim's verdict and source set with the keyboard only (A, letters or a number,
-/// Tab, Enter, Esc), each change one undo step, all of it on disk.
+/// Attribute fields: a claim's verdict and source set with the keyboard only (A, letters or a
+/// number, Tab, Enter, Esc), each change one undo step, all of it on disk.
 #[test]
 fn a_claims_verdict_is_set_with_the_keyboard_only_and_each_change_undoes_in_one_step() {
     let ws = temp_workspace();
@@ -1285,7 +1285,7 @@ fn a_claims_verdict_is_set_with_the_keyboard_only_and_each_change_undoes_in_one_
     assert_eq!(span_rows(&h), 1, "redone, it is back");
 }
 
-/// Issue 12: the tag editor adds a tag with an attribute and writes tags.ron through the core;
+/// Tag editor: the tag editor adds a tag with an attribute and writes tags.ron through the core;
 /// a key that is another tag's or the app's own is refused; another window picks it up.
 #[test]
 fn the_tag_editor_adds_a_tag_with_an_attribute_and_refuses_a_taken_key() {
@@ -1493,7 +1493,7 @@ fn tagging_more_than_50_hits_asks_first_and_a_bad_regex_says_why() {
     );
 }
 
-/// Issue 20: tagging thousands of hits is a bulk edit (the window's index catches up in the
+/// Tag all: tagging thousands of hits is a bulk edit (the window's index catches up in the
 /// next frame): one undo step on disk, and the window counts the new spans right after.
 #[test]
 fn tagging_thousands_of_hits_and_undoing_it_reach_the_file_and_the_window() {
@@ -1550,7 +1550,7 @@ fn tagging_thousands_of_hits_and_undoing_it_reach_the_file_and_the_window() {
     assert_eq!(shown(&h), counted);
 }
 
-/// Issue 20 §3: more hits than one frame should take are tagged a slice a frame (15,000 each),
+/// Tag all: more hits than one frame should take are tagged a slice a frame (15,000 each),
 /// as one undo step, with progress and Cancel in the find bar; Cancel leaves nothing tagged.
 #[test]
 fn a_tag_all_of_more_hits_than_a_frame_takes_goes_in_slices_with_cancel() {
@@ -1834,7 +1834,7 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
     all_tagged(&mut h);
 }
 
-/// Issue 20 §3: a workspace "Tag all" made with no document open is undone and redone from
+/// Tag all: a workspace "Tag all" made with no document open is undone and redone from
 /// the keyboard and the toolbar too (Ctrl+Z needed an open document, so it could not be).
 #[test]
 fn a_workspace_tag_all_made_with_no_document_open_is_undone_and_redone() {
@@ -1980,7 +1980,7 @@ fn rejected_on_disk(ws: &Path, s: &marginalia::suggest::Suggestion) -> bool {
     r.contains(&format!("seeds/{SEED}"), s)
 }
 
-/// Issue 20: `]` right after `y` shows the suggestion that followed the accepted one (the
+/// Suggestions: `]` right after `y` shows the suggestion that followed the accepted one (the
 /// focus moved there by itself) instead of skipping it; a rejection is an undo step that
 /// brings the suggestion back and takes it out of the rejections file, and redo rejects it
 /// again; the status line names what was undone.
@@ -2241,7 +2241,7 @@ fn a_rebound_undo_works_on_its_new_key_only_refuses_conflicts_and_survives_a_res
     assert!(h.query_by_label("Ctrl+U").is_none());
 }
 
-/// Issue 15 §2: with assignments in workspace.ron the list shows the annotator's own documents,
+/// Assignments: with assignments in workspace.ron the list shows the annotator's own documents,
 /// the header counts them, and "All documents" shows every one.
 #[test]
 fn document_list_shows_my_assigned_documents_and_all_documents_shows_every_one() {
@@ -2301,7 +2301,7 @@ fn document_list_shows_my_assigned_documents_and_all_documents_shows_every_one()
     );
 }
 
-/// Issue 15 §2: the Team window (Ctrl+Shift+T) shows documents × annotators with each cell's
+/// Assignments: the Team window (Ctrl+Shift+T) shows documents × annotators with each cell's
 /// status and span count, each annotator's totals, and the documents waiting for review, one
 /// click from opening.
 #[test]
@@ -2414,7 +2414,7 @@ fn a_conflict_the_merge_driver_recorded_shows_in_the_span_list() {
     h.get_by_label_contains("· [merge conflict] the other edit had tag \"claim\"");
 }
 
-/// Issue 20 §1: the ways out of an attribute's text field.
+/// Attribute fields: the ways out of an attribute's text field.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum WayOut {
     Tab,
@@ -2451,7 +2451,7 @@ fn claim_on_disk(ws: &Path) -> std::collections::BTreeMap<String, String> {
     claim.expect("the claim is on disk").attrs.clone()
 }
 
-/// Issue 20 §1: tags a claim, moves into its source with the keyboard (A, Tab), types "AFP"
+/// Attribute fields: tags a claim, moves into its source with the keyboard (A, Tab), types "AFP"
 /// and leaves the field by `way`. The value must then be in the file on disk, written by the
 /// app itself (autosave, the document switch, review mode, the close), never by Ctrl+S.
 fn typed_source_reaches_the_disk_after(way: WayOut) {
@@ -2617,7 +2617,7 @@ fn a_typed_attribute_value_is_kept_on_sigterm() {
     typed_source_reaches_the_disk_after(WayOut::Sigterm);
 }
 
-/// Issue 20 §1: what one visit to a text field types is one undo step, and editing an
+/// Attribute fields: what one visit to a text field types is one undo step, and editing an
 /// existing value then leaving by Tab keeps the edit.
 #[test]
 fn each_visit_to_an_attribute_field_is_one_undo_step() {
@@ -2660,7 +2660,7 @@ fn each_visit_to_an_attribute_field_is_one_undo_step() {
     );
 }
 
-/// Issue 20 §1: a choice and a flag are kept too, with the text field, when the app is
+/// Attribute fields: a choice and a flag are kept too, with the text field, when the app is
 /// terminated right after.
 #[test]
 fn a_choice_a_flag_and_a_text_value_are_all_kept_on_sigterm() {
@@ -2697,7 +2697,7 @@ fn a_choice_a_flag_and_a_text_value_are_all_kept_on_sigterm() {
     );
 }
 
-/// Issue 20 §2: egui lays lines out left to right and draws Hebrew runs mirrored, so on a
+/// Right-to-left text: egui lays lines out left to right and draws Hebrew runs mirrored, so on a
 /// line with Hebrew a mouse selection names other chars than the ones highlighted. Tagging it
 /// is refused with a message that fits the window; a find hit (exactly what was searched for)
 /// and a mouse selection on a line without right-to-left text are tagged.
@@ -2808,7 +2808,7 @@ fn a_mouse_selection_over_hebrew_is_refused_and_a_find_hit_is_tagged() {
     assert_eq!(exact, ["greeting", "עולם"], "the span kept its end");
 }
 
-/// Issue 20 §6: an annotator name that would take the place of a workspace file under
+/// Annotator names: an annotator name that would take the place of a workspace file under
 /// annotations/ (here `tags.ron`) is refused in the top bar with the reason; the window keeps
 /// annotating as before, so no edit can make the folder `annotations/tags.ron/`.
 #[test]

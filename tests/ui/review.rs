@@ -733,7 +733,7 @@ fn agreement_heatmap_cell_opens_its_pair_and_the_scorecard_is_shown() {
     h.get_by_label("Krippendorff's α and Fleiss' κ, all 6 annotators");
 }
 
-/// Issue 20 §2: in review mode too, a mouse selection on a line with Hebrew (whose glyphs
+/// Right-to-left text: in review mode too, a mouse selection on a line with Hebrew (whose glyphs
 /// egui does not place at their chars) is not taken as an item's new boundaries.
 #[test]
 fn review_mode_refuses_a_mouse_selection_over_right_to_left_text() {
@@ -787,7 +787,7 @@ fn review_mode_refuses_a_mouse_selection_over_right_to_left_text() {
     assert_eq!(mode.review().progress().0, 0, "nothing was decided");
 }
 
-/// Issue 20 §4: one broken layer file stopped the Agreement window's figures and showed as
+/// Broken layer files: one broken layer file stopped the Agreement window's figures and showed as
 /// "—" (unassigned) in the Team window. The figures are computed without it and list it as
 /// skipped; the Team window shows its cell as unreadable.
 #[test]
