@@ -1,0 +1,114 @@
+//! A whole review of a shipped seed (editor-a vs editor-b) on a temp copy of the workspace:
+//! every disagreement decided by next-undecided navigation alone, ending Reviewed.
+
+use std::path::Path;
+
+use marginalia::model::layer::Status;
+use marginalia::session::review::{Decision, ItemKind, Review, Verdict, feedback, progress_of};
+use marginalia::store;
+use marginalia::workspace::Workspace;
+
+use crate::support::files::copy_dir;
+
+const REL: &str = "seeds/002_c14de4e8ffe1b554.txt";
+
+#[test]
+fn a_seed_is_reviewed_item_by_item_and_the_annotators_see_the_verdicts() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo.join("seeds"), &dir.path().join("seeds"));
+    copy_dir(&repo.join("annotations"), &dir.path().join("annotations"));
+    let ws = Workspace::open(dir.path()).unwrap();
+    let a_path = ws.layer_path("editor-a", REL).unwrap();
+    let b_path = ws.layer_path("editor-b", REL).unwrap();
+    let (a_before, b_before) = (
+        std::fs::read(&a_path).unwrap(),
+        std::fs::read(&b_path).unwrap(),
+    );
+
+    let mut r = Review::open(&ws, REL, &["editor-a", "editor-b"], "chief").unwrap();
+    let kinds: std::collections::BTreeSet<ItemKind> = r.items().iter().map(|i| i.kind).collect();
+    assert!(
+        kinds.contains(&ItemKind::Agreed) && kinds.len() >= 3,
+        "{kinds:?}"
+    );
+    let agreed = r
+        .items()
+        .iter()
+        .filter(|i| i.kind == ItemKind::Agreed)
+        .count();
+    assert_eq!(r.accept_all_agreed(), agreed);
+    let mut at = None;
+    let mut steps = 0;
+    while let Some(i) = r.next_undecided(at) {
+        let d = match r.items()[i].kind {
+            ItemKind::OnlyB => Decision::Reject {
+                reason: "not in the guideline".into(),
+            },
+            ItemKind::OnlyA | ItemKind::TagConflict => Decision::AcceptA,
+            _ => Decision::AcceptB,
+        };
+        r.decide(i, d).unwrap();
+        at = Some(i);
+        steps += 1;
+        assert!(steps <= r.items().len(), "navigation loops");
+    }
+    let (done, total) = r.progress();
+    assert_eq!(done, total);
+    r.set_reviewed(true);
+    r.save_now().unwrap();
+
+    assert_eq!(progress_of(&ws, REL).unwrap(), Some((total, total, true)));
+    let (findings, _) = marginalia::workspace::validate::validate_workspace(&ws);
+    assert!(findings.is_empty(), "{findings:?}");
+    assert_eq!(std::fs::read(&a_path).unwrap(), a_before);
+    assert_eq!(std::fs::read(&b_path).unwrap(), b_before);
+
+    let curated =
+        marginalia::session::review::load_curated(&ws.layer_path("curated", REL).unwrap())
+            .unwrap()
+            .unwrap()
+            .0;
+    assert_eq!(curated.status, Status::Reviewed);
+    let a = store::load_layer(&a_path).unwrap().unwrap().0;
+    let fa = feedback("editor-a", &a, &curated);
+    // A's spans were kept except where B's boundaries were preferred.
+    let boundary = r
+        .items()
+        .iter()
+        .filter(|i| i.kind == ItemKind::BoundaryConflict)
+        .count();
+    let preferred_b = Verdict::Rejected {
+        reason: "editor-b's version was accepted".into(),
+    };
+    assert_eq!(
+        fa.iter().filter(|f| f.verdict == preferred_b).count(),
+        boundary
+    );
+    // Where the two disagreed only on values, B's values were taken: A sees those spans as
+    // edited, with each value the reviewer kept.
+    let value_conflicts = r
+        .items()
+        .iter()
+        .filter(|i| i.kind == ItemKind::ValueConflict)
+        .count();
+    assert!(
+        value_conflicts >= 1,
+        "the shipped layers disagree on values"
+    );
+    let values_taken = |f: &&marginalia::session::review::SpanFeedback| matches!(&f.verdict, Verdict::Edited { values, .. } if !values.is_empty());
+    assert_eq!(fa.iter().filter(values_taken).count(), value_conflicts);
+    assert!(
+        fa.iter().all(|f| f.verdict == Verdict::Accepted
+            || f.verdict == preferred_b
+            || values_taken(&f)),
+        "{fa:?}"
+    );
+    let b = store::load_layer(&b_path).unwrap().unwrap().0;
+    let fb = feedback("editor-b", &b, &curated);
+    assert!(fb.iter().all(|f| f.verdict != Verdict::NotReviewed));
+    assert!(fb.iter().any(|f| f.verdict
+        == Verdict::Rejected {
+            reason: "not in the guideline".into()
+        }));
+}

@@ -1,0 +1,2850 @@
+//! The real app, driven with egui_kittest: pointer drags and key presses go in as events, and
+//! the checks read what a user could observe — the RON files on disk and the window itself.
+
+use std::path::{Path, PathBuf};
+
+use egui::{Event, Key, Modifiers, Pos2, vec2};
+use egui_kittest::kittest::Queryable;
+use egui_kittest::{Harness, SnapshotOptions};
+use marginalia::app::{MarginaliaApp, StartOptions};
+use marginalia::model::layer::Layer;
+
+use crate::support::app::{
+    char_offset, drag, pos_of, press, request_close, save_now, wait_for_document_list,
+};
+use crate::support::files::{copy_seeds, repo};
+
+const SEED: &str = "000_b78fa013a4a69998.txt";
+const ANNOTATOR: &str = "tester";
+
+/// A temp copy of the repo's workspace: the seeds and `annotations/workspace.ron` only, so the
+/// shipped annotations of other annotators do not change what the tests see.
+fn temp_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fill_workspace(dir.path());
+    dir
+}
+
+/// The same at a fixed path, for snapshots: the top bar shows the workspace path, and a random
+/// temp name would change its width and shift everything after it. Left behind after the test
+/// (it is replaced by the next run).
+fn fixed_workspace(name: &str) -> std::path::PathBuf {
+    let path = Path::new("/tmp").join(format!("marginalia-ui-{name}"));
+    let _ = std::fs::remove_dir_all(&path);
+    fill_workspace(&path);
+    path
+}
+
+fn fill_workspace(dir: &Path) {
+    copy_seeds(dir);
+    std::fs::copy(
+        repo().join("annotations/workspace.ron"),
+        dir.join("annotations/workspace.ron"),
+    )
+    .unwrap();
+}
+
+fn start(path: &Path, dark: bool) -> StartOptions {
+    StartOptions {
+        path: path.to_path_buf(),
+        annotator: Some(ANNOTATOR.into()),
+        persist: false,
+        journal: None,
+        dark: Some(dark),
+    }
+}
+
+fn harness(path: &Path, dark: bool, wgpu: bool) -> Harness<'static, MarginaliaApp> {
+    harness_with(path, dark, wgpu, false)
+}
+
+fn harness_with(
+    path: &Path,
+    dark: bool,
+    wgpu: bool,
+    allow_missing_glyphs: bool,
+) -> Harness<'static, MarginaliaApp> {
+    let opts = start(path, dark);
+    let theme = if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    };
+    // Short steps, so that two clicks in a row count as a double-click.
+    let mut builder = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_theme(theme)
+        .with_step_dt(0.05);
+    if allow_missing_glyphs {
+        // Tofu is fine for tests that are not about fonts.
+        builder = builder.allow_missing_glyphs();
+    }
+    let builder = if wgpu { builder.wgpu() } else { builder };
+    let mut h = builder.build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    h
+}
+
+fn layer_file(ws: &Path) -> PathBuf {
+    ws.join("annotations")
+        .join(ANNOTATOR)
+        .join("seeds")
+        .join(SEED.replace(".txt", ".ron"))
+}
+
+fn read_layer(ws: &Path) -> Layer {
+    let src = std::fs::read_to_string(layer_file(ws)).expect("the layer file was written");
+    Layer::from_ron(&src).expect("the layer file parses")
+}
+
+fn open_seed(h: &mut Harness<'_, MarginaliaApp>) {
+    h.get_by_label(SEED).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(&*format!("seeds/{SEED}")));
+}
+
+/// Drags across "Emmanuel Macron … interlocutor" starting and ending inside words, and tags it.
+/// The phrase has a ’, so char and byte offsets differ in it.
+const PHRASE: &str = "Emmanuel Macron has emerged as Europe’s most active interlocutor";
+
+fn tag_phrase(h: &mut Harness<'_, MarginaliaApp>, key: Key) -> (usize, usize) {
+    let start = char_offset(h, PHRASE);
+    let end = start + PHRASE.chars().count();
+    drag(h, start + 3, end - 4);
+    assert_eq!(h.state().selected_text_range(), Some((start, end)));
+    press(h, key);
+    (start, end)
+}
+
+#[test]
+fn drag_and_key_1_save_a_quote_snapped_to_words_and_undo_removes_it() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let (start, end) = tag_phrase(&mut h, Key::Num1);
+    save_now(&mut h);
+
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1);
+    let s = &layer.spans[0];
+    assert_eq!(s.tag, "quote");
+    assert_eq!(s.exact, PHRASE);
+    assert_eq!((s.start, s.end), (start, end));
+    assert_eq!(layer.annotator, ANNOTATOR);
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(
+        read_layer(ws.path()).spans.is_empty(),
+        "Ctrl+Z removed it from disk"
+    );
+
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_eq!(
+        read_layer(ws.path()).spans.len(),
+        1,
+        "Ctrl+Shift+Z brought it back"
+    );
+}
+
+#[test]
+fn autosave_writes_without_being_asked() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num3);
+    // The save delay is 300 ms of real time; then a frame hands it to the writer thread, and
+    // a later frame sees it done (the window never waits for the disk).
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    h.run_steps(1);
+    for _ in 0..500 {
+        if !h.state().has_unsaved_edits() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    assert!(
+        !h.state().has_unsaved_edits(),
+        "the background save finished"
+    );
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1);
+    assert_eq!(layer.spans[0].tag, "error");
+}
+
+#[test]
+fn retag_note_and_delete_reach_the_file() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let (start, _) = tag_phrase(&mut h, Key::Num1);
+
+    // The new span is selected: another tag key retags it.
+    press(&mut h, Key::Num2);
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).spans[0].tag, "claim");
+
+    // Enter edits the note; typing goes into the note, not to the tag keys.
+    press(&mut h, Key::Enter);
+    h.event(Event::Text("checked 1".into()));
+    h.run_steps(2);
+    press(&mut h, Key::Escape);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans[0].note, "checked 1");
+    assert_eq!(
+        layer.spans[0].tag, "claim",
+        "typing '1' in the note did not retag"
+    );
+
+    // Esc deselects; clicking the span selects it again; Delete removes it.
+    press(&mut h, Key::Escape);
+    assert_eq!(h.state().selected_span(), None);
+    let p = pos_of(&h, start + 2) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    h.drag_at(p);
+    h.step();
+    h.drop_at(p);
+    h.run_steps(2);
+    assert!(
+        h.state().selected_span().is_some(),
+        "clicking a span selects it"
+    );
+    press(&mut h, Key::Delete);
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty());
+}
+
+fn double_click(h: &mut Harness<'_, MarginaliaApp>, c: usize) {
+    let p = pos_of(h, c) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    for pressed in [true, false, true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}
+
+#[test]
+fn tagging_the_same_range_twice_selects_the_existing_span_and_adds_none() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let c = char_offset(&h, "Vladimir");
+    double_click(&mut h, c + 2);
+    assert_eq!(h.state().selected_text_range(), Some((c, c + 8)));
+    press(&mut h, Key::Num1);
+    let first = h.state().selected_span();
+    press(&mut h, Key::Escape);
+    assert_eq!(h.state().selected_span(), None);
+    h.run_steps(10); // not a triple-click
+    double_click(&mut h, c + 2);
+    assert_eq!(h.state().selected_text_range(), Some((c, c + 8)));
+    press(&mut h, Key::Num1);
+    assert_eq!(
+        h.state().selected_span(),
+        first,
+        "the existing span is selected"
+    );
+    assert!(
+        h.state().status_line().contains("Already tagged"),
+        "{}",
+        h.state().status_line()
+    );
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1, "one span on disk, not two");
+    assert_eq!((layer.spans[0].start, layer.spans[0].end), (c, c + 8));
+}
+
+fn click(h: &mut Harness<'_, MarginaliaApp>, c: usize) {
+    let p = pos_of(h, c) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    h.drag_at(p);
+    h.step();
+    h.drop_at(p);
+    h.run_steps(2);
+}
+
+#[test]
+fn clicking_the_same_place_again_selects_the_next_span_outward() {
+    let ws = temp_workspace();
+    // "Europe’s most" is covered entirely by "Europe’s" and " most": no char of it is only its.
+    let rel = format!("seeds/{SEED}");
+    let (outer, inner) = {
+        let w = marginalia::Workspace::open(ws.path()).unwrap();
+        let mut doc = marginalia::Document::open(&w, &rel, ANNOTATOR, false).unwrap();
+        let b = doc.text().as_str().find("Europe’s most").unwrap();
+        let a = doc.text().char_of_byte(b);
+        let outer = doc.add_span(a, a + 13, "quote").unwrap();
+        let inner = doc.add_span(a, a + 8, "claim").unwrap();
+        doc.add_span(a + 8, a + 13, "error").unwrap();
+        doc.save_now().unwrap();
+        (outer, inner)
+    };
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let c = char_offset(&h, "Europe’s most") + 2;
+    click(&mut h, c);
+    assert_eq!(h.state().selected_span(), Some(inner), "innermost first");
+    h.run_steps(10); // not a double-click
+    click(&mut h, c);
+    assert_eq!(
+        h.state().selected_span(),
+        Some(outer),
+        "then the one around it"
+    );
+    h.run_steps(10);
+    click(&mut h, c);
+    assert_eq!(h.state().selected_span(), Some(inner), "and round again");
+}
+
+#[test]
+fn esc_leaves_the_note_but_keeps_the_span_selected_so_delete_works_next() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num1);
+    let id = h.state().selected_span();
+    assert!(id.is_some());
+    press(&mut h, Key::Enter);
+    h.event(Event::Text("check".into()));
+    h.run_steps(2);
+    press(&mut h, Key::Escape);
+    assert_eq!(h.state().selected_span(), id, "Esc only left the note");
+    press(&mut h, Key::Delete);
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty(), "Delete removed it");
+}
+
+#[test]
+fn tab_moves_between_spans_in_text_order() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    // A first span in the title line, then the phrase.
+    let s0 = char_offset(&h, "Putin asked reporters");
+    drag(&mut h, s0 + 1, s0 + 19);
+    press(&mut h, Key::Num2);
+    let first = h.state().selected_span().unwrap();
+    tag_phrase(&mut h, Key::Num1);
+    let second = h.state().selected_span().unwrap();
+    assert_ne!(first, second);
+    h.key_press_modifiers(Modifiers::SHIFT, Key::Tab);
+    h.run_steps(3);
+    assert_eq!(h.state().selected_span(), Some(first));
+    press(&mut h, Key::Tab);
+    assert_eq!(h.state().selected_span(), Some(second));
+}
+
+#[test]
+fn shift_arrows_extend_the_selection_without_splitting_graphemes() {
+    let ws = temp_workspace();
+    std::fs::write(
+        ws.path().join("seeds/zz_emoji.txt"),
+        "Cafe\u{301} 👩‍👩‍👧 ok then\n",
+    )
+    .unwrap();
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label("zz_emoji.txt").click();
+    h.run_steps(3);
+    // Double-click selects a word.
+    let p = pos_of(&h, 1) + vec2(2.0, 0.0);
+    h.hover_at(p);
+    h.step();
+    for pressed in [true, false, true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+    assert_eq!(
+        h.state().selected_text_range(),
+        Some((0, 5)),
+        "Café with its accent"
+    );
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
+    h.run_steps(1);
+    assert_eq!(h.state().selected_text_range(), Some((0, 6)));
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
+    h.run_steps(1);
+    // The family emoji is five chars and one grapheme.
+    assert_eq!(h.state().selected_text_range(), Some((0, 11)));
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::ArrowRight);
+    h.run_steps(1);
+    assert_eq!(h.state().selected_text_range(), Some((0, 14)));
+}
+
+/// Lines as they come in quoted social posts: emoji with skin tones, ZWJ families and flags, and
+/// scripts the bundled fonts lack (found among the system's fonts).
+const WORLD_TEXT: &[&str] = &[
+    "🚨 Breaking: 👍🏽 from the 👨‍👩‍👧‍👦 in 🇫🇷 ❤️ ✅ 😂🔥",
+    "नमस्ते दुनिया",
+    "สวัสดีชาวโลก",
+    "שלום עולם",
+    "你好，世界 こんにちは 안녕하세요",
+];
+
+#[test]
+fn emoji_and_other_scripts_are_drawn_without_missing_glyph_boxes() {
+    let ws = temp_workspace();
+    std::fs::write(ws.path().join("seeds/zz_world.txt"), WORLD_TEXT.join("\n")).unwrap();
+    // The harness panics on any glyph drawn as a box ("tofu"), naming the character.
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label("zz_world.txt").click();
+    h.run_steps(3);
+    let text = h.state().open_text().unwrap().as_str().to_owned();
+    let last = text.chars().count() - 1;
+    assert!(
+        h.state().screen_pos_of_char(last).is_some(),
+        "every line was laid out and drawn"
+    );
+    // And each line on its own, in the text view's font, through the app's font setup.
+    for line in WORLD_TEXT {
+        let galley = h.ctx.fonts_mut(|f| {
+            f.layout_no_wrap(
+                (*line).to_owned(),
+                egui::FontId::proportional(15.0),
+                egui::Color32::BLACK,
+            )
+        });
+        assert!(galley.size().x > 0.0, "{line}");
+    }
+}
+
+/// Gives the annotator's layer of `rel` a span on its first three words and one on each of the
+/// next `n` words; returns the span list's label of the first.
+fn span_many_words(ws: &Path, rel: &str, n: usize) -> String {
+    let w = marginalia::Workspace::open(ws).unwrap();
+    let mut doc = marginalia::session::document::Document::open(&w, rel, ANNOTATOR, false).unwrap();
+    let mut words = Vec::new();
+    let mut c = 0;
+    while words.len() < n + 3 {
+        match doc.text().word_at(c) {
+            Some((a, b)) if doc.text().slice(a, b).chars().any(char::is_alphanumeric) => {
+                words.push((a, b));
+                c = b;
+            }
+            _ => c += 1,
+        }
+    }
+    let first = (words[0].0, words[2].1);
+    doc.add_span(first.0, first.1, "quote").unwrap();
+    for (a, b) in &words[3..] {
+        doc.add_span(*a, *b, "quote").unwrap();
+    }
+    doc.save_now().unwrap();
+    format!("quote: {}", doc.text().slice(first.0, first.1))
+}
+
+fn wheel_at(h: &mut Harness<'_, MarginaliaApp>, at: Pos2, dy: f32) {
+    h.hover_at(at);
+    h.step();
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: vec2(0.0, dy),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(3);
+}
+
+/// Whether the first line of the open text is in view, not scrolled off or cut at the top.
+fn first_line_in_view(h: &Harness<'_, MarginaliaApp>) -> bool {
+    let label = h.state().open_document().unwrap().to_owned();
+    let view = h.get_by_role_and_label(egui::Role::Document, &label).rect();
+    h.state()
+        .screen_pos_of_char(0)
+        .is_some_and(|p| p.y - 8.0 >= view.top())
+}
+
+#[test]
+fn every_document_opens_at_its_top_and_its_span_list_too() {
+    let ws = temp_workspace();
+    let (two, three) = ("002_c14de4e8ffe1b554.txt", "003_2bc22f07f8fd66ef.txt");
+    let first_of_three = span_many_words(ws.path(), &format!("seeds/{three}"), 40);
+    let first_of_two = span_many_words(ws.path(), &format!("seeds/{two}"), 40);
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label(three).click();
+    h.run_steps(3);
+    assert!(first_line_in_view(&h));
+    // Scroll the text and the span list of 003 down.
+    let label = format!("seeds/{three}");
+    let view = h.get_by_role_and_label(egui::Role::Document, &label).rect();
+    wheel_at(&mut h, view.center(), -3000.0);
+    assert!(!first_line_in_view(&h), "the text scrolled");
+    let list_row = h
+        .get_all_by_label_contains("quote: ")
+        .next()
+        .unwrap()
+        .rect();
+    wheel_at(&mut h, list_row.center(), -3000.0);
+    assert!(
+        h.query_by_label_contains(&first_of_three).is_none(),
+        "the span list scrolled"
+    );
+
+    h.get_by_label(two).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(&*format!("seeds/{two}")));
+    assert!(first_line_in_view(&h), "002 opens at its first line");
+    assert!(
+        h.query_by_label_contains(&first_of_two).is_some(),
+        "002's span list opens at its first span"
+    );
+}
+
+#[test]
+fn unreadable_texts_and_broken_layers_are_listed_with_their_error_and_not_opened() {
+    let ws = temp_workspace();
+    std::fs::write(ws.path().join("seeds/bad_bytes.txt"), b"ok \xff\xfe bad").unwrap();
+    let broken = layer_file(ws.path());
+    std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
+    std::fs::write(&broken, "(format: 1, text: \"seeds/").unwrap();
+    let mut h = harness(ws.path(), false, false);
+    assert!(
+        h.query_by_label_contains("not valid UTF-8").is_some(),
+        "the non-UTF-8 text shows its error"
+    );
+    h.get_by_label(SEED).click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().open_document(),
+        None,
+        "a broken layer is not opened"
+    );
+    h.get_by_label("bad_bytes.txt").click();
+    h.run_steps(2);
+    assert_eq!(h.state().open_document(), None);
+    // And the broken file was not touched.
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap(),
+        "(format: 1, text: \"seeds/"
+    );
+}
+
+#[test]
+fn the_text_view_is_a_labelled_document() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let label = format!("seeds/{SEED}");
+    let node = h.get_by_role_and_label(egui::Role::Document, &label);
+    assert!(node.rect().width() > 300.0);
+}
+
+fn snapshot(dark: bool, name: &str) {
+    let ws = fixed_workspace(name);
+    let mut h = harness(&ws, dark, true);
+    open_seed(&mut h);
+    // Suggestions are computed on threads: the picture waits for them (dashed outlines).
+    wait_for_suggestions(&mut h);
+    // Two nested spans and one overlapping, then nothing selected (so no clock times show).
+    tag_phrase(&mut h, Key::Num2);
+    let inner = char_offset(&h, "Europe’s most active");
+    drag(&mut h, inner + 1, inner + 18);
+    press(&mut h, Key::Num3);
+    let title = char_offset(&h, "Putin asked reporters");
+    drag(&mut h, title + 1, title + 40);
+    press(&mut h, Key::Num1);
+    press(&mut h, Key::Escape);
+    save_now(&mut h);
+    h.remove_cursor();
+    h.run_steps(2);
+    // The path is fixed, but masked anyway: it is not what these snapshots are about.
+    let root = ws.canonicalize().unwrap().display().to_string();
+    let path_label = h.get_by_label(root.as_str()).rect();
+    h.mask(path_label);
+    h.snapshot_options(
+        name,
+        &SnapshotOptions::new().threshold(1.5).max_failed_pixels(400),
+    );
+}
+
+#[test]
+fn snapshot_main_light() {
+    snapshot(false, "main_light");
+}
+
+#[test]
+fn snapshot_main_dark() {
+    snapshot(true, "main_dark");
+}
+
+#[test]
+fn another_annotators_layer_is_browsed_read_only_and_never_written() {
+    use marginalia::Workspace;
+    use marginalia::session::document::Document;
+    let ws = temp_workspace();
+    // editor-x annotated the seed (through the core, as the app would have).
+    let other_file = {
+        let w = Workspace::open(ws.path()).unwrap();
+        let rel = format!("seeds/{SEED}");
+        let mut doc = Document::open(&w, &rel, "editor-x", false).unwrap();
+        let text = doc.text().as_str().to_owned();
+        let b = text.find(PHRASE).unwrap();
+        let start = doc.text().char_of_byte(b);
+        doc.add_span(start, start + PHRASE.chars().count(), "quote")
+            .unwrap();
+        doc.save_now().unwrap();
+        doc.layer_path().to_path_buf()
+    };
+    let before = std::fs::read(&other_file).unwrap();
+
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_role(egui::Role::ComboBox).click();
+    h.run_steps(2);
+    h.get_by_label("editor-x (read-only)").click();
+    h.run_steps(2);
+    open_seed(&mut h);
+    // Its span is listed; selecting it and pressing keys changes nothing on disk.
+    h.get_by_label_contains("quote: Emmanuel Macron has emerged")
+        .click();
+    h.run_steps(2);
+    assert!(h.state().selected_span().is_some());
+    press(&mut h, Key::Num2);
+    press(&mut h, Key::Delete);
+    save_now(&mut h);
+    assert!(h.state().status_line().contains("read-only"));
+    assert_eq!(std::fs::read(&other_file).unwrap(), before);
+    assert!(
+        !layer_file(ws.path()).exists(),
+        "nothing written for the viewer either"
+    );
+}
+
+#[test]
+fn mark_done_is_saved_and_undone() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.get_by_label("Mark done").click();
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).status, marginalia::Status::Done);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_ne!(read_layer(ws.path()).status, marginalia::Status::Done);
+}
+
+#[test]
+fn the_document_list_shows_its_texts_at_once_and_fills_in_their_counts_as_they_are_read() {
+    let ws = temp_workspace();
+    // The annotator's layer of the first seed, with one span.
+    {
+        let w = marginalia::Workspace::open(ws.path()).unwrap();
+        let mut doc = marginalia::session::document::Document::open(
+            &w,
+            &format!("seeds/{SEED}"),
+            ANNOTATOR,
+            false,
+        )
+        .unwrap();
+        doc.add_span(0, 5, "quote").unwrap();
+        doc.save_now().unwrap();
+    }
+    let opts = start(ws.path(), false);
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.step();
+    // Every text is listed from the first frames on, whether or not its layer was read yet.
+    assert!(h.query_by_label(SEED).is_some());
+    assert!(h.query_by_label("004_2bdf081e938a524a.txt").is_some());
+    wait_for_document_list(&mut h);
+    assert_eq!(h.query_all_by_label("reading…").count(), 0);
+    assert!(h.query_by_label("in progress · 1 span").is_some());
+    assert_eq!(h.query_all_by_label("not started · 0 spans").count(), 4);
+}
+
+/// eframe's storage in memory, counting flushes (writes to disk in the real app).
+#[derive(Default)]
+struct MemStorage {
+    kv: std::collections::HashMap<String, String>,
+    flushed: Option<std::collections::HashMap<String, String>>,
+}
+
+impl eframe::Storage for MemStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.kv.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.kv.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.kv.remove(key);
+    }
+    fn flush(&mut self) {
+        self.flushed = Some(self.kv.clone());
+    }
+}
+
+#[test]
+fn a_changed_preference_is_written_at_once_not_only_at_exit() {
+    let ws = temp_workspace();
+    let opts = StartOptions {
+        persist: true,
+        ..start(ws.path(), false)
+    };
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_theme(egui::Theme::Light)
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    let mut storage = MemStorage::default();
+    let on_disk = |s: &MemStorage| -> marginalia::app::Prefs {
+        let flushed = s.flushed.as_ref().expect("flushed to disk");
+        ron::from_str(&flushed[eframe::APP_KEY]).unwrap()
+    };
+    assert!(h.state_mut().save_prefs_if_changed(&mut storage));
+    assert!(!on_disk(&storage).dark);
+    assert!(
+        !h.state_mut().save_prefs_if_changed(&mut storage),
+        "nothing changed, nothing written"
+    );
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Dark theme").click();
+    h.run_steps(2);
+    assert!(h.state_mut().save_prefs_if_changed(&mut storage));
+    assert!(on_disk(&storage).dark, "the dark theme is on disk at once");
+}
+
+/// The document remembered for a workspace is not carried to another one: opening another
+/// workspace and then the first again does not try to open the first's document in the second.
+#[test]
+fn the_remembered_document_belongs_to_its_workspace() {
+    let a = temp_workspace();
+    let b = temp_workspace();
+    let seed = std::fs::read_dir(a.path().join("seeds"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "txt"))
+        .unwrap();
+    let opts = StartOptions {
+        persist: true,
+        ..start(&seed, false)
+    };
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_theme(egui::Theme::Light)
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    let mut storage = MemStorage::default();
+    let on_disk = |s: &MemStorage| -> marginalia::app::Prefs {
+        ron::from_str(&s.flushed.as_ref().unwrap()[eframe::APP_KEY]).unwrap()
+    };
+    h.state_mut().save_prefs_if_changed(&mut storage);
+    assert!(on_disk(&storage).last_document.is_some());
+    // File → another workspace, typed as a path.
+    h.get_by_label("Open…").click();
+    h.run_steps(2);
+    let field = "Or type a folder or .txt path:";
+    h.get_by_label(field).focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label(field)
+        .type_text(&b.path().display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Open this path").click();
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    h.state_mut().save_prefs_if_changed(&mut storage);
+    let prefs = on_disk(&storage);
+    assert_eq!(
+        prefs.last_workspace.as_deref(),
+        Some(b.path().canonicalize().unwrap().as_path())
+    );
+    assert_eq!(
+        prefs.last_document, None,
+        "not the other workspace's document"
+    );
+}
+
+/// Sets `rel`'s status in the annotator's layer through the core, as the app would have.
+fn set_status(ws: &Path, rel: &str, status: marginalia::Status) {
+    let w = marginalia::Workspace::open(ws).unwrap();
+    let mut doc = marginalia::session::document::Document::open(&w, rel, ANNOTATOR, false).unwrap();
+    doc.set_status(status);
+    doc.save_now().unwrap();
+}
+
+fn press_with(h: &mut Harness<'_, MarginaliaApp>, modifiers: Modifiers, key: Key) {
+    h.key_press_modifiers(modifiers, key);
+    h.run_steps(3);
+}
+
+#[test]
+fn alt_arrows_go_through_the_documents_and_ctrl_alt_down_skips_the_done_ones() {
+    let ws = temp_workspace();
+    set_status(
+        ws.path(),
+        "seeds/001_3e981e5bab7b45a2.txt",
+        marginalia::Status::Done,
+    );
+    set_status(
+        ws.path(),
+        "seeds/002_c14de4e8ffe1b554.txt",
+        marginalia::Status::Done,
+    );
+    let mut h = harness(ws.path(), false, false);
+    assert!(h.query_by_label("2 of 5 done").is_some(), "progress on top");
+    let open = |h: &Harness<'_, MarginaliaApp>| h.state().open_document().map(str::to_owned);
+
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    assert_eq!(open(&h).as_deref(), Some("seeds/000_b78fa013a4a69998.txt"));
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    assert_eq!(open(&h).as_deref(), Some("seeds/001_3e981e5bab7b45a2.txt"));
+    press_with(&mut h, Modifiers::ALT, Key::ArrowUp);
+    assert_eq!(open(&h).as_deref(), Some("seeds/000_b78fa013a4a69998.txt"));
+
+    let ctrl_alt = Modifiers::COMMAND | Modifiers::ALT;
+    press_with(&mut h, ctrl_alt, Key::ArrowDown);
+    assert_eq!(open(&h).as_deref(), Some("seeds/003_2bc22f07f8fd66ef.txt"));
+    press_with(&mut h, ctrl_alt, Key::ArrowDown);
+    assert_eq!(open(&h).as_deref(), Some("seeds/004_2bdf081e938a524a.txt"));
+    press_with(&mut h, ctrl_alt, Key::ArrowDown);
+    assert_eq!(
+        open(&h).as_deref(),
+        Some("seeds/000_b78fa013a4a69998.txt"),
+        "wraps around to the first one not done"
+    );
+
+    // Marking the open one done counts at once.
+    h.get_by_label("Mark done").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("3 of 5 done").is_some());
+}
+
+#[test]
+fn f1_and_question_mark_show_a_sheet_with_every_shortcut_the_app_handles() {
+    use marginalia::app::Action;
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+    press(&mut h, Key::F1);
+    assert!(h.query_by_label("Keyboard shortcuts").is_some());
+    for action in Action::ALL {
+        let keys = action.shortcut_text();
+        let shown = h
+            .query_all_by(|n| {
+                (n.label().or(n.value())).is_some_and(|l| l.split(" or ").any(|k| k == keys))
+            })
+            .count();
+        assert!(
+            shown > 0,
+            "{keys} ({}) is on the sheet",
+            action.description()
+        );
+    }
+    // Review mode's keys and the tag keys are there too.
+    assert!(h.query_by_label("Shift+B").is_some());
+    assert!(h.query_all_by_label_contains("as quote").count() >= 2);
+    press(&mut h, Key::F1);
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+
+    press(&mut h, Key::Questionmark);
+    assert!(
+        h.query_by_label("Keyboard shortcuts").is_some(),
+        "? opens it"
+    );
+    press(&mut h, Key::Questionmark);
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+
+    // In a text field, ? is just a character.
+    h.get_by_label("Filter").focus();
+    h.run_steps(1);
+    press(&mut h, Key::Questionmark);
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+}
+
+#[test]
+fn the_list_shows_titles_over_file_names_in_folder_groups_and_filters_on_both() {
+    let ws = temp_workspace();
+    // (The workspace lists the texts under seeds/, subfolders included.)
+    std::fs::create_dir_all(ws.path().join("seeds/extra")).unwrap();
+    std::fs::write(
+        ws.path().join("seeds/extra/notes.txt"),
+        "\u{feff}\n\n   A note at   the root \nand its body\n",
+    )
+    .unwrap();
+    let mut h = harness(ws.path(), false, false);
+    // Titles, with the file names below them.
+    assert!(h.query_by_label("A note at the root").is_some());
+    assert!(h.query_by_label("notes.txt").is_some());
+    assert!(
+        h.query_by_label("Macron Meets With Putin in Moscow, Seeks to ‘Avoid War’")
+            .is_some()
+    );
+    assert!(h.query_by_label("001_3e981e5bab7b45a2.txt").is_some());
+    let long = h.get_by_label_contains("After the russia-France presidential meeting");
+    assert!(
+        egui_kittest::kittest::NodeT::accesskit_node(&long)
+            .label()
+            .unwrap()
+            .ends_with('…'),
+        "long titles are shortened"
+    );
+    // Each folder is a group with its counts; collapsing it hides its texts.
+    assert!(h.query_by_label("seeds/extra  (0/1)").is_some());
+    h.get_by_label("seeds  (0/5)").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("001_3e981e5bab7b45a2.txt").is_none());
+    assert!(h.query_by_label("notes.txt").is_some());
+    h.get_by_label("seeds  (0/5)").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("001_3e981e5bab7b45a2.txt").is_some());
+    // The filter matches titles and file names.
+    h.get_by_label("Filter").focus();
+    h.run_steps(1);
+    h.event(Event::Text("moscow".into()));
+    h.run_steps(2);
+    assert!(h.query_by_label("001_3e981e5bab7b45a2.txt").is_some());
+    assert!(h.query_by_label(SEED).is_none());
+    assert!(h.query_by_label("notes.txt").is_none());
+    h.get_by_label("Filter").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.event(Event::Text("b78fa".into()));
+    h.run_steps(2);
+    assert!(h.query_by_label(SEED).is_some());
+    assert!(h.query_by_label("001_3e981e5bab7b45a2.txt").is_none());
+}
+
+#[test]
+fn an_empty_workspace_says_what_to_do_and_offers_import() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut h = harness(ws.path(), false, false);
+    eprintln!("{:#?}", h.root());
+    assert!(h.query_by_label_contains("Put .txt files").is_some());
+    assert!(h.query_by_label("Choose a document on the left.").is_none());
+    assert!(h.query_by_label("Open another folder…").is_some());
+    h.get_by_label("Import texts and annotations…").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Import annotations").is_some(),
+        "the import window opened"
+    );
+}
+
+#[test]
+fn mark_done_replaces_the_tagged_message_and_the_top_bar_is_one_row_at_1024() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num3);
+    assert_eq!(h.state().status_line(), "Tagged error");
+    h.get_by_label("Mark done").click();
+    h.run_steps(2);
+    assert!(
+        h.state().status_line().starts_with("Marked done"),
+        "{}",
+        h.state().status_line()
+    );
+    // One row: the document's actions sit beside the menus, not below them.
+    let file = h.get_by_label("File").rect();
+    let undo = h.get_by_label("Undo").rect();
+    assert!(
+        (file.center().y - undo.center().y).abs() < 4.0,
+        "File at {file:?}, Undo at {undo:?}"
+    );
+    // The theme switch moved into View.
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Dark theme").click();
+    h.run_steps(2);
+    assert_eq!(h.ctx.theme(), egui::Theme::Dark);
+}
+
+#[test]
+fn a_document_that_takes_long_to_open_can_be_cancelled() {
+    let ws = temp_workspace();
+    // A big document with many spans: opening it takes well over the 100 ms the window waits
+    // before it shows the progress line (this build reads layers unoptimised).
+    let spec = marginalia::workspace::synth::SynthSpec {
+        bytes: 4 * 1024 * 1024,
+        spans: 40_000,
+        ..marginalia::workspace::synth::SynthSpec::ONE_MB
+    };
+    let doc = marginalia::workspace::synth::generate(&spec, "seeds/big.txt", ANNOTATOR);
+    std::fs::write(ws.path().join("seeds/big.txt"), doc.text.as_str()).unwrap();
+    std::fs::create_dir_all(ws.path().join("annotations").join(ANNOTATOR).join("seeds")).unwrap();
+    std::fs::write(
+        ws.path()
+            .join("annotations")
+            .join(ANNOTATOR)
+            .join("seeds/big.ron"),
+        doc.layer.to_ron(),
+    )
+    .unwrap();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.get_by_label("big.txt").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Opening seeds/big.txt").is_some());
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Opening seeds/big.txt").is_none());
+    assert_eq!(
+        h.state().open_document(),
+        Some(&*format!("seeds/{SEED}")),
+        "back to the document shown before"
+    );
+    assert!(
+        h.state()
+            .status_line()
+            .contains("Stopped opening seeds/big.txt")
+    );
+    // And it still works: tagging goes on in the previous document.
+    tag_phrase(&mut h, Key::Num1);
+    assert!(h.state().selected_span().is_some());
+    // The cancelled open left nothing behind: the big document opens when asked again.
+    h.get_by_label("big.txt").click();
+    for _ in 0..2000 {
+        if h.state().open_document() == Some("seeds/big.txt") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    assert_eq!(h.state().open_document(), Some("seeds/big.txt"));
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Opening seeds/big.txt").is_none());
+    assert!(
+        h.query_by_label("40000").is_some(),
+        "its span count is shown"
+    );
+}
+
+#[test]
+fn a_long_document_list_draws_only_the_rows_in_view_and_its_filter_finds_any() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("docs")).unwrap();
+    for i in 0..3000 {
+        let text = format!("Report number {i}\n\nSome text.\n");
+        std::fs::write(ws.path().join(format!("docs/{i:04}.txt")), text).unwrap();
+    }
+    let mut h = harness(ws.path(), false, false);
+    assert!(h.query_by_label("docs  (0/3000)").is_some());
+    assert!(h.query_by_label("0000.txt").is_some());
+    assert!(
+        h.query_by_label("2999.txt").is_none(),
+        "a row far out of view is not drawn"
+    );
+    h.get_by_label("Filter").focus();
+    h.run_steps(1);
+    h.event(Event::Text("2999".into()));
+    h.run_steps(2);
+    assert!(h.query_by_label("2999.txt").is_some());
+    assert!(h.query_by_label("Report number 2999").is_some());
+    assert!(h.query_by_label("0000.txt").is_none());
+    assert!(h.query_by_label("docs  (0/1)").is_some());
+    // The heading still hides and shows its folder's texts.
+    h.get_by_label("docs  (0/1)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("2999.txt").is_none());
+    h.get_by_label("docs  (0/1)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("2999.txt").is_some());
+}
+
+#[test]
+fn shift_arrows_move_the_selected_spans_ends_one_undo_step_each() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let (start, end) = tag_phrase(&mut h, Key::Num1);
+    let id = h.state().selected_span().unwrap();
+    let range = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        let l = read_layer(ws.path());
+        let s = l.spans.iter().find(|s| s.id == id).unwrap().clone();
+        (s.start, s.end, s.exact)
+    };
+    // Shift+Right: the end takes one more char (the space after "interlocutor").
+    press_with(&mut h, Modifiers::SHIFT, Key::ArrowRight);
+    assert_eq!(range(&mut h).1, end + 1);
+    // Ctrl+Shift+Right: the end takes the next word.
+    press_with(
+        &mut h,
+        Modifiers::COMMAND | Modifiers::SHIFT,
+        Key::ArrowRight,
+    );
+    let (_, e, exact) = range(&mut h);
+    assert_eq!(exact, format!("{PHRASE} with"));
+    assert_eq!(e, end + " with".chars().count());
+    // Ctrl+Shift+Left drops it again, without the space.
+    press_with(
+        &mut h,
+        Modifiers::COMMAND | Modifiers::SHIFT,
+        Key::ArrowLeft,
+    );
+    assert_eq!(range(&mut h).2, PHRASE);
+    // Alt+Shift+Right moves the start; Ctrl+Alt+Shift+Left goes back to the word's start,
+    // then takes in the word before.
+    press_with(&mut h, Modifiers::ALT | Modifiers::SHIFT, Key::ArrowRight);
+    assert_eq!(range(&mut h).0, start + 1);
+    let ctrl_alt_shift = Modifiers::COMMAND | Modifiers::ALT | Modifiers::SHIFT;
+    press_with(&mut h, ctrl_alt_shift, Key::ArrowLeft);
+    assert_eq!(range(&mut h).2, PHRASE);
+    press_with(&mut h, ctrl_alt_shift, Key::ArrowLeft);
+    let (s, _, exact) = range(&mut h);
+    assert_eq!(exact, format!("President {PHRASE}"));
+    assert!(s < start);
+    assert_eq!(h.state().selected_span(), Some(id), "still selected");
+    assert_eq!(h.state().selected_text_range(), None, "no text selection");
+    // One undo per key press, back to where it was tagged.
+    for _ in 0..6 {
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        h.run_steps(2);
+    }
+    assert_eq!(range(&mut h), (start, end, PHRASE.to_owned()));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(
+        read_layer(ws.path()).spans.is_empty(),
+        "the seventh undo removes the span"
+    );
+}
+
+#[test]
+fn dragging_an_end_of_the_selected_span_moves_it_in_one_undo_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let (start, end) = tag_phrase(&mut h, Key::Num1);
+    let id = h.state().selected_span().unwrap();
+    // Grab the end (just left of it, inside the grab distance) and drop it inside "Vladimir".
+    let vladimir = char_offset(&h, "Vladimir");
+    let from = pos_of(&h, end) + vec2(-2.0, 0.0);
+    let to = pos_of(&h, vladimir + 3) + vec2(2.0, 0.0);
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    h.hover_at(from + (to - from) * 0.5);
+    h.step();
+    h.hover_at(to);
+    h.step();
+    h.drop_at(to);
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    let s = layer.spans.iter().find(|s| s.id == id).unwrap();
+    assert_eq!(
+        s.exact,
+        format!("{PHRASE} with Vladimir"),
+        "snapped to the word"
+    );
+    assert_eq!(s.start, start);
+    assert_eq!(h.state().selected_span(), Some(id));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!((layer.spans[0].start, layer.spans[0].end), (start, end));
+}
+
+/// Types `text` as a keyboard would into whatever has the keyboard.
+fn type_keys(h: &mut Harness<'_, MarginaliaApp>, text: &str) {
+    for c in text.chars() {
+        h.event(Event::Text(c.to_string()));
+        h.run_steps(2);
+    }
+}
+
+fn claim_attrs(ws: &Path) -> Vec<(String, String)> {
+    let layer = read_layer(ws);
+    assert_eq!(layer.spans.len(), 1);
+    layer.spans[0].attrs.clone().into_iter().collect()
+}
+
+fn kv(k: &str, v: &str) -> (String, String) {
+    (k.to_owned(), v.to_owned())
+}
+
+/// Attribute fields: a claim's verdict and source set with the keyboard only (A, letters or a
+/// number, Tab, Enter, Esc), each change one undo step, all of it on disk.
+#[test]
+fn a_claims_verdict_is_set_with_the_keyboard_only_and_each_change_undoes_in_one_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num2);
+    save_now(&mut h);
+    assert_eq!(
+        claim_attrs(ws.path()),
+        vec![kv("verdict", "unverified")],
+        "the default"
+    );
+
+    // A: into the first attribute, the verdict's choice list; "f" picks "false".
+    press(&mut h, Key::A);
+    assert!(
+        h.get_by_label("verdict").is_focused(),
+        "A moved into the verdict"
+    );
+    type_keys(&mut h, "f");
+    save_now(&mut h);
+    assert_eq!(claim_attrs(ws.path()), vec![kv("verdict", "false")]);
+    // Typing on in a run: "m", "i", "s" go to mostly true, mixed, misleading; one step.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    type_keys(&mut h, "mis");
+    save_now(&mut h);
+    assert_eq!(claim_attrs(ws.path()), vec![kv("verdict", "misleading")]);
+    // A number picks the value at that place: 4 is "mixed".
+    type_keys(&mut h, "4");
+    save_now(&mut h);
+    assert_eq!(claim_attrs(ws.path()), vec![kv("verdict", "mixed")]);
+
+    // Tab goes to the source; typing is one edit when Enter leaves the field.
+    press(&mut h, Key::Tab);
+    assert!(
+        h.get_by_label("source").is_focused(),
+        "Tab moved to the source"
+    );
+    type_keys(&mut h, "Kremlin");
+    press(&mut h, Key::Enter);
+    save_now(&mut h);
+    assert_eq!(
+        claim_attrs(ws.path()),
+        vec![kv("source", "Kremlin"), kv("verdict", "mixed")]
+    );
+    // Esc goes back to the text with the span still selected; Tab then steps spans again.
+    press(&mut h, Key::A);
+    press(&mut h, Key::Escape);
+    assert!(!h.get_by_label("verdict").is_focused());
+    assert!(
+        h.state().selected_span().is_some(),
+        "the span stays selected"
+    );
+
+    // Undo: the source, then "mixed", then the run to "misleading", then "false".
+    let undo_to = |h: &mut Harness<'_, MarginaliaApp>, want: Vec<(String, String)>| {
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        h.run_steps(2);
+        save_now(h);
+        assert_eq!(claim_attrs(ws.path()), want);
+    };
+    undo_to(&mut h, vec![kv("verdict", "mixed")]);
+    undo_to(&mut h, vec![kv("verdict", "misleading")]);
+    undo_to(&mut h, vec![kv("verdict", "false")]);
+    undo_to(&mut h, vec![kv("verdict", "unverified")]);
+    // The value shows in the span list after the excerpt.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("· false").count() == 1,
+        "the span list shows the verdict: {:?}",
+        h.query_all_by_role(egui::accesskit::Role::ListItem)
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>(),
+    );
+
+    // The Value filter keeps the claims whose verdict is false, and follows each edit.
+    use egui_kittest::kittest::NodeT;
+    let span_rows = |h: &Harness<'_, MarginaliaApp>| {
+        h.query_all_by_role(egui::accesskit::Role::ListItem)
+            .filter(|n| {
+                n.accesskit_node()
+                    .label()
+                    .is_some_and(|l| l.starts_with("claim: ") || l.starts_with("quote: "))
+            })
+            .count()
+    };
+    assert_eq!(span_rows(&h), 1);
+    h.get_by_label("Value").click();
+    h.run_steps(2);
+    h.get_by_label("claim verdict = false").click();
+    h.run_steps(2);
+    assert_eq!(span_rows(&h), 1, "the false claim passes");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(span_rows(&h), 0, "undone to unverified, it leaves the list");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(span_rows(&h), 1, "redone, it is back");
+}
+
+/// Tag editor: the tag editor adds a tag with an attribute and writes tags.ron through the core;
+/// a key that is another tag's or the app's own is refused; another window picks it up.
+#[test]
+fn the_tag_editor_adds_a_tag_with_an_attribute_and_refuses_a_taken_key() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    let mut other = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    open_seed(&mut other);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    // The View menu's item (the legend has a button of the same name).
+    h.query_all_by_label("Edit tags…").last().unwrap().click();
+    // A window's first frame only measures it.
+    h.run_steps(4);
+    assert!(
+        h.query_by_label("New tag name").is_some(),
+        "the tag editor is open"
+    );
+    h.get_by_label("New tag name").focus();
+    h.run_steps(1);
+    type_keys(&mut h, "opinion");
+    h.get_by_label("Add tag").click();
+    h.run_steps(2);
+    h.get_by_label("Add attribute").click();
+    h.run_steps(2);
+
+    h.get_by_label("Hotkey").focus();
+    h.run_steps(1);
+    press(&mut h, Key::Backspace);
+    type_keys(&mut h, "1");
+    assert!(
+        h.query_all_by_label_contains("Refused: key 1 is already tag quote's")
+            .count()
+            > 0
+    );
+    type_keys(&mut h, "a");
+    assert!(h.query_all_by_label_contains("taken by the app").count() > 0);
+    type_keys(&mut h, "o");
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+
+    let path = ws.path().join("annotations/tags.ron");
+    let tags = marginalia::model::tags::TagSet::load_or_default(&path).unwrap();
+    let opinion = tags.get("opinion").expect("the new tag is in tags.ron");
+    assert_eq!(opinion.hotkey, "o");
+    assert_eq!(opinion.attributes.len(), 1);
+    assert_eq!(opinion.attributes[0].name, "value");
+    assert_eq!(
+        tags.get("quote").unwrap().hotkey,
+        "1",
+        "quote keeps its key"
+    );
+
+    // The other window notices the file changed (a stat check once a second) and uses it.
+    assert!(
+        other
+            .query_all_by_label_contains("opinion")
+            .next()
+            .is_none()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    other.run_steps(3);
+    assert!(
+        other.query_all_by_label_contains("opinion").count() > 0,
+        "the other window shows the new tag"
+    );
+}
+
+fn find_count(h: &Harness<'_, MarginaliaApp>) -> String {
+    h.state().find_hits().1
+}
+
+/// Ctrl+F, then types `query` into the find bar and waits for the search to finish.
+fn find(h: &mut Harness<'_, MarginaliaApp>, query: &str) {
+    h.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    h.run_steps(2);
+    assert!(h.state().find_bar_open());
+    type_keys(h, query);
+    for _ in 0..200 {
+        if !find_count(h).starts_with("searching") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(2);
+}
+
+#[test]
+fn find_steps_through_hits_and_alt_1_tags_them_all_in_one_undo_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    find(&mut h, "macron");
+    let hits = h.state().find_hits().0.to_vec();
+    assert_eq!(hits.len(), 11, "case-insensitive by default");
+    assert_eq!(find_count(&h), "1 of 11");
+    assert!(
+        h.query_by_label("1 of 11").is_some(),
+        "the bar shows the count"
+    );
+    assert_eq!(h.state().selected_text_range(), Some(hits[0]));
+    press(&mut h, Key::Enter);
+    assert_eq!(find_count(&h), "2 of 11");
+    assert_eq!(h.state().selected_text_range(), Some(hits[1]));
+    h.key_press_modifiers(Modifiers::SHIFT, Key::Enter);
+    h.run_steps(2);
+    assert_eq!(find_count(&h), "1 of 11");
+    press(&mut h, Key::Enter);
+
+    // Esc closes the bar and leaves the hit selected: the tag key tags it.
+    press(&mut h, Key::Escape);
+    assert!(!h.state().find_bar_open());
+    assert_eq!(h.state().selected_text_range(), Some(hits[1]));
+    press(&mut h, Key::Num1);
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).spans.len(), 1);
+
+    // Alt+1 tags the other ten, skipping the one already tagged.
+    find(&mut h, "");
+    assert_eq!(find_count(&h), "1 of 11", "the bar keeps its query");
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        "tagged 10 of 11 as quote; 1 was already tagged"
+    );
+    press(&mut h, Key::Escape);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    let mut got: Vec<(usize, usize)> = layer.spans.iter().map(|s| (s.start, s.end)).collect();
+    got.sort();
+    assert_eq!(got, hits);
+    assert!(
+        layer
+            .spans
+            .iter()
+            .all(|s| s.tag == "quote" && s.exact == "Macron")
+    );
+
+    // One Ctrl+Z removes all ten.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1);
+    assert_eq!((layer.spans[0].start, layer.spans[0].end), hits[1]);
+}
+
+#[test]
+fn tagging_more_than_50_hits_asks_first_and_a_bad_regex_says_why() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    find(&mut h, "e");
+    let n = h.state().find_hits().0.len();
+    assert!(n > 50, "{n}");
+    h.key_press_modifiers(Modifiers::ALT, Key::Num2);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label(&format!("Tag all {n} hits as claim?"))
+            .is_some(),
+        "the bar asks"
+    );
+    save_now(&mut h);
+    assert!(!layer_file(ws.path()).exists() || read_layer(ws.path()).spans.is_empty());
+    h.get_by_label(&format!("Tag {n}")).click();
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .status_line()
+            .starts_with(&format!("tagged {n} of {n} as claim"))
+    );
+    save_now(&mut h);
+    let tagged = read_layer(ws.path()).spans;
+    assert_eq!(tagged.len(), n);
+    // One undo step, which says what it was, takes them all out; redo puts them back.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        format!("Undone: tag {n} spans as claim")
+    );
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty());
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        format!("Redone: tag {n} spans as claim")
+    );
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).spans, tagged);
+
+    // A regex that does not parse: a message in the bar, no hits, no panic.
+    h.get_by_label(".*").click();
+    h.run_steps(2);
+    type_keys(&mut h, "(");
+    h.run_steps(2);
+    assert!(h.state().find_hits().0.is_empty());
+    assert!(
+        h.query_all_by_label_contains("not a valid regular expression")
+            .next()
+            .is_some()
+    );
+}
+
+/// Tag all: tagging thousands of hits is a bulk edit (the window's index catches up in the
+/// next frame): one undo step on disk, and the window counts the new spans right after.
+#[test]
+fn tagging_thousands_of_hits_and_undoing_it_reach_the_file_and_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
+    std::fs::write(dir.path().join("many.txt"), "Putin said no. ".repeat(5000)).unwrap();
+    let mut h = harness(dir.path(), false, false);
+    h.get_by_label("many.txt").click();
+    for _ in 0..400 {
+        if h.state().open_document().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    assert_eq!(h.state().open_document(), Some("many.txt"));
+    find(&mut h, "putin");
+    assert_eq!(h.state().find_hits().0.len(), 5000);
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    h.get_by_label("Tag 5000").click();
+    h.run_steps(2);
+    assert_eq!(h.state().status_line(), "tagged 5000 of 5000 as quote");
+    // The tag panel counts them (and the document list's line).
+    let shown = |h: &Harness<'_, MarginaliaApp>| h.query_all_by_label("5000").count();
+    let counted = shown(&h);
+    assert!(counted >= 1);
+    let file = dir
+        .path()
+        .join("annotations")
+        .join(ANNOTATOR)
+        .join("many.ron");
+    let on_disk = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        Layer::from_ron(&std::fs::read_to_string(&file).unwrap())
+            .unwrap()
+            .spans
+    };
+    let tagged = on_disk(&mut h);
+    assert_eq!(tagged.len(), 5000);
+    assert!(
+        tagged
+            .iter()
+            .all(|s| s.tag == "quote" && s.exact == "Putin")
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().status_line(), "Undone: tag 5000 spans as quote");
+    assert!(on_disk(&mut h).is_empty());
+    assert_eq!(shown(&h), 0);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(on_disk(&mut h), tagged);
+    assert_eq!(shown(&h), counted);
+}
+
+/// Tag all: more hits than one frame should take are tagged a slice a frame (15,000 each),
+/// as one undo step, with progress and Cancel in the find bar; Cancel leaves nothing tagged.
+#[test]
+fn a_tag_all_of_more_hits_than_a_frame_takes_goes_in_slices_with_cancel() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
+    let n = 90_000;
+    std::fs::write(dir.path().join("many.txt"), "ab ".repeat(n)).unwrap();
+    let mut h = harness(dir.path(), false, false);
+    h.get_by_label("many.txt").click();
+    for _ in 0..400 {
+        if h.state().open_document().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    find(&mut h, "ab");
+    assert_eq!(h.state().find_hits().0.len(), n);
+    let file = dir
+        .path()
+        .join("annotations")
+        .join(ANNOTATOR)
+        .join("many.ron");
+    let quotes_on_disk = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        std::fs::read_to_string(&file)
+            .map(|t| t.matches("tag: \"quote\"").count())
+            .unwrap_or(0)
+    };
+    // Cancel after two slices: nothing stays.
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    h.get_by_label(&format!("Tag {n}")).click();
+    h.step();
+    assert_eq!(
+        h.state().status_line(),
+        format!("Tagging 15000 of {n} hits as quote…")
+    );
+    h.step();
+    // The find bar and the status line both show how far it is.
+    let progress = format!("Tagging 30000 of {n} hits as quote…");
+    assert_eq!(h.query_all_by_label(&progress).count(), 2);
+    // Esc stops it (a slice more goes in the frame the key arrives).
+    h.key_press(Key::Escape);
+    h.step();
+    assert_eq!(
+        h.state().status_line(),
+        "Cancelled: no hit was tagged as quote"
+    );
+    h.run_steps(2);
+    assert_eq!(quotes_on_disk(&mut h), 0);
+    // To the end: every hit, one undo step.
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    h.get_by_label(&format!("Tag {n}")).click();
+    for _ in 0..20 {
+        h.step();
+        if h.state().status_line().starts_with("tagged") {
+            break;
+        }
+    }
+    assert_eq!(
+        h.state().status_line(),
+        format!("tagged {n} of {n} as quote")
+    );
+    assert_eq!(quotes_on_disk(&mut h), n);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().status_line(),
+        format!("Undone: tag {n} spans as quote")
+    );
+    assert_eq!(quotes_on_disk(&mut h), 0);
+    // Quitting (or a signal) half-way finishes it first: the file holds every hit, not a part.
+    h.key_press_modifiers(Modifiers::ALT, Key::Num1);
+    h.run_steps(2);
+    h.get_by_label(&format!("Tag {n}")).click();
+    h.step();
+    assert!(h.state().status_line().starts_with("Tagging "));
+    h.state().request_terminate();
+    h.run_steps(2);
+    assert!(h.state().will_close());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.matches("tag: \"quote\"").count(), n);
+}
+
+#[test]
+fn the_command_palette_runs_a_command_found_by_fuzzy_words() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    type_keys(&mut h, "mark done");
+    assert!(h.query_by_label("Mark done (or not done)").is_some());
+    press(&mut h, Key::Enter);
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).status, marginalia::Status::Done);
+    assert!(
+        h.query_by_label("Mark done (or not done)").is_none(),
+        "it closed"
+    );
+
+    // Ctrl+Shift+P opens it too; Esc closes it without running anything.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::P);
+    h.run_steps(2);
+    type_keys(&mut h, "exp jsonl");
+    assert!(h.query_by_label("Export…").is_some());
+    press(&mut h, Key::Escape);
+    assert!(h.query_by_label("Export…").is_none());
+    assert!(h.query_by_label("Export annotations").is_none());
+}
+
+#[test]
+fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_after_asking() {
+    use marginalia::assist::find::{FindOptions, Matcher, search_workspace};
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::F);
+    h.run_steps(2);
+    assert!(!h.state().find_bar_open(), "Ctrl+Shift+F is not Ctrl+F");
+    type_keys(&mut h, "macron");
+    press(&mut h, Key::Enter);
+    for _ in 0..400 {
+        if h.query_by_label("Searching…").is_none() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(2);
+    let opened = marginalia::Workspace::open(ws.path()).unwrap();
+    let m = Matcher::new("macron", FindOptions::default())
+        .unwrap()
+        .unwrap();
+    let (docs, _) = search_workspace(&opened, &m, &Default::default());
+    assert!(docs.len() >= 3);
+    let total: usize = docs.iter().map(|d| d.total).sum();
+    assert!(
+        h.query_by_label(&format!("{total} hits in {} documents", docs.len()))
+            .is_some()
+    );
+    // Only the rows in view are laid out: scrolling down the list shows every document.
+    let header = |d: &marginalia::assist::find::DocHits| format!("{} ({})", d.rel, d.total);
+    let list = h.get_by_label(&header(&docs[0])).rect().center();
+    let mut seen = vec![false; docs.len()];
+    for _ in 0..200 {
+        for (k, d) in docs.iter().enumerate() {
+            seen[k] |= h.query_by_label(&header(d)).is_some();
+        }
+        if seen.iter().all(|s| *s) {
+            break;
+        }
+        wheel_at(&mut h, list, -60.0);
+    }
+    assert!(
+        seen.iter().all(|s| *s),
+        "every document is listed: {seen:?}"
+    );
+    // The first hit of the second document: a click opens it with the hit selected.
+    let d = &docs[1];
+    let hit = &d.hits[0];
+    let line = format!("…{}{}{}…", hit.before, hit.matched, hit.after);
+    for _ in 0..200 {
+        if h.query_by_label(&line).is_some() {
+            break;
+        }
+        wheel_at(&mut h, list, 60.0);
+    }
+    h.get_by_label(&line).scroll_to_me();
+    h.run_steps(3);
+    h.get_by_label(&line).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(d.rel.as_str()));
+    assert_eq!(h.state().selected_text_range(), Some((hit.start, hit.end)));
+
+    // A span that is there before stays through undo and redo.
+    let mut before = marginalia::Document::open(&opened, &docs[2].rel, ANNOTATOR, false).unwrap();
+    before.add_span(0, 1, "claim").unwrap();
+    before.save_now().unwrap();
+    drop(before);
+
+    // Tag all in workspace asks, saying what will happen, then writes every document's hits to
+    // the tester's layers.
+    h.get_by_label("Tag all in workspace…").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Ctrl+Z removes exactly these spans again, in every document")
+            .is_some()
+    );
+    let annotations = ws.path().join("annotations").join(ANNOTATOR);
+    let layer_of = |rel: &str| {
+        let path = annotations.join(rel.replace(".txt", ".ron"));
+        Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    assert_eq!(
+        layer_of(&docs[2].rel).spans.len(),
+        1,
+        "nothing is written before the answer"
+    );
+    h.get_by_label("Tag them").click();
+    wait_for_workspace_job(&mut h);
+    assert_eq!(
+        h.state().status_line(),
+        format!(
+            "tagged {total} hits as quote in {} documents; Ctrl+Z removes exactly these",
+            docs.len()
+        )
+    );
+    save_now(&mut h);
+    let quotes = |rel: &str| {
+        layer_of(rel)
+            .spans
+            .iter()
+            .filter(|s| s.tag == "quote")
+            .count()
+    };
+    let all_tagged = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        for d in &docs {
+            assert_eq!(quotes(&d.rel), d.total, "{}", d.rel);
+        }
+        assert_eq!(layer_of(&docs[2].rel).spans.len(), docs[2].total + 1);
+    };
+    let none_tagged = |h: &mut Harness<'_, MarginaliaApp>| {
+        save_now(h);
+        for d in &docs {
+            assert_eq!(quotes(&d.rel), 0, "{}", d.rel);
+        }
+        let kept = layer_of(&docs[2].rel).spans;
+        assert_eq!(
+            (kept.len(), kept[0].tag.as_str()),
+            (1, "claim"),
+            "the span that was there stays"
+        );
+    };
+    all_tagged(&mut h);
+    // One undo step, in the open document and in every other one.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    wait_for_workspace_job(&mut h);
+    let others = total - d.total;
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Undone: "), "{status}");
+    assert!(
+        status.ends_with(&format!(
+            "; {} in {} other documents",
+            marginalia::wording::plural(others, "span"),
+            docs.len() - 1
+        )),
+        "{status}"
+    );
+    none_tagged(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    wait_for_workspace_job(&mut h);
+    all_tagged(&mut h);
+
+    // After the documents were closed and opened again (their histories are gone), Ctrl+Z
+    // still removes exactly what the tag all added, everywhere.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::F);
+    h.run_steps(2);
+    let name = |rel: &str| rel.rsplit('/').next().unwrap().to_owned();
+    h.get_by_label(&name(&docs[0].rel)).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(docs[0].rel.as_str()));
+    h.get_by_label(&name(&d.rel)).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(d.rel.as_str()));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    wait_for_workspace_job(&mut h);
+    assert_eq!(
+        h.state().status_line(),
+        format!(
+            "Undone: tag all in workspace as quote ({total} spans in {} documents)",
+            docs.len()
+        )
+    );
+    none_tagged(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    wait_for_workspace_job(&mut h);
+    all_tagged(&mut h);
+}
+
+/// Tag all: a workspace "Tag all" made with no document open is undone and redone from
+/// the keyboard and the toolbar too (Ctrl+Z needed an open document, so it could not be).
+#[test]
+fn a_workspace_tag_all_made_with_no_document_open_is_undone_and_redone() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    assert_eq!(h.state().open_document(), None);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::F);
+    h.run_steps(2);
+    type_keys(&mut h, "macron");
+    press(&mut h, Key::Enter);
+    for _ in 0..400 {
+        if h.query_by_label("Tag all in workspace…").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.get_by_label("Tag all in workspace…").click();
+    h.run_steps(2);
+    h.get_by_label("Tag them").click();
+    wait_for_workspace_job(&mut h);
+    let quotes = || -> usize {
+        let dir = ws.path().join("annotations").join(ANNOTATOR).join("seeds");
+        let Ok(files) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        files
+            .map(|f| {
+                let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+                let layer = Layer::from_ron(&text).unwrap();
+                layer.spans.iter().filter(|s| s.tag == "quote").count()
+            })
+            .sum()
+    };
+    let tagged = quotes();
+    assert!(tagged > 3, "{tagged}");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    wait_for_workspace_job(&mut h);
+    assert_eq!(quotes(), 0, "{}", h.state().status_line());
+    assert!(
+        h.state()
+            .status_line()
+            .starts_with("Undone: tag all in workspace as quote"),
+        "{}",
+        h.state().status_line()
+    );
+    h.get_by_label("Redo").click();
+    wait_for_workspace_job(&mut h);
+    assert_eq!(quotes(), tagged);
+}
+
+/// Steps the app until a workspace "Tag all" (or its undo or redo) has written every document:
+/// it runs on a thread while the window keeps drawing.
+fn wait_for_workspace_job(h: &mut Harness<'_, MarginaliaApp>) {
+    h.run_steps(2);
+    for _ in 0..4000 {
+        if !h.state().workspace_job_running() {
+            h.run_steps(1);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    panic!("the workspace job never finished");
+}
+
+/// Steps the app until the open document's suggestions are computed (on threads).
+fn wait_for_suggestions(h: &mut Harness<'_, MarginaliaApp>) {
+    for _ in 0..4000 {
+        if !h.state().suggestions().0.is_empty() {
+            h.run_steps(1);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    panic!("no suggestions were shown");
+}
+
+const PUTIN_QUOTE: &str = "You want War between France and Russia?";
+
+#[test]
+fn suggestions_are_listed_by_source_y_accepts_one_and_x_rejects_one_for_good() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    wait_for_suggestions(&mut h);
+    let (shown, focused) = h.state().suggestions();
+    assert_eq!(focused, None);
+    assert_eq!(shown.len(), 23, "21 quotes and 2 name variants");
+    assert_eq!(
+        (shown[0].tag.as_str(), &*shown[0].text),
+        ("quote", PUTIN_QUOTE)
+    );
+    h.get_by_label("quotes (21)");
+    h.get_by_label("names (2)");
+    assert!(
+        !layer_file(ws.path()).exists(),
+        "nothing is written before it is accepted"
+    );
+
+    press(&mut h, Key::CloseBracket);
+    assert_eq!(h.state().suggestions().1, Some(0));
+    press(&mut h, Key::Y);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!(layer.spans.len(), 1);
+    let s = &layer.spans[0];
+    assert_eq!((s.tag.as_str(), s.exact.as_str()), ("quote", PUTIN_QUOTE));
+    assert_eq!(s.attrs.get("speaker").map(String::as_str), Some("Putin"));
+
+    // The next one is focused; x rejects it.
+    let (shown, focused) = h.state().suggestions();
+    assert_eq!(shown.len(), 22);
+    let next = shown[focused.expect("the next suggestion is focused")].clone();
+    assert!(
+        next.text.starts_with("This is what will happen"),
+        "{next:?}"
+    );
+    press(&mut h, Key::X);
+    assert!(!h.state().suggestions().0.contains(&next));
+    assert_eq!(
+        read_layer(ws.path()).spans.len(),
+        1,
+        "a rejection adds no span"
+    );
+    drop(h);
+
+    // A new window on the same workspace proposes neither again.
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    wait_for_suggestions(&mut h);
+    let shown = h.state().suggestions().0;
+    assert_eq!(shown.len(), 21);
+    assert!(!shown.contains(&next));
+    assert!(shown.iter().all(|s| s.text != PUTIN_QUOTE));
+}
+
+/// The rejections on disk, as a new window would read them.
+fn rejected_on_disk(ws: &Path, s: &marginalia::assist::suggest::Suggestion) -> bool {
+    let opened = marginalia::Workspace::open(ws).unwrap();
+    let r = marginalia::assist::suggest::rejections::load(&opened, ANNOTATOR).unwrap();
+    r.contains(&format!("seeds/{SEED}"), s)
+}
+
+/// Suggestions: `]` right after `y` shows the suggestion that followed the accepted one (the
+/// focus moved there by itself) instead of skipping it; a rejection is an undo step that
+/// brings the suggestion back and takes it out of the rejections file, and redo rejects it
+/// again; the status line names what was undone.
+#[test]
+fn y_then_bracket_skips_nothing_and_ctrl_z_brings_back_a_rejected_suggestion() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    wait_for_suggestions(&mut h);
+    let before = h.state().suggestions().0.to_vec();
+    press(&mut h, Key::CloseBracket);
+    assert_eq!(h.state().suggestions().1, Some(0));
+    press(&mut h, Key::Y);
+    press(&mut h, Key::CloseBracket);
+    let (shown, focused) = h.state().suggestions();
+    assert_eq!(
+        shown[focused.expect("a suggestion is focused")],
+        before[1],
+        "] after y lands on the one after the accepted one"
+    );
+    press(&mut h, Key::CloseBracket);
+    let (shown, focused) = h.state().suggestions();
+    assert_eq!(shown[focused.unwrap()], before[2], "and the next ] goes on");
+    press(&mut h, Key::OpenBracket);
+
+    press(&mut h, Key::X);
+    let gone = before[1].clone();
+    assert!(!h.state().suggestions().0.contains(&gone));
+    assert!(rejected_on_disk(ws.path(), &gone));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    let status = h.state().status_line().to_owned();
+    assert!(
+        status.starts_with("Undone: reject quote “This is what will happen"),
+        "{status}"
+    );
+    assert!(h.state().suggestions().0.contains(&gone), "it is back");
+    assert!(!rejected_on_disk(ws.path(), &gone), "and out of the file");
+    save_now(&mut h);
+    assert_eq!(
+        read_layer(ws.path()).spans.len(),
+        1,
+        "Ctrl+Z undid the rejection, not the accept before it"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert!(h.state().status_line().starts_with("Redone: reject quote"));
+    assert!(!h.state().suggestions().0.contains(&gone));
+    assert!(rejected_on_disk(ws.path(), &gone));
+    // Two more: the rejection, then the accept.
+    for _ in 0..2 {
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        h.run_steps(2);
+    }
+    assert_eq!(
+        h.state().status_line(),
+        format!("Undone: add quote “{}”", &PUTIN_QUOTE)
+    );
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty());
+    assert!(!rejected_on_disk(ws.path(), &gone));
+    assert_eq!(h.state().suggestions().0, &before[..]);
+}
+
+#[test]
+fn shift_y_accepts_every_suggestion_of_the_focused_source_as_one_undo_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    wait_for_suggestions(&mut h);
+    let before = h.state().suggestions().0.to_vec();
+    // A click in the list focuses a suggestion; [ from the first goes round to the last.
+    h.get_by_label_contains("You want War").click();
+    h.run_steps(2);
+    assert_eq!(h.state().suggestions().1, Some(0));
+    press(&mut h, Key::OpenBracket);
+    let (shown, focused) = h.state().suggestions();
+    let last = &shown[focused.unwrap()];
+    assert_eq!((last.tag.as_str(), last.text.as_str()), ("error", "Schorz"));
+
+    press_with(&mut h, Modifiers::SHIFT, Key::Y);
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    let got: Vec<(&str, &str, Option<&str>)> = (layer.spans.iter())
+        .map(|s| {
+            let c = s.attrs.get("correction").map(String::as_str);
+            (s.tag.as_str(), s.exact.as_str(), c)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![("error", "Schorz", Some("Scholz")); 2],
+        "both name variants, not the quotes"
+    );
+    assert_eq!(h.state().suggestions().0.len(), 21);
+    h.get_by_label("names (0)");
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(
+        read_layer(ws.path()).spans.is_empty(),
+        "one undo removes both"
+    );
+    // Both come back, in their places in the list and the counts.
+    assert_eq!(h.state().suggestions().0, &before[..]);
+    h.get_by_label("names (2)");
+    // Redo takes them out again.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().suggestions().0.len(), 21);
+}
+
+/// Opens the Keys editor (View menu) unless it is open, clicks `action`'s "Change" and presses
+/// the chord.
+fn rebind(
+    h: &mut Harness<'_, MarginaliaApp>,
+    action: marginalia::app::Action,
+    modifiers: Modifiers,
+    key: Key,
+) {
+    if h.query_by_label("Keyboard shortcuts editor").is_none() {
+        h.get_by_label("View").click();
+        h.run_steps(2);
+        h.get_by_label("Change keyboard shortcuts…").click();
+        // A window's first frame only measures it.
+        h.run_steps(4);
+    }
+    let row = marginalia::app::Action::ALL
+        .iter()
+        .position(|a| *a == action)
+        .unwrap();
+    h.query_all_by_label("Change").nth(row).unwrap().click();
+    h.run_steps(2);
+    assert!(h.query_by_label("press the new keys…").is_some());
+    if modifiers.command {
+        // A real keyboard sends Ctrl itself as a key first.
+        h.event(Event::Key {
+            key: Key::ControlLeft,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers,
+        });
+        h.run_steps(1);
+    }
+    press_with(h, modifiers, key);
+}
+
+fn spans_on_disk(ws: &Path) -> usize {
+    read_layer(ws).spans.len()
+}
+
+#[test]
+fn a_rebound_undo_works_on_its_new_key_only_refuses_conflicts_and_survives_a_restart() {
+    use marginalia::app::Action;
+    let ws = temp_workspace();
+    let builder = || {
+        Harness::builder()
+            .with_size(vec2(1024.0, 700.0))
+            .with_theme(egui::Theme::Light)
+            .with_step_dt(0.05)
+    };
+    let opts = StartOptions {
+        persist: true,
+        ..start(ws.path(), false)
+    };
+    let mut h = builder().build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    open_seed(&mut h);
+
+    // Save's chord and tag quote's hotkey are taken: refused, naming the other.
+    rebind(&mut h, Action::Undo, Modifiers::COMMAND, Key::S);
+    assert!(
+        h.query_all_by_label_contains("Refused: Ctrl+S is already the key of \"Save now")
+            .count()
+            > 0
+    );
+    rebind(&mut h, Action::Undo, Modifiers::NONE, Key::Num1);
+    assert!(
+        h.query_all_by_label_contains("Refused: 1 is tag quote's hotkey")
+            .count()
+            > 0
+    );
+    assert_eq!(Action::Undo.shortcut_text(), "Ctrl+Z", "nothing changed");
+    rebind(&mut h, Action::Undo, Modifiers::COMMAND, Key::U);
+    assert!(h.query_by_label("Undo is now Ctrl+U").is_some());
+    h.get_by_label("Close window").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Keyboard shortcuts editor").is_none());
+
+    // The sheet and the palette show the new key.
+    press(&mut h, Key::F1);
+    // In both sections: review mode's undo follows the binding.
+    assert_eq!(
+        h.query_all_by_label("Ctrl+U").count(),
+        2,
+        "the sheet shows it"
+    );
+    assert!(h.query_by_label("Ctrl+Z").is_none());
+    press(&mut h, Key::F1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    type_keys(&mut h, "undo");
+    assert!(
+        h.query_all_by_label("Ctrl+U").count() > 0,
+        "the palette too"
+    );
+    press(&mut h, Key::Escape);
+
+    // The old key no longer undoes; the new one does.
+    tag_phrase(&mut h, Key::Num1);
+    save_now(&mut h);
+    assert_eq!(spans_on_disk(ws.path()), 1);
+    press_with(&mut h, Modifiers::COMMAND, Key::Z);
+    save_now(&mut h);
+    assert_eq!(spans_on_disk(ws.path()), 1, "Ctrl+Z does nothing now");
+    press_with(&mut h, Modifiers::COMMAND, Key::U);
+    save_now(&mut h);
+    assert_eq!(spans_on_disk(ws.path()), 0, "Ctrl+U undid the tagging");
+
+    // The binding is in the preferences at once, and a restart uses it.
+    let mut storage = MemStorage::default();
+    assert!(h.state_mut().save_prefs_if_changed(&mut storage));
+    let flushed = storage.flushed.as_ref().expect("flushed to disk");
+    let prefs: marginalia::app::Prefs = ron::from_str(&flushed[eframe::APP_KEY]).unwrap();
+    assert_eq!(prefs.keys.get("Undo").map(String::as_str), Some("Ctrl+U"));
+    drop(h);
+    let storage: &'static MemStorage = Box::leak(Box::new(storage));
+    let opts = StartOptions {
+        persist: true,
+        ..start(ws.path(), false)
+    };
+    let mut h = builder().build_eframe(move |cc| {
+        cc.storage = Some(storage);
+        MarginaliaApp::new(cc, opts)
+    });
+    h.run_steps(2);
+    wait_for_document_list(&mut h);
+    if h.state().open_document().is_none() {
+        open_seed(&mut h);
+    }
+    tag_phrase(&mut h, Key::Num1);
+    press_with(&mut h, Modifiers::COMMAND, Key::U);
+    save_now(&mut h);
+    assert_eq!(spans_on_disk(ws.path()), 0, "Ctrl+U still undoes");
+
+    // Reset all gives Undo its Ctrl+Z back.
+    rebind(&mut h, Action::SaveNow, Modifiers::NONE, Key::Escape);
+    h.get_by_label("Reset all").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Every shortcut is back to its default")
+            .is_some()
+    );
+    assert_eq!(Action::Undo.shortcut_text(), "Ctrl+Z");
+    assert!(h.query_by_label("Ctrl+U").is_none());
+}
+
+/// Assignments: with assignments in workspace.ron the list shows the annotator's own documents,
+/// the header counts them, and "All documents" shows every one.
+#[test]
+fn document_list_shows_my_assigned_documents_and_all_documents_shows_every_one() {
+    let ws = temp_workspace();
+    std::fs::write(
+        ws.path().join("annotations/workspace.ron"),
+        format!(
+            r#"(
+    texts: ["seeds"],
+    assignments: [
+        (annotator: "{ANNOTATOR}", documents: ["seeds/000_b78fa013a4a69998.txt", "seeds/001_*.txt", "seeds/003_*.txt"]),
+        (annotator: "someone-else", documents: ["seeds/"]),
+    ],
+)"#
+        ),
+    )
+    .unwrap();
+    set_status(
+        ws.path(),
+        "seeds/001_3e981e5bab7b45a2.txt",
+        marginalia::Status::Done,
+    );
+    set_status(
+        ws.path(),
+        "seeds/002_c14de4e8ffe1b554.txt",
+        marginalia::Status::Done,
+    );
+    let mut h = harness(ws.path(), false, false);
+    let shown = |h: &Harness<'_, MarginaliaApp>| -> Vec<&str> {
+        ["000", "001", "002", "003", "004"]
+            .into_iter()
+            .filter(|n| (h.query_all_by_label_contains(&format!("{n}_")).next()).is_some())
+            .collect()
+    };
+    assert_eq!(shown(&h), ["000", "001", "003"]);
+    assert!(
+        h.query_by_label("1 of 3 done").is_some(),
+        "my progress on top"
+    );
+    h.get_by_label("All documents").click();
+    h.run_steps(2);
+    assert_eq!(shown(&h), ["000", "001", "002", "003", "004"]);
+    assert!(
+        h.query_by_label("1 of 3 done").is_some(),
+        "still my progress"
+    );
+    h.get_by_label("All documents").click();
+    h.run_steps(2);
+    assert_eq!(shown(&h), ["000", "001", "003"]);
+    // The next document goes through mine only.
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    assert_eq!(
+        h.state().open_document(),
+        Some("seeds/003_2bc22f07f8fd66ef.txt")
+    );
+}
+
+/// Assignments: the Team window (Ctrl+Shift+T) shows documents × annotators with each cell's
+/// status and span count, each annotator's totals, and the documents waiting for review, one
+/// click from opening.
+#[test]
+fn team_window_shows_who_has_done_what_and_what_waits_for_review() {
+    let ws = temp_workspace();
+    std::fs::write(
+        ws.path().join("annotations/workspace.ron"),
+        format!(
+            r#"(
+    texts: ["seeds"],
+    overlap: 1,
+    assignments: [
+        (annotator: "{ANNOTATOR}", documents: ["seeds/000_*.txt", "seeds/001_*.txt"]),
+        (annotator: "someone-else", documents: ["seeds/001_*.txt", "seeds/002_*.txt"]),
+    ],
+)"#
+        ),
+    )
+    .unwrap();
+    set_status(
+        ws.path(),
+        "seeds/000_b78fa013a4a69998.txt",
+        marginalia::Status::Done,
+    );
+    set_status(
+        ws.path(),
+        "seeds/001_3e981e5bab7b45a2.txt",
+        marginalia::Status::InProgress,
+    );
+    let mut h = harness(ws.path(), false, false);
+    assert!(h.query_by_label("Team").is_none());
+    press_with(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::T);
+    for _ in 0..400 {
+        if h.state().team_view().progress().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(2);
+    assert!(h.query_by_label("Team").is_some());
+    assert!(
+        h.query_by_label_contains("5 documents, 2 annotators, overlap 1: 1 of 4 done")
+            .is_some()
+    );
+    assert!(h.query_by_label("someone-else").is_some());
+    // 000: mine, done; 001: mine in progress, theirs not started; 002: theirs not started.
+    assert_eq!(h.query_all_by_label("done 0").count(), 1);
+    assert_eq!(h.query_all_by_label("wip 0").count(), 1);
+    assert_eq!(h.query_all_by_label("todo").count(), 2);
+    assert!(h.query_by_label("1/2 · 0").is_some(), "my totals");
+    assert!(h.query_by_label("0/2 · 0").is_some(), "theirs");
+    assert!(h.query_by_label("Waiting for review (1)").is_some());
+    h.get_by_label("seeds/000_b78fa013a4a69998.txt").click();
+    h.run_steps(4);
+    wait_for_document_list(&mut h);
+    assert_eq!(
+        h.state().open_document(),
+        Some("seeds/000_b78fa013a4a69998.txt")
+    );
+    press_with(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::T);
+    assert!(h.query_by_label("Team").is_none());
+}
+
+#[test]
+fn a_conflict_the_merge_driver_recorded_shows_in_the_span_list() {
+    use marginalia::team::merge::{Input, merge};
+    let ws = temp_workspace();
+    // Two clones retagged the same span differently; git ran the driver on the layer.
+    let base = {
+        let w = marginalia::Workspace::open(ws.path()).unwrap();
+        let rel = format!("seeds/{SEED}");
+        let mut doc =
+            marginalia::session::document::Document::open(&w, &rel, ANNOTATOR, false).unwrap();
+        let b = doc.text().as_str().find(PHRASE).unwrap();
+        let start = doc.text().char_of_byte(b);
+        doc.add_span(start, start + PHRASE.chars().count(), "quote")
+            .unwrap();
+        doc.save_now().unwrap();
+        read_layer(ws.path())
+    };
+    let (mut ours, mut theirs) = (base.clone(), base.clone());
+    ours.spans[0].tag = "claim".into();
+    theirs.spans[0].tag = "error".into();
+    let input = |name: &str, l: &Layer| Input {
+        name: name.into(),
+        bytes: l.to_ron().into_bytes(),
+    };
+    let merged = merge(
+        &input("base", &base),
+        &input("ours", &ours),
+        &input("theirs", &theirs),
+        // The layer's own path: merge-file refuses a file that is not the layer it names.
+        Some(&format!(
+            "annotations/{ANNOTATOR}/seeds/{}",
+            SEED.replace(".txt", ".ron")
+        )),
+    )
+    .unwrap();
+    assert_eq!(merged.conflicts.len(), 1);
+    std::fs::write(layer_file(ws.path()), merged.text).unwrap();
+
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    // Same modified time: the greater version by content ("error") is kept, and the span's
+    // row says what the other clone chose.
+    assert!(
+        h.query_by_label_contains("error: Emmanuel Macron has emerged")
+            .is_some()
+    );
+    h.get_by_label_contains("· [merge conflict] the other edit had tag \"claim\"");
+}
+
+/// Attribute fields: the ways out of an attribute's text field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum WayOut {
+    Tab,
+    ShiftTab,
+    Esc,
+    Enter,
+    ClickElsewhere,
+    AnotherSpan,
+    AnotherDocument,
+    Palette,
+    ReviewMode,
+    CtrlQ,
+    CloseWindow,
+    Sigterm,
+}
+
+/// Lets the autosave delay (300 ms of real time) pass and the writer thread finish.
+fn let_autosave_run(h: &mut Harness<'_, MarginaliaApp>) {
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    h.run_steps(1);
+    for _ in 0..500 {
+        if !h.state().has_unsaved_edits() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+}
+
+/// The claim's attributes in the file on disk.
+fn claim_on_disk(ws: &Path) -> std::collections::BTreeMap<String, String> {
+    let layer = read_layer(ws);
+    let claim = layer.spans.iter().find(|s| s.tag == "claim");
+    claim.expect("the claim is on disk").attrs.clone()
+}
+
+/// Attribute fields: tags a claim, moves into its source with the keyboard (A, Tab), types "AFP"
+/// and leaves the field by `way`. The value must then be in the file on disk, written by the
+/// app itself (autosave, the document switch, review mode, the close), never by Ctrl+S.
+fn typed_source_reaches_the_disk_after(way: WayOut) {
+    let ws = temp_workspace();
+    if way == WayOut::ReviewMode {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let layer = format!("seeds/{}", SEED.replace(".txt", ".ron"));
+        for who in ["editor-a", "editor-b"] {
+            let to = ws.path().join("annotations").join(who).join(&layer);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(repo.join("annotations").join(who).join(&layer), to).unwrap();
+        }
+    }
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let elsewhere = char_offset(&h, "Vladimir");
+    if way == WayOut::AnotherSpan {
+        double_click(&mut h, elsewhere + 2);
+        press(&mut h, Key::Num1);
+        h.run_steps(10); // the next click is not a triple-click
+    }
+    tag_phrase(&mut h, Key::Num2);
+    let claim = h.state().selected_span();
+    press(&mut h, Key::A);
+    press(&mut h, Key::Tab);
+    assert!(
+        h.get_by_label("source").is_focused(),
+        "{way:?}: in the source"
+    );
+    type_keys(&mut h, "AFP");
+
+    let closing = matches!(way, WayOut::CtrlQ | WayOut::CloseWindow | WayOut::Sigterm);
+    match way {
+        WayOut::Tab => press(&mut h, Key::Tab),
+        WayOut::ShiftTab => press_with(&mut h, Modifiers::SHIFT, Key::Tab),
+        WayOut::Esc => press(&mut h, Key::Escape),
+        WayOut::Enter => press(&mut h, Key::Enter),
+        WayOut::ClickElsewhere => click(&mut h, elsewhere + 2),
+        WayOut::AnotherSpan => {
+            click(&mut h, elsewhere + 2);
+            assert_ne!(h.state().selected_span(), claim, "the quote is selected");
+            assert!(h.state().selected_span().is_some());
+        }
+        WayOut::AnotherDocument => {
+            press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+            assert_ne!(
+                h.state().open_document(),
+                Some(&*format!("seeds/{SEED}")),
+                "Alt+↓ from the field opened the next document"
+            );
+        }
+        WayOut::Palette => {
+            press_with(&mut h, Modifiers::COMMAND, Key::K);
+            assert!(
+                h.query_by_label("Commands").is_some(),
+                "the palette is open"
+            );
+        }
+        WayOut::ReviewMode => {
+            press_with(&mut h, Modifiers::COMMAND, Key::R);
+            h.get_by_label("Start review").click();
+            h.run_steps(2);
+            assert!(h.state().review_mode().is_some(), "review mode is on");
+        }
+        WayOut::CtrlQ => {
+            // The key going down is one frame, whose output has the window's commands.
+            let q = |pressed| Event::Key {
+                key: Key::Q,
+                pressed,
+                modifiers: Modifiers::COMMAND,
+                repeat: false,
+                physical_key: None,
+            };
+            h.event(q(true));
+            h.step();
+            let asked = h
+                .output()
+                .viewport_output
+                .get(&egui::ViewportId::ROOT)
+                .is_some_and(|v| v.commands.contains(&egui::ViewportCommand::Close));
+            assert!(asked, "Ctrl+Q from the field asks the window to close");
+            h.event(q(false));
+            // What eframe then does: the window gets a close request.
+            request_close(&mut h);
+        }
+        WayOut::CloseWindow => request_close(&mut h),
+        WayOut::Sigterm => {
+            h.state().request_terminate();
+            h.run_steps(2);
+        }
+    }
+    if closing {
+        assert!(h.state().will_close(), "{way:?}: the window closes");
+    } else {
+        let_autosave_run(&mut h);
+    }
+    let attrs = claim_on_disk(ws.path());
+    assert_eq!(
+        attrs.get("source").map(String::as_str),
+        Some("AFP"),
+        "{way:?}: the typed source was lost: {attrs:?}"
+    );
+    assert_eq!(attrs.get("verdict").map(String::as_str), Some("unverified"));
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_tab() {
+    typed_source_reaches_the_disk_after(WayOut::Tab);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_shift_tab() {
+    typed_source_reaches_the_disk_after(WayOut::ShiftTab);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_esc() {
+    typed_source_reaches_the_disk_after(WayOut::Esc);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_enter() {
+    typed_source_reaches_the_disk_after(WayOut::Enter);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_a_click_elsewhere() {
+    typed_source_reaches_the_disk_after(WayOut::ClickElsewhere);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_selecting_another_span() {
+    typed_source_reaches_the_disk_after(WayOut::AnotherSpan);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_alt_down_to_another_document() {
+    typed_source_reaches_the_disk_after(WayOut::AnotherDocument);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_opening_the_palette() {
+    typed_source_reaches_the_disk_after(WayOut::Palette);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_entering_review_mode() {
+    typed_source_reaches_the_disk_after(WayOut::ReviewMode);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_ctrl_q() {
+    typed_source_reaches_the_disk_after(WayOut::CtrlQ);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_closing_the_window() {
+    typed_source_reaches_the_disk_after(WayOut::CloseWindow);
+}
+
+#[test]
+fn a_typed_attribute_value_is_kept_on_sigterm() {
+    typed_source_reaches_the_disk_after(WayOut::Sigterm);
+}
+
+/// Attribute fields: what one visit to a text field types is one undo step, and editing an
+/// existing value then leaving by Tab keeps the edit.
+#[test]
+fn each_visit_to_an_attribute_field_is_one_undo_step() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num2);
+    press(&mut h, Key::A);
+    press(&mut h, Key::Tab);
+    type_keys(&mut h, "AFP");
+    press(&mut h, Key::Tab);
+    // Back into the source: the existing value is edited and left by Tab again.
+    press_with(&mut h, Modifiers::SHIFT, Key::Tab);
+    assert!(h.get_by_label("source").is_focused());
+    type_keys(&mut h, " wire");
+    press(&mut h, Key::Tab);
+    press(&mut h, Key::Escape);
+    save_now(&mut h);
+    let source = |ws: &Path| claim_on_disk(ws).get("source").cloned();
+    assert_eq!(source(ws.path()).as_deref(), Some("AFP wire"));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_eq!(
+        source(ws.path()).as_deref(),
+        Some("AFP"),
+        "one step per visit"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert_eq!(
+        source(ws.path()),
+        None,
+        "the first visit, letter by letter, in one step"
+    );
+    assert_eq!(
+        claim_on_disk(ws.path()).get("verdict").map(String::as_str),
+        Some("unverified")
+    );
+}
+
+/// Attribute fields: a choice and a flag are kept too, with the text field, when the app is
+/// terminated right after.
+#[test]
+fn a_choice_a_flag_and_a_text_value_are_all_kept_on_sigterm() {
+    let ws = temp_workspace();
+    std::fs::write(
+        ws.path().join("annotations/tags.ron"),
+        r##"(tags: [(name: "claim", color: "#E69F00", hotkey: "2", attributes: [
+            (name: "verdict", kind: Choice(["true", "false"])),
+            (name: "checked", kind: Flag),
+            (name: "source", kind: Text),
+        ])])"##,
+    )
+    .unwrap();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    tag_phrase(&mut h, Key::Num2);
+    press(&mut h, Key::A);
+    type_keys(&mut h, "f");
+    press(&mut h, Key::Tab);
+    assert!(h.get_by_label("checked").is_focused());
+    press(&mut h, Key::Space);
+    press(&mut h, Key::Tab);
+    type_keys(&mut h, "AFP");
+    h.state().request_terminate();
+    h.run_steps(2);
+    assert!(h.state().will_close());
+    assert_eq!(
+        claim_on_disk(ws.path()).into_iter().collect::<Vec<_>>(),
+        vec![
+            kv("checked", "true"),
+            kv("source", "AFP"),
+            kv("verdict", "false")
+        ]
+    );
+}
+
+/// Right-to-left text: egui lays lines out left to right and draws Hebrew runs mirrored, so on a
+/// line with Hebrew a mouse selection names other chars than the ones highlighted. Tagging it
+/// is refused with a message that fits the window; a find hit (exactly what was searched for)
+/// and a mouse selection on a line without right-to-left text are tagged.
+#[test]
+fn a_mouse_selection_over_hebrew_is_refused_and_a_find_hit_is_tagged() {
+    let ws = temp_workspace();
+    let rel = "seeds/zz_hebrew.txt";
+    std::fs::write(
+        ws.path().join(rel),
+        "A greeting\n\nThe minister said שלום עולם to the crowd in Jerusalem.\n",
+    )
+    .unwrap();
+    let mut h = harness_with(ws.path(), false, false, true);
+    h.get_by_label("zz_hebrew.txt").click();
+    for _ in 0..600 {
+        if h.state().open_document() == Some(rel) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(rel));
+    let layer_path = ws
+        .path()
+        .join("annotations")
+        .join(ANNOTATOR)
+        .join("seeds/zz_hebrew.ron");
+    let spans_on_disk = || {
+        std::fs::read_to_string(&layer_path)
+            .map(|s| Layer::from_ron(&s).unwrap().spans)
+            .unwrap_or_default()
+    };
+    let refused = |h: &mut Harness<'_, MarginaliaApp>, how: &str| {
+        assert!(
+            h.state().selected_text_range().is_some(),
+            "{how}: a selection"
+        );
+        press(h, Key::Num1);
+        let status = h.state().status_line().to_owned();
+        assert!(
+            status.starts_with("Not tagged") && status.contains("right-to-left"),
+            "{how}: {status}"
+        );
+        let shown = h.get_by_label(&status).rect();
+        assert!(
+            shown.right() <= 1024.0,
+            "{how}: the message fits: {shown:?}"
+        );
+        save_now(h);
+        assert!(spans_on_disk().is_empty(), "{how}: nothing was tagged");
+    };
+
+    let hebrew = char_offset(&h, "עולם");
+    double_click(&mut h, hebrew + 1);
+    refused(&mut h, "a double-click");
+    press(&mut h, Key::Escape);
+    h.run_steps(10);
+    let said = char_offset(&h, "said");
+    drag(&mut h, said + 1, hebrew - 2);
+    refused(&mut h, "a drag from English into Hebrew");
+    // Shift+→ extends the mouse's selection: still the mouse's anchor, still refused.
+    press_with(&mut h, Modifiers::SHIFT, Key::ArrowRight);
+    refused(&mut h, "a mouse selection extended by the keys");
+    press(&mut h, Key::Escape);
+    // After the Hebrew, the line's glyphs are out of step with its chars too.
+    let crowd = char_offset(&h, "crowd");
+    drag(&mut h, crowd + 1, crowd + 3);
+    refused(&mut h, "English after the Hebrew on its line");
+    press(&mut h, Key::Escape);
+
+    // A line without right-to-left text is tagged as before.
+    let greeting = char_offset(&h, "greeting");
+    drag(&mut h, greeting + 1, greeting + 3);
+    press(&mut h, Key::Num1);
+    save_now(&mut h);
+    let spans = spans_on_disk();
+    assert_eq!(spans.len(), 1);
+    assert_eq!(spans[0].exact, "greeting");
+
+    // Find selects exactly what was searched for: that is tagged.
+    press(&mut h, Key::Escape);
+    find(&mut h, "עולם");
+    press(&mut h, Key::Escape);
+    press(&mut h, Key::Num1);
+    save_now(&mut h);
+    let mut exact: Vec<String> = spans_on_disk().into_iter().map(|s| s.exact).collect();
+    exact.sort();
+    assert_eq!(exact, ["greeting", "עולם"]);
+
+    // Dragging that span's end along its line is refused the same way.
+    let end = hebrew + 4;
+    let from = pos_of(&h, end) + vec2(-2.0, 0.0);
+    let to = pos_of(&h, crowd + 3) + vec2(2.0, 0.0);
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    h.hover_at(to);
+    h.step();
+    h.drop_at(to);
+    h.run_steps(2);
+    let status = h.state().status_line().to_owned();
+    assert!(status.starts_with("Span not changed"), "{status}");
+    save_now(&mut h);
+    let mut exact: Vec<String> = spans_on_disk().into_iter().map(|s| s.exact).collect();
+    exact.sort();
+    assert_eq!(exact, ["greeting", "עולם"], "the span kept its end");
+}
+
+/// Annotator names: an annotator name that would take the place of a workspace file under
+/// annotations/ (here `tags.ron`) is refused in the top bar with the reason; the window keeps
+/// annotating as before, so no edit can make the folder `annotations/tags.ron/`.
+#[test]
+fn the_annotator_field_refuses_a_name_that_collides_with_tags_ron() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label("Annotator").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(1);
+    type_keys(&mut h, "tags.ron");
+    press(&mut h, Key::Enter);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("invalid").is_some(),
+        "the field is flagged"
+    );
+    let status = h.state().status_line().to_owned();
+    assert!(
+        status.contains("\"tags.ron\"") && status.contains("ends with \".ron\""),
+        "{status}"
+    );
+    open_seed(&mut h);
+    let at = char_offset(&h, PHRASE);
+    drag(&mut h, at, at + 8);
+    press(&mut h, Key::Num1);
+    save_now(&mut h);
+    assert!(!ws.path().join("annotations/tags.ron").exists());
+    assert_eq!(
+        read_layer(ws.path()).spans.len(),
+        1,
+        "{ANNOTATOR} still annotates"
+    );
+}
