@@ -414,8 +414,7 @@ impl TagSet {
             path: shown.clone(),
             problem,
         })?;
-        crate::store::refuse_read_only(path)
-            .and_then(|()| crate::store::write_atomic(path, self.to_ron().as_bytes()))
+        crate::store::write_file(path, self.to_ron().as_bytes())
             .map(|_| ())
             .map_err(|e| TagError::Unreadable {
                 path: shown,

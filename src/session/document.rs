@@ -1700,13 +1700,15 @@ impl Document {
                         .into(),
             });
         }
-        if let Err(e) = store::check_write_inside(&self.root, &self.layer_path) {
-            self.autosave.failed(e.to_string());
-            return Err(e);
-        }
         // Check, merge and write under one lock, so another window's save cannot slip between.
-        let _lock = store::lock_for_saving(&self.layer_path);
-        if !store::unchanged_since(&self.layer_path, self.seen.as_ref()) {
+        let save = match store::CheckedWrite::begin(&self.root, &self.layer_path) {
+            Ok(save) => save,
+            Err(e) => {
+                self.autosave.failed(e.to_string());
+                return Err(e);
+            }
+        };
+        if !save.unchanged_since(self.seen.as_ref()) {
             match store::load_layer(&self.layer_path) {
                 Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {
                     let report = self.merge_theirs(theirs);
@@ -1747,7 +1749,7 @@ impl Document {
                 }
             }
         }
-        match store::save_layer(&self.layer_path, &self.layer) {
+        match save.write(self.layer.to_ron().as_bytes()) {
             Ok(fp) => {
                 self.seen = Some(fp);
                 self.set_base(Arc::new(self.layer.clone()));

@@ -345,7 +345,7 @@ pub fn reanchor_curated(
     let text = Text::load(&ws.text_path(rel).ok_or_else(not_here)?)?;
     // Read, re-anchored and written under the lock a review window saves under, so that no
     // decision it saves in between is lost.
-    let _lock = (!dry_run).then(|| store::lock_for_saving(&path));
+    let save = (!dry_run).then(|| store::CheckedWrite::lock(&path));
     let Some((mut curated, _)) = load_curated(&path)? else {
         return Ok(None);
     };
@@ -368,10 +368,9 @@ pub fn reanchor_curated(
     if let Some(p) = curated.to_layer().problems(Some(&text), ws.tags()).first() {
         return Err(invalid(p.to_string()));
     }
-    if !dry_run {
+    if let Some(save) = save {
         store::check_write_inside(ws.root(), &path)?;
-        store::refuse_read_only(&path)?;
-        store::write_atomic(&path, curated.to_ron().as_bytes())?;
+        save.write(curated.to_ron().as_bytes())?;
     }
     Ok(Some(summary))
 }
@@ -1595,13 +1594,15 @@ impl Review {
     }
 
     fn write_pending(&mut self) -> Result<(), StoreError> {
-        if let Err(e) = store::check_write_inside(&self.root, &self.path) {
-            self.autosave.failed(e.to_string());
-            return Err(e);
-        }
         // Check, merge and write under one lock, so another window's save cannot slip between.
-        let _lock = store::lock_for_saving(&self.path);
-        if !store::unchanged_since(&self.path, self.seen.as_ref()) {
+        let save = match store::CheckedWrite::begin(&self.root, &self.path) {
+            Ok(save) => save,
+            Err(e) => {
+                self.autosave.failed(e.to_string());
+                return Err(e);
+            }
+        };
+        if !save.unchanged_since(self.seen.as_ref()) {
             match load_curated(&self.path) {
                 Ok(Some((theirs, fp))) => {
                     self.base = Arc::new(theirs.clone());
@@ -1624,9 +1625,7 @@ impl Review {
                 }
             }
         }
-        let written = store::refuse_read_only(&self.path)
-            .and_then(|()| store::write_atomic(&self.path, self.curated.to_ron().as_bytes()));
-        match written {
+        match save.write(self.curated.to_ron().as_bytes()) {
             Ok(fp) => {
                 self.seen = Some(fp);
                 self.base = Arc::new(self.curated.clone());

@@ -419,8 +419,7 @@ pub fn write(
         reason,
     })?;
     crate::store::check_write_inside(ws.root(), &path)?;
-    crate::store::refuse_read_only(&path)?;
-    crate::store::write_atomic(&path, bytes.as_bytes())?;
+    crate::store::write_file(&path, bytes.as_bytes())?;
     let documents = ws.texts().len();
     ws.set_config(config);
     Ok(Written { path, documents })

@@ -194,10 +194,10 @@ impl RenameReport {
     }
 }
 
-/// A parsed file waiting to be written.
+/// A parsed file waiting to be written, with what it was when read.
 enum Pending {
-    Layer(PathBuf, Layer),
-    Curated(PathBuf, CuratedLayer),
+    Layer(PathBuf, Layer, store::Fingerprint),
+    Curated(PathBuf, CuratedLayer, store::Fingerprint),
 }
 
 /// Gives every span tagged `old` the tag `new`; returns how many changed.
@@ -301,7 +301,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         for (_, path) in found.files {
             let (change, item) = if name == CURATED_LAYER {
                 match crate::session::review::load_curated(&path) {
-                    Ok(Some((mut c, _))) => {
+                    Ok(Some((mut c, fp))) => {
                         let mut spans = 0;
                         for s in c
                             .spans
@@ -317,7 +317,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                             r.tag = req.new.clone();
                             rejections += 1;
                         }
-                        ((spans, rejections), Pending::Curated(path.clone(), c))
+                        ((spans, rejections), Pending::Curated(path.clone(), c, fp))
                     }
                     Ok(None) => continue,
                     Err(e) => {
@@ -328,14 +328,14 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                 }
             } else {
                 match store::load_layer(&path) {
-                    Ok(Some((mut l, _))) => {
+                    Ok(Some((mut l, fp))) => {
                         let spans = retag(l.spans.iter_mut(), &req.old, &req.new)
                             + retag(
                                 l.orphans.iter_mut().map(|o| &mut o.span),
                                 &req.old,
                                 &req.new,
                             );
-                        ((spans, 0), Pending::Layer(path.clone(), l))
+                        ((spans, 0), Pending::Layer(path.clone(), l, fp))
                     }
                     Ok(None) => continue,
                     Err(e) => {
@@ -409,10 +409,13 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         });
     }
     for (item, change) in pending.into_iter().zip(report.files.iter_mut()) {
-        let written = match item {
-            Pending::Layer(path, layer) => store::save_layer(&path, &layer),
-            Pending::Curated(path, c) => store::write_atomic(&path, c.to_ron().as_bytes()),
+        // Each under its save lock, and only if no window saved it since it was read here.
+        let (path, seen, ron) = match item {
+            Pending::Layer(path, layer, fp) => (path, fp, layer.to_ron()),
+            Pending::Curated(path, c, fp) => (path, fp, c.to_ron()),
         };
+        let written =
+            store::CheckedWrite::lock(&path).write_if_unchanged(Some(&seen), ron.as_bytes());
         if let Err(e) = written {
             change.failed = Some(e.to_string());
         }

@@ -227,7 +227,6 @@ fn rewrite(
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
-    crate::store::refuse_read_only(&path)?;
-    crate::store::write_atomic(&path, ron.as_bytes())?;
+    crate::store::write_file(&path, ron.as_bytes())?;
     Ok(changed)
 }
