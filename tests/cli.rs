@@ -1052,7 +1052,7 @@ fn attr_workspace(done: &[(&str, &str)], draft: &[(&str, &str)]) -> tempfile::Te
         layer.spans.push(span);
         layer.next_id = 2;
         let path = dir.path().join(format!("annotations/ann/{name}.ron"));
-        marginalia::store::save_layer(&path, &layer).unwrap();
+        marginalia::model::layer::save_layer(&path, &layer).unwrap();
     }
     dir
 }

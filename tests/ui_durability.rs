@@ -9,8 +9,9 @@ use egui::{Key, Modifiers, Pos2, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::app::{BannerKind, MarginaliaApp};
-use marginalia::model::layer::{Layer, make_span, to_pretty_ron};
+use marginalia::model::layer::{Layer, make_span};
 use marginalia::model::text::Text;
+use marginalia::store::ron::to_pretty_ron;
 
 const SEED: &str = "000_b78fa013a4a69998.txt";
 const ANNOTATOR: &str = "editor-a";

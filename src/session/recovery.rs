@@ -22,7 +22,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::model::text::sha256_hex;
+use crate::store::sha256_hex;
 use crate::store::{self, StoreError};
 
 /// The first line of every journal entry, followed by the layer file's path.

@@ -195,7 +195,7 @@ impl CuratedLayer {
     /// # Errors
     /// The RON error with its line and column.
     pub fn from_ron(src: &str) -> Result<Self, ron::error::SpannedError> {
-        let mut c: CuratedLayer = crate::model::layer::ron_options().from_str(src)?;
+        let mut c: CuratedLayer = crate::store::ron::ron_options().from_str(src)?;
         for span in &mut c.spans {
             crate::model::layer::migrate_markers(&mut span.attrs);
         }
@@ -210,7 +210,7 @@ impl CuratedLayer {
     pub fn to_ron(&self) -> String {
         let mut copy = self.clone();
         copy.normalize();
-        crate::model::layer::to_pretty_ron(&copy).unwrap_or_default()
+        crate::store::ron::to_pretty_ron(&copy).unwrap_or_default()
     }
 
     fn normalize(&mut self) {
@@ -772,7 +772,7 @@ impl Review {
         let mut loaded = Vec::new();
         for name in layers {
             let path = ws.layer_path(name, rel).ok_or_else(not_here)?;
-            match store::load_layer(&path)? {
+            match crate::model::layer::load_layer(&path)? {
                 Some((layer, _)) => {
                     // Spans that do not fit the text must not be copied into the curated layer.
                     if let Some(p) = layer.problems(Some(&text), ws.tags()).first() {
@@ -1883,7 +1883,7 @@ pub fn progress_of(ws: &Workspace, rel: &str) -> Result<Option<(usize, usize, bo
         let Some(p) = ws.layer_path(name, rel) else {
             return Ok(None);
         };
-        match store::load_layer(&p)? {
+        match crate::model::layer::load_layer(&p)? {
             Some((l, _)) => layers.push((name.clone(), l)),
             None => return Ok(None),
         }

@@ -3,8 +3,17 @@
 //!
 //! A write goes to a temp file in the same folder, is fsynced, renamed over the target, and the
 //! folder is fsynced, so a crash leaves either the old or the new file, never a mix.
+//!
+//! Every file the app or the CLI writes goes through here: [`CheckedWrite`] for a file others
+//! may write too (save lock, unchanged since read, not read-only, atomic), [`write_file`] for a
+//! file the user owns, [`AtomicBatch`] for many files at once (an import, a brat export),
+//! [`AtomicFile`] for a stream (an export), [`write_atomic`] for files no one else writes.
+//!
+//! Owns: bytes and files: bounded reads, atomic writes, fingerprints, save locks, sha256, the
+//! RON options. May import: [`crate::wording`] only; it knows nothing of layers or texts.
 
 mod checked;
+pub mod ron;
 pub mod writer;
 
 pub use checked::CheckedWrite;
@@ -13,8 +22,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::model::layer::Layer;
-use crate::model::text::sha256_hex;
+use sha2::{Digest as _, Sha256};
 
 /// Prefix of the temp files used for atomic writes; strays are removed on the next start.
 pub const TEMP_PREFIX: &str = ".marginalia-tmp-";
@@ -269,51 +277,6 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, StoreError> {
     })
 }
 
-/// From this size on, [`load_layer`] hashes a layer on another thread while it parses it.
-const PARALLEL_HASH_BYTES: usize = 1 << 20;
-
-/// Loads a layer file. `Ok(None)` when it does not exist.
-///
-/// # Errors
-/// Unreadable, too large, not UTF-8 or not a valid layer — each naming the file.
-pub fn load_layer(path: &Path) -> Result<Option<(Layer, Fingerprint)>, StoreError> {
-    if std::fs::symlink_metadata(path).is_err() {
-        return Ok(None);
-    }
-    let bytes = read_limited(path, MAX_LAYER_BYTES)?;
-    if bytes.len() < PARALLEL_HASH_BYTES {
-        let fp = Fingerprint::of(path, &bytes);
-        return Ok(Some((parse_layer(path, &bytes)?, fp)));
-    }
-    // A big layer's hash (20 ms for 40 MB) is taken on a second core during the parse, when a
-    // thread can start.
-    let (fp, layer) = std::thread::scope(|s| {
-        let hashing = std::thread::Builder::new()
-            .name("hash layer".into())
-            .spawn_scoped(s, || Fingerprint::of(path, &bytes));
-        let layer = parse_layer(path, &bytes);
-        let fp = hashing
-            .ok()
-            .and_then(|h| h.join().ok())
-            .unwrap_or_else(|| Fingerprint::of(path, &bytes));
-        (fp, layer)
-    });
-    Ok(Some((layer?, fp)))
-}
-
-/// Parses layer bytes, naming `path` in errors.
-pub fn parse_layer(path: &Path, bytes: &[u8]) -> Result<Layer, StoreError> {
-    let shown = path.display().to_string();
-    let src = std::str::from_utf8(bytes).map_err(|e| StoreError::Parse {
-        path: shown.clone(),
-        reason: format!("not UTF-8 at byte {}", e.valid_up_to()),
-    })?;
-    Layer::from_ron(src).map_err(|e| StoreError::Parse {
-        path: shown,
-        reason: e.to_string(),
-    })
-}
-
 /// Refuses to write an annotation file (any `.ron`) that would be too large to be read back:
 /// a save that succeeded could otherwise leave a document that can never be opened again.
 ///
@@ -549,7 +512,7 @@ pub const BATCH_MAX_BYTES: usize = 16 * 1024 * 1024;
 /// fsyncs each, renames each over its target, then fsyncs each distinct folder once (and the
 /// parents of folders it created). Each file is still either old or new after a crash, as with
 /// [`write_atomic`]; the batch as a whole is not all-or-nothing. The safety rules are those of
-/// [`save_layer`]: no writing through a symbolic link, an existing file without write
+/// [`write_file`]: no writing through a symbolic link, an existing file without write
 /// permission is left alone, permissions are kept (new files get the usual ones), and a file
 /// that fails leaves no temp file behind.
 #[derive(Debug, Default)]
@@ -824,16 +787,6 @@ pub fn new_file_permissions() -> Option<std::fs::Permissions> {
     None
 }
 
-/// Saves a layer atomically. An existing file without write permission (mode 0444, say) is
-/// respected even where the rename would succeed (as root, or in a writable folder).
-///
-/// # Errors
-/// [`StoreError::ReadOnly`], or any write failure, naming the file.
-pub fn save_layer(path: &Path, layer: &Layer) -> Result<Fingerprint, StoreError> {
-    refuse_read_only(path)?;
-    write_atomic(path, layer.to_ron().as_bytes())
-}
-
 /// Writes a file the user owns (a layer, `tags.ron`, `workspace.ron`) atomically, leaving an
 /// existing file without write permission (mode 0444, say) alone even where the rename would
 /// succeed (as root, or in a writable folder). [`CheckedWrite`] adds the save lock and the
@@ -857,6 +810,17 @@ pub fn refuse_read_only(path: &Path) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+/// Lowercase hex sha256 of some bytes: how files and texts are fingerprinted.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{b:02x}");
+    }
+    s
 }
 
 /// How old a temp file must be before it may be taken for a crash's leftover. A save takes

@@ -44,7 +44,7 @@ pub fn usage(ws: &Workspace) -> TagUsage {
         }
         for (_, path) in found.files {
             // The curated layer reads as a plain layer too (its extra fields are ignored).
-            match store::load_layer(&path) {
+            match crate::model::layer::load_layer(&path) {
                 Ok(Some((layer, _))) => {
                     out.files += 1;
                     for s in &layer.spans {
@@ -111,7 +111,7 @@ pub fn rename_record_path(ws: &Workspace) -> PathBuf {
 pub fn interrupted_rename(ws: &Workspace) -> Option<RenameInProgress> {
     let bytes = store::read_regular(&rename_record_path(ws), store::MAX_SETTINGS_BYTES).ok()?;
     let src = std::str::from_utf8(&bytes).ok()?;
-    crate::model::layer::ron_options().from_str(src).ok()
+    crate::store::ron::ron_options().from_str(src).ok()
 }
 
 /// What `tags rename` was asked to do.
@@ -327,7 +327,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                     }
                 }
             } else {
-                match store::load_layer(&path) {
+                match crate::model::layer::load_layer(&path) {
                     Ok(Some((mut l, fp))) => {
                         let spans = retag(l.spans.iter_mut(), &req.old, &req.new)
                             + retag(
@@ -401,7 +401,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         new: req.new.clone(),
         merge: req.merge,
     };
-    let ron = crate::model::layer::to_pretty_ron(&record).unwrap_or_default();
+    let ron = crate::store::ron::to_pretty_ron(&record).unwrap_or_default();
     if let Err(e) = store::write_atomic(&record_path, ron.as_bytes()) {
         return Err(RenameError::Record {
             path: record_path,

@@ -41,7 +41,7 @@ pub fn apply(
     // Read and written under the save lock, so that a window's save cannot slip between, and
     // written only if the file is still the one read.
     let save = store::CheckedWrite::begin(ws.root(), &path)?;
-    let (existing, seen) = match store::load_layer(&path)? {
+    let (existing, seen) = match crate::model::layer::load_layer(&path)? {
         Some((l, fp)) => (Some(l), Some(fp)),
         None => (None, None),
     };

@@ -738,7 +738,7 @@ fn drive(
                 }
                 continue;
             }
-            let layer = match store::load_layer(&path) {
+            let layer = match crate::model::layer::load_layer(&path) {
                 Ok(Some((layer, _))) => layer,
                 Ok(None) => continue,
                 Err(e) => {

@@ -1289,7 +1289,7 @@ impl Importer<'_> {
             return Ok(());
         }
         // The existing layer, if any: never overwritten, and only merged into when asked.
-        let (existing, seen) = match store::load_layer(&layer_path) {
+        let (existing, seen) = match crate::model::layer::load_layer(&layer_path) {
             Ok(Some((l, fp))) => (Some(l), Some(fp)),
             Ok(None) => (None, None),
             Err(e) => {
