@@ -29,6 +29,8 @@ use serde_json::Value;
 use super::{
     Answers, DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats, Unsupported,
 };
+use crate::interchange::export::doccano::DOCCANO;
+use crate::interchange::export::jsonl::PRODIGY;
 use crate::interchange::export::parse_status;
 use crate::model::layer::SourceRecord;
 
@@ -440,11 +442,6 @@ pub(crate) fn source_record(v: &Value) -> Option<SourceRecord> {
         fields: BTreeMap::from([("id".to_owned(), id.to_string())]),
     })
 }
-
-/// [`SourceRecord::format`] of a Prodigy record.
-pub const PRODIGY: &str = "prodigy";
-/// [`SourceRecord::format`] of a doccano record.
-pub const DOCCANO: &str = "doccano";
 
 fn incoming(start: usize, end: usize, tag: &str, origin: String) -> IncomingSpan {
     IncomingSpan {
