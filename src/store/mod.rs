@@ -1052,4 +1052,65 @@ mod tests {
             temps_under(dir.path())
         );
     }
+
+    #[test]
+    fn a_changed_or_read_only_file_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.ron");
+        let fp = CheckedWrite::begin(dir.path(), &path)
+            .unwrap()
+            .write_if_unchanged(None, b"one")
+            .unwrap();
+        // Someone else writes it: the fingerprint of "one" no longer matches.
+        std::fs::write(&path, b"other").unwrap();
+        let e = CheckedWrite::lock(&path)
+            .write_if_unchanged(Some(&fp), b"two")
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Changed { .. }), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"other");
+        // Read-only: refused even though unchanged.
+        let seen = Fingerprint::of(&path, b"other");
+        let mut perms = std::fs::metadata(&path).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&path, perms).unwrap();
+        let e = CheckedWrite::lock(&path)
+            .write_if_unchanged(Some(&seen), b"three")
+            .unwrap_err();
+        assert!(matches!(e, StoreError::ReadOnly { .. }), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"other");
+        // Outside the workspace: refused before anything else.
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            CheckedWrite::begin(dir.path(), &elsewhere.path().join("x.ron")),
+            Err(StoreError::Outside { .. })
+        ));
+    }
+
+    #[test]
+    fn a_checked_batch_entry_is_written_only_if_its_file_is_still_as_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("kept.ron");
+        let changed = dir.path().join("changed.ron");
+        let appeared = dir.path().join("appeared.ron");
+        let fresh = dir.path().join("fresh.ron");
+        let seen_kept = write_atomic(&kept, b"kept").unwrap();
+        let seen_changed = write_atomic(&changed, b"changed").unwrap();
+        let mut batch = AtomicBatch::new();
+        batch.add_checked(&kept, b"merged".to_vec(), Some(seen_kept), None);
+        batch.add_checked(&changed, b"merged".to_vec(), Some(seen_changed), None);
+        batch.add_checked(&appeared, b"new".to_vec(), None, None);
+        batch.add_checked(&fresh, b"new".to_vec(), None, None);
+        // Another window saves one, and makes another, after they were read.
+        std::fs::write(&changed, b"theirs!").unwrap();
+        std::fs::write(&appeared, b"theirs").unwrap();
+        let results = batch.commit();
+        assert!(results[0].is_ok() && results[3].is_ok(), "{results:?}");
+        assert!(matches!(results[1], Err(StoreError::Changed { .. })));
+        assert!(matches!(results[2], Err(StoreError::Changed { .. })));
+        assert_eq!(std::fs::read(&kept).unwrap(), b"merged");
+        assert_eq!(std::fs::read(&changed).unwrap(), b"theirs!");
+        assert_eq!(std::fs::read(&appeared).unwrap(), b"theirs");
+        assert_eq!(std::fs::read(&fresh).unwrap(), b"new");
+        assert!(temps_under(dir.path()).is_empty());
+    }
 }
