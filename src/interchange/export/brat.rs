@@ -357,6 +357,10 @@ pub fn visual_conf(tags: &TagSet, only: &[String]) -> String {
     out
 }
 
+/// How many files the brat export writes per batch: few, so that the export still holds
+/// about one document in memory at a time, and enough that the fsyncs are shared.
+const BATCH_FILES: usize = 64;
+
 pub(crate) struct BratSink {
     dir: PathBuf,
     tags: TagSet,
@@ -409,7 +413,7 @@ impl BratSink {
             });
         }
         self.batch.add(path, content);
-        if self.batch.is_full() {
+        if self.batch.len() >= BATCH_FILES || self.batch.is_full() {
             self.commit()?;
         }
         Ok(())
