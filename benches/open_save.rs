@@ -50,7 +50,7 @@ fn open_by_stages(dir: &Path) -> OpenRun {
     let t0 = thread_cpu_time();
     let text = marginalia::Text::load(&text_path).expect("text");
     let t1 = thread_cpu_time();
-    let (layer, _) = marginalia::store::load_layer(&layer_path)
+    let (layer, _) = marginalia::model::layer::load_layer(&layer_path)
         .expect("layer")
         .expect("layer exists");
     let t2 = thread_cpu_time();
@@ -156,11 +156,11 @@ fn main() {
         // The same file through the generic `ron` crate (the fallback path), once, for scale.
         let src = std::fs::read_to_string(doc.layer_path()).expect("read layer");
         let r0 = thread_cpu_time();
-        let parsed: marginalia::Layer = marginalia::model::layer::ron_options()
+        let parsed: marginalia::Layer = marginalia::store::ron::ron_options()
             .from_str(&src)
             .expect("ron parses the file");
         let r1 = thread_cpu_time();
-        let written = marginalia::model::layer::to_pretty_ron(&parsed).expect("ron writes");
+        let written = marginalia::store::ron::to_pretty_ron(&parsed).expect("ron writes");
         let r2 = thread_cpu_time();
         assert_eq!(written, src, "the fast writer and ron agree");
         ron_rows.push(vec![

@@ -12,6 +12,9 @@ use crate::model::tags::TagSet;
 use crate::model::text::Text;
 
 mod canonical;
+mod file;
+
+pub use file::{load_layer, parse_layer, save_layer};
 
 /// The file format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -337,25 +340,6 @@ impl LayerProblem {
     }
 }
 
-/// The RON options used for every read: default recursion limit, so deep nesting is an error,
-/// not a stack overflow.
-pub fn ron_options() -> ron::Options {
-    ron::Options::default().with_recursion_limit(64)
-}
-
-/// Pretty RON with a stable layout: four-space indent, `\n` line ends, no struct names.
-pub fn to_pretty_ron<T: Serialize>(value: &T) -> Result<String, ron::Error> {
-    let config = ron::ser::PrettyConfig::new()
-        .indentor("    ")
-        .new_line("\n")
-        .struct_names(false)
-        .separate_tuple_members(false)
-        .enumerate_arrays(false);
-    let mut s = ron_options().to_string_pretty(value, config)?;
-    s.push('\n');
-    Ok(s)
-}
-
 impl Layer {
     /// A new, empty layer for a text.
     pub fn new(text_rel: &str, text: &Text, annotator: &str) -> Self {
@@ -382,7 +366,7 @@ impl Layer {
         let mut layer = match canonical::read(src) {
             Some(layer) => layer,
             None => {
-                let mut layer: Layer = ron_options().from_str(src)?;
+                let mut layer: Layer = crate::store::ron::ron_options().from_str(src)?;
                 layer.normalize();
                 layer
             }
@@ -397,7 +381,7 @@ impl Layer {
     }
 
     /// Serialises the layer as if normalized; deterministic for equal layers. The bytes are
-    /// those of [`to_pretty_ron`], written without copying the layer (see `canonical`).
+    /// those of [`crate::store::ron::to_pretty_ron`], written without copying the layer (see `canonical`).
     pub fn to_ron(&self) -> String {
         canonical::write(self)
     }

@@ -346,7 +346,7 @@ impl TagSet {
                 });
             }
         };
-        let set: TagSet = crate::model::layer::ron_options()
+        let set: TagSet = crate::store::ron::ron_options()
             .from_str(&src)
             .map_err(|e| TagError::Parse {
                 path: shown.clone(),
@@ -414,8 +414,7 @@ impl TagSet {
             path: shown.clone(),
             problem,
         })?;
-        crate::store::refuse_read_only(path)
-            .and_then(|()| crate::store::write_atomic(path, self.to_ron().as_bytes()))
+        crate::store::write_file(path, self.to_ron().as_bytes())
             .map(|_| ())
             .map_err(|e| TagError::Unreadable {
                 path: shown,
@@ -442,7 +441,7 @@ impl TagSet {
 
     /// Serialises the tag set as pretty RON.
     pub fn to_ron(&self) -> String {
-        crate::model::layer::to_pretty_ron(self).unwrap_or_default()
+        crate::store::ron::to_pretty_ron(self).unwrap_or_default()
     }
 
     /// Adds a tag with a generated colour and no hotkey if it is not yet known. Returns whether
@@ -586,13 +585,13 @@ mod tests {
               (name: "checked", kind: Flag),
               (name: "source", kind: Text, description: "A link."),
             ])])"##;
-        let set: TagSet = crate::model::layer::ron_options().from_str(src).unwrap();
+        let set: TagSet = crate::store::ron::ron_options().from_str(src).unwrap();
         set.check().unwrap();
         let claim = set.get("claim").unwrap();
         assert!(claim.attribute("verdict").unwrap().required);
         assert!(claim.attribute("checked").unwrap().allows("true"));
         assert!(!claim.attribute("checked").unwrap().allows("yes"));
-        let back: TagSet = crate::model::layer::ron_options()
+        let back: TagSet = crate::store::ron::ron_options()
             .from_str(&set.to_ron())
             .unwrap();
         assert_eq!(back, set);

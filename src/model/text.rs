@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
+use crate::store::sha256_hex;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// The default largest text Marginalia opens, in bytes. Larger files are refused with a message
@@ -410,17 +410,6 @@ pub fn is_right_to_left(c: char) -> bool {
 fn order(a: usize, b: usize, len: usize) -> (usize, usize) {
     let (a, b) = if a <= b { (a, b) } else { (b, a) };
     (a.min(len), b.min(len))
-}
-
-/// Lowercase hex sha256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        use std::fmt::Write as _;
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 #[cfg(test)]

@@ -321,7 +321,7 @@ impl Document {
         layer_path: &Path,
         read_only: bool,
     ) -> Result<Self, OpenError> {
-        let (layer, seen) = match store::load_layer(layer_path)? {
+        let (layer, seen) = match crate::model::layer::load_layer(layer_path)? {
             Some((layer, fp)) => (layer, Some(fp)),
             None => (Layer::new(rel, &text, annotator), None),
         };
@@ -531,7 +531,7 @@ impl Document {
         let text = &self.text;
         let read = |found: &Recovered| {
             let parse = |src: &str| {
-                store::parse_layer(&found.entry, src.as_bytes())
+                crate::model::layer::parse_layer(&found.entry, src.as_bytes())
                     .ok()
                     .filter(|l| l.annotator == annotator)
                     .map(|mut l| {
@@ -1701,14 +1701,16 @@ impl Document {
                         .into(),
             });
         }
-        if let Err(e) = store::check_write_inside(&self.root, &self.layer_path) {
-            self.autosave.failed(e.to_string());
-            return Err(e);
-        }
         // Check, merge and write under one lock, so another window's save cannot slip between.
-        let _lock = store::lock_for_saving(&self.layer_path);
-        if !store::unchanged_since(&self.layer_path, self.seen.as_ref()) {
-            match store::load_layer(&self.layer_path) {
+        let save = match store::CheckedWrite::begin(&self.root, &self.layer_path) {
+            Ok(save) => save,
+            Err(e) => {
+                self.autosave.failed(e.to_string());
+                return Err(e);
+            }
+        };
+        if !save.unchanged_since(self.seen.as_ref()) {
+            match crate::model::layer::load_layer(&self.layer_path) {
                 Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {
                     let report = self.merge_theirs(theirs);
                     self.seen = Some(fp);
@@ -1748,7 +1750,7 @@ impl Document {
                 }
             }
         }
-        match store::save_layer(&self.layer_path, &self.layer) {
+        match save.write(self.layer.to_ron().as_bytes()) {
             Ok(fp) => {
                 self.seen = Some(fp);
                 self.set_base(Arc::new(self.layer.clone()));
@@ -1789,12 +1791,12 @@ impl Document {
         // Size or time differ: the bytes decide (a `touch` is no change), once per change.
         if let Some(seen) = &self.seen
             && let Ok(bytes) = store::read_limited(&self.layer_path, store::MAX_LAYER_BYTES)
-            && crate::model::text::sha256_hex(&bytes) == seen.sha256
+            && crate::store::sha256_hex(&bytes) == seen.sha256
         {
             self.seen = Some(Fingerprint::of(&self.layer_path, &bytes));
             return false;
         }
-        match store::load_layer(&self.layer_path) {
+        match crate::model::layer::load_layer(&self.layer_path) {
             Ok(Some((mut layer, fp))) if layer.annotator == self.layer.annotator => {
                 self.set_base(Arc::new(layer.clone()));
                 let summary = reanchor::reanchor_layer(&mut layer, &self.text);

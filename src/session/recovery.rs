@@ -22,7 +22,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::model::text::sha256_hex;
+use crate::store::sha256_hex;
 use crate::store::{self, StoreError};
 
 /// The first line of every journal entry, followed by the layer file's path.
@@ -342,7 +342,8 @@ impl Journal {
         bytes.push_str(contents);
         let mut first_error = None;
         for (i, dir) in self.dirs().enumerate() {
-            if i > 0 && !private_dir(dir) {
+            // A fallback lives in a shared place such as `/dev/shm`: only this user may read it.
+            if i > 0 && !store::private_dir(dir) {
                 continue;
             }
             let entry = dir.join(key.file_name());
@@ -480,11 +481,11 @@ impl Journal {
 /// Removes an entry and its base. Returns whether the entry was there.
 fn remove_entry(entry: &Path) -> bool {
     remove_base(entry);
-    std::fs::remove_file(entry).is_ok()
+    store::remove_durably(entry).unwrap_or(false)
 }
 
 fn remove_base(entry: &Path) {
-    let _ = std::fs::remove_file(entry.with_extension("base"));
+    let _ = store::remove_durably(&entry.with_extension("base"));
 }
 
 /// Reads the first lines of an entry.
@@ -494,26 +495,6 @@ fn read_header(entry: &Path) -> Option<EntryHeader> {
     file.take(MAX_HEADER_BYTES).read_to_end(&mut bytes).ok()?;
     let src = String::from_utf8_lossy(&bytes);
     EntryHeader::parse(&src).map(|(h, _)| h)
-}
-
-/// Makes a fallback folder that only this user can read (fallbacks live in shared places
-/// such as `/dev/shm`): refuses one that is a link or someone else's.
-fn private_dir(dir: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _};
-        let _ = std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir);
-        // SAFETY: getuid has no preconditions and cannot fail.
-        let uid = unsafe { libc::getuid() };
-        std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && m.uid() == uid)
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir).is_ok()
-    }
 }
 
 /// `path` made absolute, with its existing folders resolved, so one layer file has one entry

@@ -195,7 +195,7 @@ impl CuratedLayer {
     /// # Errors
     /// The RON error with its line and column.
     pub fn from_ron(src: &str) -> Result<Self, ron::error::SpannedError> {
-        let mut c: CuratedLayer = crate::model::layer::ron_options().from_str(src)?;
+        let mut c: CuratedLayer = crate::store::ron::ron_options().from_str(src)?;
         for span in &mut c.spans {
             crate::model::layer::migrate_markers(&mut span.attrs);
         }
@@ -210,7 +210,7 @@ impl CuratedLayer {
     pub fn to_ron(&self) -> String {
         let mut copy = self.clone();
         copy.normalize();
-        crate::model::layer::to_pretty_ron(&copy).unwrap_or_default()
+        crate::store::ron::to_pretty_ron(&copy).unwrap_or_default()
     }
 
     fn normalize(&mut self) {
@@ -345,7 +345,7 @@ pub fn reanchor_curated(
     let text = Text::load(&ws.text_path(rel).ok_or_else(not_here)?)?;
     // Read, re-anchored and written under the lock a review window saves under, so that no
     // decision it saves in between is lost.
-    let _lock = (!dry_run).then(|| store::lock_for_saving(&path));
+    let save = (!dry_run).then(|| store::CheckedWrite::lock(&path));
     let Some((mut curated, _)) = load_curated(&path)? else {
         return Ok(None);
     };
@@ -368,10 +368,9 @@ pub fn reanchor_curated(
     if let Some(p) = curated.to_layer().problems(Some(&text), ws.tags()).first() {
         return Err(invalid(p.to_string()));
     }
-    if !dry_run {
+    if let Some(save) = save {
         store::check_write_inside(ws.root(), &path)?;
-        store::refuse_read_only(&path)?;
-        store::write_atomic(&path, curated.to_ron().as_bytes())?;
+        save.write(curated.to_ron().as_bytes())?;
     }
     Ok(Some(summary))
 }
@@ -773,7 +772,7 @@ impl Review {
         let mut loaded = Vec::new();
         for name in layers {
             let path = ws.layer_path(name, rel).ok_or_else(not_here)?;
-            match store::load_layer(&path)? {
+            match crate::model::layer::load_layer(&path)? {
                 Some((layer, _)) => {
                     // Spans that do not fit the text must not be copied into the curated layer.
                     if let Some(p) = layer.problems(Some(&text), ws.tags()).first() {
@@ -1595,13 +1594,15 @@ impl Review {
     }
 
     fn write_pending(&mut self) -> Result<(), StoreError> {
-        if let Err(e) = store::check_write_inside(&self.root, &self.path) {
-            self.autosave.failed(e.to_string());
-            return Err(e);
-        }
         // Check, merge and write under one lock, so another window's save cannot slip between.
-        let _lock = store::lock_for_saving(&self.path);
-        if !store::unchanged_since(&self.path, self.seen.as_ref()) {
+        let save = match store::CheckedWrite::begin(&self.root, &self.path) {
+            Ok(save) => save,
+            Err(e) => {
+                self.autosave.failed(e.to_string());
+                return Err(e);
+            }
+        };
+        if !save.unchanged_since(self.seen.as_ref()) {
             match load_curated(&self.path) {
                 Ok(Some((theirs, fp))) => {
                     self.base = Arc::new(theirs.clone());
@@ -1624,9 +1625,7 @@ impl Review {
                 }
             }
         }
-        let written = store::refuse_read_only(&self.path)
-            .and_then(|()| store::write_atomic(&self.path, self.curated.to_ron().as_bytes()));
-        match written {
+        match save.write(self.curated.to_ron().as_bytes()) {
             Ok(fp) => {
                 self.seen = Some(fp);
                 self.base = Arc::new(self.curated.clone());
@@ -1884,7 +1883,7 @@ pub fn progress_of(ws: &Workspace, rel: &str) -> Result<Option<(usize, usize, bo
         let Some(p) = ws.layer_path(name, rel) else {
             return Ok(None);
         };
-        match store::load_layer(&p)? {
+        match crate::model::layer::load_layer(&p)? {
             Some((l, _)) => layers.push((name.clone(), l)),
             None => return Ok(None),
         }

@@ -4,18 +4,26 @@
 //! A write goes to a temp file in the same folder, is fsynced, renamed over the target, and the
 //! folder is fsynced, so a crash leaves either the old or the new file, never a mix.
 //!
-//! Owns: every write to disk (the one atomic write path, batches, locks, fingerprints, the
-//! read-only check), bounded reads of regular files, RON options and the background writer.
-//! May import: [`crate::wording`] only; it knows bytes and paths, not annotations.
+//! Every file the app or the CLI writes goes through here: [`CheckedWrite`] for a file others
+//! may write too (save lock, unchanged since read, not read-only, atomic), [`write_file`] for a
+//! file the user owns, [`AtomicBatch`] for many files at once (an import, a brat export),
+//! [`AtomicFile`] for a stream (an export), [`write_atomic`] for files no one else writes.
+//!
+//! Owns: bytes and files: bounded reads, atomic writes, fingerprints, save locks, sha256, the
+//! RON options, the background writer. May import: [`crate::wording`] only; it knows
+//! nothing of layers or texts.
 
+mod checked;
+pub mod ron;
 pub mod writer;
+
+pub use checked::CheckedWrite;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::model::layer::Layer;
-use crate::model::text::sha256_hex;
+use sha2::{Digest as _, Sha256};
 
 /// Prefix of the temp files used for atomic writes; strays are removed on the next start.
 pub const TEMP_PREFIX: &str = ".marginalia-tmp-";
@@ -46,6 +54,11 @@ pub enum StoreError {
     WouldBeTooLarge { path: String, size: u64, limit: u64 },
     #[error("{path}: the file is read-only (no write permission); it was not overwritten")]
     ReadOnly { path: String },
+    #[error(
+        "{path}: changed on disk since it was read (another window or program wrote it); it was \
+         not overwritten"
+    )]
+    Changed { path: String },
     #[error("{path}: refusing to write through a symbolic link")]
     Symlink { path: String },
     #[error("{path}: refusing to write: the folder leads outside the workspace {root}")]
@@ -265,51 +278,6 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, StoreError> {
     })
 }
 
-/// From this size on, [`load_layer`] hashes a layer on another thread while it parses it.
-const PARALLEL_HASH_BYTES: usize = 1 << 20;
-
-/// Loads a layer file. `Ok(None)` when it does not exist.
-///
-/// # Errors
-/// Unreadable, too large, not UTF-8 or not a valid layer — each naming the file.
-pub fn load_layer(path: &Path) -> Result<Option<(Layer, Fingerprint)>, StoreError> {
-    if std::fs::symlink_metadata(path).is_err() {
-        return Ok(None);
-    }
-    let bytes = read_limited(path, MAX_LAYER_BYTES)?;
-    if bytes.len() < PARALLEL_HASH_BYTES {
-        let fp = Fingerprint::of(path, &bytes);
-        return Ok(Some((parse_layer(path, &bytes)?, fp)));
-    }
-    // A big layer's hash (20 ms for 40 MB) is taken on a second core during the parse, when a
-    // thread can start.
-    let (fp, layer) = std::thread::scope(|s| {
-        let hashing = std::thread::Builder::new()
-            .name("hash layer".into())
-            .spawn_scoped(s, || Fingerprint::of(path, &bytes));
-        let layer = parse_layer(path, &bytes);
-        let fp = hashing
-            .ok()
-            .and_then(|h| h.join().ok())
-            .unwrap_or_else(|| Fingerprint::of(path, &bytes));
-        (fp, layer)
-    });
-    Ok(Some((layer?, fp)))
-}
-
-/// Parses layer bytes, naming `path` in errors.
-pub fn parse_layer(path: &Path, bytes: &[u8]) -> Result<Layer, StoreError> {
-    let shown = path.display().to_string();
-    let src = std::str::from_utf8(bytes).map_err(|e| StoreError::Parse {
-        path: shown.clone(),
-        reason: format!("not UTF-8 at byte {}", e.valid_up_to()),
-    })?;
-    Layer::from_ron(src).map_err(|e| StoreError::Parse {
-        path: shown,
-        reason: e.to_string(),
-    })
-}
-
 /// Refuses to write an annotation file (any `.ron`) that would be too large to be read back:
 /// a save that succeeded could otherwise leave a document that can never be opened again.
 ///
@@ -334,27 +302,82 @@ pub fn check_fits(path: &Path, size: usize) -> Result<(), StoreError> {
 /// Any I/O failure, naming the file; the old file is then untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError> {
     check_fits(path, bytes.len())?;
-    let shown = path.display().to_string();
-    let err = |e: std::io::Error| StoreError::Write {
-        path: shown.clone(),
-        reason: e.to_string(),
-    };
-    if let Ok(meta) = std::fs::symlink_metadata(path)
-        && meta.file_type().is_symlink()
-    {
-        return Err(StoreError::Symlink { path: shown });
-    }
-    let dir = dir_of(path);
-    // New folders are made durable too: each one's entry lives in its parent folder.
-    for parent in create_dirs(&dir).map_err(err)? {
-        sync_dir(&parent);
-    }
-    let tmp = write_temp(path, &dir, bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    // Makes the rename itself durable.
-    sync_dir(&dir);
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes).map_err(|e| write_error(path, e))?;
+    file.commit()?;
     Ok(Fingerprint::of(path, bytes))
+}
+
+/// A file written as a stream and put in place atomically when complete (an export): until
+/// [`AtomicFile::commit`] it is a locked temp file beside its target, removed if dropped, so a
+/// cancelled or failed write leaves no half file and the old one untouched. The same temp
+/// files, permissions and fsyncs as [`write_atomic`], which is built on it.
+pub struct AtomicFile {
+    path: PathBuf,
+    dir: PathBuf,
+    tmp: std::io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Starts writing `path`, creating its folders. Refuses a symbolic link at `path`.
+    ///
+    /// # Errors
+    /// [`StoreError::Symlink`], or the folder or temp file cannot be made, naming the file.
+    pub fn create(path: &Path) -> Result<Self, StoreError> {
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(StoreError::Symlink {
+                path: path.display().to_string(),
+            });
+        }
+        let err = |e| write_error(path, e);
+        let dir = dir_of(path);
+        // New folders are made durable too: each one's entry lives in its parent folder.
+        for parent in create_dirs(&dir).map_err(err)? {
+            sync_dir(&parent);
+        }
+        let tmp = write_temp(path, &dir, &[]).map_err(err)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            dir,
+            tmp: std::io::BufWriter::with_capacity(1 << 16, tmp),
+        })
+    }
+
+    /// Puts the file in place: fsyncs it, renames it over the target, fsyncs the folder.
+    ///
+    /// # Errors
+    /// Any I/O failure, naming the file; the temp file is then removed and the old file kept.
+    pub fn commit(self) -> Result<(), StoreError> {
+        let err = |e| write_error(&self.path, e);
+        let tmp = self.tmp.into_inner().map_err(|e| err(e.into_error()))?;
+        tmp.as_file().sync_all().map_err(err)?;
+        tmp.persist(&self.path).map_err(|e| err(e.error))?;
+        // Makes the rename itself durable.
+        sync_dir(&self.dir);
+        Ok(())
+    }
+}
+
+impl std::io::Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tmp.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.tmp.write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+/// [`StoreError::Write`] for an I/O error on `path`.
+fn write_error(path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Write {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
 }
 
 /// Creates `dir` and its missing parents, and returns the folders whose entries changed (the
@@ -386,22 +409,58 @@ fn create_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Removes the file at `path`, if there is one, and makes the removal durable (its folder is
-/// fsynced), so a record removed before a crash stays removed.
+/// fsynced), so a record removed before a crash stays removed. Returns whether there was one.
 ///
 /// # Errors
 /// The removal failed, naming the file.
-pub fn remove_durably(path: &Path) -> Result<(), StoreError> {
+pub fn remove_durably(path: &Path) -> Result<bool, StoreError> {
     match std::fs::remove_file(path) {
         Ok(()) => {
             sync_dir(&dir_of(path));
-            Ok(())
+            Ok(true)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(StoreError::Write {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(write_error(path, e)),
     }
+}
+
+/// Makes a folder that only this user can read, with its parents (for data kept in shared
+/// places such as `/dev/shm`). Returns whether `dir` is now such a folder: one that is a link
+/// or someone else's is refused.
+pub fn private_dir(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _};
+        let _ = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir);
+        // SAFETY: getuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::getuid() };
+        std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && m.uid() == uid)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir).is_ok()
+    }
+}
+
+/// Writes generated test data (`marginalia synth`) plainly: no temp file and no fsync, as a
+/// crash loses only what is made again. Creates the folders; refuses a symbolic link.
+///
+/// # Errors
+/// The write failed, naming the file.
+pub fn write_scratch(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(StoreError::Symlink {
+            path: path.display().to_string(),
+        });
+    }
+    let err = |e| write_error(path, e);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(err)?;
+    }
+    std::fs::write(path, bytes).map_err(err)
 }
 
 /// Fsyncs a folder, best effort: makes renames and new entries in it durable; not all
@@ -454,7 +513,7 @@ pub const BATCH_MAX_BYTES: usize = 16 * 1024 * 1024;
 /// fsyncs each, renames each over its target, then fsyncs each distinct folder once (and the
 /// parents of folders it created). Each file is still either old or new after a crash, as with
 /// [`write_atomic`]; the batch as a whole is not all-or-nothing. The safety rules are those of
-/// [`save_layer`]: no writing through a symbolic link, an existing file without write
+/// [`write_file`]: no writing through a symbolic link, an existing file without write
 /// permission is left alone, permissions are kept (new files get the usual ones), and a file
 /// that fails leaves no temp file behind.
 #[derive(Debug, Default)]
@@ -470,6 +529,9 @@ struct BatchEntry {
     bytes: Vec<u8>,
     /// Written only if this earlier entry is.
     after: Option<usize>,
+    /// Written only if the file is still as read (`Some(None)`: still absent), checked with
+    /// [`CheckedWrite::check`] just before the rename.
+    seen: Option<Option<Fingerprint>>,
 }
 
 impl AtomicBatch {
@@ -495,10 +557,32 @@ impl AtomicBatch {
         self.push(path.into(), bytes.into(), after)
     }
 
+    /// Adds a file that others may write too (a layer merged into), to be written only if it
+    /// is still as `seen` when its turn comes (`None`: only if there is still no file), as
+    /// [`CheckedWrite::write_if_unchanged`] does; its result is otherwise
+    /// [`StoreError::Changed`]. `after` as for [`AtomicBatch::add_after`].
+    pub fn add_checked(
+        &mut self,
+        path: impl Into<PathBuf>,
+        bytes: impl Into<Vec<u8>>,
+        seen: Option<Fingerprint>,
+        after: Option<usize>,
+    ) -> usize {
+        let after = after.filter(|&a| a < self.entries.len());
+        let i = self.push(path.into(), bytes.into(), after);
+        self.entries[i].seen = Some(seen);
+        i
+    }
+
     fn push(&mut self, path: PathBuf, bytes: Vec<u8>, after: Option<usize>) -> usize {
         self.bytes += bytes.len();
         self.paths.insert(path.clone());
-        self.entries.push(BatchEntry { path, bytes, after });
+        self.entries.push(BatchEntry {
+            path,
+            bytes,
+            after,
+            seen: None,
+        });
         self.entries.len() - 1
     }
 
@@ -579,6 +663,26 @@ impl AtomicBatch {
                 results[i] = Err(why);
                 continue;
             }
+            // Replacing a file read before: under its save lock, if it is still as read. A
+            // new file takes no lock (one lock file per imported document would pile up).
+            let _lock = match &e.seen {
+                Some(seen) => {
+                    let guard = seen.as_ref().map(|_| CheckedWrite::lock(&e.path));
+                    let checked = match &guard {
+                        Some(g) => g.check(seen.as_ref()),
+                        None if unchanged_since(&e.path, None) => Ok(()),
+                        None => Err(StoreError::Changed {
+                            path: e.path.display().to_string(),
+                        }),
+                    };
+                    if let Err(why) = checked {
+                        results[i] = Err(why);
+                        continue;
+                    }
+                    guard
+                }
+                None => None,
+            };
             match tmp.persist(&e.path) {
                 Ok(_) => {
                     to_sync.insert(dir_of(&e.path));
@@ -684,14 +788,16 @@ pub fn new_file_permissions() -> Option<std::fs::Permissions> {
     None
 }
 
-/// Saves a layer atomically. An existing file without write permission (mode 0444, say) is
-/// respected even where the rename would succeed (as root, or in a writable folder).
+/// Writes a file the user owns (a layer, `tags.ron`, `workspace.ron`) atomically, leaving an
+/// existing file without write permission (mode 0444, say) alone even where the rename would
+/// succeed (as root, or in a writable folder). [`CheckedWrite`] adds the save lock and the
+/// check that the file is still the one read.
 ///
 /// # Errors
 /// [`StoreError::ReadOnly`], or any write failure, naming the file.
-pub fn save_layer(path: &Path, layer: &Layer) -> Result<Fingerprint, StoreError> {
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<Fingerprint, StoreError> {
     refuse_read_only(path)?;
-    write_atomic(path, layer.to_ron().as_bytes())
+    write_atomic(path, bytes)
 }
 
 /// Refuses to replace an existing annotation file that has no write permission.
@@ -705,6 +811,17 @@ pub fn refuse_read_only(path: &Path) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+/// Lowercase hex sha256 of some bytes: how files and texts are fingerprinted.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{b:02x}");
+    }
+    s
 }
 
 /// How old a temp file must be before it may be taken for a crash's leftover. A save takes
@@ -935,5 +1052,66 @@ mod tests {
             "{:?}",
             temps_under(dir.path())
         );
+    }
+
+    #[test]
+    fn a_changed_or_read_only_file_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.ron");
+        let fp = CheckedWrite::begin(dir.path(), &path)
+            .unwrap()
+            .write_if_unchanged(None, b"one")
+            .unwrap();
+        // Someone else writes it: the fingerprint of "one" no longer matches.
+        std::fs::write(&path, b"other").unwrap();
+        let e = CheckedWrite::lock(&path)
+            .write_if_unchanged(Some(&fp), b"two")
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Changed { .. }), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"other");
+        // Read-only: refused even though unchanged.
+        let seen = Fingerprint::of(&path, b"other");
+        let mut perms = std::fs::metadata(&path).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&path, perms).unwrap();
+        let e = CheckedWrite::lock(&path)
+            .write_if_unchanged(Some(&seen), b"three")
+            .unwrap_err();
+        assert!(matches!(e, StoreError::ReadOnly { .. }), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"other");
+        // Outside the workspace: refused before anything else.
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            CheckedWrite::begin(dir.path(), &elsewhere.path().join("x.ron")),
+            Err(StoreError::Outside { .. })
+        ));
+    }
+
+    #[test]
+    fn a_checked_batch_entry_is_written_only_if_its_file_is_still_as_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("kept.ron");
+        let changed = dir.path().join("changed.ron");
+        let appeared = dir.path().join("appeared.ron");
+        let fresh = dir.path().join("fresh.ron");
+        let seen_kept = write_atomic(&kept, b"kept").unwrap();
+        let seen_changed = write_atomic(&changed, b"changed").unwrap();
+        let mut batch = AtomicBatch::new();
+        batch.add_checked(&kept, b"merged".to_vec(), Some(seen_kept), None);
+        batch.add_checked(&changed, b"merged".to_vec(), Some(seen_changed), None);
+        batch.add_checked(&appeared, b"new".to_vec(), None, None);
+        batch.add_checked(&fresh, b"new".to_vec(), None, None);
+        // Another window saves one, and makes another, after they were read.
+        std::fs::write(&changed, b"theirs!").unwrap();
+        std::fs::write(&appeared, b"theirs").unwrap();
+        let results = batch.commit();
+        assert!(results[0].is_ok() && results[3].is_ok(), "{results:?}");
+        assert!(matches!(results[1], Err(StoreError::Changed { .. })));
+        assert!(matches!(results[2], Err(StoreError::Changed { .. })));
+        assert_eq!(std::fs::read(&kept).unwrap(), b"merged");
+        assert_eq!(std::fs::read(&changed).unwrap(), b"theirs!");
+        assert_eq!(std::fs::read(&appeared).unwrap(), b"theirs");
+        assert_eq!(std::fs::read(&fresh).unwrap(), b"new");
+        assert!(temps_under(dir.path()).is_empty());
     }
 }

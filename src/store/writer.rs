@@ -127,19 +127,16 @@ impl Drop for Writer {
 fn save(job: Job) -> Outcome {
     let generation = job.generation;
     let failed = |error| Outcome::Failed { generation, error };
-    if let Err(e) = store::check_write_inside(&job.root, &job.path) {
-        return failed(e);
-    }
     // Check and write under one lock, so another window's save cannot slip between.
-    let _lock = store::lock_for_saving(&job.path);
-    if !store::unchanged_since(&job.path, job.seen.as_ref()) {
+    let save = match store::CheckedWrite::begin(&job.root, &job.path) {
+        Ok(save) => save,
+        Err(e) => return failed(e),
+    };
+    if !save.unchanged_since(job.seen.as_ref()) {
         return Outcome::Changed { generation };
     }
-    if let Err(e) = store::refuse_read_only(&job.path) {
-        return failed(e);
-    }
     let text = (job.render)();
-    match store::write_atomic(&job.path, text.as_bytes()) {
+    match save.write(text.as_bytes()) {
         Ok(fingerprint) => Outcome::Written {
             generation,
             fingerprint,

@@ -293,7 +293,7 @@ const KNOWN_FIELDS: [&str; 3] = ["texts", "overlap", "assignments"];
 /// `config` as `workspace.ron`'s bytes, keeping the comment lines that opened `old` (the
 /// file's present content, if any).
 fn config_bytes(config: &WorkspaceConfig, old: Option<&str>) -> Result<String, String> {
-    let body = crate::model::layer::to_pretty_ron(config).map_err(|e| e.to_string())?;
+    let body = crate::store::ron::to_pretty_ron(config).map_err(|e| e.to_string())?;
     let head: String = old
         .map(|o| {
             o.lines()
@@ -307,7 +307,7 @@ fn config_bytes(config: &WorkspaceConfig, old: Option<&str>) -> Result<String, S
 
 /// The top-level fields of a `workspace.ron` that this version does not know.
 fn unknown_fields(src: &str) -> Vec<String> {
-    match crate::model::layer::ron_options().from_str::<ron::Value>(src) {
+    match crate::store::ron::ron_options().from_str::<ron::Value>(src) {
         Ok(ron::Value::Map(map)) => map
             .keys()
             .filter_map(|k| match k {
@@ -373,8 +373,7 @@ pub fn write(
         reason,
     })?;
     crate::store::check_write_inside(ws.root(), &path)?;
-    crate::store::refuse_read_only(&path)?;
-    crate::store::write_atomic(&path, bytes.as_bytes())?;
+    crate::store::write_file(&path, bytes.as_bytes())?;
     let documents = ws.texts().len();
     ws.set_config(config);
     Ok(Written { path, documents })

@@ -85,7 +85,7 @@ pub fn setup(workspace: &Path, exe: &Path) -> Result<SetupReport, GitError> {
         new.push_str("# Marginalia's merge driver: annotation files merge span by span.\n");
         new.push_str(ATTRIBUTES_LINE);
         new.push('\n');
-        crate::store::write_atomic(&attrs, new.as_bytes()).map_err(|e| GitError::Write {
+        crate::store::write_file(&attrs, new.as_bytes()).map_err(|e| GitError::Write {
             path: attrs.display().to_string(),
             reason: e.to_string(),
         })?;

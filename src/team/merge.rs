@@ -65,8 +65,7 @@ impl FileKind {
     /// The kind a file's content looks like: a layer has `spans` and an `annotator` (`curated`
     /// for the curated layer), a tag set has `tags`; anything else is other RON.
     pub fn of_content(src: &str) -> FileKind {
-        let Ok(ron::Value::Map(map)) =
-            crate::model::layer::ron_options().from_str::<ron::Value>(src)
+        let Ok(ron::Value::Map(map)) = crate::store::ron::ron_options().from_str::<ron::Value>(src)
         else {
             return FileKind::Other;
         };
@@ -1234,7 +1233,7 @@ pub fn merge_tags(base: Option<&TagSet>, ours: &TagSet, theirs: &TagSet) -> (Tag
 
 fn merge_tag_files(base: &Input, ours: &Input, theirs: &Input) -> Result<Merged, MergeError> {
     let read = |s: &str| {
-        crate::model::layer::ron_options()
+        crate::store::ron::ron_options()
             .from_str::<TagSet>(s)
             .map_err(|e| e.to_string())
     };
@@ -1524,7 +1523,7 @@ fn merge_struct_text(
 
 fn merge_other_files(base: &Input, ours: &Input, theirs: &Input) -> Result<Merged, MergeError> {
     let read = |s: &str| {
-        crate::model::layer::ron_options()
+        crate::store::ron::ron_options()
             .from_str::<ron::Value>(s)
             .map(|_| s.to_owned())
             .map_err(|e| e.to_string())
@@ -1992,9 +1991,7 @@ mod tests {
             &t.to_ron(),
             "annotations/tags.ron",
         );
-        let set: TagSet = crate::model::layer::ron_options()
-            .from_str(&m.text)
-            .unwrap();
+        let set: TagSet = crate::store::ron::ron_options().from_str(&m.text).unwrap();
         let names: Vec<&str> = set.tags.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,
@@ -2011,7 +2008,7 @@ mod tests {
         let o = "(\n    texts: [\"seeds\", \"news\"],\n    extra: Some(3),\n)\n";
         let t = "// a comment\n(\n    texts: [\"seeds\", \"blogs\"],\n)\n";
         let m = both_ways(b, o, t, "annotations/workspace.ron");
-        let cfg: crate::workspace::WorkspaceConfig = crate::model::layer::ron_options()
+        let cfg: crate::workspace::WorkspaceConfig = crate::store::ron::ron_options()
             .from_str(&m.text)
             .unwrap_or_else(|e| panic!("{e}: {}", m.text));
         assert_eq!(cfg.texts, ["blogs", "news", "seeds"]);
@@ -2112,9 +2109,7 @@ mod other_ron_tests {
         let m1 = merge(&input("b", &b), &input("o", &o), &input("t", &t), path).unwrap();
         let m2 = merge(&input("b", &b), &input("t", &t), &input("o", &o), path).unwrap();
         assert_eq!(m1.text, m2.text);
-        let f: File = crate::model::layer::ron_options()
-            .from_str(&m1.text)
-            .unwrap();
+        let f: File = crate::store::ron::ron_options().from_str(&m1.text).unwrap();
         assert_eq!((f.format, f.layer.as_str()), (1, "ann"));
         let texts: Vec<&str> = f.rejected.iter().map(|r| r.text.as_str()).collect();
         assert_eq!(
@@ -2133,9 +2128,7 @@ mod other_ron_tests {
         let m1 = merge(&input("b", b), &input("o", o), &input("t", t), path).unwrap();
         let m2 = merge(&input("b", b), &input("t", t), &input("o", o), path).unwrap();
         assert_eq!(m1.text, m2.text);
-        let v: ron::Value = crate::model::layer::ron_options()
-            .from_str(&m1.text)
-            .unwrap();
+        let v: ron::Value = crate::store::ron::ron_options().from_str(&m1.text).unwrap();
         let ron::Value::Map(m) = v else {
             panic!("{}", m1.text)
         };
@@ -2160,10 +2153,8 @@ mod other_ron_tests {
             Some("annotations/workspace.ron"),
         )
         .unwrap();
-        let v: ron::Value = crate::model::layer::ron_options()
-            .from_str(&m.text)
-            .unwrap();
-        let want: ron::Value = crate::model::layer::ron_options()
+        let v: ron::Value = crate::store::ron::ron_options().from_str(&m.text).unwrap();
+        let want: ron::Value = crate::store::ron::ron_options()
             .from_str("(a: InProgress, n: 2, inner: (x: 2, y: [\"p\", \"q\"]))")
             .unwrap();
         assert_eq!(v, want, "{}", m.text);

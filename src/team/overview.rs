@@ -233,7 +233,7 @@ pub fn gather(ws: &Workspace) -> Progress {
         for (k, annotator) in annotators.iter().enumerate() {
             let mut cell = Cell::default();
             if let Some(path) = ws.layer_path(annotator, &rel) {
-                match crate::store::load_layer(&path) {
+                match crate::model::layer::load_layer(&path) {
                     Ok(Some((layer, _))) => {
                         cell.status = Some(layer.status);
                         cell.spans = layer.spans.len();

@@ -299,7 +299,7 @@ impl Workspace {
                     path: cfg_path.display().to_string(),
                     reason: format!("not UTF-8 at byte {}", e.valid_up_to()),
                 })?;
-                crate::model::layer::ron_options()
+                crate::store::ron::ron_options()
                     .from_str::<WorkspaceConfig>(src)
                     .map_err(|e| WorkspaceError::BadConfig {
                         path: cfg_path.display().to_string(),

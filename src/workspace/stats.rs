@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::store;
+use crate::model::layer::load_layer;
 use crate::wording::plural;
 use crate::workspace::Workspace;
 
@@ -46,7 +46,7 @@ pub fn gather(ws: &Workspace) -> Stats {
             .extend(found.skipped.iter().map(ToString::to_string));
         let mut seen = 0;
         for (rel, path) in found.files {
-            match store::load_layer(&path) {
+            match load_layer(&path) {
                 Ok(Some((layer, _))) => {
                     seen += 1;
                     st.layers += 1;

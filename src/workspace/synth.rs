@@ -423,14 +423,7 @@ pub fn write_many(
                 path: path.display().to_string(),
             });
         }
-        let failed = |e: std::io::Error| StoreError::Write {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(failed)?;
-        }
-        std::fs::write(path, bytes).map_err(failed)?;
+        store::write_scratch(path, bytes)?;
         Ok(())
     };
     let mut layers = 0;

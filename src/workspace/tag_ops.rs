@@ -44,7 +44,7 @@ pub fn usage(ws: &Workspace) -> TagUsage {
         }
         for (_, path) in found.files {
             // The curated layer reads as a plain layer too (its extra fields are ignored).
-            match store::load_layer(&path) {
+            match crate::model::layer::load_layer(&path) {
                 Ok(Some((layer, _))) => {
                     out.files += 1;
                     for s in &layer.spans {
@@ -111,7 +111,7 @@ pub fn rename_record_path(ws: &Workspace) -> PathBuf {
 pub fn interrupted_rename(ws: &Workspace) -> Option<RenameInProgress> {
     let bytes = store::read_regular(&rename_record_path(ws), store::MAX_SETTINGS_BYTES).ok()?;
     let src = std::str::from_utf8(&bytes).ok()?;
-    crate::model::layer::ron_options().from_str(src).ok()
+    crate::store::ron::ron_options().from_str(src).ok()
 }
 
 /// What `tags rename` was asked to do.
@@ -194,10 +194,10 @@ impl RenameReport {
     }
 }
 
-/// A parsed file waiting to be written.
+/// A parsed file waiting to be written, with what it was when read.
 enum Pending {
-    Layer(PathBuf, Layer),
-    Curated(PathBuf, CuratedLayer),
+    Layer(PathBuf, Layer, store::Fingerprint),
+    Curated(PathBuf, CuratedLayer, store::Fingerprint),
 }
 
 /// Gives every span tagged `old` the tag `new`; returns how many changed.
@@ -301,7 +301,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         for (_, path) in found.files {
             let (change, item) = if name == CURATED_LAYER {
                 match crate::session::review::load_curated(&path) {
-                    Ok(Some((mut c, _))) => {
+                    Ok(Some((mut c, fp))) => {
                         let mut spans = 0;
                         for s in c
                             .spans
@@ -317,7 +317,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                             r.tag = req.new.clone();
                             rejections += 1;
                         }
-                        ((spans, rejections), Pending::Curated(path.clone(), c))
+                        ((spans, rejections), Pending::Curated(path.clone(), c, fp))
                     }
                     Ok(None) => continue,
                     Err(e) => {
@@ -327,15 +327,15 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                     }
                 }
             } else {
-                match store::load_layer(&path) {
-                    Ok(Some((mut l, _))) => {
+                match crate::model::layer::load_layer(&path) {
+                    Ok(Some((mut l, fp))) => {
                         let spans = retag(l.spans.iter_mut(), &req.old, &req.new)
                             + retag(
                                 l.orphans.iter_mut().map(|o| &mut o.span),
                                 &req.old,
                                 &req.new,
                             );
-                        ((spans, 0), Pending::Layer(path.clone(), l))
+                        ((spans, 0), Pending::Layer(path.clone(), l, fp))
                     }
                     Ok(None) => continue,
                     Err(e) => {
@@ -401,7 +401,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         new: req.new.clone(),
         merge: req.merge,
     };
-    let ron = crate::model::layer::to_pretty_ron(&record).unwrap_or_default();
+    let ron = crate::store::ron::to_pretty_ron(&record).unwrap_or_default();
     if let Err(e) = store::write_atomic(&record_path, ron.as_bytes()) {
         return Err(RenameError::Record {
             path: record_path,
@@ -409,10 +409,13 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         });
     }
     for (item, change) in pending.into_iter().zip(report.files.iter_mut()) {
-        let written = match item {
-            Pending::Layer(path, layer) => store::save_layer(&path, &layer),
-            Pending::Curated(path, c) => store::write_atomic(&path, c.to_ron().as_bytes()),
+        // Each under its save lock, and only if no window saved it since it was read here.
+        let (path, seen, ron) = match item {
+            Pending::Layer(path, layer, fp) => (path, fp, layer.to_ron()),
+            Pending::Curated(path, c, fp) => (path, fp, c.to_ron()),
         };
+        let written =
+            store::CheckedWrite::lock(&path).write_if_unchanged(Some(&seen), ron.as_bytes());
         if let Err(e) = written {
             change.failed = Some(e.to_string());
         }

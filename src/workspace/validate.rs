@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::model::layer::{Layer, LayerProblem, Status};
+use crate::model::layer::{Layer, LayerProblem, Status, load_layer};
 use crate::model::tags::{AttrIssue, TagSet};
 use crate::model::text::Text;
-use crate::store;
 use crate::workspace::{CURATED_LAYER, Workspace};
 
 /// One problem in one file.
@@ -94,7 +93,7 @@ pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
                 })
             };
             let mut push = |message: String, stale: bool| push_as(message, stale, false);
-            let layer = match store::load_layer(&path) {
+            let layer = match load_layer(&path) {
                 Ok(Some((layer, _))) => layer,
                 Ok(None) => continue,
                 Err(e) => {

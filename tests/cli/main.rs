@@ -19,6 +19,7 @@ const A002: &str = "annotations/editor-a/seeds/002_c14de4e8ffe1b554.ron";
 const A003: &str = "annotations/editor-a/seeds/003_2bc22f07f8fd66ef.ron";
 const A004: &str = "annotations/editor-a/seeds/004_2bdf081e938a524a.ron";
 const B000: &str = "annotations/editor-b/seeds/000_b78fa013a4a69998.ron";
+const CURATED_001: &str = "annotations/curated/seeds/001_3e981e5bab7b45a2.ron";
 const B001: &str = "annotations/editor-b/seeds/001_3e981e5bab7b45a2.ron";
 const B004: &str = "annotations/editor-b/seeds/004_2bdf081e938a524a.ron";
 const C003: &str = "annotations/editor-c/seeds/003_2bc22f07f8fd66ef.ron";
@@ -854,6 +855,82 @@ fn suggest_apply_writes_the_layer_and_a_second_apply_adds_nothing() {
     assert_eq!(o.status.code(), Some(2), "{o:?}");
 }
 
+/// Starts `marginalia args` in `dir` and waits until it ends or `limit` passes; returns the
+/// process and whether it ended.
+fn start_and_wait(
+    args: &[&str],
+    dir: &Path,
+    limit: std::time::Duration,
+) -> (std::process::Child, bool) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run marginalia");
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if child.try_wait().expect("wait").is_some() {
+            return (child, true);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (child, false)
+}
+
+/// `suggest --apply` reads and writes a layer under the save lock a window saves under: while
+/// a window holds it, nothing is written, and the spans the window saved are kept beside the
+/// suggestions added after (before, the layer was written with no lock, over a window's save).
+#[test]
+fn suggest_apply_waits_for_a_window_saving_the_layer_and_keeps_what_it_saved() {
+    use marginalia::model::layer::{Layer, make_span};
+    let dir = copy_workspace();
+    let rel = "seeds/000_b78fa013a4a69998.txt";
+    let layer = dir
+        .path()
+        .join("annotations/editor-c/seeds/000_b78fa013a4a69998.ron");
+    let window = marginalia::store::lock_for_saving(&layer).expect("save lock");
+    let (child, ended) = start_and_wait(
+        &[
+            "suggest",
+            rel,
+            "--layer",
+            "editor-c",
+            "--sources",
+            "quotes,names",
+            "--apply",
+        ],
+        dir.path(),
+        std::time::Duration::from_secs(3),
+    );
+    assert!(
+        !layer.exists(),
+        "the layer was written while a window held its save lock (ended: {ended})"
+    );
+    // The window saves a span of its own, then lets go.
+    let text = marginalia::Text::load(&dir.path().join(rel)).unwrap();
+    let mut own = Layer::new(rel, &text, "editor-c");
+    let id = own.take_id();
+    own.spans
+        .push(make_span(&text, id, 0, 9, "claim", "2026-12-06T10:00:00Z"));
+    std::fs::create_dir_all(layer.parent().unwrap()).unwrap();
+    std::fs::write(&layer, own.to_ron()).unwrap();
+    drop(window);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(
+        stdout(&o).contains("added 23 spans to 1 layer file of editor-c"),
+        "{}",
+        stdout(&o)
+    );
+    let src = std::fs::read_to_string(&layer).unwrap();
+    assert_eq!(src.matches("tag: \"quote\"").count(), 21, "{src}");
+    assert_eq!(src.matches("tag: \"claim\"").count(), 1, "{src}");
+    let v = run(&["validate"], dir.path());
+    assert_eq!(v.status.code(), Some(0), "{v:?}");
+}
+
 #[test]
 fn suggest_json_lists_each_document_and_leaves_out_rejections() {
     let dir = copy_workspace();
@@ -916,7 +993,7 @@ fn attr_workspace(done: &[(&str, &str)], draft: &[(&str, &str)]) -> tempfile::Te
         layer.spans.push(span);
         layer.next_id = 2;
         let path = dir.path().join(format!("annotations/ann/{name}.ron"));
-        marginalia::store::save_layer(&path, &layer).unwrap();
+        marginalia::model::layer::save_layer(&path, &layer).unwrap();
     }
     dir
 }
@@ -1185,6 +1262,89 @@ fn tags_rename_never_overwrites_a_file_it_could_not_parse_and_writes_nothing() {
     let shown = root.canonicalize().unwrap().join(B001);
     assert!(
         err.contains(&format!("{}: not a valid annotation file", shown.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: nothing was written: 1 file cannot be changed safely"),
+        "{err}"
+    );
+    assert_eq!(snapshot_annotations(root), before);
+}
+
+/// `tags rename` writes each file under the save lock a window saves under, and only if it is
+/// still the file it read: a curated file a review window saved in the meantime is not
+/// overwritten (the CLI says so and fails), and the same command run again finishes the rename.
+/// Before, the files were written with no lock and no check, over the window's save.
+#[test]
+fn tags_rename_never_overwrites_a_file_a_window_saved_since_it_was_read() {
+    let dir = copy_with_curated();
+    let root = dir.path();
+    let curated = root.join(CURATED_001);
+    let before = std::fs::read(&curated).unwrap();
+    let window = marginalia::store::lock_for_saving(&curated).expect("save lock");
+    let (child, ended) = start_and_wait(
+        &["tags", "rename", "quote", "citation"],
+        root,
+        std::time::Duration::from_secs(3),
+    );
+    assert_eq!(
+        std::fs::read(&curated).unwrap(),
+        before,
+        "the curated file was written while a window held its save lock (ended: {ended})"
+    );
+    // The review window saves (a decision of its own), then lets go.
+    let mut saved = before.clone();
+    saved.extend_from_slice(b"\n");
+    std::fs::write(&curated, &saved).unwrap();
+    drop(window);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{}{err}", stdout(&o));
+    let shown = root.canonicalize().unwrap().join(CURATED_001);
+    assert!(
+        err.contains(&format!(
+            "{}: not written: {}: changed on disk since it was read",
+            shown.display(),
+            shown.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&curated).unwrap(), saved);
+    // Run again, it finishes the rename, the curated file included.
+    let o = run(&["tags", "rename", "quote", "citation"], root);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let src = std::fs::read_to_string(&curated).unwrap();
+    assert!(!src.contains("tag: \"quote\""), "{src}");
+    assert!(src.contains("tag: \"citation\""), "{src}");
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+/// A read-only curated file is left alone by `tags rename`, which says so and writes nothing.
+#[test]
+fn tags_rename_leaves_a_read_only_curated_file_alone_and_writes_nothing() {
+    let dir = copy_with_curated();
+    let root = dir.path();
+    let curated = root.join(CURATED_001);
+    let mut perms = std::fs::metadata(&curated).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&curated, perms).unwrap();
+    let before = snapshot_annotations(root);
+    let o = run(&["tags", "rename", "quote", "citation"], root);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let shown = root.canonicalize().unwrap().join(CURATED_001);
+    assert!(
+        err.contains(&format!(
+            "{}: the file is read-only (no write permission); it was not overwritten",
+            shown.display()
+        )),
         "{err}"
     );
     assert!(

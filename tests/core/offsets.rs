@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use marginalia::Text;
-use marginalia::store;
 use marginalia::workspace::Workspace;
 
 use crate::support::files::repo;
@@ -179,7 +178,9 @@ fn shipped_spans_are_text_slices_by_char_offset() {
     );
     let mut spans = 0;
     for (_, path) in files {
-        let (layer, _) = store::load_layer(&path).unwrap().unwrap();
+        let (layer, _) = marginalia::model::layer::load_layer(&path)
+            .unwrap()
+            .unwrap();
         let text = Text::load(&ws.text_path(&layer.text).unwrap()).unwrap();
         assert_eq!(layer.text_sha256, text.sha256(), "{}", path.display());
         assert_eq!(layer.text_chars, text.char_len(), "{}", path.display());
@@ -214,7 +215,9 @@ fn python_agrees_with_shipped_spans_when_available() {
     let ws = Workspace::open(&repo()).unwrap();
     let mut script = String::from("import sys\nbad = 0\n");
     for (_, path) in shipped_layers() {
-        let (layer, _) = store::load_layer(&path).unwrap().unwrap();
+        let (layer, _) = marginalia::model::layer::load_layer(&path)
+            .unwrap()
+            .unwrap();
         let text_path = ws.text_path(&layer.text).unwrap();
         script.push_str(&format!(
             "t = open({:?}, encoding='utf-8').read()\n",

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use marginalia::model::layer::{Layer, Orphan, SourceRecord, Span, Status};
-use marginalia::store;
 use marginalia::workspace::Workspace;
 use marginalia::{TagSet, Text};
 use proptest::prelude::*;
@@ -159,11 +158,11 @@ proptest! {
         layer.normalize();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("annotations/editor-a/seeds/x.ron");
-        store::save_layer(&path, &layer).unwrap();
+        marginalia::model::layer::save_layer(&path, &layer).unwrap();
         let first = std::fs::read(&path).unwrap();
-        let (loaded, _) = store::load_layer(&path).unwrap().unwrap();
+        let (loaded, _) = marginalia::model::layer::load_layer(&path).unwrap().unwrap();
         prop_assert_eq!(&loaded, &layer);
-        store::save_layer(&path, &loaded).unwrap();
+        marginalia::model::layer::save_layer(&path, &loaded).unwrap();
         prop_assert_eq!(std::fs::read(&path).unwrap(), first);
     }
 
@@ -204,7 +203,9 @@ fn shipped_files_are_written_in_span_order_with_unique_never_reused_ids() {
     let ws = Workspace::open(&repo()).unwrap();
     for name in ws.layer_names() {
         for (_, path) in ws.layer_files(&name) {
-            let (layer, _) = store::load_layer(&path).unwrap().unwrap();
+            let (layer, _) = marginalia::model::layer::load_layer(&path)
+                .unwrap()
+                .unwrap();
             let keys: Vec<_> = layer.spans.iter().map(Span::sort_key).collect();
             let mut sorted = keys.clone();
             sorted.sort();
@@ -258,7 +259,9 @@ fn format_doc_example_is_a_valid_layer() {
         .join("annotations")
         .join(&example.annotator)
         .join(example.text.replace(".txt", ".ron"));
-    let (shipped, _) = store::load_layer(&shipped_path).unwrap().unwrap();
+    let (shipped, _) = marginalia::model::layer::load_layer(&shipped_path)
+        .unwrap()
+        .unwrap();
     assert_eq!(example.next_id, shipped.next_id);
     assert_eq!(example.text_sha256, shipped.text_sha256);
     for s in &example.spans {

@@ -66,7 +66,7 @@ fn child_saves_in_a_tight_loop() {
     let root = PathBuf::from(root);
     let (a, b) = versions(&root);
     let path = layer_path(&root);
-    store::save_layer(&path, &b).unwrap();
+    marginalia::model::layer::save_layer(&path, &b).unwrap();
     std::fs::write(root.join("started"), b"").unwrap();
     if std::env::var_os(WRITER_ENV).is_some() {
         // The same through the background writer thread the window saves with.
@@ -89,8 +89,8 @@ fn child_saves_in_a_tight_loop() {
         }
     }
     loop {
-        store::save_layer(&path, &a).unwrap();
-        store::save_layer(&path, &b).unwrap();
+        marginalia::model::layer::save_layer(&path, &a).unwrap();
+        marginalia::model::layer::save_layer(&path, &b).unwrap();
     }
 }
 
@@ -109,7 +109,7 @@ fn a_save_killed_at_random_moments_leaves_a_whole_file() {
     let (bytes_a, bytes_b) = (a.to_ron().into_bytes(), b.to_ron().into_bytes());
     assert_ne!(bytes_a, bytes_b);
     let path = layer_path(&root);
-    store::save_layer(&path, &a).unwrap();
+    marginalia::model::layer::save_layer(&path, &a).unwrap();
     let exe = std::env::current_exe().unwrap();
     let (mut saw_a, mut saw_b, mut strays) = (0, 0, 0);
     let mut x: u64 = 7;
@@ -155,7 +155,7 @@ fn a_save_killed_at_random_moments_leaves_a_whole_file() {
                 now.len()
             );
         }
-        assert!(store::parse_layer(&path, &now).is_ok());
+        assert!(marginalia::model::layer::parse_layer(&path, &now).is_ok());
         strays += temps_in(path.parent().unwrap());
         // A killed writer's lock died with it, so its temp file counts as abandoned (here with
         // no age threshold); the annotation file itself is untouched.

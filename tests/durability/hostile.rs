@@ -174,7 +174,7 @@ fn a_huge_annotation_file_is_refused_without_reading_it() {
         &format!("note: \"{}\"", "y".repeat(30 << 20)),
         1,
     );
-    let layer = store::parse_layer(&path, big.as_bytes()).unwrap();
+    let layer = marginalia::model::layer::parse_layer(&path, big.as_bytes()).unwrap();
     assert_eq!(layer.spans[0].note.len(), 30 << 20);
 }
 
@@ -332,7 +332,7 @@ fn symlinks_leading_outside_the_workspace_are_not_followed_for_writes() {
     assert!(opened.is_err(), "its content is not a layer");
     assert_eq!(std::fs::read(&target).unwrap(), b"precious");
     let layer = Layer::new(SEED, &Text::load(&root2.join(SEED)).unwrap(), "editor-a");
-    let err = store::save_layer(&layer_file(&root2), &layer)
+    let err = marginalia::model::layer::save_layer(&layer_file(&root2), &layer)
         .unwrap_err()
         .to_string();
     assert!(
@@ -469,7 +469,7 @@ proptest! {
                 mutate(&mut bytes, m);
             }
             let path = layer_file(root);
-            if let Err(e) = store::parse_layer(&path, &bytes) {
+            if let Err(e) = marginalia::model::layer::parse_layer(&path, &bytes) {
                 prop_assert!(e.to_string().contains(&path.display().to_string()));
             }
             Ok(())

@@ -8,8 +8,9 @@ use egui::{Key, Modifiers, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::app::{BannerKind, MarginaliaApp};
-use marginalia::model::layer::{Layer, make_span, to_pretty_ron};
+use marginalia::model::layer::{Layer, make_span};
 use marginalia::model::text::Text;
+use marginalia::store::ron::to_pretty_ron;
 
 use crate::support::app::{self, char_offset, pos_of, request_close, save_now};
 use crate::support::files::{copy_dir, repo};

@@ -130,7 +130,7 @@ fn tags_and_status_filter_what_is_exported() {
         .layer_files("editor-a")
         .into_iter()
         .filter(|(_, path)| {
-            marginalia::store::load_layer(path)
+            marginalia::model::layer::load_layer(path)
                 .unwrap()
                 .unwrap()
                 .0

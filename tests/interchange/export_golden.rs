@@ -65,7 +65,9 @@ fn one_seed_workspace() -> (tempfile::TempDir, PathBuf) {
     tags.tags[1].attributes[2].kind = marginalia::model::tags::AttrKind::Flag;
     tags.save(&root.join("annotations/tags.ron")).unwrap();
     let path = root.join("annotations/editor-a/seeds/000_b78fa013a4a69998.ron");
-    let (mut layer, _) = marginalia::store::load_layer(&path).unwrap().unwrap();
+    let (mut layer, _) = marginalia::model::layer::load_layer(&path)
+        .unwrap()
+        .unwrap();
     let values: [&[(&str, &str)]; 4] = [
         &[("speaker", "Vladimir Putin")],
         &[
@@ -89,7 +91,7 @@ fn one_seed_workspace() -> (tempfile::TempDir, PathBuf) {
             span.attrs.insert((*k).to_owned(), (*v).to_owned());
         }
     }
-    marginalia::store::save_layer(&path, &layer).unwrap();
+    marginalia::model::layer::save_layer(&path, &layer).unwrap();
     (dir, root)
 }
 

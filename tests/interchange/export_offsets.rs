@@ -54,7 +54,7 @@ fn jsonl_offsets_are_code_points_and_the_bom_is_not_counted() {
         assert_eq!(chars, text_of(&root, rel));
         assert_eq!(
             v["meta"]["sha256"].as_str().unwrap(),
-            marginalia::model::text::sha256_hex(&std::fs::read(root.join(rel)).unwrap()),
+            marginalia::store::sha256_hex(&std::fs::read(root.join(rel)).unwrap()),
             "sha256 of the file as on disk, BOM included"
         );
         for s in v["spans"].as_array().unwrap() {

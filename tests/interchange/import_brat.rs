@@ -336,7 +336,9 @@ fn spans_with_attrs(root: &Path, layer: &str, rel: &str) -> Vec<SpanValues> {
         .join("annotations")
         .join(layer)
         .join(rel.replace(".txt", ".ron"));
-    let (l, _) = marginalia::store::load_layer(&path).unwrap().unwrap();
+    let (l, _) = marginalia::model::layer::load_layer(&path)
+        .unwrap()
+        .unwrap();
     let mut v: Vec<_> = l
         .spans
         .iter()
@@ -532,7 +534,7 @@ fn duplicate_annotations_are_counted_by_kind_per_document_and_in_total() {
         "{out}"
     );
     // The repeat's note and attribute are on the span kept.
-    let (layer, _) = marginalia::store::load_layer(&root.join("annotations/ann/a.ron"))
+    let (layer, _) = marginalia::model::layer::load_layer(&root.join("annotations/ann/a.ron"))
         .unwrap()
         .unwrap();
     let aspirin = layer.spans.iter().find(|s| s.tag == "Drug").unwrap();

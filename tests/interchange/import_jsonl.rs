@@ -149,8 +149,10 @@ fn our_own_shape_keeps_path_status_notes_and_attrs() {
     marginalia::interchange::import::run(&req, &|_, _| true).unwrap();
     let ws_src = Workspace::open(&src).unwrap();
     for (rel, path) in ws_src.layer_files("editor-a") {
-        let (a, _) = marginalia::store::load_layer(&path).unwrap().unwrap();
-        let (b, _) = marginalia::store::load_layer(
+        let (a, _) = marginalia::model::layer::load_layer(&path)
+            .unwrap()
+            .unwrap();
+        let (b, _) = marginalia::model::layer::load_layer(
             &dst.join("annotations/editor-a")
                 .join(&rel)
                 .with_extension("ron"),

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use marginalia::model::layer::{Layer, Status, make_span};
 use marginalia::model::text::Text;
-use marginalia::store;
 use marginalia::workspace::Workspace;
 
 use super::files::{REPO, copy_dir, copy_seeds};
@@ -49,7 +48,7 @@ pub fn write_layer(root: &Path, annotator: &str, rel: &str, status: Status, span
         }
         layer.spans.push(s);
     }
-    store::save_layer(&ws.layer_path(annotator, rel).unwrap(), &layer).unwrap();
+    marginalia::model::layer::save_layer(&ws.layer_path(annotator, rel).unwrap(), &layer).unwrap();
 }
 
 /// A temp workspace with the seeds and their annotations: the shipped `annotations/editor-a`
@@ -325,7 +324,9 @@ pub fn spans_of(root: &Path, layer: &str) -> Vec<(String, usize, usize, String, 
     let ws = Workspace::open(root).unwrap();
     let mut out = Vec::new();
     for (rel, path) in ws.layer_files(layer) {
-        let (l, _) = store::load_layer(&path).unwrap().unwrap();
+        let (l, _) = marginalia::model::layer::load_layer(&path)
+            .unwrap()
+            .unwrap();
         for s in l.spans {
             out.push((rel.clone(), s.start, s.end, s.tag, s.note));
         }

@@ -288,7 +288,7 @@ fn agree_reports_attribute_kappa_from_the_schema_in_text_and_json() {
             s.attrs.insert("source".into(), who.into());
             l.spans.push(s);
         }
-        marginalia::store::save_layer(&ws.layer_path(who, rel).unwrap(), &l).unwrap();
+        marginalia::model::layer::save_layer(&ws.layer_path(who, rel).unwrap(), &l).unwrap();
     }
     // p_o = 2/3; p_e = (2·1 + 1·2)/9 = 4/9; κ = (2/3 − 4/9)/(5/9) = 0.4.
     let (code, out, err) = agree(root.to_path_buf(), &[], &[], false);

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use marginalia::model::layer::Status;
 use marginalia::session::review::{Decision, ItemKind, Review, Verdict, feedback, progress_of};
-use marginalia::store;
 use marginalia::workspace::Workspace;
 
 use crate::support::files::copy_dir;
@@ -70,7 +69,10 @@ fn a_seed_is_reviewed_item_by_item_and_the_annotators_see_the_verdicts() {
             .unwrap()
             .0;
     assert_eq!(curated.status, Status::Reviewed);
-    let a = store::load_layer(&a_path).unwrap().unwrap().0;
+    let a = marginalia::model::layer::load_layer(&a_path)
+        .unwrap()
+        .unwrap()
+        .0;
     let fa = feedback("editor-a", &a, &curated);
     // A's spans were kept except where B's boundaries were preferred.
     let boundary = r
@@ -104,7 +106,10 @@ fn a_seed_is_reviewed_item_by_item_and_the_annotators_see_the_verdicts() {
             || values_taken(&f)),
         "{fa:?}"
     );
-    let b = store::load_layer(&b_path).unwrap().unwrap().0;
+    let b = marginalia::model::layer::load_layer(&b_path)
+        .unwrap()
+        .unwrap()
+        .0;
     let fb = feedback("editor-b", &b, &curated);
     assert!(fb.iter().all(|f| f.verdict != Verdict::NotReviewed));
     assert!(fb.iter().any(|f| f.verdict

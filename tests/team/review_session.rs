@@ -9,7 +9,6 @@ use marginalia::session::review::{
     CuratedLayer, Decision, ItemKind, Review, ReviewError, Verdict, classify, feedback,
     load_curated, progress_of,
 };
-use marginalia::store;
 use marginalia::workspace::Workspace;
 
 //                     aa bb cc dd ee ff gg
@@ -57,8 +56,8 @@ fn workspace() -> (tempfile::TempDir, Workspace) {
         ],
     );
     let ws = Workspace::open(root).unwrap();
-    store::save_layer(&ws.layer_path("editor-a", REL).unwrap(), &a).unwrap();
-    store::save_layer(&ws.layer_path("editor-b", REL).unwrap(), &b).unwrap();
+    marginalia::model::layer::save_layer(&ws.layer_path("editor-a", REL).unwrap(), &a).unwrap();
+    marginalia::model::layer::save_layer(&ws.layer_path("editor-b", REL).unwrap(), &b).unwrap();
     (dir, ws)
 }
 
@@ -174,7 +173,7 @@ fn a_full_review_writes_the_curated_file_and_leaves_reviewed_files_alone() {
     );
 
     // The curated file is also a valid plain layer for every other tool.
-    let (plain, _) = store::load_layer(&ws.layer_path("curated", REL).unwrap())
+    let (plain, _) = marginalia::model::layer::load_layer(&ws.layer_path("curated", REL).unwrap())
         .unwrap()
         .unwrap();
     assert_eq!(plain.spans.len(), 4);
@@ -255,7 +254,7 @@ fn the_annotator_sees_each_verdict_with_the_reason_and_comments() {
     r.comment(3, "is this really boilerplate?").unwrap();
     r.save_now().unwrap();
     let (c, _) = curated_on_disk(&ws);
-    let a = store::load_layer(&ws.layer_path("editor-a", REL).unwrap())
+    let a = marginalia::model::layer::load_layer(&ws.layer_path("editor-a", REL).unwrap())
         .unwrap()
         .unwrap()
         .0;
@@ -587,8 +586,8 @@ fn workspace_with_values() -> (tempfile::TempDir, Workspace) {
     let ws = Workspace::open(root).unwrap();
     let a = with("editor-a", "true", Some("name"));
     let b = with("editor-b", "false", None);
-    store::save_layer(&ws.layer_path("editor-a", REL).unwrap(), &a).unwrap();
-    store::save_layer(&ws.layer_path("editor-b", REL).unwrap(), &b).unwrap();
+    marginalia::model::layer::save_layer(&ws.layer_path("editor-a", REL).unwrap(), &a).unwrap();
+    marginalia::model::layer::save_layer(&ws.layer_path("editor-b", REL).unwrap(), &b).unwrap();
     (dir, ws)
 }
 
@@ -639,7 +638,7 @@ fn different_values_on_the_same_span_are_a_value_conflict_resolved_to_either_sid
     assert_eq!(curated_value(&ws, 6, "verdict").as_deref(), Some("true"));
     assert_eq!(curated_on_disk(&ws).0.spans.len(), 1);
     // The annotator whose value lost sees the span as edited.
-    let b_layer = store::load_layer(&ws.layer_path("editor-b", REL).unwrap())
+    let b_layer = marginalia::model::layer::load_layer(&ws.layer_path("editor-b", REL).unwrap())
         .unwrap()
         .unwrap()
         .0;

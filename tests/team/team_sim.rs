@@ -103,7 +103,7 @@ fn stamp(round: usize) -> String {
 
 fn load_layer(ws: &Workspace, who: &str, rel: &str, text: &Text) -> (PathBuf, Layer) {
     let path = ws.layer_path(who, rel).expect("layer path");
-    let layer = match store::load_layer(&path).expect("layer reads") {
+    let layer = match marginalia::model::layer::load_layer(&path).expect("layer reads") {
         Some((l, _)) => l,
         None => Layer::new(rel, text, who),
     };
@@ -181,7 +181,7 @@ fn annotate(
         }
     }
     layer.normalize();
-    store::save_layer(&path, &layer).expect("layer saves");
+    marginalia::model::layer::save_layer(&path, &layer).expect("layer saves");
 }
 
 /// A reviewer's decisions for one round: up to three undecided spans of the first annotator of
@@ -195,7 +195,7 @@ fn review(c: &Clone, round: usize) {
         let annotator = format!("ann{:02}", d);
         let Some((layer, _)) = ws
             .layer_path(&annotator, &rel)
-            .and_then(|p| store::load_layer(&p).expect("layer reads"))
+            .and_then(|p| marginalia::model::layer::load_layer(&p).expect("layer reads"))
         else {
             continue;
         };
@@ -632,7 +632,7 @@ fn a_clean_pull_of_a_reanchor_or_a_tag_rename_against_new_spans_is_repaired() {
         layer.normalize();
     };
     span_on(&old, &mut layer, "Sentence 3 of document 0", "quote");
-    store::save_layer(&path, &layer).expect("save");
+    marginalia::model::layer::save_layer(&path, &layer).expect("save");
     let o = run_with_home(&["git", "setup", "."], &seed, &home);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     ok(&seed, &home, &["add", "-A"]);
@@ -670,7 +670,7 @@ fn a_clean_pull_of_a_reanchor_or_a_tag_rename_against_new_spans_is_repaired() {
         let text = Text::load(&b.join(&rel)).expect("text");
         let (path, mut layer) = load_layer(&ws, "ann", &rel, &text);
         span_on(&text, &mut layer, phrase, tag);
-        store::save_layer(&path, &layer).expect("save");
+        marginalia::model::layer::save_layer(&path, &layer).expect("save");
         ok(&b, &home, &["add", "-A"]);
         ok(&b, &home, &["commit", "-q", "-m", "b adds a span"]);
     };

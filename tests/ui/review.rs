@@ -544,7 +544,7 @@ fn claims_with_verdicts(ws: &Path, verdicts: &[(&str, &str)]) {
             span.attrs.insert("verdict".into(), verdict.into());
             l.spans.push(span);
         }
-        marginalia::store::save_layer(&wsp.layer_path(who, &rel).unwrap(), &l).unwrap();
+        marginalia::model::layer::save_layer(&wsp.layer_path(who, &rel).unwrap(), &l).unwrap();
     }
 }
 

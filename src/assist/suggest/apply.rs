@@ -1,5 +1,5 @@
 //! Accepting suggestions: adding them to a layer file, leaving out what the layer has and
-//! what its annotator rejected, with one atomic save.
+//! what its annotator rejected, with one atomic save, read and written under the save lock.
 
 use super::{Rejections, SuggestError, Suggestion, filter_new};
 use crate::model::layer::{Layer, Status, make_span, now_rfc3339};
@@ -13,7 +13,8 @@ use crate::workspace::Workspace;
 ///
 /// # Errors
 /// A bad layer name or path, a layer file that cannot be read or parsed, a layer of a text
-/// that changed since (re-anchor it first), or a failed write; each names the file.
+/// that changed since (re-anchor it first), a layer file changed on disk since it was read, or a
+/// failed write; each names the file.
 pub fn apply(
     ws: &Workspace,
     layer_name: &str,
@@ -37,8 +38,13 @@ pub fn apply(
         }
         .into());
     }
-    store::check_write_inside(ws.root(), &path)?;
-    let existing = store::load_layer(&path)?.map(|(l, _)| l);
+    // Read and written under the save lock, so that a window's save cannot slip between, and
+    // written only if the file is still the one read.
+    let save = store::CheckedWrite::begin(ws.root(), &path)?;
+    let (existing, seen) = match crate::model::layer::load_layer(&path)? {
+        Some((l, fp)) => (Some(l), Some(fp)),
+        None => (None, None),
+    };
     if let Some(l) = &existing
         && l.text_sha256 != text.sha256()
     {
@@ -67,6 +73,6 @@ pub fn apply(
         layer.spans.push(span);
     }
     layer.normalize();
-    store::save_layer(&path, &layer)?;
+    save.write_if_unchanged(seen.as_ref(), layer.to_ron().as_bytes())?;
     Ok(new.len())
 }

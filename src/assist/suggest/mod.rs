@@ -243,7 +243,7 @@ impl Corpus {
                 c.problems.push(s.to_string());
             }
             for (rel, path) in found.files {
-                match crate::store::load_layer(&path) {
+                match crate::model::layer::load_layer(&path) {
                     Ok(Some((l, _))) => {
                         c.layers.insert(rel, l);
                     }

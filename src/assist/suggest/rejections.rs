@@ -134,7 +134,7 @@ fn read_file(ws: &Workspace, layer: &str) -> Result<(PathBuf, RejectionsFile), S
         path: shown.clone(),
         reason: format!("not UTF-8 at byte {}", e.valid_up_to()),
     })?;
-    let file: RejectionsFile = crate::model::layer::ron_options()
+    let file: RejectionsFile = crate::store::ron::ron_options()
         .from_str(src)
         .map_err(|e| SuggestError::Parse {
             path: shown.clone(),
@@ -223,11 +223,10 @@ fn rewrite(
         return Ok(0);
     }
     file.rejected = set.into_iter().collect();
-    let ron = crate::model::layer::to_pretty_ron(&file).map_err(|e| SuggestError::Parse {
+    let ron = crate::store::ron::to_pretty_ron(&file).map_err(|e| SuggestError::Parse {
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
-    crate::store::refuse_read_only(&path)?;
-    crate::store::write_atomic(&path, ron.as_bytes())?;
+    crate::store::write_file(&path, ron.as_bytes())?;
     Ok(changed)
 }

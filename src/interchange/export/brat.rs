@@ -30,10 +30,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary};
 use crate::model::layer::Span;
 use crate::model::tags::{AttrKind, FLAG_TRUE, TagSet};
 use crate::model::text::Text;
+use crate::store;
 use crate::workspace::{Workspace, safe_rel};
 
 /// A tag name as a brat type name.
@@ -356,12 +357,18 @@ pub fn visual_conf(tags: &TagSet, only: &[String]) -> String {
     out
 }
 
+/// How many files the brat export writes per batch: few, so that the export still holds
+/// about one document in memory at a time, and enough that the fsyncs are shared.
+const BATCH_FILES: usize = 64;
+
 pub(crate) struct BratSink {
     dir: PathBuf,
     tags: TagSet,
     attrs: BratAttributes,
     /// With several layers, each annotator's files go in a sub-folder named after them.
     per_annotator: bool,
+    /// Files written but not yet committed: their fsyncs are paid once per batch.
+    batch: store::AtomicBatch,
 }
 
 impl BratSink {
@@ -378,34 +385,47 @@ impl BratSink {
                 "{shown}: is a file; brat writes a folder"
             )));
         }
-        std::fs::create_dir_all(dir).map_err(write_err(&shown))?;
-        write(
-            &dir.join("annotation.conf"),
-            &annotation_conf(ws.tags(), only),
-        )?;
-        write(&dir.join("visual.conf"), &visual_conf(ws.tags(), only))?;
-        Ok(Self {
+        let mut sink = Self {
             dir: dir.to_path_buf(),
             tags: ws.tags().clone(),
             attrs: BratAttributes::of(ws.tags(), only),
             per_annotator,
-        })
+            batch: store::AtomicBatch::new(),
+        };
+        sink.write(
+            &dir.join("annotation.conf"),
+            &annotation_conf(ws.tags(), only),
+        )?;
+        sink.write(&dir.join("visual.conf"), &visual_conf(ws.tags(), only))?;
+        // A folder that cannot be written is said before any document is read.
+        sink.commit()?;
+        Ok(sink)
     }
-}
 
-fn write(path: &Path, content: &str) -> Result<(), ExportError> {
-    let shown = path.display().to_string();
-    // Writing would follow the link and change whatever it points to (perhaps a workspace text).
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(ExportError::Write {
-            path: shown,
-            reason: "is a symbolic link; export does not write through links".into(),
-        });
+    /// Adds a file to the batch, committing it when full; atomic, like every write.
+    fn write(&mut self, path: &Path, content: &str) -> Result<(), ExportError> {
+        // Writing would follow the link and change whatever it points to (perhaps a workspace
+        // text).
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(ExportError::Write {
+                path: path.display().to_string(),
+                reason: "is a symbolic link; export does not write through links".into(),
+            });
+        }
+        self.batch.add(path, content);
+        if self.batch.len() >= BATCH_FILES || self.batch.is_full() {
+            self.commit()?;
+        }
+        Ok(())
     }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(write_err(&shown))?;
+
+    /// Writes the files waiting in the batch; the first that failed is the error.
+    pub(crate) fn commit(&mut self) -> Result<(), ExportError> {
+        match self.batch.commit().into_iter().find_map(Result::err) {
+            Some(e) => Err(super::from_store(e)),
+            None => Ok(()),
+        }
     }
-    std::fs::write(path, content).map_err(write_err(&shown))
 }
 
 impl BratSink {
@@ -435,15 +455,13 @@ impl DocWriter for BratSink {
                 .push(format!("{}: not a relative path", doc.rel));
             return Ok(());
         };
-        write(&txt, doc.text.as_str())?;
-        write(
-            &ann,
-            &ann_file(doc.text, &doc.spans, &self.tags, &self.attrs, summary),
-        )
+        self.write(&txt, doc.text.as_str())?;
+        let ann_text = ann_file(doc.text, &doc.spans, &self.tags, &self.attrs, summary);
+        self.write(&ann, &ann_text)
     }
 
     fn finish(&mut self, _: &mut ExportSummary) -> Result<(), ExportError> {
-        Ok(())
+        self.commit()
     }
 }
 

@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
-use crate::interchange::import::jsonl::DOCCANO;
+
+/// [`SourceRecord::format`](crate::model::layer::SourceRecord::format) of a doccano record:
+/// this export writes it back, the import recognises it.
+pub const DOCCANO: &str = "doccano";
 
 /// One line of the file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -17,8 +17,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{DocWriter, ExportDoc, ExportError, ExportSummary, status_name, write_err};
-use crate::interchange::import::jsonl::PRODIGY;
 use crate::model::text::Text;
+
+/// [`SourceRecord::format`](crate::model::layer::SourceRecord::format) of a Prodigy record:
+/// this export writes it back, the import recognises it.
+pub const PRODIGY: &str = "prodigy";
 
 /// One line of the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,8 +15,72 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
-use crate::interchange::import::labelstudio::Utf16Map;
 use crate::model::tags::TagSet;
+
+/// UTF-16 offsets of a text to char (scalar value) offsets, both ways: Label Studio counts in
+/// UTF-16 code units (the export writes them, the import reads them).
+pub struct Utf16Map {
+    /// The UTF-16 offset where each char starts, and the length at the end.
+    starts: Vec<usize>,
+    /// The byte offset where each char starts, and the length at the end.
+    bytes: Vec<usize>,
+}
+
+impl Utf16Map {
+    pub fn new(text: &str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() + 1);
+        let mut bytes = Vec::with_capacity(text.len() + 1);
+        let mut at = 0;
+        for (b, c) in text.char_indices() {
+            starts.push(at);
+            bytes.push(b);
+            at += c.len_utf16();
+        }
+        starts.push(at);
+        bytes.push(text.len());
+        Self { starts, bytes }
+    }
+
+    /// The text's length in chars.
+    pub fn char_len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// `text[start..end]` counted in chars, if in range.
+    pub(crate) fn slice<'t>(&self, text: &'t str, start: usize, end: usize) -> Option<&'t str> {
+        if start > end {
+            return None;
+        }
+        text.get(*self.bytes.get(start)?..*self.bytes.get(end)?)
+    }
+
+    /// The text's length in UTF-16 code units.
+    pub fn len_utf16(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0)
+    }
+
+    /// The char offset at UTF-16 offset `u`, or why there is none.
+    pub fn to_char(&self, u: usize) -> Result<usize, String> {
+        match self.starts.binary_search(&u) {
+            Ok(i) => Ok(i),
+            Err(_) if u > self.len_utf16() => Err(format!(
+                "UTF-16 offset {u} is outside the text ({} UTF-16 code units)",
+                self.len_utf16()
+            )),
+            Err(_) => Err(format!(
+                "UTF-16 offset {u} falls inside a surrogate pair (the middle of a character such as an emoji)"
+            )),
+        }
+    }
+
+    /// The UTF-16 offset of char offset `c`.
+    pub fn to_utf16(&self, c: usize) -> usize {
+        self.starts
+            .get(c)
+            .copied()
+            .unwrap_or_else(|| self.len_utf16())
+    }
+}
 
 /// A task's data: the text and its workspace path.
 #[derive(Debug, Clone, Serialize)]

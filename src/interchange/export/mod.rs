@@ -444,7 +444,11 @@ pub fn run(req: &ExportRequest, progress: Progress<'_>) -> Result<ExportSummary,
             out: req.out.display().to_string(),
             ..Default::default()
         };
-        drive(&ws, req, progress, &mut sink, &mut summary)?;
+        let driven = drive(&ws, req, progress, &mut sink, &mut summary);
+        // What was handed over before a cancel or an error is written, as it always was.
+        let written = sink.commit();
+        driven?;
+        written?;
         return Ok(summary);
     }
     if is_stream(&req.out) {
@@ -454,33 +458,19 @@ pub fn run(req: &ExportRequest, progress: Progress<'_>) -> Result<ExportSummary,
     }
     let replacing = check_output(&ws, req)?;
     let shown = req.out.display().to_string();
-    let write_err = |e: std::io::Error| ExportError::Write {
-        path: shown.clone(),
-        reason: e.to_string(),
-    };
-    let dir = match req.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(write_err)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(store::TEMP_PREFIX)
-        .tempfile_in(&dir)
-        .map_err(write_err)?;
-    let mut buf = std::io::BufWriter::with_capacity(1 << 16, tmp);
-    let mut summary = run_single(&ws, req, &mut buf, &shown, progress)?;
+    let mut file = store::AtomicFile::create(&req.out).map_err(from_store)?;
+    let mut summary = run_single(&ws, req, &mut file, &shown, progress)?;
     summary.replaced = replacing;
-    let tmp = buf.into_inner().map_err(|e| write_err(e.into_error()))?;
-    // The temp file is private; an export is an ordinary file like any other the user writes.
-    let permissions = match std::fs::metadata(&req.out) {
-        Ok(meta) => Some(meta.permissions()),
-        Err(_) => store::new_file_permissions(),
-    };
-    if let Some(p) = permissions {
-        let _ = tmp.as_file().set_permissions(p);
-    }
-    tmp.persist(&req.out).map_err(|e| write_err(e.error))?;
+    file.commit().map_err(from_store)?;
     Ok(summary)
+}
+
+/// A failed write of the store as an export error, naming the file as before.
+pub(crate) fn from_store(e: store::StoreError) -> ExportError {
+    match e {
+        store::StoreError::Write { path, reason } => ExportError::Write { path, reason },
+        other => ExportError::BadRequest(other.to_string()),
+    }
 }
 
 /// Runs a single-file export (every format but brat) into any writer, e.g. the CLI's stdout.
@@ -751,7 +741,7 @@ fn drive(
                 }
                 continue;
             }
-            let layer = match store::load_layer(&path) {
+            let layer = match crate::model::layer::load_layer(&path) {
                 Ok(Some((layer, _))) => layer,
                 Ok(None) => continue,
                 Err(e) => {

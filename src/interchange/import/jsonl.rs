@@ -30,6 +30,8 @@ use super::{
     Answers, DocSink, ImportError, Incoming, IncomingSpan, Intake, Progress, SourceStats,
     Unsupported,
 };
+use crate::interchange::export::doccano::DOCCANO;
+use crate::interchange::export::jsonl::PRODIGY;
 use crate::interchange::export::parse_status;
 use crate::model::layer::SourceRecord;
 
@@ -430,11 +432,6 @@ pub(crate) fn source_record(v: &Value) -> Option<SourceRecord> {
         fields: BTreeMap::from([("id".to_owned(), id.to_string())]),
     })
 }
-
-/// [`SourceRecord::format`] of a Prodigy record.
-pub const PRODIGY: &str = "prodigy";
-/// [`SourceRecord::format`] of a doccano record.
-pub const DOCCANO: &str = "doccano";
 
 fn incoming(start: usize, end: usize, tag: &str, origin: String) -> IncomingSpan {
     IncomingSpan {

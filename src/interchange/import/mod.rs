@@ -1299,8 +1299,9 @@ impl Importer<'_> {
             return Ok(());
         }
         // The existing layer, if any: never overwritten, and only merged into when asked.
-        let existing = match store::load_layer(&layer_path) {
-            Ok(found) => found.map(|(l, _)| l),
+        let (existing, seen) = match crate::model::layer::load_layer(&layer_path) {
+            Ok(Some((l, fp))) => (Some(l), Some(fp)),
+            Ok(None) => (None, None),
             Err(e) => {
                 self.skip(
                     &doc,
@@ -1467,7 +1468,7 @@ impl Importer<'_> {
         }
         if added {
             let path = self.ws.annotations_dir().join("tags.ron");
-            store::write_atomic(&path, self.tags.to_ron().as_bytes())?;
+            store::write_file(&path, self.tags.to_ron().as_bytes())?;
             self.ws.set_tags(self.tags.clone());
         }
         let text_entry = copy.map(|carried| {
@@ -1577,10 +1578,8 @@ impl Importer<'_> {
         }
         layer.normalize();
         let bytes = layer.to_ron().into_bytes();
-        let entry = match text_entry {
-            Some(t) => self.batch.add_after(layer_path, bytes, t),
-            None => self.batch.add(layer_path, bytes),
-        };
+        // Written only if no window saved the layer (or made one) since it was read here.
+        let entry = self.batch.add_checked(layer_path, bytes, seen, text_entry);
         self.pending.push(Outcome::Layer {
             label: label(&doc),
             text: text_entry,

@@ -532,7 +532,7 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::layer::to_pretty_ron;
+    use crate::store::ron::to_pretty_ron;
     use proptest::prelude::*;
 
     fn ron_write(layer: &Layer) -> String {
@@ -542,7 +542,7 @@ mod tests {
     }
 
     fn ron_read(src: &str) -> Option<Layer> {
-        let mut l: Layer = crate::model::layer::ron_options().from_str(src).ok()?;
+        let mut l: Layer = crate::store::ron::ron_options().from_str(src).ok()?;
         l.normalize();
         Some(l)
     }

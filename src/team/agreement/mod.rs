@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::model::layer::Span;
 use crate::model::text::{Text, TextError};
-use crate::store::{self, StoreError};
+use crate::store::StoreError;
 use crate::team::agreement::team_scale::{
     AnnotatorMean, FleissCounts, ScoreCounts, Scorecard, TagFleiss, annotator_means, kappa_matrix,
 };
@@ -1086,7 +1086,7 @@ fn load_curated_document(
         let spans = match loaded.get(name) {
             Some(spans) => Some(spans.clone()),
             None => match ws.layer_path(name, rel) {
-                Some(p) => store::load_layer(&p)
+                Some(p) => crate::model::layer::load_layer(&p)
                     .map_err(|e| Skipped::from_error(&p, &e))?
                     .map(|(l, _)| l.spans),
                 None => None,
@@ -1154,7 +1154,7 @@ fn load_document(
         let Some(path) = ws.layer_path(a, rel) else {
             continue;
         };
-        match store::load_layer(&path) {
+        match crate::model::layer::load_layer(&path) {
             Ok(Some((layer, _))) => {
                 if layer.text_sha256 != text.sha256() {
                     stale.push(format!(
