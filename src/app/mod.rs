@@ -1182,7 +1182,7 @@ impl MarginaliaApp {
                         Status::Done => {
                             "Marked done. Ctrl+Alt+Down opens the next document not done".into()
                         }
-                        s => format!("Marked {}", doc_list::status_text(s)),
+                        s => format!("Marked {}", s.label()),
                     };
                 }
             }

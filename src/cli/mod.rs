@@ -305,10 +305,15 @@ fn parse_overlap(s: &str) -> Result<crate::interchange::export::Overlap, String>
     s.parse()
 }
 
-fn parse_status(s: &str) -> Result<crate::model::layer::Status, String> {
-    crate::interchange::export::parse_status(s).ok_or_else(|| {
-        format!("unknown status {s:?}; use not-started, in-progress, done or reviewed")
-    })
+fn parse_status(
+    s: &str,
+) -> Result<crate::model::layer::Status, crate::model::layer::UnknownStatus> {
+    s.parse()
+}
+
+/// Prints one failure on standard error as `error: MESSAGE`: every command's errors read alike.
+pub fn error(err: &mut dyn Write, msg: impl std::fmt::Display) {
+    let _ = writeln!(err, "error: {msg}");
 }
 
 fn here(p: Option<PathBuf>) -> PathBuf {
@@ -387,7 +392,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
         } => {
             if offsets.is_some() && format != crate::interchange::export::ExportFormat::LabelStudio
             {
-                let _ = writeln!(err, "error: --offsets is for --format labelstudio only");
+                error(err, "--offsets is for --format labelstudio only");
                 return 2;
             }
             let layers = match (layer, all_layers) {
@@ -451,7 +456,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
                         ))
                     }
                     Some(_) => {
-                        let _ = writeln!(err, "error: --columns is for --format conll only");
+                        error(err, "--columns is for --format conll only");
                         return 2;
                     }
                 }
@@ -487,10 +492,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
 /// or discards one.
 fn recovery(action: Option<RecoveryAction>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let Some(journal) = crate::session::recovery::Journal::default_location() else {
-        let _ = writeln!(
-            err,
-            "error: no recovery journal folder is known (no home folder)"
-        );
+        error(err, "no recovery journal folder is known (no home folder)");
         return 1;
     };
     match action {
@@ -499,15 +501,17 @@ fn recovery(action: Option<RecoveryAction>, out: &mut dyn Write, err: &mut dyn W
                 let _ = writeln!(out, "discarded {}", entry.display());
                 0
             } else {
-                let _ = writeln!(
+                error(
                     err,
-                    "error: {}: not an entry of the recovery journal ({})",
-                    entry.display(),
-                    journal
-                        .dirs()
-                        .map(|d| d.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    format_args!(
+                        "{}: not an entry of the recovery journal ({})",
+                        entry.display(),
+                        journal
+                            .dirs()
+                            .map(|d| d.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 );
                 1
             }
@@ -544,7 +548,7 @@ fn assign(
     err: &mut dyn Write,
 ) -> i32 {
     if let Err(e) = req.check() {
-        let _ = writeln!(err, "error: {e}");
+        error(err, e);
         return 2;
     }
     let Some(mut ws) = open_ws(&path, err) else {
@@ -553,7 +557,7 @@ fn assign(
     let texts: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
     if texts.is_empty() {
         let e = crate::team::assign::AssignError::NoTexts(ws.root().display().to_string());
-        let _ = writeln!(err, "error: {e}");
+        error(err, e);
         return 1;
     }
     let written = crate::team::assign::balanced(&texts, req)
@@ -584,7 +588,7 @@ fn assign(
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, &e);
             if e.is_usage() { 2 } else { 1 }
         }
     }
@@ -620,7 +624,7 @@ fn open_ws_quietly(path: &std::path::Path, err: &mut dyn Write) -> Option<Worksp
     match Workspace::open(path) {
         Ok(ws) => Some(ws),
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             None
         }
     }
@@ -722,15 +726,15 @@ fn rename_tag(
             for (file, reason) in &files {
                 let _ = writeln!(err, "{}: {reason}", file.display());
             }
-            let _ = writeln!(err, "error: {}", RenameError::Unsafe(files.clone()));
+            error(err, RenameError::Unsafe(files.clone()));
             1
         }
         Err(e @ RenameError::Record { .. }) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             1
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             2
         }
     }
@@ -861,7 +865,7 @@ fn export(
             }
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             1
         }
     }
@@ -902,7 +906,7 @@ fn import(
                 return printed;
             }
         } else {
-            let _ = writeln!(err, "error: {problem}");
+            error(err, problem);
         }
         code
     };
@@ -954,7 +958,7 @@ fn import(
                 let _ = writeln!(out, "{line}");
             }
             if let Some(problem) = summary.failure(&req.source) {
-                let _ = writeln!(err, "error: {problem}");
+                error(err, problem);
             }
             summary.exit_code()
         }
@@ -974,7 +978,7 @@ fn import(
                 let printed = print_json(&value, out, err);
                 return if printed == 0 { code } else { printed };
             }
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             code
         }
     }
@@ -1010,7 +1014,7 @@ fn print_json<T: serde::Serialize>(value: &T, out: &mut dyn Write, err: &mut dyn
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             1
         }
     }
@@ -1032,7 +1036,7 @@ fn agree(
         return match crate::team::agreement::dump_units(&ws, &opts) {
             Ok(d) => print_json(&d, out, err),
             Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+                error(err, e);
                 1
             }
         };
@@ -1040,7 +1044,7 @@ fn agree(
     let report = match crate::team::agreement::compute(&ws, &opts, &|_, _| true) {
         Ok(report) => report,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             return 1;
         }
     };
@@ -1058,15 +1062,17 @@ fn agree(
     if report.skipped.is_empty() {
         0
     } else {
-        let _ = writeln!(
+        error(
             err,
-            "error: {} could not be read; the figures leave {} out (listed under \"skipped\")",
-            plural(report.skipped.len(), "file"),
-            if report.skipped.len() == 1 {
-                "it"
-            } else {
-                "them"
-            }
+            format_args!(
+                "{} could not be read; the figures leave {} out (listed under \"skipped\")",
+                plural(report.skipped.len(), "file"),
+                if report.skipped.len() == 1 {
+                    "it"
+                } else {
+                    "them"
+                }
+            ),
         );
         1
     }
@@ -1086,7 +1092,7 @@ fn synth(
     let bytes = match crate::workspace::synth::parse_size(size) {
         Ok(b) => b,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             return 2;
         }
     };
@@ -1102,7 +1108,7 @@ fn synth(
                 0
             }
             Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+                error(err, e);
                 1
             }
         };
@@ -1121,7 +1127,7 @@ fn synth(
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             1
         }
     }
@@ -1162,18 +1168,18 @@ fn suggest(
         return 2;
     };
     if apply && layer.is_none() {
-        let _ = writeln!(
+        error(
             err,
-            "error: --apply needs --layer NAME: whose layer gets the spans"
+            "--apply needs --layer NAME: whose layer gets the spans",
         );
         return 2;
     }
     if apply && layer == Some(crate::workspace::CURATED_LAYER) {
-        let _ = writeln!(
+        error(
             err,
-            "error: --apply --layer curated: the curated layer is written by review (its spans \
+            "--apply --layer curated: the curated layer is written by review (its spans \
              record where they came from and who accepted them), not by --apply; apply to an \
-             annotator's layer and review it"
+             annotator's layer and review it",
         );
         return 2;
     }
@@ -1182,7 +1188,7 @@ fn suggest(
         match ws.rel_of(path) {
             Ok(rel) => Some(rel),
             Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+                error(err, e);
                 return 2;
             }
         }
@@ -1197,13 +1203,13 @@ fn suggest(
     let corpus = match Corpus::load(&ws, layer) {
         Ok(c) => c,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             return 2;
         }
     };
     let rejected = match layer.map(|l| crate::assist::suggest::rejections::load(&ws, l)) {
         Some(Err(e)) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             return 2;
         }
         Some(Ok(r)) => r,
@@ -1217,7 +1223,10 @@ fn suggest(
     if let Some(rel) = &only
         && !corpus.texts.iter().any(|(r, _)| r == rel)
     {
-        let _ = writeln!(err, "error: {rel} is not a readable text of the workspace");
+        error(
+            err,
+            format_args!("{rel} is not a readable text of the workspace"),
+        );
         return 2;
     }
     let t_read = t0.elapsed();
@@ -1357,7 +1366,7 @@ fn suggest_eval(
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             1
         }
     }

@@ -31,7 +31,16 @@ pub enum Status {
 }
 
 impl Status {
-    /// How the status reads in the app and CLI.
+    /// Every status, in the order a document goes through them.
+    pub const ALL: [Status; 4] = [
+        Status::NotStarted,
+        Status::InProgress,
+        Status::Done,
+        Status::Reviewed,
+    ];
+
+    /// How the status reads in the app and CLI: `not started`, `in progress`, `done`,
+    /// `reviewed` (also its [`Display`](std::fmt::Display)).
     pub fn label(self) -> &'static str {
         match self {
             Status::NotStarted => "not started",
@@ -39,6 +48,42 @@ impl Status {
             Status::Done => "done",
             Status::Reviewed => "reviewed",
         }
+    }
+
+    /// The status as exports and the command line write it: the [`label`](Self::label) with
+    /// `-` for the space (`not-started`, `in-progress`, `done`, `reviewed`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::NotStarted => "not-started",
+            Status::InProgress => "in-progress",
+            Status::Done => "done",
+            Status::Reviewed => "reviewed",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A status name [`Status::from_str`](std::str::FromStr) does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown status {0:?}; use not-started, in-progress, done or reviewed")]
+pub struct UnknownStatus(pub String);
+
+impl std::str::FromStr for Status {
+    type Err = UnknownStatus;
+
+    /// Reads a [`name`](Status::name) or a [`label`](Status::label), in any case, with `-`, `_`
+    /// or a space between the words (or none): how the command line and JSON Lines write it.
+    fn from_str(s: &str) -> Result<Self, UnknownStatus> {
+        let folded = s.to_ascii_lowercase().replace(['_', ' '], "-");
+        Status::ALL
+            .into_iter()
+            .find(|st| folded == st.name() || folded == st.name().replace('-', ""))
+            .ok_or_else(|| UnknownStatus(s.to_owned()))
     }
 }
 

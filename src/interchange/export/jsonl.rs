@@ -16,7 +16,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{DocSink, ExportDoc, ExportError, ExportSummary, status_name, write_err};
+use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
 use crate::interchange::import::jsonl::PRODIGY;
 use crate::model::text::Text;
 
@@ -172,7 +172,7 @@ impl JsonlRecord {
                 path: doc.rel.to_owned(),
                 sha256: doc.text.sha256().to_owned(),
                 annotator: doc.annotator.to_owned(),
-                status: status_name(doc.status).to_owned(),
+                status: doc.status.name().to_owned(),
                 extra: meta_extra,
             },
             extra,

@@ -29,7 +29,6 @@ use serde_json::Value;
 use super::{
     Answers, DocSink, ImportError, Incoming, IncomingSpan, Progress, SourceStats, Unsupported,
 };
-use crate::interchange::export::parse_status;
 use crate::model::layer::SourceRecord;
 
 /// How to read a jsonl file.
@@ -218,7 +217,7 @@ pub fn parse_record(
     let status = meta
         .and_then(|m| m.get("status"))
         .and_then(Value::as_str)
-        .and_then(parse_status);
+        .and_then(|s| s.parse::<crate::model::layer::Status>().ok());
     let mut spans = Vec::new();
     let mut reject = |i: usize, why: &str| {
         stats
