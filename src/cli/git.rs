@@ -37,7 +37,7 @@ fn workspace_tags(path: &str, err: &mut dyn Write) -> Option<TagSet> {
     for p in &parts[..=at] {
         file.push(p);
     }
-    file.push("tags.ron");
+    file.push(crate::workspace::TAGS_FILE);
     match TagSet::load_or_default(&file) {
         Ok(tags) => Some(tags),
         Err(e) => {

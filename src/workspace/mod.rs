@@ -4,6 +4,7 @@
 //! `annotations/` folder. Annotator `A`'s file for `<root>/<rel>.txt` is
 //! `<root>/annotations/<A>/<rel>.ron`.
 
+pub mod rng;
 pub mod stats;
 pub mod synth;
 pub mod tag_ops;
@@ -17,6 +18,9 @@ use crate::model::tags::{TagError, TagSet};
 
 /// The folder, under the root, that holds annotations and workspace settings.
 pub const ANNOTATIONS_DIR: &str = "annotations";
+
+/// The tag set's file name, in the annotations folder: `annotations/tags.ron`.
+pub const TAGS_FILE: &str = "tags.ron";
 
 /// The layer name reserved for the reviewer's curated layer.
 pub const CURATED_LAYER: &str = "curated";
@@ -282,7 +286,7 @@ impl Workspace {
                 reason,
             });
         }
-        let tags = TagSet::load_or_default(&root.join(ANNOTATIONS_DIR).join("tags.ron"))?;
+        let tags = TagSet::load_or_default(&root.join(ANNOTATIONS_DIR).join(TAGS_FILE))?;
         Ok(Self { root, config, tags })
     }
 
@@ -321,6 +325,11 @@ impl Workspace {
     /// Replaces the in-memory settings (after `assign` wrote them).
     pub fn set_config(&mut self, config: WorkspaceConfig) {
         self.config = config;
+    }
+
+    /// Where the tag set lives: `annotations/tags.ron`.
+    pub fn tags_path(&self) -> PathBuf {
+        self.annotations_dir().join(TAGS_FILE)
     }
 
     /// Where the settings live: `annotations/workspace.ron`.

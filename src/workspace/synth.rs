@@ -17,6 +17,7 @@ use crate::model::layer::{Layer, Span, Status, make_span};
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
 use crate::store::{self, StoreError};
+use crate::workspace::rng::Rng;
 
 /// The five seed articles, compiled in so the generator needs no files at run time.
 const SEED_TEXTS: [&str; 5] = [
@@ -82,31 +83,6 @@ impl SynthSpec {
 pub struct SynthDoc {
     pub text: Text,
     pub layer: Layer,
-}
-
-/// splitmix64: tiny, fast and good enough to pick sentences and span positions.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        // The modulo bias is irrelevant at these sizes.
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-
-    /// A number in `lo..=hi`.
-    fn between(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
 }
 
 /// The seeds cut into sentences (four or more words) and short lines (headlines, bylines,
@@ -255,7 +231,7 @@ const NOTES: [&str; 4] = [
 /// Generates a document: its text (relative path `text_rel` in the layer) and `annotator`'s
 /// layer with `spec.spans` spans, a tenth of them nested in, enclosing or overlapping another.
 pub fn generate(spec: &SynthSpec, text_rel: &str, annotator: &str) -> SynthDoc {
-    let mut rng = Rng(spec.seed);
+    let mut rng = Rng::new(spec.seed);
     let pool = Pool::from_seeds();
     let raw = generate_text(&mut rng, &pool, spec.bytes);
     let words = word_ranges(&raw);

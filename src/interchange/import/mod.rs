@@ -1456,7 +1456,7 @@ impl Importer<'_> {
             }
         }
         if added {
-            let path = self.ws.annotations_dir().join("tags.ron");
+            let path = self.ws.tags_path();
             store::write_atomic(&path, self.tags.to_ron().as_bytes())?;
             self.ws.set_tags(self.tags.clone());
         }
