@@ -871,6 +871,15 @@ fn export(
     }
 }
 
+/// What `import --json` prints when the import could not run (fields in the order printed).
+#[derive(serde::Serialize)]
+struct ImportFailed<'a> {
+    error: &'a str,
+    exit_code: i32,
+    format: Option<&'static str>,
+    source: String,
+}
+
 /// `import`'s options besides the paths.
 struct ImportHow {
     /// `None`: recognised from the source.
@@ -895,13 +904,13 @@ fn import(
     // output that says what went wrong and the exit code.
     let fail = |code: i32, problem: &str, out: &mut dyn Write, err: &mut dyn Write| {
         if how.json {
-            let value = serde_json::json!({
-                "error": problem,
-                "exit_code": code,
-                "format": how.format.map(|f| f.name()),
-                "source": source.display().to_string(),
-            });
-            let printed = print_json(&value, out, err);
+            let failed = ImportFailed {
+                error: problem,
+                exit_code: code,
+                format: how.format.map(|f| f.name()),
+                source: source.display().to_string(),
+            };
+            let printed = print_json(&failed, out, err);
             if printed != 0 {
                 return printed;
             }
@@ -951,7 +960,7 @@ fn import(
     match crate::interchange::import::run(&req, &|_, _| true) {
         Ok(summary) => {
             if how.json {
-                let code = print_json(&summary.to_json(req.format, &req.source), out, err);
+                let code = print_json(&summary.json_report(req.format, &req.source), out, err);
                 return if code == 0 { summary.exit_code() } else { code };
             }
             for line in summary.report(20) {
@@ -969,13 +978,13 @@ fn import(
                 1
             };
             if how.json {
-                let value = serde_json::json!({
-                    "error": e.to_string(),
-                    "exit_code": code,
-                    "format": req.format.name(),
-                    "source": req.source.display().to_string(),
-                });
-                let printed = print_json(&value, out, err);
+                let failed = ImportFailed {
+                    error: &e.to_string(),
+                    exit_code: code,
+                    format: Some(req.format.name()),
+                    source: req.source.display().to_string(),
+                };
+                let printed = print_json(&failed, out, err);
                 return if printed == 0 { code } else { printed };
             }
             error(err, e);

@@ -47,18 +47,20 @@ pub struct Read<'a> {
     pub annotator: &'a str,
 }
 
-/// What a Label Studio import left out or took besides annotations.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a Label Studio import left out or took besides annotations (fields in the alphabetical
+/// order of the names `import --json` prints them under).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     /// Annotations marked `was_cancelled` (skipped in Label Studio), not imported.
+    #[serde(rename = "cancelled_annotations")]
     pub cancelled: usize,
-    /// Predictions in tasks that have annotations, not imported.
-    pub predictions_left_out: usize,
-    /// Predictions of tasks without annotations, imported as layers.
-    pub predictions_imported: usize,
     /// Spans whose offsets fit their `value.text` only when counted in code points (newer
     /// Label Studio front ends count so), read that way.
     pub code_point_offsets: usize,
+    /// Predictions of tasks without annotations, imported as layers.
+    pub predictions_imported: usize,
+    /// Predictions in tasks that have annotations, not imported.
+    pub predictions_left_out: usize,
 }
 
 impl Counts {
