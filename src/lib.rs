@@ -41,6 +41,7 @@ pub mod cli;
 pub mod app;
 
 pub use model::layer::{Layer, Span, Status};
+pub use model::range::CharRange;
 pub use model::tags::{Tag, TagSet};
 pub use model::text::Text;
 pub use session::document::Document;

@@ -515,7 +515,7 @@ impl MarginaliaApp {
     }
 
     /// The find bar's hits (char ranges) and its count text ("3 of 17").
-    pub fn find_hits(&self) -> (&[(usize, usize)], String) {
+    pub fn find_hits(&self) -> (&[crate::model::range::CharRange], String) {
         (self.find.hits(), self.find.count_text())
     }
 

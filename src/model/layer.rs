@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::range::CharRange;
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
 
@@ -181,6 +182,11 @@ impl Span {
     /// The order spans are kept and written in.
     pub fn sort_key(&self) -> (usize, usize, u64) {
         (self.start, self.end, self.id)
+    }
+
+    /// The chars it covers, `[start, end)`.
+    pub fn range(&self) -> CharRange {
+        CharRange::new(self.start, self.end)
     }
 
     /// Whether `[start, end)` overlaps this span.

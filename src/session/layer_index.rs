@@ -56,8 +56,8 @@ impl LayerIndex {
                 // A span has one tag; the tags are few (a workspace's tag set).
                 let mut before = None;
                 for (tag, index) in &mut self.by_tag {
-                    if let Some((start, end)) = index.remove(*id) {
-                        before = Some((start, end, tag.clone()));
+                    if let Some(r) = index.remove(*id) {
+                        before = Some((r.start, r.end, tag.clone()));
                         break;
                     }
                 }

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::{DocSink, ExportDoc, ExportError, ExportSummary, write_err};
 use crate::interchange::import::jsonl::PRODIGY;
+use crate::model::range::CharRange;
 use crate::model::text::Text;
 
 /// One line of the file.
@@ -80,7 +81,7 @@ const OUR_META: [&str; 4] = ["path", "sha256", "annotator", "status"];
 type ProdigyParts = (
     BTreeMap<String, Value>,
     BTreeMap<String, Value>,
-    Option<Vec<(usize, usize)>>,
+    Option<Vec<CharRange>>,
 );
 
 fn prodigy_parts(doc: &ExportDoc<'_>) -> ProdigyParts {
@@ -119,7 +120,7 @@ fn prodigy_parts(doc: &ExportDoc<'_>) -> ProdigyParts {
 
 /// Each Prodigy token's code-point range, if every token states `start`, `end` and the `text`
 /// found there in `text` (the text has not changed since the tokens were made).
-fn token_ranges(tokens: &Value, text: &Text) -> Option<Vec<(usize, usize)>> {
+fn token_ranges(tokens: &Value, text: &Text) -> Option<Vec<CharRange>> {
     let as_usize = |v: Option<&Value>| v.and_then(Value::as_u64).map(|n| n as usize);
     tokens
         .as_array()?
@@ -128,7 +129,7 @@ fn token_ranges(tokens: &Value, text: &Text) -> Option<Vec<(usize, usize)>> {
             let (start, end) = (as_usize(t.get("start"))?, as_usize(t.get("end"))?);
             let said = t.get("text").and_then(Value::as_str)?;
             (start <= end && end <= text.char_len() && text.slice(start, end) == said)
-                .then_some((start, end))
+                .then_some(CharRange::new(start, end))
         })
         .collect()
 }
@@ -141,8 +142,8 @@ impl JsonlRecord {
         // ends fall on token boundaries.
         let tokens_of = |start: usize, end: usize| {
             let t = tokens.as_ref()?;
-            let first = t.iter().position(|r| r.0 == start)?;
-            let last = t.iter().position(|r| r.1 == end)?;
+            let first = t.iter().position(|r| r.start == start)?;
+            let last = t.iter().position(|r| r.end == end)?;
             Some((first, last))
         };
         Self {

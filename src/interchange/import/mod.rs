@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use crate::interchange::export::push_list;
 use crate::model::layer::{Layer, SourceRecord, Status, make_span, now_rfc3339};
+use crate::model::range::CharRange;
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
 use crate::store::{self, StoreError};
@@ -841,7 +842,7 @@ pub struct IncomingSpan {
     /// A discontinuous annotation's fragments, before they were joined into `start..end`
     /// (empty for a contiguous one): two annotations with the same range but different
     /// fragments were distinct in the source.
-    pub fragments: Vec<(usize, usize)>,
+    pub fragments: Vec<CharRange>,
     /// Where it was stated, for messages: `file:line`.
     pub origin: String,
 }
