@@ -222,7 +222,7 @@ impl Text {
     /// Snaps `[start, end)` outward to grapheme-cluster boundaries, so that a range never splits
     /// an emoji sequence or an accent from its letter.
     pub fn snap_to_graphemes(&self, start: usize, end: usize) -> CharRange {
-        let (start, end) = order(start, end, self.char_len);
+        let CharRange { start, end } = order(start, end, self.char_len);
         let (ws, w) = self.window(start, end, 64);
         let mut new_start = start;
         let mut new_end = end;
@@ -245,7 +245,7 @@ impl Text {
     /// falls in, the end moves forward to the end of its word, and surrounding whitespace is
     /// trimmed. A range of only whitespace or punctuation is kept as graphemes.
     pub fn snap_to_words(&self, start: usize, end: usize) -> CharRange {
-        let (start, end) = order(start, end, self.char_len);
+        let CharRange { start, end } = order(start, end, self.char_len);
         if start == end {
             // A caret never rests inside a cluster (e.g. between the \r and \n of CRLF).
             return self.word_at(start).unwrap_or_else(|| {
@@ -269,7 +269,7 @@ impl Text {
             }
             c = pe;
         }
-        let (s, e) = self.trim_whitespace(new_start, new_end);
+        let CharRange { start: s, end: e } = self.trim_whitespace(new_start, new_end);
         if s >= e {
             return self.snap_to_graphemes(start, end);
         }
@@ -345,15 +345,15 @@ impl Text {
         self.snap_to_graphemes(c - 1, c).start
     }
 
-    fn trim_whitespace(&self, start: usize, end: usize) -> (usize, usize) {
+    fn trim_whitespace(&self, start: usize, end: usize) -> CharRange {
         let s = self.slice(start, end);
         let lead = s.chars().take_while(|c| c.is_whitespace()).count();
         let trail = s.chars().rev().take_while(|c| c.is_whitespace()).count();
         let len = end - start;
         if lead >= len {
-            return (start, start);
+            return CharRange::new(start, start);
         }
-        (start + lead, end - trail)
+        CharRange::new(start + lead, end - trail)
     }
 
     /// Whether `[start, end)` holds right-to-left text (see [`is_right_to_left`]).
@@ -368,7 +368,7 @@ impl Text {
     /// visual order may differ from its logical order, so that screen positions on it cannot
     /// yet be mapped to offsets. O(length of those lines).
     pub fn lines_have_right_to_left(&self, start: usize, end: usize) -> bool {
-        let (start, end) = order(start, end, self.char_len);
+        let CharRange { start, end } = order(start, end, self.char_len);
         let first = self.line_around(start).start;
         let last = self.line_around(end.saturating_sub(1).max(start)).end;
         self.has_right_to_left(first, last)
@@ -407,9 +407,10 @@ pub fn is_right_to_left(c: char) -> bool {
     )
 }
 
-fn order(a: usize, b: usize, len: usize) -> (usize, usize) {
+/// `[a, b)` or `[b, a)`, whichever is ordered, clamped to `len`.
+fn order(a: usize, b: usize, len: usize) -> CharRange {
     let (a, b) = if a <= b { (a, b) } else { (b, a) };
-    (a.min(len), b.min(len))
+    CharRange::new(a.min(len), b.min(len))
 }
 
 /// Lowercase hex sha256 of some bytes.

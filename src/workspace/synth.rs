@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::model::layer::{Layer, Span, Status, make_span};
+use crate::model::range::CharRange;
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
 use crate::store::{self, StoreError};
@@ -185,7 +186,7 @@ fn generate_text(rng: &mut Rng, pool: &Pool, bytes: usize) -> String {
 }
 
 /// Char ranges of the words (runs of non-whitespace) of `s`.
-fn word_ranges(s: &str) -> Vec<(usize, usize)> {
+fn word_ranges(s: &str) -> Vec<CharRange> {
     let mut words = Vec::with_capacity(s.len() / 6);
     let mut start = None;
     let mut n = 0;
@@ -193,7 +194,7 @@ fn word_ranges(s: &str) -> Vec<(usize, usize)> {
         match (c.is_whitespace(), start) {
             (false, None) => start = Some(n),
             (true, Some(st)) => {
-                words.push((st, n));
+                words.push(CharRange::new(st, n));
                 start = None;
             }
             _ => {}
@@ -201,7 +202,7 @@ fn word_ranges(s: &str) -> Vec<(usize, usize)> {
         n += 1;
     }
     if let Some(st) = start {
-        words.push((st, n));
+        words.push(CharRange::new(st, n));
     }
     words
 }
@@ -268,8 +269,8 @@ pub fn generate(spec: &SynthSpec, text_rel: &str, annotator: &str) -> SynthDoc {
         let mut span: Span = make_span(
             &text,
             id,
-            words[first].0,
-            words[last].1,
+            words[first].start,
+            words[last].end,
             tag,
             SYNTH_TIMESTAMP,
         );
