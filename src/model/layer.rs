@@ -31,6 +31,15 @@ pub enum Status {
     Reviewed,
 }
 
+/// Each status's [`label`](Status::label) and [`name`](Status::name), indexed by the status
+/// (declaration order): the one place a status's text is written.
+const STATUS_TEXTS: [(&str, &str); 4] = [
+    ("not started", "not-started"),
+    ("in progress", "in-progress"),
+    ("done", "done"),
+    ("reviewed", "reviewed"),
+];
+
 impl Status {
     /// Every status, in the order a document goes through them.
     pub const ALL: [Status; 4] = [
@@ -43,23 +52,13 @@ impl Status {
     /// How the status reads in the app and CLI: `not started`, `in progress`, `done`,
     /// `reviewed` (also its [`Display`](std::fmt::Display)).
     pub fn label(self) -> &'static str {
-        match self {
-            Status::NotStarted => "not started",
-            Status::InProgress => "in progress",
-            Status::Done => "done",
-            Status::Reviewed => "reviewed",
-        }
+        STATUS_TEXTS[self as usize].0
     }
 
     /// The status as exports and the command line write it: the [`label`](Self::label) with
     /// `-` for the space (`not-started`, `in-progress`, `done`, `reviewed`).
     pub fn name(self) -> &'static str {
-        match self {
-            Status::NotStarted => "not-started",
-            Status::InProgress => "in-progress",
-            Status::Done => "done",
-            Status::Reviewed => "reviewed",
-        }
+        STATUS_TEXTS[self as usize].1
     }
 }
 
