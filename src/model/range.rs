@@ -55,19 +55,3 @@ impl From<CharRange> for (usize, usize) {
         (r.start, r.end)
     }
 }
-
-impl From<Range<usize>> for CharRange {
-    fn from(r: Range<usize>) -> Self {
-        CharRange {
-            start: r.start,
-            end: r.end,
-        }
-    }
-}
-
-impl std::fmt::Display for CharRange {
-    /// `[start, end)`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "[{}, {})", self.start, self.end)
-    }
-}
