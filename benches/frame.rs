@@ -624,7 +624,9 @@ fn child_edit(dir: &str) {
         if k % 10 == 0 {
             // The word double-clicked (or, if the click missed, the word there) is tagged
             // next frame.
-            let word = doc.text().word_at(cursor).unwrap_or((cursor, cursor + 1));
+            let word: (usize, usize) = (doc.text().word_at(cursor))
+                .unwrap_or(marginalia::CharRange::new(cursor, cursor + 1))
+                .into();
             to_tag = Some(word);
             cursor = word.1 + 1;
         }
@@ -725,7 +727,7 @@ fn child_tagall(dir: &str) {
     if std::env::var("FRAME_BENCH_TAGALL_OLD").map_or(true, |v| v != "0") {
         let old = timed(&mut doc, &mut index, &mut |doc| {
             doc.begin_compound();
-            for &(a, b) in &hits {
+            for &marginalia::CharRange { start: a, end: b } in &hits {
                 doc.add_span_tagged(a, b, &tag);
             }
             doc.end_compound();

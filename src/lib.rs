@@ -18,7 +18,7 @@
 //!
 //! Everything but [`app`] is the **core**: it imports no egui and no rfd; the CLI, the tests
 //! and the GUI all call it. All offsets are Unicode scalar values (Rust `char`s) in half-open
-//! ranges `[start, end)`.
+//! ranges `[start, end)` ([`CharRange`]).
 
 pub mod wording;
 
@@ -43,6 +43,7 @@ pub mod app;
 pub mod layering;
 
 pub use model::layer::{Layer, Span, Status};
+pub use model::range::CharRange;
 pub use model::tags::{Tag, TagSet};
 pub use model::text::Text;
 pub use session::document::Document;

@@ -28,7 +28,10 @@ fn main() -> anyhow::Result<ExitCode> {
             if let Some(name) = &cli.annotator
                 && let Err(problem) = marginalia::workspace::check_annotator(name)
             {
-                eprintln!("error: --annotator: {problem}");
+                marginalia::cli::error(
+                    &mut std::io::stderr(),
+                    format_args!("--annotator: {problem}"),
+                );
                 return Ok(ExitCode::from(2));
             }
             let path = match cli.path {

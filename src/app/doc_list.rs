@@ -533,7 +533,7 @@ fn entry(
                     None => e.rel.clone(),
                 });
                 let line = if e.scanned {
-                    format!("{} · {}", status_text(e.status), plural(e.spans, "span"))
+                    format!("{} · {}", e.status.label(), plural(e.spans, "span"))
                 } else {
                     "reading…".to_owned()
                 };
@@ -547,13 +547,4 @@ fn entry(
             }
         }
     });
-}
-
-pub(super) fn status_text(s: Status) -> &'static str {
-    match s {
-        Status::NotStarted => "not started",
-        Status::InProgress => "in progress",
-        Status::Done => "done",
-        Status::Reviewed => "reviewed",
-    }
 }

@@ -159,7 +159,7 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
         }
     }
     if bar.current.is_none() && !bar.hits.is_empty() {
-        let first = bar.hits.partition_point(|h| h.0 < bar.from);
+        let first = bar.hits.partition_point(|h| h.start < bar.from);
         if first < bar.hits.len() || bar.job.is_none() {
             let i = first % bar.hits.len();
             go_to(bar, open, i);
@@ -169,7 +169,7 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
 
 fn go_to(bar: &mut FindBar, open: &mut super::OpenDoc, i: usize) {
     bar.current = Some(i);
-    let (a, b) = bar.hits[i];
+    let Hit { start: a, end: b } = bar.hits[i];
     open.view
         .set_selection(Some(super::text_view::Selection { anchor: a, head: b }));
     open.view.scroll_to_char(a);

@@ -519,7 +519,7 @@ impl MarginaliaApp {
     }
 
     /// The find bar's hits (char ranges) and its count text ("3 of 17").
-    pub fn find_hits(&self) -> (&[(usize, usize)], String) {
+    pub fn find_hits(&self) -> (&[crate::model::range::CharRange], String) {
         (self.find.hits(), self.find.count_text())
     }
 
@@ -1186,7 +1186,7 @@ impl MarginaliaApp {
                         Status::Done => {
                             "Marked done. Ctrl+Alt+Down opens the next document not done".into()
                         }
-                        s => format!("Marked {}", doc_list::status_text(s)),
+                        s => format!("Marked {}", s.label()),
                     };
                 }
             }

@@ -205,7 +205,7 @@ impl ReviewMode {
     fn select(&mut self, i: usize) {
         if let Some(item) = self.review.items().get(i) {
             self.selected = Some(i);
-            self.view.scroll_to_char(item.range().0);
+            self.view.scroll_to_char(item.range().start);
             self.list_follows = true;
             self.auto_advanced = false;
         }

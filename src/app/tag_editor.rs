@@ -79,7 +79,7 @@ pub(super) fn toggle(app: &mut MarginaliaApp) {
 }
 
 fn tags_path(app: &MarginaliaApp) -> Option<std::path::PathBuf> {
-    Some(app.ws.as_ref()?.annotations_dir().join("tags.ron"))
+    Some(app.ws.as_ref()?.tags_path())
 }
 
 type Stat = (Option<SystemTime>, u64);

@@ -14,6 +14,7 @@ use egui::text::{CCursor, LayoutJob, TextFormat};
 use egui::{Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 
 use crate::model::layer::Span;
+use crate::model::range::CharRange;
 use crate::model::span_index::{LiveSpanIndex, SpanIndex};
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
@@ -95,7 +96,7 @@ fn split_line(text: &Text, line: &str, start: usize, end: usize, out: &mut Vec<P
             let cut = match last_space {
                 Some(s) if s > piece_start => s,
                 _ => {
-                    let (g, _) = text.snap_to_graphemes(c, c + 1);
+                    let g = text.snap_to_graphemes(c, c + 1).start;
                     if g > piece_start { g } else { c }
                 }
             };
@@ -250,9 +251,9 @@ pub struct ViewInput<'a> {
     /// (`None`: no outlines).
     pub uncertain: Option<Color32>,
     /// Find hits (char ranges, sorted by start), painted with a look of their own.
-    pub hits: &'a [(usize, usize)],
+    pub hits: &'a [CharRange],
     /// The hit the find bar is at, painted stronger.
-    pub current_hit: Option<(usize, usize)>,
+    pub current_hit: Option<CharRange>,
     /// Proposed spans (sorted by start), drawn as dashed outlines, never filled.
     pub suggestions: &'a [SuggestionMark],
     /// The longest suggestion's length in chars (how far back one can start and still reach
@@ -627,7 +628,7 @@ impl TextView {
             && let (Some(anchor), Some(pos)) = (self.drag_anchor, response.interact_pointer_pos())
             && let Some(head) = self.char_at(pos)
         {
-            let (a, b) = snap(anchor, head);
+            let CharRange { start: a, end: b } = snap(anchor, head);
             let sel = if head >= anchor {
                 Selection { anchor: a, head: b }
             } else {
@@ -674,7 +675,7 @@ impl TextView {
         }
         if double {
             if let Some(c) = clicked_char
-                && let Some((a, b)) = input.text.word_at(c)
+                && let Some(CharRange { start: a, end: b }) = input.text.word_at(c)
             {
                 self.selection = Some(Selection { anchor: a, head: b });
                 self.by_pointer = true;
@@ -822,12 +823,13 @@ impl TextView {
     ) {
         let hits = input.hits;
         // Hits do not overlap, so their ends are sorted too.
-        let first = hits.partition_point(|h| h.1 <= p.start);
-        for &(ha, hb) in hits[first..]
+        let first = hits.partition_point(|h| h.end <= p.start);
+        for &hit in hits[first..]
             .iter()
-            .take_while(|h| h.0 < p.end.max(p.start + 1))
+            .take_while(|h| h.start < p.end.max(p.start + 1))
         {
-            let current = input.current_hit == Some((ha, hb));
+            let current = input.current_hit == Some(hit);
+            let (ha, hb) = (hit.start, hit.end);
             let a = ha.max(p.start) - p.start;
             let b = hb.min(p.end) - p.start;
             for (rect, row_rect) in segments(g, rows, a, b) {

@@ -327,14 +327,6 @@ const IMPORT_FORMATS: [(ImportFormat, &str); 7] = [
     (ImportFormat::W3c, "w3c"),
 ];
 
-const STATUSES: [(Option<Status>, &str); 5] = [
-    (None, "any status"),
-    (Some(Status::NotStarted), "not started"),
-    (Some(Status::InProgress), "in progress"),
-    (Some(Status::Done), "done"),
-    (Some(Status::Reviewed), "reviewed"),
-];
-
 /// Where an export goes unless the user says otherwise: beside the workspace, not inside it
 /// (a brat folder's `.txt` files inside it would become texts).
 fn suggested_out(root: &Path, layer: Option<&str>, format: ExportFormat) -> PathBuf {
@@ -405,16 +397,14 @@ impl ExportDialog {
                 .spacing([12.0, 8.0])
                 .show(ui, |ui| {
                     ui.label("Status");
-                    let shown = STATUSES
-                        .iter()
-                        .find(|(s, _)| *s == self.status)
-                        .map_or("any status", |(_, n)| n);
+                    let shown = self.status.map_or("any status", Status::label);
                     egui::ComboBox::from_id_salt("export status")
                         .selected_text(shown)
                         .width(200.0)
                         .show_ui(ui, |ui| {
-                            for (s, name) in STATUSES {
-                                ui.selectable_value(&mut self.status, s, name);
+                            ui.selectable_value(&mut self.status, None, "any status");
+                            for s in Status::ALL {
+                                ui.selectable_value(&mut self.status, Some(s), s.label());
                             }
                         });
                     ui.end_row();

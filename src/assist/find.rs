@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use regex::{Regex, RegexBuilder};
 
+use crate::model::range::CharRange;
+
 /// How a pattern is matched.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FindOptions {
@@ -38,7 +40,7 @@ pub struct Matcher {
 }
 
 /// A hit: a half-open char range.
-pub type Hit = (usize, usize);
+pub type Hit = CharRange;
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
@@ -108,7 +110,7 @@ impl Matcher {
             let start = chars;
             chars += text[s..e].chars().count();
             counted = e;
-            batch.push((start, chars));
+            batch.push(CharRange::new(start, chars));
             total += 1;
             at = e;
             if total >= MAX_HITS {
@@ -302,7 +304,7 @@ pub fn search_workspace(
         }
         let one_line = |s: String| s.replace(['\n', '\r', '\t'], " ");
         let hits = (found.iter().take(HITS_PER_DOC))
-            .map(|&(a, b)| {
+            .map(|&CharRange { start: a, end: b }| {
                 let (before, after) = text.context(a, b, CONTEXT_CHARS);
                 ContextHit {
                     start: a,
@@ -326,8 +328,10 @@ pub fn search_workspace(
 mod tests {
     use super::*;
 
-    fn find(text: &str, pattern: &str, o: FindOptions) -> Vec<Hit> {
-        Matcher::new(pattern, o).unwrap().unwrap().find_all(text)
+    /// The hits as `(start, end)` pairs.
+    fn find(text: &str, pattern: &str, o: FindOptions) -> Vec<(usize, usize)> {
+        let hits = Matcher::new(pattern, o).unwrap().unwrap().find_all(text);
+        hits.into_iter().map(Into::into).collect()
     }
 
     fn plain() -> FindOptions {
@@ -444,7 +448,7 @@ mod tests {
             job.poll(&mut hits, Duration::from_millis(100));
         }
         assert_eq!(hits.len(), 90_000);
-        assert_eq!(hits[89_999], (449_995, 449_999));
+        assert_eq!(hits[89_999], CharRange::new(449_995, 449_999));
         assert!(!job.is_capped());
     }
 

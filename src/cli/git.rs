@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use super::error;
 use crate::model::tags::TagSet;
 use crate::team::merge::{Input, merge_with_schema};
 
@@ -13,11 +14,9 @@ fn read(path: &Path, err: &mut dyn Write) -> Option<Input> {
             bytes,
         }),
         Err(e) => {
-            let _ = writeln!(
+            error(
                 err,
-                "error: {}: cannot read: {}",
-                path.display(),
-                e.reason()
+                format_args!("{}: cannot read: {}", path.display(), e.reason()),
             );
             None
         }
@@ -38,7 +37,7 @@ fn workspace_tags(path: &str, err: &mut dyn Write) -> Option<TagSet> {
     for p in &parts[..=at] {
         file.push(p);
     }
-    file.push("tags.ron");
+    file.push(crate::workspace::TAGS_FILE);
     match TagSet::load_or_default(&file) {
         Ok(tags) => Some(tags),
         Err(e) => {
@@ -67,12 +66,12 @@ pub(super) fn merge_file(
     let merged = match merge_with_schema(&b, &o, &t, path, tags.as_ref()) {
         Ok(m) => m,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             return 1;
         }
     };
     if let Err(e) = crate::store::write_atomic(ours, merged.text.as_bytes()) {
-        let _ = writeln!(err, "error: {e}");
+        error(err, e);
         return 1;
     }
     let shown = path.map_or_else(|| ours.display().to_string(), str::to_owned);
@@ -94,7 +93,10 @@ pub(super) fn setup(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i3
     let exe = match std::env::current_exe() {
         Ok(p) => p,
         Err(e) => {
-            let _ = writeln!(err, "error: cannot find this program's own path: {e}");
+            error(
+                err,
+                format_args!("cannot find this program's own path: {e}"),
+            );
             return 2;
         }
     };
@@ -119,7 +121,7 @@ pub(super) fn setup(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i3
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             2
         }
     }

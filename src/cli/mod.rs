@@ -308,10 +308,15 @@ fn parse_overlap(s: &str) -> Result<crate::interchange::export::Overlap, String>
     s.parse()
 }
 
-fn parse_status(s: &str) -> Result<crate::model::layer::Status, String> {
-    crate::interchange::export::parse_status(s).ok_or_else(|| {
-        format!("unknown status {s:?}; use not-started, in-progress, done or reviewed")
-    })
+fn parse_status(
+    s: &str,
+) -> Result<crate::model::layer::Status, crate::model::layer::UnknownStatus> {
+    s.parse()
+}
+
+/// Prints one failure on standard error as `error: MESSAGE`: every command's errors read alike.
+pub fn error(err: &mut dyn Write, msg: impl std::fmt::Display) {
+    let _ = writeln!(err, "error: {msg}");
 }
 
 fn here(p: Option<PathBuf>) -> PathBuf {
@@ -390,7 +395,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
         } => {
             if offsets.is_some() && format != crate::interchange::export::ExportFormat::LabelStudio
             {
-                let _ = writeln!(err, "error: --offsets is for --format labelstudio only");
+                error(err, "--offsets is for --format labelstudio only");
                 return 2;
             }
             let layers = match (layer, all_layers) {
@@ -454,7 +459,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
                         ))
                     }
                     Some(_) => {
-                        let _ = writeln!(err, "error: --columns is for --format conll only");
+                        error(err, "--columns is for --format conll only");
                         return 2;
                     }
                 }
@@ -490,10 +495,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
 /// or discards one.
 fn recovery(action: Option<RecoveryAction>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let Some(journal) = crate::session::recovery::Journal::default_location() else {
-        let _ = writeln!(
-            err,
-            "error: no recovery journal folder is known (no home folder)"
-        );
+        error(err, "no recovery journal folder is known (no home folder)");
         return 1;
     };
     match action {
@@ -502,15 +504,17 @@ fn recovery(action: Option<RecoveryAction>, out: &mut dyn Write, err: &mut dyn W
                 let _ = writeln!(out, "discarded {}", entry.display());
                 0
             } else {
-                let _ = writeln!(
+                error(
                     err,
-                    "error: {}: not an entry of the recovery journal ({})",
-                    entry.display(),
-                    journal
-                        .dirs()
-                        .map(|d| d.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    format_args!(
+                        "{}: not an entry of the recovery journal ({})",
+                        entry.display(),
+                        journal
+                            .dirs()
+                            .map(|d| d.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 );
                 1
             }
@@ -547,7 +551,7 @@ fn assign(
     err: &mut dyn Write,
 ) -> i32 {
     if let Err(e) = req.check() {
-        let _ = writeln!(err, "error: {e}");
+        error(err, e);
         return 2;
     }
     let Some(mut ws) = open_ws(&path, err) else {
@@ -556,7 +560,7 @@ fn assign(
     let texts: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
     if texts.is_empty() {
         let e = crate::team::assign::AssignError::NoTexts(ws.root().display().to_string());
-        let _ = writeln!(err, "error: {e}");
+        error(err, e);
         return 1;
     }
     let written = crate::team::assign::balanced(&texts, req)
@@ -587,7 +591,7 @@ fn assign(
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, &e);
             if e.is_usage() { 2 } else { 1 }
         }
     }
@@ -623,7 +627,7 @@ fn open_ws_quietly(path: &std::path::Path, err: &mut dyn Write) -> Option<Worksp
     match Workspace::open(path) {
         Ok(ws) => Some(ws),
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             None
         }
     }
@@ -725,15 +729,15 @@ fn rename_tag(
             for (file, reason) in &files {
                 let _ = writeln!(err, "{}: {reason}", file.display());
             }
-            let _ = writeln!(err, "error: {}", RenameError::Unsafe(files.clone()));
+            error(err, RenameError::Unsafe(files.clone()));
             1
         }
         Err(e @ RenameError::Record { .. }) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             1
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             2
         }
     }
@@ -864,10 +868,19 @@ fn export(
             }
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             1
         }
     }
+}
+
+/// What `import --json` prints when the import could not run (fields in the order printed).
+#[derive(serde::Serialize)]
+struct ImportFailed<'a> {
+    error: &'a str,
+    exit_code: i32,
+    format: Option<&'static str>,
+    source: String,
 }
 
 /// `import`'s options besides the paths.
@@ -894,18 +907,18 @@ fn import(
     // output that says what went wrong and the exit code.
     let fail = |code: i32, problem: &str, out: &mut dyn Write, err: &mut dyn Write| {
         if how.json {
-            let value = serde_json::json!({
-                "error": problem,
-                "exit_code": code,
-                "format": how.format.map(|f| f.name()),
-                "source": source.display().to_string(),
-            });
-            let printed = print_json(&value, out, err);
+            let failed = ImportFailed {
+                error: problem,
+                exit_code: code,
+                format: how.format.map(|f| f.name()),
+                source: source.display().to_string(),
+            };
+            let printed = print_json(&failed, out, err);
             if printed != 0 {
                 return printed;
             }
         } else {
-            let _ = writeln!(err, "error: {problem}");
+            error(err, problem);
         }
         code
     };
@@ -950,14 +963,14 @@ fn import(
     match crate::interchange::import::run(&req, &|_, _| true) {
         Ok(summary) => {
             if how.json {
-                let code = print_json(&summary.to_json(req.format, &req.source), out, err);
+                let code = print_json(&summary.json_report(req.format, &req.source), out, err);
                 return if code == 0 { summary.exit_code() } else { code };
             }
             for line in summary.report(20) {
                 let _ = writeln!(out, "{line}");
             }
             if let Some(problem) = summary.failure(&req.source) {
-                let _ = writeln!(err, "error: {problem}");
+                error(err, problem);
             }
             summary.exit_code()
         }
@@ -968,16 +981,16 @@ fn import(
                 1
             };
             if how.json {
-                let value = serde_json::json!({
-                    "error": e.to_string(),
-                    "exit_code": code,
-                    "format": req.format.name(),
-                    "source": req.source.display().to_string(),
-                });
-                let printed = print_json(&value, out, err);
+                let failed = ImportFailed {
+                    error: &e.to_string(),
+                    exit_code: code,
+                    format: Some(req.format.name()),
+                    source: req.source.display().to_string(),
+                };
+                let printed = print_json(&failed, out, err);
                 return if printed == 0 { code } else { printed };
             }
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             code
         }
     }
@@ -1013,7 +1026,7 @@ fn print_json<T: serde::Serialize>(value: &T, out: &mut dyn Write, err: &mut dyn
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             1
         }
     }
@@ -1035,7 +1048,7 @@ fn agree(
         return match crate::team::agreement::dump_units(&ws, &opts) {
             Ok(d) => print_json(&d, out, err),
             Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+                error(err, e);
                 1
             }
         };
@@ -1043,7 +1056,7 @@ fn agree(
     let report = match crate::team::agreement::compute(&ws, &opts, &|_, _| true) {
         Ok(report) => report,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             return 1;
         }
     };
@@ -1061,15 +1074,17 @@ fn agree(
     if report.skipped.is_empty() {
         0
     } else {
-        let _ = writeln!(
+        error(
             err,
-            "error: {} could not be read; the figures leave {} out (listed under \"skipped\")",
-            plural(report.skipped.len(), "file"),
-            if report.skipped.len() == 1 {
-                "it"
-            } else {
-                "them"
-            }
+            format_args!(
+                "{} could not be read; the figures leave {} out (listed under \"skipped\")",
+                plural(report.skipped.len(), "file"),
+                if report.skipped.len() == 1 {
+                    "it"
+                } else {
+                    "them"
+                }
+            ),
         );
         1
     }
@@ -1089,7 +1104,7 @@ fn synth(
     let bytes = match crate::workspace::synth::parse_size(size) {
         Ok(b) => b,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             return 2;
         }
     };
@@ -1105,7 +1120,7 @@ fn synth(
                 0
             }
             Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+                error(err, e);
                 1
             }
         };
@@ -1124,7 +1139,7 @@ fn synth(
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             1
         }
     }
@@ -1165,18 +1180,18 @@ fn suggest(
         return 2;
     };
     if apply && layer.is_none() {
-        let _ = writeln!(
+        error(
             err,
-            "error: --apply needs --layer NAME: whose layer gets the spans"
+            "--apply needs --layer NAME: whose layer gets the spans",
         );
         return 2;
     }
     if apply && layer == Some(crate::workspace::CURATED_LAYER) {
-        let _ = writeln!(
+        error(
             err,
-            "error: --apply --layer curated: the curated layer is written by review (its spans \
+            "--apply --layer curated: the curated layer is written by review (its spans \
              record where they came from and who accepted them), not by --apply; apply to an \
-             annotator's layer and review it"
+             annotator's layer and review it",
         );
         return 2;
     }
@@ -1185,7 +1200,7 @@ fn suggest(
         match ws.rel_of(path) {
             Ok(rel) => Some(rel),
             Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+                error(err, e);
                 return 2;
             }
         }
@@ -1200,13 +1215,13 @@ fn suggest(
     let corpus = match Corpus::load(&ws, layer) {
         Ok(c) => c,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             return 2;
         }
     };
     let rejected = match layer.map(|l| crate::assist::suggest::rejections::load(&ws, l)) {
         Some(Err(e)) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             return 2;
         }
         Some(Ok(r)) => r,
@@ -1220,7 +1235,10 @@ fn suggest(
     if let Some(rel) = &only
         && !corpus.texts.iter().any(|(r, _)| r == rel)
     {
-        let _ = writeln!(err, "error: {rel} is not a readable text of the workspace");
+        error(
+            err,
+            format_args!("{rel} is not a readable text of the workspace"),
+        );
         return 2;
     }
     let t_read = t0.elapsed();
@@ -1360,7 +1378,7 @@ fn suggest_eval(
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            error(err, e);
             1
         }
     }

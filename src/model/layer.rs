@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::range::CharRange;
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
 
@@ -42,15 +43,59 @@ pub enum Status {
     Reviewed,
 }
 
+/// Each status's [`label`](Status::label) and [`name`](Status::name), indexed by the status
+/// (declaration order): the one place a status's text is written.
+const STATUS_TEXTS: [(&str, &str); 4] = [
+    ("not started", "not-started"),
+    ("in progress", "in-progress"),
+    ("done", "done"),
+    ("reviewed", "reviewed"),
+];
+
 impl Status {
-    /// How the status reads in the app and CLI.
+    /// Every status, in the order a document goes through them.
+    pub const ALL: [Status; 4] = [
+        Status::NotStarted,
+        Status::InProgress,
+        Status::Done,
+        Status::Reviewed,
+    ];
+
+    /// How the status reads in the app and CLI: `not started`, `in progress`, `done`,
+    /// `reviewed` (also its [`Display`](std::fmt::Display)).
     pub fn label(self) -> &'static str {
-        match self {
-            Status::NotStarted => "not started",
-            Status::InProgress => "in progress",
-            Status::Done => "done",
-            Status::Reviewed => "reviewed",
-        }
+        STATUS_TEXTS[self as usize].0
+    }
+
+    /// The status as exports and the command line write it: the [`label`](Self::label) with
+    /// `-` for the space (`not-started`, `in-progress`, `done`, `reviewed`).
+    pub fn name(self) -> &'static str {
+        STATUS_TEXTS[self as usize].1
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A status name [`Status::from_str`](std::str::FromStr) does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown status {0:?}; use not-started, in-progress, done or reviewed")]
+pub struct UnknownStatus(pub String);
+
+impl std::str::FromStr for Status {
+    type Err = UnknownStatus;
+
+    /// Reads a [`name`](Status::name) or a [`label`](Status::label), in any case, with `-`, `_`
+    /// or a space between the words (or none): how the command line and JSON Lines write it.
+    fn from_str(s: &str) -> Result<Self, UnknownStatus> {
+        let folded = s.to_ascii_lowercase().replace(['_', ' '], "-");
+        Status::ALL
+            .into_iter()
+            .find(|st| folded == st.name() || folded == st.name().replace('-', ""))
+            .ok_or_else(|| UnknownStatus(s.to_owned()))
     }
 }
 
@@ -145,6 +190,11 @@ impl Span {
     /// The order spans are kept and written in.
     pub fn sort_key(&self) -> (usize, usize, u64) {
         (self.start, self.end, self.id)
+    }
+
+    /// The chars it covers, `[start, end)`.
+    pub fn range(&self) -> CharRange {
+        CharRange::new(self.start, self.end)
     }
 
     /// Whether `[start, end)` overlaps this span.

@@ -28,6 +28,7 @@ use std::collections::HashMap;
 use crate::model::layer::{
     ANCHOR_AMBIGUOUS, ANCHOR_ATTR, ANCHOR_FUZZY, CONTEXT_CHARS, Layer, Orphan, Span,
 };
+use crate::model::range::CharRange;
 use crate::model::text::Text;
 
 /// Whether re-anchoring placed `span` approximately (fuzzy) or on one of several equally good
@@ -275,7 +276,7 @@ fn reanchor_stale(layer: &mut Layer, text: &Text) -> ReanchorSummary {
 
     // Pass 2: hand out places, best score first; a place taken by the spans of another old
     // range is skipped, and a span whose candidates run out looks further (then is orphaned).
-    let mut taken: HashMap<(usize, usize), Group> = HashMap::new();
+    let mut taken: HashMap<CharRange, Group> = HashMap::new();
     let mut placed: Vec<(Span, Anchoring)> = Vec::with_capacity(pending.len());
     let mut open: Vec<usize> = (0..pending.len()).collect();
     while !open.is_empty() {
@@ -297,8 +298,7 @@ fn reanchor_stale(layer: &mut Layer, text: &Text) -> ReanchorSummary {
         };
         // Another free place whose quote and context score the same: the text cannot tell.
         let tie = p.cands[p.next + 1..].iter().any(|o| {
-            (o.ctx - c.ctx).abs() < 1e-9
-                && taken.get(&(o.start, o.end)).is_none_or(|g| *g == p.group)
+            (o.ctx - c.ctx).abs() < 1e-9 && taken.get(&o.range()).is_none_or(|g| *g == p.group)
         });
         let (start, end) = (c.start, c.end);
         let how = match p.stage {
@@ -310,7 +310,7 @@ fn reanchor_stale(layer: &mut Layer, text: &Text) -> ReanchorSummary {
             }
             _ => Anchoring::Fuzzy { start, end },
         };
-        taken.entry((start, end)).or_insert_with(|| p.group.clone());
+        taken.entry(c.range()).or_insert_with(|| p.group.clone());
         placed.push((p.span.clone(), how));
     }
 
@@ -392,6 +392,12 @@ struct Cand {
     context_ok: bool,
 }
 
+impl Cand {
+    fn range(&self) -> CharRange {
+        CharRange::new(self.start, self.end)
+    }
+}
+
 /// One span being re-anchored: its candidate places of the current stage, best first.
 struct Pending {
     span: Span,
@@ -427,10 +433,10 @@ impl Pending {
 
     /// Moves `next` past places taken by other groups, searching the next stages when the
     /// candidates run out. Afterwards `cands[next]` is the best free place, if any.
-    fn fill(&mut self, text: &Text, budget: &mut u64, taken: &HashMap<(usize, usize), Group>) {
+    fn fill(&mut self, text: &Text, budget: &mut u64, taken: &HashMap<CharRange, Group>) {
         loop {
             while let Some(c) = self.cands.get(self.next) {
-                match taken.get(&(c.start, c.end)) {
+                match taken.get(&c.range()) {
                     Some(g) if *g != self.group => self.next += 1,
                     _ => return,
                 }
@@ -800,14 +806,14 @@ fn fuzzy(
     let rpeq = Peq::new(&reversed);
     let len = text.char_len();
     let reach = WINDOW_CHARS.max(2 * quote_len);
-    let win = (
+    let win = CharRange::new(
         hint.saturating_sub(reach),
         (hint + quote_len + reach).min(len),
     );
     if !whole {
         return fuzzy_in(span, text, &peq, &rpeq, quote_len, max_errors, win, hint);
     }
-    if win == (0, len) {
+    if win == CharRange::new(0, len) {
         return Vec::new();
     }
     let cost = len as u64 * peq.blocks as u64;
@@ -822,11 +828,11 @@ fn fuzzy(
         &rpeq,
         quote_len,
         max_errors,
-        (0, len),
+        CharRange::new(0, len),
         hint,
     );
     // The window's places were already offered.
-    cands.retain(|c| c.start < win.0 || c.end > win.1);
+    cands.retain(|c| c.start < win.start || c.end > win.end);
     cands
 }
 
@@ -838,13 +844,14 @@ fn fuzzy_in(
     rpeq: &Peq,
     m: usize,
     max_errors: usize,
-    (ws, we): (usize, usize),
+    window: CharRange,
     hint: usize,
 ) -> Vec<Cand> {
     // Runs of consecutive match ends within the error bound; the best end of each run.
-    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut runs: Vec<(usize, usize)> = Vec::new(); // (end, distance)
     let mut in_run = false;
-    myers(peq, m, text.slice(ws, we).chars(), false, |j, d| {
+    let ws = window.start;
+    myers(peq, m, text.slice(ws, window.end).chars(), false, |j, d| {
         if d <= max_errors {
             let end = ws + j + 1;
             let room = runs.len() < MAX_FUZZY_CANDIDATES;

@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 
 use crate::model::layer::Span;
+use crate::model::range::CharRange;
 
 /// A build-once index over a slice of spans (for an index that follows edits, see
 /// [`LiveSpanIndex`]). It holds positions into that slice, so rebuild it when the
@@ -46,15 +47,15 @@ pub struct SpanIndex {
 impl SpanIndex {
     /// Indexes `spans`; positions returned by queries are indices into this slice.
     pub fn build(spans: &[Span]) -> Self {
-        Self::from_ranges(spans.iter().map(|s| (s.start, s.end)))
+        Self::from_ranges(spans.iter().map(Span::range))
     }
 
-    /// Indexes plain `(start, end)` ranges.
-    pub fn from_ranges(ranges: impl IntoIterator<Item = (usize, usize)>) -> Self {
+    /// Indexes plain char ranges.
+    pub fn from_ranges(ranges: impl IntoIterator<Item = CharRange>) -> Self {
         let mut items: Vec<(usize, usize, usize)> = ranges
             .into_iter()
             .enumerate()
-            .map(|(i, (s, e))| (s, e.max(s), i))
+            .map(|(i, r)| (r.start, r.end.max(r.start), i))
             .collect();
         items.sort_unstable();
         let n = items.len();
@@ -409,20 +410,20 @@ impl LiveSpanIndex {
         self.by_id.contains_key(&id)
     }
 
-    /// The indexed `(start, end)` of span `id`. O(1).
-    pub fn get(&self, id: u64) -> Option<(usize, usize)> {
+    /// The indexed range of span `id`. O(1).
+    pub fn get(&self, id: u64) -> Option<CharRange> {
         self.by_id.get(&id).map(|&n| {
             let n = &self.nodes[n as usize];
-            (n.start, n.end)
+            CharRange::new(n.start, n.end)
         })
     }
 
     /// Adds span `id` at `[start, end)`, or moves it there if it is already indexed (returning
     /// its old range). O(log n).
-    pub fn insert(&mut self, id: u64, start: usize, end: usize) -> Option<(usize, usize)> {
+    pub fn insert(&mut self, id: u64, start: usize, end: usize) -> Option<CharRange> {
         let end = end.max(start);
         let old = self.get(id);
-        if old == Some((start, end)) {
+        if old == Some(CharRange::new(start, end)) {
             return old;
         }
         if old.is_some() {
@@ -454,12 +455,12 @@ impl LiveSpanIndex {
     }
 
     /// Removes span `id`, returning its range, or `None` if it was not indexed. O(log n).
-    pub fn remove(&mut self, id: u64) -> Option<(usize, usize)> {
+    pub fn remove(&mut self, id: u64) -> Option<CharRange> {
         let n = self.by_id.remove(&id)?;
         let key = self.nodes[n as usize].key();
         self.root = self.remove_at(self.root, key);
         self.free.push(n);
-        Some((key.0, key.1))
+        Some(CharRange::new(key.0, key.1))
     }
 
     /// Moves indexed span `id` to `[start, end)`. Returns false, changing nothing, if `id` is not
@@ -774,7 +775,7 @@ mod tests {
     #[test]
     fn small_cases() {
         let r = [(0, 5), (3, 10), (6, 7), (20, 30)];
-        let idx = SpanIndex::from_ranges(r);
+        let idx = SpanIndex::from_ranges(r.map(CharRange::from));
         assert_eq!(idx.overlapping(4, 6), vec![0, 1]);
         assert_eq!(idx.at(6), vec![1, 2]);
         assert_eq!(idx.overlapping(10, 20), Vec::<usize>::new());
@@ -791,7 +792,7 @@ mod tests {
             len in 1usize..80,
         ) {
             let ranges: Vec<(usize, usize)> = ranges.into_iter().map(|(s, l)| (s, s + l)).collect();
-            let idx = SpanIndex::from_ranges(ranges.iter().copied());
+            let idx = SpanIndex::from_ranges(ranges.iter().copied().map(CharRange::from));
             prop_assert_eq!(idx.overlapping(a, a + len), naive(&ranges, a, a + len));
         }
     }
@@ -820,8 +821,8 @@ mod tests {
     }
 
     /// The brute-force model: `(start, end, id)` of every span, sorted.
-    fn model_sorted(model: &HashMap<u64, (usize, usize)>) -> Vec<(usize, usize, u64)> {
-        let mut v: Vec<_> = model.iter().map(|(&id, &(s, e))| (s, e, id)).collect();
+    fn model_sorted(model: &HashMap<u64, CharRange>) -> Vec<(usize, usize, u64)> {
+        let mut v: Vec<_> = model.iter().map(|(&id, r)| (r.start, r.end, id)).collect();
         v.sort_unstable();
         v
     }
@@ -837,12 +838,7 @@ mod tests {
     }
 
     /// Compares every query of `idx` with a plain scan of the model.
-    fn assert_matches(
-        idx: &LiveSpanIndex,
-        model: &HashMap<u64, (usize, usize)>,
-        a: usize,
-        len: usize,
-    ) {
+    fn assert_matches(idx: &LiveSpanIndex, model: &HashMap<u64, CharRange>, a: usize, len: usize) {
         let sorted = model_sorted(model);
         let (size, _, _) = check_subtree(idx, idx.root);
         assert_eq!(size, sorted.len());
@@ -853,7 +849,7 @@ mod tests {
         for h in &all {
             assert_eq!(idx.rank(h.id), Some(h.rank));
             assert_eq!(idx.nth(h.rank), Some(*h));
-            assert_eq!(idx.get(h.id), Some((h.start, h.end)));
+            assert_eq!(idx.get(h.id), Some(CharRange::new(h.start, h.end)));
         }
         assert_eq!(idx.nth(sorted.len()), None);
         let (b, c) = (a + len, a + len / 2);
@@ -893,7 +889,7 @@ mod tests {
         idx.insert(1, 3, 10);
         assert_eq!(idx.at(6), vec![1, 8, 9]);
         assert_eq!(idx.rank(4), Some(4));
-        assert_eq!(idx.remove(8), Some((3, 10)));
+        assert_eq!(idx.remove(8), Some(CharRange::new(3, 10)));
         assert_eq!(idx.remove(8), None);
         assert!(idx.update(9, 25, 26));
         assert!(!idx.update(8, 25, 26));
@@ -907,13 +903,13 @@ mod tests {
     fn live_build_keeps_the_last_range_of_a_repeated_id() {
         let idx = LiveSpanIndex::from_ranges([(1, 0, 5), (2, 3, 4), (1, 8, 9)]);
         let mut model = HashMap::new();
-        model.insert(1, (8, 9));
-        model.insert(2, (3, 4));
+        model.insert(1, CharRange::new(8, 9));
+        model.insert(2, CharRange::new(3, 4));
         assert_matches(&idx, &model, 0, 10);
         // The dropped range's slot is reused.
         let mut idx = idx;
         idx.insert(5, 2, 9);
-        model.insert(5, (2, 9));
+        model.insert(5, CharRange::new(2, 9));
         assert_eq!(idx.nodes.len(), 3);
         assert_matches(&idx, &model, 0, 10);
     }
@@ -948,7 +944,7 @@ mod tests {
             steps in prop::collection::vec((op(), 0usize..250, 1usize..60), 0..120),
         ) {
             let mut idx = LiveSpanIndex::new();
-            let mut model: HashMap<u64, (usize, usize)> = HashMap::new();
+            let mut model: HashMap<u64, CharRange> = HashMap::new();
             for (op, a, len) in steps {
                 let mut ids: Vec<u64> = model.keys().copied().collect();
                 ids.sort_unstable();
@@ -957,7 +953,7 @@ mod tests {
                 };
                 match op {
                     Op::Insert(id, s, e) => {
-                        let old = model.insert(id, (s, e));
+                        let old = model.insert(id, CharRange::new(s, e));
                         prop_assert_eq!(idx.insert(id, s, e), old);
                     }
                     Op::Remove(i, absent) => {
@@ -968,12 +964,12 @@ mod tests {
                         let id = pick(&i, absent);
                         let known = model.contains_key(&id);
                         if known {
-                            model.insert(id, (s, e));
+                            model.insert(id, CharRange::new(s, e));
                         }
                         prop_assert_eq!(idx.update(id, s, e), known);
                     }
                     Op::Rebuild => {
-                        idx = LiveSpanIndex::from_ranges(model.iter().map(|(&id, &(s, e))| (id, s, e)));
+                        idx = LiveSpanIndex::from_ranges(model.iter().map(|(&id, r)| (id, r.start, r.end)));
                     }
                 }
                 assert_matches(&idx, &model, a, len);

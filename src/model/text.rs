@@ -10,6 +10,8 @@ use std::sync::Arc;
 use crate::store::sha256_hex;
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::model::range::CharRange;
+
 /// The default largest text Marginalia opens, in bytes. Larger files are refused with a message
 /// rather than freezing the app; set `MARGINALIA_MAX_TEXT_BYTES` to change it.
 pub const DEFAULT_MAX_TEXT_BYTES: u64 = 256 * 1024 * 1024;
@@ -199,14 +201,14 @@ impl Text {
     }
 
     /// The char range of the line (paragraph) containing `c`, without its line break.
-    pub fn line_around(&self, c: usize) -> (usize, usize) {
+    pub fn line_around(&self, c: usize) -> CharRange {
         let b = self.byte_of(c);
         let s = self.content[..b].rfind('\n').map(|i| i + 1).unwrap_or(0);
         let e = self.content[b..]
             .find(['\n', '\r'])
             .map(|i| b + i)
             .unwrap_or(self.content.len());
-        (self.char_of_byte(s), self.char_of_byte(e))
+        CharRange::new(self.char_of_byte(s), self.char_of_byte(e))
     }
 
     /// A window of text around `[start, end)` bounded to the paragraph(s) it touches, but never
@@ -219,8 +221,8 @@ impl Text {
 
     /// Snaps `[start, end)` outward to grapheme-cluster boundaries, so that a range never splits
     /// an emoji sequence or an accent from its letter.
-    pub fn snap_to_graphemes(&self, start: usize, end: usize) -> (usize, usize) {
-        let (start, end) = order(start, end, self.char_len);
+    pub fn snap_to_graphemes(&self, start: usize, end: usize) -> CharRange {
+        let CharRange { start, end } = order(start, end, self.char_len);
         let (ws, w) = self.window(start, end, 64);
         let mut new_start = start;
         let mut new_end = end;
@@ -236,19 +238,19 @@ impl Text {
             }
             c = ge;
         }
-        (new_start, new_end)
+        CharRange::new(new_start, new_end)
     }
 
     /// Snaps a dragged range to whole words: the start moves back to the start of the word it
     /// falls in, the end moves forward to the end of its word, and surrounding whitespace is
     /// trimmed. A range of only whitespace or punctuation is kept as graphemes.
-    pub fn snap_to_words(&self, start: usize, end: usize) -> (usize, usize) {
-        let (start, end) = order(start, end, self.char_len);
+    pub fn snap_to_words(&self, start: usize, end: usize) -> CharRange {
+        let CharRange { start, end } = order(start, end, self.char_len);
         if start == end {
             // A caret never rests inside a cluster (e.g. between the \r and \n of CRLF).
             return self.word_at(start).unwrap_or_else(|| {
-                let (s, _) = self.snap_to_graphemes(start, start);
-                (s, s)
+                let s = self.snap_to_graphemes(start, start).start;
+                CharRange::new(s, s)
             });
         }
         let (ws, w) = self.window(start, end, 256);
@@ -267,7 +269,7 @@ impl Text {
             }
             c = pe;
         }
-        let (s, e) = self.trim_whitespace(new_start, new_end);
+        let CharRange { start: s, end: e } = self.trim_whitespace(new_start, new_end);
         if s >= e {
             return self.snap_to_graphemes(start, end);
         }
@@ -275,7 +277,7 @@ impl Text {
     }
 
     /// The word containing `c` (for double-click), or `None` on whitespace.
-    pub fn word_at(&self, c: usize) -> Option<(usize, usize)> {
+    pub fn word_at(&self, c: usize) -> Option<CharRange> {
         if c >= self.char_len {
             return None;
         }
@@ -287,7 +289,7 @@ impl Text {
                 if piece.chars().all(char::is_whitespace) {
                     return None;
                 }
-                return Some((p, p + n));
+                return Some(CharRange::new(p, p + n));
             }
             p += n;
         }
@@ -332,8 +334,7 @@ impl Text {
         if c >= self.char_len {
             return self.char_len;
         }
-        let (_, e) = self.snap_to_graphemes(c, c + 1);
-        e
+        self.snap_to_graphemes(c, c + 1).end
     }
 
     /// The previous grapheme boundary before `c` (for Shift+Left).
@@ -341,19 +342,18 @@ impl Text {
         if c == 0 {
             return 0;
         }
-        let (s, _) = self.snap_to_graphemes(c - 1, c);
-        s
+        self.snap_to_graphemes(c - 1, c).start
     }
 
-    fn trim_whitespace(&self, start: usize, end: usize) -> (usize, usize) {
+    fn trim_whitespace(&self, start: usize, end: usize) -> CharRange {
         let s = self.slice(start, end);
         let lead = s.chars().take_while(|c| c.is_whitespace()).count();
         let trail = s.chars().rev().take_while(|c| c.is_whitespace()).count();
         let len = end - start;
         if lead >= len {
-            return (start, start);
+            return CharRange::new(start, start);
         }
-        (start + lead, end - trail)
+        CharRange::new(start + lead, end - trail)
     }
 
     /// Whether `[start, end)` holds right-to-left text (see [`is_right_to_left`]).
@@ -368,9 +368,9 @@ impl Text {
     /// visual order may differ from its logical order, so that screen positions on it cannot
     /// yet be mapped to offsets. O(length of those lines).
     pub fn lines_have_right_to_left(&self, start: usize, end: usize) -> bool {
-        let (start, end) = order(start, end, self.char_len);
-        let (first, _) = self.line_around(start);
-        let (_, last) = self.line_around(end.saturating_sub(1).max(start));
+        let CharRange { start, end } = order(start, end, self.char_len);
+        let first = self.line_around(start).start;
+        let last = self.line_around(end.saturating_sub(1).max(start)).end;
         self.has_right_to_left(first, last)
     }
 
@@ -407,9 +407,10 @@ pub fn is_right_to_left(c: char) -> bool {
     )
 }
 
-fn order(a: usize, b: usize, len: usize) -> (usize, usize) {
+/// `[a, b)` or `[b, a)`, whichever is ordered, clamped to `len`.
+fn order(a: usize, b: usize, len: usize) -> CharRange {
     let (a, b) = if a <= b { (a, b) } else { (b, a) };
-    (a.min(len), b.min(len))
+    CharRange::new(a.min(len), b.min(len))
 }
 
 #[cfg(test)]
@@ -456,10 +457,10 @@ mod tests {
     fn words_snap_outward_and_trim_spaces() {
         let t = Text::from_string("Putin asked reporters: do you");
         // "tin ask" → "Putin asked"
-        assert_eq!(t.snap_to_words(2, 9), (0, 11));
+        assert_eq!(t.snap_to_words(2, 9), CharRange::new(0, 11));
         // leading/trailing space trimmed
-        assert_eq!(t.snap_to_words(5, 12), (6, 11));
-        assert_eq!(t.word_at(8), Some((6, 11)));
+        assert_eq!(t.snap_to_words(5, 12), CharRange::new(6, 11));
+        assert_eq!(t.word_at(8), Some(CharRange::new(6, 11)));
         assert_eq!(t.word_at(5), None);
     }
 
@@ -469,11 +470,11 @@ mod tests {
         let s = "cafe\u{301} 👨\u{200d}👩\u{200d}👧 🇫🇷";
         let t = Text::from_string(s);
         // Range ending between 'e' and the combining accent extends over it.
-        assert_eq!(t.snap_to_graphemes(0, 4), (0, 5));
+        assert_eq!(t.snap_to_graphemes(0, 4), CharRange::new(0, 5));
         // Range starting inside the ZWJ sequence starts at its beginning.
-        assert_eq!(t.snap_to_graphemes(8, 10), (6, 11));
+        assert_eq!(t.snap_to_graphemes(8, 10), CharRange::new(6, 11));
         // Flag: two regional indicators.
-        assert_eq!(t.snap_to_graphemes(12, 13), (12, 14));
+        assert_eq!(t.snap_to_graphemes(12, 13), CharRange::new(12, 14));
         assert_eq!(t.next_grapheme(6), 11);
         assert_eq!(t.prev_grapheme(11), 6);
     }
@@ -529,9 +530,9 @@ mod tests {
     #[test]
     fn words_in_cjk_and_rtl() {
         let t = Text::from_string("שלום עולם");
-        assert_eq!(t.snap_to_words(1, 2), (0, 4));
+        assert_eq!(t.snap_to_words(1, 2), CharRange::new(0, 4));
         let t = Text::from_string("東京都に行く");
-        let (s, e) = t.snap_to_words(1, 2);
+        let CharRange { start: s, end: e } = t.snap_to_words(1, 2);
         assert!(s <= 1 && (2..=6).contains(&e));
     }
 }

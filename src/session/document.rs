@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::assist::suggest::rejections::Rejected;
 use crate::model::layer::ANCHOR_ATTR;
 use crate::model::layer::{Layer, LayerProblem, Orphan, Span, Status, make_span, now_rfc3339};
+use crate::model::range::CharRange;
 use crate::model::reanchor::{self, ReanchorSummary};
 use crate::model::tags::{self, Tag};
 use crate::model::text::{Text, TextError};
@@ -769,14 +770,14 @@ impl Document {
     /// has no span with this range and tag yet, as ONE undo step (joining an open compound
     /// edit). Tags 23,000 hits of a 100,000-span layer in one merge, O(n + k log k), where a
     /// span at a time moved the layer 23,000 times. Empty and out-of-text ranges are skipped.
-    pub fn add_spans_tagged(&mut self, ranges: &[(usize, usize)], tag: &Tag) -> AddedMany {
+    pub fn add_spans_tagged(&mut self, ranges: &[CharRange], tag: &Tag) -> AddedMany {
         let mut out = AddedMany::default();
         if self.read_only {
             return out;
         }
         let len = self.text.char_len();
-        let mut ranges: Vec<(usize, usize)> = (ranges.iter().copied())
-            .filter(|&(a, b)| a < b && b <= len)
+        let mut ranges: Vec<CharRange> = (ranges.iter().copied())
+            .filter(|r| r.start < r.end && r.end <= len)
             .collect();
         ranges.sort_unstable();
         ranges.dedup();
@@ -792,7 +793,7 @@ impl Document {
         let mut new = Vec::with_capacity(ranges.len());
         // The ranges and the spans are both sorted: one walk finds which are tagged already.
         let mut at = 0;
-        for (a, b) in ranges {
+        for CharRange { start: a, end: b } in ranges {
             let spans = &self.layer.spans;
             while spans.get(at).is_some_and(|s| (s.start, s.end) < (a, b)) {
                 at += 1;

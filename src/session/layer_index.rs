@@ -56,8 +56,8 @@ impl LayerIndex {
                 // A span has one tag; the tags are few (a workspace's tag set).
                 let mut before = None;
                 for (tag, index) in &mut self.by_tag {
-                    if let Some((start, end)) = index.remove(*id) {
-                        before = Some((start, end, tag.clone()));
+                    if let Some(r) = index.remove(*id) {
+                        before = Some((r.start, r.end, tag.clone()));
                         break;
                     }
                 }
@@ -161,6 +161,7 @@ impl LayerIndex {
 mod tests {
     use super::*;
     use crate::model::layer::Status;
+    use crate::model::range::CharRange;
     use crate::session::document::Document;
     use crate::workspace::Workspace;
     use proptest::prelude::*;
@@ -171,7 +172,7 @@ mod tests {
     enum Op {
         Add(usize, usize, usize),
         /// Adds several spans as one undo step (tag every match).
-        AddCompound(Vec<(usize, usize)>, usize),
+        AddCompound(Vec<CharRange>, usize),
         Delete(prop::sample::Index),
         Retag(prop::sample::Index, usize),
         Move(prop::sample::Index, usize, usize),
@@ -186,7 +187,7 @@ mod tests {
         prop_oneof![
             4 => (range.clone(), 0usize..4).prop_map(|((s, l), t)| Op::Add(s, s + l, t)),
             1 => (prop::collection::vec(range.clone(), 1..4), 0usize..4).prop_map(|(r, t)| {
-                Op::AddCompound(r.into_iter().map(|(s, l)| (s, s + l)).collect(), t)
+                Op::AddCompound(r.into_iter().map(|(s, l)| CharRange::new(s, s + l)).collect(), t)
             }),
             2 => any::<prop::sample::Index>().prop_map(Op::Delete),
             2 => (any::<prop::sample::Index>(), 0usize..4).prop_map(|(i, t)| Op::Retag(i, t)),
@@ -219,8 +220,8 @@ mod tests {
                     }
                     Op::AddCompound(ranges, t) => {
                         doc.begin_compound();
-                        for (s, e) in ranges {
-                            doc.add_span(s, e, TAGS[t]);
+                        for r in ranges {
+                            doc.add_span(r.start, r.end, TAGS[t]);
                         }
                         doc.end_compound();
                     }

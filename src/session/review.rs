@@ -15,6 +15,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::model::layer::{FORMAT_VERSION, Layer, Orphan, Span, Status, make_span, now_rfc3339};
+use crate::model::range::CharRange;
 use crate::model::tags::TagSet;
 use crate::model::text::{Text, TextError};
 use crate::session::autosave::{Autosave, Finished, JournalFind};
@@ -450,11 +451,11 @@ impl Item {
     }
 
     /// The range covering the item's spans.
-    pub fn range(&self) -> (usize, usize) {
+    pub fn range(&self) -> CharRange {
         let spans = self.a.iter().chain(self.b.iter());
         let start = spans.clone().map(|s| s.start).min().unwrap_or(0);
         let end = spans.map(|s| s.end).max().unwrap_or(0);
-        (start, end)
+        CharRange::new(start, end)
     }
 }
 
@@ -520,8 +521,8 @@ pub fn classify(a: &[Span], b: Option<&[Span]>) -> Vec<Item> {
         let bi: Vec<usize> = (0..b.len())
             .filter(|&j| b_left[j] && b[j].tag == tag)
             .collect();
-        let ra: Vec<(usize, usize)> = ai.iter().map(|&i| (a[i].start, a[i].end)).collect();
-        let rb: Vec<(usize, usize)> = bi.iter().map(|&j| (b[j].start, b[j].end)).collect();
+        let ra: Vec<CharRange> = ai.iter().map(|&i| a[i].range()).collect();
+        let rb: Vec<CharRange> = bi.iter().map(|&j| b[j].range()).collect();
         for (x, y) in greedy_overlap_match(&ra, &rb) {
             let (i, j) = (ai[x], bi[y]);
             a_left[i] = false;
@@ -548,10 +549,10 @@ pub fn classify(a: &[Span], b: Option<&[Span]>) -> Vec<Item> {
         });
     }
     items.sort_by_key(|it| {
-        let (s, e) = it.range();
+        let r = it.range();
         (
-            s,
-            e,
+            r.start,
+            r.end,
             it.a.as_ref().map(|x| x.id),
             it.b.as_ref().map(|x| x.id),
         )
@@ -1270,7 +1271,7 @@ impl Review {
     /// No such item.
     pub fn comment(&mut self, i: usize, text: &str) -> Result<(), ReviewError> {
         let item = self.items.get(i).ok_or(ReviewError::NoItem(i))?;
-        let (start, end) = item.range();
+        let CharRange { start, end } = item.range();
         let c = ReviewComment {
             start,
             end,

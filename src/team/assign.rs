@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use crate::store::StoreError;
+use crate::workspace::rng::Rng;
 use crate::workspace::{Assignment, Workspace, WorkspaceConfig, check_annotator};
 
 /// Whether `pattern` (a text path, a folder or a glob) takes in text `rel`.
@@ -222,19 +223,6 @@ impl AssignRequest {
     }
 }
 
-/// SplitMix64: small, seeded, the same on every platform.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// A balanced assignment of `texts` (each assigned `req.overlap` distinct annotators), one
 /// entry per annotator in the order given, each listing its texts in path order.
 ///
@@ -248,7 +236,7 @@ impl Rng {
 pub fn balanced(texts: &[String], req: &AssignRequest) -> Result<Vec<Assignment>, AssignError> {
     req.check()?;
     let n = req.annotators.len();
-    let mut rng = Rng(req.seed);
+    let mut rng = Rng::new(req.seed);
     let mut load = vec![0usize; n];
     let mut shared = vec![vec![0usize; n]; n];
     let mut docs: Vec<Vec<String>> = vec![Vec::new(); n];

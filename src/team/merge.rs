@@ -45,7 +45,7 @@ impl FileKind {
         if !name.ends_with(".ron") {
             return None;
         }
-        if name == "tags.ron" {
+        if name == crate::workspace::TAGS_FILE {
             return Some(FileKind::Tags);
         }
         if name == "workspace.ron" || name.ends_with(".rejected.ron") {

@@ -8,6 +8,7 @@
 //! shape), validation, statistics, tag renames across all layers, and the synthetic documents of
 //! the benchmarks. May import: [`crate::model`], [`crate::store`], [`crate::wording`].
 
+pub mod rng;
 pub mod stats;
 pub mod synth;
 pub mod tag_ops;
@@ -21,6 +22,9 @@ use crate::model::tags::{TagError, TagSet};
 
 /// The folder, under the root, that holds annotations and workspace settings.
 pub const ANNOTATIONS_DIR: &str = "annotations";
+
+/// The tag set's file name, in the annotations folder: `annotations/tags.ron`.
+pub const TAGS_FILE: &str = "tags.ron";
 
 /// The layer name reserved for the reviewer's curated layer.
 pub const CURATED_LAYER: &str = "curated";
@@ -330,7 +334,7 @@ impl Workspace {
                 reason,
             });
         }
-        let tags = TagSet::load_or_default(&root.join(ANNOTATIONS_DIR).join("tags.ron"))?;
+        let tags = TagSet::load_or_default(&root.join(ANNOTATIONS_DIR).join(TAGS_FILE))?;
         Ok(Self { root, config, tags })
     }
 
@@ -369,6 +373,11 @@ impl Workspace {
     /// Replaces the in-memory settings (after `assign` wrote them).
     pub fn set_config(&mut self, config: WorkspaceConfig) {
         self.config = config;
+    }
+
+    /// Where the tag set lives: `annotations/tags.ron`.
+    pub fn tags_path(&self) -> PathBuf {
+        self.annotations_dir().join(TAGS_FILE)
     }
 
     /// Where the settings live: `annotations/workspace.ron`.

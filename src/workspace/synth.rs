@@ -14,9 +14,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::model::layer::{Layer, Span, Status, make_span};
+use crate::model::range::CharRange;
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
 use crate::store::{self, StoreError};
+use crate::workspace::rng::Rng;
 
 /// The five seed articles, compiled in so the generator needs no files at run time.
 const SEED_TEXTS: [&str; 5] = [
@@ -82,31 +84,6 @@ impl SynthSpec {
 pub struct SynthDoc {
     pub text: Text,
     pub layer: Layer,
-}
-
-/// splitmix64: tiny, fast and good enough to pick sentences and span positions.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        // The modulo bias is irrelevant at these sizes.
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-
-    /// A number in `lo..=hi`.
-    fn between(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
 }
 
 /// The seeds cut into sentences (four or more words) and short lines (headlines, bylines,
@@ -209,7 +186,7 @@ fn generate_text(rng: &mut Rng, pool: &Pool, bytes: usize) -> String {
 }
 
 /// Char ranges of the words (runs of non-whitespace) of `s`.
-fn word_ranges(s: &str) -> Vec<(usize, usize)> {
+fn word_ranges(s: &str) -> Vec<CharRange> {
     let mut words = Vec::with_capacity(s.len() / 6);
     let mut start = None;
     let mut n = 0;
@@ -217,7 +194,7 @@ fn word_ranges(s: &str) -> Vec<(usize, usize)> {
         match (c.is_whitespace(), start) {
             (false, None) => start = Some(n),
             (true, Some(st)) => {
-                words.push((st, n));
+                words.push(CharRange::new(st, n));
                 start = None;
             }
             _ => {}
@@ -225,7 +202,7 @@ fn word_ranges(s: &str) -> Vec<(usize, usize)> {
         n += 1;
     }
     if let Some(st) = start {
-        words.push((st, n));
+        words.push(CharRange::new(st, n));
     }
     words
 }
@@ -255,7 +232,7 @@ const NOTES: [&str; 4] = [
 /// Generates a document: its text (relative path `text_rel` in the layer) and `annotator`'s
 /// layer with `spec.spans` spans, a tenth of them nested in, enclosing or overlapping another.
 pub fn generate(spec: &SynthSpec, text_rel: &str, annotator: &str) -> SynthDoc {
-    let mut rng = Rng(spec.seed);
+    let mut rng = Rng::new(spec.seed);
     let pool = Pool::from_seeds();
     let raw = generate_text(&mut rng, &pool, spec.bytes);
     let words = word_ranges(&raw);
@@ -292,8 +269,8 @@ pub fn generate(spec: &SynthSpec, text_rel: &str, annotator: &str) -> SynthDoc {
         let mut span: Span = make_span(
             &text,
             id,
-            words[first].0,
-            words[last].1,
+            words[first].start,
+            words[last].end,
             tag,
             SYNTH_TIMESTAMP,
         );

@@ -265,7 +265,7 @@ fn merge_attributes(
 /// A [`RenameError`] when the request is refused; nothing is written then. Write failures
 /// after the checks are in the report ([`RenameReport::ok`]).
 pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, RenameError> {
-    let tags_path = ws.annotations_dir().join("tags.ron");
+    let tags_path = ws.tags_path();
     let tags_was_absent = std::fs::symlink_metadata(&tags_path).is_err();
     let record = interrupted_rename(ws);
     let mut req = req.clone();

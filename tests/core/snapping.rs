@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use marginalia::Text;
+use marginalia::{CharRange, Text};
 use proptest::prelude::*;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -97,7 +97,7 @@ proptest! {
     fn snap_to_graphemes_never_splits_a_cluster_and_contains_the_input((s, a, b) in text_and_range()) {
         let t = Text::from_string(&s);
         let bounds = grapheme_boundaries(&s);
-        let (lo, hi) = t.snap_to_graphemes(a, b);
+        let CharRange { start: lo, end: hi } = t.snap_to_graphemes(a, b);
         prop_assert!(lo <= a.min(b) && hi >= a.max(b), "{lo}..{hi} does not contain {a}..{b}");
         prop_assert!(bounds.contains(&lo), "start {lo} splits a grapheme in {s:?}");
         prop_assert!(bounds.contains(&hi), "end {hi} splits a grapheme in {s:?}");
@@ -112,7 +112,7 @@ proptest! {
         let t = Text::from_string(&s);
         let bounds = grapheme_boundaries(&s);
         let n = t.char_len();
-        let (lo, hi) = t.snap_to_words(a, b);
+        let CharRange { start: lo, end: hi } = t.snap_to_words(a, b);
         prop_assert!(lo <= hi && hi <= n);
         prop_assert!(bounds.contains(&lo), "start {lo} splits a grapheme in {s:?} ({a}..{b})");
         prop_assert!(bounds.contains(&hi), "end {hi} splits a grapheme in {s:?} ({a}..{b})");
@@ -134,7 +134,7 @@ proptest! {
         let prev = t.prev_grapheme(a);
         prop_assert!(bounds.contains(&next) && bounds.contains(&prev));
         prop_assert!(prev <= a && (next > a || a == t.char_len()));
-        if let Some((ws, we)) = t.word_at(a.min(t.char_len().saturating_sub(1))) {
+        if let Some(CharRange { start: ws, end: we }) = t.word_at(a.min(t.char_len().saturating_sub(1))) {
             prop_assert!(bounds.contains(&ws) && bounds.contains(&we), "word_at splits a grapheme in {s:?}");
         }
     }
@@ -149,14 +149,20 @@ fn emoji_sequences_stay_whole() {
     assert_eq!(fam_end - fam, 7);
     // Any cut inside the family emoji grows to the whole sequence.
     for i in fam + 1..fam_end {
-        assert_eq!(t.snap_to_graphemes(i, i + 1).0, fam, "start at {i}");
-        assert_eq!(t.snap_to_graphemes(fam, i).1, fam_end, "end at {i}");
+        assert_eq!(t.snap_to_graphemes(i, i + 1).start, fam, "start at {i}");
+        assert_eq!(t.snap_to_graphemes(fam, i).end, fam_end, "end at {i}");
     }
     let flag = s.chars().position(|c| c == '🇫').unwrap();
-    assert_eq!(t.snap_to_graphemes(flag + 1, flag + 2), (flag, flag + 2));
+    assert_eq!(
+        t.snap_to_graphemes(flag + 1, flag + 2),
+        CharRange::new(flag, flag + 2)
+    );
     let thumb = s.chars().position(|c| c == '👍').unwrap();
     // Cutting between the thumb and its skin-tone modifier keeps both.
-    assert_eq!(t.snap_to_graphemes(thumb, thumb + 1), (thumb, thumb + 2));
+    assert_eq!(
+        t.snap_to_graphemes(thumb, thumb + 1),
+        CharRange::new(thumb, thumb + 2)
+    );
     assert_eq!(t.slice(thumb, thumb + 2), THUMB_DARK);
 }
 
@@ -165,21 +171,21 @@ fn combining_accents_stay_with_their_letter() {
     let s = format!("caf{E_ACUTE} r{E_ACUTE}sum{E_ACUTE}");
     let t = Text::from_string(&s);
     // "café" is 5 chars: c a f e U+0301.
-    assert_eq!(t.snap_to_graphemes(0, 4), (0, 5));
-    assert_eq!(t.snap_to_words(1, 2), (0, 5));
+    assert_eq!(t.snap_to_graphemes(0, 4), CharRange::new(0, 5));
+    assert_eq!(t.snap_to_words(1, 2), CharRange::new(0, 5));
     assert_eq!(t.slice(0, 5), format!("caf{E_ACUTE}"));
-    assert_eq!(t.snap_to_words(7, 8), (6, 14));
+    assert_eq!(t.snap_to_words(7, 8), CharRange::new(6, 14));
     assert_eq!(t.slice(6, 14), format!("r{E_ACUTE}sum{E_ACUTE}"));
 }
 
 #[test]
 fn cjk_words_snap_inside_the_run_and_on_char_boundaries() {
     let t = Text::from_string("東京都に行く。北京");
-    let (s, e) = t.snap_to_words(1, 2);
+    let CharRange { start: s, end: e } = t.snap_to_words(1, 2);
     assert!(s <= 1 && (2..=7).contains(&e), "({s}, {e})");
     assert!(!t.slice(s, e).contains('。'));
     // Selecting from the second sentence never reaches back across the full stop.
-    let (s, e) = t.snap_to_words(8, 9);
+    let CharRange { start: s, end: e } = t.snap_to_words(8, 9);
     assert!(s >= 7 && e == 9, "({s}, {e})");
 }
 
@@ -187,22 +193,22 @@ fn cjk_words_snap_inside_the_run_and_on_char_boundaries() {
 fn rtl_words_snap_in_logical_order() {
     // Offsets are logical (storage) order, whatever the display direction.
     let t = Text::from_string("قال بوتين: مرحبا بالعالم");
-    let (s, e) = t.snap_to_words(5, 6);
+    let CharRange { start: s, end: e } = t.snap_to_words(5, 6);
     assert_eq!(t.slice(s, e), "بوتين");
     let t = Text::from_string("שלום עולם, Putin said");
-    assert_eq!(t.snap_to_words(6, 7), (5, 9));
+    assert_eq!(t.snap_to_words(6, 7), CharRange::new(5, 9));
     assert_eq!(t.slice(5, 9), "עולם");
-    assert_eq!(t.word_at(0), Some((0, 4)));
+    assert_eq!(t.word_at(0), Some(CharRange::new(0, 4)));
 }
 
 #[test]
 fn drag_over_a_phrase_snaps_to_whole_words_and_drops_outer_spaces() {
     let t = Text::from_string("the voltage remains live in recent hours");
     // "ltage remains li" → "voltage remains live"
-    let (s, e) = t.snap_to_words(6, 22);
+    let CharRange { start: s, end: e } = t.snap_to_words(6, 22);
     assert_eq!(t.slice(s, e), "voltage remains live");
     // " remains " → "remains"
-    let (s, e) = t.snap_to_words(11, 20);
+    let CharRange { start: s, end: e } = t.snap_to_words(11, 20);
     assert_eq!(t.slice(s, e), "remains");
 }
 
@@ -210,7 +216,7 @@ fn drag_over_a_phrase_snaps_to_whole_words_and_drops_outer_spaces() {
 #[test]
 fn caret_inside_crlf_moves_to_the_start_of_the_line_break() {
     let t = Text::from_string("a\r\nb");
-    assert_eq!(t.snap_to_words(2, 2), (1, 1));
-    assert_eq!(t.snap_to_graphemes(2, 2), (1, 3));
-    assert_eq!(t.snap_to_words(1, 3), (1, 3));
+    assert_eq!(t.snap_to_words(2, 2), CharRange::new(1, 1));
+    assert_eq!(t.snap_to_graphemes(2, 2), CharRange::new(1, 3));
+    assert_eq!(t.snap_to_words(1, 3), CharRange::new(1, 3));
 }

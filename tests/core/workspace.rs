@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use marginalia::Document;
 use marginalia::workspace::{Workspace, WorkspaceError, check_annotator, find_root};
+use marginalia::{CharRange, Document};
 
 use crate::support::files::repo;
 
@@ -659,13 +659,15 @@ fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_d
         doc
     };
     let (mut a, mut b) = (open("a.txt"), open("b.txt"));
-    let mut hits: Vec<(usize, usize)> = (0..300).map(|i| (i * 10, i * 10 + 7)).collect();
+    let mut hits: Vec<CharRange> = (0..300)
+        .map(|i| CharRange::new(i * 10, i * 10 + 7))
+        .collect();
     // An empty range, one past the text and a repeated hit change nothing.
-    hits.extend([(10, 10), (3000, 3007), (10, 17)]);
+    hits.extend([(10, 10), (3000, 3007), (10, 17)].map(CharRange::from));
     let t = marginalia::session::tag_all::tag_hits(&mut a, &hits, &tag);
     assert_eq!((t.added, t.already, t.ids.len()), (299, 1, 299));
     b.begin_compound();
-    for &(s, e) in &hits[..300] {
+    for &CharRange { start: s, end: e } in &hits[..300] {
         b.add_span_tagged(s, e, &tag);
     }
     b.end_compound();
@@ -726,7 +728,9 @@ fn tagging_many_hits_at_once_equals_a_span_at_a_time_and_undoes_as_one_step_on_d
     // and redo.
     write(&dir.path().join("c.txt"), &"Rußland 🙂 ".repeat(1500));
     let mut c = open("c.txt");
-    let hits: Vec<(usize, usize)> = (0..1500).map(|i| (i * 10, i * 10 + 7)).collect();
+    let hits: Vec<CharRange> = (0..1500)
+        .map(|i| CharRange::new(i * 10, i * 10 + 7))
+        .collect();
     let in_background = |d: &mut Document| {
         let later = std::time::Instant::now() + std::time::Duration::from_secs(60);
         assert!(d.save_if_due(later), "a background save starts");

@@ -249,7 +249,7 @@ fn broken_texts_give_clear_errors_or_documented_behaviour() {
     let rel = write("long.txt", long.as_bytes());
     let mut doc = Document::open(&ws, &rel, "editor-a", false).unwrap();
     let n = doc.text().char_len();
-    let (s, e) = doc.text().snap_to_words(n - 3, n - 1);
+    let marginalia::CharRange { start: s, end: e } = doc.text().snap_to_words(n - 3, n - 1);
     assert_eq!(doc.text().slice(s, e), "Putin");
     doc.add_span(s, e, "quote").unwrap();
     doc.save_now().unwrap();

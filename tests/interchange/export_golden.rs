@@ -39,7 +39,7 @@ fn one_seed_workspace() -> (tempfile::TempDir, PathBuf) {
                 note: "Putin, to reporters",
             },
             Want {
-                range: t.snap_to_words(schorz.0 - 20, schorz.1 + 10),
+                range: t.snap_to_words(schorz.0 - 20, schorz.1 + 10).into(),
                 tag: "claim",
                 note: "",
             },

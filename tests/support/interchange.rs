@@ -74,7 +74,9 @@ pub fn seed_workspace() -> (tempfile::TempDir, PathBuf) {
     let t2 = load(s2);
     let t3 = load(s3);
     let schorz = find(&t0, "Wolfgang Schorz");
-    let claim0 = t0.snap_to_words(schorz.0.saturating_sub(25), schorz.1 + 12);
+    let claim0 = t0
+        .snap_to_words(schorz.0.saturating_sub(25), schorz.1 + 12)
+        .into();
     write_layer(
         &root,
         "editor-a",
@@ -106,7 +108,7 @@ pub fn seed_workspace() -> (tempfile::TempDir, PathBuf) {
     // A span across a line break (brat writes it as fragments).
     let nl = t1.as_str().find('\n').unwrap();
     let nl = t1.char_of_byte(nl);
-    let across = t1.snap_to_words(nl - 8, nl + 6);
+    let across = t1.snap_to_words(nl - 8, nl + 6).into();
     write_layer(
         &root,
         "editor-a",

@@ -538,9 +538,9 @@ fn a_half_reviewed_document_is_scored_on_its_decided_items_only() {
     let items = review.items().to_vec();
     let alone = (0..items.len())
         .find(|&i| {
-            let (s, e) = items[i].range();
+            let marginalia::CharRange { start: s, end: e } = items[i].range();
             items.iter().enumerate().all(|(j, it)| {
-                let (s2, e2) = it.range();
+                let marginalia::CharRange { start: s2, end: e2 } = it.range();
                 j == i || e2 <= s || e <= s2
             })
         })

@@ -86,7 +86,7 @@ fn items_are_classified_by_kind_in_text_order() {
             ItemKind::OnlyB
         ]
     );
-    assert_eq!(r.items()[2].range(), (9, 14));
+    assert_eq!(r.items()[2].range(), marginalia::CharRange::new(9, 14));
     assert_eq!(r.progress(), (0, 5));
 }
 

@@ -436,7 +436,9 @@ fn span_many_words(ws: &Path, rel: &str, n: usize) -> String {
     let mut c = 0;
     while words.len() < n + 3 {
         match doc.text().word_at(c) {
-            Some((a, b)) if doc.text().slice(a, b).chars().any(char::is_alphanumeric) => {
+            Some(marginalia::CharRange { start: a, end: b })
+                if doc.text().slice(a, b).chars().any(char::is_alphanumeric) =>
+            {
                 words.push((a, b));
                 c = b;
             }
@@ -1391,10 +1393,10 @@ fn find_steps_through_hits_and_alt_1_tags_them_all_in_one_undo_step() {
         h.query_by_label("1 of 11").is_some(),
         "the bar shows the count"
     );
-    assert_eq!(h.state().selected_text_range(), Some(hits[0]));
+    assert_eq!(h.state().selected_text_range(), Some(hits[0].into()));
     press(&mut h, Key::Enter);
     assert_eq!(find_count(&h), "2 of 11");
-    assert_eq!(h.state().selected_text_range(), Some(hits[1]));
+    assert_eq!(h.state().selected_text_range(), Some(hits[1].into()));
     h.key_press_modifiers(Modifiers::SHIFT, Key::Enter);
     h.run_steps(2);
     assert_eq!(find_count(&h), "1 of 11");
@@ -1403,7 +1405,7 @@ fn find_steps_through_hits_and_alt_1_tags_them_all_in_one_undo_step() {
     // Esc closes the bar and leaves the hit selected: the tag key tags it.
     press(&mut h, Key::Escape);
     assert!(!h.state().find_bar_open());
-    assert_eq!(h.state().selected_text_range(), Some(hits[1]));
+    assert_eq!(h.state().selected_text_range(), Some(hits[1].into()));
     press(&mut h, Key::Num1);
     save_now(&mut h);
     assert_eq!(read_layer(ws.path()).spans.len(), 1);
@@ -1420,7 +1422,7 @@ fn find_steps_through_hits_and_alt_1_tags_them_all_in_one_undo_step() {
     press(&mut h, Key::Escape);
     save_now(&mut h);
     let layer = read_layer(ws.path());
-    let mut got: Vec<(usize, usize)> = layer.spans.iter().map(|s| (s.start, s.end)).collect();
+    let mut got: Vec<marginalia::CharRange> = layer.spans.iter().map(|s| s.range()).collect();
     got.sort();
     assert_eq!(got, hits);
     assert!(
@@ -1436,7 +1438,7 @@ fn find_steps_through_hits_and_alt_1_tags_them_all_in_one_undo_step() {
     save_now(&mut h);
     let layer = read_layer(ws.path());
     assert_eq!(layer.spans.len(), 1);
-    assert_eq!((layer.spans[0].start, layer.spans[0].end), hits[1]);
+    assert_eq!(layer.spans[0].range(), hits[1]);
 }
 
 #[test]

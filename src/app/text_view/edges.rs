@@ -71,18 +71,19 @@ impl TextView {
                     input.text.snap_to_words(a, b)
                 }
             })
-            .filter(|(a, b)| a < b);
-        if let Some((a, b)) = moved {
+            .filter(|r| !r.is_empty());
+        if let Some(r) = moved {
+            let (a, b) = (r.start, r.end);
             self.selection = Some(Selection { anchor: a, head: b });
         }
         if response.drag_stopped() {
             self.edge_drag = None;
             self.selection = None;
-            if let Some((start, end)) = moved {
+            if let Some(r) = moved {
                 commands.push(Command::SetSpanRange {
                     id: drag.id,
-                    start,
-                    end,
+                    start: r.start,
+                    end: r.end,
                 });
             }
         }

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{BOILERPLATE_TAG, Source, Suggestion};
-use crate::model::layer::Layer;
+use crate::model::layer::{Layer, Span};
+use crate::model::range::CharRange;
 use crate::model::text::Text;
 
 /// A line recurring in this many documents is proposed.
@@ -79,30 +80,30 @@ impl LineStats {
             .collect();
         // Whole lines inside the annotator's boilerplate spans.
         for (_, layer, text) in learned {
-            let mut spans: Vec<(usize, usize)> = layer
+            let mut spans: Vec<CharRange> = layer
                 .spans
                 .iter()
                 .filter(|s| s.tag == BOILERPLATE_TAG)
-                .map(|s| (s.start, s.end))
+                .map(Span::range)
                 .collect();
             if spans.is_empty() {
                 continue;
             }
             // Their union, as sorted disjoint ranges.
             spans.sort_unstable();
-            let mut union: Vec<(usize, usize)> = Vec::new();
-            for (s, e) in spans {
+            let mut union: Vec<CharRange> = Vec::new();
+            for r in spans {
                 match union.last_mut() {
-                    Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                    _ => union.push((s, e)),
+                    Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                    _ => union.push(r),
                 }
             }
             for (base, _, line) in super::lines_with_offsets(text.as_str()) {
                 let Some((s, e, t)) = super::trimmed(line, base) else {
                     continue;
                 };
-                let i = union.partition_point(|r| r.0 <= s);
-                let covered = i > 0 && union[i - 1].1 >= e;
+                let i = union.partition_point(|r| r.start <= s);
+                let covered = i > 0 && union[i - 1].end >= e;
                 if covered && let Some(key) = normalise(t) {
                     proposed.insert(key);
                 }

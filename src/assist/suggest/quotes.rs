@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{QUOTE_TAG, Source, Suggestion};
+use crate::model::range::CharRange;
 
 /// Verbs that introduce or follow a quotation.
 const VERBS: &[&str] = &[
@@ -172,7 +173,7 @@ fn single_pairs(chars: &[char]) -> Vec<(usize, usize)> {
 
 /// The words of a string with their char offsets: runs of letters, digits, `-` and `’`,
 /// and a title's closing dot (`Mr.`).
-fn words(chars: &[char]) -> Vec<(usize, usize)> {
+fn words(chars: &[char]) -> Vec<CharRange> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -193,7 +194,7 @@ fn words(chars: &[char]) -> Vec<(usize, usize)> {
             {
                 i += 1;
             }
-            out.push((s, i));
+            out.push(CharRange::new(s, i));
         } else {
             i += 1;
         }
@@ -206,21 +207,21 @@ fn is_name_word(w: &str) -> bool {
 }
 
 /// The longest run of name words starting at word `k` (at most five), as text.
-fn name_from(chars: &[char], ws: &[(usize, usize)], k: usize) -> Option<(String, usize)> {
+fn name_from(chars: &[char], ws: &[CharRange], k: usize) -> Option<(String, usize)> {
     let mut j = k;
     while j < ws.len() && j - k < 5 {
-        let w: String = chars[ws[j].0..ws[j].1].iter().collect();
+        let w: String = chars[ws[j].start..ws[j].end].iter().collect();
         // Words of one name are separated by a single space.
-        if !is_name_word(&w) || (j > k && ws[j].0 != ws[j - 1].1 + 1) {
+        if !is_name_word(&w) || (j > k && ws[j].start != ws[j - 1].end + 1) {
             break;
         }
         j += 1;
     }
-    (j > k).then(|| (chars[ws[k].0..ws[j - 1].1].iter().collect(), j))
+    (j > k).then(|| (chars[ws[k].start..ws[j - 1].end].iter().collect(), j))
 }
 
-fn word(chars: &[char], w: (usize, usize)) -> String {
-    chars[w.0..w.1].iter().collect()
+fn word(chars: &[char], w: CharRange) -> String {
+    chars[w.start..w.end].iter().collect()
 }
 
 /// The speaker named next to the quotation `open..=close`: after it (`” Putin said`,
@@ -240,14 +241,14 @@ fn speaker(chars: &[char], open: usize, close: usize) -> Option<String> {
         .iter()
         .position(|c| matches!(c, '“' | '”' | '„' | '«' | '»' | '"'))
         .unwrap_or(after.len());
-    let ws: Vec<(usize, usize)> = ws.into_iter().filter(|w| w.1 <= stop).collect();
+    let ws: Vec<CharRange> = ws.into_iter().filter(|w| w.end <= stop).collect();
     if let Some(&first) = ws.first()
-        && first.0 == lead
+        && first.start == lead
     {
         let w0 = word(after, first);
         if VERBS.contains(&w0.as_str()) {
             if let Some((name, _)) = name_from(after, &ws, 1)
-                && ws[1].0 == first.1 + 1
+                && ws[1].start == first.end + 1
             {
                 return Some(name);
             }
@@ -261,7 +262,7 @@ fn speaker(chars: &[char], open: usize, close: usize) -> Option<String> {
     // "… according to X" within the same sentence.
     for k in 0..ws.len().saturating_sub(2) {
         if word(after, ws[k]).eq_ignore_ascii_case("according") && word(after, ws[k + 1]) == "to" {
-            let before_sentence_end = !after[..ws[k].0]
+            let before_sentence_end = !after[..ws[k].start]
                 .iter()
                 .any(|c| matches!(c, '.' | '!' | '?'));
             if before_sentence_end && let Some((name, _)) = name_from(after, &ws, k + 2) {
@@ -276,7 +277,7 @@ fn speaker(chars: &[char], open: usize, close: usize) -> Option<String> {
     // Words after the last sentence end or quotation mark only (a title's dot is no end).
     let mut in_word = vec![false; before.len()];
     for w in &ws {
-        in_word[w.0..w.1].iter_mut().for_each(|x| *x = true);
+        in_word[w.start..w.end].iter_mut().for_each(|x| *x = true);
     }
     let cut = (0..before.len())
         .rev()
@@ -285,7 +286,7 @@ fn speaker(chars: &[char], open: usize, close: usize) -> Option<String> {
                 || (before[p] == '.' && !in_word[p])
         })
         .map_or(0, |p| p + 1);
-    let ws: Vec<(usize, usize)> = ws.into_iter().filter(|w| w.0 >= cut).collect();
+    let ws: Vec<CharRange> = ws.into_iter().filter(|w| w.start >= cut).collect();
     let n = ws.len();
     for v in (n.saturating_sub(6)..n).rev() {
         if !VERBS.contains(&word(before, ws[v]).as_str()) {
@@ -293,14 +294,14 @@ fn speaker(chars: &[char], open: usize, close: usize) -> Option<String> {
         }
         // "X said": the name ends right before the verb.
         let mut k = v;
-        while k > 0 && is_name_word(&word(before, ws[k - 1])) && ws[k].0 == ws[k - 1].1 + 1 {
+        while k > 0 && is_name_word(&word(before, ws[k - 1])) && ws[k].start == ws[k - 1].end + 1 {
             k -= 1;
         }
         if k < v {
             return name_from(before, &ws, k).map(|(n, _)| n);
         }
         // "said X,".
-        if v + 1 < n && ws[v + 1].0 == ws[v].1 + 1 {
+        if v + 1 < n && ws[v + 1].start == ws[v].end + 1 {
             return name_from(before, &ws, v + 1).map(|(n, _)| n);
         }
         return None;

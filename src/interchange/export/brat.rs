@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 
 use super::{DocWriter, ExportDoc, ExportError, ExportSummary};
 use crate::model::layer::Span;
+use crate::model::range::CharRange;
 use crate::model::tags::{AttrKind, FLAG_TRUE, TagSet};
 use crate::model::text::Text;
 use crate::store;
@@ -222,20 +223,20 @@ impl BratAttributes {
 
 /// The char ranges of a span split at line breaks (`\r`, `\n`): brat's fragments. Empty pieces
 /// are left out.
-pub fn fragments(text: &Text, start: usize, end: usize) -> Vec<(usize, usize)> {
+pub fn fragments(text: &Text, start: usize, end: usize) -> Vec<CharRange> {
     let mut out = Vec::new();
     let mut frag_start = start;
     for (i, c) in text.slice(start, end).chars().enumerate() {
         let at = start + i;
         if c == '\n' || c == '\r' {
             if frag_start < at {
-                out.push((frag_start, at));
+                out.push(CharRange::new(frag_start, at));
             }
             frag_start = at + 1;
         }
     }
     if frag_start < end {
-        out.push((frag_start, end));
+        out.push(CharRange::new(frag_start, end));
     }
     out
 }
@@ -263,8 +264,10 @@ pub fn ann_file(
         if frags.len() > 1 {
             summary.discontinuous += 1;
         }
-        let offsets: Vec<String> = frags.iter().map(|(a, b)| format!("{a} {b}")).collect();
-        let shown: Vec<&str> = frags.iter().map(|&(a, b)| text.slice(a, b)).collect();
+        let offsets: Vec<String> = (frags.iter())
+            .map(|f| format!("{} {}", f.start, f.end))
+            .collect();
+        let shown: Vec<&str> = frags.iter().map(|f| text.slice(f.start, f.end)).collect();
         let _ = writeln!(
             out,
             "T{}\t{} {}\t{}",
@@ -473,7 +476,10 @@ mod tests {
     #[test]
     fn spans_crossing_line_breaks_become_fragments() {
         let text = Text::from_string("ab\r\ncd\nef");
-        assert_eq!(fragments(&text, 0, 9), vec![(0, 2), (4, 6), (7, 9)]);
+        assert_eq!(
+            fragments(&text, 0, 9),
+            [(0, 2), (4, 6), (7, 9)].map(CharRange::from)
+        );
         let s = make_span(&text, 3, 1, 8, "quote", "t");
         let mut sum = ExportSummary::default();
         let tags = TagSet::default();

@@ -16,7 +16,8 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{DocWriter, ExportDoc, ExportError, ExportSummary, status_name, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
+use crate::model::range::CharRange;
 use crate::model::text::Text;
 
 /// [`SourceRecord::format`](crate::model::layer::SourceRecord::format) of a Prodigy record:
@@ -83,7 +84,7 @@ const OUR_META: [&str; 4] = ["path", "sha256", "annotator", "status"];
 type ProdigyParts = (
     BTreeMap<String, Value>,
     BTreeMap<String, Value>,
-    Option<Vec<(usize, usize)>>,
+    Option<Vec<CharRange>>,
 );
 
 fn prodigy_parts(doc: &ExportDoc<'_>) -> ProdigyParts {
@@ -122,7 +123,7 @@ fn prodigy_parts(doc: &ExportDoc<'_>) -> ProdigyParts {
 
 /// Each Prodigy token's code-point range, if every token states `start`, `end` and the `text`
 /// found there in `text` (the text has not changed since the tokens were made).
-fn token_ranges(tokens: &Value, text: &Text) -> Option<Vec<(usize, usize)>> {
+fn token_ranges(tokens: &Value, text: &Text) -> Option<Vec<CharRange>> {
     let as_usize = |v: Option<&Value>| v.and_then(Value::as_u64).map(|n| n as usize);
     tokens
         .as_array()?
@@ -131,7 +132,7 @@ fn token_ranges(tokens: &Value, text: &Text) -> Option<Vec<(usize, usize)>> {
             let (start, end) = (as_usize(t.get("start"))?, as_usize(t.get("end"))?);
             let said = t.get("text").and_then(Value::as_str)?;
             (start <= end && end <= text.char_len() && text.slice(start, end) == said)
-                .then_some((start, end))
+                .then_some(CharRange::new(start, end))
         })
         .collect()
 }
@@ -144,8 +145,8 @@ impl JsonlRecord {
         // ends fall on token boundaries.
         let tokens_of = |start: usize, end: usize| {
             let t = tokens.as_ref()?;
-            let first = t.iter().position(|r| r.0 == start)?;
-            let last = t.iter().position(|r| r.1 == end)?;
+            let first = t.iter().position(|r| r.start == start)?;
+            let last = t.iter().position(|r| r.end == end)?;
             Some((first, last))
         };
         Self {
@@ -175,7 +176,7 @@ impl JsonlRecord {
                 path: doc.rel.to_owned(),
                 sha256: doc.text.sha256().to_owned(),
                 annotator: doc.annotator.to_owned(),
-                status: status_name(doc.status).to_owned(),
+                status: doc.status.name().to_owned(),
                 extra: meta_extra,
             },
             extra,

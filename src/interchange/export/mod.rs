@@ -125,28 +125,6 @@ impl std::str::FromStr for Overlap {
     }
 }
 
-/// Parses a status as written on the command line and in JSON Lines: `not-started`,
-/// `in-progress`, `done`, `reviewed` (also with `_` or a space).
-pub fn parse_status(s: &str) -> Option<Status> {
-    match s.to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
-        "not-started" | "notstarted" => Some(Status::NotStarted),
-        "in-progress" | "inprogress" => Some(Status::InProgress),
-        "done" => Some(Status::Done),
-        "reviewed" => Some(Status::Reviewed),
-        _ => None,
-    }
-}
-
-/// A status as written in exports: `not-started`, `in-progress`, `done` or `reviewed`.
-pub fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::NotStarted => "not-started",
-        Status::InProgress => "in-progress",
-        Status::Done => "done",
-        Status::Reviewed => "reviewed",
-    }
-}
-
 /// A span's user attributes, in key order: its `attrs` without Marginalia's own markers
 /// (`marginalia:…` keys, such as a fuzzy re-anchoring), which no export writes.
 pub fn user_attrs(s: &Span) -> impl Iterator<Item = (&str, &str)> {

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use super::{ImportError, Incoming, IncomingSpan, Intake, SourceStats, Unsupported};
 use crate::interchange::export::brat::{brat_type, unbrat_token};
+use crate::model::range::CharRange;
 use crate::model::tags::{AttrKind, Attribute};
 use crate::model::text::Text;
 
@@ -269,7 +270,7 @@ pub fn parse_ann(
                     let mut nums = frag.split_whitespace().map(str::parse::<usize>);
                     match (nums.next(), nums.next(), nums.next()) {
                         (Some(Ok(a)), Some(Ok(b)), None) if a >= shift && b >= a => {
-                            frags.push((a - shift, b - shift))
+                            frags.push(CharRange::new(a - shift, b - shift))
                         }
                         _ => bad = Some(format!("bad offsets {frag:?}")),
                     }
@@ -278,14 +279,14 @@ pub fn parse_ann(
                     reject(b);
                     continue;
                 }
-                if let Some(&(_, e)) = frags.iter().find(|&&(_, e)| e > text.char_len()) {
+                if let Some(e) = frags.iter().map(|f| f.end).find(|&e| e > text.char_len()) {
                     reject(format!(
                         "{tag} {offsets} ends at {e}, outside the text ({} chars)",
                         text.char_len()
                     ));
                     continue;
                 }
-                let found: Vec<&str> = frags.iter().map(|&(a, b)| text.slice(a, b)).collect();
+                let found: Vec<&str> = frags.iter().map(|f| text.slice(f.start, f.end)).collect();
                 let found = found.join(" ");
                 if found != stated {
                     reject(format!(
@@ -294,8 +295,8 @@ pub fn parse_ann(
                     continue;
                 }
                 let (Some(start), Some(end)) = (
-                    frags.iter().map(|f| f.0).min(),
-                    frags.iter().map(|f| f.1).max(),
+                    frags.iter().map(|f| f.start).min(),
+                    frags.iter().map(|f| f.end).max(),
                 ) else {
                     continue;
                 };

@@ -32,7 +32,6 @@ use super::{
 };
 use crate::interchange::export::doccano::DOCCANO;
 use crate::interchange::export::jsonl::PRODIGY;
-use crate::interchange::export::parse_status;
 use crate::model::layer::SourceRecord;
 
 /// How to read a jsonl file.
@@ -210,7 +209,7 @@ pub fn parse_record(
     let status = meta
         .and_then(|m| m.get("status"))
         .and_then(Value::as_str)
-        .and_then(parse_status);
+        .and_then(|s| s.parse::<crate::model::layer::Status>().ok());
     let mut spans = Vec::new();
     let mut reject = |i: usize, why: &str| {
         stats

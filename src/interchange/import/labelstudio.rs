@@ -38,6 +38,7 @@ use serde_json::Value;
 
 use super::{ImportError, Incoming, IncomingSpan, Intake, SourceStats, Unsupported};
 use crate::interchange::export::labelstudio::Utf16Map;
+use crate::model::range::CharRange;
 use crate::wording::plural;
 
 /// How to read a Label Studio file.
@@ -48,18 +49,20 @@ pub struct Read<'a> {
     pub annotator: &'a str,
 }
 
-/// What a Label Studio import left out or took besides annotations.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a Label Studio import left out or took besides annotations (fields in the alphabetical
+/// order of the names `import --json` prints them under).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     /// Annotations marked `was_cancelled` (skipped in Label Studio), not imported.
+    #[serde(rename = "cancelled_annotations")]
     pub cancelled: usize,
-    /// Predictions in tasks that have annotations, not imported.
-    pub predictions_left_out: usize,
-    /// Predictions of tasks without annotations, imported as layers.
-    pub predictions_imported: usize,
     /// Spans whose offsets fit their `value.text` only when counted in code points (newer
     /// Label Studio front ends count so), read that way.
     pub code_point_offsets: usize,
+    /// Predictions of tasks without annotations, imported as layers.
+    pub predictions_imported: usize,
+    /// Predictions in tasks that have annotations, not imported.
+    pub predictions_left_out: usize,
 }
 
 impl Counts {
@@ -475,27 +478,27 @@ impl Task<'_> {
         end16: usize,
         stated: Option<&str>,
         origin: &str,
-    ) -> Option<(usize, usize)> {
+    ) -> Option<CharRange> {
         let utf16 = self
             .map
             .to_char(start16)
-            .and_then(|s| self.map.to_char(end16).map(|e| (s, e)));
+            .and_then(|s| self.map.to_char(end16).map(|e| CharRange::new(s, e)));
         let as_utf16 = utf16
             .as_ref()
             .ok()
-            .and_then(|&(s, e)| self.map.slice(self.text, s, e));
+            .and_then(|r| self.map.slice(self.text, r.start, r.end));
         let in_range = end16 <= self.map.char_len() && start16 <= end16;
         let as_points = self.map.slice(self.text, start16, end16);
-        let points = || Some((start16, end16));
+        let points = || Some(CharRange::new(start16, end16));
         let Some(stated) = stated else {
             return match utf16 {
                 Ok(_) if self.reading == Reading::Points && in_range => {
-                    if utf16.as_ref().ok() != Some(&(start16, end16)) {
+                    if utf16.as_ref().ok() != Some(&CharRange::new(start16, end16)) {
                         self.stats.labelstudio.code_point_offsets += 1;
                     }
                     points()
                 }
-                Ok((s, e)) if (s, e) == (start16, end16) => Some((s, e)),
+                Ok(r) if r == CharRange::new(start16, end16) => Some(r),
                 Ok(_) => {
                     self.stats.rejected.push(format!(
                         "{origin}: {start16}..{end16} has no \"text\" to tell UTF-16 offsets from code points, and the two differ here (a character outside the BMP, such as an emoji, comes before)"
@@ -523,7 +526,7 @@ impl Task<'_> {
             _ => self.reading == Reading::Points && in_range,
         };
         if take_points {
-            if utf16.as_ref().ok() != Some(&(start16, end16)) {
+            if utf16.as_ref().ok() != Some(&CharRange::new(start16, end16)) {
                 self.stats.labelstudio.code_point_offsets += 1;
             }
             return points();
@@ -561,7 +564,9 @@ impl Task<'_> {
             return;
         }
         let stated = v.get("text").and_then(Value::as_str).map(str::to_owned);
-        let Some((start, end)) = self.offsets(start16, end16, stated.as_deref(), origin) else {
+        let Some(CharRange { start, end }) =
+            self.offsets(start16, end16, stated.as_deref(), origin)
+        else {
             return;
         };
         let doc = self.docs.add(self.rel, self.text, who, origin);

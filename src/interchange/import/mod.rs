@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 
 use crate::interchange::export::push_list;
 use crate::model::layer::{Layer, SourceRecord, Status, make_span, now_rfc3339};
+use crate::model::range::CharRange;
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
 use crate::store::{self, StoreError};
@@ -209,15 +210,16 @@ impl std::str::FromStr for Answers {
     }
 }
 
-/// What an import left out for its Prodigy answer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What an import left out for its Prodigy answer (fields in the alphabetical order
+/// `import --json` prints them in).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LeftOut {
     /// Records (documents) with this answer, not imported.
     pub records: usize,
-    /// Spans inside those records.
-    pub spans_in_records: usize,
     /// Spans with this answer of their own, inside records that were imported.
     pub spans: usize,
+    /// Spans inside those records.
+    pub spans_in_records: usize,
 }
 
 /// Annotations a source held that a Marginalia span cannot: counted per file, never dropped
@@ -239,6 +241,19 @@ pub struct Unsupported {
 }
 
 impl Unsupported {
+    fn add(&mut self, u: &Unsupported) {
+        self.relations += u.relations;
+        self.events += u.events;
+        self.attributes += u.attributes;
+        self.normalizations += u.normalizations;
+        self.equivalences += u.equivalences;
+        self.notes_on_others += u.notes_on_others;
+        self.unknown_lines += u.unknown_lines;
+        for (k, n) in &u.other {
+            *self.other.entry(k.clone()).or_default() += n;
+        }
+    }
+
     /// How many in all.
     pub fn total(&self) -> usize {
         self.relations
@@ -462,106 +477,58 @@ impl ImportSummary {
         }
     }
 
-    /// The same report as JSON, for `import --json`.
-    pub fn to_json(&self, format: ImportFormat, source: &Path) -> serde_json::Value {
-        use serde_json::json;
+    /// The same report as `import --json` prints it.
+    pub fn json_report<'a>(&'a self, format: ImportFormat, source: &Path) -> ImportReport<'a> {
         let mut all = Duplicates::default();
         for (_, d) in &self.duplicates_by_document {
             all.add(d);
         }
-        let dup = |d: &Duplicates| {
-            json!({
-                "identical": d.identical,
-                "joined": d.joined,
-                "in_layer": d.in_layer,
-                "total": d.total(),
-            })
-        };
-        let kinds = |u: &Unsupported| {
-            json!({
-                "relations": u.relations,
-                "events": u.events,
-                "attributes": u.attributes,
-                "normalizations": u.normalizations,
-                "equivalences": u.equivalences,
-                "notes_on_others": u.notes_on_others,
-                "unknown_lines": u.unknown_lines,
-                "other": u.other,
-                "total": u.total(),
-            })
-        };
         let mut cannot = Unsupported::default();
         for (_, u) in &self.unsupported {
-            cannot.relations += u.relations;
-            cannot.events += u.events;
-            cannot.attributes += u.attributes;
-            cannot.normalizations += u.normalizations;
-            cannot.equivalences += u.equivalences;
-            cannot.notes_on_others += u.notes_on_others;
-            cannot.unknown_lines += u.unknown_lines;
-            for (k, n) in &u.other {
-                *cannot.other.entry(k.clone()).or_default() += n;
-            }
+            cannot.add(u);
         }
-        let answers: serde_json::Map<String, serde_json::Value> = self
-            .answers_left_out
-            .iter()
-            .map(|(a, l)| {
-                (
-                    a.clone(),
-                    json!({
-                        "records": l.records,
-                        "spans_in_records": l.spans_in_records,
-                        "spans": l.spans,
-                    }),
-                )
-            })
-            .collect();
-        json!({
-            "format": format.name(),
-            "source": source.display().to_string(),
-            "exit_code": self.exit_code(),
-            "error": self.failure(source),
-            "stopped": self.stopped,
-            "empty_source": self.empty_source,
-            "documents": self.documents,
-            "merged_documents": self.merged,
-            "spans_imported": self.spans,
-            "texts_copied": self.texts_copied,
-            "spans_rejected": self.rejected_spans,
-            "documents_skipped": self.skipped_documents,
-            "documents_refused": self.refused_documents,
-            "duplicates": {
-                "total": self.duplicates,
-                "by_kind": dup(&all),
-                "per_document": self
-                    .duplicates_by_document
-                    .iter()
-                    .map(|(doc, d)| json!({"document": doc, "counts": dup(d)}))
-                    .collect::<Vec<_>>(),
+        ImportReport {
+            answers_left_out: &self.answers_left_out,
+            attribute_values: self.attribute_values,
+            attribute_values_refused: &self.refused_attributes,
+            attributes_added: &self.attributes_added,
+            cannot_hold: CannotHoldReport {
+                per_file: (self.unsupported.iter())
+                    .map(|(file, u)| FileCounts {
+                        counts: u.into(),
+                        file,
+                    })
+                    .collect(),
+                total: (&cannot).into(),
             },
-            "cannot_hold": {
-                "total": kinds(&cannot),
-                "per_file": self
-                    .unsupported
-                    .iter()
-                    .map(|(file, u)| json!({"file": file, "counts": kinds(u)}))
-                    .collect::<Vec<_>>(),
+            discontinuous_joined: self.joined_fragments,
+            documents: self.documents,
+            documents_refused: &self.refused_documents,
+            documents_skipped: &self.skipped_documents,
+            duplicates: DuplicatesReport {
+                by_kind: (&all).into(),
+                per_document: (self.duplicates_by_document.iter())
+                    .map(|(document, d)| DocumentCounts {
+                        counts: d.into(),
+                        document,
+                    })
+                    .collect(),
+                total: self.duplicates,
             },
-            "answers_left_out": answers,
-            "discontinuous_joined": self.joined_fragments,
-            "tags_added": self.tags_added,
-            "attribute_values": self.attribute_values,
-            "attribute_values_refused": self.refused_attributes,
-            "attributes_added": self.attributes_added,
-            "labelstudio": {
-                "cancelled_annotations": self.labelstudio.cancelled,
-                "predictions_left_out": self.labelstudio.predictions_left_out,
-                "predictions_imported": self.labelstudio.predictions_imported,
-                "code_point_offsets": self.labelstudio.code_point_offsets,
-            },
-            "notes": self.warnings,
-        })
+            empty_source: self.empty_source,
+            error: self.failure(source),
+            exit_code: self.exit_code(),
+            format: format.name(),
+            labelstudio: &self.labelstudio,
+            merged_documents: self.merged,
+            notes: &self.warnings,
+            source: source.display().to_string(),
+            spans_imported: self.spans,
+            spans_rejected: &self.rejected_spans,
+            stopped: self.stopped.as_deref(),
+            tags_added: &self.tags_added,
+            texts_copied: &self.texts_copied,
+        }
     }
 
     /// Human-readable lines for the CLI and the app. `limit` caps each list.
@@ -735,6 +702,116 @@ impl ImportSummary {
     }
 }
 
+/// [`ImportSummary`] as `import --json` prints it: one object whose keys come in alphabetical
+/// order, so each struct below declares its fields in that order (serde prints them as
+/// declared).
+#[derive(Debug, serde::Serialize)]
+pub struct ImportReport<'a> {
+    pub answers_left_out: &'a BTreeMap<String, LeftOut>,
+    pub attribute_values: usize,
+    pub attribute_values_refused: &'a [String],
+    pub attributes_added: &'a [String],
+    pub cannot_hold: CannotHoldReport<'a>,
+    pub discontinuous_joined: usize,
+    pub documents: usize,
+    pub documents_refused: &'a [String],
+    pub documents_skipped: &'a [String],
+    pub duplicates: DuplicatesReport<'a>,
+    pub empty_source: bool,
+    /// [`ImportSummary::failure`]'s line.
+    pub error: Option<String>,
+    pub exit_code: i32,
+    pub format: &'static str,
+    pub labelstudio: &'a labelstudio::Counts,
+    pub merged_documents: usize,
+    pub notes: &'a [String],
+    pub source: String,
+    pub spans_imported: usize,
+    pub spans_rejected: &'a [String],
+    pub stopped: Option<&'a str>,
+    pub tags_added: &'a [String],
+    pub texts_copied: &'a [String],
+}
+
+/// The report's `duplicates`: all of them, by kind and per document.
+#[derive(Debug, serde::Serialize)]
+pub struct DuplicatesReport<'a> {
+    pub by_kind: DuplicateCounts,
+    pub per_document: Vec<DocumentCounts<'a>>,
+    pub total: usize,
+}
+
+/// One document's repeats.
+#[derive(Debug, serde::Serialize)]
+pub struct DocumentCounts<'a> {
+    pub counts: DuplicateCounts,
+    pub document: &'a str,
+}
+
+/// [`Duplicates`] with their total.
+#[derive(Debug, serde::Serialize)]
+pub struct DuplicateCounts {
+    pub identical: usize,
+    pub in_layer: usize,
+    pub joined: usize,
+    pub total: usize,
+}
+
+impl From<&Duplicates> for DuplicateCounts {
+    fn from(d: &Duplicates) -> Self {
+        DuplicateCounts {
+            identical: d.identical,
+            in_layer: d.in_layer,
+            joined: d.joined,
+            total: d.total(),
+        }
+    }
+}
+
+/// The report's `cannot_hold`: what the source held that a span cannot, in all and per file.
+#[derive(Debug, serde::Serialize)]
+pub struct CannotHoldReport<'a> {
+    pub per_file: Vec<FileCounts<'a>>,
+    pub total: UnsupportedCounts,
+}
+
+/// One source file's [`Unsupported`] counts.
+#[derive(Debug, serde::Serialize)]
+pub struct FileCounts<'a> {
+    pub counts: UnsupportedCounts,
+    pub file: &'a str,
+}
+
+/// [`Unsupported`] with its total.
+#[derive(Debug, serde::Serialize)]
+pub struct UnsupportedCounts {
+    pub attributes: usize,
+    pub equivalences: usize,
+    pub events: usize,
+    pub normalizations: usize,
+    pub notes_on_others: usize,
+    pub other: BTreeMap<String, usize>,
+    pub relations: usize,
+    pub total: usize,
+    pub unknown_lines: usize,
+}
+
+impl From<&Unsupported> for UnsupportedCounts {
+    fn from(u: &Unsupported) -> Self {
+        UnsupportedCounts {
+            attributes: u.attributes,
+            equivalences: u.equivalences,
+            events: u.events,
+            normalizations: u.normalizations,
+            notes_on_others: u.notes_on_others,
+            other: u.other.clone(),
+            relations: u.relations,
+            total: u.total(),
+            unknown_lines: u.unknown_lines,
+        }
+    }
+}
+
 /// Why an import stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -768,7 +845,7 @@ pub struct IncomingSpan {
     /// A discontinuous annotation's fragments, before they were joined into `start..end`
     /// (empty for a contiguous one): two annotations with the same range but different
     /// fragments were distinct in the source.
-    pub fragments: Vec<(usize, usize)>,
+    pub fragments: Vec<CharRange>,
     /// Where it was stated, for messages: `file:line`.
     pub origin: String,
 }
@@ -1467,7 +1544,7 @@ impl Importer<'_> {
             }
         }
         if added {
-            let path = self.ws.annotations_dir().join("tags.ron");
+            let path = self.ws.tags_path();
             store::write_file(&path, self.tags.to_ron().as_bytes())?;
             self.ws.set_tags(self.tags.clone());
         }

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::model::layer::Span;
+use crate::model::range::CharRange;
 use crate::model::text::{Text, TextError};
 use crate::store::StoreError;
 use crate::team::agreement::team_scale::{
@@ -350,13 +351,13 @@ pub fn is_unit(c: char) -> bool {
 /// Matches spans one to one, greedily by largest overlap: every pair of overlapping ranges is
 /// a candidate, taken in order of decreasing overlap (ties by A's then B's position in the
 /// input) if neither side is taken. Returns `(index in a, index in b)` pairs.
-pub fn greedy_overlap_match(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> {
+pub fn greedy_overlap_match(a: &[CharRange], b: &[CharRange]) -> Vec<(usize, usize)> {
     let index = crate::model::span_index::SpanIndex::from_ranges(b.iter().copied());
     let mut candidates = Vec::new();
-    for (i, &(s1, e1)) in a.iter().enumerate() {
-        index.visit_overlapping(s1, e1, |j| {
-            let (s2, e2) = b[j];
-            let overlap = e1.min(e2).saturating_sub(s1.max(s2));
+    for (i, r1) in a.iter().enumerate() {
+        index.visit_overlapping(r1.start, r1.end, |j| {
+            let r2 = b[j];
+            let overlap = r1.end.min(r2.end).saturating_sub(r1.start.max(r2.start));
             if overlap > 0 {
                 candidates.push((overlap, i, j));
             }
@@ -377,8 +378,8 @@ pub fn greedy_overlap_match(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(
 }
 
 /// How many spans match exactly (same range), one to one.
-pub(crate) fn exact_matches(a: &[(usize, usize)], b: &[(usize, usize)]) -> u64 {
-    let mut counts: BTreeMap<(usize, usize), (u64, u64)> = BTreeMap::new();
+pub(crate) fn exact_matches(a: &[CharRange], b: &[CharRange]) -> u64 {
+    let mut counts: BTreeMap<CharRange, (u64, u64)> = BTreeMap::new();
     for r in a {
         counts.entry(*r).or_default().0 += 1;
     }
@@ -445,10 +446,14 @@ pub struct Tally {
 }
 
 /// Ranges of one annotator's spans per selected tag (spans clamped to the text).
-fn ranges_by_tag(spans: &[Span], tags: &[String], len: usize) -> Vec<Vec<(usize, usize)>> {
+fn ranges_by_tag(spans: &[Span], tags: &[String], len: usize) -> Vec<Vec<CharRange>> {
     spans_by_tag(spans, tags, len)
         .into_iter()
-        .map(|v| v.into_iter().map(|(s, e, _)| (s, e)).collect())
+        .map(|v| {
+            v.into_iter()
+                .map(|(s, e, _)| CharRange::new(s, e))
+                .collect()
+        })
         .collect()
 }
 
@@ -472,13 +477,13 @@ fn spans_by_tag(spans: &[Span], tags: &[String], len: usize) -> Vec<Vec<(usize, 
 }
 
 /// Per tag, per unit: whether the unit is inside one of the ranges.
-fn unit_labels(ranges: &[Vec<(usize, usize)>], units: &[usize], len: usize) -> Vec<Vec<bool>> {
+fn unit_labels(ranges: &[Vec<CharRange>], units: &[usize], len: usize) -> Vec<Vec<bool>> {
     ranges
         .iter()
         .map(|rs| {
             let mut inside = vec![false; len];
-            for &(s, e) in rs {
-                inside[s..e].fill(true);
+            for r in rs {
+                inside[r.as_range()].fill(true);
             }
             units.iter().map(|&u| inside[u]).collect()
         })
@@ -597,7 +602,7 @@ impl Tally {
         let len = text.chars().count();
         let units = units_of(text);
         let k = self.tags.len();
-        let mut ranges: BTreeMap<usize, Vec<Vec<(usize, usize)>>> = BTreeMap::new();
+        let mut ranges: BTreeMap<usize, Vec<Vec<CharRange>>> = BTreeMap::new();
         let mut labels: BTreeMap<usize, Vec<Vec<bool>>> = BTreeMap::new();
         for &i in &present {
             let spans = layers
@@ -718,17 +723,17 @@ impl Tally {
         &mut self,
         text: &str,
         curated: &[Span],
-        items: &[((usize, usize), bool)],
+        items: &[(CharRange, bool)],
         layers: &BTreeMap<String, Vec<Span>>,
     ) {
         let len = text.chars().count();
-        let undecided: Vec<(usize, usize)> = items
+        let undecided: Vec<CharRange> = items
             .iter()
             .filter(|(_, decided)| !decided)
             .map(|(r, _)| *r)
             .collect();
         let index = crate::model::span_index::SpanIndex::from_ranges(undecided.iter().copied());
-        let decided_only = |ranges: Vec<Vec<(usize, usize)>>| -> Vec<Vec<(usize, usize)>> {
+        let decided_only = |ranges: Vec<Vec<CharRange>>| -> Vec<Vec<CharRange>> {
             if undecided.is_empty() {
                 return ranges;
             }
@@ -736,11 +741,10 @@ impl Tally {
                 .into_iter()
                 .map(|rs| {
                     rs.into_iter()
-                        .filter(|&(s, e)| {
+                        .filter(|r| {
                             let mut overlaps = false;
-                            index.visit_overlapping(s, e, |j| {
-                                let (us, ue) = undecided[j];
-                                overlaps |= s.max(us) < e.min(ue);
+                            index.visit_overlapping(r.start, r.end, |j| {
+                                overlaps |= r.overlaps(undecided[j]);
                             });
                             !overlaps
                         })
@@ -882,8 +886,14 @@ fn count_attributes(
         if wanted.is_empty() {
             continue;
         }
-        let ra: Vec<(usize, usize)> = sa[t].iter().map(|&(s, e, _)| (s, e)).collect();
-        let rb: Vec<(usize, usize)> = sb[t].iter().map(|&(s, e, _)| (s, e)).collect();
+        let ra: Vec<CharRange> = sa[t]
+            .iter()
+            .map(|&(s, e, _)| CharRange::new(s, e))
+            .collect();
+        let rb: Vec<CharRange> = sb[t]
+            .iter()
+            .map(|&(s, e, _)| CharRange::new(s, e))
+            .collect();
         for (x, y) in greedy_overlap_match(&ra, &rb) {
             let (span_a, span_b) = (&a[sa[t][x].2], &b[sb[t][y].2]);
             for &k in &wanted {
@@ -953,9 +963,9 @@ fn pair_indices(n: usize) -> impl Iterator<Item = (usize, usize)> {
 
 /// Adds same-range span pairs to a confusion matrix: at each range, equal tags pair first,
 /// then the remaining tags pair in tag order, and what is left pairs with `none`.
-fn add_confusion(m: &mut [Vec<u64>], ra: &[Vec<(usize, usize)>], rb: &[Vec<(usize, usize)>]) {
+fn add_confusion(m: &mut [Vec<u64>], ra: &[Vec<CharRange>], rb: &[Vec<CharRange>]) {
     let none = m.len() - 1;
-    let mut at: BTreeMap<(usize, usize), (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    let mut at: BTreeMap<CharRange, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
     for (t, rs) in ra.iter().enumerate() {
         for r in rs {
             at.entry(*r).or_default().0.push(t);
@@ -1057,7 +1067,7 @@ fn curated_texts(ws: &Workspace, annotators: &[String]) -> BTreeSet<String> {
 struct CuratedDocument {
     spans: Vec<Span>,
     /// The review items' ranges, each with whether it is decided.
-    items: Vec<((usize, usize), bool)>,
+    items: Vec<(CharRange, bool)>,
     stale: bool,
 }
 
@@ -1488,11 +1498,11 @@ mod tests {
     }
 
     /// The obviously-correct model: every pair compared.
-    fn greedy_by_brute_force(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    fn greedy_by_brute_force(a: &[CharRange], b: &[CharRange]) -> Vec<(usize, usize)> {
         let mut c = Vec::new();
-        for (i, &(s1, e1)) in a.iter().enumerate() {
-            for (j, &(s2, e2)) in b.iter().enumerate() {
-                let o = e1.min(e2).saturating_sub(s1.max(s2));
+        for (i, r1) in a.iter().enumerate() {
+            for (j, r2) in b.iter().enumerate() {
+                let o = r1.end.min(r2.end).saturating_sub(r1.start.max(r2.start));
                 if o > 0 {
                     c.push((o, i, j));
                 }
@@ -1516,16 +1526,16 @@ mod tests {
             a in proptest::collection::vec((0usize..200, 1usize..40), 0..40),
             b in proptest::collection::vec((0usize..200, 1usize..40), 0..40),
         ) {
-            let a: Vec<(usize, usize)> = a.into_iter().map(|(s, l)| (s, s + l)).collect();
-            let b: Vec<(usize, usize)> = b.into_iter().map(|(s, l)| (s, s + l)).collect();
+            let a: Vec<CharRange> = a.into_iter().map(|(s, l)| CharRange::new(s, s + l)).collect();
+            let b: Vec<CharRange> = b.into_iter().map(|(s, l)| CharRange::new(s, s + l)).collect();
             proptest::prop_assert_eq!(greedy_overlap_match(&a, &b), greedy_by_brute_force(&a, &b));
         }
     }
 
     #[test]
     fn greedy_matching_prefers_the_largest_overlap() {
-        let a = [(0, 10), (20, 30)];
-        let b = [(5, 25), (8, 12)];
+        let a = [(0, 10), (20, 30)].map(CharRange::from);
+        let b = [(5, 25), (8, 12)].map(CharRange::from);
         // (0,10)-(5,25): 5; (20,30)-(5,25): 5; (0,10)-(8,12): 2.
         let m = greedy_overlap_match(&a, &b);
         assert_eq!(m, vec![(0, 0)]);

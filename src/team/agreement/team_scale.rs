@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use crate::model::range::CharRange;
 use crate::team::agreement::{AgreementReport, PairReport, greedy_overlap_match};
 
 /// The counts Fleiss' κ needs for binary values over units that every annotator labelled.
@@ -88,7 +89,7 @@ pub struct ScoreCounts {
 
 impl ScoreCounts {
     /// Adds one document: per tag, the curated ranges and the annotator's ranges.
-    pub fn add_document(&mut self, curated: &[Vec<(usize, usize)>], mine: &[Vec<(usize, usize)>]) {
+    pub fn add_document(&mut self, curated: &[Vec<CharRange>], mine: &[Vec<CharRange>]) {
         self.documents += 1;
         if self.tags.len() < curated.len() {
             self.tags.resize(curated.len(), TagScoreCounts::default());
