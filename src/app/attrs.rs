@@ -15,27 +15,12 @@ use egui::{Id, Key, Modifiers, RichText, Ui};
 use crate::model::layer::Span;
 use crate::model::tags::{self, AttrKind, Attribute, Tag, TagSet};
 
-use super::commands::{Action, AttrStep};
+use super::commands::{Action, AttrStep, ValueFilter};
 use super::{Command, MarginaliaApp, theme};
 
 /// The value filter's rows, with what they were computed for: the filter, the tag filter, the
 /// document and its edit count.
 pub type FilteredRows = (ValueFilter, Option<String>, String, u64, Vec<usize>);
-
-/// The span list's filter by a value: spans of `tag` whose `name` is `value`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValueFilter {
-    pub tag: String,
-    pub name: String,
-    pub value: String,
-}
-
-impl ValueFilter {
-    /// Whether span `s` passes.
-    pub fn keeps(&self, s: &Span) -> bool {
-        s.tag == self.tag && s.attrs.get(&self.name).is_some_and(|v| *v == self.value)
-    }
-}
 
 /// The attribute widgets' state between frames.
 #[derive(Debug, Default)]

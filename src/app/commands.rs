@@ -10,11 +10,8 @@ use std::path::PathBuf;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-use crate::model::layer::Status;
-
-use super::agreement_view::AgreementCommand;
-use super::review_mode::{DecisionKey, ReviewCommand};
-use super::suggestions::SuggestCommand;
+use crate::assist::suggest::Source;
+use crate::model::layer::{Span, Status};
 
 /// A user's request, collected while drawing a frame and applied after it.
 #[must_use]
@@ -54,7 +51,7 @@ pub enum Command {
         step: AttrStep,
     },
     /// Show only spans with this value in the span list (`None`: all).
-    SetValueFilter(Option<super::attrs::ValueFilter>),
+    SetValueFilter(Option<ValueFilter>),
     /// Tags → Edit tags…: show or hide the tag editor.
     ToggleTagEditor,
     /// The tag editor's Save: write this tag set to `tags.ron` (through the core).
@@ -132,15 +129,15 @@ pub enum Command {
     /// An import changed texts, layers or tags: reread them.
     WorkspaceChanged,
     /// Review mode (see `review_mode.rs`).
-    Review(super::review_mode::ReviewCommand),
+    Review(ReviewCommand),
     /// The Agreement window (see `agreement_view.rs`).
-    Agreement(super::agreement_view::AgreementCommand),
+    Agreement(AgreementCommand),
     /// The Team window (see `team_view.rs`).
-    Team(super::team_view::TeamCommand),
+    Team(TeamCommand),
     /// Close the window (pending edits are saved on the way out).
     Quit,
     /// A choice in the prompt shown when closing with unsaved edits (src/app/quit.rs).
-    QuitPrompt(super::quit::QuitChoice),
+    QuitPrompt(QuitChoice),
     /// Put back the edits found in the recovery journal.
     RestoreRecovered,
     /// Drop the edits found in the recovery journal.
@@ -154,9 +151,9 @@ pub enum Command {
     /// Close the open document.
     CloseDocument,
     /// The find bar (src/app/find_bar.rs).
-    Find(super::find_bar::FindCommand),
+    Find(FindCommand),
     /// Suggestions (src/app/suggestions.rs).
-    Suggest(super::suggestions::SuggestCommand),
+    Suggest(SuggestCommand),
 }
 
 /// How a [`Command::SetAttr`] goes into the undo history.
@@ -170,6 +167,142 @@ pub enum AttrStep {
     /// Joins the last step when it set the same attribute of the same span and nothing came
     /// after (letters typed into a choice list, typing on in a text field); else starts one.
     Join,
+}
+
+/// What the reviewer asks for; sent as [`Command::Review`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewCommand {
+    /// Show the "Review…" dialog for the open document.
+    ChooseLayers,
+    CloseChooser,
+    /// Start reviewing text `rel`: layer `a` alone, or `a` against `b`.
+    Start {
+        rel: String,
+        a: String,
+        b: Option<String>,
+    },
+    Exit,
+    Select(usize),
+    Next,
+    Prev,
+    Decide(DecisionKey),
+    /// Accept the selected item with the selected text as boundaries (if any) and this tag
+    /// (the item's own when `None`).
+    EditAccept(Option<String>),
+    AskReason,
+    AskComment,
+    /// Set attribute `name` of the selected item's curated span (`None`: no value), as picked
+    /// from one side or typed.
+    SetValue {
+        name: String,
+        value: Option<String>,
+    },
+    /// Ask for a value of attribute `name` to type in.
+    AskValue(String),
+    /// The reason or comment being typed is confirmed.
+    ConfirmPrompt,
+    CancelPrompt,
+    AcceptAllAgreed,
+    Reopen,
+    Undo,
+    Redo,
+    ToggleReviewed,
+    SaveNow,
+    /// Put back the decisions found in the recovery journal.
+    RestoreRecovered,
+    /// Drop the decisions found in the recovery journal.
+    DiscardRecovered,
+}
+
+/// The one-key decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKey {
+    AcceptA,
+    AcceptB,
+    AcceptBoth,
+}
+
+/// What the Agreement window asks for; sent as [`Command::Agreement`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgreementCommand {
+    Toggle,
+    Compute,
+    Cancel,
+    SelectPair(usize),
+    /// Selects a pair and scrolls to its figures (a click in the heatmap).
+    OpenPair(usize),
+}
+
+/// What the Team window asks for; sent as [`Command::Team`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeamCommand {
+    Toggle,
+    Refresh,
+}
+
+/// What the find bar can be asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FindCommand {
+    /// Open the bar (or focus its field when it is open).
+    Open,
+    /// Close the bar, leaving the current hit selected as text.
+    Close,
+    Next,
+    Prev,
+    /// Tag every hit with `tag` (`confirmed`: the user has said yes to many hits).
+    TagAll {
+        tag: String,
+        confirmed: bool,
+    },
+    /// Drop the "tag N hits?" question.
+    CancelConfirm,
+    /// Stop a tag all that is going a slice a frame: nothing it added stays.
+    CancelBulk,
+}
+
+/// What the suggestions can be asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuggestCommand {
+    Accept,
+    Reject,
+    Next,
+    Prev,
+    /// Accept every shown suggestion of the focused one's source, as one undo step.
+    AcceptSource,
+    /// Focus shown suggestion `i` and scroll it into view (a click in the list).
+    Focus(usize),
+    /// Switch a source on or off.
+    SetSource(Source, bool),
+}
+
+/// What the user chose in the quit prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuitChoice {
+    /// Try to save again; close if it works.
+    Retry,
+    /// Ask for a place for the copy with the native dialog.
+    BrowseCopy,
+    /// Write the unsaved layer to the typed path, then close.
+    SaveCopy,
+    /// Drop the unsaved edits and close.
+    Discard,
+    /// Keep the window open.
+    Cancel,
+}
+
+/// The span list's filter by a value: spans of `tag` whose `name` is `value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueFilter {
+    pub tag: String,
+    pub name: String,
+    pub value: String,
+}
+
+impl ValueFilter {
+    /// Whether span `s` passes.
+    pub fn keeps(&self, s: &Span) -> bool {
+        s.tag == self.tag && s.attrs.get(&self.name).is_some_and(|v| *v == self.value)
+    }
 }
 
 /// Commands with a keyboard shortcut, in the order they are matched (longer chords first).
@@ -474,10 +607,10 @@ impl Action {
             Action::Help | Action::HelpQuestion => Command::ToggleHelp,
             Action::Palette | Action::PaletteP => Command::TogglePalette,
             Action::WorkspaceFind => Command::ToggleWorkspaceFind,
-            Action::Find => Command::Find(super::find_bar::FindCommand::Open),
+            Action::Find => Command::Find(FindCommand::Open),
             Action::Review => Command::ToggleReview,
             Action::Agreement => Command::Agreement(AgreementCommand::Toggle),
-            Action::Team => Command::Team(super::team_view::TeamCommand::Toggle),
+            Action::Team => Command::Team(TeamCommand::Toggle),
             Action::Quit => Command::Quit,
             Action::Redo | Action::RedoY => Command::Redo,
             Action::Undo => Command::Undo,

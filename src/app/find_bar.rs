@@ -8,6 +8,7 @@ use egui::{Key, Modifiers, RichText, Ui};
 
 use crate::assist::find::{FindJob, FindOptions, Hit, Matcher};
 
+use super::commands::FindCommand;
 use super::{Command, MarginaliaApp, theme};
 
 /// The id of the bar's text field, so Ctrl+F can focus it.
@@ -17,26 +18,6 @@ pub const CONFIRM_ABOVE: usize = 50;
 /// Hits tagged in one frame: more are tagged a slice a frame, as one undo step, so that no
 /// frame takes more than about 60 ms (100,000 hits in one frame took 144–183 ms).
 pub const SLICE: usize = 15_000;
-
-/// What the find bar can be asked to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FindCommand {
-    /// Open the bar (or focus its field when it is open).
-    Open,
-    /// Close the bar, leaving the current hit selected as text.
-    Close,
-    Next,
-    Prev,
-    /// Tag every hit with `tag` (`confirmed`: the user has said yes to many hits).
-    TagAll {
-        tag: String,
-        confirmed: bool,
-    },
-    /// Drop the "tag N hits?" question.
-    CancelConfirm,
-    /// Stop a tag all that is going a slice a frame: nothing it added stays.
-    CancelBulk,
-}
 
 /// A tag all of more than [`SLICE`] hits, going a slice a frame inside one compound edit of
 /// the document `rel`.

@@ -40,9 +40,9 @@ use crate::session::document::{Document, SaveState};
 use crate::session::layer_index::LayerIndex;
 use crate::workspace::{self, Workspace};
 
+pub use commands::QuitChoice;
 pub use commands::{Action, AttrStep, Command, ReviewKey, shortcut_for};
 pub use durability::{Banner, BannerKind};
-pub use quit::QuitChoice;
 use text_view::TextView;
 
 /// The text size at zoom 1.
@@ -1263,9 +1263,9 @@ impl MarginaliaApp {
             Command::ToggleReview => review_mode::apply(
                 self,
                 if self.review.is_some() {
-                    review_mode::ReviewCommand::Exit
+                    commands::ReviewCommand::Exit
                 } else {
-                    review_mode::ReviewCommand::ChooseLayers
+                    commands::ReviewCommand::ChooseLayers
                 },
             ),
             Command::SetSpanRange { id, start, end } => self.set_span_range(id, start, end),

@@ -150,11 +150,11 @@ fn view_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                     .unwrap_or("Change keyboard shortcuts…"),
                 Command::ToggleKeysEditor,
             ),
-            ("Find…", Command::Find(super::find_bar::FindCommand::Open)),
+            ("Find…", Command::Find(super::commands::FindCommand::Open)),
             ("Command palette…", Command::TogglePalette),
             (
                 "Team progress…",
-                Command::Team(super::team_view::TeamCommand::Toggle),
+                Command::Team(super::commands::TeamCommand::Toggle),
             ),
             (
                 super::commands::menu_name(&Command::ToggleTagEditor).unwrap_or("Edit tags…"),
@@ -848,7 +848,7 @@ fn value_filter(
     tags: &crate::model::tags::TagSet,
     commands: &mut Vec<Command>,
 ) {
-    use super::attrs::ValueFilter;
+    use super::commands::ValueFilter;
     let mut options = Vec::new();
     for t in &tags.tags {
         if app.tag_filter.as_ref().is_some_and(|f| *f != t.name) {

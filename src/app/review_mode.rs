@@ -12,62 +12,9 @@ use crate::model::span_index::SpanIndex;
 use crate::session::review::{Decision, ItemKind, ItemState, Review, SpanFeedback, Verdict};
 use crate::workspace::CURATED_LAYER;
 
-use super::commands::review_key_text;
+use super::commands::{DecisionKey, ReviewCommand, review_key_text};
 use super::text_view::{Badge, ReviewMark, TextView, ViewInput, excerpt};
 use super::{BASE_FONT_SIZE, Command, MarginaliaApp, theme};
-
-/// What the reviewer asks for; sent as [`Command::Review`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum ReviewCommand {
-    /// Show the "Review…" dialog for the open document.
-    ChooseLayers,
-    CloseChooser,
-    /// Start reviewing text `rel`: layer `a` alone, or `a` against `b`.
-    Start {
-        rel: String,
-        a: String,
-        b: Option<String>,
-    },
-    Exit,
-    Select(usize),
-    Next,
-    Prev,
-    Decide(DecisionKey),
-    /// Accept the selected item with the selected text as boundaries (if any) and this tag
-    /// (the item's own when `None`).
-    EditAccept(Option<String>),
-    AskReason,
-    AskComment,
-    /// Set attribute `name` of the selected item's curated span (`None`: no value), as picked
-    /// from one side or typed.
-    SetValue {
-        name: String,
-        value: Option<String>,
-    },
-    /// Ask for a value of attribute `name` to type in.
-    AskValue(String),
-    /// The reason or comment being typed is confirmed.
-    ConfirmPrompt,
-    CancelPrompt,
-    AcceptAllAgreed,
-    Reopen,
-    Undo,
-    Redo,
-    ToggleReviewed,
-    SaveNow,
-    /// Put back the decisions found in the recovery journal.
-    RestoreRecovered,
-    /// Drop the decisions found in the recovery journal.
-    DiscardRecovered,
-}
-
-/// The one-key decisions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionKey {
-    AcceptA,
-    AcceptB,
-    AcceptBoth,
-}
 
 /// The keys of review mode, as shown in the window (tag keys come from the tag set).
 pub const KEYS: &[(&str, &str)] = &[
@@ -260,7 +207,7 @@ pub fn top_bar_buttons(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
             .clicked()
         {
             commands.push(Command::Agreement(
-                super::agreement_view::AgreementCommand::Toggle,
+                super::commands::AgreementCommand::Toggle,
             ));
             ui.close();
         }

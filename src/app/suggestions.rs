@@ -15,23 +15,9 @@ use egui::{RichText, Ui};
 
 use crate::assist::suggest::{Model, Rejections, Source, Sources, Suggestion, rejections};
 
+use super::commands::SuggestCommand;
 use super::text_view::SuggestionMark;
 use super::{Command, MarginaliaApp, theme};
-
-/// What the suggestions can be asked to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SuggestCommand {
-    Accept,
-    Reject,
-    Next,
-    Prev,
-    /// Accept every shown suggestion of the focused one's source, as one undo step.
-    AcceptSource,
-    /// Focus shown suggestion `i` and scroll it into view (a click in the list).
-    Focus(usize),
-    /// Switch a source on or off.
-    SetSource(Source, bool),
-}
 
 type Built = Result<(Arc<Model>, Rejections), String>;
 

@@ -2,6 +2,7 @@
 //! background thread through [`crate::assist::find::search_workspace`] and lists the hits as
 //! keyword-in-context lines grouped by document; a click opens the document at the hit.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -14,6 +15,16 @@ use crate::assist::find::{
 };
 
 use super::{Command, MarginaliaApp, theme};
+
+/// One workspace "Tag all", kept while the window runs.
+#[derive(Debug, Clone)]
+pub struct WorkspaceStep {
+    /// The workspace it was made in.
+    pub root: PathBuf,
+    pub tagged: WorkspaceTagged,
+    /// Whether its spans are in place (done) or taken out (undone).
+    pub present: bool,
+}
 
 const FIELD: &str = "workspace find field";
 
@@ -36,7 +47,7 @@ pub struct WorkspaceFind {
     asking: bool,
     /// Every "Tag all in workspace" made while the window runs, for undo (src/app/undo.rs);
     /// a step's number is its index.
-    pub(super) steps: Vec<super::undo::WorkspaceStep>,
+    pub(super) steps: Vec<WorkspaceStep>,
     /// A "Tag all in workspace", or its undo or redo, writing the documents on a thread.
     job: Option<Job>,
 }
@@ -267,7 +278,7 @@ fn tagged(
     // The step is recorded even when nothing was added: the open document's history points
     // at it by its number.
     if let Some(ws) = &app.ws {
-        app.ws_find.steps.push(super::undo::WorkspaceStep {
+        app.ws_find.steps.push(WorkspaceStep {
             root: ws.root().to_path_buf(),
             tagged: report.tagged.clone(),
             present: true,
