@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use egui::{Key, Modifiers, RichText, Ui};
+use egui::{Key, RichText, Ui};
 
 use crate::assist::find::{FindJob, FindOptions, Hit, Matcher};
 
@@ -30,17 +30,6 @@ struct Bulk {
     added: usize,
     already: usize,
 }
-
-/// The bar's own keys, for the shortcut sheet (handled in [`keys`] and [`draw`]).
-pub const KEYS: [(&str, &str); 4] = [
-    ("Enter", "Find bar: next hit"),
-    ("Shift+Enter", "Find bar: previous hit"),
-    ("Esc", "Find bar: close, keeping the current hit selected"),
-    (
-        "Alt+tag key",
-        "Find bar: tag every hit (one undo step; asks first above 50)",
-    ),
-];
 
 /// The bar's state.
 #[derive(Default)]
@@ -68,6 +57,11 @@ impl FindBar {
     /// Whether the bar is shown.
     pub fn is_open(&self) -> bool {
         self.open
+    }
+
+    /// Whether the bar's field had the keyboard at the end of the last frame.
+    pub fn field_had_focus(&self) -> bool {
+        self.field_had_focus
     }
 
     /// The hits to paint (none when the bar is closed).
@@ -154,70 +148,6 @@ fn go_to(bar: &mut FindBar, open: &mut super::OpenDoc, i: usize) {
     open.view
         .set_selection(Some(super::text_view::Selection { anchor: a, head: b }));
     open.view.scroll_to_char(a);
-}
-
-/// The bar's keys that work while its field does not have the keyboard (Enter, Shift+Enter,
-/// Esc, Alt + a tag's key); the field handles Enter itself. Runs before the app's shortcuts.
-pub(super) fn keys(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
-    if !app.find.open || app.open.is_none() {
-        return;
-    }
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
-    let typing_elsewhere = ctx.text_edit_focused() && !app.find.field_had_focus;
-    let typing = ctx.text_edit_focused();
-    let esc_left_field = app.find.field_had_focus && !typing;
-    let was_typing = app.was_typing;
-    if app.find.bulk.is_some() {
-        // Esc stops a tag all that goes a slice a frame (and does nothing else then).
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
-            commands.push(Command::Find(FindCommand::CancelBulk));
-        }
-        return;
-    }
-    ctx.input_mut(|i| {
-        let mut tagged = false;
-        for t in &tags.tags {
-            if let Some(key) = Key::from_name(&t.hotkey)
-                && i.consume_key(Modifiers::ALT, key)
-            {
-                commands.push(Command::Find(FindCommand::TagAll {
-                    tag: t.name.clone(),
-                    confirmed: false,
-                }));
-                tagged = true;
-            }
-        }
-        if tagged {
-            // Alt+1 must not also type "1" into the field.
-            i.events.retain(|e| !matches!(e, egui::Event::Text(_)));
-        }
-        if typing && app.find.field_had_focus {
-            // From the field, the other finders and the palette are one chord away.
-            use super::Action;
-            for a in [Action::WorkspaceFind, Action::Palette, Action::PaletteP] {
-                if i.consume_shortcut(&a.shortcut()) {
-                    commands.push(a.command());
-                }
-            }
-        }
-        if typing_elsewhere {
-            return;
-        }
-        if (esc_left_field || !was_typing) && i.consume_key(Modifiers::NONE, Key::Escape) {
-            commands.push(Command::Find(FindCommand::Close));
-        }
-        if !typing {
-            if i.consume_key(Modifiers::SHIFT, Key::Enter) {
-                commands.push(Command::Find(FindCommand::Prev));
-            } else if i.consume_key(Modifiers::NONE, Key::Enter) {
-                commands.push(Command::Find(FindCommand::Next));
-            }
-        }
-    });
 }
 
 /// Draws the bar above the text, when it is open.

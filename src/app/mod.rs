@@ -17,7 +17,9 @@ mod list_scan;
 mod palette;
 mod panels;
 mod quit;
+mod registry;
 pub mod review_mode;
+mod shortcuts;
 mod span_edit;
 pub mod suggestions;
 mod tag_editor;
@@ -41,8 +43,9 @@ use crate::session::layer_index::LayerIndex;
 use crate::workspace::{self, Workspace};
 
 pub use commands::QuitChoice;
-pub use commands::{Action, AttrStep, Command, ReviewKey, shortcut_for};
+pub use commands::{AttrStep, Command};
 pub use durability::{Banner, BannerKind};
+pub use registry::{Action, Keymap, ReviewKey};
 use text_view::TextView;
 
 /// The text size at zoom 1.
@@ -89,8 +92,9 @@ pub struct Prefs {
     pub zoom: f32,
     /// Suggestion sources switched off, by name ("quotes", "names"…).
     pub suggestions_off: Vec<String>,
-    /// The user's key bindings: action id (e.g. "Undo") → keys (e.g. "Ctrl+U"), set in the
-    /// Keys editor. Entries naming no action or no readable keys are ignored.
+    /// The user's key bindings: command id (e.g. "Undo", or "RedoY" for Redo's second chord)
+    /// → keys (e.g. "Ctrl+U"), set in the Keys editor. Entries naming no command or no
+    /// readable keys are ignored.
     pub keys: std::collections::BTreeMap<String, String>,
 }
 
@@ -305,6 +309,9 @@ pub struct MarginaliaApp {
     /// The command palette (Ctrl+K).
     palette: palette::Palette,
     keys_editor: keys_editor::KeysEditor,
+    /// The chords in effect: the registry's defaults with `prefs.keys` on top (rebuilt when
+    /// those change, in the Keys editor).
+    keymap: registry::Keymap,
     /// Find in the workspace (Ctrl+Shift+F).
     ws_find: workspace_find::WorkspaceFind,
     /// Suggestions for the open document (src/app/suggestions.rs).
@@ -356,8 +363,8 @@ impl MarginaliaApp {
         if !(0.5..=3.0).contains(&prefs.zoom) {
             prefs.zoom = 1.0;
         }
-        prefs.keys = commands::valid_keys(&prefs.keys);
-        commands::use_bindings(&prefs.keys);
+        prefs.keys = registry::valid_keys(&prefs.keys);
+        let keymap = registry::Keymap::new(&prefs.keys);
         let ctx = &cc.egui_ctx;
         ctx.options_mut(|o| o.zoom_with_keyboard = false);
         theme::install_fonts(ctx);
@@ -421,6 +428,7 @@ impl MarginaliaApp {
             find: Default::default(),
             palette: Default::default(),
             keys_editor: Default::default(),
+            keymap,
             ws_find: Default::default(),
             pending_select: None,
             suggest: Default::default(),
@@ -1328,7 +1336,7 @@ impl MarginaliaApp {
             .unwrap_or_default();
         let Some(schema) = tags.get(tag) else { return };
         if open.view.pointer_selected_right_to_left(open.doc.text()) {
-            self.status_line = text_view::right_to_left_refusal("Not tagged");
+            self.status_line = text_view::right_to_left_refusal("Not tagged", &self.keymap);
         } else if let Some((a, b)) = open.view.selected_range() {
             match open.doc.add_span_tagged(a, b, schema) {
                 Some(crate::session::document::Added::New(id)) => {
@@ -1436,78 +1444,6 @@ impl MarginaliaApp {
         }
     }
 
-    /// Keyboard shortcuts, unless a text field has the keyboard.
-    fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        if attrs::keys(self, ctx) {
-            // A choice list or checkbox has the keyboard: letters and digits pick values, so
-            // only chords (undo, save…) reach the app. A text field keeps its own editing
-            // chords (undo, words); the ones that go elsewhere still work from it.
-            let text_field = ctx.text_edit_focused();
-            ctx.input_mut(|i| {
-                for action in Action::in_match_order() {
-                    let s = action.shortcut();
-                    let usable = if text_field {
-                        attrs::leaves_text_field(action)
-                    } else {
-                        s.modifiers.command
-                    };
-                    if usable && i.consume_shortcut(&s) {
-                        commands.push(action.command());
-                    }
-                }
-            });
-            return;
-        }
-        if ctx.text_edit_focused() {
-            return;
-        }
-        if self.was_typing {
-            // The Esc that left the note (or another field) keeps the span selected.
-            ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape));
-        }
-        let has_doc = self.open.is_some();
-        let tags = self
-            .ws
-            .as_ref()
-            .map(|w| w.tags().clone())
-            .unwrap_or_default();
-        let has_span = self.selected_span.is_some();
-        let has_selection = self.selected_text_range().is_some();
-        let has_suggestions = self.suggest.has_any();
-        let actions = Action::in_match_order();
-        ctx.input_mut(|i| {
-            for action in actions {
-                if action.is_global()
-                    || (action.needs_span() && !has_span)
-                    || (action.needs_suggestion() && !has_suggestions)
-                    || (action.needs_document() && !has_doc)
-                {
-                    continue;
-                }
-                if action == Action::Deselect && !has_span && !has_selection {
-                    continue;
-                }
-                if i.consume_shortcut(&action.shortcut()) {
-                    commands.push(action.command());
-                }
-            }
-            for tag in tags.tags.iter().filter(|_| has_doc) {
-                if let Some(key) = egui::Key::from_name(&tag.hotkey)
-                    && i.consume_key(egui::Modifiers::NONE, key)
-                {
-                    commands.push(Command::Tag(tag.name.clone()));
-                }
-            }
-        });
-        // Tab moves between spans here, not between widgets.
-        if commands
-            .iter()
-            .any(|c| matches!(c, Command::NextSpan | Command::PrevSpan))
-        {
-            ctx.memory_mut(|m| m.move_focus(egui::FocusDirection::None));
-        }
-    }
-
     fn autosave(&mut self, ctx: &egui::Context) {
         let Some(open) = &mut self.open else { return };
         let now = Instant::now();
@@ -1590,19 +1526,16 @@ impl eframe::App for MarginaliaApp {
         }
         agreement_view::poll(self, &ctx);
         team_view::poll(self, &ctx);
-        // This window's bindings (tests run several windows on one thread).
-        commands::use_bindings(&self.prefs.keys);
         keys_editor::capture(self, &ctx);
-        help::global_shortcuts(&ctx, &mut commands);
-        if self.review.is_some() {
-            review_mode::shortcuts(self, &ctx, &mut commands);
-            review_mode::draw(self, ui, &mut commands);
-        } else {
+        if self.review.is_none() {
             find_bar::poll(self, &ctx);
             find_bar::step_bulk(self);
-            find_bar::keys(self, &ctx, &mut commands);
             suggestions::poll(self, &ctx);
-            self.shortcuts(&ctx, &mut commands);
+        }
+        shortcuts::dispatch(self, &ctx, &mut commands);
+        if self.review.is_some() {
+            review_mode::draw(self, ui, &mut commands);
+        } else {
             panels::draw(self, ui, &mut commands);
         }
         review_mode::draw_chooser(self, &ctx, &mut commands);

@@ -48,7 +48,8 @@ impl MarginaliaApp {
             let text = open.doc.text();
             let moved = |x: usize, y: usize| x != y && text.lines_have_right_to_left(x, y);
             if moved(s.start, start) || moved(s.end, end) {
-                self.status_line = super::text_view::right_to_left_refusal("Span not changed");
+                self.status_line =
+                    super::text_view::right_to_left_refusal("Span not changed", &self.keymap);
                 return;
             }
         }
