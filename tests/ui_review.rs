@@ -685,7 +685,12 @@ fn a_rebound_review_key_works_on_its_new_key_only_and_refuses_another_review_key
 
 /// Clicks "Change" on action `action`'s row of the Keys editor (opened from the View menu)
 /// and presses `modifiers` + `new`, as a keyboard sends them (Ctrl alone first).
-fn rebind_action(h: &mut Harness<'_, MarginaliaApp>, action: Action, modifiers: Modifiers, new: Key) {
+fn rebind_action(
+    h: &mut Harness<'_, MarginaliaApp>,
+    action: Action,
+    modifiers: Modifiers,
+    new: Key,
+) {
     if h.query_by_label("Keyboard shortcuts editor").is_none() {
         h.get_by_label("View").click();
         h.run_steps(2);
@@ -746,10 +751,17 @@ fn a_rebound_key_shows_in_every_menu_tooltip_sheet_palette_and_review_strip_nami
     // The View menu's item carries its (first) key.
     h.get_by_label("View").click();
     h.run_steps(2);
-    assert!(h.query_by_label("Larger text Ctrl+I").is_some(), "the View menu");
+    assert!(
+        h.query_by_label("Larger text Ctrl+I").is_some(),
+        "the View menu"
+    );
     assert!(h.query_by_label_contains("Ctrl++").is_none());
-    press(&mut h, Key::Escape);
-    assert!(h.query_by_label("Larger text Ctrl+I").is_none(), "the menu closed");
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Larger text Ctrl+I").is_none(),
+        "the menu closed"
+    );
 
     h.get_by_label(SEED).click();
     h.run_steps(3);
@@ -776,7 +788,7 @@ fn a_rebound_key_shows_in_every_menu_tooltip_sheet_palette_and_review_strip_nami
     press(&mut h, Key::F1);
     assert_eq!(h.query_all_by_label("Ctrl+U").count(), 2, "the sheet");
     assert!(h.query_by_label("Ctrl+I or Ctrl+=").is_some());
-    assert!(h.query_by_label("J").is_some() && h.query_by_label("K").is_some());
+    assert!(h.query_all_by_label("J").count() > 0 && h.query_all_by_label("K").count() > 0);
     assert!(h.query_by_label("Ctrl+Z").is_none() && h.query_by_label("N").is_none());
     press(&mut h, Key::F1);
 
@@ -786,7 +798,7 @@ fn a_rebound_key_shows_in_every_menu_tooltip_sheet_palette_and_review_strip_nami
         h.event(Event::Text(c.to_string()));
     }
     h.run_steps(2);
-    assert!(h.query_by_label("Ctrl+U").is_some(), "the palette");
+    assert!(h.query_all_by_label("Ctrl+U").count() > 0, "the palette");
     press(&mut h, Key::Escape);
 
     // Review mode: its key strip, decision buttons and bar.
@@ -799,11 +811,24 @@ fn a_rebound_key_shows_in_every_menu_tooltip_sheet_palette_and_review_strip_nami
         "k accept A",
         "Ctrl+U / Ctrl+Y undo / redo",
     ] {
-        assert!(h.query_by_label(strip).is_some(), "the strip shows {strip:?}");
+        assert!(
+            h.query_by_label(strip).is_some(),
+            "the strip shows {strip:?}"
+        );
     }
-    assert!(h.query_by_label("n / p next / previous undecided").is_none());
-    assert!(h.query_by_label("Accept A  [k]").is_some(), "the decision button");
+    assert!(
+        h.query_by_label("n / p next / previous undecided")
+            .is_none()
+    );
+    assert!(
+        h.query_by_label("Accept A  [k]").is_some(),
+        "the decision button"
+    );
     press(&mut h, Key::K);
+    assert!(
+        h.state().review_mode().unwrap().review().can_undo(),
+        "k decided"
+    );
     assert!(
         tooltip_shows(&mut h, "Undo", "Undo (Ctrl+U)"),
         "review mode's Undo button's tooltip"

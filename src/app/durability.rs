@@ -197,7 +197,10 @@ impl MarginaliaApp {
                     && open.doc.delete_orphan(id)
                 {
                     self.after_edit();
-                    self.status_line = format!("Orphan #{id} deleted (Ctrl+Z brings it back)");
+                    self.status_line = format!(
+                        "Orphan #{id} deleted ({} brings it back)",
+                        self.keymap.key(Action::Undo)
+                    );
                 }
             }
             Command::RestoreRecovered => {
@@ -205,8 +208,11 @@ impl MarginaliaApp {
                     && let Some(plan) = open.doc.restore_recovered()
                 {
                     self.after_edit();
-                    self.status_line =
-                        format!("{} (Ctrl+Z takes it back out)", plan.describe(true));
+                    self.status_line = format!(
+                        "{} ({} takes it back out)",
+                        plan.describe(true),
+                        self.keymap.key(Action::Undo)
+                    );
                 }
             }
             Command::DiscardRecovered => {
@@ -597,7 +603,10 @@ pub fn orphans_section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
                                 }
                                 if ui
                                     .add_enabled(!read_only, egui::Button::new("Delete"))
-                                    .on_hover_text("Delete this orphan (Ctrl+Z brings it back)")
+                                    .on_hover_text(format!(
+                                        "Delete this orphan ({} brings it back)",
+                                        app.keymap.key(Action::Undo)
+                                    ))
                                     .clicked()
                                 {
                                     commands.push(Command::DeleteOrphan(s.id));

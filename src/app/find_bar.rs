@@ -9,6 +9,7 @@ use egui::{Key, RichText, Ui};
 use crate::assist::find::{FindJob, FindOptions, Hit, Matcher};
 
 use super::commands::FindCommand;
+use super::registry::FindKey;
 use super::{Command, MarginaliaApp, theme};
 
 /// The id of the bar's text field, so Ctrl+F can focus it.
@@ -205,14 +206,14 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
         bar.focus |= toggle(ui, &mut bar.options.regex, ".*", "Regular expression");
         if ui
             .small_button("▲")
-            .on_hover_text("Previous hit (Shift+Enter)")
+            .on_hover_text(format!("Previous hit ({})", FindKey::Prev.text()))
             .clicked()
         {
             commands.push(Command::Find(FindCommand::Prev));
         }
         if ui
             .small_button("▼")
-            .on_hover_text("Next hit (Enter)")
+            .on_hover_text(format!("Next hit ({})", FindKey::Next.text()))
             .clicked()
         {
             commands.push(Command::Find(FindCommand::Next));
@@ -268,7 +269,10 @@ pub(super) fn apply(app: &mut MarginaliaApp, ctx: &egui::Context, c: FindCommand
     match c {
         FindCommand::Open => {
             if app.open.is_none() {
-                app.status_line = "Open a document first, then Ctrl+F finds in it".into();
+                app.status_line = format!(
+                    "Open a document first, then {} finds in it",
+                    app.keymap.key(super::Action::Find)
+                );
                 return;
             }
             app.find.open = true;

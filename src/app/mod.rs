@@ -1116,7 +1116,10 @@ impl MarginaliaApp {
                 {
                     self.selected_span = None;
                     self.after_edit();
-                    self.status_line = "Deleted the span (Ctrl+Z brings it back)".into();
+                    self.status_line = format!(
+                        "Deleted the span ({} brings it back)",
+                        self.keymap.key(Action::Undo)
+                    );
                 }
             }
             Command::SelectSpan { id, scroll } => self.select_span(id, scroll),
@@ -1162,9 +1165,10 @@ impl MarginaliaApp {
                     };
                     if changed {
                         self.after_edit();
+                        let undo = self.keymap.key(Action::Undo);
                         self.status_line = match value.filter(|v| !v.is_empty()) {
-                            Some(v) => format!("{name}: {v} (Ctrl+Z undoes it)"),
-                            None => format!("{name} cleared (Ctrl+Z undoes it)"),
+                            Some(v) => format!("{name}: {v} ({undo} undoes it)"),
+                            None => format!("{name} cleared ({undo} undoes it)"),
                         };
                     }
                 }
@@ -1187,9 +1191,10 @@ impl MarginaliaApp {
                     open.doc.set_status(s);
                     self.after_edit();
                     self.status_line = match s {
-                        Status::Done => {
-                            "Marked done. Ctrl+Alt+Down opens the next document not done".into()
-                        }
+                        Status::Done => format!(
+                            "Marked done. {} opens the next document not done",
+                            self.keymap.key(Action::NextUndoneDocument)
+                        ),
                         s => format!("Marked {}", doc_list::status_text(s)),
                     };
                 }

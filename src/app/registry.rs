@@ -876,6 +876,11 @@ impl Keymap {
         self.chord(b, 0).map(|s| shortcut_text(&s))
     }
 
+    /// The first chord as text, or nothing: for sentences ("Ctrl+Z brings it back").
+    pub fn key(&self, b: impl Into<Bindable>) -> String {
+        self.first_text(b).unwrap_or_default()
+    }
+
     /// Every chord as text, "Ctrl+Shift+Z or Ctrl+Y" (empty when it has none).
     pub fn text(&self, b: impl Into<Bindable>) -> String {
         let texts: Vec<String> = self.chords(b).iter().map(shortcut_text).collect();

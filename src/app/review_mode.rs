@@ -282,8 +282,10 @@ pub fn apply(app: &mut MarginaliaApp, command: ReviewCommand) {
                 && mode.review.restore_recovered()
             {
                 mode.refresh();
-                app.status_line =
-                    "Recovered decisions restored (Ctrl+Z takes them back out)".into();
+                app.status_line = format!(
+                    "Recovered decisions restored ({} takes them back out)",
+                    app.keymap.key(Action::Undo)
+                );
             }
         }
         ReviewCommand::DiscardRecovered => {
@@ -326,7 +328,7 @@ pub fn apply(app: &mut MarginaliaApp, command: ReviewCommand) {
         }
         other => {
             let Some(mode) = &mut app.review else { return };
-            let message = decide(mode, other, app.ws.as_ref().map(|w| w.tags()));
+            let message = decide(mode, &app.keymap, other, app.ws.as_ref().map(|w| w.tags()));
             if let Some(m) = message {
                 app.status_line = m;
             }
@@ -360,8 +362,9 @@ fn start(app: &mut MarginaliaApp, rel: &str, a: &str, b: Option<&str>) {
             }
             let (d, n) = mode.review.progress();
             app.status_line = format!(
-                "Reviewing {rel} as {}: {d} of {n} decided. n = next undecided",
-                app.prefs.annotator
+                "Reviewing {rel} as {}: {d} of {n} decided. {} = next undecided",
+                app.prefs.annotator,
+                app.keymap.hint(ReviewKey::Next, 0)
             );
             app.review = Some(mode);
             app.chooser = None;
@@ -386,12 +389,12 @@ pub fn save_pending(app: &mut MarginaliaApp) {
 /// Applies a decision-level command to the open review; returns a message for the status line.
 fn decide(
     mode: &mut ReviewMode,
+    keymap: &Keymap,
     command: ReviewCommand,
     tags: Option<&crate::model::tags::TagSet>,
 ) -> Option<String> {
     let need_item = |mode: &ReviewMode| -> Result<usize, String> {
-        mode.selected
-            .ok_or_else(|| "Choose an item first (n = next undecided)".to_owned())
+        mode.selected.ok_or_else(|| choose_first(keymap))
     };
     let after_decision = |mode: &mut ReviewMode, i: usize, what: &str| -> String {
         let (d, n) = mode.review.progress();
@@ -401,7 +404,10 @@ fn decide(
                 mode.auto_advanced = true;
                 format!("{what} — {d} of {n} decided; now on the next undecided item")
             }
-            None => format!("{what} — all {n} items decided; Shift+R marks the document reviewed"),
+            None => format!(
+                "{what} — all {n} items decided; {} marks the document reviewed",
+                keymap.hint(ReviewKey::ToggleReviewed, 0)
+            ),
         }
     };
     match command {
@@ -438,7 +444,7 @@ fn decide(
                 Ok(i) => i,
                 Err(e) => return Some(e),
             };
-            if let Err(why) = applies(mode, i, key) {
+            if let Err(why) = applies(mode, keymap, i, key) {
                 return Some(why);
             }
             let (decision, what) = match key {
@@ -607,11 +613,19 @@ fn set_value(mode: &mut ReviewMode, i: usize, name: &str, value: Option<String>)
     }
 }
 
+/// "Choose an item first (n = next undecided)", with the key as bound.
+fn choose_first(keymap: &Keymap) -> String {
+    format!(
+        "Choose an item first ({} = next undecided)",
+        keymap.hint(ReviewKey::Next, 0)
+    )
+}
+
 /// Whether decision `key` applies to item `i`: "Accept A" needs A's span, "Accept B" B's,
 /// "Accept both" both. `Err` says why not (for the status line).
-fn applies(mode: &ReviewMode, i: usize, key: DecisionKey) -> Result<(), String> {
+fn applies(mode: &ReviewMode, keymap: &Keymap, i: usize, key: DecisionKey) -> Result<(), String> {
     let Some(item) = mode.review.items().get(i) else {
-        return Err("Choose an item first (n = next undecided)".into());
+        return Err(choose_first(keymap));
     };
     let two = mode.review.layer_names().len() == 2;
     let (has_a, has_b) = (item.a.is_some(), item.b.is_some());
@@ -1336,7 +1350,7 @@ fn details(
             .wrap(),
         );
     }
-    let can = |key| applies(mode, i, key).is_ok();
+    let can = |key| applies(mode, keymap, i, key).is_ok();
     let (can_a, can_b, can_both) = (
         can(DecisionKey::AcceptA),
         can(DecisionKey::AcceptB),

@@ -56,7 +56,10 @@ impl MarginaliaApp {
         if open.doc.set_range(id, start, end) {
             self.after_edit();
             self.selected_span = Some(id);
-            self.status_line = format!("Span now chars {start}–{end}; Ctrl+Z undoes it");
+            self.status_line = format!(
+                "Span now chars {start}–{end}; {} undoes it",
+                self.keymap.key(super::Action::Undo)
+            );
         }
     }
 
@@ -89,7 +92,8 @@ impl MarginaliaApp {
         if (na, nb) != (a, b) && open.doc.set_range(id, na, nb) {
             self.after_edit();
             self.status_line = format!(
-                "Span now chars {na}–{nb}; Ctrl+Z undoes each step ({})",
+                "Span now chars {na}–{nb}; {} undoes each step ({})",
+                self.keymap.key(super::Action::Undo),
                 if start { "start moved" } else { "end moved" }
             );
         }

@@ -537,9 +537,10 @@ fn reject(app: &mut MarginaliaApp, i: usize) {
             app.suggest.rejections.add(&rel, &s);
             app.suggest.generation += 1;
             app.status_line = format!(
-                "Rejected {} “{}”: it will not be proposed again (Ctrl+Z brings it back)",
+                "Rejected {} “{}”: it will not be proposed again ({} brings it back)",
                 s.tag,
-                excerpt(&s.text)
+                excerpt(&s.text),
+                app.keymap.key(super::Action::Undo)
             );
         }
         Err(e) => app.status_line = format!("Could not store the rejection: {e}"),

@@ -298,7 +298,10 @@ fn tagged(
         msg.push_str("; cancelled, the other documents were not changed");
     }
     if report.added > 0 {
-        msg.push_str("; Ctrl+Z removes exactly these");
+        msg.push_str(&format!(
+            "; {} removes exactly these",
+            app.keymap.key(super::Action::Undo)
+        ));
     }
     msg
 }
@@ -414,7 +417,8 @@ enum Row {
 
 /// A running workspace job: how far it is, and Cancel for a tag all (an undo or redo runs to
 /// the end, so that a step is either done or undone in every document).
-fn job_row(job: &Job, ui: &mut egui::Ui) {
+/// `undo`: the keys that undo, for the tooltip.
+fn job_row(job: &Job, undo: &str, ui: &mut egui::Ui) {
     let (done, total) = (
         job.done.load(Ordering::Relaxed),
         job.total.load(Ordering::Relaxed),
@@ -434,7 +438,10 @@ fn job_row(job: &Job, ui: &mut egui::Ui) {
             let stopping = job.stop.load(Ordering::Relaxed);
             let r = ui
                 .add_enabled(!stopping, egui::Button::new("Cancel"))
-                .on_hover_text("Stops after the document being written; what was tagged stays, and Ctrl+Z removes it");
+                .on_hover_text(format!(
+                    "Stops after the document being written; what was tagged stays, and {undo} \
+                     removes it"
+                ));
             if r.clicked() {
                 job.stop.store(true, Ordering::Relaxed);
             }
@@ -576,6 +583,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
         .as_ref()
         .map(|w| w.tags().clone())
         .unwrap_or_default();
+    let undo = app.keymap.key(super::Action::Undo);
     let w = &mut app.ws_find;
     egui::Window::new("Find in workspace")
         .id(egui::Id::unique("workspace find"))
@@ -644,7 +652,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
                 );
             }
             if let Some(job) = &w.job {
-                job_row(job, ui);
+                job_row(job, &undo, ui);
             } else if total > 0 {
                 let (n_docs, picked, asking) = (docs.len(), &mut w.tag, &mut w.asking);
                 tag_row(picked, asking, &tags, (total, n_docs), ui, commands);
