@@ -50,6 +50,7 @@ pub(super) fn capture(app: &mut MarginaliaApp, ctx: &egui::Context) {
         first
     });
     let Some(pressed) = pressed else { return };
+    let tags = app.tag_set();
     let ed = &mut app.keys_editor;
     ed.capturing = None;
     if pressed.logical_key == egui::Key::Escape && pressed.modifiers.is_none() {
@@ -57,11 +58,6 @@ pub(super) fn capture(app: &mut MarginaliaApp, ctx: &egui::Context) {
         return;
     }
     let s = normalized(pressed);
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
     if let Some(why) = app.keymap.conflict(action, slot, s, &tags) {
         ed.message = Some((true, why));
         return;
@@ -168,11 +164,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
         });
     match reset {
         Some(Some(a)) => {
-            let tags = app
-                .ws
-                .as_ref()
-                .map(|w| w.tags().clone())
-                .unwrap_or_default();
+            let tags = app.tag_set();
             // Another command may have taken a default meanwhile.
             let taken = (a.default_chords().into_iter().enumerate())
                 .find_map(|(slot, c)| app.keymap.conflict(a, slot, c, &tags));

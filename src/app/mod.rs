@@ -342,6 +342,13 @@ impl Timeline {
 }
 
 impl MarginaliaApp {
+    /// The workspace's tag set (the default one with no workspace).
+    fn tag_set(&self) -> crate::model::tags::TagSet {
+        (self.ws.as_ref())
+            .map(|w| w.tags().clone())
+            .unwrap_or_default()
+    }
+
     /// Creates the app and opens `start.path`.
     pub fn new(cc: &eframe::CreationContext<'_>, start: StartOptions) -> Self {
         let mut prefs: Prefs = if start.persist {

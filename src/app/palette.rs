@@ -31,11 +31,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     if !app.palette.open {
         return;
     }
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
+    let tags = app.tag_set();
     let entries: Vec<PaletteEntry> = app.keymap.palette_entries(&tags);
     let p = &mut app.palette;
     let mut matches = palette_matches(&p.query, &entries);

@@ -49,11 +49,7 @@ fn review(app: &MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>)
     if ctx.text_edit_focused() {
         return;
     }
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
+    let tags = app.tag_set();
     let keys = app.keymap.review_keys();
     ctx.input_mut(|i| {
         for (shortcut, c, _) in keys {
@@ -95,11 +91,7 @@ fn find_bar_keys(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Ve
         }
         return;
     }
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
+    let tags = app.tag_set();
     let typing_elsewhere = ctx.text_edit_focused() && !field_had_focus;
     let typing = ctx.text_edit_focused();
     let esc_left_field = field_had_focus && !typing;
@@ -179,11 +171,7 @@ fn annotating(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<C
         ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape));
     }
     let has_doc = app.open.is_some();
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
+    let tags = app.tag_set();
     let has_span = app.selected_span.is_some();
     let has_selection = app.selected_text_range().is_some();
     let has_suggestions = app.suggest.has_any();

@@ -243,11 +243,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
 }
 
 fn body(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    let saved = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
+    let saved = app.tag_set();
     let keymap = &app.keymap;
     let ed = &mut app.tag_editor;
     let Some(draft) = &mut ed.draft else { return };

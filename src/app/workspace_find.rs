@@ -578,11 +578,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     poll(&mut app.ws_find, ctx);
     let mut search = false;
     let mut open = true;
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
+    let tags = app.tag_set();
     let undo = app.keymap.key(super::Action::Undo);
     let w = &mut app.ws_find;
     egui::Window::new("Find in workspace")
