@@ -420,13 +420,19 @@ impl Action {
                 .words("tag set schema colours attributes")
                 .menu(View, "Edit tags…"),
             Action::Export => Spec::new("Export", "Export…", &[])
-                .words("jsonl conll brat csv w3c doccano write out")
+                .words("jsonl conll brat csv w3c labelstudio doccano write out")
                 .menu(File, "Export…")
-                .hover("Write the spans as jsonl, CoNLL, brat, csv or W3C annotations"),
+                .hover(
+                    "Write the spans as jsonl, CoNLL, brat, csv, W3C, Label Studio or doccano \
+                     annotations",
+                ),
             Action::Import => Spec::new("Import", "Import…", &[])
-                .words("brat jsonl doccano prodigy csv w3c read in")
+                .words("brat jsonl doccano prodigy conll labelstudio csv w3c read in")
                 .menu(File, "Import…")
-                .hover("Bring in spans from brat, jsonl (doccano, Prodigy), csv or W3C"),
+                .hover(
+                    "Bring in spans from brat, jsonl (doccano, Prodigy), CoNLL, Label Studio, csv \
+                     or W3C",
+                ),
             Action::OpenFolder => Spec::new("OpenFolder", "Open a workspace folder…", &[])
                 .words("browse directory")
                 .menu(Open, "Workspace folder…"),
@@ -1387,6 +1393,27 @@ mod tests {
         }
         for a in Action::ALL {
             assert!(!a.spec().chords.is_empty(), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn the_file_menu_names_every_format() {
+        use crate::interchange::export::ExportFormat;
+        use crate::interchange::import::ImportFormat;
+        // The tooltip and the palette's words each name every format.
+        let texts = |a: Action| {
+            let s = a.spec();
+            [s.hover.unwrap_or(""), s.keywords].map(|t| t.to_lowercase().replace(' ', ""))
+        };
+        for t in texts(Action::Export) {
+            for f in ExportFormat::ALL {
+                assert!(t.contains(f.name()), "{} in {t}", f.name());
+            }
+        }
+        for t in texts(Action::Import) {
+            for f in ImportFormat::ALL {
+                assert!(t.contains(f.name()), "{} in {t}", f.name());
+            }
         }
     }
 

@@ -261,10 +261,12 @@ pub fn top_bar_buttons(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
                 Action::Review => app.open.is_some(),
                 _ => app.ws.is_some(),
             };
-            if menu_item(ui, &app.keymap, action, enabled, app.prefs.dark)
-                .on_disabled_hover_text("Open a document first")
-                .clicked()
-            {
+            let r = menu_item(ui, &app.keymap, action, enabled, app.prefs.dark);
+            let r = match action {
+                Action::Review => r.on_disabled_hover_text("Open a document first"),
+                _ => r,
+            };
+            if r.clicked() {
                 commands.push(action.command());
                 ui.close();
             }
