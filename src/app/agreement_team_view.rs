@@ -7,8 +7,13 @@ use egui::{Color32, RichText, Sense, Ui, vec2};
 
 use crate::team::agreement::AgreementReport;
 
-use super::agreement_view::{AgreementCommand, figure};
+use super::commands::AgreementCommand;
 use super::{Command, theme};
+
+/// A figure as shown: three decimals, or "–" where it is undefined.
+pub fn figure(x: Option<f64>) -> String {
+    crate::wording::figure_or(x, 3, "–")
+}
 
 /// The fill of a heatmap cell for a κ value: red at κ ≤ 0, amber at 0.5, green at 1.
 pub fn kappa_fill(kappa: f64, dark: bool) -> Color32 {

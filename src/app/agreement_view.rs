@@ -14,19 +14,9 @@ use egui::{RichText, Ui};
 use crate::team::agreement::{AgreementOptions, AgreementReport, PairReport, compute};
 use crate::workspace::{CURATED_LAYER, Workspace};
 
-use super::review_mode::ReviewCommand;
+use super::agreement_team_view::figure;
+use super::commands::{AgreementCommand, ReviewCommand};
 use super::{Command, MarginaliaApp, theme};
-
-/// What the Agreement window asks for; sent as [`Command::Agreement`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum AgreementCommand {
-    Toggle,
-    Compute,
-    Cancel,
-    SelectPair(usize),
-    /// Selects a pair and scrolls to its figures (a click in the heatmap).
-    OpenPair(usize),
-}
 
 enum Message {
     Progress(usize, usize),
@@ -66,11 +56,6 @@ impl AgreementView {
     pub fn is_computing(&self) -> bool {
         self.job.is_some()
     }
-}
-
-/// A figure as shown: three decimals, or "–" where it is undefined.
-pub fn figure(x: Option<f64>) -> String {
-    crate::wording::figure_or(x, 3, "–")
 }
 
 fn start_job(root: PathBuf) -> Job {

@@ -15,27 +15,12 @@ use egui::{Id, Key, Modifiers, RichText, Ui};
 use crate::model::layer::Span;
 use crate::model::tags::{self, AttrKind, Attribute, Tag, TagSet};
 
-use super::commands::{Action, AttrStep};
+use super::commands::{AttrStep, ValueFilter};
 use super::{Command, MarginaliaApp, theme};
 
 /// The value filter's rows, with what they were computed for: the filter, the tag filter, the
 /// document and its edit count.
 pub type FilteredRows = (ValueFilter, Option<String>, String, u64, Vec<usize>);
-
-/// The span list's filter by a value: spans of `tag` whose `name` is `value`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValueFilter {
-    pub tag: String,
-    pub name: String,
-    pub value: String,
-}
-
-impl ValueFilter {
-    /// Whether span `s` passes.
-    pub fn keeps(&self, s: &Span) -> bool {
-        s.tag == self.tag && s.attrs.get(&self.name).is_some_and(|v| *v == self.value)
-    }
-}
 
 /// The attribute widgets' state between frames.
 #[derive(Debug, Default)]
@@ -109,29 +94,6 @@ pub(super) fn keys(app: &mut MarginaliaApp, ctx: &egui::Context) -> bool {
         app.status_line = "Back in the text; the span stays selected".into();
     }
     true
-}
-
-/// Whether `action`'s chord works while an attribute's text field has the keyboard: the
-/// chords that take the user elsewhere (another document, the palette, review mode, quit) or
-/// save, when bound to a chord that types nothing. The value typed so far is already kept.
-pub(super) fn leaves_text_field(action: Action) -> bool {
-    let m = action.shortcut().modifiers;
-    (m.command || m.ctrl || m.alt)
-        && matches!(
-            action,
-            Action::Quit
-                | Action::SaveNow
-                | Action::NextDocument
-                | Action::PrevDocument
-                | Action::NextUndoneDocument
-                | Action::Palette
-                | Action::PaletteP
-                | Action::Find
-                | Action::WorkspaceFind
-                | Action::Review
-                | Action::Agreement
-                | Action::Team
-        )
 }
 
 /// The value shown after a span's excerpt in the span list: a correction as `→ value`, else

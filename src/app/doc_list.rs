@@ -7,6 +7,7 @@ use egui::{RichText, Sense, Ui, vec2};
 use crate::model::layer::Status;
 use crate::wording::plural;
 
+use super::registry::Action;
 use super::{Command, DocEntry, MarginaliaApp, theme};
 
 /// Whether a document counts as done in the list's progress.
@@ -294,7 +295,13 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
         if app.entries.is_empty() {
             return;
         }
-        let keys = "Alt+Down / Alt+Up: next / previous document; Ctrl+Alt+Down: next not done";
+        let k = &app.keymap;
+        let keys = format!(
+            "{} / {}: next / previous document; {}: next not done",
+            k.text(Action::NextDocument),
+            k.text(Action::PrevDocument),
+            k.text(Action::NextUndoneDocument)
+        );
         let hover = if assigned {
             format!(
                 "Your assigned documents ({}) that are done\n{keys}",

@@ -9,8 +9,9 @@ use crate::model::layer::Span;
 use crate::model::layer::{ANCHOR_AMBIGUOUS, ANCHOR_ATTR};
 use crate::session::document::{Document, SaveState};
 
+use super::registry::Action;
 use super::text_view::excerpt;
-use super::{Command, MarginaliaApp, shortcut_for, theme};
+use super::{Command, MarginaliaApp, theme};
 
 /// What a banner tells the user about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,7 +180,8 @@ impl MarginaliaApp {
                     return;
                 };
                 if open.view.pointer_selected_right_to_left(open.doc.text()) {
-                    self.status_line = super::text_view::right_to_left_refusal("Not re-attached");
+                    self.status_line =
+                        super::text_view::right_to_left_refusal("Not re-attached", &self.keymap);
                     return;
                 }
                 if open.doc.reattach_orphan(id, a, b) {
@@ -195,7 +197,10 @@ impl MarginaliaApp {
                     && open.doc.delete_orphan(id)
                 {
                     self.after_edit();
-                    self.status_line = format!("Orphan #{id} deleted (Ctrl+Z brings it back)");
+                    self.status_line = format!(
+                        "Orphan #{id} deleted ({} brings it back)",
+                        self.keymap.key(Action::Undo)
+                    );
                 }
             }
             Command::RestoreRecovered => {
@@ -203,8 +208,11 @@ impl MarginaliaApp {
                     && let Some(plan) = open.doc.restore_recovered()
                 {
                     self.after_edit();
-                    self.status_line =
-                        format!("{} (Ctrl+Z takes it back out)", plan.describe(true));
+                    self.status_line = format!(
+                        "{} ({} takes it back out)",
+                        plan.describe(true),
+                        self.keymap.key(Action::Undo)
+                    );
                 }
             }
             Command::DiscardRecovered => {
@@ -595,7 +603,10 @@ pub fn orphans_section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
                                 }
                                 if ui
                                     .add_enabled(!read_only, egui::Button::new("Delete"))
-                                    .on_hover_text("Delete this orphan (Ctrl+Z brings it back)")
+                                    .on_hover_text(format!(
+                                        "Delete this orphan ({} brings it back)",
+                                        app.keymap.key(Action::Undo)
+                                    ))
                                     .clicked()
                                 {
                                     commands.push(Command::DeleteOrphan(s.id));
@@ -640,7 +651,13 @@ pub fn fuzzy_color(v: &egui::Visuals) -> Color32 {
 }
 
 /// In the selected span's details: a fuzzy span's warning and its "Confirm position" button.
-pub fn fuzzy_details(ui: &mut Ui, span: &Span, read_only: bool, commands: &mut Vec<Command>) {
+pub fn fuzzy_details(
+    ui: &mut Ui,
+    keymap: &super::Keymap,
+    span: &Span,
+    read_only: bool,
+    commands: &mut Vec<Command>,
+) {
     if !is_fuzzy(span) {
         return;
     }
@@ -665,11 +682,8 @@ pub fn fuzzy_details(ui: &mut Ui, span: &Span, read_only: bool, commands: &mut V
                 )
                 .wrap(),
             );
-            let command = Command::ConfirmSelectedAnchor;
-            let hover = match shortcut_for(&command) {
-                Some(k) => format!("Keep it where it is ({k})"),
-                None => "Keep it where it is".to_owned(),
-            };
+            let command = Action::ConfirmAnchor.command();
+            let hover = keymap.hover("Keep it where it is", Action::ConfirmAnchor);
             if ui
                 .add_enabled(!read_only, egui::Button::new("Confirm position"))
                 .on_hover_text(hover)

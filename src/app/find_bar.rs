@@ -4,10 +4,12 @@
 
 use std::time::Duration;
 
-use egui::{Key, Modifiers, RichText, Ui};
+use egui::{Key, RichText, Ui};
 
 use crate::assist::find::{FindJob, FindOptions, Hit, Matcher};
 
+use super::commands::FindCommand;
+use super::registry::FindKey;
 use super::{Command, MarginaliaApp, theme};
 
 /// The id of the bar's text field, so Ctrl+F can focus it.
@@ -17,26 +19,6 @@ pub const CONFIRM_ABOVE: usize = 50;
 /// Hits tagged in one frame: more are tagged a slice a frame, as one undo step, so that no
 /// frame takes more than about 60 ms (100,000 hits in one frame took 144–183 ms).
 pub const SLICE: usize = 15_000;
-
-/// What the find bar can be asked to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FindCommand {
-    /// Open the bar (or focus its field when it is open).
-    Open,
-    /// Close the bar, leaving the current hit selected as text.
-    Close,
-    Next,
-    Prev,
-    /// Tag every hit with `tag` (`confirmed`: the user has said yes to many hits).
-    TagAll {
-        tag: String,
-        confirmed: bool,
-    },
-    /// Drop the "tag N hits?" question.
-    CancelConfirm,
-    /// Stop a tag all that is going a slice a frame: nothing it added stays.
-    CancelBulk,
-}
 
 /// A tag all of more than [`SLICE`] hits, going a slice a frame inside one compound edit of
 /// the document `rel`.
@@ -49,17 +31,6 @@ struct Bulk {
     added: usize,
     already: usize,
 }
-
-/// The bar's own keys, for the shortcut sheet (handled in [`keys`] and [`draw`]).
-pub const KEYS: [(&str, &str); 4] = [
-    ("Enter", "Find bar: next hit"),
-    ("Shift+Enter", "Find bar: previous hit"),
-    ("Esc", "Find bar: close, keeping the current hit selected"),
-    (
-        "Alt+tag key",
-        "Find bar: tag every hit (one undo step; asks first above 50)",
-    ),
-];
 
 /// The bar's state.
 #[derive(Default)]
@@ -87,6 +58,11 @@ impl FindBar {
     /// Whether the bar is shown.
     pub fn is_open(&self) -> bool {
         self.open
+    }
+
+    /// Whether the bar's field had the keyboard at the end of the last frame.
+    pub fn field_had_focus(&self) -> bool {
+        self.field_had_focus
     }
 
     /// The hits to paint (none when the bar is closed).
@@ -175,70 +151,6 @@ fn go_to(bar: &mut FindBar, open: &mut super::OpenDoc, i: usize) {
     open.view.scroll_to_char(a);
 }
 
-/// The bar's keys that work while its field does not have the keyboard (Enter, Shift+Enter,
-/// Esc, Alt + a tag's key); the field handles Enter itself. Runs before the app's shortcuts.
-pub(super) fn keys(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
-    if !app.find.open || app.open.is_none() {
-        return;
-    }
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
-    let typing_elsewhere = ctx.text_edit_focused() && !app.find.field_had_focus;
-    let typing = ctx.text_edit_focused();
-    let esc_left_field = app.find.field_had_focus && !typing;
-    let was_typing = app.was_typing;
-    if app.find.bulk.is_some() {
-        // Esc stops a tag all that goes a slice a frame (and does nothing else then).
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
-            commands.push(Command::Find(FindCommand::CancelBulk));
-        }
-        return;
-    }
-    ctx.input_mut(|i| {
-        let mut tagged = false;
-        for t in &tags.tags {
-            if let Some(key) = Key::from_name(&t.hotkey)
-                && i.consume_key(Modifiers::ALT, key)
-            {
-                commands.push(Command::Find(FindCommand::TagAll {
-                    tag: t.name.clone(),
-                    confirmed: false,
-                }));
-                tagged = true;
-            }
-        }
-        if tagged {
-            // Alt+1 must not also type "1" into the field.
-            i.events.retain(|e| !matches!(e, egui::Event::Text(_)));
-        }
-        if typing && app.find.field_had_focus {
-            // From the field, the other finders and the palette are one chord away.
-            use super::Action;
-            for a in [Action::WorkspaceFind, Action::Palette, Action::PaletteP] {
-                if i.consume_shortcut(&a.shortcut()) {
-                    commands.push(a.command());
-                }
-            }
-        }
-        if typing_elsewhere {
-            return;
-        }
-        if (esc_left_field || !was_typing) && i.consume_key(Modifiers::NONE, Key::Escape) {
-            commands.push(Command::Find(FindCommand::Close));
-        }
-        if !typing {
-            if i.consume_key(Modifiers::SHIFT, Key::Enter) {
-                commands.push(Command::Find(FindCommand::Prev));
-            } else if i.consume_key(Modifiers::NONE, Key::Enter) {
-                commands.push(Command::Find(FindCommand::Next));
-            }
-        }
-    });
-}
-
 /// Draws the bar above the text, when it is open.
 pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let bar = &mut app.find;
@@ -294,14 +206,14 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
         bar.focus |= toggle(ui, &mut bar.options.regex, ".*", "Regular expression");
         if ui
             .small_button("▲")
-            .on_hover_text("Previous hit (Shift+Enter)")
+            .on_hover_text(format!("Previous hit ({})", FindKey::Prev.text()))
             .clicked()
         {
             commands.push(Command::Find(FindCommand::Prev));
         }
         if ui
             .small_button("▼")
-            .on_hover_text("Next hit (Enter)")
+            .on_hover_text(format!("Next hit ({})", FindKey::Next.text()))
             .clicked()
         {
             commands.push(Command::Find(FindCommand::Next));
@@ -357,7 +269,10 @@ pub(super) fn apply(app: &mut MarginaliaApp, ctx: &egui::Context, c: FindCommand
     match c {
         FindCommand::Open => {
             if app.open.is_none() {
-                app.status_line = "Open a document first, then Ctrl+F finds in it".into();
+                app.status_line = format!(
+                    "Open a document first, then {} finds in it",
+                    app.keymap.key(super::Action::Find)
+                );
                 return;
             }
             app.find.open = true;

@@ -1,33 +1,20 @@
-//! The shortcut sheet (F1 or `?`), built from the same lists that handle the keys
-//! ([`Action::ALL`], [`review_keys`] and the tag set), so it always tells the truth.
+//! The shortcut sheet (F1 or `?`), built from the registry and the keymap that handle the keys
+//! (and the tag set), so it always tells the truth.
 
 use egui::{RichText, Ui};
 
-use super::commands::{review_keys, shortcut_text};
+use super::registry::{FindKey, Keymap, shortcut_text};
 use super::{Action, Command, MarginaliaApp, theme};
 
-/// The keys that work in every mode (F1, ?, Ctrl+R, Ctrl+G), unless a text field has the keyboard.
-pub(super) fn global_shortcuts(ctx: &egui::Context, commands: &mut Vec<Command>) {
-    if ctx.text_edit_focused() {
-        return;
-    }
-    ctx.input_mut(|i| {
-        for action in Action::in_match_order()
-            .into_iter()
-            .filter(|a| a.is_global())
-        {
-            if i.consume_shortcut(&action.shortcut()) {
-                commands.push(action.command());
-            }
-        }
-    });
-}
-
-/// Rows of (keys, what they do): actions sending the same command share a row.
-fn rows(actions: impl Iterator<Item = Action>) -> Vec<(String, &'static str)> {
+/// Rows of (keys, what they do) of the actions that have keys: actions that say the same
+/// share a row.
+fn rows(keymap: &Keymap, actions: impl Iterator<Item = Action>) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for a in actions {
-        let keys = a.shortcut_text();
+        let keys = keymap.text(a);
+        if keys.is_empty() {
+            continue;
+        }
         match out.iter_mut().find(|(_, d)| *d == a.description()) {
             Some((k, _)) => {
                 k.push_str(" or ");
@@ -70,13 +57,19 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     let own = |v: Vec<(String, &'static str)>| -> Vec<(String, String)> {
         v.into_iter().map(|(k, d)| (k, d.to_owned())).collect()
     };
-    let everywhere = own(rows(Action::ALL.into_iter().filter(|a| a.is_global())));
+    let keymap = &app.keymap;
+    let everywhere = own(rows(
+        keymap,
+        Action::ALL.into_iter().filter(|a| a.is_global()),
+    ));
     let documents = own(rows(
+        keymap,
         Action::ALL
             .into_iter()
             .filter(|a| !a.is_global() && !a.needs_document()),
     ));
     let mut editing = own(rows(
+        keymap,
         Action::ALL
             .into_iter()
             .filter(|a| !a.is_global() && a.needs_document()),
@@ -92,13 +85,9 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
             ));
         }
     }
-    editing.extend(
-        super::find_bar::KEYS
-            .iter()
-            .map(|(k, d)| ((*k).to_owned(), (*d).to_owned())),
-    );
+    editing.extend(FindKey::ALL.map(|k| (k.text(), k.label().to_owned())));
     let mut review: Vec<(String, String)> = Vec::new();
-    for (s, _, what) in review_keys() {
+    for (s, _, what) in keymap.review_keys() {
         match review.iter_mut().find(|(_, d)| d == what) {
             Some((k, _)) => {
                 k.push_str(" or ");

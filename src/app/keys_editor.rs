@@ -1,21 +1,20 @@
 //! The Keys editor (View → Change keyboard shortcuts…, the F1 sheet or the palette): every
-//! action and review-mode key with its keys; "Change" then a key chord rebinds it, unless another action or a tag
-//! hotkey has that chord. Bindings live in the preferences (`Prefs::keys`), which the registry's
-//! [`Action::shortcut`] follows, so keys, menus, the sheet and the palette move together.
+//! command of the registry with its keys; "Change" then a key chord rebinds its first chord
+//! ("Change 2nd" its second, where it has two), unless another command or a tag hotkey has
+//! that chord. Bindings live in the preferences (`Prefs::keys`); the app's [`Keymap`] is
+//! rebuilt from them here, so keys, menus, the sheet and the palette move together.
 
 use egui::{Event, KeyboardShortcut, RichText};
 
-use super::commands::{
-    Bindable, ReviewKey, binding_conflict, is_modifier_key, normalized, shortcut_text, use_bindings,
-};
-use super::{Action, MarginaliaApp, theme};
+use super::registry::{Bindable, Keymap, ReviewKey, is_modifier_key, normalized, shortcut_text};
+use super::{MarginaliaApp, theme};
 
 /// The window's state.
 #[derive(Debug, Default)]
 pub struct KeysEditor {
     open: bool,
-    /// The action waiting for its new keys.
-    capturing: Option<Bindable>,
+    /// The command and chord slot waiting for new keys.
+    capturing: Option<(Bindable, usize)>,
     /// The last word: (is an error, text).
     message: Option<(bool, String)>,
 }
@@ -32,7 +31,7 @@ pub(super) fn toggle(app: &mut MarginaliaApp) {
 /// While waiting for new keys, takes the first key pressed (before anything else sees it) and
 /// binds it; Esc cancels. Nothing else gets the frame's keys meanwhile.
 pub(super) fn capture(app: &mut MarginaliaApp, ctx: &egui::Context) {
-    let Some(action) = app.keys_editor.capturing else {
+    let Some((action, slot)) = app.keys_editor.capturing else {
         return;
     };
     let pressed = ctx.input_mut(|i| {
@@ -51,6 +50,7 @@ pub(super) fn capture(app: &mut MarginaliaApp, ctx: &egui::Context) {
         first
     });
     let Some(pressed) = pressed else { return };
+    let tags = app.tag_set();
     let ed = &mut app.keys_editor;
     ed.capturing = None;
     if pressed.logical_key == egui::Key::Escape && pressed.modifiers.is_none() {
@@ -58,21 +58,18 @@ pub(super) fn capture(app: &mut MarginaliaApp, ctx: &egui::Context) {
         return;
     }
     let s = normalized(pressed);
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
-    if let Some(why) = binding_conflict(action, s, &tags) {
+    if let Some(why) = app.keymap.conflict(action, slot, s, &tags) {
         ed.message = Some((true, why));
         return;
     }
-    if s == action.default_shortcut() {
-        app.prefs.keys.remove(&action.id());
+    if action.default_chords().get(slot) == Some(&s) {
+        app.prefs.keys.remove(&action.slot_id(slot));
     } else {
-        app.prefs.keys.insert(action.id(), shortcut_text(&s));
+        app.prefs
+            .keys
+            .insert(action.slot_id(slot), shortcut_text(&s));
     }
-    use_bindings(&app.prefs.keys);
+    app.keymap = Keymap::new(&app.prefs.keys);
     ed.message = Some((
         false,
         format!("{} is now {}", action.description(), shortcut_text(&s)),
@@ -93,6 +90,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
         .vscroll(true)
         .show(ctx, |ui| {
             let ed = &mut app.keys_editor;
+            let keymap = &app.keymap;
             let weak = theme::weak(ui.visuals());
             ui.label(
                 RichText::new(
@@ -117,28 +115,45 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
                 .num_columns(4)
                 .spacing([12.0, 3.0])
                 .show(ui, |ui| {
-                    let app = Action::ALL.into_iter().map(Bindable::App);
-                    let review = ReviewKey::ALL.into_iter().map(Bindable::Review);
-                    for a in app.chain(review) {
+                    for a in Bindable::all() {
                         if a == Bindable::Review(ReviewKey::ALL[0]) {
                             ui.label(RichText::new("Review mode").strong());
                             ui.end_row();
                         }
                         ui.label(a.description());
-                        let keys = RichText::new(shortcut_text(&a.shortcut())).monospace();
-                        ui.label(if a.is_rebound() { keys.strong() } else { keys });
-                        if ed.capturing == Some(a) {
-                            ui.label(RichText::new("press the new keys…").italics());
-                        } else if ui.button("Change").clicked() {
-                            ed.capturing = Some(a);
-                            ed.message = None;
-                        }
+                        let keys = RichText::new(keymap.text(a)).monospace();
+                        ui.label(if keymap.is_rebound(a) {
+                            keys.strong()
+                        } else {
+                            keys
+                        });
+                        ui.horizontal(|ui| {
+                            if ed.capturing.is_some_and(|(c, _)| c == a) {
+                                ui.label(RichText::new("press the new keys…").italics());
+                            } else {
+                                if ui.button("Change").clicked() {
+                                    ed.capturing = Some((a, 0));
+                                    ed.message = None;
+                                }
+                                if let Some(second) = keymap.chord(a, 1)
+                                    && ui
+                                        .button("Change 2nd")
+                                        .on_hover_text(format!(
+                                            "Change the second key ({})",
+                                            shortcut_text(&second)
+                                        ))
+                                        .clicked()
+                                {
+                                    ed.capturing = Some((a, 1));
+                                    ed.message = None;
+                                }
+                            }
+                        });
+                        let defaults: Vec<String> =
+                            a.default_chords().iter().map(shortcut_text).collect();
                         if ui
-                            .add_enabled(a.is_rebound(), egui::Button::new("Reset"))
-                            .on_hover_text(format!(
-                                "Back to {}",
-                                shortcut_text(&a.default_shortcut())
-                            ))
+                            .add_enabled(keymap.is_rebound(a), egui::Button::new("Reset"))
+                            .on_hover_text(format!("Back to {}", defaults.join(" or ")))
                             .clicked()
                         {
                             reset = Some(Some(a));
@@ -149,16 +164,17 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
         });
     match reset {
         Some(Some(a)) => {
-            let tags = app
-                .ws
-                .as_ref()
-                .map(|w| w.tags().clone())
-                .unwrap_or_default();
-            // Another action may have taken the default meanwhile.
-            app.keys_editor.message = match binding_conflict(a, a.default_shortcut(), &tags) {
+            let tags = app.tag_set();
+            // Another command may have taken a default meanwhile.
+            let taken = (a.default_chords().into_iter().enumerate())
+                .find_map(|(slot, c)| app.keymap.conflict(a, slot, c, &tags));
+            app.keys_editor.message = match taken {
                 Some(why) => Some((true, why)),
                 None => {
-                    app.prefs.keys.remove(&a.id());
+                    let slots = a.default_chords().len().max(1);
+                    for slot in 0..slots {
+                        app.prefs.keys.remove(&a.slot_id(slot));
+                    }
                     Some((false, format!("{} is back to its keys", a.description())))
                 }
             };
@@ -169,7 +185,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
         }
         None => {}
     }
-    use_bindings(&app.prefs.keys);
+    app.keymap = Keymap::new(&app.prefs.keys);
     if !open {
         app.keys_editor = KeysEditor::default();
     }

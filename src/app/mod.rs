@@ -21,7 +21,9 @@ mod list_scan;
 mod palette;
 mod panels;
 mod quit;
+mod registry;
 pub mod review_mode;
+mod shortcuts;
 mod span_edit;
 pub mod suggestions;
 mod tag_editor;
@@ -44,9 +46,10 @@ use crate::session::document::{Document, SaveState};
 use crate::session::layer_index::LayerIndex;
 use crate::workspace::{self, Workspace};
 
-pub use commands::{Action, AttrStep, Command, ReviewKey, shortcut_for};
+pub use commands::QuitChoice;
+pub use commands::{AttrStep, Command};
 pub use durability::{Banner, BannerKind};
-pub use quit::QuitChoice;
+pub use registry::{Action, Keymap, ReviewKey};
 use text_view::TextView;
 
 /// The text size at zoom 1.
@@ -93,8 +96,9 @@ pub struct Prefs {
     pub zoom: f32,
     /// Suggestion sources switched off, by name ("quotes", "names"…).
     pub suggestions_off: Vec<String>,
-    /// The user's key bindings: action id (e.g. "Undo") → keys (e.g. "Ctrl+U"), set in the
-    /// Keys editor. Entries naming no action or no readable keys are ignored.
+    /// The user's key bindings: command id (e.g. "Undo", or "RedoY" for Redo's second chord)
+    /// → keys (e.g. "Ctrl+U"), set in the Keys editor. Entries naming no command or no
+    /// readable keys are ignored.
     pub keys: std::collections::BTreeMap<String, String>,
 }
 
@@ -309,6 +313,9 @@ pub struct MarginaliaApp {
     /// The command palette (Ctrl+K).
     palette: palette::Palette,
     keys_editor: keys_editor::KeysEditor,
+    /// The chords in effect: the registry's defaults with `prefs.keys` on top (rebuilt when
+    /// those change, in the Keys editor).
+    keymap: registry::Keymap,
     /// Find in the workspace (Ctrl+Shift+F).
     ws_find: workspace_find::WorkspaceFind,
     /// Suggestions for the open document (src/app/suggestions.rs).
@@ -339,6 +346,13 @@ impl Timeline {
 }
 
 impl MarginaliaApp {
+    /// The workspace's tag set (the default one with no workspace).
+    fn tag_set(&self) -> crate::model::tags::TagSet {
+        (self.ws.as_ref())
+            .map(|w| w.tags().clone())
+            .unwrap_or_default()
+    }
+
     /// Creates the app and opens `start.path`.
     pub fn new(cc: &eframe::CreationContext<'_>, start: StartOptions) -> Self {
         let mut prefs: Prefs = if start.persist {
@@ -360,8 +374,8 @@ impl MarginaliaApp {
         if !(0.5..=3.0).contains(&prefs.zoom) {
             prefs.zoom = 1.0;
         }
-        prefs.keys = commands::valid_keys(&prefs.keys);
-        commands::use_bindings(&prefs.keys);
+        prefs.keys = registry::valid_keys(&prefs.keys);
+        let keymap = registry::Keymap::new(&prefs.keys);
         let ctx = &cc.egui_ctx;
         ctx.options_mut(|o| o.zoom_with_keyboard = false);
         theme::install_fonts(ctx);
@@ -425,6 +439,7 @@ impl MarginaliaApp {
             find: Default::default(),
             palette: Default::default(),
             keys_editor: Default::default(),
+            keymap,
             ws_find: Default::default(),
             pending_select: None,
             suggest: Default::default(),
@@ -1112,7 +1127,10 @@ impl MarginaliaApp {
                 {
                     self.selected_span = None;
                     self.after_edit();
-                    self.status_line = "Deleted the span (Ctrl+Z brings it back)".into();
+                    self.status_line = format!(
+                        "Deleted the span ({} brings it back)",
+                        self.keymap.key(Action::Undo)
+                    );
                 }
             }
             Command::SelectSpan { id, scroll } => self.select_span(id, scroll),
@@ -1158,9 +1176,10 @@ impl MarginaliaApp {
                     };
                     if changed {
                         self.after_edit();
+                        let undo = self.keymap.key(Action::Undo);
                         self.status_line = match value.filter(|v| !v.is_empty()) {
-                            Some(v) => format!("{name}: {v} (Ctrl+Z undoes it)"),
-                            None => format!("{name} cleared (Ctrl+Z undoes it)"),
+                            Some(v) => format!("{name}: {v} ({undo} undoes it)"),
+                            None => format!("{name} cleared ({undo} undoes it)"),
                         };
                     }
                 }
@@ -1183,9 +1202,10 @@ impl MarginaliaApp {
                     open.doc.set_status(s);
                     self.after_edit();
                     self.status_line = match s {
-                        Status::Done => {
-                            "Marked done. Ctrl+Alt+Down opens the next document not done".into()
-                        }
+                        Status::Done => format!(
+                            "Marked done. {} opens the next document not done",
+                            self.keymap.key(Action::NextUndoneDocument)
+                        ),
                         s => format!("Marked {}", s.label()),
                     };
                 }
@@ -1267,9 +1287,9 @@ impl MarginaliaApp {
             Command::ToggleReview => review_mode::apply(
                 self,
                 if self.review.is_some() {
-                    review_mode::ReviewCommand::Exit
+                    commands::ReviewCommand::Exit
                 } else {
-                    review_mode::ReviewCommand::ChooseLayers
+                    commands::ReviewCommand::ChooseLayers
                 },
             ),
             Command::SetSpanRange { id, start, end } => self.set_span_range(id, start, end),
@@ -1332,7 +1352,7 @@ impl MarginaliaApp {
             .unwrap_or_default();
         let Some(schema) = tags.get(tag) else { return };
         if open.view.pointer_selected_right_to_left(open.doc.text()) {
-            self.status_line = text_view::right_to_left_refusal("Not tagged");
+            self.status_line = text_view::right_to_left_refusal("Not tagged", &self.keymap);
         } else if let Some((a, b)) = open.view.selected_range() {
             match open.doc.add_span_tagged(a, b, schema) {
                 Some(crate::session::document::Added::New(id)) => {
@@ -1440,78 +1460,6 @@ impl MarginaliaApp {
         }
     }
 
-    /// Keyboard shortcuts, unless a text field has the keyboard.
-    fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        if attrs::keys(self, ctx) {
-            // A choice list or checkbox has the keyboard: letters and digits pick values, so
-            // only chords (undo, save…) reach the app. A text field keeps its own editing
-            // chords (undo, words); the ones that go elsewhere still work from it.
-            let text_field = ctx.text_edit_focused();
-            ctx.input_mut(|i| {
-                for action in Action::in_match_order() {
-                    let s = action.shortcut();
-                    let usable = if text_field {
-                        attrs::leaves_text_field(action)
-                    } else {
-                        s.modifiers.command
-                    };
-                    if usable && i.consume_shortcut(&s) {
-                        commands.push(action.command());
-                    }
-                }
-            });
-            return;
-        }
-        if ctx.text_edit_focused() {
-            return;
-        }
-        if self.was_typing {
-            // The Esc that left the note (or another field) keeps the span selected.
-            ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape));
-        }
-        let has_doc = self.open.is_some();
-        let tags = self
-            .ws
-            .as_ref()
-            .map(|w| w.tags().clone())
-            .unwrap_or_default();
-        let has_span = self.selected_span.is_some();
-        let has_selection = self.selected_text_range().is_some();
-        let has_suggestions = self.suggest.has_any();
-        let actions = Action::in_match_order();
-        ctx.input_mut(|i| {
-            for action in actions {
-                if action.is_global()
-                    || (action.needs_span() && !has_span)
-                    || (action.needs_suggestion() && !has_suggestions)
-                    || (action.needs_document() && !has_doc)
-                {
-                    continue;
-                }
-                if action == Action::Deselect && !has_span && !has_selection {
-                    continue;
-                }
-                if i.consume_shortcut(&action.shortcut()) {
-                    commands.push(action.command());
-                }
-            }
-            for tag in tags.tags.iter().filter(|_| has_doc) {
-                if let Some(key) = egui::Key::from_name(&tag.hotkey)
-                    && i.consume_key(egui::Modifiers::NONE, key)
-                {
-                    commands.push(Command::Tag(tag.name.clone()));
-                }
-            }
-        });
-        // Tab moves between spans here, not between widgets.
-        if commands
-            .iter()
-            .any(|c| matches!(c, Command::NextSpan | Command::PrevSpan))
-        {
-            ctx.memory_mut(|m| m.move_focus(egui::FocusDirection::None));
-        }
-    }
-
     fn autosave(&mut self, ctx: &egui::Context) {
         let Some(open) = &mut self.open else { return };
         let now = Instant::now();
@@ -1594,19 +1542,16 @@ impl eframe::App for MarginaliaApp {
         }
         agreement_view::poll(self, &ctx);
         team_view::poll(self, &ctx);
-        // This window's bindings (tests run several windows on one thread).
-        commands::use_bindings(&self.prefs.keys);
         keys_editor::capture(self, &ctx);
-        help::global_shortcuts(&ctx, &mut commands);
-        if self.review.is_some() {
-            review_mode::shortcuts(self, &ctx, &mut commands);
-            review_mode::draw(self, ui, &mut commands);
-        } else {
+        if self.review.is_none() {
             find_bar::poll(self, &ctx);
             find_bar::step_bulk(self);
-            find_bar::keys(self, &ctx, &mut commands);
             suggestions::poll(self, &ctx);
-            self.shortcuts(&ctx, &mut commands);
+        }
+        shortcuts::dispatch(self, &ctx, &mut commands);
+        if self.review.is_some() {
+            review_mode::draw(self, ui, &mut commands);
+        } else {
             panels::draw(self, ui, &mut commands);
         }
         review_mode::draw_chooser(self, &ctx, &mut commands);

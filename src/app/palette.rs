@@ -1,9 +1,9 @@
 //! The command palette (Ctrl+K or Ctrl+Shift+P): every command of the registry in
-//! `commands.rs` with its keys, found by typing a few letters of its name, run with Enter.
+//! `registry.rs` with its keys, found by typing a few letters of its name, run with Enter.
 
 use egui::{Key, RichText};
 
-use super::commands::{PaletteEntry, palette_entries, palette_matches};
+use super::registry::{PaletteEntry, palette_matches};
 use super::{Command, MarginaliaApp, theme};
 
 const FIELD: &str = "palette field";
@@ -31,12 +31,8 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     if !app.palette.open {
         return;
     }
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
-    let entries: Vec<PaletteEntry> = palette_entries(&tags);
+    let tags = app.tag_set();
+    let entries: Vec<PaletteEntry> = app.keymap.palette_entries(&tags);
     let p = &mut app.palette;
     let mut matches = palette_matches(&p.query, &entries);
     // Up and Down move through the list, not the field's cursor.

@@ -6,8 +6,9 @@ use egui::{Align, Color32, Id, Layout, RichText, Sense, Ui, vec2};
 use crate::model::layer::Status;
 use crate::session::document::SaveState;
 
+use super::registry::{Action, Keymap, Menu, menu_item};
 use super::text_view::{ViewInput, excerpt};
-use super::{Action, BASE_FONT_SIZE, Command, MarginaliaApp, NOTE_EDITOR, shortcut_for, theme};
+use super::{BASE_FONT_SIZE, Command, MarginaliaApp, NOTE_EDITOR, theme};
 
 /// Draws the whole window.
 pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -34,13 +35,10 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         .show(ui, |ui| centre(app, ui, commands));
 }
 
-fn button_with_shortcut(ui: &mut Ui, enabled: bool, text: &str, command: &Command) -> bool {
-    let hover = match shortcut_for(command) {
-        Some(s) => format!("{text} ({s})"),
-        None => text.to_owned(),
-    };
+/// A button sending `action`'s command, its tooltip naming the action's first chord.
+fn action_button(ui: &mut Ui, keymap: &Keymap, enabled: bool, text: &str, action: Action) -> bool {
     ui.add_enabled(enabled, egui::Button::new(text))
-        .on_hover_text(hover)
+        .on_hover_text(keymap.hover(text, action))
         .clicked()
 }
 
@@ -70,13 +68,11 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         );
         ui.menu_button("Open…", |ui| {
             ui.set_min_width(320.0);
-            if ui.button("Workspace folder…").clicked() {
-                commands.push(Command::Browse { folder: true });
-                ui.close();
-            }
-            if ui.button("Text file…").clicked() {
-                commands.push(Command::Browse { folder: false });
-                ui.close();
+            for action in Action::in_menu(Menu::Open) {
+                if menu_item(ui, &app.keymap, action, true, app.prefs.dark).clicked() {
+                    commands.push(action.command());
+                    ui.close();
+                }
             }
             ui.separator();
             let label = ui.label("Or type a folder or .txt path:");
@@ -134,40 +130,9 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
 /// what stays on the bar.
 fn view_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     ui.menu_button("View", |ui| {
-        let theme = if app.prefs.dark {
-            "Light theme"
-        } else {
-            "Dark theme"
-        };
-        let items = [
-            (theme, Command::ToggleTheme),
-            ("Larger text", Command::ZoomIn),
-            ("Smaller text", Command::ZoomOut),
-            ("Reset text size", Command::ZoomReset),
-            ("Keyboard shortcuts", Command::ToggleHelp),
-            (
-                super::commands::menu_name(&Command::ToggleKeysEditor)
-                    .unwrap_or("Change keyboard shortcuts…"),
-                Command::ToggleKeysEditor,
-            ),
-            ("Find…", Command::Find(super::find_bar::FindCommand::Open)),
-            ("Command palette…", Command::TogglePalette),
-            (
-                "Team progress…",
-                Command::Team(super::team_view::TeamCommand::Toggle),
-            ),
-            (
-                super::commands::menu_name(&Command::ToggleTagEditor).unwrap_or("Edit tags…"),
-                Command::ToggleTagEditor,
-            ),
-        ];
-        for (text, command) in items {
-            let button = match shortcut_for(&command) {
-                Some(s) => egui::Button::new(text).shortcut_text(s),
-                None => egui::Button::new(text),
-            };
-            if ui.add(button).clicked() {
-                commands.push(command);
+        for action in Action::VIEW_MENU {
+            if menu_item(ui, &app.keymap, action, true, app.prefs.dark).clicked() {
+                commands.push(action.command());
                 ui.close();
             }
         }
@@ -195,11 +160,10 @@ fn document_actions(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
     let redo = redo || super::undo::workspace_step_waits(app, false);
     let undo = undo || super::undo::workspace_step_waits(app, true);
     if app.open.is_some() || redo || undo {
-        if button_with_shortcut(ui, redo, "Redo", &Command::Redo) {
-            commands.push(Command::Redo);
-        }
-        if button_with_shortcut(ui, undo, "Undo", &Command::Undo) {
-            commands.push(Command::Undo);
+        for (enabled, action) in [(redo, Action::Redo), (undo, Action::Undo)] {
+            if action_button(ui, &app.keymap, enabled, action.description(), action) {
+                commands.push(action.command());
+            }
         }
     }
 }
@@ -369,10 +333,16 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             empty_workspace(ui, &root, commands);
         } else {
             ui.centered_and_justified(|ui| {
+                let next = app.keymap.first_text(Action::NextDocument);
                 ui.label(
-                    RichText::new("Choose a document on the left (Alt+Down opens the next one).")
-                        .size(18.0)
-                        .color(theme::weak(ui.visuals())),
+                    RichText::new(match next {
+                        Some(k) => {
+                            format!("Choose a document on the left ({k} opens the next one).")
+                        }
+                        None => "Choose a document on the left.".to_owned(),
+                    })
+                    .size(18.0)
+                    .color(theme::weak(ui.visuals())),
                 );
             });
         }
@@ -412,17 +382,20 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         ui.separator();
         if ui
             .small_button("A-")
-            .on_hover_text(format!(
-                "Smaller text ({})",
-                Action::ZoomOut.shortcut_text()
-            ))
+            .on_hover_text(
+                app.keymap
+                    .hover(Action::ZoomOut.description(), Action::ZoomOut),
+            )
             .clicked()
         {
             commands.push(Command::ZoomOut);
         }
         if ui
             .small_button("A+")
-            .on_hover_text(format!("Larger text ({})", Action::ZoomIn.shortcut_text()))
+            .on_hover_text(
+                app.keymap
+                    .hover(Action::ZoomIn.description(), Action::ZoomIn),
+            )
             .clicked()
         {
             commands.push(Command::ZoomIn);
@@ -754,12 +727,12 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                     .color(weak),
             );
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                if button_with_shortcut(ui, !read_only, "Delete", &Command::DeleteSelectedSpan) {
+                if action_button(ui, &app.keymap, !read_only, "Delete", Action::Delete) {
                     commands.push(Command::DeleteSelectedSpan);
                 }
             });
         });
-        super::durability::fuzzy_details(ui, &s, read_only, commands);
+        super::durability::fuzzy_details(ui, &app.keymap, &s, read_only, commands);
         egui::ScrollArea::vertical()
             .id_salt("exact")
             .max_height(70.0)
@@ -848,7 +821,7 @@ fn value_filter(
     tags: &crate::model::tags::TagSet,
     commands: &mut Vec<Command>,
 ) {
-    use super::attrs::ValueFilter;
+    use super::commands::ValueFilter;
     let mut options = Vec::new();
     for t in &tags.tags {
         if app.tag_filter.as_ref().is_some_and(|f| *f != t.name) {

@@ -9,23 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use egui::{Id, RichText};
 
+use super::commands::QuitChoice;
 use super::transfer::{PathField, Pick};
 use super::{Command, MarginaliaApp, theme};
-
-/// What the user chose in the quit prompt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QuitChoice {
-    /// Try to save again; close if it works.
-    Retry,
-    /// Ask for a place for the copy with the native dialog.
-    BrowseCopy,
-    /// Write the unsaved layer to the typed path, then close.
-    SaveCopy,
-    /// Drop the unsaved edits and close.
-    Discard,
-    /// Keep the window open.
-    Cancel,
-}
 
 /// The close state: whether closing is allowed now, and the prompt while it is open.
 #[derive(Default)]

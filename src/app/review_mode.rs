@@ -5,86 +5,100 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use egui::{Align, Key, Layout, Modifiers, RichText, Sense, Ui, vec2};
+use egui::{Align, Key, Layout, RichText, Sense, Ui, vec2};
 
 use crate::model::layer::{Span, Status};
 use crate::model::span_index::SpanIndex;
+use crate::model::tags::TagSet;
 use crate::session::review::{Decision, ItemKind, ItemState, Review, SpanFeedback, Verdict};
 use crate::workspace::CURATED_LAYER;
 
-use super::commands::review_key_text;
+use super::commands::{DecisionKey, ReviewCommand};
+use super::registry::{Action, Keymap, Menu, ReviewKey, menu_item};
 use super::text_view::{Badge, ReviewMark, TextView, ViewInput, excerpt};
 use super::{BASE_FONT_SIZE, Command, MarginaliaApp, theme};
 
-/// What the reviewer asks for; sent as [`Command::Review`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum ReviewCommand {
-    /// Show the "Review…" dialog for the open document.
-    ChooseLayers,
-    CloseChooser,
-    /// Start reviewing text `rel`: layer `a` alone, or `a` against `b`.
-    Start {
-        rel: String,
-        a: String,
-        b: Option<String>,
-    },
-    Exit,
-    Select(usize),
-    Next,
-    Prev,
-    Decide(DecisionKey),
-    /// Accept the selected item with the selected text as boundaries (if any) and this tag
-    /// (the item's own when `None`).
-    EditAccept(Option<String>),
-    AskReason,
-    AskComment,
-    /// Set attribute `name` of the selected item's curated span (`None`: no value), as picked
-    /// from one side or typed.
-    SetValue {
-        name: String,
-        value: Option<String>,
-    },
-    /// Ask for a value of attribute `name` to type in.
-    AskValue(String),
-    /// The reason or comment being typed is confirmed.
-    ConfirmPrompt,
-    CancelPrompt,
-    AcceptAllAgreed,
-    Reopen,
-    Undo,
-    Redo,
-    ToggleReviewed,
-    SaveNow,
-    /// Put back the decisions found in the recovery journal.
-    RestoreRecovered,
-    /// Drop the decisions found in the recovery journal.
-    DiscardRecovered,
-}
-
-/// The one-key decisions.
+/// Keys the strip names: a chord of a registry command, or the tag keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionKey {
-    AcceptA,
-    AcceptB,
-    AcceptBoth,
+pub enum StripKey {
+    Review(ReviewKey),
+    /// Chord number `.1` of an action.
+    App(Action, usize),
+    /// The tag set's hotkeys.
+    Tags,
 }
 
-/// The keys of review mode, as shown in the window (tag keys come from the tag set).
-pub const KEYS: &[(&str, &str)] = &[
-    ("n / p", "next / previous undecided"),
-    ("a", "accept A"),
-    ("b", "accept B"),
-    ("Shift+B", "accept both"),
-    ("r", "reject (asks why)"),
-    ("e", "edit: accept with the selected text as boundaries"),
-    ("1–4", "edit: accept with that tag"),
-    ("c", "comment"),
-    ("Shift+A", "accept all agreed"),
-    ("u", "reopen (undecide)"),
-    ("Ctrl+Z / Ctrl+Y", "undo / redo"),
-    ("Shift+R", "mark reviewed"),
-    ("Ctrl+R", "leave review"),
-];
+/// One item of the strip's keys, joined by " / ".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StripKeys(pub &'static [StripKey]);
+
+impl StripKeys {
+    /// The keys as the strip shows them with `keymap` and `tags` ("n / p", "1–4").
+    pub fn text(&self, keymap: &Keymap, tags: &TagSet) -> String {
+        let parts: Vec<String> = (self.0.iter())
+            .map(|k| match *k {
+                StripKey::Review(r) => keymap.hint(r, 0),
+                StripKey::App(a, slot) => keymap.hint(a, slot),
+                StripKey::Tags => tag_keys_text(tags),
+            })
+            .collect();
+        parts.join(" / ")
+    }
+}
+
+/// With no rebinding and the default tags: what the strip shows when nothing is changed.
+impl std::fmt::Display for StripKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(&Keymap::default(), &TagSet::default()))
+    }
+}
+
+/// The tag keys in a few characters: "1–4" when they count up from one digit, else each.
+fn tag_keys_text(tags: &TagSet) -> String {
+    let keys: Vec<&str> = (tags.tags.iter())
+        .map(|t| t.hotkey.as_str())
+        .filter(|k| !k.is_empty())
+        .collect();
+    let digits: Vec<u32> = keys.iter().filter_map(|k| k.parse().ok()).collect();
+    let counting = digits.len() == keys.len() && digits.windows(2).all(|w| w[1] == w[0] + 1);
+    match (keys.first(), keys.last()) {
+        (Some(a), Some(b)) if counting && keys.len() > 2 => format!("{a}–{b}"),
+        _ => keys.join("/"),
+    }
+}
+
+/// The keys of review mode the window's strip names, in its order, with what they do; the
+/// keys come from the keymap (and the tag set) when drawn.
+pub const KEYS: &[(StripKeys, &str)] = {
+    use StripKey::{App, Review as R, Tags};
+    &[
+        (
+            StripKeys(&[R(ReviewKey::Next), R(ReviewKey::Prev)]),
+            "next / previous undecided",
+        ),
+        (StripKeys(&[R(ReviewKey::AcceptA)]), "accept A"),
+        (StripKeys(&[R(ReviewKey::AcceptB)]), "accept B"),
+        (StripKeys(&[R(ReviewKey::AcceptBoth)]), "accept both"),
+        (StripKeys(&[R(ReviewKey::Reject)]), "reject (asks why)"),
+        (
+            StripKeys(&[R(ReviewKey::EditAccept)]),
+            "edit: accept with the selected text as boundaries",
+        ),
+        (StripKeys(&[Tags]), "edit: accept with that tag"),
+        (StripKeys(&[R(ReviewKey::Comment)]), "comment"),
+        (
+            StripKeys(&[R(ReviewKey::AcceptAllAgreed)]),
+            "accept all agreed",
+        ),
+        (StripKeys(&[R(ReviewKey::Reopen)]), "reopen (undecide)"),
+        (
+            StripKeys(&[App(Action::Undo, 0), App(Action::Redo, 1)]),
+            "undo / redo",
+        ),
+        (StripKeys(&[R(ReviewKey::ToggleReviewed)]), "mark reviewed"),
+        (StripKeys(&[App(Action::Review, 0)]), "leave review"),
+    ]
+};
 
 /// The "Review…" dialog's choices.
 pub struct LayerChooser {
@@ -124,6 +138,11 @@ pub struct ReviewMode {
 }
 
 impl ReviewMode {
+    /// Whether a reason, comment or value is being asked for.
+    pub fn has_prompt(&self) -> bool {
+        self.prompt.is_some()
+    }
+
     fn new(review: Review) -> Self {
         let view = TextView::new(review.text());
         let mut mode = Self {
@@ -237,74 +256,24 @@ pub fn progress_text(app: &MarginaliaApp, rel: &str) -> Option<String> {
 pub fn top_bar_buttons(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     // One menu, so the top bar still fits a 1024-pixel window.
     ui.menu_button("Review", |ui| {
-        if ui
-            .add_enabled(
-                app.open.is_some(),
-                egui::Button::new("Review this document…")
-                    .shortcut_text(super::Action::Review.shortcut_text()),
-            )
-            .on_hover_text("Check another annotator's layer, or adjudicate two")
-            .on_disabled_hover_text("Open a document first")
-            .clicked()
-        {
-            commands.push(Command::Review(ReviewCommand::ChooseLayers));
-            ui.close();
-        }
-        if ui
-            .add_enabled(
-                app.ws.is_some(),
-                egui::Button::new("Agreement")
-                    .shortcut_text(super::Action::Agreement.shortcut_text()),
-            )
-            .on_hover_text("Inter-annotator agreement over the workspace")
-            .clicked()
-        {
-            commands.push(Command::Agreement(
-                super::agreement_view::AgreementCommand::Toggle,
-            ));
-            ui.close();
+        for action in Action::in_menu(Menu::Review) {
+            let enabled = match action {
+                Action::Review => app.open.is_some(),
+                _ => app.ws.is_some(),
+            };
+            let r = menu_item(ui, &app.keymap, action, enabled, app.prefs.dark);
+            let r = match action {
+                Action::Review => r.on_disabled_hover_text("Open a document first"),
+                _ => r,
+            };
+            if r.clicked() {
+                commands.push(action.command());
+                ui.close();
+            }
         }
     })
     .response
     .on_hover_text("Review mode and agreement");
-}
-
-/// Review mode's keys, unless a text field has the keyboard.
-pub fn shortcuts(app: &MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
-    let Some(mode) = &app.review else { return };
-    if mode.prompt.is_some() {
-        ctx.input_mut(|i| {
-            if i.consume_key(Modifiers::NONE, Key::Escape) {
-                commands.push(Command::Review(ReviewCommand::CancelPrompt));
-            }
-        });
-        return;
-    }
-    if ctx.text_edit_focused() {
-        return;
-    }
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
-    let keys = super::commands::review_keys();
-    ctx.input_mut(|i| {
-        for (shortcut, c, _) in keys {
-            if i.consume_shortcut(&shortcut) {
-                commands.push(Command::Review(c));
-            }
-        }
-        for tag in &tags.tags {
-            if let Some(key) = Key::from_name(&tag.hotkey)
-                && i.consume_key(Modifiers::NONE, key)
-            {
-                commands.push(Command::Review(ReviewCommand::EditAccept(Some(
-                    tag.name.clone(),
-                ))));
-            }
-        }
-    });
 }
 
 /// Applies one review command.
@@ -315,8 +284,10 @@ pub fn apply(app: &mut MarginaliaApp, command: ReviewCommand) {
                 && mode.review.restore_recovered()
             {
                 mode.refresh();
-                app.status_line =
-                    "Recovered decisions restored (Ctrl+Z takes them back out)".into();
+                app.status_line = format!(
+                    "Recovered decisions restored ({} takes them back out)",
+                    app.keymap.key(Action::Undo)
+                );
             }
         }
         ReviewCommand::DiscardRecovered => {
@@ -359,7 +330,7 @@ pub fn apply(app: &mut MarginaliaApp, command: ReviewCommand) {
         }
         other => {
             let Some(mode) = &mut app.review else { return };
-            let message = decide(mode, other, app.ws.as_ref().map(|w| w.tags()));
+            let message = decide(mode, &app.keymap, other, app.ws.as_ref().map(|w| w.tags()));
             if let Some(m) = message {
                 app.status_line = m;
             }
@@ -393,8 +364,9 @@ fn start(app: &mut MarginaliaApp, rel: &str, a: &str, b: Option<&str>) {
             }
             let (d, n) = mode.review.progress();
             app.status_line = format!(
-                "Reviewing {rel} as {}: {d} of {n} decided. n = next undecided",
-                app.prefs.annotator
+                "Reviewing {rel} as {}: {d} of {n} decided. {} = next undecided",
+                app.prefs.annotator,
+                app.keymap.hint(ReviewKey::Next, 0)
             );
             app.review = Some(mode);
             app.chooser = None;
@@ -419,12 +391,12 @@ pub fn save_pending(app: &mut MarginaliaApp) {
 /// Applies a decision-level command to the open review; returns a message for the status line.
 fn decide(
     mode: &mut ReviewMode,
+    keymap: &Keymap,
     command: ReviewCommand,
     tags: Option<&crate::model::tags::TagSet>,
 ) -> Option<String> {
     let need_item = |mode: &ReviewMode| -> Result<usize, String> {
-        mode.selected
-            .ok_or_else(|| "Choose an item first (n = next undecided)".to_owned())
+        mode.selected.ok_or_else(|| choose_first(keymap))
     };
     let after_decision = |mode: &mut ReviewMode, i: usize, what: &str| -> String {
         let (d, n) = mode.review.progress();
@@ -434,7 +406,10 @@ fn decide(
                 mode.auto_advanced = true;
                 format!("{what} — {d} of {n} decided; now on the next undecided item")
             }
-            None => format!("{what} — all {n} items decided; Shift+R marks the document reviewed"),
+            None => format!(
+                "{what} — all {n} items decided; {} marks the document reviewed",
+                keymap.hint(ReviewKey::ToggleReviewed, 0)
+            ),
         }
     };
     match command {
@@ -471,7 +446,7 @@ fn decide(
                 Ok(i) => i,
                 Err(e) => return Some(e),
             };
-            if let Err(why) = applies(mode, i, key) {
+            if let Err(why) = applies(mode, keymap, i, key) {
                 return Some(why);
             }
             let (decision, what) = match key {
@@ -640,11 +615,19 @@ fn set_value(mode: &mut ReviewMode, i: usize, name: &str, value: Option<String>)
     }
 }
 
+/// "Choose an item first (n = next undecided)", with the key as bound.
+fn choose_first(keymap: &Keymap) -> String {
+    format!(
+        "Choose an item first ({} = next undecided)",
+        keymap.hint(ReviewKey::Next, 0)
+    )
+}
+
 /// Whether decision `key` applies to item `i`: "Accept A" needs A's span, "Accept B" B's,
 /// "Accept both" both. `Err` says why not (for the status line).
-fn applies(mode: &ReviewMode, i: usize, key: DecisionKey) -> Result<(), String> {
+fn applies(mode: &ReviewMode, keymap: &Keymap, i: usize, key: DecisionKey) -> Result<(), String> {
     let Some(item) = mode.review.items().get(i) else {
-        return Err("Choose an item first (n = next undecided)".into());
+        return Err(choose_first(keymap));
     };
     let two = mode.review.layer_names().len() == 2;
     let (has_a, has_b) = (item.a.is_some(), item.b.is_some());
@@ -761,10 +744,11 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let Some(ws) = &app.ws else { return };
     let tags = ws.tags().clone();
     let status_line = app.status_line.clone();
+    let keymap = &app.keymap;
     let Some(mode) = &mut app.review else { return };
     egui::Panel::top("review bar")
         .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(8, 6)))
-        .show(ui, |ui| review_bar(mode, ui, commands));
+        .show(ui, |ui| review_bar(mode, keymap, ui, commands));
     if let Some((rec, found)) = mode.review.recovered() {
         let message = format!(
             "Review decisions that could not be saved are in the recovery journal ({}): {} and {}, against {} and {} in the file. Restore merges them with the file's (decisions that reached the file since are kept; one undo step), or discard them.",
@@ -797,7 +781,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 // One label per item, never wrapped inside: the strip breaks between items.
                 let style = ui.style();
                 let mut job = egui::text::LayoutJob::default();
-                RichText::new(format!("{k} "))
+                RichText::new(format!("{} ", k.text(keymap, &tags)))
                     .monospace()
                     .strong()
                     .small()
@@ -822,7 +806,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         .resizable(true)
         .default_size(400.0)
         .size_range(300.0..=620.0)
-        .show(ui, |ui| item_panel(mode, &tags, ui, commands));
+        .show(ui, |ui| item_panel(mode, keymap, &tags, ui, commands));
     egui::CentralPanel::default()
         .frame(egui::Frame::central_panel(ui.style()).fill(ui.visuals().extreme_bg_color))
         .show(ui, |ui| {
@@ -862,7 +846,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         });
 }
 
-fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
+fn review_bar(mode: &ReviewMode, keymap: &Keymap, ui: &mut Ui, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Review").strong().size(16.0));
         ui.separator();
@@ -881,7 +865,7 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             if ui
                 .button("Leave review")
-                .on_hover_text(super::Action::Review.shortcut_text())
+                .on_hover_text(keymap.first_text(Action::Review).unwrap_or_default())
                 .clicked()
             {
                 commands.push(Command::Review(ReviewCommand::Exit));
@@ -901,7 +885,7 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
                 .checkbox(&mut reviewed, "Mark reviewed")
                 .on_hover_text(format!(
                     "The whole document is reviewed ({})",
-                    review_key_text(&ReviewCommand::ToggleReviewed)
+                    keymap.review_text(&ReviewCommand::ToggleReviewed)
                 ))
                 .changed()
             {
@@ -916,21 +900,21 @@ fn review_bar(mode: &ReviewMode, ui: &mut Ui, commands: &mut Vec<Command>) {
                 .on_hover_text(format!("{}", mode.review.curated_path().display()));
             if ui
                 .add_enabled(mode.review.can_undo(), egui::Button::new("Undo"))
-                .on_hover_text(format!("Undo ({})", super::Action::Undo.shortcut_text()))
+                .on_hover_text(keymap.hover("Undo", Action::Undo))
                 .clicked()
             {
                 commands.push(Command::Review(ReviewCommand::Undo));
             }
             if ui
                 .add_enabled(mode.review.can_redo(), egui::Button::new("Redo"))
-                .on_hover_text(format!("Redo ({})", super::Action::Redo.shortcut_text()))
+                .on_hover_text(keymap.hover("Redo", Action::Redo))
                 .clicked()
             {
                 commands.push(Command::Review(ReviewCommand::Redo));
             }
             if ui
                 .button("Accept all agreed")
-                .on_hover_text(review_key_text(&ReviewCommand::AcceptAllAgreed))
+                .on_hover_text(keymap.review_text(&ReviewCommand::AcceptAllAgreed))
                 .clicked()
             {
                 commands.push(Command::Review(ReviewCommand::AcceptAllAgreed));
@@ -1022,6 +1006,7 @@ fn side_cell(
 
 fn item_panel(
     mode: &mut ReviewMode,
+    keymap: &Keymap,
     tags: &crate::model::tags::TagSet,
     ui: &mut Ui,
     commands: &mut Vec<Command>,
@@ -1152,7 +1137,7 @@ fn item_panel(
         }
     });
     ui.separator();
-    details(mode, tags, ui, commands);
+    details(mode, keymap, tags, ui, commands);
 }
 
 /// The attribute names to show for an item: its tag's attributes in schema order, then any
@@ -1336,13 +1321,15 @@ fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
 
 fn details(
     mode: &mut ReviewMode,
+    keymap: &Keymap,
     tags: &crate::model::tags::TagSet,
     ui: &mut Ui,
     commands: &mut Vec<Command>,
 ) {
     let weak = theme::weak(ui.visuals());
     let Some(i) = mode.selected else {
-        ui.label(RichText::new("Press n for the first undecided item.").color(weak));
+        let next = keymap.hint(ReviewKey::Next, 0);
+        ui.label(RichText::new(format!("Press {next} for the first undecided item.")).color(weak));
         return;
     };
     let item = mode.review.items()[i].clone();
@@ -1365,7 +1352,7 @@ fn details(
             .wrap(),
         );
     }
-    let can = |key| applies(mode, i, key).is_ok();
+    let can = |key| applies(mode, keymap, i, key).is_ok();
     let (can_a, can_b, can_both) = (
         can(DecisionKey::AcceptA),
         can(DecisionKey::AcceptB),
@@ -1374,62 +1361,39 @@ fn details(
     let decided = mode.review.state(i) == ItemState::Decided;
     let two = mode.review.layer_names().len() == 2;
     ui.horizontal_wrapped(|ui| {
-        let mut button = |ui: &mut Ui, enabled: bool, text: &str, key: &str, c: ReviewCommand| {
-            if ui
-                .add_enabled(enabled, egui::Button::new(format!("{text}  [{key}]")))
-                .clicked()
-            {
-                commands.push(Command::Review(c));
+        let mut button = |ui: &mut Ui, enabled: bool, text: &str, key: ReviewKey| {
+            let label = format!("{text}  [{}]", keymap.hint(key, 0));
+            if ui.add_enabled(enabled, egui::Button::new(label)).clicked() {
+                commands.push(Command::Review(key.command()));
             }
         };
-        button(
-            ui,
-            can_a,
-            "Accept A",
-            "a",
-            ReviewCommand::Decide(DecisionKey::AcceptA),
-        );
+        button(ui, can_a, "Accept A", ReviewKey::AcceptA);
         if two {
-            button(
-                ui,
-                can_b,
-                "Accept B",
-                "b",
-                ReviewCommand::Decide(DecisionKey::AcceptB),
-            );
-            button(
-                ui,
-                can_both,
-                "Accept both",
-                "Shift+B",
-                ReviewCommand::Decide(DecisionKey::AcceptBoth),
-            );
+            button(ui, can_b, "Accept B", ReviewKey::AcceptB);
+            button(ui, can_both, "Accept both", ReviewKey::AcceptBoth);
         }
-        button(ui, true, "Reject…", "r", ReviewCommand::AskReason);
-        button(
-            ui,
-            true,
-            "Edit & accept",
-            "e",
-            ReviewCommand::EditAccept(None),
-        );
-        button(ui, true, "Comment…", "c", ReviewCommand::AskComment);
-        button(ui, decided, "Undecide", "u", ReviewCommand::Reopen);
+        button(ui, true, "Reject…", ReviewKey::Reject);
+        button(ui, true, "Edit & accept", ReviewKey::EditAccept);
+        button(ui, true, "Comment…", ReviewKey::Comment);
+        button(ui, decided, "Undecide", ReviewKey::Reopen);
     });
     values_table(mode, tags, i, ui, commands);
     if let Some((a, b)) = mode.view.selected_range() {
         ui.label(
             RichText::new(format!(
-                "Selected text {a}–{b}: e accepts with these boundaries"
+                "Selected text {a}–{b}: {} accepts with these boundaries",
+                keymap.hint(ReviewKey::EditAccept, 0)
             ))
             .small()
             .color(weak),
         );
     } else {
         ui.label(
-            RichText::new(
-                "To change boundaries, select text, then press e (or a tag key to change the tag).",
-            )
+            RichText::new(format!(
+                "To change boundaries, select text, then press {} (or a tag key to change the \
+                 tag).",
+                keymap.hint(ReviewKey::EditAccept, 0)
+            ))
             .small()
             .color(weak),
         );

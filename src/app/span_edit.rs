@@ -48,14 +48,18 @@ impl MarginaliaApp {
             let text = open.doc.text();
             let moved = |x: usize, y: usize| x != y && text.lines_have_right_to_left(x, y);
             if moved(s.start, start) || moved(s.end, end) {
-                self.status_line = super::text_view::right_to_left_refusal("Span not changed");
+                self.status_line =
+                    super::text_view::right_to_left_refusal("Span not changed", &self.keymap);
                 return;
             }
         }
         if open.doc.set_range(id, start, end) {
             self.after_edit();
             self.selected_span = Some(id);
-            self.status_line = format!("Span now chars {start}–{end}; Ctrl+Z undoes it");
+            self.status_line = format!(
+                "Span now chars {start}–{end}; {} undoes it",
+                self.keymap.key(super::Action::Undo)
+            );
         }
     }
 
@@ -88,7 +92,8 @@ impl MarginaliaApp {
         if (na, nb) != (a, b) && open.doc.set_range(id, na, nb) {
             self.after_edit();
             self.status_line = format!(
-                "Span now chars {na}–{nb}; Ctrl+Z undoes each step ({})",
+                "Span now chars {na}–{nb}; {} undoes each step ({})",
+                self.keymap.key(super::Action::Undo),
                 if start { "start moved" } else { "end moved" }
             );
         }

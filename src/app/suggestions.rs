@@ -15,23 +15,9 @@ use egui::{RichText, Ui};
 
 use crate::assist::suggest::{Model, Rejections, Source, Sources, Suggestion, rejections};
 
+use super::commands::SuggestCommand;
 use super::text_view::SuggestionMark;
 use super::{Command, MarginaliaApp, theme};
-
-/// What the suggestions can be asked to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SuggestCommand {
-    Accept,
-    Reject,
-    Next,
-    Prev,
-    /// Accept every shown suggestion of the focused one's source, as one undo step.
-    AcceptSource,
-    /// Focus shown suggestion `i` and scroll it into view (a click in the list).
-    Focus(usize),
-    /// Switch a source on or off.
-    SetSource(Source, bool),
-}
 
 type Built = Result<(Arc<Model>, Rejections), String>;
 
@@ -551,9 +537,10 @@ fn reject(app: &mut MarginaliaApp, i: usize) {
             app.suggest.rejections.add(&rel, &s);
             app.suggest.generation += 1;
             app.status_line = format!(
-                "Rejected {} “{}”: it will not be proposed again (Ctrl+Z brings it back)",
+                "Rejected {} “{}”: it will not be proposed again ({} brings it back)",
                 s.tag,
-                excerpt(&s.text)
+                excerpt(&s.text),
+                app.keymap.key(super::Action::Undo)
             );
         }
         Err(e) => app.status_line = format!("Could not store the rejection: {e}"),

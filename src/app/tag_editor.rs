@@ -11,8 +11,8 @@ use egui::{Color32, RichText, Ui};
 
 use crate::model::tags::{AttrKind, Attribute, Tag, TagSet, parse_hex_color};
 
-use super::commands::review_keys;
-use super::{Action, Command, MarginaliaApp, theme};
+use super::registry::{Action, Keymap};
+use super::{Command, MarginaliaApp, theme};
 
 /// Okabe–Ito (its black replaced by Tol's pale grey: black tints too dark in the light theme),
 /// then Paul Tol's bright and muted schemes: distinct for colour-blind readers.
@@ -147,22 +147,21 @@ pub(super) fn notice_changed_tags(app: &mut MarginaliaApp, ctx: &egui::Context) 
 }
 
 /// Plain keys the app gives a meaning of its own (here or in review mode): not for tags.
-fn app_key(key: &str) -> Option<&'static str> {
+fn app_key(keymap: &Keymap, key: &str) -> Option<&'static str> {
     let k = egui::Key::from_name(&key.to_ascii_uppercase())?;
+    let plain = |s: &egui::KeyboardShortcut| s.logical_key == k && s.modifiers.is_none();
     for a in Action::ALL {
-        let s = a.shortcut();
-        if s.logical_key == k && s.modifiers.is_none() {
+        if keymap.chords(a).iter().any(plain) {
             return Some(a.description());
         }
     }
-    review_keys()
-        .into_iter()
-        .find(|(s, _, _)| s.logical_key == k && s.modifiers.is_none())
+    (keymap.review_keys().into_iter())
+        .find(|(s, _, _)| plain(s))
         .map(|(_, _, what)| what)
 }
 
 /// Why `key` cannot be tag `index`'s key, if it cannot.
-pub fn hotkey_conflict(tags: &TagSet, index: usize, key: &str) -> Option<String> {
+pub fn hotkey_conflict(keymap: &Keymap, tags: &TagSet, index: usize, key: &str) -> Option<String> {
     if key.is_empty() {
         return None;
     }
@@ -175,7 +174,7 @@ pub fn hotkey_conflict(tags: &TagSet, index: usize, key: &str) -> Option<String>
     {
         return Some(format!("key {key} is already tag {}'s", t.1.name));
     }
-    app_key(key).map(|what| format!("key {key} is taken by the app: {what}"))
+    app_key(keymap, key).map(|what| format!("key {key} is taken by the app: {what}"))
 }
 
 fn color32(hex: &str) -> Color32 {
@@ -198,7 +197,7 @@ fn readable(hex: &str) -> bool {
 }
 
 /// A new tag: the first readable palette colour not in use, the first free digit key.
-fn new_tag(tags: &TagSet, name: &str) -> Tag {
+fn new_tag(keymap: &Keymap, tags: &TagSet, name: &str) -> Tag {
     let used: HashSet<String> = tags.tags.iter().map(|t| t.color.to_uppercase()).collect();
     let color = PALETTE
         .iter()
@@ -206,7 +205,7 @@ fn new_tag(tags: &TagSet, name: &str) -> Tag {
         .unwrap_or(&PALETTE[0]);
     let hotkey = (1..=9)
         .map(|d| d.to_string())
-        .find(|k| hotkey_conflict(tags, usize::MAX, k).is_none())
+        .find(|k| hotkey_conflict(keymap, tags, usize::MAX, k).is_none())
         .unwrap_or_default();
     Tag {
         name: name.to_owned(),
@@ -244,11 +243,8 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
 }
 
 fn body(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    let saved = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
+    let saved = app.tag_set();
+    let keymap = &app.keymap;
     let ed = &mut app.tag_editor;
     let Some(draft) = &mut ed.draft else { return };
     let weak = theme::weak(ui.visuals());
@@ -283,7 +279,7 @@ fn body(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             } else if draft.contains(&name) {
                 ed.message = Some((true, format!("There is a tag {name} already")));
             } else {
-                let t = new_tag(draft, &name);
+                let t = new_tag(keymap, draft, &name);
                 draft.tags.push(t);
                 ed.selected = draft.tags.len() - 1;
                 ed.hotkey_buf.clear();
@@ -399,7 +395,7 @@ fn body(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 .labelled_by(label.id);
             if r.changed() {
                 let key = ed.hotkey_buf.trim().to_owned();
-                match hotkey_conflict(draft, i, &key) {
+                match hotkey_conflict(keymap, draft, i, &key) {
                     Some(why) => {
                         ed.message = Some((true, format!("Refused: {why}")));
                         ed.hotkey_buf = next.hotkey.clone();

@@ -13,15 +13,9 @@ use crate::team::overview::{Cell, Progress};
 use crate::wording::plural;
 use crate::workspace::Workspace;
 
+use super::commands::TeamCommand;
 use super::theme::{self, Tone};
 use super::{Command, MarginaliaApp};
-
-/// What the Team window asks for; sent as [`Command::Team`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TeamCommand {
-    Toggle,
-    Refresh,
-}
 
 /// The Team window's state.
 #[derive(Default)]

@@ -210,11 +210,9 @@ struct LayoutKey {
 
 /// What the status line says when a pointer-made range over right-to-left text is refused:
 /// `what` did not happen (e.g. "Not tagged"), and how to select the text exactly.
-pub fn right_to_left_refusal(what: &str) -> String {
-    format!(
-        "{what}: the mouse cannot select right-to-left text exactly yet; select it with Find ({})",
-        super::Action::Find.shortcut_text()
-    )
+pub fn right_to_left_refusal(what: &str, keymap: &super::Keymap) -> String {
+    let find = keymap.hover("Find", super::Action::Find);
+    format!("{what}: the mouse cannot select right-to-left text exactly yet; select it with {find}")
 }
 
 /// A selection of text as dragged: the anchor stays, the head moves. Offsets in chars.

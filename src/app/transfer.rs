@@ -21,6 +21,7 @@ use crate::interchange::import::{self, ImportFormat, ImportRequest, ImportSummar
 use crate::model::layer::Status;
 use crate::workspace::{self, Workspace};
 
+use super::registry::{Action, Menu, menu_item};
 use super::{Command, MarginaliaApp, theme};
 
 /// How many items of each list a summary shows.
@@ -780,21 +781,11 @@ pub fn file_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) 
     let has_ws = app.ws.is_some();
     ui.menu_button("File", |ui| {
         ui.set_min_width(160.0);
-        if ui
-            .add_enabled(has_ws, egui::Button::new("Export…"))
-            .on_hover_text("Write the spans as jsonl, CoNLL, brat, csv or W3C annotations")
-            .clicked()
-        {
-            commands.push(Command::OpenExport);
-            ui.close();
-        }
-        if ui
-            .add_enabled(has_ws, egui::Button::new("Import…"))
-            .on_hover_text("Bring in spans from brat, jsonl (doccano, Prodigy), csv or W3C")
-            .clicked()
-        {
-            commands.push(Command::OpenImport);
-            ui.close();
+        for action in Action::in_menu(Menu::File) {
+            if menu_item(ui, &app.keymap, action, has_ws, app.prefs.dark).clicked() {
+                commands.push(action.command());
+                ui.close();
+            }
         }
     });
 }

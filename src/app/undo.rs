@@ -4,22 +4,12 @@
 //! open document's history does not hold. The status line names what was undone or redone.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 use crate::assist::suggest::rejections::{self, Rejected};
-use crate::session::tag_all::{WorkspaceTagged, WorkspaceUndoReport};
+use crate::session::tag_all::WorkspaceUndoReport;
 
 use super::MarginaliaApp;
-
-/// One workspace "Tag all", kept while the window runs.
-#[derive(Debug, Clone)]
-pub struct WorkspaceStep {
-    /// The workspace it was made in.
-    pub root: PathBuf,
-    pub tagged: WorkspaceTagged,
-    /// Whether its spans are in place (done) or taken out (undone).
-    pub present: bool,
-}
+use super::workspace_find::WorkspaceStep;
 
 /// Whether a workspace "Tag all" of this workspace can be undone (`undo`) or redone from the
 /// workspace's list (when the open document's history has nothing more).

@@ -2,6 +2,7 @@
 //! background thread through [`crate::assist::find::search_workspace`] and lists the hits as
 //! keyword-in-context lines grouped by document; a click opens the document at the hit.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -13,6 +14,16 @@ use crate::assist::find::{DocHits, FindOptions, Matcher};
 use crate::session::tag_all::{WorkspaceTagReport, WorkspaceTagged, WorkspaceUndoReport};
 
 use super::{Command, MarginaliaApp, theme};
+
+/// One workspace "Tag all", kept while the window runs.
+#[derive(Debug, Clone)]
+pub struct WorkspaceStep {
+    /// The workspace it was made in.
+    pub root: PathBuf,
+    pub tagged: WorkspaceTagged,
+    /// Whether its spans are in place (done) or taken out (undone).
+    pub present: bool,
+}
 
 const FIELD: &str = "workspace find field";
 
@@ -35,7 +46,7 @@ pub struct WorkspaceFind {
     asking: bool,
     /// Every "Tag all in workspace" made while the window runs, for undo (src/app/undo.rs);
     /// a step's number is its index.
-    pub(super) steps: Vec<super::undo::WorkspaceStep>,
+    pub(super) steps: Vec<WorkspaceStep>,
     /// A "Tag all in workspace", or its undo or redo, writing the documents on a thread.
     job: Option<Job>,
 }
@@ -266,7 +277,7 @@ fn tagged(
     // The step is recorded even when nothing was added: the open document's history points
     // at it by its number.
     if let Some(ws) = &app.ws {
-        app.ws_find.steps.push(super::undo::WorkspaceStep {
+        app.ws_find.steps.push(WorkspaceStep {
             root: ws.root().to_path_buf(),
             tagged: report.tagged.clone(),
             present: true,
@@ -286,7 +297,10 @@ fn tagged(
         msg.push_str("; cancelled, the other documents were not changed");
     }
     if report.added > 0 {
-        msg.push_str("; Ctrl+Z removes exactly these");
+        msg.push_str(&format!(
+            "; {} removes exactly these",
+            app.keymap.key(super::Action::Undo)
+        ));
     }
     msg
 }
@@ -402,7 +416,8 @@ enum Row {
 
 /// A running workspace job: how far it is, and Cancel for a tag all (an undo or redo runs to
 /// the end, so that a step is either done or undone in every document).
-fn job_row(job: &Job, ui: &mut egui::Ui) {
+/// `undo`: the keys that undo, for the tooltip.
+fn job_row(job: &Job, undo: &str, ui: &mut egui::Ui) {
     let (done, total) = (
         job.done.load(Ordering::Relaxed),
         job.total.load(Ordering::Relaxed),
@@ -422,7 +437,10 @@ fn job_row(job: &Job, ui: &mut egui::Ui) {
             let stopping = job.stop.load(Ordering::Relaxed);
             let r = ui
                 .add_enabled(!stopping, egui::Button::new("Cancel"))
-                .on_hover_text("Stops after the document being written; what was tagged stays, and Ctrl+Z removes it");
+                .on_hover_text(format!(
+                    "Stops after the document being written; what was tagged stays, and {undo} \
+                     removes it"
+                ));
             if r.clicked() {
                 job.stop.store(true, Ordering::Relaxed);
             }
@@ -559,11 +577,8 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     poll(&mut app.ws_find, ctx);
     let mut search = false;
     let mut open = true;
-    let tags = app
-        .ws
-        .as_ref()
-        .map(|w| w.tags().clone())
-        .unwrap_or_default();
+    let tags = app.tag_set();
+    let undo = app.keymap.key(super::Action::Undo);
     let w = &mut app.ws_find;
     egui::Window::new("Find in workspace")
         .id(egui::Id::unique("workspace find"))
@@ -632,7 +647,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
                 );
             }
             if let Some(job) = &w.job {
-                job_row(job, ui);
+                job_row(job, &undo, ui);
             } else if total > 0 {
                 let (n_docs, picked, asking) = (docs.len(), &mut w.tag, &mut w.asking);
                 tag_row(picked, asking, &tags, (total, n_docs), ui, commands);

@@ -678,6 +678,157 @@ fn a_rebound_review_key_works_on_its_new_key_only_and_refuses_another_review_key
     assert_eq!(selected(&h), Some(0), "p is still the previous item");
 }
 
+/// Clicks "Change" on action `action`'s row of the Keys editor (opened from the View menu)
+/// and presses `modifiers` + `new`, as a keyboard sends them (Ctrl alone first).
+fn rebind_action(
+    h: &mut Harness<'_, MarginaliaApp>,
+    action: Action,
+    modifiers: Modifiers,
+    new: Key,
+) {
+    if h.query_by_label("Keyboard shortcuts editor").is_none() {
+        h.get_by_label("View").click();
+        h.run_steps(2);
+        h.get_by_label("Change keyboard shortcuts…").click();
+        h.run_steps(4);
+    }
+    let row = Action::ALL.iter().position(|a| *a == action).unwrap();
+    h.query_all_by_label("Change")
+        .nth(row)
+        .unwrap()
+        .scroll_to_me();
+    h.run_steps(3);
+    h.query_all_by_label("Change").nth(row).unwrap().click();
+    h.run_steps(2);
+    assert!(h.query_by_label("press the new keys…").is_some());
+    if modifiers.command {
+        h.event(Event::Key {
+            key: Key::ControlLeft,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers,
+        });
+        h.run_steps(1);
+    }
+    press_mod(h, modifiers, new);
+}
+
+/// Hovers the widget labelled `label` until its tooltip shows, and says whether `tooltip` is
+/// shown then.
+fn tooltip_shows(h: &mut Harness<'_, MarginaliaApp>, label: &str, tooltip: &str) -> bool {
+    h.get_by_label(label).hover();
+    h.run_steps(20);
+    h.query_by_label(tooltip).is_some()
+}
+
+/// Issue 21 §4: a key rebound in the Keys editor shows wherever its command is shown with its
+/// key: the View menu, the toolbar's tooltips, the F1 sheet, the palette, and review mode's
+/// bar, decision buttons and key strip (which spelled their keys themselves before).
+#[test]
+fn a_rebound_key_shows_in_every_menu_tooltip_sheet_palette_and_review_strip_naming_it() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    rebind_action(&mut h, Action::Undo, Modifiers::COMMAND, Key::U);
+    h.get_by_label("Undo is now Ctrl+U");
+    rebind_action(&mut h, Action::ZoomIn, Modifiers::COMMAND, Key::I);
+    h.get_by_label("Larger text is now Ctrl+I");
+    rebind_review_key(&mut h, ReviewKey::AcceptA, Key::K);
+    h.get_by_label("Accept A is now K");
+    rebind_review_key(&mut h, ReviewKey::Next, Key::J);
+    h.get_by_label("Next undecided item is now J");
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Change keyboard shortcuts…").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Keyboard shortcuts editor").is_none());
+
+    // The View menu's item carries its (first) key.
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Larger text Ctrl+I").is_some(),
+        "the View menu"
+    );
+    assert!(h.query_by_label_contains("Ctrl++").is_none());
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Larger text Ctrl+I").is_none(),
+        "the menu closed"
+    );
+
+    h.get_by_label(SEED).click();
+    h.run_steps(3);
+    for _ in 0..6000 {
+        if h.state().open_document().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    assert!(
+        tooltip_shows(&mut h, "A+", "Larger text (Ctrl+I)"),
+        "the A+ button's tooltip"
+    );
+    // An edit, so that Undo can be pointed at (a greyed-out button shows no tooltip).
+    h.get_by_label("Mark done").click();
+    h.run_steps(2);
+    assert!(
+        tooltip_shows(&mut h, "Undo", "Undo (Ctrl+U)"),
+        "the toolbar's Undo button's tooltip"
+    );
+
+    // The sheet: undo in its section and in review mode's; the review keys as rebound.
+    press(&mut h, Key::F1);
+    assert_eq!(h.query_all_by_label("Ctrl+U").count(), 2, "the sheet");
+    assert!(h.query_by_label("Ctrl+I or Ctrl+=").is_some());
+    assert!(h.query_all_by_label("J").count() > 0 && h.query_all_by_label("K").count() > 0);
+    assert!(h.query_by_label("Ctrl+Z").is_none() && h.query_by_label("N").is_none());
+    press(&mut h, Key::F1);
+
+    // The palette's row.
+    press_mod(&mut h, Modifiers::COMMAND, Key::K);
+    for c in "undo".chars() {
+        h.event(Event::Text(c.to_string()));
+    }
+    h.run_steps(2);
+    assert!(h.query_all_by_label("Ctrl+U").count() > 0, "the palette");
+    press(&mut h, Key::Escape);
+
+    // Review mode: its key strip, decision buttons and bar.
+    press_mod(&mut h, Modifiers::COMMAND, Key::R);
+    h.get_by_label("Start review");
+    press(&mut h, Key::Enter);
+    assert!(h.state().review_mode().is_some());
+    for strip in [
+        "j / p next / previous undecided",
+        "k accept A",
+        "Ctrl+U / Ctrl+Y undo / redo",
+    ] {
+        assert!(
+            h.query_by_label(strip).is_some(),
+            "the strip shows {strip:?}"
+        );
+    }
+    assert!(
+        h.query_by_label("n / p next / previous undecided")
+            .is_none()
+    );
+    assert!(
+        h.query_by_label("Accept A  [k]").is_some(),
+        "the decision button"
+    );
+    press(&mut h, Key::K);
+    assert!(
+        h.state().review_mode().unwrap().review().can_undo(),
+        "k decided"
+    );
+    assert!(
+        tooltip_shows(&mut h, "Undo", "Undo (Ctrl+U)"),
+        "review mode's Undo button's tooltip"
+    );
+}
 #[test]
 fn agreement_heatmap_cell_opens_its_pair_and_the_scorecard_is_shown() {
     let ws = team_copy();
