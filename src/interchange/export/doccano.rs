@@ -10,7 +10,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err, write_json};
 
 /// [`SourceRecord::format`](crate::model::layer::SourceRecord::format) of a doccano record:
 /// this export writes it back, the import recognises it.
@@ -63,12 +63,7 @@ impl<'w> DoccanoSink<'w> {
 
 impl DocWriter for DoccanoSink<'_> {
     fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
-        serde_json::to_writer(&mut *self.w, &DoccanoRecord::of(doc)).map_err(|e| {
-            ExportError::Write {
-                path: self.shown.clone(),
-                reason: e.to_string(),
-            }
-        })?;
+        write_json(&mut *self.w, &self.shown, b"", &DoccanoRecord::of(doc))?;
         self.w.write_all(b"\n").map_err(write_err(&self.shown))
     }
 

@@ -16,7 +16,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err, write_json};
 use crate::model::range::CharRange;
 use crate::model::text::Text;
 
@@ -200,11 +200,7 @@ impl<'w> JsonlSink<'w> {
 
 impl DocWriter for JsonlSink<'_> {
     fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
-        let rec = JsonlRecord::of(doc);
-        serde_json::to_writer(&mut *self.w, &rec).map_err(|e| ExportError::Write {
-            path: self.shown.clone(),
-            reason: e.to_string(),
-        })?;
+        write_json(&mut *self.w, &self.shown, b"", &JsonlRecord::of(doc))?;
         self.w.write_all(b"\n").map_err(write_err(&self.shown))
     }
 

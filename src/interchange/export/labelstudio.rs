@@ -14,7 +14,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err, write_json};
 use crate::model::tags::TagSet;
 
 /// UTF-16 offsets of a text to char (scalar value) offsets, both ways: Label Studio counts in
@@ -204,11 +204,7 @@ impl<'w> LabelStudioSink<'w> {
             return Ok(());
         };
         let sep: &[u8] = if self.written == 0 { b"[\n" } else { b",\n" };
-        self.w.write_all(sep).map_err(write_err(&self.shown))?;
-        serde_json::to_writer(&mut *self.w, &task).map_err(|e| ExportError::Write {
-            path: self.shown.clone(),
-            reason: e.to_string(),
-        })?;
+        write_json(&mut *self.w, &self.shown, sep, &task)?;
         self.written += 1;
         Ok(())
     }

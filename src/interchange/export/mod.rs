@@ -796,6 +796,21 @@ pub(crate) fn write_err(path: &str) -> impl Fn(std::io::Error) -> ExportError + 
     }
 }
 
+/// Writes `value` as JSON after `before` (a separator; the doccano and jsonl lines end with a
+/// newline instead), with the output's name on an error.
+pub(crate) fn write_json(
+    w: &mut dyn Write,
+    shown: &str,
+    before: &[u8],
+    value: &impl serde::Serialize,
+) -> Result<(), ExportError> {
+    w.write_all(before).map_err(write_err(shown))?;
+    serde_json::to_writer(&mut *w, value).map_err(|e| ExportError::Write {
+        path: shown.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
 /// Appends a titled, indented list capped at `limit` items (nothing when `items` is empty).
 pub fn push_list(lines: &mut Vec<String>, limit: usize, title: String, items: &[String]) {
     if items.is_empty() {

@@ -16,7 +16,7 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
-use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
+use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err, write_json};
 use crate::model::layer::{CONTEXT_CHARS, Span};
 use crate::model::tags::{AttrKind, TagSet};
 use crate::model::text::Text;
@@ -211,11 +211,7 @@ impl DocWriter for W3cSink<'_> {
             } else {
                 b",\n      "
             };
-            self.w.write_all(sep).map_err(write_err(&self.shown))?;
-            serde_json::to_writer(&mut *self.w, &a).map_err(|e| ExportError::Write {
-                path: self.shown.clone(),
-                reason: e.to_string(),
-            })?;
+            write_json(&mut *self.w, &self.shown, sep, &a)?;
             self.count += 1;
         }
         Ok(())
