@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{ImportError, Incoming, IncomingSpan, Intake};
+use super::{ImportError, IncomingSpan, Intake};
 
 pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
     let Intake(sink, stats, progress) = to;
@@ -30,7 +30,7 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
         });
     };
     let (c_ann, c_text, c_note) = (col("annotator"), col("text"), col("note"));
-    let mut current: Option<(String, String, Incoming)> = None;
+    let mut docs = super::Consecutive::default();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -68,33 +68,9 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
             fragments: Vec::new(),
             origin: origin.clone(),
         };
-        match &mut current {
-            Some((d, a, inc)) if *d == doc && *a == annotator => inc.spans.push(span),
-            _ => {
-                if let Some((_, _, inc)) = current.take() {
-                    sink(inc, None)?;
-                    stats.done += 1;
-                }
-                current = Some((
-                    doc.clone(),
-                    annotator,
-                    Incoming {
-                        rel: doc,
-                        text: None,
-                        status: None,
-                        spans: vec![span],
-                        origin,
-                        annotator: None,
-                        record: None,
-                    },
-                ));
-            }
-        }
+        docs.push(&doc, annotator, span, origin, sink, stats)?;
     }
-    if let Some((_, _, inc)) = current.take() {
-        sink(inc, None)?;
-        stats.done += 1;
-    }
+    docs.finish(sink, stats)?;
     progress(total, total);
     Ok(())
 }

@@ -1689,6 +1689,57 @@ pub(crate) fn read_source(path: &Path) -> Result<String, ImportError> {
     })
 }
 
+/// For the formats that list spans rather than documents (csv, w3c): consecutive spans of one
+/// text by one annotator become one [`Incoming`] document, handed on when the next one starts.
+#[derive(Default)]
+pub(crate) struct Consecutive {
+    current: Option<(String, String, Incoming)>,
+}
+
+impl Consecutive {
+    /// Adds `span` of text `rel` by `annotator`, found at `origin`.
+    pub(crate) fn push(
+        &mut self,
+        rel: &str,
+        annotator: String,
+        span: IncomingSpan,
+        origin: String,
+        sink: &mut DocSink<'_>,
+        stats: &mut SourceStats,
+    ) -> Result<(), ImportError> {
+        match &mut self.current {
+            Some((r, a, inc)) if r == rel && *a == annotator => inc.spans.push(span),
+            _ => {
+                self.finish(sink, stats)?;
+                let inc = Incoming {
+                    rel: rel.to_owned(),
+                    text: None,
+                    status: None,
+                    spans: vec![span],
+                    origin,
+                    annotator: None,
+                    record: None,
+                };
+                self.current = Some((rel.to_owned(), annotator, inc));
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands on the document being gathered, if any.
+    pub(crate) fn finish(
+        &mut self,
+        sink: &mut DocSink<'_>,
+        stats: &mut SourceStats,
+    ) -> Result<(), ImportError> {
+        if let Some((_, _, inc)) = self.current.take() {
+            sink(inc, None)?;
+            stats.done += 1;
+        }
+        Ok(())
+    }
+}
+
 /// Opens a source file read line by line, with its size for progress and a clear error; only
 /// a regular file: a named pipe would block, a device would never end.
 pub(crate) fn open_source(

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{ImportError, Incoming, IncomingSpan, Intake};
+use super::{ImportError, IncomingSpan, Intake};
 
 fn items(v: &Value) -> Vec<&Value> {
     if let Some(list) = v.as_array() {
@@ -48,7 +48,7 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
     })?;
     let list = items(&root);
     let total = list.len();
-    let mut current: Option<(String, String, Incoming)> = None;
+    let mut docs = super::Consecutive::default();
     for (i, a) in list.into_iter().enumerate() {
         if !progress(i, total) {
             return Err(ImportError::Cancelled { done: stats.done });
@@ -107,33 +107,9 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
             fragments: Vec::new(),
             origin: origin.clone(),
         };
-        match &mut current {
-            Some((r, c, inc)) if r == rel && *c == creator => inc.spans.push(span),
-            _ => {
-                if let Some((_, _, inc)) = current.take() {
-                    sink(inc, None)?;
-                    stats.done += 1;
-                }
-                current = Some((
-                    rel.to_owned(),
-                    creator,
-                    Incoming {
-                        rel: rel.to_owned(),
-                        text: None,
-                        status: None,
-                        spans: vec![span],
-                        origin,
-                        annotator: None,
-                        record: None,
-                    },
-                ));
-            }
-        }
+        docs.push(rel, creator, span, origin, sink, stats)?;
     }
-    if let Some((_, _, inc)) = current.take() {
-        sink(inc, None)?;
-        stats.done += 1;
-    }
+    docs.finish(sink, stats)?;
     progress(total, total);
     Ok(())
 }
