@@ -305,15 +305,9 @@ pub fn parse_ann(
                 }
                 by_id.insert(id.to_owned(), spans.len());
                 spans.push(IncomingSpan {
-                    start,
-                    end,
-                    tag: tag.to_owned(),
-                    note: String::new(),
-                    attrs: BTreeMap::new(),
-                    stated: None,
                     id: id.get(1..).and_then(|n| n.parse().ok()),
                     fragments: if frags.len() > 1 { frags } else { Vec::new() },
-                    origin,
+                    ..IncomingSpan::new(start, end, tag, origin)
                 });
             }
             Some('#') => {

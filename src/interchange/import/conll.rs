@@ -20,7 +20,6 @@
 //!   file and line (the token is imported untagged); a line without the columns skips its
 //!   document, with file and line.
 
-use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -292,16 +291,10 @@ impl Reader<'_, '_> {
                 .iter()
                 .map(|(t, _, _)| t.as_str())
                 .collect();
+            let origin = format!("{}:{line}", self.shown);
             self.doc.spans.push(IncomingSpan {
-                start: starts[e.first],
-                end: ends[e.last],
-                tag: e.ty.to_owned(),
-                note: String::new(),
-                attrs: BTreeMap::new(),
                 stated: Some(stated.join(" ")),
-                id: None,
-                fragments: Vec::new(),
-                origin: format!("{}:{line}", self.shown),
+                ..IncomingSpan::new(starts[e.first], ends[e.last], e.ty, origin)
             });
         }
     }

@@ -2,7 +2,6 @@
 //! does not carry texts, so each document must already be in the workspace. Consecutive rows
 //! of the same document and annotator make one document.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{ImportError, IncomingSpan, Intake};
@@ -58,15 +57,9 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
             continue;
         };
         let span = IncomingSpan {
-            start,
-            end,
-            tag: field(Some(c_tag)).to_owned(),
             note: field(c_note).to_owned(),
-            attrs: BTreeMap::new(),
             stated: c_text.map(|_| field(c_text).to_owned()),
-            id: None,
-            fragments: Vec::new(),
-            origin: origin.clone(),
+            ..IncomingSpan::new(start, end, field(Some(c_tag)), origin.clone())
         };
         docs.push(&doc, annotator, span, origin, sink, stats)?;
     }

@@ -256,15 +256,10 @@ pub fn parse_record(
                 })
                 .unwrap_or_default();
             spans.push(IncomingSpan {
-                start,
-                end,
-                tag: label.to_owned(),
                 note,
                 attrs,
                 stated: s.get("text").and_then(Value::as_str).map(str::to_owned),
-                id: None,
-                fragments: Vec::new(),
-                origin: format!("{origin}: span {}", i + 1),
+                ..IncomingSpan::new(start, end, label, format!("{origin}: span {}", i + 1))
             });
         }
     } else if let Some(list) = v
@@ -283,7 +278,7 @@ pub fn parse_record(
                 reject(i, "a doccano label is [start, end, \"tag\"]");
                 continue;
             };
-            spans.push(incoming(
+            spans.push(IncomingSpan::new(
                 start,
                 end,
                 tag,
@@ -301,7 +296,7 @@ pub fn parse_record(
                 reject(i, "needs \"start_offset\", \"end_offset\" and \"label\"");
                 continue;
             };
-            spans.push(incoming(
+            spans.push(IncomingSpan::new(
                 start,
                 end,
                 tag,
@@ -430,18 +425,4 @@ pub(crate) fn source_record(v: &Value) -> Option<SourceRecord> {
         format: DOCCANO.into(),
         fields: BTreeMap::from([("id".to_owned(), id.to_string())]),
     })
-}
-
-fn incoming(start: usize, end: usize, tag: &str, origin: String) -> IncomingSpan {
-    IncomingSpan {
-        start,
-        end,
-        tag: tag.to_owned(),
-        note: String::new(),
-        attrs: BTreeMap::new(),
-        stated: None,
-        id: None,
-        fragments: Vec::new(),
-        origin,
-    }
 }

@@ -31,7 +31,7 @@
 //! export writes it), else to `<folder>/<task id, six digits>.txt`; other `data` keys are left
 //! out.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -572,15 +572,8 @@ impl Task<'_> {
         let doc = self.docs.add(self.rel, self.text, who, origin);
         for label in labels {
             doc.spans.push(IncomingSpan {
-                start,
-                end,
-                tag: label.to_owned(),
-                note: String::new(),
-                attrs: BTreeMap::new(),
                 stated: stated.clone(),
-                id: None,
-                fragments: Vec::new(),
-                origin: origin.to_owned(),
+                ..IncomingSpan::new(start, end, label, origin.to_owned())
             });
         }
     }

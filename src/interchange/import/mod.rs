@@ -850,6 +850,23 @@ pub struct IncomingSpan {
     pub origin: String,
 }
 
+impl IncomingSpan {
+    /// A span with no note, attributes, stated text, id or fragments.
+    pub fn new(start: usize, end: usize, tag: &str, origin: String) -> Self {
+        IncomingSpan {
+            start,
+            end,
+            tag: tag.to_owned(),
+            note: String::new(),
+            attrs: BTreeMap::new(),
+            stated: None,
+            id: None,
+            fragments: Vec::new(),
+            origin,
+        }
+    }
+}
+
 /// One document as a source states it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incoming {

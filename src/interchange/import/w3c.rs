@@ -5,7 +5,6 @@
 //! `commenting` body becomes the note. Consecutive annotations of the same text and creator
 //! make one document.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -94,18 +93,12 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
             })
             .unwrap_or_default();
         let span = IncomingSpan {
-            start: start as usize,
-            end: end as usize,
-            tag: tag.to_owned(),
             note: purpose("commenting").unwrap_or("").to_owned(),
-            attrs: BTreeMap::new(),
             stated: quote
                 .and_then(|q| q.get("exact"))
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            id: None,
-            fragments: Vec::new(),
-            origin: origin.clone(),
+            ..IncomingSpan::new(start as usize, end as usize, tag, origin.clone())
         };
         docs.push(rel, creator, span, origin, sink, stats)?;
     }
