@@ -266,21 +266,14 @@ impl ExportSummary {
         if self.replaced {
             lines.push(format!("replaced existing file {}", self.out));
         }
-        push_list(
+        push_counted(
             &mut lines,
             limit,
-            format!(
-                "skipped {}:",
-                plural(self.skipped_documents.len(), "document")
-            ),
+            "skipped",
+            "document",
             &self.skipped_documents,
         );
-        push_list(
-            &mut lines,
-            limit,
-            format!("skipped {}:", plural(self.skipped_spans.len(), "span")),
-            &self.skipped_spans,
-        );
+        push_counted(&mut lines, limit, "skipped", "span", &self.skipped_spans);
         push_list(
             &mut lines,
             limit,
@@ -809,6 +802,22 @@ pub(crate) fn write_json(
         path: shown.to_owned(),
         reason: e.to_string(),
     })
+}
+
+/// Appends "`verb` N `noun`s:" and the items, as [`push_list`] does.
+pub fn push_counted(
+    lines: &mut Vec<String>,
+    limit: usize,
+    verb: &str,
+    noun: &str,
+    items: &[String],
+) {
+    push_list(
+        lines,
+        limit,
+        format!("{verb} {}:", plural(items.len(), noun)),
+        items,
+    );
 }
 
 /// Appends a titled, indented list capped at `limit` items (nothing when `items` is empty).

@@ -35,7 +35,7 @@ pub mod w3c;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::interchange::export::push_list;
+use crate::interchange::export::{push_counted, push_list};
 use crate::model::layer::{Layer, SourceRecord, Status, make_span, now_rfc3339};
 use crate::model::range::CharRange;
 use crate::model::tags::TagSet;
@@ -577,30 +577,21 @@ impl ImportSummary {
             ),
             &self.texts_copied,
         );
-        push_list(
+        push_counted(
             &mut lines,
             limit,
-            format!(
-                "skipped {}:",
-                plural(self.skipped_documents.len(), "document")
-            ),
+            "skipped",
+            "document",
             &self.skipped_documents,
         );
-        push_list(
+        push_counted(
             &mut lines,
             limit,
-            format!(
-                "refused {}:",
-                plural(self.refused_documents.len(), "document")
-            ),
+            "refused",
+            "document",
             &self.refused_documents,
         );
-        push_list(
-            &mut lines,
-            limit,
-            format!("rejected {}:", plural(self.rejected_spans.len(), "span")),
-            &self.rejected_spans,
-        );
+        push_counted(&mut lines, limit, "rejected", "span", &self.rejected_spans);
         lines.extend(self.answers_report());
         lines.extend(self.labelstudio.report());
         let unsupported: Vec<String> = self
