@@ -602,15 +602,8 @@ fn progress(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write)
         return 2;
     };
     let p = crate::team::overview::gather(&ws);
-    if json {
-        let code = print_json(&p, out, err);
-        if code != 0 {
-            return code;
-        }
-    } else {
-        let _ = write!(out, "{}", p.to_table());
-    }
-    if p.unreadable.is_empty() { 0 } else { 1 }
+    // 1 when the JSON could not be printed or when files were left out of the counts.
+    print_report(&p, json, || p.to_table(), out, err).max(i32::from(!p.unreadable.is_empty()))
 }
 
 /// Opens the workspace, saying on `err` when a tag rename in it was interrupted (its spans use
@@ -672,16 +665,9 @@ fn stats(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write) ->
         return 2;
     };
     let st = crate::workspace::stats::gather(&ws);
-    if json {
-        let code = print_json(&st, out, err);
-        if code != 0 {
-            return code;
-        }
-    } else {
-        let _ = write!(out, "{}", st.to_table());
-    }
     // Counts that leave files out are not the workspace's counts: say so in the exit code.
-    if st.unreadable.is_empty() { 0 } else { 1 }
+    let printed = print_report(&st, json, || st.to_table(), out, err);
+    printed.max(i32::from(!st.unreadable.is_empty()))
 }
 
 fn list_tags(path: PathBuf, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -1019,6 +1005,21 @@ pub fn parse_failure_json(args: &[std::ffi::OsString], e: &clap::Error) -> Optio
     serde_json::to_string_pretty(&value).ok().map(|s| (s, code))
 }
 
+/// Prints a report as JSON (`json`) or as its table; 0, or the exit code of a failed JSON print.
+fn print_report<T: serde::Serialize>(
+    value: &T,
+    json: bool,
+    table: impl FnOnce() -> String,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    if json {
+        return print_json(value, out, err);
+    }
+    let _ = write!(out, "{}", table());
+    0
+}
+
 fn print_json<T: serde::Serialize>(value: &T, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match serde_json::to_string_pretty(value) {
         Ok(s) => {
@@ -1060,15 +1061,16 @@ fn agree(
             return 1;
         }
     };
-    if json {
-        let code = print_json(&report, out, err);
-        if code != 0 {
-            return code;
+    let table = || {
+        if pairs || report.annotators.len() <= 3 {
+            report.to_table()
+        } else {
+            report.to_summary()
         }
-    } else if pairs || report.annotators.len() <= 3 {
-        let _ = write!(out, "{}", report.to_table());
-    } else {
-        let _ = write!(out, "{}", report.to_summary());
+    };
+    let code = print_report(&report, json, table, out, err);
+    if code != 0 {
+        return code;
     }
     // Figures that leave files out are not the workspace's figures: say so in the exit code.
     if report.skipped.is_empty() {
