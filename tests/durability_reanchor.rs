@@ -770,7 +770,7 @@ fn cli(cmd: Command) -> (i32, String, String) {
 /// --layer curated` is refused: the curated layer is written by review.
 #[test]
 fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it() {
-    use marginalia::session::review::{CuratedLayer, Rejection, ReviewComment, SourceRef};
+    use marginalia::model::curated::{CuratedLayer, Rejection, ReviewComment, SourceRef};
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     copy_dir(

@@ -3,13 +3,12 @@
 
 use std::path::Path;
 
+use marginalia::model::curated::{CuratedLayer, load_curated};
 use marginalia::model::layer::{Layer, Status, make_span};
 use marginalia::model::text::Text;
-use marginalia::session::review::{
-    CuratedLayer, Decision, ItemKind, Review, ReviewError, Verdict, classify, feedback,
-    load_curated, progress_of,
-};
+use marginalia::session::review::{Decision, Review, ReviewError, progress_of};
 use marginalia::store;
+use marginalia::team::compare::{ItemKind, Verdict, classify, feedback};
 use marginalia::workspace::Workspace;
 
 //                     aa bb cc dd ee ff gg

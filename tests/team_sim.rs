@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use marginalia::model::curated::{CuratedLayer, CuratedSpan, Rejection, SourceRef};
 use marginalia::model::layer::{Layer, make_span};
-use marginalia::session::review::{CuratedLayer, CuratedSpan, Rejection, SourceRef};
 use marginalia::store;
 use marginalia::team::merge::{CONFLICT_MARK, MERGE_AUTHOR};
 use marginalia::{TagSet, Text, Workspace};
@@ -210,7 +210,7 @@ fn review(c: &Clone, round: usize) {
             continue;
         };
         let path = ws.layer_path("curated", &rel).expect("curated path");
-        let mut cur = match marginalia::session::review::load_curated(&path).expect("curated reads")
+        let mut cur = match marginalia::model::curated::load_curated(&path).expect("curated reads")
         {
             Some((c, _)) => c,
             None => CuratedLayer::new(&rel, &text),

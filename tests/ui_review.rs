@@ -9,8 +9,9 @@ use egui::{Event, Key, Modifiers, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::app::{Action, MarginaliaApp, ReviewKey, StartOptions};
-use marginalia::session::review::{CuratedLayer, ItemKind};
+use marginalia::model::curated::CuratedLayer;
 use marginalia::team::agreement::{AgreementOptions, compute};
+use marginalia::team::compare::ItemKind;
 use marginalia::workspace::Workspace;
 
 const SEED: &str = "000_b78fa013a4a69998.txt";

@@ -15,18 +15,13 @@ use crate::model::layer::{Layer, LayerProblem, Orphan, Span, Status, make_span, 
 use crate::model::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
 use crate::model::tags::{self, Tag};
 use crate::model::text::{Text, TextError};
-use crate::session::autosave::{Autosave, Finished, JournalFind};
+use crate::session::autosave::{Autosave, Finished, JournalFind, SaveState};
 use crate::session::history::History;
 use crate::session::recovery::{EntryKey, Journal, Kept, Recovered};
 use crate::session::save_mirror::{self, Base, Mirror, Pending, Sent, Snapshot};
 use crate::store::{self, Fingerprint, StoreError};
 use crate::team::merge::{self, Pick};
 use crate::workspace::Workspace;
-
-/// How long an edit may wait before it is written.
-pub const SAVE_DELAY: Duration = Duration::from_millis(300);
-/// How long to wait before retrying a failed save.
-pub const RETRY_DELAY: Duration = Duration::from_secs(2);
 
 /// Why a document could not be opened for editing.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -164,16 +159,6 @@ const BATCH_MIN: usize = 32;
 /// A batch of at least this many spans is recorded for the autosave by id (looked up when it
 /// saves, an O(spans) pass) rather than by a copy of each (most of a 100,000-span edit's time).
 const BY_ID_MIN: usize = 1_000;
-
-/// What the save indicator shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveState {
-    Saved,
-    /// Edits not yet on disk.
-    Pending,
-    /// The last attempt failed; it will be retried.
-    Failed(String),
-}
 
 /// An open document.
 pub struct Document {
@@ -1534,7 +1519,7 @@ impl Document {
         }
     }
 
-    /// Saves if an edit has waited [`SAVE_DELAY`] (or a failed save is due for retry).
+    /// Saves if an edit has waited [`crate::session::autosave::SAVE_DELAY`] (or a failed save is due for retry).
     /// Returns whether a save was started.
     ///
     /// The save runs on a background writer thread, which keeps its own copy of the layer:

@@ -14,9 +14,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
+use crate::model::curated::{CuratedLayer, CuratedSpan, Rejection, ReviewComment, SourceRef};
 use crate::model::layer::{Layer, Orphan, Span, Status};
 use crate::model::tags::TagSet;
-use crate::session::review::{CuratedLayer, CuratedSpan, Rejection, ReviewComment, SourceRef};
 
 /// How a recorded conflict starts, in a span's note or a review comment.
 pub const CONFLICT_MARK: &str = "[merge conflict]";
@@ -707,7 +707,7 @@ impl OrphanId for Orphan {
     }
 }
 
-impl OrphanId for crate::session::review::CuratedOrphan {
+impl OrphanId for crate::model::curated::CuratedOrphan {
     fn span_id(&self) -> u64 {
         self.span.id
     }

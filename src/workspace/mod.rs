@@ -18,8 +18,7 @@ use crate::model::tags::{TagError, TagSet};
 /// The folder, under the root, that holds annotations and workspace settings.
 pub const ANNOTATIONS_DIR: &str = "annotations";
 
-/// The layer name reserved for the reviewer's curated layer.
-pub const CURATED_LAYER: &str = "curated";
+pub use crate::model::curated::CURATED_LAYER;
 
 /// The folder under `annotations/` that holds suggestion dictionaries
 /// (`annotations/dictionaries/<tag>.txt`): not a layer, so no annotator may take the name.

@@ -14,9 +14,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::model::curated::CuratedLayer;
 use crate::model::layer::{Layer, Span};
 use crate::model::tags::{Tag, TagSet};
-use crate::session::review::CuratedLayer;
 use crate::store;
 use crate::workspace::{CURATED_LAYER, Workspace};
 
@@ -300,7 +300,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         }
         for (_, path) in found.files {
             let (change, item) = if name == CURATED_LAYER {
-                match crate::session::review::load_curated(&path) {
+                match crate::model::curated::load_curated(&path) {
                     Ok(Some((mut c, _))) => {
                         let mut spans = 0;
                         for s in c
