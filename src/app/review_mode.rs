@@ -1311,13 +1311,16 @@ fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
         let kept: Vec<String> = differences
             .iter()
             .map(|d| {
-                let v = s.attrs.get(&d.name).map_or("(none)", String::as_str);
+                let v = s.span.attrs.get(&d.name).map_or("(none)", String::as_str);
                 format!(", {} = {v}", d.name)
             })
             .collect();
         let kept = kept.concat();
         parts.push(if s.edited {
-            format!("edited to {} {}–{}{kept}", s.tag, s.start, s.end)
+            format!(
+                "edited to {} {}–{}{kept}",
+                s.span.tag, s.span.start, s.span.end
+            )
         } else {
             format!(
                 "accepted {}{kept}",

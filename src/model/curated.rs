@@ -2,7 +2,7 @@
 //! from, rejections with their reasons, comments) and its file format,
 //! `annotations/curated/<rel>.ron`, which every tool that reads layers also reads as a layer.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -21,77 +21,127 @@ pub struct SourceRef {
     pub id: u64,
 }
 
-/// A span of the curated layer: the fields of [`Span`], in the same order (so every tool that
-/// reads layers reads the curated layer too), then where it came from and who accepted it.
+/// A span of the curated layer: a [`Span`] and its review record, where it came from and who
+/// accepted it.
+///
+/// On disk ([`CuratedSpanRecord`]) the span's fields come first, in [`Span`]'s order and at the
+/// same level as the record's, so every tool that reads layers reads the curated layer too.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "CuratedSpanRecord", into = "CuratedSpanRecord")]
 pub struct CuratedSpan {
-    pub id: u64,
-    pub start: usize,
-    pub end: usize,
-    pub tag: String,
-    pub exact: String,
-    #[serde(default)]
-    pub prefix: String,
-    #[serde(default)]
-    pub suffix: String,
-    #[serde(default)]
-    pub note: String,
-    #[serde(default)]
-    pub attrs: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    pub created: String,
-    #[serde(default)]
-    pub modified: String,
+    /// The span as export, agreement and the editor see it.
+    pub span: Span,
     /// The reviewed spans it was accepted from (empty: added by the reviewer).
-    #[serde(default)]
     pub from: Vec<SourceRef>,
     /// The reviewer who accepted it.
-    #[serde(default)]
     pub accepted_by: String,
     /// When, RFC 3339 UTC.
-    #[serde(default)]
     pub accepted_at: String,
     /// Whether the reviewer changed its boundaries or tag before accepting.
-    #[serde(default)]
     pub edited: bool,
 }
 
 impl CuratedSpan {
-    /// The plain span (what export, agreement and the editor see).
-    pub fn to_span(&self) -> Span {
-        Span {
-            id: self.id,
-            start: self.start,
-            end: self.end,
-            tag: self.tag.clone(),
-            exact: self.exact.clone(),
-            prefix: self.prefix.clone(),
-            suffix: self.suffix.clone(),
-            note: self.note.clone(),
-            attrs: self.attrs.clone(),
-            created: self.created.clone(),
-            modified: self.modified.clone(),
-        }
-    }
-
     /// A curated span from a plain span and its review record.
-    pub fn from_span(s: Span, from: Vec<SourceRef>, by: &str, at: &str, edited: bool) -> Self {
+    pub fn from_span(span: Span, from: Vec<SourceRef>, by: &str, at: &str, edited: bool) -> Self {
         Self {
-            id: s.id,
-            start: s.start,
-            end: s.end,
-            tag: s.tag,
-            exact: s.exact,
-            prefix: s.prefix,
-            suffix: s.suffix,
-            note: s.note,
-            attrs: s.attrs,
-            created: s.created,
-            modified: s.modified,
+            span,
             from,
             accepted_by: by.to_owned(),
             accepted_at: at.to_owned(),
             edited,
+        }
+    }
+
+    /// The plain span (what export, agreement and the editor see).
+    pub fn to_span(&self) -> Span {
+        self.span.clone()
+    }
+}
+
+/// A curated span as the file holds it: the fields of [`Span`] (with its defaults), then the
+/// review record's, all at one level. The RON serializer writes a flattened struct as a map
+/// (`{"id": 1, …}`), which no layer reader reads, so the one level is spelled out here.
+#[derive(Serialize, Deserialize)]
+#[serde(rename = "CuratedSpan")]
+struct CuratedSpanRecord {
+    id: u64,
+    start: usize,
+    end: usize,
+    tag: String,
+    exact: String,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    suffix: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    attrs: BTreeMap<String, String>,
+    #[serde(default)]
+    created: String,
+    #[serde(default)]
+    modified: String,
+    #[serde(default)]
+    from: Vec<SourceRef>,
+    #[serde(default)]
+    accepted_by: String,
+    #[serde(default)]
+    accepted_at: String,
+    #[serde(default)]
+    edited: bool,
+}
+
+impl From<CuratedSpanRecord> for CuratedSpan {
+    fn from(r: CuratedSpanRecord) -> Self {
+        let span = Span {
+            id: r.id,
+            start: r.start,
+            end: r.end,
+            tag: r.tag,
+            exact: r.exact,
+            prefix: r.prefix,
+            suffix: r.suffix,
+            note: r.note,
+            attrs: r.attrs,
+            created: r.created,
+            modified: r.modified,
+        };
+        Self::from_span(span, r.from, &r.accepted_by, &r.accepted_at, r.edited)
+    }
+}
+
+impl From<CuratedSpan> for CuratedSpanRecord {
+    fn from(c: CuratedSpan) -> Self {
+        let Span {
+            id,
+            start,
+            end,
+            tag,
+            exact,
+            prefix,
+            suffix,
+            note,
+            attrs,
+            created,
+            modified,
+        } = c.span;
+        Self {
+            id,
+            start,
+            end,
+            tag,
+            exact,
+            prefix,
+            suffix,
+            note,
+            attrs,
+            created,
+            modified,
+            from: c.from,
+            accepted_by: c.accepted_by,
+            accepted_at: c.accepted_at,
+            edited: c.edited,
         }
     }
 }
@@ -186,10 +236,10 @@ impl CuratedLayer {
     pub fn from_ron(src: &str) -> Result<Self, ron::error::SpannedError> {
         let mut c: CuratedLayer = crate::model::layer::ron_options().from_str(src)?;
         for span in &mut c.spans {
-            crate::model::layer::migrate_markers(&mut span.attrs);
+            crate::model::layer::migrate_markers(&mut span.span.attrs);
         }
         for orphan in &mut c.orphans {
-            crate::model::layer::migrate_markers(&mut orphan.span.attrs);
+            crate::model::layer::migrate_markers(&mut orphan.span.span.attrs);
         }
         c.normalize();
         Ok(c)
@@ -205,12 +255,13 @@ impl CuratedLayer {
     /// Sorts spans, rejections and comments as the file lists them and puts `next_id` above
     /// every span id.
     pub fn normalize(&mut self) {
-        self.spans.sort_by_key(|s| (s.start, s.end, s.id));
+        self.spans
+            .sort_by_key(|s| (s.span.start, s.span.end, s.span.id));
         self.rejected
             .sort_by(|a, b| (a.start, a.end, &a.from).cmp(&(b.start, b.end, &b.from)));
         self.comments
             .sort_by(|a, b| (a.start, a.end, &a.at).cmp(&(b.start, b.end, &b.at)));
-        let max = self.spans.iter().map(|s| s.id).max().unwrap_or(0);
+        let max = self.spans.iter().map(|s| s.span.id).max().unwrap_or(0);
         if self.next_id <= max {
             self.next_id = max + 1;
         }
@@ -251,10 +302,10 @@ impl CuratedLayer {
         let summary = crate::model::reanchor::reanchor_layer(&mut layer, text)?;
         let mut records: HashMap<u64, CuratedSpan> = HashMap::new();
         for s in self.spans.drain(..) {
-            records.insert(s.id, s);
+            records.insert(s.span.id, s);
         }
         for o in self.orphans.drain(..) {
-            records.insert(o.span.id, o.span);
+            records.insert(o.span.span.id, o.span);
         }
         let with_record =
             |span: Span, records: &HashMap<u64, CuratedSpan>| match records.get(&span.id) {
@@ -376,5 +427,24 @@ mod tests {
         assert_eq!(c.spans, before.spans);
         assert_eq!(c.reviewed, before.reviewed);
         assert!(c.reanchor(&old).is_none(), "nothing left to do");
+    }
+
+    /// The file format did not change when [`CuratedSpan`] came to hold a [`Span`]: a file
+    /// written by hand (fields out of order, defaults left out, an unknown field) reads and is
+    /// written as the version before wrote it, byte for byte, and that reads back the same.
+    #[test]
+    fn a_curated_file_reads_and_writes_the_same_bytes_as_before() {
+        let by_hand = include_str!("../../tests/fixtures/curated/by_hand.ron");
+        let as_written = include_str!("../../tests/fixtures/curated/as_written.ron");
+        let c = CuratedLayer::from_ron(by_hand).unwrap();
+        assert_eq!(c.to_ron(), as_written);
+        assert_eq!(
+            CuratedLayer::from_ron(as_written).unwrap().to_ron(),
+            as_written
+        );
+        // Every reader of layers reads it as a layer, with the same spans.
+        let plain = Layer::from_ron(as_written).unwrap();
+        assert_eq!(plain.spans, c.to_layer().spans);
+        assert_eq!(plain.orphans, c.to_layer().orphans);
     }
 }

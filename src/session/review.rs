@@ -175,8 +175,8 @@ fn describe_changes(step: &[Change]) -> String {
         })
         .collect();
     match (added.as_slice(), removed, rejected.as_slice()) {
-        ([one], 0, []) => format!("accept {}", quoted(&one.tag, &one.exact)),
-        ([one], _, []) => format!("change {}", quoted(&one.tag, &one.exact)),
+        ([one], 0, []) => format!("accept {}", quoted(&one.span.tag, &one.span.exact)),
+        ([one], _, []) => format!("change {}", quoted(&one.span.tag, &one.span.exact)),
         ([], 0, [one]) => format!("reject {}", quoted(&one.tag, &one.exact)),
         (many, _, []) if many.len() > 1 => {
             format!("accept {}", crate::wording::plural(many.len(), "item"))
@@ -497,7 +497,7 @@ impl Review {
         let pending = changes
             .iter()
             .filter_map(|c| match c {
-                Change::AddSpan(s) => Some(s.id + 1),
+                Change::AddSpan(s) => Some(s.span.id + 1),
                 _ => None,
             })
             .max()
@@ -663,7 +663,7 @@ impl Review {
     pub fn chosen_value(&self, i: usize, name: &str) -> Option<&str> {
         let item = self.items.get(i)?;
         let span = self.single_outcome(&self.refs(item))?;
-        span.attrs.get(name).map(String::as_str)
+        span.span.attrs.get(name).map(String::as_str)
     }
 
     /// Sets attribute `name` of item `i`'s curated span to `value` (`None` removes it): the
@@ -715,23 +715,26 @@ impl Review {
             }
         };
         if let Some(v) = value
-            && let Some(attr) = self.tags.get(&span.tag).and_then(|t| t.attribute(name))
+            && let Some(attr) = self
+                .tags
+                .get(&span.span.tag)
+                .and_then(|t| t.attribute(name))
             && !attr.allows(v)
         {
             return Err(ReviewError::BadValue {
-                tag: span.tag.clone(),
+                tag: span.span.tag.clone(),
                 name: name.to_owned(),
                 value: v.to_owned(),
             });
         }
-        if span.attrs.get(name).map(String::as_str) == value && !changes.is_empty() {
+        if span.span.attrs.get(name).map(String::as_str) == value && !changes.is_empty() {
             return Ok(());
         }
         match value {
-            Some(v) => span.attrs.insert(name.to_owned(), v.to_owned()),
-            None => span.attrs.remove(name),
+            Some(v) => span.span.attrs.insert(name.to_owned(), v.to_owned()),
+            None => span.span.attrs.remove(name),
         };
-        span.modified = now.clone();
+        span.span.modified = now.clone();
         span.accepted_by = self.reviewer.clone();
         span.accepted_at = now;
         changes.push(Change::AddSpan(span));
@@ -848,7 +851,7 @@ impl Review {
         for c in changes {
             match c {
                 Change::RemoveSpan(s) => {
-                    remove_ids.insert(s.id);
+                    remove_ids.insert(s.span.id);
                 }
                 Change::RemoveRejection(r) => {
                     if let Some(p) = cur.rejected.iter().position(|x| x == r) {
@@ -865,12 +868,12 @@ impl Review {
             }
         }
         if !remove_ids.is_empty() {
-            cur.spans.retain(|x| !remove_ids.contains(&x.id));
+            cur.spans.retain(|x| !remove_ids.contains(&x.span.id));
         }
         for c in changes {
             match c {
                 Change::AddSpan(s) => {
-                    cur.next_id = cur.next_id.max(s.id + 1);
+                    cur.next_id = cur.next_id.max(s.span.id + 1);
                     cur.spans.push(s.clone());
                 }
                 Change::AddRejection(r) => cur.rejected.push(r.clone()),
@@ -1181,10 +1184,10 @@ impl Review {
             .collect();
         let cur = &self.curated;
         let ours_decided = &self.decided;
-        let ours: HashMap<u64, &CuratedSpan> = cur.spans.iter().map(|s| (s.id, s)).collect();
+        let ours: HashMap<u64, &CuratedSpan> = cur.spans.iter().map(|s| (s.span.id, s)).collect();
         let mut add = Vec::new();
         for s in theirs.spans {
-            let seen = known.contains(&s) || ours.get(&s.id) == Some(&&s);
+            let seen = known.contains(&s) || ours.get(&s.span.id) == Some(&&s);
             if seen || s.from.iter().any(|r| ours_decided.contains(r)) {
                 continue;
             }
@@ -1195,11 +1198,11 @@ impl Review {
         let cur = &mut self.curated;
         cur.next_id = cur.next_id.max(theirs.next_id);
         for mut s in add {
-            if !taken.insert(s.id) {
-                s.id = cur.next_id;
-                taken.insert(s.id);
+            if !taken.insert(s.span.id) {
+                s.span.id = cur.next_id;
+                taken.insert(s.span.id);
             }
-            cur.next_id = cur.next_id.max(s.id + 1);
+            cur.next_id = cur.next_id.max(s.span.id + 1);
             cur.spans.push(s);
         }
         for r in theirs.rejected {

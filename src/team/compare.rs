@@ -288,7 +288,7 @@ pub fn feedback(annotator: &str, layer: &Layer, curated: &CuratedLayer) -> Vec<S
         .iter()
         .map(|s| {
             let (verdict, by, at) = if let Some(c) = accepted.get(&s.id) {
-                let (kept, yours) = (user_attrs(&c.to_span()), user_attrs(s));
+                let (kept, yours) = (user_attrs(&c.span), user_attrs(s));
                 let names: BTreeSet<&String> = kept.keys().chain(yours.keys()).collect();
                 let values: Vec<ValueChange> = names
                     .into_iter()
@@ -299,12 +299,12 @@ pub fn feedback(annotator: &str, layer: &Layer, curated: &CuratedLayer) -> Vec<S
                         kept: kept.get(n).cloned(),
                     })
                     .collect();
-                let same = (c.start, c.end, &c.tag) == (s.start, s.end, &s.tag);
+                let same = (c.span.start, c.span.end, &c.span.tag) == (s.start, s.end, &s.tag);
                 let v = if c.edited || !same || !values.is_empty() {
                     Verdict::Edited {
-                        start: c.start,
-                        end: c.end,
-                        tag: c.tag.clone(),
+                        start: c.span.start,
+                        end: c.span.end,
+                        tag: c.span.tag.clone(),
                         values,
                     }
                 } else {

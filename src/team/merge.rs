@@ -330,70 +330,54 @@ fn to_json<T: Serialize>(v: &T) -> Json {
     serde_json::to_value(v).unwrap_or(Json::Null)
 }
 
-/// Something merged by id: a layer's span or a curated span.
+/// Something merged by id: a layer's span or a curated span, each a [`Span`] at heart.
 trait Item: Serialize + DeserializeOwned + Clone + PartialEq {
-    fn id(&self) -> u64;
-    fn set_id(&mut self, id: u64);
-    fn note_mut(&mut self) -> &mut String;
-    fn modified(&self) -> &str;
+    fn span(&self) -> &Span;
+    fn span_mut(&mut self) -> &mut Span;
+
+    fn id(&self) -> u64 {
+        self.span().id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.span_mut().id = id;
+    }
+    fn note_mut(&mut self) -> &mut String {
+        &mut self.span_mut().note
+    }
+    fn modified(&self) -> &str {
+        &self.span().modified
+    }
     /// Range and tag: two new items with one id and the same place are one item.
-    fn place(&self) -> (usize, usize, &str);
-    fn tag(&self) -> &str;
-    fn attrs(&self) -> &BTreeMap<String, String>;
-    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String>;
+    fn place(&self) -> (usize, usize, &str) {
+        let s = self.span();
+        (s.start, s.end, &s.tag)
+    }
+    fn tag(&self) -> &str {
+        &self.span().tag
+    }
+    fn attrs(&self) -> &BTreeMap<String, String> {
+        &self.span().attrs
+    }
+    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.span_mut().attrs
+    }
 }
 
 impl Item for Span {
-    fn tag(&self) -> &str {
-        &self.tag
+    fn span(&self) -> &Span {
+        self
     }
-    fn attrs(&self) -> &BTreeMap<String, String> {
-        &self.attrs
-    }
-    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String> {
-        &mut self.attrs
-    }
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn note_mut(&mut self) -> &mut String {
-        &mut self.note
-    }
-    fn modified(&self) -> &str {
-        &self.modified
-    }
-    fn place(&self) -> (usize, usize, &str) {
-        (self.start, self.end, &self.tag)
+    fn span_mut(&mut self) -> &mut Span {
+        self
     }
 }
 
 impl Item for CuratedSpan {
-    fn tag(&self) -> &str {
-        &self.tag
+    fn span(&self) -> &Span {
+        &self.span
     }
-    fn attrs(&self) -> &BTreeMap<String, String> {
-        &self.attrs
-    }
-    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String> {
-        &mut self.attrs
-    }
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn note_mut(&mut self) -> &mut String {
-        &mut self.note
-    }
-    fn modified(&self) -> &str {
-        &self.modified
-    }
-    fn place(&self) -> (usize, usize, &str) {
-        (self.start, self.end, &self.tag)
+    fn span_mut(&mut self) -> &mut Span {
+        &mut self.span
     }
 }
 
@@ -709,7 +693,7 @@ impl OrphanId for Orphan {
 
 impl OrphanId for crate::model::curated::CuratedOrphan {
     fn span_id(&self) -> u64 {
-        self.span.id
+        self.span.span.id
     }
 }
 
@@ -942,11 +926,12 @@ pub fn merge_curated(
     );
     let mut spans = m.items;
     // Spans new on both sides that accept the same reviewed span: keep one.
-    let base_ids: BTreeSet<u64> =
-        base.map_or_else(BTreeSet::new, |b| b.spans.iter().map(|s| s.id).collect());
+    let base_ids: BTreeSet<u64> = base.map_or_else(BTreeSet::new, |b| {
+        b.spans.iter().map(|s| s.span.id).collect()
+    });
     let mut by_ref: BTreeMap<SourceRef, Vec<usize>> = BTreeMap::new();
     for (i, s) in spans.iter().enumerate() {
-        if base_ids.contains(&s.id) {
+        if base_ids.contains(&s.span.id) {
             continue;
         }
         for r in &s.from {
@@ -976,15 +961,15 @@ pub fn merge_curated(
             let text = format!(
                 "{CONFLICT_MARK} {} also accepted this as {} {}..{} {:?}",
                 name_or(&s.accepted_by),
-                s.tag,
-                s.start,
-                s.end,
-                s.exact
+                s.span.tag,
+                s.span.start,
+                s.span.end,
+                s.span.exact
             );
-            conflicts.push(format!("curated span {}: {text}", spans[keep].id));
+            conflicts.push(format!("curated span {}: {text}", spans[keep].span.id));
             comments.push(ReviewComment {
-                start: s.start,
-                end: s.end,
+                start: s.span.start,
+                end: s.span.end,
                 about: s.from.clone(),
                 text,
                 by: MERGE_AUTHOR.into(),
@@ -1070,7 +1055,7 @@ pub fn merge_curated(
     };
     let (format, text, text_sha256, text_chars, annotator) =
         merge_value(base.map(header).as_ref(), &header(ours), &header(theirs));
-    let span_ids: Vec<u64> = spans.iter().map(|s| s.id).collect();
+    let span_ids: Vec<u64> = spans.iter().map(|s| s.span.id).collect();
     let no_orphans = Vec::new();
     let merged = CuratedLayer {
         format,
@@ -1886,17 +1871,19 @@ mod tests {
     fn accepted(id: u64, from: u64, tag: &str, by: &str, at: &str) -> CuratedSpan {
         let s = make_span(&text(), id, 0, 3, tag, T0);
         CuratedSpan {
-            id,
-            start: s.start,
-            end: s.end,
-            tag: s.tag,
-            exact: s.exact,
-            prefix: s.prefix,
-            suffix: s.suffix,
-            note: String::new(),
-            attrs: BTreeMap::new(),
-            created: T0.into(),
-            modified: T0.into(),
+            span: Span {
+                id,
+                start: s.start,
+                end: s.end,
+                tag: s.tag,
+                exact: s.exact,
+                prefix: s.prefix,
+                suffix: s.suffix,
+                note: String::new(),
+                attrs: BTreeMap::new(),
+                created: T0.into(),
+                modified: T0.into(),
+            },
             from: vec![SourceRef {
                 layer: "ann".into(),
                 id: from,

@@ -307,9 +307,9 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                             .spans
                             .iter_mut()
                             .chain(c.orphans.iter_mut().map(|o| &mut o.span))
-                            .filter(|s| s.tag == req.old)
+                            .filter(|s| s.span.tag == req.old)
                         {
-                            s.tag = req.new.clone();
+                            s.span.tag = req.new.clone();
                             spans += 1;
                         }
                         let mut rejections = 0;
