@@ -8,7 +8,7 @@
 //! retries, and a merge when someone else changed the file.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,10 +19,10 @@ use crate::model::layer::{Layer, Span, Status, make_span, now_rfc3339};
 use crate::model::tags::TagSet;
 use crate::model::text::{Text, TextError};
 use crate::session::autosave::SaveState;
-use crate::session::autosave::{Autosave, Finished, JournalFind};
-use crate::session::history::History;
+use crate::session::autosave::{Finished, JournalFind};
+use crate::session::engine::Session;
 use crate::session::recovery::{EntryKey, Journal, Kept, Recovered};
-use crate::store::{self, Fingerprint, StoreError};
+use crate::store::{self, StoreError};
 use crate::team::compare::{Item, ItemKind, classify, items_with_decisions, user_attrs};
 use crate::team::merge;
 use crate::workspace::{CURATED_LAYER, Workspace};
@@ -233,16 +233,9 @@ pub struct Review {
     /// The curated layer as last read from or written to disk: where unsaved decisions
     /// started (the base of a restore's three-way merge).
     base: Arc<CuratedLayer>,
-    path: PathBuf,
-    seen: Option<Fingerprint>,
-    /// Each decision is one step of changes (the same engine as the editor's undo).
-    history: History<Change>,
-    /// When and how the curated layer is saved: the same engine as the editor's (background
-    /// writer, retries, indicator, recovery journal).
-    autosave: Autosave<CuratedLayer>,
-    /// The workspace root: nothing is written outside it.
-    root: PathBuf,
-    notices: Vec<String>,
+    /// The curated layer's file, its undo history of decisions (each decision one step),
+    /// autosave and journal: the same engine as the editor's.
+    session: Session<CuratedLayer, Change>,
     /// Decisions an earlier window could not save, found in the recovery journal and not yet
     /// restored or discarded; while they wait, the journal entry is left alone.
     recovered: Option<(CuratedLayer, Option<CuratedLayer>, Recovered)>,
@@ -346,12 +339,7 @@ impl Review {
             decided: curated.decided(),
             base: Arc::new(curated.clone()),
             curated,
-            autosave: Autosave::new(path.clone()),
-            root: ws.root().to_path_buf(),
-            path,
-            seen,
-            history: History::new(),
-            notices: Vec::new(),
+            session: Session::new(path, ws.root().to_path_buf(), seen),
             recovered: None,
         })
     }
@@ -381,22 +369,22 @@ impl Review {
     }
     /// Where the curated layer is saved.
     pub fn curated_path(&self) -> &Path {
-        &self.path
+        &self.session.path
     }
     pub fn save_state(&self) -> &SaveState {
-        self.autosave.state()
+        self.session.save_state()
     }
     pub fn has_unsaved(&self) -> bool {
-        self.autosave.has_unsaved()
+        self.session.has_unsaved()
     }
     pub fn take_notices(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.notices)
+        self.session.take_notices()
     }
     pub fn can_undo(&self) -> bool {
-        self.history.can_undo()
+        self.session.can_undo()
     }
     pub fn can_redo(&self) -> bool {
-        self.history.can_redo()
+        self.session.can_redo()
     }
 
     fn refs(&self, item: &Item) -> Vec<SourceRef> {
@@ -832,11 +820,11 @@ impl Review {
 
     fn commit(&mut self, changes: Vec<Change>) {
         self.apply(&changes);
-        self.history.begin_group();
+        self.session.history.begin_group();
         for c in changes {
-            self.history.record(c);
+            self.session.history.record(c);
         }
-        self.history.end_group();
+        self.session.history.end_group();
         if self.curated.status == Status::NotStarted {
             self.curated.status = Status::InProgress;
         }
@@ -892,7 +880,7 @@ impl Review {
 
     /// Undoes the last decision and says what it was ("accept quote “…”"), if there was one.
     pub fn undo_step(&mut self) -> Option<String> {
-        let step = self.history.undo()?;
+        let step = self.session.history.undo()?;
         let what = describe_changes(&step);
         let inverse: Vec<Change> = step.iter().rev().map(Change::inverse).collect();
         self.apply(&inverse);
@@ -907,7 +895,7 @@ impl Review {
 
     /// Redoes the next decision and says what it was, if there was one.
     pub fn redo_step(&mut self) -> Option<String> {
-        let changes = self.history.redo()?;
+        let changes = self.session.history.redo()?;
         let what = describe_changes(&changes);
         self.apply(&changes);
         self.mark_dirty();
@@ -915,7 +903,7 @@ impl Review {
     }
 
     fn mark_dirty(&mut self) {
-        self.autosave.mark_dirty();
+        self.session.autosave.mark_dirty();
     }
 
     /// Keeps decisions that cannot be saved in `journal` (outside the workspace), and looks
@@ -930,17 +918,22 @@ impl Review {
                 .and_then(|b| CuratedLayer::from_ron(b).ok());
             Some((ours, base))
         };
-        let key = EntryKey::new(&self.root, &self.path, &self.rel, self.text.sha256());
+        let key = EntryKey::new(
+            &self.session.root,
+            &self.session.path,
+            &self.rel,
+            self.text.sha256(),
+        );
         let current = &self.curated;
         let same = |(ours, base): &(CuratedLayer, Option<CuratedLayer>)| {
             merge::merge_curated(base.as_ref(), ours, current).0 == *current
         };
-        match self.autosave.open_journal(journal, key, read, same) {
+        match self.session.autosave.open_journal(journal, key, read, same) {
             JournalFind::Nothing => {}
             JournalFind::Recovered((curated, base), found) => {
                 self.recovered = Some((curated, base, found));
             }
-            JournalFind::Unusable(entry) => self.notices.push(format!(
+            JournalFind::Unusable(entry) => self.session.notices.push(format!(
                 "a recovery journal entry for this review at {} cannot be used; it was left as it is",
                 entry.display()
             )),
@@ -960,7 +953,7 @@ impl Review {
         let Some((ours, base, _)) = self.recovered.take() else {
             return false;
         };
-        self.autosave.release_recovered(false);
+        self.session.autosave.release_recovered(false);
         let cur = &self.curated;
         let (rec, _) = merge::merge_curated(base.as_ref(), &ours, cur);
         let mut changes = Vec::new();
@@ -1015,7 +1008,7 @@ impl Review {
         if self.recovered.take().is_none() {
             return false;
         }
-        self.autosave.release_recovered(true);
+        self.session.autosave.release_recovered(true);
         true
     }
 
@@ -1024,14 +1017,14 @@ impl Review {
     /// writer thread from a snapshot; a later call takes its outcome.
     pub fn save_if_due(&mut self, now: Instant) -> bool {
         self.poll_writer();
-        if !self.autosave.due(now) {
+        if !self.session.autosave.due(now) {
             return false;
         }
         let snapshot = Arc::new(self.curated.clone());
-        if !self.autosave.start(
+        if !self.session.autosave.start(
             snapshot,
-            self.root.clone(),
-            self.seen.clone(),
+            self.session.root.clone(),
+            self.session.seen.clone(),
             CuratedLayer::to_ron,
         ) {
             let _ = self.save_now();
@@ -1040,7 +1033,7 @@ impl Review {
     }
 
     fn poll_writer(&mut self) {
-        if let Some(finished) = self.autosave.poll() {
+        if let Some(finished) = self.session.autosave.poll() {
             self.finish_background_save(finished);
         }
     }
@@ -1052,7 +1045,7 @@ impl Review {
                 snapshot,
                 ..
             } => {
-                self.seen = Some(fingerprint);
+                self.session.seen = Some(fingerprint);
                 self.base = snapshot;
             }
             Finished::Changed => {
@@ -1069,20 +1062,23 @@ impl Review {
     /// No journal is set, or no journal folder can be written.
     pub fn journal_unsaved(&mut self) -> Result<Kept, StoreError> {
         let base = self.base.to_ron();
-        self.autosave
-            .keep_in_journal(&self.curated.to_ron(), Some(&base))
+        self.session.journal_unsaved(&self.curated.to_ron(), &base)
     }
 
     fn journal_after_failure(&mut self) {
-        if !self.autosave.should_journal() {
+        let (curated, base) = (&self.curated, &self.base);
+        let Some(kept) = self
+            .session
+            .journal_after_failure(|| (curated.to_ron(), base.to_ron()))
+        else {
             return;
-        }
-        match self.journal_unsaved() {
-            Ok(kept) => self.notices.push(format!(
+        };
+        match kept {
+            Ok(kept) => self.session.notices.push(format!(
                 "unsaved review decisions are kept in the recovery journal ({}) until they can be saved",
                 kept.describe()
             )),
-            Err(e) => self.notices.push(format!(
+            Err(e) => self.session.notices.push(format!(
                 "the unsaved review decisions could not be kept in the recovery journal either: {e}"
             )),
         }
@@ -1090,7 +1086,7 @@ impl Review {
 
     /// Time until the next save attempt is due, for scheduling a repaint.
     pub fn next_save_in(&self, now: Instant) -> Option<std::time::Duration> {
-        self.autosave.next_save_in(now)
+        self.session.next_save_in(now)
     }
 
     /// Writes pending decisions now. If someone else changed the curated file since it was
@@ -1099,10 +1095,10 @@ impl Review {
     /// # Errors
     /// The write failed, or the changed file cannot be read; decisions stay pending.
     pub fn save_now(&mut self) -> Result<(), StoreError> {
-        if let Some(finished) = self.autosave.wait() {
+        if let Some(finished) = self.session.autosave.wait() {
             self.finish_background_save(finished);
         }
-        if !self.autosave.has_unsaved() {
+        if !self.session.autosave.has_unsaved() {
             return Ok(());
         }
         let result = self.write_pending();
@@ -1113,54 +1109,35 @@ impl Review {
     }
 
     fn write_pending(&mut self) -> Result<(), StoreError> {
-        if let Err(e) = store::check_write_inside(&self.root, &self.path) {
-            self.autosave.failed(e.to_string());
-            return Err(e);
-        }
+        self.session.check_inside()?;
         // Check, merge and write under one lock, so another window's save cannot slip between.
-        let _lock = store::lock_for_saving(&self.path);
-        if !store::unchanged_since(&self.path, self.seen.as_ref()) {
-            match load_curated(&self.path) {
+        let _lock = store::lock_for_saving(&self.session.path);
+        if self.session.changed_on_disk() {
+            match load_curated(&self.session.path) {
                 Ok(Some((theirs, fp))) => {
                     self.base = Arc::new(theirs.clone());
                     self.merge_theirs(theirs);
-                    self.seen = Some(fp);
-                    self.notices.push(format!(
+                    self.session.seen = Some(fp);
+                    self.session.notices.push(format!(
                         "{} was changed outside this window; merged (your decisions win on conflicts)",
-                        self.path.display()
+                        self.session.path.display()
                     ));
                 }
-                Ok(None) => self.seen = None,
-                Err(e) => {
-                    let msg =
-                        format!("not saved: the file on disk changed and cannot be read ({e})");
-                    self.autosave.failed(msg.clone());
-                    return Err(StoreError::Write {
-                        path: self.path.display().to_string(),
-                        reason: msg,
-                    });
-                }
+                Ok(None) => self.session.seen = None,
+                Err(e) => return Err(self.session.unreadable(&e)),
             }
         }
-        let written = store::refuse_read_only(&self.path)
-            .and_then(|()| store::write_atomic(&self.path, self.curated.to_ron().as_bytes()));
-        match written {
-            Ok(fp) => {
-                self.seen = Some(fp);
-                self.base = Arc::new(self.curated.clone());
-                self.autosave.written();
-                Ok(())
-            }
-            Err(e) => {
-                self.autosave.failed(e.to_string());
-                Err(e)
-            }
-        }
+        let written = store::refuse_read_only(&self.session.path).and_then(|()| {
+            store::write_atomic(&self.session.path, self.curated.to_ron().as_bytes())
+        });
+        self.session.finish_write(written)?;
+        self.base = Arc::new(self.curated.clone());
+        Ok(())
     }
 
     /// Forgets the pending decisions: the user chose to discard them on quitting.
     pub fn discard_unsaved(&mut self) {
-        self.autosave.discard();
+        self.session.discard_unsaved();
     }
 
     /// Writes the curated layer as it is in memory to `path`, for "Save a copy elsewhere…".
@@ -1168,13 +1145,14 @@ impl Review {
     /// # Errors
     /// The copy cannot be written, naming the file.
     pub fn save_copy(&self, path: &Path) -> Result<(), StoreError> {
-        store::write_copy(path, self.curated.to_ron().as_bytes())
+        Session::<CuratedLayer, Change>::save_copy(path, &self.curated.to_ron())
     }
 
     /// Merges another version of the curated layer: their decisions on items we have not
     /// decided are kept (with a fresh id if theirs collides with ours); ours win otherwise.
     fn merge_theirs(&mut self, theirs: CuratedLayer) {
         let known: HashSet<&CuratedSpan> = self
+            .session
             .history
             .edits()
             .filter_map(|c| match c {
@@ -1222,21 +1200,23 @@ impl Review {
     /// Reloads the curated layer if someone else changed it and nothing is pending.
     /// Returns whether it reloaded (the undo history is then cleared).
     pub fn reload_if_changed(&mut self) -> bool {
-        if self.autosave.has_unsaved() || store::unchanged_by_stat(&self.path, self.seen.as_ref()) {
+        if self.session.autosave.has_unsaved()
+            || store::unchanged_by_stat(&self.session.path, self.session.seen.as_ref())
+        {
             return false;
         }
-        match load_curated(&self.path) {
+        match load_curated(&self.session.path) {
             Ok(Some((c, fp))) => {
                 let reviewed = std::mem::take(&mut self.curated.reviewed);
                 self.curated = c;
                 self.curated.reviewed = reviewed;
                 self.base = Arc::new(self.curated.clone());
                 self.decided = self.curated.decided();
-                self.seen = Some(fp);
-                self.history.clear();
-                self.notices.push(format!(
+                self.session.seen = Some(fp);
+                self.session.history.clear();
+                self.session.notices.push(format!(
                     "{} was changed outside this window; reloaded",
-                    self.path.display()
+                    self.session.path.display()
                 ));
                 true
             }
