@@ -16,7 +16,7 @@ use crate::model::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
 use crate::model::tags::{self, Tag};
 use crate::model::text::{Text, TextError};
 use crate::session::autosave::{Finished, JournalFind, SaveState};
-use crate::session::engine::Session;
+use crate::session::engine::{Session, SessionOwner};
 use crate::session::recovery::{EntryKey, Journal, Kept, Recovered};
 use crate::session::save_mirror::{self, Base, Mirror, Pending, Sent, Snapshot};
 use crate::store::{self, Fingerprint, StoreError};
@@ -1575,14 +1575,6 @@ impl Document {
         self.session.autosave.is_saving()
     }
 
-    /// Takes a finished background save's outcome, if any (without waiting).
-    fn poll_writer(&mut self) {
-        if let Some(finished) = self.session.autosave.poll() {
-            self.finish_background_save(finished);
-        }
-        self.settle_sent();
-    }
-
     /// With no save running, what the last one sent and did not write is pending again.
     fn settle_sent(&mut self) {
         if !self.session.autosave.is_saving() {
@@ -1590,76 +1582,17 @@ impl Document {
         }
     }
 
-    fn finish_background_save(&mut self, finished: Finished<Snapshot>) {
-        if !matches!(finished, Finished::Written { .. }) {
-            self.unsent();
-        }
-        match finished {
-            Finished::Written {
-                fingerprint,
-                snapshot,
-                ..
-            } => {
-                self.session.seen = Some(fingerprint);
-                self.sent = None;
-                match snapshot.written() {
-                    Some(base) => {
-                        let old = std::mem::replace(&mut self.base, base);
-                        self.recycle = Some(old.layer);
-                    }
-                    // Cannot happen (the writer fills it in before writing); if it did, the
-                    // next save sends the whole layer.
-                    None => self.pending.record_all(),
-                }
-            }
-            Finished::Changed => {
-                // Someone else wrote or deleted the file: merge (or notice) here, then write.
-                let _ = self.save_now();
-            }
-            Finished::Failed(_) => self.journal_after_failure(),
-        }
-    }
-
-    /// After a failed save: the unsaved edits go to the recovery journal, once per change.
-    fn journal_after_failure(&mut self) {
-        let (layer, base) = (&self.layer, &self.base.layer);
-        let Some(kept) = self
-            .session
-            .journal_after_failure(|| (layer.to_ron(), base.to_ron()))
-        else {
-            return;
-        };
-        match kept {
-            Ok(kept) => self.journal_notice(&kept),
-            Err(e) => self.session.notices.push(format!(
-                "the unsaved edits could not be kept in the recovery journal either: {e}"
-            )),
-        }
-    }
-
-    /// Time until the next save attempt is due, for scheduling a repaint.
-    pub fn next_save_in(&self, now: Instant) -> Option<Duration> {
-        self.session.next_save_in(now)
-    }
-
     /// Writes pending edits now. Before writing, a file replaced by someone else is merged.
     ///
     /// # Errors
     /// The write failed; the edits stay pending and are retried.
     pub fn save_now(&mut self) -> Result<(), StoreError> {
-        // A background save first: its outcome decides what is left to write.
-        if let Some(finished) = self.session.autosave.wait() {
-            self.finish_background_save(finished);
-        }
-        self.settle_sent();
-        if self.read_only || !self.session.autosave.has_unsaved() {
-            return Ok(());
-        }
-        let result = self.write_pending();
-        if result.is_err() {
-            self.journal_after_failure();
-        }
-        result
+        self.save_pending()
+    }
+
+    /// Time until the next save attempt is due, for scheduling a repaint.
+    pub fn next_save_in(&self, now: Instant) -> Option<Duration> {
+        self.session.next_save_in(now)
     }
 
     fn journal_notice(&mut self, kept: &Kept) {
@@ -1671,52 +1604,6 @@ impl Document {
         if !self.session.notices.contains(&text) {
             self.session.notices.push(text);
         }
-    }
-
-    fn write_pending(&mut self) -> Result<(), StoreError> {
-        if self.deleted_outside {
-            return Err(StoreError::Write {
-                path: self.session.path.display().to_string(),
-                reason:
-                    "the file was deleted outside this window; keep your spans to write it again"
-                        .into(),
-            });
-        }
-        self.session.check_inside()?;
-        // Check, merge and write under one lock, so another window's save cannot slip between.
-        let _lock = store::lock_for_saving(&self.session.path);
-        if self.session.changed_on_disk() {
-            match store::load_layer(&self.session.path) {
-                Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {
-                    let report = self.merge_theirs(theirs);
-                    self.session.seen = Some(fp);
-                    self.session.notices.push(format!(
-                        "{} was changed outside this window; merged by span id: {report}",
-                        self.session.path.display()
-                    ));
-                }
-                Ok(Some((theirs, _))) => {
-                    return Err(self.session.refuse(format!(
-                        "not saved: the file on disk now belongs to annotator {:?}",
-                        theirs.annotator
-                    )));
-                }
-                Ok(None) if self.session.seen.is_some() => {
-                    self.notice_deleted();
-                    return Err(StoreError::Write {
-                        path: self.session.path.display().to_string(),
-                        reason: "the file was deleted outside this window".into(),
-                    });
-                }
-                Ok(None) => {}
-                // Never overwrite a file we could not read.
-                Err(e) => return Err(self.session.unreadable(&e)),
-            }
-        }
-        let written = store::save_layer(&self.session.path, &self.layer);
-        self.session.finish_write(written)?;
-        self.set_base(Arc::new(self.layer.clone()));
-        Ok(())
     }
 
     /// Reloads the layer from disk if someone else changed it and there are no unsaved edits.
@@ -1886,6 +1773,116 @@ impl Document {
         self.mark_dirty();
         self.record_all();
         &mut self.layer
+    }
+}
+
+impl SessionOwner for Document {
+    type Snapshot = Snapshot;
+    type Edit = Edit;
+
+    fn session(&self) -> &Session<Snapshot, Edit> {
+        &self.session
+    }
+    fn session_mut(&mut self) -> &mut Session<Snapshot, Edit> {
+        &mut self.session
+    }
+    fn writable(&self) -> bool {
+        !self.read_only
+    }
+    fn settle(&mut self) {
+        self.settle_sent();
+    }
+    fn finish_background_save(&mut self, finished: Finished<Snapshot>) {
+        if !matches!(finished, Finished::Written { .. }) {
+            self.unsent();
+        }
+        match finished {
+            Finished::Written {
+                fingerprint,
+                snapshot,
+                ..
+            } => {
+                self.session.seen = Some(fingerprint);
+                self.sent = None;
+                match snapshot.written() {
+                    Some(base) => {
+                        let old = std::mem::replace(&mut self.base, base);
+                        self.recycle = Some(old.layer);
+                    }
+                    // Cannot happen (the writer fills it in before writing); if it did, the
+                    // next save sends the whole layer.
+                    None => self.pending.record_all(),
+                }
+            }
+            Finished::Changed => {
+                // Someone else wrote or deleted the file: merge (or notice) here, then write.
+                let _ = self.save_now();
+            }
+            Finished::Failed(_) => self.journal_after_failure(),
+        }
+    }
+
+    /// After a failed save: the unsaved edits go to the recovery journal, once per change.
+    fn journal_after_failure(&mut self) {
+        let (layer, base) = (&self.layer, &self.base.layer);
+        let Some(kept) = self
+            .session
+            .journal_after_failure(|| (layer.to_ron(), base.to_ron()))
+        else {
+            return;
+        };
+        match kept {
+            Ok(kept) => self.journal_notice(&kept),
+            Err(e) => self.session.notices.push(format!(
+                "the unsaved edits could not be kept in the recovery journal either: {e}"
+            )),
+        }
+    }
+
+    fn write_pending(&mut self) -> Result<(), StoreError> {
+        if self.deleted_outside {
+            return Err(StoreError::Write {
+                path: self.session.path.display().to_string(),
+                reason:
+                    "the file was deleted outside this window; keep your spans to write it again"
+                        .into(),
+            });
+        }
+        self.session.check_inside()?;
+        // Check, merge and write under one lock, so another window's save cannot slip between.
+        let _lock = store::lock_for_saving(&self.session.path);
+        if self.session.changed_on_disk() {
+            match store::load_layer(&self.session.path) {
+                Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {
+                    let report = self.merge_theirs(theirs);
+                    self.session.seen = Some(fp);
+                    self.session.notices.push(format!(
+                        "{} was changed outside this window; merged by span id: {report}",
+                        self.session.path.display()
+                    ));
+                }
+                Ok(Some((theirs, _))) => {
+                    return Err(self.session.refuse(format!(
+                        "not saved: the file on disk now belongs to annotator {:?}",
+                        theirs.annotator
+                    )));
+                }
+                Ok(None) if self.session.seen.is_some() => {
+                    self.notice_deleted();
+                    return Err(StoreError::Write {
+                        path: self.session.path.display().to_string(),
+                        reason: "the file was deleted outside this window".into(),
+                    });
+                }
+                Ok(None) => {}
+                // Never overwrite a file we could not read.
+                Err(e) => return Err(self.session.unreadable(&e)),
+            }
+        }
+        let written = store::save_layer(&self.session.path, &self.layer);
+        self.session.finish_write(written)?;
+        self.set_base(Arc::new(self.layer.clone()));
+        Ok(())
     }
 }
 

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::session::autosave::{Autosave, SaveState};
+use crate::session::autosave::{Autosave, Finished, SaveState};
 use crate::session::history::History;
 use crate::session::recovery::Kept;
 use crate::store::{self, Fingerprint, StoreError};
@@ -167,5 +167,53 @@ impl<T: Send + Sync + 'static, E: Clone> Session<T, E> {
                 Err(e)
             }
         }
+    }
+}
+
+/// The owner of a [`Session`] (a document or a review): its data and what only it knows,
+/// for the steps of saving that run alike for every owner ([`SessionOwner::save_pending`],
+/// [`SessionOwner::poll_writer`]).
+pub(crate) trait SessionOwner {
+    type Snapshot: Send + Sync + 'static;
+    type Edit: Clone;
+
+    fn session(&self) -> &Session<Self::Snapshot, Self::Edit>;
+    fn session_mut(&mut self) -> &mut Session<Self::Snapshot, Self::Edit>;
+    /// Whether the owner writes its file at all (a document browsed read-only does not).
+    fn writable(&self) -> bool {
+        true
+    }
+    /// Takes a finished background save's outcome.
+    fn finish_background_save(&mut self, finished: Finished<Self::Snapshot>);
+    /// Once no background save runs: what a save sent and did not write is pending again.
+    fn settle(&mut self) {}
+    /// Writes the pending changes directly, merging a version someone else wrote first.
+    fn write_pending(&mut self) -> Result<(), StoreError>;
+    /// After a failed save: the unsaved changes go to the recovery journal.
+    fn journal_after_failure(&mut self);
+
+    /// Takes a finished background save's outcome, if any (without waiting).
+    fn poll_writer(&mut self) {
+        if let Some(finished) = self.session_mut().autosave.poll() {
+            self.finish_background_save(finished);
+        }
+        self.settle();
+    }
+
+    /// Writes pending changes now: a running background save first (its outcome decides
+    /// what is left to write), then a direct write; a failure goes to the journal.
+    fn save_pending(&mut self) -> Result<(), StoreError> {
+        if let Some(finished) = self.session_mut().autosave.wait() {
+            self.finish_background_save(finished);
+        }
+        self.settle();
+        if !self.writable() || !self.session().has_unsaved() {
+            return Ok(());
+        }
+        let result = self.write_pending();
+        if result.is_err() {
+            self.journal_after_failure();
+        }
+        result
     }
 }

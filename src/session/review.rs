@@ -20,7 +20,7 @@ use crate::model::tags::TagSet;
 use crate::model::text::{Text, TextError};
 use crate::session::autosave::SaveState;
 use crate::session::autosave::{Finished, JournalFind};
-use crate::session::engine::Session;
+use crate::session::engine::{Session, SessionOwner};
 use crate::session::recovery::{EntryKey, Journal, Kept, Recovered};
 use crate::store::{self, StoreError};
 use crate::team::compare::{Item, ItemKind, classify, items_with_decisions, user_attrs};
@@ -144,7 +144,7 @@ pub enum ReviewError {
 
 /// One primitive change to the curated layer; a decision is a list of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Change {
+pub(crate) enum Change {
     AddSpan(CuratedSpan),
     RemoveSpan(CuratedSpan),
     AddRejection(Rejection),
@@ -1032,29 +1032,6 @@ impl Review {
         true
     }
 
-    fn poll_writer(&mut self) {
-        if let Some(finished) = self.session.autosave.poll() {
-            self.finish_background_save(finished);
-        }
-    }
-
-    fn finish_background_save(&mut self, finished: Finished<CuratedLayer>) {
-        match finished {
-            Finished::Written {
-                fingerprint,
-                snapshot,
-                ..
-            } => {
-                self.session.seen = Some(fingerprint);
-                self.base = snapshot;
-            }
-            Finished::Changed => {
-                let _ = self.save_now();
-            }
-            Finished::Failed(_) => self.journal_after_failure(),
-        }
-    }
-
     /// Writes the unsaved decisions to the journal now (before quitting with decisions that
     /// could not be saved). Returns where they went.
     ///
@@ -1065,74 +1042,18 @@ impl Review {
         self.session.journal_unsaved(&self.curated.to_ron(), &base)
     }
 
-    fn journal_after_failure(&mut self) {
-        let (curated, base) = (&self.curated, &self.base);
-        let Some(kept) = self
-            .session
-            .journal_after_failure(|| (curated.to_ron(), base.to_ron()))
-        else {
-            return;
-        };
-        match kept {
-            Ok(kept) => self.session.notices.push(format!(
-                "unsaved review decisions are kept in the recovery journal ({}) until they can be saved",
-                kept.describe()
-            )),
-            Err(e) => self.session.notices.push(format!(
-                "the unsaved review decisions could not be kept in the recovery journal either: {e}"
-            )),
-        }
-    }
-
-    /// Time until the next save attempt is due, for scheduling a repaint.
-    pub fn next_save_in(&self, now: Instant) -> Option<std::time::Duration> {
-        self.session.next_save_in(now)
-    }
-
     /// Writes pending decisions now. If someone else changed the curated file since it was
     /// read, their spans, rejections and comments are merged in first (ours win by span id).
     ///
     /// # Errors
     /// The write failed, or the changed file cannot be read; decisions stay pending.
     pub fn save_now(&mut self) -> Result<(), StoreError> {
-        if let Some(finished) = self.session.autosave.wait() {
-            self.finish_background_save(finished);
-        }
-        if !self.session.autosave.has_unsaved() {
-            return Ok(());
-        }
-        let result = self.write_pending();
-        if result.is_err() {
-            self.journal_after_failure();
-        }
-        result
+        self.save_pending()
     }
 
-    fn write_pending(&mut self) -> Result<(), StoreError> {
-        self.session.check_inside()?;
-        // Check, merge and write under one lock, so another window's save cannot slip between.
-        let _lock = store::lock_for_saving(&self.session.path);
-        if self.session.changed_on_disk() {
-            match load_curated(&self.session.path) {
-                Ok(Some((theirs, fp))) => {
-                    self.base = Arc::new(theirs.clone());
-                    self.merge_theirs(theirs);
-                    self.session.seen = Some(fp);
-                    self.session.notices.push(format!(
-                        "{} was changed outside this window; merged (your decisions win on conflicts)",
-                        self.session.path.display()
-                    ));
-                }
-                Ok(None) => self.session.seen = None,
-                Err(e) => return Err(self.session.unreadable(&e)),
-            }
-        }
-        let written = store::refuse_read_only(&self.session.path).and_then(|()| {
-            store::write_atomic(&self.session.path, self.curated.to_ron().as_bytes())
-        });
-        self.session.finish_write(written)?;
-        self.base = Arc::new(self.curated.clone());
-        Ok(())
+    /// Time until the next save attempt is due, for scheduling a repaint.
+    pub fn next_save_in(&self, now: Instant) -> Option<std::time::Duration> {
+        self.session.next_save_in(now)
     }
 
     /// Forgets the pending decisions: the user chose to discard them on quitting.
@@ -1222,6 +1143,81 @@ impl Review {
             }
             _ => false,
         }
+    }
+}
+
+impl SessionOwner for Review {
+    type Snapshot = CuratedLayer;
+    type Edit = Change;
+
+    fn session(&self) -> &Session<CuratedLayer, Change> {
+        &self.session
+    }
+    fn session_mut(&mut self) -> &mut Session<CuratedLayer, Change> {
+        &mut self.session
+    }
+
+    fn finish_background_save(&mut self, finished: Finished<CuratedLayer>) {
+        match finished {
+            Finished::Written {
+                fingerprint,
+                snapshot,
+                ..
+            } => {
+                self.session.seen = Some(fingerprint);
+                self.base = snapshot;
+            }
+            Finished::Changed => {
+                let _ = self.save_now();
+            }
+            Finished::Failed(_) => self.journal_after_failure(),
+        }
+    }
+
+    fn journal_after_failure(&mut self) {
+        let (curated, base) = (&self.curated, &self.base);
+        let Some(kept) = self
+            .session
+            .journal_after_failure(|| (curated.to_ron(), base.to_ron()))
+        else {
+            return;
+        };
+        match kept {
+            Ok(kept) => self.session.notices.push(format!(
+                "unsaved review decisions are kept in the recovery journal ({}) until they can be saved",
+                kept.describe()
+            )),
+            Err(e) => self.session.notices.push(format!(
+                "the unsaved review decisions could not be kept in the recovery journal either: {e}"
+            )),
+        }
+    }
+
+    fn write_pending(&mut self) -> Result<(), StoreError> {
+        self.session.check_inside()?;
+        // Check, merge and write under one lock, so another window's save cannot slip between.
+        let _lock = store::lock_for_saving(&self.session.path);
+        if self.session.changed_on_disk() {
+            match load_curated(&self.session.path) {
+                Ok(Some((theirs, fp))) => {
+                    self.base = Arc::new(theirs.clone());
+                    self.merge_theirs(theirs);
+                    self.session.seen = Some(fp);
+                    self.session.notices.push(format!(
+                        "{} was changed outside this window; merged (your decisions win on conflicts)",
+                        self.session.path.display()
+                    ));
+                }
+                Ok(None) => self.session.seen = None,
+                Err(e) => return Err(self.session.unreadable(&e)),
+            }
+        }
+        let written = store::refuse_read_only(&self.session.path).and_then(|()| {
+            store::write_atomic(&self.session.path, self.curated.to_ron().as_bytes())
+        });
+        self.session.finish_write(written)?;
+        self.base = Arc::new(self.curated.clone());
+        Ok(())
     }
 }
 
