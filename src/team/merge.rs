@@ -800,35 +800,48 @@ fn merge_orphans_of<L: LayerKind>(
     )
 }
 
+/// The parts of a [`LayerKind`] whose struct has a layer's field names (`spans`, `orphans`,
+/// `status`, `next_id` and the header's), read the same way for both kinds.
+macro_rules! layer_parts {
+    ($item:ty, $orphan:ty, $what:literal) => {
+        type Item = $item;
+        type Orphan = $orphan;
+        const WHAT: &'static str = $what;
+        fn render(&self) -> String {
+            self.to_ron()
+        }
+        fn spans(&self) -> &[$item] {
+            &self.spans
+        }
+        fn spans_mut(&mut self) -> &mut [$item] {
+            &mut self.spans
+        }
+        fn orphans(&self) -> &[$orphan] {
+            &self.orphans
+        }
+        fn status(&self) -> Status {
+            self.status
+        }
+        fn next_id(&self) -> u64 {
+            self.next_id
+        }
+        fn header(&self) -> FileHeader {
+            let (text, sha) = (self.text.clone(), self.text_sha256.clone());
+            (
+                self.format,
+                text,
+                sha,
+                self.text_chars,
+                self.annotator.clone(),
+            )
+        }
+    };
+}
+
 impl LayerKind for Layer {
-    type Item = Span;
-    type Orphan = Orphan;
-    const WHAT: &'static str = "layer file";
+    layer_parts!(Span, Orphan, "layer file");
     fn read(src: &str) -> Result<Self, String> {
         Layer::from_ron(src).map_err(|e| e.to_string())
-    }
-    fn render(&self) -> String {
-        self.to_ron()
-    }
-    fn spans(&self) -> &[Span] {
-        &self.spans
-    }
-    fn spans_mut(&mut self) -> &mut [Span] {
-        &mut self.spans
-    }
-    fn orphans(&self) -> &[Orphan] {
-        &self.orphans
-    }
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn next_id(&self) -> u64 {
-        self.next_id
-    }
-    fn header(&self) -> FileHeader {
-        let l = self;
-        let (text, sha, annotator) = (l.text.clone(), l.text_sha256.clone(), l.annotator.clone());
-        (l.format, text, sha, l.text_chars, annotator)
     }
     fn reserved_ids(&self) -> Vec<u64> {
         self.orphans.iter().map(|o| o.span.id).collect()
@@ -1186,34 +1199,13 @@ fn merge_sets<T: Serialize + Clone>(base: Option<&[T]>, ours: &[T], theirs: &[T]
 }
 
 impl LayerKind for CuratedLayer {
-    type Item = CuratedSpan;
-    type Orphan = crate::model::curated::CuratedOrphan;
-    const WHAT: &'static str = "curated layer";
+    layer_parts!(
+        CuratedSpan,
+        crate::model::curated::CuratedOrphan,
+        "curated layer"
+    );
     fn read(src: &str) -> Result<Self, String> {
         CuratedLayer::from_ron(src).map_err(|e| e.to_string())
-    }
-    fn render(&self) -> String {
-        self.to_ron()
-    }
-    fn spans(&self) -> &[CuratedSpan] {
-        &self.spans
-    }
-    fn spans_mut(&mut self) -> &mut [CuratedSpan] {
-        &mut self.spans
-    }
-    fn orphans(&self) -> &[Self::Orphan] {
-        &self.orphans
-    }
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn next_id(&self) -> u64 {
-        self.next_id
-    }
-    fn header(&self) -> FileHeader {
-        let c = self;
-        let (text, sha, annotator) = (c.text.clone(), c.text_sha256.clone(), c.annotator.clone());
-        (c.format, text, sha, c.text_chars, annotator)
     }
     fn reserved_ids(&self) -> Vec<u64> {
         // The curated layer's orphans have never held back span ids in a merge.
