@@ -1627,9 +1627,7 @@ impl Document {
                     SaveState::Saved
                 });
         }
-        if self.session.autosave.has_unsaved()
-            || store::unchanged_by_stat(&self.session.path, self.session.seen.as_ref())
-        {
+        if !self.session.may_reload() {
             return false;
         }
         // Size or time differ: the bytes decide (a `touch` is no change), once per change.
@@ -1651,12 +1649,7 @@ impl Document {
                     // The layer is the base again: the next save sends only what changes.
                     self.pending = Pending::default();
                 }
-                self.session.seen = Some(fp);
-                self.session.history.clear();
-                self.session.notices.push(format!(
-                    "{} was changed outside this window; reloaded",
-                    self.session.path.display()
-                ));
+                self.session.reloaded(fp);
                 if let Some(summary) = summary {
                     self.session
                         .notices

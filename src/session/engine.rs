@@ -147,6 +147,23 @@ impl<T: Send + Sync + 'static, E: Clone> Session<T, E> {
         ))
     }
 
+    /// Whether the file may be reloaded: nothing is pending, and its size or time differ from
+    /// what was last read or written.
+    pub fn may_reload(&self) -> bool {
+        !self.autosave.has_unsaved() && !store::unchanged_by_stat(&self.path, self.seen.as_ref())
+    }
+
+    /// The file was read again as it is now (`fp`): the undo history no longer applies, and
+    /// the user is told.
+    pub fn reloaded(&mut self, fp: Fingerprint) {
+        self.seen = Some(fp);
+        self.history.clear();
+        self.notices.push(format!(
+            "{} was changed outside this window; reloaded",
+            self.path.display()
+        ));
+    }
+
     /// Takes a direct write's outcome: on success the file is `seen` as written and everything
     /// is saved; on failure the indicator says why and a retry is scheduled.
     ///

@@ -1121,9 +1121,7 @@ impl Review {
     /// Reloads the curated layer if someone else changed it and nothing is pending.
     /// Returns whether it reloaded (the undo history is then cleared).
     pub fn reload_if_changed(&mut self) -> bool {
-        if self.session.autosave.has_unsaved()
-            || store::unchanged_by_stat(&self.session.path, self.session.seen.as_ref())
-        {
+        if !self.session.may_reload() {
             return false;
         }
         match load_curated(&self.session.path) {
@@ -1133,12 +1131,7 @@ impl Review {
                 self.curated.reviewed = reviewed;
                 self.base = Arc::new(self.curated.clone());
                 self.decided = self.curated.decided();
-                self.session.seen = Some(fp);
-                self.session.history.clear();
-                self.session.notices.push(format!(
-                    "{} was changed outside this window; reloaded",
-                    self.session.path.display()
-                ));
+                self.session.reloaded(fp);
                 true
             }
             _ => false,
