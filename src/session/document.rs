@@ -15,9 +15,9 @@ use crate::model::layer::{Layer, LayerProblem, Orphan, Span, Status, make_span, 
 use crate::model::reanchor::{self, ANCHOR_ATTR, ReanchorSummary};
 use crate::model::tags::{self, Tag};
 use crate::model::text::{Text, TextError};
-use crate::session::autosave::{Finished, JournalFind, SaveState};
+use crate::session::autosave::{Finished, SaveState};
 use crate::session::engine::{Session, SessionOwner};
-use crate::session::recovery::{EntryKey, Journal, Kept, Recovered};
+use crate::session::recovery::{Journal, Kept, Recovered};
 use crate::session::save_mirror::{self, Base, Mirror, Pending, Sent, Snapshot};
 use crate::store::{self, Fingerprint, StoreError};
 use crate::team::merge::{self, Pick};
@@ -497,12 +497,6 @@ impl Document {
         if self.read_only {
             return;
         }
-        let key = EntryKey::new(
-            &self.session.root,
-            &self.session.path,
-            &self.rel,
-            self.text.sha256(),
-        );
         let annotator = self.layer.annotator.clone();
         let text = &self.text;
         let read = |found: &Recovered| {
@@ -530,24 +524,18 @@ impl Document {
             planned = Some((merged, plan));
             same
         };
-        match self.session.autosave.open_journal(journal, key, read, same) {
-            JournalFind::Nothing => {}
-            JournalFind::Recovered((layer, base), found) => {
-                if let Some((merged, plan)) = planned {
-                    self.recovered = Some(RecoveredEdits {
-                        layer,
-                        base,
-                        found,
-                        merged,
-                        plan,
-                        stale: false,
-                    });
-                }
-            }
-            JournalFind::Unusable(entry) => self.session.notices.push(format!(
-                "a recovery journal entry for this layer at {} cannot be used; it was left as it is",
-                entry.display()
-            )),
+        let file = (self.rel.as_str(), self.text.sha256(), "layer");
+        if let Some(((layer, base), found)) = self.session.open_journal(journal, file, read, same)
+            && let Some((merged, plan)) = planned
+        {
+            self.recovered = Some(RecoveredEdits {
+                layer,
+                base,
+                found,
+                merged,
+                plan,
+                stale: false,
+            });
         }
     }
 

@@ -11,9 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::session::autosave::{Autosave, Finished, SaveState};
+use crate::session::autosave::{Autosave, Finished, JournalFind, SaveState};
 use crate::session::history::History;
-use crate::session::recovery::Kept;
+use crate::session::recovery::{EntryKey, Journal, Kept, Recovered};
 use crate::store::{self, Fingerprint, StoreError};
 
 /// The file side of an editing session holding a `T` (the autosave snapshot) with undo steps
@@ -87,6 +87,32 @@ impl<T: Send + Sync + 'static, E: Clone> Session<T, E> {
     /// The copy cannot be written, naming the file.
     pub fn save_copy(path: &Path, contents: &str) -> Result<(), StoreError> {
         store::write_copy(path, contents.as_bytes())
+    }
+
+    /// Keeps unsaved changes in `journal` from now on, and looks there for an entry an earlier
+    /// window left for this file (text `rel`, whose sha256 is `text_sha256`): `read` turns it
+    /// into the owner's data, `same` says whether restoring it would change nothing (then it is
+    /// removed). Returns the changes found, which wait for the user; an entry that cannot be
+    /// used is left as it is and the user told (`what` the file is: "layer", "review").
+    pub fn open_journal<D>(
+        &mut self,
+        journal: Journal,
+        (rel, text_sha256, what): (&str, &str, &str),
+        read: impl FnOnce(&Recovered) -> Option<D>,
+        same: impl FnOnce(&D) -> bool,
+    ) -> Option<(D, Recovered)> {
+        let key = EntryKey::new(&self.root, &self.path, rel, text_sha256);
+        match self.autosave.open_journal(journal, key, read, same) {
+            JournalFind::Nothing => None,
+            JournalFind::Recovered(data, found) => Some((data, found)),
+            JournalFind::Unusable(entry) => {
+                self.notices.push(format!(
+                    "a recovery journal entry for this {what} at {} cannot be used; it was left as it is",
+                    entry.display()
+                ));
+                None
+            }
+        }
     }
 
     /// Writes the unsaved data (`contents`) to the journal with `base`, the file as last read

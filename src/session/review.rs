@@ -18,10 +18,10 @@ use crate::model::curated::{
 use crate::model::layer::{Layer, Span, Status, make_span, now_rfc3339};
 use crate::model::tags::TagSet;
 use crate::model::text::{Text, TextError};
+use crate::session::autosave::Finished;
 use crate::session::autosave::SaveState;
-use crate::session::autosave::{Finished, JournalFind};
 use crate::session::engine::{Session, SessionOwner};
-use crate::session::recovery::{EntryKey, Journal, Kept, Recovered};
+use crate::session::recovery::{Journal, Kept, Recovered};
 use crate::store::{self, StoreError};
 use crate::team::compare::{Item, ItemKind, classify, items_with_decisions, user_attrs};
 use crate::team::merge;
@@ -918,25 +918,14 @@ impl Review {
                 .and_then(|b| CuratedLayer::from_ron(b).ok());
             Some((ours, base))
         };
-        let key = EntryKey::new(
-            &self.session.root,
-            &self.session.path,
-            &self.rel,
-            self.text.sha256(),
-        );
         let current = &self.curated;
         let same = |(ours, base): &(CuratedLayer, Option<CuratedLayer>)| {
             merge::merge_curated(base.as_ref(), ours, current).0 == *current
         };
-        match self.session.autosave.open_journal(journal, key, read, same) {
-            JournalFind::Nothing => {}
-            JournalFind::Recovered((curated, base), found) => {
-                self.recovered = Some((curated, base, found));
-            }
-            JournalFind::Unusable(entry) => self.session.notices.push(format!(
-                "a recovery journal entry for this review at {} cannot be used; it was left as it is",
-                entry.display()
-            )),
+        let file = (self.rel.as_str(), self.text.sha256(), "review");
+        if let Some(((curated, base), found)) = self.session.open_journal(journal, file, read, same)
+        {
+            self.recovered = Some((curated, base, found));
         }
     }
 
