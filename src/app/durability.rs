@@ -7,7 +7,8 @@ use egui::{Align, Color32, Layout, RichText, Stroke, Ui};
 
 use crate::model::layer::Span;
 use crate::model::layer::{ANCHOR_AMBIGUOUS, ANCHOR_ATTR};
-use crate::session::document::{Document, SaveState};
+use crate::session::autosave::SaveState;
+use crate::session::document::Document;
 
 use super::registry::Action;
 use super::text_view::excerpt;

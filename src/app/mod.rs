@@ -42,7 +42,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::model::layer::Status;
-use crate::session::document::{Document, SaveState};
+use crate::session::autosave::SaveState;
+use crate::session::document::Document;
 use crate::session::layer_index::LayerIndex;
 use crate::workspace::{self, Workspace};
 
@@ -290,7 +291,7 @@ pub struct MarginaliaApp {
     /// The Team window (src/app/team_view.rs).
     team: team_view::TeamView,
     /// The reviewer's verdicts on the open document's spans (own layer only).
-    feedback: HashMap<u64, crate::session::review::SpanFeedback>,
+    feedback: HashMap<u64, crate::team::compare::SpanFeedback>,
     /// The verdicts as the text view's tooltip shows them.
     badges: HashMap<u64, text_view::Badge>,
     /// The recovery journal for edits that cannot be saved.

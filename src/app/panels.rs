@@ -4,7 +4,7 @@
 use egui::{Align, Color32, Id, Layout, RichText, Sense, Ui, vec2};
 
 use crate::model::layer::Status;
-use crate::session::document::SaveState;
+use crate::session::autosave::SaveState;
 
 use super::registry::{Action, Keymap, Menu, menu_item};
 use super::text_view::{ViewInput, excerpt};

@@ -275,9 +275,9 @@ impl MarginaliaApp {
     }
 }
 
-fn why(state: &crate::session::document::SaveState) -> String {
+fn why(state: &crate::session::autosave::SaveState) -> String {
     match state {
-        crate::session::document::SaveState::Failed(e) => {
+        crate::session::autosave::SaveState::Failed(e) => {
             e.strip_prefix("not saved: ").unwrap_or(e).to_owned()
         }
         _ => "not saved yet".into(),

@@ -10,7 +10,8 @@ use egui::{Align, Key, Layout, RichText, Sense, Ui, vec2};
 use crate::model::layer::{Span, Status};
 use crate::model::span_index::SpanIndex;
 use crate::model::tags::TagSet;
-use crate::session::review::{Decision, ItemKind, ItemState, Review, SpanFeedback, Verdict};
+use crate::session::review::{Decision, ItemState, Review};
+use crate::team::compare::{ItemKind, SpanFeedback, Verdict};
 use crate::workspace::CURATED_LAYER;
 
 use super::commands::{DecisionKey, ReviewCommand};
@@ -892,9 +893,9 @@ fn review_bar(mode: &ReviewMode, keymap: &Keymap, ui: &mut Ui, commands: &mut Ve
                 commands.push(Command::Review(ReviewCommand::ToggleReviewed));
             }
             let state = match mode.review.save_state() {
-                crate::session::document::SaveState::Saved => "saved",
-                crate::session::document::SaveState::Pending => "saving…",
-                crate::session::document::SaveState::Failed(_) => "NOT SAVED",
+                crate::session::autosave::SaveState::Saved => "saved",
+                crate::session::autosave::SaveState::Pending => "saving…",
+                crate::session::autosave::SaveState::Failed(_) => "NOT SAVED",
             };
             ui.label(RichText::new(state).color(theme::weak(ui.visuals())))
                 .on_hover_text(format!("{}", mode.review.curated_path().display()));
@@ -1143,7 +1144,7 @@ fn item_panel(
 /// The attribute names to show for an item: its tag's attributes in schema order, then any
 /// other (undeclared) user attribute either side has.
 fn value_names(
-    item: &crate::session::review::Item,
+    item: &crate::team::compare::Item,
     tags: &crate::model::tags::TagSet,
 ) -> Vec<String> {
     let spans = item.a.iter().chain(item.b.iter());
@@ -1158,7 +1159,7 @@ fn value_names(
         }
     }
     for s in spans {
-        for k in crate::session::review::user_attrs(s).into_keys() {
+        for k in crate::team::compare::user_attrs(s).into_keys() {
             if !names.contains(&k) {
                 names.push(k);
             }
@@ -1295,13 +1296,16 @@ fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
         let kept: Vec<String> = differences
             .iter()
             .map(|d| {
-                let v = s.attrs.get(&d.name).map_or("(none)", String::as_str);
+                let v = s.span.attrs.get(&d.name).map_or("(none)", String::as_str);
                 format!(", {} = {v}", d.name)
             })
             .collect();
         let kept = kept.concat();
         parts.push(if s.edited {
-            format!("edited to {} {}–{}{kept}", s.tag, s.start, s.end)
+            format!(
+                "edited to {} {}–{}{kept}",
+                s.span.tag, s.span.start, s.span.end
+            )
         } else {
             format!(
                 "accepted {}{kept}",
@@ -1442,10 +1446,10 @@ pub fn load_feedback(app: &MarginaliaApp) -> HashMap<u64, SpanFeedback> {
     let Some(path) = ws.layer_path(CURATED_LAYER, open.doc.rel()) else {
         return HashMap::new();
     };
-    let Ok(Some((curated, _))) = crate::session::review::load_curated(&path) else {
+    let Ok(Some((curated, _))) = crate::model::curated::load_curated(&path) else {
         return HashMap::new();
     };
-    crate::session::review::feedback(&app.prefs.annotator, open.doc.layer(), &curated)
+    crate::team::compare::feedback(&app.prefs.annotator, open.doc.layer(), &curated)
         .into_iter()
         .filter(|f| f.verdict != Verdict::NotReviewed || !f.comments.is_empty())
         .map(|f| (f.span_id, f))

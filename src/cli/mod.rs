@@ -775,9 +775,9 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
                     Some(summary) => {
                         // Counted only once it is on disk (or would be, in a dry run).
                         let not_saved = match doc.save_state() {
-                            crate::session::document::SaveState::Saved => None,
-                            crate::session::document::SaveState::Failed(e) => Some(e.clone()),
-                            crate::session::document::SaveState::Pending => {
+                            crate::session::autosave::SaveState::Saved => None,
+                            crate::session::autosave::SaveState::Failed(e) => Some(e.clone()),
+                            crate::session::autosave::SaveState::Pending => {
                                 Some("the write did not happen".to_owned())
                             }
                         };

@@ -119,7 +119,7 @@ pub fn migrate_markers(attrs: &mut BTreeMap<String, String>) {
 }
 
 /// One highlighted, tagged range of the text.
-#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Span {
     /// Unique within its file and never reused.
     pub id: u64,

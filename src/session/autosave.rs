@@ -12,10 +12,24 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::session::document::{RETRY_DELAY, SAVE_DELAY, SaveState};
 use crate::session::recovery::{EntryKey, Journal, Kept, Recovered};
 use crate::store::writer::{Job, Outcome, Writer};
 use crate::store::{Fingerprint, StoreError};
+
+/// How long an edit may wait before it is written.
+pub const SAVE_DELAY: Duration = Duration::from_millis(300);
+/// How long to wait before retrying a failed save.
+pub const RETRY_DELAY: Duration = Duration::from_secs(2);
+
+/// What the save indicator shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveState {
+    Saved,
+    /// Edits not yet on disk.
+    Pending,
+    /// The last attempt failed; it will be retried.
+    Failed(String),
+}
 
 /// What a background save came to, for the owner.
 #[derive(Debug)]

@@ -4,7 +4,7 @@
 //! dirty. [`Document::save_if_due`] writes it within a second; before writing it checks that no
 //! one else replaced the file since it was read, and merges by span id if they did.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,18 +17,13 @@ use crate::model::range::CharRange;
 use crate::model::reanchor::{self, ReanchorSummary};
 use crate::model::tags::{self, Tag};
 use crate::model::text::{Text, TextError};
-use crate::session::autosave::{Autosave, Finished, JournalFind};
-use crate::session::history::History;
-use crate::session::recovery::{EntryKey, Journal, Kept, Recovered};
+use crate::session::autosave::{Finished, SaveState};
+use crate::session::engine::{Session, SessionOwner};
+use crate::session::recovery::{Journal, Kept, Recovered};
 use crate::session::save_mirror::{self, Base, Mirror, Pending, Sent, Snapshot};
 use crate::store::{self, Fingerprint, StoreError};
 use crate::team::merge::{self, Pick};
 use crate::workspace::Workspace;
-
-/// How long an edit may wait before it is written.
-pub const SAVE_DELAY: Duration = Duration::from_millis(300);
-/// How long to wait before retrying a failed save.
-pub const RETRY_DELAY: Duration = Duration::from_secs(2);
 
 /// Why a document could not be opened for editing.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -167,16 +162,6 @@ const BATCH_MIN: usize = 32;
 /// saves, an O(spans) pass) rather than by a copy of each (most of a 100,000-span edit's time).
 const BY_ID_MIN: usize = 1_000;
 
-/// What the save indicator shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveState {
-    Saved,
-    /// Edits not yet on disk.
-    Pending,
-    /// The last attempt failed; it will be retried.
-    Failed(String),
-}
-
 /// An open document.
 pub struct Document {
     rel: String,
@@ -197,22 +182,14 @@ pub struct Document {
     serial: u64,
     /// What re-anchoring did when the document was opened on a changed text.
     reanchor_summary: Option<ReanchorSummary>,
-    layer_path: PathBuf,
-    /// The workspace root: nothing is written outside it.
-    root: PathBuf,
-    /// What the file looked like when last read or written; `None` when it does not exist yet.
-    seen: Option<Fingerprint>,
+    /// The layer file, the undo history, autosave and journal: the engine review shares.
+    session: Session<Snapshot, Edit>,
     read_only: bool,
-    history: History<Edit>,
     /// Whether the last edit was a note change that further typing may extend.
     note_run: Option<u64>,
     /// Whether the last edit set this span's attribute, which [`Document::extend_attr`] may
     /// extend.
     attr_run: Option<(u64, String)>,
-    /// When and how the layer is saved: the shared autosave engine (background writer,
-    /// retries, indicator, recovery journal).
-    autosave: Autosave<Snapshot>,
-    notices: Vec<String>,
     /// Why the layer cannot be written although it is the annotator's own (a read-only file).
     read_only_reason: Option<String>,
     /// Unsaved edits found in the journal when the document was opened, not yet restored or
@@ -408,15 +385,10 @@ impl Document {
             recycle: None,
             serial: 0,
             reanchor_summary,
-            layer_path: layer_path.to_path_buf(),
-            root: ws.root().to_path_buf(),
-            seen,
+            session: Session::new(layer_path.to_path_buf(), ws.root().to_path_buf(), seen),
             read_only,
-            history: History::new(),
             note_run: None,
             attr_run: None,
-            autosave: Autosave::new(layer_path.to_path_buf()),
-            notices: Vec::new(),
             read_only_reason,
             recovered: None,
             deleted_outside: false,
@@ -431,10 +403,10 @@ impl Document {
         }
         doc.layer.text = rel.to_owned();
         if let Some(reason) = &doc.read_only_reason {
-            doc.notices.push(reason.clone());
+            doc.session.notices.push(reason.clone());
         }
         if let Some(summary) = doc.reanchor_summary {
-            doc.notices.push(format!("{rel}: {summary}"));
+            doc.session.notices.push(format!("{rel}: {summary}"));
             if !read_only {
                 // Written at once, so the file on disk matches the text again; a failed save
                 // is shown and retried like any other.
@@ -506,7 +478,7 @@ impl Document {
 
     /// Where the layer is saved.
     pub fn layer_path(&self) -> &Path {
-        &self.layer_path
+        &self.session.path
     }
 
     /// Whether this document is browsed read-only.
@@ -527,7 +499,6 @@ impl Document {
         if self.read_only {
             return;
         }
-        let key = EntryKey::new(&self.root, &self.layer_path, &self.rel, self.text.sha256());
         let annotator = self.layer.annotator.clone();
         let text = &self.text;
         let read = |found: &Recovered| {
@@ -555,24 +526,18 @@ impl Document {
             planned = Some((merged, plan));
             same
         };
-        match self.autosave.open_journal(journal, key, read, same) {
-            JournalFind::Nothing => {}
-            JournalFind::Recovered((layer, base), found) => {
-                if let Some((merged, plan)) = planned {
-                    self.recovered = Some(RecoveredEdits {
-                        layer,
-                        base,
-                        found,
-                        merged,
-                        plan,
-                        stale: false,
-                    });
-                }
-            }
-            JournalFind::Unusable(entry) => self.notices.push(format!(
-                "a recovery journal entry for this layer at {} cannot be used; it was left as it is",
-                entry.display()
-            )),
+        let file = (self.rel.as_str(), self.text.sha256(), "layer");
+        if let Some(((layer, base), found)) = self.session.open_journal(journal, file, read, same)
+            && let Some((merged, plan)) = planned
+        {
+            self.recovered = Some(RecoveredEdits {
+                layer,
+                base,
+                found,
+                merged,
+                plan,
+                stale: false,
+            });
         }
     }
 
@@ -605,7 +570,7 @@ impl Document {
         }
         let mut r = self.recovered.take()?;
         // The entry is replaced by the next save's outcome: on disk, or journaled again.
-        self.autosave.release_recovered(false);
+        self.session.autosave.release_recovered(false);
         // Against the layer as it is now (a reload may have changed it without an edit).
         (r.merged, r.plan) = restore_plan(r.base.as_ref(), &r.layer, &self.layer);
         let before = Box::new(self.layer.clone());
@@ -627,7 +592,7 @@ impl Document {
         if self.recovered.take().is_none() {
             return false;
         }
-        self.autosave.release_recovered(true);
+        self.session.autosave.release_recovered(true);
         true
     }
 
@@ -638,13 +603,12 @@ impl Document {
     /// No journal is set, or it cannot be written.
     pub fn journal_unsaved(&mut self) -> Result<Kept, StoreError> {
         let base = self.base.layer.to_ron();
-        self.autosave
-            .keep_in_journal(&self.layer.to_ron(), Some(&base))
+        self.session.journal_unsaved(&self.layer.to_ron(), &base)
     }
 
     /// Forgets the unsaved edits: the user chose to discard them (their journal entry goes too).
     pub fn discard_unsaved(&mut self) {
-        self.autosave.discard();
+        self.session.discard_unsaved();
     }
 
     /// Writes the layer as it is in memory to `path` (outside the workspace is fine), for
@@ -653,7 +617,7 @@ impl Document {
     /// # Errors
     /// The copy cannot be written, naming the file.
     pub fn save_copy(&self, path: &Path) -> Result<(), StoreError> {
-        store::write_copy(path, self.layer.to_ron().as_bytes())
+        Session::<Snapshot, Edit>::save_copy(path, &self.layer.to_ron())
     }
 
     /// Whether the layer file was deleted outside this window while it was open.
@@ -667,7 +631,7 @@ impl Document {
     /// The write failed; the edits stay pending.
     pub fn keep_after_deletion(&mut self) -> Result<(), StoreError> {
         self.deleted_outside = false;
-        self.seen = None;
+        self.session.seen = None;
         self.mark_dirty();
         self.save_now()
     }
@@ -675,7 +639,7 @@ impl Document {
     fn notice_deleted(&mut self) {
         // The window shows this state itself (a banner with the two choices), not as a notice.
         self.deleted_outside = true;
-        self.autosave.set_state(SaveState::Failed(
+        self.session.autosave.set_state(SaveState::Failed(
             "the annotation file was deleted outside this window".to_owned(),
         ));
     }
@@ -687,25 +651,25 @@ impl Document {
 
     /// The save indicator's state.
     pub fn save_state(&self) -> &SaveState {
-        self.autosave.state()
+        self.session.save_state()
     }
 
     /// Whether there are edits not yet on disk.
     pub fn has_unsaved(&self) -> bool {
-        self.autosave.has_unsaved()
+        self.session.has_unsaved()
     }
 
     /// Messages for the user since last asked (merges, reloads).
     pub fn take_notices(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.notices)
+        self.session.take_notices()
     }
 
     /// Whether undo / redo have anything to do.
     pub fn can_undo(&self) -> bool {
-        self.history.can_undo()
+        self.session.can_undo()
     }
     pub fn can_redo(&self) -> bool {
-        self.history.can_redo()
+        self.session.can_redo()
     }
 
     /// Creates a span over `[start, end)` with `tag`. Returns its id, or the id of the span that
@@ -753,7 +717,8 @@ impl Document {
                 Some(above) => self.layer.next_id.max(above),
                 None => {
                     // Only a hand-edited file with ids at the top of the range gets here.
-                    self.notices
+                    self.session
+                        .notices
                         .push("cannot add a span: this file has used up its span ids".to_owned());
                     return None;
                 }
@@ -808,7 +773,8 @@ impl Document {
             }
             let Some(id) = next else {
                 // Only a hand-edited file with ids at the top of the range gets here.
-                self.notices
+                self.session
+                    .notices
                     .push("cannot add a span: this file has used up its span ids".to_owned());
                 break;
             };
@@ -828,17 +794,17 @@ impl Document {
     /// Puts `spans` (new ids) in the layer and records them as one undo step (or as part of the
     /// open compound edit).
     fn apply_many(&mut self, spans: Vec<Span>) {
-        let own = !self.history.in_group();
+        let own = !self.session.history.in_group();
         if own {
-            self.history.begin_group();
+            self.session.history.begin_group();
         }
         self.insert_spans(&spans);
-        self.history.reserve(spans.len());
+        self.session.history.reserve(spans.len());
         for s in spans {
-            self.history.record(Edit::Add(s));
+            self.session.history.record(Edit::Add(s));
         }
         if own {
-            self.history.end_group();
+            self.session.history.end_group();
         }
         self.note_run = None;
         self.attr_run = None;
@@ -875,18 +841,18 @@ impl Document {
         self.remove_spans(&gone);
         let n = gone.len();
         if record {
-            let own = !self.history.in_group();
+            let own = !self.session.history.in_group();
             if own {
-                self.history.begin_group();
+                self.session.history.begin_group();
             }
             for s in gone {
-                self.history.record(Edit::Delete(s));
+                self.session.history.record(Edit::Delete(s));
             }
             if own {
-                self.history.end_group();
+                self.session.history.end_group();
             }
         } else {
-            self.history.drop_redo();
+            self.session.history.drop_redo();
         }
         self.note_run = None;
         self.attr_run = None;
@@ -923,7 +889,7 @@ impl Document {
             self.apply_many(back);
         } else if n > 0 {
             self.insert_spans(&back);
-            self.history.drop_redo();
+            self.session.history.drop_redo();
             self.mark_dirty();
         }
         n
@@ -934,7 +900,7 @@ impl Document {
     /// say so in [`Done::elsewhere`].
     pub fn record_elsewhere(&mut self, step: u64, added: bool) {
         if !self.read_only {
-            self.history.record(Edit::Elsewhere { step, added });
+            self.session.history.record(Edit::Elsewhere { step, added });
         }
     }
 
@@ -945,7 +911,7 @@ impl Document {
         if self.read_only {
             return;
         }
-        self.history.record(Edit::Reject(rejected));
+        self.session.history.record(Edit::Reject(rejected));
         self.note_run = None;
         self.attr_run = None;
     }
@@ -1010,7 +976,7 @@ impl Document {
         if extendable
             && !self.read_only
             && let Some(mut next) = self.layer.span(id).cloned()
-            && let Some(step) = self.history.last_step_mut()
+            && let Some(step) = self.session.history.last_step_mut()
             && let [Edit::Change { after, .. }] = step.as_mut_slice()
             && after.id == id
         {
@@ -1063,7 +1029,7 @@ impl Document {
         }
         if self.note_run == Some(id)
             && let Some(current) = self.layer.span(id).cloned()
-            && let Some(step) = self.history.last_step_mut()
+            && let Some(step) = self.session.history.last_step_mut()
             && let [Edit::Change { after, .. }] = step.as_mut_slice()
             && after.id == id
         {
@@ -1143,7 +1109,7 @@ impl Document {
         }
         let is_status = matches!(edit, Edit::Status { .. });
         self.do_edit(&edit);
-        self.history.record(edit);
+        self.session.history.record(edit);
         self.note_run = None;
         self.attr_run = None;
         if self.layer.status == Status::NotStarted && !is_status {
@@ -1156,12 +1122,12 @@ impl Document {
     /// Starts a compound edit: every edit until [`Document::end_compound`] undoes and redoes
     /// as one step (tag every match, accept a group of suggestions).
     pub fn begin_compound(&mut self) {
-        self.history.begin_group();
+        self.session.history.begin_group();
     }
 
     /// Ends the compound edit. Returns whether it recorded anything.
     pub fn end_compound(&mut self) -> bool {
-        self.history.end_group()
+        self.session.history.end_group()
     }
 
     /// Undoes the last step (a whole compound edit at once). Returns the span id it touched,
@@ -1176,10 +1142,10 @@ impl Document {
             return None;
         }
         // The step is lent, not copied (23,000 spans), and given back.
-        let (at, step) = self.history.take_undo()?;
+        let (at, step) = self.session.history.take_undo()?;
         self.replay(&step, true);
         let done = self.done(&step, true);
-        self.history.give_back(at, step);
+        self.session.history.give_back(at, step);
         Some(done)
     }
 
@@ -1193,10 +1159,10 @@ impl Document {
         if self.read_only {
             return None;
         }
-        let (at, step) = self.history.take_redo()?;
+        let (at, step) = self.session.history.take_redo()?;
         self.replay(&step, false);
         let done = self.done(&step, false);
-        self.history.give_back(at, step);
+        self.session.history.give_back(at, step);
         Some(done)
     }
 
@@ -1530,13 +1496,13 @@ impl Document {
     }
 
     fn mark_dirty(&mut self) {
-        self.autosave.mark_dirty();
+        self.session.autosave.mark_dirty();
         if let Some(r) = &mut self.recovered {
             r.stale = true;
         }
     }
 
-    /// Saves if an edit has waited [`SAVE_DELAY`] (or a failed save is due for retry).
+    /// Saves if an edit has waited [`crate::session::autosave::SAVE_DELAY`] (or a failed save is due for retry).
     /// Returns whether a save was started.
     ///
     /// The save runs on a background writer thread, which keeps its own copy of the layer:
@@ -1546,7 +1512,7 @@ impl Document {
     /// the next one.
     pub fn save_if_due(&mut self, now: Instant) -> bool {
         self.poll_writer();
-        if self.deleted_outside || self.read_only || !self.autosave.due(now) {
+        if self.deleted_outside || self.read_only || !self.session.autosave.due(now) {
             return false;
         }
         self.serial += 1;
@@ -1559,10 +1525,10 @@ impl Document {
             &self.mirror,
         );
         self.sent = Some(sent);
-        if !self.autosave.start(
+        if !self.session.autosave.start(
             Arc::new(snapshot),
-            self.root.clone(),
-            self.seen.clone(),
+            self.session.root.clone(),
+            self.session.seen.clone(),
             Snapshot::render,
         ) {
             // No thread could be started: save here rather than not at all.
@@ -1596,70 +1562,14 @@ impl Document {
 
     /// Whether a background save is running.
     pub fn is_saving(&self) -> bool {
-        self.autosave.is_saving()
-    }
-
-    /// Takes a finished background save's outcome, if any (without waiting).
-    fn poll_writer(&mut self) {
-        if let Some(finished) = self.autosave.poll() {
-            self.finish_background_save(finished);
-        }
-        self.settle_sent();
+        self.session.autosave.is_saving()
     }
 
     /// With no save running, what the last one sent and did not write is pending again.
     fn settle_sent(&mut self) {
-        if !self.autosave.is_saving() {
+        if !self.session.autosave.is_saving() {
             self.unsent();
         }
-    }
-
-    fn finish_background_save(&mut self, finished: Finished<Snapshot>) {
-        if !matches!(finished, Finished::Written { .. }) {
-            self.unsent();
-        }
-        match finished {
-            Finished::Written {
-                fingerprint,
-                snapshot,
-                ..
-            } => {
-                self.seen = Some(fingerprint);
-                self.sent = None;
-                match snapshot.written() {
-                    Some(base) => {
-                        let old = std::mem::replace(&mut self.base, base);
-                        self.recycle = Some(old.layer);
-                    }
-                    // Cannot happen (the writer fills it in before writing); if it did, the
-                    // next save sends the whole layer.
-                    None => self.pending.record_all(),
-                }
-            }
-            Finished::Changed => {
-                // Someone else wrote or deleted the file: merge (or notice) here, then write.
-                let _ = self.save_now();
-            }
-            Finished::Failed(_) => self.journal_after_failure(),
-        }
-    }
-
-    /// After a failed save: the unsaved edits go to the recovery journal, once per change.
-    fn journal_after_failure(&mut self) {
-        if !self.autosave.should_journal() {
-            return;
-        }
-        match self.journal_unsaved() {
-            Ok(kept) => self.journal_notice(&kept),
-            Err(e) => self.notices.push(format!(
-                "the unsaved edits could not be kept in the recovery journal either: {e}"
-            )),
-        }
-    }
-
-    /// Time until the next save attempt is due, for scheduling a repaint.
-    pub fn next_save_in(&self, now: Instant) -> Option<Duration> {
-        self.autosave.next_save_in(now)
     }
 
     /// Writes pending edits now. Before writing, a file replaced by someone else is merged.
@@ -1667,19 +1577,12 @@ impl Document {
     /// # Errors
     /// The write failed; the edits stay pending and are retried.
     pub fn save_now(&mut self) -> Result<(), StoreError> {
-        // A background save first: its outcome decides what is left to write.
-        if let Some(finished) = self.autosave.wait() {
-            self.finish_background_save(finished);
-        }
-        self.settle_sent();
-        if self.read_only || !self.autosave.has_unsaved() {
-            return Ok(());
-        }
-        let result = self.write_pending();
-        if result.is_err() {
-            self.journal_after_failure();
-        }
-        result
+        self.save_pending()
+    }
+
+    /// Time until the next save attempt is due, for scheduling a repaint.
+    pub fn next_save_in(&self, now: Instant) -> Option<Duration> {
+        self.session.next_save_in(now)
     }
 
     fn journal_notice(&mut self, kept: &Kept) {
@@ -1688,87 +1591,15 @@ impl Document {
             self.rel,
             kept.describe()
         );
-        if !self.notices.contains(&text) {
-            self.notices.push(text);
-        }
-    }
-
-    fn write_pending(&mut self) -> Result<(), StoreError> {
-        if self.deleted_outside {
-            return Err(StoreError::Write {
-                path: self.layer_path.display().to_string(),
-                reason:
-                    "the file was deleted outside this window; keep your spans to write it again"
-                        .into(),
-            });
-        }
-        // Check, merge and write under one lock, so another window's save cannot slip between.
-        let save = match store::CheckedWrite::begin(&self.root, &self.layer_path) {
-            Ok(save) => save,
-            Err(e) => {
-                self.autosave.failed(e.to_string());
-                return Err(e);
-            }
-        };
-        if !save.unchanged_since(self.seen.as_ref()) {
-            match crate::model::layer::load_layer(&self.layer_path) {
-                Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {
-                    let report = self.merge_theirs(theirs);
-                    self.seen = Some(fp);
-                    self.notices.push(format!(
-                        "{} was changed outside this window; merged by span id: {report}",
-                        self.layer_path.display()
-                    ));
-                }
-                Ok(Some((theirs, _))) => {
-                    let msg = format!(
-                        "not saved: the file on disk now belongs to annotator {:?}",
-                        theirs.annotator
-                    );
-                    self.autosave.failed(msg.clone());
-                    return Err(StoreError::Write {
-                        path: self.layer_path.display().to_string(),
-                        reason: msg,
-                    });
-                }
-                Ok(None) if self.seen.is_some() => {
-                    self.notice_deleted();
-                    return Err(StoreError::Write {
-                        path: self.layer_path.display().to_string(),
-                        reason: "the file was deleted outside this window".into(),
-                    });
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    // Never overwrite a file we could not read.
-                    let msg =
-                        format!("not saved: the file on disk changed and cannot be read ({e})");
-                    self.autosave.failed(msg.clone());
-                    return Err(StoreError::Write {
-                        path: self.layer_path.display().to_string(),
-                        reason: msg,
-                    });
-                }
-            }
-        }
-        match save.write(self.layer.to_ron().as_bytes()) {
-            Ok(fp) => {
-                self.seen = Some(fp);
-                self.set_base(Arc::new(self.layer.clone()));
-                self.autosave.written();
-                Ok(())
-            }
-            Err(e) => {
-                self.autosave.failed(e.to_string());
-                Err(e)
-            }
+        if !self.session.notices.contains(&text) {
+            self.session.notices.push(text);
         }
     }
 
     /// Reloads the layer from disk if someone else changed it and there are no unsaved edits.
     /// Returns whether it reloaded.
     pub fn reload_if_changed(&mut self) -> bool {
-        if self.seen.is_some() && std::fs::symlink_metadata(&self.layer_path).is_err() {
+        if self.session.seen.is_some() && std::fs::symlink_metadata(&self.session.path).is_err() {
             if !self.read_only {
                 self.notice_deleted();
             }
@@ -1778,26 +1609,26 @@ impl Document {
             // The file came back (a checkout that deleted and recreated it): carry on as usual,
             // merging before the next save.
             self.deleted_outside = false;
-            self.autosave.set_state(if self.autosave.has_unsaved() {
-                SaveState::Pending
-            } else {
-                SaveState::Saved
-            });
+            self.session
+                .autosave
+                .set_state(if self.session.autosave.has_unsaved() {
+                    SaveState::Pending
+                } else {
+                    SaveState::Saved
+                });
         }
-        if self.autosave.has_unsaved()
-            || store::unchanged_by_stat(&self.layer_path, self.seen.as_ref())
-        {
+        if !self.session.may_reload() {
             return false;
         }
         // Size or time differ: the bytes decide (a `touch` is no change), once per change.
-        if let Some(seen) = &self.seen
-            && let Ok(bytes) = store::read_limited(&self.layer_path, store::MAX_LAYER_BYTES)
+        if let Some(seen) = &self.session.seen
+            && let Ok(bytes) = store::read_limited(&self.session.path, store::MAX_LAYER_BYTES)
             && crate::store::sha256_hex(&bytes) == seen.sha256
         {
-            self.seen = Some(Fingerprint::of(&self.layer_path, &bytes));
+            self.session.seen = Some(Fingerprint::of(&self.session.path, &bytes));
             return false;
         }
-        match crate::model::layer::load_layer(&self.layer_path) {
+        match crate::model::layer::load_layer(&self.session.path) {
             Ok(Some((mut layer, fp))) if layer.annotator == self.layer.annotator => {
                 self.set_base(Arc::new(layer.clone()));
                 let summary = reanchor::reanchor_layer(&mut layer, &self.text);
@@ -1808,14 +1639,11 @@ impl Document {
                     // The layer is the base again: the next save sends only what changes.
                     self.pending = Pending::default();
                 }
-                self.seen = Some(fp);
-                self.history.clear();
-                self.notices.push(format!(
-                    "{} was changed outside this window; reloaded",
-                    self.layer_path.display()
-                ));
+                self.session.reloaded(fp);
                 if let Some(summary) = summary {
-                    self.notices.push(format!("{}: {summary}", self.rel));
+                    self.session
+                        .notices
+                        .push(format!("{}: {summary}", self.rel));
                     self.mark_dirty();
                 }
                 true
@@ -1839,7 +1667,7 @@ impl Document {
         let base = &*self.base.layer;
         let ours = &self.layer;
         let mut report = MergeReport::default();
-        let touched_ids: HashSet<u64> = self.history.edits().filter_map(touched).collect();
+        let touched_ids: HashSet<u64> = self.session.history.edits().filter_map(touched).collect();
         let mut next_id = ours
             .next_id
             .max(theirs.next_id)
@@ -1928,6 +1756,114 @@ impl Document {
         self.mark_dirty();
         self.record_all();
         &mut self.layer
+    }
+}
+
+impl SessionOwner for Document {
+    type Snapshot = Snapshot;
+    type Edit = Edit;
+
+    fn session(&self) -> &Session<Snapshot, Edit> {
+        &self.session
+    }
+    fn session_mut(&mut self) -> &mut Session<Snapshot, Edit> {
+        &mut self.session
+    }
+    fn writable(&self) -> bool {
+        !self.read_only
+    }
+    fn settle(&mut self) {
+        self.settle_sent();
+    }
+    fn finish_background_save(&mut self, finished: Finished<Snapshot>) {
+        if !matches!(finished, Finished::Written { .. }) {
+            self.unsent();
+        }
+        match finished {
+            Finished::Written {
+                fingerprint,
+                snapshot,
+                ..
+            } => {
+                self.session.seen = Some(fingerprint);
+                self.sent = None;
+                match snapshot.written() {
+                    Some(base) => {
+                        let old = std::mem::replace(&mut self.base, base);
+                        self.recycle = Some(old.layer);
+                    }
+                    // Cannot happen (the writer fills it in before writing); if it did, the
+                    // next save sends the whole layer.
+                    None => self.pending.record_all(),
+                }
+            }
+            Finished::Changed => {
+                // Someone else wrote or deleted the file: merge (or notice) here, then write.
+                let _ = self.save_now();
+            }
+            Finished::Failed(_) => self.journal_after_failure(),
+        }
+    }
+
+    /// After a failed save: the unsaved edits go to the recovery journal, once per change.
+    fn journal_after_failure(&mut self) {
+        let (layer, base) = (&self.layer, &self.base.layer);
+        let Some(kept) = self
+            .session
+            .journal_after_failure(|| (layer.to_ron(), base.to_ron()))
+        else {
+            return;
+        };
+        match kept {
+            Ok(kept) => self.journal_notice(&kept),
+            Err(e) => self.session.notices.push(format!(
+                "the unsaved edits could not be kept in the recovery journal either: {e}"
+            )),
+        }
+    }
+
+    fn write_pending(&mut self) -> Result<(), StoreError> {
+        if self.deleted_outside {
+            return Err(StoreError::Write {
+                path: self.session.path.display().to_string(),
+                reason:
+                    "the file was deleted outside this window; keep your spans to write it again"
+                        .into(),
+            });
+        }
+        let save = self.session.begin_write()?;
+        if self.session.changed_on_disk(&save) {
+            match crate::model::layer::load_layer(&self.session.path) {
+                Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {
+                    let report = self.merge_theirs(theirs);
+                    self.session.seen = Some(fp);
+                    self.session.notices.push(format!(
+                        "{} was changed outside this window; merged by span id: {report}",
+                        self.session.path.display()
+                    ));
+                }
+                Ok(Some((theirs, _))) => {
+                    return Err(self.session.refuse(format!(
+                        "not saved: the file on disk now belongs to annotator {:?}",
+                        theirs.annotator
+                    )));
+                }
+                Ok(None) if self.session.seen.is_some() => {
+                    self.notice_deleted();
+                    return Err(StoreError::Write {
+                        path: self.session.path.display().to_string(),
+                        reason: "the file was deleted outside this window".into(),
+                    });
+                }
+                Ok(None) => {}
+                // Never overwrite a file we could not read.
+                Err(e) => return Err(self.session.unreadable(&e)),
+            }
+        }
+        let written = save.write(self.layer.to_ron().as_bytes());
+        self.session.finish_write(written)?;
+        self.set_base(Arc::new(self.layer.clone()));
+        Ok(())
     }
 }
 

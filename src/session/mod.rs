@@ -8,6 +8,7 @@
 
 pub mod autosave;
 pub mod document;
+pub mod engine;
 pub mod history;
 pub mod layer_index;
 pub mod recovery;

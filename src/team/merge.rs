@@ -14,9 +14,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
+use crate::model::curated::{CuratedLayer, CuratedSpan, Rejection, ReviewComment, SourceRef};
 use crate::model::layer::{Layer, Orphan, Span, Status};
 use crate::model::tags::TagSet;
-use crate::session::review::{CuratedLayer, CuratedSpan, Rejection, ReviewComment, SourceRef};
 
 /// How a recorded conflict starts, in a span's note or a review comment.
 pub const CONFLICT_MARK: &str = "[merge conflict]";
@@ -143,8 +143,10 @@ pub fn merge_with_schema(
     };
     let target = path.and_then(LayerTarget::of_path);
     match kind {
-        FileKind::Layer => merge_layer_files(base, ours, theirs, target.as_ref(), tags),
-        FileKind::Curated => merge_curated_files(base, ours, theirs, target.as_ref(), tags),
+        FileKind::Layer => merge_layer_files::<Layer>(base, ours, theirs, target.as_ref(), tags),
+        FileKind::Curated => {
+            merge_layer_files::<CuratedLayer>(base, ours, theirs, target.as_ref(), tags)
+        }
         FileKind::Tags => merge_tag_files(base, ours, theirs),
         FileKind::Other => merge_other_files(base, ours, theirs),
     }
@@ -329,70 +331,54 @@ fn to_json<T: Serialize>(v: &T) -> Json {
     serde_json::to_value(v).unwrap_or(Json::Null)
 }
 
-/// Something merged by id: a layer's span or a curated span.
+/// Something merged by id: a layer's span or a curated span, each a [`Span`] at heart.
 trait Item: Serialize + DeserializeOwned + Clone + PartialEq {
-    fn id(&self) -> u64;
-    fn set_id(&mut self, id: u64);
-    fn note_mut(&mut self) -> &mut String;
-    fn modified(&self) -> &str;
+    fn span(&self) -> &Span;
+    fn span_mut(&mut self) -> &mut Span;
+
+    fn id(&self) -> u64 {
+        self.span().id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.span_mut().id = id;
+    }
+    fn note_mut(&mut self) -> &mut String {
+        &mut self.span_mut().note
+    }
+    fn modified(&self) -> &str {
+        &self.span().modified
+    }
     /// Range and tag: two new items with one id and the same place are one item.
-    fn place(&self) -> (usize, usize, &str);
-    fn tag(&self) -> &str;
-    fn attrs(&self) -> &BTreeMap<String, String>;
-    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String>;
+    fn place(&self) -> (usize, usize, &str) {
+        let s = self.span();
+        (s.start, s.end, &s.tag)
+    }
+    fn tag(&self) -> &str {
+        &self.span().tag
+    }
+    fn attrs(&self) -> &BTreeMap<String, String> {
+        &self.span().attrs
+    }
+    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.span_mut().attrs
+    }
 }
 
 impl Item for Span {
-    fn tag(&self) -> &str {
-        &self.tag
+    fn span(&self) -> &Span {
+        self
     }
-    fn attrs(&self) -> &BTreeMap<String, String> {
-        &self.attrs
-    }
-    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String> {
-        &mut self.attrs
-    }
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn note_mut(&mut self) -> &mut String {
-        &mut self.note
-    }
-    fn modified(&self) -> &str {
-        &self.modified
-    }
-    fn place(&self) -> (usize, usize, &str) {
-        (self.start, self.end, &self.tag)
+    fn span_mut(&mut self) -> &mut Span {
+        self
     }
 }
 
 impl Item for CuratedSpan {
-    fn tag(&self) -> &str {
-        &self.tag
+    fn span(&self) -> &Span {
+        &self.span
     }
-    fn attrs(&self) -> &BTreeMap<String, String> {
-        &self.attrs
-    }
-    fn attrs_mut(&mut self) -> &mut BTreeMap<String, String> {
-        &mut self.attrs
-    }
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn note_mut(&mut self) -> &mut String {
-        &mut self.note
-    }
-    fn modified(&self) -> &str {
-        &self.modified
-    }
-    fn place(&self) -> (usize, usize, &str) {
-        (self.start, self.end, &self.tag)
+    fn span_mut(&mut self) -> &mut Span {
+        &mut self.span
     }
 }
 
@@ -706,9 +692,9 @@ impl OrphanId for Orphan {
     }
 }
 
-impl OrphanId for crate::session::review::CuratedOrphan {
+impl OrphanId for crate::model::curated::CuratedOrphan {
     fn span_id(&self) -> u64 {
-        self.span.id
+        self.span.span.id
     }
 }
 
@@ -737,93 +723,190 @@ fn merge_orphans<O: OrphanId>(base: &[O], ours: &[O], theirs: &[O], spans: &[u64
 // ---------------------------------------------------------------------------------------------
 // Layers.
 
+/// A layer file merged by span id: an annotator's layer or the curated layer. Both follow
+/// one rule ([`merge_spans`] for the spans, [`merge_orphans`], the header three-way, the
+/// status by [`merge_status`]); a kind says where its parts are and merges what only it has.
+trait LayerKind: Sized {
+    type Item: Item;
+    type Orphan: OrphanId;
+    /// What the file is called in messages.
+    const WHAT: &'static str;
+    fn read(src: &str) -> Result<Self, String>;
+    fn render(&self) -> String;
+    fn spans(&self) -> &[Self::Item];
+    fn spans_mut(&mut self) -> &mut [Self::Item];
+    fn orphans(&self) -> &[Self::Orphan];
+    fn status(&self) -> Status;
+    fn next_id(&self) -> u64;
+    /// Format, text, its sha256, its length in chars, annotator.
+    fn header(&self) -> FileHeader;
+    /// Ids a merged span may not take (they are an orphan's).
+    fn reserved_ids(&self) -> Vec<u64>;
+    /// The three-way merge of this kind.
+    fn merge(base: Option<&Self>, ours: &Self, theirs: &Self) -> (Self, Vec<String>);
+    /// Refuses an input that is not of this kind although it parses as one.
+    fn check(&self, _input: &Input) -> Result<(), MergeError> {
+        Ok(())
+    }
+}
+
+/// A layer file's header fields: format, text, text_sha256, text_chars, annotator.
+type FileHeader = (u32, String, String, usize, String);
+
+/// What every kind of layer merges alike: the spans by id, the header, the status.
+struct LayerMerged<T> {
+    spans: ItemsMerged<T>,
+    header: FileHeader,
+    status: Status,
+}
+
+/// Spans (see [`merge_items`] for the rules), header and status of three versions of a layer.
+fn merge_spans<L: LayerKind>(base: Option<&L>, ours: &L, theirs: &L) -> LayerMerged<L::Item> {
+    let reserved: Vec<u64> = [base, Some(ours), Some(theirs)]
+        .into_iter()
+        .flatten()
+        .flat_map(L::reserved_ids)
+        .collect();
+    LayerMerged {
+        spans: merge_items(
+            base.map_or(&[][..], L::spans),
+            ours.spans(),
+            theirs.spans(),
+            [base.map_or(0, L::next_id), ours.next_id(), theirs.next_id()],
+            &reserved,
+        ),
+        header: merge_value(
+            base.map(L::header).as_ref(),
+            &ours.header(),
+            &theirs.header(),
+        ),
+        status: merge_status(base.map(L::status), ours.status(), theirs.status()),
+    }
+}
+
+/// The merged orphans of three versions of a layer, but for those whose span is among `spans`.
+fn merge_orphans_of<L: LayerKind>(
+    base: Option<&L>,
+    ours: &L,
+    theirs: &L,
+    spans: &[u64],
+) -> Vec<L::Orphan> {
+    merge_orphans(
+        base.map_or(&[][..], L::orphans),
+        ours.orphans(),
+        theirs.orphans(),
+        spans,
+    )
+}
+
+/// The parts of a [`LayerKind`] whose struct has a layer's field names (`spans`, `orphans`,
+/// `status`, `next_id` and the header's), read the same way for both kinds.
+macro_rules! layer_parts {
+    ($item:ty, $orphan:ty, $what:literal) => {
+        type Item = $item;
+        type Orphan = $orphan;
+        const WHAT: &'static str = $what;
+        fn render(&self) -> String {
+            self.to_ron()
+        }
+        fn spans(&self) -> &[$item] {
+            &self.spans
+        }
+        fn spans_mut(&mut self) -> &mut [$item] {
+            &mut self.spans
+        }
+        fn orphans(&self) -> &[$orphan] {
+            &self.orphans
+        }
+        fn status(&self) -> Status {
+            self.status
+        }
+        fn next_id(&self) -> u64 {
+            self.next_id
+        }
+        fn header(&self) -> FileHeader {
+            let (text, sha) = (self.text.clone(), self.text_sha256.clone());
+            (
+                self.format,
+                text,
+                sha,
+                self.text_chars,
+                self.annotator.clone(),
+            )
+        }
+    };
+}
+
+impl LayerKind for Layer {
+    layer_parts!(Span, Orphan, "layer file");
+    fn read(src: &str) -> Result<Self, String> {
+        Layer::from_ron(src).map_err(|e| e.to_string())
+    }
+    fn reserved_ids(&self) -> Vec<u64> {
+        self.orphans.iter().map(|o| o.span.id).collect()
+    }
+    fn merge(base: Option<&Self>, ours: &Self, theirs: &Self) -> (Self, Vec<String>) {
+        merge_layers(base, ours, theirs)
+    }
+    fn check(&self, input: &Input) -> Result<(), MergeError> {
+        if self.annotator == crate::workspace::CURATED_LAYER {
+            return Err(MergeError::Invalid {
+                name: input.name.clone(),
+                reason: "a curated layer where an annotator's layer was expected".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Merges three versions of a layer (see [`merge_items`] for the rules on spans).
 pub fn merge_layers(base: Option<&Layer>, ours: &Layer, theirs: &Layer) -> (Layer, Vec<String>) {
-    let no_spans = Vec::new();
-    let bs = base.map_or(&no_spans, |b| &b.spans);
-    let orphan_ids: Vec<u64> = [
-        base.map(|b| &b.orphans),
-        Some(&ours.orphans),
-        Some(&theirs.orphans),
-    ]
-    .into_iter()
-    .flatten()
-    .flatten()
-    .map(|o| o.span.id)
-    .collect();
-    let m = merge_items(
-        bs,
-        &ours.spans,
-        &theirs.spans,
-        [base.map_or(0, |b| b.next_id), ours.next_id, theirs.next_id],
-        &orphan_ids,
-    );
-    let span_ids: Vec<u64> = m.items.iter().map(|s| s.id).collect();
-    let no_orphans = Vec::new();
-    let orphans = merge_orphans(
-        base.map_or(&no_orphans, |b| &b.orphans),
-        &ours.orphans,
-        &theirs.orphans,
-        &span_ids,
-    );
-    let header = |l: &Layer| {
-        (
-            l.format,
-            l.text.clone(),
-            l.text_sha256.clone(),
-            l.text_chars,
-            l.annotator.clone(),
-        )
-    };
-    let (format, text, text_sha256, text_chars, annotator) =
-        merge_value(base.map(header).as_ref(), &header(ours), &header(theirs));
+    let m = merge_spans(base, ours, theirs);
+    let span_ids: Vec<u64> = m.spans.items.iter().map(|s| s.id).collect();
+    let (format, text, text_sha256, text_chars, annotator) = m.header;
     let mut layer = Layer {
         format,
         text,
         text_sha256,
         text_chars,
         annotator,
-        status: merge_status(base.map(|b| b.status), ours.status, theirs.status),
-        next_id: m.next_id,
-        spans: m.items,
-        orphans,
+        status: m.status,
+        next_id: m.spans.next_id,
+        orphans: merge_orphans_of(base, ours, theirs, &span_ids),
+        spans: m.spans.items,
         source: merge_value(base.map(|b| &b.source), &ours.source, &theirs.source),
     };
     layer.normalize();
-    (layer, m.conflicts)
+    (layer, m.spans.conflicts)
 }
 
-fn merge_layer_files(
+/// Merges three versions of a layer file of kind `L`: parsed, their headers checked against
+/// the path's target (or OURS), merged, and the spans' values fitted to `tags`.
+fn merge_layer_files<L: LayerKind>(
     base: &Input,
     ours: &Input,
     theirs: &Input,
     target: Option<&LayerTarget>,
     tags: Option<&TagSet>,
 ) -> Result<Merged, MergeError> {
-    let read = |s: &str| Layer::from_ron(s).map_err(|e| e.to_string());
-    let (b, o, t) = parse_three(base, ours, theirs, "layer file", read)?;
-    for (layer, input) in [(&o, ours), (&t, theirs)] {
-        if layer.annotator == crate::workspace::CURATED_LAYER {
-            return Err(MergeError::Invalid {
-                name: input.name.clone(),
-                reason: "a curated layer where an annotator's layer was expected".into(),
-            });
-        }
-    }
-    fn header(l: &Layer) -> (u32, &str, &str) {
-        (l.format, l.annotator.as_str(), l.text.as_str())
+    let (b, o, t) = parse_three(base, ours, theirs, L::WHAT, L::read)?;
+    o.check(ours)?;
+    t.check(theirs)?;
+    let (bh, oh, th) = (b.as_ref().map(L::header), o.header(), t.header());
+    fn short(h: &FileHeader) -> Header<'_> {
+        (h.0, h.4.as_str(), h.1.as_str())
     }
     check_headers(
         (base, ours, theirs),
-        (b.as_ref().map(header), header(&o), header(&t)),
+        (bh.as_ref().map(short), short(&oh), short(&th)),
         target,
     )?;
-    let (mut layer, mut conflicts) = merge_layers(b.as_ref(), &o, &t);
+    let (mut merged, mut conflicts) = L::merge(b.as_ref(), &o, &t);
     if let Some(tags) = tags {
-        conflicts.extend(fit_schema(&mut layer.spans, &o.spans, &t.spans, tags));
+        conflicts.extend(fit_schema(merged.spans_mut(), o.spans(), t.spans(), tags));
     }
     Ok(Merged {
-        text: layer.to_ron(),
+        text: merged.render(),
         conflicts,
     })
 }
@@ -925,14 +1008,11 @@ pub fn merge_curated(
     ours: &CuratedLayer,
     theirs: &CuratedLayer,
 ) -> (CuratedLayer, Vec<String>) {
-    let no_spans = Vec::new();
-    let m = merge_items(
-        base.map_or(&no_spans, |b| &b.spans),
-        &ours.spans,
-        &theirs.spans,
-        [base.map_or(0, |b| b.next_id), ours.next_id, theirs.next_id],
-        &[],
-    );
+    let LayerMerged {
+        spans: m,
+        header,
+        status,
+    } = merge_spans(base, ours, theirs);
     let mut conflicts = m.conflicts;
     let mut comments = merge_sets(
         base.map(|b| b.comments.as_slice()),
@@ -941,11 +1021,12 @@ pub fn merge_curated(
     );
     let mut spans = m.items;
     // Spans new on both sides that accept the same reviewed span: keep one.
-    let base_ids: BTreeSet<u64> =
-        base.map_or_else(BTreeSet::new, |b| b.spans.iter().map(|s| s.id).collect());
+    let base_ids: BTreeSet<u64> = base.map_or_else(BTreeSet::new, |b| {
+        b.spans.iter().map(|s| s.span.id).collect()
+    });
     let mut by_ref: BTreeMap<SourceRef, Vec<usize>> = BTreeMap::new();
     for (i, s) in spans.iter().enumerate() {
-        if base_ids.contains(&s.id) {
+        if base_ids.contains(&s.span.id) {
             continue;
         }
         for r in &s.from {
@@ -975,15 +1056,15 @@ pub fn merge_curated(
             let text = format!(
                 "{CONFLICT_MARK} {} also accepted this as {} {}..{} {:?}",
                 name_or(&s.accepted_by),
-                s.tag,
-                s.start,
-                s.end,
-                s.exact
+                s.span.tag,
+                s.span.start,
+                s.span.end,
+                s.span.exact
             );
-            conflicts.push(format!("curated span {}: {text}", spans[keep].id));
+            conflicts.push(format!("curated span {}: {text}", spans[keep].span.id));
             comments.push(ReviewComment {
-                start: s.start,
-                end: s.end,
+                start: s.span.start,
+                end: s.span.end,
                 about: s.from.clone(),
                 text,
                 by: MERGE_AUTHOR.into(),
@@ -1058,34 +1139,18 @@ pub fn merge_curated(
             .collect()
     };
     comments.sort_by_key(key_of);
-    let header = |c: &CuratedLayer| {
-        (
-            c.format,
-            c.text.clone(),
-            c.text_sha256.clone(),
-            c.text_chars,
-            c.annotator.clone(),
-        )
-    };
-    let (format, text, text_sha256, text_chars, annotator) =
-        merge_value(base.map(header).as_ref(), &header(ours), &header(theirs));
-    let span_ids: Vec<u64> = spans.iter().map(|s| s.id).collect();
-    let no_orphans = Vec::new();
+    let (format, text, text_sha256, text_chars, annotator) = header;
+    let span_ids: Vec<u64> = spans.iter().map(|s| s.span.id).collect();
     let merged = CuratedLayer {
         format,
         text,
         text_sha256,
         text_chars,
         annotator,
-        status: merge_status(base.map(|b| b.status), ours.status, theirs.status),
+        status,
         next_id: m.next_id,
+        orphans: merge_orphans_of(base, ours, theirs, &span_ids),
         spans,
-        orphans: merge_orphans(
-            base.map_or(&no_orphans, |b| &b.orphans),
-            &ours.orphans,
-            &theirs.orphans,
-            &span_ids,
-        ),
         reviewed: merge_sets(
             base.map(|b| b.reviewed.as_slice()),
             &ours.reviewed,
@@ -1132,31 +1197,22 @@ fn merge_sets<T: Serialize + Clone>(base: Option<&[T]>, ours: &[T], theirs: &[T]
     out.into_values().collect()
 }
 
-fn merge_curated_files(
-    base: &Input,
-    ours: &Input,
-    theirs: &Input,
-    target: Option<&LayerTarget>,
-    tags: Option<&TagSet>,
-) -> Result<Merged, MergeError> {
-    let read = |s: &str| CuratedLayer::from_ron(s).map_err(|e| e.to_string());
-    let (b, o, t) = parse_three(base, ours, theirs, "curated layer", read)?;
-    fn header(c: &CuratedLayer) -> (u32, &str, &str) {
-        (c.format, c.annotator.as_str(), c.text.as_str())
+impl LayerKind for CuratedLayer {
+    layer_parts!(
+        CuratedSpan,
+        crate::model::curated::CuratedOrphan,
+        "curated layer"
+    );
+    fn read(src: &str) -> Result<Self, String> {
+        CuratedLayer::from_ron(src).map_err(|e| e.to_string())
     }
-    check_headers(
-        (base, ours, theirs),
-        (b.as_ref().map(header), header(&o), header(&t)),
-        target,
-    )?;
-    let (mut c, mut conflicts) = merge_curated(b.as_ref(), &o, &t);
-    if let Some(tags) = tags {
-        conflicts.extend(fit_schema(&mut c.spans, &o.spans, &t.spans, tags));
+    fn reserved_ids(&self) -> Vec<u64> {
+        // The curated layer's orphans have never held back span ids in a merge.
+        Vec::new()
     }
-    Ok(Merged {
-        text: c.to_ron(),
-        conflicts,
-    })
+    fn merge(base: Option<&Self>, ours: &Self, theirs: &Self) -> (Self, Vec<String>) {
+        merge_curated(base, ours, theirs)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1885,17 +1941,19 @@ mod tests {
     fn accepted(id: u64, from: u64, tag: &str, by: &str, at: &str) -> CuratedSpan {
         let s = make_span(&text(), id, 0, 3, tag, T0);
         CuratedSpan {
-            id,
-            start: s.start,
-            end: s.end,
-            tag: s.tag,
-            exact: s.exact,
-            prefix: s.prefix,
-            suffix: s.suffix,
-            note: String::new(),
-            attrs: BTreeMap::new(),
-            created: T0.into(),
-            modified: T0.into(),
+            span: Span {
+                id,
+                start: s.start,
+                end: s.end,
+                tag: s.tag,
+                exact: s.exact,
+                prefix: s.prefix,
+                suffix: s.suffix,
+                note: String::new(),
+                attrs: BTreeMap::new(),
+                created: T0.into(),
+                modified: T0.into(),
+            },
             from: vec![SourceRef {
                 layer: "ann".into(),
                 id: from,

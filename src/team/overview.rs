@@ -267,7 +267,7 @@ pub fn gather(ws: &Workspace) -> Progress {
             row.cells.push(cell);
         }
         if let Some(path) = ws.layer_path(CURATED_LAYER, &rel) {
-            match crate::session::review::load_curated(&path) {
+            match crate::model::curated::load_curated(&path) {
                 Ok(c) => row.curated = c.map(|(c, _)| c.status),
                 Err(e) => {
                     row.curated_unreadable = Some(reason_only(&e, &path));

@@ -26,8 +26,7 @@ pub const ANNOTATIONS_DIR: &str = "annotations";
 /// The tag set's file name, in the annotations folder: `annotations/tags.ron`.
 pub const TAGS_FILE: &str = "tags.ron";
 
-/// The layer name reserved for the reviewer's curated layer.
-pub const CURATED_LAYER: &str = "curated";
+pub use crate::model::curated::CURATED_LAYER;
 
 /// The folder under `annotations/` that holds suggestion dictionaries
 /// (`annotations/dictionaries/<tag>.txt`): not a layer, so no annotator may take the name.

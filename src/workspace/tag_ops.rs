@@ -14,9 +14,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::model::curated::CuratedLayer;
 use crate::model::layer::{Layer, Span};
 use crate::model::tags::{Tag, TagSet};
-use crate::session::review::CuratedLayer;
 use crate::store;
 use crate::workspace::{CURATED_LAYER, Workspace};
 
@@ -300,16 +300,16 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         }
         for (_, path) in found.files {
             let (change, item) = if name == CURATED_LAYER {
-                match crate::session::review::load_curated(&path) {
+                match crate::model::curated::load_curated(&path) {
                     Ok(Some((mut c, fp))) => {
                         let mut spans = 0;
                         for s in c
                             .spans
                             .iter_mut()
                             .chain(c.orphans.iter_mut().map(|o| &mut o.span))
-                            .filter(|s| s.tag == req.old)
+                            .filter(|s| s.span.tag == req.old)
                         {
-                            s.tag = req.new.clone();
+                            s.span.tag = req.new.clone();
                             spans += 1;
                         }
                         let mut rejections = 0;

@@ -201,7 +201,7 @@ fn a_changed_file_that_no_longer_parses_is_never_overwritten() {
         b"(format: 1, spans: [ half a merge conflict"
     );
     assert!(
-        matches!(a.save_state(), marginalia::session::document::SaveState::Failed(m) if m.contains("cannot be read"))
+        matches!(a.save_state(), marginalia::session::autosave::SaveState::Failed(m) if m.contains("cannot be read"))
     );
     assert!(a.has_unsaved());
 }
@@ -471,7 +471,7 @@ fn background_saves_write_exactly_the_layer_in_memory_through_edits_failures_and
     assert!(a.has_unsaved());
     set_read_only(a.layer_path(), false);
     assert!(a.set_note(claim, "after the refusal"));
-    save_in_background(&mut a, later() + marginalia::session::document::RETRY_DELAY);
+    save_in_background(&mut a, later() + marginalia::session::autosave::RETRY_DELAY);
     assert_eq!(on_disk(&a), *a.layer(), "after a refused save");
 
     // Another window writes: the background save finds the file changed, merges, and the

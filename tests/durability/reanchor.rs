@@ -747,7 +747,7 @@ fn a_sentence_pasted_twice_makes_its_spans_ambiguous_and_the_cli_counts_them() {
 /// --apply --layer curated` is refused: the curated layer is written by review.
 #[test]
 fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it() {
-    use marginalia::session::review::{CuratedLayer, Rejection, ReviewComment, SourceRef};
+    use marginalia::model::curated::{CuratedLayer, Rejection, ReviewComment, SourceRef};
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     copy_dir(
@@ -816,13 +816,25 @@ fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it()
     let after = read(&path);
     assert_eq!(after.spans.len(), before.spans.len());
     for (a, b) in after.spans.iter().zip(&before.spans) {
-        assert_eq!(a.id, b.id);
-        assert_eq!(a.start, b.start + "UPDATED\n".chars().count());
+        assert_eq!(a.span.id, b.span.id);
+        assert_eq!(a.span.start, b.span.start + "UPDATED\n".chars().count());
         assert_eq!(
-            (&a.exact, &a.from, &a.accepted_by, &a.accepted_at, a.edited),
-            (&b.exact, &b.from, &b.accepted_by, &b.accepted_at, b.edited),
+            (
+                &a.span.exact,
+                &a.from,
+                &a.accepted_by,
+                &a.accepted_at,
+                a.edited
+            ),
+            (
+                &b.span.exact,
+                &b.from,
+                &b.accepted_by,
+                &b.accepted_at,
+                b.edited
+            ),
             "span {}",
-            a.id
+            a.span.id
         );
     }
     assert_eq!(after.reviewed, before.reviewed);

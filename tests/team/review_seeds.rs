@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use marginalia::model::layer::Status;
-use marginalia::session::review::{Decision, ItemKind, Review, Verdict, feedback, progress_of};
+use marginalia::session::review::{Decision, Review, progress_of};
+use marginalia::team::compare::{ItemKind, Verdict, feedback};
 use marginalia::workspace::Workspace;
 
 use crate::support::files::copy_dir;
@@ -63,11 +64,10 @@ fn a_seed_is_reviewed_item_by_item_and_the_annotators_see_the_verdicts() {
     assert_eq!(std::fs::read(&a_path).unwrap(), a_before);
     assert_eq!(std::fs::read(&b_path).unwrap(), b_before);
 
-    let curated =
-        marginalia::session::review::load_curated(&ws.layer_path("curated", REL).unwrap())
-            .unwrap()
-            .unwrap()
-            .0;
+    let curated = marginalia::model::curated::load_curated(&ws.layer_path("curated", REL).unwrap())
+        .unwrap()
+        .unwrap()
+        .0;
     assert_eq!(curated.status, Status::Reviewed);
     let a = marginalia::model::layer::load_layer(&a_path)
         .unwrap()
@@ -98,7 +98,7 @@ fn a_seed_is_reviewed_item_by_item_and_the_annotators_see_the_verdicts() {
         value_conflicts >= 1,
         "the shipped layers disagree on values"
     );
-    let values_taken = |f: &&marginalia::session::review::SpanFeedback| matches!(&f.verdict, Verdict::Edited { values, .. } if !values.is_empty());
+    let values_taken = |f: &&marginalia::team::compare::SpanFeedback| matches!(&f.verdict, Verdict::Edited { values, .. } if !values.is_empty());
     assert_eq!(fa.iter().filter(values_taken).count(), value_conflicts);
     assert!(
         fa.iter().all(|f| f.verdict == Verdict::Accepted

@@ -3,12 +3,11 @@
 
 use std::path::Path;
 
+use marginalia::model::curated::{CuratedLayer, load_curated};
 use marginalia::model::layer::{Layer, Status, make_span};
 use marginalia::model::text::Text;
-use marginalia::session::review::{
-    CuratedLayer, Decision, ItemKind, Review, ReviewError, Verdict, classify, feedback,
-    load_curated, progress_of,
-};
+use marginalia::session::review::{Decision, Review, ReviewError, progress_of};
+use marginalia::team::compare::{ItemKind, Verdict, classify, feedback};
 use marginalia::workspace::Workspace;
 
 //                     aa bb cc dd ee ff gg
@@ -128,7 +127,7 @@ fn a_full_review_writes_the_curated_file_and_leaves_reviewed_files_alone() {
     let spans: Vec<(usize, usize, &str, bool)> = c
         .spans
         .iter()
-        .map(|s| (s.start, s.end, s.tag.as_str(), s.edited))
+        .map(|s| (s.span.start, s.span.end, s.span.tag.as_str(), s.edited))
         .collect();
     assert_eq!(
         spans,
@@ -149,7 +148,7 @@ fn a_full_review_writes_the_curated_file_and_leaves_reviewed_files_alone() {
             .iter()
             .all(|s| s.accepted_by == "rev" && !s.accepted_at.is_empty())
     );
-    assert_eq!(c.spans[2].exact, "dd");
+    assert_eq!(c.spans[2].span.exact, "dd");
     let reasons: Vec<&str> = c.rejected.iter().map(|r| r.reason.as_str()).collect();
     assert_eq!(
         reasons,
@@ -345,7 +344,7 @@ fn a_curated_file_changed_elsewhere_is_merged_not_overwritten() {
     let (c, _) = curated_on_disk(&ws);
     let by: Vec<&str> = c.spans.iter().map(|s| s.accepted_by.as_str()).collect();
     assert_eq!(by, ["rev", "rev2"]);
-    let ids: Vec<u64> = c.spans.iter().map(|s| s.id).collect();
+    let ids: Vec<u64> = c.spans.iter().map(|s| s.span.id).collect();
     assert_eq!(
         ids,
         [1, 2],
@@ -443,7 +442,7 @@ fn when_both_reviewers_decided_the_same_item_the_one_saving_wins() {
     first.save_now().unwrap();
     let (c, _) = curated_on_disk(&ws);
     assert_eq!(c.spans.len(), 1);
-    assert_eq!(c.spans[0].tag, "claim");
+    assert_eq!(c.spans[0].span.tag, "claim");
     let reasons: Vec<&str> = c.rejected.iter().map(|r| r.reason.as_str()).collect();
     assert_eq!(reasons, ["editor-a's version was accepted"]);
     let (spans, rejected) = first.outcome(1);
@@ -548,7 +547,7 @@ fn restoring_decisions_keeps_a_decision_that_reached_the_file_after_the_failed_s
     assert!(again.restore_recovered());
     again.save_now().unwrap();
     let (curated, _) = curated_on_disk(&ws);
-    let mut starts: Vec<usize> = curated.spans.iter().map(|s| s.start).collect();
+    let mut starts: Vec<usize> = curated.spans.iter().map(|s| s.span.start).collect();
     starts.sort_unstable();
     assert_eq!(starts, [0, 6], "both decisions are on disk");
     assert!(journal.list().is_empty());
@@ -593,8 +592,8 @@ fn workspace_with_values() -> (tempfile::TempDir, Workspace) {
 
 fn curated_value(ws: &Workspace, start: usize, name: &str) -> Option<String> {
     let (c, _) = curated_on_disk(ws);
-    let span = c.spans.iter().find(|s| s.start == start)?;
-    span.attrs.get(name).cloned()
+    let span = c.spans.iter().find(|s| s.span.start == start)?;
+    span.span.attrs.get(name).cloned()
 }
 
 #[test]

@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use marginalia::model::layer::{Layer, make_span};
-use marginalia::session::review::{CuratedLayer, CuratedSpan, Rejection, SourceRef};
+use marginalia::model::curated::{CuratedLayer, CuratedSpan, Rejection, SourceRef};
+use marginalia::model::layer::{Layer, Span, make_span};
 use marginalia::store;
 use marginalia::team::merge::{CONFLICT_MARK, MERGE_AUTHOR};
 use marginalia::{TagSet, Text, Workspace};
@@ -200,7 +200,7 @@ fn review(c: &Clone, round: usize) {
             continue;
         };
         let path = ws.layer_path("curated", &rel).expect("curated path");
-        let mut cur = match marginalia::session::review::load_curated(&path).expect("curated reads")
+        let mut cur = match marginalia::model::curated::load_curated(&path).expect("curated reads")
         {
             Some((c, _)) => c,
             None => CuratedLayer::new(&rel, &text),
@@ -221,17 +221,19 @@ fn review(c: &Clone, round: usize) {
                 let id = cur.next_id.max(1);
                 cur.next_id = id + 1;
                 cur.spans.push(CuratedSpan {
-                    id,
-                    start: s.start,
-                    end: s.end,
-                    tag: s.tag.clone(),
-                    exact: s.exact.clone(),
-                    prefix: s.prefix.clone(),
-                    suffix: s.suffix.clone(),
-                    note: String::new(),
-                    attrs: s.attrs.clone(),
-                    created: s.created.clone(),
-                    modified: now.clone(),
+                    span: Span {
+                        id,
+                        start: s.start,
+                        end: s.end,
+                        tag: s.tag.clone(),
+                        exact: s.exact.clone(),
+                        prefix: s.prefix.clone(),
+                        suffix: s.suffix.clone(),
+                        note: String::new(),
+                        attrs: s.attrs.clone(),
+                        created: s.created.clone(),
+                        modified: now.clone(),
+                    },
                     from: vec![from],
                     accepted_by: c.who.clone(),
                     accepted_at: now.clone(),
@@ -286,7 +288,7 @@ impl Recorded {
                     let c = CuratedLayer::from_ron(file).expect("curated parses");
                     c.spans
                         .into_iter()
-                        .map(|s| (s.start, s.end, s.note))
+                        .map(|s| (s.span.start, s.span.end, s.span.note))
                         .collect()
                 } else {
                     let l = Layer::from_ron(file).expect("layer parses");
@@ -338,7 +340,10 @@ fn check_recorded(c: &Clone, pull_output: &str) -> Vec<Recorded> {
             let id: u64 = id.parse().expect("span id");
             let spans: Vec<(u64, usize, usize)> = if path.contains("annotations/curated/") {
                 let c = CuratedLayer::from_ron(&file).expect("curated parses");
-                c.spans.iter().map(|s| (s.id, s.start, s.end)).collect()
+                c.spans
+                    .iter()
+                    .map(|s| (s.span.id, s.span.start, s.span.end))
+                    .collect()
             } else {
                 let l = Layer::from_ron(&file).expect("layer parses");
                 l.spans.iter().map(|s| (s.id, s.start, s.end)).collect()

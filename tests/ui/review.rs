@@ -7,8 +7,9 @@ use egui::{Event, Key, Modifiers, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::app::{Action, MarginaliaApp, ReviewKey, StartOptions};
-use marginalia::session::review::{CuratedLayer, ItemKind};
+use marginalia::model::curated::CuratedLayer;
 use marginalia::team::agreement::{AgreementOptions, compute};
+use marginalia::team::compare::ItemKind;
 use marginalia::workspace::Workspace;
 
 use crate::support::app::{self, press};
@@ -116,7 +117,7 @@ fn accept_reject_with_reason_and_undo_reach_the_curated_file() {
     assert_eq!(c.spans.len(), 1, "exactly the accepted span");
     let s = &c.spans[0];
     assert_eq!(
-        (s.start, s.end, s.tag.as_str()),
+        (s.span.start, s.span.end, s.span.tag.as_str()),
         (first.start, first.end, first.tag.as_str())
     );
     assert_eq!(s.accepted_by, REVIEWER);
@@ -302,7 +303,7 @@ fn a_tag_key_accepts_the_item_with_that_tag_as_an_edit() {
     assert_eq!(c.spans.len(), 1);
     let s = &c.spans[0];
     assert_eq!(
-        (s.start, s.end, s.tag.as_str(), s.edited),
+        (s.span.start, s.span.end, s.span.tag.as_str(), s.edited),
         (own.start, own.end, "boilerplate", true)
     );
 }
@@ -583,7 +584,7 @@ fn a_value_conflict_shows_both_values_and_the_picked_one_reaches_the_curated_fil
     let c = curated(ws.path());
     assert_eq!(c.spans.len(), 1);
     assert_eq!(
-        c.spans[0].attrs.get("verdict").map(String::as_str),
+        c.spans[0].span.attrs.get("verdict").map(String::as_str),
         Some("false")
     );
     assert_eq!(c.spans[0].from.len(), 2, "one span, from both annotators");

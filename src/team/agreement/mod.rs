@@ -23,6 +23,7 @@ use crate::store::StoreError;
 use crate::team::agreement::team_scale::{
     AnnotatorMean, FleissCounts, ScoreCounts, Scorecard, TagFleiss, annotator_means, kappa_matrix,
 };
+use crate::team::compare::greedy_overlap_match;
 use crate::workspace::{CURATED_LAYER, Workspace};
 
 /// The column and row name for "no span with this range" in the confusion matrix.
@@ -346,35 +347,6 @@ pub struct DocumentUnits {
 /// `White_Space` property).
 pub fn is_unit(c: char) -> bool {
     !c.is_whitespace()
-}
-
-/// Matches spans one to one, greedily by largest overlap: every pair of overlapping ranges is
-/// a candidate, taken in order of decreasing overlap (ties by A's then B's position in the
-/// input) if neither side is taken. Returns `(index in a, index in b)` pairs.
-pub fn greedy_overlap_match(a: &[CharRange], b: &[CharRange]) -> Vec<(usize, usize)> {
-    let index = crate::model::span_index::SpanIndex::from_ranges(b.iter().copied());
-    let mut candidates = Vec::new();
-    for (i, r1) in a.iter().enumerate() {
-        index.visit_overlapping(r1.start, r1.end, |j| {
-            let r2 = b[j];
-            let overlap = r1.end.min(r2.end).saturating_sub(r1.start.max(r2.start));
-            if overlap > 0 {
-                candidates.push((overlap, i, j));
-            }
-        });
-    }
-    candidates.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
-    let mut a_taken = vec![false; a.len()];
-    let mut b_taken = vec![false; b.len()];
-    let mut out = Vec::new();
-    for (_, i, j) in candidates {
-        if !a_taken[i] && !b_taken[j] {
-            a_taken[i] = true;
-            b_taken[j] = true;
-            out.push((i, j));
-        }
-    }
-    out
 }
 
 /// How many spans match exactly (same range), one to one.
@@ -1087,7 +1059,7 @@ fn load_curated_document(
         return Ok(None);
     };
     let Some((c, _)) =
-        crate::session::review::load_curated(&path).map_err(|e| Skipped::from_error(&path, &e))?
+        crate::model::curated::load_curated(&path).map_err(|e| Skipped::from_error(&path, &e))?
     else {
         return Ok(None);
     };
@@ -1113,7 +1085,7 @@ fn load_curated_document(
         .iter()
         .map(|(n, spans)| (*n, spans.as_slice()))
         .collect();
-    let items = crate::session::review::items_with_decisions(&c, &reviewed)
+    let items = crate::team::compare::items_with_decisions(&c, &reviewed)
         .into_iter()
         .map(|(item, decided)| (item.range(), decided))
         .collect();
@@ -1495,49 +1467,5 @@ mod tests {
         assert_eq!(cohen_kappa([[10, 0], [0, 0]]), None);
         assert_eq!(cohen_kappa([[0, 0], [0, 0]]), None);
         assert_eq!(cohen_kappa([[0, 10], [0, 0]]), Some(0.0));
-    }
-
-    /// The obviously-correct model: every pair compared.
-    fn greedy_by_brute_force(a: &[CharRange], b: &[CharRange]) -> Vec<(usize, usize)> {
-        let mut c = Vec::new();
-        for (i, r1) in a.iter().enumerate() {
-            for (j, r2) in b.iter().enumerate() {
-                let o = r1.end.min(r2.end).saturating_sub(r1.start.max(r2.start));
-                if o > 0 {
-                    c.push((o, i, j));
-                }
-            }
-        }
-        c.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
-        let (mut ta, mut tb, mut out) = (vec![false; a.len()], vec![false; b.len()], vec![]);
-        for (_, i, j) in c {
-            if !ta[i] && !tb[j] {
-                ta[i] = true;
-                tb[j] = true;
-                out.push((i, j));
-            }
-        }
-        out
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn indexed_matching_equals_brute_force(
-            a in proptest::collection::vec((0usize..200, 1usize..40), 0..40),
-            b in proptest::collection::vec((0usize..200, 1usize..40), 0..40),
-        ) {
-            let a: Vec<CharRange> = a.into_iter().map(|(s, l)| CharRange::new(s, s + l)).collect();
-            let b: Vec<CharRange> = b.into_iter().map(|(s, l)| CharRange::new(s, s + l)).collect();
-            proptest::prop_assert_eq!(greedy_overlap_match(&a, &b), greedy_by_brute_force(&a, &b));
-        }
-    }
-
-    #[test]
-    fn greedy_matching_prefers_the_largest_overlap() {
-        let a = [(0, 10), (20, 30)].map(CharRange::from);
-        let b = [(5, 25), (8, 12)].map(CharRange::from);
-        // (0,10)-(5,25): 5; (20,30)-(5,25): 5; (0,10)-(8,12): 2.
-        let m = greedy_overlap_match(&a, &b);
-        assert_eq!(m, vec![(0, 0)]);
     }
 }

@@ -8,7 +8,8 @@
 use serde::Serialize;
 
 use crate::model::range::CharRange;
-use crate::team::agreement::{AgreementReport, PairReport, greedy_overlap_match};
+use crate::team::agreement::{AgreementReport, PairReport};
+use crate::team::compare::greedy_overlap_match;
 
 /// The counts Fleiss' κ needs for binary values over units that every annotator labelled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
