@@ -1138,15 +1138,7 @@ impl Document {
 
     /// Undoes the last step and says what it was (see [`Done`]).
     pub fn undo_step(&mut self) -> Option<Done> {
-        if self.read_only {
-            return None;
-        }
-        // The step is lent, not copied (23,000 spans), and given back.
-        let (at, step) = self.session.history.take_undo()?;
-        self.replay(&step, true);
-        let done = self.done(&step, true);
-        self.session.history.give_back(at, step);
-        Some(done)
+        self.step_history(true)
     }
 
     /// Redoes the next step. Returns the span id it touched, if any.
@@ -1156,17 +1148,10 @@ impl Document {
 
     /// Redoes the next step and says what it was (see [`Done`]).
     pub fn redo_step(&mut self) -> Option<Done> {
-        if self.read_only {
-            return None;
-        }
-        let (at, step) = self.session.history.take_redo()?;
-        self.replay(&step, false);
-        let done = self.done(&step, false);
-        self.session.history.give_back(at, step);
-        Some(done)
+        self.step_history(false)
     }
 
-    fn done(&mut self, step: &[Edit], undo: bool) -> Done {
+    fn replay_done(&mut self, step: &[Edit], undo: bool) -> Done {
         self.note_run = None;
         self.attr_run = None;
         if step
@@ -1194,7 +1179,7 @@ impl Document {
     /// Applies a step's edits in order (`undo`: inverted, in reverse order). A run of many
     /// span adds or deletes is applied as one merge over the layer (undoing "tag all" of 23,000
     /// hits: one pass instead of 23,000 removals from the middle of a 100,000-span list).
-    fn replay(&mut self, step: &[Edit], undo: bool) {
+    fn replay_edits(&mut self, step: &[Edit], undo: bool) {
         let edits: Vec<&Edit> = if undo {
             step.iter().rev().collect()
         } else {
@@ -1762,6 +1747,14 @@ impl Document {
 impl SessionOwner for Document {
     type Snapshot = Snapshot;
     type Edit = Edit;
+    type Done = Done;
+
+    fn replay(&mut self, step: &[Edit], undo: bool) {
+        self.replay_edits(step, undo);
+    }
+    fn replayed(&mut self, step: &[Edit], undo: bool) -> Done {
+        self.replay_done(step, undo)
+    }
 
     fn session(&self) -> &Session<Snapshot, Edit> {
         &self.session

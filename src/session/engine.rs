@@ -221,6 +221,8 @@ impl<T: Send + Sync + 'static, E: Clone> Session<T, E> {
 pub(crate) trait SessionOwner {
     type Snapshot: Send + Sync + 'static;
     type Edit: Clone;
+    /// What undoing or redoing a step tells the caller.
+    type Done;
 
     fn session(&self) -> &Session<Self::Snapshot, Self::Edit>;
     fn session_mut(&mut self) -> &mut Session<Self::Snapshot, Self::Edit>;
@@ -236,6 +238,31 @@ pub(crate) trait SessionOwner {
     fn write_pending(&mut self) -> Result<(), StoreError>;
     /// After a failed save: the unsaved changes go to the recovery journal.
     fn journal_after_failure(&mut self);
+
+    /// Applies a step's edits to the owner's data: in order (redo), or each inverted in
+    /// reverse order (`undo`).
+    fn replay(&mut self, step: &[Self::Edit], undo: bool);
+    /// After a step was replayed: what is now unsaved, and what the step was.
+    fn replayed(&mut self, step: &[Self::Edit], undo: bool) -> Self::Done;
+
+    /// Undoes (`undo`) or redoes the step at the history's cursor, if there is one and the
+    /// owner writes its file. The step is lent out of the history, not copied (a "tag all"
+    /// step holds 23,000 spans), and given back once replayed.
+    fn step_history(&mut self, undo: bool) -> Option<Self::Done> {
+        if !self.writable() {
+            return None;
+        }
+        let history = &mut self.session_mut().history;
+        let (at, step) = if undo {
+            history.take_undo()?
+        } else {
+            history.take_redo()?
+        };
+        self.replay(&step, undo);
+        let done = self.replayed(&step, undo);
+        self.session_mut().history.give_back(at, step);
+        Some(done)
+    }
 
     /// Takes a finished background save's outcome, if any (without waiting).
     fn poll_writer(&mut self) {

@@ -880,12 +880,7 @@ impl Review {
 
     /// Undoes the last decision and says what it was ("accept quote “…”"), if there was one.
     pub fn undo_step(&mut self) -> Option<String> {
-        let step = self.session.history.undo()?;
-        let what = describe_changes(&step);
-        let inverse: Vec<Change> = step.iter().rev().map(Change::inverse).collect();
-        self.apply(&inverse);
-        self.mark_dirty();
-        Some(what)
+        self.step_history(true)
     }
 
     /// Redoes the next decision. Returns whether there was one.
@@ -895,11 +890,7 @@ impl Review {
 
     /// Redoes the next decision and says what it was, if there was one.
     pub fn redo_step(&mut self) -> Option<String> {
-        let changes = self.session.history.redo()?;
-        let what = describe_changes(&changes);
-        self.apply(&changes);
-        self.mark_dirty();
-        Some(what)
+        self.step_history(false)
     }
 
     fn mark_dirty(&mut self) {
@@ -1131,12 +1122,25 @@ impl Review {
 impl SessionOwner for Review {
     type Snapshot = CuratedLayer;
     type Edit = Change;
+    type Done = String;
 
     fn session(&self) -> &Session<CuratedLayer, Change> {
         &self.session
     }
     fn session_mut(&mut self) -> &mut Session<CuratedLayer, Change> {
         &mut self.session
+    }
+    fn replay(&mut self, step: &[Change], undo: bool) {
+        if undo {
+            let inverse: Vec<Change> = step.iter().rev().map(Change::inverse).collect();
+            self.apply(&inverse);
+        } else {
+            self.apply(step);
+        }
+    }
+    fn replayed(&mut self, step: &[Change], _undo: bool) -> String {
+        self.mark_dirty();
+        describe_changes(step)
     }
 
     fn finish_background_save(&mut self, finished: Finished<CuratedLayer>) {
