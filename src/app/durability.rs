@@ -254,32 +254,32 @@ impl MarginaliaApp {
 }
 
 fn banner_colors(kind: BannerKind, dark: bool) -> (Color32, Color32) {
-    // (fill, stroke)
-    match (kind, dark) {
-        (BannerKind::TextChanged, false) => (
-            Color32::from_rgb(255, 244, 206),
-            Color32::from_rgb(214, 170, 40),
-        ),
-        (BannerKind::TextChanged, true) => (
-            Color32::from_rgb(72, 60, 22),
-            Color32::from_rgb(190, 150, 50),
-        ),
-        (BannerKind::ExternalChange, false) => (
-            Color32::from_rgb(222, 236, 255),
-            Color32::from_rgb(80, 130, 210),
-        ),
-        (BannerKind::ExternalChange, true) => (
-            Color32::from_rgb(28, 48, 78),
-            Color32::from_rgb(90, 140, 220),
-        ),
-        (BannerKind::Notice, false) => (
-            Color32::from_rgb(238, 238, 238),
-            Color32::from_rgb(160, 160, 160),
-        ),
-        (BannerKind::Notice, true) => (
-            Color32::from_rgb(50, 50, 50),
-            Color32::from_rgb(110, 110, 110),
-        ),
+    // Each kind's fill and stroke in the light theme, then in the dark one.
+    let [light_fill, light_stroke, dark_fill, dark_stroke] = match kind {
+        BannerKind::TextChanged => [
+            [255, 244, 206],
+            [214, 170, 40],
+            [72, 60, 22],
+            [190, 150, 50],
+        ],
+        BannerKind::ExternalChange => [
+            [222, 236, 255],
+            [80, 130, 210],
+            [28, 48, 78],
+            [90, 140, 220],
+        ],
+        BannerKind::Notice => [
+            [238, 238, 238],
+            [160, 160, 160],
+            [50, 50, 50],
+            [110, 110, 110],
+        ],
+    };
+    let rgb = |[r, g, b]: [u8; 3]| Color32::from_rgb(r, g, b);
+    if dark {
+        (rgb(dark_fill), rgb(dark_stroke))
+    } else {
+        (rgb(light_fill), rgb(light_stroke))
     }
 }
 
