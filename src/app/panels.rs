@@ -303,23 +303,14 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         });
         ui.separator();
         let font_size = (BASE_FONT_SIZE * app.prefs.zoom).round();
-        let input = ViewInput {
-            text: &preview.text,
-            spans: &[],
-            index: &preview.no_spans,
-            tags: &tags,
-            selected_span: None,
+        let input = ViewInput::plain(
+            &preview.text,
+            &[],
+            &preview.no_spans,
+            &tags,
             font_size,
-            name: &loading.rel,
-            marks: None,
-            badges: None,
-            uncertain: None,
-            hits: &[],
-            current_hit: None,
-            suggestions: &[],
-            suggestion_reach: 0,
-            focused_suggestion: None,
-        };
+            &loading.rel,
+        );
         // Nothing can be tagged yet: what the view asks for waits for the spans.
         preview.view.show(ui, &input, &mut Vec::new());
         return;
@@ -410,14 +401,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let name = open.doc.rel().to_owned();
     let font_size = (BASE_FONT_SIZE * app.prefs.zoom).round();
     let input = ViewInput {
-        text: open.doc.text(),
-        spans: &open.doc.layer().spans,
-        index: open.index.all(),
-        tags: &tags,
         selected_span: app.selected_span,
-        font_size,
-        name: &name,
-        marks: None,
         badges: Some(&app.badges),
         uncertain: Some(super::durability::fuzzy_color(ui.visuals())),
         hits: app.find.hits(),
@@ -425,6 +409,14 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         suggestions: app.suggest.marks(),
         suggestion_reach: app.suggest.reach(),
         focused_suggestion: app.suggest.focused_mark(),
+        ..ViewInput::plain(
+            open.doc.text(),
+            &open.doc.layer().spans,
+            open.index.all(),
+            &tags,
+            font_size,
+            &name,
+        )
     };
     open.view.show(ui, &input, commands);
 }

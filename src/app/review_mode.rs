@@ -816,21 +816,16 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 (mode.selected).and_then(|i| mode.first_span_of_item.get(i).copied().flatten());
             let name = format!("review of {}", mode.review.rel());
             let input = ViewInput {
-                text: mode.review.text(),
-                spans: &mode.spans,
-                index: &mode.index,
-                tags: &tags,
                 selected_span,
-                font_size,
-                name: &name,
                 marks: Some(&mode.marks),
-                badges: None,
-                uncertain: None,
-                hits: &[],
-                current_hit: None,
-                suggestions: &[],
-                suggestion_reach: 0,
-                focused_suggestion: None,
+                ..ViewInput::plain(
+                    mode.review.text(),
+                    &mode.spans,
+                    &mode.index,
+                    &tags,
+                    font_size,
+                    &name,
+                )
             };
             let mut view_commands = Vec::new();
             mode.view.show(ui, &input, &mut view_commands);

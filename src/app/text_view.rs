@@ -261,6 +261,37 @@ pub struct ViewInput<'a> {
     pub focused_suggestion: Option<usize>,
 }
 
+impl<'a> ViewInput<'a> {
+    /// Spans as they are, nothing selected: no review marks, badges, outlines, find hits or
+    /// suggestions. Callers add what their mode shows with `ViewInput { .., ..plain(..) }`.
+    pub fn plain(
+        text: &'a Text,
+        spans: &'a [Span],
+        index: &'a dyn SpanLookup,
+        tags: &'a TagSet,
+        font_size: f32,
+        name: &'a str,
+    ) -> Self {
+        Self {
+            text,
+            spans,
+            index,
+            tags,
+            selected_span: None,
+            font_size,
+            name,
+            marks: None,
+            badges: None,
+            uncertain: None,
+            hits: &[],
+            current_hit: None,
+            suggestions: &[],
+            suggestion_reach: 0,
+            focused_suggestion: None,
+        }
+    }
+}
+
 /// A proposed span as the view draws it: a range and the colour of its tag.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SuggestionMark {
