@@ -811,8 +811,16 @@ impl TextView {
                     }
                 }
             }
-            self.paint_hits(painter, input, g, &rows, p, *origin, &band, ui.visuals());
-            paint_suggestions(painter, input, g, &rows, p, *origin, &band);
+            let canvas = PieceCanvas {
+                painter,
+                g,
+                rows: &rows,
+                p,
+                origin: *origin,
+                band: &band,
+            };
+            self.paint_hits(canvas, input, ui.visuals());
+            paint_suggestions(canvas, input);
             if let Some((sa, sb)) = sel
                 && sb > p.start
                 && sa < p.end.max(p.start + 1)
@@ -838,18 +846,15 @@ impl TextView {
 
     /// Find hits in piece `p`: a green wash with a green edge, the current one with a thick
     /// edge; unlike spans (tinted with a bar under) and the selection (violet).
-    #[allow(clippy::too_many_arguments)]
-    fn paint_hits(
-        &self,
-        painter: &egui::Painter,
-        input: &ViewInput<'_>,
-        g: &Galley,
-        rows: &[(usize, usize)],
-        p: Piece,
-        origin: Pos2,
-        band: &dyn Fn(Rect) -> (f32, f32),
-        v: &egui::Visuals,
-    ) {
+    fn paint_hits(&self, canvas: PieceCanvas<'_>, input: &ViewInput<'_>, v: &egui::Visuals) {
+        let PieceCanvas {
+            painter,
+            g,
+            rows,
+            p,
+            origin,
+            band,
+        } = canvas;
         let hits = input.hits;
         // Hits do not overlap, so their ends are sorted too.
         let first = hits.partition_point(|h| h.end <= p.start);
@@ -987,19 +992,31 @@ impl TextView {
     }
 }
 
+/// Where a piece is being painted: its galley and rows, where on screen, and the band each
+/// row's marks fill (what the hit and suggestion painters both need).
+#[derive(Clone, Copy)]
+struct PieceCanvas<'a> {
+    painter: &'a egui::Painter,
+    g: &'a Galley,
+    rows: &'a [(usize, usize)],
+    p: Piece,
+    origin: Pos2,
+    band: &'a dyn Fn(Rect) -> (f32, f32),
+}
+
 /// The room a piece takes: its galley plus a paragraph gap; an empty line is only a small gap,
 /// so blank lines between paragraphs do not double the spacing.
 /// Suggestions in piece `p`: a dashed outline in the tag's colour, the focused one thicker and
 /// a little further out, so they never read as saved spans (which are filled).
-fn paint_suggestions(
-    painter: &egui::Painter,
-    input: &ViewInput<'_>,
-    g: &Galley,
-    rows: &[(usize, usize)],
-    p: Piece,
-    origin: Pos2,
-    band: &dyn Fn(Rect) -> (f32, f32),
-) {
+fn paint_suggestions(canvas: PieceCanvas<'_>, input: &ViewInput<'_>) {
+    let PieceCanvas {
+        painter,
+        g,
+        rows,
+        p,
+        origin,
+        band,
+    } = canvas;
     let marks = input.suggestions;
     // Sorted by start: only marks starting within `suggestion_reach` before the piece can
     // overlap it, so a piece deep in a long text does not walk every mark before it.
