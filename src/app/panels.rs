@@ -574,17 +574,9 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             let Some(s) = row_pos(row).and_then(|pos| spans.get(pos)) else {
                 continue;
             };
-            let (rect, r) =
-                ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
             let is_sel = selected == Some(s.id);
+            let (rect, r) = theme::list_row(ui, row_h, is_sel);
             let v = ui.visuals();
-            if is_sel {
-                ui.painter()
-                    .rect_filled(rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
-            } else if r.hovered() {
-                ui.painter()
-                    .rect_filled(rect, 4.0, v.widgets.hovered.weak_bg_fill);
-            }
             let color = theme::tag_color(&tags, &s.tag);
             let chip = egui::Rect::from_min_size(rect.min + vec2(4.0, 4.0), vec2(4.0, row_h - 8.0));
             ui.painter().rect_filled(chip, 2.0, color);

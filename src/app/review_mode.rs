@@ -1075,16 +1075,8 @@ fn item_panel(cx: PanelCx<'_>, ui: &mut Ui) {
             let item = mode.review.items()[i].clone();
             let decided = mode.review.state(i) == ItemState::Decided;
             let is_sel = mode.selected == Some(i);
-            let (rect, r) =
-                ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
+            let (rect, r) = theme::list_row(ui, row_h, is_sel);
             let v = ui.visuals().clone();
-            if is_sel {
-                ui.painter()
-                    .rect_filled(rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
-            } else if r.hovered() {
-                ui.painter()
-                    .rect_filled(rect, 4.0, v.widgets.hovered.weak_bg_fill);
-            }
             let outcome = outcome_text(mode, i);
             let mut child = ui.new_child(
                 egui::UiBuilder::new()

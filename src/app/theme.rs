@@ -42,6 +42,24 @@ fn luminance(c: Color32) -> f32 {
     0.2126 * lin(c.r()) + 0.7152 * lin(c.g()) + 0.0722 * lin(c.b())
 }
 
+/// A clickable list row `height` tall across the available width, filled when selected and
+/// tinted under the pointer.
+pub fn list_row(ui: &mut Ui, height: f32, selected: bool) -> (egui::Rect, egui::Response) {
+    let (rect, r) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), height),
+        egui::Sense::click(),
+    );
+    let v = ui.visuals();
+    if selected {
+        ui.painter()
+            .rect_filled(rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
+    } else if r.hovered() {
+        ui.painter()
+            .rect_filled(rect, 4.0, v.widgets.hovered.weak_bg_fill);
+    }
+    (rect, r)
+}
+
 /// A small filled label with a tag's name in its colour.
 pub fn tag_chip(ui: &mut Ui, tags: &TagSet, name: &str) -> egui::Response {
     let color = tag_color(tags, name);
