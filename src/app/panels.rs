@@ -6,7 +6,7 @@ use egui::{Align, Color32, Id, Layout, RichText, Sense, Ui, vec2};
 use crate::model::layer::Status;
 use crate::session::document::SaveState;
 
-use super::registry::{Action, Keymap, Menu, menu_item};
+use super::registry::{Action, Keymap, Menu, menu_items};
 use super::text_view::{ViewInput, excerpt};
 use super::{BASE_FONT_SIZE, Command, MarginaliaApp, NOTE_EDITOR, theme};
 
@@ -68,12 +68,8 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         );
         ui.menu_button("Open…", |ui| {
             ui.set_min_width(320.0);
-            for action in Action::in_menu(Menu::Open) {
-                if menu_item(ui, &app.keymap, action, true, app.prefs.dark).clicked() {
-                    commands.push(action.command());
-                    ui.close();
-                }
-            }
+            let open = Action::in_menu(Menu::Open);
+            menu_items(ui, &app.keymap, open, true, app.prefs.dark, commands);
             ui.separator();
             let label = ui.label("Or type a folder or .txt path:");
             let r = ui
@@ -130,12 +126,14 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
 /// what stays on the bar.
 fn view_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     ui.menu_button("View", |ui| {
-        for action in Action::VIEW_MENU {
-            if menu_item(ui, &app.keymap, action, true, app.prefs.dark).clicked() {
-                commands.push(action.command());
-                ui.close();
-            }
-        }
+        menu_items(
+            ui,
+            &app.keymap,
+            Action::VIEW_MENU,
+            true,
+            app.prefs.dark,
+            commands,
+        );
     });
 }
 

@@ -21,7 +21,7 @@ use crate::interchange::import::{self, ImportFormat, ImportRequest, ImportSummar
 use crate::model::layer::Status;
 use crate::workspace::{self, Workspace};
 
-use super::registry::{Action, Menu, menu_item};
+use super::registry::{Action, Menu, menu_items};
 use super::{Command, MarginaliaApp, theme};
 
 /// How many items of each list a summary shows.
@@ -782,12 +782,8 @@ pub fn file_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) 
     let has_ws = app.ws.is_some();
     ui.menu_button("File", |ui| {
         ui.set_min_width(160.0);
-        for action in Action::in_menu(Menu::File) {
-            if menu_item(ui, &app.keymap, action, has_ws, app.prefs.dark).clicked() {
-                commands.push(action.command());
-                ui.close();
-            }
-        }
+        let file = Action::in_menu(Menu::File);
+        menu_items(ui, &app.keymap, file, has_ws, app.prefs.dark, commands);
     });
 }
 
