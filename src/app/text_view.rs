@@ -825,12 +825,7 @@ impl TextView {
                 && sb > p.start
                 && sa < p.end.max(p.start + 1)
             {
-                let a = sa.max(p.start) - p.start;
-                let b = sb.min(p.end) - p.start;
-                for (rect, row_rect) in segments(g, &rows, a, b) {
-                    let (top, bottom) = band(row_rect);
-                    let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
-                        .translate(origin.to_vec2());
+                for r in canvas.rects(sa, sb) {
                     painter.rect_filled(r, CornerRadius::ZERO, selection_fill);
                     painter.rect_stroke(
                         r,
@@ -847,14 +842,7 @@ impl TextView {
     /// Find hits in piece `p`: a green wash with a green edge, the current one with a thick
     /// edge; unlike spans (tinted with a bar under) and the selection (violet).
     fn paint_hits(&self, canvas: PieceCanvas<'_>, input: &ViewInput<'_>, v: &egui::Visuals) {
-        let PieceCanvas {
-            painter,
-            g,
-            rows,
-            p,
-            origin,
-            band,
-        } = canvas;
+        let (painter, p) = (canvas.painter, canvas.p);
         let hits = input.hits;
         // Hits do not overlap, so their ends are sorted too.
         let first = hits.partition_point(|h| h.end <= p.start);
@@ -863,13 +851,7 @@ impl TextView {
             .take_while(|h| h.start < p.end.max(p.start + 1))
         {
             let current = input.current_hit == Some(hit);
-            let (ha, hb) = (hit.start, hit.end);
-            let a = ha.max(p.start) - p.start;
-            let b = hb.min(p.end) - p.start;
-            for (rect, row_rect) in segments(g, rows, a, b) {
-                let (top, bottom) = band(row_rect);
-                let r =
-                    Rect::from_x_y_ranges(rect.x_range(), top..=bottom).translate(origin.to_vec2());
+            for r in canvas.rects(hit.start, hit.end) {
                 painter.rect_filled(r, CornerRadius::same(2), theme::find_hit_fill(v, current));
                 painter.rect_stroke(
                     r,
@@ -1009,14 +991,7 @@ struct PieceCanvas<'a> {
 /// Suggestions in piece `p`: a dashed outline in the tag's colour, the focused one thicker and
 /// a little further out, so they never read as saved spans (which are filled).
 fn paint_suggestions(canvas: PieceCanvas<'_>, input: &ViewInput<'_>) {
-    let PieceCanvas {
-        painter,
-        g,
-        rows,
-        p,
-        origin,
-        band,
-    } = canvas;
+    let p = canvas.p;
     let marks = input.suggestions;
     // Sorted by start: only marks starting within `suggestion_reach` before the piece can
     // overlap it, so a piece deep in a long text does not walk every mark before it.
@@ -1027,14 +1002,26 @@ fn paint_suggestions(canvas: PieceCanvas<'_>, input: &ViewInput<'_>) {
             continue;
         }
         let focused = input.focused_suggestion == Some(i);
-        let a = m.start.max(p.start) - p.start;
-        let b = m.end.min(p.end) - p.start;
-        for (rect, row_rect) in segments(g, rows, a, b) {
-            let (top, bottom) = band(row_rect);
-            let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom).translate(origin.to_vec2());
+        for r in canvas.rects(m.start, m.end) {
             let (grow, width) = if focused { (2.5, 2.5) } else { (1.0, 1.2) };
-            theme::dashed_rect(painter, r.expand(grow), Stroke::new(width, m.color));
+            theme::dashed_rect(canvas.painter, r.expand(grow), Stroke::new(width, m.color));
         }
+    }
+}
+
+impl PieceCanvas<'_> {
+    /// On screen, the rows' bands under chars `start..end` of the text (a range that ends after
+    /// the piece starts), cut to this piece: one rect a row.
+    fn rects(&self, start: usize, end: usize) -> impl Iterator<Item = Rect> + '_ {
+        let p = self.p;
+        let a = start.max(p.start) - p.start;
+        let b = end.min(p.end).saturating_sub(p.start);
+        segments(self.g, self.rows, a, b)
+            .into_iter()
+            .map(move |(rect, row_rect)| {
+                let (top, bottom) = (self.band)(row_rect);
+                Rect::from_x_y_ranges(rect.x_range(), top..=bottom).translate(self.origin.to_vec2())
+            })
     }
 }
 
