@@ -309,29 +309,28 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         }
         ui.add_space(6.0);
         ui.horizontal_wrapped(|ui| {
-            if ui
-                .button("Retry")
-                .on_hover_text("Try to save again; the window closes if it works")
-                .clicked()
-            {
-                commands.push(Command::QuitPrompt(QuitChoice::Retry));
-            }
-            if ui
-                .button("Save a copy elsewhere")
-                .on_hover_text("Write the unsaved spans to the path above, then close")
-                .clicked()
-            {
-                commands.push(Command::QuitPrompt(QuitChoice::SaveCopy));
-            }
-            if ui
-                .button("Discard and quit")
-                .on_hover_text("Close and lose these edits")
-                .clicked()
-            {
-                commands.push(Command::QuitPrompt(QuitChoice::Discard));
-            }
-            if ui.button("Cancel").on_hover_text("Keep working").clicked() {
-                commands.push(Command::QuitPrompt(QuitChoice::Cancel));
+            let choices = [
+                (
+                    "Retry",
+                    "Try to save again; the window closes if it works",
+                    QuitChoice::Retry,
+                ),
+                (
+                    "Save a copy elsewhere",
+                    "Write the unsaved spans to the path above, then close",
+                    QuitChoice::SaveCopy,
+                ),
+                (
+                    "Discard and quit",
+                    "Close and lose these edits",
+                    QuitChoice::Discard,
+                ),
+                ("Cancel", "Keep working", QuitChoice::Cancel),
+            ];
+            for (label, hover, choice) in choices {
+                if ui.button(label).on_hover_text(hover).clicked() {
+                    commands.push(Command::QuitPrompt(choice));
+                }
             }
         });
     });
