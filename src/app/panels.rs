@@ -369,25 +369,11 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             }
         }
         ui.separator();
-        if ui
-            .small_button("A-")
-            .on_hover_text(
-                app.keymap
-                    .hover(Action::ZoomOut.description(), Action::ZoomOut),
-            )
-            .clicked()
-        {
-            commands.push(Command::ZoomOut);
-        }
-        if ui
-            .small_button("A+")
-            .on_hover_text(
-                app.keymap
-                    .hover(Action::ZoomIn.description(), Action::ZoomIn),
-            )
-            .clicked()
-        {
-            commands.push(Command::ZoomIn);
+        for (text, action) in [("A-", Action::ZoomOut), ("A+", Action::ZoomIn)] {
+            let hover = app.keymap.hover(action.description(), action);
+            if ui.small_button(text).on_hover_text(hover).clicked() {
+                commands.push(action.command());
+            }
         }
     });
     ui.separator();
