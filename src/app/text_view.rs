@@ -775,6 +775,15 @@ impl TextView {
                 let a = s.start.max(p.start) - p.start;
                 let b = s.end.min(p.end) - p.start;
                 let mark = input.marks.and_then(|m| m.get(*pos).copied());
+                // The selected span's outline, a little outside the rect `r` given.
+                let outline_selected = |r: Rect| {
+                    painter.rect_stroke(
+                        r,
+                        CornerRadius::same(3),
+                        Stroke::new(2.0, theme::selected_outline(ui.visuals())),
+                        egui::StrokeKind::Outside,
+                    )
+                };
                 for (rect, row_rect) in segments(g, &rows, a, b) {
                     let (top, bottom) = band(row_rect);
                     let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
@@ -782,12 +791,7 @@ impl TextView {
                     if let Some(m) = mark {
                         paint_review_mark(painter, r, m, fill, color, ui.visuals());
                         if is_selected {
-                            painter.rect_stroke(
-                                r.expand(2.0),
-                                CornerRadius::same(3),
-                                Stroke::new(2.0, theme::selected_outline(ui.visuals())),
-                                egui::StrokeKind::Outside,
-                            );
+                            outline_selected(r.expand(2.0));
                         }
                         continue;
                     }
@@ -802,12 +806,7 @@ impl TextView {
                         theme::dashed_rect(painter, r.expand(1.0), Stroke::new(1.0, c));
                     }
                     if is_selected {
-                        painter.rect_stroke(
-                            r.expand(1.0),
-                            CornerRadius::same(3),
-                            Stroke::new(2.0, theme::selected_outline(ui.visuals())),
-                            egui::StrokeKind::Outside,
-                        );
+                        outline_selected(r.expand(1.0));
                     }
                 }
             }
