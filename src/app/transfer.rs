@@ -37,9 +37,27 @@ pub struct Transfer {
 /// Work running on a background thread, with its progress and a cancel flag.
 struct Job<T> {
     rx: mpsc::Receiver<Result<T, String>>,
-    done: Arc<AtomicUsize>,
-    total: Arc<AtomicUsize>,
-    cancel: Arc<AtomicBool>,
+    progress: Progress,
+}
+
+/// The figures a background job shares with the window: how far it is, and whether it was asked
+/// to stop (the transfer dialogs' jobs and the workspace's tag all, undo and redo).
+#[derive(Clone, Default)]
+pub(super) struct Progress {
+    pub(super) done: Arc<AtomicUsize>,
+    pub(super) total: Arc<AtomicUsize>,
+    pub(super) stop: Arc<AtomicBool>,
+}
+
+impl Progress {
+    /// Called by the job: stores `done` of `total`, asks `ctx` for a frame, and answers false
+    /// once the window asked it to stop.
+    pub(super) fn report(&self, ctx: &egui::Context, done: usize, total: usize) -> bool {
+        self.done.store(done, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+        ctx.request_repaint();
+        !self.stop.load(Ordering::Relaxed)
+    }
 }
 
 impl<T: Send + 'static> Job<T> {
@@ -50,31 +68,19 @@ impl<T: Send + 'static> Job<T> {
         work: impl FnOnce(&dyn Fn(usize, usize) -> bool) -> Result<T, String> + Send + 'static,
     ) -> Result<Self, String> {
         let (tx, rx) = mpsc::channel();
-        let done = Arc::new(AtomicUsize::new(0));
-        let total = Arc::new(AtomicUsize::new(0));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (d, t, c, ctx) = (done.clone(), total.clone(), cancel.clone(), ctx.clone());
+        let progress = Progress::default();
+        let (shared, ctx) = (progress.clone(), ctx.clone());
         std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
-                let progress = |n: usize, of: usize| {
-                    d.store(n, Ordering::Relaxed);
-                    t.store(of, Ordering::Relaxed);
-                    ctx.request_repaint();
-                    !c.load(Ordering::Relaxed)
-                };
-                let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(&progress)))
+                let report = |n: usize, of: usize| shared.report(&ctx, n, of);
+                let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(&report)))
                     .unwrap_or_else(|_| Err("stopped by an internal error".into()));
                 let _ = tx.send(result);
                 ctx.request_repaint();
             })
             .map_err(|e| format!("cannot start a background thread: {e}"))?;
-        Ok(Self {
-            rx,
-            done,
-            total,
-            cancel,
-        })
+        Ok(Self { rx, progress })
     }
 
     /// The result, once the thread has finished.
@@ -89,14 +95,14 @@ impl<T: Send + 'static> Job<T> {
     }
 
     fn progress_bar(&self, ui: &mut Ui, what: &str) {
-        let done = self.done.load(Ordering::Relaxed);
-        let total = self.total.load(Ordering::Relaxed);
+        let done = self.progress.done.load(Ordering::Relaxed);
+        let total = self.progress.total.load(Ordering::Relaxed);
         let fraction = if total == 0 {
             0.0
         } else {
             done as f32 / total as f32
         };
-        let text = if self.cancel.load(Ordering::Relaxed) {
+        let text = if self.progress.stop.load(Ordering::Relaxed) {
             "cancelling…".to_owned()
         } else if total == 0 {
             "starting…".to_owned()
@@ -367,7 +373,7 @@ fn run_row<T: Send + 'static>(
     ui.horizontal(|ui| {
         if let Some(job) = job {
             if ui.button("Cancel").clicked() {
-                job.cancel.store(true, Ordering::Relaxed);
+                job.progress.stop.store(true, Ordering::Relaxed);
             }
             job.progress_bar(ui, what);
             false
@@ -798,7 +804,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         });
         if !open {
             if let Some(job) = &d.job {
-                job.cancel.store(true, Ordering::Relaxed);
+                job.progress.stop.store(true, Ordering::Relaxed);
             }
             app.transfer.export = None;
         }
@@ -815,7 +821,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         // so closing the window cannot leave a half-merged layer.
         if !open {
             if let Some(job) = &d.job {
-                job.cancel.store(true, Ordering::Relaxed);
+                job.progress.stop.store(true, Ordering::Relaxed);
             } else {
                 app.transfer.import = None;
             }
