@@ -217,10 +217,7 @@ fn body(view: &mut AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Ve
             return;
         }
         Some(Err(e)) => {
-            ui.label(
-                RichText::new(format!("Agreement not computed: {e}"))
-                    .color(theme::error_color(ui.visuals())),
-            );
+            theme::error_text(ui, format!("Agreement not computed: {e}"));
             return;
         }
         Some(Ok(r)) => r,

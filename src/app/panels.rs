@@ -98,8 +98,7 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             commands.push(Command::SetAnnotator(app.annotator_buf.trim().to_owned()));
         }
         if let Some(e) = &app.annotator_error {
-            ui.label(RichText::new("invalid").color(theme::error_color(ui.visuals())))
-                .on_hover_text(e);
+            theme::error_text(ui, "invalid").on_hover_text(e);
         }
         layer_picker(app, ui, commands);
         ui.separator();
@@ -243,7 +242,7 @@ fn save_indicator(app: &MarginaliaApp, ui: &mut Ui) {
 fn status_line(app: &MarginaliaApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
         if let Some(e) = &app.ws_error {
-            ui.label(RichText::new(e).color(theme::error_color(ui.visuals())));
+            theme::error_text(ui, e);
         } else if let Some(open) = &app.open
             && let SaveState::Failed(e) = open.doc.save_state()
         {
@@ -253,7 +252,7 @@ fn status_line(app: &MarginaliaApp, ui: &mut Ui) {
             } else {
                 format!("Not saved: {e} (retrying)")
             };
-            ui.label(RichText::new(text).color(theme::error_color(ui.visuals())));
+            theme::error_text(ui, text);
         } else {
             ui.label(RichText::new(&app.status_line).color(theme::weak(ui.visuals())));
         }

@@ -280,7 +280,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         ui.add_space(4.0);
         ui.label("These edits could not be written to their files:");
         for line in &unsaved {
-            ui.label(RichText::new(format!("• {line}")).color(theme::error_color(ui.visuals())));
+            theme::error_text(ui, format!("• {line}"));
         }
         for line in &prompt.kept {
             ui.add(egui::Label::new(RichText::new(line).color(theme::weak(ui.visuals()))).wrap());

@@ -708,10 +708,7 @@ pub fn draw_chooser(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut
                 });
             let same = ch.b.as_deref() == Some(ch.a.as_str());
             if same {
-                ui.label(
-                    RichText::new("Choose two different layers")
-                        .color(theme::error_color(ui.visuals())),
-                );
+                theme::error_text(ui, "Choose two different layers");
             }
             ui.add_space(6.0);
             ui.horizontal(|ui| {

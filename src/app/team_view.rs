@@ -134,10 +134,7 @@ fn body(view: &TeamView, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
     let p = match &view.result {
         None => return,
         Some(Err(e)) => {
-            ui.label(
-                RichText::new(format!("Progress not read: {e}"))
-                    .color(theme::error_color(ui.visuals())),
-            );
+            theme::error_text(ui, format!("Progress not read: {e}"));
             return;
         }
         Some(Ok(p)) => p,

@@ -42,6 +42,11 @@ fn luminance(c: Color32) -> f32 {
     0.2126 * lin(c.r()) + 0.7152 * lin(c.g()) + 0.0722 * lin(c.b())
 }
 
+/// A label in the error colour.
+pub fn error_text(ui: &mut Ui, text: impl Into<String>) -> egui::Response {
+    ui.label(RichText::new(text).color(error_color(ui.visuals())))
+}
+
 /// A clickable list row `height` tall across the available width, filled when selected and
 /// tinted under the pointer.
 pub fn list_row(ui: &mut Ui, height: f32, selected: bool) -> (egui::Rect, egui::Response) {

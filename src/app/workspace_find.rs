@@ -612,7 +612,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
             });
             let weak = theme::weak(ui.visuals());
             if let Some(e) = &w.error {
-                ui.label(RichText::new(e).color(theme::error_color(ui.visuals())));
+                theme::error_text(ui, e);
             }
             if w.running.is_some() {
                 ui.horizontal(|ui| {
