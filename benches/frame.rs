@@ -94,21 +94,15 @@ struct RealView {
 impl BenchView for RealView {
     fn show(&mut self, ui: &mut egui::Ui, loaded: &Loaded) {
         let input = ViewInput {
-            text: loaded.doc.text(),
-            spans: &loaded.doc.layer().spans,
-            index: &loaded.index,
-            tags: &loaded.tags,
             selected_span: self.selected_span,
-            font_size: FONT_SIZE,
-            name: SYNTH_TEXT_NAME,
-            marks: None,
-            badges: None,
-            uncertain: None,
-            hits: &[],
-            current_hit: None,
-            suggestions: &[],
-            suggestion_reach: 0,
-            focused_suggestion: None,
+            ..ViewInput::plain(
+                loaded.doc.text(),
+                &loaded.doc.layer().spans,
+                &loaded.index,
+                &loaded.tags,
+                FONT_SIZE,
+                SYNTH_TEXT_NAME,
+            )
         };
         self.commands.clear();
         self.view.show(ui, &input, &mut self.commands);

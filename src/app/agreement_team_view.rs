@@ -7,6 +7,7 @@ use egui::{Color32, RichText, Sense, Ui, vec2};
 
 use crate::team::agreement::AgreementReport;
 
+use super::agreement_view::table;
 use super::commands::AgreementCommand;
 use super::{Command, theme};
 
@@ -170,14 +171,12 @@ pub fn heatmap(
 /// Each annotator's mean κ against the others, lowest first.
 pub fn means(report: &AgreementReport, ui: &mut Ui) {
     ui.label(RichText::new("Mean κ against the others").strong());
-    egui::Grid::new("annotator means")
-        .striped(true)
-        .spacing([12.0, 2.0])
-        .show(ui, |ui| {
-            for h in ["annotator", "mean κ", "pairs"] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
+    table(
+        ui,
+        "annotator means",
+        [12.0, 2.0],
+        &["annotator", "mean κ", "pairs"],
+        |ui| {
             for m in &report.annotator_means {
                 ui.label(&m.annotator);
                 let text = RichText::new(figure(m.mean_kappa));
@@ -195,7 +194,8 @@ pub fn means(report: &AgreementReport, ui: &mut Ui) {
                 ui.label(m.pairs.to_string());
                 ui.end_row();
             }
-        });
+        },
+    );
     ui.label(
         RichText::new("Lowest first")
             .small()

@@ -217,10 +217,7 @@ fn body(view: &mut AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Ve
             return;
         }
         Some(Err(e)) => {
-            ui.label(
-                RichText::new(format!("Agreement not computed: {e}"))
-                    .color(theme::error_color(ui.visuals())),
-            );
+            theme::error_text(ui, format!("Agreement not computed: {e}"));
             return;
         }
         Some(Ok(r)) => r,
@@ -529,28 +526,27 @@ fn attribute_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
         return;
     }
     ui.label(RichText::new("Attribute values on matched spans").strong());
-    egui::Grid::new("attribute agreement")
-        .striped(true)
-        .spacing([12.0, 3.0])
-        .show(ui, |ui| {
-            for h in ["attribute", "κ", "agree", "matched"] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
+    table(
+        ui,
+        "attribute agreement",
+        [12.0, 3.0],
+        &["attribute", "κ", "agree", "matched"],
+        |ui| {
             for at in &pair.attributes {
                 let name = format!("{}.{}", at.tag, at.attribute);
                 ui.label(&name);
                 let kappa = crate::wording::figure_or(at.kappa, 3, "n/a");
                 ui.label(kappa).on_hover_text(format!(
-                    "Cohen's κ of {name} between {} and {}, over the {} matched spans both gave a value",
-                    pair.a, pair.b, at.matched
-                ));
+                "Cohen's κ of {name} between {} and {}, over the {} matched spans both gave a value",
+                pair.a, pair.b, at.matched
+            ));
                 ui.label(figure(at.observed_agreement))
                     .on_hover_text("Share of those spans with the same value");
                 ui.label(at.matched.to_string());
                 ui.end_row();
             }
-        });
+        },
+    );
     ui.label(
         RichText::new("Spans matched as for F1 overlap; n/a = undefined")
             .small()
@@ -572,14 +568,12 @@ fn all_annotators_alpha(report: &AgreementReport, ui: &mut Ui) {
         )
     };
     ui.label(RichText::new(heading).strong());
-    egui::Grid::new("all-annotator alpha")
-        .striped(true)
-        .spacing([12.0, 3.0])
-        .show(ui, |ui| {
-            for h in ["tag", "α (all)", "units", "Fleiss κ", "units"] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
+    table(
+        ui,
+        "all-annotator alpha",
+        [12.0, 3.0],
+        &["tag", "α (all)", "units", "Fleiss κ", "units"],
+        |ui| {
             for (a, f) in report.alpha.iter().zip(&report.fleiss) {
                 ui.label(&a.tag);
                 ui.label(figure(a.alpha))
@@ -592,7 +586,8 @@ fn all_annotators_alpha(report: &AgreementReport, ui: &mut Ui) {
                 ui.label(f.units.to_string());
                 ui.end_row();
             }
-        });
+        },
+    );
 }
 
 /// The documents the chosen pair disagrees on most.
@@ -606,14 +601,12 @@ fn disagreeing(pair: &PairReport, reviewer: &str, ui: &mut Ui, commands: &mut Ve
         .small()
         .color(theme::weak(ui.visuals())),
     );
-    egui::Grid::new("disagreeing documents")
-        .striped(true)
-        .spacing([10.0, 3.0])
-        .show(ui, |ui| {
-            for h in ["document", "disagreement", "unmatched spans"] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
+    table(
+        ui,
+        "disagreeing documents",
+        [10.0, 3.0],
+        &["document", "disagreement", "unmatched spans"],
+        |ui| {
             for d in pair.documents_by_disagreement.iter().take(10) {
                 let layers: Vec<&String> = d
                     .annotators
@@ -653,5 +646,26 @@ fn disagreeing(pair: &PairReport, reviewer: &str, ui: &mut Ui, commands: &mut Ve
                 ui.label(d.unmatched_spans.to_string());
                 ui.end_row();
             }
+        },
+    );
+}
+
+/// A striped table whose first row is `headers` in bold; `rows` adds the rest.
+pub(super) fn table(
+    ui: &mut Ui,
+    id: &str,
+    spacing: [f32; 2],
+    headers: &[&str],
+    rows: impl FnOnce(&mut Ui),
+) {
+    egui::Grid::new(id)
+        .striped(true)
+        .spacing(spacing)
+        .show(ui, |ui| {
+            for h in headers {
+                ui.label(RichText::new(*h).strong());
+            }
+            ui.end_row();
+            rows(ui);
         });
 }

@@ -255,32 +255,32 @@ impl MarginaliaApp {
 }
 
 fn banner_colors(kind: BannerKind, dark: bool) -> (Color32, Color32) {
-    // (fill, stroke)
-    match (kind, dark) {
-        (BannerKind::TextChanged, false) => (
-            Color32::from_rgb(255, 244, 206),
-            Color32::from_rgb(214, 170, 40),
-        ),
-        (BannerKind::TextChanged, true) => (
-            Color32::from_rgb(72, 60, 22),
-            Color32::from_rgb(190, 150, 50),
-        ),
-        (BannerKind::ExternalChange, false) => (
-            Color32::from_rgb(222, 236, 255),
-            Color32::from_rgb(80, 130, 210),
-        ),
-        (BannerKind::ExternalChange, true) => (
-            Color32::from_rgb(28, 48, 78),
-            Color32::from_rgb(90, 140, 220),
-        ),
-        (BannerKind::Notice, false) => (
-            Color32::from_rgb(238, 238, 238),
-            Color32::from_rgb(160, 160, 160),
-        ),
-        (BannerKind::Notice, true) => (
-            Color32::from_rgb(50, 50, 50),
-            Color32::from_rgb(110, 110, 110),
-        ),
+    // Each kind's fill and stroke in the light theme, then in the dark one.
+    let [light_fill, light_stroke, dark_fill, dark_stroke] = match kind {
+        BannerKind::TextChanged => [
+            [255, 244, 206],
+            [214, 170, 40],
+            [72, 60, 22],
+            [190, 150, 50],
+        ],
+        BannerKind::ExternalChange => [
+            [222, 236, 255],
+            [80, 130, 210],
+            [28, 48, 78],
+            [90, 140, 220],
+        ],
+        BannerKind::Notice => [
+            [238, 238, 238],
+            [160, 160, 160],
+            [50, 50, 50],
+            [110, 110, 110],
+        ],
+    };
+    let rgb = |[r, g, b]: [u8; 3]| Color32::from_rgb(r, g, b);
+    if dark {
+        (rgb(dark_fill), rgb(dark_stroke))
+    } else {
+        (rgb(light_fill), rgb(light_stroke))
     }
 }
 
@@ -364,43 +364,38 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                     crate::wording::plural(open.doc.layer().spans.len(), "span")
                 );
                 let title = RichText::new("Annotation file deleted").strong().color(err);
-                match banner_with(
-                    ui,
-                    error_fill,
-                    err,
-                    title,
-                    &message,
-                    &[
-                        ("Keep my spans", "Write this layer's spans to the file again"),
-                        ("Close document", "Close it without writing the file"),
-                    ],
-                ) {
-                    Some(0) => commands.push(Command::KeepDeletedLayer),
-                    Some(_) => commands.push(Command::CloseDocument),
-                    None => {}
-                }
+                let buttons = [
+                    (
+                        "Keep my spans",
+                        "Write this layer's spans to the file again",
+                        Command::KeepDeletedLayer,
+                    ),
+                    (
+                        "Close document",
+                        "Close it without writing the file",
+                        Command::CloseDocument,
+                    ),
+                ];
+                command_banner(ui, (error_fill, err), title, &message, &buttons, commands);
             }
             if let Some(message) = recovered {
-                let (fill, stroke) = banner_colors(BannerKind::TextChanged, dark);
+                let look = banner_colors(BannerKind::TextChanged, dark);
                 let title = RichText::new("Unsaved edits recovered").strong();
-                match banner_with(
-                    ui,
-                    fill,
-                    stroke,
-                    title,
-                    &message,
-                    &[
-                        ("Restore", "Put the recovered edits back into this layer"),
-                        ("Discard", "Delete the recovered edits for good"),
-                    ],
-                ) {
-                    Some(0) => commands.push(Command::RestoreRecovered),
-                    Some(_) => commands.push(Command::DiscardRecovered),
-                    None => {}
-                }
+                let buttons = [
+                    (
+                        "Restore",
+                        "Put the recovered edits back into this layer",
+                        Command::RestoreRecovered,
+                    ),
+                    (
+                        "Discard",
+                        "Delete the recovered edits for good",
+                        Command::DiscardRecovered,
+                    ),
+                ];
+                command_banner(ui, look, title, &message, &buttons, commands);
             }
             if let Some(e) = failed {
-                let fill = error_fill;
                 let why = e.strip_prefix("not saved: ").unwrap_or(&e);
                 let mut chars = why.chars();
                 let why: String = match chars.next() {
@@ -411,20 +406,11 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                     "{why}. Your edits are kept in memory and saving is retried every few seconds."
                 );
                 let title = RichText::new("Not saved").strong().color(err);
-                if banner(
-                    ui,
-                    fill,
-                    err,
-                    title,
-                    &message,
-                    "Retry now",
-                    "Try to save now",
-                ) {
-                    commands.push(Command::SaveNow);
-                }
+                let buttons = [("Retry now", "Try to save now", Command::SaveNow)];
+                command_banner(ui, (error_fill, err), title, &message, &buttons, commands);
             }
             for (i, (orphan, words)) in app.durability.orphans.iter().enumerate() {
-                let (fill, stroke) = banner_colors(BannerKind::TextChanged, dark);
+                let look = banner_colors(BannerKind::TextChanged, dark);
                 let title = RichText::new("Unsaved edits of a workspace that moved").strong();
                 let message = format!(
                     "The recovery journal holds edits that could not be saved: {}, which is no \
@@ -434,52 +420,44 @@ pub fn banner_panel(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
                     words,
                     orphan.entry.display()
                 );
-                match banner_with(
-                    ui,
-                    fill,
-                    stroke,
-                    title,
-                    &message,
-                    &[
-                        ("Dismiss", "Hide this message until the next start"),
-                        ("Discard edits", "Delete these recovered edits for good"),
-                    ],
-                ) {
-                    Some(0) => commands.push(Command::DismissJournalOrphan(i)),
-                    Some(_) => commands.push(Command::DiscardJournalOrphan(i)),
-                    None => {}
-                }
+                let buttons = [
+                    (
+                        "Dismiss",
+                        "Hide this message until the next start",
+                        Command::DismissJournalOrphan(i),
+                    ),
+                    (
+                        "Discard edits",
+                        "Delete these recovered edits for good",
+                        Command::DiscardJournalOrphan(i),
+                    ),
+                ];
+                command_banner(ui, look, title, &message, &buttons, commands);
             }
             for (i, b) in app.durability.banners.iter().enumerate() {
-                let (fill, stroke) = banner_colors(b.kind, dark);
+                let look = banner_colors(b.kind, dark);
                 let title = RichText::new(banner_title(b.kind)).strong();
-                if banner(
-                    ui,
-                    fill,
-                    stroke,
-                    title,
-                    &b.text,
-                    "Dismiss",
-                    "Hide this message",
-                ) {
-                    commands.push(Command::DismissBanner(i));
-                }
+                let buttons = [("Dismiss", "Hide this message", Command::DismissBanner(i))];
+                command_banner(ui, look, title, &b.text, &buttons, commands);
             }
         });
 }
 
-/// One banner: a title with a button at the right, the message wrapped below.
-/// Returns whether the button was clicked.
-fn banner(
+/// A banner in `(fill, stroke)` whose buttons (label, tooltip, command) stand for commands:
+/// a click pushes the button's command.
+fn command_banner(
     ui: &mut Ui,
-    fill: Color32,
-    stroke: Color32,
+    (fill, stroke): (Color32, Color32),
     title: RichText,
     message: &str,
-    button: &str,
-    hover: &str,
-) -> bool {
-    banner_with(ui, fill, stroke, title, message, &[(button, hover)]).is_some()
+    buttons: &[(&str, &str, Command)],
+    commands: &mut Vec<Command>,
+) {
+    let labels: Vec<(&str, &str)> = buttons.iter().map(|(b, h, _)| (*b, *h)).collect();
+    let clicked = banner_with(ui, fill, stroke, title, message, &labels);
+    if let Some((_, _, command)) = clicked.and_then(|i| buttons.get(i)) {
+        commands.push(command.clone());
+    }
 }
 
 /// A banner with several buttons at the right, in the order given.

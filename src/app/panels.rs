@@ -6,7 +6,7 @@ use egui::{Align, Color32, Id, Layout, RichText, Sense, Ui, vec2};
 use crate::model::layer::Status;
 use crate::session::autosave::SaveState;
 
-use super::registry::{Action, Keymap, Menu, menu_item};
+use super::registry::{Action, Keymap, Menu, menu_items};
 use super::text_view::{ViewInput, excerpt};
 use super::{BASE_FONT_SIZE, Command, MarginaliaApp, NOTE_EDITOR, theme};
 
@@ -68,12 +68,8 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         );
         ui.menu_button("Open…", |ui| {
             ui.set_min_width(320.0);
-            for action in Action::in_menu(Menu::Open) {
-                if menu_item(ui, &app.keymap, action, true, app.prefs.dark).clicked() {
-                    commands.push(action.command());
-                    ui.close();
-                }
-            }
+            let open = Action::in_menu(Menu::Open);
+            menu_items(ui, &app.keymap, open, true, app.prefs.dark, commands);
             ui.separator();
             let label = ui.label("Or type a folder or .txt path:");
             let r = ui
@@ -102,8 +98,7 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             commands.push(Command::SetAnnotator(app.annotator_buf.trim().to_owned()));
         }
         if let Some(e) = &app.annotator_error {
-            ui.label(RichText::new("invalid").color(theme::error_color(ui.visuals())))
-                .on_hover_text(e);
+            theme::error_text(ui, "invalid").on_hover_text(e);
         }
         layer_picker(app, ui, commands);
         ui.separator();
@@ -130,12 +125,14 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
 /// what stays on the bar.
 fn view_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     ui.menu_button("View", |ui| {
-        for action in Action::VIEW_MENU {
-            if menu_item(ui, &app.keymap, action, true, app.prefs.dark).clicked() {
-                commands.push(action.command());
-                ui.close();
-            }
-        }
+        menu_items(
+            ui,
+            &app.keymap,
+            Action::VIEW_MENU,
+            true,
+            app.prefs.dark,
+            commands,
+        );
     });
 }
 
@@ -245,7 +242,7 @@ fn save_indicator(app: &MarginaliaApp, ui: &mut Ui) {
 fn status_line(app: &MarginaliaApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
         if let Some(e) = &app.ws_error {
-            ui.label(RichText::new(e).color(theme::error_color(ui.visuals())));
+            theme::error_text(ui, e);
         } else if let Some(open) = &app.open
             && let SaveState::Failed(e) = open.doc.save_state()
         {
@@ -255,7 +252,7 @@ fn status_line(app: &MarginaliaApp, ui: &mut Ui) {
             } else {
                 format!("Not saved: {e} (retrying)")
             };
-            ui.label(RichText::new(text).color(theme::error_color(ui.visuals())));
+            theme::error_text(ui, text);
         } else {
             ui.label(RichText::new(&app.status_line).color(theme::weak(ui.visuals())));
         }
@@ -303,23 +300,14 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         });
         ui.separator();
         let font_size = (BASE_FONT_SIZE * app.prefs.zoom).round();
-        let input = ViewInput {
-            text: &preview.text,
-            spans: &[],
-            index: &preview.no_spans,
-            tags: &tags,
-            selected_span: None,
+        let input = ViewInput::plain(
+            &preview.text,
+            &[],
+            &preview.no_spans,
+            &tags,
             font_size,
-            name: &loading.rel,
-            marks: None,
-            badges: None,
-            uncertain: None,
-            hits: &[],
-            current_hit: None,
-            suggestions: &[],
-            suggestion_reach: 0,
-            focused_suggestion: None,
-        };
+            &loading.rel,
+        );
         // Nothing can be tagged yet: what the view asks for waits for the spans.
         preview.view.show(ui, &input, &mut Vec::new());
         return;
@@ -380,25 +368,11 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             }
         }
         ui.separator();
-        if ui
-            .small_button("A-")
-            .on_hover_text(
-                app.keymap
-                    .hover(Action::ZoomOut.description(), Action::ZoomOut),
-            )
-            .clicked()
-        {
-            commands.push(Command::ZoomOut);
-        }
-        if ui
-            .small_button("A+")
-            .on_hover_text(
-                app.keymap
-                    .hover(Action::ZoomIn.description(), Action::ZoomIn),
-            )
-            .clicked()
-        {
-            commands.push(Command::ZoomIn);
+        for (text, action) in [("A-", Action::ZoomOut), ("A+", Action::ZoomIn)] {
+            let hover = app.keymap.hover(action.description(), action);
+            if ui.small_button(text).on_hover_text(hover).clicked() {
+                commands.push(action.command());
+            }
         }
     });
     ui.separator();
@@ -410,14 +384,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let name = open.doc.rel().to_owned();
     let font_size = (BASE_FONT_SIZE * app.prefs.zoom).round();
     let input = ViewInput {
-        text: open.doc.text(),
-        spans: &open.doc.layer().spans,
-        index: open.index.all(),
-        tags: &tags,
         selected_span: app.selected_span,
-        font_size,
-        name: &name,
-        marks: None,
         badges: Some(&app.badges),
         uncertain: Some(super::durability::fuzzy_color(ui.visuals())),
         hits: app.find.hits(),
@@ -425,6 +392,14 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         suggestions: app.suggest.marks(),
         suggestion_reach: app.suggest.reach(),
         focused_suggestion: app.suggest.focused_mark(),
+        ..ViewInput::plain(
+            open.doc.text(),
+            &open.doc.layer().spans,
+            open.index.all(),
+            &tags,
+            font_size,
+            &name,
+        )
     };
     open.view.show(ui, &input, commands);
 }
@@ -582,17 +557,9 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             let Some(s) = row_pos(row).and_then(|pos| spans.get(pos)) else {
                 continue;
             };
-            let (rect, r) =
-                ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
             let is_sel = selected == Some(s.id);
+            let (rect, r) = theme::list_row(ui, row_h, is_sel);
             let v = ui.visuals();
-            if is_sel {
-                ui.painter()
-                    .rect_filled(rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
-            } else if r.hovered() {
-                ui.painter()
-                    .rect_filled(rect, 4.0, v.widgets.hovered.weak_bg_fill);
-            }
             let color = theme::tag_color(&tags, &s.tag);
             let chip = egui::Rect::from_min_size(rect.min + vec2(4.0, 4.0), vec2(4.0, row_h - 8.0));
             ui.painter().rect_filled(chip, 2.0, color);

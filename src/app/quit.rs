@@ -9,6 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use egui::{Id, RichText};
 
+use crate::session::recovery::Kept;
+use crate::store::StoreError;
+
 use super::commands::QuitChoice;
 use super::transfer::{PathField, Pick};
 use super::{Command, MarginaliaApp, theme};
@@ -152,45 +155,25 @@ impl MarginaliaApp {
     /// Writes the open document's and the review's unsaved edits to the recovery journal; says
     /// where, and whether some could not be kept.
     fn keep_in_journal(&mut self) -> (Vec<String>, bool) {
-        let mut kept = Vec::new();
-        let mut lost = false;
+        let mut notes = Vec::new();
         if let Some(open) = &mut self.open
             && open.doc.has_unsaved()
         {
-            match open.doc.journal_unsaved() {
-                Ok(entry) => kept.push(format!(
-                    "the edits of {} are kept in the recovery journal at {}; they are offered back when the document is next opened",
-                    open.doc.rel(),
-                    entry.describe()
-                )),
-                Err(e) => {
-                    lost = true;
-                    kept.push(format!(
-                        "the edits of {} could not be kept in the recovery journal: {e}",
-                        open.doc.rel()
-                    ));
-                }
-            }
+            let what = format!("the edits of {}", open.doc.rel());
+            notes.push(journal_note(
+                &what,
+                open.doc.journal_unsaved(),
+                "; they are offered back when the document is next opened",
+            ));
         }
         if let Some(mode) = &mut self.review
             && mode.review.has_unsaved()
         {
-            match mode.review.journal_unsaved() {
-                Ok(entry) => kept.push(format!(
-                    "the review decisions of {} are kept in the recovery journal at {}",
-                    mode.review.rel(),
-                    entry.describe()
-                )),
-                Err(e) => {
-                    lost = true;
-                    kept.push(format!(
-                        "the review decisions of {} could not be kept in the recovery journal: {e}",
-                        mode.review.rel()
-                    ));
-                }
-            }
+            let what = format!("the review decisions of {}", mode.review.rel());
+            notes.push(journal_note(&what, mode.review.journal_unsaved(), ""));
         }
-        (kept, lost)
+        let lost = notes.iter().any(|(_, kept)| !kept);
+        (notes.into_iter().map(|(note, _)| note).collect(), lost)
     }
 
     /// Applies the user's choice in the prompt.
@@ -297,7 +280,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         ui.add_space(4.0);
         ui.label("These edits could not be written to their files:");
         for line in &unsaved {
-            ui.label(RichText::new(format!("• {line}")).color(theme::error_color(ui.visuals())));
+            theme::error_text(ui, format!("• {line}"));
         }
         for line in &prompt.kept {
             ui.add(egui::Label::new(RichText::new(line).color(theme::weak(ui.visuals()))).wrap());
@@ -326,29 +309,28 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         }
         ui.add_space(6.0);
         ui.horizontal_wrapped(|ui| {
-            if ui
-                .button("Retry")
-                .on_hover_text("Try to save again; the window closes if it works")
-                .clicked()
-            {
-                commands.push(Command::QuitPrompt(QuitChoice::Retry));
-            }
-            if ui
-                .button("Save a copy elsewhere")
-                .on_hover_text("Write the unsaved spans to the path above, then close")
-                .clicked()
-            {
-                commands.push(Command::QuitPrompt(QuitChoice::SaveCopy));
-            }
-            if ui
-                .button("Discard and quit")
-                .on_hover_text("Close and lose these edits")
-                .clicked()
-            {
-                commands.push(Command::QuitPrompt(QuitChoice::Discard));
-            }
-            if ui.button("Cancel").on_hover_text("Keep working").clicked() {
-                commands.push(Command::QuitPrompt(QuitChoice::Cancel));
+            let choices = [
+                (
+                    "Retry",
+                    "Try to save again; the window closes if it works",
+                    QuitChoice::Retry,
+                ),
+                (
+                    "Save a copy elsewhere",
+                    "Write the unsaved spans to the path above, then close",
+                    QuitChoice::SaveCopy,
+                ),
+                (
+                    "Discard and quit",
+                    "Close and lose these edits",
+                    QuitChoice::Discard,
+                ),
+                ("Cancel", "Keep working", QuitChoice::Cancel),
+            ];
+            for (label, hover, choice) in choices {
+                if ui.button(label).on_hover_text(hover).clicked() {
+                    commands.push(Command::QuitPrompt(choice));
+                }
             }
         });
     });
@@ -387,4 +369,22 @@ pub fn install_signal_handler(
     }
     #[cfg(not(unix))]
     let _ = (ctx, terminate, hold);
+}
+
+/// What became of `what` ("the edits of …") when written to the recovery journal: where it is
+/// kept, with `then` after that, or why it could not be; and whether it was kept.
+fn journal_note(what: &str, written: Result<Kept, StoreError>, then: &str) -> (String, bool) {
+    match written {
+        Ok(entry) => (
+            format!(
+                "{what} are kept in the recovery journal at {}{then}",
+                entry.describe()
+            ),
+            true,
+        ),
+        Err(e) => (
+            format!("{what} could not be kept in the recovery journal: {e}"),
+            false,
+        ),
+    }
 }

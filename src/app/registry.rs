@@ -1070,6 +1070,24 @@ pub fn menu_item(
     }
 }
 
+/// The items of `actions` in an open menu; a click pushes the action's command and closes the
+/// menu.
+pub fn menu_items(
+    ui: &mut egui::Ui,
+    keymap: &Keymap,
+    actions: impl IntoIterator<Item = Action>,
+    enabled: bool,
+    dark: bool,
+    commands: &mut Vec<Command>,
+) {
+    for action in actions {
+        if menu_item(ui, keymap, action, enabled, dark).clicked() {
+            commands.push(action.command());
+            ui.close();
+        }
+    }
+}
+
 fn modifier_count(s: &KeyboardShortcut) -> std::cmp::Reverse<u8> {
     let m = s.modifiers;
     std::cmp::Reverse(u8::from(m.command || m.ctrl) + u8::from(m.alt) + u8::from(m.shift))

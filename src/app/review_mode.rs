@@ -709,10 +709,7 @@ pub fn draw_chooser(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut
                 });
             let same = ch.b.as_deref() == Some(ch.a.as_str());
             if same {
-                ui.label(
-                    RichText::new("Choose two different layers")
-                        .color(theme::error_color(ui.visuals())),
-                );
+                theme::error_text(ui, "Choose two different layers");
             }
             ui.add_space(6.0);
             ui.horizontal(|ui| {
@@ -807,7 +804,15 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         .resizable(true)
         .default_size(400.0)
         .size_range(300.0..=620.0)
-        .show(ui, |ui| item_panel(mode, keymap, &tags, ui, commands));
+        .show(ui, |ui| {
+            let cx = PanelCx {
+                mode,
+                keymap,
+                tags: &tags,
+                commands,
+            };
+            item_panel(cx, ui);
+        });
     egui::CentralPanel::default()
         .frame(egui::Frame::central_panel(ui.style()).fill(ui.visuals().extreme_bg_color))
         .show(ui, |ui| {
@@ -817,21 +822,16 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 (mode.selected).and_then(|i| mode.first_span_of_item.get(i).copied().flatten());
             let name = format!("review of {}", mode.review.rel());
             let input = ViewInput {
-                text: mode.review.text(),
-                spans: &mode.spans,
-                index: &mode.index,
-                tags: &tags,
                 selected_span,
-                font_size,
-                name: &name,
                 marks: Some(&mode.marks),
-                badges: None,
-                uncertain: None,
-                hits: &[],
-                current_hit: None,
-                suggestions: &[],
-                suggestion_reach: 0,
-                focused_suggestion: None,
+                ..ViewInput::plain(
+                    mode.review.text(),
+                    &mode.spans,
+                    &mode.index,
+                    &tags,
+                    font_size,
+                    &name,
+                )
             };
             let mut view_commands = Vec::new();
             mode.view.show(ui, &input, &mut view_commands);
@@ -1005,13 +1005,21 @@ fn side_cell(
     });
 }
 
-fn item_panel(
-    mode: &mut ReviewMode,
-    keymap: &Keymap,
-    tags: &crate::model::tags::TagSet,
-    ui: &mut Ui,
-    commands: &mut Vec<Command>,
-) {
+/// What the item panel and the selected item's details work with and push commands into.
+struct PanelCx<'a> {
+    mode: &'a mut ReviewMode,
+    keymap: &'a Keymap,
+    tags: &'a TagSet,
+    commands: &'a mut Vec<Command>,
+}
+
+fn item_panel(cx: PanelCx<'_>, ui: &mut Ui) {
+    let PanelCx {
+        mode,
+        keymap,
+        tags,
+        commands,
+    } = cx;
     let weak = theme::weak(ui.visuals());
     let names = mode
         .review
@@ -1065,16 +1073,8 @@ fn item_panel(
             let item = mode.review.items()[i].clone();
             let decided = mode.review.state(i) == ItemState::Decided;
             let is_sel = mode.selected == Some(i);
-            let (rect, r) =
-                ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
+            let (rect, r) = theme::list_row(ui, row_h, is_sel);
             let v = ui.visuals().clone();
-            if is_sel {
-                ui.painter()
-                    .rect_filled(rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
-            } else if r.hovered() {
-                ui.painter()
-                    .rect_filled(rect, 4.0, v.widgets.hovered.weak_bg_fill);
-            }
             let outcome = outcome_text(mode, i);
             let mut child = ui.new_child(
                 egui::UiBuilder::new()
@@ -1138,7 +1138,13 @@ fn item_panel(
         }
     });
     ui.separator();
-    details(mode, keymap, tags, ui, commands);
+    let cx = PanelCx {
+        mode,
+        keymap,
+        tags,
+        commands,
+    };
+    details(cx, ui);
 }
 
 /// The attribute names to show for an item: its tag's attributes in schema order, then any
@@ -1323,30 +1329,29 @@ fn outcome_text(mode: &ReviewMode, i: usize) -> Option<String> {
     Some(parts.join("; "))
 }
 
-fn details(
-    mode: &mut ReviewMode,
-    keymap: &Keymap,
-    tags: &crate::model::tags::TagSet,
-    ui: &mut Ui,
-    commands: &mut Vec<Command>,
-) {
+fn details(cx: PanelCx<'_>, ui: &mut Ui) {
     let weak = theme::weak(ui.visuals());
-    let Some(i) = mode.selected else {
-        let next = keymap.hint(ReviewKey::Next, 0);
+    let Some(i) = cx.mode.selected else {
+        let next = cx.keymap.hint(ReviewKey::Next, 0);
         ui.label(RichText::new(format!("Press {next} for the first undecided item.")).color(weak));
         return;
     };
-    let item = mode.review.items()[i].clone();
+    let item = cx.mode.review.items()[i].clone();
     ui.horizontal(|ui| {
         ui.label(
-            RichText::new(format!("Item {} of {}", i + 1, mode.review.items().len())).strong(),
+            RichText::new(format!(
+                "Item {} of {}",
+                i + 1,
+                cx.mode.review.items().len()
+            ))
+            .strong(),
         );
         ui.label(RichText::new(item.kind.label()).color(kind_color(item.kind, ui.visuals())));
     });
-    if let Some(o) = outcome_text(mode, i) {
+    if let Some(o) = outcome_text(cx.mode, i) {
         ui.add(egui::Label::new(RichText::new(o).small()).wrap());
     }
-    for c in mode.review.comments_on(i) {
+    for c in cx.mode.review.comments_on(i) {
         ui.add(
             egui::Label::new(
                 RichText::new(format!("comment by {}: {}", c.by, c.text))
@@ -1356,19 +1361,19 @@ fn details(
             .wrap(),
         );
     }
-    let can = |key| applies(mode, keymap, i, key).is_ok();
+    let can = |key| applies(cx.mode, cx.keymap, i, key).is_ok();
     let (can_a, can_b, can_both) = (
         can(DecisionKey::AcceptA),
         can(DecisionKey::AcceptB),
         can(DecisionKey::AcceptBoth),
     );
-    let decided = mode.review.state(i) == ItemState::Decided;
-    let two = mode.review.layer_names().len() == 2;
+    let decided = cx.mode.review.state(i) == ItemState::Decided;
+    let two = cx.mode.review.layer_names().len() == 2;
     ui.horizontal_wrapped(|ui| {
         let mut button = |ui: &mut Ui, enabled: bool, text: &str, key: ReviewKey| {
-            let label = format!("{text}  [{}]", keymap.hint(key, 0));
+            let label = format!("{text}  [{}]", cx.keymap.hint(key, 0));
             if ui.add_enabled(enabled, egui::Button::new(label)).clicked() {
-                commands.push(Command::Review(key.command()));
+                cx.commands.push(Command::Review(key.command()));
             }
         };
         button(ui, can_a, "Accept A", ReviewKey::AcceptA);
@@ -1381,12 +1386,12 @@ fn details(
         button(ui, true, "Comment…", ReviewKey::Comment);
         button(ui, decided, "Undecide", ReviewKey::Reopen);
     });
-    values_table(mode, tags, i, ui, commands);
-    if let Some((a, b)) = mode.view.selected_range() {
+    values_table(cx.mode, cx.tags, i, ui, cx.commands);
+    if let Some((a, b)) = cx.mode.view.selected_range() {
         ui.label(
             RichText::new(format!(
                 "Selected text {a}–{b}: {} accepts with these boundaries",
-                keymap.hint(ReviewKey::EditAccept, 0)
+                cx.keymap.hint(ReviewKey::EditAccept, 0)
             ))
             .small()
             .color(weak),
@@ -1396,13 +1401,13 @@ fn details(
             RichText::new(format!(
                 "To change boundaries, select text, then press {} (or a tag key to change the \
                  tag).",
-                keymap.hint(ReviewKey::EditAccept, 0)
+                cx.keymap.hint(ReviewKey::EditAccept, 0)
             ))
             .small()
             .color(weak),
         );
     }
-    if let Some(prompt) = mode.prompt.clone() {
+    if let Some(prompt) = cx.mode.prompt.clone() {
         ui.separator();
         let label = ui.label(match prompt {
             Prompt::Reason => "Why is it rejected? (Enter to confirm, Esc to cancel)".to_owned(),
@@ -1414,7 +1419,7 @@ fn details(
         let id = egui::Id::unique("review prompt");
         let r = ui
             .add(
-                egui::TextEdit::singleline(&mut mode.prompt_buf)
+                egui::TextEdit::singleline(&mut cx.mode.prompt_buf)
                     .id(id)
                     .desired_width(f32::INFINITY),
             )
@@ -1425,10 +1430,12 @@ fn details(
         let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
         ui.horizontal(|ui| {
             if ui.button("OK").clicked() || enter {
-                commands.push(Command::Review(ReviewCommand::ConfirmPrompt));
+                cx.commands
+                    .push(Command::Review(ReviewCommand::ConfirmPrompt));
             }
             if ui.button("Cancel").clicked() {
-                commands.push(Command::Review(ReviewCommand::CancelPrompt));
+                cx.commands
+                    .push(Command::Review(ReviewCommand::CancelPrompt));
             }
         });
     }

@@ -486,7 +486,7 @@ fn body(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             }
         }
         if let Some(p) = problem {
-            ui.label(RichText::new(p).color(theme::error_color(ui.visuals())));
+            theme::error_text(ui, p);
         }
     });
     if used > 0 && saved.contains(&tag.name) {

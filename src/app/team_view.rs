@@ -134,10 +134,7 @@ fn body(view: &TeamView, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
     let p = match &view.result {
         None => return,
         Some(Err(e)) => {
-            ui.label(
-                RichText::new(format!("Progress not read: {e}"))
-                    .color(theme::error_color(ui.visuals())),
-            );
+            theme::error_text(ui, format!("Progress not read: {e}"));
             return;
         }
         Some(Ok(p)) => p,
@@ -338,11 +335,7 @@ fn table(p: &Progress, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
                 ui.set_width(DOC_W);
                 ui.vertical(|ui| {
                     for (k, row) in p.documents.iter().enumerate() {
-                        let (rect, _) =
-                            ui.allocate_exact_size(egui::vec2(DOC_W, row_h), egui::Sense::hover());
-                        if k % 2 == 1 {
-                            ui.painter().rect_filled(rect, 0.0, stripe);
-                        }
+                        let rect = striped_row(ui, egui::vec2(DOC_W, row_h), k, stripe);
                         let name = row.document.rsplit('/').next().unwrap_or(&row.document);
                         let mut child = ui.new_child(
                             egui::UiBuilder::new()
@@ -372,11 +365,7 @@ fn table(p: &Progress, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
                 ui.set_min_width(cells_w);
                 ui.vertical(|ui| {
                     for (k, row) in p.documents.iter().enumerate() {
-                        let (rect, _) = ui
-                            .allocate_exact_size(egui::vec2(cells_w, row_h), egui::Sense::hover());
-                        if k % 2 == 1 {
-                            ui.painter().rect_filled(rect, 0.0, stripe);
-                        }
+                        let rect = striped_row(ui, egui::vec2(cells_w, row_h), k, stripe);
                         let mut child = ui.new_child(
                             egui::UiBuilder::new()
                                 .max_rect(rect)
@@ -430,4 +419,14 @@ fn row_cells(p: &Progress, row: &crate::team::overview::DocumentRow, ui: &mut Ui
             ));
         }
     });
+}
+
+/// Row `k` of the progress grid (the document names' column or the cells): its rect, with the
+/// stripe behind every other row.
+fn striped_row(ui: &mut Ui, size: egui::Vec2, k: usize, stripe: egui::Color32) -> egui::Rect {
+    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+    if k % 2 == 1 {
+        ui.painter().rect_filled(rect, 0.0, stripe);
+    }
+    rect
 }

@@ -261,6 +261,37 @@ pub struct ViewInput<'a> {
     pub focused_suggestion: Option<usize>,
 }
 
+impl<'a> ViewInput<'a> {
+    /// Spans as they are, nothing selected: no review marks, badges, outlines, find hits or
+    /// suggestions. Callers add what their mode shows with `ViewInput { .., ..plain(..) }`.
+    pub fn plain(
+        text: &'a Text,
+        spans: &'a [Span],
+        index: &'a dyn SpanLookup,
+        tags: &'a TagSet,
+        font_size: f32,
+        name: &'a str,
+    ) -> Self {
+        Self {
+            text,
+            spans,
+            index,
+            tags,
+            selected_span: None,
+            font_size,
+            name,
+            marks: None,
+            badges: None,
+            uncertain: None,
+            hits: &[],
+            current_hit: None,
+            suggestions: &[],
+            suggestion_reach: 0,
+            focused_suggestion: None,
+        }
+    }
+}
+
 /// A proposed span as the view draws it: a range and the colour of its tag.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SuggestionMark {
@@ -744,6 +775,15 @@ impl TextView {
                 let a = s.start.max(p.start) - p.start;
                 let b = s.end.min(p.end) - p.start;
                 let mark = input.marks.and_then(|m| m.get(*pos).copied());
+                // The selected span's outline, a little outside the rect `r` given.
+                let outline_selected = |r: Rect| {
+                    painter.rect_stroke(
+                        r,
+                        CornerRadius::same(3),
+                        Stroke::new(2.0, theme::selected_outline(ui.visuals())),
+                        egui::StrokeKind::Outside,
+                    )
+                };
                 for (rect, row_rect) in segments(g, &rows, a, b) {
                     let (top, bottom) = band(row_rect);
                     let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
@@ -751,12 +791,7 @@ impl TextView {
                     if let Some(m) = mark {
                         paint_review_mark(painter, r, m, fill, color, ui.visuals());
                         if is_selected {
-                            painter.rect_stroke(
-                                r.expand(2.0),
-                                CornerRadius::same(3),
-                                Stroke::new(2.0, theme::selected_outline(ui.visuals())),
-                                egui::StrokeKind::Outside,
-                            );
+                            outline_selected(r.expand(2.0));
                         }
                         continue;
                     }
@@ -771,27 +806,25 @@ impl TextView {
                         theme::dashed_rect(painter, r.expand(1.0), Stroke::new(1.0, c));
                     }
                     if is_selected {
-                        painter.rect_stroke(
-                            r.expand(1.0),
-                            CornerRadius::same(3),
-                            Stroke::new(2.0, theme::selected_outline(ui.visuals())),
-                            egui::StrokeKind::Outside,
-                        );
+                        outline_selected(r.expand(1.0));
                     }
                 }
             }
-            self.paint_hits(painter, input, g, &rows, p, *origin, &band, ui.visuals());
-            paint_suggestions(painter, input, g, &rows, p, *origin, &band);
+            let canvas = PieceCanvas {
+                painter,
+                g,
+                rows: &rows,
+                p,
+                origin: *origin,
+                band: &band,
+            };
+            self.paint_hits(canvas, input, ui.visuals());
+            paint_suggestions(canvas, input);
             if let Some((sa, sb)) = sel
                 && sb > p.start
                 && sa < p.end.max(p.start + 1)
             {
-                let a = sa.max(p.start) - p.start;
-                let b = sb.min(p.end) - p.start;
-                for (rect, row_rect) in segments(g, &rows, a, b) {
-                    let (top, bottom) = band(row_rect);
-                    let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
-                        .translate(origin.to_vec2());
+                for r in canvas.rects(sa, sb) {
                     painter.rect_filled(r, CornerRadius::ZERO, selection_fill);
                     painter.rect_stroke(
                         r,
@@ -807,18 +840,8 @@ impl TextView {
 
     /// Find hits in piece `p`: a green wash with a green edge, the current one with a thick
     /// edge; unlike spans (tinted with a bar under) and the selection (violet).
-    #[allow(clippy::too_many_arguments)]
-    fn paint_hits(
-        &self,
-        painter: &egui::Painter,
-        input: &ViewInput<'_>,
-        g: &Galley,
-        rows: &[(usize, usize)],
-        p: Piece,
-        origin: Pos2,
-        band: &dyn Fn(Rect) -> (f32, f32),
-        v: &egui::Visuals,
-    ) {
+    fn paint_hits(&self, canvas: PieceCanvas<'_>, input: &ViewInput<'_>, v: &egui::Visuals) {
+        let (painter, p) = (canvas.painter, canvas.p);
         let hits = input.hits;
         // Hits do not overlap, so their ends are sorted too.
         let first = hits.partition_point(|h| h.end <= p.start);
@@ -827,13 +850,7 @@ impl TextView {
             .take_while(|h| h.start < p.end.max(p.start + 1))
         {
             let current = input.current_hit == Some(hit);
-            let (ha, hb) = (hit.start, hit.end);
-            let a = ha.max(p.start) - p.start;
-            let b = hb.min(p.end) - p.start;
-            for (rect, row_rect) in segments(g, rows, a, b) {
-                let (top, bottom) = band(row_rect);
-                let r =
-                    Rect::from_x_y_ranges(rect.x_range(), top..=bottom).translate(origin.to_vec2());
+            for r in canvas.rects(hit.start, hit.end) {
                 painter.rect_filled(r, CornerRadius::same(2), theme::find_hit_fill(v, current));
                 painter.rect_stroke(
                     r,
@@ -956,19 +973,24 @@ impl TextView {
     }
 }
 
+/// Where a piece is being painted: its galley and rows, where on screen, and the band each
+/// row's marks fill (what the hit and suggestion painters both need).
+#[derive(Clone, Copy)]
+struct PieceCanvas<'a> {
+    painter: &'a egui::Painter,
+    g: &'a Galley,
+    rows: &'a [(usize, usize)],
+    p: Piece,
+    origin: Pos2,
+    band: &'a dyn Fn(Rect) -> (f32, f32),
+}
+
 /// The room a piece takes: its galley plus a paragraph gap; an empty line is only a small gap,
 /// so blank lines between paragraphs do not double the spacing.
 /// Suggestions in piece `p`: a dashed outline in the tag's colour, the focused one thicker and
 /// a little further out, so they never read as saved spans (which are filled).
-fn paint_suggestions(
-    painter: &egui::Painter,
-    input: &ViewInput<'_>,
-    g: &Galley,
-    rows: &[(usize, usize)],
-    p: Piece,
-    origin: Pos2,
-    band: &dyn Fn(Rect) -> (f32, f32),
-) {
+fn paint_suggestions(canvas: PieceCanvas<'_>, input: &ViewInput<'_>) {
+    let p = canvas.p;
     let marks = input.suggestions;
     // Sorted by start: only marks starting within `suggestion_reach` before the piece can
     // overlap it, so a piece deep in a long text does not walk every mark before it.
@@ -979,14 +1001,26 @@ fn paint_suggestions(
             continue;
         }
         let focused = input.focused_suggestion == Some(i);
-        let a = m.start.max(p.start) - p.start;
-        let b = m.end.min(p.end) - p.start;
-        for (rect, row_rect) in segments(g, rows, a, b) {
-            let (top, bottom) = band(row_rect);
-            let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom).translate(origin.to_vec2());
+        for r in canvas.rects(m.start, m.end) {
             let (grow, width) = if focused { (2.5, 2.5) } else { (1.0, 1.2) };
-            theme::dashed_rect(painter, r.expand(grow), Stroke::new(width, m.color));
+            theme::dashed_rect(canvas.painter, r.expand(grow), Stroke::new(width, m.color));
         }
+    }
+}
+
+impl PieceCanvas<'_> {
+    /// On screen, the rows' bands under chars `start..end` of the text (a range that ends after
+    /// the piece starts), cut to this piece: one rect a row.
+    fn rects(&self, start: usize, end: usize) -> impl Iterator<Item = Rect> + '_ {
+        let p = self.p;
+        let a = start.max(p.start) - p.start;
+        let b = end.min(p.end).saturating_sub(p.start);
+        segments(self.g, self.rows, a, b)
+            .into_iter()
+            .map(move |(rect, row_rect)| {
+                let (top, bottom) = (self.band)(row_rect);
+                Rect::from_x_y_ranges(rect.x_range(), top..=bottom).translate(self.origin.to_vec2())
+            })
     }
 }
 

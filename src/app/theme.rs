@@ -20,21 +20,49 @@ pub fn tag_fill(color: Color32, dark: bool) -> Color32 {
 
 /// Black or white, whichever reads better on `bg`.
 pub fn text_on(bg: Color32) -> Color32 {
-    let lin = |c: u8| {
-        let c = f32::from(c) / 255.0;
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let l = 0.2126 * lin(bg.r()) + 0.7152 * lin(bg.g()) + 0.0722 * lin(bg.b());
+    let l = luminance(bg);
     // Contrast against black is (l + 0.05) / 0.05, against white 1.05 / (l + 0.05).
     if (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) {
         Color32::BLACK
     } else {
         Color32::WHITE
     }
+}
+
+/// The WCAG relative luminance of an opaque colour (0 black to 1 white).
+fn luminance(c: Color32) -> f32 {
+    let lin = |x: u8| {
+        let x = f32::from(x) / 255.0;
+        if x <= 0.04045 {
+            x / 12.92
+        } else {
+            ((x + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(c.r()) + 0.7152 * lin(c.g()) + 0.0722 * lin(c.b())
+}
+
+/// A label in the error colour.
+pub fn error_text(ui: &mut Ui, text: impl Into<String>) -> egui::Response {
+    ui.label(RichText::new(text).color(error_color(ui.visuals())))
+}
+
+/// A clickable list row `height` tall across the available width, filled when selected and
+/// tinted under the pointer.
+pub fn list_row(ui: &mut Ui, height: f32, selected: bool) -> (egui::Rect, egui::Response) {
+    let (rect, r) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), height),
+        egui::Sense::click(),
+    );
+    let v = ui.visuals();
+    if selected {
+        ui.painter()
+            .rect_filled(rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
+    } else if r.hovered() {
+        ui.painter()
+            .rect_filled(rect, 4.0, v.widgets.hovered.weak_bg_fill);
+    }
+    (rect, r)
 }
 
 /// A small filled label with a tag's name in its colour.
@@ -93,18 +121,7 @@ pub fn highlight_contrast(color: Color32, dark: bool) -> f32 {
 
 /// The WCAG contrast ratio of two opaque colours (1 to 21).
 pub fn contrast(a: Color32, b: Color32) -> f32 {
-    let l = |c: Color32| {
-        let lin = |x: u8| {
-            let x = f32::from(x) / 255.0;
-            if x <= 0.04045 {
-                x / 12.92
-            } else {
-                ((x + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        0.2126 * lin(c.r()) + 0.7152 * lin(c.g()) + 0.0722 * lin(c.b())
-    };
-    let (x, y) = (l(a), l(b));
+    let (x, y) = (luminance(a), luminance(b));
     (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 

@@ -21,7 +21,7 @@ use crate::interchange::import::{self, ImportFormat, ImportRequest, ImportSummar
 use crate::model::layer::Status;
 use crate::workspace::{self, Workspace};
 
-use super::registry::{Action, Menu, menu_item};
+use super::registry::{Action, Menu, menu_items};
 use super::{Command, MarginaliaApp, theme};
 
 /// How many items of each list a summary shows.
@@ -37,9 +37,27 @@ pub struct Transfer {
 /// Work running on a background thread, with its progress and a cancel flag.
 struct Job<T> {
     rx: mpsc::Receiver<Result<T, String>>,
-    done: Arc<AtomicUsize>,
-    total: Arc<AtomicUsize>,
-    cancel: Arc<AtomicBool>,
+    progress: Progress,
+}
+
+/// The figures a background job shares with the window: how far it is, and whether it was asked
+/// to stop (the transfer dialogs' jobs and the workspace's tag all, undo and redo).
+#[derive(Clone, Default)]
+pub(super) struct Progress {
+    pub(super) done: Arc<AtomicUsize>,
+    pub(super) total: Arc<AtomicUsize>,
+    pub(super) stop: Arc<AtomicBool>,
+}
+
+impl Progress {
+    /// Called by the job: stores `done` of `total`, asks `ctx` for a frame, and answers false
+    /// once the window asked it to stop.
+    pub(super) fn report(&self, ctx: &egui::Context, done: usize, total: usize) -> bool {
+        self.done.store(done, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+        ctx.request_repaint();
+        !self.stop.load(Ordering::Relaxed)
+    }
 }
 
 impl<T: Send + 'static> Job<T> {
@@ -50,31 +68,19 @@ impl<T: Send + 'static> Job<T> {
         work: impl FnOnce(&dyn Fn(usize, usize) -> bool) -> Result<T, String> + Send + 'static,
     ) -> Result<Self, String> {
         let (tx, rx) = mpsc::channel();
-        let done = Arc::new(AtomicUsize::new(0));
-        let total = Arc::new(AtomicUsize::new(0));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (d, t, c, ctx) = (done.clone(), total.clone(), cancel.clone(), ctx.clone());
+        let progress = Progress::default();
+        let (shared, ctx) = (progress.clone(), ctx.clone());
         std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
-                let progress = |n: usize, of: usize| {
-                    d.store(n, Ordering::Relaxed);
-                    t.store(of, Ordering::Relaxed);
-                    ctx.request_repaint();
-                    !c.load(Ordering::Relaxed)
-                };
-                let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(&progress)))
+                let report = |n: usize, of: usize| shared.report(&ctx, n, of);
+                let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(&report)))
                     .unwrap_or_else(|_| Err("stopped by an internal error".into()));
                 let _ = tx.send(result);
                 ctx.request_repaint();
             })
             .map_err(|e| format!("cannot start a background thread: {e}"))?;
-        Ok(Self {
-            rx,
-            done,
-            total,
-            cancel,
-        })
+        Ok(Self { rx, progress })
     }
 
     /// The result, once the thread has finished.
@@ -89,14 +95,14 @@ impl<T: Send + 'static> Job<T> {
     }
 
     fn progress_bar(&self, ui: &mut Ui, what: &str) {
-        let done = self.done.load(Ordering::Relaxed);
-        let total = self.total.load(Ordering::Relaxed);
+        let done = self.progress.done.load(Ordering::Relaxed);
+        let total = self.progress.total.load(Ordering::Relaxed);
         let fraction = if total == 0 {
             0.0
         } else {
             done as f32 / total as f32
         };
-        let text = if self.cancel.load(Ordering::Relaxed) {
+        let text = if self.progress.stop.load(Ordering::Relaxed) {
             "cancelling…".to_owned()
         } else if total == 0 {
             "starting…".to_owned()
@@ -347,6 +353,48 @@ fn suggested_out(root: &Path, layer: Option<&str>, format: ExportFormat) -> Path
     }
 }
 
+/// The two-column grid of labelled choices the export and import dialogs are made of.
+fn choice_grid(ui: &mut Ui, id: &str, add_rows: impl FnOnce(&mut Ui)) {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .spacing([12.0, 8.0])
+        .show(ui, add_rows);
+}
+
+/// A dialog's action row: Cancel and the progress (counting `what`) while `job` runs, else the
+/// `action` button, enabled when `can`. True when the button was clicked.
+fn run_row<T: Send + 'static>(
+    ui: &mut Ui,
+    job: Option<&Job<T>>,
+    what: &str,
+    action: &str,
+    can: bool,
+) -> bool {
+    ui.horizontal(|ui| {
+        if let Some(job) = job {
+            if ui.button("Cancel").clicked() {
+                job.progress.stop.store(true, Ordering::Relaxed);
+            }
+            job.progress_bar(ui, what);
+            false
+        } else {
+            ui.add_enabled(can, egui::Button::new(RichText::new(action).strong()))
+                .clicked()
+        }
+    })
+    .inner
+}
+
+/// Under a dialog's action row: why it could not start, and what its last run did.
+fn show_problem_and_outcome(ui: &mut Ui, problem: Option<&str>, outcome: Option<&Outcome>) {
+    if let Some(p) = problem {
+        error_label(ui, p);
+    }
+    if let Some(o) = outcome {
+        show_outcome(ui, o);
+    }
+}
+
 impl ExportDialog {
     fn running(&self) -> bool {
         self.job.is_some()
@@ -356,32 +404,29 @@ impl ExportDialog {
         let root = ws.root().to_path_buf();
         let idle = !self.running();
         ui.add_enabled_ui(idle, |ui| {
-            egui::Grid::new("export choices")
-                .num_columns(2)
-                .spacing([12.0, 8.0])
-                .show(ui, |ui| {
-                    ui.label("Format");
-                    ui.horizontal_wrapped(|ui| {
-                        for f in ExportFormat::ALL {
-                            ui.radio_value(&mut self.format, f, f.name());
-                        }
-                    });
-                    ui.end_row();
-
-                    ui.label("Layer");
-                    let shown = self.layer.clone().unwrap_or_else(|| "all layers".into());
-                    egui::ComboBox::from_id_salt("export layer")
-                        .selected_text(shown)
-                        .width(200.0)
-                        .show_ui(ui, |ui| {
-                            for name in &self.layers {
-                                ui.selectable_value(&mut self.layer, Some(name.clone()), name);
-                            }
-                            ui.selectable_value(&mut self.layer, None, "all layers");
-                        });
-                    ui.end_row();
-
+            choice_grid(ui, "export choices", |ui| {
+                ui.label("Format");
+                ui.horizontal_wrapped(|ui| {
+                    for f in ExportFormat::ALL {
+                        ui.radio_value(&mut self.format, f, f.name());
+                    }
                 });
+                ui.end_row();
+
+                ui.label("Layer");
+                let shown = self.layer.clone().unwrap_or_else(|| "all layers".into());
+                egui::ComboBox::from_id_salt("export layer")
+                    .selected_text(shown)
+                    .width(200.0)
+                    .show_ui(ui, |ui| {
+                        for name in &self.layers {
+                            ui.selectable_value(&mut self.layer, Some(name.clone()), name);
+                        }
+                        ui.selectable_value(&mut self.layer, None, "all layers");
+                    });
+                ui.end_row();
+
+            });
             ui.add_space(4.0);
             // Outside the grid: with many tags (imports add some) the row wraps, and a
             // wrapping row inside a grid cell overlaps the rows below it.
@@ -393,52 +438,49 @@ impl ExportDialog {
                 }
             });
             ui.add_space(4.0);
-            egui::Grid::new("export filters")
-                .num_columns(2)
-                .spacing([12.0, 8.0])
-                .show(ui, |ui| {
-                    ui.label("Status");
-                    let shown = self.status.map_or("any status", Status::label);
-                    egui::ComboBox::from_id_salt("export status")
-                        .selected_text(shown)
-                        .width(200.0)
-                        .show_ui(ui, |ui| {
-                            ui.selectable_value(&mut self.status, None, "any status");
-                            for s in Status::ALL {
-                                ui.selectable_value(&mut self.status, Some(s), s.label());
-                            }
-                        });
-                    ui.end_row();
+            choice_grid(ui, "export filters", |ui| {
+                ui.label("Status");
+                let shown = self.status.map_or("any status", Status::label);
+                egui::ComboBox::from_id_salt("export status")
+                    .selected_text(shown)
+                    .width(200.0)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.status, None, "any status");
+                        for s in Status::ALL {
+                            ui.selectable_value(&mut self.status, Some(s), s.label());
+                        }
+                    });
+                ui.end_row();
 
-                    if self.format == ExportFormat::Conll {
-                        ui.label("Overlaps");
-                        ui.horizontal_wrapped(|ui| {
-                            ui.radio_value(&mut self.overlap, Overlap::Longest, "keep longest")
-                                .on_hover_text("CoNLL holds one tag per token: keep the longest span of each overlapping group");
-                            ui.radio_value(&mut self.overlap, Overlap::First, "keep first")
-                                .on_hover_text("Keep the span that starts first");
-                            ui.radio_value(&mut self.overlap, Overlap::Error, "refuse")
-                                .on_hover_text("Stop with an error at the first overlap");
-                        });
-                        ui.end_row();
-                    }
-                    if self.format == ExportFormat::LabelStudio {
-                        ui.label("Offsets");
-                        ui.horizontal(|ui| {
-                            ui.radio_value(&mut self.offsets, export::Offsets::Utf16, "UTF-16")
-                                .on_hover_text("As Label Studio's browser counts: an emoji is 2");
-                            ui.radio_value(
-                                &mut self.offsets,
-                                export::Offsets::CodePoints,
-                                "code points",
-                            )
-                            .on_hover_text(
-                                "For Label Studio versions that store code points (Python string indices)",
-                            );
-                        });
-                        ui.end_row();
-                    }
-                });
+                if self.format == ExportFormat::Conll {
+                    ui.label("Overlaps");
+                    ui.horizontal_wrapped(|ui| {
+                        ui.radio_value(&mut self.overlap, Overlap::Longest, "keep longest")
+                            .on_hover_text("CoNLL holds one tag per token: keep the longest span of each overlapping group");
+                        ui.radio_value(&mut self.overlap, Overlap::First, "keep first")
+                            .on_hover_text("Keep the span that starts first");
+                        ui.radio_value(&mut self.overlap, Overlap::Error, "refuse")
+                            .on_hover_text("Stop with an error at the first overlap");
+                    });
+                    ui.end_row();
+                }
+                if self.format == ExportFormat::LabelStudio {
+                    ui.label("Offsets");
+                    ui.horizontal(|ui| {
+                        ui.radio_value(&mut self.offsets, export::Offsets::Utf16, "UTF-16")
+                            .on_hover_text("As Label Studio's browser counts: an emoji is 2");
+                        ui.radio_value(
+                            &mut self.offsets,
+                            export::Offsets::CodePoints,
+                            "code points",
+                        )
+                        .on_hover_text(
+                            "For Label Studio versions that store code points (Python string indices)",
+                        );
+                    });
+                    ui.end_row();
+                }
+            });
             if !self.out.chosen {
                 self.out.text = suggested_out(&root, self.layer.as_deref(), self.format)
                     .display()
@@ -468,25 +510,10 @@ impl ExportDialog {
                 });
         });
         ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            if let Some(job) = &self.job {
-                if ui.button("Cancel").clicked() {
-                    job.cancel.store(true, Ordering::Relaxed);
-                }
-                job.progress_bar(ui, "texts");
-            } else if ui
-                .add(egui::Button::new(RichText::new("Export").strong()))
-                .clicked()
-            {
-                self.start(ui.ctx(), &root);
-            }
-        });
-        if let Some(p) = &self.problem {
-            error_label(ui, p);
+        if run_row(ui, self.job.as_ref(), "texts", "Export", true) {
+            self.start(ui.ctx(), &root);
         }
-        if let Some(o) = &self.outcome {
-            show_outcome(ui, o);
-        }
+        show_problem_and_outcome(ui, self.problem.as_deref(), self.outcome.as_ref());
     }
 
     fn request(&self, root: &Path) -> Result<ExportRequest, String> {
@@ -567,98 +594,95 @@ impl ImportDialog {
         let root = ws.root().to_path_buf();
         let idle = !self.running();
         ui.add_enabled_ui(idle, |ui| {
-            egui::Grid::new("import choices")
-                .num_columns(2)
-                .spacing([12.0, 8.0])
-                .show(ui, |ui| {
-                    ui.label("Format");
-                    // Other tools' formats on one line, Marginalia's own exports on the next:
-                    // seven choices do not fit one line of a narrow window.
-                    ui.vertical(|ui| {
-                        let (others, own) = IMPORT_FORMATS.split_at(5);
-                        for row in [others, own] {
-                            ui.horizontal(|ui| {
-                                for (f, name) in row {
-                                    ui.radio_value(&mut self.format, *f, *name);
-                                }
-                                if row.len() == own.len() {
-                                    let weak = theme::weak(ui.visuals());
-                                    ui.label(
-                                        RichText::new("(Marginalia's own exports)")
-                                            .small()
-                                            .color(weak),
-                                    );
-                                }
-                            });
-                        }
-                    });
-                    ui.end_row();
-
-                    if matches!(self.format, ImportFormat::Conll(_)) {
-                        let l = ui.label("Columns");
-                        ui.add(
-                            egui::TextEdit::singleline(&mut self.columns)
-                                .desired_width(80.0)
-                                .hint_text("first,last"),
-                        )
-                        .labelled_by(l.id)
-                        .on_hover_text(
-                            "The token and tag columns, counted from 0, e.g. 0,3. Empty: the first and the last column.",
-                        );
-                        ui.end_row();
+            choice_grid(ui, "import choices", |ui| {
+                ui.label("Format");
+                // Other tools' formats on one line, Marginalia's own exports on the next:
+                // seven choices do not fit one line of a narrow window.
+                ui.vertical(|ui| {
+                    let (others, own) = IMPORT_FORMATS.split_at(5);
+                    for row in [others, own] {
+                        ui.horizontal(|ui| {
+                            for (f, name) in row {
+                                ui.radio_value(&mut self.format, *f, *name);
+                            }
+                            if row.len() == own.len() {
+                                let weak = theme::weak(ui.visuals());
+                                ui.label(
+                                    RichText::new("(Marginalia's own exports)")
+                                        .small()
+                                        .color(weak),
+                                );
+                            }
+                        });
                     }
+                });
+                ui.end_row();
 
-                    let l = ui.label("Import as annotator");
+                if matches!(self.format, ImportFormat::Conll(_)) {
+                    let l = ui.label("Columns");
                     ui.add(
-                        egui::TextEdit::singleline(&mut self.annotator)
-                            .desired_width(200.0)
-                            .char_limit(64),
-                    )
-                    .labelled_by(l.id)
-                    .on_hover_text("Whose layer the imported spans go into");
-                    ui.end_row();
-
-                    let l = ui.label("Into folder");
-                    let hint = match ws.config().texts.first() {
-                        Some(first) => format!("as the source names them, else {first}/"),
-                        None => "as the source names them".to_owned(),
-                    };
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.into)
-                            .desired_width(200.0)
-                            .hint_text(hint),
+                        egui::TextEdit::singleline(&mut self.columns)
+                            .desired_width(80.0)
+                            .hint_text("first,last"),
                     )
                     .labelled_by(l.id)
                     .on_hover_text(
-                        "The workspace folder the texts go into (one of workspace.ron's text folders). \
-                         Empty: the paths the source gives.",
+                        "The token and tag columns, counted from 0, e.g. 0,3. Empty: the first and the last column.",
                     );
                     ui.end_row();
+                }
 
-                    ui.label("");
-                    ui.checkbox(&mut self.merge, "Merge into existing layers")
-                        .on_hover_text(
-                            "Add the spans to a layer that already exists (exact duplicates are left out). \
-                             Without this, a text that already has a layer is skipped.",
-                        );
+                let l = ui.label("Import as annotator");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.annotator)
+                        .desired_width(200.0)
+                        .char_limit(64),
+                )
+                .labelled_by(l.id)
+                .on_hover_text("Whose layer the imported spans go into");
+                ui.end_row();
+
+                let l = ui.label("Into folder");
+                let hint = match ws.config().texts.first() {
+                    Some(first) => format!("as the source names them, else {first}/"),
+                    None => "as the source names them".to_owned(),
+                };
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.into)
+                        .desired_width(200.0)
+                        .hint_text(hint),
+                )
+                .labelled_by(l.id)
+                .on_hover_text(
+                    "The workspace folder the texts go into (one of workspace.ron's text folders). \
+                     Empty: the paths the source gives.",
+                );
+                ui.end_row();
+
+                ui.label("");
+                ui.checkbox(&mut self.merge, "Merge into existing layers")
+                    .on_hover_text(
+                        "Add the spans to a layer that already exists (exact duplicates are left out). \
+                         Without this, a text that already has a layer is skipped.",
+                    );
+                ui.end_row();
+
+                if self.format == ImportFormat::Jsonl {
+                    ui.label("Prodigy answers");
+                    ui.horizontal(|ui| {
+                        let a = &mut self.answers;
+                        ui.checkbox(&mut a.accept, "accept");
+                        ui.checkbox(&mut a.reject, "reject");
+                        ui.checkbox(&mut a.ignore, "ignore");
+                    })
+                    .response
+                    .on_hover_text(
+                        "Records (and spans) with these answers are imported; the others are \
+                         left out and counted. Records without an answer are always imported.",
+                    );
                     ui.end_row();
-
-                    if self.format == ImportFormat::Jsonl {
-                        ui.label("Prodigy answers");
-                        ui.horizontal(|ui| {
-                            let a = &mut self.answers;
-                            ui.checkbox(&mut a.accept, "accept");
-                            ui.checkbox(&mut a.reject, "reject");
-                            ui.checkbox(&mut a.ignore, "ignore");
-                        })
-                        .response
-                        .on_hover_text(
-                            "Records (and spans) with these answers are imported; the others are \
-                             left out and counted. Records without an answer are always imported.",
-                        );
-                        ui.end_row();
-                    }
-                });
+                }
+            });
             if let Some(p) = self.annotator_problem() {
                 error_label(ui, &p);
             }
@@ -683,28 +707,11 @@ impl ImportDialog {
                 .row(ui, "Source", hint, buttons, |_| (root.clone(), String::new()));
         });
         ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            if let Some(job) = &self.job {
-                if ui.button("Cancel").clicked() {
-                    job.cancel.store(true, Ordering::Relaxed);
-                }
-                job.progress_bar(ui, "files");
-            } else {
-                let can = self.annotator_problem().is_none();
-                if ui
-                    .add_enabled(can, egui::Button::new(RichText::new("Import").strong()))
-                    .clicked()
-                {
-                    self.start(ui.ctx(), &root);
-                }
-            }
-        });
-        if let Some(p) = &self.problem {
-            error_label(ui, p);
+        let can = self.annotator_problem().is_none();
+        if run_row(ui, self.job.as_ref(), "files", "Import", can) {
+            self.start(ui.ctx(), &root);
         }
-        if let Some(o) = &self.outcome {
-            show_outcome(ui, o);
-        }
+        show_problem_and_outcome(ui, self.problem.as_deref(), self.outcome.as_ref());
     }
 
     fn start(&mut self, ctx: &egui::Context, root: &Path) {
@@ -781,12 +788,8 @@ pub fn file_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) 
     let has_ws = app.ws.is_some();
     ui.menu_button("File", |ui| {
         ui.set_min_width(160.0);
-        for action in Action::in_menu(Menu::File) {
-            if menu_item(ui, &app.keymap, action, has_ws, app.prefs.dark).clicked() {
-                commands.push(action.command());
-                ui.close();
-            }
-        }
+        let file = Action::in_menu(Menu::File);
+        menu_items(ui, &app.keymap, file, has_ws, app.prefs.dark, commands);
     });
 }
 
@@ -801,7 +804,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         });
         if !open {
             if let Some(job) = &d.job {
-                job.cancel.store(true, Ordering::Relaxed);
+                job.progress.stop.store(true, Ordering::Relaxed);
             }
             app.transfer.export = None;
         }
@@ -818,7 +821,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         // so closing the window cannot leave a half-merged layer.
         if !open {
             if let Some(job) = &d.job {
-                job.cancel.store(true, Ordering::Relaxed);
+                job.progress.stop.store(true, Ordering::Relaxed);
             } else {
                 app.transfer.import = None;
             }

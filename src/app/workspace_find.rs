@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use egui::{Key, RichText};
 use crate::assist::find::{DocHits, FindOptions, Matcher};
 use crate::session::tag_all::{WorkspaceTagReport, WorkspaceTagged, WorkspaceUndoReport};
 
+use super::transfer::Progress;
 use super::{Command, MarginaliaApp, theme};
 
 /// One workspace "Tag all", kept while the window runs.
@@ -57,7 +58,7 @@ impl Drop for WorkspaceFind {
             stop.store(true, Ordering::Relaxed);
         }
         if let Some(job) = &self.job {
-            job.stop.store(true, Ordering::Relaxed);
+            job.progress.stop.store(true, Ordering::Relaxed);
         }
     }
 }
@@ -67,10 +68,8 @@ impl Drop for WorkspaceFind {
 /// the Find window shows how far it is, with Cancel for a tag all.
 struct Job {
     rx: mpsc::Receiver<Outcome>,
-    stop: Arc<AtomicBool>,
-    /// Documents looked at so far, and of how many.
-    done: Arc<AtomicUsize>,
-    total: Arc<AtomicUsize>,
+    /// Documents looked at so far, of how many, and whether it is asked to stop.
+    progress: Progress,
     /// "Tagging", "Undoing", "Redoing".
     doing: &'static str,
     then: Then,
@@ -112,8 +111,8 @@ impl WorkspaceFind {
         Some(format!(
             "{} the workspace: {} of {} documents…",
             job.doing,
-            job.done.load(Ordering::Relaxed),
-            job.total.load(Ordering::Relaxed)
+            job.progress.done.load(Ordering::Relaxed),
+            job.progress.total.load(Ordering::Relaxed)
         ))
     }
 }
@@ -127,28 +126,19 @@ fn spawn_job(
     work: impl FnOnce(&dyn Fn(usize, usize) -> bool) -> Outcome + Send + 'static,
 ) -> Result<(), String> {
     let (tx, rx) = mpsc::channel();
-    let stop = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicUsize::new(0));
-    let total = Arc::new(AtomicUsize::new(0));
-    let (stop2, done2, total2) = (Arc::clone(&stop), Arc::clone(&done), Arc::clone(&total));
+    let progress = Progress::default();
+    let shared = progress.clone();
     std::thread::Builder::new()
         .name("workspace tag all".into())
         .spawn(move || {
-            let go_on = |d: usize, t: usize| {
-                done2.store(d, Ordering::Relaxed);
-                total2.store(t, Ordering::Relaxed);
-                ctx.request_repaint();
-                !stop2.load(Ordering::Relaxed)
-            };
+            let go_on = |d: usize, t: usize| shared.report(&ctx, d, t);
             let _ = tx.send(work(&go_on));
             ctx.request_repaint();
         })
         .map_err(|e| format!("cannot start: {e}"))?;
     w.job = Some(Job {
         rx,
-        stop,
-        done,
-        total,
+        progress,
         doing,
         then,
         close_after: None,
@@ -164,7 +154,7 @@ pub(super) fn close_after_job(app: &mut MarginaliaApp, terminate: bool) -> bool 
         return false;
     };
     if job.doing == "Tagging" {
-        job.stop.store(true, Ordering::Relaxed);
+        job.progress.stop.store(true, Ordering::Relaxed);
     }
     job.close_after = Some(job.close_after.unwrap_or(false) || terminate);
     app.status_line = format!(
@@ -419,8 +409,8 @@ enum Row {
 /// `undo`: the keys that undo, for the tooltip.
 fn job_row(job: &Job, undo: &str, ui: &mut egui::Ui) {
     let (done, total) = (
-        job.done.load(Ordering::Relaxed),
-        job.total.load(Ordering::Relaxed),
+        job.progress.done.load(Ordering::Relaxed),
+        job.progress.total.load(Ordering::Relaxed),
     );
     ui.horizontal(|ui| {
         let fraction = if total == 0 {
@@ -434,7 +424,7 @@ fn job_row(job: &Job, undo: &str, ui: &mut egui::Ui) {
                 .text(format!("{} {done} of {total} documents", job.doing)),
         );
         if job.doing == "Tagging" {
-            let stopping = job.stop.load(Ordering::Relaxed);
+            let stopping = job.progress.stop.load(Ordering::Relaxed);
             let r = ui
                 .add_enabled(!stopping, egui::Button::new("Cancel"))
                 .on_hover_text(format!(
@@ -442,7 +432,7 @@ fn job_row(job: &Job, undo: &str, ui: &mut egui::Ui) {
                      removes it"
                 ));
             if r.clicked() {
-                job.stop.store(true, Ordering::Relaxed);
+                job.progress.stop.store(true, Ordering::Relaxed);
             }
         }
     });
@@ -622,7 +612,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
             });
             let weak = theme::weak(ui.visuals());
             if let Some(e) = &w.error {
-                ui.label(RichText::new(e).color(theme::error_color(ui.visuals())));
+                theme::error_text(ui, e);
             }
             if w.running.is_some() {
                 ui.horizontal(|ui| {
