@@ -7,7 +7,6 @@ use egui::{Color32, RichText, Sense, Ui, vec2};
 
 use crate::team::agreement::AgreementReport;
 
-use super::agreement_view::table;
 use super::commands::AgreementCommand;
 use super::{Command, theme};
 
@@ -275,4 +274,24 @@ pub fn scorecard(report: &AgreementReport, ui: &mut Ui) {
         .small()
         .color(theme::weak(ui.visuals())),
     );
+}
+
+/// A striped table whose first row is `headers` in bold; `rows` adds the rest.
+pub(super) fn table(
+    ui: &mut Ui,
+    id: &str,
+    spacing: [f32; 2],
+    headers: &[&str],
+    rows: impl FnOnce(&mut Ui),
+) {
+    egui::Grid::new(id)
+        .striped(true)
+        .spacing(spacing)
+        .show(ui, |ui| {
+            for h in headers {
+                ui.label(RichText::new(*h).strong());
+            }
+            ui.end_row();
+            rows(ui);
+        });
 }

@@ -14,7 +14,7 @@ use egui::{RichText, Ui};
 use crate::team::agreement::{AgreementOptions, AgreementReport, PairReport, compute};
 use crate::workspace::{CURATED_LAYER, Workspace};
 
-use super::agreement_team_view::figure;
+use super::agreement_team_view::{figure, table};
 use super::commands::{AgreementCommand, ReviewCommand};
 use super::{Command, MarginaliaApp, theme};
 
@@ -648,24 +648,4 @@ fn disagreeing(pair: &PairReport, reviewer: &str, ui: &mut Ui, commands: &mut Ve
             }
         },
     );
-}
-
-/// A striped table whose first row is `headers` in bold; `rows` adds the rest.
-pub(super) fn table(
-    ui: &mut Ui,
-    id: &str,
-    spacing: [f32; 2],
-    headers: &[&str],
-    rows: impl FnOnce(&mut Ui),
-) {
-    egui::Grid::new(id)
-        .striped(true)
-        .spacing(spacing)
-        .show(ui, |ui| {
-            for h in headers {
-                ui.label(RichText::new(*h).strong());
-            }
-            ui.end_row();
-            rows(ui);
-        });
 }
