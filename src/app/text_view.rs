@@ -985,8 +985,6 @@ struct PieceCanvas<'a> {
     band: &'a dyn Fn(Rect) -> (f32, f32),
 }
 
-/// The room a piece takes: its galley plus a paragraph gap; an empty line is only a small gap,
-/// so blank lines between paragraphs do not double the spacing.
 /// Suggestions in piece `p`: a dashed outline in the tag's colour, the focused one thicker and
 /// a little further out, so they never read as saved spans (which are filled).
 fn paint_suggestions(canvas: PieceCanvas<'_>, input: &ViewInput<'_>) {
@@ -1024,6 +1022,8 @@ impl PieceCanvas<'_> {
     }
 }
 
+/// The room a piece takes: its galley plus a paragraph gap; an empty line is only a small gap,
+/// so blank lines between paragraphs do not double the spacing.
 fn piece_height(p: &Piece, galley_height: f32, font_size: f32) -> f32 {
     if p.start == p.end {
         return font_size * 0.4;
