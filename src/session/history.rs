@@ -77,27 +77,9 @@ impl<E: Clone> History<E> {
         self.group.is_some()
     }
 
-    /// Takes the step before the cursor for undoing: the caller inverts its edits in reverse
-    /// order. An open group is ended first.
-    pub fn undo(&mut self) -> Option<Vec<E>> {
-        self.end_group();
-        if self.cursor == 0 {
-            return None;
-        }
-        self.cursor -= 1;
-        Some(self.steps[self.cursor].clone())
-    }
-
-    /// Takes the step at the cursor for redoing: the caller applies its edits in order.
-    pub fn redo(&mut self) -> Option<Vec<E>> {
-        self.end_group();
-        let step = self.steps.get(self.cursor)?.clone();
-        self.cursor += 1;
-        Some(step)
-    }
-
-    /// Like [`History::undo`], but lends the step instead of copying it: the caller gives it
-    /// back with [`History::give_back`] once it is applied (a step of 23,000 spans).
+    /// Lends the step before the cursor for undoing (the caller inverts its edits in reverse
+    /// order), without copying it: the caller gives it back with [`History::give_back`] once
+    /// it is applied (a step of 23,000 spans). An open group is ended first.
     pub fn take_undo(&mut self) -> Option<(usize, Vec<E>)> {
         self.end_group();
         if self.cursor == 0 {
@@ -107,7 +89,8 @@ impl<E: Clone> History<E> {
         Some((self.cursor, std::mem::take(&mut self.steps[self.cursor])))
     }
 
-    /// Like [`History::redo`], lending the step (see [`History::take_undo`]).
+    /// Lends the step at the cursor for redoing (the caller applies its edits in order), as
+    /// [`History::take_undo`] does.
     pub fn take_redo(&mut self) -> Option<(usize, Vec<E>)> {
         self.end_group();
         let at = self.cursor;
@@ -167,6 +150,20 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Undoes as an owner does: lends the step, reads it, gives it back.
+    fn undo<E: Clone>(h: &mut History<E>) -> Option<Vec<E>> {
+        let (at, step) = h.take_undo()?;
+        h.give_back(at, step.clone());
+        Some(step)
+    }
+
+    /// Redoes as an owner does (see [`undo`]).
+    fn redo<E: Clone>(h: &mut History<E>) -> Option<Vec<E>> {
+        let (at, step) = h.take_redo()?;
+        h.give_back(at, step.clone());
+        Some(step)
+    }
+
     /// What a user can do to a counter list: push a value, as a single edit or a group.
     #[derive(Debug, Clone)]
     enum Op {
@@ -217,7 +214,7 @@ mod tests {
                         }
                     }
                     Op::Undo => {
-                        if let Some(step) = history.undo() {
+                        if let Some(step) = undo(&mut history) {
                             for _ in step.iter().rev() {
                                 doc.pop();
                             }
@@ -227,7 +224,7 @@ mod tests {
                         }
                     }
                     Op::Redo => {
-                        if let Some(step) = history.redo() {
+                        if let Some(step) = redo(&mut history) {
                             doc.extend(step);
                             at += 1;
                         } else {
@@ -252,12 +249,12 @@ mod tests {
         assert!(h.end_group());
         h.begin_group();
         assert!(!h.end_group());
-        assert_eq!(h.undo(), Some(vec![2, 3]));
-        assert_eq!(h.undo(), Some(vec![1]));
-        assert_eq!(h.undo(), None);
-        assert_eq!(h.redo(), Some(vec![1]));
+        assert_eq!(undo(&mut h), Some(vec![2, 3]));
+        assert_eq!(undo(&mut h), Some(vec![1]));
+        assert_eq!(undo(&mut h), None);
+        assert_eq!(redo(&mut h), Some(vec![1]));
         h.record(9);
-        assert_eq!(h.redo(), None, "a new step drops the redo branch");
+        assert_eq!(redo(&mut h), None, "a new step drops the redo branch");
         // A lent step comes back where it was.
         let (at, step) = h.take_undo().unwrap();
         assert_eq!(step, vec![9]);
