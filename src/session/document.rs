@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::assist::suggest::rejections::Rejected;
 use crate::model::layer::ANCHOR_ATTR;
@@ -22,7 +22,7 @@ use crate::session::engine::{Session, SessionOwner};
 use crate::session::recovery::{Journal, Kept, Recovered};
 use crate::session::save_mirror::{self, Base, Mirror, Pending, Sent, Snapshot};
 use crate::store::{self, Fingerprint, StoreError};
-use crate::team::merge::{self, Pick};
+use crate::team::merge;
 use crate::workspace::Workspace;
 
 /// Why a document could not be opened for editing.
@@ -1649,89 +1649,23 @@ impl Document {
         // Also when it records this text: a git merge may have joined spans made on another
         // version of it.
         reanchor::reanchor_layer(&mut theirs, &self.text);
-        let base = &*self.base.layer;
-        let ours = &self.layer;
-        let mut report = MergeReport::default();
-        let touched_ids: HashSet<u64> = self.session.history.edits().filter_map(touched).collect();
-        let mut next_id = ours
-            .next_id
-            .max(theirs.next_id)
-            .max(base.next_id)
-            .max(max_id(ours).saturating_add(1))
-            .max(max_id(&theirs).saturating_add(1));
-        // By id, so a merge of 100,000 spans is O(n), not O(n²).
-        let (base_spans, their_spans, our_spans) = (by_id(base), by_id(&theirs), by_id(ours));
-        let mut spans: Vec<Span> = Vec::new();
-        for s in &ours.spans {
-            // The three-way rule git's merge driver uses too; here ours win on conflicts.
-            let t = their_spans.get(&s.id).copied();
-            match (merge::pick(base_spans.get(&s.id).copied(), Some(s), t), t) {
-                (Pick::Theirs, None) => report.deleted_by_them += 1,
-                (Pick::Theirs, Some(t)) => {
-                    report.changed_by_them += 1;
-                    spans.push(t.clone());
-                }
-                (Pick::Ours | Pick::Conflict, _) => spans.push(s.clone()),
-            }
-        }
-        for t in &theirs.spans {
-            let in_base = base_spans.contains_key(&t.id);
-            if let Some(o) = our_spans.get(&t.id) {
-                if in_base || (o.start, o.end, &o.tag) == (t.start, t.end, &t.tag) {
-                    continue; // handled above, or the same span created twice
-                }
-                let mut t = t.clone();
-                t.id = next_id;
-                next_id = next_id.saturating_add(1);
-                report.renumbered += 1;
-                report.added += 1;
-                spans.push(t);
-                continue;
-            }
-            let orphan_of_ours = ours.orphans.iter().any(|o| o.span.id == t.id);
-            let reattached_from_base = base.orphans.iter().any(|o| o.span.id == t.id);
-            if in_base || (orphan_of_ours && !reattached_from_base) {
-                continue; // we deleted it: it stays deleted
-            }
-            let mut t = t.clone();
-            if touched_ids.contains(&t.id) || orphan_of_ours {
-                // An id our undo history still refers to: keep theirs under a fresh one.
-                t.id = next_id;
-                next_id = next_id.saturating_add(1);
-                report.renumbered += 1;
-            }
-            report.added += 1;
-            spans.push(t);
-        }
-        let span_ids: HashSet<u64> = spans.iter().map(|s| s.id).collect();
-        let mut orphans: Vec<Orphan> = Vec::new();
-        for o in &ours.orphans {
-            let in_base = base.orphans.iter().any(|b| b.span.id == o.span.id);
-            let in_theirs = theirs.orphans.iter().any(|t| t.span.id == o.span.id);
-            if (in_base && !in_theirs) || span_ids.contains(&o.span.id) {
-                continue; // they re-attached or deleted it
-            }
-            orphans.push(o.clone());
-        }
-        for t in &theirs.orphans {
-            let known = orphans.iter().any(|o| o.span.id == t.span.id)
-                || span_ids.contains(&t.span.id)
-                || base.orphans.iter().any(|b| b.span.id == t.span.id);
-            if !known {
-                orphans.push(t.clone());
-            }
-        }
-        orphans.sort_by_key(|o| o.span.id);
-        let status = match merge::pick(Some(&base.status), Some(&ours.status), Some(&theirs.status))
-        {
-            Pick::Theirs => theirs.status,
-            Pick::Ours | Pick::Conflict => ours.status,
-        };
-        self.layer.spans = spans;
-        self.layer.orphans = orphans;
-        self.layer.status = status;
-        self.layer.next_id = next_id;
-        self.layer.normalize();
+        // The git driver's three-way merge, but ours win conflicts, and their new spans take
+        // fresh ids where our undo history or our orphans still use the id.
+        let held: BTreeSet<u64> = (self.session.history.edits().filter_map(touched))
+            .chain(self.layer.orphans.iter().map(|o| o.span.id))
+            .collect();
+        let out = merge::merge_layers_by(
+            Some(&self.base.layer),
+            &self.layer,
+            &theirs,
+            merge::Rule::session(&held),
+        );
+        let report = MergeReport::between(&self.layer, &out.merged, out.renumbered);
+        // The header stays ours: it describes the text on screen.
+        self.layer.spans = out.merged.spans;
+        self.layer.orphans = out.merged.orphans;
+        self.layer.status = out.merged.status;
+        self.layer.next_id = out.merged.next_id;
         self.record_all();
         report
     }
@@ -2233,16 +2167,6 @@ fn ids_max(layer: &Layer) -> Option<u64> {
         .max()
 }
 
-fn max_id(layer: &Layer) -> u64 {
-    layer
-        .spans
-        .iter()
-        .map(|s| s.id)
-        .chain(layer.orphans.iter().map(|o| o.span.id))
-        .max()
-        .unwrap_or(0)
-}
-
 /// What merging someone else's version of the file did, for the notice shown to the user.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MergeReport {
@@ -2254,6 +2178,31 @@ pub struct MergeReport {
     pub changed_by_them: usize,
     /// Spans they deleted and we had not changed.
     pub deleted_by_them: usize,
+}
+
+impl MergeReport {
+    /// What a merge changed in `ours` to give `merged`.
+    fn between(ours: &Layer, merged: &Layer, renumbered: usize) -> Self {
+        let ours_by_id = by_id(ours);
+        let mut report = MergeReport {
+            renumbered,
+            ..MergeReport::default()
+        };
+        let mut kept = 0;
+        for s in &merged.spans {
+            match ours_by_id.get(&s.id) {
+                None => report.added += 1,
+                Some(o) => {
+                    kept += 1;
+                    if *o != s {
+                        report.changed_by_them += 1;
+                    }
+                }
+            }
+        }
+        report.deleted_by_them = ours.spans.len().saturating_sub(kept);
+        report
+    }
 }
 
 impl std::fmt::Display for MergeReport {

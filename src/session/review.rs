@@ -7,7 +7,7 @@
 //! decision methods; saving works like [`crate::session::document::Document`]: atomic writes, a delay,
 //! retries, and a merge when someone else changed the file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -1049,53 +1049,31 @@ impl Review {
         Session::<CuratedLayer, Change>::save_copy(path, &self.curated.to_ron())
     }
 
-    /// Merges another version of the curated layer: their decisions on items we have not
-    /// decided are kept (with a fresh id if theirs collides with ours); ours win otherwise.
-    fn merge_theirs(&mut self, theirs: CuratedLayer) {
-        let known: HashSet<&CuratedSpan> = self
+    /// Merges another version of the curated layer by the git driver's three-way rule against
+    /// the version last read, but ours win conflicts: their decisions on reviewed spans we
+    /// decided anew are dropped, and their new spans take fresh ids where our undo history
+    /// still uses the id.
+    fn merge_theirs(&mut self, theirs: &CuratedLayer) {
+        let held: BTreeSet<u64> = self
             .session
             .history
             .edits()
             .filter_map(|c| match c {
-                Change::AddSpan(s) | Change::RemoveSpan(s) => Some(s),
+                Change::AddSpan(s) | Change::RemoveSpan(s) => Some(s.span.id),
                 _ => None,
             })
             .collect();
-        let cur = &self.curated;
-        let ours_decided = &self.decided;
-        let ours: HashMap<u64, &CuratedSpan> = cur.spans.iter().map(|s| (s.span.id, s)).collect();
-        let mut add = Vec::new();
-        for s in theirs.spans {
-            let seen = known.contains(&s) || ours.get(&s.span.id) == Some(&&s);
-            if seen || s.from.iter().any(|r| ours_decided.contains(r)) {
-                continue;
-            }
-            add.push(s);
-        }
-        let mut taken: HashSet<u64> = ours.keys().copied().collect();
-        let ours_decided = ours_decided.clone();
-        let cur = &mut self.curated;
-        cur.next_id = cur.next_id.max(theirs.next_id);
-        for mut s in add {
-            if !taken.insert(s.span.id) {
-                s.span.id = cur.next_id;
-                taken.insert(s.span.id);
-            }
-            cur.next_id = cur.next_id.max(s.span.id + 1);
-            cur.spans.push(s);
-        }
-        for r in theirs.rejected {
-            if !cur.rejected.contains(&r) && !ours_decided.contains(&r.from) {
-                cur.rejected.push(r);
-            }
-        }
-        for c in theirs.comments {
-            if !cur.comments.contains(&c) {
-                cur.comments.push(c);
-            }
-        }
-        cur.normalize();
-        self.decided = cur.decided();
+        let out = merge::merge_curated_by(
+            Some(&self.base),
+            &self.curated,
+            theirs,
+            merge::Rule::session(&held),
+        );
+        // What has been looked at is this window's, as on reload.
+        let reviewed = std::mem::take(&mut self.curated.reviewed);
+        self.curated = out.merged;
+        self.curated.reviewed = reviewed;
+        self.decided = self.curated.decided();
     }
 
     /// Reloads the curated layer if someone else changed it and nothing is pending.
@@ -1184,8 +1162,8 @@ impl SessionOwner for Review {
         if self.session.changed_on_disk(&save) {
             match load_curated(&self.session.path) {
                 Ok(Some((theirs, fp))) => {
-                    self.base = Arc::new(theirs.clone());
-                    self.merge_theirs(theirs);
+                    self.merge_theirs(&theirs);
+                    self.base = Arc::new(theirs);
                     self.session.seen = Some(fp);
                     self.session.notices.push(format!(
                         "{} was changed outside this window; merged (your decisions win on conflicts)",

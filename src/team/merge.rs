@@ -6,6 +6,9 @@
 //! the other recorded where the window shows it (a line starting with [`CONFLICT_MARK`] in the
 //! span's note; a review comment in a curated layer). Which value is kept is decided by content,
 //! never by side, so `merge(B, O, T)` and `merge(B, T, O)` are byte for byte the same.
+//!
+//! The editing sessions merge a file changed outside their window with this same code, by a
+//! [`Rule`] whose conflicts go to the version on screen.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -99,6 +102,57 @@ pub enum MergeError {
     },
     #[error("{name}: {reason}")]
     Invalid { name: String, reason: String },
+}
+
+/// Which side wins where both changed one thing differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflicts {
+    /// The git driver: the later change, field by field, with the other recorded where the
+    /// window shows it. Never the side, so the merge is symmetric.
+    Later,
+    /// An editing session merging a file changed outside it: the version on screen (ours)
+    /// wins, whole, and nothing is recorded in notes; the session tells the user the counts.
+    Ours,
+}
+
+/// How one merge settles what both sides changed. Both kinds of layer file are merged by one
+/// three-way rule ([`merge_layers_by`], [`merge_curated_by`]); the git driver and an editing
+/// session differ only in this.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule<'a> {
+    pub conflicts: Conflicts,
+    /// Ids their new spans may not keep: ids our undo history still refers to. Such a span
+    /// is kept under a fresh id.
+    pub held: &'a BTreeSet<u64>,
+}
+
+const NO_IDS: &BTreeSet<u64> = &BTreeSet::new();
+
+impl Rule<'static> {
+    /// The git merge driver's rule.
+    pub const DRIVER: Rule<'static> = Rule {
+        conflicts: Conflicts::Later,
+        held: NO_IDS,
+    };
+}
+
+impl<'a> Rule<'a> {
+    /// An editing session's rule: ours win conflicts; `held` as [`Rule::held`].
+    pub fn session(held: &'a BTreeSet<u64>) -> Self {
+        Rule {
+            conflicts: Conflicts::Ours,
+            held,
+        }
+    }
+}
+
+/// Three versions of a layer merged: the result, what conflicted, and how many of their spans
+/// took a fresh id.
+#[derive(Debug, Clone)]
+pub struct Outcome<L> {
+    pub merged: L,
+    pub conflicts: Vec<String>,
+    pub renumbered: usize,
 }
 
 /// The merged file and what conflicted (one line each, for the terminal).
@@ -579,6 +633,7 @@ fn merge_items<T: Item>(
     theirs: &[T],
     next_ids: [u64; 3],
     reserved: &[u64],
+    rule: Rule,
 ) -> ItemsMerged<T> {
     let index = |v: &[T]| -> BTreeMap<u64, T> { v.iter().map(|s| (s.id(), s.clone())).collect() };
     let (b, o, t) = (index(base), index(ours), index(theirs));
@@ -595,10 +650,27 @@ fn merge_items<T: Item>(
         conflicts: Vec::new(),
         renumbered: Vec::new(),
     };
+    let ours_win = rule.conflicts == Conflicts::Ours;
     for id in ids {
         match (b.get(&id), o.get(&id), t.get(&id)) {
             (_, None, None) => {}
-            (None, Some(x), None) | (None, None, Some(x)) => out.items.push(x.clone()),
+            (None, Some(x), None) => out.items.push(x.clone()),
+            (None, None, Some(x)) => {
+                let mut x = x.clone();
+                if rule.held.contains(&id) {
+                    x.set_id(next_id);
+                    out.renumbered.push((id, next_id));
+                    next_id = next_id.saturating_add(1);
+                }
+                out.items.push(x);
+            }
+            // Ours changed it and theirs deleted it, or the reverse: ours win in a session.
+            (Some(bs), Some(x), None) if ours_win => {
+                if x != bs {
+                    out.items.push(x.clone());
+                }
+            }
+            (Some(_), None, Some(_)) if ours_win => {}
             (Some(bs), Some(x), None) | (Some(bs), None, Some(x)) => {
                 if x != bs {
                     let mut kept = x.clone();
@@ -611,6 +683,7 @@ fn merge_items<T: Item>(
             (Some(bs), Some(os), Some(ts)) => match pick(Some(bs), Some(os), Some(ts)) {
                 Pick::Ours => out.items.push(os.clone()),
                 Pick::Theirs => out.items.push(ts.clone()),
+                Pick::Conflict if ours_win => out.items.push(os.clone()),
                 Pick::Conflict => {
                     let (merged, lines) = merge_fields(Some(bs), os, ts);
                     out.conflicts
@@ -619,7 +692,7 @@ fn merge_items<T: Item>(
                 }
             },
             (None, Some(os), Some(ts)) => {
-                if os == ts {
+                if os == ts || (ours_win && os.place() == ts.place()) {
                     out.items.push(os.clone());
                     continue;
                 }
@@ -630,7 +703,7 @@ fn merge_items<T: Item>(
                     out.items.push(merged);
                     continue;
                 }
-                let (keep, mut moved) = if key_of(os) <= key_of(ts) {
+                let (keep, mut moved) = if ours_win || key_of(os) <= key_of(ts) {
                     (os.clone(), ts.clone())
                 } else {
                     (ts.clone(), os.clone())
@@ -651,10 +724,11 @@ fn merge_items<T: Item>(
 }
 
 /// A status both sides changed: the later stage of the work.
-fn merge_status(base: Option<Status>, ours: Status, theirs: Status) -> Status {
+fn merge_status(base: Option<Status>, ours: Status, theirs: Status, rule: Conflicts) -> Status {
     match pick(base.as_ref(), Some(&ours), Some(&theirs)) {
         Pick::Ours => ours,
         Pick::Theirs => theirs,
+        Pick::Conflict if rule == Conflicts::Ours => ours,
         Pick::Conflict => {
             let rank = |s: Status| match s {
                 Status::NotStarted => 0,
@@ -671,12 +745,18 @@ fn merge_status(base: Option<Status>, ours: Status, theirs: Status) -> Status {
     }
 }
 
-/// A header value (text path and hash, import record): three-way, then the greater.
-fn merge_value<T: Serialize + Clone + PartialEq>(base: Option<&T>, ours: &T, theirs: &T) -> T {
+/// A header value (text path and hash, import record): three-way, then ours in a session,
+/// else the greater.
+fn merge_value<T: Serialize + Clone + PartialEq>(
+    base: Option<&T>,
+    ours: &T,
+    theirs: &T,
+    rule: Conflicts,
+) -> T {
     match pick(base, Some(ours), Some(theirs)) {
         Pick::Ours => ours.clone(),
         Pick::Theirs => theirs.clone(),
-        Pick::Conflict if key_of(ours) >= key_of(theirs) => ours.clone(),
+        Pick::Conflict if rule == Conflicts::Ours || key_of(ours) >= key_of(theirs) => ours.clone(),
         Pick::Conflict => theirs.clone(),
     }
 }
@@ -698,8 +778,13 @@ impl OrphanId for crate::model::curated::CuratedOrphan {
     }
 }
 
-/// Orphans by span id: three-way, the greater by content when both changed one.
-fn merge_orphans<O: OrphanId>(base: &[O], ours: &[O], theirs: &[O], spans: &[u64]) -> Vec<O> {
+/// Orphans by span id: three-way; both changed one: as [`merge_value`]. One side deleted an
+/// orphan the other changed: the change is kept, but in a session ours win.
+fn merge_orphans<O: OrphanId>(
+    [base, ours, theirs]: [&[O]; 3],
+    spans: &[u64],
+    rule: Conflicts,
+) -> Vec<O> {
     let index =
         |v: &[O]| -> BTreeMap<u64, O> { v.iter().map(|o| (o.span_id(), o.clone())).collect() };
     let (b, o, t) = (index(base), index(ours), index(theirs));
@@ -709,10 +794,11 @@ fn merge_orphans<O: OrphanId>(base: &[O], ours: &[O], theirs: &[O], spans: &[u64
         .filter_map(|id| {
             let (bo, oo, to) = (b.get(&id), o.get(&id), t.get(&id));
             match (bo, oo, to) {
+                (Some(_), None, Some(_)) if rule == Conflicts::Ours => None,
                 (Some(bv), Some(x), None) | (Some(bv), None, Some(x)) => {
                     (x != bv).then(|| x.clone())
                 }
-                (_, Some(x), Some(y)) => Some(merge_value(bo, x, y)),
+                (_, Some(x), Some(y)) => Some(merge_value(bo, x, y, rule)),
                 (_, Some(x), None) | (_, None, Some(x)) => Some(x.clone()),
                 (_, None, None) => None,
             }
@@ -743,7 +829,7 @@ trait LayerKind: Sized {
     /// Ids a merged span may not take (they are an orphan's).
     fn reserved_ids(&self) -> Vec<u64>;
     /// The three-way merge of this kind.
-    fn merge(base: Option<&Self>, ours: &Self, theirs: &Self) -> (Self, Vec<String>);
+    fn merge(base: Option<&Self>, ours: &Self, theirs: &Self, rule: Rule) -> Outcome<Self>;
     /// Refuses an input that is not of this kind although it parses as one.
     fn check(&self, _input: &Input) -> Result<(), MergeError> {
         Ok(())
@@ -761,7 +847,12 @@ struct LayerMerged<T> {
 }
 
 /// Spans (see [`merge_items`] for the rules), header and status of three versions of a layer.
-fn merge_spans<L: LayerKind>(base: Option<&L>, ours: &L, theirs: &L) -> LayerMerged<L::Item> {
+fn merge_spans<L: LayerKind>(
+    base: Option<&L>,
+    ours: &L,
+    theirs: &L,
+    rule: Rule,
+) -> LayerMerged<L::Item> {
     let reserved: Vec<u64> = [base, Some(ours), Some(theirs)]
         .into_iter()
         .flatten()
@@ -774,13 +865,20 @@ fn merge_spans<L: LayerKind>(base: Option<&L>, ours: &L, theirs: &L) -> LayerMer
             theirs.spans(),
             [base.map_or(0, L::next_id), ours.next_id(), theirs.next_id()],
             &reserved,
+            rule,
         ),
         header: merge_value(
             base.map(L::header).as_ref(),
             &ours.header(),
             &theirs.header(),
+            rule.conflicts,
         ),
-        status: merge_status(base.map(L::status), ours.status(), theirs.status()),
+        status: merge_status(
+            base.map(L::status),
+            ours.status(),
+            theirs.status(),
+            rule.conflicts,
+        ),
     }
 }
 
@@ -790,12 +888,16 @@ fn merge_orphans_of<L: LayerKind>(
     ours: &L,
     theirs: &L,
     spans: &[u64],
+    rule: Conflicts,
 ) -> Vec<L::Orphan> {
     merge_orphans(
-        base.map_or(&[][..], L::orphans),
-        ours.orphans(),
-        theirs.orphans(),
+        [
+            base.map_or(&[][..], L::orphans),
+            ours.orphans(),
+            theirs.orphans(),
+        ],
         spans,
+        rule,
     )
 }
 
@@ -845,8 +947,8 @@ impl LayerKind for Layer {
     fn reserved_ids(&self) -> Vec<u64> {
         self.orphans.iter().map(|o| o.span.id).collect()
     }
-    fn merge(base: Option<&Self>, ours: &Self, theirs: &Self) -> (Self, Vec<String>) {
-        merge_layers(base, ours, theirs)
+    fn merge(base: Option<&Self>, ours: &Self, theirs: &Self, rule: Rule) -> Outcome<Self> {
+        merge_layers_by(base, ours, theirs, rule)
     }
     fn check(&self, input: &Input) -> Result<(), MergeError> {
         if self.annotator == crate::workspace::CURATED_LAYER {
@@ -859,9 +961,21 @@ impl LayerKind for Layer {
     }
 }
 
-/// Merges three versions of a layer (see [`merge_items`] for the rules on spans).
+/// Merges three versions of a layer by the git driver's rule (see [`merge_items`] for the
+/// rules on spans).
 pub fn merge_layers(base: Option<&Layer>, ours: &Layer, theirs: &Layer) -> (Layer, Vec<String>) {
-    let m = merge_spans(base, ours, theirs);
+    let out = merge_layers_by(base, ours, theirs, Rule::DRIVER);
+    (out.merged, out.conflicts)
+}
+
+/// Merges three versions of a layer by `rule`.
+pub fn merge_layers_by(
+    base: Option<&Layer>,
+    ours: &Layer,
+    theirs: &Layer,
+    rule: Rule,
+) -> Outcome<Layer> {
+    let m = merge_spans(base, ours, theirs, rule);
     let span_ids: Vec<u64> = m.spans.items.iter().map(|s| s.id).collect();
     let (format, text, text_sha256, text_chars, annotator) = m.header;
     let mut layer = Layer {
@@ -872,12 +986,21 @@ pub fn merge_layers(base: Option<&Layer>, ours: &Layer, theirs: &Layer) -> (Laye
         annotator,
         status: m.status,
         next_id: m.spans.next_id,
-        orphans: merge_orphans_of(base, ours, theirs, &span_ids),
+        orphans: merge_orphans_of(base, ours, theirs, &span_ids, rule.conflicts),
         spans: m.spans.items,
-        source: merge_value(base.map(|b| &b.source), &ours.source, &theirs.source),
+        source: merge_value(
+            base.map(|b| &b.source),
+            &ours.source,
+            &theirs.source,
+            rule.conflicts,
+        ),
     };
     layer.normalize();
-    (layer, m.spans.conflicts)
+    Outcome {
+        merged: layer,
+        conflicts: m.spans.conflicts,
+        renumbered: m.spans.renumbered.len(),
+    }
 }
 
 /// Merges three versions of a layer file of kind `L`: parsed, their headers checked against
@@ -901,7 +1024,11 @@ fn merge_layer_files<L: LayerKind>(
         (bh.as_ref().map(short), short(&oh), short(&th)),
         target,
     )?;
-    let (mut merged, mut conflicts) = L::merge(b.as_ref(), &o, &t);
+    let Outcome {
+        mut merged,
+        mut conflicts,
+        ..
+    } = L::merge(b.as_ref(), &o, &t, Rule::DRIVER);
     if let Some(tags) = tags {
         conflicts.extend(fit_schema(merged.spans_mut(), o.spans(), t.spans(), tags));
     }
@@ -1008,11 +1135,34 @@ pub fn merge_curated(
     ours: &CuratedLayer,
     theirs: &CuratedLayer,
 ) -> (CuratedLayer, Vec<String>) {
+    let out = merge_curated_by(base, ours, theirs, Rule::DRIVER);
+    (out.merged, out.conflicts)
+}
+
+/// Merges three versions of a curated layer by `rule`. With [`Conflicts::Ours`], a reviewed
+/// span ours decided anew (an acceptance or rejection the base did not hold) keeps only ours'
+/// decision: theirs' new decisions on it are dropped, and nothing is recorded.
+pub fn merge_curated_by(
+    base: Option<&CuratedLayer>,
+    ours: &CuratedLayer,
+    theirs: &CuratedLayer,
+    rule: Rule,
+) -> Outcome<CuratedLayer> {
     let LayerMerged {
-        spans: m,
+        spans: mut m,
         header,
         status,
-    } = merge_spans(base, ours, theirs);
+    } = merge_spans(base, ours, theirs, rule);
+    let mut their_rejected = theirs.rejected.clone();
+    if rule.conflicts == Conflicts::Ours {
+        let decided_by_ours = decided_anew(base, ours);
+        let touches = |refs: &[SourceRef]| refs.iter().any(|r| decided_by_ours.contains(r));
+        let ours_by_id: BTreeMap<u64, &CuratedSpan> =
+            ours.spans.iter().map(|s| (s.span.id, s)).collect();
+        m.items
+            .retain(|s| ours_by_id.get(&s.span.id) == Some(&s) || !touches(&s.from));
+        their_rejected.retain(|r| !touches(std::slice::from_ref(&r.from)));
+    }
     let mut conflicts = m.conflicts;
     let mut comments = merge_sets(
         base.map(|b| b.comments.as_slice()),
@@ -1086,7 +1236,7 @@ pub fn merge_curated(
     let (br, or, tr) = (
         index(base.map_or(&[][..], |b| &b.rejected)),
         index(&ours.rejected),
-        index(&theirs.rejected),
+        index(&their_rejected),
     );
     let refs: BTreeSet<&SourceRef> = or.keys().chain(tr.keys()).collect();
     let accepted: BTreeSet<SourceRef> = spans.iter().flat_map(|s| s.from.iter().cloned()).collect();
@@ -1099,6 +1249,7 @@ pub fn merge_curated(
             (_, Some(x), Some(y)) => match pick(b, Some(x), Some(y)) {
                 Pick::Ours => Some(x.clone()),
                 Pick::Theirs => Some(y.clone()),
+                Pick::Conflict if rule.conflicts == Conflicts::Ours => Some(x.clone()),
                 Pick::Conflict => {
                     let (k, l) = if (x.at.as_str(), key_of(x)) >= (y.at.as_str(), key_of(y)) {
                         (x, y)
@@ -1149,7 +1300,7 @@ pub fn merge_curated(
         annotator,
         status,
         next_id: m.next_id,
-        orphans: merge_orphans_of(base, ours, theirs, &span_ids),
+        orphans: merge_orphans_of(base, ours, theirs, &span_ids, rule.conflicts),
         spans,
         reviewed: merge_sets(
             base.map(|b| b.reviewed.as_slice()),
@@ -1159,7 +1310,34 @@ pub fn merge_curated(
         rejected,
         comments,
     };
-    (merged, conflicts)
+    Outcome {
+        merged,
+        conflicts,
+        renumbered: m.renumbered.len(),
+    }
+}
+
+/// The reviewed spans `ours` decided differently from `base`: its acceptances and rejections
+/// the base does not hold as they are.
+fn decided_anew(base: Option<&CuratedLayer>, ours: &CuratedLayer) -> BTreeSet<SourceRef> {
+    let (base_spans, base_rejected) = base.map_or((&[][..], &[][..]), |b| {
+        (b.spans.as_slice(), b.rejected.as_slice())
+    });
+    let base_spans: BTreeMap<u64, &CuratedSpan> =
+        base_spans.iter().map(|s| (s.span.id, s)).collect();
+    let base_rejected: BTreeMap<&SourceRef, &Rejection> =
+        base_rejected.iter().map(|r| (&r.from, r)).collect();
+    let accepted = ours
+        .spans
+        .iter()
+        .filter(|s| base_spans.get(&s.span.id) != Some(s))
+        .flat_map(|s| s.from.iter());
+    let rejected = ours
+        .rejected
+        .iter()
+        .filter(|r| base_rejected.get(&r.from) != Some(r))
+        .map(|r| &r.from);
+    accepted.chain(rejected).cloned().collect()
 }
 
 fn name_or(who: &str) -> &str {
@@ -1210,8 +1388,8 @@ impl LayerKind for CuratedLayer {
         // The curated layer's orphans have never held back span ids in a merge.
         Vec::new()
     }
-    fn merge(base: Option<&Self>, ours: &Self, theirs: &Self) -> (Self, Vec<String>) {
-        merge_curated(base, ours, theirs)
+    fn merge(base: Option<&Self>, ours: &Self, theirs: &Self, rule: Rule) -> Outcome<Self> {
+        merge_curated_by(base, ours, theirs, rule)
     }
 }
 

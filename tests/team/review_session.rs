@@ -451,6 +451,32 @@ fn when_both_reviewers_decided_the_same_item_the_one_saving_wins() {
 }
 
 #[test]
+fn a_decision_reopened_in_another_window_stays_open_when_this_window_saves() {
+    let (_d, ws) = workspace();
+    let both = ["editor-a", "editor-b"];
+    let mut first = Review::open(&ws, REL, &both, "rev").unwrap();
+    first.decide(0, Decision::AcceptA).unwrap();
+    first.save_now().unwrap();
+    // Another window reads that decision, reopens the item and saves.
+    let mut second = Review::open(&ws, REL, &both, "rev2").unwrap();
+    assert!(second.reopen(0));
+    second.save_now().unwrap();
+    // This window decides another item: its save merges three-way against what it last
+    // read, so the item the other window reopened stays open.
+    first.decide(1, Decision::AcceptA).unwrap();
+    first.save_now().unwrap();
+    let (c, _) = curated_on_disk(&ws);
+    let tags: Vec<(usize, &str)> = c
+        .spans
+        .iter()
+        .map(|s| (s.span.start, s.span.tag.as_str()))
+        .collect();
+    assert_eq!(tags, [(6, "claim")]);
+    assert_eq!(first.outcome(0), (vec![], vec![]));
+    assert_eq!(first.outcome(1).0.len(), 1);
+}
+
+#[test]
 fn decisions_are_saved_by_autosave_once_due() {
     let (_d, ws) = workspace();
     let mut r = Review::open(&ws, REL, &["editor-a"], "rev").unwrap();
