@@ -45,6 +45,7 @@ use egui::text::{CCursor, LayoutJob, LayoutSection, TextFormat};
 use egui::{Color32, Event, FontId, Modifiers, PointerButton, Pos2, RawInput, Rect, Vec2};
 use marginalia::app::text_view::{Selection, TextView, ViewInput};
 use marginalia::model::span_index::SpanIndex;
+use marginalia::session::engine::Editing;
 use marginalia::session::layer_index::LayerIndex;
 use marginalia::workspace::synth::SYNTH_TEXT_NAME;
 use marginalia::{Document, TagSet, Workspace};

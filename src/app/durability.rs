@@ -9,6 +9,7 @@ use crate::model::layer::Span;
 use crate::model::layer::{ANCHOR_AMBIGUOUS, ANCHOR_ATTR};
 use crate::session::autosave::SaveState;
 use crate::session::document::Document;
+use crate::session::engine::Editing;
 
 use super::registry::Action;
 use super::text_view::excerpt;

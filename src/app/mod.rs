@@ -44,6 +44,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::layer::Status;
 use crate::session::autosave::SaveState;
 use crate::session::document::Document;
+use crate::session::engine::Editing;
 use crate::session::layer_index::LayerIndex;
 use crate::workspace::{self, Workspace};
 

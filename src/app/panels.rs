@@ -5,6 +5,7 @@ use egui::{Align, Color32, Id, Layout, RichText, Sense, Ui, vec2};
 
 use crate::model::layer::Status;
 use crate::session::autosave::SaveState;
+use crate::session::engine::Editing;
 
 use super::registry::{Action, Keymap, Menu, menu_items};
 use super::text_view::{ViewInput, excerpt};

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use egui::{Id, RichText};
 
+use crate::session::engine::Editing;
 use crate::session::recovery::Kept;
 use crate::store::StoreError;
 

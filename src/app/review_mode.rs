@@ -10,6 +10,7 @@ use egui::{Align, Key, Layout, RichText, Sense, Ui, vec2};
 use crate::model::layer::{Span, Status};
 use crate::model::span_index::SpanIndex;
 use crate::model::tags::TagSet;
+use crate::session::engine::Editing;
 use crate::session::review::{Decision, ItemState, Review};
 use crate::team::compare::{ItemKind, SpanFeedback, Verdict};
 use crate::workspace::CURATED_LAYER;

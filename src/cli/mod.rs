@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::session::engine::Editing;
 use crate::wording::plural;
 use crate::workspace::Workspace;
 

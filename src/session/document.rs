@@ -6,7 +6,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -18,7 +18,7 @@ use crate::model::reanchor::{self, ReanchorSummary};
 use crate::model::tags::{self, Tag};
 use crate::model::text::{Text, TextError};
 use crate::session::autosave::{Finished, SaveState};
-use crate::session::engine::{Session, SessionOwner};
+use crate::session::engine::{Editing, Session, SessionOwner};
 use crate::session::recovery::{Journal, Kept, Recovered};
 use crate::session::save_mirror::{self, Base, Mirror, Pending, Sent, Snapshot};
 use crate::store::{self, Fingerprint, StoreError};
@@ -596,30 +596,6 @@ impl Document {
         true
     }
 
-    /// Writes the unsaved edits to the journal now (before quitting with edits that could not
-    /// be saved). Returns the entry's path.
-    ///
-    /// # Errors
-    /// No journal is set, or it cannot be written.
-    pub fn journal_unsaved(&mut self) -> Result<Kept, StoreError> {
-        let base = self.base.layer.to_ron();
-        self.session.journal_unsaved(&self.layer.to_ron(), &base)
-    }
-
-    /// Forgets the unsaved edits: the user chose to discard them (their journal entry goes too).
-    pub fn discard_unsaved(&mut self) {
-        self.session.discard_unsaved();
-    }
-
-    /// Writes the layer as it is in memory to `path` (outside the workspace is fine), for
-    /// "Save a copy elsewhere…" when the layer file itself cannot be written.
-    ///
-    /// # Errors
-    /// The copy cannot be written, naming the file.
-    pub fn save_copy(&self, path: &Path) -> Result<(), StoreError> {
-        Session::<Snapshot, Edit>::save_copy(path, &self.layer.to_ron())
-    }
-
     /// Whether the layer file was deleted outside this window while it was open.
     pub fn is_deleted_outside(&self) -> bool {
         self.deleted_outside
@@ -647,29 +623,6 @@ impl Document {
     /// Whether the text changed since the layer was written (needs re-anchoring).
     pub fn is_stale(&self) -> bool {
         self.layer.text_sha256 != self.text.sha256()
-    }
-
-    /// The save indicator's state.
-    pub fn save_state(&self) -> &SaveState {
-        self.session.save_state()
-    }
-
-    /// Whether there are edits not yet on disk.
-    pub fn has_unsaved(&self) -> bool {
-        self.session.has_unsaved()
-    }
-
-    /// Messages for the user since last asked (merges, reloads).
-    pub fn take_notices(&mut self) -> Vec<String> {
-        self.session.take_notices()
-    }
-
-    /// Whether undo / redo have anything to do.
-    pub fn can_undo(&self) -> bool {
-        self.session.can_undo()
-    }
-    pub fn can_redo(&self) -> bool {
-        self.session.can_redo()
     }
 
     /// Creates a span over `[start, end)` with `tag`. Returns its id, or the id of the span that
@@ -1565,11 +1518,6 @@ impl Document {
         self.save_pending()
     }
 
-    /// Time until the next save attempt is due, for scheduling a repaint.
-    pub fn next_save_in(&self, now: Instant) -> Option<Duration> {
-        self.session.next_save_in(now)
-    }
-
     fn journal_notice(&mut self, kept: &Kept) {
         let text = format!(
             "unsaved edits of {} are kept in the recovery journal ({}) until they can be saved",
@@ -1654,7 +1602,7 @@ impl Document {
         let held: BTreeSet<u64> = (self.session.history.edits().filter_map(touched))
             .chain(self.layer.orphans.iter().map(|o| o.span.id))
             .collect();
-        let out = merge::merge_layers_by(
+        let out = merge::merge_layers(
             Some(&self.base.layer),
             &self.layer,
             &theirs,
@@ -1678,9 +1626,25 @@ impl Document {
     }
 }
 
-impl SessionOwner for Document {
+impl Editing for Document {
     type Snapshot = Snapshot;
     type Edit = Edit;
+
+    fn session(&self) -> &Session<Snapshot, Edit> {
+        &self.session
+    }
+    fn session_mut(&mut self) -> &mut Session<Snapshot, Edit> {
+        &mut self.session
+    }
+    fn render(&self) -> String {
+        self.layer.to_ron()
+    }
+    fn render_base(&self) -> String {
+        self.base.layer.to_ron()
+    }
+}
+
+impl SessionOwner for Document {
     type Done = Done;
 
     fn replay(&mut self, step: &[Edit], undo: bool) {
@@ -1690,12 +1654,6 @@ impl SessionOwner for Document {
         self.replay_done(step, undo)
     }
 
-    fn session(&self) -> &Session<Snapshot, Edit> {
-        &self.session
-    }
-    fn session_mut(&mut self) -> &mut Session<Snapshot, Edit> {
-        &mut self.session
-    }
     fn writable(&self) -> bool {
         !self.read_only
     }
@@ -2090,7 +2048,9 @@ impl RestorePlan {
 
 /// The layer restoring `ours` (with its `base`) into `current` gives, and what it changes.
 fn restore_plan(base: Option<&Layer>, ours: &Layer, current: &Layer) -> (Layer, RestorePlan) {
-    let (merged, conflicts) = merge::merge_layers(base, ours, current);
+    let merge::Outcome {
+        merged, conflicts, ..
+    } = merge::merge_layers(base, ours, current, merge::Rule::DRIVER);
     // Spans both sides changed (two spans created with one id are both kept: no conflict).
     let conflicted: HashSet<&str> = conflicts
         .iter()

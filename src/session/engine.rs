@@ -81,14 +81,6 @@ impl<T: Send + Sync + 'static, E: Clone> Session<T, E> {
         self.autosave.discard();
     }
 
-    /// Writes `contents` (the data as it is in memory) to `path`, for "Save a copy elsewhere…".
-    ///
-    /// # Errors
-    /// The copy cannot be written, naming the file.
-    pub fn save_copy(path: &Path, contents: &str) -> Result<(), StoreError> {
-        store::write_copy(path, contents.as_bytes())
-    }
-
     /// Keeps unsaved changes in `journal` from now on, and looks there for an entry an earlier
     /// window left for this file (text `rel`, whose sha256 is `text_sha256`): `read` turns it
     /// into the owner's data, `same` says whether restoring it would change nothing (then it is
@@ -215,17 +207,75 @@ impl<T: Send + Sync + 'static, E: Clone> Session<T, E> {
     }
 }
 
-/// The owner of a [`Session`] (a document or a review): its data and what only it knows,
-/// for the steps of saving that run alike for every owner ([`SessionOwner::save_pending`],
-/// [`SessionOwner::poll_writer`]).
-pub(crate) trait SessionOwner {
+/// What a window asks of either editing session (an open document or a review), answered
+/// alike by its [`Session`]: the save indicator, unsaved changes, notices, undo and redo, a
+/// copy elsewhere and the recovery journal.
+pub trait Editing {
     type Snapshot: Send + Sync + 'static;
     type Edit: Clone;
-    /// What undoing or redoing a step tells the caller.
-    type Done;
 
     fn session(&self) -> &Session<Self::Snapshot, Self::Edit>;
     fn session_mut(&mut self) -> &mut Session<Self::Snapshot, Self::Edit>;
+    /// The file's contents as a save would write them now.
+    fn render(&self) -> String;
+    /// The file's contents as last read or written (a restore's merge base).
+    fn render_base(&self) -> String;
+
+    /// The save indicator's state.
+    fn save_state(&self) -> &SaveState {
+        self.session().save_state()
+    }
+    /// Whether there are changes not yet on disk.
+    fn has_unsaved(&self) -> bool {
+        self.session().has_unsaved()
+    }
+    /// Messages for the user since last asked (merges, reloads, the journal).
+    fn take_notices(&mut self) -> Vec<String> {
+        self.session_mut().take_notices()
+    }
+    /// Whether undo has anything to do.
+    fn can_undo(&self) -> bool {
+        self.session().can_undo()
+    }
+    /// Whether redo has anything to do.
+    fn can_redo(&self) -> bool {
+        self.session().can_redo()
+    }
+    /// Time until the next save attempt is due, for scheduling a repaint.
+    fn next_save_in(&self, now: Instant) -> Option<Duration> {
+        self.session().next_save_in(now)
+    }
+    /// Forgets the unsaved changes: the user chose to discard them (their journal entry goes
+    /// too).
+    fn discard_unsaved(&mut self) {
+        self.session_mut().discard_unsaved();
+    }
+    /// Writes the data as it is in memory to `path` (outside the workspace is fine), for
+    /// "Save a copy elsewhere…" when the file itself cannot be written.
+    ///
+    /// # Errors
+    /// The copy cannot be written, naming the file.
+    fn save_copy(&self, path: &Path) -> Result<(), StoreError> {
+        store::write_copy(path, self.render().as_bytes())
+    }
+    /// Writes the unsaved changes to the recovery journal now (before quitting with changes
+    /// that could not be saved). Returns where they went.
+    ///
+    /// # Errors
+    /// No journal is set, or no journal folder can be written.
+    fn journal_unsaved(&mut self) -> Result<Kept, StoreError> {
+        let (contents, base) = (self.render(), self.render_base());
+        self.session_mut().journal_unsaved(&contents, &base)
+    }
+}
+
+/// The owner of a [`Session`] (a document or a review): its data and what only it knows,
+/// for the steps of saving that run alike for every owner ([`SessionOwner::save_pending`],
+/// [`SessionOwner::poll_writer`]).
+pub(crate) trait SessionOwner: Editing {
+    /// What undoing or redoing a step tells the caller.
+    type Done;
+
     /// Whether the owner writes its file at all (a document browsed read-only does not).
     fn writable(&self) -> bool {
         true

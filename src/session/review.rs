@@ -20,9 +20,8 @@ use crate::model::range::CharRange;
 use crate::model::tags::TagSet;
 use crate::model::text::{Text, TextError};
 use crate::session::autosave::Finished;
-use crate::session::autosave::SaveState;
-use crate::session::engine::{Session, SessionOwner};
-use crate::session::recovery::{Journal, Kept, Recovered};
+use crate::session::engine::{Editing, Session, SessionOwner};
+use crate::session::recovery::{Journal, Recovered};
 use crate::store::{self, StoreError};
 use crate::team::compare::{Item, ItemKind, classify, items_with_decisions, user_attrs};
 use crate::team::merge;
@@ -142,9 +141,10 @@ pub enum ReviewError {
     NoSpanForValue(&'static str),
 }
 
-/// One primitive change to the curated layer; a decision is a list of them.
+/// One primitive change to the curated layer; a decision is a list of them (the review's undo
+/// step).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Change {
+pub enum Change {
     AddSpan(CuratedSpan),
     RemoveSpan(CuratedSpan),
     AddRejection(Rejection),
@@ -370,21 +370,6 @@ impl Review {
     /// Where the curated layer is saved.
     pub fn curated_path(&self) -> &Path {
         &self.session.path
-    }
-    pub fn save_state(&self) -> &SaveState {
-        self.session.save_state()
-    }
-    pub fn has_unsaved(&self) -> bool {
-        self.session.has_unsaved()
-    }
-    pub fn take_notices(&mut self) -> Vec<String> {
-        self.session.take_notices()
-    }
-    pub fn can_undo(&self) -> bool {
-        self.session.can_undo()
-    }
-    pub fn can_redo(&self) -> bool {
-        self.session.can_redo()
     }
 
     fn refs(&self, item: &Item) -> Vec<SourceRef> {
@@ -911,7 +896,8 @@ impl Review {
         };
         let current = &self.curated;
         let same = |(ours, base): &(CuratedLayer, Option<CuratedLayer>)| {
-            merge::merge_curated(base.as_ref(), ours, current).0 == *current
+            merge::merge_curated(base.as_ref(), ours, current, merge::Rule::DRIVER).merged
+                == *current
         };
         let file = (self.rel.as_str(), self.text.sha256(), "review");
         if let Some(((curated, base), found)) = self.session.open_journal(journal, file, read, same)
@@ -935,7 +921,7 @@ impl Review {
         };
         self.session.autosave.release_recovered(false);
         let cur = &self.curated;
-        let (rec, _) = merge::merge_curated(base.as_ref(), &ours, cur);
+        let rec = merge::merge_curated(base.as_ref(), &ours, cur, merge::Rule::DRIVER).merged;
         let mut changes = Vec::new();
         changes.extend(
             cur.spans
@@ -1012,16 +998,6 @@ impl Review {
         true
     }
 
-    /// Writes the unsaved decisions to the journal now (before quitting with decisions that
-    /// could not be saved). Returns where they went.
-    ///
-    /// # Errors
-    /// No journal is set, or no journal folder can be written.
-    pub fn journal_unsaved(&mut self) -> Result<Kept, StoreError> {
-        let base = self.base.to_ron();
-        self.session.journal_unsaved(&self.curated.to_ron(), &base)
-    }
-
     /// Writes pending decisions now. If someone else changed the curated file since it was
     /// read, their spans, rejections and comments are merged in first (ours win by span id).
     ///
@@ -1029,24 +1005,6 @@ impl Review {
     /// The write failed, or the changed file cannot be read; decisions stay pending.
     pub fn save_now(&mut self) -> Result<(), StoreError> {
         self.save_pending()
-    }
-
-    /// Time until the next save attempt is due, for scheduling a repaint.
-    pub fn next_save_in(&self, now: Instant) -> Option<std::time::Duration> {
-        self.session.next_save_in(now)
-    }
-
-    /// Forgets the pending decisions: the user chose to discard them on quitting.
-    pub fn discard_unsaved(&mut self) {
-        self.session.discard_unsaved();
-    }
-
-    /// Writes the curated layer as it is in memory to `path`, for "Save a copy elsewhere…".
-    ///
-    /// # Errors
-    /// The copy cannot be written, naming the file.
-    pub fn save_copy(&self, path: &Path) -> Result<(), StoreError> {
-        Session::<CuratedLayer, Change>::save_copy(path, &self.curated.to_ron())
     }
 
     /// Merges another version of the curated layer by the git driver's three-way rule against
@@ -1063,7 +1021,7 @@ impl Review {
                 _ => None,
             })
             .collect();
-        let out = merge::merge_curated_by(
+        let out = merge::merge_curated(
             Some(&self.base),
             &self.curated,
             theirs,
@@ -1097,10 +1055,9 @@ impl Review {
     }
 }
 
-impl SessionOwner for Review {
+impl Editing for Review {
     type Snapshot = CuratedLayer;
     type Edit = Change;
-    type Done = String;
 
     fn session(&self) -> &Session<CuratedLayer, Change> {
         &self.session
@@ -1108,6 +1065,17 @@ impl SessionOwner for Review {
     fn session_mut(&mut self) -> &mut Session<CuratedLayer, Change> {
         &mut self.session
     }
+    fn render(&self) -> String {
+        self.curated.to_ron()
+    }
+    fn render_base(&self) -> String {
+        self.base.to_ron()
+    }
+}
+
+impl SessionOwner for Review {
+    type Done = String;
+
     fn replay(&mut self, step: &[Change], undo: bool) {
         if undo {
             let inverse: Vec<Change> = step.iter().rev().map(Change::inverse).collect();

@@ -116,7 +116,7 @@ pub enum Conflicts {
 }
 
 /// How one merge settles what both sides changed. Both kinds of layer file are merged by one
-/// three-way rule ([`merge_layers_by`], [`merge_curated_by`]); the git driver and an editing
+/// three-way rule ([`merge_layers`], [`merge_curated`]); the git driver and an editing
 /// session differ only in this.
 #[derive(Debug, Clone, Copy)]
 pub struct Rule<'a> {
@@ -948,7 +948,7 @@ impl LayerKind for Layer {
         self.orphans.iter().map(|o| o.span.id).collect()
     }
     fn merge(base: Option<&Self>, ours: &Self, theirs: &Self, rule: Rule) -> Outcome<Self> {
-        merge_layers_by(base, ours, theirs, rule)
+        merge_layers(base, ours, theirs, rule)
     }
     fn check(&self, input: &Input) -> Result<(), MergeError> {
         if self.annotator == crate::workspace::CURATED_LAYER {
@@ -961,15 +961,8 @@ impl LayerKind for Layer {
     }
 }
 
-/// Merges three versions of a layer by the git driver's rule (see [`merge_items`] for the
-/// rules on spans).
-pub fn merge_layers(base: Option<&Layer>, ours: &Layer, theirs: &Layer) -> (Layer, Vec<String>) {
-    let out = merge_layers_by(base, ours, theirs, Rule::DRIVER);
-    (out.merged, out.conflicts)
-}
-
-/// Merges three versions of a layer by `rule`.
-pub fn merge_layers_by(
+/// Merges three versions of a layer by `rule` (see [`merge_items`] for the rules on spans).
+pub fn merge_layers(
     base: Option<&Layer>,
     ours: &Layer,
     theirs: &Layer,
@@ -1129,20 +1122,11 @@ fn fit_schema<T: Item>(merged: &mut [T], ours: &[T], theirs: &[T], tags: &TagSet
 /// span they decide; comments and reviewed layers as sets. The same reviewed span decided on
 /// both sides (accepted twice, or accepted and rejected) is a conflict: one decision is kept
 /// (an acceptance over a rejection, then the later, then the greater) and the other is recorded
-/// as a review comment on the item, which the review window shows.
+/// as a review comment on the item, which the review window shows. That is `rule`
+/// [`Rule::DRIVER`]; with [`Conflicts::Ours`], a reviewed span ours decided anew (an
+/// acceptance or rejection the base did not hold) keeps only ours' decision: theirs' new
+/// decisions on it are dropped, and nothing is recorded.
 pub fn merge_curated(
-    base: Option<&CuratedLayer>,
-    ours: &CuratedLayer,
-    theirs: &CuratedLayer,
-) -> (CuratedLayer, Vec<String>) {
-    let out = merge_curated_by(base, ours, theirs, Rule::DRIVER);
-    (out.merged, out.conflicts)
-}
-
-/// Merges three versions of a curated layer by `rule`. With [`Conflicts::Ours`], a reviewed
-/// span ours decided anew (an acceptance or rejection the base did not hold) keeps only ours'
-/// decision: theirs' new decisions on it are dropped, and nothing is recorded.
-pub fn merge_curated_by(
     base: Option<&CuratedLayer>,
     ours: &CuratedLayer,
     theirs: &CuratedLayer,
@@ -1389,7 +1373,7 @@ impl LayerKind for CuratedLayer {
         Vec::new()
     }
     fn merge(base: Option<&Self>, ours: &Self, theirs: &Self, rule: Rule) -> Outcome<Self> {
-        merge_curated_by(base, ours, theirs, rule)
+        merge_curated(base, ours, theirs, rule)
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use marginalia::model::layer::Layer;
 use marginalia::model::text::TextError;
 use marginalia::session::document::OpenError;
+use marginalia::session::engine::Editing;
 use marginalia::{Document, Workspace};
 
 use crate::support::files::{copy_workspace, edit, repo};

@@ -6,6 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use marginalia::model::layer::Layer;
+use marginalia::session::engine::Editing;
 use marginalia::{Document, Workspace};
 
 use crate::support::process::test_name;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use marginalia::cli::{Command, run_command};
 use marginalia::model::layer::{Layer, make_span};
+use marginalia::session::engine::Editing;
 use marginalia::store;
 use marginalia::{Document, Text, Workspace};
 use proptest::prelude::*;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use marginalia::cli::{Command, run_command};
 use marginalia::model::layer::Layer;
+use marginalia::session::engine::Editing;
 use marginalia::{Document, TagSet, Text, Workspace};
 
 use crate::support::files::{copy_dir, copy_workspace};

@@ -6,6 +6,7 @@ use std::path::Path;
 use marginalia::model::curated::{CuratedLayer, load_curated};
 use marginalia::model::layer::{Layer, Status, make_span};
 use marginalia::model::text::Text;
+use marginalia::session::engine::Editing;
 use marginalia::session::review::{Decision, Review, ReviewError, progress_of};
 use marginalia::team::compare::{ItemKind, Verdict, classify, feedback};
 use marginalia::workspace::Workspace;

@@ -8,6 +8,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marginalia::app::{Action, MarginaliaApp, ReviewKey, StartOptions};
 use marginalia::model::curated::CuratedLayer;
+use marginalia::session::engine::Editing;
 use marginalia::team::agreement::{AgreementOptions, compute};
 use marginalia::team::compare::ItemKind;
 use marginalia::workspace::Workspace;
