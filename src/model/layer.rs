@@ -187,6 +187,18 @@ impl Clone for Span {
 }
 
 impl Span {
+    /// Takes the place of `fresh` (a span just made over a range of the text): its range, the
+    /// text it covers and the context around it. The span is where it was put, so a re-anchoring
+    /// flag goes.
+    pub fn take_place(&mut self, fresh: Span) {
+        self.start = fresh.start;
+        self.end = fresh.end;
+        self.exact = fresh.exact;
+        self.prefix = fresh.prefix;
+        self.suffix = fresh.suffix;
+        self.attrs.remove(ANCHOR_ATTR);
+    }
+
     /// The order spans are kept and written in.
     pub fn sort_key(&self) -> (usize, usize, u64) {
         (self.start, self.end, self.id)

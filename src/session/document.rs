@@ -438,12 +438,7 @@ impl Document {
         };
         let fresh = make_span(&self.text, id, start, end, &orphan.span.tag, "");
         let mut span = orphan.span.clone();
-        span.start = start;
-        span.end = end;
-        span.exact = fresh.exact;
-        span.prefix = fresh.prefix;
-        span.suffix = fresh.suffix;
-        span.attrs.remove(ANCHOR_ATTR);
+        span.take_place(fresh);
         span.modified = now_rfc3339();
         self.apply(Edit::Reattach { orphan, span });
         true
@@ -1009,14 +1004,7 @@ impl Document {
         }
         // Read from the text before borrowing the layer (no copy of the text per edit).
         let fresh = make_span(&self.text, id, start, end, "", "");
-        self.change(id, |s| {
-            s.start = start;
-            s.end = end;
-            s.exact = fresh.exact;
-            s.prefix = fresh.prefix;
-            s.suffix = fresh.suffix;
-            s.attrs.remove(ANCHOR_ATTR);
-        })
+        self.change(id, |s| s.take_place(fresh))
     }
 
     /// Confirms a span placed by fuzzy re-anchoring where it is: removes its `anchor` flag
@@ -1781,31 +1769,26 @@ pub fn describe_step(step: &[Edit]) -> String {
     let spans = |pick: fn(&Edit) -> Option<&Span>| -> Option<Vec<&Span>> {
         step.iter().map(|e| pick(e)).collect()
     };
+    // A step that only adds, or only deletes: one span by its words, more by their count.
+    let count = |spans: Vec<&Span>, verb: &str, tagged: &dyn Fn(String, &str) -> String| {
+        let n = crate::wording::plural(spans.len(), "span");
+        match (spans.as_slice(), same_tag(&spans)) {
+            ([one], _) => format!("{verb} {}", quoted(one)),
+            (_, Some(tag)) => tagged(n, tag),
+            _ => format!("{verb} {n}"),
+        }
+    };
     if let Some(adds) = spans(|e| match e {
         Edit::Add(s) => Some(s),
         _ => None,
     }) {
-        return match (adds.as_slice(), same_tag(&adds)) {
-            ([one], _) => format!("add {}", quoted(one)),
-            (_, Some(tag)) => format!(
-                "tag {} as {tag}",
-                crate::wording::plural(adds.len(), "span")
-            ),
-            _ => format!("add {}", crate::wording::plural(adds.len(), "span")),
-        };
+        return count(adds, "add", &|n, tag| format!("tag {n} as {tag}"));
     }
     if let Some(gone) = spans(|e| match e {
         Edit::Delete(s) => Some(s),
         _ => None,
     }) {
-        return match (gone.as_slice(), same_tag(&gone)) {
-            ([one], _) => format!("delete {}", quoted(one)),
-            (_, Some(tag)) => format!(
-                "delete {} tagged {tag}",
-                crate::wording::plural(gone.len(), "span")
-            ),
-            _ => format!("delete {}", crate::wording::plural(gone.len(), "span")),
-        };
+        return count(gone, "delete", &|n, tag| format!("delete {n} tagged {tag}"));
     }
     match step.as_slice() {
         [Edit::Reject(r)] => format!("reject {} “{}”", r.tag, short(&r.exact)),

@@ -154,6 +154,22 @@ pub enum Change {
     Status { before: Status, after: Status },
 }
 
+/// The changes that turn `now` into `then`: what only `now` has is removed, then what only
+/// `then` has is added.
+fn between<T: PartialEq + Clone>(
+    now: &[T],
+    then: &[T],
+    add: fn(T) -> Change,
+    remove: fn(T) -> Change,
+) -> Vec<Change> {
+    let only =
+        |a: &[T], b: &[T]| -> Vec<T> { (a.iter()).filter(|x| !b.contains(x)).cloned().collect() };
+    let removed = only(now, then).into_iter().map(remove);
+    removed
+        .chain(only(then, now).into_iter().map(add))
+        .collect()
+}
+
 /// What a step of review decisions did, for the status line after undo or redo: "accept
 /// quote “…”", "reject claim “…”", "accept 12 items", "mark reviewed"…
 fn describe_changes(step: &[Change]) -> String {
@@ -922,43 +938,20 @@ impl Review {
         self.session.autosave.release_recovered(false);
         let cur = &self.curated;
         let rec = merge::merge_curated(base.as_ref(), &ours, cur, merge::Rule::DRIVER).merged;
-        let mut changes = Vec::new();
-        changes.extend(
-            cur.spans
-                .iter()
-                .filter(|s| !rec.spans.contains(s))
-                .map(|s| Change::RemoveSpan(s.clone())),
-        );
-        changes.extend(
-            rec.spans
-                .iter()
-                .filter(|s| !cur.spans.contains(s))
-                .map(|s| Change::AddSpan(s.clone())),
-        );
-        changes.extend(
-            cur.rejected
-                .iter()
-                .filter(|r| !rec.rejected.contains(r))
-                .map(|r| Change::RemoveRejection(r.clone())),
-        );
-        changes.extend(
-            rec.rejected
-                .iter()
-                .filter(|r| !cur.rejected.contains(r))
-                .map(|r| Change::AddRejection(r.clone())),
-        );
-        changes.extend(
-            cur.comments
-                .iter()
-                .filter(|c| !rec.comments.contains(c))
-                .map(|c| Change::RemoveComment(c.clone())),
-        );
-        changes.extend(
-            rec.comments
-                .iter()
-                .filter(|c| !cur.comments.contains(c))
-                .map(|c| Change::AddComment(c.clone())),
-        );
+        // What the recovered version has that this one lacks is added, and the reverse removed.
+        let mut changes = between(&cur.spans, &rec.spans, Change::AddSpan, Change::RemoveSpan);
+        changes.extend(between(
+            &cur.rejected,
+            &rec.rejected,
+            Change::AddRejection,
+            Change::RemoveRejection,
+        ));
+        changes.extend(between(
+            &cur.comments,
+            &rec.comments,
+            Change::AddComment,
+            Change::RemoveComment,
+        ));
         if cur.status != rec.status {
             changes.push(Change::Status {
                 before: cur.status,

@@ -1496,20 +1496,25 @@ fn skip_blank(s: &[char], mut i: usize) -> usize {
     }
 }
 
+/// Where the string or char literal opening at `s[open]` closes (`s.len()` when it does not),
+/// stepping over escapes.
+fn closing_quote(s: &[char], open: usize) -> usize {
+    let mut i = open + 1;
+    while i < s.len() && s[i] != s[open] {
+        if s[i] == '\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// The end of the value starting at `i`: the first `,` or closing bracket at depth 0.
 fn value_end(s: &[char], mut i: usize) -> Option<usize> {
     let mut depth = 0usize;
     while i < s.len() {
         match s[i] {
-            '"' => {
-                i += 1;
-                while i < s.len() && s[i] != '"' {
-                    if s[i] == '\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
+            '"' | '\'' => i = closing_quote(s, i),
             'r' if matches!(s.get(i + 1), Some('#') | Some('"')) => {
                 let mut hashes = 0;
                 let mut j = i + 1;
@@ -1531,15 +1536,6 @@ fn value_end(s: &[char], mut i: usize) -> Option<usize> {
                         break;
                     }
                     j += 1;
-                }
-            }
-            '\'' => {
-                i += 1;
-                while i < s.len() && s[i] != '\'' {
-                    if s[i] == '\\' {
-                        i += 1;
-                    }
-                    i += 1;
                 }
             }
             '/' if matches!(s.get(i + 1), Some('/') | Some('*')) => {
@@ -2262,27 +2258,16 @@ mod tests {
 
     #[test]
     fn kinds_come_from_the_path_or_the_content() {
-        assert_eq!(
-            FileKind::of_path("annotations/ann/x/a.ron"),
-            Some(FileKind::Layer)
-        );
-        assert_eq!(
-            FileKind::of_path("w/annotations/curated/a.ron"),
-            Some(FileKind::Curated)
-        );
-        assert_eq!(
-            FileKind::of_path("annotations/tags.ron"),
-            Some(FileKind::Tags)
-        );
-        assert_eq!(
-            FileKind::of_path("annotations/ann.rejected.ron"),
-            Some(FileKind::Other)
-        );
-        assert_eq!(
-            FileKind::of_path("annotations/workspace.ron"),
-            Some(FileKind::Other)
-        );
-        assert_eq!(FileKind::of_path("src/x.rs"), None);
+        for (path, kind) in [
+            ("annotations/ann/x/a.ron", Some(FileKind::Layer)),
+            ("w/annotations/curated/a.ron", Some(FileKind::Curated)),
+            ("annotations/tags.ron", Some(FileKind::Tags)),
+            ("annotations/ann.rejected.ron", Some(FileKind::Other)),
+            ("annotations/workspace.ron", Some(FileKind::Other)),
+            ("src/x.rs", None),
+        ] {
+            assert_eq!(FileKind::of_path(path), kind, "{path}");
+        }
         assert_eq!(FileKind::of_content(&layer(&[]).to_ron()), FileKind::Layer);
         assert_eq!(
             FileKind::of_content(&TagSet::default().to_ron()),
