@@ -35,7 +35,7 @@ use crate::model::layer::Span;
 use crate::model::range::CharRange;
 use crate::model::tags::{AttrKind, FLAG_TRUE, TagSet};
 use crate::model::text::Text;
-use crate::store;
+use crate::store::{self, FileProblem};
 use crate::workspace::{Workspace, safe_rel};
 
 /// A tag name as a brat type name.
@@ -410,10 +410,10 @@ impl BratSink {
         // Writing would follow the link and change whatever it points to (perhaps a workspace
         // text).
         if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(ExportError::Write {
-                path: path.display().to_string(),
-                reason: "is a symbolic link; export does not write through links".into(),
-            });
+            return Err(ExportError::Write(FileProblem::unwritable(
+                path.display().to_string(),
+                "is a symbolic link; export does not write through links",
+            )));
         }
         self.batch.add(path, content);
         if self.batch.len() >= BATCH_FILES || self.batch.is_full() {

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::layer::{SourceRecord, Span, Status};
 use crate::model::text::Text;
-use crate::store;
+use crate::store::{self, FileProblem};
 use crate::wording::{plural, plural_as};
 use crate::workspace::{Workspace, WorkspaceError, check_layer_name};
 
@@ -353,8 +353,9 @@ pub enum ExportError {
     Workspace(#[from] WorkspaceError),
     #[error("{0}")]
     BadRequest(String),
-    #[error("{path}: cannot write: {reason}")]
-    Write { path: String, reason: String },
+    /// `{path}: cannot write: {reason}`.
+    #[error(transparent)]
+    Write(FileProblem),
     #[error(
         "{document}: spans {first} and {second} overlap, and CoNLL holds one tag per token (use --overlap longest or first)"
     )]
@@ -439,7 +440,9 @@ pub fn run(req: &ExportRequest, progress: Progress<'_>) -> Result<ExportSummary,
 /// A failed write of the store as an export error, naming the file as before.
 pub(crate) fn from_store(e: store::StoreError) -> ExportError {
     match e {
-        store::StoreError::Write { path, reason } => ExportError::Write { path, reason },
+        store::StoreError::Write { path, reason } => {
+            ExportError::Write(FileProblem::unwritable(path, reason))
+        }
         other => ExportError::BadRequest(other.to_string()),
     }
 }
@@ -783,10 +786,7 @@ fn drive(
 
 /// Maps an I/O error on `path` to [`ExportError::Write`].
 pub(crate) fn write_err(path: &str) -> impl Fn(std::io::Error) -> ExportError + '_ {
-    move |e| ExportError::Write {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    }
+    move |e| ExportError::Write(FileProblem::unwritable(path, e.to_string()))
 }
 
 /// Writes `value` as JSON after `before` (a separator; the doccano and jsonl lines end with a
@@ -798,10 +798,8 @@ pub(crate) fn write_json(
     value: &impl serde::Serialize,
 ) -> Result<(), ExportError> {
     w.write_all(before).map_err(write_err(shown))?;
-    serde_json::to_writer(&mut *w, value).map_err(|e| ExportError::Write {
-        path: shown.to_owned(),
-        reason: e.to_string(),
-    })
+    serde_json::to_writer(&mut *w, value)
+        .map_err(|e| ExportError::Write(FileProblem::unwritable(shown, e.to_string())))
 }
 
 /// Appends "`verb` N `noun`s:" and the items, as [`push_list`] does.

@@ -45,10 +45,7 @@ pub struct Read<'a> {
 pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), ImportError> {
     let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
-    let read_err = |e: std::io::Error| ImportError::Read {
-        path: shown.clone(),
-        reason: e.to_string(),
-    };
+    let read_err = |e: std::io::Error| ImportError::read(shown.clone(), e.to_string());
     let (mut reader, total) = super::open_source(source)?;
     let mut line = String::new();
     let mut line_no = 0usize;
@@ -146,9 +143,11 @@ fn read_whole(
     let shown = source.display().to_string();
     let body = super::read_source(source)?;
     let total = body.len();
-    let not_json = |e: serde_json::Error| ImportError::Read {
-        path: shown.clone(),
-        reason: format!("not JSON Lines, nor a JSON array of records: {e}"),
+    let not_json = |e: serde_json::Error| {
+        ImportError::read(
+            shown.clone(),
+            format!("not JSON Lines, nor a JSON array of records: {e}"),
+        )
     };
     let mut records = Vec::new();
     for value in serde_json::Deserializer::from_str(&body).into_iter::<Value>() {

@@ -200,10 +200,7 @@ pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), 
     let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
     let body = super::read_source(source)?;
-    let records = tasks_of(&body).map_err(|reason| ImportError::Read {
-        path: shown.clone(),
-        reason,
-    })?;
+    let records = tasks_of(&body).map_err(|reason| ImportError::read(shown.clone(), reason))?;
     let mut unsupported = Unsupported::default();
     let mut docs = Docs::default();
     let total = records.len();
