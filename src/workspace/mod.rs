@@ -447,21 +447,32 @@ impl Workspace {
     /// Symbolic links under `annotations/` with a layer's name: not followed, so not listed by
     /// [`Self::layer_names`].
     pub fn skipped_layer_folders(&self) -> Vec<Skipped> {
-        let mut out = Vec::new();
-        if let Ok(rd) = std::fs::read_dir(self.annotations_dir()) {
-            for e in rd.flatten() {
-                let is_link = e.file_type().map(|t| t.is_symlink()).unwrap_or(false);
-                let name = e.file_name().to_string_lossy().into_owned();
-                if is_link && check_layer_name(&name).is_ok() {
-                    out.push(Skipped {
-                        path: e.path(),
-                        reason: SYMLINK_REASON.into(),
-                    });
-                }
-            }
-        }
+        let mut out: Vec<Skipped> = self
+            .layer_named_entries(|t| t.is_symlink())
+            .into_iter()
+            .map(|(_, e)| Skipped {
+                path: e.path(),
+                reason: SYMLINK_REASON.into(),
+            })
+            .collect();
         out.sort_by(|a, b| a.path.cmp(&b.path));
         out
+    }
+
+    /// The entries of `annotations/` of a type `kind` accepts whose names a layer may have,
+    /// with those names.
+    fn layer_named_entries(
+        &self,
+        kind: impl Fn(std::fs::FileType) -> bool,
+    ) -> Vec<(String, std::fs::DirEntry)> {
+        let Ok(rd) = std::fs::read_dir(self.annotations_dir()) else {
+            return Vec::new();
+        };
+        rd.flatten()
+            .filter(|e| e.file_type().is_ok_and(&kind))
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e))
+            .filter(|(name, _)| check_layer_name(name).is_ok())
+            .collect()
     }
 
     /// The first symbolic link on the way from `annotations/` down to `path` (itself
@@ -481,16 +492,9 @@ impl Workspace {
 
     /// The annotator (and curated) layer folders present under `annotations/`, sorted.
     pub fn layer_names(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Ok(rd) = std::fs::read_dir(self.annotations_dir()) {
-            for e in rd.flatten() {
-                let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-                let name = e.file_name().to_string_lossy().into_owned();
-                if is_dir && check_layer_name(&name).is_ok() {
-                    out.push(name);
-                }
-            }
-        }
+        let mut out: Vec<String> = (self.layer_named_entries(|t| t.is_dir()).into_iter())
+            .map(|(name, _)| name)
+            .collect();
         out.sort();
         out
     }

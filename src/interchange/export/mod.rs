@@ -88,14 +88,11 @@ impl ExportFormat {
 impl std::str::FromStr for ExportFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|f| f.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!(
-                    "unknown format {s:?}; use jsonl, conll, brat, csv, w3c, labelstudio or doccano"
-                )
-            })
+        super::format_named(&Self::ALL, Self::name, s).ok_or_else(|| {
+            format!(
+                "unknown format {s:?}; use jsonl, conll, brat, csv, w3c, labelstudio or doccano"
+            )
+        })
     }
 }
 

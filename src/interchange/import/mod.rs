@@ -115,19 +115,12 @@ impl ImportFormat {
 impl std::str::FromStr for ImportFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "brat" => Ok(Self::Brat),
-            "jsonl" => Ok(Self::Jsonl),
-            "csv" => Ok(Self::Csv),
-            "w3c" => Ok(Self::W3c),
-            "conll" => Ok(Self::Conll(conll::Options::default())),
-            "labelstudio" => Ok(Self::LabelStudio),
-            "doccano" => Ok(Self::Doccano),
-            _ => Err(format!(
+        super::format_named(&Self::ALL, Self::name, s).ok_or_else(|| {
+            format!(
                 "unknown format {s:?}; use {}",
                 ImportFormat::names().join(", ")
-            )),
-        }
+            )
+        })
     }
 }
 
