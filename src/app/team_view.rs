@@ -335,13 +335,8 @@ fn table(p: &Progress, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
                 ui.set_width(DOC_W);
                 ui.vertical(|ui| {
                     for (k, row) in p.documents.iter().enumerate() {
-                        let rect = striped_row(ui, egui::vec2(DOC_W, row_h), k, stripe);
+                        let mut child = striped_row(ui, egui::vec2(DOC_W, row_h), k, stripe);
                         let name = row.document.rsplit('/').next().unwrap_or(&row.document);
-                        let mut child = ui.new_child(
-                            egui::UiBuilder::new()
-                                .max_rect(rect)
-                                .layout(egui::Layout::left_to_right(egui::Align::Center)),
-                        );
                         let button =
                             egui::Button::new(RichText::new(name).monospace().small()).frame(false);
                         if child
@@ -365,12 +360,7 @@ fn table(p: &Progress, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
                 ui.set_min_width(cells_w);
                 ui.vertical(|ui| {
                     for (k, row) in p.documents.iter().enumerate() {
-                        let rect = striped_row(ui, egui::vec2(cells_w, row_h), k, stripe);
-                        let mut child = ui.new_child(
-                            egui::UiBuilder::new()
-                                .max_rect(rect)
-                                .layout(egui::Layout::left_to_right(egui::Align::Center)),
-                        );
+                        let mut child = striped_row(ui, egui::vec2(cells_w, row_h), k, stripe);
                         row_cells(p, row, &mut child);
                     }
                 });
@@ -421,12 +411,16 @@ fn row_cells(p: &Progress, row: &crate::team::overview::DocumentRow, ui: &mut Ui
     });
 }
 
-/// Row `k` of the progress grid (the document names' column or the cells): its rect, with the
-/// stripe behind every other row.
-fn striped_row(ui: &mut Ui, size: egui::Vec2, k: usize, stripe: egui::Color32) -> egui::Rect {
+/// Row `k` of the progress grid (the document names' column or the cells): a ui over its rect,
+/// laid out left to right, with the stripe behind every other row.
+fn striped_row(ui: &mut Ui, size: egui::Vec2, k: usize, stripe: egui::Color32) -> Ui {
     let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
     if k % 2 == 1 {
         ui.painter().rect_filled(rect, 0.0, stripe);
     }
-    rect
+    ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(rect)
+            .layout(egui::Layout::left_to_right(egui::Align::Center)),
+    )
 }

@@ -471,8 +471,14 @@ fn run_single(
     };
     let all = req.layers == Layers::All;
     let mut sink: Box<dyn DocWriter + '_> = match req.format {
-        ExportFormat::Jsonl => Box::new(jsonl::JsonlSink::new(w, shown)),
-        ExportFormat::Doccano => Box::new(doccano::DoccanoSink::new(w, shown)),
+        ExportFormat::Jsonl => {
+            Box::new(jsonl::JsonLinesSink::new(w, shown, jsonl::JsonlRecord::of))
+        }
+        ExportFormat::Doccano => Box::new(jsonl::JsonLinesSink::new(
+            w,
+            shown,
+            doccano::DoccanoRecord::of,
+        )),
         ExportFormat::Conll => Box::new(conll::ConllSink::new(w, shown, req.overlap)),
         ExportFormat::Csv => Box::new(csv::CsvSink::new(
             w,
