@@ -228,26 +228,40 @@ pub struct ExportSummary {
     pub skipped_documents: Vec<String>,
     /// Spans not written because they do not match their text.
     pub skipped_spans: Vec<String>,
-    /// CoNLL: spans dropped because they overlap a kept span.
-    pub overlaps_dropped: usize,
-    /// CoNLL: span boundaries that fall inside a token, each described.
-    pub boundaries_inside_tokens: Vec<String>,
-    /// brat: spans written as several fragments because they cross a line break.
-    pub discontinuous: usize,
-    /// brat: notes with line breaks, tabs or backslashes, written with `\n`-style escapes.
-    pub notes_escaped: usize,
+    /// What CoNLL could not write as it was (empty for other formats).
+    pub conll: ConllLosses,
+    /// What brat wrote its own way (none for other formats).
+    pub brat: BratRewrites,
     /// Where it went.
     pub out: String,
     /// The output file existed before and was replaced.
     pub replaced: bool,
-    /// CoNLL: spans that cover no token (only whitespace or separators), not in the file.
-    pub spans_without_token: Vec<String>,
-    /// CoNLL: spans inside a token already tagged for another span, not in the file.
-    pub spans_in_taken_token: Vec<String>,
-    /// CoNLL: entities written (one `B-` tag each); `None` for other formats.
-    pub entities: Option<usize>,
     /// What the user needs to know to use the output (Label Studio's labeling config).
     pub notes: Vec<String>,
+}
+
+/// What a CoNLL export, one tag per token, could not write as it was.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConllLosses {
+    /// Spans dropped because they overlap a kept span.
+    pub overlaps_dropped: usize,
+    /// Span boundaries that fall inside a token, each described.
+    pub boundaries_inside_tokens: Vec<String>,
+    /// Spans that cover no token (only whitespace or separators), not in the file.
+    pub spans_without_token: Vec<String>,
+    /// Spans inside a token already tagged for another span, not in the file.
+    pub spans_in_taken_token: Vec<String>,
+    /// Entities written (one `B-` tag each); `None` for other formats.
+    pub entities: Option<usize>,
+}
+
+/// What a brat export wrote in brat's own way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BratRewrites {
+    /// Spans written as several fragments because they cross a line break.
+    pub discontinuous: usize,
+    /// Notes with line breaks, tabs or backslashes, written with `\n`-style escapes.
+    pub notes_escaped: usize,
 }
 
 impl ExportSummary {
@@ -271,8 +285,18 @@ impl ExportSummary {
             &self.skipped_documents,
         );
         push_counted(&mut lines, limit, "skipped", "span", &self.skipped_spans);
+        self.conll.report(self.spans, limit, &mut lines);
+        self.brat.report(&mut lines);
+        lines.extend(self.notes.iter().cloned());
+        lines
+    }
+}
+
+impl ConllLosses {
+    /// The report's lines about what did not go into the file as it was; `spans` were exported.
+    fn report(&self, spans: usize, limit: usize, lines: &mut Vec<String>) {
         push_list(
-            &mut lines,
+            lines,
             limit,
             format!(
                 "{} inside a token (the whole token is tagged):",
@@ -294,7 +318,7 @@ impl ExportSummary {
             ));
         }
         push_list(
-            &mut lines,
+            lines,
             limit,
             format!(
                 "{} no token (only whitespace or separators) and not in the file:",
@@ -303,7 +327,7 @@ impl ExportSummary {
             &self.spans_without_token,
         );
         push_list(
-            &mut lines,
+            lines,
             limit,
             format!(
                 "{} inside a token already tagged for another span and not in the file:",
@@ -312,13 +336,13 @@ impl ExportSummary {
             &self.spans_in_taken_token,
         );
         if let Some(entities) = self.entities {
-            let left = self.spans.saturating_sub(entities);
+            let left = spans.saturating_sub(entities);
             if left > 0 {
                 lines.push(format!(
                     "{} of {} not written as entities (spans − entities written = {} − {}): {} overlapping, {} covering no token, {} inside another span's token",
                     left,
-                    plural(self.spans, "span"),
-                    self.spans,
+                    plural(spans, "span"),
+                    spans,
                     entities,
                     self.overlaps_dropped,
                     self.spans_without_token.len(),
@@ -326,6 +350,12 @@ impl ExportSummary {
                 ));
             }
         }
+    }
+}
+
+impl BratRewrites {
+    /// The report's lines about what was written brat's way.
+    fn report(&self, lines: &mut Vec<String>) {
         if self.discontinuous > 0 {
             lines.push(format!(
                 "{} a line break and were written as brat fragments",
@@ -338,8 +368,6 @@ impl ExportSummary {
                 plural_as(self.notes_escaped, "note has", "notes have")
             ));
         }
-        lines.extend(self.notes.iter().cloned());
-        lines
     }
 }
 
