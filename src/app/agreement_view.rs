@@ -246,16 +246,8 @@ fn body(view: &mut AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Ve
     }
     if !report.skipped.is_empty() {
         ui.label(
-            RichText::new(format!(
-                "Skipped: {} that cannot be read; the figures below leave {} out",
-                crate::wording::plural(report.skipped.len(), "file"),
-                if report.skipped.len() == 1 {
-                    "it"
-                } else {
-                    "them"
-                }
-            ))
-            .color(theme::error_color(ui.visuals())),
+            RichText::new(format!("Skipped: {}", report.skipped_note("below")))
+                .color(theme::error_color(ui.visuals())),
         );
         for x in &report.skipped {
             ui.label(RichText::new(format!("Skipped {x}")).small());

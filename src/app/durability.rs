@@ -472,26 +472,20 @@ fn banner_with(
     buttons: &[(&str, &str)],
 ) -> Option<usize> {
     let mut clicked = None;
-    egui::Frame::new()
-        .fill(fill)
-        .stroke(Stroke::new(1.0, stroke))
-        .corner_radius(4.0)
-        .inner_margin(egui::Margin::symmetric(10, 6))
-        .show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.horizontal(|ui| {
-                ui.label(title);
-                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    // Right to left: the last button is drawn first, so they read in order.
-                    for (i, (button, hover)) in buttons.iter().enumerate().rev() {
-                        if ui.small_button(*button).on_hover_text(*hover).clicked() {
-                            clicked = Some(i);
-                        }
+    outlined_box(ui, fill, stroke, egui::Margin::symmetric(10, 6), |ui| {
+        ui.horizontal(|ui| {
+            ui.label(title);
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                // Right to left: the last button is drawn first, so they read in order.
+                for (i, (button, hover)) in buttons.iter().enumerate().rev() {
+                    if ui.small_button(*button).on_hover_text(*hover).clicked() {
+                        clicked = Some(i);
                     }
-                });
+                }
             });
-            ui.add(egui::Label::new(message).wrap());
         });
+        ui.add(egui::Label::new(message).wrap());
+    });
     ui.add_space(2.0);
     clicked
 }
@@ -532,67 +526,60 @@ pub fn orphans_section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
             for o in orphans {
                 let s = &o.span;
                 ui.push_id(s.id, |ui| {
-                    egui::Frame::new()
-                        .fill(fill)
-                        .stroke(Stroke::new(1.0, stroke))
-                        .corner_radius(4.0)
-                        .inner_margin(egui::Margin::same(6))
-                        .show(ui, |ui| {
-                            ui.set_width(ui.available_width());
-                            ui.horizontal(|ui| {
-                                theme::tag_chip(ui, tags, &s.tag);
-                                ui.label(
-                                    RichText::new(format!(
-                                        "#{} · was chars {}–{}",
-                                        s.id, s.start, s.end
-                                    ))
-                                    .small()
-                                    .color(weak),
-                                );
-                            });
+                    outlined_box(ui, fill, stroke, egui::Margin::same(6), |ui| {
+                        ui.horizontal(|ui| {
+                            theme::tag_chip(ui, tags, &s.tag);
+                            ui.label(
+                                RichText::new(format!(
+                                    "#{} · was chars {}–{}",
+                                    s.id, s.start, s.end
+                                ))
+                                .small()
+                                .color(weak),
+                            );
+                        });
+                        ui.add(
+                            egui::Label::new(
+                                RichText::new(format!("“{}”", excerpt(&s.exact, 160))).italics(),
+                            )
+                            .wrap(),
+                        );
+                        if !s.note.is_empty() {
                             ui.add(
                                 egui::Label::new(
-                                    RichText::new(format!("“{}”", excerpt(&s.exact, 160)))
-                                        .italics(),
+                                    RichText::new(format!("Note: {}", excerpt(&s.note, 160)))
+                                        .small(),
                                 )
                                 .wrap(),
                             );
-                            if !s.note.is_empty() {
-                                ui.add(
-                                    egui::Label::new(
-                                        RichText::new(format!("Note: {}", excerpt(&s.note, 160)))
-                                            .small(),
-                                    )
-                                    .wrap(),
-                                );
+                        }
+                        ui.horizontal(|ui| {
+                            let reattach = ui
+                                .add_enabled(
+                                    !read_only && has_selection,
+                                    egui::Button::new("Re-attach to selection"),
+                                )
+                                .on_hover_text("Place this span over the selected text")
+                                .on_disabled_hover_text(if read_only {
+                                    "Another annotator's layer is read-only"
+                                } else {
+                                    "Select the text where it belongs first"
+                                });
+                            if reattach.clicked() {
+                                commands.push(Command::ReattachOrphan(s.id));
                             }
-                            ui.horizontal(|ui| {
-                                let reattach = ui
-                                    .add_enabled(
-                                        !read_only && has_selection,
-                                        egui::Button::new("Re-attach to selection"),
-                                    )
-                                    .on_hover_text("Place this span over the selected text")
-                                    .on_disabled_hover_text(if read_only {
-                                        "Another annotator's layer is read-only"
-                                    } else {
-                                        "Select the text where it belongs first"
-                                    });
-                                if reattach.clicked() {
-                                    commands.push(Command::ReattachOrphan(s.id));
-                                }
-                                if ui
-                                    .add_enabled(!read_only, egui::Button::new("Delete"))
-                                    .on_hover_text(format!(
-                                        "Delete this orphan ({} brings it back)",
-                                        app.keymap.key(Action::Undo)
-                                    ))
-                                    .clicked()
-                                {
-                                    commands.push(Command::DeleteOrphan(s.id));
-                                }
-                            });
+                            if ui
+                                .add_enabled(!read_only, egui::Button::new("Delete"))
+                                .on_hover_text(format!(
+                                    "Delete this orphan ({} brings it back)",
+                                    app.keymap.key(Action::Undo)
+                                ))
+                                .clicked()
+                            {
+                                commands.push(Command::DeleteOrphan(s.id));
+                            }
                         });
+                    });
                 });
                 ui.add_space(3.0);
             }
@@ -642,36 +629,32 @@ pub fn fuzzy_details(
         return;
     }
     let color = fuzzy_color(ui.visuals());
-    egui::Frame::new()
-        .stroke(Stroke::new(1.0, color))
-        .corner_radius(4.0)
-        .inner_margin(egui::Margin::same(6))
-        .show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.add(
-                egui::Label::new(
-                    RichText::new(if is_ambiguous(span) {
-                        "? Position uncertain: the text changed and these words now occur more \
+    let none = Color32::TRANSPARENT;
+    outlined_box(ui, none, color, egui::Margin::same(6), |ui| {
+        ui.add(
+            egui::Label::new(
+                RichText::new(if is_ambiguous(span) {
+                    "? Position uncertain: the text changed and these words now occur more \
                          than once; this span was put on one of the copies. Check that it is \
                          the right one."
-                    } else {
-                        "? Position uncertain: the text changed and this span was placed \
+                } else {
+                    "? Position uncertain: the text changed and this span was placed \
                          approximately. Check that it covers the right words."
-                    })
-                    .color(color),
-                )
-                .wrap(),
-            );
-            let command = Action::ConfirmAnchor.command();
-            let hover = keymap.hover("Keep it where it is", Action::ConfirmAnchor);
-            if ui
-                .add_enabled(!read_only, egui::Button::new("Confirm position"))
-                .on_hover_text(hover)
-                .clicked()
-            {
-                commands.push(command);
-            }
-        });
+                })
+                .color(color),
+            )
+            .wrap(),
+        );
+        let command = Action::ConfirmAnchor.command();
+        let hover = keymap.hover("Keep it where it is", Action::ConfirmAnchor);
+        if ui
+            .add_enabled(!read_only, egui::Button::new("Confirm position"))
+            .on_hover_text(hover)
+            .clicked()
+        {
+            commands.push(command);
+        }
+    });
     ui.add_space(2.0);
 }
 
@@ -714,19 +697,14 @@ pub fn problem_page(app: &MarginaliaApp, ui: &mut Ui) -> bool {
         ui.set_max_width(720.0);
         ui.heading(RichText::new(format!("Cannot open {rel}")).color(err));
         ui.add_space(8.0);
-        egui::Frame::new()
-            .fill(ui.visuals().faint_bg_color)
-            .stroke(Stroke::new(1.0, err))
-            .corner_radius(4.0)
-            .inner_margin(egui::Margin::same(10))
-            .show(ui, |ui| {
-                ui.set_width(ui.available_width());
-                ui.add(
-                    egui::Label::new(RichText::new(problem).monospace())
-                        .wrap()
-                        .selectable(true),
-                );
-            });
+        let fill = ui.visuals().faint_bg_color;
+        outlined_box(ui, fill, err, egui::Margin::same(10), |ui| {
+            ui.add(
+                egui::Label::new(RichText::new(problem).monospace())
+                    .wrap()
+                    .selectable(true),
+            );
+        });
         ui.add_space(10.0);
         ui.label(RichText::new("What to do").strong());
         ui.add(egui::Label::new(advice_for(problem)).wrap());
@@ -745,6 +723,26 @@ pub fn problem_page(app: &MarginaliaApp, ui: &mut Ui) -> bool {
 /// Hover text for a document the list shows with an error.
 pub fn problem_hover(problem: &str) -> String {
     format!("{problem}\n\nClick for details and what to do.")
+}
+
+/// A rounded box filled with `fill` and outlined in `stroke`, as wide as the space: the frame of
+/// this file's notices and warnings.
+fn outlined_box<R>(
+    ui: &mut Ui,
+    fill: Color32,
+    stroke: Color32,
+    margin: egui::Margin,
+    contents: impl FnOnce(&mut Ui) -> R,
+) -> egui::InnerResponse<R> {
+    egui::Frame::new()
+        .fill(fill)
+        .stroke(Stroke::new(1.0, stroke))
+        .corner_radius(4.0)
+        .inner_margin(margin)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            contents(ui)
+        })
 }
 
 #[cfg(test)]

@@ -60,26 +60,23 @@ impl MarginaliaApp {
 
     /// What is unsaved, one line per file with why, or nothing.
     fn unsaved_lines(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        if let Some(open) = &self.open
-            && open.doc.has_unsaved()
-        {
-            lines.push(format!(
-                "{}: {}",
-                open.doc.rel(),
-                why(open.doc.save_state())
-            ));
-        }
-        if let Some(mode) = &self.review
-            && mode.review.has_unsaved()
-        {
-            lines.push(format!(
-                "review of {}: {}",
-                mode.review.rel(),
-                why(mode.review.save_state())
-            ));
-        }
-        lines
+        let doc = (self.open.as_ref()).map(|o| {
+            (
+                o.doc.rel().to_owned(),
+                o.doc.has_unsaved(),
+                o.doc.save_state(),
+            )
+        });
+        let review = self.review.as_ref().map(|m| {
+            let what = format!("review of {}", m.review.rel());
+            (what, m.review.has_unsaved(), m.review.save_state())
+        });
+        [doc, review]
+            .into_iter()
+            .flatten()
+            .filter(|(_, unsaved, _)| *unsaved)
+            .map(|(what, _, state)| format!("{what}: {}", why(state)))
+            .collect()
     }
 
     /// Called first in every frame: a close request (or SIGTERM) with unsaved edits is held

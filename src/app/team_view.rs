@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use egui::{RichText, Ui};
 
-use crate::team::overview::{Cell, Progress};
+use crate::team::overview::{Cell, DocumentRow, Progress};
 use crate::wording::plural;
 use crate::workspace::Workspace;
 
@@ -333,24 +333,17 @@ fn table(p: &Progress, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
             .auto_shrink([true, false])
             .show(ui, |ui| {
                 ui.set_width(DOC_W);
-                ui.vertical(|ui| {
-                    for (k, row) in p.documents.iter().enumerate() {
-                        let rect = striped_row(ui, egui::vec2(DOC_W, row_h), k, stripe);
-                        let name = row.document.rsplit('/').next().unwrap_or(&row.document);
-                        let mut child = ui.new_child(
-                            egui::UiBuilder::new()
-                                .max_rect(rect)
-                                .layout(egui::Layout::left_to_right(egui::Align::Center)),
-                        );
-                        let button =
-                            egui::Button::new(RichText::new(name).monospace().small()).frame(false);
-                        if child
-                            .add(button.truncate())
-                            .on_hover_text(format!("{}: open it", row.document))
-                            .clicked()
-                        {
-                            commands.push(Command::OpenDocument(row.document.clone()));
-                        }
+                let size = egui::vec2(DOC_W, row_h);
+                striped_rows(ui, &p.documents, size, stripe, |ui, row| {
+                    let name = row.document.rsplit('/').next().unwrap_or(&row.document);
+                    let button =
+                        egui::Button::new(RichText::new(name).monospace().small()).frame(false);
+                    if ui
+                        .add(button.truncate())
+                        .on_hover_text(format!("{}: open it", row.document))
+                        .clicked()
+                    {
+                        commands.push(Command::OpenDocument(row.document.clone()));
                     }
                 });
             });
@@ -363,16 +356,9 @@ fn table(p: &Progress, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 ui.set_min_width(cells_w);
-                ui.vertical(|ui| {
-                    for (k, row) in p.documents.iter().enumerate() {
-                        let rect = striped_row(ui, egui::vec2(cells_w, row_h), k, stripe);
-                        let mut child = ui.new_child(
-                            egui::UiBuilder::new()
-                                .max_rect(rect)
-                                .layout(egui::Layout::left_to_right(egui::Align::Center)),
-                        );
-                        row_cells(p, row, &mut child);
-                    }
+                let size = egui::vec2(cells_w, row_h);
+                striped_rows(ui, &p.documents, size, stripe, |ui, row| {
+                    row_cells(p, row, ui)
                 });
             });
         if cells.state.clamped_offset() != offset {
@@ -386,7 +372,7 @@ fn table(p: &Progress, me: &str, ui: &mut Ui, commands: &mut Vec<Command>) {
 }
 
 /// One document's cells, its total and its review state.
-fn row_cells(p: &Progress, row: &crate::team::overview::DocumentRow, ui: &mut Ui) {
+fn row_cells(p: &Progress, row: &DocumentRow, ui: &mut Ui) {
     let h = ui.available_height();
     for (cell, a) in row.cells.iter().zip(&p.annotators) {
         boxed(ui, CELL_W, h, |ui| {
@@ -421,12 +407,27 @@ fn row_cells(p: &Progress, row: &crate::team::overview::DocumentRow, ui: &mut Ui
     });
 }
 
-/// Row `k` of the progress grid (the document names' column or the cells): its rect, with the
-/// stripe behind every other row.
-fn striped_row(ui: &mut Ui, size: egui::Vec2, k: usize, stripe: egui::Color32) -> egui::Rect {
-    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
-    if k % 2 == 1 {
-        ui.painter().rect_filled(rect, 0.0, stripe);
-    }
-    rect
+/// The progress grid's rows (the document names' column or the cells), each of `size`, with
+/// the stripe behind every other row; `draw` fills each row's ui, laid out left to right.
+fn striped_rows(
+    ui: &mut Ui,
+    rows: &[DocumentRow],
+    size: egui::Vec2,
+    stripe: egui::Color32,
+    mut draw: impl FnMut(&mut Ui, &DocumentRow),
+) {
+    ui.vertical(|ui| {
+        for (k, row) in rows.iter().enumerate() {
+            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+            if k % 2 == 1 {
+                ui.painter().rect_filled(rect, 0.0, stripe);
+            }
+            let mut child = ui.new_child(
+                egui::UiBuilder::new()
+                    .max_rect(rect)
+                    .layout(egui::Layout::left_to_right(egui::Align::Center)),
+            );
+            draw(&mut child, row);
+        }
+    });
 }

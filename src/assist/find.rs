@@ -338,6 +338,13 @@ mod tests {
         FindOptions::default()
     }
 
+    fn regex() -> FindOptions {
+        FindOptions {
+            regex: true,
+            ..plain()
+        }
+    }
+
     #[test]
     fn plain_search_ignores_case_unless_asked() {
         let t = "Scholz met scholz and SCHOLZ.";
@@ -385,10 +392,7 @@ mod tests {
 
     #[test]
     fn regex_search_with_classes_and_empty_matches_skipped() {
-        let r = FindOptions {
-            regex: true,
-            ..plain()
-        };
+        let r = regex();
         assert_eq!(
             find("in 2024 and 1999", r"\d{4}", r),
             vec![(3, 7), (12, 16)]
@@ -400,10 +404,7 @@ mod tests {
 
     #[test]
     fn an_invalid_regex_is_an_error_message_not_a_panic() {
-        let r = FindOptions {
-            regex: true,
-            ..plain()
-        };
+        let r = regex();
         let e = Matcher::new("(unclosed", r).unwrap_err();
         let msg = e.to_string();
         assert!(msg.starts_with("not a valid regular expression: "), "{msg}");

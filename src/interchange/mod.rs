@@ -7,3 +7,10 @@
 
 pub mod export;
 pub mod import;
+
+/// The format of `all` that `name` calls `s`, in any ASCII case (what `--format` takes).
+fn format_named<T: Copy>(all: &[T], name: fn(T) -> &'static str, s: &str) -> Option<T> {
+    all.iter()
+        .copied()
+        .find(|&f| name(f).eq_ignore_ascii_case(s))
+}

@@ -113,31 +113,19 @@ impl From<CuratedSpanRecord> for CuratedSpan {
 
 impl From<CuratedSpan> for CuratedSpanRecord {
     fn from(c: CuratedSpan) -> Self {
-        let Span {
-            id,
-            start,
-            end,
-            tag,
-            exact,
-            prefix,
-            suffix,
-            note,
-            attrs,
-            created,
-            modified,
-        } = c.span;
+        let s = c.span;
         Self {
-            id,
-            start,
-            end,
-            tag,
-            exact,
-            prefix,
-            suffix,
-            note,
-            attrs,
-            created,
-            modified,
+            id: s.id,
+            start: s.start,
+            end: s.end,
+            tag: s.tag,
+            exact: s.exact,
+            prefix: s.prefix,
+            suffix: s.suffix,
+            note: s.note,
+            attrs: s.attrs,
+            created: s.created,
+            modified: s.modified,
             from: c.from,
             accepted_by: c.accepted_by,
             accepted_at: c.accepted_at,

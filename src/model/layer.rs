@@ -263,6 +263,13 @@ impl Layer {
     /// Makes `self` a copy of `source`, reusing `self`'s buffers (its spans' strings): much
     /// cheaper than a fresh clone when `self` was a recent copy of the same layer.
     pub fn copy_from(&mut self, source: &Layer) {
+        self.copy_header_from(source);
+        self.spans.clone_from(&source.spans);
+    }
+
+    /// Makes every field of `self` but the spans a copy of `source`'s, reusing `self`'s
+    /// buffers.
+    pub fn copy_header_from(&mut self, source: &Layer) {
         self.format = source.format;
         self.text.clone_from(&source.text);
         self.text_sha256.clone_from(&source.text_sha256);
@@ -270,7 +277,6 @@ impl Layer {
         self.annotator.clone_from(&source.annotator);
         self.status = source.status;
         self.next_id = source.next_id;
-        self.spans.clone_from(&source.spans);
         self.orphans.clone_from(&source.orphans);
         self.source.clone_from(&source.source);
     }

@@ -258,6 +258,22 @@ type IdMap = HashMap<u64, u32, IdHash>;
 /// "No node" in [`LiveSpanIndex`]'s arena.
 const NIL: u32 = u32::MAX;
 
+/// Which child of a tree node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Left,
+    Right,
+}
+
+impl Side {
+    fn other(self) -> Self {
+        match self {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+        }
+    }
+}
+
 /// One span in [`LiveSpanIndex`]'s arena, with its subtree's summary.
 #[derive(Debug, Clone)]
 struct Node {
@@ -275,6 +291,20 @@ struct Node {
 }
 
 impl Node {
+    /// A node of span `id` at `[start, end)` with no children.
+    fn leaf(id: u64, start: usize, end: usize) -> Self {
+        Node {
+            start,
+            end,
+            id,
+            max_end: end,
+            left: NIL,
+            right: NIL,
+            size: 1,
+            height: 1,
+        }
+    }
+
     fn key(&self) -> (usize, usize, u64) {
         (self.start, self.end, self.id)
     }
@@ -333,19 +363,7 @@ impl LiveSpanIndex {
         // the arena is then also in key order, which keeps walks cache-friendly.
         let nodes: Vec<Node> = ranges
             .into_iter()
-            .map(|(id, start, end)| {
-                let end = end.max(start);
-                Node {
-                    start,
-                    end,
-                    id,
-                    max_end: end,
-                    left: NIL,
-                    right: NIL,
-                    size: 1,
-                    height: 1,
-                }
-            })
+            .map(|(id, start, end)| Node::leaf(id, start, end.max(start)))
             .collect();
         let mut by_id = IdMap::with_capacity_and_hasher(nodes.len(), IdHash::default());
         let mut free = Vec::new();
@@ -429,16 +447,7 @@ impl LiveSpanIndex {
         if old.is_some() {
             self.remove(id);
         }
-        let node = Node {
-            start,
-            end,
-            id,
-            max_end: end,
-            left: NIL,
-            right: NIL,
-            size: 1,
-            height: 1,
-        };
+        let node = Node::leaf(id, start, end);
         let n = match self.free.pop() {
             Some(slot) => {
                 self.nodes[slot as usize] = node;
@@ -651,48 +660,56 @@ impl LiveSpanIndex {
         node.height = height;
     }
 
-    fn rotate_right(&mut self, n: u32) -> u32 {
-        let l = self.nodes[n as usize].left;
-        self.nodes[n as usize].left = self.nodes[l as usize].right;
-        self.pull(n);
-        self.nodes[l as usize].right = n;
-        self.pull(l);
-        l
+    /// The child of `n` on `side`.
+    fn child(&self, n: u32, side: Side) -> u32 {
+        let node = &self.nodes[n as usize];
+        match side {
+            Side::Left => node.left,
+            Side::Right => node.right,
+        }
     }
 
-    fn rotate_left(&mut self, n: u32) -> u32 {
-        let r = self.nodes[n as usize].right;
-        self.nodes[n as usize].right = self.nodes[r as usize].left;
+    fn set_child(&mut self, n: u32, side: Side, child: u32) {
+        let node = &mut self.nodes[n as usize];
+        match side {
+            Side::Left => node.left = child,
+            Side::Right => node.right = child,
+        }
+    }
+
+    /// Rotates the subtree at `n` so that its child on `up` becomes its root (`Side::Left`
+    /// is a right rotation); returns the new root.
+    fn rotate(&mut self, n: u32, up: Side) -> u32 {
+        let c = self.child(n, up);
+        self.set_child(n, up, self.child(c, up.other()));
         self.pull(n);
-        self.nodes[r as usize].left = n;
-        self.pull(r);
-        r
+        self.set_child(c, up.other(), n);
+        self.pull(c);
+        c
     }
 
     /// Restores the AVL balance at `n` (whose children are balanced and differ in height by at
     /// most 2) and its summary; returns the subtree's new root.
     fn rebalance(&mut self, n: u32) -> u32 {
-        let (l, r) = {
-            let node = &self.nodes[n as usize];
-            (node.left, node.right)
+        let (hl, hr) = (
+            self.height(self.child(n, Side::Left)),
+            self.height(self.child(n, Side::Right)),
+        );
+        let heavy = if hl > hr + 1 {
+            Side::Left
+        } else if hr > hl + 1 {
+            Side::Right
+        } else {
+            self.pull(n);
+            return n;
         };
-        let (hl, hr) = (self.height(l), self.height(r));
-        if hl > hr + 1 {
-            let l_node = &self.nodes[l as usize];
-            if self.height(l_node.left) < self.height(l_node.right) {
-                self.nodes[n as usize].left = self.rotate_left(l);
-            }
-            return self.rotate_right(n);
+        // The heavy child leaning the other way is first turned to lean outward.
+        let c = self.child(n, heavy);
+        if self.height(self.child(c, heavy)) < self.height(self.child(c, heavy.other())) {
+            let lifted = self.rotate(c, heavy.other());
+            self.set_child(n, heavy, lifted);
         }
-        if hr > hl + 1 {
-            let r_node = &self.nodes[r as usize];
-            if self.height(r_node.right) < self.height(r_node.left) {
-                self.nodes[n as usize].right = self.rotate_right(r);
-            }
-            return self.rotate_left(n);
-        }
-        self.pull(n);
-        n
+        self.rotate(n, heavy)
     }
 
     fn insert_at(&mut self, root: u32, n: u32) -> u32 {

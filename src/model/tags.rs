@@ -12,6 +12,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::store::FileProblem;
+
 /// One tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {
@@ -231,10 +233,9 @@ pub struct TagSet {
 /// Why a tag set is unusable.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum TagError {
-    #[error("{path}: cannot read: {reason}")]
-    Unreadable { path: String, reason: String },
-    #[error("{path}: not a valid tag set: {reason}")]
-    Parse { path: String, reason: String },
+    /// Unreadable, or not a valid tag set.
+    #[error(transparent)]
+    File(#[from] FileProblem),
     #[error("{path}: {problem}")]
     Invalid { path: String, problem: String },
 }
@@ -334,24 +335,18 @@ impl TagSet {
     pub fn load_or_default(path: &Path) -> Result<Self, TagError> {
         let shown = path.display().to_string();
         let src = match crate::store::read_regular(path, crate::store::MAX_SETTINGS_BYTES) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|e| TagError::Unreadable {
-                path: shown.clone(),
-                reason: format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+            Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+                FileProblem::unreadable(
+                    shown.clone(),
+                    format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+                )
             })?,
             Err(e) if e.is_not_found() => return Ok(Self::default()),
-            Err(e) => {
-                return Err(TagError::Unreadable {
-                    path: shown,
-                    reason: e.reason(),
-                });
-            }
+            Err(e) => return Err(FileProblem::unreadable(shown, e.reason()).into()),
         };
         let set: TagSet = crate::store::ron::ron_options()
             .from_str(&src)
-            .map_err(|e| TagError::Parse {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| FileProblem::new(shown.clone(), "not a valid tag set", e.to_string()))?;
         set.check().map_err(|problem| TagError::Invalid {
             path: shown,
             problem,
@@ -416,10 +411,7 @@ impl TagSet {
         })?;
         crate::store::write_file(path, self.to_ron().as_bytes())
             .map(|_| ())
-            .map_err(|e| TagError::Unreadable {
-                path: shown,
-                reason: format!("cannot write: {e}"),
-            })
+            .map_err(|e| FileProblem::unreadable(shown, format!("cannot write: {e}")).into())
     }
 
     /// The tag called `name`.

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::store::sha256_hex;
+use crate::store::{FileProblem, sha256_hex};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::model::range::CharRange;
@@ -22,8 +22,9 @@ const CHECKPOINT_EVERY: usize = 256;
 /// Why a text could not be opened.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum TextError {
-    #[error("{path}: cannot read the file: {reason}")]
-    Unreadable { path: String, reason: String },
+    /// `{path}: cannot read the file: {reason}`.
+    #[error(transparent)]
+    Unreadable(FileProblem),
     #[error("{path}: not valid UTF-8 (first bad byte at byte offset {byte_offset})")]
     NotUtf8 { path: String, byte_offset: usize },
     #[error(
@@ -77,10 +78,11 @@ impl Text {
                 size,
                 limit,
             },
-            other => TextError::Unreadable {
-                path: shown.clone(),
-                reason: other.reason(),
-            },
+            other => TextError::Unreadable(FileProblem::new(
+                shown.clone(),
+                "cannot read the file",
+                other.reason(),
+            )),
         })?;
         Self::from_bytes(&bytes).map_err(|byte_offset| TextError::NotUtf8 {
             path: shown,

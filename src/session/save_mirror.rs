@@ -250,16 +250,7 @@ impl Snapshot {
                 layer.spans.sort_by_key(Span::sort_key);
             }
         }
-        let h = &self.header;
-        layer.format = h.format;
-        layer.text.clone_from(&h.text);
-        layer.text_sha256.clone_from(&h.text_sha256);
-        layer.text_chars = h.text_chars;
-        layer.annotator.clone_from(&h.annotator);
-        layer.status = h.status;
-        layer.next_id = h.next_id;
-        layer.orphans.clone_from(&h.orphans);
-        layer.source.clone_from(&h.source);
+        layer.copy_header_from(&self.header);
         mirror.serial = Some(self.serial);
         let copy = match mirror.spare.take() {
             Some(mut spare) => {
@@ -287,6 +278,15 @@ mod tests {
     use crate::model::layer::make_span;
     use crate::model::text::Text;
 
+    /// An empty mirror, `layer` as the first save's base, and nothing pending.
+    fn start(layer: &Layer) -> (Arc<Mutex<Mirror>>, Base, Pending) {
+        let base = Base {
+            serial: 1,
+            layer: Arc::new(layer.clone()),
+        };
+        (Arc::default(), base, Pending::default())
+    }
+
     #[test]
     fn a_mirror_brought_up_to_date_by_changes_equals_the_layer() {
         let text = Text::from_string("one two three four five six seven eight nine ten");
@@ -302,12 +302,7 @@ mod tests {
             ));
         }
         layer.normalize();
-        let mirror = Arc::new(Mutex::new(Mirror::default()));
-        let mut base = Base {
-            serial: 1,
-            layer: Arc::new(layer.clone()),
-        };
-        let mut pending = Pending::default();
+        let (mirror, mut base, mut pending) = start(&layer);
         // Change, move, delete and add spans, and the header.
         let mut moved = layer.spans[0].clone();
         moved.start = 24;
@@ -350,12 +345,7 @@ mod tests {
         let mut layer = Layer::new("t.txt", &text, "a");
         layer.spans.push(make_span(&text, 1, 0, 7, "claim", ""));
         layer.normalize();
-        let mirror = Arc::new(Mutex::new(Mirror::default()));
-        let mut base = Base {
-            serial: 1,
-            layer: Arc::new(layer.clone()),
-        };
-        let mut pending = Pending::default();
+        let (mirror, mut base, mut pending) = start(&layer);
         // 1,500 added by id, then one of them changed and one deleted by id, the old one too.
         for i in 0..1500 {
             let id = i as u64 + 2;

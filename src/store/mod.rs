@@ -36,6 +36,41 @@ pub const MAX_LAYER_BYTES: u64 = 256 * 1024 * 1024;
 /// The largest `tags.ron` or `workspace.ron` read, in bytes.
 pub const MAX_SETTINGS_BYTES: u64 = 4 * 1024 * 1024;
 
+/// A file that could not be read, written or understood, said the one way every reader says
+/// it: `{path}: {failure}: {reason}`. The tag set, texts, workspace settings, rejections, import
+/// sources and export targets wrap it in their own error types.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("{path}: {failure}: {reason}")]
+pub struct FileProblem {
+    /// The file, as shown to the user.
+    pub path: String,
+    /// What failed, as the message says it: `cannot read`, `not a valid tag set`, ….
+    pub failure: &'static str,
+    /// Why, from the I/O error or the parser.
+    pub reason: String,
+}
+
+impl FileProblem {
+    /// `{path}: {failure}: {reason}`.
+    pub fn new(path: impl Into<String>, failure: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            failure,
+            reason: reason.into(),
+        }
+    }
+
+    /// `{path}: cannot read: {reason}`.
+    pub fn unreadable(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::new(path, "cannot read", reason)
+    }
+
+    /// `{path}: cannot write: {reason}`.
+    pub fn unwritable(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::new(path, "cannot write", reason)
+    }
+}
+
 /// Errors reading or writing annotation files.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum StoreError {

@@ -19,6 +19,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::model::tags::{TagError, TagSet};
+use crate::store::FileProblem;
 
 /// The folder, under the root, that holds annotations and workspace settings.
 pub const ANNOTATIONS_DIR: &str = "annotations";
@@ -76,16 +77,27 @@ pub const SYMLINK_REASON: &str = "symbolic link (Marginalia does not follow link
 /// Errors about the workspace itself.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
-    #[error("{path}: cannot open: {reason}")]
-    Unreadable { path: String, reason: String },
-    #[error("{path}: not a valid workspace.ron: {reason}")]
-    BadConfig { path: String, reason: String },
+    /// `{path}: cannot open: {reason}`.
+    #[error(transparent)]
+    Unreadable(FileProblem),
+    /// `{path}: not a valid workspace.ron: {reason}`.
+    #[error(transparent)]
+    BadConfig(FileProblem),
     #[error(transparent)]
     Tags(#[from] TagError),
     #[error("{0}")]
     BadAnnotator(String),
     #[error("{path}: {reason}")]
     OutsideWorkspace { path: String, reason: String },
+}
+
+/// [`WorkspaceError::Unreadable`] for the workspace folder or its settings file.
+fn unopenable(path: &Path, reason: String) -> WorkspaceError {
+    WorkspaceError::Unreadable(FileProblem::new(
+        path.display().to_string(),
+        "cannot open",
+        reason,
+    ))
 }
 
 /// Optional `annotations/workspace.ron`.
@@ -290,49 +302,35 @@ impl Workspace {
     pub fn open(opened: &Path) -> Result<Self, WorkspaceError> {
         let root = find_root(opened);
         if !root.is_dir() {
-            return Err(WorkspaceError::Unreadable {
-                path: root.display().to_string(),
-                reason: "not a folder".into(),
-            });
+            return Err(unopenable(&root, "not a folder".into()));
         }
         let cfg_path = root.join(ANNOTATIONS_DIR).join("workspace.ron");
+        let bad_config = |reason: String| {
+            WorkspaceError::BadConfig(FileProblem::new(
+                cfg_path.display().to_string(),
+                "not a valid workspace.ron",
+                reason,
+            ))
+        };
         let config = match crate::store::read_regular(&cfg_path, crate::store::MAX_SETTINGS_BYTES) {
             Ok(bytes) => {
-                let src = std::str::from_utf8(&bytes).map_err(|e| WorkspaceError::BadConfig {
-                    path: cfg_path.display().to_string(),
-                    reason: format!("not UTF-8 at byte {}", e.valid_up_to()),
-                })?;
+                let src = std::str::from_utf8(&bytes)
+                    .map_err(|e| bad_config(format!("not UTF-8 at byte {}", e.valid_up_to())))?;
                 crate::store::ron::ron_options()
                     .from_str::<WorkspaceConfig>(src)
-                    .map_err(|e| WorkspaceError::BadConfig {
-                        path: cfg_path.display().to_string(),
-                        reason: e.to_string(),
-                    })?
+                    .map_err(|e| bad_config(e.to_string()))?
             }
             Err(e) if e.is_not_found() => WorkspaceConfig::default(),
-            Err(e) => {
-                return Err(WorkspaceError::Unreadable {
-                    path: cfg_path.display().to_string(),
-                    reason: e.reason(),
-                });
-            }
+            Err(e) => return Err(unopenable(&cfg_path, e.reason())),
         };
         for folder in &config.texts {
             if safe_rel(folder).is_none() {
-                return Err(WorkspaceError::BadConfig {
-                    path: cfg_path.display().to_string(),
-                    reason: format!(
-                        "texts folder {folder:?} is not a relative path inside the workspace"
-                    ),
-                });
+                return Err(bad_config(format!(
+                    "texts folder {folder:?} is not a relative path inside the workspace"
+                )));
             }
         }
-        if let Err(reason) = check_assignments(&config) {
-            return Err(WorkspaceError::BadConfig {
-                path: cfg_path.display().to_string(),
-                reason,
-            });
-        }
+        check_assignments(&config).map_err(bad_config)?;
         let tags = TagSet::load_or_default(&root.join(ANNOTATIONS_DIR).join(TAGS_FILE))?;
         Ok(Self { root, config, tags })
     }
@@ -449,21 +447,32 @@ impl Workspace {
     /// Symbolic links under `annotations/` with a layer's name: not followed, so not listed by
     /// [`Self::layer_names`].
     pub fn skipped_layer_folders(&self) -> Vec<Skipped> {
-        let mut out = Vec::new();
-        if let Ok(rd) = std::fs::read_dir(self.annotations_dir()) {
-            for e in rd.flatten() {
-                let is_link = e.file_type().map(|t| t.is_symlink()).unwrap_or(false);
-                let name = e.file_name().to_string_lossy().into_owned();
-                if is_link && check_layer_name(&name).is_ok() {
-                    out.push(Skipped {
-                        path: e.path(),
-                        reason: SYMLINK_REASON.into(),
-                    });
-                }
-            }
-        }
+        let mut out: Vec<Skipped> = self
+            .layer_named_entries(|t| t.is_symlink())
+            .into_iter()
+            .map(|(_, e)| Skipped {
+                path: e.path(),
+                reason: SYMLINK_REASON.into(),
+            })
+            .collect();
         out.sort_by(|a, b| a.path.cmp(&b.path));
         out
+    }
+
+    /// The entries of `annotations/` of a type `kind` accepts whose names a layer may have,
+    /// with those names.
+    fn layer_named_entries(
+        &self,
+        kind: impl Fn(std::fs::FileType) -> bool,
+    ) -> Vec<(String, std::fs::DirEntry)> {
+        let Ok(rd) = std::fs::read_dir(self.annotations_dir()) else {
+            return Vec::new();
+        };
+        rd.flatten()
+            .filter(|e| e.file_type().is_ok_and(&kind))
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e))
+            .filter(|(name, _)| check_layer_name(name).is_ok())
+            .collect()
     }
 
     /// The first symbolic link on the way from `annotations/` down to `path` (itself
@@ -483,16 +492,9 @@ impl Workspace {
 
     /// The annotator (and curated) layer folders present under `annotations/`, sorted.
     pub fn layer_names(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Ok(rd) = std::fs::read_dir(self.annotations_dir()) {
-            for e in rd.flatten() {
-                let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-                let name = e.file_name().to_string_lossy().into_owned();
-                if is_dir && check_layer_name(&name).is_ok() {
-                    out.push(name);
-                }
-            }
-        }
+        let mut out: Vec<String> = (self.layer_named_entries(|t| t.is_dir()).into_iter())
+            .map(|(name, _)| name)
+            .collect();
         out.sort();
         out
     }

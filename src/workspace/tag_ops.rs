@@ -463,17 +463,17 @@ fn attribute_line(a: &crate::model::tags::Attribute, width: usize) -> String {
     format!("    {:width$}  {kind}{notes}", a.name)
 }
 
+/// The width in chars of the longest of `names`, for aligning a column.
+fn widest<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(|n| n.chars().count()).max().unwrap_or(0)
+}
+
 /// The tag set with each tag's hotkey, colour, span count and attributes, then tags that spans
 /// use but the set does not declare, then the totals.
 pub fn usage_table(set: &TagSet, usage: &TagUsage) -> String {
     use crate::wording::plural;
     let mut out = String::new();
-    let name_w = set
-        .tags
-        .iter()
-        .map(|t| t.name.chars().count())
-        .max()
-        .unwrap_or(0);
+    let name_w = widest(set.tags.iter().map(|t| t.name.as_str()));
     for t in &set.tags {
         let n = usage.spans.get(&t.name).copied().unwrap_or(0);
         let key = if t.hotkey.is_empty() { "-" } else { &t.hotkey };
@@ -483,12 +483,7 @@ pub fn usage_table(set: &TagSet, usage: &TagUsage) -> String {
             t.color,
             plural(n, "span")
         ));
-        let w = t
-            .attributes
-            .iter()
-            .map(|a| a.name.chars().count())
-            .max()
-            .unwrap_or(0);
+        let w = widest(t.attributes.iter().map(|a| a.name.as_str()));
         for a in &t.attributes {
             out.push_str(&attribute_line(a, w));
             out.push('\n');

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::layer::Layer;
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
+use crate::store::FileProblem;
 use crate::workspace::{DICTIONARIES_DIR, Workspace};
 
 pub use apply::apply;
@@ -147,10 +148,9 @@ pub struct Suggestion {
 /// Errors building suggestions or storing rejections; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum SuggestError {
-    #[error("{path}: cannot read: {reason}")]
-    Read { path: String, reason: String },
-    #[error("{path}: not a valid rejections file: {reason}")]
-    Parse { path: String, reason: String },
+    /// A dictionary or rejections file unreadable, or not a valid rejections file.
+    #[error(transparent)]
+    File(#[from] FileProblem),
     #[error("{0}")]
     BadLayer(String),
     #[error(transparent)]
@@ -186,16 +186,13 @@ pub fn load_dictionaries(ws: &Workspace) -> Result<Vec<Dictionary>, SuggestError
             continue;
         };
         let shown = path.display().to_string();
-        let bytes =
-            crate::store::read_regular(&path, crate::store::MAX_SETTINGS_BYTES).map_err(|e| {
-                SuggestError::Read {
-                    path: shown.clone(),
-                    reason: e.reason(),
-                }
-            })?;
-        let src = String::from_utf8(bytes).map_err(|e| SuggestError::Read {
-            path: shown.clone(),
-            reason: format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+        let bytes = crate::store::read_regular(&path, crate::store::MAX_SETTINGS_BYTES)
+            .map_err(|e| FileProblem::unreadable(shown.clone(), e.reason()))?;
+        let src = String::from_utf8(bytes).map_err(|e| {
+            FileProblem::unreadable(
+                shown.clone(),
+                format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+            )
         })?;
         let phrases = src
             .lines()

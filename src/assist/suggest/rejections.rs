@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::{SuggestError, Suggestion};
+use crate::store::FileProblem;
 use crate::workspace::{Workspace, check_layer_name};
 
 /// The rejections file format this build reads and writes.
@@ -15,6 +16,9 @@ pub const REJECTIONS_FORMAT: u32 = 1;
 
 /// The largest rejections file read, in bytes.
 pub const MAX_REJECTIONS_BYTES: u64 = crate::store::MAX_LAYER_BYTES;
+
+/// What a rejections file that does not parse is said to be.
+const NOT_REJECTIONS: &str = "not a valid rejections file";
 
 /// One rejected suggestion: where it was, with what text, so it stops matching once the text
 /// there changes.
@@ -123,37 +127,27 @@ fn read_file(ws: &Workspace, layer: &str) -> Result<(PathBuf, RejectionsFile), S
             };
             return Ok((path, empty));
         }
-        Err(e) => {
-            return Err(SuggestError::Read {
-                path: shown,
-                reason: e.reason(),
-            });
-        }
+        Err(e) => return Err(FileProblem::unreadable(shown, e.reason()).into()),
     };
-    let src = std::str::from_utf8(&bytes).map_err(|e| SuggestError::Parse {
-        path: shown.clone(),
-        reason: format!("not UTF-8 at byte {}", e.valid_up_to()),
-    })?;
+    let invalid = |reason: String| FileProblem::new(shown.clone(), NOT_REJECTIONS, reason);
+    let src = std::str::from_utf8(&bytes)
+        .map_err(|e| invalid(format!("not UTF-8 at byte {}", e.valid_up_to())))?;
     let file: RejectionsFile = crate::store::ron::ron_options()
         .from_str(src)
-        .map_err(|e| SuggestError::Parse {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| invalid(e.to_string()))?;
     if file.format != REJECTIONS_FORMAT {
-        return Err(SuggestError::Parse {
-            path: shown,
-            reason: format!(
-                "format {} is not one this build reads ({REJECTIONS_FORMAT})",
-                file.format
-            ),
-        });
+        return Err(invalid(format!(
+            "format {} is not one this build reads ({REJECTIONS_FORMAT})",
+            file.format
+        ))
+        .into());
     }
     if file.layer != layer {
-        return Err(SuggestError::Parse {
-            path: shown,
-            reason: format!("it says it belongs to {:?}, not {layer:?}", file.layer),
-        });
+        return Err(invalid(format!(
+            "it says it belongs to {:?}, not {layer:?}",
+            file.layer
+        ))
+        .into());
     }
     Ok((path, file))
 }
@@ -223,10 +217,8 @@ fn rewrite(
         return Ok(0);
     }
     file.rejected = set.into_iter().collect();
-    let ron = crate::store::ron::to_pretty_ron(&file).map_err(|e| SuggestError::Parse {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let ron = crate::store::ron::to_pretty_ron(&file)
+        .map_err(|e| FileProblem::new(path.display().to_string(), NOT_REJECTIONS, e.to_string()))?;
     crate::store::write_file(&path, ron.as_bytes())?;
     Ok(changed)
 }

@@ -35,7 +35,7 @@ use crate::model::layer::Span;
 use crate::model::range::CharRange;
 use crate::model::tags::{AttrKind, FLAG_TRUE, TagSet};
 use crate::model::text::Text;
-use crate::store;
+use crate::store::{self, FileProblem};
 use crate::workspace::{Workspace, safe_rel};
 
 /// A tag name as a brat type name.
@@ -187,7 +187,7 @@ impl BratAttributes {
             *note_no += 1;
             let flat = escape_note(value);
             if flat != value {
-                summary.notes_escaped += 1;
+                summary.brat.notes_escaped += 1;
             }
             let _ = writeln!(out, "#{note_no}\t{} T{}\t{flat}", brat_token(name), s.id);
         };
@@ -262,7 +262,7 @@ pub fn ann_file(
             continue;
         }
         if frags.len() > 1 {
-            summary.discontinuous += 1;
+            summary.brat.discontinuous += 1;
         }
         let offsets: Vec<String> = (frags.iter())
             .map(|f| format!("{} {}", f.start, f.end))
@@ -280,7 +280,7 @@ pub fn ann_file(
             note_no += 1;
             let flat = escape_note(&s.note);
             if flat != s.note {
-                summary.notes_escaped += 1;
+                summary.brat.notes_escaped += 1;
             }
             let _ = writeln!(out, "#{note_no}\tAnnotatorNotes T{}\t{flat}", s.id);
         }
@@ -410,10 +410,10 @@ impl BratSink {
         // Writing would follow the link and change whatever it points to (perhaps a workspace
         // text).
         if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(ExportError::Write {
-                path: path.display().to_string(),
-                reason: "is a symbolic link; export does not write through links".into(),
-            });
+            return Err(ExportError::Write(FileProblem::unwritable(
+                path.display().to_string(),
+                "is a symbolic link; export does not write through links",
+            )));
         }
         self.batch.add(path, content);
         if self.batch.len() >= BATCH_FILES || self.batch.is_full() {
@@ -493,7 +493,7 @@ mod tests {
             ),
             "T3\tquote 1 2;4 6;7 8\tb cd e\n"
         );
-        assert_eq!(sum.discontinuous, 1);
+        assert_eq!(sum.brat.discontinuous, 1);
     }
 
     #[test]

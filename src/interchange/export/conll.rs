@@ -93,7 +93,7 @@ impl DocWriter for ConllSink<'_> {
                 first: a,
                 second: b,
             })?;
-        summary.overlaps_dropped += dropped;
+        summary.conll.overlaps_dropped += dropped;
         let tokens = tokenize(doc.text.as_str());
         let mut out = String::with_capacity(doc.text.as_str().len() * 2);
         out.push_str(DOCSTART);
@@ -120,7 +120,7 @@ impl DocWriter for ConllSink<'_> {
                     out.extend(s.tag.chars().map(|c| if is_separator(c) { '_' } else { c }));
                     tagged[si] = true;
                     let mut describe = |what: &str| {
-                        summary.boundaries_inside_tokens.push(format!(
+                        summary.conll.boundaries_inside_tokens.push(format!(
                             "{} ({}): span {} ({}) {what} inside the token {:?} at {}..{}",
                             doc.rel, doc.annotator, s.id, s.tag, t.text, t.start, t.end
                         ))
@@ -152,12 +152,12 @@ impl DocWriter for ConllSink<'_> {
                 doc.rel, doc.annotator, s.id, s.tag, s.start, s.end
             );
             if covered.iter().all(|&c| is_separator(c)) {
-                summary.spans_without_token.push(line);
+                summary.conll.spans_without_token.push(line);
             } else {
-                summary.spans_in_taken_token.push(line);
+                summary.conll.spans_in_taken_token.push(line);
             }
         }
-        *summary.entities.get_or_insert(0) += tagged.iter().filter(|&&t| t).count();
+        *summary.conll.entities.get_or_insert(0) += tagged.iter().filter(|&&t| t).count();
         self.w
             .write_all(out.as_bytes())
             .map_err(write_err(&self.shown))

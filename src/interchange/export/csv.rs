@@ -9,6 +9,7 @@
 use std::io::Write;
 
 use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err};
+use crate::store::FileProblem;
 
 /// The first columns of the header row; the attribute columns follow.
 pub const HEADER: [&str; 7] = [
@@ -47,10 +48,7 @@ impl<'w> CsvSink<'w> {
     }
 
     fn err(&self, e: csv::Error) -> ExportError {
-        ExportError::Write {
-            path: self.shown.clone(),
-            reason: e.to_string(),
-        }
+        ExportError::Write(FileProblem::unwritable(self.shown.clone(), e.to_string()))
     }
 
     fn header(&mut self) -> Result<(), ExportError> {

@@ -5,12 +5,10 @@
 //! annotation screen counts UTF-16 code units instead (an emoji is 2), which only matters for
 //! texts with characters beyond U+FFFF (the import notes those records).
 
-use std::io::Write;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err, write_json};
+use super::ExportDoc;
 
 /// [`SourceRecord::format`](crate::model::layer::SourceRecord::format) of a doccano record:
 /// this export writes it back, the import recognises it.
@@ -44,30 +42,5 @@ impl DoccanoRecord {
                 .map(|s| (s.start, s.end, s.tag.clone()))
                 .collect(),
         }
-    }
-}
-
-pub(crate) struct DoccanoSink<'w> {
-    w: &'w mut dyn Write,
-    shown: String,
-}
-
-impl<'w> DoccanoSink<'w> {
-    pub(crate) fn new(w: &'w mut dyn Write, shown: &str) -> Self {
-        Self {
-            w,
-            shown: shown.to_owned(),
-        }
-    }
-}
-
-impl DocWriter for DoccanoSink<'_> {
-    fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
-        write_json(&mut *self.w, &self.shown, b"", &DoccanoRecord::of(doc))?;
-        self.w.write_all(b"\n").map_err(write_err(&self.shown))
-    }
-
-    fn finish(&mut self, _: &mut ExportSummary) -> Result<(), ExportError> {
-        self.w.flush().map_err(write_err(&self.shown))
     }
 }

@@ -184,23 +184,27 @@ impl JsonlRecord {
     }
 }
 
-pub(crate) struct JsonlSink<'w> {
+/// Writes one JSON record a line, made by `record` from each document: the JSONL records, and
+/// doccano's.
+pub(crate) struct JsonLinesSink<'w, R> {
     w: &'w mut dyn Write,
     shown: String,
+    record: fn(&ExportDoc<'_>) -> R,
 }
 
-impl<'w> JsonlSink<'w> {
-    pub(crate) fn new(w: &'w mut dyn Write, shown: &str) -> Self {
+impl<'w, R> JsonLinesSink<'w, R> {
+    pub(crate) fn new(w: &'w mut dyn Write, shown: &str, record: fn(&ExportDoc<'_>) -> R) -> Self {
         Self {
             w,
             shown: shown.to_owned(),
+            record,
         }
     }
 }
 
-impl DocWriter for JsonlSink<'_> {
+impl<R: Serialize> DocWriter for JsonLinesSink<'_, R> {
     fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
-        write_json(&mut *self.w, &self.shown, b"", &JsonlRecord::of(doc))?;
+        write_json(&mut *self.w, &self.shown, b"", &(self.record)(doc))?;
         self.w.write_all(b"\n").map_err(write_err(&self.shown))
     }
 

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::layer::{SourceRecord, Span, Status};
 use crate::model::text::Text;
-use crate::store;
+use crate::store::{self, FileProblem};
 use crate::wording::{plural, plural_as};
 use crate::workspace::{Workspace, WorkspaceError, check_layer_name};
 
@@ -88,14 +88,11 @@ impl ExportFormat {
 impl std::str::FromStr for ExportFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|f| f.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!(
-                    "unknown format {s:?}; use jsonl, conll, brat, csv, w3c, labelstudio or doccano"
-                )
-            })
+        super::format_named(&Self::ALL, Self::name, s).ok_or_else(|| {
+            format!(
+                "unknown format {s:?}; use jsonl, conll, brat, csv, w3c, labelstudio or doccano"
+            )
+        })
     }
 }
 
@@ -231,26 +228,40 @@ pub struct ExportSummary {
     pub skipped_documents: Vec<String>,
     /// Spans not written because they do not match their text.
     pub skipped_spans: Vec<String>,
-    /// CoNLL: spans dropped because they overlap a kept span.
-    pub overlaps_dropped: usize,
-    /// CoNLL: span boundaries that fall inside a token, each described.
-    pub boundaries_inside_tokens: Vec<String>,
-    /// brat: spans written as several fragments because they cross a line break.
-    pub discontinuous: usize,
-    /// brat: notes with line breaks, tabs or backslashes, written with `\n`-style escapes.
-    pub notes_escaped: usize,
+    /// What CoNLL could not write as it was (empty for other formats).
+    pub conll: ConllLosses,
+    /// What brat wrote its own way (none for other formats).
+    pub brat: BratRewrites,
     /// Where it went.
     pub out: String,
     /// The output file existed before and was replaced.
     pub replaced: bool,
-    /// CoNLL: spans that cover no token (only whitespace or separators), not in the file.
-    pub spans_without_token: Vec<String>,
-    /// CoNLL: spans inside a token already tagged for another span, not in the file.
-    pub spans_in_taken_token: Vec<String>,
-    /// CoNLL: entities written (one `B-` tag each); `None` for other formats.
-    pub entities: Option<usize>,
     /// What the user needs to know to use the output (Label Studio's labeling config).
     pub notes: Vec<String>,
+}
+
+/// What a CoNLL export, one tag per token, could not write as it was.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConllLosses {
+    /// Spans dropped because they overlap a kept span.
+    pub overlaps_dropped: usize,
+    /// Span boundaries that fall inside a token, each described.
+    pub boundaries_inside_tokens: Vec<String>,
+    /// Spans that cover no token (only whitespace or separators), not in the file.
+    pub spans_without_token: Vec<String>,
+    /// Spans inside a token already tagged for another span, not in the file.
+    pub spans_in_taken_token: Vec<String>,
+    /// Entities written (one `B-` tag each); `None` for other formats.
+    pub entities: Option<usize>,
+}
+
+/// What a brat export wrote in brat's own way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BratRewrites {
+    /// Spans written as several fragments because they cross a line break.
+    pub discontinuous: usize,
+    /// Notes with line breaks, tabs or backslashes, written with `\n`-style escapes.
+    pub notes_escaped: usize,
 }
 
 impl ExportSummary {
@@ -274,8 +285,18 @@ impl ExportSummary {
             &self.skipped_documents,
         );
         push_counted(&mut lines, limit, "skipped", "span", &self.skipped_spans);
+        self.conll.report(self.spans, limit, &mut lines);
+        self.brat.report(&mut lines);
+        lines.extend(self.notes.iter().cloned());
+        lines
+    }
+}
+
+impl ConllLosses {
+    /// The report's lines about what did not go into the file as it was; `spans` were exported.
+    fn report(&self, spans: usize, limit: usize, lines: &mut Vec<String>) {
         push_list(
-            &mut lines,
+            lines,
             limit,
             format!(
                 "{} inside a token (the whole token is tagged):",
@@ -297,7 +318,7 @@ impl ExportSummary {
             ));
         }
         push_list(
-            &mut lines,
+            lines,
             limit,
             format!(
                 "{} no token (only whitespace or separators) and not in the file:",
@@ -306,7 +327,7 @@ impl ExportSummary {
             &self.spans_without_token,
         );
         push_list(
-            &mut lines,
+            lines,
             limit,
             format!(
                 "{} inside a token already tagged for another span and not in the file:",
@@ -315,13 +336,13 @@ impl ExportSummary {
             &self.spans_in_taken_token,
         );
         if let Some(entities) = self.entities {
-            let left = self.spans.saturating_sub(entities);
+            let left = spans.saturating_sub(entities);
             if left > 0 {
                 lines.push(format!(
                     "{} of {} not written as entities (spans − entities written = {} − {}): {} overlapping, {} covering no token, {} inside another span's token",
                     left,
-                    plural(self.spans, "span"),
-                    self.spans,
+                    plural(spans, "span"),
+                    spans,
                     entities,
                     self.overlaps_dropped,
                     self.spans_without_token.len(),
@@ -329,6 +350,12 @@ impl ExportSummary {
                 ));
             }
         }
+    }
+}
+
+impl BratRewrites {
+    /// The report's lines about what was written brat's way.
+    fn report(&self, lines: &mut Vec<String>) {
         if self.discontinuous > 0 {
             lines.push(format!(
                 "{} a line break and were written as brat fragments",
@@ -341,8 +368,6 @@ impl ExportSummary {
                 plural_as(self.notes_escaped, "note has", "notes have")
             ));
         }
-        lines.extend(self.notes.iter().cloned());
-        lines
     }
 }
 
@@ -353,8 +378,9 @@ pub enum ExportError {
     Workspace(#[from] WorkspaceError),
     #[error("{0}")]
     BadRequest(String),
-    #[error("{path}: cannot write: {reason}")]
-    Write { path: String, reason: String },
+    /// `{path}: cannot write: {reason}`.
+    #[error(transparent)]
+    Write(FileProblem),
     #[error(
         "{document}: spans {first} and {second} overlap, and CoNLL holds one tag per token (use --overlap longest or first)"
     )]
@@ -439,7 +465,9 @@ pub fn run(req: &ExportRequest, progress: Progress<'_>) -> Result<ExportSummary,
 /// A failed write of the store as an export error, naming the file as before.
 pub(crate) fn from_store(e: store::StoreError) -> ExportError {
     match e {
-        store::StoreError::Write { path, reason } => ExportError::Write { path, reason },
+        store::StoreError::Write { path, reason } => {
+            ExportError::Write(FileProblem::unwritable(path, reason))
+        }
         other => ExportError::BadRequest(other.to_string()),
     }
 }
@@ -471,8 +499,14 @@ fn run_single(
     };
     let all = req.layers == Layers::All;
     let mut sink: Box<dyn DocWriter + '_> = match req.format {
-        ExportFormat::Jsonl => Box::new(jsonl::JsonlSink::new(w, shown)),
-        ExportFormat::Doccano => Box::new(doccano::DoccanoSink::new(w, shown)),
+        ExportFormat::Jsonl => {
+            Box::new(jsonl::JsonLinesSink::new(w, shown, jsonl::JsonlRecord::of))
+        }
+        ExportFormat::Doccano => Box::new(jsonl::JsonLinesSink::new(
+            w,
+            shown,
+            doccano::DoccanoRecord::of,
+        )),
         ExportFormat::Conll => Box::new(conll::ConllSink::new(w, shown, req.overlap)),
         ExportFormat::Csv => Box::new(csv::CsvSink::new(
             w,
@@ -783,10 +817,7 @@ fn drive(
 
 /// Maps an I/O error on `path` to [`ExportError::Write`].
 pub(crate) fn write_err(path: &str) -> impl Fn(std::io::Error) -> ExportError + '_ {
-    move |e| ExportError::Write {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    }
+    move |e| ExportError::Write(FileProblem::unwritable(path, e.to_string()))
 }
 
 /// Writes `value` as JSON after `before` (a separator; the doccano and jsonl lines end with a
@@ -798,10 +829,8 @@ pub(crate) fn write_json(
     value: &impl serde::Serialize,
 ) -> Result<(), ExportError> {
     w.write_all(before).map_err(write_err(shown))?;
-    serde_json::to_writer(&mut *w, value).map_err(|e| ExportError::Write {
-        path: shown.to_owned(),
-        reason: e.to_string(),
-    })
+    serde_json::to_writer(&mut *w, value)
+        .map_err(|e| ExportError::Write(FileProblem::unwritable(shown, e.to_string())))
 }
 
 /// Appends "`verb` N `noun`s:" and the items, as [`push_list`] does.

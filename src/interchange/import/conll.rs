@@ -395,10 +395,7 @@ pub(crate) fn read(
 ) -> Result<(), ImportError> {
     let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
-    let read_err = |e: std::io::Error| ImportError::Read {
-        path: shown.clone(),
-        reason: e.to_string(),
-    };
+    let read_err = |e: std::io::Error| ImportError::read(shown.clone(), e.to_string());
     let (mut input, total) = super::open_source(source)?;
     let mut r = Reader {
         shown: shown.clone(),
@@ -428,10 +425,10 @@ pub(crate) fn read(
             return Err(ImportError::Cancelled { done: r.stats.done });
         }
         let Ok(line) = std::str::from_utf8(&buf) else {
-            return Err(ImportError::Read {
-                path: shown,
-                reason: format!("line {line_no} is not UTF-8"),
-            });
+            return Err(ImportError::read(
+                shown,
+                format!("line {line_no} is not UTF-8"),
+            ));
         };
         let line = line.strip_prefix('\u{feff}').unwrap_or(line);
         let body = line.trim_end_matches(['\n', '\r']);

@@ -11,10 +11,9 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
     let shown = source.display().to_string();
     let (input, total) = super::open_source(source)?;
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let headers = reader.headers().map_err(|e| ImportError::Read {
-        path: shown.clone(),
-        reason: e.to_string(),
-    })?;
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::read(shown.clone(), e.to_string()))?;
     let col = |name: &str| {
         headers
             .iter()
@@ -23,10 +22,10 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
     let (Some(c_doc), Some(c_tag), Some(c_start), Some(c_end)) =
         (col("document"), col("tag"), col("start"), col("end"))
     else {
-        return Err(ImportError::Read {
-            path: shown,
-            reason: "the header must name the columns document, tag, start and end".into(),
-        });
+        return Err(ImportError::read(
+            shown,
+            "the header must name the columns document, tag, start and end",
+        ));
     };
     let (c_ann, c_text, c_note) = (col("annotator"), col("text"), col("note"));
     let mut docs = super::Consecutive::default();

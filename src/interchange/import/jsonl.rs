@@ -45,10 +45,7 @@ pub struct Read<'a> {
 pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), ImportError> {
     let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
-    let read_err = |e: std::io::Error| ImportError::Read {
-        path: shown.clone(),
-        reason: e.to_string(),
-    };
+    let read_err = |e: std::io::Error| ImportError::read(shown.clone(), e.to_string());
     let (mut reader, total) = super::open_source(source)?;
     let mut line = String::new();
     let mut line_no = 0usize;
@@ -146,9 +143,11 @@ fn read_whole(
     let shown = source.display().to_string();
     let body = super::read_source(source)?;
     let total = body.len();
-    let not_json = |e: serde_json::Error| ImportError::Read {
-        path: shown.clone(),
-        reason: format!("not JSON Lines, nor a JSON array of records: {e}"),
+    let not_json = |e: serde_json::Error| {
+        ImportError::read(
+            shown.clone(),
+            format!("not JSON Lines, nor a JSON array of records: {e}"),
+        )
     };
     let mut records = Vec::new();
     for value in serde_json::Deserializer::from_str(&body).into_iter::<Value>() {
@@ -216,7 +215,6 @@ pub fn parse_record(
             .rejected
             .push(format!("{origin}: span {}: {why}", i + 1))
     };
-    let as_usize = |v: Option<&Value>| v.and_then(Value::as_u64).map(|n| n as usize);
     if let Some(list) = v.get("spans").and_then(Value::as_array) {
         // Marginalia's and Prodigy's shape.
         for (i, s) in list.iter().enumerate() {
@@ -262,46 +260,27 @@ pub fn parse_record(
                 ..IncomingSpan::new(start, end, label, format!("{origin}: span {}", i + 1))
             });
         }
-    } else if let Some(list) = v
+    } else if let Some((list, older)) = v
         .get("label")
         .or_else(|| v.get("labels"))
         .and_then(Value::as_array)
+        .map(|list| (list, true))
+        .or_else(|| {
+            v.get("entities")
+                .and_then(Value::as_array)
+                .map(|list| (list, false))
+        })
     {
-        // doccano: [[start, end, "tag"], …]
         for (i, s) in list.iter().enumerate() {
-            let triple = s.as_array().map(Vec::as_slice).unwrap_or(&[]);
-            let (Some(start), Some(end), Some(tag)) = (
-                as_usize(triple.first()),
-                as_usize(triple.get(1)),
-                triple.get(2).and_then(Value::as_str),
-            ) else {
-                reject(i, "a doccano label is [start, end, \"tag\"]");
-                continue;
-            };
-            spans.push(IncomingSpan::new(
-                start,
-                end,
-                tag,
-                format!("{origin}: span {}", i + 1),
-            ));
-        }
-    } else if let Some(list) = v.get("entities").and_then(Value::as_array) {
-        // doccano's newer shape: [{"start_offset", "end_offset", "label"}, …]
-        for (i, s) in list.iter().enumerate() {
-            let (Some(start), Some(end), Some(tag)) = (
-                as_usize(s.get("start_offset")),
-                as_usize(s.get("end_offset")),
-                s.get("label").and_then(Value::as_str),
-            ) else {
-                reject(i, "needs \"start_offset\", \"end_offset\" and \"label\"");
-                continue;
-            };
-            spans.push(IncomingSpan::new(
-                start,
-                end,
-                tag,
-                format!("{origin}: span {}", i + 1),
-            ));
+            match doccano_span(s, older) {
+                Ok((start, end, tag)) => spans.push(IncomingSpan::new(
+                    start,
+                    end,
+                    tag,
+                    format!("{origin}: span {}", i + 1),
+                )),
+                Err(why) => reject(i, why),
+            }
         }
     }
     Some(Incoming {
@@ -425,4 +404,33 @@ pub(crate) fn source_record(v: &Value) -> Option<SourceRecord> {
         format: DOCCANO.into(),
         fields: BTreeMap::from([("id".to_owned(), id.to_string())]),
     })
+}
+
+/// A whole number of a record, as an offset.
+fn as_usize(v: Option<&Value>) -> Option<usize> {
+    v.and_then(Value::as_u64).map(|n| n as usize)
+}
+
+/// One doccano span: `[start, end, "tag"]` in the older shape (`older`), `{"start_offset",
+/// "end_offset", "label"}` in the newer; the error says what a span of that shape needs.
+fn doccano_span(s: &Value, older: bool) -> Result<(usize, usize, &str), &'static str> {
+    let parts = if older {
+        let triple = s.as_array().map(Vec::as_slice).unwrap_or(&[]);
+        (
+            as_usize(triple.first()),
+            as_usize(triple.get(1)),
+            triple.get(2).and_then(Value::as_str),
+        )
+    } else {
+        (
+            as_usize(s.get("start_offset")),
+            as_usize(s.get("end_offset")),
+            s.get("label").and_then(Value::as_str),
+        )
+    };
+    match parts {
+        (Some(start), Some(end), Some(tag)) => Ok((start, end, tag)),
+        _ if older => Err("a doccano label is [start, end, \"tag\"]"),
+        _ => Err("needs \"start_offset\", \"end_offset\" and \"label\""),
+    }
 }

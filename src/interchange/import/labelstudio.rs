@@ -68,32 +68,37 @@ pub struct Counts {
 impl Counts {
     /// The report's lines (none when there is nothing to say).
     pub fn report(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        if self.cancelled > 0 {
-            lines.push(format!(
-                "left out {} (was_cancelled: skipped in Label Studio)",
-                plural(self.cancelled, "cancelled annotation")
-            ));
-        }
-        if self.predictions_left_out > 0 {
-            lines.push(format!(
-                "left out {} in tasks that have annotations (model output, not annotations)",
-                plural(self.predictions_left_out, "prediction")
-            ));
-        }
-        if self.predictions_imported > 0 {
-            lines.push(format!(
-                "imported {} of tasks without annotations, each as the layer of its model_version",
-                plural(self.predictions_imported, "prediction")
-            ));
-        }
-        if self.code_point_offsets > 0 {
-            lines.push(format!(
-                "read the offsets of {} as code points, not UTF-16 code units: only that reading gives their value.text (newer Label Studio versions count so)",
-                plural(self.code_point_offsets, "span")
-            ));
-        }
-        lines
+        // (count, words before it, what it counts, words after it)
+        [
+            (
+                self.cancelled,
+                "left out",
+                "cancelled annotation",
+                "(was_cancelled: skipped in Label Studio)",
+            ),
+            (
+                self.predictions_left_out,
+                "left out",
+                "prediction",
+                "in tasks that have annotations (model output, not annotations)",
+            ),
+            (
+                self.predictions_imported,
+                "imported",
+                "prediction",
+                "of tasks without annotations, each as the layer of its model_version",
+            ),
+            (
+                self.code_point_offsets,
+                "read the offsets of",
+                "span",
+                "as code points, not UTF-16 code units: only that reading gives their value.text (newer Label Studio versions count so)",
+            ),
+        ]
+        .into_iter()
+        .filter(|&(n, ..)| n > 0)
+        .map(|(n, before, noun, after)| format!("{before} {} {after}", plural(n, noun)))
+        .collect()
     }
 }
 
@@ -200,10 +205,7 @@ pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), 
     let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
     let body = super::read_source(source)?;
-    let records = tasks_of(&body).map_err(|reason| ImportError::Read {
-        path: shown.clone(),
-        reason,
-    })?;
+    let records = tasks_of(&body).map_err(|reason| ImportError::read(shown.clone(), reason))?;
     let mut unsupported = Unsupported::default();
     let mut docs = Docs::default();
     let total = records.len();

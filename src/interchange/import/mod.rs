@@ -40,7 +40,7 @@ use crate::model::layer::{Layer, SourceRecord, Status, make_span, now_rfc3339};
 use crate::model::range::CharRange;
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
-use crate::store::{self, StoreError};
+use crate::store::{self, FileProblem, StoreError};
 use crate::wording::plural;
 use crate::workspace::{MAX_PATH_BYTES, Workspace, WorkspaceError, check_annotator};
 
@@ -115,19 +115,12 @@ impl ImportFormat {
 impl std::str::FromStr for ImportFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "brat" => Ok(Self::Brat),
-            "jsonl" => Ok(Self::Jsonl),
-            "csv" => Ok(Self::Csv),
-            "w3c" => Ok(Self::W3c),
-            "conll" => Ok(Self::Conll(conll::Options::default())),
-            "labelstudio" => Ok(Self::LabelStudio),
-            "doccano" => Ok(Self::Doccano),
-            _ => Err(format!(
+        super::format_named(&Self::ALL, Self::name, s).ok_or_else(|| {
+            format!(
                 "unknown format {s:?}; use {}",
                 ImportFormat::names().join(", ")
-            )),
-        }
+            )
+        })
     }
 }
 
@@ -810,8 +803,9 @@ pub enum ImportError {
     Workspace(#[from] WorkspaceError),
     #[error("{0}")]
     BadRequest(String),
-    #[error("{path}: cannot read: {reason}")]
-    Read { path: String, reason: String },
+    /// `{path}: cannot read: {reason}`.
+    #[error(transparent)]
+    Read(FileProblem),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The source looks like another format than the one asked for.
@@ -819,6 +813,13 @@ pub enum ImportError {
     WrongFormat(String),
     #[error("import cancelled after {}; those stay imported", plural(*.done, "document"))]
     Cancelled { done: usize },
+}
+
+impl ImportError {
+    /// [`ImportError::Read`] for `path`.
+    pub fn read(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Read(FileProblem::unreadable(path, reason))
+    }
 }
 
 /// One span as a source states it, before checking.
@@ -887,10 +888,10 @@ pub type Progress<'a> = &'a dyn Fn(usize, usize) -> bool;
 pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary, ImportError> {
     check_annotator(&req.annotator).map_err(ImportError::BadRequest)?;
     if !req.source.exists() {
-        return Err(ImportError::Read {
-            path: req.source.display().to_string(),
-            reason: "no such file or folder".into(),
-        });
+        return Err(ImportError::read(
+            req.source.display().to_string(),
+            "no such file or folder",
+        ));
     }
     if let Some(problem) = sniff::mismatch(&req.source, req.format.name(), &ImportFormat::names()) {
         return Err(ImportError::WrongFormat(problem));
@@ -1026,10 +1027,8 @@ fn is_blank_file(source: &Path) -> bool {
 fn check_utf8(source: &Path) -> Result<(), ImportError> {
     use std::io::Read as _;
     let shown = || source.display().to_string();
-    let mut file = store::open_regular(source).map_err(|e| ImportError::Read {
-        path: shown(),
-        reason: e.reason(),
-    })?;
+    let mut file =
+        store::open_regular(source).map_err(|e| ImportError::read(shown(), e.reason()))?;
     let mut buf = vec![0u8; 1 << 20];
     // Bytes of a character cut at the end of the previous chunk.
     let mut carry = 0usize;
@@ -1037,10 +1036,7 @@ fn check_utf8(source: &Path) -> Result<(), ImportError> {
     loop {
         let n = file
             .read(&mut buf[carry..])
-            .map_err(|e| ImportError::Read {
-                path: shown(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| ImportError::read(shown(), e.to_string()))?;
         let filled = carry + n;
         if n == 0 {
             if carry > 0 {
@@ -1072,10 +1068,10 @@ fn bytecount_newlines(bytes: &[u8]) -> usize {
 }
 
 fn not_utf8(source: &Path, line: usize) -> ImportError {
-    ImportError::Read {
-        path: source.display().to_string(),
-        reason: format!("line {line} is not UTF-8; nothing was imported"),
-    }
+    ImportError::read(
+        source.display().to_string(),
+        format!("line {line} is not UTF-8; nothing was imported"),
+    )
 }
 
 /// A destination folder as `--into` gives it, normalised (`texts/` → `texts`), or why it
@@ -1685,15 +1681,14 @@ const MAX_SOURCE_BYTES: u64 = 512 * 1024 * 1024;
 /// Reads a source file whole, with a clear error; only regular files, at most
 /// [`MAX_SOURCE_BYTES`].
 pub(crate) fn read_source(path: &Path) -> Result<String, ImportError> {
-    let bytes =
-        crate::store::read_regular(path, MAX_SOURCE_BYTES).map_err(|e| ImportError::Read {
-            path: path.display().to_string(),
-            reason: e.reason(),
-        })?;
+    let bytes = crate::store::read_regular(path, MAX_SOURCE_BYTES)
+        .map_err(|e| ImportError::read(path.display().to_string(), e.reason()))?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    String::from_utf8(body.to_vec()).map_err(|e| ImportError::Read {
-        path: path.display().to_string(),
-        reason: format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+    String::from_utf8(body.to_vec()).map_err(|e| {
+        ImportError::read(
+            path.display().to_string(),
+            format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+        )
     })
 }
 
@@ -1753,10 +1748,8 @@ impl Consecutive {
 pub(crate) fn open_source(
     path: &Path,
 ) -> Result<(std::io::BufReader<std::fs::File>, usize), ImportError> {
-    let file = crate::store::open_regular(path).map_err(|e| ImportError::Read {
-        path: path.display().to_string(),
-        reason: e.reason(),
-    })?;
+    let file = crate::store::open_regular(path)
+        .map_err(|e| ImportError::read(path.display().to_string(), e.reason()))?;
     let total = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
     Ok((std::io::BufReader::new(file), total))
 }

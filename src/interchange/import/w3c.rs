@@ -41,10 +41,8 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
     let Intake(sink, stats, progress) = to;
     let shown = source.display().to_string();
     let src = super::read_source(source)?;
-    let root: Value = serde_json::from_str(&src).map_err(|e| ImportError::Read {
-        path: shown.clone(),
-        reason: format!("not JSON: {e}"),
-    })?;
+    let root: Value = serde_json::from_str(&src)
+        .map_err(|e| ImportError::read(shown.clone(), format!("not JSON: {e}")))?;
     let list = items(&root);
     let total = list.len();
     let mut docs = super::Consecutive::default();

@@ -1328,20 +1328,25 @@ impl AgreementReport {
             let _ = writeln!(s, "warning: {w}");
         }
         if !self.skipped.is_empty() {
-            let _ = writeln!(
-                s,
-                "\nskipped: {} that cannot be read; the figures above leave {} out",
-                crate::wording::plural(self.skipped.len(), "file"),
-                if self.skipped.len() == 1 {
-                    "it"
-                } else {
-                    "them"
-                }
-            );
+            let _ = writeln!(s, "\nskipped: {}", self.skipped_note("above"));
             for x in &self.skipped {
                 let _ = writeln!(s, "  {x}");
             }
         }
+    }
+
+    /// What the skipped files mean for the figures `placed` (above or below) them: "N files
+    /// that cannot be read; the figures … leave them out".
+    pub fn skipped_note(&self, placed: &str) -> String {
+        format!(
+            "{} that cannot be read; the figures {placed} leave {} out",
+            crate::wording::plural(self.skipped.len(), "file"),
+            if self.skipped.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        )
     }
 
     /// A readable report for the terminal, with every pair's tables.

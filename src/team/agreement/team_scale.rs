@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::model::range::CharRange;
-use crate::team::agreement::{AgreementReport, PairReport};
+use crate::team::agreement::{AgreementReport, PairReport, SpanScores};
 use crate::team::compare::greedy_overlap_match;
 
 /// The counts Fleiss' κ needs for binary values over units that every annotator labelled.
@@ -120,15 +120,21 @@ pub struct Score {
 }
 
 impl Score {
+    /// A pair's figures ([`SpanScores`]) with the curated layer as A, the reference.
     fn new(curated: u64, annotator: u64, matched: u64) -> Self {
-        let ratio = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
+        let SpanScores {
+            precision,
+            recall,
+            f1,
+            ..
+        } = SpanScores::from_counts(curated, annotator, matched);
         Self {
             curated_spans: curated,
             annotator_spans: annotator,
             matched,
-            precision: ratio(matched, annotator),
-            recall: ratio(matched, curated),
-            f1: ratio(2 * matched, curated + annotator),
+            precision,
+            recall,
+            f1,
         }
     }
 }
