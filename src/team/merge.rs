@@ -1964,6 +1964,16 @@ mod tests {
         (Layer::from_ron(&m.text).unwrap(), m)
     }
 
+    fn merged_curated(
+        b: &CuratedLayer,
+        o: &CuratedLayer,
+        t: &CuratedLayer,
+    ) -> (CuratedLayer, Merged) {
+        let path = "annotations/curated/a.ron";
+        let m = both_ways(&b.to_ron(), &o.to_ron(), &t.to_ron(), path);
+        (CuratedLayer::from_ron(&m.text).unwrap(), m)
+    }
+
     #[test]
     fn edits_to_different_spans_are_both_kept() {
         let b = layer(&[(1, 0, 3, "quote"), (2, 4, 12, "claim")]);
@@ -2152,13 +2162,7 @@ mod tests {
             ],
             vec![rejection(13, "rev-b", "duplicate")],
         );
-        let m = both_ways(
-            &b.to_ron(),
-            &o.to_ron(),
-            &t.to_ron(),
-            "annotations/curated/a.ron",
-        );
-        let c = CuratedLayer::from_ron(&m.text).unwrap();
+        let (c, m) = merged_curated(&b, &o, &t);
         // Item 10 was accepted by both: the later (rev-b) kept, rev-a's recorded as a comment.
         let for_10: Vec<_> = c.spans.iter().filter(|s| s.from[0].id == 10).collect();
         assert_eq!(for_10.len(), 1);
@@ -2178,13 +2182,7 @@ mod tests {
         let b = curated(Vec::new(), Vec::new());
         let o = curated(vec![accepted(1, 10, "quote", "rev-a", T0)], Vec::new());
         let t = curated(Vec::new(), vec![rejection(10, "rev-b", "not a quote")]);
-        let m = both_ways(
-            &b.to_ron(),
-            &o.to_ron(),
-            &t.to_ron(),
-            "annotations/curated/a.ron",
-        );
-        let c = CuratedLayer::from_ron(&m.text).unwrap();
+        let (c, _) = merged_curated(&b, &o, &t);
         assert_eq!(c.spans.len(), 1);
         assert!(c.rejected.is_empty());
         assert!(
