@@ -926,6 +926,8 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
     let mut importer = Importer {
         tags: ws.tags().clone(),
         declared,
+        inside: store::InsideCheck::new(ws.root()),
+        clear_layer_dirs: Default::default(),
         ws,
         req,
         summary: ImportSummary::default(),
@@ -1206,6 +1208,10 @@ struct Importer<'r> {
     summary: ImportSummary,
     /// Texts and layers waiting to be written together.
     batch: store::AtomicBatch,
+    /// Where a text or layer may be written: each folder checked once.
+    inside: store::InsideCheck,
+    /// Layer folders found to hold no symbolic link on their way from `annotations/`.
+    clear_layer_dirs: HashSet<PathBuf>,
     /// What became of each document since the last commit, in source order.
     pending: Vec<Outcome>,
     /// Documents the reader handed on.
@@ -1242,6 +1248,22 @@ fn label(doc: &Incoming) -> String {
 }
 
 impl Importer<'_> {
+    /// [`Workspace::symlink_on_layer_path`], with each existing folder looked at once per
+    /// import rather than once per document.
+    fn link_on_layer_path(&mut self, layer_path: &Path) -> Option<PathBuf> {
+        let dir = layer_path.parent()?;
+        if self.clear_layer_dirs.contains(dir) {
+            let is_link = std::fs::symlink_metadata(layer_path).is_ok_and(|m| m.is_symlink());
+            return is_link.then(|| layer_path.to_path_buf());
+        }
+        let link = self.ws.symlink_on_layer_path(layer_path);
+        // A folder still to be created is looked at again once it exists.
+        if link.is_none() && std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+            self.clear_layer_dirs.insert(dir.to_path_buf());
+        }
+        link
+    }
+
     fn skip(&mut self, doc: &Incoming, why: &str) {
         self.pending
             .push(Outcome::Skipped(format!("{}: {why}", label(doc))));
@@ -1368,14 +1390,14 @@ impl Importer<'_> {
             );
             return Ok(());
         }
-        if let Some(link) = self.ws.symlink_on_layer_path(&layer_path) {
+        if let Some(link) = self.link_on_layer_path(&layer_path) {
             self.refuse(
                 &doc,
                 &format!("{}: {}", link.display(), crate::workspace::SYMLINK_REASON),
             );
             return Ok(());
         }
-        if let Err(e) = store::check_write_inside(self.ws.root(), &layer_path) {
+        if let Err(e) = self.inside.check(&layer_path) {
             self.refuse(&doc, &e.to_string());
             return Ok(());
         }
@@ -1432,7 +1454,7 @@ impl Importer<'_> {
                 );
                 return Ok(());
             };
-            if let Err(e) = store::check_write_inside(self.ws.root(), &text_path) {
+            if let Err(e) = self.inside.check(&text_path) {
                 self.refuse(&doc, &e.to_string());
                 return Ok(());
             }
