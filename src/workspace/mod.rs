@@ -175,11 +175,25 @@ pub struct TextEntry {
     pub path: PathBuf,
 }
 
-/// Finds the workspace root for an opened path (folder or file).
+/// Finds the workspace root for an opened path (folder or file), as git finds `.git`: the
+/// nearest folder at or above it that holds an `annotations/` folder, else the opened folder
+/// (or the opened file's folder).
+///
+/// The search does not climb to the system's temporary folder or above it, where any program
+/// may leave such a folder: a stray `/tmp/annotations` would otherwise make every folder under
+/// `/tmp` one workspace (and did, to the test suite's temporary workspaces).
 pub fn find_root(opened: &Path) -> PathBuf {
+    find_root_below(opened, &std::env::temp_dir())
+}
+
+/// [`find_root`] with the folder the search stops below given.
+fn find_root_below(opened: &Path, ceiling: &Path) -> PathBuf {
     let opened = opened
         .canonicalize()
         .unwrap_or_else(|_| opened.to_path_buf());
+    let ceiling = ceiling
+        .canonicalize()
+        .unwrap_or_else(|_| ceiling.to_path_buf());
     let start = if opened.is_file() {
         opened.parent().map(Path::to_path_buf).unwrap_or_default()
     } else {
@@ -187,6 +201,9 @@ pub fn find_root(opened: &Path) -> PathBuf {
     };
     let mut dir: Option<&Path> = Some(&start);
     while let Some(d) = dir {
+        if d != start && ceiling.starts_with(d) {
+            break;
+        }
         if d.join(ANNOTATIONS_DIR).is_dir() {
             return d.to_path_buf();
         }
@@ -746,5 +763,32 @@ mod tests {
         assert!(safe_rel("/etc/passwd").is_none());
         assert!(safe_rel("a/../../b").is_none());
         assert!(safe_rel("").is_none());
+    }
+
+    #[test]
+    fn a_stray_annotations_folder_above_the_temporary_folder_captures_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir_all(dir.path().join(ANNOTATIONS_DIR)).unwrap();
+        std::fs::create_dir_all(tmp.join("job/annotations")).unwrap();
+        std::fs::create_dir_all(tmp.join("other/x")).unwrap();
+        let canon = |p: PathBuf| p.canonicalize().unwrap();
+        // Below the ceiling the search works as always ...
+        assert_eq!(
+            find_root_below(&tmp.join("job"), &tmp),
+            canon(tmp.join("job"))
+        );
+        // ... but it does not climb to the ceiling or past it.
+        assert_eq!(
+            find_root_below(&tmp.join("other/x"), &tmp),
+            canon(tmp.join("other/x"))
+        );
+        // Opened directly, a folder at or above the ceiling is what it is.
+        assert_eq!(find_root_below(dir.path(), &tmp), canon(dir.path().into()));
+        // Without the ceiling, the annotations/ folder above would have been found.
+        assert_eq!(
+            find_root_below(&tmp.join("other/x"), Path::new("/nonexistent")),
+            canon(dir.path().into())
+        );
     }
 }
