@@ -15,6 +15,7 @@ mod commands;
 mod doc_list;
 mod durability;
 pub mod find_bar;
+mod frame_stats;
 mod help;
 mod keys_editor;
 mod list_scan;
@@ -274,12 +275,11 @@ pub struct MarginaliaApp {
     dialog: Option<mpsc::Receiver<Option<PathBuf>>>,
     status_line: String,
     title: String,
-    frame_times: Option<Vec<f32>>,
-    /// With `frame_times`: this thread's CPU time per frame, to tell work from waiting for a
-    /// core (on two cores the software rasteriser and the writer thread compete with it).
-    frame_cpu: Vec<f32>,
-    /// With `frame_times`: the wall times of the frames that took typed text (a filter, a note).
-    typing_frames: Vec<f32>,
+    /// With `MARGINALIA_FRAME_STATS=1`: each frame's cost, whole and by part (frame_stats.rs).
+    frame_stats: Option<frame_stats::FrameStats>,
+    /// Wakes the window when a file it shows changes on disk, so that an untouched window
+    /// draws no frames (`None` if its thread could not start: then it looks once a second).
+    watch: Option<crate::store::watch::Watch>,
     /// Banners, the problem page (src/app/durability.rs).
     durability: durability::Durability,
     /// File → Export… and File → Import… windows.
@@ -388,8 +388,13 @@ impl MarginaliaApp {
         } else {
             egui::Theme::Light
         });
-        let frame_times_on = std::env::var("MARGINALIA_FRAME_STATS").is_ok_and(|v| v == "1");
-        let frame_times = frame_times_on.then(Vec::new);
+        let frame_stats = frame_stats::FrameStats::install(ctx);
+        let frame_times_on = frame_stats.is_some();
+        let waker = ctx.clone();
+        let watch = crate::store::watch::Watch::spawn(Duration::from_millis(500), move || {
+            waker.request_repaint();
+        })
+        .ok();
         let mut app = Self {
             annotator_buf: prefs.annotator.clone(),
             layer: prefs.annotator.clone(),
@@ -418,9 +423,8 @@ impl MarginaliaApp {
             dialog: None,
             status_line: String::new(),
             title: String::new(),
-            frame_times,
-            frame_cpu: Vec::new(),
-            typing_frames: Vec::new(),
+            frame_stats,
+            watch,
             durability: Default::default(),
             transfer: Default::default(),
             review: None,
@@ -844,7 +848,7 @@ impl MarginaliaApp {
                     ctx.request_repaint();
                 };
                 let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
-                let (t0, c0) = (Instant::now(), thread_cpu_ms());
+                let (t0, c0) = (Instant::now(), frame_stats::thread_cpu_ms());
                 let text = match Document::load_text(&ws, &rel_owned) {
                     Ok(t) => t,
                     Err(e) => return send(Loaded::Done(Box::new(Err(e)))),
@@ -870,7 +874,7 @@ impl MarginaliaApp {
                 });
                 if timed {
                     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-                    let cpu = c0.zip(thread_cpu_ms()).map_or(0.0, |(a, b)| b - a);
+                    let cpu = c0.zip(frame_stats::thread_cpu_ms()).map_or(0.0, |(a, b)| b - a);
                     eprintln!(
                         "opened {rel_owned}: text and view {:.1} ms, layer {:.1} ms, index {:.1} ms \
                          (wall); the loader thread's CPU {cpu:.1} ms",
@@ -1485,6 +1489,27 @@ impl MarginaliaApp {
         }
     }
 
+    /// Tells the watcher which files the window shows (the open layer or the review's curated
+    /// file, and the workspace's tags), so a change to one of them wakes it: the frame it
+    /// wakes looks at them and reloads or merges. Without a watcher, it looks once a second.
+    fn watch_files(&mut self) {
+        let mut paths = Vec::new();
+        if let Some(open) = &self.open {
+            paths.push(open.doc.session().path.clone());
+        }
+        if let Some(mode) = &self.review {
+            paths.push(mode.review.session().path.clone());
+        }
+        if let Some(ws) = &self.ws {
+            paths.push(ws.tags_path());
+        }
+        match &mut self.watch {
+            Some(watch) => watch.set(paths),
+            None if !paths.is_empty() => self.ctx.request_repaint_after(Duration::from_secs(1)),
+            None => {}
+        }
+    }
+
     fn update_title(&mut self, ctx: &egui::Context) {
         let title = match &self.open {
             Some(o) => {
@@ -1508,14 +1533,11 @@ impl MarginaliaApp {
 
 impl eframe::App for MarginaliaApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
-        let started = Instant::now();
-        let cpu_started = if self.frame_times.is_some() {
-            thread_cpu_ms()
-        } else {
-            None
-        };
         let ctx = ui.ctx().clone();
-        let typing = self.frame_times.is_some()
+        if let Some(stats) = &mut self.frame_stats {
+            stats.begin(&ctx, frame.info().cpu_usage);
+        }
+        let typing = self.frame_stats.is_some()
             && ctx.input(|i| i.events.iter().any(|e| matches!(e, egui::Event::Text(_))));
         self.handle_close(&ctx);
         if let Some(open) = &mut self.open {
@@ -1567,7 +1589,7 @@ impl eframe::App for MarginaliaApp {
             palette::draw(self, &ctx, &mut commands);
         }
         tag_editor::draw(self, &ctx, &mut commands);
-        tag_editor::notice_changed_tags(self, &ctx);
+        tag_editor::notice_changed_tags(self);
         transfer::draw(self, &ctx, &mut commands);
         quit::draw(self, &ctx, &mut commands);
         for c in commands {
@@ -1584,16 +1606,10 @@ impl eframe::App for MarginaliaApp {
             self.start_list_scan();
             ctx.request_repaint_after(Duration::from_millis(50));
         }
+        self.watch_files();
         self.timeline_frame();
-        if let Some(times) = &mut self.frame_times {
-            times.push(started.elapsed().as_secs_f32() * 1000.0);
-            if typing {
-                self.typing_frames
-                    .push(started.elapsed().as_secs_f32() * 1000.0);
-            }
-            if let (Some(a), Some(b)) = (cpu_started, thread_cpu_ms()) {
-                self.frame_cpu.push((b - a) as f32);
-            }
+        if let Some(stats) = &mut self.frame_stats {
+            stats.end(&ctx, typing);
         }
     }
 
@@ -1607,47 +1623,8 @@ impl eframe::App for MarginaliaApp {
 
     fn on_exit(&mut self) {
         self.save_pending();
-        if let Some(times) = &mut self.frame_times
-            && !times.is_empty()
-        {
-            // The slowest frames by number, to tell opening and quitting from editing.
-            let mut slow: Vec<(usize, f32)> = times.iter().copied().enumerate().collect();
-            slow.sort_by(|a, b| b.1.total_cmp(&a.1));
-            let slow: Vec<String> = (slow.iter().take(5))
-                .map(|(i, t)| {
-                    let cpu = self.frame_cpu.get(*i).copied().unwrap_or(f32::NAN);
-                    format!("#{i} {t:.1} ms ({cpu:.1} ms CPU)")
-                })
-                .collect();
-            eprintln!("slowest frames of {}: {}", times.len(), slow.join(", "));
-            times.sort_by(f32::total_cmp);
-            let at = |q: f32| times[((times.len() - 1) as f32 * q).round() as usize];
-            eprintln!(
-                "frame CPU time over {} frames: median {:.2} ms, p99 {:.2} ms",
-                times.len(),
-                at(0.5),
-                at(0.99)
-            );
-            let typed = &mut self.typing_frames;
-            if !typed.is_empty() {
-                typed.sort_by(f32::total_cmp);
-                eprintln!(
-                    "frames that took typed text: {}, median {:.2} ms, max {:.2} ms",
-                    typed.len(),
-                    typed[typed.len() / 2],
-                    typed[typed.len() - 1]
-                );
-            }
-            let cpu = &mut self.frame_cpu;
-            if !cpu.is_empty() {
-                cpu.sort_by(f32::total_cmp);
-                let at = |q: f32| cpu[((cpu.len() - 1) as f32 * q).round() as usize];
-                eprintln!(
-                    "UI thread's own CPU time per frame: median {:.2} ms, p99 {:.2} ms (the rest is waiting for a core)",
-                    at(0.5),
-                    at(0.99)
-                );
-            }
+        if self.frame_stats.is_some() {
+            frame_stats::FrameStats::print(&self.ctx);
         }
     }
 }
@@ -1656,22 +1633,6 @@ impl eframe::App for MarginaliaApp {
 fn started() -> Instant {
     static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     *STARTED.get_or_init(Instant::now)
-}
-
-/// This thread's CPU time in milliseconds, where the platform tells it.
-fn thread_cpu_ms() -> Option<f64> {
-    #[cfg(unix)]
-    {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
-        let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-        (r == 0).then(|| ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6)
-    }
-    #[cfg(not(unix))]
-    None
 }
 
 /// The window icon, drawn by `assets/make_icon.py`.

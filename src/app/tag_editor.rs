@@ -5,7 +5,7 @@
 //! cheap stat check once a second and reloads it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 use egui::{Color32, RichText, Ui};
 
@@ -44,7 +44,6 @@ pub struct TagEditor {
     /// `tags.ron`'s modification time and length when last read or written (inner `None`: no
     /// file); `None` before the first look.
     seen: Option<Option<Stat>>,
-    last_check: Option<Instant>,
 }
 
 /// Opens or closes the window.
@@ -73,7 +72,6 @@ pub(super) fn toggle(app: &mut MarginaliaApp) {
         draft: Some(ws.tags().clone()),
         used,
         seen: ed.seen,
-        last_check: ed.last_check,
         ..Default::default()
     };
 }
@@ -107,19 +105,9 @@ pub(super) fn save(app: &mut MarginaliaApp, tags: TagSet) {
     }
 }
 
-/// Once a second: if `tags.ron` changed on disk (another window saved it), reads it again.
-pub(super) fn notice_changed_tags(app: &mut MarginaliaApp, ctx: &egui::Context) {
-    let now = Instant::now();
-    let ed = &mut app.tag_editor;
-    if ed
-        .last_check
-        .is_some_and(|t| now - t < Duration::from_secs(1))
-    {
-        ctx.request_repaint_after(Duration::from_secs(1));
-        return;
-    }
-    ed.last_check = Some(now);
-    ctx.request_repaint_after(Duration::from_secs(1));
+/// If `tags.ron` changed on disk (another window saved it), reads it again. Every frame, one
+/// `stat`; the file watcher wakes the window when the file changes (mod.rs `watch_files`).
+pub(super) fn notice_changed_tags(app: &mut MarginaliaApp) {
     let Some(path) = tags_path(app) else { return };
     let now_seen = stat(&path);
     let ed = &mut app.tag_editor;

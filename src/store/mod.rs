@@ -15,6 +15,7 @@
 
 mod checked;
 pub mod ron;
+pub mod watch;
 pub mod writer;
 
 pub use checked::CheckedWrite;

@@ -2850,3 +2850,66 @@ fn the_annotator_field_refuses_a_name_that_collides_with_tags_ron() {
         "{ANNOTATOR} still annotates"
     );
 }
+
+/// Whether the last frame asked for another one (at once or after a while).
+fn wants_a_frame(h: &Harness<'_, MarginaliaApp>) -> bool {
+    h.output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .is_some_and(|v| v.repaint_delay < std::time::Duration::MAX)
+}
+
+/// An untouched window asks for no frames: it repainted once a second to look for files changed
+/// on disk, and on a software renderer each frame of a big document cost up to a second of CPU
+/// (issue 22). A change to the open layer on disk still wakes it, and that frame reloads it.
+#[test]
+fn an_untouched_window_asks_for_no_frames_until_a_file_it_shows_changes() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    // Background jobs (the suggestions, the watcher's first look) finish, then it is quiet.
+    let mut quiet = false;
+    for _ in 0..500 {
+        h.step();
+        if !wants_a_frame(&h) {
+            quiet = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        quiet,
+        "still asking for frames: {:?}",
+        h.ctx.repaint_causes()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert!(
+        !h.ctx.has_requested_repaint(),
+        "woken with nothing changed: {:?}",
+        h.ctx.repaint_causes()
+    );
+
+    // Another window (or `git pull`) writes the layer.
+    let workspace = marginalia::Workspace::open(ws.path()).unwrap();
+    let mut other =
+        marginalia::Document::open(&workspace, &format!("seeds/{SEED}"), ANNOTATOR, false).unwrap();
+    other.add_span(0, 5, "claim").unwrap();
+    other.save_now().unwrap();
+    let mut woken = false;
+    for _ in 0..250 {
+        if h.ctx.has_requested_repaint() {
+            woken = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(woken, "the change on disk did not wake the window");
+    h.step();
+    assert!(
+        h.state()
+            .status_line()
+            .contains("changed outside this window"),
+        "{}",
+        h.state().status_line()
+    );
+}
