@@ -31,6 +31,9 @@ struct Frame {
     tessellation: f32,
     tessellation_cpu: f32,
     triangles: u32,
+    /// The pixels those triangles cover, summed (overlaps counted each time): what the
+    /// rasteriser fills, so the window's area times its overdraw.
+    filled: f32,
     /// eframe's figure for the frame (UI thread, wall, less vsync), copy taken out.
     whole: Option<f32>,
     /// The process's CPU (all threads) from this frame's start to the next one's, copy taken out.
@@ -83,20 +86,39 @@ impl egui::Plugin for FrameClock {
             (Some(a), Some(b)) => (b - a) as f32,
             _ => tessellation,
         };
-        let triangles = primitives
-            .iter()
-            .map(|p| match &p.primitive {
-                egui::epaint::Primitive::Mesh(m) => m.indices.len() / 3,
-                egui::epaint::Primitive::Callback(_) => 0,
-            })
-            .sum::<usize>();
+        let (mut triangles, mut filled) = (0usize, 0.0f32);
+        for p in &primitives {
+            if let egui::epaint::Primitive::Mesh(m) = &p.primitive {
+                triangles += m.indices.len() / 3;
+                filled += covered_pixels(m, p.clip_rect, output.pixels_per_point);
+            }
+        }
         if let Some(f) = self.frames.last_mut() {
             f.pass = pass;
             f.tessellation = tessellation;
             f.tessellation_cpu = tessellation_cpu;
             f.triangles = u32::try_from(triangles).unwrap_or(u32::MAX);
+            f.filled = filled;
         }
     }
+}
+
+/// The pixels a mesh's triangles cover inside `clip` (each triangle's area, clipped to the
+/// clip rect's bounding box only roughly: a triangle is counted whole if it touches it).
+fn covered_pixels(mesh: &egui::epaint::Mesh, clip: egui::Rect, pixels_per_point: f32) -> f32 {
+    let mut area = 0.0;
+    for t in mesh.indices.chunks_exact(3) {
+        let p = |i: u32| mesh.vertices.get(i as usize).map(|v| v.pos);
+        let (Some(a), Some(b), Some(c)) = (p(t[0]), p(t[1]), p(t[2])) else {
+            continue;
+        };
+        let bounds = egui::Rect::from_points(&[a, b, c]);
+        if !bounds.intersects(clip) {
+            continue;
+        }
+        area += ((b - a).x * (c - a).y - (b - a).y * (c - a).x).abs() * 0.5;
+    }
+    area * pixels_per_point * pixels_per_point
 }
 
 /// The app's side: times `ui()` and hands eframe's figure to the right frame.
@@ -218,9 +240,12 @@ fn report(clock: &FrameClock) -> Vec<String> {
         Some(f.ui_cpu).filter(|c| c.is_finite())
     }));
     let mut tri: Vec<f32> = frames.iter().map(|f| f.triangles as f32).collect();
-    if let Some((med, _, max)) = quantiles(&mut tri) {
+    let mut filled: Vec<f32> = frames.iter().map(|f| f.filled / 1e6).collect();
+    if let (Some((med, _, max)), Some((fmed, _, fmax))) =
+        (quantiles(&mut tri), quantiles(&mut filled))
+    {
         out.push(format!(
-            "triangles per frame: median {med:.0}, max {max:.0}"
+            "triangles per frame: median {med:.0}, max {max:.0}; pixels they fill: median {fmed:.2} M, max {fmax:.2} M"
         ));
     }
     let mut typed: Vec<f32> = (frames.iter().filter(|f| f.typed))
