@@ -1621,7 +1621,7 @@ impl eframe::App for MarginaliaApp {
         }
     }
 
-    fn on_exit(&mut self) {
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.save_pending();
         if self.frame_stats.is_some() {
             frame_stats::FrameStats::print(&self.ctx);
@@ -1661,8 +1661,37 @@ pub fn run(start: StartOptions) -> Result<(), eframe::Error> {
     if let Some(icon) = icon() {
         viewport = viewport.with_icon(std::sync::Arc::new(icon));
     }
+    // OpenGL by default: on a machine without a GPU (Mesa's llvmpipe) a frame costs all threads
+    // about a quarter of the CPU it costs through wgpu and lavapipe, 20 against 82 ms at
+    // 1024×700 (BENCHMARKS.md, issue 22), and a real GPU runs either. wgpu is the fallback
+    // when no OpenGL context can be made; `MARGINALIA_RENDERER=wgpu` chooses it.
+    let chosen = std::env::var("MARGINALIA_RENDERER").ok();
+    let first = match chosen.as_deref() {
+        Some("wgpu") => eframe::Renderer::Wgpu,
+        _ => eframe::Renderer::Glow,
+    };
+    match run_with(first, viewport.clone(), start.clone()) {
+        Err(
+            e @ (eframe::Error::Glutin(_)
+            | eframe::Error::NoGlutinConfigs(..)
+            | eframe::Error::OpenGL(_)),
+        ) if chosen.is_none() => {
+            eprintln!("marginalia: OpenGL is not available ({e}); drawing with wgpu instead");
+            run_with(eframe::Renderer::Wgpu, viewport, start)
+        }
+        other => other,
+    }
+}
+
+/// Runs the window with `renderer`.
+fn run_with(
+    renderer: eframe::Renderer,
+    viewport: egui::ViewportBuilder,
+    start: StartOptions,
+) -> Result<(), eframe::Error> {
     let options = eframe::NativeOptions {
         viewport,
+        renderer,
         // The app adds the system font fallback itself (theme::install_fonts).
         system_font_fallback: false,
         ..Default::default()
