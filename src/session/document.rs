@@ -4,7 +4,7 @@
 //! dirty. [`Document::save_if_due`] writes it within a second; before writing it checks that no
 //! one else replaced the file since it was read, and merges by span id if they did.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -244,6 +244,14 @@ fn clone_while<T>(layer: &Layer, work: impl FnOnce() -> T) -> (Layer, T) {
     })
 }
 
+/// A layer file read and parsed by [`Document::read_layer`] (or found absent), waiting for
+/// its text.
+#[derive(Debug)]
+pub struct ReadLayer {
+    path: PathBuf,
+    loaded: Option<(Layer, Fingerprint)>,
+}
+
 impl Document {
     /// Opens text `rel` of `ws` with `annotator`'s layer. `read_only` is for browsing another
     /// annotator's layer: nothing is ever written.
@@ -291,6 +299,36 @@ impl Document {
         Self::from_parts(ws, rel, text, annotator, &layer_path, read_only)
     }
 
+    /// Reads and parses the layer file of `rel` for `annotator`, the first thing
+    /// [`Self::open_with_text`] does, so that a window can do it on one core while it reads the
+    /// text on another; [`Self::open_with_read`] then goes on as `open_with_text` would.
+    ///
+    /// # Errors
+    /// As [`Self::open`], for the layer file.
+    pub fn read_layer(ws: &Workspace, rel: &str, annotator: &str) -> Result<ReadLayer, OpenError> {
+        check_annotator_of(rel, annotator)?;
+        let path = ws
+            .layer_path(annotator, rel)
+            .ok_or_else(|| OpenError::NotInWorkspace(rel.to_owned()))?;
+        let loaded = crate::model::layer::load_layer(&path)?;
+        Ok(ReadLayer { path, loaded })
+    }
+
+    /// [`Self::open_with_text`] with the layer file already read by [`Self::read_layer`].
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_with_read(
+        ws: &Workspace,
+        rel: &str,
+        text: Text,
+        annotator: &str,
+        read: ReadLayer,
+        read_only: bool,
+    ) -> Result<Self, OpenError> {
+        Self::from_loaded(ws, rel, text, annotator, &read.path, read.loaded, read_only)
+    }
+
     fn from_parts(
         ws: &Workspace,
         rel: &str,
@@ -299,7 +337,20 @@ impl Document {
         layer_path: &Path,
         read_only: bool,
     ) -> Result<Self, OpenError> {
-        let (layer, seen) = match crate::model::layer::load_layer(layer_path)? {
+        let loaded = crate::model::layer::load_layer(layer_path)?;
+        Self::from_loaded(ws, rel, text, annotator, layer_path, loaded, read_only)
+    }
+
+    fn from_loaded(
+        ws: &Workspace,
+        rel: &str,
+        text: Text,
+        annotator: &str,
+        layer_path: &Path,
+        loaded: Option<(Layer, Fingerprint)>,
+        read_only: bool,
+    ) -> Result<Self, OpenError> {
+        let (layer, seen) = match loaded {
             Some((layer, fp)) => (layer, Some(fp)),
             None => (Layer::new(rel, &text, annotator), None),
         };
