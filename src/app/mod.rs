@@ -855,14 +855,12 @@ impl MarginaliaApp {
                     let layer_job = std::thread::Builder::new()
                         .name("open document: layer".into())
                         .spawn_scoped(s, || Document::read_layer(&ws, &rel_owned, &layer));
-                    let text = Document::load_text(&ws, &rel_owned).map(|text| {
-                        let view = TextView::new(&text);
+                    let text = Document::load_text(&ws, &rel_owned).inspect(|text| {
                         send(Loaded::Text(Box::new(Preview {
                             text: text.clone(),
-                            view,
+                            view: TextView::new(text),
                             no_spans: crate::model::span_index::SpanIndex::build(&[]),
                         })));
-                        text
                     });
                     let t1 = Instant::now();
                     let read = match layer_job {
