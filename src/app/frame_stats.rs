@@ -42,6 +42,8 @@ struct Frame {
     cpu_at_start: Option<f64>,
     /// The frame took typed text (a filter, a note).
     typed: bool,
+    /// The frame took a key press or a mouse button press: the frame that answers an action.
+    acted: bool,
 }
 
 /// The plugin that times egui's pass and the tessellation; the app reads it back.
@@ -125,6 +127,8 @@ fn covered_pixels(mesh: &egui::epaint::Mesh, clip: egui::Rect, pixels_per_point:
 pub(super) struct FrameStats {
     ui_started: Instant,
     ui_cpu_started: Option<f64>,
+    typed: bool,
+    acted: bool,
 }
 
 impl FrameStats {
@@ -137,6 +141,8 @@ impl FrameStats {
         Some(Self {
             ui_started: Instant::now(),
             ui_cpu_started: None,
+            typed: false,
+            acted: false,
         })
     }
 
@@ -144,6 +150,17 @@ impl FrameStats {
     pub(super) fn begin(&mut self, ctx: &egui::Context, previous_frame: Option<f32>) {
         self.ui_started = Instant::now();
         self.ui_cpu_started = thread_cpu_ms();
+        (self.typed, self.acted) = ctx.input(|i| {
+            let typed = i.events.iter().any(|e| matches!(e, egui::Event::Text(_)));
+            let acted = i.events.iter().any(|e| {
+                matches!(
+                    e,
+                    egui::Event::Key { pressed: true, .. }
+                        | egui::Event::PointerButton { pressed: true, .. }
+                )
+            });
+            (typed, acted)
+        });
         ctx.with_plugin::<FrameClock, _>(|clock| {
             let n = clock.frames.len();
             if n >= 2
@@ -156,7 +173,7 @@ impl FrameStats {
     }
 
     /// At the end of `ui()`.
-    pub(super) fn end(&mut self, ctx: &egui::Context, typed: bool) {
+    pub(super) fn end(&mut self, ctx: &egui::Context) {
         let ui = self.ui_started.elapsed().as_secs_f32() * 1000.0;
         let ui_cpu = match (self.ui_cpu_started, thread_cpu_ms()) {
             (Some(a), Some(b)) => (b - a) as f32,
@@ -166,7 +183,8 @@ impl FrameStats {
             if let Some(f) = clock.frames.last_mut() {
                 f.ui = ui;
                 f.ui_cpu = ui_cpu;
-                f.typed = typed;
+                f.typed = self.typed;
+                f.acted = self.acted;
             }
         });
     }
@@ -248,14 +266,29 @@ fn report(clock: &FrameClock) -> Vec<String> {
             "triangles per frame: median {med:.0}, max {max:.0}; pixels they fill: median {fmed:.2} M, max {fmax:.2} M"
         ));
     }
-    let mut typed: Vec<f32> = (frames.iter().filter(|f| f.typed))
-        .filter_map(|f| f.whole)
-        .collect();
-    let n = typed.len();
-    if let Some((med, _, max)) = quantiles(&mut typed) {
-        out.push(format!(
-            "frames that took typed text: {n}, whole frame median {med:.2} ms, max {max:.2} ms"
-        ));
+    for (what, pick) in [
+        (
+            "frames that took typed text",
+            (|f: &Frame| f.typed) as fn(&Frame) -> bool,
+        ),
+        ("frames that took a key or button press", |f: &Frame| {
+            f.acted
+        }),
+    ] {
+        let mut whole: Vec<f32> = (frames.iter().filter(|f| pick(f)))
+            .filter_map(|f| f.whole)
+            .collect();
+        let mut all: Vec<f32> = (frames.iter().filter(|f| pick(f)))
+            .filter_map(|f| f.all_threads)
+            .collect();
+        let n = whole.len();
+        if let (Some((med, _, max)), Some((amed, _, amax))) =
+            (quantiles(&mut whole), quantiles(&mut all))
+        {
+            out.push(format!(
+                "{what}: {n}, whole frame median {med:.2} ms, max {max:.2} ms; all threads' CPU median {amed:.1} ms, max {amax:.1} ms"
+            ));
+        }
     }
     out
 }

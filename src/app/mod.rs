@@ -1557,8 +1557,6 @@ impl eframe::App for MarginaliaApp {
         if let Some(stats) = &mut self.frame_stats {
             stats.begin(&ctx, frame.info().cpu_usage);
         }
-        let typing = self.frame_stats.is_some()
-            && ctx.input(|i| i.events.iter().any(|e| matches!(e, egui::Event::Text(_))));
         self.handle_close(&ctx);
         if let Some(open) = &mut self.open {
             // Edits made outside `after_edit` (review mode, durability) and bulk edits (see
@@ -1629,7 +1627,7 @@ impl eframe::App for MarginaliaApp {
         self.watch_files();
         self.timeline_frame();
         if let Some(stats) = &mut self.frame_stats {
-            stats.end(&ctx, typing);
+            stats.end(&ctx);
         }
     }
 
