@@ -462,9 +462,12 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             let mut info =
                 egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "Tag filter");
             info.current_text_value = Some(shown.clone());
+            // As wide as the room the heading and its count leave (a six-digit count at
+            // 1024 px left none for 110 px, and the box covered the count).
+            let width = (ui.available_width() - 8.0).clamp(60.0, 110.0);
             egui::ComboBox::from_id_salt("tag filter")
                 .selected_text(shown)
-                .width(110.0)
+                .width(width)
                 .show_ui(ui, |ui| {
                     if ui
                         .selectable_label(app.tag_filter.is_none(), "all tags")
@@ -689,17 +692,19 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         }
         ui.horizontal(|ui| {
             theme::tag_chip(ui, &tags, &s.tag);
-            ui.label(
-                RichText::new(format!("#{} · chars {}–{}", s.id, s.start, s.end))
-                    .small()
-                    .color(weak),
-            );
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 if action_button(ui, &app.keymap, !read_only, "Delete", Action::Delete) {
                     commands.push(Command::DeleteSelectedSpan);
                 }
             });
         });
+        // On a line of its own: beside the chip and Delete, "#100008 · chars 5174253–5174384"
+        // did not fit the panel at 1024 px and ran under the button.
+        ui.label(
+            RichText::new(format!("#{} · chars {}–{}", s.id, s.start, s.end))
+                .small()
+                .color(weak),
+        );
         super::durability::fuzzy_details(ui, &app.keymap, &s, read_only, commands);
         egui::ScrollArea::vertical()
             .id_salt("exact")
