@@ -9,10 +9,6 @@ use aho_corasick::AhoCorasick;
 use super::{Source, Suggestion};
 use crate::model::text::Text;
 
-/// At most this many proposals per phrase list and document: enough for any real article,
-/// and a bound on a text where tagged phrases recur thousands of times (a generated one).
-pub const MAX_HITS: usize = 10_000;
-
 /// Phrases shorter than this (in chars) are not matched: a tagged "it" would be everywhere.
 pub const MIN_PHRASE_CHARS: usize = 3;
 
@@ -59,21 +55,81 @@ impl PhraseIndex {
         self.automaton = OnceLock::new();
     }
 
-    pub(super) fn find(&self, text: &Text, source: Source) -> Vec<Suggestion> {
-        let mut out = Vec::new();
+    /// The phrases of a tag `allowed` allows found in `text` as whole words, overlapping ones
+    /// too, sorted by range; with more than `cap` found, `cap` of them chosen evenly over the
+    /// text in the order found. Returns them and how many were found.
+    ///
+    /// A text where tagged phrases recur on every word (a generated one) has millions of
+    /// matches: one scan counts them all but holds at most `2 * cap` (every match, then every
+    /// second, every fourth... as the count grows), from which `cap` are taken evenly.
+    pub(super) fn find(
+        &self,
+        text: &Text,
+        source: Source,
+        cap: usize,
+        allowed: &dyn Fn(&str) -> bool,
+    ) -> (Vec<Suggestion>, usize) {
         let automaton = self.automaton.get_or_init(|| {
             (!self.phrases.is_empty())
                 .then(|| AhoCorasick::new(self.phrases.iter().map(|p| p.text.as_str())).ok())
                 .flatten()
         });
         let Some(ac) = automaton else {
-            return out;
+            return (Vec::new(), 0);
         };
-        let s = text.as_str();
+        // Asked once per phrase, not once per match.
+        let allowed: Vec<bool> = self.phrases.iter().map(|p| allowed(&p.tag)).collect();
+        let room = cap.max(1) * 2;
+        // (match number, phrase, byte): every `stride`th match so far.
+        let mut picked: Vec<(usize, usize, usize)> = Vec::new();
+        let (mut found, mut stride) = (0usize, 1usize);
+        self.each_match(ac, text.as_str(), &allowed, |phrase, b0| {
+            if found.is_multiple_of(stride) {
+                picked.push((found, phrase, b0));
+                if picked.len() >= room {
+                    stride *= 2;
+                    picked.retain(|x| x.0.is_multiple_of(stride));
+                }
+            }
+            found += 1;
+        });
+        let n = picked.len();
+        let mut out: Vec<Suggestion> = (picked.into_iter().enumerate())
+            .filter(|(j, _)| found <= cap || super::keeps(*j, n, cap))
+            .filter_map(|(_, (_, phrase, b0))| {
+                let p = self.phrases.get(phrase)?;
+                let c0 = text.char_of_byte(b0);
+                Some(Suggestion {
+                    start: c0,
+                    end: c0 + p.chars,
+                    tag: p.tag.clone(),
+                    source,
+                    attrs: BTreeMap::new(),
+                    text: p.text.clone(),
+                })
+            })
+            .collect();
+        out.sort_by_key(|x| (x.start, x.end));
+        (out, found)
+    }
+
+    /// Calls `f` with each phrase (by number) matched as whole words whose `allowed` entry is
+    /// true, and the byte it starts at, in the order the automaton finds them.
+    fn each_match(
+        &self,
+        ac: &AhoCorasick,
+        s: &str,
+        allowed: &[bool],
+        mut f: impl FnMut(usize, usize),
+    ) {
         for m in ac.find_overlapping_iter(s) {
-            let Some(p) = self.phrases.get(m.pattern().as_usize()) else {
+            let i = m.pattern().as_usize();
+            let Some(p) = self.phrases.get(i) else {
                 continue;
             };
+            if !allowed.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             let (b0, b1) = (m.start(), m.end());
             let before_ok = !p.word_start
                 || !s[..b0]
@@ -83,22 +139,9 @@ impl PhraseIndex {
             let after_ok =
                 !p.word_end || !s[b1..].chars().next().is_some_and(char::is_alphanumeric);
             if before_ok && after_ok {
-                let c0 = text.char_of_byte(b0);
-                out.push(Suggestion {
-                    start: c0,
-                    end: c0 + p.chars,
-                    tag: p.tag.clone(),
-                    source,
-                    attrs: BTreeMap::new(),
-                    text: p.text.clone(),
-                });
-                if out.len() >= MAX_HITS {
-                    break;
-                }
+                f(i, b0);
             }
         }
-        out.sort_by_key(|x| (x.start, x.end));
-        out
     }
 }
 
@@ -113,7 +156,8 @@ mod tests {
         ix.add("error", "Putin");
         ix.add("claim", "(Macron) said");
         let found = |s: &str| -> Vec<(usize, usize, String)> {
-            ix.find(&Text::from_string(s), Source::Dictionary)
+            ix.find(&Text::from_string(s), Source::Dictionary, 100, &|_| true)
+                .0
                 .into_iter()
                 .map(|x| (x.start, x.end, x.tag))
                 .collect()
@@ -123,5 +167,46 @@ mod tests {
             [(10, 15, "error".into()), (43, 63, "boilerplate".into())]
         );
         assert_eq!(found("é (Macron) said"), [(2, 15, "claim".into())]);
+    }
+}
+
+#[cfg(test)]
+mod cap_tests {
+    use super::*;
+
+    /// More matches than the cap: the cap, spread evenly over the text in the order found
+    /// (overlapping matches and two tags on one phrase count one each), with the full count.
+    #[test]
+    fn past_the_cap_matches_are_counted_and_kept_evenly() {
+        let mut ix = PhraseIndex::default();
+        ix.add("claim", "alpha beta");
+        ix.add("quote", "alpha beta");
+        ix.add("claim", "beta gamma");
+        let text = Text::from_string(&"alpha beta gamma. ".repeat(1000));
+        let len = text.char_len();
+        let (list, found) = ix.find(&text, Source::Repeats, 300, &|_| true);
+        assert_eq!(found, 3000);
+        assert_eq!(list.len(), 300);
+        let mut tenths = [0; 10];
+        for s in &list {
+            tenths[s.start * 10 / len] += 1;
+        }
+        assert!(tenths.iter().all(|&n| (27..=33).contains(&n)), "{tenths:?}");
+        assert!(
+            list.windows(2)
+                .all(|w| (w[0].start, w[0].end) <= (w[1].start, w[1].end))
+        );
+        // Under the cap, all of them; a tag not allowed is neither kept nor counted.
+        assert_eq!(
+            ix.find(&text, Source::Repeats, 3000, &|_| true).0.len(),
+            3000
+        );
+        let (list, found) = ix.find(&text, Source::Repeats, 300, &|t| t == "quote");
+        assert_eq!((list.len(), found), (300, 1000));
+        assert!(
+            list.iter()
+                .all(|s| s.tag == "quote" && s.text == "alpha beta")
+        );
+        assert_eq!(ix.find(&text, Source::Repeats, 0, &|_| true).0.len(), 0);
     }
 }
