@@ -88,9 +88,10 @@ impl PhraseIndex {
         // 6 MB for 100,000) missed the cache on nearly every match.
         let flags: Vec<u8> = (self.phrases.iter())
             .map(|p| {
-                u8::from(allowed(&p.tag)) * ALLOWED
-                    | u8::from(p.word_start) * WORD_START
-                    | u8::from(p.word_end) * WORD_END
+                let bit = |on: bool, b: u8| if on { b } else { 0 };
+                bit(allowed(&p.tag), ALLOWED)
+                    | bit(p.word_start, WORD_START)
+                    | bit(p.word_end, WORD_END)
             })
             .collect();
         let room = cap.max(1) * 2;
