@@ -322,8 +322,9 @@ impl SuggestionMarks {
         &self.marks
     }
 
-    /// Takes out the mark at `at` and puts `add` in (in that order), then indexes them again
-    /// once (O(n log n): done once per batch of edits, not per mark).
+    /// Applies `edits` in order, `(at, Some(mark))` inserting `mark` at position `at` and
+    /// `(at, None)` removing the one there, then indexes the marks again once (O(n log n) a
+    /// batch of edits, not a mark).
     pub fn edit(&mut self, edits: impl IntoIterator<Item = (usize, Option<SuggestionMark>)>) {
         for (at, add) in edits {
             match add {
