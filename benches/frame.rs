@@ -588,8 +588,7 @@ fn child_edit(dir: &str) {
             uncertain: None,
             hits: &[],
             current_hit: None,
-            suggestions: &[],
-            suggestion_reach: 0,
+            suggestions: None,
             focused_suggestion: None,
         };
         commands.clear();
@@ -677,8 +676,7 @@ fn child_tagall(dir: &str) {
             uncertain: None,
             hits: &hits,
             current_hit: None,
-            suggestions: &[],
-            suggestion_reach: 0,
+            suggestions: None,
             focused_suggestion: None,
         };
         let mut commands = Vec::new();

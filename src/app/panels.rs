@@ -390,8 +390,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         uncertain: Some(super::durability::fuzzy_color(ui.visuals())),
         hits: app.find.hits(),
         current_hit: app.find.current_hit(),
-        suggestions: app.suggest.marks(),
-        suggestion_reach: app.suggest.reach(),
+        suggestions: Some(app.suggest.marks()),
         focused_suggestion: app.suggest.focused_mark(),
         ..ViewInput::plain(
             open.doc.text(),

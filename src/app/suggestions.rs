@@ -13,10 +13,12 @@ use std::time::Duration;
 
 use egui::{RichText, Ui};
 
-use crate::assist::suggest::{Model, Rejections, Source, Sources, Suggestion, rejections};
+use crate::assist::suggest::{
+    Cut, Model, Proposals, Rejections, Source, Sources, Suggestion, rejections,
+};
 
 use super::commands::SuggestCommand;
-use super::text_view::SuggestionMark;
+use super::text_view::{SuggestionMark, SuggestionMarks};
 use super::{Command, MarginaliaApp, theme};
 
 type Built = Result<(Arc<Model>, Rejections), String>;
@@ -32,10 +34,12 @@ pub struct SuggestUi {
     error: Option<String>,
     /// The document (path and text hash) `raw` was computed for.
     raw_for: Option<(String, String)>,
-    job: Option<(String, String, mpsc::Receiver<Vec<Suggestion>>)>,
+    job: Option<(String, String, mpsc::Receiver<Proposals>)>,
     /// Every source's proposals for the open document, unfiltered; shared with `shown`, so
     /// filtering 47,000 of them again after a bulk edit copies no text.
     raw: Vec<Arc<Suggestion>>,
+    /// The sources that found more than they propose for the open document.
+    cut: Vec<Cut>,
     /// What `shown` was filtered for: the document, its edit count, the sources, a counter
     /// bumped by rejections and new raw lists.
     shown_for: Option<(String, u64, [bool; 5], u64)>,
@@ -47,11 +51,9 @@ pub struct SuggestUi {
     out: Vec<bool>,
     /// How many of each source are not yet in the layer (also for sources switched off).
     counts: [usize; 5],
-    marks: Vec<SuggestionMark>,
+    marks: SuggestionMarks,
     /// The focused suggestion, by range and tag (it keeps its place across refilters).
     focused: Option<(usize, usize, String)>,
-    /// The longest shown suggestion, in chars.
-    reach: usize,
     /// The list's rows, made when `shown` is, so a frame draws only the rows in view.
     rows: Vec<ListRow>,
     /// The focus moved on by itself (the one focused was accepted or rejected): the next `]`
@@ -69,7 +71,7 @@ impl SuggestUi {
     }
 
     /// The shown suggestions as the text view draws them.
-    pub fn marks(&self) -> &[SuggestionMark] {
+    pub fn marks(&self) -> &SuggestionMarks {
         &self.marks
     }
 
@@ -80,12 +82,6 @@ impl SuggestUi {
         self.shown
             .binary_search_by(|s| (s.start, s.end, s.tag.as_str()).cmp(&(*a, *b, tag.as_str())))
             .ok()
-    }
-
-    /// How far a shown suggestion reaches (its longest length in chars): the text view looks
-    /// back this far from a paragraph for outlines that overlap it.
-    pub fn reach(&self) -> usize {
-        self.reach
     }
 
     /// Whether any suggestion is shown (their keys apply only then).
@@ -162,7 +158,7 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     let Some(open) = &app.open else {
         su.shown.clear();
         su.shown_raw.clear();
-        su.marks.clear();
+        su.marks = SuggestionMarks::default();
         return;
     };
     let rel = open.doc.rel().to_owned();
@@ -180,7 +176,7 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
         let spawned = std::thread::Builder::new()
             .name("suggestions".into())
             .spawn(move || {
-                let _ = tx.send(model.suggest(&text, Sources::all()));
+                let _ = tx.send(model.propose(&text, Sources::all()));
                 ctx2.request_repaint();
             });
         if spawned.is_ok() {
@@ -189,8 +185,9 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     }
     if let Some((r, s, rx)) = &su.job {
         match rx.try_recv() {
-            Ok(list) => {
-                su.raw = list.into_iter().map(Arc::new).collect();
+            Ok(found) => {
+                su.raw = found.list.into_iter().map(Arc::new).collect();
+                su.cut = found.cut;
                 su.raw_for = Some((r.clone(), s.clone()));
                 su.generation += 1;
                 su.job = None;
@@ -273,17 +270,17 @@ fn refilter(app: &mut MarginaliaApp) {
             }
         }
     }
-    su.reach = su.shown.iter().map(|s| s.end - s.start).max().unwrap_or(0);
     let mut colors = TagColors::default();
-    su.marks = su
-        .shown
-        .iter()
-        .map(|s| SuggestionMark {
-            start: s.start,
-            end: s.end,
-            color: colors.of(tags, &s.tag),
-        })
-        .collect();
+    su.marks = SuggestionMarks::new(
+        su.shown
+            .iter()
+            .map(|s| SuggestionMark {
+                start: s.start,
+                end: s.end,
+                color: colors.of(tags, &s.tag),
+            })
+            .collect(),
+    );
     make_rows(su, on);
 }
 
@@ -328,7 +325,8 @@ fn update_touched(
     on: Sources,
     tags: &crate::model::tags::TagSet,
 ) {
-    let mut changed = false;
+    // The marks' edits, in order, applied together (the marks are indexed again once).
+    let mut mark_edits = Vec::new();
     for (start, end, tag) in touched {
         let want = (*start, *end, tag.as_str());
         let from = su
@@ -352,14 +350,12 @@ fn update_touched(
                 if on.contains(source) && su.shown_raw.get(at) == Some(&j) {
                     su.shown.remove(at);
                     su.shown_raw.remove(at);
-                    su.marks.remove(at);
-                    changed = true;
+                    mark_edits.push((at, None));
                 }
             } else {
                 su.counts[source as usize] += 1;
                 if on.contains(source) {
                     let s = Arc::clone(s);
-                    su.reach = su.reach.max(s.end - s.start);
                     let mark = SuggestionMark {
                         start: s.start,
                         end: s.end,
@@ -367,13 +363,13 @@ fn update_touched(
                     };
                     su.shown.insert(at, s);
                     su.shown_raw.insert(at, j);
-                    su.marks.insert(at, mark);
-                    changed = true;
+                    mark_edits.push((at, Some(mark)));
                 }
             }
         }
     }
-    if changed {
+    if !mark_edits.is_empty() {
+        su.marks.edit(mark_edits);
         make_rows(su, on);
     }
 }
@@ -641,6 +637,28 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
             }
         }
     });
+    // A source that found more than it proposes says so, with both counts.
+    let fresh =
+        su.raw_for.as_ref().map(|(r, _)| r.as_str()) == app.open.as_ref().map(|o| o.doc.rel());
+    if fresh {
+        let warn = theme::tone_color(theme::Tone::Warn, ui.visuals());
+        for c in &su.cut {
+            ui.label(
+                RichText::new(format!(
+                    "{}: {} of {} found, spread over the text — cut",
+                    c.source, c.kept, c.found
+                ))
+                .small()
+                .color(warn),
+            )
+            .on_hover_text(format!(
+                "{} found more than {} in this text: it proposes that many, chosen evenly \
+                 over the whole text",
+                c.source,
+                crate::assist::suggest::MAX_PER_SOURCE
+            ));
+        }
+    }
     area.show_rows(ui, row_h, su.rows.len(), |ui, range| {
         for &i in &su.rows[range] {
             let Some(s) = su.shown.get(i) else { continue };

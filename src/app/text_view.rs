@@ -252,12 +252,9 @@ pub struct ViewInput<'a> {
     pub hits: &'a [CharRange],
     /// The hit the find bar is at, painted stronger.
     pub current_hit: Option<CharRange>,
-    /// Proposed spans (sorted by start), drawn as dashed outlines, never filled.
-    pub suggestions: &'a [SuggestionMark],
-    /// The longest suggestion's length in chars (how far back one can start and still reach
-    /// a paragraph).
-    pub suggestion_reach: usize,
-    /// The index into `suggestions` of the focused one, drawn with a thicker outline.
+    /// Proposed spans, drawn as dashed outlines, never filled (`None`: none).
+    pub suggestions: Option<&'a SuggestionMarks>,
+    /// The position in `suggestions` of the focused one, drawn with a thicker outline.
     pub focused_suggestion: Option<usize>,
 }
 
@@ -285,8 +282,7 @@ impl<'a> ViewInput<'a> {
             uncertain: None,
             hits: &[],
             current_hit: None,
-            suggestions: &[],
-            suggestion_reach: 0,
+            suggestions: None,
             focused_suggestion: None,
         }
     }
@@ -298,6 +294,55 @@ pub struct SuggestionMark {
     pub start: usize,
     pub end: usize,
     pub color: Color32,
+}
+
+/// The proposed spans of a document, sorted by range, with an index so that a frame visits
+/// only those overlapping the paragraphs on screen (a 10 MB text has tens of thousands).
+#[derive(Debug, Default)]
+pub struct SuggestionMarks {
+    marks: Vec<SuggestionMark>,
+    index: SpanIndex,
+}
+
+impl SuggestionMarks {
+    /// `marks` sorted by range.
+    pub fn new(marks: Vec<SuggestionMark>) -> Self {
+        let index = Self::index_of(&marks);
+        Self { marks, index }
+    }
+
+    fn index_of(marks: &[SuggestionMark]) -> SpanIndex {
+        SpanIndex::from_ranges(marks.iter().map(|m| CharRange {
+            start: m.start,
+            end: m.end,
+        }))
+    }
+
+    pub fn as_slice(&self) -> &[SuggestionMark] {
+        &self.marks
+    }
+
+    /// Applies `edits` in order, `(at, Some(mark))` inserting `mark` at position `at` and
+    /// `(at, None)` removing the one there, then indexes the marks again once (O(n log n) a
+    /// batch of edits, not a mark).
+    pub fn edit(&mut self, edits: impl IntoIterator<Item = (usize, Option<SuggestionMark>)>) {
+        for (at, add) in edits {
+            match add {
+                Some(m) => self.marks.insert(at, m),
+                None => {
+                    if at < self.marks.len() {
+                        self.marks.remove(at);
+                    }
+                }
+            }
+        }
+        self.index = Self::index_of(&self.marks);
+    }
+
+    /// Calls `f` with the position of each mark overlapping chars `[a, b)`, in range order.
+    fn visit(&self, a: usize, b: usize, f: impl FnMut(usize)) {
+        self.index.visit_overlapping(a, b, f);
+    }
 }
 
 /// Which spans overlap a range, as positions into [`ViewInput::spans`].
@@ -986,24 +1031,34 @@ struct PieceCanvas<'a> {
 }
 
 /// Suggestions in piece `p`: a dashed outline in the tag's colour, the focused one thicker and
-/// a little further out, so they never read as saved spans (which are filled).
+/// a little further out, so they never read as saved spans (which are filled). Several tags
+/// proposed for one range are nested, each 2 points outside the one before, so every colour
+/// shows. Only the marks overlapping the piece are visited, and all their dashes are one mesh.
 fn paint_suggestions(canvas: PieceCanvas<'_>, input: &ViewInput<'_>) {
+    let Some(marks) = input.suggestions else {
+        return;
+    };
     let p = canvas.p;
-    let marks = input.suggestions;
-    // Sorted by start: only marks starting within `suggestion_reach` before the piece can
-    // overlap it, so a piece deep in a long text does not walk every mark before it.
-    let from = marks.partition_point(|m| m.start + input.suggestion_reach < p.start);
-    let upto = marks.partition_point(|m| m.start < p.end.max(p.start + 1));
-    for (i, m) in marks.iter().enumerate().take(upto.max(from)).skip(from) {
-        if m.end <= p.start {
-            continue;
-        }
+    let all = marks.as_slice();
+    let mut dashes = theme::DashedOutlines::new(canvas.painter.pixels_per_point());
+    // The range of the mark before and how many before it had the same one.
+    let mut prev: Option<(usize, usize)> = None;
+    let mut nested = 0;
+    marks.visit(p.start, p.end.max(p.start + 1), |i| {
+        let Some(m) = all.get(i) else { return };
+        nested = if prev == Some((m.start, m.end)) {
+            nested + 1
+        } else {
+            0
+        };
+        prev = Some((m.start, m.end));
         let focused = input.focused_suggestion == Some(i);
+        let (grow, width) = if focused { (2.5, 2.5) } else { (1.0, 1.2) };
         for r in canvas.rects(m.start, m.end) {
-            let (grow, width) = if focused { (2.5, 2.5) } else { (1.0, 1.2) };
-            theme::dashed_rect(canvas.painter, r.expand(grow), Stroke::new(width, m.color));
+            dashes.rect(r.expand(grow + 2.0 * nested as f32), width, m.color);
         }
-    }
+    });
+    dashes.paint(canvas.painter);
 }
 
 impl PieceCanvas<'_> {

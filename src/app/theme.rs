@@ -291,6 +291,78 @@ mod tests {
         assert_eq!(text_on(Color32::from_rgb(0x20, 0x20, 0x60)), Color32::WHITE);
     }
 
+    /// The quads of an outline, in physical pixels: (x0, y0, x1, y1) each.
+    fn quads(r: egui::Rect, width: f32, ppp: f32) -> Vec<[f32; 4]> {
+        let mut d = DashedOutlines::new(ppp);
+        d.rect(r, width, Color32::RED);
+        assert_eq!(d.mesh.vertices.len() % 4, 0);
+        assert!(d.mesh.vertices.iter().all(|v| v.color == Color32::RED));
+        d.mesh
+            .vertices
+            .chunks(4)
+            .map(|q| {
+                let (xs, ys) = (
+                    q.iter().map(|v| v.pos.x * ppp),
+                    q.iter().map(|v| v.pos.y * ppp),
+                );
+                let min = |i: &mut dyn Iterator<Item = f32>| i.fold(f32::MAX, f32::min);
+                let max = |i: &mut dyn Iterator<Item = f32>| i.fold(f32::MIN, f32::max);
+                [
+                    min(&mut xs.clone()),
+                    min(&mut ys.clone()),
+                    max(&mut { xs }),
+                    max(&mut { ys }),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dashed_outlines_are_whole_pixel_quads_round_every_side_and_corner() {
+        let r = egui::Rect::from_min_max(egui::pos2(10.3, 20.0), egui::pos2(80.3, 38.0));
+        for ppp in [1.0, 1.5, 2.0] {
+            let q = quads(r, 1.2, ppp);
+            let t = (1.2 * ppp).round();
+            for [x0, y0, x1, y1] in &q {
+                for v in [x0, y0, x1, y1] {
+                    assert!(
+                        (v - v.round()).abs() < 1e-3,
+                        "{ppp}: {v} is off the pixel grid"
+                    );
+                }
+                // A dash is a thin line along a side: as thick as the stroke one way.
+                assert!(x1 - x0 == t || y1 - y0 == t, "{ppp}: {x0} {y0} {x1} {y1}");
+                assert!(x1 - x0 <= (4.0 * ppp).round().max(t));
+                assert!(y1 - y0 <= (4.0 * ppp).round().max(t));
+            }
+            // About one dash per 7 points of the perimeter, plus one to start each side.
+            let perimeter = 2.0 * (r.width() + r.height());
+            let n = q.len() as f32;
+            assert!(
+                (perimeter / 7.0..=perimeter / 7.0 + 4.0).contains(&n),
+                "{ppp}: {n}"
+            );
+            // Each corner is covered.
+            let px = |x: f32| (x * ppp).round();
+            for (cx, cy) in [
+                (r.min.x, r.min.y),
+                (r.max.x, r.min.y),
+                (r.max.x, r.max.y),
+                (r.min.x, r.max.y),
+            ] {
+                let (cx, cy) = (px(cx), px(cy));
+                assert!(
+                    q.iter()
+                        .any(|[x0, y0, x1, y1]| *x0 <= cx && cx <= *x1 && *y0 <= cy && cy <= *y1),
+                    "{ppp}: corner {cx},{cy}"
+                );
+            }
+        }
+        // The quad count follows the outline's size, not anything else.
+        let wide = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(700.0, 18.0));
+        assert!(quads(wide, 1.0, 1.0).len() <= (2.0 * 718.0 / 7.0) as usize + 4);
+    }
+
     #[test]
     fn inactive_chips_are_readable_in_both_themes() {
         for dark in [false, true] {
@@ -307,15 +379,88 @@ mod tests {
 
 /// A dashed rectangle outline (marks what is uncertain).
 pub fn dashed_rect(painter: &egui::Painter, r: egui::Rect, stroke: egui::Stroke) {
-    let corners = [
-        r.left_top(),
-        r.right_top(),
-        r.right_bottom(),
-        r.left_bottom(),
-        r.left_top(),
-    ];
-    for w in corners.windows(2) {
-        painter.extend(egui::Shape::dashed_line(&[w[0], w[1]], stroke, 4.0, 3.0));
+    let mut d = DashedOutlines::new(painter.pixels_per_point());
+    d.rect(r, stroke.width, stroke.color);
+    d.paint(painter);
+}
+
+/// Dashed rectangle outlines batched as plain quads in one mesh, snapped to whole pixels: a
+/// few vertices per dash and one shape for all of them. (Each dash used to be a feathered line
+/// segment shape of its own: a screen dense with suggestions tessellated hundreds of
+/// thousands of them a frame, and the software rasteriser took a second per frame.)
+pub struct DashedOutlines {
+    mesh: egui::Mesh,
+    /// Physical pixels per point, to snap to.
+    ppp: f32,
+}
+
+/// A dash and a gap, in points.
+const DASH: f32 = 4.0;
+const GAP: f32 = 3.0;
+
+impl DashedOutlines {
+    pub fn new(pixels_per_point: f32) -> Self {
+        Self {
+            mesh: egui::Mesh::default(),
+            ppp: pixels_per_point.max(0.1),
+        }
+    }
+
+    /// Adds the outline of `r`, `width` points thick (at least a pixel) and centred on its
+    /// edge, in dashes of 4 points and gaps of 3. Each side starts with a dash at a corner,
+    /// going round clockwise, so every corner is drawn.
+    pub fn rect(&mut self, r: egui::Rect, width: f32, color: Color32) {
+        let ppp = self.ppp;
+        let t = (width * ppp).round().max(1.0);
+        // Each band's first pixel: the edge, less half the thickness, on the pixel grid.
+        let band = |edge: f32| (edge * ppp - t / 2.0).round();
+        let (left, right) = (band(r.min.x), band(r.max.x).max(band(r.min.x)));
+        let (top, bottom) = (band(r.min.y), band(r.max.y).max(band(r.min.y)));
+        let (dash, step) = (
+            (DASH * ppp).round().max(1.0),
+            ((DASH + GAP) * ppp).round().max(2.0),
+        );
+        let mut quad = |x0: f32, x1: f32, y0: f32, y1: f32| {
+            let rect = egui::Rect::from_min_max(
+                egui::pos2(x0 / ppp, y0 / ppp),
+                egui::pos2(x1 / ppp, y1 / ppp),
+            );
+            self.mesh.add_colored_rect(rect, color);
+        };
+        // Along each side from its corner: `from` to `to` (either way), dash by dash.
+        let dashes = |from: f32, to: f32| {
+            let len = (to - from).abs();
+            let n = (len / step).floor() as usize + 1;
+            (0..n).filter_map(move |i| {
+                let a = i as f32 * step;
+                let b = (a + dash).min(len);
+                (b > a).then_some(if to >= from {
+                    (from + a, from + b)
+                } else {
+                    (from - b, from - a)
+                })
+            })
+        };
+        let (x_end, y_end) = (right + t, bottom + t);
+        for (a, b) in dashes(left, x_end) {
+            quad(a, b, top, top + t);
+        }
+        for (a, b) in dashes(top, y_end) {
+            quad(right, right + t, a, b);
+        }
+        for (a, b) in dashes(x_end, left) {
+            quad(a, b, bottom, bottom + t);
+        }
+        for (a, b) in dashes(y_end, top) {
+            quad(left, left + t, a, b);
+        }
+    }
+
+    /// Paints what was added, as one shape.
+    pub fn paint(self, painter: &egui::Painter) {
+        if !self.mesh.is_empty() {
+            painter.add(egui::Shape::mesh(self.mesh));
+        }
     }
 }
 

@@ -1153,6 +1153,9 @@ fn synth(
 struct DocSuggestions<'a> {
     document: &'a str,
     suggestions: Vec<crate::assist::suggest::Suggestion>,
+    /// The sources that found more than they propose (empty: nothing was cut).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cut: Vec<crate::assist::suggest::Cut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     added: Option<usize>,
 }
@@ -1251,13 +1254,14 @@ fn suggest(
     let mut docs = Vec::new();
     let mut by_source: std::collections::BTreeMap<crate::assist::suggest::Source, usize> =
         Default::default();
-    let (mut total, mut added_total, mut layers_changed) = (0, 0, 0);
+    let (mut total, mut added_total, mut layers_changed, mut cuts) = (0, 0, 0, 0);
     for (rel, text) in &corpus.texts {
         if only.as_ref().is_some_and(|o| o != rel) {
             continue;
         }
         let t = std::time::Instant::now();
-        let mut list = model.suggest(text, sources);
+        let crate::assist::suggest::Proposals { mut list, cut } = model.propose(text, sources);
+        cuts += usize::from(!cut.is_empty());
         let own = corpus.layers.get(rel);
         crate::assist::suggest::filter_new(&mut list, rel, own, &rejected);
         t_suggest += t.elapsed();
@@ -1282,6 +1286,7 @@ fn suggest(
         docs.push(DocSuggestions {
             document: rel,
             suggestions: list,
+            cut,
             added,
         });
     }
@@ -1316,6 +1321,9 @@ fn suggest(
                     None => String::new(),
                 }
             );
+            for c in &d.cut {
+                let _ = writeln!(out, "  {c}");
+            }
             for x in &d.suggestions {
                 let attrs: Vec<String> =
                     x.attrs.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
@@ -1344,6 +1352,14 @@ fn suggest(
                 format!(" ({})", per_source.join(", "))
             }
         );
+        if cuts > 0 {
+            let _ = writeln!(
+                out,
+                "cut in {}: a source found more than {} there, and proposes that many spread over the text",
+                plural(cuts, "document"),
+                crate::assist::suggest::MAX_PER_SOURCE
+            );
+        }
         if apply && let Some(name) = layer {
             let _ = writeln!(
                 out,

@@ -969,6 +969,68 @@ fn suggest_json_lists_each_document_and_leaves_out_rejections() {
     );
 }
 
+/// A phrase the annotator tagged once and found 12,000 times in another text: `suggest` says
+/// that repeats was cut and how many it found, in the listing and in JSON, and the 10,000 it
+/// proposes reach the end of the text (they used to be the first 10,000, and nothing said so).
+#[test]
+fn suggest_says_when_a_source_was_cut_and_spreads_what_it_proposes() {
+    use marginalia::model::layer::{Layer, make_span};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("a.txt"), "The alpha said so.\n").unwrap();
+    let big = "alpha and more\n".repeat(12_000);
+    std::fs::write(root.join("b.txt"), &big).unwrap();
+    let text = marginalia::Text::load(&root.join("a.txt")).unwrap();
+    let mut layer = Layer::new("a.txt", &text, "ed");
+    let id = layer.take_id();
+    layer
+        .spans
+        .push(make_span(&text, id, 4, 9, "claim", "2026-12-07T00:00:00Z"));
+    std::fs::create_dir_all(root.join("annotations/ed")).unwrap();
+    std::fs::write(root.join("annotations/ed/a.ron"), layer.to_ron()).unwrap();
+    let args = ["suggest", "b.txt", "--layer", "ed", "--sources", "repeats"];
+    let o = run(&args, root);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let listed = stdout(&o);
+    assert!(
+        listed.contains(
+            "b.txt: 10000 suggestions\n  repeats: cut, 10000 of 12000 found proposed, spread \
+             over the text (at most 10000 a source and text)\n"
+        ),
+        "{}",
+        &listed[..listed.len().min(600)]
+    );
+    assert!(
+        listed.contains("cut in 1 document: a source found more than 10000 there"),
+        "{}",
+        &listed[listed.len().saturating_sub(600)..]
+    );
+    // The proposals are spread: one on about every sixth line, down to the last lines.
+    let last_line_start = big.chars().count() - "alpha and more\n".len();
+    assert!(
+        listed.contains(&format!(
+            "claim {}..{} repeats",
+            last_line_start,
+            last_line_start + 5
+        )),
+        "the last line's phrase is not proposed"
+    );
+    let o = run(&[&args[..], &["--json"]].concat(), root);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["suggestions"].as_array().map(Vec::len), Some(10_000));
+    assert_eq!(
+        v[0]["cut"],
+        serde_json::json!([{"source": "repeats", "found": 12000, "kept": 10000}])
+    );
+    // Nothing cut: no `cut` in JSON and no line saying so.
+    let o = run(&["suggest", "a.txt", "--layer", "ed", "--json"], root);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v[0].get("cut").is_none(), "{v}");
+    let o = run(&["suggest", "--layer", "ed", "--sources", "quotes"], root);
+    assert!(!stdout(&o).contains("cut"), "{}", stdout(&o));
+}
+
 /// A workspace of two texts, `done.txt` (marked done) and `draft.txt` (in progress), each with
 /// one claim carrying `attrs`, and a tag set in which a claim's verdict is required.
 fn attr_workspace(done: &[(&str, &str)], draft: &[(&str, &str)]) -> tempfile::TempDir {

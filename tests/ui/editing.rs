@@ -7,6 +7,7 @@ use egui::{Event, Key, Modifiers, Pos2, vec2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
 use marginalia::app::{MarginaliaApp, StartOptions};
+use marginalia::assist::suggest::Source;
 use marginalia::model::layer::Layer;
 
 use crate::support::app::{
@@ -2049,6 +2050,75 @@ fn y_then_bracket_skips_nothing_and_ctrl_z_brings_back_a_rejected_suggestion() {
     assert!(read_layer(ws.path()).spans.is_empty());
     assert!(!rejected_on_disk(ws.path(), &gone));
     assert_eq!(h.state().suggestions().0, &before[..]);
+}
+
+/// A workspace where the annotator tagged "alpha" once (`a.txt`), and `b.txt` has it on each
+/// of its 12,000 lines (which recur, so they are boilerplate too).
+fn crowded_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("a.txt"), "The alpha said “so it goes”.\n").unwrap();
+    std::fs::write(root.join("b.txt"), "alpha and more\n".repeat(12_000)).unwrap();
+    let text = marginalia::Text::load(&root.join("a.txt")).unwrap();
+    let mut layer = Layer::new("a.txt", &text, ANNOTATOR);
+    let id = layer.take_id();
+    layer.spans.push(marginalia::model::layer::make_span(
+        &text,
+        id,
+        4,
+        9,
+        "claim",
+        "2026-12-07T00:00:00Z",
+    ));
+    std::fs::create_dir_all(root.join(format!("annotations/{ANNOTATOR}"))).unwrap();
+    std::fs::write(
+        root.join(format!("annotations/{ANNOTATOR}/a.ron")),
+        layer.to_ron(),
+    )
+    .unwrap();
+    dir
+}
+
+/// A source that found more than it may propose says so in the Suggestions panel, with both
+/// counts, and what it proposes reaches the end of the text. (Repeats used to propose the
+/// first 10,000 it found and say nothing: on the 10 MB text all of them fell in its first
+/// 21,000 chars.)
+#[test]
+fn a_cut_source_says_so_with_both_counts_and_its_suggestions_reach_the_end() {
+    let ws = crowded_workspace();
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label("b.txt").click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some("b.txt"));
+    wait_for_suggestions(&mut h);
+    for source in ["repeats", "boilerplate"] {
+        h.get_by_label(&format!(
+            "{source}: 10000 of 12000 found, spread over the text — cut"
+        ));
+    }
+    let shown = h.state().suggestions().0;
+    let last_line = 11_999 * "alpha and more\n".len();
+    for (source, tag, end) in [
+        (Source::Repeats, "claim", last_line + 5),
+        (Source::Boilerplate, "boilerplate", last_line + 14),
+    ] {
+        let of: Vec<_> = shown.iter().filter(|s| s.source == source).collect();
+        assert_eq!(of.len(), 10_000, "{source}");
+        assert_eq!(
+            (of[9_999].start, of[9_999].end, of[9_999].tag.as_str()),
+            (last_line, end, tag),
+            "{source} reaches the last line"
+        );
+        // Evenly: 5 of every 6 lines, never two lines in a row left out.
+        assert!(of.windows(2).all(|w| w[1].start - w[0].start <= 2 * 15));
+    }
+    // Not cut: no such line.
+    let ws2 = crowded_workspace();
+    let mut h = harness(ws2.path(), false, false);
+    h.get_by_label("a.txt").click();
+    h.run_steps(3);
+    wait_for_suggestions(&mut h);
+    assert!(h.query_by_label_contains("— cut").is_none());
 }
 
 #[test]

@@ -312,24 +312,51 @@ impl Model {
     }
 
     /// The suggestions for one text, sorted by (start, end, tag); one per range and tag (the
-    /// earlier source in [`Source::ALL`] wins). Nothing is filtered: see [`filter_new`].
+    /// earlier source in [`Source::ALL`] wins). Nothing is filtered: see [`filter_new`]. A
+    /// source that found more than [`MAX_PER_SOURCE`] proposes that many, spread over the text:
+    /// [`Model::propose`] also says which were cut.
     pub fn suggest(&self, text: &Text, sources: Sources) -> Vec<Suggestion> {
+        self.propose(text, sources).list
+    }
+
+    /// [`Model::suggest`], with the sources that found more than [`MAX_PER_SOURCE`] and
+    /// proposed only that many, chosen evenly over the text (a generated text can have
+    /// a tagged phrase on every word; the first 10,000 used to fill its first page alone).
+    pub fn propose(&self, text: &Text, sources: Sources) -> Proposals {
         let s = text.as_str();
         let mut out = Vec::new();
+        let mut cut = Vec::new();
+        let mut take = |source: Source, (list, found): (Vec<Suggestion>, usize)| {
+            if found > list.len() {
+                cut.push(Cut {
+                    source,
+                    found,
+                    kept: list.len(),
+                });
+            }
+            out.extend(list);
+        };
+        let capped = |list: Vec<Suggestion>| {
+            let found = list.len();
+            (spread(list, MAX_PER_SOURCE), found)
+        };
         if sources.contains(Source::Quotes) && self.tags.contains(QUOTE_TAG) {
-            out.extend(quotes::find(s));
+            take(Source::Quotes, capped(quotes::find(s)));
         }
         if sources.contains(Source::Boilerplate) && self.tags.contains(BOILERPLATE_TAG) {
-            out.extend(self.lines.find(s));
+            take(Source::Boilerplate, capped(self.lines.find(s)));
         }
         if sources.contains(Source::Names) && self.tags.contains(ERROR_TAG) {
-            out.extend(self.names.find(s));
+            take(Source::Names, capped(self.names.find(s)));
         }
-        if sources.contains(Source::Dictionary) {
-            out.extend(self.dictionary.find(text, Source::Dictionary));
-        }
-        if sources.contains(Source::Repeats) {
-            out.extend(self.repeats.find(text, Source::Repeats));
+        let allowed = |tag: &str| self.tags.contains(tag);
+        for (source, index) in [
+            (Source::Dictionary, &self.dictionary),
+            (Source::Repeats, &self.repeats),
+        ] {
+            if sources.contains(source) {
+                take(source, index.find(text, source, MAX_PER_SOURCE, &allowed));
+            }
         }
         out.retain(|x| self.tags.contains(&x.tag));
         for x in &mut out {
@@ -341,8 +368,67 @@ impl Model {
         // Stable sort keeps the source order among equal ranges, so dedup keeps the first.
         out.sort_by(|a, b| (a.start, a.end, &a.tag).cmp(&(b.start, b.end, &b.tag)));
         out.dedup_by(|b, a| a.start == b.start && a.end == b.end && a.tag == b.tag);
-        out
+        Proposals { list: out, cut }
     }
+}
+
+/// At most this many proposals per source and text: far more than any real article has (the
+/// seeds have a few dozen), and a bound on memory and on what the window outlines when a
+/// generated text has a tagged phrase on every word.
+pub const MAX_PER_SOURCE: usize = 10_000;
+
+/// A source that found more proposals in a text than [`MAX_PER_SOURCE`]: it proposes `kept`
+/// of the `found`, chosen evenly over the text, and says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Cut {
+    pub source: Source,
+    pub found: usize,
+    pub kept: usize,
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: cut, {} of {} found proposed, spread over the text (at most {} a source and text)",
+            self.source, self.kept, self.found, MAX_PER_SOURCE
+        )
+    }
+}
+
+/// One text's suggestions ([`Model::propose`]) and the sources that were cut.
+#[derive(Debug, Default)]
+pub struct Proposals {
+    /// Sorted by (start, end, tag), one per range and tag.
+    pub list: Vec<Suggestion>,
+    /// Each source that found more than [`MAX_PER_SOURCE`], in [`Source::ALL`] order.
+    pub cut: Vec<Cut>,
+}
+
+/// Whether item `i` (0-based, in text order) of `found` is kept when at most `cap` are: the
+/// first, and then each one where `i * cap / found` reaches the next whole number, so exactly
+/// `cap` are kept, evenly spaced over the text.
+pub(super) fn keeps(i: usize, found: usize, cap: usize) -> bool {
+    if found <= cap {
+        return true;
+    }
+    if i == 0 {
+        return cap > 0;
+    }
+    let step = |i: usize| (i as u128 * cap as u128) / found as u128;
+    step(i) != step(i - 1)
+}
+
+/// At most `cap` of `list`, chosen evenly by [`keeps`].
+fn spread<T>(list: Vec<T>, cap: usize) -> Vec<T> {
+    let found = list.len();
+    if found <= cap {
+        return list;
+    }
+    (list.into_iter().enumerate())
+        .filter(|(i, _)| keeps(*i, found, cap))
+        .map(|(_, x)| x)
+        .collect()
 }
 
 /// Leaves out what `layer` already has (same range and tag) and what its annotator rejected
@@ -395,4 +481,98 @@ pub(crate) fn trimmed(body: &str, base: usize) -> Option<(usize, usize, &str)> {
     let lead = body[..body.len() - body.trim_start().len()].chars().count();
     let start = base + lead;
     Some((start, start + t.chars().count(), t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::layer::make_span;
+
+    /// How many of `list` start in each tenth of a text of `len` chars.
+    fn per_tenth(list: &[Suggestion], len: usize) -> [usize; 10] {
+        let mut n = [0; 10];
+        for s in list {
+            n[(s.start * 10 / len).min(9)] += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn keeping_evenly_keeps_exactly_the_cap_and_the_first() {
+        for (found, cap) in [(10, 3), (25_000, 10_000), (7, 7), (7, 9), (1_000_003, 17)] {
+            let kept: Vec<usize> = (0..found).filter(|&i| keeps(i, found, cap)).collect();
+            assert_eq!(kept.len(), cap.min(found), "{found} {cap}");
+            assert_eq!(kept[0], 0);
+            // Evenly: no gap wider than the average one rounded up.
+            let widest = kept.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(1);
+            assert!(widest <= found.div_ceil(cap), "{found} {cap}: gap {widest}");
+        }
+        assert!((0..5).all(|i| !keeps(i, 5, 0)));
+    }
+
+    /// A phrase tagged once and found 25,000 times in another text: 10,000 proposed, spread
+    /// over the whole text, and the cut said with both counts (the first 10,000 used to be
+    /// proposed, all in the first 40% of the text, and nothing said so).
+    #[test]
+    fn a_source_that_finds_more_than_the_cap_proposes_it_spread_and_says_it_was_cut() {
+        let tagged = Text::from_string("The alpha said so.");
+        let mut layer = Layer::new("a.txt", &tagged, "ed");
+        let id = layer.take_id();
+        layer.spans.push(make_span(
+            &tagged,
+            id,
+            4,
+            9,
+            "claim",
+            "2026-12-07T00:00:00Z",
+        ));
+        // 25,000 repeats of the phrase and 25,000 quotations, one of each per line.
+        let big = Text::from_string(&"alpha and “a quote” here\n".repeat(25_000));
+        let corpus = Corpus {
+            texts: vec![("a.txt".into(), tagged), ("b.txt".into(), big.clone())],
+            layers: BTreeMap::from([("a.txt".to_owned(), layer)]),
+            ..Corpus::default()
+        };
+        let model = Model::new(&TagSet::default(), &corpus);
+        let p = model.propose(&big, Sources::only(&[Source::Repeats, Source::Quotes]));
+        assert_eq!(
+            p.cut,
+            [
+                Cut {
+                    source: Source::Quotes,
+                    found: 25_000,
+                    kept: MAX_PER_SOURCE
+                },
+                Cut {
+                    source: Source::Repeats,
+                    found: 25_000,
+                    kept: MAX_PER_SOURCE
+                }
+            ]
+        );
+        assert_eq!(
+            p.cut[1].to_string(),
+            "repeats: cut, 10000 of 25000 found proposed, spread over the text (at most 10000 \
+             a source and text)"
+        );
+        for source in [Source::Quotes, Source::Repeats] {
+            let of: Vec<Suggestion> = (p.list.iter())
+                .filter(|s| s.source == source)
+                .cloned()
+                .collect();
+            assert_eq!(of.len(), MAX_PER_SOURCE, "{source}");
+            let tenths = per_tenth(&of, big.char_len());
+            assert!(
+                tenths.iter().all(|&n| (950..=1050).contains(&n)),
+                "{source}: {tenths:?}"
+            );
+        }
+        // Under the cap nothing is cut.
+        let small = Text::from_string(&"alpha and “a quote” here\n".repeat(100));
+        let two = Sources::only(&[Source::Repeats, Source::Quotes]);
+        let p = model.propose(&small, two);
+        assert!(p.cut.is_empty(), "{:?}", p.cut);
+        assert_eq!(p.list.len(), 200);
+        assert_eq!(model.suggest(&small, two), p.list);
+    }
 }
