@@ -16,7 +16,7 @@ pub const MAX_HITS: usize = 10_000;
 /// Phrases shorter than this (in chars) are not matched: a tagged "it" would be everywhere.
 pub const MIN_PHRASE_CHARS: usize = 3;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Phrase {
     tag: String,
     text: String,
@@ -59,14 +59,30 @@ impl PhraseIndex {
         self.automaton = OnceLock::new();
     }
 
+    /// A copy of the phrases added so far, to match while more are added to this one (it
+    /// cannot be added to: it forgets which phrases it has).
+    pub(super) fn snapshot(&self) -> Self {
+        Self {
+            phrases: self.phrases.clone(),
+            seen: HashSet::new(),
+            automaton: OnceLock::new(),
+        }
+    }
+
+    /// The automaton over the phrases, built on first use.
+    pub(super) fn automaton(&self) -> Option<&AhoCorasick> {
+        self.automaton
+            .get_or_init(|| {
+                (!self.phrases.is_empty())
+                    .then(|| AhoCorasick::new(self.phrases.iter().map(|p| p.text.as_str())).ok())
+                    .flatten()
+            })
+            .as_ref()
+    }
+
     pub(super) fn find(&self, text: &Text, source: Source) -> Vec<Suggestion> {
         let mut out = Vec::new();
-        let automaton = self.automaton.get_or_init(|| {
-            (!self.phrases.is_empty())
-                .then(|| AhoCorasick::new(self.phrases.iter().map(|p| p.text.as_str())).ok())
-                .flatten()
-        });
-        let Some(ac) = automaton else {
+        let Some(ac) = self.automaton() else {
             return out;
         };
         let s = text.as_str();
