@@ -2100,6 +2100,61 @@ fn shift_y_accepts_every_suggestion_of_the_focused_source_as_one_undo_step() {
     assert_eq!(h.state().suggestions().0.len(), 21);
 }
 
+/// Issue 22: in a workspace of over 1,000 texts the model learns one text at a time in the
+/// background, once a document is open; meanwhile the panel says how far it got, and once it
+/// has learnt every text the open document has the whole model's suggestions: here a line
+/// that recurs in every text, which no text alone proposes.
+#[test]
+fn in_a_big_workspace_the_panel_says_how_far_the_model_learnt_then_the_whole_model_proposes() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
+    const LINE: &str = "Read Full Article on Example News";
+    // Each text's first line its own (digits would make them one line: they are normalised).
+    let own = |i: usize| -> String {
+        let letter = |d: usize| char::from(b'a' + (d % 26) as u8);
+        format!("Story {}{}{}.", letter(i / 676), letter(i / 26), letter(i))
+    };
+    for i in 0..1200 {
+        let quote = if i == 0 {
+            "“We will see,” Scholz said.\n"
+        } else {
+            ""
+        };
+        let body = format!("{}\n{quote}{LINE}\n", own(i));
+        std::fs::write(docs.join(format!("{i:04}.txt")), body).unwrap();
+    }
+    let opts = start(&docs.join("0000.txt"), false);
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    // A small text opens at once, before the first frame, so the model learns while it is open.
+    assert_eq!(h.state().open_document(), Some("docs/0000.txt"));
+    let mut told = false;
+    let texts = |h: &Harness<'_, MarginaliaApp>| -> Vec<String> {
+        let shown = h.state().suggestions().0;
+        shown.iter().map(|s| s.text.clone()).collect()
+    };
+    for _ in 0..4000 {
+        h.step();
+        let learning = h.query_by_label_contains("of 1200 documents…").is_some();
+        told |= learning;
+        if !learning && texts(&h).iter().any(|t| t == LINE) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(told, "the panel said how far the model learnt");
+    assert_eq!(
+        texts(&h),
+        ["We will see", LINE],
+        "the whole model's suggestions: the quote and the line in every text"
+    );
+    assert!(h.query_by_label_contains("documents…").is_none());
+}
+
 /// Opens the Keys editor (View menu) unless it is open, clicks `action`'s "Change" and presses
 /// the chord.
 fn rebind(
