@@ -1,8 +1,10 @@
-//! Reads each document's layer for the document list on a background thread, so that opening a
+//! Reads each document's layer for the document list on background threads, so that opening a
 //! workspace with a 40 MB layer or 100,000 texts never blocks the window: the list shows its
-//! names as soon as the folders are walked (on this thread too when a workspace is opened) and
-//! each line's status, span count or error fills in as it is read.
+//! names as soon as the folders are walked (on the scan's thread too when a workspace is opened)
+//! and each line's status, span count or error fills in as it is read, by one thread per core,
+//! each taking the next few documents from the top of the list.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use crate::model::layer::Status;
@@ -53,6 +55,7 @@ pub(super) fn start(
     std::thread::Builder::new()
         .name("read document list".into())
         .spawn(move || {
+            let walked = rels.is_none();
             let rels = match rels {
                 Some(r) => r,
                 None => {
@@ -60,20 +63,71 @@ pub(super) fn start(
                     if tx.send(ScanMsg::Listed(rels.clone())).is_err() {
                         return;
                     }
-                    // Safe beside the window's saves: only old temp files no writer holds.
-                    ws.clean_stray_temps();
                     rels
                 }
             };
-            for (index, rel) in rels.into_iter().enumerate() {
-                let read_layer = skip.as_deref() != Some(rel.as_str());
-                let line = scan_one(&ws, &layer, index, rel, read_layer);
-                if tx.send(ScanMsg::Line(line)).is_err() {
-                    return; // A newer scan replaced this one.
+            let next = AtomicUsize::new(0);
+            let read = |tx: &mpsc::Sender<ScanMsg>| {
+                read_lines(&ws, &layer, &rels, skip.as_deref(), &next, tx);
+            };
+            let helpers = std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .clamp(1, MAX_THREADS)
+                - 1;
+            std::thread::scope(|s| {
+                for _ in 0..helpers.min(rels.len() / BATCH) {
+                    let tx = tx.clone();
+                    let read = &read;
+                    let spawned = std::thread::Builder::new()
+                        .name("read document list".into())
+                        .spawn_scoped(s, move || read(&tx));
+                    if spawned.is_err() {
+                        break; // This thread reads them all.
+                    }
                 }
+                read(&tx);
+            });
+            if walked {
+                // Safe beside the window's saves: only old temp files no writer holds. After
+                // the list, which it would otherwise delay by a walk of every layer folder.
+                ws.clean_stray_temps();
             }
         })?;
     Ok(rx)
+}
+
+/// At most this many threads read the list (one per core up to it): reading is mostly
+/// parsing, and more would only take cores from the window.
+const MAX_THREADS: usize = 4;
+
+/// How many documents a thread takes at a time: the lines still fill in from the top.
+const BATCH: usize = 32;
+
+/// Reads the documents of `rels` a batch at a time, taking the next batch from `next`, and
+/// sends their lines, until none is left or the list is no longer listening.
+fn read_lines(
+    ws: &Workspace,
+    layer: &str,
+    rels: &[String],
+    skip: Option<&str>,
+    next: &AtomicUsize,
+    tx: &mpsc::Sender<ScanMsg>,
+) {
+    loop {
+        let from = next.fetch_add(BATCH, Ordering::Relaxed);
+        if from >= rels.len() {
+            return;
+        }
+        for (index, rel) in rels.iter().enumerate().skip(from).take(BATCH) {
+            let read_layer = skip != Some(rel.as_str());
+            let line = scan_one(ws, layer, index, rel.clone(), read_layer);
+            if tx.send(ScanMsg::Line(line)).is_err() {
+                // A newer scan replaced this one: the others stop at their next batch.
+                next.store(rels.len(), Ordering::Relaxed);
+                return;
+            }
+        }
+    }
 }
 
 /// Reads one document the way opening it would, read-only, and keeps only what the list shows.
@@ -86,12 +140,11 @@ pub(super) fn scan_one(
     read_layer: bool,
 ) -> ScannedLine {
     let review = crate::session::review::progress_of(ws, &rel).ok().flatten();
-    let title = read_title(ws, &rel);
-    let search = super::doc_list::haystack(&rel, title.as_deref());
     if !read_layer {
+        let title = Document::read_title(ws, &rel);
         return ScannedLine {
             index,
-            search,
+            search: super::doc_list::haystack(&rel, title.as_deref()),
             title,
             status: Status::NotStarted,
             spans: 0,
@@ -101,40 +154,20 @@ pub(super) fn scan_one(
             layer_read: false,
         };
     }
-    match Document::open(ws, &rel, layer, true) {
-        Ok(d) => ScannedLine {
-            index,
-            search,
-            title,
-            status: d.layer().status,
-            spans: d.layer().spans.len(),
-            error: None,
-            review,
-            rel,
-            layer_read: true,
-        },
-        Err(e) => ScannedLine {
-            index,
-            search,
-            title,
-            status: Status::NotStarted,
-            spans: 0,
-            error: Some(e.to_string()),
-            review,
-            rel,
-            layer_read: true,
-        },
+    let glance = Document::glance(ws, &rel, layer);
+    let (status, spans, error) = match glance.opened {
+        Ok((status, spans)) => (status, spans, None),
+        Err(e) => (Status::NotStarted, 0, Some(e.to_string())),
+    };
+    ScannedLine {
+        index,
+        search: super::doc_list::haystack(&rel, glance.title.as_deref()),
+        title: glance.title,
+        status,
+        spans,
+        error,
+        review,
+        rel,
+        layer_read: true,
     }
-}
-
-/// How much of each file is read for its title.
-const TITLE_BYTES: u64 = 4096;
-
-/// The title of text `rel` from the first [`TITLE_BYTES`] of its file; `None` if unreadable.
-fn read_title(ws: &Workspace, rel: &str) -> Option<String> {
-    use std::io::Read;
-    let file = crate::store::open_regular(&ws.text_path(rel)?).ok()?;
-    let mut head = Vec::with_capacity(TITLE_BYTES as usize);
-    file.take(TITLE_BYTES).read_to_end(&mut head).ok()?;
-    crate::wording::title_from_head(&head)
 }

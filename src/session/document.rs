@@ -224,6 +224,18 @@ fn check_annotator_of(rel: &str, annotator: &str) -> Result<(), OpenError> {
     })
 }
 
+/// What the document list shows of a document ([`Document::glance`]).
+#[derive(Debug)]
+pub struct Glance {
+    /// The text's first non-empty line, shortened; `None` when it has none or is unreadable.
+    pub title: Option<String>,
+    /// The layer's status and span count, or why the document cannot be opened.
+    pub opened: Result<(Status, usize), OpenError>,
+}
+
+/// How much of a text's file its title is taken from.
+pub const TITLE_BYTES: u64 = 4096;
+
 /// A copy of `layer`, made on another thread while `work` runs on this one if the layer is big
 /// (or after it, when no thread can start).
 fn clone_while<T>(layer: &Layer, work: impl FnOnce() -> T) -> (Layer, T) {
@@ -271,6 +283,51 @@ impl Document {
             .text_path(rel)
             .ok_or_else(|| OpenError::NotInWorkspace(rel.to_owned()))?;
         Ok(Text::load(&text_path)?)
+    }
+
+    /// What the document list shows of text `rel`: the status and span count of `annotator`'s
+    /// layer as [`Self::open`] read-only finds them, or the error it gives, and the text's title.
+    /// A text without a layer file is only read and checked, not made into a text or a document
+    /// (the list reads every text of a workspace, 100,000 of them).
+    pub fn glance(ws: &Workspace, rel: &str, annotator: &str) -> Glance {
+        let title = |bytes: &[u8]| {
+            crate::wording::title_from_head(&bytes[..bytes.len().min(TITLE_BYTES as usize)])
+        };
+        let no_layer = check_annotator_of(rel, annotator).is_ok()
+            && (ws.layer_path(annotator, rel))
+                .is_some_and(|p| std::fs::symlink_metadata(p).is_err());
+        if no_layer {
+            // Opening would make an empty layer of a text that decodes.
+            if let Some(Ok(bytes)) = ws.text_path(rel).map(|p| Text::check_file(&p)) {
+                return Glance {
+                    title: title(&bytes),
+                    opened: Ok((Status::NotStarted, 0)),
+                };
+            }
+        } else if let Ok(text) = Self::load_text(ws, rel) {
+            let title = title(text.as_str().as_bytes());
+            let opened = Self::open_with_text(ws, rel, text, annotator, true);
+            return Glance {
+                title,
+                opened: opened.map(|d| (d.layer.status, d.layer.spans.len())),
+            };
+        }
+        // The text cannot be read: the error as opening gives it, the title from what can be.
+        Glance {
+            title: Self::read_title(ws, rel),
+            opened: Self::open(ws, rel, annotator, true)
+                .map(|d| (d.layer.status, d.layer.spans.len())),
+        }
+    }
+
+    /// The title of text `rel` from the first [`TITLE_BYTES`] of its file
+    /// ([`crate::wording::title_from_head`]); `None` if unreadable.
+    pub fn read_title(ws: &Workspace, rel: &str) -> Option<String> {
+        use std::io::Read;
+        let file = crate::store::open_regular(&ws.text_path(rel)?).ok()?;
+        let mut head = Vec::with_capacity(TITLE_BYTES as usize);
+        file.take(TITLE_BYTES).read_to_end(&mut head).ok()?;
+        crate::wording::title_from_head(&head)
     }
 
     /// [`Self::open`] with the text already read by [`Self::load_text`].
