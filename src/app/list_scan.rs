@@ -41,17 +41,19 @@ pub(super) enum ScanMsg {
 pub(super) type ListScan = mpsc::Receiver<ScanMsg>;
 
 /// Starts reading `rels` (in this order) for `layer`, except the layer of `skip` (the document
-/// being opened, which fills in its own line). Without `rels`, first clears stray temp files
-/// and walks the workspace for its texts, and sends them. Returns the error if no thread could
-/// start.
+/// being opened, which fills in its own line). Without `rels`, first walks the workspace for
+/// its texts and sends them, and clears stray temp files once every line is sent. Wakes the
+/// window when the names are listed and when the list is complete. Returns the error if no
+/// thread could start.
 pub(super) fn start(
     ws: &Workspace,
     layer: &str,
     rels: Option<Vec<String>>,
     skip: Option<String>,
+    ctx: &egui::Context,
 ) -> std::io::Result<ListScan> {
     let (tx, rx) = mpsc::channel();
-    let (ws, layer) = (ws.clone(), layer.to_owned());
+    let (ws, layer, ctx) = (ws.clone(), layer.to_owned(), ctx.clone());
     std::thread::Builder::new()
         .name("read document list".into())
         .spawn(move || {
@@ -63,12 +65,15 @@ pub(super) fn start(
                     if tx.send(ScanMsg::Listed(rels.clone())).is_err() {
                         return;
                     }
+                    // The names are shown at once, not at the list's next look.
+                    ctx.request_repaint();
                     rels
                 }
             };
             let next = AtomicUsize::new(0);
+            let reviews = has_reviews(&ws);
             let read = |tx: &mpsc::Sender<ScanMsg>| {
-                read_lines(&ws, &layer, &rels, skip.as_deref(), &next, tx);
+                read_lines(&ws, &layer, reviews, &rels, skip.as_deref(), &next, tx);
             };
             let helpers = std::thread::available_parallelism()
                 .map_or(1, usize::from)
@@ -87,6 +92,9 @@ pub(super) fn start(
                 }
                 read(&tx);
             });
+            // The list is complete now, not at its next look.
+            drop(tx);
+            ctx.request_repaint();
             if walked {
                 // Safe beside the window's saves: only old temp files no writer holds. After
                 // the list, which it would otherwise delay by a walk of every layer folder.
@@ -108,6 +116,7 @@ const BATCH: usize = 32;
 fn read_lines(
     ws: &Workspace,
     layer: &str,
+    reviews: bool,
     rels: &[String],
     skip: Option<&str>,
     next: &AtomicUsize,
@@ -120,7 +129,7 @@ fn read_lines(
         }
         for (index, rel) in rels.iter().enumerate().skip(from).take(BATCH) {
             let read_layer = skip != Some(rel.as_str());
-            let line = scan_one(ws, layer, index, rel.clone(), read_layer);
+            let line = scan_line(ws, layer, reviews, index, rel.clone(), read_layer);
             if tx.send(ScanMsg::Line(line)).is_err() {
                 // A newer scan replaced this one: the others stop at their next batch.
                 next.store(rels.len(), Ordering::Relaxed);
@@ -139,7 +148,27 @@ pub(super) fn scan_one(
     rel: String,
     read_layer: bool,
 ) -> ScannedLine {
-    let review = crate::session::review::progress_of(ws, &rel).ok().flatten();
+    scan_line(ws, layer, has_reviews(ws), index, rel, read_layer)
+}
+
+/// Whether the workspace has a curated layer, whose files hold the review progress.
+fn has_reviews(ws: &Workspace) -> bool {
+    std::fs::symlink_metadata(ws.annotations_dir().join(crate::workspace::CURATED_LAYER)).is_ok()
+}
+
+/// [`scan_one`], with whether the workspace has a curated layer at all (looked at once for
+/// the list rather than once a document).
+fn scan_line(
+    ws: &Workspace,
+    layer: &str,
+    reviews: bool,
+    index: usize,
+    rel: String,
+    read_layer: bool,
+) -> ScannedLine {
+    let review = reviews
+        .then(|| crate::session::review::progress_of(ws, &rel).ok().flatten())
+        .flatten();
     if !read_layer {
         let title = Document::read_title(ws, &rel);
         return ScannedLine {

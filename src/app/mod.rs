@@ -714,7 +714,7 @@ impl MarginaliaApp {
             (None, Some(open)) => Some(open.doc.rel().to_owned()),
             (None, None) => None,
         };
-        match list_scan::start(ws, &self.layer, rels, skip.clone()) {
+        match list_scan::start(ws, &self.layer, rels, skip.clone(), &self.ctx) {
             Ok(scan) => {
                 // A workspace of a few thousand texts is listed within this wait, so the
                 // window's first frame shows it; a bigger one shows "Looking for texts…".
