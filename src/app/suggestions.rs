@@ -171,7 +171,9 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
         // One model a frame, so each is used (and the panel drawn with it) before the next.
         match rx.try_recv() {
             Ok(Ok(learnt)) => {
-                su.model = Some(learnt.model);
+                if let Some(old) = su.model.replace(learnt.model) {
+                    drop_elsewhere(old);
+                }
                 su.model_gen += 1;
                 if let Some(r) = learnt.rejections {
                     su.rejections = r;
@@ -310,6 +312,19 @@ fn lower_priority() {
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
+}
+
+/// Drops a model the window no longer uses on a thread of its own: a model of 100,000 texts is
+/// millions of small allocations, made by the model's thread, and freeing them took tens of
+/// milliseconds of a frame (and waited for that low-priority thread's allocator lock).
+fn drop_elsewhere(model: Arc<Model>) {
+    // When no thread can start, the model is dropped here after all.
+    let _ = std::thread::Builder::new()
+        .name("drop suggestion model".into())
+        .spawn(move || {
+            lower_priority();
+            drop(model);
+        });
 }
 
 /// Filters the cached proposals against the layer, the rejections and the sources switched
