@@ -142,14 +142,23 @@ fn refresh(app: &mut MarginaliaApp) {
             .refreshed_at
             .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1));
     if (relisted || filter_changed || entries_changed) && !wait {
-        if relisted || cache.counted_gen != app.entries_gen || cache.extra.len() != entries.len() {
+        let whole = !relisted && cache.hay_ends.len() == entries.len();
+        // A letter typed while the list's thread streams lines in is answered from the
+        // entries as they were at the last refresh (at most a second ago), without a pass
+        // over them all; the refresh a second later takes the new lines.
+        let typed_while_scanning = whole && scanning && filter_changed;
+        if !typed_while_scanning
+            && (relisted
+                || cache.counted_gen != app.entries_gen
+                || cache.extra.len() != entries.len())
+        {
             count(cache, entries, &app.review_progress, app.entries_gen);
         }
-        let whole = !relisted && cache.hay_ends.len() == entries.len();
         let hay_ok = whole && (cache.hay_gen == app.entries_gen || cache.hay_complete);
-        let hay_may_wait = whole
-            && scanning
-            && (cache.hay_at).is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1));
+        let hay_may_wait = typed_while_scanning
+            || whole
+                && scanning
+                && (cache.hay_at).is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1));
         let remade = !hay_ok && !hay_may_wait;
         if remade {
             make_hay(cache, entries, app.entries_gen, !scanning);

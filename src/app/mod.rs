@@ -792,9 +792,15 @@ impl MarginaliaApp {
 
     fn take_scanned(&mut self, line: list_scan::ScannedLine) {
         match line.review {
-            Some(p) => self.review_progress.insert(line.rel.clone(), p),
-            None => self.review_progress.remove(&line.rel),
-        };
+            Some(p) => {
+                self.review_progress.insert(line.rel.clone(), p);
+            }
+            // (Hashing 100,000 paths to find nothing was most of the list's time here.)
+            None if !self.review_progress.is_empty() => {
+                self.review_progress.remove(&line.rel);
+            }
+            None => {}
+        }
         let Some(entry) = self
             .entries
             .get_mut(line.index)
