@@ -1072,6 +1072,38 @@ fn a_long_document_list_draws_only_the_rows_in_view_and_its_filter_finds_any() {
     assert!(h.query_by_label("2999.txt").is_some());
 }
 
+/// A filter typed before the list has read the titles finds them once it has (issue 22: a
+/// letter typed while the list is read is answered from the titles read so far, and the list
+/// follows the rest).
+#[test]
+fn a_filter_typed_before_the_titles_are_read_finds_them_once_they_are() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("docs")).unwrap();
+    for i in 0..3000 {
+        let place = if i % 500 == 7 { "Zanzibar" } else { "Oslo" };
+        let text = format!("Report from {place}, number {i}\n\nSome text.\n");
+        std::fs::write(ws.path().join(format!("docs/{i:04}.txt")), text).unwrap();
+    }
+    let opts = start(ws.path(), false);
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(1);
+    h.get_by_label("Filter").focus();
+    h.run_steps(1);
+    h.event(Event::Text("zanzibar".into()));
+    h.run_steps(1);
+    wait_for_document_list(&mut h);
+    h.run_steps(2);
+    for i in (7..3000).step_by(500) {
+        let title = format!("Report from Zanzibar, number {i}");
+        assert!(h.query_by_label(&title).is_some(), "{title}");
+    }
+    assert!(h.query_by_label("docs  (0/6)").is_some());
+    assert!(h.query_by_label_contains("Oslo").is_none());
+}
+
 #[test]
 fn shift_arrows_move_the_selected_spans_ends_one_undo_step_each() {
     let ws = temp_workspace();
