@@ -13,7 +13,7 @@
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
@@ -39,11 +39,13 @@ struct Learnt {
     total: usize,
 }
 
-/// How far the model's thread got: texts read, of how many.
+/// How far the model's thread got: texts read, of how many; and whether the panel says so
+/// (only then is the window woken to show the count move on).
 #[derive(Default)]
 struct Progress {
     done: AtomicUsize,
     total: AtomicUsize,
+    shown: AtomicBool,
 }
 
 /// The document (path, text hash) and the model (its number) proposals were computed with.
@@ -194,6 +196,8 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
         }
     }
     let Some(open) = &app.open else {
+        // No panel says how far the model got.
+        su.progress.shown.store(false, Ordering::Relaxed);
         su.shown.clear();
         su.shown_raw.clear();
         su.marks.clear();
@@ -276,9 +280,15 @@ fn learn(
             if !send(Ok(msg)) {
                 return ControlFlow::Break(());
             }
+            // Each model costs about what learning the texts so far did: none past half way,
+            // where the whole one is near.
             next = (done * 4).max(250);
+            if next > total / 2 {
+                next = usize::MAX;
+            }
             woke = Instant::now();
-        } else if woke.elapsed() >= Duration::from_secs(1) {
+        } else if woke.elapsed() >= Duration::from_secs(1) && progress.shown.load(Ordering::Relaxed)
+        {
             // The panel's "learning from … documents" moves on.
             ctx.request_repaint();
             woke = Instant::now();
@@ -707,6 +717,9 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
     let su = &app.suggest;
     let weak = theme::weak(ui.visuals());
     let on = sources(app);
+    su.progress
+        .shown
+        .store(su.building.is_some(), Ordering::Relaxed);
     ui.horizontal(|ui| {
         ui.label(RichText::new("Suggestions").strong());
         ui.label(RichText::new(format!("{}", su.shown.len())).color(weak));
