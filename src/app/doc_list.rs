@@ -121,12 +121,19 @@ fn refresh(app: &mut MarginaliaApp) {
             (Some(mine), false) => mine.clone(),
             _ => (0..entries.len()).collect(),
         };
-        // Entries are sorted by path; a stable sort by folder keeps that order inside each
-        // (usually they are in folder order already).
-        if !cache.base.is_sorted_by_key(|&i| folder_of(&entries[i].rel)) {
-            cache.base.sort_by_key(|&i| folder_of(&entries[i].rel));
-        }
         number_folders(cache, entries);
+        // Entries are sorted by path; a stable sort by folder keeps that order inside each
+        // (usually they are in folder order already). By the folders' numbers: no path is read.
+        let mut by_name: Vec<u32> = (0..cache.folders.len() as u32).collect();
+        by_name.sort_by(|&a, &b| cache.folders[a as usize].cmp(&cache.folders[b as usize]));
+        let mut rank = vec![0u32; by_name.len()];
+        for (r, &f) in by_name.iter().enumerate() {
+            rank[f as usize] = r as u32;
+        }
+        let key = |i: &usize| rank[cache.folder_ix[*i] as usize];
+        if !cache.base.is_sorted_by_key(key) {
+            cache.base.sort_by_key(key);
+        }
         cache.listing_gen = app.listing_gen;
     }
     let filter_changed = filter != cache.filter;
@@ -229,13 +236,21 @@ fn number_folders(cache: &mut ListCache, entries: &[DocEntry]) {
     let mut seen: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
     cache.folders.clear();
     cache.folder_ix.clear();
+    let mut last: Option<(&str, u32)> = None;
     for e in entries {
         let name = folder_of(&e.rel);
-        let next = seen.len() as u32;
-        let ix = *seen.entry(name).or_insert_with(|| {
-            cache.folders.push(name.to_owned());
-            next
-        });
+        // Sorted by path, a folder's texts mostly come one after another.
+        let ix = match last {
+            Some((n, ix)) if n == name => ix,
+            _ => {
+                let next = seen.len() as u32;
+                *seen.entry(name).or_insert_with(|| {
+                    cache.folders.push(name.to_owned());
+                    next
+                })
+            }
+        };
+        last = Some((name, ix));
         cache.folder_ix.push(ix);
     }
 }

@@ -730,7 +730,12 @@ impl MarginaliaApp {
                 let (ws, layer) = (ws.clone(), self.layer.clone());
                 if walk {
                     ws.clean_stray_temps();
-                    self.take_listing(ws.texts().into_iter().map(|t| t.rel).collect());
+                    self.take_listing(
+                        ws.texts()
+                            .into_iter()
+                            .map(|t| DocEntry::new(t.rel))
+                            .collect(),
+                    );
                 }
                 let lines: Vec<_> = (self.entries.iter().enumerate())
                     .map(|(i, e)| {
@@ -766,14 +771,14 @@ impl MarginaliaApp {
 
     fn take_scan_msg(&mut self, msg: list_scan::ScanMsg) {
         match msg {
-            list_scan::ScanMsg::Listed(rels) => self.take_listing(rels),
+            list_scan::ScanMsg::Listed(entries) => self.take_listing(entries),
             list_scan::ScanMsg::Line(line) => self.take_scanned(line),
         }
     }
 
     /// The workspace's texts, walked on the list's thread.
-    fn take_listing(&mut self, rels: Vec<String>) {
-        self.entries = rels.into_iter().map(DocEntry::new).collect();
+    fn take_listing(&mut self, entries: Vec<DocEntry>) {
+        self.entries = entries;
         self.entries_gen += 1;
         self.listing_gen += 1;
         self.timeline_note(&format!(

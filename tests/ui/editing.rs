@@ -1072,6 +1072,43 @@ fn a_long_document_list_draws_only_the_rows_in_view_and_its_filter_finds_any() {
     assert!(h.query_by_label("2999.txt").is_some());
 }
 
+/// The list shows the workspace's root texts first, then each folder's, by name, each in path
+/// order, whatever order the paths sort in ("a.txt" < "a/c.txt" < "b.txt").
+#[test]
+fn the_list_shows_root_texts_then_each_folder_by_name() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("annotations")).unwrap();
+    for (rel, title) in [
+        ("a.txt", "Root A"),
+        ("a/c.txt", "Folder a, C"),
+        ("b.txt", "Root B"),
+        ("0/d.txt", "Folder 0, D"),
+        ("a/b/e.txt", "Folder a/b, E"),
+    ] {
+        let path = ws.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!("{title}\n")).unwrap();
+    }
+    let h = harness(ws.path(), false, false);
+    let tops: Vec<f32> = [
+        "Root A",
+        "Root B",
+        "0  (0/1)",
+        "Folder 0, D",
+        "a  (0/1)",
+        "Folder a, C",
+        "a/b  (0/1)",
+        "Folder a/b, E",
+    ]
+    .iter()
+    .map(|l| h.get_by_label(l).rect().top())
+    .collect();
+    assert!(
+        tops.is_sorted() && tops.windows(2).all(|w| w[0] < w[1]),
+        "{tops:?}"
+    );
+}
+
 /// A filter typed before the list has read the titles finds them once it has (issue 22: a
 /// letter typed while the list is read is answered from the titles read so far, and the list
 /// follows the rest).
