@@ -33,8 +33,21 @@ pub fn title_from_head(head: &[u8]) -> Option<String> {
     };
     let valid = valid.strip_prefix('\u{feff}').unwrap_or(valid);
     let line = valid.lines().map(str::trim).find(|l| !l.is_empty())?;
-    let line: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
-    Some(shorten(&line, TITLE_CHARS))
+    // Words up to just past the cut: a news text's first line is often its whole first
+    // paragraph, and the list makes 100,000 titles.
+    let (mut joined, mut chars) = (String::new(), 0);
+    for word in line.split_whitespace() {
+        if chars > TITLE_CHARS {
+            break;
+        }
+        if chars > 0 {
+            joined.push(' ');
+            chars += 1;
+        }
+        joined.push_str(word);
+        chars += word.chars().count();
+    }
+    Some(shorten(&joined, TITLE_CHARS))
 }
 
 /// `s` cut to at most `max` chars, ending in "…" when cut.
@@ -94,6 +107,15 @@ mod tests {
         );
         let long = "word ".repeat(40);
         let t = title_from_head(long.as_bytes()).unwrap();
+        assert!(t.ends_with('…') && t.chars().count() <= TITLE_CHARS, "{t}");
+        // A line of exactly the limit is whole, one char more is cut, however it is spaced.
+        let exact = "abcd ".repeat(TITLE_CHARS / 5 - 1) + &"x".repeat(5 + TITLE_CHARS % 5);
+        let exact = exact.as_str();
+        assert_eq!(exact.chars().count(), TITLE_CHARS);
+        let spaced = exact.replace(' ', "   ");
+        assert_eq!(title_from_head(spaced.as_bytes()).as_deref(), Some(exact));
+        let over = format!("{exact} y");
+        let t = title_from_head(over.as_bytes()).unwrap();
         assert!(t.ends_with('…') && t.chars().count() <= TITLE_CHARS, "{t}");
         // Cut inside "é" at the end of the bytes read: the whole part stays.
         assert_eq!(

@@ -524,6 +524,12 @@ impl MarginaliaApp {
         workspace_find::job_running(self)
     }
 
+    /// Whether a job runs in the background that will wake the window when it is done: the
+    /// document list's scan, a document opening, the suggestions being learnt or computed.
+    pub fn background_work(&self) -> bool {
+        self.list_scan.is_some() || self.loading.is_some() || self.suggest.working()
+    }
+
     /// The suggestions shown for the open document, and the index of the focused one.
     pub fn suggestions(
         &self,
@@ -718,7 +724,7 @@ impl MarginaliaApp {
             (None, Some(open)) => Some(open.doc.rel().to_owned()),
             (None, None) => None,
         };
-        match list_scan::start(ws, &self.layer, rels, skip.clone()) {
+        match list_scan::start(ws, &self.layer, rels, skip.clone(), &self.ctx) {
             Ok(scan) => {
                 // A workspace of a few thousand texts is listed within this wait, so the
                 // window's first frame shows it; a bigger one shows "Looking for texts…".
@@ -734,7 +740,12 @@ impl MarginaliaApp {
                 let (ws, layer) = (ws.clone(), self.layer.clone());
                 if walk {
                     ws.clean_stray_temps();
-                    self.take_listing(ws.texts().into_iter().map(|t| t.rel).collect());
+                    self.take_listing(
+                        ws.texts()
+                            .into_iter()
+                            .map(|t| DocEntry::new(t.rel))
+                            .collect(),
+                    );
                 }
                 let lines: Vec<_> = (self.entries.iter().enumerate())
                     .map(|(i, e)| {
@@ -770,14 +781,14 @@ impl MarginaliaApp {
 
     fn take_scan_msg(&mut self, msg: list_scan::ScanMsg) {
         match msg {
-            list_scan::ScanMsg::Listed(rels) => self.take_listing(rels),
+            list_scan::ScanMsg::Listed(entries) => self.take_listing(entries),
             list_scan::ScanMsg::Line(line) => self.take_scanned(line),
         }
     }
 
     /// The workspace's texts, walked on the list's thread.
-    fn take_listing(&mut self, rels: Vec<String>) {
-        self.entries = rels.into_iter().map(DocEntry::new).collect();
+    fn take_listing(&mut self, entries: Vec<DocEntry>) {
+        self.entries = entries;
         self.entries_gen += 1;
         self.listing_gen += 1;
         self.timeline_note(&format!(
@@ -796,9 +807,15 @@ impl MarginaliaApp {
 
     fn take_scanned(&mut self, line: list_scan::ScannedLine) {
         match line.review {
-            Some(p) => self.review_progress.insert(line.rel.clone(), p),
-            None => self.review_progress.remove(&line.rel),
-        };
+            Some(p) => {
+                self.review_progress.insert(line.rel.clone(), p);
+            }
+            // (Hashing 100,000 paths to find nothing was most of the list's time here.)
+            None if !self.review_progress.is_empty() => {
+                self.review_progress.remove(&line.rel);
+            }
+            None => {}
+        }
         let Some(entry) = self
             .entries
             .get_mut(line.index)

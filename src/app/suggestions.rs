@@ -3,13 +3,19 @@
 //! and accepted (`y`, Shift+Y) or rejected (`x`) one by one. Nothing reaches a layer until a
 //! person accepts it.
 //!
-//! The model is built once per workspace and annotator on a thread; each document's proposals
-//! are computed once on a thread, for every source; after an edit or a rejection the cached
-//! list is only filtered again against the layer, the rejections and the sources switched on.
+//! The model is learnt once per workspace and annotator, on a thread of the lowest priority
+//! that starts only once the document list is complete or a document is open, reading one text
+//! at a time ([`crate::assist::suggest::learn_workspace`]). In a big workspace the open
+//! document's proposals come from what was learnt so far and are refined as it learns, and the
+//! panel says how far it got. Each document's proposals are computed once per model on a
+//! thread, for every source; after an edit or a rejection the cached list is only filtered
+//! again against the layer, the rejections and the sources switched on.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
@@ -21,20 +27,47 @@ use super::commands::SuggestCommand;
 use super::text_view::{SuggestionMark, SuggestionMarks};
 use super::{Command, MarginaliaApp, theme};
 
-type Built = Result<(Arc<Model>, Rejections), String>;
+/// From this many texts on, the model is used while it learns: first with nothing learnt
+/// (quotation marks and dictionaries need nothing), then after 250 texts, 1,000, 4,000… and
+/// all. A smaller workspace is learnt in well under a second; its suggestions come once.
+const LEARN_IN_VIEW_FROM: usize = 1_000;
+
+/// What the model's thread sends: a model of the first `done` of `total` texts (of all when
+/// they are equal), with the annotator's rejections in the first one.
+struct Learnt {
+    model: Arc<Model>,
+    rejections: Option<Rejections>,
+    done: usize,
+    total: usize,
+}
+
+/// How far the model's thread got: texts read, of how many; and whether the panel says so
+/// (only then is the window woken to show the count move on).
+#[derive(Default)]
+struct Progress {
+    done: AtomicUsize,
+    total: AtomicUsize,
+    shown: AtomicBool,
+}
+
+/// The document (path, text hash) and the model (its number) proposals were computed with.
+type DocKey = (String, String, u64);
 
 /// The suggestions' state.
 #[derive(Default)]
 pub struct SuggestUi {
     /// The workspace root and annotator the model is (being) built for.
     model_key: Option<(PathBuf, String)>,
-    building: Option<mpsc::Receiver<Built>>,
+    building: Option<mpsc::Receiver<Result<Learnt, String>>>,
+    progress: Arc<Progress>,
     model: Option<Arc<Model>>,
+    /// Counts the models received: a new one computes the open document's proposals again.
+    model_gen: u64,
     rejections: Rejections,
     error: Option<String>,
-    /// The document (path and text hash) `raw` was computed for.
-    raw_for: Option<(String, String)>,
-    job: Option<(String, String, mpsc::Receiver<Proposals>)>,
+    /// What `raw` was computed for.
+    raw_for: Option<DocKey>,
+    job: Option<(DocKey, mpsc::Receiver<Proposals>)>,
     /// Every source's proposals for the open document, unfiltered; shared with `shown`, so
     /// filtering 47,000 of them again after a bulk edit copies no text.
     raw: Vec<Arc<Suggestion>>,
@@ -84,13 +117,14 @@ impl SuggestUi {
             .ok()
     }
 
+    /// Whether the model is still being learnt or the open document's suggestions computed.
+    pub fn working(&self) -> bool {
+        self.building.is_some() || self.job.is_some()
+    }
+
     /// Whether any suggestion is shown (their keys apply only then).
     pub fn has_any(&self) -> bool {
         !self.shown.is_empty()
-    }
-
-    fn still_working(&self) -> bool {
-        self.building.is_some() || self.job.is_some()
     }
 }
 
@@ -105,8 +139,10 @@ fn sources(app: &MarginaliaApp) -> Sources {
     s
 }
 
-/// Builds the model when the workspace or annotator changed, computes the open document's
-/// proposals when it changed, and filters them again after edits. Every frame, cheap.
+/// Starts learning the model when the workspace or annotator changed (once the list is
+/// complete or a document is open), takes what it learnt, computes the open document's
+/// proposals when it or the model changed, and filters them again after edits. Every frame,
+/// cheap.
 pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     let Some(ws) = &app.ws else {
         app.suggest = SuggestUi::default();
@@ -114,38 +150,43 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     };
     let annotator = app.prefs.annotator.clone();
     let key = (ws.root().to_path_buf(), annotator.clone());
+    // After the list, which reads every layer too, unless a document is already open.
+    let may_learn = !app.document_list_loading() || app.open.is_some();
     let su = &mut app.suggest;
     if su.model_key.as_ref() != Some(&key) {
-        *su = SuggestUi {
-            model_key: Some(key),
-            ..SuggestUi::default()
-        };
-        let (tx, rx) = mpsc::channel();
-        let (ws, ctx2) = (ws.clone(), ctx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("suggestion model".into())
-            .spawn(move || {
-                let built = (|| {
-                    let corpus = crate::assist::suggest::Corpus::load(&ws, Some(&annotator))
-                        .map_err(|e| e.to_string())?;
-                    let model = Model::new(ws.tags(), &corpus);
-                    let rejected = rejections::load(&ws, &annotator).map_err(|e| e.to_string())?;
-                    Ok((Arc::new(model), rejected))
-                })();
-                let _ = tx.send(built);
-                ctx2.request_repaint();
-            });
-        match spawned {
-            Ok(_) => su.building = Some(rx),
-            Err(e) => su.error = Some(format!("cannot start the suggestions: {e}")),
+        if su.model_key.is_some() {
+            *su = SuggestUi::default();
+        }
+        if may_learn {
+            su.model_key = Some(key);
+            let (tx, rx) = mpsc::sync_channel(1);
+            let (ws, ctx2, progress) = (ws.clone(), ctx.clone(), Arc::clone(&su.progress));
+            let spawned = std::thread::Builder::new()
+                .name("suggestion model".into())
+                .spawn(move || learn(&ws, &annotator, &ctx2, &tx, &progress));
+            match spawned {
+                Ok(_) => su.building = Some(rx),
+                Err(e) => su.error = Some(format!("cannot start the suggestions: {e}")),
+            }
         }
     }
     if let Some(rx) = &su.building {
+        // One model a frame, so each is used (and the panel drawn with it) before the next.
         match rx.try_recv() {
-            Ok(Ok((model, rejected))) => {
-                su.model = Some(model);
-                su.rejections = rejected;
-                su.building = None;
+            Ok(Ok(learnt)) => {
+                if let Some(old) = su.model.replace(learnt.model) {
+                    drop_elsewhere(old);
+                }
+                su.model_gen += 1;
+                if let Some(r) = learnt.rejections {
+                    su.rejections = r;
+                    su.generation += 1;
+                }
+                if learnt.done == learnt.total {
+                    su.building = None;
+                } else {
+                    ctx.request_repaint();
+                }
             }
             Ok(Err(e)) => {
                 su.error = Some(e);
@@ -156,6 +197,8 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
         }
     }
     let Some(open) = &app.open else {
+        // No panel says how far the model got.
+        su.progress.shown.store(false, Ordering::Relaxed);
         su.shown.clear();
         su.shown_raw.clear();
         su.marks = SuggestionMarks::default();
@@ -163,13 +206,10 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     };
     let rel = open.doc.rel().to_owned();
     let sha = open.doc.text().sha256().to_owned();
-    let doc_key = (rel.clone(), sha.clone());
+    let doc_key = (rel, sha, su.model_gen);
     if su.raw_for.as_ref() != Some(&doc_key)
         && let Some(model) = &su.model
-        && su
-            .job
-            .as_ref()
-            .is_none_or(|(r, s, _)| (r, s) != (&rel, &sha))
+        && su.job.as_ref().is_none_or(|(k, _)| k != &doc_key)
     {
         let (tx, rx) = mpsc::channel();
         let (model, text, ctx2) = (Arc::clone(model), open.doc.text().clone(), ctx.clone());
@@ -180,15 +220,15 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
                 ctx2.request_repaint();
             });
         if spawned.is_ok() {
-            su.job = Some((rel.clone(), sha.clone(), rx));
+            su.job = Some((doc_key, rx));
         }
     }
-    if let Some((r, s, rx)) = &su.job {
+    if let Some((k, rx)) = &su.job {
         match rx.try_recv() {
             Ok(found) => {
                 su.raw = found.list.into_iter().map(Arc::new).collect();
                 su.cut = found.cut;
-                su.raw_for = Some((r.clone(), s.clone()));
+                su.raw_for = Some(k.clone());
                 su.generation += 1;
                 su.job = None;
             }
@@ -196,10 +236,107 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
             Err(mpsc::TryRecvError::Empty) => {}
         }
     }
-    if su.still_working() {
-        ctx.request_repaint_after(Duration::from_millis(50));
-    }
     refilter(app);
+}
+
+/// The model's thread: reads the annotator's rejections, then learns the workspace one text
+/// at a time at the lowest priority, sending the model as [`LEARN_IN_VIEW_FROM`] says and when
+/// complete. Each send wakes the window; it stops when the window no longer listens.
+fn learn(
+    ws: &crate::workspace::Workspace,
+    annotator: &str,
+    ctx: &egui::Context,
+    tx: &mpsc::SyncSender<Result<Learnt, String>>,
+    progress: &Progress,
+) {
+    lower_priority();
+    let send = |msg| {
+        // Sent before the wake-up, so the frame it causes finds it.
+        let sent = tx.send(msg).is_ok();
+        ctx.request_repaint();
+        sent
+    };
+    let mut rejections = match rejections::load(ws, annotator) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            send(Err(e.to_string()));
+            return;
+        }
+    };
+    let (mut next, mut woke) = (0, Instant::now());
+    let learnt = crate::assist::suggest::learn_workspace(ws, Some(annotator), |b, done, total| {
+        progress.total.store(total, Ordering::Relaxed);
+        progress.done.store(done, Ordering::Relaxed);
+        if total < LEARN_IN_VIEW_FROM || done == total {
+            return ControlFlow::Continue(());
+        }
+        if done == next {
+            let model = b.model();
+            model.prepare();
+            let msg = Learnt {
+                model: Arc::new(model),
+                rejections: rejections.take(),
+                done,
+                total,
+            };
+            if !send(Ok(msg)) {
+                return ControlFlow::Break(());
+            }
+            // Each model costs about what learning the texts so far did: none past half way,
+            // where the whole one is near.
+            next = (done * 4).max(250);
+            if next > total / 2 {
+                next = usize::MAX;
+            }
+            woke = Instant::now();
+        } else if woke.elapsed() >= Duration::from_secs(1) && progress.shown.load(Ordering::Relaxed)
+        {
+            // The panel's "learning from … documents" moves on.
+            ctx.request_repaint();
+            woke = Instant::now();
+        }
+        ControlFlow::Continue(())
+    });
+    match learnt {
+        Ok(Some(model)) => {
+            model.prepare();
+            let total = progress.total.load(Ordering::Relaxed);
+            send(Ok(Learnt {
+                model: Arc::new(model),
+                rejections,
+                done: total,
+                total,
+            }));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            send(Err(e.to_string()));
+        }
+    }
+}
+
+/// Lowers this thread's priority to the least (nice 19 on Linux, where it is per thread), so
+/// that learning the model takes only time no one else wants: the window, the document list
+/// and other programs come first.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its arguments; `who` 0 is the calling thread on Linux.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+}
+
+/// Drops a model the window no longer uses on a thread of its own: a model of 100,000 texts is
+/// millions of small allocations, made by the model's thread, and freeing them took tens of
+/// milliseconds of a frame (and waited for that low-priority thread's allocator lock).
+fn drop_elsewhere(model: Arc<Model>) {
+    // When no thread can start, the model is dropped here after all.
+    let _ = std::thread::Builder::new()
+        .name("drop suggestion model".into())
+        .spawn(move || {
+            lower_priority();
+            drop(model);
+        });
 }
 
 /// Filters the cached proposals against the layer, the rejections and the sources switched
@@ -215,7 +352,7 @@ fn refilter(app: &mut MarginaliaApp) {
     };
     let tags = ws.tags();
     let rel = open.doc.rel();
-    let fresh_raw = su.raw_for.as_ref().is_some_and(|(r, _)| r == rel);
+    let fresh_raw = su.raw_for.as_ref().is_some_and(|(r, _, _)| r == rel);
     let on_flags = Source::ALL.map(|s| on.contains(s));
     let key = (rel.to_owned(), open.edits, on_flags, su.generation);
     if su.shown_for.as_ref() == Some(&key) {
@@ -581,10 +718,29 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
     let su = &app.suggest;
     let weak = theme::weak(ui.visuals());
     let on = sources(app);
+    su.progress
+        .shown
+        .store(su.building.is_some(), Ordering::Relaxed);
     ui.horizontal(|ui| {
         ui.label(RichText::new("Suggestions").strong());
         ui.label(RichText::new(format!("{}", su.shown.len())).color(weak));
-        if su.still_working() {
+        if su.building.is_some() {
+            let p = &su.progress;
+            let (done, total) = (
+                p.done.load(Ordering::Relaxed),
+                p.total.load(Ordering::Relaxed),
+            );
+            let text = if total == 0 {
+                "learning…".to_owned()
+            } else {
+                format!("learning from {done} of {total} documents…")
+            };
+            ui.label(RichText::new(text).small().color(weak))
+                .on_hover_text(
+                    "The suggestions learn from the workspace's texts and your layers, in the \
+                     background; those shown come from what was learnt so far",
+                );
+        } else if su.job.is_some() {
             ui.label(RichText::new("finding…").small().color(weak));
         }
     });
@@ -639,7 +795,7 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
     });
     // A source that found more than it proposes says so, with both counts.
     let fresh =
-        su.raw_for.as_ref().map(|(r, _)| r.as_str()) == app.open.as_ref().map(|o| o.doc.rel());
+        su.raw_for.as_ref().map(|(r, _, _)| r.as_str()) == app.open.as_ref().map(|o| o.doc.rel());
     if fresh {
         let warn = theme::tone_color(theme::Tone::Warn, ui.visuals());
         for c in &su.cut {

@@ -64,30 +64,56 @@ impl std::fmt::Debug for Text {
     }
 }
 
+/// A text file's bytes, refusing files over [`max_text_bytes`].
+fn read_file(path: &Path) -> Result<Vec<u8>, TextError> {
+    let shown = || path.display().to_string();
+    let limit = max_text_bytes();
+    crate::store::read_regular(path, limit).map_err(|e| match e {
+        crate::store::BoundedReadError::TooLarge { size } => TextError::TooLarge {
+            path: shown(),
+            size,
+            limit,
+        },
+        other => TextError::Unreadable(FileProblem::new(
+            shown(),
+            "cannot read the file",
+            other.reason(),
+        )),
+    })
+}
+
 impl Text {
     /// Reads and decodes a text file, refusing files over [`max_text_bytes`].
     ///
     /// # Errors
     /// [`TextError`] naming the file: unreadable, too large, or not UTF-8 (with the byte offset).
     pub fn load(path: &Path) -> Result<Self, TextError> {
-        let shown = path.display().to_string();
-        let limit = max_text_bytes();
-        let bytes = crate::store::read_regular(path, limit).map_err(|e| match e {
-            crate::store::BoundedReadError::TooLarge { size } => TextError::TooLarge {
-                path: shown.clone(),
-                size,
-                limit,
-            },
-            other => TextError::Unreadable(FileProblem::new(
-                shown.clone(),
-                "cannot read the file",
-                other.reason(),
-            )),
-        })?;
+        let bytes = read_file(path)?;
         Self::from_bytes(&bytes).map_err(|byte_offset| TextError::NotUtf8 {
-            path: shown,
+            path: path.display().to_string(),
             byte_offset,
         })
+    }
+
+    /// Reads a text file and checks that [`Self::load`] would decode it, without making the
+    /// text (no hash, no char index): for a list of 100,000 texts that needs to know only that
+    /// each opens. Returns the file's bytes.
+    ///
+    /// # Errors
+    /// As [`Self::load`].
+    pub fn check_file(path: &Path) -> Result<Vec<u8>, TextError> {
+        let bytes = read_file(path)?;
+        let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (3, rest),
+            None => (0, &bytes[..]),
+        };
+        if let Err(e) = std::str::from_utf8(body) {
+            return Err(TextError::NotUtf8 {
+                path: path.display().to_string(),
+                byte_offset: e.valid_up_to() + bom,
+            });
+        }
+        Ok(bytes)
     }
 
     /// Decodes file bytes. On invalid UTF-8 returns the byte offset of the first bad byte

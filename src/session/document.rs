@@ -224,6 +224,100 @@ fn check_annotator_of(rel: &str, annotator: &str) -> Result<(), OpenError> {
     })
 }
 
+/// What the document list shows of a document ([`Document::glance`]).
+#[derive(Debug)]
+pub struct Glance {
+    /// The text's first non-empty line, shortened; `None` when it has none or is unreadable.
+    pub title: Option<String>,
+    /// The layer's status and span count, or why the document cannot be opened.
+    pub opened: Result<(Status, usize), OpenError>,
+}
+
+/// How much of a text's file its title is taken from.
+pub const TITLE_BYTES: u64 = 4096;
+
+/// A layer checked against its text as opening does ([`check_layer`]).
+struct Checked {
+    /// The layer as read, when asked for (kept for merging).
+    base: Option<Layer>,
+    /// The layer, re-anchored if its text changed or its words are not at their offsets.
+    layer: Layer,
+    reanchor_summary: Option<ReanchorSummary>,
+}
+
+/// Checks `layer`, read from the file `path_shown`, as opening text `text` with it does: the
+/// annotator its file names, then its spans against the text, re-anchored first if the text
+/// changed. With `keep_base`, the layer as read is kept too (copied on a second core while the
+/// spans are checked, for a big layer).
+///
+/// # Errors
+/// [`OpenError::Invalid`]: the first problem that is not a stale offset.
+fn check_layer(
+    ws: &Workspace,
+    text: &Text,
+    annotator: &str,
+    path_shown: &str,
+    layer: Layer,
+    keep_base: bool,
+) -> Result<Checked, OpenError> {
+    let invalid = |problem: String| OpenError::Invalid {
+        path: path_shown.to_owned(),
+        problem,
+    };
+    if layer.annotator != annotator {
+        return Err(invalid(format!(
+            "annotator {:?} in the file differs from its folder {annotator:?}",
+            layer.annotator
+        )));
+    }
+    // A layer of this very text is checked in one pass below. A stale one's problems that do
+    // not depend on the text come first; its offsets are then re-anchored before they are
+    // checked against the new text.
+    let fresh = layer.text_sha256 == text.sha256();
+    if !fresh && let Some(p) = layer.problems(None, ws.tags()).first() {
+        return Err(invalid(p.to_string()));
+    }
+    let (base, layer, reanchor_summary, problems) = if fresh {
+        // Nothing to re-anchor: the copy kept for merging is made on a second core while
+        // this one checks the spans against the text.
+        let check = || layer.problems(Some(text), ws.tags());
+        let (base, problems) = if keep_base {
+            let (base, problems) = clone_while(&layer, check);
+            (Some(base), problems)
+        } else {
+            (None, check())
+        };
+        // Spans whose words are not at their offsets although the file records this very
+        // text: a merge joined spans made on another version of it (one clone re-anchored
+        // to a re-scraped text while another added a span). They are found again, or kept
+        // as orphans, like after a text change.
+        if problems.iter().any(LayerProblem::is_misplaced)
+            && layer.problems(None, ws.tags()).is_empty()
+        {
+            let mut layer = layer;
+            let summary = reanchor::reanchor_layer(&mut layer, text);
+            let problems = layer.problems(Some(text), ws.tags());
+            (base, layer, summary, problems)
+        } else {
+            (base, layer, None, problems)
+        }
+    } else {
+        let base = keep_base.then(|| layer.clone());
+        let mut layer = layer;
+        let reanchor_summary = reanchor::reanchor_layer(&mut layer, text);
+        let problems = layer.problems(Some(text), ws.tags());
+        (base, layer, reanchor_summary, problems)
+    };
+    if let Some(p) = problems.iter().find(|p| !p.is_stale()) {
+        return Err(invalid(p.to_string()));
+    }
+    Ok(Checked {
+        base,
+        layer,
+        reanchor_summary,
+    })
+}
+
 /// A copy of `layer`, made on another thread while `work` runs on this one if the layer is big
 /// (or after it, when no thread can start).
 fn clone_while<T>(layer: &Layer, work: impl FnOnce() -> T) -> (Layer, T) {
@@ -279,6 +373,63 @@ impl Document {
             .text_path(rel)
             .ok_or_else(|| OpenError::NotInWorkspace(rel.to_owned()))?;
         Ok(Text::load(&text_path)?)
+    }
+
+    /// What the document list shows of text `rel`: the status and span count of `annotator`'s
+    /// layer as [`Self::open`] read-only finds them, or the error it gives, and the text's title.
+    /// A text without a layer file is only read and checked, not made into a text or a document
+    /// (the list reads every text of a workspace, 100,000 of them).
+    pub fn glance(ws: &Workspace, rel: &str, annotator: &str) -> Glance {
+        let title = |bytes: &[u8]| {
+            crate::wording::title_from_head(&bytes[..bytes.len().min(TITLE_BYTES as usize)])
+        };
+        let layer_path = check_annotator_of(rel, annotator)
+            .ok()
+            .and_then(|()| ws.layer_path(annotator, rel));
+        match &layer_path {
+            Some(path) if std::fs::symlink_metadata(path).is_err() => {
+                // Opening would make an empty layer of a text that decodes.
+                if let Some(Ok(bytes)) = ws.text_path(rel).map(|p| Text::check_file(&p)) {
+                    return Glance {
+                        title: title(&bytes),
+                        opened: Ok((Status::NotStarted, 0)),
+                    };
+                }
+            }
+            Some(path) => {
+                if let Ok(text) = Self::load_text(ws, rel) {
+                    // The layer is read and checked as opening does, and nothing more is made.
+                    let checked = store::read_limited(path, store::MAX_LAYER_BYTES)
+                        .and_then(|bytes| crate::model::layer::parse_layer(path, &bytes))
+                        .map_err(OpenError::from)
+                        .and_then(|layer| {
+                            let shown = path.display().to_string();
+                            check_layer(ws, &text, annotator, &shown, layer, false)
+                        });
+                    return Glance {
+                        title: title(text.as_str().as_bytes()),
+                        opened: checked.map(|c| (c.layer.status, c.layer.spans.len())),
+                    };
+                }
+            }
+            None => {}
+        }
+        // The text cannot be read: the error as opening gives it, the title from what can be.
+        Glance {
+            title: Self::read_title(ws, rel),
+            opened: Self::open(ws, rel, annotator, true)
+                .map(|d| (d.layer.status, d.layer.spans.len())),
+        }
+    }
+
+    /// The title of text `rel` from the first [`TITLE_BYTES`] of its file
+    /// ([`crate::wording::title_from_head`]); `None` if unreadable.
+    pub fn read_title(ws: &Workspace, rel: &str) -> Option<String> {
+        use std::io::Read;
+        let file = crate::store::open_regular(&ws.text_path(rel)?).ok()?;
+        let mut head = Vec::with_capacity(TITLE_BYTES as usize);
+        file.take(TITLE_BYTES).read_to_end(&mut head).ok()?;
+        crate::wording::title_from_head(&head)
     }
 
     /// [`Self::open`] with the text already read by [`Self::load_text`].
@@ -355,23 +506,10 @@ impl Document {
             None => (Layer::new(rel, &text, annotator), None),
         };
         let path_shown = layer_path.display().to_string();
-        let invalid = |problem: String| OpenError::Invalid {
-            path: path_shown.clone(),
-            problem,
-        };
-        if layer.annotator != annotator {
-            return Err(invalid(format!(
-                "annotator {:?} in the file differs from its folder {annotator:?}",
-                layer.annotator
-            )));
-        }
-        // A layer of this very text is checked in one pass below. A stale one's problems that do
-        // not depend on the text come first; its offsets are then re-anchored before they are
-        // checked against the new text.
-        let fresh = layer.text_sha256 == text.sha256();
-        if !fresh && let Some(p) = layer.problems(None, ws.tags()).first() {
-            return Err(invalid(p.to_string()));
-        }
+        let checked = check_layer(ws, &text, annotator, &path_shown, layer, true)?;
+        let (layer, reanchor_summary) = (checked.layer, checked.reanchor_summary);
+        // (Always kept when asked for.)
+        let base = Arc::new(checked.base.unwrap_or_else(|| layer.clone()));
         // A file without write permission (chmod 0444, a read-only checkout) is respected:
         // the layer opens read-only and says why.
         let read_only_reason = (!read_only
@@ -394,34 +532,6 @@ impl Document {
             })
         });
         let read_only = read_only || read_only_reason.is_some();
-        let (base, layer, reanchor_summary, problems) = if fresh {
-            // Nothing to re-anchor: the copy kept for merging is made on a second core while
-            // this one checks the spans against the text.
-            let (base, problems) = clone_while(&layer, || layer.problems(Some(&text), ws.tags()));
-            // Spans whose words are not at their offsets although the file records this very
-            // text: a merge joined spans made on another version of it (one clone re-anchored
-            // to a re-scraped text while another added a span). They are found again, or kept
-            // as orphans, like after a text change.
-            if problems.iter().any(LayerProblem::is_misplaced)
-                && layer.problems(None, ws.tags()).is_empty()
-            {
-                let mut layer = layer;
-                let summary = reanchor::reanchor_layer(&mut layer, &text);
-                let problems = layer.problems(Some(&text), ws.tags());
-                (Arc::new(base), layer, summary, problems)
-            } else {
-                (Arc::new(base), layer, None, problems)
-            }
-        } else {
-            let base = Arc::new(layer.clone());
-            let mut layer = layer;
-            let reanchor_summary = reanchor::reanchor_layer(&mut layer, &text);
-            let problems = layer.problems(Some(&text), ws.tags());
-            (base, layer, reanchor_summary, problems)
-        };
-        if let Some(p) = problems.iter().find(|p| !p.is_stale()) {
-            return Err(invalid(p.to_string()));
-        }
         let mut doc = Self {
             rel: rel.to_owned(),
             text,

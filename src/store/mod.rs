@@ -249,6 +249,11 @@ impl BoundedReadError {
 /// # Errors
 /// [`BoundedReadError::Io`] or [`BoundedReadError::NotRegular`].
 pub fn open_regular(path: &Path) -> Result<std::fs::File, BoundedReadError> {
+    open_regular_sized(path).map(|(file, _)| file)
+}
+
+/// [`open_regular`], with the file's size as the `fstat` found it.
+fn open_regular_sized(path: &Path) -> Result<(std::fs::File, u64), BoundedReadError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -261,7 +266,7 @@ pub fn open_regular(path: &Path) -> Result<std::fs::File, BoundedReadError> {
     if !meta.is_file() {
         return Err(BoundedReadError::NotRegular(file_kind(&meta)));
     }
-    Ok(file)
+    Ok((file, meta.len()))
 }
 
 fn file_kind(meta: &std::fs::Metadata) -> &'static str {
@@ -310,8 +315,7 @@ pub fn unchanged_by_stat(path: &Path, seen: Option<&Fingerprint>) -> bool {
 /// See [`BoundedReadError`].
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, BoundedReadError> {
     use std::io::Read as _;
-    let file = open_regular(path)?;
-    let stated = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let (file, stated) = open_regular_sized(path)?;
     if stated > limit {
         return Err(BoundedReadError::TooLarge { size: stated });
     }

@@ -205,3 +205,73 @@ fn the_untouched_copy_opens_so_the_failures_above_are_the_edits() {
     let shipped = Layer::from_ron(&std::fs::read_to_string(repo().join(LAYER)).unwrap()).unwrap();
     assert_eq!(doc.layer(), &shipped);
 }
+
+/// The document list reads every text with `Document::glance`, which only checks a text that
+/// has no layer file rather than opening it: for each bad input, with and without a layer, it
+/// gives what opening read-only gives (the same status and span count, or the same error),
+/// and the text's title.
+#[test]
+fn the_document_lists_glance_gives_what_opening_gives_for_every_bad_input() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    let text_path = root.join(SEED);
+    let same = |annotator: &str| -> Result<(String, usize), String> {
+        let ws = Workspace::open(root).unwrap();
+        let glance = Document::glance(&ws, SEED, annotator);
+        let opened = Document::open(&ws, SEED, annotator, true)
+            .map(|d| (format!("{:?}", d.layer().status), d.layer().spans.len()))
+            .map_err(|e| e.to_string());
+        let glanced = (glance.opened)
+            .map(|(status, n)| (format!("{status:?}"), n))
+            .map_err(|e| e.to_string());
+        assert_eq!(glanced, opened, "{annotator}");
+        glanced
+    };
+    let title = || {
+        let ws = Workspace::open(root).unwrap();
+        Document::glance(&ws, SEED, "nobody").title
+    };
+    // Untouched: editor-a's layer, and no layer for nobody.
+    assert!(same("editor-a").unwrap().1 > 0);
+    assert_eq!(same("nobody"), Ok(("NotStarted".into(), 0)));
+    assert!(same("no/such").is_err(), "a bad layer name");
+    let original = title().expect("the seed has a title");
+    assert_eq!(
+        Document::read_title(&Workspace::open(root).unwrap(), SEED),
+        Some(original.clone())
+    );
+
+    // A byte order mark: the same, and the same title.
+    let bytes = std::fs::read(&text_path).unwrap();
+    std::fs::write(&text_path, [b"\xEF\xBB\xBF".as_slice(), &bytes].concat()).unwrap();
+    assert_eq!(same("nobody"), Ok(("NotStarted".into(), 0)));
+    assert!(same("editor-a").is_ok(), "re-anchored to the same text");
+    assert_eq!(title(), Some(original.clone()));
+
+    // Not UTF-8 after the first line: an error with and without a layer; the title stays.
+    let mut broken = bytes.clone();
+    let at = broken.windows(3).position(|w| w == "’".as_bytes()).unwrap() + 1;
+    broken[at] = 0xFF;
+    std::fs::write(&text_path, &broken).unwrap();
+    assert!(same("nobody").unwrap_err().contains("byte offset"));
+    assert!(same("editor-a").is_err());
+    assert_eq!(title(), Some(original));
+
+    // A truncated layer, with the text back.
+    std::fs::write(&text_path, &bytes).unwrap();
+    let layer = std::fs::read(root.join(LAYER)).unwrap();
+    std::fs::write(root.join(LAYER), &layer[..layer.len() / 2]).unwrap();
+    assert!(
+        same("editor-a")
+            .unwrap_err()
+            .contains("000_b78fa013a4a69998.ron")
+    );
+    assert_eq!(same("nobody"), Ok(("NotStarted".into(), 0)));
+
+    // A folder where the text was: unreadable, both ways.
+    std::fs::remove_file(&text_path).unwrap();
+    std::fs::create_dir(&text_path).unwrap();
+    assert!(same("nobody").is_err());
+    assert!(same("editor-a").is_err());
+    assert_eq!(title(), None);
+}

@@ -606,6 +606,77 @@ mod suggestions {
         assert!(e.contains("ed.rejected.ron"), "{e}");
     }
 
+    /// The window learns its model one text at a time (issue 22): every text learnt so far
+    /// gives the model `Model::new` makes of those texts, and all of them the same suggestions
+    /// as `Corpus::load` then `Model::new`, for every document and source.
+    #[test]
+    fn a_model_learnt_one_text_at_a_time_is_the_model_of_the_texts_learnt_so_far() {
+        let ws = Workspace::open(&repo()).unwrap();
+        let corpus = Corpus::load(&ws, Some("editor-a")).unwrap();
+        assert!(corpus.texts.len() >= 5 && corpus.layers.len() >= 5);
+        let of_first = |n: usize| {
+            let texts = corpus.texts[..n].to_vec();
+            let layers = (corpus.layers.iter())
+                .filter(|(rel, _)| texts.iter().any(|(r, _)| r == *rel))
+                .map(|(r, l)| (r.clone(), l.clone()))
+                .collect();
+            let part = Corpus {
+                texts,
+                layers,
+                problems: Vec::new(),
+                dictionaries: corpus.dictionaries.clone(),
+            };
+            Model::new(ws.tags(), &part)
+        };
+        let same = |a: &Model, b: &Model, what: &str| {
+            for (rel, text) in &corpus.texts {
+                assert_eq!(
+                    a.suggest(text, Sources::all()),
+                    b.suggest(text, Sources::all()),
+                    "{rel}, {what}"
+                );
+            }
+        };
+        let mut seen = Vec::new();
+        let learnt = marginalia::assist::suggest::learn_workspace(
+            &ws,
+            Some("editor-a"),
+            |builder, done, total| {
+                assert_eq!(builder.texts(), done);
+                seen.push((done, total));
+                same(&builder.model(), &of_first(done), &format!("{done} learnt"));
+                std::ops::ControlFlow::Continue(())
+            },
+        )
+        .unwrap()
+        .expect("not stopped");
+        let n = corpus.texts.len();
+        assert_eq!(seen, (0..=n).map(|d| (d, n)).collect::<Vec<_>>());
+        let full = Model::new(ws.tags(), &corpus);
+        same(&learnt, &full, "all learnt");
+        // Learnt texts add suggestions: the whole model proposes more than the empty one.
+        let count = |m: &Model| -> usize {
+            (corpus.texts.iter())
+                .map(|(_, t)| m.suggest(t, Sources::all()).len())
+                .sum()
+        };
+        assert!(count(&full) > count(&of_first(0)));
+
+        // Stopped after three texts: nothing more is read, and no model is returned.
+        let mut calls = 0;
+        let stopped = marginalia::assist::suggest::learn_workspace(&ws, None, |_, done, _| {
+            calls += 1;
+            if done == 3 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+        assert!(stopped.is_none());
+        assert_eq!(calls, 4);
+    }
+
     /// Precision and recall against the shipped layers: printed, and kept from getting worse.
     /// The floors are the figures measured when the sources were written, rounded down.
     #[test]

@@ -1073,6 +1073,75 @@ fn a_long_document_list_draws_only_the_rows_in_view_and_its_filter_finds_any() {
     assert!(h.query_by_label("2999.txt").is_some());
 }
 
+/// The list shows the workspace's root texts first, then each folder's, by name, each in path
+/// order, whatever order the paths sort in ("a.txt" < "a/c.txt" < "b.txt").
+#[test]
+fn the_list_shows_root_texts_then_each_folder_by_name() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("annotations")).unwrap();
+    for (rel, title) in [
+        ("a.txt", "Root A"),
+        ("a/c.txt", "Folder a, C"),
+        ("b.txt", "Root B"),
+        ("0/d.txt", "Folder 0, D"),
+        ("a/b/e.txt", "Folder a/b, E"),
+    ] {
+        let path = ws.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!("{title}\n")).unwrap();
+    }
+    let h = harness(ws.path(), false, false);
+    let tops: Vec<f32> = [
+        "Root A",
+        "Root B",
+        "0  (0/1)",
+        "Folder 0, D",
+        "a  (0/1)",
+        "Folder a, C",
+        "a/b  (0/1)",
+        "Folder a/b, E",
+    ]
+    .iter()
+    .map(|l| h.get_by_label(l).rect().top())
+    .collect();
+    assert!(
+        tops.is_sorted() && tops.windows(2).all(|w| w[0] < w[1]),
+        "{tops:?}"
+    );
+}
+
+/// A filter typed before the list has read the titles finds them once it has (issue 22: a
+/// letter typed while the list is read is answered from the titles read so far, and the list
+/// follows the rest).
+#[test]
+fn a_filter_typed_before_the_titles_are_read_finds_them_once_they_are() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("docs")).unwrap();
+    for i in 0..3000 {
+        let place = if i % 500 == 7 { "Zanzibar" } else { "Oslo" };
+        let text = format!("Report from {place}, number {i}\n\nSome text.\n");
+        std::fs::write(ws.path().join(format!("docs/{i:04}.txt")), text).unwrap();
+    }
+    let opts = start(ws.path(), false);
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(1);
+    h.get_by_label("Filter").focus();
+    h.run_steps(1);
+    h.event(Event::Text("zanzibar".into()));
+    h.run_steps(1);
+    wait_for_document_list(&mut h);
+    h.run_steps(2);
+    for i in (7..3000).step_by(500) {
+        let title = format!("Report from Zanzibar, number {i}");
+        assert!(h.query_by_label(&title).is_some(), "{title}");
+    }
+    assert!(h.query_by_label("docs  (0/6)").is_some());
+    assert!(h.query_by_label_contains("Oslo").is_none());
+}
+
 #[test]
 fn shift_arrows_move_the_selected_spans_ends_one_undo_step_each() {
     let ws = temp_workspace();
@@ -2170,6 +2239,61 @@ fn shift_y_accepts_every_suggestion_of_the_focused_source_as_one_undo_step() {
     assert_eq!(h.state().suggestions().0.len(), 21);
 }
 
+/// Issue 22: in a workspace of over 1,000 texts the model learns one text at a time in the
+/// background, once a document is open; meanwhile the panel says how far it got, and once it
+/// has learnt every text the open document has the whole model's suggestions: here a line
+/// that recurs in every text, which no text alone proposes.
+#[test]
+fn in_a_big_workspace_the_panel_says_how_far_the_model_learnt_then_the_whole_model_proposes() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
+    const LINE: &str = "Read Full Article on Example News";
+    // Each text's first line its own (digits would make them one line: they are normalised).
+    let own = |i: usize| -> String {
+        let letter = |d: usize| char::from(b'a' + (d % 26) as u8);
+        format!("Story {}{}{}.", letter(i / 676), letter(i / 26), letter(i))
+    };
+    for i in 0..1200 {
+        let quote = if i == 0 {
+            "“We will see,” Scholz said.\n"
+        } else {
+            ""
+        };
+        let body = format!("{}\n{quote}{LINE}\n", own(i));
+        std::fs::write(docs.join(format!("{i:04}.txt")), body).unwrap();
+    }
+    let opts = start(&docs.join("0000.txt"), false);
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    // A small text opens at once, before the first frame, so the model learns while it is open.
+    assert_eq!(h.state().open_document(), Some("docs/0000.txt"));
+    let mut told = false;
+    let texts = |h: &Harness<'_, MarginaliaApp>| -> Vec<String> {
+        let shown = h.state().suggestions().0;
+        shown.iter().map(|s| s.text.clone()).collect()
+    };
+    for _ in 0..4000 {
+        h.step();
+        let learning = h.query_by_label_contains("of 1200 documents…").is_some();
+        told |= learning;
+        if !learning && texts(&h).iter().any(|t| t == LINE) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(told, "the panel said how far the model learnt");
+    assert_eq!(
+        texts(&h),
+        ["We will see", LINE],
+        "the whole model's suggestions: the quote and the line in every text"
+    );
+    assert!(h.query_by_label_contains("documents…").is_none());
+}
+
 /// Opens the Keys editor (View menu) unless it is open, clicks `action`'s "Change" and presses
 /// the chord.
 fn rebind(
@@ -2939,9 +3063,9 @@ fn an_untouched_window_asks_for_no_frames_until_a_file_it_shows_changes() {
     open_seed(&mut h);
     // Background jobs (the suggestions, the watcher's first look) finish, then it is quiet.
     let mut quiet = false;
-    for _ in 0..500 {
+    for _ in 0..1500 {
         h.step();
-        if !wants_a_frame(&h) {
+        if !wants_a_frame(&h) && !h.state().background_work() {
             quiet = true;
             break;
         }

@@ -51,67 +51,87 @@ struct Count {
     last_doc: u32,
 }
 
-/// Line counts across the workspace's texts, and the lines the annotator tagged boilerplate.
+/// The lines proposed: the keys counted often enough by [`LineCounts`], and the lines the
+/// annotator tagged boilerplate.
 #[derive(Debug, Default)]
 pub(super) struct LineStats {
     /// The keys proposed wherever they occur.
     proposed: HashSet<String>,
 }
 
-impl LineStats {
-    pub(super) fn new(texts: &[(String, Text)], learned: &[(&str, &Layer, &Text)]) -> Self {
-        let mut counts: HashMap<String, Count> = HashMap::new();
-        for (d, (_, text)) in texts.iter().enumerate() {
-            let doc = d as u32 + 1;
-            for (_, _, line) in super::lines_with_offsets(text.as_str()) {
-                let Some(key) = normalise(line) else { continue };
-                let c = counts.entry(key).or_default();
-                c.total += 1;
-                if c.last_doc != doc {
-                    c.docs += 1;
-                    c.last_doc = doc;
-                }
+/// Line counts across the texts learned so far, one text at a time, and the lines the
+/// annotator tagged boilerplate in them.
+#[derive(Debug, Default)]
+pub(super) struct LineCounts {
+    counts: HashMap<String, Count>,
+    /// Keys of whole lines inside the annotator's boilerplate spans.
+    tagged: HashSet<String>,
+    /// Texts counted so far (each text's number in [`Count::last_doc`]).
+    docs: u32,
+}
+
+impl LineCounts {
+    /// Counts the lines of one more text.
+    pub(super) fn add_text(&mut self, text: &Text) {
+        self.docs += 1;
+        let doc = self.docs;
+        for (_, _, line) in super::lines_with_offsets(text.as_str()) {
+            let Some(key) = normalise(line) else { continue };
+            let c = self.counts.entry(key).or_default();
+            c.total += 1;
+            if c.last_doc != doc {
+                c.docs += 1;
+                c.last_doc = doc;
             }
         }
-        let mut proposed: HashSet<String> = counts
-            .into_iter()
-            .filter(|(_, c)| c.docs >= MIN_DOCUMENTS || c.total >= MIN_OCCURRENCES)
-            .map(|(k, _)| k)
-            .collect();
-        // Whole lines inside the annotator's boilerplate spans.
-        for (_, layer, text) in learned {
-            let mut spans: Vec<CharRange> = layer
-                .spans
-                .iter()
-                .filter(|s| s.tag == BOILERPLATE_TAG)
-                .map(Span::range)
-                .collect();
-            if spans.is_empty() {
-                continue;
-            }
-            // Their union, as sorted disjoint ranges.
-            spans.sort_unstable();
-            let mut union: Vec<CharRange> = Vec::new();
-            for r in spans {
-                match union.last_mut() {
-                    Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-                    _ => union.push(r),
-                }
-            }
-            for (base, _, line) in super::lines_with_offsets(text.as_str()) {
-                let Some((s, e, t)) = super::trimmed(line, base) else {
-                    continue;
-                };
-                let i = union.partition_point(|r| r.start <= s);
-                let covered = i > 0 && union[i - 1].end >= e;
-                if covered && let Some(key) = normalise(t) {
-                    proposed.insert(key);
-                }
-            }
-        }
-        Self { proposed }
     }
 
+    /// Learns the whole lines inside `layer`'s boilerplate spans (`layer` is of `text`).
+    pub(super) fn add_learned(&mut self, layer: &Layer, text: &Text) {
+        let mut spans: Vec<CharRange> = layer
+            .spans
+            .iter()
+            .filter(|s| s.tag == BOILERPLATE_TAG)
+            .map(Span::range)
+            .collect();
+        if spans.is_empty() {
+            return;
+        }
+        // Their union, as sorted disjoint ranges.
+        spans.sort_unstable();
+        let mut union: Vec<CharRange> = Vec::new();
+        for r in spans {
+            match union.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => union.push(r),
+            }
+        }
+        for (base, _, line) in super::lines_with_offsets(text.as_str()) {
+            let Some((s, e, t)) = super::trimmed(line, base) else {
+                continue;
+            };
+            let i = union.partition_point(|r| r.start <= s);
+            let covered = i > 0 && union[i - 1].end >= e;
+            if covered && let Some(key) = normalise(t) {
+                self.tagged.insert(key);
+            }
+        }
+    }
+
+    /// The lines proposed from what was counted so far.
+    pub(super) fn stats(&self) -> LineStats {
+        let recurring = self
+            .counts
+            .iter()
+            .filter(|(_, c)| c.docs >= MIN_DOCUMENTS || c.total >= MIN_OCCURRENCES)
+            .map(|(k, _)| k);
+        LineStats {
+            proposed: recurring.chain(&self.tagged).cloned().collect(),
+        }
+    }
+}
+
+impl LineStats {
     pub(super) fn find(&self, text: &str) -> Vec<Suggestion> {
         if self.proposed.is_empty() {
             return Vec::new();

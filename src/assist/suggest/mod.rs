@@ -4,7 +4,8 @@
 //! Five sources propose spans ([`Source`]): text between quotation marks, boilerplate lines
 //! that recur across the workspace, misspelt name variants, dictionaries of phrases, and
 //! phrases the annotator already tagged elsewhere. [`Model::new`] builds the shared statistics
-//! once for a workspace (line counts, name frequencies, tagged phrases); [`Model::suggest`] is
+//! once for a workspace (line counts, name frequencies, tagged phrases), or [`learn_workspace`]
+//! one text at a time, for a window that uses what it learnt so far; [`Model::suggest`] is
 //! then cheap for each document and returns plain data. Nothing here writes a layer:
 //! [`filter_new`] leaves out what a layer has and what its annotator rejected
 //! ([`rejections`]), and callers add accepted suggestions through the usual save paths.
@@ -21,6 +22,7 @@ mod quotes;
 pub mod rejections;
 
 use std::collections::{BTreeMap, HashSet};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -227,42 +229,88 @@ impl Corpus {
             dictionaries: load_dictionaries(ws)?,
             ..Corpus::default()
         };
+        let (layer_files, skipped) = layer_files(ws, layer)?;
         for entry in ws.texts() {
             match Text::load(&entry.path) {
                 Ok(t) => c.texts.push((entry.rel, t)),
                 Err(e) => c.problems.push(format!("{e}; left out")),
             }
         }
-        if let Some(name) = layer {
-            crate::workspace::check_layer_name(name).map_err(SuggestError::BadLayer)?;
-            let found = ws.layer_files(name);
-            for s in found.skipped {
-                c.problems.push(s.to_string());
-            }
-            for (rel, path) in found.files {
-                match crate::model::layer::load_layer(&path) {
-                    Ok(Some((l, _))) => {
-                        c.layers.insert(rel, l);
-                    }
-                    Ok(None) => {}
-                    Err(e) => c.problems.push(format!("{e}; left out")),
-                }
+        c.problems.extend(skipped);
+        for (rel, path) in layer_files {
+            if let Some(l) = load_learned_layer(&path, &mut c.problems) {
+                c.layers.insert(rel, l);
             }
         }
         Ok(c)
     }
+}
 
-    /// The layer spans the model learns from: each layer whose text is unchanged, with it.
-    fn learned_from(&self, except: Option<&str>) -> Vec<(&str, &Layer, &Text)> {
-        self.texts
-            .iter()
-            .filter(|(rel, _)| Some(rel.as_str()) != except)
-            .filter_map(|(rel, t)| {
-                let l = self.layers.get(rel)?;
-                (l.text_sha256 == t.sha256()).then_some((rel.as_str(), l, t))
-            })
-            .collect()
+/// The files of layer `layer` by text path (none without a layer), and a sentence for each
+/// link left out.
+fn layer_files(
+    ws: &Workspace,
+    layer: Option<&str>,
+) -> Result<(BTreeMap<String, PathBuf>, Vec<String>), SuggestError> {
+    let Some(name) = layer else {
+        return Ok(Default::default());
+    };
+    crate::workspace::check_layer_name(name).map_err(SuggestError::BadLayer)?;
+    let found = ws.layer_files(name);
+    let skipped = found.skipped.iter().map(ToString::to_string).collect();
+    Ok((found.files.into_iter().collect(), skipped))
+}
+
+/// Reads one layer file to learn from; a file that cannot be read is a sentence in `problems`.
+fn load_learned_layer(path: &std::path::Path, problems: &mut Vec<String>) -> Option<Layer> {
+    match crate::model::layer::load_layer(path) {
+        Ok(Some((l, _))) => Some(l),
+        Ok(None) => None,
+        Err(e) => {
+            problems.push(format!("{e}; left out"));
+            None
+        }
     }
+}
+
+/// Learns a model from the workspace's texts and `layer`'s files, reading one text (and its
+/// layer file) at a time and dropping it once learnt, so the texts are never all in memory.
+/// Learns what [`Corpus::load`] then [`Model::new`] would, in the same order, so the model is
+/// the same.
+///
+/// `progress` is called before the first text, with (0, number of texts), and after each text,
+/// with how many were read: it may take [`ModelBuilder::model`] of what was learnt so far, and
+/// stops the reading by returning [`ControlFlow::Break`] (then `Ok(None)`).
+///
+/// # Errors
+/// A bad layer name, or a dictionary that cannot be read.
+pub fn learn_workspace(
+    ws: &Workspace,
+    layer: Option<&str>,
+    mut progress: impl FnMut(&ModelBuilder, usize, usize) -> ControlFlow<()>,
+) -> Result<Option<Model>, SuggestError> {
+    let dictionaries = load_dictionaries(ws)?;
+    let (mut layer_files, _) = layer_files(ws, layer)?;
+    let texts = ws.texts();
+    let total = texts.len();
+    let mut builder = ModelBuilder::new(ws.tags(), &dictionaries);
+    if progress(&builder, 0, total).is_break() {
+        return Ok(None);
+    }
+    let mut problems = Vec::new();
+    for (i, entry) in texts.into_iter().enumerate() {
+        if let Ok(text) = Text::load(&entry.path) {
+            let layer = (layer_files.remove(&entry.rel))
+                .and_then(|path| load_learned_layer(&path, &mut problems));
+            builder.learn(&text, layer.as_ref());
+        }
+        // What is left out is only reported by `suggest` on the command line.
+        problems.clear();
+        if progress(&builder, i + 1, total).is_break() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(builder.finish()))
 }
 
 /// The workspace statistics that suggestions are drawn from. Build once, query per document.
@@ -289,26 +337,21 @@ impl Model {
     }
 
     fn build(tags: &TagSet, corpus: &Corpus, except: Option<&str>) -> Self {
-        let learned = corpus.learned_from(except);
-        let mut dictionary = phrases::PhraseIndex::default();
-        for d in &corpus.dictionaries {
-            for p in &d.phrases {
-                dictionary.add(&d.tag, p);
-            }
+        let mut builder = ModelBuilder::new(tags, &corpus.dictionaries);
+        for (rel, text) in &corpus.texts {
+            let layer = (Some(rel.as_str()) != except)
+                .then(|| corpus.layers.get(rel))
+                .flatten();
+            builder.learn(text, layer);
         }
-        let mut repeats = phrases::PhraseIndex::default();
-        for (_, layer, _) in &learned {
-            for s in &layer.spans {
-                repeats.add(&s.tag, &s.exact);
-            }
-        }
-        Self {
-            tags: tags.clone(),
-            lines: boilerplate::LineStats::new(&corpus.texts, &learned),
-            names: names::NameStats::new(&corpus.texts),
-            dictionary,
-            repeats,
-        }
+        builder.finish()
+    }
+
+    /// Builds what the first suggestions would otherwise build (the phrase lists' automata),
+    /// so a thread that made the model can pay for it rather than the first caller.
+    pub fn prepare(&self) {
+        self.dictionary.automaton();
+        self.repeats.automaton();
     }
 
     /// The suggestions for one text, sorted by (start, end, tag); one per range and tag (the
@@ -429,6 +472,80 @@ fn spread<T>(list: Vec<T>, cap: usize) -> Vec<T> {
         .filter(|(i, _)| keeps(*i, found, cap))
         .map(|(_, x)| x)
         .collect()
+}
+
+/// Builds a [`Model`] one text at a time, so that a window can learn from a big workspace in
+/// the background and use what it learnt so far ([`ModelBuilder::model`]) before it is done.
+/// Learning every text of a corpus in its order gives the model [`Model::new`] builds.
+#[derive(Debug)]
+pub struct ModelBuilder {
+    tags: TagSet,
+    lines: boilerplate::LineCounts,
+    names: names::NameCounts,
+    dictionary: phrases::PhraseIndex,
+    repeats: phrases::PhraseIndex,
+    texts: usize,
+}
+
+impl ModelBuilder {
+    /// A builder that has learnt nothing but the dictionaries.
+    pub fn new(tags: &TagSet, dictionaries: &[Dictionary]) -> Self {
+        let mut dictionary = phrases::PhraseIndex::default();
+        for d in dictionaries {
+            for p in &d.phrases {
+                dictionary.add(&d.tag, p);
+            }
+        }
+        Self {
+            tags: tags.clone(),
+            lines: Default::default(),
+            names: Default::default(),
+            dictionary,
+            repeats: Default::default(),
+            texts: 0,
+        }
+    }
+
+    /// Learns one text's lines and names, and the spans of `layer`, the annotator's layer of
+    /// it, if the layer was made for this very text (a stale one is not learnt from).
+    pub fn learn(&mut self, text: &Text, layer: Option<&Layer>) {
+        self.texts += 1;
+        self.lines.add_text(text);
+        self.names.add_text(text);
+        if let Some(layer) = layer.filter(|l| l.text_sha256 == text.sha256()) {
+            for s in &layer.spans {
+                self.repeats.add(&s.tag, &s.exact);
+            }
+            self.lines.add_learned(layer, text);
+        }
+    }
+
+    /// How many texts were learnt.
+    pub fn texts(&self) -> usize {
+        self.texts
+    }
+
+    /// The model of what was learnt so far; the builder can go on learning.
+    pub fn model(&self) -> Model {
+        Model {
+            tags: self.tags.clone(),
+            lines: self.lines.stats(),
+            names: self.names.stats(),
+            dictionary: self.dictionary.snapshot(),
+            repeats: self.repeats.snapshot(),
+        }
+    }
+
+    /// The model of everything learnt.
+    pub fn finish(self) -> Model {
+        Model {
+            lines: self.lines.stats(),
+            names: self.names.stats(),
+            tags: self.tags,
+            dictionary: self.dictionary,
+            repeats: self.repeats,
+        }
+    }
 }
 
 /// Leaves out what `layer` already has (same range and tag) and what its annotator rejected

@@ -1,7 +1,7 @@
 //! Name variants: a capitalised name one edit away from a much more frequent name in the
 //! workspace ("Schorz" against "Scholz") is proposed as an `error` with its `correction`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{ERROR_TAG, Source, Suggestion};
 use crate::model::text::Text;
@@ -69,37 +69,58 @@ fn within_one_edit(a: &[char], b: &[char]) -> bool {
             && ra[2..] == rb[2..])
 }
 
-/// Name frequencies across the workspace, and the variants found among them.
+/// The variants found among the names counted by [`NameCounts`].
 #[derive(Debug, Default)]
 pub(super) struct NameStats {
     /// Variant → frequent form.
     variants: HashMap<String, String>,
 }
 
-impl NameStats {
-    pub(super) fn new(texts: &[(String, Text)]) -> Self {
-        let mut counts: HashMap<&str, u32> = HashMap::new();
-        let mut lower: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for (_, t) in texts {
-            let s = t.as_str();
-            for (b, e, _, _) in capitalised_words(s) {
-                *counts.entry(&s[b..e]).or_default() += 1;
-            }
-            for w in s.split(|c: char| !c.is_alphabetic()) {
-                if is_lowercase_word(w) && w.chars().count() >= MIN_NAME_CHARS && !lower.contains(w)
-                {
-                    lower.insert(w.to_owned());
+/// Name frequencies across the texts learned so far, one text at a time, and the lowercase
+/// words seen (to tell common words from names).
+#[derive(Debug, Default)]
+pub(super) struct NameCounts {
+    counts: HashMap<String, u32>,
+    lower: HashSet<String>,
+}
+
+impl NameCounts {
+    /// Counts the names and lowercase words of one more text.
+    pub(super) fn add_text(&mut self, text: &Text) {
+        let s = text.as_str();
+        for (b, e, _, _) in capitalised_words(s) {
+            let w = &s[b..e];
+            match self.counts.get_mut(w) {
+                Some(n) => *n += 1,
+                None => {
+                    self.counts.insert(w.to_owned(), 1);
                 }
             }
         }
+        for w in s.split(|c: char| !c.is_alphabetic()) {
+            if is_lowercase_word(w)
+                && w.chars().count() >= MIN_NAME_CHARS
+                && !self.lower.contains(w)
+            {
+                self.lower.insert(w.to_owned());
+            }
+        }
+    }
+
+    /// The variants among the names counted so far.
+    pub(super) fn stats(&self) -> NameStats {
+        let (counts, lower) = (&self.counts, &self.lower);
         // Names that are also common words ("These", written "these" elsewhere) are left out.
-        let names: Vec<(&str, u32, Vec<char>)> = counts
+        let mut names: Vec<(&str, u32, Vec<char>)> = counts
             .iter()
             .filter(|(w, _)| {
                 w.chars().count() >= MIN_NAME_CHARS && !lower.contains(&w.to_lowercase())
             })
-            .map(|(w, c)| (*w, *c, w.chars().collect()))
+            .map(|(w, c)| (w.as_str(), *c, w.chars().collect()))
             .collect();
+        // In a fixed order, so that of two frequent forms as frequent as each other the same
+        // one wins in every run (the maps' order is random).
+        names.sort_unstable_by(|a, b| a.0.cmp(b.0));
         // Every name under each of its one-char deletions: names one edit apart share a key.
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, (w, _, chars)) in names.iter().enumerate() {
@@ -129,7 +150,9 @@ impl NameStats {
                     if !within_one_edit(&va.2, &fa.2) {
                         continue;
                     }
-                    let better = best.get(&a).is_none_or(|&cur| names[cur].1 < fa.1);
+                    let better = best
+                        .get(&a)
+                        .is_none_or(|&cur| (names[cur].1, b) < (fa.1, cur));
                     if better {
                         best.insert(a, b);
                     }
@@ -140,9 +163,11 @@ impl NameStats {
             .into_iter()
             .map(|(a, b)| (names[a].0.to_owned(), names[b].0.to_owned()))
             .collect();
-        Self { variants }
+        NameStats { variants }
     }
+}
 
+impl NameStats {
     pub(super) fn find(&self, text: &str) -> Vec<Suggestion> {
         if self.variants.is_empty() {
             return Vec::new();

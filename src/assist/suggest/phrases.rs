@@ -18,7 +18,7 @@ const ALLOWED: u8 = 1;
 const WORD_START: u8 = 2;
 const WORD_END: u8 = 4;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Phrase {
     tag: String,
     text: String,
@@ -61,6 +61,27 @@ impl PhraseIndex {
         self.automaton = OnceLock::new();
     }
 
+    /// A copy of the phrases added so far, to match while more are added to this one (it
+    /// cannot be added to: it forgets which phrases it has).
+    pub(super) fn snapshot(&self) -> Self {
+        Self {
+            phrases: self.phrases.clone(),
+            seen: HashSet::new(),
+            automaton: OnceLock::new(),
+        }
+    }
+
+    /// The automaton over the phrases, built on first use.
+    pub(super) fn automaton(&self) -> Option<&AhoCorasick> {
+        self.automaton
+            .get_or_init(|| {
+                (!self.phrases.is_empty())
+                    .then(|| AhoCorasick::new(self.phrases.iter().map(|p| p.text.as_str())).ok())
+                    .flatten()
+            })
+            .as_ref()
+    }
+
     /// The phrases of a tag `allowed` allows found in `text` as whole words, overlapping ones
     /// too, sorted by range; with more than `cap` found, `cap` of them chosen evenly over the
     /// text in the order found. Returns them and how many were found.
@@ -75,12 +96,7 @@ impl PhraseIndex {
         cap: usize,
         allowed: &dyn Fn(&str) -> bool,
     ) -> (Vec<Suggestion>, usize) {
-        let automaton = self.automaton.get_or_init(|| {
-            (!self.phrases.is_empty())
-                .then(|| AhoCorasick::new(self.phrases.iter().map(|p| p.text.as_str())).ok())
-                .flatten()
-        });
-        let Some(ac) = automaton else {
+        let Some(ac) = self.automaton() else {
             return (Vec::new(), 0);
         };
         // What a match needs to know of its phrase, in one byte a phrase: a text with millions
