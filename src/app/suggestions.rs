@@ -263,7 +263,7 @@ fn learn(
             return;
         }
     };
-    let (mut next, mut woke) = (0, Instant::now());
+    let (mut next, mut woke) = (0, (Instant::now(), 0));
     let learnt = crate::assist::suggest::learn_workspace(ws, Some(annotator), |b, done, total| {
         progress.total.store(total, Ordering::Relaxed);
         progress.done.store(done, Ordering::Relaxed);
@@ -288,12 +288,15 @@ fn learn(
             if next > total / 2 {
                 next = usize::MAX;
             }
-            woke = Instant::now();
-        } else if woke.elapsed() >= Duration::from_secs(1) && progress.shown.load(Ordering::Relaxed)
+            woke = (Instant::now(), done);
+        } else if done - woke.1 >= total / 20
+            && woke.0.elapsed() >= Duration::from_secs(2)
+            && progress.shown.load(Ordering::Relaxed)
         {
-            // The panel's "learning from … documents" moves on.
+            // The panel's "learning from … documents" moves on, every 5 % at most: a frame
+            // costs a software renderer more than learning a few hundred texts.
             ctx.request_repaint();
-            woke = Instant::now();
+            woke = (Instant::now(), done);
         }
         ControlFlow::Continue(())
     });
