@@ -155,6 +155,9 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     let su = &mut app.suggest;
     if su.model_key.as_ref() != Some(&key) {
         if su.model_key.is_some() {
+            if let Some(old) = su.model.take() {
+                drop_elsewhere(old);
+            }
             *su = SuggestUi::default();
         }
         if may_learn {
@@ -171,7 +174,8 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
         }
     }
     if let Some(rx) = &su.building {
-        // One model a frame, so each is used (and the panel drawn with it) before the next.
+        // One model a frame, so each is used (and the panel drawn with it) before the next;
+        // the thread wakes the window for each.
         match rx.try_recv() {
             Ok(Ok(learnt)) => {
                 if let Some(old) = su.model.replace(learnt.model) {
@@ -184,8 +188,6 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
                 }
                 if learnt.done == learnt.total {
                     su.building = None;
-                } else {
-                    ctx.request_repaint();
                 }
             }
             Ok(Err(e)) => {
