@@ -418,6 +418,85 @@ impl Reader<'_> {
     }
 }
 
+/// From this many bytes of spans on, [`read_spans`] parses them in parallel. The unit tests
+/// take the parallel path for every list of more than one span, so the property tests below
+/// check it against the `ron` crate.
+#[cfg(not(test))]
+const PARALLEL_SPANS_BYTES: usize = 4 << 20;
+#[cfg(test)]
+const PARALLEL_SPANS_BYTES: usize = 0;
+
+/// The spans of the `spans: [` list whose first line `r` is at, leaving `r` on its closing
+/// `    ]` line. A big list is cut at span boundaries and its parts parsed in parallel: a span
+/// starts on a line that is exactly eight spaces and `(`, which nothing else in the list can be
+/// (strings hold no raw newline; a span's own lines are indented further), and the list ends at
+/// the first line that starts with four spaces and `]`. Each part must be whole spans exactly,
+/// so the result is the one the sequential loop gives, and `None` where that gives `None`.
+fn read_spans(src: &str, r: &mut Reader<'_>) -> Option<Vec<Span>> {
+    let start = r.pos;
+    let end = src[start..]
+        .find("\n    ]")
+        .map_or(src.len(), |i| start + i + 1);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let mut cuts = vec![start];
+    if end - start >= PARALLEL_SPANS_BYTES && threads > 1 {
+        for k in 1..threads {
+            let last = cuts.last().copied().unwrap_or(start);
+            let mut from = (start + (end - start) * k / threads).max(last);
+            while !src.is_char_boundary(from) {
+                from += 1;
+            }
+            if let Some(i) = src[from..end].find("\n        (\n") {
+                cuts.push(from + i + 1);
+            }
+        }
+    }
+    cuts.push(end);
+    cuts.dedup();
+    let part = |from: usize, to: usize| -> Option<Vec<Span>> {
+        let mut r = Reader { src, pos: from };
+        // About 400 bytes a span: reserve once instead of growing.
+        let mut spans = Vec::with_capacity((to - from) / 400);
+        while r.pos < to {
+            r.indent(2)?;
+            spans.push(r.span(3)?);
+            r.lit(",\n")?;
+        }
+        (r.pos == to).then_some(spans)
+    };
+    let parts: Vec<Option<Vec<Span>>> = if cuts.len() <= 2 {
+        vec![part(start, end)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = cuts
+                .windows(2)
+                .skip(1)
+                .map(|w| {
+                    let (from, to) = (w[0], w[1]);
+                    std::thread::Builder::new()
+                        .name("read layer".into())
+                        .spawn_scoped(s, move || part(from, to))
+                })
+                .collect();
+            let mut parts = vec![part(cuts[0], cuts[1])];
+            for (h, w) in handles.into_iter().zip(cuts.windows(2).skip(1)) {
+                // A part whose thread could not start or failed is read here instead.
+                parts.push(match h.ok().and_then(|h| h.join().ok()) {
+                    Some(p) => p,
+                    None => part(w[0], w[1]),
+                });
+            }
+            parts
+        })
+    };
+    let mut spans = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
+    for p in parts {
+        spans.extend(p?);
+    }
+    r.pos = end;
+    Some(spans)
+}
+
 /// Reads a layer in the canonical layout, or `None` if `src` is anything else.
 pub(super) fn read(src: &str) -> Option<Layer> {
     let mut r = Reader { src, pos: 0 };
@@ -443,13 +522,7 @@ pub(super) fn read(src: &str) -> Option<Layer> {
     let mut spans = Vec::new();
     if r.lit("[]").is_none() {
         r.lit("[\n")?;
-        // About 400 bytes a span: reserve once instead of growing.
-        spans.reserve(src.len() / 400);
-        while !r.peek_closing(1, "]") {
-            r.indent(2)?;
-            spans.push(r.span(3)?);
-            r.lit(",\n")?;
-        }
+        spans = read_spans(src, &mut r)?;
         if spans.is_empty() {
             return None;
         }
