@@ -479,6 +479,11 @@ impl MarginaliaApp {
         self.list_scan.is_some() || self.list_scan_due
     }
 
+    /// Whether a document is being opened in the background.
+    pub fn is_opening(&self) -> bool {
+        self.loading.is_some()
+    }
+
     /// The selected span's id.
     pub fn selected_span(&self) -> Option<u64> {
         self.selected_span

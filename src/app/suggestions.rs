@@ -150,8 +150,10 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     };
     let annotator = app.prefs.annotator.clone();
     let key = (ws.root().to_path_buf(), annotator.clone());
-    // After the list, which reads every layer too, unless a document is already open.
-    let may_learn = !app.document_list_loading() || app.open.is_some();
+    // After the list, which reads every layer too, unless a document is already open; never
+    // while a document is being opened, whose reading and checks it would slow down (a 10 MB
+    // document opened at start shares two cores with it otherwise).
+    let may_learn = (!app.document_list_loading() || app.open.is_some()) && !app.is_opening();
     let su = &mut app.suggest;
     if su.model_key.as_ref() != Some(&key) {
         if su.model_key.is_some() {
