@@ -424,7 +424,7 @@ impl Reader<'_> {
 #[cfg(not(test))]
 const PARALLEL_SPANS_BYTES: usize = 4 << 20;
 #[cfg(test)]
-const PARALLEL_SPANS_BYTES: usize = 0;
+const PARALLEL_SPANS_BYTES: usize = 1;
 
 /// The spans of the `spans: [` list whose first line `r` is at, leaving `r` on its closing
 /// `    ]` line. A big list is cut at span boundaries and its parts parsed in parallel: a span
