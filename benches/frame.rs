@@ -2,7 +2,10 @@
 //!
 //! `cargo bench --bench frame`. Each (document, view) pair runs in its own child process, which
 //! opens the document like the app (Document::open + SpanIndex), drives an `egui::Context`
-//! frame by frame (`run_ui`, then `tessellate`), and measures the CPU time of each frame in
+//! frame by frame (`run_ui`, then `tessellate`, then painting with egui_glow, the window's
+//! painter, on an OpenGL context made headless through EGL: see `paint/mod.rs`), and measures
+//! the CPU time of each whole frame, all threads (the software rasteriser's too), with its parts
+//! (`FRAME_BENCH_PAINT=0`, or no OpenGL: the UI pass and tessellation only, as before) in
 //! three scenarios: scrolling to a random position every frame, hovering with a span selected
 //! (a new span selected every 25 frames), and a drag selection growing 4 px per frame.
 //!
@@ -32,6 +35,7 @@
 //!   [`real_view`].
 
 mod common;
+mod paint;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -39,7 +43,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{
-    arg_value, median, ms, p99, print_table, proc_status_mib, run_child, thread_cpu_time,
+    arg_value, median, ms, p99, print_table, proc_status_mib, process_cpu_time, run_child,
+    thread_cpu_time,
 };
 use egui::text::{CCursor, LayoutJob, LayoutSection, TextFormat};
 use egui::{Color32, Event, FontId, Modifiers, PointerButton, Pos2, RawInput, Rect, Vec2};
@@ -308,28 +313,60 @@ impl Rng {
     }
 }
 
+/// The parts of one frame: CPU times of this thread for the UI pass and tessellation, and of
+/// all threads (the software rasteriser's too) for painting and for the whole frame.
+#[derive(Clone, Copy, Default)]
+struct Parts {
+    pass: Duration,
+    tessellation: Duration,
+    paint: Duration,
+    whole: Duration,
+}
+
 struct Driver {
     ctx: egui::Context,
     frame: u64,
     /// Vertices tessellated in the last frame (to show that frames really paint the text).
     vertices: usize,
+    /// Paints each frame as the window does, when an OpenGL context could be made.
+    painter: Option<paint::GlPainter>,
+    /// The parts of every frame so far.
+    parts: Vec<Parts>,
 }
 
 impl Driver {
     fn new() -> Self {
+        let painter = if std::env::var("FRAME_BENCH_PAINT").is_ok_and(|v| v == "0") {
+            None
+        } else {
+            paint::GlPainter::new([SCREEN.x as u32, SCREEN.y as u32])
+                .inspect_err(|e| eprintln!("  frames are not painted: {e}"))
+                .ok()
+        };
         Self {
             ctx: egui::Context::default(),
             frame: 0,
             vertices: 0,
+            painter,
+            parts: Vec::new(),
         }
     }
 
-    /// Runs one frame with `events` and returns its CPU time (UI pass + tessellation).
+    /// The renderer frames are painted with, for the report ("none" when not painted).
+    fn renderer(&self) -> String {
+        self.painter
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |p| p.renderer.replace(' ', "_"))
+    }
+
+    /// Runs one frame with `events` and returns its CPU time: the whole frame's, all threads,
+    /// when it is painted, else the UI pass and tessellation.
     fn frame(&mut self, view: &mut dyn BenchView, loaded: &Loaded, events: Vec<Event>) -> Duration {
         self.frame_with(events, |ui| view.show(ui, loaded))
     }
 
-    /// Runs one frame drawing `show` into the central panel; returns its CPU time.
+    /// Runs one frame drawing `show` into the central panel; returns its CPU time as
+    /// [`Self::frame`] does and records its [`Parts`].
     fn frame_with(&mut self, events: Vec<Event>, mut show: impl FnMut(&mut egui::Ui)) -> Duration {
         self.frame += 1;
         let input = RawInput {
@@ -340,13 +377,31 @@ impl Driver {
             focused: true,
             ..Default::default()
         };
-        let t0 = thread_cpu_time();
+        let (t0, all0) = (thread_cpu_time(), process_cpu_time());
         let mut out = self.ctx.run_ui(input, |ui| {
             egui::CentralPanel::default_margins().show(ui, &mut show);
         });
+        let t1 = thread_cpu_time();
         let shapes = std::mem::take(&mut out.shapes);
         let prims = self.ctx.tessellate(shapes, out.pixels_per_point);
-        let dt = thread_cpu_time() - t0;
+        let t2 = thread_cpu_time();
+        let mut parts = Parts {
+            pass: t1 - t0,
+            tessellation: t2 - t1,
+            ..Parts::default()
+        };
+        let dt = if let Some(painter) = &mut self.painter {
+            let all1 = process_cpu_time();
+            painter.paint(&prims, &mut out.textures_delta, out.pixels_per_point);
+            let all2 = process_cpu_time();
+            parts.paint = all2 - all1;
+            parts.whole = all2 - all0;
+            parts.whole
+        } else {
+            parts.whole = t2 - t0;
+            t2 - t0
+        };
+        self.parts.push(parts);
         self.vertices = prims
             .iter()
             .map(|p| match &p.primitive {
@@ -355,7 +410,7 @@ impl Driver {
             })
             .sum();
         std::hint::black_box(prims);
-        // There is no renderer to upload the font atlas to.
+        // Painted, the painter took the texture changes; unpainted, nothing uploads them.
         out.drop_without_applying_deltas();
         dt
     }
@@ -490,8 +545,18 @@ fn child_frames(view_name: &str, dir: &str) {
         .collect();
     let hwm = proc_status_mib("VmHWM").unwrap_or(0.0);
     let f = |d: Duration| format!("{:.4}", d.as_secs_f64() * 1e3);
+    // The parts of every frame after the first three.
+    let part = |get: fn(&Parts) -> Duration| -> String {
+        let v: Vec<Duration> = d.parts.iter().skip(3).map(get).collect();
+        f(median(&v))
+    };
     println!(
-        "RESULT first={} scroll_med={} scroll_p99={} wheel_med={} wheel_p99={} sel_med={} sel_p99={} drag_med={} drag_p99={} all_med={} all_p99={} frames={}/{}/{}/{} hwm={hwm:.0} vertices={vertices} dragged_chars={selection}",
+        "RESULT renderer={} pass_med={} tess_med={} paint_med={} whole_med={} first={} scroll_med={} scroll_p99={} wheel_med={} wheel_p99={} sel_med={} sel_p99={} drag_med={} drag_p99={} all_med={} all_p99={} frames={}/{}/{}/{} hwm={hwm:.0} vertices={vertices} dragged_chars={selection}",
+        d.renderer(),
+        part(|p| p.pass),
+        part(|p| p.tessellation),
+        part(|p| p.paint),
+        part(|p| p.whole),
         f(first),
         f(median(&scroll)),
         f(p99(&scroll)),
@@ -533,6 +598,8 @@ fn child_edit(dir: &str) {
     let tick = Duration::from_secs_f64(1.0 / 60.0);
     let mut next_tick = Instant::now();
     let (mut times, mut saves, mut tagged) = (Vec::new(), 0, 0);
+    // All threads' CPU per frame: the rasteriser's and the autosave writer's too.
+    let mut all_times = Vec::new();
     let mut to_tag: Option<(usize, usize)> = None;
     for k in 0..frames + 5 {
         // 60 frames a second, so autosave runs as often as it does in the window.
@@ -560,7 +627,7 @@ fn child_edit(dir: &str) {
                 }
             }
         }
-        let t0 = thread_cpu_time();
+        let (t0, all0) = (thread_cpu_time(), process_cpu_time());
         if let Some((a, b)) = to_tag.take() {
             // The tag key, as `MarginaliaApp::tag` handles it.
             if view.selected_range().is_none() {
@@ -608,6 +675,7 @@ fn child_edit(dir: &str) {
             index = LayerIndex::build(&doc.layer().spans);
         }
         let dt = thread_cpu_time() - t0;
+        let all = process_cpu_time() - all0;
         if std::env::var("FRAME_BENCH_EDIT_SLOW").is_ok() && dt > Duration::from_millis(3) {
             eprintln!(
                 "slow frame {k}: {:.2} ms saving={} saves={saves} tagged={tagged}",
@@ -626,6 +694,7 @@ fn child_edit(dir: &str) {
         }
         if k >= 5 {
             times.push(dt);
+            all_times.push(all);
         }
     }
     doc.save_now().expect("the last save");
@@ -634,10 +703,13 @@ fn child_edit(dir: &str) {
     let f = |d: Duration| format!("{:.4}", d.as_secs_f64() * 1e3);
     let max = times.iter().max().copied().unwrap_or_default();
     println!(
-        "RESULT edit_med={} edit_p99={} edit_max={} frames={} saves={saves} tagged={tagged}",
+        "RESULT renderer={} edit_med={} edit_p99={} edit_max={} edit_all_med={} edit_all_p99={} frames={} saves={saves} tagged={tagged}",
+        d.renderer(),
         f(median(&times)),
         f(p99(&times)),
         f(max),
+        f(median(&all_times)),
+        f(p99(&all_times)),
         times.len(),
     );
 }
@@ -1004,11 +1076,23 @@ fn main() {
             ]);
         }
     }
+    let renderer = results
+        .values()
+        .find_map(|r| r.get("renderer").filter(|v| *v != "none"))
+        .map(|r| r.replace('_', " "));
     println!();
-    println!(
-        "Frame CPU time in ms (UI pass + tessellation), median / p99, window {}x{} pt",
-        SCREEN.x, SCREEN.y
-    );
+    match &renderer {
+        Some(r) => println!(
+            "Whole-frame CPU time in ms, all threads (UI pass, tessellation, painting with \
+             egui_glow on {r} until glFinish), median / p99, window {}x{} px",
+            SCREEN.x, SCREEN.y
+        ),
+        None => println!(
+            "Frame CPU time in ms (UI pass + tessellation; not painted), median / p99, window \
+             {}x{} pt",
+            SCREEN.x, SCREEN.y
+        ),
+    }
     print_table(
         &[
             "document",
@@ -1026,7 +1110,43 @@ fn main() {
     );
     println!();
     println!(
-        "Editing: a word tagged every 10 frames at 60 Hz, autosave on (writer thread); UI-thread CPU ms per frame"
+        "The parts of a frame (median over all frames; CPU ms): the UI pass and tessellation on \
+         the UI thread, painting and the whole frame on all threads"
+    );
+    let mut part_rows = Vec::new();
+    for d in &docs {
+        for view in ["real", "naive"] {
+            let Some(r) = results.get(&(d.name.to_owned(), view)) else {
+                continue;
+            };
+            part_rows.push(vec![
+                format!("{} / {} spans", d.name, d.spans),
+                view.to_owned(),
+                fmt(num(r, "pass_med")),
+                fmt(num(r, "tess_med")),
+                fmt(num(r, "paint_med")),
+                fmt(num(r, "whole_med")),
+                get(r, "renderer").replace('_', " "),
+            ]);
+        }
+    }
+    print_table(
+        &[
+            "document",
+            "view",
+            "UI pass",
+            "tessellation",
+            "painting",
+            "whole frame",
+            "renderer",
+        ],
+        &part_rows,
+    );
+    println!();
+    println!(
+        "Editing: a word tagged every 10 frames at 60 Hz, autosave on (writer thread); CPU ms per \
+         frame: the UI thread (the edit, the pass, tessellation, handing the frame to the painter, \
+         autosave), and all threads (the rasteriser and the writer too)"
     );
     let mut edit_rows = Vec::new();
     for d in &docs {
@@ -1038,6 +1158,8 @@ fn main() {
             fmt(num(r, "edit_med")),
             fmt(num(r, "edit_p99")),
             fmt(num(r, "edit_max")),
+            fmt(num(r, "edit_all_med")),
+            fmt(num(r, "edit_all_p99")),
             get(r, "frames"),
             get(r, "tagged"),
             get(r, "saves"),
@@ -1045,7 +1167,15 @@ fn main() {
     }
     print_table(
         &[
-            "document", "median", "p99", "max", "frames", "tagged", "saves",
+            "document",
+            "UI thread median",
+            "p99",
+            "max",
+            "all threads median",
+            "p99",
+            "frames",
+            "tagged",
+            "saves",
         ],
         &edit_rows,
     );
