@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use super::DocEntry;
 use crate::model::layer::Status;
 use crate::session::document::Document;
+use crate::session::list_cache::ListCache;
 use crate::workspace::Workspace;
 
 /// What the scan found for one document of the list.
@@ -75,8 +76,9 @@ pub(super) fn start(
             };
             let next = AtomicUsize::new(0);
             let reviews = has_reviews(&ws);
+            let cache = ListCache::load(&ws, &layer, rels.len());
             let read = |tx: &mpsc::Sender<ScanMsg>| {
-                read_lines(&ws, &layer, reviews, &rels, skip.as_deref(), &next, tx);
+                read_lines(&ws, &cache, reviews, &rels, skip.as_deref(), &next, tx);
             };
             let helpers = std::thread::available_parallelism()
                 .map_or(1, usize::from)
@@ -98,6 +100,13 @@ pub(super) fn start(
             // The list is complete now, not at its next look.
             drop(tx);
             ctx.request_repaint();
+            if let Some(rel) = &skip {
+                cache.keep(&ws, rel);
+            }
+            if let Err(e) = cache.save() {
+                // Only the next listing is slower for it.
+                eprintln!("marginalia: the document list's cache was not saved: {e}");
+            }
             if walked {
                 // Safe beside the window's saves: only old temp files no writer holds. After
                 // the list, which it would otherwise delay by a walk of every layer folder.
@@ -118,7 +127,7 @@ const BATCH: usize = 32;
 /// sends their lines, until none is left or the list is no longer listening.
 fn read_lines(
     ws: &Workspace,
-    layer: &str,
+    cache: &ListCache,
     reviews: bool,
     rels: &[String],
     skip: Option<&str>,
@@ -132,7 +141,7 @@ fn read_lines(
         }
         for (index, rel) in rels.iter().enumerate().skip(from).take(BATCH) {
             let read_layer = skip != Some(rel.as_str());
-            let line = scan_line(ws, layer, reviews, index, rel.clone(), read_layer);
+            let line = scan_line(ws, cache, reviews, index, rel.clone(), read_layer);
             if tx.send(ScanMsg::Line(line)).is_err() {
                 // A newer scan replaced this one: the others stop at their next batch.
                 next.store(rels.len(), Ordering::Relaxed);
@@ -151,7 +160,9 @@ pub(super) fn scan_one(
     rel: String,
     read_layer: bool,
 ) -> ScannedLine {
-    scan_line(ws, layer, has_reviews(ws), index, rel, read_layer)
+    // One line: no cache (it is off below `CACHE_FROM` texts, and reads nothing then).
+    let cache = ListCache::load(ws, layer, 1);
+    scan_line(ws, &cache, has_reviews(ws), index, rel, read_layer)
 }
 
 /// Whether the workspace has a curated layer, whose files hold the review progress.
@@ -163,7 +174,7 @@ fn has_reviews(ws: &Workspace) -> bool {
 /// the list rather than once a document).
 fn scan_line(
     ws: &Workspace,
-    layer: &str,
+    cache: &ListCache,
     reviews: bool,
     index: usize,
     rel: String,
@@ -186,15 +197,15 @@ fn scan_line(
             layer_read: false,
         };
     }
-    let glance = Document::glance(ws, &rel, layer);
-    let (status, spans, error) = match glance.opened {
+    let (title, opened) = cache.glance(ws, &rel);
+    let (status, spans, error) = match opened {
         Ok((status, spans)) => (status, spans, None),
-        Err(e) => (Status::NotStarted, 0, Some(e.to_string())),
+        Err(e) => (Status::NotStarted, 0, Some(e)),
     };
     ScannedLine {
         index,
-        search: super::doc_list::haystack(&rel, glance.title.as_deref()),
-        title: glance.title,
+        search: super::doc_list::haystack(&rel, title.as_deref()),
+        title,
         status,
         spans,
         error,

@@ -13,6 +13,7 @@ pub mod document;
 pub mod engine;
 pub mod history;
 pub mod layer_index;
+pub mod list_cache;
 pub mod recovery;
 pub mod review;
 pub mod save_mirror;

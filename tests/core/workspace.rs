@@ -903,3 +903,88 @@ fn a_workspace_tag_all_stopped_part_way_reports_exactly_what_it_wrote() {
         (2, 0, 0)
     );
 }
+
+/// Issue 22 §3: the document list remembers its lines between runs, keyed by the files they were
+/// read from. A second listing takes every line from the cache and finds what a fresh read
+/// finds; a layer rewritten to the same size with its modification time set back is still
+/// read again (its change time and inode give it away), and so is every line once `tags.ron`
+/// changes.
+#[test]
+fn the_document_lists_cache_gives_what_a_fresh_read_gives_and_never_a_stale_line() {
+    use marginalia::model::layer::Status;
+    use marginalia::session::list_cache::{CACHE_FROM, ListCache};
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    let cache_dir = dir.path().join("cache");
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    for i in 0..CACHE_FROM {
+        write(
+            &root.join(format!("t/{i:04}.txt")),
+            &format!("Title {i}\nMacron met Putin.\n"),
+        );
+    }
+    let ws = Workspace::open(&root).unwrap();
+    let rels = rels(&ws);
+    // Three layers: one span each (in progress).
+    for rel in &rels[..3] {
+        let mut doc = Document::open(&ws, rel, "editor-a", false).unwrap();
+        doc.add_span(0, 5, "claim").unwrap();
+        doc.save_now().unwrap();
+    }
+    // Invalid UTF-8: a line with an error.
+    std::fs::write(root.join("t/0999.txt"), b"\xff\xfe bad").unwrap();
+    let fresh = |ws: &Workspace| -> Vec<_> {
+        rels.iter()
+            .map(|rel| {
+                let g = Document::glance(ws, rel, "editor-a");
+                (g.title, g.opened.map_err(|e| e.to_string()))
+            })
+            .collect()
+    };
+    let listed = |ws: &Workspace| -> (Vec<_>, usize) {
+        let cache = ListCache::load_in(Some(&cache_dir), ws, "editor-a", rels.len());
+        let lines = rels.iter().map(|rel| cache.glance(ws, rel)).collect();
+        let misses = cache.misses();
+        cache.save().unwrap();
+        (lines, misses)
+    };
+
+    let (first, misses) = listed(&ws);
+    assert_eq!(misses, CACHE_FROM, "nothing was cached yet");
+    assert_eq!(first, fresh(&ws));
+    assert_eq!(first[0].1, Ok((Status::InProgress, 1)));
+    assert!(first[CACHE_FROM - 1].1.is_err());
+
+    let (second, misses) = listed(&ws);
+    assert_eq!(misses, 0, "every line came from the cache");
+    assert_eq!(second, first);
+
+    // The same bytes but one status, the modification time set back: still read afresh.
+    let layer = ws.layer_path("editor-a", &rels[0]).unwrap();
+    let modified = std::fs::metadata(&layer).unwrap().modified().unwrap();
+    let ron = std::fs::read_to_string(&layer).unwrap();
+    let done = ron.replace("status: InProgress", "status: NotStarted");
+    assert_eq!(done.len(), ron.len());
+    std::fs::write(&layer, done).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&layer)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let (third, misses) = listed(&ws);
+    assert_eq!(misses, 1);
+    assert_eq!(third[0].1, Ok((Status::NotStarted, 1)));
+    assert_eq!(third, fresh(&ws));
+
+    // Another tag set may make another line invalid: everything is read again.
+    write(
+        &root.join("annotations/tags.ron"),
+        &marginalia::TagSet::default().to_ron(),
+    );
+    let ws = Workspace::open(&root).unwrap();
+    let (fourth, misses) = listed(&ws);
+    assert_eq!(misses, CACHE_FROM);
+    assert_eq!(fourth, fresh(&ws));
+}
