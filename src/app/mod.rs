@@ -683,7 +683,7 @@ impl MarginaliaApp {
                 self.durability
                     .find_orphans(self.journal.as_ref(), self.ws.as_ref());
                 if let Some(rel) = doc_rel {
-                    self.open_document_rel(&rel);
+                    self.open_document_with(&rel, at_start);
                 } else {
                     self.status_line = format!("Opened {}", root.display());
                 }
@@ -856,6 +856,13 @@ impl MarginaliaApp {
     /// they are ready, and open at once; larger ones show their text as soon as it is read, with a progress note
     /// and Cancel, until their spans are read and checked. The UI keeps running meanwhile.
     fn open_document_rel(&mut self, rel: &str) {
+        self.open_document_with(rel, false);
+    }
+
+    /// [`Self::open_document_rel`]; `at_start`, before the window's first frame, it waits for
+    /// any document (up to 100 ms): no frame is on screen yet to keep, and the first one then
+    /// does not take the two cores from the loader while it reads.
+    fn open_document_with(&mut self, rel: &str, at_start: bool) {
         self.save_pending();
         if let Some(old) = self.loading.take() {
             (old.cancel).store(true, std::sync::atomic::Ordering::Relaxed);
@@ -867,8 +874,9 @@ impl MarginaliaApp {
             p.and_then(|p| std::fs::metadata(p).ok())
                 .map_or(0, |m| m.len())
         };
-        let small = bytes(ws.text_path(rel)) + bytes(ws.layer_path(&self.layer, rel))
-            < WAIT_FOR_DOCUMENTS_UNDER;
+        let wait = at_start
+            || bytes(ws.text_path(rel)) + bytes(ws.layer_path(&self.layer, rel))
+                < WAIT_FOR_DOCUMENTS_UNDER;
         let read_only = self.read_only();
         let (tx, rx) = mpsc::channel();
         let (ws, rel_owned, layer) = (ws.clone(), rel.to_owned(), self.layer.clone());
@@ -951,7 +959,7 @@ impl MarginaliaApp {
             preview: None,
             cancel,
         });
-        self.poll_loading(small.then_some(Duration::from_millis(100)));
+        self.poll_loading(wait.then_some(Duration::from_millis(100)));
     }
 
     /// Takes what the loader has sent: the text to show meanwhile, or the opened document
