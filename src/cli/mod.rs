@@ -105,8 +105,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Export a layer's spans as jsonl, conll, brat, csv, w3c, labelstudio or doccano (see
-    /// docs/readme-parts/export.md).
+    /// Export a layer's spans as jsonl, conll, brat, csv, w3c, labelstudio or doccano (each
+    /// format's fields: the README, "Exporting labeled data").
     #[command(group(clap::ArgGroup::new("which").required(true).args(["layer", "all_layers"])))]
     Export {
         /// jsonl | conll | brat | csv | w3c | labelstudio | doccano.

@@ -2263,3 +2263,55 @@ fn a_tags_rename_killed_part_way_is_finished_by_running_it_again() {
     let o = run(&["validate", "."], root);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+/// Issue 23: a help text points to what a user has (the README's section), never to a file of
+/// this repository's docs folder.
+#[test]
+fn export_help_points_to_the_readme_section() {
+    let (code, out, _) = support::process::run_binary(&["export", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("README") && out.contains("Exporting labeled data"),
+        "{out}"
+    );
+    assert!(!out.contains("docs/"), "{out}");
+}
+
+/// Issue 23: this repository ships annotations, so it carries the merge driver's
+/// `.gitattributes` line: a clone needs only `marginalia git setup` for its `git config`, and
+/// `validate` says exactly that.
+#[test]
+fn the_repository_routes_its_annotation_files_through_the_merge_driver() {
+    let attrs = std::fs::read_to_string(repo().join(".gitattributes")).unwrap_or_default();
+    assert!(
+        attrs
+            .lines()
+            .any(|l| l.trim() == marginalia::team::git_driver::ATTRIBUTES_LINE),
+        "{attrs}"
+    );
+    let home = tempfile::tempdir().unwrap();
+    let Some(attr) = git_in(
+        &repo(),
+        home.path(),
+        &["check-attr", "merge", "--", "annotations/tags.ron"],
+    ) else {
+        eprintln!("skipped: git is not installed");
+        return;
+    };
+    if !attr.status.success() {
+        eprintln!("skipped: the repository is not a git checkout");
+        return;
+    }
+    assert!(
+        String::from_utf8_lossy(&attr.stdout).contains("merge: marginalia"),
+        "{}",
+        String::from_utf8_lossy(&attr.stdout)
+    );
+    let o = run_with_home(&["validate", "."], &repo(), home.path());
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("git config has no merge.marginalia.driver") && err.contains("git setup"),
+        "{err}"
+    );
+}
