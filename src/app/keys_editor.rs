@@ -19,6 +19,13 @@ pub struct KeysEditor {
     message: Option<(bool, String)>,
 }
 
+impl KeysEditor {
+    /// Whether the window is open.
+    pub(super) fn is_open(&self) -> bool {
+        self.open
+    }
+}
+
 /// Opens or closes the window.
 pub(super) fn toggle(app: &mut MarginaliaApp) {
     let open = !app.keys_editor.open;

@@ -483,6 +483,32 @@ impl MarginaliaApp {
         self.list_scan.is_some() || self.list_scan_due
     }
 
+    /// Esc closes the window on top, before it means anything else: the keys editor, else the
+    /// tag editor, else the shortcut sheet. Not while a text field has the keyboard (Esc leaves
+    /// the field first); a tag editor with unsaved changes stays open and says why.
+    fn escape_closes_a_window(&mut self, ctx: &egui::Context) {
+        let any = self.keys_editor.is_open() || self.tag_editor.is_open() || self.help_open;
+        if !any
+            || ctx.text_edit_focused()
+            || !ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        {
+            return;
+        }
+        if self.keys_editor.is_open() {
+            keys_editor::toggle(self);
+        } else if self.tag_editor.is_open() {
+            if tag_editor::has_unsaved(self) {
+                self.status_line = "The tag editor has unsaved changes: Save them, or close it \
+                                    with its × to drop them"
+                    .into();
+            } else {
+                tag_editor::toggle(self);
+            }
+        } else {
+            self.help_open = false;
+        }
+    }
+
     /// Whether a document is being opened in the background.
     pub fn is_opening(&self) -> bool {
         self.loading.is_some()
@@ -1628,6 +1654,7 @@ impl eframe::App for MarginaliaApp {
         agreement_view::poll(self, &ctx);
         team_view::poll(self, &ctx);
         keys_editor::capture(self, &ctx);
+        self.escape_closes_a_window(&ctx);
         if self.review.is_none() {
             find_bar::poll(self, &ctx);
             find_bar::step_bulk(self);

@@ -46,6 +46,21 @@ pub struct TagEditor {
     seen: Option<Option<Stat>>,
 }
 
+impl TagEditor {
+    /// Whether the window is open.
+    pub(super) fn is_open(&self) -> bool {
+        self.open
+    }
+}
+
+/// Whether the window's tag set differs from the one saved.
+pub(super) fn has_unsaved(app: &MarginaliaApp) -> bool {
+    app.tag_editor
+        .draft
+        .as_ref()
+        .is_some_and(|d| *d != app.tag_set())
+}
+
 /// Opens or closes the window.
 pub(super) fn toggle(app: &mut MarginaliaApp) {
     let ed = &mut app.tag_editor;

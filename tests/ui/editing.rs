@@ -3110,3 +3110,59 @@ fn an_untouched_window_asks_for_no_frames_until_a_file_it_shows_changes() {
         h.state().status_line()
     );
 }
+
+/// Issue 23: Esc closes the window on top, the keys editor over the tag editor over the
+/// shortcut sheet, before it means anything else; a tag
+/// editor with unsaved changes stays open and says why.
+#[test]
+fn esc_closes_the_shortcut_sheet_the_keys_editor_and_the_tag_editor() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let open_from_view = |h: &mut Harness<'_, MarginaliaApp>, item: &str| {
+        h.get_by_label("View").click();
+        h.run_steps(2);
+        h.query_all_by_label(item).last().unwrap().click();
+        // A window's first frame only measures it.
+        h.run_steps(4);
+    };
+
+    press(&mut h, Key::F1);
+    assert!(h.query_by_label("Keyboard shortcuts").is_some());
+    open_from_view(&mut h, "Change keyboard shortcuts…");
+    assert!(h.query_by_label("Keyboard shortcuts editor").is_some());
+    press(&mut h, Key::Escape);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Keyboard shortcuts editor").is_none(),
+        "the keys editor, on top, closed first"
+    );
+    assert!(h.query_by_label("Keyboard shortcuts").is_some());
+    press(&mut h, Key::Escape);
+    h.run_steps(2);
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+
+    open_from_view(&mut h, "Edit tags…");
+    assert!(h.query_by_label("New tag name").is_some());
+    press(&mut h, Key::Escape);
+    h.run_steps(2);
+    assert!(h.query_by_label("New tag name").is_none(), "closed");
+
+    // With an unsaved tag, Esc keeps it open and says how to save or drop it.
+    open_from_view(&mut h, "Edit tags…");
+    h.get_by_label("New tag name").focus();
+    h.run_steps(1);
+    type_keys(&mut h, "opinion");
+    h.get_by_label("Add tag").click();
+    h.run_steps(2);
+    // The first Esc leaves any text field; the next one is for the window.
+    press(&mut h, Key::Escape);
+    h.run_steps(1);
+    press(&mut h, Key::Escape);
+    h.run_steps(2);
+    assert!(h.query_by_label("New tag name").is_some(), "still open");
+    assert!(
+        h.query_by_label_contains("unsaved changes").is_some(),
+        "it says why"
+    );
+}
