@@ -63,7 +63,7 @@ pub(super) fn keys(app: &mut MarginaliaApp, ctx: &egui::Context) -> bool {
         if let Some(f) = ctx.memory(|m| m.focused()) {
             ctx.memory_mut(|m| m.surrender_focus(f));
         }
-        app.status_line = "Back in the text; the span stays selected".into();
+        back_in_the_text(app);
         return true;
     }
     let ids = &app.attr_ui.ids;
@@ -91,9 +91,18 @@ pub(super) fn keys(app: &mut MarginaliaApp, ctx: &egui::Context) -> bool {
     }
     if esc {
         ctx.memory_mut(|m| m.surrender_focus(focused));
-        app.status_line = "Back in the text; the span stays selected".into();
+        back_in_the_text(app);
     }
     true
+}
+
+/// Says that Esc left the attribute for the text, for as long as the span stays selected.
+fn back_in_the_text(app: &mut MarginaliaApp) {
+    let line = "Back in the text; the span stays selected".to_owned();
+    match app.selected_span {
+        Some(id) => app.status_while(line, super::StatusWhile::SpanSelected(id)),
+        None => app.status_line = line,
+    }
 }
 
 /// The value shown after a span's excerpt in the span list: a correction as `→ value`, else

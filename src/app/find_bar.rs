@@ -286,9 +286,12 @@ pub(super) fn apply(app: &mut MarginaliaApp, ctx: &egui::Context, c: FindCommand
             app.find.searched = None;
             app.find.field_had_focus = false;
             ctx.memory_mut(|m| m.surrender_focus(egui::Id::unique(FIELD)));
-            if app.selected_text_range().is_some() {
+            if let Some(range) = app.selected_text_range() {
                 app.selected_span = None;
-                app.status_line = "The hit stays selected: a tag's key tags it".into();
+                app.status_while(
+                    "The hit stays selected: a tag's key tags it".into(),
+                    super::StatusWhile::TextSelected(range),
+                );
             }
         }
         FindCommand::Next | FindCommand::Prev => {

@@ -228,6 +228,15 @@ struct Preview {
 /// and its layer are about 20 KB; a 1 MB text with 10,000 spans opens in about 20 ms of CPU).
 const WAIT_FOR_DOCUMENTS_UNDER: u64 = 8 << 20;
 
+/// What a status line that describes the moment stays true for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusWhile {
+    /// This text range is selected (chars).
+    TextSelected((usize, usize)),
+    /// This span is selected.
+    SpanSelected(u64),
+}
+
 /// A document being opened on a background thread.
 struct Loading {
     rel: String,
@@ -278,6 +287,9 @@ pub struct MarginaliaApp {
     path_buf: String,
     dialog: Option<mpsc::Receiver<Option<PathBuf>>>,
     status_line: String,
+    /// A status line that is true only while something lasts, and that thing: the line is
+    /// cleared once it ends (unless another line replaced it meanwhile).
+    status_while: Option<(String, StatusWhile)>,
     title: String,
     /// With `MARGINALIA_FRAME_STATS=1`: each frame's cost, whole and by part (frame_stats.rs).
     frame_stats: Option<frame_stats::FrameStats>,
@@ -426,6 +438,7 @@ impl MarginaliaApp {
             path_buf: start.path.display().to_string(),
             dialog: None,
             status_line: String::new(),
+            status_while: None,
             title: String::new(),
             frame_stats,
             watch,
@@ -481,6 +494,34 @@ impl MarginaliaApp {
     /// Whether the document list is still reading its layers in the background.
     pub fn document_list_loading(&self) -> bool {
         self.list_scan.is_some() || self.list_scan_due
+    }
+
+    /// Shows `line` on the status line while `lasts` holds.
+    fn status_while(&mut self, line: String, lasts: StatusWhile) {
+        self.status_line = line.clone();
+        self.status_while = Some((line, lasts));
+    }
+
+    /// Clears a status line that is no longer true (see [`StatusWhile`]).
+    fn expire_status(&mut self, ctx: &egui::Context) {
+        let Some((line, lasts)) = &self.status_while else {
+            return;
+        };
+        if *line != self.status_line {
+            // Another line replaced it.
+            self.status_while = None;
+            return;
+        }
+        let holds = match lasts {
+            StatusWhile::TextSelected(range) => self.selected_text_range() == Some(*range),
+            StatusWhile::SpanSelected(id) => self.selected_span == Some(*id),
+        };
+        if !holds {
+            self.status_line.clear();
+            self.status_while = None;
+            // The status bar was drawn earlier in this frame.
+            ctx.request_repaint();
+        }
     }
 
     /// Esc closes the window on top, before it means anything else: the keys editor, else the
@@ -1685,6 +1726,7 @@ impl eframe::App for MarginaliaApp {
         }
         self.autosave(&ctx);
         review_mode::autosave(self, &ctx);
+        self.expire_status(&ctx);
         self.update_title(&ctx);
         self.was_typing = ctx.text_edit_focused();
         if let Some(storage) = frame.storage_mut() {

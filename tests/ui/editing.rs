@@ -3166,3 +3166,30 @@ fn esc_closes_the_shortcut_sheet_the_keys_editor_and_the_tag_editor() {
         "it says why"
     );
 }
+
+/// Issue 23: a status line that describes the moment goes once it stops being true: "The hit
+/// stays selected" after Esc closes the find bar, gone once a second Esc deselects the hit.
+#[test]
+fn a_status_line_about_the_selection_goes_when_the_selection_does() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    find(&mut h, "macron");
+    press(&mut h, Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().find_bar_open());
+    assert!(h.state().selected_text_range().is_some());
+    assert!(
+        h.state().status_line().contains("The hit stays selected"),
+        "{}",
+        h.state().status_line()
+    );
+    press(&mut h, Key::Escape);
+    h.run_steps(2);
+    assert_eq!(h.state().selected_text_range(), None);
+    assert!(
+        !h.state().status_line().contains("stays selected"),
+        "{}",
+        h.state().status_line()
+    );
+}
