@@ -639,9 +639,14 @@ fn entry(
         );
         if title.is_some() {
             let n = ui.add(
-                egui::Label::new(RichText::new(name).monospace().size(10.0).color(weak))
-                    .truncate()
-                    .sense(Sense::click()),
+                egui::Label::new(
+                    RichText::new(name)
+                        .monospace()
+                        .size(theme::SMALL_TEXT)
+                        .color(weak),
+                )
+                .truncate()
+                .sense(Sense::click()),
             );
             r = r.union(n);
         }

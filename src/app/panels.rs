@@ -594,9 +594,11 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             };
             let badge = app.feedback.get(&s.id).map(|f| {
                 let (word, c) = super::review_mode::verdict_badge(f, v);
-                let g =
-                    ui.painter()
-                        .layout_no_wrap(word.into(), egui::FontId::proportional(11.0), c);
+                let g = ui.painter().layout_no_wrap(
+                    word.into(),
+                    egui::FontId::proportional(theme::SMALL_TEXT),
+                    c,
+                );
                 (word, c, g.size())
             });
             let badge_w = badge.as_ref().map_or(0.0, |(_, _, size)| size.x + 8.0);
@@ -634,7 +636,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                     ui,
                     badge_rect,
                     Layout::right_to_left(Align::Max),
-                    egui::Label::new(RichText::new(word).size(11.0).color(c))
+                    egui::Label::new(RichText::new(word).size(theme::SMALL_TEXT).color(c))
                         .selectable(false)
                         .sense(Sense::hover()),
                 );
