@@ -399,7 +399,7 @@ impl MarginaliaApp {
         theme::install_fonts(ctx);
         ctx.set_visuals_of(egui::Theme::Light, theme::visuals(false));
         ctx.set_visuals_of(egui::Theme::Dark, theme::visuals(true));
-        ctx.all_styles_mut(theme::text_styles);
+        ctx.all_styles_mut(theme::app_style);
         ctx.set_theme(if prefs.dark {
             egui::Theme::Dark
         } else {
