@@ -77,8 +77,12 @@ impl FindBar {
             .and_then(|i| self.hits.get(i).copied())
     }
 
-    /// "3 of 17", "17 hits", "no hits", "searching… 12".
+    /// "3 of 17", "17 hits", "no hits", "searching… 12"; "type to find" while the field is
+    /// empty (nothing was looked for, so "no hits" would be untrue).
     pub fn count_text(&self) -> String {
+        if self.query.is_empty() {
+            return "type to find".to_owned();
+        }
         let n = self.hits.len();
         let more = if self.capped { "+" } else { "" };
         if self.job.is_some() {
@@ -220,7 +224,10 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
         }
         match &bar.error {
             Some(e) => {
-                ui.label(RichText::new(e).color(theme::error_color(&v)));
+                // On one line, beside the field (wrapped, it ran under the "Find" label); the
+                // whole message on hover.
+                ui.add(egui::Label::new(RichText::new(e).color(theme::error_color(&v))).truncate())
+                    .on_hover_text(e);
             }
             None => {
                 ui.label(bar.count_text())

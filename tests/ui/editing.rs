@@ -3193,3 +3193,19 @@ fn a_status_line_about_the_selection_goes_when_the_selection_does() {
         h.state().status_line()
     );
 }
+
+/// Issue 23: an empty find field has looked for nothing, so it does not say "no hits".
+#[test]
+fn an_empty_find_field_asks_for_a_word_instead_of_saying_no_hits() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    h.run_steps(2);
+    assert!(h.state().find_bar_open());
+    assert_eq!(h.state().find_hits().1, "type to find");
+    assert!(h.query_by_label("no hits").is_none());
+    type_keys(&mut h, "zzzqqq");
+    h.run_steps(3);
+    assert_eq!(h.state().find_hits().1, "no hits");
+}
