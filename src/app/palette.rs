@@ -77,8 +77,11 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
             }
             ui.separator();
             let weak = theme::weak(ui.visuals());
+            // At its full height from the start: without a minimum the list shrank to the
+            // window's first, measuring size (three rows).
             egui::ScrollArea::vertical()
                 .max_height(360.0)
+                .min_scrolled_height(360.0)
                 .show(ui, |ui| {
                     if matches.is_empty() {
                         ui.label(RichText::new("No command fits").color(weak));

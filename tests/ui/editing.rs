@@ -3209,3 +3209,23 @@ fn an_empty_find_field_asks_for_a_word_instead_of_saying_no_hits() {
     h.run_steps(3);
     assert_eq!(h.state().find_hits().1, "no hits");
 }
+
+/// Issue 23: the palette lists a dozen commands at once, not three: its window is tall enough.
+#[test]
+fn the_palette_shows_a_dozen_commands_at_once() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(3);
+    let window = h
+        .query_all_by_label("Commands")
+        .map(|n| n.rect())
+        .max_by(|a, b| a.height().total_cmp(&b.height()))
+        .expect("the palette's window");
+    // A row is 20 points and its spacing 3; the field and separator about 40 more.
+    assert!(
+        window.height() >= 40.0 + 12.0 * 23.0,
+        "room for 12 rows: {window:?}"
+    );
+}
