@@ -182,15 +182,11 @@ fn body(view: &mut AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Ve
             } else {
                 job.done as f32 / job.total as f32
             };
-            ui.add(
-                egui::ProgressBar::new(frac)
-                    .desired_width(240.0)
-                    .text(format!(
-                        "{} of {}",
-                        job.done,
-                        crate::wording::plural(job.total, "document")
-                    )),
-            );
+            ui.add(theme::progress_bar(frac).desired_width(240.0).text(format!(
+                "{} of {}",
+                job.done,
+                crate::wording::plural(job.total, "document")
+            )));
             if ui.button("Cancel").clicked() {
                 commands.push(Command::Agreement(AgreementCommand::Cancel));
             }

@@ -879,7 +879,7 @@ fn review_bar(mode: &ReviewMode, keymap: &Keymap, ui: &mut Ui, commands: &mut Ve
         let (d, n) = mode.review.progress();
         ui.label(RichText::new(format!("decided {d} of {n}")).strong());
         let frac = if n == 0 { 1.0 } else { d as f32 / n as f32 };
-        ui.add(egui::ProgressBar::new(frac).desired_width(120.0));
+        ui.add(theme::progress_bar(frac).desired_width(120.0));
         ui.separator();
         {
             let mut reviewed = mode.review.curated().status == Status::Reviewed;

@@ -221,6 +221,13 @@ pub fn visuals(dark: bool) -> Visuals {
 /// under the body's 13 points, where egui's default is 9.
 pub const SMALL_TEXT: f32 = 11.5;
 
+/// A progress bar whose empty state is empty: egui's rounded bar fills at least a circle of its
+/// height, so 0 of 40 decided looked like a started bar (a dot). Square corners, filled exactly
+/// to `fraction`.
+pub fn progress_bar(fraction: f32) -> egui::ProgressBar {
+    egui::ProgressBar::new(fraction).corner_radius(0.0)
+}
+
 /// The shortest a scroll bar's handle gets, in points: on a 10 MB text egui's 12 was a dot.
 pub const SCROLL_HANDLE_MIN: f32 = 36.0;
 
@@ -442,6 +449,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Issue 23: a progress bar at 0 paints nothing in its fill colour (egui's painted a dot),
+    /// and at one half fills half of it.
+    #[test]
+    fn an_empty_progress_bar_paints_no_fill() {
+        let filled = |fraction: f32| -> f32 {
+            let ctx = egui::Context::default();
+            ctx.set_theme(egui::Theme::Light);
+            ctx.set_visuals_of(egui::Theme::Light, visuals(false));
+            let fill = visuals(false).selection.bg_fill;
+            let out = ctx.run_ui(egui::RawInput::default(), |ui| {
+                ui.add(progress_bar(fraction).desired_width(200.0));
+            });
+            let mut width = 0.0_f32;
+            for s in &out.shapes {
+                if let egui::Shape::Rect(r) = &s.shape
+                    && r.fill == fill
+                {
+                    width = width.max(r.rect.width());
+                }
+            }
+            out.drop_without_applying_deltas();
+            width
+        };
+        assert_eq!(filled(0.0), 0.0);
+        assert!((filled(0.5) - 100.0).abs() < 1.0, "{}", filled(0.5));
     }
 
     /// Issue 23: nothing a user reads is smaller than the body size less one step, and a

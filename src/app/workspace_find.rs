@@ -419,7 +419,7 @@ fn job_row(job: &Job, undo: &str, ui: &mut egui::Ui) {
             done as f32 / total as f32
         };
         ui.add(
-            egui::ProgressBar::new(fraction)
+            theme::progress_bar(fraction)
                 .desired_width(220.0)
                 .text(format!("{} {done} of {total} documents", job.doing)),
         );
