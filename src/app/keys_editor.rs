@@ -107,17 +107,22 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
                 .small()
                 .color(weak),
             );
-            if let Some((error, text)) = &ed.message {
-                let color = if *error {
-                    ui.visuals().error_fg_color
-                } else {
-                    weak
+            // "Reset all" and the last word share one line, there with or without a word, so
+            // that no row moves when one appears (a moved row took the next click).
+            ui.horizontal(|ui| {
+                if ui.button("Reset all").clicked() {
+                    reset = Some(None);
+                }
+                let (color, text) = match &ed.message {
+                    Some((true, text)) => (ui.visuals().error_fg_color, text.as_str()),
+                    Some((false, text)) => (weak, text.as_str()),
+                    None => (weak, ""),
                 };
-                ui.label(RichText::new(text).color(color));
-            }
-            if ui.button("Reset all").clicked() {
-                reset = Some(None);
-            }
+                let r = ui.add(egui::Label::new(RichText::new(text).color(color)).truncate());
+                if !text.is_empty() {
+                    r.on_hover_text(text);
+                }
+            });
             egui::Grid::new("keys editor")
                 .num_columns(4)
                 .spacing([12.0, 3.0])

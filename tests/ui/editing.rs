@@ -3229,3 +3229,30 @@ fn the_palette_shows_a_dozen_commands_at_once() {
         "room for 12 rows: {window:?}"
     );
 }
+
+/// Issue 23: a refused key's message in the keys editor moves no row, so the next click lands
+/// on the command it was aimed at.
+#[test]
+fn a_refused_key_in_the_keys_editor_moves_no_row() {
+    use marginalia::app::Action;
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Change keyboard shortcuts…").click();
+    // A window's first frame only measures it.
+    h.run_steps(4);
+    let rows = |h: &Harness<'_, MarginaliaApp>| -> Vec<egui::Rect> {
+        h.query_all_by_label("Change").map(|n| n.rect()).collect()
+    };
+    let before = rows(&h);
+    // Ctrl+F is Find's: refused.
+    rebind(&mut h, Action::Undo, Modifiers::COMMAND, Key::F);
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("Refused").count() > 0,
+        "the refusal is shown"
+    );
+    assert_eq!(rows(&h), before, "no row moved");
+}
