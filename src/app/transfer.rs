@@ -406,11 +406,17 @@ impl ExportDialog {
         ui.add_enabled_ui(idle, |ui| {
             choice_grid(ui, "export choices", |ui| {
                 ui.label("Format");
+                let before = self.format;
                 ui.horizontal_wrapped(|ui| {
                     for f in ExportFormat::ALL {
                         ui.radio_value(&mut self.format, f, f.name());
                     }
                 });
+                if self.format != before {
+                    // The last run's summary was of another format.
+                    self.outcome = None;
+                    self.problem = None;
+                }
                 ui.end_row();
 
                 ui.label("Layer");
@@ -452,9 +458,11 @@ impl ExportDialog {
                     });
                 ui.end_row();
 
+                // One row for the format's own choice, there for every format (with nothing
+                // to choose, it says so), so the rows below never move when the format does.
                 if self.format == ExportFormat::Conll {
                     ui.label("Overlaps");
-                    ui.horizontal_wrapped(|ui| {
+                    ui.horizontal(|ui| {
                         ui.radio_value(&mut self.overlap, Overlap::Longest, "keep longest")
                             .on_hover_text("CoNLL holds one tag per token: keep the longest span of each overlapping group");
                         ui.radio_value(&mut self.overlap, Overlap::First, "keep first")
@@ -476,6 +484,17 @@ impl ExportDialog {
                         )
                         .on_hover_text(
                             "For Label Studio versions that store code points (Python string indices)",
+                        );
+                    });
+                    ui.end_row();
+                }
+                if !matches!(self.format, ExportFormat::Conll | ExportFormat::LabelStudio) {
+                    ui.label("Options");
+                    ui.horizontal(|ui| {
+                        ui.set_min_height(ui.spacing().interact_size.y);
+                        ui.label(
+                            RichText::new(format!("none for {}", self.format.name()))
+                                .color(theme::weak(ui.visuals())),
                         );
                     });
                     ui.end_row();

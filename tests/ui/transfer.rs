@@ -462,3 +462,33 @@ fn import_dialog_puts_the_texts_into_the_folder_typed() {
             .any(|e| e.rel == "extra/plain.txt")
     );
 }
+
+/// Issue 23: in the Export window, changing the format clears the last run's summary (it was
+/// of another format), and the Export button stays where it was whichever format's options
+/// row shows, so a click aimed at it does not land on "Save as…".
+#[test]
+fn export_dialog_drops_the_last_summary_on_a_format_change_and_keeps_its_buttons_in_place() {
+    let ws = copy_workspace();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("all.jsonl");
+    let mut h = harness(ws.path());
+    open_from_file_menu(&mut h, "Export…");
+    h.get_by_label("jsonl").click();
+    h.run_steps(2);
+    let export_at = |h: &Harness<'_, MarginaliaApp>| h.get_by_label("Export").rect();
+    let jsonl = export_at(&h);
+    for format in ["conll", "labelstudio", "brat", "jsonl"] {
+        h.get_by_label(format).click();
+        h.run_steps(3);
+        assert_eq!(export_at(&h), jsonl, "the Export button with {format}");
+    }
+    type_into(&mut h, "Output file", &out.display().to_string());
+    h.get_by_label("Export").click();
+    step_until_shown(&mut h, "exported ");
+    h.get_by_label("conll").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("exported ").is_none(),
+        "the jsonl run's summary is gone"
+    );
+}
