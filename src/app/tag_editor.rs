@@ -199,12 +199,23 @@ fn readable(hex: &str) -> bool {
     l >= MIN_CONTRAST && d >= MIN_CONTRAST
 }
 
-/// A new tag: the first readable palette colour not in use, the first free digit key.
+/// The tag other than the one at `except` whose highlight would look too much like colour
+/// `hex`'s ([`theme::MIN_TAG_DELTA_E`]), with the difference.
+fn too_close(tags: &TagSet, except: usize, hex: &str) -> Option<(String, f32)> {
+    let c = color32(hex);
+    (tags.tags.iter().enumerate())
+        .filter(|(i, _)| *i != except)
+        .map(|(_, t)| (t.name.clone(), theme::tint_difference(c, color32(&t.color))))
+        .filter(|(_, d)| *d < theme::MIN_TAG_DELTA_E)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// A new tag: the first readable palette colour unlike every tag's, the first free digit key.
 fn new_tag(keymap: &Keymap, tags: &TagSet, name: &str) -> Tag {
     let used: HashSet<String> = tags.tags.iter().map(|t| t.color.to_uppercase()).collect();
-    let color = PALETTE
-        .iter()
-        .find(|c| !used.contains(**c) && readable(c))
+    let color = (PALETTE.iter())
+        .find(|c| !used.contains(**c) && readable(c) && too_close(tags, usize::MAX, c).is_none())
+        .or_else(|| PALETTE.iter().find(|c| !used.contains(**c) && readable(c)))
         .unwrap_or(&PALETTE[0]);
     let hotkey = (1..=9)
         .map(|d| d.to_string())
@@ -353,7 +364,17 @@ fn body(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                             )
                         });
                         if r.clicked() {
-                            if ok {
+                            if let Some((other, d)) = ok.then(|| too_close(draft, i, hex)).flatten()
+                            {
+                                ed.message = Some((
+                                    true,
+                                    format!(
+                                        "{hex} is refused: its highlight looks like {other}'s \
+                                         (colour difference {d:.1}, at least {} is needed)",
+                                        theme::MIN_TAG_DELTA_E
+                                    ),
+                                ));
+                            } else if ok {
                                 next.color = hex.to_owned();
                             } else {
                                 ed.message = Some((
@@ -641,6 +662,29 @@ mod tests {
         }
         for tag in TagSet::default().tags {
             assert!(readable(&tag.color), "{}", tag.color);
+        }
+    }
+
+    /// Issue 23: a colour whose highlight looks like another tag's is refused (the default
+    /// tags are far enough apart), and a new tag is given one that is not.
+    #[test]
+    fn a_colour_too_like_another_tags_is_refused_and_new_tags_get_a_distinct_one() {
+        let mut tags = TagSet::default();
+        for (i, t) in tags.tags.iter().enumerate() {
+            assert_eq!(too_close(&tags, i, &t.color), None, "{}", t.name);
+        }
+        let error = tags.tags.iter().position(|t| t.name == "error").unwrap();
+        let (other, d) = too_close(&tags, usize::MAX, "#D55E00").expect("error's own colour");
+        assert_eq!((other.as_str(), d), ("error", 0.0));
+        assert_eq!(too_close(&tags, error, "#D55E00"), None, "its own tag may keep it");
+        // Tol's two greens are plainly different colours but not as highlights.
+        tags.tags[error].color = "#228833".into();
+        assert!(too_close(&tags, usize::MAX, "#117733").is_some());
+        let keymap = Keymap::new(&Default::default());
+        for n in 0..8 {
+            let t = new_tag(&keymap, &tags, &format!("new {n}"));
+            assert_eq!(too_close(&tags, usize::MAX, &t.color), None, "{}", t.color);
+            tags.tags.push(t);
         }
     }
 }

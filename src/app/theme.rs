@@ -241,53 +241,73 @@ pub fn app_style(style: &mut egui::Style) {
     style.spacing.scroll.handle_min_length = SCROLL_HANDLE_MIN;
 }
 
+/// A premultiplied `fill` painted over an opaque `bg`.
+pub fn over(fill: Color32, bg: Color32) -> [f32; 3] {
+    let a = f32::from(fill.a()) / 255.0;
+    let mix = |f: u8, b: u8| f32::from(f) + (1.0 - a) * f32::from(b);
+    [
+        mix(fill.r(), bg.r()),
+        mix(fill.g(), bg.g()),
+        mix(fill.b(), bg.b()),
+    ]
+}
+
+/// CIELAB of an sRGB colour (0–255 channels), D65.
+pub fn lab([r, g, b]: [f32; 3]) -> [f32; 3] {
+    let lin = |c: f32| {
+        let c = c / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let (r, g, b) = (lin(r), lin(g), lin(b));
+    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    let f = |t: f32| {
+        if t > 0.008856 {
+            t.cbrt()
+        } else {
+            7.787 * t + 16.0 / 116.0
+        }
+    };
+    let (fx, fy, fz) = (f(x), f(y), f(z));
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+/// CIE76 colour difference of two sRGB colours: about 2 is just noticeable, 20 plainly another
+/// colour.
+pub fn delta_e(a: [f32; 3], b: [f32; 3]) -> f32 {
+    let (a, b) = (lab(a), lab(b));
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+/// The least difference between two tags' highlights, as the text view paints them over its
+/// background, in either theme: the tag editor refuses a colour closer than this to another
+/// tag's. Tints are faint (a quarter of the colour), so palette neighbours such as Tol's two
+/// greens (#228833, #117733: 2.5) fall under it and the default tags (7 and more) above.
+pub const MIN_TAG_DELTA_E: f32 = 5.0;
+
+/// How far apart the highlights of tag colours `a` and `b` look: the smaller CIE76 difference of
+/// their tints over the text's background in the light and the dark theme.
+pub fn tint_difference(a: Color32, b: Color32) -> f32 {
+    [false, true]
+        .into_iter()
+        .map(|dark| {
+            let bg = visuals(dark).extreme_bg_color;
+            delta_e(over(tag_fill(a, dark), bg), over(tag_fill(b, dark), bg))
+        })
+        .fold(f32::INFINITY, f32::min)
+}
+
 /// The dark theme's body text grey: every palette colour's tint keeps it above 4.5:1.
 const DARK_TEXT_GREY: u8 = 192;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A premultiplied `fill` painted over an opaque `bg`.
-    fn over(fill: Color32, bg: Color32) -> [f32; 3] {
-        let a = f32::from(fill.a()) / 255.0;
-        let mix = |f: u8, b: u8| f32::from(f) + (1.0 - a) * f32::from(b);
-        [
-            mix(fill.r(), bg.r()),
-            mix(fill.g(), bg.g()),
-            mix(fill.b(), bg.b()),
-        ]
-    }
-
-    /// CIELAB of an sRGB colour (0–255 channels), D65.
-    fn lab([r, g, b]: [f32; 3]) -> [f32; 3] {
-        let lin = |c: f32| {
-            let c = c / 255.0;
-            if c <= 0.04045 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        let (r, g, b) = (lin(r), lin(g), lin(b));
-        let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
-        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-        let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
-        let f = |t: f32| {
-            if t > 0.008856 {
-                t.cbrt()
-            } else {
-                7.787 * t + 16.0 / 116.0
-            }
-        };
-        let (fx, fy, fz) = (f(x), f(y), f(z));
-        [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
-    }
-
-    fn delta_e(a: [f32; 3], b: [f32; 3]) -> f32 {
-        let (a, b) = (lab(a), lab(b));
-        ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
-    }
 
     #[test]
     fn a_selection_looks_unlike_every_tag_in_both_themes() {

@@ -3256,3 +3256,30 @@ fn a_refused_key_in_the_keys_editor_moves_no_row() {
     );
     assert_eq!(rows(&h), before, "no row moved");
 }
+
+/// Issue 23: in the tag editor a colour whose highlight looks like another tag's is refused
+/// with the tag it looks like; the tag keeps its colour.
+#[test]
+fn the_tag_editor_refuses_a_colour_that_looks_like_another_tags() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.query_all_by_label("Edit tags…").last().unwrap().click();
+    h.run_steps(4);
+    // The claim tag's chip in the editor (the legend has one too: the last is the editor's).
+    h.query_all_by_label("claim").last().unwrap().click();
+    h.run_steps(2);
+    h.get_by_label("colour #D55E00").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("#D55E00 is refused: its highlight looks like error's")
+            .is_some(),
+        "refused, naming the tag"
+    );
+    assert!(
+        h.query_by_label_contains("#E69F00: text contrast").is_some(),
+        "claim keeps its colour"
+    );
+}
