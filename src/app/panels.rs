@@ -99,7 +99,16 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             commands.push(Command::SetAnnotator(app.annotator_buf.trim().to_owned()));
         }
         if let Some(e) = &app.annotator_error {
-            theme::error_text(ui, "invalid").on_hover_text(e);
+            // The reason itself, not a bare "invalid" that explained itself only on hover.
+            let width = ui.available_width().clamp(80.0, 320.0);
+            ui.add_sized(
+                [width, ui.spacing().interact_size.y],
+                egui::Label::new(
+                    RichText::new(format!("not used: {e}")).color(theme::error_color(ui.visuals())),
+                )
+                .truncate(),
+            )
+            .on_hover_text(e);
         }
         layer_picker(app, ui, commands);
         ui.separator();
@@ -174,14 +183,22 @@ fn layer_picker(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     if !names.contains(&app.prefs.annotator) {
         names.insert(0, app.prefs.annotator.clone());
     }
-    let shown = if app.read_only() {
-        format!("{} (read-only)", app.layer)
+    // Not the annotator's name again (it is in the field beside): whose spans these are, and
+    // how many other layers there are to look at (spans imported under another name).
+    let others = names.iter().filter(|n| **n != app.prefs.annotator).count();
+    let whose = if app.layer == app.prefs.annotator {
+        "yours".to_owned()
     } else {
-        app.layer.clone()
+        format!("{}'s (read-only)", app.layer)
     };
+    let shown = match others {
+        0 => whose,
+        n => format!("{whose} · {n} more"),
+    };
+    let label = ui.label("Spans");
     egui::ComboBox::from_id_salt("layer picker")
         .selected_text(shown)
-        .width(130.0)
+        .width(118.0)
         .show_ui(ui, |ui| {
             for name in names {
                 let own = name == app.prefs.annotator;
@@ -196,7 +213,11 @@ fn layer_picker(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             }
         })
         .response
-        .on_hover_text("Whose spans to show. Only your own layer can be edited.");
+        .labelled_by(label.id)
+        .on_hover_text(format!(
+            "Whose spans to show: yours, or another layer of this workspace ({others} more), \
+             read-only. Only your own layer can be edited."
+        ));
 }
 
 fn save_indicator(app: &MarginaliaApp, ui: &mut Ui) {

@@ -676,7 +676,11 @@ mod tests {
         let error = tags.tags.iter().position(|t| t.name == "error").unwrap();
         let (other, d) = too_close(&tags, usize::MAX, "#D55E00").expect("error's own colour");
         assert_eq!((other.as_str(), d), ("error", 0.0));
-        assert_eq!(too_close(&tags, error, "#D55E00"), None, "its own tag may keep it");
+        assert_eq!(
+            too_close(&tags, error, "#D55E00"),
+            None,
+            "its own tag may keep it"
+        );
         // Tol's two greens are plainly different colours but not as highlights.
         tags.tags[error].color = "#228833".into();
         assert!(too_close(&tags, usize::MAX, "#117733").is_some());

@@ -3027,8 +3027,8 @@ fn the_annotator_field_refuses_a_name_that_collides_with_tags_ron() {
     press(&mut h, Key::Enter);
     h.run_steps(2);
     assert!(
-        h.query_by_label("invalid").is_some(),
-        "the field is flagged"
+        h.query_by_label_contains("not used: ").is_some(),
+        "the field is flagged, with the reason"
     );
     let status = h.state().status_line().to_owned();
     assert!(
@@ -3279,7 +3279,37 @@ fn the_tag_editor_refuses_a_colour_that_looks_like_another_tags() {
         "refused, naming the tag"
     );
     assert!(
-        h.query_by_label_contains("#E69F00: text contrast").is_some(),
+        h.query_by_label_contains("#E69F00: text contrast")
+            .is_some(),
         "claim keeps its colour"
+    );
+}
+
+/// Issue 23: the layer picker is labelled and says whose spans are shown and how many other
+/// layers there are (not the annotator's name again); an annotator name that is refused says
+/// why on the bar, not only on hover.
+#[test]
+fn the_layer_picker_says_whose_spans_and_a_refused_name_says_why() {
+    let ws = temp_workspace();
+    // Spans imported under another name.
+    std::fs::create_dir_all(ws.path().join("annotations/imported-x")).unwrap();
+    let mut h = harness(ws.path(), false, false);
+    h.run_steps(2);
+    let picker = h.get_by_label("Spans");
+    assert_eq!(
+        picker.value().as_deref(),
+        Some("yours · 1 more"),
+        "whose, and that there is another layer"
+    );
+    h.get_by_label("Annotator").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    type_keys(&mut h, ".hidden");
+    press(&mut h, Key::Enter);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("not used: the annotator name \".hidden\" starts with '.'")
+            .is_some(),
+        "the reason is on the bar"
     );
 }
