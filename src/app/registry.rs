@@ -163,7 +163,7 @@ pub enum Action {
 
 impl Action {
     /// Every action with keys, in the registry's order (the Keys editor's, the sheet's).
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 39] = [
         Action::Help,
         Action::Palette,
         Action::WorkspaceFind,
@@ -171,10 +171,12 @@ impl Action {
         Action::Review,
         Action::Agreement,
         Action::Team,
+        Action::OpenFolder,
         Action::Quit,
         Action::Redo,
         Action::Undo,
         Action::SaveNow,
+        Action::ToggleDone,
         Action::ZoomIn,
         Action::ZoomOut,
         Action::ZoomReset,
@@ -204,14 +206,12 @@ impl Action {
     ];
 
     /// The commands of menus and the palette that have no keys (and are not rebound).
-    pub const MENU_ONLY: [Action; 10] = [
-        Action::ToggleDone,
+    pub const MENU_ONLY: [Action; 8] = [
         Action::MarkInProgress,
         Action::ToggleTheme,
         Action::EditTags,
         Action::Export,
         Action::Import,
-        Action::OpenFolder,
         Action::OpenTextFile,
         Action::CloseDocument,
         Action::EditKeys,
@@ -278,7 +278,8 @@ impl Action {
                 "Close the window (saving first; asks if edits cannot be saved)",
                 &[(CMD, Key::Q)],
             )
-            .words("exit"),
+            .words("exit")
+            .menu(File, "Quit"),
             Action::Redo => {
                 Spec::new("Redo", "Redo", &[(CMD_SHIFT, Key::Z), (CMD, Key::Y)]).more(&["RedoY"])
             }
@@ -404,8 +405,10 @@ impl Action {
                 "Previous suggestion",
                 &[(NONE, Key::OpenBracket)],
             ),
-            Action::ToggleDone => Spec::new("ToggleDone", "Mark done (or not done)", &[])
-                .words("finished status complete"),
+            Action::ToggleDone => {
+                Spec::new("ToggleDone", "Mark done (or not done)", &[(CMD, Key::D)])
+                    .words("finished status complete")
+            }
             Action::MarkInProgress => Spec::new("MarkInProgress", "Mark in progress", &[])
                 .words("status started unfinished"),
             Action::ToggleTheme => Spec::new(
@@ -433,9 +436,11 @@ impl Action {
                     "Bring in spans from brat, jsonl (doccano, Prodigy), CoNLL, Label Studio, csv \
                      or W3C",
                 ),
-            Action::OpenFolder => Spec::new("OpenFolder", "Open a workspace folder…", &[])
-                .words("browse directory")
-                .menu(Open, "Workspace folder…"),
+            Action::OpenFolder => {
+                Spec::new("OpenFolder", "Open a workspace folder…", &[(CMD, Key::O)])
+                    .words("browse directory")
+                    .menu(Open, "Workspace folder…")
+            }
             Action::OpenTextFile => Spec::new("OpenTextFile", "Open a text file…", &[])
                 .words("browse txt")
                 .menu(Open, "Text file…"),
@@ -533,6 +538,7 @@ impl Action {
                 | Action::Agreement
                 | Action::Team
                 | Action::Quit
+                | Action::OpenFolder
                 | Action::NextDocument
                 | Action::PrevDocument
                 | Action::NextUndoneDocument

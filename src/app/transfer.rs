@@ -806,9 +806,18 @@ impl ImportDialog {
 pub fn file_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let has_ws = app.ws.is_some();
     ui.menu_button("File", |ui| {
-        ui.set_min_width(160.0);
-        let file = Action::in_menu(Menu::File);
+        ui.set_min_width(220.0);
+        // Open… as on the bar's button (a workspace folder, Ctrl+O, or a text file).
+        ui.menu_button("Open", |ui| {
+            let open = Action::in_menu(Menu::Open);
+            menu_items(ui, &app.keymap, open, true, app.prefs.dark, commands);
+        });
+        ui.separator();
+        let (quit, file): (Vec<Action>, Vec<Action>) =
+            Action::in_menu(Menu::File).partition(|a| *a == Action::Quit);
         menu_items(ui, &app.keymap, file, has_ws, app.prefs.dark, commands);
+        ui.separator();
+        menu_items(ui, &app.keymap, quit, true, app.prefs.dark, commands);
     });
 }
 

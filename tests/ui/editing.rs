@@ -1370,12 +1370,7 @@ fn the_tag_editor_adds_a_tag_with_an_attribute_and_refuses_a_taken_key() {
     let mut other = harness(ws.path(), false, false);
     open_seed(&mut h);
     open_seed(&mut other);
-    h.get_by_label("View").click();
-    h.run_steps(2);
-    // The View menu's item (the legend has a button of the same name).
-    h.query_all_by_label("Edit tags…").last().unwrap().click();
-    // A window's first frame only measures it.
-    h.run_steps(4);
+    open_tag_editor(&mut h);
     assert!(
         h.query_by_label("New tag name").is_some(),
         "the tag editor is open"
@@ -2297,6 +2292,23 @@ fn in_a_big_workspace_the_panel_says_how_far_the_model_learnt_then_the_whole_mod
     assert!(h.query_by_label_contains("documents…").is_none());
 }
 
+/// Opens the tag editor from the palette (keys only: a click on a menu item can miss when the
+/// panel under it moves as background results arrive) and steps until it is drawn.
+fn open_tag_editor(h: &mut Harness<'_, MarginaliaApp>) {
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    type_keys(h, "edit tags");
+    press(h, Key::Enter);
+    for _ in 0..50 {
+        if h.query_by_label("New tag name").is_some() {
+            break;
+        }
+        h.step();
+    }
+    // A window's first frame only measures it.
+    h.run_steps(2);
+}
+
 /// Opens the Keys editor (View menu) unless it is open, clicks `action`'s "Change" and presses
 /// the chord.
 fn rebind(
@@ -3142,14 +3154,14 @@ fn esc_closes_the_shortcut_sheet_the_keys_editor_and_the_tag_editor() {
     h.run_steps(2);
     assert!(h.query_by_label("Keyboard shortcuts").is_none());
 
-    open_from_view(&mut h, "Edit tags…");
+    open_tag_editor(&mut h);
     assert!(h.query_by_label("New tag name").is_some());
     press(&mut h, Key::Escape);
     h.run_steps(2);
     assert!(h.query_by_label("New tag name").is_none(), "closed");
 
     // With an unsaved tag, Esc keeps it open and says how to save or drop it.
-    open_from_view(&mut h, "Edit tags…");
+    open_tag_editor(&mut h);
     h.get_by_label("New tag name").focus();
     h.run_steps(1);
     type_keys(&mut h, "opinion");
@@ -3264,10 +3276,7 @@ fn the_tag_editor_refuses_a_colour_that_looks_like_another_tags() {
     let ws = temp_workspace();
     let mut h = harness(ws.path(), false, false);
     open_seed(&mut h);
-    h.get_by_label("View").click();
-    h.run_steps(2);
-    h.query_all_by_label("Edit tags…").last().unwrap().click();
-    h.run_steps(4);
+    open_tag_editor(&mut h);
     // The claim tag's chip in the editor (the legend has one too: the last is the editor's).
     h.query_all_by_label("claim").last().unwrap().click();
     h.run_steps(2);
@@ -3312,4 +3321,30 @@ fn the_layer_picker_says_whose_spans_and_a_refused_name_says_why() {
             .is_some(),
         "the reason is on the bar"
     );
+}
+
+/// Issue 23: the File menu has Open (a workspace folder, Ctrl+O, or a text file) and Quit
+/// (Ctrl+Q), and Mark done has a key (Ctrl+D), all from the command registry.
+#[test]
+fn the_file_menu_opens_and_quits_and_ctrl_d_marks_the_document_done() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Quit").is_some(), "File → Quit");
+    h.get_by_label("Open").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Workspace folder…").is_some(),
+        "File → Open → Workspace folder…"
+    );
+    press(&mut h, Key::Escape);
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::D);
+    save_now(&mut h);
+    assert_eq!(read_layer(ws.path()).status, marginalia::Status::Done);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::D);
+    save_now(&mut h);
+    assert_ne!(read_layer(ws.path()).status, marginalia::Status::Done);
 }
