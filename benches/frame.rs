@@ -853,6 +853,7 @@ fn child_app_tagall(dir: &str) {
     use egui_kittest::kittest::Queryable;
     use marginalia::app::{MarginaliaApp, StartOptions};
     let opts = StartOptions {
+        reopen_last: false,
         path: Path::new(dir).to_path_buf(),
         annotator: Some(common::ANNOTATOR.into()),
         persist: false,

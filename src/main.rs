@@ -34,12 +34,14 @@ fn main() -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(2));
             }
+            let reopen_last = cli.last && cli.path.is_none();
             let path = match cli.path {
                 Some(p) => p,
                 None => std::env::current_dir()?,
             };
             let mut start = marginalia::app::StartOptions::new(path);
             start.annotator = cli.annotator;
+            start.reopen_last = reopen_last;
             marginalia::app::run(start)
                 .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
             Ok(ExitCode::SUCCESS)

@@ -73,6 +73,8 @@ pub struct StartOptions {
     pub dark: Option<bool>,
     /// Where edits that cannot be saved are kept, outside the workspace; `None` keeps none.
     pub journal: Option<crate::session::recovery::Journal>,
+    /// Open the remembered workspace instead of `path` (`--last`), or none if there is none.
+    pub reopen_last: bool,
 }
 
 impl StartOptions {
@@ -84,6 +86,7 @@ impl StartOptions {
             persist: true,
             dark: None,
             journal: crate::session::recovery::Journal::default_location(),
+            reopen_last: false,
         }
     }
 }
@@ -478,7 +481,22 @@ impl MarginaliaApp {
             });
             app.timeline_note("app created");
         }
-        app.open_path(&start.path, true);
+        let path = if start.reopen_last {
+            app.prefs.last_workspace.clone().filter(|p| p.is_dir())
+        } else {
+            Some(start.path.clone())
+        };
+        match path {
+            Some(p) => app.open_path(&p, true),
+            None => {
+                app.status_line = format!(
+                    "No workspace yet: open a folder of texts with File → Open ({})",
+                    app.keymap
+                        .first_text(registry::Action::OpenFolder)
+                        .unwrap_or_default()
+                );
+            }
+        }
         app
     }
 

@@ -22,6 +22,11 @@ mod git;
 pub struct Cli {
     /// A workspace folder or a text file to open (default: the current folder).
     pub path: Option<PathBuf>,
+    /// Without a path: reopen the last workspace instead of the current folder (a window
+    /// started from the desktop's menu, whose current folder is the home folder), or start
+    /// with none open.
+    #[arg(long)]
+    pub last: bool,
     /// Who is annotating (1–64 of A–Z a–z 0–9 . _ -). Remembered between runs.
     #[arg(long, global = true)]
     pub annotator: Option<String>,

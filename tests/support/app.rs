@@ -36,6 +36,7 @@ pub fn open_app_with_journal(
     journal: Option<marginalia::session::recovery::Journal>,
 ) -> Harness<'static, MarginaliaApp> {
     let opts = StartOptions {
+        reopen_last: false,
         path: path.to_path_buf(),
         annotator: Some(annotator.into()),
         persist: false,

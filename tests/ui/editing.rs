@@ -47,6 +47,7 @@ fn fill_workspace(dir: &Path) {
 
 fn start(path: &Path, dark: bool) -> StartOptions {
     StartOptions {
+        reopen_last: false,
         path: path.to_path_buf(),
         annotator: Some(ANNOTATOR.into()),
         persist: false,
@@ -704,6 +705,7 @@ impl eframe::Storage for MemStorage {
 fn a_changed_preference_is_written_at_once_not_only_at_exit() {
     let ws = temp_workspace();
     let opts = StartOptions {
+        reopen_last: false,
         persist: true,
         ..start(ws.path(), false)
     };
@@ -745,6 +747,7 @@ fn the_remembered_document_belongs_to_its_workspace() {
         .find(|p| p.extension().is_some_and(|x| x == "txt"))
         .unwrap();
     let opts = StartOptions {
+        reopen_last: false,
         persist: true,
         ..start(&seed, false)
     };
@@ -2360,6 +2363,7 @@ fn a_rebound_undo_works_on_its_new_key_only_refuses_conflicts_and_survives_a_res
             .with_step_dt(0.05)
     };
     let opts = StartOptions {
+        reopen_last: false,
         persist: true,
         ..start(ws.path(), false)
     };
@@ -2427,6 +2431,7 @@ fn a_rebound_undo_works_on_its_new_key_only_refuses_conflicts_and_survives_a_res
     drop(h);
     let storage: &'static MemStorage = Box::leak(Box::new(storage));
     let opts = StartOptions {
+        reopen_last: false,
         persist: true,
         ..start(ws.path(), false)
     };
@@ -3347,4 +3352,27 @@ fn the_file_menu_opens_and_quits_and_ctrl_d_marks_the_document_done() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::D);
     save_now(&mut h);
     assert_ne!(read_layer(ws.path()).status, marginalia::Status::Done);
+}
+
+/// Issue 23: started from the desktop's menu (`--last`, the current folder being the home
+/// folder) with no workspace remembered, the window opens none, instead of walking the home
+/// folder as a workspace, and says how to open one.
+#[test]
+fn started_with_last_and_no_workspace_remembered_the_window_opens_none_and_says_how() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("notes.txt"), "not a workspace").unwrap();
+    let mut opts = start(home.path(), false);
+    opts.reopen_last = true;
+    let mut h = Harness::builder()
+        .with_size(vec2(1024.0, 700.0))
+        .build_eframe(move |cc| MarginaliaApp::new(cc, opts));
+    h.run_steps(3);
+    assert!(h.state().entries().is_empty(), "no texts listed");
+    assert!(
+        h.state()
+            .status_line()
+            .contains("No workspace yet: open a folder of texts with File → Open (Ctrl+O)"),
+        "{}",
+        h.state().status_line()
+    );
 }

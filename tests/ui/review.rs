@@ -263,6 +263,7 @@ fn the_annotator_sees_the_reviewers_verdict_on_their_span() {
 
     // editor-a opens the document and steps to that span with Tab.
     let opts = StartOptions {
+        reopen_last: false,
         path: ws.path().to_path_buf(),
         annotator: Some("editor-a".into()),
         persist: false,
