@@ -162,6 +162,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
     let mut open = true;
     let screen = ctx.content_rect();
     egui::Window::new("Agreement")
+        .constrain_to(app.window_area(ctx))
         .open(&mut open)
         .default_size([screen.width() * 0.8, screen.height() * 0.8])
         .max_size([screen.width() - 20.0, screen.height() - 40.0])

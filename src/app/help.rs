@@ -103,6 +103,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     }
     let mut open = app.help_open;
     egui::Window::new("Keyboard shortcuts")
+        .constrain_to(app.window_area(ctx))
         .open(&mut open)
         .collapsible(false)
         .resizable(true)

@@ -91,6 +91,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
     let mut open = true;
     let mut reset: Option<Option<Bindable>> = None;
     egui::Window::new("Keyboard shortcuts editor")
+        .constrain_to(app.window_area(ctx))
         .open(&mut open)
         .default_size([620.0, 520.0])
         .default_pos(ctx.content_rect().center() - egui::vec2(310.0, 260.0))

@@ -231,6 +231,14 @@ struct Preview {
 /// and its layer are about 20 KB; a 1 MB text with 10,000 spans opens in about 20 ms of CPU).
 const WAIT_FOR_DOCUMENTS_UNDER: u64 = 8 << 20;
 
+/// The windows Esc closes (see [`MarginaliaApp::escape_closes_a_window`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TopWindow {
+    Help,
+    KeysEditor,
+    TagEditor,
+}
+
 /// What a status line that describes the moment stays true for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StatusWhile {
@@ -293,6 +301,10 @@ pub struct MarginaliaApp {
     /// A status line that is true only while something lasts, and that thing: the line is
     /// cleared once it ends (unless another line replaced it meanwhile).
     status_while: Option<(String, StatusWhile)>,
+    /// The windows Esc closes, in the order they were opened (the last is on top).
+    top_windows: Vec<TopWindow>,
+    /// Where the top bar ended last frame: windows stay below it, never over File and View.
+    bar_bottom: f32,
     title: String,
     /// With `MARGINALIA_FRAME_STATS=1`: each frame's cost, whole and by part (frame_stats.rs).
     frame_stats: Option<frame_stats::FrameStats>,
@@ -443,6 +455,8 @@ impl MarginaliaApp {
             dialog: None,
             status_line: String::new(),
             status_while: None,
+            top_windows: Vec::new(),
+            bar_bottom: 0.0,
             title: String::new(),
             frame_stats,
             watch,
@@ -515,6 +529,14 @@ impl MarginaliaApp {
         self.list_scan.is_some() || self.list_scan_due
     }
 
+    /// Where windows (the tag editor, the shortcut sheet…) may be: the screen below the top bar,
+    /// so that File and View are never hidden.
+    pub(super) fn window_area(&self, ctx: &egui::Context) -> egui::Rect {
+        let screen = ctx.content_rect();
+        let top = self.bar_bottom.clamp(screen.min.y, screen.max.y - 100.0);
+        egui::Rect::from_min_max(egui::pos2(screen.min.x, top), screen.max)
+    }
+
     /// Shows `line` on the status line while `lasts` holds.
     fn status_while(&mut self, line: String, lasts: StatusWhile) {
         self.status_line = line.clone();
@@ -543,30 +565,52 @@ impl MarginaliaApp {
         }
     }
 
-    /// Esc closes the window on top, before it means anything else: the keys editor, else the
-    /// tag editor, else the shortcut sheet. Not while a text field has the keyboard (Esc leaves
-    /// the field first); a tag editor with unsaved changes stays open and says why.
+    /// Records that `which` was opened (it is now on top) or closed.
+    fn opened(&mut self, which: TopWindow, open: bool) {
+        self.top_windows.retain(|w| *w != which);
+        if open {
+            self.top_windows.push(which);
+        }
+    }
+
+    /// Whether `which` is open now (closed by its own button or a toggle since).
+    fn is_window_open(&self, which: TopWindow) -> bool {
+        match which {
+            TopWindow::Help => self.help_open,
+            TopWindow::KeysEditor => self.keys_editor.is_open(),
+            TopWindow::TagEditor => self.tag_editor.is_open(),
+        }
+    }
+
+    /// Esc closes the window on top (the one opened last of the shortcut sheet, the keys editor
+    /// and the tag editor) before it means anything else. Not while a text field has the
+    /// keyboard (Esc leaves the field first); a tag editor with unsaved changes stays open and
+    /// says why.
     fn escape_closes_a_window(&mut self, ctx: &egui::Context) {
-        let any = self.keys_editor.is_open() || self.tag_editor.is_open() || self.help_open;
-        if !any
-            || ctx.text_edit_focused()
+        let open: Vec<TopWindow> = (self.top_windows.iter().copied())
+            .filter(|w| self.is_window_open(*w))
+            .collect();
+        self.top_windows = open;
+        let Some(&top) = self.top_windows.last() else {
+            return;
+        };
+        if ctx.text_edit_focused()
             || !ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
         {
             return;
         }
-        if self.keys_editor.is_open() {
-            keys_editor::toggle(self);
-        } else if self.tag_editor.is_open() {
-            if tag_editor::has_unsaved(self) {
+        match top {
+            TopWindow::KeysEditor => keys_editor::toggle(self),
+            TopWindow::TagEditor if tag_editor::has_unsaved(self) => {
                 self.status_line = "The tag editor has unsaved changes: Save them, or close it \
                                     with its × to drop them"
                     .into();
-            } else {
-                tag_editor::toggle(self);
+                return;
             }
-        } else {
-            self.help_open = false;
+            TopWindow::TagEditor => tag_editor::toggle(self),
+            TopWindow::Help => self.help_open = false,
         }
+        self.top_windows.pop();
     }
 
     /// Whether a document is being opened in the background.
@@ -1340,7 +1384,10 @@ impl MarginaliaApp {
                 }
             }
             Command::SetValueFilter(f) => self.attr_ui.filter = f,
-            Command::ToggleTagEditor => tag_editor::toggle(self),
+            Command::ToggleTagEditor => {
+                tag_editor::toggle(self);
+                self.opened(TopWindow::TagEditor, self.tag_editor.is_open());
+            }
             Command::SaveTags(tags) => tag_editor::save(self, *tags),
             Command::SetNote { id, note } => {
                 if let Some(open) = &mut self.open
@@ -1419,9 +1466,20 @@ impl MarginaliaApp {
                     self.apply(ctx, c);
                 }
             }
-            Command::ToggleHelp => self.help_open = !self.help_open,
+            Command::ToggleHelp => {
+                self.help_open = !self.help_open;
+                self.opened(TopWindow::Help, self.help_open);
+            }
             Command::TogglePalette => palette::toggle(self),
-            Command::ToggleKeysEditor => keys_editor::toggle(self),
+            Command::ToggleKeysEditor => {
+                keys_editor::toggle(self);
+                let open = self.keys_editor.is_open();
+                if open {
+                    // It is the sheet's own editor: the two would show two close buttons.
+                    self.help_open = false;
+                }
+                self.opened(TopWindow::KeysEditor, open);
+            }
             Command::ToggleWorkspaceFind => workspace_find::toggle(self),
             Command::TagAllInWorkspace(tag) => workspace_find::tag_all(self, &tag),
             Command::OpenAt { rel, start, end } => {

@@ -13,9 +13,10 @@ use super::{BASE_FONT_SIZE, Command, MarginaliaApp, NOTE_EDITOR, theme};
 
 /// Draws the whole window.
 pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    egui::Panel::top("top bar")
+    let bar = egui::Panel::top("top bar")
         .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(8, 6)))
         .show(ui, |ui| top_bar(app, ui, commands));
+    app.bar_bottom = bar.response.rect.bottom();
     egui::Panel::bottom("status line").show(ui, |ui| status_line(app, ui));
     egui::Panel::left("documents")
         .resizable(true)

@@ -745,9 +745,10 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let status_line = app.status_line.clone();
     let keymap = &app.keymap;
     let Some(mode) = &mut app.review else { return };
-    egui::Panel::top("review bar")
+    let bar = egui::Panel::top("review bar")
         .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(8, 6)))
         .show(ui, |ui| review_bar(mode, keymap, ui, commands));
+    app.bar_bottom = bar.response.rect.bottom();
     if let Some((rec, found)) = mode.review.recovered() {
         let message = format!(
             "Review decisions that could not be saved are in the recovery journal ({}): {} and {}, against {} and {} in the file. Restore merges them with the file's (decisions that reached the file since are kept; one undo step), or discard them.",

@@ -246,6 +246,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     }
     let mut open = true;
     egui::Window::new("Tag editor")
+        .constrain_to(app.window_area(ctx))
         .open(&mut open)
         .default_size([780.0, 540.0])
         .vscroll(true)

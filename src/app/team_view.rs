@@ -99,6 +99,7 @@ pub(super) fn draw(app: &MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<
     let mut open = true;
     let screen = ctx.content_rect();
     egui::Window::new("Team")
+        .constrain_to(app.window_area(ctx))
         .open(&mut open)
         .default_size([
             (screen.width() - 40.0).min(960.0),

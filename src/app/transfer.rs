@@ -823,11 +823,12 @@ pub fn file_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) 
 
 /// Draws the open windows and collects their results.
 pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
+    let area = app.window_area(ctx);
     let Some(ws) = &app.ws else { return };
     if let Some(d) = &mut app.transfer.export {
         d.out.poll(ctx);
         d.poll();
-        let open = transfer_window(ctx, "Export annotations", "export window", |ui| {
+        let open = transfer_window(ctx, area, "Export annotations", "export window", |ui| {
             d.ui(ui, ws)
         });
         if !open {
@@ -842,7 +843,7 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         if d.poll() {
             commands.push(Command::WorkspaceChanged);
         }
-        let open = transfer_window(ctx, "Import annotations", "import window", |ui| {
+        let open = transfer_window(ctx, area, "Import annotations", "import window", |ui| {
             d.ui(ui, ws)
         });
         // A running import is left to finish (it stops at the next document when cancelled),
@@ -932,6 +933,7 @@ impl MarginaliaApp {
 /// The export or import window, below the menu bar and centred; `false` when the user closed it.
 fn transfer_window(
     ctx: &egui::Context,
+    area: egui::Rect,
     title: &str,
     id: &str,
     body: impl FnOnce(&mut egui::Ui),
@@ -939,6 +941,7 @@ fn transfer_window(
     let mut open = true;
     egui::Window::new(title)
         .id(Id::unique(id))
+        .constrain_to(area)
         .pivot(egui::Align2::CENTER_TOP)
         .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 70.0))
         .collapsible(false)

@@ -569,9 +569,11 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     let mut open = true;
     let tags = app.tag_set();
     let undo = app.keymap.key(super::Action::Undo);
+    let area = app.window_area(ctx);
     let w = &mut app.ws_find;
     egui::Window::new("Find in workspace")
         .id(egui::Id::unique("workspace find"))
+        .constrain_to(area)
         .open(&mut open)
         .collapsible(false)
         .resizable(true)

@@ -3128,42 +3128,52 @@ fn an_untouched_window_asks_for_no_frames_until_a_file_it_shows_changes() {
     );
 }
 
-/// Issue 23: Esc closes the window on top, the keys editor over the tag editor over the
-/// shortcut sheet, before it means anything else; a tag
-/// editor with unsaved changes stays open and says why.
+/// Issue 23: Esc closes the window on top (the one opened last) before it means anything else;
+/// the keys editor, opened from the shortcut sheet, replaces it rather than opening over it with
+/// two close buttons; a tag editor with unsaved changes stays open and says why; and every
+/// window stays below the top bar, never over File and View.
 #[test]
-fn esc_closes_the_shortcut_sheet_the_keys_editor_and_the_tag_editor() {
+fn esc_closes_the_window_on_top_and_windows_open_below_the_top_bar() {
     let ws = temp_workspace();
     let mut h = harness(ws.path(), false, false);
     open_seed(&mut h);
-    let open_from_view = |h: &mut Harness<'_, MarginaliaApp>, item: &str| {
-        h.get_by_label("View").click();
-        h.run_steps(2);
-        h.query_all_by_label(item).last().unwrap().click();
-        // A window's first frame only measures it.
-        h.run_steps(4);
-    };
+    let sheet = |h: &Harness<'_, MarginaliaApp>| h.query_by_label("Keyboard shortcuts").is_some();
+    let tag_editor = |h: &Harness<'_, MarginaliaApp>| h.query_by_label("New tag name").is_some();
 
     press(&mut h, Key::F1);
-    assert!(h.query_by_label("Keyboard shortcuts").is_some());
-    open_from_view(&mut h, "Change keyboard shortcuts…");
+    assert!(sheet(&h));
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Change keyboard shortcuts…").click();
+    // A window's first frame only measures it.
+    h.run_steps(4);
     assert!(h.query_by_label("Keyboard shortcuts editor").is_some());
+    assert!(!sheet(&h), "the keys editor replaced the sheet");
     press(&mut h, Key::Escape);
     h.run_steps(2);
-    assert!(
-        h.query_by_label("Keyboard shortcuts editor").is_none(),
-        "the keys editor, on top, closed first"
-    );
-    assert!(h.query_by_label("Keyboard shortcuts").is_some());
-    press(&mut h, Key::Escape);
-    h.run_steps(2);
-    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+    assert!(h.query_by_label("Keyboard shortcuts editor").is_none());
 
     open_tag_editor(&mut h);
-    assert!(h.query_by_label("New tag name").is_some());
+    let file = h.get_by_label("File").rect();
+    let window = h
+        .query_all_by_label("Tag editor")
+        .map(|n| n.rect())
+        .max_by(|a, b| a.height().total_cmp(&b.height()))
+        .expect("the tag editor's window");
+    assert!(
+        window.top() >= file.bottom(),
+        "below the top bar: {window:?}, File at {file:?}"
+    );
+    press(&mut h, Key::F1);
+    h.run_steps(2);
+    assert!(sheet(&h) && tag_editor(&h));
     press(&mut h, Key::Escape);
     h.run_steps(2);
-    assert!(h.query_by_label("New tag name").is_none(), "closed");
+    assert!(!sheet(&h), "the sheet, opened last, closed first");
+    assert!(tag_editor(&h));
+    press(&mut h, Key::Escape);
+    h.run_steps(2);
+    assert!(!tag_editor(&h), "then the tag editor");
 
     // With an unsaved tag, Esc keeps it open and says how to save or drop it.
     open_tag_editor(&mut h);
@@ -3177,7 +3187,7 @@ fn esc_closes_the_shortcut_sheet_the_keys_editor_and_the_tag_editor() {
     h.run_steps(1);
     press(&mut h, Key::Escape);
     h.run_steps(2);
-    assert!(h.query_by_label("New tag name").is_some(), "still open");
+    assert!(tag_editor(&h), "still open");
     assert!(
         h.query_by_label_contains("unsaved changes").is_some(),
         "it says why"
