@@ -73,6 +73,11 @@ pub struct SuggestUi {
     raw: Vec<Arc<Suggestion>>,
     /// The sources that found more than they propose for the open document.
     cut: Vec<Cut>,
+    /// The sources too dense for the open document ([`DENSE_PER_1000`]), with what they
+    /// found: off until ticked, and then only for this document.
+    dense: Vec<(Source, usize)>,
+    /// The dense sources ticked on for the open document.
+    dense_shown: Vec<Source>,
     /// What `shown` was filtered for: the document, its edit count, the sources, a counter
     /// bumped by rejections and new raw lists.
     shown_for: Option<(String, u64, [bool; 5], u64)>,
@@ -128,12 +133,38 @@ impl SuggestUi {
     }
 }
 
-/// The sources switched on in the preferences.
+/// A source that finds more than this many proposals per 1,000 characters of a text (one every
+/// 50) starts switched off for it: its outlines would cover most words.
+pub const DENSE_PER_1000: usize = 20;
+
+/// The sources too dense for a text of `chars` characters, with how many they found (before
+/// any cut). A short text is never too dense (a seed of 4,000 characters may have 80).
+fn dense_sources(list: &[Suggestion], cut: &[Cut], chars: usize) -> Vec<(Source, usize)> {
+    Source::ALL
+        .into_iter()
+        .filter_map(|source| {
+            let found = (cut.iter().find(|c| c.source == source)).map_or_else(
+                || list.iter().filter(|s| s.source == source).count(),
+                |c| c.found,
+            );
+            (found > 100 && found * 1000 > DENSE_PER_1000 * chars.max(1)).then_some((source, found))
+        })
+        .collect()
+}
+
+/// The sources switched on: those the preferences do not switch off, less those too dense for
+/// the open document unless ticked on for it.
 fn sources(app: &MarginaliaApp) -> Sources {
     let mut s = Sources::all();
     for name in &app.prefs.suggestions_off {
         if let Ok(src) = name.parse::<Source>() {
             s.set(src, false);
+        }
+    }
+    let su = &app.suggest;
+    for (source, _) in &su.dense {
+        if !su.dense_shown.contains(source) {
+            s.set(*source, false);
         }
     }
     s
@@ -230,6 +261,11 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     if let Some((k, rx)) = &su.job {
         match rx.try_recv() {
             Ok(found) => {
+                let chars = app.open.as_ref().map_or(0, |o| o.doc.text().char_len());
+                su.dense = dense_sources(&found.list, &found.cut, chars);
+                if su.raw_for.as_ref().map(|r| &r.0) != Some(&k.0) {
+                    su.dense_shown.clear();
+                }
                 su.raw = found.list.into_iter().map(Arc::new).collect();
                 su.cut = found.cut;
                 su.raw_for = Some(k.clone());
@@ -617,6 +653,14 @@ pub(super) fn apply(app: &mut MarginaliaApp, c: SuggestCommand) {
             focus_after(app, i);
         }
         SuggestCommand::SetSource(source, on) => {
+            let su = &mut app.suggest;
+            if su.dense.iter().any(|(s, _)| *s == source) {
+                // Too dense for this document: the tick is for it alone.
+                su.dense_shown.retain(|s| *s != source);
+                if on {
+                    su.dense_shown.push(source);
+                }
+            }
             let name = source.name().to_owned();
             app.prefs.suggestions_off.retain(|x| x != &name);
             if !on {
@@ -792,9 +836,21 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
         for source in Source::ALL {
             let count = su.counts[source as usize];
             let mut checked = on.contains(source);
-            let r = ui
-                .checkbox(&mut checked, format!("{source} ({count})"))
-                .on_hover_text("Show this source's suggestions");
+            let dense = (su.dense.iter().find(|(s, _)| *s == source)).map(|(_, n)| *n);
+            let label = match dense {
+                Some(found) if !checked => format!("{source} (off: {found} found, too dense)"),
+                _ => format!("{source} ({count})"),
+            };
+            let hover = match dense {
+                Some(found) => format!(
+                    "{source} found {found} in this document, more than one every {} \
+                     characters: its outlines would cover the text, so it starts switched off \
+                     here. Tick it to show them for this document.",
+                    1000 / DENSE_PER_1000
+                ),
+                None => "Show this source's suggestions".to_owned(),
+            };
+            let r = ui.checkbox(&mut checked, label).on_hover_text(hover);
             if r.changed() {
                 commands.push(Command::Suggest(SuggestCommand::SetSource(source, checked)));
             }
