@@ -573,24 +573,22 @@ impl MarginaliaApp {
         }
     }
 
-    /// Whether `which` is open now (closed by its own button or a toggle since).
-    fn is_window_open(&self, which: TopWindow) -> bool {
-        match which {
-            TopWindow::Help => self.help_open,
-            TopWindow::KeysEditor => self.keys_editor.is_open(),
-            TopWindow::TagEditor => self.tag_editor.is_open(),
-        }
-    }
-
     /// Esc closes the window on top (the one opened last of the shortcut sheet, the keys editor
     /// and the tag editor) before it means anything else. Not while a text field has the
     /// keyboard (Esc leaves the field first); a tag editor with unsaved changes stays open and
     /// says why.
     fn escape_closes_a_window(&mut self, ctx: &egui::Context) {
-        let open: Vec<TopWindow> = (self.top_windows.iter().copied())
-            .filter(|w| self.is_window_open(*w))
-            .collect();
-        self.top_windows = open;
+        // Those closed since by their own button or a toggle leave the stack.
+        let (help, keys, tags) = (
+            self.help_open,
+            self.keys_editor.is_open(),
+            self.tag_editor.is_open(),
+        );
+        self.top_windows.retain(|w| match w {
+            TopWindow::Help => help,
+            TopWindow::KeysEditor => keys,
+            TopWindow::TagEditor => tags,
+        });
         let Some(&top) = self.top_windows.last() else {
             return;
         };

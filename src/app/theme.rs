@@ -31,15 +31,18 @@ pub fn text_on(bg: Color32) -> Color32 {
 
 /// The WCAG relative luminance of an opaque colour (0 black to 1 white).
 fn luminance(c: Color32) -> f32 {
-    let lin = |x: u8| {
-        let x = f32::from(x) / 255.0;
-        if x <= 0.04045 {
-            x / 12.92
-        } else {
-            ((x + 0.055) / 1.055).powf(2.4)
-        }
-    };
+    let lin = |x: u8| linear(f32::from(x));
     0.2126 * lin(c.r()) + 0.7152 * lin(c.g()) + 0.0722 * lin(c.b())
+}
+
+/// An sRGB channel (0–255) as linear light (0–1).
+fn linear(c: f32) -> f32 {
+    let c = c / 255.0;
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
 }
 
 /// A label in the error colour.
@@ -254,15 +257,7 @@ pub fn over(fill: Color32, bg: Color32) -> [f32; 3] {
 
 /// CIELAB of an sRGB colour (0–255 channels), D65.
 pub fn lab([r, g, b]: [f32; 3]) -> [f32; 3] {
-    let lin = |c: f32| {
-        let c = c / 255.0;
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let (r, g, b) = (lin(r), lin(g), lin(b));
+    let (r, g, b) = (linear(r), linear(g), linear(b));
     let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
     let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
     let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
@@ -422,16 +417,10 @@ mod tests {
     /// text is drawn on, in both themes.
     #[test]
     fn every_text_colour_reaches_4_5_to_1_on_every_background() {
-        let lum = |[r, g, b]: [f32; 3]| {
-            let lin = |c: f32| {
-                let c = c / 255.0;
-                if c <= 0.04045 {
-                    c / 12.92
-                } else {
-                    ((c + 0.055) / 1.055).powf(2.4)
-                }
-            };
-            0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+        // A fill painted over an opaque background, as the screen shows it.
+        let opaque = |fill: Color32, bg: Color32| {
+            let [r, g, b] = over(fill, bg).map(|c| c.round().clamp(0.0, 255.0) as u8);
+            Color32::from_rgb(r, g, b)
         };
         for dark in [false, true] {
             let v = visuals(dark);
@@ -444,27 +433,16 @@ mod tests {
                 ("egui error", v.error_fg_color),
                 ("our error", error_color(&v)),
             ];
-            let plain = [
+            let backgrounds = [
                 ("panel", v.panel_fill),
                 ("window", v.window_fill),
                 ("text field", v.extreme_bg_color),
+                // Striped rows: the faint fill over the panel.
+                ("striped row", opaque(v.faint_bg_color, v.panel_fill)),
             ];
-            let mut backgrounds: Vec<(&str, [f32; 3])> = plain
-                .iter()
-                .map(|(n, c)| (*n, over(*c, Color32::BLACK)))
-                .collect();
-            // Striped rows: the faint fill over the panel.
-            backgrounds.push(("striped row", over(v.faint_bg_color, v.panel_fill)));
             for (tn, t) in texts {
-                for (bn, bg) in &backgrounds {
-                    let (a, b) = (
-                        lum(over(
-                            t,
-                            Color32::from_rgb(bg[0] as u8, bg[1] as u8, bg[2] as u8),
-                        )),
-                        lum(*bg),
-                    );
-                    let c = (a.max(b) + 0.05) / (a.min(b) + 0.05);
+                for (bn, bg) in backgrounds {
+                    let c = contrast(opaque(t, bg), bg);
                     assert!(c >= 4.5, "{tn} text on {bn}, dark={dark}: {c:.2}:1");
                 }
             }

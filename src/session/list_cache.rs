@@ -146,12 +146,7 @@ impl ListCache {
     /// What [`Document::glance`] finds for `rel`: from the cache when its text and layer files
     /// are the ones it was read from, else read now (and remembered).
     pub fn glance(&self, ws: &Workspace, rel: &str) -> Glanced {
-        let annotator = &self.header.annotator;
-        let keys = self.path.as_ref().and_then(|_| {
-            let text = FileKey::of(&ws.text_path(rel)?)?;
-            let layer = ws.layer_path(annotator, rel).and_then(|p| FileKey::of(&p));
-            Some((text, layer))
-        });
+        let keys = self.path.as_ref().and_then(|_| self.keys(ws, rel));
         if let Some((text, layer)) = keys
             && let Some(line) = self.old.get(rel)
             && line.text == text
@@ -160,15 +155,13 @@ impl ListCache {
             self.remember(line.clone());
             return (line.title.clone(), line.opened.clone());
         }
-        let glance = Document::glance(ws, rel, annotator);
+        let glance = Document::glance(ws, rel, &self.header.annotator);
         let opened = glance.opened.map_err(|e| e.to_string());
         if let Some((text, layer)) = keys {
             self.misses
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // Read again if a file changed while it was read: its key is taken afresh.
-            let after = ws.text_path(rel).and_then(|p| FileKey::of(&p)) == Some(text)
-                && ws.layer_path(annotator, rel).and_then(|p| FileKey::of(&p)) == layer;
-            if after {
+            if self.keys(ws, rel) == Some((text, layer)) {
                 self.remember(Line {
                     rel: rel.to_owned(),
                     text,
@@ -187,11 +180,17 @@ impl ListCache {
         let Some(line) = self.old.get(rel) else {
             return;
         };
-        let text = ws.text_path(rel).and_then(|p| FileKey::of(&p));
-        let layer = (ws.layer_path(&self.header.annotator, rel)).and_then(|p| FileKey::of(&p));
-        if text == Some(line.text) && layer == line.layer {
+        if self.keys(ws, rel) == Some((line.text, line.layer)) {
             self.remember(line.clone());
         }
+    }
+
+    /// The keys of `rel`'s text file and of its layer file (`None` for a layer without a
+    /// file); `None` when the text is absent.
+    fn keys(&self, ws: &Workspace, rel: &str) -> Option<(FileKey, Option<FileKey>)> {
+        let text = FileKey::of(&ws.text_path(rel)?)?;
+        let layer = (ws.layer_path(&self.header.annotator, rel)).and_then(|p| FileKey::of(&p));
+        Some((text, layer))
     }
 
     fn remember(&self, line: Line) {
