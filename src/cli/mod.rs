@@ -14,7 +14,10 @@ use crate::session::engine::Editing;
 use crate::wording::plural;
 use crate::workspace::Workspace;
 
+mod bar;
 mod git;
+
+use bar::{Bar, Unit};
 
 /// Marginalia: annotate news texts with quote, claim, error and boilerplate spans.
 #[derive(Debug, Parser)]
@@ -636,7 +639,11 @@ fn validate(path: PathBuf, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let Some(ws) = open_ws(&path, err) else {
         return 2;
     };
-    let (findings, checked) = crate::workspace::validate::validate_workspace(&ws);
+    let bar = Bar::new("validating", Unit::Items("files"), false);
+    let (findings, checked) = crate::workspace::validate::validate_workspace_with(&ws, &|d, t| {
+        bar.update(d, t);
+    });
+    bar.finish();
     git::warn_without_driver(ws.root(), err);
     for f in &findings {
         let _ = writeln!(out, "{f}");
@@ -670,7 +677,11 @@ fn stats(path: PathBuf, json: bool, out: &mut dyn Write, err: &mut dyn Write) ->
     let Some(ws) = open_ws(&path, err) else {
         return 2;
     };
-    let st = crate::workspace::stats::gather(&ws);
+    let bar = Bar::new("counting", Unit::Items("layer files"), json);
+    let st = crate::workspace::stats::gather_with(&ws, &|d, t| {
+        bar.update(d, t);
+    });
+    bar.finish();
     // Counts that leave files out are not the workspace's counts: say so in the exit code.
     let printed = print_report(&st, json, || st.to_table(), out, err);
     printed.max(i32::from(!st.unreadable.is_empty()))
@@ -748,13 +759,23 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
         failed += 1;
         let _ = writeln!(err, "{skipped}");
     }
-    for layer_name in ws.layer_names() {
-        let found = ws.layer_files(&layer_name);
+    let listed: Vec<_> = ws
+        .layer_names()
+        .into_iter()
+        .map(|name| {
+            let found = ws.layer_files(&name);
+            (name, found)
+        })
+        .collect();
+    let in_all = listed.iter().map(|(_, f)| f.files.len()).sum();
+    let bar = Bar::new("re-anchoring", Unit::Items("files"), false);
+    for (layer_name, found) in listed {
         for skipped in &found.skipped {
             failed += 1;
-            let _ = writeln!(err, "{skipped}");
+            bar.suspend(|| writeln!(err, "{skipped}"));
         }
         for (rel, file) in found.files {
+            bar.update(files, in_all);
             files += 1;
             // The curated layer keeps its review record (sources, rejections, comments),
             // which a plain layer would drop.
@@ -763,14 +784,14 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
                     Ok(Some(summary)) => {
                         changed += 1;
                         total.add(&summary);
-                        let _ = writeln!(out, "{}: {summary}", file.display());
+                        bar.suspend(|| writeln!(out, "{}: {summary}", file.display()));
                     }
                     Ok(None) => {
-                        let _ = writeln!(out, "{}: text unchanged", file.display());
+                        bar.suspend(|| writeln!(out, "{}: text unchanged", file.display()));
                     }
                     Err(e) => {
                         failed += 1;
-                        let _ = writeln!(err, "{}: skipped: {e}", file.display());
+                        bar.suspend(|| writeln!(err, "{}: skipped: {e}", file.display()));
                     }
                 }
                 continue;
@@ -789,24 +810,27 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
                         };
                         if let Some(e) = not_saved {
                             failed += 1;
-                            let _ = writeln!(err, "{}: {summary}; not saved: {e}", file.display());
+                            bar.suspend(|| {
+                                writeln!(err, "{}: {summary}; not saved: {e}", file.display())
+                            });
                         } else {
                             changed += 1;
                             total.add(&summary);
-                            let _ = writeln!(out, "{}: {summary}", file.display());
+                            bar.suspend(|| writeln!(out, "{}: {summary}", file.display()));
                         }
                     }
                     None => {
-                        let _ = writeln!(out, "{}: text unchanged", file.display());
+                        bar.suspend(|| writeln!(out, "{}: text unchanged", file.display()));
                     }
                 },
                 Err(e) => {
                     failed += 1;
-                    let _ = writeln!(err, "{}: skipped: {e}", file.display());
+                    bar.suspend(|| writeln!(err, "{}: skipped: {e}", file.display()));
                 }
             }
         }
     }
+    bar.finish();
     let _ = writeln!(
         out,
         "{changed} of {files} annotation files re-anchored ({}){}{}",
@@ -841,12 +865,15 @@ fn export(
     err: &mut dyn Write,
 ) -> i32 {
     warn_interrupted_rename(&req.workspace, err);
-    let go_on = |_: usize, _: usize| true;
+    // Standard output may be the export itself (`--out -`): the bar is on standard error.
+    let bar = Bar::new("exporting", Unit::Items("documents"), false);
+    let go_on = |d: usize, t: usize| bar.update(d, t);
     let result = if crate::interchange::export::is_stream(&req.out) && !req.format.writes_folder() {
         crate::interchange::export::run_to_writer(req, out, &go_on)
     } else {
         crate::interchange::export::run(req, &go_on)
     };
+    bar.finish();
     match result {
         Ok(summary) => {
             for line in summary.report(20) {
@@ -952,7 +979,10 @@ fn import(
         answers: how.answers,
         into: how.into.clone(),
     };
-    match crate::interchange::import::run(&req, &|_, _| true) {
+    let bar = Bar::new("importing", req.format.progress_unit().into(), how.json);
+    let result = crate::interchange::import::run(&req, &|d, t| bar.update(d, t));
+    bar.finish();
+    match result {
         Ok(summary) => {
             if how.json {
                 let code = print_json(&summary.json_report(req.format, &req.source), out, err);
@@ -1060,7 +1090,10 @@ fn agree(
             }
         };
     }
-    let report = match crate::team::agreement::compute(&ws, &opts, &|_, _| true) {
+    let bar = Bar::new("comparing", Unit::Items("documents"), json);
+    let computed = crate::team::agreement::compute(&ws, &opts, &|d, t| bar.update(d, t));
+    bar.finish();
+    let report = match computed {
         Ok(report) => report,
         Err(e) => {
             error(err, e);
@@ -1223,7 +1256,12 @@ fn suggest(
     } else {
         Sources::only(sources)
     };
-    let corpus = match Corpus::load(&ws, layer) {
+    let reading = Bar::new("reading", Unit::Items("files"), json);
+    let loaded = Corpus::load_with(&ws, layer, &|d, t| {
+        reading.update(d, t);
+    });
+    reading.finish();
+    let corpus = match loaded {
         Ok(c) => c,
         Err(e) => {
             error(err, e);
@@ -1260,10 +1298,17 @@ fn suggest(
     let mut by_source: std::collections::BTreeMap<crate::assist::suggest::Source, usize> =
         Default::default();
     let (mut total, mut added_total, mut layers_changed, mut cuts) = (0, 0, 0, 0);
+    let bar = Bar::new("suggesting", Unit::Items("documents"), json);
+    let in_all = if only.is_some() {
+        1
+    } else {
+        corpus.texts.len()
+    };
     for (rel, text) in &corpus.texts {
         if only.as_ref().is_some_and(|o| o != rel) {
             continue;
         }
+        bar.update(docs.len(), in_all);
         let t = std::time::Instant::now();
         let crate::assist::suggest::Proposals { mut list, cut } = model.propose(text, sources);
         cuts += usize::from(!cut.is_empty());
@@ -1280,7 +1325,7 @@ fn suggest(
                 }
                 Err(e) => {
                     failed += 1;
-                    let _ = writeln!(err, "{rel}: not applied: {e}");
+                    bar.suspend(|| writeln!(err, "{rel}: not applied: {e}"));
                 }
             }
         }
@@ -1295,6 +1340,7 @@ fn suggest(
             added,
         });
     }
+    bar.finish();
     if timing {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         let _ = writeln!(

@@ -32,6 +32,11 @@ pub struct AnnotatorStats {
 
 /// Gathers the counts.
 pub fn gather(ws: &Workspace) -> Stats {
+    gather_with(ws, &|_, _| ())
+}
+
+/// [`gather`], telling `progress(layer files read, layer files in all)` after each one.
+pub fn gather_with(ws: &Workspace, progress: &dyn Fn(usize, usize)) -> Stats {
     let texts = ws.texts();
     let mut st = Stats {
         documents: texts.len(),
@@ -39,13 +44,25 @@ pub fn gather(ws: &Workspace) -> Stats {
     };
     st.unreadable
         .extend(ws.skipped_layer_folders().iter().map(ToString::to_string));
-    for name in ws.layer_names() {
+    let listed: Vec<_> = ws
+        .layer_names()
+        .into_iter()
+        .map(|name| {
+            let found = ws.layer_files(&name);
+            (name, found)
+        })
+        .collect();
+    let total = listed.iter().map(|(_, f)| f.files.len()).sum();
+    let mut done = 0;
+    progress(0, total);
+    for (name, found) in listed {
         let mut a = AnnotatorStats::default();
-        let found = ws.layer_files(&name);
         st.unreadable
             .extend(found.skipped.iter().map(ToString::to_string));
         let mut seen = 0;
         for (rel, path) in found.files {
+            done += 1;
+            progress(done, total);
             match load_layer(&path) {
                 Ok(Some((layer, _))) => {
                     seen += 1;

@@ -68,6 +68,15 @@ fn reason_only(msg: String, path: &std::path::Path) -> String {
 /// findings, as are texts that cannot be read. Returns the findings (empty when everything is
 /// valid) and how many annotation files were checked.
 pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
+    validate_workspace_with(ws, &|_, _| ())
+}
+
+/// [`validate_workspace`], telling `progress(files checked, files in all)` after each file: the
+/// layer files, then the texts.
+pub fn validate_workspace_with(
+    ws: &Workspace,
+    progress: &dyn Fn(usize, usize),
+) -> (Vec<Finding>, usize) {
     let mut findings = Vec::new();
     let mut checked = 0;
     let mut texts: BTreeMap<String, Result<Text, String>> = BTreeMap::new();
@@ -78,11 +87,24 @@ pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
         warning: false,
     };
     findings.extend(ws.skipped_layer_folders().into_iter().map(skipped_finding));
-    for layer_name in ws.layer_names() {
-        let found = ws.layer_files(&layer_name);
+    let listed: Vec<_> = ws
+        .layer_names()
+        .into_iter()
+        .map(|name| {
+            let found = ws.layer_files(&name);
+            (name, found)
+        })
+        .collect();
+    let all_texts = ws.texts();
+    let total = listed.iter().map(|(_, f)| f.files.len()).sum::<usize>() + all_texts.len();
+    let mut done = 0;
+    progress(0, total);
+    for (layer_name, found) in listed {
         findings.extend(found.skipped.into_iter().map(skipped_finding));
         for (rel, path) in found.files {
             checked += 1;
+            done += 1;
+            progress(done, total);
             let file = path.clone();
             let mut push_as = |message: String, stale: bool, warning: bool| {
                 findings.push(Finding {
@@ -164,7 +186,9 @@ pub fn validate_workspace(ws: &Workspace) -> (Vec<Finding>, usize) {
     }
     // A text no layer refers to is still a document: the app lists it in red if it cannot be
     // read, so validate says so too.
-    for entry in ws.texts() {
+    for entry in all_texts {
+        done += 1;
+        progress(done, total);
         if texts.contains_key(&entry.rel) {
             continue;
         }

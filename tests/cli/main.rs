@@ -2315,3 +2315,96 @@ fn the_repository_routes_its_annotation_files_through_the_merge_driver() {
         "{err}"
     );
 }
+
+/// Runs the binary in `dir` with `MARGINALIA_PROGRESS` set to `progress`.
+fn run_progress(args: &[&str], dir: &Path, progress: &str) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("MARGINALIA_PROGRESS", progress)
+        .output()
+        .expect("run marginalia")
+}
+
+/// Issue 23: commands that go through many documents draw a bar with counts and an estimate on
+/// standard error (here forced, as the test's standard error is a pipe); in a pipe, or with
+/// --json, they print nothing extra.
+#[test]
+fn long_commands_draw_a_progress_bar_with_counts_but_never_in_a_pipe_or_with_json() {
+    let ws = copy_workspace();
+    let root = ws.path();
+    let mut jsonl = String::new();
+    for i in 0..40 {
+        jsonl.push_str(&format!(
+            "{{\"text\": \"Document {i} says the minister lied.\", \"spans\": [{{\"start\": 11, \"end\": 15, \"label\": \"claim\"}}]}}\n"
+        ));
+    }
+    std::fs::write(root.join("many.jsonl"), &jsonl).unwrap();
+    let import = [
+        "import",
+        "--format",
+        "jsonl",
+        "--annotator",
+        "ml",
+        "--into",
+        "seeds/many",
+        "many.jsonl",
+        ".",
+    ];
+    // --json: standard output is one JSON object and standard error holds no bar.
+    let o = run_progress(&[&import[..], &["--json"]].concat(), root, "always");
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert!(report.is_object(), "{report}");
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "", "{o:?}");
+    // On a terminal: the bar counts the source's bytes.
+    let o = run_progress(&[&import[..], &["--merge"]].concat(), root, "always");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("importing [") && err.contains(" B/"), "{err}");
+    assert!(stdout(&o).contains("40 documents"), "{o:?}");
+    // What each other command counts, as the bar names it.
+    let cases: [(&[&str], &str); 7] = [
+        (&["validate", "."], "validating ["),
+        (&["stats", "."], "counting ["),
+        (
+            &[
+                "export",
+                "--format",
+                "jsonl",
+                "--layer",
+                "ml",
+                "--out",
+                "out.jsonl",
+                ".",
+            ],
+            "/45 documents",
+        ),
+        (&["agree", "."], "comparing ["),
+        (&["reanchor", "--dry-run", "."], "re-anchoring ["),
+        (&["suggest", "--layer", "ml", "."], "suggesting ["),
+        (&["suggest", "--layer", "ml", "."], "reading ["),
+    ];
+    for (args, shows) in cases {
+        let o = run_progress(args, root, "always");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(shows) && err.contains(" left"),
+            "{args:?}: {err}"
+        );
+        // Standard error in a pipe, as in a script or a log: no bar.
+        let o = run(args, root);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !err.contains(" left") && !err.contains('\u{1b}'),
+            "{args:?}: {err}"
+        );
+    }
+    // --json: nothing on standard error but what the command says.
+    for args in [&["stats", "--json", "."][..], &["agree", "--json", "."][..]] {
+        let o = run_progress(args, root, "always");
+        assert!(
+            !String::from_utf8_lossy(&o.stderr).contains('['),
+            "{args:?}: {o:?}"
+        );
+    }
+}

@@ -225,19 +225,40 @@ impl Corpus {
     /// # Errors
     /// A bad layer name, or a dictionary that cannot be read.
     pub fn load(ws: &Workspace, layer: Option<&str>) -> Result<Self, SuggestError> {
+        Self::load_with(ws, layer, &|_, _| ())
+    }
+
+    /// [`Corpus::load`], telling `progress(files read, files in all)` (texts, then layer files)
+    /// after each one.
+    ///
+    /// # Errors
+    /// As [`Corpus::load`].
+    pub fn load_with(
+        ws: &Workspace,
+        layer: Option<&str>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Self, SuggestError> {
         let mut c = Corpus {
             dictionaries: load_dictionaries(ws)?,
             ..Corpus::default()
         };
         let (layer_files, skipped) = layer_files(ws, layer)?;
-        for entry in ws.texts() {
+        let texts = ws.texts();
+        let total = texts.len() + layer_files.len();
+        let mut done = 0;
+        progress(0, total);
+        for entry in texts {
             match Text::load(&entry.path) {
                 Ok(t) => c.texts.push((entry.rel, t)),
                 Err(e) => c.problems.push(format!("{e}; left out")),
             }
+            done += 1;
+            progress(done, total);
         }
         c.problems.extend(skipped);
         for (rel, path) in layer_files {
+            done += 1;
+            progress(done, total);
             if let Some(l) = load_learned_layer(&path, &mut c.problems) {
                 c.layers.insert(rel, l);
             }

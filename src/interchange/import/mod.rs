@@ -90,6 +90,21 @@ impl ImportFormat {
         }
     }
 
+    /// What [`run`]'s progress counts for this format: bytes of the source read for the line
+    /// and column formats, else the items named (brat's `.ann` files, Label Studio's tasks,
+    /// W3C annotations).
+    pub fn progress_unit(self) -> ProgressUnit {
+        match self {
+            ImportFormat::Brat => ProgressUnit::Items("ann files"),
+            ImportFormat::LabelStudio => ProgressUnit::Items("tasks"),
+            ImportFormat::W3c => ProgressUnit::Items("annotations"),
+            ImportFormat::Jsonl
+            | ImportFormat::Doccano
+            | ImportFormat::Csv
+            | ImportFormat::Conll(_) => ProgressUnit::Bytes,
+        }
+    }
+
     /// The format a source's content shows, when Marginalia reads it (see [`sniff`]).
     pub fn detect(source: &Path) -> Result<ImportFormat, String> {
         let looks = sniff::sniff(source);
@@ -877,8 +892,18 @@ pub struct Incoming {
     pub record: Option<SourceRecord>,
 }
 
-/// Progress callbacks get (work done, work in all) and return whether to go on.
+/// Progress callbacks get (work done, work in all) and return whether to go on; the work is
+/// counted in the format's [`ImportFormat::progress_unit`].
 pub type Progress<'a> = &'a dyn Fn(usize, usize) -> bool;
+
+/// What an import's progress counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressUnit {
+    /// Bytes of the source read.
+    Bytes,
+    /// Items of the source, by their name ("tasks").
+    Items(&'static str),
+}
 
 /// Runs an import.
 ///
