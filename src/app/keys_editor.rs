@@ -89,12 +89,17 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context) {
         return;
     }
     let mut open = true;
+    let area = app.window_area(ctx);
     let mut reset: Option<Option<Bindable>> = None;
     egui::Window::new("Keyboard shortcuts editor")
-        .constrain_to(app.window_area(ctx))
+        .constrain_to(area)
         .open(&mut open)
-        .default_size([620.0, 520.0])
-        .default_pos(ctx.content_rect().center() - egui::vec2(310.0, 260.0))
+        // As wide as its grid from the first frame: 620 showed the first frame with the Change
+        // and Reset buttons cut off (the grid is 850 wide), and egui's own default is narrower.
+        .default_width(area.width().min(880.0))
+        .default_height(520.0)
+        .pivot(egui::Align2::CENTER_TOP)
+        .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 90.0))
         .vscroll(true)
         .show(ctx, |ui| {
             let ed = &mut app.keys_editor;

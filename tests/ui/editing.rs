@@ -3400,3 +3400,39 @@ fn started_with_last_and_no_workspace_remembered_the_window_opens_none_and_says_
         h.state().status_line()
     );
 }
+
+/// Issue 23: from its first drawn frame (after the one that only measures it) the keys editor
+/// lies inside the screen, with every row's buttons whole inside it (it opened 620 points wide,
+/// then grew past the screen's right edge at 1024).
+#[test]
+fn the_keys_editor_shows_its_buttons_whole_from_its_first_frame() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Change keyboard shortcuts…").click();
+    // The click's frame, then the window's measuring frame.
+    h.run_steps(2);
+    let screen = h.ctx.content_rect();
+    for step in 0..4 {
+        h.step();
+        let window = h
+            .query_all_by_label("Keyboard shortcuts editor")
+            .map(|n| n.rect())
+            .max_by(|a, b| a.area().total_cmp(&b.area()))
+            .expect("the keys editor is open");
+        assert!(
+            screen.contains_rect(window),
+            "frame {step}: the window {window:?} runs off the screen {screen:?}"
+        );
+        let resets: Vec<egui::Rect> = h.query_all_by_label("Reset").map(|n| n.rect()).collect();
+        assert!(resets.len() > 40, "{}", resets.len());
+        for r in resets.iter().filter(|r| r.bottom() < window.bottom()) {
+            assert!(
+                window.contains_rect(*r),
+                "frame {step}: a Reset button {r:?} runs out of the window {window:?}"
+            );
+        }
+    }
+}
