@@ -469,6 +469,16 @@ impl TextView {
                 .is_some_and(|(a, b)| text.lines_have_right_to_left(a, b))
     }
 
+    /// Whether a scroll to a char is still settling (see [`Self::scroll_to_char`]).
+    pub fn is_scrolling(&self) -> bool {
+        self.scroll_target.is_some()
+    }
+
+    /// The height of one line of text, as last drawn.
+    pub fn row_height(&self) -> f32 {
+        line_height(self.key.as_ref().map_or(16.0, |k| k.font_size))
+    }
+
     /// Scrolls so that char `c` is in view (exactly, once the layout above it settles).
     pub fn scroll_to_char(&mut self, c: usize) {
         self.scroll_target = Some((c, 6));

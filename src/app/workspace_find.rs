@@ -50,6 +50,11 @@ pub struct WorkspaceFind {
     pub(super) steps: Vec<WorkspaceStep>,
     /// A "Tag all in workspace", or its undo or redo, writing the documents on a thread.
     job: Option<Job>,
+    /// The hit opened from the list (document, char, frames left to watch it once its document
+    /// is drawn): the window makes room for it, which opened under the window would be hidden.
+    clear_of: Option<(String, usize, u8)>,
+    /// Where the window was last drawn.
+    rect: Option<egui::Rect>,
 }
 
 impl Drop for WorkspaceFind {
@@ -570,9 +575,22 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     let tags = app.tag_set();
     let undo = app.keymap.key(super::Action::Undo);
     let area = app.window_area(ctx);
+    let moved = make_room_for_hit(app, area);
     let w = &mut app.ws_find;
-    egui::Window::new("Find in workspace")
-        .id(egui::Id::unique("workspace find"))
+    let id = egui::Id::unique("workspace find");
+    let mut window = egui::Window::new("Find in workspace");
+    // Moved through its stored state: egui 0.37's title-bar dragging puts a window back where
+    // it was stored after `current_pos` (window.rs, `pivot_pos_before_begin`).
+    if let Some((pos, max_height)) = moved
+        && let Some(mut state) = egui::AreaState::load(ctx, id)
+    {
+        state.set_left_top_pos(pos);
+        let layer = egui::LayerId::new(egui::Order::Middle, id);
+        ctx.memory_mut(|m| m.areas_mut().set_state(layer, state));
+        window = window.max_height(max_height);
+    }
+    let shown = window
+        .id(id)
         .constrain_to(area)
         .open(&mut open)
         .collapsible(false)
@@ -690,6 +708,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
                                         d.rel, h.start, h.end
                                     ));
                                 if r.clicked() {
+                                    w.clear_of = Some((d.rel.clone(), h.start, 30));
                                     commands.push(Command::OpenAt {
                                         rel: d.rel.clone(),
                                         start: h.start,
@@ -708,10 +727,45 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
                     }
                 });
         });
+    app.ws_find.rect = shown.map(|r| r.response.rect);
     if search {
         start(app);
     }
     if !open {
         app.ws_find.open = false;
+    }
+}
+
+/// Once the hit opened from the list is drawn (its document open, its scrolling done): when the
+/// window covers it, where the window goes instead (its top-left corner, and its height at
+/// most), below the hit's line or, with less room there, above it.
+fn make_room_for_hit(app: &mut MarginaliaApp, area: egui::Rect) -> Option<(egui::Pos2, f32)> {
+    let (rel, c, frames) = app.ws_find.clear_of.as_mut()?;
+    let open = app.open.as_ref()?;
+    if open.doc.rel() != rel.as_str() || open.view.is_scrolling() {
+        // Not drawn yet: wait (a document that never opens leaves this until the next click).
+        return None;
+    }
+    // Watched for some frames after it is first drawn: lines above it laid out for the first
+    // time can still move it down.
+    let at = open.view.screen_pos_of_char(*c);
+    *frames = frames.saturating_sub(1);
+    if *frames == 0 {
+        app.ws_find.clear_of = None;
+    }
+    let (at, rect) = (at?, app.ws_find.rect?);
+    // The hit's line and a little of the lines around it.
+    let line = open.view.row_height();
+    if !rect.x_range().contains(at.x) || !rect.expand(line).y_range().contains(at.y) {
+        return None;
+    }
+    let below = at.y + 1.5 * line;
+    let above = at.y - 1.5 * line;
+    let (room_below, room_above) = (area.bottom() - below, above - area.top());
+    if room_below >= 200.0 || room_below >= room_above {
+        Some((egui::pos2(rect.left(), below), room_below))
+    } else {
+        let height = rect.height().min(room_above);
+        Some((egui::pos2(rect.left(), above - height), room_above))
     }
 }

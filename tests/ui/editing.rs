@@ -1801,6 +1801,18 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
     h.run_steps(3);
     assert_eq!(h.state().open_document(), Some(d.rel.as_str()));
     assert_eq!(h.state().selected_text_range(), Some((hit.start, hit.end)));
+    // The hit is not hidden under the window it was opened from (issue 23).
+    h.run_steps(10);
+    let window = h
+        .query_all_by_label("Find in workspace")
+        .map(|n| n.rect())
+        .max_by(|a, b| a.area().total_cmp(&b.area()))
+        .expect("the window stays open");
+    let at = pos_of(&h, hit.start);
+    assert!(
+        !window.contains(at),
+        "the hit at {at:?} is under the window {window:?}"
+    );
 
     // A span that is there before stays through undo and redo.
     let mut before = marginalia::Document::open(&opened, &docs[2].rel, ANNOTATOR, false).unwrap();
