@@ -3448,3 +3448,53 @@ fn the_keys_editor_shows_its_buttons_whole_from_its_first_frame() {
         }
     }
 }
+
+/// Issue 23: at 1024 points the selected span's "#id · chars a–b" line is whole, not run under
+/// its Delete button, even with a six-digit id and seven-digit offsets.
+#[test]
+fn the_selected_spans_id_and_offsets_are_not_cut_by_its_delete_button() {
+    let ws = temp_workspace();
+    let rel = "seeds/zz_long.txt";
+    let line = "word ".repeat(16) + "\n";
+    let text = line.repeat(1_000_100 / line.len() + 1);
+    std::fs::write(ws.path().join(rel), &text).unwrap();
+    let opened = marginalia::Workspace::open(ws.path()).unwrap();
+    let t = marginalia::Text::load(&opened.text_path(rel).unwrap()).unwrap();
+    let mut layer = Layer::new(rel, &t, ANNOTATOR);
+    layer.next_id = 100_001;
+    let id = layer.take_id();
+    let start = 1_000_000 - 1_000_000 % line.len();
+    layer.spans.push(marginalia::model::layer::make_span(
+        &t,
+        id,
+        start,
+        start + 30,
+        "boilerplate",
+        "2026-12-07T00:00:00Z",
+    ));
+    marginalia::model::layer::save_layer(&opened.layer_path(ANNOTATOR, rel).unwrap(), &layer)
+        .unwrap();
+    let mut h = harness(ws.path(), false, false);
+    h.get_by_label("zz_long.txt").click();
+    for _ in 0..200 {
+        h.step();
+        if h.state().open_document() == Some(rel) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(h.state().open_document(), Some(rel));
+    press(&mut h, Key::Tab);
+    h.run_steps(4);
+    let header = format!("#100001 · chars {start}–{}", start + 30);
+    let label = h.get_by_label(&header).rect();
+    let delete = h.get_by_label("Delete").rect();
+    assert!(
+        !label.intersects(delete),
+        "{header:?} at {label:?} runs under Delete at {delete:?}"
+    );
+    assert!(
+        label.right() <= 1024.0,
+        "{label:?} is cut by the window's edge"
+    );
+}
