@@ -861,7 +861,9 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
         su.raw_for.as_ref().map(|(r, _, _)| r.as_str()) == app.open.as_ref().map(|o| o.doc.rel());
     if fresh {
         let warn = theme::tone_color(theme::Tone::Warn, ui.visuals());
-        for c in &su.cut {
+        // Only for a source that is on: one off says "off: N found" on its tick already.
+        let on = sources(app);
+        for c in su.cut.iter().filter(|c| on.contains(c.source)) {
             ui.label(
                 RichText::new(format!(
                     "{}: {} of {} found, spread over the text — cut",

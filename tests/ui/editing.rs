@@ -2179,6 +2179,10 @@ fn a_cut_source_says_so_with_both_counts_and_its_suggestions_reach_the_end() {
     // Issue 23: 12,000 found in 180,000 characters (one every 15) is too dense: both sources
     // start switched off for this document, with their counts, and show once ticked.
     assert!(h.state().suggestions().0.is_empty(), "nothing outlined yet");
+    assert!(
+        h.query_all_by_label_contains("— cut").next().is_none(),
+        "a source that is off says nothing of a cut"
+    );
     for source in ["repeats", "boilerplate"] {
         h.get_by_label(&format!("{source} (off: 12000 found, too dense)"))
             .click();
