@@ -122,7 +122,7 @@ fn top_bar(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             });
         }
     });
-    if !wide {
+    if !wide && has_document_actions(app) {
         // A narrow window: the document's actions get their own row instead of overlapping.
         ui.horizontal(|ui| {
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
@@ -148,6 +148,14 @@ fn view_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
 }
 
 /// Undo, Redo, Mark done and the save indicator, laid out right to left.
+/// Whether [`document_actions`] shows anything: a document is open, or a workspace "Tag all"
+/// can be undone or redone.
+fn has_document_actions(app: &MarginaliaApp) -> bool {
+    app.open.is_some()
+        || super::undo::workspace_step_waits(app, false)
+        || super::undo::workspace_step_waits(app, true)
+}
+
 fn document_actions(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     save_indicator(app, ui);
     if let Some(open) = &app.open {
@@ -167,7 +175,7 @@ fn document_actions(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command
         .map_or((false, false), |o| (o.doc.can_redo(), o.doc.can_undo()));
     let redo = redo || super::undo::workspace_step_waits(app, false);
     let undo = undo || super::undo::workspace_step_waits(app, true);
-    if app.open.is_some() || redo || undo {
+    if has_document_actions(app) {
         for (enabled, action) in [(redo, Action::Redo), (undo, Action::Undo)] {
             if action_button(ui, &app.keymap, enabled, action.description(), action) {
                 commands.push(action.command());

@@ -3355,6 +3355,8 @@ fn the_layer_picker_says_whose_spans_and_a_refused_name_says_why() {
         Some("yours · 1 more"),
         "whose, and that there is another layer"
     );
+    let list_top = |h: &Harness<'_, MarginaliaApp>| h.get_by_label("Documents").rect().top();
+    let before = list_top(&h);
     h.get_by_label("Annotator").focus();
     h.run_steps(1);
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
@@ -3366,6 +3368,8 @@ fn the_layer_picker_says_whose_spans_and_a_refused_name_says_why() {
             .is_some(),
         "the reason is on the bar"
     );
+    // With no document open, the bar has nothing for a second row: it stays one row.
+    assert_eq!(list_top(&h), before, "the top bar grew an empty row");
 }
 
 /// Issue 23: the File menu has Open (a workspace folder, Ctrl+O, or a text file) and Quit
