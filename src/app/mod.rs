@@ -1060,6 +1060,9 @@ impl MarginaliaApp {
                     let index = LayerIndex::build(&d.layer().spans);
                     (d, index)
                 });
+                // The layer file's hash, left for later by `read_layer`, is taken once the
+                // document is on its way to the window, not before it.
+                let fingerprint = opened.as_ref().ok().and_then(|(d, _)| d.fingerprint());
                 if timed {
                     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
                     let cpu = c0
@@ -1075,6 +1078,9 @@ impl MarginaliaApp {
                     );
                 }
                 send(Loaded::Done(Box::new(opened)));
+                if let Some(fp) = fingerprint {
+                    fp.settle();
+                }
             });
         if let Err(e) = spawned {
             self.status_line = format!("Cannot open {rel}: {e}");

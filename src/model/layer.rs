@@ -15,7 +15,7 @@ use crate::model::text::Text;
 mod canonical;
 mod file;
 
-pub use file::{load_layer, parse_layer, save_layer};
+pub use file::{load_layer, load_layer_hashed, parse_layer, save_layer};
 
 /// The file format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;

@@ -452,7 +452,9 @@ impl Document {
 
     /// Reads and parses the layer file of `rel` for `annotator`, the first thing
     /// [`Self::open_with_text`] does, so that a window can do it on one core while it reads the
-    /// text on another; [`Self::open_with_read`] then goes on as `open_with_text` would.
+    /// text on another; [`Self::open_with_read`] then goes on as `open_with_text` would. The
+    /// file's hash is left for later: the caller takes it with [`Fingerprint::settle`]
+    /// once the document is shown (or the first save does) through [`Self::fingerprint`].
     ///
     /// # Errors
     /// As [`Self::open`], for the layer file.
@@ -488,7 +490,7 @@ impl Document {
         layer_path: &Path,
         read_only: bool,
     ) -> Result<Self, OpenError> {
-        let loaded = crate::model::layer::load_layer(layer_path)?;
+        let loaded = crate::model::layer::load_layer_hashed(layer_path)?;
         Self::from_loaded(ws, rel, text, annotator, layer_path, loaded, read_only)
     }
 
@@ -576,6 +578,12 @@ impl Document {
             }
         }
         Ok(doc)
+    }
+
+    /// A handle on the layer file's fingerprint as read: [`Fingerprint::settle`] on it takes
+    /// the hash [`Self::read_layer`] left for later (the document shares it).
+    pub fn fingerprint(&self) -> Option<Fingerprint> {
+        self.session.seen.clone()
     }
 
     /// What re-anchoring did when this document was opened on a changed text, if it did.
@@ -1705,12 +1713,12 @@ impl Document {
         // Size or time differ: the bytes decide (a `touch` is no change), once per change.
         if let Some(seen) = &self.session.seen
             && let Ok(bytes) = store::read_limited(&self.session.path, store::MAX_LAYER_BYTES)
-            && crate::store::sha256_hex(&bytes) == seen.sha256
+            && crate::store::sha256_hex(&bytes) == seen.sha256()
         {
             self.session.seen = Some(Fingerprint::of(&self.session.path, &bytes));
             return false;
         }
-        match crate::model::layer::load_layer(&self.session.path) {
+        match crate::model::layer::load_layer_hashed(&self.session.path) {
             Ok(Some((mut layer, fp))) if layer.annotator == self.layer.annotator => {
                 self.set_base(Arc::new(layer.clone()));
                 let summary = reanchor::reanchor_layer(&mut layer, &self.text);
@@ -1867,7 +1875,7 @@ impl SessionOwner for Document {
         }
         let save = self.session.begin_write()?;
         if self.session.changed_on_disk(&save) {
-            match crate::model::layer::load_layer(&self.session.path) {
+            match crate::model::layer::load_layer_hashed(&self.session.path) {
                 Ok(Some((theirs, fp))) if theirs.annotator == self.layer.annotator => {
                     let report = self.merge_theirs(theirs);
                     self.session.seen = Some(fp);

@@ -162,23 +162,103 @@ impl InsideCheck {
 }
 
 /// What a file looked like when it was read, to notice when someone else replaces it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Fingerprint {
     pub len: u64,
     pub modified: Option<SystemTime>,
-    pub sha256: String,
+    sha256: Hash,
 }
+
+/// A fingerprint's SHA-256, taken when it is first asked for or [`Fingerprint::settle`]d: a
+/// window opening a 40 MB layer shows it without first hashing it (27 ms). The bytes are kept
+/// only until then. Clones share one hash.
+#[derive(Clone)]
+struct Hash(std::sync::Arc<HashCell>);
+
+struct HashCell {
+    hex: std::sync::OnceLock<String>,
+    bytes: std::sync::Mutex<Option<Vec<u8>>>,
+}
+
+impl Hash {
+    fn of(bytes: &[u8]) -> Self {
+        let cell = HashCell {
+            hex: std::sync::OnceLock::from(sha256_hex(bytes)),
+            bytes: std::sync::Mutex::new(None),
+        };
+        Self(std::sync::Arc::new(cell))
+    }
+
+    fn later(bytes: Vec<u8>) -> Self {
+        let cell = HashCell {
+            hex: std::sync::OnceLock::new(),
+            bytes: std::sync::Mutex::new(Some(bytes)),
+        };
+        Self(std::sync::Arc::new(cell))
+    }
+
+    /// The hex digest; the first caller takes it (others wait for it), and the bytes go.
+    fn hex(&self) -> &str {
+        self.0.hex.get_or_init(|| {
+            // A poisoned lock (a panic while taking the bytes) leaves no digest, which matches
+            // no file: a save then checks the file as one changed by someone else.
+            let bytes = self.0.bytes.lock().ok().and_then(|mut b| b.take());
+            bytes.map_or_else(String::new, |b| sha256_hex(&b))
+        })
+    }
+}
+
+impl std::fmt::Debug for Hash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.hex.get() {
+            Some(hex) => write!(f, "{hex}"),
+            None => write!(f, "(not hashed yet)"),
+        }
+    }
+}
+
+impl PartialEq for Fingerprint {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.modified == other.modified && self.sha256() == other.sha256()
+    }
+}
+
+impl Eq for Fingerprint {}
 
 impl Fingerprint {
     /// The fingerprint of bytes just read from or written to `path`.
     pub fn of(path: &Path, bytes: &[u8]) -> Self {
-        let meta = std::fs::metadata(path).ok();
         Self {
             len: bytes.len() as u64,
-            modified: meta.and_then(|m| m.modified().ok()),
-            sha256: sha256_hex(bytes),
+            modified: modified(path),
+            sha256: Hash::of(bytes),
         }
     }
+
+    /// The fingerprint of `bytes` just read from `path`, hashed only when first needed or
+    /// [`Self::settle`]d: until then it holds the bytes.
+    pub fn of_later(path: &Path, bytes: Vec<u8>) -> Self {
+        Self {
+            len: bytes.len() as u64,
+            modified: modified(path),
+            sha256: Hash::later(bytes),
+        }
+    }
+
+    /// The SHA-256 of the bytes, in hex (taken now if it was left for later).
+    pub fn sha256(&self) -> &str {
+        self.sha256.hex()
+    }
+
+    /// Takes the hash now, if it was left for later, and lets the bytes go: for a thread with
+    /// nothing better to do, so that no save waits for it.
+    pub fn settle(&self) {
+        self.sha256.hex();
+    }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).ok().and_then(|m| m.modified().ok())
 }
 
 /// How recent an mtime must be for it to prove nothing: two writes within one timestamp tick
@@ -206,7 +286,7 @@ pub fn unchanged_since(path: &Path, seen: Option<&Fingerprint>) -> bool {
                 return true;
             }
             match read_regular(path, MAX_LAYER_BYTES) {
-                Ok(bytes) => sha256_hex(&bytes) == seen.sha256,
+                Ok(bytes) => sha256_hex(&bytes) == seen.sha256(),
                 Err(_) => false,
             }
         }
@@ -1042,6 +1122,25 @@ fn is_abandoned(path: &Path, min_age: std::time::Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hash_left_for_later_is_the_hash_of_the_bytes_read_and_tells_a_changed_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("a.ron");
+        std::fs::write(&path, b"(spans: [])").expect("write");
+        let later = Fingerprint::of_later(&path, b"(spans: [])".to_vec());
+        let shared = later.clone();
+        assert_eq!(later, Fingerprint::of(&path, b"(spans: [])"));
+        assert_eq!(shared.sha256(), sha256_hex(b"(spans: [])"));
+        // The same size and a fresh mtime: the hash decides, and the bytes changed.
+        std::fs::write(&path, b"(spans: [1])").expect("write");
+        let other = Fingerprint::of_later(&path, b"(spans: [2])".to_vec());
+        assert!(!unchanged_since(&path, Some(&other)));
+        assert!(unchanged_since(
+            &path,
+            Some(&Fingerprint::of_later(&path, b"(spans: [1])".to_vec()))
+        ));
+    }
 
     #[test]
     fn syncfs_is_trusted_from_linux_5_8_on() {
