@@ -19,6 +19,7 @@ mod frame_stats;
 mod help;
 mod keys_editor;
 mod list_scan;
+mod loader;
 mod palette;
 mod panels;
 mod quit;
@@ -288,6 +289,9 @@ pub struct MarginaliaApp {
     loading: Option<Loading>,
     /// For loaders to wake the window when they have something.
     ctx: egui::Context,
+    /// The first document, loading since before the window was made ([`loader::Preload`]),
+    /// until the window opens a document.
+    preload: Option<loader::Preload>,
     selected_span: Option<u64>,
     tag_filter: Option<String>,
     doc_filter: String,
@@ -388,6 +392,15 @@ impl MarginaliaApp {
 
     /// Creates the app and opens `start.path`.
     pub fn new(cc: &eframe::CreationContext<'_>, start: StartOptions) -> Self {
+        Self::with_preload(cc, start, None)
+    }
+
+    /// [`Self::new`], taking over `preload` if it is the document the window opens first.
+    fn with_preload(
+        cc: &eframe::CreationContext<'_>,
+        start: StartOptions,
+        preload: Option<loader::Preload>,
+    ) -> Self {
         let mut prefs: Prefs = if start.persist {
             cc.storage
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
@@ -445,6 +458,7 @@ impl MarginaliaApp {
             open: None,
             loading: None,
             ctx: ctx.clone(),
+            preload,
             selected_span: None,
             tag_filter: None,
             doc_filter: String::new(),
@@ -501,7 +515,13 @@ impl MarginaliaApp {
             Some(start.path.clone())
         };
         match path {
-            Some(p) => app.open_path(&p, true),
+            Some(p) => {
+                app.open_path(&p, true);
+                // Not the document the window opened (or it opened none): no one waits for it.
+                if let Some(preload) = app.preload.take() {
+                    preload.cancel();
+                }
+            }
             None => {
                 app.status_line = format!(
                     "No workspace yet: open a folder of texts with File → Open ({})",
@@ -988,8 +1008,8 @@ impl MarginaliaApp {
     }
 
     /// [`Self::open_document_rel`]; `at_start`, before the window's first frame, it waits for
-    /// any document (up to 100 ms): no frame is on screen yet to keep, and the first one then
-    /// does not take the two cores from the loader while it reads.
+    /// any document not preloaded (up to 100 ms): no frame is on screen yet to keep, and the
+    /// first one then does not take the two cores from the loader while it reads.
     fn open_document_with(&mut self, rel: &str, at_start: bool) {
         self.save_pending();
         if let Some(old) = self.loading.take() {
@@ -1002,97 +1022,31 @@ impl MarginaliaApp {
             p.and_then(|p| std::fs::metadata(p).ok())
                 .map_or(0, |m| m.len())
         };
-        let wait = at_start
-            || bytes(ws.text_path(rel)) + bytes(ws.layer_path(&self.layer, rel))
-                < WAIT_FOR_DOCUMENTS_UNDER;
+        let small = bytes(ws.text_path(rel)) + bytes(ws.layer_path(&self.layer, rel))
+            < WAIT_FOR_DOCUMENTS_UNDER;
         let read_only = self.read_only();
-        let (tx, rx) = mpsc::channel();
-        let (ws, rel_owned, layer) = (ws.clone(), rel.to_owned(), self.layer.clone());
         let timed = self.timeline.is_some();
-        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (stop, ctx) = (cancel.clone(), self.ctx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("open document".into())
-            .spawn(move || {
-                let send = |loaded| {
-                    let _ = tx.send(loaded);
-                    ctx.request_repaint();
-                };
-                let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
-                let (t0, c0) = (Instant::now(), frame_stats::thread_cpu_ms());
-                // The layer file is read and parsed on a second thread while this one reads the
-                // text (at 10 MB with 100,000 spans they take about as long as each other).
-                let (text, read, t1) = std::thread::scope(|s| {
-                    let layer_job = std::thread::Builder::new()
-                        .name("open document: layer".into())
-                        .spawn_scoped(s, || Document::read_layer(&ws, &rel_owned, &layer));
-                    let text = Document::load_text(&ws, &rel_owned).inspect(|text| {
-                        send(Loaded::Text(Box::new(Preview {
-                            text: text.clone(),
-                            view: TextView::new(text),
-                            no_spans: crate::model::span_index::SpanIndex::build(&[]),
-                        })));
-                    });
-                    let t1 = Instant::now();
-                    let read = match layer_job {
-                        Ok(job) => job
-                            .join()
-                            .unwrap_or_else(|_| Document::read_layer(&ws, &rel_owned, &layer)),
-                        Err(_) => Document::read_layer(&ws, &rel_owned, &layer),
-                    };
-                    (text, read, t1)
-                });
-                let text = match text {
-                    Ok(t) => t,
-                    Err(e) => return send(Loaded::Done(Box::new(Err(e)))),
-                };
-                if stopped() {
-                    return;
+        // The document the window started on may be loading since before the window was made.
+        let preloaded = (self.preload.take())
+            .and_then(|p| p.take(ws.root(), rel, &self.layer, read_only, &self.ctx));
+        // At start the window waits for the document unless it was preloaded: then the
+        // loader has a head start, and the first frame shows its text meanwhile (103–154 ms
+        // instead of 165–270 on the 10 MB text, BENCHMARKS.md).
+        let wait = small || (at_start && preloaded.is_none());
+        let loading = match preloaded {
+            Some(loading) => loading,
+            None => {
+                let repaint = loader::repaint_of(&self.ctx);
+                match loader::spawn(ws.clone(), rel, &self.layer, read_only, timed, repaint) {
+                    Ok(loading) => loading,
+                    Err(e) => {
+                        self.status_line = format!("Cannot open {rel}: {e}");
+                        return;
+                    }
                 }
-                let doc = read.and_then(|r| {
-                    Document::open_with_read(&ws, &rel_owned, text, &layer, r, read_only)
-                });
-                let t2 = Instant::now();
-                if stopped() {
-                    return;
-                }
-                let opened = doc.map(|d| {
-                    let index = LayerIndex::build(&d.layer().spans);
-                    (d, index)
-                });
-                // The layer file's hash, left for later by `read_layer`, is taken once the
-                // document is on its way to the window, not before it.
-                let fingerprint = opened.as_ref().ok().and_then(|(d, _)| d.fingerprint());
-                if timed {
-                    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-                    let cpu = c0
-                        .zip(frame_stats::thread_cpu_ms())
-                        .map_or(0.0, |(a, b)| b - a);
-                    eprintln!(
-                        "opened {rel_owned}: text and view {:.1} ms, then the layer (read on a \
-                         second thread meanwhile) and its checks {:.1} ms, index {:.1} ms \
-                         (wall); the loader thread's CPU {cpu:.1} ms",
-                        ms(t1 - t0),
-                        ms(t2 - t1),
-                        ms(t2.elapsed())
-                    );
-                }
-                send(Loaded::Done(Box::new(opened)));
-                if let Some(fp) = fingerprint {
-                    fp.settle();
-                }
-            });
-        if let Err(e) = spawned {
-            self.status_line = format!("Cannot open {rel}: {e}");
-            return;
-        }
-        self.loading = Some(Loading {
-            rel: rel.to_owned(),
-            rx,
-            since: Instant::now(),
-            preview: None,
-            cancel,
-        });
+            }
+        };
+        self.loading = Some(loading);
         self.poll_loading(wait.then_some(Duration::from_millis(100)));
     }
 
@@ -1907,11 +1861,14 @@ fn run_with(
         system_font_fallback: false,
         ..Default::default()
     };
+    // Before the window and its OpenGL context are made (about 55 ms), the first document
+    // starts loading.
+    let preload = loader::Preload::start(&start);
     eframe::run_native(
         "Marginalia",
         options,
         Box::new(move |cc| {
-            let app = MarginaliaApp::new(cc, start);
+            let app = MarginaliaApp::with_preload(cc, start, preload);
             quit::install_signal_handler(cc.egui_ctx.clone(), app.terminate_flags());
             Ok(Box::new(app))
         }),
