@@ -42,6 +42,11 @@ pub struct AgreementView {
 }
 
 impl AgreementView {
+    /// Whether the window is open.
+    pub(super) fn is_open(&self) -> bool {
+        self.open
+    }
+
     /// The last computed report, if any.
     pub fn report(&self) -> Option<&AgreementReport> {
         self.result.as_ref().and_then(|r| r.as_ref().ok())

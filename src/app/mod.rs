@@ -238,6 +238,11 @@ enum TopWindow {
     Help,
     KeysEditor,
     TagEditor,
+    WorkspaceFind,
+    Export,
+    Import,
+    Agreement,
+    Team,
 }
 
 /// What a status line that describes the moment stays true for.
@@ -593,22 +598,45 @@ impl MarginaliaApp {
         }
     }
 
-    /// Esc closes the window on top (the one opened last of the shortcut sheet, the keys editor
-    /// and the tag editor) before it means anything else. Not while a text field has the
-    /// keyboard (Esc leaves the field first); a tag editor with unsaved changes stays open and
-    /// says why.
+    /// Whether window `w` is open.
+    fn is_window_open(&self, w: TopWindow) -> bool {
+        match w {
+            TopWindow::Help => self.help_open,
+            TopWindow::KeysEditor => self.keys_editor.is_open(),
+            TopWindow::TagEditor => self.tag_editor.is_open(),
+            TopWindow::WorkspaceFind => self.ws_find.is_open(),
+            TopWindow::Export => self.transfer.export_open(),
+            TopWindow::Import => self.transfer.import_open(),
+            TopWindow::Agreement => self.agreement.is_open(),
+            TopWindow::Team => self.team.is_open(),
+        }
+    }
+
+    /// Esc closes the window on top (the one opened last: the shortcut sheet, the keys editor,
+    /// the tag editor, find in workspace, export, import, agreement, team) before it means
+    /// anything else (a field that had the keyboard has let it go by then); a tag editor with
+    /// unsaved changes stays open and says why.
     fn escape_closes_a_window(&mut self, ctx: &egui::Context) {
-        // Those closed since by their own button or a toggle leave the stack.
-        let (help, keys, tags) = (
-            self.help_open,
-            self.keys_editor.is_open(),
-            self.tag_editor.is_open(),
-        );
-        self.top_windows.retain(|w| match w {
-            TopWindow::Help => help,
-            TopWindow::KeysEditor => keys,
-            TopWindow::TagEditor => tags,
-        });
+        // Those closed since by their own button or a toggle leave the stack; those opened
+        // since go on top of it.
+        let all = [
+            TopWindow::Help,
+            TopWindow::KeysEditor,
+            TopWindow::TagEditor,
+            TopWindow::WorkspaceFind,
+            TopWindow::Export,
+            TopWindow::Import,
+            TopWindow::Agreement,
+            TopWindow::Team,
+        ];
+        let mut stack = std::mem::take(&mut self.top_windows);
+        stack.retain(|w| self.is_window_open(*w));
+        for w in all {
+            if self.is_window_open(w) && !stack.contains(&w) {
+                stack.push(w);
+            }
+        }
+        self.top_windows = stack;
         let Some(&top) = self.top_windows.last() else {
             return;
         };
@@ -627,8 +655,15 @@ impl MarginaliaApp {
             }
             TopWindow::TagEditor => tag_editor::toggle(self),
             TopWindow::Help => self.help_open = false,
+            TopWindow::WorkspaceFind => workspace_find::toggle(self),
+            TopWindow::Export => transfer::close_export(self),
+            TopWindow::Import => transfer::close_import(self),
+            TopWindow::Agreement => agreement_view::apply(self, commands::AgreementCommand::Toggle),
+            TopWindow::Team => team_view::apply(self, commands::TeamCommand::Toggle),
         }
-        self.top_windows.pop();
+        if !self.is_window_open(top) {
+            self.top_windows.pop();
+        }
     }
 
     /// Whether a document is being opened in the background.

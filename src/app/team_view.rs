@@ -26,6 +26,11 @@ pub struct TeamView {
 }
 
 impl TeamView {
+    /// Whether the window is open.
+    pub(super) fn is_open(&self) -> bool {
+        self.open
+    }
+
     /// The table last read, if any.
     pub fn progress(&self) -> Option<&Progress> {
         self.result.as_ref().and_then(|r| r.as_ref().ok())

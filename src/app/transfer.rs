@@ -34,6 +34,18 @@ pub struct Transfer {
     import: Option<ImportDialog>,
 }
 
+impl Transfer {
+    /// Whether the Export window is open.
+    pub(super) fn export_open(&self) -> bool {
+        self.export.is_some()
+    }
+
+    /// Whether the Import window is open.
+    pub(super) fn import_open(&self) -> bool {
+        self.import.is_some()
+    }
+}
+
 /// Work running on a background thread, with its progress and a cancel flag.
 struct Job<T> {
     rx: mpsc::Receiver<Result<T, String>>,
@@ -823,20 +835,34 @@ pub fn file_menu(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) 
 
 /// Draws the open windows and collects their results.
 pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Command>) {
+    let (export_open, import_open) = draw_windows(app, ctx, commands);
+    if !export_open {
+        close_export(app);
+    }
+    if !import_open {
+        close_import(app);
+    }
+}
+
+/// Draws the windows; whether each is still open (a closed one is `false`, as is one not
+/// shown at all, which closing leaves as it is).
+fn draw_windows(
+    app: &mut MarginaliaApp,
+    ctx: &egui::Context,
+    commands: &mut Vec<Command>,
+) -> (bool, bool) {
+    let (mut export_open, mut import_open) = (true, true);
     let area = app.window_area(ctx);
-    let Some(ws) = &app.ws else { return };
+    let Some(ws) = &app.ws else {
+        return (export_open, import_open);
+    };
     if let Some(d) = &mut app.transfer.export {
         d.out.poll(ctx);
         d.poll();
         let open = transfer_window(ctx, area, "Export annotations", "export window", |ui| {
             d.ui(ui, ws)
         });
-        if !open {
-            if let Some(job) = &d.job {
-                job.progress.stop.store(true, Ordering::Relaxed);
-            }
-            app.transfer.export = None;
-        }
+        export_open = open;
     }
     if let Some(d) = &mut app.transfer.import {
         d.source.poll(ctx);
@@ -846,15 +872,25 @@ pub fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut Vec<Com
         let open = transfer_window(ctx, area, "Import annotations", "import window", |ui| {
             d.ui(ui, ws)
         });
-        // A running import is left to finish (it stops at the next document when cancelled),
-        // so closing the window cannot leave a half-merged layer.
-        if !open {
-            if let Some(job) = &d.job {
-                job.progress.stop.store(true, Ordering::Relaxed);
-            } else {
-                app.transfer.import = None;
-            }
-        }
+        import_open = open;
+    }
+    (export_open, import_open)
+}
+
+/// Closes the Export window (its × or Esc), stopping a running export.
+pub(super) fn close_export(app: &mut MarginaliaApp) {
+    if let Some(job) = app.transfer.export.as_ref().and_then(|d| d.job.as_ref()) {
+        job.progress.stop.store(true, Ordering::Relaxed);
+    }
+    app.transfer.export = None;
+}
+
+/// Closes the Import window (its × or Esc). A running import is left to finish (it stops at
+/// the next document when cancelled), so closing the window cannot leave a half-merged layer.
+pub(super) fn close_import(app: &mut MarginaliaApp) {
+    match app.transfer.import.as_ref().and_then(|d| d.job.as_ref()) {
+        Some(job) => job.progress.stop.store(true, Ordering::Relaxed),
+        None => app.transfer.import = None,
     }
 }
 

@@ -109,6 +109,11 @@ enum Then {
 }
 
 impl WorkspaceFind {
+    /// Whether the window is open.
+    pub(super) fn is_open(&self) -> bool {
+        self.open
+    }
+
     /// What a running workspace job is doing, as a status line ("Tagging 12 of 300
     /// documents…"), if one runs.
     pub(super) fn job_status(&self) -> Option<String> {

@@ -3506,3 +3506,51 @@ fn the_selected_spans_id_and_offsets_are_not_cut_by_its_delete_button() {
         "{label:?} is cut by the window's edge"
     );
 }
+
+/// Issue 23 (look pass): Esc also closes Find in workspace, Export, Agreement and Team, the one
+/// opened last first, also from a field of the window.
+#[test]
+fn esc_closes_the_other_windows_too_the_last_opened_first() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let open = |h: &Harness<'_, MarginaliaApp>, title: &str| {
+        h.query_all_by_role_and_label(egui::accesskit::Role::Window, title)
+            .next()
+            .is_some()
+    };
+    press_with(&mut h, Modifiers::COMMAND, Key::G);
+    h.run_steps(3);
+    press_with(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::T);
+    h.run_steps(3);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    type_keys(&mut h, "export");
+    press(&mut h, Key::Enter);
+    h.run_steps(3);
+    for title in ["Agreement", "Team", "Export annotations"] {
+        assert!(open(&h, title), "{title} is open");
+    }
+    for (closed, still) in [
+        ("Export annotations", "Team"),
+        ("Team", "Agreement"),
+        ("Agreement", "Agreement"),
+    ] {
+        press(&mut h, Key::Escape);
+        h.run_steps(2);
+        assert!(!open(&h, closed), "Esc closed {closed}");
+        if closed != still {
+            assert!(open(&h, still), "{still} stays open");
+        }
+    }
+    press_with(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::F);
+    h.run_steps(3);
+    assert!(open(&h, "Find in workspace"));
+    // Its field has the keyboard (typing goes there); Esc still closes the window.
+    type_keys(&mut h, "mac");
+    h.run_steps(1);
+    assert!(h.query_by_label_contains("mac").is_some());
+    press(&mut h, Key::Escape);
+    h.run_steps(2);
+    assert!(!open(&h, "Find in workspace"));
+}
