@@ -312,6 +312,8 @@ fn body(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let used = ed.used.get(&tag.name).copied().unwrap_or(0);
     let mut next = tag.clone();
 
+    // The text fields take the window's width (at 340 a default description was cut).
+    let field_width = (ui.available_width() - 110.0).clamp(340.0, 640.0);
     egui::Grid::new("tag fields")
         .num_columns(2)
         .spacing([10.0, 6.0])
@@ -434,15 +436,18 @@ fn body(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             ui.end_row();
 
             let label = ui.label("Description");
-            ui.add(egui::TextEdit::singleline(&mut next.description).desired_width(340.0))
-                .labelled_by(label.id);
+            ui.add_sized(
+                [field_width, 20.0],
+                egui::TextEdit::singleline(&mut next.description),
+            )
+            .labelled_by(label.id);
             ui.end_row();
 
             let label = ui.label("Guideline");
             ui.add(
                 egui::TextEdit::multiline(&mut next.guideline)
                     .desired_rows(3)
-                    .desired_width(340.0)
+                    .desired_width(field_width)
                     .hint_text("When to use the tag, edge cases…"),
             )
             .labelled_by(label.id);
@@ -543,10 +548,12 @@ fn attributes(
     choice_bufs: &mut HashMap<(usize, usize), String>,
 ) {
     let mut remove = None;
+    // The description takes what the other columns leave (about 560 points with Remove).
+    let description_width = (ui.available_width() - 570.0).clamp(160.0, 420.0);
+    // Not striped: in the light theme the white fields vanished on the striped rows.
     egui::Grid::new(("attribute table", ti))
         .num_columns(7)
         .spacing([6.0, 4.0])
-        .striped(true)
         .show(ui, |ui| {
             let heads = [
                 "Attribute",
@@ -635,7 +642,7 @@ fn attributes(
                 a.default = (!default.is_empty()).then_some(default);
                 ui.checkbox(&mut a.required, "").labelled_by(heads[4]);
                 ui.add_sized(
-                    [160.0, 20.0],
+                    [description_width, 20.0],
                     egui::TextEdit::singleline(&mut a.description),
                 )
                 .labelled_by(heads[5]);

@@ -1378,6 +1378,18 @@ fn the_tag_editor_adds_a_tag_with_an_attribute_and_refuses_a_taken_key() {
         h.query_by_label("New tag name").is_some(),
         "the tag editor is open"
     );
+    // Issue 23 (look pass): the selected tag's description field holds its 60 characters
+    // (at 340 points it showed "…inside or outside qu").
+    h.query_all_by_label("quote").next().unwrap().click();
+    h.run_steps(3);
+    let description = h
+        .query_all_by_role_and_label(egui::accesskit::Role::TextInput, "Description")
+        .map(|n| n.rect().width())
+        .fold(0.0_f32, f32::max);
+    assert!(
+        description >= 480.0,
+        "the description field is {description} wide"
+    );
     h.get_by_label("New tag name").focus();
     h.run_steps(1);
     type_keys(&mut h, "opinion");
