@@ -1146,7 +1146,12 @@ fn item_panel(cx: PanelCx<'_>, ui: &mut Ui) {
         tags,
         commands,
     };
-    details(cx, ui);
+    // Scrolls when the window is short (at 700 points a reason's OK and Cancel were under the
+    // key legend); a prompt scrolls itself into view.
+    egui::ScrollArea::vertical()
+        .id_salt("review item details")
+        .auto_shrink([false, true])
+        .show(ui, |ui| details(cx, ui));
 }
 
 /// The attribute names to show for an item: its tag's attributes in schema order, then any
@@ -1431,7 +1436,11 @@ fn details(cx: PanelCx<'_>, ui: &mut Ui) {
         }
         let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
         ui.horizontal(|ui| {
-            if ui.button("OK").clicked() || enter {
+            let ok = ui.button("OK");
+            if r.gained_focus() {
+                ok.scroll_to_me(None);
+            }
+            if ok.clicked() || enter {
                 cx.commands
                     .push(Command::Review(ReviewCommand::ConfirmPrompt));
             }

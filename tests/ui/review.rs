@@ -516,10 +516,23 @@ fn the_review_key_strip_breaks_only_between_items() {
     // Narrow, so the strip needs more than one row.
     let mut h = app::open_app(ws.path(), REVIEWER, vec2(1024.0, 700.0));
     start_review(&mut h);
+    let mut strip_top = f32::INFINITY;
     for (k, what) in marginalia::app::review_mode::KEYS {
         let label = format!("{k} {what}");
         let rect = h.get_by_label(&label).rect();
         assert!(rect.height() < 20.0, "{label} is on one line: {rect:?}");
+        strip_top = strip_top.min(rect.top());
+    }
+    // Issue 23 (look pass): at 700 points a reason's OK and Cancel were under the strip; the
+    // details now scroll, and the prompt brings them into view.
+    press(&mut h, Key::R);
+    h.run_steps(4);
+    for button in ["OK", "Cancel"] {
+        let r = h.get_by_label(button).rect();
+        assert!(
+            r.bottom() <= strip_top,
+            "{button} at {r:?} is under the key strip at {strip_top}"
+        );
     }
 }
 
