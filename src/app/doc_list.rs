@@ -654,9 +654,11 @@ fn entry(
             Some(problem) => {
                 let hover = super::durability::problem_hover(problem);
                 let r = r.on_hover_text(&hover);
+                // One line without the file's path (the list had it wrapped over four); the
+                // whole message on hover and, on a click, in the main pane.
                 let l = ui.add(
-                    egui::Label::new(RichText::new(problem).color(err).small())
-                        .wrap()
+                    egui::Label::new(RichText::new(short_problem(problem)).color(err).small())
+                        .truncate()
                         .sense(Sense::click()),
                 );
                 if r.clicked() || l.on_hover_text(hover).clicked() {
@@ -685,9 +687,31 @@ fn entry(
     });
 }
 
+/// A document's problem as the list shows it: without the path of the file it names first
+/// (`/ws/annotations/a/x.ron: not a valid annotation file: …` → `not a valid annotation file:
+/// …`).
+fn short_problem(problem: &str) -> &str {
+    match problem.split_once(": ") {
+        Some((path, rest)) if path.contains('/') || path.contains('\\') => rest,
+        _ => problem,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_problem_in_the_list_leaves_out_the_path_it_starts_with() {
+        assert_eq!(
+            short_problem("/w/annotations/a/x.ron: not a valid annotation file: 2:1: Expected"),
+            "not a valid annotation file: 2:1: Expected"
+        );
+        assert_eq!(
+            short_problem("not valid UTF-8 at byte 3"),
+            "not valid UTF-8 at byte 3"
+        );
+    }
 
     #[test]
     fn the_search_buffer_finds_each_entry_that_contains_the_filter_once() {

@@ -526,6 +526,12 @@ fn unreadable_texts_and_broken_layers_are_listed_with_their_error_and_not_opened
         h.query_by_label_contains("not valid UTF-8").is_some(),
         "the non-UTF-8 text shows its error"
     );
+    // Issue 23 (look pass): on one line, without the layer file's path (it wrapped over four).
+    use egui_kittest::kittest::NodeT;
+    let problem = h.get_by_label_contains("not a valid annotation file");
+    let label = problem.accesskit_node().label().unwrap_or_default();
+    assert!(!label.contains("annotations/"), "{label}");
+    assert!(problem.rect().height() < 20.0, "{:?}", problem.rect());
     h.get_by_label(SEED).click();
     h.run_steps(2);
     assert_eq!(
