@@ -20,7 +20,7 @@ use super::{Command, MarginaliaApp, theme};
 
 enum Message {
     Progress(usize, usize),
-    Done(Box<Result<AgreementReport, String>>),
+    Done(Box<Result<AgreementReport, NotComputed>>),
 }
 
 struct Job {
@@ -35,7 +35,7 @@ struct Job {
 pub struct AgreementView {
     open: bool,
     job: Option<Job>,
-    result: Option<Result<AgreementReport, String>>,
+    result: Option<Result<AgreementReport, NotComputed>>,
     pair: usize,
     /// Scroll to the chosen pair's figures on the next frame.
     scroll_to_pair: bool,
@@ -63,6 +63,36 @@ impl AgreementView {
     }
 }
 
+/// Why there are no figures: the message, and how many annotators were found when fewer than
+/// two (a state every workspace starts in, shown as such rather than as an error).
+#[derive(Debug, Clone)]
+struct NotComputed {
+    message: String,
+    too_few: Option<usize>,
+}
+
+impl From<String> for NotComputed {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            too_few: None,
+        }
+    }
+}
+
+impl From<crate::team::agreement::AgreementError> for NotComputed {
+    fn from(e: crate::team::agreement::AgreementError) -> Self {
+        let too_few = match e {
+            crate::team::agreement::AgreementError::TooFewAnnotators(n) => Some(n),
+            _ => None,
+        };
+        Self {
+            message: e.to_string(),
+            too_few,
+        }
+    }
+}
+
 fn start_job(root: PathBuf) -> Job {
     let (tx, rx) = mpsc::channel();
     let cancel = Arc::new(AtomicBool::new(false));
@@ -76,15 +106,17 @@ fn start_job(root: PathBuf) -> Job {
                         let _ = tx.send(Message::Progress(done, total));
                         !stop.load(Ordering::Relaxed)
                     };
-                    compute(&ws, &AgreementOptions::default(), &progress).map_err(|e| e.to_string())
+                    compute(&ws, &AgreementOptions::default(), &progress).map_err(NotComputed::from)
                 }
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(NotComputed::from(e.to_string())),
             };
             let _ = tx.send(Message::Done(Box::new(result)));
         });
     if let Err(e) = spawned {
         let (tx2, rx2) = mpsc::channel();
-        let _ = tx2.send(Message::Done(Box::new(Err(format!("cannot start: {e}")))));
+        let _ = tx2.send(Message::Done(Box::new(Err(NotComputed::from(format!(
+            "cannot start: {e}"
+        ))))));
         return Job {
             rx: rx2,
             cancel,
@@ -149,7 +181,7 @@ pub fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
             }
             Err(mpsc::TryRecvError::Empty) => break,
             Err(mpsc::TryRecvError::Disconnected) => {
-                view.result = Some(Err("the computation stopped".into()));
+                view.result = Some(Err(NotComputed::from("the computation stopped".to_owned())));
                 view.job = None;
                 return;
             }
@@ -218,8 +250,29 @@ fn body(view: &mut AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Ve
             }
             return;
         }
+        // Fewer than two annotators is where every workspace starts, not an error: say what
+        // agreement needs.
+        Some(Err(NotComputed {
+            too_few: Some(n), ..
+        })) => {
+            ui.label(format!(
+                "Agreement compares the layers of two or more annotators on the same documents; \
+                 this workspace has {}.",
+                crate::wording::plural(*n, "annotator")
+            ));
+            ui.label(
+                RichText::new(
+                    "Each annotator's spans are in annotations/<name>/. Assign documents to \
+                     several annotators (see the README's Assignments), or import another \
+                     annotator's spans with File → Import…, then Recompute.",
+                )
+                .small()
+                .color(weak),
+            );
+            return;
+        }
         Some(Err(e)) => {
-            theme::error_text(ui, format!("Agreement not computed: {e}"));
+            theme::error_text(ui, format!("Agreement not computed: {}", e.message));
             return;
         }
         Some(Ok(r)) => r,

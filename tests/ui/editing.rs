@@ -3572,3 +3572,33 @@ fn esc_closes_the_other_windows_too_the_last_opened_first() {
     h.run_steps(2);
     assert!(!open(&h, "Find in workspace"));
 }
+
+/// Issue 23 (look pass): a workspace with one annotator is where every team starts: the
+/// Agreement window says what agreement needs instead of a red "not computed".
+#[test]
+fn agreement_with_one_annotator_says_what_it_needs_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_seeds(dir.path());
+    std::fs::remove_dir_all(dir.path().join("annotations")).ok();
+    let mut h = harness(dir.path(), false, false);
+    open_seed(&mut h);
+    press(&mut h, Key::Num1);
+    press_with(&mut h, Modifiers::COMMAND, Key::G);
+    for _ in 0..400 {
+        if h.query_by_label_contains("this workspace has").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    assert!(
+        h.query_by_label_contains(
+            "two or more annotators on the same documents; this workspace has"
+        )
+        .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("Agreement not computed")
+            .is_none()
+    );
+}
