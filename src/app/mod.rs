@@ -314,6 +314,8 @@ pub struct MarginaliaApp {
     top_windows: Vec<TopWindow>,
     /// Where the top bar ended last frame: windows stay below it, never over File and View.
     bar_bottom: f32,
+    /// Where the status line (or review's key strip) starts: windows stay above it.
+    status_top: f32,
     title: String,
     /// With `MARGINALIA_FRAME_STATS=1`: each frame's cost, whole and by part (frame_stats.rs).
     frame_stats: Option<frame_stats::FrameStats>,
@@ -476,6 +478,7 @@ impl MarginaliaApp {
             status_while: None,
             top_windows: Vec::new(),
             bar_bottom: 0.0,
+            status_top: f32::INFINITY,
             title: String::new(),
             frame_stats,
             watch,
@@ -559,7 +562,13 @@ impl MarginaliaApp {
     pub(super) fn window_area(&self, ctx: &egui::Context) -> egui::Rect {
         let screen = ctx.content_rect();
         let top = self.bar_bottom.clamp(screen.min.y, screen.max.y - 100.0);
-        egui::Rect::from_min_max(egui::pos2(screen.min.x, top), screen.max)
+        let bottom = self
+            .status_top
+            .clamp(top + 100.0, screen.max.y.max(top + 100.0));
+        egui::Rect::from_min_max(
+            egui::pos2(screen.min.x, top),
+            egui::pos2(screen.max.x, bottom),
+        )
     }
 
     /// Shows `line` on the status line while `lasts` holds.

@@ -17,7 +17,8 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(8, 6)))
         .show(ui, |ui| top_bar(app, ui, commands));
     app.bar_bottom = bar.response.rect.bottom();
-    egui::Panel::bottom("status line").show(ui, |ui| status_line(app, ui));
+    let status = egui::Panel::bottom("status line").show(ui, |ui| status_line(app, ui));
+    app.status_top = status.response.rect.top();
     egui::Panel::left("documents")
         .resizable(true)
         .default_size(230.0)

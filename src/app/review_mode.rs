@@ -773,7 +773,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 ui.add(egui::Label::new(message).wrap());
             });
     }
-    egui::Panel::bottom("review keys").show(ui, |ui| {
+    let strip = egui::Panel::bottom("review keys").show(ui, |ui| {
         let weak = theme::weak(ui.visuals());
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 14.0;
@@ -802,6 +802,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         });
         ui.label(RichText::new(status_line).color(weak));
     });
+    app.status_top = strip.response.rect.top();
     egui::Panel::right("review items")
         .resizable(true)
         .default_size(400.0)

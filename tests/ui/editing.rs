@@ -1831,6 +1831,14 @@ fn workspace_find_lists_hits_by_document_opens_one_on_click_and_tags_them_all_af
         !window.contains(at),
         "the hit at {at:?} is under the window {window:?}"
     );
+    // Moved down, it stops at the status line and does not cover it.
+    let status = h
+        .get_by_label_contains("select text, then press a tag's key")
+        .rect();
+    assert!(
+        window.bottom() <= status.top(),
+        "the window {window:?} covers the status line {status:?}"
+    );
 
     // A span that is there before stays through undo and redo.
     let mut before = marginalia::Document::open(&opened, &docs[2].rel, ANNOTATOR, false).unwrap();
@@ -3211,6 +3219,12 @@ fn esc_closes_the_window_on_top_and_windows_open_below_the_top_bar() {
     assert!(
         window.top() >= file.bottom(),
         "below the top bar: {window:?}, File at {file:?}"
+    );
+    // And above the status line (at 700 points it ran into it).
+    let status = h.get_by_label_contains("select text, then press").rect();
+    assert!(
+        window.bottom() <= status.top(),
+        "above the status line: {window:?}, status at {status:?}"
     );
     press(&mut h, Key::F1);
     h.run_steps(2);
