@@ -68,6 +68,11 @@ pub enum Command {
         forward: bool,
         by_word: bool,
     },
+    /// The caret keys: move the caret, or with `extend` (Shift) select from it.
+    MoveCaret {
+        to: CaretMove,
+        extend: bool,
+    },
     SetTagFilter(Option<String>),
     /// Alt+↓ / Alt+↑: the next or previous document of the list (`undone`: the next one not
     /// done, wrapping around).
@@ -298,4 +303,21 @@ impl ValueFilter {
     pub fn keeps(&self, s: &Span) -> bool {
         s.tag == self.tag && s.attrs.get(&self.name).is_some_and(|v| *v == self.value)
     }
+}
+
+/// Where a caret key takes the caret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaretMove {
+    Left,
+    Right,
+    WordLeft,
+    WordRight,
+    Up,
+    Down,
+    LineStart,
+    LineEnd,
+    DocStart,
+    DocEnd,
+    PageUp,
+    PageDown,
 }

@@ -690,6 +690,11 @@ impl MarginaliaApp {
         self.open.as_ref().and_then(|o| o.view.selected_range())
     }
 
+    /// The caret in the open text (a char offset), if it has one.
+    pub fn caret(&self) -> Option<usize> {
+        self.open.as_ref().and_then(|o| o.view.caret())
+    }
+
     /// Where char `c` of the open text was painted last frame, if it is on screen.
     pub fn screen_pos_of_char(&self, c: usize) -> Option<egui::Pos2> {
         self.open.as_ref()?.view.screen_pos_of_char(c)
@@ -1444,6 +1449,12 @@ impl MarginaliaApp {
                         Ok(()) => self.status_line = "Saved".into(),
                         Err(e) => self.status_line = format!("Not saved: {e}"),
                     }
+                }
+            }
+            Command::MoveCaret { to, extend } => {
+                if let Some(open) = &mut self.open {
+                    open.view.move_caret(open.doc.text(), to, extend);
+                    self.selected_span = None;
                 }
             }
             Command::ExtendSelection { forward, by_word } => {

@@ -13,7 +13,8 @@ use crate::model::layer::Status;
 use crate::model::tags::TagSet;
 
 use super::commands::{
-    AgreementCommand, Command, DecisionKey, FindCommand, ReviewCommand, SuggestCommand, TeamCommand,
+    AgreementCommand, CaretMove, Command, DecisionKey, FindCommand, ReviewCommand, SuggestCommand,
+    TeamCommand,
 };
 
 const NONE: Modifiers = Modifiers::NONE;
@@ -129,6 +130,27 @@ pub enum Action {
     NextUndoneDocument,
     NextDocument,
     PrevDocument,
+    // The caret (src/app/text_view.rs).
+    CaretLeft,
+    CaretRight,
+    CaretWordLeft,
+    CaretWordRight,
+    CaretUp,
+    CaretDown,
+    CaretLineStart,
+    CaretLineEnd,
+    CaretDocStart,
+    CaretDocEnd,
+    CaretPageUp,
+    CaretPageDown,
+    ExtendUp,
+    ExtendDown,
+    ExtendLineStart,
+    ExtendLineEnd,
+    ExtendDocStart,
+    ExtendDocEnd,
+    ExtendPageUp,
+    ExtendPageDown,
     StartWordLeft,
     StartWordRight,
     StartLeft,
@@ -163,7 +185,7 @@ pub enum Action {
 
 impl Action {
     /// Every action with keys, in the registry's order (the Keys editor's, the sheet's).
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [Action; 59] = [
         Action::Help,
         Action::Palette,
         Action::WorkspaceFind,
@@ -185,6 +207,26 @@ impl Action {
         Action::NextUndoneDocument,
         Action::NextDocument,
         Action::PrevDocument,
+        Action::CaretLeft,
+        Action::CaretRight,
+        Action::CaretWordLeft,
+        Action::CaretWordRight,
+        Action::CaretUp,
+        Action::CaretDown,
+        Action::CaretLineStart,
+        Action::CaretLineEnd,
+        Action::CaretDocStart,
+        Action::CaretDocEnd,
+        Action::CaretPageUp,
+        Action::CaretPageDown,
+        Action::ExtendUp,
+        Action::ExtendDown,
+        Action::ExtendLineStart,
+        Action::ExtendLineEnd,
+        Action::ExtendDocStart,
+        Action::ExtendDocEnd,
+        Action::ExtendPageUp,
+        Action::ExtendPageDown,
         Action::StartWordLeft,
         Action::StartWordRight,
         Action::StartLeft,
@@ -316,6 +358,111 @@ impl Action {
                 Spec::new("PrevDocument", "Previous document", &[(ALT, Key::ArrowUp)])
                     .words("text file article")
             }
+            Action::CaretLeft => Spec::new(
+                "CaretLeft",
+                "Caret: a character left",
+                &[(NONE, Key::ArrowLeft)],
+            )
+            .words("cursor move"),
+            Action::CaretRight => Spec::new(
+                "CaretRight",
+                "Caret: a character right",
+                &[(NONE, Key::ArrowRight)],
+            )
+            .words("cursor move"),
+            Action::CaretWordLeft => Spec::new(
+                "CaretWordLeft",
+                "Caret: to the word's start",
+                &[(CMD, Key::ArrowLeft)],
+            )
+            .words("cursor move"),
+            Action::CaretWordRight => Spec::new(
+                "CaretWordRight",
+                "Caret: to the word's end",
+                &[(CMD, Key::ArrowRight)],
+            )
+            .words("cursor move"),
+            Action::CaretUp => {
+                Spec::new("CaretUp", "Caret: a line up", &[(NONE, Key::ArrowUp)]).words("cursor")
+            }
+            Action::CaretDown => {
+                Spec::new("CaretDown", "Caret: a line down", &[(NONE, Key::ArrowDown)])
+                    .words("cursor")
+            }
+            Action::CaretLineStart => Spec::new(
+                "CaretLineStart",
+                "Caret: to the line's start",
+                &[(NONE, Key::Home)],
+            )
+            .words("cursor home"),
+            Action::CaretLineEnd => Spec::new(
+                "CaretLineEnd",
+                "Caret: to the line's end",
+                &[(NONE, Key::End)],
+            )
+            .words("cursor"),
+            Action::CaretDocStart => Spec::new(
+                "CaretDocStart",
+                "Caret: to the start of the text",
+                &[(CMD, Key::Home)],
+            )
+            .words("cursor top beginning"),
+            Action::CaretDocEnd => Spec::new(
+                "CaretDocEnd",
+                "Caret: to the end of the text",
+                &[(CMD, Key::End)],
+            )
+            .words("cursor bottom"),
+            Action::CaretPageUp => {
+                Spec::new("CaretPageUp", "Caret: a page up", &[(NONE, Key::PageUp)])
+                    .words("cursor scroll")
+            }
+            Action::CaretPageDown => Spec::new(
+                "CaretPageDown",
+                "Caret: a page down",
+                &[(NONE, Key::PageDown)],
+            )
+            .words("cursor scroll"),
+            Action::ExtendUp => Spec::new(
+                "ExtendUp",
+                "Select from the caret: a line up",
+                &[(SHIFT, Key::ArrowUp)],
+            ),
+            Action::ExtendDown => Spec::new(
+                "ExtendDown",
+                "Select from the caret: a line down",
+                &[(SHIFT, Key::ArrowDown)],
+            ),
+            Action::ExtendLineStart => Spec::new(
+                "ExtendLineStart",
+                "Select from the caret to the line's start",
+                &[(SHIFT, Key::Home)],
+            ),
+            Action::ExtendLineEnd => Spec::new(
+                "ExtendLineEnd",
+                "Select from the caret to the line's end",
+                &[(SHIFT, Key::End)],
+            ),
+            Action::ExtendDocStart => Spec::new(
+                "ExtendDocStart",
+                "Select from the caret to the start of the text",
+                &[(CMD_SHIFT, Key::Home)],
+            ),
+            Action::ExtendDocEnd => Spec::new(
+                "ExtendDocEnd",
+                "Select from the caret to the end of the text",
+                &[(CMD_SHIFT, Key::End)],
+            ),
+            Action::ExtendPageUp => Spec::new(
+                "ExtendPageUp",
+                "Select from the caret: a page up",
+                &[(SHIFT, Key::PageUp)],
+            ),
+            Action::ExtendPageDown => Spec::new(
+                "ExtendPageDown",
+                "Select from the caret: a page down",
+                &[(SHIFT, Key::PageDown)],
+            ),
             Action::StartWordLeft => Spec::new(
                 "StartWordLeft",
                 "Move the selected span's start by a word",
@@ -579,6 +726,7 @@ impl Action {
         };
         let extend = |forward, by_word| Command::ExtendSelection { forward, by_word };
         let step = |forward, undone| Command::StepDocument { forward, undone };
+        let caret = |to, extend| Command::MoveCaret { to, extend };
         match self {
             Action::Help => Command::ToggleHelp,
             Action::Palette => Command::TogglePalette,
@@ -599,6 +747,26 @@ impl Action {
             Action::NextUndoneDocument => step(true, true),
             Action::NextDocument => step(true, false),
             Action::PrevDocument => step(false, false),
+            Action::CaretLeft => caret(CaretMove::Left, false),
+            Action::CaretRight => caret(CaretMove::Right, false),
+            Action::CaretWordLeft => caret(CaretMove::WordLeft, false),
+            Action::CaretWordRight => caret(CaretMove::WordRight, false),
+            Action::CaretUp => caret(CaretMove::Up, false),
+            Action::CaretDown => caret(CaretMove::Down, false),
+            Action::CaretLineStart => caret(CaretMove::LineStart, false),
+            Action::CaretLineEnd => caret(CaretMove::LineEnd, false),
+            Action::CaretDocStart => caret(CaretMove::DocStart, false),
+            Action::CaretDocEnd => caret(CaretMove::DocEnd, false),
+            Action::CaretPageUp => caret(CaretMove::PageUp, false),
+            Action::CaretPageDown => caret(CaretMove::PageDown, false),
+            Action::ExtendUp => caret(CaretMove::Up, true),
+            Action::ExtendDown => caret(CaretMove::Down, true),
+            Action::ExtendLineStart => caret(CaretMove::LineStart, true),
+            Action::ExtendLineEnd => caret(CaretMove::LineEnd, true),
+            Action::ExtendDocStart => caret(CaretMove::DocStart, true),
+            Action::ExtendDocEnd => caret(CaretMove::DocEnd, true),
+            Action::ExtendPageUp => caret(CaretMove::PageUp, true),
+            Action::ExtendPageDown => caret(CaretMove::PageDown, true),
             Action::StartWordLeft => start(false, true),
             Action::StartWordRight => start(true, true),
             Action::StartLeft => start(false, false),

@@ -20,6 +20,7 @@ use crate::model::tags::TagSet;
 use crate::model::text::Text;
 
 use super::Command;
+use super::commands::CaretMove;
 use super::theme;
 
 mod edges;
@@ -409,6 +410,11 @@ pub struct TextView {
     /// Not shown yet: the first frame starts at the top, whatever scroll position egui
     /// remembers (from another document, or from a previous run).
     fresh: bool,
+    /// The keyboard's place in the text (a char boundary): a click puts it there, the caret
+    /// keys move it, and Shift with them selects from it.
+    caret: Option<usize>,
+    /// The part of the screen the text was shown in last frame.
+    shown: Rect,
 }
 
 impl TextView {
@@ -432,6 +438,8 @@ impl TextView {
             last_click: None,
             laid_out_last_frame: 0,
             fresh: true,
+            caret: None,
+            shown: Rect::NOTHING,
         }
     }
 
@@ -454,6 +462,9 @@ impl TextView {
     pub fn set_selection(&mut self, sel: Option<Selection>) {
         self.selection = sel;
         self.by_pointer = false;
+        if let Some(sel) = sel {
+            self.caret = Some(sel.head);
+        }
     }
 
     /// Whether the selection was made with the pointer on a line with right-to-left text.
@@ -467,6 +478,112 @@ impl TextView {
             && self
                 .selected_range()
                 .is_some_and(|(a, b)| text.lines_have_right_to_left(a, b))
+    }
+
+    /// The caret, if the text has one.
+    pub fn caret(&self) -> Option<usize> {
+        self.caret
+    }
+
+    /// Moves the caret (with `extend`, the selection's head: the selection starts at the caret
+    /// if there is none). Left and right go by grapheme, the word moves to word starts and
+    /// ends; up, down, Home, End and the page keys go by the rows as drawn last frame.
+    pub fn move_caret(&mut self, text: &Text, to: CaretMove, extend: bool) {
+        let from = match (self.selection, self.caret) {
+            (Some(sel), _) if extend => sel.head,
+            (_, Some(c)) => c,
+            (Some(sel), None) => sel.head,
+            (None, None) => self.first_shown_char(),
+        };
+        let len = text.char_len();
+        let target = match to {
+            CaretMove::Left => text.prev_grapheme(from),
+            CaretMove::Right => text.next_grapheme(from),
+            CaretMove::WordLeft => text.prev_word_start(from),
+            CaretMove::WordRight => text.next_word_end(from),
+            CaretMove::DocStart => 0,
+            CaretMove::DocEnd => len,
+            CaretMove::LineStart | CaretMove::LineEnd => self.row_of(from).map_or(
+                from,
+                |(a, b)| if to == CaretMove::LineStart { a } else { b },
+            ),
+            CaretMove::Up | CaretMove::Down | CaretMove::PageUp | CaretMove::PageDown => {
+                let dy = match to {
+                    CaretMove::Up => -self.row_height(),
+                    CaretMove::Down => self.row_height(),
+                    CaretMove::PageUp => -(self.shown.height() - self.row_height()).max(40.0),
+                    _ => (self.shown.height() - self.row_height()).max(40.0),
+                };
+                self.char_below(from, dy).unwrap_or(from)
+            }
+        }
+        .min(len);
+        if extend {
+            let anchor = match self.selection {
+                Some(sel) => sel.anchor,
+                None => from,
+            };
+            self.by_pointer = false;
+            self.selection = (anchor != target).then_some(Selection {
+                anchor,
+                head: target,
+            });
+        } else {
+            self.selection = None;
+        }
+        self.caret = Some(target);
+        if !self.is_in_view(target) {
+            self.scroll_to_char(target);
+        }
+    }
+
+    /// The first char of the text shown last frame (0 before any).
+    fn first_shown_char(&self) -> usize {
+        self.painted
+            .iter()
+            .find(|(_, origin)| origin.y >= self.shown.top() - 1.0)
+            .or(self.painted.first())
+            .map_or(0, |(i, _)| self.pieces[*i].start)
+    }
+
+    /// Whether char `c` was drawn inside the shown part of the screen last frame.
+    fn is_in_view(&self, c: usize) -> bool {
+        self.caret_pos(c)
+            .is_some_and(|p| self.shown.y_range().contains(p.y))
+    }
+
+    /// The row (as drawn) holding char `c`: its first char and the char after its last
+    /// (before a newline that ends it).
+    fn row_of(&self, c: usize) -> Option<(usize, usize)> {
+        let i = self.piece_of(c);
+        let p = *self.pieces.get(i)?;
+        let (g, _) = self.galleys.get(&i)?;
+        let rows = row_ranges(g);
+        let at = c - p.start;
+        let (a, b) = rows
+            .iter()
+            .copied()
+            .find(|(a, b)| (*a..*b).contains(&at))
+            .or(rows.last().copied())?;
+        // A row's end: after its last char, or before the space the row was wrapped at.
+        let slice: Vec<char> = g.job.text.chars().skip(a).take(b - a).collect();
+        let trailing = slice
+            .iter()
+            .rev()
+            .take_while(|ch| ch.is_whitespace())
+            .count();
+        let end = if b == p.end - p.start {
+            b
+        } else {
+            b - trailing.min(b - a)
+        };
+        Some((p.start + a, p.start + end.max(a)))
+    }
+
+    /// The char `dy` points below char `c` as drawn last frame, at the same x.
+    fn char_below(&self, c: usize, dy: f32) -> Option<usize> {
+        let at = self.caret_pos(c)?;
+        self.char_at(at + vec2(0.0, dy))
     }
 
     /// Whether a scroll to a char is still settling (see [`Self::scroll_to_char`]).
@@ -485,12 +602,27 @@ impl TextView {
     }
 
     /// Where char `c` was painted last frame (the left edge, vertically centred), if it was.
+    /// An offset where a row wraps is the end of the row before, as a span that ends there.
     pub fn screen_pos_of_char(&self, c: usize) -> Option<Pos2> {
+        self.screen_pos(c, false)
+    }
+
+    /// Where the caret at `c` is drawn: as [`Self::screen_pos_of_char`], but an offset where a
+    /// row wraps is the start of the next row, where the char after it is.
+    fn caret_pos(&self, c: usize) -> Option<Pos2> {
+        self.screen_pos(c, true)
+    }
+
+    fn screen_pos(&self, c: usize, next_row: bool) -> Option<Pos2> {
         for (i, origin) in &self.painted {
             let p = self.pieces[*i];
             if p.start <= c && c <= p.end {
                 let (g, _) = self.galleys.get(i)?;
-                let r = g.pos_from_cursor(CCursor::new(c - p.start));
+                let cursor = CCursor {
+                    index: egui::text::CharIndex(c - p.start),
+                    prefer_next_row: next_row,
+                };
+                let r = g.pos_from_cursor(cursor);
                 return Some(origin.to_owned() + vec2(r.min.x, r.center().y));
             }
         }
@@ -623,6 +755,7 @@ impl TextView {
             self.paint(ui, input, key, column, viewport, commands);
         });
         self.last_offset = out.state.clamped_offset().y;
+        self.shown = out.inner_rect;
         self.evict();
     }
 
@@ -681,6 +814,7 @@ impl TextView {
 
         self.handle_pointer(ui, &response, input, commands);
         self.paint_pieces(ui, input, key);
+        self.paint_caret(ui);
         self.hover_tooltip(ui, &response, input);
     }
 
@@ -720,6 +854,7 @@ impl TextView {
             };
             if self.selection != Some(sel) {
                 self.selection = Some(sel);
+                self.caret = Some(sel.head);
                 self.by_pointer = true;
                 commands.push(Command::ClearSpanSelection);
             }
@@ -762,6 +897,7 @@ impl TextView {
                 && let Some(CharRange { start: a, end: b }) = input.text.word_at(c)
             {
                 self.selection = Some(Selection { anchor: a, head: b });
+                self.caret = Some(b);
                 self.by_pointer = true;
                 commands.push(Command::ClearSpanSelection);
             }
@@ -772,11 +908,29 @@ impl TextView {
                 .and_then(|p| self.char_at(p));
             let hit = c.and_then(|c| span_to_select_at(input, c));
             self.selection = None;
+            // The caret goes where the click was, at the nearer edge of the grapheme.
+            if let Some(c) = c {
+                self.caret = Some(input.text.snap_to_graphemes(c, c).start);
+            }
             match hit {
                 Some(id) => commands.push(Command::SelectSpan { id, scroll: false }),
                 None => commands.push(Command::ClearSpanSelection),
             }
         }
+    }
+
+    /// The caret: a bar two points wide in the text's colour, a row high, where the keyboard
+    /// is in the text.
+    fn paint_caret(&self, ui: &Ui) {
+        let Some(at) = self.caret.and_then(|c| self.caret_pos(c)) else {
+            return;
+        };
+        let h = self.row_height() * 0.5;
+        let x = at.x.round();
+        ui.painter().line_segment(
+            [pos2(x, at.y - h * 0.8), pos2(x, at.y + h * 0.8)],
+            egui::Stroke::new(2.0, ui.visuals().strong_text_color()),
+        );
     }
 
     fn paint_pieces(&self, ui: &Ui, input: &ViewInput<'_>, key: LayoutKey) {
@@ -1004,11 +1158,12 @@ impl TextView {
             }
             (None, None) => {
                 self.by_pointer = false;
-                let start = self
-                    .painted
-                    .first()
-                    .map(|(i, _)| self.pieces[*i].start)
-                    .unwrap_or(0);
+                // From the caret, or else from the top of the view. By words, a selection starts
+                // at a word, not at the spaces before it (the caret after "met" selects "with …").
+                let mut start = self.caret.unwrap_or_else(|| self.first_shown_char());
+                if by_word {
+                    start = skip_spaces(text, start, forward);
+                }
                 Selection {
                     anchor: start,
                     head: start,
@@ -1025,6 +1180,10 @@ impl TextView {
             anchor: sel.anchor,
             head,
         });
+        self.caret = Some(head);
+        if !self.is_in_view(head) {
+            self.scroll_to_char(head);
+        }
     }
 }
 
@@ -1182,6 +1341,21 @@ fn segments(g: &Galley, rows: &[(usize, usize)], a: usize, b: usize) -> Vec<(Rec
         ));
     }
     out
+}
+
+/// From `c`, past the whitespace that follows it (`forward`) or precedes it.
+fn skip_spaces(text: &Text, mut c: usize, forward: bool) -> usize {
+    let is_space = |a: usize| text.slice(a, a + 1).chars().all(char::is_whitespace);
+    if forward {
+        while c < text.char_len() && is_space(c) {
+            c += 1;
+        }
+    } else {
+        while c > 0 && is_space(c - 1) {
+            c -= 1;
+        }
+    }
+    c
 }
 
 /// The positions of the spans containing char `c`, innermost (shortest) first.

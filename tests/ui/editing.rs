@@ -3616,3 +3616,117 @@ fn agreement_with_one_annotator_says_what_it_needs_not_an_error() {
             .is_none()
     );
 }
+
+/// Issue 24: with the keyboard only, open seed 001, put the caret in the middle of the text,
+/// select a phrase from it with Shift+Ctrl+→ and tag it: the span on disk is that phrase.
+#[test]
+fn keyboard_only_a_caret_selects_a_phrase_in_the_middle_and_tags_it() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    // Alt+↓ opens the first document, then the second: seed 001.
+    for _ in 0..2 {
+        press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+        for _ in 0..100 {
+            h.step();
+            if !h.state().is_opening() {
+                break;
+            }
+        }
+    }
+    let rel = "seeds/001_3e981e5bab7b45a2.txt";
+    assert_eq!(h.state().open_document(), Some(rel));
+    h.run_steps(2);
+    let text = h.state().open_text().unwrap().as_str().to_owned();
+    let chars: Vec<char> = text.chars().collect();
+
+    // Ctrl+End, Ctrl+Home: the ends of the text; → and ← one character.
+    press_with(&mut h, Modifiers::COMMAND, Key::End);
+    assert_eq!(h.state().caret(), Some(chars.len()));
+    press_with(&mut h, Modifiers::COMMAND, Key::Home);
+    assert_eq!(h.state().caret(), Some(0));
+    press(&mut h, Key::ArrowRight);
+    assert_eq!(h.state().caret(), Some(1));
+    press(&mut h, Key::ArrowLeft);
+    assert_eq!(h.state().caret(), Some(0));
+    // ↓ goes down the rows as drawn; End to the row's end, Home back to its start.
+    // (Down past the title and any blank line, to a row of text.)
+    let mut down = 0;
+    for _ in 0..12 {
+        press(&mut h, Key::ArrowDown);
+        h.run_steps(1);
+        let now = h.state().caret().unwrap();
+        assert!(now > down, "↓ moves down: {down} → {now}");
+        down = now;
+        if down > 100 && chars.get(down).is_some_and(|c| *c != '\n') {
+            break;
+        }
+    }
+    // (The row's y from a char inside it: an offset where a row wraps is drawn as the end of the
+    // row before.)
+    let row_y = pos_of(&h, down + 1).y;
+    press(&mut h, Key::End);
+    let end = h.state().caret().unwrap();
+    assert!(
+        end > down && (pos_of(&h, end).y - row_y).abs() < 2.0,
+        "{end} on the row: down {down} at {row_y}, end at {:?}, text {:?}",
+        pos_of(&h, end),
+        chars[down..end].iter().collect::<String>()
+    );
+    press(&mut h, Key::Home);
+    let home = h.state().caret().unwrap();
+    assert!(
+        home <= down && (pos_of(&h, home + 1).y - row_y).abs() < 2.0,
+        "{home} on the row"
+    );
+    assert!(
+        h.state().selected_text_range().is_none(),
+        "moving selects nothing"
+    );
+
+    // Ctrl+→ to the end of the second word, then three words selected from there.
+    for _ in 0..2 {
+        press_with(&mut h, Modifiers::COMMAND, Key::ArrowRight);
+    }
+    let from = h.state().caret().unwrap();
+    for _ in 0..3 {
+        press_with(
+            &mut h,
+            Modifiers::COMMAND | Modifiers::SHIFT,
+            Key::ArrowRight,
+        );
+    }
+    let (a, b) = h
+        .state()
+        .selected_text_range()
+        .expect("a phrase is selected");
+    // At the caret, or at the word after it when the caret is before a space.
+    let word = from
+        + chars[from..]
+            .iter()
+            .take_while(|c| c.is_whitespace())
+            .count();
+    assert_eq!(a, word, "the selection starts at the caret's word");
+    let phrase: String = chars[a..b].iter().collect();
+    assert_eq!(
+        phrase.split_whitespace().count(),
+        3,
+        "three words: {phrase:?}"
+    );
+    press(&mut h, Key::Num2);
+    h.run_steps(2);
+    save_now(&mut h);
+    let layer = ws
+        .path()
+        .join("annotations")
+        .join(ANNOTATOR)
+        .join(rel.replace(".txt", ".ron"));
+    let layer = Layer::from_ron(&std::fs::read_to_string(layer).unwrap()).unwrap();
+    assert!(
+        layer
+            .spans
+            .iter()
+            .any(|s| s.tag == "claim" && s.exact == phrase),
+        "the phrase {phrase:?} is a claim on disk: {:?}",
+        layer.spans.iter().map(|s| &s.exact).collect::<Vec<_>>()
+    );
+}
