@@ -815,6 +815,7 @@ impl TextView {
         self.handle_pointer(ui, &response, input, commands);
         self.paint_pieces(ui, input, key);
         self.paint_caret(ui);
+        self.accessibility_tree(ui, id, input);
         self.hover_tooltip(ui, &response, input);
     }
 
@@ -916,6 +917,90 @@ impl TextView {
                 Some(id) => commands.push(Command::SelectSpan { id, scroll: false }),
                 None => commands.push(Command::ClearSpanSelection),
             }
+        }
+    }
+
+    /// What a screen reader is told of the text shown: under the document node, a paragraph
+    /// node for each piece on screen (its text and character range; a long paragraph is in
+    /// pieces of whole sentences), and under each, a
+    /// mark node for each span that starts in it: its tag and words as the label, its note and
+    /// attributes as the description. The caret and selection are the document's
+    /// description.
+    fn accessibility_tree(&self, ui: &mut Ui, document: Id, input: &ViewInput<'_>) {
+        // Only when a screen reader (or a test) reads the tree: the document has a node then.
+        if !ui.ctx().has_accesskit_node(document) {
+            return;
+        }
+        let mut paragraphs = ui.new_child(egui::UiBuilder::new().accessibility_parent(document));
+        for (i, origin) in &self.painted {
+            let Some((g, _)) = self.galleys.get(i) else {
+                continue;
+            };
+            let p = self.pieces[*i];
+            let rect = Rect::from_min_size(*origin, vec2(g.size().x, self.heights.values[*i]));
+            let pid = document.with(("paragraph", p.start));
+            // Its words are its value, as a text field's are: the label names the place.
+            let words = input.text.slice(p.start, p.end).to_owned();
+            let place = format!("paragraph at character {}", p.start);
+            paragraphs
+                .interact(rect, pid, Sense::hover())
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Paragraph, true, &place));
+            // A long paragraph is shown in pieces cut at sentence ends; each is read as one.
+            let continued = *i > 0 && !self.pieces[*i - 1].ends_paragraph;
+            let part = if continued || !p.ends_paragraph {
+                ", part of a longer paragraph"
+            } else {
+                ""
+            };
+            ui.ctx().accesskit_node_builder(pid, |node| {
+                node.set_value(words);
+                node.set_description(format!("characters {}–{}{part}", p.start, p.end));
+            });
+            let rows = row_ranges(g);
+            let marks = paragraphs.new_child(egui::UiBuilder::new().accessibility_parent(pid));
+            input
+                .index
+                .visit(p.start, p.end.max(p.start + 1), &mut |pos| {
+                    let Some(s) = input.spans.get(pos) else {
+                        return;
+                    };
+                    if s.start < p.start || s.start >= p.end.max(p.start + 1) {
+                        return;
+                    }
+                    let (a, b) = (s.start - p.start, s.end.min(p.end) - p.start);
+                    let Some((seg, _)) = segments(g, &rows, a, b).into_iter().next() else {
+                        return;
+                    };
+                    let sid = document.with(("span", s.id));
+                    // Not "tag: words", the span list's row label: a reader hears which is which.
+                    let label = format!("{} “{}”", s.tag, excerpt(&s.exact, 120));
+                    marks
+                        .interact(seg.translate(origin.to_vec2()), sid, Sense::hover())
+                        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Mark, true, &label));
+                    let mut about = vec![format!("characters {}–{}", s.start, s.end)];
+                    about.extend(s.attrs.iter().map(|(k, v)| format!("{k}: {v}")));
+                    if !s.note.is_empty() {
+                        about.push(format!("note: {}", s.note));
+                    }
+                    ui.ctx().accesskit_node_builder(sid, |node| {
+                        node.set_description(about.join("; "));
+                        if input.selected_span == Some(s.id) {
+                            node.set_selected(true);
+                        }
+                    });
+                });
+        }
+        let mut state = Vec::new();
+        if let Some(c) = self.caret {
+            state.push(format!("caret at character {c}"));
+        }
+        if let Some((a, b)) = self.selected_range() {
+            state.push(format!("selected characters {a}–{b}"));
+        }
+        if !state.is_empty() {
+            ui.ctx().accesskit_node_builder(document, |node| {
+                node.set_description(state.join("; "));
+            });
         }
     }
 

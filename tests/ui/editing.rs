@@ -557,6 +557,63 @@ fn the_text_view_is_a_labelled_document() {
     let label = format!("seeds/{SEED}");
     let node = h.get_by_role_and_label(egui::Role::Document, &label);
     assert!(node.rect().width() > 300.0);
+
+    // Issue 24: a screen reader finds the paragraphs on screen, and in them each span with its
+    // tag, words, range, note and attributes.
+    use egui_kittest::kittest::NodeT;
+    // (A long paragraph is read in pieces of whole sentences, as the view lays it out.)
+    let text = h.state().open_text().unwrap().clone();
+    let at = char_offset(&h, "Emmanuel Macron");
+    let piece = marginalia::app::text_view::split_pieces(&text)
+        .into_iter()
+        .find(|p| p.start <= at && at < p.end)
+        .unwrap();
+    let place = format!("paragraph at character {}", piece.start);
+    let para = h.get_by_role_and_label(egui::Role::Paragraph, &place);
+    assert_eq!(
+        para.accesskit_node().value().as_deref(),
+        Some(text.slice(piece.start, piece.end))
+    );
+    assert!(
+        para.accesskit_node()
+            .description()
+            .is_some_and(|d| d.starts_with("characters ")),
+        "{:?}",
+        para.accesskit_node().description()
+    );
+    // The tester's claim over the phrase.
+    let (a, b) = tag_phrase(&mut h, Key::Num2);
+    h.run_steps(2);
+    let claim_label = format!("claim “{PHRASE}”");
+    let claim = h.get_by_role_and_label(egui::Role::Mark, &claim_label);
+    let about = claim.accesskit_node().description().unwrap_or_default();
+    assert!(about.contains(&format!("characters {a}–{b}")), "{about}");
+    // The mark is inside its paragraph in the tree, and the paragraph inside the document
+    // (through the generic containers egui makes for a child Ui, which readers pass through).
+    fn meaningful_parent<'t>(n: egui_kittest::Node<'t>) -> Option<egui_kittest::Node<'t>> {
+        let mut p = n.parent()?;
+        while p.accesskit_node().role() == egui::Role::GenericContainer {
+            p = p.parent()?;
+        }
+        Some(p)
+    }
+    let parent = meaningful_parent(claim).expect("the mark has a parent");
+    assert_eq!(parent.accesskit_node().role(), egui::Role::Paragraph);
+    assert_eq!(
+        meaningful_parent(parent).map(|d| d.accesskit_node().role()),
+        Some(egui::Role::Document)
+    );
+    // The caret and the selection are told too.
+    press(&mut h, Key::End);
+    h.run_steps(1);
+    let doc = h.get_by_role_and_label(egui::Role::Document, &label);
+    assert!(
+        doc.accesskit_node()
+            .description()
+            .is_some_and(|d| d.contains("caret at character")),
+        "{:?}",
+        doc.accesskit_node().description()
+    );
 }
 
 fn snapshot(dark: bool, name: &str) {
