@@ -72,6 +72,8 @@ fn split_line(text: &Text, line: &str, start: usize, end: usize, out: &mut Vec<P
     let mut last_space: Option<usize> = None;
     let mut prev: Option<char> = None;
     let mut prev2: Option<char> = None;
+    // The word before the current char, up to 8 chars (enough to know an abbreviation).
+    let mut word = String::new();
     for (i, ch) in line.chars().enumerate() {
         let c = start + i;
         if c >= end {
@@ -80,10 +82,13 @@ fn split_line(text: &Text, line: &str, start: usize, end: usize, out: &mut Vec<P
         let len = c - piece_start;
         if ch.is_whitespace() {
             last_space = Some(c + 1);
-            // A sentence end: ". " / "? " / "! " (or after a closing quote).
-            let sentence_end = matches!(prev, Some('.' | '!' | '?'))
+            // A sentence end: ". " / "? " / "! " (or after a closing quote), not after "Mr."
+            // or an initial.
+            let sentence_end = (matches!(prev, Some('.' | '!' | '?'))
                 || (matches!(prev, Some('"' | '”' | '’' | ')'))
-                    && matches!(prev2, Some('.' | '!' | '?')));
+                    && matches!(prev2, Some('.' | '!' | '?'))))
+                && !is_abbreviation(&word);
+            word.clear();
             if sentence_end && len >= SOFT_PIECE_CHARS && end - (c + 1) > 0 {
                 out.push(Piece {
                     start: piece_start,
@@ -109,6 +114,9 @@ fn split_line(text: &Text, line: &str, start: usize, end: usize, out: &mut Vec<P
             piece_start = cut;
             last_space = None;
         }
+        if !ch.is_whitespace() && word.len() < 16 {
+            word.push(ch);
+        }
         prev2 = prev;
         prev = Some(ch);
     }
@@ -117,6 +125,25 @@ fn split_line(text: &Text, line: &str, start: usize, end: usize, out: &mut Vec<P
         end,
         ends_paragraph: true,
     });
+}
+
+/// Whether `word` (with its full stop) is a title, a month or an initial, after which a full
+/// stop does not end the sentence: "Mr.", "Feb.", "J.", "U.S.".
+fn is_abbreviation(word: &str) -> bool {
+    let w = word.trim_start_matches(['"', '“', '‘', '(', '\'']);
+    let Some(stem) = w.strip_suffix('.') else {
+        return false;
+    };
+    const SHORT: &[&str] = &[
+        "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Jr", "Sr", "Gen", "Gov", "Sen", "Rep", "Col", "Lt",
+        "Capt", "Sgt", "Rev", "Hon", "Inc", "Ltd", "Co", "Corp", "vs", "etc", "No", "Jan", "Feb",
+        "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "e.g", "i.e",
+    ];
+    // An initial or an abbreviation with inner stops: "J", "U.S", "D.C".
+    let initials = stem
+        .split('.')
+        .all(|part| part.chars().count() == 1 && part.chars().all(char::is_uppercase));
+    SHORT.contains(&stem) || initials
 }
 
 /// Piece heights with prefix sums in O(log n) (a Fenwick tree).
@@ -1488,6 +1515,25 @@ pub fn excerpt(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_paragraph_is_not_cut_after_mr_or_an_initial() {
+        let sentence = "Mr. Putin met J. Smith in Washington, D.C. on Feb. 7 and said so. ";
+        let para = sentence.repeat(2 * SOFT_PIECE_CHARS / sentence.len() + 2);
+        let text = Text::from_string(&para);
+        let pieces = split_pieces(&text);
+        assert!(pieces.len() > 1, "a long paragraph is cut");
+        for p in &pieces[..pieces.len() - 1] {
+            let piece: String = para.chars().skip(p.start).take(p.end - p.start).collect();
+            assert!(
+                piece.ends_with("said so. "),
+                "cut after {:?}",
+                &piece[piece.len() - 12..]
+            );
+        }
+        assert!(is_abbreviation("Mr.") && is_abbreviation("U.S.") && is_abbreviation("J."));
+        assert!(!is_abbreviation("so.") && !is_abbreviation("NATO.") && !is_abbreviation("Mr"));
+    }
 
     #[test]
     fn pieces_cover_the_text_and_stay_bounded() {
