@@ -3,7 +3,7 @@
 
 use egui::{Key, RichText};
 
-use super::registry::{PaletteEntry, palette_matches};
+use super::registry::{Needs, PaletteEntry, palette_matches};
 use super::{Command, MarginaliaApp, theme};
 
 const FIELD: &str = "palette field";
@@ -33,6 +33,14 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     }
     let tags = app.tag_set();
     let entries: Vec<PaletteEntry> = app.keymap.palette_entries(&tags);
+    // Why a command can do nothing now, if it cannot.
+    let (has_ws, has_doc) = (app.ws.is_some(), app.open.is_some());
+    let why_not = move |e: &PaletteEntry| match e.needs {
+        Needs::Workspace if !has_ws => Some("needs a workspace: File → Open"),
+        Needs::Document if !has_doc => Some("needs an open document: choose one in the list"),
+        _ => None,
+    };
+    let mut refused: Option<String> = None;
     let p = &mut app.palette;
     let mut matches = palette_matches(&p.query, &entries);
     // Up and Down move through the list, not the field's cursor.
@@ -70,8 +78,13 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
             }
             p.selected = p.selected.min(matches.len().saturating_sub(1));
             if r.lost_focus() {
-                if ui.input(|i| i.key_pressed(Key::Enter)) {
-                    run = matches.get(p.selected).map(|&i| entries[i].command.clone());
+                if ui.input(|i| i.key_pressed(Key::Enter))
+                    && let Some(e) = matches.get(p.selected).map(|&i| &entries[i])
+                {
+                    match why_not(e) {
+                        Some(why) => refused = Some(format!("{}: {why}", e.name)),
+                        None => run = Some(e.command.clone()),
+                    }
                 }
                 close = true;
             }
@@ -90,7 +103,15 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
                         let e = &entries[i];
                         ui.horizontal(|ui| {
                             let chosen = row == p.selected;
-                            let label = ui.selectable_label(chosen, &e.name);
+                            let why = why_not(e);
+                            let label = ui.add_enabled(
+                                why.is_none(),
+                                egui::Button::selectable(chosen, &e.name),
+                            );
+                            let label = match why {
+                                Some(why) => label.on_disabled_hover_text(why),
+                                None => label,
+                            };
                             if chosen {
                                 label.scroll_to_me(None);
                             }
@@ -113,5 +134,8 @@ pub(super) fn draw(app: &mut MarginaliaApp, ctx: &egui::Context, commands: &mut 
     }
     if let Some(c) = run {
         commands.push(c);
+    }
+    if let Some(line) = refused {
+        app.status_line = line;
     }
 }

@@ -717,6 +717,35 @@ impl Action {
             )
     }
 
+    /// What must be open for it to do anything (the palette greys out the others).
+    pub fn needs(self) -> Needs {
+        match self {
+            Action::Help
+            | Action::Palette
+            | Action::Quit
+            | Action::OpenFolder
+            | Action::OpenTextFile
+            | Action::ZoomIn
+            | Action::ZoomOut
+            | Action::ZoomReset
+            | Action::ToggleTheme
+            | Action::EditKeys
+            // A workspace "Tag all" is undone with no document open.
+            | Action::Undo
+            | Action::Redo => Needs::Nothing,
+            Action::WorkspaceFind
+            | Action::Agreement
+            | Action::Team
+            | Action::EditTags
+            | Action::Export
+            | Action::Import
+            | Action::NextUndoneDocument
+            | Action::NextDocument
+            | Action::PrevDocument => Needs::Workspace,
+            _ => Needs::Document,
+        }
+    }
+
     /// The command it sends.
     pub fn command(self) -> Command {
         let start = |forward, by_word| Command::MoveSpanEdge {
@@ -1208,6 +1237,7 @@ impl Keymap {
                     keywords: spec.keywords,
                     shortcut: (!keys.is_empty()).then_some(keys),
                     command: a.command(),
+                    needs: a.needs(),
                 }
             })
             .collect();
@@ -1217,6 +1247,7 @@ impl Keymap {
                 keywords: "label mark",
                 shortcut: Some(t.hotkey.clone()),
                 command: Command::Tag(t.name.clone()),
+                needs: Needs::Document,
             });
         }
         out
@@ -1392,6 +1423,16 @@ pub struct PaletteEntry {
     /// Every key that sends it, e.g. "Ctrl+Shift+Z or Ctrl+Y".
     pub shortcut: Option<String>,
     pub command: Command,
+    /// What must be open for it to do anything.
+    pub needs: Needs,
+}
+
+/// What a command needs open to do anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Nothing,
+    Workspace,
+    Document,
 }
 
 /// How well `query` fits `entry`, or `None` when it does not: every word of the query must

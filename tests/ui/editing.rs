@@ -1788,8 +1788,33 @@ fn a_tag_all_of_more_hits_than_a_frame_takes_goes_in_slices_with_cancel() {
 
 #[test]
 fn the_command_palette_runs_a_command_found_by_fuzzy_words() {
+    use egui_kittest::kittest::NodeT;
     let ws = temp_workspace();
     let mut h = harness(ws.path(), false, false);
+    // Issue 23 (look pass): with no document open, a command that needs one is greyed out,
+    // and Enter on it says why instead of doing nothing; one for the workspace is not.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    type_keys(&mut h, "mark done");
+    let entry = h.get_by_label("Mark done (or not done)");
+    assert!(entry.accesskit_node().is_disabled(), "greyed out");
+    press(&mut h, Key::Enter);
+    h.run_steps(1);
+    assert!(
+        h.state()
+            .status_line()
+            .contains("Mark done (or not done): needs an open document"),
+        "{}",
+        h.state().status_line()
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    type_keys(&mut h, "find in every");
+    let entry = h.get_by_label("Find in every document of the workspace");
+    assert!(!entry.accesskit_node().is_disabled());
+    press(&mut h, Key::Escape);
+    h.run_steps(1);
+
     open_seed(&mut h);
     h.key_press_modifiers(Modifiers::COMMAND, Key::K);
     h.run_steps(2);
