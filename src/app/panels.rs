@@ -586,6 +586,13 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         Some(v) => v.get(row).copied(),
         None => open.index.row(filter, row),
     };
+    // An empty list says so at its top, not under a list's worth of empty room.
+    let area = if rows == 0 {
+        ui.label(RichText::new("No spans yet. Drag across text, then press 1–4.").color(weak));
+        area.max_height(0.0).min_scrolled_height(0.0)
+    } else {
+        area
+    };
     area.show_rows(ui, row_h, rows, |ui, rows| {
         for row in rows {
             let Some(s) = row_pos(row).and_then(|pos| spans.get(pos)) else {
@@ -708,9 +715,6 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             }
         }
     });
-    if rows == 0 {
-        ui.label(RichText::new("No spans yet. Drag across text, then press 1–4.").color(weak));
-    }
     ui.separator();
 
     // Details of the selected span.

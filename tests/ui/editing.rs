@@ -3812,3 +3812,22 @@ fn keyboard_only_a_caret_selects_a_phrase_in_the_middle_and_tags_it() {
         layer.spans.iter().map(|s| &s.exact).collect::<Vec<_>>()
     );
 }
+
+/// Issue 23 (look pass): an empty span list says so at its top, under the heading, not at the
+/// bottom of a list's worth of empty room.
+#[test]
+fn an_empty_span_list_says_so_under_its_heading() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let heading = h
+        .query_all_by_label("Spans")
+        .map(|n| n.rect())
+        .max_by(|a, b| a.left().total_cmp(&b.left()))
+        .unwrap();
+    let empty = h.get_by_label_contains("No spans yet").rect();
+    assert!(
+        empty.top() < heading.bottom() + 60.0,
+        "the empty list's words at {empty:?}, its heading at {heading:?}"
+    );
+}
