@@ -11,7 +11,7 @@ use super::text_view::TextView;
 use super::{Loaded, Loading, Prefs, Preview, StartOptions, frame_stats};
 use crate::session::document::Document;
 use crate::session::layer_index::LayerIndex;
-use crate::workspace::{self, Workspace};
+use crate::workspace::Workspace;
 
 /// The window's context, once it exists: a loader started before it asks for a repaint
 /// through it when the window is there.
@@ -143,12 +143,7 @@ impl Preload {
         } else {
             Prefs::default()
         };
-        if let Some(a) = &start.annotator {
-            prefs.annotator = a.clone();
-        }
-        if workspace::check_annotator(&prefs.annotator).is_err() {
-            prefs.annotator = workspace::default_annotator();
-        }
+        prefs.take_annotator(start);
         let path = if start.reopen_last {
             prefs.last_workspace.clone().filter(|p| p.is_dir())?
         } else {

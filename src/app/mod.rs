@@ -109,6 +109,19 @@ pub struct Prefs {
     pub keys: std::collections::BTreeMap<String, String>,
 }
 
+impl Prefs {
+    /// The annotator the window starts with: the one given on the command line, else the
+    /// remembered one, else the user's login name when neither is a valid name.
+    fn take_annotator(&mut self, start: &StartOptions) {
+        if let Some(a) = &start.annotator {
+            self.annotator = a.clone();
+        }
+        if workspace::check_annotator(&self.annotator).is_err() {
+            self.annotator = workspace::default_annotator();
+        }
+    }
+}
+
 impl Default for Prefs {
     fn default() -> Self {
         Self {
@@ -415,12 +428,7 @@ impl MarginaliaApp {
         } else {
             Prefs::default()
         };
-        if let Some(a) = &start.annotator {
-            prefs.annotator = a.clone();
-        }
-        if workspace::check_annotator(&prefs.annotator).is_err() {
-            prefs.annotator = workspace::default_annotator();
-        }
+        prefs.take_annotator(&start);
         if let Some(d) = start.dark {
             prefs.dark = d;
         }

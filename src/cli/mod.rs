@@ -759,14 +759,7 @@ fn reanchor(path: PathBuf, dry_run: bool, out: &mut dyn Write, err: &mut dyn Wri
         failed += 1;
         let _ = writeln!(err, "{skipped}");
     }
-    let listed: Vec<_> = ws
-        .layer_names()
-        .into_iter()
-        .map(|name| {
-            let found = ws.layer_files(&name);
-            (name, found)
-        })
-        .collect();
+    let listed = ws.every_layer_files();
     let in_all = listed.iter().map(|(_, f)| f.files.len()).sum();
     let bar = Bar::new("re-anchoring", Unit::Items("files"), false);
     for (layer_name, found) in listed {

@@ -516,6 +516,18 @@ impl Workspace {
         out
     }
 
+    /// [`Self::layer_files`] of every layer ([`Self::layer_names`]), by layer name: listed
+    /// first, so that a command can say how many files it will go through.
+    pub fn every_layer_files(&self) -> Vec<(String, LayerFiles)> {
+        self.layer_names()
+            .into_iter()
+            .map(|name| {
+                let found = self.layer_files(&name);
+                (name, found)
+            })
+            .collect()
+    }
+
     /// Every `.ron` layer file of layer `name`, with the text rel path it should belong to,
     /// and the symbolic links found among them (not followed; callers report them).
     pub fn layer_files(&self, name: &str) -> LayerFiles {

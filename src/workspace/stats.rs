@@ -44,14 +44,7 @@ pub fn gather_with(ws: &Workspace, progress: &dyn Fn(usize, usize)) -> Stats {
     };
     st.unreadable
         .extend(ws.skipped_layer_folders().iter().map(ToString::to_string));
-    let listed: Vec<_> = ws
-        .layer_names()
-        .into_iter()
-        .map(|name| {
-            let found = ws.layer_files(&name);
-            (name, found)
-        })
-        .collect();
+    let listed = ws.every_layer_files();
     let total = listed.iter().map(|(_, f)| f.files.len()).sum();
     let mut done = 0;
     progress(0, total);

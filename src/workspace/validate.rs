@@ -87,14 +87,7 @@ pub fn validate_workspace_with(
         warning: false,
     };
     findings.extend(ws.skipped_layer_folders().into_iter().map(skipped_finding));
-    let listed: Vec<_> = ws
-        .layer_names()
-        .into_iter()
-        .map(|name| {
-            let found = ws.layer_files(&name);
-            (name, found)
-        })
-        .collect();
+    let listed = ws.every_layer_files();
     let all_texts = ws.texts();
     let total = listed.iter().map(|(_, f)| f.files.len()).sum::<usize>() + all_texts.len();
     let mut done = 0;
