@@ -3857,7 +3857,16 @@ fn a_long_span_count_is_not_covered_by_the_tag_filter() {
     marginalia::model::layer::save_layer(&opened.layer_path(ANNOTATOR, &rel).unwrap(), &layer)
         .unwrap();
     let mut h = harness(ws.path(), false, false);
-    open_seed(&mut h);
+    h.get_by_label(SEED).click();
+    // 10,000 spans open on the loader's thread; the test binary's other tests share the cores.
+    for _ in 0..2000 {
+        h.step();
+        if h.state().open_document() == Some(rel.as_str()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(h.state().open_document(), Some(rel.as_str()));
     h.run_steps(2);
     // The top bar's layer picker is labelled Spans too; the heading is the one further right.
     let spans_heading = |h: &Harness<'_, MarginaliaApp>| {
