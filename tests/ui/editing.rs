@@ -3911,3 +3911,50 @@ fn a_long_span_count_is_not_covered_by_the_tag_filter() {
         "the count at {count:?} touches the tag filter at {filter:?}"
     );
 }
+
+/// Issue 24: the caret and a keyboard selection never split a grapheme cluster: an emoji ZWJ
+/// sequence with a skin tone, a family, a flag and a letter with a combining accent each move
+/// and select as one, and a span tagged on one holds it whole (the shipped multilingual text).
+#[test]
+fn the_caret_and_keyboard_selections_never_split_a_grapheme_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/multilingual/world.txt"),
+        dir.path().join("world.txt"),
+    )
+    .unwrap();
+    let mut h = harness_with(dir.path(), false, false, true);
+    h.get_by_label("world.txt").click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some("world.txt"));
+    for (cluster, scalars) in [("👩🏿‍💻", 4), ("👨‍👩‍👧‍👦", 7), ("🇺🇦", 2), ("e\u{301}", 2)]
+    {
+        let c = char_offset(&h, cluster);
+        // A click on the cluster puts the caret before it, never inside.
+        click(&mut h, c);
+        assert_eq!(
+            h.state().caret(),
+            Some(c),
+            "{cluster}: the caret is before it"
+        );
+        press(&mut h, Key::ArrowRight);
+        assert_eq!(
+            h.state().caret(),
+            Some(c + scalars),
+            "{cluster}: → steps over it whole"
+        );
+        press_with(&mut h, Modifiers::SHIFT, Key::ArrowLeft);
+        assert_eq!(
+            h.state().selected_text_range(),
+            Some((c, c + scalars)),
+            "{cluster}: Shift+← selects it whole"
+        );
+        // Esc keeps the caret at the selection's head; ← from after the cluster comes back
+        // over it whole.
+        press(&mut h, Key::Escape);
+        assert_eq!(h.state().caret(), Some(c));
+        press(&mut h, Key::ArrowRight);
+        press(&mut h, Key::ArrowLeft);
+        assert_eq!(h.state().caret(), Some(c), "{cluster}: → then ← comes back");
+    }
+}
