@@ -607,14 +607,6 @@ impl MarginaliaApp {
         }
     }
 
-    /// Records that `which` was opened (it is now on top) or closed.
-    fn opened(&mut self, which: TopWindow, open: bool) {
-        self.top_windows.retain(|w| *w != which);
-        if open {
-            self.top_windows.push(which);
-        }
-    }
-
     /// Whether window `w` is open.
     fn is_window_open(&self, w: TopWindow) -> bool {
         match w {
@@ -1401,7 +1393,6 @@ impl MarginaliaApp {
             Command::SetValueFilter(f) => self.attr_ui.filter = f,
             Command::ToggleTagEditor => {
                 tag_editor::toggle(self);
-                self.opened(TopWindow::TagEditor, self.tag_editor.is_open());
             }
             Command::SaveTags(tags) => tag_editor::save(self, *tags),
             Command::SetNote { id, note } => {
@@ -1489,17 +1480,14 @@ impl MarginaliaApp {
             }
             Command::ToggleHelp => {
                 self.help_open = !self.help_open;
-                self.opened(TopWindow::Help, self.help_open);
             }
             Command::TogglePalette => palette::toggle(self),
             Command::ToggleKeysEditor => {
                 keys_editor::toggle(self);
-                let open = self.keys_editor.is_open();
-                if open {
+                if self.keys_editor.is_open() {
                     // It is the sheet's own editor: the two would show two close buttons.
                     self.help_open = false;
                 }
-                self.opened(TopWindow::KeysEditor, open);
             }
             Command::ToggleWorkspaceFind => workspace_find::toggle(self),
             Command::TagAllInWorkspace(tag) => workspace_find::tag_all(self, &tag),
