@@ -862,7 +862,6 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
     if fresh {
         let warn = theme::tone_color(theme::Tone::Warn, ui.visuals());
         // Only for a source that is on: one off says "off: N found" on its tick already.
-        let on = sources(app);
         for c in su.cut.iter().filter(|c| on.contains(c.source)) {
             ui.label(
                 RichText::new(format!(
