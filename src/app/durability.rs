@@ -181,11 +181,6 @@ impl MarginaliaApp {
                         "Select the text where the orphan belongs, then re-attach it".into();
                     return;
                 };
-                if open.view.pointer_selected_right_to_left(open.doc.text()) {
-                    self.status_line =
-                        super::text_view::right_to_left_refusal("Not re-attached", &self.keymap);
-                    return;
-                }
                 if open.doc.reattach_orphan(id, a, b) {
                     open.view.set_selection(None);
                     self.after_edit();

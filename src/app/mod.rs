@@ -700,6 +700,15 @@ impl MarginaliaApp {
         self.open.as_ref()?.view.screen_pos_of_char(c)
     }
 
+    /// The boxes chars `[a, b)` of the open text were painted in last frame (several on a row
+    /// where the range crosses a change of direction), left to right on each row.
+    pub fn screen_rects_of(&self, a: usize, b: usize) -> Vec<egui::Rect> {
+        self.open
+            .as_ref()
+            .map(|o| o.view.screen_rects_of(a, b))
+            .unwrap_or_default()
+    }
+
     /// The open text, if any.
     pub fn open_text(&self) -> Option<&crate::model::text::Text> {
         self.open.as_ref().map(|o| o.doc.text())
@@ -1573,9 +1582,7 @@ impl MarginaliaApp {
             .map(|w| w.tags().clone())
             .unwrap_or_default();
         let Some(schema) = tags.get(tag) else { return };
-        if open.view.pointer_selected_right_to_left(open.doc.text()) {
-            self.status_line = text_view::right_to_left_refusal("Not tagged", &self.keymap);
-        } else if let Some((a, b)) = open.view.selected_range() {
+        if let Some((a, b)) = open.view.selected_range() {
             match open.doc.add_span_tagged(a, b, schema) {
                 Some(crate::session::document::Added::New(id)) => {
                     open.view.set_selection(None);

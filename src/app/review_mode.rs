@@ -468,13 +468,6 @@ fn decide(
             };
             let item = mode.review.items()[i].clone();
             let own = item.a.as_ref().or(item.b.as_ref())?;
-            if mode.view.pointer_selected_right_to_left(mode.review.text()) {
-                return Some(
-                    "Not accepted: the mouse cannot select right-to-left text exactly yet; \
-                     a click unselects, then e keeps the boundaries"
-                        .into(),
-                );
-            }
             let (start, end) = mode.view.selected_range().unwrap_or((own.start, own.end));
             let tag = tag.unwrap_or_else(|| own.tag.clone());
             if tags.is_some_and(|t| !t.contains(&tag)) {

@@ -42,17 +42,6 @@ impl MarginaliaApp {
             return;
         }
         let Some(open) = &mut self.open else { return };
-        // The ends the pointer moved must not pass over right-to-left text (see
-        // `TextView::pointer_selected_right_to_left`).
-        if let Some(s) = open.span(id) {
-            let text = open.doc.text();
-            let moved = |x: usize, y: usize| x != y && text.lines_have_right_to_left(x, y);
-            if moved(s.start, start) || moved(s.end, end) {
-                self.status_line =
-                    super::text_view::right_to_left_refusal("Span not changed", &self.keymap);
-                return;
-            }
-        }
         if open.doc.set_range(id, start, end) {
             self.after_edit();
             self.selected_span = Some(id);

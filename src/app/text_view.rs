@@ -2,7 +2,7 @@
 //! behind the words.
 //!
 //! The text is cut once into pieces (paragraphs, and long paragraphs again at sentence ends), each
-//! laid out into its own cached [`Galley`]. A Fenwick tree of piece heights (estimated until a
+//! laid out once and cached (see `layout.rs`: an egui galley, or rows in visual order for right-to-left text). A Fenwick tree of piece heights (estimated until a
 //! piece is first laid out) maps scroll positions to pieces in O(log n), so a frame lays out and
 //! paints only what is on screen. Highlights are shapes found through the [`SpanIndex`]; adding a
 //! span never invalidates a layout.
@@ -10,9 +10,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use egui::text::{CCursor, LayoutJob, TextFormat};
-use egui::{Color32, CornerRadius, FontId, Galley, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
+use egui::{Color32, CornerRadius, Id, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 
+use crate::model::bidi::Direction;
 use crate::model::layer::Span;
 use crate::model::range::CharRange;
 use crate::model::span_index::{LiveSpanIndex, SpanIndex};
@@ -24,6 +24,9 @@ use super::commands::CaretMove;
 use super::theme;
 
 mod edges;
+mod layout;
+
+use layout::PieceLayout;
 
 /// Pieces longer than this (in chars) are cut at a sentence end.
 const SOFT_PIECE_CHARS: usize = 1200;
@@ -236,13 +239,6 @@ struct LayoutKey {
     pixels_per_point: f32,
 }
 
-/// What the status line says when a pointer-made range over right-to-left text is refused:
-/// `what` did not happen (e.g. "Not tagged"), and how to select the text exactly.
-pub fn right_to_left_refusal(what: &str, keymap: &super::Keymap) -> String {
-    let find = keymap.hover("Find", super::Action::Find);
-    format!("{what}: the mouse cannot select right-to-left text exactly yet; select it with {find}")
-}
-
 /// A selection of text as dragged: the anchor stays, the head moves. Offsets in chars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selection {
@@ -414,13 +410,10 @@ pub struct ReviewMark {
 pub struct TextView {
     pieces: Vec<Piece>,
     heights: Heights,
-    galleys: HashMap<usize, (Arc<Galley>, u64)>,
+    galleys: HashMap<usize, (Arc<PieceLayout>, u64)>,
     key: Option<LayoutKey>,
     frame: u64,
     selection: Option<Selection>,
-    /// The pointer made the selection (a drag, a double-click, or keys extending one of
-    /// those), so its ends are where egui's hit-testing put them.
-    by_pointer: bool,
     /// Where the current drag started, in chars.
     drag_anchor: Option<usize>,
     /// An end of the selected span being dragged (see `edges.rs`).
@@ -442,6 +435,11 @@ pub struct TextView {
     caret: Option<usize>,
     /// The part of the screen the text was shown in last frame.
     shown: Rect,
+    /// Where the caret stood after the last move by arrow on a row with right-to-left text:
+    /// its offset and x in its piece, for an offset drawn in two places (where runs meet).
+    caret_x: Option<(usize, f32)>,
+    /// How paragraphs are set: each by its first letter, or all one way.
+    direction: Direction,
 }
 
 impl TextView {
@@ -456,7 +454,6 @@ impl TextView {
             key: None,
             frame: 0,
             selection: None,
-            by_pointer: false,
             drag_anchor: None,
             edge_drag: None,
             scroll_target: None,
@@ -467,6 +464,8 @@ impl TextView {
             fresh: true,
             caret: None,
             shown: Rect::NOTHING,
+            caret_x: None,
+            direction: Direction::Auto,
         }
     }
 
@@ -488,23 +487,9 @@ impl TextView {
     /// Replaces the selection with an exact range (a find hit, a place asked for).
     pub fn set_selection(&mut self, sel: Option<Selection>) {
         self.selection = sel;
-        self.by_pointer = false;
         if let Some(sel) = sel {
             self.caret = Some(sel.head);
         }
-    }
-
-    /// Whether the selection was made with the pointer on a line with right-to-left text.
-    /// egui lays each line out left to right, draws a right-to-left run's glyphs mirrored and
-    /// after such a run no longer keeps one glyph per char (epaint 0.37's `text_layout.rs`),
-    /// so the chars under the pointer on that line are not the ones at those offsets: the
-    /// range must not be saved (a later issue brings bidirectional layout). A find hit, whose
-    /// range is exactly what was searched for, is never refused.
-    pub fn pointer_selected_right_to_left(&self, text: &Text) -> bool {
-        self.by_pointer
-            && self
-                .selected_range()
-                .is_some_and(|(a, b)| text.lines_have_right_to_left(a, b))
     }
 
     /// The caret, if the text has one.
@@ -523,14 +508,31 @@ impl TextView {
             (None, None) => self.first_shown_char(),
         };
         let len = text.char_len();
+        // In a right-to-left paragraph, left goes forward in the text.
+        let rtl = !self.pieces.is_empty() && self.piece_is_rtl(text, self.piece_of(from));
+        let mut visual_x = None;
         let target = match to {
-            CaretMove::Left => text.prev_grapheme(from),
-            CaretMove::Right => text.next_grapheme(from),
-            CaretMove::WordLeft => text.prev_word_start(from),
-            CaretMove::WordRight => text.next_word_end(from),
+            CaretMove::Left | CaretMove::Right => {
+                let right = to == CaretMove::Right;
+                match self.visual_step(from, right) {
+                    Some((c, x)) => {
+                        visual_x = Some((c, x));
+                        c
+                    }
+                    None if right != rtl => text.next_grapheme(from),
+                    None => text.prev_grapheme(from),
+                }
+            }
+            CaretMove::WordLeft | CaretMove::WordRight => {
+                if (to == CaretMove::WordRight) != rtl {
+                    text.next_word_end(from)
+                } else {
+                    text.prev_word_start(from)
+                }
+            }
             CaretMove::DocStart => 0,
             CaretMove::DocEnd => len,
-            CaretMove::LineStart | CaretMove::LineEnd => self.row_of(from).map_or(
+            CaretMove::LineStart | CaretMove::LineEnd => self.row_of(text, from).map_or(
                 from,
                 |(a, b)| if to == CaretMove::LineStart { a } else { b },
             ),
@@ -550,7 +552,6 @@ impl TextView {
                 Some(sel) => sel.anchor,
                 None => from,
             };
-            self.by_pointer = false;
             self.selection = (anchor != target).then_some(Selection {
                 anchor,
                 head: target,
@@ -559,9 +560,21 @@ impl TextView {
             self.selection = None;
         }
         self.caret = Some(target);
+        self.caret_x = visual_x;
         if !self.is_in_view(target) {
             self.scroll_to_char(target);
         }
+    }
+
+    /// The caret's next place to the right (or left) on a row with right-to-left text, as
+    /// drawn last frame, and its x in its piece; `None` on a left-to-right row or at a row's end.
+    fn visual_step(&self, from: usize, right: bool) -> Option<(usize, f32)> {
+        let i = self.piece_of(from);
+        let p = *self.pieces.get(i)?;
+        let (g, _) = self.galleys.get(&i)?;
+        let near = self.caret_x.filter(|(c, _)| *c == from).map(|(_, x)| x);
+        let (o, x) = g.visual_step(from - p.start, right, near)?;
+        Some((p.start + o, x))
     }
 
     /// The first char of the text shown last frame (0 before any).
@@ -581,11 +594,11 @@ impl TextView {
 
     /// The row (as drawn) holding char `c`: its first char and the char after its last
     /// (before a newline that ends it).
-    fn row_of(&self, c: usize) -> Option<(usize, usize)> {
+    fn row_of(&self, text: &Text, c: usize) -> Option<(usize, usize)> {
         let i = self.piece_of(c);
         let p = *self.pieces.get(i)?;
         let (g, _) = self.galleys.get(&i)?;
-        let rows = row_ranges(g);
+        let rows = g.rows();
         let at = c - p.start;
         let (a, b) = rows
             .iter()
@@ -593,7 +606,7 @@ impl TextView {
             .find(|(a, b)| (*a..*b).contains(&at))
             .or(rows.last().copied())?;
         // A row's end: after its last char, or before the space the row was wrapped at.
-        let slice: Vec<char> = g.job.text.chars().skip(a).take(b - a).collect();
+        let slice: Vec<char> = text.slice(p.start + a, p.start + b).chars().collect();
         let trailing = slice
             .iter()
             .rev()
@@ -634,6 +647,27 @@ impl TextView {
         self.screen_pos(c, false)
     }
 
+    /// The boxes chars `[a, b)` were painted in last frame: on each row drawn, one box, or
+    /// several where the range crosses a change of direction.
+    pub fn screen_rects_of(&self, a: usize, b: usize) -> Vec<Rect> {
+        let mut out = Vec::new();
+        for (i, origin) in &self.painted {
+            let p = self.pieces[*i];
+            if b <= p.start || a >= p.end {
+                continue;
+            }
+            if let Some((g, _)) = self.galleys.get(i) {
+                let (ca, cb) = (a.max(p.start) - p.start, b.min(p.end) - p.start);
+                out.extend(
+                    g.boxes(ca, cb)
+                        .into_iter()
+                        .map(|(r, _)| r.translate(origin.to_vec2())),
+                );
+            }
+        }
+        out
+    }
+
     /// Where the caret at `c` is drawn: as [`Self::screen_pos_of_char`], but an offset where a
     /// row wraps is the start of the next row, where the char after it is.
     fn caret_pos(&self, c: usize) -> Option<Pos2> {
@@ -645,11 +679,7 @@ impl TextView {
             let p = self.pieces[*i];
             if p.start <= c && c <= p.end {
                 let (g, _) = self.galleys.get(i)?;
-                let cursor = CCursor {
-                    index: egui::text::CharIndex(c - p.start),
-                    prefer_next_row: next_row,
-                };
-                let r = g.pos_from_cursor(cursor);
+                let r = g.caret_rect(c - p.start, next_row);
                 return Some(origin.to_owned() + vec2(r.min.x, r.center().y));
             }
         }
@@ -662,24 +692,50 @@ impl TextView {
         i.saturating_sub(1)
     }
 
-    fn galley(&mut self, ui: &Ui, text: &Text, i: usize, key: LayoutKey) -> Arc<Galley> {
+    /// Whether piece `i`'s paragraph reads right to left: by the setting, or by the first
+    /// strong letter of the paragraph it belongs to (looked for in at most 100,000 chars).
+    fn piece_is_rtl(&self, text: &Text, i: usize) -> bool {
+        let mut j = i;
+        while j > 0 && !self.pieces[j - 1].ends_paragraph {
+            j -= 1;
+        }
+        let start = self.pieces[j].start;
+        let end = self.pieces[i].end.min(start + 100_000).max(start);
+        self.direction.is_rtl(text.slice(start, end))
+    }
+
+    /// How paragraphs are set.
+    pub fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// Sets paragraphs each by its first letter, or all one way; lays the text out again.
+    pub fn set_direction(&mut self, direction: Direction) {
+        if self.direction != direction {
+            self.direction = direction;
+            self.key = None;
+            self.caret_x = None;
+        }
+    }
+
+    fn galley(&mut self, ui: &Ui, text: &Text, i: usize, key: LayoutKey) -> Arc<PieceLayout> {
         if let Some((g, used)) = self.galleys.get_mut(&i) {
             *used = self.frame;
             return Arc::clone(g);
         }
         let p = self.pieces[i];
-        let s = text.slice(p.start, p.end).to_owned();
-        let mut job = LayoutJob::single_section(
-            s,
-            TextFormat {
-                font_id: FontId::proportional(key.font_size),
-                color: key.text_color,
-                line_height: Some(line_height(key.font_size)),
-                ..Default::default()
-            },
-        );
-        job.wrap.max_width = key.wrap_width;
-        let galley = ui.fonts_mut(|f| f.layout_job(job));
+        let rtl = self.piece_is_rtl(text, i);
+        let format = layout::Format {
+            font_size: key.font_size,
+            color: key.text_color,
+            line_height: line_height(key.font_size),
+            wrap_width: key.wrap_width,
+        };
+        let galley = Arc::new(ui.fonts_mut(|f| {
+            layout::lay_out(text.slice(p.start, p.end), rtl, &format, &mut |job| {
+                f.layout_job(job)
+            })
+        }));
         self.heights
             .set(i, piece_height(&p, galley.size().y, key.font_size));
         self.galleys.insert(i, (Arc::clone(&galley), self.frame));
@@ -696,6 +752,7 @@ impl TextView {
 
     fn relayout_all(&mut self, key: LayoutKey) {
         self.galleys.clear();
+        self.caret_x = None;
         let estimates: Vec<f32> = self.pieces.iter().map(|p| self.estimate(p, key)).collect();
         self.heights = Heights::new(estimates);
         self.key = Some(key);
@@ -722,9 +779,9 @@ impl TextView {
         let (i, _) = best?;
         let (g, _) = self.galleys.get(&i)?;
         let origin = self.painted.iter().find(|(j, _)| *j == i)?.1;
-        let cur = g.cursor_from_pos(pos - origin);
+        let cur = g.index_at(pos - origin);
         let p = self.pieces[i];
-        Some((p.start + cur.index.0).min(p.end))
+        Some((p.start + cur).min(p.end))
     }
 
     /// Draws the view and turns pointer input into commands.
@@ -754,10 +811,7 @@ impl TextView {
             let i = self.piece_of(c);
             if i < self.pieces.len() {
                 let g = self.galley(ui, input.text, i, key);
-                let within = g
-                    .pos_from_cursor(CCursor::new(c - self.pieces[i].start))
-                    .min
-                    .y;
+                let within = g.caret_rect(c - self.pieces[i].start, true).min.y;
                 let y = self.heights.prefix(i) + within;
                 let view_h = ui.available_height();
                 let target = (y - view_h / 3.0).max(0.0);
@@ -883,7 +937,6 @@ impl TextView {
             if self.selection != Some(sel) {
                 self.selection = Some(sel);
                 self.caret = Some(sel.head);
-                self.by_pointer = true;
                 commands.push(Command::ClearSpanSelection);
             }
             // Scroll while dragging past the top or bottom edge.
@@ -926,7 +979,6 @@ impl TextView {
             {
                 self.selection = Some(Selection { anchor: a, head: b });
                 self.caret = Some(b);
-                self.by_pointer = true;
                 commands.push(Command::ClearSpanSelection);
             }
         } else if response.clicked() {
@@ -983,7 +1035,6 @@ impl TextView {
                 node.set_value(words);
                 node.set_description(format!("characters {}–{}{part}", p.start, p.end));
             });
-            let rows = row_ranges(g);
             let marks = paragraphs.new_child(egui::UiBuilder::new().accessibility_parent(pid));
             input
                 .index
@@ -995,7 +1046,7 @@ impl TextView {
                         return;
                     }
                     let (a, b) = (s.start - p.start, s.end.min(p.end) - p.start);
-                    let Some((seg, _)) = segments(g, &rows, a, b).into_iter().next() else {
+                    let Some((seg, _)) = g.boxes(a, b).into_iter().next() else {
                         return;
                     };
                     let sid = document.with(("span", s.id));
@@ -1034,9 +1085,16 @@ impl TextView {
     /// The caret: a bar two points wide in the text's colour, a row high, where the keyboard
     /// is in the text.
     fn paint_caret(&self, ui: &Ui) {
-        let Some(at) = self.caret.and_then(|c| self.caret_pos(c)) else {
+        let Some(c) = self.caret else { return };
+        let Some(mut at) = self.caret_pos(c) else {
             return;
         };
+        // Where two runs meet, an offset stands in two places: the one the arrows reached.
+        if let Some((_, x)) = self.caret_x.filter(|(k, _)| *k == c)
+            && let Some((_, origin)) = self.painted.iter().find(|(i, _)| *i == self.piece_of(c))
+        {
+            at.x = origin.x + x;
+        }
         let h = self.row_height() * 0.5;
         let x = at.x.round();
         ui.painter().line_segment(
@@ -1080,7 +1138,6 @@ impl TextView {
                 continue;
             };
             let p = self.pieces[*i];
-            let rows = row_ranges(g);
             let band = |row_rect: Rect| {
                 let half = key.font_size * 0.62;
                 (row_rect.center().y - half, row_rect.center().y + half)
@@ -1105,7 +1162,7 @@ impl TextView {
                         egui::StrokeKind::Outside,
                     )
                 };
-                for (rect, row_rect) in segments(g, &rows, a, b) {
+                for (rect, row_rect) in g.boxes(a, b) {
                     let (top, bottom) = band(row_rect);
                     let r = Rect::from_x_y_ranges(rect.x_range(), top..=bottom)
                         .translate(origin.to_vec2());
@@ -1134,7 +1191,6 @@ impl TextView {
             let canvas = PieceCanvas {
                 painter,
                 g,
-                rows: &rows,
                 p,
                 origin: *origin,
                 band: &band,
@@ -1155,7 +1211,7 @@ impl TextView {
                     );
                 }
             }
-            painter.galley(*origin, Arc::clone(g), key.text_color);
+            g.paint(painter, *origin, key.text_color);
         }
     }
 
@@ -1264,12 +1320,8 @@ impl TextView {
         // top of the view is exact; one the pointer started keeps its pointer-made anchor.
         let sel = match (self.selection, from) {
             (Some(s), _) => s,
-            (None, Some((a, b))) => {
-                self.by_pointer = false;
-                Selection { anchor: a, head: b }
-            }
+            (None, Some((a, b))) => Selection { anchor: a, head: b },
             (None, None) => {
-                self.by_pointer = false;
                 // From the caret, or else from the top of the view. By words, a selection starts
                 // at a word, not at the spaces before it (the caret after "met" selects "with …").
                 let mut start = self.caret.unwrap_or_else(|| self.first_shown_char());
@@ -1304,8 +1356,7 @@ impl TextView {
 #[derive(Clone, Copy)]
 struct PieceCanvas<'a> {
     painter: &'a egui::Painter,
-    g: &'a Galley,
-    rows: &'a [(usize, usize)],
+    g: &'a PieceLayout,
     p: Piece,
     origin: Pos2,
     band: &'a dyn Fn(Rect) -> (f32, f32),
@@ -1349,12 +1400,10 @@ impl PieceCanvas<'_> {
         let p = self.p;
         let a = start.max(p.start) - p.start;
         let b = end.min(p.end).saturating_sub(p.start);
-        segments(self.g, self.rows, a, b)
-            .into_iter()
-            .map(move |(rect, row_rect)| {
-                let (top, bottom) = (self.band)(row_rect);
-                Rect::from_x_y_ranges(rect.x_range(), top..=bottom).translate(self.origin.to_vec2())
-            })
+        self.g.boxes(a, b).into_iter().map(move |(rect, row_rect)| {
+            let (top, bottom) = (self.band)(row_rect);
+            Rect::from_x_y_ranges(rect.x_range(), top..=bottom).translate(self.origin.to_vec2())
+        })
     }
 }
 
@@ -1414,45 +1463,6 @@ fn line_height(font_size: f32) -> f32 {
 /// At most about 75 characters per line.
 pub fn readable_width(font_size: f32) -> f32 {
     font_size * 38.0
-}
-
-/// The char range `[a, b)` (in galley chars) of each row of `g`.
-fn row_ranges(g: &Galley) -> Vec<(usize, usize)> {
-    let mut out = Vec::with_capacity(g.rows.len());
-    let mut c = 0usize;
-    for row in &g.rows {
-        let n = row.char_count_including_newline().0;
-        out.push((c, c + n));
-        c += n;
-    }
-    out
-}
-
-/// The rectangles (in galley coordinates) covering chars `[a, b)`, one per row, with each row's
-/// rect.
-fn segments(g: &Galley, rows: &[(usize, usize)], a: usize, b: usize) -> Vec<(Rect, Rect)> {
-    let mut out = Vec::new();
-    if a >= b {
-        return out;
-    }
-    for (row, (rs, re)) in g.rows.iter().zip(rows) {
-        if *re <= a || *rs >= b {
-            continue;
-        }
-        let ca = a.max(*rs) - rs;
-        let cb = b.min(*re) - rs;
-        let x0 = row.pos.x + row.row.x_offset(egui::text::CharIndex(ca));
-        let x1 = row.pos.x + row.row.x_offset(egui::text::CharIndex(cb));
-        if x1 <= x0 {
-            continue;
-        }
-        let rr = row.rect();
-        out.push((
-            Rect::from_min_max(pos2(x0, rr.top()), pos2(x1, rr.bottom())),
-            rr,
-        ));
-    }
-    out
 }
 
 /// From `c`, past the whitespace that follows it (`forward`) or precedes it.

@@ -6,6 +6,7 @@
 //! [`crate::store`] (bounded reads, atomic writes, RON options) and [`crate::wording`]; nothing
 //! above it.
 
+pub mod bidi;
 pub mod curated;
 pub mod layer;
 pub mod range;

@@ -384,55 +384,12 @@ impl Text {
         CharRange::new(start + lead, end - trail)
     }
 
-    /// Whether `[start, end)` holds right-to-left text (see [`is_right_to_left`]).
-    /// O(end − start).
-    pub fn has_right_to_left(&self, start: usize, end: usize) -> bool {
-        self.slice(start, end.min(self.char_len))
-            .chars()
-            .any(is_right_to_left)
-    }
-
-    /// Whether a line that `[start, end)` touches holds right-to-left text: a line whose
-    /// visual order may differ from its logical order, so that screen positions on it cannot
-    /// yet be mapped to offsets. O(length of those lines).
-    pub fn lines_have_right_to_left(&self, start: usize, end: usize) -> bool {
-        let CharRange { start, end } = order(start, end, self.char_len);
-        let first = self.line_around(start).start;
-        let last = self.line_around(end.saturating_sub(1).max(start)).end;
-        self.has_right_to_left(first, last)
-    }
-
     /// W3C TextQuoteSelector context: up to `n` chars before `start` and after `end`.
     pub fn context(&self, start: usize, end: usize, n: usize) -> (String, String) {
         let prefix = self.slice(start.saturating_sub(n), start).to_owned();
         let suffix = self.slice(end, (end + n).min(self.char_len)).to_owned();
         (prefix, suffix)
     }
-}
-
-/// Whether `c` is written right to left: a letter, digit or mark of Hebrew, Arabic, Syriac,
-/// Thaana, N'Ko and the other scripts whose blocks Unicode gives the default bidi class R or AL
-/// (and the right-to-left mark). Whole blocks count, so the marks and Arabic-Indic digits that
-/// sit among those letters do too; Latin digits, spaces and punctuation do not.
-pub fn is_right_to_left(c: char) -> bool {
-    matches!(
-        u32::from(c),
-        // Hebrew, Arabic, Syriac, Arabic Supplement, Thaana, N'Ko, Samaritan, Mandaic,
-        // Syriac Supplement, Arabic Extended-B and -A.
-        0x0590..=0x08FF
-            // Right-to-left mark.
-            | 0x200F
-            // Hebrew and Arabic presentation forms (A).
-            | 0xFB1D..=0xFDFF
-            // Arabic presentation forms B (U+FEFF, the byte order mark, is not one).
-            | 0xFE70..=0xFEFE
-            // Cypriot to Old Uyghur: the historic right-to-left scripts, Hanifi Rohingya,
-            // Yezidi, Sogdian, Arabic Extended-C.
-            | 0x10800..=0x10FFF
-            // Mende Kikakui, Adlam, Indic and Ottoman Siyaq numbers, Arabic mathematical
-            // letters.
-            | 0x1E800..=0x1EFFF
-    )
 }
 
 /// `[a, b)` or `[b, a)`, whichever is ordered, clamped to `len`.
@@ -505,54 +462,6 @@ mod tests {
         assert_eq!(t.snap_to_graphemes(12, 13), CharRange::new(12, 14));
         assert_eq!(t.next_grapheme(6), 11);
         assert_eq!(t.prev_grapheme(11), 6);
-    }
-
-    #[test]
-    fn right_to_left_scripts_are_told_from_the_rest() {
-        for c in [
-            'ש', 'ם', 'ع', 'ﻻ', 'ܐ', 'ހ', '\u{0661}', '\u{05B8}', '\u{200F}', '𞤀',
-        ] {
-            assert!(is_right_to_left(c), "{c:?} ({:04X})", u32::from(c));
-        }
-        for c in [
-            'a', 'Z', '7', ' ', ',', '’', 'é', 'Ω', 'я', 'ა', '東', 'क', '\u{FEFF}', '😀',
-        ] {
-            assert!(!is_right_to_left(c), "{c:?} ({:04X})", u32::from(c));
-        }
-        let t = Text::from_string("Netanyahu said “שלום עולם” at 9.");
-        let hebrew = t.as_str().find('ש').map(|b| t.char_of_byte(b)).unwrap();
-        assert!(!t.has_right_to_left(0, hebrew), "the English before it");
-        assert!(
-            t.has_right_to_left(0, hebrew + 1),
-            "one Hebrew letter is enough"
-        );
-        assert!(t.has_right_to_left(hebrew + 5, hebrew + 6));
-        assert!(
-            !t.has_right_to_left(hebrew + 10, t.char_len()),
-            "the English after it"
-        );
-        assert!(!t.has_right_to_left(hebrew, hebrew), "an empty range");
-        assert!(
-            t.has_right_to_left(hebrew, t.char_len() + 5),
-            "clamped to the text"
-        );
-
-        let t = Text::from_string("Title\nSaid שלום to all.\nEnd\n");
-        let line = |needle: &str| t.char_of_byte(t.as_str().find(needle).unwrap());
-        let to = line("to all");
-        assert!(
-            t.lines_have_right_to_left(to, to + 2),
-            "English on a Hebrew line"
-        );
-        assert!(!t.lines_have_right_to_left(0, 5), "the title");
-        assert!(
-            !t.lines_have_right_to_left(0, line("Said")),
-            "up to the line break after it"
-        );
-        assert!(t.lines_have_right_to_left(0, line("Said") + 1));
-        let end = line("End");
-        assert!(!t.lines_have_right_to_left(end, end + 3));
-        assert!(!t.lines_have_right_to_left(t.char_len(), t.char_len()));
     }
 
     #[test]

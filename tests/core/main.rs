@@ -6,6 +6,7 @@
 mod support;
 
 mod bad_inputs;
+mod bidi;
 mod offsets;
 mod roundtrip;
 mod snapping;

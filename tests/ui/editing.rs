@@ -3068,115 +3068,131 @@ fn a_choice_a_flag_and_a_text_value_are_all_kept_on_sigterm() {
     );
 }
 
-/// Right-to-left text: egui lays lines out left to right and draws Hebrew runs mirrored, so on a
-/// line with Hebrew a mouse selection names other chars than the ones highlighted. Tagging it
-/// is refused with a message that fits the window; a find hit (exactly what was searched for)
-/// and a mouse selection on a line without right-to-left text are tagged.
+/// Issue 24: right-to-left text is selected where it is drawn. For every word of the
+/// multilingual fixture's right-to-left lines (Arabic, Hebrew, Persian, with Latin names and
+/// digits inside), the words' boxes on each row stand in the bidi algorithm's visual order;
+/// a double-click at the centre of the box selects exactly that word, and the tag key saves
+/// it. A drag across three Hebrew words from the right selects and saves those three.
 #[test]
-fn a_mouse_selection_over_hebrew_is_refused_and_a_find_hit_is_tagged() {
-    let ws = temp_workspace();
-    let rel = "seeds/zz_hebrew.txt";
-    std::fs::write(
-        ws.path().join(rel),
-        "A greeting\n\nThe minister said שלום עולם to the crowd in Jerusalem.\n",
-    )
-    .unwrap();
-    let mut h = harness_with(ws.path(), false, false, true);
-    h.get_by_label("zz_hebrew.txt").click();
-    for _ in 0..600 {
-        if h.state().open_document() == Some(rel) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        h.step();
-    }
+fn every_right_to_left_word_is_selected_and_saved_where_it_is_drawn() {
+    use marginalia::model::bidi::{self, Direction};
+    use unicode_segmentation::UnicodeSegmentation as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(repo().join("tests/fixtures/multilingual/world.txt")).unwrap();
+    std::fs::write(dir.path().join("world.txt"), &text).unwrap();
+    let mut h = harness_with(dir.path(), false, false, true);
+    h.get_by_label("world.txt").click();
     h.run_steps(3);
-    assert_eq!(h.state().open_document(), Some(rel));
-    let layer_path = ws
+    assert_eq!(h.state().open_document(), Some("world.txt"));
+
+    let mut expected: Vec<String> = Vec::new();
+    let mut line_start = 0;
+    for line in text.split('\n') {
+        let n = line.chars().count();
+        let (start, at) = (line_start, line_start);
+        line_start += n + 1;
+        if !bidi::needs_reordering(line) {
+            continue;
+        }
+        // The words and where each was drawn, from the view's own layout.
+        let mut words: Vec<(std::ops::Range<usize>, egui::Rect)> = Vec::new();
+        let mut c = 0;
+        for w in line.split_word_bounds() {
+            let k = w.chars().count();
+            if w.chars().any(char::is_alphanumeric) {
+                let rects = h.state().screen_rects_of(at + c, at + c + k);
+                assert_eq!(rects.len(), 1, "{w:?} is drawn in one box: {rects:?}");
+                words.push((c..c + k, rects[0]));
+            }
+            c += k;
+        }
+        // Row by row, left to right on screen, the words stand as the bidi algorithm orders
+        // the whole line.
+        let visual = bidi::visual_words(line, Direction::Auto);
+        let mut rows: Vec<f32> = words.iter().map(|(_, r)| r.center().y.round()).collect();
+        rows.dedup();
+        for y in rows {
+            let mut on_row: Vec<&(std::ops::Range<usize>, egui::Rect)> = words
+                .iter()
+                .filter(|(_, r)| r.center().y.round() == y)
+                .collect();
+            on_row.sort_by(|a, b| a.1.left().total_cmp(&b.1.left()));
+            let drawn: Vec<std::ops::Range<usize>> =
+                on_row.iter().map(|(w, _)| w.clone()).collect();
+            let ordered: Vec<std::ops::Range<usize>> = visual
+                .iter()
+                .filter(|w| drawn.contains(w))
+                .cloned()
+                .collect();
+            assert_eq!(drawn, ordered, "the words of a row of {line:?}");
+        }
+        for (w, rect) in &words {
+            let word: String = line.chars().skip(w.start).take(w.len()).collect();
+            double_click_at(&mut h, rect.center());
+            assert_eq!(
+                h.state().selected_text_range(),
+                Some((start + w.start, start + w.end)),
+                "a double-click on {word:?}"
+            );
+            press(&mut h, Key::Num1);
+            expected.push(word);
+        }
+    }
+    assert!(expected.len() > 40, "{} words", expected.len());
+
+    // A drag across three Hebrew words, from the right (where the first is drawn) leftwards.
+    let sentence = "לפי דיווח של";
+    let at = char_offset(&h, sentence);
+    let first = h.state().screen_rects_of(at, at + 3)[0];
+    let third = h.state().screen_rects_of(at + 10, at + 12)[0];
+    assert!(
+        third.right() < first.left(),
+        "the third word is drawn left of the first"
+    );
+    h.hover_at(first.center());
+    h.step();
+    h.drag_at(first.center());
+    h.step();
+    h.hover_at(third.center());
+    h.step();
+    h.drop_at(third.center());
+    h.run_steps(2);
+    assert_eq!(
+        h.state().selected_text_range(),
+        Some((at, at + sentence.chars().count()))
+    );
+    press(&mut h, Key::Num2);
+    expected.push(sentence.into());
+
+    save_now(&mut h);
+    let layer = dir
         .path()
         .join("annotations")
         .join(ANNOTATOR)
-        .join("seeds/zz_hebrew.ron");
-    let spans_on_disk = || {
-        std::fs::read_to_string(&layer_path)
-            .map(|s| Layer::from_ron(&s).unwrap().spans)
-            .unwrap_or_default()
-    };
-    let refused = |h: &mut Harness<'_, MarginaliaApp>, how: &str| {
-        assert!(
-            h.state().selected_text_range().is_some(),
-            "{how}: a selection"
-        );
-        press(h, Key::Num1);
-        let status = h.state().status_line().to_owned();
-        assert!(
-            status.starts_with("Not tagged") && status.contains("right-to-left"),
-            "{how}: {status}"
-        );
-        let shown = h.get_by_label(&status).rect();
-        assert!(
-            shown.right() <= 1024.0,
-            "{how}: the message fits: {shown:?}"
-        );
-        save_now(h);
-        assert!(spans_on_disk().is_empty(), "{how}: nothing was tagged");
-    };
+        .join("world.ron");
+    let spans = Layer::from_ron(&std::fs::read_to_string(layer).unwrap())
+        .unwrap()
+        .spans;
+    let mut saved: Vec<String> = spans.into_iter().map(|s| s.exact).collect();
+    saved.sort();
+    expected.sort();
+    assert_eq!(saved, expected);
+}
 
-    let hebrew = char_offset(&h, "עולם");
-    double_click(&mut h, hebrew + 1);
-    refused(&mut h, "a double-click");
-    press(&mut h, Key::Escape);
-    h.run_steps(10);
-    let said = char_offset(&h, "said");
-    drag(&mut h, said + 1, hebrew - 2);
-    refused(&mut h, "a drag from English into Hebrew");
-    // Shift+→ extends the mouse's selection: still the mouse's anchor, still refused.
-    press_with(&mut h, Modifiers::SHIFT, Key::ArrowRight);
-    refused(&mut h, "a mouse selection extended by the keys");
-    press(&mut h, Key::Escape);
-    // After the Hebrew, the line's glyphs are out of step with its chars too.
-    let crowd = char_offset(&h, "crowd");
-    drag(&mut h, crowd + 1, crowd + 3);
-    refused(&mut h, "English after the Hebrew on its line");
-    press(&mut h, Key::Escape);
-
-    // A line without right-to-left text is tagged as before.
-    let greeting = char_offset(&h, "greeting");
-    drag(&mut h, greeting + 1, greeting + 3);
-    press(&mut h, Key::Num1);
-    save_now(&mut h);
-    let spans = spans_on_disk();
-    assert_eq!(spans.len(), 1);
-    assert_eq!(spans[0].exact, "greeting");
-
-    // Find selects exactly what was searched for: that is tagged.
-    press(&mut h, Key::Escape);
-    find(&mut h, "עולם");
-    press(&mut h, Key::Escape);
-    press(&mut h, Key::Num1);
-    save_now(&mut h);
-    let mut exact: Vec<String> = spans_on_disk().into_iter().map(|s| s.exact).collect();
-    exact.sort();
-    assert_eq!(exact, ["greeting", "עולם"]);
-
-    // Dragging that span's end along its line is refused the same way.
-    let end = hebrew + 4;
-    let from = pos_of(&h, end) + vec2(-2.0, 0.0);
-    let to = pos_of(&h, crowd + 3) + vec2(2.0, 0.0);
-    h.hover_at(from);
+fn double_click_at(h: &mut Harness<'_, MarginaliaApp>, p: Pos2) {
+    h.hover_at(p);
     h.step();
-    h.drag_at(from);
-    h.step();
-    h.hover_at(to);
-    h.step();
-    h.drop_at(to);
+    for pressed in [true, false, true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
     h.run_steps(2);
-    let status = h.state().status_line().to_owned();
-    assert!(status.starts_with("Span not changed"), "{status}");
-    save_now(&mut h);
-    let mut exact: Vec<String> = spans_on_disk().into_iter().map(|s| s.exact).collect();
-    exact.sort();
-    assert_eq!(exact, ["greeting", "עולם"], "the span kept its end");
 }
 
 /// Annotator names: an annotator name that would take the place of a workspace file under

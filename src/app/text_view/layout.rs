@@ -1,0 +1,612 @@
+//! How one piece of the text view is laid out and mapped between screen and chars: as one egui
+//! galley when it reads left to right, or, when it holds right-to-left text, as rows of short
+//! runs placed in visual order by the Unicode Bidirectional Algorithm.
+//!
+//! egui 0.37 shapes with harfrust but has no bidi: it places a line's font runs left to right
+//! in logical order, and after a right-to-left run its glyphs no longer stand one per char. So
+//! a piece with right-to-left text is cut here into atoms (a word, a space, a punctuation mark,
+//! never across a direction change), each shaped alone by egui; its own line breaking puts
+//! them in rows, [`bidi::Paragraph::line_runs`] orders each row's runs, and the x of every char
+//! is kept, so that highlights, the caret and hit-testing agree with what is drawn.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use egui::text::{CCursor, CharIndex, LayoutJob, TextFormat};
+use egui::{Color32, FontId, Galley, Painter, Pos2, Rect, Vec2, pos2, vec2};
+use unicode_segmentation::UnicodeSegmentation as _;
+
+use crate::model::bidi;
+
+/// What a piece is laid out with.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Format {
+    pub font_size: f32,
+    pub color: Color32,
+    pub line_height: f32,
+    pub wrap_width: f32,
+}
+
+impl Format {
+    fn job(&self, text: String, wrap: bool) -> LayoutJob {
+        let mut job = LayoutJob::single_section(
+            text,
+            TextFormat {
+                font_id: FontId::proportional(self.font_size),
+                color: self.color,
+                line_height: Some(self.line_height),
+                ..Default::default()
+            },
+        );
+        job.wrap.max_width = if wrap { self.wrap_width } else { f32::INFINITY };
+        job
+    }
+}
+
+/// One laid-out piece.
+pub(super) enum PieceLayout {
+    /// Left to right only: egui's galley, whose glyphs stand one per char.
+    Plain(Arc<Galley>),
+    /// With right-to-left text, or in a right-to-left paragraph.
+    Bidi(BidiLayout),
+}
+
+/// A piece with right-to-left text: rows of atoms in visual order.
+pub(super) struct BidiLayout {
+    size: Vec2,
+    rows: Vec<BidiRow>,
+}
+
+struct BidiRow {
+    /// The row's chars, in piece offsets (its trailing spaces included).
+    chars: Range<usize>,
+    rect: Rect,
+    /// Atom galleys and the x of each one's left edge.
+    placed: Vec<(Arc<Galley>, f32)>,
+    /// For each char of the row: its grapheme's left and right edge, and whether it reads
+    /// right to left.
+    ext: Vec<(f32, f32, bool)>,
+    /// For each char of the row: whether a grapheme starts there.
+    starts: Vec<bool>,
+}
+
+/// A word, a space or a mark: shaped alone, never across a change of direction.
+struct Atom {
+    chars: Range<usize>,
+    rtl: bool,
+    space: bool,
+    galley: Arc<Galley>,
+    /// Each char's grapheme's edges, from the atom's left edge.
+    ext: Vec<(f32, f32)>,
+    width: f32,
+}
+
+/// Lays out `text` (one piece, without newlines) with paragraph direction `rtl`.
+pub(super) fn lay_out(
+    text: &str,
+    rtl: bool,
+    f: &Format,
+    layout: &mut dyn FnMut(LayoutJob) -> Arc<Galley>,
+) -> PieceLayout {
+    if !rtl && !bidi::needs_reordering(text) {
+        return PieceLayout::Plain(layout(f.job(text.to_owned(), true)));
+    }
+    PieceLayout::Bidi(BidiLayout::new(text, rtl, f, layout))
+}
+
+impl PieceLayout {
+    /// The room the piece takes.
+    pub fn size(&self) -> Vec2 {
+        match self {
+            PieceLayout::Plain(g) => g.size(),
+            PieceLayout::Bidi(b) => b.size,
+        }
+    }
+
+    /// The char range `[a, b)` of each row.
+    pub fn rows(&self) -> Vec<(usize, usize)> {
+        match self {
+            PieceLayout::Plain(g) => {
+                let mut out = Vec::with_capacity(g.rows.len());
+                let mut c = 0usize;
+                for row in &g.rows {
+                    let n = row.char_count_including_newline().0;
+                    out.push((c, c + n));
+                    c += n;
+                }
+                out
+            }
+            PieceLayout::Bidi(b) => b
+                .rows
+                .iter()
+                .map(|r| (r.chars.start, r.chars.end))
+                .collect(),
+        }
+    }
+
+    /// The boxes covering chars `[a, b)`, each with its row's rect: one a row, or several on a
+    /// row where the range crosses a change of direction.
+    pub fn boxes(&self, a: usize, b: usize) -> Vec<(Rect, Rect)> {
+        let mut out = Vec::new();
+        if a >= b {
+            return out;
+        }
+        match self {
+            PieceLayout::Plain(g) => {
+                let mut c = 0usize;
+                for row in &g.rows {
+                    let n = row.char_count_including_newline().0;
+                    let (rs, re) = (c, c + n);
+                    c += n;
+                    if re <= a || rs >= b {
+                        continue;
+                    }
+                    let ca = a.max(rs) - rs;
+                    let cb = b.min(re) - rs;
+                    let x0 = row.pos.x + row.row.x_offset(CharIndex(ca));
+                    let x1 = row.pos.x + row.row.x_offset(CharIndex(cb));
+                    if x1 <= x0 {
+                        continue;
+                    }
+                    let rr = row.rect();
+                    out.push((
+                        Rect::from_min_max(pos2(x0, rr.top()), pos2(x1, rr.bottom())),
+                        rr,
+                    ));
+                }
+            }
+            PieceLayout::Bidi(l) => {
+                for row in &l.rows {
+                    let (rs, re) = (row.chars.start, row.chars.end);
+                    if re <= a || rs >= b {
+                        continue;
+                    }
+                    let mut xs: Vec<(f32, f32)> = (a.max(rs)..b.min(re))
+                        .map(|c| row.ext[c - rs])
+                        .filter(|(x0, x1, _)| x1 > x0)
+                        .map(|(x0, x1, _)| (x0, x1))
+                        .collect();
+                    xs.sort_by(|p, q| p.0.total_cmp(&q.0));
+                    let mut merged: Vec<(f32, f32)> = Vec::new();
+                    for (x0, x1) in xs {
+                        match merged.last_mut() {
+                            Some(last) if x0 <= last.1 + 0.5 => last.1 = last.1.max(x1),
+                            _ => merged.push((x0, x1)),
+                        }
+                    }
+                    let rr = row.rect;
+                    for (x0, x1) in merged {
+                        out.push((
+                            Rect::from_min_max(pos2(x0, rr.top()), pos2(x1, rr.bottom())),
+                            rr,
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Where the caret before char `c` stands: a zero-width rect a row high. A right-to-left
+    /// char's caret is at its right edge. An offset where a row wraps is the end of the row
+    /// before, or with `next_row` the start of the next.
+    pub fn caret_rect(&self, c: usize, next_row: bool) -> Rect {
+        match self {
+            PieceLayout::Plain(g) => g.pos_from_cursor(CCursor {
+                index: CharIndex(c),
+                prefer_next_row: next_row,
+            }),
+            PieceLayout::Bidi(l) => {
+                let Some(r) = l.row_for(c, next_row) else {
+                    return Rect::from_min_size(Pos2::ZERO, vec2(0.0, l.size.y));
+                };
+                let row = &l.rows[r];
+                let x = row.caret_x(c);
+                Rect::from_x_y_ranges(x..=x, row.rect.y_range())
+            }
+        }
+    }
+
+    /// The char boundary nearest a point (in the piece's coordinates).
+    pub fn index_at(&self, p: Vec2) -> usize {
+        match self {
+            PieceLayout::Plain(g) => g.cursor_from_pos(p).index.0,
+            PieceLayout::Bidi(l) => {
+                let h = l.rows.first().map_or(1.0, |r| r.rect.height().max(1.0));
+                let r = ((p.y / h).floor().max(0.0) as usize).min(l.rows.len().saturating_sub(1));
+                l.rows.get(r).map_or(0, |row| row.index_at(p.x))
+            }
+        }
+    }
+
+    /// The caret's next place to the right (or left) on its row as drawn, and its x; `None` at
+    /// the row's end or in a piece laid out left to right. `near_x` picks among the places
+    /// that share an offset (where two runs meet).
+    pub fn visual_step(&self, c: usize, right: bool, near_x: Option<f32>) -> Option<(usize, f32)> {
+        let PieceLayout::Bidi(l) = self else {
+            return None;
+        };
+        let r = l.row_for(c, false)?;
+        let row = &l.rows[r];
+        let edges = row.edges();
+        let near = near_x.unwrap_or_else(|| row.caret_x(c));
+        let here = edges
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, o))| *o == c)
+            .min_by(|p, q| (p.1.0 - near).abs().total_cmp(&(q.1.0 - near).abs()))
+            .map(|(i, _)| i)?;
+        let mut i = here;
+        loop {
+            i = if right { i + 1 } else { i.checked_sub(1)? };
+            let (x, o) = *edges.get(i)?;
+            if o != c {
+                return Some((o, x));
+            }
+        }
+    }
+
+    /// Paints the piece with its top-left corner at `origin`.
+    pub fn paint(&self, painter: &Painter, origin: Pos2, color: Color32) {
+        match self {
+            PieceLayout::Plain(g) => painter.galley(origin, Arc::clone(g), color),
+            PieceLayout::Bidi(l) => {
+                for row in &l.rows {
+                    for (g, x) in &row.placed {
+                        painter.galley(origin + vec2(*x, row.rect.top()), Arc::clone(g), color);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl BidiLayout {
+    fn new(
+        text: &str,
+        rtl: bool,
+        f: &Format,
+        layout: &mut dyn FnMut(LayoutJob) -> Arc<Galley>,
+    ) -> Self {
+        let para = bidi::Paragraph::new(text, rtl);
+        let levels = para.rtl_chars();
+        let chars: Vec<char> = text.chars().collect();
+        let n = chars.len();
+        let mut starts = vec![false; n];
+        let mut c = 0;
+        for g in text.graphemes(true) {
+            starts[c] = true;
+            c += g.chars().count();
+        }
+
+        // Atoms: word boundaries (UAX #29), cut again where the direction changes.
+        let mut atoms: Vec<Atom> = Vec::new();
+        let mut c = 0;
+        for w in text.split_word_bounds() {
+            let end = c + w.chars().count();
+            let mut a = c;
+            // Digits of a right-to-left script (Persian ۱۴۰۲) read left to right, but harfrust
+            // shapes a run of that script right to left: such a number is shaped a digit at a
+            // time.
+            let by_grapheme = !levels[c] && w.chars().any(in_right_to_left_script);
+            for k in c + 1..end {
+                if starts[k] && (by_grapheme || levels[k] != levels[k - 1]) {
+                    atoms.push(Atom::new(&chars, &starts, a..k, levels[a], f, layout));
+                    a = k;
+                }
+            }
+            atoms.push(Atom::new(&chars, &starts, a..end, levels[a], f, layout));
+            c = end;
+        }
+
+        // Rows: greedy, breaking after spaces; spaces hang past the edge.
+        let mut lines: Vec<Range<usize>> = Vec::new();
+        let (mut start, mut width, mut after_space) = (0usize, 0.0f32, None::<usize>);
+        for (i, atom) in atoms.iter().enumerate() {
+            if i > start && !atom.space && width + atom.width > f.wrap_width {
+                let cut = after_space.filter(|o| *o > start && *o <= i).unwrap_or(i);
+                lines.push(start..cut);
+                start = cut;
+                width = atoms[cut..i].iter().map(|a| a.width).sum();
+                after_space = None;
+            }
+            width += atom.width;
+            if atom.space {
+                after_space = Some(i + 1);
+            }
+        }
+        lines.push(start..atoms.len());
+
+        let h = f.line_height;
+        let mut rows = Vec::with_capacity(lines.len());
+        let mut right = 0.0f32;
+        for (r, line) in lines.iter().enumerate() {
+            let cs = atoms.get(line.start).map_or(n, |a| a.chars.start);
+            let ce = if line.is_empty() {
+                cs
+            } else {
+                atoms[line.end - 1].chars.end
+            };
+            let total: f32 = atoms[line.clone()].iter().map(|a| a.width).sum();
+            let x0 = if rtl { f.wrap_width - total } else { 0.0 };
+            // Atoms in visual order: the row's runs left to right, a right-to-left run's
+            // atoms last first.
+            let mut order: Vec<usize> = Vec::with_capacity(line.len());
+            for run in para.line_runs(cs..ce) {
+                let mut inside: Vec<usize> = line
+                    .clone()
+                    .filter(|i| run.chars.contains(&atoms[*i].chars.start))
+                    .collect();
+                if run.rtl {
+                    inside.reverse();
+                }
+                order.extend(inside);
+            }
+            for i in line.clone() {
+                if !order.contains(&i) {
+                    order.push(i);
+                }
+            }
+            let mut x = x0;
+            let mut placed = Vec::with_capacity(order.len());
+            let mut ext = vec![(x0, x0, rtl); ce - cs];
+            for i in order {
+                let atom = &atoms[i];
+                for (k, (a0, a1)) in atom.chars.clone().zip(&atom.ext) {
+                    ext[k - cs] = (x + a0, x + a1, atom.rtl);
+                }
+                placed.push((Arc::clone(&atom.galley), x));
+                x += atom.width;
+            }
+            right = right.max(x);
+            rows.push(BidiRow {
+                chars: cs..ce,
+                rect: Rect::from_min_max(pos2(x0, r as f32 * h), pos2(x, (r + 1) as f32 * h)),
+                placed,
+                ext,
+                starts: starts[cs..ce].to_vec(),
+            });
+        }
+        let width = if rtl { f.wrap_width } else { right };
+        Self {
+            size: vec2(width, rows.len() as f32 * h),
+            rows,
+        }
+    }
+
+    /// The row holding char `c` (see [`PieceLayout::caret_rect`] for a row's end).
+    fn row_for(&self, c: usize, next_row: bool) -> Option<usize> {
+        let last = self.rows.len().checked_sub(1)?;
+        for (r, row) in self.rows.iter().enumerate() {
+            if c < row.chars.end || (c == row.chars.end && (r == last || !next_row)) {
+                return Some(r);
+            }
+        }
+        Some(last)
+    }
+}
+
+impl BidiRow {
+    /// The x of the caret before char `c` of this row (or after its last char).
+    fn caret_x(&self, c: usize) -> f32 {
+        let (cs, ce) = (self.chars.start, self.chars.end);
+        if c < ce && c >= cs {
+            let (x0, x1, rtl) = self.ext[c - cs];
+            if rtl { x1 } else { x0 }
+        } else if ce > cs {
+            let (x0, x1, rtl) = self.ext[ce - 1 - cs];
+            if rtl { x0 } else { x1 }
+        } else {
+            self.rect.left()
+        }
+    }
+
+    /// The grapheme of the row around char `k` (a row offset).
+    fn grapheme(&self, k: usize) -> Range<usize> {
+        let mut a = k;
+        while a > 0 && !self.starts[a] {
+            a -= 1;
+        }
+        let mut b = k + 1;
+        while b < self.starts.len() && !self.starts[b] {
+            b += 1;
+        }
+        a..b
+    }
+
+    /// The char boundary nearest `x` on this row.
+    fn index_at(&self, x: f32) -> usize {
+        let cs = self.chars.start;
+        if self.ext.is_empty() {
+            return cs;
+        }
+        let inside = self
+            .ext
+            .iter()
+            .position(|(x0, x1, _)| *x0 <= x && x < *x1 && x1 > x0);
+        let k = inside.unwrap_or_else(|| {
+            // Past either end: the char drawn nearest that end.
+            let key = |i: usize| {
+                let (x0, x1, _) = self.ext[i];
+                if x < self.rect.center().x { x0 } else { -x1 }
+            };
+            (0..self.ext.len())
+                .min_by(|a, b| key(*a).total_cmp(&key(*b)))
+                .unwrap_or(0)
+        });
+        let g = self.grapheme(k);
+        let (x0, x1, rtl) = self.ext[k];
+        let left_half = x < (x0 + x1) / 2.0;
+        // The caret goes to the edge of the grapheme nearer the point: its start is on the
+        // left when it reads left to right, on the right when it reads right to left.
+        let at_start = left_half != rtl;
+        cs + if at_start { g.start } else { g.end }
+    }
+
+    /// Every place the caret can stand on the row, left to right: each grapheme's two edges
+    /// with the offset that edge stands for.
+    fn edges(&self) -> Vec<(f32, usize)> {
+        let cs = self.chars.start;
+        let mut out = Vec::new();
+        let mut k = 0;
+        while k < self.ext.len() {
+            let g = self.grapheme(k);
+            let (x0, x1, rtl) = self.ext[k];
+            let (start, end) = (cs + g.start, cs + g.end);
+            out.push((x0, if rtl { end } else { start }));
+            out.push((x1, if rtl { start } else { end }));
+            k = g.end;
+        }
+        out.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
+        out.dedup_by(|p, q| p.1 == q.1 && (p.0 - q.0).abs() < 0.5);
+        out
+    }
+}
+
+impl Atom {
+    fn new(
+        chars: &[char],
+        starts: &[bool],
+        range: Range<usize>,
+        rtl: bool,
+        f: &Format,
+        layout: &mut dyn FnMut(LayoutJob) -> Arc<Galley>,
+    ) -> Self {
+        let own = &chars[range.clone()];
+        let space = own.iter().all(|c| c.is_whitespace());
+        let strong = own.iter().any(|c| bidi::is_strong_rtl(*c));
+        // A bracket in a right-to-left run is drawn as its mirror (UAX #9, rule L4).
+        let shown: String = if rtl && !strong {
+            own.iter().map(|c| bidi::mirrored(*c)).collect()
+        } else {
+            own.iter().collect()
+        };
+        let galley = layout(f.job(shown, false));
+        let graphemes = grapheme_ranges(&starts[range.clone()]);
+        let (ext, width) = if rtl && strong {
+            rtl_extents(own, &graphemes, &galley)
+        } else {
+            let (mut ext, width) = ltr_extents(own.len(), &graphemes, &galley);
+            if rtl {
+                // A mark or a space alone: its graphemes run from the right.
+                for e in &mut ext {
+                    *e = (width - e.1, width - e.0);
+                }
+            }
+            (ext, width)
+        };
+        Atom {
+            chars: range,
+            rtl,
+            space,
+            galley,
+            ext,
+            width,
+        }
+    }
+}
+
+/// The grapheme ranges of an atom from its grapheme starts.
+fn grapheme_ranges(starts: &[bool]) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for (k, s) in starts.iter().enumerate() {
+        match out.last_mut() {
+            Some(last) if !s => last.end = k + 1,
+            _ => out.push(k..k + 1),
+        }
+    }
+    out
+}
+
+/// Each char's grapheme edges in a left-to-right galley (one glyph a char), and its width.
+fn ltr_extents(n: usize, graphemes: &[Range<usize>], g: &Galley) -> (Vec<(f32, f32)>, f32) {
+    let Some(row) = g.rows.first() else {
+        return (vec![(0.0, 0.0); n], 0.0);
+    };
+    let x = |k: usize| row.pos.x + row.row.x_offset(CharIndex(k));
+    let mut ext = vec![(0.0, 0.0); n];
+    for gr in graphemes {
+        let e = (x(gr.start), x(gr.end));
+        for k in gr.clone() {
+            ext[k] = e;
+        }
+    }
+    (ext, x(n).max(g.size().x))
+}
+
+/// Each char's grapheme edges in a galley that harfrust shaped right to left, and its width.
+///
+/// egui keeps the shaper's glyphs in visual order, each naming the first char of its cluster
+/// (the clusters run from the last char to the first), and adds zero-width glyphs after them.
+/// Walking the glyphs left to right, each glyph with an advance is matched to the nearest
+/// earlier char it names; a cluster spans from that char to the one matched before it, and a
+/// cluster of several graphemes (a ligature) is shared out evenly.
+fn rtl_extents(chars: &[char], graphemes: &[Range<usize>], g: &Galley) -> (Vec<(f32, f32)>, f32) {
+    let n = chars.len();
+    let glyphs: Vec<(char, f32)> = g
+        .rows
+        .iter()
+        .flat_map(|r| r.row.glyphs.iter().map(|gl| (gl.chr, gl.advance_width)))
+        .collect();
+    let width: f32 = glyphs
+        .iter()
+        .map(|(_, a)| a.max(0.0))
+        .sum::<f32>()
+        .max(g.size().x);
+    // Clusters left to right: (first char, left x, right x).
+    let mut clusters: Vec<(usize, f32, f32)> = Vec::new();
+    let mut pos = n;
+    let mut x = 0.0f32;
+    for (chr, adv) in glyphs {
+        if adv <= 0.0 {
+            continue;
+        }
+        match (0..pos).rev().find(|k| chars[*k] == chr) {
+            Some(k) => {
+                clusters.push((k, x, x + adv));
+                pos = k;
+            }
+            None => {
+                if let Some(last) = clusters.last_mut() {
+                    last.2 = x + adv;
+                }
+            }
+        }
+        x += adv;
+    }
+    let mut ext = vec![(0.0, 0.0); n];
+    if clusters.is_empty() || pos != 0 {
+        // Not understood: share the width out evenly, the first grapheme on the right.
+        let each = width / graphemes.len().max(1) as f32;
+        for (i, gr) in graphemes.iter().enumerate() {
+            let right = width - i as f32 * each;
+            for k in gr.clone() {
+                ext[k] = (right - each, right);
+            }
+        }
+        return (ext, width);
+    }
+    let mut end = n;
+    for (first, x0, x1) in clusters {
+        let inside: Vec<&Range<usize>> = graphemes
+            .iter()
+            .filter(|gr| gr.start >= first && gr.start < end)
+            .collect();
+        let each = (x1 - x0) / inside.len().max(1) as f32;
+        for (i, gr) in inside.iter().enumerate() {
+            let right = x1 - i as f32 * each;
+            for e in &mut ext[gr.start..gr.end.min(end)] {
+                *e = (right - each, right);
+            }
+        }
+        // A cluster that starts inside a grapheme gives the whole grapheme its place.
+        end = first;
+    }
+    (ext, width)
+}
+
+/// Whether `c` belongs to a script block harfrust shapes right to left (Hebrew, Arabic,
+/// Syriac, Thaana, N'Ko and their presentation forms), whatever its bidi class.
+fn in_right_to_left_script(c: char) -> bool {
+    matches!(u32::from(c), 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFE)
+}
