@@ -63,6 +63,9 @@ pub enum Command {
     ZoomOut,
     ZoomReset,
     ToggleTheme,
+    /// The open document's paragraphs: by each one's first letter, all right to left, all left
+    /// to right, then back (remembered for that document).
+    CycleDirection,
     SaveNow,
     ExtendSelection {
         forward: bool,

@@ -107,6 +107,9 @@ pub struct Prefs {
     /// → keys (e.g. "Ctrl+U"), set in the Keys editor. Entries naming no command or no
     /// readable keys are ignored.
     pub keys: std::collections::BTreeMap<String, String>,
+    /// Documents whose paragraphs are set one way, not each by its first letter: the text's
+    /// path → the direction.
+    pub directions: std::collections::BTreeMap<PathBuf, crate::model::bidi::Direction>,
 }
 
 impl Prefs {
@@ -132,6 +135,7 @@ impl Default for Prefs {
             zoom: 1.0,
             suggestions_off: Vec::new(),
             keys: Default::default(),
+            directions: Default::default(),
         }
     }
 }
@@ -700,6 +704,11 @@ impl MarginaliaApp {
         self.open.as_ref()?.view.screen_pos_of_char(c)
     }
 
+    /// Where the caret of the open text is drawn (the middle of its bar), if it is on screen.
+    pub fn caret_screen_pos(&self) -> Option<egui::Pos2> {
+        self.open.as_ref()?.view.caret_drawn_at()
+    }
+
     /// The boxes chars `[a, b)` of the open text were painted in last frame (several on a row
     /// where the range crosses a change of direction), left to right on each row.
     pub fn screen_rects_of(&self, a: usize, b: usize) -> Vec<egui::Rect> {
@@ -1153,14 +1162,43 @@ impl MarginaliaApp {
         }
     }
 
+    /// Where the direction set for document `rel` is remembered.
+    fn direction_key(&self, rel: &str) -> Option<PathBuf> {
+        self.ws.as_ref().map(|w| w.root().join(rel))
+    }
+
+    /// Sets the open document's paragraphs the next way (see [`Command::CycleDirection`]).
+    fn cycle_direction(&mut self) {
+        let Some(rel) = self.open_document().map(str::to_owned) else {
+            return;
+        };
+        let key = self.direction_key(&rel);
+        let Some(open) = &mut self.open else { return };
+        let next = open.view.direction().next();
+        open.view.set_direction(next);
+        if let Some(key) = key {
+            if next == crate::model::bidi::Direction::Auto {
+                self.prefs.directions.remove(&key);
+            } else {
+                self.prefs.directions.insert(key, next);
+            }
+        }
+        self.status_line = format!("{rel}: text direction {}", next.label());
+    }
+
     fn finish_open(
         &mut self,
         rel: &str,
         result: Result<OpenDoc, crate::session::document::OpenError>,
     ) {
         let read_only = self.read_only();
+        let direction = self
+            .direction_key(rel)
+            .and_then(|k| self.prefs.directions.get(&k).copied())
+            .unwrap_or_default();
         match result {
             Ok(mut open) => {
+                open.view.set_direction(direction);
                 if let Some(j) = &self.journal {
                     open.doc.set_journal(j.clone());
                 }
@@ -1440,6 +1478,7 @@ impl MarginaliaApp {
             Command::ZoomIn => self.prefs.zoom = (self.prefs.zoom + 0.1).min(2.5),
             Command::ZoomOut => self.prefs.zoom = (self.prefs.zoom - 0.1).max(0.6),
             Command::ZoomReset => self.prefs.zoom = 1.0,
+            Command::CycleDirection => self.cycle_direction(),
             Command::ToggleTheme => {
                 self.prefs.dark = !self.prefs.dark;
                 ctx.set_theme(if self.prefs.dark {

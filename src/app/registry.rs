@@ -174,6 +174,7 @@ pub enum Action {
     ToggleDone,
     MarkInProgress,
     ToggleTheme,
+    CycleDirection,
     EditTags,
     Export,
     Import,
@@ -248,9 +249,10 @@ impl Action {
     ];
 
     /// The commands of menus and the palette that have no keys (and are not rebound).
-    pub const MENU_ONLY: [Action; 8] = [
+    pub const MENU_ONLY: [Action; 9] = [
         Action::MarkInProgress,
         Action::ToggleTheme,
+        Action::CycleDirection,
         Action::EditTags,
         Action::Export,
         Action::Import,
@@ -566,6 +568,13 @@ impl Action {
             .words("colours appearance night")
             // The View menu says which theme it switches to (see `menu_text`).
             .menu(View, "Dark theme"),
+            Action::CycleDirection => Spec::new(
+                "CycleDirection",
+                "Text direction: by each paragraph, right to left, left to right",
+                &[],
+            )
+            .words("bidi rtl ltr arabic hebrew persian right-to-left align")
+            .menu(View, "Text direction…"),
             Action::EditTags => Spec::new("EditTags", "Edit tags…", &[])
                 .words("tag set schema colours attributes")
                 .menu(View, "Edit tags…"),
@@ -625,11 +634,12 @@ impl Action {
     }
 
     /// The View menu's order (the registry's order puts the keyed commands first).
-    pub const VIEW_MENU: [Action; 10] = [
+    pub const VIEW_MENU: [Action; 11] = [
         Action::ToggleTheme,
         Action::ZoomIn,
         Action::ZoomOut,
         Action::ZoomReset,
+        Action::CycleDirection,
         Action::Help,
         Action::EditKeys,
         Action::Find,
@@ -817,6 +827,7 @@ impl Action {
             Action::ToggleDone => Command::ToggleDone,
             Action::MarkInProgress => Command::SetStatus(Status::InProgress),
             Action::ToggleTheme => Command::ToggleTheme,
+            Action::CycleDirection => Command::CycleDirection,
             Action::EditTags => Command::ToggleTagEditor,
             Action::Export => Command::OpenExport,
             Action::Import => Command::OpenImport,

@@ -358,6 +358,10 @@ fn start(app: &mut MarginaliaApp, rel: &str, a: &str, b: Option<&str>) {
                 review.set_journal(j.clone());
             }
             let mut mode = ReviewMode::new(review);
+            // The text reads the way it was set for annotating.
+            if let Some(d) = app.prefs.directions.get(&ws.root().join(rel)) {
+                mode.view.set_direction(*d);
+            }
             let first = mode.review.next_undecided(None);
             if let Some(i) = first {
                 mode.select(i);

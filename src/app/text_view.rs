@@ -1082,19 +1082,25 @@ impl TextView {
         }
     }
 
-    /// The caret: a bar two points wide in the text's colour, a row high, where the keyboard
-    /// is in the text.
-    fn paint_caret(&self, ui: &Ui) {
-        let Some(c) = self.caret else { return };
-        let Some(mut at) = self.caret_pos(c) else {
-            return;
-        };
+    /// Where the caret is drawn (the middle of its bar), if its piece was painted last frame.
+    pub fn caret_drawn_at(&self) -> Option<Pos2> {
+        let c = self.caret?;
+        let mut at = self.caret_pos(c)?;
         // Where two runs meet, an offset stands in two places: the one the arrows reached.
         if let Some((_, x)) = self.caret_x.filter(|(k, _)| *k == c)
             && let Some((_, origin)) = self.painted.iter().find(|(i, _)| *i == self.piece_of(c))
         {
             at.x = origin.x + x;
         }
+        Some(at)
+    }
+
+    /// The caret: a bar two points wide in the text's colour, a row high, where the keyboard
+    /// is in the text.
+    fn paint_caret(&self, ui: &Ui) {
+        let Some(at) = self.caret_drawn_at() else {
+            return;
+        };
         let h = self.row_height() * 0.5;
         let x = at.x.round();
         ui.painter().line_segment(
@@ -1318,6 +1324,12 @@ impl TextView {
     ) {
         // Keys move the head by logical offsets, so a selection they start from a span or the
         // top of the view is exact; one the pointer started keeps its pointer-made anchor.
+        // The keys say right and left: in a right-to-left paragraph, left goes forward in the
+        // text, and by grapheme the head moves as drawn.
+        let right = forward;
+        let anchor_at = self.selection.map(|s| s.head).or(self.caret).unwrap_or(0);
+        let rtl = !self.pieces.is_empty() && self.piece_is_rtl(text, self.piece_of(anchor_at));
+        let forward = forward != rtl;
         let sel = match (self.selection, from) {
             (Some(s), _) => s,
             (None, Some((a, b))) => Selection { anchor: a, head: b },
@@ -1334,12 +1346,18 @@ impl TextView {
                 }
             }
         };
+        let mut visual_x = None;
         let head = match (forward, by_word) {
+            (_, false) if let Some((c, x)) = self.visual_step(sel.head, right) => {
+                visual_x = Some((c, x));
+                c
+            }
             (true, false) => text.next_grapheme(sel.head),
             (false, false) => text.prev_grapheme(sel.head),
             (true, true) => text.next_word_end(sel.head),
             (false, true) => text.prev_word_start(sel.head),
         };
+        self.caret_x = visual_x;
         self.selection = Some(Selection {
             anchor: sel.anchor,
             head,

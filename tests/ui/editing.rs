@@ -3181,6 +3181,109 @@ fn every_right_to_left_word_is_selected_and_saved_where_it_is_drawn() {
     assert_eq!(saved, expected);
 }
 
+/// Issue 24: the caret moves as drawn on a mixed right-to-left row (Hebrew with a year, a
+/// comma and a Latin name inside): from the row's right end, ← steps leftwards, never back to
+/// the right, through every offset of the line to its left end; → comes back the same way.
+/// Shift+← selects from the caret; the direction command sets the paragraph left to right.
+#[test]
+fn the_caret_moves_as_drawn_on_a_mixed_right_to_left_row() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/multilingual/world.txt"),
+        dir.path().join("world.txt"),
+    )
+    .unwrap();
+    let mut h = harness_with(dir.path(), false, false, true);
+    h.get_by_label("world.txt").click();
+    h.run_steps(3);
+    let line = "עברית: ראש הממשלה אמר כי הכלכלה צומחת ב-2024, לפי דיווח של AP.";
+    let at = char_offset(&h, line);
+    let n = line.chars().count();
+    // The right half of the line's first letter, drawn at the right end: the caret before it.
+    let first = h.state().screen_rects_of(at, at + 1)[0];
+    let p = egui::pos2(first.right() - 1.0, first.center().y);
+    h.hover_at(p);
+    h.step();
+    h.drag_at(p);
+    h.step();
+    h.drop_at(p);
+    h.run_steps(2);
+    assert_eq!(h.state().caret(), Some(at));
+    let caret_x = |h: &Harness<'_, MarginaliaApp>| h.state().caret_screen_pos().unwrap().x;
+    assert!((caret_x(&h) - first.right()).abs() < 1.0);
+
+    for (key, end) in [(Key::ArrowLeft, at + n), (Key::ArrowRight, at)] {
+        let mut seen = std::collections::BTreeSet::from([h.state().caret().unwrap()]);
+        let mut x = caret_x(&h);
+        for _ in 0..3 * n {
+            press(&mut h, key);
+            let now = caret_x(&h);
+            let c = h.state().caret().unwrap();
+            assert!(
+                (c >= at && c <= at + n),
+                "{key:?} left the line: caret at {c}"
+            );
+            if key == Key::ArrowLeft {
+                assert!(now <= x + 0.5, "← moved right to {c}: {x} → {now}");
+            } else {
+                assert!(now >= x - 0.5, "→ moved left to {c}: {x} → {now}");
+            }
+            x = now;
+            seen.insert(c);
+            if c == end {
+                break;
+            }
+        }
+        assert_eq!(
+            h.state().caret(),
+            Some(end),
+            "{key:?} reached the row's end"
+        );
+        let missed: Vec<usize> = (at..=at + n).filter(|c| !seen.contains(c)).collect();
+        assert!(missed.is_empty(), "{key:?} never stood at {missed:?}");
+    }
+
+    // Shift+← from the line's start selects its first word's first letter (leftwards).
+    press_with(&mut h, Modifiers::SHIFT, Key::ArrowLeft);
+    assert_eq!(h.state().selected_text_range(), Some((at, at + 1)));
+    press(&mut h, Key::Escape);
+
+    // Set left to right, the Latin name that ends the line stands at its right end, not at
+    // its left.
+    let ap = at + n - 3;
+    let line_boxes = |h: &Harness<'_, MarginaliaApp>| h.state().screen_rects_of(at, at + n);
+    let ap_box = |h: &Harness<'_, MarginaliaApp>| h.state().screen_rects_of(ap, ap + 2)[0];
+    let leftmost = |h: &Harness<'_, MarginaliaApp>| {
+        line_boxes(h)
+            .iter()
+            .map(|r| r.left())
+            .fold(f32::INFINITY, f32::min)
+    };
+    let rightmost = |h: &Harness<'_, MarginaliaApp>| {
+        line_boxes(h).iter().map(|r| r.right()).fold(0.0, f32::max)
+    };
+    assert!(
+        (ap_box(&h).left() - leftmost(&h)).abs() < 12.0,
+        "AP is at the left"
+    );
+    // From the palette: by each paragraph → right to left → left to right.
+    for _ in 0..2 {
+        press_with(&mut h, Modifiers::COMMAND, Key::K);
+        type_keys(&mut h, "text direction");
+        press(&mut h, Key::Enter);
+        h.run_steps(2);
+    }
+    assert!(
+        h.state()
+            .status_line()
+            .contains("text direction left to right")
+    );
+    assert!(
+        (ap_box(&h).right() - rightmost(&h)).abs() < 12.0,
+        "AP is at the right"
+    );
+}
+
 fn double_click_at(h: &mut Harness<'_, MarginaliaApp>, p: Pos2) {
     h.hover_at(p);
     h.step();
