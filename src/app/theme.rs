@@ -189,6 +189,65 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.add_font_provider(std::sync::Arc::new(
         egui_system_font_provider::SystemFontProvider::new(),
     ));
+    ctx.add_glyph_rasterizer(
+        egui::epaint::text::GlyphRasterizer::new(
+            "marginalia::emoji_sequence_placeholder",
+            |req: &egui::epaint::text::GlyphRasterizerRequest<'_>| {
+                is_emoji_sequence(req.cluster).then(|| emoji_placeholder(req.font_size_px))
+            },
+        )
+        .with_priority(egui::epaint::text::FontPriority::Highest),
+    );
+}
+
+/// Whether a grapheme cluster is an emoji sequence the bundled monochrome emoji font draws
+/// in pieces: a flag (two regional indicators: 🇺🇦 came out as "U A"), a ZWJ sequence (👩🏿‍💻
+/// as two glyphs, a family as three faces) or an emoji with a skin tone (the tone dropped).
+pub fn is_emoji_sequence(cluster: &str) -> bool {
+    let mut chars = cluster.chars();
+    let (Some(_), Some(_)) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    cluster
+        .chars()
+        .any(|c| matches!(u32::from(c), 0x200D | 0x1F1E6..=0x1F1FF | 0x1F3FB..=0x1F3FF))
+}
+
+/// One placeholder for a whole emoji sequence: a hollow rounded square an em wide with a dot
+/// in it (unlike the missing-glyph box, which is narrower), tinted with the text's colour.
+/// The sequence stays whole in the text: the span list, hover card and screen reader give it.
+fn emoji_placeholder(font_size_px: f32) -> egui::epaint::text::RasterizedGlyph {
+    use egui::epaint::text::{GlyphBitmap, RasterizedGlyph};
+    let side = (0.8 * font_size_px).round().max(4.0) as usize;
+    let stroke = (font_size_px / 14.0).round().max(1.0);
+    let corner = side as f32 * 0.22;
+    let mut image = egui::ColorImage::filled([side, side], Color32::TRANSPARENT);
+    let c = side as f32 / 2.0;
+    let dot = side as f32 * 0.12;
+    for y in 0..side {
+        for x in 0..side {
+            let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+            // Distance outside the rounded square (negative inside).
+            let dx = ((px - c).abs() - (c - corner)).max(0.0);
+            let dy = ((py - c).abs() - (c - corner)).max(0.0);
+            let outside = (dx * dx + dy * dy).sqrt() - corner;
+            let on_edge = outside <= 0.0 && outside > -stroke;
+            let on_dot = ((px - c).powi(2) + (py - c).powi(2)).sqrt() <= dot;
+            if on_edge || on_dot {
+                image[(x, y)] = Color32::WHITE;
+            }
+        }
+    }
+    let bearing = (0.1 * font_size_px).round();
+    RasterizedGlyph {
+        bitmap: GlyphBitmap {
+            image,
+            // The pen is at the baseline; the square sits on it, a little below as emoji do.
+            offset_px: egui::vec2(bearing, -(side as f32) + (0.08 * font_size_px).round()),
+            is_color: false,
+        },
+        advance_px: side as f32 + 2.0 * bearing,
+    }
 }
 
 /// The visuals for the chosen theme, a little calmer than egui's defaults.

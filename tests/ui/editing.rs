@@ -3284,6 +3284,40 @@ fn the_caret_moves_as_drawn_on_a_mixed_right_to_left_row() {
     );
 }
 
+/// Issue 24: an emoji sequence the bundled emoji font draws in pieces (a flag came out as
+/// "U A", a ZWJ sequence as two or three glyphs, a skin tone dropped) is drawn as one glyph for
+/// the whole cluster.
+#[test]
+fn an_emoji_sequence_is_drawn_as_one_glyph() {
+    let ws = temp_workspace();
+    let h = harness(ws.path(), false, false);
+    for cluster in [
+        "🇺🇦",
+        "👩🏿\u{200d}💻",
+        "👨\u{200d}👩\u{200d}👧\u{200d}👦",
+        "👍🏽",
+        "🏳️\u{200d}🌈",
+        "😀",
+    ] {
+        let g = h.ctx.fonts_mut(|f| {
+            f.layout_no_wrap(
+                cluster.to_owned(),
+                egui::FontId::proportional(16.0),
+                egui::Color32::WHITE,
+            )
+        });
+        let glyphs: Vec<&egui::epaint::text::Glyph> =
+            g.rows.iter().flat_map(|r| &r.row.glyphs).collect();
+        assert_eq!(
+            glyphs.len(),
+            cluster.chars().count(),
+            "{cluster}: a glyph a char"
+        );
+        let drawn = glyphs.iter().filter(|gl| gl.advance_width > 0.0).count();
+        assert_eq!(drawn, 1, "{cluster} is drawn as {drawn} glyphs");
+    }
+}
+
 fn double_click_at(h: &mut Harness<'_, MarginaliaApp>, p: Pos2) {
     h.hover_at(p);
     h.step();
