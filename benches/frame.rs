@@ -28,6 +28,9 @@
 //! app frame, `FRAME_BENCH_TAGALL_FIND=in` finds "in" instead (the find bar's maximum,
 //! 100,000 hits).
 //!
+//! `MARGINALIA_BENCH_DOCS=1mb,1mb-ar` compares the 1 MB document with the same words in Arabic
+//! letters (issue 24); `FRAME_BENCH_NAIVE=0` leaves out the naive view.
+//!
 //! Two views are compared in the same run:
 //! - **naive**: the whole text as one `LayoutJob` with a background-coloured section per span,
 //!   in a `ScrollArea` — what issue 6 says not to do, measured so the ratio is visible;
@@ -1021,8 +1024,13 @@ fn main() {
         return;
     }
     let mut results: BTreeMap<(String, &str), BTreeMap<String, String>> = BTreeMap::new();
+    // `FRAME_BENCH_NAIVE=0` skips the naive view (slow on big documents, and not about ours).
+    let naive = std::env::var("FRAME_BENCH_NAIVE").map_or(true, |v| v != "0");
     for d in &docs {
         for view in ["real", "naive"] {
+            if view == "naive" && !naive {
+                continue;
+            }
             eprintln!("{} / {view} view ...", d.name);
             let dir = d.dir.display().to_string();
             match run_child(&["--child-view", view, "--dir", &dir]) {

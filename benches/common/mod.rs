@@ -22,14 +22,23 @@ pub struct BenchDoc {
 }
 
 /// Writes the three benchmark documents (4 KB/40, 1 MB/10k, 10 MB/100k spans) under `root`,
-/// or those named in `MARGINALIA_BENCH_DOCS` (e.g. `4kb,10mb`).
+/// or those named in `MARGINALIA_BENCH_DOCS` (e.g. `4kb,10mb`). Named there, `1mb-ar` is the
+/// 1 MB document with its letters in Arabic (issue 24: right-to-left text, same words).
 pub fn write_bench_docs(root: &Path) -> Vec<BenchDoc> {
     let only = std::env::var("MARGINALIA_BENCH_DOCS").ok();
+    let arabic = (
+        "1mb-ar",
+        SynthSpec {
+            arabic: true,
+            ..SynthSpec::ONE_MB
+        },
+    );
     SynthSpec::bench_documents()
         .into_iter()
-        .filter(|(name, _)| {
-            only.as_ref()
-                .is_none_or(|o| o.split(',').any(|n| n.trim() == *name))
+        .chain(std::iter::once(arabic))
+        .filter(|(name, _)| match &only {
+            Some(o) => o.split(',').any(|n| n.trim() == *name),
+            None => *name != "1mb-ar",
         })
         .map(|(name, spec)| {
             let dir = root.join(name);

@@ -72,6 +72,10 @@ pub enum Command {
         /// (a workspace for the document list at scale).
         #[arg(long)]
         docs: Option<usize>,
+        /// Write the letters in Arabic (the same words letter for letter): a right-to-left
+        /// document of the same shape.
+        #[arg(long)]
+        arabic: bool,
         /// The folder to write the workspace into.
         out_dir: PathBuf,
     },
@@ -352,8 +356,22 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             seed,
             annotated_by,
             docs,
+            arabic,
             out_dir,
-        } => synth(&size, spans, seed, &annotated_by, docs, &out_dir, out, err),
+        } => synth(
+            &size,
+            crate::workspace::synth::SynthSpec {
+                bytes: 0,
+                spans,
+                seed,
+                arabic,
+            },
+            &annotated_by,
+            docs,
+            &out_dir,
+            out,
+            err,
+        ),
         Command::Agree {
             path,
             annotators,
@@ -1127,8 +1145,7 @@ fn agree(
 #[allow(clippy::too_many_arguments)]
 fn synth(
     size: &str,
-    spans: usize,
-    seed: u64,
+    spec: crate::workspace::synth::SynthSpec,
     annotator: &str,
     docs: Option<usize>,
     out_dir: &std::path::Path,
@@ -1142,7 +1159,7 @@ fn synth(
             return 2;
         }
     };
-    let spec = crate::workspace::synth::SynthSpec { bytes, spans, seed };
+    let spec = crate::workspace::synth::SynthSpec { bytes, ..spec };
     if let Some(docs) = docs {
         return match crate::workspace::synth::write_many(out_dir, docs, &spec, annotator) {
             Ok(layers) => {

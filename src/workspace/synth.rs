@@ -42,6 +42,10 @@ pub struct SynthSpec {
     pub bytes: usize,
     pub spans: usize,
     pub seed: u64,
+    /// Write the letters in Arabic (a letter for each Latin letter, so the words, sentences
+    /// and spans are the same, char for char; digits and punctuation stay): a right-to-left
+    /// text of the same shape, for comparing the view's speed on both.
+    pub arabic: bool,
 }
 
 impl SynthSpec {
@@ -53,6 +57,7 @@ impl SynthSpec {
         bytes: 4 * 1024,
         spans: 40,
         seed: Self::DEFAULT_SEED,
+        arabic: false,
     };
 
     /// 1 MB with 10,000 spans.
@@ -60,6 +65,7 @@ impl SynthSpec {
         bytes: 1024 * 1024,
         spans: 10_000,
         seed: Self::DEFAULT_SEED,
+        arabic: false,
     };
 
     /// 10 MB with 100,000 spans.
@@ -67,6 +73,7 @@ impl SynthSpec {
         bytes: 10 * 1024 * 1024,
         spans: 100_000,
         seed: Self::DEFAULT_SEED,
+        arabic: false,
     };
 
     /// The three benchmark documents with their short names, smallest first.
@@ -185,6 +192,19 @@ fn generate_text(rng: &mut Rng, pool: &Pool, bytes: usize) -> String {
     out
 }
 
+/// The Arabic letter written for a Latin one (the same for both cases); other chars as they are.
+fn arabic_letter(c: char) -> char {
+    const LETTERS: [char; 26] = [
+        'ا', 'ب', 'ت', 'ث', 'ج', 'ح', 'خ', 'د', 'ذ', 'ر', 'ز', 'س', 'ش', 'ص', 'ض', 'ط', 'ظ', 'ع',
+        'غ', 'ف', 'ق', 'ك', 'ل', 'م', 'ن', 'ه',
+    ];
+    match c {
+        'a'..='z' => LETTERS[(c as u8 - b'a') as usize],
+        'A'..='Z' => LETTERS[(c as u8 - b'A') as usize],
+        _ => c,
+    }
+}
+
 /// Char ranges of the words (runs of non-whitespace) of `s`.
 fn word_ranges(s: &str) -> Vec<CharRange> {
     let mut words = Vec::with_capacity(s.len() / 6);
@@ -234,7 +254,10 @@ const NOTES: [&str; 4] = [
 pub fn generate(spec: &SynthSpec, text_rel: &str, annotator: &str) -> SynthDoc {
     let mut rng = Rng::new(spec.seed);
     let pool = Pool::from_seeds();
-    let raw = generate_text(&mut rng, &pool, spec.bytes);
+    let mut raw = generate_text(&mut rng, &pool, spec.bytes);
+    if spec.arabic {
+        raw = raw.chars().map(arabic_letter).collect();
+    }
     let words = word_ranges(&raw);
     let text = Text::from_string(&raw);
     drop(raw);
@@ -458,6 +481,7 @@ mod tests {
         bytes: 64 * 1024,
         spans: 600,
         seed: 7,
+        arabic: false,
     };
 
     fn overlapping_count(spans: &[Span]) -> usize {
