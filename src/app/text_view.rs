@@ -1011,6 +1011,8 @@ impl TextView {
             return;
         }
         let mut paragraphs = ui.new_child(egui::UiBuilder::new().accessibility_parent(document));
+        // The text runs holding the caret and the selection's ends, and where in them.
+        let (mut caret_at, mut anchor_at, mut focus_at) = (None, None, None);
         for (i, origin) in &self.painted {
             let Some((g, _)) = self.galleys.get(i) else {
                 continue;
@@ -1036,6 +1038,48 @@ impl TextView {
                 node.set_description(format!("characters {}–{}{part}", p.start, p.end));
             });
             let marks = paragraphs.new_child(egui::UiBuilder::new().accessibility_parent(pid));
+            // Its text runs: what a reader moves through by character and word, with where
+            // each character is drawn.
+            for (k, run) in g.text_runs().into_iter().enumerate() {
+                let rid = pid.with(("run", k));
+                let (a, b) = (p.start + run.chars.start, p.start + run.chars.end);
+                let rect = run.rect.translate(origin.to_vec2());
+                marks.interact(rect, rid, Sense::hover());
+                let value = input.text.slice(a, b).to_owned();
+                let lengths: Vec<u8> = value.chars().map(|c| c.len_utf8() as u8).collect();
+                if lengths.len() != run.positions.len() {
+                    continue;
+                }
+                if let Some(c) = self.caret.filter(|c| (a..=b).contains(c)) {
+                    caret_at.get_or_insert((rid, c - a));
+                }
+                if let Some((sa, sb)) = self.selected_range() {
+                    if (a..=b).contains(&sa) {
+                        anchor_at.get_or_insert((rid, sa - a));
+                    }
+                    if (a..=b).contains(&sb) {
+                        focus_at = Some((rid, sb - a));
+                    }
+                }
+                ui.ctx().accesskit_node_builder(rid, |node| {
+                    node.set_role(egui::accesskit::Role::TextRun);
+                    node.set_bounds(egui::accesskit::Rect {
+                        x0: rect.min.x.into(),
+                        y0: rect.min.y.into(),
+                        x1: rect.max.x.into(),
+                        y1: rect.max.y.into(),
+                    });
+                    node.set_text_direction(if run.rtl {
+                        egui::accesskit::TextDirection::RightToLeft
+                    } else {
+                        egui::accesskit::TextDirection::LeftToRight
+                    });
+                    node.set_value(value);
+                    node.set_character_lengths(lengths);
+                    node.set_character_positions(run.positions);
+                    node.set_character_widths(run.widths);
+                });
+            }
             input
                 .index
                 .visit(p.start, p.end.max(p.start + 1), &mut |pos| {
@@ -1075,9 +1119,26 @@ impl TextView {
         if let Some((a, b)) = self.selected_range() {
             state.push(format!("selected characters {a}–{b}"));
         }
-        if !state.is_empty() {
+        // The selection (or the caret, as an empty one) in the runs, as a text field gives it.
+        let position = |(id, i): (Id, usize)| egui::accesskit::TextPosition {
+            node: id.accesskit_id(),
+            character_index: i,
+        };
+        let selection = match (anchor_at, focus_at) {
+            (Some(a), Some(f)) => Some((a, f)),
+            _ => caret_at.map(|c| (c, c)),
+        };
+        if !state.is_empty() || selection.is_some() {
             ui.ctx().accesskit_node_builder(document, |node| {
-                node.set_description(state.join("; "));
+                if !state.is_empty() {
+                    node.set_description(state.join("; "));
+                }
+                if let Some((a, f)) = selection {
+                    node.set_text_selection(egui::accesskit::TextSelection {
+                        anchor: position(a),
+                        focus: position(f),
+                    });
+                }
             });
         }
     }

@@ -3075,6 +3075,7 @@ fn a_choice_a_flag_and_a_text_value_are_all_kept_on_sigterm() {
 /// it. A drag across three Hebrew words from the right selects and saves those three.
 #[test]
 fn every_right_to_left_word_is_selected_and_saved_where_it_is_drawn() {
+    use egui_kittest::kittest::NodeT as _;
     use marginalia::model::bidi::{self, Direction};
     use unicode_segmentation::UnicodeSegmentation as _;
 
@@ -3086,6 +3087,29 @@ fn every_right_to_left_word_is_selected_and_saved_where_it_is_drawn() {
     h.get_by_label("world.txt").click();
     h.run_steps(3);
     assert_eq!(h.state().open_document(), Some("world.txt"));
+
+    // What a screen reader gets: the Hebrew line is one right-to-left text run, each char
+    // placed from the run's right edge, in reading order; the first letter ends at the right.
+    let hebrew = "שלום עולם גדול";
+    let run = h
+        .get_all_by_role(egui::Role::TextRun)
+        .find(|n| n.accesskit_node().value().as_deref() == Some(hebrew))
+        .expect("the Hebrew line is a text run");
+    let data = run.accesskit_node().data().clone();
+    assert_eq!(
+        data.text_direction(),
+        Some(egui::accesskit::TextDirection::RightToLeft)
+    );
+    let positions = data.character_positions().expect("character positions");
+    assert_eq!(positions.len(), hebrew.chars().count());
+    assert!(positions.windows(2).all(|w| w[0] <= w[1]), "{positions:?}");
+    let at = char_offset(&h, hebrew);
+    let bounds = data.bounds().expect("bounds");
+    let first = h.state().screen_rects_of(at, at + 1)[0];
+    assert!(
+        (bounds.x1 as f32 - first.right()).abs() < 1.0,
+        "{bounds:?} {first:?}"
+    );
 
     let mut expected: Vec<String> = Vec::new();
     let mut line_start = 0;
@@ -3209,6 +3233,17 @@ fn the_caret_moves_as_drawn_on_a_mixed_right_to_left_row() {
     h.drop_at(p);
     h.run_steps(2);
     assert_eq!(h.state().caret(), Some(at));
+    // A screen reader is told where the caret is: the start of the line's first text run.
+    {
+        use egui_kittest::kittest::NodeT as _;
+        let doc = h.get_by_role(egui::Role::Document);
+        let doc = doc.accesskit_node();
+        let focus = doc.text_selection_focus().expect("a caret");
+        let value = focus.inner_node().value().unwrap_or_default();
+        assert!(value.starts_with("עברית: "), "{value}");
+        let sel = doc.text_selection().expect("a selection");
+        assert!(sel.is_degenerate(), "the caret is an empty selection");
+    }
     let caret_x = |h: &Harness<'_, MarginaliaApp>| h.state().caret_screen_pos().unwrap().x;
     assert!((caret_x(&h) - first.right()).abs() < 1.0);
 
@@ -3246,6 +3281,14 @@ fn the_caret_moves_as_drawn_on_a_mixed_right_to_left_row() {
     // Shift+← from the line's start selects its first word's first letter (leftwards).
     press_with(&mut h, Modifiers::SHIFT, Key::ArrowLeft);
     assert_eq!(h.state().selected_text_range(), Some((at, at + 1)));
+    {
+        // A screen reader reads the selection as that letter.
+        use egui_kittest::kittest::NodeT as _;
+        let doc = h.get_by_role(egui::Role::Document);
+        let doc = doc.accesskit_node();
+        let sel = doc.text_selection().expect("a selection");
+        assert_eq!(sel.text(), "ע");
+    }
     press(&mut h, Key::Escape);
 
     // Set left to right, the Latin name that ends the line stands at its right end, not at

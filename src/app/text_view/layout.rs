@@ -70,6 +70,18 @@ struct BidiRow {
     starts: Vec<bool>,
 }
 
+/// A run of text as a screen reader is told of it (see [`PieceLayout::text_runs`]).
+pub(super) struct TextRun {
+    /// Piece chars.
+    pub chars: Range<usize>,
+    /// In the piece's coordinates.
+    pub rect: Rect,
+    pub rtl: bool,
+    /// For each char, its offset from the run's start edge, and its width.
+    pub positions: Vec<f32>,
+    pub widths: Vec<f32>,
+}
+
 /// A word, a space or a mark: shaped alone, never across a change of direction.
 struct Atom {
     chars: Range<usize>,
@@ -244,6 +256,64 @@ impl PieceLayout {
                 return Some((o, x));
             }
         }
+    }
+
+    /// The piece's text runs for a screen reader: each row, or on a row with right-to-left
+    /// text each run of one direction, with each char's position and width from the run's
+    /// start edge (its right edge when it reads right to left).
+    pub fn text_runs(&self) -> Vec<TextRun> {
+        let mut out = Vec::new();
+        match self {
+            PieceLayout::Plain(g) => {
+                let mut c = 0usize;
+                for row in &g.rows {
+                    let n = row.char_count_including_newline().0;
+                    let glyphs = &row.row.glyphs;
+                    out.push(TextRun {
+                        chars: c..c + glyphs.len(),
+                        rect: row.rect(),
+                        rtl: false,
+                        positions: glyphs
+                            .iter()
+                            .map(|gl| gl.pos.x - glyphs.first().map_or(0.0, |f| f.pos.x))
+                            .collect(),
+                        widths: glyphs.iter().map(|gl| gl.advance_width).collect(),
+                    });
+                    c += n;
+                }
+            }
+            PieceLayout::Bidi(l) => {
+                for row in &l.rows {
+                    let mut k = 0;
+                    while k < row.ext.len() {
+                        let rtl = row.ext[k].2;
+                        let mut end = k;
+                        while end < row.ext.len() && row.ext[end].2 == rtl {
+                            end += 1;
+                        }
+                        let ext = &row.ext[k..end];
+                        let left = ext.iter().map(|e| e.0).fold(f32::INFINITY, f32::min);
+                        let right = ext.iter().map(|e| e.1).fold(f32::NEG_INFINITY, f32::max);
+                        let mut positions = Vec::with_capacity(ext.len());
+                        let mut widths = Vec::with_capacity(ext.len());
+                        for (i, (x0, x1, _)) in ext.iter().enumerate() {
+                            positions.push(if rtl { right - x1 } else { x0 - left });
+                            // A grapheme's width goes to its first char.
+                            widths.push(if row.starts[k + i] { x1 - x0 } else { 0.0 });
+                        }
+                        out.push(TextRun {
+                            chars: row.chars.start + k..row.chars.start + end,
+                            rect: Rect::from_x_y_ranges(left..=right, row.rect.y_range()),
+                            rtl,
+                            positions,
+                            widths,
+                        });
+                        k = end;
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Paints the piece with its top-left corner at `origin`.
