@@ -609,13 +609,12 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             // second, in full-strength text, where the narrow panel still has room for it.
             let line1 = format!("{}  ·  {}", s.tag, excerpt(&s.exact, 60));
             let value = super::attrs::summary(tags.get(&s.tag), s);
-            let g = ui.painter().layout(
-                line1,
+            let g = ui.painter().layout_job(super::text_view::visual_line_job(
+                &line1,
                 egui::FontId::proportional(13.0),
                 text_color,
-                rect.width() - 16.0,
-            );
-            let g = truncate_galley(ui, g, rect.width() - 16.0, 13.0, text_color);
+            ));
+            let g = truncate_galley(ui, g, rect.width() - 16.0);
             ui.painter()
                 .galley(rect.min + vec2(12.0, 3.0), g, text_color);
             let line2 = if s.note.is_empty() {
@@ -895,17 +894,12 @@ fn truncate_galley(
     ui: &Ui,
     g: std::sync::Arc<egui::Galley>,
     width: f32,
-    size: f32,
-    color: Color32,
 ) -> std::sync::Arc<egui::Galley> {
     if g.rows.len() <= 1 && g.size().x <= width {
         return g;
     }
-    let mut job = egui::text::LayoutJob::simple_singleline(
-        g.text().to_owned(),
-        egui::FontId::proportional(size),
-        color,
-    );
+    // The job as laid out, sections and all (a right-to-left excerpt's are in visual order).
+    let mut job = (*g.job).clone();
     job.wrap = egui::text::TextWrapping::truncate_at_width(width);
     ui.fonts_mut(|f| f.layout_job(job))
 }

@@ -886,8 +886,19 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
                 let color = theme::tag_color(tags, &s.tag);
                 ui.label(RichText::new("▭").color(color));
                 let text = format!("{} “{}”", s.tag, super::text_view::excerpt(&s.text, 34));
+                // In visual order (right-to-left words and numbers in their places); a screen
+                // reader gets the words in reading order.
+                let shown = super::text_view::visual_line_job(
+                    &text,
+                    egui::TextStyle::Button.resolve(ui.style()),
+                    egui::Color32::PLACEHOLDER,
+                );
                 // Truncated: a long quote must not widen the panel (and reflow the text).
-                let r = ui.add(egui::Button::selectable(focused == Some(i), text).truncate());
+                let is_focused = focused == Some(i);
+                let r = ui.add(egui::Button::selectable(is_focused, shown).truncate());
+                r.widget_info(|| {
+                    egui::WidgetInfo::selected(egui::Role::Button, true, is_focused, &text)
+                });
                 if r.clicked() {
                     commands.push(Command::Suggest(SuggestCommand::Focus(i)));
                 }

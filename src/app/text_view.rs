@@ -27,6 +27,7 @@ mod edges;
 mod layout;
 
 use layout::PieceLayout;
+pub use layout::visual_line_job;
 
 /// Pieces longer than this (in chars) are cut at a sentence end.
 const SOFT_PIECE_CHARS: usize = 1200;
@@ -1340,7 +1341,9 @@ impl TextView {
                 let s = &input.spans[pos];
                 ui.horizontal(|ui| {
                     theme::tag_chip(ui, input.tags, &s.tag);
-                    ui.label(excerpt(&s.exact, 60));
+                    let body = egui::TextStyle::Body.resolve(ui.style());
+                    let words = visual_line_job(&excerpt(&s.exact, 60), body, Color32::PLACEHOLDER);
+                    ui.label(words);
                 });
                 for line in super::attrs::value_lines(input.tags.get(&s.tag), &s.attrs) {
                     ui.label(egui::RichText::new(line).small().strong());

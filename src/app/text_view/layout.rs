@@ -70,6 +70,89 @@ struct BidiRow {
     starts: Vec<bool>,
 }
 
+/// The atoms of `text` (char ranges): its word boundaries (UAX #29), cut again where the
+/// direction changes (`levels`: each char reads right to left), and a number in a
+/// right-to-left script's digits cut at every digit (Persian ۱۴۰۲ reads left to right, but
+/// harfrust shapes a run of that script right to left).
+fn atom_ranges(text: &str, starts: &[bool], levels: &[bool]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut c = 0;
+    for w in text.split_word_bounds() {
+        let end = c + w.chars().count();
+        let mut a = c;
+        let by_grapheme = !levels[c] && w.chars().any(in_right_to_left_script);
+        for k in c + 1..end {
+            if starts[k] && (by_grapheme || levels[k] != levels[k - 1]) {
+                out.push(a..k);
+                a = k;
+            }
+        }
+        out.push(a..end);
+        c = end;
+    }
+    out
+}
+
+/// Whether a grapheme starts at each char of `text`.
+fn grapheme_starts(text: &str, n: usize) -> Vec<bool> {
+    let mut starts = vec![false; n];
+    let mut c = 0;
+    for g in text.graphemes(true) {
+        if let Some(s) = starts.get_mut(c) {
+            *s = true;
+        }
+        c += g.chars().count();
+    }
+    starts
+}
+
+/// One line of a label (a span's excerpt in a list, a hover card) as an egui job whose
+/// sections stand in visual order (UAX #9, the line read left to right as the window is):
+/// egui shapes each section alone, so a right-to-left word comes out right and a number or a
+/// Latin name inside Arabic stays in its place. Text with nothing right to left is one section.
+pub fn visual_line_job(text: &str, font: FontId, color: Color32) -> LayoutJob {
+    let format = TextFormat::simple(font, color);
+    let mut job = LayoutJob::default();
+    job.wrap.max_width = f32::INFINITY;
+    if !bidi::needs_reordering(text) {
+        job.append(text, 0.0, format);
+        return job;
+    }
+    let para = bidi::Paragraph::new(text, false);
+    let levels = para.rtl_chars();
+    let chars: Vec<char> = text.chars().collect();
+    let starts = grapheme_starts(text, chars.len());
+    let atoms = atom_ranges(text, &starts, &levels);
+    for run in para.line_runs(0..chars.len()) {
+        let mut inside: Vec<&Range<usize>> = atoms
+            .iter()
+            .filter(|a| run.chars.contains(&a.start))
+            .collect();
+        if run.rtl {
+            inside.reverse();
+        }
+        for a in inside {
+            let own = &chars[a.clone()];
+            let strong = own.iter().any(|c| bidi::is_strong_rtl(*c));
+            let shown: String = if run.rtl && !strong {
+                own.iter().map(|c| bidi::mirrored(*c)).collect()
+            } else {
+                own.iter().collect()
+            };
+            // Pushed, not appended: `append` merges sections of one format, and each must be
+            // shaped alone.
+            let start = job.text.len();
+            job.text.push_str(&shown);
+            job.sections.push(egui::text::LayoutSection {
+                leading_space: 0.0,
+                byte_range: egui::text::ByteIndex(start)..egui::text::ByteIndex(job.text.len()),
+                format: format.clone(),
+            });
+        }
+    }
+    job
+}
+
 /// A run of text as a screen reader is told of it (see [`PieceLayout::text_runs`]).
 pub(super) struct TextRun {
     /// Piece chars.
@@ -342,32 +425,15 @@ impl BidiLayout {
         let levels = para.rtl_chars();
         let chars: Vec<char> = text.chars().collect();
         let n = chars.len();
-        let mut starts = vec![false; n];
-        let mut c = 0;
-        for g in text.graphemes(true) {
-            starts[c] = true;
-            c += g.chars().count();
-        }
+        let starts = grapheme_starts(text, n);
 
-        // Atoms: word boundaries (UAX #29), cut again where the direction changes.
-        let mut atoms: Vec<Atom> = Vec::new();
-        let mut c = 0;
-        for w in text.split_word_bounds() {
-            let end = c + w.chars().count();
-            let mut a = c;
-            // Digits of a right-to-left script (Persian ۱۴۰۲) read left to right, but harfrust
-            // shapes a run of that script right to left: such a number is shaped a digit at a
-            // time.
-            let by_grapheme = !levels[c] && w.chars().any(in_right_to_left_script);
-            for k in c + 1..end {
-                if starts[k] && (by_grapheme || levels[k] != levels[k - 1]) {
-                    atoms.push(Atom::new(&chars, &starts, a..k, levels[a], f, layout));
-                    a = k;
-                }
-            }
-            atoms.push(Atom::new(&chars, &starts, a..end, levels[a], f, layout));
-            c = end;
-        }
+        let atoms: Vec<Atom> = atom_ranges(text, &starts, &levels)
+            .into_iter()
+            .map(|r| {
+                let rtl = levels[r.start];
+                Atom::new(&chars, &starts, r, rtl, f, layout)
+            })
+            .collect();
 
         // Rows: greedy, breaking after spaces; spaces hang past the edge.
         let mut lines: Vec<Range<usize>> = Vec::new();
@@ -679,4 +745,50 @@ fn rtl_extents(chars: &[char], graphemes: &[Range<usize>], g: &Galley) -> (Vec<(
 /// Syriac, Thaana, N'Ko and their presentation forms), whatever its bidi class.
 fn in_right_to_left_script(c: char) -> bool {
     matches!(u32::from(c), 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words of a label's job, section by section, left to right.
+    fn drawn_words(text: &str) -> Vec<String> {
+        let job = visual_line_job(text, FontId::proportional(13.0), Color32::WHITE);
+        let mut words: Vec<String> = Vec::new();
+        let mut glue = false;
+        for s in &job.sections {
+            let piece = &job.text[usize::from(s.byte_range.start)..usize::from(s.byte_range.end)];
+            if piece.chars().all(char::is_alphanumeric) {
+                // Digits shaped one at a time are glued back into their number.
+                let digit = piece.chars().all(|c| c.is_numeric());
+                match words.last_mut() {
+                    Some(last) if glue && digit => last.push_str(piece),
+                    _ => words.push(piece.to_owned()),
+                }
+                glue = digit;
+            } else {
+                glue = false;
+            }
+        }
+        words
+    }
+
+    #[test]
+    fn a_label_with_right_to_left_words_and_digits_is_in_visual_order() {
+        // Each word stands where the bidi algorithm puts it; the Persian year's digits keep
+        // their order (harfrust alone shaped "۱۴۰۲" as "۲۰۴۱").
+        assert_eq!(drawn_words("claim · ۱۴۰۲ سال"), ["claim", "۱۴۰۲", "سال"]);
+        assert_eq!(
+            drawn_words("quote · ראש הממשלה אמר"),
+            ["quote", "אמר", "הממשלה", "ראש"]
+        );
+        // In a left-to-right line a Latin name between Arabic words splits them into two runs.
+        assert_eq!(
+            drawn_words("error · الصادر يوم Reuters لتقرير"),
+            ["error", "يوم", "الصادر", "Reuters", "لتقرير"]
+        );
+        // A left-to-right label is one section, as before.
+        let job = visual_line_job("quote · Macron", FontId::proportional(13.0), Color32::WHITE);
+        assert_eq!(job.sections.len(), 1);
+    }
 }
