@@ -186,6 +186,9 @@ pub fn weak(v: &Visuals) -> Color32 {
 /// through fontconfig / CoreText / DirectWrite. Installed by the app itself rather than by eframe
 /// so that the UI tests draw text with the same fonts as the window.
 pub fn install_fonts(ctx: &egui::Context) {
+    // Asked before the system's fallback, which picks Noto Looped Thai where it is installed:
+    // that face sets a tone mark on an upper vowel (ที่ drew as ที, in Pango too).
+    ctx.add_font_provider(std::sync::Arc::new(thai_font));
     ctx.add_font_provider(std::sync::Arc::new(
         egui_system_font_provider::SystemFontProvider::new(),
     ));
@@ -198,6 +201,40 @@ pub fn install_fonts(ctx: &egui::Context) {
         )
         .with_priority(egui::epaint::text::FontPriority::Highest),
     );
+}
+
+/// Where the usual systems keep a Thai face with loopless letters and stacked marks: Noto Sans
+/// Thai (Debian and Ubuntu, Arch, Fedora), Thonburi (macOS), Leelawadee UI (Windows).
+const THAI_FONTS: &[&str] = &[
+    "/usr/share/fonts/truetype/noto/NotoSansThai-Regular.ttf",
+    "/usr/share/fonts/noto/NotoSansThai-Regular.ttf",
+    "/usr/share/fonts/google-noto/NotoSansThai-Regular.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansThai-Regular.ttf",
+    "/System/Library/Fonts/Supplemental/Thonburi.ttc",
+    "C:\\Windows\\Fonts\\LeelawUI.ttf",
+];
+
+/// A font for Thai text: the first of [`THAI_FONTS`] that is a readable font file (at most
+/// 32 MiB), for the family asked about. `None` for other scripts, or when none is there: the
+/// system's fallback is asked next.
+fn thai_font(
+    req: &egui::epaint::text::FallbackRequest<'_>,
+) -> Option<egui::epaint::text::FontInsert> {
+    let first = req.cluster.chars().next()?;
+    if !('\u{0E00}'..='\u{0E7F}').contains(&first) {
+        return None;
+    }
+    THAI_FONTS.iter().find_map(|path| {
+        let bytes = crate::store::read_regular(std::path::Path::new(path), 32 << 20).ok()?;
+        Some(egui::epaint::text::FontInsert::new(
+            &format!("thai:{path}"),
+            egui::FontData::from_owned(bytes),
+            vec![egui::epaint::text::InsertFontFamily {
+                family: req.family.clone(),
+                priority: egui::epaint::text::FontPriority::Lowest,
+            }],
+        ))
+    })
 }
 
 /// Whether a grapheme cluster is an emoji sequence the bundled monochrome emoji font draws

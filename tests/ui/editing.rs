@@ -3361,6 +3361,37 @@ fn an_emoji_sequence_is_drawn_as_one_glyph() {
     }
 }
 
+/// Issue 24: a Thai tone mark over an upper vowel (ที่) stands above the vowel, not on it.
+/// The system's fallback picked Noto Looped Thai, which sets the two marks on one another
+/// (Pango draws it so too); the app asks for Noto Sans Thai first.
+#[test]
+fn a_thai_tone_mark_stands_above_the_vowel() {
+    if !Path::new("/usr/share/fonts/truetype/noto/NotoSansThai-Regular.ttf").exists() {
+        eprintln!("Noto Sans Thai is not installed (CI installs fonts-noto-core): skipped");
+        return;
+    }
+    let ws = temp_workspace();
+    let h = harness(ws.path(), false, false);
+    let g = h.ctx.fonts_mut(|f| {
+        f.layout_no_wrap(
+            "ที่".to_owned(),
+            egui::FontId::proportional(32.0),
+            egui::Color32::WHITE,
+        )
+    });
+    let glyphs: Vec<&egui::epaint::text::Glyph> =
+        g.rows.iter().flat_map(|r| &r.row.glyphs).collect();
+    assert_eq!(glyphs.len(), 3);
+    let (vowel, tone) = (glyphs[1].uv_rect, glyphs[2].uv_rect);
+    let tone_bottom = tone.offset.y + tone.size.y;
+    assert!(
+        tone_bottom <= vowel.offset.y + 1.0,
+        "the tone mark (top {}, bottom {tone_bottom}) overlaps the vowel (top {})",
+        tone.offset.y,
+        vowel.offset.y
+    );
+}
+
 fn double_click_at(h: &mut Harness<'_, MarginaliaApp>, p: Pos2) {
     h.hover_at(p);
     h.step();
