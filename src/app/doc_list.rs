@@ -633,10 +633,24 @@ fn entry(
     let title = e.title.as_deref().filter(|t| *t != name);
     ui.push_id(&e.rel, |ui| {
         // One line each, so the list stays scannable; the hover shows the whole title.
-        let mut r = ui.add(
-            egui::Button::selectable(selected, RichText::new(title.unwrap_or(name)).strong())
-                .truncate(),
-        );
+        // A right-to-left title in visual order (see `visual_line_job`); a screen reader still
+        // gets it in reading order.
+        let shown = title.unwrap_or(name);
+        let reordered = crate::model::bidi::needs_reordering(shown);
+        let text: egui::WidgetText = if reordered {
+            super::text_view::visual_line_job(
+                shown,
+                egui::TextStyle::Button.resolve(ui.style()),
+                ui.visuals().strong_text_color(),
+            )
+            .into()
+        } else {
+            RichText::new(shown).strong().into()
+        };
+        let mut r = ui.add(egui::Button::selectable(selected, text).truncate());
+        if reordered {
+            r.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, shown));
+        }
         if title.is_some() {
             let n = ui.add(
                 egui::Label::new(

@@ -996,7 +996,15 @@ fn side_cell(
                 });
                 // A value conflict's excerpts are the same: its values say more.
                 let line = values.unwrap_or_else(|| excerpt(&s.exact, 40));
-                ui.add(egui::Label::new(RichText::new(line).small()).truncate());
+                if crate::model::bidi::needs_reordering(&line) {
+                    // Right-to-left words and their numbers in visual order.
+                    let small = egui::TextStyle::Small.resolve(ui.style());
+                    let job =
+                        super::text_view::visual_line_job(&line, small, egui::Color32::PLACEHOLDER);
+                    ui.add(egui::Label::new(job).truncate());
+                } else {
+                    ui.add(egui::Label::new(RichText::new(line).small()).truncate());
+                }
             }
             None => {
                 ui.label(RichText::new("—").color(theme::weak(ui.visuals())));

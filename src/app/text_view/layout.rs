@@ -107,7 +107,7 @@ fn grapheme_starts(text: &str, n: usize) -> Vec<bool> {
 }
 
 /// One line of a label (a span's excerpt in a list, a hover card) as an egui job whose
-/// sections stand in visual order (UAX #9, the line read left to right as the window is):
+/// sections stand in visual order (UAX #9, the line's direction from its first letter):
 /// egui shapes each section alone, so a right-to-left word comes out right and a number or a
 /// Latin name inside Arabic stays in its place. Text with nothing right to left is one section.
 pub fn visual_line_job(text: &str, font: FontId, color: Color32) -> LayoutJob {
@@ -118,7 +118,9 @@ pub fn visual_line_job(text: &str, font: FontId, color: Color32) -> LayoutJob {
         job.append(text, 0.0, format);
         return job;
     }
-    let para = bidi::Paragraph::new(text, false);
+    // The line reads the way its first letter does, as a browser's `dir="auto"`: "claim · …"
+    // left to right, an Arabic title right to left.
+    let para = bidi::Paragraph::new(text, bidi::Direction::Auto.is_rtl(text));
     let levels = para.rtl_chars();
     let chars: Vec<char> = text.chars().collect();
     let starts = grapheme_starts(text, chars.len());
@@ -786,6 +788,11 @@ mod tests {
         assert_eq!(
             drawn_words("error · الصادر يوم Reuters لتقرير"),
             ["error", "يوم", "الصادر", "Reuters", "لتقرير"]
+        );
+        // A line that starts in Arabic reads right to left: its first word is drawn last.
+        assert_eq!(
+            drawn_words("سال ۱۴۰۲ در تهران (BBC)"),
+            ["BBC", "تهران", "در", "۱۴۰۲", "سال"]
         );
         // A left-to-right label is one section, as before.
         let job = visual_line_job("quote · Macron", FontId::proportional(13.0), Color32::WHITE);
