@@ -704,6 +704,11 @@ impl MarginaliaApp {
         self.open.as_ref()?.view.screen_pos_of_char(c)
     }
 
+    /// The glyphs drawn on the open text's row holding char `c`, left to right.
+    pub fn drawn_row(&self, c: usize) -> Option<String> {
+        self.open.as_ref()?.view.drawn_row(c)
+    }
+
     /// Where the caret of the open text is drawn (the middle of its bar), if it is on screen.
     pub fn caret_screen_pos(&self) -> Option<egui::Pos2> {
         self.open.as_ref()?.view.caret_drawn_at()

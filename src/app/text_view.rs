@@ -669,6 +669,15 @@ impl TextView {
         out
     }
 
+    /// The glyphs drawn last frame on the row holding char `c`, left to right (see
+    /// `PieceLayout::drawn_row`); `None` when that row was not drawn.
+    pub fn drawn_row(&self, c: usize) -> Option<String> {
+        let i = self.piece_of(c);
+        self.painted.iter().find(|(j, _)| *j == i)?;
+        let (g, _) = self.galleys.get(&i)?;
+        Some(g.drawn_row(c - self.pieces[i].start))
+    }
+
     /// Where the caret at `c` is drawn: as [`Self::screen_pos_of_char`], but an offset where a
     /// row wraps is the start of the next row, where the char after it is.
     fn caret_pos(&self, c: usize) -> Option<Pos2> {

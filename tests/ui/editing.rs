@@ -3104,6 +3104,9 @@ fn every_right_to_left_word_is_selected_and_saved_where_it_is_drawn() {
     assert_eq!(positions.len(), hebrew.chars().count());
     assert!(positions.windows(2).all(|w| w[0] <= w[1]), "{positions:?}");
     let at = char_offset(&h, hebrew);
+    // What the window draws, glyph by glyph from the left: the line's letters last first.
+    let reversed: String = hebrew.chars().rev().collect();
+    assert_eq!(h.state().drawn_row(at).as_deref(), Some(reversed.as_str()));
     let bounds = data.bounds().expect("bounds");
     let first = h.state().screen_rects_of(at, at + 1)[0];
     assert!(
@@ -3390,6 +3393,42 @@ fn a_thai_tone_mark_stands_above_the_vowel() {
         tone.offset.y,
         vowel.offset.y
     );
+}
+
+/// Issue 24: Arabic-Indic and Persian digits in an English sentence are drawn in their own
+/// order: harfrust shapes a run of Arabic-script digits right to left, so on a line with no
+/// right-to-left letter "١٤٠٢" was drawn as "٢٠٤١". Also on a Persian line, the year reads
+/// left to right.
+#[test]
+fn arabic_script_digits_are_drawn_in_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("digits.txt"),
+        "Digits\n\nThe years ١٤٠٢ and ۱۴۰۲ were hard, said 1402.\n\nفارسی: گفت ۱۴۰۲ سال سختی بود.\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/multilingual/world.txt"),
+        dir.path().join("world.txt"),
+    )
+    .unwrap();
+    let mut h = harness_with(dir.path(), false, false, true);
+    h.get_by_label("digits.txt").click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some("digits.txt"));
+    let english = char_offset(&h, "The years");
+    let drawn = h.state().drawn_row(english).expect("the row is drawn");
+    let only_digits = |s: &str| -> String {
+        s.chars()
+            .filter(|c| {
+                ('\u{0660}'..='\u{0669}').contains(c) || ('\u{06F0}'..='\u{06F9}').contains(c)
+            })
+            .collect()
+    };
+    assert_eq!(only_digits(&drawn), "١٤٠٢۱۴۰۲", "drawn: {drawn}");
+    let persian = char_offset(&h, "فارسی");
+    let drawn = h.state().drawn_row(persian).expect("the row is drawn");
+    assert_eq!(only_digits(&drawn), "۱۴۰۲", "drawn: {drawn}");
 }
 
 fn double_click_at(h: &mut Harness<'_, MarginaliaApp>, p: Pos2) {

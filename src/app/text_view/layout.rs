@@ -185,7 +185,14 @@ pub(super) fn lay_out(
     f: &Format,
     layout: &mut dyn FnMut(LayoutJob) -> Arc<Galley>,
 ) -> PieceLayout {
-    if !rtl && !bidi::needs_reordering(text) {
+    // Arabic-Indic or Persian digits in a left-to-right line need the bidi path too: harfrust
+    // shapes a run of Arabic-script digits right to left, so "١٤٠٢" came out as "٢٠٤١".
+    let plain = !rtl
+        && !bidi::needs_reordering(text)
+        && !text
+            .chars()
+            .any(|c| u32::from(c) >= 0x0590 && in_right_to_left_script(c));
+    if plain {
         return PieceLayout::Plain(layout(f.job(text.to_owned(), true)));
     }
     PieceLayout::Bidi(BidiLayout::new(text, rtl, f, layout))
@@ -399,6 +406,47 @@ impl PieceLayout {
             }
         }
         out
+    }
+
+    /// The glyphs drawn on the row holding char `c`, left to right, each as the first char of
+    /// the cluster it draws (what the window shows, in the order it shows it).
+    pub fn drawn_row(&self, c: usize) -> String {
+        let mut glyphs: Vec<(f32, char)> = Vec::new();
+        match self {
+            PieceLayout::Plain(g) => {
+                let mut k = 0usize;
+                for row in &g.rows {
+                    let n = row.char_count_including_newline().0;
+                    if (k..k + n.max(1)).contains(&c) {
+                        glyphs.extend(
+                            row.row
+                                .glyphs
+                                .iter()
+                                .filter(|gl| gl.advance_width > 0.0)
+                                .map(|gl| (row.pos.x + gl.pos.x, gl.chr)),
+                        );
+                    }
+                    k += n;
+                }
+            }
+            PieceLayout::Bidi(l) => {
+                if let Some(r) = l.row_for(c, true) {
+                    for (g, x) in &l.rows[r].placed {
+                        for row in &g.rows {
+                            glyphs.extend(
+                                row.row
+                                    .glyphs
+                                    .iter()
+                                    .filter(|gl| gl.advance_width > 0.0)
+                                    .map(|gl| (x + row.pos.x + gl.pos.x, gl.chr)),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        glyphs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        glyphs.into_iter().map(|(_, ch)| ch).collect()
     }
 
     /// Paints the piece with its top-left corner at `origin`.
