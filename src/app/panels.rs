@@ -285,6 +285,17 @@ fn status_line(app: &MarginaliaApp, ui: &mut Ui) {
                 format!("Not saved: {e} (retrying)")
             };
             theme::error_text(ui, text);
+        } else if crate::model::bidi::needs_reordering(&app.status_line) {
+            // A message quoting right-to-left words ("Accepted quote “…”") in visual order; a
+            // screen reader gets it in reading order.
+            let job = super::text_view::visual_line_job(
+                &app.status_line,
+                egui::TextStyle::Body.resolve(ui.style()),
+                theme::weak(ui.visuals()),
+            );
+            ui.label(job).widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::Label, true, &app.status_line)
+            });
         } else {
             ui.label(RichText::new(&app.status_line).color(theme::weak(ui.visuals())));
         }
