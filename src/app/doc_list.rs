@@ -265,8 +265,9 @@ fn count(
 ) {
     cache.extra.clear();
     cache.extra.extend(entries.iter().map(|e| {
+        // A problem is one line (`short_problem`), in the place of the status line.
         if e.error.is_some() {
-            2
+            0
         } else {
             u8::from(!reviews.is_empty() && reviews.contains_key(&e.rel))
         }

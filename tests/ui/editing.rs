@@ -3431,6 +3431,29 @@ fn arabic_script_digits_are_drawn_in_their_order() {
     assert_eq!(only_digits(&drawn), "۱۴۰۲", "drawn: {drawn}");
 }
 
+/// A document whose layer cannot be read takes one line for its problem in the list, as an
+/// entry takes one for its status: the problem was cut to one line, but the row kept room for
+/// two more, a blank gap under it.
+#[test]
+fn a_broken_layer_takes_no_more_room_in_the_list_than_a_status() {
+    let ws = temp_workspace();
+    let layers = ws.path().join("annotations").join(ANNOTATOR).join("seeds");
+    std::fs::create_dir_all(&layers).unwrap();
+    std::fs::write(layers.join("001_3e981e5bab7b45a2.ron"), "(format: 1, spans: [").unwrap();
+    let mut h = harness(ws.path(), false, false);
+    h.run_steps(3);
+    let top = |h: &Harness<'_, MarginaliaApp>, name: &str| h.get_by_label(name).rect().top();
+    let broken = top(&h, "001_3e981e5bab7b45a2.txt");
+    let next = top(&h, "002_c14de4e8ffe1b554.txt");
+    let after = top(&h, "003_2bc22f07f8fd66ef.txt");
+    assert!(
+        (next - broken - (after - next)).abs() < 1.0,
+        "the broken entry's row is {} tall, a plain one {}",
+        next - broken,
+        after - next
+    );
+}
+
 fn double_click_at(h: &mut Harness<'_, MarginaliaApp>, p: Pos2) {
     h.hover_at(p);
     h.step();
