@@ -102,6 +102,21 @@ pub fn pos_of(h: &Harness<'_, MarginaliaApp>, c: usize) -> Pos2 {
         .unwrap_or_else(|| panic!("char {c} is not on screen"))
 }
 
+/// Two clicks at `p` in one frame's input, as a double-click.
+pub fn double_click_at(h: &mut Harness<'_, MarginaliaApp>, p: Pos2) {
+    h.hover_at(p);
+    h.step();
+    for pressed in [true, false, true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}
+
 /// Drags from the middle of one char to the middle of another, as a mouse would.
 pub fn drag(h: &mut Harness<'_, MarginaliaApp>, from: usize, to: usize) {
     let a = pos_of(h, from) + vec2(2.0, 0.0);

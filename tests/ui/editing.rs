@@ -11,7 +11,8 @@ use marginalia::assist::suggest::Source;
 use marginalia::model::layer::Layer;
 
 use crate::support::app::{
-    char_offset, drag, pos_of, press, request_close, save_now, wait_for_document_list,
+    char_offset, double_click_at, drag, pos_of, press, request_close, save_now,
+    wait_for_document_list,
 };
 use crate::support::files::{copy_seeds, repo};
 
@@ -225,17 +226,7 @@ fn retag_note_and_delete_reach_the_file() {
 
 fn double_click(h: &mut Harness<'_, MarginaliaApp>, c: usize) {
     let p = pos_of(h, c) + vec2(2.0, 0.0);
-    h.hover_at(p);
-    h.step();
-    for pressed in [true, false, true, false] {
-        h.event(Event::PointerButton {
-            pos: p,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
-    }
-    h.run_steps(2);
+    double_click_at(h, p);
 }
 
 #[test]
@@ -3079,14 +3070,8 @@ fn every_right_to_left_word_is_selected_and_saved_where_it_is_drawn() {
     use marginalia::model::bidi::{self, Direction};
     use unicode_segmentation::UnicodeSegmentation as _;
 
-    let dir = tempfile::tempdir().unwrap();
-    let text =
-        std::fs::read_to_string(repo().join("tests/fixtures/multilingual/world.txt")).unwrap();
-    std::fs::write(dir.path().join("world.txt"), &text).unwrap();
-    let mut h = harness_with(dir.path(), false, false, true);
-    h.get_by_label("world.txt").click();
-    h.run_steps(3);
-    assert_eq!(h.state().open_document(), Some("world.txt"));
+    let text = world_text();
+    let (dir, mut h) = open_files(&[("world.txt", &text)], "world.txt");
 
     // What a screen reader gets: the Hebrew line is one right-to-left text run, each char
     // placed from the run's right edge, in reading order; the first letter ends at the right.
@@ -3214,15 +3199,7 @@ fn every_right_to_left_word_is_selected_and_saved_where_it_is_drawn() {
 /// Shift+← selects from the caret; the direction command sets the paragraph left to right.
 #[test]
 fn the_caret_moves_as_drawn_on_a_mixed_right_to_left_row() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo().join("tests/fixtures/multilingual/world.txt"),
-        dir.path().join("world.txt"),
-    )
-    .unwrap();
-    let mut h = harness_with(dir.path(), false, false, true);
-    h.get_by_label("world.txt").click();
-    h.run_steps(3);
+    let (_dir, mut h) = open_files(&[("world.txt", &world_text())], "world.txt");
     let line = "עברית: ראש הממשלה אמר כי הכלכלה צומחת ב-2024, לפי דיווח של AP.";
     let at = char_offset(&h, line);
     let n = line.chars().count();
@@ -3401,21 +3378,8 @@ fn a_thai_tone_mark_stands_above_the_vowel() {
 /// left to right.
 #[test]
 fn arabic_script_digits_are_drawn_in_their_order() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("digits.txt"),
-        "Digits\n\nThe years ١٤٠٢ and ۱۴۰۲ were hard, said 1402.\n\nفارسی: گفت ۱۴۰۲ سال سختی بود.\n",
-    )
-    .unwrap();
-    std::fs::copy(
-        repo().join("tests/fixtures/multilingual/world.txt"),
-        dir.path().join("world.txt"),
-    )
-    .unwrap();
-    let mut h = harness_with(dir.path(), false, false, true);
-    h.get_by_label("digits.txt").click();
-    h.run_steps(3);
-    assert_eq!(h.state().open_document(), Some("digits.txt"));
+    let digits = "Digits\n\nThe years ١٤٠٢ and ۱۴۰۲ were hard, said 1402.\n\nفارسی: گفت ۱۴۰۲ سال سختی بود.\n";
+    let (_dir, h) = open_files(&[("digits.txt", digits)], "digits.txt");
     let english = char_offset(&h, "The years");
     let drawn = h.state().drawn_row(english).expect("the row is drawn");
     let only_digits = |s: &str| -> String {
@@ -3439,7 +3403,11 @@ fn a_broken_layer_takes_no_more_room_in_the_list_than_a_status() {
     let ws = temp_workspace();
     let layers = ws.path().join("annotations").join(ANNOTATOR).join("seeds");
     std::fs::create_dir_all(&layers).unwrap();
-    std::fs::write(layers.join("001_3e981e5bab7b45a2.ron"), "(format: 1, spans: [").unwrap();
+    std::fs::write(
+        layers.join("001_3e981e5bab7b45a2.ron"),
+        "(format: 1, spans: [",
+    )
+    .unwrap();
     let mut h = harness(ws.path(), false, false);
     h.run_steps(3);
     let top = |h: &Harness<'_, MarginaliaApp>, name: &str| h.get_by_label(name).rect().top();
@@ -3454,18 +3422,25 @@ fn a_broken_layer_takes_no_more_room_in_the_list_than_a_status() {
     );
 }
 
-fn double_click_at(h: &mut Harness<'_, MarginaliaApp>, p: Pos2) {
-    h.hover_at(p);
-    h.step();
-    for pressed in [true, false, true, false] {
-        h.event(Event::PointerButton {
-            pos: p,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
+/// The multilingual fixture (issue 24): every script a newsroom meets.
+fn world_text() -> String {
+    std::fs::read_to_string(repo().join("tests/fixtures/multilingual/world.txt")).unwrap()
+}
+
+/// A folder holding `files` (name, text) as its workspace, with `open` open in the window.
+fn open_files(
+    files: &[(&str, &str)],
+    open: &str,
+) -> (tempfile::TempDir, Harness<'static, MarginaliaApp>) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
     }
-    h.run_steps(2);
+    let mut h = harness_with(dir.path(), false, false, true);
+    h.get_by_label(open).click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some(open));
+    (dir, h)
 }
 
 /// Annotator names: an annotator name that would take the place of a workspace file under
@@ -4200,16 +4175,7 @@ fn a_long_span_count_is_not_covered_by_the_tag_filter() {
 /// and select as one, and a span tagged on one holds it whole (the shipped multilingual text).
 #[test]
 fn the_caret_and_keyboard_selections_never_split_a_grapheme_cluster() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo().join("tests/fixtures/multilingual/world.txt"),
-        dir.path().join("world.txt"),
-    )
-    .unwrap();
-    let mut h = harness_with(dir.path(), false, false, true);
-    h.get_by_label("world.txt").click();
-    h.run_steps(3);
-    assert_eq!(h.state().open_document(), Some("world.txt"));
+    let (_dir, mut h) = open_files(&[("world.txt", &world_text())], "world.txt");
     for (cluster, scalars) in [("👩🏿‍💻", 4), ("👨‍👩‍👧‍👦", 7), ("🇺🇦", 2), ("e\u{301}", 2)]
     {
         let c = char_offset(&h, cluster);

@@ -933,18 +933,7 @@ fn review_mode_accepts_a_mouse_selection_over_right_to_left_text_as_drawn() {
     let hebrew = text.chars().position(|c| c == 'ע').unwrap();
     let word = mode.view().screen_rects_of(hebrew, hebrew + 4);
     assert_eq!(word.len(), 1, "the word is drawn in one box");
-    let p = word[0].center();
-    h.hover_at(p);
-    h.step();
-    for pressed in [true, false, true, false] {
-        h.event(Event::PointerButton {
-            pos: p,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
-    }
-    h.run_steps(2);
+    crate::support::app::double_click_at(&mut h, word[0].center());
     let mode = h.state().review_mode().unwrap();
     assert_eq!(mode.view().selected_range(), Some((hebrew, hebrew + 4)));
     press(&mut h, Key::E);
