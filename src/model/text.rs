@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::store::{FileProblem, sha256_hex};
+use crate::store::{FileKey, FileProblem, sha256_hex};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::model::range::CharRange;
@@ -65,10 +65,10 @@ impl std::fmt::Debug for Text {
 }
 
 /// A text file's bytes, refusing files over [`max_text_bytes`].
-fn read_file(path: &Path) -> Result<Vec<u8>, TextError> {
+fn read_file(path: &Path) -> Result<(Vec<u8>, Option<FileKey>), TextError> {
     let shown = || path.display().to_string();
     let limit = max_text_bytes();
-    crate::store::read_regular(path, limit).map_err(|e| match e {
+    crate::store::read_regular_keyed(path, limit).map_err(|e| match e {
         crate::store::BoundedReadError::TooLarge { size } => TextError::TooLarge {
             path: shown(),
             size,
@@ -88,21 +88,30 @@ impl Text {
     /// # Errors
     /// [`TextError`] naming the file: unreadable, too large, or not UTF-8 (with the byte offset).
     pub fn load(path: &Path) -> Result<Self, TextError> {
-        let bytes = read_file(path)?;
-        Self::from_bytes(&bytes).map_err(|byte_offset| TextError::NotUtf8 {
+        Self::load_keyed(path).map(|(text, _)| text)
+    }
+
+    /// [`Self::load`], with the key of the file read ([`crate::store::read_regular_keyed`]).
+    ///
+    /// # Errors
+    /// As [`Self::load`].
+    pub fn load_keyed(path: &Path) -> Result<(Self, Option<FileKey>), TextError> {
+        let (bytes, key) = read_file(path)?;
+        let text = Self::from_bytes(&bytes).map_err(|byte_offset| TextError::NotUtf8 {
             path: path.display().to_string(),
             byte_offset,
-        })
+        })?;
+        Ok((text, key))
     }
 
     /// Reads a text file and checks that [`Self::load`] would decode it, without making the
     /// text (no hash, no char index): for a list of 100,000 texts that needs to know only that
-    /// each opens. Returns the file's bytes.
+    /// each opens. Returns the file's bytes and key ([`crate::store::read_regular_keyed`]).
     ///
     /// # Errors
     /// As [`Self::load`].
-    pub fn check_file(path: &Path) -> Result<Vec<u8>, TextError> {
-        let bytes = read_file(path)?;
+    pub fn check_file(path: &Path) -> Result<(Vec<u8>, Option<FileKey>), TextError> {
+        let (bytes, key) = read_file(path)?;
         let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
             Some(rest) => (3, rest),
             None => (0, &bytes[..]),
@@ -113,7 +122,7 @@ impl Text {
                 byte_offset: e.valid_up_to() + bom,
             });
         }
-        Ok(bytes)
+        Ok((bytes, key))
     }
 
     /// Decodes file bytes. On invalid UTF-8 returns the byte offset of the first bad byte
@@ -139,11 +148,15 @@ impl Text {
     fn from_str_inner(content: &str, sha256: String) -> Self {
         let mut checkpoints = Vec::with_capacity(content.len() / CHECKPOINT_EVERY + 1);
         let mut n = 0usize;
-        for (b, _) in content.char_indices() {
-            if n.is_multiple_of(CHECKPOINT_EVERY) {
-                checkpoints.push(b);
+        // A char starts at every byte that is not a continuation byte (`content` is UTF-8):
+        // counted on bytes, without decoding each char.
+        for (b, &byte) in content.as_bytes().iter().enumerate() {
+            if (byte & 0xC0) != 0x80 {
+                if n.is_multiple_of(CHECKPOINT_EVERY) {
+                    checkpoints.push(b);
+                }
+                n += 1;
             }
-            n += 1;
         }
         if checkpoints.is_empty() {
             checkpoints.push(0);
@@ -190,10 +203,18 @@ impl Text {
         let block = c / CHECKPOINT_EVERY;
         let base = self.checkpoints[block.min(self.checkpoints.len() - 1)];
         let skip = c - block * CHECKPOINT_EVERY;
-        match self.content[base..].char_indices().nth(skip) {
-            Some((b, _)) => base + b,
-            None => self.content.len(),
+        // A block of one-byte chars (ASCII) needs no scan: it is as many bytes as chars.
+        let block_end = self.checkpoints.get(block + 1).copied();
+        if block_end == Some(base + CHECKPOINT_EVERY) {
+            return base + skip;
         }
+        // The `skip`th char start after `base`, found on bytes without decoding chars.
+        self.content.as_bytes()[base..]
+            .iter()
+            .enumerate()
+            .filter(|(_, byte)| (**byte & 0xC0) != 0x80)
+            .nth(skip)
+            .map_or(self.content.len(), |(b, _)| base + b)
     }
 
     /// Char offset of byte `b` (which must be a char boundary; otherwise the char containing it).
@@ -404,7 +425,8 @@ mod tests {
 
     #[test]
     fn byte_and_char_offsets_agree_across_multibyte_text() {
-        let s = "a’b—c\u{a0}d😀e".repeat(300);
+        // Multibyte blocks, then blocks of plain ASCII (the fast path), then multibyte again.
+        let s = "a’b—c\u{a0}d😀e".repeat(300) + &"ascii ".repeat(200) + &"é😀".repeat(300);
         let t = Text::from_string(&s);
         let chars: Vec<(usize, char)> = s.char_indices().collect();
         assert_eq!(t.char_len(), chars.len());
