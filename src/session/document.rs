@@ -231,6 +231,9 @@ pub struct Glance {
     pub title: Option<String>,
     /// The layer's status and span count, or why the document cannot be opened.
     pub opened: Result<(Status, usize), OpenError>,
+    /// The keys of the text file and of the layer file (`None`: no layer file) as they were
+    /// read, when both were read whole and neither changed while read; else `None`.
+    pub keys: Option<(store::FileKey, Option<store::FileKey>)>,
 }
 
 /// How much of a text's file its title is taken from.
@@ -386,39 +389,58 @@ impl Document {
         let layer_path = check_annotator_of(rel, annotator)
             .ok()
             .and_then(|()| ws.layer_path(annotator, rel));
-        match &layer_path {
-            Some(path) if std::fs::symlink_metadata(path).is_err() => {
+        if let (Some(path), Some(text_path)) = (&layer_path, ws.text_path(rel)) {
+            // Each file is opened once, and its key taken from the open file: 100,000 texts
+            // are listed without a look-up of each path beside the read.
+            let read = store::read_regular_keyed(path, store::MAX_LAYER_BYTES);
+            let absent = matches!(&read, Err(e) if e.is_not_found())
+                && std::fs::symlink_metadata(path).is_err();
+            if absent {
                 // Opening would make an empty layer of a text that decodes.
-                if let Some(Ok(bytes)) = ws.text_path(rel).map(|p| Text::check_file(&p)) {
+                if let Ok((bytes, text_key)) = Text::check_file(&text_path) {
                     return Glance {
                         title: title(&bytes),
                         opened: Ok((Status::NotStarted, 0)),
+                        keys: text_key.map(|t| (t, None)),
                     };
                 }
+            } else if let Ok((text, text_key)) = Text::load_keyed(&text_path) {
+                // The layer is read and checked as opening does, and nothing more is made.
+                let mut layer_key = None;
+                let checked = read
+                    .map_err(|e| store::limited_error(path, store::MAX_LAYER_BYTES, e))
+                    .and_then(|(bytes, key)| {
+                        layer_key = key;
+                        crate::model::layer::parse_layer(path, &bytes)
+                    })
+                    .map_err(OpenError::from)
+                    .and_then(|layer| {
+                        let shown = path.display().to_string();
+                        check_layer(ws, &text, annotator, &shown, layer, false)
+                    });
+                return Glance {
+                    title: title(text.as_str().as_bytes()),
+                    opened: checked.map(|c| (c.layer.status, c.layer.spans.len())),
+                    keys: text_key.zip(layer_key).map(|(t, l)| (t, Some(l))),
+                };
             }
-            Some(path) => {
-                if let Ok(text) = Self::load_text(ws, rel) {
-                    // The layer is read and checked as opening does, and nothing more is made.
-                    let checked = store::read_limited(path, store::MAX_LAYER_BYTES)
-                        .and_then(|bytes| crate::model::layer::parse_layer(path, &bytes))
-                        .map_err(OpenError::from)
-                        .and_then(|layer| {
-                            let shown = path.display().to_string();
-                            check_layer(ws, &text, annotator, &shown, layer, false)
-                        });
-                    return Glance {
-                        title: title(text.as_str().as_bytes()),
-                        opened: checked.map(|c| (c.layer.status, c.layer.spans.len())),
-                    };
-                }
-            }
-            None => {}
         }
         // The text cannot be read: the error as opening gives it, the title from what can be.
+        // The files' keys are looked up around it (a rare case), so that the error is
+        // remembered too.
+        let keys_now = || {
+            let text = store::FileKey::of(&ws.text_path(rel)?)?;
+            Some((text, layer_path.as_deref().and_then(store::FileKey::of)))
+        };
+        let before = keys_now();
+        let title = Self::read_title(ws, rel);
+        let opened =
+            Self::open(ws, rel, annotator, true).map(|d| (d.layer.status, d.layer.spans.len()));
+        let after = keys_now();
         Glance {
-            title: Self::read_title(ws, rel),
-            opened: Self::open(ws, rel, annotator, true)
-                .map(|d| (d.layer.status, d.layer.spans.len())),
+            title,
+            opened,
+            keys: before.filter(|_| before == after),
         }
     }
 

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::document::Document;
 use crate::model::layer::Status;
+pub use crate::store::FileKey;
 use crate::store::{self, StoreError};
 use crate::workspace::Workspace;
 
@@ -33,47 +34,6 @@ const KEEP: usize = 16;
 
 /// The most a cache file may hold (100,000 lines take about 25 MB).
 const MAX_CACHE_BYTES: u64 = 256 * 1024 * 1024;
-
-/// What identifies one state of a file: any write or replace changes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileKey {
-    len: u64,
-    modified_ns: i128,
-    changed_ns: i128,
-    inode: u64,
-}
-
-impl FileKey {
-    /// The key of the file at `path` (not following a final link), or `None` if it is absent.
-    pub fn of(path: &Path) -> Option<Self> {
-        let meta = std::fs::symlink_metadata(path).ok()?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
-            Some(Self {
-                len: meta.len(),
-                modified_ns: ns(meta.mtime(), meta.mtime_nsec()),
-                changed_ns: ns(meta.ctime(), meta.ctime_nsec()),
-                inode: meta.ino(),
-            })
-        }
-        #[cfg(not(unix))]
-        {
-            let ns = |t: std::io::Result<std::time::SystemTime>| {
-                t.ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos() as i128)
-            };
-            Some(Self {
-                len: meta.len(),
-                modified_ns: ns(meta.modified()),
-                changed_ns: ns(meta.created()),
-                inode: 0,
-            })
-        }
-    }
-}
 
 /// The first line of a cache file: what every line depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,22 +106,21 @@ impl ListCache {
     /// What [`Document::glance`] finds for `rel`: from the cache when its text and layer files
     /// are the ones it was read from, else read now (and remembered).
     pub fn glance(&self, ws: &Workspace, rel: &str) -> Glanced {
-        let keys = self.path.as_ref().and_then(|_| self.keys(ws, rel));
-        if let Some((text, layer)) = keys
+        if self.path.is_some()
             && let Some(line) = self.old.get(rel)
-            && line.text == text
-            && line.layer == layer
+            && self.keys(ws, rel) == Some((line.text, line.layer))
         {
             self.remember(line.clone());
             return (line.title.clone(), line.opened.clone());
         }
         let glance = Document::glance(ws, rel, &self.header.annotator);
         let opened = glance.opened.map_err(|e| e.to_string());
-        if let Some((text, layer)) = keys {
+        if self.path.is_some() {
             self.misses
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            // Read again if a file changed while it was read: its key is taken afresh.
-            if self.keys(ws, rel) == Some((text, layer)) {
+            // The keys of the files as read (none if one changed while it was read): the
+            // line is used again only for those very files.
+            if let Some((text, layer)) = glance.keys {
                 self.remember(Line {
                     rel: rel.to_owned(),
                     text,

@@ -320,6 +320,54 @@ impl BoundedReadError {
     }
 }
 
+/// What identifies one state of a file: any write or replace changes it. Size, modification
+/// and change times to the nanosecond, and inode: any write to a file changes its change time
+/// (which no program can set back), and an atomic replace changes its inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileKey {
+    len: u64,
+    modified_ns: i128,
+    changed_ns: i128,
+    inode: u64,
+}
+
+impl FileKey {
+    /// The key of the file `path` leads to (following links, as reading it does), or `None`
+    /// if it is absent.
+    pub fn of(path: &Path) -> Option<Self> {
+        std::fs::metadata(path).ok().map(|m| Self::of_meta(&m))
+    }
+
+    /// The key of a file from what `stat` found.
+    pub fn of_meta(meta: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+            Self {
+                len: meta.len(),
+                modified_ns: ns(meta.mtime(), meta.mtime_nsec()),
+                changed_ns: ns(meta.ctime(), meta.ctime_nsec()),
+                inode: meta.ino(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let ns = |t: std::io::Result<std::time::SystemTime>| {
+                t.ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos() as i128)
+            };
+            Self {
+                len: meta.len(),
+                modified_ns: ns(meta.modified()),
+                changed_ns: ns(meta.created()),
+                inode: 0,
+            }
+        }
+    }
+}
+
 /// Opens `path` for reading without blocking, and only if it is a regular file.
 ///
 /// The open does not wait for a writer on a FIFO (`O_NONBLOCK`), and the type is checked on
@@ -334,6 +382,13 @@ pub fn open_regular(path: &Path) -> Result<std::fs::File, BoundedReadError> {
 
 /// [`open_regular`], with the file's size as the `fstat` found it.
 fn open_regular_sized(path: &Path) -> Result<(std::fs::File, u64), BoundedReadError> {
+    open_regular_stated(path).map(|(file, meta)| (file, meta.len()))
+}
+
+/// [`open_regular`], with what `fstat` found.
+fn open_regular_stated(
+    path: &Path,
+) -> Result<(std::fs::File, std::fs::Metadata), BoundedReadError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -346,7 +401,7 @@ fn open_regular_sized(path: &Path) -> Result<(std::fs::File, u64), BoundedReadEr
     if !meta.is_file() {
         return Err(BoundedReadError::NotRegular(file_kind(&meta)));
     }
-    Ok((file, meta.len()))
+    Ok((file, meta))
 }
 
 fn file_kind(meta: &std::fs::Metadata) -> &'static str {
@@ -394,8 +449,31 @@ pub fn unchanged_by_stat(path: &Path, seen: Option<&Fingerprint>) -> bool {
 /// # Errors
 /// See [`BoundedReadError`].
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, BoundedReadError> {
+    read_regular_keyed(path, limit).map(|(bytes, _)| bytes)
+}
+
+/// [`read_regular`], with the [`FileKey`] of the file the bytes came from, taken from the open
+/// file before and after reading it: `None` when the two differ (it was written while read).
+/// A list that remembers what it read needs no look-up of the path beside the read.
+///
+/// # Errors
+/// As [`read_regular`].
+pub fn read_regular_keyed(
+    path: &Path,
+    limit: u64,
+) -> Result<(Vec<u8>, Option<FileKey>), BoundedReadError> {
+    let (file, before) = open_regular_stated(path)?;
+    let bytes = read_opened(&file, before.len(), limit)?;
+    let key = FileKey::of_meta(&before);
+    let unchanged = file
+        .metadata()
+        .is_ok_and(|after| FileKey::of_meta(&after) == key);
+    Ok((bytes, unchanged.then_some(key)))
+}
+
+/// The rest of [`read_regular_keyed`]: at most `limit` bytes of `file`, whose size was `stated`.
+fn read_opened(file: &std::fs::File, stated: u64, limit: u64) -> Result<Vec<u8>, BoundedReadError> {
     use std::io::Read as _;
-    let (file, stated) = open_regular_sized(path)?;
     if stated > limit {
         return Err(BoundedReadError::TooLarge { size: stated });
     }
@@ -416,8 +494,13 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, BoundedReadError
 /// # Errors
 /// Unreadable, not a regular file, or over `limit`, naming the file.
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, StoreError> {
+    read_regular(path, limit).map_err(|e| limited_error(path, limit, e))
+}
+
+/// [`read_limited`]'s error for what [`read_regular`] (or [`read_regular_keyed`]) gave.
+pub fn limited_error(path: &Path, limit: u64, e: BoundedReadError) -> StoreError {
     let shown = path.display().to_string();
-    read_regular(path, limit).map_err(|e| match e {
+    match e {
         BoundedReadError::TooLarge { size } => StoreError::TooLarge {
             path: shown,
             size,
@@ -427,7 +510,7 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, StoreError> {
             path: shown,
             reason: other.reason(),
         },
-    })
+    }
 }
 
 /// Refuses to write an annotation file (any `.ron`) that would be too large to be read back:

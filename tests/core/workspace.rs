@@ -978,6 +978,33 @@ fn the_document_lists_cache_gives_what_a_fresh_read_gives_and_never_a_stale_line
     assert_eq!(third[0].1, Ok((Status::NotStarted, 1)));
     assert_eq!(third, fresh(&ws));
 
+    // A text that is a link: a change to the file it leads to (same size, the modification
+    // time set back) is seen, although the link itself is untouched.
+    #[cfg(unix)]
+    {
+        let target = dir.path().join("linked.txt");
+        write(&target, "Linked\nMacron met Putin.\n");
+        let link = root.join(&rels[1]);
+        std::fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let (linked, _) = listed(&ws);
+        assert_eq!(linked[1].0.as_deref(), Some("Linked"));
+        let modified = std::fs::metadata(&target).unwrap().modified().unwrap();
+        std::fs::write(&target, "Lonked\nMacron met Putin.\n").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&target)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        let (relinked, misses) = listed(&ws);
+        assert_eq!(misses, 1, "the linked text is read again");
+        assert_eq!(relinked[1].0.as_deref(), Some("Lonked"));
+        assert_eq!(relinked, fresh(&ws));
+        let (_, misses) = listed(&ws);
+        assert_eq!(misses, 0, "an unchanged linked text comes from the cache");
+    }
+
     // Another tag set may make another line invalid: everything is read again.
     write(
         &root.join("annotations/tags.ron"),
