@@ -277,6 +277,7 @@ impl CuratedLayer {
                     old_text_sha256: o.old_text_sha256.clone(),
                 })
                 .collect(),
+            relations: Vec::new(),
             source: None,
         }
     }

@@ -4,11 +4,12 @@
 //! (start, end, id), fields keep their declared order and maps are sorted, so re-saving an
 //! unchanged layer gives identical bytes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::range::CharRange;
+use crate::model::relation::{Elsewhere, End, Relation, RelationProblem};
 use crate::model::tags::TagSet;
 use crate::model::text::Text;
 
@@ -204,6 +205,22 @@ impl Span {
         (self.start, self.end, self.id)
     }
 
+    /// A relation end on this span, which is in the text `text_rel` (another document than
+    /// the relation's): its id, range and quote selector.
+    pub fn end_in(&self, text_rel: &str) -> End {
+        End {
+            span: self.id,
+            doc: Some(Elsewhere {
+                text: text_rel.to_owned(),
+                start: self.start,
+                end: self.end,
+                exact: self.exact.clone(),
+                prefix: self.prefix.clone(),
+                suffix: self.suffix.clone(),
+            }),
+        }
+    }
+
     /// The chars it covers, `[start, end)`.
     pub fn range(&self) -> CharRange {
         CharRange::new(self.start, self.end)
@@ -242,6 +259,10 @@ pub struct Layer {
     pub spans: Vec<Span>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orphans: Vec<Orphan>,
+    /// Links between spans ([`crate::model::relation`]), in id order. A layer without any
+    /// writes no `relations` field, so its file is what it was before relations existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relations: Vec<Relation>,
     /// What the source an import read this layer from said about the document beyond its text
     /// and spans (Prodigy's hashes, answer and meta; doccano's id), for exporting it back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,6 +299,7 @@ impl Layer {
         self.status = source.status;
         self.next_id = source.next_id;
         self.orphans.clone_from(&source.orphans);
+        self.relations.clone_from(&source.relations);
         self.source.clone_from(&source.source);
     }
 }
@@ -421,6 +443,7 @@ impl Layer {
             next_id: 1,
             spans: Vec::new(),
             orphans: Vec::new(),
+            relations: Vec::new(),
             source: None,
         }
     }
@@ -454,17 +477,21 @@ impl Layer {
         canonical::write(self)
     }
 
-    /// The largest id in use, by a span or an orphan (0: none).
+    /// The largest id in use, by a span, an orphan or a relation (0: none).
     pub fn max_id(&self) -> u64 {
         (self.spans.iter().map(|s| s.id))
             .chain(self.orphans.iter().map(|o| o.span.id))
+            .chain(self.relations.iter().map(|r| r.id))
             .max()
             .unwrap_or(0)
     }
 
-    /// Sorts spans and makes `next_id` larger than every id in use.
+    /// Sorts spans and relations and makes `next_id` larger than every id in use.
     pub fn normalize(&mut self) {
         self.spans.sort_by_key(Span::sort_key);
+        if !self.relations.is_sorted_by_key(|r| r.id) {
+            self.relations.sort_by_key(|r| r.id);
+        }
         let max_id = self.max_id();
         if self.next_id <= max_id {
             self.next_id = max_id.saturating_add(1);
@@ -483,7 +510,10 @@ impl Layer {
     }
 
     fn normalize_next_id(&mut self) {
-        let max_id = self.spans.iter().map(|s| s.id).max().unwrap_or(0);
+        let max_id = (self.spans.iter().map(|s| s.id))
+            .chain(self.relations.iter().map(|r| r.id))
+            .max()
+            .unwrap_or(0);
         if self.next_id <= max_id {
             self.next_id = max_id.saturating_add(1);
         }
@@ -556,6 +586,81 @@ impl Layer {
             });
         }
         out
+    }
+
+    /// Checks the relations of `layer` against its spans and the tag set's relation types. Ends in
+    /// other documents are checked by the workspace ([`crate::workspace`]'s validate), which can
+    /// read those layers.
+    pub fn relation_problems(&self, tags: &TagSet) -> Vec<RelationProblem> {
+        let layer = self;
+        let mut out = Vec::new();
+        if layer.relations.is_empty() {
+            return out;
+        }
+        let spans: HashMap<u64, &Span> = layer.spans.iter().map(|s| (s.id, s)).collect();
+        let orphans: HashSet<u64> = layer.orphans.iter().map(|o| o.span.id).collect();
+        let mut ids: HashSet<u64> = spans
+            .keys()
+            .copied()
+            .chain(orphans.iter().copied())
+            .collect();
+        for r in &layer.relations {
+            if !ids.insert(r.id) {
+                out.push(RelationProblem::DuplicateId(r.id));
+            }
+            let kind = tags.relation(&r.kind);
+            if kind.is_none() {
+                out.push(RelationProblem::UnknownType {
+                    id: r.id,
+                    kind: r.kind.clone(),
+                });
+            }
+            if r.from == r.to {
+                out.push(RelationProblem::SelfLink { id: r.id });
+            }
+            for (end, which) in [(&r.from, "from"), (&r.to, "to")] {
+                let Some(span_id) = end.here_id() else {
+                    continue;
+                };
+                match spans.get(&span_id) {
+                    Some(span) => {
+                        if let Some(kind) = kind {
+                            let allowed = kind.allowed(which == "from");
+                            if !allowed.is_empty() && !allowed.contains(&span.tag) {
+                                out.push(RelationProblem::TagNotAllowed {
+                                    id: r.id,
+                                    end: which,
+                                    kind: r.kind.clone(),
+                                    tag: span.tag.clone(),
+                                    allowed: allowed.to_vec(),
+                                });
+                            }
+                        }
+                    }
+                    None if orphans.contains(&span_id) => out.push(RelationProblem::OrphanedEnd {
+                        id: r.id,
+                        end: which,
+                        span: span_id,
+                    }),
+                    None => out.push(RelationProblem::MissingSpan {
+                        id: r.id,
+                        end: which,
+                        span: span_id,
+                    }),
+                }
+            }
+        }
+        out
+    }
+
+    /// The relation with id `id`.
+    pub fn relation(&self, id: u64) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.id == id)
+    }
+
+    /// The relations with an end on span `id` of this layer, either way.
+    pub fn relations_of(&self, id: u64) -> impl Iterator<Item = &Relation> {
+        self.relations.iter().filter(move |r| r.touches(id))
     }
 
     /// The span with id `id`.

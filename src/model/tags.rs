@@ -224,10 +224,174 @@ impl Tag {
     }
 }
 
-/// The tags of a workspace, in display order.
+/// One relation type: what a link between two spans means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationType {
+    /// What annotators call it; also what is written in layer files (`said-by`).
+    pub name: String,
+    /// One line of guidance, shown in the picker and tooltips.
+    #[serde(default)]
+    pub description: String,
+    /// The tags its `from` end may have (empty: any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub from: Vec<String>,
+    /// The tags its `to` end may have (empty: any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
+    /// Whether `a → b` means the same as `b → a` (drawn without an arrowhead).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub symmetric: bool,
+    /// A single key that picks it in the relation picker: a letter or digit.
+    #[serde(default)]
+    pub hotkey: String,
+    /// `#rrggbb`.
+    pub color: String,
+    /// The values a relation of this type carries, as tags' attributes do.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<Attribute>,
+}
+
+impl RelationType {
+    /// The tags allowed at the `from` end (`from_end`) or the `to` end; empty: any.
+    pub fn allowed(&self, from_end: bool) -> &[String] {
+        if from_end { &self.from } else { &self.to }
+    }
+
+    /// Whether a span tagged `tag` may be the `from` end (`from_end`) or the `to` end.
+    pub fn allows_end(&self, from_end: bool, tag: &str) -> bool {
+        let allowed = self.allowed(from_end);
+        allowed.is_empty() || allowed.iter().any(|t| t == tag)
+    }
+
+    /// The values a new relation of this type starts with: each attribute's default.
+    pub fn default_attrs(&self) -> BTreeMap<String, String> {
+        self.attributes
+            .iter()
+            .filter_map(|a| Some((a.name.clone(), a.default.clone()?)))
+            .collect()
+    }
+
+    /// The colour as RGB bytes (validated on load, so a bad value here is a default grey).
+    pub fn rgb(&self) -> [u8; 3] {
+        parse_hex_color(&self.color).unwrap_or([128, 128, 128])
+    }
+
+    /// The schema of this type's attributes as a tag, for the checks tags' attributes share.
+    fn as_tag(&self) -> Tag {
+        Tag {
+            name: self.name.clone(),
+            color: self.color.clone(),
+            hotkey: String::new(),
+            description: String::new(),
+            guideline: String::new(),
+            attributes: self.attributes.clone(),
+        }
+    }
+
+    /// How `attrs` (a relation's map) departs from this type's schema.
+    pub fn attr_issues(&self, attrs: &BTreeMap<String, String>) -> Vec<AttrIssue> {
+        self.as_tag().attr_issues(attrs)
+    }
+}
+
+/// The relation types a workspace without its own list uses: who said a quote, what supports
+/// or refutes a claim, what corrects an error, and two mentions of one thing.
+pub fn news_relations() -> Vec<RelationType> {
+    let kind = |name: &str, description: &str, from: &[&str], to: &[&str], key: &str, color| {
+        RelationType {
+            name: name.into(),
+            description: description.into(),
+            from: from.iter().map(|t| (*t).to_owned()).collect(),
+            to: to.iter().map(|t| (*t).to_owned()).collect(),
+            symmetric: false,
+            hotkey: key.into(),
+            color: String::from(color),
+            attributes: Vec::new(),
+        }
+    };
+    let mut evidence = kind(
+        "evidence",
+        "A passage that bears on a claim: it supports it, refutes it or gives context.",
+        &[],
+        &["claim"],
+        "e",
+        "#009E73",
+    );
+    let mut stance = Attribute::choice(
+        "stance",
+        &["supports", "refutes", "context"],
+        "How the passage bears on the claim.",
+    );
+    stance.default = Some("supports".into());
+    evidence.attributes = vec![stance];
+    let mut same = kind(
+        "same-as",
+        "Two mentions of the same person, organisation or event.",
+        &[],
+        &[],
+        "m",
+        "#CC79A7",
+    );
+    same.symmetric = true;
+    vec![
+        kind(
+            "said-by",
+            "A quote, linked to the span that names who said it.",
+            &["quote"],
+            &[],
+            "s",
+            "#0072B2",
+        ),
+        evidence,
+        kind(
+            "corrects",
+            "A passage that corrects an error.",
+            &[],
+            &["error"],
+            "c",
+            "#D55E00",
+        ),
+        same,
+    ]
+}
+
+/// The tags of a workspace, in display order, and its relation types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "TagSetFile")]
 pub struct TagSet {
     pub tags: Vec<Tag>,
+    /// The relation types. A `tags.ron` without this list gets those of [`news_relations`]
+    /// whose ends name only its tags; one with `relations: []` has none.
+    pub relations: Vec<RelationType>,
+}
+
+/// A tag set as its file may hold it: written before relations existed, or with its own list.
+#[derive(Deserialize)]
+struct TagSetFile {
+    tags: Vec<Tag>,
+    /// Absent (`None`), or the list as written (`relations: [...]`, no `Some`).
+    #[serde(default, deserialize_with = "present")]
+    relations: Option<Vec<RelationType>>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<RelationType>>, D::Error> {
+    Vec::deserialize(d).map(Some)
+}
+
+impl From<TagSetFile> for TagSet {
+    fn from(file: TagSetFile) -> Self {
+        let relations = file.relations.unwrap_or_else(|| {
+            let known = |t: &String| file.tags.iter().any(|tag| &tag.name == t);
+            news_relations()
+                .into_iter()
+                .filter(|r| r.from.iter().chain(&r.to).all(known))
+                .collect()
+        });
+        Self {
+            tags: file.tags,
+            relations,
+        }
+    }
 }
 
 /// Why a tag set is unusable.
@@ -276,7 +440,10 @@ impl Default for TagSet {
                 "Page furniture, not the article: bylines, player notices, link lists, metadata.",
             ),
         ];
-        let mut set = Self { tags };
+        let mut set = Self {
+            tags,
+            relations: news_relations(),
+        };
         set.tags[0].attributes = vec![Attribute::text(
             "speaker",
             "Who said or wrote it, as named in the text.",
@@ -395,6 +562,49 @@ impl TagSet {
             }
             check_attributes(t)?;
         }
+        let mut names = HashSet::new();
+        let mut keys = HashSet::new();
+        for r in &self.relations {
+            let at = || format!("relation type {:?}", r.name);
+            if r.name.trim().is_empty()
+                || r.name.chars().any(|c| c.is_control() || c.is_whitespace())
+            {
+                return Err(format!(
+                    "{}: the name is empty or has spaces or control characters",
+                    at()
+                ));
+            }
+            if !names.insert(r.name.as_str()) {
+                return Err(format!("duplicate relation type {:?}", r.name));
+            }
+            if parse_hex_color(&r.color).is_none() {
+                return Err(format!(
+                    "{} has colour {:?}; expected #rrggbb",
+                    at(),
+                    r.color
+                ));
+            }
+            if !r.hotkey.is_empty() {
+                let mut chars = r.hotkey.chars();
+                let ok = matches!((chars.next(), chars.next()), (Some(c), None) if c.is_ascii_alphanumeric());
+                if !ok || !keys.insert(r.hotkey.to_ascii_lowercase()) {
+                    return Err(format!(
+                        "{} has hotkey {:?}; expected one letter or digit no other relation type uses",
+                        at(),
+                        r.hotkey
+                    ));
+                }
+            }
+            for t in r.from.iter().chain(&r.to) {
+                if !self.contains(t) {
+                    return Err(format!(
+                        "{}: its ends name tag {t:?}, which is not in the tag set",
+                        at()
+                    ));
+                }
+            }
+            check_attributes(&r.as_tag())?;
+        }
         Ok(())
     }
 
@@ -412,6 +622,11 @@ impl TagSet {
         crate::store::write_file(path, self.to_ron().as_bytes())
             .map(|_| ())
             .map_err(|e| FileProblem::unreadable(shown, format!("cannot write: {e}")).into())
+    }
+
+    /// The relation type called `name`.
+    pub fn relation(&self, name: &str) -> Option<&RelationType> {
+        self.relations.iter().find(|r| r.name == name)
     }
 
     /// The tag called `name`.
@@ -566,6 +781,35 @@ mod tests {
         assert_eq!(names("quote"), ["speaker:text"]);
         assert_eq!(names("error"), ["kind:choice", "correction:text"]);
         assert_eq!(names("boilerplate"), ["kind:choice"]);
+    }
+
+    #[test]
+    fn a_tag_set_without_relation_types_gets_the_news_ones_its_tags_allow() {
+        let read =
+            |src: &str| -> TagSet { crate::store::ron::ron_options().from_str(src).unwrap() };
+        let names = |set: &TagSet| -> Vec<String> {
+            set.relations.iter().map(|r| r.name.clone()).collect()
+        };
+        assert_eq!(
+            names(&TagSet::default()),
+            ["said-by", "evidence", "corrects", "same-as"]
+        );
+        // Written before relations existed: the news types again.
+        let old = TagSet::default().to_ron();
+        let cut = old.find("    relations:").unwrap();
+        let before_relations = format!("{})\n", &old[..cut]);
+        assert_eq!(names(&read(&before_relations)), names(&TagSet::default()));
+        // Tags of their own, no quote, claim or error: only `same-as`, which names no tag.
+        let own = read(r##"(tags: [(name: "person", color: "#112233", hotkey: "p")])"##);
+        assert_eq!(names(&own), ["same-as"]);
+        own.check().unwrap();
+        // An explicit empty list: none.
+        let none =
+            read(r##"(tags: [(name: "person", color: "#112233", hotkey: "p")], relations: [])"##);
+        assert!(none.relations.is_empty());
+        // A written set reads back the same.
+        let back = read(&TagSet::default().to_ron());
+        assert_eq!(back, TagSet::default());
     }
 
     #[test]

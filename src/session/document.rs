@@ -15,7 +15,8 @@ use crate::model::layer::ANCHOR_ATTR;
 use crate::model::layer::{Layer, LayerProblem, Orphan, Span, Status, make_span, now_rfc3339};
 use crate::model::range::CharRange;
 use crate::model::reanchor::{self, ReanchorSummary};
-use crate::model::tags::{self, Tag};
+use crate::model::relation::{End, Relation};
+use crate::model::tags::{self, RelationType, Tag};
 use crate::model::text::{Text, TextError};
 use crate::session::autosave::{Finished, SaveState};
 use crate::session::engine::{Editing, Session, SessionOwner};
@@ -76,6 +77,15 @@ pub enum Edit {
     Elsewhere {
         step: u64,
         added: bool,
+    },
+    /// A relation was made.
+    AddRelation(Relation),
+    /// A relation was removed (by itself, or with a span it linked).
+    DeleteRelation(Relation),
+    /// A relation changed (type, attributes, note, direction); both versions kept.
+    ChangeRelation {
+        before: Box<Relation>,
+        after: Box<Relation>,
     },
 }
 
@@ -222,6 +232,28 @@ fn check_annotator_of(rel: &str, annotator: &str) -> Result<(), OpenError> {
         rel: rel.to_owned(),
         reason,
     })
+}
+
+/// Why a relation was not made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("this layer is read-only")]
+    ReadOnly,
+    #[error("span {0} is not in this layer")]
+    NoSpan(u64),
+    #[error("relation {0} is not in this layer")]
+    NoRelation(u64),
+    #[error("a span cannot be linked to itself")]
+    SameSpan,
+    #[error("a {kind:?} relation's {end} end may be {}, not {tag:?}", allowed.join(" or "))]
+    TagNotAllowed {
+        kind: String,
+        end: &'static str,
+        tag: String,
+        allowed: Vec<String>,
+    },
+    #[error("these spans are already linked that way (relation {0})")]
+    Exists(u64),
 }
 
 /// What the document list shows of a document ([`Document::glance`]).
@@ -1145,15 +1177,165 @@ impl Document {
         changed
     }
 
-    /// Removes span `id`.
+    /// Removes span `id`, and the relations it is an end of, as one undo step.
     pub fn delete_span(&mut self, id: u64) -> bool {
         match self.layer.span(id).cloned() {
             Some(s) if !self.read_only => {
-                self.apply(Edit::Delete(s));
+                let linked: Vec<Relation> = self.layer.relations_of(id).cloned().collect();
+                if linked.is_empty() {
+                    self.apply(Edit::Delete(s));
+                } else {
+                    let own = !self.session.history.in_group();
+                    if own {
+                        self.begin_compound();
+                    }
+                    for r in linked {
+                        self.apply(Edit::DeleteRelation(r));
+                    }
+                    self.apply(Edit::Delete(s));
+                    if own {
+                        self.end_compound();
+                    }
+                }
                 true
             }
             _ => false,
         }
+    }
+
+    /// How many relations have span `id` of this layer as an end.
+    pub fn relation_count(&self, id: u64) -> usize {
+        self.layer.relations_of(id).count()
+    }
+
+    /// Links span `from` of this layer to `to` (a span of this layer, or of another document,
+    /// whose tag is `to_tag`) by a relation of type `kind`, starting with its default attribute
+    /// values. One undo step.
+    ///
+    /// # Errors
+    /// Why the link was refused ([`LinkError`]); nothing changes then.
+    pub fn add_relation(
+        &mut self,
+        kind: &RelationType,
+        from: u64,
+        to: End,
+        to_tag: &str,
+    ) -> Result<u64, LinkError> {
+        if self.read_only {
+            return Err(LinkError::ReadOnly);
+        }
+        let from_span = self.layer.span(from).ok_or(LinkError::NoSpan(from))?;
+        if let Some(id) = to.here_id() {
+            if id == from {
+                return Err(LinkError::SameSpan);
+            }
+            let to_span = self.layer.span(id).ok_or(LinkError::NoSpan(id))?;
+            if to_span.tag != to_tag {
+                return Err(LinkError::NoSpan(id));
+            }
+        }
+        for (is_from, tag) in [(true, from_span.tag.as_str()), (false, to_tag)] {
+            if !kind.allows_end(is_from, tag) {
+                return Err(LinkError::TagNotAllowed {
+                    kind: kind.name.clone(),
+                    end: if is_from { "from" } else { "to" },
+                    tag: tag.to_owned(),
+                    allowed: kind.allowed(is_from).to_vec(),
+                });
+            }
+        }
+        let here = End::here(from);
+        let same = |r: &Relation| {
+            r.kind == kind.name
+                && ((r.from == here && r.to == to)
+                    || (kind.symmetric && r.to == here && r.from == to))
+        };
+        if let Some(r) = self.layer.relations.iter().find(|r| same(r)) {
+            return Err(LinkError::Exists(r.id));
+        }
+        let id = self.layer.take_id();
+        let now = now_rfc3339();
+        self.apply(Edit::AddRelation(Relation {
+            id,
+            kind: kind.name.clone(),
+            from: here,
+            to,
+            note: String::new(),
+            attrs: kind.default_attrs(),
+            created: now.clone(),
+            modified: now,
+        }));
+        Ok(id)
+    }
+
+    /// Removes relation `id`. One undo step.
+    pub fn delete_relation(&mut self, id: u64) -> bool {
+        match self.layer.relation(id).cloned() {
+            Some(r) if !self.read_only => {
+                self.apply(Edit::DeleteRelation(r));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Changes relation `id` by `f` (its modification time is set). One undo step; nothing
+    /// if `f` changed nothing.
+    pub fn change_relation(&mut self, id: u64, f: impl FnOnce(&mut Relation)) -> bool {
+        let Some(before) = self.layer.relation(id).cloned() else {
+            return false;
+        };
+        if self.read_only {
+            return false;
+        }
+        let mut after = before.clone();
+        f(&mut after);
+        after.id = before.id;
+        if after == before {
+            return false;
+        }
+        after.modified = now_rfc3339();
+        self.apply(Edit::ChangeRelation {
+            before: Box::new(before),
+            after: Box::new(after),
+        });
+        true
+    }
+
+    /// Changes relation `id` to type `kind`, keeping the attribute values `kind` declares and
+    /// starting the others at its defaults. Refused when an end's tag is not allowed.
+    ///
+    /// # Errors
+    /// [`LinkError::TagNotAllowed`] or [`LinkError::NoRelation`].
+    pub fn retype_relation(&mut self, id: u64, kind: &RelationType) -> Result<bool, LinkError> {
+        let r = self.layer.relation(id).ok_or(LinkError::NoRelation(id))?;
+        for (is_from, end) in [(true, &r.from), (false, &r.to)] {
+            let tag = match end.here_id() {
+                Some(span) => self.layer.span(span).map(|s| s.tag.clone()),
+                None => None,
+            };
+            if let Some(tag) = tag
+                && !kind.allows_end(is_from, &tag)
+            {
+                return Err(LinkError::TagNotAllowed {
+                    kind: kind.name.clone(),
+                    end: if is_from { "from" } else { "to" },
+                    tag,
+                    allowed: kind.allowed(is_from).to_vec(),
+                });
+            }
+        }
+        let name = kind.name.clone();
+        let mut attrs = kind.default_attrs();
+        for (k, v) in &r.attrs {
+            if kind.attributes.iter().any(|a| &a.name == k) {
+                attrs.insert(k.clone(), v.clone());
+            }
+        }
+        Ok(self.change_relation(id, |r| {
+            r.kind = name;
+            r.attrs = attrs;
+        }))
     }
 
     /// Changes span `id`'s tag.
@@ -1379,6 +1561,12 @@ impl Document {
                 self.insert_orphan(orphan.clone());
             }
             Edit::DeleteOrphan(orphan) => self.insert_orphan(orphan.clone()),
+            Edit::AddRelation(r) => self.do_edit(&Edit::DeleteRelation(r.clone())),
+            Edit::DeleteRelation(r) => self.do_edit(&Edit::AddRelation(r.clone())),
+            Edit::ChangeRelation { before, after } => self.do_edit(&Edit::ChangeRelation {
+                before: after.clone(),
+                after: before.clone(),
+            }),
             Edit::Restore { before, after } => self.do_edit(&Edit::Restore {
                 before: after.clone(),
                 after: before.clone(),
@@ -1515,9 +1703,18 @@ impl Document {
             Edit::DeleteOrphan(orphan) => {
                 self.layer.orphans.retain(|o| o.span.id != orphan.span.id);
             }
+            Edit::AddRelation(r) => {
+                self.put_relation(r.clone());
+                if self.layer.next_id <= r.id {
+                    self.layer.next_id = r.id.saturating_add(1);
+                }
+            }
+            Edit::DeleteRelation(r) => self.layer.relations.retain(|x| x.id != r.id),
+            Edit::ChangeRelation { after, .. } => self.put_relation((**after).clone()),
             Edit::Restore { after, .. } => {
                 self.layer.spans = after.spans.clone();
                 self.layer.orphans = after.orphans.clone();
+                self.layer.relations = after.relations.clone();
                 self.layer.status = after.status;
                 self.layer.next_id = self.layer.next_id.max(after.next_id);
                 self.record_all();
@@ -1536,6 +1733,15 @@ impl Document {
             Err(_) => spans.retain(|x| x.id != s.id),
         }
         self.record_span(s.id, None);
+    }
+
+    /// Puts `r` in its place among the relations (sorted by id), replacing the one with its id.
+    fn put_relation(&mut self, r: Relation) {
+        let rels = &mut self.layer.relations;
+        match rels.binary_search_by_key(&r.id, |x| x.id) {
+            Ok(at) => rels[at] = r,
+            Err(at) => rels.insert(at, r),
+        }
     }
 
     fn insert_orphan(&mut self, orphan: Orphan) {
@@ -1938,6 +2144,8 @@ fn touched(e: &Edit) -> Option<u64> {
         Edit::Status { .. } => None,
         Edit::Reattach { span, .. } => Some(span.id),
         Edit::DeleteOrphan(o) => Some(o.span.id),
+        Edit::AddRelation(r) | Edit::DeleteRelation(r) => r.from.here_id(),
+        Edit::ChangeRelation { after, .. } => after.from.here_id(),
         Edit::Restore { .. } | Edit::Reject(_) | Edit::Elsewhere { .. } => None,
     }
 }
@@ -1969,6 +2177,27 @@ pub fn describe_step(step: &[Edit]) -> String {
             _ => format!("{verb} {n}"),
         }
     };
+    // A span deleted with the relations it was an end of.
+    let unlinked = step
+        .iter()
+        .filter(|e| matches!(e, Edit::DeleteRelation(_)))
+        .count();
+    if unlinked > 0
+        && let [.., Edit::Delete(s)] = step.as_slice()
+        && step.len() == unlinked + 1
+    {
+        let n = crate::wording::plural(unlinked, "relation");
+        return format!("delete {} and its {n}", quoted(s));
+    }
+    match step.as_slice() {
+        [Edit::AddRelation(r)] => return format!("link {}", r.kind),
+        [Edit::DeleteRelation(r)] => return format!("unlink {}", r.kind),
+        [Edit::ChangeRelation { before, after }] if before.kind != after.kind => {
+            return format!("relation {} → {}", before.kind, after.kind);
+        }
+        [Edit::ChangeRelation { after, .. }] => return format!("change {}", after.kind),
+        _ => {}
+    }
     if let Some(adds) = spans(|e| match e {
         Edit::Add(s) => Some(s),
         _ => None,

@@ -165,6 +165,7 @@ pub fn snapshot(
         next_id: layer.next_id,
         spans: Vec::new(),
         orphans: layer.orphans.clone(),
+        relations: layer.relations.clone(),
         source: layer.source.clone(),
     };
     let snapshot = Snapshot {

@@ -78,7 +78,9 @@ impl FileKind {
                 FileKind::Curated
             }
             (Some(_), Some(_), _) => FileKind::Layer,
-            (_, _, Some(_)) if map.len() == 1 => FileKind::Tags,
+            (_, _, Some(_)) if map.len() == 1 || (map.len() == 2 && get("relations").is_some()) => {
+                FileKind::Tags
+            }
             _ => FileKind::Other,
         }
     }
@@ -980,6 +982,7 @@ pub fn merge_layers(
         status: m.status,
         next_id: m.spans.next_id,
         orphans: merge_orphans_of(base, ours, theirs, &span_ids, rule.conflicts),
+        relations: Vec::new(),
         spans: m.spans.items,
         source: merge_value(
             base.map(|b| &b.source),
@@ -988,12 +991,98 @@ pub fn merge_layers(
             rule.conflicts,
         ),
     };
+    let mut conflicts = m.spans.conflicts;
+    layer.relations = merge_relations(base, ours, theirs, &mut layer, rule, &mut conflicts);
     layer.normalize();
     Outcome {
         merged: layer,
-        conflicts: m.spans.conflicts,
+        conflicts,
         renumbered: m.spans.renumbered.len(),
     }
+}
+
+/// Merges three versions of a layer's relations by id, as spans are merged: one side's change
+/// is taken, a relation both changed differently keeps the greater by content (so either merge
+/// order gives the same bytes). A relation whose end in this layer is gone from the merged
+/// layer (one side deleted the span, the other linked it) keeps that span: it is put back from
+/// the side that still has it, its note saying why, so no relation is left pointing nowhere.
+fn merge_relations(
+    base: Option<&Layer>,
+    ours: &Layer,
+    theirs: &Layer,
+    merged: &mut Layer,
+    rule: Rule,
+    conflicts: &mut Vec<String>,
+) -> Vec<crate::model::relation::Relation> {
+    use crate::model::relation::Relation;
+    let index = |l: &Layer| -> BTreeMap<u64, Relation> {
+        l.relations.iter().map(|r| (r.id, r.clone())).collect()
+    };
+    let (b, o, t) = (
+        base.map(index).unwrap_or_default(),
+        index(ours),
+        index(theirs),
+    );
+    let ids: BTreeSet<u64> = b.keys().chain(o.keys()).chain(t.keys()).copied().collect();
+    let ours_win = rule.conflicts == Conflicts::Ours;
+    let mut out = Vec::new();
+    for id in ids {
+        let kept = match (b.get(&id), o.get(&id), t.get(&id)) {
+            (_, None, None) => None,
+            (None, Some(x), None) | (None, None, Some(x)) => Some(x.clone()),
+            (Some(bs), Some(x), None) | (Some(bs), None, Some(x)) => {
+                // Deleted on one side: stays deleted unless the other side changed it.
+                (x != bs && !ours_win)
+                    .then(|| x.clone())
+                    .or_else(|| (ours_win && o.get(&id) == Some(x) && x != bs).then(|| x.clone()))
+            }
+            (bs, Some(os), Some(ts)) => match pick(bs, Some(os), Some(ts)) {
+                Pick::Ours => Some(os.clone()),
+                Pick::Theirs => Some(ts.clone()),
+                Pick::Conflict if ours_win => Some(os.clone()),
+                Pick::Conflict => {
+                    conflicts.push(format!(
+                        "relation {id}: changed differently by both edits; one version is kept"
+                    ));
+                    Some(if key_of(os) >= key_of(ts) {
+                        os.clone()
+                    } else {
+                        ts.clone()
+                    })
+                }
+            },
+        };
+        out.extend(kept);
+    }
+    // Ends in this layer must exist: a span one side deleted and the other linked comes back.
+    let have: BTreeSet<u64> = (merged.spans.iter().map(|s| s.id))
+        .chain(merged.orphans.iter().map(|o| o.span.id))
+        .collect();
+    let mut back: BTreeMap<u64, Span> = BTreeMap::new();
+    for r in &out {
+        for end in [&r.from, &r.to] {
+            let Some(span_id) = end.here_id() else {
+                continue;
+            };
+            if have.contains(&span_id) || back.contains_key(&span_id) {
+                continue;
+            }
+            let found = [Some(ours), Some(theirs), base]
+                .into_iter()
+                .flatten()
+                .find_map(|l| l.span(span_id));
+            if let Some(span) = found {
+                let mut span = span.clone();
+                let line =
+                    "deleted by one edit and linked by a relation in the other; the span is kept";
+                record(&mut span.note, line);
+                conflicts.push(format!("span {span_id}: {line}"));
+                back.insert(span_id, span);
+            }
+        }
+    }
+    merged.spans.extend(back.into_values());
+    out
 }
 
 /// Merges three versions of a layer file of kind `L`: parsed, their headers checked against
@@ -1389,7 +1478,10 @@ pub fn merge_tags(base: Option<&TagSet>, ours: &TagSet, theirs: &TagSet) -> (Tag
     let index = |s: &TagSet| -> BTreeMap<String, crate::model::tags::Tag> {
         s.tags.iter().map(|t| (t.name.clone(), t.clone())).collect()
     };
-    let empty = TagSet { tags: Vec::new() };
+    let empty = TagSet {
+        tags: Vec::new(),
+        relations: Vec::new(),
+    };
     let base_set = base.unwrap_or(&empty);
     let (b, o, t) = (index(base_set), index(ours), index(theirs));
     let names: BTreeSet<&String> = b.keys().chain(o.keys()).chain(t.keys()).collect();
@@ -1446,7 +1538,24 @@ pub fn merge_tags(base: Option<&TagSet>, ours: &TagSet, theirs: &TagSet) -> (Tag
             tag.hotkey.clear();
         }
     }
-    (TagSet { tags }, conflicts)
+    // Relation types merge as one list: the side that changed it wins; both changed it
+    // differently, ours is kept and said.
+    let relations = match pick(
+        Some(&base_set.relations),
+        Some(&ours.relations),
+        Some(&theirs.relations),
+    ) {
+        Pick::Theirs => theirs.relations.clone(),
+        Pick::Ours => ours.relations.clone(),
+        Pick::Conflict => {
+            conflicts.push(
+                "relation types: changed differently on both sides; this side's list is kept"
+                    .to_owned(),
+            );
+            ours.relations.clone()
+        }
+    };
+    (TagSet { tags, relations }, conflicts)
 }
 
 fn merge_tag_files(base: &Input, ours: &Input, theirs: &Input) -> Result<Merged, MergeError> {

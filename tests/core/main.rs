@@ -8,6 +8,7 @@ mod support;
 mod bad_inputs;
 mod bidi;
 mod offsets;
+mod relations;
 mod roundtrip;
 mod snapping;
 mod workspace;

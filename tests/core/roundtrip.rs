@@ -132,6 +132,7 @@ fn layer() -> impl Strategy<Value = Layer> {
                             old_text_sha256,
                         })
                         .collect(),
+                    relations: Vec::new(),
                     source: source.map(|(format, fields)| SourceRecord { format, fields }),
                 }
             },

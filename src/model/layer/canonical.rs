@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{Layer, Orphan, SourceRecord, Span, Status};
+use crate::model::relation::{Elsewhere, End, Relation};
 
 // ---------------------------------------------------------------------------------------------
 // Writing.
@@ -124,6 +125,49 @@ fn put_span(out: &mut String, level: usize, s: &Span) {
     out.push(')');
 }
 
+/// Writes a relation end whose opening `(` goes at the current position; `level` is the
+/// indentation of its fields.
+fn put_end(out: &mut String, level: usize, e: &End) {
+    out.push_str("(\n");
+    field_u64(out, level, "span", e.span);
+    if let Some(d) = &e.doc {
+        field(out, level, "doc");
+        out.push_str("Some((\n");
+        field_str(out, level + 1, "text", &d.text);
+        field_u64(out, level + 1, "start", d.start as u64);
+        field_u64(out, level + 1, "end", d.end as u64);
+        field_str(out, level + 1, "exact", &d.exact);
+        field_str(out, level + 1, "prefix", &d.prefix);
+        field_str(out, level + 1, "suffix", &d.suffix);
+        indent(out, level);
+        out.push_str(")),\n");
+    }
+    indent(out, level - 1);
+    out.push(')');
+}
+
+/// Writes a relation struct whose opening `(` goes at the current position; `level` is the
+/// indentation of its fields.
+fn put_relation(out: &mut String, level: usize, r: &Relation) {
+    out.push_str("(\n");
+    field_u64(out, level, "id", r.id);
+    field_str(out, level, "type", &r.kind);
+    field(out, level, "from");
+    put_end(out, level + 1, &r.from);
+    out.push_str(",\n");
+    field(out, level, "to");
+    put_end(out, level + 1, &r.to);
+    out.push_str(",\n");
+    field_str(out, level, "note", &r.note);
+    field(out, level, "attrs");
+    put_map(out, level, &r.attrs);
+    out.push_str(",\n");
+    field_str(out, level, "created", &r.created);
+    field_str(out, level, "modified", &r.modified);
+    indent(out, level - 1);
+    out.push(')');
+}
+
 /// The canonical file of `layer` as if normalized first (spans sorted by (start, end, id),
 /// `next_id` above every id in use), without copying the layer.
 pub(super) fn write(layer: &Layer) -> String {
@@ -183,6 +227,19 @@ pub(super) fn write(layer: &Layer) -> String {
             field_str(&mut out, 3, "old_text_sha256", &o.old_text_sha256);
             indent(&mut out, 2);
             out.push_str("),\n");
+        }
+        indent(&mut out, 1);
+        out.push_str("],\n");
+    }
+    if !layer.relations.is_empty() {
+        field(&mut out, 1, "relations");
+        out.push_str("[\n");
+        let mut sorted: Vec<&Relation> = layer.relations.iter().collect();
+        sorted.sort_by_key(|r| r.id);
+        for r in sorted {
+            indent(&mut out, 2);
+            put_relation(&mut out, 3, r);
+            out.push_str(",\n");
         }
         indent(&mut out, 1);
         out.push_str("],\n");
@@ -418,6 +475,77 @@ impl Reader<'_> {
         })
     }
 
+    /// A relation end as [`put_end`] writes it.
+    fn end(&mut self, level: usize) -> Option<End> {
+        self.lit("(\n")?;
+        let span = self.field_u64(level, "span")?;
+        let mut doc = None;
+        if self.peek_field(level, "doc") {
+            self.field(level, "doc")?;
+            self.lit("Some((\n")?;
+            let text = self.field_str(level + 1, "text")?;
+            let start = self.field_usize(level + 1, "start")?;
+            let end = self.field_usize(level + 1, "end")?;
+            let exact = self.field_str(level + 1, "exact")?;
+            let prefix = self.field_str(level + 1, "prefix")?;
+            let suffix = self.field_str(level + 1, "suffix")?;
+            self.indent(level)?;
+            self.lit(")),\n")?;
+            doc = Some(Elsewhere {
+                text,
+                start,
+                end,
+                exact,
+                prefix,
+                suffix,
+            });
+        }
+        self.indent(level - 1)?;
+        self.lit(")")?;
+        Some(End { span, doc })
+    }
+
+    /// A relation as [`put_relation`] writes it.
+    fn relation(&mut self, level: usize) -> Option<Relation> {
+        self.lit("(\n")?;
+        let id = self.field_u64(level, "id")?;
+        let kind = self.field_str(level, "type")?;
+        self.field(level, "from")?;
+        let from = self.end(level + 1)?;
+        self.lit(",\n")?;
+        self.field(level, "to")?;
+        let to = self.end(level + 1)?;
+        self.lit(",\n")?;
+        let note = self.field_str(level, "note")?;
+        self.field(level, "attrs")?;
+        let attrs = self.map(level)?;
+        self.lit(",\n")?;
+        let created = self.field_str(level, "created")?;
+        let modified = self.field_str(level, "modified")?;
+        self.indent(level - 1)?;
+        self.lit(")")?;
+        Some(Relation {
+            id,
+            kind,
+            from,
+            to,
+            note,
+            attrs,
+            created,
+            modified,
+        })
+    }
+
+    /// Whether the next line is field `name` at `level`.
+    fn peek_field(&self, level: usize, name: &str) -> bool {
+        let rest = &self.src.as_bytes()[self.pos..];
+        let n = level * 4;
+        rest.len() > n
+            && rest[..n].iter().all(|&b| b == b' ')
+            && rest[n..].starts_with(name.as_bytes())
+            && rest[n + name.len()..].starts_with(b": ")
+    }
+
     fn peek_closing(&self, level: usize, close: &str) -> bool {
         let rest = &self.src.as_bytes()[self.pos..];
         let n = level * 4;
@@ -574,6 +702,21 @@ pub(super) fn read(src: &str) -> Option<Layer> {
         r.indent(1)?;
         r.lit("],\n")?;
     }
+    let mut relations = Vec::new();
+    if r.peek("    relations: ") {
+        r.field(1, "relations")?;
+        r.lit("[\n")?;
+        while !r.peek_closing(1, "]") {
+            r.indent(2)?;
+            relations.push(r.relation(3)?);
+            r.lit(",\n")?;
+        }
+        if relations.is_empty() || !relations.is_sorted_by_key(|x: &Relation| x.id) {
+            return None;
+        }
+        r.indent(1)?;
+        r.lit("],\n")?;
+    }
     let mut source = None;
     if r.peek("    source: ") {
         r.field(1, "source")?;
@@ -600,6 +743,7 @@ pub(super) fn read(src: &str) -> Option<Layer> {
         next_id,
         spans,
         orphans,
+        relations,
         source,
     };
     // Only a normalized layer is written in this layout; anything else came from elsewhere
@@ -718,6 +862,48 @@ mod tests {
             )
     }
 
+    fn end_strategy() -> impl Strategy<Value = End> {
+        (
+            0u64..1000,
+            prop::option::of((
+                (tricky_string(), 0usize..5000, 0usize..50),
+                (tricky_string(), tricky_string()),
+            )),
+        )
+            .prop_map(|(span, doc)| End {
+                span,
+                doc: doc.map(|((text, start, len), (exact, prefix))| Elsewhere {
+                    text,
+                    start,
+                    end: start + len,
+                    exact,
+                    prefix: prefix.clone(),
+                    suffix: prefix,
+                }),
+            })
+    }
+
+    fn relation_strategy() -> impl Strategy<Value = Relation> {
+        (
+            (0u64..1000, tricky_string()),
+            (end_strategy(), end_strategy()),
+            prop::collection::btree_map(tricky_string(), tricky_string(), 0..3),
+            (tricky_string(), tricky_string()),
+        )
+            .prop_map(
+                |((id, kind), (from, to), attrs, (note, created))| Relation {
+                    id,
+                    kind,
+                    from,
+                    to,
+                    note,
+                    attrs,
+                    created: created.clone(),
+                    modified: created,
+                },
+            )
+    }
+
     fn layer_strategy() -> impl Strategy<Value = Layer> {
         (
             prop::collection::vec(span_strategy(), 0..6),
@@ -727,9 +913,10 @@ mod tests {
                 tricky_string(),
                 prop::collection::btree_map(tricky_string(), tricky_string(), 0..3),
             )),
+            prop::collection::vec(relation_strategy(), 0..4),
         )
             .prop_map(
-                |(spans, orphans, (next_id, status, text, format), source)| Layer {
+                |(spans, orphans, (next_id, status, text, format), source, relations)| Layer {
                     format,
                     text: text.clone(),
                     text_sha256: "ab12".into(),
@@ -750,6 +937,7 @@ mod tests {
                             old_text_sha256,
                         })
                         .collect(),
+                    relations,
                     source: source.map(|(format, fields)| SourceRecord { format, fields }),
                 },
             )
