@@ -19,6 +19,7 @@ use serde_json::Value as Json;
 
 use crate::model::curated::{CuratedLayer, CuratedSpan, Rejection, ReviewComment, SourceRef};
 use crate::model::layer::{Layer, Orphan, Span, Status};
+use crate::model::relation::{End, Relation};
 use crate::model::tags::TagSet;
 
 /// How a recorded conflict starts, in a span's note or a review comment.
@@ -387,6 +388,31 @@ fn to_json<T: Serialize>(v: &T) -> Json {
     serde_json::to_value(v).unwrap_or(Json::Null)
 }
 
+/// Something merged field by field ([`merge_fields`]): a span, a curated span or a relation.
+/// A conflict is recorded in its note; of two versions the later modified wins.
+trait Versioned: Serialize + DeserializeOwned + Clone + PartialEq {
+    fn note_mut(&mut self) -> &mut String;
+    fn modified(&self) -> &str;
+}
+
+impl<T: Item> Versioned for T {
+    fn note_mut(&mut self) -> &mut String {
+        &mut self.span_mut().note
+    }
+    fn modified(&self) -> &str {
+        &self.span().modified
+    }
+}
+
+impl Versioned for Relation {
+    fn note_mut(&mut self) -> &mut String {
+        &mut self.note
+    }
+    fn modified(&self) -> &str {
+        &self.modified
+    }
+}
+
 /// Something merged by id: a layer's span or a curated span, each a [`Span`] at heart.
 trait Item: Serialize + DeserializeOwned + Clone + PartialEq {
     fn span(&self) -> &Span;
@@ -397,12 +423,6 @@ trait Item: Serialize + DeserializeOwned + Clone + PartialEq {
     }
     fn set_id(&mut self, id: u64) {
         self.span_mut().id = id;
-    }
-    fn note_mut(&mut self) -> &mut String {
-        &mut self.span_mut().note
-    }
-    fn modified(&self) -> &str {
-        &self.span().modified
     }
     /// Range and tag: two new items with one id and the same place are one item.
     fn place(&self) -> (usize, usize, &str) {
@@ -446,7 +466,7 @@ const GROUPS: &[&[&str]] = &[
 
 /// Which of two conflicting versions is kept: the one modified later, then the greater by
 /// content. Never the side.
-fn first_wins<T: Item>(a: &T, b: &T) -> bool {
+fn first_wins<T: Versioned>(a: &T, b: &T) -> bool {
     match a.modified().cmp(b.modified()) {
         Ordering::Equal => key_of(a) >= key_of(b),
         o => o == Ordering::Greater,
@@ -475,7 +495,7 @@ fn shown(v: &Json) -> String {
 
 /// Merges two versions of one item field by field. `base` is `None` when both sides created
 /// it. Returns the merged item and the lines recorded in its note.
-fn merge_fields<T: Item>(base: Option<&T>, ours: &T, theirs: &T) -> (T, Vec<String>) {
+fn merge_fields<T: Versioned>(base: Option<&T>, ours: &T, theirs: &T) -> (T, Vec<String>) {
     let (winner, loser) = if first_wins(ours, theirs) {
         (ours, theirs)
     } else {
@@ -573,6 +593,16 @@ fn conflict_line(group: &[&str], lost: &[Json]) -> String {
         let n = |i: usize| lost.get(i).map(shown).unwrap_or_default();
         return format!("the other edit had {}..{} {}", n(0), n(1), n(2));
     }
+    // A relation's end: "the other edit had to span 4" (of another text: its path too).
+    if let ([which @ ("from" | "to")], [end]) = (group, lost)
+        && let Ok(end) = serde_json::from_value::<End>(end.clone())
+    {
+        let elsewhere = end
+            .doc
+            .map(|d| format!(" of {:?}", d.text))
+            .unwrap_or_default();
+        return format!("the other edit had {which} span {}{elsewhere}", end.span);
+    }
     let parts: Vec<String> = group
         .iter()
         .zip(lost)
@@ -612,13 +642,24 @@ fn merge_attrs(base: Option<&Json>, winner: &Json, loser: &Json) -> (Json, Vec<S
     (Json::Object(out), lines)
 }
 
+/// Which version of a layer something came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Ours,
+    Theirs,
+}
+
+/// An item that took a fresh id: the side whose item moved, its old id and its new one.
+type Moved = (Side, u64, u64);
+
 /// The outcome of merging items by id.
 struct ItemsMerged<T> {
     items: Vec<T>,
     next_id: u64,
     conflicts: Vec<String>,
-    /// Ids of items both sides created, now kept twice: (the id kept, the new id).
-    renumbered: Vec<(u64, u64)>,
+    /// Items that took a fresh id (both sides created one with that id, or theirs took an id
+    /// ours holds): the relations of that side follow them.
+    renumbered: Vec<Moved>,
 }
 
 /// Merges items by id:
@@ -661,7 +702,7 @@ fn merge_items<T: Item>(
                 let mut x = x.clone();
                 if rule.held.contains(&id) {
                     x.set_id(next_id);
-                    out.renumbered.push((id, next_id));
+                    out.renumbered.push((Side::Theirs, id, next_id));
                     next_id = next_id.saturating_add(1);
                 }
                 out.items.push(x);
@@ -705,13 +746,13 @@ fn merge_items<T: Item>(
                     out.items.push(merged);
                     continue;
                 }
-                let (keep, mut moved) = if ours_win || key_of(os) <= key_of(ts) {
-                    (os.clone(), ts.clone())
+                let (keep, mut moved, side) = if ours_win || key_of(os) <= key_of(ts) {
+                    (os.clone(), ts.clone(), Side::Theirs)
                 } else {
-                    (ts.clone(), os.clone())
+                    (ts.clone(), os.clone(), Side::Ours)
                 };
                 moved.set_id(next_id);
-                out.renumbered.push((id, next_id));
+                out.renumbered.push((side, id, next_id));
                 out.conflicts.push(format!(
                     "span {id}: both edits created a span {id}; one is now span {next_id}"
                 ));
@@ -947,7 +988,10 @@ impl LayerKind for Layer {
         Layer::from_ron(src).map_err(|e| e.to_string())
     }
     fn reserved_ids(&self) -> Vec<u64> {
-        self.orphans.iter().map(|o| o.span.id).collect()
+        // Relations share the id space: a span that takes a fresh id must not take theirs.
+        (self.orphans.iter().map(|o| o.span.id))
+            .chain(self.relations.iter().map(|r| r.id))
+            .collect()
     }
     fn merge(base: Option<&Self>, ours: &Self, theirs: &Self, rule: Rule) -> Outcome<Self> {
         merge_layers(base, ours, theirs, rule)
@@ -992,7 +1036,15 @@ pub fn merge_layers(
         ),
     };
     let mut conflicts = m.spans.conflicts;
-    layer.relations = merge_relations(base, ours, theirs, &mut layer, rule, &mut conflicts);
+    let sides = [ours, theirs];
+    merge_relations(
+        base,
+        sides,
+        &m.spans.renumbered,
+        rule,
+        &mut layer,
+        &mut conflicts,
+    );
     layer.normalize();
     Outcome {
         merged: layer,
@@ -1001,65 +1053,147 @@ pub fn merge_layers(
     }
 }
 
-/// Merges three versions of a layer's relations by id, as spans are merged: one side's change
-/// is taken, a relation both changed differently keeps the greater by content (so either merge
-/// order gives the same bytes). A relation whose end in this layer is gone from the merged
-/// layer (one side deleted the span, the other linked it) keeps that span: it is put back from
-/// the side that still has it, its note saying why, so no relation is left pointing nowhere.
+/// `r` with each end in its own layer following a span of `side` that took a fresh id.
+fn follow(mut r: Relation, side: Side, moved: &[Moved]) -> Relation {
+    for end in [&mut r.from, &mut r.to] {
+        if let Some((_, _, new)) = moved
+            .iter()
+            .find(|(s, old, _)| *s == side && end.here_id() == Some(*old))
+        {
+            end.span = *new;
+        }
+    }
+    r
+}
+
+/// Two relations with one id are one relation (merged field by field) when they link the same
+/// spans the same way.
+fn same_link(a: &Relation, b: &Relation) -> bool {
+    (&a.kind, &a.from, &a.to) == (&b.kind, &b.from, &b.to)
+}
+
+/// Merges three versions of a layer's relations by id into `merged` (whose spans, orphans and
+/// `next_id` are merged already), by the rules of [`merge_items`]:
+/// - each side's ends first follow that side's spans that took a fresh id (`moved`);
+/// - a relation only one side changed takes that side's version; both changed it: field by
+///   field, the conflict recorded in its note ([`merge_fields`]); in a session ours win;
+/// - deleted by one side and changed by the other: the change is kept and its note says so
+///   (in a session ours win);
+/// - two relations both sides created with one id, linking different spans, are both kept: the
+///   greater by content (in a session, theirs) takes a fresh id, as does a new relation whose
+///   id is a span's or an orphan's of the merged layer (the other side created a span with it);
+/// - an end on a span gone from the merged layer (one side deleted it, the other linked it)
+///   brings the span back from the side that has it, its note saying why, so no relation
+///   points nowhere. In a session a span ours had comes back quietly, and a relation of theirs
+///   on a span ours deleted is dropped (ours win), counted among the conflicts.
 fn merge_relations(
     base: Option<&Layer>,
-    ours: &Layer,
-    theirs: &Layer,
-    merged: &mut Layer,
+    [ours, theirs]: [&Layer; 2],
+    moved: &[Moved],
     rule: Rule,
+    merged: &mut Layer,
     conflicts: &mut Vec<String>,
-) -> Vec<crate::model::relation::Relation> {
-    use crate::model::relation::Relation;
-    let index = |l: &Layer| -> BTreeMap<u64, Relation> {
-        l.relations.iter().map(|r| (r.id, r.clone())).collect()
+) {
+    let index = |l: &Layer, side: Option<Side>| -> BTreeMap<u64, Relation> {
+        (l.relations.iter())
+            .map(|r| match side {
+                Some(side) => (r.id, follow(r.clone(), side, moved)),
+                None => (r.id, r.clone()),
+            })
+            .collect()
     };
-    let (b, o, t) = (
-        base.map(index).unwrap_or_default(),
-        index(ours),
-        index(theirs),
+    let b = base.map(|l| index(l, None)).unwrap_or_default();
+    let (o, t) = (
+        index(ours, Some(Side::Ours)),
+        index(theirs, Some(Side::Theirs)),
     );
     let ids: BTreeSet<u64> = b.keys().chain(o.keys()).chain(t.keys()).copied().collect();
     let ours_win = rule.conflicts == Conflicts::Ours;
-    let mut out = Vec::new();
+    let mut kept: Vec<Relation> = Vec::new();
+    // Relations that need a fresh id: their id was taken by the other side's relation.
+    let mut fresh: Vec<Relation> = Vec::new();
+    let note = |id: u64, lines: Vec<String>, conflicts: &mut Vec<String>| {
+        conflicts.extend(lines.into_iter().map(|l| format!("relation {id}: {l}")));
+    };
     for id in ids {
-        let kept = match (b.get(&id), o.get(&id), t.get(&id)) {
-            (_, None, None) => None,
-            (None, Some(x), None) | (None, None, Some(x)) => Some(x.clone()),
-            (Some(bs), Some(x), None) | (Some(bs), None, Some(x)) => {
-                // Deleted on one side: stays deleted unless the other side changed it.
-                (x != bs && !ours_win)
-                    .then(|| x.clone())
-                    .or_else(|| (ours_win && o.get(&id) == Some(x) && x != bs).then(|| x.clone()))
+        match (b.get(&id), o.get(&id), t.get(&id)) {
+            (_, None, None) => {}
+            (None, Some(x), None) => kept.push(x.clone()),
+            (None, None, Some(x)) if rule.held.contains(&id) => fresh.push(x.clone()),
+            (None, None, Some(x)) => kept.push(x.clone()),
+            (Some(bs), Some(x), None) if ours_win => {
+                if x != bs {
+                    kept.push(x.clone());
+                }
             }
-            (bs, Some(os), Some(ts)) => match pick(bs, Some(os), Some(ts)) {
-                Pick::Ours => Some(os.clone()),
-                Pick::Theirs => Some(ts.clone()),
-                Pick::Conflict if ours_win => Some(os.clone()),
+            (Some(_), None, Some(_)) if ours_win => {}
+            (Some(bs), Some(x), None) | (Some(bs), None, Some(x)) => {
+                if x != bs {
+                    let mut x = x.clone();
+                    let line = "deleted by one edit and changed by the other; the change is kept";
+                    record(&mut x.note, line);
+                    note(id, vec![line.to_owned()], conflicts);
+                    kept.push(x);
+                }
+            }
+            (Some(bs), Some(os), Some(ts)) => match pick(Some(bs), Some(os), Some(ts)) {
+                Pick::Ours => kept.push(os.clone()),
+                Pick::Theirs => kept.push(ts.clone()),
+                Pick::Conflict if ours_win => kept.push(os.clone()),
                 Pick::Conflict => {
-                    conflicts.push(format!(
-                        "relation {id}: changed differently by both edits; one version is kept"
-                    ));
-                    Some(if key_of(os) >= key_of(ts) {
-                        os.clone()
-                    } else {
-                        ts.clone()
-                    })
+                    let (m, lines) = merge_fields(Some(bs), os, ts);
+                    note(id, lines, conflicts);
+                    kept.push(m);
                 }
             },
-        };
-        out.extend(kept);
+            (None, Some(os), Some(ts)) => {
+                if os == ts || (ours_win && same_link(os, ts)) {
+                    kept.push(os.clone());
+                } else if same_link(os, ts) {
+                    let (m, lines) = merge_fields(None, os, ts);
+                    note(id, lines, conflicts);
+                    kept.push(m);
+                } else if ours_win || key_of(os) <= key_of(ts) {
+                    kept.push(os.clone());
+                    fresh.push(ts.clone());
+                } else {
+                    kept.push(ts.clone());
+                    fresh.push(os.clone());
+                }
+            }
+        }
     }
-    // Ends in this layer must exist: a span one side deleted and the other linked comes back.
-    let have: BTreeSet<u64> = (merged.spans.iter().map(|s| s.id))
+    // A new relation whose id the other side gave a span moves, not the span.
+    let taken: BTreeSet<u64> = (merged.spans.iter().map(|s| s.id))
         .chain(merged.orphans.iter().map(|o| o.span.id))
         .collect();
+    let (clash, mut kept): (Vec<Relation>, Vec<Relation>) =
+        kept.into_iter().partition(|r| taken.contains(&r.id));
+    let mut next_id = merged.next_id.max(1);
+    for r in (clash.into_iter().map(|r| (r, "a span")))
+        .chain(fresh.into_iter().map(|r| (r, "a relation")))
+    {
+        let (mut r, what) = r;
+        let line = format!(
+            "the other edit made {what} {} too; this relation is now relation {next_id}",
+            r.id
+        );
+        conflicts.push(format!("relation {}: {line}", r.id));
+        r.id = next_id;
+        next_id = next_id.saturating_add(1);
+        kept.push(r);
+    }
+    merged.next_id = next_id;
+    // Ends in this layer must exist: a span one side deleted and the other linked comes back.
+    let have: BTreeSet<u64> = taken;
     let mut back: BTreeMap<u64, Span> = BTreeMap::new();
-    for r in &out {
+    let mut dropped: BTreeSet<u64> = BTreeSet::new();
+    let sources: &[Option<&Layer>] = if ours_win {
+        &[Some(ours)]
+    } else {
+        &[Some(ours), Some(theirs), base]
+    };
+    for r in &kept {
         for end in [&r.from, &r.to] {
             let Some(span_id) = end.here_id() else {
                 continue;
@@ -1067,22 +1201,34 @@ fn merge_relations(
             if have.contains(&span_id) || back.contains_key(&span_id) {
                 continue;
             }
-            let found = [Some(ours), Some(theirs), base]
-                .into_iter()
-                .flatten()
-                .find_map(|l| l.span(span_id));
-            if let Some(span) = found {
-                let mut span = span.clone();
-                let line =
-                    "deleted by one edit and linked by a relation in the other; the span is kept";
-                record(&mut span.note, line);
-                conflicts.push(format!("span {span_id}: {line}"));
-                back.insert(span_id, span);
+            let found = sources.iter().flatten().find_map(|l| l.span(span_id));
+            match found {
+                Some(span) if ours_win => {
+                    back.insert(span_id, span.clone());
+                }
+                Some(span) => {
+                    let mut span = span.clone();
+                    let line = "deleted by one edit and linked by a relation in the other; \
+                                the span is kept";
+                    record(&mut span.note, line);
+                    conflicts.push(format!("span {span_id}: {line}"));
+                    back.insert(span_id, span);
+                }
+                None if ours_win => {
+                    conflicts.push(format!(
+                        "relation {}: its span {span_id} was deleted here; the relation is dropped",
+                        r.id
+                    ));
+                    dropped.insert(r.id);
+                }
+                // Not in any version: the relation was broken before; validate says so.
+                None => {}
             }
         }
     }
+    kept.retain(|r| !dropped.contains(&r.id));
     merged.spans.extend(back.into_values());
-    out
+    merged.relations = kept;
 }
 
 /// Merges three versions of a layer file of kind `L`: parsed, their headers checked against
@@ -2148,6 +2294,58 @@ mod tests {
         assert_eq!(again.span(1).unwrap().note, s.note);
     }
 
+    /// A relation `kind` from span `from` to span `to` of the same layer, with id `id`.
+    fn link(id: u64, kind: &str, from: u64, to: u64) -> Relation {
+        Relation {
+            id,
+            kind: kind.into(),
+            from: End::here(from),
+            to: End::here(to),
+            note: String::new(),
+            attrs: BTreeMap::new(),
+            created: T0.into(),
+            modified: T0.into(),
+        }
+    }
+
+    /// Every end in the layer names one of its spans or orphans; every id is used once and
+    /// below `next_id`.
+    fn assert_whole(m: &Layer) {
+        let spans: BTreeSet<u64> = (m.spans.iter().map(|s| s.id))
+            .chain(m.orphans.iter().map(|o| o.span.id))
+            .collect();
+        let ids: BTreeSet<u64> = spans
+            .iter()
+            .copied()
+            .chain(m.relations.iter().map(|r| r.id))
+            .collect();
+        let count = m.spans.len() + m.orphans.len() + m.relations.len();
+        assert_eq!(ids.len(), count, "an id is used twice:\n{}", m.to_ron());
+        assert!(ids.iter().all(|id| *id < m.next_id), "{}", m.to_ron());
+        for r in &m.relations {
+            for end in [&r.from, &r.to] {
+                let Some(id) = end.here_id() else {
+                    continue;
+                };
+                assert!(
+                    spans.contains(&id),
+                    "relation {} dangles:\n{}",
+                    r.id,
+                    m.to_ron()
+                );
+            }
+        }
+    }
+
+    /// A relation as its ends' places: what a user sees linked, whatever the ids became.
+    fn seen(l: &Layer, r: &Relation) -> (String, (usize, usize), (usize, usize)) {
+        let place = |e: &End| {
+            let s = l.span(e.span).expect("end span");
+            (s.start, s.end)
+        };
+        (r.kind.clone(), place(&r.from), place(&r.to))
+    }
+
     #[test]
     fn random_small_layers_merge_to_the_same_bytes_in_either_order() {
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
@@ -2158,23 +2356,29 @@ mod tests {
             seed % n
         };
         let tags = ["quote", "claim", "error"];
+        let kinds = ["said-by", "same-as", "evidence"];
         for _ in 0..300 {
             let mut sides = Vec::new();
-            let b = layer(&[
+            let mut b = layer(&[
                 (1, 0, 3, "quote"),
                 (2, 4, 12, "claim"),
                 (3, 13, 20, "error"),
             ]);
+            b.relations.push(link(4, "said-by", 1, 2));
+            b.relations.push(link(5, "same-as", 2, 3));
+            b.normalize();
             for _ in 0..2 {
                 let mut l = b.clone();
-                for _ in 0..rnd(4) {
-                    match rnd(5) {
-                        0 if !l.spans.is_empty() => {
-                            let i = rnd(l.spans.len() as u64) as usize;
-                            l.spans.remove(i);
+                for _ in 0..rnd(6) {
+                    let n = l.spans.len() as u64;
+                    match rnd(9) {
+                        // Deleting a span deletes its relations, as the window does.
+                        0 if n > 0 => {
+                            let s = l.spans.remove(rnd(n) as usize);
+                            l.relations.retain(|r| !r.touches(s.id));
                         }
-                        1 | 2 if !l.spans.is_empty() => {
-                            let i = rnd(l.spans.len() as u64) as usize;
+                        1 | 2 if n > 0 => {
+                            let i = rnd(n) as usize;
                             l.spans[i].tag = tags[rnd(3) as usize].into();
                             if rnd(2) == 0 {
                                 l.spans[i].note = format!("n{}", rnd(3));
@@ -2183,18 +2387,38 @@ mod tests {
                                 l.spans[i].modified = T1.into();
                             }
                         }
+                        3 | 4 if n > 1 => {
+                            let (a, c) = (rnd(n) as usize, rnd(n) as usize);
+                            if a != c {
+                                let id = l.take_id();
+                                let (from, to) = (l.spans[a].id, l.spans[c].id);
+                                l.relations.push(link(id, kinds[rnd(3) as usize], from, to));
+                            }
+                        }
+                        5 if !l.relations.is_empty() => {
+                            let i = rnd(l.relations.len() as u64) as usize;
+                            l.relations.remove(i);
+                        }
+                        6 if !l.relations.is_empty() => {
+                            let i = rnd(l.relations.len() as u64) as usize;
+                            let r = &mut l.relations[i];
+                            match rnd(3) {
+                                0 => r.kind = kinds[rnd(3) as usize].into(),
+                                1 => r.note = format!("r{}", rnd(3)),
+                                _ => {
+                                    r.attrs.insert("stance".into(), format!("s{}", rnd(2)));
+                                }
+                            }
+                            if rnd(2) == 0 {
+                                r.modified = T1.into();
+                            }
+                        }
                         _ => {
                             let id = l.take_id();
                             let s = rnd(50) as usize;
                             let tag = tags[rnd(3) as usize];
-                            l.spans.push(make_span(
-                                &text(),
-                                id,
-                                s,
-                                s + 1 + rnd(5) as usize,
-                                tag,
-                                T0,
-                            ));
+                            let e = s + 1 + rnd(5) as usize;
+                            l.spans.push(make_span(&text(), id, s, e, tag, T0));
                         }
                     }
                 }
@@ -2202,10 +2426,156 @@ mod tests {
                 sides.push(l);
             }
             let (m, _) = merged_layer(&b, &sides[0], &sides[1]);
-            let ids: BTreeSet<u64> = m.spans.iter().map(|s| s.id).collect();
-            assert_eq!(ids.len(), m.spans.len(), "no duplicate ids");
-            assert!(m.spans.iter().all(|s| s.id < m.next_id));
+            assert_whole(&m);
+            // A relation one side made is in the merge, linking the same places.
+            for side in &sides {
+                let merged: BTreeSet<_> = m.relations.iter().map(|r| seen(&m, r)).collect();
+                for r in side.relations.iter().filter(|r| b.relation(r.id).is_none()) {
+                    let want = seen(side, r);
+                    assert!(merged.contains(&want), "{want:?} is lost:\n{}", m.to_ron());
+                }
+            }
         }
+    }
+
+    /// Issue 25: both sides made span 4 (one becomes span 6) and linked it; each relation
+    /// still links the span its side made.
+    #[test]
+    fn a_renumbered_span_takes_its_relations_with_it() {
+        let b = layer(&[
+            (1, 0, 3, "quote"),
+            (2, 4, 12, "claim"),
+            (3, 13, 20, "error"),
+        ]);
+        let mut o = b.clone();
+        o.spans.push(make_span(&text(), 4, 21, 27, "quote", T0));
+        o.relations.push(link(5, "said-by", 4, 2));
+        o.normalize();
+        let mut t = b.clone();
+        t.spans.push(make_span(&text(), 4, 30, 36, "quote", T0));
+        t.relations.push(link(5, "said-by", 4, 3));
+        t.normalize();
+        let (m, r) = merged_layer(&b, &o, &t);
+        assert_whole(&m);
+        let links: BTreeSet<_> = m.relations.iter().map(|r| seen(&m, r)).collect();
+        let want = BTreeSet::from([
+            ("said-by".to_owned(), (21, 27), (4, 12)),
+            ("said-by".to_owned(), (30, 36), (13, 20)),
+        ]);
+        assert_eq!(links, want, "{}", m.to_ron());
+        assert_eq!(m.next_id, 8);
+        assert!(
+            r.conflicts.iter().any(|c| c.contains("is now relation 7")),
+            "{:?}",
+            r.conflicts
+        );
+    }
+
+    /// Issue 25: one side made relation 4, the other span 4: the relation moves, the span stays.
+    #[test]
+    fn a_relation_whose_id_the_other_side_gave_a_span_takes_a_fresh_id() {
+        let b = layer(&[(1, 0, 3, "quote"), (2, 4, 12, "claim")]);
+        let mut o = b.clone();
+        o.relations.push(link(3, "said-by", 1, 2));
+        o.normalize();
+        let mut t = b.clone();
+        t.spans.push(make_span(&text(), 3, 21, 27, "error", T0));
+        t.normalize();
+        let (m, r) = merged_layer(&b, &o, &t);
+        assert_whole(&m);
+        assert_eq!(m.span(3).map(|s| s.start), Some(21));
+        assert_eq!(m.relations.len(), 1);
+        assert_eq!((m.relations[0].id, m.next_id), (4, 5));
+        assert_eq!(
+            r.conflicts,
+            ["relation 3: the other edit made a span 3 too; this relation is now relation 4"]
+        );
+    }
+
+    /// Issue 25: one side deleted a relation (or its span) the other changed or made.
+    #[test]
+    fn a_deleted_relation_or_span_the_other_side_changed_or_linked_is_kept_and_noted() {
+        let mut b = layer(&[
+            (1, 0, 3, "quote"),
+            (2, 4, 12, "claim"),
+            (3, 13, 20, "error"),
+        ]);
+        b.relations.push(link(4, "said-by", 1, 2));
+        b.normalize();
+        // Ours deletes span 3 and relation 4; theirs links span 3 and retypes relation 4.
+        let mut o = b.clone();
+        o.spans.retain(|s| s.id != 3);
+        o.relations.clear();
+        let mut t = b.clone();
+        t.relations[0].kind = "same-as".into();
+        t.relations.push(link(5, "corrects", 2, 3));
+        t.normalize();
+        let (m, r) = merged_layer(&b, &o, &t);
+        assert_whole(&m);
+        let kept = m.relation(4).unwrap();
+        assert_eq!(kept.kind, "same-as");
+        assert_eq!(
+            kept.note,
+            format!(
+                "{CONFLICT_MARK} deleted by one edit and changed by the other; the change is kept"
+            )
+        );
+        assert!(m.span(3).unwrap().note.starts_with(CONFLICT_MARK));
+        assert_eq!(m.relation(5).map(|r| r.to.span), Some(3));
+        assert_eq!(r.conflicts.len(), 2, "{:?}", r.conflicts);
+
+        // Both change relation 4's far end: the later wins, the other is in the note.
+        let mut o = b.clone();
+        o.relations[0].to = End::here(3);
+        o.relations[0].modified = T1.into();
+        let mut t = b.clone();
+        t.relations[0].note = "mine".into();
+        t.relations[0].to = End {
+            span: 9,
+            doc: Some(crate::model::relation::Elsewhere {
+                text: "b.txt".into(),
+                start: 0,
+                end: 3,
+                exact: "The".into(),
+                prefix: String::new(),
+                suffix: String::new(),
+            }),
+        };
+        let (m, _) = merged_layer(&b, &o, &t);
+        let r4 = m.relation(4).unwrap();
+        assert_eq!(r4.to.span, 3);
+        assert_eq!(
+            r4.note,
+            format!("{CONFLICT_MARK} the other edit had to span 9 of \"b.txt\"\nmine")
+        );
+    }
+
+    /// A session (ours on screen win): their relation on a span we deleted goes, our relation
+    /// on a span they deleted brings it back, and nothing is written in notes.
+    #[test]
+    fn in_a_session_ours_win_and_no_relation_is_left_dangling() {
+        let mut b = layer(&[
+            (1, 0, 3, "quote"),
+            (2, 4, 12, "claim"),
+            (3, 13, 20, "error"),
+        ]);
+        b.normalize();
+        let mut o = b.clone();
+        o.spans.retain(|s| s.id != 3);
+        o.relations.push(link(4, "said-by", 1, 2));
+        o.normalize();
+        let mut t = b.clone();
+        t.spans.retain(|s| s.id != 2);
+        t.relations.push(link(4, "corrects", 1, 3));
+        t.normalize();
+        let held = BTreeSet::new();
+        let out = merge_layers(Some(&b), &o, &t, Rule::session(&held));
+        let m = &out.merged;
+        assert_whole(m);
+        assert_eq!(m.relations.len(), 1, "{}", m.to_ron());
+        assert_eq!(m.relations[0].kind, "said-by");
+        assert!(m.span(2).is_some_and(|s| s.note.is_empty()));
+        assert!(m.span(3).is_none());
     }
 
     fn curated(spans: Vec<CuratedSpan>, rejected: Vec<Rejection>) -> CuratedLayer {
