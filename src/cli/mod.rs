@@ -45,7 +45,8 @@ pub enum Command {
         /// The workspace (default: the current folder).
         path: Option<PathBuf>,
     },
-    /// Span counts per tag, annotator and document, and document statuses.
+    /// Span counts per tag, annotator and document, relation counts per type, and document
+    /// statuses.
     Stats {
         path: Option<PathBuf>,
         /// Print JSON instead of a table.
@@ -100,8 +101,10 @@ pub enum Command {
         #[arg(long, hide = true)]
         dump_units: bool,
     },
-    /// List the tag set: each tag's attributes and how many spans use it (every layer).
-    /// `tags rename OLD NEW` renames a tag in tags.ron and every layer.
+    /// List the tag set: each tag's attributes and how many spans use it (every layer), and each
+    /// relation type's ends, key and description and how many relations use it.
+    /// `tags rename OLD NEW` renames a tag in tags.ron and every layer (`--relation`: a
+    /// relation type).
     #[command(args_conflicts_with_subcommands = true)]
     Tags {
         /// The workspace (default: the current folder).
@@ -276,9 +279,10 @@ pub enum RecoveryAction {
 /// What `tags` does besides listing.
 #[derive(Debug, Subcommand)]
 pub enum TagsAction {
-    /// Rename tag OLD to NEW in tags.ron and in every layer, the curated one included; each
-    /// file is written atomically. Nothing is written if a file to change cannot be read. Run
-    /// again, it finishes a rename that was interrupted or that a git merge half undid.
+    /// Rename tag OLD to NEW in tags.ron and in every layer, the curated one included, and in
+    /// the relation types' lists of the tags their ends may have; each file is written
+    /// atomically. Nothing is written if a file to change cannot be read. Run again, it
+    /// finishes a rename that was interrupted or that a git merge half undid.
     Rename {
         old: String,
         new: String,
@@ -287,6 +291,10 @@ pub enum TagsAction {
         /// NEW may be an existing tag: OLD's spans join it and OLD leaves the tag set.
         #[arg(long)]
         merge: bool,
+        /// OLD and NEW name a relation type: rename it in tags.ron and in every layer's
+        /// relations.
+        #[arg(long)]
+        relation: bool,
         /// Show what would change without writing anything.
         #[arg(long)]
         dry_run: bool,
@@ -396,6 +404,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
                     new,
                     path,
                     merge,
+                    relation,
                     dry_run,
                 }),
             ..
@@ -405,6 +414,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
                 new,
                 merge,
                 dry_run,
+                relation,
             };
             rename_tag(here(path), &req, out, err)
         }

@@ -1,4 +1,5 @@
-//! Counts for `marginalia stats`: spans per tag, per annotator and per document, and statuses.
+//! Counts for `marginalia stats`: spans per tag, per annotator and per document, relations per
+//! type, and statuses.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +16,9 @@ pub struct Stats {
     pub layers: usize,
     pub spans: usize,
     pub by_tag: BTreeMap<String, usize>,
+    pub relations: usize,
+    /// Relations per type name.
+    pub by_relation: BTreeMap<String, usize>,
     pub by_annotator: BTreeMap<String, AnnotatorStats>,
     pub by_document: BTreeMap<String, BTreeMap<String, usize>>,
     /// Files that could not be read, and symbolic links that were not followed, with the reason.
@@ -26,6 +30,7 @@ pub struct Stats {
 pub struct AnnotatorStats {
     pub spans: usize,
     pub by_tag: BTreeMap<String, usize>,
+    pub relations: usize,
     /// Documents per status (`not started` for texts without a file).
     pub status: BTreeMap<String, usize>,
 }
@@ -67,6 +72,11 @@ pub fn gather_with(ws: &Workspace, progress: &dyn Fn(usize, usize)) -> Stats {
                         *a.by_tag.entry(s.tag.clone()).or_default() += 1;
                         *st.by_tag.entry(s.tag.clone()).or_default() += 1;
                     }
+                    st.relations += layer.relations.len();
+                    a.relations += layer.relations.len();
+                    for (kind, n) in crate::model::relation::counts_by_type(&layer.relations) {
+                        *st.by_relation.entry(kind).or_default() += n;
+                    }
                     *st.by_document
                         .entry(rel)
                         .or_default()
@@ -101,6 +111,17 @@ impl Stats {
         let _ = writeln!(s, "\nSpans per tag");
         for (t, n) in &self.by_tag {
             let _ = writeln!(s, "  {t:<16} {n:>6}");
+        }
+        // Only where there are relations: a workspace without any reads as it always did.
+        if self.relations > 0 {
+            let _ = writeln!(
+                s,
+                "\nRelations per type ({})",
+                plural(self.relations, "relation")
+            );
+            for (t, n) in &self.by_relation {
+                let _ = writeln!(s, "  {t:<16} {n:>6}");
+            }
         }
         let _ = writeln!(s, "\nPer annotator");
         for (a, st) in &self.by_annotator {

@@ -1,6 +1,8 @@
 //! Workspace-wide operations on the tag set that touch every layer: how many spans use each tag
 //! (`marginalia tags`) and renaming or merging a tag in `tags.ron` and in every layer file,
-//! the curated one included (`marginalia tags rename`).
+//! the curated one included (`marginalia tags rename`), or a relation type in `tags.ron` and in
+//! every layer's relations (`marginalia tags rename --relation`). A renamed tag is renamed in
+//! the relation types' lists of the tags their ends may have too.
 //!
 //! A rename reads every file it would change before writing any: when one cannot be read or
 //! parsed, or is read-only, nothing is written. It then records itself in
@@ -16,15 +18,18 @@ use std::path::PathBuf;
 
 use crate::model::curated::CuratedLayer;
 use crate::model::layer::{Layer, Span};
-use crate::model::tags::{Tag, TagSet};
+use crate::model::tags::{Attribute, TagSet};
 use crate::store;
 use crate::workspace::{CURATED_LAYER, Workspace};
 
-/// Span counts per tag over every layer of a workspace (curated included, orphans not).
+/// Span counts per tag over every layer of a workspace (curated included, orphans not), and
+/// relation counts per type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TagUsage {
     /// Spans per tag name, including names the tag set does not know.
     pub spans: BTreeMap<String, usize>,
+    /// Relations per type name, including names the tag set does not know.
+    pub relations: BTreeMap<String, usize>,
     /// Layer files read.
     pub files: usize,
     /// Files that could not be read or parsed, with the reason (their spans are not counted).
@@ -50,6 +55,9 @@ pub fn usage(ws: &Workspace) -> TagUsage {
                     for s in &layer.spans {
                         *out.spans.entry(s.tag.clone()).or_insert(0) += 1;
                     }
+                    for r in &layer.relations {
+                        *out.relations.entry(r.kind.clone()).or_insert(0) += 1;
+                    }
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -72,6 +80,9 @@ pub struct RenameInProgress {
     pub new: String,
     #[serde(default)]
     pub merge: bool,
+    /// A relation type is renamed, not a tag.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub relation: bool,
 }
 
 impl RenameInProgress {
@@ -79,9 +90,11 @@ impl RenameInProgress {
     /// citation` to finish it".
     pub fn message(&self) -> String {
         format!(
-            "a rename of {} → {} was interrupted; run `marginalia tags rename {} {}` to finish it",
+            "a rename of {}{} → {} was interrupted; run `marginalia tags rename {}{} {}` to finish it",
+            if self.relation { "relation type " } else { "" },
             self.old,
             self.new,
+            if self.relation { "--relation " } else { "" },
             shell_word(&self.old),
             shell_word(&self.new)
         )
@@ -123,6 +136,8 @@ pub struct RenameRequest {
     pub merge: bool,
     /// Work out and report the changes without writing anything.
     pub dry_run: bool,
+    /// Rename relation type `old` (in `tags.ron` and every layer's relations), not a tag.
+    pub relation: bool,
 }
 
 /// Why a rename was refused before anything was written.
@@ -130,6 +145,14 @@ pub struct RenameRequest {
 pub enum RenameError {
     #[error("there is no tag {0:?} in the tag set")]
     UnknownTag(String),
+    #[error("{0:?} is a relation type, not a tag; pass --relation to rename it")]
+    IsRelationType(String),
+    #[error("there is no relation type {0:?} in the tag set")]
+    UnknownRelationType(String),
+    #[error(
+        "relation type {0:?} exists already; pass --merge to move the relations of {1:?} into it"
+    )]
+    RelationExists(String, String),
     #[error("tag {0:?} exists already; pass --merge to move the spans of {1:?} into it")]
     Exists(String, String),
     #[error("{0:?} and {1:?} are the same tag")]
@@ -152,6 +175,8 @@ pub struct FileChange {
     pub spans: usize,
     /// Rejection records of the curated layer whose tag changes.
     pub rejections: usize,
+    /// Relations whose type changes (a relation type's rename).
+    pub relations: usize,
     /// The write failed with this reason (never set in a dry run).
     pub failed: Option<String>,
 }
@@ -167,8 +192,12 @@ pub struct RenameReport {
     pub attributes_added: Vec<String>,
     /// Attributes both tags declare differently; the merged-into tag's definition is kept.
     pub attributes_differing: Vec<String>,
+    /// Relation types whose ends name the renamed tag (their lists are renamed too).
+    pub relation_types: Vec<String>,
     /// Writing `tags.ron` failed with this reason.
     pub tags_failed: Option<String>,
+    /// A relation type was renamed, not a tag.
+    pub relation: bool,
     pub merged: bool,
     pub dry_run: bool,
     /// The old tag was already gone from the tag set: only spans that still used it were
@@ -184,6 +213,11 @@ impl RenameReport {
     /// Spans renamed over all files.
     pub fn spans(&self) -> usize {
         self.files.iter().map(|f| f.spans).sum()
+    }
+
+    /// Relations retyped over all files.
+    pub fn relations(&self) -> usize {
+        self.files.iter().map(|f| f.relations).sum()
     }
 
     /// Whether every write succeeded.
@@ -210,19 +244,22 @@ fn retag<'a>(spans: impl Iterator<Item = &'a mut Span>, old: &str, new: &str) ->
     n
 }
 
-/// The tag set after the rename, with the attributes merged, or why not. `None`: the old tag
-/// is gone and the new one is there, so only spans still using the old name are to rename.
-#[allow(clippy::type_complexity)]
-fn renamed_set(
-    set: &TagSet,
-    req: &RenameRequest,
-) -> Result<Option<(TagSet, Vec<String>, Vec<String>)>, RenameError> {
+/// The tag set after the rename, with the attributes merged, or why not. `None`: the old name
+/// is gone and the new one is there, so only spans (or relations) still using the old name are
+/// to rename.
+fn renamed_set(set: &TagSet, req: &RenameRequest) -> Result<Option<Renamed>, RenameError> {
     if req.old == req.new {
         return Err(RenameError::Same(req.old.clone(), req.new.clone()));
+    }
+    if req.relation {
+        return renamed_relation_set(set, req);
     }
     let Some(old_tag) = set.get(&req.old).cloned() else {
         if set.contains(&req.new) {
             return Ok(None);
+        }
+        if set.relation(&req.old).is_some() {
+            return Err(RenameError::IsRelationType(req.old.clone()));
         }
         return Err(RenameError::UnknownTag(req.old.clone()));
     };
@@ -232,25 +269,98 @@ fn renamed_set(
         if !req.merge {
             return Err(RenameError::Exists(req.new.clone(), req.old.clone()));
         }
-        merge_attributes(into, &old_tag, &mut added, &mut differing);
+        merge_attributes(
+            &mut into.attributes,
+            &old_tag.attributes,
+            &mut added,
+            &mut differing,
+        );
         next.tags.retain(|t| t.name != req.old);
     } else if let Some(t) = next.tags.iter_mut().find(|t| t.name == req.old) {
         t.name = req.new.clone();
     }
+    // The relation types whose ends may have the tag follow it.
+    let mut relation_types = Vec::new();
+    for r in &mut next.relations {
+        let mut changed = false;
+        for list in [&mut r.from, &mut r.to] {
+            if list.contains(&req.old) {
+                let mut seen = std::collections::HashSet::new();
+                list.iter_mut()
+                    .filter(|t| **t == req.old)
+                    .for_each(|t| t.clone_from(&req.new));
+                list.retain(|t| seen.insert(t.clone()));
+                changed = true;
+            }
+        }
+        if changed {
+            relation_types.push(r.name.clone());
+        }
+    }
     next.check().map_err(RenameError::InvalidTagSet)?;
-    Ok(Some((next, added, differing)))
+    Ok(Some(Renamed {
+        set: next,
+        added,
+        differing,
+        relation_types,
+    }))
+}
+
+/// A tag set renamed: the set, the attributes added to and declared differently by the
+/// merged-into tag (or relation type), and the relation types whose ends' tags were renamed.
+struct Renamed {
+    set: TagSet,
+    added: Vec<String>,
+    differing: Vec<String>,
+    relation_types: Vec<String>,
+}
+
+/// [`renamed_set`] for a relation type.
+fn renamed_relation_set(set: &TagSet, req: &RenameRequest) -> Result<Option<Renamed>, RenameError> {
+    let Some(old) = set.relation(&req.old).cloned() else {
+        if set.relation(&req.new).is_some() {
+            return Ok(None);
+        }
+        return Err(RenameError::UnknownRelationType(req.old.clone()));
+    };
+    let mut next = set.clone();
+    let (mut added, mut differing) = (Vec::new(), Vec::new());
+    if let Some(into) = next.relations.iter_mut().find(|r| r.name == req.new) {
+        if !req.merge {
+            return Err(RenameError::RelationExists(
+                req.new.clone(),
+                req.old.clone(),
+            ));
+        }
+        merge_attributes(
+            &mut into.attributes,
+            &old.attributes,
+            &mut added,
+            &mut differing,
+        );
+        next.relations.retain(|r| r.name != req.old);
+    } else if let Some(r) = next.relations.iter_mut().find(|r| r.name == req.old) {
+        r.name = req.new.clone();
+    }
+    next.check().map_err(RenameError::InvalidTagSet)?;
+    Ok(Some(Renamed {
+        set: next,
+        added,
+        differing,
+        relation_types: Vec::new(),
+    }))
 }
 
 fn merge_attributes(
-    into: &mut Tag,
-    from: &Tag,
+    into: &mut Vec<Attribute>,
+    from: &[Attribute],
     added: &mut Vec<String>,
     differing: &mut Vec<String>,
 ) {
-    for a in &from.attributes {
-        match into.attribute(&a.name) {
+    for a in from {
+        match into.iter().find(|k| k.name == a.name) {
             None => {
-                into.attributes.push(a.clone());
+                into.push(a.clone());
                 added.push(a.name.clone());
             }
             Some(kept) if kept.kind != a.kind => differing.push(a.name.clone()),
@@ -270,7 +380,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
     let record = interrupted_rename(ws);
     let mut req = req.clone();
     let resumed = match &record {
-        Some(r) if r.old == req.old && r.new == req.new => {
+        Some(r) if r.old == req.old && r.new == req.new && r.relation == req.relation => {
             // The interrupted run was a merge: finishing it needs no --merge.
             req.merge |= r.merge;
             true
@@ -281,9 +391,9 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
     let req = &req;
     let renamed = renamed_set(ws.tags(), req)?;
     let finishing = renamed.is_none();
-    let (next_set, attributes_added, attributes_differing) = match renamed {
-        Some((set, added, differing)) => (Some(set), added, differing),
-        None => (None, Vec::new(), Vec::new()),
+    let (next_set, attributes_added, attributes_differing, relation_types) = match renamed {
+        Some(r) => (Some(r.set), r.added, r.differing, r.relation_types),
+        None => (None, Vec::new(), Vec::new(), Vec::new()),
     };
 
     // Read and change everything in memory first; refuse if any file is in the way.
@@ -299,6 +409,10 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
             unsafe_files.push((s.path, s.reason));
         }
         for (_, path) in found.files {
+            // The curated layer holds no relations.
+            if req.relation && name == CURATED_LAYER {
+                continue;
+            }
             let (change, item) = if name == CURATED_LAYER {
                 match crate::model::curated::load_curated(&path) {
                     Ok(Some((mut c, fp))) => {
@@ -317,7 +431,10 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                             r.tag = req.new.clone();
                             rejections += 1;
                         }
-                        ((spans, rejections), Pending::Curated(path.clone(), c, fp))
+                        (
+                            (spans, rejections, 0),
+                            Pending::Curated(path.clone(), c, fp),
+                        )
                     }
                     Ok(None) => continue,
                     Err(e) => {
@@ -328,6 +445,14 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                 }
             } else {
                 match crate::model::layer::load_layer(&path) {
+                    Ok(Some((mut l, fp))) if req.relation => {
+                        let mut relations = 0;
+                        for r in l.relations.iter_mut().filter(|r| r.kind == req.old) {
+                            r.kind.clone_from(&req.new);
+                            relations += 1;
+                        }
+                        ((0, 0, relations), Pending::Layer(path.clone(), l, fp))
+                    }
                     Ok(Some((mut l, fp))) => {
                         let spans = retag(l.spans.iter_mut(), &req.old, &req.new)
                             + retag(
@@ -335,7 +460,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                                 &req.old,
                                 &req.new,
                             );
-                        ((spans, 0), Pending::Layer(path.clone(), l, fp))
+                        ((spans, 0, 0), Pending::Layer(path.clone(), l, fp))
                     }
                     Ok(None) => continue,
                     Err(e) => {
@@ -345,7 +470,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                     }
                 }
             };
-            if change == (0, 0) {
+            if change == (0, 0, 0) {
                 continue;
             }
             if let Err(e) = store::refuse_read_only(&path) {
@@ -357,6 +482,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
                 path,
                 spans: change.0,
                 rejections: change.1,
+                relations: change.2,
                 failed: None,
             });
             pending.push(item);
@@ -364,7 +490,11 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
     }
     if finishing && files.is_empty() && !resumed && unsafe_files.is_empty() {
         // Nothing uses the old name and no rename of it was interrupted: it is simply unknown.
-        return Err(RenameError::UnknownTag(req.old.clone()));
+        return Err(if req.relation {
+            RenameError::UnknownRelationType(req.old.clone())
+        } else {
+            RenameError::UnknownTag(req.old.clone())
+        });
     }
     if !finishing
         && !tags_was_absent
@@ -383,8 +513,15 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         tags_was_absent,
         attributes_added,
         attributes_differing,
+        relation_types,
         tags_failed: None,
-        merged: !finishing && ws.tags().contains(&req.new),
+        relation: req.relation,
+        merged: !finishing
+            && if req.relation {
+                ws.tags().relation(&req.new).is_some()
+            } else {
+                ws.tags().contains(&req.new)
+            },
         dry_run: req.dry_run,
         finishing,
         resumed,
@@ -400,6 +537,7 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
         old: req.old.clone(),
         new: req.new.clone(),
         merge: req.merge,
+        relation: req.relation,
     };
     let ron = crate::store::ron::to_pretty_ron(&record).unwrap_or_default();
     if let Err(e) = store::write_atomic(&record_path, ron.as_bytes()) {
@@ -469,7 +607,9 @@ fn widest<'a>(names: impl Iterator<Item = &'a str>) -> usize {
 }
 
 /// The tag set with each tag's hotkey, colour, span count and attributes, then tags that spans
-/// use but the set does not declare, then the totals.
+/// use but the set does not declare, then the relation types (each one's ends, whether it is
+/// symmetric, hotkey, relation count, description and attributes) and types that relations use
+/// but the set does not declare, then the totals.
 pub fn usage_table(set: &TagSet, usage: &TagUsage) -> String {
     use crate::wording::plural;
     let mut out = String::new();
@@ -495,6 +635,7 @@ pub fn usage_table(set: &TagSet, usage: &TagUsage) -> String {
             plural(*n, "span")
         ));
     }
+    out.push_str(&relation_types_table(set, usage));
     out.push_str(&format!(
         "{}; {} in {}\n",
         plural(set.tags.len(), "tag"),
@@ -504,20 +645,88 @@ pub fn usage_table(set: &TagSet, usage: &TagUsage) -> String {
     out
 }
 
+/// The relation types part of [`usage_table`]: nothing when the set declares none and no
+/// relation uses one.
+///
+/// ```text
+/// relation types
+///   said-by   quote → any  key s  2 relations  A quote, linked to the span that names who said it.
+///   same-as   any ↔ any (symmetric)  key m  0 relations  Two mentions of the same person, …
+/// ```
+fn relation_types_table(set: &TagSet, usage: &TagUsage) -> String {
+    use crate::wording::plural;
+    let unknown: Vec<(&String, &usize)> = (usage.relations.iter())
+        .filter(|(k, _)| set.relation(k).is_none())
+        .collect();
+    if set.relations.is_empty() && unknown.is_empty() {
+        return String::new();
+    }
+    let tags = |list: &[String]| {
+        if list.is_empty() {
+            "any".to_owned()
+        } else {
+            list.join(" | ")
+        }
+    };
+    let ends: Vec<String> = (set.relations.iter())
+        .map(|r| {
+            let (arrow, note) = if r.symmetric {
+                ("↔", " (symmetric)")
+            } else {
+                ("→", "")
+            };
+            format!("{} {arrow} {}{note}", tags(&r.from), tags(&r.to))
+        })
+        .collect();
+    let name_w = widest(set.relations.iter().map(|r| r.name.as_str()));
+    let ends_w = widest(ends.iter().map(String::as_str));
+    let mut out = String::from("relation types\n");
+    for (r, ends) in set.relations.iter().zip(&ends) {
+        let n = usage.relations.get(&r.name).copied().unwrap_or(0);
+        let key = if r.hotkey.is_empty() { "-" } else { &r.hotkey };
+        let line = format!(
+            "  {:name_w$}  {ends:ends_w$}  key {key}  {}  {}",
+            r.name,
+            plural(n, "relation"),
+            r.description
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+        let w = widest(r.attributes.iter().map(|a| a.name.as_str()));
+        for a in &r.attributes {
+            out.push_str(&attribute_line(a, w));
+            out.push('\n');
+        }
+    }
+    for (name, n) in unknown {
+        out.push_str(&format!(
+            "relation type not in the tag set: {name:?}, {}\n",
+            plural(*n, "relation")
+        ));
+    }
+    out
+}
+
 impl RenameReport {
     /// The report in lines for standard output, and the failures for standard error.
     pub fn lines(&self, old: &str, new: &str) -> (Vec<String>, Vec<String>) {
         use crate::wording::plural;
         let (mut out, mut problems) = (Vec::new(), Vec::new());
         let would = if self.dry_run { "would be " } else { "" };
+        // A relation type's rename counts relations where a tag's counts spans.
+        let (thing, item, items) = if self.relation {
+            ("relation type ", "relation", self.relations())
+        } else {
+            ("", "span", self.spans())
+        };
         if self.resumed {
             out.push(format!(
-                "an interrupted rename of {old} → {new} was found: this run {}finishes it",
+                "an interrupted rename of {thing}{old} → {new} was found: this run {}finishes it",
                 if self.dry_run { "would " } else { "" }
             ));
         }
         for f in &self.files {
-            let mut what = plural(f.spans, "span");
+            let mut what = plural(f.spans + f.relations, item);
             if f.rejections > 0 {
                 what.push_str(&format!(", {}", plural(f.rejections, "rejection")));
             }
@@ -526,10 +735,15 @@ impl RenameReport {
                 None => out.push(format!("{}: {what} {would}renamed", f.path.display())),
             }
         }
-        let action = if self.merged {
-            format!("tag {old:?} {would}merged into {new:?}")
+        let thing = if self.relation {
+            "relation type"
         } else {
-            format!("tag {old:?} {would}renamed to {new:?}")
+            "tag"
+        };
+        let action = if self.merged {
+            format!("{thing} {old:?} {would}merged into {new:?}")
+        } else {
+            format!("{thing} {old:?} {would}renamed to {new:?}")
         };
         let absent = if self.tags_was_absent {
             " (tags.ron was absent: the default tag set, renamed)"
@@ -543,15 +757,22 @@ impl RenameReport {
         }
         match &self.tags_failed {
             _ if self.finishing => out.push(format!(
-                "{}: tag {old:?} is no longer in the tag set, {new:?} is: {} still tagged {old:?} {would}renamed to {new:?} to finish the rename",
+                "{}: {thing} {old:?} is no longer in the tag set, {new:?} is: {} still {} {old:?} {would}renamed to {new:?} to finish the rename",
                 self.tags_path.display(),
-                plural(self.spans(), "span"),
+                plural(items, item),
+                if self.relation { "of type" } else { "tagged" },
             )),
             Some(e) => problems.push(format!(
                 "{}: not written: {e}; run the same command again to finish",
                 self.tags_path.display()
             )),
             None => out.push(format!("{}: {action}{absent}", self.tags_path.display())),
+        }
+        if !self.relation_types.is_empty() {
+            out.push(format!(
+                "relation types whose ends may be {old:?} {would}changed to {new:?}: {}",
+                self.relation_types.join(", ")
+            ));
         }
         if !self.attributes_added.is_empty() {
             out.push(format!(
@@ -569,7 +790,7 @@ impl RenameReport {
         out.push(format!(
             "{}: {} in {}{}",
             if self.merged { "merged" } else { "renamed" },
-            plural(self.spans(), "span"),
+            plural(items, item),
             plural(written, "layer file"),
             if self.dry_run {
                 "; dry run, nothing written"

@@ -1,10 +1,12 @@
 //! Workspace-wide checks of every annotation file, for `marginalia validate` and the app's
-//! document list.
+//! document list: spans against their text and the tag set, and relations' ends, in the same
+//! layer or in another document's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use crate::model::layer::{Layer, LayerProblem, Status, load_layer};
+use crate::model::relation::{End, RelationProblem};
 use crate::model::tags::{AttrIssue, TagSet};
 use crate::model::text::Text;
 use crate::workspace::{CURATED_LAYER, Workspace};
@@ -54,6 +56,78 @@ fn attr_findings(layer: &Layer, tags: &TagSet, mut push: impl FnMut(String, bool
     }
 }
 
+/// What a cross-document end may name: one annotator's layer of one other text, as its spans'
+/// tags by id and its orphans' ids (`None`: no such layer file, or it cannot be read).
+type OtherLayer = Option<(HashMap<u64, String>, BTreeSet<u64>)>;
+
+/// The relations' problems of `layer`: those within it ([`Layer::relation_problems`]) and,
+/// for each end in another document, whether that text is in the workspace (`texts`) and the
+/// same annotator's layer of it has the span, with a tag the relation type allows there.
+/// `others` keeps the other layers read, by (annotator, text).
+fn relation_findings(
+    ws: &Workspace,
+    layer: &Layer,
+    texts: &BTreeSet<String>,
+    others: &mut HashMap<(String, String), OtherLayer>,
+) -> Vec<String> {
+    let tags = ws.tags();
+    let mut out: Vec<String> = (layer.relation_problems(tags).iter())
+        .map(ToString::to_string)
+        .collect();
+    for r in layer.relations.iter().filter(|r| r.crosses_documents()) {
+        for (end, which) in [(&r.from, "from"), (&r.to, "to")] {
+            let End {
+                span,
+                doc: Some(doc),
+            } = end
+            else {
+                continue;
+            };
+            let (id, text) = (r.id, &doc.text);
+            if !texts.contains(text) {
+                out.push(format!(
+                    "relation {id}: its {which} end is in {text:?}, which is not a text of the workspace"
+                ));
+                continue;
+            }
+            let key = (layer.annotator.clone(), text.clone());
+            let other = others.entry(key).or_insert_with(|| {
+                let path = ws.layer_path(&layer.annotator, text)?;
+                let (l, _) = load_layer(&path).ok()??;
+                let spans = l.spans.into_iter().map(|s| (s.id, s.tag)).collect();
+                Some((spans, l.orphans.iter().map(|o| o.span.id).collect()))
+            });
+            let whose = format!("{}'s layer of {text:?}", layer.annotator);
+            match other {
+                Some((spans, _)) if spans.contains_key(span) => {
+                    let tag = &spans[span];
+                    if let Some(kind) = tags.relation(&r.kind)
+                        && !kind.allows_end(which == "from", tag)
+                    {
+                        out.push(
+                            RelationProblem::TagNotAllowed {
+                                id,
+                                end: which,
+                                kind: r.kind.clone(),
+                                tag: tag.clone(),
+                                allowed: kind.allowed(which == "from").to_vec(),
+                            }
+                            .to_string(),
+                        );
+                    }
+                }
+                Some((_, orphans)) if orphans.contains(span) => out.push(format!(
+                    "relation {id}: its {which} end, span {span} of {whose}, lost its place when that text changed"
+                )),
+                _ => out.push(format!(
+                    "relation {id}: its {which} end, span {span}, is not in {whose}"
+                )),
+            }
+        }
+    }
+    out
+}
+
 /// An error message without the `path: ` it starts with (the finding names the file).
 fn reason_only(msg: String, path: &std::path::Path) -> String {
     let shown = format!("{}: ", path.display());
@@ -89,6 +163,8 @@ pub fn validate_workspace_with(
     findings.extend(ws.skipped_layer_folders().into_iter().map(skipped_finding));
     let listed = ws.every_layer_files();
     let all_texts = ws.texts();
+    let text_names: BTreeSet<String> = all_texts.iter().map(|t| t.rel.clone()).collect();
+    let mut others = HashMap::new();
     let total = listed.iter().map(|(_, f)| f.files.len()).sum::<usize>() + all_texts.len();
     let mut done = 0;
     progress(0, total);
@@ -172,6 +248,9 @@ pub fn validate_workspace_with(
             for p in layer.problems(text, ws.tags()) {
                 let stale = p.is_stale();
                 push(p.to_string(), stale);
+            }
+            for m in relation_findings(ws, &layer, &text_names, &mut others) {
+                push(m, false);
             }
             attr_findings(&layer, ws.tags(), |m, warning| push_as(m, false, warning));
             let _ = CURATED_LAYER;

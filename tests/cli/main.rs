@@ -2149,6 +2149,14 @@ fn an_interrupted_tags_rename_is_reported_by_every_command_and_finished_by_rerun
         }
     }
     set.tags.retain(|t| t.name != "citation");
+    // The relation types whose ends may be a citation follow it, as the rename does.
+    for r in &mut set.relations {
+        for t in r.from.iter_mut().chain(r.to.iter_mut()) {
+            if t == "citation" {
+                *t = "claim".into();
+            }
+        }
+    }
     set.save(&root.join("annotations/tags.ron")).unwrap();
     assert_ne!(
         tags,
