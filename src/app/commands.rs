@@ -115,6 +115,8 @@ pub enum Command {
     },
     /// Ctrl+R: review the open document, or leave review mode.
     ToggleReview,
+    /// Relations between spans (src/app/relations.rs).
+    Relation(RelationCommand),
     // Durability (src/app/durability.rs).
     /// Hide banner number `i`.
     DismissBanner(usize),
@@ -323,4 +325,31 @@ pub enum CaretMove {
     DocEnd,
     PageUp,
     PageDown,
+}
+
+/// What the relations part of the window is asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RelationCommand {
+    /// R: open the link picker from the selected span.
+    OpenPicker,
+    /// P: remember the selected span, to link to it from another document.
+    Pin,
+    /// Make a relation of type `kind` from span `from` of the open layer to `to`.
+    Link {
+        kind: String,
+        from: u64,
+        to: crate::model::relation::End,
+        to_tag: String,
+    },
+    Delete(u64),
+    Retype {
+        id: u64,
+        kind: String,
+    },
+    /// Set (or clear) attribute `name` of relation `id`.
+    SetAttr {
+        id: u64,
+        name: String,
+        value: Option<String>,
+    },
 }

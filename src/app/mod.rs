@@ -24,6 +24,7 @@ mod palette;
 mod panels;
 mod quit;
 mod registry;
+mod relations;
 pub mod review_mode;
 mod shortcuts;
 mod span_edit;
@@ -373,6 +374,10 @@ pub struct MarginaliaApp {
     find: find_bar::FindBar,
     /// The command palette (Ctrl+K).
     palette: palette::Palette,
+    /// The link picker (R): the other end and type of a new relation.
+    link: relations::Picker,
+    /// A span pinned (P) to link to from another document.
+    pinned: Option<relations::Pinned>,
     keys_editor: keys_editor::KeysEditor,
     /// The chords in effect: the registry's defaults with `prefs.keys` on top (rebuilt when
     /// those change, in the Keys editor).
@@ -513,6 +518,8 @@ impl MarginaliaApp {
             timeline: None,
             find: Default::default(),
             palette: Default::default(),
+            link: Default::default(),
+            pinned: None,
             keys_editor: Default::default(),
             keymap,
             ws_find: Default::default(),
@@ -1381,12 +1388,17 @@ impl MarginaliaApp {
                 if let Some(id) = self.selected_span
                     && !self.refuse_read_only()
                     && let Some(open) = &mut self.open
+                    && let linked = open.doc.relation_count(id)
                     && open.doc.delete_span(id)
                 {
                     self.selected_span = None;
                     self.after_edit();
+                    let with = match linked {
+                        0 => String::new(),
+                        n => format!(" and its {}", crate::wording::plural(n, "relation")),
+                    };
                     self.status_line = format!(
-                        "Deleted the span ({} brings it back)",
+                        "Deleted the span{with} ({} brings it back)",
                         self.keymap.key(Action::Undo)
                     );
                 }
@@ -1605,6 +1617,7 @@ impl MarginaliaApp {
             Command::Agreement(c) => agreement_view::apply(self, c),
             Command::Team(c) => team_view::apply(self, c),
             Command::Find(c) => find_bar::apply(self, ctx, c),
+            Command::Relation(c) => relations::apply(self, c),
             Command::Suggest(c) => suggestions::apply(self, c),
         }
     }
@@ -1838,7 +1851,12 @@ impl eframe::App for MarginaliaApp {
             find_bar::step_bulk(self);
             suggestions::poll(self, &ctx);
         }
-        shortcuts::dispatch(self, &ctx, &mut commands);
+        if self.review.is_none() && relations::picker_open(self) {
+            // The picker has the keyboard: Tab, Enter, Esc and letters are its own.
+            relations::draw_picker(self, &ctx, &mut commands);
+        } else {
+            shortcuts::dispatch(self, &ctx, &mut commands);
+        }
         if self.review.is_some() {
             review_mode::draw(self, ui, &mut commands);
         } else {

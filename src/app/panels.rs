@@ -443,7 +443,9 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             &name,
         )
     };
+    let clip = ui.available_rect_before_wrap();
     open.view.show(ui, &input, commands);
+    super::relations::draw_arcs(app, ui, clip, &tags, commands);
 }
 
 /// A spinner that turns four times a second: egui's own asks for every frame it can get, and
@@ -760,6 +762,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
             });
         super::review_mode::feedback_details(app, ui, s.id);
         super::attrs::details(app, ui, &tags, &s, read_only, commands);
+        super::relations::details(app, ui, &tags, &s, read_only, commands);
         let label = ui.label(
             RichText::new("Note (Enter to edit, Esc to leave)")
                 .small()

@@ -163,6 +163,8 @@ pub enum Action {
     ConfirmAnchor,
     EditNote,
     EditAttributes,
+    Link,
+    PinSpan,
     Deselect,
     // Suggestions (src/app/suggestions.rs).
     AcceptSourceSuggestions,
@@ -186,7 +188,7 @@ pub enum Action {
 
 impl Action {
     /// Every action with keys, in the registry's order (the Keys editor's, the sheet's).
-    pub const ALL: [Action; 59] = [
+    pub const ALL: [Action; 61] = [
         Action::Help,
         Action::Palette,
         Action::WorkspaceFind,
@@ -240,6 +242,8 @@ impl Action {
         Action::ConfirmAnchor,
         Action::EditNote,
         Action::EditAttributes,
+        Action::Link,
+        Action::PinSpan,
         Action::Deselect,
         Action::AcceptSourceSuggestions,
         Action::AcceptSuggestion,
@@ -526,6 +530,18 @@ impl Action {
                 "Edit the selected span's attributes (Tab moves, Esc goes back)",
                 &[(NONE, Key::A)],
             ),
+            Action::Link => Spec::new(
+                "Link",
+                "Link the selected span to another (who said it, what supports it…)",
+                &[(NONE, Key::R)],
+            )
+            .words("relation relate arc connect said-by evidence"),
+            Action::PinSpan => Spec::new(
+                "PinSpan",
+                "Pin the selected span, to link to it from another document",
+                &[(NONE, Key::P)],
+            )
+            .words("relation cross-document remember"),
             Action::Deselect => Spec::new("Deselect", "Deselect", &[(NONE, Key::Escape)]),
             Action::AcceptSourceSuggestions => Spec::new(
                 "AcceptSourceSuggestions",
@@ -655,6 +671,8 @@ impl Action {
             Action::Delete
                 | Action::EditNote
                 | Action::EditAttributes
+                | Action::Link
+                | Action::PinSpan
                 | Action::ConfirmAnchor
                 | Action::StartWordLeft
                 | Action::StartWordRight
@@ -818,6 +836,8 @@ impl Action {
             Action::ConfirmAnchor => Command::ConfirmSelectedAnchor,
             Action::EditNote => Command::EditNote,
             Action::EditAttributes => Command::EditAttributes,
+            Action::Link => Command::Relation(super::commands::RelationCommand::OpenPicker),
+            Action::PinSpan => Command::Relation(super::commands::RelationCommand::Pin),
             Action::Deselect => Command::Deselect,
             Action::AcceptSourceSuggestions => Command::Suggest(SuggestCommand::AcceptSource),
             Action::AcceptSuggestion => Command::Suggest(SuggestCommand::Accept),

@@ -669,6 +669,21 @@ impl TextView {
         out
     }
 
+    /// The chars of the pieces painted last frame, `[first, last)`; `None` if none was.
+    pub fn painted_range(&self) -> Option<(usize, usize)> {
+        let lo = self
+            .painted
+            .iter()
+            .map(|(i, _)| self.pieces[*i].start)
+            .min()?;
+        let hi = self
+            .painted
+            .iter()
+            .map(|(i, _)| self.pieces[*i].end)
+            .max()?;
+        Some((lo, hi))
+    }
+
     /// The glyphs drawn last frame on the row holding char `c`, left to right (see
     /// `PieceLayout::drawn_row`); `None` when that row was not drawn.
     pub fn drawn_row(&self, c: usize) -> Option<String> {

@@ -4207,3 +4207,126 @@ fn the_caret_and_keyboard_selections_never_split_a_grapheme_cluster() {
         assert_eq!(h.state().caret(), Some(c), "{cluster}: → then ← comes back");
     }
 }
+
+/// Issue 25: relations made with the keyboard only. In seed 000, Tab to the quote, R, type
+/// "putin", Enter, S: a said-by relation on disk. Then P pins the quote, Alt+↓ opens seed 001,
+/// Tab to its span, R, Enter on the pinned quote, M: a same-as relation across documents, on
+/// disk in seed 001's layer. Deleting seed 001's span takes its relation with it; Ctrl+Z brings
+/// both back.
+#[test]
+fn keyboard_only_relations_within_and_across_documents() {
+    let ws = temp_workspace();
+    let (r0, r1) = (
+        "seeds/000_b78fa013a4a69998.txt",
+        "seeds/001_3e981e5bab7b45a2.txt",
+    );
+    let w = marginalia::Workspace::open(ws.path()).unwrap();
+    let tag_words = |rel: &str, spans: &[(&str, &str)]| {
+        let mut doc = marginalia::Document::open(&w, rel, ANNOTATOR, false).unwrap();
+        for (words, tag) in spans {
+            let text = doc.text().as_str();
+            let at = text[..text.find(words).unwrap()].chars().count();
+            doc.add_span(at, at + words.chars().count(), tag).unwrap();
+        }
+        doc.save_now().unwrap();
+    };
+    tag_words(
+        r0,
+        &[
+            ("do you want a Franco-Russian war?", "quote"),
+            ("Putin", "claim"),
+        ],
+    );
+    let first_words: String = {
+        let doc = marginalia::Document::open(&w, r1, ANNOTATOR, false).unwrap();
+        let line = doc.text().as_str().lines().next().unwrap().to_owned();
+        line.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    tag_words(r1, &[(&first_words, "quote")]);
+    let read = |rel: &str| {
+        let path = ws
+            .path()
+            .join("annotations")
+            .join(ANNOTATOR)
+            .join(rel.replace(".txt", ".ron"));
+        Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let mut h = harness(ws.path(), false, false);
+    let open_next = |h: &mut Harness<'_, MarginaliaApp>| {
+        press_with(h, Modifiers::ALT, Key::ArrowDown);
+        for _ in 0..100 {
+            h.step();
+            if !h.state().is_opening() {
+                break;
+            }
+        }
+        h.run_steps(2);
+    };
+    open_next(&mut h);
+    assert_eq!(h.state().open_document(), Some(r0));
+    // Tab goes through the spans in the text's order: "Putin" (a claim), then the quote.
+    let quote = read(r0).spans.iter().find(|s| s.tag == "quote").unwrap().id;
+    press(&mut h, Key::Tab);
+    press(&mut h, Key::Tab);
+    assert_eq!(h.state().selected_span(), Some(quote));
+    press(&mut h, Key::R);
+    assert!(
+        h.query_by_label("Link span").is_some(),
+        "R opens the link picker: {}",
+        h.state().status_line()
+    );
+    for c in "putin".chars() {
+        h.event(Event::Text(c.to_string()));
+        h.run_steps(1);
+    }
+    press(&mut h, Key::Enter);
+    assert!(h.query_by_label_contains("Which relation?").is_some());
+    h.event(Event::Text("s".into()));
+    h.run_steps(3);
+    save_now(&mut h);
+    let layer = read(r0);
+    let putin = layer.spans.iter().find(|s| s.exact == "Putin").unwrap().id;
+    assert_eq!(layer.relations.len(), 1, "{:?}", layer.relations);
+    let r = &layer.relations[0];
+    assert_eq!(
+        (r.kind.as_str(), r.from.span, r.to.span),
+        ("said-by", quote, putin)
+    );
+    assert!(r.to.doc.is_none());
+
+    // Pin the quote, open seed 001, link its span to the pinned quote as the same thing.
+    press(&mut h, Key::P);
+    open_next(&mut h);
+    assert_eq!(h.state().open_document(), Some(r1));
+    press(&mut h, Key::Tab);
+    let here = h.state().selected_span().expect("a span");
+    press(&mut h, Key::R);
+    press(&mut h, Key::Enter);
+    h.event(Event::Text("m".into()));
+    h.run_steps(3);
+    save_now(&mut h);
+    let layer = read(r1);
+    assert_eq!(layer.relations.len(), 1);
+    let r = &layer.relations[0];
+    assert_eq!(
+        (r.kind.as_str(), r.from.span, r.to.span),
+        ("same-as", here, quote)
+    );
+    let elsewhere = r.to.doc.as_ref().expect("the other end is in seed 000");
+    assert_eq!(elsewhere.text, r0);
+    assert_eq!(elsewhere.exact, "do you want a Franco-Russian war?");
+
+    // Delete the span: its relation goes with it, in one step; undo brings both back.
+    press(&mut h, Key::Delete);
+    save_now(&mut h);
+    let layer = read(r1);
+    assert!(layer.spans.is_empty() && layer.relations.is_empty());
+    press_with(&mut h, Modifiers::COMMAND, Key::Z);
+    save_now(&mut h);
+    let layer = read(r1);
+    assert_eq!(layer.spans.len(), 1);
+    assert_eq!(layer.relations.len(), 1, "undo restores the relation");
+}

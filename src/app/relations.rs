@@ -1,0 +1,696 @@
+//! Relations in the window: the link picker (select a span, press R, choose the other span by
+//! Tab or by typing, Enter, then the type's key), the pinned span that links across documents,
+//! the selected span's relations in the details panel, and the arcs drawn over the text.
+
+use egui::{Color32, Key, Pos2, Rect, RichText, Stroke, Ui, vec2};
+
+use super::commands::RelationCommand;
+use super::{Command, MarginaliaApp, theme};
+use crate::model::layer::Span;
+use crate::model::relation::{End, Relation};
+use crate::model::tags::{RelationType, TagSet};
+
+/// A span remembered for linking from another document.
+#[derive(Debug, Clone)]
+pub struct Pinned {
+    pub rel: String,
+    pub span: Span,
+}
+
+/// The link picker's state.
+#[derive(Default)]
+pub struct Picker {
+    /// The span links are made from, while the picker is open.
+    from: Option<u64>,
+    query: String,
+    /// The highlighted candidate, then (once chosen) the highlighted type.
+    selected: usize,
+    /// The chosen other end: the picker now asks for the type.
+    chosen: Option<Candidate>,
+    focus: bool,
+}
+
+/// A span the picker offers as the other end.
+#[derive(Debug, Clone, PartialEq)]
+struct Candidate {
+    end: End,
+    tag: String,
+    exact: String,
+    /// The other document's path, for a pinned span elsewhere.
+    elsewhere: Option<String>,
+}
+
+const FIELD: &str = "link picker field";
+
+/// Whether the picker is open (it takes the keyboard).
+pub fn picker_open(app: &MarginaliaApp) -> bool {
+    app.link.from.is_some()
+}
+
+/// Carries out a relations command.
+pub(super) fn apply(app: &mut MarginaliaApp, c: RelationCommand) {
+    let tags = app.tag_set();
+    match c {
+        RelationCommand::OpenPicker => {
+            let Some(id) = app.selected_span else {
+                app.status_line =
+                    "Select a span first (click it, or Tab to it), then press R".into();
+                return;
+            };
+            if app.refuse_read_only() {
+                return;
+            }
+            if tags.relations.is_empty() {
+                app.status_line = "This workspace has no relation types (Tags → Edit tags…)".into();
+                return;
+            }
+            app.link = Picker {
+                from: Some(id),
+                focus: true,
+                ..Picker::default()
+            };
+        }
+        RelationCommand::Pin => {
+            let Some(open) = &app.open else { return };
+            let Some(span) = app.selected_span.and_then(|id| open.span(id)).cloned() else {
+                app.status_line = "Select a span to pin first".into();
+                return;
+            };
+            app.status_line = format!(
+                "Pinned {} “{}”: open another document, select a span and press R to link to it",
+                span.tag,
+                excerpt(&span.exact, 40)
+            );
+            app.pinned = Some(Pinned {
+                rel: open.doc.rel().to_owned(),
+                span,
+            });
+        }
+        RelationCommand::Link {
+            kind,
+            from,
+            to,
+            to_tag,
+        } => {
+            let Some(kind) = tags.relation(&kind).cloned() else {
+                return;
+            };
+            let Some(open) = &mut app.open else { return };
+            match open.doc.add_relation(&kind, from, to, &to_tag) {
+                Ok(_) => {
+                    app.status_line = format!(
+                        "Linked: {} ({} undoes it)",
+                        kind.name,
+                        app.keymap.key(super::registry::Action::Undo)
+                    );
+                    app.after_edit();
+                }
+                Err(e) => app.status_line = format!("Not linked: {e}"),
+            }
+        }
+        RelationCommand::Delete(id) => {
+            if app.refuse_read_only() {
+                return;
+            }
+            if let Some(open) = &mut app.open
+                && open.doc.delete_relation(id)
+            {
+                app.status_line = format!(
+                    "Removed the relation ({} brings it back)",
+                    app.keymap.key(super::registry::Action::Undo)
+                );
+                app.after_edit();
+            }
+        }
+        RelationCommand::Retype { id, kind } => {
+            let Some(kind) = tags.relation(&kind).cloned() else {
+                return;
+            };
+            if app.refuse_read_only() {
+                return;
+            }
+            let Some(open) = &mut app.open else { return };
+            match open.doc.retype_relation(id, &kind) {
+                Ok(true) => app.after_edit(),
+                Ok(false) => {}
+                Err(e) => app.status_line = format!("Not changed: {e}"),
+            }
+        }
+        RelationCommand::SetAttr { id, name, value } => {
+            if app.refuse_read_only() {
+                return;
+            }
+            if let Some(open) = &mut app.open
+                && open.doc.change_relation(id, |r| match value {
+                    Some(v) if !v.is_empty() => {
+                        r.attrs.insert(name, v);
+                    }
+                    _ => {
+                        r.attrs.remove(&name);
+                    }
+                })
+            {
+                app.after_edit();
+            }
+        }
+    }
+}
+
+/// The candidates for the other end of a link from `from`: the pinned span of another
+/// document first, then this document's spans, nearest first, that `query` matches (in their
+/// tag or words, ignoring case).
+fn candidates(app: &MarginaliaApp, from: &Span, query: &str) -> Vec<Candidate> {
+    let Some(open) = &app.open else {
+        return Vec::new();
+    };
+    let q = query.to_lowercase();
+    let fits = |tag: &str, exact: &str| {
+        q.is_empty() || tag.to_lowercase().contains(&q) || exact.to_lowercase().contains(&q)
+    };
+    let mut out = Vec::new();
+    if let Some(p) = &app.pinned
+        && p.rel != open.doc.rel()
+        && fits(&p.span.tag, &p.span.exact)
+    {
+        out.push(Candidate {
+            end: p.span.end_in(&p.rel),
+            tag: p.span.tag.clone(),
+            exact: p.span.exact.clone(),
+            elsewhere: Some(p.rel.clone()),
+        });
+    }
+    let spans = &open.doc.layer().spans;
+    let mut here: Vec<&Span> = spans
+        .iter()
+        .filter(|s| s.id != from.id && fits(&s.tag, &s.exact))
+        .collect();
+    here.sort_by_key(|s| (s.start.abs_diff(from.start), s.id));
+    out.extend(here.into_iter().take(200).map(|s| Candidate {
+        end: End::here(s.id),
+        tag: s.tag.clone(),
+        exact: s.exact.clone(),
+        elsewhere: None,
+    }));
+    out
+}
+
+/// The relation types a link from a `from_tag` span to a `to_tag` span may have.
+fn types_for<'a>(tags: &'a TagSet, from_tag: &str, to_tag: &str) -> Vec<&'a RelationType> {
+    (tags.relations.iter())
+        .filter(|k| k.allows_end(true, from_tag) && k.allows_end(false, to_tag))
+        .collect()
+}
+
+/// Draws the link picker while it is open.
+pub(super) fn draw_picker(
+    app: &mut MarginaliaApp,
+    ctx: &egui::Context,
+    commands: &mut Vec<Command>,
+) {
+    let Some(from_id) = app.link.from else { return };
+    let Some(from) = app.open.as_ref().and_then(|o| o.span(from_id)).cloned() else {
+        app.link = Picker::default();
+        return;
+    };
+    let tags = app.tag_set();
+    let cands = candidates(app, &from, &app.link.query);
+    let mut close = false;
+    let mut link: Option<RelationCommand> = None;
+    let p = &mut app.link;
+    // Keys: Tab / ↓ and Shift+Tab / ↑ move, Enter chooses, Esc goes back or closes.
+    let (next, prev, enter, esc) = ctx.input_mut(|i| {
+        let next = i.consume_key(egui::Modifiers::NONE, Key::Tab)
+            | i.consume_key(egui::Modifiers::NONE, Key::ArrowDown);
+        let prev = i.consume_key(egui::Modifiers::SHIFT, Key::Tab)
+            | i.consume_key(egui::Modifiers::NONE, Key::ArrowUp);
+        let enter = i.consume_key(egui::Modifiers::NONE, Key::Enter);
+        let esc = i.consume_key(egui::Modifiers::NONE, Key::Escape);
+        (next, prev, enter, esc)
+    });
+    let weak = |ui: &Ui| theme::weak(ui.visuals());
+    egui::Window::new("Link span")
+        .id(egui::Id::unique("link picker"))
+        .collapsible(false)
+        .resizable(false)
+        .fixed_size([460.0, 0.0])
+        .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                ui.label("From");
+                theme::tag_chip(ui, &tags, &from.tag);
+                ui.label(RichText::new(format!("“{}”", excerpt(&from.exact, 50))).italics());
+            });
+            ui.separator();
+            match p.chosen.clone() {
+                None => {
+                    let before = p.query.clone();
+                    let r = ui.add(
+                        egui::TextEdit::singleline(&mut p.query)
+                            .id(egui::Id::unique(FIELD))
+                            .desired_width(f32::INFINITY)
+                            .hint_text("Type to find the other span (Tab moves, Enter picks)"),
+                    );
+                    if std::mem::take(&mut p.focus) || !r.has_focus() {
+                        r.request_focus();
+                    }
+                    if p.query != before {
+                        p.selected = 0;
+                    }
+                    if next {
+                        p.selected += 1;
+                    }
+                    if prev {
+                        p.selected = p.selected.saturating_sub(1);
+                    }
+                    p.selected = p.selected.min(cands.len().saturating_sub(1));
+                    if esc {
+                        close = true;
+                    }
+                    if enter && let Some(c) = cands.get(p.selected) {
+                        p.chosen = Some(c.clone());
+                        p.selected = 0;
+                        r.surrender_focus();
+                    }
+                    egui::ScrollArea::vertical()
+                        .max_height(300.0)
+                        .min_scrolled_height(300.0)
+                        .show(ui, |ui| {
+                            if cands.is_empty() {
+                                ui.label(
+                                    RichText::new(
+                                        "No other span fits. Tag the other end first, or pin a \
+                                         span of another document with P.",
+                                    )
+                                    .color(weak(ui)),
+                                );
+                            }
+                            for (row, c) in cands.iter().enumerate() {
+                                let chosen = row == p.selected;
+                                let text = match &c.elsewhere {
+                                    Some(rel) => format!(
+                                        "{}  “{}”  · pinned, in {rel}",
+                                        c.tag,
+                                        excerpt(&c.exact, 40)
+                                    ),
+                                    None => format!("{}  “{}”", c.tag, excerpt(&c.exact, 60)),
+                                };
+                                let r = ui.add(egui::Button::selectable(chosen, text));
+                                if chosen {
+                                    r.scroll_to_me(None);
+                                }
+                                if r.clicked() {
+                                    p.chosen = Some(c.clone());
+                                    p.selected = 0;
+                                }
+                            }
+                        });
+                }
+                Some(c) => {
+                    ui.horizontal(|ui| {
+                        ui.label("To");
+                        theme::tag_chip(ui, &tags, &c.tag);
+                        ui.label(RichText::new(format!("“{}”", excerpt(&c.exact, 50))).italics());
+                    });
+                    let kinds = types_for(&tags, &from.tag, &c.tag);
+                    if next {
+                        p.selected += 1;
+                    }
+                    if prev {
+                        p.selected = p.selected.saturating_sub(1);
+                    }
+                    p.selected = p.selected.min(kinds.len().saturating_sub(1));
+                    if esc {
+                        p.chosen = None;
+                        p.focus = true;
+                    }
+                    let pressed = ui.input(|i| {
+                        kinds.iter().position(|k| {
+                            !k.hotkey.is_empty()
+                                && i.events.iter().any(|e| {
+                                    matches!(e, egui::Event::Text(t) if t.eq_ignore_ascii_case(&k.hotkey))
+                                })
+                        })
+                    });
+                    let mut pick = pressed.or((enter).then_some(p.selected));
+                    ui.label(
+                        RichText::new("Which relation? Press its key, or ↑ ↓ and Enter (Esc: back)")
+                            .color(weak(ui)),
+                    );
+                    if kinds.is_empty() {
+                        ui.label(
+                            RichText::new(format!(
+                                "No relation type links a {} to a {}",
+                                from.tag, c.tag
+                            ))
+                            .color(weak(ui)),
+                        );
+                    }
+                    for (row, k) in kinds.iter().enumerate() {
+                        ui.horizontal(|ui| {
+                            let chip = Color32::from_rgb(k.rgb()[0], k.rgb()[1], k.rgb()[2]);
+                            let (rect, _) = ui.allocate_exact_size(vec2(6.0, 16.0), egui::Sense::hover());
+                            ui.painter().rect_filled(rect, 2.0, chip);
+                            let text = format!("{}  ({})", k.name, k.hotkey);
+                            if ui.add(egui::Button::selectable(row == p.selected, text)).clicked() {
+                                pick = Some(row);
+                            }
+                            ui.label(RichText::new(&k.description).small().color(weak(ui)));
+                        });
+                    }
+                    if let Some(k) = pick.and_then(|i| kinds.get(i)) {
+                        link = Some(RelationCommand::Link {
+                            kind: k.name.clone(),
+                            from: from.id,
+                            to: c.end.clone(),
+                            to_tag: c.tag.clone(),
+                        });
+                        close = true;
+                    }
+                }
+            }
+        });
+    if close {
+        app.link = Picker::default();
+    }
+    if let Some(l) = link {
+        commands.push(Command::Relation(l));
+    }
+}
+
+/// The selected span's relations in the details panel: each with its direction, type, the
+/// other end (a click goes there), the type's choices, and a button that removes it.
+pub(super) fn details(
+    app: &MarginaliaApp,
+    ui: &mut Ui,
+    tags: &TagSet,
+    span: &Span,
+    read_only: bool,
+    commands: &mut Vec<Command>,
+) {
+    let Some(open) = &app.open else { return };
+    let rels: Vec<&Relation> = open.doc.layer().relations_of(span.id).collect();
+    let weak = theme::weak(ui.visuals());
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("Relations ({})", rels.len())).strong());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let link = app.keymap.key(super::registry::Action::Link);
+            if ui
+                .add_enabled(
+                    !read_only && !tags.relations.is_empty(),
+                    egui::Button::new(format!("Link… ({link})")).small(),
+                )
+                .on_hover_text("Link this span to another: who said it, what supports it…")
+                .clicked()
+            {
+                commands.push(Command::Relation(RelationCommand::OpenPicker));
+            }
+        });
+    });
+    for r in rels {
+        let outgoing = r.from.here_id() == Some(span.id);
+        let other = if outgoing { &r.to } else { &r.from };
+        let (other_tag, other_words, jump) =
+            match (&other.doc, other.here_id().and_then(|id| open.span(id))) {
+                (None, Some(s)) => (
+                    s.tag.clone(),
+                    s.exact.clone(),
+                    Some(Command::SelectSpan {
+                        id: s.id,
+                        scroll: true,
+                    }),
+                ),
+                (Some(d), _) => (
+                    format!("in {}", d.text),
+                    d.exact.clone(),
+                    Some(Command::OpenAt {
+                        rel: d.text.clone(),
+                        start: d.start,
+                        end: d.end,
+                    }),
+                ),
+                (None, None) => ("missing span".into(), format!("#{}", other.span), None),
+            };
+        let arrow = match (
+            tags.relation(&r.kind).is_some_and(|k| k.symmetric),
+            outgoing,
+        ) {
+            (true, _) => "↔",
+            (false, true) => "→",
+            (false, false) => "←",
+        };
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(arrow).strong());
+            let color = tags.relation(&r.kind).map_or(weak, |k| {
+                Color32::from_rgb(k.rgb()[0], k.rgb()[1], k.rgb()[2])
+            });
+            egui::ComboBox::from_id_salt(("relation type", r.id))
+                .selected_text(RichText::new(&r.kind).color(color))
+                .width(90.0)
+                .show_ui(ui, |ui| {
+                    for k in &tags.relations {
+                        if ui.selectable_label(k.name == r.kind, &k.name).clicked() && !read_only {
+                            commands.push(Command::Relation(RelationCommand::Retype {
+                                id: r.id,
+                                kind: k.name.clone(),
+                            }));
+                        }
+                    }
+                });
+            let text = format!("{other_tag} “{}”", excerpt(&other_words, 28));
+            let link = ui
+                .add(
+                    egui::Label::new(text)
+                        .truncate()
+                        .sense(egui::Sense::click()),
+                )
+                .on_hover_text("Go to the other end");
+            if link.clicked()
+                && let Some(c) = jump.clone()
+            {
+                commands.push(c);
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .add_enabled(!read_only, egui::Button::new("×").small())
+                    .on_hover_text("Remove this relation")
+                    .clicked()
+                {
+                    commands.push(Command::Relation(RelationCommand::Delete(r.id)));
+                }
+            });
+        });
+        // The type's choice attributes (evidence's stance) as small buttons.
+        if let Some(k) = tags.relation(&r.kind) {
+            for a in &k.attributes {
+                let choices = a.choices();
+                if choices.is_empty() {
+                    continue;
+                }
+                ui.horizontal(|ui| {
+                    ui.add_space(18.0);
+                    ui.label(RichText::new(&a.name).small().color(weak));
+                    for v in choices {
+                        let on = r.attrs.get(&a.name) == Some(v);
+                        if ui
+                            .add_enabled(
+                                !read_only,
+                                egui::Button::selectable(on, RichText::new(v).small()),
+                            )
+                            .clicked()
+                            && !on
+                        {
+                            commands.push(Command::Relation(RelationCommand::SetAttr {
+                                id: r.id,
+                                name: a.name.clone(),
+                                value: Some(v.clone()),
+                            }));
+                        }
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// An arc to draw: between two boxes on screen, or a chip for an end that is not.
+struct Arc {
+    from: Rect,
+    to: Rect,
+    label: String,
+    color: Color32,
+    symmetric: bool,
+}
+
+/// Draws the open document's relations over the text: an arc above the lines between two
+/// spans on screen, labelled with its type, higher when it spans others (lanes); an end off
+/// screen or in another document gets a chip with the other end's words.
+pub(super) fn draw_arcs(
+    app: &MarginaliaApp,
+    ui: &Ui,
+    clip: Rect,
+    tags: &TagSet,
+    commands: &mut Vec<Command>,
+) {
+    let Some(open) = &app.open else { return };
+    let rels = &open.doc.layer().relations;
+    if rels.is_empty() {
+        return;
+    }
+    let Some((lo, hi)) = open.view.painted_range() else {
+        return;
+    };
+    let first_box = |id: u64| -> Option<(Rect, &Span)> {
+        let s = open.span(id)?;
+        if s.end <= lo || s.start >= hi {
+            return None;
+        }
+        let r = open
+            .view
+            .screen_rects_of(s.start, s.end)
+            .into_iter()
+            .next()?;
+        clip.intersects(r).then_some((r, s))
+    };
+    let mut arcs = Vec::new();
+    let mut chips: Vec<(Rect, String, Color32, Command)> = Vec::new();
+    for r in rels {
+        let kind = tags.relation(&r.kind);
+        let color = kind.map_or(Color32::GRAY, |k| {
+            Color32::from_rgb(k.rgb()[0], k.rgb()[1], k.rgb()[2])
+        });
+        let symmetric = kind.is_some_and(|k| k.symmetric);
+        let a = r.from.here_id().and_then(first_box);
+        let b = r.to.here_id().and_then(first_box);
+        match (a, b) {
+            (Some((ra, _)), Some((rb, _))) => arcs.push(Arc {
+                from: ra,
+                to: rb,
+                label: r.kind.clone(),
+                color,
+                symmetric,
+            }),
+            (Some((ra, _)), None) | (None, Some((ra, _))) => {
+                let outgoing = a.is_some();
+                let other = if outgoing { &r.to } else { &r.from };
+                let (words, jump) = match &other.doc {
+                    Some(d) => (
+                        format!("{} · {}", excerpt(&d.exact, 20), short_path(&d.text)),
+                        Command::OpenAt {
+                            rel: d.text.clone(),
+                            start: d.start,
+                            end: d.end,
+                        },
+                    ),
+                    None => match open.span(other.span) {
+                        Some(s) => (
+                            excerpt(&s.exact, 24),
+                            Command::SelectSpan {
+                                id: s.id,
+                                scroll: true,
+                            },
+                        ),
+                        None => continue,
+                    },
+                };
+                let arrow = if symmetric {
+                    "↔"
+                } else if outgoing {
+                    "→"
+                } else {
+                    "←"
+                };
+                chips.push((ra, format!("{} {arrow} {words}", r.kind), color, jump));
+            }
+            (None, None) => {}
+        }
+    }
+    let painter = ui.painter().with_clip_rect(clip);
+    let font = egui::FontId::proportional(10.5);
+    let bg = ui.visuals().panel_fill;
+    // Lanes: a wider arc goes above the narrower ones it spans on its row.
+    arcs.sort_by(|x, y| {
+        let w = |a: &Arc| {
+            (a.from.center().x - a.to.center().x).abs() + (a.from.top() - a.to.top()).abs()
+        };
+        w(x).total_cmp(&w(y))
+    });
+    let mut placed: Vec<(f32, f32, f32, usize)> = Vec::new(); // (left, right, top, lane)
+    for a in &arcs {
+        let (p0, p1) = (a.from.center_top(), a.to.center_top());
+        let top = p0.y.min(p1.y);
+        let (left, right) = (p0.x.min(p1.x), p0.x.max(p1.x));
+        let lane = placed
+            .iter()
+            .filter(|(l, r, t, _)| (*t - top).abs() < 4.0 && *l < right + 1.0 && left < *r + 1.0)
+            .map(|(.., lane)| lane + 1)
+            .max()
+            .unwrap_or(0);
+        placed.push((left, right, top, lane));
+        let h = 7.0 + 5.0 * lane as f32;
+        let peak = top - h;
+        let stroke = Stroke::new(1.4, a.color);
+        let shape = egui::epaint::CubicBezierShape::from_points_stroke(
+            [p0, Pos2::new(p0.x, peak), Pos2::new(p1.x, peak), p1],
+            false,
+            Color32::TRANSPARENT,
+            stroke,
+        );
+        painter.add(shape);
+        if !a.symmetric {
+            // An arrowhead into the `to` end.
+            painter.add(egui::Shape::convex_polygon(
+                vec![
+                    p1,
+                    Pos2::new(p1.x - 3.5, p1.y - 6.0),
+                    Pos2::new(p1.x + 3.5, p1.y - 6.0),
+                ],
+                a.color,
+                Stroke::NONE,
+            ));
+        }
+        let g = painter.layout_no_wrap(a.label.clone(), font.clone(), a.color);
+        let at = Pos2::new(
+            (p0.x + p1.x) / 2.0 - g.size().x / 2.0,
+            peak - g.size().y / 2.0 - 0.75 * h * 0.5,
+        );
+        let label_rect = Rect::from_min_size(at, g.size()).expand(1.0);
+        painter.rect_filled(label_rect, 2.0, bg);
+        painter.galley(at, g, a.color);
+    }
+    for (i, (r, text, color, jump)) in chips.into_iter().enumerate() {
+        let g = painter.layout_no_wrap(text.clone(), font.clone(), color);
+        let at = Pos2::new(r.left(), r.top() - g.size().y - 1.0);
+        let rect = Rect::from_min_size(at, g.size()).expand(1.5);
+        painter.rect_filled(rect, 3.0, bg);
+        painter.rect_stroke(rect, 3.0, Stroke::new(1.0, color), egui::StrokeKind::Inside);
+        painter.galley(at, g, color);
+        let resp = ui
+            .interact(
+                rect,
+                ui.scope_id().with(("relation chip", i)),
+                egui::Sense::click(),
+            )
+            .on_hover_text("Go to the other end");
+        resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &text));
+        if resp.clicked() {
+            commands.push(jump);
+        }
+    }
+}
+
+/// The last two parts of a path (`seeds/002.txt`).
+fn short_path(rel: &str) -> String {
+    let parts: Vec<&str> = rel.rsplit('/').take(1).collect();
+    parts.join("/")
+}
+
+/// At most `n` chars of `s` on one line, with an ellipsis when cut.
+fn excerpt(s: &str, n: usize) -> String {
+    let line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= n {
+        line
+    } else {
+        let cut: String = line.chars().take(n.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
