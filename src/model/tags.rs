@@ -679,6 +679,41 @@ impl TagSet {
     }
 }
 
+impl TagSet {
+    /// Adds a relation type with a generated colour, any tags at both ends and the first free
+    /// letter as hotkey, if no type of that name is known (an import's relations). Returns
+    /// whether it was added.
+    pub fn add_generated_relation(&mut self, name: &str, symmetric: bool) -> bool {
+        if self.relation(name).is_some() {
+            return false;
+        }
+        const EXTRA: [&str; 6] = [
+            "#882255", "#44AA99", "#117733", "#AA4499", "#332288", "#DDCC77",
+        ];
+        let color = EXTRA[self.relations.len() % EXTRA.len()].to_owned();
+        let used: HashSet<String> = self
+            .relations
+            .iter()
+            .map(|r| r.hotkey.to_ascii_lowercase())
+            .collect();
+        let hotkey = ('a'..='z')
+            .map(String::from)
+            .find(|k| !used.contains(k))
+            .unwrap_or_default();
+        self.relations.push(RelationType {
+            name: name.to_owned(),
+            description: "Imported relation type.".into(),
+            from: Vec::new(),
+            to: Vec::new(),
+            symmetric,
+            hotkey,
+            color,
+            attributes: Vec::new(),
+        });
+        true
+    }
+}
+
 /// Checks one tag's attributes: names present, unique, not reserved; choices listed and
 /// distinct; defaults allowed.
 fn check_attributes(t: &Tag) -> Result<(), String> {

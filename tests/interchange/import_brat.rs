@@ -43,7 +43,8 @@ fn expected_unsupported(ann: &str) -> Unsupported {
     let mut u = Unsupported::default();
     for line in ann.lines().filter(|l| !l.is_empty()) {
         match line.as_bytes()[0] {
-            b'R' => u.relations += 1,
+            // Relations and equivalences are imported (or refused, one by one).
+            b'R' | b'*' => {}
             b'E' => u.events += 1,
             // Attributes on text spans are imported; those on events are not.
             b'A' | b'M' if !line.split_whitespace().nth(2).unwrap().starts_with('T') => {
@@ -51,7 +52,6 @@ fn expected_unsupported(ann: &str) -> Unsupported {
             }
             b'A' | b'M' => {}
             b'N' => u.normalizations += 1,
-            b'*' => u.equivalences += 1,
             b'#' if !line
                 .split('\t')
                 .nth(1)
@@ -59,7 +59,7 @@ fn expected_unsupported(ann: &str) -> Unsupported {
                 .split(' ')
                 .nth(1)
                 .unwrap()
-                .starts_with('T') =>
+                .starts_with(['T', 'R']) =>
             {
                 u.notes_on_others += 1
             }
@@ -68,6 +68,31 @@ fn expected_unsupported(ann: &str) -> Unsupported {
         }
     }
     u
+}
+
+/// The links of an `.ann` as (type, from, to): `R` lines by their first two arguments, each
+/// equivalence as the pairs of its neighbours in order; only those between `T` lines.
+fn links(ann: &str) -> BTreeSet<(String, String, String)> {
+    let mut out = BTreeSet::new();
+    for line in ann.lines() {
+        let mut f = line.split('\t');
+        let head = f.next().unwrap_or("");
+        let words: Vec<&str> = f.next().unwrap_or("").split_whitespace().collect();
+        let args: Vec<&str> = match head.chars().next() {
+            Some('R') => words[1..]
+                .iter()
+                .map(|a| a.split_once(':').unwrap().1)
+                .collect(),
+            Some('*') => words[1..].to_vec(),
+            _ => continue,
+        };
+        for pair in args.windows(2) {
+            if pair.iter().all(|a| a.starts_with('T')) {
+                out.insert((words[0].to_owned(), pair[0].to_owned(), pair[1].to_owned()));
+            }
+        }
+    }
+    out
 }
 
 fn t_lines(ann: &str) -> BTreeSet<String> {
@@ -111,6 +136,15 @@ fn brat_round_trip(name: &str) {
         summary.rejected_spans
     );
     assert_eq!(summary.spans, expected_spans);
+    let expected_links: usize = ann_files(&src)
+        .iter()
+        .map(|a| links(&std::fs::read_to_string(a).unwrap()).len())
+        .sum();
+    assert_eq!(
+        summary.relations, expected_links,
+        "{:?}",
+        summary.rejected_relations
+    );
     assert_eq!(summary.documents, ann_files(&src).len());
     assert_eq!(
         summary.unsupported, expected_skips,
@@ -135,6 +169,7 @@ fn brat_round_trip(name: &str) {
         let again = std::fs::read_to_string(out.join(file)).unwrap();
         assert_eq!(t_lines(&again), t_lines(&original), "{}", ann.display());
         assert_eq!(t_notes(&again), t_notes(&original), "{}", ann.display());
+        assert_eq!(links(&again), links(&original), "{}", ann.display());
         assert_eq!(
             std::fs::read(out.join(file).with_extension("txt")).unwrap(),
             std::fs::read(ann.with_extension("txt")).unwrap()
@@ -169,12 +204,19 @@ fn the_cli_reports_skips_per_file_and_the_tags_it_added() {
     let intro = src.join("000-introduction.ann");
     assert!(
         out.contains(&format!(
-            "{}: skipped: 2 relations, 1 event, 1 attribute, 1 normalization",
+            "{}: skipped: 1 event, 1 attribute, 1 normalization",
             intro.display()
         )),
         "{out}"
     );
-    assert!(out.contains("2 notes on relations or events"), "{out}");
+    // Relations and equivalences are relations now; notes on events are still counted.
+    assert!(out.contains("\nimported 11 relations\n"), "{out}");
+    assert!(
+        out.contains("added 5 relation types to annotations/tags.ron with generated colours: Origin, Family, Alias, Located, Employment"),
+        "{out}"
+    );
+    assert!(!out.contains("notes on relations"), "{out}");
+    assert!(!out.contains("refused"), "{out}");
     // Attributes on text spans are values now: A lines on T, typed by annotation.conf.
     assert!(out.contains("imported 5 attribute values"), "{out}");
     // New tags: in tags.ron, after the defaults, and the user is told.

@@ -597,17 +597,17 @@ fn answers_option_chooses_which_prodigy_answers_are_imported() {
     assert!(refused.contains("unknown answer \"maybe\""), "{refused}");
 }
 
-/// Relations in doccano's and Prodigy's jsonl are counted as annotations Marginalia cannot
-/// hold, as brat's are; the spans are imported.
+/// Relations in doccano's and Prodigy's (`rel.manual`) jsonl become relations between the
+/// record's spans, and their types join tags.ron.
 #[test]
-fn doccano_and_prodigy_relations_are_counted_in_the_report() {
+fn doccano_and_prodigy_relations_are_imported_and_counted_in_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("rel.jsonl");
     std::fs::write(
         &file,
         concat!(
             r#"{"id": 1, "text": "Zoë works at Acme in Oslo.", "entities": [{"id": 10, "start_offset": 0, "end_offset": 3, "label": "PER"}, {"id": 11, "start_offset": 13, "end_offset": 17, "label": "ORG"}, {"id": 12, "start_offset": 21, "end_offset": 25, "label": "LOC"}], "relations": [{"id": 5, "from_id": 10, "to_id": 11, "type": "works_at"}, {"id": 6, "from_id": 11, "to_id": 12, "type": "located_in"}]}"#, "\n",
-            r#"{"text": "Ann met Bo.", "spans": [{"start": 0, "end": 3, "label": "PER"}, {"start": 8, "end": 10, "label": "PER"}], "relations": [{"head": 0, "child": 2, "label": "MET"}], "answer": "accept"}"#, "\n",
+            r#"{"text": "Ann met Bo.", "spans": [{"start": 0, "end": 3, "label": "PER"}, {"start": 8, "end": 10, "label": "PER"}], "relations": [{"head": 0, "child": 2, "head_span": {"start": 0, "end": 3, "token_start": 0, "token_end": 0, "label": "PER"}, "child_span": {"start": 8, "end": 10, "token_start": 2, "token_end": 2, "label": "PER"}, "label": "MET"}], "answer": "accept"}"#, "\n",
         ),
     )
     .unwrap();
@@ -623,14 +623,46 @@ fn doccano_and_prodigy_relations_are_counted_in_the_report() {
     ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("imported 5 spans into 2 documents"), "{out}");
+    assert!(out.contains("\nimported 3 relations\n"), "{out}");
     assert!(
-        out.contains("annotations Marginalia cannot hold (not imported):"),
+        out.contains("added 3 relation types to annotations/tags.ron with generated colours: works_at, located_in, MET"),
         "{out}"
     );
-    assert!(
-        out.contains(&format!("{}: skipped: 3 relations", file.display())),
-        "{out}"
+    assert!(!out.contains("cannot hold"), "{out}");
+    let layers = root.join("annotations/ml");
+    let mut kinds = Vec::new();
+    for entry in walk(&layers) {
+        let layer =
+            marginalia::model::layer::Layer::from_ron(&std::fs::read_to_string(&entry).unwrap())
+                .unwrap();
+        for r in &layer.relations {
+            let end = |id: u64| layer.span(id).unwrap().exact.clone();
+            kinds.push(format!(
+                "{} {} {}",
+                end(r.from.span),
+                r.kind,
+                end(r.to.span)
+            ));
+        }
+    }
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        ["Acme located_in Oslo", "Ann MET Bo", "Zoë works_at Acme"]
     );
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
 }
 
 /// Pretty-printed JSON: a pretty-printed JSON array of doccano records imports every record, and a
@@ -807,7 +839,18 @@ fn the_import_report_as_json_counts_everything_and_a_partial_import_exits_3() {
     );
     assert_eq!(v["duplicates"]["by_kind"]["identical"], 1);
     assert_eq!(v["duplicates"]["total"], 1);
-    assert_eq!(v["cannot_hold"]["total"]["relations"], 1);
+    // The relation names entity ids a `label` list does not have: refused, with why.
+    assert_eq!(v["cannot_hold"]["total"]["relations"], 0);
+    assert_eq!(v["relations_imported"], 0);
+    let refused = v["relations_rejected"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0]
+            .as_str()
+            .unwrap()
+            .contains("knows relation: from_id or to_id is not an imported entity"),
+        "{refused:?}"
+    );
     assert_eq!(v["answers_left_out"]["reject"]["records"], 1);
     assert_eq!(v["answers_left_out"]["reject"]["spans_in_records"], 1);
     assert_eq!(v["tags_added"], serde_json::json!(["PER"]));

@@ -25,6 +25,18 @@
 //!   `#2<TAB>speaker T3<TAB>Olaf Scholz`, escaped like notes. The span's own note keeps brat's
 //!   name, `AnnotatorNotes`.
 //! - Marginalia's own markers (`marginalia:…` keys) are not exported.
+//! - A relation is an `R` line numbered by its id, from its `from` span to its `to` span:
+//!   `R7<TAB>said-by Arg1:T3 Arg2:T5`; its note is `#N<TAB>AnnotatorNotes R7<TAB>…` and each
+//!   attribute value a note named after the attribute, as a span's text attributes are. A
+//!   relation of a symmetric type (`same-as`) without note or attributes is an equivalence
+//!   line of its two spans, `*<TAB>same-as T3 T5`, one per relation, so that the import reads
+//!   back exactly the pairs written (brat's `*` lines carry no id, note or attribute; one that
+//!   has them stays an `R` line). A relation with an end in another document is left out and
+//!   counted: brat links annotations of one `.ann`.
+//! - `annotation.conf`'s `[relations]` declares every relation type whose ends' tags are
+//!   exported: `said-by<TAB>Arg1:quote, Arg2:<ENTITY>` (`<ENTITY>`: any tag), and a symmetric
+//!   type with `<REL-TYPE>:symmetric-transitive`, as brat declares equivalences; `visual.conf`
+//!   gives each its label and colour.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -33,6 +45,7 @@ use std::path::{Path, PathBuf};
 use super::{DocWriter, ExportDoc, ExportError, ExportSummary};
 use crate::model::layer::Span;
 use crate::model::range::CharRange;
+use crate::model::relation::Relation;
 use crate::model::tags::{AttrKind, FLAG_TRUE, TagSet};
 use crate::model::text::Text;
 use crate::store::{self, FileProblem};
@@ -241,18 +254,19 @@ pub fn fragments(text: &Text, start: usize, end: usize) -> Vec<CharRange> {
     out
 }
 
-/// The `.ann` file for one document.
+/// The `.ann` file for one document: its spans, then its relations.
 pub fn ann_file(
-    text: &Text,
-    spans: &[&Span],
+    doc: &ExportDoc<'_>,
     tags: &TagSet,
     attrs: &BratAttributes,
     summary: &mut ExportSummary,
 ) -> String {
+    let text = doc.text;
     let mut out = String::new();
     let mut note_no = 0usize;
     let mut a_no = 0usize;
-    for s in spans {
+    let mut written = std::collections::HashSet::new();
+    for s in &doc.spans {
         let frags = fragments(text, s.start, s.end);
         if frags.is_empty() {
             summary.skipped_spans.push(format!(
@@ -264,6 +278,7 @@ pub fn ann_file(
         if frags.len() > 1 {
             summary.brat.discontinuous += 1;
         }
+        written.insert(s.id);
         let offsets: Vec<String> = (frags.iter())
             .map(|f| format!("{} {}", f.start, f.end))
             .collect();
@@ -285,6 +300,59 @@ pub fn ann_file(
             let _ = writeln!(out, "#{note_no}\tAnnotatorNotes T{}\t{flat}", s.id);
         }
         out.push_str(&attrs.span_lines(s, tags, &mut a_no, &mut note_no, summary));
+    }
+    for r in &doc.relations {
+        let (Some(from), Some(to)) = (r.from.here_id(), r.to.here_id()) else {
+            summary.leave_out_relation(
+                doc,
+                r,
+                "an end is in another document; brat links annotations of one .ann",
+            );
+            continue;
+        };
+        if !written.contains(&from) || !written.contains(&to) {
+            summary.leave_out_relation(doc, r, "an end is a span brat could not hold (above)");
+            continue;
+        }
+        out.push_str(&relation_lines(r, from, to, tags, &mut note_no, summary));
+    }
+    out
+}
+
+/// The line of relation `r` from span `from` to span `to`, then its note and attribute
+/// values as notes on it.
+fn relation_lines(
+    r: &Relation,
+    from: u64,
+    to: u64,
+    tags: &TagSet,
+    note_no: &mut usize,
+    summary: &mut ExportSummary,
+) -> String {
+    let mut out = String::new();
+    let kind = brat_type(&r.kind);
+    let values: Vec<(&String, &String)> = r
+        .attrs
+        .iter()
+        .filter(|(k, v)| !crate::model::tags::is_reserved(k) && !v.is_empty())
+        .collect();
+    let symmetric = tags.relation(&r.kind).is_some_and(|k| k.symmetric);
+    if symmetric && r.note.is_empty() && values.is_empty() {
+        let _ = writeln!(out, "*\t{kind} T{from} T{to}");
+        return out;
+    }
+    let _ = writeln!(out, "R{}\t{kind} Arg1:T{from} Arg2:T{to}", r.id);
+    let notes = (!r.note.is_empty())
+        .then(|| ("AnnotatorNotes".to_owned(), r.note.as_str()))
+        .into_iter()
+        .chain(values.iter().map(|(k, v)| (brat_token(k), v.as_str())));
+    for (name, value) in notes {
+        *note_no += 1;
+        let flat = escape_note(value);
+        if flat != value {
+            summary.brat.notes_escaped += 1;
+        }
+        let _ = writeln!(out, "#{note_no}\t{name} R{}\t{flat}", r.id);
     }
     out
 }
@@ -329,8 +397,8 @@ pub fn unescape_note(line: &str) -> String {
     out
 }
 
-/// `annotation.conf`: the tags as entity types and their choice and flag attributes; no
-/// relations or events.
+/// `annotation.conf`: the tags as entity types, the relation types whose ends' tags are
+/// exported, and the tags' choice and flag attributes; no events.
 pub fn annotation_conf(tags: &TagSet, only: &[String]) -> String {
     let mut out =
         String::from("# Written by Marginalia: its tags as brat entity types.\n[entities]\n");
@@ -341,21 +409,59 @@ pub fn annotation_conf(tags: &TagSet, only: &[String]) -> String {
     {
         let _ = writeln!(out, "{}", brat_type(&t.name));
     }
-    out.push_str("\n[relations]\n\n[events]\n\n[attributes]\n");
+    out.push_str("\n[relations]\n");
+    for (r, from, to) in relation_args(tags, only) {
+        let _ = write!(out, "{}\tArg1:{from}, Arg2:{to}", brat_type(&r.name));
+        if r.symmetric {
+            out.push_str(", <REL-TYPE>:symmetric-transitive");
+        }
+        out.push('\n');
+    }
+    out.push_str("\n[events]\n\n[attributes]\n");
     out.push_str(&BratAttributes::of(tags, only).conf_lines());
     out
 }
 
-/// `visual.conf`: each tag's label and colour.
+/// The relation types an export declares, each with its `Arg1` and `Arg2` entity types (`A|B`,
+/// or `<ENTITY>` for any): those whose ends allow an exported tag.
+fn relation_args<'t>(
+    tags: &'t TagSet,
+    only: &[String],
+) -> Vec<(&'t crate::model::tags::RelationType, String, String)> {
+    let args = |allowed: &[String]| -> Option<String> {
+        if allowed.is_empty() {
+            return Some("<ENTITY>".into());
+        }
+        let shown: Vec<String> = (allowed.iter())
+            .filter(|t| only.is_empty() || only.contains(t))
+            .map(|t| brat_type(t))
+            .collect();
+        (!shown.is_empty()).then(|| shown.join("|"))
+    };
+    tags.relations
+        .iter()
+        .filter_map(|r| Some((r, args(&r.from)?, args(&r.to)?)))
+        .collect()
+}
+
+/// `visual.conf`: each tag's label and colour, then each relation type's.
 pub fn visual_conf(tags: &TagSet, only: &[String]) -> String {
     let shown = |t: &&crate::model::tags::Tag| only.is_empty() || only.contains(&t.name);
     let mut out = String::from("# Written by Marginalia: its tags' names and colours.\n[labels]\n");
     for t in tags.tags.iter().filter(shown) {
         let _ = writeln!(out, "{} | {}", brat_type(&t.name), t.name);
     }
+    let relations = relation_args(tags, only);
+    for (r, _, _) in &relations {
+        let _ = writeln!(out, "{} | {}", brat_type(&r.name), r.name);
+    }
     out.push_str("\n[drawing]\n");
     for t in tags.tags.iter().filter(shown) {
         let _ = writeln!(out, "{}\tbgColor:{}", brat_type(&t.name), t.color);
+    }
+    for (r, _, _) in &relations {
+        let arrow = if r.symmetric { ", arrowHead:none" } else { "" };
+        let _ = writeln!(out, "{}\tcolor:{}{arrow}", brat_type(&r.name), r.color);
     }
     out
 }
@@ -459,7 +565,7 @@ impl DocWriter for BratSink {
             return Ok(());
         };
         self.write(&txt, doc.text.as_str())?;
-        let ann_text = ann_file(doc.text, &doc.spans, &self.tags, &self.attrs, summary);
+        let ann_text = ann_file(doc, &self.tags, &self.attrs, summary);
         self.write(&ann, &ann_text)
     }
 
@@ -483,14 +589,17 @@ mod tests {
         let s = make_span(&text, 3, 1, 8, "quote", "t");
         let mut sum = ExportSummary::default();
         let tags = TagSet::default();
+        let doc = ExportDoc {
+            rel: "a.txt",
+            text: &text,
+            annotator: "a",
+            status: crate::model::layer::Status::Done,
+            spans: vec![&s],
+            source: None,
+            relations: Vec::new(),
+        };
         assert_eq!(
-            ann_file(
-                &text,
-                &[&s],
-                &tags,
-                &BratAttributes::of(&tags, &[]),
-                &mut sum
-            ),
+            ann_file(&doc, &tags, &BratAttributes::of(&tags, &[]), &mut sum),
             "T3\tquote 1 2;4 6;7 8\tb cd e\n"
         );
         assert_eq!(sum.brat.discontinuous, 1);

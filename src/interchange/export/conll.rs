@@ -6,7 +6,8 @@
 //! number dropped is reported. A span boundary that falls inside a token cannot be represented:
 //! the whole token is tagged and the boundary is reported. A sentence never ends inside a span
 //! (the span's tokens stay in one sentence), so no entity starts with `I-`. A tag name with spaces is written with
-//! `_` in their place, since readers split columns on whitespace.
+//! `_` in their place, since readers split columns on whitespace. Relations are not
+//! representable: the report counts them per document.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -94,6 +95,11 @@ impl DocWriter for ConllSink<'_> {
                 second: b,
             })?;
         summary.conll.overlaps_dropped += dropped;
+        summary.leave_out_relations(
+            doc,
+            doc.relations.len(),
+            "not representable: CoNLL has one tag per token and no place for links between spans",
+        );
         let tokens = tokenize(doc.text.as_str());
         let mut out = String::with_capacity(doc.text.as_str().len() * 2);
         out.push_str(DOCSTART);
@@ -193,6 +199,7 @@ mod tests {
             status: crate::model::layer::Status::Done,
             spans: owned.iter().collect(),
             source: None,
+            relations: Vec::new(),
         };
         let mut buf = Vec::new();
         let mut sum = ExportSummary::default();

@@ -9,6 +9,10 @@
 //! keys (`_input_hash`, `_task_hash`, `answer`, `_view_id`, …) come back as they were, its
 //! `meta` keys join ours, and its `tokens` come back while they still fit the text, with each
 //! span's `token_start`/`token_end` where its ends fall on token boundaries.
+//!
+//! A document's relations are its record's `relations` (absent when none): `{"id", "type",
+//! "from": {"id", "start", "end", "label", "text"}, "to": {…}, "note", "attrs"}`; an end in
+//! another document has that text's `path` instead of a `label`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -30,9 +34,69 @@ pub struct JsonlRecord {
     pub text: String,
     pub spans: Vec<JsonlSpan>,
     pub meta: JsonlMeta,
+    /// Links between spans; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relations: Vec<JsonlRelation>,
     /// A Prodigy record's other keys, as it was imported (empty for any other document).
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+/// A relation: its type and both ends, each with its span's id, range, tag and text; an end
+/// in another document names that text (`path`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonlRelation {
+    pub id: u64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub from: JsonlEnd,
+    pub to: JsonlEnd,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attrs: BTreeMap<String, String>,
+}
+
+/// One end of a [`JsonlRelation`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonlEnd {
+    pub id: u64,
+    pub start: usize,
+    pub end: usize,
+    /// The span's tag (absent for an end in another document, whose tag is not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub text: String,
+    /// The other text's workspace path, for an end in another document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl JsonlEnd {
+    /// The end `end` of a relation of `doc` (whose ends in the layer are exported spans).
+    fn of(doc: &ExportDoc<'_>, end: &crate::model::relation::End) -> Option<Self> {
+        match &end.doc {
+            Some(e) => Some(Self {
+                id: end.span,
+                start: e.start,
+                end: e.end,
+                label: None,
+                text: e.exact.clone(),
+                path: Some(e.text.clone()),
+            }),
+            None => {
+                let s = doc.span(end.span)?;
+                Some(Self {
+                    id: s.id,
+                    start: s.start,
+                    end: s.end,
+                    label: Some(s.tag.clone()),
+                    text: s.exact.clone(),
+                    path: None,
+                })
+            }
+        }
+    }
 }
 
 /// One span: code-point offsets into `text`, its tag as `label`, and the text it covers.
@@ -179,6 +243,21 @@ impl JsonlRecord {
                 status: doc.status.name().to_owned(),
                 extra: meta_extra,
             },
+            relations: (doc.relations.iter())
+                .filter_map(|r| {
+                    Some(JsonlRelation {
+                        id: r.id,
+                        kind: r.kind.clone(),
+                        from: JsonlEnd::of(doc, &r.from)?,
+                        to: JsonlEnd::of(doc, &r.to)?,
+                        note: r.note.clone(),
+                        attrs: (r.attrs.iter())
+                            .filter(|(k, _)| !crate::model::tags::is_reserved(k))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    })
+                })
+                .collect(),
             extra,
         }
     }
@@ -190,6 +269,8 @@ pub(crate) struct JsonLinesSink<'w, R> {
     w: &'w mut dyn Write,
     shown: String,
     record: fn(&ExportDoc<'_>) -> R,
+    /// Why relations with an end in another document are left out (`None`: written).
+    no_crossing: Option<&'static str>,
 }
 
 impl<'w, R> JsonLinesSink<'w, R> {
@@ -198,12 +279,28 @@ impl<'w, R> JsonLinesSink<'w, R> {
             w,
             shown: shown.to_owned(),
             record,
+            no_crossing: None,
         }
+    }
+
+    /// The same sink, leaving out (and counting) relations with an end in another document.
+    pub(crate) fn without_crossing(mut self, why: &'static str) -> Self {
+        self.no_crossing = Some(why);
+        self
     }
 }
 
 impl<R: Serialize> DocWriter for JsonLinesSink<'_, R> {
-    fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
+    fn document(
+        &mut self,
+        doc: &ExportDoc<'_>,
+        summary: &mut ExportSummary,
+    ) -> Result<(), ExportError> {
+        if let Some(why) = self.no_crossing {
+            for r in doc.relations.iter().filter(|r| r.crosses_documents()) {
+                summary.leave_out_relation(doc, r, why);
+            }
+        }
         write_json(&mut *self.w, &self.shown, b"", &(self.record)(doc))?;
         self.w.write_all(b"\n").map_err(write_err(&self.shown))
     }

@@ -9,6 +9,12 @@
 //! [`labeling_config`] writes it for the workspace's tags. Notes, attributes and statuses have
 //! no place in a `labels` result and are not exported; `data.path` lets Marginalia's import put
 //! the text back where it was.
+//!
+//! A relation is a `relation` result of the same prediction, `{"type": "relation", "from_id",
+//! "to_id", "direction": "right", "labels": [type]}` between its spans' result ids
+//! (`"direction": "bi"` for a symmetric type), and the labeling config lists the relation types
+//! as `<Relations>`. Its note and attributes have no place there and are not exported; a
+//! relation with an end in another document is left out and counted.
 
 use std::io::Write;
 
@@ -100,7 +106,27 @@ pub struct LsTask {
 #[derive(Debug, Clone, Serialize)]
 pub struct LsPrediction {
     pub model_version: String,
-    pub result: Vec<LsResult>,
+    pub result: Vec<LsItem>,
+}
+
+/// A result: a span or a relation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum LsItem {
+    Labels(LsResult),
+    Relation(LsRelation),
+}
+
+/// One relation between two span results.
+#[derive(Debug, Clone, Serialize)]
+pub struct LsRelation {
+    pub from_id: String,
+    pub to_id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// `right` (from → to) or `bi` (a symmetric type).
+    pub direction: &'static str,
+    pub labels: Vec<String>,
 }
 
 /// One span.
@@ -125,19 +151,30 @@ pub struct LsValue {
 
 impl LsPrediction {
     /// The prediction for one document.
-    pub fn of(doc: &ExportDoc<'_>, offsets: super::Offsets) -> Self {
+    pub fn of(doc: &ExportDoc<'_>, offsets: super::Offsets, tags: &TagSet) -> Self {
         let map = Utf16Map::new(doc.text.as_str());
         let at = |c: usize| match offsets {
             super::Offsets::Utf16 => map.to_utf16(c),
             super::Offsets::CodePoints => c,
         };
+        let id = |span: u64| format!("{}-{span}", doc.annotator);
+        let relations = doc.relations.iter().filter_map(|r| {
+            let symmetric = tags.relation(&r.kind).is_some_and(|k| k.symmetric);
+            Some(LsItem::Relation(LsRelation {
+                from_id: id(r.from.here_id()?),
+                to_id: id(r.to.here_id()?),
+                kind: "relation",
+                direction: if symmetric { "bi" } else { "right" },
+                labels: vec![r.kind.clone()],
+            }))
+        });
         Self {
             model_version: doc.annotator.to_owned(),
             result: doc
                 .spans
                 .iter()
                 .map(|s| LsResult {
-                    id: format!("{}-{}", doc.annotator, s.id),
+                    id: id(s.id),
                     from_name: "label",
                     to_name: "text",
                     kind: "labels",
@@ -148,15 +185,29 @@ impl LsPrediction {
                         labels: vec![s.tag.clone()],
                     },
                 })
+                .map(LsItem::Labels)
+                .chain(relations)
                 .collect(),
         }
     }
 }
 
 /// The labeling config that matches the export: a `Labels` control named `label` with a
-/// `Label` per tag, on a `Text` named `text`.
+/// `Label` per tag, on a `Text` named `text`, and a `Relation` per relation type when there
+/// are any.
 pub fn labeling_config(tags: &TagSet) -> String {
-    let mut out = String::from("<View>\n  <Labels name=\"label\" toName=\"text\">\n");
+    let mut out = String::from("<View>\n");
+    if !tags.relations.is_empty() {
+        out.push_str("  <Relations>\n");
+        for r in &tags.relations {
+            out.push_str(&format!(
+                "    <Relation value=\"{}\"/>\n",
+                xml_attr(&r.name)
+            ));
+        }
+        out.push_str("  </Relations>\n");
+    }
+    out.push_str("  <Labels name=\"label\" toName=\"text\">\n");
     for t in &tags.tags {
         out.push_str(&format!("    <Label value=\"{}\"/>\n", xml_attr(&t.name)));
     }
@@ -180,6 +231,7 @@ pub(crate) struct LabelStudioSink<'w> {
     written: usize,
     config: String,
     offsets: super::Offsets,
+    tags: TagSet,
 }
 
 impl<'w> LabelStudioSink<'w> {
@@ -196,6 +248,7 @@ impl<'w> LabelStudioSink<'w> {
             written: 0,
             config: labeling_config(tags),
             offsets,
+            tags: tags.clone(),
         }
     }
 
@@ -211,8 +264,19 @@ impl<'w> LabelStudioSink<'w> {
 }
 
 impl DocWriter for LabelStudioSink<'_> {
-    fn document(&mut self, doc: &ExportDoc<'_>, _: &mut ExportSummary) -> Result<(), ExportError> {
-        let prediction = LsPrediction::of(doc, self.offsets);
+    fn document(
+        &mut self,
+        doc: &ExportDoc<'_>,
+        summary: &mut ExportSummary,
+    ) -> Result<(), ExportError> {
+        for r in doc.relations.iter().filter(|r| r.crosses_documents()) {
+            summary.leave_out_relation(
+                doc,
+                r,
+                "an end is in another document; Label Studio links regions of one task",
+            );
+        }
+        let prediction = LsPrediction::of(doc, self.offsets, &self.tags);
         if let Some(task) = &mut self.current
             && task.data.path == doc.rel
         {

@@ -6,6 +6,12 @@
 //! in memory whole) and returns an [`ExportSummary`] of what was written and what was not.
 //! Output is deterministic: texts in path order, layers in name order, spans by (start, end, id).
 //!
+//! Relations go with their spans: a relation is handed to a format when its ends in the layer
+//! are exported spans (else it is left out and counted with its reason, e.g. an end filtered out
+//! by `--tags`); each format writes it its own way or says why it cannot
+//! ([`ExportSummary::relations_left_out`]). An end in another document can only be written by
+//! the formats that name texts (jsonl, csv, W3C).
+//!
 //! Owns: the export formats and their report. May import: the model, the store, the workspace
 //! and the curated layer; never [`crate::interchange::import`].
 
@@ -22,6 +28,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::model::layer::{SourceRecord, Span, Status};
+use crate::model::relation::Relation;
 use crate::model::text::Text;
 use crate::store::{self, FileProblem};
 use crate::wording::{plural, plural_as};
@@ -238,6 +245,12 @@ pub struct ExportSummary {
     pub replaced: bool,
     /// What the user needs to know to use the output (Label Studio's labeling config).
     pub notes: Vec<String>,
+    /// Relations written.
+    pub relations: usize,
+    /// Relations not written: an end not exported, or a format with no place for them.
+    pub relations_left_out: usize,
+    /// Why, a line per relation or per document's group of them.
+    pub relations_left_out_why: Vec<String>,
 }
 
 /// What a CoNLL export, one tag per token, could not write as it was.
@@ -285,10 +298,46 @@ impl ExportSummary {
             &self.skipped_documents,
         );
         push_counted(&mut lines, limit, "skipped", "span", &self.skipped_spans);
+        if self.relations > 0 {
+            lines.push(format!("exported {}", plural(self.relations, "relation")));
+        }
+        if self.relations_left_out > 0 {
+            push_list(
+                &mut lines,
+                limit,
+                format!("left out {}:", plural(self.relations_left_out, "relation")),
+                &self.relations_left_out_why,
+            );
+        }
         self.conll.report(self.spans, limit, &mut lines);
         self.brat.report(&mut lines);
         lines.extend(self.notes.iter().cloned());
         lines
+    }
+}
+
+impl ExportSummary {
+    /// Counts `n` relations of `doc` left out, for `why`.
+    pub(crate) fn leave_out_relations(&mut self, doc: &ExportDoc<'_>, n: usize, why: &str) {
+        if n == 0 {
+            return;
+        }
+        self.relations_left_out += n;
+        self.relations_left_out_why.push(format!(
+            "{} ({}): {}: {why}",
+            doc.rel,
+            doc.annotator,
+            plural(n, "relation")
+        ));
+    }
+
+    /// Counts relation `r` of `doc` left out, for `why`.
+    pub(crate) fn leave_out_relation(&mut self, doc: &ExportDoc<'_>, r: &Relation, why: &str) {
+        self.relations_left_out += 1;
+        self.relations_left_out_why.push(format!(
+            "{} ({}): relation {} ({}): {why}",
+            doc.rel, doc.annotator, r.id, r.kind
+        ));
     }
 }
 
@@ -403,6 +452,16 @@ pub struct ExportDoc<'a> {
     pub spans: Vec<&'a Span>,
     /// The layer's import record, if an import made it from a Prodigy or doccano record.
     pub source: Option<&'a SourceRecord>,
+    /// The relations whose ends in this layer are all in `spans`, in id order; an end in
+    /// another document is handed on as it is.
+    pub relations: Vec<&'a Relation>,
+}
+
+impl ExportDoc<'_> {
+    /// The exported span with id `id`.
+    pub fn span(&self, id: u64) -> Option<&Span> {
+        self.spans.iter().copied().find(|s| s.id == id)
+    }
 }
 
 /// A format's writer: gets documents one at a time.
@@ -451,14 +510,47 @@ pub fn run(req: &ExportRequest, progress: Progress<'_>) -> Result<ExportSummary,
     if is_stream(&req.out) {
         let stdout = std::io::stdout();
         let mut lock = stdout.lock();
-        return run_single(&ws, req, &mut lock, "standard output", progress);
+        return run_single(&ws, req, &mut lock, "standard output", progress, None);
     }
     let replacing = check_output(&ws, req)?;
     let shown = req.out.display().to_string();
+    // csv's relations go to a file of their own beside the spans' file, kept only when written.
+    let relations_out = match req.format {
+        ExportFormat::Csv => {
+            let path = csv::relations_path(&req.out);
+            let beside = ExportRequest {
+                out: path.clone(),
+                ..req.clone()
+            };
+            check_output(&ws, &beside)?;
+            let file = store::AtomicFile::create(&path).map_err(from_store)?;
+            Some((path.display().to_string(), file))
+        }
+        _ => None,
+    };
     let mut file = store::AtomicFile::create(&req.out).map_err(from_store)?;
-    let mut summary = run_single(&ws, req, &mut file, &shown, progress)?;
+    let (mut relations_shown, mut relations_file) = relations_out.unzip();
+    let mut summary = run_single(
+        &ws,
+        req,
+        &mut file,
+        &shown,
+        progress,
+        relations_shown
+            .as_deref()
+            .zip(relations_file.as_mut().map(|f| f as &mut dyn Write)),
+    )?;
     summary.replaced = replacing;
     file.commit().map_err(from_store)?;
+    if let (Some(f), Some(path)) = (relations_file, relations_shown.take())
+        && summary.relations > 0
+    {
+        f.commit().map_err(from_store)?;
+        summary.notes.push(format!(
+            "wrote {} to {path}",
+            plural(summary.relations, "relation")
+        ));
+    }
     Ok(summary)
 }
 
@@ -483,15 +575,17 @@ pub fn run_to_writer(
 ) -> Result<ExportSummary, ExportError> {
     let ws = Workspace::open(&req.workspace)?;
     check_request(&ws, req)?;
-    run_single(&ws, req, w, "standard output", progress)
+    run_single(&ws, req, w, "standard output", progress, None)
 }
 
-fn run_single(
+/// `relations`: where csv writes relations (its name and writer), none for a stream.
+fn run_single<'w>(
     ws: &Workspace,
     req: &ExportRequest,
-    w: &mut dyn Write,
+    w: &'w mut dyn Write,
     shown: &str,
     progress: Progress<'_>,
+    relations: Option<(&str, &'w mut dyn Write)>,
 ) -> Result<ExportSummary, ExportError> {
     let mut summary = ExportSummary {
         out: shown.to_owned(),
@@ -502,16 +596,17 @@ fn run_single(
         ExportFormat::Jsonl => {
             Box::new(jsonl::JsonLinesSink::new(w, shown, jsonl::JsonlRecord::of))
         }
-        ExportFormat::Doccano => Box::new(jsonl::JsonLinesSink::new(
-            w,
-            shown,
-            doccano::DoccanoRecord::of,
-        )),
+        ExportFormat::Doccano => Box::new(
+            jsonl::JsonLinesSink::new(w, shown, doccano::DoccanoRecord::of).without_crossing(
+                "an end is in another document; doccano links entities of one record",
+            ),
+        ),
         ExportFormat::Conll => Box::new(conll::ConllSink::new(w, shown, req.overlap)),
         ExportFormat::Csv => Box::new(csv::CsvSink::new(
             w,
             shown,
             attribute_columns(ws.tags(), &req.tags),
+            relations,
         )),
         ExportFormat::W3c => Box::new(w3c::W3cSink::new(w, shown, all, ws.tags().clone())?),
         ExportFormat::LabelStudio => Box::new(labelstudio::LabelStudioSink::new(
@@ -795,6 +890,18 @@ fn drive(
                 }
                 spans.push(s);
             }
+            let exported: std::collections::HashSet<u64> = spans.iter().map(|s| s.id).collect();
+            let mut relations = Vec::with_capacity(layer.relations.len());
+            let mut cut = Vec::new();
+            for r in &layer.relations {
+                let missing = [("from", &r.from), ("to", &r.to)]
+                    .into_iter()
+                    .find(|(_, end)| end.here_id().is_some_and(|id| !exported.contains(&id)));
+                match missing {
+                    Some((which, end)) => cut.push((r, which, end.span)),
+                    None => relations.push(r),
+                }
+            }
             let doc = ExportDoc {
                 rel: &entry.rel,
                 text,
@@ -802,8 +909,26 @@ fn drive(
                 status: layer.status,
                 spans,
                 source: layer.source.as_ref(),
+                relations,
             };
+            for (r, which, span) in cut {
+                let why = if req.tags.is_empty()
+                    || layer.span(span).is_none_or(|s| req.tags.contains(&s.tag))
+                {
+                    format!(
+                        "its {which} end, span {span}, is not exported (missing or not matching the text)"
+                    )
+                } else {
+                    format!("its {which} end, span {span}, has a tag --tags leaves out")
+                };
+                summary.leave_out_relation(&doc, r, &why);
+            }
+            let left_before = summary.relations_left_out;
             sink.document(&doc, summary)?;
+            summary.relations += doc
+                .relations
+                .len()
+                .saturating_sub(summary.relations_left_out - left_before);
             summary.documents += 1;
             summary.spans += doc.spans.len();
             summary.text_chars += text.char_len();

@@ -11,6 +11,11 @@
 //! attribute's name: `purpose: classifying` for choice and flag attributes, `describing` for text
 //! and for attributes the schema does not declare. Order: the schema's, then undeclared keys.
 //! Marginalia's own markers (`marginalia:…` keys) are not exported.
+//!
+//! A relation is an annotation of its own with `motivation: linking`, its type as the tagging
+//! body (then its attribute values and note, as a span's), and two targets: its `from` span
+//! and its `to` span, each with the text's path and both selectors (an end in another
+//! document names that text).
 
 use std::io::Write;
 
@@ -18,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{DocWriter, ExportDoc, ExportError, ExportSummary, write_err, write_json};
 use crate::model::layer::{CONTEXT_CHARS, Span};
+use crate::model::relation::{End, Relation};
 use crate::model::tags::{AttrKind, TagSet};
 use crate::model::text::Text;
 
@@ -170,6 +176,99 @@ impl W3cAnnotation {
     }
 }
 
+/// A relation: an annotation linking its two ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct W3cLink {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub motivation: String,
+    pub creator: W3cAgent,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub modified: String,
+    pub body: Vec<W3cBody>,
+    /// The `from` end, then the `to` end.
+    pub target: Vec<W3cTarget>,
+}
+
+impl W3cLink {
+    /// The annotation for relation `r` of `doc`, whose ends in the layer are exported spans.
+    pub fn of(doc: &ExportDoc<'_>, r: &Relation, tags: &TagSet) -> Option<Self> {
+        let end = |e: &End| -> Option<W3cTarget> {
+            let (source, exact, prefix, suffix, start, end) = match &e.doc {
+                Some(o) => (
+                    o.text.clone(),
+                    o.exact.clone(),
+                    o.prefix.clone(),
+                    o.suffix.clone(),
+                    o.start,
+                    o.end,
+                ),
+                None => {
+                    let s = doc.span(e.span)?;
+                    let (prefix, suffix) = doc.text.context(s.start, s.end, CONTEXT_CHARS);
+                    (
+                        doc.rel.to_owned(),
+                        s.exact.clone(),
+                        prefix,
+                        suffix,
+                        s.start,
+                        s.end,
+                    )
+                }
+            };
+            Some(W3cTarget {
+                source,
+                selector: vec![
+                    W3cSelector::TextQuoteSelector {
+                        exact,
+                        prefix,
+                        suffix,
+                    },
+                    W3cSelector::TextPositionSelector { start, end },
+                ],
+            })
+        };
+        let mut body = vec![W3cBody::text("tagging", None, &r.kind)];
+        let kind = tags.relation(&r.kind);
+        for (k, v) in r
+            .attrs
+            .iter()
+            .filter(|(k, _)| !crate::model::tags::is_reserved(k))
+        {
+            let declared = kind.and_then(|t| t.attributes.iter().find(|a| &a.name == k));
+            let purpose = match declared.map(|a| &a.kind) {
+                Some(AttrKind::Choice(_) | AttrKind::Flag) => "classifying",
+                _ => "describing",
+            };
+            body.push(W3cBody::text(purpose, Some(k), v));
+        }
+        if !r.note.is_empty() {
+            body.push(W3cBody::text("commenting", None, &r.note));
+        }
+        Some(Self {
+            id: format!(
+                "urn:marginalia:{}:{}#{}",
+                doc.annotator,
+                iri_path(doc.rel),
+                r.id
+            ),
+            kind: "Annotation".into(),
+            motivation: "linking".into(),
+            creator: W3cAgent {
+                kind: "Person".into(),
+                name: doc.annotator.to_owned(),
+            },
+            created: r.created.clone(),
+            modified: r.modified.clone(),
+            body,
+            target: vec![end(&r.from)?, end(&r.to)?],
+        })
+    }
+}
+
 pub(crate) struct W3cSink<'w> {
     w: &'w mut dyn Write,
     shown: String,
@@ -212,6 +311,18 @@ impl DocWriter for W3cSink<'_> {
                 b",\n      "
             };
             write_json(&mut *self.w, &self.shown, sep, &a)?;
+            self.count += 1;
+        }
+        for r in &doc.relations {
+            let Some(link) = W3cLink::of(doc, r, &self.tags) else {
+                continue;
+            };
+            let sep: &[u8] = if self.count == 0 {
+                b"\n      "
+            } else {
+                b",\n      "
+            };
+            write_json(&mut *self.w, &self.shown, sep, &link)?;
             self.count += 1;
         }
         Ok(())

@@ -15,16 +15,27 @@
 //! - `annotation.conf` beside the `.ann` files (or in a folder above), when there is one, gives
 //!   the attributes' schema: a `Value:` list makes a choice, none a flag; `Arg:<ENTITY>` means
 //!   every type of `[entities]`. Imported tags get these attributes in `tags.ron`.
-//! - Relations (`R`), events (`E`), attributes on them, normalizations (`N`) and equivalences
-//!   (`*`) cannot be held and are counted per file; notes on them too. An event's trigger is a
-//!   `T` line and is imported as a span.
+//! - Relations (`R1<TAB>Located Arg1:T1 Arg2:T2`) become relations from the first argument's
+//!   span to the second's, whatever the arguments' role names; the `R` number is kept as the
+//!   relation's id in a new layer when no span has it. An equivalence (`*<TAB>Alias T3 T4 T5`)
+//!   of n mentions becomes n − 1 relations chaining them in the order written (T3–T4, T4–T5),
+//!   of a symmetric type; an `R` type that `annotation.conf` declares
+//!   `<REL-TYPE>:symmetric` (or `symmetric-transitive`) is symmetric too. Types not in
+//!   `tags.ron` are added to it. A note (`#1<TAB>AnnotatorNotes R1<TAB>…`) and attributes on an
+//!   `R` line are the relation's note and attribute values, as on spans.
+//! - A relation whose argument is not an imported span (an event `E`, a `T` line rejected or
+//!   missing) is refused with its line and reason and counted, never attached to another span.
+//! - Events (`E`), attributes and notes on them and normalizations (`N`) cannot be held and
+//!   are counted per file. An event's trigger is a `T` line and is imported as a span.
 //! - brat counts offsets in code points of the `.txt` as read; a `.txt` with a byte-order mark
 //!   has offsets one higher than Marginalia's (which exclude it), and they are shifted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::{ImportError, Incoming, IncomingSpan, Intake, SourceStats, Unsupported};
+use super::{
+    ImportError, Incoming, IncomingRelation, IncomingSpan, Intake, SourceStats, Unsupported,
+};
 use crate::interchange::export::brat::{brat_type, unbrat_token};
 use crate::model::range::CharRange;
 use crate::model::tags::{AttrKind, Attribute};
@@ -43,6 +54,43 @@ fn attr_name(name: &str, tag: &str) -> String {
 /// The attributes `annotation.conf` declares, per entity type. The file is looked for in the
 /// source folder (the `.ann` file's folder) and the folders above it, up to three levels.
 pub fn conf_attributes(source: &Path) -> BTreeMap<String, Vec<Attribute>> {
+    conf_text(source)
+        .map(|conf| parse_conf_attributes(&conf))
+        .unwrap_or_default()
+}
+
+/// The relation types `annotation.conf` declares symmetric (`<REL-TYPE>:symmetric` or
+/// `symmetric-transitive`, as brat's equivalences are).
+pub fn conf_symmetric(source: &Path) -> BTreeSet<String> {
+    conf_text(source)
+        .map(|conf| parse_conf_symmetric(&conf))
+        .unwrap_or_default()
+}
+
+/// The `[relations]` of an `annotation.conf` declared symmetric.
+pub fn parse_conf_symmetric(conf: &str) -> BTreeSet<String> {
+    let mut section = "";
+    let mut out = BTreeSet::new();
+    for line in conf.lines().map(str::trim) {
+        if line.starts_with('[') {
+            section = line;
+        } else if section == "[relations]" && !line.starts_with('#') && line.contains("symmetric") {
+            let name = line.split_whitespace().next().unwrap_or("");
+            let symmetric = line.split(',').any(|part| {
+                part.trim()
+                    .rsplit_once(':')
+                    .is_some_and(|(k, v)| k.ends_with("<REL-TYPE>") && v.starts_with("symmetric"))
+            });
+            if symmetric && !name.is_empty() {
+                out.insert(name.trim_start_matches('!').to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The text of the `annotation.conf` for `source`, if there is one.
+fn conf_text(source: &Path) -> Option<String> {
     let start = if source.is_file() {
         source.parent()
     } else {
@@ -54,10 +102,8 @@ pub fn conf_attributes(source: &Path) -> BTreeMap<String, Vec<Attribute>> {
             .map(|d| d.join("annotation.conf"))
             .find(|p| p.is_file())
     });
-    let Some(src) = conf.and_then(|p| crate::store::read_regular(&p, 1 << 20).ok()) else {
-        return BTreeMap::new();
-    };
-    parse_conf_attributes(&String::from_utf8_lossy(&src))
+    let src = conf.and_then(|p| crate::store::read_regular(&p, 1 << 20).ok())?;
+    Some(String::from_utf8_lossy(&src).into_owned())
 }
 
 /// The `[attributes]` of an `annotation.conf`: `Name<TAB>Arg:T1|T2, Value:v1|v2`.
@@ -175,6 +221,7 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<(PathBuf, String)>) {
 pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
     let Intake(sink, stats, progress) = to;
     let files = ann_files(source);
+    let symmetric = conf_symmetric(source);
     let total = files.len();
     for (i, (ann_path, ann_rel)) in files.iter().enumerate() {
         if !progress(i, total) {
@@ -211,7 +258,14 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
                 continue;
             }
         };
-        let (spans, unsupported) = parse_ann(&ann, &text, &shown, stats);
+        let Parsed {
+            spans,
+            mut relations,
+            unsupported,
+        } = parse_ann(&ann, &text, &shown, stats);
+        for r in &mut relations {
+            r.symmetric |= symmetric.contains(&r.kind);
+        }
         let rel = format!("{}.txt", ann_rel.strip_suffix(".ann").unwrap_or(ann_rel));
         let doc = Incoming {
             rel,
@@ -221,6 +275,7 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
             origin: shown.clone(),
             annotator: None,
             record: None,
+            relations,
         };
         sink(doc, Some((shown, unsupported)))?;
         stats.done += 1;
@@ -229,14 +284,30 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
     Ok(())
 }
 
+/// What one `.ann` holds that Marginalia reads, and what it cannot hold.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub spans: Vec<IncomingSpan>,
+    pub relations: Vec<IncomingRelation>,
+    pub unsupported: Unsupported,
+}
+
+/// A relation line before its arguments are looked up: its line, brat id (`R1`; none for an
+/// equivalence), type, the two arguments' ids and whether it is an equivalence's link.
+struct Link {
+    line: usize,
+    id: Option<String>,
+    kind: String,
+    from: String,
+    to: String,
+    equiv: bool,
+}
+
 /// Parses one `.ann` against its text. Spans whose offsets or text do not fit are recorded in
-/// `stats.rejected` with their line.
-pub fn parse_ann(
-    ann: &str,
-    text: &Text,
-    shown: &str,
-    stats: &mut SourceStats,
-) -> (Vec<IncomingSpan>, Unsupported) {
+/// `stats.rejected` with their line, relations whose arguments are not imported spans in
+/// `stats.rejected_relations`.
+pub fn parse_ann(ann: &str, text: &Text, shown: &str, stats: &mut SourceStats) -> Parsed {
+    let mut links: Vec<Link> = Vec::new();
     let mut spans: Vec<IncomingSpan> = Vec::new();
     let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
     // (line, note type, target id, text)
@@ -317,7 +388,7 @@ pub fn parse_ann(
                 let note =
                     crate::interchange::export::brat::unescape_note(fields.next().unwrap_or(""));
                 match target.split_once(' ') {
-                    Some((kind, on)) if on.starts_with('T') => {
+                    Some((kind, on)) if on.starts_with(['T', 'R']) => {
                         notes.push((line_no, kind.to_owned(), on.trim().to_owned(), note))
                     }
                     Some(_) => unsupported.notes_on_others += 1,
@@ -329,23 +400,66 @@ pub fn parse_ann(
                     }
                 }
             }
-            Some('R') => unsupported.relations += 1,
+            Some('R') => {
+                let mut fields = line.split('\t');
+                let id = fields.next().unwrap_or("").trim();
+                let mut words = fields.next().unwrap_or("").split_whitespace();
+                let kind = words.next().unwrap_or("");
+                let args: Vec<&str> = words
+                    .map(|a| a.split_once(':').map_or(a, |(_, id)| id))
+                    .collect();
+                match args.as_slice() {
+                    [from, to] if !kind.is_empty() => links.push(Link {
+                        line: line_no,
+                        id: Some(id.to_owned()),
+                        kind: kind.to_owned(),
+                        from: (*from).to_owned(),
+                        to: (*to).to_owned(),
+                        equiv: false,
+                    }),
+                    _ => stats.rejected_relations.push(format!(
+                        "{origin}: a relation line needs a type and two arguments (Arg1:T1 Arg2:T2)"
+                    )),
+                }
+            }
             Some('E') => unsupported.events += 1,
             Some('A' | 'M') => {
                 let rest = line.split_once('\t').map_or("", |(_, r)| r);
                 let mut words = rest.split_whitespace();
                 match (words.next(), words.next(), words.next()) {
-                    (Some(name), Some(on), value) if on.starts_with('T') => attributes.push((
-                        line_no,
-                        name.to_owned(),
-                        on.to_owned(),
-                        value.map(unbrat_token),
-                    )),
+                    (Some(name), Some(on), value) if on.starts_with(['T', 'R']) => {
+                        attributes.push((
+                            line_no,
+                            name.to_owned(),
+                            on.to_owned(),
+                            value.map(unbrat_token),
+                        ))
+                    }
                     _ => unsupported.attributes += 1,
                 }
             }
             Some('N') => unsupported.normalizations += 1,
-            Some('*') => unsupported.equivalences += 1,
+            Some('*') => {
+                let rest = line.split_once('\t').map_or("", |(_, r)| r);
+                let mut words = rest.split_whitespace();
+                let kind = words.next().unwrap_or("");
+                let members: Vec<&str> = words.collect();
+                if kind.is_empty() || members.len() < 2 {
+                    stats.rejected_relations.push(format!(
+                        "{origin}: an equivalence needs a type and at least two mentions"
+                    ));
+                }
+                for pair in members.windows(2) {
+                    links.push(Link {
+                        line: line_no,
+                        id: None,
+                        kind: kind.to_owned(),
+                        from: pair[0].to_owned(),
+                        to: pair[1].to_owned(),
+                        equiv: true,
+                    });
+                }
+            }
             _ => {
                 unsupported.unknown_lines += 1;
                 stats
@@ -354,7 +468,51 @@ pub fn parse_ann(
             }
         }
     }
+    // Relations: their arguments looked up once every T line is read.
+    let mut relations: Vec<IncomingRelation> = Vec::new();
+    let mut rel_by_id: BTreeMap<String, usize> = BTreeMap::new();
+    for link in links {
+        let origin = format!("{shown}:{}", link.line);
+        let arg = |which: &str, id: &str| -> Result<usize, String> {
+            by_id.get(id).copied().ok_or_else(|| {
+                let what = match id.chars().next() {
+                    Some('E') => "an event, which Marginalia cannot hold",
+                    Some('R') => "a relation, not a span",
+                    Some('T') => "a text annotation that was not imported (rejected above, or not in the file)",
+                    _ => "not a text annotation",
+                };
+                format!("its {which} argument {id} is {what}")
+            })
+        };
+        match arg("first", &link.from).and_then(|f| Ok((f, arg("second", &link.to)?))) {
+            Ok((from, to)) => {
+                if let Some(id) = &link.id {
+                    rel_by_id.insert(id.clone(), relations.len());
+                }
+                relations.push(IncomingRelation {
+                    symmetric: link.equiv,
+                    id: link.id.as_deref().and_then(|i| i.get(1..)?.parse().ok()),
+                    ..IncomingRelation::new(&link.kind, from, to, origin)
+                });
+            }
+            Err(why) => stats
+                .rejected_relations
+                .push(format!("{origin}: {} relation: {why}", link.kind)),
+        }
+    }
     for (line_no, name, on, value) in attributes {
+        if on.starts_with('R') {
+            match rel_by_id.get(&on) {
+                Some(&i) => {
+                    let value = value.unwrap_or_else(|| crate::model::tags::FLAG_TRUE.to_owned());
+                    relations[i].attrs.insert(unbrat_token(&name), value);
+                }
+                None => stats.rejected.push(format!(
+                    "{shown}:{line_no}: attribute on {on}, which was not imported"
+                )),
+            }
+            continue;
+        }
         match by_id.get(&on) {
             Some(&i) => {
                 let s = &mut spans[i];
@@ -368,6 +526,24 @@ pub fn parse_ann(
         }
     }
     for (line_no, kind, on, note) in notes {
+        if on.starts_with('R') {
+            match rel_by_id.get(&on) {
+                Some(&i) if kind == "AnnotatorNotes" => {
+                    let r = &mut relations[i];
+                    if !r.note.is_empty() {
+                        r.note.push('\n');
+                    }
+                    r.note.push_str(&note);
+                }
+                Some(&i) => {
+                    relations[i].attrs.insert(unbrat_token(&kind), note);
+                }
+                None => stats.rejected.push(format!(
+                    "{shown}:{line_no}: note on {on}, which was not imported"
+                )),
+            }
+            continue;
+        }
         match by_id.get(&on) {
             Some(&i) if kind != "AnnotatorNotes" => {
                 let s = &mut spans[i];
@@ -385,7 +561,11 @@ pub fn parse_ann(
             )),
         }
     }
-    (spans, unsupported)
+    Parsed {
+        spans,
+        relations,
+        unsupported,
+    }
 }
 
 fn shorten(s: &str) -> String {

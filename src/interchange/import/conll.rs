@@ -331,6 +331,7 @@ impl Reader<'_, '_> {
             origin,
             annotator: None,
             record: None,
+            relations: Vec::new(),
         };
         (self.sink)(incoming, None)?;
         self.stats.done += 1;

@@ -13,8 +13,19 @@
 //! (pretty-printed), is read whole as JSON instead, each record handled like a line.
 //!
 //! Prodigy's `"answer"` on a record or a span is respected: by default only `accept` (or no
-//! answer) is imported, and what is left out is counted by answer. `"relations"` (doccano's and
-//! Prodigy's) are counted as annotations Marginalia cannot hold.
+//! answer) is imported, and what is left out is counted by answer.
+//!
+//! `"relations"` become relations between the record's spans:
+//! - Marginalia's (`{"type", "from": {"start", "end", "label"}, "to": {…}, "note", "attrs"}`):
+//!   each end is the record's span with that range and label; a `to` end in another document
+//!   (`"path"`) keeps its span id, range and text as the export wrote them (the other
+//!   document's layer keeps its span ids when imported into a new layer; with `--merge` or
+//!   `--into` such a relation is refused);
+//! - doccano's (`{"id", "from_id", "to_id", "type"}`): ends are the ids of `entities`;
+//! - Prodigy's `rel.manual` (`{"head", "child", "head_span", "child_span", "label"}`): each
+//!   end is the span with `head_span`'s (`child_span`'s) offsets.
+//!
+//! A relation whose end is not one of the record's spans is refused with its reason.
 //!
 //! Offsets are code points. A line without `meta.path` becomes `<folder>/<line number>.txt`
 //! (six digits), e.g. `doccano/000012.txt`; the folder is chosen by
@@ -27,8 +38,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{
-    Answers, DocSink, ImportError, Incoming, IncomingSpan, Intake, Progress, SourceStats,
-    Unsupported,
+    Answers, DocSink, ImportError, Incoming, IncomingRelation, IncomingSpan, Intake, Progress,
+    SourceStats, Unsupported,
 };
 use crate::interchange::export::doccano::DOCCANO;
 use crate::interchange::export::jsonl::PRODIGY;
@@ -50,7 +61,7 @@ pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), 
     let mut line = String::new();
     let mut line_no = 0usize;
     let mut read_bytes = 0usize;
-    let mut unsupported = Unsupported::default();
+    let unsupported = Unsupported::default();
     let mut seen_record = false;
     loop {
         line.clear();
@@ -85,7 +96,7 @@ pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), 
                 continue;
             }
         };
-        take_record(&value, &origin, how, line_no, sink, stats, &mut unsupported)?;
+        take_record(&value, &origin, how, line_no, sink, stats)?;
     }
     progress(total, total);
     note_wide_doccano(&shown, stats);
@@ -94,7 +105,7 @@ pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), 
 }
 
 /// Handles one record (a JSON Lines line or an element of a JSON array): left out and counted
-/// when its Prodigy answer is not wanted, else its relations counted and its document sent.
+/// when its Prodigy answer is not wanted, else its document sent with its relations.
 fn take_record(
     value: &Value,
     origin: &str,
@@ -102,7 +113,6 @@ fn take_record(
     number: usize,
     sink: &mut DocSink<'_>,
     stats: &mut SourceStats,
-    unsupported: &mut Unsupported,
 ) -> Result<(), ImportError> {
     if let Some(answer) = answer_of(value)
         && !how.answers.keeps(&answer)
@@ -115,11 +125,8 @@ fn take_record(
             .map_or(0, Vec::len);
         return Ok(());
     }
-    // A left-out record's relations go with it; an imported one's are counted.
-    if let Some(relations) = value.get("relations").and_then(Value::as_array) {
-        unsupported.relations += relations.len();
-    }
-    if let Some(doc) = parse_record(value, origin, how, number, stats) {
+    if let Some(mut doc) = parse_record(value, origin, how, number, stats) {
+        doc.relations = relations_of(value, &doc, origin, stats);
         if value.get("spans").is_none() && wide_before_a_span_end(&doc) {
             let utf16 = fits_words_only_as_utf16(&doc);
             stats.wide_doccano.push((origin.to_owned(), utf16));
@@ -156,14 +163,14 @@ fn read_whole(
             other => records.push(other),
         }
     }
-    let mut unsupported = Unsupported::default();
+    let unsupported = Unsupported::default();
     let count = records.len().max(1);
     for (i, value) in records.into_iter().enumerate() {
         if !progress(total * i / count, total) {
             return Err(ImportError::Cancelled { done: stats.done });
         }
         let origin = format!("{shown}: record {}", i + 1);
-        take_record(&value, &origin, how, i + 1, sink, stats, &mut unsupported)?;
+        take_record(&value, &origin, how, i + 1, sink, stats)?;
     }
     progress(total, total);
     note_wide_doccano(&shown, stats);
@@ -291,7 +298,143 @@ pub fn parse_record(
         origin: origin.to_owned(),
         annotator: None,
         record: source_record(v),
+        relations: Vec::new(),
     })
+}
+
+/// A record's `relations` as links between `doc`'s spans; those whose ends are not among them
+/// are refused in `stats`.
+fn relations_of(
+    v: &Value,
+    doc: &Incoming,
+    origin: &str,
+    stats: &mut SourceStats,
+) -> Vec<IncomingRelation> {
+    let Some(list) = v.get("relations").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let find = |start: Option<usize>, end: Option<usize>, label: Option<&str>| {
+        let (start, end) = (start?, end?);
+        doc.spans
+            .iter()
+            .position(|s| s.start == start && s.end == end && label.is_none_or(|l| l == s.tag))
+    };
+    // doccano's entity ids, in the order `entities` lists them: its spans, one each.
+    let entity_ids: Vec<Option<u64>> = v
+        .get("entities")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .map(|e| e.get("id").and_then(Value::as_u64))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, r) in list.iter().enumerate() {
+        let here = format!("{origin}: relation {}", i + 1);
+        let text = |k: &str| r.get(k).and_then(Value::as_str);
+        let kind = text("type").or_else(|| text("label")).unwrap_or("");
+        let end_at = |e: Option<&Value>| {
+            let e = e?;
+            find(
+                as_usize(e.get("start")),
+                as_usize(e.get("end")),
+                e.get("label").and_then(Value::as_str),
+            )
+        };
+        let mut elsewhere = None;
+        let ends: Result<(usize, usize), String> = if r.get("from").is_some_and(Value::is_object) {
+            let to = r.get("to");
+            let path = to.and_then(|t| t.get("path")).and_then(Value::as_str);
+            match path {
+                _ if r.get("from").and_then(|f| f.get("path")).is_some() => Err(
+                    "its from end is in another document; a relation lives in its from end's layer".into(),
+                ),
+                Some(p) => {
+                    let num = |k: &str| to.and_then(|t| t.get(k)).and_then(Value::as_u64);
+                    match (end_at(r.get("from")), num("id"), num("start"), num("end")) {
+                        (Some(f), Some(id), Some(start), Some(end)) => {
+                            elsewhere = Some(crate::model::relation::End {
+                                span: id,
+                                doc: Some(crate::model::relation::Elsewhere {
+                                    text: p.to_owned(),
+                                    start: start as usize,
+                                    end: end as usize,
+                                    exact: to
+                                        .and_then(|t| t.get("text"))
+                                        .and_then(Value::as_str)
+                                        .unwrap_or("")
+                                        .to_owned(),
+                                    prefix: String::new(),
+                                    suffix: String::new(),
+                                }),
+                            });
+                            Ok((f, f))
+                        }
+                        _ => Err("its from end is not one of the record's imported spans, or its to end lacks id, start or end".into()),
+                    }
+                }
+                None => match (end_at(r.get("from")), end_at(r.get("to"))) {
+                    (Some(f), Some(t)) => Ok((f, t)),
+                    _ => Err("an end is not one of the record's imported spans (same start, end and label)".into()),
+                },
+            }
+        } else if r.get("from_id").is_some() {
+            let entity = |k: &str| {
+                let id = r.get(k).and_then(Value::as_u64)?;
+                let n = entity_ids.iter().position(|e| *e == Some(id))?;
+                // The nth entity is the nth span, unless some were rejected before it.
+                let e = v.get("entities")?.get(n)?;
+                find(
+                    as_usize(e.get("start_offset")),
+                    as_usize(e.get("end_offset")),
+                    e.get("label").and_then(Value::as_str),
+                )
+            };
+            match (entity("from_id"), entity("to_id")) {
+                (Some(f), Some(t)) => Ok((f, t)),
+                _ => Err("from_id or to_id is not an imported entity of the record".into()),
+            }
+        } else if r.get("head").is_some() {
+            match (end_at(r.get("head_span")), end_at(r.get("child_span"))) {
+                (Some(f), Some(t)) => Ok((f, t)),
+                _ => {
+                    Err("head_span or child_span is not one of the record's imported spans".into())
+                }
+            }
+        } else {
+            Err("needs from/to, from_id/to_id (doccano) or head/child (Prodigy)".into())
+        };
+        match ends {
+            Ok((from, to)) => {
+                let note = text("note").unwrap_or("").to_owned();
+                let attrs: BTreeMap<String, String> = r
+                    .get("attrs")
+                    .and_then(Value::as_object)
+                    .map(|o| {
+                        o.iter()
+                            .map(|(k, v)| {
+                                (
+                                    k.clone(),
+                                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.push(IncomingRelation {
+                    note,
+                    attrs,
+                    to_elsewhere: elsewhere,
+                    ..IncomingRelation::new(kind, from, to, here)
+                });
+            }
+            Err(why) => stats
+                .rejected_relations
+                .push(format!("{here}: {kind} relation: {why}")),
+        }
+    }
+    out
 }
 
 /// Whether a character beyond U+FFFF (an emoji) comes before the end of one of the spans.

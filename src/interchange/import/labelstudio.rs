@@ -11,7 +11,13 @@
 //! object with `email`/`username`/`id`), made a valid annotator name by [`annotator_name`]; one
 //! without a user goes to the request's annotator. A result with several labels becomes one span
 //! per label. Cancelled (skipped) annotations are left out and counted; results of other types
-//! are counted as annotations Marginalia cannot hold (`relation` as relations).
+//! are counted as annotations Marginalia cannot hold.
+//!
+//! A `relation` result (`{"type": "relation", "from_id", "to_id", "direction", "labels"}`)
+//! links the spans of the two regions of the same annotation it names (a region with several
+//! labels: its first label's span): `right` goes from `from_id` to `to_id`, `left` the other
+//! way, `bi` is a symmetric type. A relation per label; one without labels is of type
+//! `related`. A relation whose region was not imported is refused with its reason.
 //!
 //! Predictions are not annotations: in a task that has annotations they are counted and left
 //! out. A task without annotations is a pre-annotation task (what Marginalia's
@@ -36,7 +42,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{ImportError, Incoming, IncomingSpan, Intake, SourceStats, Unsupported};
+use super::{
+    ImportError, Incoming, IncomingRelation, IncomingSpan, Intake, SourceStats, Unsupported,
+};
 use crate::interchange::export::labelstudio::Utf16Map;
 use crate::model::range::CharRange;
 use crate::wording::plural;
@@ -173,6 +181,7 @@ impl Docs {
                 origin: origin.to_owned(),
                 annotator: Some(annotator.to_owned()),
                 record: None,
+                relations: Vec::new(),
             });
             self.list.len() - 1
         });
@@ -428,21 +437,63 @@ impl Task<'_> {
         } else {
             self.docs.add(self.rel, self.text, who, origin);
         }
+        // Region id → the index of its first span in `who`'s document.
+        let mut regions: HashMap<&str, usize> = HashMap::new();
+        let mut links: Vec<(String, &Value)> = Vec::new();
         for (k, r) in results.iter().enumerate() {
             let here = format!("{origin}, result {}", k + 1);
             match r.get("type").and_then(Value::as_str) {
                 Some("labels") => {
                     if let Some(v) = r.get("value") {
-                        self.take_region(who, v, "labels", &here);
+                        let at = self.take_region(who, v, "labels", &here);
+                        if let (Some(at), Some(id)) = (at, r.get("id").and_then(Value::as_str)) {
+                            regions.insert(id, at);
+                        }
                     } else {
                         self.stats
                             .rejected
                             .push(format!("{here}: a labels result without \"value\""));
                     }
                 }
-                Some("relation") => self.unsupported.relations += 1,
+                Some("relation") => links.push((here, r)),
                 Some(other) => *self.unsupported.other.entry(other.to_owned()).or_default() += 1,
                 None => *self.unsupported.other.entry("untyped".into()).or_default() += 1,
+            }
+        }
+        for (here, r) in links {
+            let end = |k: &str| {
+                let id = r.get(k).and_then(Value::as_str)?;
+                regions.get(id).copied()
+            };
+            let labels: Vec<&str> = r
+                .get("labels")
+                .and_then(Value::as_array)
+                .map(|l| l.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let labels = if labels.is_empty() {
+                vec!["related"]
+            } else {
+                labels
+            };
+            let direction = r
+                .get("direction")
+                .and_then(Value::as_str)
+                .unwrap_or("right");
+            let (Some(a), Some(b)) = (end("from_id"), end("to_id")) else {
+                for label in labels {
+                    self.stats.rejected_relations.push(format!(
+                        "{here}: {label} relation: from_id or to_id is not a region of this annotation that was imported"
+                    ));
+                }
+                continue;
+            };
+            let (from, to) = if direction == "left" { (b, a) } else { (a, b) };
+            let doc = self.docs.add(self.rel, self.text, who, origin);
+            for label in labels {
+                doc.relations.push(IncomingRelation {
+                    symmetric: direction == "bi",
+                    ..IncomingRelation::new(label, from, to, here.clone())
+                });
             }
         }
     }
@@ -546,7 +597,14 @@ impl Task<'_> {
 
     /// One region `{"start", "end", "text", "<labels_key>": [...]}`: a span per label, its
     /// UTF-16 offsets converted to chars.
-    fn take_region(&mut self, who: &str, v: &Value, labels_key: &str, origin: &str) {
+    /// Returns the index of its first span in `who`'s document.
+    fn take_region(
+        &mut self,
+        who: &str,
+        v: &Value,
+        labels_key: &str,
+        origin: &str,
+    ) -> Option<usize> {
         let num = |k: &str| v.get(k).and_then(Value::as_u64).map(|n| n as usize);
         let labels: Vec<&str> = v
             .get(labels_key)
@@ -557,27 +615,25 @@ impl Task<'_> {
             self.stats.rejected.push(format!(
                 "{origin}: needs \"start\" and \"end\" (whole numbers, UTF-16 offsets)"
             ));
-            return;
+            return None;
         };
         if labels.is_empty() {
             self.stats
                 .rejected
                 .push(format!("{origin}: no label in \"{labels_key}\""));
-            return;
+            return None;
         }
         let stated = v.get("text").and_then(Value::as_str).map(str::to_owned);
-        let Some(CharRange { start, end }) =
-            self.offsets(start16, end16, stated.as_deref(), origin)
-        else {
-            return;
-        };
+        let CharRange { start, end } = self.offsets(start16, end16, stated.as_deref(), origin)?;
         let doc = self.docs.add(self.rel, self.text, who, origin);
+        let first = doc.spans.len();
         for label in labels {
             doc.spans.push(IncomingSpan {
                 stated: stated.clone(),
                 ..IncomingSpan::new(start, end, label, origin.to_owned())
             });
         }
+        Some(first)
     }
 }
 

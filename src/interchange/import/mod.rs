@@ -398,6 +398,15 @@ pub struct ImportSummary {
     /// The source held no document at all (an empty file, a folder without `.ann` files, a
     /// jsonl of blank lines): exit 1 in every format.
     pub empty_source: bool,
+    /// Relations added to layers.
+    pub relations: usize,
+    /// Relations not imported, each with where it was stated and why (an end not imported, a
+    /// type name Marginalia cannot hold, an end the type does not allow).
+    pub rejected_relations: Vec<String>,
+    /// Relations left out because the layer merged into has the same one.
+    pub relations_in_layer: usize,
+    /// Relation types added to `annotations/tags.ron`.
+    pub relation_types_added: Vec<String>,
     /// Why the import stopped before the end of the source, after writing what the summary
     /// lists (a read error in the middle of a file): exit 3.
     pub stopped: Option<String>,
@@ -423,6 +432,7 @@ impl ImportSummary {
         } else if !self.rejected_spans.is_empty()
             || !self.skipped_documents.is_empty()
             || !self.refused_attributes.is_empty()
+            || !self.rejected_relations.is_empty()
         {
             3
         } else {
@@ -436,6 +446,7 @@ impl ImportSummary {
             || !self.texts_copied.is_empty()
             || !self.tags_added.is_empty()
             || !self.attributes_added.is_empty()
+            || !self.relation_types_added.is_empty()
     }
 
     /// The one line for standard error when the exit status is not 0.
@@ -471,6 +482,15 @@ impl ImportSummary {
                 "{} refused (listed above); the others were imported",
                 plural(self.refused_documents.len(), "document")
             )),
+            _ if self.rejected_spans.is_empty()
+                && self.skipped_documents.is_empty()
+                && self.refused_attributes.is_empty() =>
+            {
+                Some(format!(
+                    "imported in part: {} refused (listed above)",
+                    plural(self.rejected_relations.len(), "relation")
+                ))
+            }
             _ if self.rejected_spans.is_empty() && self.skipped_documents.is_empty() => {
                 Some(format!(
                     "imported in part: {} refused (listed above)",
@@ -530,6 +550,10 @@ impl ImportSummary {
             labelstudio: &self.labelstudio,
             merged_documents: self.merged,
             notes: &self.warnings,
+            relation_types_added: &self.relation_types_added,
+            relations_imported: self.relations,
+            relations_in_layer: self.relations_in_layer,
+            relations_rejected: &self.rejected_relations,
             source: source.display().to_string(),
             spans_imported: self.spans,
             spans_rejected: &self.rejected_spans,
@@ -555,6 +579,15 @@ impl ImportSummary {
                 String::new()
             }
         ));
+        if self.relations > 0 {
+            lines.push(format!("imported {}", plural(self.relations, "relation")));
+        }
+        if self.relations_in_layer > 0 {
+            lines.push(format!(
+                "left out {} already in the layer",
+                plural(self.relations_in_layer, "relation")
+            ));
+        }
         if self.duplicates > 0 {
             // Within one source document or against an existing layer: never silently.
             let mut all = Duplicates::default();
@@ -600,6 +633,13 @@ impl ImportSummary {
             &self.refused_documents,
         );
         push_counted(&mut lines, limit, "rejected", "span", &self.rejected_spans);
+        push_counted(
+            &mut lines,
+            limit,
+            "refused",
+            "relation",
+            &self.rejected_relations,
+        );
         lines.extend(self.answers_report());
         lines.extend(self.labelstudio.report());
         let unsupported: Vec<String> = self
@@ -624,6 +664,13 @@ impl ImportSummary {
                 "added {} to annotations/tags.ron with generated colours: {}",
                 plural(self.tags_added.len(), "tag"),
                 self.tags_added.join(", ")
+            ));
+        }
+        if !self.relation_types_added.is_empty() {
+            lines.push(format!(
+                "added {} to annotations/tags.ron with generated colours: {}",
+                plural(self.relation_types_added.len(), "relation type"),
+                self.relation_types_added.join(", ")
             ));
         }
         if self.attribute_values > 0 {
@@ -724,6 +771,10 @@ pub struct ImportReport<'a> {
     pub labelstudio: &'a labelstudio::Counts,
     pub merged_documents: usize,
     pub notes: &'a [String],
+    pub relation_types_added: &'a [String],
+    pub relations_imported: usize,
+    pub relations_in_layer: usize,
+    pub relations_rejected: &'a [String],
     pub source: String,
     pub spans_imported: usize,
     pub spans_rejected: &'a [String],
@@ -890,6 +941,49 @@ pub struct Incoming {
     /// What the source record holds beyond text and spans, kept on a new layer for the way
     /// back (Prodigy's hashes, answer and meta; doccano's id).
     pub record: Option<SourceRecord>,
+    /// Links between the spans above.
+    pub relations: Vec<IncomingRelation>,
+}
+
+/// One relation as a source states it, before checking: its ends are indices into its
+/// document's [`Incoming::spans`], so an end whose span is rejected or left out is known, and
+/// the relation is refused rather than attached to another span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingRelation {
+    /// The relation type's name (`said-by`, brat's `Equiv`).
+    pub kind: String,
+    pub from: usize,
+    pub to: usize,
+    /// The source says the type is symmetric (brat's `*` equivalences, Label Studio's `bi`):
+    /// a type added to `tags.ron` for it is.
+    pub symmetric: bool,
+    pub note: String,
+    pub attrs: BTreeMap<String, String>,
+    /// An id to keep in a new layer (brat's `R` number), if free.
+    pub id: Option<u64>,
+    /// Where it was stated, for messages: `file:line`.
+    pub origin: String,
+    /// The `to` end in another document (Marginalia's jsonl): that text's span, by id, range
+    /// and quote; `to` is then not read.
+    pub to_elsewhere: Option<crate::model::relation::End>,
+}
+
+impl IncomingRelation {
+    /// A relation of type `kind` from span `from` to span `to` (indices), with no note,
+    /// attributes or id.
+    pub fn new(kind: &str, from: usize, to: usize, origin: String) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            from,
+            to,
+            symmetric: false,
+            note: String::new(),
+            attrs: BTreeMap::new(),
+            id: None,
+            origin,
+            to_elsewhere: None,
+        }
+    }
 }
 
 /// Progress callbacks get (work done, work in all) and return whether to go on; the work is
@@ -1014,6 +1108,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         Err(e) => return Err(e),
     }
     summary.rejected_spans.extend(stats.rejected);
+    summary.rejected_relations.extend(stats.rejected_relations);
     summary.skipped_documents.extend(stats.skipped);
     summary.joined_fragments += stats.joined_fragments;
     summary
@@ -1027,6 +1122,7 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         && handed == 0
         && summary.skipped_documents.is_empty()
         && summary.rejected_spans.is_empty()
+        && summary.rejected_relations.is_empty()
         && summary.answers_left_out.is_empty()
         && summary.unsupported.is_empty()
         && summary.labelstudio == labelstudio::Counts::default();
@@ -1189,6 +1285,9 @@ pub fn default_folder(ws: &Workspace, source: &Path, into: Option<&str>) -> Stri
 pub struct SourceStats {
     /// Spans refused while parsing (bad offsets, text mismatch), with file and line.
     pub rejected: Vec<String>,
+    /// Relations refused while parsing (an end that names no span of the document), with file
+    /// and line.
+    pub rejected_relations: Vec<String>,
     /// Source documents that could not be read at all.
     pub skipped: Vec<String>,
     pub joined_fragments: usize,
@@ -1264,6 +1363,7 @@ enum Outcome {
         text: Option<usize>,
         entry: usize,
         spans: usize,
+        relations: usize,
         merging: bool,
     },
 }
@@ -1317,6 +1417,7 @@ impl Importer<'_> {
                     text,
                     entry,
                     spans,
+                    relations,
                     merging,
                 } => {
                     if text.is_some_and(|t| failed(t).is_some()) {
@@ -1329,6 +1430,7 @@ impl Importer<'_> {
                     }
                     s.documents += 1;
                     s.spans += spans;
+                    s.relations += relations;
                     if merging {
                         s.merged += 1;
                     }
@@ -1516,7 +1618,9 @@ impl Importer<'_> {
         // Check every span against the text.
         let now = now_rfc3339();
         let mut accepted = Vec::with_capacity(doc.spans.len());
-        for s in &doc.spans {
+        // Per span of the document: its index in `accepted`, or `None` when rejected.
+        let mut accepted_at: Vec<Option<usize>> = vec![None; doc.spans.len()];
+        for (i, s) in doc.spans.iter().enumerate() {
             let problem = if s.start >= s.end {
                 Some(format!("empty or reversed range {}..{}", s.start, s.end))
             } else if s.end > text.char_len() {
@@ -1549,7 +1653,42 @@ impl Importer<'_> {
                     .push(format!("{}: {p}", s.origin));
                 continue;
             }
+            accepted_at[i] = Some(accepted.len());
             accepted.push(s);
+        }
+        // Relations whose ends were both accepted and whose type name can be written; the
+        // others are refused, never attached to another span.
+        let mut linked: Vec<&IncomingRelation> = Vec::with_capacity(doc.relations.len());
+        for r in &doc.relations {
+            let end_problem = |which: &str, i: usize| match doc.spans.get(i) {
+                None => Some(format!("its {which} end is not a span of the document")),
+                Some(s) if accepted_at[i].is_none() => Some(format!(
+                    "its {which} end, the span at {}, was rejected (listed above)",
+                    s.origin
+                )),
+                Some(_) => None,
+            };
+            let crossing = r.to_elsewhere.is_some();
+            let problem = if crossing && (self.req.merge || self.into.is_some()) {
+                Some("its to end is in another document, whose span ids and path an import with --merge or --into may change; import without them to keep it".to_owned())
+            } else if r.kind.trim().is_empty()
+                || r.kind.chars().any(|c| c.is_control() || c.is_whitespace())
+            {
+                Some(format!(
+                    "relation type {:?} is empty or has spaces or control characters",
+                    r.kind
+                ))
+            } else {
+                end_problem("from", r.from)
+                    .or_else(|| (!crossing).then(|| end_problem("to", r.to)).flatten())
+            };
+            match problem {
+                Some(p) => self
+                    .summary
+                    .rejected_relations
+                    .push(format!("{}: {} relation: {p}", r.origin, r.kind)),
+                None => linked.push(r),
+            }
         }
         // New tags go into tags.ron before any layer uses them, and so do attributes: those
         // the source declares, and any other key a span brings (as text).
@@ -1584,6 +1723,30 @@ impl Importer<'_> {
                 added = true;
             }
         }
+        for r in &linked {
+            if self.tags.add_generated_relation(&r.kind, r.symmetric) {
+                self.summary.relation_types_added.push(r.kind.clone());
+                added = true;
+            }
+            let Some(kind) = self.tags.relations.iter_mut().find(|k| k.name == r.kind) else {
+                continue;
+            };
+            for k in r.attrs.keys() {
+                if crate::model::tags::is_reserved(k)
+                    || kind.attributes.iter().any(|a| &a.name == k)
+                {
+                    continue;
+                }
+                kind.attributes.push(crate::model::tags::Attribute::text(
+                    k,
+                    "Imported attribute.",
+                ));
+                self.summary
+                    .attributes_added
+                    .push(format!("{}.{k}", r.kind));
+                added = true;
+            }
+        }
         if added && let Err(problem) = self.tags.check() {
             // A source's schema that does not fit is left out rather than written broken.
             self.summary.warnings.push(format!(
@@ -1592,6 +1755,9 @@ impl Importer<'_> {
             self.tags = self.ws.tags().clone();
             for s in &accepted {
                 self.tags.add_generated(&s.tag);
+            }
+            for r in &linked {
+                self.tags.add_generated_relation(&r.kind, r.symmetric);
             }
         }
         if added {
@@ -1641,21 +1807,25 @@ impl Importer<'_> {
         // Each (start, end, tag) once: what the layer has, then what this document brings. A
         // repeat is left out and counted by kind; its note and attributes join the span kept
         // from this document, so nothing it said is lost.
-        let mut present: HashMap<(usize, usize, String), Option<usize>> = layer
+        let mut present: HashMap<(usize, usize, String), Place> = layer
             .spans
             .iter()
-            .map(|s| ((s.start, s.end, s.tag.clone()), None))
+            .map(|s| ((s.start, s.end, s.tag.clone()), Place::Layer(s.id)))
             .collect();
+        // Where each accepted span went: a span of its own, or the one it repeats.
+        let mut places: Vec<Place> = Vec::with_capacity(accepted.len());
         let mut fresh: Vec<(crate::model::layer::Span, Option<u64>, &IncomingSpan)> = Vec::new();
         let mut dups = Duplicates::default();
         for (s, attrs) in accepted.into_iter().zip(values) {
             match present.get(&(s.start, s.end, s.tag.clone())) {
-                Some(None) => {
+                Some(&Place::Layer(id)) => {
+                    places.push(Place::Layer(id));
                     dups.in_layer += 1;
                     continue;
                 }
-                Some(Some(i)) => {
-                    let (kept, _, first) = &mut fresh[*i];
+                Some(&Place::Fresh(i)) => {
+                    places.push(Place::Fresh(i));
+                    let (kept, _, first) = &mut fresh[i];
                     if first.fragments == s.fragments {
                         dups.identical += 1;
                     } else {
@@ -1674,7 +1844,8 @@ impl Importer<'_> {
                 }
                 None => {}
             }
-            present.insert((s.start, s.end, s.tag.clone()), Some(fresh.len()));
+            present.insert((s.start, s.end, s.tag.clone()), Place::Fresh(fresh.len()));
+            places.push(Place::Fresh(fresh.len()));
             let mut span = make_span(&text, 0, s.start, s.end, &s.tag, &now);
             span.note = s.note.clone();
             span.attrs = attrs;
@@ -1689,21 +1860,41 @@ impl Importer<'_> {
         let added_spans = fresh.len();
         let mut used_ids: HashSet<u64> = layer.spans.iter().map(|s| s.id).collect();
         let mut without_id = Vec::new();
-        for (mut span, id, _) in fresh {
+        let mut fresh_ids = vec![0u64; fresh.len()];
+        for (j, (mut span, id, _)) in fresh.into_iter().enumerate() {
             // Keep the source's id in a new layer when it is free, so brat's T3 stays span 3.
             match id {
                 Some(id) if !merging && id > 0 && used_ids.insert(id) => {
                     span.id = id;
+                    fresh_ids[j] = id;
                     layer.spans.push(span);
                 }
-                _ => without_id.push(span),
+                _ => without_id.push((j, span)),
             }
         }
         layer.normalize();
-        for mut span in without_id {
+        for (j, mut span) in without_id {
             span.id = layer.take_id();
+            fresh_ids[j] = span.id;
             layer.spans.push(span);
         }
+        let span_of = |i: usize| -> Option<u64> {
+            match places.get(accepted_at.get(i).copied().flatten()?)? {
+                Place::Layer(id) => Some(*id),
+                Place::Fresh(j) => fresh_ids.get(*j).copied(),
+            }
+        };
+        let ends: Vec<(&IncomingRelation, Option<u64>, Option<u64>)> = linked
+            .iter()
+            .map(|r| {
+                let to = match &r.to_elsewhere {
+                    Some(end) => Some(end.span),
+                    None => span_of(r.to),
+                };
+                (*r, span_of(r.from), to)
+            })
+            .collect();
+        let added_relations = self.link(&mut layer, &ends, merging, &now);
         layer.normalize();
         let bytes = layer.to_ron().into_bytes();
         // Written only if no window saved the layer (or made one) since it was read here.
@@ -1713,12 +1904,167 @@ impl Importer<'_> {
             text: text_entry,
             entry,
             spans: added_spans,
+            relations: added_relations,
             merging,
         });
         if self.batch.is_full() {
             self.commit();
         }
         Ok(())
+    }
+}
+
+/// Where an accepted span of a document went.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// A span the layer had already (merging), by id: the accepted span repeats it.
+    Layer(u64),
+    /// The `n`th new span.
+    Fresh(usize),
+}
+
+impl Importer<'_> {
+    /// Adds the relations `ends` gives (each with its ends' span ids in `layer`) to `layer`:
+    /// each checked against its type's allowed tags, left out when the layer has it already,
+    /// its source id kept in a new layer when free. Returns how many were added.
+    fn link(
+        &mut self,
+        layer: &mut Layer,
+        ends: &[(&IncomingRelation, Option<u64>, Option<u64>)],
+        merging: bool,
+        now: &str,
+    ) -> usize {
+        let tags: HashMap<u64, String> =
+            layer.spans.iter().map(|s| (s.id, s.tag.clone())).collect();
+        let symmetric = |kind: &str| self.tags.relation(kind).is_some_and(|k| k.symmetric);
+        let key = |kind: &str, a: u64, b: u64| {
+            if symmetric(kind) && b < a {
+                (kind.to_owned(), b, a)
+            } else {
+                (kind.to_owned(), a, b)
+            }
+        };
+        let mut present: HashSet<(String, u64, u64)> = layer
+            .relations
+            .iter()
+            .filter_map(|r| Some(key(&r.kind, r.from.here_id()?, r.to.here_id()?)))
+            .collect();
+        // A link to another document is told apart by that document too.
+        let mut crossing: HashSet<(String, u64, String, u64)> = layer
+            .relations
+            .iter()
+            .filter_map(|r| {
+                let there = r.to.doc.as_ref()?;
+                Some((
+                    r.kind.clone(),
+                    r.from.here_id()?,
+                    there.text.clone(),
+                    r.to.span,
+                ))
+            })
+            .collect();
+        let mut made: Vec<(crate::model::relation::Relation, Option<u64>)> = Vec::new();
+        for (r, from, to) in ends {
+            let refuse = |why: String| format!("{}: {} relation: {why}", r.origin, r.kind);
+            let (Some(from), Some(to)) = (*from, *to) else {
+                self.summary
+                    .rejected_relations
+                    .push(refuse("an end did not become a span".into()));
+                continue;
+            };
+            if from == to && r.to_elsewhere.is_none() {
+                self.summary.rejected_relations.push(refuse(format!(
+                    "both ends are span {from} (the same range and tag)"
+                )));
+                continue;
+            }
+            if let Some(kind) = self.tags.relation(&r.kind) {
+                let here_ends = [
+                    (true, Some(from)),
+                    (false, r.to_elsewhere.is_none().then_some(to)),
+                ];
+                let not_allowed = here_ends.into_iter().find_map(|(f, id)| {
+                    let id = id?;
+                    let tag = tags.get(&id)?;
+                    (!kind.allows_end(f, tag)).then(|| {
+                        format!(
+                            "its {} end may be {}, not {tag:?} (annotations/tags.ron)",
+                            if f { "from" } else { "to" },
+                            kind.allowed(f).join(" or ")
+                        )
+                    })
+                });
+                if let Some(why) = not_allowed {
+                    self.summary.rejected_relations.push(refuse(why));
+                    continue;
+                }
+            }
+            let fresh = match &r.to_elsewhere {
+                Some(end) => crossing.insert((
+                    r.kind.clone(),
+                    from,
+                    end.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
+                    end.span,
+                )),
+                None => present.insert(key(&r.kind, from, to)),
+            };
+            if !fresh {
+                self.summary.relations_in_layer += usize::from(merging);
+                if !merging {
+                    self.summary.rejected_relations.push(refuse(format!(
+                        "the same link of span {from} and span {to} is stated twice"
+                    )));
+                }
+                continue;
+            }
+            let mut attrs = r.attrs.clone();
+            if let Some(kind) = self.tags.relation(&r.kind) {
+                for issue in kind.attr_issues(&r.attrs) {
+                    if let crate::model::tags::AttrIssue::BadValue { name, .. } = &issue {
+                        attrs.remove(name);
+                        self.summary.refused_attributes.push(format!(
+                            "the relation at {}: {issue} (it is imported without that value)",
+                            r.origin
+                        ));
+                    }
+                }
+            }
+            self.summary.attribute_values += attrs.len();
+            let relation = crate::model::relation::Relation {
+                id: 0,
+                kind: r.kind.clone(),
+                from: crate::model::relation::End::here(from),
+                to: r
+                    .to_elsewhere
+                    .clone()
+                    .unwrap_or_else(|| crate::model::relation::End::here(to)),
+                note: r.note.clone(),
+                attrs,
+                created: now.to_owned(),
+                modified: now.to_owned(),
+            };
+            made.push((relation, r.id));
+        }
+        let count = made.len();
+        let mut used: HashSet<u64> = (layer.spans.iter().map(|s| s.id))
+            .chain(layer.orphans.iter().map(|o| o.span.id))
+            .chain(layer.relations.iter().map(|r| r.id))
+            .collect();
+        let mut without_id = Vec::new();
+        for (mut relation, id) in made {
+            match id {
+                Some(id) if !merging && id > 0 && used.insert(id) => {
+                    relation.id = id;
+                    layer.relations.push(relation);
+                }
+                _ => without_id.push(relation),
+            }
+        }
+        for mut relation in without_id {
+            relation.id = layer.take_id();
+            layer.relations.push(relation);
+        }
+        count
     }
 }
 
@@ -1769,6 +2115,7 @@ impl Consecutive {
                     origin,
                     annotator: None,
                     record: None,
+                    relations: Vec::new(),
                 };
                 self.current = Some((rel.to_owned(), annotator, inc));
             }

@@ -3,7 +3,8 @@
 //! workspace text, a `TextPositionSelector` (code points) and a body with `purpose: tagging`
 //! (or a single textual body); a `TextQuoteSelector`'s `exact` is checked against the text and a
 //! `commenting` body becomes the note. Consecutive annotations of the same text and creator
-//! make one document.
+//! make one document. Relations (`motivation: linking`, two targets) are not read: they are
+//! counted as annotations Marginalia's W3C import cannot hold (the jsonl import reads them).
 
 use std::path::Path;
 
@@ -46,11 +47,18 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
     let list = items(&root);
     let total = list.len();
     let mut docs = super::Consecutive::default();
+    let mut unsupported = super::Unsupported::default();
     for (i, a) in list.into_iter().enumerate() {
         if !progress(i, total) {
             return Err(ImportError::Cancelled { done: stats.done });
         }
         let origin = format!("{shown}: annotation {}", i + 1);
+        if a.get("motivation").and_then(Value::as_str) == Some("linking")
+            || a.get("target").is_some_and(Value::is_array)
+        {
+            unsupported.relations += 1;
+            continue;
+        }
         let target = a.get("target");
         let source_rel = target
             .and_then(|t| t.get("source").or(Some(t)))
@@ -101,6 +109,7 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
         docs.push(rel, creator, span, origin, sink, stats)?;
     }
     docs.finish(sink, stats)?;
+    stats.unsupported.push((shown, unsupported));
     progress(total, total);
     Ok(())
 }
