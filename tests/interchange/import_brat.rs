@@ -738,3 +738,45 @@ fn brat_import_into_a_workspace_with_text_folders_goes_into_a_text_folder() {
     );
     assert!(!root.join("elsewhere").exists());
 }
+
+/// A BioNLP-ST-style document: role names other than Arg1/Arg2, an equivalence of three
+/// mentions, a note on a relation, and a relation to an event, which is refused by name.
+#[test]
+fn bionlp_relations_and_equivalences_round_trip_and_a_link_to_an_event_is_refused() {
+    brat_round_trip("bionlp-rel");
+    let (_d, root) = empty_workspace();
+    let src = fixture("bionlp-rel");
+    let (code, out, err) = cli(&[
+        "import",
+        "--format",
+        "brat",
+        "--annotator",
+        "ann",
+        p(&src),
+        p(&root),
+    ]);
+    assert_eq!(code, 3, "{out}{err}");
+    // R1, R2 and the equivalence's two links; R3 names an event.
+    assert!(out.contains("\nimported 4 relations\n"), "{out}");
+    let ann = src.join("PMID-9001.ann");
+    assert!(
+        out.contains(&format!(
+            "refused 1 relation:\n  {}:10: Regulation relation: its second argument E1 is an event, which Marginalia cannot hold",
+            ann.display()
+        )),
+        "{out}"
+    );
+    let tags = std::fs::read_to_string(root.join("annotations/tags.ron")).unwrap();
+    let set: marginalia::model::tags::TagSet = ron::from_str(&tags).unwrap();
+    assert!(set.relation("Equiv").unwrap().symmetric);
+    assert!(!set.relation("Binding").unwrap().symmetric);
+    let layer = std::fs::read_to_string(root.join("annotations/ann/PMID-9001.ron")).unwrap();
+    let layer = marginalia::model::layer::Layer::from_ron(&layer).unwrap();
+    let binding = layer
+        .relations
+        .iter()
+        .find(|r| r.kind == "Binding")
+        .unwrap();
+    assert_eq!((binding.from.span, binding.to.span), (4, 5));
+    assert_eq!(binding.note, "direct binding");
+}
