@@ -10,6 +10,8 @@ use std::process::{Command, Output};
 #[path = "../support/mod.rs"]
 mod support;
 
+mod relations;
+
 use support::files::{copy_dir, copy_workspace, edit, repo};
 use support::process::{BIN, run, run_with_home, run_within, stdout};
 

@@ -1,9 +1,10 @@
 //! A team of twenty through real git: one bare repository, 20 annotator clones (two annotators
 //! work from two clones each) and 2 reviewer clones, each set up with `marginalia git setup`,
 //! edit through the core API for 10 rounds, then pull and push. Asserts that no conflict marker
-//! ever lands in the tree, that `validate` passes, that every span created and not deleted
-//! survives, that every conflict the driver reported is recorded where the window shows it, and
-//! that the final tree is the same whatever order the clones push in.
+//! ever lands in the tree, that `validate` passes, that every span and relation created and not
+//! deleted survives (a relation linking the same places, its ends never dangling), that every
+//! conflict the driver reported is recorded where the window shows it, and that the final tree
+//! is the same whatever order the clones push in.
 //!
 //! Each round ends with every clone catching up, so every clone edits from the same state
 //! whatever the order: otherwise what a clone saw, and so what it did, would depend on the
@@ -17,6 +18,7 @@ use std::process::{Command, Output};
 
 use marginalia::model::curated::{CuratedLayer, CuratedSpan, Rejection, SourceRef};
 use marginalia::model::layer::{Layer, Span, make_span};
+use marginalia::model::relation::{End, Relation};
 use marginalia::store;
 use marginalia::team::merge::{CONFLICT_MARK, MERGE_AUTHOR};
 use marginalia::{TagSet, Text, Workspace};
@@ -97,6 +99,22 @@ struct Outcome {
     conflicts: Vec<Recorded>,
 }
 
+/// A relation as a user sees it: whose, on which document, its type and its ends' ranges.
+type Link = (String, usize, String, (usize, usize), (usize, usize));
+
+/// A relation's type and its ends' ranges.
+type Places = (String, (usize, usize), (usize, usize));
+
+/// A relation's type and its ends' ranges in `layer` (`None`: an end names no span there).
+fn places(layer: &Layer, r: &Relation) -> Option<Places> {
+    let at = |e: &End| {
+        let id = e.here_id()?;
+        let s = layer.span(id)?;
+        Some((s.start, s.end))
+    };
+    Some((r.kind.clone(), at(&r.from)?, at(&r.to)?))
+}
+
 fn stamp(round: usize) -> String {
     format!("2026-02-{:02}T10:00:00Z", round + 1)
 }
@@ -110,29 +128,82 @@ fn load_layer(ws: &Workspace, who: &str, rel: &str, text: &Text) -> (PathBuf, La
     (path, layer)
 }
 
+/// Whether an annotator deletes span `s` this round (of those they made): neither it nor its
+/// relations carry a recorded conflict, and it was made before this round (`now`).
+fn deletable(layer: &Layer, s: &Span, now: &str) -> bool {
+    !s.note.contains(CONFLICT_MARK)
+        && !(layer.relations_of(s.id)).any(|r| r.note.contains(CONFLICT_MARK))
+        && s.modified.as_str() < now
+}
+
 /// An annotator's edits for one round, through the core API.
 fn annotate(
     c: &mut Clone,
     idx: usize,
     round: usize,
     expected: &mut BTreeSet<(String, usize, usize, usize)>,
+    links: &mut BTreeSet<Link>,
 ) {
     let d = idx % DOCS;
     let rel = doc_rel(d);
     let text = Text::from_string(&doc_text(d));
     let (path, mut layer) = load_layer(&c.ws, &c.who, &rel, &text);
     let now = stamp(round);
+    // A span to link that the annotator's other clone may delete meanwhile (the merge keeps it
+    // then): the first it would delete, by the rule below; with one clone, the oldest span.
+    let mine: Vec<(usize, usize, usize)> = c.created.iter().copied().filter(|x| x.0 == d).collect();
+    let linked = (layer.spans.iter())
+        .find(|s| !mine.contains(&(d, s.start, s.end)) && deletable(&layer, s, &now))
+        .or_else(|| (layer.spans.iter().filter(|s| s.modified < now)).min_by_key(|s| s.id))
+        .map(|s| s.id);
+    let mut new_ids = Vec::new();
     // Two new spans at places only this clone uses in this round.
     for k in 0..2 {
         let slot = (c.seat * ROUNDS + round) * 2 + k;
         let start = slot * 23 + idx % 5;
         let id = layer.take_id();
+        new_ids.push(id);
         let tag = TAGS[(slot + idx) % TAGS.len()];
         layer
             .spans
             .push(make_span(&text, id, start, start + 7, tag, &now));
         c.created.push((d, start, start + 7));
         expected.insert((c.who.clone(), d, start, start + 7));
+    }
+    // A note on the latest relation made before this round: a two-clone annotator's clones
+    // both write one, which is a conflict recorded in the relation's note.
+    if let Some(r) = (layer.relations.iter_mut())
+        .filter(|r| r.modified < now)
+        .max_by_key(|r| r.id)
+    {
+        if !r.note.is_empty() {
+            r.note.push('\n');
+        }
+        r.note.push_str(&format!(
+            "checked by {} ({}) in round {round}",
+            c.who, c.seat
+        ));
+        r.modified = now.clone();
+    }
+    // The new spans linked to each other, and the first to the span chosen above. Both clones of a
+    // two-clone annotator take the same ids: the merge renumbers, the relations follow.
+    let ends = [(new_ids[0], new_ids[1])]
+        .into_iter()
+        .chain(linked.map(|o| (new_ids[0], o)));
+    for (from, to) in ends {
+        let r = Relation {
+            id: layer.take_id(),
+            kind: "same-as".into(),
+            from: End::here(from),
+            to: End::here(to),
+            note: String::new(),
+            attrs: BTreeMap::new(),
+            created: now.clone(),
+            modified: now.clone(),
+        };
+        let (kind, a, b) = places(&layer, &r).expect("both ends are spans");
+        links.insert((c.who.clone(), d, kind, a, b));
+        layer.relations.push(r);
     }
     // Retag the first span made before this round: a two-clone annotator's clones pick
     // different tags, which is a conflict for the driver to record.
@@ -166,16 +237,25 @@ fn annotate(
             .push_str(&format!("seen by {} ({}) in round {round}", c.who, c.seat));
         s.modified = now.clone();
     }
-    // Every third round, delete the oldest span this clone made that carries no conflict.
+    // Every third round, delete the oldest span this clone made that carries no conflict (nor
+    // do its relations).
     if round % 3 == 2 {
         let mine: Vec<(usize, usize, usize)> =
             c.created.iter().copied().filter(|x| x.0 == d).collect();
-        if let Some(pos) = layer.spans.iter().position(|s| {
-            mine.contains(&(d, s.start, s.end))
-                && !s.note.contains(CONFLICT_MARK)
-                && s.modified < now
-        }) {
+        if let Some(pos) = (layer.spans.iter())
+            .position(|s| mine.contains(&(d, s.start, s.end)) && deletable(&layer, s, &now))
+        {
+            // As the window deletes a span: with its relations.
+            for r in layer
+                .relations
+                .iter()
+                .filter(|r| r.touches(layer.spans[pos].id))
+            {
+                let (kind, a, b) = places(&layer, r).expect("both ends are spans");
+                links.remove(&(c.who.clone(), d, kind, a, b));
+            }
             let s = layer.spans.remove(pos);
+            layer.relations.retain(|r| !r.touches(s.id));
             expected.remove(&(c.who.clone(), d, s.start, s.end));
             c.created.retain(|x| *x != (d, s.start, s.end));
         }
@@ -277,6 +357,12 @@ enum Recorded {
         path: String,
         text: String,
     },
+    /// A line in a relation's note (the relation by its type and ends' ranges).
+    Relation {
+        path: String,
+        link: Places,
+        line: String,
+    },
 }
 
 impl Recorded {
@@ -306,12 +392,20 @@ impl Recorded {
                 .comments
                 .iter()
                 .any(|k| k.by == MERGE_AUTHOR && k.text == *text),
+            Recorded::Relation { link, line, .. } => {
+                let l = Layer::from_ron(file).expect("layer parses");
+                l.relations.iter().any(|r| {
+                    places(&l, r).as_ref() == Some(link) && r.note.lines().any(|n| n == line)
+                })
+            }
         }
     }
 
     fn path(&self) -> &str {
         match self {
-            Recorded::Note { path, .. } | Recorded::Comment { path, .. } => path,
+            Recorded::Note { path, .. }
+            | Recorded::Comment { path, .. }
+            | Recorded::Relation { path, .. } => path,
         }
     }
 }
@@ -325,7 +419,8 @@ fn check_recorded(c: &Clone, pull_output: &str) -> Vec<Recorded> {
         let Some((path, what)) = line.split_once(": conflict: ") else {
             continue;
         };
-        if what.contains("now span") || path.ends_with("tags.ron") {
+        if what.contains("now span") || what.contains("now relation") || path.ends_with("tags.ron")
+        {
             continue; // a renumbering or a hotkey, nothing to decide in a note
         }
         let file = std::fs::read_to_string(c.dir.join(path)).expect("merged file");
@@ -333,6 +428,17 @@ fn check_recorded(c: &Clone, pull_output: &str) -> Vec<Recorded> {
             Recorded::Comment {
                 path: path.to_owned(),
                 text: what[at..].to_owned(),
+            }
+        } else if let Some(rest) = what.strip_prefix("relation ") {
+            let (id, text) = rest.split_once(": ").expect("relation N: …");
+            let l = Layer::from_ron(&file).expect("layer parses");
+            let r = l
+                .relation(id.parse().expect("relation id"))
+                .unwrap_or_else(|| panic!("{path}: relation {id} is gone"));
+            Recorded::Relation {
+                path: path.to_owned(),
+                link: places(&l, r).unwrap_or_else(|| panic!("{path}: relation {id} dangles")),
+                line: format!("{CONFLICT_MARK} {text}"),
             }
         } else {
             let rest = what.strip_prefix("span ").expect("span N: …");
@@ -476,6 +582,7 @@ fn run(order: &[usize]) -> Outcome {
         });
     }
     let mut expected = BTreeSet::new();
+    let mut links = BTreeSet::new();
     let mut conflicts = Vec::new();
     for round in 0..ROUNDS {
         for &i in order {
@@ -484,7 +591,7 @@ fn run(order: &[usize]) -> Outcome {
                 review(c, round);
             } else {
                 let idx: usize = c.who[3..].parse().expect("annotator number");
-                annotate(c, idx, round, &mut expected);
+                annotate(c, idx, round, &mut expected, &mut links);
             }
             if round == 0 && (i == 5 || i == 9) {
                 add_tag(c, if i == 5 { "person" } else { "place" });
@@ -542,6 +649,27 @@ fn run(order: &[usize]) -> Outcome {
             "{who}'s span {start}..{end} on {rel} is missing"
         );
     }
+    // Every relation created and not deleted links the same places; no end dangles.
+    let mut found = BTreeSet::new();
+    for d in 0..DOCS {
+        let rel = doc_rel(d);
+        for who in ws.layer_names() {
+            let Some(path) = ws.layer_path(&who, &rel) else {
+                continue;
+            };
+            let Some((layer, _)) = marginalia::model::layer::load_layer(&path).expect("reads")
+            else {
+                continue;
+            };
+            for r in &layer.relations {
+                let (kind, a, b) = places(&layer, r)
+                    .unwrap_or_else(|| panic!("{who}'s relation {} on {rel} dangles", r.id));
+                found.insert((who.clone(), d, kind, a, b));
+            }
+        }
+    }
+    let lost: Vec<&Link> = links.difference(&found).collect();
+    assert!(lost.is_empty(), "relations lost: {lost:?}");
     // Every conflict recorded along the way is still where the window shows it.
     for r in &conflicts {
         let file = String::from_utf8_lossy(&tree[r.path()]).into_owned();
@@ -579,6 +707,11 @@ fn twenty_annotators_and_two_reviewers_merge_through_git_without_markers() {
         );
     }
     assert!(!b.conflicts.is_empty());
+    // Relations met conflicts too: a note both clones wrote, a span one deleted and one linked.
+    let relation_note = |r: &Recorded| matches!(r, Recorded::Relation { .. });
+    let linked_back = |r: &Recorded| matches!(r, Recorded::Note { line, .. } if line.contains("linked by a relation"));
+    assert!(a.conflicts.iter().any(relation_note), "{:?}", a.conflicts);
+    assert!(a.conflicts.iter().any(linked_back), "{:?}", a.conflicts);
     let differing: Vec<&String> = a
         .tree
         .keys()

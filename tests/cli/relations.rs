@@ -1,0 +1,232 @@
+//! Relations as the command line shows them (issue 25): `validate` names the file and the
+//! relation of each broken end, `stats` and `tags` count relations per type, and `tags rename`
+//! renames a relation type, or a tag in the relation types' ends, everywhere.
+
+use std::path::Path;
+
+use marginalia::model::layer::{Layer, Orphan, make_span, save_layer};
+use marginalia::model::relation::{End, Relation};
+use marginalia::{TagSet, Text};
+
+use crate::support::process::{run, stdout};
+
+const NOW: &str = "2026-03-01T09:00:00Z";
+const A: &str = "Ana said the tax rose. It fell, said Bo. The rise was a typo.";
+const B: &str = "Bo repeated that the tax rose. Ana disagreed.";
+
+fn link(id: u64, kind: &str, from: End, to: End) -> Relation {
+    Relation {
+        id,
+        kind: kind.into(),
+        from,
+        to,
+        note: String::new(),
+        attrs: Default::default(),
+        created: NOW.into(),
+        modified: NOW.into(),
+    }
+}
+
+/// A span on the first `phrase` of `text`.
+fn span_on(text: &Text, id: u64, phrase: &str, tag: &str) -> marginalia::model::layer::Span {
+    let s = text.char_of_byte(text.as_str().find(phrase).expect("phrase"));
+    make_span(text, id, s, s + phrase.chars().count(), tag, NOW)
+}
+
+/// Two texts and `ann`'s layers of them: a.txt has a quote (1), a claim (2), an error (3), an
+/// orphan (4) and the relations `more` adds; b.txt a claim (5) and a quote (6).
+fn workspace(more: impl FnOnce(&Layer, &Layer) -> Vec<Relation>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    TagSet::default()
+        .save(&root.join("annotations/tags.ron"))
+        .unwrap();
+    let (ta, tb) = (Text::from_string(A), Text::from_string(B));
+    std::fs::write(root.join("a.txt"), A).unwrap();
+    std::fs::write(root.join("b.txt"), B).unwrap();
+    let mut a = Layer::new("a.txt", &ta, "ann");
+    a.spans = vec![
+        span_on(&ta, 1, "the tax rose", "quote"),
+        span_on(&ta, 2, "It fell", "claim"),
+        span_on(&ta, 3, "a typo", "error"),
+    ];
+    a.orphans.push(Orphan {
+        span: span_on(&ta, 4, "Ana", "quote"),
+        old_text_sha256: "0".repeat(64),
+    });
+    let mut b = Layer::new("b.txt", &tb, "ann");
+    b.spans = vec![
+        span_on(&tb, 5, "the tax rose", "claim"),
+        span_on(&tb, 6, "Ana disagreed", "quote"),
+    ];
+    a.relations = more(&a, &b);
+    a.normalize();
+    b.normalize();
+    save_layer(&root.join("annotations/ann/a.ron"), &a).unwrap();
+    save_layer(&root.join("annotations/ann/b.ron"), &b).unwrap();
+    dir
+}
+
+/// Relations that are all valid: a said-by, and an evidence whose claim is in b.txt.
+fn valid(a: &Layer, b: &Layer) -> Vec<Relation> {
+    let claim_b = b.span(5).unwrap().end_in("b.txt");
+    vec![
+        link(10, "said-by", End::here(1), End::here(2)),
+        link(11, "evidence", End::here(3), claim_b),
+        link(12, "same-as", End::here(2), End::here(a.spans[2].id)),
+    ]
+}
+
+#[test]
+fn validate_names_the_file_and_relation_of_each_broken_end() {
+    let dir = workspace(|a, b| {
+        let mut gone = b.span(5).unwrap().end_in("gone.txt");
+        let mut missing_there = b.span(5).unwrap().end_in("b.txt");
+        missing_there.span = 7;
+        let quote_b = b.span(6).unwrap().end_in("b.txt");
+        if let Some(d) = gone.doc.as_mut() {
+            d.exact = "whatever".into();
+        }
+        let mut out = valid(a, b);
+        out.extend([
+            link(20, "said-by", End::here(2), End::here(1)),
+            link(21, "same-as", End::here(1), End::here(99)),
+            link(22, "same-as", End::here(1), End::here(4)),
+            link(23, "quoted-by", End::here(1), End::here(2)),
+            link(24, "same-as", End::here(1), gone),
+            link(25, "same-as", End::here(1), missing_there),
+            link(26, "corrects", End::here(2), quote_b),
+        ]);
+        out
+    });
+    let o = run(&["validate", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let file = dir
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("annotations/ann/a.ron");
+    let lines: Vec<String> = [
+        "relation 20: a \"said-by\" relation's from end may be quote, not \"claim\"",
+        "relation 21: its to end, span 99, does not exist",
+        "relation 22: its to end, span 4, lost its place when the text changed",
+        "relation 23: unknown relation type \"quoted-by\"",
+        "relation 24: its to end is in \"gone.txt\", which is not a text of the workspace",
+        "relation 25: its to end, span 7, is not in ann's layer of \"b.txt\"",
+        "relation 26: a \"corrects\" relation's to end may be error, not \"quote\"",
+    ]
+    .iter()
+    .map(|l| format!("{}: {l}", file.display()))
+    .collect();
+    let out = stdout(&o);
+    let printed: Vec<&str> = out.lines().collect();
+    assert_eq!(printed, lines, "{out}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("7 problems in 2 annotation files"));
+
+    // The same workspace with only the valid relations passes.
+    let dir = workspace(valid);
+    let o = run(&["validate", "."], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn stats_and_tags_count_relations_per_type() {
+    let dir = workspace(valid);
+    let o = run(&["stats", "."], dir.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.starts_with("2 documents, 2 annotation files, 5 spans\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "\nRelations per type (3 relations)\n  evidence              1\n  \
+             said-by               1\n  same-as               1\n\nPer annotator\n"
+        ),
+        "{out}"
+    );
+    let o = run(&["stats", ".", "--json"], dir.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["relations"], 3);
+    assert_eq!(v["by_relation"]["said-by"], 1);
+    assert_eq!(v["by_annotator"]["ann"]["relations"], 3);
+
+    let o = run(&["tags", "."], dir.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let expected = [
+        "relation types",
+        "  said-by   quote → any            key s  1 relation  A quote, linked to the span that names who said it.",
+        "  evidence  any → claim            key e  1 relation  A passage that bears on a claim: it supports it, refutes it or gives context.",
+        "    stance  choice: supports | refutes | context  (default supports)",
+        "  corrects  any → error            key c  0 relations  A passage that corrects an error.",
+        "  same-as   any ↔ any (symmetric)  key m  1 relation  Two mentions of the same person, organisation or event.",
+        "",
+    ]
+    .join("\n");
+    assert!(out.contains(&expected), "{out}");
+    assert!(
+        out.ends_with("4 tags; 5 spans in 2 annotation files\n"),
+        "{out}"
+    );
+}
+
+/// a.txt's layer file and tags.ron, as on disk.
+fn files(root: &Path) -> (String, String) {
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    (read("annotations/ann/a.ron"), read("annotations/tags.ron"))
+}
+
+#[test]
+fn tags_rename_renames_a_relation_type_and_a_tag_in_the_relation_types_ends() {
+    let dir = workspace(valid);
+    let root = dir.path();
+    // Without --relation, a relation type's name is refused, and said so.
+    let o = run(&["tags", "rename", "said-by", "quoted-by"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("\"said-by\" is a relation type, not a tag; pass --relation to rename it"),
+        "{o:?}"
+    );
+    let o = run(
+        &["tags", "rename", "--relation", "said-by", "quoted-by"],
+        root,
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{o:?}");
+    assert!(
+        out.ends_with(
+            "relation type \"said-by\" renamed to \"quoted-by\"\nrenamed: 1 relation in 1 layer file\n"
+        ),
+        "{out}"
+    );
+    let (layer, tags) = files(root);
+    assert!(
+        layer.contains("type: \"quoted-by\"") && !layer.contains("said-by"),
+        "{layer}"
+    );
+    assert!(
+        tags.contains("name: \"quoted-by\"") && !tags.contains("said-by"),
+        "{tags}"
+    );
+
+    // A tag renamed: the relation types whose ends name it follow, so validate still passes.
+    let o = run(&["tags", "rename", "quote", "citation"], root);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{o:?}");
+    assert!(
+        out.contains(
+            "relation types whose ends may be \"quote\" changed to \"citation\": quoted-by\n"
+        ),
+        "{out}"
+    );
+    let (_, tags) = files(root);
+    assert!(
+        tags.contains("from: [\n                \"citation\",\n            ]"),
+        "{tags}"
+    );
+    let o = run(&["validate", "."], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
