@@ -1984,7 +1984,13 @@ impl Document {
         reanchor::reanchor_layer(&mut theirs, &self.text);
         // The git driver's three-way merge, but ours win conflicts, and their new spans take
         // fresh ids where our undo history or our orphans still use the id.
+        let relation_ids = self.session.history.edits().filter_map(|e| match e {
+            Edit::AddRelation(r) | Edit::DeleteRelation(r) => Some(r.id),
+            Edit::ChangeRelation { after, .. } => Some(after.id),
+            _ => None,
+        });
         let held: BTreeSet<u64> = (self.session.history.edits().filter_map(touched))
+            .chain(relation_ids)
             .chain(self.layer.orphans.iter().map(|o| o.span.id))
             .collect();
         let out = merge::merge_layers(
@@ -1997,6 +2003,7 @@ impl Document {
         // The header stays ours: it describes the text on screen.
         self.layer.spans = out.merged.spans;
         self.layer.orphans = out.merged.orphans;
+        self.layer.relations = out.merged.relations;
         self.layer.status = out.merged.status;
         self.layer.next_id = out.merged.next_id;
         self.record_all();

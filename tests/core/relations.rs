@@ -141,3 +141,38 @@ fn a_relation_whose_end_is_missing_or_orphaned_is_kept_and_named() {
         format!("relation {link}: its to end, span 999, does not exist")
     );
 }
+
+/// A relation another window saved while this one had unsaved edits is merged in, not lost
+/// (the session's merge copied spans, orphans and status back, but not relations).
+#[test]
+fn a_relation_saved_elsewhere_survives_the_sessions_merge() {
+    let dir = copy_workspace();
+    let rel = "seeds/000_b78fa013a4a69998.txt";
+    let tags = TagSet::default();
+    let mut first = open(dir.path(), rel);
+    let quote = span_at(&mut first, "do you want a Franco-Russian war?", "quote");
+    let name = span_at(&mut first, "Putin", "claim");
+    first.save_now().unwrap();
+    // Another window links them and saves.
+    let mut other = open(dir.path(), rel);
+    other
+        .add_relation(
+            tags.relation("said-by").unwrap(),
+            quote,
+            End::here(name),
+            "claim",
+        )
+        .unwrap();
+    other.save_now().unwrap();
+    // This window, which has not seen that, adds a span and saves: the two are merged.
+    span_at(&mut first, "Macron", "claim");
+    first.save_now().unwrap();
+    let on_disk = open(dir.path(), rel);
+    assert_eq!(on_disk.layer().spans.len(), 3);
+    assert_eq!(
+        on_disk.layer().relations.len(),
+        1,
+        "the other window's relation is kept"
+    );
+    assert!(on_disk.layer().relation_problems(&tags).is_empty());
+}
