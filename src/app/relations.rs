@@ -351,10 +351,19 @@ pub(super) fn draw_picker(
                             let (rect, _) = ui.allocate_exact_size(vec2(6.0, 16.0), egui::Sense::hover());
                             ui.painter().rect_filled(rect, 2.0, chip);
                             let text = format!("{}  ({})", k.name, k.hotkey);
-                            if ui.add(egui::Button::selectable(row == p.selected, text)).clicked() {
+                            if ui
+                                .add(egui::Button::selectable(row == p.selected, text))
+                                .on_hover_text(&k.description)
+                                .clicked()
+                            {
                                 pick = Some(row);
                             }
-                            ui.label(RichText::new(&k.description).small().color(weak(ui)));
+                            ui.add(
+                                egui::Label::new(
+                                    RichText::new(&k.description).small().color(weak(ui)),
+                                )
+                                .truncate(),
+                            );
                         });
                     }
                     if let Some(k) = pick.and_then(|i| kinds.get(i)) {
@@ -569,7 +578,9 @@ pub(super) fn draw_arcs(
                 color,
                 symmetric,
             }),
-            (Some((ra, _)), None) | (None, Some((ra, _))) => {
+            // An end elsewhere gets its chip while its span is selected (the details panel
+            // lists every relation; chips for all would cover the row above).
+            (Some((ra, s)), None) | (None, Some((ra, s))) if app.selected_span == Some(s.id) => {
                 let outgoing = a.is_some();
                 let other = if outgoing { &r.to } else { &r.from };
                 let (words, jump) = match &other.doc {
@@ -601,65 +612,97 @@ pub(super) fn draw_arcs(
                 };
                 chips.push((ra, format!("{} {arrow} {words}", r.kind), color, jump));
             }
-            (None, None) => {}
+            _ => {}
         }
     }
     let painter = ui.painter().with_clip_rect(clip);
     let font = egui::FontId::proportional(10.5);
     let bg = ui.visuals().panel_fill;
-    // Lanes: a wider arc goes above the narrower ones it spans on its row.
-    arcs.sort_by(|x, y| {
-        let w = |a: &Arc| {
-            (a.from.center().x - a.to.center().x).abs() + (a.from.top() - a.to.top()).abs()
-        };
-        w(x).total_cmp(&w(y))
-    });
-    let mut placed: Vec<(f32, f32, f32, usize)> = Vec::new(); // (left, right, top, lane)
+    // Arcs run in the gap above each row of text, never across it, as brat draws them: two
+    // ends on one row are joined by a bracket above that row; ends on different rows each get
+    // a bracket that runs to the column's edge (right from the upper end, in from the left to
+    // the lower one). A bracket spanning others on its row goes higher (lanes).
+    let (left_edge, right_edge) = (clip.left() + 2.0, clip.right() - 14.0);
+    let mut segments: Vec<Segment> = Vec::new();
     for a in &arcs {
         let (p0, p1) = (a.from.center_top(), a.to.center_top());
-        let top = p0.y.min(p1.y);
-        let (left, right) = (p0.x.min(p1.x), p0.x.max(p1.x));
-        let lane = placed
-            .iter()
-            .filter(|(l, r, t, _)| (*t - top).abs() < 4.0 && *l < right + 1.0 && left < *r + 1.0)
-            .map(|(.., lane)| lane + 1)
-            .max()
-            .unwrap_or(0);
-        placed.push((left, right, top, lane));
-        let h = 7.0 + 5.0 * lane as f32;
-        let peak = top - h;
-        let stroke = Stroke::new(1.4, a.color);
-        let shape = egui::epaint::CubicBezierShape::from_points_stroke(
-            [p0, Pos2::new(p0.x, peak), Pos2::new(p1.x, peak), p1],
-            false,
-            Color32::TRANSPARENT,
-            stroke,
-        );
-        painter.add(shape);
+        if (p0.y - p1.y).abs() < 4.0 {
+            segments.push(Segment::new(p0.x.min(p1.x), p0.x.max(p1.x), p0.y.min(p1.y)));
+        } else {
+            let (upper, lower) = if p0.y < p1.y { (p0, p1) } else { (p1, p0) };
+            segments.push(Segment::new(upper.x, right_edge, upper.y));
+            segments.push(Segment::new(left_edge, lower.x, lower.y));
+        }
+    }
+    let lanes = lanes(&segments);
+    let lift = |lane: usize| 4.0 + 3.0 * lane.min(3) as f32;
+    let mut si = 0;
+    for a in &arcs {
+        let stroke = Stroke::new(1.3, a.color);
+        let (p0, p1) = (a.from.center_top(), a.to.center_top());
+        let bracket = |x0: f32, x1: f32, y: f32, lane: usize, down0: bool, down1: bool| {
+            let top = y - lift(lane);
+            let mut pts = Vec::with_capacity(4);
+            if down0 {
+                pts.push(Pos2::new(x0, y));
+            }
+            pts.push(Pos2::new(x0, top));
+            pts.push(Pos2::new(x1, top));
+            if down1 {
+                pts.push(Pos2::new(x1, y));
+            }
+            painter.add(egui::Shape::line(pts, stroke));
+            top
+        };
+        let label_at = if (p0.y - p1.y).abs() < 4.0 {
+            let top = bracket(p0.x, p1.x, p0.y.min(p1.y), lanes[si], true, true);
+            si += 1;
+            Pos2::new((p0.x + p1.x) / 2.0, top)
+        } else {
+            let from_upper = p0.y < p1.y;
+            let (upper, lower) = if from_upper { (p0, p1) } else { (p1, p0) };
+            let t0 = bracket(upper.x, right_edge, upper.y, lanes[si], true, false);
+            let t1 = bracket(left_edge, lower.x, lower.y, lanes[si + 1], false, true);
+            si += 2;
+            // The label goes by the `from` end.
+            if from_upper {
+                Pos2::new((upper.x + right_edge) / 2.0, t0)
+            } else {
+                Pos2::new((left_edge + lower.x) / 2.0, t1)
+            }
+        };
         if !a.symmetric {
             // An arrowhead into the `to` end.
             painter.add(egui::Shape::convex_polygon(
                 vec![
                     p1,
-                    Pos2::new(p1.x - 3.5, p1.y - 6.0),
-                    Pos2::new(p1.x + 3.5, p1.y - 6.0),
+                    Pos2::new(p1.x - 3.0, p1.y - 5.0),
+                    Pos2::new(p1.x + 3.0, p1.y - 5.0),
                 ],
                 a.color,
                 Stroke::NONE,
             ));
         }
         let g = painter.layout_no_wrap(a.label.clone(), font.clone(), a.color);
-        let at = Pos2::new(
-            (p0.x + p1.x) / 2.0 - g.size().x / 2.0,
-            peak - g.size().y / 2.0 - 0.75 * h * 0.5,
-        );
-        let label_rect = Rect::from_min_size(at, g.size()).expand(1.0);
-        painter.rect_filled(label_rect, 2.0, bg);
+        let at = Pos2::new(label_at.x - g.size().x / 2.0, label_at.y - g.size().y / 2.0);
+        painter.rect_filled(Rect::from_min_size(at, g.size()).expand(1.0), 2.0, bg);
         painter.galley(at, g, a.color);
     }
+    // A chip is small, the relation's type and an arrow over the span's right end (in the gap
+    // above the row); the other end's words are its hover text and its screen-reader label.
+    let mut stacked: Vec<Rect> = Vec::new();
     for (i, (r, text, color, jump)) in chips.into_iter().enumerate() {
-        let g = painter.layout_no_wrap(text.clone(), font.clone(), color);
-        let at = Pos2::new(r.left(), r.top() - g.size().y - 1.0);
+        let short = text.split(' ').take(2).collect::<Vec<_>>().join(" ") + " ↗";
+        let g = painter.layout_no_wrap(short, egui::FontId::proportional(9.5), color);
+        let mut at = Pos2::new(r.right() - g.size().x, r.top() - g.size().y + 2.0);
+        // Chips of one span side by side, not on top of each other.
+        while let Some(o) = stacked
+            .iter()
+            .find(|o| o.intersects(Rect::from_min_size(at, g.size())))
+        {
+            at.x = o.left() - g.size().x - 4.0;
+        }
+        stacked.push(Rect::from_min_size(at, g.size()).expand(1.0));
         let rect = Rect::from_min_size(at, g.size()).expand(1.5);
         painter.rect_filled(rect, 3.0, bg);
         painter.rect_stroke(rect, 3.0, Stroke::new(1.0, color), egui::StrokeKind::Inside);
@@ -670,7 +713,7 @@ pub(super) fn draw_arcs(
                 ui.scope_id().with(("relation chip", i)),
                 egui::Sense::click(),
             )
-            .on_hover_text("Go to the other end");
+            .on_hover_text(format!("{text} (click: go there)"));
         resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &text));
         if resp.clicked() {
             commands.push(jump);
@@ -693,4 +736,45 @@ fn excerpt(s: &str, n: usize) -> String {
         let cut: String = line.chars().take(n.saturating_sub(1)).collect();
         format!("{cut}…")
     }
+}
+
+/// A horizontal run of an arc above a row: from `x0` to `x1` at the row's top `y`.
+struct Segment {
+    x0: f32,
+    x1: f32,
+    y: f32,
+}
+
+impl Segment {
+    fn new(x0: f32, x1: f32, y: f32) -> Self {
+        Self {
+            x0: x0.min(x1),
+            x1: x0.max(x1),
+            y,
+        }
+    }
+}
+
+/// The lane of each segment: 0 for one that spans no other on its row, else one above the
+/// highest lane among those it overlaps that are narrower (so nested arcs do not cross).
+fn lanes(segments: &[Segment]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..segments.len()).collect();
+    order.sort_by(|&a, &b| {
+        let w = |s: &Segment| s.x1 - s.x0;
+        w(&segments[a]).total_cmp(&w(&segments[b]))
+    });
+    let mut lane = vec![0usize; segments.len()];
+    for (k, &i) in order.iter().enumerate() {
+        let s = &segments[i];
+        lane[i] = order[..k]
+            .iter()
+            .filter(|&&j| {
+                let o = &segments[j];
+                (o.y - s.y).abs() < 4.0 && o.x0 < s.x1 && s.x0 < o.x1
+            })
+            .map(|&j| lane[j] + 1)
+            .max()
+            .unwrap_or(0);
+    }
+    lane
 }
