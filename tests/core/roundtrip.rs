@@ -273,6 +273,14 @@ fn format_doc_example_is_a_valid_layer() {
             s.id
         );
     }
+    for r in &example.relations {
+        assert_eq!(
+            shipped.relation(r.id),
+            Some(r),
+            "relation {} differs from the shipped file",
+            r.id
+        );
+    }
     let by_id: BTreeMap<u64, &Span> = example.spans.iter().map(|s| (s.id, s)).collect();
     // The example shows a nested pair: an error inside a quote.
     assert!(

@@ -318,10 +318,23 @@ mod tests {
     fn the_labeling_config_lists_every_tag_on_the_text() {
         let tags = TagSet::default();
         let c = labeling_config(&tags);
-        assert!(c.starts_with("<View>\n  <Labels name=\"label\" toName=\"text\">"));
+        assert!(c.starts_with("<View>\n  <Relations>\n    <Relation value=\"said-by\"/>"));
+        assert!(c.contains("  </Relations>\n  <Labels name=\"label\" toName=\"text\">"));
         assert!(c.ends_with("<Text name=\"text\" value=\"$text\"/>\n</View>"));
         for t in &tags.tags {
             assert!(c.contains(&format!("<Label value=\"{}\"/>", t.name)), "{c}");
         }
+        for r in &tags.relations {
+            assert!(
+                c.contains(&format!("<Relation value=\"{}\"/>", r.name)),
+                "{c}"
+            );
+        }
+        // No relation types: no <Relations> block.
+        let plain = TagSet {
+            relations: Vec::new(),
+            ..TagSet::default()
+        };
+        assert!(labeling_config(&plain).starts_with("<View>\n  <Labels name=\"label\""));
     }
 }
