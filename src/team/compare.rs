@@ -1,6 +1,7 @@
 //! Comparing two annotators' layers of one text for review: the items a reviewer decides
 //! (agreed, conflicts, spans only one side has), spans matched one to one by overlap, and what
-//! became of each annotator's spans according to the curated layer.
+//! became of each annotator's spans according to the curated layer. Relations are compared by
+//! type and where both ends are ([`RelationPlace`]), for agreement and for review.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -9,6 +10,7 @@ use serde::Serialize;
 use crate::model::curated::{CuratedLayer, CuratedSpan, Rejection, SourceRef};
 use crate::model::layer::{Layer, Span};
 use crate::model::range::CharRange;
+use crate::model::relation::Relation;
 
 /// How the two layers relate at one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -221,6 +223,268 @@ pub fn greedy_overlap_match(a: &[CharRange], b: &[CharRange]) -> Vec<(usize, usi
         }
     }
     out
+}
+
+/// Where one end of a relation is: the text (workspace path) and the span's range in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EndPlace {
+    pub text: String,
+    pub range: CharRange,
+}
+
+impl EndPlace {
+    /// Chars this end shares with `other` (0: another text, or no overlap).
+    fn overlap(&self, other: &EndPlace) -> usize {
+        if self.text != other.text {
+            return 0;
+        }
+        let (a, b) = (self.range, other.range);
+        a.end.min(b.end).saturating_sub(a.start.max(b.start))
+    }
+}
+
+/// A relation as agreement and review match it: its type and where both ends are. Two
+/// annotators' relations are the same link when these are equal, whatever their ids.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RelationPlace {
+    pub kind: String,
+    pub from: EndPlace,
+    pub to: EndPlace,
+}
+
+impl RelationPlace {
+    /// Where relation `r` of the layer of text `rel` (whose spans are `spans`) is: an end in
+    /// this layer at its span's range, an end in another text at the range recorded when it was
+    /// linked. `None` when an end's span is not in `spans` (a broken or orphaned end: such a
+    /// relation cannot be matched by place).
+    pub fn of(rel: &str, spans: &HashMap<u64, &Span>, r: &Relation) -> Option<Self> {
+        let end = |e: &crate::model::relation::End| -> Option<EndPlace> {
+            match &e.doc {
+                Some(d) => Some(EndPlace {
+                    text: d.text.clone(),
+                    range: CharRange::new(d.start, d.end),
+                }),
+                None => spans.get(&e.span).map(|s| EndPlace {
+                    text: rel.to_owned(),
+                    range: s.range(),
+                }),
+            }
+        };
+        Some(Self {
+            kind: r.kind.clone(),
+            from: end(&r.from)?,
+            to: end(&r.to)?,
+        })
+    }
+
+    /// What exact matching compares: the type and the ends, in order unless the type is
+    /// `symmetric` (then either direction is the same link).
+    pub fn exact_key(&self, symmetric: bool) -> (&str, &EndPlace, &EndPlace) {
+        if symmetric && self.to < self.from {
+            (&self.kind, &self.to, &self.from)
+        } else {
+            (&self.kind, &self.from, &self.to)
+        }
+    }
+
+    /// How well `other` matches this relation when ends need only overlap: the chars both ends
+    /// share, summed; `None` when the types differ or an end does not overlap its counterpart
+    /// (either way round for a `symmetric` type).
+    pub fn overlap_with(&self, other: &RelationPlace, symmetric: bool) -> Option<usize> {
+        if self.kind != other.kind {
+            return None;
+        }
+        let score = |f: usize, t: usize| (f > 0 && t > 0).then_some(f + t);
+        let forward = score(self.from.overlap(&other.from), self.to.overlap(&other.to));
+        let backward = if symmetric {
+            score(self.from.overlap(&other.to), self.to.overlap(&other.from))
+        } else {
+            None
+        };
+        forward.max(backward)
+    }
+}
+
+/// The places of a layer's relations, each with its index in `relations` (relations with an
+/// end that cannot be placed are left out).
+pub fn relation_places(
+    rel: &str,
+    spans: &[Span],
+    relations: &[Relation],
+) -> Vec<(usize, RelationPlace)> {
+    if relations.is_empty() {
+        return Vec::new();
+    }
+    let by_id: HashMap<u64, &Span> = spans.iter().map(|s| (s.id, s)).collect();
+    relations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((i, RelationPlace::of(rel, &by_id, r)?)))
+        .collect()
+}
+
+/// How many relations match exactly (same type, same ends' ranges), one to one.
+pub fn exact_relation_matches(
+    a: &[RelationPlace],
+    b: &[RelationPlace],
+    symmetric: &dyn Fn(&str) -> bool,
+) -> u64 {
+    let mut counts: HashMap<(&str, &EndPlace, &EndPlace), (u64, u64)> = HashMap::new();
+    for r in a {
+        counts.entry(r.exact_key(symmetric(&r.kind))).or_default().0 += 1;
+    }
+    for r in b {
+        counts.entry(r.exact_key(symmetric(&r.kind))).or_default().1 += 1;
+    }
+    counts.values().map(|(x, y)| (*x).min(*y)).sum()
+}
+
+/// Matches relations one to one when each end need only overlap its counterpart, greedily by
+/// the most shared chars (ties by A's then B's position), as spans are matched. Returns
+/// `(index in a, index in b)` pairs.
+pub fn overlap_relation_matches(
+    a: &[RelationPlace],
+    b: &[RelationPlace],
+    symmetric: &dyn Fn(&str) -> bool,
+) -> Vec<(usize, usize)> {
+    let mut candidates = Vec::new();
+    for (i, x) in a.iter().enumerate() {
+        let sym = symmetric(&x.kind);
+        for (j, y) in b.iter().enumerate() {
+            if let Some(score) = x.overlap_with(y, sym) {
+                candidates.push((score, i, j));
+            }
+        }
+    }
+    candidates.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    let (mut a_taken, mut b_taken) = (vec![false; a.len()], vec![false; b.len()]);
+    let mut out = Vec::new();
+    for (_, i, j) in candidates {
+        if !a_taken[i] && !b_taken[j] {
+            a_taken[i] = true;
+            b_taken[j] = true;
+            out.push((i, j));
+        }
+    }
+    out
+}
+
+/// How two reviewed layers' relations relate at one link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum RelationItemKind {
+    /// Same type, same ends (either way round for a symmetric type).
+    Agreed,
+    /// Same ends, another type.
+    TypeConflict,
+    OnlyA,
+    OnlyB,
+}
+
+impl RelationItemKind {
+    /// How the kind reads in the app.
+    pub fn label(self) -> &'static str {
+        match self {
+            RelationItemKind::Agreed => "agreed",
+            RelationItemKind::TypeConflict => "type conflict",
+            RelationItemKind::OnlyA => "only in A",
+            RelationItemKind::OnlyB => "only in B",
+        }
+    }
+}
+
+/// One relation to decide in review: a relation of A, of B, or one of each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationItem {
+    pub kind: RelationItemKind,
+    pub a: Option<Relation>,
+    pub b: Option<Relation>,
+    /// Where the link is (A's relation's place when it has one).
+    pub place: RelationPlace,
+}
+
+/// Classifies the relations of A (and B) of text `rel` into review items: same-type same-ends
+/// pairs first, then same-ends pairs of other types, the rest only in A or B; sorted by where
+/// their `from` end is. Only relations with both ends in the reviewed layer are items (a
+/// cross-document end names a span of another text, which this review does not decide).
+pub fn classify_relations(
+    rel: &str,
+    a: &Layer,
+    b: Option<&Layer>,
+    symmetric: &dyn Fn(&str) -> bool,
+) -> Vec<RelationItem> {
+    let here = |l: &Layer| -> Vec<(Relation, RelationPlace)> {
+        relation_places(rel, &l.spans, &l.relations)
+            .into_iter()
+            .map(|(i, p)| (l.relations[i].clone(), p))
+            .filter(|(r, _)| !r.crosses_documents())
+            .collect()
+    };
+    let xa = here(a);
+    let xb = b.map(here).unwrap_or_default();
+    let mut a_left = vec![true; xa.len()];
+    let mut b_left = vec![true; xb.len()];
+    let mut items = Vec::new();
+    let same_ends = |x: &RelationPlace, y: &RelationPlace| {
+        (x.from == y.from && x.to == y.to)
+            || ((symmetric(&x.kind) || symmetric(&y.kind)) && x.from == y.to && x.to == y.from)
+    };
+    for kind in [RelationItemKind::Agreed, RelationItemKind::TypeConflict] {
+        for (i, (ra, pa)) in xa.iter().enumerate() {
+            if !a_left[i] {
+                continue;
+            }
+            let found = (0..xb.len()).find(|&j| {
+                let pb = &xb[j].1;
+                b_left[j]
+                    && match kind {
+                        RelationItemKind::Agreed => {
+                            pa.kind == pb.kind
+                                && pa.exact_key(symmetric(&pa.kind))
+                                    == pb.exact_key(symmetric(&pb.kind))
+                        }
+                        _ => same_ends(pa, pb),
+                    }
+            });
+            if let Some(j) = found {
+                a_left[i] = false;
+                b_left[j] = false;
+                items.push(RelationItem {
+                    kind,
+                    a: Some(ra.clone()),
+                    b: Some(xb[j].0.clone()),
+                    place: pa.clone(),
+                });
+            }
+        }
+    }
+    for (_, (r, p)) in xa.iter().enumerate().filter(|(i, _)| a_left[*i]) {
+        items.push(RelationItem {
+            kind: RelationItemKind::OnlyA,
+            a: Some(r.clone()),
+            b: None,
+            place: p.clone(),
+        });
+    }
+    for (_, (r, p)) in xb.iter().enumerate().filter(|(j, _)| b_left[*j]) {
+        items.push(RelationItem {
+            kind: RelationItemKind::OnlyB,
+            a: None,
+            b: Some(r.clone()),
+            place: p.clone(),
+        });
+    }
+    items.sort_by(|x, y| {
+        let key = |it: &RelationItem| {
+            (
+                it.place.from.range,
+                it.place.to.range,
+                it.a.as_ref().map(|r| r.id),
+                it.b.as_ref().map(|r| r.id),
+            )
+        };
+        key(x).cmp(&key(y))
+    });
+    items
 }
 
 /// What became of one of an annotator's spans in review.

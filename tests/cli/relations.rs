@@ -230,3 +230,75 @@ fn tags_rename_renames_a_relation_type_and_a_tag_in_the_relation_types_ends() {
     let o = run(&["validate", "."], root);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+/// `ann`'s layers as `bo`'s, with `relations` in a.txt instead of ann's.
+fn second_annotator(root: &Path, relations: Vec<Relation>) {
+    for name in ["a", "b"] {
+        let src =
+            std::fs::read_to_string(root.join(format!("annotations/ann/{name}.ron"))).unwrap();
+        let mut l = Layer::from_ron(&src).unwrap();
+        l.annotator = "bo".into();
+        if name == "a" {
+            l.relations = relations.clone();
+        }
+        l.normalize();
+        save_layer(&root.join(format!("annotations/bo/{name}.ron")), &l).unwrap();
+    }
+}
+
+/// Issue 25: `agree` prints relation precision, recall and F1 per type after the span tables,
+/// and in --json; without relations its output is what it was.
+#[test]
+fn agree_reports_relation_f1_per_type_and_nothing_new_without_relations() {
+    let dir = workspace(valid);
+    let root = dir.path();
+    let claim_b = {
+        let src = std::fs::read_to_string(root.join("annotations/ann/b.ron")).unwrap();
+        Layer::from_ron(&src)
+            .unwrap()
+            .span(5)
+            .unwrap()
+            .end_in("b.txt")
+    };
+    // bo: the same said-by and cross-document evidence, ann's same-as the other way round
+    // (symmetric: a match), and a corrects ann does not have.
+    second_annotator(
+        root,
+        vec![
+            link(10, "said-by", End::here(1), End::here(2)),
+            link(11, "evidence", End::here(3), claim_b),
+            link(12, "same-as", End::here(3), End::here(2)),
+            link(13, "corrects", End::here(2), End::here(3)),
+        ],
+    );
+    let o = run(&["agree", "."], root);
+    let with = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{with}");
+    let block = "\nRelations (same type; exact: both ends' ranges equal, overlap: each end overlaps; \
+                 direction counts unless the type is symmetric)\n  \
+                 ann (A) vs bo (B)\n    \
+                 type            rels A  rels B exact P exact R exact F1   ovl P   ovl R  ovl F1\n    \
+                 said-by              1       1   1.000   1.000    1.000   1.000   1.000   1.000\n    \
+                 evidence             1       1   1.000   1.000    1.000   1.000   1.000   1.000\n    \
+                 corrects             0       1   0.000     n/a    0.000   0.000     n/a   0.000\n    \
+                 same-as              1       1   1.000   1.000    1.000   1.000   1.000   1.000\n";
+    assert!(with.contains(block), "{with}");
+    let o = run(&["agree", "--json", "."], root);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let corrects = &json["pairs"][0]["relations"][2];
+    assert_eq!(corrects["type"], "corrects");
+    assert_eq!(corrects["exact"]["b_relations"], 1);
+    assert_eq!(corrects["exact"]["recall"], serde_json::Value::Null);
+
+    // Without any relation: the same report less the relations block, and no relations key.
+    for who in ["ann", "bo"] {
+        let p = root.join(format!("annotations/{who}/a.ron"));
+        let mut l = Layer::from_ron(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        l.relations.clear();
+        save_layer(&p, &l).unwrap();
+    }
+    let o = run(&["agree", "."], root);
+    assert_eq!(stdout(&o), with.replacen(block, "", 1));
+    let o = run(&["agree", "--json", "."], root);
+    assert!(!stdout(&o).contains("\"relations\""));
+}

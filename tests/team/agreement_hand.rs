@@ -389,3 +389,107 @@ fn a_figure_just_below_zero_prints_as_zero_without_a_minus_sign() {
     assert_eq!(rows[0][1..3], ["0.000", "0.000"], "{table}");
     assert_eq!((rows[1][1], rows[2][1]), ("0.000", "0.000"), "{table}");
 }
+
+fn link(id: u64, kind: &str, from: u64, to: u64) -> marginalia::model::relation::Relation {
+    use marginalia::model::relation::{End, Relation};
+    Relation {
+        id,
+        kind: kind.into(),
+        from: End::here(from),
+        to: End::here(to),
+        note: String::new(),
+        attrs: Default::default(),
+        created: String::new(),
+        modified: String::new(),
+    }
+}
+
+/// Issue 25: relation F1 per type, worked out by hand. Spans (both annotators): 1 `aa` 0..2,
+/// 2 `bb` 3..5, 3 `cc` 6..8, 4 `dd` 9..11; B also has 5 `aa bb` 0..5.
+///
+/// | type     | A                  | B                         | exact       | overlap        |
+/// |----------|--------------------|---------------------------|-------------|----------------|
+/// | said-by  | aa→bb, aa→cc       | aa→bb, `aa bb`→cc, ?→bb   | aa→bb: TP 1 | + aa→cc ~ `aa bb`→cc: TP 2 |
+/// | same-as  | cc→dd              | dd→cc (symmetric)         | TP 1        | TP 1           |
+/// | evidence | bb→cc              | cc→bb (directed)          | TP 0        | TP 0           |
+///
+/// B's `?→bb` has an end on a span it does not have (99): left out, not a false positive.
+/// said-by: exact TP 1, FP 1, FN 1 → P = R = F1 = 0.5; overlap TP 2 → 1. same-as: 1.
+/// evidence: TP 0, FP 1, FN 1 → 0. A document only A annotated (a said-by) is left out.
+#[test]
+fn relation_f1_per_type_matches_a_hand_count() {
+    let mut tally = Tally::new(vec!["a".into(), "b".into()], vec!["quote".into()])
+        .with_relation_types(vec![("said-by".into(), false), ("same-as".into(), true)]);
+    let base = [
+        (0, 2, "quote"),
+        (3, 5, "person"),
+        (6, 8, "claim"),
+        (9, 11, "claim"),
+    ];
+    let mut b_spans = base.to_vec();
+    b_spans.push((0, 5, "quote"));
+    let mut layers = BTreeMap::new();
+    layers.insert("a".to_owned(), spans(TEXT, &base));
+    layers.insert("b".to_owned(), spans(TEXT, &b_spans));
+    let mut relations = BTreeMap::new();
+    relations.insert(
+        "a".to_owned(),
+        vec![
+            link(10, "said-by", 1, 2),
+            link(11, "same-as", 3, 4),
+            link(12, "said-by", 1, 3),
+            link(13, "evidence", 2, 3),
+        ],
+    );
+    relations.insert(
+        "b".to_owned(),
+        vec![
+            link(20, "said-by", 1, 2),
+            link(21, "same-as", 4, 3),
+            link(22, "said-by", 5, 3),
+            link(23, "evidence", 3, 2),
+            link(24, "said-by", 99, 2),
+        ],
+    );
+    tally.add_document("doc.txt", TEXT, &layers);
+    tally.add_relations("doc.txt", &layers, &relations);
+    let mut alone = BTreeMap::new();
+    alone.insert("a".to_owned(), spans(TEXT, &base));
+    let mut alone_rel = BTreeMap::new();
+    alone_rel.insert("a".to_owned(), vec![link(10, "said-by", 1, 2)]);
+    tally.add_relations("alone.txt", &alone, &alone_rel);
+    let r = tally.finish();
+    type Row<'r> = (&'r str, [u64; 4], [Option<f64>; 3], [Option<f64>; 3]);
+    let got: Vec<Row> = r.pairs[0]
+        .relations
+        .iter()
+        .map(|x| {
+            (
+                x.kind.as_str(),
+                [
+                    x.exact.a_relations,
+                    x.exact.b_relations,
+                    x.exact.matched,
+                    x.overlap.matched,
+                ],
+                [x.exact.precision, x.exact.recall, x.exact.f1],
+                [x.overlap.precision, x.overlap.recall, x.overlap.f1],
+            )
+        })
+        .collect();
+    let (half, one, zero) = (Some(0.5), Some(1.0), Some(0.0));
+    assert_eq!(
+        got,
+        vec![
+            // Declared types first, in their order; then the others by name.
+            ("said-by", [2, 2, 1, 2], [half, half, half], [one, one, one]),
+            ("same-as", [1, 1, 1, 1], [one, one, one], [one, one, one]),
+            (
+                "evidence",
+                [1, 1, 0, 0],
+                [zero, zero, zero],
+                [zero, zero, zero]
+            ),
+        ]
+    );
+}

@@ -1,6 +1,7 @@
 //! Inter-annotator agreement: Cohen's κ, Krippendorff's α, span F1 and a tag confusion matrix,
 //! with the fixed definitions of `docs/AGREEMENT.md`, so the figures can be checked against
-//! scikit-learn and the `krippendorff` package.
+//! scikit-learn and the `krippendorff` package; and relation F1 per relation type, relations
+//! matched by type and both ends' ranges ([`crate::team::compare::RelationPlace`]).
 //!
 //! Every figure is a sum of counts over documents, so the computation streams: a [`Tally`]
 //! takes one document at a time ([`Tally::add_document`]) and [`Tally::finish`] turns the
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 use crate::model::layer::Span;
 use crate::model::range::CharRange;
+use crate::model::relation::Relation;
 use crate::model::text::{Text, TextError};
 use crate::store::StoreError;
 use crate::team::agreement::team_scale::{
@@ -188,6 +190,48 @@ impl SpanScores {
     }
 }
 
+/// Counts of relation matches, with precision and recall taking A as the reference.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RelationScores {
+    pub a_relations: u64,
+    pub b_relations: u64,
+    pub matched: u64,
+    /// matched / b_relations; `null` when B has none.
+    pub precision: Option<f64>,
+    /// matched / a_relations; `null` when A has none.
+    pub recall: Option<f64>,
+    /// 2·matched / (a_relations + b_relations); `null` when neither has any.
+    pub f1: Option<f64>,
+}
+
+impl RelationScores {
+    fn from_counts(a: u64, b: u64, matched: u64) -> Self {
+        let s = SpanScores::from_counts(a, b, matched);
+        Self {
+            a_relations: a,
+            b_relations: b,
+            matched,
+            precision: s.precision,
+            recall: s.recall,
+            f1: s.f1,
+        }
+    }
+}
+
+/// One relation type's figures for one pair of annotators, over the documents both annotated.
+/// A relation matches another of the same type whose ends are at the same ranges (`exact`) or
+/// each overlap their counterpart (`overlap`, one to one by most shared chars); the direction
+/// counts unless the type is symmetric. An end in this layer is at its span's range, an end in
+/// another text at the range recorded with it; a relation with an end whose span is gone is
+/// left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairRelation {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub exact: RelationScores,
+    pub overlap: RelationScores,
+}
+
 /// One tag's figures for one pair of annotators.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PairTag {
@@ -249,6 +293,9 @@ pub struct PairReport {
     pub attributes: Vec<AttrAgreement>,
     /// The documents both annotated, most disagreement between these two first.
     pub documents_by_disagreement: Vec<DocumentDisagreement>,
+    /// Relation F1 per relation type either of them used (absent when neither made a relation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relations: Vec<PairRelation>,
 }
 
 /// Krippendorff's α for one tag across all annotators.
@@ -382,6 +429,8 @@ struct PairCounts {
     /// Per compared attribute: (A's value, B's value) → matched pairs.
     attributes: Vec<BTreeMap<(String, String), u64>>,
     by_document: Vec<DocumentDisagreement>,
+    /// Per relation type: A's relations, B's, exact and overlap matches.
+    relations: BTreeMap<String, [u64; 4]>,
 }
 
 /// Most disagreement first.
@@ -415,6 +464,8 @@ pub struct Tally {
     by_document: Vec<DocumentDisagreement>,
     warnings: Vec<String>,
     skipped: Vec<Skipped>,
+    /// The declared relation types, in the tag set's order, with whether each is symmetric.
+    relation_types: Vec<(String, bool)>,
 }
 
 /// Ranges of one annotator's spans per selected tag (spans clamped to the text).
@@ -513,6 +564,7 @@ impl Tally {
             confusion: vec![vec![0; k + 1]; k + 1],
             attributes: Vec::new(),
             by_document: Vec::new(),
+            relations: BTreeMap::new(),
         };
         Self {
             annotators,
@@ -530,6 +582,63 @@ impl Tally {
             by_document: Vec::new(),
             warnings: Vec::new(),
             skipped: Vec::new(),
+            relation_types: Vec::new(),
+        }
+    }
+
+    /// The relation types as declared (name, symmetric), for the order relation figures are
+    /// listed in and for which types match either way round. A type not declared is matched
+    /// with its direction and listed after these, by name. Call before the first document.
+    #[must_use]
+    pub fn with_relation_types(mut self, types: Vec<(String, bool)>) -> Self {
+        self.relation_types = types;
+        self
+    }
+
+    /// Adds one document's relations: `spans` and `relations` hold each annotator with a file
+    /// for it (as [`Tally::add_document`]'s `layers`), and each pair with both compares its
+    /// relations per type, exactly and by overlap.
+    pub fn add_relations(
+        &mut self,
+        rel: &str,
+        spans: &BTreeMap<String, Vec<Span>>,
+        relations: &BTreeMap<String, Vec<Relation>>,
+    ) {
+        use crate::team::compare::{
+            RelationPlace, exact_relation_matches, overlap_relation_matches, relation_places,
+        };
+        let none: Vec<Relation> = Vec::new();
+        let places: Vec<Option<BTreeMap<String, Vec<RelationPlace>>>> = self
+            .annotators
+            .iter()
+            .map(|a| {
+                let spans = spans.get(a)?;
+                let rels = relations.get(a).unwrap_or(&none);
+                let mut by_kind: BTreeMap<String, Vec<RelationPlace>> = BTreeMap::new();
+                for (_, p) in relation_places(rel, spans, rels) {
+                    by_kind.entry(p.kind.clone()).or_default().push(p);
+                }
+                Some(by_kind)
+            })
+            .collect();
+        let types = &self.relation_types;
+        let symmetric = |k: &str| types.iter().any(|(n, s)| n == k && *s);
+        for (pi, (a, b)) in pair_indices(self.annotators.len()).enumerate() {
+            let (Some(pa), Some(pb)) = (&places[a], &places[b]) else {
+                continue;
+            };
+            let kinds: BTreeSet<&String> = pa.keys().chain(pb.keys()).collect();
+            for kind in kinds {
+                let (ra, rb) = (
+                    pa.get(kind).map_or(&[][..], Vec::as_slice),
+                    pb.get(kind).map_or(&[][..], Vec::as_slice),
+                );
+                let c = self.pairs[pi].relations.entry(kind.clone()).or_default();
+                c[0] += ra.len() as u64;
+                c[1] += rb.len() as u64;
+                c[2] += exact_relation_matches(ra, rb, &symmetric);
+                c[3] += overlap_relation_matches(ra, rb, &symmetric).len() as u64;
+            }
         }
     }
 
@@ -768,7 +877,16 @@ impl Tally {
                     .collect();
                 let mut by_document = p.by_document;
                 sort_by_disagreement(&mut by_document);
+                let relations = relation_order(&self.relation_types, p.relations)
+                    .into_iter()
+                    .map(|(kind, [na, nb, exact, overlap])| PairRelation {
+                        kind,
+                        exact: RelationScores::from_counts(na, nb, exact),
+                        overlap: RelationScores::from_counts(na, nb, overlap),
+                    })
+                    .collect();
                 PairReport {
+                    relations,
                     a: self.annotators[a].clone(),
                     b: self.annotators[b].clone(),
                     documents_by_disagreement: by_document,
@@ -838,6 +956,21 @@ impl Tally {
             skipped: self.skipped,
         }
     }
+}
+
+/// A pair's relation counts in listing order: the declared types in their order, then the
+/// others by name; types neither annotator used are left out.
+fn relation_order(
+    declared: &[(String, bool)],
+    mut counts: BTreeMap<String, [u64; 4]>,
+) -> Vec<(String, [u64; 4])> {
+    counts.retain(|_, c| c[0] + c[1] > 0);
+    let mut out: Vec<(String, [u64; 4])> = declared
+        .iter()
+        .filter_map(|(n, _)| counts.remove_entry(n))
+        .collect();
+    out.extend(counts);
+    out
 }
 
 /// Adds one document's matched span pairs to a pair's attribute counts: per compared tag, the
@@ -1017,6 +1150,8 @@ struct LoadedDocument {
     rel: String,
     text: Text,
     layers: BTreeMap<String, Vec<Span>>,
+    /// Each layer's relations (an annotator in `layers` without relations is absent).
+    relations: BTreeMap<String, Vec<Relation>>,
     stale: Vec<String>,
     /// Layer files of this document that cannot be read.
     skipped: Vec<Skipped>,
@@ -1130,6 +1265,7 @@ fn load_document(
     }
     let text = Text::load(&text_path).map_err(|e| Skipped::from_error(&text_path, &e))?;
     let mut layers = BTreeMap::new();
+    let mut relations = BTreeMap::new();
     let mut stale = Vec::new();
     let mut skipped = Vec::new();
     for a in annotators {
@@ -1144,6 +1280,9 @@ fn load_document(
                         path.display()
                     ));
                 }
+                if !layer.relations.is_empty() {
+                    relations.insert(a.clone(), layer.relations);
+                }
                 layers.insert(a.clone(), layer.spans);
             }
             Ok(None) => {}
@@ -1154,6 +1293,7 @@ fn load_document(
         rel: rel.to_owned(),
         text,
         layers,
+        relations,
         stale,
         skipped,
     }))
@@ -1181,7 +1321,12 @@ pub fn compute(
     rels.extend(curated.iter().cloned());
     let total = rels.len();
     let attributes = labelled_attributes(ws.tags(), &tags);
-    let mut tally = Tally::new(annotators.clone(), tags).with_attributes(attributes);
+    let relation_types = (ws.tags().relations.iter())
+        .map(|t| (t.name.clone(), t.symmetric))
+        .collect();
+    let mut tally = Tally::new(annotators.clone(), tags)
+        .with_attributes(attributes)
+        .with_relation_types(relation_types);
     if !progress(0, total) {
         return Err(AgreementError::Cancelled);
     }
@@ -1195,6 +1340,9 @@ pub fn compute(
                     tally.skip(s);
                 }
                 tally.add_document(&doc.rel, doc.text.as_str(), &doc.layers);
+                if !doc.relations.is_empty() {
+                    tally.add_relations(&doc.rel, &doc.layers, &doc.relations);
+                }
                 if curated.contains(rel) {
                     match load_curated_document(ws, rel, &doc.text, &doc.layers) {
                         Ok(Some(c)) => {
@@ -1294,6 +1442,54 @@ impl AgreementReport {
             self.pairs.len()
         );
         s
+    }
+
+    /// Relation F1 per pair and type; nothing when no compared layer has a relation.
+    fn write_relations(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        if self.pairs.iter().all(|p| p.relations.is_empty()) {
+            return;
+        }
+        let _ = writeln!(
+            s,
+            "\nRelations (same type; exact: both ends' ranges equal, overlap: each end overlaps; \
+             direction counts unless the type is symmetric)"
+        );
+        for p in &self.pairs {
+            let _ = writeln!(s, "  {} (A) vs {} (B)", p.a, p.b);
+            if p.relations.is_empty() {
+                let _ = writeln!(s, "    no relations in the documents both annotated");
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                "    {:<14} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7}",
+                "type",
+                "rels A",
+                "rels B",
+                "exact P",
+                "exact R",
+                "exact F1",
+                "ovl P",
+                "ovl R",
+                "ovl F1"
+            );
+            for r in &p.relations {
+                let _ = writeln!(
+                    s,
+                    "    {:<14} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7}",
+                    r.kind,
+                    r.exact.a_relations,
+                    r.exact.b_relations,
+                    fmt_opt(r.exact.precision),
+                    fmt_opt(r.exact.recall),
+                    fmt_opt(r.exact.f1),
+                    fmt_opt(r.overlap.precision),
+                    fmt_opt(r.overlap.recall),
+                    fmt_opt(r.overlap.f1),
+                );
+            }
+        }
     }
 
     fn write_alpha(&self, s: &mut String) {
@@ -1447,6 +1643,7 @@ impl AgreementReport {
                 let _ = writeln!(s);
             }
         }
+        self.write_relations(&mut s);
         if self.annotators.len() > 3 {
             s.push_str(&crate::team::agreement::team_scale::matrix_table(self));
         }
