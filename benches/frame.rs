@@ -660,6 +660,7 @@ fn child_edit(dir: &str) {
             current_hit: None,
             suggestions: None,
             focused_suggestion: None,
+            relations: &doc.layer().relations,
         };
         commands.clear();
         d.frame_with(events, |ui| view.show(ui, &input, &mut commands));
@@ -753,6 +754,7 @@ fn child_tagall(dir: &str) {
             current_hit: None,
             suggestions: None,
             focused_suggestion: None,
+            relations: &doc.layer().relations,
         };
         let mut commands = Vec::new();
         d.frame_with(Vec::new(), |ui| view.show(ui, &input, &mut commands))

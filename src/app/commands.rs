@@ -334,6 +334,14 @@ pub enum RelationCommand {
     OpenPicker,
     /// P: remember the selected span, to link to it from another document.
     Pin,
+    /// Show only spans with a relation of this type in the span list (`""`: any type; `None`:
+    /// all spans).
+    Filter(Option<String>),
+    /// A link dragged from span `from` was dropped on span `to`: ask for the type.
+    DropOn {
+        from: u64,
+        to: u64,
+    },
     /// Make a relation of type `kind` from span `from` of the open layer to `to`.
     Link {
         kind: String,

@@ -317,6 +317,11 @@ pub struct MarginaliaApp {
     preload: Option<loader::Preload>,
     selected_span: Option<u64>,
     tag_filter: Option<String>,
+    /// The span list shows only spans with a relation of this type (`""`: of any type).
+    relation_filter: Option<String>,
+    /// The span list's rows under [`Self::relation_filter`]: (filter, tag filter, document,
+    /// edits, rows), remade when one of them changes.
+    relation_rows: Option<relations::FilteredRows>,
     doc_filter: String,
     note_buf: String,
     note_for: Option<u64>,
@@ -485,6 +490,8 @@ impl MarginaliaApp {
             preload,
             selected_span: None,
             tag_filter: None,
+            relation_filter: None,
+            relation_rows: None,
             doc_filter: String::new(),
             note_buf: String::new(),
             note_for: None,

@@ -434,6 +434,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
         current_hit: app.find.current_hit(),
         suggestions: Some(app.suggest.marks()),
         focused_suggestion: app.suggest.focused_mark(),
+        relations: &open.doc.layer().relations,
         ..ViewInput::plain(
             open.doc.text(),
             &open.doc.layer().spans,
@@ -446,6 +447,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let clip = ui.available_rect_before_wrap();
     open.view.show(ui, &input, commands);
     super::relations::draw_arcs(app, ui, clip, &tags, commands);
+    super::relations::link_handle(app, ui, clip, commands);
 }
 
 /// A spinner that turns four times a second: egui's own asks for every frame it can get, and
@@ -533,6 +535,7 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
     });
 
     value_filter(app, ui, &tags, commands);
+    super::relations::list_filter(app, ui, &tags, commands);
 
     // The list: virtualized, one fixed-height row per span.
     let row_h = 38.0;
@@ -574,6 +577,46 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
                 ));
             }
             app.attr_ui.rows.as_ref().map(|(.., rows)| rows.as_slice())
+        }
+    };
+    // The relation filter keeps, of those rows, the spans that are an end of a relation of its
+    // type: remade when the filter, the tag filter, the document or its edits change.
+    let value_rows: Option<&[usize]> = match &app.relation_filter {
+        None => value_rows,
+        Some(rf) => {
+            let rel = open.doc.rel();
+            // Relation edits do not move `edits` (they change no span): their state is folded in.
+            let state = open.doc.layer().relations.iter().fold(open.edits, |h, r| {
+                let ends = r.from.span ^ r.to.span.rotate_left(32);
+                let kind = (r.kind.bytes()).fold(0u64, |k, b| (k ^ u64::from(b)).wrapping_mul(31));
+                (h ^ r.id ^ ends ^ kind).wrapping_mul(0x100_0000_01b3)
+            });
+            let fresh = app.attr_ui.filter.is_none()
+                && app.relation_rows.as_ref().is_some_and(|(f, t, r, e, _)| {
+                    f == rf && t.as_deref() == filter && r == rel && *e == state
+                });
+            if !fresh {
+                let linked =
+                    super::relations::kept_positions(spans, &open.doc.layer().relations, rf);
+                let base: Vec<usize> = match value_rows {
+                    Some(v) => v.to_vec(),
+                    None => (0..open.index.rows(filter))
+                        .filter_map(|row| open.index.row(filter, row))
+                        .collect(),
+                };
+                let rows = base
+                    .into_iter()
+                    .filter(|pos| spans.get(*pos).is_some_and(|s| linked.contains(&s.id)))
+                    .collect();
+                app.relation_rows = Some((
+                    rf.clone(),
+                    filter.map(str::to_owned),
+                    rel.to_owned(),
+                    state,
+                    rows,
+                ));
+            }
+            app.relation_rows.as_ref().map(|(.., rows)| rows.as_slice())
         }
     };
     if let (Some(rows), Some(id)) = (&value_rows, scroll_list_to.and(selected)) {

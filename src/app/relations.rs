@@ -10,6 +10,10 @@ use crate::model::layer::Span;
 use crate::model::relation::{End, Relation};
 use crate::model::tags::{RelationType, TagSet};
 
+/// The span list's rows under a relation filter, with what they were made for: (filter, tag
+/// filter, document, state of the spans and relations, rows).
+pub type FilteredRows = (String, Option<String>, String, u64, Vec<usize>);
+
 /// A span remembered for linking from another document.
 #[derive(Debug, Clone)]
 pub struct Pinned {
@@ -67,6 +71,29 @@ pub(super) fn apply(app: &mut MarginaliaApp, c: RelationCommand) {
             app.link = Picker {
                 from: Some(id),
                 focus: true,
+                ..Picker::default()
+            };
+        }
+        RelationCommand::Filter(f) => {
+            app.relation_filter = f;
+            app.relation_rows = None;
+        }
+        RelationCommand::DropOn { from, to } => {
+            if app.refuse_read_only() {
+                return;
+            }
+            let Some(open) = &app.open else { return };
+            let Some(s) = open.span(to) else { return };
+            let chosen = Candidate {
+                end: End::here(s.id),
+                tag: s.tag.clone(),
+                exact: s.exact.clone(),
+                elsewhere: None,
+            };
+            app.selected_span = Some(from);
+            app.link = Picker {
+                from: Some(from),
+                chosen: Some(chosen),
                 ..Picker::default()
             };
         }
@@ -777,4 +804,133 @@ fn lanes(segments: &[Segment]) -> Vec<usize> {
             .unwrap_or(0);
     }
     lane
+}
+
+/// The selected span's link handle: a small ring over its start. Dragged onto another span, it
+/// opens the picker at the type; while dragged, a line follows the pointer.
+pub(super) fn link_handle(app: &MarginaliaApp, ui: &Ui, clip: Rect, commands: &mut Vec<Command>) {
+    let (Some(open), Some(id)) = (&app.open, app.selected_span) else {
+        return;
+    };
+    if app.read_only() || picker_open(app) {
+        return;
+    }
+    let Some(span) = open.span(id) else { return };
+    let Some(first) = open
+        .view
+        .screen_rects_of(span.start, span.end)
+        .into_iter()
+        .next()
+    else {
+        return;
+    };
+    let center = Pos2::new(first.left() + 3.0, first.top() - 3.0);
+    if !clip.contains(center) {
+        return;
+    }
+    let rect = Rect::from_center_size(center, vec2(12.0, 12.0));
+    let resp = ui
+        .interact(rect, ui.scope_id().with("link handle"), egui::Sense::drag())
+        .on_hover_text("Drag onto another span to link them (or press R)")
+        .on_hover_cursor(egui::CursorIcon::Grab);
+    resp.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Button,
+            true,
+            "Link handle: drag onto another span",
+        )
+    });
+    let color = ui.visuals().text_color();
+    let painter = ui.painter().with_clip_rect(clip);
+    painter.circle(
+        center,
+        4.0,
+        ui.visuals().panel_fill,
+        Stroke::new(1.5, color),
+    );
+    let pointer = ui.ctx().pointer_latest_pos();
+    if resp.dragged()
+        && let Some(p) = pointer
+    {
+        painter.line_segment([center, p], Stroke::new(1.5, color));
+        painter.circle_filled(p, 3.0, color);
+    }
+    if resp.drag_stopped()
+        && let Some(p) = pointer
+        && let Some(c) = open.view.char_at_pos(p)
+    {
+        let spans = &open.doc.layer().spans;
+        let mut hits = Vec::new();
+        super::text_view::SpanLookup::visit(open.index.all(), c, c + 1, &mut |pos| hits.push(pos));
+        let target = hits
+            .into_iter()
+            .filter_map(|pos| spans.get(pos))
+            .filter(|s| s.id != id)
+            .min_by_key(|s| (s.end - s.start, s.start));
+        if let Some(t) = target {
+            commands.push(Command::Relation(RelationCommand::DropOn {
+                from: id,
+                to: t.id,
+            }));
+        }
+    }
+}
+
+/// The span list's filter by relation: all spans, spans with any relation, or with one of a
+/// type. Shown when the workspace has relation types.
+pub(super) fn list_filter(
+    app: &MarginaliaApp,
+    ui: &mut Ui,
+    tags: &TagSet,
+    commands: &mut Vec<Command>,
+) {
+    if tags.relations.is_empty() {
+        return;
+    }
+    let shown = match app.relation_filter.as_deref() {
+        None => "all spans".to_owned(),
+        Some("") => "with relations".to_owned(),
+        Some(kind) => format!("with {kind}"),
+    };
+    ui.horizontal(|ui| {
+        ui.label("Linked");
+        let mut info = egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Relation filter");
+        info.current_text_value = Some(shown.clone());
+        egui::ComboBox::from_id_salt("relation filter")
+            .selected_text(shown)
+            .width((ui.available_width() - 8.0).clamp(80.0, 200.0))
+            .show_ui(ui, |ui| {
+                let mut item = |ui: &mut Ui, label: &str, value: Option<String>| {
+                    if ui
+                        .selectable_label(app.relation_filter == value, label)
+                        .clicked()
+                    {
+                        commands.push(Command::Relation(RelationCommand::Filter(value)));
+                    }
+                };
+                item(ui, "all spans", None);
+                item(ui, "with relations", Some(String::new()));
+                for k in &tags.relations {
+                    item(ui, &format!("with {}", k.name), Some(k.name.clone()));
+                }
+            })
+            .response
+            .widget_info(|| info.clone());
+    });
+}
+
+/// The ids of the spans that `filter` keeps: an end of a relation of type `filter` in this
+/// layer (`""`: of any type).
+pub(super) fn kept_positions(
+    spans: &[Span],
+    relations: &[Relation],
+    filter: &str,
+) -> std::collections::HashSet<u64> {
+    let _ = spans;
+    relations
+        .iter()
+        .filter(|r| filter.is_empty() || r.kind == filter)
+        .flat_map(|r| [r.from.here_id(), r.to.here_id()])
+        .flatten()
+        .collect()
 }

@@ -281,6 +281,8 @@ pub struct ViewInput<'a> {
     pub suggestions: Option<&'a SuggestionMarks>,
     /// The position in `suggestions` of the focused one, drawn with a thicker outline.
     pub focused_suggestion: Option<usize>,
+    /// The layer's relations: the hover card names those of the spans under the pointer.
+    pub relations: &'a [crate::model::relation::Relation],
 }
 
 impl<'a> ViewInput<'a> {
@@ -309,6 +311,7 @@ impl<'a> ViewInput<'a> {
             current_hit: None,
             suggestions: None,
             focused_suggestion: None,
+            relations: &[],
         }
     }
 }
@@ -784,6 +787,11 @@ impl TextView {
     }
 
     /// The char under a screen position, using the pieces painted this frame.
+    /// The char drawn at `pos` last frame, if any (for dropping a link on a span).
+    pub fn char_at_pos(&self, pos: Pos2) -> Option<usize> {
+        self.char_at(pos)
+    }
+
     fn char_at(&self, pos: Pos2) -> Option<usize> {
         let mut best: Option<(usize, f32)> = None;
         for (i, origin) in &self.painted {
@@ -1382,6 +1390,7 @@ impl TextView {
                 if !s.note.is_empty() {
                     ui.label(egui::RichText::new(&s.note).italics());
                 }
+                relation_lines(ui, input, s);
             }
         });
     }
@@ -1597,6 +1606,39 @@ fn spans_at_innermost_first(input: &ViewInput<'_>, c: usize) -> Vec<usize> {
         (s.end - s.start, s.start, s.id)
     });
     hits
+}
+
+/// The hover card's lines for span `s`'s relations: type, direction and the other end's words
+/// (at most four, then how many more).
+fn relation_lines(ui: &mut Ui, input: &ViewInput<'_>, s: &Span) {
+    let linked: Vec<&crate::model::relation::Relation> =
+        input.relations.iter().filter(|r| r.touches(s.id)).collect();
+    for r in linked.iter().take(4) {
+        let outgoing = r.from.here_id() == Some(s.id);
+        let other = if outgoing { &r.to } else { &r.from };
+        let words = match (&other.doc, other.here_id()) {
+            (Some(d), _) => format!("“{}” in {}", excerpt(&d.exact, 30), d.text),
+            (None, Some(id)) => input.spans.iter().find(|x| x.id == id).map_or_else(
+                || format!("span {id}"),
+                |x| format!("{} “{}”", x.tag, excerpt(&x.exact, 30)),
+            ),
+            (None, None) => String::new(),
+        };
+        let symmetric = input.tags.relation(&r.kind).is_some_and(|k| k.symmetric);
+        let arrow = match (symmetric, outgoing) {
+            (true, _) => "↔",
+            (false, true) => "→",
+            (false, false) => "←",
+        };
+        ui.label(egui::RichText::new(format!("{arrow} {} {words}", r.kind)).small());
+    }
+    if linked.len() > 4 {
+        ui.label(
+            egui::RichText::new(format!("and {} more relations", linked.len() - 4))
+                .small()
+                .color(theme::weak(ui.visuals())),
+        );
+    }
 }
 
 /// The span a click on char `c` selects: the innermost there, or, when one of the spans there

@@ -4330,3 +4330,91 @@ fn keyboard_only_relations_within_and_across_documents() {
     assert_eq!(layer.spans.len(), 1);
     assert_eq!(layer.relations.len(), 1, "undo restores the relation");
 }
+
+/// Issue 25: a relation made with the mouse. Click the quote, drag its link handle onto
+/// "Putin", press E: an evidence relation from the quote to the claim, on disk.
+#[test]
+fn dragging_a_spans_link_handle_onto_another_span_links_them() {
+    let ws = temp_workspace();
+    let rel = "seeds/000_b78fa013a4a69998.txt";
+    let w = marginalia::Workspace::open(ws.path()).unwrap();
+    let (quote_words, name_words) = ("do you want a Franco-Russian war?", "Putin");
+    let mut doc = marginalia::Document::open(&w, rel, ANNOTATOR, false).unwrap();
+    let at = |doc: &marginalia::Document, words: &str| {
+        let text = doc.text().as_str();
+        text[..text.find(words).unwrap()].chars().count()
+    };
+    let (q, p) = (at(&doc, quote_words), at(&doc, name_words));
+    let quote = doc
+        .add_span(q, q + quote_words.chars().count(), "quote")
+        .unwrap();
+    let putin = doc.add_span(p, p + name_words.len(), "claim").unwrap();
+    let m = at(&doc, "Macron");
+    doc.add_span(m, m + "Macron".len(), "claim").unwrap();
+    doc.save_now().unwrap();
+    let mut h = harness(ws.path(), false, false);
+    press_with(&mut h, Modifiers::ALT, Key::ArrowDown);
+    for _ in 0..100 {
+        h.step();
+        if !h.state().is_opening() {
+            break;
+        }
+    }
+    h.run_steps(2);
+    // Click the quote: it is selected and its handle is drawn over its start.
+    click(&mut h, q + 3);
+    assert_eq!(h.state().selected_span(), Some(quote));
+    let first = h.state().screen_rects_of(q, q + 1)[0];
+    let handle = egui::pos2(first.left() + 3.0, first.top() - 3.0);
+    assert!(
+        h.query_by_label("Link handle: drag onto another span")
+            .is_some()
+    );
+    let target = pos_of(&h, p + 2) + vec2(2.0, 0.0);
+    h.hover_at(handle);
+    h.step();
+    h.drag_at(handle);
+    h.step();
+    h.hover_at(handle + (target - handle) * 0.5);
+    h.step();
+    h.hover_at(target);
+    h.step();
+    h.drop_at(target);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Which relation?").is_some(),
+        "dropping on a span asks for the type"
+    );
+    h.event(Event::Text("e".into()));
+    h.run_steps(3);
+    save_now(&mut h);
+    let path = ws
+        .path()
+        .join("annotations")
+        .join(ANNOTATOR)
+        .join(rel.replace(".txt", ".ron"));
+    let layer = Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let r = layer.relations.first().expect("a relation on disk");
+    assert_eq!(
+        (r.kind.as_str(), r.from.span, r.to.span),
+        ("evidence", quote, putin)
+    );
+    assert_eq!(r.attrs.get("stance").map(String::as_str), Some("supports"));
+
+    // The span list's relation filter: of the three spans, the two linked ones.
+    let rows = |h: &Harness<'_, MarginaliaApp>| {
+        h.query_all_by_role(egui::accesskit::Role::ListItem)
+            .filter(|n| {
+                use egui_kittest::kittest::NodeT as _;
+                let label = n.accesskit_node().label().unwrap_or_default();
+                label.starts_with("quote:") || label.starts_with("claim:")
+            })
+            .count()
+    };
+    assert_eq!(rows(&h), 3);
+    h.get_by_label("Relation filter").click();
+    h.run_steps(2);
+    h.get_by_label("with evidence").click();
+    h.run_steps(3);
+    assert_eq!(rows(&h), 2, "only the linked spans are listed");
+}
