@@ -77,6 +77,9 @@ pub enum Command {
         /// document of the same shape.
         #[arg(long)]
         arabic: bool,
+        /// Also write this many relations between nearby spans (one document only).
+        #[arg(long, default_value_t = 0)]
+        relations: usize,
         /// The folder to write the workspace into.
         out_dir: PathBuf,
     },
@@ -365,6 +368,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             annotated_by,
             docs,
             arabic,
+            relations,
             out_dir,
         } => synth(
             &size,
@@ -375,7 +379,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
                 arabic,
             },
             &annotated_by,
-            docs,
+            (docs, relations),
             &out_dir,
             out,
             err,
@@ -1157,7 +1161,7 @@ fn synth(
     size: &str,
     spec: crate::workspace::synth::SynthSpec,
     annotator: &str,
-    docs: Option<usize>,
+    (docs, relations): (Option<usize>, usize),
     out_dir: &std::path::Path,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -1186,11 +1190,16 @@ fn synth(
             }
         };
     }
-    match crate::workspace::synth::write_workspace(out_dir, &spec, annotator) {
+    match crate::workspace::synth::write_workspace_linked(out_dir, &spec, annotator, relations) {
         Ok(w) => {
+            let linked = if w.relations > 0 {
+                format!(", {} relations", w.relations)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "wrote {} ({} bytes, {} chars) and {} ({} spans)",
+                "wrote {} ({} bytes, {} chars) and {} ({} spans{linked})",
                 w.text_path.display(),
                 w.text_bytes,
                 w.text_chars,

@@ -351,6 +351,7 @@ pub struct SynthWritten {
     pub text_bytes: usize,
     pub text_chars: usize,
     pub spans: usize,
+    pub relations: usize,
 }
 
 /// Writes a generated document as a workspace: `<dir>/big.txt` and
@@ -364,8 +365,22 @@ pub fn write_workspace(
     spec: &SynthSpec,
     annotator: &str,
 ) -> Result<SynthWritten, SynthError> {
+    write_workspace_linked(dir, spec, annotator, 0)
+}
+
+/// [`write_workspace`], with `relations` relations between nearby spans ([`add_relations`]).
+///
+/// # Errors
+/// As [`write_workspace`].
+pub fn write_workspace_linked(
+    dir: &Path,
+    spec: &SynthSpec,
+    annotator: &str,
+    relations: usize,
+) -> Result<SynthWritten, SynthError> {
     crate::workspace::check_annotator(annotator).map_err(SynthError::Annotator)?;
-    let doc = generate(spec, SYNTH_TEXT_NAME, annotator);
+    let mut doc = generate(spec, SYNTH_TEXT_NAME, annotator);
+    add_relations(&mut doc.layer, relations, spec.seed);
     let text_path = dir.join(SYNTH_TEXT_NAME);
     let layer_path = dir
         .join("annotations")
@@ -394,7 +409,56 @@ pub fn write_workspace(
         text_bytes: doc.text.as_str().len(),
         text_chars: doc.text.char_len(),
         spans: doc.layer.spans.len(),
+        relations: doc.layer.relations.len(),
     })
+}
+
+/// Adds up to `n` relations of the news types between spans near each other in the text (a
+/// span and one of the next four), of a type their tags allow, spread over the whole layer.
+/// Returns how many were added (fewer when the layer has too few spans).
+pub fn add_relations(layer: &mut Layer, n: usize, seed: u64) -> usize {
+    let kinds = crate::model::tags::news_relations();
+    let len = layer.spans.len();
+    if n == 0 || len < 2 {
+        return 0;
+    }
+    let mut rng = Rng::new(seed ^ 0x5245_4c41_5449_4f4e);
+    let mut added = 0;
+    for k in 0..n.saturating_mul(4) {
+        if added == n {
+            break;
+        }
+        // Spread evenly: the k-th try starts in the k-th slot of the spans.
+        let i = (k % n) * len / n + rng.below((len / n).max(1));
+        let j = i + 1 + rng.below(4);
+        let (Some(a), Some(b)) = (layer.spans.get(i), layer.spans.get(j.min(len - 1))) else {
+            continue;
+        };
+        if a.id == b.id {
+            continue;
+        }
+        let fits: Vec<&crate::model::tags::RelationType> = (kinds.iter())
+            .filter(|t| t.allows_end(true, &a.tag) && t.allows_end(false, &b.tag))
+            .collect();
+        if fits.is_empty() {
+            continue;
+        }
+        let kind = fits[rng.below(fits.len())];
+        let (from, to) = (a.id, b.id);
+        let id = layer.take_id();
+        layer.relations.push(crate::model::relation::Relation {
+            id,
+            kind: kind.name.clone(),
+            from: crate::model::relation::End::here(from),
+            to: crate::model::relation::End::here(to),
+            note: String::new(),
+            attrs: kind.default_attrs(),
+            created: SYNTH_TIMESTAMP.to_owned(),
+            modified: SYNTH_TIMESTAMP.to_owned(),
+        });
+        added += 1;
+    }
+    added
 }
 
 /// How many documents [`write_many`] puts in one folder.
@@ -483,6 +547,22 @@ mod tests {
         seed: 7,
         arabic: false,
     };
+
+    #[test]
+    fn relations_are_valid_spread_over_the_layer_and_written() {
+        let mut doc = generate(&SMALL, "big.txt", "editor-a");
+        assert_eq!(add_relations(&mut doc.layer, 100, SMALL.seed), 100);
+        let tags = TagSet::default();
+        assert_eq!(doc.layer.relation_problems(&tags), vec![]);
+        let at = |r: &crate::model::relation::Relation| {
+            doc.layer.span(r.from.span).map_or(0, |s| s.start)
+        };
+        let (first, last) = (at(&doc.layer.relations[0]), at(&doc.layer.relations[99]));
+        assert!(last - first > doc.text.char_len() / 2, "{first}..{last}");
+        // Through the file and back.
+        let back = Layer::from_ron(&doc.layer.to_ron()).unwrap();
+        assert_eq!(back.relations, doc.layer.relations);
+    }
 
     fn overlapping_count(spans: &[Span]) -> usize {
         // Spans are sorted by start: a span overlaps an earlier one iff it starts before the
