@@ -1,5 +1,5 @@
-//! The curated layer: the reviewer's decisions on a text (accepted spans with where they came
-//! from, rejections with their reasons, comments) and its file format,
+//! The curated layer: the reviewer's decisions on a text (accepted spans and relations with where
+//! they came from, rejections with their reasons, comments) and its file format,
 //! `annotations/curated/<rel>.ron`, which every tool that reads layers also reads as a layer.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::model::layer::{FORMAT_VERSION, Layer, Orphan, Span, Status};
+use crate::model::relation::{End, Relation};
 use crate::model::text::Text;
 use crate::store::{self, Fingerprint, StoreError};
 
@@ -134,7 +135,91 @@ impl From<CuratedSpan> for CuratedSpanRecord {
     }
 }
 
-/// A reviewed span the reviewer did not accept, with the reason shown to its annotator.
+/// A relation of the curated layer: a [`Relation`] between curated spans and its review record,
+/// the reviewed relations it was accepted from and who accepted it.
+///
+/// On disk ([`CuratedRelationRecord`]) the relation's fields come first, in [`Relation`]'s order
+/// and at the same level as the record's, so every tool that reads layers reads its relations.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "CuratedRelationRecord", into = "CuratedRelationRecord")]
+pub struct CuratedRelation {
+    /// The relation; its ends are spans of the curated layer.
+    pub relation: Relation,
+    /// The reviewed relations it was accepted from.
+    pub sources: Vec<SourceRef>,
+    pub accepted_by: String,
+    /// RFC 3339 UTC.
+    pub accepted_at: String,
+}
+
+/// A curated relation as the file holds it: [`Relation`]'s fields, then the review record's.
+#[derive(Serialize, Deserialize)]
+#[serde(rename = "CuratedRelation")]
+struct CuratedRelationRecord {
+    id: u64,
+    #[serde(rename = "type")]
+    kind: String,
+    from: End,
+    to: End,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    attrs: BTreeMap<String, String>,
+    #[serde(default)]
+    created: String,
+    #[serde(default)]
+    modified: String,
+    #[serde(default)]
+    sources: Vec<SourceRef>,
+    #[serde(default)]
+    accepted_by: String,
+    #[serde(default)]
+    accepted_at: String,
+}
+
+impl From<CuratedRelationRecord> for CuratedRelation {
+    fn from(r: CuratedRelationRecord) -> Self {
+        Self {
+            relation: Relation {
+                id: r.id,
+                kind: r.kind,
+                from: r.from,
+                to: r.to,
+                note: r.note,
+                attrs: r.attrs,
+                created: r.created,
+                modified: r.modified,
+            },
+            sources: r.sources,
+            accepted_by: r.accepted_by,
+            accepted_at: r.accepted_at,
+        }
+    }
+}
+
+impl From<CuratedRelation> for CuratedRelationRecord {
+    fn from(c: CuratedRelation) -> Self {
+        let r = c.relation;
+        Self {
+            id: r.id,
+            kind: r.kind,
+            from: r.from,
+            to: r.to,
+            note: r.note,
+            attrs: r.attrs,
+            created: r.created,
+            modified: r.modified,
+            sources: c.sources,
+            accepted_by: c.accepted_by,
+            accepted_at: c.accepted_at,
+        }
+    }
+}
+
+/// A reviewed span the reviewer did not accept, with the reason shown to its annotator. A
+/// rejected relation is one too: `from` names the relation (relation ids share the layer's id
+/// space with spans, so the two never collide), `tag` holds its type, and `start`, `end` and
+/// `exact` are its `from` end's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejection {
     pub from: SourceRef,
@@ -189,6 +274,10 @@ pub struct CuratedLayer {
     pub spans: Vec<CuratedSpan>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orphans: Vec<CuratedOrphan>,
+    /// Accepted relations between curated spans, in id order (absent when none, so a file
+    /// without relations is what it was before they existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relations: Vec<CuratedRelation>,
     /// The layers under review (one: checking; two: adjudicating).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reviewed: Vec<String>,
@@ -211,6 +300,7 @@ impl CuratedLayer {
             next_id: 1,
             spans: Vec::new(),
             orphans: Vec::new(),
+            relations: Vec::new(),
             reviewed: Vec::new(),
             rejected: Vec::new(),
             comments: Vec::new(),
@@ -240,16 +330,20 @@ impl CuratedLayer {
         crate::store::ron::to_pretty_ron(&copy).unwrap_or_default()
     }
 
-    /// Sorts spans, rejections and comments as the file lists them and puts `next_id` above
-    /// every span id.
+    /// Sorts spans, relations, rejections and comments as the file lists them and puts
+    /// `next_id` above every span and relation id.
     pub fn normalize(&mut self) {
         self.spans
             .sort_by_key(|s| (s.span.start, s.span.end, s.span.id));
+        self.relations.sort_by_key(|r| r.relation.id);
         self.rejected
             .sort_by(|a, b| (a.start, a.end, &a.from).cmp(&(b.start, b.end, &b.from)));
         self.comments
             .sort_by(|a, b| (a.start, a.end, &a.at).cmp(&(b.start, b.end, &b.at)));
-        let max = self.spans.iter().map(|s| s.span.id).max().unwrap_or(0);
+        let max = (self.spans.iter().map(|s| s.span.id))
+            .chain(self.relations.iter().map(|r| r.relation.id))
+            .max()
+            .unwrap_or(0);
         if self.next_id <= max {
             self.next_id = max + 1;
         }
@@ -277,7 +371,7 @@ impl CuratedLayer {
                     old_text_sha256: o.old_text_sha256.clone(),
                 })
                 .collect(),
-            relations: Vec::new(),
+            relations: self.relations.iter().map(|r| r.relation.clone()).collect(),
             source: None,
         }
     }
@@ -327,11 +421,17 @@ impl CuratedLayer {
         Some(summary)
     }
 
-    /// Every reviewed span with a decision: accepted into a curated span or rejected.
+    /// Every reviewed span and relation with a decision: accepted into the curated layer or
+    /// rejected.
     pub fn decided(&self) -> HashSet<SourceRef> {
         self.spans
             .iter()
             .flat_map(|s| s.from.iter().cloned())
+            .chain(
+                self.relations
+                    .iter()
+                    .flat_map(|r| r.sources.iter().cloned()),
+            )
             .chain(self.rejected.iter().map(|r| r.from.clone()))
             .collect()
     }

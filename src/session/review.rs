@@ -2,6 +2,12 @@
 //! ([`crate::team::compare`]), the reviewer's decisions recorded in the curated layer
 //! ([`crate::model::curated`]), with undo, autosave and reload.
 //!
+//! Relations are items too ([`Review::relation_items`]): matched across the reviewed layers by
+//! type and both ends' ranges, accepted into the curated layer between curated spans or
+//! rejected. Accepting a relation whose ends are not accepted yet accepts them in the same step
+//! (as that annotator's version); an end that was rejected is refused with the reason.
+//! Re-deciding or reopening a span takes back the accepted relations on it, in the same step.
+//!
 //! A [`Review`] holds the text, the reviewed layers (read once, never written), the curated
 //! layer and an undo history of decisions. The app draws [`Review::items`] and calls the
 //! decision methods; saving works like [`crate::session::document::Document`]: atomic writes, a delay,
@@ -13,17 +19,21 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::model::curated::{
-    CuratedLayer, CuratedSpan, Rejection, ReviewComment, SourceRef, load_curated,
+    CuratedLayer, CuratedRelation, CuratedSpan, Rejection, ReviewComment, SourceRef, load_curated,
 };
 use crate::model::layer::{Layer, Span, Status, make_span, now_rfc3339};
 use crate::model::range::CharRange;
+use crate::model::relation::End;
 use crate::model::tags::TagSet;
 use crate::model::text::{Text, TextError};
 use crate::session::autosave::Finished;
 use crate::session::engine::{Editing, Session, SessionOwner};
 use crate::session::recovery::{Journal, Recovered};
 use crate::store::{self, StoreError};
-use crate::team::compare::{Item, ItemKind, classify, items_with_decisions, user_attrs};
+use crate::team::compare::{
+    Item, ItemKind, RelationItem, RelationItemKind, classify, classify_relations,
+    items_with_decisions, user_attrs,
+};
 use crate::team::merge;
 use crate::workspace::{CURATED_LAYER, Workspace};
 
@@ -94,6 +104,19 @@ pub enum Decision {
     },
 }
 
+/// A reviewer's decision on one relation item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelationDecision {
+    /// Keep A's relation (B's, if any, is rejected as "the other version was accepted"; an
+    /// agreed pair is kept as one relation from both).
+    AcceptA,
+    AcceptB,
+    /// Keep neither, with a reason the annotators will see.
+    Reject {
+        reason: String,
+    },
+}
+
 /// Why a review cannot start or a decision cannot be made.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum ReviewError {
@@ -139,6 +162,22 @@ pub enum ReviewError {
     },
     #[error("cannot set a value here: {0}")]
     NoSpanForValue(&'static str),
+    #[error("no relation item {0}")]
+    NoRelationItem(usize),
+    #[error(
+        "cannot accept this relation: its {end} end, {tag} “{exact}”, was rejected; accept that span first"
+    )]
+    EndRejected {
+        end: &'static str,
+        tag: String,
+        exact: String,
+    },
+    #[error("cannot accept this relation: its {end} end, span {span}, is not a span of {layer}")]
+    EndMissing {
+        end: &'static str,
+        span: u64,
+        layer: String,
+    },
 }
 
 /// One primitive change to the curated layer; a decision is a list of them (the review's undo
@@ -147,6 +186,8 @@ pub enum ReviewError {
 pub enum Change {
     AddSpan(CuratedSpan),
     RemoveSpan(CuratedSpan),
+    AddRelation(CuratedRelation),
+    RemoveRelation(CuratedRelation),
     AddRejection(Rejection),
     RemoveRejection(Rejection),
     AddComment(ReviewComment),
@@ -190,6 +231,22 @@ fn describe_changes(step: &[Change]) -> String {
             _ => None,
         })
         .collect();
+    let linked: Vec<&CuratedRelation> = (step.iter())
+        .filter_map(|c| match c {
+            Change::AddRelation(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    if let [one] = linked.as_slice() {
+        return match added.len() {
+            0 => format!("accept {} link", one.relation.kind),
+            n => format!(
+                "accept {} link and {}",
+                one.relation.kind,
+                crate::wording::plural(n, "span")
+            ),
+        };
+    }
     match (added.as_slice(), removed, rejected.as_slice()) {
         ([one], 0, []) => format!("accept {}", quoted(&one.span.tag, &one.span.exact)),
         ([one], _, []) => format!("change {}", quoted(&one.span.tag, &one.span.exact)),
@@ -215,6 +272,8 @@ impl Change {
         match self {
             Change::AddSpan(s) => Change::RemoveSpan(s.clone()),
             Change::RemoveSpan(s) => Change::AddSpan(s.clone()),
+            Change::AddRelation(r) => Change::RemoveRelation(r.clone()),
+            Change::RemoveRelation(r) => Change::AddRelation(r.clone()),
             Change::AddRejection(r) => Change::RemoveRejection(r.clone()),
             Change::RemoveRejection(r) => Change::AddRejection(r.clone()),
             Change::AddComment(c) => Change::RemoveComment(c.clone()),
@@ -243,6 +302,8 @@ pub struct Review {
     /// The reviewed layers' names and spans (A, then B).
     layers: Vec<(String, Layer)>,
     items: Vec<Item>,
+    /// The reviewed layers' relations as items (A's and B's matched by type and ends).
+    relation_items: Vec<RelationItem>,
     /// Reviewed spans with a decision, kept in step with `curated`.
     decided: HashSet<SourceRef>,
     curated: CuratedLayer,
@@ -345,6 +406,10 @@ impl Review {
             &loaded[0].1.spans,
             loaded.get(1).map(|(_, l)| l.spans.as_slice()),
         );
+        let tags = ws.tags();
+        let symmetric = |k: &str| tags.relation(k).is_some_and(|t| t.symmetric);
+        let relation_items =
+            classify_relations(rel, &loaded[0].1, loaded.get(1).map(|(_, l)| l), &symmetric);
         Ok(Self {
             rel: rel.to_owned(),
             text,
@@ -352,6 +417,7 @@ impl Review {
             reviewer: reviewer.to_owned(),
             layers: loaded,
             items,
+            relation_items,
             decided: curated.decided(),
             base: Arc::new(curated.clone()),
             curated,
@@ -467,11 +533,23 @@ impl Review {
     }
 
     /// The curated spans and rejections currently recorded for item `i`'s spans.
+    /// What removing them takes too: the accepted relations on those spans. Accepted relations
+    /// and rejections of relations in `refs` are among them.
     fn existing_for(&self, refs: &[SourceRef]) -> Vec<Change> {
         let mut out = Vec::new();
+        let mut gone = HashSet::new();
         for s in &self.curated.spans {
             if s.from.iter().any(|r| refs.contains(r)) {
+                gone.insert(s.span.id);
                 out.push(Change::RemoveSpan(s.clone()));
+            }
+        }
+        for r in &self.curated.relations {
+            let on_gone = [&r.relation.from, &r.relation.to]
+                .iter()
+                .any(|e| e.here_id().is_some_and(|id| gone.contains(&id)));
+            if on_gone || r.sources.iter().any(|x| refs.contains(x)) {
+                out.push(Change::RemoveRelation(r.clone()));
             }
         }
         for r in &self.curated.rejected {
@@ -487,6 +565,7 @@ impl Review {
             .iter()
             .filter_map(|c| match c {
                 Change::AddSpan(s) => Some(s.span.id + 1),
+                Change::AddRelation(r) => Some(r.relation.id + 1),
                 _ => None,
             })
             .max()
@@ -519,10 +598,24 @@ impl Review {
     /// No such item, accepting a side the item does not have, or an edit with a bad range or
     /// an unknown tag.
     pub fn decide(&mut self, i: usize, decision: Decision) -> Result<(), ReviewError> {
+        let mut changes = Vec::new();
+        self.push_decision(i, decision, &mut changes)?;
+        self.commit(changes);
+        Ok(())
+    }
+
+    /// The changes that decide item `i`, after `changes` (the step so far, whose new ids it
+    /// leaves alone).
+    fn push_decision(
+        &self,
+        i: usize,
+        decision: Decision,
+        changes: &mut Vec<Change>,
+    ) -> Result<(), ReviewError> {
         let item = self.items.get(i).cloned().ok_or(ReviewError::NoItem(i))?;
         let refs = self.refs(&item);
         let now = now_rfc3339();
-        let mut changes = self.existing_for(&refs);
+        changes.extend(self.existing_for(&refs));
         let ref_a = item.a.as_ref().map(|_| refs[0].clone());
         let ref_b = item.b.as_ref().map(|_| refs[refs.len() - 1].clone());
         // A value conflict is one span with two sets of values: accepting a side keeps one span
@@ -545,7 +638,7 @@ impl Review {
                 } else {
                     vec![keep_ref.clone()]
                 };
-                let id = self.next_id_after(&changes);
+                let id = self.next_id_after(changes);
                 changes.push(Change::AddSpan(self.accepted(keep, from, id, &now)));
                 if let (false, Some(drop), Some(drop_ref)) = (agreed, drop, drop_ref) {
                     let reason = other_kept(&keep_ref.layer);
@@ -569,13 +662,13 @@ impl Review {
                     return Err(ReviewError::BothOfValueConflict);
                 }
                 if agreed {
-                    let id = self.next_id_after(&changes);
+                    let id = self.next_id_after(changes);
                     let span = item.a.as_ref().ok_or(ReviewError::NoSide("A"))?;
                     changes.push(Change::AddSpan(self.accepted(span, refs.clone(), id, &now)));
                 } else {
                     for (span, r) in [(&item.a, &ref_a), (&item.b, &ref_b)] {
                         if let (Some(span), Some(r)) = (span, r) {
-                            let id = self.next_id_after(&changes);
+                            let id = self.next_id_after(changes);
                             changes.push(Change::AddSpan(self.accepted(
                                 span,
                                 vec![r.clone()],
@@ -608,7 +701,7 @@ impl Review {
                 }
                 // The values chosen so far (or the first side's) stay, as far as the tag takes them.
                 let chosen = self.single_outcome(&refs).map(|c| c.to_span());
-                let id = self.next_id_after(&changes);
+                let id = self.next_id_after(changes);
                 let mut span = make_span(&self.text, id, start, end, &tag, &now);
                 if let Some(orig) = chosen.as_ref().or(item.a.as_ref()).or(item.b.as_ref()) {
                     span.note = orig.note.clone();
@@ -632,7 +725,6 @@ impl Review {
                 )));
             }
         }
-        self.commit(changes);
         Ok(())
     }
 
@@ -729,6 +821,222 @@ impl Review {
         changes.push(Change::AddSpan(span));
         self.commit(changes);
         Ok(())
+    }
+
+    /// The relation items: the reviewed layers' relations with both ends in the text, A's and
+    /// B's matched by type and ends' ranges, sorted by where their `from` end is.
+    pub fn relation_items(&self) -> &[RelationItem] {
+        &self.relation_items
+    }
+
+    fn relation_refs(&self, item: &RelationItem) -> Vec<SourceRef> {
+        let sides = [&item.a, &item.b];
+        (sides.iter().enumerate())
+            .filter_map(|(side, r)| {
+                Some(SourceRef {
+                    layer: self.layers.get(side)?.0.clone(),
+                    id: r.as_ref()?.id,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether relation item `i` is decided: each of its relations accepted or rejected.
+    pub fn relation_state(&self, i: usize) -> ItemState {
+        match self.relation_items.get(i) {
+            Some(item)
+                if self
+                    .relation_refs(item)
+                    .iter()
+                    .all(|r| self.decided.contains(r)) =>
+            {
+                ItemState::Decided
+            }
+            _ => ItemState::Undecided,
+        }
+    }
+
+    /// Decided relation items out of all relation items.
+    pub fn relation_progress(&self) -> (usize, usize) {
+        let decided = (0..self.relation_items.len())
+            .filter(|&i| self.relation_state(i) == ItemState::Decided)
+            .count();
+        (decided, self.relation_items.len())
+    }
+
+    /// What the curated layer holds for relation item `i`: the relation accepted from it and
+    /// its relations' rejections.
+    pub fn relation_outcome(&self, i: usize) -> (Vec<&CuratedRelation>, Vec<&Rejection>) {
+        let Some(item) = self.relation_items.get(i) else {
+            return (Vec::new(), Vec::new());
+        };
+        let refs = self.relation_refs(item);
+        let accepted = (self.curated.relations.iter())
+            .filter(|r| r.sources.iter().any(|x| refs.contains(x)))
+            .collect();
+        let rejected = (self.curated.rejected.iter())
+            .filter(|x| refs.contains(&x.from))
+            .collect();
+        (accepted, rejected)
+    }
+
+    /// Decides relation item `i`, replacing any earlier decision on it. Accepting a relation
+    /// links the curated spans accepted from its ends; an end not decided yet is accepted in
+    /// the same step, as its annotator's version of its item (the other version of a conflict
+    /// is rejected, as accepting that side would). One undo step.
+    ///
+    /// # Errors
+    /// No such item, a side the item does not have, or an end that was rejected (accept that
+    /// span first).
+    pub fn decide_relation(
+        &mut self,
+        i: usize,
+        decision: RelationDecision,
+    ) -> Result<(), ReviewError> {
+        let item = (self.relation_items.get(i).cloned()).ok_or(ReviewError::NoRelationItem(i))?;
+        let refs = self.relation_refs(&item);
+        let now = now_rfc3339();
+        let mut changes = self.existing_for(&refs);
+        let ref_of = |side: usize| {
+            let name = &self.layers.get(side)?.0;
+            refs.iter().find(|r| &r.layer == name).cloned()
+        };
+        let sides = [(0, &item.a, ref_of(0)), (1, &item.b, ref_of(1))];
+        match decision {
+            RelationDecision::AcceptA | RelationDecision::AcceptB => {
+                let take = usize::from(decision == RelationDecision::AcceptB);
+                let (side, keep, keep_ref) = &sides[take];
+                let (Some(keep), Some(keep_ref)) = (keep, keep_ref) else {
+                    return Err(ReviewError::NoSide(if take == 0 { "A" } else { "B" }));
+                };
+                let from = self.curated_end(*side, &keep.from, "from", &mut changes)?;
+                let to = self.curated_end(*side, &keep.to, "to", &mut changes)?;
+                let mut relation = keep.clone();
+                relation.id = self.next_id_after(&changes);
+                relation.from = End::here(from);
+                relation.to = End::here(to);
+                let agreed = item.kind == RelationItemKind::Agreed;
+                changes.push(Change::AddRelation(CuratedRelation {
+                    relation,
+                    sources: if agreed {
+                        refs.clone()
+                    } else {
+                        vec![keep_ref.clone()]
+                    },
+                    accepted_by: self.reviewer.clone(),
+                    accepted_at: now.clone(),
+                }));
+                if !agreed {
+                    let (other, drop, drop_ref) = &sides[1 - take];
+                    if let (Some(drop), Some(drop_ref)) = (drop, drop_ref) {
+                        let reason = format!("{}'s version was accepted", keep_ref.layer);
+                        changes.push(Change::AddRejection(
+                            self.relation_rejection(*other, drop, drop_ref, &reason, &now),
+                        ));
+                    }
+                }
+            }
+            RelationDecision::Reject { reason } => {
+                for (side, r, x) in &sides {
+                    if let (Some(r), Some(x)) = (r, x) {
+                        changes.push(Change::AddRejection(
+                            self.relation_rejection(*side, r, x, &reason, &now),
+                        ));
+                    }
+                }
+            }
+        }
+        self.commit(changes);
+        Ok(())
+    }
+
+    /// Takes back the decision on relation item `i`. One undo step.
+    pub fn reopen_relation(&mut self, i: usize) -> bool {
+        let Some(item) = self.relation_items.get(i) else {
+            return false;
+        };
+        let changes = self.existing_for(&self.relation_refs(item));
+        if changes.is_empty() {
+            return false;
+        }
+        self.commit(changes);
+        true
+    }
+
+    /// The curated span for relation end `end` (a span of reviewed layer `side`): the span
+    /// accepted from it, in the file or earlier in this step; or, when its item is undecided,
+    /// that side's span accepted now (added to `changes`).
+    fn curated_end(
+        &self,
+        side: usize,
+        end: &End,
+        which: &'static str,
+        changes: &mut Vec<Change>,
+    ) -> Result<u64, ReviewError> {
+        let name = self.layers[side].0.clone();
+        let missing = || ReviewError::EndMissing {
+            end: which,
+            span: end.span,
+            layer: name.clone(),
+        };
+        let id = end.here_id().ok_or_else(missing)?;
+        let r = SourceRef {
+            layer: name.clone(),
+            id,
+        };
+        let added = |changes: &[Change]| {
+            changes.iter().find_map(|c| match c {
+                Change::AddSpan(s) if s.from.contains(&r) => Some(s.span.id),
+                _ => None,
+            })
+        };
+        if let Some(found) = added(changes) {
+            return Ok(found);
+        }
+        if let Some(s) = (self.curated.spans.iter()).find(|s| s.from.contains(&r)) {
+            return Ok(s.span.id);
+        }
+        if let Some(x) = self.curated.rejected.iter().find(|x| x.from == r) {
+            return Err(ReviewError::EndRejected {
+                end: which,
+                tag: x.tag.clone(),
+                exact: crate::session::document::short(&x.exact),
+            });
+        }
+        let k = (0..self.items.len())
+            .find(|&k| self.refs(&self.items[k]).contains(&r))
+            .ok_or_else(missing)?;
+        let decision = if side == 0 {
+            Decision::AcceptA
+        } else {
+            Decision::AcceptB
+        };
+        self.push_decision(k, decision, changes)?;
+        added(changes).ok_or_else(missing)
+    }
+
+    /// The rejection of relation `r` of reviewed layer `side`: its type, and its `from` end's
+    /// range and words.
+    fn relation_rejection(
+        &self,
+        side: usize,
+        r: &crate::model::relation::Relation,
+        from: &SourceRef,
+        reason: &str,
+        now: &str,
+    ) -> Rejection {
+        let span =
+            (r.from.here_id()).and_then(|id| self.layers.get(side).and_then(|(_, l)| l.span(id)));
+        Rejection {
+            from: from.clone(),
+            start: span.map_or(0, |s| s.start),
+            end: span.map_or(0, |s| s.end),
+            tag: r.kind.clone(),
+            exact: span.map(|s| s.exact.clone()).unwrap_or_default(),
+            reason: reason.to_owned(),
+            by: self.reviewer.clone(),
+            at: now.to_owned(),
+        }
     }
 
     /// Accepts every undecided agreed item at once. One undo step. Returns how many.
@@ -852,8 +1160,14 @@ impl Review {
                         cur.comments.remove(p);
                     }
                 }
+                Change::RemoveRelation(r) => {
+                    cur.relations.retain(|x| x.relation.id != r.relation.id);
+                }
                 Change::Status { after, .. } => cur.status = *after,
-                Change::AddSpan(_) | Change::AddRejection(_) | Change::AddComment(_) => {}
+                Change::AddSpan(_)
+                | Change::AddRelation(_)
+                | Change::AddRejection(_)
+                | Change::AddComment(_) => {}
             }
         }
         if !remove_ids.is_empty() {
@@ -864,6 +1178,10 @@ impl Review {
                 Change::AddSpan(s) => {
                     cur.next_id = cur.next_id.max(s.span.id + 1);
                     cur.spans.push(s.clone());
+                }
+                Change::AddRelation(r) => {
+                    cur.next_id = cur.next_id.max(r.relation.id + 1);
+                    cur.relations.push(r.clone());
                 }
                 Change::AddRejection(r) => cur.rejected.push(r.clone()),
                 Change::AddComment(k) => cur.comments.push(k.clone()),
@@ -941,6 +1259,12 @@ impl Review {
         // What the recovered version has that this one lacks is added, and the reverse removed.
         let mut changes = between(&cur.spans, &rec.spans, Change::AddSpan, Change::RemoveSpan);
         changes.extend(between(
+            &cur.relations,
+            &rec.relations,
+            Change::AddRelation,
+            Change::RemoveRelation,
+        ));
+        changes.extend(between(
             &cur.rejected,
             &rec.rejected,
             Change::AddRejection,
@@ -1011,6 +1335,7 @@ impl Review {
             .edits()
             .filter_map(|c| match c {
                 Change::AddSpan(s) | Change::RemoveSpan(s) => Some(s.span.id),
+                Change::AddRelation(r) | Change::RemoveRelation(r) => Some(r.relation.id),
                 _ => None,
             })
             .collect();

@@ -17,7 +17,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use crate::model::curated::{CuratedLayer, CuratedSpan, Rejection, ReviewComment, SourceRef};
+use crate::model::curated::{
+    CuratedLayer, CuratedRelation, CuratedSpan, Rejection, ReviewComment, SourceRef,
+};
 use crate::model::layer::{Layer, Orphan, Span, Status};
 use crate::model::relation::{End, Relation};
 use crate::model::tags::TagSet;
@@ -1511,6 +1513,15 @@ pub fn merge_curated(
     comments.sort_by_key(key_of);
     let (format, text, text_sha256, text_chars, annotator) = header;
     let span_ids: Vec<u64> = spans.iter().map(|s| s.span.id).collect();
+    let orphans = merge_orphans_of(base, ours, theirs, &span_ids, rule.conflicts);
+    let (relations, next_id) = merge_curated_relations(
+        base,
+        [ours, theirs],
+        &m.renumbered,
+        rule,
+        (&mut spans, &orphans, m.next_id),
+        &mut conflicts,
+    );
     let merged = CuratedLayer {
         format,
         text,
@@ -1518,8 +1529,9 @@ pub fn merge_curated(
         text_chars,
         annotator,
         status,
-        next_id: m.next_id,
-        orphans: merge_orphans_of(base, ours, theirs, &span_ids, rule.conflicts),
+        next_id,
+        orphans,
+        relations,
         spans,
         reviewed: merge_sets(
             base.map(|b| b.reviewed.as_slice()),
@@ -1534,6 +1546,82 @@ pub fn merge_curated(
         conflicts,
         renumbered: m.renumbered.len(),
     }
+}
+
+/// Merges three versions of a curated layer's relations by the rules of [`merge_relations`]
+/// (by id; ends follow renumbered spans; a span one side removed and the other's relation links
+/// comes back with its review record). Each merged relation keeps the review record of the
+/// version it came from. Returns the relations and the `next_id` above them.
+fn merge_curated_relations(
+    base: Option<&CuratedLayer>,
+    [ours, theirs]: [&CuratedLayer; 2],
+    moved: &[Moved],
+    rule: Rule,
+    (spans, orphans, next_id): (
+        &mut Vec<CuratedSpan>,
+        &[crate::model::curated::CuratedOrphan],
+        u64,
+    ),
+    conflicts: &mut Vec<String>,
+) -> (Vec<CuratedRelation>, u64) {
+    if base.is_none_or(|b| b.relations.is_empty())
+        && ours.relations.is_empty()
+        && theirs.relations.is_empty()
+    {
+        return (Vec::new(), next_id);
+    }
+    let versions: Vec<&CuratedLayer> = [Some(ours), Some(theirs), base]
+        .into_iter()
+        .flatten()
+        .collect();
+    let plain = |c: &CuratedLayer| c.to_layer();
+    let (bl, ol, tl) = (base.map(plain), plain(ours), plain(theirs));
+    let mut merged = ol.clone();
+    merged.spans = spans.iter().map(CuratedSpan::to_span).collect();
+    merged.orphans = (orphans.iter())
+        .map(|o| crate::model::layer::Orphan {
+            span: o.span.to_span(),
+            old_text_sha256: o.old_text_sha256.clone(),
+        })
+        .collect();
+    merged.relations = Vec::new();
+    merged.next_id = next_id;
+    let had = spans.len();
+    merge_relations(bl.as_ref(), [&ol, &tl], moved, rule, &mut merged, conflicts);
+    // Spans brought back for a relation's end: with the review record of a version that has it.
+    for span in merged.spans.drain(had..) {
+        let record = (versions.iter()).find_map(|c| c.spans.iter().find(|s| s.span.id == span.id));
+        let mut s = record
+            .cloned()
+            .unwrap_or_else(|| CuratedSpan::from_span(span.clone(), Vec::new(), "", "", false));
+        s.span = span;
+        spans.push(s);
+    }
+    let relations = (merged.relations.into_iter())
+        .map(|r| {
+            let all = versions.iter().flat_map(|c| c.relations.iter());
+            let record = (all
+                .clone()
+                .find(|c| c.relation.id == r.id && c.relation.kind == r.kind))
+            .or_else(|| {
+                all.clone()
+                    .find(|c| (&c.relation.kind, &c.relation.created) == (&r.kind, &r.created))
+            });
+            match record {
+                Some(c) => CuratedRelation {
+                    relation: r,
+                    ..c.clone()
+                },
+                None => CuratedRelation {
+                    relation: r,
+                    sources: Vec::new(),
+                    accepted_by: String::new(),
+                    accepted_at: String::new(),
+                },
+            }
+        })
+        .collect();
+    (relations, merged.next_id)
 }
 
 /// The reviewed spans `ours` decided differently from `base`: its acceptances and rejections

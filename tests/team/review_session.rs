@@ -712,3 +712,173 @@ fn different_values_on_the_same_span_are_a_value_conflict_resolved_to_either_sid
     assert_eq!(again.chosen_value(2, "correction"), Some("Olaf Scholz"));
     assert_eq!(again.progress(), (2, 3));
 }
+
+/// Both annotators: quote `aa` (1), claim `bb` (2), claim `cc` (3), error `dd` (4). A links
+/// said-by aa→bb (10), evidence cc→bb (11), corrects cc→dd (12); B said-by aa→bb (10) and
+/// same-as cc→bb (11): relation items agreed, type conflict, only in A.
+fn relation_workspace() -> (tempfile::TempDir, Workspace) {
+    use marginalia::model::relation::{End, Relation};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("texts")).unwrap();
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    std::fs::write(root.join(REL), TEXT).unwrap();
+    let text = Text::from_string(TEXT);
+    let spans = [
+        (0, 2, "quote"),
+        (3, 5, "claim"),
+        (6, 8, "claim"),
+        (9, 11, "error"),
+    ];
+    let link = |id, kind: &str, from, to| Relation {
+        id,
+        kind: kind.into(),
+        from: End::here(from),
+        to: End::here(to),
+        note: String::new(),
+        attrs: Default::default(),
+        created: "2026-11-21T06:00:00Z".into(),
+        modified: "2026-11-21T06:00:00Z".into(),
+    };
+    let mut a = layer(&text, "editor-a", &spans);
+    a.relations = vec![
+        link(10, "said-by", 1, 2),
+        link(11, "evidence", 3, 2),
+        link(12, "corrects", 3, 4),
+    ];
+    let mut b = layer(&text, "editor-b", &spans);
+    b.relations = vec![link(10, "said-by", 1, 2), link(11, "same-as", 3, 2)];
+    let ws = Workspace::open(root).unwrap();
+    for l in [&mut a, &mut b] {
+        l.normalize();
+        let path = ws.layer_path(&l.annotator, REL).unwrap();
+        marginalia::model::layer::save_layer(&path, l).unwrap();
+    }
+    (dir, ws)
+}
+
+/// The curated layer's relations as (type, from end's words, to end's words).
+fn curated_links(c: &CuratedLayer) -> Vec<(String, String, String)> {
+    let words = |e: &marginalia::model::relation::End| {
+        let s = c.spans.iter().find(|s| e.here_id() == Some(s.span.id));
+        s.map(|s| s.span.exact.clone()).unwrap_or_default()
+    };
+    (c.relations.iter())
+        .map(|r| {
+            let r = &r.relation;
+            (r.kind.clone(), words(&r.from), words(&r.to))
+        })
+        .collect()
+}
+
+/// Issue 25: relations are review items. Accepting one accepts its undecided ends with it; an
+/// end that was rejected refuses it with why; reopening a span takes its links back; on disk
+/// the curated layer's links read back as curated and as a plain layer's relations.
+#[test]
+fn relations_are_review_items_accepted_with_their_ends_and_rejected_on_disk() {
+    use marginalia::model::curated::SourceRef;
+    use marginalia::session::review::RelationDecision;
+    use marginalia::team::compare::RelationItemKind as K;
+    let (_d, ws) = relation_workspace();
+    let mut r = Review::open(&ws, REL, &["editor-a", "editor-b"], "lead").unwrap();
+    let kinds: Vec<K> = r.relation_items().iter().map(|i| i.kind).collect();
+    assert_eq!(kinds, [K::Agreed, K::TypeConflict, K::OnlyA]);
+    assert_eq!(r.progress(), (0, 4));
+
+    r.decide_relation(0, RelationDecision::AcceptA).unwrap();
+    assert_eq!(r.progress(), (2, 4), "its two ends were accepted with it");
+    r.save_now().unwrap();
+    let (c, src) = curated_on_disk(&ws);
+    let link = |k: &str, f: &str, t: &str| (k.to_owned(), f.to_owned(), t.to_owned());
+    assert_eq!(curated_links(&c), [link("said-by", "aa", "bb")]);
+    let source = |layer: &str, id| SourceRef {
+        layer: layer.into(),
+        id,
+    };
+    assert_eq!(
+        c.relations[0].sources,
+        [source("editor-a", 10), source("editor-b", 10)]
+    );
+    assert_eq!(c.to_ron(), src, "the file is what the core writes");
+    let plain = Layer::from_ron(&src).unwrap();
+    assert_eq!(plain.relations, [c.relations[0].relation.clone()]);
+    assert!(plain.relation_problems(ws.tags()).is_empty());
+
+    r.decide(
+        2,
+        Decision::Reject {
+            reason: "no".into(),
+        },
+    )
+    .unwrap();
+    let e = r.decide_relation(1, RelationDecision::AcceptB).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cannot accept this relation: its from end, claim “cc”, was rejected; accept that span first"
+    );
+    assert!(r.undo());
+    r.decide_relation(1, RelationDecision::AcceptB).unwrap();
+    r.decide_relation(
+        2,
+        RelationDecision::Reject {
+            reason: "not an error".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(r.relation_progress(), (3, 3));
+    r.save_now().unwrap();
+    let (c, _) = curated_on_disk(&ws);
+    assert_eq!(
+        curated_links(&c),
+        [link("said-by", "aa", "bb"), link("same-as", "cc", "bb")]
+    );
+    let rejected: Vec<(&str, &str, &str)> = (c.rejected.iter())
+        .map(|x| (x.tag.as_str(), x.exact.as_str(), x.reason.as_str()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            ("evidence", "cc", "editor-b's version was accepted"),
+            ("corrects", "cc", "not an error"),
+        ]
+    );
+
+    // Reopening `bb` takes back both links on it: no curated relation points nowhere.
+    assert!(r.reopen(1));
+    r.save_now().unwrap();
+    let (c, src) = curated_on_disk(&ws);
+    assert!(
+        c.relations.is_empty() && !src.contains("relations"),
+        "{src}"
+    );
+    assert_eq!(r.relation_progress(), (1, 3));
+    assert!(r.undo());
+    r.save_now().unwrap();
+    assert_eq!(curated_links(&curated_on_disk(&ws).0).len(), 2);
+}
+
+/// A relation another window accepted is kept when this window saves its own decision (the
+/// curated merge keeps relations, their ends following spans that took a fresh id).
+#[test]
+fn an_accepted_relation_survives_the_merge_with_another_windows_decision() {
+    use marginalia::session::review::RelationDecision;
+    let (_d, ws) = relation_workspace();
+    let mut first = Review::open(&ws, REL, &["editor-a", "editor-b"], "rev").unwrap();
+    let mut second = Review::open(&ws, REL, &["editor-a", "editor-b"], "rev2").unwrap();
+    second
+        .decide_relation(0, RelationDecision::AcceptA)
+        .unwrap();
+    second.save_now().unwrap();
+    first.decide(3, Decision::AcceptA).unwrap();
+    first.save_now().unwrap();
+    assert!(!first.take_notices().is_empty());
+    let (c, src) = curated_on_disk(&ws);
+    assert_eq!(c.spans.len(), 3, "{src}");
+    let l = &curated_links(&c);
+    assert_eq!(l.len(), 1, "{src}");
+    assert_eq!((l[0].1.as_str(), l[0].2.as_str()), ("aa", "bb"), "{src}");
+    assert_eq!(
+        first.relation_state(0),
+        marginalia::session::review::ItemState::Decided
+    );
+}
