@@ -95,7 +95,7 @@ fn one_seed_workspace() -> (tempfile::TempDir, PathBuf) {
     (dir, root)
 }
 
-fn check(name: &str, got: &[u8]) {
+pub(crate) fn check(name: &str, got: &[u8]) {
     let path = golden_dir().join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -1,6 +1,6 @@
 //! Export and import: every format's output byte for byte against golden files, offsets right
 //! on hard Unicode, round trips through each format, `marginalia export` as a user runs it, and
-//! brat and JSON Lines (Marginalia's, doccano's, Prodigy's) imports. One test binary:
+//! brat and JSON Lines (Marginalia's, doccano's, Prodigy's) imports, relations through each format. One test binary:
 //! `cargo test --test interchange`.
 
 #[path = "../support/mod.rs"]
@@ -12,3 +12,4 @@ mod export_offsets;
 mod export_roundtrip;
 mod import_brat;
 mod import_jsonl;
+mod relations_roundtrip;

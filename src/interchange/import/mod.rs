@@ -2123,6 +2123,14 @@ impl Consecutive {
         Ok(())
     }
 
+    /// The document being gathered, if it is text `rel`'s by `annotator`.
+    pub(crate) fn current(&mut self, rel: &str, annotator: &str) -> Option<&mut Incoming> {
+        match &mut self.current {
+            Some((r, a, inc)) if r == rel && a == annotator => Some(inc),
+            _ => None,
+        }
+    }
+
     /// Hands on the document being gathered, if any.
     pub(crate) fn finish(
         &mut self,
