@@ -473,7 +473,49 @@ fn pair_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
                 .small()
                 .color(weak),
         );
+        if !pair.relations.is_empty() {
+            ui.add_space(6.0);
+            relation_table(pair, weak, ui);
+        }
     }
+}
+
+/// The chosen pair's relation figures per relation type (shown when either made a relation).
+fn relation_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
+    egui::Grid::new("agreement relations")
+        .striped(true)
+        .num_columns(6)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            for h in [
+                "relation",
+                "P exact",
+                "R exact",
+                "F1 exact",
+                "F1 overlap",
+                "A / B",
+            ] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for r in &pair.relations {
+                ui.label(&r.kind);
+                ui.label(figure(r.exact.precision));
+                ui.label(figure(r.exact.recall));
+                ui.label(figure(r.exact.f1));
+                ui.label(figure(r.overlap.f1));
+                ui.label(format!("{} / {}", r.exact.a_relations, r.exact.b_relations));
+                ui.end_row();
+            }
+        });
+    ui.label(
+        RichText::new(
+            "Relations match by type and both ends' ranges (overlap: each end overlaps); \
+             a symmetric type either way round",
+        )
+        .small()
+        .color(weak),
+    );
 }
 
 fn chart(pair: &crate::team::agreement::PairReport, ui: &mut Ui) {
