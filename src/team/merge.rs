@@ -1460,7 +1460,15 @@ pub fn merge_curated(
         index(&their_rejected),
     );
     let refs: BTreeSet<&SourceRef> = or.keys().chain(tr.keys()).collect();
-    let accepted: BTreeSet<SourceRef> = spans.iter().flat_map(|s| s.from.iter().cloned()).collect();
+    // A relation one side accepted anew counts as its reviewed relations' acceptance too.
+    let base_links = base.map_or(&[][..], |b| b.relations.as_slice());
+    let accepted: BTreeSet<SourceRef> = (spans.iter().flat_map(|s| s.from.iter().cloned()))
+        .chain(
+            (ours.relations.iter().chain(&theirs.relations))
+                .filter(|r| !base_links.contains(r))
+                .flat_map(|r| r.sources.clone()),
+        )
+        .collect();
     let mut rejected = Vec::new();
     for r in refs {
         let (b, o, t) = (br.get(r), or.get(r), tr.get(r));

@@ -302,3 +302,71 @@ fn agree_reports_relation_f1_per_type_and_nothing_new_without_relations() {
     let o = run(&["agree", "--json", "."], root);
     assert!(!stdout(&o).contains("\"relations\""));
 }
+
+/// Issue 25: the merge driver keeps a curated layer's accepted relations. Ours accepted a link
+/// between two curated spans; theirs reopened one of those spans: the merge keeps the link and
+/// brings the span back with its review record, saying why.
+#[test]
+fn merge_file_keeps_a_curated_relation_and_the_span_it_links() {
+    use marginalia::model::curated::{CuratedLayer, CuratedRelation, CuratedSpan, SourceRef};
+    let dir = tempfile::tempdir().unwrap();
+    let text = Text::from_string(A);
+    let mut base = CuratedLayer::new("a.txt", &text);
+    for (id, phrase, tag) in [(1, "the tax rose", "quote"), (2, "It fell", "claim")] {
+        let from = vec![SourceRef {
+            layer: "ann".into(),
+            id,
+        }];
+        let span = span_on(&text, id, phrase, tag);
+        base.spans
+            .push(CuratedSpan::from_span(span, from, "lead", NOW, false));
+    }
+    base.reviewed = vec!["ann".into()];
+    base.normalize();
+    let mut ours = base.clone();
+    ours.relations.push(CuratedRelation {
+        relation: link(3, "said-by", End::here(1), End::here(2)),
+        sources: vec![SourceRef {
+            layer: "ann".into(),
+            id: 10,
+        }],
+        accepted_by: "lead".into(),
+        accepted_at: NOW.into(),
+    });
+    ours.normalize();
+    let mut theirs = base.clone();
+    theirs.spans.retain(|s| s.span.id != 2);
+    for (name, c) in [("base", &base), ("ours", &ours), ("theirs", &theirs)] {
+        std::fs::write(dir.path().join(name), c.to_ron()).unwrap();
+    }
+    let o = run(
+        &[
+            "merge-file",
+            "base",
+            "ours",
+            "theirs",
+            "--path",
+            "annotations/curated/a.ron",
+        ],
+        dir.path(),
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("span 2: deleted by one edit and linked by a relation"),
+        "{out}"
+    );
+    let src = std::fs::read_to_string(dir.path().join("ours")).unwrap();
+    let merged = CuratedLayer::from_ron(&src).unwrap();
+    assert_eq!(merged.relations, ours.relations, "{src}");
+    let back = merged
+        .spans
+        .iter()
+        .find(|s| s.span.id == 2)
+        .expect("span 2 back");
+    assert_eq!(
+        (back.accepted_by.as_str(), &back.from),
+        ("lead", &base.spans[1].from)
+    );
+    assert_eq!(merged.to_ron(), src);
+}
