@@ -98,6 +98,11 @@ fn ncbi_disease_relations_and_equivalences_round_trip_through_brat() {
         "{out}"
     );
     assert!(!out.contains("refused"), "{out}");
+    // The MeSH references are normalizations, which a span cannot hold.
+    assert!(
+        out.contains("PMID-7700001.ann: skipped: 8 normalizations\n"),
+        "{out}"
+    );
     let first = relations_of(&root, "ann");
     let hnpcc = "hereditary nonpolyposis colorectal cancer";
     let hnpcc_cap = "Hereditary nonpolyposis colorectal cancer";
@@ -136,10 +141,20 @@ fn ncbi_disease_relations_and_equivalences_round_trip_through_brat() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("\nimported 6 relations\n"), "{out}");
     assert_eq!(relations_of(&again, "ann"), first);
-    // Equiv stays symmetric, as annotation.conf declares it.
+    // Equiv stays symmetric and Is_a goes from a disease to a class, as annotation.conf
+    // declares them.
     let tags = Workspace::open(&again).unwrap().tags().clone();
-    assert!(tags.relation("Equiv").unwrap().symmetric);
-    assert!(!tags.relation("Is_a").unwrap().symmetric);
+    let equiv = tags.relation("Equiv").unwrap();
+    assert!(equiv.symmetric && equiv.from.is_empty() && equiv.to.is_empty());
+    let is_a = tags.relation("Is_a").unwrap();
+    assert!(!is_a.symmetric);
+    assert_eq!(
+        (&is_a.from[..], &is_a.to[..]),
+        (
+            &["SpecificDisease".to_owned()][..],
+            &["DiseaseClass".to_owned()][..]
+        )
+    );
 }
 
 #[test]

@@ -21,7 +21,8 @@
 //!   of n mentions becomes n − 1 relations chaining them in the order written (T3–T4, T4–T5),
 //!   of a symmetric type; an `R` type that `annotation.conf` declares
 //!   `<REL-TYPE>:symmetric` (or `symmetric-transitive`) is symmetric too. Types not in
-//!   `tags.ron` are added to it. A note (`#1<TAB>AnnotatorNotes R1<TAB>…`) and attributes on an
+//!   `tags.ron` are added to it, with the entity types `annotation.conf` allows at their two
+//!   arguments as the tags their ends may have (when those are all tags by then). A note (`#1<TAB>AnnotatorNotes R1<TAB>…`) and attributes on an
 //!   `R` line are the relation's note and attribute values, as on spans.
 //! - A relation whose argument is not an imported span (an event `E`, a `T` line rejected or
 //!   missing) is refused with its line and reason and counted, never attached to another span.
@@ -84,6 +85,45 @@ pub fn parse_conf_symmetric(conf: &str) -> BTreeSet<String> {
             if symmetric && !name.is_empty() {
                 out.insert(name.trim_start_matches('!').to_owned());
             }
+        }
+    }
+    out
+}
+
+/// The entity types `annotation.conf`'s `[relations]` allows at each relation type's first
+/// and second argument (`Is_a<TAB>Arg1:SpecificDisease, Arg2:DiseaseClass|Modifier`; whatever
+/// the roles are called), an empty list for `<ENTITY>` (any).
+pub fn parse_conf_relation_ends(conf: &str) -> BTreeMap<String, (Vec<String>, Vec<String>)> {
+    let mut section = "";
+    let mut out = BTreeMap::new();
+    for line in conf.lines().map(str::trim) {
+        if line.starts_with('[') {
+            section = line;
+            continue;
+        }
+        if section != "[relations]" || line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((name, args)) = line.split_once(char::is_whitespace) else {
+            continue;
+        };
+        let name = name.trim_start_matches('!');
+        if name.starts_with('<') {
+            continue;
+        }
+        let mut ends = args.split(',').filter_map(|part| {
+            let (role, types) = part.trim().rsplit_once(':')?;
+            (!role.ends_with('>')).then(|| {
+                let types: Vec<String> = types.split('|').map(|t| t.trim().to_owned()).collect();
+                if types.iter().any(|t| t == "<ENTITY>" || t.is_empty()) {
+                    Vec::new()
+                } else {
+                    types
+                }
+            })
+        });
+        if let (Some(from), Some(to)) = (ends.next(), ends.next()) {
+            out.insert(name.to_owned(), (from, to));
         }
     }
     out
@@ -222,6 +262,9 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
     let Intake(sink, stats, progress) = to;
     let files = ann_files(source);
     let symmetric = conf_symmetric(source);
+    let ends = conf_text(source)
+        .map(|conf| parse_conf_relation_ends(&conf))
+        .unwrap_or_default();
     let total = files.len();
     for (i, (ann_path, ann_rel)) in files.iter().enumerate() {
         if !progress(i, total) {
@@ -265,6 +308,7 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
         } = parse_ann(&ann, &text, &shown, stats);
         for r in &mut relations {
             r.symmetric |= symmetric.contains(&r.kind);
+            r.declared_ends = ends.get(&r.kind).cloned();
         }
         let rel = format!("{}.txt", ann_rel.strip_suffix(".ann").unwrap_or(ann_rel));
         let doc = Incoming {

@@ -966,6 +966,10 @@ pub struct IncomingRelation {
     /// The `to` end in another document (Marginalia's jsonl): that text's span, by id, range
     /// and quote; `to` is then not read.
     pub to_elsewhere: Option<crate::model::relation::End>,
+    /// The tags the type's `from` and `to` ends may have, as the source's schema declares
+    /// them (brat's `annotation.conf`; empty: any tag): a type added to `tags.ron` for this
+    /// relation gets them when they are all tags of the tag set by then.
+    pub declared_ends: Option<(Vec<String>, Vec<String>)>,
 }
 
 impl IncomingRelation {
@@ -982,6 +986,7 @@ impl IncomingRelation {
             id: None,
             origin,
             to_elsewhere: None,
+            declared_ends: None,
         }
     }
 }
@@ -1724,13 +1729,23 @@ impl Importer<'_> {
             }
         }
         for r in &linked {
-            if self.tags.add_generated_relation(&r.kind, r.symmetric) {
+            let new_type = self.tags.add_generated_relation(&r.kind, r.symmetric);
+            if new_type {
                 self.summary.relation_types_added.push(r.kind.clone());
                 added = true;
             }
+            // A tag the schema names that is not a tag yet would make tags.ron invalid: the
+            // type then allows any tag rather than fewer than the source does.
+            let declared = r.declared_ends.as_ref().filter(|(from, to)| {
+                new_type && from.iter().chain(to).all(|t| self.tags.contains(t))
+            });
             let Some(kind) = self.tags.relations.iter_mut().find(|k| k.name == r.kind) else {
                 continue;
             };
+            if let Some((from, to)) = declared {
+                kind.from.clone_from(from);
+                kind.to.clone_from(to);
+            }
             for k in r.attrs.keys() {
                 if crate::model::tags::is_reserved(k)
                     || kind.attributes.iter().any(|a| &a.name == k)
