@@ -157,6 +157,27 @@ fn ncbi_disease_relations_and_equivalences_round_trip_through_brat() {
     );
 }
 
+/// `[relations]` lines as brat writes them: role names other than Arg1/Arg2, alternatives,
+/// `<ENTITY>`, a `!` group name, the `<OVERLAP>` rule and a comment.
+#[test]
+fn annotation_conf_relation_ends_are_read_whatever_the_roles_are_called() {
+    let conf = "[entities]\nA\nB\nC\n[relations]\n# a comment\n\
+        Coref\tAnaphora:A|B, Antecedent:C\n\
+        !Group\tArg1:A, Arg2:<ENTITY>\n\
+        Equiv\tArg1:<ENTITY>, Arg2:<ENTITY>, <REL-TYPE>:symmetric-transitive\n\
+        <OVERLAP>\tArg1:A, Arg2:B, <OVL-TYPE>:contain\n[events]\nEv\tTheme:A, Cause:B\n";
+    let ends = marginalia::interchange::import::brat::parse_conf_relation_ends(conf);
+    let v = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        ends.into_iter().collect::<Vec<_>>(),
+        [
+            ("Coref".to_owned(), (v(&["A", "B"]), v(&["C"]))),
+            ("Equiv".to_owned(), (v(&[]), v(&[]))),
+            ("Group".to_owned(), (v(&["A"]), v(&[]))),
+        ]
+    );
+}
+
 #[test]
 fn label_studio_relation_results_round_trip() {
     let src = fixture("labelstudio/project-9-at-2026-11-24-08-45-relations.json");
@@ -191,6 +212,11 @@ fn label_studio_relation_results_round_trip() {
     assert_eq!(code, 0, "{report}");
     assert!(report.contains("\nexported 6 relations\n"), "{report}");
     assert!(!report.contains("left out"), "{report}");
+    // The labeling config the report prints lists the imported relation types.
+    assert!(
+        report.contains("<Relation value=\"acquired\"/>"),
+        "{report}"
+    );
     check("relations/labelstudio.json", &std::fs::read(&file).unwrap());
     // The export is pre-annotations: they come back as the layer named by model_version.
     let (_d2, again) = empty_workspace();
