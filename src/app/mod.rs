@@ -322,6 +322,8 @@ pub struct MarginaliaApp {
     /// The span list's rows under [`Self::relation_filter`]: (filter, tag filter, document,
     /// edits, rows), remade when one of them changes.
     relation_rows: Option<relations::FilteredRows>,
+    /// The open layer's relations by span, for drawing the arcs of the spans on screen.
+    relation_index: Option<relations::RelationIndex>,
     doc_filter: String,
     note_buf: String,
     note_for: Option<u64>,
@@ -492,6 +494,7 @@ impl MarginaliaApp {
             tag_filter: None,
             relation_filter: None,
             relation_rows: None,
+            relation_index: None,
             doc_filter: String::new(),
             note_buf: String::new(),
             note_for: None,

@@ -548,6 +548,42 @@ pub(super) fn details(
     }
 }
 
+/// The relations of the open layer by span: for each span id, the positions of the relations
+/// it is an end of. With a fingerprint of the relations it was made from.
+pub type RelationIndex = (u64, std::collections::HashMap<u64, Vec<usize>>);
+
+/// Remakes `app.relation_index` when the open layer's relations changed (a fold over their ids
+/// and ends, much cheaper than the look-ups it saves).
+pub(super) fn refresh_index(app: &mut MarginaliaApp) {
+    let Some(open) = &app.open else {
+        app.relation_index = None;
+        return;
+    };
+    let rels = &open.doc.layer().relations;
+    let fingerprint = rels.iter().fold(rels.len() as u64, |h, r| {
+        (h ^ r.id
+            ^ r.from.span.rotate_left(21)
+            ^ r.to.span.rotate_left(42)
+            ^ u64::from(r.from.doc.is_some())
+            ^ (u64::from(r.to.doc.is_some()) << 1))
+            .wrapping_mul(0x100_0000_01b3)
+    });
+    if app
+        .relation_index
+        .as_ref()
+        .is_some_and(|(f, _)| *f == fingerprint)
+    {
+        return;
+    }
+    let mut by_span: std::collections::HashMap<u64, Vec<usize>> = Default::default();
+    for (i, r) in rels.iter().enumerate() {
+        for id in [r.from.here_id(), r.to.here_id()].into_iter().flatten() {
+            by_span.entry(id).or_default().push(i);
+        }
+    }
+    app.relation_index = Some((fingerprint, by_span));
+}
+
 /// An arc to draw: between two boxes on screen, or a chip for an end that is not.
 struct Arc {
     from: Rect,
@@ -575,21 +611,33 @@ pub(super) fn draw_arcs(
     let Some((lo, hi)) = open.view.painted_range() else {
         return;
     };
-    let first_box = |id: u64| -> Option<(Rect, &Span)> {
-        let s = open.span(id)?;
-        if s.end <= lo || s.start >= hi {
-            return None;
+    // The spans on screen, through the span index: the work follows what is shown, and only
+    // their relations are looked at (through the index by span of `app.relation_index`).
+    let spans = &open.doc.layer().spans;
+    let mut shown: std::collections::HashMap<u64, (Rect, &Span)> = Default::default();
+    super::text_view::SpanLookup::visit(open.index.all(), lo, hi, &mut |pos| {
+        if let Some(s) = spans.get(pos)
+            && let Some(r) = open.view.screen_rects_of(s.start, s.end).into_iter().next()
+            && clip.intersects(r)
+        {
+            shown.insert(s.id, (r, s));
         }
-        let r = open
-            .view
-            .screen_rects_of(s.start, s.end)
-            .into_iter()
-            .next()?;
-        clip.intersects(r).then_some((r, s))
+    });
+    let Some((_, by_span)) = &app.relation_index else {
+        return;
     };
+    let mut todo: Vec<usize> = shown
+        .keys()
+        .filter_map(|id| by_span.get(id))
+        .flatten()
+        .copied()
+        .collect();
+    todo.sort_unstable();
+    todo.dedup();
+    let first_box = |id: u64| shown.get(&id).copied();
     let mut arcs = Vec::new();
     let mut chips: Vec<(Rect, String, Color32, Command)> = Vec::new();
-    for r in rels {
+    for r in todo.into_iter().filter_map(|i| rels.get(i)) {
         let kind = tags.relation(&r.kind);
         let color = kind.map_or(Color32::GRAY, |k| {
             Color32::from_rgb(k.rgb()[0], k.rgb()[1], k.rgb()[2])
@@ -649,7 +697,15 @@ pub(super) fn draw_arcs(
     // ends on one row are joined by a bracket above that row; ends on different rows each get
     // a bracket that runs to the column's edge (right from the upper end, in from the left to
     // the lower one). A bracket spanning others on its row goes higher (lanes).
-    let (left_edge, right_edge) = (clip.left() + 2.0, clip.right() - 14.0);
+    // The column's edges, from the spans drawn (the text is a centred column, not the pane).
+    let left_edge = (shown.values().map(|(r, _)| r.left()))
+        .fold(f32::INFINITY, f32::min)
+        .max(clip.left() + 2.0)
+        - 6.0;
+    let right_edge = (shown.values().map(|(r, _)| r.right()))
+        .fold(f32::NEG_INFINITY, f32::max)
+        .min(clip.right() - 14.0)
+        + 6.0;
     let mut segments: Vec<Segment> = Vec::new();
     for a in &arcs {
         let (p0, p1) = (a.from.center_top(), a.to.center_top());
