@@ -423,6 +423,11 @@ fn body(view: &mut AgreementView, reviewer: &str, ui: &mut Ui, commands: &mut Ve
             cols[0].add_space(8.0);
             attribute_table(pair, weak, &mut cols[0]);
         }
+        // Beside the documents, so that they stay where they were.
+        if !pair.relations.is_empty() {
+            cols[0].add_space(8.0);
+            relation_table(pair, weak, &mut cols[0]);
+        }
         disagreeing(pair, reviewer, &mut cols[1], commands);
     });
 }
@@ -473,14 +478,11 @@ fn pair_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
                 .small()
                 .color(weak),
         );
-        if !pair.relations.is_empty() {
-            ui.add_space(6.0);
-            relation_table(pair, weak, ui);
-        }
     }
 }
 
-/// The chosen pair's relation figures per relation type (shown when either made a relation).
+/// The chosen pair's relation figures per relation type (shown under the confusion matrix when
+/// either made a relation).
 fn relation_table(pair: &PairReport, weak: egui::Color32, ui: &mut Ui) {
     egui::Grid::new("agreement relations")
         .striped(true)
