@@ -1146,18 +1146,80 @@ fn item_panel(cx: PanelCx<'_>, ui: &mut Ui) {
         }
     });
     ui.separator();
-    let cx = PanelCx {
-        mode,
-        keymap,
-        tags,
-        commands,
-    };
     // Scrolls when the window is short (at 700 points a reason's OK and Cancel were under the
     // key legend); a prompt scrolls itself into view.
     egui::ScrollArea::vertical()
         .id_salt("review item details")
         .auto_shrink([false, true])
-        .show(ui, |ui| details(cx, ui));
+        .show(ui, |ui| {
+            let cx = PanelCx {
+                mode: &mut *mode,
+                keymap,
+                tags,
+                commands,
+            };
+            details(cx, ui);
+            relation_list(&mode.review, tags, ui);
+        });
+}
+
+/// The relation items, A's and B's side by side (a type conflict shows both types), with
+/// each one's state and outcome; drawn only when the reviewed layers have relations.
+fn relation_list(review: &Review, tags: &TagSet, ui: &mut Ui) {
+    let items = review.relation_items();
+    if items.is_empty() {
+        return;
+    }
+    let (decided, n) = review.relation_progress();
+    let weak = theme::weak(ui.visuals());
+    ui.add_space(8.0);
+    egui::CollapsingHeader::new(format!("Relations ({decided} of {n} decided)"))
+        .id_salt("review relation items")
+        .show(ui, |ui| {
+            let link = |side: usize, r: Option<&crate::model::relation::Relation>| {
+                let Some(r) = r else {
+                    return "—".to_owned();
+                };
+                let words = |e: &crate::model::relation::End| {
+                    let span = e.here_id().and_then(|id| review.layer(side)?.span(id));
+                    span.map_or_else(
+                        || "?".to_owned(),
+                        |s| format!("“{}”", excerpt(&s.exact, 24)),
+                    )
+                };
+                let symmetric = tags.relation(&r.kind).is_some_and(|t| t.symmetric);
+                let arrow = if symmetric { "↔" } else { "→" };
+                format!("{} {} {arrow} {}", r.kind, words(&r.from), words(&r.to))
+            };
+            egui::Grid::new("review relation grid")
+                .striped(true)
+                .num_columns(4)
+                .spacing([10.0, 4.0])
+                .show(ui, |ui| {
+                    for h in ["", "A", "B", ""] {
+                        ui.label(RichText::new(h).strong());
+                    }
+                    ui.end_row();
+                    for (i, item) in items.iter().enumerate() {
+                        let state = review.relation_state(i) == ItemState::Decided;
+                        ui.label(RichText::new(item.kind.label()).small().strong());
+                        ui.label(link(0, item.a.as_ref()));
+                        ui.label(link(1, item.b.as_ref()));
+                        let (accepted, rejected) = review.relation_outcome(i);
+                        let outcome = if !accepted.is_empty() {
+                            "accepted".to_owned()
+                        } else if let Some(x) = rejected.first() {
+                            format!("rejected: {}", x.reason)
+                        } else if state {
+                            "decided".to_owned()
+                        } else {
+                            "undecided".to_owned()
+                        };
+                        ui.label(RichText::new(outcome).small().color(weak));
+                        ui.end_row();
+                    }
+                });
+        });
 }
 
 /// The attribute names to show for an item: its tag's attributes in schema order, then any
