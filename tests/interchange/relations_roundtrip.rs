@@ -270,7 +270,7 @@ fn doccano_relation_export_round_trips() {
 }
 
 /// W3C linking annotations (two targets) become relations again, with their notes and
-/// attribute values, and the shipped layer's link to a span of another document keeps that
+/// attribute values (and spans keep theirs), and the shipped layer's link to a span of another document keeps that
 /// span's id (its span annotation's) with its range and quote.
 #[test]
 fn w3c_linking_annotations_import_as_relations() {
@@ -301,6 +301,29 @@ fn w3c_linking_annotations_import_as_relations() {
         "{out}"
     );
     assert_eq!(relations_of(&again, "ann"), all);
+    // Span attribute values come back too (the export writes no `marginalia:` marker).
+    let values = |root: &Path, layer: &str| {
+        let ws = Workspace::open(root).unwrap();
+        let mut out = BTreeSet::new();
+        for (rel, path) in ws.layer_files(layer) {
+            let (l, _) = marginalia::model::layer::load_layer(&path)
+                .unwrap()
+                .unwrap();
+            for s in l.spans {
+                for (k, v) in s
+                    .attrs
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with("marginalia:"))
+                {
+                    out.insert(format!("{rel} {}..{} {k}={v}", s.start, s.end));
+                }
+            }
+        }
+        out
+    };
+    let before = values(&root, "editor-a");
+    assert!(!before.is_empty());
+    assert_eq!(values(&again, "ann"), before);
     let (code, out, err) = cli(&["validate", p(&again)]);
     assert_eq!(code, 0, "{out}{err}");
     // Without seed 000's span annotations, no link has its ends: each is refused with why,

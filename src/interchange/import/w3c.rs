@@ -1,9 +1,9 @@
 //! Reads a W3C Web Annotation collection as Marginalia writes it (also a bare annotation page,
 //! a list of annotations, or one annotation). Each annotation needs a `target.source` naming a
 //! workspace text, a `TextPositionSelector` (code points) and a body with `purpose: tagging`
-//! (or a single textual body); a `TextQuoteSelector`'s `exact` is checked against the text and a
-//! `commenting` body becomes the note. Consecutive annotations of the same text and creator
-//! make one document.
+//! (or a single textual body); a `TextQuoteSelector`'s `exact` is checked against the text, a
+//! `commenting` body becomes the note and a body with a `name` (a Marginalia extension term)
+//! an attribute value. Consecutive annotations of the same text and creator make one document.
 //!
 //! A span annotation Marginalia wrote (`urn:marginalia:<annotator>:<text>#<id>`) keeps its
 //! span id in a new layer, so that relations keep their ends.
@@ -13,11 +13,11 @@
 //! the document just before it (the same text and creator: the export writes a document's
 //! relations after its spans), and so is a `to` end in the same text; a `to` end in another
 //! text is that text's span annotation in the file, by its id (kept, with its range and quote,
-//! as a cross-document end). Its type is the tagging body (`related` without one), a
-//! `commenting` body its note and a body with a `name` an attribute value. A relation whose
+//! as a cross-document end). Its type is the tagging body (`related` without one); its
+//! note and attribute values are read as a span's. A relation whose
 //! end is no single span is refused with why.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde_json::Value;
@@ -70,6 +70,17 @@ fn body_value<'v>(bodies: &[&'v Value], purpose: &str) -> Option<&'v str> {
         .find(|b| b.get("purpose").and_then(Value::as_str) == Some(purpose))
         .and_then(|b| b.get("value"))
         .and_then(Value::as_str)
+}
+
+/// Attribute values: the bodies with a `name` (a Marginalia extension term).
+fn named_values(bodies: &[&Value]) -> BTreeMap<String, String> {
+    bodies
+        .iter()
+        .filter_map(|b| {
+            let name = b.get("name").and_then(Value::as_str)?;
+            Some((name.to_owned(), b.get("value")?.as_str()?.to_owned()))
+        })
+        .collect()
 }
 
 /// A link's end as its target states it.
@@ -223,16 +234,9 @@ fn link(
         Some(_) => 0,
         None => find("to", &to).map_err(&refuse)?,
     };
-    let attrs = bodies
-        .iter()
-        .filter_map(|b| {
-            let name = b.get("name").and_then(Value::as_str)?;
-            Some((name.to_owned(), b.get("value")?.as_str()?.to_owned()))
-        })
-        .collect();
     doc.relations.push(IncomingRelation {
         note: body_value(&bodies, "commenting").unwrap_or("").to_owned(),
-        attrs,
+        attrs: named_values(&bodies),
         to_elsewhere: elsewhere,
         ..IncomingRelation::new(kind, from, to, origin.to_owned())
     });
@@ -293,6 +297,7 @@ pub(crate) fn read(source: &Path, to: Intake<'_>) -> Result<(), ImportError> {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             id: marginalia_span_id(a),
+            attrs: named_values(&bodies),
             ..IncomingSpan::new(start as usize, end as usize, tag, origin.clone())
         };
         docs.push(rel, creator, span, origin, sink, stats)?;
