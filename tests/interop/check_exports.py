@@ -249,16 +249,24 @@ def check_w3c(path, workspace):
     items = coll["first"]["items"]
     if coll.get("total") != len(items):
         fail("w3c: total differs from the number of items")
+    links = 0
     for a in items:
-        text = read_text(workspace, a["target"]["source"])
-        sel = {s["type"]: s for s in a["target"]["selector"]}
-        pos, quote = sel["TextPositionSelector"], sel["TextQuoteSelector"]
-        s, e = pos["start"], pos["end"]
-        if text[s:e] != quote["exact"]:
-            fail(f"w3c {a['id']}: exact differs from the text")
-        if text[max(0, s - 32):s] != quote["prefix"] or text[e:e + 32] != quote["suffix"]:
-            fail(f"w3c {a['id']}: prefix or suffix differs")
-    print(f"w3c: {len(items)} annotations; both selectors agree with the texts")
+        # A relation (motivation: linking) has two targets, its from and to ends.
+        targets = a["target"] if isinstance(a["target"], list) else [a["target"]]
+        if a.get("motivation") == "linking":
+            links += 1
+            if len(targets) != 2:
+                fail(f"w3c {a['id']}: a linking annotation has {len(targets)} targets, not 2")
+        for t in targets:
+            text = read_text(workspace, t["source"])
+            sel = {s["type"]: s for s in t["selector"]}
+            pos, quote = sel["TextPositionSelector"], sel["TextQuoteSelector"]
+            s, e = pos["start"], pos["end"]
+            if text[s:e] != quote["exact"]:
+                fail(f"w3c {a['id']}: exact differs from the text")
+            if text[max(0, s - 32):s] != quote["prefix"] or text[e:e + 32] != quote["suffix"]:
+                fail(f"w3c {a['id']}: prefix or suffix differs")
+    print(f"w3c: {len(items)} annotations ({links} linking); both selectors agree with the texts")
 
 
 def check_brat(folder):
