@@ -209,6 +209,13 @@ pub enum ReviewCommand {
     CancelPrompt,
     AcceptAllAgreed,
     Reopen,
+    /// Decide relation item `item` (the Relations list): keep A's or B's link, or reject.
+    DecideRelation {
+        item: usize,
+        decision: crate::session::review::RelationDecision,
+    },
+    /// Take back the decision on relation item `item`.
+    ReopenRelation(usize),
     Undo,
     Redo,
     ToggleReviewed,

@@ -11,7 +11,7 @@ use crate::model::layer::{Span, Status};
 use crate::model::span_index::SpanIndex;
 use crate::model::tags::TagSet;
 use crate::session::engine::Editing;
-use crate::session::review::{Decision, ItemState, Review};
+use crate::session::review::{Decision, ItemState, RelationDecision, Review};
 use crate::team::compare::{ItemKind, SpanFeedback, Verdict};
 use crate::workspace::CURATED_LAYER;
 
@@ -573,6 +573,28 @@ fn decide(
                 "This item is not decided".into()
             })
         }
+        ReviewCommand::DecideRelation { item, decision } => {
+            let what = match &decision {
+                RelationDecision::AcceptA => "accepted A's link",
+                RelationDecision::AcceptB => "accepted B's link",
+                RelationDecision::Reject { .. } => "rejected",
+            };
+            Some(match mode.review.decide_relation(item, decision) {
+                Ok(()) => {
+                    let (d, n) = mode.review.relation_progress();
+                    format!(
+                        "Relation {}: {what} — {d} of {n} relations decided",
+                        item + 1
+                    )
+                }
+                Err(e) => format!("Relation {}: {e}", item + 1),
+            })
+        }
+        ReviewCommand::ReopenRelation(item) => Some(if mode.review.reopen_relation(item) {
+            format!("Relation {} is undecided again", item + 1)
+        } else {
+            format!("Relation {} is not decided", item + 1)
+        }),
         ReviewCommand::Undo => Some(match mode.review.undo_step() {
             Some(what) => format!("Undone: {what}"),
             None => "Nothing to undo".into(),
@@ -1156,16 +1178,16 @@ fn item_panel(cx: PanelCx<'_>, ui: &mut Ui) {
                 mode: &mut *mode,
                 keymap,
                 tags,
-                commands,
+                commands: &mut *commands,
             };
             details(cx, ui);
-            relation_list(&mode.review, tags, ui);
+            relation_list(&mode.review, tags, commands, ui);
         });
 }
 
 /// The relation items, A's and B's side by side (a type conflict shows both types), with
 /// each one's state and outcome; drawn only when the reviewed layers have relations.
-fn relation_list(review: &Review, tags: &TagSet, ui: &mut Ui) {
+fn relation_list(review: &Review, tags: &TagSet, commands: &mut Vec<Command>, ui: &mut Ui) {
     let items = review.relation_items();
     if items.is_empty() {
         return;
@@ -1193,10 +1215,10 @@ fn relation_list(review: &Review, tags: &TagSet, ui: &mut Ui) {
             };
             egui::Grid::new("review relation grid")
                 .striped(true)
-                .num_columns(4)
+                .num_columns(5)
                 .spacing([10.0, 4.0])
                 .show(ui, |ui| {
-                    for h in ["", "A", "B", ""] {
+                    for h in ["", "A", "B", "", ""] {
                         ui.label(RichText::new(h).strong());
                     }
                     ui.end_row();
@@ -1216,6 +1238,48 @@ fn relation_list(review: &Review, tags: &TagSet, ui: &mut Ui) {
                             "undecided".to_owned()
                         };
                         ui.label(RichText::new(outcome).small().color(weak));
+                        ui.horizontal(|ui| {
+                            let mut send = |decision| {
+                                commands.push(Command::Review(ReviewCommand::DecideRelation {
+                                    item: i,
+                                    decision,
+                                }));
+                            };
+                            let n = i + 1;
+                            if item.a.is_some()
+                                && ui
+                                    .small_button("A")
+                                    .on_hover_text(format!("Relation {n}: keep A's link"))
+                                    .clicked()
+                            {
+                                send(RelationDecision::AcceptA);
+                            }
+                            if item.b.is_some()
+                                && ui
+                                    .small_button("B")
+                                    .on_hover_text(format!("Relation {n}: keep B's link"))
+                                    .clicked()
+                            {
+                                send(RelationDecision::AcceptB);
+                            }
+                            if ui
+                                .small_button("✕")
+                                .on_hover_text(format!("Relation {n}: reject"))
+                                .clicked()
+                            {
+                                send(RelationDecision::Reject {
+                                    reason: "not a link the guidelines call for".into(),
+                                });
+                            }
+                            if state
+                                && ui
+                                    .small_button("↺")
+                                    .on_hover_text(format!("Relation {n}: undecide"))
+                                    .clicked()
+                            {
+                                commands.push(Command::Review(ReviewCommand::ReopenRelation(i)));
+                            }
+                        });
                         ui.end_row();
                     }
                 });
