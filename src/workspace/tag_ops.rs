@@ -409,12 +409,26 @@ pub fn rename(ws: &Workspace, req: &RenameRequest) -> Result<RenameReport, Renam
             unsafe_files.push((s.path, s.reason));
         }
         for (_, path) in found.files {
-            // The curated layer holds no relations.
-            if req.relation && name == CURATED_LAYER {
-                continue;
-            }
             let (change, item) = if name == CURATED_LAYER {
                 match crate::model::curated::load_curated(&path) {
+                    // Its accepted relations, and its rejections of relations (the type is
+                    // their tag).
+                    Ok(Some((mut c, fp))) if req.relation => {
+                        let mut relations = 0;
+                        for r in (c.relations.iter_mut()).filter(|r| r.relation.kind == req.old) {
+                            r.relation.kind.clone_from(&req.new);
+                            relations += 1;
+                        }
+                        let mut rejections = 0;
+                        for r in c.rejected.iter_mut().filter(|r| r.tag == req.old) {
+                            r.tag.clone_from(&req.new);
+                            rejections += 1;
+                        }
+                        (
+                            (0, rejections, relations),
+                            Pending::Curated(path.clone(), c, fp),
+                        )
+                    }
                     Ok(Some((mut c, fp))) => {
                         let mut spans = 0;
                         for s in c

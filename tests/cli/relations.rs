@@ -370,3 +370,69 @@ fn merge_file_keeps_a_curated_relation_and_the_span_it_links() {
     );
     assert_eq!(merged.to_ron(), src);
 }
+
+/// `tags rename --relation` renames the type in the curated layer's accepted relations and its
+/// rejections of relations too (the curated layer holds relations since issue 25).
+#[test]
+fn tags_rename_relation_renames_it_in_the_curated_layer_too() {
+    use marginalia::model::curated::{
+        CuratedLayer, CuratedRelation, CuratedSpan, Rejection, SourceRef,
+    };
+    let dir = workspace(valid);
+    let root = dir.path();
+    let text = Text::from_string(A);
+    let mut c = CuratedLayer::new("a.txt", &text);
+    let source = |id| SourceRef {
+        layer: "ann".into(),
+        id,
+    };
+    for (id, phrase, tag) in [(1, "the tax rose", "quote"), (2, "It fell", "claim")] {
+        let span = span_on(&text, id, phrase, tag);
+        c.spans.push(CuratedSpan::from_span(
+            span,
+            vec![source(id)],
+            "lead",
+            NOW,
+            false,
+        ));
+    }
+    c.relations.push(CuratedRelation {
+        relation: link(3, "said-by", End::here(1), End::here(2)),
+        sources: vec![source(10)],
+        accepted_by: "lead".into(),
+        accepted_at: NOW.into(),
+    });
+    c.rejected.push(Rejection {
+        from: source(12),
+        start: 0,
+        end: 3,
+        tag: "said-by".into(),
+        exact: "Ana".into(),
+        reason: "no".into(),
+        by: "lead".into(),
+        at: NOW.into(),
+    });
+    c.reviewed = vec!["ann".into()];
+    c.normalize();
+    let path = root.join("annotations/curated/a.ron");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, c.to_ron()).unwrap();
+    let o = run(
+        &["tags", "rename", "--relation", "said-by", "quoted-by"],
+        root,
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{o:?}");
+    assert!(
+        out.contains("annotations/curated/a.ron: 1 relation, 1 rejection renamed\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("renamed: 2 relations in 2 layer files\n"),
+        "{out}"
+    );
+    let renamed = CuratedLayer::from_ron(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(renamed.relations[0].relation.kind, "quoted-by");
+    assert_eq!(renamed.rejected[0].tag, "quoted-by");
+    assert_eq!(renamed.spans, c.spans, "the review record is kept");
+}
