@@ -117,3 +117,61 @@ fn a_seed_is_reviewed_item_by_item_and_the_annotators_see_the_verdicts() {
             reason: "not in the guideline".into()
         }));
 }
+
+/// Issue 25 on shipped data: editor-a's links in seed 000 (editor-b has none) are review items
+/// only in A; accepting each writes a curated layer whose links join the same words with the
+/// same values and pass the relation checks `validate` makes. Seed 002's only link goes to
+/// another text: not a review item (yet).
+#[test]
+fn a_seeds_links_are_accepted_into_a_curated_layer_with_the_same_words() {
+    use marginalia::model::layer::Layer;
+    use marginalia::model::relation::Relation;
+    use marginalia::session::review::RelationDecision;
+    use marginalia::team::compare::RelationItemKind;
+    const SEED: &str = "seeds/000_b78fa013a4a69998.txt";
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo.join("seeds"), &dir.path().join("seeds"));
+    copy_dir(&repo.join("annotations"), &dir.path().join("annotations"));
+    let ws = Workspace::open(dir.path()).unwrap();
+
+    let r = Review::open(&ws, REL, &["editor-a", "editor-b"], "chief").unwrap();
+    assert!(
+        r.layer(0)
+            .unwrap()
+            .relations
+            .iter()
+            .all(|x| x.crosses_documents())
+    );
+    assert!(r.relation_items().is_empty());
+
+    let mut r = Review::open(&ws, SEED, &["editor-a", "editor-b"], "chief").unwrap();
+    let a = r.layer(0).unwrap().clone();
+    assert!(!a.relations.is_empty());
+    let items = r.relation_items();
+    assert_eq!(items.len(), a.relations.len());
+    assert!(items.iter().all(|i| i.kind == RelationItemKind::OnlyA));
+    for i in 0..items.len() {
+        r.decide_relation(i, RelationDecision::AcceptA).unwrap();
+    }
+    assert_eq!(
+        r.relation_progress(),
+        (a.relations.len(), a.relations.len())
+    );
+    r.save_now().unwrap();
+    let path = ws.layer_path("curated", SEED).unwrap();
+    let curated = Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(curated.relation_problems(ws.tags()), []);
+    let links = |l: &Layer| -> Vec<(String, String, String, String)> {
+        let words = |id: u64| l.span(id).map(|s| s.exact.clone()).unwrap_or_default();
+        let mut v: Vec<_> = (l.relations.iter())
+            .map(|r: &Relation| {
+                let attrs = format!("{:?}", r.attrs);
+                (r.kind.clone(), words(r.from.span), words(r.to.span), attrs)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(links(&curated), links(&a));
+}
