@@ -5,7 +5,8 @@
 //! Relations are items too ([`Review::relation_items`]): matched across the reviewed layers by
 //! type and both ends' ranges, accepted into the curated layer between curated spans or
 //! rejected. Accepting a relation whose ends are not accepted yet accepts them in the same step
-//! (as that annotator's version); an end that was rejected is refused with the reason.
+//! (as that annotator's version); an end rejected for the other version of its item links to
+//! the version kept; an end rejected outright refuses the relation, saying why.
 //! Re-deciding or reopening a span takes back the accepted relations on it, in the same step.
 //!
 //! A [`Review`] holds the text, the reviewed layers (read once, never written), the curated
@@ -886,8 +887,8 @@ impl Review {
     /// is rejected, as accepting that side would). One undo step.
     ///
     /// # Errors
-    /// No such item, a side the item does not have, or an end that was rejected (accept that
-    /// span first).
+    /// No such item, a side the item does not have, or an end that was rejected outright
+    /// (accept that span first).
     pub fn decide_relation(
         &mut self,
         i: usize,
@@ -964,8 +965,9 @@ impl Review {
     }
 
     /// The curated span for relation end `end` (a span of reviewed layer `side`): the span
-    /// accepted from it, in the file or earlier in this step; or, when its item is undecided,
-    /// that side's span accepted now (added to `changes`).
+    /// accepted from it, in the file or earlier in this step; the one span its item kept when
+    /// it was rejected for the other version; or, when its item is undecided, that side's span
+    /// accepted now (added to `changes`).
     fn curated_end(
         &self,
         side: usize,
@@ -996,16 +998,24 @@ impl Review {
         if let Some(s) = (self.curated.spans.iter()).find(|s| s.from.contains(&r)) {
             return Ok(s.span.id);
         }
+        let item_of = (0..self.items.len()).find(|&k| self.refs(&self.items[k]).contains(&r));
         if let Some(x) = self.curated.rejected.iter().find(|x| x.from == r) {
+            // Its item was decided for the other version: the link goes to the span kept.
+            if let Some(k) = item_of {
+                let refs = self.refs(&self.items[k]);
+                let mut kept =
+                    (self.curated.spans.iter()).filter(|s| s.from.iter().any(|f| refs.contains(f)));
+                if let (Some(one), None) = (kept.next(), kept.next()) {
+                    return Ok(one.span.id);
+                }
+            }
             return Err(ReviewError::EndRejected {
                 end: which,
                 tag: x.tag.clone(),
                 exact: crate::session::document::short(&x.exact),
             });
         }
-        let k = (0..self.items.len())
-            .find(|&k| self.refs(&self.items[k]).contains(&r))
-            .ok_or_else(missing)?;
+        let k = item_of.ok_or_else(missing)?;
         let decision = if side == 0 {
             Decision::AcceptA
         } else {

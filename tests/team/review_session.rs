@@ -717,6 +717,12 @@ fn different_values_on_the_same_span_are_a_value_conflict_resolved_to_either_sid
 /// said-by aa→bb (10), evidence cc→bb (11), corrects cc→dd (12); B said-by aa→bb (10) and
 /// same-as cc→bb (11): relation items agreed, type conflict, only in A.
 fn relation_workspace() -> (tempfile::TempDir, Workspace) {
+    relation_workspace_with_b_cc_ending_at(8)
+}
+
+/// As [`relation_workspace`], B's claim on `cc` ending at `end` (11: `cc dd`, a boundary
+/// conflict with A's).
+fn relation_workspace_with_b_cc_ending_at(end: usize) -> (tempfile::TempDir, Workspace) {
     use marginalia::model::relation::{End, Relation};
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -746,7 +752,9 @@ fn relation_workspace() -> (tempfile::TempDir, Workspace) {
         link(11, "evidence", 3, 2),
         link(12, "corrects", 3, 4),
     ];
-    let mut b = layer(&text, "editor-b", &spans);
+    let mut b_spans = spans;
+    b_spans[2].1 = end;
+    let mut b = layer(&text, "editor-b", &b_spans);
     b.relations = vec![link(10, "said-by", 1, 2), link(11, "same-as", 3, 2)];
     let ws = Workspace::open(root).unwrap();
     for l in [&mut a, &mut b] {
@@ -881,4 +889,26 @@ fn an_accepted_relation_survives_the_merge_with_another_windows_decision() {
         first.relation_state(0),
         marginalia::session::review::ItemState::Decided
     );
+}
+
+/// In adjudication, B's link on a span whose item was decided for A's version links to A's
+/// version (only a span rejected outright refuses a link).
+#[test]
+fn a_link_on_the_version_not_kept_goes_to_the_version_kept() {
+    use marginalia::session::review::RelationDecision;
+    use marginalia::team::compare::RelationItemKind as K;
+    let (_d, ws) = relation_workspace_with_b_cc_ending_at(11);
+    let mut r = Review::open(&ws, REL, &["editor-a", "editor-b"], "lead").unwrap();
+    assert_eq!(r.items()[2].kind, ItemKind::BoundaryConflict);
+    r.decide(2, Decision::AcceptA).unwrap();
+    let same_as = (r.relation_items().iter())
+        .position(|i| i.kind == K::OnlyB)
+        .unwrap();
+    r.decide_relation(same_as, RelationDecision::AcceptB)
+        .unwrap();
+    r.save_now().unwrap();
+    let (c, _) = curated_on_disk(&ws);
+    let link = |k: &str, f: &str, t: &str| (k.to_owned(), f.to_owned(), t.to_owned());
+    assert_eq!(curated_links(&c), [link("same-as", "cc", "bb")]);
+    assert_eq!(c.spans.len(), 2, "cc as A marked it, and bb");
 }
