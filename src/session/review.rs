@@ -1049,7 +1049,8 @@ impl Review {
         }
     }
 
-    /// Accepts every undecided agreed item at once. One undo step. Returns how many.
+    /// Accepts every undecided agreed item at once, then every undecided agreed relation whose
+    /// ends are accepted. One undo step. Returns how many.
     pub fn accept_all_agreed(&mut self) -> usize {
         let now = now_rfc3339();
         let mut changes = Vec::new();
@@ -1071,10 +1072,74 @@ impl Review {
                 n += 1;
             }
         }
+        // Then the agreed links whose ends are accepted (now or before).
+        let unlinked: HashSet<u64> = (changes.iter())
+            .filter_map(|c| match c {
+                Change::RemoveRelation(r) => Some(r.relation.id),
+                _ => None,
+            })
+            .collect();
+        for item in &self.relation_items {
+            let Some(a) = item
+                .a
+                .as_ref()
+                .filter(|_| item.kind == RelationItemKind::Agreed)
+            else {
+                continue;
+            };
+            let refs = self.relation_refs(item);
+            let still = |c: &CuratedRelation| {
+                !unlinked.contains(&c.relation.id) && c.sources.iter().any(|x| refs.contains(x))
+            };
+            let rejected = self.curated.rejected.iter().any(|x| refs.contains(&x.from));
+            if rejected || self.curated.relations.iter().any(still) {
+                continue;
+            }
+            let (Some(from), Some(to)) = (
+                self.kept_span(&a.from, &changes),
+                self.kept_span(&a.to, &changes),
+            ) else {
+                continue;
+            };
+            let mut relation = a.clone();
+            relation.id = next_id;
+            next_id += 1;
+            relation.from = End::here(from);
+            relation.to = End::here(to);
+            changes.push(Change::AddRelation(CuratedRelation {
+                relation,
+                sources: refs,
+                accepted_by: self.reviewer.clone(),
+                accepted_at: now.clone(),
+            }));
+            n += 1;
+        }
         if n > 0 {
             self.commit(changes);
         }
         n
+    }
+
+    /// The curated span accepted from A's span at relation end `end`, counting `changes` (a
+    /// step being built), without accepting anything.
+    fn kept_span(&self, end: &End, changes: &[Change]) -> Option<u64> {
+        let r = SourceRef {
+            layer: self.layers[0].0.clone(),
+            id: end.here_id()?,
+        };
+        let mut removed = HashSet::new();
+        for c in changes {
+            match c {
+                Change::AddSpan(s) if s.from.contains(&r) => return Some(s.span.id),
+                Change::RemoveSpan(s) => {
+                    removed.insert(s.span.id);
+                }
+                _ => {}
+            }
+        }
+        (self.curated.spans.iter())
+            .find(|s| s.from.contains(&r) && !removed.contains(&s.span.id))
+            .map(|s| s.span.id)
     }
 
     /// Takes back the decision on item `i` (it becomes undecided). One undo step.

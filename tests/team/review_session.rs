@@ -912,3 +912,17 @@ fn a_link_on_the_version_not_kept_goes_to_the_version_kept() {
     assert_eq!(curated_links(&c), [link("same-as", "cc", "bb")]);
     assert_eq!(c.spans.len(), 2, "cc as A marked it, and bb");
 }
+
+/// "Accept all agreed" takes the agreed links between the spans it accepts too, and only those.
+#[test]
+fn accept_all_agreed_accepts_agreed_links_between_accepted_spans() {
+    let (_d, ws) = relation_workspace();
+    let mut r = Review::open(&ws, REL, &["editor-a", "editor-b"], "lead").unwrap();
+    assert_eq!(r.accept_all_agreed(), 5, "4 spans and the said-by link");
+    assert_eq!(r.relation_progress(), (1, 3));
+    r.save_now().unwrap();
+    let (c, _) = curated_on_disk(&ws);
+    let link = |k: &str, f: &str, t: &str| (k.to_owned(), f.to_owned(), t.to_owned());
+    assert_eq!(curated_links(&c), [link("said-by", "aa", "bb")]);
+    assert_eq!(r.accept_all_agreed(), 0, "nothing agreed is left");
+}
