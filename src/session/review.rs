@@ -238,6 +238,13 @@ fn describe_changes(step: &[Change]) -> String {
             _ => None,
         })
         .collect();
+    let unlinked = (step.iter()).find_map(|c| match c {
+        Change::RemoveRelation(r) => Some(r),
+        _ => None,
+    });
+    if let (true, [], 0, Some(one)) = (linked.is_empty(), added.as_slice(), removed, unlinked) {
+        return format!("undecide {} link", one.relation.kind);
+    }
     if let [one] = linked.as_slice() {
         return match added.len() {
             0 => format!("accept {} link", one.relation.kind),

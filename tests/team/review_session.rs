@@ -916,6 +916,7 @@ fn a_link_on_the_version_not_kept_goes_to_the_version_kept() {
 /// "Accept all agreed" takes the agreed links between the spans it accepts too, and only those.
 #[test]
 fn accept_all_agreed_accepts_agreed_links_between_accepted_spans() {
+    use marginalia::session::review::RelationDecision;
     let (_d, ws) = relation_workspace();
     let mut r = Review::open(&ws, REL, &["editor-a", "editor-b"], "lead").unwrap();
     assert_eq!(r.accept_all_agreed(), 5, "4 spans and the said-by link");
@@ -925,4 +926,9 @@ fn accept_all_agreed_accepts_agreed_links_between_accepted_spans() {
     let link = |k: &str, f: &str, t: &str| (k.to_owned(), f.to_owned(), t.to_owned());
     assert_eq!(curated_links(&c), [link("said-by", "aa", "bb")]);
     assert_eq!(r.accept_all_agreed(), 0, "nothing agreed is left");
+    // What undo says it undid, as the status line shows it.
+    assert!(r.reopen_relation(0));
+    assert_eq!(r.undo_step().as_deref(), Some("undecide said-by link"));
+    r.decide_relation(1, RelationDecision::AcceptA).unwrap();
+    assert_eq!(r.undo_step().as_deref(), Some("accept evidence link"));
 }
