@@ -589,7 +589,13 @@ struct Arc {
     label: String,
     color: Color32,
     symmetric: bool,
+    /// An end is the selected span: drawn in full, with its label, whatever else is shown.
+    selected: bool,
 }
+
+/// Above this many arcs on screen, only those of the selected span are labelled and drawn in
+/// full; the others are thin and faint, so that the words stay readable.
+const BUSY: usize = 24;
 
 /// Draws the open document's relations over the text: an arc above the lines between two
 /// spans on screen, labelled with its type, higher when it spans others (lanes); an end off
@@ -648,6 +654,7 @@ pub(super) fn draw_arcs(
                 label: r.kind.clone(),
                 color,
                 symmetric,
+                selected: app.selected_span.is_some_and(|id| r.touches(id)),
             }),
             // An end elsewhere gets its chip while its span is selected (the details panel
             // lists every relation; chips for all would cover the row above).
@@ -714,10 +721,17 @@ pub(super) fn draw_arcs(
         }
     }
     let lanes = lanes(&segments);
-    let lift = |lane: usize| 4.0 + 3.0 * lane.min(3) as f32;
+    // Within the gap between rows (about a third of a line), never into the row above.
+    let lift = |lane: usize| 3.0 + 2.0 * lane.min(3) as f32;
+    let busy = arcs.len() > BUSY;
     let mut si = 0;
     for a in &arcs {
-        let stroke = Stroke::new(1.3, a.color);
+        let quiet = busy && !a.selected;
+        let stroke = if quiet {
+            Stroke::new(0.8, a.color.gamma_multiply(0.45))
+        } else {
+            Stroke::new(1.3, a.color)
+        };
         let (p0, p1) = (a.from.center_top(), a.to.center_top());
         let bracket = |x0: f32, x1: f32, y: f32, lane: usize, down0: bool, down1: bool| {
             let top = y - lift(lane);
@@ -758,9 +772,12 @@ pub(super) fn draw_arcs(
                     Pos2::new(p1.x - 3.0, p1.y - 5.0),
                     Pos2::new(p1.x + 3.0, p1.y - 5.0),
                 ],
-                a.color,
+                stroke.color,
                 Stroke::NONE,
             ));
+        }
+        if quiet {
+            continue;
         }
         let g = painter.layout_no_wrap(a.label.clone(), font.clone(), a.color);
         let at = Pos2::new(label_at.x - g.size().x / 2.0, label_at.y - g.size().y / 2.0);
