@@ -1137,6 +1137,25 @@ impl TextView {
                     if !s.note.is_empty() {
                         about.push(format!("note: {}", s.note));
                     }
+                    // Its relations, as the arcs show them: type, direction, the other end.
+                    for r in input.relations.iter().filter(|r| r.touches(s.id)) {
+                        let outgoing = r.from.here_id() == Some(s.id);
+                        let other = if outgoing { &r.to } else { &r.from };
+                        let (way, words) = match (&other.doc, other.here_id()) {
+                            (Some(d), _) => ("in another document", excerpt(&d.exact, 40)),
+                            (None, Some(id)) => ("", {
+                                (input.spans.iter().find(|x| x.id == id))
+                                    .map_or_else(String::new, |x| excerpt(&x.exact, 40))
+                            }),
+                            (None, None) => ("", String::new()),
+                        };
+                        let dir = if outgoing { "to" } else { "from" };
+                        about.push(
+                            format!("{} {dir} “{words}” {way}", r.kind)
+                                .trim_end()
+                                .to_owned(),
+                        );
+                    }
                     ui.ctx().accesskit_node_builder(sid, |node| {
                         node.set_description(about.join("; "));
                         if input.selected_span == Some(s.id) {

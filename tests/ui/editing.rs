@@ -4296,6 +4296,17 @@ fn keyboard_only_relations_within_and_across_documents() {
         ("said-by", quote, putin)
     );
     assert!(r.to.doc.is_none());
+    // A screen reader hears the relation on the quote's mark.
+    {
+        use egui_kittest::kittest::NodeT as _;
+        let mark = h.get_by_label("quote “do you want a Franco-Russian war?”");
+        let about = mark
+            .accesskit_node()
+            .description()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(about.contains("said-by to “Putin”"), "{about}");
+    }
 
     // Pin the quote, open seed 001, link its span to the pinned quote as the same thing.
     press(&mut h, Key::P);
