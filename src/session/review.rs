@@ -963,12 +963,7 @@ impl Review {
         let Some(item) = self.relation_items.get(i) else {
             return false;
         };
-        let changes = self.existing_for(&self.relation_refs(item));
-        if changes.is_empty() {
-            return false;
-        }
-        self.commit(changes);
-        true
+        self.undecide(&self.relation_refs(item))
     }
 
     /// The curated span for relation end `end` (a span of reviewed layer `side`): the span
@@ -1154,7 +1149,13 @@ impl Review {
         let Some(item) = self.items.get(i) else {
             return false;
         };
-        let changes = self.existing_for(&self.refs(item));
+        self.undecide(&self.refs(item))
+    }
+
+    /// Takes back every decision on these reviewed spans or relations, as one step. Returns
+    /// whether there was one.
+    fn undecide(&mut self, refs: &[SourceRef]) -> bool {
+        let changes = self.existing_for(refs);
         if changes.is_empty() {
             return false;
         }

@@ -29,11 +29,6 @@ fn layer(text: &Text, who: &str, spans: &[(usize, usize, &str)]) -> Layer {
 /// A: quote 0..5, claim 6..8, error 9..11, boilerplate 12..14.
 /// B: quote 0..5, quote 6..8, error 9..14, claim 18..20.
 fn workspace() -> (tempfile::TempDir, Workspace) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("texts")).unwrap();
-    std::fs::create_dir_all(root.join("annotations")).unwrap();
-    std::fs::write(root.join(REL), TEXT).unwrap();
     let text = Text::from_string(TEXT);
     let a = layer(
         &text,
@@ -55,9 +50,21 @@ fn workspace() -> (tempfile::TempDir, Workspace) {
             (18, 20, "claim"),
         ],
     );
+    workspace_of(&[a, b])
+}
+
+/// A temp workspace with TEXT at REL and these layers of it.
+fn workspace_of(layers: &[Layer]) -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("texts")).unwrap();
+    std::fs::create_dir_all(root.join("annotations")).unwrap();
+    std::fs::write(root.join(REL), TEXT).unwrap();
     let ws = Workspace::open(root).unwrap();
-    marginalia::model::layer::save_layer(&ws.layer_path("editor-a", REL).unwrap(), &a).unwrap();
-    marginalia::model::layer::save_layer(&ws.layer_path("editor-b", REL).unwrap(), &b).unwrap();
+    for l in layers {
+        let path = ws.layer_path(&l.annotator, REL).unwrap();
+        marginalia::model::layer::save_layer(&path, l).unwrap();
+    }
     (dir, ws)
 }
 
@@ -583,11 +590,6 @@ fn restoring_decisions_keeps_a_decision_that_reached_the_file_after_the_failed_s
 /// A and B: the same claim 6..8 with verdicts `true` / `false` and the same source, the same
 /// quote 0..5 with the same speaker (agreed), and an error 9..11 where only A gave a kind.
 fn workspace_with_values() -> (tempfile::TempDir, Workspace) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("texts")).unwrap();
-    std::fs::create_dir_all(root.join("annotations")).unwrap();
-    std::fs::write(root.join(REL), TEXT).unwrap();
     let text = Text::from_string(TEXT);
     let with = |who: &str, verdict: &str, kind: Option<&str>| {
         let mut l = layer(
@@ -609,12 +611,9 @@ fn workspace_with_values() -> (tempfile::TempDir, Workspace) {
         }
         l
     };
-    let ws = Workspace::open(root).unwrap();
     let a = with("editor-a", "true", Some("name"));
     let b = with("editor-b", "false", None);
-    marginalia::model::layer::save_layer(&ws.layer_path("editor-a", REL).unwrap(), &a).unwrap();
-    marginalia::model::layer::save_layer(&ws.layer_path("editor-b", REL).unwrap(), &b).unwrap();
-    (dir, ws)
+    workspace_of(&[a, b])
 }
 
 fn curated_value(ws: &Workspace, start: usize, name: &str) -> Option<String> {
@@ -724,11 +723,6 @@ fn relation_workspace() -> (tempfile::TempDir, Workspace) {
 /// conflict with A's).
 fn relation_workspace_with_b_cc_ending_at(end: usize) -> (tempfile::TempDir, Workspace) {
     use marginalia::model::relation::{End, Relation};
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("texts")).unwrap();
-    std::fs::create_dir_all(root.join("annotations")).unwrap();
-    std::fs::write(root.join(REL), TEXT).unwrap();
     let text = Text::from_string(TEXT);
     let spans = [
         (0, 2, "quote"),
@@ -756,13 +750,9 @@ fn relation_workspace_with_b_cc_ending_at(end: usize) -> (tempfile::TempDir, Wor
     b_spans[2].1 = end;
     let mut b = layer(&text, "editor-b", &b_spans);
     b.relations = vec![link(10, "said-by", 1, 2), link(11, "same-as", 3, 2)];
-    let ws = Workspace::open(root).unwrap();
-    for l in [&mut a, &mut b] {
-        l.normalize();
-        let path = ws.layer_path(&l.annotator, REL).unwrap();
-        marginalia::model::layer::save_layer(&path, l).unwrap();
-    }
-    (dir, ws)
+    a.normalize();
+    b.normalize();
+    workspace_of(&[a, b])
 }
 
 /// The curated layer's relations as (type, from end's words, to end's words).
