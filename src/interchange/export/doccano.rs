@@ -5,10 +5,11 @@
 //! annotation screen counts UTF-16 code units instead (an emoji is 2), which only matters for
 //! texts with characters beyond U+FFFF (the import notes those records).
 //!
-//! A document with relations is written in the shape of doccano's relation projects instead:
+//! When any exported layer has relations, every record of the file is written in the shape of
+//! doccano's relation projects instead (doccano reads a file with one project type):
 //! `{"text", "entities": [{"id", "label", "start_offset", "end_offset"}], "relations": [{"id",
-//! "from_id", "to_id", "type"}]}`, entity ids being span ids; one without keeps `label`. A
-//! relation with an end in another document is left out and counted.
+//! "from_id", "to_id", "type"}]}`, entity ids being span ids. A relation with an end in
+//! another document is left out and counted.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -56,8 +57,19 @@ pub struct DoccanoRelation {
 }
 
 impl DoccanoRecord {
-    /// The record for one document.
+    /// The record for one document of a file in which some document has relations: always in
+    /// the relation shape, so that doccano reads the whole file with one project type.
+    pub fn of_linked(doc: &ExportDoc<'_>) -> Self {
+        Self::shaped(doc, true)
+    }
+
+    /// The record for one document (of a file in which no document has relations: the
+    /// sequence-labeling shape).
     pub fn of(doc: &ExportDoc<'_>) -> Self {
+        Self::shaped(doc, false)
+    }
+
+    fn shaped(doc: &ExportDoc<'_>, linked: bool) -> Self {
         let id = doc
             .source
             .filter(|r| r.format == DOCCANO)
@@ -74,7 +86,7 @@ impl DoccanoRecord {
             })
             .collect();
         let text = doc.text.as_str().to_owned();
-        if relations.is_empty() {
+        if relations.is_empty() && !linked {
             return Self {
                 id,
                 text,

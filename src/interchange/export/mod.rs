@@ -596,11 +596,19 @@ fn run_single<'w>(
         ExportFormat::Jsonl => {
             Box::new(jsonl::JsonLinesSink::new(w, shown, jsonl::JsonlRecord::of))
         }
-        ExportFormat::Doccano => Box::new(
-            jsonl::JsonLinesSink::new(w, shown, doccano::DoccanoRecord::of).without_crossing(
-                "an end is in another document; doccano links entities of one record",
-            ),
-        ),
+        ExportFormat::Doccano => {
+            // One shape for the whole file: the relation shape if any layer has relations.
+            let record = if any_relations(ws, req) {
+                doccano::DoccanoRecord::of_linked
+            } else {
+                doccano::DoccanoRecord::of
+            };
+            Box::new(
+                jsonl::JsonLinesSink::new(w, shown, record).without_crossing(
+                    "an end is in another document; doccano links entities of one record",
+                ),
+            )
+        }
         ExportFormat::Conll => Box::new(conll::ConllSink::new(w, shown, req.overlap)),
         ExportFormat::Csv => Box::new(csv::CsvSink::new(
             w,
@@ -807,6 +815,24 @@ fn check_request(ws: &Workspace, req: &ExportRequest) -> Result<(), ExportError>
 
 /// Walks texts and layers in a fixed order, loads one document at a time, checks it and hands it
 /// to the sink.
+/// Whether any layer the request exports has relations: a look for the `relations` field in
+/// each file's bytes, without parsing (a layer that cannot be read counts as none; the export
+/// itself reports it).
+fn any_relations(ws: &Workspace, req: &ExportRequest) -> bool {
+    let layers = match &req.layers {
+        Layers::One(name) => vec![name.clone()],
+        Layers::All => ws.layer_names(),
+    };
+    let finder = memchr::memmem::Finder::new(b"\n    relations: [");
+    ws.texts().iter().any(|entry| {
+        layers.iter().any(|layer| {
+            ws.layer_path(layer, &entry.rel)
+                .and_then(|p| store::read_regular(&p, store::MAX_LAYER_BYTES).ok())
+                .is_some_and(|bytes| finder.find(&bytes).is_some())
+        })
+    })
+}
+
 fn drive(
     ws: &Workspace,
     req: &ExportRequest,
