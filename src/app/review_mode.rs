@@ -1203,6 +1203,9 @@ fn relation_list(review: &Review, tags: &TagSet, commands: &mut Vec<Command>, ui
                     return "—".to_owned();
                 };
                 let words = |e: &crate::model::relation::End| {
+                    if let Some(d) = &e.doc {
+                        return format!("“{}” in {}", excerpt(&d.exact, 20), d.text);
+                    }
                     let span = e.here_id().and_then(|id| review.layer(side)?.span(id));
                     span.map_or_else(
                         || "?".to_owned(),

@@ -179,6 +179,14 @@ pub enum ReviewError {
         span: u64,
         layer: String,
     },
+    #[error(
+        "cannot accept this relation yet: its {end} end, “{exact}” in {text}, is not in that text's curated layer; review {text} and accept it there first"
+    )]
+    EndElsewhere {
+        end: &'static str,
+        text: String,
+        exact: String,
+    },
 }
 
 /// One primitive change to the curated layer; a decision is a list of them (the review's undo
@@ -324,6 +332,8 @@ pub struct Review {
     /// Decisions an earlier window could not save, found in the recovery journal and not yet
     /// restored or discarded; while they wait, the journal entry is left alone.
     recovered: Option<(CuratedLayer, Option<CuratedLayer>, Recovered)>,
+    /// The workspace, to find a cross-document end's span in the other text's curated layer.
+    ws: Workspace,
 }
 
 impl std::fmt::Debug for Review {
@@ -431,6 +441,7 @@ impl Review {
             curated,
             session: Session::new(path, ws.root().to_path_buf(), seen),
             recovered: None,
+            ws: ws.clone(),
         })
     }
 
@@ -921,8 +932,8 @@ impl Review {
                 let to = self.curated_end(*side, &keep.to, "to", &mut changes)?;
                 let mut relation = keep.clone();
                 relation.id = self.next_id_after(&changes);
-                relation.from = End::here(from);
-                relation.to = End::here(to);
+                relation.from = from;
+                relation.to = to;
                 let agreed = item.kind == RelationItemKind::Agreed;
                 changes.push(Change::AddRelation(CuratedRelation {
                     relation,
@@ -971,6 +982,49 @@ impl Review {
     /// it was rejected for the other version; or, when its item is undecided, that side's span
     /// accepted now (added to `changes`).
     fn curated_end(
+        &self,
+        side: usize,
+        end: &End,
+        which: &'static str,
+        changes: &mut Vec<Change>,
+    ) -> Result<End, ReviewError> {
+        if let Some(d) = &end.doc {
+            return self.curated_end_elsewhere(d, which).map(|id| End {
+                span: id,
+                doc: Some(d.clone()),
+            });
+        }
+        self.curated_end_here(side, end, which, changes)
+            .map(End::here)
+    }
+
+    /// A cross-document end in the curated layer: the span of the other text's curated layer
+    /// at the recorded range with the recorded words (the reviewer decides that document in
+    /// its own review).
+    fn curated_end_elsewhere(
+        &self,
+        d: &crate::model::relation::Elsewhere,
+        which: &'static str,
+    ) -> Result<u64, ReviewError> {
+        let not_yet = || ReviewError::EndElsewhere {
+            end: which,
+            text: d.text.clone(),
+            exact: crate::session::document::short(&d.exact),
+        };
+        let path = self
+            .ws
+            .layer_path(CURATED_LAYER, &d.text)
+            .ok_or_else(not_yet)?;
+        let Ok(Some((other, _))) = load_curated(&path) else {
+            return Err(not_yet());
+        };
+        (other.spans.iter())
+            .find(|s| s.span.start == d.start && s.span.end == d.end && s.span.exact == d.exact)
+            .map(|s| s.span.id)
+            .ok_or_else(not_yet)
+    }
+
+    fn curated_end_here(
         &self,
         side: usize,
         end: &End,
@@ -1098,16 +1152,16 @@ impl Review {
                 continue;
             }
             let (Some(from), Some(to)) = (
-                self.kept_span(&a.from, &changes),
-                self.kept_span(&a.to, &changes),
+                self.kept_end(&a.from, &changes),
+                self.kept_end(&a.to, &changes),
             ) else {
                 continue;
             };
             let mut relation = a.clone();
             relation.id = next_id;
             next_id += 1;
-            relation.from = End::here(from);
-            relation.to = End::here(to);
+            relation.from = from;
+            relation.to = to;
             changes.push(Change::AddRelation(CuratedRelation {
                 relation,
                 sources: refs,
@@ -1120,6 +1174,19 @@ impl Review {
             self.commit(changes);
         }
         n
+    }
+
+    /// The curated end for A's relation end `end` without accepting anything: the curated
+    /// span accepted from it (counting `changes`), or for an end in another text, that text's
+    /// curated span at the recorded place.
+    fn kept_end(&self, end: &End, changes: &[Change]) -> Option<End> {
+        match &end.doc {
+            Some(d) => self.curated_end_elsewhere(d, "to").ok().map(|id| End {
+                span: id,
+                doc: Some(d.clone()),
+            }),
+            None => self.kept_span(end, changes).map(End::here),
+        }
     }
 
     /// The curated span accepted from A's span at relation end `end`, counting `changes` (a

@@ -404,8 +404,8 @@ pub struct RelationItem {
 
 /// Classifies the relations of A (and B) of text `rel` into review items: same-type same-ends
 /// pairs first, then same-ends pairs of other types, the rest only in A or B; sorted by where
-/// their `from` end is. Only relations with both ends in the reviewed layer are items (a
-/// cross-document end names a span of another text, which this review does not decide).
+/// their `from` end is. A cross-document end is matched by its text and recorded range; the
+/// review links it to that text's curated span (accepted in that text's own review).
 pub fn classify_relations(
     rel: &str,
     a: &Layer,
@@ -416,7 +416,6 @@ pub fn classify_relations(
         relation_places(rel, &l.spans, &l.relations)
             .into_iter()
             .map(|(i, p)| (l.relations[i].clone(), p))
-            .filter(|(r, _)| !r.crosses_documents())
             .collect()
     };
     let xa = here(a);

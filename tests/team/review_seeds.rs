@@ -120,8 +120,9 @@ fn a_seed_is_reviewed_item_by_item_and_the_annotators_see_the_verdicts() {
 
 /// Issue 25 on shipped data: editor-a's links in seed 000 (editor-b has none) are review items
 /// only in A; accepting each writes a curated layer whose links join the same words with the
-/// same values and pass the relation checks `validate` makes. Seed 002's only link goes to
-/// another text: not a review item (yet).
+/// same values and pass the relation checks `validate` makes. Seed 002's only link goes to a
+/// claim of seed 000: a review item too, refused until that claim is in seed 000's curated
+/// layer, then linked to it there.
 #[test]
 fn a_seeds_links_are_accepted_into_a_curated_layer_with_the_same_words() {
     use marginalia::model::layer::Layer;
@@ -135,15 +136,23 @@ fn a_seeds_links_are_accepted_into_a_curated_layer_with_the_same_words() {
     copy_dir(&repo.join("annotations"), &dir.path().join("annotations"));
     let ws = Workspace::open(dir.path()).unwrap();
 
-    let r = Review::open(&ws, REL, &["editor-a", "editor-b"], "chief").unwrap();
+    let mut elsewhere = Review::open(&ws, REL, &["editor-a", "editor-b"], "chief").unwrap();
+    assert!((elsewhere.layer(0).unwrap().relations.iter()).all(|x| x.crosses_documents()));
+    assert_eq!(elsewhere.relation_items().len(), 1);
+    let refused = elsewhere
+        .decide_relation(0, RelationDecision::AcceptA)
+        .unwrap_err();
     assert!(
-        r.layer(0)
-            .unwrap()
-            .relations
-            .iter()
-            .all(|x| x.crosses_documents())
+        matches!(
+            refused,
+            marginalia::session::review::ReviewError::EndElsewhere { .. }
+        ),
+        "{refused}"
     );
-    assert!(r.relation_items().is_empty());
+    assert!(
+        refused.to_string().contains(&format!("review {SEED}")),
+        "{refused}"
+    );
 
     let mut r = Review::open(&ws, SEED, &["editor-a", "editor-b"], "chief").unwrap();
     let a = r.layer(0).unwrap().clone();
@@ -174,4 +183,21 @@ fn a_seeds_links_are_accepted_into_a_curated_layer_with_the_same_words() {
         v
     };
     assert_eq!(links(&curated), links(&a));
+
+    // Seed 000's claim is curated now: seed 002's link is accepted, to that curated span.
+    elsewhere
+        .decide_relation(0, RelationDecision::AcceptA)
+        .unwrap();
+    elsewhere.save_now().unwrap();
+    let path = ws.layer_path("curated", REL).unwrap();
+    let linked = Layer::from_ron(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(linked.relation_problems(ws.tags()), []);
+    let to = &linked.relations[0].to;
+    let doc = to.doc.as_ref().expect("the other end is in seed 000");
+    assert_eq!(doc.text, SEED);
+    assert_eq!(
+        curated.span(to.span).map(|s| s.exact.as_str()),
+        Some(doc.exact.as_str()),
+        "the end is seed 000's curated span with the words it was linked to"
+    );
 }
