@@ -24,7 +24,7 @@ mod palette;
 mod panels;
 mod quit;
 mod registry;
-mod relations;
+pub mod relations;
 pub mod review_mode;
 mod shortcuts;
 mod span_edit;

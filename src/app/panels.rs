@@ -447,7 +447,7 @@ fn centre(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let clip = ui.available_rect_before_wrap();
     open.view.show(ui, &input, commands);
     super::relations::refresh_index(app);
-    super::relations::draw_arcs(app, ui, clip, &tags, commands);
+    super::relations::draw_open_arcs(app, ui, clip, &tags, commands);
     super::relations::link_handle(app, ui, clip, commands);
 }
 

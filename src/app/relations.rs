@@ -464,7 +464,16 @@ pub(super) fn details(
                         end: d.end,
                     }),
                 ),
-                (None, None) => ("missing span".into(), format!("#{}", other.span), None),
+                // Kept and flagged, never dropped: an orphan lost its place when the text
+                // changed (the Orphans section above can place it again).
+                (None, None) => match open.doc.orphans().iter().find(|o| o.span.id == other.span) {
+                    Some(o) => (
+                        format!("{} (lost its place)", o.span.tag),
+                        o.span.exact.clone(),
+                        None,
+                    ),
+                    None => ("missing span".into(), format!("#{}", other.span), None),
+                },
             };
         let arrow = match (
             tags.relation(&r.kind).is_some_and(|k| k.symmetric),
@@ -513,11 +522,62 @@ pub(super) fn details(
                 }
             });
         });
-        // The type's choice attributes (evidence's stance) as small buttons.
+        // The type's attributes: a choice (evidence's stance) as small buttons, a flag as a
+        // checkbox, text as a field kept when it is left (one undo step each).
         if let Some(k) = tags.relation(&r.kind) {
             for a in &k.attributes {
                 let choices = a.choices();
+                if let crate::model::tags::AttrKind::Flag = a.kind {
+                    let mut on = r.attrs.get(&a.name).map(String::as_str)
+                        == Some(crate::model::tags::FLAG_TRUE);
+                    ui.horizontal(|ui| {
+                        ui.add_space(18.0);
+                        if ui
+                            .add_enabled(!read_only, egui::Checkbox::new(&mut on, &a.name))
+                            .changed()
+                        {
+                            let v = if on {
+                                crate::model::tags::FLAG_TRUE
+                            } else {
+                                crate::model::tags::FLAG_FALSE
+                            };
+                            commands.push(Command::Relation(RelationCommand::SetAttr {
+                                id: r.id,
+                                name: a.name.clone(),
+                                value: Some(v.to_owned()),
+                            }));
+                        }
+                    });
+                    continue;
+                }
                 if choices.is_empty() {
+                    let id = ui.make_persistent_id(("relation attr", r.id, &a.name));
+                    let stored = r.attrs.get(&a.name).cloned().unwrap_or_default();
+                    let mut buf: String = ui
+                        .data_mut(|d| d.get_temp::<String>(id))
+                        .unwrap_or_else(|| stored.clone());
+                    ui.horizontal(|ui| {
+                        ui.add_space(18.0);
+                        let label = ui.label(RichText::new(&a.name).small().color(weak));
+                        let field = ui
+                            .add_enabled(
+                                !read_only,
+                                egui::TextEdit::singleline(&mut buf).desired_width(160.0),
+                            )
+                            .labelled_by(label.id);
+                        if field.has_focus() {
+                            ui.data_mut(|d| d.insert_temp(id, buf.clone()));
+                        } else {
+                            ui.data_mut(|d| d.remove::<String>(id));
+                        }
+                        if field.lost_focus() && buf != stored {
+                            commands.push(Command::Relation(RelationCommand::SetAttr {
+                                id: r.id,
+                                name: a.name.clone(),
+                                value: Some(buf.clone()),
+                            }));
+                        }
+                    });
                     continue;
                 }
                 ui.horizontal(|ui| {
@@ -550,6 +610,61 @@ pub(super) fn details(
 /// it is an end of. With a fingerprint of the relations it was made from.
 pub type RelationIndex = (u64, std::collections::HashMap<u64, Vec<usize>>);
 
+/// For each span id, the positions in `relations` of the relations it is an end of.
+pub fn index_by_span(relations: &[Relation]) -> std::collections::HashMap<u64, Vec<usize>> {
+    let mut by_span: std::collections::HashMap<u64, Vec<usize>> = Default::default();
+    for (i, r) in relations.iter().enumerate() {
+        for id in [r.from.here_id(), r.to.here_id()].into_iter().flatten() {
+            by_span.entry(id).or_default().push(i);
+        }
+    }
+    by_span
+}
+
+/// What the arcs are drawn from: the text view as it was just painted, the layer's spans and
+/// their index, its relations and their index by span ([`index_by_span`]), and the selected
+/// span.
+pub struct ArcsInput<'a> {
+    pub view: &'a super::text_view::TextView,
+    pub spans: &'a [Span],
+    pub index: &'a dyn super::text_view::SpanLookup,
+    pub relations: &'a [Relation],
+    pub by_span: &'a std::collections::HashMap<u64, Vec<usize>>,
+    pub tags: &'a TagSet,
+    pub selected: Option<u64>,
+    /// Span `id` of the layer (the other end of a chip).
+    pub span_of: &'a dyn Fn(u64) -> Option<&'a Span>,
+}
+
+/// Draws the open document's arcs ([`draw_arcs`]) from the window's state.
+pub(super) fn draw_open_arcs(
+    app: &MarginaliaApp,
+    ui: &Ui,
+    clip: Rect,
+    tags: &TagSet,
+    commands: &mut Vec<Command>,
+) {
+    let (Some(open), Some((_, by_span))) = (&app.open, &app.relation_index) else {
+        return;
+    };
+    let span_of = |id: u64| open.span(id);
+    draw_arcs(
+        ui,
+        clip,
+        &ArcsInput {
+            view: &open.view,
+            spans: &open.doc.layer().spans,
+            index: open.index.all(),
+            relations: &open.doc.layer().relations,
+            by_span,
+            tags,
+            selected: app.selected_span,
+            span_of: &span_of,
+        },
+        commands,
+    );
+}
+
 /// Remakes `app.relation_index` when the open layer's relations changed (a fold over their ids
 /// and ends, much cheaper than the look-ups it saves).
 pub(super) fn refresh_index(app: &mut MarginaliaApp) {
@@ -573,13 +688,7 @@ pub(super) fn refresh_index(app: &mut MarginaliaApp) {
     {
         return;
     }
-    let mut by_span: std::collections::HashMap<u64, Vec<usize>> = Default::default();
-    for (i, r) in rels.iter().enumerate() {
-        for id in [r.from.here_id(), r.to.here_id()].into_iter().flatten() {
-            by_span.entry(id).or_default().push(i);
-        }
-    }
-    app.relation_index = Some((fingerprint, by_span));
+    app.relation_index = Some((fingerprint, index_by_span(rels)));
 }
 
 /// An arc to draw: between two boxes on screen, or a chip for an end that is not.
@@ -597,39 +706,34 @@ struct Arc {
 /// full; the others are thin and faint, so that the words stay readable.
 const BUSY: usize = 24;
 
-/// Draws the open document's relations over the text: an arc above the lines between two
+/// Draws a document's relations over the text: an arc above the lines between two
 /// spans on screen, labelled with its type, higher when it spans others (lanes); an end off
 /// screen or in another document gets a chip with the other end's words.
-pub(super) fn draw_arcs(
-    app: &MarginaliaApp,
-    ui: &Ui,
-    clip: Rect,
-    tags: &TagSet,
-    commands: &mut Vec<Command>,
-) {
-    let Some(open) = &app.open else { return };
-    let rels = &open.doc.layer().relations;
+pub fn draw_arcs(ui: &Ui, clip: Rect, input: &ArcsInput<'_>, commands: &mut Vec<Command>) {
+    let rels = input.relations;
     if rels.is_empty() {
         return;
     }
-    let Some((lo, hi)) = open.view.painted_range() else {
+    let Some((lo, hi)) = input.view.painted_range() else {
         return;
     };
     // The spans on screen, through the span index: the work follows what is shown, and only
-    // their relations are looked at (through the index by span of `app.relation_index`).
-    let spans = &open.doc.layer().spans;
+    // their relations are looked at (through the index by span).
+    let spans = input.spans;
     let mut shown: std::collections::HashMap<u64, (Rect, &Span)> = Default::default();
-    super::text_view::SpanLookup::visit(open.index.all(), lo, hi, &mut |pos| {
+    input.index.visit(lo, hi, &mut |pos| {
         if let Some(s) = spans.get(pos)
-            && let Some(r) = open.view.screen_rects_of(s.start, s.end).into_iter().next()
+            && let Some(r) = input
+                .view
+                .screen_rects_of(s.start, s.end)
+                .into_iter()
+                .next()
             && clip.intersects(r)
         {
             shown.insert(s.id, (r, s));
         }
     });
-    let Some((_, by_span)) = &app.relation_index else {
-        return;
-    };
+    let by_span = input.by_span;
     let mut todo: Vec<usize> = shown
         .keys()
         .filter_map(|id| by_span.get(id))
@@ -639,6 +743,8 @@ pub(super) fn draw_arcs(
     todo.sort_unstable();
     todo.dedup();
     let first_box = |id: u64| shown.get(&id).copied();
+    let tags = input.tags;
+    let selected = input.selected;
     let mut arcs = Vec::new();
     let mut chips: Vec<(Rect, String, Color32, Command)> = Vec::new();
     for r in todo.into_iter().filter_map(|i| rels.get(i)) {
@@ -654,11 +760,11 @@ pub(super) fn draw_arcs(
                 label: r.kind.clone(),
                 color,
                 symmetric,
-                selected: app.selected_span.is_some_and(|id| r.touches(id)),
+                selected: selected.is_some_and(|id| r.touches(id)),
             }),
             // An end elsewhere gets its chip while its span is selected (the details panel
             // lists every relation; chips for all would cover the row above).
-            (Some((ra, s)), None) | (None, Some((ra, s))) if app.selected_span == Some(s.id) => {
+            (Some((ra, s)), None) | (None, Some((ra, s))) if selected == Some(s.id) => {
                 let outgoing = a.is_some();
                 let other = if outgoing { &r.to } else { &r.from };
                 let (words, jump) = match &other.doc {
@@ -670,7 +776,7 @@ pub(super) fn draw_arcs(
                             end: d.end,
                         },
                     ),
-                    None => match open.span(other.span) {
+                    None => match (input.span_of)(other.span) {
                         Some(s) => (
                             excerpt(&s.exact, 24),
                             Command::SelectSpan {
