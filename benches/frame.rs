@@ -66,6 +66,40 @@ pub struct Loaded {
     pub doc: Document,
     pub index: SpanIndex,
     pub tags: TagSet,
+    /// The layer's relations by span, for the window's arcs (issue 25).
+    pub by_span: std::collections::HashMap<u64, Vec<usize>>,
+}
+
+/// Draws the relations' arcs over the view just shown, as the window does after its text view.
+#[allow(clippy::too_many_arguments)]
+fn arcs(
+    ui: &egui::Ui,
+    clip: egui::Rect,
+    view: &TextView,
+    doc: &Document,
+    index: &dyn marginalia::app::text_view::SpanLookup,
+    by_span: &std::collections::HashMap<u64, Vec<usize>>,
+    tags: &TagSet,
+    selected: Option<u64>,
+    commands: &mut Vec<marginalia::app::Command>,
+) {
+    let spans = &doc.layer().spans;
+    let span_of = |id: u64| spans.iter().find(|s| s.id == id);
+    marginalia::app::relations::draw_arcs(
+        ui,
+        clip,
+        &marginalia::app::relations::ArcsInput {
+            view,
+            spans,
+            index,
+            relations: &doc.layer().relations,
+            by_span,
+            tags,
+            selected,
+            span_of: &span_of,
+        },
+        commands,
+    );
 }
 
 /// What the bench needs from a text view: draw a frame, jump to a char, select a span.
@@ -104,6 +138,7 @@ impl BenchView for RealView {
     fn show(&mut self, ui: &mut egui::Ui, loaded: &Loaded) {
         let input = ViewInput {
             selected_span: self.selected_span,
+            relations: &loaded.doc.layer().relations,
             ..ViewInput::plain(
                 loaded.doc.text(),
                 &loaded.doc.layer().spans,
@@ -114,7 +149,19 @@ impl BenchView for RealView {
             )
         };
         self.commands.clear();
+        let clip = ui.available_rect_before_wrap();
         self.view.show(ui, &input, &mut self.commands);
+        arcs(
+            ui,
+            clip,
+            &self.view,
+            &loaded.doc,
+            &loaded.index,
+            &loaded.by_span,
+            &loaded.tags,
+            self.selected_span,
+            &mut self.commands,
+        );
         for c in self.commands.drain(..) {
             match c {
                 marginalia::app::Command::SelectSpan { id, .. } => self.selected_span = Some(id),
@@ -442,6 +489,7 @@ fn child_frames(view_name: &str, dir: &str) {
     let doc = Document::open(&ws, SYNTH_TEXT_NAME, common::ANNOTATOR, true).expect("open");
     let index = SpanIndex::build(&doc.layer().spans);
     let loaded = Loaded {
+        by_span: marginalia::app::relations::index_by_span(&doc.layer().relations),
         doc,
         index,
         tags: ws.tags().clone(),
@@ -584,6 +632,8 @@ fn child_edit(dir: &str) {
     let mut doc = Document::open(&ws, SYNTH_TEXT_NAME, common::ANNOTATOR, false).expect("open");
     doc.take_changes();
     let mut index = LayerIndex::build(&doc.layer().spans);
+    // Tagging adds spans only: the relations' places stay, so their index is made once.
+    let by_span = marginalia::app::relations::index_by_span(&doc.layer().relations);
     let tags = ws.tags().clone();
     let tag = tags.tags.first().map(|t| t.name.clone()).expect("a tag");
     let mut view = TextView::new(doc.text());
@@ -663,7 +713,21 @@ fn child_edit(dir: &str) {
             relations: &doc.layer().relations,
         };
         commands.clear();
-        d.frame_with(events, |ui| view.show(ui, &input, &mut commands));
+        d.frame_with(events, |ui| {
+            let clip = ui.available_rect_before_wrap();
+            view.show(ui, &input, &mut commands);
+            arcs(
+                ui,
+                clip,
+                &view,
+                &doc,
+                index.all(),
+                &by_span,
+                &tags,
+                selected_span,
+                &mut commands,
+            );
+        });
         for c in commands.drain(..) {
             match c {
                 marginalia::app::Command::SelectSpan { id, .. } => selected_span = Some(id),

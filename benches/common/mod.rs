@@ -23,7 +23,8 @@ pub struct BenchDoc {
 
 /// Writes the three benchmark documents (4 KB/40, 1 MB/10k, 10 MB/100k spans) under `root`,
 /// or those named in `MARGINALIA_BENCH_DOCS` (e.g. `4kb,10mb`). Named there, `1mb-ar` is the
-/// 1 MB document with its letters in Arabic (issue 24: right-to-left text, same words).
+/// 1 MB document with its letters in Arabic (issue 24: right-to-left text, same words), and
+/// `10mb-rel` the 10 MB document with 20,000 relations (issue 25).
 pub fn write_bench_docs(root: &Path) -> Vec<BenchDoc> {
     let only = std::env::var("MARGINALIA_BENCH_DOCS").ok();
     let arabic = (
@@ -33,16 +34,20 @@ pub fn write_bench_docs(root: &Path) -> Vec<BenchDoc> {
             ..SynthSpec::ONE_MB
         },
     );
+    // Issue 25: the 10 MB document with 20,000 relations between nearby spans.
+    let linked = ("10mb-rel", SynthSpec::TEN_MB);
+    let extra = ["1mb-ar", "10mb-rel"];
     SynthSpec::bench_documents()
         .into_iter()
-        .chain(std::iter::once(arabic))
+        .chain([arabic, linked])
         .filter(|(name, _)| match &only {
             Some(o) => o.split(',').any(|n| n.trim() == *name),
-            None => *name != "1mb-ar",
+            None => !extra.contains(name),
         })
         .map(|(name, spec)| {
             let dir = root.join(name);
-            let w = synth::write_workspace(&dir, &spec, ANNOTATOR)
+            let relations = if name == "10mb-rel" { 20_000 } else { 0 };
+            let w = synth::write_workspace_linked(&dir, &spec, ANNOTATOR, relations)
                 .unwrap_or_else(|e| panic!("cannot write the {name} document: {e}"));
             BenchDoc {
                 name,
