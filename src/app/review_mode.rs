@@ -1216,20 +1216,14 @@ fn relation_list(review: &Review, tags: &TagSet, commands: &mut Vec<Command>, ui
                 let arrow = if symmetric { "↔" } else { "→" };
                 format!("{} {} {arrow} {}", r.kind, words(&r.from), words(&r.to))
             };
-            egui::Grid::new("review relation grid")
-                .striped(true)
-                .num_columns(5)
-                .spacing([10.0, 4.0])
+            // One block per item, its links on lines of their own cut to the panel's width
+            // (a five-column grid widened the panel past the window at 1280 px).
+            egui::ScrollArea::vertical()
+                .id_salt("review relation list")
+                .max_height(220.0)
                 .show(ui, |ui| {
-                    for h in ["", "A", "B", "", ""] {
-                        ui.label(RichText::new(h).strong());
-                    }
-                    ui.end_row();
                     for (i, item) in items.iter().enumerate() {
                         let state = review.relation_state(i) == ItemState::Decided;
-                        ui.label(RichText::new(item.kind.label()).small().strong());
-                        ui.label(link(0, item.a.as_ref()));
-                        ui.label(link(1, item.b.as_ref()));
                         let (accepted, rejected) = review.relation_outcome(i);
                         let outcome = if !accepted.is_empty() {
                             "accepted".to_owned()
@@ -1240,50 +1234,66 @@ fn relation_list(review: &Review, tags: &TagSet, commands: &mut Vec<Command>, ui
                         } else {
                             "undecided".to_owned()
                         };
-                        ui.label(RichText::new(outcome).small().color(weak));
                         ui.horizontal(|ui| {
-                            let mut send = |decision| {
-                                commands.push(Command::Review(ReviewCommand::DecideRelation {
-                                    item: i,
-                                    decision,
-                                }));
-                            };
-                            let n = i + 1;
-                            if item.a.is_some()
-                                && ui
-                                    .small_button("A")
-                                    .on_hover_text(format!("Relation {n}: keep A's link"))
-                                    .clicked()
-                            {
-                                send(RelationDecision::AcceptA);
-                            }
-                            if item.b.is_some()
-                                && ui
-                                    .small_button("B")
-                                    .on_hover_text(format!("Relation {n}: keep B's link"))
-                                    .clicked()
-                            {
-                                send(RelationDecision::AcceptB);
-                            }
-                            if ui
-                                .small_button("✕")
-                                .on_hover_text(format!("Relation {n}: reject"))
-                                .clicked()
-                            {
-                                send(RelationDecision::Reject {
-                                    reason: "not a link the guidelines call for".into(),
-                                });
-                            }
-                            if state
-                                && ui
-                                    .small_button("↺")
-                                    .on_hover_text(format!("Relation {n}: undecide"))
-                                    .clicked()
-                            {
-                                commands.push(Command::Review(ReviewCommand::ReopenRelation(i)));
-                            }
+                            ui.label(RichText::new(item.kind.label()).small().strong());
+                            ui.label(RichText::new(&outcome).small().color(weak));
+                            ui.with_layout(
+                                egui::Layout::right_to_left(egui::Align::Center),
+                                |ui| {
+                                    let n = i + 1;
+                                    if state
+                                        && ui
+                                            .small_button("↺")
+                                            .on_hover_text(format!("Relation {n}: undecide"))
+                                            .clicked()
+                                    {
+                                        commands.push(Command::Review(
+                                            ReviewCommand::ReopenRelation(i),
+                                        ));
+                                    }
+                                    let mut send = |decision| {
+                                        commands.push(Command::Review(
+                                            ReviewCommand::DecideRelation { item: i, decision },
+                                        ));
+                                    };
+                                    if ui
+                                        .small_button("✕")
+                                        .on_hover_text(format!("Relation {n}: reject"))
+                                        .clicked()
+                                    {
+                                        send(RelationDecision::Reject {
+                                            reason: "not a link the guidelines call for".into(),
+                                        });
+                                    }
+                                    if item.b.is_some()
+                                        && ui
+                                            .small_button("B")
+                                            .on_hover_text(format!("Relation {n}: keep B's link"))
+                                            .clicked()
+                                    {
+                                        send(RelationDecision::AcceptB);
+                                    }
+                                    if item.a.is_some()
+                                        && ui
+                                            .small_button("A")
+                                            .on_hover_text(format!("Relation {n}: keep A's link"))
+                                            .clicked()
+                                    {
+                                        send(RelationDecision::AcceptA);
+                                    }
+                                },
+                            );
                         });
-                        ui.end_row();
+                        for (side, r) in [("A", item.a.as_ref()), ("B", item.b.as_ref())] {
+                            let which = usize::from(side == "B");
+                            ui.add(
+                                egui::Label::new(
+                                    RichText::new(format!("{side}: {}", link(which, r))).small(),
+                                )
+                                .truncate(),
+                            );
+                        }
+                        ui.add_space(4.0);
                     }
                 });
         });
