@@ -1245,6 +1245,9 @@ fn relation_list(review: &Review, tags: &TagSet, commands: &mut Vec<Command>, ui
                                         && ui
                                             .small_button("↺")
                                             .on_hover_text(format!("Relation {n}: undecide"))
+                                            .labelled_for_readers(&format!(
+                                                "Relation {n}: undecide"
+                                            ))
                                             .clicked()
                                     {
                                         commands.push(Command::Review(
@@ -1259,6 +1262,7 @@ fn relation_list(review: &Review, tags: &TagSet, commands: &mut Vec<Command>, ui
                                     if ui
                                         .small_button("✕")
                                         .on_hover_text(format!("Relation {n}: reject"))
+                                        .labelled_for_readers(&format!("Relation {n}: reject"))
                                         .clicked()
                                     {
                                         send(RelationDecision::Reject {
@@ -1269,6 +1273,9 @@ fn relation_list(review: &Review, tags: &TagSet, commands: &mut Vec<Command>, ui
                                         && ui
                                             .small_button("B")
                                             .on_hover_text(format!("Relation {n}: keep B's link"))
+                                            .labelled_for_readers(&format!(
+                                                "Relation {n}: keep B's link"
+                                            ))
                                             .clicked()
                                     {
                                         send(RelationDecision::AcceptB);
@@ -1277,6 +1284,9 @@ fn relation_list(review: &Review, tags: &TagSet, commands: &mut Vec<Command>, ui
                                         && ui
                                             .small_button("A")
                                             .on_hover_text(format!("Relation {n}: keep A's link"))
+                                            .labelled_for_readers(&format!(
+                                                "Relation {n}: keep A's link"
+                                            ))
                                             .clicked()
                                     {
                                         send(RelationDecision::AcceptA);
@@ -1697,4 +1707,16 @@ pub fn feedback_details(app: &MarginaliaApp, ui: &mut Ui, id: u64) {
         }
     });
     ui.add(egui::Label::new(RichText::new(verdict_text(f)).small()).wrap());
+}
+
+/// A small button's name for screen readers (and tests), where its face is one letter.
+trait ReaderLabel {
+    fn labelled_for_readers(self, label: &str) -> Self;
+}
+
+impl ReaderLabel for egui::Response {
+    fn labelled_for_readers(self, label: &str) -> Self {
+        self.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, label));
+        self
+    }
 }

@@ -990,3 +990,37 @@ fn a_broken_layer_is_listed_as_skipped_in_agreement_and_unreadable_in_team() {
     h.run_steps(2);
     assert_eq!(h.query_all_by_label("unreadable").count(), 1);
 }
+
+/// Issue 25: review mode's Relations list. The seed's three links are only in A; A's button
+/// on the first one accepts it, with its ends, into the curated file.
+#[test]
+fn a_relation_item_is_accepted_from_review_mode_into_the_curated_file() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path());
+    start_review(&mut h);
+    h.get_by_label_contains("Relations (0 of 3 decided)")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Relation 1: keep A's link").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Relations (1 of 3 decided)")
+            .is_some(),
+        "the header counts it"
+    );
+    let_autosave_run(&mut h);
+    let c = curated(ws.path());
+    assert_eq!(c.relations.len(), 1);
+    let r = &c.relations[0].relation;
+    let words = |id: u64| {
+        (c.spans.iter())
+            .find(|s| s.span.id == id)
+            .map(|s| s.span.exact.clone())
+    };
+    assert_eq!(r.kind, "said-by");
+    assert_eq!(
+        words(r.from.span).as_deref(),
+        Some("You want War between France and Russia?")
+    );
+    assert!(words(r.to.span).is_some_and(|w| w.starts_with("Mr. Putin made it clear")));
+}
