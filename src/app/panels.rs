@@ -587,18 +587,15 @@ fn span_panel(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>)
         Some(rf) => {
             let rel = open.doc.rel();
             // Relation edits do not move `edits` (they change no span): their state is folded in.
-            let state = open.doc.layer().relations.iter().fold(open.edits, |h, r| {
-                let ends = r.from.span ^ r.to.span.rotate_left(32);
-                let kind = (r.kind.bytes()).fold(0u64, |k, b| (k ^ u64::from(b)).wrapping_mul(31));
-                (h ^ r.id ^ ends ^ kind).wrapping_mul(0x100_0000_01b3)
-            });
+            let relations =
+                crate::model::relation::Relation::fingerprint(&open.doc.layer().relations);
+            let state = open.edits ^ relations.rotate_left(17);
             let fresh = app.attr_ui.filter.is_none()
                 && app.relation_rows.as_ref().is_some_and(|(f, t, r, e, _)| {
                     f == rf && t.as_deref() == filter && r == rel && *e == state
                 });
             if !fresh {
-                let linked =
-                    super::relations::kept_positions(spans, &open.doc.layer().relations, rf);
+                let linked = super::relations::linked_ids(&open.doc.layer().relations, rf);
                 let base: Vec<usize> = match value_rows {
                     Some(v) => v.to_vec(),
                     None => (0..open.index.rows(filter))

@@ -5,6 +5,7 @@
 use egui::{Color32, Key, Pos2, Rect, RichText, Stroke, Ui, vec2};
 
 use super::commands::RelationCommand;
+use super::text_view::excerpt;
 use super::{Command, MarginaliaApp, theme};
 use crate::model::layer::Span;
 use crate::model::relation::{End, Relation};
@@ -443,8 +444,7 @@ pub(super) fn details(
         });
     });
     for r in rels {
-        let outgoing = r.from.here_id() == Some(span.id);
-        let other = if outgoing { &r.to } else { &r.from };
+        let other = r.other_end(span.id);
         let (other_tag, other_words, jump) =
             match (&other.doc, other.here_id().and_then(|id| open.span(id))) {
                 (None, Some(s)) => (
@@ -475,14 +475,7 @@ pub(super) fn details(
                     None => ("missing span".into(), format!("#{}", other.span), None),
                 },
             };
-        let arrow = match (
-            tags.relation(&r.kind).is_some_and(|k| k.symmetric),
-            outgoing,
-        ) {
-            (true, _) => "↔",
-            (false, true) => "→",
-            (false, false) => "←",
-        };
+        let arrow = r.arrow_from(span.id, tags.relation(&r.kind).is_some_and(|k| k.symmetric));
         ui.horizontal(|ui| {
             ui.label(RichText::new(arrow).strong());
             let color = (tags.relation(&r.kind)).map_or(weak, |k| kind_color(ui.visuals(), k));
@@ -665,22 +658,15 @@ pub(super) fn draw_open_arcs(
     );
 }
 
-/// Remakes `app.relation_index` when the open layer's relations changed (a fold over their ids
-/// and ends, much cheaper than the look-ups it saves).
+/// Remakes `app.relation_index` when the open layer's relations changed
+/// ([`Relation::fingerprint`], much cheaper than the look-ups it saves).
 pub(super) fn refresh_index(app: &mut MarginaliaApp) {
     let Some(open) = &app.open else {
         app.relation_index = None;
         return;
     };
     let rels = &open.doc.layer().relations;
-    let fingerprint = rels.iter().fold(rels.len() as u64, |h, r| {
-        (h ^ r.id
-            ^ r.from.span.rotate_left(21)
-            ^ r.to.span.rotate_left(42)
-            ^ u64::from(r.from.doc.is_some())
-            ^ (u64::from(r.to.doc.is_some()) << 1))
-            .wrapping_mul(0x100_0000_01b3)
-    });
+    let fingerprint = Relation::fingerprint(rels);
     if app
         .relation_index
         .as_ref()
@@ -765,8 +751,7 @@ pub fn draw_arcs(ui: &Ui, clip: Rect, input: &ArcsInput<'_>, commands: &mut Vec<
             // An end elsewhere gets its chip while its span is selected (the details panel
             // lists every relation; chips for all would cover the row above).
             (Some((ra, s)), None) | (None, Some((ra, s))) if selected == Some(s.id) => {
-                let outgoing = a.is_some();
-                let other = if outgoing { &r.to } else { &r.from };
+                let other = r.other_end(s.id);
                 let (words, jump) = match &other.doc {
                     Some(d) => (
                         format!("{} · {}", excerpt(&d.exact, 20), short_path(&d.text)),
@@ -787,13 +772,7 @@ pub fn draw_arcs(ui: &Ui, clip: Rect, input: &ArcsInput<'_>, commands: &mut Vec<
                         None => continue,
                     },
                 };
-                let arrow = if symmetric {
-                    "↔"
-                } else if outgoing {
-                    "→"
-                } else {
-                    "←"
-                };
+                let arrow = r.arrow_from(s.id, symmetric);
                 chips.push((ra, format!("{} {arrow} {words}", r.kind), color, jump));
             }
             _ => {}
@@ -923,21 +902,9 @@ pub fn draw_arcs(ui: &Ui, clip: Rect, input: &ArcsInput<'_>, commands: &mut Vec<
     }
 }
 
-/// The last two parts of a path (`seeds/002.txt`).
-fn short_path(rel: &str) -> String {
-    let parts: Vec<&str> = rel.rsplit('/').take(1).collect();
-    parts.join("/")
-}
-
-/// At most `n` chars of `s` on one line, with an ellipsis when cut.
-fn excerpt(s: &str, n: usize) -> String {
-    let line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() <= n {
-        line
-    } else {
-        let cut: String = line.chars().take(n.saturating_sub(1)).collect();
-        format!("{cut}…")
-    }
+/// A text's file name, for a chip's few words (`002_c14de4e8ffe1b554.txt`).
+fn short_path(rel: &str) -> &str {
+    rel.rsplit('/').next().unwrap_or(rel)
 }
 
 /// A horizontal run of an arc above a row: from `x0` to `x1` at the row's top `y`.
@@ -1096,12 +1063,7 @@ pub(super) fn list_filter(
 
 /// The ids of the spans that `filter` keeps: an end of a relation of type `filter` in this
 /// layer (`""`: of any type).
-pub(super) fn kept_positions(
-    spans: &[Span],
-    relations: &[Relation],
-    filter: &str,
-) -> std::collections::HashSet<u64> {
-    let _ = spans;
+pub(super) fn linked_ids(relations: &[Relation], filter: &str) -> std::collections::HashSet<u64> {
     relations
         .iter()
         .filter(|r| filter.is_empty() || r.kind == filter)

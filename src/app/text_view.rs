@@ -1139,17 +1139,18 @@ impl TextView {
                     }
                     // Its relations, as the arcs show them: type, direction, the other end.
                     for r in input.relations.iter().filter(|r| r.touches(s.id)) {
-                        let outgoing = r.from.here_id() == Some(s.id);
-                        let other = if outgoing { &r.to } else { &r.from };
-                        let (way, words) = match (&other.doc, other.here_id()) {
-                            (Some(d), _) => ("in another document", excerpt(&d.exact, 40)),
-                            (None, Some(id)) => ("", {
-                                (input.spans.iter().find(|x| x.id == id))
-                                    .map_or_else(String::new, |x| excerpt(&x.exact, 40))
-                            }),
-                            (None, None) => ("", String::new()),
+                        let other = other_end(input, r, s.id, 40);
+                        let way = if other.text.is_some() {
+                            "in another document"
+                        } else {
+                            ""
                         };
-                        let dir = if outgoing { "to" } else { "from" };
+                        let words = other.words;
+                        let dir = if r.from.here_id() == Some(s.id) {
+                            "to"
+                        } else {
+                            "from"
+                        };
                         about.push(
                             format!("{} {dir} “{words}” {way}", r.kind)
                                 .trim_end()
@@ -1627,28 +1628,58 @@ fn spans_at_innermost_first(input: &ViewInput<'_>, c: usize) -> Vec<usize> {
     hits
 }
 
+/// The other end of relation `r` seen from span `id`, as the hover card and a screen reader
+/// name it: its words (at most `n` chars), its tag when it is a span here, its text when it is
+/// in another document.
+struct OtherEnd<'a> {
+    words: String,
+    tag: Option<&'a str>,
+    text: Option<&'a str>,
+}
+
+fn other_end<'a>(
+    input: &ViewInput<'a>,
+    r: &'a crate::model::relation::Relation,
+    id: u64,
+    n: usize,
+) -> OtherEnd<'a> {
+    let other = r.other_end(id);
+    match (&other.doc, other.here_id()) {
+        (Some(d), _) => OtherEnd {
+            words: excerpt(&d.exact, n),
+            tag: None,
+            text: Some(&d.text),
+        },
+        (None, Some(here)) => {
+            let span = input.spans.iter().find(|x| x.id == here);
+            OtherEnd {
+                words: span.map_or_else(String::new, |x| excerpt(&x.exact, n)),
+                tag: span.map(|x| x.tag.as_str()),
+                text: None,
+            }
+        }
+        (None, None) => OtherEnd {
+            words: String::new(),
+            tag: None,
+            text: None,
+        },
+    }
+}
+
 /// The hover card's lines for span `s`'s relations: type, direction and the other end's words
 /// (at most four, then how many more).
 fn relation_lines(ui: &mut Ui, input: &ViewInput<'_>, s: &Span) {
     let linked: Vec<&crate::model::relation::Relation> =
         input.relations.iter().filter(|r| r.touches(s.id)).collect();
     for r in linked.iter().take(4) {
-        let outgoing = r.from.here_id() == Some(s.id);
-        let other = if outgoing { &r.to } else { &r.from };
-        let words = match (&other.doc, other.here_id()) {
-            (Some(d), _) => format!("“{}” in {}", excerpt(&d.exact, 30), d.text),
-            (None, Some(id)) => input.spans.iter().find(|x| x.id == id).map_or_else(
-                || format!("span {id}"),
-                |x| format!("{} “{}”", x.tag, excerpt(&x.exact, 30)),
-            ),
-            (None, None) => String::new(),
+        let other = other_end(input, r, s.id, 30);
+        let words = match (other.text, other.tag) {
+            (Some(text), _) => format!("“{}” in {text}", other.words),
+            (None, Some(tag)) => format!("{tag} “{}”", other.words),
+            (None, None) => format!("span {}", r.other_end(s.id).span),
         };
         let symmetric = input.tags.relation(&r.kind).is_some_and(|k| k.symmetric);
-        let arrow = match (symmetric, outgoing) {
-            (true, _) => "↔",
-            (false, true) => "→",
-            (false, false) => "←",
-        };
+        let arrow = r.arrow_from(s.id, symmetric);
         ui.label(egui::RichText::new(format!("{arrow} {} {words}", r.kind)).small());
     }
     if linked.len() > 4 {

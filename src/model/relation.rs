@@ -96,6 +96,43 @@ impl Relation {
         }
     }
 
+    /// How the relation reads from span `id` of this layer: `→` when `id` is its `from` end,
+    /// `←` when it is its `to` end, `↔` for a `symmetric` type.
+    pub fn arrow_from(&self, id: u64, symmetric: bool) -> &'static str {
+        if symmetric {
+            "↔"
+        } else if self.from.here_id() == Some(id) {
+            "→"
+        } else {
+            "←"
+        }
+    }
+
+    /// The end that is not span `id` of this layer (the `to` end when `id` is the `from` end).
+    pub fn other_end(&self, id: u64) -> &End {
+        if self.from.here_id() == Some(id) {
+            &self.to
+        } else {
+            &self.from
+        }
+    }
+
+    /// A fingerprint of the relations' ids, types and ends: what the window's indexes over them
+    /// are remade on. Cheap (a fold over the list), so it is taken every frame instead of
+    /// tracking each kind of edit that can change relations.
+    pub fn fingerprint(relations: &[Relation]) -> u64 {
+        relations.iter().fold(relations.len() as u64, |h, r| {
+            let kind = (r.kind.bytes()).fold(0u64, |k, b| (k ^ u64::from(b)).wrapping_mul(31));
+            (h ^ r.id
+                ^ r.from.span.rotate_left(21)
+                ^ r.to.span.rotate_left(42)
+                ^ kind
+                ^ u64::from(r.from.doc.is_some())
+                ^ (u64::from(r.to.doc.is_some()) << 1))
+                .wrapping_mul(0x100_0000_01b3)
+        })
+    }
+
     /// Whether either end is in another document.
     pub fn crosses_documents(&self) -> bool {
         !self.from.is_here() || !self.to.is_here()

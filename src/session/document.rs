@@ -1208,7 +1208,7 @@ impl Document {
         self.layer.relations_of(id).count()
     }
 
-    /// Links span `from` of this layer to `to` (a span of this layer, or of another document,
+    /// Links span `from` of this layer to `to` (a span of this layer, or of another document
     /// whose tag is `to_tag`) by a relation of type `kind`, starting with its default attribute
     /// values. One undo step.
     ///
@@ -1225,15 +1225,12 @@ impl Document {
             return Err(LinkError::ReadOnly);
         }
         let from_span = self.layer.span(from).ok_or(LinkError::NoSpan(from))?;
-        if let Some(id) = to.here_id() {
-            if id == from {
-                return Err(LinkError::SameSpan);
-            }
-            let to_span = self.layer.span(id).ok_or(LinkError::NoSpan(id))?;
-            if to_span.tag != to_tag {
-                return Err(LinkError::NoSpan(id));
-            }
-        }
+        // An end here is checked with its own tag; `to_tag` is for an end elsewhere.
+        let to_tag = match to.here_id() {
+            Some(id) if id == from => return Err(LinkError::SameSpan),
+            Some(id) => self.layer.span(id).ok_or(LinkError::NoSpan(id))?.tag.as_str(),
+            None => to_tag,
+        };
         for (is_from, tag) in [(true, from_span.tag.as_str()), (false, to_tag)] {
             if !kind.allows_end(is_from, tag) {
                 return Err(LinkError::TagNotAllowed {

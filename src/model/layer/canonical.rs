@@ -115,12 +115,22 @@ fn put_span(out: &mut String, level: usize, s: &Span) {
     field_str(out, level, "exact", &s.exact);
     field_str(out, level, "prefix", &s.prefix);
     field_str(out, level, "suffix", &s.suffix);
-    field_str(out, level, "note", &s.note);
+    put_tail(out, level, (&s.note, &s.attrs, &s.created, &s.modified));
+}
+
+/// The fields spans and relations end with (`note`, `attrs`, `created`, `modified`) and the
+/// closing `)`.
+fn put_tail(
+    out: &mut String,
+    level: usize,
+    (note, attrs, created, modified): (&str, &BTreeMap<String, String>, &str, &str),
+) {
+    field_str(out, level, "note", note);
     field(out, level, "attrs");
-    put_map(out, level, &s.attrs);
+    put_map(out, level, attrs);
     out.push_str(",\n");
-    field_str(out, level, "created", &s.created);
-    field_str(out, level, "modified", &s.modified);
+    field_str(out, level, "created", created);
+    field_str(out, level, "modified", modified);
     indent(out, level - 1);
     out.push(')');
 }
@@ -158,14 +168,7 @@ fn put_relation(out: &mut String, level: usize, r: &Relation) {
     field(out, level, "to");
     put_end(out, level + 1, &r.to);
     out.push_str(",\n");
-    field_str(out, level, "note", &r.note);
-    field(out, level, "attrs");
-    put_map(out, level, &r.attrs);
-    out.push_str(",\n");
-    field_str(out, level, "created", &r.created);
-    field_str(out, level, "modified", &r.modified);
-    indent(out, level - 1);
-    out.push(')');
+    put_tail(out, level, (&r.note, &r.attrs, &r.created, &r.modified));
 }
 
 /// The canonical file of `layer` as if normalized first (spans sorted by (start, end, id),
@@ -452,14 +455,7 @@ impl Reader<'_> {
         let exact = self.field_str(level, "exact")?;
         let prefix = self.field_str(level, "prefix")?;
         let suffix = self.field_str(level, "suffix")?;
-        let note = self.field_str(level, "note")?;
-        self.field(level, "attrs")?;
-        let attrs = self.map(level)?;
-        self.lit(",\n")?;
-        let created = self.field_str(level, "created")?;
-        let modified = self.field_str(level, "modified")?;
-        self.indent(level - 1)?;
-        self.lit(")")?;
+        let (note, attrs, created, modified) = self.tail(level)?;
         Some(Span {
             id,
             start,
@@ -473,6 +469,19 @@ impl Reader<'_> {
             created,
             modified,
         })
+    }
+
+    /// The fields [`put_tail`] writes, and the closing `)`.
+    fn tail(&mut self, level: usize) -> Option<(String, BTreeMap<String, String>, String, String)> {
+        let note = self.field_str(level, "note")?;
+        self.field(level, "attrs")?;
+        let attrs = self.map(level)?;
+        self.lit(",\n")?;
+        let created = self.field_str(level, "created")?;
+        let modified = self.field_str(level, "modified")?;
+        self.indent(level - 1)?;
+        self.lit(")")?;
+        Some((note, attrs, created, modified))
     }
 
     /// A relation end as [`put_end`] writes it.
@@ -516,14 +525,7 @@ impl Reader<'_> {
         self.field(level, "to")?;
         let to = self.end(level + 1)?;
         self.lit(",\n")?;
-        let note = self.field_str(level, "note")?;
-        self.field(level, "attrs")?;
-        let attrs = self.map(level)?;
-        self.lit(",\n")?;
-        let created = self.field_str(level, "created")?;
-        let modified = self.field_str(level, "modified")?;
-        self.indent(level - 1)?;
-        self.lit(")")?;
+        let (note, attrs, created, modified) = self.tail(level)?;
         Some(Relation {
             id,
             kind,
