@@ -80,7 +80,7 @@ pub struct SuggestUi {
     dense_shown: Vec<Source>,
     /// What `shown` was filtered for: the document, its edit count, the sources, a counter
     /// bumped by rejections and new raw lists.
-    shown_for: Option<(String, u64, [bool; 5], u64)>,
+    shown_for: Option<(String, u64, [bool; Source::COUNT], u64)>,
     generation: u64,
     shown: Vec<Arc<Suggestion>>,
     /// Each shown suggestion's index in `raw` (ascending, as `shown` follows `raw`'s order).
@@ -88,7 +88,7 @@ pub struct SuggestUi {
     /// Per suggestion of `raw`: filtered out (in the layer already, or rejected).
     out: Vec<bool>,
     /// How many of each source are not yet in the layer (also for sources switched off).
-    counts: [usize; 5],
+    counts: [usize; Source::COUNT],
     marks: SuggestionMarks,
     /// The focused suggestion, by range and tag (it keeps its place across refilters).
     focused: Option<(usize, usize, String)>,
@@ -419,7 +419,7 @@ fn refilter(app: &mut MarginaliaApp) {
     su.shown.clear();
     su.shown_raw.clear();
     su.out.clear();
-    su.counts = [0; 5];
+    su.counts = [0; Source::COUNT];
     // Another annotator's layer is only browsed: nothing is proposed for it.
     if fresh_raw && !read_only {
         // The proposals and the layer's spans are both sorted by range: one walk through
@@ -837,6 +837,10 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
             let count = su.counts[source as usize];
             let mut checked = on.contains(source);
             let dense = (su.dense.iter().find(|(s, _)| *s == source)).map(|(_, n)| *n);
+            // A model, provider or import with nothing for this document takes no room.
+            if !Source::RULES.contains(&source) && count == 0 && dense.is_none() {
+                continue;
+            }
             let label = match dense {
                 Some(found) if !checked => format!("{source} (off: {found} found, too dense)"),
                 _ => format!("{source} ({count})"),

@@ -16,6 +16,7 @@ use crate::workspace::Workspace;
 
 mod bar;
 mod git;
+mod provider;
 
 use bar::{Bar, Unit};
 
@@ -178,6 +179,19 @@ pub enum Command {
         /// Print how long reading, building the model and suggesting took (standard error).
         #[arg(long, hide = true)]
         timing: bool,
+        /// Run a provider instead: a program speaking docs/PROVIDERS.md's protocol, e.g.
+        /// 'python3 examples/providers/numeric_claims.py'. Prints its proposals with scores.
+        #[arg(long, value_name = "COMMAND", conflicts_with_all = ["layer", "sources", "apply", "eval"])]
+        provider: Option<String>,
+        /// Run the providers listed in annotations/providers.ron.
+        #[arg(long, conflicts_with_all = ["layer", "sources", "apply", "eval"])]
+        providers: bool,
+        /// With --provider or --providers: stop a provider after SECS seconds (default 60).
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<f64>,
+        /// With --provider or --providers: run even if the cache holds the proposals.
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Import spans from brat, jsonl (ours, doccano, Prodigy), doccano, csv, w3c, conll or Label
     /// Studio into an annotator's layer (Label Studio: one layer per user who annotated).
@@ -463,8 +477,29 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             apply,
             eval,
             timing,
+            provider: command,
+            providers,
+            timeout,
+            no_cache,
         } => {
             let path = here(path);
+            if command.is_some() || providers {
+                let how = provider::ProviderRuns {
+                    command,
+                    listed: providers,
+                    timeout,
+                    json,
+                    no_cache,
+                };
+                return provider::suggest(&path, &how, out, err);
+            }
+            if timeout.is_some() || no_cache {
+                error(
+                    err,
+                    "--timeout and --no-cache are for --provider or --providers",
+                );
+                return 2;
+            }
             let layer = layer.as_deref();
             if eval {
                 suggest_eval(&path, layer, json, out, err)
@@ -1409,11 +1444,12 @@ fn suggest(
                     x.attrs.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
                 let _ = writeln!(
                     out,
-                    "  {} {}..{} {} {:?}{}{}",
+                    "  {} {}..{} {} {:.2} {:?}{}{}",
                     x.tag,
                     x.start,
                     x.end,
                     x.source,
+                    x.score,
                     x.text,
                     if attrs.is_empty() { "" } else { " " },
                     attrs.join(" ")

@@ -799,7 +799,7 @@ fn suggest_apply_writes_the_layer_and_a_second_apply_adds_nothing() {
     );
     assert!(
         listed.contains(
-            "quote 729..768 quotes \"You want War between France and Russia?\" speaker=\"Putin\""
+            "quote 729..768 quotes 0.90 \"You want War between France and Russia?\" speaker=\"Putin\""
         ),
         "{listed}"
     );

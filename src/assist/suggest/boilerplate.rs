@@ -150,6 +150,9 @@ impl LineStats {
                     source: Source::Boilerplate,
                     attrs: BTreeMap::new(),
                     text: t.to_owned(),
+                    score: 0.0,
+                    by: None,
+                    explanation: None,
                 });
             }
         }

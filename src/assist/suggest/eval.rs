@@ -127,7 +127,11 @@ pub fn evaluate(ws: &Workspace, layers: &[String]) -> Result<Report, SuggestErro
         Source::Quotes => Some(super::QUOTE_TAG),
         Source::Boilerplate => Some(super::BOILERPLATE_TAG),
         Source::Names => Some(super::ERROR_TAG),
-        Source::Dictionary | Source::Repeats => None,
+        Source::Dictionary
+        | Source::Repeats
+        | Source::Learned
+        | Source::Provider
+        | Source::Imported => None,
     };
     for layer in layers {
         let corpus = Corpus::load(ws, Some(layer))?;
@@ -143,7 +147,7 @@ pub fn evaluate(ws: &Workspace, layers: &[String]) -> Result<Report, SuggestErro
             let all = model.suggest(text, Sources::all());
             for tag in ws.tags().tags.iter().map(|t| t.name.as_str()) {
                 let gold: Vec<&Span> = l.spans.iter().filter(|s| s.tag == tag).collect();
-                for (i, source) in Source::ALL.into_iter().enumerate() {
+                for (i, source) in Source::RULES.into_iter().enumerate() {
                     let proposed: Vec<&Suggestion> = all
                         .iter()
                         .filter(|x| x.source == source && x.tag == tag)

@@ -57,11 +57,31 @@ pub enum Source {
     Dictionary,
     /// A phrase the annotator tagged elsewhere in the workspace, with the same tag.
     Repeats,
+    /// The tagger the workspace trained on its curated layers ([`crate::assist::learn`]).
+    Learned,
+    /// An outside program speaking the provider protocol (`docs/PROVIDERS.md`); the
+    /// suggestion's `by` names it.
+    Provider,
+    /// Model output imported with `import --as-suggestions`; `by` names the file.
+    Imported,
 }
 
 impl Source {
     /// Every source, in the order suggestions are preferred when two propose the same span.
-    pub const ALL: [Source; 5] = [
+    pub const ALL: [Source; 8] = [
+        Source::Quotes,
+        Source::Boilerplate,
+        Source::Names,
+        Source::Dictionary,
+        Source::Repeats,
+        Source::Learned,
+        Source::Provider,
+        Source::Imported,
+    ];
+    /// How many sources there are.
+    pub const COUNT: usize = Self::ALL.len();
+    /// The sources computed from rules and the workspace's statistics by [`Model`].
+    pub const RULES: [Source; 5] = [
         Source::Quotes,
         Source::Boilerplate,
         Source::Names,
@@ -77,6 +97,9 @@ impl Source {
             Source::Names => "names",
             Source::Dictionary => "dictionary",
             Source::Repeats => "repeats",
+            Source::Learned => "learned",
+            Source::Provider => "provider",
+            Source::Imported => "imported",
         }
     }
 }
@@ -95,7 +118,8 @@ impl std::str::FromStr for Source {
             .find(|x| x.name() == s)
             .ok_or_else(|| {
                 format!(
-                    "unknown source {s:?}; use quotes, boilerplate, names, dictionary or repeats"
+                    "unknown source {s:?}; use quotes, boilerplate, names, dictionary, repeats, \
+                     learned, provider or imported"
                 )
             })
     }
@@ -103,7 +127,7 @@ impl std::str::FromStr for Source {
 
 /// Which sources are switched on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sources([bool; 5]);
+pub struct Sources([bool; Source::COUNT]);
 
 impl Default for Sources {
     fn default() -> Self {
@@ -114,11 +138,11 @@ impl Default for Sources {
 impl Sources {
     /// Every source on.
     pub fn all() -> Self {
-        Self([true; 5])
+        Self([true; Source::COUNT])
     }
     /// Only the given sources on.
     pub fn only(list: &[Source]) -> Self {
-        let mut s = Self([false; 5]);
+        let mut s = Self([false; Source::COUNT]);
         for x in list {
             s.set(*x, true);
         }
@@ -135,7 +159,7 @@ impl Sources {
 }
 
 /// One proposed span. Offsets are chars, half-open.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
     pub start: usize,
     pub end: usize,
@@ -145,6 +169,37 @@ pub struct Suggestion {
     pub attrs: BTreeMap<String, String>,
     /// The text at `start..end`.
     pub text: String,
+    /// How sure the source is, in [0, 1]: the panel sorts by it, thresholds filter on it and
+    /// the outline is drawn stronger the higher it is. Rule sources score as
+    /// `docs/SUGGESTIONS.md` says; models give their own.
+    pub score: f32,
+    /// The provider or imported file a suggestion came from (`Provider`, `Imported`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// Why the source proposed it, when it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+}
+
+/// A rule source's score: about the precision that source measured on the seeds' layers,
+/// raised or lowered by the evidence each proposal has. `docs/SUGGESTIONS.md` lists them.
+pub fn rule_score(x: &Suggestion) -> f32 {
+    let words = x.text.split_whitespace().count();
+    match x.source {
+        // 0.74 on the seeds; a named speaker makes a reported quotation likely, a word or two
+        // in quotation marks is as often a scare quote or a title.
+        Source::Quotes if words <= 2 => 0.35,
+        Source::Quotes if x.attrs.contains_key("speaker") => 0.9,
+        Source::Quotes => 0.7,
+        Source::Boilerplate => 0.75,
+        // A capitalised word close to a more frequent one is as often a second name.
+        Source::Names => 0.45,
+        // The team wrote the list.
+        Source::Dictionary => 0.85,
+        // One word tagged once elsewhere is weak evidence; a phrase of several words is more.
+        Source::Repeats => (0.4 + 0.1 * words.min(5) as f32).min(0.9),
+        Source::Learned | Source::Provider | Source::Imported => x.score,
+    }
 }
 
 /// Errors building suggestions or storing rejections; each names the file.
@@ -424,6 +479,7 @@ impl Model {
         }
         out.retain(|x| self.tags.contains(&x.tag));
         for x in &mut out {
+            x.score = rule_score(x);
             if let Some(tag) = self.tags.get(&x.tag) {
                 x.attrs
                     .retain(|k, v| tag.attribute(k).is_some_and(|a| a.allows(v)));

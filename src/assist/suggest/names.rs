@@ -187,6 +187,9 @@ impl NameStats {
                     source: Source::Names,
                     attrs,
                     text: w.to_owned(),
+                    score: 0.0,
+                    by: None,
+                    explanation: None,
                 })
             })
             .collect()

@@ -137,6 +137,9 @@ impl PhraseIndex {
                     source,
                     attrs: BTreeMap::new(),
                     text: p.text.clone(),
+                    score: 0.0,
+                    by: None,
+                    explanation: None,
                 })
             })
             .collect();

@@ -88,6 +88,9 @@ pub(super) fn find(text: &str) -> Vec<Suggestion> {
                 source: Source::Quotes,
                 attrs,
                 text: t.to_owned(),
+                score: 0.0,
+                by: None,
+                explanation: None,
             });
         }
     }
