@@ -794,7 +794,8 @@ fn suggest_apply_writes_the_layer_and_a_second_apply_adds_nothing() {
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let listed = stdout(&o);
     assert!(
-        listed.contains("error 2909..2915 names \"Schorz\" correction=\"Scholz\" kind=\"name\""),
+        listed
+            .contains("error 2909..2915 names 0.45 \"Schorz\" correction=\"Scholz\" kind=\"name\""),
         "{listed}"
     );
     assert!(
