@@ -5,4 +5,5 @@
 //! workspace; never a session, the team, the interchange, the CLI or the app.
 
 pub mod find;
+pub mod provider;
 pub mod suggest;
