@@ -285,6 +285,10 @@ pub enum SuggestCommand {
     Focus(usize),
     /// Switch a source on or off.
     SetSource(Source, bool),
+    /// Hide a source's suggestions scoring under this (0 to 1).
+    SetThreshold(Source, f32),
+    /// List the suggestions in the text's order (true) or by score (false).
+    OrderByPosition(bool),
 }
 
 /// What the user chose in the quit prompt.

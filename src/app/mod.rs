@@ -104,6 +104,11 @@ pub struct Prefs {
     pub zoom: f32,
     /// Suggestion sources switched off, by name ("quotes", "names"…).
     pub suggestions_off: Vec<String>,
+    /// Per suggestion source, by name: the score below which its suggestions are hidden (and
+    /// not accepted by Shift+Y). A source not listed shows all of them.
+    pub suggestion_thresholds: std::collections::BTreeMap<String, f32>,
+    /// The suggestion list in the text's order instead of by score.
+    pub suggestions_by_position: bool,
     /// The user's key bindings: command id (e.g. "Undo", or "RedoY" for Redo's second chord)
     /// → keys (e.g. "Ctrl+U"), set in the Keys editor. Entries naming no command or no
     /// readable keys are ignored.
@@ -135,6 +140,8 @@ impl Default for Prefs {
             dark: false,
             zoom: 1.0,
             suggestions_off: Vec::new(),
+            suggestion_thresholds: Default::default(),
+            suggestions_by_position: false,
             keys: Default::default(),
             directions: Default::default(),
         }

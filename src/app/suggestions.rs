@@ -80,15 +80,18 @@ pub struct SuggestUi {
     dense_shown: Vec<Source>,
     /// What `shown` was filtered for: the document, its edit count, the sources, a counter
     /// bumped by rejections and new raw lists.
-    shown_for: Option<(String, u64, [bool; Source::COUNT], u64)>,
+    shown_for: Option<(String, u64, [bool; Source::COUNT], u64, Thresholds, bool)>,
     generation: u64,
     shown: Vec<Arc<Suggestion>>,
     /// Each shown suggestion's index in `raw` (ascending, as `shown` follows `raw`'s order).
     shown_raw: Vec<usize>,
     /// Per suggestion of `raw`: filtered out (in the layer already, or rejected).
     out: Vec<bool>,
-    /// How many of each source are not yet in the layer (also for sources switched off).
+    /// How many of each source are not yet in the layer and reach its threshold (also for
+    /// sources switched off).
     counts: [usize; Source::COUNT],
+    /// How many of each source are not yet in the layer but score under its threshold.
+    below: [usize; Source::COUNT],
     marks: SuggestionMarks,
     /// The focused suggestion, by range and tag (it keeps its place across refilters).
     focused: Option<(usize, usize, String)>,
@@ -150,6 +153,29 @@ fn dense_sources(list: &[Suggestion], cut: &[Cut], chars: usize) -> Vec<(Source,
             (found > 100 && found * 1000 > DENSE_PER_1000 * chars.max(1)).then_some((source, found))
         })
         .collect()
+}
+
+/// Each source's threshold in hundredths, from the preferences: below it a suggestion is
+/// hidden.
+fn thresholds(app: &MarginaliaApp) -> Thresholds {
+    Thresholds(Source::ALL.map(|s| {
+        let t = app.prefs.suggestion_thresholds.get(s.name()).copied();
+        (t.unwrap_or(0.0).clamp(0.0, 1.0) * 100.0).round() as u8
+    }))
+}
+
+/// Per source, the least score shown, in hundredths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Thresholds([u8; Source::COUNT]);
+
+impl Thresholds {
+    /// Whether `s` scores at least its source's threshold.
+    fn passes(&self, s: &Suggestion) -> bool {
+        s.score * 100.0 + 1e-3 >= f32::from(self.0[s.source as usize])
+    }
+    fn of(&self, source: Source) -> f32 {
+        f32::from(self.0[source as usize]) / 100.0
+    }
 }
 
 /// The sources switched on: those the preferences do not switch off, less those too dense for
@@ -388,6 +414,8 @@ fn drop_elsewhere(model: Arc<Model>) {
 /// proposals, and filtering them all again after each edit made that frame take 100 ms.
 fn refilter(app: &mut MarginaliaApp) {
     let on = sources(app);
+    let thr = thresholds(app);
+    let by_position = app.prefs.suggestions_by_position;
     let read_only = app.read_only();
     let su = &mut app.suggest;
     let (Some(open), Some(ws)) = (&mut app.open, &app.ws) else {
@@ -397,15 +425,21 @@ fn refilter(app: &mut MarginaliaApp) {
     let rel = open.doc.rel();
     let fresh_raw = su.raw_for.as_ref().is_some_and(|(r, _, _)| r == rel);
     let on_flags = Source::ALL.map(|s| on.contains(s));
-    let key = (rel.to_owned(), open.edits, on_flags, su.generation);
+    let key = (
+        rel.to_owned(),
+        open.edits,
+        on_flags,
+        su.generation,
+        thr,
+        by_position,
+    );
     if su.shown_for.as_ref() == Some(&key) {
         return;
     }
     let touched = open.touched.replace(Vec::new());
-    let only_edits = su
-        .shown_for
-        .as_ref()
-        .is_some_and(|(r, _, f, g)| (r, f, g) == (&key.0, &key.2, &key.3));
+    let only_edits = su.shown_for.as_ref().is_some_and(|(r, _, f, g, t, o)| {
+        (r, f, g, t, o) == (&key.0, &key.2, &key.3, &key.4, &key.5)
+    });
     su.shown_for = Some(key);
     if let Some(touched) = touched
         && only_edits
@@ -413,13 +447,14 @@ fn refilter(app: &mut MarginaliaApp) {
         && !read_only
         && su.out.len() == su.raw.len()
     {
-        update_touched(su, &open.doc, rel, &touched, on, tags);
+        update_touched(su, &open.doc, rel, &touched, (on, thr, by_position), tags);
         return;
     }
     su.shown.clear();
     su.shown_raw.clear();
     su.out.clear();
     su.counts = [0; Source::COUNT];
+    su.below = [0; Source::COUNT];
     // Another annotator's layer is only browsed: nothing is proposed for it.
     if fresh_raw && !read_only {
         // The proposals and the layer's spans are both sorted by range: one walk through
@@ -443,6 +478,10 @@ fn refilter(app: &mut MarginaliaApp) {
             if out {
                 continue;
             }
+            if !thr.passes(s) {
+                su.below[s.source as usize] += 1;
+                continue;
+            }
             su.counts[s.source as usize] += 1;
             if on.contains(s.source) {
                 su.shown.push(Arc::clone(s));
@@ -458,10 +497,11 @@ fn refilter(app: &mut MarginaliaApp) {
                 start: s.start,
                 end: s.end,
                 color: colors.of(tags, &s.tag),
+                score: s.score,
             })
             .collect(),
     );
-    make_rows(su, on);
+    make_rows(su, on, by_position);
 }
 
 /// A tag's colour, looked up once per tag rather than once per suggestion.
@@ -479,18 +519,16 @@ impl TagColors {
     }
 }
 
-/// The list's rows: the shown suggestions grouped by source.
-fn make_rows(su: &mut SuggestUi, on: Sources) {
+/// The list's rows: the shown suggestions by score, the surest first (ties in the text's
+/// order), or in the text's order.
+fn make_rows(su: &mut SuggestUi, on: Sources, by_position: bool) {
     su.rows.clear();
-    for source in Source::ALL {
-        if on.contains(source) {
-            let items = su
-                .shown
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.source == source);
-            su.rows.extend(items.map(|(i, _)| i));
-        }
+    su.rows
+        .extend((0..su.shown.len()).filter(|&i| on.contains(su.shown[i].source)));
+    if !by_position {
+        // Stable: equal scores keep the text's order.
+        su.rows
+            .sort_by(|&a, &b| su.shown[b].score.total_cmp(&su.shown[a].score));
     }
 }
 
@@ -502,7 +540,7 @@ fn update_touched(
     doc: &crate::session::document::Document,
     rel: &str,
     touched: &[(usize, usize, String)],
-    on: Sources,
+    (on, thr, by_position): (Sources, Thresholds, bool),
     tags: &crate::model::tags::TagSet,
 ) {
     // The marks' edits, in order, applied together (the marks are indexed again once).
@@ -524,6 +562,12 @@ fn update_touched(
             }
             su.out[j] = out;
             let source = s.source;
+            // Under its threshold it is neither counted nor shown, in or out of the layer.
+            if !thr.passes(s) {
+                let b = &mut su.below[source as usize];
+                *b = if out { b.saturating_sub(1) } else { *b + 1 };
+                continue;
+            }
             let at = su.shown_raw.partition_point(|&k| k < j);
             if out {
                 su.counts[source as usize] = su.counts[source as usize].saturating_sub(1);
@@ -540,6 +584,7 @@ fn update_touched(
                         start: s.start,
                         end: s.end,
                         color: theme::tag_color(tags, &s.tag),
+                        score: s.score,
                     };
                     su.shown.insert(at, s);
                     su.shown_raw.insert(at, j);
@@ -550,7 +595,7 @@ fn update_touched(
     }
     if !mark_edits.is_empty() {
         su.marks.edit(mark_edits);
-        make_rows(su, on);
+        make_rows(su, on, by_position);
     }
 }
 
@@ -569,11 +614,15 @@ fn focus(app: &mut MarginaliaApp, i: usize) {
 
 fn describe(s: &Suggestion) -> String {
     let mut line = format!(
-        "Suggested {} from {}: “{}”",
+        "Suggested {} from {} ({:.2}): “{}”",
         s.tag,
-        s.source,
+        origin(s),
+        s.score,
         super::text_view::excerpt(&s.text, 60)
     );
+    if let Some(why) = &s.explanation {
+        line.push_str(&format!(" · {}", super::text_view::excerpt(why, 80)));
+    }
     for (k, v) in &s.attrs {
         line.push_str(&format!(" · {k}: {v}"));
     }
@@ -641,16 +690,45 @@ pub(super) fn apply(app: &mut MarginaliaApp, c: SuggestCommand) {
                 SuggestCommand::Reject => reject(app, i),
                 _ => {
                     let source = app.suggest.shown[i].source;
+                    // Those shown: the ones under the source's threshold are not.
                     let all: Vec<Suggestion> = (app.suggest.shown.iter())
                         .filter(|s| s.source == source)
                         .map(|s| Suggestion::clone(s))
                         .collect();
                     let added = accept(app, &all);
-                    app.status_line =
-                        format!("Accepted {added} suggestions from {source} (one undo step)");
+                    let least = thresholds(app).of(source);
+                    let above = if least > 0.0 {
+                        format!(" scoring {least:.2} or more")
+                    } else {
+                        String::new()
+                    };
+                    app.status_line = format!(
+                        "Accepted {added} suggestions from {source}{above} (one undo step)"
+                    );
                 }
             }
             focus_after(app, i);
+        }
+        SuggestCommand::SetThreshold(source, t) => {
+            let t = if t.is_finite() {
+                t.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let name = source.name().to_owned();
+            if t > 0.0 {
+                app.prefs.suggestion_thresholds.insert(name, t);
+            } else {
+                app.prefs.suggestion_thresholds.remove(&name);
+            }
+            refilter(app);
+            if app.suggest.focused_mark().is_none() {
+                app.suggest.focused = None;
+            }
+        }
+        SuggestCommand::OrderByPosition(yes) => {
+            app.prefs.suggestions_by_position = yes;
+            refilter(app);
         }
         SuggestCommand::SetSource(source, on) => {
             let su = &mut app.suggest;
@@ -672,6 +750,14 @@ pub(super) fn apply(app: &mut MarginaliaApp, c: SuggestCommand) {
                 app.suggest.focused = None;
             }
         }
+    }
+}
+
+/// Where a suggestion came from: its source, and the provider or file for those that have one.
+fn origin(s: &Suggestion) -> String {
+    match &s.by {
+        Some(by) => format!("{} {by}", s.source),
+        None => s.source.to_string(),
     }
 }
 
@@ -831,8 +917,22 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
             area = area.vertical_scroll_offset((row as f32 * step - 60.0).max(0.0));
         }
     }
-    // Each source's switch and count stays in view above the list.
-    ui.horizontal_wrapped(|ui| {
+    let thr = thresholds(app);
+    // The list's order.
+    ui.horizontal(|ui| {
+        let by_position = app.prefs.suggestions_by_position;
+        let mut pos = by_position;
+        ui.label(RichText::new("Order:").small().color(weak));
+        ui.selectable_value(&mut pos, false, "by score")
+            .on_hover_text("The surest suggestions first");
+        ui.selectable_value(&mut pos, true, "in the text")
+            .on_hover_text("In the order they come in the text");
+        if pos != by_position {
+            commands.push(Command::Suggest(SuggestCommand::OrderByPosition(pos)));
+        }
+    });
+    // Each source's switch, count and threshold stays in view above the list.
+    {
         for source in Source::ALL {
             let count = su.counts[source as usize];
             let mut checked = on.contains(source);
@@ -854,12 +954,47 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
                 ),
                 None => "Show this source's suggestions".to_owned(),
             };
-            let r = ui.checkbox(&mut checked, label).on_hover_text(hover);
-            if r.changed() {
-                commands.push(Command::Suggest(SuggestCommand::SetSource(source, checked)));
-            }
+            let below = su.below[source as usize];
+            let hover = if below > 0 {
+                format!("{hover}. {below} more score under its threshold and are hidden.")
+            } else {
+                hover
+            };
+            ui.horizontal(|ui| {
+                let r = ui.checkbox(&mut checked, label).on_hover_text(hover);
+                if r.changed() {
+                    commands.push(Command::Suggest(SuggestCommand::SetSource(source, checked)));
+                }
+                // The least score shown: under it, suggestions are hidden and Shift+Y leaves them.
+                let mut t = thr.of(source);
+                let r = ui
+                    .with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        ui.add(
+                            egui::DragValue::new(&mut t)
+                                .range(0.0..=1.0)
+                                .speed(0.01)
+                                .fixed_decimals(2)
+                                .prefix("≥ "),
+                        )
+                    })
+                    .inner
+                    .on_hover_text(format!(
+                        "Hide {source}'s suggestions scoring under this; Shift+Y accepts only \
+                     those shown"
+                    ));
+                r.widget_info(|| {
+                    egui::WidgetInfo::labeled(
+                        egui::Role::SpinButton,
+                        true,
+                        format!("{source} threshold"),
+                    )
+                });
+                if r.changed() {
+                    commands.push(Command::Suggest(SuggestCommand::SetThreshold(source, t)));
+                }
+            });
         }
-    });
+    }
     // A source that found more than it proposes says so, with both counts.
     let fresh =
         su.raw_for.as_ref().map(|(r, _, _)| r.as_str()) == app.open.as_ref().map(|o| o.doc.rel());
@@ -889,7 +1024,12 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
             ui.horizontal(|ui| {
                 let color = theme::tag_color(tags, &s.tag);
                 ui.label(RichText::new("▭").color(color));
-                let text = format!("{} “{}”", s.tag, super::text_view::excerpt(&s.text, 34));
+                let text = format!(
+                    "{:.2} {} “{}”",
+                    s.score,
+                    s.tag,
+                    super::text_view::excerpt(&s.text, 30)
+                );
                 // In visual order (right-to-left words and numbers in their places); a screen
                 // reader gets the words in reading order.
                 let shown = super::text_view::visual_line_job(

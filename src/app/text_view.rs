@@ -322,6 +322,8 @@ pub struct SuggestionMark {
     pub start: usize,
     pub end: usize,
     pub color: Color32,
+    /// The suggestion's score in [0, 1]: the outline is stronger the higher it is.
+    pub score: f32,
 }
 
 /// The proposed spans of a document, sorted by range, with an index so that a frame visits
@@ -1520,9 +1522,20 @@ fn paint_suggestions(canvas: PieceCanvas<'_>, input: &ViewInput<'_>) {
         };
         prev = Some((m.start, m.end));
         let focused = input.focused_suggestion == Some(i);
-        let (grow, width) = if focused { (2.5, 2.5) } else { (1.0, 1.2) };
+        // A sure suggestion is drawn thicker and more opaque than a doubtful one.
+        let sure = m.score.clamp(0.0, 1.0);
+        let (grow, width) = if focused {
+            (2.5, 2.5)
+        } else {
+            (1.0, 0.8 + 1.2 * sure)
+        };
+        let color = if focused {
+            m.color
+        } else {
+            m.color.gamma_multiply(0.35 + 0.65 * sure)
+        };
         for r in canvas.rects(m.start, m.end) {
-            dashes.rect(r.expand(grow + 2.0 * nested as f32), width, m.color);
+            dashes.rect(r.expand(grow + 2.0 * nested as f32), width, color);
         }
     });
     dashes.paint(canvas.painter);

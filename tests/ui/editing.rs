@@ -4429,3 +4429,72 @@ fn dragging_a_spans_link_handle_onto_another_span_links_them() {
     h.run_steps(3);
     assert_eq!(rows(&h), 2, "only the linked spans are listed");
 }
+
+/// Scores: the list puts the surest first; a source's threshold hides what scores under it,
+/// and Shift+Y then accepts only those shown, as one undo step.
+#[test]
+fn a_threshold_hides_doubtful_suggestions_and_shift_y_accepts_only_those_above_it() {
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    wait_for_suggestions(&mut h);
+    let all = h.state().suggestions().0.to_vec();
+    let quotes = |min: f32| {
+        (all.iter())
+            .filter(|s| s.source == Source::Quotes && s.score >= min)
+            .count()
+    };
+    let (sure, every) = (quotes(0.8), quotes(0.0));
+    assert!(
+        0 < sure && sure < every,
+        "{sure} of {every} quotes score 0.8 or more"
+    );
+    // By score: the first row is a sure quote, and a doubtful one is listed too.
+    use egui_kittest::kittest::NodeT as _;
+    let rows: Vec<String> = (h.query_all_by_role(egui::accesskit::Role::Button))
+        .filter_map(|n| n.accesskit_node().label())
+        .filter(|l| l.starts_with("0.") || l.starts_with("1."))
+        .collect();
+    assert!(
+        rows.first().is_some_and(|r| r.starts_with("0.90 quote")),
+        "{rows:?}"
+    );
+    // Only the rows in view are drawn; those are in descending order.
+    let scores: Vec<&str> = rows.iter().map(|r| &r[..4]).collect();
+    assert!(scores.is_sorted_by(|a, b| a >= b), "{rows:?}");
+
+    h.get_by_label("quotes threshold").click();
+    h.run_steps(2);
+    // A click selects the value to type over.
+    h.event(Event::Text("0.8".into()));
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    let shown = h.state().suggestions().0.to_vec();
+    let shown_quotes: Vec<_> = (shown.iter())
+        .filter(|s| s.source == Source::Quotes)
+        .collect();
+    assert_eq!(shown_quotes.len(), sure);
+    assert!(shown_quotes.iter().all(|s| s.score >= 0.8));
+    h.get_by_label(&format!("quotes ({sure})"));
+
+    h.get_by_label_contains("You want War").click();
+    h.run_steps(2);
+    press_with(&mut h, Modifiers::SHIFT, Key::Y);
+    let status = h.state().status_line().to_owned();
+    assert!(
+        status.contains(&format!("Accepted {sure} suggestions from quotes scoring 0.80")),
+        "{status}"
+    );
+    save_now(&mut h);
+    let layer = read_layer(ws.path());
+    assert_eq!(
+        layer.spans.len(),
+        sure,
+        "only the quotes above the threshold"
+    );
+    assert!(layer.spans.iter().all(|s| s.attrs.contains_key("speaker")));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    save_now(&mut h);
+    assert!(read_layer(ws.path()).spans.is_empty(), "one undo step");
+}
