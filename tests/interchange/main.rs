@@ -12,4 +12,5 @@ mod export_offsets;
 mod export_roundtrip;
 mod import_brat;
 mod import_jsonl;
+mod import_suggestions;
 mod relations_roundtrip;

@@ -27,6 +27,9 @@
 //!
 //! A relation whose end is not one of the record's spans is refused with its reason.
 //!
+//! A span's `score` (or its `meta.score`, else the record's `meta.score`, as Prodigy's
+//! `ner.teach` writes it) is the model's confidence, read by `import --as-suggestions`.
+//!
 //! Offsets are code points. A line without `meta.path` becomes `<folder>/<line number>.txt`
 //! (six digits), e.g. `doccano/000012.txt`; the folder is chosen by
 //! [`super::default_folder`] so the workspace lists the texts.
@@ -216,6 +219,8 @@ pub fn parse_record(
         .and_then(|m| m.get("status"))
         .and_then(Value::as_str)
         .and_then(|s| s.parse::<crate::model::layer::Status>().ok());
+    // Prodigy's teach recipes put the model's score on the record.
+    let record_score = meta.and_then(|m| m.get("score"));
     let mut spans = Vec::new();
     let mut reject = |i: usize, why: &str| {
         stats
@@ -260,10 +265,15 @@ pub fn parse_record(
                         .collect()
                 })
                 .unwrap_or_default();
+            let score = (s.get("score"))
+                .or_else(|| span_meta.and_then(|m| m.get("score")))
+                .or(record_score)
+                .cloned();
             spans.push(IncomingSpan {
                 note,
                 attrs,
                 stated: s.get("text").and_then(Value::as_str).map(str::to_owned),
+                score,
                 ..IncomingSpan::new(start, end, label, format!("{origin}: span {}", i + 1))
             });
         }
@@ -280,12 +290,10 @@ pub fn parse_record(
     {
         for (i, s) in list.iter().enumerate() {
             match doccano_span(s, older) {
-                Ok((start, end, tag)) => spans.push(IncomingSpan::new(
-                    start,
-                    end,
-                    tag,
-                    format!("{origin}: span {}", i + 1),
-                )),
+                Ok((start, end, tag)) => spans.push(IncomingSpan {
+                    score: s.get("score").or(record_score).cloned(),
+                    ..IncomingSpan::new(start, end, tag, format!("{origin}: span {}", i + 1))
+                }),
                 Err(why) => reject(i, why),
             }
         }

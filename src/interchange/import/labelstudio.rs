@@ -22,7 +22,10 @@
 //! Predictions are not annotations: in a task that has annotations they are counted and left
 //! out. A task without annotations is a pre-annotation task (what Marginalia's
 //! `--format labelstudio` export writes, and what one hands Label Studio to import), and its
-//! predictions are imported, one layer per `model_version`.
+//! predictions are imported, one layer per `model_version`. Read for `import --as-suggestions`
+//! ([`Read::predictions_only`]), it is the other way round: every task's predictions are read,
+//! each span with its result's `score` (else its prediction's), and annotations are counted
+//! and left out.
 //!
 //! Label Studio counted offsets in UTF-16 code units (JavaScript strings), and its newer front
 //! ends count code points; Marginalia counts Unicode scalar values (code points). Offsets are
@@ -55,22 +58,35 @@ pub struct Read<'a> {
     pub folder: &'a str,
     /// Whose layer gets annotations that name no user.
     pub annotator: &'a str,
+    /// Read only the predictions (model output, as suggestions), all under `annotator`; the
+    /// annotations (and JSON-MIN records, which are annotations) are counted and left out.
+    pub predictions_only: bool,
 }
 
 /// What a Label Studio import left out or took besides annotations (fields in the alphabetical
 /// order of the names `import --json` prints them under).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
+    /// Annotations left out because only predictions were read (`--as-suggestions`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub annotations_ignored: usize,
     /// Annotations marked `was_cancelled` (skipped in Label Studio), not imported.
     #[serde(rename = "cancelled_annotations")]
     pub cancelled: usize,
     /// Spans whose offsets fit their `value.text` only when counted in code points (newer
     /// Label Studio front ends count so), read that way.
     pub code_point_offsets: usize,
+    /// Predictions read as suggestions (`--as-suggestions`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub predictions_as_suggestions: usize,
     /// Predictions of tasks without annotations, imported as layers.
     pub predictions_imported: usize,
     /// Predictions in tasks that have annotations, not imported.
     pub predictions_left_out: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Counts {
@@ -78,6 +94,18 @@ impl Counts {
     pub fn report(&self) -> Vec<String> {
         // (count, words before it, what it counts, words after it)
         [
+            (
+                self.predictions_as_suggestions,
+                "read",
+                "prediction",
+                "as suggestions (their results' score, else the prediction's)",
+            ),
+            (
+                self.annotations_ignored,
+                "left out",
+                "annotation",
+                "(people's work, not model output: only predictions become suggestions)",
+            ),
             (
                 self.cancelled,
                 "left out",
@@ -268,7 +296,19 @@ pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), 
             unsupported: &mut unsupported,
             docs: &mut docs,
         };
-        if is_task {
+        if is_task && how.predictions_only {
+            task.stats.labelstudio.annotations_ignored += rec
+                .get("annotations")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            let predictions = rec.get("predictions").and_then(Value::as_array);
+            for (j, p) in predictions.into_iter().flatten().enumerate() {
+                let here = format!("{origin}, prediction {}", j + 1);
+                task.stats.labelstudio.predictions_as_suggestions += 1;
+                let results = p.get("result").and_then(Value::as_array);
+                task.take_results(how.annotator, results, &here, p.get("score"));
+            }
+        } else if is_task {
             let annotations = rec
                 .get("annotations")
                 .and_then(Value::as_array)
@@ -284,7 +324,7 @@ pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), 
                     .and_then(user_name)
                     .unwrap_or_else(|| how.annotator.to_owned());
                 let results = a.get("result").and_then(Value::as_array);
-                task.take_results(&who, results, &here);
+                task.take_results(&who, results, &here, None);
             }
             let predictions = rec
                 .get("predictions")
@@ -299,11 +339,14 @@ pub(crate) fn read(source: &Path, how: &Read<'_>, to: Intake<'_>) -> Result<(), 
                         .unwrap_or_else(|| how.annotator.to_owned());
                     task.stats.labelstudio.predictions_imported += 1;
                     let results = p.get("result").and_then(Value::as_array);
-                    task.take_results(&who, results, &here);
+                    task.take_results(&who, results, &here, None);
                 }
             } else {
                 task.stats.labelstudio.predictions_left_out += predictions.len();
             }
+        } else if how.predictions_only {
+            // JSON-MIN holds annotations only.
+            task.stats.labelstudio.annotations_ignored += 1;
         } else {
             // JSON-MIN: the regions are under their control's name (`label` by default).
             let who = rec
@@ -414,8 +457,15 @@ struct Task<'t> {
 impl Task<'_> {
     /// An annotation's or prediction's `result` list: `labels` results become spans of `who`'s
     /// document (made even when there are none, so an empty annotation still makes a layer);
-    /// other types are counted.
-    fn take_results(&mut self, who: &str, results: Option<&Vec<Value>>, origin: &str) {
+    /// other types are counted. Each span carries its result's `score`, else `score` (its
+    /// prediction's).
+    fn take_results(
+        &mut self,
+        who: &str,
+        results: Option<&Vec<Value>>,
+        origin: &str,
+        score: Option<&Value>,
+    ) {
         let results = results.map_or(&[][..], Vec::as_slice);
         let labels = |r: &Value| r.get("type").and_then(Value::as_str) == Some("labels");
         if !results.is_empty() && !results.iter().any(labels) {
@@ -445,7 +495,8 @@ impl Task<'_> {
             match r.get("type").and_then(Value::as_str) {
                 Some("labels") => {
                     if let Some(v) = r.get("value") {
-                        let at = self.take_region(who, v, "labels", &here);
+                        let score = r.get("score").or(score);
+                        let at = self.take_region(who, v, "labels", &here, score);
                         if let (Some(at), Some(id)) = (at, r.get("id").and_then(Value::as_str)) {
                             regions.insert(id, at);
                         }
@@ -512,7 +563,7 @@ impl Task<'_> {
             }
             for (k, r) in list.iter().enumerate() {
                 let here = format!("{origin}, {key} {}", k + 1);
-                self.take_region(who, r, "labels", &here);
+                self.take_region(who, r, "labels", &here, None);
             }
         }
     }
@@ -596,7 +647,7 @@ impl Task<'_> {
     }
 
     /// One region `{"start", "end", "text", "<labels_key>": [...]}`: a span per label, its
-    /// UTF-16 offsets converted to chars.
+    /// UTF-16 offsets converted to chars, with the model's `score` if given.
     /// Returns the index of its first span in `who`'s document.
     fn take_region(
         &mut self,
@@ -604,6 +655,7 @@ impl Task<'_> {
         v: &Value,
         labels_key: &str,
         origin: &str,
+        score: Option<&Value>,
     ) -> Option<usize> {
         let num = |k: &str| v.get(k).and_then(Value::as_u64).map(|n| n as usize);
         let labels: Vec<&str> = v
@@ -630,6 +682,7 @@ impl Task<'_> {
         for label in labels {
             doc.spans.push(IncomingSpan {
                 stated: stated.clone(),
+                score: score.cloned(),
                 ..IncomingSpan::new(start, end, label, origin.to_owned())
             });
         }

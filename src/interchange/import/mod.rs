@@ -30,6 +30,7 @@ pub mod csv;
 pub mod jsonl;
 pub mod labelstudio;
 pub mod sniff;
+pub mod suggestions;
 pub mod w3c;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -410,13 +411,29 @@ pub struct ImportSummary {
     /// Why the import stopped before the end of the source, after writing what the summary
     /// lists (a read error in the middle of a file): exit 3.
     pub stopped: Option<String>,
+    /// `import --as-suggestions`: what was stored as suggestions instead of spans (refused
+    /// suggestions are in `rejected_spans`, texts not in the workspace in
+    /// `skipped_documents`). `None` for an import into layers.
+    pub suggestions: Option<suggestions::Stored>,
 }
 
 impl ImportSummary {
     /// No span was imported although the source stated something: every document skipped or
     /// every span rejected. The CLI exits non-zero then.
     pub fn nothing_imported(&self) -> bool {
-        self.spans == 0 && (!self.skipped_documents.is_empty() || !self.rejected_spans.is_empty())
+        self.spans == 0
+            && self.suggestions.as_ref().is_none_or(|s| s.total == 0)
+            && (!self.skipped_documents.is_empty() || !self.rejected_spans.is_empty())
+    }
+
+    /// What the report calls an imported item: a span, or with `--as-suggestions` a
+    /// suggestion.
+    fn item(&self) -> &'static str {
+        if self.suggestions.is_some() {
+            "suggestion"
+        } else {
+            "span"
+        }
     }
 
     /// The CLI's exit status: 0 when everything the source held was imported or left out by a
@@ -447,6 +464,7 @@ impl ImportSummary {
             || !self.tags_added.is_empty()
             || !self.attributes_added.is_empty()
             || !self.relation_types_added.is_empty()
+            || self.suggestions.as_ref().is_some_and(|s| s.files > 0)
     }
 
     /// The one line for standard error when the exit status is not 0.
@@ -471,8 +489,9 @@ impl ImportSummary {
         match self.exit_code() {
             0 => None,
             _ if self.nothing_imported() => Some(format!(
-                "nothing imported: no span from {} (the skipped documents and rejected spans are listed above)",
-                source.display()
+                "nothing imported: no {item} from {} (the skipped documents and rejected {item}s are listed above)",
+                source.display(),
+                item = self.item()
             )),
             1 if self.documents == 0 => Some(format!(
                 "nothing imported: {} refused (listed above)",
@@ -498,8 +517,13 @@ impl ImportSummary {
                 ))
             }
             _ => Some(format!(
-                "imported in part: {} rejected and {} skipped (listed above)",
-                plural(self.rejected_spans.len(), "span"),
+                "imported in part: {} {} and {} skipped (listed above)",
+                plural(self.rejected_spans.len(), self.item()),
+                if self.suggestions.is_some() {
+                    "refused"
+                } else {
+                    "rejected"
+                },
                 plural(self.skipped_documents.len(), "document")
             )),
         }
@@ -558,6 +582,7 @@ impl ImportSummary {
             spans_imported: self.spans,
             spans_rejected: &self.rejected_spans,
             stopped: self.stopped.as_deref(),
+            suggestions: self.suggestions.as_ref(),
             tags_added: &self.tags_added,
             texts_copied: &self.texts_copied,
         }
@@ -569,16 +594,19 @@ impl ImportSummary {
         if let Some(why) = &self.stopped {
             lines.push(format!("stopped before the end of the source: {why}"));
         }
-        lines.push(format!(
-            "imported {} into {}{}",
-            plural(self.spans, "span"),
-            plural(self.documents, "document"),
-            if self.merged > 0 {
-                format!(" ({} merged into existing layers)", self.merged)
-            } else {
-                String::new()
-            }
-        ));
+        match &self.suggestions {
+            Some(stored) => lines.extend(stored.report()),
+            None => lines.push(format!(
+                "imported {} into {}{}",
+                plural(self.spans, "span"),
+                plural(self.documents, "document"),
+                if self.merged > 0 {
+                    format!(" ({} merged into existing layers)", self.merged)
+                } else {
+                    String::new()
+                }
+            )),
+        }
         if self.relations > 0 {
             lines.push(format!("imported {}", plural(self.relations, "relation")));
         }
@@ -632,7 +660,18 @@ impl ImportSummary {
             "document",
             &self.refused_documents,
         );
-        push_counted(&mut lines, limit, "rejected", "span", &self.rejected_spans);
+        let rejected = if self.suggestions.is_some() {
+            "refused"
+        } else {
+            "rejected"
+        };
+        push_counted(
+            &mut lines,
+            limit,
+            rejected,
+            self.item(),
+            &self.rejected_spans,
+        );
         push_counted(
             &mut lines,
             limit,
@@ -779,6 +818,9 @@ pub struct ImportReport<'a> {
     pub spans_imported: usize,
     pub spans_rejected: &'a [String],
     pub stopped: Option<&'a str>,
+    /// `import --as-suggestions` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<&'a suggestions::Stored>,
     pub tags_added: &'a [String],
     pub texts_copied: &'a [String],
 }
@@ -906,10 +948,14 @@ pub struct IncomingSpan {
     pub fragments: Vec<CharRange>,
     /// Where it was stated, for messages: `file:line`.
     pub origin: String,
+    /// The model's confidence as the source states it (Label Studio's and jsonl's `score`),
+    /// unchecked: only `import --as-suggestions` reads it, and refuses one that is not a
+    /// number in [0, 1].
+    pub score: Option<serde_json::Value>,
 }
 
 impl IncomingSpan {
-    /// A span with no note, attributes, stated text, id or fragments.
+    /// A span with no note, attributes, stated text, id, fragments or score.
     pub fn new(start: usize, end: usize, tag: &str, origin: String) -> Self {
         IncomingSpan {
             start,
@@ -921,6 +967,7 @@ impl IncomingSpan {
             id: None,
             fragments: Vec::new(),
             origin,
+            score: None,
         }
     }
 }
@@ -1010,39 +1057,12 @@ pub enum ProgressUnit {
 /// A bad annotator name or source, an unreadable source file, a failed write (naming the file),
 /// or [`ImportError::Cancelled`] (what was imported before stays).
 pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary, ImportError> {
-    check_annotator(&req.annotator).map_err(ImportError::BadRequest)?;
-    if !req.source.exists() {
-        return Err(ImportError::read(
-            req.source.display().to_string(),
-            "no such file or folder",
-        ));
-    }
-    if let Some(problem) = sniff::mismatch(&req.source, req.format.name(), &ImportFormat::names()) {
-        return Err(ImportError::WrongFormat(problem));
-    }
-    let ws = Workspace::open(&req.workspace)?;
-    let into = match &req.into {
-        Some(f) => Some(check_into(&ws, f)?),
-        None => None,
-    };
-    // An empty file holds no document in any format; said the same way for each. (An empty
-    // brat .ann is a document without annotations: its text is the document.)
-    if req.format != ImportFormat::Brat && is_blank_file(&req.source) {
+    let Some(Opened { ws, into, folder }) = open_request(req)? else {
         return Ok(ImportSummary {
             empty_source: true,
             ..ImportSummary::default()
         });
-    }
-    // A line-by-line reader would stop at a byte that is not UTF-8 after writing the documents
-    // before it: such a file is refused before anything is written.
-    if matches!(
-        req.format,
-        ImportFormat::Jsonl | ImportFormat::Doccano | ImportFormat::Conll(_)
-    ) {
-        check_utf8(&req.source)?;
-    }
-    ws.clean_stray_temps();
-    let folder = default_folder(&ws, &req.source, into.as_deref());
+    };
     let declared = match req.format {
         ImportFormat::Brat => brat::conf_attributes(&req.source),
         _ => BTreeMap::new(),
@@ -1071,27 +1091,12 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
         importer.apply(doc)
     };
     let mut stats = SourceStats::default();
-    let to = Intake(&mut sink, &mut stats, progress);
-    let read = match req.format {
-        ImportFormat::Brat => brat::read(&req.source, to),
-        ImportFormat::Jsonl | ImportFormat::Doccano => {
-            let how = jsonl::Read {
-                folder: &folder,
-                answers: req.answers,
-            };
-            jsonl::read(&req.source, &how, to)
-        }
-        ImportFormat::Csv => csv::read(&req.source, to),
-        ImportFormat::W3c => w3c::read(&req.source, to),
-        ImportFormat::Conll(opts) => conll::read(&req.source, opts, &folder, to),
-        ImportFormat::LabelStudio => {
-            let how = labelstudio::Read {
-                folder: &folder,
-                annotator: &req.annotator,
-            };
-            labelstudio::read(&req.source, &how, to)
-        }
-    };
+    let read = read_with(
+        req,
+        &folder,
+        Reading::Annotations,
+        Intake(&mut sink, &mut stats, progress),
+    );
     // What was accepted before a cancel or an error is written all the same.
     importer.commit();
     let handed = importer.handed;
@@ -1103,7 +1108,105 @@ pub fn run(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportSummary,
             plural(importer.moved_under, "document")
         ));
     }
-    let mut summary = importer.summary;
+    finish(importer.summary, read, stats, handed)
+}
+
+/// A request's workspace and folders, checked before its source is read.
+pub(crate) struct Opened {
+    pub ws: Workspace,
+    /// The checked destination folder (`--into`), without a trailing `/`.
+    pub into: Option<String>,
+    /// Where texts the source gives no path for go ([`default_folder`]).
+    pub folder: String,
+}
+
+/// The checks every import makes before reading its source (annotator name, source, format,
+/// `--into`, UTF-8), and the workspace opened; `None` when the source is blank (it holds no
+/// document in any format).
+pub(crate) fn open_request(req: &ImportRequest) -> Result<Option<Opened>, ImportError> {
+    check_annotator(&req.annotator).map_err(ImportError::BadRequest)?;
+    if !req.source.exists() {
+        return Err(ImportError::read(
+            req.source.display().to_string(),
+            "no such file or folder",
+        ));
+    }
+    if let Some(problem) = sniff::mismatch(&req.source, req.format.name(), &ImportFormat::names()) {
+        return Err(ImportError::WrongFormat(problem));
+    }
+    let ws = Workspace::open(&req.workspace)?;
+    let into = match &req.into {
+        Some(f) => Some(check_into(&ws, f)?),
+        None => None,
+    };
+    // An empty file holds no document in any format; said the same way for each. (An empty
+    // brat .ann is a document without annotations: its text is the document.)
+    if req.format != ImportFormat::Brat && is_blank_file(&req.source) {
+        return Ok(None);
+    }
+    // A line-by-line reader would stop at a byte that is not UTF-8 after writing the documents
+    // before it: such a file is refused before anything is written.
+    if matches!(
+        req.format,
+        ImportFormat::Jsonl | ImportFormat::Doccano | ImportFormat::Conll(_)
+    ) {
+        check_utf8(&req.source)?;
+    }
+    ws.clean_stray_temps();
+    let folder = default_folder(&ws, &req.source, into.as_deref());
+    Ok(Some(Opened { ws, into, folder }))
+}
+
+/// What a reader takes from a source that holds both people's annotations and a model's
+/// predictions (Label Studio).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// The annotations; predictions only where a task has no annotations.
+    Annotations,
+    /// The predictions only (model output, for `--as-suggestions`); annotations are counted
+    /// and left out.
+    Predictions,
+}
+
+/// Reads `req`'s source with its format's reader, handing each document to `to`.
+pub(crate) fn read_with(
+    req: &ImportRequest,
+    folder: &str,
+    reading: Reading,
+    to: Intake<'_>,
+) -> Result<(), ImportError> {
+    match req.format {
+        ImportFormat::Brat => brat::read(&req.source, to),
+        ImportFormat::Jsonl | ImportFormat::Doccano => {
+            let how = jsonl::Read {
+                folder,
+                answers: req.answers,
+            };
+            jsonl::read(&req.source, &how, to)
+        }
+        ImportFormat::Csv => csv::read(&req.source, to),
+        ImportFormat::W3c => w3c::read(&req.source, to),
+        ImportFormat::Conll(opts) => conll::read(&req.source, opts, folder, to),
+        ImportFormat::LabelStudio => {
+            let how = labelstudio::Read {
+                folder,
+                annotator: &req.annotator,
+                predictions_only: reading == Reading::Predictions,
+            };
+            labelstudio::read(&req.source, &how, to)
+        }
+    }
+}
+
+/// The summary of a run whose reader ended with `read`, after `handed` documents: what the
+/// reader found (`stats`) joins what was written. A run stopped half-way keeps its summary
+/// ([`ImportSummary::stopped`]) when it wrote anything; a cancel is the error.
+pub(crate) fn finish(
+    mut summary: ImportSummary,
+    read: Result<(), ImportError>,
+    stats: SourceStats,
+    handed: usize,
+) -> Result<ImportSummary, ImportError> {
     match read {
         Ok(()) => {}
         Err(e @ ImportError::Cancelled { .. }) => return Err(e),
@@ -1626,33 +1729,7 @@ impl Importer<'_> {
         // Per span of the document: its index in `accepted`, or `None` when rejected.
         let mut accepted_at: Vec<Option<usize>> = vec![None; doc.spans.len()];
         for (i, s) in doc.spans.iter().enumerate() {
-            let problem = if s.start >= s.end {
-                Some(format!("empty or reversed range {}..{}", s.start, s.end))
-            } else if s.end > text.char_len() {
-                Some(format!(
-                    "{}..{} is outside the text ({} chars)",
-                    s.start,
-                    s.end,
-                    text.char_len()
-                ))
-            } else if s.tag.trim().is_empty() || s.tag.chars().any(char::is_control) {
-                Some(format!(
-                    "tag {:?} is empty or has control characters",
-                    s.tag
-                ))
-            } else {
-                match &s.stated {
-                    Some(stated) if stated != text.slice(s.start, s.end) => Some(format!(
-                        "{}..{} says {:?} but the text there is {:?}",
-                        s.start,
-                        s.end,
-                        shorten(stated),
-                        shorten(text.slice(s.start, s.end))
-                    )),
-                    _ => None,
-                }
-            };
-            if let Some(p) = problem {
+            if let Some(p) = span_problem(s, &text) {
                 self.summary
                     .rejected_spans
                     .push(format!("{}: {p}", s.origin));
@@ -1926,6 +2003,37 @@ impl Importer<'_> {
             self.commit();
         }
         Ok(())
+    }
+}
+
+/// Why `s` cannot be a span of `text`: an empty, reversed or out-of-range range, a tag that
+/// cannot be written, or a stated text other than the text at its offsets.
+pub(crate) fn span_problem(s: &IncomingSpan, text: &Text) -> Option<String> {
+    if s.start >= s.end {
+        Some(format!("empty or reversed range {}..{}", s.start, s.end))
+    } else if s.end > text.char_len() {
+        Some(format!(
+            "{}..{} is outside the text ({} chars)",
+            s.start,
+            s.end,
+            text.char_len()
+        ))
+    } else if s.tag.trim().is_empty() || s.tag.chars().any(char::is_control) {
+        Some(format!(
+            "tag {:?} is empty or has control characters",
+            s.tag
+        ))
+    } else {
+        match &s.stated {
+            Some(stated) if stated != text.slice(s.start, s.end) => Some(format!(
+                "{}..{} says {:?} but the text there is {:?}",
+                s.start,
+                s.end,
+                shorten(stated),
+                shorten(text.slice(s.start, s.end))
+            )),
+            _ => None,
+        }
     }
 }
 
