@@ -203,6 +203,10 @@ pub enum Command {
         /// Add to existing layers (skipping exact duplicates) instead of skipping their texts.
         #[arg(long)]
         merge: bool,
+        /// Store the spans as suggestions for the annotator (model output, with its `score`;
+        /// Label Studio: the predictions), not in their layer: annotations/.suggestions/.
+        #[arg(long, conflicts_with = "merge")]
+        as_suggestions: bool,
         /// Prodigy answers to import, e.g. `accept,reject,ignore` (default: accept). Records and
         /// spans with another answer are left out and counted.
         #[arg(long, value_parser = parse_answers, default_value = "accept")]
@@ -515,6 +519,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
         Command::Import {
             mut format,
             merge,
+            as_suggestions,
             answers,
             json,
             columns,
@@ -543,6 +548,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             let how = ImportHow {
                 format,
                 merge,
+                as_suggestions,
                 answers,
                 json,
                 into,
@@ -967,6 +973,8 @@ struct ImportHow {
     /// `None`: recognised from the source.
     format: Option<crate::interchange::import::ImportFormat>,
     merge: bool,
+    /// `--as-suggestions`: into the annotator's suggestions store, not their layer.
+    as_suggestions: bool,
     answers: crate::interchange::import::Answers,
     /// Print the report as JSON.
     json: bool,
@@ -1040,7 +1048,11 @@ fn import(
         into: how.into.clone(),
     };
     let bar = Bar::new("importing", req.format.progress_unit().into(), how.json);
-    let result = crate::interchange::import::run(&req, &|d, t| bar.update(d, t));
+    let result = if how.as_suggestions {
+        crate::interchange::import::suggestions::run(&req, &|d, t| bar.update(d, t))
+    } else {
+        crate::interchange::import::run(&req, &|d, t| bar.update(d, t))
+    };
     bar.finish();
     match result {
         Ok(summary) => {

@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 mod support;
 
 mod relations;
+mod suggestions;
 
 use support::files::{copy_dir, copy_workspace, edit, repo};
 use support::process::{BIN, run, run_with_home, run_within, stdout};
