@@ -322,6 +322,8 @@ struct ImportDialog {
     source: PathField,
     annotator: String,
     merge: bool,
+    /// Into the annotator's suggestions store instead of their layer (`--as-suggestions`).
+    as_suggestions: bool,
     /// Which Prodigy answers to import.
     answers: import::Answers,
     /// The workspace folder the texts go into, as typed (empty: the paths the source gives, one
@@ -691,11 +693,22 @@ impl ImportDialog {
                 ui.end_row();
 
                 ui.label("");
-                ui.checkbox(&mut self.merge, "Merge into existing layers")
+                ui.checkbox(&mut self.as_suggestions, "As suggestions, not into the layer")
                     .on_hover_text(
-                        "Add the spans to a layer that already exists (exact duplicates are left out). \
-                         Without this, a text that already has a layer is skipped.",
+                        "Model output (Label Studio predictions, jsonl with a score): stored as \
+                         suggestions for the annotator to accept or reject, with their scores. \
+                         The layer is not changed.",
                     );
+                ui.end_row();
+
+                ui.label("");
+                ui.add_enabled_ui(!self.as_suggestions, |ui| {
+                    ui.checkbox(&mut self.merge, "Merge into existing layers")
+                        .on_hover_text(
+                            "Add the spans to a layer that already exists (exact duplicates are left out). \
+                             Without this, a text that already has a layer is skipped.",
+                        );
+                });
                 ui.end_row();
 
                 if self.format == ImportFormat::Jsonl {
@@ -771,14 +784,20 @@ impl ImportDialog {
             format,
             annotator: self.annotator.trim().to_owned(),
             source: PathBuf::from(source),
-            merge: self.merge,
+            merge: self.merge && !self.as_suggestions,
             answers: self.answers,
             into: Some(self.into.trim())
                 .filter(|f| !f.is_empty())
                 .map(str::to_owned),
         };
+        let as_suggestions = self.as_suggestions;
         match Job::spawn(ctx, "import", move |progress| {
-            import::run(&req, progress).map_err(|e| e.to_string())
+            let run = if as_suggestions {
+                import::suggestions::run
+            } else {
+                import::run
+            };
+            run(&req, progress).map_err(|e| e.to_string())
         }) {
             Ok(job) => self.job = Some(job),
             Err(e) => self.problem = Some(e),
@@ -939,6 +958,7 @@ impl MarginaliaApp {
             source: PathField::default(),
             annotator: self.prefs.annotator.clone(),
             merge: false,
+            as_suggestions: false,
             answers: import::Answers::default(),
             into: String::new(),
             job: None,

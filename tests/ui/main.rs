@@ -7,5 +7,6 @@
 mod support;
 
 mod editing;
+mod import_suggestions;
 mod review;
 mod transfer;

@@ -16,7 +16,7 @@ use crate::support::files::copy_workspace;
 const ANNOTATOR: &str = "editor-a";
 
 /// File → `entry`.
-fn open_from_file_menu(h: &mut Harness<'_, MarginaliaApp>, entry: &str) {
+pub(crate) fn open_from_file_menu(h: &mut Harness<'_, MarginaliaApp>, entry: &str) {
     h.get_by_label("File").click();
     h.run_steps(2);
     h.get_by_label(entry).click();
@@ -25,7 +25,7 @@ fn open_from_file_menu(h: &mut Harness<'_, MarginaliaApp>, entry: &str) {
 }
 
 /// Replaces the text of the field labelled `label` with `text`.
-fn type_into(h: &mut Harness<'_, MarginaliaApp>, label: &str, text: &str) {
+pub(crate) fn type_into(h: &mut Harness<'_, MarginaliaApp>, label: &str, text: &str) {
     h.get_by_label(label).focus();
     h.run_steps(1);
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
@@ -35,7 +35,7 @@ fn type_into(h: &mut Harness<'_, MarginaliaApp>, label: &str, text: &str) {
 }
 
 /// Steps the app until a label containing `needle` shows (the run is on another thread).
-fn step_until_shown(h: &mut Harness<'_, MarginaliaApp>, needle: &str) {
+pub(crate) fn step_until_shown(h: &mut Harness<'_, MarginaliaApp>, needle: &str) {
     for _ in 0..3000 {
         if h.query_all_by_label_contains(needle).next().is_some() {
             return;
