@@ -2,8 +2,8 @@
 //! doccano and Prodigy, Label Studio, W3C Web Annotation), each with an exact report.
 //!
 //! Owns: [`export`] and [`import`]; import may use export's shared shapes, never the reverse.
-//! May import: the model, the store, the workspace and the team's curated layer; never a
-//! session, the CLI or the app.
+//! May import: the model, the store, the workspace, the team's curated layer and the shape of
+//! a suggestion (`import --as-suggestions`); never a session, the CLI or the app.
 
 pub mod export;
 pub mod import;
