@@ -436,6 +436,15 @@ impl ImportSummary {
         }
     }
 
+    /// What the report says of an item not taken: a span is rejected, a suggestion refused.
+    fn rejected(&self) -> &'static str {
+        if self.suggestions.is_some() {
+            "refused"
+        } else {
+            "rejected"
+        }
+    }
+
     /// The CLI's exit status: 0 when everything the source held was imported or left out by a
     /// rule the report names (answers, duplicates, annotations Marginalia cannot hold); 1 when
     /// nothing was imported from a source that held something, or a document was refused; 3
@@ -489,9 +498,10 @@ impl ImportSummary {
         match self.exit_code() {
             0 => None,
             _ if self.nothing_imported() => Some(format!(
-                "nothing imported: no {item} from {} (the skipped documents and rejected {item}s are listed above)",
+                "nothing imported: no {item} from {} (the skipped documents and {rejected} {item}s are listed above)",
                 source.display(),
-                item = self.item()
+                item = self.item(),
+                rejected = self.rejected()
             )),
             1 if self.documents == 0 => Some(format!(
                 "nothing imported: {} refused (listed above)",
@@ -519,11 +529,7 @@ impl ImportSummary {
             _ => Some(format!(
                 "imported in part: {} {} and {} skipped (listed above)",
                 plural(self.rejected_spans.len(), self.item()),
-                if self.suggestions.is_some() {
-                    "refused"
-                } else {
-                    "rejected"
-                },
+                self.rejected(),
                 plural(self.skipped_documents.len(), "document")
             )),
         }
@@ -660,15 +666,10 @@ impl ImportSummary {
             "document",
             &self.refused_documents,
         );
-        let rejected = if self.suggestions.is_some() {
-            "refused"
-        } else {
-            "rejected"
-        };
         push_counted(
             &mut lines,
             limit,
-            rejected,
+            self.rejected(),
             self.item(),
             &self.rejected_spans,
         );
