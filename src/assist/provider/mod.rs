@@ -97,7 +97,7 @@ pub enum ProviderError {
     },
     #[error(
         "provider {provider:?} timed out after {} and was stopped ({}){}",
-        seconds(*.after_secs), if *.output_lines == 0 { "it printed nothing".to_owned() } else { format!("after {} lines of output", .output_lines) }, stderr_part(.stderr)
+        seconds(*.after_secs), printed(*.output_lines), stderr_part(.stderr)
     )]
     TimedOut {
         provider: String,
@@ -154,6 +154,15 @@ fn seconds(s: f64) -> String {
         format!("{s:.0} s")
     } else {
         format!("{s:.1} s")
+    }
+}
+
+/// `it printed nothing`, `after 1 line of output`.
+fn printed(lines: usize) -> String {
+    match lines {
+        0 => "it printed nothing".to_owned(),
+        1 => "after 1 line of output".to_owned(),
+        n => format!("after {n} lines of output"),
     }
 }
 

@@ -785,3 +785,85 @@ impl LineReader {
         }
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::model::text::Text;
+
+    fn request(script: &str, timeout: f64) -> RunRequest {
+        let dir = std::env::temp_dir();
+        RunRequest {
+            spec: ProviderSpec::ad_hoc("t", vec!["sh".into(), "-c".into(), script.into()], timeout),
+            root: dir.clone(),
+            cwd: dir,
+            tags: TagSet::default(),
+            documents: vec![Document {
+                path: "a.txt".into(),
+                text: Text::from_string("Prices rose."),
+            }],
+            cache_folder: None,
+            env: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+
+    #[test]
+    fn proposals_stream_before_the_provider_ends_and_cancel_kills_it() {
+        let line = r#"{"path":"a.txt","start":0,"end":6,"tag":"claim","score":0.5}"#;
+        let (tx, rx) = mpsc::channel();
+        let run = start(
+            request(&format!("echo '{line}'; exec sleep 300"), 300.0),
+            move |e| {
+                let _ = tx.send(e);
+            },
+        );
+        // The proposal arrives while the provider still runs.
+        let first = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert!(
+            matches!(first, Event::Proposal(ref p) if p.end == 6),
+            "{first:?}"
+        );
+        assert!(!run.is_finished());
+        run.cancel();
+        let last = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert!(
+            matches!(last, Event::Finished(Err(ProviderError::Cancelled { .. }))),
+            "{last:?}"
+        );
+        assert!(matches!(run.wait(), Err(ProviderError::Cancelled { .. })));
+    }
+
+    #[test]
+    fn dropping_the_run_kills_the_provider() {
+        let (tx, rx) = mpsc::channel();
+        let run = start(request("exec sleep 300", 300.0), move |e| {
+            let _ = tx.send(e);
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        drop(run);
+        let last = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert!(
+            matches!(last, Event::Finished(Err(ProviderError::Cancelled { .. }))),
+            "{last:?}"
+        );
+    }
+
+    #[test]
+    fn a_provider_that_reads_nothing_still_gets_its_timeout() {
+        let mut req = request("exec sleep 300", 0.3);
+        // More input than a pipe holds, which it never reads.
+        req.documents[0].text = Text::from_string(&"x".repeat(1 << 20));
+        let result = start(req, |_| {}).wait();
+        assert!(
+            matches!(
+                result,
+                Err(ProviderError::TimedOut {
+                    output_lines: 0,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    }
+}
