@@ -16,6 +16,7 @@ use crate::workspace::Workspace;
 
 mod bar;
 mod git;
+mod learn;
 mod provider;
 
 use bar::{Bar, Unit};
@@ -173,9 +174,14 @@ pub enum Command {
         /// Add the suggestions to the layer (needs --layer).
         #[arg(long, conflicts_with = "eval")]
         apply: bool,
-        /// Measure precision and recall against the layer (default: every annotator's layer).
+        /// Measure precision, recall and F1 against the layer (default: every annotator's
+        /// layer), the learned source (annotations/learned.model) beside the rules.
         #[arg(long)]
         eval: bool,
+        /// With --eval: the layer to measure against (e.g. curated); the learned source leaves
+        /// out the documents it was trained on.
+        #[arg(long, requires = "eval", conflicts_with = "layer")]
+        against: Option<String>,
         /// Print how long reading, building the model and suggesting took (standard error).
         #[arg(long, hide = true)]
         timing: bool,
@@ -192,6 +198,23 @@ pub enum Command {
         /// With --provider or --providers: run even if the cache holds the proposals.
         #[arg(long)]
         no_cache: bool,
+    },
+    /// Train the learned source on the curated layer (or the --from layers) of the texts under
+    /// PATH, and write annotations/learned.model; prints the documents and spans per tag.
+    Learn {
+        /// Layers to learn from, comma-separated; a text's first layer in this order gives its
+        /// spans (default: curated).
+        #[arg(long, value_delimiter = ',')]
+        from: Vec<String>,
+        /// Passes over the training data (default 8).
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The workspace, or a folder of it whose texts alone are learnt from (default: the
+        /// current folder).
+        path: Option<PathBuf>,
     },
     /// Import spans from brat, jsonl (ours, doccano, Prodigy), doccano, csv, w3c, conll or Label
     /// Studio into an annotator's layer (Label Studio: one layer per user who annotated).
@@ -480,6 +503,7 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             json,
             apply,
             eval,
+            against,
             timing,
             provider: command,
             providers,
@@ -506,7 +530,14 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
             }
             let layer = layer.as_deref();
             if eval {
-                suggest_eval(&path, layer, json, out, err)
+                suggest_eval(
+                    &path,
+                    against.as_deref().or(layer),
+                    &sources,
+                    json,
+                    out,
+                    err,
+                )
             } else {
                 let how = SuggestHow {
                     json,
@@ -516,6 +547,12 @@ pub fn run_command(cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i3
                 suggest(&path, layer, &sources, how, out, err)
             }
         }
+        Command::Learn {
+            from,
+            epochs,
+            json,
+            path,
+        } => learn::learn(&here(path), &from, epochs, json, out, err),
         Command::Import {
             mut format,
             merge,
@@ -1503,10 +1540,13 @@ fn suggest(
 fn suggest_eval(
     path: &std::path::Path,
     layer: Option<&str>,
+    sources: &[crate::assist::suggest::Source],
     json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    use crate::assist::learn;
+    use crate::assist::suggest::{Source, Sources, Suggestion, eval};
     let Some(ws) = open_ws(path, err) else {
         return 2;
     };
@@ -1518,11 +1558,55 @@ fn suggest_eval(
             .filter(|n| n != crate::workspace::CURATED_LAYER)
             .collect(),
     };
-    match crate::assist::suggest::eval::evaluate(&ws, &layers) {
-        Ok(report) if json => print_json(&report, out, err),
+    let chosen = if sources.is_empty() {
+        Sources::all()
+    } else {
+        Sources::only(sources)
+    };
+    let mut status = 0;
+    // The learned source: the workspace's model, never measured on what it learnt from.
+    let model = if chosen.contains(Source::Learned) {
+        let tags: Vec<String> = ws.tags().tags.iter().map(|t| t.name.clone()).collect();
+        let path = learn::file::model_path(&ws);
+        match learn::file::load_for(&path, &tags) {
+            Ok(Some(m)) => Some(Ok(m)),
+            Ok(None) => Some(Err(format!(
+                "no model file ({}): run `marginalia learn` first",
+                path.strip_prefix(ws.root()).unwrap_or(&path).display()
+            ))),
+            Err(e) => {
+                error(err, &e);
+                status = 1;
+                Some(Err(e.to_string()))
+            }
+        }
+    } else {
+        None
+    };
+    let propose = |m: &learn::Model, text: &crate::model::text::Text| -> Option<Vec<Suggestion>> {
+        (!m.trained_on(text.sha256())).then(|| learn::to_suggestions(text, &m.predict(text)))
+    };
+    let closure;
+    let mut measured = Vec::new();
+    match &model {
+        Some(Ok(m)) => {
+            closure = move |t: &crate::model::text::Text| propose(m, t);
+            measured.push(eval::Measured {
+                source: Source::Learned,
+                propose: Ok(&closure),
+            });
+        }
+        Some(Err(why)) => measured.push(eval::Measured {
+            source: Source::Learned,
+            propose: Err(why.clone()),
+        }),
+        None => {}
+    }
+    match eval::evaluate_with(&ws, &layers, chosen, &measured) {
+        Ok(report) if json => print_json(&report, out, err).max(status),
         Ok(report) => {
             let _ = write!(out, "{}", report.to_table());
-            0
+            status
         }
         Err(e) => {
             error(err, e);
