@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 #[path = "../support/mod.rs"]
 mod support;
 
+mod learn;
 mod providers;
 mod relations;
 mod suggestions;

@@ -7,6 +7,7 @@ mod support;
 
 mod bad_inputs;
 mod bidi;
+mod learn;
 mod offsets;
 mod relations;
 mod roundtrip;
