@@ -20,6 +20,7 @@ mod help;
 mod keys_editor;
 mod list_scan;
 mod loader;
+pub mod model_sources;
 mod palette;
 mod panels;
 mod quit;
@@ -1925,6 +1926,8 @@ impl eframe::App for MarginaliaApp {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.save_pending();
+        // Providers still running are killed, and training stops, before the window goes.
+        self.suggest.stop_models();
         if self.frame_stats.is_some() {
             frame_stats::FrameStats::print(&self.ctx);
         }

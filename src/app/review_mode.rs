@@ -328,6 +328,8 @@ pub fn apply(app: &mut MarginaliaApp, command: ReviewCommand) {
                 app.reload_entries();
                 app.open_document_rel(&rel);
                 app.status_line = format!("Left review of {rel}");
+                // The curated layer changed: the learned tagger follows, in the background.
+                app.curated_changed();
             }
         }
         other => {

@@ -71,6 +71,11 @@ pub struct SuggestUi {
     /// Every source's proposals for the open document, unfiltered; shared with `shown`, so
     /// filtering 47,000 of them again after a bulk edit copies no text.
     raw: Vec<Arc<Suggestion>>,
+    /// The rules' proposals for the open document (`raw` adds the model sources').
+    rule_raw: Vec<Arc<Suggestion>>,
+    /// The model sources, and the generation of theirs merged into `raw`.
+    models: super::model_sources::ModelSources,
+    merged_models: Option<u64>,
     /// The sources that found more than they propose for the open document.
     cut: Vec<Cut>,
     /// The sources too dense for the open document ([`DENSE_PER_1000`]), with what they
@@ -130,6 +135,11 @@ impl SuggestUi {
         self.building.is_some() || self.job.is_some()
     }
 
+    /// Stops the model sources: providers are killed, training stops at its next step.
+    pub(super) fn stop_models(&mut self) {
+        self.models = super::model_sources::ModelSources::default();
+    }
+
     /// Whether any suggestion is shown (their keys apply only then).
     pub fn has_any(&self) -> bool {
         !self.shown.is_empty()
@@ -142,7 +152,7 @@ pub const DENSE_PER_1000: usize = 20;
 
 /// The sources too dense for a text of `chars` characters, with how many they found (before
 /// any cut). A short text is never too dense (a seed of 4,000 characters may have 80).
-fn dense_sources(list: &[Suggestion], cut: &[Cut], chars: usize) -> Vec<(Source, usize)> {
+fn dense_sources(list: &[Arc<Suggestion>], cut: &[Cut], chars: usize) -> Vec<(Source, usize)> {
     Source::ALL
         .into_iter()
         .filter_map(|source| {
@@ -287,12 +297,11 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
     if let Some((k, rx)) = &su.job {
         match rx.try_recv() {
             Ok(found) => {
-                let chars = app.open.as_ref().map_or(0, |o| o.doc.text().char_len());
-                su.dense = dense_sources(&found.list, &found.cut, chars);
                 if su.raw_for.as_ref().map(|r| &r.0) != Some(&k.0) {
                     su.dense_shown.clear();
                 }
-                su.raw = found.list.into_iter().map(Arc::new).collect();
+                su.rule_raw = found.list.into_iter().map(Arc::new).collect();
+                su.merged_models = None;
                 su.cut = found.cut;
                 su.raw_for = Some(k.clone());
                 su.generation += 1;
@@ -302,7 +311,53 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
             Err(mpsc::TryRecvError::Empty) => {}
         }
     }
+    // The model sources (learned, providers, imported) for the open document, merged with the
+    // rules' proposals whenever either changes.
+    let read_only = app.read_only();
+    if let (Some(ws), Some(open)) = (&app.ws, &app.open) {
+        let doc = (!read_only).then(|| (open.doc.rel(), open.doc.text()));
+        let su = &mut app.suggest;
+        su.models
+            .poll(ws, &app.prefs.annotator, doc, may_learn, ctx);
+        let fresh = su
+            .raw_for
+            .as_ref()
+            .is_some_and(|(r, _, _)| r == open.doc.rel());
+        if fresh && su.merged_models != Some(su.models.generation()) {
+            su.merged_models = Some(su.models.generation());
+            merge_model_sources(su, open.doc.text().char_len());
+        }
+    }
     refilter(app);
+}
+
+/// `raw`: the rules' proposals and the model sources', sorted by range and tag; where two
+/// propose the same range and tag, the rules' (then the surer) one is kept.
+fn merge_model_sources(su: &mut SuggestUi, chars: usize) {
+    let mut all: Vec<Arc<Suggestion>> = su.rule_raw.clone();
+    all.extend(su.models.found().iter().cloned().map(Arc::new));
+    all.sort_by(|a, b| {
+        ((a.start, a.end, &a.tag).cmp(&(b.start, b.end, &b.tag)))
+            .then(a.source.cmp(&b.source))
+            .then(b.score.total_cmp(&a.score))
+    });
+    all.dedup_by(|b, a| a.start == b.start && a.end == b.end && a.tag == b.tag);
+    su.dense = dense_sources(&all, &su.cut, chars);
+    su.raw = all;
+    su.generation += 1;
+}
+
+impl MarginaliaApp {
+    /// After a review was saved into the curated layer: the learned tagger is trained again
+    /// if it is stale.
+    pub(super) fn curated_changed(&mut self) {
+        if let Some(ws) = &self.ws {
+            let ctx = self.ctx.clone();
+            self.suggest
+                .models
+                .curated_changed(ws, &self.prefs.annotator, &ctx);
+        }
+    }
 }
 
 /// The model's thread: reads the annotator's rejections, then learns the workspace one text
@@ -315,7 +370,7 @@ fn learn(
     tx: &mpsc::SyncSender<Result<Learnt, String>>,
     progress: &Progress,
 ) {
-    lower_priority();
+    super::model_sources::lower_priority();
     let send = |msg| {
         // Sent before the wake-up, so the frame it causes finds it.
         let sent = tx.send(msg).is_ok();
@@ -384,17 +439,6 @@ fn learn(
     }
 }
 
-/// Lowers this thread's priority to the least (nice 19 on Linux, where it is per thread), so
-/// that learning the model takes only time no one else wants: the window, the document list
-/// and other programs come first.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority only reads its arguments; `who` 0 is the calling thread on Linux.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
-    }
-}
-
 /// Drops a model the window no longer uses on a thread of its own: a model of 100,000 texts is
 /// millions of small allocations, made by the model's thread, and freeing them took tens of
 /// milliseconds of a frame (and waited for that low-priority thread's allocator lock).
@@ -403,7 +447,7 @@ fn drop_elsewhere(model: Arc<Model>) {
     let _ = std::thread::Builder::new()
         .name("drop suggestion model".into())
         .spawn(move || {
-            lower_priority();
+            super::model_sources::lower_priority();
             drop(model);
         });
 }
@@ -881,12 +925,33 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
             ui.label(RichText::new("finding…").small().color(weak));
         }
     });
-    if let Some(e) = &su.error {
+    // The rules' error, then each model source's that failed for this document.
+    for e in su.error.iter().chain(su.models.errors()) {
         ui.label(
             RichText::new(e)
                 .small()
                 .color(theme::error_color(ui.visuals())),
         );
+    }
+    if su.models.training() {
+        ui.label(
+            RichText::new("training the learned tagger…")
+                .small()
+                .color(weak),
+        )
+        .on_hover_text(
+            "The curated layers changed: the learned source is trained again on them in \
+                 the background, and proposes with the new model when it is done",
+        );
+    } else if let Some(said) = su.models.trained() {
+        ui.label(
+            RichText::new(format!("Learned tagger: {said}"))
+                .small()
+                .color(weak),
+        );
+    }
+    if su.models.working() && su.job.is_none() {
+        ui.label(RichText::new("asking the models…").small().color(weak));
     }
     if app.read_only() {
         ui.label(

@@ -8,5 +8,6 @@ mod support;
 
 mod editing;
 mod import_suggestions;
+mod model_sources;
 mod review;
 mod transfer;
