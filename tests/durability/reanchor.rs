@@ -796,7 +796,12 @@ fn reanchor_keeps_the_curated_layers_review_record_and_suggest_cannot_write_it()
         json: false,
         apply: true,
         eval: false,
+        against: None,
         timing: false,
+        provider: None,
+        providers: false,
+        timeout: None,
+        no_cache: false,
     });
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("curated layer is written by review"), "{err}");
