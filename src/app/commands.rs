@@ -83,6 +83,9 @@ pub enum Command {
         forward: bool,
         undone: bool,
     },
+    /// Open the unlabelled document the learned tagger is least sure of (ranked off the UI
+    /// thread).
+    NextUncertainDocument,
     /// Give span `id` new boundaries (an end of it was dragged).
     SetSpanRange {
         id: u64,

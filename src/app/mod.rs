@@ -1561,6 +1561,7 @@ impl MarginaliaApp {
                     self.apply(ctx, c);
                 }
             }
+            Command::NextUncertainDocument => suggestions::rank_uncertain(self),
             Command::ToggleHelp => {
                 self.help_open = !self.help_open;
             }

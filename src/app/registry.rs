@@ -130,6 +130,7 @@ pub enum Action {
     NextUndoneDocument,
     NextDocument,
     PrevDocument,
+    NextUncertainDocument,
     // The caret (src/app/text_view.rs).
     CaretLeft,
     CaretRight,
@@ -188,7 +189,7 @@ pub enum Action {
 
 impl Action {
     /// Every action with keys, in the registry's order (the Keys editor's, the sheet's).
-    pub const ALL: [Action; 61] = [
+    pub const ALL: [Action; 62] = [
         Action::Help,
         Action::Palette,
         Action::WorkspaceFind,
@@ -210,6 +211,7 @@ impl Action {
         Action::NextUndoneDocument,
         Action::NextDocument,
         Action::PrevDocument,
+        Action::NextUncertainDocument,
         Action::CaretLeft,
         Action::CaretRight,
         Action::CaretWordLeft,
@@ -360,6 +362,16 @@ impl Action {
                 Spec::new("NextDocument", "Next document", &[(ALT, Key::ArrowDown)])
                     .words("text file article")
             }
+            Action::NextUncertainDocument => Spec::new(
+                "NextUncertainDocument",
+                "Next document the learned tagger is least sure of",
+                &[(ALT_SHIFT, Key::ArrowDown)],
+            )
+            .words("active learning uncertain model unlabelled")
+            .hover(
+                "Opens the unlabelled document whose spans the learned tagger is least sure of: \
+                 labelling it teaches the tagger the most",
+            ),
             Action::PrevDocument => {
                 Spec::new("PrevDocument", "Previous document", &[(ALT, Key::ArrowUp)])
                     .words("text file article")
@@ -717,6 +729,7 @@ impl Action {
                 | Action::NextDocument
                 | Action::PrevDocument
                 | Action::NextUndoneDocument
+                | Action::NextUncertainDocument
                 // A workspace "Tag all" is undone with no document open too.
                 | Action::Undo
                 | Action::Redo
@@ -736,6 +749,7 @@ impl Action {
                     | Action::NextDocument
                     | Action::PrevDocument
                     | Action::NextUndoneDocument
+                    | Action::NextUncertainDocument
                     | Action::Palette
                     | Action::Find
                     | Action::WorkspaceFind
@@ -769,7 +783,8 @@ impl Action {
             | Action::Import
             | Action::NextUndoneDocument
             | Action::NextDocument
-            | Action::PrevDocument => Needs::Workspace,
+            | Action::PrevDocument
+            | Action::NextUncertainDocument => Needs::Workspace,
             _ => Needs::Document,
         }
     }
@@ -804,6 +819,7 @@ impl Action {
             Action::NextUndoneDocument => step(true, true),
             Action::NextDocument => step(true, false),
             Action::PrevDocument => step(false, false),
+            Action::NextUncertainDocument => Command::NextUncertainDocument,
             Action::CaretLeft => caret(CaretMove::Left, false),
             Action::CaretRight => caret(CaretMove::Right, false),
             Action::CaretWordLeft => caret(CaretMove::WordLeft, false),

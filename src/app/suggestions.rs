@@ -211,10 +211,31 @@ fn sources(app: &MarginaliaApp) -> Sources {
 /// proposals when it or the model changed, and filters them again after edits. Every frame,
 /// cheap.
 pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
-    let Some(ws) = &app.ws else {
+    if app.ws.is_none() {
         app.suggest = SuggestUi::default();
         return;
-    };
+    }
+    if let Some(answer) = app.suggest.models.ranked() {
+        match answer {
+            Ok(r) => match r.rel {
+                Some((rel, unsure)) => {
+                    app.open_document_rel(&rel);
+                    let of = if r.ranked < r.unlabelled {
+                        format!("the first {} of {} unlabelled", r.ranked, r.unlabelled)
+                    } else {
+                        format!("{} unlabelled", r.ranked)
+                    };
+                    app.status_line = format!(
+                        "Opened {rel}: of {of} documents, the learned tagger is least sure of \
+                         this one (uncertainty {unsure:.2})"
+                    );
+                }
+                None => app.status_line = "Every document is labelled".into(),
+            },
+            Err(e) => app.status_line = e,
+        }
+    }
+    let Some(ws) = &app.ws else { return };
     let annotator = app.prefs.annotator.clone();
     let key = (ws.root().to_path_buf(), annotator.clone());
     // After the list, which reads every layer too, unless a document is already open; never
@@ -345,6 +366,19 @@ fn merge_model_sources(su: &mut SuggestUi, chars: usize) {
     su.dense = dense_sources(&all, &su.cut, chars);
     su.raw = all;
     su.generation += 1;
+}
+
+/// "Next uncertain document": ranks the unlabelled documents off the UI thread; [`poll`]
+/// opens the first when the answer comes.
+pub(super) fn rank_uncertain(app: &mut MarginaliaApp) {
+    let Some(ws) = &app.ws else { return };
+    let skip = app.open_document().map(str::to_owned);
+    let ctx = app.ctx.clone();
+    app.suggest
+        .models
+        .rank_uncertain(ws, &app.prefs.annotator, skip, &ctx);
+    app.status_line =
+        "Ranking the unlabelled documents by how unsure the learned tagger is…".into();
 }
 
 impl MarginaliaApp {

@@ -153,3 +153,58 @@ fn a_provider_still_running_is_killed_when_another_document_opens() {
     }
     panic!("the provider of the document left behind is still running");
 }
+
+#[test]
+fn alt_shift_down_opens_the_unlabelled_document_the_tagger_is_least_sure_of() {
+    let ws = tempfile::tempdir().unwrap();
+    copy_seeds(ws.path());
+    copy_dir(
+        &repo().join("annotations/editor-a"),
+        &ws.path().join("annotations/editor-a"),
+    );
+    let opened = marginalia::Workspace::open(ws.path()).unwrap();
+    marginalia::assist::learn::auto::retrain_if_stale(&opened, "editor-a", &|| false)
+        .unwrap()
+        .expect("it trains");
+    // What the tagger is least sure of, among the seeds neither the curated layer nor the
+    // tester labelled (all five).
+    let model = marginalia::assist::learn::file::load(
+        &marginalia::assist::learn::file::model_path(&opened),
+    )
+    .unwrap()
+    .unwrap();
+    let texts: Vec<(String, marginalia::model::text::Text)> = opened
+        .texts()
+        .into_iter()
+        .map(|t| (t.rel, marginalia::model::text::Text::load(&t.path).unwrap()))
+        .collect();
+    let order = marginalia::assist::learn::active::order(
+        &model,
+        texts.iter().map(|(r, t)| (r.as_str(), t)),
+    );
+    // From the document it is least sure of, it goes to the next least sure (not the next in
+    // the list).
+    assert_eq!(order[0].0, format!("seeds/{SEED}"));
+    assert_ne!(order[1].0, "seeds/001_3e981e5bab7b45a2.txt");
+    let mut h = open_app(ws.path(), "tester", vec2(1280.0, 800.0));
+    h.get_by_label(SEED).click();
+    h.run_steps(3);
+    h.key_press_modifiers(
+        egui::Modifiers::ALT | egui::Modifiers::SHIFT,
+        Key::ArrowDown,
+    );
+    for _ in 0..500 {
+        if h.state().open_document() != Some(order[0].0.as_str()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    h.run_steps(2);
+    assert_eq!(h.state().open_document(), Some(order[1].0.as_str()));
+    assert!(
+        h.state().status_line().contains("least sure of"),
+        "{}",
+        h.state().status_line()
+    );
+}
