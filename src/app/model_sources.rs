@@ -27,6 +27,9 @@ enum Msg {
     Finished,
 }
 
+/// What a source's thread does, given where to send what it finds.
+type Job = Box<dyn FnOnce(&dyn Fn(Msg)) + Send>;
+
 /// The sources running for one document.
 struct Run {
     /// The document (path, text hash).
@@ -196,7 +199,7 @@ impl ModelSources {
         let (tx, rx) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
         let mut running = 0;
-        let mut spawn = |name: &str, job: Box<dyn FnOnce(&dyn Fn(Msg)) + Send>| {
+        let mut spawn = |name: &str, job: Job| {
             let (tx, ctx, cancel) = (tx.clone(), ctx.clone(), Arc::clone(&cancel));
             let send = move |m: Msg| {
                 if !cancel.load(Ordering::Relaxed) && tx.send(m).is_ok() {
@@ -244,7 +247,6 @@ impl ModelSources {
                 }),
             );
         }
-        drop(spawn);
         // The workspace's providers: each runs as a program of its own, killed with the run.
         let mut providers = Vec::new();
         let path = ws
