@@ -136,6 +136,9 @@ pub enum LearnError {
     Store(#[from] crate::store::StoreError),
 }
 
+/// About how many tokens [`Model::analyse`] computes features for at once.
+const CHUNK_TOKENS: usize = 4096;
+
 /// A document the model learnt from: its path and its text's sha256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrainedDoc {
@@ -572,21 +575,32 @@ impl Model {
         let toks = tokens::tokenize(text.as_str());
         let words = words_of(text.as_str(), &toks);
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-        let feats = features::extract(
-            &refs,
-            &toks,
-            &self.header.features,
-            |h| self.gazetteer.entries.get(&h).copied(),
-            &self.header.tags,
-        );
         let l = self.weights.labels;
         let n = toks.len();
         let mut emit = vec![0.0f32; n * l];
-        for t in 0..n {
-            let rows = feats.hashes[feats.offsets[t]..feats.offsets[t + 1]]
-                .iter()
-                .filter_map(|h| self.features.get(h).map(|&r| r as usize));
-            self.weights.emit(rows, &mut emit[t * l..(t + 1) * l]);
+        // Features a run of whole lines at a time: they look no further than their line, so
+        // the result is the same, and a long text's hashes are never all in memory.
+        let mut from = 0;
+        while from < n {
+            let mut to = (from + CHUNK_TOKENS).min(n);
+            while to < n && !toks[to].line_start {
+                to += 1;
+            }
+            let feats = features::extract(
+                &refs[from..to],
+                &toks[from..to],
+                &self.header.features,
+                |h| self.gazetteer.entries.get(&h).copied(),
+                &self.header.tags,
+            );
+            for t in 0..to - from {
+                let rows = feats.hashes[feats.offsets[t]..feats.offsets[t + 1]]
+                    .iter()
+                    .filter_map(|h| self.features.get(h).map(|&r| r as usize));
+                let at = (from + t) * l;
+                self.weights.emit(rows, &mut emit[at..at + l]);
+            }
+            from = to;
         }
         let path = viterbi(&emit, l, &self.weights.transition);
         let lattice = Lattice::new(&emit, l, &self.weights.transition, self.header.temperature);
