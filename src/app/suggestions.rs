@@ -1142,6 +1142,12 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
                 r.widget_info(|| {
                     egui::WidgetInfo::selected(egui::Role::Button, true, is_focused, &text)
                 });
+                let r = r.on_hover_ui(|ui| {
+                    ui.label(format!("From {}, score {:.2}", origin(s), s.score));
+                    if let Some(why) = &s.explanation {
+                        ui.label(RichText::new(why).small());
+                    }
+                });
                 if r.clicked() {
                     commands.push(Command::Suggest(SuggestCommand::Focus(i)));
                 }

@@ -157,8 +157,9 @@ pub enum Command {
         /// The workspace (default: the current folder).
         path: Option<PathBuf>,
     },
-    /// Propose spans from quotation marks, recurring lines, name variants, dictionaries and
-    /// what the layer already tagged; `--apply` adds them to the layer.
+    /// Propose spans with a score from quotation marks, recurring lines, name variants,
+    /// dictionaries, what the layer already tagged and the learned tagger; `--provider` runs any
+    /// model's program instead; `--eval` measures them; `--apply` adds them to the layer.
     Suggest {
         /// The workspace, or one text of it (default: the current folder).
         path: Option<PathBuf>,
@@ -1405,6 +1406,20 @@ fn suggest(
     }
     let t_read = t0.elapsed();
     let model = Model::new(ws.tags(), &corpus);
+    let learned = if sources.contains(crate::assist::suggest::Source::Learned) {
+        let tags: Vec<String> = ws.tags().tags.iter().map(|t| t.name.clone()).collect();
+        let path = crate::assist::learn::file::model_path(&ws);
+        match crate::assist::learn::file::load_for(&path, &tags) {
+            Ok(m) => m,
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(err, "{e}; the learned source is left out");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let t_model = t0.elapsed();
     let mut t_suggest = std::time::Duration::ZERO;
     let mut docs = Vec::new();
@@ -1425,6 +1440,26 @@ fn suggest(
         let t = std::time::Instant::now();
         let crate::assist::suggest::Proposals { mut list, cut } = model.propose(text, sources);
         cuts += usize::from(!cut.is_empty());
+        // The model sources: the learned tagger, and what was imported for this layer.
+        if let Some(m) = &learned {
+            list.extend(crate::assist::learn::to_suggestions(text, &m.predict(text)));
+        }
+        if let Some(name) = layer
+            && sources.contains(crate::assist::suggest::Source::Imported)
+        {
+            use crate::interchange::import::suggestions::store::imported_suggestions;
+            match imported_suggestions(&ws, name, rel, text) {
+                Ok(found) => list.extend(found),
+                Err(e) => {
+                    failed += 1;
+                    bar.suspend(|| writeln!(err, "{e}"));
+                }
+            }
+        }
+        list.sort_by(|a, b| {
+            ((a.start, a.end, &a.tag).cmp(&(b.start, b.end, &b.tag))).then(a.source.cmp(&b.source))
+        });
+        list.dedup_by(|b, a| a.start == b.start && a.end == b.end && a.tag == b.tag);
         let own = corpus.layers.get(rel);
         crate::assist::suggest::filter_new(&mut list, rel, own, &rejected);
         t_suggest += t.elapsed();
