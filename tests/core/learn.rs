@@ -134,13 +134,16 @@ fn resealed(mut body: Vec<u8>) -> Vec<u8> {
     body
 }
 
+/// Which error a broken file must give.
+type IsError = fn(&ModelFileError) -> bool;
+
 #[test]
 fn each_broken_model_file_is_one_error_naming_it() {
     let (_dir, ws, docs) = fixture();
     let (_model, good, path) = model_file(&ws, &docs);
     let header_len = u32::from_le_bytes([good[12], good[13], good[14], good[15]]) as usize;
     let labels_at = 16 + header_len;
-    let mut cases: Vec<(&str, Vec<u8>, fn(&ModelFileError) -> bool)> = vec![
+    let mut cases: Vec<(&str, Vec<u8>, IsError)> = vec![
         ("empty", Vec::new(), |e| {
             matches!(e, ModelFileError::NotAModel { .. })
         }),
