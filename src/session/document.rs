@@ -1228,7 +1228,12 @@ impl Document {
         // An end here is checked with its own tag; `to_tag` is for an end elsewhere.
         let to_tag = match to.here_id() {
             Some(id) if id == from => return Err(LinkError::SameSpan),
-            Some(id) => self.layer.span(id).ok_or(LinkError::NoSpan(id))?.tag.as_str(),
+            Some(id) => self
+                .layer
+                .span(id)
+                .ok_or(LinkError::NoSpan(id))?
+                .tag
+                .as_str(),
             None => to_tag,
         };
         for (is_from, tag) in [(true, from_span.tag.as_str()), (false, to_tag)] {

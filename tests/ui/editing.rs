@@ -4482,7 +4482,9 @@ fn a_threshold_hides_doubtful_suggestions_and_shift_y_accepts_only_those_above_i
     press_with(&mut h, Modifiers::SHIFT, Key::Y);
     let status = h.state().status_line().to_owned();
     assert!(
-        status.contains(&format!("Accepted {sure} suggestions from quotes scoring 0.80")),
+        status.contains(&format!(
+            "Accepted {sure} suggestions from quotes scoring 0.80"
+        )),
         "{status}"
     );
     save_now(&mut h);
