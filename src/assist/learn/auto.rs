@@ -17,6 +17,11 @@ use crate::workspace::{CURATED_LAYER, Workspace};
 /// when asked.
 pub const MAX_AUTO_FILES: usize = 2_000;
 
+/// From this many characters of training text on, the window does not train by itself either:
+/// the features of every token are held while it learns (CoNLL-2003's training part is about
+/// 1.2 million).
+pub const MAX_AUTO_CHARS: usize = 4_000_000;
+
 /// How many files `layers` have, and the newest modification time among them.
 fn newest(ws: &Workspace, layers: &[String]) -> (usize, Option<SystemTime>) {
     let files: Vec<_> = layers
@@ -73,6 +78,14 @@ pub fn retrain_if_stale(
     let gathered = corpus::gather(ws, &layers, "", &mut |_, _| {})?;
     if gathered.docs.is_empty() {
         return Ok(None);
+    }
+    let chars: usize = gathered.docs.iter().map(|d| d.text.char_len()).sum();
+    if chars > MAX_AUTO_CHARS {
+        return Ok(Some(format!(
+            "not trained in the window: {}'s documents hold {chars} characters (more than \
+             {MAX_AUTO_CHARS}); run `marginalia learn`",
+            layers.join(", ")
+        )));
     }
     let opts = TrainOptions {
         tags,

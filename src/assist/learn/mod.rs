@@ -571,15 +571,19 @@ impl Model {
     }
 
     /// [`Self::predict`], and how unsure the model is of the text ([`Analysis::uncertainty`]).
+    ///
+    /// A run of whole lines (about [`CHUNK_TOKENS`] tokens) is tagged at a time: features,
+    /// scores, Viterbi and forward–backward, so a 10 MB text never holds its lattice whole.
+    /// Training cuts its sequences at line starts too (where no span continues), so only a span
+    /// across a run's last line break is lost.
     pub fn analyse(&self, text: &Text) -> Analysis {
         let toks = tokens::tokenize(text.as_str());
         let words = words_of(text.as_str(), &toks);
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         let l = self.weights.labels;
         let n = toks.len();
-        let mut emit = vec![0.0f32; n * l];
-        // Features a run of whole lines at a time: they look no further than their line, so
-        // the result is the same, and a long text's hashes are never all in memory.
+        let mut proposed = Vec::new();
+        let mut unsure_sum = 0.0f32;
         let mut from = 0;
         while from < n {
             let mut to = (from + CHUNK_TOKENS).min(n);
@@ -593,39 +597,37 @@ impl Model {
                 |h| self.gazetteer.entries.get(&h).copied(),
                 &self.header.tags,
             );
+            let mut emit = vec![0.0f32; (to - from) * l];
             for t in 0..to - from {
                 let rows = feats.hashes[feats.offsets[t]..feats.offsets[t + 1]]
                     .iter()
                     .filter_map(|h| self.features.get(h).map(|&r| r as usize));
-                let at = (from + t) * l;
-                self.weights.emit(rows, &mut emit[at..at + l]);
+                self.weights.emit(rows, &mut emit[t * l..(t + 1) * l]);
             }
-            from = to;
-        }
-        let path = viterbi(&emit, l, &self.weights.transition);
-        let lattice = Lattice::new(&emit, l, &self.weights.transition, self.header.temperature);
-        let proposed = spans_of_labels(&path)
-            .into_iter()
-            .map(|(first, last, k)| Proposed {
-                start: toks[first].start,
-                end: toks[last].end,
-                tag: self.header.tags[k].clone(),
-                score: lattice.span_probability(first, last, k),
-            })
-            .collect();
-        let uncertainty = if n == 0 {
-            0.0
-        } else {
-            (0..n)
+            drop(feats);
+            let path = viterbi(&emit, l, &self.weights.transition);
+            let lattice = Lattice::new(&emit, l, &self.weights.transition, self.header.temperature);
+            proposed.extend(
+                spans_of_labels(&path)
+                    .into_iter()
+                    .map(|(first, last, k)| Proposed {
+                        start: toks[from + first].start,
+                        end: toks[from + last].end,
+                        tag: self.header.tags[k].clone(),
+                        score: lattice.span_probability(first, last, k),
+                    }),
+            );
+            unsure_sum += (0..to - from)
                 .map(|t| {
                     let best = (0..l)
                         .map(|x| lattice.marginal(t, x))
                         .fold(0.0f32, f32::max);
                     1.0 - best.min(1.0)
                 })
-                .sum::<f32>()
-                / n as f32
-        };
+                .sum::<f32>();
+            from = to;
+        }
+        let uncertainty = if n == 0 { 0.0 } else { unsure_sum / n as f32 };
         Analysis {
             proposed,
             uncertainty,
