@@ -1041,7 +1041,7 @@ pub(super) fn section(app: &MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comma
                 continue;
             }
             let label = match dense {
-                Some(found) if !checked => format!("{source} (off: {found} found, too dense)"),
+                Some(found) if !checked => format!("{source} (too dense: {found})"),
                 _ => format!("{source} ({count})"),
             };
             let hover = match dense {

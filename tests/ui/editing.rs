@@ -2295,7 +2295,7 @@ fn a_cut_source_says_so_with_both_counts_and_its_suggestions_reach_the_end() {
         "a source that is off says nothing of a cut"
     );
     for source in ["repeats", "boilerplate"] {
-        h.get_by_label(&format!("{source} (off: 12000 found, too dense)"))
+        h.get_by_label(&format!("{source} (too dense: 12000)"))
             .click();
         h.run_steps(2);
     }

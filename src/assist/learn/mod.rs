@@ -578,8 +578,6 @@ impl Model {
     /// across a run's last line break is lost.
     pub fn analyse(&self, text: &Text) -> Analysis {
         let toks = tokens::tokenize(text.as_str());
-        let words = words_of(text.as_str(), &toks);
-        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         let l = self.weights.labels;
         let n = toks.len();
         let mut proposed = Vec::new();
@@ -590,8 +588,12 @@ impl Model {
             while to < n && !toks[to].line_start {
                 to += 1;
             }
+            // The run's words, borrowed from the text (no copy of a 10 MB text's words).
+            let refs: Vec<&str> = (toks[from..to].iter())
+                .map(|t| text.slice(t.start, t.end))
+                .collect();
             let feats = features::extract(
-                &refs[from..to],
+                &refs,
                 &toks[from..to],
                 &self.header.features,
                 |h| self.gazetteer.entries.get(&h).copied(),
