@@ -136,8 +136,8 @@ pub enum LearnError {
     Store(#[from] crate::store::StoreError),
 }
 
-/// About how many tokens [`Model::analyse`] computes features for at once.
-const CHUNK_TOKENS: usize = 4096;
+/// About how many bytes of text [`Model::analyse`] tags at once (then to the end of the line).
+const CHUNK_BYTES: usize = 32 * 1024;
 
 /// A document the model learnt from: its path and its text's sha256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -572,35 +572,44 @@ impl Model {
 
     /// [`Self::predict`], and how unsure the model is of the text ([`Analysis::uncertainty`]).
     ///
-    /// A run of whole lines (about [`CHUNK_TOKENS`] tokens) is tagged at a time: features,
+    /// A run of whole lines (about [`CHUNK_BYTES`] of text) is tagged at a time: features,
     /// scores, Viterbi and forward–backward, so a 10 MB text never holds its lattice whole.
     /// Training cuts its sequences at line starts too (where no span continues), so only a span
     /// across a run's last line break is lost.
     pub fn analyse(&self, text: &Text) -> Analysis {
-        let toks = tokens::tokenize(text.as_str());
+        let s = text.as_str();
         let l = self.weights.labels;
-        let n = toks.len();
+        let mut n = 0;
         let mut proposed = Vec::new();
         let mut unsure_sum = 0.0f32;
-        let mut from = 0;
-        while from < n {
-            let mut to = (from + CHUNK_TOKENS).min(n);
-            while to < n && !toks[to].line_start {
-                to += 1;
+        // A run of whole lines at a time: tokens, features, scores and lattice. Tokens never
+        // look past their line, so the result is the text's, and a 10 MB text is never held
+        // as chars, tokens or a lattice whole.
+        let (mut byte, mut char_base) = (0, 0);
+        while byte < s.len() {
+            let mut end = (byte + CHUNK_BYTES).min(s.len());
+            if end < s.len() {
+                // Through the next line break ('\n' is one byte: a char boundary follows).
+                end = memchr::memchr(b'\n', &s.as_bytes()[end..]).map_or(s.len(), |i| end + i + 1);
             }
-            // The run's words, borrowed from the text (no copy of a 10 MB text's words).
-            let refs: Vec<&str> = (toks[from..to].iter())
-                .map(|t| text.slice(t.start, t.end))
+            let piece = &s[byte..end];
+            let toks = tokens::tokenize(piece);
+            let bytes_of: Vec<usize> = (piece.char_indices().map(|(b, _)| b))
+                .chain(std::iter::once(piece.len()))
+                .collect();
+            let refs: Vec<&str> = (toks.iter())
+                .map(|t| &piece[bytes_of[t.start]..bytes_of[t.end]])
                 .collect();
             let feats = features::extract(
                 &refs,
-                &toks[from..to],
+                &toks,
                 &self.header.features,
                 |h| self.gazetteer.entries.get(&h).copied(),
                 &self.header.tags,
             );
-            let mut emit = vec![0.0f32; (to - from) * l];
-            for t in 0..to - from {
+            let m = toks.len();
+            let mut emit = vec![0.0f32; m * l];
+            for t in 0..m {
                 let rows = feats.hashes[feats.offsets[t]..feats.offsets[t + 1]]
                     .iter()
                     .filter_map(|h| self.features.get(h).map(|&r| r as usize));
@@ -613,13 +622,13 @@ impl Model {
                 spans_of_labels(&path)
                     .into_iter()
                     .map(|(first, last, k)| Proposed {
-                        start: toks[from + first].start,
-                        end: toks[from + last].end,
+                        start: char_base + toks[first].start,
+                        end: char_base + toks[last].end,
                         tag: self.header.tags[k].clone(),
                         score: lattice.span_probability(first, last, k),
                     }),
             );
-            unsure_sum += (0..to - from)
+            unsure_sum += (0..m)
                 .map(|t| {
                     let best = (0..l)
                         .map(|x| lattice.marginal(t, x))
@@ -627,7 +636,9 @@ impl Model {
                     1.0 - best.min(1.0)
                 })
                 .sum::<f32>();
-            from = to;
+            n += m;
+            char_base += bytes_of.len() - 1;
+            byte = end;
         }
         let uncertainty = if n == 0 { 0.0 } else { unsure_sum / n as f32 };
         Analysis {
@@ -746,5 +757,20 @@ mod tests {
         assert!(model.trained_on(docs[0].text.sha256()));
         let stopped = train(&docs, &opts, &mut |_| ControlFlow::Break(()));
         assert!(matches!(stopped, Err(LearnError::Cancelled)));
+
+        // A long text is tagged a run of lines at a time: the proposals past the first runs,
+        // after lines of multi-byte letters, are where their words are.
+        let filler = "Über naïve façades ☕ stayed quiet all day .\n".repeat(2_000);
+        let long = Text::from_string(&format!("{filler}Anna Berg stayed in Oslo .\n{filler}"));
+        assert!(long.as_str().len() > 3 * CHUNK_BYTES);
+        let found: Vec<(&str, String)> = model
+            .predict(&long)
+            .into_iter()
+            .map(|p| (long.slice(p.start, p.end), p.tag))
+            .collect();
+        assert_eq!(
+            found,
+            [("Anna Berg", "PER".to_owned()), ("Oslo", "LOC".to_owned())]
+        );
     }
 }
