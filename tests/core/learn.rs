@@ -233,3 +233,50 @@ fn each_broken_model_file_is_one_error_naming_it() {
         Err(ModelFileError::Unreadable { .. })
     ));
 }
+
+/// The window's training: it trains when the layers are newer than the model (here: there is
+/// none, and the annotator "gold" has spans), not again while nothing changed, again after a
+/// layer changed, and never on more text than it may hold (the model file is then left alone).
+#[test]
+fn the_window_trains_when_the_layers_changed_and_only_then() {
+    let (dir, ws, _) = fixture();
+    let path = file::model_path(&ws);
+    let never = || false;
+    let said = learn::auto::retrain_if_stale(&ws, "gold", &never).unwrap();
+    assert!(
+        said.as_deref()
+            .is_some_and(|s| s.starts_with("learned from 8 documents")),
+        "{said:?}"
+    );
+    let first = std::fs::read(&path).unwrap();
+    assert_eq!(
+        learn::auto::retrain_if_stale(&ws, "gold", &never).unwrap(),
+        None
+    );
+    // A layer file written after the model: stale again.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (_, layer) = ws.layer_files("gold").files.into_iter().next().unwrap();
+    let bytes = std::fs::read(&layer).unwrap();
+    std::fs::write(&layer, bytes).unwrap();
+    assert!(
+        learn::auto::retrain_if_stale(&ws, "gold", &never)
+            .unwrap()
+            .is_some()
+    );
+
+    // Too much text: it says so before reading it, and leaves the model file as it was.
+    let trained = std::fs::read(&path).unwrap();
+    let root = dir.path().join("ws");
+    let big = "word ".repeat(learn::auto::MAX_AUTO_CHARS / 5 + 1);
+    std::fs::write(root.join("news/news/huge.txt"), big).unwrap();
+    let huge_layer = layer.with_file_name("huge.ron");
+    std::fs::copy(&layer, &huge_layer).unwrap();
+    let said = learn::auto::retrain_if_stale(&ws, "gold", &never).unwrap();
+    assert!(
+        said.as_deref()
+            .is_some_and(|s| s.starts_with("not trained in the window")),
+        "{said:?}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), trained);
+    assert_ne!(first.len(), 0);
+}

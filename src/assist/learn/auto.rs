@@ -22,16 +22,21 @@ pub const MAX_AUTO_FILES: usize = 2_000;
 /// 1.2 million).
 pub const MAX_AUTO_CHARS: usize = 4_000_000;
 
-/// How many files `layers` have, and the newest modification time among them.
-fn newest(ws: &Workspace, layers: &[String]) -> (usize, Option<SystemTime>) {
-    let files: Vec<_> = layers
+/// How many files `layers` have, the newest modification time among them, and the bytes of
+/// their texts (a text's bytes are at least its characters).
+fn newest(ws: &Workspace, layers: &[String]) -> (usize, Option<SystemTime>, u64) {
+    let files: Vec<(String, std::path::PathBuf)> = layers
         .iter()
-        .flat_map(|name| ws.layer_files(name).files.into_iter().map(|(_, p)| p))
+        .flat_map(|name| ws.layer_files(name).files)
         .collect();
     let newest = (files.iter())
-        .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .filter_map(|(_, p)| std::fs::metadata(p).and_then(|m| m.modified()).ok())
         .max();
-    (files.len(), newest)
+    let bytes = (files.iter())
+        .filter_map(|(rel, _)| std::fs::metadata(ws.root().join(rel)).ok())
+        .map(|m| m.len())
+        .sum();
+    (files.len(), newest, bytes)
 }
 
 /// Trains the model again and writes it when its layers changed since it was written, or when
@@ -61,7 +66,7 @@ pub fn retrain_if_stale(
             l
         }
     };
-    let (files, changed) = newest(ws, &layers);
+    let (files, changed, bytes) = newest(ws, &layers);
     let Some(changed) = changed else {
         return Ok(None);
     };
@@ -72,6 +77,14 @@ pub fn retrain_if_stale(
         return Ok(Some(format!(
             "not trained in the window: {} has {files} layer files (more than {MAX_AUTO_FILES}); \
              run `marginalia learn`",
+            layers.join(", ")
+        )));
+    }
+    // Too much text is refused before anything is read (a 10 MB text's layer alone is 40 MB).
+    if bytes > MAX_AUTO_CHARS as u64 {
+        return Ok(Some(format!(
+            "not trained in the window: {}'s texts hold {bytes} bytes (more than \
+             {MAX_AUTO_CHARS}); run `marginalia learn`",
             layers.join(", ")
         )));
     }
