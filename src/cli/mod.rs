@@ -759,8 +759,26 @@ fn validate(path: PathBuf, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     for f in &findings {
         let _ = writeln!(out, "{f}");
     }
+    // The suggestion settings and the learned model, which the window and `suggest` read.
+    let mut more = Vec::new();
+    let providers = ws
+        .annotations_dir()
+        .join(crate::assist::provider::settings::PROVIDERS_FILE);
+    if let Err(e) =
+        crate::assist::provider::settings::Providers::load_or_default(&providers, ws.tags())
+    {
+        more.push(e.to_string());
+    }
+    let tags: Vec<String> = ws.tags().tags.iter().map(|t| t.name.clone()).collect();
+    let model = crate::assist::learn::file::model_path(&ws);
+    if let Err(e) = crate::assist::learn::file::load_for(&model, &tags) {
+        more.push(e.to_string());
+    }
+    for m in &more {
+        let _ = writeln!(out, "{m}");
+    }
     let warnings = findings.iter().filter(|f| f.warning).count();
-    let problems = findings.len() - warnings;
+    let problems = findings.len() - warnings + more.len();
     let noted = if warnings > 0 {
         format!(" ({})", plural(warnings, "warning"))
     } else {

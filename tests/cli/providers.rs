@@ -470,3 +470,32 @@ fn the_stdlib_example_proposes_claims_on_the_seeds() {
         "{seeds_002}"
     );
 }
+
+/// `validate` checks the suggestion settings and the learned model too: each broken one is a
+/// line naming the file, and the exit code says so.
+#[test]
+fn validate_names_a_broken_providers_file_and_a_broken_model_file() {
+    let s = Setup::new();
+    let cache = s.dir.path().join("cache");
+    let o = run_in(&["validate"], &s.ws(), &cache);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    std::fs::write(
+        s.ws().join("annotations/providers.ron"),
+        "(providers: [(name: 3)])",
+    )
+    .unwrap();
+    std::fs::write(s.ws().join("annotations/learned.model"), b"MARGLRN").unwrap();
+    let o = run_in(&["validate"], &s.ws(), &cache);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("annotations/providers.ron: not a valid providers file"),
+        "{out}"
+    );
+    assert!(out.contains("annotations/learned.model: "), "{out}");
+    assert!(
+        text(&o.stderr).contains("2 problems"),
+        "{}",
+        text(&o.stderr)
+    );
+}
