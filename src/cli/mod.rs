@@ -1318,6 +1318,19 @@ fn synth(
     }
 }
 
+/// The text `path` names when it is a file (`None` for a folder), or `Err` after saying why
+/// it is no text of the workspace.
+pub(crate) fn only_text(
+    ws: &crate::workspace::Workspace,
+    path: &std::path::Path,
+    err: &mut dyn Write,
+) -> Result<Option<String>, ()> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    ws.rel_of(path).map(Some).map_err(|e| error(err, e))
+}
+
 /// One document's suggestions, as `--json` prints them.
 #[derive(serde::Serialize)]
 struct DocSuggestions<'a> {
@@ -1372,16 +1385,8 @@ fn suggest(
         return 2;
     }
     // A text file given: only that document (the model still learns from the workspace).
-    let only = if path.is_file() {
-        match ws.rel_of(path) {
-            Ok(rel) => Some(rel),
-            Err(e) => {
-                error(err, e);
-                return 2;
-            }
-        }
-    } else {
-        None
+    let Ok(only) = only_text(&ws, path, err) else {
+        return 2;
     };
     let sources = if sources.is_empty() {
         Sources::all()

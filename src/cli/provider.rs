@@ -107,16 +107,8 @@ pub fn suggest(path: &Path, how: &ProviderRuns, out: &mut dyn Write, err: &mut d
             }
         }
     }
-    let only = if path.is_file() {
-        match ws.rel_of(path) {
-            Ok(rel) => Some(rel),
-            Err(e) => {
-                error(err, e);
-                return 2;
-            }
-        }
-    } else {
-        None
+    let Ok(only) = super::only_text(&ws, path, err) else {
+        return 2;
     };
     let mut failed = false;
     let mut docs = Vec::new();

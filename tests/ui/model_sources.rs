@@ -92,11 +92,11 @@ fn a_workspace_provider_proposes_in_the_panel_a_broken_one_says_why_and_y_accept
     );
 }
 
-#[test]
-fn the_learned_tagger_proposes_in_a_document_of_the_workspace() {
+/// The seeds with editor-a's layers, and a learned model trained on them (as the window would,
+/// through the core).
+fn with_learned_model() -> (tempfile::TempDir, marginalia::Workspace) {
     let ws = tempfile::tempdir().unwrap();
     copy_seeds(ws.path());
-    // The team's layers: the model learns from editor-a's five seeds.
     copy_dir(
         &repo().join("annotations/editor-a"),
         &ws.path().join("annotations/editor-a"),
@@ -106,6 +106,12 @@ fn the_learned_tagger_proposes_in_a_document_of_the_workspace() {
         .unwrap()
         .expect("it trains: there is no model yet");
     assert!(said.starts_with("learned from 5 documents"), "{said}");
+    (ws, opened)
+}
+
+#[test]
+fn the_learned_tagger_proposes_in_a_document_of_the_workspace() {
+    let (ws, _) = with_learned_model();
     let mut h = open_app(ws.path(), "tester", vec2(1280.0, 800.0));
     h.get_by_label(SEED).click();
     h.run_steps(3);
@@ -156,16 +162,7 @@ fn a_provider_still_running_is_killed_when_another_document_opens() {
 
 #[test]
 fn alt_shift_down_opens_the_unlabelled_document_the_tagger_is_least_sure_of() {
-    let ws = tempfile::tempdir().unwrap();
-    copy_seeds(ws.path());
-    copy_dir(
-        &repo().join("annotations/editor-a"),
-        &ws.path().join("annotations/editor-a"),
-    );
-    let opened = marginalia::Workspace::open(ws.path()).unwrap();
-    marginalia::assist::learn::auto::retrain_if_stale(&opened, "editor-a", &|| false)
-        .unwrap()
-        .expect("it trains");
+    let (ws, opened) = with_learned_model();
     // What the tagger is least sure of, among the seeds neither the curated layer nor the
     // tester labelled (all five).
     let model = marginalia::assist::learn::file::load(
