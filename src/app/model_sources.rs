@@ -333,6 +333,12 @@ impl ModelSources {
         }
     }
 
+    /// Asks the sources again for the open document (what was imported, or a provider's
+    /// settings, may have changed).
+    pub fn rerun(&mut self) {
+        self.run = None;
+    }
+
     /// After the curated layers changed (a review was saved): trains again if it is stale.
     pub fn curated_changed(&mut self, ws: &Workspace, annotator: &str, ctx: &egui::Context) {
         if self.training.is_none() {

@@ -135,6 +135,11 @@ impl SuggestUi {
         self.building.is_some() || self.job.is_some()
     }
 
+    /// The model sources (learned, providers, imported) of the open document.
+    pub(super) fn models_mut(&mut self) -> &mut super::model_sources::ModelSources {
+        &mut self.models
+    }
+
     /// Stops the model sources: providers are killed, training stops at its next step.
     pub(super) fn stop_models(&mut self) {
         self.models = super::model_sources::ModelSources::default();

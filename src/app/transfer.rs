@@ -976,6 +976,10 @@ impl MarginaliaApp {
             Ok(ws) => {
                 self.ws = Some(ws);
                 self.reload_entries();
+                // Suggestions may have been imported for the open document, or layers the
+                // learned tagger learns from.
+                self.suggest.models_mut().rerun();
+                self.curated_changed();
                 self.status_line = format!(
                     "Import finished — {}",
                     crate::wording::plural(self.entries.len(), "text")

@@ -27,6 +27,10 @@ fn import_dialog_stores_predictions_as_suggestions_and_leaves_the_layer_alone() 
     let before = std::fs::read(&layer).unwrap();
 
     let mut h = app::open_app(&root, "ana", vec2(1100.0, 760.0));
+    // The document is open while its suggestions are imported.
+    h.get_by_label("news.txt").click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_document(), Some("news.txt"));
     open_from_file_menu(&mut h, "Import…");
     h.get_by_label("labelstudio").click();
     h.get_by_label("As suggestions, not into the layer").click();
@@ -55,4 +59,18 @@ fn import_dialog_stores_predictions_as_suggestions_and_leaves_the_layer_alone() 
         root.join("annotations/.suggestions/ana/news.jsonl")
             .is_file()
     );
+    // They reach the open document's Suggestions panel without reopening it.
+    let imported = |h: &egui_kittest::Harness<'_, marginalia::app::MarginaliaApp>| {
+        (h.state().suggestions().0.iter())
+            .filter(|s| s.source == marginalia::assist::suggest::Source::Imported)
+            .count()
+    };
+    for _ in 0..500 {
+        if imported(&h) == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    assert_eq!(imported(&h), 2, "{:?}", h.state().suggestions().0);
 }
