@@ -21,6 +21,10 @@ use crate::store::{self, StoreError, sha256_hex};
 /// The most one cache entry may hold.
 const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The most the provider cache keeps, all providers and workspaces together: past it, the
+/// entries written longest ago are deleted (see [`prune`]).
+pub const MAX_CACHE_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Files the command names that are at most this big are hashed for the provider's version;
 /// bigger ones (interpreters, binaries) count by size and modification time.
 const HASH_FILES_UP_TO: u64 = 1024 * 1024;
@@ -222,6 +226,53 @@ impl Cache {
     }
 }
 
+/// Keeps the cache under `folder` within `max_bytes`: when its entries (`<key>/<sha>.json`)
+/// hold more, the ones written longest ago (by modification time) are deleted until
+/// they hold at most three quarters of it, and key folders left empty go too (old provider
+/// versions). Returns how many entries were deleted. Anything that cannot be read or deleted
+/// is left alone.
+pub fn prune(folder: &Path, max_bytes: u64) -> usize {
+    let Ok(keys) = std::fs::read_dir(folder) else {
+        return 0;
+    };
+    let mut entries: Vec<(std::time::SystemTime, u64, PathBuf)> = Vec::new();
+    let mut dirs = Vec::new();
+    for key in keys.flatten() {
+        let dir = key.path();
+        let Ok(files) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        dirs.push(dir);
+        for f in files.flatten() {
+            let Ok(m) = f.metadata() else { continue };
+            if m.is_file() && f.path().extension().is_some_and(|x| x == "json") {
+                let when = m.modified().unwrap_or(std::time::UNIX_EPOCH);
+                entries.push((when, m.len(), f.path()));
+            }
+        }
+    }
+    let mut total: u64 = entries.iter().map(|e| e.1).sum();
+    if total <= max_bytes {
+        return 0;
+    }
+    entries.sort();
+    let mut deleted = 0;
+    for (_, len, path) in entries {
+        if total <= max_bytes / 4 * 3 {
+            break;
+        }
+        if std::fs::remove_file(&path).is_ok() {
+            total = total.saturating_sub(len);
+            deleted += 1;
+        }
+    }
+    for dir in dirs {
+        // Only an empty folder is removed.
+        let _ = std::fs::remove_dir(dir);
+    }
+    deleted
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -262,6 +313,25 @@ mod tests {
         assert!(cache.get(&doc, &checker).is_none());
         std::fs::write(&file, src.replace("\"end\":23", "\"end\":99")).unwrap();
         assert!(cache.get(&doc, &checker).is_none());
+    }
+
+    #[test]
+    fn the_cache_is_pruned_oldest_first_past_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, new) = (dir.path().join("old-key"), dir.path().join("new-key"));
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(old.join("a.json"), vec![b'x'; 600]).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        for name in ["b.json", "c.json"] {
+            std::fs::write(new.join(name), vec![b'x'; 300]).unwrap();
+        }
+        // Within the limit: nothing goes.
+        assert_eq!(prune(dir.path(), 1200), 0);
+        // Past it: the oldest entry goes, and its folder, empty now, with it.
+        assert_eq!(prune(dir.path(), 1000), 1);
+        assert!(!old.exists());
+        assert!(new.join("b.json").is_file() && new.join("c.json").is_file());
     }
 
     #[test]

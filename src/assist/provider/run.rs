@@ -284,6 +284,7 @@ fn supervise(req: RunRequest, shared: &Shared, sink: &Sink) -> Result<RunReport,
     let all: Arc<[Document]> = documents.into();
     let checker = Checker::new(Arc::clone(&all), &tags, |t| spec.proposes(t));
     let cache = cache_folder.filter(|_| spec.cache).map(|folder| {
+        super::cache::prune(&folder, super::cache::MAX_CACHE_BYTES);
         let version = provider_version(&spec, &cwd);
         Cache::new(&folder, &root, &provider, &version, &checker)
     });
