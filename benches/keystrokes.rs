@@ -39,12 +39,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use marginalia::app::suggestions::DENSE_PER_1000;
-use marginalia::assist::learn::{self, GoldSpan, TrainOptions, TrainingDoc, corpus};
+use marginalia::assist::learn::{self, GoldSpan, TrainOptions, TrainingDoc};
 use marginalia::assist::suggest::{self, Corpus, Model, Rejections, Source, Sources, Suggestion};
-use marginalia::interchange::import::{ImportFormat, ImportRequest};
+use marginalia::interchange::import::ImportFormat;
 use marginalia::workspace::Workspace;
 
 /// The annotator the CoNLL files are imported as: their gold layer.
+#[path = "common/corpus.rs"]
+mod corpus_setup;
+
 const CONLL_ANNOTATOR: &str = "gold";
 
 /// What the editor did, summed over documents.
@@ -504,32 +507,6 @@ fn data_dir(var: &str, default: &str) -> PathBuf {
     )
 }
 
-fn import(root: &Path, source: PathBuf, into: &str) {
-    let req = ImportRequest {
-        workspace: root.to_path_buf(),
-        format: ImportFormat::Conll(Default::default()),
-        annotator: CONLL_ANNOTATOR.into(),
-        source,
-        merge: false,
-        answers: Default::default(),
-        into: Some(into.into()),
-    };
-    match marginalia::interchange::import::run(&req, &|_, _| true) {
-        Ok(s) => eprintln!("imported {} documents into {into}", s.documents),
-        Err(e) => panic!("import into {into}: {e}"),
-    }
-}
-
-fn gather(ws: &Workspace, layer: &str, under: &str) -> Vec<TrainingDoc> {
-    match corpus::gather(ws, &[layer.to_owned()], under, &mut |_, _| {}) {
-        Ok(g) => {
-            assert!(g.problems.is_empty(), "{:?}", g.problems);
-            g.docs
-        }
-        Err(e) => panic!("reading {layer}'s layers under {under}: {e}"),
-    }
-}
-
 fn curated_sizes(available: usize) -> Vec<usize> {
     let spec = std::env::var("MARGINALIA_KEYS_N").unwrap_or_else(|_| "10,50,200,all".into());
     let mut out: Vec<usize> = spec
@@ -553,16 +530,28 @@ fn conll() {
     let tmp = tempfile::tempdir().expect("a temp folder for the scratch workspace");
     let root = tmp.path();
     std::fs::create_dir_all(root.join("annotations")).expect("the annotations folder");
-    import(root, dir.join("eng.train"), "train");
-    import(root, dir.join("eng.testb"), "testb");
+    corpus_setup::import(
+        root,
+        ImportFormat::Conll(Default::default()),
+        CONLL_ANNOTATOR,
+        dir.join("eng.train"),
+        "train",
+    );
+    corpus_setup::import(
+        root,
+        ImportFormat::Conll(Default::default()),
+        CONLL_ANNOTATOR,
+        dir.join("eng.testb"),
+        "testb",
+    );
     let ws = Workspace::open(root).expect("the scratch workspace");
     let tags: Vec<String> = ws.tags().tags.iter().map(|t| t.name.clone()).collect();
-    let train_docs = gather(&ws, CONLL_ANNOTATOR, "train");
+    let train_docs = corpus_setup::gather(&ws, CONLL_ANNOTATOR, "train");
     let held_out_n: usize = std::env::var("MARGINALIA_KEYS_HELD_OUT")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(50);
-    let mut test = gather(&ws, CONLL_ANNOTATOR, "testb");
+    let mut test = corpus_setup::gather(&ws, CONLL_ANNOTATOR, "testb");
     test.truncate(held_out_n);
     let c = Conditions { gold: &test };
     let mut rows = vec![c.by_hand()];
@@ -605,8 +594,8 @@ fn seeds() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let ws = Workspace::open(root).expect("the repository's workspace");
     let tags: Vec<String> = ws.tags().tags.iter().map(|t| t.name.clone()).collect();
-    let gold = gather(&ws, "editor-a", "seeds");
-    let others = gather(&ws, "editor-b", "seeds");
+    let gold = corpus_setup::gather(&ws, "editor-a", "seeds");
+    let others = corpus_setup::gather(&ws, "editor-b", "seeds");
     let c = Conditions { gold: &gold };
     let mut rows = vec![c.by_hand()];
     // As `suggest --eval`: each document with a model that learnt nothing from its own layer.

@@ -17,9 +17,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use marginalia::assist::learn::score::Scores;
-use marginalia::assist::learn::{self, Model, TrainOptions, TrainingDoc, corpus};
-use marginalia::interchange::import::{ImportFormat, ImportRequest};
+use marginalia::assist::learn::{self, Model, TrainOptions, TrainingDoc};
+use marginalia::interchange::import::ImportFormat;
 use marginalia::workspace::Workspace;
+
+#[path = "common/corpus.rs"]
+mod corpus_setup;
 
 const ANNOTATOR: &str = "gold";
 
@@ -28,32 +31,6 @@ fn data_dir(var: &str, default: &str) -> PathBuf {
         || Path::new(env!("CARGO_MANIFEST_DIR")).join(default),
         PathBuf::from,
     )
-}
-
-fn import(root: &Path, format: ImportFormat, source: PathBuf, into: &str) {
-    let req = ImportRequest {
-        workspace: root.to_path_buf(),
-        format,
-        annotator: ANNOTATOR.into(),
-        source,
-        merge: false,
-        answers: Default::default(),
-        into: Some(into.into()),
-    };
-    match marginalia::interchange::import::run(&req, &|_, _| true) {
-        Ok(s) => eprintln!("imported {} documents into {into}", s.documents),
-        Err(e) => panic!("import into {into}: {e}"),
-    }
-}
-
-fn gather(ws: &Workspace, under: &str) -> Vec<TrainingDoc> {
-    match corpus::gather(ws, &[ANNOTATOR.to_owned()], under, &mut |_, _| {}) {
-        Ok(g) => {
-            assert!(g.problems.is_empty(), "{:?}", g.problems);
-            g.docs
-        }
-        Err(e) => panic!("{e}"),
-    }
 }
 
 fn train(docs: &[TrainingDoc], tags: &[String]) -> (Model, f64) {
@@ -247,11 +224,11 @@ fn brat(root: &Path) {
         println!("(no brat corpus at {}: skipped)", src.display());
         return;
     }
-    import(root, ImportFormat::Brat, src, "esp");
+    corpus_setup::import(root, ImportFormat::Brat, ANNOTATOR, src, "esp");
     let Ok(ws) = Workspace::open(root) else {
         return;
     };
-    let docs = gather(&ws, "esp");
+    let docs = corpus_setup::gather(&ws, ANNOTATOR, "esp");
     let tags: Vec<String> = ws.tags().tags.iter().map(|t| t.name.clone()).collect();
     let folds = 5;
     let mut scores = Scores::default();
@@ -300,23 +277,25 @@ fn main() {
     if only.is_empty() || only == "curve" || only == "active" {
         if conll.join("eng.train").is_file() && conll.join("eng.testb").is_file() {
             let t = Instant::now();
-            import(
+            corpus_setup::import(
                 &root,
                 ImportFormat::Conll(Default::default()),
+                ANNOTATOR,
                 conll.join("eng.train"),
                 "train",
             );
-            import(
+            corpus_setup::import(
                 &root,
                 ImportFormat::Conll(Default::default()),
+                ANNOTATOR,
                 conll.join("eng.testb"),
                 "testb",
             );
             eprintln!("imported in {:.1} s", t.elapsed().as_secs_f64());
             let ws = Workspace::open(&root).expect("workspace");
             let tags: Vec<String> = ws.tags().tags.iter().map(|t| t.name.clone()).collect();
-            let train_docs = gather(&ws, "train");
-            let test = gather(&ws, "testb");
+            let train_docs = corpus_setup::gather(&ws, ANNOTATOR, "train");
+            let test = corpus_setup::gather(&ws, ANNOTATOR, "testb");
             println!(
                 "CoNLL-2003 English: {} training documents, {} test documents (eng.testb, {} entities).\n",
                 train_docs.len(),

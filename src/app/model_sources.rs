@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::SystemTime;
 
-use crate::assist::suggest::{Source, Suggestion};
+use crate::assist::suggest::Suggestion;
 use crate::assist::{learn, provider};
 use crate::model::text::Text;
 use crate::workspace::Workspace;
@@ -58,7 +58,7 @@ pub struct ModelSources {
     /// The workspace root the state is for.
     root: Option<PathBuf>,
     run: Option<Run>,
-    found: Vec<Suggestion>,
+    found: Vec<Arc<Suggestion>>,
     errors: Vec<String>,
     model: Arc<Mutex<LoadedModel>>,
     /// Training the learned model, when its thread is running: it says when it is done.
@@ -84,7 +84,7 @@ impl Drop for ModelSources {
 
 impl ModelSources {
     /// What the sources found for the open document so far.
-    pub fn found(&self) -> &[Suggestion] {
+    pub fn found(&self) -> &[Arc<Suggestion>] {
         &self.found
     }
 
@@ -173,7 +173,7 @@ impl ModelSources {
             match msg {
                 Msg::Found(list) => {
                     changed |= !list.is_empty();
-                    self.found.extend(list);
+                    self.found.extend(list.into_iter().map(Arc::new));
                 }
                 Msg::Failed(e) => {
                     self.errors.push(e);
@@ -345,11 +345,6 @@ impl ModelSources {
             self.start_training_if_stale(ws, annotator, ctx);
         }
     }
-
-    /// Which sources ran for the open document and failed, as the panel lists them.
-    pub fn sources_failed(&self) -> impl Iterator<Item = &str> {
-        self.errors.iter().map(String::as_str)
-    }
 }
 
 /// The workspace's learned model, read once per version of its file.
@@ -440,11 +435,6 @@ impl ModelSources {
         }
     }
 
-    /// Whether the unlabelled documents are being ranked.
-    pub fn ranking(&self) -> bool {
-        self.ranking.is_some()
-    }
-
     /// The ranking's answer, once, when it is done.
     pub fn ranked(&mut self) -> Option<Result<Ranked, String>> {
         let rx = self.ranking.as_ref()?;
@@ -460,11 +450,6 @@ impl ModelSources {
             Err(mpsc::TryRecvError::Empty) => None,
         }
     }
-}
-
-/// Whether a suggestion comes from one of these sources.
-pub fn is_model_source(s: Source) -> bool {
-    !Source::RULES.contains(&s)
 }
 
 /// Lowers this thread's priority to the least (nice 19 on Linux, where it is per thread), so

@@ -361,13 +361,8 @@ pub(super) fn poll(app: &mut MarginaliaApp, ctx: &egui::Context) {
 /// propose the same range and tag, the rules' (then the surer) one is kept.
 fn merge_model_sources(su: &mut SuggestUi, chars: usize) {
     let mut all: Vec<Arc<Suggestion>> = su.rule_raw.clone();
-    all.extend(su.models.found().iter().cloned().map(Arc::new));
-    all.sort_by(|a, b| {
-        ((a.start, a.end, &a.tag).cmp(&(b.start, b.end, &b.tag)))
-            .then(a.source.cmp(&b.source))
-            .then(b.score.total_cmp(&a.score))
-    });
-    all.dedup_by(|b, a| a.start == b.start && a.end == b.end && a.tag == b.tag);
+    all.extend(su.models.found().iter().cloned());
+    crate::assist::suggest::sort_and_dedup(&mut all);
     su.dense = dense_sources(&all, &su.cut, chars);
     su.raw = all;
     su.generation += 1;

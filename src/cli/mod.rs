@@ -1479,10 +1479,7 @@ fn suggest(
                 }
             }
         }
-        list.sort_by(|a, b| {
-            ((a.start, a.end, &a.tag).cmp(&(b.start, b.end, &b.tag))).then(a.source.cmp(&b.source))
-        });
-        list.dedup_by(|b, a| a.start == b.start && a.end == b.end && a.tag == b.tag);
+        crate::assist::suggest::sort_and_dedup(&mut list);
         let own = corpus.layers.get(rel);
         crate::assist::suggest::filter_new(&mut list, rel, own, &rejected);
         t_suggest += t.elapsed();

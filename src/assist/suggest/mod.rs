@@ -181,6 +181,21 @@ pub struct Suggestion {
     pub explanation: Option<String>,
 }
 
+/// Sorts suggestions by range and tag and keeps one of each range and tag: the first source's
+/// in [`Source::ALL`]'s order, and of one source the surest.
+pub fn sort_and_dedup<T: std::borrow::Borrow<Suggestion>>(list: &mut Vec<T>) {
+    list.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
+        ((a.start, a.end, &a.tag).cmp(&(b.start, b.end, &b.tag)))
+            .then(a.source.cmp(&b.source))
+            .then(b.score.total_cmp(&a.score))
+    });
+    list.dedup_by(|b, a| {
+        let (a, b) = (a.borrow(), b.borrow());
+        a.start == b.start && a.end == b.end && a.tag == b.tag
+    });
+}
+
 /// A rule source's score: about the precision that source measured on the seeds' layers,
 /// raised or lowered by the evidence each proposal has. `docs/SUGGESTIONS.md` lists them.
 pub fn rule_score(x: &Suggestion) -> f32 {
@@ -485,9 +500,7 @@ impl Model {
                     .retain(|k, v| tag.attribute(k).is_some_and(|a| a.allows(v)));
             }
         }
-        // Stable sort keeps the source order among equal ranges, so dedup keeps the first.
-        out.sort_by(|a, b| (a.start, a.end, &a.tag).cmp(&(b.start, b.end, &b.tag)));
-        out.dedup_by(|b, a| a.start == b.start && a.end == b.end && a.tag == b.tag);
+        sort_and_dedup(&mut out);
         Proposals { list: out, cut }
     }
 }
