@@ -104,6 +104,22 @@ impl std::str::FromStr for Status {
 /// re-anchoring marker (`anchor: "fuzzy"` or `"ambiguous"`).
 const LEGACY_ANCHOR_ATTR: &str = "anchor";
 
+/// The byte offset of char `to` of `text`, counted on from char `from.0` at byte `from.1`
+/// (`to >= from.0`); `None` past the text's end.
+fn char_to_byte(text: &str, from: (usize, usize), to: usize) -> Option<usize> {
+    let rest = text.get(from.1..)?;
+    let skip = to.checked_sub(from.0)?;
+    // Over ASCII (most of a news text) as many bytes as chars.
+    if rest.as_bytes().get(..skip).is_some_and(<[u8]>::is_ascii) {
+        return Some(from.1 + skip);
+    }
+    let mut starts = rest
+        .char_indices()
+        .map(|(i, _)| from.1 + i)
+        .chain([text.len()]);
+    starts.nth(skip)
+}
+
 /// Moves a marker written by older builds out of the user's attribute space: `anchor: "fuzzy"`
 /// (or `"ambiguous"`) becomes `marginalia:anchor`. Any other `anchor` value is a user's own
 /// attribute and stays.
@@ -471,6 +487,41 @@ impl Layer {
         Ok(layer)
     }
 
+    /// The status and span count of layer file `src` as opening it would find them, found
+    /// without making the layer or the [`Text`] (the document list reads 75,000 of them):
+    /// when the file is in the canonical layout, records this very text (`text`, whose file
+    /// hashes to `text_sha256`) and `annotator`, and every span checks against them and
+    /// `tags` ([`Self::problems`] finds nothing). `None` in every other case, where the caller
+    /// reads the file the full way, which gives the error or re-anchors.
+    pub fn glance_checked(
+        src: &str,
+        text: &str,
+        text_sha256: &str,
+        tags: &TagSet,
+        annotator: &str,
+    ) -> Option<(Status, usize)> {
+        let mut ids = Vec::with_capacity(src.len() / 256);
+        // Spans come sorted by start: a cursor (char, byte) moves forward through the text
+        // to each start, and counts on from it to the end, instead of indexing the text.
+        let mut at = (0usize, 0usize);
+        let glance = canonical::glance(src, &mut |s| {
+            ids.push(s.id);
+            if !tags.contains(&s.tag) || s.start >= s.end {
+                return None;
+            }
+            at = (s.start, char_to_byte(text, at, s.start)?);
+            let end = char_to_byte(text, at, s.end)?;
+            (text[at.1..end] == *s.exact).then_some(())
+        })?;
+        let fresh = glance.format == FORMAT_VERSION
+            && glance.annotator == annotator
+            && glance.text_sha256 == text_sha256;
+        ids.extend(glance.orphans.iter().map(|o| o.span.id));
+        ids.sort_unstable();
+        let unique = ids.windows(2).all(|w| w[0] != w[1]);
+        (fresh && unique).then_some((glance.status, glance.spans))
+    }
+
     /// Serialises the layer as if normalized; deterministic for equal layers. The bytes are
     /// those of [`crate::store::ron::to_pretty_ron`], written without copying the layer (see `canonical`).
     pub fn to_ron(&self) -> String {
@@ -733,6 +784,60 @@ mod tests {
         bigger.spans.push(make_span(&text, 9, 41, 46, "claim", ""));
         other.copy_from(&bigger);
         assert_eq!(other, bigger, "more spans than the target held");
+    }
+
+    /// The list's walk of a layer finds what checking the made layer finds, on a text of
+    /// multibyte chars with nested, overlapping and last-char spans; and hands any layer with a
+    /// problem back to the full reading.
+    #[test]
+    fn the_lists_glance_agrees_with_the_layers_own_check() {
+        let text = Text::from_string("é👩🏿‍💻 “Oui,” dit-il — e\u{301}crit 🇺🇦 ok");
+        let n = text.char_len();
+        let mut layer = Layer::new("seeds/x.txt", &text, "editor-a");
+        for (start, end, tag) in [
+            (0, 1, "claim"),
+            (0, 6, "quote"),
+            (2, 9, "claim"),
+            (7, n, "error"),
+            (n - 1, n, "quote"),
+        ] {
+            let id = layer.take_id();
+            layer.spans.push(make_span(
+                &text,
+                id,
+                start,
+                end,
+                tag,
+                "2026-12-07T00:00:00Z",
+            ));
+        }
+        layer.status = Status::InProgress;
+        let tags = TagSet::default();
+        assert!(layer.problems(Some(&text), &tags).is_empty());
+        let glance = |layer: &Layer, annotator: &str| {
+            Layer::glance_checked(
+                &layer.to_ron(),
+                text.as_str(),
+                text.sha256(),
+                &tags,
+                annotator,
+            )
+        };
+        assert_eq!(glance(&layer, "editor-a"), Some((Status::InProgress, 5)));
+        assert_eq!(glance(&layer, "editor-b"), None, "another annotator's file");
+        let edits: [fn(&mut Layer); 5] = [
+            |l| l.spans[2].exact.push('x'),
+            |l| l.spans[3].end += 1,
+            |l| l.spans[1].tag = "rumour".into(),
+            |l| l.spans[4].id = l.spans[0].id,
+            |l| l.text_sha256 = "0".repeat(64),
+        ];
+        for (i, edit) in edits.iter().enumerate() {
+            let mut bad = layer.clone();
+            edit(&mut bad);
+            assert_eq!(glance(&bad, "editor-a"), None, "edit {i}");
+            assert!(!bad.problems(Some(&text), &tags).is_empty(), "edit {i}");
+        }
     }
 
     #[test]

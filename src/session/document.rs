@@ -264,7 +264,8 @@ pub struct Glance {
     /// The layer's status and span count, or why the document cannot be opened.
     pub opened: Result<(Status, usize), OpenError>,
     /// The keys of the text file and of the layer file (`None`: no layer file) as they were
-    /// read, when both were read whole and neither changed while read; else `None`.
+    /// when read ([`store::read_regular_keyed`]); `None` when a file could not be read whole, or
+    /// changed while the error was found.
     pub keys: Option<(store::FileKey, Option<store::FileKey>)>,
 }
 
@@ -429,20 +430,40 @@ impl Document {
                 && std::fs::symlink_metadata(path).is_err();
             if absent {
                 // Opening would make an empty layer of a text that decodes.
-                if let Ok((bytes, text_key)) = Text::check_file(&text_path) {
+                if let Ok((file, text_key)) = Text::check_file(&text_path) {
                     return Glance {
-                        title: title(&bytes),
+                        title: title(file.bytes()),
                         opened: Ok((Status::NotStarted, 0)),
-                        keys: text_key.map(|t| (t, None)),
+                        keys: Some((text_key, None)),
                     };
                 }
-            } else if let Ok((text, text_key)) = Text::load_keyed(&text_path) {
-                // The layer is read and checked as opening does, and nothing more is made.
+            } else if let Ok((file, text_key)) = Text::check_file(&text_path) {
+                // A layer of this very text whose spans all check (nearly all of them) is
+                // walked without making it or the text.
+                if let Ok((bytes, layer_key)) = &read
+                    && let Ok(src) = std::str::from_utf8(bytes)
+                    && let Some(found) = Layer::glance_checked(
+                        src,
+                        file.text(),
+                        &file.sha256(),
+                        ws.tags(),
+                        annotator,
+                    )
+                {
+                    return Glance {
+                        title: title(file.bytes()),
+                        opened: Ok(found),
+                        keys: Some((text_key, Some(*layer_key))),
+                    };
+                }
+                // Otherwise the layer is read and checked as opening does, and nothing more
+                // is made.
+                let text = Text::from_checked(&file);
                 let mut layer_key = None;
                 let checked = read
                     .map_err(|e| store::limited_error(path, store::MAX_LAYER_BYTES, e))
                     .and_then(|(bytes, key)| {
-                        layer_key = key;
+                        layer_key = Some(key);
                         crate::model::layer::parse_layer(path, &bytes)
                     })
                     .map_err(OpenError::from)
@@ -451,9 +472,9 @@ impl Document {
                         check_layer(ws, &text, annotator, &shown, layer, false)
                     });
                 return Glance {
-                    title: title(text.as_str().as_bytes()),
+                    title: title(file.bytes()),
                     opened: checked.map(|c| (c.layer.status, c.layer.spans.len())),
-                    keys: text_key.zip(layer_key).map(|(t, l)| (t, Some(l))),
+                    keys: layer_key.map(|l| (text_key, Some(l))),
                 };
             }
         }

@@ -118,7 +118,7 @@ impl ListCache {
         if self.path.is_some() {
             self.misses
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            // The keys of the files as read (none if one changed while it was read): the
+            // The keys of the files as read (none if a file could not be read): the
             // line is used again only for those very files.
             if let Some((text, layer)) = glance.keys {
                 self.remember(Line {

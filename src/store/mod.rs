@@ -453,22 +453,17 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, BoundedReadError
 }
 
 /// [`read_regular`], with the [`FileKey`] of the file the bytes came from, taken from the open
-/// file before and after reading it: `None` when the two differ (it was written while read).
-/// A list that remembers what it read needs no look-up of the path beside the read.
+/// file before reading it: a list that remembers what it read needs no look-up of the path
+/// beside the read. A write to the file after that (even while it is read) changes its change
+/// time, so the key no longer matches the file and what was remembered is read again; ours
+/// replace a file whole, so an open file is one version of it.
 ///
 /// # Errors
 /// As [`read_regular`].
-pub fn read_regular_keyed(
-    path: &Path,
-    limit: u64,
-) -> Result<(Vec<u8>, Option<FileKey>), BoundedReadError> {
+pub fn read_regular_keyed(path: &Path, limit: u64) -> Result<(Vec<u8>, FileKey), BoundedReadError> {
     let (file, before) = open_regular_stated(path)?;
     let bytes = read_opened(&file, before.len(), limit)?;
-    let key = FileKey::of_meta(&before);
-    let unchanged = file
-        .metadata()
-        .is_ok_and(|after| FileKey::of_meta(&after) == key);
-    Ok((bytes, unchanged.then_some(key)))
+    Ok((bytes, FileKey::of_meta(&before)))
 }
 
 /// The rest of [`read_regular_keyed`]: at most `limit` bytes of `file`, whose size was `stated`.

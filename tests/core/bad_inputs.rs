@@ -268,6 +268,31 @@ fn the_document_lists_glance_gives_what_opening_gives_for_every_bad_input() {
     );
     assert_eq!(same("nobody"), Ok(("NotStarted".into(), 0)));
 
+    // Layers that parse but do not check, or need re-anchoring: the list walks a layer
+    // without making it only when it checks, and reads the others as opening does.
+    let layer = String::from_utf8(layer).unwrap();
+    let edits: [(&str, &str, bool); 7] = [
+        ("tag: \"claim\"", "tag: \"rumour\"", false),
+        ("end: 307,", "end: 99999,", false),
+        ("end: 307,", "end: 253,", false),
+        (
+            "id: 2,\n            start: 579",
+            "id: 1,\n            start: 579",
+            false,
+        ),
+        ("annotator: \"editor-a\"", "annotator: \"editor-b\"", false),
+        ("exact: \"The two have", "exact: \"The six have", true),
+        ("text_sha256: \"000e", "text_sha256: \"111e", true),
+    ];
+    for (from, to, opens) in edits {
+        assert!(layer.contains(from), "{from}");
+        std::fs::write(root.join(LAYER), layer.replacen(from, to, 1)).unwrap();
+        assert_eq!(same("editor-a").is_ok(), opens, "{from} → {to}");
+    }
+    std::fs::write(root.join(LAYER), &layer).unwrap();
+    let spans = Layer::from_ron(&layer).unwrap().spans.len();
+    assert_eq!(same("editor-a").map(|(_, n)| n), Ok(spans));
+
     // A folder where the text was: unreadable, both ways.
     std::fs::remove_file(&text_path).unwrap();
     std::fs::create_dir(&text_path).unwrap();

@@ -9,7 +9,12 @@
 //! RON and gives the proper error messages. Because [`read`] accepts a file only if [`write`]
 //! would produce it byte for byte from the result, the fast path cannot change what a file
 //! means. The tests check both directions against the `ron` crate.
+//!
+//! [`glance`] walks the same layout without making the layer, for the document list, which
+//! needs of 75,000 layers only their status and whether their spans check: it borrows every
+//! string that has no escape, so a list's first reading makes no string per span.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -271,7 +276,7 @@ struct Reader<'a> {
     pos: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn lit(&mut self, s: &str) -> Option<()> {
         if self.src.as_bytes()[self.pos..].starts_with(s.as_bytes()) {
             self.pos += s.len();
@@ -328,26 +333,60 @@ impl Reader<'_> {
         usize::try_from(self.field_u64(level, name)?).ok()
     }
 
-    /// A string literal exactly as [`put_str`] writes it.
-    fn string(&mut self) -> Option<String> {
+    /// A string literal exactly as [`put_str`] writes it, borrowed from the source unless it
+    /// holds an escape.
+    fn str_ref(&mut self) -> Option<Cow<'a, str>> {
         self.lit("\"")?;
-        let bytes = self.src.as_bytes();
-        // Sized once: a layer's strings are read by the ten thousand when a list is made, and
-        // growing each one a byte run at a time was a tenth of that work. The first `"` ends
-        // the string unless one was escaped, when it may grow a little later.
-        let reach = memchr::memchr(b'"', bytes.get(self.pos..)?).unwrap_or(0);
-        let mut out = String::with_capacity(reach);
+        let src: &'a str = self.src;
+        let bytes = src.as_bytes();
+        // Made only at the first escape, and sized once then: a layer's strings are read by
+        // the ten thousand when a list is made, and growing each one a byte run at a time was
+        // a tenth of that work. The first `"` ends the string unless one was escaped.
+        let mut out: Option<String> = None;
         let mut run_start = self.pos;
         loop {
+            // Up to the next quote, backslash or apostrophe, a run of printable ASCII (nearly
+            // every string) is taken at once; another run char by char.
+            let rest = bytes.get(self.pos..)?;
+            let stop = self.pos + memchr::memchr3(b'"', b'\\', b'\'', rest).unwrap_or(rest.len());
+            let ascii =
+                (rest[..stop - self.pos].iter()).fold(true, |ok, &b| ok & matches!(b, b' '..=b'~'));
+            if ascii {
+                self.pos = stop;
+            } else {
+                while self.pos < stop {
+                    match bytes[self.pos] {
+                        b' '..=b'~' => self.pos += 1,
+                        0x80.. => {
+                            let c = src[self.pos..].chars().next()?;
+                            if !is_plain(c) {
+                                return None;
+                            }
+                            self.pos += c.len_utf8();
+                        }
+                        _ => return None,
+                    }
+                }
+            }
             let b = *bytes.get(self.pos)?;
             match b {
                 b'"' => {
-                    out.push_str(&self.src[run_start..self.pos]);
+                    let run = &src[run_start..self.pos];
                     self.pos += 1;
-                    return Some(out);
+                    return Some(match out {
+                        None => Cow::Borrowed(run),
+                        Some(mut out) => {
+                            out.push_str(run);
+                            Cow::Owned(out)
+                        }
+                    });
                 }
                 b'\\' => {
-                    out.push_str(&self.src[run_start..self.pos]);
+                    let out = out.get_or_insert_with(|| {
+                        let reach = memchr::memchr(b'"', &bytes[self.pos..]).unwrap_or(0);
+                        String::with_capacity(self.pos - run_start + reach)
+                    });
+                    out.push_str(&src[run_start..self.pos]);
                     let esc_start = self.pos;
                     let c = self.escape()?;
                     // Only the escape that `escape_debug` writes for this char is canonical.
@@ -362,19 +401,7 @@ impl Reader<'_> {
                     out.push(c);
                     run_start = self.pos;
                 }
-                b' '..=b'~' => {
-                    if b == b'\'' {
-                        return None;
-                    }
-                    self.pos += 1;
-                }
-                0x80.. => {
-                    let c = self.src[self.pos..].chars().next()?;
-                    if !is_plain(c) {
-                        return None;
-                    }
-                    self.pos += c.len_utf8();
-                }
+                // An apostrophe (`escape_debug` escapes it), or the end of the file.
                 _ => return None,
             }
         }
@@ -410,8 +437,13 @@ impl Reader<'_> {
     }
 
     fn field_str(&mut self, level: usize, name: &str) -> Option<String> {
+        self.field_ref(level, name).map(Cow::into_owned)
+    }
+
+    /// [`Self::field_str`], borrowed as [`Self::str_ref`] is.
+    fn field_ref(&mut self, level: usize, name: &str) -> Option<Cow<'a, str>> {
         self.field(level, name)?;
-        let v = self.string()?;
+        let v = self.str_ref()?;
         self.lit(",\n")?;
         Some(v)
     }
@@ -419,44 +451,80 @@ impl Reader<'_> {
     /// A map of strings as [`put_map`] writes it; `level` is the indentation of its line.
     fn map(&mut self, level: usize) -> Option<BTreeMap<String, String>> {
         let mut map = BTreeMap::new();
+        self.map_entries(level, &mut |k, v| {
+            map.insert(k.into_owned(), v.into_owned());
+        })?;
+        Some(map)
+    }
+
+    /// [`Self::map`]'s entries, in order, each handed to `entry` as it is read.
+    fn map_entries(
+        &mut self,
+        level: usize,
+        entry: &mut dyn FnMut(Cow<'a, str>, Cow<'a, str>),
+    ) -> Option<()> {
         if self.lit("{}").is_some() {
-            return Some(map);
+            return Some(());
         }
         self.lit("{\n")?;
-        let mut last: Option<String> = None;
+        let mut last: Option<Cow<'a, str>> = None;
         while !self.peek_closing(level, "}") {
             self.indent(level + 1)?;
-            let k = self.string()?;
+            let k = self.str_ref()?;
             self.lit(": ")?;
-            let v = self.string()?;
+            let v = self.str_ref()?;
             self.lit(",\n")?;
             // A map is written sorted and without duplicates.
             if last.as_ref().is_some_and(|l| *l >= k) {
                 return None;
             }
             last = Some(k.clone());
-            map.insert(k, v);
+            entry(k, v);
         }
-        if map.is_empty() {
-            return None;
-        }
+        // `{\n` and no entry is not the layout: an empty map is written `{}`.
+        last?;
         self.indent(level)?;
         self.lit("}")?;
-        Some(map)
+        Some(())
     }
 
     /// A span struct after its opening position; `level` is the indentation of its fields.
     fn span(&mut self, level: usize) -> Option<Span> {
+        let mut attrs = BTreeMap::new();
+        let s = self.span_ref(level, &mut |k, v| {
+            attrs.insert(k.into_owned(), v.into_owned());
+        })?;
+        Some(Span {
+            id: s.id,
+            start: s.start,
+            end: s.end,
+            tag: s.tag.into_owned(),
+            exact: s.exact.into_owned(),
+            prefix: s.prefix.into_owned(),
+            suffix: s.suffix.into_owned(),
+            note: s.note.into_owned(),
+            attrs,
+            created: s.created.into_owned(),
+            modified: s.modified.into_owned(),
+        })
+    }
+
+    /// [`Self::span`] with its strings borrowed, its attributes handed to `attr`.
+    fn span_ref(
+        &mut self,
+        level: usize,
+        attr: &mut dyn FnMut(Cow<'a, str>, Cow<'a, str>),
+    ) -> Option<SpanRef<'a>> {
         self.lit("(\n")?;
         let id = self.field_u64(level, "id")?;
         let start = self.field_usize(level, "start")?;
         let end = self.field_usize(level, "end")?;
-        let tag = self.field_str(level, "tag")?;
-        let exact = self.field_str(level, "exact")?;
-        let prefix = self.field_str(level, "prefix")?;
-        let suffix = self.field_str(level, "suffix")?;
-        let (note, attrs, created, modified) = self.tail(level)?;
-        Some(Span {
+        let tag = self.field_ref(level, "tag")?;
+        let exact = self.field_ref(level, "exact")?;
+        let prefix = self.field_ref(level, "prefix")?;
+        let suffix = self.field_ref(level, "suffix")?;
+        let (note, created, modified) = self.tail_ref(level, attr)?;
+        Some(SpanRef {
             id,
             start,
             end,
@@ -465,7 +533,6 @@ impl Reader<'_> {
             prefix,
             suffix,
             note,
-            attrs,
             created,
             modified,
         })
@@ -473,15 +540,34 @@ impl Reader<'_> {
 
     /// The fields [`put_tail`] writes, and the closing `)`.
     fn tail(&mut self, level: usize) -> Option<(String, BTreeMap<String, String>, String, String)> {
-        let note = self.field_str(level, "note")?;
+        let mut attrs = BTreeMap::new();
+        let (note, created, modified) = self.tail_ref(level, &mut |k, v| {
+            attrs.insert(k.into_owned(), v.into_owned());
+        })?;
+        Some((
+            note.into_owned(),
+            attrs,
+            created.into_owned(),
+            modified.into_owned(),
+        ))
+    }
+
+    /// [`Self::tail`] borrowed: the note, created and modified; the attributes go to `attr`.
+    #[allow(clippy::type_complexity)]
+    fn tail_ref(
+        &mut self,
+        level: usize,
+        attr: &mut dyn FnMut(Cow<'a, str>, Cow<'a, str>),
+    ) -> Option<(Cow<'a, str>, Cow<'a, str>, Cow<'a, str>)> {
+        let note = self.field_ref(level, "note")?;
         self.field(level, "attrs")?;
-        let attrs = self.map(level)?;
+        self.map_entries(level, attr)?;
         self.lit(",\n")?;
-        let created = self.field_str(level, "created")?;
-        let modified = self.field_str(level, "modified")?;
+        let created = self.field_ref(level, "created")?;
+        let modified = self.field_ref(level, "modified")?;
         self.indent(level - 1)?;
         self.lit(")")?;
-        Some((note, attrs, created, modified))
+        Some((note, created, modified))
     }
 
     /// A relation end as [`put_end`] writes it.
@@ -647,15 +733,39 @@ fn read_spans(src: &str, r: &mut Reader<'_>) -> Option<Vec<Span>> {
     Some(spans)
 }
 
-/// Reads a layer in the canonical layout, or `None` if `src` is anything else.
-pub(super) fn read(src: &str) -> Option<Layer> {
-    let mut r = Reader { src, pos: 0 };
+/// A span's fields as they stand in the source ([`Reader::span_ref`]); its attributes are
+/// handed out as they are read.
+pub(super) struct SpanRef<'a> {
+    pub id: u64,
+    pub start: usize,
+    pub end: usize,
+    pub tag: Cow<'a, str>,
+    pub exact: Cow<'a, str>,
+    pub prefix: Cow<'a, str>,
+    pub suffix: Cow<'a, str>,
+    pub note: Cow<'a, str>,
+    pub created: Cow<'a, str>,
+    pub modified: Cow<'a, str>,
+}
+
+/// The fields before the spans, read up to `spans: `.
+struct Head<'a> {
+    format: u32,
+    text: Cow<'a, str>,
+    text_sha256: Cow<'a, str>,
+    text_chars: usize,
+    annotator: Cow<'a, str>,
+    status: Status,
+    next_id: u64,
+}
+
+fn head<'a>(r: &mut Reader<'a>) -> Option<Head<'a>> {
     r.lit("(\n")?;
     let format = u32::try_from(r.field_u64(1, "format")?).ok()?;
-    let text = r.field_str(1, "text")?;
-    let text_sha256 = r.field_str(1, "text_sha256")?;
+    let text = r.field_ref(1, "text")?;
+    let text_sha256 = r.field_ref(1, "text_sha256")?;
     let text_chars = r.field_usize(1, "text_chars")?;
-    let annotator = r.field_str(1, "annotator")?;
+    let annotator = r.field_ref(1, "annotator")?;
     r.field(1, "status")?;
     let status = [
         Status::NotStarted,
@@ -669,16 +779,26 @@ pub(super) fn read(src: &str) -> Option<Layer> {
     r.lit(",\n")?;
     let next_id = r.field_u64(1, "next_id")?;
     r.field(1, "spans")?;
-    let mut spans = Vec::new();
-    if r.lit("[]").is_none() {
-        r.lit("[\n")?;
-        spans = read_spans(src, &mut r)?;
-        if spans.is_empty() {
-            return None;
-        }
-        r.indent(1)?;
-        r.lit("]")?;
-    }
+    Some(Head {
+        format,
+        text,
+        text_sha256,
+        text_chars,
+        annotator,
+        status,
+        next_id,
+    })
+}
+
+/// What follows the spans: the orphans, relations and import record, and the file's end.
+struct Rest {
+    orphans: Vec<Orphan>,
+    relations: Vec<Relation>,
+    source: Option<SourceRecord>,
+}
+
+/// Reads from the `,` after the spans' list to the end of the file.
+fn rest(src: &str, r: &mut Reader<'_>) -> Option<Rest> {
     r.lit(",\n")?;
     let mut orphans = Vec::new();
     if r.peek("    orphans: ") {
@@ -735,29 +855,119 @@ pub(super) fn read(src: &str) -> Option<Layer> {
     if r.pos != src.len() {
         return None;
     }
-    let layer = Layer {
-        format,
-        text,
-        text_sha256,
-        text_chars,
-        annotator,
-        status,
-        next_id,
-        spans,
+    Some(Rest {
         orphans,
         relations,
         source,
-    };
+    })
+}
+
+impl Rest {
+    /// Whether `next_id` is one a normalized layer would have, given the spans' largest id:
+    /// only a normalized layer is written in this layout.
+    fn next_id_fits(&self, next_id: u64, spans_max_id: u64) -> bool {
+        let max_id = (self.orphans.iter().map(|o| o.span.id))
+            .chain(self.relations.iter().map(|r| r.id))
+            .fold(spans_max_id, u64::max);
+        next_id > max_id && next_id != 0
+    }
+}
+
+/// Reads a layer in the canonical layout, or `None` if `src` is anything else.
+pub(super) fn read(src: &str) -> Option<Layer> {
+    let mut r = Reader { src, pos: 0 };
+    let head = head(&mut r)?;
+    let mut spans = Vec::new();
+    if r.lit("[]").is_none() {
+        r.lit("[\n")?;
+        spans = read_spans(src, &mut r)?;
+        if spans.is_empty() {
+            return None;
+        }
+        r.indent(1)?;
+        r.lit("]")?;
+    }
+    let rest = rest(src, &mut r)?;
     // Only a normalized layer is written in this layout; anything else came from elsewhere
     // and goes the slow way, so `write(read(src)) == src` always holds.
-    if !layer.spans.is_sorted_by_key(Span::sort_key) {
+    if !spans.is_sorted_by_key(Span::sort_key) {
         return None;
     }
-    let max_id = layer.max_id();
-    if layer.next_id <= max_id || layer.next_id == 0 {
+    let spans_max_id = spans.iter().map(|s| s.id).max().unwrap_or(0);
+    if !rest.next_id_fits(head.next_id, spans_max_id) {
         return None;
     }
-    Some(layer)
+    Some(Layer {
+        format: head.format,
+        text: head.text.into_owned(),
+        text_sha256: head.text_sha256.into_owned(),
+        text_chars: head.text_chars,
+        annotator: head.annotator.into_owned(),
+        status: head.status,
+        next_id: head.next_id,
+        spans,
+        orphans: rest.orphans,
+        relations: rest.relations,
+        source: rest.source,
+    })
+}
+
+/// What [`glance`] read of a layer: the header, the number of spans and the orphans.
+pub(super) struct Glance<'a> {
+    pub format: u32,
+    pub text_sha256: Cow<'a, str>,
+    pub annotator: Cow<'a, str>,
+    pub status: Status,
+    pub spans: usize,
+    pub orphans: Vec<Orphan>,
+}
+
+/// Walks a layer in the canonical layout as [`read`] does, handing each span to `each` as it
+/// is read, without making the layer: `None` exactly where [`read`] gives `None`, or where
+/// `each` does. Nothing is made of a span (its strings are borrowed unless escaped).
+pub(super) fn glance<'a>(
+    src: &'a str,
+    each: &mut dyn FnMut(&SpanRef<'a>) -> Option<()>,
+) -> Option<Glance<'a>> {
+    let mut r = Reader { src, pos: 0 };
+    let head = head(&mut r)?;
+    let mut spans = 0;
+    let mut last: Option<(usize, usize, u64)> = None;
+    let mut spans_max_id = 0;
+    if r.lit("[]").is_none() {
+        r.lit("[\n")?;
+        // The loop of `read_spans`' sequential path, which its parallel path equals.
+        while !r.peek_closing(1, "]") {
+            r.indent(2)?;
+            let span = r.span_ref(3, &mut |_, _| {})?;
+            r.lit(",\n")?;
+            let key = (span.start, span.end, span.id);
+            if last.is_some_and(|last| last > key) {
+                return None; // Not sorted: `read` refuses it.
+            }
+            last = Some(key);
+            spans_max_id = spans_max_id.max(span.id);
+            each(&span)?;
+            spans += 1;
+        }
+        if spans == 0 {
+            return None;
+        }
+        r.indent(1)?;
+        r.lit("]")?;
+    }
+    let rest = rest(src, &mut r)?;
+    if !rest.next_id_fits(head.next_id, spans_max_id) {
+        return None;
+    }
+    Some(Glance {
+        format: head.format,
+        text_sha256: head.text_sha256,
+        annotator: head.annotator,
+        status: head.status,
+        spans,
+        orphans: rest.orphans,
+    })
 }
 
 impl Reader<'_> {
@@ -981,6 +1191,25 @@ mod tests {
                 }
             }
             let mutated = format!("{}{}{}", &src[..i], edit, &src[j..]);
+            // The list's walk takes exactly the files `read` takes, and finds what it finds.
+            let glanced = |src: &str| {
+                let mut ids = Vec::new();
+                glance(src, &mut |s| {
+                    ids.push((s.id, s.start, s.end, s.tag.to_string(), s.exact.to_string()));
+                    Some(())
+                })
+                .map(|g| (g.status, g.spans, g.annotator.into_owned(), g.text_sha256.into_owned(), ids))
+            };
+            let read_as_glanced = |src: &str| {
+                read(src).map(|l| {
+                    let ids = (l.spans.iter())
+                        .map(|s| (s.id, s.start, s.end, s.tag.clone(), s.exact.clone()))
+                        .collect();
+                    (l.status, l.spans.len(), l.annotator, l.text_sha256, ids)
+                })
+            };
+            prop_assert_eq!(glanced(&src), read_as_glanced(&src));
+            prop_assert_eq!(glanced(&mutated), read_as_glanced(&mutated));
             if let Some(fast) = read(&mutated) {
                 prop_assert_eq!(write(&fast), mutated.clone());
                 prop_assert_eq!(Some(fast), ron_read(&mutated));
