@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use super::DocEntry;
+use super::repaint::Repaint;
 use crate::model::layer::Status;
 use crate::session::document::Document;
 use crate::session::list_cache::ListCache;
@@ -53,10 +54,16 @@ pub(super) fn start(
     layer: &str,
     rels: Option<Vec<String>>,
     skip: Option<String>,
-    ctx: &egui::Context,
+    repaint: Repaint,
 ) -> std::io::Result<ListScan> {
     let (tx, rx) = mpsc::channel();
-    let (ws, layer, ctx) = (ws.clone(), layer.to_owned(), ctx.clone());
+    let (ws, layer) = (ws.clone(), layer.to_owned());
+    // The window, once there is one (a list read since before it was made has none yet).
+    let wake = move || {
+        if let Some(ctx) = repaint.get() {
+            ctx.request_repaint();
+        }
+    };
     std::thread::Builder::new()
         .name("read document list".into())
         .spawn(move || {
@@ -70,7 +77,7 @@ pub(super) fn start(
                         return;
                     }
                     // The names are shown at once, not at the list's next look.
-                    ctx.request_repaint();
+                    wake();
                     rels
                 }
             };
@@ -99,7 +106,7 @@ pub(super) fn start(
             });
             // The list is complete now, not at its next look.
             drop(tx);
-            ctx.request_repaint();
+            wake();
             if let Some(rel) = &skip {
                 cache.keep(&ws, rel);
             }

@@ -1,26 +1,19 @@
 //! Opens a document on background threads, so that the window never waits for a big layer;
 //! the document the window starts on begins loading before the window exists ([`Preload`]),
-//! while the window and its OpenGL context are made.
+//! while the window and its OpenGL context are made, and so does the reading of its list.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
+use super::list_scan::{self, ListScan};
+use super::repaint::Repaint;
 use super::text_view::TextView;
 use super::{Loaded, Loading, Prefs, Preview, StartOptions, frame_stats};
 use crate::session::document::Document;
 use crate::session::layer_index::LayerIndex;
 use crate::workspace::Workspace;
-
-/// The window's context, once it exists: a loader started before it asks for a repaint
-/// through it when the window is there.
-pub(super) type Repaint = Arc<OnceLock<egui::Context>>;
-
-/// A repaint handle for a window that exists.
-pub(super) fn repaint_of(ctx: &egui::Context) -> Repaint {
-    Arc::new(OnceLock::from(ctx.clone()))
-}
 
 /// Starts reading text `rel` of `ws` and `layer`'s layer of it on background threads. With
 /// `timed`, the loader prints how long each step took.
@@ -124,19 +117,24 @@ pub(super) fn spawn(
 /// The document the window will start on, loading since before the window was made: creating
 /// the window and its OpenGL context takes about 55 ms, which the loader no longer waits out.
 /// The window takes it only when it opens that very document in that workspace with that
-/// layer; otherwise it is cancelled.
+/// layer; otherwise it is cancelled. The workspace's document list is read from then on too
+/// (its texts walked, then each one's line), which the window takes when it lists that
+/// workspace for that layer.
 pub(super) struct Preload {
     root: PathBuf,
-    rel: String,
     layer: String,
-    loading: Loading,
+    /// The first document (what the list skips), if the window will open one.
+    rel: Option<String>,
+    loading: Option<Loading>,
+    list: Option<ListScan>,
     repaint: Repaint,
 }
 
 impl Preload {
     /// Starts loading the document the window will open first, as [`super::MarginaliaApp::new`]
     /// will choose it: the text file given, or the workspace's remembered document, with the
-    /// annotator given or remembered. `None` when there is none or it cannot be told.
+    /// annotator given or remembered; and starts reading that workspace's document list.
+    /// `None` when the workspace cannot be told.
     pub(super) fn start(start: &StartOptions) -> Option<Preload> {
         let mut prefs = if start.persist {
             stored_prefs().unwrap_or_default()
@@ -151,46 +149,83 @@ impl Preload {
         };
         let ws = Workspace::open(&path).ok()?;
         let rel = if path.is_file() {
-            ws.rel_of(&path).ok()?
+            Some(ws.rel_of(&path).ok()?)
         } else if prefs.last_workspace.as_deref() == Some(ws.root()) {
-            prefs.last_document.clone()?
+            prefs.last_document.clone()
         } else {
-            return None;
+            None
         };
         let root = ws.root().to_path_buf();
         let timed = std::env::var("MARGINALIA_FRAME_STATS").is_ok_and(|v| v == "1");
         let repaint = Repaint::default();
-        let loading = spawn(ws, &rel, &prefs.annotator, false, timed, repaint.clone()).ok()?;
+        let loading = (rel.as_deref()).and_then(|rel| {
+            spawn(
+                ws.clone(),
+                rel,
+                &prefs.annotator,
+                false,
+                timed,
+                repaint.clone(),
+            )
+            .ok()
+        });
+        let list = list_scan::start(&ws, &prefs.annotator, None, rel.clone(), repaint.clone()).ok();
         Some(Preload {
             root,
-            rel,
             layer: prefs.annotator,
+            rel,
             loading,
+            list,
             repaint,
         })
     }
 
-    /// Stops the load: the window opened another document, or none.
+    /// Stops the load and the list's reading: the window opened another workspace, or none.
     pub(super) fn cancel(self) {
-        self.loading.cancel.store(true, Ordering::Relaxed);
+        if let Some(loading) = self.loading {
+            loading.cancel.store(true, Ordering::Relaxed);
+        }
     }
 
     /// The load, if it is of `rel` in the workspace at `root` with `layer`, writable; else it
     /// is stopped and `None`.
     pub(super) fn take(
-        self,
+        &mut self,
         root: &std::path::Path,
         rel: &str,
         layer: &str,
         read_only: bool,
         ctx: &egui::Context,
     ) -> Option<Loading> {
-        if self.root == root && self.rel == rel && self.layer == layer && !read_only {
+        let loading = self.loading.take()?;
+        if self.root == root
+            && self.rel.as_deref() == Some(rel)
+            && self.layer == layer
+            && !read_only
+        {
             let _ = self.repaint.set(ctx.clone());
-            Some(self.loading)
+            Some(loading)
         } else {
-            self.cancel();
+            loading.cancel.store(true, Ordering::Relaxed);
             None
+        }
+    }
+
+    /// The document list's reading, if it is of the workspace at `root` for `layer`, skipping
+    /// `skip` (the document the window opens); else it is stopped and `None`.
+    pub(super) fn take_list(
+        &mut self,
+        root: &std::path::Path,
+        layer: &str,
+        skip: Option<&str>,
+        ctx: &egui::Context,
+    ) -> Option<ListScan> {
+        let list = self.list.take()?;
+        if self.root == root && self.layer == layer && self.rel.as_deref() == skip {
+            let _ = self.repaint.set(ctx.clone());
+            Some(list)
+        } else {
+            None // Dropping it stops the reading.
         }
     }
 }
@@ -229,16 +264,16 @@ mod tests {
             .root()
             .to_path_buf();
 
-        let other_layer = Preload::start(&start_on(text.clone())).expect("a text was given");
+        let mut other_layer = Preload::start(&start_on(text.clone())).expect("a text was given");
         assert!(
             other_layer
                 .take(&root, "a.txt", "someone", false, &ctx)
                 .is_none()
         );
-        let read_only = Preload::start(&start_on(text.clone())).expect("a text was given");
+        let mut read_only = Preload::start(&start_on(text.clone())).expect("a text was given");
         assert!(read_only.take(&root, "a.txt", "ed", true, &ctx).is_none());
 
-        let preload = Preload::start(&start_on(text)).expect("a text was given");
+        let mut preload = Preload::start(&start_on(text)).expect("a text was given");
         let loading = preload
             .take(&root, "a.txt", "ed", false, &ctx)
             .expect("the same document");
@@ -259,7 +294,53 @@ mod tests {
             ("a.txt", "The minister said it twice.\n")
         );
 
-        // A folder with no remembered document: nothing to preload.
-        assert!(Preload::start(&start_on(dir.path().to_path_buf())).is_none());
+        // The list is read meanwhile, skipping that document, and taken only for it.
+        assert!(preload.take_list(&root, "ed", None, &ctx).is_none());
+        let list = (Preload::start(&start_on(dir.path().join("a.txt"))))
+            .and_then(|mut p| p.take_list(&root, "ed", Some("a.txt"), &ctx))
+            .expect("the same workspace, layer and document");
+        let listed = list
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a listing");
+        let super::list_scan::ScanMsg::Listed(entries) = listed else {
+            panic!("the texts are listed first");
+        };
+        assert_eq!(
+            entries.iter().map(|e| e.rel.as_str()).collect::<Vec<_>>(),
+            ["a.txt"]
+        );
+
+        // A folder with no remembered document: no document to preload, but its list.
+        std::fs::write(dir.path().join("b.txt"), "Another.\n").expect("write");
+        let mut folder = Preload::start(&start_on(dir.path().to_path_buf())).expect("a workspace");
+        assert!(folder.take(&root, "a.txt", "ed", false, &ctx).is_none());
+        assert!(
+            folder.take_list(&root, "ed", Some("a.txt"), &ctx).is_none(),
+            "skips none"
+        );
+        let mut folder = Preload::start(&start_on(dir.path().to_path_buf())).expect("a workspace");
+        assert!(
+            folder.take_list(&root, "someone", None, &ctx).is_none(),
+            "another layer"
+        );
+        let mut folder = Preload::start(&start_on(dir.path().to_path_buf())).expect("a workspace");
+        let list = folder.take_list(&root, "ed", None, &ctx).expect("its list");
+        let mut lines = Vec::new();
+        while let Ok(msg) = list.recv_timeout(Duration::from_secs(20)) {
+            if let super::list_scan::ScanMsg::Line(line) = msg {
+                lines.push((line.rel, line.title));
+            }
+        }
+        lines.sort();
+        assert_eq!(
+            lines,
+            [
+                (
+                    "a.txt".to_owned(),
+                    Some("The minister said it twice.".to_owned())
+                ),
+                ("b.txt".to_owned(), Some("Another.".to_owned()))
+            ]
+        );
     }
 }

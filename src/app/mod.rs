@@ -26,6 +26,7 @@ mod panels;
 mod quit;
 mod registry;
 pub mod relations;
+mod repaint;
 pub mod review_mode;
 mod shortcuts;
 mod span_edit;
@@ -978,7 +979,19 @@ impl MarginaliaApp {
             (None, Some(open)) => Some(open.doc.rel().to_owned()),
             (None, None) => None,
         };
-        match list_scan::start(ws, &self.layer, rels, skip.clone(), &self.ctx) {
+        // The first list of the workspace the window starts on is read since before the
+        // window was made.
+        let preloaded = (self.preload.as_mut())
+            .filter(|_| walk)
+            .and_then(|p| p.take_list(ws.root(), &self.layer, skip.as_deref(), &self.ctx));
+        let started = match preloaded {
+            Some(scan) => Ok(scan),
+            None => {
+                let repaint = repaint::repaint_of(&self.ctx);
+                list_scan::start(ws, &self.layer, rels, skip.clone(), repaint)
+            }
+        };
+        match started {
             Ok(scan) => {
                 // A workspace of a few thousand texts is listed within this wait, so the
                 // window's first frame shows it; a bigger one shows "Looking for texts…".
@@ -1124,7 +1137,7 @@ impl MarginaliaApp {
         let read_only = self.read_only();
         let timed = self.timeline.is_some();
         // The document the window started on may be loading since before the window was made.
-        let preloaded = (self.preload.take())
+        let preloaded = (self.preload.as_mut())
             .and_then(|p| p.take(ws.root(), rel, &self.layer, read_only, &self.ctx));
         // At start the window waits for the document unless it was preloaded: then the
         // loader has a head start, and the first frame shows its text meanwhile (103–154 ms
@@ -1133,7 +1146,7 @@ impl MarginaliaApp {
         let loading = match preloaded {
             Some(loading) => loading,
             None => {
-                let repaint = loader::repaint_of(&self.ctx);
+                let repaint = repaint::repaint_of(&self.ctx);
                 match loader::spawn(ws.clone(), rel, &self.layer, read_only, timed, repaint) {
                     Ok(loading) => loading,
                     Err(e) => {
