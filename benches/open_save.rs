@@ -5,6 +5,12 @@
 //! span index. Save is one edit followed by `Document::save_now` (serialise, write a temp file,
 //! fsync, rename). Peak memory is `VmHWM` of a fresh child process per document that only opens
 //! it, so the generator's own memory and the other documents never count.
+//!
+//! `cargo bench --bench open_save -- --list DIR` instead reads the document list of the
+//! workspace DIR (`marginalia synth --docs 100000 --size 4kb --spans 20 DIR`) the way the
+//! window's list does it the first time (every text walked, then each line read by
+//! `Document::glance` on one thread per core, 32 documents at a time), and prints the wall and
+//! CPU time of the walk and of the reading.
 
 mod common;
 
@@ -115,6 +121,10 @@ fn child_memory(dir: &str) {
 fn main() {
     if let Some(dir) = arg_value("--child-memory") {
         child_memory(&dir);
+        return;
+    }
+    if let Some(dir) = arg_value("--list") {
+        list(Path::new(&dir));
         return;
     }
     let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
@@ -250,5 +260,83 @@ fn main() {
     print_table(
         &["document", "VmHWM before", "VmHWM open", "VmRSS open"],
         &mem_rows,
+    );
+}
+
+/// The process's user and system CPU time so far.
+fn process_cpu() -> (Duration, Duration) {
+    // SAFETY: getrusage writes into the struct we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return (Duration::ZERO, Duration::ZERO);
+    }
+    let d = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec * 1000) as u32);
+    (d(usage.ru_utime), d(usage.ru_stime))
+}
+
+/// The document list's first reading of workspace `dir`, three times on one thread and three
+/// times on one per core (at most two, as on the machines measured).
+fn list(dir: &Path) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let ws = Workspace::open(dir).expect("workspace");
+    let annotator = arg_value("--annotator").unwrap_or_else(|| common::ANNOTATOR.to_owned());
+    let cores = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(2);
+    let mut rows = Vec::new();
+    for threads in [1, cores] {
+        for _ in 0..3 {
+            let (u0, s0) = process_cpu();
+            let t0 = Instant::now();
+            let rels: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
+            let walked = t0.elapsed();
+            let (u1, s1) = process_cpu();
+            let next = AtomicUsize::new(0);
+            let spans = AtomicUsize::new(0);
+            let read = || loop {
+                let from = next.fetch_add(32, Ordering::Relaxed);
+                if from >= rels.len() {
+                    return;
+                }
+                for rel in rels.iter().skip(from).take(32) {
+                    let glance = Document::glance(&ws, rel, &annotator);
+                    let n = glance.opened.map_or(0, |(_, n)| n);
+                    spans.fetch_add(n, Ordering::Relaxed);
+                }
+            };
+            let t1 = Instant::now();
+            std::thread::scope(|s| {
+                for _ in 1..threads {
+                    s.spawn(read);
+                }
+                read();
+            });
+            let scanned = t1.elapsed();
+            let (u2, s2) = process_cpu();
+            let per_doc = (u2 + s2 - u1 - s1).as_secs_f64() * 1e6 / rels.len().max(1) as f64;
+            rows.push(vec![
+                threads.to_string(),
+                rels.len().to_string(),
+                spans.load(Ordering::Relaxed).to_string(),
+                format!("{} ({} + {})", ms(walked), ms(u1 - u0), ms(s1 - s0)),
+                ms(scanned),
+                format!("{} + {}", ms(u2 - u1), ms(s2 - s1)),
+                format!("{per_doc:.1} µs"),
+                ms(walked + scanned),
+            ]);
+        }
+    }
+    print_table(
+        &[
+            "threads",
+            "texts",
+            "spans",
+            "walk (user + sys)",
+            "reading",
+            "its CPU, user + sys",
+            "CPU a text",
+            "walk + reading",
+        ],
+        &rows,
     );
 }
