@@ -105,19 +105,25 @@ impl std::str::FromStr for Status {
 const LEGACY_ANCHOR_ATTR: &str = "anchor";
 
 /// The byte offset of char `to` of `text`, counted on from char `from.0` at byte `from.1`
-/// (`to >= from.0`); `None` past the text's end.
+/// (`to >= from.0`, `from.1` a char boundary); `None` past the text's end.
 fn char_to_byte(text: &str, from: (usize, usize), to: usize) -> Option<usize> {
-    let rest = text.get(from.1..)?;
-    let skip = to.checked_sub(from.0)?;
-    // Over ASCII (most of a news text) as many bytes as chars.
-    if rest.as_bytes().get(..skip).is_some_and(<[u8]>::is_ascii) {
-        return Some(from.1 + skip);
+    let bytes = text.as_bytes();
+    let (mut at, mut left) = (from.1, to.checked_sub(from.0)?);
+    // The next `left` bytes hold at most `left` chars: count those that start there (on bytes,
+    // which vectorises) and go on from the end of them until none is left; then step over the
+    // rest of the last one.
+    while left > 0 {
+        let window = bytes.get(at..(at + left).min(bytes.len()))?;
+        if window.is_empty() {
+            return None;
+        }
+        left -= window.iter().filter(|&&b| (b as i8) >= -0x40).count();
+        at += window.len();
     }
-    let mut starts = rest
-        .char_indices()
-        .map(|(i, _)| from.1 + i)
-        .chain([text.len()]);
-    starts.nth(skip)
+    while bytes.get(at).is_some_and(|&b| (b as i8) < -0x40) {
+        at += 1;
+    }
+    Some(at)
 }
 
 /// Moves a marker written by older builds out of the user's attribute space: `anchor: "fuzzy"`

@@ -269,6 +269,62 @@ pub struct Glance {
     pub keys: Option<(store::FileKey, Option<store::FileKey>)>,
 }
 
+thread_local! {
+    /// The layer file and the text file of the last document [`Document::glance`] read on
+    /// this thread: the list's threads read 100,000 of each into the same two buffers.
+    static GLANCE_BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const {
+        std::cell::RefCell::new((Vec::new(), Vec::new()))
+    };
+}
+
+/// What [`Document::glance`] finds of a layer file (at `path`) of this very text (at
+/// `text_path`) whose spans all check, nearly all of them, read into this thread's
+/// [`GLANCE_BUFFERS`] and walked without making the layer or the text
+/// ([`Layer::glance_checked`]): the line, with the two files' keys. `Ok(None)` when anything
+/// else is found, for the full reading to say what; `Err` when the layer file cannot be read.
+fn glance_checked(
+    ws: &Workspace,
+    path: &Path,
+    text_path: &Path,
+    annotator: &str,
+) -> Result<Option<Glance>, store::BoundedReadError> {
+    GLANCE_BUFFERS.with_borrow_mut(|(layer, text)| {
+        let layer_key = store::read_regular_keyed_into(path, store::MAX_LAYER_BYTES, layer);
+        let mut found = |layer_key| {
+            let text_key = store::read_regular_keyed_into(
+                text_path,
+                crate::model::text::max_text_bytes(),
+                text,
+            )
+            .ok()?;
+            let body = std::str::from_utf8(text).ok()?;
+            let body = body.strip_prefix('\u{feff}').unwrap_or(body);
+            let src = std::str::from_utf8(layer).ok()?;
+            let sha256 = store::sha256_hex(text);
+            let found = Layer::glance_checked(src, body, &sha256, ws.tags(), annotator)?;
+            Some(Glance {
+                title: crate::wording::title_from_head(
+                    &text[..text.len().min(TITLE_BYTES as usize)],
+                ),
+                opened: Ok(found),
+                keys: Some((text_key, Some(layer_key))),
+            })
+        };
+        let found = layer_key.map(&mut found);
+        // A big document's room is not kept for the small ones after it (the window's own
+        // thread glances at a document now and then).
+        for buffer in [layer, text] {
+            if buffer.capacity() > KEEP_GLANCE_BUFFER {
+                *buffer = Vec::new();
+            }
+        }
+        found
+    })
+}
+
+/// The most room [`GLANCE_BUFFERS`] keeps between two documents.
+const KEEP_GLANCE_BUFFER: usize = 1 << 20;
+
 /// How much of a text's file its title is taken from.
 pub const TITLE_BYTES: u64 = 4096;
 
@@ -425,9 +481,12 @@ impl Document {
         if let (Some(path), Some(text_path)) = (&layer_path, ws.text_path(rel)) {
             // Each file is opened once, and its key taken from the open file: 100,000 texts
             // are listed without a look-up of each path beside the read.
-            let read = store::read_regular_keyed(path, store::MAX_LAYER_BYTES);
+            let read = glance_checked(ws, path, &text_path, annotator);
             let absent = matches!(&read, Err(e) if e.is_not_found())
                 && std::fs::symlink_metadata(path).is_err();
+            if let Ok(Some(glance)) = read {
+                return glance;
+            }
             if absent {
                 // Opening would make an empty layer of a text that decodes.
                 if let Ok((file, text_key)) = Text::check_file(&text_path) {
@@ -438,29 +497,10 @@ impl Document {
                     };
                 }
             } else if let Ok((file, text_key)) = Text::check_file(&text_path) {
-                // A layer of this very text whose spans all check (nearly all of them) is
-                // walked without making it or the text.
-                if let Ok((bytes, layer_key)) = &read
-                    && let Ok(src) = std::str::from_utf8(bytes)
-                    && let Some(found) = Layer::glance_checked(
-                        src,
-                        file.text(),
-                        &file.sha256(),
-                        ws.tags(),
-                        annotator,
-                    )
-                {
-                    return Glance {
-                        title: title(file.bytes()),
-                        opened: Ok(found),
-                        keys: Some((text_key, Some(*layer_key))),
-                    };
-                }
-                // Otherwise the layer is read and checked as opening does, and nothing more
-                // is made.
+                // The layer is read and checked as opening does, and nothing more is made.
                 let text = Text::from_checked(&file);
                 let mut layer_key = None;
-                let checked = read
+                let checked = store::read_regular_keyed(path, store::MAX_LAYER_BYTES)
                     .map_err(|e| store::limited_error(path, store::MAX_LAYER_BYTES, e))
                     .and_then(|(bytes, key)| {
                         layer_key = Some(key);

@@ -461,27 +461,49 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, BoundedReadError
 /// # Errors
 /// As [`read_regular`].
 pub fn read_regular_keyed(path: &Path, limit: u64) -> Result<(Vec<u8>, FileKey), BoundedReadError> {
-    let (file, before) = open_regular_stated(path)?;
-    let bytes = read_opened(&file, before.len(), limit)?;
-    Ok((bytes, FileKey::of_meta(&before)))
+    let mut bytes = Vec::new();
+    let key = read_regular_keyed_into(path, limit, &mut bytes)?;
+    Ok((bytes, key))
 }
 
-/// The rest of [`read_regular_keyed`]: at most `limit` bytes of `file`, whose size was `stated`.
-fn read_opened(file: &std::fs::File, stated: u64, limit: u64) -> Result<Vec<u8>, BoundedReadError> {
+/// [`read_regular_keyed`] into `bytes` (cleared first), whose room a caller reading many files
+/// keeps from one to the next.
+///
+/// # Errors
+/// As [`read_regular`]; `bytes` then holds no more than `limit` + 1 bytes of the file.
+pub fn read_regular_keyed_into(
+    path: &Path,
+    limit: u64,
+    bytes: &mut Vec<u8>,
+) -> Result<FileKey, BoundedReadError> {
+    let (file, before) = open_regular_stated(path)?;
+    read_opened(&file, before.len(), limit, bytes)?;
+    Ok(FileKey::of_meta(&before))
+}
+
+/// The rest of [`read_regular_keyed_into`]: at most `limit` bytes of `file`, whose size was
+/// `stated`, into `bytes`.
+fn read_opened(
+    file: &std::fs::File,
+    stated: u64,
+    limit: u64,
+    bytes: &mut Vec<u8>,
+) -> Result<(), BoundedReadError> {
     use std::io::Read as _;
+    bytes.clear();
     if stated > limit {
         return Err(BoundedReadError::TooLarge { size: stated });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(stated).unwrap_or(0));
+    bytes.reserve_exact(usize::try_from(stated).unwrap_or(0));
     file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
+        .read_to_end(bytes)
         .map_err(BoundedReadError::Io)?;
     if bytes.len() as u64 > limit {
         return Err(BoundedReadError::TooLarge {
             size: stated.max(bytes.len() as u64),
         });
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// Reads an annotation file with a size limit.
@@ -1200,6 +1222,25 @@ fn is_abandoned(path: &Path, min_age: std::time::Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One buffer read into from file to file holds each file's bytes, never a longer one's
+    /// tail; a refused file leaves no more than the limit and one byte in it.
+    #[test]
+    fn a_buffer_read_into_again_holds_only_the_last_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (long, short) = (dir.path().join("long.txt"), dir.path().join("short.txt"));
+        std::fs::write(&long, "a longer file than the next").expect("write");
+        std::fs::write(&short, "short").expect("write");
+        let mut bytes = Vec::new();
+        for path in [&long, &short, &long] {
+            let key = read_regular_keyed_into(path, 100, &mut bytes).expect("reads");
+            assert_eq!(bytes, std::fs::read(path).expect("read"));
+            assert_eq!(Some(key), FileKey::of(path));
+        }
+        let refused = read_regular_keyed_into(&long, 4, &mut bytes);
+        assert!(matches!(refused, Err(BoundedReadError::TooLarge { .. })));
+        assert!(bytes.len() <= 5);
+    }
 
     #[test]
     fn a_hash_left_for_later_is_the_hash_of_the_bytes_read_and_tells_a_changed_file() {
