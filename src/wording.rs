@@ -31,6 +31,17 @@ pub fn title_from_head(head: &[u8]) -> Option<String> {
         // Cut inside a character at the end, or a bad byte: keep what comes before.
         Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
     };
+    title_of(valid)
+}
+
+/// [`title_from_head`] of a text already decoded: of its first `head_bytes` bytes (cut at a
+/// char boundary), without checking them again.
+pub fn title_from_text(text: &str, head_bytes: usize) -> Option<String> {
+    title_of(&text[..text.floor_char_boundary(head_bytes)])
+}
+
+/// [`title_from_head`] of valid UTF-8.
+fn title_of(valid: &str) -> Option<String> {
     let valid = valid.strip_prefix('\u{feff}').unwrap_or(valid);
     let line = valid.lines().map(str::trim).find(|l| !l.is_empty())?;
     // Words up to just past the cut: a news text's first line is often its whole first
@@ -77,6 +88,29 @@ pub fn figure_or(x: Option<f64>, decimals: usize, missing: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A decoded text's title is the one its file's first bytes give, wherever the cut falls
+    /// (inside a char, past the first line, before any), BOM or not.
+    #[test]
+    fn a_decoded_texts_title_is_its_heads() {
+        let long_line = "é".repeat(40) + " — Kyiv\nsecond";
+        for text in [
+            "\u{feff}\n\n  Le président a dit  \nla suite",
+            long_line.as_str(),
+            "\n\n\n",
+            "",
+            "🇺🇦 one line",
+        ] {
+            for cut in 0..=text.len() + 2 {
+                let head = &text.as_bytes()[..cut.min(text.len())];
+                assert_eq!(
+                    title_from_text(text, cut),
+                    title_from_head(head),
+                    "{text:?} at {cut}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn one_is_singular_and_everything_else_plural() {

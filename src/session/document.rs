@@ -297,15 +297,13 @@ fn glance_checked(
                 text,
             )
             .ok()?;
-            let body = std::str::from_utf8(text).ok()?;
-            let body = body.strip_prefix('\u{feff}').unwrap_or(body);
+            let whole = std::str::from_utf8(text).ok()?;
+            let body = whole.strip_prefix('\u{feff}').unwrap_or(whole);
             let src = std::str::from_utf8(layer).ok()?;
             let sha256 = store::sha256_hex(text);
             let found = Layer::glance_checked(src, body, &sha256, ws.tags(), annotator)?;
             Some(Glance {
-                title: crate::wording::title_from_head(
-                    &text[..text.len().min(TITLE_BYTES as usize)],
-                ),
+                title: crate::wording::title_from_text(whole, TITLE_BYTES as usize),
                 opened: Ok(found),
                 keys: Some((text_key, Some(layer_key))),
             })
