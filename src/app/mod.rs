@@ -780,9 +780,13 @@ impl MarginaliaApp {
     }
 
     /// Whether a job runs in the background that will wake the window when it is done: the
-    /// document list's scan, a document opening, the suggestions being learnt or computed.
+    /// document list's scan, a document opening, the suggestions being learnt or computed, a
+    /// model source being asked.
     pub fn background_work(&self) -> bool {
-        self.list_scan.is_some() || self.loading.is_some() || self.suggest.working()
+        self.list_scan.is_some()
+            || self.loading.is_some()
+            || self.suggest.working()
+            || self.suggest.models_working()
     }
 
     /// The suggestions shown for the open document, and the index of the focused one.

@@ -135,6 +135,12 @@ impl SuggestUi {
         self.building.is_some() || self.job.is_some()
     }
 
+    /// Whether a model source (learned, provider, imported) is still asked for the open
+    /// document.
+    pub(super) fn models_working(&self) -> bool {
+        self.models.working()
+    }
+
     /// The model sources (learned, providers, imported) of the open document.
     pub(super) fn models_mut(&mut self) -> &mut super::model_sources::ModelSources {
         &mut self.models

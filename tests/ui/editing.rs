@@ -2099,9 +2099,11 @@ fn wait_for_workspace_job(h: &mut Harness<'_, MarginaliaApp>) {
 }
 
 /// Steps the app until the open document's suggestions are computed (on threads).
+/// Steps until the open document's suggestions are shown and every source has answered (the
+/// list, sorted by score, no longer changes under a click).
 fn wait_for_suggestions(h: &mut Harness<'_, MarginaliaApp>) {
     for _ in 0..4000 {
-        if !h.state().suggestions().0.is_empty() {
+        if !h.state().suggestions().0.is_empty() && !h.state().background_work() {
             h.run_steps(1);
             return;
         }
