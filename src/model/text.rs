@@ -113,20 +113,7 @@ impl Text {
     /// # Errors
     /// [`TextError`] naming the file: unreadable, too large, or not UTF-8 (with the byte offset).
     pub fn load(path: &Path) -> Result<Self, TextError> {
-        Self::load_keyed(path).map(|(text, _)| text)
-    }
-
-    /// [`Self::load`], with the key of the file read ([`crate::store::read_regular_keyed`]).
-    ///
-    /// # Errors
-    /// As [`Self::load`].
-    pub fn load_keyed(path: &Path) -> Result<(Self, FileKey), TextError> {
-        let (bytes, key) = read_file(path)?;
-        let text = Self::from_bytes(&bytes).map_err(|byte_offset| TextError::NotUtf8 {
-            path: path.display().to_string(),
-            byte_offset,
-        })?;
-        Ok((text, key))
+        Self::check_file(path).map(|(file, _)| Self::from_checked(&file))
     }
 
     /// Reads a text file and checks that [`Self::load`] would decode it, without making the

@@ -277,12 +277,13 @@ thread_local! {
     };
 }
 
-/// What [`Document::glance`] finds of a layer file (at `path`) of this very text (at
-/// `text_path`) whose spans all check, nearly all of them, read into this thread's
-/// [`GLANCE_BUFFERS`] and walked without making the layer or the text
-/// ([`Layer::glance_checked`]): the line, with the two files' keys. `Ok(None)` when anything
-/// else is found, for the full reading to say what; `Err` when the layer file cannot be read.
-fn glance_checked(
+/// [`Document::glance`] of a text (at `text_path`) whose layer file (at `path`) exists, with
+/// both files read once, into this thread's [`GLANCE_BUFFERS`]. A layer of this very text
+/// whose spans all check, nearly all of them, is walked without making it or the text
+/// ([`Layer::glance_checked`]); any other is parsed and checked as opening does. `Ok(None)`
+/// when the text cannot be read or decoded, for the caller to say why as opening does; `Err`
+/// when the layer file cannot be read.
+fn glance_read(
     ws: &Workspace,
     path: &Path,
     text_path: &Path,
@@ -290,7 +291,7 @@ fn glance_checked(
 ) -> Result<Option<Glance>, store::BoundedReadError> {
     GLANCE_BUFFERS.with_borrow_mut(|(layer, text)| {
         let layer_key = store::read_regular_keyed_into(path, store::MAX_LAYER_BYTES, layer);
-        let mut found = |layer_key| {
+        let mut line = |layer_key| {
             let text_key = store::read_regular_keyed_into(
                 text_path,
                 crate::model::text::max_text_bytes(),
@@ -299,16 +300,30 @@ fn glance_checked(
             .ok()?;
             let whole = std::str::from_utf8(text).ok()?;
             let body = whole.strip_prefix('\u{feff}').unwrap_or(whole);
-            let src = std::str::from_utf8(layer).ok()?;
             let sha256 = store::sha256_hex(text);
-            let found = Layer::glance_checked(src, body, &sha256, ws.tags(), annotator)?;
+            let walked = std::str::from_utf8(layer)
+                .ok()
+                .and_then(|src| Layer::glance_checked(src, body, &sha256, ws.tags(), annotator));
+            let opened = match walked {
+                Some(found) => Ok(found),
+                None => {
+                    let text = Text::from_bytes(text).ok()?;
+                    crate::model::layer::parse_layer(path, layer)
+                        .map_err(OpenError::from)
+                        .and_then(|layer| {
+                            let shown = path.display().to_string();
+                            check_layer(ws, &text, annotator, &shown, layer, false)
+                        })
+                        .map(|c| (c.layer.status, c.layer.spans.len()))
+                }
+            };
             Some(Glance {
                 title: crate::wording::title_from_text(whole, TITLE_BYTES as usize),
-                opened: Ok(found),
+                opened,
                 keys: Some((text_key, Some(layer_key))),
             })
         };
-        let found = layer_key.map(&mut found);
+        let found = layer_key.map(&mut line);
         // A big document's room is not kept for the small ones after it (the window's own
         // thread glances at a document now and then).
         for buffer in [layer, text] {
@@ -479,41 +494,32 @@ impl Document {
         if let (Some(path), Some(text_path)) = (&layer_path, ws.text_path(rel)) {
             // Each file is opened once, and its key taken from the open file: 100,000 texts
             // are listed without a look-up of each path beside the read.
-            let read = glance_checked(ws, path, &text_path, annotator);
-            let absent = matches!(&read, Err(e) if e.is_not_found())
-                && std::fs::symlink_metadata(path).is_err();
-            if let Ok(Some(glance)) = read {
-                return glance;
-            }
-            if absent {
-                // Opening would make an empty layer of a text that decodes.
-                if let Ok((file, text_key)) = Text::check_file(&text_path) {
-                    return Glance {
-                        title: title(file.bytes()),
-                        opened: Ok((Status::NotStarted, 0)),
-                        keys: Some((text_key, None)),
-                    };
+            let read = glance_read(ws, path, &text_path, annotator);
+            match read {
+                Ok(Some(glance)) => return glance,
+                Ok(None) => {} // The text cannot be read: below.
+                Err(e) if e.is_not_found() && std::fs::symlink_metadata(path).is_err() => {
+                    // No layer file: opening would make an empty layer of a text that decodes.
+                    if let Ok((file, text_key)) = Text::check_file(&text_path) {
+                        return Glance {
+                            title: title(file.bytes()),
+                            opened: Ok((Status::NotStarted, 0)),
+                            keys: Some((text_key, None)),
+                        };
+                    }
                 }
-            } else if let Ok((file, text_key)) = Text::check_file(&text_path) {
-                // The layer is read and checked as opening does, and nothing more is made.
-                let text = Text::from_checked(&file);
-                let mut layer_key = None;
-                let checked = store::read_regular_keyed(path, store::MAX_LAYER_BYTES)
-                    .map_err(|e| store::limited_error(path, store::MAX_LAYER_BYTES, e))
-                    .and_then(|(bytes, key)| {
-                        layer_key = Some(key);
-                        crate::model::layer::parse_layer(path, &bytes)
-                    })
-                    .map_err(OpenError::from)
-                    .and_then(|layer| {
-                        let shown = path.display().to_string();
-                        check_layer(ws, &text, annotator, &shown, layer, false)
-                    });
-                return Glance {
-                    title: title(file.bytes()),
-                    opened: checked.map(|c| (c.layer.status, c.layer.spans.len())),
-                    keys: layer_key.map(|l| (text_key, Some(l))),
-                };
+                Err(e) => {
+                    // The layer file cannot be read: its error, as opening gives it when the
+                    // text reads.
+                    if let Ok((file, _)) = Text::check_file(&text_path) {
+                        let e = store::limited_error(path, store::MAX_LAYER_BYTES, e);
+                        return Glance {
+                            title: title(file.bytes()),
+                            opened: Err(OpenError::from(e)),
+                            keys: None,
+                        };
+                    }
+                }
             }
         }
         // The text cannot be read: the error as opening gives it, the title from what can be.

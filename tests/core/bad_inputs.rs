@@ -289,6 +289,21 @@ fn the_document_lists_glance_gives_what_opening_gives_for_every_bad_input() {
         std::fs::write(root.join(LAYER), layer.replacen(from, to, 1)).unwrap();
         assert_eq!(same("editor-a").is_ok(), opens, "{from} → {to}");
     }
+    // A layer that cannot be read (a folder in its place, a link to nothing): its error.
+    std::fs::remove_file(root.join(LAYER)).unwrap();
+    std::fs::create_dir(root.join(LAYER)).unwrap();
+    assert!(
+        same("editor-a")
+            .unwrap_err()
+            .contains("000_b78fa013a4a69998.ron")
+    );
+    std::fs::remove_dir(root.join(LAYER)).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(root.join("nowhere.ron"), root.join(LAYER)).unwrap();
+        assert!(same("editor-a").is_err(), "a link to nothing");
+        std::fs::remove_file(root.join(LAYER)).unwrap();
+    }
     std::fs::write(root.join(LAYER), &layer).unwrap();
     let spans = Layer::from_ron(&layer).unwrap().spans.len();
     assert_eq!(same("editor-a").map(|(_, n)| n), Ok(spans));

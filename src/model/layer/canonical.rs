@@ -451,9 +451,7 @@ impl<'a> Reader<'a> {
     /// A map of strings as [`put_map`] writes it; `level` is the indentation of its line.
     fn map(&mut self, level: usize) -> Option<BTreeMap<String, String>> {
         let mut map = BTreeMap::new();
-        self.map_entries(level, &mut |k, v| {
-            map.insert(k.into_owned(), v.into_owned());
-        })?;
+        self.map_entries(level, &mut owned_into(&mut map))?;
         Some(map)
     }
 
@@ -491,9 +489,7 @@ impl<'a> Reader<'a> {
     /// A span struct after its opening position; `level` is the indentation of its fields.
     fn span(&mut self, level: usize) -> Option<Span> {
         let mut attrs = BTreeMap::new();
-        let s = self.span_ref(level, &mut |k, v| {
-            attrs.insert(k.into_owned(), v.into_owned());
-        })?;
+        let s = self.span_ref(level, &mut owned_into(&mut attrs))?;
         Some(Span {
             id: s.id,
             start: s.start,
@@ -541,9 +537,7 @@ impl<'a> Reader<'a> {
     /// The fields [`put_tail`] writes, and the closing `)`.
     fn tail(&mut self, level: usize) -> Option<(String, BTreeMap<String, String>, String, String)> {
         let mut attrs = BTreeMap::new();
-        let (note, created, modified) = self.tail_ref(level, &mut |k, v| {
-            attrs.insert(k.into_owned(), v.into_owned());
-        })?;
+        let (note, created, modified) = self.tail_ref(level, &mut owned_into(&mut attrs))?;
         Some((
             note.into_owned(),
             attrs,
@@ -731,6 +725,15 @@ fn read_spans(src: &str, r: &mut Reader<'_>) -> Option<Vec<Span>> {
     }
     r.pos = end;
     Some(spans)
+}
+
+/// Where the readers that make a layer put each entry of a map as it is read: into `map`, owned.
+fn owned_into<'a, 'm>(
+    map: &'m mut BTreeMap<String, String>,
+) -> impl FnMut(Cow<'a, str>, Cow<'a, str>) + 'm {
+    |k, v| {
+        map.insert(k.into_owned(), v.into_owned());
+    }
 }
 
 /// A span's fields as they stand in the source ([`Reader::span_ref`]); its attributes are
