@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Time from an input event to settled pixels, measured from outside the app (issue 22 §0).
 
-    settle.py X Y [N] [--away]   (DISPLAY set; the window focused; a word under (X, Y))
+    settle.py X Y [N] [--away] [--region=X,Y,W,H]
+                                 (DISPLAY set; the window focused; a word under (X, Y))
 
 --away moves the pointer off the text before the key, so that the span's hover card (shown
 after egui's tooltip delay) is not counted as part of the action.
@@ -110,6 +111,11 @@ def key(sym):
 AWAY = "--away" in sys.argv
 if AWAY:
     sys.argv.remove("--away")
+for arg in list(sys.argv):
+    if arg.startswith("--region="):
+        # Only changes inside this box count: X,Y,W,H (the text column, say).
+        REGION = tuple(int(v) for v in arg.split("=", 1)[1].split(","))
+        sys.argv.remove(arg)
 
 
 def main():

@@ -1311,10 +1311,11 @@ impl MarginaliaApp {
     }
 
     /// After an edit: rebuild the index and lists, update the document list's line. After a
-    /// bulk edit (tag all, its undo) the index is rebuilt at the start of the next frame
-    /// instead, so the frame that made the edit and the one that shows it share the work
-    /// (each stays under 100 ms on the 10 MB document); the next command, if one comes in
-    /// this frame, brings it up to date first ([`Self::apply`]).
+    /// bulk edit (tag all, its undo) made by a button the index is rebuilt at the start of the
+    /// next frame instead, so the frame that made the edit and the one that shows it share the
+    /// work (each stays under 100 ms on the 10 MB document); the next command, if one comes
+    /// in this frame, brings it up to date first ([`Self::apply`]). One made by a key is
+    /// applied before the text is drawn, and taken in before drawing ([`Self::catch_up_index`]).
     fn after_edit(&mut self) {
         let Some(open) = &mut self.open else { return };
         if open.doc.has_bulk_changes() {
@@ -1328,6 +1329,19 @@ impl MarginaliaApp {
             && open.position(id).is_none()
         {
             self.selected_span = None;
+        }
+    }
+
+    /// Takes edits made outside `after_edit` (review mode, durability) and bulk edits (see
+    /// `after_edit`) into the index, before the text is drawn from it.
+    fn catch_up_index(&mut self) {
+        if let Some(open) = &mut self.open {
+            open.refresh();
+            if let Some(id) = self.selected_span
+                && open.position(id).is_none()
+            {
+                self.selected_span = None;
+            }
         }
     }
 
@@ -1854,16 +1868,7 @@ impl eframe::App for MarginaliaApp {
             stats.begin(&ctx, frame.info().cpu_usage);
         }
         self.handle_close(&ctx);
-        if let Some(open) = &mut self.open {
-            // Edits made outside `after_edit` (review mode, durability) and bulk edits (see
-            // `after_edit`) reach the index here.
-            open.refresh();
-            if let Some(id) = self.selected_span
-                && open.position(id).is_none()
-            {
-                self.selected_span = None;
-            }
-        }
+        self.catch_up_index();
         self.prefs.dark = ctx.theme() == egui::Theme::Dark;
         let mut commands = Vec::new();
         self.poll_dialog(&ctx, &mut commands);
@@ -1892,6 +1897,16 @@ impl eframe::App for MarginaliaApp {
             relations::draw_picker(self, &ctx, &mut commands);
         } else {
             shortcuts::dispatch(self, &ctx, &mut commands);
+        }
+        // A key's command (and a dialog's answer) is applied before anything is drawn, so the
+        // frame that took the key already shows what it did: one frame from key to pixels, not
+        // two (issue 22 §0).
+        if !commands.is_empty() {
+            for c in commands.drain(..) {
+                self.apply(&ctx, c);
+            }
+            // A bulk edit by key is taken into the index in this frame, which draws it.
+            self.catch_up_index();
         }
         if self.review.is_some() {
             review_mode::draw(self, ui, &mut commands);

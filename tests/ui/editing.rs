@@ -261,6 +261,33 @@ fn tagging_the_same_range_twice_selects_the_existing_span_and_adds_none() {
     assert_eq!((layer.spans[0].start, layer.spans[0].end), (c, c + 8));
 }
 
+#[test]
+fn the_frame_that_takes_a_tag_key_already_draws_the_new_span() {
+    // Issue 22 §0: from key to pixels in one frame. The key's command was applied after the
+    // text was drawn, so the span showed only in the next frame, a whole frame later.
+    let ws = temp_workspace();
+    let mut h = harness(ws.path(), false, false);
+    open_seed(&mut h);
+    let c = char_offset(&h, "Vladimir");
+    double_click(&mut h, c + 2);
+    assert_eq!(h.state().selected_text_range(), Some((c, c + 8)));
+    // One frame: the key's press, as a window gets it (kittest's key_press runs a frame for
+    // the press and another for the release).
+    h.input_mut().events.push(egui::Event::Key {
+        key: Key::Num1,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.step();
+    assert!(
+        h.query_by_role_and_label(egui::Role::Mark, "quote “Vladimir”")
+            .is_some(),
+        "the span is in the frame that took the key"
+    );
+}
+
 /// The window titled `title`: the largest node with that label (its title and body share it).
 fn window_rect(h: &Harness<'_, MarginaliaApp>, title: &str) -> Option<egui::Rect> {
     h.query_all_by_label(title)
