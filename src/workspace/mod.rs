@@ -410,7 +410,10 @@ impl Workspace {
                 walk(&self.root, &dir, &mut out, &self.config);
             }
         }
-        out.sort_by(|a, b| a.rel.cmp(&b.rel));
+        // One folder's walk comes out sorted (see `walk`); several may overlap.
+        if !out.is_sorted_by(|a, b| a.rel <= b.rel) {
+            out.sort_by(|a, b| a.rel.cmp(&b.rel));
+        }
         out.dedup_by(|a, b| a.rel == b.rel);
         out
     }
@@ -569,13 +572,19 @@ fn collect_ron(base: &Path, dir: &Path, out: &mut LayerFiles) {
 /// The one rule for which relative paths are texts: [`Workspace::texts`] lists only these, and
 /// import writes only these. Returns the path normalised, or why it is not a text.
 fn text_rel_rule(config: &WorkspaceConfig, rel: &str) -> Result<String, String> {
-    let Some(p) = safe_rel(rel) else {
-        return Err("not a relative path inside the workspace".into());
-    };
-    let parts: Vec<String> = p
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+    // `safe_rel`'s rule on the string's own parts (no path is made: the walk asks this of
+    // every text it finds): no root, no `..`, no backslash or NUL; `.` and empty parts dropped.
+    let parts: Vec<&str> = rel
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
         .collect();
+    if rel.starts_with('/')
+        || rel.contains(['\\', '\0'])
+        || parts.is_empty()
+        || parts.contains(&"..")
+    {
+        return Err("not a relative path inside the workspace".into());
+    }
     let norm = parts.join("/");
     if !norm.ends_with(".txt") {
         return Err("not a .txt file".into());
@@ -585,7 +594,7 @@ fn text_rel_rule(config: &WorkspaceConfig, rel: &str) -> Result<String, String> 
     }
     // With text folders in workspace.ron, only what is under one of them is listed, and only
     // the part below the folder is checked for hidden and target/ names.
-    let inner: &[String] = if config.texts.is_empty() {
+    let inner: &[&str] = if config.texts.is_empty() {
         &parts
     } else {
         let below = config.texts.iter().find_map(|f| {
@@ -593,7 +602,7 @@ fn text_rel_rule(config: &WorkspaceConfig, rel: &str) -> Result<String, String> 
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect();
-            (parts.len() > folder.len() && parts[..folder.len()] == folder[..])
+            (parts.len() > folder.len() && parts.iter().zip(&folder).all(|(p, f)| p == f))
                 .then_some(folder.len())
         });
         match below {
@@ -611,7 +620,7 @@ fn text_rel_rule(config: &WorkspaceConfig, rel: &str) -> Result<String, String> 
             "{c:?} is hidden (starts with '.'), and the workspace does not list hidden files"
         ));
     }
-    if inner[..inner.len() - 1].iter().any(|c| c == "target") {
+    if inner[..inner.len() - 1].contains(&"target") {
         return Err("it is in a target/ folder, which the workspace does not list".into());
     }
     if let Some(c) = parts.iter().find(|c| c.len() > MAX_NAME_BYTES) {
@@ -624,36 +633,135 @@ fn text_rel_rule(config: &WorkspaceConfig, rel: &str) -> Result<String, String> 
     Ok(norm)
 }
 
+/// Appends the texts under `dir` to `out`, sorted by relative path, walking its folders on up
+/// to four threads (100,000 texts in 100 folders: the document list waits for this walk).
+///
+/// Each folder's entries are sorted by name, a folder's name as if it ended in `/`: that is
+/// the order of the whole paths, since every text below a folder starts with its name and a
+/// `/`, where a sibling's name differs from it or ends. So no sort of the whole list is needed.
 fn walk(root: &Path, dir: &Path, out: &mut Vec<TextEntry>, config: &WorkspaceConfig) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
+    let Ok(rel) = dir.strip_prefix(root) else {
         return;
     };
+    let mut prefix = rel_string(rel);
+    if !prefix.is_empty() {
+        prefix.push('/');
+    }
+    let top = children(root, dir, &prefix, config);
+    let folders = top
+        .iter()
+        .filter(|c| matches!(c, Child::Folder(..)))
+        .count();
+    let threads = if folders < 2 {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 4)
+            .min(folders)
+    };
+    if threads == 1 {
+        for child in top {
+            child.walk_into(root, config, out);
+        }
+        return;
+    }
+    // The top folders are taken in turn by the threads; their texts are put back in order.
+    let slots: Vec<std::sync::Mutex<Vec<TextEntry>>> = (0..top.len())
+        .map(|_| std::sync::Mutex::new(Vec::new()))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (Some(child), Some(slot)) = (top.get(i), slots.get(i)) else {
+                return;
+            };
+            let mut found = Vec::new();
+            child.clone().walk_into(root, config, &mut found);
+            if let Ok(mut slot) = slot.lock() {
+                *slot = found;
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            // If a thread cannot start, this one walks what is left.
+            let _ = std::thread::Builder::new()
+                .name("walk texts".into())
+                .spawn_scoped(s, work);
+        }
+        work();
+    });
+    for slot in slots {
+        if let Ok(found) = slot.into_inner() {
+            out.extend(found);
+        }
+    }
+}
+
+/// An entry of a folder the walk keeps.
+#[derive(Clone)]
+enum Child {
+    Text(TextEntry),
+    /// A folder to walk: its path, and its relative path with a `/` at the end.
+    Folder(PathBuf, String),
+}
+
+impl Child {
+    /// Its texts, in the order of their relative paths, appended to `out`.
+    fn walk_into(self, root: &Path, config: &WorkspaceConfig, out: &mut Vec<TextEntry>) {
+        match self {
+            Child::Text(t) => out.push(t),
+            Child::Folder(dir, prefix) => {
+                for child in children(root, &dir, &prefix, config) {
+                    child.walk_into(root, config, out);
+                }
+            }
+        }
+    }
+
+    /// What it sorts by among its folder's entries: its relative path, a folder's with its `/`.
+    fn key(&self) -> &str {
+        match self {
+            Child::Text(t) => &t.rel,
+            Child::Folder(_, prefix) => prefix,
+        }
+    }
+}
+
+/// The texts and folders of `dir` (whose relative path is `prefix`, `/`-ended, or empty for
+/// the root) that the workspace lists, sorted (see [`walk`]).
+fn children(root: &Path, dir: &Path, prefix: &str, config: &WorkspaceConfig) -> Vec<Child> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
     for e in rd.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
+        let file_name = e.file_name();
+        let name = file_name.to_string_lossy();
         if name.starts_with('.') {
             continue;
         }
-        let path = e.path();
         let Ok(ft) = e.file_type() else { continue };
         // Symlinked folders are not followed, so a link cannot pull outside texts in.
         if ft.is_dir() {
             if name == "target" || (dir == root && name == ANNOTATIONS_DIR) {
                 continue;
             }
-            walk(root, &path, out, config);
-        } else if (ft.is_file() || ft.is_symlink())
-            && path.extension().is_some_and(|x| x == "txt")
-            && let Ok(rel) = path.strip_prefix(root)
-        {
-            let rel = rel_string(rel);
+            found.push(Child::Folder(e.path(), format!("{prefix}{name}/")));
+        } else if (ft.is_file() || ft.is_symlink()) && name.len() > 4 && name.ends_with(".txt") {
+            let rel = format!("{prefix}{name}");
             if text_rel_rule(config, &rel).is_ok() {
-                out.push(TextEntry {
+                found.push(Child::Text(TextEntry {
                     rel,
-                    path: path.clone(),
-                });
+                    path: e.path(),
+                }));
             }
         }
     }
+    found.sort_unstable_by(|a, b| a.key().cmp(b.key()));
+    found
 }
 
 /// A relative path made of normal components only (no `..`, no root, no prefix).
@@ -690,6 +798,57 @@ fn rel_string(rel: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk's order is the order of the whole relative paths, without a sort of them:
+    /// names that sort differently alone and with a `/` after them, folders walked by several
+    /// threads, and what is not listed.
+    #[test]
+    fn texts_come_sorted_by_whole_path_from_a_parallel_walk() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let listed = [
+            "a-b.txt",
+            "a.txt",
+            "a/x.txt",
+            "a/b/c.txt",
+            "a/b-c.txt",
+            "a b/y.txt",
+            "ab.txt",
+            "B.txt",
+            "z/deep/er/still.txt",
+            "é/ü.txt",
+            "e/1.txt",
+            "e/10.txt",
+            "e/2.txt",
+        ];
+        let not_listed = [
+            ".hidden.txt",
+            "a/.h/x.txt",
+            "target/t.txt",
+            "a/target/t.txt",
+            "annotations/editor-a/n.txt",
+            "a/notes.md",
+            "a/.txt",
+        ];
+        for rel in listed.iter().chain(&not_listed) {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, "words").expect("write");
+        }
+        let ws = Workspace::open(root).expect("workspace");
+        let got: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
+        let mut want: Vec<String> = listed.iter().map(|s| (*s).to_owned()).collect();
+        want.sort();
+        assert_eq!(got, want);
+        // The walk itself, not only `texts`, which would sort what it did not.
+        let mut walked = Vec::new();
+        walk(ws.root(), ws.root(), &mut walked, ws.config());
+        let walked: Vec<String> = walked.into_iter().map(|t| t.rel).collect();
+        assert_eq!(walked, want);
+        for t in ws.texts() {
+            assert_eq!(t.path, ws.root().join(&t.rel));
+        }
+    }
 
     #[test]
     fn annotator_names() {
