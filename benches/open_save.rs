@@ -10,7 +10,10 @@
 //! workspace DIR (`marginalia synth --docs 100000 --size 4kb --spans 20 DIR`) the way the
 //! window's list does it the first time (every text walked, then each line read by
 //! `Document::glance` on one thread per core, 32 documents at a time), and prints the wall and
-//! CPU time of the walk and of the reading.
+//! CPU time of the walk and of the reading. Its "window" rows read as the window's list does:
+//! through the list's cache, with each line's strings sent to a thread that takes them four
+//! times a second, as the window's frames do. `LIST_ONLY=glance` or `LIST_ONLY=window` runs
+//! only those rows.
 
 mod common;
 
@@ -284,8 +287,15 @@ fn list(dir: &Path) {
         .map_or(1, usize::from)
         .min(2);
     let mut rows = Vec::new();
-    for threads in [1, cores] {
+    // "glance": `Document::glance` alone. "window": as the window's list reads, through the
+    // list's cache (each line kept for it) and with each line's strings sent to a thread of
+    // their own that drops them, as the window's thread takes them.
+    for (threads, how) in [(1, "glance"), (cores, "glance"), (cores, "window")] {
+        if std::env::var("LIST_ONLY").is_ok_and(|v| v != how) {
+            continue;
+        }
         for _ in 0..3 {
+            let cache_dir = tempfile::tempdir().expect("temp dir");
             let (u0, s0) = process_cpu();
             let t0 = Instant::now();
             let rels: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
@@ -293,29 +303,68 @@ fn list(dir: &Path) {
             let (u1, s1) = process_cpu();
             let next = AtomicUsize::new(0);
             let spans = AtomicUsize::new(0);
-            let read = || loop {
+            let cache = marginalia::session::list_cache::ListCache::load_in(
+                Some(cache_dir.path()),
+                &ws,
+                &annotator,
+                rels.len(),
+            );
+            let (tx, rx) = std::sync::mpsc::channel::<(String, Option<String>, String)>();
+            // Four times a second, as the window's frames take them while the list is read.
+            let taker = std::thread::spawn(move || {
+                let mut taken = 0;
+                loop {
+                    std::thread::sleep(Duration::from_millis(250));
+                    loop {
+                        match rx.try_recv() {
+                            Ok(_) => taken += 1,
+                            Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                            Err(std::sync::mpsc::TryRecvError::Disconnected) => return taken,
+                        }
+                    }
+                }
+            });
+            let read = |tx: std::sync::mpsc::Sender<(String, Option<String>, String)>| loop {
                 let from = next.fetch_add(32, Ordering::Relaxed);
                 if from >= rels.len() {
                     return;
                 }
                 for rel in rels.iter().skip(from).take(32) {
-                    let glance = Document::glance(&ws, rel, &annotator);
-                    let n = glance.opened.map_or(0, |(_, n)| n);
+                    let n = if how == "window" {
+                        let (title, opened) = cache.glance(&ws, rel);
+                        let mut search = rel.to_lowercase();
+                        if let Some(t) = &title {
+                            search.push('\n');
+                            search.push_str(&t.to_lowercase());
+                        }
+                        let _ = tx.send((rel.clone(), title, search));
+                        opened.map_or(0, |(_, n)| n)
+                    } else {
+                        let glance = Document::glance(&ws, rel, &annotator);
+                        glance.opened.map_or(0, |(_, n)| n)
+                    };
                     spans.fetch_add(n, Ordering::Relaxed);
                 }
             };
             let t1 = Instant::now();
             std::thread::scope(|s| {
                 for _ in 1..threads {
-                    s.spawn(read);
+                    let tx = tx.clone();
+                    s.spawn(move || read(tx));
                 }
-                read();
+                read(tx);
             });
             let scanned = t1.elapsed();
             let (u2, s2) = process_cpu();
+            let taken = taker.join().unwrap_or(0);
+            assert!(
+                how != "window" || taken == rels.len(),
+                "every line was taken"
+            );
             let per_doc = (u2 + s2 - u1 - s1).as_secs_f64() * 1e6 / rels.len().max(1) as f64;
             rows.push(vec![
                 threads.to_string(),
+                how.to_owned(),
                 rels.len().to_string(),
                 spans.load(Ordering::Relaxed).to_string(),
                 format!("{} ({} + {})", ms(walked), ms(u1 - u0), ms(s1 - s0)),
@@ -329,6 +378,7 @@ fn list(dir: &Path) {
     print_table(
         &[
             "threads",
+            "how",
             "texts",
             "spans",
             "walk (user + sys)",
