@@ -76,6 +76,9 @@ pub(super) struct ListCache {
     /// Per entry, its folder, as an index into `folders` (made with `base`).
     folder_ix: Vec<u32>,
     folders: Vec<String>,
+    /// A row drawn last frame was still "reading…": the window looks for new lines four times
+    /// a second while one is, and once a second when only counts change.
+    pub(super) unread_in_view: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -522,6 +525,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
             let first = tops
                 .partition_point(|&t| t <= viewport.min.y)
                 .saturating_sub(1);
+            app.list.unread_in_view = false;
             for r in first..app.list.rows.len() {
                 let top = tops[r];
                 if top > viewport.max.y {
@@ -556,6 +560,7 @@ pub(super) fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Comm
                         }
                     }
                     Row::Entry { i, .. } => {
+                        app.list.unread_in_view |= app.entries.get(i).is_some_and(|e| !e.scanned);
                         entry(app, &mut child, i, open_rel.as_deref(), commands)
                     }
                 }
