@@ -72,7 +72,7 @@ pub(super) fn start(
                 Some(r) => r,
                 None => {
                     let rels: Vec<String> = ws.texts().into_iter().map(|t| t.rel).collect();
-                    let entries = rels.iter().cloned().map(DocEntry::new).collect();
+                    let entries = make_entries(&rels);
                     if tx.send(ScanMsg::Listed(entries)).is_err() {
                         return;
                     }
@@ -121,6 +121,28 @@ pub(super) fn start(
             }
         })?;
     Ok(rx)
+}
+
+/// The list's entries for `rels`, made on two threads for a long list (100,000 texts: 25–70 ms
+/// on one, while the list's reading waits for them).
+fn make_entries(rels: &[String]) -> Vec<DocEntry> {
+    let half = rels.len() / 2;
+    if half < 5_000 {
+        return rels.iter().cloned().map(DocEntry::new).collect();
+    }
+    let (a, b) = rels.split_at(half);
+    let make = |part: &[String]| part.iter().cloned().map(DocEntry::new).collect::<Vec<_>>();
+    std::thread::scope(|s| {
+        let later = std::thread::Builder::new()
+            .name("read document list".into())
+            .spawn_scoped(s, || make(b));
+        let mut entries = make(a);
+        match later.ok().map(|h| h.join()) {
+            Some(Ok(rest)) => entries.extend(rest),
+            _ => entries.extend(make(b)),
+        }
+        entries
+    })
 }
 
 /// At most this many threads read the list (one per core up to it): reading is mostly
