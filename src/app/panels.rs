@@ -34,8 +34,19 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     }
     super::durability::banner_panel(app, ui, commands);
     egui::CentralPanel::default()
-        .frame(egui::Frame::central_panel(ui.style()).fill(ui.visuals().extreme_bg_color))
+        .frame(egui::Frame::central_panel(ui.style()).fill(centre_fill(app, ui)))
         .show(ui, |ui| centre(app, ui, commands));
+}
+
+/// The central panel's background: none where the OpenGL painter clears the window to that
+/// very colour before each frame ([`super::MarginaliaApp::clear_color`]), so that a software
+/// rasteriser does not paint half the window's pixels twice; painted elsewhere (wgpu, tests).
+pub(super) fn centre_fill(app: &MarginaliaApp, ui: &Ui) -> egui::Color32 {
+    if app.cleared_to_centre {
+        egui::Color32::TRANSPARENT
+    } else {
+        ui.visuals().extreme_bg_color
+    }
 }
 
 /// A button sending `action`'s command, its tooltip naming the action's first chord.

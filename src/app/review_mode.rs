@@ -765,6 +765,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let tags = ws.tags().clone();
     let status_line = app.status_line.clone();
     let keymap = &app.keymap;
+    let centre = super::panels::centre_fill(app, ui);
     let Some(mode) = &mut app.review else { return };
     let bar = egui::Panel::top("review bar")
         .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(8, 6)))
@@ -838,7 +839,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             item_panel(cx, ui);
         });
     egui::CentralPanel::default()
-        .frame(egui::Frame::central_panel(ui.style()).fill(ui.visuals().extreme_bg_color))
+        .frame(egui::Frame::central_panel(ui.style()).fill(centre))
         .show(ui, |ui| {
             legend(mode, ui);
             ui.separator();
