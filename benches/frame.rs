@@ -428,9 +428,15 @@ impl Driver {
             ..Default::default()
         };
         let (t0, all0) = (thread_cpu_time(), process_cpu_time());
+        // As the window draws under OpenGL: the panel paints no background, the painter's
+        // clear does (`MarginaliaApp::clear_color`).
         let mut out = self.ctx.run_ui(input, |ui| {
-            egui::CentralPanel::default_margins().show(ui, &mut show);
+            let frame = egui::Frame::central_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
+            egui::CentralPanel::default_margins()
+                .frame(frame)
+                .show(ui, &mut show);
         });
+        let clear = (self.ctx.global_style().visuals.extreme_bg_color).to_normalized_gamma_f32();
         let t1 = thread_cpu_time();
         let shapes = std::mem::take(&mut out.shapes);
         let prims = self.ctx.tessellate(shapes, out.pixels_per_point);
@@ -442,7 +448,7 @@ impl Driver {
         };
         let dt = if let Some(painter) = &mut self.painter {
             let all1 = process_cpu_time();
-            painter.paint(&prims, &mut out.textures_delta, out.pixels_per_point);
+            painter.paint(&prims, &mut out.textures_delta, out.pixels_per_point, clear);
             let all2 = process_cpu_time();
             parts.paint = all2 - all1;
             parts.whole = all2 - all0;

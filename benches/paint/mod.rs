@@ -80,15 +80,16 @@ impl GlPainter {
         })
     }
 
-    /// Clears, uploads the frame's texture changes, draws its meshes, and waits until the
+    /// Clears to `clear`, uploads the frame's texture changes, draws its meshes, and waits until the
     /// rasteriser has finished them (a software renderer does the work only then).
     pub fn paint(
         &mut self,
         prims: &[egui::ClippedPrimitive],
         textures: &mut egui::TexturesDelta,
         pixels_per_point: f32,
+        clear: [f32; 4],
     ) {
-        self.painter.clear(self.size, [0.1, 0.1, 0.1, 1.0]);
+        self.painter.clear(self.size, clear);
         self.painter
             .paint_and_update_textures(self.size, pixels_per_point, prims, textures);
         // SAFETY: the context is current on this thread.
