@@ -293,9 +293,9 @@ struct Loading {
 
 /// The Marginalia window.
 pub struct MarginaliaApp {
-    /// The window is drawn by OpenGL, which clears it to the central panel's colour before
-    /// each frame: the panel then paints no background of its own (`panels::centre_fill`).
-    cleared_to_centre: bool,
+    /// The window is drawn by OpenGL, which clears it to the side panels' colour before each
+    /// frame: no panel paints its background as a shape (`panels::side_frame`, `centre_fill`).
+    cleared_by_gl: bool,
     prefs: Prefs,
     persist: bool,
     ws: Option<Workspace>,
@@ -533,7 +533,7 @@ impl MarginaliaApp {
             journal: start.journal.clone(),
             quit: Default::default(),
             was_typing: false,
-            cleared_to_centre: false,
+            cleared_by_gl: false,
             saved_prefs: None,
             help_open: false,
             attr_ui: Default::default(),
@@ -1871,7 +1871,7 @@ impl eframe::App for MarginaliaApp {
         if let Some(stats) = &mut self.frame_stats {
             stats.begin(&ctx, frame.info().cpu_usage);
         }
-        self.cleared_to_centre = frame.gl().is_some();
+        self.cleared_by_gl = frame.gl().is_some();
         self.handle_close(&ctx);
         self.catch_up_index();
         self.prefs.dark = ctx.theme() == egui::Theme::Dark;
@@ -1916,11 +1916,16 @@ impl eframe::App for MarginaliaApp {
             // A bulk edit by key is taken into the index in this frame, which draws it.
             self.catch_up_index();
         }
-        if self.review.is_some() {
-            review_mode::draw(self, ui, &mut commands);
-        } else {
-            panels::draw(self, ui, &mut commands);
-        }
+        // The side panels' colour, where egui looks for their background (they paint none
+        // under OpenGL, `panels::side_frame`).
+        let side = ui.visuals().panel_fill;
+        panels::on_background(ui, side, |ui| {
+            if self.review.is_some() {
+                review_mode::draw(self, ui, &mut commands);
+            } else {
+                panels::draw(self, ui, &mut commands);
+            }
+        });
         review_mode::draw_chooser(self, &ctx, &mut commands);
         agreement_view::draw(self, &ctx, &mut commands);
         team_view::draw(self, &ctx, &mut commands);
@@ -1957,11 +1962,11 @@ impl eframe::App for MarginaliaApp {
         }
     }
 
-    /// The central panel's colour: OpenGL clears the window to it before each frame, and the
-    /// panel is not painted again over half the window (about 40 % of the pixels a software
-    /// rasteriser fills in a frame). The side panels paint their own.
+    /// The side panels' colour: OpenGL clears the window to it before each frame, and no
+    /// panel paints its background over it (`panels::side_frame`; the central panel clears its
+    /// own rectangle, `panels::centre_fill`).
     fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
-        visuals.extreme_bg_color.to_normalized_gamma_f32()
+        visuals.panel_fill.to_normalized_gamma_f32()
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -765,10 +765,11 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let tags = ws.tags().clone();
     let status_line = app.status_line.clone();
     let keymap = &app.keymap;
-    let centre = super::panels::centre_fill(app, ui);
+    let side = super::panels::side_frame(app, ui);
+    let cleared_by_gl = app.cleared_by_gl;
     let Some(mode) = &mut app.review else { return };
     let bar = egui::Panel::top("review bar")
-        .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(8, 6)))
+        .frame(side.inner_margin(egui::Margin::symmetric(8, 6)))
         .show(ui, |ui| review_bar(mode, keymap, ui, commands));
     app.bar_bottom = bar.response.rect.bottom();
     if let Some((rec, found)) = mode.review.recovered() {
@@ -795,37 +796,40 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
                 ui.add(egui::Label::new(message).wrap());
             });
     }
-    let strip = egui::Panel::bottom("review keys").show(ui, |ui| {
-        let weak = theme::weak(ui.visuals());
-        ui.horizontal_wrapped(|ui| {
-            ui.spacing_mut().item_spacing.x = 14.0;
-            for (k, what) in KEYS {
-                // One label per item, never wrapped inside: the strip breaks between items.
-                let style = ui.style();
-                let mut job = egui::text::LayoutJob::default();
-                RichText::new(format!("{} ", k.text(keymap, &tags)))
-                    .monospace()
-                    .strong()
-                    .small()
-                    .append_to(
+    let strip = egui::Panel::bottom("review keys")
+        .frame(side)
+        .show(ui, |ui| {
+            let weak = theme::weak(ui.visuals());
+            ui.horizontal_wrapped(|ui| {
+                ui.spacing_mut().item_spacing.x = 14.0;
+                for (k, what) in KEYS {
+                    // One label per item, never wrapped inside: the strip breaks between items.
+                    let style = ui.style();
+                    let mut job = egui::text::LayoutJob::default();
+                    RichText::new(format!("{} ", k.text(keymap, &tags)))
+                        .monospace()
+                        .strong()
+                        .small()
+                        .append_to(
+                            &mut job,
+                            style,
+                            egui::FontSelection::Default,
+                            egui::Align::Center,
+                        );
+                    RichText::new(*what).small().color(weak).append_to(
                         &mut job,
                         style,
                         egui::FontSelection::Default,
                         egui::Align::Center,
                     );
-                RichText::new(*what).small().color(weak).append_to(
-                    &mut job,
-                    style,
-                    egui::FontSelection::Default,
-                    egui::Align::Center,
-                );
-                ui.add(egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend));
-            }
+                    ui.add(egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend));
+                }
+            });
+            ui.label(RichText::new(status_line).color(weak));
         });
-        ui.label(RichText::new(status_line).color(weak));
-    });
     app.status_top = strip.response.rect.top();
     egui::Panel::right("review items")
+        .frame(side)
         .resizable(true)
         .default_size(400.0)
         .size_range(300.0..=620.0)
@@ -838,37 +842,41 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             };
             item_panel(cx, ui);
         });
+    let centre = super::panels::centre_fill(cleared_by_gl, ui);
+    let colour = ui.visuals().extreme_bg_color;
     egui::CentralPanel::default()
         .frame(egui::Frame::central_panel(ui.style()).fill(centre))
         .show(ui, |ui| {
-            legend(mode, ui);
-            ui.separator();
-            let selected_span =
-                (mode.selected).and_then(|i| mode.first_span_of_item.get(i).copied().flatten());
-            let name = format!("review of {}", mode.review.rel());
-            let input = ViewInput {
-                selected_span,
-                marks: Some(&mode.marks),
-                ..ViewInput::plain(
-                    mode.review.text(),
-                    &mode.spans,
-                    &mode.index,
-                    &tags,
-                    font_size,
-                    &name,
-                )
-            };
-            let mut view_commands = Vec::new();
-            mode.view.show(ui, &input, &mut view_commands);
-            for c in view_commands {
-                // A span's id is `item * 2 + side` (see `refresh`).
-                if let Command::SelectSpan { id, .. } = c
-                    && let Ok(item) = usize::try_from(id / 2)
-                    && item < mode.first_span_of_item.len()
-                {
-                    commands.push(Command::Review(ReviewCommand::Select(item)));
+            super::panels::on_background(ui, colour, |ui| {
+                legend(mode, ui);
+                ui.separator();
+                let selected_span =
+                    (mode.selected).and_then(|i| mode.first_span_of_item.get(i).copied().flatten());
+                let name = format!("review of {}", mode.review.rel());
+                let input = ViewInput {
+                    selected_span,
+                    marks: Some(&mode.marks),
+                    ..ViewInput::plain(
+                        mode.review.text(),
+                        &mode.spans,
+                        &mode.index,
+                        &tags,
+                        font_size,
+                        &name,
+                    )
+                };
+                let mut view_commands = Vec::new();
+                mode.view.show(ui, &input, &mut view_commands);
+                for c in view_commands {
+                    // A span's id is `item * 2 + side` (see `refresh`).
+                    if let Command::SelectSpan { id, .. } = c
+                        && let Ok(item) = usize::try_from(id / 2)
+                        && item < mode.first_span_of_item.len()
+                    {
+                        commands.push(Command::Review(ReviewCommand::Select(item)));
+                    }
                 }
-            }
+            });
         });
 }
 
