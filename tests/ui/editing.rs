@@ -229,14 +229,21 @@ fn double_click(h: &mut Harness<'_, MarginaliaApp>, c: usize) {
     double_click_at(h, p);
 }
 
+/// Double-clicks the first `word` of the open text and checks it is selected; its offset.
+fn double_click_word(h: &mut Harness<'_, MarginaliaApp>, word: &str) -> usize {
+    let c = char_offset(h, word);
+    double_click(h, c + 2);
+    let n = word.chars().count();
+    assert_eq!(h.state().selected_text_range(), Some((c, c + n)));
+    c
+}
+
 #[test]
 fn tagging_the_same_range_twice_selects_the_existing_span_and_adds_none() {
     let ws = temp_workspace();
     let mut h = harness(ws.path(), false, false);
     open_seed(&mut h);
-    let c = char_offset(&h, "Vladimir");
-    double_click(&mut h, c + 2);
-    assert_eq!(h.state().selected_text_range(), Some((c, c + 8)));
+    let c = double_click_word(&mut h, "Vladimir");
     press(&mut h, Key::Num1);
     let first = h.state().selected_span();
     press(&mut h, Key::Escape);
@@ -268,9 +275,7 @@ fn the_frame_that_takes_a_tag_key_already_draws_the_new_span() {
     let ws = temp_workspace();
     let mut h = harness(ws.path(), false, false);
     open_seed(&mut h);
-    let c = char_offset(&h, "Vladimir");
-    double_click(&mut h, c + 2);
-    assert_eq!(h.state().selected_text_range(), Some((c, c + 8)));
+    double_click_word(&mut h, "Vladimir");
     // One frame: the key's press, as a window gets it (kittest's key_press runs a frame for
     // the press and another for the release).
     h.input_mut().events.push(egui::Event::Key {
