@@ -294,7 +294,7 @@ struct Loading {
 /// The Marginalia window.
 pub struct MarginaliaApp {
     /// The window is drawn by OpenGL, which clears it to the side panels' colour before each
-    /// frame: no panel paints its background as a shape (`panels::side_frame`, `centre_fill`).
+    /// frame: no panel paints its background as a shape (`theme::side_frame`, `theme::centre_fill`).
     cleared_by_gl: bool,
     prefs: Prefs,
     persist: bool,
@@ -1917,9 +1917,9 @@ impl eframe::App for MarginaliaApp {
             self.catch_up_index();
         }
         // The side panels' colour, where egui looks for their background (they paint none
-        // under OpenGL, `panels::side_frame`).
+        // under OpenGL, `theme::side_frame`).
         let side = ui.visuals().panel_fill;
-        panels::on_background(ui, side, |ui| {
+        theme::on_background(ui, side, |ui| {
             if self.review.is_some() {
                 review_mode::draw(self, ui, &mut commands);
             } else {
@@ -1963,8 +1963,8 @@ impl eframe::App for MarginaliaApp {
     }
 
     /// The side panels' colour: OpenGL clears the window to it before each frame, and no
-    /// panel paints its background over it (`panels::side_frame`; the central panel clears its
-    /// own rectangle, `panels::centre_fill`).
+    /// panel paints its background over it (`theme::side_frame`; the central panel clears its
+    /// own rectangle, `theme::centre_fill`).
     fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
         visuals.panel_fill.to_normalized_gamma_f32()
     }

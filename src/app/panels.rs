@@ -13,7 +13,7 @@ use super::{BASE_FONT_SIZE, Command, MarginaliaApp, NOTE_EDITOR, theme};
 
 /// Draws the whole window.
 pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
-    let side = side_frame(app, ui);
+    let side = theme::side_frame(app.cleared_by_gl, ui);
     let bar = egui::Panel::top("top bar")
         .frame(side.inner_margin(egui::Margin::symmetric(8, 6)))
         .show(ui, |ui| top_bar(app, ui, commands));
@@ -38,70 +38,13 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             .show(ui, |ui| span_panel(app, ui, commands));
     }
     super::durability::banner_panel(app, ui, commands);
-    let fill = centre_fill(app.cleared_by_gl, ui);
+    let fill = theme::centre_fill(app.cleared_by_gl, ui);
     let colour = ui.visuals().extreme_bg_color;
     egui::CentralPanel::default()
         .frame(egui::Frame::central_panel(ui.style()).fill(fill))
         .show(ui, |ui| {
-            on_background(ui, colour, |ui| centre(app, ui, commands))
+            theme::on_background(ui, colour, |ui| centre(app, ui, commands))
         });
-}
-
-/// Runs `add` in a Ui whose place in egui's stack says its background is `fill`, painting
-/// nothing: egui reads the background from there (the scroll areas' fades at their edges),
-/// and the panels drawn on OpenGL's clear paint none of their own.
-pub(super) fn on_background<R>(
-    ui: &mut Ui,
-    fill: egui::Color32,
-    add: impl FnOnce(&mut Ui) -> R,
-) -> R {
-    let info =
-        egui::UiStackInfo::new(egui::UiKind::GenericArea).with_frame(egui::Frame::new().fill(fill));
-    ui.scope_builder(egui::UiBuilder::new().ui_stack_info(info), add)
-        .inner
-}
-
-/// The side panels' frame: without a background where the OpenGL painter clears the window to
-/// their colour before each frame ([`super::MarginaliaApp::clear_color`]).
-pub(super) fn side_frame(app: &MarginaliaApp, ui: &Ui) -> egui::Frame {
-    let frame = egui::Frame::side_top_panel(ui.style());
-    if app.cleared_by_gl {
-        frame.fill(egui::Color32::TRANSPARENT)
-    } else {
-        frame
-    }
-}
-
-/// The central panel's background, given before the panel is shown. Under OpenGL it is not
-/// painted as a shape: the panel's rectangle is cleared to it, which a software rasteriser
-/// does as a fill of memory rather than by shading every pixel. Between that and the side
-/// panels' clear, llvmpipe shades the window's text and widgets only, not its backgrounds
-/// (about three pixels in four of a frame). Painted as usual elsewhere (wgpu, tests).
-pub(super) fn centre_fill(cleared_by_gl: bool, ui: &Ui) -> egui::Color32 {
-    let colour = ui.visuals().extreme_bg_color;
-    if !cleared_by_gl {
-        return colour;
-    }
-    let rect = ui.available_rect_before_wrap();
-    let rgba = colour.to_normalized_gamma_f32();
-    let clear = eframe::egui_glow::CallbackFn::new(move |info, painter| {
-        use eframe::glow::HasContext as _;
-        let px = info.viewport_in_pixels();
-        let gl = painter.gl();
-        // SAFETY: called by egui_glow on the thread whose context is current, while it paints;
-        // it restores its own state after a callback.
-        unsafe {
-            gl.enable(eframe::glow::SCISSOR_TEST);
-            gl.scissor(px.left_px, px.from_bottom_px, px.width_px, px.height_px);
-            gl.clear_color(rgba[0], rgba[1], rgba[2], rgba[3]);
-            gl.clear(eframe::glow::COLOR_BUFFER_BIT);
-        }
-    });
-    ui.painter().add(egui::PaintCallback {
-        rect,
-        callback: std::sync::Arc::new(clear),
-    });
-    egui::Color32::TRANSPARENT
 }
 
 /// A button sending `action`'s command, its tooltip naming the action's first chord.

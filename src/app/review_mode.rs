@@ -765,7 +765,7 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
     let tags = ws.tags().clone();
     let status_line = app.status_line.clone();
     let keymap = &app.keymap;
-    let side = super::panels::side_frame(app, ui);
+    let side = theme::side_frame(app.cleared_by_gl, ui);
     let cleared_by_gl = app.cleared_by_gl;
     let Some(mode) = &mut app.review else { return };
     let bar = egui::Panel::top("review bar")
@@ -842,12 +842,12 @@ pub fn draw(app: &mut MarginaliaApp, ui: &mut Ui, commands: &mut Vec<Command>) {
             };
             item_panel(cx, ui);
         });
-    let centre = super::panels::centre_fill(cleared_by_gl, ui);
+    let centre = theme::centre_fill(cleared_by_gl, ui);
     let colour = ui.visuals().extreme_bg_color;
     egui::CentralPanel::default()
         .frame(egui::Frame::central_panel(ui.style()).fill(centre))
         .show(ui, |ui| {
-            super::panels::on_background(ui, colour, |ui| {
+            theme::on_background(ui, colour, |ui| {
                 legend(mode, ui);
                 ui.separator();
                 let selected_span =

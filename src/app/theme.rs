@@ -1,5 +1,5 @@
-//! Colours: tag colours as readable tints behind text, chips with contrasting labels, and the
-//! light and dark looks.
+//! Colours: tag colours as readable tints behind text, chips with contrasting labels, the
+//! light and dark looks, and the panels' backgrounds (cleared by OpenGL rather than painted).
 
 use egui::{Color32, CornerRadius, RichText, Ui, Visuals};
 
@@ -705,4 +705,61 @@ pub fn tone_color(tone: Tone, v: &Visuals) -> Color32 {
         Tone::Bad => error_color(v),
         Tone::Weak => weak(v),
     }
+}
+
+/// The side panels' frame: without a background where the OpenGL painter clears the window to
+/// their colour before each frame (`MarginaliaApp::clear_color`).
+pub(super) fn side_frame(cleared_by_gl: bool, ui: &Ui) -> egui::Frame {
+    let frame = egui::Frame::side_top_panel(ui.style());
+    if cleared_by_gl {
+        frame.fill(egui::Color32::TRANSPARENT)
+    } else {
+        frame
+    }
+}
+
+/// The central panel's background, given before the panel is shown. Under OpenGL it is not
+/// painted as a shape: the panel's rectangle is cleared to it, which a software rasteriser
+/// does as a fill of memory rather than by shading every pixel. Between that and the side
+/// panels' clear, llvmpipe shades the window's text and widgets only, not its backgrounds
+/// (about three pixels in four of a frame). Painted as usual elsewhere (wgpu, tests).
+pub(super) fn centre_fill(cleared_by_gl: bool, ui: &Ui) -> egui::Color32 {
+    let colour = ui.visuals().extreme_bg_color;
+    if !cleared_by_gl {
+        return colour;
+    }
+    let rect = ui.available_rect_before_wrap();
+    let rgba = colour.to_normalized_gamma_f32();
+    let clear = eframe::egui_glow::CallbackFn::new(move |info, painter| {
+        use eframe::glow::HasContext as _;
+        let px = info.viewport_in_pixels();
+        let gl = painter.gl();
+        // SAFETY: called by egui_glow on the thread whose context is current, while it paints;
+        // it restores its own state after a callback.
+        unsafe {
+            gl.enable(eframe::glow::SCISSOR_TEST);
+            gl.scissor(px.left_px, px.from_bottom_px, px.width_px, px.height_px);
+            gl.clear_color(rgba[0], rgba[1], rgba[2], rgba[3]);
+            gl.clear(eframe::glow::COLOR_BUFFER_BIT);
+        }
+    });
+    ui.painter().add(egui::PaintCallback {
+        rect,
+        callback: std::sync::Arc::new(clear),
+    });
+    egui::Color32::TRANSPARENT
+}
+
+/// Runs `add` in a Ui whose place in egui's stack says its background is `fill`, painting
+/// nothing: egui reads the background from there (the scroll areas' fades at their edges),
+/// and the panels drawn on OpenGL's clear paint none of their own.
+pub(super) fn on_background<R>(
+    ui: &mut Ui,
+    fill: egui::Color32,
+    add: impl FnOnce(&mut Ui) -> R,
+) -> R {
+    let info =
+        egui::UiStackInfo::new(egui::UiKind::GenericArea).with_frame(egui::Frame::new().fill(fill));
+    ui.scope_builder(egui::UiBuilder::new().ui_stack_info(info), add)
+        .inner
 }
