@@ -533,7 +533,7 @@ impl MarginaliaApp {
             journal: start.journal.clone(),
             quit: Default::default(),
             was_typing: false,
-            cleared_by_gl: false,
+            cleared_by_gl: cc.gl.is_some(),
             saved_prefs: None,
             help_open: false,
             attr_ui: Default::default(),
@@ -1871,7 +1871,6 @@ impl eframe::App for MarginaliaApp {
         if let Some(stats) = &mut self.frame_stats {
             stats.begin(&ctx, frame.info().cpu_usage);
         }
-        self.cleared_by_gl = frame.gl().is_some();
         self.handle_close(&ctx);
         self.catch_up_index();
         self.prefs.dark = ctx.theme() == egui::Theme::Dark;
